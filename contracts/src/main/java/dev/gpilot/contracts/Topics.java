@@ -1,0 +1,48 @@
+package dev.gpilot.contracts;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Kafka topics G-Pilot reads and writes, with the settings they are created with. Values are JSON in one
+ * envelope (see SPEC.md); keys are UTF-8 strings.
+ */
+public final class Topics {
+  /** Mission submissions, key = missionId. Written by the API and by external producers. */
+  public static final String MISSIONS = "gpilot.missions.v1";
+
+  /** Commands for running missions (cancel), key = missionId. */
+  public static final String MISSION_CONTROL = "gpilot.mission-control.v1";
+
+  /** The job's internal feedback loop: finished step attempts, key = missionId; at-least-once. */
+  public static final String STEP_RESULTS = "gpilot.step-results.v1";
+
+  /** Everything a client sees of a mission, key = missionId, ordered per mission by {@code seq}. */
+  public static final String MISSION_EVENTS = "gpilot.mission-events.v1";
+
+  /** One record per finished step attempt for billing integrations, key = workspaceId. */
+  public static final String COST_RECORDS = "gpilot.cost-records.v1";
+
+  /** Sealed workspace secrets, compacted, key = workspaceId. */
+  public static final String VAULT = "gpilot.vault.v1";
+
+  /** A topic to create: its name, partition count and topic-level configuration. */
+  public record Spec(String name, int partitions, Map<String, String> config) {}
+
+  /**
+   * Every topic the system needs. Partition counts bound the parallelism of the job and of consumers; 4 suits one
+   * machine and can be raised (never lowered) later.
+   */
+  public static List<Spec> all() {
+    Map<String, String> week = Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000));
+    return List.of(
+        new Spec(MISSIONS, 4, week),
+        new Spec(MISSION_CONTROL, 4, week),
+        new Spec(STEP_RESULTS, 4, week),
+        new Spec(MISSION_EVENTS, 4, week),
+        new Spec(COST_RECORDS, 4, week),
+        new Spec(VAULT, 1, Map.of("cleanup.policy", "compact")));
+  }
+
+  private Topics() {}
+}

@@ -1,0 +1,24 @@
+package dev.gpilot.contracts.events;
+
+/** The {@code type} values of {@link MissionEvent}. */
+public final class EventTypes {
+  public static final String MISSION_ACCEPTED = "mission.accepted";
+  public static final String PLAN_READY = "plan.ready";
+  public static final String STEP_STARTED = "step.started";
+  public static final String STEP_COMPLETED = "step.completed";
+  public static final String STEP_FAILED = "step.failed";
+  public static final String MISSION_COMPLETED = "mission.completed";
+  public static final String MISSION_FAILED = "mission.failed";
+  public static final String MISSION_CANCELLED = "mission.cancelled";
+  public static final String MISSION_TIMED_OUT = "mission.timed_out";
+
+  /** Whether an event of this type is the last one of its mission. */
+  public static boolean isFinal(String type) {
+    return MISSION_COMPLETED.equals(type)
+        || MISSION_FAILED.equals(type)
+        || MISSION_CANCELLED.equals(type)
+        || MISSION_TIMED_OUT.equals(type);
+  }
+
+  private EventTypes() {}
+}

@@ -1,0 +1,62 @@
+package dev.gpilot.contracts.mission;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.util.Objects;
+
+/**
+ * A mission to run: the record on {@code gpilot.missions.v1}, keyed by missionId. Written by the API and by external
+ * producers; the job drops a second record with a missionId it has already seen.
+ *
+ * @param missionId unique id, also the record key
+ * @param workspaceId the tenant
+ * @param ts submission time, epoch milliseconds
+ * @param mission what to do, in plain words
+ * @param config how to run it
+ * @param idempotencyKey the client's Idempotency-Key, may be null
+ * @param requestHash SHA-256 of the normalized request, to tell a retry from a different request under the same key
+ * @param submittedBy who submitted it (token subject), may be null
+ */
+@JsonPropertyOrder({"type", "version", "id", "missionId", "workspaceId", "ts"})
+public record MissionSubmitted(
+    String missionId,
+    String workspaceId,
+    long ts,
+    String mission,
+    MissionConfig config,
+    String idempotencyKey,
+    String requestHash,
+    String submittedBy) {
+
+  public static final String TYPE = "mission.submitted";
+
+  public MissionSubmitted {
+    requireText(missionId, "missionId");
+    requireText(workspaceId, "workspaceId");
+    requireText(mission, "mission");
+    config = config == null ? MissionConfig.DEFAULT : config;
+  }
+
+  @JsonProperty("type")
+  public String type() {
+    return TYPE;
+  }
+
+  @JsonProperty("version")
+  public int version() {
+    return 1;
+  }
+
+  /** The record's stable id: the mission id. */
+  @JsonProperty("id")
+  public String id() {
+    return missionId;
+  }
+
+  static void requireText(String value, String name) {
+    Objects.requireNonNull(value, name + " is required");
+    if (value.isBlank()) {
+      throw new IllegalArgumentException(name + " must not be blank");
+    }
+  }
+}

@@ -1,0 +1,57 @@
+package dev.gpilot.contracts.step;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Objects;
+
+/**
+ * The outcome of one step attempt: the record on {@code gpilot.step-results.v1}, keyed by missionId. The job's
+ * internal feedback loop, at-least-once; the scheduler ignores a second result for the same (stepId, attempt).
+ *
+ * @param succeeded whether the attempt produced an output
+ * @param output the step's output (for a failed attempt: null)
+ * @param error why the attempt failed (for a successful one: null)
+ * @param startedAt epoch milliseconds
+ * @param finishedAt epoch milliseconds
+ */
+@JsonPropertyOrder({"type", "version", "id", "missionId", "workspaceId"})
+public record StepResult(
+    String missionId,
+    String workspaceId,
+    String stepId,
+    int attempt,
+    String agent,
+    boolean succeeded,
+    JsonNode output,
+    String error,
+    long startedAt,
+    long finishedAt) {
+
+  public static final String TYPE = "step.result";
+
+  public StepResult {
+    Objects.requireNonNull(missionId, "missionId is required");
+    Objects.requireNonNull(workspaceId, "workspaceId is required");
+    Objects.requireNonNull(stepId, "stepId is required");
+    if (attempt < 1) {
+      throw new IllegalArgumentException("attempt starts at 1, got " + attempt);
+    }
+  }
+
+  @JsonProperty("type")
+  public String type() {
+    return TYPE;
+  }
+
+  @JsonProperty("version")
+  public int version() {
+    return 1;
+  }
+
+  /** Stable id of the attempt: {@code missionId/stepId/attempt}. */
+  @JsonProperty("id")
+  public String id() {
+    return missionId + "/" + stepId + "/" + attempt;
+  }
+}

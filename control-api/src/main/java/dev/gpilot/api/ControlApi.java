@@ -1,0 +1,119 @@
+package dev.gpilot.api;
+
+import dev.gpilot.api.auth.TokenAuthenticator;
+import dev.gpilot.api.http.ApiException;
+import dev.gpilot.api.http.Problems;
+import dev.gpilot.api.missions.MissionFeed;
+import dev.gpilot.api.missions.MissionPublisher;
+import dev.gpilot.api.missions.MissionRoutes;
+import dev.gpilot.api.missions.MissionService;
+import dev.gpilot.api.missions.MissionStore;
+import dev.gpilot.api.streams.StreamRegistry;
+import dev.gpilot.contracts.TopicAdmin;
+import io.javalin.Javalin;
+import io.javalin.compression.CompressionStrategy;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The control API: composes the services and serves them over HTTP. {@link #start()} returns once the API has read
+ * the topics up to their current end, so what it answers is current.
+ */
+public final class ControlApi implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ControlApi.class);
+
+  private final ApiOptions options;
+  private final TokenAuthenticator tokens;
+  private MissionPublisher publisher;
+  private MissionFeed feed;
+  private StreamRegistry streams;
+  private Javalin app;
+
+  public ControlApi(ApiOptions options, TokenAuthenticator tokens) {
+    this.options = options;
+    this.tokens = tokens;
+  }
+
+  public static void main(String[] args) throws Exception {
+    ApiOptions options = ApiOptions.fromEnv(System.getenv());
+    ControlApi api = new ControlApi(options, TokenAuthenticator.fromFile(options.tokensFile()));
+    Runtime.getRuntime().addShutdownHook(new Thread(api::close, "control-api-shutdown"));
+    api.start();
+  }
+
+  public ControlApi start() throws InterruptedException {
+    TopicAdmin.ensureTopics(options.kafkaBootstrapServers());
+    MissionStore store = new MissionStore(options.maxMissionsInMemory());
+    publisher = new MissionPublisher(options.kafkaBootstrapServers());
+    feed = new MissionFeed(options.kafkaBootstrapServers(), store);
+    feed.start();
+    if (!feed.awaitCaughtUp(Duration.ofMinutes(5))) {
+      throw new IllegalStateException("the mission feed did not catch up with Kafka within 5 minutes");
+    }
+    streams = new StreamRegistry(options.streamWriterThreads(), Duration.ofSeconds(15));
+    MissionRoutes missions = new MissionRoutes(new MissionService(publisher, store, Clock.systemUTC()), streams);
+
+    app = Javalin.create(config -> {
+      config.startup.showJavalinBanner = false;
+      config.http.compressionStrategy = CompressionStrategy.NONE;
+      config.http.asyncTimeout = 0;
+      config.routes.get("/health", ctx -> ctx.json(Map.of("status", feed.caughtUp() ? "UP" : "STARTING")));
+      config.routes.before("/api/*", ctx -> {
+        if (!ctx.method().name().equals("OPTIONS")) {
+          ctx.attribute(MissionRoutes.PRINCIPAL, tokens.authenticate(ctx.header("Authorization")));
+        }
+      });
+      missions.register(config.routes);
+      config.routes.exception(ApiException.class, (e, ctx) -> Problems.write(ctx, e));
+      config.routes.exception(CompletionException.class, (e, ctx) -> {
+        if (e.getCause() instanceof ApiException api) {
+          Problems.write(ctx, api);
+        } else {
+          internalError(e, ctx);
+        }
+      });
+      config.routes.exception(Exception.class, ControlApi::internalError);
+      config.routes.error(404, ctx -> {
+        if (ctx.result() == null || ctx.result().isEmpty()) {
+          Problems.write(ctx, ApiException.notFound("no such endpoint: " + ctx.method() + " " + ctx.path()));
+        }
+      });
+    });
+    app.start(options.host(), options.port());
+    LOG.info("control API listening on http://{}:{}", options.host(), app.port());
+    return this;
+  }
+
+  private static void internalError(Exception e, io.javalin.http.Context ctx) {
+    LOG.error("unexpected error serving {} {}", ctx.method(), ctx.path(), e);
+    Problems.write(ctx, new ApiException(500, "internal", "Internal error", "an unexpected error occurred"));
+  }
+
+  public int port() {
+    return app.port();
+  }
+
+  @Override
+  public void close() {
+    if (app != null) {
+      app.stop();
+    }
+    if (streams != null) {
+      streams.close();
+    }
+    try {
+      if (feed != null) {
+        feed.close();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (publisher != null) {
+      publisher.close();
+    }
+  }
+}

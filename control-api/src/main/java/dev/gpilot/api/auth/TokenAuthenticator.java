@@ -1,0 +1,75 @@
+package dev.gpilot.api.auth;
+
+import dev.gpilot.api.http.ApiException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
+
+/**
+ * Checks {@code Authorization: Bearer <token>} against a tokens file. The file holds only SHA-256 digests of tokens,
+ * one per line: {@code <sha256-hex> <workspaceId> <subject>}; {@code #} starts a comment. Tokens themselves are never
+ * stored or logged by the API.
+ */
+public final class TokenAuthenticator {
+  private final Map<String, Principal> byDigest;
+
+  private TokenAuthenticator(Map<String, Principal> byDigest) {
+    this.byDigest = Map.copyOf(byDigest);
+  }
+
+  public static TokenAuthenticator fromFile(Path file) throws IOException {
+    Map<String, Principal> tokens = new HashMap<>();
+    for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+      String trimmed = line.strip();
+      if (trimmed.isEmpty() || trimmed.startsWith("#")) {
+        continue;
+      }
+      String[] parts = trimmed.split("\\s+");
+      if (parts.length != 3 || parts[0].length() != 64) {
+        throw new IllegalArgumentException(
+            "tokens file " + file + ": expected '<sha256-hex> <workspaceId> <subject>' per line");
+      }
+      tokens.put(parts[0].toLowerCase(), new Principal(parts[1], parts[2]));
+    }
+    return new TokenAuthenticator(tokens);
+  }
+
+  /** One token for one workspace; for tests and single-user setups. */
+  public static TokenAuthenticator single(String token, String workspaceId) {
+    return new TokenAuthenticator(Map.of(digest(token), new Principal(workspaceId, "dev")));
+  }
+
+  /**
+   * @throws ApiException 401 when the header is missing, malformed or names an unknown token
+   */
+  public Principal authenticate(String authorizationHeader) {
+    if (authorizationHeader == null || authorizationHeader.isBlank()) {
+      throw ApiException.unauthorized("missing Authorization header; send 'Authorization: Bearer <token>'");
+    }
+    String[] parts = authorizationHeader.strip().split("\\s+", 2);
+    if (parts.length != 2 || !parts[0].equalsIgnoreCase("Bearer") || parts[1].isBlank()) {
+      throw ApiException.unauthorized("Authorization header must be 'Bearer <token>'");
+    }
+    // The map lookup is by digest, so timing reveals nothing about a valid token's bytes.
+    Principal principal = byDigest.get(digest(parts[1].strip()));
+    if (principal == null) {
+      throw ApiException.unauthorized("unknown or revoked token");
+    }
+    return principal;
+  }
+
+  public static String digest(String token) {
+    try {
+      byte[] hash = MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(hash);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

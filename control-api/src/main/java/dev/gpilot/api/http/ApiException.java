@@ -1,0 +1,51 @@
+package dev.gpilot.api.http;
+
+/**
+ * A request the API will not serve, with the problem it answers (RFC 9457): thrown by services and handlers,
+ * mapped once to a JSON problem body.
+ */
+public class ApiException extends RuntimeException {
+  private final int status;
+  private final String type;
+  private final String title;
+
+  public ApiException(int status, String type, String title, String detail) {
+    super(detail);
+    this.status = status;
+    this.type = type;
+    this.title = title;
+  }
+
+  public int status() {
+    return status;
+  }
+
+  /** A short slug; the problem's {@code type} is {@code /problems/<slug>}. */
+  public String type() {
+    return type;
+  }
+
+  public String title() {
+    return title;
+  }
+
+  public static ApiException badRequest(String detail) {
+    return new ApiException(400, "invalid-request", "Invalid request", detail);
+  }
+
+  public static ApiException unauthorized(String detail) {
+    return new ApiException(401, "unauthorized", "Unauthorized", detail);
+  }
+
+  public static ApiException notFound(String detail) {
+    return new ApiException(404, "not-found", "Not found", detail);
+  }
+
+  public static ApiException unprocessable(String type, String detail) {
+    return new ApiException(422, type, "Unprocessable request", detail);
+  }
+
+  public static ApiException unavailable(String detail) {
+    return new ApiException(503, "unavailable", "Service unavailable", detail);
+  }
+}

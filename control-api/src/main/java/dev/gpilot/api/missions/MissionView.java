@@ -1,0 +1,257 @@
+package dev.gpilot.api.missions;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.gpilot.contracts.events.EventTypes;
+import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.mission.MissionStatus;
+import dev.gpilot.contracts.mission.MissionSubmitted;
+import dev.gpilot.contracts.mission.PlanStep;
+import dev.gpilot.contracts.mission.StepStatus;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * What this API instance knows of one mission: its submission, its events in seq order without duplicates, the
+ * state they add up to, and the open streams that follow it. Thread-safe: the feed appends, handlers read and
+ * subscribe.
+ */
+public final class MissionView {
+  /** Follows a mission's events; called in seq order, never concurrently for one listener. */
+  public interface Listener {
+    void onEvent(MissionEvent event);
+  }
+
+  private final String missionId;
+  private String workspaceId;
+  private MissionSubmitted submitted;
+  private final List<MissionEvent> events = new ArrayList<>();
+  private final TreeMap<Long, MissionEvent> early = new TreeMap<>();
+  private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+
+  private MissionStatus status = MissionStatus.SUBMITTED;
+  private final Map<String, StepView> steps = new LinkedHashMap<>();
+  private String reason;
+  private long submittedAt;
+  private long startedAt;
+  private long finishedAt;
+
+  MissionView(String missionId) {
+    this.missionId = missionId;
+  }
+
+  public String missionId() {
+    return missionId;
+  }
+
+  public synchronized String workspaceId() {
+    return workspaceId;
+  }
+
+  public synchronized MissionSubmitted submitted() {
+    return submitted;
+  }
+
+  synchronized void submitted(MissionSubmitted record) {
+    if (submitted == null) {
+      submitted = record;
+      workspaceId = record.workspaceId();
+      submittedAt = record.ts();
+    }
+  }
+
+  /**
+   * Adds an event and passes it to the listeners. Duplicates (a seq already seen) are dropped; an event ahead of a
+   * gap waits until the gap fills.
+   */
+  void append(MissionEvent event) {
+    List<MissionEvent> accepted = new ArrayList<>(1);
+    List<Listener> toNotify;
+    synchronized (this) {
+      long next = events.size() + 1L;
+      if (event.seq() < next || early.containsKey(event.seq())) {
+        return;
+      }
+      early.put(event.seq(), event);
+      while (!early.isEmpty() && early.firstKey() == events.size() + 1L) {
+        MissionEvent e = early.pollFirstEntry().getValue();
+        events.add(e);
+        apply(e);
+        accepted.add(e);
+      }
+      toNotify = List.copyOf(listeners);
+    }
+    // Only the feed thread appends, so listeners see events in seq order even outside the lock.
+    for (MissionEvent e : accepted) {
+      for (Listener l : toNotify) {
+        l.onEvent(e);
+      }
+    }
+  }
+
+  /**
+   * Registers a listener for events after {@code afterSeq} and returns those already known, atomically: nothing is
+   * missed and nothing is delivered twice.
+   */
+  public synchronized List<MissionEvent> subscribe(long afterSeq, Listener listener) {
+    listeners.add(listener);
+    return eventsAfter(afterSeq);
+  }
+
+  public void unsubscribe(Listener listener) {
+    listeners.remove(listener);
+  }
+
+  public synchronized List<MissionEvent> eventsAfter(long afterSeq) {
+    int from = (int) Math.min(Math.max(afterSeq, 0), events.size());
+    return List.copyOf(events.subList(from, events.size()));
+  }
+
+  public synchronized boolean finished() {
+    return status.isTerminal();
+  }
+
+  private void apply(MissionEvent e) {
+    if (workspaceId == null) {
+      workspaceId = e.workspaceId();
+    }
+    switch (e.type()) {
+      case EventTypes.MISSION_ACCEPTED -> {
+        status = MissionStatus.PLANNING;
+        if (submittedAt == 0) {
+          submittedAt = e.ts();
+        }
+      }
+      case EventTypes.PLAN_READY -> {
+        status = MissionStatus.RUNNING;
+        startedAt = e.ts();
+        for (PlanStep step : e.plan().steps()) {
+          steps.put(step.id(), new StepView(step.id(), step.agent(), step.dependsOn()));
+        }
+      }
+      case EventTypes.STEP_STARTED -> step(e).started(e);
+      case EventTypes.STEP_COMPLETED, EventTypes.STEP_FAILED -> step(e).finished(e);
+      default -> {
+        if (e.isFinal()) {
+          status = MissionStatus.valueOf(e.status());
+          reason = e.reason();
+          finishedAt = e.ts();
+          steps.values().forEach(StepView::cancelIfOpen);
+        }
+      }
+    }
+  }
+
+  private StepView step(MissionEvent e) {
+    return steps.computeIfAbsent(e.stepId(), id -> new StepView(id, e.agent(), List.of()));
+  }
+
+  /** The mission as {@code GET /api/v1/missions/{id}} shows it. */
+  public synchronized Map<String, Object> toJson() {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("missionId", missionId);
+    json.put("workspaceId", workspaceId);
+    json.put("status", status.name());
+    if (submitted != null) {
+      json.put("mission", submitted.mission());
+      json.put("config", submitted.config());
+    }
+    json.put("submittedAt", submittedAt);
+    if (startedAt > 0) {
+      json.put("startedAt", startedAt);
+    }
+    if (finishedAt > 0) {
+      json.put("finishedAt", finishedAt);
+      json.put("durationMs", finishedAt - submittedAt);
+    }
+    if (reason != null) {
+      json.put("reason", reason);
+    }
+    json.put("steps", steps.values().stream().map(StepView::toJson).toList());
+    if (status == MissionStatus.COMPLETED) {
+      json.put("result", result());
+    }
+    json.put("lastSeq", events.size());
+    return json;
+  }
+
+  private Map<String, JsonNode> result() {
+    Map<String, JsonNode> result = new LinkedHashMap<>();
+    Set<String> dependedOn = new HashSet<>();
+    steps.values().forEach(s -> dependedOn.addAll(s.dependsOn));
+    steps.values().stream()
+        .filter(s -> !dependedOn.contains(s.id) && s.output != null)
+        .forEach(s -> result.put(s.id, s.output));
+    return result;
+  }
+
+  /** One step as the events tell it. */
+  private static final class StepView {
+    final String id;
+    final String agent;
+    final List<String> dependsOn;
+    StepStatus status = StepStatus.PENDING;
+    int attempts;
+    long startedAt;
+    long finishedAt;
+    Long durationMs;
+    JsonNode output;
+    String error;
+
+    StepView(String id, String agent, List<String> dependsOn) {
+      this.id = id;
+      this.agent = agent;
+      this.dependsOn = dependsOn;
+    }
+
+    void started(MissionEvent e) {
+      status = StepStatus.RUNNING;
+      attempts = e.attempt();
+      startedAt = e.ts();
+    }
+
+    void finished(MissionEvent e) {
+      status = StepStatus.valueOf(e.status());
+      finishedAt = e.ts();
+      durationMs = e.durationMs();
+      output = e.output();
+      error = e.reason();
+    }
+
+    void cancelIfOpen() {
+      if (!status.isTerminal()) {
+        status = StepStatus.CANCELLED;
+      }
+    }
+
+    Map<String, Object> toJson() {
+      Map<String, Object> json = new LinkedHashMap<>();
+      json.put("id", id);
+      json.put("agent", agent);
+      json.put("status", status.name());
+      json.put("attempts", attempts);
+      json.put("dependsOn", dependsOn);
+      if (startedAt > 0) {
+        json.put("startedAt", startedAt);
+      }
+      if (finishedAt > 0) {
+        json.put("finishedAt", finishedAt);
+      }
+      if (durationMs != null) {
+        json.put("durationMs", durationMs);
+      }
+      if (output != null) {
+        json.put("output", output);
+      }
+      if (error != null) {
+        json.put("error", error);
+      }
+      return json;
+    }
+  }
+}

@@ -1,0 +1,74 @@
+package dev.gpilot.jobs;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the MissionJob on a local MiniCluster with Flink's web UI, RocksDB state and checkpoints under
+ * {@code GPILOT_HOME} (what {@code ./gpilot up} starts). On start it resumes from the newest retained checkpoint,
+ * so missions in flight when it was stopped carry on.
+ */
+public final class LocalMissionJob {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalMissionJob.class);
+
+  public static void main(String[] args) throws Exception {
+    var env = System.getenv();
+    Path home = Path.of(env.getOrDefault("GPILOT_HOME", ".gpilot")).toAbsolutePath();
+    Path checkpoints = home.resolve("flink/checkpoints");
+    Files.createDirectories(checkpoints);
+    int parallelism = Integer.parseInt(env.getOrDefault("GPILOT_JOB_PARALLELISM", "2"));
+
+    Configuration conf = localConfiguration(checkpoints, parallelism,
+        Integer.parseInt(env.getOrDefault("GPILOT_FLINK_UI_PORT", "8081")),
+        Long.parseLong(env.getOrDefault("GPILOT_CHECKPOINT_INTERVAL_MS", "2000")));
+    latestCheckpoint(checkpoints).ifPresent(chk -> {
+      LOG.info("resuming from checkpoint {}", chk);
+      conf.setString("execution.state-recovery.path", chk.toString());
+    });
+
+    StreamExecutionEnvironment flink = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
+    new MissionJob(MissionJobOptions.fromEnv(env)).build(flink);
+    flink.execute("gpilot-mission-job");
+  }
+
+  /** The settings of a one-machine deployment: RocksDB, retained checkpoints, one task manager. */
+  public static Configuration localConfiguration(Path checkpoints, int parallelism, int uiPort, long intervalMs) {
+    Configuration conf = new Configuration();
+    conf.setString("rest.port", String.valueOf(uiPort));
+    conf.setString("rest.bind-address", "127.0.0.1");
+    conf.setString("rest.address", "127.0.0.1");
+    conf.setString("parallelism.default", String.valueOf(parallelism));
+    conf.setString("taskmanager.numberOfTaskSlots", String.valueOf(parallelism));
+    conf.setString("state.backend.type", "rocksdb");
+    conf.setString("execution.checkpointing.dir", checkpoints.toUri().toString());
+    conf.setString("execution.checkpointing.interval", intervalMs + " ms");
+    conf.setString("execution.checkpointing.incremental", "true");
+    conf.setString("execution.checkpointing.num-retained", "2");
+    conf.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
+    conf.setString("restart-strategy.type", "exponential-delay");
+    conf.setString("pipeline.generic-types", "false");
+    conf.setString("pipeline.object-reuse", "true");
+    return conf;
+  }
+
+  /** The newest complete checkpoint (one with its {@code _metadata}) under {@code root}, if any. */
+  static Optional<Path> latestCheckpoint(Path root) throws IOException {
+    try (Stream<Path> files = Files.walk(root, 3)) {
+      return files
+          .filter(p -> p.getFileName().toString().equals("_metadata"))
+          .map(Path::getParent)
+          .filter(p -> p.getFileName().toString().startsWith("chk-"))
+          .max(Comparator.comparingLong(p -> p.toFile().lastModified()));
+    }
+  }
+
+  private LocalMissionJob() {}
+}

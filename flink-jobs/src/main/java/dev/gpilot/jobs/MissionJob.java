@@ -1,0 +1,169 @@
+package dev.gpilot.jobs;
+
+import dev.gpilot.contracts.TopicAdmin;
+import dev.gpilot.contracts.Topics;
+import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.json.JsonCodec;
+import dev.gpilot.contracts.mission.MissionSummary;
+import dev.gpilot.contracts.step.StepResult;
+import dev.gpilot.jobs.agents.AgentExecutor;
+import dev.gpilot.jobs.agents.SimulatedAgent;
+import dev.gpilot.jobs.ingest.SchedulerInput;
+import dev.gpilot.jobs.ingest.SchedulerInputDeserializer;
+import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
+import dev.gpilot.jobs.scheduler.MissionScheduler;
+import dev.gpilot.jobs.sink.clickhouse.ClickHouseSink;
+import dev.gpilot.jobs.sink.clickhouse.ClickHouseSinkOptions;
+import dev.gpilot.jobs.sink.clickhouse.MissionSummaryRows;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.serialization.SerializationSchema;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.clients.producer.ProducerConfig;
+
+/**
+ * The MissionJob: reads submissions and step results, schedules each mission's steps, runs them through the agent
+ * executor and writes events, step results and mission summaries.
+ *
+ * <pre>
+ * missions ─┐
+ * results ──┴─ keyBy(missionId) ─ MissionScheduler ─┬─ events ──────────▶ gpilot.mission-events.v1
+ *                                                   ├─ step requests ─ AgentExecutor (async) ─▶ gpilot.step-results.v1
+ *                                                   └─ summaries ──────▶ ClickHouse missions
+ * </pre>
+ *
+ * <p>{@code main} is the entry point on a Flink cluster (it uses the environment the cluster gives it);
+ * {@link LocalMissionJob} runs the same graph on a local MiniCluster.
+ */
+public final class MissionJob {
+  private final MissionJobOptions options;
+
+  public MissionJob(MissionJobOptions options) {
+    this.options = options;
+  }
+
+  public static void main(String[] args) throws Exception {
+    MissionJobOptions options = MissionJobOptions.fromEnv(System.getenv());
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    new MissionJob(options).build(env);
+    env.execute("gpilot-mission-job");
+  }
+
+  /** Adds the job's operators to {@code env}. Creates missing topics first. */
+  public void build(StreamExecutionEnvironment env) {
+    TopicAdmin.ensureTopics(options.kafkaBootstrapServers());
+    env.setBufferTimeout(options.bufferTimeoutMs());
+
+    DataStream<SchedulerInput> submissions =
+        env.fromSource(source(Topics.MISSIONS, SchedulerInputDeserializer.missions()),
+                WatermarkStrategy.noWatermarks(), "missions")
+            .uid("missions-source");
+    DataStream<SchedulerInput> results =
+        env.fromSource(source(Topics.STEP_RESULTS, SchedulerInputDeserializer.stepResults()),
+                WatermarkStrategy.noWatermarks(), "step-results")
+            .uid("step-results-source");
+
+    SingleOutputStreamOperator<MissionEvent> events =
+        submissions
+            .union(results)
+            .keyBy(SchedulerInput::missionId, Types.STRING)
+            .process(new MissionScheduler(options.missionRetention()), JsonTypeInfo.of(MissionEvent.class))
+            .name("mission-scheduler")
+            .uid("mission-scheduler");
+
+    events.sinkTo(kafkaSink(Topics.MISSION_EVENTS, MissionEvent.class, MissionEvent::missionId))
+        .name("mission-events-sink")
+        .uid("mission-events-sink");
+
+    long latency = options.simLatencyMs();
+    DataStream<StepResult> stepResults =
+        AsyncDataStream.unorderedWait(
+                events.getSideOutput(MissionScheduler.STEP_REQUESTS),
+                new AgentExecutor(() -> new SimulatedAgent(latency)),
+                options.stepTimeout().toMillis(),
+                TimeUnit.MILLISECONDS,
+                options.asyncCapacity())
+            .name("agent-executor")
+            .uid("agent-executor");
+    stepResults.sinkTo(kafkaSink(Topics.STEP_RESULTS, StepResult.class, StepResult::missionId))
+        .name("step-results-sink")
+        .uid("step-results-sink");
+
+    events.getSideOutput(MissionScheduler.SUMMARIES)
+        .sinkTo(new ClickHouseSink<MissionSummary>(
+            ClickHouseSinkOptions.of(options.clickhouseUrl(), options.clickhouseDatabase()),
+            MissionSummaryRows.TABLE, MissionSummaryRows::encode))
+        .name("mission-summaries-clickhouse")
+        .uid("mission-summaries-clickhouse");
+  }
+
+  private KafkaSource<SchedulerInput> source(
+      String topic, KafkaRecordDeserializationSchema<SchedulerInput> deserializer) {
+    return KafkaSource.<SchedulerInput>builder()
+        .setBootstrapServers(options.kafkaBootstrapServers())
+        .setTopics(topic)
+        .setGroupId(options.consumerGroupId())
+        // A fresh job (no checkpoint) continues where the last one committed, never re-running old missions.
+        .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+        .setDeserializer(deserializer)
+        .setProperty("partition.discovery.interval.ms", "60000")
+        .setProperty("fetch.max.wait.ms", "100")
+        .build();
+  }
+
+  private <T> KafkaSink<T> kafkaSink(String topic, Class<T> type, KeyOf<T> key) {
+    Properties producer = new Properties();
+    producer.put(ProducerConfig.ACKS_CONFIG, "all");
+    producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    producer.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+    // KafkaSink defaults to 1 h, above the broker's 15 min maximum.
+    producer.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "900000");
+    return KafkaSink.<T>builder()
+        .setBootstrapServers(options.kafkaBootstrapServers())
+        .setKafkaProducerConfig(producer)
+        // At-least-once on purpose: transactional output would only show at the next checkpoint, adding its
+        // interval to every step and every streamed event. Consumers dedupe by (missionId, seq) / (stepId, attempt).
+        .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+        .setRecordSerializer(
+            KafkaRecordSerializationSchema.<T>builder()
+                .setTopic(topic)
+                .setKeySerializationSchema(value -> key.of(value).getBytes(StandardCharsets.UTF_8))
+                .setValueSerializationSchema(codecSchema(type))
+                .build())
+        .build();
+  }
+
+  private static <T> SerializationSchema<T> codecSchema(Class<T> type) {
+    return new SerializationSchema<>() {
+      private static final long serialVersionUID = 1L;
+      private transient JsonCodec<T> codec;
+
+      @Override
+      public byte[] serialize(T element) {
+        if (codec == null) {
+          codec = JsonCodec.of(type);
+        }
+        return codec.encode(element);
+      }
+    };
+  }
+
+  /** The record key of a value. */
+  interface KeyOf<T> extends Serializable {
+    String of(T value);
+  }
+}

@@ -1,0 +1,78 @@
+package dev.gpilot.jobs;
+
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything the MissionJob is configured with, checked when built. {@link #fromEnv(Map)} reads the environment
+ * variables listed in SPEC.md.
+ */
+public record MissionJobOptions(
+    String kafkaBootstrapServers,
+    String clickhouseUrl,
+    String clickhouseDatabase,
+    String consumerGroupId,
+    long simLatencyMs,
+    int asyncCapacity,
+    Duration stepTimeout,
+    long bufferTimeoutMs,
+    Duration missionRetention)
+    implements Serializable {
+
+  public MissionJobOptions {
+    Objects.requireNonNull(kafkaBootstrapServers, "set KAFKA_BOOTSTRAP_SERVERS to the Kafka brokers, host:port");
+    Objects.requireNonNull(clickhouseUrl, "set CLICKHOUSE_URL to ClickHouse's HTTP endpoint, http://host:port");
+    Objects.requireNonNull(clickhouseDatabase, "clickhouseDatabase");
+    Objects.requireNonNull(consumerGroupId, "consumerGroupId");
+    if (simLatencyMs < 0) {
+      throw new IllegalArgumentException("GPILOT_SIM_LATENCY_MS must be >= 0, got " + simLatencyMs);
+    }
+    if (asyncCapacity < 1) {
+      throw new IllegalArgumentException("GPILOT_ASYNC_CAPACITY must be >= 1, got " + asyncCapacity);
+    }
+    if (bufferTimeoutMs < 0) {
+      throw new IllegalArgumentException("GPILOT_BUFFER_TIMEOUT_MS must be >= 0, got " + bufferTimeoutMs);
+    }
+  }
+
+  public static MissionJobOptions fromEnv(Map<String, String> env) {
+    return new MissionJobOptions(
+        env.get("KAFKA_BOOTSTRAP_SERVERS"),
+        env.get("CLICKHOUSE_URL"),
+        env.getOrDefault("CLICKHOUSE_DATABASE", "gpilot"),
+        env.getOrDefault("GPILOT_JOB_GROUP_ID", "gpilot-mission-job"),
+        longOf(env, "GPILOT_SIM_LATENCY_MS", 0),
+        (int) longOf(env, "GPILOT_ASYNC_CAPACITY", 64),
+        Duration.ofMillis(longOf(env, "GPILOT_STEP_TIMEOUT_MS", 120_000)),
+        longOf(env, "GPILOT_BUFFER_TIMEOUT_MS", 0),
+        Duration.ofDays(7));
+  }
+
+  /** Defaults for everything but where the services are. */
+  public static MissionJobOptions of(String kafkaBootstrapServers, String clickhouseUrl, String clickhouseDatabase) {
+    return fromEnv(
+        Map.of(
+            "KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrapServers,
+            "CLICKHOUSE_URL", clickhouseUrl,
+            "CLICKHOUSE_DATABASE", clickhouseDatabase));
+  }
+
+  public MissionJobOptions withSimLatencyMs(long latencyMs) {
+    return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
+        latencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention);
+  }
+
+  private static long longOf(Map<String, String> env, String key, long fallback) {
+    String value = env.get(key);
+    if (value == null || value.isBlank()) {
+      return fallback;
+    }
+    try {
+      return Long.parseLong(value.strip());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(key + " must be an integer, got '" + value + "'", e);
+    }
+  }
+}

@@ -1,0 +1,35 @@
+package dev.gpilot.jobs.agents;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Objects;
+
+/**
+ * One attempt of one step, handed by the scheduler to the agent executor.
+ *
+ * @param mission the mission's text, for the agent's prompt
+ * @param parameters the step's parameters, may be null
+ * @param requestedAt epoch milliseconds when the scheduler dispatched it
+ */
+public record StepRequest(
+    String missionId,
+    String workspaceId,
+    String stepId,
+    int attempt,
+    String agent,
+    String action,
+    JsonNode parameters,
+    String mission,
+    long requestedAt) {
+
+  public StepRequest {
+    Objects.requireNonNull(missionId, "missionId");
+    Objects.requireNonNull(workspaceId, "workspaceId");
+    Objects.requireNonNull(stepId, "stepId");
+    Objects.requireNonNull(agent, "agent");
+  }
+
+  /** The attempt's stable id, {@code missionId/stepId/attempt}: a re-run after a restore keeps it. */
+  public String attemptId() {
+    return missionId + "/" + stepId + "/" + attempt;
+  }
+}

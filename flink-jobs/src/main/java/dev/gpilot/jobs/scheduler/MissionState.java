@@ -1,0 +1,119 @@
+package dev.gpilot.jobs.scheduler;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gpilot.contracts.json.Json;
+import dev.gpilot.contracts.mission.MissionConfig;
+import dev.gpilot.contracts.mission.MissionStatus;
+import dev.gpilot.contracts.mission.MissionSummary;
+import dev.gpilot.contracts.mission.Plan;
+import dev.gpilot.contracts.mission.PlanStep;
+import dev.gpilot.contracts.mission.MissionSubmitted;
+import dev.gpilot.contracts.mission.StepStatus;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Everything the scheduler knows of one mission: kept in Flink keyed state (key = missionId), so it survives a
+ * restore and is the only place that decides what runs next. Mutable; never shared outside the scheduler.
+ */
+public final class MissionState {
+  public String missionId;
+  public String workspaceId;
+  public String mission;
+  public MissionConfig config;
+  public MissionStatus status;
+  public long submittedAt;
+  public long startedAt;
+  public long finishedAt;
+  /** The seq of the last event emitted; the next event gets lastSeq + 1. */
+  public long lastSeq;
+  public Plan plan;
+  /** Steps by id, in plan order. */
+  public LinkedHashMap<String, StepState> steps = new LinkedHashMap<>();
+  public String reason;
+
+  /** For Jackson. */
+  public MissionState() {}
+
+  static MissionState accept(MissionSubmitted submitted) {
+    MissionState state = new MissionState();
+    state.missionId = submitted.missionId();
+    state.workspaceId = submitted.workspaceId();
+    state.mission = submitted.mission();
+    state.config = submitted.config();
+    state.status = MissionStatus.PLANNING;
+    state.submittedAt = submitted.ts();
+    return state;
+  }
+
+  void adopt(Plan plan, long now) {
+    this.plan = plan;
+    this.status = MissionStatus.RUNNING;
+    this.startedAt = now;
+    for (PlanStep step : plan.steps()) {
+      steps.put(step.id(), new StepState(step.id(), step.agent()));
+    }
+  }
+
+  long nextSeq() {
+    return ++lastSeq;
+  }
+
+  @JsonIgnore
+  boolean allStepsFinished() {
+    return steps.values().stream().allMatch(s -> s.status.isTerminal());
+  }
+
+  /** Whether every step this one depends on has succeeded. */
+  boolean dependenciesSucceeded(PlanStep step) {
+    return step.dependsOn().stream().allMatch(dep -> steps.get(dep).status == StepStatus.SUCCEEDED);
+  }
+
+  MissionSummary summary() {
+    int succeeded = 0;
+    int failed = 0;
+    for (StepState s : steps.values()) {
+      if (s.status == StepStatus.SUCCEEDED) {
+        succeeded++;
+      } else if (s.status == StepStatus.FAILED) {
+        failed++;
+      }
+    }
+    return new MissionSummary(
+        workspaceId,
+        missionId,
+        status,
+        mission,
+        submittedAt,
+        startedAt,
+        finishedAt,
+        steps.size(),
+        succeeded,
+        failed,
+        plan,
+        result(),
+        reason,
+        0L,
+        lastSeq);
+  }
+
+  /** The mission's result: the outputs of its final steps (those nothing depends on), by step id. */
+  private JsonNode result() {
+    if (status != MissionStatus.COMPLETED || plan == null) {
+      return null;
+    }
+    ObjectNode result = Json.mapper().createObjectNode();
+    Set<String> dependedOn = new HashSet<>();
+    plan.steps().forEach(s -> dependedOn.addAll(s.dependsOn()));
+    for (Map.Entry<String, StepState> e : steps.entrySet()) {
+      if (!dependedOn.contains(e.getKey()) && e.getValue().output != null) {
+        result.set(e.getKey(), e.getValue().output);
+      }
+    }
+    return result;
+  }
+}

@@ -1,0 +1,123 @@
+package dev.gpilot.jobs.sink.clickhouse;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gpilot.contracts.clickhouse.ClickHouseClient;
+import dev.gpilot.contracts.clickhouse.ClickHouseException;
+import dev.gpilot.contracts.clickhouse.ClickHouseMigrations;
+import dev.gpilot.contracts.json.Json;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.operators.ProcessingTimeService;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.util.function.SerializableFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes records as rows of one ClickHouse table, in batches bounded by size and time, and flushed on every
+ * checkpoint, so a checkpoint never completes with rows only in memory (at-least-once).
+ *
+ * <p>A failed insert that may pass later (server down, 5xx) is retried with exponential backoff for as long as it
+ * takes, on the task thread: the job backpressures instead of dropping rows. A rejected insert (bad SQL or data)
+ * fails the task. Tables are expected to replace a re-sent row (ReplacingMergeTree on a stable key), which makes the
+ * at-least-once delivery count once.
+ */
+public final class ClickHouseSink<T> implements Sink<T> {
+  private static final long serialVersionUID = 1L;
+
+  private final ClickHouseSinkOptions options;
+  private final String table;
+  private final SerializableFunction<T, ObjectNode> encoder;
+
+  public ClickHouseSink(ClickHouseSinkOptions options, String table, SerializableFunction<T, ObjectNode> encoder) {
+    this.options = options;
+    this.table = table;
+    this.encoder = encoder;
+  }
+
+  @Override
+  public SinkWriter<T> createWriter(WriterInitContext context) {
+    ClickHouseClient client = new ClickHouseClient(options.url(), options.database(), Duration.ofSeconds(60));
+    ClickHouseMigrations.apply(client);
+    return new Writer<>(client, options, table, encoder, context);
+  }
+
+  private static final class Writer<T> implements SinkWriter<T> {
+    private static final Logger LOG = LoggerFactory.getLogger(ClickHouseSink.class);
+
+    private final ClickHouseClient client;
+    private final ClickHouseSinkOptions options;
+    private final String table;
+    private final SerializableFunction<T, ObjectNode> encoder;
+    private final ProcessingTimeService time;
+    private final Counter rowsOut;
+    private final Counter retries;
+    private List<byte[]> buffer = new ArrayList<>();
+    private boolean timerPending;
+
+    Writer(ClickHouseClient client, ClickHouseSinkOptions options, String table,
+        SerializableFunction<T, ObjectNode> encoder, WriterInitContext context) {
+      this.client = client;
+      this.options = options;
+      this.table = table;
+      this.encoder = encoder;
+      this.time = context.getProcessingTimeService();
+      this.rowsOut = context.metricGroup().getNumRecordsSendCounter();
+      this.retries = context.metricGroup().counter("clickhouseRetries");
+    }
+
+    @Override
+    public void write(T element, Context context) throws IOException, InterruptedException {
+      buffer.add(Json.mapper().writeValueAsBytes(encoder.apply(element)));
+      if (buffer.size() >= options.maxBatchRows()) {
+        send();
+      } else if (!timerPending) {
+        timerPending = true;
+        time.registerTimer(time.getCurrentProcessingTime() + options.flushInterval().toMillis(), t -> onTimer());
+      }
+    }
+
+    private void onTimer() throws IOException, InterruptedException {
+      timerPending = false;
+      send();
+    }
+
+    @Override
+    public void flush(boolean endOfInput) throws IOException, InterruptedException {
+      send();
+    }
+
+    private void send() throws IOException, InterruptedException {
+      if (buffer.isEmpty()) {
+        return;
+      }
+      List<byte[]> batch = buffer;
+      buffer = new ArrayList<>();
+      long backoff = 100;
+      while (true) {
+        try {
+          client.insert(table, batch);
+          rowsOut.inc(batch.size());
+          return;
+        } catch (ClickHouseException e) {
+          if (!e.retriable()) {
+            throw new IOException("ClickHouse rejected " + batch.size() + " rows for " + table, e);
+          }
+          retries.inc();
+          LOG.warn("insert of {} rows into {} failed, retrying in {} ms: {}", batch.size(), table, backoff,
+              e.getMessage());
+          Thread.sleep(backoff);
+          backoff = Math.min(backoff * 2, options.maxRetryBackoff().toMillis());
+        }
+      }
+    }
+
+    @Override
+    public void close() {}
+  }
+}
