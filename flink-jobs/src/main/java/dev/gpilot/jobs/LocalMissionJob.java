@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +38,16 @@ public final class LocalMissionJob {
     StreamExecutionEnvironment flink = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
     new MissionJob(MissionJobOptions.fromEnv(env)).build(flink);
     flink.execute("gpilot-mission-job");
+  }
+
+  /**
+   * Starts the job on a new local MiniCluster without the web UI and returns at once; cancelling the returned
+   * client stops the job and its MiniCluster. For tests and benchmarks.
+   */
+  public static JobClient start(MissionJobOptions options, Configuration conf) throws Exception {
+    StreamExecutionEnvironment flink = StreamExecutionEnvironment.createLocalEnvironment(conf);
+    new MissionJob(options).build(flink);
+    return flink.executeAsync("gpilot-mission-job");
   }
 
   /** The settings of a one-machine deployment: RocksDB, retained checkpoints, one task manager. */

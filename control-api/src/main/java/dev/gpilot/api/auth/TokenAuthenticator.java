@@ -40,9 +40,11 @@ public final class TokenAuthenticator {
     return new TokenAuthenticator(tokens);
   }
 
-  /** One token for one workspace; for tests and single-user setups. */
-  public static TokenAuthenticator single(String token, String workspaceId) {
-    return new TokenAuthenticator(Map.of(digest(token), new Principal(workspaceId, "dev")));
+  /** Tokens given in the clear (tests, embedded use); only their digests are kept. */
+  public static TokenAuthenticator of(Map<String, Principal> tokens) {
+    Map<String, Principal> byDigest = new HashMap<>();
+    tokens.forEach((token, principal) -> byDigest.put(digest(token), principal));
+    return new TokenAuthenticator(byDigest);
   }
 
   /**

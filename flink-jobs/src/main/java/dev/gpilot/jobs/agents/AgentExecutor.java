@@ -3,7 +3,10 @@ package dev.gpilot.jobs.agents;
 import dev.gpilot.contracts.step.StepResult;
 import java.util.Collections;
 import java.util.concurrent.CompletionException;
+import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 import org.apache.flink.util.function.SerializableSupplier;
@@ -12,7 +15,8 @@ import org.apache.flink.util.function.SerializableSupplier;
  * Runs step attempts through an {@link Agent}, asynchronously: the task thread only starts calls, results arrive on
  * the agent's threads. Every attempt ends in a {@link StepResult}, success or failure; nothing here fails the job.
  */
-public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult> {
+public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
+    implements ResultTypeQueryable<StepResult> {
   private static final long serialVersionUID = 1L;
 
   private final SerializableSupplier<Agent> agentFactory;
@@ -33,6 +37,11 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult> {
     if (agent != null) {
       agent.close();
     }
+  }
+
+  @Override
+  public TypeInformation<StepResult> getProducedType() {
+    return JsonTypeInfo.of(StepResult.class);
   }
 
   @Override

@@ -1,0 +1,293 @@
+package dev.gpilot.api;
+
+import static dev.gpilot.testing.Eventually.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.gpilot.api.auth.Principal;
+import dev.gpilot.api.auth.TokenAuthenticator;
+import dev.gpilot.contracts.Topics;
+import dev.gpilot.contracts.events.EventTypes;
+import dev.gpilot.contracts.json.Json;
+import dev.gpilot.jobs.LocalMissionJob;
+import dev.gpilot.jobs.MissionJobOptions;
+import dev.gpilot.testing.ClickHouseTestServer;
+import dev.gpilot.testing.KafkaTestBroker;
+import dev.gpilot.testing.Schemas;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The whole path on real parts: HTTP → control API → Kafka → MissionJob on a Flink MiniCluster → Kafka → the API's
+ * stream, plus the mission summary in ClickHouse. Asserts what a client sees.
+ */
+class MissionPathITCase {
+  @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
+  @RegisterExtension static final ClickHouseTestServer CLICKHOUSE = new ClickHouseTestServer();
+
+  private static final String TOKEN = "test-token-default";
+  private static final String OTHER_TOKEN = "test-token-other";
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  private static JobClient job;
+  private static ControlApi api;
+  private static String base;
+
+  @BeforeAll
+  static void startJobAndApi() throws Exception {
+    Path checkpoints = Files.createTempDirectory("checkpoints");
+    MissionJobOptions options = MissionJobOptions.of(KAFKA.bootstrapServers(), CLICKHOUSE.url(), CLICKHOUSE.database());
+    job = LocalMissionJob.start(options, LocalMissionJob.localConfiguration(checkpoints, 2, 0, 1000));
+    api = new ControlApi(
+        new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 4),
+        TokenAuthenticator.of(Map.of(
+            TOKEN, new Principal("default", "tester"),
+            OTHER_TOKEN, new Principal("other", "intruder"))))
+        .start();
+    base = "http://127.0.0.1:" + api.port();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (api != null) {
+      api.close();
+    }
+    if (job != null) {
+      job.cancel().get();
+    }
+  }
+
+  private static HttpResponse<String> post(String path, String body, String token, Map<String, String> headers)
+      throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    headers.forEach(request::header);
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpResponse<String> get(String path, String token) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + token)
+        .GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Reads an SSE stream to its end, returning the frames' (id, data) pairs. */
+  private static List<String[]> readStream(String path, String lastEventId) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
+        .header("Authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(60)).GET();
+    if (lastEventId != null) {
+      request.header("Last-Event-ID", lastEventId);
+    }
+    HttpResponse<Stream<String>> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofLines());
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("content-type")).hasValueSatisfying(
+        v -> assertThat(v).startsWith("text/event-stream"));
+    List<String[]> frames = new ArrayList<>();
+    String id = null;
+    try (Stream<String> lines = response.body()) {
+      Iterator<String> it = lines.iterator();
+      while (it.hasNext()) {
+        String line = it.next();
+        if (line.startsWith("id: ")) {
+          id = line.substring(4);
+        } else if (line.startsWith("data: ")) {
+          frames.add(new String[] {id, line.substring(6)});
+        }
+      }
+    }
+    return frames;
+  }
+
+  private static JsonNode json(String text) throws Exception {
+    return Json.mapper().readTree(text);
+  }
+
+  private static long missionsOnTopic() throws Exception {
+    try (Admin admin = Admin.create(KAFKA.clientProperties())) {
+      var partitions = admin.describeTopics(List.of(Topics.MISSIONS)).allTopicNames().get()
+          .get(Topics.MISSIONS).partitions().stream()
+          .map(p -> new TopicPartition(Topics.MISSIONS, p.partition()))
+          .collect(java.util.stream.Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()));
+      return admin.listOffsets(partitions).all().get().values().stream().mapToLong(o -> o.offset()).sum();
+    }
+  }
+
+  @Test
+  void submittedMission_streamsItsEventsInOrder_andFinishes() throws Exception {
+    HttpResponse<String> accepted = post("/api/v1/missions",
+        "{\"mission\":\"Launch the autumn collection\",\"config\":{\"explicitAgents\":"
+            + "[\"agent-scout\",\"content-orchestrator\",\"independent-verifier\"]}}", TOKEN, Map.of());
+
+    assertThat(accepted.statusCode()).isEqualTo(202);
+    JsonNode body = json(accepted.body());
+    String missionId = body.get("missionId").asText();
+    assertThat(body.get("status").asText()).isEqualTo("SUBMITTED");
+    assertThat(body.at("/links/self").asText()).isEqualTo("/api/v1/missions/" + missionId);
+    assertThat(body.at("/links/stream").asText()).isEqualTo("/api/v1/missions/" + missionId + "/stream");
+
+    List<String[]> frames = readStream("/api/v1/missions/" + missionId + "/stream", null);
+    List<JsonNode> events = new ArrayList<>();
+    for (String[] frame : frames) {
+      events.add(json(frame[1]));
+    }
+    assertThat(events).extracting(e -> e.get("type").asText()).containsExactly(
+        EventTypes.MISSION_ACCEPTED, EventTypes.PLAN_READY,
+        EventTypes.STEP_STARTED, EventTypes.STEP_COMPLETED,
+        EventTypes.STEP_STARTED, EventTypes.STEP_COMPLETED,
+        EventTypes.STEP_STARTED, EventTypes.STEP_COMPLETED,
+        EventTypes.MISSION_COMPLETED);
+    for (int i = 0; i < frames.size(); i++) {
+      assertThat(frames.get(i)[0]).isEqualTo(String.valueOf(i + 1));
+      assertThat(events.get(i).get("seq").asLong()).isEqualTo(i + 1);
+      assertThat(events.get(i).get("workspaceId").asText()).isEqualTo("default");
+      assertThat(events.get(i).get("missionId").asText()).isEqualTo(missionId);
+      assertThat(Schemas.problems("mission-event.v1", events.get(i))).isEmpty();
+    }
+    assertThat(events.stream().filter(e -> e.has("agent")).map(e -> e.get("agent").asText()).distinct())
+        .containsExactly("agent-scout", "content-orchestrator", "independent-verifier");
+
+    JsonNode mission = json(get("/api/v1/missions/" + missionId, TOKEN).body());
+    assertThat(mission.get("status").asText()).isEqualTo("COMPLETED");
+    assertThat(mission.get("workspaceId").asText()).isEqualTo("default");
+    assertThat(mission.get("steps")).hasSize(3);
+    mission.get("steps").forEach(step -> assertThat(step.get("status").asText()).isEqualTo("SUCCEEDED"));
+    assertThat(mission.get("steps").get(0).get("agent").asText()).isEqualTo("agent-scout");
+
+    // A client that connects after the mission finished still gets all of it, and a resume continues after its id.
+    assertThat(readStream("/api/v1/missions/" + missionId + "/stream", null)).hasSize(9);
+    assertThat(readStream("/api/v1/missions/" + missionId + "/stream", "6"))
+        .extracting(f -> f[0]).containsExactly("7", "8", "9");
+
+    eventually(Duration.ofSeconds(30), () -> {
+      List<JsonNode> rows = CLICKHOUSE.client().query(
+          "SELECT status, workspace_id, steps_succeeded FROM missions FINAL WHERE mission_id = '" + missionId + "'");
+      assertThat(rows).singleElement().satisfies(row -> {
+        assertThat(row.get("status").asText()).isEqualTo("COMPLETED");
+        assertThat(row.get("workspace_id").asText()).isEqualTo("default");
+        assertThat(row.get("steps_succeeded").asInt()).isEqualTo(3);
+      });
+    });
+  }
+
+  @Test
+  void idempotencyKey_retriedPost_returnsTheSameMission_andWritesNothingNew() throws Exception {
+    String body = "{\"mission\":\"Audit the checkout page\",\"config\":{\"explicitAgents\":[\"ui-auditor\"]}}";
+    Map<String, String> key = Map.of("Idempotency-Key", "retry-me-1");
+    HttpResponse<String> first = post("/api/v1/missions", body, TOKEN, key);
+    assertThat(first.statusCode()).isEqualTo(202);
+    long written = missionsOnTopic();
+
+    HttpResponse<String> retry = post("/api/v1/missions", body, TOKEN, key);
+
+    assertThat(retry.statusCode()).isEqualTo(202);
+    assertThat(json(retry.body()).get("missionId").asText()).isEqualTo(json(first.body()).get("missionId").asText());
+    assertThat(missionsOnTopic()).isEqualTo(written);
+
+    HttpResponse<String> reused = post("/api/v1/missions", "{\"mission\":\"something else\"}", TOKEN, key);
+    assertThat(reused.statusCode()).isEqualTo(422);
+    assertThat(json(reused.body()).get("type").asText()).isEqualTo("/problems/idempotency-key-reused");
+    assertThat(missionsOnTopic()).isEqualTo(written);
+  }
+
+  @Test
+  void badInput_getsAProblem_andNothingIsWritten() throws Exception {
+    long before = missionsOnTopic();
+    Map<String, Integer> cases = new java.util.LinkedHashMap<>();
+    cases.put("{not json", 400);
+    cases.put("{}", 400);
+    cases.put("{\"mission\":\"   \"}", 400);
+    cases.put("{\"mission\":42}", 400);
+    cases.put("{\"mission\":\"x\",\"config\":{\"explicitAgents\":\"agent-scout\"}}", 400);
+    cases.put("{\"mission\":\"x\",\"config\":{\"explicitAgents\":[7]}}", 400);
+    cases.put("[\"mission\"]", 400);
+    cases.put("{\"mission\":\"" + "a".repeat(300 * 1024) + "\"}", 400);
+    for (Map.Entry<String, Integer> c : cases.entrySet()) {
+      HttpResponse<String> response = post("/api/v1/missions", c.getKey(), TOKEN, Map.of());
+      String label = c.getKey().length() > 60 ? c.getKey().substring(0, 60) : c.getKey();
+      assertThat(response.statusCode()).as(label).isEqualTo(c.getValue());
+      assertThat(response.headers().firstValue("content-type")).as(label)
+          .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
+      JsonNode problem = json(response.body());
+      assertThat(problem.get("status").asInt()).isEqualTo(c.getValue());
+      assertThat(problem.get("type").asText()).isNotBlank();
+      assertThat(problem.get("title").asText()).isNotBlank();
+      assertThat(problem.get("detail").asText()).as(label).isNotBlank();
+    }
+
+    assertThat(post("/api/v1/missions", "{\"mission\":\"x\"}", null, Map.of()).statusCode()).isEqualTo(401);
+    HttpResponse<String> wrongToken = post("/api/v1/missions", "{\"mission\":\"x\"}", "nope", Map.of());
+    assertThat(wrongToken.statusCode()).isEqualTo(401);
+    assertThat(json(wrongToken.body()).get("detail").asText()).doesNotContain("nope");
+
+    HttpResponse<String> unknown = get("/api/v1/missions/does-not-exist", TOKEN);
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(json(unknown.body()).get("type").asText()).isEqualTo("/problems/not-found");
+    assertThat(get("/api/v1/missions/does-not-exist/stream", TOKEN).statusCode()).isEqualTo(404);
+
+    assertThat(missionsOnTopic()).isEqualTo(before);
+  }
+
+  @Test
+  void anotherWorkspace_cannotSeeTheMission() throws Exception {
+    HttpResponse<String> accepted = post("/api/v1/missions", "{\"mission\":\"private\"}", TOKEN, Map.of());
+    String missionId = json(accepted.body()).get("missionId").asText();
+
+    assertThat(get("/api/v1/missions/" + missionId, OTHER_TOKEN).statusCode()).isEqualTo(404);
+    assertThat(get("/api/v1/missions/" + missionId + "/stream", OTHER_TOKEN).statusCode()).isEqualTo(404);
+    assertThat(get("/api/v1/missions/" + missionId, TOKEN).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void recordsOnTheTopics_matchTheirPublishedSchemas() throws Exception {
+    HttpResponse<String> accepted = post("/api/v1/missions", "{\"mission\":\"schema check\"}", TOKEN, Map.of());
+    String missionId = json(accepted.body()).get("missionId").asText();
+    readStream("/api/v1/missions/" + missionId + "/stream", null);
+
+    Properties props = KAFKA.clientProperties();
+    props.put("group.id", "schema-check");
+    props.put("auto.offset.reset", "earliest");
+    try (KafkaConsumer<String, String> consumer =
+        new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
+      consumer.subscribe(List.of(Topics.MISSIONS, Topics.MISSION_EVENTS, Topics.STEP_RESULTS));
+      Map<String, String> schemaOf = Map.of(Topics.MISSIONS, "mission-submitted.v1",
+          Topics.MISSION_EVENTS, "mission-event.v1", Topics.STEP_RESULTS, "step-result.v1");
+      java.util.Set<String> seen = new java.util.HashSet<>();
+      long deadline = System.currentTimeMillis() + 30_000;
+      while (seen.size() < 3 && System.currentTimeMillis() < deadline) {
+        for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
+          JsonNode value = json(record.value());
+          assertThat(Schemas.problems(schemaOf.get(record.topic()), value)).as(record.topic()).isEmpty();
+          assertThat(value.get("workspaceId").asText()).isNotBlank();
+          assertThat(record.key()).isEqualTo(value.get("missionId").asText());
+          seen.add(record.topic());
+        }
+      }
+      assertThat(seen).containsExactlyInAnyOrder(Topics.MISSIONS, Topics.MISSION_EVENTS, Topics.STEP_RESULTS);
+    }
+  }
+}
