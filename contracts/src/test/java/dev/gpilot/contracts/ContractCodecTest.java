@@ -85,12 +85,13 @@ class ContractCodecTest {
 
   @Test
   void stepResult_roundTripsAndMatchesItsSchema() {
-    StepResult failed = new StepResult("m", "w", "s1", 2, "agent-scout", false, null, "429", 1, 2);
+    StepResult failed = new StepResult("m", "w", "s1", 2, "agent-scout", false, null, "429", 1, 2, "gemini-2.5-flash",
+        new dev.gpilot.contracts.cost.Usage(100, 20, 5, 10), 1234, "2025-06-17");
     JsonCodec<StepResult> codec = JsonCodec.of(StepResult.class);
     assertThat(codec.decode(codec.encode(failed))).isEqualTo(failed);
     assertThat(failed.id()).isEqualTo("m/s1/2");
     assertThat(Schemas.problems("step-result.v1", failed)).isEmpty();
-    StepResult failedWithoutError = new StepResult("m", "w", "s1", 2, "agent-scout", false, null, null, 1, 2);
+    StepResult failedWithoutError = StepResult.failed("m", "w", "s1", 2, "agent-scout", null, 1, 2);
     assertThat(Schemas.problems("step-result.v1", failedWithoutError)).isNotEmpty();
   }
 

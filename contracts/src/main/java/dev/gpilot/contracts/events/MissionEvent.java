@@ -3,6 +3,7 @@ package dev.gpilot.contracts.events;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gpilot.contracts.cost.Usage;
 import dev.gpilot.contracts.mission.MissionConfig;
 import dev.gpilot.contracts.mission.Plan;
 import java.util.Objects;
@@ -30,7 +31,11 @@ public record MissionEvent(
     Integer attempt,
     JsonNode output,
     String reason,
-    Long durationMs) {
+    Long durationMs,
+    String model,
+    Usage usage,
+    Long costMicros,
+    String text) {
 
   public MissionEvent {
     Objects.requireNonNull(type, "type is required");
@@ -79,6 +84,10 @@ public record MissionEvent(
     private JsonNode output;
     private String reason;
     private Long durationMs;
+    private String model;
+    private Usage usage;
+    private Long costMicros;
+    private String text;
 
     private Builder(String type, String missionId, String workspaceId, long seq, long ts) {
       this.type = type;
@@ -126,10 +135,24 @@ public record MissionEvent(
       return this;
     }
 
+    /** The model call behind a step attempt: model name, tokens and cost in micro-credits. */
+    public Builder cost(String model, Usage usage, long costMicros) {
+      this.model = model;
+      this.usage = usage;
+      this.costMicros = costMicros;
+      return this;
+    }
+
+    /** A piece of model text (for {@code step.delta}). */
+    public Builder text(String text) {
+      this.text = text;
+      return this;
+    }
+
     public MissionEvent build() {
       return new MissionEvent(
           type, missionId, workspaceId, seq, ts, status, mission, config, plan, stepId, agent, attempt, output,
-          reason, durationMs);
+          reason, durationMs, model, usage, costMicros, text);
     }
   }
 }

@@ -3,6 +3,7 @@ package dev.gpilot.contracts.step;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gpilot.contracts.cost.Usage;
 import java.util.Objects;
 
 /**
@@ -14,6 +15,10 @@ import java.util.Objects;
  * @param error why the attempt failed (for a successful one: null)
  * @param startedAt epoch milliseconds
  * @param finishedAt epoch milliseconds
+ * @param model the model that ran the attempt, null when no model was called
+ * @param usage the tokens the attempt used (also for failed attempts that reached the model), may be null
+ * @param costMicros what the attempt cost, in micro-credits
+ * @param priceVersion the version of the price table entry the cost was computed with, may be null
  */
 @JsonPropertyOrder({"type", "version", "id", "missionId", "workspaceId"})
 public record StepResult(
@@ -26,7 +31,11 @@ public record StepResult(
     JsonNode output,
     String error,
     long startedAt,
-    long finishedAt) {
+    long finishedAt,
+    String model,
+    Usage usage,
+    long costMicros,
+    String priceVersion) {
 
   public static final String TYPE = "step.result";
 
@@ -37,6 +46,23 @@ public record StepResult(
     if (attempt < 1) {
       throw new IllegalArgumentException("attempt starts at 1, got " + attempt);
     }
+    if (costMicros < 0) {
+      throw new IllegalArgumentException("costMicros cannot be negative");
+    }
+  }
+
+  /** An attempt that called no model (no usage, no cost). */
+  public static StepResult succeeded(String missionId, String workspaceId, String stepId, int attempt, String agent,
+      JsonNode output, long startedAt, long finishedAt) {
+    return new StepResult(missionId, workspaceId, stepId, attempt, agent, true, output, null, startedAt, finishedAt,
+        null, null, 0, null);
+  }
+
+  /** A failed attempt that called no model (no usage, no cost). */
+  public static StepResult failed(String missionId, String workspaceId, String stepId, int attempt, String agent,
+      String error, long startedAt, long finishedAt) {
+    return new StepResult(missionId, workspaceId, stepId, attempt, agent, false, null, error, startedAt, finishedAt,
+        null, null, 0, null);
   }
 
   @JsonProperty("type")

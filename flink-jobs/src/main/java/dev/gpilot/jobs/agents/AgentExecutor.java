@@ -54,10 +54,10 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
               long finishedAt = System.currentTimeMillis();
               StepResult result =
                   error == null
-                      ? new StepResult(request.missionId(), request.workspaceId(), request.stepId(),
-                          request.attempt(), request.agent(), true, output, null, startedAt, finishedAt)
-                      : new StepResult(request.missionId(), request.workspaceId(), request.stepId(),
-                          request.attempt(), request.agent(), false, null, describe(error), startedAt, finishedAt);
+                      ? StepResult.succeeded(request.missionId(), request.workspaceId(), request.stepId(),
+                          request.attempt(), request.agent(), output, startedAt, finishedAt)
+                      : StepResult.failed(request.missionId(), request.workspaceId(), request.stepId(),
+                          request.attempt(), request.agent(), describe(error), startedAt, finishedAt);
               resultFuture.complete(Collections.singleton(result));
             });
   }
@@ -67,8 +67,8 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
     long now = System.currentTimeMillis();
     resultFuture.complete(
         Collections.singleton(
-            new StepResult(request.missionId(), request.workspaceId(), request.stepId(), request.attempt(),
-                request.agent(), false, null, "timed out", request.requestedAt(), now)));
+            StepResult.failed(request.missionId(), request.workspaceId(), request.stepId(), request.attempt(),
+                request.agent(), "timed out", request.requestedAt(), now)));
   }
 
   private static String describe(Throwable error) {

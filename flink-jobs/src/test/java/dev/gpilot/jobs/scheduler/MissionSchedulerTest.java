@@ -52,7 +52,7 @@ class MissionSchedulerTest {
 
   private static StepResult ok(StepRequest r, long finishedAt) {
     JsonNode output = Json.mapper().createObjectNode().put("text", r.agent() + " done");
-    return new StepResult(r.missionId(), r.workspaceId(), r.stepId(), r.attempt(), r.agent(), true, output, null,
+    return StepResult.succeeded(r.missionId(), r.workspaceId(), r.stepId(), r.attempt(), r.agent(), output,
         finishedAt - 5, finishedAt);
   }
 
@@ -144,7 +144,7 @@ class MissionSchedulerTest {
   void failedStep_failsTheMission_andCancelsTheRest() throws Exception {
     harness.processElement(SchedulerInput.of(mission("m3", "agent-scout", "seo-analyst")), 0);
     StepRequest first = requests().get(0);
-    harness.processElement(SchedulerInput.of(new StepResult("m3", "ws-1", "s1", 1, "agent-scout", false, null,
+    harness.processElement(SchedulerInput.of(StepResult.failed("m3", "ws-1", "s1", 1, "agent-scout",
         "model unavailable", 1_000, 1_100)), 0);
 
     List<MissionEvent> events = events();
