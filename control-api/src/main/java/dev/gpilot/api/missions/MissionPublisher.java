@@ -5,6 +5,8 @@ import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.contracts.mission.MissionSubmitted;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -15,6 +17,13 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class MissionPublisher implements AutoCloseable {
   private final KafkaProducer<String, byte[]> producer;
   private final JsonCodec<MissionSubmitted> codec = JsonCodec.of(MissionSubmitted.class);
+  // Acks arrive on the producer's single I/O thread; what follows (writing HTTP responses) must not run there.
+  private final ExecutorService completions =
+      Executors.newFixedThreadPool(4, r -> {
+        Thread t = new Thread(r, "mission-ack");
+        t.setDaemon(true);
+        return t;
+      });
 
   public MissionPublisher(String bootstrapServers) {
     Properties props = new Properties();
@@ -36,9 +45,9 @@ public final class MissionPublisher implements AutoCloseable {
         new ProducerRecord<>(Topics.MISSIONS, submitted.missionId(), codec.encode(submitted)),
         (metadata, error) -> {
           if (error == null) {
-            done.complete(null);
+            completions.execute(() -> done.complete(null));
           } else {
-            done.completeExceptionally(error);
+            completions.execute(() -> done.completeExceptionally(error));
           }
         });
     return done;
@@ -47,5 +56,6 @@ public final class MissionPublisher implements AutoCloseable {
   @Override
   public void close() {
     producer.close();
+    completions.shutdown();
   }
 }
