@@ -111,7 +111,7 @@ public record MissionRequest(String mission, MissionConfig config, String reques
         explicitAgents.add(agent.textValue());
       }
     }
-    return new MissionConfig(explicitAgents);
+    return MissionConfig.ofAgents(explicitAgents);
   }
 
   private static void rejectUnknown(JsonNode object, Set<String> known, String prefix) {

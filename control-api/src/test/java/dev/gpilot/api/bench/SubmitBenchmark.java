@@ -49,7 +49,7 @@ public final class SubmitBenchmark {
         + "\"config\":{\"explicitAgents\":[\"agent-scout\",\"content-orchestrator\",\"independent-verifier\"]}}";
     byte[] record = JsonCodec.of(MissionSubmitted.class).encode(new MissionSubmitted(UUID.randomUUID().toString(),
         "default", System.currentTimeMillis(), "Benchmark mission: plan a product launch with research, copy and review",
-        new MissionConfig(List.of("agent-scout", "content-orchestrator", "independent-verifier")), null,
+        MissionConfig.ofAgents(List.of("agent-scout", "content-orchestrator", "independent-verifier")), null,
         "0".repeat(64), "dev"));
 
     // Warm up the API's JIT and connections before measuring.
