@@ -7,7 +7,8 @@ import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.contracts.mission.MissionSummary;
 import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.jobs.agents.AgentExecutor;
-import dev.gpilot.jobs.agents.SimulatedAgent;
+import dev.gpilot.jobs.agents.AgentOptions;
+import dev.gpilot.jobs.agents.AgentOutcome;
 import dev.gpilot.jobs.ingest.SchedulerInput;
 import dev.gpilot.jobs.ingest.SchedulerInputDeserializer;
 import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
@@ -89,16 +90,25 @@ public final class MissionJob {
         .name("mission-events-sink")
         .uid("mission-events-sink");
 
-    long latency = options.simLatencyMs();
+    AgentOptions agents = options.agents();
+    agents.validate();
     DataStream<StepResult> stepResults =
-        AsyncDataStream.unorderedWait(
+        AsyncDataStream.unorderedWaitWithRetry(
                 events.getSideOutput(MissionScheduler.STEP_REQUESTS),
-                new AgentExecutor(() -> new SimulatedAgent(latency)),
+                new AgentExecutor(agents.agentFactory(options.simLatencyMs())),
                 options.stepTimeout().toMillis(),
                 TimeUnit.MILLISECONDS,
-                options.asyncCapacity())
+                options.asyncCapacity(),
+                // Retriable call failures (429, 5xx, timeouts) are called again within the step attempt;
+                // the step timeout above bounds all of its calls together.
+                AgentExecutor.retryStrategy(agents.retries(), agents.retryInitialDelay().toMillis(),
+                    agents.retryMaxDelay().toMillis()))
             .name("agent-executor")
-            .uid("agent-executor");
+            .uid("agent-executor")
+            .map(AgentOutcome::result)
+            .returns(JsonTypeInfo.of(StepResult.class))
+            .name("agent-results")
+            .uid("agent-results");
     stepResults.sinkTo(kafkaSink(Topics.STEP_RESULTS, StepResult.class, StepResult::missionId))
         .name("step-results-sink")
         .uid("step-results-sink");

@@ -1,5 +1,6 @@
 package dev.gpilot.jobs;
 
+import dev.gpilot.jobs.agents.AgentOptions;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Map;
@@ -18,7 +19,8 @@ public record MissionJobOptions(
     int asyncCapacity,
     Duration stepTimeout,
     long bufferTimeoutMs,
-    Duration missionRetention)
+    Duration missionRetention,
+    AgentOptions agents)
     implements Serializable {
 
   public MissionJobOptions {
@@ -35,19 +37,22 @@ public record MissionJobOptions(
     if (bufferTimeoutMs < 0) {
       throw new IllegalArgumentException("GPILOT_BUFFER_TIMEOUT_MS must be >= 0, got " + bufferTimeoutMs);
     }
+    Objects.requireNonNull(agents, "agents");
   }
 
   public static MissionJobOptions fromEnv(Map<String, String> env) {
+    int asyncCapacity = (int) longOf(env, "GPILOT_ASYNC_CAPACITY", 64);
     return new MissionJobOptions(
         env.get("KAFKA_BOOTSTRAP_SERVERS"),
         env.get("CLICKHOUSE_URL"),
         env.getOrDefault("CLICKHOUSE_DATABASE", "gpilot"),
         env.getOrDefault("GPILOT_JOB_GROUP_ID", "gpilot-mission-job"),
         longOf(env, "GPILOT_SIM_LATENCY_MS", 0),
-        (int) longOf(env, "GPILOT_ASYNC_CAPACITY", 64),
+        asyncCapacity,
         Duration.ofMillis(longOf(env, "GPILOT_STEP_TIMEOUT_MS", 120_000)),
         longOf(env, "GPILOT_BUFFER_TIMEOUT_MS", 0),
-        Duration.ofDays(7));
+        Duration.ofDays(7),
+        AgentOptions.fromEnv(env, asyncCapacity));
   }
 
   /** Defaults for everything but where the services are. */
@@ -61,7 +66,13 @@ public record MissionJobOptions(
 
   public MissionJobOptions withSimLatencyMs(long latencyMs) {
     return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
-        latencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention);
+        latencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, agents);
+  }
+
+  /** These options with other agents (e.g. Gemini at a stand-in's URL). */
+  public MissionJobOptions withAgents(AgentOptions agentOptions) {
+    return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
+        simLatencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, agentOptions);
   }
 
   private static long longOf(Map<String, String> env, String key, long fallback) {

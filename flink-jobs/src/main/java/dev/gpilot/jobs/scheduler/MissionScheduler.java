@@ -117,7 +117,8 @@ public class MissionScheduler extends KeyedProcessFunction<String, SchedulerInpu
       step.status = StepStatus.SUCCEEDED;
       step.output = result.output();
       emit.event(state, EventTypes.STEP_COMPLETED, b -> b.step(step.id, step.agent, step.attempt)
-          .status(step.status.name()).output(step.output).durationMs(duration));
+          .status(step.status.name()).output(step.output).durationMs(duration)
+          .cost(result.model(), result.usage(), result.costMicros()));
       dispatchReadySteps(state, emit);
       if (state.allStepsFinished()) {
         finish(state, MissionStatus.COMPLETED, null, emit);
@@ -127,7 +128,8 @@ public class MissionScheduler extends KeyedProcessFunction<String, SchedulerInpu
       step.status = StepStatus.FAILED;
       step.error = result.error();
       emit.event(state, EventTypes.STEP_FAILED, b -> b.step(step.id, step.agent, step.attempt)
-          .status(step.status.name()).reason(result.error()).durationMs(duration));
+          .status(step.status.name()).reason(result.error()).durationMs(duration)
+          .cost(result.model(), result.usage(), result.costMicros()));
       finish(state, MissionStatus.FAILED, "step '" + step.id + "' failed: " + result.error(), emit);
       return;
     }
