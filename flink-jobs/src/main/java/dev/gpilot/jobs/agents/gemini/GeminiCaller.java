@@ -27,6 +27,7 @@ import dev.gpilot.jobs.agents.AgentException;
 import dev.gpilot.jobs.agents.ModelCharge;
 import dev.gpilot.jobs.agents.StepRequest;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,6 +41,9 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
+import okhttp3.ConnectionPool;
+import okhttp3.Dispatcher;
+import okhttp3.OkHttpClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,11 +66,25 @@ public final class GeminiCaller implements AutoCloseable {
   private final Clock clock;
   private final Map<ApiKey, Client> clients = new ConcurrentHashMap<>();
   private final ExecutorService streamReaders;
+  private final OkHttpClient httpPool;
 
   public GeminiCaller(GeminiOptions options, PriceTable prices, Clock clock) {
     this.options = options;
     this.prices = prices;
     this.clock = clock;
+    // One HTTP pool for all keys' clients: as many requests and kept-alive connections to Gemini as the executor
+    // has calls in flight (OkHttp's defaults, 5 per host and 5 idle connections, would queue calls and reconnect).
+    // The SDK adds its call timeout and (disabled) retry interceptor on top.
+    Dispatcher dispatcher = new Dispatcher();
+    dispatcher.setMaxRequests(options.maxConnections());
+    dispatcher.setMaxRequestsPerHost(options.maxConnections());
+    this.httpPool = new OkHttpClient.Builder()
+        .dispatcher(dispatcher)
+        .connectionPool(new ConnectionPool(options.maxConnections(), 5, TimeUnit.MINUTES))
+        .connectTimeout(Duration.ZERO)
+        .readTimeout(Duration.ZERO)
+        .writeTimeout(Duration.ZERO)
+        .build();
     AtomicInteger n = new AtomicInteger();
     // Reading a stream blocks: bounded threads, and a queue rather than a thread per call.
     this.streamReaders = options.streaming()
@@ -343,11 +361,7 @@ public final class GeminiCaller implements AutoCloseable {
         .apiKey(key.revealForProviderCall())
         .vertexAI(false)
         .httpOptions(http.build())
-        // OkHttp allows 5 requests per host by default: the async capacity would wait on the pool.
-        .clientOptions(ClientOptions.builder()
-            .maxConnections(options.maxConnections())
-            .maxConnectionsPerHost(options.maxConnections())
-            .build())
+        .clientOptions(ClientOptions.builder().customHttpClient(httpPool).build())
         .build();
   }
 
@@ -364,6 +378,8 @@ public final class GeminiCaller implements AutoCloseable {
     if (streamReaders != null) {
       streamReaders.shutdownNow();
     }
+    httpPool.dispatcher().executorService().shutdown();
+    httpPool.connectionPool().evictAll();
   }
 
 }
