@@ -42,9 +42,10 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, AgentOutcome>
    * Flink's retry of retriable failures: up to {@code retries} more calls, waiting {@code initialDelayMs}, then
    * twice as long each time, at most {@code maxDelayMs}.
    */
+  @SuppressWarnings("unchecked") // Flink's NO_RETRY_STRATEGY is a raw constant for every output type
   public static AsyncRetryStrategy<AgentOutcome> retryStrategy(int retries, long initialDelayMs, long maxDelayMs) {
     if (retries < 1) {
-      return AsyncRetryStrategies.NO_RETRY_STRATEGY;
+      return (AsyncRetryStrategy<AgentOutcome>) AsyncRetryStrategies.NO_RETRY_STRATEGY;
     }
     return new AsyncRetryStrategies.ExponentialBackoffDelayRetryStrategyBuilder<AgentOutcome>(
             retries, initialDelayMs, maxDelayMs, 2.0)
