@@ -1,5 +1,6 @@
 package dev.gpilot.api;
 
+import dev.gpilot.api.agents.AgentRoutes;
 import dev.gpilot.api.auth.TokenAuthenticator;
 import dev.gpilot.api.http.ApiException;
 import dev.gpilot.api.http.Problems;
@@ -46,6 +47,7 @@ public final class ControlApi implements AutoCloseable {
   }
 
   public ControlApi start() throws InterruptedException {
+    AgentRoutes agents = AgentRoutes.fromEnv(System.getenv()); // first: a bad catalog file stops the start
     TopicAdmin.ensureTopics(options.kafkaBootstrapServers());
     MissionStore store = new MissionStore(options.maxMissionsInMemory());
     publisher = new MissionPublisher(options.kafkaBootstrapServers());
@@ -68,6 +70,7 @@ public final class ControlApi implements AutoCloseable {
         }
       });
       missions.register(config.routes);
+      agents.register(config.routes);
       config.routes.exception(ApiException.class, (e, ctx) -> Problems.write(ctx, e));
       config.routes.exception(CompletionException.class, (e, ctx) -> {
         if (e.getCause() instanceof ApiException api) {

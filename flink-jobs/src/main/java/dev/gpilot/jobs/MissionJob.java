@@ -9,7 +9,8 @@ import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.contracts.plan.PlanValidator;
 import dev.gpilot.jobs.agents.Agent;
 import dev.gpilot.jobs.agents.AgentExecutor;
-import dev.gpilot.jobs.agents.SimulatedAgent;
+import dev.gpilot.jobs.agents.AgentOptions;
+import dev.gpilot.jobs.agents.AgentOutcome;
 import dev.gpilot.jobs.ingest.SchedulerInput;
 import dev.gpilot.jobs.ingest.SchedulerInputDeserializer;
 import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
@@ -54,21 +55,17 @@ import org.apache.flink.util.function.SerializableSupplier;
  */
 public final class MissionJob {
   private final MissionJobOptions options;
-  private final SerializableSupplier<Agent> agents;
+  private final SerializableSupplier<Agent> agentFactory;
 
-  /** The job with the agents its options select. */
+  /** The job with the agents its options select (Gemini, or simulated). */
   public MissionJob(MissionJobOptions options) {
-    this(options, simulated(options.simLatencyMs()));
+    this(options, options.agents().agentFactory(options.simLatencyMs()));
   }
 
   /** The job with the given agents (tests and benchmarks count or fail calls through this). */
-  public MissionJob(MissionJobOptions options, SerializableSupplier<Agent> agents) {
+  public MissionJob(MissionJobOptions options, SerializableSupplier<Agent> agentFactory) {
     this.options = options;
-    this.agents = agents;
-  }
-
-  private static SerializableSupplier<Agent> simulated(long latencyMs) {
-    return () -> new SimulatedAgent(latencyMs);
+    this.agentFactory = agentFactory;
   }
 
   public static void main(String[] args) throws Exception {
@@ -108,17 +105,27 @@ public final class MissionJob {
         .name("mission-events-sink")
         .uid("mission-events-sink");
 
+    AgentOptions agentOptions = options.agents();
+    agentOptions.validate();
     // Per-attempt timeouts belong to the scheduler (each step has its own); the operator's timeout is a backstop.
     long backstopMs = Math.max(options.stepTimeout().toMillis(), PlanValidator.MAX_TIMEOUT_SECONDS * 1000L) + 60_000;
     DataStream<StepResult> stepResults =
-        AsyncDataStream.unorderedWait(
+        AsyncDataStream.unorderedWaitWithRetry(
                 events.getSideOutput(MissionScheduler.STEP_REQUESTS),
-                new AgentExecutor(agents, options.kafkaBootstrapServers(), options.consumerGroupId()),
+                new AgentExecutor(agentFactory, options.kafkaBootstrapServers(), options.consumerGroupId()),
                 backstopMs,
                 TimeUnit.MILLISECONDS,
-                options.asyncCapacity())
+                options.asyncCapacity(),
+                // Retriable call failures (429, 5xx, timeouts) are called again within the step attempt;
+                // the step timeout above bounds all of its calls together.
+                AgentExecutor.retryStrategy(agentOptions.retries(), agentOptions.retryInitialDelay().toMillis(),
+                    agentOptions.retryMaxDelay().toMillis()))
             .name("agent-executor")
-            .uid("agent-executor");
+            .uid("agent-executor")
+            .map(AgentOutcome::result)
+            .returns(JsonTypeInfo.of(StepResult.class))
+            .name("agent-results")
+            .uid("agent-results");
     stepResults.sinkTo(kafkaSink(Topics.STEP_RESULTS, StepResult.class, StepResult::missionId))
         .name("step-results-sink")
         .uid("step-results-sink");

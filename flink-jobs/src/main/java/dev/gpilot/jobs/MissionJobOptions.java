@@ -1,7 +1,10 @@
 package dev.gpilot.jobs;
 
-import dev.gpilot.contracts.plan.KnownAgents;
+import dev.gpilot.contracts.agents.AgentCatalog;
+import dev.gpilot.jobs.agents.AgentOptions;
 import dev.gpilot.jobs.scheduler.SchedulerOptions;
+import java.util.List;
+import java.util.Set;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Map;
@@ -22,7 +25,9 @@ public record MissionJobOptions(
     long bufferTimeoutMs,
     Duration missionRetention,
     int defaultMaxAttempts,
-    Duration retryBaseDelay)
+    Duration retryBaseDelay,
+    AgentOptions agents,
+    List<String> knownAgents)
     implements Serializable {
 
   public MissionJobOptions {
@@ -30,6 +35,8 @@ public record MissionJobOptions(
     Objects.requireNonNull(clickhouseUrl, "set CLICKHOUSE_URL to ClickHouse's HTTP endpoint, http://host:port");
     Objects.requireNonNull(clickhouseDatabase, "clickhouseDatabase");
     Objects.requireNonNull(consumerGroupId, "consumerGroupId");
+    Objects.requireNonNull(agents, "agents");
+    knownAgents = List.copyOf(knownAgents);
     if (simLatencyMs < 0) {
       throw new IllegalArgumentException("GPILOT_SIM_LATENCY_MS must be >= 0, got " + simLatencyMs);
     }
@@ -42,18 +49,21 @@ public record MissionJobOptions(
   }
 
   public static MissionJobOptions fromEnv(Map<String, String> env) {
+    int asyncCapacity = (int) longOf(env, "GPILOT_ASYNC_CAPACITY", 64);
     return new MissionJobOptions(
         env.get("KAFKA_BOOTSTRAP_SERVERS"),
         env.get("CLICKHOUSE_URL"),
         env.getOrDefault("CLICKHOUSE_DATABASE", "gpilot"),
         env.getOrDefault("GPILOT_JOB_GROUP_ID", "gpilot-mission-job"),
         longOf(env, "GPILOT_SIM_LATENCY_MS", 0),
-        (int) longOf(env, "GPILOT_ASYNC_CAPACITY", 64),
+        asyncCapacity,
         Duration.ofMillis(longOf(env, "GPILOT_STEP_TIMEOUT_MS", 120_000)),
         longOf(env, "GPILOT_BUFFER_TIMEOUT_MS", 0),
         Duration.ofDays(7),
         (int) longOf(env, "GPILOT_STEP_MAX_ATTEMPTS", 3),
-        Duration.ofMillis(longOf(env, "GPILOT_RETRY_BASE_DELAY_MS", 1000)));
+        Duration.ofMillis(longOf(env, "GPILOT_RETRY_BASE_DELAY_MS", 1000)),
+        AgentOptions.fromEnv(env, asyncCapacity),
+        AgentCatalog.load(env).names());
   }
 
   /** Defaults for everything but where the services are. */
@@ -68,17 +78,25 @@ public record MissionJobOptions(
   public MissionJobOptions withSimLatencyMs(long latencyMs) {
     return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
         latencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, defaultMaxAttempts,
-        retryBaseDelay);
+        retryBaseDelay, agents, knownAgents);
   }
 
   public MissionJobOptions withRetryBaseDelay(Duration delay) {
     return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
-        simLatencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, defaultMaxAttempts, delay);
+        simLatencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, defaultMaxAttempts, delay,
+        agents, knownAgents);
+  }
+
+  /** These options with other agents (e.g. Gemini at a stand-in's URL). */
+  public MissionJobOptions withAgents(AgentOptions agentOptions) {
+    return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
+        simLatencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, defaultMaxAttempts,
+        retryBaseDelay, agentOptions, knownAgents);
   }
 
   /** The scheduler's share of these options. */
   public SchedulerOptions schedulerOptions() {
-    return new SchedulerOptions(KnownAgents.FLEET, defaultMaxAttempts, stepTimeout, retryBaseDelay,
+    return new SchedulerOptions(Set.copyOf(knownAgents), defaultMaxAttempts, stepTimeout, retryBaseDelay,
         Duration.ofSeconds(30), missionRetention);
   }
 

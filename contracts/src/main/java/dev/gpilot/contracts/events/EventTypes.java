@@ -9,9 +9,10 @@ public final class EventTypes {
   public static final String STEP_RETRYING = "step.retrying";
   public static final String STEP_SKIPPED = "step.skipped";
   public static final String STEP_CANCELLED = "step.cancelled";
-  public static final String STEP_DELTA = "step.delta";
   public static final String STEP_COMPLETED = "step.completed";
   public static final String STEP_FAILED = "step.failed";
+  /** Best-effort text of a streaming model call ({@code text}); the step's result is the one of record. */
+  public static final String STEP_DELTA = "step.delta";
   public static final String MISSION_COMPLETED = "mission.completed";
   public static final String MISSION_FAILED = "mission.failed";
   public static final String MISSION_CANCELLED = "mission.cancelled";

@@ -1,12 +1,17 @@
 package dev.gpilot.contracts.plan;
 
+import dev.gpilot.contracts.agents.AgentCatalog;
 import java.util.Set;
 
-/** The agents of the shipped fleet; a plan naming any other agent is rejected. */
+/** The agents a plan may name: those of the agent catalog ({@code GPILOT_AGENT_CATALOG}, or the shipped fleet). */
 public final class KnownAgents {
-  public static final Set<String> FLEET = Set.of(
-      "mission-overseer", "genesis-architect", "agent-scout", "content-orchestrator", "seo-analyst",
-      "independent-verifier", "ui-auditor");
+  /** The shipped fleet. */
+  public static final Set<String> FLEET = Set.copyOf(AgentCatalog.shipped().names());
+
+  /** The catalog in force for this process's environment. */
+  public static Set<String> fromEnv() {
+    return Set.copyOf(AgentCatalog.load(System.getenv()).names());
+  }
 
   private KnownAgents() {}
 }

@@ -44,7 +44,7 @@ public record MissionRequest(String mission, MissionConfig config, String reques
       Set.of("explicitAgents", "plan", "execution", "params", "deadlineSeconds", "failurePolicy", "planner");
   private static final Set<String> STEP_FIELDS =
       Set.of("id", "agent", "action", "parameters", "dependsOn", "condition", "timeoutSeconds", "maxAttempts");
-  private static final PlanValidator VALIDATOR = new PlanValidator(KnownAgents.FLEET);
+  private static final PlanValidator VALIDATOR = new PlanValidator(KnownAgents.fromEnv());
 
   /** Reads and validates a body of at most {@link #MAX_BODY_BYTES}. */
   public static MissionRequest read(InputStream body) {

@@ -1,6 +1,7 @@
 package dev.gpilot.api.missions;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gpilot.contracts.cost.Usage;
 import dev.gpilot.contracts.events.EventTypes;
 import dev.gpilot.contracts.events.MissionEvent;
 import dev.gpilot.contracts.mission.MissionStatus;
@@ -40,6 +41,11 @@ public final class MissionView {
   private long submittedAt;
   private long startedAt;
   private long finishedAt;
+  // What the mission's step attempts used and cost, summed over every step.completed / step.failed event.
+  private Usage usage = Usage.ZERO;
+  private long costMicros;
+  private final Map<String, Long> agentCosts = new LinkedHashMap<>();
+  private final Set<String> models = new java.util.LinkedHashSet<>();
 
   MissionView(String missionId) {
     this.missionId = missionId;
@@ -140,9 +146,15 @@ public final class MissionView {
       }
       case EventTypes.STEP_READY -> step(e).status = StepStatus.READY;
       case EventTypes.STEP_STARTED -> step(e).started(e);
-      case EventTypes.STEP_RETRYING -> step(e).retrying(e);
-      case EventTypes.STEP_COMPLETED, EventTypes.STEP_FAILED, EventTypes.STEP_SKIPPED, EventTypes.STEP_CANCELLED ->
-          step(e).finished(e);
+      case EventTypes.STEP_RETRYING -> {
+        step(e).retrying(e);
+        charge(e);
+      }
+      case EventTypes.STEP_COMPLETED, EventTypes.STEP_FAILED -> {
+        step(e).finished(e);
+        charge(e);
+      }
+      case EventTypes.STEP_SKIPPED, EventTypes.STEP_CANCELLED -> step(e).finished(e);
       default -> {
         if (e.isFinal()) {
           status = MissionStatus.valueOf(e.status());
@@ -151,6 +163,19 @@ public final class MissionView {
           steps.values().forEach(StepView::cancelIfOpen);
         }
       }
+    }
+  }
+
+  /** Adds a finished attempt's usage and cost; each event counts once (events are deduped by seq). */
+  private void charge(MissionEvent e) {
+    long cost = e.costMicros() == null ? 0 : e.costMicros();
+    if (e.usage() != null) {
+      usage = usage.plus(e.usage());
+    }
+    costMicros = Math.addExact(costMicros, cost);
+    agentCosts.merge(e.agent(), cost, Math::addExact);
+    if (e.model() != null) {
+      models.add(e.model());
     }
   }
 
@@ -180,6 +205,10 @@ public final class MissionView {
       json.put("reason", reason);
     }
     json.put("steps", steps.values().stream().map(StepView::toJson).toList());
+    json.put("usage", usage);
+    json.put("costMicros", costMicros);
+    json.put("agentCosts", new LinkedHashMap<>(agentCosts));
+    json.put("models", List.copyOf(models));
     if (status == MissionStatus.COMPLETED) {
       json.put("result", result());
     }
@@ -209,6 +238,9 @@ public final class MissionView {
     Long durationMs;
     JsonNode output;
     String error;
+    String model;
+    Usage usage;
+    long costMicros;
 
     StepView(String id, String agent, List<String> dependsOn) {
       this.id = id;
@@ -228,11 +260,24 @@ public final class MissionView {
       durationMs = e.durationMs();
       output = e.output();
       error = e.reason();
+      addCharge(e);
+    }
+
+    /** Usage and cost add up over the step's attempts; the model is the last attempt's. */
+    void addCharge(MissionEvent e) {
+      if (e.model() != null) {
+        model = e.model();
+      }
+      if (e.usage() != null) {
+        usage = usage == null ? e.usage() : usage.plus(e.usage());
+      }
+      costMicros = Math.addExact(costMicros, e.costMicros() == null ? 0 : e.costMicros());
     }
 
     void retrying(MissionEvent e) {
       status = StepStatus.READY;
       error = e.reason();
+      addCharge(e);
     }
 
     void cancelIfOpen() {
@@ -262,6 +307,15 @@ public final class MissionView {
       }
       if (error != null) {
         json.put("error", error);
+      }
+      if (model != null) {
+        json.put("model", model);
+      }
+      if (usage != null) {
+        json.put("usage", usage);
+      }
+      if (status.isTerminal() && (usage != null || costMicros > 0)) {
+        json.put("costMicros", costMicros);
       }
       return json;
     }

@@ -1,25 +1,36 @@
 package dev.gpilot.jobs.agents;
 
 import dev.gpilot.contracts.step.StepResult;
+import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
+import java.io.Serializable;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
+import java.util.function.Predicate;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.async.AsyncRetryStrategy;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
+import org.apache.flink.streaming.util.retryable.AsyncRetryStrategies;
 import org.apache.flink.util.function.SerializableSupplier;
 
 /**
  * Runs step attempts through an {@link Agent}, asynchronously: the task thread only starts calls, results arrive on
- * the agent's threads. Every attempt ends in a {@link StepResult}, success or failure; nothing here fails the job.
+ * the agent's threads. Every call ends in an {@link AgentOutcome}, success or failure; nothing here fails the job.
+ *
+ * <p>Run it with {@link #retryStrategy}: a call that failed in a retriable way (rate limit, server error, timeout)
+ * is called again by Flink's async retry, with exponential backoff, inside the same step attempt and within the
+ * operator's timeout. What leaves the operator is the last call's {@link StepResult}, with the model, usage and cost
+ * of that call.
  */
-public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
-    implements ResultTypeQueryable<StepResult> {
+public class AgentExecutor extends RichAsyncFunction<StepRequest, AgentOutcome>
+    implements ResultTypeQueryable<AgentOutcome> {
   private static final long serialVersionUID = 1L;
 
   private final SerializableSupplier<Agent> agentFactory;
@@ -40,13 +51,38 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
     this.groupId = groupId;
   }
 
+  /** An executor outside the job's loop (tests, benchmarks): nothing to skip after a restart. */
+  public AgentExecutor(SerializableSupplier<Agent> agentFactory) {
+    this(agentFactory, null, null);
+  }
+
+  /**
+   * Flink's retry of retriable failures: up to {@code retries} more calls, waiting {@code initialDelayMs}, then
+   * twice as long each time, at most {@code maxDelayMs}.
+   */
+  @SuppressWarnings("unchecked") // Flink's NO_RETRY_STRATEGY is a raw constant for every output type
+  public static AsyncRetryStrategy<AgentOutcome> retryStrategy(int retries, long initialDelayMs, long maxDelayMs) {
+    if (retries < 1) {
+      return (AsyncRetryStrategy<AgentOutcome>) AsyncRetryStrategies.NO_RETRY_STRATEGY;
+    }
+    return new AsyncRetryStrategies.ExponentialBackoffDelayRetryStrategyBuilder<AgentOutcome>(
+            retries, initialDelayMs, maxDelayMs, 2.0)
+        .ifResult(RETRIABLE)
+        .build();
+  }
+
+  /** Retry when the call failed in a way another call may fix. */
+  private static final Predicate<Collection<AgentOutcome>> RETRIABLE =
+      (Predicate<Collection<AgentOutcome>> & Serializable)
+          outcomes -> outcomes.stream().anyMatch(AgentOutcome::retriable);
+
   @Override
   public void open(OpenContext openContext) {
     agent = agentFactory.get();
     skipped = getRuntimeContext().getMetricGroup().counter("finishedAttemptsSkipped");
     // Only a restarted task can be handed requests that already finished; asyncInvoke runs on the task thread.
     finishedBeforeRestore = new HashSet<>();
-    if (getRuntimeContext().getTaskInfo().getAttemptNumber() > 0) {
+    if (bootstrapServers != null && getRuntimeContext().getTaskInfo().getAttemptNumber() > 0) {
       finishedBeforeRestore.addAll(CompletedAttempts.since(bootstrapServers, groupId));
     }
   }
@@ -59,12 +95,12 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
   }
 
   @Override
-  public TypeInformation<StepResult> getProducedType() {
-    return JsonTypeInfo.of(StepResult.class);
+  public TypeInformation<AgentOutcome> getProducedType() {
+    return JsonTypeInfo.of(AgentOutcome.class);
   }
 
   @Override
-  public void asyncInvoke(StepRequest request, ResultFuture<StepResult> resultFuture) {
+  public void asyncInvoke(StepRequest request, ResultFuture<AgentOutcome> resultFuture) {
     if (!finishedBeforeRestore.isEmpty() && finishedBeforeRestore.remove(request.attemptId())) {
       // Re-sent by the restore, but its result is already in the topic: do not pay for it twice.
       skipped.inc();
@@ -72,38 +108,42 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
       return;
     }
     long startedAt = System.currentTimeMillis();
-    agent
-        .run(request)
-        .whenComplete(
-            (output, error) -> {
-              long finishedAt = System.currentTimeMillis();
-              StepResult result =
-                  error == null
-                      ? StepResult.succeeded(request.missionId(), request.workspaceId(), request.stepId(),
-                          request.attempt(), request.agent(), output, startedAt, finishedAt)
-                      : StepResult.failed(request.missionId(), request.workspaceId(), request.stepId(),
-                          request.attempt(), request.agent(), describe(error), startedAt, finishedAt,
-                          retriable(error));
-              resultFuture.complete(Collections.singleton(result));
-            });
+    CompletableFuture<AgentReply> call;
+    try {
+      call = agent.call(request);
+    } catch (RuntimeException e) {
+      call = CompletableFuture.failedFuture(e);
+    }
+    call.whenComplete((reply, error) -> resultFuture.complete(Collections.singleton(
+        outcome(request, reply, error, startedAt, System.currentTimeMillis()))));
+  }
+
+  static AgentOutcome outcome(StepRequest request, AgentReply reply, Throwable error, long startedAt,
+      long finishedAt) {
+    if (error == null) {
+      ModelCharge charge = reply.charge();
+      return new AgentOutcome(new StepResult(request.missionId(), request.workspaceId(), request.stepId(),
+          request.attempt(), request.agent(), true, reply.output(), null, startedAt, finishedAt,
+          charge == null ? null : charge.model(), charge == null ? null : charge.usage(),
+          charge == null ? 0 : charge.costMicros(), charge == null ? null : charge.priceVersion(), false), false);
+    }
+    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    AgentException failure = cause instanceof AgentException a ? a : null;
+    ModelCharge charge = failure == null ? null : failure.charge();
+    String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    boolean retriable = failure != null && failure.retriable();
+    return new AgentOutcome(new StepResult(request.missionId(), request.workspaceId(), request.stepId(),
+        request.attempt(), request.agent(), false, null, message, startedAt, finishedAt,
+        charge == null ? null : charge.model(), charge == null ? null : charge.usage(),
+        charge == null ? 0 : charge.costMicros(), charge == null ? null : charge.priceVersion(), retriable),
+        retriable);
   }
 
   @Override
-  public void timeout(StepRequest request, ResultFuture<StepResult> resultFuture) {
+  public void timeout(StepRequest request, ResultFuture<AgentOutcome> resultFuture) {
     long now = System.currentTimeMillis();
-    resultFuture.complete(
-        Collections.singleton(
-            StepResult.failed(request.missionId(), request.workspaceId(), request.stepId(), request.attempt(),
-                request.agent(), "timed out", request.requestedAt(), now, true)));
-  }
-
-  private static boolean retriable(Throwable error) {
-    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-    return cause instanceof AgentException agentError && agentError.retriable();
-  }
-
-  private static String describe(Throwable error) {
-    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-    return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    resultFuture.complete(Collections.singleton(new AgentOutcome(
+        StepResult.failed(request.missionId(), request.workspaceId(), request.stepId(), request.attempt(),
+            request.agent(), "timed out", request.requestedAt(), now, true), false)));
   }
 }

@@ -1,6 +1,8 @@
 package dev.gpilot.jobs.agents;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -31,7 +33,23 @@ public record StepRequest(
     Objects.requireNonNull(workspaceId, "workspaceId");
     Objects.requireNonNull(stepId, "stepId");
     Objects.requireNonNull(agent, "agent");
-    dependencyOutputs = dependencyOutputs == null ? Map.of() : Map.copyOf(dependencyOutputs);
+    // Insertion order is the plan's order of the dependencies, which the prompt keeps.
+    dependencyOutputs = dependencyOutputs == null
+        ? Map.of()
+        : Collections.unmodifiableMap(new LinkedHashMap<>(dependencyOutputs));
+  }
+
+  /** An attempt with no dependency outputs and no timeout of its own (tests, benchmarks). */
+  public StepRequest(String missionId, String workspaceId, String stepId, int attempt, String agent, String action,
+      JsonNode parameters, String mission, long requestedAt) {
+    this(missionId, workspaceId, stepId, attempt, agent, action, parameters, mission, Map.of(), 0, requestedAt);
+  }
+
+  /** An attempt with dependency outputs and no timeout of its own (tests, benchmarks). */
+  public StepRequest(String missionId, String workspaceId, String stepId, int attempt, String agent, String action,
+      JsonNode parameters, String mission, long requestedAt, Map<String, JsonNode> dependencyOutputs) {
+    this(missionId, workspaceId, stepId, attempt, agent, action, parameters, mission, dependencyOutputs, 0,
+        requestedAt);
   }
 
   /** The attempt's stable id, {@code missionId/stepId/attempt}: a re-run after a restore keeps it. */

@@ -1,0 +1,142 @@
+package dev.gpilot.jobs.agents;
+
+import dev.gpilot.jobs.agents.gemini.ApiKey;
+import dev.gpilot.jobs.agents.gemini.GeminiAgent;
+import dev.gpilot.jobs.agents.gemini.GeminiOptions;
+import dev.gpilot.jobs.agents.gemini.PromptLimits;
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.flink.util.function.SerializableSupplier;
+
+/**
+ * Which agents run the steps and how calls are retried, checked when built; {@link #fromEnv} reads the variables
+ * listed in SPEC.md ("Agents, usage and cost").
+ *
+ * @param backend {@code GPILOT_AGENTS}: {@code gemini} or {@code simulated}; by default Gemini when
+ *     {@code GEMINI_API_KEY} or {@code GEMINI_BASE_URL} is set, else simulated
+ * @param gemini how to reach Gemini; null for the simulated backend
+ * @param retries {@code GPILOT_AGENT_RETRIES}: more calls after a retriable failure, within one step attempt
+ * @param retryInitialDelay {@code GPILOT_AGENT_RETRY_INITIAL_MS}: the first backoff, doubled each time
+ * @param retryMaxDelay {@code GPILOT_AGENT_RETRY_MAX_MS}: the longest backoff
+ */
+public record AgentOptions(
+    Backend backend, GeminiOptions gemini, int retries, Duration retryInitialDelay, Duration retryMaxDelay)
+    implements Serializable {
+
+  /** What runs agent steps. */
+  public enum Backend {
+    /** Gemini through google-genai (or anything speaking its API at {@code GEMINI_BASE_URL}). */
+    GEMINI,
+    /** No model: a fixed answer after {@code GPILOT_SIM_LATENCY_MS}; for benchmarks of the job itself. */
+    SIMULATED
+  }
+
+  public AgentOptions {
+    Objects.requireNonNull(backend, "backend");
+    Objects.requireNonNull(retryInitialDelay, "retryInitialDelay");
+    Objects.requireNonNull(retryMaxDelay, "retryMaxDelay");
+    if (backend == Backend.GEMINI && gemini == null) {
+      throw new IllegalArgumentException("GPILOT_AGENTS=gemini needs GEMINI_API_KEY (and GEMINI_BASE_URL for a"
+          + " Gemini-compatible server other than Google's)");
+    }
+    if (retries < 0) {
+      throw new IllegalArgumentException("GPILOT_AGENT_RETRIES must be >= 0, got " + retries);
+    }
+    if (retryInitialDelay.isNegative() || retryMaxDelay.compareTo(retryInitialDelay) < 0) {
+      throw new IllegalArgumentException("GPILOT_AGENT_RETRY_INITIAL_MS must be >= 0 and <="
+          + " GPILOT_AGENT_RETRY_MAX_MS");
+    }
+  }
+
+  public static final AgentOptions SIMULATED =
+      new AgentOptions(Backend.SIMULATED, null, 3, Duration.ofMillis(500), Duration.ofSeconds(10));
+
+  /** Gemini with the default retries. */
+  public static AgentOptions gemini(GeminiOptions gemini) {
+    return new AgentOptions(Backend.GEMINI, gemini, 3, Duration.ofMillis(500), Duration.ofSeconds(10));
+  }
+
+  public AgentOptions withRetries(int count, Duration initialDelay, Duration maxDelay) {
+    return new AgentOptions(backend, gemini, count, initialDelay, maxDelay);
+  }
+
+  /**
+   * @param asyncCapacity the executor's capacity: the HTTP pool is sized to it
+   */
+  public static AgentOptions fromEnv(Map<String, String> env, int asyncCapacity) {
+    String key = blankToNull(env.get("GEMINI_API_KEY"));
+    String baseUrl = blankToNull(env.get("GEMINI_BASE_URL"));
+    String chosen = blankToNull(env.get("GPILOT_AGENTS"));
+    Backend backend;
+    if (chosen == null) {
+      backend = key != null || baseUrl != null ? Backend.GEMINI : Backend.SIMULATED;
+    } else {
+      try {
+        backend = Backend.valueOf(chosen.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("GPILOT_AGENTS must be gemini or simulated, got '" + chosen + "'", e);
+      }
+    }
+    GeminiOptions gemini = null;
+    if (backend == Backend.GEMINI) {
+      if (key == null) {
+        throw new IllegalArgumentException("the Gemini agents need GEMINI_API_KEY (set GPILOT_AGENTS=simulated to"
+            + " run without a model)");
+      }
+      gemini = new GeminiOptions(
+          ApiKey.of(key),
+          baseUrl,
+          env.getOrDefault("GEMINI_API_VERSION", "v1beta"),
+          Duration.ofMillis(longOf(env, "GEMINI_CALL_TIMEOUT_MS", 60_000)),
+          Math.max(asyncCapacity, 5),
+          Boolean.parseBoolean(env.getOrDefault("GEMINI_STREAMING", "false").strip()),
+          (int) longOf(env, "GEMINI_STREAM_THREADS", 8),
+          new PromptLimits(
+              (int) longOf(env, "GPILOT_PROMPT_MISSION_CHARS", PromptLimits.DEFAULT.missionChars()),
+              PromptLimits.DEFAULT.actionChars(),
+              PromptLimits.DEFAULT.parametersChars(),
+              (int) longOf(env, "GPILOT_PROMPT_DEPENDENCY_CHARS", PromptLimits.DEFAULT.perDependencyChars()),
+              (int) longOf(env, "GPILOT_PROMPT_DEPENDENCIES_CHARS", PromptLimits.DEFAULT.dependenciesChars())),
+          blankToNull(env.get("GPILOT_AGENT_CATALOG")),
+          blankToNull(env.get("GPILOT_PRICE_TABLE")));
+    }
+    return new AgentOptions(backend, gemini,
+        (int) longOf(env, "GPILOT_AGENT_RETRIES", 3),
+        Duration.ofMillis(longOf(env, "GPILOT_AGENT_RETRY_INITIAL_MS", 500)),
+        Duration.ofMillis(longOf(env, "GPILOT_AGENT_RETRY_MAX_MS", 10_000)));
+  }
+
+  /** Makes the agent on the task manager. */
+  public SerializableSupplier<Agent> agentFactory(long simLatencyMs) {
+    if (backend == Backend.SIMULATED) {
+      return () -> new SimulatedAgent(simLatencyMs);
+    }
+    return GeminiAgent.factory(gemini);
+  }
+
+  /** Checks the catalog and price files now (on the client), so a bad file stops the job before it starts. */
+  public void validate() {
+    if (backend == Backend.GEMINI) {
+      GeminiAgent.prices(gemini).requirePricesFor(GeminiAgent.catalog(gemini), java.time.Instant.now());
+    }
+  }
+
+  private static String blankToNull(String value) {
+    return value == null || value.isBlank() ? null : value.strip();
+  }
+
+  private static long longOf(Map<String, String> env, String key, long fallback) {
+    String value = env.get(key);
+    if (value == null || value.isBlank()) {
+      return fallback;
+    }
+    try {
+      return Long.parseLong(value.strip());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(key + " must be an integer, got '" + value + "'", e);
+    }
+  }
+}

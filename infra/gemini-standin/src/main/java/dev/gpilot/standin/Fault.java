@@ -1,0 +1,88 @@
+package dev.gpilot.standin;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.Map;
+
+/**
+ * A fault to inject into the next matching call(s). Every field is optional; a fault with none of the effects is a
+ * no-op that still consumes a match.
+ *
+ * @param match the call's prompt (system instruction and contents) must contain this text; null matches any call
+ * @param model the call's model must be this one; null matches any model
+ * @param times how many matching calls it applies to (default 1)
+ * @param status answer with this HTTP error status (e.g. 429, 500, 400) and a Gemini error body
+ * @param message the error message for {@code status}
+ * @param delayMs wait this long before answering, on top of the configured latency (a slow response)
+ * @param malformedJson answer with JSON cut in the middle (for structured output)
+ * @param finishReason answer with this finish reason and no content, e.g. {@code SAFETY}
+ * @param text answer with exactly this text instead of a generated one
+ * @param usage override the usage counts: keys {@code promptTokenCount}, {@code candidatesTokenCount},
+ *     {@code thoughtsTokenCount}, {@code cachedContentTokenCount}
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Fault(
+    String match,
+    String model,
+    Integer times,
+    Integer status,
+    String message,
+    Long delayMs,
+    Boolean malformedJson,
+    String finishReason,
+    String text,
+    Map<String, Integer> usage) {
+
+  public Fault {
+    if (times != null && times < 1) {
+      throw new IllegalArgumentException("times must be >= 1");
+    }
+    if (status != null && (status < 400 || status > 599)) {
+      throw new IllegalArgumentException("status must be an HTTP error status, 400..599");
+    }
+    if (delayMs != null && delayMs < 0) {
+      throw new IllegalArgumentException("delayMs must be >= 0");
+    }
+  }
+
+  public static Fault httpError(int status) {
+    return new Fault(null, null, null, status, null, null, null, null, null, null);
+  }
+
+  public static Fault slow(long delayMs) {
+    return new Fault(null, null, null, null, null, delayMs, null, null, null, null);
+  }
+
+  public static Fault brokenJson() {
+    return new Fault(null, null, null, null, null, null, true, null, null, null);
+  }
+
+  public static Fault blocked(String reason) {
+    return new Fault(null, null, null, null, null, null, null, reason, null, null);
+  }
+
+  public static Fault answer(String text) {
+    return new Fault(null, null, null, null, null, null, null, null, text, null);
+  }
+
+  public static Fault withUsage(Map<String, Integer> usage) {
+    return new Fault(null, null, null, null, null, null, null, null, null, usage);
+  }
+
+  /** This fault, only for calls whose prompt contains {@code text}. */
+  public Fault matching(String text) {
+    return new Fault(text, model, times, status, message, delayMs, malformedJson, finishReason, this.text, usage);
+  }
+
+  /** This fault, for the next {@code n} matching calls. */
+  public Fault repeat(int n) {
+    return new Fault(match, model, n, status, message, delayMs, malformedJson, finishReason, text, usage);
+  }
+
+  int timesOrOne() {
+    return times == null ? 1 : times;
+  }
+
+  boolean applies(String prompt, String callModel) {
+    return (match == null || prompt.contains(match)) && (model == null || model.equals(callModel));
+  }
+}

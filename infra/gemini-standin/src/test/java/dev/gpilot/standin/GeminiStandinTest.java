@@ -1,0 +1,143 @@
+package dev.gpilot.standin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The stand-in's REST protocol as a plain HTTP client sees it. */
+class GeminiStandinTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static GeminiStandin standin;
+
+  @BeforeAll
+  static void start() throws Exception {
+    standin = GeminiStandin.start(0);
+  }
+
+  @AfterAll
+  static void stop() {
+    standin.close();
+  }
+
+  @BeforeEach
+  void reset() {
+    standin.clearCalls();
+    standin.clearFaults();
+  }
+
+  private static HttpResponse<String> post(String path, String body, String key) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(standin.baseUrl() + path))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+    if (key != null) {
+      request.header("x-goog-api-key", key);
+    }
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static final String REQUEST = """
+      {"contents": [{"role": "user", "parts": [{"text": "Mission: Sell shoes\\n\\nYour step (s1): find buyers"}]}],
+       "systemInstruction": {"parts": [{"text": "You are the Agent Scout. Research what the step asks for, be brief and specific."}]},
+       "generationConfig": {"maxOutputTokens": 100}}""";
+
+  @Test
+  void generateContent_answersDeterministically_withAllFourCounts_andMarksTheModelAsTheStandin() throws Exception {
+    HttpResponse<String> first = post("/v1beta/models/gemini-2.5-flash:generateContent", REQUEST, "k1");
+    HttpResponse<String> second = post("/v1beta/models/gemini-2.5-flash:generateContent", REQUEST, "k1");
+
+    assertThat(first.statusCode()).isEqualTo(200);
+    JsonNode body = JSON.readTree(first.body());
+    assertThat(body.at("/candidates/0/content/parts/0/text").asText()).contains("find buyers");
+    assertThat(body.at("/candidates/0/finishReason").asText()).isEqualTo("STOP");
+    assertThat(body.get("modelVersion").asText()).isEqualTo("gpilot-standin/gemini-2.5-flash");
+    JsonNode usage = body.get("usageMetadata");
+    long prompt = usage.get("promptTokenCount").asLong();
+    long candidates = usage.get("candidatesTokenCount").asLong();
+    long thoughts = usage.get("thoughtsTokenCount").asLong();
+    assertThat(usage.get("cachedContentTokenCount").asLong()).isPositive().isLessThanOrEqualTo(prompt);
+    assertThat(usage.get("totalTokenCount").asLong()).isEqualTo(prompt + candidates + thoughts);
+    assertThat(JSON.readTree(second.body()).get("candidates")).isEqualTo(body.get("candidates"));
+  }
+
+  @Test
+  void responseJsonSchema_isHonoured_andAPlanSchemaGetsAValidPlanOverTheAllowedAgents() throws Exception {
+    String plan = """
+        {"contents": [{"role": "user", "parts": [{"text": "Mission: Sell shoes"}]}],
+         "generationConfig": {"responseMimeType": "application/json", "responseJsonSchema": {
+           "type": "object", "required": ["steps"], "properties": {"steps": {"type": "array", "items": {
+             "type": "object", "properties": {"id": {"type": "string"},
+               "agent": {"type": "string", "enum": ["a", "b", "c", "d"]},
+               "action": {"type": "string"}, "dependsOn": {"type": "array", "items": {"type": "string"}}}}}}}}}""";
+    JsonNode answer = JSON.readTree(JSON.readTree(post("/v1beta/models/gemini-2.5-pro:generateContent", plan, "k")
+        .body()).at("/candidates/0/content/parts/0/text").asText());
+    assertThat(answer.get("steps")).hasSize(4);
+    assertThat(answer.at("/steps/0/dependsOn")).isEmpty();
+    assertThat(answer.at("/steps/1/dependsOn/0").asText()).isEqualTo("s1");
+    assertThat(answer.at("/steps/3/dependsOn").toString()).isEqualTo("[\"s2\",\"s3\"]");
+
+    String scored = """
+        {"contents": [{"parts": [{"text": "score it"}]}], "generationConfig": {"responseMimeType": "application/json",
+         "responseSchema": {"type": "OBJECT", "properties": {"seoScore": {"type": "INTEGER", "minimum": 0,
+           "maximum": 100}, "issues": {"type": "ARRAY", "items": {"type": "STRING"}}}}}}""";
+    JsonNode seo = JSON.readTree(JSON.readTree(post("/v1beta/models/m:generateContent", scored, "k").body())
+        .at("/candidates/0/content/parts/0/text").asText());
+    assertThat(seo.get("seoScore").asInt()).isBetween(0, 100);
+    assertThat(seo.get("issues").get(0).isTextual()).isTrue();
+  }
+
+  @Test
+  void faultsQueuedOverHttp_applyToTheNextMatchingCalls_andCallsAreRecordedWithTheKeysHash() throws Exception {
+    HttpResponse<String> queued = post("/admin/faults",
+        "[{\"status\": 429, \"match\": \"find buyers\", \"times\": 2}, {\"finishReason\": \"SAFETY\"}]", null);
+    assertThat(queued.statusCode()).isEqualTo(204);
+
+    HttpResponse<String> limited = post("/v1beta/models/gemini-2.5-flash:generateContent", REQUEST, "k1");
+    assertThat(limited.statusCode()).isEqualTo(429);
+    assertThat(JSON.readTree(limited.body()).at("/error/status").asText()).isEqualTo("RESOURCE_EXHAUSTED");
+    assertThat(post("/v1beta/models/gemini-2.5-flash:generateContent", REQUEST, "k1").statusCode()).isEqualTo(429);
+    JsonNode blocked = JSON.readTree(post("/v1beta/models/gemini-2.5-flash:generateContent", REQUEST, "k2").body());
+    assertThat(blocked.at("/candidates/0/finishReason").asText()).isEqualTo("SAFETY");
+    assertThat(blocked.at("/candidates/0/content").isMissingNode()).isTrue();
+    assertThat(post("/v1beta/models/gemini-2.5-flash:generateContent", REQUEST, "k2").statusCode()).isEqualTo(200);
+
+    JsonNode calls = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(standin.baseUrl() + "/admin/calls"))
+        .GET().build(), HttpResponse.BodyHandlers.ofString()).body()).get("calls");
+    assertThat(calls).hasSize(4);
+    assertThat(calls.get(0).get("status").asInt()).isEqualTo(429);
+    assertThat(calls.get(0).get("apiKeySha256").asText()).isEqualTo(GeminiStandin.sha256("k1")).doesNotContain("k1");
+    assertThat(calls.get(3).get("apiKeySha256").asText()).isEqualTo(GeminiStandin.sha256("k2"));
+  }
+
+  @Test
+  void aCallWithoutKey_isRefusedLikeGemini() throws Exception {
+    assertThat(post("/v1beta/models/gemini-2.5-flash:generateContent", REQUEST, null).statusCode()).isEqualTo(403);
+  }
+
+  @Test
+  void streamGenerateContent_sendsSseChunks_withoutDone_usageOnTheLast() throws Exception {
+    HttpResponse<String> response = post("/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", REQUEST,
+        "k");
+    assertThat(response.headers().firstValue("content-type")).hasValue("text/event-stream");
+    List<String> data = response.body().lines().filter(l -> l.startsWith("data: ")).toList();
+    assertThat(data.size()).isGreaterThan(1);
+    assertThat(response.body()).doesNotContain("[DONE]");
+    StringBuilder text = new StringBuilder();
+    JsonNode last = null;
+    for (String line : data) {
+      last = JSON.readTree(line.substring(6));
+      text.append(last.at("/candidates/0/content/parts/0/text").asText());
+    }
+    assertThat(last.get("usageMetadata").get("candidatesTokenCount").asLong())
+        .isEqualTo((text.length() + 3) / 4);
+  }
+}
