@@ -97,7 +97,7 @@ public record MissionJobOptions(
   /** The scheduler's share of these options. */
   public SchedulerOptions schedulerOptions() {
     return new SchedulerOptions(Set.copyOf(knownAgents), defaultMaxAttempts, stepTimeout, retryBaseDelay,
-        Duration.ofSeconds(30), missionRetention);
+        Duration.ofSeconds(30), missionRetention, agents.backend() == AgentOptions.Backend.GEMINI);
   }
 
   private static long longOf(Map<String, String> env, String key, long fallback) {

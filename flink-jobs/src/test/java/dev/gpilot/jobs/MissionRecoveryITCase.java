@@ -54,6 +54,13 @@ class MissionRecoveryITCase {
   static final Map<String, AtomicInteger> EXECUTIONS = new ConcurrentHashMap<>();
   static final AtomicBoolean CRASH_ON_S5 = new AtomicBoolean();
 
+  /** The task failure this test injects (as a process crash would). */
+  static final class InjectedCrash extends Error {
+    InjectedCrash() {
+      super("injected failure while the mission is half done");
+    }
+  }
+
   /** Counts the calls that really run; throws (failing the task) when armed and asked to run s5. */
   static final class CountingAgent implements Agent {
     private final SimulatedAgent delegate = new SimulatedAgent(0);
@@ -61,7 +68,8 @@ class MissionRecoveryITCase {
     @Override
     public CompletableFuture<JsonNode> run(StepRequest request) {
       if (request.stepId().equals("s5") && CRASH_ON_S5.compareAndSet(true, false)) {
-        throw new IllegalStateException("injected failure while the mission is half done");
+        // An Error, not an exception: the executor turns exceptions into failed steps, this must fail the task.
+        throw new InjectedCrash();
       }
       EXECUTIONS.computeIfAbsent(request.stepId(), k -> new AtomicInteger()).incrementAndGet();
       return delegate.run(request);

@@ -1,9 +1,15 @@
 package dev.gpilot.jobs.scheduler;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gpilot.contracts.agents.AgentCatalog;
 import dev.gpilot.contracts.events.EventTypes;
 import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.mission.FailurePolicy;
+import dev.gpilot.contracts.mission.MissionConfig;
 import dev.gpilot.contracts.mission.Execution;
 import dev.gpilot.contracts.mission.MissionControl;
 import dev.gpilot.contracts.mission.MissionStatus;
@@ -60,6 +66,9 @@ public class MissionScheduler extends KeyedProcessFunction<String, SchedulerInpu
       new OutputTag<>("step-requests", JsonTypeInfo.of(StepRequest.class));
   public static final OutputTag<MissionSummary> SUMMARIES =
       new OutputTag<>("mission-summaries", JsonTypeInfo.of(MissionSummary.class));
+
+  /** The id of the Mission Overseer's planning step (no plan step id can start with an underscore). */
+  public static final String PLANNING_STEP = "_plan";
 
   private final SchedulerOptions options;
   private transient ValueState<MissionState> missions;
@@ -144,7 +153,23 @@ public class MissionScheduler extends KeyedProcessFunction<String, SchedulerInpu
       run.timer(state.deadlineAt);
     }
 
-    Plan plan = submitted.config().plan() != null ? submitted.config().plan() : planner.plan(submitted);
+    MissionConfig config = submitted.config();
+    boolean overseer = config.plan() == null && (config.planner() == null
+        ? options.overseerByDefault() : config.planner().equals("overseer"));
+    if (overseer) {
+      ObjectNode parameters = Json.mapper().createObjectNode();
+      ArrayNode allowed = parameters.putArray("allowedAgents");
+      config.explicitAgents().forEach(allowed::add);
+      state.startPlanning(new PlanStep(PLANNING_STEP, AgentCatalog.OVERSEER, state.mission, parameters, List.of(),
+          null, null, null), options.defaultMaxAttempts(), options.defaultStepTimeout().toMillis());
+      advance(state, run);
+      return;
+    }
+    adoptPlan(state, config.plan() != null ? config.plan() : planner.plan(submitted), run);
+  }
+
+  /** Validates a plan and starts it, or fails the mission with the reason (nothing runs). */
+  private void adoptPlan(MissionState state, Plan plan, Run run) throws Exception {
     PlanValidator.Validated valid;
     try {
       valid = validator.validate(plan);
@@ -158,6 +183,18 @@ public class MissionScheduler extends KeyedProcessFunction<String, SchedulerInpu
     run.event(state, EventTypes.PLAN_READY, b -> b.status(state.status.name()).plan(plan));
     run.summary(state);
     advance(state, run);
+  }
+
+  /** The overseer's answer: its output is the plan. */
+  private void planned(MissionState state, StepState step, Run run) throws Exception {
+    Plan plan;
+    try {
+      plan = Json.mapper().treeToValue(step.output, Plan.class);
+    } catch (JsonProcessingException | IllegalArgumentException | NullPointerException e) {
+      finish(state, MissionStatus.FAILED, "invalid plan: the Mission Overseer did not answer with a plan", run);
+      return;
+    }
+    adoptPlan(state, plan, run);
   }
 
   private void onResult(StepResult result, Run run) throws Exception {
@@ -180,6 +217,10 @@ public class MissionScheduler extends KeyedProcessFunction<String, SchedulerInpu
       long duration = Math.max(0, result.finishedAt() - step.startedAt);
       run.event(state, EventTypes.STEP_COMPLETED, b -> withCost(b.step(step.id, step.agent, step.attempt)
           .status(step.status.name()).output(step.output).durationMs(duration), result));
+      if (step.id.equals(PLANNING_STEP) && state.plan == null) {
+        planned(state, step, run);
+        return;
+      }
     } else {
       attemptFailed(state, step, result.error(), result.retriable(), result, run);
       if (state.status.isTerminal()) {
@@ -219,7 +260,7 @@ public class MissionScheduler extends KeyedProcessFunction<String, SchedulerInpu
     long duration = Math.max(0, run.now - step.startedAt);
     run.event(state, EventTypes.STEP_FAILED, b -> withCost(b.step(step.id, step.agent, step.attempt)
         .status(step.status.name()).reason(reason).durationMs(duration), result));
-    if (state.config.failurePolicy() == FailurePolicy.FAIL_FAST) {
+    if (state.config.failurePolicy() == FailurePolicy.FAIL_FAST || step.id.equals(PLANNING_STEP)) {
       finish(state, MissionStatus.FAILED, "step '" + step.id + "' failed: " + reason, run);
     }
   }
@@ -251,7 +292,7 @@ public class MissionScheduler extends KeyedProcessFunction<String, SchedulerInpu
       }
     }
     dispatch(state, run);
-    if (state.allStepsFinished()) {
+    if (state.allStepsFinished() && state.plan != null) {
       List<String> failed = state.steps.values().stream()
           .filter(s -> s.status == StepStatus.FAILED).map(s -> s.id).toList();
       if (failed.isEmpty()) {

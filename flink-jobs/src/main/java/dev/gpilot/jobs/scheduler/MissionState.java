@@ -41,6 +41,8 @@ public final class MissionState {
   /** Steps by id, in plan order. */
   public LinkedHashMap<String, StepState> steps = new LinkedHashMap<>();
   public String reason;
+  /** While the Mission Overseer plans: its step (id {@link MissionScheduler#PLANNING_STEP}). */
+  public PlanStep planningStep;
 
   /** For Jackson. */
   public MissionState() {}
@@ -57,6 +59,13 @@ public final class MissionState {
       state.deadlineAt = now + submitted.config().deadlineSeconds() * 1000L;
     }
     return state;
+  }
+
+  /** Puts the planning step in place: the overseer runs as a step of its own, retried and timed like any other. */
+  void startPlanning(PlanStep step, int maxAttempts, long timeoutMs) {
+    this.planningStep = step;
+    this.order = new ArrayList<>(List.of(step.id()));
+    steps.put(step.id(), new StepState(step.id(), step.agent(), maxAttempts, timeoutMs));
   }
 
   void adopt(Plan plan, List<String> topologicalOrder, int defaultMaxAttempts, long defaultTimeoutMs, long now) {
@@ -76,6 +85,9 @@ public final class MissionState {
   }
 
   PlanStep planStep(String id) {
+    if (planningStep != null && planningStep.id().equals(id)) {
+      return planningStep;
+    }
     for (PlanStep step : plan.steps()) {
       if (step.id().equals(id)) {
         return step;

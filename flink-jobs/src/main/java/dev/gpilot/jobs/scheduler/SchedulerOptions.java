@@ -13,6 +13,8 @@ import java.util.Set;
  * @param retryBaseDelay the wait before the 2nd attempt; it doubles per attempt, with ±25 % jitter
  * @param retryMaxDelay the longest wait between attempts
  * @param retention how long a finished mission's state is kept (so a late duplicate submission is still dropped)
+ * @param overseerByDefault whether a mission without a plan or {@code config.planner} is planned by the Mission
+ *     Overseer (true when the agents are models) or by the deterministic planner
  */
 public record SchedulerOptions(
     Set<String> knownAgents,
@@ -20,7 +22,8 @@ public record SchedulerOptions(
     Duration defaultStepTimeout,
     Duration retryBaseDelay,
     Duration retryMaxDelay,
-    Duration retention)
+    Duration retention,
+    boolean overseerByDefault)
     implements Serializable {
 
   public SchedulerOptions {

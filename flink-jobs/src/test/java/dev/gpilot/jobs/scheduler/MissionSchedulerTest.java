@@ -49,7 +49,7 @@ import org.junit.jupiter.api.Test;
 
 class MissionSchedulerTest {
   private static final SchedulerOptions OPTIONS = new SchedulerOptions(KnownAgents.FLEET, 3,
-      Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofHours(1));
+      Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofHours(1), false);
   private KeyedOneInputStreamOperatorTestHarness<String, SchedulerInput, MissionEvent> harness;
   private MissionScheduler scheduler;
   private int requestsSeen;
@@ -400,6 +400,36 @@ class MissionSchedulerTest {
     assertThat(allEvents()).extracting(MissionEvent::type).containsExactly(STEP_COMPLETED, STEP_READY, STEP_STARTED);
     assertThat(allEvents()).extracting(MissionEvent::seq).containsExactly(5L, 6L, 7L);
     assertThat(allRequests()).extracting(StepRequest::stepId).containsExactly("s2");
+  }
+
+  @Test
+  void overseerPlanner_plansInAStepOfItsOwn_thenRunsTheValidatedPlan() throws Exception {
+    submit("o1", new MissionConfig(List.of("agent-scout", "seo-analyst"), null, null, null, null, null, "overseer"));
+    assertThat(newEvents()).containsExactly(MISSION_ACCEPTED, STEP_READY + ":_plan", STEP_STARTED + ":_plan");
+    StepRequest planning = newRequests().get(0);
+    assertThat(planning.agent()).isEqualTo("mission-overseer");
+    assertThat(planning.parameters().get("allowedAgents")).extracting(JsonNode::asText)
+        .containsExactly("agent-scout", "seo-analyst");
+
+    JsonNode plan = Json.mapper().valueToTree(new Plan(List.of(step("a", "agent-scout"),
+        step("b", "seo-analyst", "a"))));
+    succeed("_plan", plan);
+    assertThat(newEvents()).containsExactly(STEP_COMPLETED + ":_plan", PLAN_READY, STEP_READY + ":a",
+        STEP_STARTED + ":a");
+    succeed("a");
+    succeed("b");
+    assertThat(newEvents()).last().isEqualTo(MISSION_COMPLETED);
+  }
+
+  @Test
+  void overseerPlanNamingAnUnknownAgent_failsTheMissionWithTheValidationError() throws Exception {
+    submit("o2", new MissionConfig(List.of(), null, null, null, null, FailurePolicy.CONTINUE, "overseer"));
+    JsonNode plan = Json.mapper().valueToTree(new Plan(List.of(step("a", "ghost-writer"))));
+    succeed("_plan", plan);
+
+    assertThat(newEvents()).endsWith(STEP_COMPLETED + ":_plan", MISSION_FAILED);
+    assertThat(allEvents().get(allEvents().size() - 1).reason()).contains("unknown agent 'ghost-writer'");
+    assertThat(allRequests()).extracting(StepRequest::stepId).containsExactly("_plan");
   }
 
   @Test
