@@ -99,8 +99,14 @@ class AgentCostsITCase {
     return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** A mission planned by the deterministic planner: one step per agent, in order. */
   private static String submit(String mission, String... agents) throws Exception {
-    String body = "{\"mission\":\"" + mission + "\",\"config\":{\"explicitAgents\":["
+    return submitPlannedBy("deterministic", mission, agents);
+  }
+
+  private static String submitPlannedBy(String planner, String mission, String... agents) throws Exception {
+    String body = "{\"mission\":\"" + mission + "\",\"config\":{"
+        + (planner == null ? "" : "\"planner\":\"" + planner + "\",") + "\"explicitAgents\":["
         + String.join(",", Stream.of(agents).map(a -> "\"" + a + "\"").toList()) + "]}}";
     HttpResponse<String> accepted = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/missions"))
         .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
@@ -239,5 +245,25 @@ class AgentCostsITCase {
     assertThat(seo.at("/price/thinking").asLong()).isEqualTo(2_500_000);
 
     assertThat(get("/api/v1/agents", null).statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void missionWithoutPlan_isPlannedByTheOverseer_withinItsExplicitAgents_andThePlanningIsCosted() throws Exception {
+    String missionId = submitPlannedBy(null, "Plan a product launch for the spring line", "agent-scout",
+        "seo-analyst");
+
+    List<JsonNode> events = events(missionId);
+    assertThat(events.get(events.size() - 1).get("type").asText()).isEqualTo(EventTypes.MISSION_COMPLETED);
+    JsonNode planning = events.stream().filter(e -> e.get("type").asText().equals(EventTypes.STEP_COMPLETED)
+        && e.get("stepId").asText().equals("_plan")).findFirst().orElseThrow();
+    assertThat(planning.get("agent").asText()).isEqualTo("mission-overseer");
+    assertThat(planning.get("costMicros").asLong()).isPositive().isEqualTo(expectedCost(planning));
+    JsonNode plan = events.stream().filter(e -> e.get("type").asText().equals(EventTypes.PLAN_READY))
+        .findFirst().orElseThrow().get("plan");
+    assertThat(plan.get("steps").size()).isPositive();
+    plan.get("steps").forEach(step -> assertThat(step.get("agent").asText()).isIn("agent-scout", "seo-analyst"));
+
+    JsonNode mission = json(get("/api/v1/missions/" + missionId, TOKEN).body());
+    assertThat(mission.at("/agentCosts/mission-overseer").asLong()).isEqualTo(planning.get("costMicros").asLong());
   }
 }
