@@ -9,6 +9,7 @@ import dev.gpilot.contracts.vault.VaultRecord;
 import dev.gpilot.contracts.vault.WorkspaceKeys;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,8 +17,11 @@ import java.util.Properties;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
@@ -25,6 +29,7 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -92,6 +97,8 @@ final class VaultWriter implements AutoCloseable {
   private final Thread thread;
   private KafkaProducer<String, byte[]> producer;
   private Map<TopicPartition, OffsetSpec> partitions;
+  /** Per vault partition, an end offset up to which the store is known to be current (our own last commit). */
+  private final Map<Integer, Long> knownCurrent = new HashMap<>();
   private volatile boolean running = true;
   private volatile boolean crashed;
 
@@ -175,8 +182,10 @@ final class VaultWriter implements AutoCloseable {
       List<Accepted> accepted = new ArrayList<>();
       List<AuditEvent> events = new ArrayList<>();
       try {
+        long t0 = System.nanoTime();
         ensureProducer();
         syncToEnd();
+        long t1 = System.nanoTime();
         for (Pending<?> p : open) {
           VaultRecord current = latest.containsKey(p.workspaceId())
               ? latest.get(p.workspaceId()).record()
@@ -201,9 +210,12 @@ final class VaultWriter implements AutoCloseable {
           return;
         }
         faults.at(VaultFaults.Point.BEFORE_SEND, latest.keySet());
+        long t2 = System.nanoTime();
         producer.beginTransaction();
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
         for (Computed<?> c : latest.values()) {
-          producer.send(new ProducerRecord<>(Topics.VAULT, c.record().workspaceId(), records.encode(c.record())));
+          sent.add(producer.send(
+              new ProducerRecord<>(Topics.VAULT, c.record().workspaceId(), records.encode(c.record()))));
         }
         for (AuditEvent e : events) {
           producer.send(new ProducerRecord<>(Topics.AUDIT, e.workspaceId(), audits.encode(e)));
@@ -211,7 +223,12 @@ final class VaultWriter implements AutoCloseable {
         faults.at(VaultFaults.Point.BEFORE_COMMIT, latest.keySet());
         producer.commitTransaction();
         faults.at(VaultFaults.Point.AFTER_COMMIT, latest.keySet());
+        rememberOwnEnd(sent);
         finish(latest, accepted);
+        if (LOG.isDebugEnabled()) {
+          LOG.debug("wrote {} changes to {} workspaces: sync {} ms, compute {} ms, commit {} ms", accepted.size(),
+              latest.size(), (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (System.nanoTime() - t2) / 1_000_000);
+        }
         return;
       } catch (VaultFaults.Crash e) {
         throw e;
@@ -228,6 +245,26 @@ final class VaultWriter implements AutoCloseable {
       }
     }
     failAll(batch, ApiException.unavailable("the vault could not be written to Kafka; nothing was changed, retry"));
+  }
+
+  /**
+   * After our commit, the partitions we wrote end with our records and the commit marker (one offset): no other
+   * writer could commit in between without fencing us. The store holds our records, so it is current up to there.
+   */
+  private void rememberOwnEnd(List<Future<RecordMetadata>> sent) {
+    knownCurrent.clear();
+    for (Future<RecordMetadata> f : sent) {
+      try {
+        RecordMetadata m = f.get(); // done: commitTransaction flushed it
+        knownCurrent.merge(m.partition(), m.offset() + 2, Math::max);
+      } catch (ExecutionException | InterruptedException e) {
+        knownCurrent.clear();
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+        return;
+      }
+    }
   }
 
   /** After a failed commit: whether a new writer, having read the topic to its end, sees our records. */
@@ -302,15 +339,21 @@ final class VaultWriter implements AutoCloseable {
       }
       admin.listOffsets(partitions, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
           .get(15, TimeUnit.SECONDS).forEach((tp, info) -> end.put(tp.partition(), info.offset()));
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+    } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException("cannot read the end of " + Topics.VAULT + ": " + e, e);
     }
+    // Nothing but our own last commit since we last read to the end: the store has it already.
+    if (end.entrySet().stream().allMatch(e -> e.getValue().equals(knownCurrent.get(e.getKey())))) {
+      return;
+    }
+    knownCurrent.clear();
     if (!feed.awaitOffsets(end, Duration.ofSeconds(30))) {
       throw new IllegalStateException("the vault feed did not reach the end of " + Topics.VAULT + " in 30 s");
     }
   }
 
   private void resetProducer() {
+    knownCurrent.clear();
     if (producer != null) {
       try {
         producer.close(Duration.ofSeconds(2));
