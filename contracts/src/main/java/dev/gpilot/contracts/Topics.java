@@ -26,6 +26,9 @@ public final class Topics {
   /** Sealed workspace secrets, compacted, key = workspaceId. */
   public static final String VAULT = "gpilot.vault.v1";
 
+  /** Audit events (vault set, delete, rotate, decrypt-for-use), key = workspaceId; never a secret's value. */
+  public static final String AUDIT = "gpilot.audit.v1";
+
   /** A topic to create: its name, partition count and topic-level configuration. */
   public record Spec(String name, int partitions, Map<String, String> config) {}
 
@@ -41,7 +44,11 @@ public final class Topics {
         new Spec(STEP_RESULTS, 4, week),
         new Spec(MISSION_EVENTS, 4, week),
         new Spec(COST_RECORDS, 4, week),
-        new Spec(VAULT, 1, Map.of("cleanup.policy", "compact")));
+        // One partition: one total order of vault writes. Hourly segments and an eager cleaner bound how long a
+        // superseded record (old ciphertexts, old wrapped keys) stays on disk after a change or a rotation.
+        new Spec(VAULT, 1, Map.of("cleanup.policy", "compact", "max.message.bytes", "8388608",
+            "segment.ms", "3600000", "min.cleanable.dirty.ratio", "0.1", "delete.retention.ms", "3600000")),
+        new Spec(AUDIT, 4, Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000))));
   }
 
   private Topics() {}

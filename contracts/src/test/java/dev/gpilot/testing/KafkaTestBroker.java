@@ -40,6 +40,11 @@ public final class KafkaTestBroker implements BeforeAllCallback, AfterAllCallbac
     }
   }
 
+  /** The broker's storage (log segments, metadata): tests scan it for what must never be written. */
+  public java.nio.file.Path dataDirectory() {
+    return java.nio.file.Path.of(cluster.nodes().baseDirectory());
+  }
+
   public String bootstrapServers() {
     return cluster.bootstrapServers();
   }

@@ -10,6 +10,8 @@ import dev.gpilot.api.missions.MissionRoutes;
 import dev.gpilot.api.missions.MissionService;
 import dev.gpilot.api.missions.MissionStore;
 import dev.gpilot.api.streams.StreamRegistry;
+import dev.gpilot.api.vault.Vault;
+import dev.gpilot.api.vault.VaultOptions;
 import dev.gpilot.contracts.TopicAdmin;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
@@ -29,14 +31,21 @@ public final class ControlApi implements AutoCloseable {
 
   private final ApiOptions options;
   private final TokenAuthenticator tokens;
+  private final VaultOptions vaultOptions;
+  private Vault vault;
   private MissionPublisher publisher;
   private MissionFeed feed;
   private StreamRegistry streams;
   private Javalin app;
 
   public ControlApi(ApiOptions options, TokenAuthenticator tokens) {
+    this(options, tokens, VaultOptions.fromEnv(System.getenv()));
+  }
+
+  public ControlApi(ApiOptions options, TokenAuthenticator tokens, VaultOptions vaultOptions) {
     this.options = options;
     this.tokens = tokens;
+    this.vaultOptions = vaultOptions;
   }
 
   public static void main(String[] args) throws Exception {
@@ -56,6 +65,7 @@ public final class ControlApi implements AutoCloseable {
     if (!feed.awaitCaughtUp(Duration.ofMinutes(5))) {
       throw new IllegalStateException("the mission feed did not catch up with Kafka within 5 minutes");
     }
+    vault = Vault.start(options.kafkaBootstrapServers(), vaultOptions, Clock.systemUTC());
     streams = new StreamRegistry(options.streamWriterThreads(), Duration.ofSeconds(15));
     MissionRoutes missions = new MissionRoutes(new MissionService(publisher, store, Clock.systemUTC()), streams);
 
@@ -63,7 +73,8 @@ public final class ControlApi implements AutoCloseable {
       config.startup.showJavalinBanner = false;
       config.http.compressionStrategy = CompressionStrategy.NONE;
       config.http.asyncTimeout = 0;
-      config.routes.get("/health", ctx -> ctx.json(Map.of("status", feed.caughtUp() ? "UP" : "STARTING")));
+      config.routes.get("/health",
+          ctx -> ctx.json(Map.of("status", feed.caughtUp() && vault.caughtUp() ? "UP" : "STARTING")));
       config.routes.before("/api/*", ctx -> {
         if (!ctx.method().name().equals("OPTIONS")) {
           ctx.attribute(MissionRoutes.PRINCIPAL, tokens.authenticate(ctx.header("Authorization")));
@@ -71,6 +82,7 @@ public final class ControlApi implements AutoCloseable {
       });
       missions.register(config.routes);
       agents.register(config.routes);
+      vault.register(config.routes);
       config.routes.exception(ApiException.class, (e, ctx) -> Problems.write(ctx, e));
       config.routes.exception(CompletionException.class, (e, ctx) -> {
         if (e.getCause() instanceof ApiException api) {
@@ -109,6 +121,9 @@ public final class ControlApi implements AutoCloseable {
       streams.close();
     }
     try {
+      if (vault != null) {
+        vault.close();
+      }
       if (feed != null) {
         feed.close();
       }

@@ -18,6 +18,7 @@ import dev.gpilot.jobs.scheduler.MissionScheduler;
 import dev.gpilot.jobs.sink.clickhouse.ClickHouseSink;
 import dev.gpilot.jobs.sink.clickhouse.ClickHouseSinkOptions;
 import dev.gpilot.jobs.sink.clickhouse.MissionSummaryRows;
+import dev.gpilot.jobs.vault.AuditPipeline;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
@@ -136,6 +137,8 @@ public final class MissionJob {
             MissionSummaryRows.TABLE, MissionSummaryRows::encode))
         .name("mission-summaries-clickhouse")
         .uid("mission-summaries-clickhouse");
+
+    AuditPipeline.build(env, options);
   }
 
   private KafkaSource<SchedulerInput> source(

@@ -8,6 +8,7 @@ public class ApiException extends RuntimeException {
   private final int status;
   private final String type;
   private final String title;
+  private final java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
 
   public ApiException(int status, String type, String title, String detail) {
     super(detail);
@@ -29,6 +30,16 @@ public class ApiException extends RuntimeException {
     return title;
   }
 
+  /** Response headers the problem needs (e.g. {@code Retry-After}). */
+  public java.util.Map<String, String> headers() {
+    return java.util.Collections.unmodifiableMap(headers);
+  }
+
+  public ApiException withHeader(String name, String value) {
+    headers.put(name, value);
+    return this;
+  }
+
   public static ApiException badRequest(String detail) {
     return new ApiException(400, "invalid-request", "Invalid request", detail);
   }
@@ -47,6 +58,12 @@ public class ApiException extends RuntimeException {
 
   public static ApiException unprocessable(String type, String detail) {
     return new ApiException(422, type, "Unprocessable request", detail);
+  }
+
+  /** 429 with {@code Retry-After: <seconds>}. */
+  public static ApiException tooManyRequests(String detail, long retryAfterSeconds) {
+    return new ApiException(429, "too-many-requests", "Too many requests", detail)
+        .withHeader("Retry-After", String.valueOf(retryAfterSeconds));
   }
 
   public static ApiException unavailable(String detail) {

@@ -15,6 +15,7 @@ public final class Problems {
     body.put("status", e.status());
     body.put("detail", e.getMessage());
     body.put("instance", ctx.path());
+    e.headers().forEach(ctx::header);
     if (e.status() == 401) {
       ctx.header("WWW-Authenticate", "Bearer");
     }

@@ -4,6 +4,7 @@ import dev.gpilot.jobs.agents.gemini.ApiKey;
 import dev.gpilot.jobs.agents.gemini.GeminiAgent;
 import dev.gpilot.jobs.agents.gemini.GeminiOptions;
 import dev.gpilot.jobs.agents.gemini.PromptLimits;
+import dev.gpilot.jobs.vault.VaultKeyResolverOptions;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Locale;
@@ -23,7 +24,8 @@ import org.apache.flink.util.function.SerializableSupplier;
  * @param retryMaxDelay {@code GPILOT_AGENT_RETRY_MAX_MS}: the longest backoff
  */
 public record AgentOptions(
-    Backend backend, GeminiOptions gemini, int retries, Duration retryInitialDelay, Duration retryMaxDelay)
+    Backend backend, GeminiOptions gemini, int retries, Duration retryInitialDelay, Duration retryMaxDelay,
+    VaultKeyResolverOptions vault)
     implements Serializable {
 
   /** What runs agent steps. */
@@ -51,6 +53,12 @@ public record AgentOptions(
     }
   }
 
+  /** Options without the vault: every workspace uses the deployment key. */
+  public AgentOptions(
+      Backend backend, GeminiOptions gemini, int retries, Duration retryInitialDelay, Duration retryMaxDelay) {
+    this(backend, gemini, retries, retryInitialDelay, retryMaxDelay, null);
+  }
+
   public static final AgentOptions SIMULATED =
       new AgentOptions(Backend.SIMULATED, null, 3, Duration.ofMillis(500), Duration.ofSeconds(10));
 
@@ -60,7 +68,7 @@ public record AgentOptions(
   }
 
   public AgentOptions withRetries(int count, Duration initialDelay, Duration maxDelay) {
-    return new AgentOptions(backend, gemini, count, initialDelay, maxDelay);
+    return new AgentOptions(backend, gemini, count, initialDelay, maxDelay, vault);
   }
 
   /**
@@ -103,10 +111,15 @@ public record AgentOptions(
           blankToNull(env.get("GPILOT_AGENT_CATALOG")),
           blankToNull(env.get("GPILOT_PRICE_TABLE")));
     }
+    // Workspaces' own keys come from the vault on the same Kafka cluster, sealed under the API's master key.
+    VaultKeyResolverOptions vault = backend == Backend.GEMINI && blankToNull(env.get("KAFKA_BOOTSTRAP_SERVERS")) != null
+        ? VaultKeyResolverOptions.fromEnv(env)
+        : null;
     return new AgentOptions(backend, gemini,
         (int) longOf(env, "GPILOT_AGENT_RETRIES", 3),
         Duration.ofMillis(longOf(env, "GPILOT_AGENT_RETRY_INITIAL_MS", 500)),
-        Duration.ofMillis(longOf(env, "GPILOT_AGENT_RETRY_MAX_MS", 10_000)));
+        Duration.ofMillis(longOf(env, "GPILOT_AGENT_RETRY_MAX_MS", 10_000)),
+        vault);
   }
 
   /** Makes the agent on the task manager. */
@@ -114,7 +127,7 @@ public record AgentOptions(
     if (backend == Backend.SIMULATED) {
       return () -> new SimulatedAgent(simLatencyMs);
     }
-    return GeminiAgent.factory(gemini);
+    return GeminiAgent.factory(gemini, vault);
   }
 
   /** Checks the catalog and price files now (on the client), so a bad file stops the job before it starts. */

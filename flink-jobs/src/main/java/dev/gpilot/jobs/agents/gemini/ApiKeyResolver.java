@@ -1,25 +1,29 @@
 package dev.gpilot.jobs.agents.gemini;
 
-import java.io.Serializable;
+import dev.gpilot.jobs.agents.StepRequest;
 
 /**
- * Which Gemini key a workspace's calls use. The deployment key ({@code GEMINI_API_KEY}) for every workspace today;
- * the vault will resolve a workspace's own key (BYOK) through this seam, decrypting it only in memory.
+ * Which Gemini key a call uses: the workspace's own key from the vault when it has one (decrypted only in memory,
+ * for that call), else the deployment key ({@code GEMINI_API_KEY}).
  *
- * <p>Implementations are serializable (they travel in the job graph) and thread-safe; {@link #keyFor} may be called
- * for every model call, so it must be fast (cache what is slow).
+ * <p>Implementations are thread-safe; {@link #keyFor} is called for every model call, so it must be fast (no
+ * network). They live on the task manager: made in an agent's constructor, closed with it.
  */
 @FunctionalInterface
-public interface ApiKeyResolver extends Serializable {
+public interface ApiKeyResolver extends AutoCloseable {
 
   /**
-   * @return the key to call Gemini with for this workspace
-   * @throws dev.gpilot.jobs.agents.AgentException (not retriable) when the workspace has no usable key
+   * @param step the step attempt the call is for (audited with the key's use), may be null
+   * @return the key to call Gemini with
+   * @throws RuntimeException (not retriable for the step) when the workspace has no usable key
    */
-  ApiKey keyFor(String workspaceId);
+  ApiKey keyFor(String workspaceId, StepRequest step);
+
+  @Override
+  default void close() {}
 
   /** Every workspace uses the deployment's key. */
   static ApiKeyResolver deployment(ApiKey key) {
-    return workspaceId -> key;
+    return (workspaceId, step) -> key;
   }
 }

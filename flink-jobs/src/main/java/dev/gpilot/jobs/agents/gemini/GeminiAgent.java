@@ -13,6 +13,8 @@ import dev.gpilot.jobs.agents.Agent;
 import dev.gpilot.jobs.agents.AgentException;
 import dev.gpilot.jobs.agents.AgentReply;
 import dev.gpilot.jobs.agents.StepRequest;
+import dev.gpilot.jobs.vault.VaultGeminiKeys;
+import dev.gpilot.jobs.vault.VaultKeyResolverOptions;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
@@ -62,6 +64,18 @@ public final class GeminiAgent implements Agent {
         ApiKeyResolver.deployment(options.apiKey()), DeltaListener.NONE, Clock.systemUTC());
   }
 
+  /**
+   * Like {@link #factory(GeminiOptions)}, with each workspace's own key from the vault (the deployment key for
+   * workspaces without one).
+   */
+  public static SerializableSupplier<Agent> factory(GeminiOptions options, VaultKeyResolverOptions vault) {
+    if (vault == null) {
+      return factory(options);
+    }
+    return () -> new GeminiAgent(options, catalog(options), prices(options), new VaultGeminiKeys(vault.open(options.apiKey().revealForProviderCall())),
+        DeltaListener.NONE, Clock.systemUTC());
+  }
+
   public static AgentCatalog catalog(GeminiOptions options) {
     return options.catalogPath() == null ? AgentCatalog.shipped() : AgentCatalog.fromFile(Path.of(options.catalogPath()));
   }
@@ -88,7 +102,7 @@ public final class GeminiAgent implements Agent {
       }
       AgentDefinition agent = catalog.find(request.agent()).orElseThrow(() -> new AgentException(
           "unknown agent '" + request.agent() + "': the catalog has " + catalog.names(), false));
-      ApiKey key = keys.keyFor(request.workspaceId());
+      ApiKey key = keys.keyFor(request.workspaceId(), request);
       String prompt = prompts.userPrompt(request);
       if (!agent.structured()) {
         return caller.askText(key, agent, prompt, request, deltas).thenApply(answer -> {
@@ -114,5 +128,6 @@ public final class GeminiAgent implements Agent {
   @Override
   public void close() {
     caller.close();
+    keys.close();
   }
 }

@@ -76,7 +76,7 @@ public final class MissionOverseer implements Agent {
       AgentDefinition overseer = catalog.find(AgentCatalog.OVERSEER).orElseThrow(() -> new AgentException(
           "the agent catalog has no " + AgentCatalog.OVERSEER + " to plan with", false));
       List<String> allowed = allowed(allowedAgents);
-      ApiKey key = keys.keyFor(workspaceId);
+      ApiKey key = keys.keyFor(workspaceId, step);
       return caller.askJson(key, overseer, prompt(mission, allowed), modelSchema(allowed), VALIDATOR, step, deltas)
           .thenApply(answer -> {
             Plan plan;

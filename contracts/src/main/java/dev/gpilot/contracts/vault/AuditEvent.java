@@ -1,0 +1,87 @@
+package dev.gpilot.contracts.vault;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Who did what to which secret, when, under which key version: the record on {@code gpilot.audit.v1}, keyed by
+ * workspaceId, and a row of ClickHouse's {@code audit_events}. It never holds a secret's value; the fingerprint is
+ * keyed and reveals nothing about it.
+ *
+ * @param id unique, stable event id (a re-sent event keeps it, so ClickHouse collapses duplicates)
+ * @param ts when it happened, epoch milliseconds
+ * @param action {@link #SECRET_SET}, {@link #SECRET_DELETE}, {@link #KEYS_ROTATE} or {@link #SECRET_DECRYPT}
+ * @param actor who: the token subject for the API, {@code mission-job} for the job
+ * @param source {@code api} or {@code job}
+ * @param secretName the secret concerned, null for rotations
+ * @param keyVersion the workspace key version in force after the action (the one used, for decrypts)
+ * @param revision the vault revision written (API actions) or read (decrypts)
+ * @param fingerprint the secret's fingerprint after a set, or of the secret decrypted; may be null
+ * @param outcome {@code ok} or {@code failed}
+ * @param reason why it failed, without any value; null when ok
+ * @param missionId for decrypts: the mission whose step used the secret; else null
+ * @param stepId for decrypts: the step; else null
+ * @param attempt for decrypts: the attempt; else 0
+ */
+@JsonPropertyOrder({"type", "version", "id", "workspaceId", "ts", "action", "actor"})
+public record AuditEvent(
+    String id,
+    String workspaceId,
+    long ts,
+    String action,
+    String actor,
+    String source,
+    String secretName,
+    int keyVersion,
+    long revision,
+    String fingerprint,
+    String outcome,
+    String reason,
+    String missionId,
+    String stepId,
+    int attempt) {
+
+  public static final String TYPE = "audit.event";
+  public static final String SECRET_SET = "vault.secret.set";
+  public static final String SECRET_DELETE = "vault.secret.delete";
+  public static final String KEYS_ROTATE = "vault.keys.rotate";
+  public static final String SECRET_DECRYPT = "vault.secret.decrypt";
+  public static final String OK = "ok";
+  public static final String FAILED = "failed";
+
+  private static final Set<String> ACTIONS = Set.of(SECRET_SET, SECRET_DELETE, KEYS_ROTATE, SECRET_DECRYPT);
+
+  public AuditEvent {
+    VaultRecord.requireText(id, "id");
+    VaultRecord.requireText(workspaceId, "workspaceId");
+    VaultRecord.requireText(actor, "actor");
+    VaultRecord.requireText(source, "source");
+    Objects.requireNonNull(action, "action is required");
+    if (!ACTIONS.contains(action)) {
+      throw new IllegalArgumentException("unknown audit action '" + action + "'");
+    }
+    outcome = outcome == null ? OK : outcome;
+    if (!outcome.equals(OK) && !outcome.equals(FAILED)) {
+      throw new IllegalArgumentException("outcome must be ok or failed, got '" + outcome + "'");
+    }
+  }
+
+  /** An action of a person through the API. */
+  public static AuditEvent api(String id, String workspaceId, long ts, String action, String actor,
+      String secretName, int keyVersion, long revision, String fingerprint) {
+    return new AuditEvent(id, workspaceId, ts, action, actor, "api", secretName, keyVersion, revision, fingerprint,
+        OK, null, null, null, 0);
+  }
+
+  @JsonProperty("type")
+  public String type() {
+    return TYPE;
+  }
+
+  @JsonProperty("version")
+  public int version() {
+    return 1;
+  }
+}

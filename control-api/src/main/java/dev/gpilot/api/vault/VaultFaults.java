@@ -1,0 +1,29 @@
+package dev.gpilot.api.vault;
+
+/**
+ * Points in a vault write where a test can make the writer crash, as if its process died there. Production uses
+ * {@link #NONE}.
+ */
+public interface VaultFaults {
+  /** Where in a write. */
+  enum Point {
+    /** Every change computed (secrets re-encrypted, keys wrapped); nothing sent to Kafka yet. */
+    BEFORE_SEND,
+    /** The records sent in the open transaction; not committed. */
+    BEFORE_COMMIT,
+    /** The transaction committed; not yet applied locally nor answered. */
+    AFTER_COMMIT
+  }
+
+  VaultFaults NONE = (point, workspaceIds) -> {};
+
+  /** Called at each point; throwing {@link Crash} stops the writer there without any clean-up. */
+  void at(Point point, java.util.Set<String> workspaceIds);
+
+  /** A simulated process death. */
+  final class Crash extends RuntimeException {
+    public Crash(String message) {
+      super(message);
+    }
+  }
+}
