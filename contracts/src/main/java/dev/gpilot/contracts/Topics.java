@@ -17,6 +17,9 @@ public final class Topics {
   /** The job's internal feedback loop: finished step attempts, key = missionId; at-least-once. */
   public static final String STEP_RESULTS = "gpilot.step-results.v1";
 
+  /** Best-effort model text of running steps, key = missionId; the scheduler turns it into step.delta events. */
+  public static final String STEP_DELTAS = "gpilot.step-deltas.v1";
+
   /** Everything a client sees of a mission, key = missionId, ordered per mission by {@code seq}. */
   public static final String MISSION_EVENTS = "gpilot.mission-events.v1";
 
@@ -42,6 +45,7 @@ public final class Topics {
         new Spec(MISSIONS, 4, week),
         new Spec(MISSION_CONTROL, 4, week),
         new Spec(STEP_RESULTS, 4, week),
+        new Spec(STEP_DELTAS, 4, Map.of("retention.ms", String.valueOf(24L * 3600 * 1000))),
         new Spec(MISSION_EVENTS, 4, week),
         new Spec(COST_RECORDS, 4, week),
         // One partition: one total order of vault writes. Hourly segments and an eager cleaner bound how long a

@@ -89,6 +89,10 @@ public final class MissionJob {
         env.fromSource(source(Topics.STEP_RESULTS, SchedulerInputDeserializer.stepResults()),
                 WatermarkStrategy.noWatermarks(), "step-results")
             .uid("step-results-source");
+    DataStream<SchedulerInput> deltas =
+        env.fromSource(source(Topics.STEP_DELTAS, SchedulerInputDeserializer.stepDeltas()),
+                WatermarkStrategy.noWatermarks(), "step-deltas")
+            .uid("step-deltas-source");
     DataStream<SchedulerInput> control =
         env.fromSource(source(Topics.MISSION_CONTROL, SchedulerInputDeserializer.control()),
                 WatermarkStrategy.noWatermarks(), "mission-control")
@@ -96,7 +100,7 @@ public final class MissionJob {
 
     SingleOutputStreamOperator<MissionEvent> events =
         submissions
-            .union(results, control)
+            .union(results, control, deltas)
             .keyBy(SchedulerInput::missionId, Types.STRING)
             .process(new MissionScheduler(options.schedulerOptions()), JsonTypeInfo.of(MissionEvent.class))
             .name("mission-scheduler")

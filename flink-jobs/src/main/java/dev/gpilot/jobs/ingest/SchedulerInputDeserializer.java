@@ -4,6 +4,7 @@ import dev.gpilot.contracts.json.CodecException;
 import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.contracts.mission.MissionControl;
 import dev.gpilot.contracts.mission.MissionSubmitted;
+import dev.gpilot.contracts.step.StepDelta;
 import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
 import java.nio.charset.StandardCharsets;
@@ -41,6 +42,10 @@ public final class SchedulerInputDeserializer<T> implements KafkaRecordDeseriali
 
   public static SchedulerInputDeserializer<MissionControl> control() {
     return new SchedulerInputDeserializer<>(MissionControl.class, SchedulerInput::of);
+  }
+
+  public static SchedulerInputDeserializer<StepDelta> stepDeltas() {
+    return new SchedulerInputDeserializer<>(StepDelta.class, SchedulerInput::of);
   }
 
   public static SchedulerInputDeserializer<StepResult> stepResults() {

@@ -20,6 +20,7 @@ import dev.gpilot.contracts.mission.PlanStep;
 import dev.gpilot.contracts.mission.StepStatus;
 import dev.gpilot.contracts.plan.Conditions;
 import dev.gpilot.contracts.plan.PlanValidator;
+import dev.gpilot.contracts.step.StepDelta;
 import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.jobs.agents.StepRequest;
 import dev.gpilot.jobs.ingest.SchedulerInput;
@@ -104,8 +105,10 @@ public class MissionScheduler extends KeyedProcessFunction<String, SchedulerInpu
       onSubmitted(input.submitted(), run);
     } else if (input.result() != null) {
       onResult(input.result(), run);
-    } else {
+    } else if (input.control() != null) {
       onControl(input.control(), run);
+    } else {
+      onDelta(input.delta(), run);
     }
   }
 
@@ -228,6 +231,18 @@ public class MissionScheduler extends KeyedProcessFunction<String, SchedulerInpu
       }
     }
     advance(state, run);
+  }
+
+  /** Model text of the running attempt becomes a {@code step.delta} event; anything else is dropped. */
+  private void onDelta(StepDelta delta, Run run) throws Exception {
+    MissionState state = missions.value();
+    StepState step = state == null ? null : state.steps.get(delta.stepId());
+    if (step == null || step.status != StepStatus.RUNNING || step.attempt != delta.attempt()) {
+      duplicates.inc();
+      return;
+    }
+    run.event(state, EventTypes.STEP_DELTA, b -> b.step(step.id, step.agent, step.attempt).text(delta.text()));
+    missions.update(state);
   }
 
   private void onControl(MissionControl control, Run run) throws Exception {

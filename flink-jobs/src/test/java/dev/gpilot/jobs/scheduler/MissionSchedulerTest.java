@@ -30,6 +30,7 @@ import dev.gpilot.contracts.mission.Plan;
 import dev.gpilot.contracts.mission.PlanStep;
 import dev.gpilot.contracts.mission.StepStatus;
 import dev.gpilot.contracts.plan.KnownAgents;
+import dev.gpilot.contracts.step.StepDelta;
 import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.jobs.agents.StepRequest;
 import dev.gpilot.jobs.ingest.SchedulerInput;
@@ -430,6 +431,24 @@ class MissionSchedulerTest {
     assertThat(newEvents()).endsWith(STEP_COMPLETED + ":_plan", MISSION_FAILED);
     assertThat(allEvents().get(allEvents().size() - 1).reason()).contains("unknown agent 'ghost-writer'");
     assertThat(allRequests()).extracting(StepRequest::stepId).containsExactly("_plan");
+  }
+
+  @Test
+  void deltasOfTheRunningAttempt_becomeStepDeltaEvents_othersAreDropped() throws Exception {
+    submitPlan("dd", step("a", "content-orchestrator"));
+    newEvents();
+    harness.processElement(SchedulerInput.of(new StepDelta("dd", "ws-1", "a", 1, 0, "Hello ", 1_000)), 0);
+    harness.processElement(SchedulerInput.of(new StepDelta("dd", "ws-1", "a", 2, 0, "stale", 1_000)), 0);
+    harness.processElement(SchedulerInput.of(new StepDelta("dd", "ws-1", "zz", 1, 0, "nope", 1_000)), 0);
+
+    assertThat(newEvents()).containsExactly("step.delta:a");
+    MissionEvent delta = allEvents().get(allEvents().size() - 1);
+    assertThat(delta.text()).isEqualTo("Hello ");
+    assertThat(delta.attempt()).isEqualTo(1);
+    assertThat(Schemas.problems("mission-event.v1", delta)).isEmpty();
+    succeed("a");
+    harness.processElement(SchedulerInput.of(new StepDelta("dd", "ws-1", "a", 1, 1, "late", 1_000)), 0);
+    assertThat(newEvents()).containsExactly(STEP_COMPLETED + ":a", MISSION_COMPLETED);
   }
 
   @Test

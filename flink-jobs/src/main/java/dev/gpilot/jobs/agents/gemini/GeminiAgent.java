@@ -72,8 +72,11 @@ public final class GeminiAgent implements Agent {
     if (vault == null) {
       return factory(options);
     }
-    return () -> new GeminiAgent(options, catalog(options), prices(options), new VaultGeminiKeys(vault.open(options.apiKey().revealForProviderCall())),
-        DeltaListener.NONE, Clock.systemUTC());
+    // Streamed text goes to the deltas topic on the same cluster, for step.delta events.
+    return () -> new GeminiAgent(options, catalog(options), prices(options),
+        new VaultGeminiKeys(vault.open(options.apiKey().revealForProviderCall())),
+        options.streaming() ? new KafkaDeltaListener(vault.bootstrapServers()) : DeltaListener.NONE,
+        Clock.systemUTC());
   }
 
   public static AgentCatalog catalog(GeminiOptions options) {
@@ -129,5 +132,12 @@ public final class GeminiAgent implements Agent {
   public void close() {
     caller.close();
     keys.close();
+    if (deltas instanceof AutoCloseable closeable) {
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        // Closing a best-effort channel: nothing to recover.
+      }
+    }
   }
 }

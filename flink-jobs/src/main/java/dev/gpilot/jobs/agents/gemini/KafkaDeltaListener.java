@@ -1,0 +1,50 @@
+package dev.gpilot.jobs.agents.gemini;
+
+import dev.gpilot.contracts.Topics;
+import dev.gpilot.contracts.json.JsonCodec;
+import dev.gpilot.contracts.step.StepDelta;
+import dev.gpilot.jobs.agents.StepRequest;
+import java.time.Duration;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Sends the text of streaming model calls to {@code gpilot.step-deltas.v1}, from where the scheduler turns it into
+ * {@code step.delta} events with their place in the mission's sequence. Best effort: a send that fails is dropped
+ * (the step's result is the one of record), and sending never blocks the stream's thread for long.
+ */
+public final class KafkaDeltaListener implements DeltaListener, AutoCloseable {
+  private static final JsonCodec<StepDelta> CODEC = JsonCodec.of(StepDelta.class);
+  private final KafkaProducer<String, byte[]> producer;
+
+  public KafkaDeltaListener(String bootstrapServers) {
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.put(ProducerConfig.ACKS_CONFIG, "1");
+    props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "1000");
+    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "10000");
+    props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+    this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+  }
+
+  @Override
+  public void onDelta(StepRequest request, int index, String text) {
+    StepDelta delta = new StepDelta(request.missionId(), request.workspaceId(), request.stepId(), request.attempt(),
+        index, text, System.currentTimeMillis());
+    try {
+      producer.send(new ProducerRecord<>(Topics.STEP_DELTAS, request.missionId(), CODEC.encode(delta)));
+    } catch (RuntimeException e) {
+      // Best effort by contract: the final result carries the whole text.
+    }
+  }
+
+  @Override
+  public void close() {
+    producer.close(Duration.ofSeconds(5));
+  }
+}
