@@ -170,19 +170,22 @@ public final class UiMessageMapper {
     s.output = e.output() != null ? e.output() : s.output;
     s.reason = e.reason();
     s.durationMs = e.durationMs();
-    String line = what + (e.reason() != null ? ": " + e.reason() : "");
-    stepUpdate(e, newStatus, line);
-    if (e.usage() != null || e.costMicros() != null) {
+    boolean costed = e.usage() != null || e.costMicros() != null;
+    if (costed) {
+      // A step's usage and cost add up over its attempts, as the mission's do over its steps.
       s.model = e.model() != null ? e.model() : s.model;
-      s.usage = e.usage() != null ? e.usage() : s.usage;
-      s.costMicros = e.costMicros() != null ? e.costMicros() : s.costMicros;
       if (e.usage() != null) {
+        s.usage = s.usage == null ? e.usage() : s.usage.plus(e.usage());
         usage = usage.plus(e.usage());
       }
       if (e.costMicros() != null) {
+        s.costMicros = s.costMicros == null ? e.costMicros() : s.costMicros + e.costMicros();
         costMicros += e.costMicros();
         agentCosts.merge(s.agent == null ? "unknown" : s.agent, e.costMicros(), Long::sum);
       }
+    }
+    stepUpdate(e, newStatus, what + (e.reason() != null ? ": " + e.reason() : ""));
+    if (costed) {
       emit(data("cost", "cost", cost()));
       emit(metadataChunk());
     }
