@@ -17,7 +17,9 @@ import java.util.concurrent.TimeUnit;
  * package with {@code npm ci} when {@code ./gpilot test} has not already.
  */
 public final class NodeStreamClient {
-  static final Path DIR = Path.of("src/test/node").toAbsolutePath();
+  /** The node project: relative to the module (Maven runs tests there) or to the repository root (the benchmark). */
+  static final Path DIR = (Files.isDirectory(Path.of("src/test/node")) ? Path.of("src/test/node")
+      : Path.of("control-api/src/test/node")).toAbsolutePath();
 
   private NodeStreamClient() {}
 
