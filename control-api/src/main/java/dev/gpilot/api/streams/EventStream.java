@@ -42,6 +42,7 @@ public final class EventStream implements MissionView.Listener, WriteListener {
   private volatile boolean signalled;
   private volatile boolean heartbeatDue;
   private volatile boolean stalled;
+  private volatile boolean writable;
   private volatile boolean tooSlow;
   private volatile long cursor;
   // Touched only by the writer that holds `running`.
@@ -96,6 +97,7 @@ public final class EventStream implements MissionView.Listener, WriteListener {
 
   @Override
   public void onWritePossible() {
+    writable = true;
     schedule();
   }
 
@@ -136,8 +138,10 @@ public final class EventStream implements MissionView.Listener, WriteListener {
     } finally {
       running.set(false);
     }
-    // A wake-up between the last drain and releasing `running` would otherwise be lost.
-    if (signalled && !done.isDone() && !stalled) {
+    // A wake-up between the last drain and releasing `running` would otherwise be lost: a new event (unless the
+    // connection is stalled, when onWritePossible will follow), or onWritePossible itself, which the server may
+    // call as soon as isReady() has returned false, before this run has ended.
+    if (!done.isDone() && (writable || (signalled && !stalled))) {
       schedule();
     }
   }
@@ -149,6 +153,7 @@ public final class EventStream implements MissionView.Listener, WriteListener {
    */
   private boolean drain() throws IOException {
     while (!done.isDone()) {
+      writable = false; // taken: isReady() now says whether writing is possible
       if (!out.isReady()) {
         stalled = true;
         return false;

@@ -218,6 +218,10 @@ public final class UiMessageMapper {
     status = e.status() != null ? e.status() : statusOf(e.type());
     reason = e.reason();
     durationMs = e.durationMs();
+    if (e.costMicros() != null) {
+      // The job's total on the final event is the one of record (it also counts attempts whose events were lost).
+      costMicros = e.costMicros();
+    }
     for (Step s : steps.values()) {
       if (s.textId != null) {
         emitStep(s, textChunk("text-end", s.textId));

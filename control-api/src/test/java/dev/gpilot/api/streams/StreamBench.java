@@ -152,6 +152,13 @@ public final class StreamBench {
       Thread.sleep(1000); // let the replays settle: what is measured next is live events only
       long rssOpen = rssKb(api.pid());
 
+      // The baseline: the same events read by a plain consumer in this JVM, as the API's feed reads them.
+      List<Long> baseline = java.util.Collections.synchronizedList(new ArrayList<>());
+      java.util.concurrent.atomic.AtomicBoolean reading = new java.util.concurrent.atomic.AtomicBoolean(true);
+      Thread probe = new Thread(() -> consumeBaseline(bootstrap, reading, baseline), "baseline-consumer");
+      probe.start();
+      Thread.sleep(2000);
+
       long cpu0 = cpuMillis(api);
       long t0 = System.currentTimeMillis();
       long events = 0;
@@ -188,10 +195,13 @@ public final class StreamBench {
       }
       producer.flush();
       JsonNode clientsResult = result.get(10, TimeUnit.MINUTES);
+      reading.set(false);
+      probe.join(10_000);
       long wall = System.currentTimeMillis() - t0;
       long cpu = cpuMillis(api) - cpu0;
 
       ObjectNode fanout = (ObjectNode) clientsResult;
+      fanout.set("kafkaToPlainConsumerMs", percentiles(baseline));
       fanout.put("eventsWritten", events);
       fanout.put("eventsPerSecond", EVENTS_PER_SECOND);
       fanout.put("apiCpuPercentOfOneCore", Math.round(100.0 * cpu / wall));
@@ -199,6 +209,47 @@ public final class StreamBench {
       fanout.put("apiRssPeakMb", Math.max(rssPeak, rssKb(api.pid())) / 1024);
       return fanout;
     }
+  }
+
+  /** Reads the events topic from its end, noting now - ts for every step.started / step.completed. */
+  private static void consumeBaseline(String bootstrap, java.util.concurrent.atomic.AtomicBoolean reading,
+      List<Long> latencies) {
+    Properties props = new Properties();
+    props.put("bootstrap.servers", bootstrap);
+    props.put("fetch.max.wait.ms", "50");
+    try (org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]> consumer =
+        new org.apache.kafka.clients.consumer.KafkaConsumer<>(props,
+            new org.apache.kafka.common.serialization.StringDeserializer(),
+            new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+      List<org.apache.kafka.common.TopicPartition> partitions = consumer.partitionsFor(Topics.MISSION_EVENTS).stream()
+          .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToEnd(partitions);
+      while (reading.get()) {
+        for (var record : consumer.poll(Duration.ofMillis(100))) {
+          long now = System.currentTimeMillis();
+          MissionEvent e = CODEC.decode(record.value());
+          if (e.type().equals("step.started") || e.type().equals("step.completed")) {
+            latencies.add(now - e.ts());
+          }
+        }
+      }
+    }
+  }
+
+  private static ObjectNode percentiles(List<Long> values) {
+    List<Long> sorted;
+    synchronized (values) {
+      sorted = new ArrayList<>(values);
+    }
+    java.util.Collections.sort(sorted);
+    ObjectNode p = Json.mapper().createObjectNode();
+    p.put("count", sorted.size());
+    for (int q : new int[] {50, 95, 99}) {
+      p.put("p" + q, sorted.isEmpty() ? 0 : sorted.get(Math.max(0, (int) Math.ceil(q / 100.0 * sorted.size()) - 1)));
+    }
+    p.put("max", sorted.isEmpty() ? 0 : sorted.get(sorted.size() - 1));
+    return p;
   }
 
   private static MissionEvent.Builder event(String type, String missionId, long seq) {
