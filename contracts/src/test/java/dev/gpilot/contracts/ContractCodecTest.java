@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class ContractCodecTest {
   private static final MissionSubmitted SUBMITTED =
       new MissionSubmitted("m-1", "default", 1_700_000_000_000L, "write a launch post",
-          new MissionConfig(List.of("agent-scout", "seo-analyst")), "key-1", "abc", "dev");
+          MissionConfig.ofAgents(List.of("agent-scout", "seo-analyst")), "key-1", "abc", "dev");
 
   @Test
   void missionSubmitted_roundTripsAndMatchesItsSchema() throws Exception {
@@ -86,7 +86,7 @@ class ContractCodecTest {
   @Test
   void stepResult_roundTripsAndMatchesItsSchema() {
     StepResult failed = new StepResult("m", "w", "s1", 2, "agent-scout", false, null, "429", 1, 2, "gemini-2.5-flash",
-        new dev.gpilot.contracts.cost.Usage(100, 20, 5, 10), 1234, "2025-06-17");
+        new dev.gpilot.contracts.cost.Usage(100, 20, 5, 10), 1234, "2025-06-17", true);
     JsonCodec<StepResult> codec = JsonCodec.of(StepResult.class);
     assertThat(codec.decode(codec.encode(failed))).isEqualTo(failed);
     assertThat(failed.id()).isEqualTo("m/s1/2");

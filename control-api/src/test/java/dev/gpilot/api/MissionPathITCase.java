@@ -173,9 +173,9 @@ class MissionPathITCase {
     List<JsonNode> events = readEvents(missionId, null);
     assertThat(events).extracting(e -> e.get("type").asText()).containsExactly(
         EventTypes.MISSION_ACCEPTED, EventTypes.PLAN_READY,
-        EventTypes.STEP_STARTED, EventTypes.STEP_COMPLETED,
-        EventTypes.STEP_STARTED, EventTypes.STEP_COMPLETED,
-        EventTypes.STEP_STARTED, EventTypes.STEP_COMPLETED,
+        EventTypes.STEP_READY, EventTypes.STEP_STARTED, EventTypes.STEP_COMPLETED,
+        EventTypes.STEP_READY, EventTypes.STEP_STARTED, EventTypes.STEP_COMPLETED,
+        EventTypes.STEP_READY, EventTypes.STEP_STARTED, EventTypes.STEP_COMPLETED,
         EventTypes.MISSION_COMPLETED);
     for (int i = 0; i < events.size(); i++) {
       assertThat(events.get(i).get("seq").asLong()).isEqualTo(i + 1);
@@ -194,8 +194,8 @@ class MissionPathITCase {
     assertThat(mission.get("steps").get(0).get("agent").asText()).isEqualTo("agent-scout");
 
     // A client that connects after the mission finished still gets all of it, and a resume continues after its seq.
-    assertThat(readEvents(missionId, null)).hasSize(9);
-    assertThat(readEvents(missionId, "6")).extracting(e -> e.get("seq").asLong()).containsExactly(7L, 8L, 9L);
+    assertThat(readEvents(missionId, null)).hasSize(12);
+    assertThat(readEvents(missionId, "9")).extracting(e -> e.get("seq").asLong()).containsExactly(10L, 11L, 12L);
     // The UI message stream of the same mission ends with the protocol's terminator (its content: UiMessageStreamITCase).
     List<String[]> frames = readStream("/api/v1/missions/" + missionId + "/stream", null);
     assertThat(json(frames.get(0)[1]).get("type").asText()).isEqualTo("start");
@@ -307,5 +307,111 @@ class MissionPathITCase {
       }
       assertThat(seen).containsExactlyInAnyOrder(Topics.MISSIONS, Topics.MISSION_EVENTS, Topics.STEP_RESULTS);
     }
+  }
+
+  private static List<JsonNode> streamEvents(String missionId) throws Exception {
+    return readEvents(missionId, null);
+  }
+
+  private static List<String> typesOf(List<JsonNode> events) {
+    return events.stream()
+        .map(e -> e.get("type").asText() + (e.has("stepId") ? ":" + e.get("stepId").asText() : "")).toList();
+  }
+
+  private static String diamond(int seoScore) {
+    return "{\"mission\":\"Launch the spring line\",\"config\":{\"plan\":{\"steps\":["
+        + "{\"id\":\"scout\",\"agent\":\"agent-scout\",\"action\":\"research\"},"
+        + "{\"id\":\"seo\",\"agent\":\"seo-analyst\",\"action\":\"score\",\"dependsOn\":[\"scout\"],"
+        + "\"parameters\":{\"simulate\":{\"latencyMs\":300,\"output\":{\"seoScore\":" + seoScore + "}}}},"
+        + "{\"id\":\"write\",\"agent\":\"content-orchestrator\",\"action\":\"write\",\"dependsOn\":[\"scout\"],"
+        + "\"parameters\":{\"simulate\":{\"latencyMs\":300}}},"
+        + "{\"id\":\"publish\",\"agent\":\"content-orchestrator\",\"action\":\"publish\","
+        + "\"dependsOn\":[\"seo\",\"write\"],\"condition\":\"steps.seo.output.seoScore > 80\"},"
+        + "{\"id\":\"verify\",\"agent\":\"independent-verifier\",\"action\":\"verify\","
+        + "\"dependsOn\":[\"seo\",\"write\"]}]}}}";
+  }
+
+  @Test
+  void diamondPlan_runsIndependentStepsInParallel_andTheConditionDecidesPublish() throws Exception {
+    String high = json(post("/api/v1/missions", diamond(91), TOKEN, Map.of()).body()).get("missionId").asText();
+    String low = json(post("/api/v1/missions", diamond(42), TOKEN, Map.of()).body()).get("missionId").asText();
+
+    List<String> highEvents = typesOf(streamEvents(high));
+    // seo and write both start before either finishes: they run in parallel.
+    assertThat(highEvents.indexOf("step.started:write")).isLessThan(highEvents.indexOf("step.completed:seo"));
+    assertThat(highEvents.indexOf("step.started:seo")).isLessThan(highEvents.indexOf("step.completed:write"));
+    assertThat(highEvents).contains("step.completed:publish", "step.completed:verify")
+        .last().isEqualTo("mission.completed");
+
+    List<String> lowEvents = typesOf(streamEvents(low));
+    assertThat(lowEvents).contains("step.skipped:publish", "step.completed:verify")
+        .doesNotContain("step.started:publish").last().isEqualTo("mission.completed");
+    JsonNode mission = json(get("/api/v1/missions/" + low, TOKEN).body());
+    assertThat(mission.get("status").asText()).isEqualTo("COMPLETED");
+    Map<String, String> statuses = new java.util.HashMap<>();
+    mission.get("steps").forEach(st -> statuses.put(st.get("id").asText(), st.get("status").asText()));
+    assertThat(statuses).containsEntry("publish", "SKIPPED").containsEntry("verify", "SUCCEEDED")
+        .containsEntry("seo", "SUCCEEDED");
+  }
+
+  @Test
+  void invalidExplicitPlan_is422WithTheReason_andNothingIsWritten() throws Exception {
+    long before = missionsOnTopic();
+    Map<String, String> plans = Map.of(
+        "[{\"id\":\"a\",\"agent\":\"agent-scout\",\"dependsOn\":[\"b\"]},"
+            + "{\"id\":\"b\",\"agent\":\"agent-scout\",\"dependsOn\":[\"a\"]}]", "cycle",
+        "[{\"id\":\"a\",\"agent\":\"ghost-writer\"}]", "unknown agent 'ghost-writer'",
+        "[{\"id\":\"a\",\"agent\":\"agent-scout\"},{\"id\":\"a\",\"agent\":\"agent-scout\"}]", "duplicate",
+        "[{\"id\":\"a\",\"agent\":\"agent-scout\",\"dependsOn\":[\"zz\"]}]", "missing step 'zz'",
+        "[{\"id\":\"a\",\"agent\":\"agent-scout\"},{\"id\":\"b\",\"agent\":\"agent-scout\","
+            + "\"dependsOn\":[\"a\"],\"condition\":\"steps.a.output.x >\"}]", "does not compile",
+        "[{\"id\":\"a\",\"agent\":\"agent-scout\"},{\"id\":\"b\",\"agent\":\"agent-scout\","
+            + "\"dependsOn\":[\"a\"],\"condition\":\"steps.nope.status == 'SUCCEEDED'\"}]", "unknown step 'nope'");
+    for (Map.Entry<String, String> plan : plans.entrySet()) {
+      HttpResponse<String> response = post("/api/v1/missions",
+          "{\"mission\":\"x\",\"config\":{\"plan\":{\"steps\":" + plan.getKey() + "}}}", TOKEN, Map.of());
+      assertThat(response.statusCode()).as(plan.getValue()).isEqualTo(422);
+      JsonNode problem = json(response.body());
+      assertThat(problem.get("type").asText()).isEqualTo("/problems/invalid-plan");
+      assertThat(problem.get("detail").asText()).contains(plan.getValue());
+    }
+    assertThat(post("/api/v1/missions", "{\"mission\":\"x\",\"config\":{\"execution\":\"sideways\"}}", TOKEN,
+        Map.of()).statusCode()).isEqualTo(400);
+    assertThat(missionsOnTopic()).isEqualTo(before);
+  }
+
+  @Test
+  void cancel_endsTheMissionCancelled_forEveryOpenStream_andAFinishedMissionIs409() throws Exception {
+    String body = "{\"mission\":\"long one\",\"config\":{\"plan\":{\"steps\":["
+        + "{\"id\":\"slow\",\"agent\":\"agent-scout\",\"parameters\":{\"simulate\":{\"latencyMs\":60000}}},"
+        + "{\"id\":\"after\",\"agent\":\"seo-analyst\",\"dependsOn\":[\"slow\"]}]}}}";
+    String missionId = json(post("/api/v1/missions", body, TOKEN, Map.of()).body()).get("missionId").asText();
+    eventually(Duration.ofSeconds(30), () -> assertThat(
+        json(get("/api/v1/missions/" + missionId, TOKEN).body()).get("steps").get(0).get("status").asText())
+        .isEqualTo("RUNNING"));
+    var openStream = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return typesOf(streamEvents(missionId));
+      } catch (Exception e) {
+        throw new RuntimeException(e);
+      }
+    });
+
+    HttpResponse<String> cancelled = post("/api/v1/missions/" + missionId + "/cancel", "", TOKEN, Map.of());
+    assertThat(cancelled.statusCode()).isEqualTo(202);
+    assertThat(json(cancelled.body()).get("status").asText()).isEqualTo("CANCELLING");
+
+    assertThat(openStream.get(60, java.util.concurrent.TimeUnit.SECONDS))
+        .endsWith("step.cancelled:slow", "step.cancelled:after", "mission.cancelled");
+    JsonNode mission = json(get("/api/v1/missions/" + missionId, TOKEN).body());
+    assertThat(mission.get("status").asText()).isEqualTo("CANCELLED");
+    mission.get("steps").forEach(st -> assertThat(st.get("status").asText()).isEqualTo("CANCELLED"));
+
+    HttpResponse<String> again = post("/api/v1/missions/" + missionId + "/cancel", "", TOKEN, Map.of());
+    assertThat(again.statusCode()).isEqualTo(409);
+    assertThat(json(again.body()).get("type").asText()).isEqualTo("/problems/mission-finished");
+    assertThat(post("/api/v1/missions/nope/cancel", "", TOKEN, Map.of()).statusCode()).isEqualTo(404);
+    assertThat(post("/api/v1/missions/" + missionId + "/cancel", "", OTHER_TOKEN, Map.of()).statusCode())
+        .isEqualTo(404);
   }
 }

@@ -45,8 +45,13 @@ public final class LocalMissionJob {
    * client stops the job and its MiniCluster. For tests and benchmarks.
    */
   public static JobClient start(MissionJobOptions options, Configuration conf) throws Exception {
+    return start(new MissionJob(options), conf);
+  }
+
+  /** Like {@link #start(MissionJobOptions, Configuration)}, for a job made with other agents. */
+  public static JobClient start(MissionJob job, Configuration conf) throws Exception {
     StreamExecutionEnvironment flink = StreamExecutionEnvironment.createLocalEnvironment(conf);
-    new MissionJob(options).build(flink);
+    job.build(flink);
     return flink.executeAsync("gpilot-mission-job");
   }
 

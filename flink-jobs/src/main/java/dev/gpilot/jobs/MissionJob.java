@@ -6,6 +6,8 @@ import dev.gpilot.contracts.events.MissionEvent;
 import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.contracts.mission.MissionSummary;
 import dev.gpilot.contracts.step.StepResult;
+import dev.gpilot.contracts.plan.PlanValidator;
+import dev.gpilot.jobs.agents.Agent;
 import dev.gpilot.jobs.agents.AgentExecutor;
 import dev.gpilot.jobs.agents.SimulatedAgent;
 import dev.gpilot.jobs.ingest.SchedulerInput;
@@ -35,6 +37,7 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.flink.util.function.SerializableSupplier;
 
 /**
  * The MissionJob: reads submissions and step results, schedules each mission's steps, runs them through the agent
@@ -53,9 +56,21 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  */
 public final class MissionJob {
   private final MissionJobOptions options;
+  private final SerializableSupplier<Agent> agents;
 
+  /** The job with the agents its options select. */
   public MissionJob(MissionJobOptions options) {
+    this(options, simulated(options.simLatencyMs()));
+  }
+
+  /** The job with the given agents (tests and benchmarks count or fail calls through this). */
+  public MissionJob(MissionJobOptions options, SerializableSupplier<Agent> agents) {
     this.options = options;
+    this.agents = agents;
+  }
+
+  private static SerializableSupplier<Agent> simulated(long latencyMs) {
+    return () -> new SimulatedAgent(latencyMs);
   }
 
   public static void main(String[] args) throws Exception {
@@ -78,12 +93,16 @@ public final class MissionJob {
         env.fromSource(source(Topics.STEP_RESULTS, SchedulerInputDeserializer.stepResults()),
                 WatermarkStrategy.noWatermarks(), "step-results")
             .uid("step-results-source");
+    DataStream<SchedulerInput> control =
+        env.fromSource(source(Topics.MISSION_CONTROL, SchedulerInputDeserializer.control()),
+                WatermarkStrategy.noWatermarks(), "mission-control")
+            .uid("mission-control-source");
 
     SingleOutputStreamOperator<MissionEvent> events =
         submissions
-            .union(results)
+            .union(results, control)
             .keyBy(SchedulerInput::missionId, Types.STRING)
-            .process(new MissionScheduler(options.missionRetention()), JsonTypeInfo.of(MissionEvent.class))
+            .process(new MissionScheduler(options.schedulerOptions()), JsonTypeInfo.of(MissionEvent.class))
             .name("mission-scheduler")
             .uid("mission-scheduler");
 
@@ -91,12 +110,13 @@ public final class MissionJob {
         .name("mission-events-sink")
         .uid("mission-events-sink");
 
-    long latency = options.simLatencyMs();
+    // Per-attempt timeouts belong to the scheduler (each step has its own); the operator's timeout is a backstop.
+    long backstopMs = Math.max(options.stepTimeout().toMillis(), PlanValidator.MAX_TIMEOUT_SECONDS * 1000L) + 60_000;
     DataStream<StepResult> stepResults =
         AsyncDataStream.unorderedWait(
                 events.getSideOutput(MissionScheduler.STEP_REQUESTS),
-                new AgentExecutor(() -> new SimulatedAgent(latency)),
-                options.stepTimeout().toMillis(),
+                new AgentExecutor(agents, options.kafkaBootstrapServers(), options.consumerGroupId()),
+                backstopMs,
                 TimeUnit.MILLISECONDS,
                 options.asyncCapacity())
             .name("agent-executor")

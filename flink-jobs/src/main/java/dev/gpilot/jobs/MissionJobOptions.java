@@ -1,5 +1,7 @@
 package dev.gpilot.jobs;
 
+import dev.gpilot.contracts.plan.KnownAgents;
+import dev.gpilot.jobs.scheduler.SchedulerOptions;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Map;
@@ -18,7 +20,9 @@ public record MissionJobOptions(
     int asyncCapacity,
     Duration stepTimeout,
     long bufferTimeoutMs,
-    Duration missionRetention)
+    Duration missionRetention,
+    int defaultMaxAttempts,
+    Duration retryBaseDelay)
     implements Serializable {
 
   public MissionJobOptions {
@@ -47,7 +51,9 @@ public record MissionJobOptions(
         (int) longOf(env, "GPILOT_ASYNC_CAPACITY", 64),
         Duration.ofMillis(longOf(env, "GPILOT_STEP_TIMEOUT_MS", 120_000)),
         longOf(env, "GPILOT_BUFFER_TIMEOUT_MS", 0),
-        Duration.ofDays(7));
+        Duration.ofDays(7),
+        (int) longOf(env, "GPILOT_STEP_MAX_ATTEMPTS", 3),
+        Duration.ofMillis(longOf(env, "GPILOT_RETRY_BASE_DELAY_MS", 1000)));
   }
 
   /** Defaults for everything but where the services are. */
@@ -61,7 +67,19 @@ public record MissionJobOptions(
 
   public MissionJobOptions withSimLatencyMs(long latencyMs) {
     return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
-        latencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention);
+        latencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, defaultMaxAttempts,
+        retryBaseDelay);
+  }
+
+  public MissionJobOptions withRetryBaseDelay(Duration delay) {
+    return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
+        simLatencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, defaultMaxAttempts, delay);
+  }
+
+  /** The scheduler's share of these options. */
+  public SchedulerOptions schedulerOptions() {
+    return new SchedulerOptions(KnownAgents.FLEET, defaultMaxAttempts, stepTimeout, retryBaseDelay,
+        Duration.ofSeconds(30), missionRetention);
   }
 
   private static long longOf(Map<String, String> env, String key, long fallback) {

@@ -4,7 +4,12 @@ package dev.gpilot.contracts.events;
 public final class EventTypes {
   public static final String MISSION_ACCEPTED = "mission.accepted";
   public static final String PLAN_READY = "plan.ready";
+  public static final String STEP_READY = "step.ready";
   public static final String STEP_STARTED = "step.started";
+  public static final String STEP_RETRYING = "step.retrying";
+  public static final String STEP_SKIPPED = "step.skipped";
+  public static final String STEP_CANCELLED = "step.cancelled";
+  public static final String STEP_DELTA = "step.delta";
   public static final String STEP_COMPLETED = "step.completed";
   public static final String STEP_FAILED = "step.failed";
   public static final String MISSION_COMPLETED = "mission.completed";

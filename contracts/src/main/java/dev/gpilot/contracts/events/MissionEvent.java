@@ -35,7 +35,8 @@ public record MissionEvent(
     String model,
     Usage usage,
     Long costMicros,
-    String text) {
+    String text,
+    Long retryInMs) {
 
   public MissionEvent {
     Objects.requireNonNull(type, "type is required");
@@ -88,6 +89,7 @@ public record MissionEvent(
     private Usage usage;
     private Long costMicros;
     private String text;
+    private Long retryInMs;
 
     private Builder(String type, String missionId, String workspaceId, long seq, long ts) {
       this.type = type;
@@ -149,10 +151,16 @@ public record MissionEvent(
       return this;
     }
 
+    /** When a failed attempt will be retried: in this many milliseconds (for {@code step.retrying}). */
+    public Builder retryInMs(long retryInMs) {
+      this.retryInMs = retryInMs;
+      return this;
+    }
+
     public MissionEvent build() {
       return new MissionEvent(
           type, missionId, workspaceId, seq, ts, status, mission, config, plan, stepId, agent, attempt, output,
-          reason, durationMs, model, usage, costMicros, text);
+          reason, durationMs, model, usage, costMicros, text, retryInMs);
     }
   }
 }

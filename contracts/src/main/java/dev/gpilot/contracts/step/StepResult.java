@@ -19,6 +19,7 @@ import java.util.Objects;
  * @param usage the tokens the attempt used (also for failed attempts that reached the model), may be null
  * @param costMicros what the attempt cost, in micro-credits
  * @param priceVersion the version of the price table entry the cost was computed with, may be null
+ * @param retriable for a failed attempt: whether another attempt may succeed (rate limits, 5xx, timeouts)
  */
 @JsonPropertyOrder({"type", "version", "id", "missionId", "workspaceId"})
 public record StepResult(
@@ -35,7 +36,8 @@ public record StepResult(
     String model,
     Usage usage,
     long costMicros,
-    String priceVersion) {
+    String priceVersion,
+    boolean retriable) {
 
   public static final String TYPE = "step.result";
 
@@ -55,14 +57,20 @@ public record StepResult(
   public static StepResult succeeded(String missionId, String workspaceId, String stepId, int attempt, String agent,
       JsonNode output, long startedAt, long finishedAt) {
     return new StepResult(missionId, workspaceId, stepId, attempt, agent, true, output, null, startedAt, finishedAt,
-        null, null, 0, null);
+        null, null, 0, null, false);
+  }
+
+  /** A failed attempt that called no model (no usage, no cost) and that another attempt would not fix. */
+  public static StepResult failed(String missionId, String workspaceId, String stepId, int attempt, String agent,
+      String error, long startedAt, long finishedAt) {
+    return failed(missionId, workspaceId, stepId, attempt, agent, error, startedAt, finishedAt, false);
   }
 
   /** A failed attempt that called no model (no usage, no cost). */
   public static StepResult failed(String missionId, String workspaceId, String stepId, int attempt, String agent,
-      String error, long startedAt, long finishedAt) {
+      String error, long startedAt, long finishedAt, boolean retriable) {
     return new StepResult(missionId, workspaceId, stepId, attempt, agent, false, null, error, startedAt, finishedAt,
-        null, null, 0, null);
+        null, null, 0, null, retriable);
   }
 
   @JsonProperty("type")

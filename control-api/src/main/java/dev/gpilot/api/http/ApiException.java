@@ -41,6 +41,10 @@ public class ApiException extends RuntimeException {
     return new ApiException(404, "not-found", "Not found", detail);
   }
 
+  public static ApiException conflict(String type, String detail) {
+    return new ApiException(409, type, "Conflict", detail);
+  }
+
   public static ApiException unprocessable(String type, String detail) {
     return new ApiException(422, type, "Unprocessable request", detail);
   }

@@ -2,19 +2,30 @@ package dev.gpilot.api.missions;
 
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.json.JsonCodec;
+import dev.gpilot.contracts.mission.MissionControl;
 import dev.gpilot.contracts.mission.MissionSubmitted;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-/** Writes submissions to {@code gpilot.missions.v1}: idempotent producer, {@code acks=all}. Thread-safe. */
+/** Writes submissions and commands: idempotent producer, {@code acks=all}. Thread-safe. */
 public final class MissionPublisher implements AutoCloseable {
   private final KafkaProducer<String, byte[]> producer;
   private final JsonCodec<MissionSubmitted> codec = JsonCodec.of(MissionSubmitted.class);
+  private final JsonCodec<MissionControl> controlCodec = JsonCodec.of(MissionControl.class);
+  // Acks arrive on the producer's single I/O thread; what follows (writing HTTP responses) must not run there.
+  private final ExecutorService completions =
+      Executors.newFixedThreadPool(4, r -> {
+        Thread t = new Thread(r, "mission-ack");
+        t.setDaemon(true);
+        return t;
+      });
 
   public MissionPublisher(String bootstrapServers) {
     Properties props = new Properties();
@@ -31,14 +42,23 @@ public final class MissionPublisher implements AutoCloseable {
 
   /** Completes once the record is durable on the broker (all in-sync replicas), or fails. */
   public CompletableFuture<Void> publish(MissionSubmitted submitted) {
+    return send(new ProducerRecord<>(Topics.MISSIONS, submitted.missionId(), codec.encode(submitted)));
+  }
+
+  /** Writes a command to {@code gpilot.mission-control.v1}; completes once it is durable. */
+  public CompletableFuture<Void> publish(MissionControl control) {
+    return send(new ProducerRecord<>(Topics.MISSION_CONTROL, control.missionId(), controlCodec.encode(control)));
+  }
+
+  private CompletableFuture<Void> send(ProducerRecord<String, byte[]> record) {
     CompletableFuture<Void> done = new CompletableFuture<>();
     producer.send(
-        new ProducerRecord<>(Topics.MISSIONS, submitted.missionId(), codec.encode(submitted)),
+        record,
         (metadata, error) -> {
           if (error == null) {
-            done.complete(null);
+            completions.execute(() -> done.complete(null));
           } else {
-            done.completeExceptionally(error);
+            completions.execute(() -> done.completeExceptionally(error));
           }
         });
     return done;
@@ -47,5 +67,6 @@ public final class MissionPublisher implements AutoCloseable {
   @Override
   public void close() {
     producer.close();
+    completions.shutdown();
   }
 }

@@ -5,7 +5,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gpilot.api.http.ApiException;
 import dev.gpilot.contracts.json.Json;
+import dev.gpilot.contracts.mission.Execution;
+import dev.gpilot.contracts.mission.FailurePolicy;
 import dev.gpilot.contracts.mission.MissionConfig;
+import dev.gpilot.contracts.mission.Plan;
+import dev.gpilot.contracts.mission.PlanStep;
+import dev.gpilot.contracts.plan.KnownAgents;
+import dev.gpilot.contracts.plan.PlanValidator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +21,9 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -28,9 +36,15 @@ public record MissionRequest(String mission, MissionConfig config, String reques
   public static final int MAX_BODY_BYTES = 256 * 1024;
   public static final int MAX_MISSION_CHARS = 100_000;
   public static final int MAX_EXPLICIT_AGENTS = 32;
+  public static final int MAX_DEADLINE_SECONDS = 7 * 24 * 3600;
+  static final Set<String> PLANNERS = Set.of("deterministic", "overseer");
   static final Pattern AGENT_NAME = Pattern.compile("[a-z][a-z0-9-]{0,63}");
   private static final Set<String> TOP_LEVEL = Set.of("mission", "config");
-  private static final Set<String> CONFIG_FIELDS = Set.of("explicitAgents");
+  private static final Set<String> CONFIG_FIELDS =
+      Set.of("explicitAgents", "plan", "execution", "params", "deadlineSeconds", "failurePolicy", "planner");
+  private static final Set<String> STEP_FIELDS =
+      Set.of("id", "agent", "action", "parameters", "dependsOn", "condition", "timeoutSeconds", "maxAttempts");
+  private static final PlanValidator VALIDATOR = new PlanValidator(KnownAgents.FLEET);
 
   /** Reads and validates a body of at most {@link #MAX_BODY_BYTES}. */
   public static MissionRequest read(InputStream body) {
@@ -111,7 +125,127 @@ public record MissionRequest(String mission, MissionConfig config, String reques
         explicitAgents.add(agent.textValue());
       }
     }
-    return new MissionConfig(explicitAgents);
+    Plan plan = parsePlan(config.get("plan"));
+    Execution execution = parseEnum(config.get("execution"), "config.execution", Map.of(
+        "parallel", Execution.PARALLEL, "sequential", Execution.SEQUENTIAL));
+    FailurePolicy policy = parseEnum(config.get("failurePolicy"), "config.failurePolicy", Map.of(
+        "fail-fast", FailurePolicy.FAIL_FAST, "continue", FailurePolicy.CONTINUE));
+    JsonNode params = config.get("params");
+    if (params != null && !params.isNull() && !params.isObject()) {
+      throw ApiException.badRequest("'config.params' must be an object, got " + kind(params));
+    }
+    Integer deadline = null;
+    JsonNode deadlineNode = config.get("deadlineSeconds");
+    if (deadlineNode != null && !deadlineNode.isNull()) {
+      if (!deadlineNode.isIntegralNumber() || !deadlineNode.canConvertToInt() || deadlineNode.intValue() < 1
+          || deadlineNode.intValue() > MAX_DEADLINE_SECONDS) {
+        throw ApiException.badRequest(
+            "'config.deadlineSeconds' must be an integer from 1 to " + MAX_DEADLINE_SECONDS);
+      }
+      deadline = deadlineNode.intValue();
+    }
+    String planner = null;
+    JsonNode plannerNode = config.get("planner");
+    if (plannerNode != null && !plannerNode.isNull()) {
+      if (!plannerNode.isTextual() || !PLANNERS.contains(plannerNode.textValue())) {
+        throw ApiException.badRequest("'config.planner' must be one of " + new TreeSet<>(PLANNERS));
+      }
+      planner = plannerNode.textValue();
+    }
+    if (plan != null && !explicitAgents.isEmpty()) {
+      throw ApiException.badRequest("give either 'config.plan' or 'config.explicitAgents', not both");
+    }
+    return new MissionConfig(explicitAgents, plan, execution, params == null || params.isNull() ? null : params,
+        deadline, policy, planner);
+  }
+
+  /** Reads an explicit plan: shape errors are 400, a plan that cannot run (cycle, unknown agent, ...) is 422. */
+  private static Plan parsePlan(JsonNode node) {
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (!node.isObject()) {
+      throw ApiException.badRequest("'config.plan' must be an object with 'steps', got " + kind(node));
+    }
+    rejectUnknown(node, Set.of("steps"), "config.plan.");
+    JsonNode steps = node.get("steps");
+    if (steps == null || !steps.isArray()) {
+      throw ApiException.badRequest("'config.plan.steps' must be an array of steps");
+    }
+    List<PlanStep> parsed = new ArrayList<>();
+    for (int i = 0; i < steps.size(); i++) {
+      String at = "config.plan.steps[" + i + "]";
+      JsonNode step = steps.get(i);
+      if (!step.isObject()) {
+        throw ApiException.badRequest("'" + at + "' must be an object");
+      }
+      rejectUnknown(step, STEP_FIELDS, at + ".");
+      List<String> dependsOn = new ArrayList<>();
+      JsonNode deps = step.get("dependsOn");
+      if (deps != null && !deps.isNull()) {
+        if (!deps.isArray()) {
+          throw ApiException.badRequest("'" + at + ".dependsOn' must be an array of step ids");
+        }
+        for (JsonNode dep : deps) {
+          if (!dep.isTextual()) {
+            throw ApiException.badRequest("'" + at + ".dependsOn' must be an array of step ids");
+          }
+          dependsOn.add(dep.textValue());
+        }
+      }
+      parsed.add(new PlanStep(
+          requiredText(step, "id", at), requiredText(step, "agent", at), optionalText(step, "action", at),
+          step.get("parameters"), dependsOn, optionalText(step, "condition", at),
+          optionalInt(step, "timeoutSeconds", at), optionalInt(step, "maxAttempts", at)));
+    }
+    Plan plan = new Plan(parsed);
+    try {
+      VALIDATOR.validate(plan);
+    } catch (PlanValidator.InvalidPlanException e) {
+      throw ApiException.unprocessable("invalid-plan", e.getMessage());
+    }
+    return plan;
+  }
+
+  private static String requiredText(JsonNode object, String field, String at) {
+    JsonNode value = object.get(field);
+    if (value == null || !value.isTextual() || value.textValue().isBlank()) {
+      throw ApiException.badRequest("'" + at + "." + field + "' is required and must be a non-empty string");
+    }
+    return value.textValue();
+  }
+
+  private static String optionalText(JsonNode object, String field, String at) {
+    JsonNode value = object.get(field);
+    if (value == null || value.isNull()) {
+      return null;
+    }
+    if (!value.isTextual()) {
+      throw ApiException.badRequest("'" + at + "." + field + "' must be a string");
+    }
+    return value.textValue();
+  }
+
+  private static Integer optionalInt(JsonNode object, String field, String at) {
+    JsonNode value = object.get(field);
+    if (value == null || value.isNull()) {
+      return null;
+    }
+    if (!value.isIntegralNumber() || !value.canConvertToInt()) {
+      throw ApiException.badRequest("'" + at + "." + field + "' must be an integer");
+    }
+    return value.intValue();
+  }
+
+  private static <E> E parseEnum(JsonNode node, String field, Map<String, E> values) {
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    E value = node.isTextual() ? values.get(node.textValue()) : null;
+    if (value == null) {
+      throw ApiException.badRequest("'" + field + "' must be one of " + new TreeSet<>(values.keySet()));
+    }
+    return value;
   }
 
   private static void rejectUnknown(JsonNode object, Set<String> known, String prefix) {

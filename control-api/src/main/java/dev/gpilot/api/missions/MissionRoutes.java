@@ -27,6 +27,7 @@ public final class MissionRoutes {
     routes.get("/api/v1/missions/{id}", this::get);
     routes.get("/api/v1/missions/{id}/stream", this::stream);
     routes.get("/api/v1/missions/{id}/events", this::events);
+    routes.post("/api/v1/missions/{id}/cancel", this::cancel);
   }
 
   private void submit(Context ctx) {
@@ -49,6 +50,18 @@ public final class MissionRoutes {
     Map<String, Object> body = view.toJson();
     body.put("links", links(view.missionId()));
     Responses.json(ctx, 200, body);
+  }
+
+  private void cancel(Context ctx) {
+    Principal caller = ctx.attribute(PRINCIPAL);
+    String missionId = ctx.pathParam("id");
+    ctx.future(() -> service.cancel(caller, missionId).thenAccept(view -> {
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("missionId", missionId);
+      body.put("status", "CANCELLING");
+      body.put("links", links(missionId));
+      Responses.json(ctx, 202, body);
+    }));
   }
 
   /** The UI message stream (AI SDK v1) over SSE; see SPEC.md section 9. */

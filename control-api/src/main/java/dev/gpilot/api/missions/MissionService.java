@@ -2,6 +2,7 @@ package dev.gpilot.api.missions;
 
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.http.ApiException;
+import dev.gpilot.contracts.mission.MissionControl;
 import dev.gpilot.contracts.mission.MissionSubmitted;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -110,6 +111,28 @@ public final class MissionService {
   private static ApiException idempotencyConflict() {
     return ApiException.unprocessable("idempotency-key-reused",
         "this Idempotency-Key was already used for a different request");
+  }
+
+  /**
+   * Asks the job to cancel a mission; completes once the command is durable. The mission ends CANCELLED with an
+   * event; results of its running steps are discarded.
+   *
+   * @throws ApiException 404 for an unknown mission, 409 when it has already finished
+   */
+  public CompletableFuture<MissionView> cancel(Principal caller, String missionId) {
+    MissionView view = get(caller, missionId);
+    if (view.finished()) {
+      throw ApiException.conflict("mission-finished",
+          "mission '" + missionId + "' has already finished (" + view.status() + ")");
+    }
+    return publisher.publish(new MissionControl(MissionControl.CANCEL, missionId, caller.workspaceId(),
+            caller.subject(), clock.millis()))
+        .handle((ok, error) -> {
+          if (error != null) {
+            throw ApiException.unavailable("the cancel command could not be stored; retry");
+          }
+          return view;
+        });
   }
 
   /**

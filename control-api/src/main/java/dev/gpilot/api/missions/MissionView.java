@@ -124,6 +124,10 @@ public final class MissionView {
     return status.isTerminal();
   }
 
+  public synchronized MissionStatus status() {
+    return status;
+  }
+
   private void apply(MissionEvent e) {
     if (workspaceId == null) {
       workspaceId = e.workspaceId();
@@ -142,8 +146,11 @@ public final class MissionView {
           steps.put(step.id(), new StepView(step.id(), step.agent(), step.dependsOn()));
         }
       }
+      case EventTypes.STEP_READY -> step(e).status = StepStatus.READY;
       case EventTypes.STEP_STARTED -> step(e).started(e);
-      case EventTypes.STEP_COMPLETED, EventTypes.STEP_FAILED -> step(e).finished(e);
+      case EventTypes.STEP_RETRYING -> step(e).retrying(e);
+      case EventTypes.STEP_COMPLETED, EventTypes.STEP_FAILED, EventTypes.STEP_SKIPPED, EventTypes.STEP_CANCELLED ->
+          step(e).finished(e);
       default -> {
         if (e.isFinal()) {
           status = MissionStatus.valueOf(e.status());
@@ -228,6 +235,11 @@ public final class MissionView {
       finishedAt = e.ts();
       durationMs = e.durationMs();
       output = e.output();
+      error = e.reason();
+    }
+
+    void retrying(MissionEvent e) {
+      status = StepStatus.READY;
       error = e.reason();
     }
 

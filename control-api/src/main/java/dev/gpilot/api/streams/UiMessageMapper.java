@@ -31,12 +31,6 @@ import java.util.TreeMap;
  * {@code message-metadata}, {@code error}, {@code finish}) are written at once. Not thread-safe: one per stream.
  */
 public final class UiMessageMapper {
-  // Announced by the DAG engine and the agents (issues 3 and 4); mapped here before they exist in EventTypes.
-  static final String STEP_READY = "step.ready";
-  static final String STEP_DELTA = "step.delta";
-  static final String STEP_RETRYING = "step.retrying";
-  static final String STEP_SKIPPED = "step.skipped";
-  static final String STEP_CANCELLED = "step.cancelled";
   /** The most log lines a {@code data-log} part keeps (the oldest go first), so re-sending it stays cheap. */
   static final int MAX_LOG_LINES = 50;
 
@@ -86,14 +80,14 @@ public final class UiMessageMapper {
         log(e, "info", "mission accepted");
       }
       case EventTypes.PLAN_READY -> planReady(e);
-      case STEP_READY -> stepUpdate(e, "READY", "ready");
+      case EventTypes.STEP_READY -> stepUpdate(e, "READY", "ready");
       case EventTypes.STEP_STARTED -> stepStarted(e);
-      case STEP_DELTA -> stepDelta(e);
+      case EventTypes.STEP_DELTA -> stepDelta(e);
       case EventTypes.STEP_COMPLETED -> stepFinished(e, "SUCCEEDED", "completed");
       case EventTypes.STEP_FAILED -> stepFinished(e, "FAILED", "failed");
-      case STEP_RETRYING -> stepFinished(e, "RETRYING", "will be retried");
-      case STEP_SKIPPED -> stepFinished(e, "SKIPPED", "skipped");
-      case STEP_CANCELLED -> stepFinished(e, "CANCELLED", "cancelled");
+      case EventTypes.STEP_RETRYING -> stepFinished(e, "RETRYING", "will be retried");
+      case EventTypes.STEP_SKIPPED -> stepFinished(e, "SKIPPED", "skipped");
+      case EventTypes.STEP_CANCELLED -> stepFinished(e, "CANCELLED", "cancelled");
       default -> {
         if (e.isFinal()) {
           missionFinished(e);

@@ -9,6 +9,7 @@ import dev.gpilot.api.ControlApi;
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.auth.TokenAuthenticator;
 import dev.gpilot.api.streams.SseFrames.Frame;
+import dev.gpilot.contracts.events.EventTypes;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.testing.KafkaTestBroker;
 import java.io.BufferedReader;
@@ -123,9 +124,9 @@ class StreamFanOutITCase {
           .delta("s3", "copywriter", 1, "B1").delta("s2", "seo-analyst", 1, "A1").delta("s3", "copywriter", 1, "B2")
           .completed("s3", "copywriter", 1, "B1B2", 300)
           .delta("s2", "seo-analyst", 1, "A2").completed("s2", "seo-analyst", 1, "A1A2 (final)", 200);
-      m.send(m.next(UiMessageMapper.STEP_READY).step("s4", "publisher", 1).status("READY"));
+      m.send(m.next(EventTypes.STEP_READY).step("s4", "publisher", 1).status("READY"));
       m.started("s4", "publisher", 1).delta("s4", "publisher", 1, "half");
-      m.send(m.next(UiMessageMapper.STEP_RETRYING).step("s4", "publisher", 1).reason("429 from the model"));
+      m.send(m.next(EventTypes.STEP_RETRYING).step("s4", "publisher", 1).reason("429 from the model"));
       m.started("s4", "publisher", 2).completed("s4", "publisher", 2, "published", 400);
       m.missionEnd("mission.completed", "COMPLETED", null);
 
@@ -190,9 +191,9 @@ class StreamFanOutITCase {
       awaitStreams(3);
 
       // What the job writes after POST /api/v1/missions/{id}/cancel (issue 3): the open steps, then the mission.
-      m.send(m.next(UiMessageMapper.STEP_CANCELLED).step("s1", "agent-scout", 1).status("CANCELLED")
+      m.send(m.next(EventTypes.STEP_CANCELLED).step("s1", "agent-scout", 1).status("CANCELLED")
           .reason("cancelled by tester"));
-      m.send(m.next(UiMessageMapper.STEP_CANCELLED).step("s2", "seo-analyst", 0).status("CANCELLED")
+      m.send(m.next(EventTypes.STEP_CANCELLED).step("s2", "seo-analyst", 0).status("CANCELLED")
           .reason("cancelled by tester"));
       m.missionEnd("mission.cancelled", "CANCELLED", "cancelled by tester");
 

@@ -172,14 +172,14 @@ class UiMessageStreamITCase {
       assertThat(text.get("state").asText()).isEqualTo("done");
       assertThat(step.stream().filter(p -> p.get("type").asText().equals("text"))).hasSize(1);
       assertThat(part(step, "data-log").at("/data/lines")).extracting(l -> l.get("text").asText())
-          .containsExactly("started", "completed");
+          .containsExactly("ready", "started", "completed");
     }
 
     // Frame ids rise with the events' seqs; the last frame is the mission's last event.
     List<String> ids = new ArrayList<>();
     result.get("ids").forEach(id -> ids.add(id.asText()));
     assertThat(ids).hasSize(types.size()).doesNotHaveDuplicates();
-    assertThat(ids.get(ids.size() - 1)).isEqualTo("9");
+    assertThat(ids.get(ids.size() - 1)).isEqualTo("12");
   }
 
   @Test
@@ -238,10 +238,54 @@ class UiMessageStreamITCase {
 
   @Test
   @Order(5)
+  void cancel_everyOpenStreamShowsTheCancellationInOrder_thenFinishAndDone() throws Exception {
+    String body = "{\"mission\":\"long one\",\"config\":{\"plan\":{\"steps\":["
+        + "{\"id\":\"slow\",\"agent\":\"agent-scout\",\"parameters\":{\"simulate\":{\"latencyMs\":60000}}},"
+        + "{\"id\":\"after\",\"agent\":\"seo-analyst\",\"dependsOn\":[\"slow\"]}]}}}";
+    HttpResponse<String> accepted = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/missions"))
+        .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    String id = Json.mapper().readTree(accepted.body()).get("missionId").asText();
+    int before = api.openStreams();
+    List<java.util.concurrent.CompletableFuture<JsonNode>> clients = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      clients.add(NodeStreamClient.sseAsync(streamUrl(id), TOKEN));
+    }
+    eventually(Duration.ofSeconds(60), () -> {
+      assertThat(api.openStreams()).isGreaterThanOrEqualTo(before + 3);
+      assertThat(SseFrames.read(streamUrl(id), TOKEN, null, f -> f.data().contains("\"RUNNING\""))
+          .get(0).data()).contains("\"start\"");
+    });
+
+    HttpResponse<String> cancelled = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/missions/" + id
+        + "/cancel")).header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(cancelled.statusCode()).isEqualTo(202);
+
+    for (var client : clients) {
+      JsonNode result = client.get(2, java.util.concurrent.TimeUnit.MINUTES);
+      assertThat(result.get("invalid")).isEmpty();
+      assertThat(result.get("strict")).isEmpty();
+      assertThat(result.get("done").asBoolean()).isTrue();
+      List<String> types = NodeStreamClient.types(result);
+      assertThat(types.subList(types.size() - 3, types.size())).containsExactly("message-metadata", "abort", "finish");
+      JsonNode message = result.get("message");
+      assertThat(message.at("/metadata/status").asText()).isEqualTo("CANCELLED");
+      List<List<JsonNode>> segments = segments(message);
+      assertThat(part(segments.get(1), "data-step").at("/data/stepId").asText()).isEqualTo("slow");
+      assertThat(part(segments.get(1), "data-step").at("/data/status").asText()).isEqualTo("CANCELLED");
+      assertThat(part(segments.get(2), "data-step").at("/data/stepId").asText()).isEqualTo("after");
+      assertThat(part(segments.get(2), "data-step").at("/data/status").asText()).isEqualTo("CANCELLED");
+      assertThat(message).isEqualTo(clients.get(0).get().get("message"));
+    }
+  }
+
+  @Test
+  @Order(6)
   void finishedMission_isReplayedFromStoredEvents_afterItsEventsLeftTheTopics() throws Exception {
     List<Frame> before = SseFrames.read(streamUrl(missionId), TOKEN, null);
     eventually(Duration.ofSeconds(30), () -> assertThat(CLICKHOUSE.client().query(
-        "SELECT seq FROM mission_events WHERE mission_id = '" + missionId + "'")).hasSize(9));
+        "SELECT seq FROM mission_events WHERE mission_id = '" + missionId + "'")).hasSize(12));
 
     // What a 7-day retention does to the topics, at once: every record of both topics the API reads is gone.
     try (Admin admin = Admin.create(KAFKA.clientProperties())) {

@@ -2,11 +2,14 @@ package dev.gpilot.jobs.agents;
 
 import dev.gpilot.contracts.step.StepResult;
 import java.util.Collections;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 import org.apache.flink.util.function.SerializableSupplier;
@@ -20,16 +23,32 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
   private static final long serialVersionUID = 1L;
 
   private final SerializableSupplier<Agent> agentFactory;
+  private final String bootstrapServers;
+  private final String groupId;
   private transient Agent agent;
+  private transient Set<String> finishedBeforeRestore;
+  private transient Counter skipped;
 
-  /** @param agentFactory makes the agent in {@code open()}: agents hold clients and threads, not serializable */
-  public AgentExecutor(SerializableSupplier<Agent> agentFactory) {
+  /**
+   * @param agentFactory makes the agent in {@code open()}: agents hold clients and threads, not serializable
+   * @param bootstrapServers, groupId where the job's step results and committed offsets are, to skip attempts
+   *     that finished after the last checkpoint when the task restarts
+   */
+  public AgentExecutor(SerializableSupplier<Agent> agentFactory, String bootstrapServers, String groupId) {
     this.agentFactory = agentFactory;
+    this.bootstrapServers = bootstrapServers;
+    this.groupId = groupId;
   }
 
   @Override
   public void open(OpenContext openContext) {
     agent = agentFactory.get();
+    skipped = getRuntimeContext().getMetricGroup().counter("finishedAttemptsSkipped");
+    // Only a restarted task can be handed requests that already finished; asyncInvoke runs on the task thread.
+    finishedBeforeRestore = new HashSet<>();
+    if (getRuntimeContext().getTaskInfo().getAttemptNumber() > 0) {
+      finishedBeforeRestore.addAll(CompletedAttempts.since(bootstrapServers, groupId));
+    }
   }
 
   @Override
@@ -46,6 +65,12 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
 
   @Override
   public void asyncInvoke(StepRequest request, ResultFuture<StepResult> resultFuture) {
+    if (!finishedBeforeRestore.isEmpty() && finishedBeforeRestore.remove(request.attemptId())) {
+      // Re-sent by the restore, but its result is already in the topic: do not pay for it twice.
+      skipped.inc();
+      resultFuture.complete(Collections.emptyList());
+      return;
+    }
     long startedAt = System.currentTimeMillis();
     agent
         .run(request)
@@ -57,7 +82,8 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
                       ? StepResult.succeeded(request.missionId(), request.workspaceId(), request.stepId(),
                           request.attempt(), request.agent(), output, startedAt, finishedAt)
                       : StepResult.failed(request.missionId(), request.workspaceId(), request.stepId(),
-                          request.attempt(), request.agent(), describe(error), startedAt, finishedAt);
+                          request.attempt(), request.agent(), describe(error), startedAt, finishedAt,
+                          retriable(error));
               resultFuture.complete(Collections.singleton(result));
             });
   }
@@ -68,7 +94,12 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
     resultFuture.complete(
         Collections.singleton(
             StepResult.failed(request.missionId(), request.workspaceId(), request.stepId(), request.attempt(),
-                request.agent(), "timed out", request.requestedAt(), now)));
+                request.agent(), "timed out", request.requestedAt(), now, true)));
+  }
+
+  private static boolean retriable(Throwable error) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    return cause instanceof AgentException agentError && agentError.retriable();
   }
 
   private static String describe(Throwable error) {

@@ -11,6 +11,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * A stand-in agent that answers after a fixed latency without calling a model. One timer thread serves any number
  * of concurrent attempts: waiting costs no thread.
+ *
+ * <p>Its output is {@code {"text": "<agent> finished: <action>", "simulated": true}}. A step's
+ * {@code parameters.simulate} scripts it, for demos and tests: {@code output} (an object merged into the output),
+ * {@code latencyMs}, {@code failAttempts} (the first N attempts fail with a retriable error), {@code error} (every
+ * attempt fails with this non-retriable error).
  */
 public final class SimulatedAgent implements Agent {
   private final long latencyMs;
@@ -29,20 +34,33 @@ public final class SimulatedAgent implements Agent {
 
   @Override
   public CompletableFuture<JsonNode> run(StepRequest request) {
+    JsonNode script = request.parameters() == null ? null : request.parameters().get("simulate");
+    long latency = script != null && script.has("latencyMs") ? script.get("latencyMs").asLong() : latencyMs;
     CompletableFuture<JsonNode> result = new CompletableFuture<>();
-    Runnable answer = () -> result.complete(output(request));
-    if (latencyMs <= 0) {
+    Runnable answer = () -> {
+      if (script != null && script.has("error")) {
+        result.completeExceptionally(new AgentException(script.get("error").asText(), false));
+      } else if (script != null && request.attempt() <= script.path("failAttempts").asInt(0)) {
+        result.completeExceptionally(new AgentException("simulated transient failure", true));
+      } else {
+        result.complete(output(request, script));
+      }
+    };
+    if (latency <= 0) {
       answer.run();
     } else {
-      timer.schedule(answer, latencyMs, TimeUnit.MILLISECONDS);
+      timer.schedule(answer, latency, TimeUnit.MILLISECONDS);
     }
     return result;
   }
 
-  private static JsonNode output(StepRequest request) {
+  private static JsonNode output(StepRequest request, JsonNode script) {
     ObjectNode output = Json.mapper().createObjectNode();
     output.put("text", request.agent() + " finished: " + request.action());
     output.put("simulated", true);
+    if (script != null && script.path("output").isObject()) {
+      output.setAll((ObjectNode) script.get("output"));
+    }
     return output;
   }
 

@@ -1,6 +1,7 @@
 package dev.gpilot.jobs.agents;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -8,6 +9,8 @@ import java.util.Objects;
  *
  * @param mission the mission's text, for the agent's prompt
  * @param parameters the step's parameters, may be null
+ * @param dependencyOutputs the outputs of the steps this one depends on, by step id; never null
+ * @param timeoutMs how long this attempt may take; the scheduler fails it after that
  * @param requestedAt epoch milliseconds when the scheduler dispatched it
  */
 public record StepRequest(
@@ -19,6 +22,8 @@ public record StepRequest(
     String action,
     JsonNode parameters,
     String mission,
+    Map<String, JsonNode> dependencyOutputs,
+    long timeoutMs,
     long requestedAt) {
 
   public StepRequest {
@@ -26,6 +31,7 @@ public record StepRequest(
     Objects.requireNonNull(workspaceId, "workspaceId");
     Objects.requireNonNull(stepId, "stepId");
     Objects.requireNonNull(agent, "agent");
+    dependencyOutputs = dependencyOutputs == null ? Map.of() : Map.copyOf(dependencyOutputs);
   }
 
   /** The attempt's stable id, {@code missionId/stepId/attempt}: a re-run after a restore keeps it. */

@@ -2,6 +2,7 @@ package dev.gpilot.jobs.ingest;
 
 import dev.gpilot.contracts.json.CodecException;
 import dev.gpilot.contracts.json.JsonCodec;
+import dev.gpilot.contracts.mission.MissionControl;
 import dev.gpilot.contracts.mission.MissionSubmitted;
 import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
@@ -36,6 +37,10 @@ public final class SchedulerInputDeserializer<T> implements KafkaRecordDeseriali
 
   public static SchedulerInputDeserializer<MissionSubmitted> missions() {
     return new SchedulerInputDeserializer<>(MissionSubmitted.class, SchedulerInput::of);
+  }
+
+  public static SchedulerInputDeserializer<MissionControl> control() {
+    return new SchedulerInputDeserializer<>(MissionControl.class, SchedulerInput::of);
   }
 
   public static SchedulerInputDeserializer<StepResult> stepResults() {

@@ -6,13 +6,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.mission.MissionConfig;
 import dev.gpilot.contracts.mission.MissionStatus;
+import dev.gpilot.contracts.mission.MissionSubmitted;
 import dev.gpilot.contracts.mission.MissionSummary;
 import dev.gpilot.contracts.mission.Plan;
 import dev.gpilot.contracts.mission.PlanStep;
-import dev.gpilot.contracts.mission.MissionSubmitted;
 import dev.gpilot.contracts.mission.StepStatus;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -29,9 +31,13 @@ public final class MissionState {
   public long submittedAt;
   public long startedAt;
   public long finishedAt;
+  /** When the mission times out (epoch ms); 0 = no deadline. */
+  public long deadlineAt;
   /** The seq of the last event emitted; the next event gets lastSeq + 1. */
   public long lastSeq;
   public Plan plan;
+  /** Step ids in a topological order: the order steps become ready and, sequentially, run. */
+  public List<String> order = new ArrayList<>();
   /** Steps by id, in plan order. */
   public LinkedHashMap<String, StepState> steps = new LinkedHashMap<>();
   public String reason;
@@ -39,7 +45,7 @@ public final class MissionState {
   /** For Jackson. */
   public MissionState() {}
 
-  static MissionState accept(MissionSubmitted submitted) {
+  static MissionState accept(MissionSubmitted submitted, long now) {
     MissionState state = new MissionState();
     state.missionId = submitted.missionId();
     state.workspaceId = submitted.workspaceId();
@@ -47,15 +53,21 @@ public final class MissionState {
     state.config = submitted.config();
     state.status = MissionStatus.PLANNING;
     state.submittedAt = submitted.ts();
+    if (submitted.config().deadlineSeconds() != null) {
+      state.deadlineAt = now + submitted.config().deadlineSeconds() * 1000L;
+    }
     return state;
   }
 
-  void adopt(Plan plan, long now) {
+  void adopt(Plan plan, List<String> topologicalOrder, int defaultMaxAttempts, long defaultTimeoutMs, long now) {
     this.plan = plan;
+    this.order = new ArrayList<>(topologicalOrder);
     this.status = MissionStatus.RUNNING;
     this.startedAt = now;
     for (PlanStep step : plan.steps()) {
-      steps.put(step.id(), new StepState(step.id(), step.agent()));
+      int attempts = step.maxAttempts() == null ? defaultMaxAttempts : step.maxAttempts();
+      long timeout = step.timeoutSeconds() == null ? defaultTimeoutMs : step.timeoutSeconds() * 1000L;
+      steps.put(step.id(), new StepState(step.id(), step.agent(), attempts, timeout));
     }
   }
 
@@ -63,42 +75,39 @@ public final class MissionState {
     return ++lastSeq;
   }
 
+  PlanStep planStep(String id) {
+    for (PlanStep step : plan.steps()) {
+      if (step.id().equals(id)) {
+        return step;
+      }
+    }
+    throw new IllegalStateException("no step " + id + " in the plan of " + missionId);
+  }
+
   @JsonIgnore
   boolean allStepsFinished() {
     return steps.values().stream().allMatch(s -> s.status.isTerminal());
   }
 
-  /** Whether every step this one depends on has succeeded. */
-  boolean dependenciesSucceeded(PlanStep step) {
-    return step.dependsOn().stream().allMatch(dep -> steps.get(dep).status == StepStatus.SUCCEEDED);
+  @JsonIgnore
+  boolean anyRunning() {
+    return steps.values().stream().anyMatch(s -> s.status == StepStatus.RUNNING);
   }
 
   MissionSummary summary() {
     int succeeded = 0;
     int failed = 0;
+    long cost = 0;
     for (StepState s : steps.values()) {
+      cost += s.costMicros;
       if (s.status == StepStatus.SUCCEEDED) {
         succeeded++;
       } else if (s.status == StepStatus.FAILED) {
         failed++;
       }
     }
-    return new MissionSummary(
-        workspaceId,
-        missionId,
-        status,
-        mission,
-        submittedAt,
-        startedAt,
-        finishedAt,
-        steps.size(),
-        succeeded,
-        failed,
-        plan,
-        result(),
-        reason,
-        0L,
-        lastSeq);
+    return new MissionSummary(workspaceId, missionId, status, mission, submittedAt, startedAt, finishedAt,
+        steps.size(), succeeded, failed, plan, result(), reason, cost, lastSeq);
   }
 
   /** The mission's result: the outputs of its final steps (those nothing depends on), by step id. */

@@ -1,23 +1,44 @@
 package dev.gpilot.jobs.scheduler;
 
+import static dev.gpilot.contracts.events.EventTypes.MISSION_ACCEPTED;
+import static dev.gpilot.contracts.events.EventTypes.MISSION_CANCELLED;
+import static dev.gpilot.contracts.events.EventTypes.MISSION_COMPLETED;
+import static dev.gpilot.contracts.events.EventTypes.MISSION_FAILED;
+import static dev.gpilot.contracts.events.EventTypes.MISSION_TIMED_OUT;
+import static dev.gpilot.contracts.events.EventTypes.PLAN_READY;
+import static dev.gpilot.contracts.events.EventTypes.STEP_CANCELLED;
+import static dev.gpilot.contracts.events.EventTypes.STEP_COMPLETED;
+import static dev.gpilot.contracts.events.EventTypes.STEP_FAILED;
+import static dev.gpilot.contracts.events.EventTypes.STEP_READY;
+import static dev.gpilot.contracts.events.EventTypes.STEP_RETRYING;
+import static dev.gpilot.contracts.events.EventTypes.STEP_SKIPPED;
+import static dev.gpilot.contracts.events.EventTypes.STEP_STARTED;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gpilot.contracts.events.EventTypes;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gpilot.contracts.events.MissionEvent;
 import dev.gpilot.contracts.json.Json;
+import dev.gpilot.contracts.mission.Execution;
+import dev.gpilot.contracts.mission.FailurePolicy;
 import dev.gpilot.contracts.mission.MissionConfig;
+import dev.gpilot.contracts.mission.MissionControl;
 import dev.gpilot.contracts.mission.MissionStatus;
 import dev.gpilot.contracts.mission.MissionSubmitted;
 import dev.gpilot.contracts.mission.MissionSummary;
+import dev.gpilot.contracts.mission.Plan;
+import dev.gpilot.contracts.mission.PlanStep;
 import dev.gpilot.contracts.mission.StepStatus;
+import dev.gpilot.contracts.plan.KnownAgents;
 import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.jobs.agents.StepRequest;
 import dev.gpilot.jobs.ingest.SchedulerInput;
+import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
 import dev.gpilot.testing.Schemas;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -27,17 +48,29 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class MissionSchedulerTest {
-  private static final Duration RETENTION = Duration.ofHours(1);
+  private static final SchedulerOptions OPTIONS = new SchedulerOptions(KnownAgents.FLEET, 3,
+      Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofHours(1));
   private KeyedOneInputStreamOperatorTestHarness<String, SchedulerInput, MissionEvent> harness;
   private MissionScheduler scheduler;
+  private int requestsSeen;
+  private int eventsSeen;
 
   @BeforeEach
   void setUp() throws Exception {
-    scheduler = new MissionScheduler(RETENTION);
+    open(null);
+  }
+
+  private void open(org.apache.flink.runtime.checkpoint.OperatorSubtaskState restore) throws Exception {
+    scheduler = new MissionScheduler(OPTIONS);
     harness = new KeyedOneInputStreamOperatorTestHarness<>(
         new KeyedProcessOperator<>(scheduler), SchedulerInput::missionId, Types.STRING);
+    if (restore != null) {
+      harness.initializeState(restore);
+    }
     harness.open();
     harness.setProcessingTime(1_000);
+    requestsSeen = 0;
+    eventsSeen = 0;
   }
 
   @AfterEach
@@ -45,24 +78,80 @@ class MissionSchedulerTest {
     harness.close();
   }
 
-  private static MissionSubmitted mission(String id, String... agents) {
-    return new MissionSubmitted(id, "ws-1", 500, "launch the product", new MissionConfig(List.of(agents)),
-        null, null, null);
+  // ---------------------------------------------------------------- helpers
+
+  private static PlanStep step(String id, String agent, String... deps) {
+    return new PlanStep(id, agent, "do " + id, null, List.of(deps), null, null, null);
   }
 
-  private static StepResult ok(StepRequest r, long finishedAt) {
-    JsonNode output = Json.mapper().createObjectNode().put("text", r.agent() + " done");
-    return StepResult.succeeded(r.missionId(), r.workspaceId(), r.stepId(), r.attempt(), r.agent(), output,
-        finishedAt - 5, finishedAt);
+  private static PlanStep when(String id, String agent, String condition, String... deps) {
+    return new PlanStep(id, agent, "do " + id, null, List.of(deps), condition, null, null);
   }
 
-  private List<MissionEvent> events() {
+  private static MissionConfig config(Plan plan, Execution execution, FailurePolicy policy, Integer deadline) {
+    return new MissionConfig(List.of(), plan, execution, Json.mapper().createObjectNode().put("region", "eu"),
+        deadline, policy, null);
+  }
+
+  private void submit(String id, MissionConfig config) throws Exception {
+    harness.processElement(SchedulerInput.of(
+        new MissionSubmitted(id, "ws-1", 500, "launch the product", config, null, null, null)), 0);
+  }
+
+  private void submitPlan(String id, PlanStep... steps) throws Exception {
+    submit(id, config(new Plan(List.of(steps)), null, null, null));
+  }
+
+  private List<MissionEvent> allEvents() {
     return harness.extractOutputValues();
   }
 
-  private List<StepRequest> requests() {
+  /** Event types emitted since the last call. */
+  private List<String> newEvents() {
+    List<MissionEvent> all = allEvents();
+    List<String> types = all.subList(eventsSeen, all.size()).stream()
+        .map(e -> e.type() + (e.stepId() == null ? "" : ":" + e.stepId())).toList();
+    eventsSeen = all.size();
+    return types;
+  }
+
+  private List<StepRequest> allRequests() {
     ConcurrentLinkedQueue<StreamRecord<StepRequest>> out = harness.getSideOutput(MissionScheduler.STEP_REQUESTS);
     return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
+  }
+
+  /** Requests sent since the last call. */
+  private List<StepRequest> newRequests() {
+    List<StepRequest> all = allRequests();
+    List<StepRequest> fresh = all.subList(requestsSeen, all.size());
+    requestsSeen = all.size();
+    return List.copyOf(fresh);
+  }
+
+  private StepRequest request(String stepId) {
+    return allRequests().stream().filter(r -> r.stepId().equals(stepId)).reduce((a, b) -> b).orElseThrow();
+  }
+
+  private void succeed(String stepId, JsonNode output) throws Exception {
+    StepRequest r = request(stepId);
+    harness.processElement(SchedulerInput.of(StepResult.succeeded(r.missionId(), r.workspaceId(), r.stepId(),
+        r.attempt(), r.agent(), output, harness.getProcessingTime(), harness.getProcessingTime())), 0);
+  }
+
+  private void succeed(String stepId) throws Exception {
+    succeed(stepId, Json.mapper().createObjectNode().put("text", stepId + " done"));
+  }
+
+  private void fail(String stepId, String error, boolean retriable) throws Exception {
+    StepRequest r = request(stepId);
+    harness.processElement(SchedulerInput.of(StepResult.failed(r.missionId(), r.workspaceId(), r.stepId(),
+        r.attempt(), r.agent(), error, harness.getProcessingTime(), harness.getProcessingTime(), retriable)), 0);
+  }
+
+  private MissionState state(String missionId) throws Exception {
+    harness.getOperator().setCurrentKey(missionId);
+    return scheduler.getRuntimeContext()
+        .getState(new ValueStateDescriptor<>("mission", JsonTypeInfo.of(MissionState.class))).value();
   }
 
   private List<MissionSummary> summaries() {
@@ -70,109 +159,255 @@ class MissionSchedulerTest {
     return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
   }
 
-  private MissionState state(String missionId) throws Exception {
-    harness.getOperator().setCurrentKey(missionId);
-    return scheduler.getRuntimeContext()
-        .getState(new org.apache.flink.api.common.state.ValueStateDescriptor<>("mission",
-            dev.gpilot.jobs.internal.serde.JsonTypeInfo.of(MissionState.class)))
-        .value();
-  }
+  // ---------------------------------------------------------------- tests
 
   @Test
-  void threeStepMission_runsStepsInOrder_andCompletesWithConsecutiveSeqs() throws Exception {
-    harness.processElement(SchedulerInput.of(mission("m1", "agent-scout", "seo-analyst", "independent-verifier")), 0);
+  void explicitAgents_runInOrder_withConsecutiveSeqs_andEveryEventMatchesTheSchema() throws Exception {
+    submit("m1", MissionConfig.ofAgents(List.of("agent-scout", "seo-analyst", "independent-verifier")));
+    assertThat(newEvents()).containsExactly(MISSION_ACCEPTED, PLAN_READY, STEP_READY + ":s1", STEP_STARTED + ":s1");
 
-    assertThat(events()).extracting(MissionEvent::type)
-        .containsExactly(EventTypes.MISSION_ACCEPTED, EventTypes.PLAN_READY, EventTypes.STEP_STARTED);
-    assertThat(requests()).singleElement().satisfies(r -> {
-      assertThat(r.stepId()).isEqualTo("s1");
-      assertThat(r.attempt()).isEqualTo(1);
-      assertThat(r.workspaceId()).isEqualTo("ws-1");
-    });
+    succeed("s1");
+    succeed("s2");
+    succeed("s3");
 
-    for (int i = 0; i < 3; i++) {
-      StepRequest last = requests().get(requests().size() - 1);
-      harness.setProcessingTime(2_000 + i * 100);
-      harness.processElement(SchedulerInput.of(ok(last, 2_000 + i * 100)), 0);
+    assertThat(newEvents()).containsExactly(
+        STEP_COMPLETED + ":s1", STEP_READY + ":s2", STEP_STARTED + ":s2",
+        STEP_COMPLETED + ":s2", STEP_READY + ":s3", STEP_STARTED + ":s3",
+        STEP_COMPLETED + ":s3", MISSION_COMPLETED);
+    List<MissionEvent> events = allEvents();
+    for (int i = 0; i < events.size(); i++) {
+      assertThat(events.get(i).seq()).isEqualTo(i + 1);
+      assertThat(events.get(i).workspaceId()).isEqualTo("ws-1");
+      assertThat(Schemas.problems("mission-event.v1", events.get(i))).as(events.get(i).type()).isEmpty();
     }
-
-    List<MissionEvent> events = events();
-    assertThat(events).extracting(MissionEvent::type).containsExactly(
-        EventTypes.MISSION_ACCEPTED, EventTypes.PLAN_READY,
-        EventTypes.STEP_STARTED, EventTypes.STEP_COMPLETED,
-        EventTypes.STEP_STARTED, EventTypes.STEP_COMPLETED,
-        EventTypes.STEP_STARTED, EventTypes.STEP_COMPLETED,
-        EventTypes.MISSION_COMPLETED);
-    assertThat(events).extracting(MissionEvent::seq).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
-    assertThat(events).allSatisfy(e -> {
-      assertThat(e.workspaceId()).isEqualTo("ws-1");
-      assertThat(Schemas.problems("mission-event.v1", e)).as(e.type()).isEmpty();
-    });
-    assertThat(requests()).extracting(StepRequest::stepId).containsExactly("s1", "s2", "s3");
-
-    MissionState state = state("m1");
-    assertThat(state.status).isEqualTo(MissionStatus.COMPLETED);
-    assertThat(state.steps.values()).allSatisfy(s -> assertThat(s.status).isEqualTo(StepStatus.SUCCEEDED));
+    assertThat(request("s2").dependencyOutputs()).containsOnlyKeys("s1");
     MissionSummary summary = summaries().get(summaries().size() - 1);
     assertThat(summary.status()).isEqualTo(MissionStatus.COMPLETED);
-    assertThat(summary.stepsSucceeded()).isEqualTo(3);
     assertThat(summary.result().has("s3")).isTrue();
-    assertThat(summary.version()).isEqualTo(9);
-    // The finished mission's state is kept for the retention, then cleared by a timer.
-    assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
-    harness.setProcessingTime(2_200 + RETENTION.toMillis());
+    assertThat(summary.version()).isEqualTo(events.size());
+
+    // The finished mission's state is kept for the retention, then cleared by its timer.
+    assertThat(state("m1").status).isEqualTo(MissionStatus.COMPLETED);
+    harness.setProcessingTime(1_000 + OPTIONS.retention().toMillis());
     assertThat(state("m1")).isNull();
   }
 
   @Test
-  void duplicateSubmission_andDuplicateResult_areIgnored() throws Exception {
-    harness.processElement(SchedulerInput.of(mission("m2", "agent-scout", "seo-analyst")), 0);
-    harness.processElement(SchedulerInput.of(mission("m2", "agent-scout", "seo-analyst")), 0);
-    assertThat(events()).hasSize(3);
+  void diamond_runsIndependentStepsInParallel_andAConditionTrueRunsPublish() throws Exception {
+    submitPlan("d1", step("scout", "agent-scout"), step("seo", "seo-analyst", "scout"),
+        step("write", "content-orchestrator", "scout"),
+        when("publish", "content-orchestrator", "steps.seo.output.seoScore > 80", "seo", "write"),
+        step("verify", "independent-verifier", "seo", "write"));
+    assertThat(newRequests()).extracting(StepRequest::stepId).containsExactly("scout");
 
-    StepRequest first = requests().get(0);
-    harness.processElement(SchedulerInput.of(ok(first, 1_500)), 0);
-    harness.processElement(SchedulerInput.of(ok(first, 1_600)), 0);
+    succeed("scout");
+    assertThat(newRequests()).extracting(StepRequest::stepId).containsExactlyInAnyOrder("seo", "write");
 
-    assertThat(events()).extracting(MissionEvent::type).containsExactly(
-        EventTypes.MISSION_ACCEPTED, EventTypes.PLAN_READY, EventTypes.STEP_STARTED, EventTypes.STEP_COMPLETED,
-        EventTypes.STEP_STARTED);
-    assertThat(requests()).hasSize(2);
+    succeed("seo", Json.mapper().createObjectNode().put("seoScore", 91));
+    assertThat(newRequests()).isEmpty();
+    succeed("write");
+    assertThat(newRequests()).extracting(StepRequest::stepId).containsExactlyInAnyOrder("publish", "verify");
+    succeed("publish");
+    succeed("verify");
+
+    assertThat(newEvents()).last().isEqualTo(MISSION_COMPLETED);
+    assertThat(state("d1").steps.values()).allSatisfy(s -> assertThat(s.status).isEqualTo(StepStatus.SUCCEEDED));
   }
 
   @Test
-  void failedStep_failsTheMission_andCancelsTheRest() throws Exception {
-    harness.processElement(SchedulerInput.of(mission("m3", "agent-scout", "seo-analyst")), 0);
-    StepRequest first = requests().get(0);
-    harness.processElement(SchedulerInput.of(StepResult.failed("m3", "ws-1", "s1", 1, "agent-scout",
-        "model unavailable", 1_000, 1_100)), 0);
+  void diamond_conditionFalse_skipsPublish_andItsDependents_butVerifyStillRuns() throws Exception {
+    submitPlan("d2", step("scout", "agent-scout"), step("seo", "seo-analyst", "scout"),
+        step("write", "content-orchestrator", "scout"),
+        when("publish", "content-orchestrator", "steps.seo.output.seoScore > 80", "seo", "write"),
+        step("announce", "content-orchestrator", "publish"),
+        step("verify", "independent-verifier", "seo", "write"));
+    succeed("scout");
+    succeed("seo", Json.mapper().createObjectNode().put("seoScore", 42));
+    succeed("write");
+    newRequests();
 
-    List<MissionEvent> events = events();
-    assertThat(events).extracting(MissionEvent::type).endsWith(EventTypes.STEP_FAILED, EventTypes.MISSION_FAILED);
-    assertThat(events.get(events.size() - 1).reason()).contains("s1").contains("model unavailable");
-    MissionState state = state("m3");
+    List<String> events = newEvents();
+    assertThat(events).contains(STEP_SKIPPED + ":publish", STEP_SKIPPED + ":announce", STEP_STARTED + ":verify");
+    assertThat(allRequests()).extracting(StepRequest::stepId).doesNotContain("publish", "announce");
+    MissionEvent skipped = allEvents().stream().filter(e -> "publish".equals(e.stepId())
+        && e.type().equals(STEP_SKIPPED)).findFirst().orElseThrow();
+    assertThat(skipped.reason()).contains("condition is false");
+
+    succeed("verify");
+    assertThat(newEvents()).last().isEqualTo(MISSION_COMPLETED);
+  }
+
+  @Test
+  void conditionOnAnAbsentField_failsTheStepWithAClearReason() throws Exception {
+    submitPlan("c1", step("seo", "seo-analyst"), when("publish", "content-orchestrator",
+        "steps.seo.output.seoScore > 80", "seo"));
+    succeed("seo", Json.mapper().createObjectNode().put("text", "no score here"));
+
+    MissionEvent failed = allEvents().stream().filter(e -> e.type().equals(STEP_FAILED)).findFirst().orElseThrow();
+    assertThat(failed.stepId()).isEqualTo("publish");
+    assertThat(failed.reason()).contains("seoScore");
+    assertThat(newEvents()).last().isEqualTo(MISSION_FAILED);
+  }
+
+  @Test
+  void sequentialExecution_runsOneStepAtATimeInTopologicalOrder() throws Exception {
+    submit("q1", config(new Plan(List.of(step("b", "agent-scout", "a"), step("a", "agent-scout"),
+        step("c", "agent-scout"))), Execution.SEQUENTIAL, null, null));
+    assertThat(newRequests()).extracting(StepRequest::stepId).containsExactly("a");
+    succeed("a");
+    assertThat(newRequests()).extracting(StepRequest::stepId).containsExactly("b");
+    succeed("b");
+    assertThat(newRequests()).extracting(StepRequest::stepId).containsExactly("c");
+  }
+
+  @Test
+  void retriableFailure_isRetriedAfterABackoffWithJitter_thenSucceeds() throws Exception {
+    submitPlan("r1", step("a", "agent-scout"));
+    newRequests();
+    fail("a", "429 rate limited", true);
+
+    MissionEvent retrying = allEvents().get(allEvents().size() - 1);
+    assertThat(retrying.type()).isEqualTo(STEP_RETRYING);
+    assertThat(retrying.attempt()).isEqualTo(1);
+    assertThat(retrying.retryInMs()).isBetween(750L, 1250L);
+    assertThat(newRequests()).isEmpty();
+
+    harness.setProcessingTime(1_000 + retrying.retryInMs());
+    assertThat(newRequests()).singleElement().satisfies(r -> assertThat(r.attempt()).isEqualTo(2));
+    // A late result for the first attempt changes nothing.
+    StepResult late = StepResult.succeeded("r1", "ws-1", "a", 1, "agent-scout", null, 0, 0);
+    harness.processElement(SchedulerInput.of(late), 0);
+    assertThat(state("r1").steps.get("a").status).isEqualTo(StepStatus.RUNNING);
+
+    succeed("a");
+    assertThat(newEvents()).last().isEqualTo(MISSION_COMPLETED);
+    assertThat(state("r1").steps.get("a").attempt).isEqualTo(2);
+  }
+
+  @Test
+  void attemptsRunOut_orANonRetriableError_failsTheStep_andFailFastCancelsTheRest() throws Exception {
+    submitPlan("f1", step("a", "agent-scout"), step("b", "seo-analyst"), step("c", "ui-auditor", "a"));
+    newRequests();
+    fail("a", "400 bad request", false);
+
+    assertThat(newEvents()).containsSubsequence(STEP_FAILED + ":a", STEP_CANCELLED + ":b",
+        STEP_CANCELLED + ":c", MISSION_FAILED);
+    MissionState state = state("f1");
     assertThat(state.status).isEqualTo(MissionStatus.FAILED);
-    assertThat(state.steps.get("s2").status).isEqualTo(StepStatus.CANCELLED);
-    assertThat(requests()).containsExactly(first);
+    assertThat(state.reason).contains("'a'").contains("400 bad request");
+    // b was running: its result, when it comes, is discarded.
+    succeed("b");
+    assertThat(state("f1").steps.get("b").status).isEqualTo(StepStatus.CANCELLED);
+    assertThat(newRequests()).isEmpty();
+  }
+
+  @Test
+  void continuePolicy_letsIndependentBranchesFinish_andSkipsDependentsOfTheFailedStep() throws Exception {
+    submit("k1", config(new Plan(List.of(step("a", "agent-scout"), step("b", "seo-analyst"),
+        step("c", "ui-auditor", "a"))), null, FailurePolicy.CONTINUE, null));
+    fail("a", "400 bad request", false);
+    assertThat(newEvents()).contains(STEP_FAILED + ":a", STEP_SKIPPED + ":c").doesNotContain(MISSION_FAILED);
+
+    succeed("b");
+    assertThat(newEvents()).containsExactly(STEP_COMPLETED + ":b", MISSION_FAILED);
+    MissionState state = state("k1");
+    assertThat(state.steps.get("b").status).isEqualTo(StepStatus.SUCCEEDED);
+    assertThat(state.steps.get("c").status).isEqualTo(StepStatus.SKIPPED);
+    assertThat(state.reason).contains("a");
+  }
+
+  @Test
+  void stepTimeout_firesByTimer_andCountsAsARetriableAttempt() throws Exception {
+    submitPlan("t1", new PlanStep("slow", "agent-scout", "x", null, List.of(), null, 5, 2));
+    newRequests();
+    assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
+
+    harness.setProcessingTime(1_000 + 5_000);
+    MissionEvent retrying = allEvents().get(allEvents().size() - 1);
+    assertThat(retrying.type()).isEqualTo(STEP_RETRYING);
+    assertThat(retrying.reason()).contains("timed out");
+
+    harness.setProcessingTime(1_000 + 5_000 + retrying.retryInMs());
+    assertThat(newRequests()).singleElement().satisfies(r -> assertThat(r.attempt()).isEqualTo(2));
+    harness.setProcessingTime(1_000 + 5_000 + retrying.retryInMs() + 5_000);
+    assertThat(newEvents()).last().isEqualTo(MISSION_FAILED);
+    assertThat(state("t1").steps.get("slow").reason).contains("timed out");
+  }
+
+  @Test
+  void missionDeadline_endsTheMissionTimedOut() throws Exception {
+    submit("dl", config(new Plan(List.of(step("a", "agent-scout"), step("b", "agent-scout", "a"))), null, null, 3));
+    harness.setProcessingTime(1_000 + 3_000);
+
+    assertThat(newEvents()).endsWith(STEP_CANCELLED + ":a", STEP_CANCELLED + ":b", MISSION_TIMED_OUT);
+    assertThat(state("dl").status).isEqualTo(MissionStatus.TIMED_OUT);
+  }
+
+  @Test
+  void cancel_cancelsRunningAndPendingSteps_andLateResultsAreDiscarded() throws Exception {
+    submitPlan("x1", step("a", "agent-scout"), step("b", "seo-analyst", "a"));
+    newEvents();
+    harness.processElement(SchedulerInput.of(
+        new MissionControl(MissionControl.CANCEL, "x1", "ws-1", "tester", 2_000)), 0);
+
+    assertThat(newEvents()).containsExactly(STEP_CANCELLED + ":a", STEP_CANCELLED + ":b", MISSION_CANCELLED);
+    succeed("a");
+    assertThat(newEvents()).isEmpty();
+    assertThat(state("x1").status).isEqualTo(MissionStatus.CANCELLED);
+    // A second cancel, or one for an unknown mission, does nothing.
+    harness.processElement(SchedulerInput.of(
+        new MissionControl(MissionControl.CANCEL, "x1", "ws-1", "tester", 2_001)), 0);
+    harness.processElement(SchedulerInput.of(
+        new MissionControl(MissionControl.CANCEL, "nope", "ws-1", "tester", 2_001)), 0);
+    assertThat(newEvents()).isEmpty();
+  }
+
+  @Test
+  void invalidPlan_failsTheMissionBeforeAnyStepRuns() throws Exception {
+    submitPlan("bad", step("a", "agent-scout", "b"), step("b", "agent-scout", "a"));
+    assertThat(newEvents()).containsExactly(MISSION_ACCEPTED, MISSION_FAILED);
+    assertThat(allEvents().get(1).reason()).contains("cycle");
+    assertThat(allRequests()).isEmpty();
+
+    submitPlan("bad2", step("a", "no-such-agent"));
+    assertThat(allEvents().get(allEvents().size() - 1).reason()).contains("unknown agent 'no-such-agent'");
+    assertThat(allRequests()).isEmpty();
+  }
+
+  @Test
+  void duplicateSubmission_andDuplicateResult_areIgnored() throws Exception {
+    submit("m2", MissionConfig.ofAgents(List.of("agent-scout", "seo-analyst")));
+    submit("m2", MissionConfig.ofAgents(List.of("agent-scout", "seo-analyst")));
+    assertThat(newEvents()).hasSize(4);
+    succeed("s1");
+    StepRequest first = request("s1");
+    harness.processElement(SchedulerInput.of(StepResult.succeeded("m2", "ws-1", "s1", first.attempt(),
+        "agent-scout", null, 0, 0)), 0);
+    assertThat(newEvents()).containsExactly(STEP_COMPLETED + ":s1", STEP_READY + ":s2", STEP_STARTED + ":s2");
   }
 
   @Test
   void stateSurvivesSnapshotAndRestore_andTheMissionContinuesWithTheNextSeq() throws Exception {
-    harness.processElement(SchedulerInput.of(mission("m4", "agent-scout", "seo-analyst")), 0);
-    StepRequest first = requests().get(0);
+    submit("m4", MissionConfig.ofAgents(List.of("agent-scout", "seo-analyst")));
+    StepRequest first = request("s1");
     var snapshot = harness.snapshot(1L, 1_000L);
     harness.close();
 
-    scheduler = new MissionScheduler(RETENTION);
-    harness = new KeyedOneInputStreamOperatorTestHarness<>(
-        new KeyedProcessOperator<>(scheduler), SchedulerInput::missionId, Types.STRING);
-    harness.initializeState(snapshot);
-    harness.open();
-    harness.processElement(SchedulerInput.of(ok(first, 1_200)), 0);
+    open(snapshot);
+    harness.processElement(SchedulerInput.of(StepResult.succeeded("m4", "ws-1", "s1", first.attempt(),
+        "agent-scout", Json.mapper().createObjectNode(), 1_100, 1_200)), 0);
 
-    assertThat(events()).extracting(MissionEvent::type)
-        .containsExactly(EventTypes.STEP_COMPLETED, EventTypes.STEP_STARTED);
-    assertThat(events()).extracting(MissionEvent::seq).containsExactly(4L, 5L);
-    assertThat(requests()).extracting(StepRequest::stepId).containsExactly("s2");
+    assertThat(allEvents()).extracting(MissionEvent::type).containsExactly(STEP_COMPLETED, STEP_READY, STEP_STARTED);
+    assertThat(allEvents()).extracting(MissionEvent::seq).containsExactly(5L, 6L, 7L);
+    assertThat(allRequests()).extracting(StepRequest::stepId).containsExactly("s2");
+  }
+
+  @Test
+  void paramsReachConditions() throws Exception {
+    ObjectNode params = Json.mapper().createObjectNode().put("region", "us");
+    submit("p1", new MissionConfig(List.of(), new Plan(List.of(step("a", "agent-scout"),
+        when("eu", "content-orchestrator", "mission.params.region == 'eu'", "a"))), null, params, null, null, null));
+    succeed("a");
+    assertThat(newEvents()).contains(STEP_SKIPPED + ":eu").last().isEqualTo(MISSION_COMPLETED);
   }
 }

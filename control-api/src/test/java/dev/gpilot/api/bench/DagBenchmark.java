@@ -1,0 +1,222 @@
+package dev.gpilot.api.bench;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gpilot.contracts.Topics;
+import dev.gpilot.contracts.events.EventTypes;
+import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.json.Json;
+import dev.gpilot.contracts.json.JsonCodec;
+import dev.gpilot.contracts.mission.Execution;
+import dev.gpilot.contracts.mission.MissionConfig;
+import dev.gpilot.contracts.mission.MissionSubmitted;
+import dev.gpilot.contracts.mission.Plan;
+import dev.gpilot.contracts.mission.PlanStep;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * {@code ./gpilot bench dag}, against the running stack (missions go straight to the missions topic, as an
+ * integration would write them; results are read from the events topic):
+ * <ol>
+ *   <li>a DAG of width 8 and depth 3 with 200 ms steps, run in parallel and sequentially, vs the ideal
+ *       (depth × 200 ms), from mission.accepted to the mission's last event;
+ *   <li>missions per second the scheduler sustains with 0 ms steps and 1,000 missions in flight, and the p95 time
+ *       from a step's result to the start of the step after it.
+ * </ol>
+ * Arguments: bootstrapServers outputFile [missions=5000]
+ */
+public final class DagBenchmark {
+  private static final JsonCodec<MissionSubmitted> SUBMITTED = JsonCodec.of(MissionSubmitted.class);
+  private static final JsonCodec<MissionEvent> EVENTS = JsonCodec.of(MissionEvent.class);
+
+  public static void main(String[] args) throws Exception {
+    String bootstrap = args[0];
+    Path output = Path.of(args[1]);
+    int total = args.length > 2 ? Integer.parseInt(args[2]) : 5000;
+    try (KafkaProducer<String, byte[]> producer = producer(bootstrap);
+        KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap)) {
+      long ideal = 3 * 200;
+      long parallel = median(dagRuns(producer, consumer, Execution.PARALLEL, 3));
+      long sequential = median(dagRuns(producer, consumer, Execution.SEQUENTIAL, 1));
+      Throughput t = throughput(producer, consumer, total, 1000);
+      String json = String.format(Locale.ROOT,
+          "{\"dag\": {\"width\": 8, \"depth\": 3, \"stepMs\": 200, \"idealMs\": %d, \"parallelMs\": %d,"
+              + " \"parallelOverIdealPercent\": %.1f, \"sequentialMs\": %d},"
+              + " \"throughput\": {\"missions\": %d, \"inFlight\": 1000, \"stepsPerMission\": 3,"
+              + " \"missionsPerSecond\": %.1f, \"resultToNextStartMs\": {\"p50\": %d, \"p95\": %d, \"p99\": %d}}}%n",
+          ideal, parallel, 100.0 * (parallel - ideal) / ideal, sequential, t.missions, t.perSecond,
+          t.p(50), t.p(95), t.p(99));
+      Files.createDirectories(output.toAbsolutePath().getParent());
+      Files.writeString(output, json);
+      System.out.print(json);
+    }
+  }
+
+  private static Plan dag(int width, int depth, long stepMs) {
+    List<PlanStep> steps = new ArrayList<>();
+    for (int level = 0; level < depth; level++) {
+      for (int i = 0; i < width; i++) {
+        List<String> deps = new ArrayList<>();
+        if (level > 0) {
+          for (int j = 0; j < width; j++) {
+            deps.add("l" + (level - 1) + "s" + j);
+          }
+        }
+        ObjectNode parameters = Json.mapper().createObjectNode();
+        parameters.putObject("simulate").put("latencyMs", stepMs);
+        steps.add(new PlanStep("l" + level + "s" + i, "agent-scout", "work", stepMs > 0 ? parameters : null,
+            deps, null, null, null));
+      }
+    }
+    return new Plan(steps);
+  }
+
+  private static List<Long> dagRuns(KafkaProducer<String, byte[]> producer, KafkaConsumer<byte[], byte[]> consumer,
+      Execution execution, int runs) throws Exception {
+    List<Long> durations = new ArrayList<>();
+    for (int r = 0; r < runs; r++) {
+      String id = submit(producer, new MissionConfig(List.of(), dag(8, 3, 200), execution, null, null, null, null));
+      Map<String, Long> accepted = new HashMap<>();
+      Map<String, Long> finished = new HashMap<>();
+      drain(consumer, Set.of(id), e -> {
+        if (e.type().equals(EventTypes.MISSION_ACCEPTED)) {
+          accepted.put(e.missionId(), e.ts());
+        }
+        if (e.isFinal()) {
+          finished.put(e.missionId(), e.ts());
+        }
+      }, 120_000);
+      durations.add(finished.get(id) - accepted.get(id));
+    }
+    return durations;
+  }
+
+  record Throughput(int missions, double perSecond, long[] gapsMs) {
+    long p(int percentile) {
+      long[] sorted = gapsMs.clone();
+      Arrays.sort(sorted);
+      return sorted.length == 0 ? -1 : sorted[(int) Math.min(sorted.length - 1, Math.ceil(percentile / 100.0 * sorted.length) - 1)];
+    }
+  }
+
+  /** Keeps {@code inFlight} 3-step chains running until {@code total} have finished. */
+  private static Throughput throughput(KafkaProducer<String, byte[]> producer, KafkaConsumer<byte[], byte[]> consumer,
+      int total, int inFlight) throws Exception {
+    MissionConfig chain = MissionConfig.ofAgents(List.of("agent-scout", "content-orchestrator", "independent-verifier"));
+    Set<String> running = new HashSet<>();
+    Map<String, Long> startedAt = new HashMap<>(); // missionId/stepId → when the scheduler dispatched it
+    Map<String, Long> resultAt = new HashMap<>(); // missionId/stepId → when the executor finished it
+    List<Long> gaps = new ArrayList<>();
+    int submitted = 0;
+    int done = 0;
+    long start = System.nanoTime();
+    while (done < total) {
+      while (running.size() < inFlight && submitted < total) {
+        running.add(submit(producer, chain));
+        submitted++;
+      }
+      producer.flush();
+      for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(50))) {
+        MissionEvent e = EVENTS.decode(record.value());
+        if (!running.contains(e.missionId())) {
+          continue;
+        }
+        String key = e.missionId() + "/" + e.stepId();
+        if (e.type().equals(EventTypes.STEP_STARTED)) {
+          startedAt.put(key, e.ts());
+          if (!e.stepId().equals("s1")) {
+            // The previous step's result went out at its start + duration; this step starts once it came back.
+            Long previous = resultAt.remove(e.missionId() + "/s" + (Integer.parseInt(e.stepId().substring(1)) - 1));
+            if (previous != null) {
+              gaps.add(e.ts() - previous);
+            }
+          }
+        } else if (e.type().equals(EventTypes.STEP_COMPLETED)) {
+          Long started = startedAt.remove(key);
+          if (started != null) {
+            resultAt.put(key, started + e.durationMs());
+          }
+        } else if (e.isFinal()) {
+          running.remove(e.missionId());
+          done++;
+        }
+      }
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    return new Throughput(total, total / seconds, gaps.stream().mapToLong(Long::longValue).toArray());
+  }
+
+  private static String submit(KafkaProducer<String, byte[]> producer, MissionConfig config) {
+    String id = UUID.randomUUID().toString();
+    producer.send(new ProducerRecord<>(Topics.MISSIONS, id, SUBMITTED.encode(new MissionSubmitted(id, "default",
+        System.currentTimeMillis(), "benchmark", config, null, null, "bench"))));
+    return id;
+  }
+
+  private static void drain(KafkaConsumer<byte[], byte[]> consumer, Set<String> missions,
+      java.util.function.Consumer<MissionEvent> onEvent, long timeoutMs) {
+    Set<String> open = new HashSet<>(missions);
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    while (!open.isEmpty() && System.currentTimeMillis() < deadline) {
+      for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(50))) {
+        MissionEvent e = EVENTS.decode(record.value());
+        if (open.contains(e.missionId())) {
+          onEvent.accept(e);
+          if (e.isFinal()) {
+            open.remove(e.missionId());
+          }
+        }
+      }
+    }
+    if (!open.isEmpty()) {
+      throw new IllegalStateException("missions did not finish in time: " + open);
+    }
+  }
+
+  private static long median(List<Long> values) {
+    List<Long> sorted = new ArrayList<>(values);
+    sorted.sort(Long::compare);
+    return sorted.get(sorted.size() / 2);
+  }
+
+  private static KafkaProducer<String, byte[]> producer(String bootstrap) {
+    Properties props = new Properties();
+    props.put("bootstrap.servers", bootstrap);
+    props.put("acks", "all");
+    props.put("linger.ms", "1");
+    return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+  }
+
+  private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
+    Properties props = new Properties();
+    props.put("bootstrap.servers", bootstrap);
+    props.put("fetch.max.wait.ms", "20");
+    KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    List<TopicPartition> partitions = consumer.partitionsFor(Topics.MISSION_EVENTS).stream()
+        .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+    consumer.assign(partitions);
+    consumer.seekToEnd(partitions);
+    partitions.forEach(consumer::position);
+    return consumer;
+  }
+}

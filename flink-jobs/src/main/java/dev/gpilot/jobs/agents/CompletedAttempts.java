@@ -1,0 +1,65 @@
+package dev.gpilot.jobs.agents;
+
+import dev.gpilot.contracts.Topics;
+import dev.gpilot.contracts.json.CodecException;
+import dev.gpilot.contracts.json.JsonCodec;
+import dev.gpilot.contracts.step.StepResult;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * The step attempts that finished after the job's last committed checkpoint: read from {@code gpilot.step-results.v1}
+ * between the offsets the job's consumer group committed and the end of the topic.
+ *
+ * <p>Why: after a restore, Flink's async operator runs again every request that was in flight at the checkpoint.
+ * Some of those finished (and were paid for) before the failure; their results are already in the topic and will
+ * reach the scheduler again. Skipping them means finished work is never redone; only attempts that were really
+ * interrupted run once more.
+ */
+final class CompletedAttempts {
+  private CompletedAttempts() {}
+
+  static Set<String> since(String bootstrapServers, String groupId) {
+    Properties props = new Properties();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
+    JsonCodec<StepResult> codec = JsonCodec.of(StepResult.class);
+    Set<String> done = new HashSet<>();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(Topics.STEP_RESULTS, Duration.ofSeconds(30)).stream()
+          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      consumer.assign(partitions);
+      Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(partitions));
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      for (TopicPartition tp : partitions) {
+        OffsetAndMetadata c = committed.get(tp);
+        consumer.seek(tp, c == null ? end.get(tp) : c.offset());
+      }
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))
+          && System.currentTimeMillis() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+          try {
+            done.add(codec.decode(record.value()).id());
+          } catch (CodecException | NullPointerException e) {
+            // Not a result we could have produced: nothing to skip.
+          }
+        }
+      }
+    }
+    return done;
+  }
+}
