@@ -5,6 +5,7 @@
 //   node bench-streams.mjs fanout <apiBase> <token> <missionIdsFile> <clientsPerMission> <stepsPerMission>
 //   node bench-streams.mjs firstframe <apiBase> <token> <missions> <concurrency>
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseJsonEventStream, readUIMessageStream, uiMessageChunkSchema } from 'ai';
 
 const [mode, base, token, ...args] = process.argv.slice(2);
@@ -29,9 +30,9 @@ async function assemble(chunks) {
   return { message, errors };
 }
 
-// Each client records the bytes it receives with their arrival time and reads the data-step `ts` out of them (one
-// cheap regex), so a thousand clients in one node process keep up with the stream; when its stream has ended the
-// recorded bytes go through the SDK: parseJsonEventStream with uiMessageChunkSchema, then readUIMessageStream.
+// Each client records the bytes it receives and reads the data-step `ts` out of them at arrival (one cheap regex), so
+// a thousand clients in one node process keep up; once every stream has ended, each one's bytes go through the SDK:
+// parseJsonEventStream with uiMessageChunkSchema, then readUIMessageStream.
 async function fanout(idsFile, perMission, steps) {
   const ids = readFileSync(idsFile, 'utf8').split('\n').filter(Boolean);
   const latencies = [];
@@ -66,8 +67,17 @@ async function fanout(idsFile, perMission, steps) {
           }
         }
       }
-      const raw = new Blob(received);
-      const tail = (await raw.slice(Math.max(0, raw.size - 64)).text());
+      return { label, raw: new Blob(received) };
+    } catch (e) {
+      problems.push(`${label}: ${String(e?.message ?? e)}`);
+      if (!sawPlan) markReady();
+      return null;
+    }
+  };
+  // After every stream has ended, so that validating one does not delay the others' reception.
+  const validate = async ({ label, raw }) => {
+    try {
+      const tail = await raw.slice(Math.max(0, raw.size - 64)).text();
       if (!tail.endsWith('data: [DONE]\n\n')) problems.push(`${label}: no [DONE]`);
       const chunks = [];
       for await (const parsed of parseJsonEventStream({ stream: raw.stream(), schema: uiMessageChunkSchema })) {
@@ -82,12 +92,18 @@ async function fanout(idsFile, perMission, steps) {
       if (stepStarts !== steps) problems.push(`${label}: ${stepStarts} steps, expected ${steps}`);
     } catch (e) {
       problems.push(`${label}: ${String(e?.message ?? e)}`);
-      if (!sawPlan) markReady();
     }
   };
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const t0 = Date.now();
-  await Promise.all(ids.flatMap(id => Array.from({ length: perMission }, (_, n) => consume(id, n))));
+  const received = await Promise.all(ids.flatMap(id => Array.from({ length: perMission }, (_, n) => consume(id, n))));
+  const receiveMs = Date.now() - t0;
+  loop.disable();
+  for (const r of received) if (r) await validate(r);
   return {
+    clientEventLoopDelayMs: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
+    receiveMs,
     streams: total,
     streamsWithProblems: new Set(problems.map(p => p.split(':')[0])).size,
     protocolErrors: problems.length,

@@ -79,16 +79,22 @@ public final class StreamBench {
     Files.createDirectories(out.getParent());
     Path work = Files.createTempDirectory("stream-bench");
 
-    KafkaTestBroker kafka = new KafkaTestBroker();
-    kafka.beforeAll(null);
+    // A broker of the caller's (./gpilot bench starts one as its own process), else one in this JVM.
+    String bootstrap = System.getenv("KAFKA_BOOTSTRAP_SERVERS");
+    KafkaTestBroker kafka = null;
+    if (bootstrap == null) {
+      kafka = new KafkaTestBroker();
+      kafka.beforeAll(null);
+      bootstrap = kafka.bootstrapServers();
+    }
     JobClient job = null;
     Process api = null;
     try {
-      job = LocalMissionJob.start(MissionJobOptions.of(kafka.bootstrapServers(), clickhouse, "gpilot_bench"),
+      job = LocalMissionJob.start(MissionJobOptions.of(bootstrap, clickhouse, "gpilot_bench"),
           LocalMissionJob.localConfiguration(work.resolve("checkpoints"), 2, 0, 1000));
       String token = "bench-" + UUID.randomUUID();
       int port = freePort();
-      api = startApi(kafka.bootstrapServers(), clickhouse, token, port, work, out.getParent().resolve("api.log"));
+      api = startApi(bootstrap, clickhouse, token, port, work, out.getParent().resolve("api.log"));
       String base = "http://127.0.0.1:" + port;
       long rssIdle = rssKb(api.pid());
 
@@ -98,7 +104,8 @@ public final class StreamBench {
       report.put("clients", clients);
       report.put("missions", missions);
       report.put("apiRssIdleMb", rssIdle / 1024);
-      report.set("fanout", fanout(kafka.bootstrapServers(), base, token, clients, missions, api, work));
+      report.put("kafka", kafka == null ? "own process" : "in the driver's JVM");
+      report.set("fanout", fanout(bootstrap, base, token, clients, missions, api, work));
       report.set("firstFrame", node("firstframe", base, token, String.valueOf(firstFrames), "10").join());
       Files.writeString(out, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
       System.out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
@@ -111,7 +118,9 @@ public final class StreamBench {
       if (job != null) {
         job.cancel().get(30, TimeUnit.SECONDS);
       }
-      kafka.afterAll(null);
+      if (kafka != null) {
+        kafka.afterAll(null);
+      }
     }
     System.exit(0);
   }
