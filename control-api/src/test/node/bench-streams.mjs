@@ -134,6 +134,7 @@ async function firstFrame(missions, concurrency) {
       headers: auth,
       signal: controller.signal,
     });
+    if (response.status !== 200) throw new Error(`stream answered ${response.status}: ${await response.text()}`);
     const reader = parseJsonEventStream({ stream: response.body, schema: uiMessageChunkSchema }).getReader();
     const { value } = await reader.read();
     const t2 = performance.now();

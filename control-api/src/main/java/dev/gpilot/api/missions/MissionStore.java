@@ -49,7 +49,7 @@ public final class MissionStore {
    */
   public Optional<MissionView> findOrLoad(String workspaceId, String missionId) {
     MissionView known = views.getIfPresent(missionId);
-    if (archive == null || (known != null && known.hasEvents())) {
+    if (archive == null || (known != null && !known.missingFirstEvents())) {
       return Optional.ofNullable(known);
     }
     List<MissionEvent> stored = archive.events(workspaceId, missionId);

@@ -115,9 +115,13 @@ public final class MissionView {
     return events.size();
   }
 
-  /** Whether the events held start at seq 1 (false for a view that only has events after a gap). */
-  public synchronized boolean hasEvents() {
-    return !events.isEmpty();
+  /**
+   * Whether this view got events but not its first ones (it was evicted while live and came back with later
+   * events): then its start must come from stored events. A mission just submitted has no events and is not missing
+   * any.
+   */
+  public synchronized boolean missingFirstEvents() {
+    return events.isEmpty() && !early.isEmpty();
   }
 
   public synchronized boolean finished() {
