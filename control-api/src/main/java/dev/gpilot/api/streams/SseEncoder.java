@@ -4,7 +4,6 @@ import dev.gpilot.contracts.events.MissionEvent;
 import dev.gpilot.contracts.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 
 /**
  * The UI message stream (AI SDK, v1) as Server-Sent Events: {@code id: <frame id>} and {@code data: <chunk>} per
@@ -19,16 +18,17 @@ public final class SseEncoder implements StreamEncoder {
   private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8);
   private static final byte[] HEARTBEAT = ": heartbeat\n\n".getBytes(StandardCharsets.UTF_8);
 
-  private final UiMessageMapper mapper;
+  private final MissionFrames frames;
   private final long resumeSeq;
   private final int resumeFrame;
   private String lastId;
 
   /**
+   * @param frames the mission's frames, shared by its streams
    * @param resumeAfter a frame id the client already has ({@code N} or {@code N:k}), or null for the whole stream
    */
-  public SseEncoder(String missionId, FrameId resumeAfter) {
-    this.mapper = new UiMessageMapper(missionId);
+  SseEncoder(MissionFrames frames, FrameId resumeAfter) {
+    this.frames = frames;
     this.resumeSeq = resumeAfter == null ? 0 : resumeAfter.seq();
     this.resumeFrame = resumeAfter == null ? Integer.MAX_VALUE : resumeAfter.frame();
     this.lastId = resumeAfter == null ? null : resumeAfter.toString();
@@ -67,14 +67,16 @@ public final class SseEncoder implements StreamEncoder {
 
   @Override
   public void encode(MissionEvent event, ByteArrayOutputStream out) {
-    List<String> chunks = mapper.map(event);
-    for (int k = 1; k <= chunks.size(); k++) {
-      if (event.seq() < resumeSeq || (event.seq() == resumeSeq && k <= resumeFrame)) {
+    if (event.seq() < resumeSeq) {
+      return;
+    }
+    MissionFrames.EventFrames made = frames.of(event);
+    for (int k = 1; k <= made.ids().length; k++) {
+      if (event.seq() == resumeSeq && k <= resumeFrame) {
         continue;
       }
-      String id = k == chunks.size() ? Long.toString(event.seq()) : event.seq() + ":" + k;
-      out.writeBytes(("id: " + id + "\ndata: " + chunks.get(k - 1) + "\n\n").getBytes(StandardCharsets.UTF_8));
-      lastId = id;
+      out.writeBytes(made.bytes()[k - 1]);
+      lastId = made.ids()[k - 1];
     }
   }
 

@@ -44,7 +44,7 @@ public final class StreamHandler {
       return;
     }
     ctx.res().setHeader(UI_MESSAGE_STREAM_HEADER, "v1");
-    start(ctx, view, new SseEncoder(view.missionId(), resume));
+    start(ctx, view, new SseEncoder(registry.framesOf(view), resume));
   }
 
   /**

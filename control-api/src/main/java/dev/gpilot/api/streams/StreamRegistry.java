@@ -1,5 +1,7 @@
 package dev.gpilot.api.streams;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.gpilot.api.missions.MissionView;
 import java.time.Duration;
 import java.util.Set;
@@ -16,6 +18,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class StreamRegistry implements AutoCloseable {
   private final Set<EventStream> open = ConcurrentHashMap.newKeySet();
+  // Weak keys: a mission's frames go when its view does, and 10 minutes after the last stream of it opened.
+  private final Cache<MissionView, MissionFrames> frames =
+      Caffeine.newBuilder().weakKeys().expireAfterAccess(Duration.ofMinutes(10)).build();
   private final ExecutorService writers;
   private final ScheduledExecutorService heartbeats;
   private final long maxLag;
@@ -44,6 +49,11 @@ public final class StreamRegistry implements AutoCloseable {
     EventStream stream = new EventStream(view, encoder, out, writers, maxLag);
     open.add(stream);
     return stream;
+  }
+
+  /** The mission's UI message frames, shared by all its SSE streams on this instance. */
+  MissionFrames framesOf(MissionView view) {
+    return frames.get(view, MissionFrames::new);
   }
 
   public void closed(EventStream stream) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gpilot.api.missions.MissionStore;
 import dev.gpilot.api.streams.SseEncoder.FrameId;
 import dev.gpilot.contracts.events.MissionEvent;
 import dev.gpilot.contracts.json.Json;
@@ -95,7 +96,9 @@ class UiMessageMapperTest {
   }
 
   private static List<String> frames(List<MissionEvent> events, FrameId resume, List<String> ids) {
-    SseEncoder encoder = new SseEncoder(M, resume);
+    MissionStore store = new MissionStore(10);
+    events.forEach(store::onEvent);
+    SseEncoder encoder = new SseEncoder(new MissionFrames(store.find(M).orElseThrow()), resume);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     events.forEach(e -> encoder.encode(e, out));
     List<String> frames = new ArrayList<>();
