@@ -1,6 +1,7 @@
 package dev.gpilot.api;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 
@@ -8,10 +9,15 @@ import java.util.Objects;
  * The API's configuration, checked when built; {@link #fromEnv(Map)} reads the variables listed in SPEC.md.
  *
  * @param tokensFile the file of token digests ({@code <sha256-hex> <workspaceId> <subject>} per line)
+ * @param clickhouseUrl where the stored events of finished missions are read; null for none (then a mission is
+ *     known only while it is in the topics and in memory)
+ * @param streamMaxLagEvents how far a client whose connection accepts nothing may fall behind before it is dropped
+ * @param streamHeartbeat how often idle streams get a heartbeat
  */
 public record ApiOptions(
     String host, int port, String kafkaBootstrapServers, Path tokensFile, long maxMissionsInMemory,
-    int streamWriterThreads) {
+    int streamWriterThreads, String clickhouseUrl, String clickhouseDatabase, long streamMaxLagEvents,
+    Duration streamHeartbeat) {
 
   public ApiOptions {
     Objects.requireNonNull(kafkaBootstrapServers, "set KAFKA_BOOTSTRAP_SERVERS to the Kafka brokers, host:port");
@@ -19,6 +25,35 @@ public record ApiOptions(
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("GPILOT_API_PORT must be a port number, got " + port);
     }
+    if (streamWriterThreads < 1) {
+      throw new IllegalArgumentException("GPILOT_API_STREAM_WRITERS must be at least 1, got " + streamWriterThreads);
+    }
+    if (streamMaxLagEvents < 1) {
+      throw new IllegalArgumentException("GPILOT_STREAM_MAX_LAG must be at least 1, got " + streamMaxLagEvents);
+    }
+    Objects.requireNonNull(streamHeartbeat, "streamHeartbeat");
+    if (clickhouseUrl != null && clickhouseDatabase == null) {
+      clickhouseDatabase = "gpilot";
+    }
+  }
+
+  /** Without stored events (no ClickHouse), heartbeats every 15 s, a stalled client dropped 10,000 events behind. */
+  public ApiOptions(String host, int port, String kafkaBootstrapServers, Path tokensFile, long maxMissionsInMemory,
+      int streamWriterThreads) {
+    this(host, port, kafkaBootstrapServers, tokensFile, maxMissionsInMemory, streamWriterThreads, null, null,
+        10_000, Duration.ofSeconds(15));
+  }
+
+  /** The same options reading stored events of finished missions from ClickHouse. */
+  public ApiOptions withClickHouse(String url, String database) {
+    return new ApiOptions(host, port, kafkaBootstrapServers, tokensFile, maxMissionsInMemory, streamWriterThreads,
+        url, database, streamMaxLagEvents, streamHeartbeat);
+  }
+
+  /** The same options with other stream limits. */
+  public ApiOptions withStreams(long maxLagEvents, Duration heartbeat) {
+    return new ApiOptions(host, port, kafkaBootstrapServers, tokensFile, maxMissionsInMemory, streamWriterThreads,
+        clickhouseUrl, clickhouseDatabase, maxLagEvents, heartbeat);
   }
 
   public static ApiOptions fromEnv(Map<String, String> env) {
@@ -29,6 +64,10 @@ public record ApiOptions(
         env.get("KAFKA_BOOTSTRAP_SERVERS"),
         Path.of(env.getOrDefault("GPILOT_TOKENS_FILE", home + "/api-tokens")),
         Long.parseLong(env.getOrDefault("GPILOT_API_MAX_MISSIONS", "200000")),
-        Integer.parseInt(env.getOrDefault("GPILOT_API_STREAM_WRITERS", "8")));
+        Integer.parseInt(env.getOrDefault("GPILOT_API_STREAM_WRITERS", "4")),
+        env.get("CLICKHOUSE_URL"),
+        env.getOrDefault("CLICKHOUSE_DATABASE", "gpilot"),
+        Long.parseLong(env.getOrDefault("GPILOT_STREAM_MAX_LAG", "10000")),
+        Duration.ofMillis(Long.parseLong(env.getOrDefault("GPILOT_STREAM_HEARTBEAT_MS", "15000"))));
   }
 }

@@ -9,9 +9,11 @@ import dev.gpilot.api.missions.MissionPublisher;
 import dev.gpilot.api.missions.MissionRoutes;
 import dev.gpilot.api.missions.MissionService;
 import dev.gpilot.api.missions.MissionStore;
+import dev.gpilot.api.streams.ClickHouseEventArchive;
 import dev.gpilot.api.streams.StreamRegistry;
 import dev.gpilot.api.vault.Vault;
 import dev.gpilot.api.vault.VaultOptions;
+import dev.gpilot.contracts.clickhouse.ClickHouseClient;
 import dev.gpilot.contracts.TopicAdmin;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
@@ -58,7 +60,9 @@ public final class ControlApi implements AutoCloseable {
   public ControlApi start() throws InterruptedException {
     AgentRoutes agents = AgentRoutes.fromEnv(System.getenv()); // first: a bad catalog file stops the start
     TopicAdmin.ensureTopics(options.kafkaBootstrapServers());
-    MissionStore store = new MissionStore(options.maxMissionsInMemory());
+    MissionStore store = new MissionStore(options.maxMissionsInMemory(), options.clickhouseUrl() == null ? null
+        : new ClickHouseEventArchive(
+            new ClickHouseClient(options.clickhouseUrl(), options.clickhouseDatabase(), Duration.ofSeconds(10))));
     publisher = new MissionPublisher(options.kafkaBootstrapServers());
     feed = new MissionFeed(options.kafkaBootstrapServers(), store);
     feed.start();
@@ -66,7 +70,8 @@ public final class ControlApi implements AutoCloseable {
       throw new IllegalStateException("the mission feed did not catch up with Kafka within 5 minutes");
     }
     vault = Vault.start(options.kafkaBootstrapServers(), vaultOptions, Clock.systemUTC());
-    streams = new StreamRegistry(options.streamWriterThreads(), Duration.ofSeconds(15));
+    streams = new StreamRegistry(options.streamWriterThreads(), options.streamHeartbeat(),
+        options.streamMaxLagEvents());
     MissionRoutes missions = new MissionRoutes(new MissionService(publisher, store, Clock.systemUTC()), streams);
 
     app = Javalin.create(config -> {
@@ -112,13 +117,19 @@ public final class ControlApi implements AutoCloseable {
     return app.port();
   }
 
+  /** How many streams this instance serves now. */
+  public int openStreams() {
+    return streams == null ? 0 : streams.openStreams();
+  }
+
   @Override
   public void close() {
-    if (app != null) {
-      app.stop();
-    }
+    // Streams first: an open stream is an async request the server would otherwise wait for when stopping.
     if (streams != null) {
       streams.close();
+    }
+    if (app != null) {
+      app.stop();
     }
     try {
       if (vault != null) {

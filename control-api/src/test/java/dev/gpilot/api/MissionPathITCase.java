@@ -123,6 +123,26 @@ class MissionPathITCase {
     return frames;
   }
 
+  /** Reads the NDJSON events of a mission to their end, after {@code after} when given. */
+  private static List<JsonNode> readEvents(String missionId, String after) throws Exception {
+    String path = "/api/v1/missions/" + missionId + "/events" + (after == null ? "" : "?after=" + after);
+    HttpRequest request = HttpRequest.newBuilder(URI.create(base + path))
+        .header("Authorization", "Bearer " + TOKEN).header("Accept", "application/x-ndjson")
+        .timeout(Duration.ofSeconds(60)).GET().build();
+    HttpResponse<Stream<String>> response = HTTP.send(request, HttpResponse.BodyHandlers.ofLines());
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("content-type")).hasValue("application/x-ndjson");
+    List<JsonNode> events = new ArrayList<>();
+    try (Stream<String> lines = response.body()) {
+      for (String line : (Iterable<String>) lines::iterator) {
+        if (!line.isBlank()) {
+          events.add(json(line));
+        }
+      }
+    }
+    return events;
+  }
+
   private static JsonNode json(String text) throws Exception {
     return Json.mapper().readTree(text);
   }
@@ -150,19 +170,14 @@ class MissionPathITCase {
     assertThat(body.at("/links/self").asText()).isEqualTo("/api/v1/missions/" + missionId);
     assertThat(body.at("/links/stream").asText()).isEqualTo("/api/v1/missions/" + missionId + "/stream");
 
-    List<String[]> frames = readStream("/api/v1/missions/" + missionId + "/stream", null);
-    List<JsonNode> events = new ArrayList<>();
-    for (String[] frame : frames) {
-      events.add(json(frame[1]));
-    }
+    List<JsonNode> events = readEvents(missionId, null);
     assertThat(events).extracting(e -> e.get("type").asText()).containsExactly(
         EventTypes.MISSION_ACCEPTED, EventTypes.PLAN_READY,
         EventTypes.STEP_READY, EventTypes.STEP_STARTED, EventTypes.STEP_COMPLETED,
         EventTypes.STEP_READY, EventTypes.STEP_STARTED, EventTypes.STEP_COMPLETED,
         EventTypes.STEP_READY, EventTypes.STEP_STARTED, EventTypes.STEP_COMPLETED,
         EventTypes.MISSION_COMPLETED);
-    for (int i = 0; i < frames.size(); i++) {
-      assertThat(frames.get(i)[0]).isEqualTo(String.valueOf(i + 1));
+    for (int i = 0; i < events.size(); i++) {
       assertThat(events.get(i).get("seq").asLong()).isEqualTo(i + 1);
       assertThat(events.get(i).get("workspaceId").asText()).isEqualTo("default");
       assertThat(events.get(i).get("missionId").asText()).isEqualTo(missionId);
@@ -178,10 +193,13 @@ class MissionPathITCase {
     mission.get("steps").forEach(step -> assertThat(step.get("status").asText()).isEqualTo("SUCCEEDED"));
     assertThat(mission.get("steps").get(0).get("agent").asText()).isEqualTo("agent-scout");
 
-    // A client that connects after the mission finished still gets all of it, and a resume continues after its id.
-    assertThat(readStream("/api/v1/missions/" + missionId + "/stream", null)).hasSize(12);
-    assertThat(readStream("/api/v1/missions/" + missionId + "/stream", "9"))
-        .extracting(f -> f[0]).containsExactly("10", "11", "12");
+    // A client that connects after the mission finished still gets all of it, and a resume continues after its seq.
+    assertThat(readEvents(missionId, null)).hasSize(12);
+    assertThat(readEvents(missionId, "9")).extracting(e -> e.get("seq").asLong()).containsExactly(10L, 11L, 12L);
+    // The UI message stream of the same mission ends with the protocol's terminator (its content: UiMessageStreamITCase).
+    List<String[]> frames = readStream("/api/v1/missions/" + missionId + "/stream", null);
+    assertThat(json(frames.get(0)[1]).get("type").asText()).isEqualTo("start");
+    assertThat(frames.get(frames.size() - 1)[1]).isEqualTo("[DONE]");
 
     eventually(Duration.ofSeconds(30), () -> {
       List<JsonNode> rows = CLICKHOUSE.client().query(
@@ -292,11 +310,7 @@ class MissionPathITCase {
   }
 
   private static List<JsonNode> streamEvents(String missionId) throws Exception {
-    List<JsonNode> events = new ArrayList<>();
-    for (String[] frame : readStream("/api/v1/missions/" + missionId + "/stream", null)) {
-      events.add(json(frame[1]));
-    }
-    return events;
+    return readEvents(missionId, null);
   }
 
   private static List<String> typesOf(List<JsonNode> events) {

@@ -17,6 +17,7 @@ import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
 import dev.gpilot.jobs.scheduler.MissionScheduler;
 import dev.gpilot.jobs.sink.clickhouse.ClickHouseSink;
 import dev.gpilot.jobs.sink.clickhouse.ClickHouseSinkOptions;
+import dev.gpilot.jobs.sink.clickhouse.MissionEventRows;
 import dev.gpilot.jobs.sink.clickhouse.MissionSummaryRows;
 import dev.gpilot.jobs.vault.AuditPipeline;
 import java.io.Serializable;
@@ -47,6 +48,7 @@ import org.apache.flink.util.function.SerializableSupplier;
  * <pre>
  * missions ─┐
  * results ──┴─ keyBy(missionId) ─ MissionScheduler ─┬─ events ──────────▶ gpilot.mission-events.v1
+ *                                                   ├─ (events) ──────▶ ClickHouse mission_events
  *                                                   ├─ step requests ─ AgentExecutor (async) ─▶ gpilot.step-results.v1
  *                                                   └─ summaries ──────▶ ClickHouse missions
  * </pre>
@@ -134,6 +136,13 @@ public final class MissionJob {
     stepResults.sinkTo(kafkaSink(Topics.STEP_RESULTS, StepResult.class, StepResult::missionId))
         .name("step-results-sink")
         .uid("step-results-sink");
+
+    // Stored events outlive the topic's retention: the API replays finished missions from them (SPEC.md 9).
+    events.sinkTo(new ClickHouseSink<MissionEvent>(
+            ClickHouseSinkOptions.of(options.clickhouseUrl(), options.clickhouseDatabase()),
+            MissionEventRows.TABLE, MissionEventRows::encode))
+        .name("mission-events-clickhouse")
+        .uid("mission-events-clickhouse");
 
     events.getSideOutput(MissionScheduler.SUMMARIES)
         .sinkTo(new ClickHouseSink<MissionSummary>(

@@ -1,9 +1,8 @@
 package dev.gpilot.api.missions;
 
 import dev.gpilot.api.auth.Principal;
-import dev.gpilot.api.http.ApiException;
 import dev.gpilot.api.http.Responses;
-import dev.gpilot.api.streams.EventStream;
+import dev.gpilot.api.streams.StreamHandler;
 import dev.gpilot.api.streams.StreamRegistry;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -14,20 +13,20 @@ import java.util.Map;
 /** The mission endpoints: submit, read, stream. Handlers only translate HTTP; the service decides. */
 public final class MissionRoutes {
   public static final String PRINCIPAL = "gpilot.principal";
-  private static final int STREAM_BUFFER_EVENTS = 10_000;
 
   private final MissionService service;
-  private final StreamRegistry streams;
+  private final StreamHandler streams;
 
   public MissionRoutes(MissionService service, StreamRegistry streams) {
     this.service = service;
-    this.streams = streams;
+    this.streams = new StreamHandler(streams);
   }
 
   public void register(RoutesConfig routes) {
     routes.post("/api/v1/missions", this::submit);
     routes.get("/api/v1/missions/{id}", this::get);
     routes.get("/api/v1/missions/{id}/stream", this::stream);
+    routes.get("/api/v1/missions/{id}/events", this::events);
     routes.post("/api/v1/missions/{id}/cancel", this::cancel);
   }
 
@@ -65,39 +64,16 @@ public final class MissionRoutes {
     }));
   }
 
+  /** The UI message stream (AI SDK v1) over SSE; see SPEC.md section 9. */
   private void stream(Context ctx) throws IOException {
     Principal caller = ctx.attribute(PRINCIPAL);
-    MissionView view = service.get(caller, ctx.pathParam("id"));
-    long afterSeq = lastEventId(ctx);
-    ctx.status(200);
-    ctx.res().setContentType("text/event-stream");
-    ctx.res().setCharacterEncoding("UTF-8");
-    ctx.res().setHeader("Cache-Control", "no-cache");
-    ctx.res().setHeader("X-Accel-Buffering", "no");
-    ctx.res().flushBuffer();
-    EventStream stream = new EventStream(view, ctx.res().getOutputStream(), streams.writers(), STREAM_BUFFER_EVENTS);
-    streams.track(stream);
-    ctx.future(() -> stream.start(afterSeq).whenComplete((ok, error) -> streams.untrack(stream)));
+    streams.sse(ctx, service.get(caller, ctx.pathParam("id")));
   }
 
-  /** The seq after which to resume: SSE's {@code Last-Event-ID} header, or {@code ?lastEventId=}. */
-  private static long lastEventId(Context ctx) {
-    String value = ctx.header("Last-Event-ID");
-    if (value == null) {
-      value = ctx.queryParam("lastEventId");
-    }
-    if (value == null || value.isBlank()) {
-      return 0;
-    }
-    try {
-      long seq = Long.parseLong(value.strip());
-      if (seq < 0) {
-        throw new NumberFormatException();
-      }
-      return seq;
-    } catch (NumberFormatException e) {
-      throw ApiException.badRequest("Last-Event-ID must be an event seq (a non-negative integer)");
-    }
+  /** The mission's events as NDJSON, for non-browser clients. */
+  private void events(Context ctx) throws IOException {
+    Principal caller = ctx.attribute(PRINCIPAL);
+    streams.ndjson(ctx, service.get(caller, ctx.pathParam("id")));
   }
 
   static Map<String, Object> accepted(String missionId) {

@@ -139,7 +139,7 @@ public final class MissionService {
    * @throws ApiException 404 when no mission has this id in the caller's workspace
    */
   public MissionView get(Principal caller, String missionId) {
-    return store.find(missionId)
+    return store.findOrLoad(caller.workspaceId(), missionId)
         .filter(v -> caller.workspaceId().equals(v.workspaceId()))
         .orElseThrow(() -> ApiException.notFound("no mission '" + missionId + "' in this workspace"));
   }

@@ -23,7 +23,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * subscribe.
  */
 public final class MissionView {
-  /** Follows a mission's events; called in seq order, never concurrently for one listener. */
+  /**
+   * Follows a mission's events; called in seq order, never concurrently, with the view's lock held: it must only
+   * note the event or wake something up, never block.
+   */
   public interface Listener {
     void onEvent(MissionEvent event);
   }
@@ -75,38 +78,27 @@ public final class MissionView {
    * Adds an event and passes it to the listeners. Duplicates (a seq already seen) are dropped; an event ahead of a
    * gap waits until the gap fills.
    */
-  void append(MissionEvent event) {
-    List<MissionEvent> accepted = new ArrayList<>(1);
-    List<Listener> toNotify;
-    synchronized (this) {
-      long next = events.size() + 1L;
-      if (event.seq() < next || early.containsKey(event.seq())) {
-        return;
-      }
-      early.put(event.seq(), event);
-      while (!early.isEmpty() && early.firstKey() == events.size() + 1L) {
-        MissionEvent e = early.pollFirstEntry().getValue();
-        events.add(e);
-        apply(e);
-        accepted.add(e);
-      }
-      toNotify = List.copyOf(listeners);
+  synchronized void append(MissionEvent event) {
+    long next = events.size() + 1L;
+    if (event.seq() < next || early.containsKey(event.seq())) {
+      return;
     }
-    // Only the feed thread appends, so listeners see events in seq order even outside the lock.
-    for (MissionEvent e : accepted) {
-      for (Listener l : toNotify) {
+    early.put(event.seq(), event);
+    while (!early.isEmpty() && early.firstKey() == events.size() + 1L) {
+      MissionEvent e = early.pollFirstEntry().getValue();
+      events.add(e);
+      apply(e);
+      // Under the lock: listeners see events in seq order whichever thread appends (the feed, or a load of stored
+      // events), and one that subscribes sees each event either in eventsAfter or here.
+      for (Listener l : listeners) {
         l.onEvent(e);
       }
     }
   }
 
-  /**
-   * Registers a listener for events after {@code afterSeq} and returns those already known, atomically: nothing is
-   * missed and nothing is delivered twice.
-   */
-  public synchronized List<MissionEvent> subscribe(long afterSeq, Listener listener) {
+  /** Registers a listener for the events appended from now on; {@link #eventsAfter} has the ones before. */
+  public synchronized void subscribe(Listener listener) {
     listeners.add(listener);
-    return eventsAfter(afterSeq);
   }
 
   public void unsubscribe(Listener listener) {
@@ -114,8 +106,28 @@ public final class MissionView {
   }
 
   public synchronized List<MissionEvent> eventsAfter(long afterSeq) {
+    return eventsAfter(afterSeq, Integer.MAX_VALUE);
+  }
+
+  /** At most {@code max} events after {@code afterSeq}, in seq order. */
+  public synchronized List<MissionEvent> eventsAfter(long afterSeq, int max) {
     int from = (int) Math.min(Math.max(afterSeq, 0), events.size());
-    return List.copyOf(events.subList(from, events.size()));
+    int to = (int) Math.min((long) from + max, events.size());
+    return List.copyOf(events.subList(from, to));
+  }
+
+  /** The seq of the last event in order (0 before the first). */
+  public synchronized long lastSeq() {
+    return events.size();
+  }
+
+  /**
+   * Whether this view got events but not its first ones (it was evicted while live and came back with later
+   * events): then its start must come from stored events. A mission just submitted has no events and is not missing
+   * any.
+   */
+  public synchronized boolean missingFirstEvents() {
+    return events.isEmpty() && !early.isEmpty();
   }
 
   public synchronized boolean finished() {

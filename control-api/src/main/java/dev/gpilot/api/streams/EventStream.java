@@ -2,13 +2,11 @@ package dev.gpilot.api.streams;
 
 import dev.gpilot.api.missions.MissionView;
 import dev.gpilot.contracts.events.MissionEvent;
-import dev.gpilot.contracts.json.JsonCodec;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -16,114 +14,198 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client's stream of one mission's events as Server-Sent Events: {@code id: <seq>} and {@code data: <event>}
- * per frame. It replays the events after the client's last seq, follows new ones, and ends after the mission's
- * final event.
+ * One client's stream of one mission: it replays the mission's events after the client's position, follows new
+ * ones, and ends after the final event. What the events become on the wire is the {@link StreamEncoder}'s business.
  *
- * <p>Events wait in a bounded queue and are written by a shared writer pool, never by the feed thread, so a slow
- * client cannot slow the others; one that falls more than {@code capacity} events behind is told so and
- * disconnected.
+ * <p>Memory and threads at many clients: a stream holds no copy of events, only a cursor into the mission's event
+ * log that the {@link MissionView} keeps once for all its streams, and at most one batch of encoded bytes (about
+ * {@value #BATCH_BYTES} bytes) handed to the server. Writes are non-blocking (Servlet {@link WriteListener}): a
+ * stream whose client does not read simply waits for {@code onWritePossible} without holding a thread, on the small
+ * shared writer pool. The feed thread only wakes streams up.
+ *
+ * <p>A client is too slow when its connection accepts nothing while the mission gets more than {@code maxLag}
+ * events ahead of it: it stops following, gets the encoder's {@link StreamEncoder#tooSlow} message when its
+ * connection drains, and is disconnected (the server's idle timeout closes a connection that never drains).
  */
-public final class EventStream implements MissionView.Listener {
+public final class EventStream implements MissionView.Listener, WriteListener {
   private static final Logger LOG = LoggerFactory.getLogger(EventStream.class);
-  private static final JsonCodec<MissionEvent> CODEC = JsonCodec.of(MissionEvent.class);
+  static final int BATCH_BYTES = 64 * 1024;
+  private static final int BATCH_EVENTS = 512;
 
   private final MissionView view;
-  private final OutputStream out;
+  private final StreamEncoder encoder;
+  private final ServletOutputStream out;
   private final Executor writers;
-  private final BlockingQueue<MissionEvent> queue;
-  private final AtomicBoolean draining = new AtomicBoolean();
+  private final long maxLag;
   private final CompletableFuture<Void> done = new CompletableFuture<>();
-  private volatile boolean overflowed;
+  private final AtomicBoolean running = new AtomicBoolean();
+  private volatile boolean signalled;
   private volatile boolean heartbeatDue;
+  private volatile boolean stalled;
+  private volatile boolean writable;
+  private volatile boolean tooSlow;
+  private volatile long cursor;
+  // Touched only by the writer that holds `running`.
+  private boolean endWritten;
+  private boolean tooSlowWritten;
 
-  public EventStream(MissionView view, OutputStream out, Executor writers, int capacity) {
+  /**
+   * @param out the response's output stream; the request must be in async mode
+   * @param maxLag how many events a client whose connection is stalled may fall behind before it is disconnected
+   */
+  public EventStream(MissionView view, StreamEncoder encoder, ServletOutputStream out, Executor writers, long maxLag) {
     this.view = view;
+    this.encoder = encoder;
     this.out = out;
     this.writers = writers;
-    this.queue = new ArrayBlockingQueue<>(capacity);
+    this.maxLag = maxLag;
+    this.cursor = encoder.feedAfter();
   }
 
-  /** Starts streaming the events after {@code afterSeq}; the future completes when the stream has ended. */
-  public CompletableFuture<Void> start(long afterSeq) {
-    List<MissionEvent> backlog = view.subscribe(afterSeq, this);
-    for (MissionEvent e : backlog) {
-      enqueue(e);
-    }
-    schedule();
+  /** Starts streaming; the future completes when the stream has ended, for whatever reason. */
+  public CompletableFuture<Void> start() {
+    // The server calls onWritePossible once the connection is writable, which starts the replay; new events only
+    // wake the stream up, it reads them from the view, so subscribing second misses nothing.
+    out.setWriteListener(this);
+    view.subscribe(this);
     return done;
   }
 
-  @Override
-  public void onEvent(MissionEvent event) {
-    enqueue(event);
-    schedule();
-  }
-
-  /** Asks for an SSE comment to keep an idle connection open through proxies. */
-  public void heartbeat() {
-    heartbeatDue = true;
-    schedule();
+  public MissionView view() {
+    return view;
   }
 
   public boolean isDone() {
     return done.isDone();
   }
 
-  private void enqueue(MissionEvent event) {
-    if (!queue.offer(event)) {
-      overflowed = true;
+  /** Called by the feed thread for every new event of the mission: only wakes the stream up. */
+  @Override
+  public void onEvent(MissionEvent event) {
+    if (stalled && !tooSlow && event.seq() - cursor > maxLag) {
+      tooSlow = true;
+      view.unsubscribe(this);
     }
+    schedule();
+  }
+
+  /** Asks for an SSE comment (or blank line) so that an idle connection stays open through proxies. */
+  public void heartbeat() {
+    heartbeatDue = true;
+    schedule();
+  }
+
+  @Override
+  public void onWritePossible() {
+    writable = true;
+    schedule();
+  }
+
+  @Override
+  public void onError(Throwable t) {
+    LOG.debug("stream of mission {} closed: {}", view.missionId(), t.toString());
+    finish();
+  }
+
+  /** Stops the stream at once (API shutdown). */
+  public void abort() {
+    finish();
   }
 
   private void schedule() {
-    if (!done.isDone() && draining.compareAndSet(false, true)) {
-      writers.execute(this::drain);
+    signalled = true;
+    if (!done.isDone() && running.compareAndSet(false, true)) {
+      try {
+        writers.execute(this::run);
+      } catch (RuntimeException e) {
+        running.set(false);
+        finish();
+      }
     }
   }
 
-  /** Runs on one writer thread at a time (guarded by {@code draining}). */
-  private void drain() {
+  private void run() {
     try {
-      if (overflowed) {
-        write(": too slow: more than " + (queue.size()) + " events behind, disconnecting\n\n");
-        finish();
-        return;
-      }
-      MissionEvent event;
-      boolean wrote = false;
-      while ((event = queue.poll()) != null) {
-        write("id: " + event.seq() + "\ndata: " + CODEC.encodeToString(event) + "\n\n");
-        wrote = true;
-        if (event.isFinal()) {
-          out.flush();
-          finish();
-          return;
+      do {
+        signalled = false;
+        if (!drain()) {
+          break;
         }
-      }
-      if (heartbeatDue) {
-        heartbeatDue = false;
-        write(": heartbeat\n\n");
-        wrote = true;
-      }
-      if (wrote) {
-        out.flush();
-      }
-    } catch (IOException e) {
-      LOG.debug("stream of mission {} closed by the client: {}", view.missionId(), e.toString());
+      } while (signalled && !done.isDone());
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("stream of mission {} closed: {}", view.missionId(), e.toString());
       finish();
-      return;
     } finally {
-      draining.set(false);
+      running.set(false);
     }
-    // An event may have arrived after the last poll but before draining was released.
-    if (!queue.isEmpty() || overflowed) {
+    // A wake-up between the last drain and releasing `running` would otherwise be lost: a new event (unless the
+    // connection is stalled, when onWritePossible will follow), or onWritePossible itself, which the server may
+    // call as soon as isReady() has returned false, before this run has ended.
+    if (!done.isDone() && (writable || (signalled && !stalled))) {
       schedule();
     }
   }
 
-  private void write(String frame) throws IOException {
-    out.write(frame.getBytes(StandardCharsets.UTF_8));
+  /**
+   * Writes what is due while the connection takes it.
+   *
+   * @return false when waiting for the connection ({@code onWritePossible} resumes) or when the stream ended
+   */
+  private boolean drain() throws IOException {
+    while (!done.isDone()) {
+      writable = false; // taken: isReady() now says whether writing is possible
+      if (!out.isReady()) {
+        stalled = true;
+        return false;
+      }
+      stalled = false;
+      if (endWritten || tooSlowWritten) {
+        // Everything was handed over and the connection has taken it: the response can complete.
+        finish();
+        return false;
+      }
+      if (tooSlow) {
+        write(encoder.tooSlow(view.lastSeq() - cursor));
+        tooSlowWritten = true;
+        LOG.info("disconnecting a stream of mission {}: more than {} events behind", view.missionId(), maxLag);
+        continue;
+      }
+      List<MissionEvent> batch = view.eventsAfter(cursor, BATCH_EVENTS);
+      if (batch.isEmpty()) {
+        if (heartbeatDue) {
+          heartbeatDue = false;
+          write(encoder.heartbeat());
+          continue;
+        }
+        return true;
+      }
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream(4096);
+      for (MissionEvent e : batch) {
+        encoder.encode(e, bytes);
+        cursor = e.seq();
+        if (e.isFinal()) {
+          bytes.writeBytes(encoder.end());
+          endWritten = true;
+          break;
+        }
+        if (bytes.size() >= BATCH_BYTES) {
+          break;
+        }
+      }
+      heartbeatDue = false;
+      write(bytes.toByteArray());
+    }
+    return false;
+  }
+
+  /** Hands bytes to the server and flushes them, without blocking: isReady() turns false while they are pending. */
+  private void write(byte[] bytes) throws IOException {
+    if (bytes.length > 0) {
+      out.write(bytes);
+    }
+    if (out.isReady()) {
+      out.flush();
+    }
   }
 
   private void finish() {

@@ -1,5 +1,8 @@
 package dev.gpilot.api.streams;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.gpilot.api.missions.MissionView;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -9,29 +12,51 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** The open streams of this instance: the writer pool they share and their heartbeats. */
+/**
+ * The open streams of this API instance: the small writer pool they share (writes are non-blocking, so a few
+ * threads serve thousands of streams), their heartbeats, and the lag at which a stalled client is disconnected.
+ */
 public final class StreamRegistry implements AutoCloseable {
   private final Set<EventStream> open = ConcurrentHashMap.newKeySet();
+  // Weak keys: a mission's frames go when its view does, and 10 minutes after the last stream of it opened.
+  private final Cache<MissionView, MissionFrames> frames =
+      Caffeine.newBuilder().weakKeys().expireAfterAccess(Duration.ofMinutes(10)).build();
   private final ExecutorService writers;
   private final ScheduledExecutorService heartbeats;
+  private final long maxLag;
 
-  public StreamRegistry(int writerThreads, Duration heartbeatInterval) {
+  /**
+   * @param maxLag events a client whose connection accepts nothing may fall behind before it is disconnected
+   */
+  public StreamRegistry(int writerThreads, Duration heartbeatInterval, long maxLag) {
+    if (writerThreads < 1 || maxLag < 1 || heartbeatInterval.isNegative() || heartbeatInterval.isZero()) {
+      throw new IllegalArgumentException("stream writers and max lag must be positive, and heartbeats a duration");
+    }
     AtomicInteger n = new AtomicInteger();
     this.writers = Executors.newFixedThreadPool(writerThreads, r -> daemon(r, "stream-writer-" + n.incrementAndGet()));
     this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "stream-heartbeat"));
+    this.maxLag = maxLag;
     long ms = heartbeatInterval.toMillis();
     heartbeats.scheduleAtFixedRate(() -> open.forEach(EventStream::heartbeat), ms, ms, TimeUnit.MILLISECONDS);
   }
 
-  public ExecutorService writers() {
-    return writers;
+  public StreamRegistry(int writerThreads, Duration heartbeatInterval) {
+    this(writerThreads, heartbeatInterval, 10_000);
   }
 
-  public void track(EventStream stream) {
+  /** Creates a stream of {@code view} onto {@code out}, tracked until it ends. */
+  public EventStream open(MissionView view, StreamEncoder encoder, jakarta.servlet.ServletOutputStream out) {
+    EventStream stream = new EventStream(view, encoder, out, writers, maxLag);
     open.add(stream);
+    return stream;
   }
 
-  public void untrack(EventStream stream) {
+  /** The mission's UI message frames, shared by all its SSE streams on this instance. */
+  MissionFrames framesOf(MissionView view) {
+    return frames.get(view, MissionFrames::new);
+  }
+
+  public void closed(EventStream stream) {
     open.remove(stream);
   }
 
@@ -48,6 +73,7 @@ public final class StreamRegistry implements AutoCloseable {
   @Override
   public void close() {
     heartbeats.shutdownNow();
+    open.forEach(EventStream::abort);
     writers.shutdownNow();
   }
 }

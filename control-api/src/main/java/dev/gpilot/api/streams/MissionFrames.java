@@ -1,0 +1,46 @@
+package dev.gpilot.api.streams;
+
+import dev.gpilot.api.missions.MissionView;
+import dev.gpilot.contracts.events.MissionEvent;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The SSE frames of one mission's UI message stream, made once for all of its streams: the mapping is a pure
+ * function of the events, so every stream would make the same frames, and with many clients per mission mapping
+ * once per event instead of once per event and client is what keeps the API's CPU flat. Thread-safe.
+ */
+final class MissionFrames {
+  /** The frames one event maps to: {@code ids[k]} and the wire bytes of frame k (id, data, blank line). */
+  record EventFrames(String[] ids, byte[][] bytes) {}
+
+  private final MissionView view;
+  private final UiMessageMapper mapper;
+  private final List<EventFrames> bySeq = new ArrayList<>();
+
+  MissionFrames(MissionView view) {
+    this.view = view;
+    this.mapper = new UiMessageMapper(view.missionId());
+  }
+
+  /** The frames of {@code event} (one of this mission's, in its seq order), mapping earlier events first if needed. */
+  synchronized EventFrames of(MissionEvent event) {
+    while (bySeq.size() < event.seq()) {
+      long next = bySeq.size() + 1L;
+      MissionEvent e = next == event.seq() ? event : view.eventsAfter(next - 1, 1).get(0);
+      bySeq.add(frames(e, mapper.map(e)));
+    }
+    return bySeq.get((int) event.seq() - 1);
+  }
+
+  private static EventFrames frames(MissionEvent event, List<String> chunks) {
+    String[] ids = new String[chunks.size()];
+    byte[][] bytes = new byte[chunks.size()][];
+    for (int k = 1; k <= chunks.size(); k++) {
+      ids[k - 1] = k == chunks.size() ? Long.toString(event.seq()) : event.seq() + ":" + k;
+      bytes[k - 1] = ("id: " + ids[k - 1] + "\ndata: " + chunks.get(k - 1) + "\n\n").getBytes(StandardCharsets.UTF_8);
+    }
+    return new EventFrames(ids, bytes);
+  }
+}

@@ -1,0 +1,63 @@
+package dev.gpilot.api.streams;
+
+import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.json.JsonCodec;
+import dev.gpilot.contracts.json.Json;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Mission events as NDJSON for non-browser clients: one {@code MissionEvent} JSON per line, in seq order, from
+ * {@code after + 1}; blank lines are heartbeats. A client that falls too far behind gets one last line
+ * {@code {"type":"stream.error","detail":…,"lastSeq":N}} and is disconnected.
+ */
+public final class NdjsonEncoder implements StreamEncoder {
+  public static final String MEDIA_TYPE = "application/x-ndjson";
+  private static final JsonCodec<MissionEvent> CODEC = JsonCodec.of(MissionEvent.class);
+  private static final byte[] HEARTBEAT = "\n".getBytes(StandardCharsets.UTF_8);
+
+  private final long after;
+  private long lastSeq;
+
+  public NdjsonEncoder(long after) {
+    this.after = after;
+    this.lastSeq = after;
+  }
+
+  @Override
+  public long feedAfter() {
+    return after;
+  }
+
+  @Override
+  public void encode(MissionEvent event, ByteArrayOutputStream out) {
+    out.writeBytes(CODEC.encode(event));
+    out.write('\n');
+    lastSeq = event.seq();
+  }
+
+  @Override
+  public byte[] end() {
+    return new byte[0];
+  }
+
+  @Override
+  public byte[] heartbeat() {
+    return HEARTBEAT;
+  }
+
+  @Override
+  public byte[] tooSlow(long behind) {
+    String line = Json.mapper().createObjectNode()
+        .put("type", "stream.error")
+        .put("detail", "stream too slow: " + behind + " events behind, disconnected; resume with ?after=" + lastSeq)
+        .put("lastSeq", lastSeq)
+        .toString();
+    return (line + "\n").getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public String contentType() {
+    return MEDIA_TYPE;
+  }
+}

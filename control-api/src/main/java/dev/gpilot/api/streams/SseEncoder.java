@@ -1,0 +1,106 @@
+package dev.gpilot.api.streams;
+
+import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.json.Json;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The UI message stream (AI SDK, v1) as Server-Sent Events: {@code id: <frame id>} and {@code data: <chunk>} per
+ * frame, {@code data: [DONE]} at the end.
+ *
+ * <p>Frame ids: the chunks that event {@code N} maps to are frames {@code N:1}, {@code N:2}, ..., and the last of
+ * them is plain {@code N}. So {@code Last-Event-ID: N} resumes after everything of event N, and {@code N:k} after its
+ * k-th frame: the mapping is a pure function of the events, so the stream is rebuilt from seq 1 and only the
+ * frames after that point are written, with no gap and no duplicate. An event that maps to no chunk has no frame.
+ */
+public final class SseEncoder implements StreamEncoder {
+  private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] HEARTBEAT = ": heartbeat\n\n".getBytes(StandardCharsets.UTF_8);
+
+  private final MissionFrames frames;
+  private final long resumeSeq;
+  private final int resumeFrame;
+  private String lastId;
+
+  /**
+   * @param frames the mission's frames, shared by its streams
+   * @param resumeAfter a frame id the client already has ({@code N} or {@code N:k}), or null for the whole stream
+   */
+  SseEncoder(MissionFrames frames, FrameId resumeAfter) {
+    this.frames = frames;
+    this.resumeSeq = resumeAfter == null ? 0 : resumeAfter.seq();
+    this.resumeFrame = resumeAfter == null ? Integer.MAX_VALUE : resumeAfter.frame();
+    this.lastId = resumeAfter == null ? null : resumeAfter.toString();
+  }
+
+  /** A frame id: {@code seq} alone means the event's last frame. */
+  public record FrameId(long seq, int frame) {
+    /**
+     * @throws IllegalArgumentException unless {@code N} or {@code N:k} with N ≥ 0 and k ≥ 1
+     */
+    public static FrameId parse(String value) {
+      String v = value.strip();
+      int colon = v.indexOf(':');
+      try {
+        long seq = Long.parseLong(colon < 0 ? v : v.substring(0, colon));
+        int frame = colon < 0 ? Integer.MAX_VALUE : Integer.parseInt(v.substring(colon + 1));
+        if (seq < 0 || frame < 1) {
+          throw new IllegalArgumentException(value);
+        }
+        return new FrameId(seq, frame);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(value, e);
+      }
+    }
+
+    @Override
+    public String toString() {
+      return frame == Integer.MAX_VALUE ? Long.toString(seq) : seq + ":" + frame;
+    }
+  }
+
+  @Override
+  public long feedAfter() {
+    return 0;
+  }
+
+  @Override
+  public void encode(MissionEvent event, ByteArrayOutputStream out) {
+    if (event.seq() < resumeSeq) {
+      return;
+    }
+    MissionFrames.EventFrames made = frames.of(event);
+    for (int k = 1; k <= made.ids().length; k++) {
+      if (event.seq() == resumeSeq && k <= resumeFrame) {
+        continue;
+      }
+      out.writeBytes(made.bytes()[k - 1]);
+      lastId = made.ids()[k - 1];
+    }
+  }
+
+  @Override
+  public byte[] end() {
+    return DONE;
+  }
+
+  @Override
+  public byte[] heartbeat() {
+    return HEARTBEAT;
+  }
+
+  /** An {@code error} chunk without an id (so the client's Last-Event-ID stays on the last frame it got). */
+  @Override
+  public byte[] tooSlow(long behind) {
+    String text = "stream too slow: " + behind + " events behind, disconnected; reconnect with Last-Event-ID: "
+        + (lastId == null ? "0" : lastId);
+    String chunk = Json.mapper().createObjectNode().put("type", "error").put("errorText", text).toString();
+    return ("data: " + chunk + "\n\n").getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public String contentType() {
+    return "text/event-stream";
+  }
+}

@@ -1,0 +1,28 @@
+package dev.gpilot.api.streams;
+
+import dev.gpilot.contracts.events.MissionEvent;
+import java.io.ByteArrayOutputStream;
+
+/**
+ * Turns one stream's events into bytes on the wire. Not thread-safe: each stream has its own, used by one writer at
+ * a time.
+ */
+public interface StreamEncoder {
+  /** The seq after which the stream must be given events (an encoder may need earlier ones to rebuild its state). */
+  long feedAfter();
+
+  /** Appends what {@code event} becomes on the wire (possibly nothing). Events come in seq order without gaps. */
+  void encode(MissionEvent event, ByteArrayOutputStream out);
+
+  /** What follows the mission's final event. */
+  byte[] end();
+
+  /** Keeps an idle connection open through proxies; clients ignore it. */
+  byte[] heartbeat();
+
+  /** The last thing a client that fell too far behind gets, saying where to resume. */
+  byte[] tooSlow(long behind);
+
+  /** The media type of the response. */
+  String contentType();
+}

@@ -1,0 +1,486 @@
+package dev.gpilot.api.streams;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gpilot.contracts.cost.Usage;
+import dev.gpilot.contracts.events.EventTypes;
+import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.json.Json;
+import dev.gpilot.contracts.mission.PlanStep;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Maps a mission's events, in seq order from seq 1, to the chunks of one assistant message in the Vercel AI SDK's UI
+ * message stream protocol (v1): each chunk is one JSON object that validates against the SDK's
+ * {@code uiMessageChunkSchema}, with no field the schema does not name. SPEC.md section 9 has the table.
+ *
+ * <p>The mapping is a pure function of the event sequence: the same events give the same chunks, on any API
+ * instance, live or replayed. That is what makes resuming by frame id exact (see {@link SseEncoder}).
+ *
+ * <p>The SDK's message model is sequential: {@code start-step} opens a step, {@code finish-step} closes it and drops
+ * every open text part. Mission steps may run in parallel, so each step attempt's chunks form a group, and groups
+ * are written one at a time, in the order their steps first appeared: the chunks of a step that runs while an
+ * earlier one is still open wait until that one closes. Mission-level chunks ({@code data-plan}, {@code data-cost},
+ * {@code message-metadata}, {@code error}, {@code finish}) are written at once. Not thread-safe: one per stream.
+ */
+public final class UiMessageMapper {
+  /** The most log lines a {@code data-log} part keeps (the oldest go first), so re-sending it stays cheap. */
+  static final int MAX_LOG_LINES = 50;
+
+  private final String missionId;
+  private final Map<String, Step> steps = new LinkedHashMap<>();
+  private final Deque<Group> groups = new ArrayDeque<>();
+  private final List<ObjectNode> logLines = new ArrayList<>();
+  private final Map<String, Long> agentCosts = new TreeMap<>();
+  private boolean headOpen;
+  private boolean started;
+  private boolean finished;
+  private String status = "SUBMITTED";
+  private String reason;
+  private Long durationMs;
+  private Usage usage = Usage.ZERO;
+  private long costMicros;
+  private List<String> out;
+
+  public UiMessageMapper(String missionId) {
+    this.missionId = missionId;
+  }
+
+  /** Whether the mission's final event has been mapped (the message is finished). */
+  public boolean finished() {
+    return finished;
+  }
+
+  /**
+   * The chunks (JSON text) for the next event, possibly none. Events must come in seq order without gaps, starting
+   * at seq 1; after the final event nothing more is mapped.
+   */
+  public List<String> map(MissionEvent e) {
+    out = new ArrayList<>(4);
+    if (finished) {
+      return out;
+    }
+    if (!started) {
+      started = true;
+      ObjectNode start = chunk("start");
+      start.put("messageId", missionId);
+      start.set("messageMetadata", metadata());
+      emit(start);
+    }
+    switch (e.type()) {
+      case EventTypes.MISSION_ACCEPTED -> {
+        status = "PLANNING";
+        log(e, "info", "mission accepted");
+      }
+      case EventTypes.PLAN_READY -> planReady(e);
+      case EventTypes.STEP_READY -> stepUpdate(e, "READY", "ready");
+      case EventTypes.STEP_STARTED -> stepStarted(e);
+      case EventTypes.STEP_DELTA -> stepDelta(e);
+      case EventTypes.STEP_COMPLETED -> stepFinished(e, "SUCCEEDED", "completed");
+      case EventTypes.STEP_FAILED -> stepFinished(e, "FAILED", "failed");
+      case EventTypes.STEP_RETRYING -> stepFinished(e, "RETRYING", "will be retried");
+      case EventTypes.STEP_SKIPPED -> stepFinished(e, "SKIPPED", "skipped");
+      case EventTypes.STEP_CANCELLED -> stepFinished(e, "CANCELLED", "cancelled");
+      default -> {
+        if (e.isFinal()) {
+          missionFinished(e);
+        } else if (e.stepId() != null) {
+          stepUpdate(e, null, e.type());
+        } else {
+          log(e, "info", e.type());
+        }
+      }
+    }
+    List<String> chunks = out;
+    out = null;
+    return chunks;
+  }
+
+  private void planReady(MissionEvent e) {
+    status = "RUNNING";
+    ObjectNode data = Json.mapper().createObjectNode();
+    data.put("missionId", missionId);
+    ArrayNode planSteps = data.putArray("steps");
+    if (e.plan() != null) {
+      for (PlanStep s : e.plan().steps()) {
+        ObjectNode step = planSteps.addObject();
+        step.put("id", s.id());
+        step.put("agent", s.agent());
+        step.put("action", s.action());
+        ArrayNode deps = step.putArray("dependsOn");
+        s.dependsOn().forEach(deps::add);
+        if (s.condition() != null) {
+          step.put("condition", s.condition());
+        }
+        steps.computeIfAbsent(s.id(), id -> new Step(id, s.agent()));
+      }
+    }
+    emit(data("plan", "plan", data));
+    emit(data("cost", "cost", cost()));
+    log(e, "info", "plan ready: " + planSteps.size() + (planSteps.size() == 1 ? " step" : " steps"));
+    emit(metadataChunk());
+  }
+
+  private void stepStarted(MissionEvent e) {
+    Step s = step(e);
+    s.attempt = e.attempt() == null ? s.attempt + 1 : e.attempt();
+    s.streamedText = false;
+    s.reason = null;
+    s.durationMs = null;
+    stepUpdate(e, "RUNNING", "started" + (s.attempt > 1 ? " (attempt " + s.attempt + ")" : ""));
+  }
+
+  /** Model text of the running attempt; deltas of any other attempt, or after it ended, are dropped (best effort). */
+  private void stepDelta(MissionEvent e) {
+    Step s = step(e);
+    if (e.text() == null || e.text().isEmpty() || !"RUNNING".equals(s.status)
+        || (e.attempt() != null && e.attempt() != s.attempt)) {
+      return;
+    }
+    text(s, e.text());
+    s.streamedText = true;
+  }
+
+  /** The end of a step attempt: its text (the final output's when no delta came), status, cost; closes its group. */
+  private void stepFinished(MissionEvent e, String newStatus, String what) {
+    Step s = step(e);
+    if (EventTypes.STEP_COMPLETED.equals(e.type()) && !s.streamedText) {
+      String text = outputText(e.output());
+      if (text != null && !text.isEmpty()) {
+        text(s, text);
+      }
+    }
+    if (s.textId != null) {
+      emitStep(s, textChunk("text-end", s.textId));
+      s.textId = null;
+    }
+    s.output = e.output() != null ? e.output() : s.output;
+    s.reason = e.reason();
+    s.durationMs = e.durationMs();
+    boolean costed = e.usage() != null || e.costMicros() != null;
+    if (costed) {
+      // A step's usage and cost add up over its attempts, as the mission's do over its steps.
+      s.model = e.model() != null ? e.model() : s.model;
+      if (e.usage() != null) {
+        s.usage = s.usage == null ? e.usage() : s.usage.plus(e.usage());
+        usage = usage.plus(e.usage());
+      }
+      if (e.costMicros() != null) {
+        s.costMicros = s.costMicros == null ? e.costMicros() : s.costMicros + e.costMicros();
+        costMicros += e.costMicros();
+        agentCosts.merge(s.agent == null ? "unknown" : s.agent, e.costMicros(), Long::sum);
+      }
+    }
+    stepUpdate(e, newStatus, what + (e.reason() != null ? ": " + e.reason() : ""));
+    if (costed) {
+      emit(data("cost", "cost", cost()));
+      emit(metadataChunk());
+    }
+    closeGroup(s);
+  }
+
+  /** A new status (or none: only a log line) for a step, as its {@code data-step} part updated in place. */
+  private void stepUpdate(MissionEvent e, String newStatus, String line) {
+    Step s = step(e);
+    if (newStatus != null) {
+      s.status = newStatus;
+    } else if (e.status() != null) {
+      s.status = e.status();
+    }
+    if (e.agent() != null) {
+      s.agent = e.agent();
+    }
+    s.ts = e.ts();
+    s.shown = true;
+    emitStep(s, data("step", "step-" + s.id, s.toJson()));
+    s.log.add(logLine(e, "FAILED".equals(s.status) ? "error" : "info", line));
+    trim(s.log);
+    ObjectNode log = Json.mapper().createObjectNode();
+    log.put("scope", s.id);
+    log.set("lines", Json.mapper().valueToTree(s.log));
+    emitStep(s, data("log", "log-" + s.id, log));
+  }
+
+  private void missionFinished(MissionEvent e) {
+    status = e.status() != null ? e.status() : statusOf(e.type());
+    reason = e.reason();
+    durationMs = e.durationMs();
+    if (e.costMicros() != null) {
+      // The job's total on the final event is the one of record (it also counts attempts whose events were lost).
+      costMicros = e.costMicros();
+    }
+    for (Step s : steps.values()) {
+      if (s.textId != null) {
+        emitStep(s, textChunk("text-end", s.textId));
+        s.textId = null;
+      }
+      if (s.group != null) {
+        s.group.closed = true;
+        s.group = null;
+      }
+    }
+    drain();
+    // As GET /missions/{id} shows them: a step still open when the mission ended did not finish. Every group is
+    // written by now, so its data-step part exists and this updates it in place.
+    for (Step s : steps.values()) {
+      if (s.shown && !isTerminal(s.status)) {
+        s.status = "CANCELLED";
+        s.ts = e.ts();
+        emit(data("step", "step-" + s.id, s.toJson()));
+      }
+    }
+    log(e, "COMPLETED".equals(status) ? "info" : "error",
+        "mission " + status.toLowerCase().replace('_', ' ') + (reason != null ? ": " + reason : ""));
+    emit(metadataChunk());
+    ObjectNode finish = chunk("finish");
+    switch (status) {
+      case "COMPLETED" -> finish.put("finishReason", "stop");
+      case "CANCELLED" -> {
+        ObjectNode abort = chunk("abort");
+        abort.put("reason", "mission cancelled" + (reason != null ? ": " + reason : ""));
+        emit(abort);
+        finish.put("finishReason", "other");
+      }
+      default -> {
+        ObjectNode error = chunk("error");
+        error.put("errorText", "mission " + status.toLowerCase().replace('_', ' ')
+            + (reason != null ? ": " + reason : ""));
+        emit(error);
+        finish.put("finishReason", "error");
+      }
+    }
+    emit(finish);
+    finished = true;
+  }
+
+  private void text(Step s, String delta) {
+    if (s.textId == null) {
+      s.textId = "text-" + s.id + "-" + Math.max(s.attempt, 1);
+      emitStep(s, textChunk("text-start", s.textId));
+    }
+    ObjectNode chunk = textChunk("text-delta", s.textId);
+    chunk.put("delta", delta);
+    emitStep(s, chunk);
+  }
+
+  // ---------------------------------------------------------------- groups
+
+  /** A chunk that belongs to a step's current group: written now if that group is open, else when it opens. */
+  private void emitStep(Step s, ObjectNode chunk) {
+    if (s.group == null) {
+      s.group = new Group();
+      groups.addLast(s.group);
+    }
+    s.group.pending.add(chunk.toString());
+    if (s.group == groups.peekFirst()) {
+      drain();
+    }
+  }
+
+  private void closeGroup(Step s) {
+    if (s.group != null) {
+      s.group.closed = true;
+      s.group = null;
+      drain();
+    }
+  }
+
+  /** Writes the head group's chunks, and each following group's once the one before it has closed. */
+  private void drain() {
+    while (!groups.isEmpty()) {
+      Group head = groups.peekFirst();
+      if (!headOpen) {
+        out.add(chunk("start-step").toString());
+        headOpen = true;
+      }
+      out.addAll(head.pending);
+      head.pending.clear();
+      if (!head.closed) {
+        return;
+      }
+      out.add(chunk("finish-step").toString());
+      groups.pollFirst();
+      headOpen = false;
+    }
+  }
+
+  private void emit(ObjectNode chunk) {
+    out.add(chunk.toString());
+  }
+
+  // ---------------------------------------------------------------- chunks
+
+  private static ObjectNode chunk(String type) {
+    ObjectNode chunk = Json.mapper().createObjectNode();
+    chunk.put("type", type);
+    return chunk;
+  }
+
+  private static ObjectNode textChunk(String type, String id) {
+    ObjectNode chunk = chunk(type);
+    chunk.put("id", id);
+    return chunk;
+  }
+
+  private static ObjectNode data(String name, String id, JsonNode data) {
+    ObjectNode chunk = chunk("data-" + name);
+    chunk.put("id", id);
+    chunk.set("data", data);
+    return chunk;
+  }
+
+  private ObjectNode metadataChunk() {
+    ObjectNode chunk = chunk("message-metadata");
+    chunk.set("messageMetadata", metadata());
+    return chunk;
+  }
+
+  private ObjectNode metadata() {
+    ObjectNode m = Json.mapper().createObjectNode();
+    m.put("missionId", missionId);
+    m.put("status", status);
+    m.set("usage", Json.mapper().valueToTree(usage));
+    m.put("costMicros", costMicros);
+    if (durationMs != null) {
+      m.put("durationMs", durationMs);
+    }
+    if (reason != null) {
+      m.put("reason", reason);
+    }
+    return m;
+  }
+
+  private ObjectNode cost() {
+    ObjectNode c = Json.mapper().createObjectNode();
+    c.put("costMicros", costMicros);
+    c.set("usage", Json.mapper().valueToTree(usage));
+    c.set("agents", Json.mapper().valueToTree(agentCosts));
+    return c;
+  }
+
+  private void log(MissionEvent e, String level, String text) {
+    logLines.add(logLine(e, level, text));
+    trim(logLines);
+    ObjectNode log = Json.mapper().createObjectNode();
+    log.put("scope", "mission");
+    log.set("lines", Json.mapper().valueToTree(logLines));
+    emit(data("log", "log-mission", log));
+  }
+
+  private static ObjectNode logLine(MissionEvent e, String level, String text) {
+    ObjectNode line = Json.mapper().createObjectNode();
+    line.put("seq", e.seq());
+    line.put("ts", e.ts());
+    line.put("level", level);
+    line.put("text", text);
+    return line;
+  }
+
+  private static void trim(List<ObjectNode> lines) {
+    while (lines.size() > MAX_LOG_LINES) {
+      lines.remove(0);
+    }
+  }
+
+  private Step step(MissionEvent e) {
+    String id = e.stepId() == null ? "unknown" : e.stepId();
+    return steps.computeIfAbsent(id, k -> new Step(k, e.agent()));
+  }
+
+  /** The text a finished step shows: a string output, or its {@code text} field, or else its JSON. */
+  static String outputText(JsonNode output) {
+    if (output == null || output.isNull() || output.isMissingNode()) {
+      return null;
+    }
+    if (output.isTextual()) {
+      return output.asText();
+    }
+    JsonNode text = output.get("text");
+    if (text != null && text.isTextual()) {
+      return text.asText();
+    }
+    return output.toString();
+  }
+
+  private static String statusOf(String type) {
+    return switch (type) {
+      case EventTypes.MISSION_COMPLETED -> "COMPLETED";
+      case EventTypes.MISSION_CANCELLED -> "CANCELLED";
+      case EventTypes.MISSION_TIMED_OUT -> "TIMED_OUT";
+      default -> "FAILED";
+    };
+  }
+
+  private static boolean isTerminal(String stepStatus) {
+    return switch (stepStatus) {
+      case "SUCCEEDED", "FAILED", "SKIPPED", "CANCELLED" -> true;
+      default -> false;
+    };
+  }
+
+  /** The chunks of one step attempt, written between {@code start-step} and {@code finish-step}. */
+  private static final class Group {
+    final List<String> pending = new ArrayList<>();
+    boolean closed;
+  }
+
+  /** One step as the stream shows it in its {@code data-step} part. */
+  private static final class Step {
+    final String id;
+    final List<ObjectNode> log = new ArrayList<>();
+    String agent;
+    String status = "PENDING";
+    int attempt;
+    long ts;
+    String reason;
+    Long durationMs;
+    JsonNode output;
+    String model;
+    Usage usage;
+    Long costMicros;
+    Group group;
+    String textId;
+    boolean streamedText;
+    boolean shown;
+
+    Step(String id, String agent) {
+      this.id = id;
+      this.agent = agent;
+    }
+
+    ObjectNode toJson() {
+      ObjectNode json = Json.mapper().createObjectNode();
+      json.put("stepId", id);
+      json.put("agent", agent);
+      json.put("status", status);
+      json.put("attempt", attempt);
+      json.put("ts", ts);
+      if (reason != null) {
+        json.put("reason", reason);
+      }
+      if (durationMs != null) {
+        json.put("durationMs", durationMs);
+      }
+      if (model != null) {
+        json.put("model", model);
+      }
+      if (usage != null) {
+        json.set("usage", Json.mapper().valueToTree(usage));
+      }
+      if (costMicros != null) {
+        json.put("costMicros", costMicros);
+      }
+      if (output != null) {
+        json.set("output", output);
+      }
+      return json;
+    }
+  }
+}

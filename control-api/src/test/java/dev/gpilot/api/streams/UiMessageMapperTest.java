@@ -1,0 +1,144 @@
+package dev.gpilot.api.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.gpilot.api.missions.MissionStore;
+import dev.gpilot.api.streams.SseEncoder.FrameId;
+import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.json.Json;
+import dev.gpilot.contracts.mission.Plan;
+import dev.gpilot.contracts.mission.PlanStep;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class UiMessageMapperTest {
+  private static final String M = "m-1";
+  private long seq;
+
+  private MissionEvent.Builder event(String type) {
+    return MissionEvent.of(type, M, "default", ++seq, 1_000 + seq);
+  }
+
+  private List<MissionEvent> parallelMission() {
+    seq = 0;
+    List<MissionEvent> events = new ArrayList<>();
+    events.add(event("mission.accepted").status("PLANNING").build());
+    events.add(event("plan.ready").plan(new Plan(List.of(
+        new PlanStep("a", "agent-a", "x", null, List.of(), null, null, null),
+        new PlanStep("b", "agent-b", "x", null, List.of(), null, null, null)))).build());
+    events.add(event("step.started").step("a", "agent-a", 1).status("RUNNING").build());
+    events.add(event("step.started").step("b", "agent-b", 1).status("RUNNING").build());
+    events.add(event("step.delta").step("b", "agent-b", 1).text("B").build());
+    events.add(event("step.delta").step("a", "agent-a", 1).text("A").build());
+    events.add(event("step.completed").step("b", "agent-b", 1).status("SUCCEEDED").durationMs(1).build());
+    events.add(event("step.completed").step("a", "agent-a", 1).status("SUCCEEDED").durationMs(1).build());
+    events.add(event("mission.completed").status("COMPLETED").durationMs(9).build());
+    return events;
+  }
+
+  private static List<JsonNode> chunks(List<MissionEvent> events) throws Exception {
+    UiMessageMapper mapper = new UiMessageMapper(M);
+    List<JsonNode> chunks = new ArrayList<>();
+    for (MissionEvent e : events) {
+      for (String c : mapper.map(e)) {
+        chunks.add(Json.mapper().readTree(c));
+      }
+    }
+    return chunks;
+  }
+
+  @Test
+  void parallelSteps_areWrittenOneGroupAtATime_inTheOrderTheyStarted() throws Exception {
+    List<JsonNode> chunks = chunks(parallelMission());
+
+    List<String> summary = chunks.stream().map(c -> c.get("type").asText() + (c.has("id") ? " " + c.get("id").asText()
+        : "") + (c.has("delta") ? " " + c.get("delta").asText() : "")).toList();
+    assertThat(summary).containsSubsequence(
+        "start-step", "data-step step-a", "text-start text-a-1", "text-delta text-a-1 A", "text-end text-a-1",
+        "finish-step", "start-step", "data-step step-b", "text-start text-b-1", "text-delta text-b-1 B",
+        "text-end text-b-1", "finish-step", "finish");
+    // Step b's chunks never appear inside step a's group, though b's events came first.
+    int finishA = summary.indexOf("finish-step");
+    assertThat(summary.subList(0, finishA)).noneMatch(s -> s.contains("-b"));
+    assertThat(summary.get(0)).isEqualTo("start");
+  }
+
+  @Test
+  void theMapping_isAPureFunctionOfTheEvents() throws Exception {
+    assertThat(chunks(parallelMission())).isEqualTo(chunks(parallelMission()));
+  }
+
+  @Test
+  void afterTheFinalEvent_nothingMoreIsMapped() {
+    UiMessageMapper mapper = new UiMessageMapper(M);
+    parallelMission().forEach(mapper::map);
+    assertThat(mapper.finished()).isTrue();
+    assertThat(mapper.map(event("step.started").step("a", "agent-a", 2).build())).isEmpty();
+  }
+
+  @Test
+  void frameIds_nameTheEventAndTheFrameWithinIt_andAResumeSkipsExactlyWhatWasSent() {
+    List<MissionEvent> events = parallelMission();
+    List<String> ids = new ArrayList<>();
+    List<String> frames = frames(events, null, ids);
+    assertThat(ids).doesNotHaveDuplicates();
+    assertThat(ids.get(0)).isEqualTo("1:1");
+    assertThat(ids).contains("1", "2", "9");
+    for (int i = 0; i < ids.size(); i++) {
+      List<String> rest = frames(events, FrameId.parse(ids.get(i)), new ArrayList<>());
+      assertThat(rest).as("after " + ids.get(i)).containsExactlyElementsOf(frames.subList(i + 1, frames.size()));
+    }
+  }
+
+  private static List<String> frames(List<MissionEvent> events, FrameId resume, List<String> ids) {
+    MissionStore store = new MissionStore(10);
+    events.forEach(store::onEvent);
+    SseEncoder encoder = new SseEncoder(new MissionFrames(store.find(M).orElseThrow()), resume);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    events.forEach(e -> encoder.encode(e, out));
+    List<String> frames = new ArrayList<>();
+    for (String frame : out.toString(StandardCharsets.UTF_8).split("\n\n")) {
+      if (!frame.isEmpty()) {
+        frames.add(frame);
+        ids.add(frame.substring(4, frame.indexOf('\n')));
+      }
+    }
+    return frames;
+  }
+
+  @Test
+  void frameIdParsing_acceptsSeqOrSeqColonFrame_only() {
+    assertThat(FrameId.parse("12")).isEqualTo(new FrameId(12, Integer.MAX_VALUE));
+    assertThat(FrameId.parse(" 12:3 ")).isEqualTo(new FrameId(12, 3));
+    assertThat(FrameId.parse("12:3").toString()).isEqualTo("12:3");
+    for (String bad : List.of("", "x", "-1", "3:0", "3:", ":3", "3:x", "1.5")) {
+      assertThatThrownBy(() -> FrameId.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+
+  @Test
+  void outputText_isTheStringOrItsTextField_orElseTheJson() throws Exception {
+    assertThat(UiMessageMapper.outputText(Json.mapper().readTree("\"hi\""))).isEqualTo("hi");
+    assertThat(UiMessageMapper.outputText(Json.mapper().readTree("{\"text\":\"t\",\"x\":1}"))).isEqualTo("t");
+    assertThat(UiMessageMapper.outputText(Json.mapper().readTree("{\"score\":81}"))).isEqualTo("{\"score\":81}");
+    assertThat(UiMessageMapper.outputText(null)).isNull();
+  }
+
+  @Test
+  void clickHouseLiterals_cannotBeLeft() {
+    assertThat(ClickHouseEventArchive.literal("a'b\\c")).isEqualTo("'a\\'b\\\\c'");
+  }
+
+  @Test
+  void acceptHeader_matchesTheTypeItsFamilyOrAnything() {
+    assertThat(StreamHandler.accepts("application/x-ndjson", "application/x-ndjson")).isTrue();
+    assertThat(StreamHandler.accepts("text/html, application/*;q=0.5", "application/x-ndjson")).isTrue();
+    assertThat(StreamHandler.accepts("*/*", "application/x-ndjson")).isTrue();
+    assertThat(StreamHandler.accepts("application/json", "application/x-ndjson")).isFalse();
+  }
+}

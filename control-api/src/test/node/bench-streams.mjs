@@ -1,0 +1,172 @@
+// The client side of `./gpilot bench streams` (driven by dev.gpilot.api.streams.StreamBench): many concurrent mission
+// streams, every chunk validated by the Vercel AI SDK, every message assembled by it. Prints `ready` once every
+// stream has its plan, then one JSON line with the results.
+//
+//   node bench-streams.mjs fanout <apiBase> <token> <missionIdsFile> <clientsPerMission> <stepsPerMission>
+//   node bench-streams.mjs firstframe <apiBase> <token> <missions> <concurrency>
+import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseJsonEventStream, readUIMessageStream, uiMessageChunkSchema } from 'ai';
+
+const [mode, base, token, ...args] = process.argv.slice(2);
+const auth = { Authorization: `Bearer ${token}` };
+
+function percentiles(values) {
+  const v = [...values].sort((a, b) => a - b);
+  const at = p => (v.length ? v[Math.min(v.length - 1, Math.ceil((p / 100) * v.length) - 1)] : null);
+  return { count: v.length, p50: at(50), p95: at(95), p99: at(99), max: v.length ? v[v.length - 1] : null };
+}
+
+async function assemble(chunks) {
+  const errors = [];
+  const stream = new ReadableStream({
+    start(c) {
+      chunks.forEach(x => c.enqueue(x));
+      c.close();
+    },
+  });
+  let message = null;
+  for await (const m of readUIMessageStream({ stream, onError: e => errors.push(String(e?.message ?? e)) })) message = m;
+  return { message, errors };
+}
+
+// Each client records the bytes it receives and reads the data-step `ts` out of them at arrival (one cheap regex), so
+// a thousand clients in one node process keep up; once every stream has ended, each one's bytes go through the SDK:
+// parseJsonEventStream with uiMessageChunkSchema, then readUIMessageStream.
+async function fanout(idsFile, perMission, steps) {
+  const ids = readFileSync(idsFile, 'utf8').split('\n').filter(Boolean);
+  const latencies = [];
+  const problems = [];
+  let ready = 0;
+  let chunksTotal = 0;
+  const total = ids.length * perMission;
+  const markReady = () => {
+    if (++ready === total) process.stdout.write('ready\n');
+  };
+  const consume = async (id, n) => {
+    const label = `${id}#${n}`;
+    let sawPlan = false;
+    try {
+      const response = await fetch(`${base}/api/v1/missions/${id}/stream`, { headers: auth });
+      if (response.status !== 200) throw new Error(`status ${response.status}`);
+      const received = [];
+      const decoder = new TextDecoder();
+      let partial = '';
+      for await (const bytes of response.body) {
+        const now = Date.now();
+        received.push(bytes);
+        const lines = (partial + decoder.decode(bytes, { stream: true })).split('\n');
+        partial = lines.pop();
+        for (const line of lines) {
+          if (line.startsWith('data: {"type":"data-step"')) {
+            const ts = /"ts":(\d+)/.exec(line);
+            if (ts) latencies.push(now - Number(ts[1]));
+          } else if (!sawPlan && line.startsWith('data: {"type":"data-plan"')) {
+            sawPlan = true;
+            markReady();
+          }
+        }
+      }
+      return { label, raw: new Blob(received) };
+    } catch (e) {
+      problems.push(`${label}: ${String(e?.message ?? e)}`);
+      if (!sawPlan) markReady();
+      return null;
+    }
+  };
+  // After every stream has ended, so that validating one does not delay the others' reception.
+  const validate = async ({ label, raw }) => {
+    try {
+      const tail = await raw.slice(Math.max(0, raw.size - 64)).text();
+      if (!tail.endsWith('data: [DONE]\n\n')) problems.push(`${label}: no [DONE]`);
+      const chunks = [];
+      for await (const parsed of parseJsonEventStream({ stream: raw.stream(), schema: uiMessageChunkSchema })) {
+        if (parsed.success) chunks.push(parsed.value);
+        else problems.push(`${label}: invalid chunk ${String(parsed.error?.message ?? parsed.error).slice(0, 200)}`);
+      }
+      chunksTotal += chunks.length;
+      const { message, errors } = await assemble(chunks);
+      if (errors.length) problems.push(`${label}: ${errors.join('; ')}`);
+      if (message?.metadata?.status !== 'COMPLETED') problems.push(`${label}: status ${message?.metadata?.status}`);
+      const stepStarts = message?.parts.filter(p => p.type === 'step-start').length;
+      if (stepStarts !== steps) problems.push(`${label}: ${stepStarts} steps, expected ${steps}`);
+    } catch (e) {
+      problems.push(`${label}: ${String(e?.message ?? e)}`);
+    }
+  };
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  const t0 = Date.now();
+  const received = await Promise.all(ids.flatMap(id => Array.from({ length: perMission }, (_, n) => consume(id, n))));
+  const receiveMs = Date.now() - t0;
+  loop.disable();
+  for (const r of received) if (r) await validate(r);
+  return {
+    clientEventLoopDelayMs: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
+    receiveMs,
+    streams: total,
+    streamsWithProblems: new Set(problems.map(p => p.split(':')[0])).size,
+    protocolErrors: problems.length,
+    problems: problems.slice(0, 20),
+    chunks: chunksTotal,
+    kafkaToClientMs: percentiles(latencies),
+    wallMs: Date.now() - t0,
+  };
+}
+
+async function firstFrame(missions, concurrency) {
+  const total = [];
+  const post = [];
+  const problems = [];
+  let next = 0;
+  const one = async i => {
+    const t0 = performance.now();
+    const accepted = await fetch(`${base}/api/v1/missions`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ mission: `bench mission ${i}`, config: { explicitAgents: ['agent-scout'] } }),
+    });
+    const t1 = performance.now();
+    if (accepted.status !== 202) throw new Error(`POST answered ${accepted.status}`);
+    const { missionId } = await accepted.json();
+    const controller = new AbortController();
+    const response = await fetch(`${base}/api/v1/missions/${missionId}/stream`, {
+      headers: auth,
+      signal: controller.signal,
+    });
+    if (response.status !== 200) throw new Error(`stream answered ${response.status}: ${await response.text()}`);
+    const reader = parseJsonEventStream({ stream: response.body, schema: uiMessageChunkSchema }).getReader();
+    const { value } = await reader.read();
+    const t2 = performance.now();
+    controller.abort();
+    if (!value?.success || value.value.type !== 'start') throw new Error(`first chunk ${JSON.stringify(value)}`);
+    post.push(t1 - t0);
+    total.push(t2 - t0);
+  };
+  const worker = async () => {
+    while (next < missions) {
+      const i = next++;
+      await one(i).catch(e => problems.push(String(e?.message ?? e)));
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const round = p => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v == null ? v : Math.round(v * 10) / 10]));
+  return {
+    missions,
+    concurrency,
+    problems: problems.slice(0, 20),
+    postToFirstFrameMs: round(percentiles(total)),
+    postMs: round(percentiles(post)),
+  };
+}
+
+try {
+  const result =
+    mode === 'fanout'
+      ? await fanout(args[0], Number(args[1]), Number(args[2]))
+      : await firstFrame(Number(args[0]), Number(args[1]));
+  process.stdout.write(JSON.stringify(result) + '\n');
+} catch (e) {
+  process.stdout.write(JSON.stringify({ failure: String(e?.stack ?? e) }) + '\n');
+  process.exitCode = 1;
+}
