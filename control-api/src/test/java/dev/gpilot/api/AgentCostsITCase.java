@@ -115,18 +115,19 @@ class AgentCostsITCase {
     return json(accepted.body()).get("missionId").asText();
   }
 
-  /** The mission's events, read from its stream to the end. */
+  /** The mission's events, read to the end as NDJSON. */
   private static List<JsonNode> events(String missionId) throws Exception {
     HttpResponse<Stream<String>> response = HTTP.send(HttpRequest.newBuilder(
-            URI.create(base + "/api/v1/missions/" + missionId + "/stream"))
-        .header("Authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(120)).GET().build(),
-        HttpResponse.BodyHandlers.ofLines());
+            URI.create(base + "/api/v1/missions/" + missionId + "/events"))
+        .header("Authorization", "Bearer " + TOKEN).header("Accept", "application/x-ndjson")
+        .timeout(Duration.ofSeconds(120)).GET().build(), HttpResponse.BodyHandlers.ofLines());
+    assertThat(response.statusCode()).isEqualTo(200);
     List<JsonNode> events = new ArrayList<>();
     try (Stream<String> lines = response.body()) {
       for (Iterator<String> it = lines.iterator(); it.hasNext(); ) {
         String line = it.next();
-        if (line.startsWith("data: ")) {
-          events.add(json(line.substring(6)));
+        if (!line.isBlank()) {
+          events.add(json(line));
         }
       }
     }
