@@ -17,5 +17,11 @@ public interface DeltaListener {
    */
   void onDelta(StepRequest request, int index, String text);
 
+  /**
+   * Called when a streaming call has ended, before its result is handed on: a listener that sends deltas
+   * somewhere waits (briefly) here until they are out, so that they come before the step's result.
+   */
+  default void flush(StepRequest request) {}
+
   DeltaListener NONE = (request, index, text) -> {};
 }

@@ -212,6 +212,9 @@ public final class GeminiCaller implements AutoCloseable {
         last = chunk;
       }
     }
+    if (step != null) {
+      deltas.flush(step);
+    }
     if (last == null) {
       throw new AgentException("Gemini's stream ended without a response", true);
     }

@@ -5,10 +5,17 @@ import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.contracts.step.StepDelta;
 import dev.gpilot.jobs.agents.StepRequest;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -20,12 +27,14 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class KafkaDeltaListener implements DeltaListener, AutoCloseable {
   private static final JsonCodec<StepDelta> CODEC = JsonCodec.of(StepDelta.class);
   private final KafkaProducer<String, byte[]> producer;
+  /** The last send of each attempt that is streaming: sends to one partition are acked in order. */
+  private final Map<String, Future<RecordMetadata>> lastSend = new ConcurrentHashMap<>();
 
   public KafkaDeltaListener(String bootstrapServers) {
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ProducerConfig.ACKS_CONFIG, "1");
-    props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+    props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
     props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "1000");
     props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "10000");
     props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
@@ -37,9 +46,26 @@ public final class KafkaDeltaListener implements DeltaListener, AutoCloseable {
     StepDelta delta = new StepDelta(request.missionId(), request.workspaceId(), request.stepId(), request.attempt(),
         index, text, System.currentTimeMillis());
     try {
-      producer.send(new ProducerRecord<>(Topics.STEP_DELTAS, request.missionId(), CODEC.encode(delta)));
+      lastSend.put(request.attemptId(),
+          producer.send(new ProducerRecord<>(Topics.STEP_DELTAS, request.missionId(), CODEC.encode(delta))));
     } catch (RuntimeException e) {
       // Best effort by contract: the final result carries the whole text.
+    }
+  }
+
+  /** Waits up to a second for the attempt's deltas to be acknowledged, so they reach the scheduler first. */
+  @Override
+  public void flush(StepRequest request) {
+    Future<RecordMetadata> last = lastSend.remove(request.attemptId());
+    if (last == null) {
+      return;
+    }
+    try {
+      last.get(1, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // Best effort: a delta that is late or lost is covered by the step's result.
     }
   }
 
