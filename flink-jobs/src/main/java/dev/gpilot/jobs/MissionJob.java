@@ -10,6 +10,7 @@ import dev.gpilot.contracts.plan.PlanValidator;
 import dev.gpilot.jobs.agents.Agent;
 import dev.gpilot.jobs.agents.AgentExecutor;
 import dev.gpilot.jobs.agents.SimulatedAgent;
+import dev.gpilot.jobs.costs.CostPipeline;
 import dev.gpilot.jobs.ingest.SchedulerInput;
 import dev.gpilot.jobs.ingest.SchedulerInputDeserializer;
 import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
@@ -129,6 +130,8 @@ public final class MissionJob {
             MissionSummaryRows.TABLE, MissionSummaryRows::encode))
         .name("mission-summaries-clickhouse")
         .uid("mission-summaries-clickhouse");
+
+    CostPipeline.attach(env, options);
   }
 
   private KafkaSource<SchedulerInput> source(

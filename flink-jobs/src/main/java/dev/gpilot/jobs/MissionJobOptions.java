@@ -1,6 +1,7 @@
 package dev.gpilot.jobs;
 
 import dev.gpilot.contracts.plan.KnownAgents;
+import dev.gpilot.jobs.costs.CostOptions;
 import dev.gpilot.jobs.scheduler.SchedulerOptions;
 import java.io.Serializable;
 import java.time.Duration;
@@ -22,7 +23,8 @@ public record MissionJobOptions(
     long bufferTimeoutMs,
     Duration missionRetention,
     int defaultMaxAttempts,
-    Duration retryBaseDelay)
+    Duration retryBaseDelay,
+    CostOptions costs)
     implements Serializable {
 
   public MissionJobOptions {
@@ -39,6 +41,7 @@ public record MissionJobOptions(
     if (bufferTimeoutMs < 0) {
       throw new IllegalArgumentException("GPILOT_BUFFER_TIMEOUT_MS must be >= 0, got " + bufferTimeoutMs);
     }
+    Objects.requireNonNull(costs, "costs");
   }
 
   public static MissionJobOptions fromEnv(Map<String, String> env) {
@@ -53,7 +56,8 @@ public record MissionJobOptions(
         longOf(env, "GPILOT_BUFFER_TIMEOUT_MS", 0),
         Duration.ofDays(7),
         (int) longOf(env, "GPILOT_STEP_MAX_ATTEMPTS", 3),
-        Duration.ofMillis(longOf(env, "GPILOT_RETRY_BASE_DELAY_MS", 1000)));
+        Duration.ofMillis(longOf(env, "GPILOT_RETRY_BASE_DELAY_MS", 1000)),
+        CostOptions.fromEnv(env));
   }
 
   /** Defaults for everything but where the services are. */
@@ -68,12 +72,20 @@ public record MissionJobOptions(
   public MissionJobOptions withSimLatencyMs(long latencyMs) {
     return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
         latencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, defaultMaxAttempts,
-        retryBaseDelay);
+        retryBaseDelay, costs);
   }
 
   public MissionJobOptions withRetryBaseDelay(Duration delay) {
     return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
-        simLatencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, defaultMaxAttempts, delay);
+        simLatencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, defaultMaxAttempts, delay,
+        costs);
+  }
+
+  /** These options with another cost pipeline configuration. */
+  public MissionJobOptions withCosts(CostOptions costOptions) {
+    return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
+        simLatencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, defaultMaxAttempts,
+        retryBaseDelay, costOptions);
   }
 
   /** The scheduler's share of these options. */

@@ -14,6 +14,16 @@ public interface Agent extends AutoCloseable {
    */
   CompletableFuture<JsonNode> run(StepRequest request);
 
+  /**
+   * Starts the attempt and reports what it used: the executor calls this. Agents that call a model override it to
+   * return their {@link ModelCharge}; the default has none.
+   *
+   * @return the reply, or a future failed as for {@link #run(StepRequest)}
+   */
+  default CompletableFuture<AgentReply> call(StepRequest request) {
+    return run(request).thenApply(AgentReply::of);
+  }
+
   @Override
   default void close() {}
 }

@@ -73,19 +73,22 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
     }
     long startedAt = System.currentTimeMillis();
     agent
-        .run(request)
+        .call(request)
         .whenComplete(
-            (output, error) -> {
-              long finishedAt = System.currentTimeMillis();
-              StepResult result =
-                  error == null
-                      ? StepResult.succeeded(request.missionId(), request.workspaceId(), request.stepId(),
-                          request.attempt(), request.agent(), output, startedAt, finishedAt)
-                      : StepResult.failed(request.missionId(), request.workspaceId(), request.stepId(),
-                          request.attempt(), request.agent(), describe(error), startedAt, finishedAt,
-                          retriable(error));
-              resultFuture.complete(Collections.singleton(result));
-            });
+            (reply, error) -> resultFuture.complete(
+                Collections.singleton(result(request, reply, error, startedAt, System.currentTimeMillis()))));
+  }
+
+  /** The attempt's result, with the model, usage and cost the agent reported (also for a failure). */
+  static StepResult result(StepRequest request, AgentReply reply, Throwable error, long startedAt, long finishedAt) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    ModelCharge charge = error == null ? reply.charge() : cause instanceof AgentException a ? a.charge() : null;
+    return new StepResult(request.missionId(), request.workspaceId(), request.stepId(), request.attempt(),
+        request.agent(), error == null, error == null ? reply.output() : null,
+        error == null ? null : describe(error), startedAt, finishedAt,
+        charge == null ? null : charge.model(), charge == null ? null : charge.usage(),
+        charge == null ? 0 : charge.costMicros(), charge == null ? null : charge.priceVersion(),
+        error != null && retriable(error));
   }
 
   @Override
