@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Answers the cost analytics from ClickHouse (SPEC.md section 8), for one workspace at a time.
  *
- * <p>Read path: whole minutes come from {@code cost_rollup_1m}, deduplicated with {@code argMax(..., version)} per
- * (agent, model, minute, slice), never {@code FINAL} over raw rows. Minutes the windows have not written yet (the
+ * <p>Read path: whole minutes come from {@code cost_rollup_1m} read with {@code FINAL} (the highest version of each
+ * (agent, model, minute, slice) row: a small table, one row per minute and key), never {@code FINAL} over raw rows. Minutes the windows have not written yet (the
  * current one, and the last one for up to the watermark delay) come from {@code cost_records}, deduplicated by id,
  * only for (agent, model, minute) that have no rollup row and only within the last {@link #RAW_HORIZON}: a small
  * range, so the newest costs show within seconds. The same SQL runs on ClickHouse 18.16 and a current ClickHouse.
@@ -126,7 +126,7 @@ public final class CostAnalytics {
   }
 
   /**
-   * One row per (agent, model, minute, slice) in the range, columns {@code v_*}: the rollup's latest version of each,
+   * One row per (agent, model, minute, slice) in the range, columns {@code v_*}: the rollup's highest version of each,
    * plus, for recent minutes without a rollup row yet, the raw rows deduplicated by id.
    */
   String minutes(CostQuery q) {
@@ -136,17 +136,15 @@ public final class CostAnalytics {
         + (q.model() == null ? "" : " AND model = " + literal(q.model()));
     String ws = "workspace_id = " + literal(q.workspaceId());
     StringBuilder sql = new StringBuilder()
-        .append("SELECT agent AS v_agent, model AS v_model, window_start AS v_window,")
-        .append(" argMax(cost_micros, version) AS v_cost, argMax(steps, version) AS v_steps,")
-        .append(" argMax(missions, version) AS v_missions, argMax(agent_missions, version) AS v_agent_missions,")
-        .append(" argMax(errors, version) AS v_errors, argMax(prompt_tokens, version) AS v_prompt,")
-        .append(" argMax(output_tokens, version) AS v_output, argMax(thinking_tokens, version) AS v_thinking,")
-        .append(" argMax(cached_tokens, version) AS v_cached, argMax(latency_sum_ms, version) AS v_latency_sum,")
-        .append(" argMax(latency_max_ms, version) AS v_latency_max")
-        .append(" FROM cost_rollup_1m WHERE ").append(ws)
+        .append("SELECT agent AS v_agent, model AS v_model, window_start AS v_window, cost_micros AS v_cost,")
+        .append(" steps AS v_steps, missions AS v_missions, agent_missions AS v_agent_missions, errors AS v_errors,")
+        .append(" prompt_tokens AS v_prompt, output_tokens AS v_output, thinking_tokens AS v_thinking,")
+        .append(" cached_tokens AS v_cached, latency_sum_ms AS v_latency_sum, latency_max_ms AS v_latency_max")
+        // FINAL on the rollups (one row per minute and key, not per attempt) keeps each row's highest version; it
+        // measured 5x faster than argMax(..., version) grouped by the key on 18.16 (bench costs).
+        .append(" FROM cost_rollup_1m FINAL WHERE ").append(ws)
         .append(" AND window_start >= toDateTime(").append(from).append(") AND window_start < toDateTime(")
-        .append(to).append(")").append(filters)
-        .append(" GROUP BY agent, model, window_start, slice");
+        .append(to).append(")").append(filters);
     long now = CostQuery.floorMinute(clock.instant()).getEpochSecond();
     long rawFrom = Math.max(from, now - RAW_HORIZON.toSeconds());
     if (rawFrom < to) {

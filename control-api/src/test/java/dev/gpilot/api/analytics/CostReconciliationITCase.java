@@ -223,13 +223,23 @@ class CostReconciliationITCase {
     long expected = expectedByAgent.values().stream().mapToLong(Long::longValue).sum();
     long attempts = missions * 6L; // scout 1, write 3, verify 1, seo 1; publish is skipped
     String ws = "'" + workspace + "'";
-    eventually(Duration.ofSeconds(120), () -> assertThat(one(
-        "SELECT count() FROM (SELECT mission_id, argMax(status, version) AS s FROM missions WHERE workspace_id = "
-            + ws + " GROUP BY mission_id) WHERE s = 'FAILED'")).isEqualTo(missions));
+    eventually(Duration.ofSeconds(180), () -> assertThat(CLICKHOUSE.client().query(
+        "SELECT mission_id, argMax(status, version) AS s, argMax(steps_failed, version) AS f FROM missions"
+            + " WHERE workspace_id = " + ws + " GROUP BY mission_id").stream()
+        .map(r -> r.get("s").asText() + "/" + r.get("f").asText()).toList())
+        .as("status/failed steps of each mission").hasSize(missions).containsOnly("FAILED/1"));
 
     // Σ mission costs (each mission's summary: every attempt the scheduler saw), and by agent.
+    StringBuilder dump = new StringBuilder();
+    for (JsonNode row : CLICKHOUSE.client().query("SELECT mission_id, status, version, cost_micros, agent_costs"
+        + " FROM missions WHERE workspace_id = " + ws + " ORDER BY mission_id, version")) {
+      dump.append(row).append('\n');
+    }
+    Map<String, Long> topicByMission = new TreeMap<>();
+    topicRecords(workspace).values().forEach(r -> topicByMission.merge(r.missionId(), r.costMicros(), Long::sum));
+    dump.append("topic by mission: ").append(topicByMission);
     assertThat(one("SELECT sum(c) FROM (SELECT argMax(cost_micros, version) AS c FROM missions WHERE workspace_id = "
-        + ws + " GROUP BY mission_id)")).isEqualTo(expected);
+        + ws + " GROUP BY mission_id)")).as(dump.toString()).isEqualTo(expected);
     Map<String, Long> fromSummaries = new TreeMap<>();
     for (JsonNode row : CLICKHOUSE.client().query("SELECT argMax(agent_costs, version) AS a FROM missions"
         + " WHERE workspace_id = " + ws + " GROUP BY mission_id")) {

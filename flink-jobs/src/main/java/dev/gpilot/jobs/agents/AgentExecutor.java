@@ -2,8 +2,8 @@ package dev.gpilot.jobs.agents;
 
 import dev.gpilot.contracts.step.StepResult;
 import java.util.Collections;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CompletionException;
 import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -26,7 +26,7 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
   private final String bootstrapServers;
   private final String groupId;
   private transient Agent agent;
-  private transient Set<String> finishedBeforeRestore;
+  private transient Map<String, StepResult> finishedBeforeRestore;
   private transient Counter skipped;
 
   /**
@@ -45,9 +45,9 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
     agent = agentFactory.get();
     skipped = getRuntimeContext().getMetricGroup().counter("finishedAttemptsSkipped");
     // Only a restarted task can be handed requests that already finished; asyncInvoke runs on the task thread.
-    finishedBeforeRestore = new HashSet<>();
+    finishedBeforeRestore = new HashMap<>();
     if (getRuntimeContext().getTaskInfo().getAttemptNumber() > 0) {
-      finishedBeforeRestore.addAll(CompletedAttempts.since(bootstrapServers, groupId));
+      finishedBeforeRestore.putAll(CompletedAttempts.since(bootstrapServers, groupId));
     }
   }
 
@@ -65,10 +65,14 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
 
   @Override
   public void asyncInvoke(StepRequest request, ResultFuture<StepResult> resultFuture) {
-    if (!finishedBeforeRestore.isEmpty() && finishedBeforeRestore.remove(request.attemptId())) {
-      // Re-sent by the restore, but its result is already in the topic: do not pay for it twice.
+    StepResult finished = finishedBeforeRestore.isEmpty() ? null : finishedBeforeRestore.remove(request.attemptId());
+    if (finished != null) {
+      // Re-sent after the restore, but it already ran and its result is in the topic: do not pay for it twice,
+      // deliver that result again. The scheduler may have dropped the topic's copy as stale while it waited to
+      // re-dispatch this attempt (a retry back-off restored from the checkpoint); a second copy is dropped as a
+      // duplicate (stable id).
       skipped.inc();
-      resultFuture.complete(Collections.emptyList());
+      resultFuture.complete(Collections.singleton(finished));
       return;
     }
     long startedAt = System.currentTimeMillis();

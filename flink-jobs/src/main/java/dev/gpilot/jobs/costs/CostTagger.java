@@ -3,10 +3,11 @@ package dev.gpilot.jobs.costs;
 import dev.gpilot.contracts.cost.CostRecord;
 import java.time.Duration;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.MapState;
-import org.apache.flink.api.common.state.MapStateDescriptor;
+import java.util.Arrays;
 import org.apache.flink.api.common.state.StateTtlConfig;
-import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.BasicArrayTypeInfo;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -24,8 +25,11 @@ public class CostTagger extends KeyedProcessFunction<String, CostRecord, TaggedC
   private static final long serialVersionUID = 1L;
 
   private final Duration retention;
-  /** Keys: {@code a:<attemptId>}, {@code g:<agent>}, {@code m:<agent>/<model>}. */
-  private transient MapState<String, Boolean> seen;
+  /**
+   * What the mission has seen: {@code a:<attemptId>}, {@code g:<agent>}, {@code m:<agent>/<model>}. One small value
+   * per mission: one state read and at most one write per record (a map state took up to six RocksDB calls).
+   */
+  private transient ValueState<String[]> seen;
   private transient Counter duplicates;
 
   public CostTagger(Duration retention) {
@@ -34,32 +38,48 @@ public class CostTagger extends KeyedProcessFunction<String, CostRecord, TaggedC
 
   @Override
   public void open(OpenContext openContext) {
-    MapStateDescriptor<String, Boolean> descriptor = new MapStateDescriptor<>("seen", Types.STRING, Types.BOOLEAN);
+    ValueStateDescriptor<String[]> descriptor =
+        new ValueStateDescriptor<>("seen", BasicArrayTypeInfo.STRING_ARRAY_TYPE_INFO);
     descriptor.enableTimeToLive(StateTtlConfig.newBuilder(retention)
         .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
         .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
         .build());
-    seen = getRuntimeContext().getMapState(descriptor);
+    seen = getRuntimeContext().getState(descriptor);
     duplicates = getRuntimeContext().getMetricGroup().counter("duplicateCostRecordsDropped");
   }
 
   @Override
   public void processElement(CostRecord record, Context ctx, Collector<TaggedCost> out) throws Exception {
+    String[] keys = seen.value();
+    keys = keys == null ? new String[0] : keys;
     String attempt = "a:" + record.id();
-    if (seen.contains(attempt)) {
+    if (contains(keys, attempt)) {
       duplicates.inc();
       return;
     }
-    seen.put(attempt, Boolean.TRUE);
-    out.collect(new TaggedCost(record, firstTime("m:" + record.agent() + "/" + record.modelKey()),
-        firstTime("g:" + record.agent())));
+    String model = "m:" + record.agent() + "/" + record.modelKey();
+    String agent = "g:" + record.agent();
+    boolean newMission = !contains(keys, model);
+    boolean newAgentMission = !contains(keys, agent);
+    int n = keys.length;
+    String[] next = Arrays.copyOf(keys, n + 1 + (newMission ? 1 : 0) + (newAgentMission ? 1 : 0));
+    next[n++] = attempt;
+    if (newMission) {
+      next[n++] = model;
+    }
+    if (newAgentMission) {
+      next[n] = agent;
+    }
+    seen.update(next);
+    out.collect(new TaggedCost(record, newMission, newAgentMission));
   }
 
-  private boolean firstTime(String key) throws Exception {
-    if (seen.contains(key)) {
-      return false;
+  private static boolean contains(String[] keys, String key) {
+    for (String k : keys) {
+      if (k.equals(key)) {
+        return true;
+      }
     }
-    seen.put(key, Boolean.TRUE);
-    return true;
+    return false;
   }
 }
