@@ -1,6 +1,7 @@
 package dev.gpilot.api;
 
 import dev.gpilot.api.agents.AgentRoutes;
+import dev.gpilot.api.analytics.AnalyticsRoutes;
 import dev.gpilot.api.auth.TokenAuthenticator;
 import dev.gpilot.api.http.ApiException;
 import dev.gpilot.api.http.Problems;
@@ -88,6 +89,7 @@ public final class ControlApi implements AutoCloseable {
       missions.register(config.routes);
       agents.register(config.routes);
       vault.register(config.routes);
+      AnalyticsRoutes.of(options).register(config.routes);
       config.routes.exception(ApiException.class, (e, ctx) -> Problems.write(ctx, e));
       config.routes.exception(CompletionException.class, (e, ctx) -> {
         if (e.getCause() instanceof ApiException api) {

@@ -11,6 +11,7 @@ import dev.gpilot.jobs.agents.Agent;
 import dev.gpilot.jobs.agents.AgentExecutor;
 import dev.gpilot.jobs.agents.AgentOptions;
 import dev.gpilot.jobs.agents.AgentOutcome;
+import dev.gpilot.jobs.costs.CostPipeline;
 import dev.gpilot.jobs.ingest.SchedulerInput;
 import dev.gpilot.jobs.ingest.SchedulerInputDeserializer;
 import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
@@ -152,6 +153,7 @@ public final class MissionJob {
         .uid("mission-summaries-clickhouse");
 
     AuditPipeline.build(env, options);
+    CostPipeline.attach(env, options);
   }
 
   private KafkaSource<SchedulerInput> source(

@@ -2,6 +2,7 @@ package dev.gpilot.jobs;
 
 import dev.gpilot.contracts.agents.AgentCatalog;
 import dev.gpilot.jobs.agents.AgentOptions;
+import dev.gpilot.jobs.costs.CostOptions;
 import dev.gpilot.jobs.scheduler.SchedulerOptions;
 import java.util.List;
 import java.util.Set;
@@ -27,7 +28,8 @@ public record MissionJobOptions(
     int defaultMaxAttempts,
     Duration retryBaseDelay,
     AgentOptions agents,
-    List<String> knownAgents)
+    List<String> knownAgents,
+    CostOptions costs)
     implements Serializable {
 
   public MissionJobOptions {
@@ -46,6 +48,7 @@ public record MissionJobOptions(
     if (bufferTimeoutMs < 0) {
       throw new IllegalArgumentException("GPILOT_BUFFER_TIMEOUT_MS must be >= 0, got " + bufferTimeoutMs);
     }
+    Objects.requireNonNull(costs, "costs");
   }
 
   public static MissionJobOptions fromEnv(Map<String, String> env) {
@@ -63,7 +66,8 @@ public record MissionJobOptions(
         (int) longOf(env, "GPILOT_STEP_MAX_ATTEMPTS", 3),
         Duration.ofMillis(longOf(env, "GPILOT_RETRY_BASE_DELAY_MS", 1000)),
         AgentOptions.fromEnv(env, asyncCapacity),
-        AgentCatalog.load(env).names());
+        AgentCatalog.load(env).names(),
+        CostOptions.fromEnv(env));
   }
 
   /** Defaults for everything but where the services are. */
@@ -78,20 +82,27 @@ public record MissionJobOptions(
   public MissionJobOptions withSimLatencyMs(long latencyMs) {
     return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
         latencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, defaultMaxAttempts,
-        retryBaseDelay, agents, knownAgents);
+        retryBaseDelay, agents, knownAgents, costs);
   }
 
   public MissionJobOptions withRetryBaseDelay(Duration delay) {
     return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
         simLatencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, defaultMaxAttempts, delay,
-        agents, knownAgents);
+        agents, knownAgents, costs);
   }
 
   /** These options with other agents (e.g. Gemini at a stand-in's URL). */
   public MissionJobOptions withAgents(AgentOptions agentOptions) {
     return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
         simLatencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, defaultMaxAttempts,
-        retryBaseDelay, agentOptions, knownAgents);
+        retryBaseDelay, agentOptions, knownAgents, costs);
+  }
+
+  /** These options with another cost pipeline configuration. */
+  public MissionJobOptions withCosts(CostOptions costOptions) {
+    return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
+        simLatencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, defaultMaxAttempts,
+        retryBaseDelay, agents, knownAgents, costOptions);
   }
 
   /** The scheduler's share of these options. */

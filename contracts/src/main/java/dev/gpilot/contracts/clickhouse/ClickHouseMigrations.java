@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,12 +37,28 @@ public final class ClickHouseMigrations {
         continue;
       }
       for (String statement : statements(resource(DIR + file))) {
-        client.execute(statement);
+        execute(client, statement);
       }
       client.execute(
           "INSERT INTO schema_migrations (version, name, applied_at) VALUES ("
               + version + ", '" + file.replace("'", "") + "', now())");
       LOG.info("applied ClickHouse migration {} to database {}", file, database);
+    }
+  }
+
+  /**
+   * Runs one migration statement. 18.16 has no {@code ADD COLUMN IF NOT EXISTS}: an {@code ADD COLUMN} whose column
+   * already exists (another process applied the migration first) counts as done.
+   */
+  private static void execute(ClickHouseClient client, String statement) {
+    try {
+      client.execute(statement);
+    } catch (ClickHouseException e) {
+      boolean addColumn = statement.toUpperCase(Locale.ROOT).contains("ADD COLUMN");
+      if (!addColumn || e.getMessage() == null || !e.getMessage().contains("already exists")) {
+        throw e;
+      }
+      LOG.debug("column already there, skipping: {}", statement);
     }
   }
 

@@ -1,7 +1,10 @@
 package dev.gpilot.contracts.mission;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Collections;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * The latest known state of a mission, as stored in ClickHouse's {@code missions} table (one row per mission; a row
@@ -14,6 +17,7 @@ import java.util.Objects;
  * @param result the outputs of the final steps, may be null
  * @param reason why the mission failed, may be null
  * @param costMicros the mission's cost in micro-credits
+ * @param agentCosts the mission's cost by agent, in micro-credits (sums to {@code costMicros}); sorted by agent
  */
 public record MissionSummary(
     String workspaceId,
@@ -30,11 +34,13 @@ public record MissionSummary(
     JsonNode result,
     String reason,
     long costMicros,
+    Map<String, Long> agentCosts,
     long version) {
 
   public MissionSummary {
     Objects.requireNonNull(workspaceId, "workspaceId is required");
     Objects.requireNonNull(missionId, "missionId is required");
     Objects.requireNonNull(status, "status is required");
+    agentCosts = agentCosts == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(agentCosts));
   }
 }

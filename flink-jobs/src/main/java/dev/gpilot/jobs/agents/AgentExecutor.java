@@ -5,8 +5,8 @@ import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
 import java.io.Serializable;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Predicate;
@@ -37,7 +37,7 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, AgentOutcome>
   private final String bootstrapServers;
   private final String groupId;
   private transient Agent agent;
-  private transient Set<String> finishedBeforeRestore;
+  private transient Map<String, StepResult> finishedBeforeRestore;
   private transient Counter skipped;
 
   /**
@@ -81,9 +81,9 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, AgentOutcome>
     agent = agentFactory.get();
     skipped = getRuntimeContext().getMetricGroup().counter("finishedAttemptsSkipped");
     // Only a restarted task can be handed requests that already finished; asyncInvoke runs on the task thread.
-    finishedBeforeRestore = new HashSet<>();
+    finishedBeforeRestore = new HashMap<>();
     if (bootstrapServers != null && getRuntimeContext().getTaskInfo().getAttemptNumber() > 0) {
-      finishedBeforeRestore.addAll(CompletedAttempts.since(bootstrapServers, groupId));
+      finishedBeforeRestore.putAll(CompletedAttempts.since(bootstrapServers, groupId));
     }
   }
 
@@ -101,10 +101,14 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, AgentOutcome>
 
   @Override
   public void asyncInvoke(StepRequest request, ResultFuture<AgentOutcome> resultFuture) {
-    if (!finishedBeforeRestore.isEmpty() && finishedBeforeRestore.remove(request.attemptId())) {
-      // Re-sent by the restore, but its result is already in the topic: do not pay for it twice.
+    StepResult finished = finishedBeforeRestore.isEmpty() ? null : finishedBeforeRestore.remove(request.attemptId());
+    if (finished != null) {
+      // Re-sent after the restore, but it already ran and its result is in the topic: do not pay for it twice,
+      // deliver that result again. The scheduler may have dropped the topic's copy as stale while it waited to
+      // re-dispatch this attempt (a retry back-off restored from the checkpoint); a second copy is dropped as a
+      // duplicate (stable id).
       skipped.inc();
-      resultFuture.complete(Collections.emptyList());
+      resultFuture.complete(Collections.singleton(new AgentOutcome(finished, false)));
       return;
     }
     long startedAt = System.currentTimeMillis();

@@ -5,11 +5,11 @@ import dev.gpilot.contracts.json.CodecException;
 import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.contracts.step.StepResult;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -29,14 +29,15 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 final class CompletedAttempts {
   private CompletedAttempts() {}
 
-  static Set<String> since(String bootstrapServers, String groupId) {
+  /** The results, by attempt id, in the topic after the group's committed offsets. */
+  static Map<String, StepResult> since(String bootstrapServers, String groupId) {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
     JsonCodec<StepResult> codec = JsonCodec.of(StepResult.class);
-    Set<String> done = new HashSet<>();
+    Map<String, StepResult> done = new HashMap<>();
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> partitions = consumer.partitionsFor(Topics.STEP_RESULTS, Duration.ofSeconds(30)).stream()
@@ -53,7 +54,8 @@ final class CompletedAttempts {
           && System.currentTimeMillis() < deadline) {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
           try {
-            done.add(codec.decode(record.value()).id());
+            StepResult result = codec.decode(record.value());
+            done.put(result.id(), result);
           } catch (CodecException | NullPointerException e) {
             // Not a result we could have produced: nothing to skip.
           }

@@ -2,6 +2,7 @@ package dev.gpilot.jobs.agents;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gpilot.contracts.cost.Usage;
 import dev.gpilot.contracts.json.Json;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -15,7 +16,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Its output is {@code {"text": "<agent> finished: <action>", "simulated": true}}. A step's
  * {@code parameters.simulate} scripts it, for demos and tests: {@code output} (an object merged into the output),
  * {@code latencyMs}, {@code failAttempts} (the first N attempts fail with a retriable error), {@code error} (every
- * attempt fails with this non-retriable error).
+ * attempt fails with this non-retriable error), and what every attempt used and cost (success or failure):
+ * {@code model}, {@code usage} ({@code {promptTokens, outputTokens, thinkingTokens, cachedTokens}}), {@code costMicros},
+ * {@code priceVersion}; without any of these an attempt reports no model, usage or cost.
  */
 public final class SimulatedAgent implements Agent {
   private final long latencyMs;
@@ -34,16 +37,22 @@ public final class SimulatedAgent implements Agent {
 
   @Override
   public CompletableFuture<JsonNode> run(StepRequest request) {
+    return call(request).thenApply(AgentReply::output);
+  }
+
+  @Override
+  public CompletableFuture<AgentReply> call(StepRequest request) {
     JsonNode script = request.parameters() == null ? null : request.parameters().get("simulate");
+    ModelCharge charge = charge(script);
     long latency = script != null && script.has("latencyMs") ? script.get("latencyMs").asLong() : latencyMs;
-    CompletableFuture<JsonNode> result = new CompletableFuture<>();
+    CompletableFuture<AgentReply> result = new CompletableFuture<>();
     Runnable answer = () -> {
       if (script != null && script.has("error")) {
-        result.completeExceptionally(new AgentException(script.get("error").asText(), false));
+        result.completeExceptionally(new AgentException(script.get("error").asText(), false, charge, null));
       } else if (script != null && request.attempt() <= script.path("failAttempts").asInt(0)) {
-        result.completeExceptionally(new AgentException("simulated transient failure", true));
+        result.completeExceptionally(new AgentException("simulated transient failure", true, charge, null));
       } else {
-        result.complete(output(request, script));
+        result.complete(new AgentReply(output(request, script), charge));
       }
     };
     if (latency <= 0) {
@@ -52,6 +61,18 @@ public final class SimulatedAgent implements Agent {
       timer.schedule(answer, latency, TimeUnit.MILLISECONDS);
     }
     return result;
+  }
+
+  /** The scripted model, usage and cost of every attempt, or null when the script names none. */
+  private static ModelCharge charge(JsonNode script) {
+    if (script == null || !(script.has("model") || script.has("usage") || script.has("costMicros"))) {
+      return null;
+    }
+    JsonNode u = script.path("usage");
+    Usage usage = new Usage(u.path("promptTokens").asLong(0), u.path("outputTokens").asLong(0),
+        u.path("thinkingTokens").asLong(0), u.path("cachedTokens").asLong(0));
+    return new ModelCharge(script.path("model").asText("simulated"), usage, script.path("costMicros").asLong(0),
+        script.has("priceVersion") ? script.get("priceVersion").asText() : null);
   }
 
   private static JsonNode output(StepRequest request, JsonNode script) {

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Everything the scheduler knows of one mission: kept in Flink keyed state (key = missionId), so it survives a
@@ -110,8 +111,12 @@ public final class MissionState {
     int succeeded = 0;
     int failed = 0;
     long cost = 0;
+    Map<String, Long> agentCosts = new TreeMap<>();
     for (StepState s : steps.values()) {
       cost += s.costMicros;
+      if (s.costMicros != 0) {
+        agentCosts.merge(s.agent, s.costMicros, Long::sum);
+      }
       if (s.status == StepStatus.SUCCEEDED) {
         succeeded++;
       } else if (s.status == StepStatus.FAILED) {
@@ -119,7 +124,7 @@ public final class MissionState {
       }
     }
     return new MissionSummary(workspaceId, missionId, status, mission, submittedAt, startedAt, finishedAt,
-        steps.size(), succeeded, failed, plan, result(), reason, cost, lastSeq);
+        steps.size(), succeeded, failed, plan, result(), reason, cost, agentCosts, lastSeq);
   }
 
   /** The mission's result: the outputs of its final steps (those nothing depends on), by step id. */

@@ -29,6 +29,7 @@ public final class MissionSummaryRows {
     row.put("result", s.result() == null ? "" : json(s.result()));
     row.put("reason", s.reason() == null ? "" : s.reason());
     row.put("cost_micros", s.costMicros());
+    row.put("agent_costs", s.agentCosts().isEmpty() ? "" : json(s.agentCosts()));
     row.put("version", s.version());
     return row;
   }

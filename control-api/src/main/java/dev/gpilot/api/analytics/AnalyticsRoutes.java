@@ -1,0 +1,117 @@
+package dev.gpilot.api.analytics;
+
+import dev.gpilot.api.ApiOptions;
+import dev.gpilot.api.auth.Principal;
+import dev.gpilot.api.http.ApiException;
+import dev.gpilot.api.http.Responses;
+import dev.gpilot.api.missions.MissionRoutes;
+import dev.gpilot.contracts.clickhouse.ClickHouseClient;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The cost analytics endpoints, scoped to the caller's workspace (SPEC.md section 8):
+ * {@code GET /api/v1/analytics/agent-costs} (JSON, or CSV with {@code Accept: text/csv} or {@code ?format=csv}) and
+ * {@code GET /api/v1/analytics/cost-series}. Without ClickHouse configured they answer 503.
+ */
+public final class AnalyticsRoutes {
+  static final String CSV_HEADER =
+      "agent,totalCostMicros,percentage,steps,missions,promptTokens,outputTokens,thinkingTokens,cachedTokens";
+
+  private final CostAnalytics analytics;
+  private final Clock clock;
+
+  public AnalyticsRoutes(CostAnalytics analytics, Clock clock) {
+    this.analytics = analytics;
+    this.clock = clock;
+  }
+
+  /** The routes over the ClickHouse the options name (none: every request answers 503). */
+  public static AnalyticsRoutes of(ApiOptions options) {
+    Clock clock = Clock.systemUTC();
+    return new AnalyticsRoutes(options.clickhouseUrl() == null ? null : new CostAnalytics(
+        new ClickHouseClient(options.clickhouseUrl(), options.clickhouseDatabase(), Duration.ofSeconds(30)), clock),
+        clock);
+  }
+
+  public void register(RoutesConfig routes) {
+    routes.get("/api/v1/analytics/agent-costs", this::agentCosts);
+    routes.get("/api/v1/analytics/cost-series", this::costSeries);
+  }
+
+  private void agentCosts(Context ctx) {
+    CostQuery query = query(ctx);
+    Integer top = top(ctx.queryParam("top"));
+    String format = ctx.queryParam("format");
+    if (format != null && !format.equals("csv") && !format.equals("json")) {
+      throw ApiException.badRequest("'format' must be json or csv, got '" + format + "'");
+    }
+    boolean csv = "csv".equals(format)
+        || (format == null && ctx.header("Accept") != null && ctx.header("Accept").contains("text/csv"));
+    List<AgentCost> rows = service().agentCosts(query, top);
+    if (csv) {
+      ctx.status(200).contentType("text/csv; charset=utf-8")
+          .header("Content-Disposition", "attachment; filename=\"agent-costs.csv\"")
+          .result(csv(rows).getBytes(StandardCharsets.UTF_8));
+    } else {
+      Responses.json(ctx, 200, rows);
+    }
+  }
+
+  private void costSeries(Context ctx) {
+    CostQuery query = query(ctx);
+    CostAnalytics.Bucket bucket = CostAnalytics.Bucket.parse(ctx.queryParam("bucket"));
+    Responses.json(ctx, 200, service().costSeries(query, bucket));
+  }
+
+  private CostQuery query(Context ctx) {
+    Principal caller = ctx.attribute(MissionRoutes.PRINCIPAL);
+    return CostQuery.parse(caller.workspaceId(), ctx.queryParam("from"), ctx.queryParam("to"),
+        ctx.queryParam("agent"), ctx.queryParam("model"), clock.instant());
+  }
+
+  private CostAnalytics service() {
+    if (analytics == null) {
+      throw ApiException.unavailable("cost analytics need ClickHouse: set CLICKHOUSE_URL for the API");
+    }
+    return analytics;
+  }
+
+  private static Integer top(String value) {
+    if (value == null || value.isBlank()) {
+      return null;
+    }
+    try {
+      int top = Integer.parseInt(value.strip());
+      if (top >= 1 && top <= 1000) {
+        return top;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw ApiException.badRequest("'top' must be an integer from 1 to 1000, got '" + value + "'");
+  }
+
+  /** RFC 4180: CRLF line ends, a field with a comma, quote or line break is quoted, quotes doubled. */
+  static String csv(List<AgentCost> rows) {
+    StringBuilder out = new StringBuilder(CSV_HEADER).append("\r\n");
+    for (AgentCost r : rows) {
+      out.append(field(r.agent())).append(',').append(r.totalCostMicros()).append(',')
+          .append(r.percentage().toPlainString()).append(',').append(r.steps()).append(',').append(r.missions())
+          .append(',').append(r.promptTokens()).append(',').append(r.outputTokens()).append(',')
+          .append(r.thinkingTokens()).append(',').append(r.cachedTokens()).append("\r\n");
+    }
+    return out.toString();
+  }
+
+  private static String field(String value) {
+    if (value.contains(",") || value.contains("\"") || value.contains("\n") || value.contains("\r")) {
+      return '"' + value.replace("\"", "\"\"") + '"';
+    }
+    return value;
+  }
+}

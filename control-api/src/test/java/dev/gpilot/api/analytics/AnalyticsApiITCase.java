@@ -1,0 +1,225 @@
+package dev.gpilot.api.analytics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.gpilot.api.ApiOptions;
+import dev.gpilot.api.ControlApi;
+import dev.gpilot.api.auth.Principal;
+import dev.gpilot.api.auth.TokenAuthenticator;
+import dev.gpilot.contracts.clickhouse.ClickHouseClient;
+import dev.gpilot.contracts.clickhouse.ClickHouseMigrations;
+import dev.gpilot.contracts.json.Json;
+import dev.gpilot.testing.ClickHouseTestServer;
+import dev.gpilot.testing.KafkaTestBroker;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The analytics endpoints over HTTP against rows in ClickHouse: the read path (latest rollup versions, stragglers,
+ * raw rows for the minute not rolled up yet), filters, top N, CSV, workspace scoping and the 400/401/503 answers.
+ */
+class AnalyticsApiITCase {
+  @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
+  @RegisterExtension static final ClickHouseTestServer CLICKHOUSE = new ClickHouseTestServer();
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final Map<String, Principal> TOKENS = Map.of(
+      "t-default", new Principal("default", "tester"), "t-other", new Principal("other", "tester"));
+
+  static ControlApi api;
+  static ControlApi apiWithoutClickHouse;
+  /** A whole minute an hour ago (rolled up) and the current minute (raw rows only). */
+  static long past;
+  static long now;
+
+  @BeforeAll
+  static void start() throws Exception {
+    ApiOptions options = new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 1000, 2);
+    api = new ControlApi(options.withClickHouse(CLICKHOUSE.url(), CLICKHOUSE.database()),
+        TokenAuthenticator.of(TOKENS)).start();
+    apiWithoutClickHouse = new ControlApi(options, TokenAuthenticator.of(TOKENS)).start();
+
+    ClickHouseClient ch = CLICKHOUSE.client();
+    ClickHouseMigrations.apply(ch);
+    now = Instant.now().getEpochSecond() / 60 * 60;
+    past = now - 3600;
+    String cols = "(workspace_id, window_start, agent, model, slice, steps, missions, agent_missions, errors,"
+        + " prompt_tokens, output_tokens, thinking_tokens, cached_tokens, cost_micros, latency_sum_ms,"
+        + " latency_max_ms, version)";
+    ch.execute("INSERT INTO cost_rollup_1m " + cols + " VALUES"
+        + " ('default', toDateTime(" + past + "), 'agent-scout', 'flash', '', 1, 1, 1, 0, 100, 10, 1, 5, 1000, 7, 7, 1),"
+        + " ('default', toDateTime(" + past + "), 'agent-scout', 'flash', '', 2, 2, 2, 1, 200, 20, 2, 10, 3000, 9, 7, 2),"
+        + " ('default', toDateTime(" + past + "), 'agent-scout', 'pro', '', 1, 1, 0, 0, 50, 5, 0, 0, 2000, 3, 3, 1),"
+        + " ('default', toDateTime(" + (past + 60) + "), 'seo-analyst', 'flash', '', 1, 1, 1, 0, 10, 1, 0, 0, 1000, 1, 1, 1),"
+        + " ('default', toDateTime(" + (past + 60) + "), 'seo-analyst', 'flash', 'm9/s1/1', 1, 0, 0, 0, 10, 1, 0, 0, 500, 1, 1, 1),"
+        + " ('default', toDateTime(" + (past + 120) + "), 'ui-auditor', 'flash', '', 1, 1, 1, 0, 1, 1, 0, 0, 1, 1, 1, 1),"
+        + " ('other', toDateTime(" + past + "), 'agent-scout', 'flash', '', 1, 1, 1, 0, 1, 1, 1, 1, 999999, 1, 1, 1)");
+    String raw = "(id, workspace_id, mission_id, step_id, attempt, agent, model, succeeded, prompt_tokens,"
+        + " output_tokens, thinking_tokens, cached_tokens, cost_micros, price_version, started_at_ms, finished_at_ms,"
+        + " finished_at, latency_ms, new_mission, new_agent_mission)";
+    long ms = (now + 5) * 1000;
+    ch.execute("INSERT INTO cost_records " + raw + " VALUES"
+        // the current minute, one row sent twice: counted once
+        + " ('m1/s1/1', 'default', 'm1', 's1', 1, 'agent-scout', 'flash', 1, 10, 1, 0, 0, 400, 'v', " + ms + ", " + ms
+        + ", toDateTime(" + (now + 5) + "), 3, 1, 1),"
+        + " ('m1/s1/1', 'default', 'm1', 's1', 1, 'agent-scout', 'flash', 1, 10, 1, 0, 0, 400, 'v', " + ms + ", " + ms
+        + ", toDateTime(" + (now + 5) + "), 3, 1, 1),"
+        // a raw row of a minute already rolled up: the rollup counts it
+        + " ('m0/s1/1', 'default', 'm0', 's1', 1, 'agent-scout', 'flash', 1, 10, 1, 0, 0, 3000, 'v', "
+        + past * 1000 + ", " + past * 1000 + ", toDateTime(" + past + "), 3, 1, 1)");
+  }
+
+  @AfterAll
+  static void stop() {
+    if (api != null) {
+      api.close();
+    }
+    if (apiWithoutClickHouse != null) {
+      apiWithoutClickHouse.close();
+    }
+  }
+
+  static HttpResponse<String> get(ControlApi target, String path, String token, String accept) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + target.port() + path));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    if (accept != null) {
+      request.header("Accept", accept);
+    }
+    return HTTP.send(request.GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static String range() {
+    return "from=" + Instant.ofEpochSecond(past - 600) + "&to=" + Instant.ofEpochSecond(now + 60);
+  }
+
+  static JsonNode json(HttpResponse<String> response) throws Exception {
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    assertThat(response.headers().firstValue("content-type").orElse("")).startsWith("application/json");
+    return Json.mapper().readTree(response.body());
+  }
+
+  @Test
+  void agentCosts_latestRollupVersionsStragglersAndTheCurrentMinuteFromRawRows_sortedWithPercentages()
+      throws Exception {
+    JsonNode rows = json(get(api, "/api/v1/analytics/agent-costs?" + range(), "t-default", null));
+
+    assertThat(rows).extracting(r -> r.get("agent").asText())
+        .containsExactly("agent-scout", "seo-analyst", "ui-auditor");
+    JsonNode scout = rows.get(0);
+    assertThat(scout.get("totalCostMicros").asLong()).isEqualTo(3000 + 2000 + 400);
+    assertThat(scout.get("steps").asLong()).isEqualTo(2 + 1 + 1);
+    assertThat(scout.get("missions").asLong()).isEqualTo(2 + 0 + 1);
+    assertThat(scout.get("promptTokens").asLong()).isEqualTo(200 + 50 + 10);
+    assertThat(scout.get("cachedTokens").asLong()).isEqualTo(10);
+    assertThat(rows.get(1).get("totalCostMicros").asLong()).isEqualTo(1500);
+    BigDecimal total = BigDecimal.ZERO;
+    for (JsonNode r : rows) {
+      total = total.add(r.get("percentage").decimalValue());
+    }
+    assertThat(total).isEqualByComparingTo("100");
+    assertThat(rows.get(2).get("percentage").decimalValue()).isEqualByComparingTo("0.01");
+  }
+
+  @Test
+  void agentCosts_filtersByModel_andTopFoldsTheRestIntoOther() throws Exception {
+    JsonNode pro = json(get(api, "/api/v1/analytics/agent-costs?model=pro&" + range(), "t-default", null));
+    assertThat(pro).hasSize(1);
+    assertThat(pro.get(0).get("totalCostMicros").asLong()).isEqualTo(2000);
+    assertThat(pro.get(0).get("missions").asLong()).isEqualTo(1);
+    assertThat(pro.get(0).get("percentage").decimalValue()).isEqualByComparingTo("100");
+
+    JsonNode top = json(get(api, "/api/v1/analytics/agent-costs?top=1&" + range(), "t-default", null));
+    assertThat(top).extracting(r -> r.get("agent").asText()).containsExactly("agent-scout", CostAnalytics.OTHER);
+    assertThat(top.get(1).get("totalCostMicros").asLong()).isEqualTo(1501);
+
+    JsonNode seo = json(get(api, "/api/v1/analytics/agent-costs?agent=seo-analyst&" + range(), "t-default", null));
+    assertThat(seo).extracting(r -> r.get("agent").asText()).containsExactly("seo-analyst");
+  }
+
+  @Test
+  void agentCosts_asCsv_byAcceptHeaderOrFormatParameter() throws Exception {
+    for (String query : List.of("?format=csv&" + range(), "?" + range())) {
+      HttpResponse<String> csv = get(api, "/api/v1/analytics/agent-costs" + query, "t-default", "text/csv");
+      assertThat(csv.statusCode()).isEqualTo(200);
+      assertThat(csv.headers().firstValue("content-type").orElse("")).startsWith("text/csv");
+      assertThat(csv.body()).isEqualTo(AnalyticsRoutes.CSV_HEADER + "\r\n"
+          + "agent-scout,5400,78.25,4,3,260,26,2,10\r\n"
+          + "seo-analyst,1500,21.74,2,1,20,2,0,0\r\n"
+          + "ui-auditor,1,0.01,1,1,1,1,0,0\r\n");
+    }
+  }
+
+  @Test
+  void costSeries_perBucketAgentAndModel_includingTheCurrentPartialMinute() throws Exception {
+    JsonNode minutes = json(get(api, "/api/v1/analytics/cost-series?bucket=1m&" + range(), "t-default", null));
+    assertThat(minutes).extracting(r -> r.get("bucketStart").asText() + " " + r.get("agent").asText() + " "
+        + r.get("model").asText() + " " + r.get("costMicros").asLong()).containsExactly(
+        Instant.ofEpochSecond(past) + " agent-scout flash 3000",
+        Instant.ofEpochSecond(past) + " agent-scout pro 2000",
+        Instant.ofEpochSecond(past + 60) + " seo-analyst flash 1500",
+        Instant.ofEpochSecond(past + 120) + " ui-auditor flash 1",
+        Instant.ofEpochSecond(now) + " agent-scout flash 400");
+    assertThat(minutes.get(0).get("latencyMaxMs").asLong()).isEqualTo(7);
+    assertThat(minutes.get(0).get("errors").asLong()).isEqualTo(1);
+
+    JsonNode days = json(get(api, "/api/v1/analytics/cost-series?bucket=1d&agent=agent-scout&" + range(),
+        "t-default", null));
+    long costs = 0;
+    for (JsonNode r : days) {
+      costs += r.get("costMicros").asLong();
+      assertThat(Instant.parse(r.get("bucketStart").asText()).getEpochSecond() % 86_400).isZero();
+    }
+    assertThat(costs).isEqualTo(5400);
+  }
+
+  @Test
+  void anotherWorkspace_seesOnlyItsOwnCosts() throws Exception {
+    JsonNode rows = json(get(api, "/api/v1/analytics/agent-costs?" + range(), "t-other", null));
+    assertThat(rows).hasSize(1);
+    assertThat(rows.get(0).get("totalCostMicros").asLong()).isEqualTo(999999);
+  }
+
+  @Test
+  void badRequests_are400ProblemsWithTheReason() throws Exception {
+    Map<String, String> cases = Map.of(
+        "/api/v1/analytics/agent-costs?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z", "must be before",
+        "/api/v1/analytics/agent-costs?from=2024-01-01T00:00:00Z&to=2026-01-01T00:00:00Z", "400 days",
+        "/api/v1/analytics/agent-costs?from=yesterday", "ISO-8601",
+        "/api/v1/analytics/cost-series?bucket=5m", "1m, 1h or 1d",
+        "/api/v1/analytics/agent-costs?top=0", "'top'",
+        "/api/v1/analytics/agent-costs?agent=" + URLEncoder.encode("x' OR 1=1", StandardCharsets.UTF_8), "'agent'",
+        "/api/v1/analytics/cost-series?bucket=1m&from=2025-01-01T00:00:00Z&to=2026-01-01T00:00:00Z", "buckets");
+    for (Map.Entry<String, String> c : cases.entrySet()) {
+      HttpResponse<String> response = get(api, c.getKey(), "t-default", null);
+      assertThat(response.statusCode()).as(c.getKey()).isEqualTo(400);
+      assertThat(response.headers().firstValue("content-type").orElse("")).startsWith("application/problem+json");
+      JsonNode problem = Json.mapper().readTree(response.body());
+      assertThat(problem.get("type").asText()).isEqualTo("/problems/invalid-request");
+      assertThat(problem.get("status").asInt()).isEqualTo(400);
+      assertThat(problem.get("detail").asText()).as(c.getKey()).contains(c.getValue());
+    }
+    assertThat(get(api, "/api/v1/analytics/agent-costs", null, null).statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void withoutClickHouse_analyticsAnswer503() throws Exception {
+    HttpResponse<String> response = get(apiWithoutClickHouse, "/api/v1/analytics/agent-costs", "t-default", null);
+    assertThat(response.statusCode()).isEqualTo(503);
+    assertThat(Json.mapper().readTree(response.body()).get("detail").asText()).contains("CLICKHOUSE_URL");
+  }
+}

@@ -1,0 +1,392 @@
+package dev.gpilot.api.bench;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gpilot.api.analytics.CostAnalytics;
+import dev.gpilot.api.analytics.CostQuery;
+import dev.gpilot.contracts.TopicAdmin;
+import dev.gpilot.contracts.Topics;
+import dev.gpilot.contracts.clickhouse.ClickHouseClient;
+import dev.gpilot.contracts.clickhouse.ClickHouseMigrations;
+import dev.gpilot.contracts.cost.Usage;
+import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.json.Json;
+import dev.gpilot.contracts.json.JsonCodec;
+import dev.gpilot.contracts.mission.MissionConfig;
+import dev.gpilot.contracts.mission.MissionSubmitted;
+import dev.gpilot.contracts.mission.Plan;
+import dev.gpilot.contracts.mission.PlanStep;
+import dev.gpilot.contracts.step.StepResult;
+import dev.gpilot.jobs.LocalMissionJob;
+import dev.gpilot.jobs.MissionJob;
+import dev.gpilot.jobs.MissionJobOptions;
+import dev.gpilot.jobs.costs.CostPipeline;
+import dev.gpilot.testing.KafkaTestBroker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * {@code ./gpilot bench costs}: the cost pipeline's numbers, with their data generators. Each part starts its own
+ * Kafka broker (in this JVM) and uses its own ClickHouse database on the server given.
+ * <ol>
+ *   <li><b>ingest</b>: a generator writes {@code records} step results (with usage and cost) to the step-results
+ *       topic; the cost pipeline alone (RocksDB, checkpoints every 2 s, parallelism 2) turns them into ClickHouse
+ *       rows; reported: rows/s sustained (from the first row to the last), the inserts' average size, and that the
+ *       raw table and the rollups hold exactly the generated cost.
+ *   <li><b>breakdown</b>: {@code rawRows} raw rows (30 days, 20 agents, 3 models) and their 1-minute rollups are
+ *       generated in ClickHouse; reported: the breakdown API's query (rollups + raw for the last minutes), p50/p95
+ *       of 20 runs, and for comparison the same sums over the raw rows with FINAL.
+ *   <li><b>missions</b>: 3-step missions with scripted usage through the whole MissionJob, 500 in flight, with and
+ *       without the cost pipeline (two runs each, alternating, fresh broker each run); reported: missions/s and the
+ *       difference.
+ * </ol>
+ * Arguments: clickhouseUrl outputFile [records=1000000] [rawRows=10000000] [missions=4000] [parts=ingest,breakdown,missions]
+ */
+public final class CostBenchmark {
+  private static final String[] AGENTS = {"agent-scout", "content-orchestrator", "seo-analyst",
+      "independent-verifier", "ui-auditor", "genesis-architect", "mission-overseer"};
+  private static final String[] MODELS = {"gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.5-flash-lite"};
+
+  public static void main(String[] args) throws Exception {
+    String clickhouse = args[0];
+    Path output = Path.of(args[1]);
+    long records = args.length > 2 ? Long.parseLong(args[2]) : 1_000_000;
+    long rawRows = args.length > 3 ? Long.parseLong(args[3]) : 10_000_000;
+    int missions = args.length > 4 ? Integer.parseInt(args[4]) : 4000;
+    Set<String> parts = Set.of((args.length > 5 ? args[5] : "ingest,breakdown,missions").split(","));
+    List<String> results = new ArrayList<>();
+    if (parts.contains("ingest")) {
+      results.add(ingest(clickhouse, records));
+    }
+    if (parts.contains("breakdown")) {
+      results.add(breakdown(clickhouse, rawRows));
+    }
+    if (parts.contains("missions")) {
+      results.add(missions(clickhouse, missions));
+    }
+    String json = "{" + String.join(", ", results) + "}\n";
+    Files.createDirectories(output.toAbsolutePath().getParent());
+    Files.writeString(output, json);
+    System.out.print(json);
+    System.exit(0);
+  }
+
+  // ---------------------------------------------------------------------------------------------------- ingest
+
+  static String ingest(String clickhouse, long records) throws Exception {
+    KafkaTestBroker kafka = new KafkaTestBroker();
+    kafka.beforeAll(null);
+    String database = "bench_costs_ingest";
+    ClickHouseClient ch = new ClickHouseClient(clickhouse, database, Duration.ofMinutes(5));
+    ch.withDatabase(null).execute("DROP DATABASE IF EXISTS " + database);
+    ClickHouseMigrations.apply(ch);
+    try {
+      TopicAdmin.ensureTopics(kafka.bootstrapServers());
+      long generated = generateStepResults(kafka.bootstrapServers(), records);
+      MissionJobOptions options = MissionJobOptions.of(kafka.bootstrapServers(), clickhouse, database);
+      Configuration conf = LocalMissionJob.localConfiguration(Files.createTempDirectory("bench-chk"), 2, 0, 2000);
+      long insertsBefore = serverEvent(ch, "InsertQuery");
+      long rowsBefore = serverEvent(ch, "InsertedRows");
+      StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
+      CostPipeline.attach(env, options);
+      JobClient job = env.executeAsync("bench-cost-pipeline");
+      long firstAt = 0;
+      long firstCount = 0;
+      long count = 0;
+      long deadline = System.currentTimeMillis() + 30 * 60_000;
+      while (count < records && System.currentTimeMillis() < deadline) {
+        Thread.sleep(200);
+        count = one(ch, "SELECT count() FROM cost_records");
+        if (firstAt == 0 && count > 0) {
+          firstAt = System.nanoTime();
+          firstCount = count;
+        }
+      }
+      long lastAt = System.nanoTime();
+      double perSecond = (count - firstCount) / ((lastAt - firstAt) / 1e9);
+      long inserts = serverEvent(ch, "InsertQuery") - insertsBefore;
+      long rowsInserted = serverEvent(ch, "InsertedRows") - rowsBefore;
+      long rawCost = one(ch, "SELECT sum(cost_micros) FROM cost_records FINAL");
+      // Rollups of the last minutes fire once the watermark passes them (idle timeout after the last record).
+      long rollupCost = 0;
+      long rollupDeadline = System.currentTimeMillis() + 180_000;
+      while (rollupCost != generated && System.currentTimeMillis() < rollupDeadline) {
+        Thread.sleep(1000);
+        rollupCost = one(ch, "SELECT sum(c) FROM (SELECT argMax(cost_micros, version) AS c FROM cost_rollup_1m"
+            + " GROUP BY workspace_id, agent, model, window_start, slice)");
+      }
+      job.cancel().get();
+      long rollupRows = one(ch, "SELECT count() FROM cost_rollup_1m");
+      long windows = one(ch, "SELECT count() FROM cost_rollup_1m FINAL");
+      return String.format(Locale.ROOT, "\"ingest\": {\"records\": %d, \"rowsPerSecond\": %.0f,"
+              + " \"clickhouseInserts\": %d, \"rowsInserted\": %d, \"avgRowsPerInsert\": %.0f,"
+              + " \"rollupRowsWritten\": %d, \"rollupWindows\": %d,"
+              + " \"rawCostMatches\": %b, \"rollupCostMatches\": %b, \"generatedCostMicros\": %d}",
+          records, perSecond, inserts, rowsInserted, rowsInserted / (double) Math.max(1, inserts), rollupRows,
+          windows, rawCost == generated, rollupCost == generated, generated);
+    } finally {
+      kafka.afterAll(null);
+      ch.withDatabase(null).execute("DROP DATABASE IF EXISTS " + database);
+    }
+  }
+
+  /** Writes step results of 5-step missions, finished over the last minutes; returns their total cost. */
+  static long generateStepResults(String bootstrap, long records) throws Exception {
+    JsonCodec<StepResult> codec = JsonCodec.of(StepResult.class);
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put(ProducerConfig.LINGER_MS_CONFIG, "20");
+    props.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
+    props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    long total = 0;
+    long end = System.currentTimeMillis();
+    long spanMs = 10 * 60_000;
+    long t0 = System.nanoTime();
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+      String missionId = null;
+      for (long i = 0; i < records; i++) {
+        if (i % 5 == 0) {
+          missionId = UUID.randomUUID().toString();
+        }
+        String agent = AGENTS[(int) (i % AGENTS.length)];
+        String model = MODELS[(int) ((i / 7) % MODELS.length)];
+        long finishedAt = end - spanMs + (i * spanMs) / records;
+        long cost = 100 + (i * 7919) % 90_000;
+        total += cost;
+        boolean ok = i % 17 != 0;
+        StepResult result = new StepResult(missionId, "ws-" + (i % 3), "s" + (i % 5), 1, agent, ok,
+            ok ? Json.mapper().createObjectNode().put("text", "ok") : null, ok ? null : "boom", finishedAt - 800,
+            finishedAt, model, new Usage(1000 + i % 500, 200 + i % 100, i % 50, i % 300), cost, "bench/1", !ok);
+        producer.send(new ProducerRecord<>(Topics.STEP_RESULTS, missionId, codec.encode(result)));
+      }
+    }
+    System.err.printf(Locale.ROOT, "generated %d step results in %.1f s%n", records, (System.nanoTime() - t0) / 1e9);
+    return total;
+  }
+
+  // ------------------------------------------------------------------------------------------------- breakdown
+
+  static String breakdown(String clickhouse, long rawRows) throws Exception {
+    String database = "bench_costs_breakdown";
+    ClickHouseClient ch = new ClickHouseClient(clickhouse, database, Duration.ofMinutes(10));
+    ch.withDatabase(null).execute("DROP DATABASE IF EXISTS " + database);
+    ClickHouseMigrations.apply(ch);
+    try {
+      long now = Instant.now().getEpochSecond();
+      long span = 30L * 86_400;
+      long t0 = System.nanoTime();
+      // Generator: 30 days up to now, one workspace, 5-step missions, 7 agents x 3 models.
+      ch.execute("INSERT INTO cost_records (id, workspace_id, mission_id, step_id, attempt, agent, model, succeeded,"
+          + " prompt_tokens, output_tokens, thinking_tokens, cached_tokens, cost_micros, price_version, started_at_ms,"
+          + " finished_at_ms, finished_at, latency_ms, new_mission, new_agent_mission)"
+          + " SELECT concat(m, '/s', toString(number % 5), '/1'), 'default', m, concat('s', toString(number % 5)), 1,"
+          + " arrayElement(['" + String.join("','", AGENTS) + "'], (number % " + AGENTS.length + ") + 1),"
+          + " arrayElement(['" + String.join("','", MODELS) + "'], (intDiv(number, 7) % 3) + 1),"
+          + " number % 17 != 0, 1000 + number % 500, 200 + number % 100, number % 50, number % 300,"
+          + " 100 + (number * 7919) % 90000, 'bench/1', ts * 1000 - 800, ts * 1000, toDateTime(ts), 800,"
+          + " number % 5 = 0, number % 5 = 0"
+          + " FROM (SELECT number, concat('m-', toString(intDiv(number, 5))) AS m,"
+          + " toUInt64(" + (now - span) + " + intDiv(number * " + span + ", " + rawRows + ")) AS ts"
+          + " FROM system.numbers LIMIT " + rawRows + ")");
+      // What the windows write for these rows (one version per window).
+      ch.execute("INSERT INTO cost_rollup_1m (workspace_id, window_start, agent, model, slice, steps, missions,"
+          + " agent_missions, errors, prompt_tokens, output_tokens, thinking_tokens, cached_tokens, cost_micros,"
+          + " latency_sum_ms, latency_max_ms, version)"
+          + " SELECT workspace_id, toStartOfMinute(finished_at) AS w, agent, model, '', count(), sum(new_mission),"
+          + " sum(new_agent_mission), countIf(succeeded = 0), sum(prompt_tokens), sum(output_tokens),"
+          + " sum(thinking_tokens), sum(cached_tokens), sum(cost_micros), sum(latency_ms), max(latency_ms), count()"
+          + " FROM cost_records WHERE finished_at < toDateTime(" + (now / 60 * 60 - 60) + ")"
+          + " GROUP BY workspace_id, w, agent, model");
+      ch.execute("OPTIMIZE TABLE cost_rollup_1m FINAL");
+      double loadSeconds = (System.nanoTime() - t0) / 1e9;
+      long rollupRows = one(ch, "SELECT count() FROM cost_rollup_1m");
+
+      CostAnalytics analytics = new CostAnalytics(ch, Clock.systemUTC());
+      CostQuery query = CostQuery.parse("default", Instant.ofEpochSecond(now - span - 60).toString(),
+          Instant.ofEpochSecond(now + 60).toString(), null, null, Instant.now());
+      List<Long> apiMs = new ArrayList<>();
+      long apiTotal = 0;
+      for (int i = 0; i < 22; i++) {
+        long s = System.nanoTime();
+        apiTotal = analytics.agentCosts(query, null).stream().mapToLong(r -> r.totalCostMicros()).sum();
+        if (i >= 2) {
+          apiMs.add((System.nanoTime() - s) / 1_000_000);
+        }
+      }
+      List<Long> finalMs = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        long s = System.nanoTime();
+        ch.query("SELECT agent, sum(cost_micros) AS c, count() AS n, uniqExact(mission_id) AS m FROM cost_records"
+            + " FINAL WHERE workspace_id = 'default' GROUP BY agent");
+        if (i >= 1) {
+          finalMs.add((System.nanoTime() - s) / 1_000_000);
+        }
+      }
+      long rawTotal = one(ch, "SELECT sum(cost_micros) FROM cost_records");
+      return String.format(Locale.ROOT, "\"breakdown\": {\"rawRows\": %d, \"rollupRows\": %d, \"loadSeconds\": %.1f,"
+              + " \"apiQueryMs\": {\"p50\": %d, \"p95\": %d}, \"finalOverRawMs\": {\"p50\": %d},"
+              + " \"apiTotalMatchesRaw\": %b}",
+          rawRows, rollupRows, loadSeconds, pct(apiMs, 50), pct(apiMs, 95), pct(finalMs, 50), apiTotal == rawTotal);
+    } finally {
+      if (System.getenv("GPILOT_BENCH_KEEP") == null) {
+        ch.withDatabase(null).execute("DROP DATABASE IF EXISTS " + database);
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------------- missions
+
+  static String missions(String clickhouse, int missions) throws Exception {
+    List<Double> with = new ArrayList<>();
+    List<Double> without = new ArrayList<>();
+    for (int round = 0; round < 2; round++) {
+      without.add(missionRun(clickhouse, missions, false));
+      with.add(missionRun(clickhouse, missions, true));
+    }
+    double w = median(with);
+    double wo = median(without);
+    return String.format(Locale.ROOT, "\"missions\": {\"missionsPerRun\": %d, \"stepsPerMission\": 3,"
+            + " \"inFlight\": 500, \"withoutCostsPerSecond\": %.1f, \"withCostsPerSecond\": %.1f,"
+            + " \"runsWithout\": %s, \"runsWith\": %s, \"differencePercent\": %.1f}",
+        missions, wo, w, without, with, 100.0 * (wo - w) / wo);
+  }
+
+  static double missionRun(String clickhouse, int total, boolean costs) throws Exception {
+    KafkaTestBroker kafka = new KafkaTestBroker();
+    kafka.beforeAll(null);
+    String database = "bench_costs_missions";
+    ClickHouseClient ch = new ClickHouseClient(clickhouse, database, Duration.ofMinutes(5));
+    ch.withDatabase(null).execute("DROP DATABASE IF EXISTS " + database);
+    ClickHouseMigrations.apply(ch);
+    JobClient job = null;
+    try {
+      MissionJobOptions options = MissionJobOptions.of(kafka.bootstrapServers(), clickhouse, database);
+      options = options.withCosts(options.costs().withEnabled(costs));
+      job = LocalMissionJob.start(new MissionJob(options),
+          LocalMissionJob.localConfiguration(Files.createTempDirectory("bench-chk"), 2, 0, 2000));
+      double perSecond = throughput(kafka.bootstrapServers(), total, 500);
+      System.err.printf(Locale.ROOT, "missions %s the cost pipeline: %.1f/s%n", costs ? "with" : "without",
+          perSecond);
+      return perSecond;
+    } finally {
+      if (job != null) {
+        job.cancel().get();
+      }
+      kafka.afterAll(null);
+      ch.withDatabase(null).execute("DROP DATABASE IF EXISTS " + database);
+    }
+  }
+
+  /** Keeps {@code inFlight} 3-step missions (scripted usage and cost) running until {@code total} have ended. */
+  static double throughput(String bootstrap, int total, int inFlight) throws Exception {
+    JsonCodec<MissionSubmitted> submitted = JsonCodec.of(MissionSubmitted.class);
+    JsonCodec<MissionEvent> events = JsonCodec.of(MissionEvent.class);
+    List<PlanStep> steps = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      ObjectNode parameters = Json.mapper().createObjectNode();
+      ObjectNode simulate = parameters.putObject("simulate").put("model", MODELS[i]).put("costMicros", 1234 + i);
+      simulate.putObject("usage").put("promptTokens", 1000).put("outputTokens", 100);
+      steps.add(new PlanStep("s" + i, AGENTS[i], "work", parameters, i == 0 ? List.of() : List.of("s" + (i - 1)),
+          null, null, null));
+    }
+    MissionConfig config = new MissionConfig(List.of(), new Plan(steps), null, null, null, null, null);
+    Properties pp = new Properties();
+    pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    pp.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+    Properties cp = new Properties();
+    cp.put("bootstrap.servers", bootstrap);
+    cp.put("group.id", "bench-" + UUID.randomUUID());
+    cp.put("auto.offset.reset", "earliest");
+    TopicAdmin.ensureTopics(bootstrap);
+    try (KafkaProducer<String, byte[]> producer =
+            new KafkaProducer<>(pp, new StringSerializer(), new ByteArraySerializer());
+        KafkaConsumer<byte[], byte[]> consumer =
+            new KafkaConsumer<>(cp, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(Topics.MISSION_EVENTS));
+      // Warm-up: one mission through the whole loop before the clock starts.
+      Set<String> running = new HashSet<>();
+      running.add(send(producer, submitted, config));
+      producer.flush();
+      while (!running.isEmpty()) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+          MissionEvent e = events.decode(r.value());
+          if (e.isFinal()) {
+            running.remove(e.missionId());
+          }
+        }
+      }
+      int sent = 0;
+      int done = 0;
+      long start = System.nanoTime();
+      while (done < total) {
+        while (running.size() < inFlight && sent < total) {
+          running.add(send(producer, submitted, config));
+          sent++;
+        }
+        producer.flush();
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
+          MissionEvent e = events.decode(r.value());
+          if (e.isFinal() && running.remove(e.missionId())) {
+            done++;
+          }
+        }
+      }
+      return total / ((System.nanoTime() - start) / 1e9);
+    }
+  }
+
+  private static String send(KafkaProducer<String, byte[]> producer, JsonCodec<MissionSubmitted> codec,
+      MissionConfig config) {
+    String id = UUID.randomUUID().toString();
+    producer.send(new ProducerRecord<>(Topics.MISSIONS, id, codec.encode(new MissionSubmitted(id, "default",
+        System.currentTimeMillis(), "benchmark", config, null, null, "bench"))));
+    return id;
+  }
+
+  // ---------------------------------------------------------------------------------------------------- helpers
+
+  private static long one(ClickHouseClient ch, String sql) {
+    return ch.query(sql).get(0).fields().next().getValue().asLong();
+  }
+
+  private static long serverEvent(ClickHouseClient ch, String event) {
+    var rows = ch.query("SELECT value FROM system.events WHERE event = '" + event + "'");
+    return rows.isEmpty() ? 0 : rows.get(0).get("value").asLong();
+  }
+
+  private static long pct(List<Long> values, int p) {
+    List<Long> sorted = new ArrayList<>(values);
+    sorted.sort(Long::compare);
+    return sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(p / 100.0 * sorted.size()) - 1));
+  }
+
+  private static double median(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    sorted.sort(Double::compare);
+    return sorted.size() % 2 == 1 ? sorted.get(sorted.size() / 2)
+        : (sorted.get(sorted.size() / 2 - 1) + sorted.get(sorted.size() / 2)) / 2;
+  }
+
+  private CostBenchmark() {}
+}

@@ -1,0 +1,154 @@
+package dev.gpilot.jobs.costs;
+
+import dev.gpilot.contracts.Topics;
+import dev.gpilot.contracts.cost.CostRecord;
+import dev.gpilot.contracts.json.JsonCodec;
+import dev.gpilot.jobs.MissionJobOptions;
+import dev.gpilot.jobs.sink.clickhouse.ClickHouseSink;
+import dev.gpilot.jobs.sink.clickhouse.ClickHouseSinkOptions;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Properties;
+import org.apache.flink.api.common.serialization.SerializationSchema;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
+import org.apache.flink.util.OutputTag;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.clients.producer.ProducerConfig;
+
+/**
+ * The cost analytics part of the MissionJob (SPEC.md section 8):
+ *
+ * <pre>
+ * gpilot.step-results.v1 ─ cost records (event time = finish time, idle-advancing watermarks)
+ *   ─ keyBy(missionId) ─ CostTagger (drop re-sent ids, mark first records per mission) ─┬─▶ gpilot.cost-records.v1
+ *                                                                                       ├─▶ ClickHouse cost_records
+ *   ─ keyBy(workspace, agent, model) ─ 1-minute event-time windows, allowed lateness ───┴─▶ ClickHouse cost_rollup_1m
+ * </pre>
+ *
+ * <p>Why it reads the step-results topic and not the executor's stream inside the job: the topic is the record of
+ * every finished attempt, and its offsets are checkpointed together with the window state. After a restore the
+ * windows see exactly the results after the checkpoint again, including those of attempts the executor does not
+ * run again because their result was already in the topic; the in-job stream would lose those from the windows.
+ */
+public final class CostPipeline {
+  static final TypeInformation<CostRecord> COST_RECORD = TypeInformation.of(CostRecord.class);
+  static final TypeInformation<TaggedCost> TAGGED = TypeInformation.of(TaggedCost.class);
+  static final TypeInformation<CostRollup> ROLLUP = TypeInformation.of(CostRollup.class);
+  static final TypeInformation<CostTotals> TOTALS = TypeInformation.of(CostTotals.class);
+
+  /** Records later than their window's allowed lateness. */
+  static final OutputTag<TaggedCost> STRAGGLERS = new OutputTag<>("cost-stragglers", TAGGED);
+
+  private CostPipeline() {}
+
+  /** Adds the cost pipeline to the job, unless {@code options.costs()} turns it off. */
+  public static void attach(StreamExecutionEnvironment env, MissionJobOptions options) {
+    CostOptions costs = options.costs();
+    if (!costs.enabled()) {
+      return;
+    }
+    KafkaSource<CostRecord> source = KafkaSource.<CostRecord>builder()
+        .setBootstrapServers(options.kafkaBootstrapServers())
+        .setTopics(Topics.STEP_RESULTS)
+        // Its own group: the scheduler's group offsets on this topic mean something else (CompletedAttempts).
+        .setGroupId(options.consumerGroupId() + "-costs")
+        // A first start (no checkpoint, no committed offsets) reads the topic's retained results: rows and
+        // windows it writes again replace themselves.
+        .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+        .setDeserializer(new CostRecordDeserializer())
+        .setProperty("partition.discovery.interval.ms", "60000")
+        .setProperty("fetch.max.wait.ms", "100")
+        .build();
+
+    DataStream<TaggedCost> tagged =
+        env.fromSource(source, IdleAdvancingWatermarks.strategy(costs.outOfOrderness(), costs.idleTimeout()),
+                "cost-step-results")
+            .uid("cost-step-results-source")
+            .keyBy(CostRecord::missionId, Types.STRING)
+            .process(new CostTagger(costs.dedupeRetention()), TAGGED)
+            .name("cost-tagger")
+            .uid("cost-tagger");
+
+    tagged.map(TaggedCost::record, COST_RECORD)
+        .name("cost-records")
+        .uid("cost-records")
+        .sinkTo(costRecordsSink(options.kafkaBootstrapServers()))
+        .name("cost-records-sink")
+        .uid("cost-records-sink");
+
+    ClickHouseSinkOptions sink = new ClickHouseSinkOptions(options.clickhouseUrl(), options.clickhouseDatabase(),
+        costs.maxBatchRows(), costs.flushInterval(), Duration.ofSeconds(10));
+    tagged.sinkTo(new ClickHouseSink<>(sink, CostRows.RAW_TABLE, CostRows::raw))
+        .name("cost-records-clickhouse")
+        .uid("cost-records-clickhouse");
+
+    SingleOutputStreamOperator<CostRollup> windows = windows(tagged, costs);
+    DataStream<CostRollup> stragglers = windows.getSideOutput(STRAGGLERS)
+        .map(CostRollup::straggler, ROLLUP)
+        .name("cost-stragglers")
+        .uid("cost-stragglers");
+    windows.union(stragglers)
+        .sinkTo(new ClickHouseSink<>(sink, CostRows.ROLLUP_TABLE, CostRows::rollup))
+        .name("cost-rollups-clickhouse")
+        .uid("cost-rollups-clickhouse");
+  }
+
+  /**
+   * Event-time tumbling 1-minute windows per (workspace, agent, model) with the allowed lateness; records later
+   * than that go to {@link #STRAGGLERS}.
+   */
+  static SingleOutputStreamOperator<CostRollup> windows(DataStream<TaggedCost> tagged, CostOptions costs) {
+    return tagged
+        .keyBy(new CostWindows.ByAgentModel(), Types.STRING)
+        .window(TumblingEventTimeWindows.of(Duration.ofMinutes(1)))
+        .allowedLateness(costs.allowedLateness())
+        .sideOutputLateData(STRAGGLERS)
+        .aggregate(new CostWindows.Sum(), new CostWindows.ToRollup(), TOTALS, TOTALS, ROLLUP)
+        .name("cost-windows")
+        .uid("cost-windows");
+  }
+
+  private static KafkaSink<CostRecord> costRecordsSink(String bootstrapServers) {
+    Properties producer = new Properties();
+    producer.put(ProducerConfig.ACKS_CONFIG, "all");
+    producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    // Billing integrations read in bulk: a little lingering makes bigger batches, and nobody waits on a record.
+    producer.put(ProducerConfig.LINGER_MS_CONFIG, "20");
+    producer.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "900000");
+    return KafkaSink.<CostRecord>builder()
+        .setBootstrapServers(bootstrapServers)
+        .setKafkaProducerConfig(producer)
+        // At-least-once: a record re-sent after a restore has the same id; consumers keep one per id.
+        .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+        .setRecordSerializer(KafkaRecordSerializationSchema.<CostRecord>builder()
+            .setTopic(Topics.COST_RECORDS)
+            .setKeySerializationSchema(r -> r.workspaceId().getBytes(StandardCharsets.UTF_8))
+            .setValueSerializationSchema(new JsonSchema())
+            .build())
+        .build();
+  }
+
+  /** Writes a cost record as its JSON contract. */
+  private static final class JsonSchema implements SerializationSchema<CostRecord> {
+    private static final long serialVersionUID = 1L;
+    private transient JsonCodec<CostRecord> codec;
+
+    @Override
+    public byte[] serialize(CostRecord element) {
+      if (codec == null) {
+        codec = JsonCodec.of(CostRecord.class);
+      }
+      return codec.encode(element);
+    }
+  }
+}

@@ -1,0 +1,79 @@
+package dev.gpilot.jobs.costs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gpilot.contracts.cost.CostRecord;
+import dev.gpilot.contracts.cost.Usage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.flink.api.common.eventtime.Watermark;
+import org.apache.flink.api.common.eventtime.WatermarkOutput;
+import org.apache.flink.util.clock.ManualClock;
+import org.junit.jupiter.api.Test;
+
+class IdleAdvancingWatermarksTest {
+  static final AtomicLong WALL = new AtomicLong();
+
+  static final class Out implements WatermarkOutput {
+    final List<Long> marks = new ArrayList<>();
+
+    @Override
+    public void emitWatermark(Watermark watermark) {
+      marks.add(watermark.getTimestamp());
+    }
+
+    @Override
+    public void markIdle() {}
+
+    @Override
+    public void markActive() {}
+  }
+
+  static CostRecord finishedAt(long ts) {
+    return new CostRecord("w", "m", "s", 1, "a", null, true, Usage.ZERO, 0, null, ts, ts);
+  }
+
+  @Test
+  void watermark_followsRecords_thenTheWallClockOnceThePartitionIsIdle() {
+    ManualClock activity = new ManualClock();
+    WALL.set(1_000_000);
+    var generator = new IdleAdvancingWatermarks.Generator(5_000, 10_000, WALL::get, activity);
+    Out out = new Out();
+
+    generator.onEvent(finishedAt(1_000_000), 1_000_000, out);
+    generator.onPeriodicEmit(out);
+    assertThat(out.marks).containsExactly(1_000_000L - 5_001);
+
+    // 9 s without records: still bounded by the newest record.
+    activity.advanceTime(java.time.Duration.ofSeconds(9));
+    WALL.addAndGet(9_000);
+    generator.onPeriodicEmit(out);
+    assertThat(out.marks).hasSize(1);
+
+    // 10 s idle: the watermark follows the wall clock, so the minute of the last record can close.
+    activity.advanceTime(java.time.Duration.ofSeconds(1));
+    WALL.addAndGet(61_000);
+    generator.onPeriodicEmit(out);
+    assertThat(out.marks).last().isEqualTo(1_070_000L - 5_001);
+
+    // A new record older than the watermark does not move it back.
+    generator.onEvent(finishedAt(1_000_500), 1_000_500, out);
+    generator.onPeriodicEmit(out);
+    assertThat(out.marks).last().isEqualTo(1_070_000L - 5_001);
+  }
+
+  @Test
+  void backpressuredPartition_doesNotLookIdle() {
+    ManualClock activity = new ManualClock();
+    WALL.set(2_000_000);
+    var generator = new IdleAdvancingWatermarks.Generator(5_000, 10_000, WALL::get, activity);
+    Out out = new Out();
+    generator.onEvent(finishedAt(2_000_000), 2_000_000, out);
+    generator.onPeriodicEmit(out);
+    // The wall clock runs on, but the activity clock is paused while the source is backpressured.
+    WALL.addAndGet(120_000);
+    generator.onPeriodicEmit(out);
+    assertThat(out.marks).containsExactly(2_000_000L - 5_001);
+  }
+}
