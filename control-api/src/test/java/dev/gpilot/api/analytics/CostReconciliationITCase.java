@@ -85,7 +85,8 @@ class CostReconciliationITCase {
     @Override
     public CompletableFuture<AgentReply> call(StepRequest request) {
       if (CALLS.incrementAndGet() >= CRASH_AT_CALL.get() && CRASHED.compareAndSet(false, true)) {
-        throw new IllegalStateException("injected failure in the middle of the run");
+        // An Error, not an exception: the executor turns exceptions into failed steps, this must fail the task.
+        throw new AssertionError("injected failure in the middle of the run");
       }
       return delegate.call(request);
     }
