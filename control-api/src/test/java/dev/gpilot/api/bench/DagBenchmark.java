@@ -121,7 +121,8 @@ public final class DagBenchmark {
   /** Keeps {@code inFlight} 3-step chains running until {@code total} have finished. */
   private static Throughput throughput(KafkaProducer<String, byte[]> producer, KafkaConsumer<byte[], byte[]> consumer,
       int total, int inFlight) throws Exception {
-    MissionConfig chain = MissionConfig.ofAgents(List.of("agent-scout", "content-orchestrator", "independent-verifier"));
+    MissionConfig chain = new MissionConfig(List.of("agent-scout", "content-orchestrator", "independent-verifier"),
+        null, null, null, null, null, "deterministic");
     Set<String> running = new HashSet<>();
     Map<String, Long> startedAt = new HashMap<>(); // missionId/stepId → when the scheduler dispatched it
     Map<String, Long> resultAt = new HashMap<>(); // missionId/stepId → when the executor finished it

@@ -30,7 +30,7 @@ public final class MissionLatencyBenchmark {
     Path output = Path.of(args[2]);
     int missions = args.length > 3 ? Integer.parseInt(args[3]) : 50;
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    String body = "{\"mission\":\"latency probe\",\"config\":{\"explicitAgents\":"
+    String body = "{\"mission\":\"latency probe\",\"config\":{\"planner\":\"deterministic\",\"explicitAgents\":"
         + "[\"agent-scout\",\"content-orchestrator\",\"independent-verifier\"]}}";
 
     for (int i = 0; i < 5; i++) {
