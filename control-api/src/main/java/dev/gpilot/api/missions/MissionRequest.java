@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gpilot.api.http.ApiException;
+import dev.gpilot.contracts.Sha256;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.mission.Execution;
 import dev.gpilot.contracts.mission.FailurePolicy;
@@ -14,11 +15,7 @@ import dev.gpilot.contracts.plan.KnownAgents;
 import dev.gpilot.contracts.plan.PlanValidator;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -96,7 +93,7 @@ public record MissionRequest(String mission, MissionConfig config, String reques
     ObjectNode canonical = Json.mapper().createObjectNode();
     canonical.put("mission", mission);
     canonical.set("config", Json.mapper().valueToTree(config));
-    return new MissionRequest(mission, config, sha256(canonical.toString()));
+    return new MissionRequest(mission, config, Sha256.hex(canonical.toString()));
   }
 
   private static MissionConfig parseConfig(JsonNode config) {
@@ -261,12 +258,4 @@ public record MissionRequest(String mission, MissionConfig config, String reques
     return node.getNodeType().name().toLowerCase();
   }
 
-  static String sha256(String text) {
-    try {
-      return HexFormat.of()
-          .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

@@ -8,6 +8,7 @@ import dev.gpilot.api.ApiOptions;
 import dev.gpilot.api.ControlApi;
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.auth.TokenAuthenticator;
+import dev.gpilot.contracts.Sha256;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.vault.VaultKeyOptions;
 import dev.gpilot.jobs.LocalMissionJob;
@@ -87,9 +88,8 @@ class VaultKeyUseITCase {
     }
   }
 
-  private static String sha256(String key) throws Exception {
-    return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-        .digest(key.getBytes(StandardCharsets.UTF_8)));
+  private static String sha256(String key) {
+    return Sha256.hex(key);
   }
 
   /** Runs a one-step mission in the workspace and returns the digest of the key its model call used. */

@@ -1,10 +1,7 @@
 package dev.gpilot.jobs.agents.gemini;
 
+import dev.gpilot.contracts.Sha256;
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Objects;
 
 /**
@@ -35,12 +32,7 @@ public final class ApiKey implements Serializable {
 
   /** A short SHA-256 fingerprint (12 hex digits): safe to log, enough to tell keys apart. */
   public String fingerprint() {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest).substring(0, 12);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return Sha256.hex(secret).substring(0, 12);
   }
 
   @Override
