@@ -139,18 +139,22 @@ public final class MissionJob {
         .uid("step-results-sink");
 
     // Stored events outlive the topic's retention: the API replays finished missions from them (SPEC.md 9).
+    // ClickHouse inserts block their thread (and retry while it is down): never on the scheduler's thread, where
+    // every insert would hold back the results and steps of all missions.
     events.sinkTo(new ClickHouseSink<MissionEvent>(
             ClickHouseSinkOptions.of(options.clickhouseUrl(), options.clickhouseDatabase()),
             MissionEventRows.TABLE, MissionEventRows::encode))
         .name("mission-events-clickhouse")
-        .uid("mission-events-clickhouse");
+        .uid("mission-events-clickhouse")
+        .disableChaining();
 
     events.getSideOutput(MissionScheduler.SUMMARIES)
         .sinkTo(new ClickHouseSink<MissionSummary>(
             ClickHouseSinkOptions.of(options.clickhouseUrl(), options.clickhouseDatabase()),
             MissionSummaryRows.TABLE, MissionSummaryRows::encode))
         .name("mission-summaries-clickhouse")
-        .uid("mission-summaries-clickhouse");
+        .uid("mission-summaries-clickhouse")
+        .disableChaining();
 
     AuditPipeline.build(env, options);
     CostPipeline.attach(env, options);
