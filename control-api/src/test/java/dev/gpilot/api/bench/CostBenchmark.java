@@ -1,5 +1,6 @@
 package dev.gpilot.api.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gpilot.api.analytics.CostAnalytics;
 import dev.gpilot.api.analytics.CostQuery;
@@ -51,7 +52,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * <ol>
  *   <li><b>ingest</b>: a generator writes {@code records} step results (with usage and cost) to the step-results
  *       topic; the cost pipeline alone (RocksDB, checkpoints every 2 s, parallelism 2) turns them into ClickHouse
- *       rows; reported: rows/s sustained (from the first row to the last), the inserts' average size, and that the
+ *       rows; reported: rows/s sustained (from the first row to the last), the raw table's inserts (count, average
+ *       and median rows, from {@code system.part_log}), all inserts the server took (with the rollups'), and that the
  *       raw table and the rollups hold exactly the generated cost.
  *   <li><b>breakdown</b>: {@code rawRows} raw rows (30 days, 20 agents, 3 models) and their 1-minute rollups are
  *       generated in ClickHouse; reported: the breakdown API's query (rollups + raw for the last minutes), p50/p95
@@ -126,6 +128,11 @@ public final class CostBenchmark {
       double perSecond = (count - firstCount) / ((lastAt - firstAt) / 1e9);
       long inserts = serverEvent(ch, "InsertQuery") - insertsBefore;
       long rowsInserted = serverEvent(ch, "InsertedRows") - rowsBefore;
+      // The raw table's inserts alone, from the parts they wrote (one part per insert: the rows share a month).
+      ch.execute("SYSTEM FLUSH LOGS");
+      JsonNode parts = ch.query("SELECT count() AS parts, sum(rows) AS rows, min(rows) AS smallest,"
+          + " quantileExact(0.5)(rows) AS median FROM system.part_log WHERE event_type = 'NewPart'"
+          + " AND database = '" + database + "' AND table = 'cost_records'").get(0);
       long rawCost = one(ch, "SELECT sum(cost_micros) FROM cost_records FINAL");
       // Rollups of the last minutes fire once the watermark passes them (idle timeout after the last record).
       long rollupCost = 0;
@@ -139,10 +146,14 @@ public final class CostBenchmark {
       long rollupRows = one(ch, "SELECT count() FROM cost_rollup_1m");
       long windows = one(ch, "SELECT count() FROM cost_rollup_1m FINAL");
       return String.format(Locale.ROOT, "\"ingest\": {\"records\": %d, \"rowsPerSecond\": %.0f,"
+              + " \"rawInserts\": {\"count\": %d, \"rows\": %d, \"avgRows\": %.0f, \"medianRows\": %d,"
+              + " \"smallestRows\": %d},"
               + " \"clickhouseInserts\": %d, \"rowsInserted\": %d, \"avgRowsPerInsert\": %.0f,"
               + " \"rollupRowsWritten\": %d, \"rollupWindows\": %d,"
               + " \"rawCostMatches\": %b, \"rollupCostMatches\": %b, \"generatedCostMicros\": %d}",
-          records, perSecond, inserts, rowsInserted, rowsInserted / (double) Math.max(1, inserts), rollupRows,
+          records, perSecond, parts.get("parts").asLong(), parts.get("rows").asLong(),
+          parts.get("rows").asLong() / (double) Math.max(1, parts.get("parts").asLong()),
+          parts.get("median").asLong(), parts.get("smallest").asLong(), inserts, rowsInserted, rowsInserted / (double) Math.max(1, inserts), rollupRows,
           windows, rawCost == generated, rollupCost == generated, generated);
     } finally {
       kafka.afterAll(null);

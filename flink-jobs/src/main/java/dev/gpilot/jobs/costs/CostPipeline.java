@@ -32,7 +32,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * gpilot.step-results.v1 ─ cost records (event time = finish time, idle-advancing watermarks)
  *   ─ keyBy(missionId) ─ CostTagger (drop re-sent ids, mark first records per mission) ─┬─▶ gpilot.cost-records.v1
  *                                                                                       ├─▶ ClickHouse cost_records
- *   ─ keyBy(workspace, agent, model) ─ 1-minute event-time windows, allowed lateness ───┴─▶ ClickHouse cost_rollup_1m
+ *                                              CostCombiner (local sums per key, minute) ◀─┘
+ *   ─ keyBy(workspace, agent, model) ─ 1-minute event-time windows, allowed lateness ──────▶ ClickHouse cost_rollup_1m
  * </pre>
  *
  * <p>Why it reads the step-results topic and not the executor's stream inside the job: the topic is the record of
@@ -43,11 +44,15 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 public final class CostPipeline {
   static final TypeInformation<CostRecord> COST_RECORD = TypeInformation.of(CostRecord.class);
   static final TypeInformation<TaggedCost> TAGGED = TypeInformation.of(TaggedCost.class);
+  static final TypeInformation<CostSlice> SLICE = TypeInformation.of(CostSlice.class);
   static final TypeInformation<CostRollup> ROLLUP = TypeInformation.of(CostRollup.class);
   static final TypeInformation<CostTotals> TOTALS = TypeInformation.of(CostTotals.class);
 
   /** Records later than their window's allowed lateness. */
-  static final OutputTag<TaggedCost> STRAGGLERS = new OutputTag<>("cost-stragglers", TAGGED);
+  static final OutputTag<CostSlice> STRAGGLERS = new OutputTag<>("cost-stragglers", SLICE);
+
+  /** Distinct (workspace, agent, model, minute) keys a combiner holds at most before it flushes. */
+  static final int COMBINER_MAX_KEYS = 10_000;
 
   private CostPipeline() {}
 
@@ -92,7 +97,10 @@ public final class CostPipeline {
         .name("cost-records-clickhouse")
         .uid("cost-records-clickhouse");
 
-    SingleOutputStreamOperator<CostRollup> windows = windows(tagged, costs);
+    DataStream<CostSlice> slices = tagged
+        .transform("cost-combiner", SLICE, new CostCombiner(COMBINER_MAX_KEYS))
+        .uid("cost-combiner");
+    SingleOutputStreamOperator<CostRollup> windows = windows(slices, costs);
     DataStream<CostRollup> stragglers = windows.getSideOutput(STRAGGLERS)
         .map(CostRollup::straggler, ROLLUP)
         .name("cost-stragglers")
@@ -107,8 +115,8 @@ public final class CostPipeline {
    * Event-time tumbling 1-minute windows per (workspace, agent, model) with the allowed lateness; records later
    * than that go to {@link #STRAGGLERS}.
    */
-  static SingleOutputStreamOperator<CostRollup> windows(DataStream<TaggedCost> tagged, CostOptions costs) {
-    return tagged
+  static SingleOutputStreamOperator<CostRollup> windows(DataStream<CostSlice> slices, CostOptions costs) {
+    return slices
         .keyBy(new CostWindows.ByAgentModel(), Types.STRING)
         .window(TumblingEventTimeWindows.of(Duration.ofMinutes(1)))
         .allowedLateness(costs.allowedLateness())

@@ -28,9 +28,15 @@ public record CostRollup(
     Objects.requireNonNull(totals, "totals");
   }
 
-  /** The row of a record that came after its window was closed for good. */
-  public static CostRollup straggler(TaggedCost tagged) {
-    return new CostRollup(tagged.record().workspaceId(), tagged.record().agent(), tagged.record().modelKey(),
-        tagged.windowStart(), tagged.record().id(), CostTotals.of(tagged), 1);
+  /**
+   * The row of a record that came after its window was closed for good. Only single late records can be that late
+   * ({@link CostCombiner} passes them on alone, with their id): a re-sent one replaces its own row.
+   */
+  public static CostRollup straggler(CostSlice late) {
+    if (late.recordId() == null) {
+      throw new IllegalArgumentException("a straggler must be a single record with its id");
+    }
+    return new CostRollup(late.workspaceId(), late.agent(), late.model(), late.windowStart(), late.recordId(),
+        late.totals(), 1);
   }
 }

@@ -1,6 +1,5 @@
 package dev.gpilot.jobs.costs;
 
-import dev.gpilot.contracts.cost.CostRecord;
 import org.apache.flink.api.common.functions.AggregateFunction;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
@@ -14,19 +13,18 @@ public final class CostWindows {
   /** Separates the parts of a window key; none of them can contain it. */
   private static final char SEP = '\u001f';
 
-  /** Keys a record by (workspace, agent, model), as one string. */
-  public static final class ByAgentModel implements KeySelector<TaggedCost, String> {
+  /** Keys a slice by (workspace, agent, model), as one string. */
+  public static final class ByAgentModel implements KeySelector<CostSlice, String> {
     private static final long serialVersionUID = 1L;
 
     @Override
-    public String getKey(TaggedCost tagged) {
-      CostRecord r = tagged.record();
-      return r.workspaceId() + SEP + r.agent() + SEP + r.modelKey();
+    public String getKey(CostSlice slice) {
+      return slice.workspaceId() + SEP + slice.agent() + SEP + slice.model();
     }
   }
 
-  /** Adds records into {@link CostTotals}: small accumulators, so RocksDB state stays cheap per record. */
-  public static final class Sum implements AggregateFunction<TaggedCost, CostTotals, CostTotals> {
+  /** Adds slices into {@link CostTotals}: small accumulators, so RocksDB state stays cheap per slice. */
+  public static final class Sum implements AggregateFunction<CostSlice, CostTotals, CostTotals> {
     private static final long serialVersionUID = 1L;
 
     @Override
@@ -35,8 +33,8 @@ public final class CostWindows {
     }
 
     @Override
-    public CostTotals add(TaggedCost value, CostTotals accumulator) {
-      return accumulator.add(value);
+    public CostTotals add(CostSlice value, CostTotals accumulator) {
+      return accumulator.merge(value.totals());
     }
 
     @Override
@@ -52,7 +50,7 @@ public final class CostWindows {
 
   /**
    * Turns a window's totals into its rollup row. It runs at every firing: once when the watermark passes the
-   * window's end and again for every late record within the allowed lateness, each time with the full totals and a
+   * window's end and again for every late slice within the allowed lateness, each time with the full totals and a
    * higher version (the step count).
    */
   public static final class ToRollup extends ProcessWindowFunction<CostTotals, CostRollup, String, TimeWindow> {

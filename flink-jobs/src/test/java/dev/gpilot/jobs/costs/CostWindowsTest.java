@@ -24,18 +24,18 @@ class CostWindowsTest {
   static final long MINUTE = 60_000;
   static final long T0 = 1_790_000_000_000L - Math.floorMod(1_790_000_000_000L, MINUTE);
 
-  private KeyedOneInputStreamOperatorTestHarness<String, TaggedCost, CostRollup> harness;
+  private KeyedOneInputStreamOperatorTestHarness<String, CostSlice, CostRollup> harness;
 
   @BeforeEach
   void setUp() throws Exception {
     CostOptions options = CostOptions.DEFAULTS.withEventTime(Duration.ofSeconds(5), Duration.ofSeconds(10),
         Duration.ofMinutes(2));
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    DataStream<TaggedCost> input = env.fromData(List.of(tagged("m", "s", 1, "a", "x", 0, T0, true)),
-        CostPipeline.TAGGED);
+    DataStream<CostSlice> input = env.fromData(List.of(CostSlice.of(tagged("m", "s", 1, "a", "x", 0, T0, true))),
+        CostPipeline.SLICE);
     @SuppressWarnings("unchecked")
-    OneInputTransformation<TaggedCost, CostRollup> windows =
-        (OneInputTransformation<TaggedCost, CostRollup>) CostPipeline.windows(input, options).getTransformation();
+    OneInputTransformation<CostSlice, CostRollup> windows =
+        (OneInputTransformation<CostSlice, CostRollup>) CostPipeline.windows(input, options).getTransformation();
     StreamOperatorFactory<CostRollup> factory = windows.getOperatorFactory();
     harness = new KeyedOneInputStreamOperatorTestHarness<>(factory, new CostWindows.ByAgentModel(), Types.STRING);
     harness.setup(CostPipeline.ROLLUP.createSerializer(env.getConfig().getSerializerConfig()));
@@ -55,7 +55,7 @@ class CostWindowsTest {
   }
 
   private void add(TaggedCost t) throws Exception {
-    harness.processElement(new StreamRecord<>(t, t.record().finishedAt()));
+    harness.processElement(new StreamRecord<>(CostSlice.of(t), t.record().finishedAt()));
   }
 
   private List<CostRollup> rollups() {
@@ -119,7 +119,7 @@ class CostWindowsTest {
     add(tagged("m1", "s2", 1, "agent-a", "gem", 500, T0 + 2_000, true));
 
     assertThat(rollups()).hasSize(1);
-    List<TaggedCost> late = new ArrayList<>();
+    List<CostSlice> late = new ArrayList<>();
     harness.getSideOutput(CostPipeline.STRAGGLERS).forEach(r -> late.add(r.getValue()));
     assertThat(late).hasSize(1);
     CostRollup straggler = CostRollup.straggler(late.get(0));

@@ -9,6 +9,10 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
@@ -22,8 +26,10 @@ import org.slf4j.LoggerFactory;
  * Writes records as rows of one ClickHouse table, in batches bounded by size and time, and flushed on every
  * checkpoint, so a checkpoint never completes with rows only in memory (at-least-once).
  *
- * <p>A failed insert that may pass later (server down, 5xx) is retried with exponential backoff for as long as it
- * takes, on the task thread: the job backpressures instead of dropping rows. A rejected insert (bad SQL or data)
+ * <p>Inserts run on a sender thread of the writer, one at a time, while the task fills the next batch; a full batch
+ * waits for the insert before it. A failed insert that may pass later (server down, 5xx) is retried with exponential
+ * backoff for as long as it takes: the next batch fills up and waits, and the job backpressures instead of dropping
+ * rows. A rejected insert (bad SQL or data)
  * fails the task. Tables are expected to replace a re-sent row (ReplacingMergeTree on a stable key), which makes the
  * at-least-once delivery count once.
  */
@@ -47,6 +53,10 @@ public final class ClickHouseSink<T> implements Sink<T> {
     return new Writer<>(client, options, table, encoder, context);
   }
 
+  /**
+   * Buffers encoded rows and hands full batches to one sender thread, so the task encodes the next batch while
+   * ClickHouse takes the last one. At most one insert is in flight: a full buffer waits for it (backpressure).
+   */
   private static final class Writer<T> implements SinkWriter<T> {
     private static final Logger LOG = LoggerFactory.getLogger(ClickHouseSink.class);
 
@@ -56,8 +66,11 @@ public final class ClickHouseSink<T> implements Sink<T> {
     private final SerializableFunction<T, ObjectNode> encoder;
     private final ProcessingTimeService time;
     private final Counter rowsOut;
+    private final Counter inserts;
     private final Counter retries;
+    private final ExecutorService sender;
     private List<byte[]> buffer = new ArrayList<>();
+    private CompletableFuture<Void> inFlight = CompletableFuture.completedFuture(null);
     private boolean timerPending;
 
     Writer(ClickHouseClient client, ClickHouseSinkOptions options, String table,
@@ -68,7 +81,13 @@ public final class ClickHouseSink<T> implements Sink<T> {
       this.encoder = encoder;
       this.time = context.getProcessingTimeService();
       this.rowsOut = context.metricGroup().getNumRecordsSendCounter();
+      this.inserts = context.metricGroup().counter("clickhouseInserts");
       this.retries = context.metricGroup().counter("clickhouseRetries");
+      this.sender = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "clickhouse-sink-" + table);
+        t.setDaemon(true);
+        return t;
+      });
     }
 
     @Override
@@ -87,37 +106,67 @@ public final class ClickHouseSink<T> implements Sink<T> {
       send();
     }
 
+    /** On checkpoints and at the end: returns once every buffered row is in ClickHouse. */
     @Override
     public void flush(boolean endOfInput) throws IOException, InterruptedException {
       send();
+      awaitInFlight();
     }
 
+    /** Starts inserting the buffer once the previous insert has finished. */
     private void send() throws IOException, InterruptedException {
       if (buffer.isEmpty()) {
         return;
       }
+      awaitInFlight();
       List<byte[]> batch = buffer;
-      buffer = new ArrayList<>();
+      buffer = new ArrayList<>(Math.min(batch.size(), options.maxBatchRows()));
+      inFlight = CompletableFuture.runAsync(() -> insert(batch), sender);
+    }
+
+    private void awaitInFlight() throws IOException, InterruptedException {
+      try {
+        inFlight.get();
+      } catch (ExecutionException e) {
+        throw new IOException(e.getCause().getMessage(), e.getCause());
+      }
+    }
+
+    /**
+     * Inserts one batch, retrying with backoff for as long as ClickHouse is unreachable or failing; a rejection
+     * (bad SQL or data) fails it, and so the task.
+     */
+    private void insert(List<byte[]> batch) {
       long backoff = 100;
       while (true) {
         try {
           client.insert(table, batch);
           rowsOut.inc(batch.size());
+          inserts.inc();
           return;
         } catch (ClickHouseException e) {
           if (!e.retriable()) {
-            throw new IOException("ClickHouse rejected " + batch.size() + " rows for " + table, e);
+            throw new ClickHouseException("ClickHouse rejected " + batch.size() + " rows for " + table + ": "
+                + e.getMessage(), false, e);
           }
           retries.inc();
           LOG.warn("insert of {} rows into {} failed, retrying in {} ms: {}", batch.size(), table, backoff,
               e.getMessage());
-          Thread.sleep(backoff);
+          try {
+            Thread.sleep(backoff);
+          } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new ClickHouseException("insert into " + table + " interrupted", false, interrupted);
+          }
           backoff = Math.min(backoff * 2, options.maxRetryBackoff().toMillis());
         }
       }
     }
 
     @Override
-    public void close() {}
+    public void close() {
+      // Rows not flushed by a checkpoint are not acknowledged anywhere: they are read again after a restore.
+      sender.shutdownNow();
+    }
   }
 }
