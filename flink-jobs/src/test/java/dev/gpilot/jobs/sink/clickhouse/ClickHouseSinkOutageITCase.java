@@ -100,7 +100,7 @@ class ClickHouseSinkOutageITCase {
       run.proxy.up();
       eventually(WAIT, () -> assertThat(run.totals()).isEqualTo(Totals.expected(ROWS)));
       assertThat(run.totalsOnePerId()).isEqualTo(Totals.expected(ROWS));
-      // Checkpoints complete again, and the newest one covers every row.
+      // Checkpoints complete again, and the newest one covers every row (so the sink has had every answer).
       eventually(WAIT, () -> assertThat(run.probe.covered.get()).isEqualTo(ROWS));
       run.log("back");
       assertThat(run.counter("\\.numRecordsSend$")).as("rows the sink wrote").isEqualTo(ROWS);
@@ -142,13 +142,14 @@ class ClickHouseSinkOutageITCase {
       run.proxy.up();
       eventually(WAIT, () -> assertThat(run.totals()).isEqualTo(Totals.expected(ROWS)));
       assertThat(run.totalsOnePerId()).isEqualTo(Totals.expected(ROWS));
+      // A checkpoint covering every row completed, so the sink has had the answers to all its inserts.
+      eventually(WAIT, () -> assertThat(run.probe.covered.get()).isEqualTo(ROWS));
       run.log("back");
       // The sink re-sent the lost batch: ClickHouse received ROWS + (landed - first) rows and counts ROWS.
       assertThat(run.counter("\\.numRecordsSend$")).as("rows the sink wrote, after retries").isEqualTo(ROWS);
       // Merged, the table itself holds one row per id: readers without FINAL see each once too.
       CLICKHOUSE.client().execute("OPTIMIZE TABLE " + CostRows.RAW_TABLE + " FINAL");
       assertThat(run.plainRowCount()).isEqualTo(ROWS);
-      eventually(WAIT, () -> assertThat(run.probe.covered.get()).isEqualTo(ROWS));
       run.assertRunningWithoutRestart();
     }
   }
