@@ -241,11 +241,20 @@ class ClickHouseSinkOutageITCase {
 
     /** The job is RUNNING and its tasks never restarted (the source's map was opened once). */
     void assertRunningWithoutRestart() throws Exception {
-      JobStatus status = job.getJobStatus().get(30, TimeUnit.SECONDS);
+      JobStatus status;
+      try {
+        status = job.getJobStatus().get(30, TimeUnit.SECONDS);
+      } catch (IllegalStateException | ExecutionException e) {
+        status = null; // a job that failed took its MiniCluster down with it
+      }
       if (status != JobStatus.RUNNING) {
         Throwable failure = job.getJobExecutionResult().handle((r, e) -> e).get(30, TimeUnit.SECONDS);
-        throw new AssertionError("job is " + status + ": "
-            + (failure == null ? "no failure" : ExceptionUtils.stringifyException(failure)));
+        Throwable root = failure;
+        while (root != null && root.getCause() != null) {
+          root = root.getCause();
+        }
+        throw new AssertionError("job is " + (status == null ? "over" : status) + ": "
+            + (failure == null ? "no failure" : root + "\n" + ExceptionUtils.stringifyException(failure)));
       }
       assertThat(probe.opens.get()).as("times the tasks were started").isEqualTo(1);
     }
