@@ -69,7 +69,19 @@ public final class CostBenchmark {
       "independent-verifier", "ui-auditor", "genesis-architect", "mission-overseer"};
   private static final String[] MODELS = {"gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.5-flash-lite"};
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
+    // The in-process brokers and jobs leave non-daemon threads behind: exit explicitly, also when a part failed.
+    int status = 0;
+    try {
+      run(args);
+    } catch (Throwable e) {
+      e.printStackTrace();
+      status = 1;
+    }
+    System.exit(status);
+  }
+
+  private static void run(String[] args) throws Exception {
     String clickhouse = args[0];
     Path output = Path.of(args[1]);
     long records = args.length > 2 ? Long.parseLong(args[2]) : 1_000_000;
@@ -90,7 +102,6 @@ public final class CostBenchmark {
     Files.createDirectories(output.toAbsolutePath().getParent());
     Files.writeString(output, json);
     System.out.print(json);
-    System.exit(0);
   }
 
   // ---------------------------------------------------------------------------------------------------- ingest
@@ -107,6 +118,7 @@ public final class CostBenchmark {
       long generated = generateStepResults(kafka.bootstrapServers(), records);
       MissionJobOptions options = MissionJobOptions.of(kafka.bootstrapServers(), clickhouse, database);
       Configuration conf = LocalMissionJob.localConfiguration(Files.createTempDirectory("bench-chk"), 2, 0, 2000);
+      long startedAt = System.currentTimeMillis() / 1000;
       long insertsBefore = serverEvent(ch, "InsertQuery");
       long rowsBefore = serverEvent(ch, "InsertedRows");
       StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
@@ -116,23 +128,32 @@ public final class CostBenchmark {
       long firstCount = 0;
       long count = 0;
       long deadline = System.currentTimeMillis() + 30 * 60_000;
-      while (count < records && System.currentTimeMillis() < deadline) {
+      long lastAt = System.nanoTime();
+      while (count < records && System.currentTimeMillis() < deadline
+          && (firstAt == 0 || System.nanoTime() - lastAt < 60_000_000_000L)) {
         Thread.sleep(200);
-        count = one(ch, "SELECT count() FROM cost_records");
+        long now = one(ch, "SELECT count() FROM cost_records");
+        if (now != count) {
+          lastAt = System.nanoTime();
+        }
+        count = now;
         if (firstAt == 0 && count > 0) {
-          firstAt = System.nanoTime();
+          firstAt = lastAt;
           firstCount = count;
         }
       }
-      long lastAt = System.nanoTime();
+      if (count < records) {
+        System.err.printf(Locale.ROOT, "only %d of %d rows arrived (none for 60 s)%n", count, records);
+      }
       double perSecond = (count - firstCount) / ((lastAt - firstAt) / 1e9);
       long inserts = serverEvent(ch, "InsertQuery") - insertsBefore;
       long rowsInserted = serverEvent(ch, "InsertedRows") - rowsBefore;
       // The raw table's inserts alone, from the parts they wrote (one part per insert: the rows share a month).
       ch.execute("SYSTEM FLUSH LOGS");
-      JsonNode parts = ch.query("SELECT count() AS parts, sum(rows) AS rows, min(rows) AS smallest,"
-          + " quantileExact(0.5)(rows) AS median FROM system.part_log WHERE event_type = 'NewPart'"
-          + " AND database = '" + database + "' AND table = 'cost_records'").get(0);
+      JsonNode parts = ch.query("SELECT count() AS parts, sum(rows) AS total, min(rows) AS smallest,"
+          + " quantileExact(0.5)(rows) AS median FROM system.part_log WHERE toInt8(event_type) = 1"
+          + " AND database = '" + database + "' AND table = 'cost_records'"
+          + " AND event_time >= toDateTime(" + startedAt + ")").get(0);
       long rawCost = one(ch, "SELECT sum(cost_micros) FROM cost_records FINAL");
       // Rollups of the last minutes fire once the watermark passes them (idle timeout after the last record).
       long rollupCost = 0;
@@ -151,8 +172,8 @@ public final class CostBenchmark {
               + " \"clickhouseInserts\": %d, \"rowsInserted\": %d, \"avgRowsPerInsert\": %.0f,"
               + " \"rollupRowsWritten\": %d, \"rollupWindows\": %d,"
               + " \"rawCostMatches\": %b, \"rollupCostMatches\": %b, \"generatedCostMicros\": %d}",
-          records, perSecond, parts.get("parts").asLong(), parts.get("rows").asLong(),
-          parts.get("rows").asLong() / (double) Math.max(1, parts.get("parts").asLong()),
+          records, perSecond, parts.get("parts").asLong(), parts.get("total").asLong(),
+          parts.get("total").asLong() / (double) Math.max(1, parts.get("parts").asLong()),
           parts.get("median").asLong(), parts.get("smallest").asLong(), inserts, rowsInserted, rowsInserted / (double) Math.max(1, inserts), rollupRows,
           windows, rawCost == generated, rollupCost == generated, generated);
     } finally {
@@ -170,6 +191,7 @@ public final class CostBenchmark {
     props.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
     props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     long total = 0;
+    java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
     long end = System.currentTimeMillis();
     long spanMs = 10 * 60_000;
     long t0 = System.nanoTime();
@@ -189,8 +211,16 @@ public final class CostBenchmark {
         StepResult result = new StepResult(missionId, "ws-" + (i % 3), "s" + (i % 5), 1, agent, ok,
             ok ? Json.mapper().createObjectNode().put("text", "ok") : null, ok ? null : "boom", finishedAt - 800,
             finishedAt, model, new Usage(1000 + i % 500, 200 + i % 100, i % 50, i % 300), cost, "bench/1", !ok);
-        producer.send(new ProducerRecord<>(Topics.STEP_RESULTS, missionId, codec.encode(result)));
+        producer.send(new ProducerRecord<>(Topics.STEP_RESULTS, missionId, codec.encode(result)),
+            (metadata, error) -> {
+              if (error != null) {
+                failed.incrementAndGet();
+              }
+            });
       }
+    }
+    if (failed.get() > 0) {
+      throw new IllegalStateException(failed.get() + " of " + records + " generated step results were not written");
     }
     System.err.printf(Locale.ROOT, "generated %d step results in %.1f s%n", records, (System.nanoTime() - t0) / 1e9);
     return total;

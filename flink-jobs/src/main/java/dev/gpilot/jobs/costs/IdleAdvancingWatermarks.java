@@ -23,8 +23,18 @@ import org.apache.flink.util.function.SerializableSupplier;
  *
  * <p>"No record for the idle timeout" is measured on Flink's input activity clock, which stops while the source is
  * backpressured, so a slow sink (ClickHouse down) does not make a busy partition look idle.
+ *
+ * <p>Only a partition that was live goes by the wall clock after the idle timeout: its newest record arrived at most
+ * {@link #CATCH_UP_LAG_MS} after it finished. A partition that is catching up on a backlog (a restart, a slow
+ * start) may pause between fetches without being idle, and jumping to the wall clock there would make the rest of
+ * the backlog late; it follows the wall clock only after {@link #DRAINED_FACTOR} idle timeouts without records.
  */
 public final class IdleAdvancingWatermarks {
+  /** Records that arrive later than this after they finished are a backlog being read, not live traffic. */
+  static final long CATCH_UP_LAG_MS = 60_000;
+  /** A partition reading a backlog follows the wall clock after this many idle timeouts without records. */
+  static final int DRAINED_FACTOR = 6;
+
   private IdleAdvancingWatermarks() {}
 
   /** The strategy for the cost source: timestamps from {@link CostRecord#finishedAt()}. */
@@ -50,6 +60,8 @@ public final class IdleAdvancingWatermarks {
     private final RelativeClock activity;
     private long maxTimestamp = Long.MIN_VALUE;
     private long lastRecordAt;
+    // How long after it finished the newest record arrived (wall clock minus its time).
+    private long newestLag;
     private long emitted = Long.MIN_VALUE;
 
     Generator(long bound, long idleTimeout, SerializableSupplier<Long> wallClock, RelativeClock activity) {
@@ -62,14 +74,19 @@ public final class IdleAdvancingWatermarks {
 
     @Override
     public void onEvent(CostRecord record, long timestamp, WatermarkOutput output) {
-      maxTimestamp = Math.max(maxTimestamp, timestamp);
+      if (timestamp >= maxTimestamp) {
+        maxTimestamp = timestamp;
+        newestLag = wallClock.get() - timestamp;
+      }
       lastRecordAt = activity.relativeTimeMillis();
     }
 
     @Override
     public void onPeriodicEmit(WatermarkOutput output) {
       long candidate = maxTimestamp == Long.MIN_VALUE ? Long.MIN_VALUE : maxTimestamp - bound - 1;
-      if (activity.relativeTimeMillis() - lastRecordAt >= idleTimeout) {
+      long quiet = activity.relativeTimeMillis() - lastRecordAt;
+      boolean live = maxTimestamp == Long.MIN_VALUE || newestLag <= CATCH_UP_LAG_MS;
+      if (quiet >= (live ? idleTimeout : idleTimeout * DRAINED_FACTOR)) {
         candidate = Math.max(candidate, wallClock.get() - bound - 1);
       }
       if (candidate > emitted) {

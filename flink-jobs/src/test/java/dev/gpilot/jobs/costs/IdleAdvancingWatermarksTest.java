@@ -76,4 +76,27 @@ class IdleAdvancingWatermarksTest {
     generator.onPeriodicEmit(out);
     assertThat(out.marks).containsExactly(2_000_000L - 5_001);
   }
+
+  @Test
+  void partitionCatchingUpOnABacklog_pausingBetweenFetches_doesNotJumpToTheWallClock() {
+    ManualClock activity = new ManualClock();
+    WALL.set(3_000_000);
+    var generator = new IdleAdvancingWatermarks.Generator(5_000, 10_000, WALL::get, activity);
+    Out out = new Out();
+    // A record that finished 5 minutes ago: the partition is reading a backlog.
+    generator.onEvent(finishedAt(2_700_000), 2_700_000, out);
+    generator.onPeriodicEmit(out);
+
+    // A 10 s pause between fetches is not idleness: the rest of the backlog must not become late.
+    activity.advanceTime(java.time.Duration.ofSeconds(10));
+    WALL.addAndGet(10_000);
+    generator.onPeriodicEmit(out);
+    assertThat(out.marks).containsExactly(2_700_000L - 5_001);
+
+    // Six idle timeouts without a record: the backlog is drained, the watermark follows the wall clock.
+    activity.advanceTime(java.time.Duration.ofSeconds(50));
+    WALL.addAndGet(50_000);
+    generator.onPeriodicEmit(out);
+    assertThat(out.marks).last().isEqualTo(3_060_000L - 5_001);
+  }
 }

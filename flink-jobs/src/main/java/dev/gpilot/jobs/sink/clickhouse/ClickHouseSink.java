@@ -49,7 +49,6 @@ public final class ClickHouseSink<T> implements Sink<T> {
   @Override
   public SinkWriter<T> createWriter(WriterInitContext context) {
     ClickHouseClient client = new ClickHouseClient(options.url(), options.database(), Duration.ofSeconds(60));
-    ClickHouseMigrations.apply(client);
     return new Writer<>(client, options, table, encoder, context);
   }
 
@@ -70,6 +69,9 @@ public final class ClickHouseSink<T> implements Sink<T> {
     private final Counter retries;
     private final ExecutorService sender;
     private List<byte[]> buffer = new ArrayList<>();
+    // Sender thread only: the schema is brought up to date before the first insert, inside its retries, so a
+    // writer starts (and the job runs, backpressured) while ClickHouse is down.
+    private boolean migrated;
     private CompletableFuture<Void> inFlight = CompletableFuture.completedFuture(null);
     private boolean timerPending;
 
@@ -140,6 +142,10 @@ public final class ClickHouseSink<T> implements Sink<T> {
       long backoff = 100;
       while (true) {
         try {
+          if (!migrated) {
+            ClickHouseMigrations.apply(client);
+            migrated = true;
+          }
           client.insert(table, batch);
           rowsOut.inc(batch.size());
           inserts.inc();
