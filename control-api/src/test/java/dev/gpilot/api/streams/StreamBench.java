@@ -51,8 +51,13 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *       the events topic at a steady pace (each {@code ts} is the moment it is written), so the clients measure the
  *       latency from Kafka to them on every {@code data-step} chunk.
  *   <li>POST → first frame: missions submitted over HTTP and run by the job (0 ms simulated steps), each stream
- *       opened right after its POST, timed until its first chunk.
+ *       opened right after its POST, timed until its first chunk. The job starts after the fan-out, which does not
+ *       need it.
  * </ol>
+ *
+ * Each phase first runs once unmeasured (a whole fan-out round on other missions; {@value #FIRST_FRAME_WARMUP}
+ * missions), reported as {@code fanoutWarmup} and {@code firstFrameWarmup}, so that the measured rounds see warm
+ * JVMs (broker, API, job) rather than their JIT compilers.
  *
  * Prints and saves the numbers ({@code GPILOT_BENCH_OUT}, default {@code .gpilot/bench/streams.json}).
  */
@@ -61,6 +66,7 @@ public final class StreamBench {
   private static final int STEPS = 5;
   private static final int DELTAS_PER_STEP = 3;
   private static final int EVENTS_PER_SECOND = 500;
+  private static final int FIRST_FRAME_WARMUP = 40;
 
   private StreamBench() {}
 
@@ -90,8 +96,6 @@ public final class StreamBench {
     JobClient job = null;
     Process api = null;
     try {
-      job = LocalMissionJob.start(MissionJobOptions.of(bootstrap, clickhouse, "gpilot_bench"),
-          LocalMissionJob.localConfiguration(work.resolve("checkpoints"), 2, 0, 1000));
       String token = "bench-" + UUID.randomUUID();
       int port = freePort();
       api = startApi(bootstrap, clickhouse, token, port, work, out.getParent().resolve("api.log"));
@@ -105,7 +109,15 @@ public final class StreamBench {
       report.put("missions", missions);
       report.put("apiRssIdleMb", rssIdle / 1024);
       report.put("kafka", kafka == null ? "own process" : "in the driver's JVM");
+      // Every phase runs once unmeasured first (printed too): the broker, the API and the clients start cold, and
+      // what is measured is the API serving, not the JIT compiling it.
+      report.set("fanoutWarmup", fanout(bootstrap, base, token, clients, missions, api, work));
       report.set("fanout", fanout(bootstrap, base, token, clients, missions, api, work));
+      // The fan-out's events are written by this driver, so the job only runs from here on: idle, it would still
+      // poll its sources and checkpoint every second on the cores the fan-out is measured on.
+      job = LocalMissionJob.start(MissionJobOptions.of(bootstrap, clickhouse, "gpilot_bench"),
+          LocalMissionJob.localConfiguration(work.resolve("checkpoints"), 2, 0, 1000));
+      report.set("firstFrameWarmup", node("firstframe", base, token, String.valueOf(FIRST_FRAME_WARMUP), "10").join());
       report.set("firstFrame", node("firstframe", base, token, String.valueOf(firstFrames), "10").join());
       Files.writeString(out, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
       System.out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
@@ -148,7 +160,7 @@ public final class StreamBench {
         send(producer, event("plan.ready", id, ++seqs[m]).plan(new Plan(plan)));
       }
       producer.flush();
-      Path idsFile = work.resolve("missions.txt");
+      Path idsFile = Files.createTempFile(work, "missions", ".txt");
       Files.writeString(idsFile, String.join("\n", ids) + "\n");
 
       List<String> ready = new ArrayList<>();
