@@ -49,7 +49,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * <ol>
  *   <li>Fan-out: {@code clients} streams over {@code missions} running missions whose events this driver writes to
  *       the events topic at a steady pace (each {@code ts} is the moment it is written), so the clients measure the
- *       latency from Kafka to them on every {@code data-step} chunk.
+ *       latency from Kafka to them on every {@code data-step} chunk; then again with one stream per mission.
  *   <li>POST → first frame: missions submitted over HTTP and run by the job (0 ms simulated steps), each stream
  *       opened right after its POST, timed until its first chunk. The job starts after the fan-out, which does not
  *       need it.
@@ -121,7 +121,7 @@ public final class StreamBench {
       // The fan-out's events are written by this driver, so the job only runs from here on: idle, it would still
       // poll its sources and checkpoint every second on the cores the fan-out is measured on.
       job = LocalMissionJob.start(MissionJobOptions.of(bootstrap, clickhouse, "gpilot_bench"),
-          LocalMissionJob.localConfiguration(work.resolve("checkpoints"), 2, 0, 1000));
+          LocalMissionJob.localConfiguration(work.resolve("checkpoints"), 2, 0, 2000)); // as `up` runs it
       report.set("firstFrameWarmup", firstFrames(base, token, FIRST_FRAME_WARMUP, api));
       report.set("firstFrame", firstFrames(base, token, firstFrames, api));
       Files.writeString(out, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
