@@ -5,6 +5,7 @@
 //   node bench-streams.mjs fanout <apiBase> <token> <missionIdsFile> <clientsPerMission> <stepsPerMission>
 //   node bench-streams.mjs firstframe <apiBase> <token> <missions> <concurrency>
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseJsonEventStream, readUIMessageStream, uiMessageChunkSchema } from 'ai';
 
@@ -32,7 +33,10 @@ async function assemble(chunks) {
 
 // Each client records the bytes it receives and reads the data-step `ts` out of them at arrival (one cheap regex), so
 // a thousand clients in one node process keep up; once every stream has ended, each one's bytes go through the SDK:
-// parseJsonEventStream with uiMessageChunkSchema, then readUIMessageStream.
+// parseJsonEventStream with uiMessageChunkSchema, then readUIMessageStream. Reception uses node:http rather than
+// fetch: a WHATWG body stream costs several times more per chunk, and with a thousand streams in one process that
+// cost would be measured as latency (the bytes, and what the SDK makes of them, are the same).
+const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
 async function fanout(idsFile, perMission, steps) {
   const ids = readFileSync(idsFile, 'utf8').split('\n').filter(Boolean);
   const latencies = [];
@@ -43,37 +47,54 @@ async function fanout(idsFile, perMission, steps) {
   const markReady = () => {
     if (++ready === total) process.stdout.write('ready\n');
   };
-  const consume = async (id, n) => {
-    const label = `${id}#${n}`;
-    let sawPlan = false;
-    try {
-      const response = await fetch(`${base}/api/v1/missions/${id}/stream`, { headers: auth });
-      if (response.status !== 200) throw new Error(`status ${response.status}`);
-      const received = [];
-      const decoder = new TextDecoder();
-      let partial = '';
-      for await (const bytes of response.body) {
-        const now = Date.now();
-        received.push(bytes);
-        const lines = (partial + decoder.decode(bytes, { stream: true })).split('\n');
-        partial = lines.pop();
-        for (const line of lines) {
-          if (line.startsWith('data: {"type":"data-step"')) {
-            const ts = /"ts":(\d+)/.exec(line);
-            if (ts) latencies.push(now - Number(ts[1]));
-          } else if (!sawPlan && line.startsWith('data: {"type":"data-plan"')) {
-            sawPlan = true;
-            markReady();
-          }
+  const consume = (id, n) =>
+    new Promise(resolve => {
+      const label = `${id}#${n}`;
+      let sawPlan = false;
+      let settled = false;
+      const fail = e => {
+        if (settled) return;
+        settled = true;
+        problems.push(`${label}: ${String(e?.message ?? e)}`);
+        if (!sawPlan) {
+          sawPlan = true;
+          markReady();
         }
-      }
-      return { label, raw: new Blob(received) };
-    } catch (e) {
-      problems.push(`${label}: ${String(e?.message ?? e)}`);
-      if (!sawPlan) markReady();
-      return null;
-    }
-  };
+        resolve(null);
+      };
+      const request = http.get(`${base}/api/v1/missions/${id}/stream`, { headers: auth, agent }, response => {
+        if (response.statusCode !== 200) {
+          response.resume();
+          fail(new Error(`status ${response.statusCode}`));
+          return;
+        }
+        const received = [];
+        const decoder = new TextDecoder();
+        let partial = '';
+        response.on('data', bytes => {
+          const now = Date.now();
+          received.push(bytes);
+          const lines = (partial + decoder.decode(bytes, { stream: true })).split('\n');
+          partial = lines.pop();
+          for (const line of lines) {
+            if (line.startsWith('data: {"type":"data-step"')) {
+              const ts = /"ts":(\d+)/.exec(line);
+              if (ts) latencies.push(now - Number(ts[1]));
+            } else if (!sawPlan && line.startsWith('data: {"type":"data-plan"')) {
+              sawPlan = true;
+              markReady();
+            }
+          }
+        });
+        response.on('end', () => {
+          settled = true;
+          resolve({ label, raw: new Blob(received) });
+        });
+        response.on('error', fail);
+        response.on('close', () => fail(new Error('connection closed before the end of the stream')));
+      });
+      request.on('error', fail);
+    });
   // After every stream has ended, so that validating one does not delay the others' reception.
   const validate = async ({ label, raw }) => {
     try {
@@ -97,13 +118,16 @@ async function fanout(idsFile, perMission, steps) {
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const t0 = Date.now();
+  const cpu0 = process.cpuUsage();
   const received = await Promise.all(ids.flatMap(id => Array.from({ length: perMission }, (_, n) => consume(id, n))));
   const receiveMs = Date.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   loop.disable();
   for (const r of received) if (r) await validate(r);
   return {
     clientEventLoopDelayMs: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
     receiveMs,
+    clientCpuPercentOfOneCore: Math.round((cpu.user + cpu.system) / 10 / receiveMs),
     streams: total,
     streamsWithProblems: new Set(problems.map(p => p.split(':')[0])).size,
     protocolErrors: problems.length,
@@ -117,6 +141,8 @@ async function fanout(idsFile, perMission, steps) {
 async function firstFrame(missions, concurrency) {
   const total = [];
   const post = [];
+  const open = [];
+  const first = [];
   const problems = [];
   let next = 0;
   const one = async i => {
@@ -126,14 +152,15 @@ async function firstFrame(missions, concurrency) {
       headers: { ...auth, 'content-type': 'application/json' },
       body: JSON.stringify({ mission: `bench mission ${i}`, config: { explicitAgents: ['agent-scout'] } }),
     });
-    const t1 = performance.now();
     if (accepted.status !== 202) throw new Error(`POST answered ${accepted.status}`);
     const { missionId } = await accepted.json();
+    const t1 = performance.now();
     const controller = new AbortController();
     const response = await fetch(`${base}/api/v1/missions/${missionId}/stream`, {
       headers: auth,
       signal: controller.signal,
     });
+    const th = performance.now();
     if (response.status !== 200) throw new Error(`stream answered ${response.status}: ${await response.text()}`);
     const reader = parseJsonEventStream({ stream: response.body, schema: uiMessageChunkSchema }).getReader();
     const { value } = await reader.read();
@@ -141,6 +168,8 @@ async function firstFrame(missions, concurrency) {
     controller.abort();
     if (!value?.success || value.value.type !== 'start') throw new Error(`first chunk ${JSON.stringify(value)}`);
     post.push(t1 - t0);
+    open.push(th - t1);
+    first.push(t2 - th);
     total.push(t2 - t0);
   };
   const worker = async () => {
@@ -157,6 +186,8 @@ async function firstFrame(missions, concurrency) {
     problems: problems.slice(0, 20),
     postToFirstFrameMs: round(percentiles(total)),
     postMs: round(percentiles(post)),
+    streamHeadersMs: round(percentiles(open)),
+    headersToFirstChunkMs: round(percentiles(first)),
   };
 }
 

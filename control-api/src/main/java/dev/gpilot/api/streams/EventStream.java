@@ -31,6 +31,10 @@ public final class EventStream implements MissionView.Listener, WriteListener {
   private static final Logger LOG = LoggerFactory.getLogger(EventStream.class);
   static final int BATCH_BYTES = 64 * 1024;
   private static final int BATCH_EVENTS = 512;
+  // Where a writer thread assembles a batch: one per writer, reused, so that a batch allocates only the array handed
+  // to the server (which may keep it until the write completes). A buffer grown by a large replay is not kept.
+  private static final ThreadLocal<ByteArrayOutputStream> BATCH =
+      ThreadLocal.withInitial(() -> new ByteArrayOutputStream(8 * 1024));
 
   private final MissionView view;
   private final StreamEncoder encoder;
@@ -179,7 +183,8 @@ public final class EventStream implements MissionView.Listener, WriteListener {
         }
         return true;
       }
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream(4096);
+      ByteArrayOutputStream bytes = BATCH.get();
+      bytes.reset();
       for (MissionEvent e : batch) {
         encoder.encode(e, bytes);
         cursor = e.seq();
@@ -193,7 +198,11 @@ public final class EventStream implements MissionView.Listener, WriteListener {
         }
       }
       heartbeatDue = false;
-      write(bytes.toByteArray());
+      byte[] wire = bytes.toByteArray();
+      if (bytes.size() > 2 * BATCH_BYTES) {
+        BATCH.remove();
+      }
+      write(wire);
     }
     return false;
   }

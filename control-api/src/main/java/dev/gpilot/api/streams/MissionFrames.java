@@ -15,13 +15,23 @@ final class MissionFrames {
   /** The frames one event maps to: {@code ids[k]} and the wire bytes of frame k (id, data, blank line). */
   record EventFrames(String[] ids, byte[][] bytes) {}
 
+  /** The id of the {@code start} frame, which comes before every event's (those are {@code N:k} and {@code N}, N ≥ 1). */
+  static final String START_ID = "0";
+
   private final MissionView view;
   private final UiMessageMapper mapper;
+  private final byte[] start;
   private final List<EventFrames> bySeq = new ArrayList<>();
 
   MissionFrames(MissionView view) {
     this.view = view;
     this.mapper = new UiMessageMapper(view.missionId());
+    this.start = frame(START_ID, mapper.start());
+  }
+
+  /** The {@code start} frame, id {@value #START_ID}: it needs no event, so a stream sends it as soon as it opens. */
+  byte[] start() {
+    return start;
   }
 
   /** The frames of {@code event} (one of this mission's, in its seq order), mapping earlier events first if needed. */
@@ -39,8 +49,12 @@ final class MissionFrames {
     byte[][] bytes = new byte[chunks.size()][];
     for (int k = 1; k <= chunks.size(); k++) {
       ids[k - 1] = k == chunks.size() ? Long.toString(event.seq()) : event.seq() + ":" + k;
-      bytes[k - 1] = ("id: " + ids[k - 1] + "\ndata: " + chunks.get(k - 1) + "\n\n").getBytes(StandardCharsets.UTF_8);
+      bytes[k - 1] = frame(ids[k - 1], chunks.get(k - 1));
     }
     return new EventFrames(ids, bytes);
+  }
+
+  private static byte[] frame(String id, String chunk) {
+    return ("id: " + id + "\ndata: " + chunk + "\n\n").getBytes(StandardCharsets.UTF_8);
   }
 }

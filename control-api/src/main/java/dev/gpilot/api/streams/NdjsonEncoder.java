@@ -30,6 +30,11 @@ public final class NdjsonEncoder implements StreamEncoder {
   }
 
   @Override
+  public byte[] head() {
+    return new byte[0];
+  }
+
+  @Override
   public void encode(MissionEvent event, ByteArrayOutputStream out) {
     out.writeBytes(CODEC.encode(event));
     out.write('\n');

@@ -9,10 +9,13 @@ import java.nio.charset.StandardCharsets;
  * The UI message stream (AI SDK, v1) as Server-Sent Events: {@code id: <frame id>} and {@code data: <chunk>} per
  * frame, {@code data: [DONE]} at the end.
  *
- * <p>Frame ids: the chunks that event {@code N} maps to are frames {@code N:1}, {@code N:2}, ..., and the last of
- * them is plain {@code N}. So {@code Last-Event-ID: N} resumes after everything of event N, and {@code N:k} after its
- * k-th frame: the mapping is a pure function of the events, so the stream is rebuilt from seq 1 and only the
- * frames after that point are written, with no gap and no duplicate. An event that maps to no chunk has no frame.
+ * <p>Frame ids: the {@code start} chunk is frame {@code 0}, sent as soon as the stream opens (it needs no event);
+ * the chunks that event {@code N} maps to are frames {@code N:1}, {@code N:2}, ..., and the last of them is plain
+ * {@code N}. So {@code Last-Event-ID: N} resumes after everything of event N ({@code 0}: after {@code start}), and
+ * {@code N:k} after its k-th frame: the mapping is a pure function of the events, so the stream is rebuilt from seq
+ * 1 and only the frames after that point are written, with no gap and no duplicate. Any {@code Last-Event-ID} names
+ * a frame at or after {@code start}, so a resumed stream never repeats it. An event that maps to no chunk has no
+ * frame.
  */
 public final class SseEncoder implements StreamEncoder {
   private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8);
@@ -65,6 +68,16 @@ public final class SseEncoder implements StreamEncoder {
     return 0;
   }
 
+  /** The {@code start} frame, unless the client resumes (then it has it). */
+  @Override
+  public byte[] head() {
+    if (lastId != null) {
+      return new byte[0];
+    }
+    lastId = MissionFrames.START_ID;
+    return frames.start();
+  }
+
   @Override
   public void encode(MissionEvent event, ByteArrayOutputStream out) {
     if (event.seq() < resumeSeq) {
@@ -94,7 +107,7 @@ public final class SseEncoder implements StreamEncoder {
   @Override
   public byte[] tooSlow(long behind) {
     String text = "stream too slow: " + behind + " events behind, disconnected; reconnect with Last-Event-ID: "
-        + (lastId == null ? "0" : lastId);
+        + (lastId == null ? MissionFrames.START_ID : lastId);
     String chunk = Json.mapper().createObjectNode().put("type", "error").put("errorText", text).toString();
     return ("data: " + chunk + "\n\n").getBytes(StandardCharsets.UTF_8);
   }

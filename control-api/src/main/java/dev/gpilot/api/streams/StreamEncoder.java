@@ -11,6 +11,12 @@ public interface StreamEncoder {
   /** The seq after which the stream must be given events (an encoder may need earlier ones to rebuild its state). */
   long feedAfter();
 
+  /**
+   * What the stream begins with, before any event (possibly nothing): it goes out with the response's headers, so
+   * a client has it even while the mission has no event yet.
+   */
+  byte[] head();
+
   /** Appends what {@code event} becomes on the wire (possibly nothing). Events come in seq order without gaps. */
   void encode(MissionEvent event, ByteArrayOutputStream out);
 

@@ -80,9 +80,11 @@ public final class StreamHandler {
     ctx.res().setContentType(encoder.contentType());
     ctx.res().setHeader("Cache-Control", "no-cache");
     ctx.res().setHeader("X-Accel-Buffering", "no");
-    // Headers go out now: the client sees the stream open before the first event exists.
-    ctx.res().flushBuffer();
+    // Headers and the stream's head (the UI message's start) go out now, in one write: the client sees the stream
+    // open before the mission's first event exists.
     ServletOutputStream out = ctx.res().getOutputStream();
+    out.write(encoder.head());
+    ctx.res().flushBuffer();
     // Javalin runs the supplier once the request is in async mode, which non-blocking writes need.
     ctx.future(() -> {
       EventStream stream = registry.open(view, encoder, out);

@@ -29,6 +29,9 @@ import java.util.TreeMap;
  * are written one at a time, in the order their steps first appeared: the chunks of a step that runs while an
  * earlier one is still open wait until that one closes. Mission-level chunks ({@code data-plan}, {@code data-cost},
  * {@code message-metadata}, {@code error}, {@code finish}) are written at once. Not thread-safe: one per stream.
+ *
+ * <p>The message's {@code start} chunk is not the mapping of an event: it names the mission only, so a stream sends
+ * it ({@link #start()}) as soon as it opens, before the mission has any event.
  */
 public final class UiMessageMapper {
   /** The most log lines a {@code data-log} part keeps (the oldest go first), so re-sending it stays cheap. */
@@ -40,7 +43,6 @@ public final class UiMessageMapper {
   private final List<ObjectNode> logLines = new ArrayList<>();
   private final Map<String, Long> agentCosts = new TreeMap<>();
   private boolean headOpen;
-  private boolean started;
   private boolean finished;
   private String status = "SUBMITTED";
   private String reason;
@@ -53,26 +55,30 @@ public final class UiMessageMapper {
     this.missionId = missionId;
   }
 
+  /**
+   * The message's first chunk, {@code start} (messageId = missionId, the metadata of a mission without events):
+   * the same for every stream of the mission whatever its events, and sent before them.
+   */
+  public String start() {
+    ObjectNode start = chunk("start");
+    start.put("messageId", missionId);
+    start.set("messageMetadata", new UiMessageMapper(missionId).metadata());
+    return start.toString();
+  }
+
   /** Whether the mission's final event has been mapped (the message is finished). */
   public boolean finished() {
     return finished;
   }
 
   /**
-   * The chunks (JSON text) for the next event, possibly none. Events must come in seq order without gaps, starting
-   * at seq 1; after the final event nothing more is mapped.
+   * The chunks (JSON text) for the next event, possibly none; they follow {@link #start()}. Events must come in seq
+   * order without gaps, starting at seq 1; after the final event nothing more is mapped.
    */
   public List<String> map(MissionEvent e) {
     out = new ArrayList<>(4);
     if (finished) {
       return out;
-    }
-    if (!started) {
-      started = true;
-      ObjectNode start = chunk("start");
-      start.put("messageId", missionId);
-      start.set("messageMetadata", metadata());
-      emit(start);
     }
     switch (e.type()) {
       case EventTypes.MISSION_ACCEPTED -> {

@@ -28,12 +28,18 @@ public final class MissionEvents implements AutoCloseable {
   private static final JsonCodec<MissionEvent> CODEC = JsonCodec.of(MissionEvent.class);
 
   private final KafkaProducer<String, byte[]> producer;
-  private final String missionId = UUID.randomUUID().toString();
+  private final String missionId;
   private final String workspaceId;
   private final List<MissionEvent> written = new ArrayList<>();
   private long seq;
 
   public MissionEvents(String bootstrapServers, String workspaceId) {
+    this(bootstrapServers, workspaceId, UUID.randomUUID().toString());
+  }
+
+  /** The events of a mission that exists already (submitted over HTTP, say), as the job would write them. */
+  public MissionEvents(String bootstrapServers, String workspaceId, String missionId) {
+    this.missionId = missionId;
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ProducerConfig.ACKS_CONFIG, "all");

@@ -49,10 +49,15 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * <ol>
  *   <li>Fan-out: {@code clients} streams over {@code missions} running missions whose events this driver writes to
  *       the events topic at a steady pace (each {@code ts} is the moment it is written), so the clients measure the
- *       latency from Kafka to them on every {@code data-step} chunk.
+ *       latency from Kafka to them on every {@code data-step} chunk; then again with one stream per mission.
  *   <li>POST → first frame: missions submitted over HTTP and run by the job (0 ms simulated steps), each stream
- *       opened right after its POST, timed until its first chunk.
+ *       opened right after its POST, timed until its first chunk. The job starts after the fan-out, which does not
+ *       need it.
  * </ol>
+ *
+ * Each phase first runs once unmeasured (a whole fan-out round on other missions; {@value #FIRST_FRAME_WARMUP}
+ * missions), reported as {@code fanoutWarmup} and {@code firstFrameWarmup}, so that the measured rounds see warm
+ * JVMs (broker, API, job) rather than their JIT compilers.
  *
  * Prints and saves the numbers ({@code GPILOT_BENCH_OUT}, default {@code .gpilot/bench/streams.json}).
  */
@@ -61,6 +66,7 @@ public final class StreamBench {
   private static final int STEPS = 5;
   private static final int DELTAS_PER_STEP = 3;
   private static final int EVENTS_PER_SECOND = 500;
+  private static final int FIRST_FRAME_WARMUP = 40;
 
   private StreamBench() {}
 
@@ -90,8 +96,6 @@ public final class StreamBench {
     JobClient job = null;
     Process api = null;
     try {
-      job = LocalMissionJob.start(MissionJobOptions.of(bootstrap, clickhouse, "gpilot_bench"),
-          LocalMissionJob.localConfiguration(work.resolve("checkpoints"), 2, 0, 1000));
       String token = "bench-" + UUID.randomUUID();
       int port = freePort();
       api = startApi(bootstrap, clickhouse, token, port, work, out.getParent().resolve("api.log"));
@@ -105,8 +109,21 @@ public final class StreamBench {
       report.put("missions", missions);
       report.put("apiRssIdleMb", rssIdle / 1024);
       report.put("kafka", kafka == null ? "own process" : "in the driver's JVM");
+      // Every phase runs once unmeasured first (printed too): the broker, the API and the clients start cold, and
+      // what is measured is the API serving, not the JIT compiling it.
+      report.set("fanoutWarmup", fanout(bootstrap, base, token, clients, missions, api, work));
       report.set("fanout", fanout(bootstrap, base, token, clients, missions, api, work));
-      report.set("firstFrame", node("firstframe", base, token, String.valueOf(firstFrames), "10").join());
+      if (clients > missions) {
+        // A second point: one stream per mission, the same events. What the latency owes to the number of streams
+        // (and to the clients sharing this machine's cores) shows in the difference.
+        report.set("fanoutOneStreamPerMission", fanout(bootstrap, base, token, missions, missions, api, work));
+      }
+      // The fan-out's events are written by this driver, so the job only runs from here on: idle, it would still
+      // poll its sources and checkpoint every second on the cores the fan-out is measured on.
+      job = LocalMissionJob.start(MissionJobOptions.of(bootstrap, clickhouse, "gpilot_bench"),
+          LocalMissionJob.localConfiguration(work.resolve("checkpoints"), 2, 0, 2000)); // as `up` runs it
+      report.set("firstFrameWarmup", firstFrames(base, token, FIRST_FRAME_WARMUP, api));
+      report.set("firstFrame", firstFrames(base, token, firstFrames, api));
       Files.writeString(out, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
       System.out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
       System.out.println("saved to " + out);
@@ -148,7 +165,7 @@ public final class StreamBench {
         send(producer, event("plan.ready", id, ++seqs[m]).plan(new Plan(plan)));
       }
       producer.flush();
-      Path idsFile = work.resolve("missions.txt");
+      Path idsFile = Files.createTempFile(work, "missions", ".txt");
       Files.writeString(idsFile, String.join("\n", ids) + "\n");
 
       List<String> ready = new ArrayList<>();
@@ -168,7 +185,7 @@ public final class StreamBench {
       probe.start();
       Thread.sleep(2000);
 
-      long cpu0 = cpuMillis(api);
+      CpuMeter cpu = new CpuMeter(api);
       long t0 = System.currentTimeMillis();
       long events = 0;
       long rssPeak = rssOpen;
@@ -206,18 +223,25 @@ public final class StreamBench {
       JsonNode clientsResult = result.get(10, TimeUnit.MINUTES);
       reading.set(false);
       probe.join(10_000);
-      long wall = System.currentTimeMillis() - t0;
-      long cpu = cpuMillis(api) - cpu0;
+      ObjectNode cpuUse = cpu.stop();
 
       ObjectNode fanout = (ObjectNode) clientsResult;
       fanout.set("kafkaToPlainConsumerMs", percentiles(baseline));
       fanout.put("eventsWritten", events);
       fanout.put("eventsPerSecond", EVENTS_PER_SECOND);
-      fanout.put("apiCpuPercentOfOneCore", Math.round(100.0 * cpu / wall));
+      fanout.put("apiCpuPercentOfOneCore", cpuUse.get("api").asLong());
+      fanout.set("cpuPercentOfOneCore", cpuUse);
       fanout.put("apiRssWith" + clients + "StreamsMb", rssOpen / 1024);
       fanout.put("apiRssPeakMb", Math.max(rssPeak, rssKb(api.pid())) / 1024);
       return fanout;
     }
+  }
+
+  private static ObjectNode firstFrames(String base, String token, int missions, Process api) throws Exception {
+    CpuMeter cpu = new CpuMeter(api);
+    ObjectNode result = (ObjectNode) node("firstframe", base, token, String.valueOf(missions), "10").join();
+    result.set("cpuPercentOfOneCore", cpu.stop());
+    return result;
   }
 
   /** Reads the events topic from its end, noting now - ts for every step.started / step.completed. */
@@ -276,10 +300,16 @@ public final class StreamBench {
     String digest = HexFormat.of().formatHex(
         MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
     Files.writeString(tokens, digest + " default bench\n");
-    // The API as `gpilot up` runs it (heap and logging), on the classpath of this JVM.
-    ProcessBuilder pb = new ProcessBuilder("java", "-Xms256m", "-Xmx768m",
-        "-Dlog4j2.configurationFile=" + System.getProperty("log4j2.configurationFile", ""),
-        "-cp", System.getProperty("java.class.path"), "dev.gpilot.api.ControlApi");
+    // The API as `gpilot up` runs it (heap and logging), on the classpath of this JVM; GPILOT_BENCH_API_OPTS adds
+    // JVM options (a profiler: -XX:StartFlightRecording=filename=api.jfr,settings=profile).
+    List<String> command = new ArrayList<>(List.of("java", "-Xms256m", "-Xmx768m"));
+    String extra = System.getenv("GPILOT_BENCH_API_OPTS");
+    if (extra != null && !extra.isBlank()) {
+      command.addAll(List.of(extra.strip().split("\\s+")));
+    }
+    command.addAll(List.of("-Dlog4j2.configurationFile=" + System.getProperty("log4j2.configurationFile", ""),
+        "-cp", System.getProperty("java.class.path"), "dev.gpilot.api.ControlApi"));
+    ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
     pb.environment().put("CLICKHOUSE_URL", clickhouse);
     pb.environment().put("CLICKHOUSE_DATABASE", "gpilot_bench");
@@ -342,7 +372,67 @@ public final class StreamBench {
   }
 
   private static long cpuMillis(Process p) {
-    return p.toHandle().info().totalCpuDuration().map(Duration::toMillis).orElse(0L);
+    return cpuMillis(p.toHandle());
+  }
+
+  private static long cpuMillis(ProcessHandle p) {
+    return p.info().totalCpuDuration().map(Duration::toMillis).orElse(0L);
+  }
+
+  /**
+   * The CPU used from its creation to {@link #stop()}, in % of one core: the API, this driver (producer, baseline
+   * consumer; the job once it runs), the broker, and the whole machine's busy share (other users' processes
+   * included), which says how far what was measured was queueing for a core.
+   */
+  private static final class CpuMeter {
+    private final Process api;
+    private final ProcessHandle broker = brokerProcess();
+    private final long t0 = System.nanoTime();
+    private final long api0;
+    private final long driver0 = cpuMillis(ProcessHandle.current());
+    private final long broker0;
+    private final long[] machine0 = machineJiffies();
+
+    CpuMeter(Process api) {
+      this.api = api;
+      this.api0 = cpuMillis(api);
+      this.broker0 = broker == null ? 0 : cpuMillis(broker);
+    }
+
+    ObjectNode stop() {
+      double wallMs = (System.nanoTime() - t0) / 1e6;
+      long[] machine = machineJiffies();
+      ObjectNode cpu = Json.mapper().createObjectNode();
+      cpu.put("api", Math.round(100.0 * (cpuMillis(api) - api0) / wallMs));
+      cpu.put("driver", Math.round(100.0 * (cpuMillis(ProcessHandle.current()) - driver0) / wallMs));
+      if (broker != null) {
+        cpu.put("broker", Math.round(100.0 * (cpuMillis(broker) - broker0) / wallMs));
+      }
+      long total = machine[0] - machine0[0];
+      cpu.put("machineBusyPercentOfAllCores", total == 0 ? 0 : Math.round(100.0 * (machine[1] - machine0[1]) / total));
+      return cpu;
+    }
+  }
+
+  /** The broker ./gpilot bench started ({@code GPILOT_BENCH_KAFKA_PID}), if any and alive. */
+  private static ProcessHandle brokerProcess() {
+    String pid = System.getenv("GPILOT_BENCH_KAFKA_PID");
+    return pid == null || pid.isBlank() ? null : ProcessHandle.of(Long.parseLong(pid.strip())).orElse(null);
+  }
+
+  /** {total, busy} jiffies of the whole machine since boot (/proc/stat), or zeros when not on Linux. */
+  private static long[] machineJiffies() {
+    try {
+      String[] cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+      long total = 0;
+      for (int i = 1; i < cpu.length; i++) {
+        total += Long.parseLong(cpu[i]);
+      }
+      long idle = Long.parseLong(cpu[4]) + Long.parseLong(cpu[5]); // idle + iowait
+      return new long[] {total, total - idle};
+    } catch (Exception e) {
+      return new long[] {0, 0};
+    }
   }
 
   private static long rssKb(long pid) {

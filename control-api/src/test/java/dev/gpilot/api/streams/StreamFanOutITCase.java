@@ -180,6 +180,59 @@ class StreamFanOutITCase {
   }
 
   @Test
+  void submittedMission_getsItsStartFrameBeforeItHasAnyEvent_andAResumeAfterItDoesNotRepeatIt() throws Exception {
+    // No job runs here: a mission submitted over HTTP gets no event until this test writes them.
+    HttpResponse<String> accepted = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/missions"))
+        .header("Authorization", "Bearer " + TOKEN).header("content-type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"mission\":\"Start early\"}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+    String missionId = Json.mapper().readTree(accepted.body()).get("missionId").asText();
+    String url = base + "/api/v1/missions/" + missionId + "/stream";
+
+    List<Frame> first = SseFrames.read(url, TOKEN, null, f -> true);
+    assertThat(first).hasSize(1);
+    assertThat(first.get(0).id()).isEqualTo("0");
+    JsonNode start = Json.mapper().readTree(first.get(0).data());
+    assertThat(start.get("type").asText()).isEqualTo("start");
+    assertThat(start.get("messageId").asText()).isEqualTo(missionId);
+    assertThat(start.at("/messageMetadata/status").asText()).isEqualTo("SUBMITTED");
+    assertThat(get(base + "/api/v1/missions/" + missionId).get("lastSeq").asLong()).as("events so far").isZero();
+
+    try (MissionEvents m = new MissionEvents(KAFKA.bootstrapServers(), "default", missionId)) {
+      m.accepted("Start early").plan("s1:agent-scout").started("s1", "agent-scout", 1)
+          .delta("s1", "agent-scout", 1, "early").completed("s1", "agent-scout", 1, "early", 10)
+          .missionEnd("mission.completed", "COMPLETED", null);
+
+      List<Frame> rest = SseFrames.read(url, TOKEN, first.get(0).id());
+      List<Frame> whole = SseFrames.read(url, TOKEN, null);
+      List<Frame> joined = new ArrayList<>(first);
+      joined.addAll(rest);
+      assertThat(joined).containsExactlyElementsOf(whole);
+      assertThat(whole).filteredOn(f -> f.data().contains("\"type\":\"start\"")).hasSize(1);
+      assertThat(rest.get(0).id()).as("mission.accepted's one chunk").isEqualTo("1");
+
+      // The continuation as the AI SDK reads it: valid, without a second start, to the end.
+      JsonNode resumed = NodeStreamClient.sse(url, TOKEN, "0");
+      assertThat(resumed.get("invalid")).isEmpty();
+      assertThat(resumed.get("done").asBoolean()).isTrue();
+      assertThat(NodeStreamClient.types(resumed)).doesNotContain("start").endsWith("finish");
+      JsonNode full = NodeStreamClient.sse(url, TOKEN, null);
+      assertValid(full);
+      assertThat(NodeStreamClient.types(full)).startsWith("start").containsOnlyOnce("start");
+      assertThat(full.at("/message/id").asText()).isEqualTo(missionId);
+      assertThat(full.at("/message/metadata/status").asText()).isEqualTo("COMPLETED");
+    }
+  }
+
+  private static JsonNode get(String url) throws Exception {
+    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url))
+        .header("Authorization", "Bearer " + TOKEN).GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return Json.mapper().readTree(response.body());
+  }
+
+  @Test
   void cancelledMission_everyOpenStreamShowsTheCancellationInOrder_thenFinishAndDone() throws Exception {
     try (MissionEvents m = mission()) {
       m.accepted("Cancel me").plan("s1:agent-scout", "s2:seo-analyst<s1")

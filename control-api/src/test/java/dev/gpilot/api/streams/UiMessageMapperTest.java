@@ -44,6 +44,7 @@ class UiMessageMapperTest {
   private static List<JsonNode> chunks(List<MissionEvent> events) throws Exception {
     UiMessageMapper mapper = new UiMessageMapper(M);
     List<JsonNode> chunks = new ArrayList<>();
+    chunks.add(Json.mapper().readTree(mapper.start()));
     for (MissionEvent e : events) {
       for (String c : mapper.map(e)) {
         chunks.add(Json.mapper().readTree(c));
@@ -74,6 +75,19 @@ class UiMessageMapperTest {
   }
 
   @Test
+  void theStartChunk_namesTheMissionOnly_andNoEventMapsToAnother() throws Exception {
+    UiMessageMapper mapper = new UiMessageMapper(M);
+    JsonNode start = Json.mapper().readTree(mapper.start());
+    assertThat(start.get("messageId").asText()).isEqualTo(M);
+    assertThat(start.at("/messageMetadata/status").asText()).isEqualTo("SUBMITTED");
+    List<JsonNode> chunks = chunks(parallelMission());
+    assertThat(chunks).filteredOn(c -> c.get("type").asText().equals("start")).containsExactly(start);
+    // The same whatever the mapper has seen: every stream of the mission sends the same start.
+    parallelMission().forEach(mapper::map);
+    assertThat(Json.mapper().readTree(mapper.start())).isEqualTo(start);
+  }
+
+  @Test
   void afterTheFinalEvent_nothingMoreIsMapped() {
     UiMessageMapper mapper = new UiMessageMapper(M);
     parallelMission().forEach(mapper::map);
@@ -87,7 +101,9 @@ class UiMessageMapperTest {
     List<String> ids = new ArrayList<>();
     List<String> frames = frames(events, null, ids);
     assertThat(ids).doesNotHaveDuplicates();
-    assertThat(ids.get(0)).isEqualTo("1:1");
+    assertThat(ids.get(0)).isEqualTo("0");
+    assertThat(frames.get(0)).contains("\"type\":\"start\"");
+    assertThat(ids.get(1)).as("mission.accepted: one chunk").isEqualTo("1");
     assertThat(ids).contains("1", "2", "9");
     for (int i = 0; i < ids.size(); i++) {
       List<String> rest = frames(events, FrameId.parse(ids.get(i)), new ArrayList<>());
@@ -100,6 +116,7 @@ class UiMessageMapperTest {
     events.forEach(store::onEvent);
     SseEncoder encoder = new SseEncoder(new MissionFrames(store.find(M).orElseThrow()), resume);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(encoder.head());
     events.forEach(e -> encoder.encode(e, out));
     List<String> frames = new ArrayList<>();
     for (String frame : out.toString(StandardCharsets.UTF_8).split("\n\n")) {
