@@ -39,8 +39,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * <ol>
  *   <li>a DAG of width 8 and depth 3 with 200 ms steps, run in parallel and sequentially, vs the ideal
  *       (depth × 200 ms), from mission.accepted to the mission's last event: the median of 9 parallel runs after
- *       a warm-up of 1,000 short missions and 3 DAG runs (a freshly started job runs its first missions with cold
- *       JIT);
+ *       a warm-up of 3,000 short missions, a 10 s pause and 3 DAG runs (a freshly started job runs its first
+ *       missions with cold JIT);
  *   <li>missions per second the scheduler sustains with 0 ms steps and 1,000 missions in flight, and the p95 time
  *       from a step's result to the start of the step after it.
  * </ol>
@@ -59,8 +59,8 @@ public final class DagBenchmark {
       long ideal = 3 * 200;
       // Warm-up (not measured): a freshly started job runs its first missions with cold JIT and connections.
       // Its timings are printed too; then a pause lets the background work it caused (merges, compactions) settle.
-      throughput(producer, consumer, 1000, 200);
-      Thread.sleep(5_000);
+      throughput(producer, consumer, 3000, 500);
+      Thread.sleep(10_000);
       List<Long> warmupRuns = dagRuns(producer, consumer, Execution.PARALLEL, 3);
       List<Long> parallelRuns = dagRuns(producer, consumer, Execution.PARALLEL, 9);
       long parallel = median(parallelRuns);
