@@ -96,14 +96,7 @@ class ClickHouseSinkOutageITCase {
       assertThat(run.probe.covered.get()).as("rows covered by a completed checkpoint").isZero();
       run.assertRunningWithoutRestart();
 
-      run.proxy.up();
-      eventually(WAIT, () -> assertThat(run.totals()).isEqualTo(Totals.expected(ROWS)));
-      assertThat(run.totalsOnePerId()).isEqualTo(Totals.expected(ROWS));
-      // Checkpoints complete again, and the newest one covers every row (so the sink has had every answer).
-      eventually(WAIT, () -> assertThat(run.probe.covered.get()).isEqualTo(ROWS));
-      run.log("back");
-      assertThat(run.counter("\\.numRecordsSend$")).as("rows the sink wrote").isEqualTo(ROWS);
-      run.assertRunningWithoutRestart();
+      run.upAndEveryRowLandsOnce();
     }
   }
 
@@ -138,14 +131,8 @@ class ClickHouseSinkOutageITCase {
       assertThat(run.probe.passed.get()).as("rows the source emitted: held back").isLessThan(ROWS);
       run.assertRunningWithoutRestart();
 
-      run.proxy.up();
-      eventually(WAIT, () -> assertThat(run.totals()).isEqualTo(Totals.expected(ROWS)));
-      assertThat(run.totalsOnePerId()).isEqualTo(Totals.expected(ROWS));
-      // A checkpoint covering every row completed, so the sink has had the answers to all its inserts.
-      eventually(WAIT, () -> assertThat(run.probe.covered.get()).isEqualTo(ROWS));
-      run.log("back");
       // The sink re-sent the lost batch: ClickHouse received ROWS + (landed - first) rows and counts ROWS.
-      assertThat(run.counter("\\.numRecordsSend$")).as("rows the sink wrote, after retries").isEqualTo(ROWS);
+      run.upAndEveryRowLandsOnce();
       // Merged, the table itself holds one row per id: readers without FINAL see each once too.
       CLICKHOUSE.client().execute("OPTIMIZE TABLE " + CostRows.RAW_TABLE + " FINAL");
       assertThat(run.plainRowCount()).isEqualTo(ROWS);
@@ -169,11 +156,7 @@ class ClickHouseSinkOutageITCase {
       assertThat(run.totals().rows()).as("rows in ClickHouse while it was unreachable").isZero();
       assertThat(run.probe.covered.get()).as("rows covered by a completed checkpoint").isZero();
 
-      run.proxy.up();
-      eventually(WAIT, () -> assertThat(run.totals()).isEqualTo(Totals.expected(ROWS)));
-      assertThat(run.totalsOnePerId()).isEqualTo(Totals.expected(ROWS));
-      eventually(WAIT, () -> assertThat(run.probe.covered.get()).isEqualTo(ROWS));
-      run.assertRunningWithoutRestart();
+      run.upAndEveryRowLandsOnce();
     }
   }
 
@@ -192,6 +175,21 @@ class ClickHouseSinkOutageITCase {
     private Outage(String workspace, boolean proxyUp) throws Exception {
       this.workspace = workspace;
       this.proxy = TcpFaultProxy.forUrl(CLICKHOUSE.url(), proxyUp);
+    }
+
+    /**
+     * Brings ClickHouse back and waits until every row is there exactly once (with and without FINAL), a checkpoint
+     * covers all of them (so the sink has had the answer to each of its inserts), the sink counted each row once,
+     * and the job ran through without a restart.
+     */
+    void upAndEveryRowLandsOnce() throws Exception {
+      proxy.up();
+      eventually(WAIT, () -> assertThat(totals()).isEqualTo(Totals.expected(ROWS)));
+      assertThat(totalsOnePerId()).isEqualTo(Totals.expected(ROWS));
+      eventually(WAIT, () -> assertThat(probe.covered.get()).isEqualTo(ROWS));
+      log("back");
+      assertThat(counter("\\.numRecordsSend$")).as("rows the sink wrote").isEqualTo(ROWS);
+      assertRunningWithoutRestart();
     }
 
     /** Starts the job; the sink flushes at {@link #BATCH_ROWS}, every {@code flushInterval} and on checkpoints. */
