@@ -19,24 +19,35 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  *       its records (each slice carries the newest timestamp of its records, which were all on time);
  *   <li>a checkpoint barrier flushes everything before it ({@link #prepareSnapshotPreBarrier}): the operator has
  *       no state, and records after a restore are read again from Kafka and added up again;
- *   <li>a record that is already behind the watermark is passed on alone, with its id, so that the windows treat it
- *       as the late record it is (a correction, or a straggler row keyed by its id).
+ *   <li>a record behind the watermark by less than the windows' allowed lateness is added up like the others (its
+ *       window fires once more for the slice, not once per record); one further behind is passed on alone, with its
+ *       id, because the windows may have closed for good and then keep it as a straggler row keyed by that id.
  * </ul>
+ * Why a slice can never be later than the windows' allowed lateness: the windows' watermark is at most this
+ * operator's watermark when the slice is sent, and each of its records was within the allowed lateness of that.
  */
 public final class CostCombiner extends AbstractStreamOperator<CostSlice>
     implements OneInputStreamOperator<TaggedCost, CostSlice> {
   private static final long serialVersionUID = 1L;
 
   private final int maxKeys;
+  private final long allowedLatenessMs;
   private transient Map<Key, Pending> pending;
   private transient long watermark;
 
-  /** @param maxKeys flush once this many distinct keys are pending (bounds the memory the slices take) */
-  public CostCombiner(int maxKeys) {
+  /**
+   * @param maxKeys flush once this many distinct keys are pending (bounds the memory the slices take)
+   * @param allowedLatenessMs the windows' allowed lateness
+   */
+  public CostCombiner(int maxKeys, long allowedLatenessMs) {
     if (maxKeys < 1) {
       throw new IllegalArgumentException("maxKeys must be >= 1, got " + maxKeys);
     }
+    if (allowedLatenessMs < 0) {
+      throw new IllegalArgumentException("allowedLatenessMs must be >= 0, got " + allowedLatenessMs);
+    }
     this.maxKeys = maxKeys;
+    this.allowedLatenessMs = allowedLatenessMs;
   }
 
   private record Key(String workspaceId, String agent, String model, long windowStart) {}
@@ -57,7 +68,7 @@ public final class CostCombiner extends AbstractStreamOperator<CostSlice>
   public void processElement(StreamRecord<TaggedCost> element) {
     TaggedCost tagged = element.getValue();
     long timestamp = element.getTimestamp();
-    if (timestamp <= watermark) {
+    if (timestamp <= watermark && watermark - timestamp >= allowedLatenessMs) {
       output.collect(new StreamRecord<>(CostSlice.of(tagged), timestamp));
       return;
     }

@@ -42,7 +42,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * run again because their result was already in the topic; the in-job stream would lose those from the windows.
  */
 public final class CostPipeline {
-  static final TypeInformation<CostRecord> COST_RECORD = TypeInformation.of(CostRecord.class);
+  static final TypeInformation<CostRecord> COST_RECORD = CostRecordSerializer.TYPE;
   static final TypeInformation<TaggedCost> TAGGED = TypeInformation.of(TaggedCost.class);
   static final TypeInformation<CostSlice> SLICE = TypeInformation.of(CostSlice.class);
   static final TypeInformation<CostRollup> ROLLUP = TypeInformation.of(CostRollup.class);
@@ -98,7 +98,7 @@ public final class CostPipeline {
         .uid("cost-records-clickhouse");
 
     DataStream<CostSlice> slices = tagged
-        .transform("cost-combiner", SLICE, new CostCombiner(COMBINER_MAX_KEYS))
+        .transform("cost-combiner", SLICE, new CostCombiner(COMBINER_MAX_KEYS, costs.allowedLateness().toMillis()))
         .uid("cost-combiner");
     SingleOutputStreamOperator<CostRollup> windows = windows(slices, costs);
     DataStream<CostRollup> stragglers = windows.getSideOutput(STRAGGLERS)

@@ -26,7 +26,7 @@ public class CostTagger extends KeyedProcessFunction<String, CostRecord, TaggedC
 
   private final Duration retention;
   /**
-   * What the mission has seen: {@code a:<attemptId>}, {@code g:<agent>}, {@code m:<agent>/<model>}. One small value
+   * What the mission has seen: {@code a:<stepId>/<attempt>}, {@code g:<agent>}, {@code m:<agent>/<model>}. One small value
    * per mission: one state read and at most one write per record (a map state took up to six RocksDB calls).
    */
   private transient ValueState<String[]> seen;
@@ -52,8 +52,10 @@ public class CostTagger extends KeyedProcessFunction<String, CostRecord, TaggedC
   public void processElement(CostRecord record, Context ctx, Collector<TaggedCost> out) throws Exception {
     String[] keys = seen.value();
     keys = keys == null ? new String[0] : keys;
-    String attempt = "a:" + record.id();
-    if (contains(keys, attempt)) {
+    // The key is the mission: its attempts are told apart by step and attempt alone, which keeps the value (read
+    // and written for every record) small. Values written before kept the whole id; both forms count.
+    String attempt = "a:" + record.stepId() + "/" + record.attempt();
+    if (contains(keys, attempt) || contains(keys, "a:" + record.id())) {
       duplicates.inc();
       return;
     }

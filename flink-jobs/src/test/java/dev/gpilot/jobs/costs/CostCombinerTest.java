@@ -17,9 +17,10 @@ import org.junit.jupiter.api.Test;
 
 /** The local pre-aggregation on Flink's operator harness: what it holds, when it lets go, and that sums stay exact. */
 class CostCombinerTest {
+  static final long LATENESS = 2 * MINUTE;
 
   private static OneInputStreamOperatorTestHarness<TaggedCost, CostSlice> harness(int maxKeys) throws Exception {
-    var h = new OneInputStreamOperatorTestHarness<TaggedCost, CostSlice>(new CostCombiner(maxKeys));
+    var h = new OneInputStreamOperatorTestHarness<TaggedCost, CostSlice>(new CostCombiner(maxKeys, LATENESS));
     h.open();
     return h;
   }
@@ -67,9 +68,22 @@ class CostCombinerTest {
   }
 
   @Test
-  void aRecordBehindTheWatermark_goesOnAloneWithItsId() throws Exception {
+  void lateRecordsWithinTheAllowedLateness_areAddedUp_soTheirWindowFiresOnceForThem() throws Exception {
     try (var h = harness(1000)) {
       h.processWatermark(new Watermark(T0 + 10_000));
+      add(h, tagged("m1", "s1", 1, "agent-a", "gem", 900, T0 + 2_000, true));
+      add(h, tagged("m1", "s2", 1, "agent-a", "gem", 100, T0 + 3_000, true));
+      assertThat(slices(h)).isEmpty();
+      h.processWatermark(new Watermark(T0 + 11_000));
+      assertThat(slices(h)).extracting(s -> s.totals().costMicros).containsExactly(1_000L);
+      assertThat(slices(h).get(0).recordId()).isNull();
+    }
+  }
+
+  @Test
+  void aRecordFurtherBehindThanTheAllowedLateness_goesOnAloneWithItsId() throws Exception {
+    try (var h = harness(1000)) {
+      h.processWatermark(new Watermark(T0 + 2_000 + LATENESS));
       add(h, tagged("m1", "s1", 1, "agent-a", "gem", 900, T0 + 2_000, true));
 
       List<CostSlice> out = slices(h);

@@ -1,0 +1,50 @@
+package dev.gpilot.jobs.costs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gpilot.contracts.cost.CostRecord;
+import dev.gpilot.contracts.cost.Usage;
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.junit.jupiter.api.Test;
+
+/** Cost records cross the pipeline's shuffle through this serializer: every field, nulls included, must survive. */
+class CostRecordSerializerTest {
+  private final TypeSerializer<CostRecord> serializer =
+      CostPipeline.COST_RECORD.createSerializer(new SerializerConfigImpl());
+
+  private CostRecord roundTrip(CostRecord record) throws Exception {
+    DataOutputSerializer out = new DataOutputSerializer(64);
+    serializer.serialize(record, out);
+    serializer.serialize(record, out);
+    DataInputDeserializer in = new DataInputDeserializer(out.getCopyOfBuffer());
+    assertThat(serializer.deserialize(in)).isEqualTo(record);
+    DataOutputSerializer copied = new DataOutputSerializer(64);
+    serializer.copy(in, copied);
+    return serializer.deserialize(new DataInputDeserializer(copied.getCopyOfBuffer()));
+  }
+
+  @Test
+  void everyFieldSurvives() throws Exception {
+    CostRecord record = new CostRecord("ws-1", "m-1", "write", 3, "content-orchestrator", "gemini-2.5-pro", false,
+        new Usage(1_234, 567, 89, 10), 9_876_543_210L, "2026-11/1", 1_790_000_000_000L, 1_790_000_001_234L);
+    assertThat(roundTrip(record)).isEqualTo(record);
+  }
+
+  @Test
+  void aRecordWithoutModelOrPriceVersionSurvives() throws Exception {
+    CostRecord record = new CostRecord("ws-1", "m-2", "scout", 1, "agent-scout", null, true, Usage.ZERO, 0, null,
+        5, 7);
+    assertThat(roundTrip(record)).isEqualTo(record);
+  }
+
+  @Test
+  void restoresFromItsSnapshot() throws Exception {
+    TypeSerializerSnapshot<CostRecord> snapshot = serializer.snapshotConfiguration();
+    assertThat(snapshot.restoreSerializer()).isSameAs(serializer);
+    assertThat(snapshot.resolveSchemaCompatibility(serializer.snapshotConfiguration()).isCompatibleAsIs()).isTrue();
+  }
+}
