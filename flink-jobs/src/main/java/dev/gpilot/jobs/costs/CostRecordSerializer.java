@@ -2,11 +2,10 @@ package dev.gpilot.jobs.costs;
 
 import dev.gpilot.contracts.cost.CostRecord;
 import dev.gpilot.contracts.cost.Usage;
+import dev.gpilot.jobs.internal.serde.SerializerTypeInfo;
 import java.io.IOException;
-import org.apache.flink.api.common.serialization.SerializerConfig;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
@@ -22,7 +21,8 @@ public final class CostRecordSerializer extends TypeSerializerSingleton<CostReco
   public static final CostRecordSerializer INSTANCE = new CostRecordSerializer();
 
   /** The type information that makes Flink use this serializer. */
-  public static final TypeInformation<CostRecord> TYPE = new Info();
+  public static final TypeInformation<CostRecord> TYPE =
+      new SerializerTypeInfo<>(CostRecord.class, INSTANCE, "CostRecord");
 
   @Override
   public boolean isImmutableType() {
@@ -105,65 +105,6 @@ public final class CostRecordSerializer extends TypeSerializerSingleton<CostReco
   public static final class Snapshot extends SimpleTypeSerializerSnapshot<CostRecord> {
     public Snapshot() {
       super(() -> INSTANCE);
-    }
-  }
-
-  private static final class Info extends TypeInformation<CostRecord> {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    public boolean isBasicType() {
-      return false;
-    }
-
-    @Override
-    public boolean isTupleType() {
-      return false;
-    }
-
-    @Override
-    public int getArity() {
-      return 1;
-    }
-
-    @Override
-    public int getTotalFields() {
-      return 1;
-    }
-
-    @Override
-    public Class<CostRecord> getTypeClass() {
-      return CostRecord.class;
-    }
-
-    @Override
-    public boolean isKeyType() {
-      return false;
-    }
-
-    @Override
-    public TypeSerializer<CostRecord> createSerializer(SerializerConfig config) {
-      return INSTANCE;
-    }
-
-    @Override
-    public String toString() {
-      return "CostRecord";
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Info;
-    }
-
-    @Override
-    public int hashCode() {
-      return CostRecord.class.hashCode();
-    }
-
-    @Override
-    public boolean canEqual(Object o) {
-      return o instanceof Info;
     }
   }
 }
