@@ -71,6 +71,9 @@ public final class LocalMissionJob {
     // those without reading every level (bench costs: without them the cost tagger slowed down as state grew).
     conf.setString("state.backend.rocksdb.use-bloom-filter", "true");
     conf.setString("execution.checkpointing.num-retained", "2");
+    // A ClickHouse outage holds a checkpoint until its sinks have written everything; a checkpoint that expires
+    // (10 min) meanwhile should not fail the job, which waits, backpressured, for ClickHouse to come back.
+    conf.setString("execution.checkpointing.tolerable-failed-checkpoints", "12");
     conf.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
     conf.setString("restart-strategy.type", "exponential-delay");
     conf.setString("pipeline.generic-types", "false");
