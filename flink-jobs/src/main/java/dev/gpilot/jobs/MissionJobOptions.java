@@ -1,5 +1,7 @@
 package dev.gpilot.jobs;
 
+import static dev.gpilot.jobs.internal.config.EnvValues.longOf;
+
 import dev.gpilot.contracts.agents.AgentCatalog;
 import dev.gpilot.jobs.agents.AgentOptions;
 import dev.gpilot.jobs.costs.CostOptions;
@@ -109,17 +111,5 @@ public record MissionJobOptions(
   public SchedulerOptions schedulerOptions() {
     return new SchedulerOptions(Set.copyOf(knownAgents), defaultMaxAttempts, stepTimeout, retryBaseDelay,
         Duration.ofSeconds(30), missionRetention, agents.backend() == AgentOptions.Backend.GEMINI);
-  }
-
-  private static long longOf(Map<String, String> env, String key, long fallback) {
-    String value = env.get(key);
-    if (value == null || value.isBlank()) {
-      return fallback;
-    }
-    try {
-      return Long.parseLong(value.strip());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(key + " must be an integer, got '" + value + "'", e);
-    }
   }
 }

@@ -1,5 +1,7 @@
 package dev.gpilot.jobs.agents;
 
+import static dev.gpilot.jobs.internal.config.EnvValues.longOf;
+
 import dev.gpilot.jobs.agents.gemini.ApiKey;
 import dev.gpilot.jobs.agents.gemini.GeminiAgent;
 import dev.gpilot.jobs.agents.gemini.GeminiOptions;
@@ -139,17 +141,5 @@ public record AgentOptions(
 
   private static String blankToNull(String value) {
     return value == null || value.isBlank() ? null : value.strip();
-  }
-
-  private static long longOf(Map<String, String> env, String key, long fallback) {
-    String value = env.get(key);
-    if (value == null || value.isBlank()) {
-      return fallback;
-    }
-    try {
-      return Long.parseLong(value.strip());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(key + " must be an integer, got '" + value + "'", e);
-    }
   }
 }

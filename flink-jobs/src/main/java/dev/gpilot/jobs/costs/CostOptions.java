@@ -1,5 +1,7 @@
 package dev.gpilot.jobs.costs;
 
+import static dev.gpilot.jobs.internal.config.EnvValues.longOf;
+
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Locale;
@@ -80,17 +82,5 @@ public record CostOptions(
   public CostOptions withEventTime(Duration outOfOrderness, Duration idleTimeout, Duration allowedLateness) {
     return new CostOptions(enabled, outOfOrderness, idleTimeout, allowedLateness, dedupeRetention, maxBatchRows,
         flushInterval);
-  }
-
-  private static long longOf(Map<String, String> env, String key, long fallback) {
-    String value = env.get(key);
-    if (value == null || value.isBlank()) {
-      return fallback;
-    }
-    try {
-      return Long.parseLong(value.strip());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(key + " must be an integer, got '" + value + "'", e);
-    }
   }
 }
