@@ -20,6 +20,7 @@ import dev.gpilot.jobs.sink.clickhouse.ClickHouseSink;
 import dev.gpilot.jobs.sink.clickhouse.ClickHouseSinkOptions;
 import dev.gpilot.jobs.sink.clickhouse.MissionEventRows;
 import dev.gpilot.jobs.sink.clickhouse.MissionSummaryRows;
+import dev.gpilot.jobs.sink.clickhouse.RowEncoder;
 import dev.gpilot.jobs.vault.AuditPipeline;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
@@ -143,7 +144,7 @@ public final class MissionJob {
     // every insert would hold back the results and steps of all missions.
     events.sinkTo(new ClickHouseSink<MissionEvent>(
             ClickHouseSinkOptions.of(options.clickhouseUrl(), options.clickhouseDatabase()),
-            MissionEventRows.TABLE, MissionEventRows::encode))
+            MissionEventRows.TABLE, RowEncoder.tree(MissionEventRows::encode)))
         .name("mission-events-clickhouse")
         .uid("mission-events-clickhouse")
         .disableChaining();
@@ -151,7 +152,7 @@ public final class MissionJob {
     events.getSideOutput(MissionScheduler.SUMMARIES)
         .sinkTo(new ClickHouseSink<MissionSummary>(
             ClickHouseSinkOptions.of(options.clickhouseUrl(), options.clickhouseDatabase()),
-            MissionSummaryRows.TABLE, MissionSummaryRows::encode))
+            MissionSummaryRows.TABLE, RowEncoder.tree(MissionSummaryRows::encode)))
         .name("mission-summaries-clickhouse")
         .uid("mission-summaries-clickhouse")
         .disableChaining();

@@ -3,7 +3,6 @@ package dev.gpilot.contracts.clickhouse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import dev.gpilot.contracts.json.Json;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -65,20 +64,16 @@ public final class ClickHouseClient {
   }
 
   /**
-   * Inserts rows, each one JSON object whose fields are column names, in one request.
+   * Inserts rows in one request: {@code jsonRows} holds one JSON object per line, whose fields are column names
+   * ({@code JSONEachRow}).
    *
    * @throws ClickHouseException when the insert failed; nothing or everything of it was written
    */
-  public void insert(String table, List<byte[]> jsonRows) {
-    if (jsonRows.isEmpty()) {
+  public void insert(String table, byte[] jsonRows) {
+    if (jsonRows.length == 0) {
       return;
     }
-    ByteArrayOutputStream body = new ByteArrayOutputStream(jsonRows.size() * 256);
-    for (byte[] row : jsonRows) {
-      body.writeBytes(row);
-      body.write('\n');
-    }
-    send("INSERT INTO " + table + " FORMAT JSONEachRow", body.toByteArray());
+    send("INSERT INTO " + table + " FORMAT JSONEachRow", jsonRows);
   }
 
   /** Runs a SELECT and returns its rows; 64-bit integers may come back as JSON strings (use {@code asLong()}). */

@@ -54,15 +54,18 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *       topic; the cost pipeline alone (RocksDB, checkpoints every 2 s, parallelism 2) turns them into ClickHouse
  *       rows; reported: rows/s sustained (from the first row to the last), the raw table's inserts (count, average
  *       and median rows, from {@code system.part_log}), all inserts the server took (with the rollups'), and that the
- *       raw table and the rollups hold exactly the generated cost.
+ *       raw table and the rollups hold exactly the generated cost. The rate is also given from the moment a quarter
+ *       of the rows are in ({@code warmRowsPerSecond}): the job starts cold in this JVM, and its first seconds
+ *       measure the JIT compiler more than the pipeline.
  *   <li><b>breakdown</b>: {@code rawRows} raw rows (30 days, 20 agents, 3 models) and their 1-minute rollups are
  *       generated in ClickHouse; reported: the breakdown API's query (rollups + raw for the last minutes), p50/p95
  *       of 20 runs, and for comparison the same sums over the raw rows with FINAL.
  *   <li><b>missions</b>: 3-step missions with scripted usage through the whole MissionJob, 500 in flight, with and
- *       without the cost pipeline (two runs each, alternating, fresh broker each run); reported: missions/s and the
- *       difference.
+ *       without the cost pipeline: a warm-up run of 4 x {@code missions}, then three runs each, alternating which
+ *       goes first, a fresh broker each run; reported: every run, the medians and their difference.
  * </ol>
- * Arguments: clickhouseUrl outputFile [records=1000000] [rawRows=10000000] [missions=4000] [parts=ingest,breakdown,missions]
+ * Arguments: clickhouseUrl outputFile [records=2000000] [rawRows=10000000] [missions=8000]
+ * [parts=ingest,breakdown,missions]
  */
 public final class CostBenchmark {
   private static final String[] AGENTS = {"agent-scout", "content-orchestrator", "seo-analyst",
@@ -84,9 +87,9 @@ public final class CostBenchmark {
   private static void run(String[] args) throws Exception {
     String clickhouse = args[0];
     Path output = Path.of(args[1]);
-    long records = args.length > 2 ? Long.parseLong(args[2]) : 1_000_000;
+    long records = args.length > 2 ? Long.parseLong(args[2]) : 2_000_000;
     long rawRows = args.length > 3 ? Long.parseLong(args[3]) : 10_000_000;
-    int missions = args.length > 4 ? Integer.parseInt(args[4]) : 4000;
+    int missions = args.length > 4 ? Integer.parseInt(args[4]) : 8000;
     Set<String> parts = Set.of((args.length > 5 ? args[5] : "ingest,breakdown,missions").split(","));
     List<String> results = new ArrayList<>();
     if (parts.contains("ingest")) {
@@ -126,6 +129,8 @@ public final class CostBenchmark {
       JobClient job = env.executeAsync("bench-cost-pipeline");
       long firstAt = 0;
       long firstCount = 0;
+      long quarterAt = 0;
+      long quarterCount = 0;
       long count = 0;
       long deadline = System.currentTimeMillis() + 30 * 60_000;
       long lastAt = System.nanoTime();
@@ -137,15 +142,23 @@ public final class CostBenchmark {
           lastAt = System.nanoTime();
         }
         count = now;
+        if (System.getenv("GPILOT_BENCH_TRACE") != null) {
+          System.err.printf(Locale.ROOT, "rows %d at %d ms%n", count, System.currentTimeMillis());
+        }
         if (firstAt == 0 && count > 0) {
           firstAt = lastAt;
           firstCount = count;
+        }
+        if (quarterAt == 0 && count >= records / 4) {
+          quarterAt = lastAt;
+          quarterCount = count;
         }
       }
       if (count < records) {
         System.err.printf(Locale.ROOT, "only %d of %d rows arrived (none for 60 s)%n", count, records);
       }
       double perSecond = (count - firstCount) / ((lastAt - firstAt) / 1e9);
+      double warmPerSecond = (count - quarterCount) / ((lastAt - quarterAt) / 1e9);
       long inserts = serverEvent(ch, "InsertQuery") - insertsBefore;
       long rowsInserted = serverEvent(ch, "InsertedRows") - rowsBefore;
       // The raw table's inserts alone, from the parts they wrote (one part per insert: the rows share a month).
@@ -167,12 +180,13 @@ public final class CostBenchmark {
       long rollupRows = one(ch, "SELECT count() FROM cost_rollup_1m");
       long windows = one(ch, "SELECT count() FROM cost_rollup_1m FINAL");
       return String.format(Locale.ROOT, "\"ingest\": {\"records\": %d, \"rowsPerSecond\": %.0f,"
+              + " \"warmRowsPerSecond\": %.0f,"
               + " \"rawInserts\": {\"count\": %d, \"rows\": %d, \"avgRows\": %.0f, \"medianRows\": %d,"
               + " \"smallestRows\": %d},"
               + " \"clickhouseInserts\": %d, \"rowsInserted\": %d, \"avgRowsPerInsert\": %.0f,"
               + " \"rollupRowsWritten\": %d, \"rollupWindows\": %d,"
               + " \"rawCostMatches\": %b, \"rollupCostMatches\": %b, \"generatedCostMicros\": %d}",
-          records, perSecond, parts.get("parts").asLong(), parts.get("total").asLong(),
+          records, perSecond, warmPerSecond, parts.get("parts").asLong(), parts.get("total").asLong(),
           parts.get("total").asLong() / (double) Math.max(1, parts.get("parts").asLong()),
           parts.get("median").asLong(), parts.get("smallest").asLong(), inserts, rowsInserted, rowsInserted / (double) Math.max(1, inserts), rollupRows,
           windows, rawCost == generated, rollupCost == generated, generated);
@@ -299,18 +313,23 @@ public final class CostBenchmark {
   // -------------------------------------------------------------------------------------------------- missions
 
   static String missions(String clickhouse, int missions) throws Exception {
+    // A long unmeasured run of the whole job first: the runs share this JVM, and on two busy cores the JIT takes
+    // tens of seconds to compile the job (runs kept getting faster for minutes without it). Then the measured runs
+    // alternate which goes first, so that what still warms up does not favour one side.
+    double warmup = missionRun(clickhouse, missions * 4, true);
     List<Double> with = new ArrayList<>();
     List<Double> without = new ArrayList<>();
-    for (int round = 0; round < 2; round++) {
-      without.add(missionRun(clickhouse, missions, false));
-      with.add(missionRun(clickhouse, missions, true));
+    for (int round = 0; round < 3; round++) {
+      boolean withFirst = round % 2 == 1;
+      (withFirst ? with : without).add(missionRun(clickhouse, missions, withFirst));
+      (withFirst ? without : with).add(missionRun(clickhouse, missions, !withFirst));
     }
     double w = median(with);
     double wo = median(without);
     return String.format(Locale.ROOT, "\"missions\": {\"missionsPerRun\": %d, \"stepsPerMission\": 3,"
             + " \"inFlight\": 500, \"withoutCostsPerSecond\": %.1f, \"withCostsPerSecond\": %.1f,"
-            + " \"runsWithout\": %s, \"runsWith\": %s, \"differencePercent\": %.1f}",
-        missions, wo, w, without, with, 100.0 * (wo - w) / wo);
+            + " \"runsWithout\": %s, \"runsWith\": %s, \"warmupRun\": %.1f, \"differencePercent\": %.1f}",
+        missions, wo, w, without, with, warmup, 100.0 * (wo - w) / wo);
   }
 
   static double missionRun(String clickhouse, int total, boolean costs) throws Exception {

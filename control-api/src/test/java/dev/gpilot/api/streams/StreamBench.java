@@ -56,8 +56,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * </ol>
  *
  * Each phase first runs once unmeasured (a whole fan-out round on other missions; {@value #FIRST_FRAME_WARMUP}
- * missions), reported as {@code fanoutWarmup} and {@code firstFrameWarmup}, so that the measured rounds see warm
- * JVMs (broker, API, job) rather than their JIT compilers.
+ * missions, {@value #FIRST_FRAME_WARMUP_CONCURRENCY} at a time, then 5 s of rest), reported as {@code fanoutWarmup}
+ * and {@code firstFrameWarmup}, so that the measured rounds see warm JVMs (broker, API, job) rather than their JIT
+ * compilers. The measured first frames: {@value #FIRST_FRAME_CONCURRENCY} clients, each submitting its next mission
+ * as soon as it has the previous one's first frame.
  *
  * Prints and saves the numbers ({@code GPILOT_BENCH_OUT}, default {@code .gpilot/bench/streams.json}).
  */
@@ -66,7 +68,11 @@ public final class StreamBench {
   private static final int STEPS = 5;
   private static final int DELTAS_PER_STEP = 3;
   private static final int EVENTS_PER_SECOND = 500;
-  private static final int FIRST_FRAME_WARMUP = 40;
+  // The job starts cold right before the first-frame phase: its warm-up runs this many missions, this many at a
+  // time, then lets the machine settle; otherwise the measured round shares the cores with the JIT compilers.
+  private static final int FIRST_FRAME_WARMUP = 1000;
+  private static final int FIRST_FRAME_WARMUP_CONCURRENCY = 20;
+  private static final int FIRST_FRAME_CONCURRENCY = 10;
 
   private StreamBench() {}
 
@@ -122,8 +128,9 @@ public final class StreamBench {
       // poll its sources and checkpoint every second on the cores the fan-out is measured on.
       job = LocalMissionJob.start(MissionJobOptions.of(bootstrap, clickhouse, "gpilot_bench"),
           LocalMissionJob.localConfiguration(work.resolve("checkpoints"), 2, 0, 2000)); // as `up` runs it
-      report.set("firstFrameWarmup", firstFrames(base, token, FIRST_FRAME_WARMUP, api));
-      report.set("firstFrame", firstFrames(base, token, firstFrames, api));
+      report.set("firstFrameWarmup", firstFrames(base, token, FIRST_FRAME_WARMUP, FIRST_FRAME_WARMUP_CONCURRENCY, api));
+      Thread.sleep(5000);
+      report.set("firstFrame", firstFrames(base, token, firstFrames, FIRST_FRAME_CONCURRENCY, api));
       Files.writeString(out, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
       System.out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
       System.out.println("saved to " + out);
@@ -237,9 +244,11 @@ public final class StreamBench {
     }
   }
 
-  private static ObjectNode firstFrames(String base, String token, int missions, Process api) throws Exception {
+  private static ObjectNode firstFrames(String base, String token, int missions, int concurrency, Process api)
+      throws Exception {
     CpuMeter cpu = new CpuMeter(api);
-    ObjectNode result = (ObjectNode) node("firstframe", base, token, String.valueOf(missions), "10").join();
+    ObjectNode result =
+        (ObjectNode) node("firstframe", base, token, String.valueOf(missions), String.valueOf(concurrency)).join();
     result.set("cpuPercentOfOneCore", cpu.stop());
     return result;
   }

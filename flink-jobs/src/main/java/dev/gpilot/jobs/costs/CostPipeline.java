@@ -2,7 +2,6 @@ package dev.gpilot.jobs.costs;
 
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.cost.CostRecord;
-import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.jobs.MissionJobOptions;
 import dev.gpilot.jobs.sink.clickhouse.ClickHouseSink;
 import dev.gpilot.jobs.sink.clickhouse.ClickHouseSinkOptions;
@@ -132,6 +131,7 @@ public final class CostPipeline {
     producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     // Billing integrations read in bulk: a little lingering makes bigger batches, and nobody waits on a record.
     producer.put(ProducerConfig.LINGER_MS_CONFIG, "20");
+    producer.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
     producer.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "900000");
     return KafkaSink.<CostRecord>builder()
         .setBootstrapServers(bootstrapServers)
@@ -149,14 +149,10 @@ public final class CostPipeline {
   /** Writes a cost record as its JSON contract. */
   private static final class JsonSchema implements SerializationSchema<CostRecord> {
     private static final long serialVersionUID = 1L;
-    private transient JsonCodec<CostRecord> codec;
 
     @Override
     public byte[] serialize(CostRecord element) {
-      if (codec == null) {
-        codec = JsonCodec.of(CostRecord.class);
-      }
-      return codec.encode(element);
+      return CostRecordJson.write(element);
     }
   }
 }

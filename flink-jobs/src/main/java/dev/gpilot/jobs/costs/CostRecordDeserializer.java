@@ -2,7 +2,6 @@ package dev.gpilot.jobs.costs;
 
 import dev.gpilot.contracts.cost.CostRecord;
 import dev.gpilot.contracts.json.CodecException;
-import dev.gpilot.contracts.json.JsonCodec;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
@@ -14,20 +13,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads {@code gpilot.step-results.v1} as cost records: a {@link CostRecord} has the {@code StepResult}'s field
- * names, so the result is read straight into it (its output and error are skipped unparsed into objects). Every
- * step result is a finished attempt and yields one cost record. A record that cannot be read is logged and skipped,
+ * names, so the result is read straight into it ({@link CostRecordJson}; its output and error are skipped
+ * unparsed). Every step result is a finished attempt and yields one cost record. A record that cannot be read is logged and skipped,
  * as the scheduler does.
  */
 public final class CostRecordDeserializer implements KafkaRecordDeserializationSchema<CostRecord> {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(CostRecordDeserializer.class);
 
-  private transient JsonCodec<CostRecord> codec;
   private transient Counter invalid;
 
   @Override
   public void open(DeserializationSchema.InitializationContext context) {
-    codec = JsonCodec.of(CostRecord.class);
     invalid = context.getMetricGroup().counter("invalidRecords");
   }
 
@@ -37,7 +34,7 @@ public final class CostRecordDeserializer implements KafkaRecordDeserializationS
       return;
     }
     try {
-      out.collect(codec.decode(record.value()));
+      out.collect(CostRecordJson.readStepResult(record.value()));
     } catch (CodecException e) {
       invalid.inc();
       LOG.warn("skipping unreadable step result on {}-{}@{}: {}", record.topic(), record.partition(),

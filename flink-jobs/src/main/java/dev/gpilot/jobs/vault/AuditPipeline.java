@@ -5,6 +5,7 @@ import dev.gpilot.contracts.vault.AuditEvent;
 import dev.gpilot.jobs.MissionJobOptions;
 import dev.gpilot.jobs.sink.clickhouse.ClickHouseSink;
 import dev.gpilot.jobs.sink.clickhouse.ClickHouseSinkOptions;
+import dev.gpilot.jobs.sink.clickhouse.RowEncoder;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -38,7 +39,7 @@ public final class AuditPipeline {
         .uid("audit-events-source")
         .sinkTo(new ClickHouseSink<AuditEvent>(
             ClickHouseSinkOptions.of(options.clickhouseUrl(), options.clickhouseDatabase()),
-            AuditEventRows.TABLE, AuditEventRows::encode))
+            AuditEventRows.TABLE, RowEncoder.tree(AuditEventRows::encode)))
         .name("audit-events-clickhouse")
         .uid("audit-events-clickhouse");
   }

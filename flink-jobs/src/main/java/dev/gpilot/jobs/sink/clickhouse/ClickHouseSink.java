@@ -1,14 +1,13 @@
 package dev.gpilot.jobs.sink.clickhouse;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonGenerator;
 import dev.gpilot.contracts.clickhouse.ClickHouseClient;
 import dev.gpilot.contracts.clickhouse.ClickHouseException;
 import dev.gpilot.contracts.clickhouse.ClickHouseMigrations;
 import dev.gpilot.contracts.json.Json;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -18,7 +17,6 @@ import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.util.function.SerializableFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,9 +36,9 @@ public final class ClickHouseSink<T> implements Sink<T> {
 
   private final ClickHouseSinkOptions options;
   private final String table;
-  private final SerializableFunction<T, ObjectNode> encoder;
+  private final RowEncoder<T> encoder;
 
-  public ClickHouseSink(ClickHouseSinkOptions options, String table, SerializableFunction<T, ObjectNode> encoder) {
+  public ClickHouseSink(ClickHouseSinkOptions options, String table, RowEncoder<T> encoder) {
     this.options = options;
     this.table = table;
     this.encoder = encoder;
@@ -62,13 +60,16 @@ public final class ClickHouseSink<T> implements Sink<T> {
     private final ClickHouseClient client;
     private final ClickHouseSinkOptions options;
     private final String table;
-    private final SerializableFunction<T, ObjectNode> encoder;
+    private final RowEncoder<T> encoder;
     private final ProcessingTimeService time;
     private final Counter rowsOut;
     private final Counter inserts;
     private final Counter retries;
     private final ExecutorService sender;
-    private List<byte[]> buffer = new ArrayList<>();
+    // The batch being filled: rows encoded straight into one buffer, one per line.
+    private ByteArrayOutputStream buffer = new ByteArrayOutputStream(64 * 1024);
+    private JsonGenerator rows;
+    private int bufferedRows;
     // Sender thread only: the schema is brought up to date before the first insert, inside its retries, so a
     // writer starts (and the job runs, backpressured) while ClickHouse is down.
     private boolean migrated;
@@ -76,7 +77,7 @@ public final class ClickHouseSink<T> implements Sink<T> {
     private boolean timerPending;
 
     Writer(ClickHouseClient client, ClickHouseSinkOptions options, String table,
-        SerializableFunction<T, ObjectNode> encoder, WriterInitContext context) {
+        RowEncoder<T> encoder, WriterInitContext context) {
       this.client = client;
       this.options = options;
       this.table = table;
@@ -94,8 +95,13 @@ public final class ClickHouseSink<T> implements Sink<T> {
 
     @Override
     public void write(T element, Context context) throws IOException, InterruptedException {
-      buffer.add(Json.mapper().writeValueAsBytes(encoder.apply(element)));
-      if (buffer.size() >= options.maxBatchRows()) {
+      if (rows == null) {
+        rows = Json.mapper().getFactory().createGenerator(buffer);
+        rows.setRootValueSeparator(null);
+      }
+      encoder.write(element, rows);
+      rows.writeRaw('\n');
+      if (++bufferedRows >= options.maxBatchRows()) {
         send();
       } else if (!timerPending) {
         timerPending = true;
@@ -117,13 +123,17 @@ public final class ClickHouseSink<T> implements Sink<T> {
 
     /** Starts inserting the buffer once the previous insert has finished. */
     private void send() throws IOException, InterruptedException {
-      if (buffer.isEmpty()) {
+      if (bufferedRows == 0) {
         return;
       }
       awaitInFlight();
-      List<byte[]> batch = buffer;
-      buffer = new ArrayList<>(Math.min(batch.size(), options.maxBatchRows()));
-      inFlight = CompletableFuture.runAsync(() -> insert(batch), sender);
+      rows.close(); // flushes into the buffer
+      byte[] batch = buffer.toByteArray();
+      int count = bufferedRows;
+      buffer = new ByteArrayOutputStream(batch.length + batch.length / 8);
+      rows = null;
+      bufferedRows = 0;
+      inFlight = CompletableFuture.runAsync(() -> insert(batch, count), sender);
     }
 
     private void awaitInFlight() throws IOException, InterruptedException {
@@ -138,7 +148,7 @@ public final class ClickHouseSink<T> implements Sink<T> {
      * Inserts one batch, retrying with backoff for as long as ClickHouse is unreachable or failing; a rejection
      * (bad SQL or data) fails it, and so the task.
      */
-    private void insert(List<byte[]> batch) {
+    private void insert(byte[] batch, int count) {
       long backoff = 100;
       while (true) {
         try {
@@ -147,16 +157,16 @@ public final class ClickHouseSink<T> implements Sink<T> {
             migrated = true;
           }
           client.insert(table, batch);
-          rowsOut.inc(batch.size());
+          rowsOut.inc(count);
           inserts.inc();
           return;
         } catch (ClickHouseException e) {
           if (!e.retriable()) {
-            throw new ClickHouseException("ClickHouse rejected " + batch.size() + " rows for " + table + ": "
+            throw new ClickHouseException("ClickHouse rejected " + count + " rows for " + table + ": "
                 + e.getMessage(), false, e);
           }
           retries.inc();
-          LOG.warn("insert of {} rows into {} failed, retrying in {} ms: {}", batch.size(), table, backoff,
+          LOG.warn("insert of {} rows into {} failed, retrying in {} ms: {}", count, table, backoff,
               e.getMessage());
           try {
             Thread.sleep(backoff);
