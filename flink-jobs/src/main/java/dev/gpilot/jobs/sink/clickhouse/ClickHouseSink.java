@@ -67,7 +67,7 @@ public final class ClickHouseSink<T> implements Sink<T> {
     private final Counter retries;
     private final ExecutorService sender;
     // The batch being filled: rows encoded straight into one buffer, one per line.
-    private ByteArrayOutputStream buffer = new ByteArrayOutputStream(64 * 1024);
+    private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(64 * 1024);
     private JsonGenerator rows;
     private int bufferedRows;
     // Sender thread only: the schema is brought up to date before the first insert, inside its retries, so a
@@ -128,9 +128,9 @@ public final class ClickHouseSink<T> implements Sink<T> {
       }
       awaitInFlight();
       rows.close(); // flushes into the buffer
-      byte[] batch = buffer.toByteArray();
+      byte[] batch = buffer.toByteArray(); // a copy: the sender owns it, the buffer (and its capacity) is reused
       int count = bufferedRows;
-      buffer = new ByteArrayOutputStream(batch.length + batch.length / 8);
+      buffer.reset();
       rows = null;
       bufferedRows = 0;
       inFlight = CompletableFuture.runAsync(() -> insert(batch, count), sender);
