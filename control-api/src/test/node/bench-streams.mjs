@@ -1,12 +1,15 @@
 // The client side of `./gpilot bench streams` (driven by dev.gpilot.api.streams.StreamBench): many concurrent mission
-// streams, every chunk validated by the Vercel AI SDK, every message assembled by it. Prints `ready` once every
-// stream has its plan, then one JSON line with the results.
+// streams, every chunk validated by the Vercel AI SDK, every message assembled by it. The fan-out runs rounds, one per
+// file of mission ids, and prints `ready` once every stream of a round has its plan; the first frames run once. Then
+// one JSON line with the results (an array of rounds for the fan-out).
 //
-//   node bench-streams.mjs fanout <apiBase> <token> <missionIdsFile> <clientsPerMission> <stepsPerMission>
-//   node bench-streams.mjs firstframe <apiBase> <token> <missions> <concurrency>
+//   node bench-streams.mjs fanout <apiBase> <token> <clientsPerMission> <stepsPerMission> <missionIdsFile>...
+//   node bench-streams.mjs firstframe <apiBase> <token> <missions> <concurrency> [<missionsPerSecond>]
+//     (with a rate: missions arrive at it, open loop; without: <concurrency> clients, each submitting its next mission
+//     once it has the previous one's first frame)
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseJsonEventStream, readUIMessageStream, uiMessageChunkSchema } from 'ai';
 
 const [mode, base, token, ...args] = process.argv.slice(2);
@@ -37,7 +40,7 @@ async function assemble(chunks) {
 // fetch: a WHATWG body stream costs several times more per chunk, and with a thousand streams in one process that
 // cost would be measured as latency (the bytes, and what the SDK makes of them, are the same).
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
-async function fanout(idsFile, perMission, steps) {
+async function fanoutRound(idsFile, perMission, steps) {
   const ids = readFileSync(idsFile, 'utf8').split('\n').filter(Boolean);
   const latencies = [];
   const problems = [];
@@ -77,7 +80,10 @@ async function fanout(idsFile, perMission, steps) {
           const lines = (partial + decoder.decode(bytes, { stream: true })).split('\n');
           partial = lines.pop();
           for (const line of lines) {
-            if (line.startsWith('data: {"type":"data-step"')) {
+            if (line.startsWith('data: {"type":"text-delta"')) {
+              const ts = /"delta":"@(\d+) /.exec(line);
+              if (ts) latencies.push(now - Number(ts[1]));
+            } else if (line.startsWith('data: {"type":"data-step"')) {
               const ts = /"ts":(\d+)/.exec(line);
               if (ts) latencies.push(now - Number(ts[1]));
             } else if (!sawPlan && line.startsWith('data: {"type":"data-plan"')) {
@@ -115,17 +121,24 @@ async function fanout(idsFile, perMission, steps) {
       problems.push(`${label}: ${String(e?.message ?? e)}`);
     }
   };
+  // What the client itself adds to the measured latency: its event loop's delays and its garbage collector's pauses.
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
+  const gcPauses = [];
+  const gc = new PerformanceObserver(list => list.getEntries().forEach(e => gcPauses.push(e.duration)));
+  gc.observe({ entryTypes: ['gc'] });
   const t0 = Date.now();
   const cpu0 = process.cpuUsage();
   const received = await Promise.all(ids.flatMap(id => Array.from({ length: perMission }, (_, n) => consume(id, n))));
   const receiveMs = Date.now() - t0;
+  process.stdout.write('done\n');
   const cpu = process.cpuUsage(cpu0);
   loop.disable();
+  gc.disconnect();
   for (const r of received) if (r) await validate(r);
   return {
     clientEventLoopDelayMs: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
+    clientGcPausesMs: { ...percentiles(gcPauses.map(Math.round)), total: Math.round(gcPauses.reduce((a, b) => a + b, 0)) },
     receiveMs,
     clientCpuPercentOfOneCore: Math.round((cpu.user + cpu.system) / 10 / receiveMs),
     streams: total,
@@ -138,7 +151,15 @@ async function fanout(idsFile, perMission, steps) {
   };
 }
 
-async function firstFrame(missions, concurrency) {
+// Rounds one after the other in this process (the first warms up its JIT as well as the server's): each prints
+// `ready` when its streams are open, and ends once they have all ended and been validated.
+async function fanout(perMission, steps, idsFiles) {
+  const rounds = [];
+  for (const idsFile of idsFiles) rounds.push(await fanoutRound(idsFile, perMission, steps));
+  return rounds;
+}
+
+async function firstFrame(missions, concurrency, rate) {
   const total = [];
   const post = [];
   const open = [];
@@ -172,17 +193,31 @@ async function firstFrame(missions, concurrency) {
     first.push(t2 - th);
     total.push(t2 - t0);
   };
-  const worker = async () => {
-    while (next < missions) {
-      const i = next++;
-      await one(i).catch(e => problems.push(String(e?.message ?? e)));
+  if (rate > 0) {
+    // Open loop: missions arrive at `rate` per second on average (exponential gaps), each on its own however many
+    // are still in flight, so a slow answer delays no later arrival and latency is measured at that load.
+    const started = [];
+    let at = performance.now();
+    for (let i = 0; i < missions; i++) {
+      at += (-Math.log(1 - Math.random()) * 1000) / rate;
+      const wait = at - performance.now();
+      if (wait > 0) await new Promise(r => setTimeout(r, wait));
+      started.push(one(i).catch(e => problems.push(String(e?.message ?? e))));
     }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+    await Promise.all(started);
+  } else {
+    const worker = async () => {
+      while (next < missions) {
+        const i = next++;
+        await one(i).catch(e => problems.push(String(e?.message ?? e)));
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  }
   const round = p => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v == null ? v : Math.round(v * 10) / 10]));
   return {
     missions,
-    concurrency,
+    ...(rate > 0 ? { missionsPerSecond: rate } : { concurrency }),
     problems: problems.slice(0, 20),
     postToFirstFrameMs: round(percentiles(total)),
     postMs: round(percentiles(post)),
@@ -194,8 +229,8 @@ async function firstFrame(missions, concurrency) {
 try {
   const result =
     mode === 'fanout'
-      ? await fanout(args[0], Number(args[1]), Number(args[2]))
-      : await firstFrame(Number(args[0]), Number(args[1]));
+      ? await fanout(Number(args[0]), Number(args[1]), args.slice(2))
+      : await firstFrame(Number(args[0]), Number(args[1]), Number(args[2] ?? 0));
   process.stdout.write(JSON.stringify(result) + '\n');
 } catch (e) {
   process.stdout.write(JSON.stringify({ failure: String(e?.stack ?? e) }) + '\n');

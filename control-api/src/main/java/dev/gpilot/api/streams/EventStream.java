@@ -49,6 +49,7 @@ public final class EventStream implements MissionView.Listener, WriteListener {
   private volatile boolean writable;
   private volatile boolean tooSlow;
   private volatile long cursor;
+  private volatile long lastWrite = System.nanoTime();
   // Touched only by the writer that holds `running`.
   private boolean endWritten;
   private boolean tooSlowWritten;
@@ -93,10 +94,15 @@ public final class EventStream implements MissionView.Listener, WriteListener {
     schedule();
   }
 
-  /** Asks for an SSE comment (or blank line) so that an idle connection stays open through proxies. */
-  public void heartbeat() {
-    heartbeatDue = true;
-    schedule();
+  /**
+   * Asks for an SSE comment (or blank line) if nothing was written for {@code intervalNanos}, so that an idle
+   * connection stays open through proxies.
+   */
+  public void heartbeatIfIdle(long nowNanos, long intervalNanos) {
+    if (nowNanos - lastWrite >= intervalNanos) {
+      heartbeatDue = true;
+      schedule();
+    }
   }
 
   @Override
@@ -209,6 +215,7 @@ public final class EventStream implements MissionView.Listener, WriteListener {
 
   /** Hands bytes to the server and flushes them, without blocking: isReady() turns false while they are pending. */
   private void write(byte[] bytes) throws IOException {
+    lastWrite = System.nanoTime();
     if (bytes.length > 0) {
       out.write(bytes);
     }

@@ -36,8 +36,14 @@ public final class StreamRegistry implements AutoCloseable {
     this.writers = Executors.newFixedThreadPool(writerThreads, r -> daemon(r, "stream-writer-" + n.incrementAndGet()));
     this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "stream-heartbeat"));
     this.maxLag = maxLag;
-    long ms = heartbeatInterval.toMillis();
-    heartbeats.scheduleAtFixedRate(() -> open.forEach(EventStream::heartbeat), ms, ms, TimeUnit.MILLISECONDS);
+    // Only a stream that has written nothing for a whole interval gets a heartbeat, so a busy instance sends none;
+    // sweeping four times per interval spreads those of idle streams over it instead of writing them all at once.
+    long interval = heartbeatInterval.toNanos();
+    long sweep = Math.max(1, heartbeatInterval.toMillis() / 4);
+    heartbeats.scheduleAtFixedRate(() -> {
+      long now = System.nanoTime();
+      open.forEach(stream -> stream.heartbeatIfIdle(now, interval));
+    }, sweep, sweep, TimeUnit.MILLISECONDS);
   }
 
   public StreamRegistry(int writerThreads, Duration heartbeatInterval) {

@@ -407,6 +407,37 @@ class StreamFanOutITCase {
     }
   }
 
+  @Test
+  void busyStream_getsNoHeartbeat_untilItGoesQuiet() throws Exception {
+    try (MissionEvents m = mission()) {
+      m.accepted("Chatty").plan("s1:agent-scout").started("s1", "agent-scout", 1);
+      HttpResponse<InputStream> live = HTTP.send(HttpRequest.newBuilder(
+          URI.create(base + "/api/v1/missions/" + m.missionId() + "/events"))
+          .header("Authorization", "Bearer " + TOKEN).header("Accept", "application/x-ndjson").GET().build(),
+          HttpResponse.BodyHandlers.ofInputStream());
+      try (BufferedReader lines = new BufferedReader(new InputStreamReader(live.body(), StandardCharsets.UTF_8))) {
+        // Four heartbeat intervals (500 ms) of a delta every 100 ms: the stream is never idle, so no heartbeat.
+        CompletableFuture<Void> deltas = CompletableFuture.runAsync(() -> {
+          try {
+            for (int i = 0; i < 20; i++) {
+              m.delta("s1", "agent-scout", 1, "t" + i);
+              Thread.sleep(100);
+            }
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        });
+        List<String> got = new ArrayList<>();
+        for (int i = 0; i < 3 + 20; i++) {
+          got.add(lines.readLine());
+        }
+        deltas.join();
+        assertThat(got).as("events only, no heartbeat between them").allMatch(l -> l != null && !l.isEmpty());
+        assertThat(lines.readLine()).as("a heartbeat once the mission is quiet").isEmpty();
+      }
+    }
+  }
+
   private static List<JsonNode> ndjson(String url, Map<String, String> headers) throws Exception {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
         .header("Authorization", "Bearer " + TOKEN).header("Accept", "application/x-ndjson").GET();
