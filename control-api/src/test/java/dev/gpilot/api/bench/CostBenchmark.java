@@ -22,6 +22,7 @@ import dev.gpilot.jobs.MissionJob;
 import dev.gpilot.jobs.MissionJobOptions;
 import dev.gpilot.jobs.costs.CostPipeline;
 import dev.gpilot.testing.KafkaTestBroker;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -61,22 +62,32 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *       generated in ClickHouse; reported: the breakdown API's query (rollups + raw for the last minutes), p50/p95
  *       of 20 runs, and for comparison the same sums over the raw rows with FINAL.
  *   <li><b>missions</b>: 3-step missions with scripted usage through the whole MissionJob, 500 in flight, with and
- *       without the cost pipeline: a warm-up run of 4 x {@code missions}, then three runs each, alternating which
- *       goes first, a fresh broker each run; reported: every run, the medians and their difference.
+ *       without the cost pipeline: three runs each, alternating which goes first, each run in a JVM of its own (a
+ *       broker, the job, 2 x {@code missions} to warm up, then {@code missions} timed); reported: every run's
+ *       missions/s and CPU per mission (broker, job and driver: the run's JVM), the medians and their differences.
  * </ol>
- * Arguments: clickhouseUrl outputFile [records=2000000] [rawRows=10000000] [missions=8000]
+ * Arguments: clickhouseUrl outputFile [records=2000000] [rawRows=10000000] [missions=16000]
  * [parts=ingest,breakdown,missions]
  */
 public final class CostBenchmark {
   private static final String[] AGENTS = {"agent-scout", "content-orchestrator", "seo-analyst",
       "independent-verifier", "ui-auditor", "genesis-architect", "mission-overseer"};
   private static final String[] MODELS = {"gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.5-flash-lite"};
+  // The first argument of a child JVM that runs one configuration of the missions part.
+  private static final String MISSION_RUN = "--mission-run";
+  // Each mission run warms its job up with this many times the timed missions first.
+  private static final int WARMUP_FACTOR = 2;
 
   public static void main(String[] args) {
     // The in-process brokers and jobs leave non-daemon threads behind: exit explicitly, also when a part failed.
     int status = 0;
     try {
-      run(args);
+      if (args.length > 0 && args[0].equals(MISSION_RUN)) {
+        double[] run = missionRun(args[1], Integer.parseInt(args[2]), Boolean.parseBoolean(args[3]));
+        System.out.println(MISSION_RUN + " " + run[0] + " " + run[1]);
+      } else {
+        run(args);
+      }
     } catch (Throwable e) {
       e.printStackTrace();
       status = 1;
@@ -89,7 +100,7 @@ public final class CostBenchmark {
     Path output = Path.of(args[1]);
     long records = args.length > 2 ? Long.parseLong(args[2]) : 2_000_000;
     long rawRows = args.length > 3 ? Long.parseLong(args[3]) : 10_000_000;
-    int missions = args.length > 4 ? Integer.parseInt(args[4]) : 8000;
+    int missions = args.length > 4 ? Integer.parseInt(args[4]) : 16000;
     Set<String> parts = Set.of((args.length > 5 ? args[5] : "ingest,breakdown,missions").split(","));
     List<String> results = new ArrayList<>();
     if (parts.contains("ingest")) {
@@ -313,26 +324,65 @@ public final class CostBenchmark {
   // -------------------------------------------------------------------------------------------------- missions
 
   static String missions(String clickhouse, int missions) throws Exception {
-    // A long unmeasured run of the whole job first: the runs share this JVM, and on two busy cores the JIT takes
-    // tens of seconds to compile the job (runs kept getting faster for minutes without it). Then the measured runs
-    // alternate which goes first, so that what still warms up does not favour one side.
-    double warmup = missionRun(clickhouse, missions * 4, true);
+    // Every run in a JVM of its own, started the same way: a run in a JVM that earlier runs had warmed (JIT, heap)
+    // was faster for that alone; in one JVM, runs kept getting faster for minutes. Each run warms its job up with
+    // 2 x missions before the measured ones, and the rounds alternate which configuration goes first.
     List<Double> with = new ArrayList<>();
     List<Double> without = new ArrayList<>();
+    List<Double> cpuWith = new ArrayList<>();
+    List<Double> cpuWithout = new ArrayList<>();
     for (int round = 0; round < 3; round++) {
       boolean withFirst = round % 2 == 1;
-      (withFirst ? with : without).add(missionRun(clickhouse, missions, withFirst));
-      (withFirst ? without : with).add(missionRun(clickhouse, missions, !withFirst));
+      for (boolean costs : new boolean[] {withFirst, !withFirst}) {
+        double[] run = missionRunInOwnJvm(clickhouse, missions, costs);
+        (costs ? with : without).add(run[0]);
+        (costs ? cpuWith : cpuWithout).add(run[1]);
+      }
     }
     double w = median(with);
     double wo = median(without);
-    return String.format(Locale.ROOT, "\"missions\": {\"missionsPerRun\": %d, \"stepsPerMission\": 3,"
-            + " \"inFlight\": 500, \"withoutCostsPerSecond\": %.1f, \"withCostsPerSecond\": %.1f,"
-            + " \"runsWithout\": %s, \"runsWith\": %s, \"warmupRun\": %.1f, \"differencePercent\": %.1f}",
-        missions, wo, w, without, with, warmup, 100.0 * (wo - w) / wo);
+    double cw = median(cpuWith);
+    double cwo = median(cpuWithout);
+    return String.format(Locale.ROOT, "\"missions\": {\"missionsPerRun\": %d, \"warmupMissionsPerRun\": %d,"
+            + " \"stepsPerMission\": 3, \"inFlight\": 500, \"withoutCostsPerSecond\": %.1f,"
+            + " \"withCostsPerSecond\": %.1f, \"runsWithout\": %s, \"runsWith\": %s, \"differencePercent\": %.1f,"
+            + " \"cpuMsPerMissionWithout\": %.3f, \"cpuMsPerMissionWith\": %.3f, \"cpuRunsWithout\": %s,"
+            + " \"cpuRunsWith\": %s, \"cpuDifferencePercent\": %.1f}",
+        missions, WARMUP_FACTOR * missions, wo, w, without, with, 100.0 * (wo - w) / wo, cwo, cw, cpuWithout,
+        cpuWith, 100.0 * (cw - cwo) / cwo);
   }
 
-  static double missionRun(String clickhouse, int total, boolean costs) throws Exception {
+  /** Runs {@link #missionRun} in a new JVM with this one's options and classpath; returns what it returned. */
+  static double[] missionRunInOwnJvm(String clickhouse, int missions, boolean costs) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+        .filter(a -> !a.startsWith("-XX:StartFlightRecording")).forEach(command::add);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), CostBenchmark.class.getName(),
+        MISSION_RUN, clickhouse, String.valueOf(missions), String.valueOf(costs)));
+    Process run = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    String rate = null;
+    try (var lines = new java.io.BufferedReader(
+        new java.io.InputStreamReader(run.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = lines.readLine()) != null) {
+        if (line.startsWith(MISSION_RUN + " ")) {
+          rate = line.substring(MISSION_RUN.length() + 1);
+        }
+      }
+    }
+    if (run.waitFor() != 0 || rate == null) {
+      throw new IllegalStateException("the mission run (costs " + costs + ") failed: exit " + run.exitValue());
+    }
+    String[] numbers = rate.split(" ");
+    return new double[] {Double.parseDouble(numbers[0]), Double.parseDouble(numbers[1])};
+  }
+
+  /**
+   * A broker, the job with or without the cost pipeline, {@value #WARMUP_FACTOR} x {@code total} missions, then
+   * {@code total} timed: returns their missions/s and the CPU this JVM (broker, job, driver) used per mission.
+   */
+  static double[] missionRun(String clickhouse, int total, boolean costs) throws Exception {
     KafkaTestBroker kafka = new KafkaTestBroker();
     kafka.beforeAll(null);
     String database = "bench_costs_missions";
@@ -345,10 +395,11 @@ public final class CostBenchmark {
       options = options.withCosts(options.costs().withEnabled(costs));
       job = LocalMissionJob.start(new MissionJob(options),
           LocalMissionJob.localConfiguration(Files.createTempDirectory("bench-chk"), 2, 0, 2000));
-      double perSecond = throughput(kafka.bootstrapServers(), total, 500);
-      System.err.printf(Locale.ROOT, "missions %s the cost pipeline: %.1f/s%n", costs ? "with" : "without",
-          perSecond);
-      return perSecond;
+      double[] perSecond = throughput(kafka.bootstrapServers(), new int[] {WARMUP_FACTOR * total, total}, 500);
+      double cpuMsPerMission = perSecond[2] / 1e6 / total;
+      System.err.printf(Locale.ROOT, "missions %s the cost pipeline: %.1f/s, %.3f ms CPU each (warm-up %.1f/s)%n",
+          costs ? "with" : "without", perSecond[1], cpuMsPerMission, perSecond[0]);
+      return new double[] {perSecond[1], cpuMsPerMission};
     } finally {
       if (job != null) {
         job.cancel().get();
@@ -358,8 +409,11 @@ public final class CostBenchmark {
     }
   }
 
-  /** Keeps {@code inFlight} 3-step missions (scripted usage and cost) running until {@code total} have ended. */
-  static double throughput(String bootstrap, int total, int inFlight) throws Exception {
+  /**
+   * Keeps {@code inFlight} 3-step missions (scripted usage and cost) running until each phase's {@code total} have
+   * ended, one phase after the other; returns each phase's missions/s, then the process CPU time (ns) of the last.
+   */
+  static double[] throughput(String bootstrap, int[] phases, int inFlight) throws Exception {
     JsonCodec<MissionSubmitted> submitted = JsonCodec.of(MissionSubmitted.class);
     JsonCodec<MissionEvent> events = JsonCodec.of(MissionEvent.class);
     List<PlanStep> steps = new ArrayList<>();
@@ -396,23 +450,31 @@ public final class CostBenchmark {
           }
         }
       }
-      int sent = 0;
-      int done = 0;
-      long start = System.nanoTime();
-      while (done < total) {
-        while (running.size() < inFlight && sent < total) {
-          running.add(send(producer, submitted, config));
-          sent++;
-        }
-        producer.flush();
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
-          MissionEvent e = events.decode(r.value());
-          if (e.isFinal() && running.remove(e.missionId())) {
-            done++;
+      double[] rates = new double[phases.length + 1];
+      var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+      for (int phase = 0; phase < phases.length; phase++) {
+        int total = phases[phase];
+        int sent = 0;
+        int done = 0;
+        long start = System.nanoTime();
+        long cpu = os.getProcessCpuTime();
+        while (done < total) {
+          while (running.size() < inFlight && sent < total) {
+            running.add(send(producer, submitted, config));
+            sent++;
+          }
+          producer.flush();
+          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
+            MissionEvent e = events.decode(r.value());
+            if (e.isFinal() && running.remove(e.missionId())) {
+              done++;
+            }
           }
         }
+        rates[phase] = total / ((System.nanoTime() - start) / 1e9);
+        rates[phases.length] = os.getProcessCpuTime() - cpu;
       }
-      return total / ((System.nanoTime() - start) / 1e9);
+      return rates;
     }
   }
 

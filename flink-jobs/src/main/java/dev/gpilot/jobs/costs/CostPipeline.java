@@ -79,7 +79,10 @@ public final class CostPipeline {
         .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
         .setDeserializer(new CostRecordDeserializer())
         .setProperty("partition.discovery.interval.ms", "60000")
-        .setProperty("fetch.max.wait.ms", "100")
+        // Fetches of 64 KiB, or whatever half a second brought: the missions' results come a few at a time, and a
+        // fetch for each few would cost the broker and this fetcher CPU that the missions need. Costs may wait that.
+        .setProperty("fetch.min.bytes", String.valueOf(64 * 1024))
+        .setProperty("fetch.max.wait.ms", "500")
         .build();
 
     DataStream<TaggedCost> tagged =
