@@ -83,8 +83,8 @@ public final class CostBenchmark {
     int status = 0;
     try {
       if (args.length > 0 && args[0].equals(MISSION_RUN)) {
-        double[] run = missionRun(args[1], Integer.parseInt(args[2]), Boolean.parseBoolean(args[3]));
-        System.out.println(MISSION_RUN + " " + run[0] + " " + run[1]);
+        MissionRun run = missionRun(args[1], Integer.parseInt(args[2]), Boolean.parseBoolean(args[3]));
+        System.out.println(MISSION_RUN + " " + run.perSecond() + " " + run.cpuMsPerMission());
       } else {
         run(args);
       }
@@ -334,9 +334,9 @@ public final class CostBenchmark {
     for (int round = 0; round < 3; round++) {
       boolean withFirst = round % 2 == 1;
       for (boolean costs : new boolean[] {withFirst, !withFirst}) {
-        double[] run = missionRunInOwnJvm(clickhouse, missions, costs);
-        (costs ? with : without).add(run[0]);
-        (costs ? cpuWith : cpuWithout).add(run[1]);
+        MissionRun run = missionRunInOwnJvm(clickhouse, missions, costs);
+        (costs ? with : without).add(run.perSecond());
+        (costs ? cpuWith : cpuWithout).add(run.cpuMsPerMission());
       }
     }
     double w = median(with);
@@ -353,7 +353,7 @@ public final class CostBenchmark {
   }
 
   /** Runs {@link #missionRun} in a new JVM with this one's options and classpath; returns what it returned. */
-  static double[] missionRunInOwnJvm(String clickhouse, int missions, boolean costs) throws Exception {
+  static MissionRun missionRunInOwnJvm(String clickhouse, int missions, boolean costs) throws Exception {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
@@ -375,14 +375,14 @@ public final class CostBenchmark {
       throw new IllegalStateException("the mission run (costs " + costs + ") failed: exit " + run.exitValue());
     }
     String[] numbers = rate.split(" ");
-    return new double[] {Double.parseDouble(numbers[0]), Double.parseDouble(numbers[1])};
+    return new MissionRun(Double.parseDouble(numbers[0]), Double.parseDouble(numbers[1]));
   }
 
   /**
    * A broker, the job with or without the cost pipeline, {@value #WARMUP_FACTOR} x {@code total} missions, then
    * {@code total} timed: returns their missions/s and the CPU this JVM (broker, job, driver) used per mission.
    */
-  static double[] missionRun(String clickhouse, int total, boolean costs) throws Exception {
+  static MissionRun missionRun(String clickhouse, int total, boolean costs) throws Exception {
     KafkaTestBroker kafka = new KafkaTestBroker();
     kafka.beforeAll(null);
     String database = "bench_costs_missions";
@@ -395,11 +395,12 @@ public final class CostBenchmark {
       options = options.withCosts(options.costs().withEnabled(costs));
       job = LocalMissionJob.start(new MissionJob(options),
           LocalMissionJob.localConfiguration(Files.createTempDirectory("bench-chk"), 2, 0, 2000));
-      double[] perSecond = throughput(kafka.bootstrapServers(), new int[] {WARMUP_FACTOR * total, total}, 500);
-      double cpuMsPerMission = perSecond[2] / 1e6 / total;
+      List<Phase> phases = throughput(kafka.bootstrapServers(), new int[] {WARMUP_FACTOR * total, total}, 500);
+      Phase timed = phases.get(1);
+      MissionRun run = new MissionRun(timed.perSecond(), timed.cpuNanos() / 1e6 / total);
       System.err.printf(Locale.ROOT, "missions %s the cost pipeline: %.1f/s, %.3f ms CPU each (warm-up %.1f/s)%n",
-          costs ? "with" : "without", perSecond[1], cpuMsPerMission, perSecond[0]);
-      return new double[] {perSecond[1], cpuMsPerMission};
+          costs ? "with" : "without", run.perSecond(), run.cpuMsPerMission(), phases.get(0).perSecond());
+      return run;
     } finally {
       if (job != null) {
         job.cancel().get();
@@ -411,9 +412,9 @@ public final class CostBenchmark {
 
   /**
    * Keeps {@code inFlight} 3-step missions (scripted usage and cost) running until each phase's {@code total} have
-   * ended, one phase after the other; returns each phase's missions/s, then the process CPU time (ns) of the last.
+   * ended, one phase after the other; returns each phase's missions/s and the CPU this process used in it.
    */
-  static double[] throughput(String bootstrap, int[] phases, int inFlight) throws Exception {
+  static List<Phase> throughput(String bootstrap, int[] phases, int inFlight) throws Exception {
     JsonCodec<MissionSubmitted> submitted = JsonCodec.of(MissionSubmitted.class);
     JsonCodec<MissionEvent> events = JsonCodec.of(MissionEvent.class);
     List<PlanStep> steps = new ArrayList<>();
@@ -450,7 +451,7 @@ public final class CostBenchmark {
           }
         }
       }
-      double[] rates = new double[phases.length + 1];
+      List<Phase> measured = new ArrayList<>();
       var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
       for (int phase = 0; phase < phases.length; phase++) {
         int total = phases[phase];
@@ -471,12 +472,17 @@ public final class CostBenchmark {
             }
           }
         }
-        rates[phase] = total / ((System.nanoTime() - start) / 1e9);
-        rates[phases.length] = os.getProcessCpuTime() - cpu;
+        measured.add(new Phase(total / ((System.nanoTime() - start) / 1e9), os.getProcessCpuTime() - cpu));
       }
-      return rates;
+      return measured;
     }
   }
+
+  /** One mission run's timed missions/s and the CPU its JVM used per mission. */
+  record MissionRun(double perSecond, double cpuMsPerMission) {}
+
+  /** A phase of {@link #throughput}: missions/s and the process CPU time it took. */
+  record Phase(double perSecond, long cpuNanos) {}
 
   private static String send(KafkaProducer<String, byte[]> producer, JsonCodec<MissionSubmitted> codec,
       MissionConfig config) {
