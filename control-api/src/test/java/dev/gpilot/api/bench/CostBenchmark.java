@@ -35,6 +35,9 @@ import java.util.Locale;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.ToDoubleFunction;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -62,32 +65,33 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *       generated in ClickHouse; reported: the breakdown API's query (rollups + raw for the last minutes), p50/p95
  *       of 20 runs, and for comparison the same sums over the raw rows with FINAL.
  *   <li><b>missions</b>: 3-step missions with scripted usage through the whole MissionJob, 500 in flight, with and
- *       without the cost pipeline: three runs each, alternating which goes first, each run in a JVM of its own (a
- *       broker, the job, 2 x {@code missions} to warm up, then {@code missions} timed); reported: every run's
- *       missions/s and CPU per mission (broker, job and driver: the run's JVM), the medians and their differences.
+ *       without the cost pipeline, all in this JVM, each run with a broker, a ClickHouse database and a job of its
+ *       own (4,000 missions to fill them, then {@code missions} timed). Runs of both alternate until the JIT
+ *       compiler is nearly done; then five blocks of four runs (without-with-with-without, then the other way
+ *       round). Reported: every run's missions/s, each block's difference and their median, and the CPU per
+ *       mission of the machine (every process), of the JVM and of the cost pipeline's threads.
  * </ol>
- * Arguments: clickhouseUrl outputFile [records=2000000] [rawRows=10000000] [missions=16000]
+ * Arguments: clickhouseUrl outputFile [records=2000000] [rawRows=10000000] [missions=8000]
  * [parts=ingest,breakdown,missions]
  */
 public final class CostBenchmark {
   private static final String[] AGENTS = {"agent-scout", "content-orchestrator", "seo-analyst",
       "independent-verifier", "ui-auditor", "genesis-architect", "mission-overseer"};
   private static final String[] MODELS = {"gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.5-flash-lite"};
-  // The first argument of a child JVM that runs one configuration of the missions part.
-  private static final String MISSION_RUN = "--mission-run";
-  // Each mission run warms its job up with this many times the timed missions first.
-  private static final int WARMUP_FACTOR = 2;
+  // Mission runs warm the JVM up until the last of either configuration spent under JIT_QUIET of its time
+  // compiling, MAX_WARMUP_RUNS at most.
+  private static final double JIT_QUIET = 0.10;
+  private static final int MAX_WARMUP_RUNS = 16;
+  // Missions each run sends through its fresh broker and job before it measures.
+  private static final int RUN_WARMUP = 4000;
+  // Blocks of four mission runs (two with the cost pipeline, two without).
+  private static final int MISSION_BLOCKS = 5;
 
   public static void main(String[] args) {
     // The in-process brokers and jobs leave non-daemon threads behind: exit explicitly, also when a part failed.
     int status = 0;
     try {
-      if (args.length > 0 && args[0].equals(MISSION_RUN)) {
-        MissionRun run = missionRun(args[1], Integer.parseInt(args[2]), Boolean.parseBoolean(args[3]));
-        System.out.println(MISSION_RUN + " " + run.perSecond() + " " + run.cpuMsPerMission());
-      } else {
-        run(args);
-      }
+      run(args);
     } catch (Throwable e) {
       e.printStackTrace();
       status = 1;
@@ -100,7 +104,7 @@ public final class CostBenchmark {
     Path output = Path.of(args[1]);
     long records = args.length > 2 ? Long.parseLong(args[2]) : 2_000_000;
     long rawRows = args.length > 3 ? Long.parseLong(args[3]) : 10_000_000;
-    int missions = args.length > 4 ? Integer.parseInt(args[4]) : 16000;
+    int missions = args.length > 4 ? Integer.parseInt(args[4]) : 8000;
     Set<String> parts = Set.of((args.length > 5 ? args[5] : "ingest,breakdown,missions").split(","));
     List<String> results = new ArrayList<>();
     if (parts.contains("ingest")) {
@@ -324,63 +328,71 @@ public final class CostBenchmark {
   // -------------------------------------------------------------------------------------------------- missions
 
   static String missions(String clickhouse, int missions) throws Exception {
-    // Every run in a JVM of its own, started the same way: a run in a JVM that earlier runs had warmed (JIT, heap)
-    // was faster for that alone; in one JVM, runs kept getting faster for minutes. Each run warms its job up with
-    // 2 x missions before the measured ones, and the rounds alternate which configuration goes first.
-    List<Double> with = new ArrayList<>();
-    List<Double> without = new ArrayList<>();
-    List<Double> cpuWith = new ArrayList<>();
-    List<Double> cpuWithout = new ArrayList<>();
-    for (int round = 0; round < 3; round++) {
-      boolean withFirst = round % 2 == 1;
-      for (boolean costs : new boolean[] {withFirst, !withFirst}) {
-        MissionRun run = missionRunInOwnJvm(clickhouse, missions, costs);
-        (costs ? with : without).add(run.perSecond());
-        (costs ? cpuWith : cpuWithout).add(run.cpuMsPerMission());
-      }
+    // All runs in this JVM, each with a broker, a database and a job of its own. Broker, job and driver share the
+    // JVM on two busy cores, and its JIT compiler takes minutes to get through their hot code (a third of the CPU
+    // for the first 50,000 missions); a fresh JVM per run measured the compiler, which has more to compile with the
+    // cost pipeline. So runs of both configurations warm the JVM up until the last of each spent under JIT_QUIET of
+    // its time compiling, and only then are runs measured.
+    // Even then a run's rate moves by 10-20 % from one run to the next, for both configurations alike (the
+    // machine's pace drifts, and so do the batches that the brokers and consumers form under load). The measured
+    // runs come in blocks of four, without-with-with-without, then with-without-without-with: a block's difference
+    // (its two runs of each) is free of any drift that is steady over the block. The result is the median of the
+    // blocks' differences.
+    int warmupRuns = 0;
+    double[] lastJit = {1, 1}; // the last warm-up run's JIT share, without and with the pipeline
+    while ((lastJit[0] > JIT_QUIET || lastJit[1] > JIT_QUIET) && warmupRuns < MAX_WARMUP_RUNS) {
+      boolean costs = warmupRuns++ % 2 == 1;
+      lastJit[costs ? 1 : 0] = missionRun(clickhouse, missions, costs).jitShare();
     }
-    double w = median(with);
-    double wo = median(without);
-    double cw = median(cpuWith);
-    double cwo = median(cpuWithout);
-    return String.format(Locale.ROOT, "\"missions\": {\"missionsPerRun\": %d, \"warmupMissionsPerRun\": %d,"
-            + " \"stepsPerMission\": 3, \"inFlight\": 500, \"withoutCostsPerSecond\": %.1f,"
-            + " \"withCostsPerSecond\": %.1f, \"runsWithout\": %s, \"runsWith\": %s, \"differencePercent\": %.1f,"
-            + " \"cpuMsPerMissionWithout\": %.3f, \"cpuMsPerMissionWith\": %.3f, \"cpuRunsWithout\": %s,"
-            + " \"cpuRunsWith\": %s, \"cpuDifferencePercent\": %.1f}",
-        missions, WARMUP_FACTOR * missions, wo, w, without, with, 100.0 * (wo - w) / wo, cwo, cw, cpuWithout,
-        cpuWith, 100.0 * (cw - cwo) / cwo);
+    List<String> blocks = new ArrayList<>();
+    List<Double> differences = new ArrayList<>();
+    List<Double> cpuDifferences = new ArrayList<>();
+    List<MissionRun> with = new ArrayList<>();
+    List<MissionRun> without = new ArrayList<>();
+    for (int block = 0; block < Integer.getInteger("bench.blocks", MISSION_BLOCKS); block++) {
+      List<MissionRun> blockWith = new ArrayList<>();
+      List<MissionRun> blockWithout = new ArrayList<>();
+      boolean outer = block % 2 == 1;
+      for (boolean costs : new boolean[] {outer, !outer, !outer, outer}) {
+        (costs ? blockWith : blockWithout).add(missionRun(clickhouse, missions, costs));
+      }
+      double wo = mean(blockWithout, MissionRun::perSecond);
+      double w = mean(blockWith, MissionRun::perSecond);
+      double cwo = mean(blockWithout, MissionRun::machineMsPerMission);
+      double cw = mean(blockWith, MissionRun::machineMsPerMission);
+      differences.add(100.0 * (wo - w) / wo);
+      cpuDifferences.add(100.0 * (cw - cwo) / cwo);
+      blocks.add(String.format(Locale.ROOT, "{\"withoutPerSecond\": %s, \"withPerSecond\": %s,"
+              + " \"differencePercent\": %.1f, \"machineCpuDifferencePercent\": %.1f}",
+          rates(blockWithout), rates(blockWith), differences.get(block), cpuDifferences.get(block)));
+      with.addAll(blockWith);
+      without.addAll(blockWithout);
+    }
+    return String.format(Locale.ROOT, "\"missions\": {\"missionsPerRun\": %d, \"warmupRuns\": %d,"
+            + " \"stepsPerMission\": 3, \"inFlight\": 500, \"blocks\": [%s],"
+            + " \"withoutCostsPerSecond\": %.1f, \"withCostsPerSecond\": %.1f, \"differencePercent\": %.1f,"
+            + " \"machineCpuMsPerMissionWithout\": %.3f, \"machineCpuMsPerMissionWith\": %.3f,"
+            + " \"machineCpuDifferencePercent\": %.1f, \"jvmCpuMsPerMissionWithout\": %.3f,"
+            + " \"jvmCpuMsPerMissionWith\": %.3f, \"costThreadsCpuMsPerMission\": %.3f}",
+        missions, warmupRuns, String.join(", ", blocks),
+        mean(without, MissionRun::perSecond), mean(with, MissionRun::perSecond), median(differences),
+        mean(without, MissionRun::machineMsPerMission), mean(with, MissionRun::machineMsPerMission),
+        median(cpuDifferences), mean(without, MissionRun::jvmMsPerMission), mean(with, MissionRun::jvmMsPerMission),
+        mean(with, MissionRun::costThreadsMsPerMission));
   }
 
-  /** Runs {@link #missionRun} in a new JVM with this one's options and classpath; returns what it returned. */
-  static MissionRun missionRunInOwnJvm(String clickhouse, int missions, boolean costs) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-        .filter(a -> !a.startsWith("-XX:StartFlightRecording")).forEach(command::add);
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), CostBenchmark.class.getName(),
-        MISSION_RUN, clickhouse, String.valueOf(missions), String.valueOf(costs)));
-    Process run = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    String rate = null;
-    try (var lines = new java.io.BufferedReader(
-        new java.io.InputStreamReader(run.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = lines.readLine()) != null) {
-        if (line.startsWith(MISSION_RUN + " ")) {
-          rate = line.substring(MISSION_RUN.length() + 1);
-        }
-      }
-    }
-    if (run.waitFor() != 0 || rate == null) {
-      throw new IllegalStateException("the mission run (costs " + costs + ") failed: exit " + run.exitValue());
-    }
-    String[] numbers = rate.split(" ");
-    return new MissionRun(Double.parseDouble(numbers[0]), Double.parseDouble(numbers[1]));
+  private static String rates(List<MissionRun> runs) {
+    return runs.stream().map(r -> String.format(Locale.ROOT, "%.1f", r.perSecond()))
+        .collect(Collectors.joining(", ", "[", "]"));
+  }
+
+  private static double mean(List<MissionRun> runs, ToDoubleFunction<MissionRun> value) {
+    return runs.stream().mapToDouble(value).average().orElseThrow();
   }
 
   /**
-   * A broker, the job with or without the cost pipeline, {@value #WARMUP_FACTOR} x {@code total} missions, then
-   * {@code total} timed: returns their missions/s and the CPU this JVM (broker, job, driver) used per mission.
+   * A broker, a database and the job with or without the cost pipeline, {@value #RUN_WARMUP} missions to fill
+   * them, then {@code total} missions timed: returns their missions/s and the CPU used per mission.
    */
   static MissionRun missionRun(String clickhouse, int total, boolean costs) throws Exception {
     KafkaTestBroker kafka = new KafkaTestBroker();
@@ -389,108 +401,149 @@ public final class CostBenchmark {
     ClickHouseClient ch = new ClickHouseClient(clickhouse, database, Duration.ofMinutes(5));
     ch.withDatabase(null).execute("DROP DATABASE IF EXISTS " + database);
     ClickHouseMigrations.apply(ch);
+    Path checkpoints = Files.createTempDirectory("bench-chk");
     JobClient job = null;
     try {
       MissionJobOptions options = MissionJobOptions.of(kafka.bootstrapServers(), clickhouse, database);
       options = options.withCosts(options.costs().withEnabled(costs));
       job = LocalMissionJob.start(new MissionJob(options),
-          LocalMissionJob.localConfiguration(Files.createTempDirectory("bench-chk"), 2, 0, 2000));
-      List<Phase> phases = throughput(kafka.bootstrapServers(), new int[] {WARMUP_FACTOR * total, total}, 500);
-      Phase timed = phases.get(1);
-      MissionRun run = new MissionRun(timed.perSecond(), timed.cpuNanos() / 1e6 / total);
-      System.err.printf(Locale.ROOT, "missions %s the cost pipeline: %.1f/s, %.3f ms CPU each (warm-up %.1f/s)%n",
-          costs ? "with" : "without", run.perSecond(), run.cpuMsPerMission(), phases.get(0).perSecond());
-      return run;
+          LocalMissionJob.localConfiguration(checkpoints, 2, 0, 2000));
+      try (MissionLoad load = new MissionLoad(kafka.bootstrapServers(), 500)) {
+        load.run(RUN_WARMUP);
+        Phase timed = load.run(total);
+        MissionRun run = new MissionRun(timed.perSecond(), timed.machine().busyMs() / total,
+            timed.cpuNanos() / 1e6 / total, timed.threads().nanos(role -> role.contains("cost-")) / 1e6 / total,
+            timed.jitShare());
+        System.err.printf(Locale.ROOT, "missions %s the cost pipeline: %.1f/s (JIT %.0f %% of the time); CPU per"
+                + " mission: %.3f ms all processes (%.1f %% busy, %.1f %% steal), %.3f ms this JVM, %.3f ms cost"
+                + " threads%n",
+            costs ? "with" : "without", run.perSecond(), 100 * run.jitShare(), run.machineMsPerMission(),
+            timed.machine().busyPercent(), timed.machine().stealPercent(), run.jvmMsPerMission(),
+            run.costThreadsMsPerMission());
+        if (Boolean.getBoolean("bench.threads")) {
+          System.err.printf(Locale.ROOT, "ClickHouse %.3f ms/mission, this JVM outside its Java threads (GC, JIT,"
+                  + " RocksDB) %.3f ms/mission; CPU by thread role:%n%s%n", timed.clickhouseMs() / total,
+              (timed.cpuNanos() - timed.threads().nanos(role -> true)) / 1e6 / total,
+              timed.threads().top(40, total, "mission"));
+        }
+        return run;
+      }
     } finally {
       if (job != null) {
         job.cancel().get();
       }
       kafka.afterAll(null);
       ch.withDatabase(null).execute("DROP DATABASE IF EXISTS " + database);
+      org.apache.commons.io.FileUtils.deleteDirectory(checkpoints.toFile());
+    }
+  }
+
+  /** Keeps {@code inFlight} 3-step missions (scripted usage and cost) running, for as many as asked at a time. */
+  static final class MissionLoad implements AutoCloseable {
+    private final JsonCodec<MissionSubmitted> submitted = JsonCodec.of(MissionSubmitted.class);
+    private final JsonCodec<MissionEvent> events = JsonCodec.of(MissionEvent.class);
+    private final MissionConfig config;
+    private final KafkaProducer<String, byte[]> producer;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final int inFlight;
+    private final Set<String> running = new HashSet<>();
+
+    MissionLoad(String bootstrap, int inFlight) {
+      this.inFlight = inFlight;
+      List<PlanStep> steps = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        ObjectNode parameters = Json.mapper().createObjectNode();
+        ObjectNode simulate = parameters.putObject("simulate").put("model", MODELS[i]).put("costMicros", 1234 + i);
+        simulate.putObject("usage").put("promptTokens", 1000).put("outputTokens", 100);
+        steps.add(new PlanStep("s" + i, AGENTS[i], "work", parameters, i == 0 ? List.of() : List.of("s" + (i - 1)),
+            null, null, null));
+      }
+      config = new MissionConfig(List.of(), new Plan(steps), null, null, null, null, null);
+      Properties pp = new Properties();
+      pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      pp.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+      Properties cp = new Properties();
+      cp.put("bootstrap.servers", bootstrap);
+      cp.put("group.id", "bench-" + UUID.randomUUID());
+      cp.put("auto.offset.reset", "earliest");
+      TopicAdmin.ensureTopics(bootstrap);
+      producer = new KafkaProducer<>(pp, new StringSerializer(), new ByteArraySerializer());
+      consumer = new KafkaConsumer<>(cp, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      consumer.subscribe(List.of(Topics.MISSION_EVENTS));
+      // One mission through the whole loop before anything is measured.
+      running.add(send());
+      producer.flush();
+      while (!running.isEmpty()) {
+        poll(Duration.ofMillis(100));
+      }
+    }
+
+    /** Runs {@code total} missions to their end; returns their missions/s and what they cost. */
+    Phase run(int total) {
+      var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+      var jit = ManagementFactory.getCompilationMXBean();
+      long start = System.nanoTime();
+      long cpu = os.getProcessCpuTime();
+      long jitMs = jit.getTotalCompilationTime();
+      ThreadCpu threads = ThreadCpu.now();
+      MachineCpu machine = MachineCpu.now();
+      long clickhouse = MachineCpu.processTicks("clickhouse-serv");
+      int sent = 0;
+      int done = 0;
+      while (done < total) {
+        while (running.size() < inFlight && sent < total) {
+          running.add(send());
+          sent++;
+        }
+        producer.flush();
+        done += poll(Duration.ofMillis(50));
+      }
+      long nanos = System.nanoTime() - start;
+      return new Phase(total / (nanos / 1e9), os.getProcessCpuTime() - cpu,
+          (jit.getTotalCompilationTime() - jitMs) / (nanos / 1e6), MachineCpu.now().since(machine),
+          ThreadCpu.now().since(threads),
+          (MachineCpu.processTicks("clickhouse-serv") - clickhouse) * (double) MachineCpu.TICK_MS);
+    }
+
+    /** Polls the mission events once; returns how many of the running missions ended. */
+    private int poll(Duration timeout) {
+      int ended = 0;
+      for (ConsumerRecord<byte[], byte[]> r : consumer.poll(timeout)) {
+        MissionEvent e = events.decode(r.value());
+        if (e.isFinal() && running.remove(e.missionId())) {
+          ended++;
+        }
+      }
+      return ended;
+    }
+
+    private String send() {
+      String id = UUID.randomUUID().toString();
+      producer.send(new ProducerRecord<>(Topics.MISSIONS, id, submitted.encode(new MissionSubmitted(id, "default",
+          System.currentTimeMillis(), "benchmark", config, null, null, "bench"))));
+      return id;
+    }
+
+    @Override
+    public void close() {
+      producer.close();
+      consumer.close();
     }
   }
 
   /**
-   * Keeps {@code inFlight} 3-step missions (scripted usage and cost) running until each phase's {@code total} have
-   * ended, one phase after the other; returns each phase's missions/s and the CPU this process used in it.
+   * One mission run's timed missions/s, the CPU per mission: the machine's (every process), the JVM's (broker, job,
+   * driver) and that of the cost pipeline's threads, and the share of the time the JIT compiler was busy.
    */
-  static List<Phase> throughput(String bootstrap, int[] phases, int inFlight) throws Exception {
-    JsonCodec<MissionSubmitted> submitted = JsonCodec.of(MissionSubmitted.class);
-    JsonCodec<MissionEvent> events = JsonCodec.of(MissionEvent.class);
-    List<PlanStep> steps = new ArrayList<>();
-    for (int i = 0; i < 3; i++) {
-      ObjectNode parameters = Json.mapper().createObjectNode();
-      ObjectNode simulate = parameters.putObject("simulate").put("model", MODELS[i]).put("costMicros", 1234 + i);
-      simulate.putObject("usage").put("promptTokens", 1000).put("outputTokens", 100);
-      steps.add(new PlanStep("s" + i, AGENTS[i], "work", parameters, i == 0 ? List.of() : List.of("s" + (i - 1)),
-          null, null, null));
-    }
-    MissionConfig config = new MissionConfig(List.of(), new Plan(steps), null, null, null, null, null);
-    Properties pp = new Properties();
-    pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    pp.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-    Properties cp = new Properties();
-    cp.put("bootstrap.servers", bootstrap);
-    cp.put("group.id", "bench-" + UUID.randomUUID());
-    cp.put("auto.offset.reset", "earliest");
-    TopicAdmin.ensureTopics(bootstrap);
-    try (KafkaProducer<String, byte[]> producer =
-            new KafkaProducer<>(pp, new StringSerializer(), new ByteArraySerializer());
-        KafkaConsumer<byte[], byte[]> consumer =
-            new KafkaConsumer<>(cp, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      consumer.subscribe(List.of(Topics.MISSION_EVENTS));
-      // Warm-up: one mission through the whole loop before the clock starts.
-      Set<String> running = new HashSet<>();
-      running.add(send(producer, submitted, config));
-      producer.flush();
-      while (!running.isEmpty()) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-          MissionEvent e = events.decode(r.value());
-          if (e.isFinal()) {
-            running.remove(e.missionId());
-          }
-        }
-      }
-      List<Phase> measured = new ArrayList<>();
-      var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-      for (int phase = 0; phase < phases.length; phase++) {
-        int total = phases[phase];
-        int sent = 0;
-        int done = 0;
-        long start = System.nanoTime();
-        long cpu = os.getProcessCpuTime();
-        while (done < total) {
-          while (running.size() < inFlight && sent < total) {
-            running.add(send(producer, submitted, config));
-            sent++;
-          }
-          producer.flush();
-          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
-            MissionEvent e = events.decode(r.value());
-            if (e.isFinal() && running.remove(e.missionId())) {
-              done++;
-            }
-          }
-        }
-        measured.add(new Phase(total / ((System.nanoTime() - start) / 1e9), os.getProcessCpuTime() - cpu));
-      }
-      return measured;
-    }
-  }
+  record MissionRun(double perSecond, double machineMsPerMission, double jvmMsPerMission,
+      double costThreadsMsPerMission, double jitShare) {}
 
-  /** One mission run's timed missions/s and the CPU its JVM used per mission. */
-  record MissionRun(double perSecond, double cpuMsPerMission) {}
-
-  /** A phase of {@link #throughput}: missions/s and the process CPU time it took. */
-  record Phase(double perSecond, long cpuNanos) {}
-
-  private static String send(KafkaProducer<String, byte[]> producer, JsonCodec<MissionSubmitted> codec,
-      MissionConfig config) {
-    String id = UUID.randomUUID().toString();
-    producer.send(new ProducerRecord<>(Topics.MISSIONS, id, codec.encode(new MissionSubmitted(id, "default",
-        System.currentTimeMillis(), "benchmark", config, null, null, "bench"))));
-    return id;
-  }
+  /**
+   * Missions run by {@link MissionLoad#run}: missions/s, the CPU time of this process, the share of the time the JIT
+   * compiler was busy (its threads' time over the wall time), the machine's and the threads' CPU.
+   */
+  record Phase(double perSecond, long cpuNanos, double jitShare, MachineCpu.Usage machine, ThreadCpu.Usage threads,
+      double clickhouseMs) {}
 
   // ---------------------------------------------------------------------------------------------------- helpers
 

@@ -67,10 +67,10 @@ public record CostOptions(
         Duration.ofMillis(longOf(env, "GPILOT_COST_IDLE_TIMEOUT_MS", 10_000)),
         Duration.ofMillis(longOf(env, "GPILOT_COST_ALLOWED_LATENESS_MS", 600_000)),
         Duration.ofDays(8),
-        // ClickHouse takes big, rare inserts best: under load an insert holds what a writer sees in 1 s (up to
-        // 50,000 rows, ~20 MB); when idle a row waits at most 1 s.
+        // ClickHouse takes big, rare inserts best (each insert is a part to write and merge, ~20 columns): an
+        // insert holds up to 50,000 rows (~20 MB), and rows go at every checkpoint, or after 5 s without one.
         50_000,
-        Duration.ofSeconds(1));
+        Duration.ofSeconds(5));
   }
 
   public CostOptions withEnabled(boolean on) {

@@ -74,7 +74,7 @@ public final class ClickHouseSink<T> implements Sink<T> {
     // writer starts (and the job runs, backpressured) while ClickHouse is down.
     private boolean migrated;
     private CompletableFuture<Void> inFlight = CompletableFuture.completedFuture(null);
-    private boolean timerPending;
+    private final FlushTimer flushTimer;
 
     Writer(ClickHouseClient client, ClickHouseSinkOptions options, String table,
         RowEncoder<T> encoder, WriterInitContext context) {
@@ -83,6 +83,7 @@ public final class ClickHouseSink<T> implements Sink<T> {
       this.table = table;
       this.encoder = encoder;
       this.time = context.getProcessingTimeService();
+      this.flushTimer = new FlushTimer(options.flushInterval().toMillis(), at -> time.registerTimer(at, this::onTimer));
       this.rowsOut = context.metricGroup().getNumRecordsSendCounter();
       this.inserts = context.metricGroup().counter("clickhouseInserts");
       this.retries = context.metricGroup().counter("clickhouseRetries");
@@ -103,15 +104,15 @@ public final class ClickHouseSink<T> implements Sink<T> {
       rows.writeRaw('\n');
       if (++bufferedRows >= options.maxBatchRows()) {
         send();
-      } else if (!timerPending) {
-        timerPending = true;
-        time.registerTimer(time.getCurrentProcessingTime() + options.flushInterval().toMillis(), t -> onTimer());
+      } else if (bufferedRows == 1) {
+        flushTimer.rowAdded(time.getCurrentProcessingTime());
       }
     }
 
-    private void onTimer() throws IOException, InterruptedException {
-      timerPending = false;
-      send();
+    private void onTimer(long now) throws IOException, InterruptedException {
+      if (flushTimer.fired(now)) {
+        send();
+      }
     }
 
     /** On checkpoints and at the end: returns once every buffered row is in ClickHouse. */
@@ -123,6 +124,7 @@ public final class ClickHouseSink<T> implements Sink<T> {
 
     /** Starts inserting the buffer once the previous insert has finished. */
     private void send() throws IOException, InterruptedException {
+      flushTimer.sent();
       if (bufferedRows == 0) {
         return;
       }
