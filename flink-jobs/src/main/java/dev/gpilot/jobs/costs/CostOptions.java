@@ -68,7 +68,7 @@ public record CostOptions(
         Duration.ofMillis(longOf(env, "GPILOT_COST_ALLOWED_LATENESS_MS", 600_000)),
         Duration.ofDays(8),
         // ClickHouse takes big, rare inserts best (each insert is a part to write and merge, ~20 columns): an
-        // insert holds up to 50,000 rows (~20 MB), and rows go at every checkpoint, or after 5 s without one.
+        // insert holds up to 50,000 rows (~20 MB), and goes at the next checkpoint, 5 s after its first row at most.
         50_000,
         Duration.ofSeconds(5));
   }
