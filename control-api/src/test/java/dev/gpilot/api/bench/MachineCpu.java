@@ -9,10 +9,10 @@ import java.nio.file.Path;
  * The whole machine's CPU time from {@code /proc/stat} (every process: the JVM, ClickHouse, the kernel), in ticks
  * of {@value #TICK_MS} ms: how busy a benchmark kept the machine, and what it cost all told.
  */
-record MachineCpu(long busy, long idle, long steal) {
+public record MachineCpu(long busy, long idle, long steal) {
   static final long TICK_MS = 10;
 
-  static MachineCpu now() {
+  public static MachineCpu now() {
     try {
       String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
       // cpu user nice system idle iowait irq softirq steal ...
@@ -51,17 +51,17 @@ record MachineCpu(long busy, long idle, long steal) {
     return ticks;
   }
 
-  Usage since(MachineCpu earlier) {
+  public Usage since(MachineCpu earlier) {
     return new Usage(busy - earlier.busy, idle - earlier.idle, steal - earlier.steal);
   }
 
   /** CPU ticks over an interval, summed over all cores. */
-  record Usage(long busy, long idle, long steal) {
+  public record Usage(long busy, long idle, long steal) {
     double busyMs() {
       return busy * TICK_MS;
     }
 
-    double busyPercent() {
+    public double busyPercent() {
       return 100.0 * busy / Math.max(1, busy + idle + steal);
     }
 

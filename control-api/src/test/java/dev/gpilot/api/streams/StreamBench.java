@@ -2,6 +2,7 @@ package dev.gpilot.api.streams;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gpilot.api.bench.MachineCpu;
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.cost.Usage;
 import dev.gpilot.contracts.events.MissionEvent;
@@ -481,7 +482,7 @@ public final class StreamBench {
     private final long api0;
     private final long driver0 = cpuMillis(ProcessHandle.current());
     private final long broker0;
-    private final long[] machine0 = machineJiffies();
+    private final MachineCpu machine0 = MachineCpu.now();
 
     CpuMeter(Process api) {
       this.api = api;
@@ -491,15 +492,13 @@ public final class StreamBench {
 
     ObjectNode stop() {
       double wallMs = (System.nanoTime() - t0) / 1e6;
-      long[] machine = machineJiffies();
       ObjectNode cpu = Json.mapper().createObjectNode();
       cpu.put("api", Math.round(100.0 * (cpuMillis(api) - api0) / wallMs));
       cpu.put("driver", Math.round(100.0 * (cpuMillis(ProcessHandle.current()) - driver0) / wallMs));
       if (broker != null) {
         cpu.put("broker", Math.round(100.0 * (cpuMillis(broker) - broker0) / wallMs));
       }
-      long total = machine[0] - machine0[0];
-      cpu.put("machineBusyPercentOfAllCores", total == 0 ? 0 : Math.round(100.0 * (machine[1] - machine0[1]) / total));
+      cpu.put("machineBusyPercentOfAllCores", Math.round(MachineCpu.now().since(machine0).busyPercent()));
       return cpu;
     }
   }
@@ -508,21 +507,6 @@ public final class StreamBench {
   private static ProcessHandle brokerProcess() {
     String pid = System.getenv("GPILOT_BENCH_KAFKA_PID");
     return pid == null || pid.isBlank() ? null : ProcessHandle.of(Long.parseLong(pid.strip())).orElse(null);
-  }
-
-  /** {total, busy} jiffies of the whole machine since boot (/proc/stat), or zeros when not on Linux. */
-  private static long[] machineJiffies() {
-    try {
-      String[] cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
-      long total = 0;
-      for (int i = 1; i < cpu.length; i++) {
-        total += Long.parseLong(cpu[i]);
-      }
-      long idle = Long.parseLong(cpu[4]) + Long.parseLong(cpu[5]); // idle + iowait
-      return new long[] {total, total - idle};
-    } catch (Exception e) {
-      return new long[] {0, 0};
-    }
   }
 
   private static long rssKb(long pid) {
