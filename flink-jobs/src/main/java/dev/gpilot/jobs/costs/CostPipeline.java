@@ -42,7 +42,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  */
 public final class CostPipeline {
   static final TypeInformation<CostRecord> COST_RECORD = CostRecordSerializer.TYPE;
-  static final TypeInformation<TaggedCost> TAGGED = TypeInformation.of(TaggedCost.class);
+  static final TypeInformation<TaggedCost> TAGGED = TaggedCostSerializer.TYPE;
   static final TypeInformation<CostSlice> SLICE = TypeInformation.of(CostSlice.class);
   static final TypeInformation<CostRollup> ROLLUP = TypeInformation.of(CostRollup.class);
   static final TypeInformation<CostTotals> TOTALS = TypeInformation.of(CostTotals.class);
@@ -57,6 +57,15 @@ public final class CostPipeline {
    * themselves. A full buffer still goes at once, so the ingest rate does not suffer; costs show in seconds anyway.
    */
   static final long BUFFER_TIMEOUT_MS = 100;
+
+  /**
+   * Writers per ClickHouse table. Every insert is a new part: ClickHouse writes it as a file per column (about 45 for
+   * {@code cost_records}) and merges it later, and on this machine's journal-less ext4 creating those files was the
+   * larger part of ClickHouse's CPU under mission load (perf: {@code ext4_create}). One writer per table makes half
+   * the parts that one per subtask made; it still takes the ingest rate (bench costs ... ingest), with every record
+   * crossing one more shuffle ({@link TaggedCostSerializer}).
+   */
+  static final int CLICKHOUSE_WRITERS = 1;
 
   /** Distinct (workspace, agent, model, minute) keys a combiner holds at most before it flushes. */
   static final int COMBINER_MAX_KEYS = 10_000;
@@ -107,7 +116,8 @@ public final class CostPipeline {
         costs.maxBatchRows(), costs.flushInterval(), Duration.ofSeconds(10));
     tagged.sinkTo(new ClickHouseSink<>(sink, CostRows.RAW_TABLE, CostRows::raw))
         .name("cost-records-clickhouse")
-        .uid("cost-records-clickhouse");
+        .uid("cost-records-clickhouse")
+        .setParallelism(CLICKHOUSE_WRITERS);
 
     DataStream<CostSlice> slices = tagged
         .transform("cost-combiner", SLICE, new CostCombiner(COMBINER_MAX_KEYS, costs.allowedLateness().toMillis()))
@@ -122,7 +132,8 @@ public final class CostPipeline {
     windows.union(stragglers)
         .sinkTo(new ClickHouseSink<>(sink, CostRows.ROLLUP_TABLE, CostRows::rollup))
         .name("cost-rollups-clickhouse")
-        .uid("cost-rollups-clickhouse");
+        .uid("cost-rollups-clickhouse")
+        .setParallelism(CLICKHOUSE_WRITERS);
   }
 
   /**

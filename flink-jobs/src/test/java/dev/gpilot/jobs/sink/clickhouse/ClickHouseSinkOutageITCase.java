@@ -9,6 +9,7 @@ import dev.gpilot.contracts.cost.CostRecord;
 import dev.gpilot.contracts.cost.Usage;
 import dev.gpilot.jobs.costs.CostRows;
 import dev.gpilot.jobs.costs.TaggedCost;
+import dev.gpilot.jobs.costs.TaggedCostSerializer;
 import dev.gpilot.testing.ClickHouseTestServer;
 import java.time.Duration;
 import java.time.Instant;
@@ -65,7 +66,7 @@ class ClickHouseSinkOutageITCase {
   private static final int ROWS = 20_500;
   private static final int BATCH_ROWS = 1_000;
   private static final long FIRST_FINISH_MS = Instant.parse("2026-01-15T10:00:00Z").toEpochMilli();
-  private static final TypeInformation<TaggedCost> TAGGED = TypeInformation.of(TaggedCost.class);
+  private static final TypeInformation<TaggedCost> TAGGED = TaggedCostSerializer.TYPE;
   private static final Duration WAIT = Duration.ofSeconds(45);
   private static final Logger LOG = LoggerFactory.getLogger(ClickHouseSinkOutageITCase.class);
 
