@@ -2,12 +2,12 @@ package dev.gpilot.jobs.costs;
 
 import dev.gpilot.contracts.cost.CostRecord;
 import dev.gpilot.contracts.cost.Usage;
+import dev.gpilot.jobs.internal.serde.ImmutableSerializer;
 import dev.gpilot.jobs.internal.serde.SerializerTypeInfo;
 import java.io.IOException;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -16,38 +16,13 @@ import org.apache.flink.core.memory.DataOutputView;
  * mission) as one of these; Flink's reflective record serializer took a fifth of the pipeline's CPU there
  * (bench costs). Not used for state: a change of fields needs a new snapshot version only for in-flight data.
  */
-public final class CostRecordSerializer extends TypeSerializerSingleton<CostRecord> {
+public final class CostRecordSerializer extends ImmutableSerializer<CostRecord> {
   private static final long serialVersionUID = 1L;
   public static final CostRecordSerializer INSTANCE = new CostRecordSerializer();
 
   /** The type information that makes Flink use this serializer. */
   public static final TypeInformation<CostRecord> TYPE =
       new SerializerTypeInfo<>(CostRecord.class, INSTANCE, "CostRecord");
-
-  @Override
-  public boolean isImmutableType() {
-    return true;
-  }
-
-  @Override
-  public CostRecord createInstance() {
-    return null;
-  }
-
-  @Override
-  public CostRecord copy(CostRecord from) {
-    return from;
-  }
-
-  @Override
-  public CostRecord copy(CostRecord from, CostRecord reuse) {
-    return from;
-  }
-
-  @Override
-  public int getLength() {
-    return -1;
-  }
 
   @Override
   public void serialize(CostRecord r, DataOutputView out) throws IOException {
@@ -73,16 +48,6 @@ public final class CostRecordSerializer extends TypeSerializerSingleton<CostReco
     return new CostRecord(in.readUTF(), in.readUTF(), in.readUTF(), in.readInt(), in.readUTF(), readNullable(in),
         in.readBoolean(), new Usage(in.readLong(), in.readLong(), in.readLong(), in.readLong()), in.readLong(),
         readNullable(in), in.readLong(), in.readLong());
-  }
-
-  @Override
-  public CostRecord deserialize(CostRecord reuse, DataInputView in) throws IOException {
-    return deserialize(in);
-  }
-
-  @Override
-  public void copy(DataInputView in, DataOutputView out) throws IOException {
-    serialize(deserialize(in), out);
   }
 
   private static void writeNullable(String value, DataOutputView out) throws IOException {

@@ -1,11 +1,11 @@
 package dev.gpilot.jobs.costs;
 
+import dev.gpilot.jobs.internal.serde.ImmutableSerializer;
 import dev.gpilot.jobs.internal.serde.SerializerTypeInfo;
 import java.io.IOException;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -13,7 +13,7 @@ import org.apache.flink.core.memory.DataOutputView;
  * Writes a {@link TaggedCost}: its record field by field ({@link CostRecordSerializer}), then its two marks in one
  * byte. Every cost record crosses the shuffle to the single raw-table writer as one of these. Not used for state.
  */
-public final class TaggedCostSerializer extends TypeSerializerSingleton<TaggedCost> {
+public final class TaggedCostSerializer extends ImmutableSerializer<TaggedCost> {
   private static final long serialVersionUID = 1L;
   public static final TaggedCostSerializer INSTANCE = new TaggedCostSerializer();
 
@@ -23,31 +23,6 @@ public final class TaggedCostSerializer extends TypeSerializerSingleton<TaggedCo
 
   private static final int NEW_MISSION = 1;
   private static final int NEW_AGENT_MISSION = 2;
-
-  @Override
-  public boolean isImmutableType() {
-    return true;
-  }
-
-  @Override
-  public TaggedCost createInstance() {
-    return null;
-  }
-
-  @Override
-  public TaggedCost copy(TaggedCost from) {
-    return from;
-  }
-
-  @Override
-  public TaggedCost copy(TaggedCost from, TaggedCost reuse) {
-    return from;
-  }
-
-  @Override
-  public int getLength() {
-    return -1;
-  }
 
   @Override
   public void serialize(TaggedCost tagged, DataOutputView out) throws IOException {
@@ -60,16 +35,6 @@ public final class TaggedCostSerializer extends TypeSerializerSingleton<TaggedCo
     var record = CostRecordSerializer.INSTANCE.deserialize(in);
     int marks = in.readByte();
     return new TaggedCost(record, (marks & NEW_MISSION) != 0, (marks & NEW_AGENT_MISSION) != 0);
-  }
-
-  @Override
-  public TaggedCost deserialize(TaggedCost reuse, DataInputView in) throws IOException {
-    return deserialize(in);
-  }
-
-  @Override
-  public void copy(DataInputView in, DataOutputView out) throws IOException {
-    serialize(deserialize(in), out);
   }
 
   @Override
