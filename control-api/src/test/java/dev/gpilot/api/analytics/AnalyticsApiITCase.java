@@ -66,7 +66,12 @@ class AnalyticsApiITCase {
         + " ('default', toDateTime(" + (past + 60) + "), 'seo-analyst', 'flash', '', 1, 1, 1, 0, 10, 1, 0, 0, 1000, 1, 1, 1),"
         + " ('default', toDateTime(" + (past + 60) + "), 'seo-analyst', 'flash', 'm9/s1/1', 1, 0, 0, 0, 10, 1, 0, 0, 500, 1, 1, 1),"
         + " ('default', toDateTime(" + (past + 120) + "), 'ui-auditor', 'flash', '', 1, 1, 1, 0, 1, 1, 0, 0, 1, 1, 1, 1),"
-        + " ('other', toDateTime(" + past + "), 'agent-scout', 'flash', '', 1, 1, 1, 0, 1, 1, 1, 1, 999999, 1, 1, 1)");
+        + " ('other', toDateTime(" + past + "), 'agent-scout', 'flash', '', 1, 1, 1, 0, 1, 1, 1, 1, 999999, 1, 1, 1),"
+        // two versions of a minute weeks back, where a 30-day read is split in time (with 2 server threads)
+        + " ('default', toDateTime(" + splitMinute() + "), 'agent-scout', 'flash', '', 1, 1, 1, 0, 1, 1, 0, 0, 5000,"
+        + " 1, 1, 1),"
+        + " ('default', toDateTime(" + splitMinute() + "), 'agent-scout', 'flash', '', 2, 1, 1, 0, 2, 2, 0, 0, 7000,"
+        + " 1, 1, 2)");
     String raw = "(id, workspace_id, mission_id, step_id, attempt, agent, model, succeeded, prompt_tokens,"
         + " output_tokens, thinking_tokens, cached_tokens, cost_micros, price_version, started_at_ms, finished_at_ms,"
         + " finished_at, latency_ms, new_mission, new_agent_mission)";
@@ -107,6 +112,15 @@ class AnalyticsApiITCase {
     return "from=" + Instant.ofEpochSecond(past - 600) + "&to=" + Instant.ofEpochSecond(now + 60);
   }
 
+  static String thirtyDays() {
+    return "from=" + Instant.ofEpochSecond(now - 30 * 86_400) + "&to=" + Instant.ofEpochSecond(now + 60);
+  }
+
+  /** Where a 30-day read of the rollups splits in two. */
+  static long splitMinute() {
+    return CostAnalytics.split(now - 30 * 86_400, now + 60, 2).get(1)[0];
+  }
+
   static JsonNode json(HttpResponse<String> response) throws Exception {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     assertThat(response.headers().firstValue("content-type").orElse("")).startsWith("application/json");
@@ -133,6 +147,20 @@ class AnalyticsApiITCase {
     }
     assertThat(total).isEqualByComparingTo("100");
     assertThat(rows.get(2).get("percentage").decimalValue()).isEqualByComparingTo("0.01");
+  }
+
+  @Test
+  void agentCosts_overThirtyDays_readInRangesSplitInTime_countEachMinuteOnce() throws Exception {
+    JsonNode hour = json(get(api, "/api/v1/analytics/agent-costs?" + range(), "t-default", null));
+    JsonNode month = json(get(api, "/api/v1/analytics/agent-costs?" + thirtyDays(), "t-default", null));
+
+    assertThat(month).extracting(r -> r.get("agent").asText())
+        .containsExactly("agent-scout", "seo-analyst", "ui-auditor");
+    // The minute weeks back counts once, at its highest version.
+    assertThat(month.get(0).get("totalCostMicros").asLong())
+        .isEqualTo(hour.get(0).get("totalCostMicros").asLong() + 7000);
+    assertThat(month.get(0).get("steps").asLong()).isEqualTo(hour.get(0).get("steps").asLong() + 2);
+    assertThat(month.get(1).get("totalCostMicros")).isEqualTo(hour.get(1).get("totalCostMicros"));
   }
 
   @Test

@@ -22,6 +22,7 @@ import dev.gpilot.jobs.MissionJob;
 import dev.gpilot.jobs.MissionJobOptions;
 import dev.gpilot.jobs.costs.CostPipeline;
 import dev.gpilot.testing.KafkaTestBroker;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,7 +67,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *       of 20 runs, and for comparison the same sums over the raw rows with FINAL.
  *   <li><b>missions</b>: 3-step missions with scripted usage through the whole MissionJob, 500 in flight, with and
  *       without the cost pipeline, all in this JVM, each run with a broker, a ClickHouse database and a job of its
- *       own (4,000 missions to fill them, then {@code missions} timed). Runs of both alternate until the JIT
+ *       own (4,000 missions to fill them, then {@code missions} timed; the databases and checkpoints stay until
+ *       the end). Runs of both alternate until the JIT
  *       compiler is nearly done; then five blocks of four runs (without-with-with-without, then the other way
  *       round). Reported: every run's missions/s, each block's difference and their median, and the CPU per
  *       mission of the machine (every process), of the JVM and of the cost pipeline's threads.
@@ -290,6 +292,15 @@ public final class CostBenchmark {
           + " GROUP BY workspace_id, w, agent, model");
       ch.execute("OPTIMIZE TABLE cost_rollup_1m FINAL");
       double loadSeconds = (System.nanoTime() - t0) / 1e9;
+      // The queries are timed once the server has merged the fresh parts (ten million rows take it tens of seconds
+      // on two cores): a table in service has its parts merged, and queries timed during the merges measured them.
+      long settleStart = System.nanoTime();
+      int quiet = 0;
+      while (quiet < 3 && System.nanoTime() - settleStart < 300_000_000_000L) {
+        Thread.sleep(1000);
+        quiet = one(ch, "SELECT count() FROM system.merges WHERE database = '" + database + "'") == 0 ? quiet + 1 : 0;
+      }
+      double settleSeconds = (System.nanoTime() - settleStart) / 1e9;
       long rollupRows = one(ch, "SELECT count() FROM cost_rollup_1m");
 
       CostAnalytics analytics = new CostAnalytics(ch, Clock.systemUTC());
@@ -315,9 +326,9 @@ public final class CostBenchmark {
       }
       long rawTotal = one(ch, "SELECT sum(cost_micros) FROM cost_records");
       return String.format(Locale.ROOT, "\"breakdown\": {\"rawRows\": %d, \"rollupRows\": %d, \"loadSeconds\": %.1f,"
-              + " \"apiQueryMs\": {\"p50\": %d, \"p95\": %d}, \"finalOverRawMs\": {\"p50\": %d},"
+              + " \"mergeSettleSeconds\": %.1f, \"apiQueryMs\": {\"p50\": %d, \"p95\": %d}, \"finalOverRawMs\": {\"p50\": %d},"
               + " \"apiTotalMatchesRaw\": %b}",
-          rawRows, rollupRows, loadSeconds, pct(apiMs, 50), pct(apiMs, 95), pct(finalMs, 50), apiTotal == rawTotal);
+          rawRows, rollupRows, loadSeconds, settleSeconds, pct(apiMs, 50), pct(apiMs, 95), pct(finalMs, 50), apiTotal == rawTotal);
     } finally {
       if (System.getenv("GPILOT_BENCH_KEEP") == null) {
         ch.withDatabase(null).execute("DROP DATABASE IF EXISTS " + database);
@@ -338,11 +349,24 @@ public final class CostBenchmark {
     // runs come in blocks of four, without-with-with-without, then with-without-without-with: a block's difference
     // (its two runs of each) is free of any drift that is steady over the block. The result is the median of the
     // blocks' differences.
+    // Every run leaves its database and checkpoints until the end. This machine's root ext4 has no journal, and on
+    // such a filesystem every file created in the 30 s after a deletion first steps over each recently deleted
+    // inode (perf: ext4_create -> recently_deleted): dropping a run's database (about 11,000 files, most of them
+    // the summaries' and events' parts) right before the next run made that run's every new file, and so every
+    // ClickHouse insert and RocksDB flush, several times dearer, and the more so the more files the run creates.
+    // No database in service drops ten thousand files every half minute; ClickHouse deletes merged parts 8
+    // minutes later at the pace it made them, which these runs still see from the runs before them.
+    try (RunLeftovers leftovers = new RunLeftovers(clickhouse)) {
+      return missions(clickhouse, missions, leftovers);
+    }
+  }
+
+  private static String missions(String clickhouse, int missions, RunLeftovers leftovers) throws Exception {
     int warmupRuns = 0;
     double[] lastJit = {1, 1}; // the last warm-up run's JIT share, without and with the pipeline
     while ((lastJit[0] > JIT_QUIET || lastJit[1] > JIT_QUIET) && warmupRuns < MAX_WARMUP_RUNS) {
       boolean costs = warmupRuns++ % 2 == 1;
-      lastJit[costs ? 1 : 0] = missionRun(clickhouse, missions, costs).jitShare();
+      lastJit[costs ? 1 : 0] = missionRun(clickhouse, missions, costs, leftovers).jitShare();
     }
     List<String> blocks = new ArrayList<>();
     List<Double> differences = new ArrayList<>();
@@ -354,7 +378,7 @@ public final class CostBenchmark {
       List<MissionRun> blockWithout = new ArrayList<>();
       boolean outer = block % 2 == 1;
       for (boolean costs : new boolean[] {outer, !outer, !outer, outer}) {
-        (costs ? blockWith : blockWithout).add(missionRun(clickhouse, missions, costs));
+        (costs ? blockWith : blockWithout).add(missionRun(clickhouse, missions, costs, leftovers));
       }
       double wo = mean(blockWithout, MissionRun::perSecond);
       double w = mean(blockWith, MissionRun::perSecond);
@@ -394,14 +418,14 @@ public final class CostBenchmark {
    * A broker, a database and the job with or without the cost pipeline, {@value #RUN_WARMUP} missions to fill
    * them, then {@code total} missions timed: returns their missions/s and the CPU used per mission.
    */
-  static MissionRun missionRun(String clickhouse, int total, boolean costs) throws Exception {
+  static MissionRun missionRun(String clickhouse, int total, boolean costs, RunLeftovers leftovers)
+      throws Exception {
     KafkaTestBroker kafka = new KafkaTestBroker();
     kafka.beforeAll(null);
-    String database = "bench_costs_missions";
+    String database = leftovers.newDatabase();
     ClickHouseClient ch = new ClickHouseClient(clickhouse, database, Duration.ofMinutes(5));
-    ch.withDatabase(null).execute("DROP DATABASE IF EXISTS " + database);
     ClickHouseMigrations.apply(ch);
-    Path checkpoints = Files.createTempDirectory("bench-chk");
+    Path checkpoints = leftovers.newDirectory();
     JobClient job = null;
     try {
       MissionJobOptions options = MissionJobOptions.of(kafka.bootstrapServers(), clickhouse, database);
@@ -433,8 +457,44 @@ public final class CostBenchmark {
         job.cancel().get();
       }
       kafka.afterAll(null);
-      ch.withDatabase(null).execute("DROP DATABASE IF EXISTS " + database);
-      org.apache.commons.io.FileUtils.deleteDirectory(checkpoints.toFile());
+    }
+  }
+
+  /**
+   * The databases and checkpoint directories of the mission runs, dropped and deleted when the benchmark ends (and
+   * those of an earlier benchmark that did not end, when it starts).
+   */
+  private static final class RunLeftovers implements AutoCloseable {
+    private static final String PREFIX = "bench_costs_missions_";
+    private final ClickHouseClient server;
+    private final List<String> databases = new ArrayList<>();
+    private final List<Path> directories = new ArrayList<>();
+
+    RunLeftovers(String clickhouse) throws Exception {
+      server = new ClickHouseClient(clickhouse, null, Duration.ofMinutes(5));
+      for (JsonNode row : server.query("SELECT name FROM system.databases WHERE name LIKE '" + PREFIX + "%'")) {
+        server.execute("DROP DATABASE IF EXISTS " + row.get("name").asText());
+      }
+    }
+
+    String newDatabase() {
+      databases.add(PREFIX + databases.size());
+      return databases.get(databases.size() - 1);
+    }
+
+    Path newDirectory() throws IOException {
+      directories.add(Files.createTempDirectory("bench-chk"));
+      return directories.get(directories.size() - 1);
+    }
+
+    @Override
+    public void close() throws Exception {
+      for (String database : databases) {
+        server.execute("DROP DATABASE IF EXISTS " + database);
+      }
+      for (Path directory : directories) {
+        org.apache.commons.io.FileUtils.deleteDirectory(directory.toFile());
+      }
     }
   }
 
