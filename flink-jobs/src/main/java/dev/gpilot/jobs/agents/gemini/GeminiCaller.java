@@ -3,6 +3,8 @@ package dev.gpilot.jobs.agents.gemini;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.genai.Client;
 import com.google.genai.ResponseStream;
 import com.google.genai.errors.ApiException;
@@ -34,7 +36,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -64,14 +65,29 @@ public final class GeminiCaller implements AutoCloseable {
   private final GeminiOptions options;
   private final PriceTable prices;
   private final Clock clock;
-  private final Map<ApiKey, Client> clients = new ConcurrentHashMap<>();
+  /**
+   * A client per key in use, at most {@value #MAX_CLIENTS}, dropped after {@link #CLIENT_IDLE} unused: keys rotate
+   * and workspaces come and go, and a client holds its key. A dropped client is not closed: the SDK's close shuts
+   * down the HTTP pool that all clients share (the pool goes when the caller closes).
+   */
+  private final Cache<ApiKey, Client> clients;
   private final ExecutorService streamReaders;
   private final OkHttpClient httpPool;
 
+  /** Clients kept at most (one per API key in use). */
+  static final int MAX_CLIENTS = 1_000;
+  /** A client unused this long is dropped. */
+  static final Duration CLIENT_IDLE = Duration.ofHours(1);
+
   public GeminiCaller(GeminiOptions options, PriceTable prices, Clock clock) {
+    this(options, prices, clock, MAX_CLIENTS);
+  }
+
+  GeminiCaller(GeminiOptions options, PriceTable prices, Clock clock, int maxClients) {
     this.options = options;
     this.prices = prices;
     this.clock = clock;
+    this.clients = Caffeine.newBuilder().maximumSize(maxClients).expireAfterAccess(CLIENT_IDLE).build();
     // One HTTP pool for all keys' clients: as many requests and kept-alive connections to Gemini as the executor
     // has calls in flight (OkHttp's defaults, 5 per host and 5 idle connections, would queue calls and reconnect).
     // The SDK adds its call timeout and (disabled) retry interceptor on top.
@@ -346,7 +362,13 @@ public final class GeminiCaller implements AutoCloseable {
   }
 
   private Client client(ApiKey key) {
-    return clients.computeIfAbsent(key, this::newClient);
+    return clients.get(key, this::newClient);
+  }
+
+  /** The clients kept now (after pending evictions). */
+  long clientCount() {
+    clients.cleanUp();
+    return clients.estimatedSize();
   }
 
   private Client newClient(ApiKey key) {
@@ -370,14 +392,14 @@ public final class GeminiCaller implements AutoCloseable {
 
   @Override
   public void close() {
-    for (Client client : clients.values()) {
+    for (Client client : clients.asMap().values()) {
       try {
         client.close();
       } catch (RuntimeException e) {
         LOG.debug("closing a Gemini client failed", e);
       }
     }
-    clients.clear();
+    clients.invalidateAll();
     if (streamReaders != null) {
       streamReaders.shutdownNow();
     }

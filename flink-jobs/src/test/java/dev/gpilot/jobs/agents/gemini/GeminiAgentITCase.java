@@ -92,6 +92,26 @@ class GeminiAgentITCase {
   }
 
   @Test
+  void clientsPerKey_areBounded_andADroppedClientLeavesTheSharedPoolWorking() throws Exception {
+    GeminiOptions options =
+        GeminiOptions.of(ApiKey.of(KEY), standin.baseUrl()).withCallTimeout(Duration.ofSeconds(5));
+    var scout = AgentCatalog.shipped().find("agent-scout").orElseThrow();
+    try (GeminiCaller caller = new GeminiCaller(options, PriceTable.shipped(), Clock.systemUTC(), 1)) {
+      for (String key : List.of("key-a-1111", "key-b-2222", "key-a-1111")) {
+        String answer = caller.askText(ApiKey.of(key), scout, "Find the audience", null, DeltaListener.NONE)
+            .get(30, TimeUnit.SECONDS).value();
+
+        assertThat(answer).contains("Find the audience");
+        assertThat(caller.clientCount()).isEqualTo(1);
+      }
+    }
+    // Each call went out with its own key, the third on a new client after the first was dropped.
+    List<String> keys = standin.calls().stream().map(CallRecord::apiKeySha256).toList();
+    assertThat(keys).hasSize(3);
+    assertThat(keys.get(0)).isNotEqualTo(keys.get(1)).isEqualTo(keys.get(2));
+  }
+
+  @Test
   void freeTextStep_answersText_withTheStandinsUsage_andItsExactCost() throws Exception {
     AgentReply reply = run(step("agent-scout", "Find the audience"));
 
