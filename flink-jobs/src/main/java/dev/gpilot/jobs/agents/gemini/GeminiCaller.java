@@ -136,7 +136,8 @@ public final class GeminiCaller implements AutoCloseable {
    * Asks for JSON matching {@code modelSchema} (sent as the response schema) and checks it against
    * {@code validator}. An answer that does not parse or validate gets one repair turn that shows the model its answer
    * and what is wrong; if that fails too, the attempt fails (not retriable) naming the error, with the charge of
-   * both calls.
+   * both calls. A repair call that fails (a timeout, a 503) fails the attempt as that error does, with the charge of
+   * the first call.
    */
   public CompletableFuture<Answer<JsonNode>> askJson(ApiKey key, AgentDefinition agent, String userText,
       JsonNode modelSchema, JsonSchema validator, StepRequest step, DeltaListener deltas) {
@@ -157,7 +158,14 @@ public final class GeminiCaller implements AutoCloseable {
               PromptBuilder.cut(turn.text(), MAX_BAD_ANSWER_CHARS)))).build(),
           user("Your answer is not valid for the required JSON schema: " + parsed.error
               + ". Answer again with only the corrected JSON, nothing else."));
-      return generate(key, agent, repair, modelSchema, step, deltas).thenApply(second -> {
+      return generate(key, agent, repair, modelSchema, step, deltas).handle((second, error) -> {
+        if (error != null) {
+          // The first call was answered, and billed: a failed repair call fails the attempt with that charge (a
+          // retriable failure too: the attempt that follows is a new one, with its own calls).
+          AgentException failure = classify(error);
+          throw new AgentException(failure.getMessage(), failure.retriable(), charge(agent, List.of(turn)),
+              failure.getCause());
+        }
         List<ModelTurn> turns = List.of(turn, second);
         if (second.blocked()) {
           throw new AgentException(second.blockedWhy(), false, charge(agent, turns), null);

@@ -171,6 +171,22 @@ class GeminiAgentITCase {
   }
 
   @Test
+  void repairCallThatFails_failsTheAttemptAsItsErrorDoes_withTheFirstCallsCharge() {
+    standin.inject(Fault.brokenJson());
+    standin.inject(Fault.httpError(503));
+    AgentException failure = failure(step("seo-analyst", "Score the landing page"));
+
+    assertThat(failure.retriable()).isTrue();
+    assertThat(failure.getMessage()).contains("503");
+    List<CallRecord> calls = standin.calls();
+    assertThat(calls).hasSize(2);
+    Usage first = recorded(calls.get(0));
+    assertThat(failure.charge()).isNotNull();
+    assertThat(failure.charge().usage()).isEqualTo(first);
+    assertThat(failure.charge().costMicros()).isEqualTo(expectedMicros(first, "0.30", "0.03", "2.50", "2.50"));
+  }
+
+  @Test
   void jsonThatBreaksTheSchema_isRepairedToo() throws Exception {
     standin.inject(Fault.answer("{\"seoScore\": \"high\", \"issues\": []}"));
     AgentReply reply = run(step("seo-analyst", "Score the landing page"));
