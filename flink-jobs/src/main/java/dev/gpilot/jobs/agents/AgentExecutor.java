@@ -1,11 +1,8 @@
 package dev.gpilot.jobs.agents;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
 import java.io.Serializable;
-import java.time.Duration;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
@@ -30,8 +27,7 @@ import org.apache.flink.util.function.SerializableSupplier;
  * <p>Run it with {@link #retryStrategy}: a call that failed in a retriable way (rate limit, server error, timeout)
  * is called again by Flink's async retry, with exponential backoff, inside the same step attempt and within the
  * operator's timeout. What leaves the operator is the last call's {@link StepResult}, with the model, usage and cost
- * of that call plus those of the calls before it that were billed (a JSON answer whose repair call then failed):
- * they are carried from one call to the next in memory, so after a restore a retried call starts without them.
+ * of that call.
  */
 public class AgentExecutor extends RichAsyncFunction<StepRequest, AgentOutcome>
     implements ResultTypeQueryable<AgentOutcome> {
@@ -43,8 +39,6 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, AgentOutcome>
   private transient Agent agent;
   private transient Map<String, StepResult> finishedBeforeRestore;
   private transient Counter skipped;
-  /** Charges of billed calls whose attempt Flink calls again, by attempt id, until that call ends. */
-  private transient Cache<String, ModelCharge> carried;
 
   /**
    * @param agentFactory makes the agent in {@code open()}: agents hold clients and threads, not serializable
@@ -88,8 +82,6 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, AgentOutcome>
     skipped = getRuntimeContext().getMetricGroup().counter("finishedAttemptsSkipped");
     // Only a restarted task can be handed requests that already finished; asyncInvoke runs on the task thread.
     finishedBeforeRestore = new HashMap<>();
-    // An entry whose attempt Flink did not call again (its retries were used up) is never read: expire it.
-    carried = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(Duration.ofHours(1)).build();
     if (bootstrapServers != null && getRuntimeContext().getTaskInfo().getAttemptNumber() > 0) {
       finishedBeforeRestore.putAll(CompletedAttempts.since(bootstrapServers, groupId));
     }
@@ -120,32 +112,20 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, AgentOutcome>
       return;
     }
     long startedAt = System.currentTimeMillis();
-    ModelCharge before = carried.asMap().remove(request.attemptId());
     CompletableFuture<AgentReply> call;
     try {
       call = agent.call(request);
     } catch (RuntimeException e) {
       call = CompletableFuture.failedFuture(e);
     }
-    call.whenComplete((reply, error) -> {
-      AgentOutcome outcome = outcome(request, reply, error, startedAt, System.currentTimeMillis(), before);
-      StepResult result = outcome.result();
-      if (outcome.retriable() && result.usage() != null) {
-        // Before the result goes: Flink calls again only after it has it.
-        carried.put(request.attemptId(), new ModelCharge(result.model(), result.usage(), result.costMicros(),
-            result.priceVersion()));
-      }
-      resultFuture.complete(Collections.singleton(outcome));
-    });
+    call.whenComplete((reply, error) -> resultFuture.complete(Collections.singleton(
+        outcome(request, reply, error, startedAt, System.currentTimeMillis()))));
   }
 
-  /**
-   * @param before what earlier calls of the attempt were billed (Flink retried them), or null
-   */
   static AgentOutcome outcome(StepRequest request, AgentReply reply, Throwable error, long startedAt,
-      long finishedAt, ModelCharge before) {
+      long finishedAt) {
     if (error == null) {
-      ModelCharge charge = plus(before, reply.charge());
+      ModelCharge charge = reply.charge();
       return new AgentOutcome(new StepResult(request.missionId(), request.workspaceId(), request.stepId(),
           request.attempt(), request.agent(), true, reply.output(), null, startedAt, finishedAt,
           charge == null ? null : charge.model(), charge == null ? null : charge.usage(),
@@ -153,7 +133,7 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, AgentOutcome>
     }
     Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     AgentException failure = cause instanceof AgentException a ? a : null;
-    ModelCharge charge = plus(before, failure == null ? null : failure.charge());
+    ModelCharge charge = failure == null ? null : failure.charge();
     String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
     boolean retriable = failure != null && failure.retriable();
     return new AgentOutcome(new StepResult(request.missionId(), request.workspaceId(), request.stepId(),
@@ -163,17 +143,11 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, AgentOutcome>
         retriable);
   }
 
-  private static ModelCharge plus(ModelCharge before, ModelCharge charge) {
-    return before == null ? charge : charge == null ? before : before.plus(charge);
-  }
-
   @Override
   public void timeout(StepRequest request, ResultFuture<AgentOutcome> resultFuture) {
     long now = System.currentTimeMillis();
-    ModelCharge before = carried.asMap().remove(request.attemptId());
-    resultFuture.complete(Collections.singleton(new AgentOutcome(new StepResult(request.missionId(),
-        request.workspaceId(), request.stepId(), request.attempt(), request.agent(), false, null, "timed out",
-        request.requestedAt(), now, before == null ? null : before.model(), before == null ? null : before.usage(),
-        before == null ? 0 : before.costMicros(), before == null ? null : before.priceVersion(), true), false)));
+    resultFuture.complete(Collections.singleton(new AgentOutcome(
+        StepResult.failed(request.missionId(), request.workspaceId(), request.stepId(), request.attempt(),
+            request.agent(), "timed out", request.requestedAt(), now, true), false)));
   }
 }

@@ -9,7 +9,7 @@ import java.util.Objects;
  *
  * @param model the model that answered, as it reported itself ({@code modelVersion}), else the model asked for
  * @param usage the tokens of all the attempt's calls (a repair retry adds its call)
- * @param costMicros their cost in micro-credits, rounded once per agent call (a call Flink retried adds its own)
+ * @param costMicros their cost in micro-credits, rounded once per attempt
  * @param priceVersion the price table entry used, {@code <tableVersion>/<entryId>}
  */
 public record ModelCharge(String model, Usage usage, long costMicros, String priceVersion) {
@@ -19,11 +19,5 @@ public record ModelCharge(String model, Usage usage, long costMicros, String pri
     if (costMicros < 0) {
       throw new IllegalArgumentException("costMicros cannot be negative");
     }
-  }
-
-  /** This charge and a later one of the same attempt: the tokens and costs added, the later model and prices. */
-  public ModelCharge plus(ModelCharge later) {
-    return new ModelCharge(later.model, usage.plus(later.usage), Math.addExact(costMicros, later.costMicros),
-        later.priceVersion);
   }
 }
