@@ -62,6 +62,11 @@ public final class GeminiCaller implements AutoCloseable {
   private static final int MAX_BAD_ANSWER_CHARS = 8_000;
   private static final int MAX_ERRORS_SHOWN = 5;
 
+  /** Clients kept at most (one per API key in use). */
+  static final int MAX_CLIENTS = 1_000;
+  /** A client unused this long is dropped. */
+  static final Duration CLIENT_IDLE = Duration.ofHours(1);
+
   private final GeminiOptions options;
   private final PriceTable prices;
   private final Clock clock;
@@ -73,11 +78,6 @@ public final class GeminiCaller implements AutoCloseable {
   private final Cache<ApiKey, Client> clients;
   private final ExecutorService streamReaders;
   private final OkHttpClient httpPool;
-
-  /** Clients kept at most (one per API key in use). */
-  static final int MAX_CLIENTS = 1_000;
-  /** A client unused this long is dropped. */
-  static final Duration CLIENT_IDLE = Duration.ofHours(1);
 
   public GeminiCaller(GeminiOptions options, PriceTable prices, Clock clock) {
     this(options, prices, clock, MAX_CLIENTS);
@@ -136,7 +136,7 @@ public final class GeminiCaller implements AutoCloseable {
    * Asks for JSON matching {@code modelSchema} (sent as the response schema) and checks it against
    * {@code validator}. An answer that does not parse or validate gets one repair turn that shows the model its answer
    * and what is wrong; if that fails too, the attempt fails (not retriable) naming the error, with the charge of
-   * both calls. A repair call that fails (a timeout, a 503) fails the attempt as that error does, with the charge of
+   * both calls. A repair call that fails (a timeout, a 503) fails as that error does, with the charge of
    * the first call.
    */
   public CompletableFuture<Answer<JsonNode>> askJson(ApiKey key, AgentDefinition agent, String userText,
@@ -160,8 +160,8 @@ public final class GeminiCaller implements AutoCloseable {
               + ". Answer again with only the corrected JSON, nothing else."));
       return generate(key, agent, repair, modelSchema, step, deltas).handle((second, error) -> {
         if (error != null) {
-          // The first call was answered, and billed: a failed repair call fails the attempt with that charge (a
-          // retriable failure too: the attempt that follows is a new one, with its own calls).
+          // The first call was answered, and billed: a failed repair call fails with that charge. (When Flink's
+          // async retry calls again for a retriable failure, this outcome and its charge are dropped: SPEC.md §7.)
           AgentException failure = classify(error);
           throw new AgentException(failure.getMessage(), failure.retriable(), charge(agent, List.of(turn)),
               failure.getCause());
