@@ -68,9 +68,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *   <li><b>missions</b>: 3-step missions with scripted usage through the whole MissionJob, 500 in flight, with and
  *       without the cost pipeline, all in this JVM, each run with a broker, a ClickHouse database and a job of its
  *       own (4,000 missions to fill them, then {@code missions} timed; the databases and checkpoints stay until
- *       the end). Runs of both alternate until the JIT
- *       compiler is nearly done; then five blocks of four runs (without-with-with-without, then the other way
- *       round). Reported: every run's missions/s, each block's difference and their median, and the CPU per
+ *       the end). Runs of both alternate until the JIT compiler is nearly done; then five blocks of four runs
+ *       (without-with-with-without, then the other way round). Reported: every run's missions/s, each block's difference and their median, and the CPU per
  *       mission of the machine (every process), of the JVM and of the cost pipeline's threads.
  * </ol>
  * Arguments: clickhouseUrl outputFile [records=2000000] [rawRows=10000000] [missions=8000]
@@ -205,7 +204,8 @@ public final class CostBenchmark {
               + " \"rawCostMatches\": %b, \"rollupCostMatches\": %b, \"generatedCostMicros\": %d}",
           records, perSecond, warmPerSecond, parts.get("parts").asLong(), parts.get("total").asLong(),
           parts.get("total").asLong() / (double) Math.max(1, parts.get("parts").asLong()),
-          parts.get("median").asLong(), parts.get("smallest").asLong(), inserts, rowsInserted, rowsInserted / (double) Math.max(1, inserts), rollupRows,
+          parts.get("median").asLong(), parts.get("smallest").asLong(), inserts, rowsInserted,
+          rowsInserted / (double) Math.max(1, inserts), rollupRows,
           windows, rawCost == generated, rollupCost == generated, generated);
     } finally {
       kafka.afterAll(null);
@@ -329,9 +329,10 @@ public final class CostBenchmark {
       }
       long rawTotal = one(ch, "SELECT sum(cost_micros) FROM cost_records");
       return String.format(Locale.ROOT, "\"breakdown\": {\"rawRows\": %d, \"rollupRows\": %d, \"loadSeconds\": %.1f,"
-              + " \"mergeSettleSeconds\": %.1f, \"apiQueryMs\": {\"p50\": %d, \"p95\": %d}, \"finalOverRawMs\": {\"p50\": %d},"
-              + " \"apiTotalMatchesRaw\": %b}",
-          rawRows, rollupRows, loadSeconds, settleSeconds, pct(apiMs, 50), pct(apiMs, 95), pct(finalMs, 50), apiTotal == rawTotal);
+              + " \"mergeSettleSeconds\": %.1f, \"apiQueryMs\": {\"p50\": %d, \"p95\": %d},"
+              + " \"finalOverRawMs\": {\"p50\": %d}, \"apiTotalMatchesRaw\": %b}",
+          rawRows, rollupRows, loadSeconds, settleSeconds, pct(apiMs, 50), pct(apiMs, 95), pct(finalMs, 50),
+          apiTotal == rawTotal);
     } finally {
       if (System.getenv("GPILOT_BENCH_KEEP") == null) {
         ch.withDatabase(null).execute("DROP DATABASE IF EXISTS " + database);
@@ -470,19 +471,22 @@ public final class CostBenchmark {
   private static final class RunLeftovers implements AutoCloseable {
     private static final String PREFIX = "bench_costs_missions_";
     private final ClickHouseClient server;
-    private final List<String> databases = new ArrayList<>();
     private final List<Path> directories = new ArrayList<>();
+    private int databases;
 
-    RunLeftovers(String clickhouse) throws Exception {
+    RunLeftovers(String clickhouse) {
       server = new ClickHouseClient(clickhouse, null, Duration.ofMinutes(5));
-      for (JsonNode row : server.query("SELECT name FROM system.databases WHERE name LIKE '" + PREFIX + "%'")) {
-        server.execute("DROP DATABASE IF EXISTS " + row.get("name").asText());
-      }
+      dropDatabases();
     }
 
     String newDatabase() {
-      databases.add(PREFIX + databases.size());
-      return databases.get(databases.size() - 1);
+      return PREFIX + databases++;
+    }
+
+    private void dropDatabases() {
+      for (JsonNode row : server.query("SELECT name FROM system.databases WHERE name LIKE '" + PREFIX + "%'")) {
+        server.execute("DROP DATABASE IF EXISTS " + row.get("name").asText());
+      }
     }
 
     Path newDirectory() throws IOException {
@@ -492,9 +496,7 @@ public final class CostBenchmark {
 
     @Override
     public void close() throws Exception {
-      for (String database : databases) {
-        server.execute("DROP DATABASE IF EXISTS " + database);
-      }
+      dropDatabases();
       for (Path directory : directories) {
         org.apache.commons.io.FileUtils.deleteDirectory(directory.toFile());
       }
