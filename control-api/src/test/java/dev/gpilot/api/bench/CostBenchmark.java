@@ -57,11 +57,12 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * <ol>
  *   <li><b>ingest</b>: a generator writes {@code records} step results (with usage and cost) to the step-results
  *       topic; the cost pipeline alone (RocksDB, checkpoints every 2 s, parallelism 2) turns them into ClickHouse
- *       rows; reported: rows/s sustained (from the first row to the last), the raw table's inserts (count, average
- *       and median rows, from {@code system.part_log}), all inserts the server took (with the rollups'), and that the
- *       raw table and the rollups hold exactly the generated cost. The rate is also given from the moment a quarter
- *       of the rows are in ({@code warmRowsPerSecond}): the job starts cold in this JVM, and its first seconds
- *       measure the JIT compiler more than the pipeline.
+ *       rows. Runs, each with a broker, a database and a job of its own, warm the JVM up until its JIT compiler is
+ *       nearly done, then three are timed; reported: their rows/s sustained (from the first row to the last) and the
+ *       median, the first (cold) run's, and per run the raw table's inserts (count, average and median rows, from
+ *       {@code system.part_log}), all inserts the server took (with the rollups'), the CPU per row (this JVM,
+ *       ClickHouse, the JIT compiler's share) and that the raw table and the rollups hold exactly the generated
+ *       cost. The rate is also given from the moment a quarter of the rows are in ({@code warmRowsPerSecond}).
  *   <li><b>breakdown</b>: {@code rawRows} raw rows (30 days, 20 agents, 3 models) and their 1-minute rollups are
  *       generated in ClickHouse; reported: the breakdown API's query (rollups + raw for the last minutes), p50/p95
  *       of 20 runs, and for comparison the same sums over the raw rows with FINAL.
@@ -83,6 +84,9 @@ public final class CostBenchmark {
   // compiling, MAX_WARMUP_RUNS at most.
   private static final double JIT_QUIET = 0.10;
   private static final int MAX_WARMUP_RUNS = 16;
+  // Ingest runs before the timed ones at most, and timed ingest runs.
+  private static final int MAX_INGEST_WARMUP_RUNS = 6;
+  private static final int INGEST_TIMED_RUNS = 3;
   // Missions each run sends through its fresh broker and job before it measures.
   private static final int RUN_WARMUP = 4000;
   // Blocks of four mission runs (two with the cost pipeline, two without).
@@ -125,18 +129,51 @@ public final class CostBenchmark {
 
   // ---------------------------------------------------------------------------------------------------- ingest
 
+  /**
+   * Ingest runs, each with a broker, a database and a job of its own, until the JIT compiler spent under
+   * {@link #JIT_QUIET} of a run's time from its quarter mark on ({@link #MAX_INGEST_WARMUP_RUNS} at most), then
+   * {@link #INGEST_TIMED_RUNS} timed runs: a job in service runs for days, and in this JVM (broker, MiniCluster,
+   * generator) the compiler is still busy for the whole first run. The first run is reported too, as the cold rate.
+   */
   static String ingest(String clickhouse, long records) throws Exception {
+    try (RunLeftovers leftovers = new RunLeftovers(clickhouse, "bench_costs_ingest_")) {
+      List<IngestRun> runs = new ArrayList<>();
+      do {
+        runs.add(ingestRun(clickhouse, records, leftovers));
+      } while (runs.get(runs.size() - 1).jitShare() > JIT_QUIET && runs.size() < MAX_INGEST_WARMUP_RUNS);
+      int warmupRuns = runs.size();
+      List<Double> rates = new ArrayList<>();
+      for (int i = 0; i < INGEST_TIMED_RUNS; i++) {
+        IngestRun run = ingestRun(clickhouse, records, leftovers);
+        runs.add(run);
+        rates.add(run.rowsPerSecond());
+      }
+      return String.format(Locale.ROOT, "\"ingest\": {\"records\": %d, \"warmupRuns\": %d, \"rowsPerSecond\": %.0f,"
+              + " \"timedRowsPerSecond\": [%s], \"coldRowsPerSecond\": %.0f, \"allExact\": %b, \"runs\": [%s]}",
+          records, warmupRuns, median(rates),
+          rates.stream().map(r -> String.format(Locale.ROOT, "%.0f", r)).collect(Collectors.joining(", ")),
+          runs.get(0).rowsPerSecond(), runs.stream().allMatch(IngestRun::exact),
+          runs.stream().map(IngestRun::json).collect(Collectors.joining(", ")));
+    }
+  }
+
+  /**
+   * One ingest run: its rows/s from the first row to the last, the JIT compiler's share of the time from the
+   * quarter mark on, whether the raw rows and rollups hold exactly the generated cost, and all of it as JSON.
+   */
+  record IngestRun(double rowsPerSecond, double jitShare, boolean exact, String json) {}
+
+  static IngestRun ingestRun(String clickhouse, long records, RunLeftovers leftovers) throws Exception {
     KafkaTestBroker kafka = new KafkaTestBroker();
     kafka.beforeAll(null);
-    String database = "bench_costs_ingest";
+    String database = leftovers.newDatabase();
     ClickHouseClient ch = new ClickHouseClient(clickhouse, database, Duration.ofMinutes(5));
-    ch.withDatabase(null).execute("DROP DATABASE IF EXISTS " + database);
     ClickHouseMigrations.apply(ch);
     try {
       TopicAdmin.ensureTopics(kafka.bootstrapServers());
       long generated = generateStepResults(kafka.bootstrapServers(), records);
       MissionJobOptions options = MissionJobOptions.of(kafka.bootstrapServers(), clickhouse, database);
-      Configuration conf = LocalMissionJob.localConfiguration(Files.createTempDirectory("bench-chk"), 2, 0, 2000);
+      Configuration conf = LocalMissionJob.localConfiguration(leftovers.newDirectory(), 2, 0, 2000);
       long startedAt = System.currentTimeMillis() / 1000;
       long insertsBefore = serverEvent(ch, "InsertQuery");
       long rowsBefore = serverEvent(ch, "InsertedRows");
@@ -150,6 +187,8 @@ public final class CostBenchmark {
       long count = 0;
       long deadline = System.currentTimeMillis() + 30 * 60_000;
       long lastAt = System.nanoTime();
+      CpuMark firstMark = null;
+      CpuMark quarterMark = null;
       while (count < records && System.currentTimeMillis() < deadline
           && (firstAt == 0 || System.nanoTime() - lastAt < 60_000_000_000L)) {
         Thread.sleep(200);
@@ -164,17 +203,25 @@ public final class CostBenchmark {
         if (firstAt == 0 && count > 0) {
           firstAt = lastAt;
           firstCount = count;
+          firstMark = CpuMark.now();
         }
         if (quarterAt == 0 && count >= records / 4) {
           quarterAt = lastAt;
           quarterCount = count;
+          quarterMark = CpuMark.now();
         }
       }
+      CpuMark endMark = CpuMark.now();
       if (count < records) {
         System.err.printf(Locale.ROOT, "only %d of %d rows arrived (none for 60 s)%n", count, records);
       }
       double perSecond = (count - firstCount) / ((lastAt - firstAt) / 1e9);
       double warmPerSecond = (count - quarterCount) / ((lastAt - quarterAt) / 1e9);
+      Phase warm = quarterMark == null ? null : endMark.since(quarterMark, count - quarterCount);
+      String cpu = firstMark == null || warm == null ? "null"
+          : String.format(Locale.ROOT, "{\"all\": %s, \"warm\": %s}",
+              cpuPerRow(endMark.since(firstMark, count - firstCount), count - firstCount),
+              cpuPerRow(warm, count - quarterCount));
       long inserts = serverEvent(ch, "InsertQuery") - insertsBefore;
       long rowsInserted = serverEvent(ch, "InsertedRows") - rowsBefore;
       // The raw table's inserts alone, from the parts they wrote (one part per insert: the rows share a month).
@@ -195,21 +242,24 @@ public final class CostBenchmark {
       job.cancel().get();
       long rollupRows = one(ch, "SELECT count() FROM cost_rollup_1m");
       long windows = one(ch, "SELECT count() FROM cost_rollup_1m FINAL");
-      return String.format(Locale.ROOT, "\"ingest\": {\"records\": %d, \"rowsPerSecond\": %.0f,"
-              + " \"warmRowsPerSecond\": %.0f,"
+      System.err.printf(Locale.ROOT, "ingest run: %.0f rows/s (%.0f from the quarter mark), JIT %.0f %% of the time%n",
+          perSecond, warmPerSecond, warm == null ? 100 : 100 * warm.jitShare());
+      String json = String.format(Locale.ROOT, "{\"records\": %d, \"rowsPerSecond\": %.0f,"
+              + " \"warmRowsPerSecond\": %.0f, \"cpuPerRow\": %s,"
               + " \"rawInserts\": {\"count\": %d, \"rows\": %d, \"avgRows\": %.0f, \"medianRows\": %d,"
               + " \"smallestRows\": %d},"
               + " \"clickhouseInserts\": %d, \"rowsInserted\": %d, \"avgRowsPerInsert\": %.0f,"
               + " \"rollupRowsWritten\": %d, \"rollupWindows\": %d,"
               + " \"rawCostMatches\": %b, \"rollupCostMatches\": %b, \"generatedCostMicros\": %d}",
-          records, perSecond, warmPerSecond, parts.get("parts").asLong(), parts.get("total").asLong(),
+          records, perSecond, warmPerSecond, cpu, parts.get("parts").asLong(), parts.get("total").asLong(),
           parts.get("total").asLong() / (double) Math.max(1, parts.get("parts").asLong()),
           parts.get("median").asLong(), parts.get("smallest").asLong(), inserts, rowsInserted,
           rowsInserted / (double) Math.max(1, inserts), rollupRows,
           windows, rawCost == generated, rollupCost == generated, generated);
+      return new IngestRun(perSecond, warm == null ? 1 : warm.jitShare(),
+          count == records && rawCost == generated && rollupCost == generated, json);
     } finally {
       kafka.afterAll(null);
-      ch.withDatabase(null).execute("DROP DATABASE IF EXISTS " + database);
     }
   }
 
@@ -258,6 +308,22 @@ public final class CostBenchmark {
     }
     System.err.printf(Locale.ROOT, "generated %d step results in %.1f s%n", records, (System.nanoTime() - t0) / 1e9);
     return total;
+  }
+
+  /**
+   * The CPU a row cost from a mark to the last row: this JVM's (broker, job, driver), ClickHouse's, how busy the
+   * machine was (and the share the hypervisor took from it, steal), and its JIT compiler's share of the time; the
+   * threads' shares to stderr with {@code -Dbench.threads=true}.
+   */
+  private static String cpuPerRow(Phase phase, long rows) {
+    if (Boolean.getBoolean("bench.threads")) {
+      System.err.printf(Locale.ROOT, "CPU by thread role (outside Java threads: %.1f µs/row):%n%s%n",
+          (phase.cpuNanos() - phase.threads().nanos(role -> true)) / 1e3 / rows, phase.threads().top(15, rows, "row"));
+    }
+    return String.format(Locale.ROOT, "{\"jvmMicros\": %.1f, \"clickhouseMicros\": %.1f,"
+            + " \"machineBusyPercent\": %.1f, \"stealPercent\": %.1f, \"jitPercent\": %.1f}",
+        phase.cpuNanos() / 1e3 / rows, phase.clickhouseMs() * 1e3 / rows, phase.machine().busyPercent(),
+        phase.machine().stealPercent(), 100 * phase.jitShare());
   }
 
   // ------------------------------------------------------------------------------------------------- breakdown
@@ -360,7 +426,7 @@ public final class CostBenchmark {
     // ClickHouse insert and RocksDB flush, several times dearer, and the more so the more files the run creates.
     // No database in service drops ten thousand files every half minute; ClickHouse deletes merged parts 8
     // minutes later at the pace it made them, which these runs still see from the runs before them.
-    try (RunLeftovers leftovers = new RunLeftovers(clickhouse)) {
+    try (RunLeftovers leftovers = new RunLeftovers(clickhouse, "bench_costs_missions_")) {
       return missions(clickhouse, missions, leftovers);
     }
   }
@@ -469,22 +535,23 @@ public final class CostBenchmark {
    * those of an earlier benchmark that did not end, when it starts).
    */
   private static final class RunLeftovers implements AutoCloseable {
-    private static final String PREFIX = "bench_costs_missions_";
+    private final String prefix;
     private final ClickHouseClient server;
     private final List<Path> directories = new ArrayList<>();
     private int databases;
 
-    RunLeftovers(String clickhouse) {
+    RunLeftovers(String clickhouse, String prefix) {
+      this.prefix = prefix;
       server = new ClickHouseClient(clickhouse, null, Duration.ofMinutes(5));
       dropDatabases();
     }
 
     String newDatabase() {
-      return PREFIX + databases++;
+      return prefix + databases++;
     }
 
     private void dropDatabases() {
-      for (JsonNode row : server.query("SELECT name FROM system.databases WHERE name LIKE '" + PREFIX + "%'")) {
+      for (JsonNode row : server.query("SELECT name FROM system.databases WHERE name LIKE '" + prefix + "%'")) {
         server.execute("DROP DATABASE IF EXISTS " + row.get("name").asText());
       }
     }
@@ -545,14 +612,7 @@ public final class CostBenchmark {
 
     /** Runs {@code total} missions to their end; returns their missions/s and what they cost. */
     Phase run(int total) {
-      var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-      var jit = ManagementFactory.getCompilationMXBean();
-      long start = System.nanoTime();
-      long cpu = os.getProcessCpuTime();
-      long jitMs = jit.getTotalCompilationTime();
-      ThreadCpu threads = ThreadCpu.now();
-      MachineCpu machine = MachineCpu.now();
-      long clickhouse = MachineCpu.processTicks("clickhouse-serv");
+      CpuMark start = CpuMark.now();
       int sent = 0;
       int done = 0;
       while (done < total) {
@@ -563,11 +623,7 @@ public final class CostBenchmark {
         producer.flush();
         done += poll(Duration.ofMillis(50));
       }
-      long nanos = System.nanoTime() - start;
-      return new Phase(total / (nanos / 1e9), os.getProcessCpuTime() - cpu,
-          (jit.getTotalCompilationTime() - jitMs) / (nanos / 1e6), MachineCpu.now().since(machine),
-          ThreadCpu.now().since(threads),
-          (MachineCpu.processTicks("clickhouse-serv") - clickhouse) * (double) MachineCpu.TICK_MS);
+      return CpuMark.now().since(start, total);
     }
 
     /** Polls the mission events once; returns how many of the running missions ended. */
@@ -609,6 +665,24 @@ public final class CostBenchmark {
    */
   record Phase(double perSecond, long cpuNanos, double jitShare, MachineCpu.Usage machine, ThreadCpu.Usage threads,
       double clickhouseMs) {}
+
+  /** The CPU time this JVM, its threads and JIT compiler, the machine and ClickHouse had used at one moment. */
+  record CpuMark(long nanos, long cpuNanos, long jitMs, ThreadCpu threads, MachineCpu machine, long clickhouseTicks) {
+    static CpuMark now() {
+      var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+      return new CpuMark(System.nanoTime(), os.getProcessCpuTime(),
+          ManagementFactory.getCompilationMXBean().getTotalCompilationTime(), ThreadCpu.now(), MachineCpu.now(),
+          MachineCpu.processTicks("clickhouse-serv"));
+    }
+
+    /** What was used from {@code earlier} to this mark, in which {@code units} (missions, rows) were done. */
+    Phase since(CpuMark earlier, long units) {
+      double wallNanos = nanos - earlier.nanos;
+      return new Phase(units / (wallNanos / 1e9), cpuNanos - earlier.cpuNanos, (jitMs - earlier.jitMs) / (wallNanos / 1e6),
+          machine.since(earlier.machine), threads.since(earlier.threads),
+          (clickhouseTicks - earlier.clickhouseTicks) * (double) MachineCpu.TICK_MS);
+    }
+  }
 
   // ---------------------------------------------------------------------------------------------------- helpers
 
