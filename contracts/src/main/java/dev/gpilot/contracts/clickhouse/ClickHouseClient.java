@@ -70,10 +70,21 @@ public final class ClickHouseClient {
    * @throws ClickHouseException when the insert failed; nothing or everything of it was written
    */
   public void insert(String table, byte[] jsonRows) {
-    if (jsonRows.length == 0) {
+    insert(table, List.of(), "JSONEachRow", jsonRows);
+  }
+
+  /**
+   * Inserts rows in one request, in ClickHouse's input {@code format} (e.g. {@code RowBinary}); {@code columns}
+   * are those each row fills, in order (empty: all of the table's, or those the rows name).
+   *
+   * @throws ClickHouseException when the insert failed; nothing or everything of it was written
+   */
+  public void insert(String table, List<String> columns, String format, byte[] rows) {
+    if (rows.length == 0) {
       return;
     }
-    send("INSERT INTO " + table + " FORMAT JSONEachRow", jsonRows);
+    String into = columns.isEmpty() ? table : table + " (" + String.join(", ", columns) + ")";
+    send("INSERT INTO " + into + " FORMAT " + format, rows);
   }
 
   /** Runs a SELECT and returns its rows; 64-bit integers may come back as JSON strings (use {@code asLong()}). */

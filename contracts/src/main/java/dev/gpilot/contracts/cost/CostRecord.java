@@ -18,8 +18,8 @@ import java.util.Objects;
  * @param usage the attempt's tokens, never null ({@link Usage#ZERO} when no model was called)
  * @param costMicros what the attempt cost, in micro-credits (1 credit = 1,000,000)
  * @param priceVersion the price table entry the cost was computed with, null when no model was called
- * @param startedAt epoch milliseconds
- * @param finishedAt epoch milliseconds: the record's event time (its 1-minute window)
+ * @param startedAt epoch milliseconds, from 0 to {@link #MAX_EPOCH_MS}
+ * @param finishedAt epoch milliseconds, from 0 to {@link #MAX_EPOCH_MS}: the record's event time (its 1-minute window)
  */
 @JsonPropertyOrder({"type", "version", "id", "workspaceId", "missionId"})
 public record CostRecord(
@@ -38,6 +38,9 @@ public record CostRecord(
 
   public static final String TYPE = "cost.record";
 
+  /** The last millisecond of ClickHouse's {@code DateTime} (unsigned 32-bit seconds: 2106-02-07T06:28:15.999Z). */
+  public static final long MAX_EPOCH_MS = 0xFFFF_FFFFL * 1000 + 999;
+
   public CostRecord {
     Objects.requireNonNull(workspaceId, "workspaceId is required");
     Objects.requireNonNull(missionId, "missionId is required");
@@ -48,6 +51,10 @@ public record CostRecord(
     }
     if (costMicros < 0) {
       throw new IllegalArgumentException("costMicros cannot be negative");
+    }
+    if (startedAt < 0 || startedAt > MAX_EPOCH_MS || finishedAt < 0 || finishedAt > MAX_EPOCH_MS) {
+      throw new IllegalArgumentException("startedAt and finishedAt are epoch milliseconds from 0 to "
+          + MAX_EPOCH_MS + ", got " + startedAt + " and " + finishedAt);
     }
     usage = usage == null ? Usage.ZERO : usage;
   }

@@ -114,7 +114,7 @@ public final class CostPipeline {
 
     ClickHouseSinkOptions sink = new ClickHouseSinkOptions(options.clickhouseUrl(), options.clickhouseDatabase(),
         costs.maxBatchRows(), costs.flushInterval(), Duration.ofSeconds(10));
-    tagged.sinkTo(new ClickHouseSink<>(sink, CostRows.RAW_TABLE, CostRows::raw))
+    tagged.sinkTo(new ClickHouseSink<>(sink, CostRows.RAW_TABLE, CostRows.RAW))
         .name("cost-records-clickhouse")
         .uid("cost-records-clickhouse")
         .setParallelism(CLICKHOUSE_WRITERS);
@@ -130,7 +130,7 @@ public final class CostPipeline {
         .uid("cost-stragglers")
         .setBufferTimeout(BUFFER_TIMEOUT_MS);
     windows.union(stragglers)
-        .sinkTo(new ClickHouseSink<>(sink, CostRows.ROLLUP_TABLE, CostRows::rollup))
+        .sinkTo(new ClickHouseSink<>(sink, CostRows.ROLLUP_TABLE, CostRows.ROLLUP))
         .name("cost-rollups-clickhouse")
         .uid("cost-rollups-clickhouse")
         .setParallelism(CLICKHOUSE_WRITERS);

@@ -70,6 +70,9 @@ class CostRecordJsonTest {
       "{\"missionId\":\"m\",\"workspaceId\":\"w\",\"stepId\":\"s\",\"attempt\":1,\"attempt\":2}",
       "{\"missionId\":\"m\",\"workspaceId\":\"w\",\"stepId\":\"s\",\"attempt\":1,\"succeeded\":\"yes\"}",
       "{\"missionId\":\"m\",\"workspaceId\":\"w\",\"stepId\":\"s\",\"attempt\":1,\"costMicros\":-1}",
+      // Times a ClickHouse DateTime cannot hold (the raw table's finished_at).
+      "{\"missionId\":\"m\",\"workspaceId\":\"w\",\"stepId\":\"s\",\"attempt\":1,\"finishedAt\":-1}",
+      "{\"missionId\":\"m\",\"workspaceId\":\"w\",\"stepId\":\"s\",\"attempt\":1,\"startedAt\":4294967296000}",
       "{\"missionId\":\"m\",\"workspaceId\":\"w\",\"stepId\":\"s\",\"attempt\":1,\"usage\":{\"promptTokens\":-3}}",
       "{\"missionId\":\"m\",\"workspaceId\":\"w\",\"stepId\":\"s\",\"attempt\":1,\"usage\":[]}",
       "{\"missionId\":7,\"workspaceId\":\"w\",\"stepId\":\"s\",\"attempt\":1}",

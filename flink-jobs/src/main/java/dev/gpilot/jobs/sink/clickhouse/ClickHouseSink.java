@@ -1,11 +1,8 @@
 package dev.gpilot.jobs.sink.clickhouse;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import dev.gpilot.contracts.clickhouse.ClickHouseClient;
 import dev.gpilot.contracts.clickhouse.ClickHouseException;
 import dev.gpilot.contracts.clickhouse.ClickHouseMigrations;
-import dev.gpilot.contracts.json.Json;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -36,18 +33,23 @@ public final class ClickHouseSink<T> implements Sink<T> {
 
   private final ClickHouseSinkOptions options;
   private final String table;
-  private final RowEncoder<T> encoder;
+  private final RowFormat<T> format;
 
+  /** Writes rows as JSON objects ({@link RowFormat#jsonEachRow}). */
   public ClickHouseSink(ClickHouseSinkOptions options, String table, RowEncoder<T> encoder) {
+    this(options, table, RowFormat.jsonEachRow(encoder));
+  }
+
+  public ClickHouseSink(ClickHouseSinkOptions options, String table, RowFormat<T> format) {
     this.options = options;
     this.table = table;
-    this.encoder = encoder;
+    this.format = format;
   }
 
   @Override
   public SinkWriter<T> createWriter(WriterInitContext context) {
     ClickHouseClient client = new ClickHouseClient(options.url(), options.database(), Duration.ofSeconds(60));
-    return new Writer<>(client, options, table, encoder, context);
+    return new Writer<>(client, options, table, format, context);
   }
 
   /**
@@ -60,28 +62,28 @@ public final class ClickHouseSink<T> implements Sink<T> {
     private final ClickHouseClient client;
     private final ClickHouseSinkOptions options;
     private final String table;
-    private final RowEncoder<T> encoder;
+    private final RowFormat<T> format;
     private final ProcessingTimeService time;
     private final Counter rowsOut;
     private final Counter inserts;
     private final Counter retries;
     private final ExecutorService sender;
-    // The batch being filled: rows encoded straight into one buffer, one per line.
-    private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(64 * 1024);
-    private JsonGenerator rows;
+    // The batch being filled: rows encoded straight into one buffer.
+    private final RowFormat.Batch<T> batch;
     private int bufferedRows;
-    // Sender thread only: the schema is brought up to date before the first insert, inside its retries, so a
-    // writer starts (and the job runs, backpressured) while ClickHouse is down.
+    // Sender thread only: the schema is brought up to date (and checked against the format) before the first
+    // insert, inside its retries, so a writer starts (and the job runs, backpressured) while ClickHouse is down.
     private boolean migrated;
     private CompletableFuture<Void> inFlight = CompletableFuture.completedFuture(null);
     private final FlushTimer flushTimer;
 
     Writer(ClickHouseClient client, ClickHouseSinkOptions options, String table,
-        RowEncoder<T> encoder, WriterInitContext context) {
+        RowFormat<T> format, WriterInitContext context) {
       this.client = client;
       this.options = options;
       this.table = table;
-      this.encoder = encoder;
+      this.format = format;
+      this.batch = format.newBatch();
       this.time = context.getProcessingTimeService();
       this.flushTimer = new FlushTimer(options.flushInterval().toMillis(), at -> time.registerTimer(at, this::onTimer));
       this.rowsOut = context.metricGroup().getNumRecordsSendCounter();
@@ -96,12 +98,7 @@ public final class ClickHouseSink<T> implements Sink<T> {
 
     @Override
     public void write(T element, Context context) throws IOException, InterruptedException {
-      if (rows == null) {
-        rows = Json.mapper().getFactory().createGenerator(buffer);
-        rows.setRootValueSeparator(null);
-      }
-      encoder.write(element, rows);
-      rows.writeRaw('\n');
+      batch.add(element);
       if (++bufferedRows >= options.maxBatchRows()) {
         send();
       } else if (bufferedRows == 1) {
@@ -129,13 +126,10 @@ public final class ClickHouseSink<T> implements Sink<T> {
         return;
       }
       awaitInFlight();
-      rows.close(); // flushes into the buffer
-      byte[] batch = buffer.toByteArray(); // a copy: the sender owns it, the buffer (and its capacity) is reused
+      byte[] rows = batch.drain(); // a copy: the sender owns it, the batch's buffer is reused
       int count = bufferedRows;
-      buffer.reset();
-      rows = null;
       bufferedRows = 0;
-      inFlight = CompletableFuture.runAsync(() -> insert(batch, count), sender);
+      inFlight = CompletableFuture.runAsync(() -> insert(rows, count), sender);
     }
 
     private void awaitInFlight() throws IOException, InterruptedException {
@@ -150,15 +144,16 @@ public final class ClickHouseSink<T> implements Sink<T> {
      * Inserts one batch, retrying with backoff for as long as ClickHouse is unreachable or failing; a rejection
      * (bad SQL or data) fails it, and so the task.
      */
-    private void insert(byte[] batch, int count) {
+    private void insert(byte[] rows, int count) {
       long backoff = 100;
       while (true) {
         try {
           if (!migrated) {
             ClickHouseMigrations.apply(client);
+            format.check(client, table);
             migrated = true;
           }
-          client.insert(table, batch);
+          client.insert(table, format.columns(), format.name(), rows);
           rowsOut.inc(count);
           inserts.inc();
           return;

@@ -227,7 +227,7 @@ class ClickHouseSinkOutageITCase {
           .map(new CheckpointProbe(workspace))
           .returns(TAGGED)
           .name("checkpoint-probe")
-          .sinkTo(new ClickHouseSink<>(options, CostRows.RAW_TABLE, CostRows::raw))
+          .sinkTo(new ClickHouseSink<>(options, CostRows.RAW_TABLE, CostRows.RAW))
           .name("cost-records-clickhouse")
           // Its own task, as in the MissionJob: a blocked insert backpressures the source through the network.
           .disableChaining();
