@@ -7,6 +7,8 @@ import dev.gpilot.contracts.cost.Usage;
 import java.time.Duration;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -32,5 +34,36 @@ class CostTaggerTest {
       assertThat(out).extracting(TaggedCost::newMission).containsExactly(true, false, true, true);
       assertThat(out).extracting(TaggedCost::newAgentMission).containsExactly(true, false, false, true);
     }
+  }
+
+  @Test
+  void afterARestore_whatWasSeenBeforeIsStillDropped_andMissionsAreStillMarkedOnce() throws Exception {
+    OperatorSubtaskState snapshot;
+    try (var harness = rocksDbHarness()) {
+      harness.open();
+      harness.processElement(new StreamRecord<>(record("m1", "s1", 1, "a", "x"), 2));
+      harness.processElement(new StreamRecord<>(record("m1", "s2", 1, "a", "x"), 2));
+      snapshot = harness.snapshot(1, 3);
+    }
+    try (var restored = rocksDbHarness()) {
+      restored.initializeState(snapshot);
+      restored.open();
+      for (CostRecord r : List.of(record("m1", "s1", 1, "a", "x"), record("m1", "s2", 1, "a", "x"),
+          record("m1", "s3", 1, "a", "x"), record("m1", "s3", 1, "a", "x"), record("m1", "s4", 1, "b", "x"))) {
+        restored.processElement(new StreamRecord<>(r, 4));
+      }
+      List<TaggedCost> out = restored.extractOutputValues();
+      assertThat(out).extracting(t -> t.record().id()).containsExactly("m1/s3/1", "m1/s4/1");
+      assertThat(out).extracting(TaggedCost::newMission).containsExactly(false, true);
+      assertThat(out).extracting(TaggedCost::newAgentMission).containsExactly(false, true);
+    }
+  }
+
+  private static KeyedOneInputStreamOperatorTestHarness<String, CostRecord, TaggedCost> rocksDbHarness()
+      throws Exception {
+    var harness = new KeyedOneInputStreamOperatorTestHarness<String, CostRecord, TaggedCost>(
+        new KeyedProcessOperator<>(new CostTagger(Duration.ofDays(1))), CostRecord::missionId, Types.STRING);
+    harness.setStateBackend(new EmbeddedRocksDBStateBackend());
+    return harness;
   }
 }
