@@ -81,11 +81,11 @@ public final class CostBenchmark {
       "independent-verifier", "ui-auditor", "genesis-architect", "mission-overseer"};
   private static final String[] MODELS = {"gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.5-flash-lite"};
   // Mission runs warm the JVM up until the last of either configuration spent under JIT_QUIET of its time
-  // compiling, MAX_WARMUP_RUNS at most.
+  // compiling, MAX_WARMUP_RUNS at most; ingest runs likewise, MAX_INGEST_WARMUP_RUNS at most.
   private static final double JIT_QUIET = 0.10;
   private static final int MAX_WARMUP_RUNS = 16;
-  // Ingest runs before the timed ones at most, and timed ingest runs.
   private static final int MAX_INGEST_WARMUP_RUNS = 6;
+  // Timed ingest runs, after the warm-up ones.
   private static final int INGEST_TIMED_RUNS = 3;
   // Missions each run sends through its fresh broker and job before it measures.
   private static final int RUN_WARMUP = 4000;
@@ -531,8 +531,8 @@ public final class CostBenchmark {
   }
 
   /**
-   * The databases and checkpoint directories of the mission runs, dropped and deleted when the benchmark ends (and
-   * those of an earlier benchmark that did not end, when it starts).
+   * The databases (named {@code prefix<n>}) and checkpoint directories of a part's runs, dropped and deleted when the
+   * part ends (and those of an earlier benchmark that did not end, when it starts).
    */
   private static final class RunLeftovers implements AutoCloseable {
     private final String prefix;
