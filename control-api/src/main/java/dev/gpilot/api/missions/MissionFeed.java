@@ -1,24 +1,16 @@
 package dev.gpilot.api.missions;
 
+import dev.gpilot.api.kafka.TopicFollower;
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.events.MissionEvent;
 import dev.gpilot.contracts.json.CodecException;
 import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.contracts.mission.MissionSubmitted;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,70 +22,30 @@ import org.slf4j.LoggerFactory;
 public final class MissionFeed implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MissionFeed.class);
 
-  private final KafkaConsumer<String, byte[]> consumer;
   private final MissionStore store;
   private final JsonCodec<MissionEvent> events = JsonCodec.of(MissionEvent.class);
   private final JsonCodec<MissionSubmitted> submissions = JsonCodec.of(MissionSubmitted.class);
-  private final CountDownLatch caughtUp = new CountDownLatch(1);
-  private final Thread thread;
-  private volatile boolean running = true;
+  private final TopicFollower follower;
 
   public MissionFeed(String bootstrapServers, MissionStore store) {
-    Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50");
-    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
-    this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
     this.store = store;
-    this.thread = new Thread(this::run, "mission-feed");
-    this.thread.setDaemon(true);
+    this.follower = new TopicFollower("mission-feed", bootstrapServers,
+        Map.of(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000"),
+        List.of(Topics.MISSIONS, Topics.MISSION_EVENTS), this::apply,
+        () -> LOG.info("mission feed caught up: {} missions known", store.size()));
   }
 
   public void start() {
-    List<TopicPartition> partitions = new ArrayList<>();
-    for (String topic : List.of(Topics.MISSIONS, Topics.MISSION_EVENTS)) {
-      consumer.partitionsFor(topic, Duration.ofSeconds(30))
-          .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
-    }
-    consumer.assign(partitions);
-    consumer.seekToBeginning(partitions);
-    thread.start();
+    follower.start();
   }
 
   /** Waits until everything that was in the topics when the feed started has been read. */
   public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
-    return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    return follower.awaitCaughtUp(timeout);
   }
 
   public boolean caughtUp() {
-    return caughtUp.getCount() == 0;
-  }
-
-  private void run() {
-    try {
-      Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
-      while (running) {
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-          apply(record);
-        }
-        if (caughtUp.getCount() > 0 && end.entrySet().stream()
-            .allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
-          LOG.info("mission feed caught up: {} missions known", store.size());
-          caughtUp.countDown();
-        }
-      }
-    } catch (WakeupException e) {
-      if (running) {
-        throw e;
-      }
-    } catch (RuntimeException e) {
-      LOG.error("mission feed stopped", e);
-      throw e;
-    } finally {
-      consumer.close(Duration.ofSeconds(5));
-    }
+    return follower.caughtUp();
   }
 
   private void apply(ConsumerRecord<String, byte[]> record) {
@@ -114,8 +66,6 @@ public final class MissionFeed implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
-    running = false;
-    consumer.wakeup();
-    thread.join(10_000);
+    follower.close();
   }
 }
