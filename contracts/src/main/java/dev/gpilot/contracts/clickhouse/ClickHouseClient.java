@@ -64,16 +64,6 @@ public final class ClickHouseClient {
   }
 
   /**
-   * Inserts rows in one request: {@code jsonRows} holds one JSON object per line, whose fields are column names
-   * ({@code JSONEachRow}).
-   *
-   * @throws ClickHouseException when the insert failed; nothing or everything of it was written
-   */
-  public void insert(String table, byte[] jsonRows) {
-    insert(table, List.of(), "JSONEachRow", jsonRows);
-  }
-
-  /**
    * Inserts rows in one request, in ClickHouse's input {@code format} (e.g. {@code RowBinary}); {@code columns}
    * are those each row fills, in order (empty: all of the table's, or those the rows name).
    *
