@@ -33,6 +33,9 @@ public final class LocalMissionJob {
     latestCheckpoint(checkpoints).ifPresent(chk -> {
       LOG.info("resuming from checkpoint {}", chk);
       conf.setString("execution.state-recovery.path", chk.toString());
+      // Once, after an upgrade that removed an operator (SPEC.md section 4): its state is dropped, not restored.
+      conf.setString("execution.state-recovery.ignore-unclaimed-state",
+          env.getOrDefault("GPILOT_RESTORE_DROP_REMOVED_STATE", "false"));
     });
 
     StreamExecutionEnvironment flink = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);

@@ -12,8 +12,8 @@ import dev.gpilot.jobs.agents.AgentExecutor;
 import dev.gpilot.jobs.agents.AgentOptions;
 import dev.gpilot.jobs.agents.AgentOutcome;
 import dev.gpilot.jobs.costs.CostPipeline;
+import dev.gpilot.jobs.ingest.ContractDeserializer;
 import dev.gpilot.jobs.ingest.SchedulerInput;
-import dev.gpilot.jobs.ingest.SchedulerInputDeserializer;
 import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
 import dev.gpilot.jobs.scheduler.MissionScheduler;
 import dev.gpilot.jobs.sink.clickhouse.ClickHouseSink;
@@ -50,9 +50,10 @@ import org.apache.flink.util.function.SerializableSupplier;
  * <pre>
  * missions ─┐
  * results ──┴─ keyBy(missionId) ─ MissionScheduler ─┬─ events ──────────▶ gpilot.mission-events.v1
- *                                                   ├─ (events) ──────▶ ClickHouse mission_events
- *                                                   ├─ step requests ─ AgentExecutor (async) ─▶ gpilot.step-results.v1
- *                                                   └─ summaries ──────▶ ClickHouse missions
+ *    │                                              ├─ (events) ──────▶ ClickHouse mission_events
+ *    │                                              ├─ step requests ─ AgentExecutor (async) ─▶ gpilot.step-results.v1
+ *    │                                              └─ summaries ──────▶ ClickHouse missions
+ *    └─ cost records ─ CostPipeline (SPEC.md section 8)
  * </pre>
  *
  * <p>{@code main} is the entry point on a Flink cluster (it uses the environment the cluster gives it);
@@ -86,19 +87,20 @@ public final class MissionJob {
     env.setBufferTimeout(options.bufferTimeoutMs());
 
     DataStream<SchedulerInput> submissions =
-        env.fromSource(source(Topics.MISSIONS, SchedulerInputDeserializer.missions()),
+        env.fromSource(source(options, Topics.MISSIONS, ContractDeserializer.missions()),
                 WatermarkStrategy.noWatermarks(), "missions")
             .uid("missions-source");
-    DataStream<SchedulerInput> results =
-        env.fromSource(source(Topics.STEP_RESULTS, SchedulerInputDeserializer.stepResults()),
-                WatermarkStrategy.noWatermarks(), "step-results")
-            .uid("step-results-source");
+    DataStream<StepResult> stepResultsIn = stepResults(env, options);
+    DataStream<SchedulerInput> results = stepResultsIn
+        .map(SchedulerInput::of, JsonTypeInfo.of(SchedulerInput.class))
+        .name("step-results-input")
+        .uid("step-results-input");
     DataStream<SchedulerInput> deltas =
-        env.fromSource(source(Topics.STEP_DELTAS, SchedulerInputDeserializer.stepDeltas()),
+        env.fromSource(source(options, Topics.STEP_DELTAS, ContractDeserializer.stepDeltas()),
                 WatermarkStrategy.noWatermarks(), "step-deltas")
             .uid("step-deltas-source");
     DataStream<SchedulerInput> control =
-        env.fromSource(source(Topics.MISSION_CONTROL, SchedulerInputDeserializer.control()),
+        env.fromSource(source(options, Topics.MISSION_CONTROL, ContractDeserializer.control()),
                 WatermarkStrategy.noWatermarks(), "mission-control")
             .uid("mission-control-source");
 
@@ -158,12 +160,24 @@ public final class MissionJob {
         .disableChaining();
 
     AuditPipeline.build(env, options);
-    CostPipeline.attach(env, options);
+    CostPipeline.attach(stepResultsIn, options);
   }
 
-  private KafkaSource<SchedulerInput> source(
-      String topic, KafkaRecordDeserializationSchema<SchedulerInput> deserializer) {
-    return KafkaSource.<SchedulerInput>builder()
+  /**
+   * The step results in {@code gpilot.step-results.v1}, read once for the scheduler and the cost pipeline alike:
+   * both run in this job, so the source's offsets are checkpointed with the state of both. When the cost pipeline is
+   * on, the source also carries its event time: a result's finish time, with watermarks per partition
+   * ({@link CostPipeline#watermarks}).
+   */
+  public static DataStream<StepResult> stepResults(StreamExecutionEnvironment env, MissionJobOptions options) {
+    return env.fromSource(source(options, Topics.STEP_RESULTS, ContractDeserializer.stepResults()),
+            CostPipeline.watermarks(options.costs()), "step-results")
+        .uid("step-results-source");
+  }
+
+  private static <T> KafkaSource<T> source(
+      MissionJobOptions options, String topic, KafkaRecordDeserializationSchema<T> deserializer) {
+    return KafkaSource.<T>builder()
         .setBootstrapServers(options.kafkaBootstrapServers())
         .setTopics(topic)
         .setGroupId(options.consumerGroupId())

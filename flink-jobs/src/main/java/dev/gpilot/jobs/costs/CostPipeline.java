@@ -2,34 +2,32 @@ package dev.gpilot.jobs.costs;
 
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.cost.CostRecord;
+import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.jobs.MissionJobOptions;
 import dev.gpilot.jobs.sink.clickhouse.ClickHouseSink;
 import dev.gpilot.jobs.sink.clickhouse.ClickHouseSinkOptions;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Properties;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
-import org.apache.flink.connector.kafka.source.KafkaSource;
-import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
 import org.apache.flink.util.OutputTag;
-import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * The cost analytics part of the MissionJob (SPEC.md section 8):
  *
  * <pre>
- * gpilot.step-results.v1 ─ cost records (event time = finish time, idle-advancing watermarks)
- *   ─ keyBy(missionId) ─ CostTagger (drop re-sent ids, mark first records per mission) ─┬─▶ gpilot.cost-records.v1
+ * gpilot.step-results.v1 (the job's step-results source: event time = finish time, idle-advancing watermarks)
+ *   ─ cost records ─ keyBy(missionId) ─ CostTagger (drop re-sent ids, mark first records per mission) ─┬─▶ gpilot.cost-records.v1
  *                                                                                       ├─▶ ClickHouse cost_records
  *                                              CostCombiner (local sums per key, minute) ◀─┘
  *   ─ keyBy(workspace, agent, model) ─ 1-minute event-time windows, allowed lateness ──────▶ ClickHouse cost_rollup_1m
@@ -39,6 +37,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * every finished attempt, and its offsets are checkpointed together with the window state. After a restore the
  * windows see exactly the results after the checkpoint again, including those of attempts the executor does not
  * run again because their result was already in the topic; the in-job stream would lose those from the windows.
+ * It shares the scheduler's source of that topic (MissionJob): a source of its own fetched and parsed every result
+ * a second time (about 20 µs of the ~150 µs per 3-step mission that the pipeline cost, bench costs ... missions).
  */
 public final class CostPipeline {
   static final TypeInformation<CostRecord> COST_RECORD = CostRecordSerializer.TYPE;
@@ -72,38 +72,35 @@ public final class CostPipeline {
 
   private CostPipeline() {}
 
-  /** Adds the cost pipeline to the job, unless {@code options.costs()} turns it off. */
-  public static void attach(StreamExecutionEnvironment env, MissionJobOptions options) {
+  /**
+   * The step-results source's watermarks: event time = finish time, per partition, moving on when traffic stops
+   * ({@link IdleAdvancingWatermarks}); none when {@code costs} is off (nothing else in the job uses event time).
+   */
+  public static WatermarkStrategy<StepResult> watermarks(CostOptions costs) {
+    return costs.enabled()
+        ? IdleAdvancingWatermarks.strategy(costs.outOfOrderness(), costs.idleTimeout())
+        : WatermarkStrategy.noWatermarks();
+  }
+
+  /**
+   * Adds the cost pipeline to the job, reading {@code stepResults} (from the source {@link #watermarks} times),
+   * unless {@code options.costs()} turns it off.
+   */
+  public static void attach(DataStream<StepResult> stepResults, MissionJobOptions options) {
     CostOptions costs = options.costs();
     if (!costs.enabled()) {
       return;
     }
-    KafkaSource<CostRecord> source = KafkaSource.<CostRecord>builder()
-        .setBootstrapServers(options.kafkaBootstrapServers())
-        .setTopics(Topics.STEP_RESULTS)
-        // Its own group: the scheduler's group offsets on this topic mean something else (CompletedAttempts).
-        .setGroupId(options.consumerGroupId() + "-costs")
-        // A first start (no checkpoint, no committed offsets) reads the topic's retained results: rows and
-        // windows it writes again replace themselves.
-        .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-        .setDeserializer(new CostRecordDeserializer())
-        .setProperty("partition.discovery.interval.ms", "60000")
-        // Fetches of 64 KiB, or whatever half a second brought: the missions' results come a few at a time, and a
-        // fetch for each few would cost the broker and this fetcher CPU that the missions need. Costs may wait that.
-        .setProperty("fetch.min.bytes", String.valueOf(64 * 1024))
-        .setProperty("fetch.max.wait.ms", "500")
-        .build();
-
-    DataStream<TaggedCost> tagged =
-        env.fromSource(source, IdleAdvancingWatermarks.strategy(costs.outOfOrderness(), costs.idleTimeout()),
-                "cost-step-results")
-            .uid("cost-step-results-source")
-            .setBufferTimeout(BUFFER_TIMEOUT_MS)
-            .keyBy(CostRecord::missionId, Types.STRING)
-            .process(new CostTagger(costs.dedupeRetention()), TAGGED)
-            .name("cost-tagger")
-            .uid("cost-tagger")
-            .setBufferTimeout(BUFFER_TIMEOUT_MS);
+    DataStream<TaggedCost> tagged = stepResults
+        .flatMap(new StepResultCosts(), COST_RECORD)
+        .name("cost-step-results")
+        .uid("cost-step-results")
+        .setBufferTimeout(BUFFER_TIMEOUT_MS)
+        .keyBy(CostRecord::missionId, Types.STRING)
+        .process(new CostTagger(costs.dedupeRetention()), TAGGED)
+        .name("cost-tagger")
+        .uid("cost-tagger")
+        .setBufferTimeout(BUFFER_TIMEOUT_MS);
 
     tagged.map(TaggedCost::record, COST_RECORD)
         .name("cost-records")

@@ -2,26 +2,18 @@ package dev.gpilot.jobs.costs;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.SerializedString;
 import dev.gpilot.contracts.cost.CostRecord;
 import dev.gpilot.contracts.cost.Usage;
-import dev.gpilot.contracts.json.CodecException;
 import dev.gpilot.contracts.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * The cost pipeline's hot JSON paths, on Jackson's streaming API: reading a step result as a cost record, and
- * writing a cost record as its contract ({@code cost-record.v1}). They do what {@code JsonCodec} does for these
- * types (the tests hold them to it), at a fraction of the cost per record: the pipeline reads and writes every
- * record once, and object mapping was most of its CPU.
- *
- * <p>Reading is as strict as the codec where it matters: numbers must be integers, flags booleans, texts strings
- * or null; a duplicate field, trailing content or a broken invariant (the records' constructors) is an error.
- * Fields a cost record does not need (the output, the error) are skipped unparsed.
+ * Writes a cost record as its contract ({@code cost-record.v1}) on Jackson's streaming API: what {@code JsonCodec}
+ * writes (the tests hold it to that), at a fraction of the cost per record. The pipeline writes every record once,
+ * and object mapping was most of its CPU.
  */
 final class CostRecordJson {
   // The shared mapper's factory: the same parser and generator features (duplicate detection included).
@@ -51,58 +43,6 @@ final class CostRecordJson {
   private static final SerializedString LATENCY_MS = new SerializedString("latencyMs");
 
   private CostRecordJson() {}
-
-  /**
-   * Reads a {@code step-result.v1} record as the cost record of its attempt.
-   *
-   * @throws CodecException when it is not a valid step result
-   */
-  static CostRecord readStepResult(byte[] json) {
-    try (JsonParser p = FACTORY.createParser(json)) {
-      expect(p.nextToken(), JsonToken.START_OBJECT, "a step result is a JSON object");
-      String workspaceId = null;
-      String missionId = null;
-      String stepId = null;
-      String agent = null;
-      String model = null;
-      String priceVersion = null;
-      int attempt = 0;
-      boolean succeeded = false;
-      Usage usage = null;
-      long costMicros = 0;
-      long startedAt = 0;
-      long finishedAt = 0;
-      String field;
-      while ((field = p.nextFieldName()) != null) {
-        JsonToken token = p.nextToken();
-        switch (field) {
-          case "workspaceId" -> workspaceId = text(p, token, field);
-          case "missionId" -> missionId = text(p, token, field);
-          case "stepId" -> stepId = text(p, token, field);
-          case "agent" -> agent = text(p, token, field);
-          case "model" -> model = text(p, token, field);
-          case "priceVersion" -> priceVersion = text(p, token, field);
-          case "attempt" -> attempt = Math.toIntExact(integer(p, token, field));
-          case "succeeded" -> succeeded = bool(token, field);
-          case "usage" -> usage = token == JsonToken.VALUE_NULL ? null : usage(p, token);
-          case "costMicros" -> costMicros = integer(p, token, field);
-          case "startedAt" -> startedAt = integer(p, token, field);
-          case "finishedAt" -> finishedAt = integer(p, token, field);
-          default -> p.skipChildren();
-        }
-      }
-      if (p.nextToken() != null) {
-        throw new CodecException("not a valid StepResult: content after the object");
-      }
-      return new CostRecord(workspaceId, missionId, stepId, attempt, agent == null ? "" : agent, model, succeeded,
-          usage, costMicros, priceVersion, startedAt, finishedAt);
-    } catch (IOException | RuntimeException e) {
-      if (e instanceof CodecException codec) {
-        throw codec;
-      }
-      throw new CodecException("not a valid StepResult: " + e.getMessage(), e);
-    }
-  }
 
   /** Writes the record as its JSON contract, {@code cost-record.v1}. */
   static byte[] write(CostRecord r) {
@@ -162,52 +102,5 @@ final class CostRecordJson {
       throw new UncheckedIOException("cannot encode CostRecord", e);
     }
     return bytes.toByteArray();
-  }
-
-  private static Usage usage(JsonParser p, JsonToken token) throws IOException {
-    expect(token, JsonToken.START_OBJECT, "usage is an object");
-    long prompt = 0;
-    long output = 0;
-    long thinking = 0;
-    long cached = 0;
-    String field;
-    while ((field = p.nextFieldName()) != null) {
-      JsonToken value = p.nextToken();
-      switch (field) {
-        case "promptTokens" -> prompt = integer(p, value, field);
-        case "outputTokens" -> output = integer(p, value, field);
-        case "thinkingTokens" -> thinking = integer(p, value, field);
-        case "cachedTokens" -> cached = integer(p, value, field);
-        default -> p.skipChildren(); // totalTokens is derived
-      }
-    }
-    return new Usage(prompt, output, thinking, cached);
-  }
-
-  private static String text(JsonParser p, JsonToken token, String field) throws IOException {
-    if (token == JsonToken.VALUE_NULL) {
-      return null;
-    }
-    expect(token, JsonToken.VALUE_STRING, field + " is a string");
-    return p.getText();
-  }
-
-  private static long integer(JsonParser p, JsonToken token, String field) throws IOException {
-    expect(token, JsonToken.VALUE_NUMBER_INT, field + " is an integer");
-    return p.getLongValue();
-  }
-
-  private static boolean bool(JsonToken token, String field) {
-    if (token == JsonToken.VALUE_TRUE) {
-      return true;
-    }
-    expect(token, JsonToken.VALUE_FALSE, field + " is a boolean");
-    return false;
-  }
-
-  private static void expect(JsonToken actual, JsonToken expected, String rule) {
-    if (actual != expected) {
-      throw new CodecException("not a valid StepResult: " + rule + ", got " + actual);
-    }
   }
 }

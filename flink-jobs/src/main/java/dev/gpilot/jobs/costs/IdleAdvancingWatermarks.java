@@ -1,6 +1,7 @@
 package dev.gpilot.jobs.costs;
 
 import dev.gpilot.contracts.cost.CostRecord;
+import dev.gpilot.contracts.step.StepResult;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
@@ -11,8 +12,8 @@ import org.apache.flink.util.clock.RelativeClock;
 import org.apache.flink.util.function.SerializableSupplier;
 
 /**
- * Event-time watermarks for cost records (event time = the attempt's finish time) that keep moving when traffic
- * stops.
+ * Event-time watermarks for step results, and so for their cost records (event time = the attempt's finish time),
+ * that keep moving when traffic stops.
  *
  * <p>While records arrive, the watermark is the newest finish time seen minus the bounded out-of-orderness (Flink's
  * usual bounded generator). Once a partition has had no record for the idle timeout, its watermark follows the wall
@@ -37,23 +38,32 @@ public final class IdleAdvancingWatermarks {
 
   private IdleAdvancingWatermarks() {}
 
-  /** The strategy for the cost source: timestamps from {@link CostRecord#finishedAt()}. */
-  public static WatermarkStrategy<CostRecord> strategy(Duration outOfOrderness, Duration idleTimeout) {
+  /**
+   * The strategy for the step-results source: a result's timestamp is its finish time. A finish time that no cost
+   * record can have (outside 0 … {@link CostRecord#MAX_EPOCH_MS}) moves no watermark; the pipeline skips that result
+   * as invalid.
+   */
+  public static WatermarkStrategy<StepResult> strategy(Duration outOfOrderness, Duration idleTimeout) {
     return strategy(outOfOrderness, idleTimeout, System::currentTimeMillis);
   }
 
-  static WatermarkStrategy<CostRecord> strategy(
+  static WatermarkStrategy<StepResult> strategy(
       Duration outOfOrderness, Duration idleTimeout, SerializableSupplier<Long> wallClock) {
     long bound = outOfOrderness.toMillis();
     long idle = idleTimeout.toMillis();
-    WatermarkGeneratorSupplier<CostRecord> generators =
-        context -> new Generator(bound, idle, wallClock, context.getInputActivityClock());
-    return WatermarkStrategy.<CostRecord>forGenerator(generators)
-        .withTimestampAssigner((record, previous) -> record.finishedAt());
+    WatermarkGeneratorSupplier<StepResult> generators =
+        context -> new Generator<>(bound, idle, wallClock, context.getInputActivityClock());
+    return WatermarkStrategy.<StepResult>forGenerator(generators)
+        .withTimestampAssigner((result, kafkaTimestamp) -> eventTime(result));
+  }
+
+  static long eventTime(StepResult result) {
+    long finishedAt = result.finishedAt();
+    return finishedAt >= 0 && finishedAt <= CostRecord.MAX_EPOCH_MS ? finishedAt : Long.MIN_VALUE;
   }
 
   /** One per source split (Kafka partition); Flink takes the minimum over splits. */
-  static final class Generator implements WatermarkGenerator<CostRecord> {
+  static final class Generator<T> implements WatermarkGenerator<T> {
     private final long bound;
     private final long idleTimeout;
     private final SerializableSupplier<Long> wallClock;
@@ -73,8 +83,8 @@ public final class IdleAdvancingWatermarks {
     }
 
     @Override
-    public void onEvent(CostRecord record, long timestamp, WatermarkOutput output) {
-      if (timestamp >= maxTimestamp) {
+    public void onEvent(T record, long timestamp, WatermarkOutput output) {
+      if (timestamp != Long.MIN_VALUE && timestamp >= maxTimestamp) {
         maxTimestamp = timestamp;
         newestLag = wallClock.get() - timestamp;
       }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpilot.contracts.cost.CostRecord;
 import dev.gpilot.contracts.cost.Usage;
+import dev.gpilot.contracts.step.StepResult;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -30,15 +31,15 @@ class IdleAdvancingWatermarksTest {
     public void markActive() {}
   }
 
-  static CostRecord finishedAt(long ts) {
-    return new CostRecord("w", "m", "s", 1, "a", null, true, Usage.ZERO, 0, null, ts, ts);
+  static StepResult finishedAt(long ts) {
+    return new StepResult("m", "w", "s", 1, "a", true, null, null, ts, ts, null, Usage.ZERO, 0, null, false);
   }
 
   @Test
   void watermark_followsRecords_thenTheWallClockOnceThePartitionIsIdle() {
     ManualClock activity = new ManualClock();
     WALL.set(1_000_000);
-    var generator = new IdleAdvancingWatermarks.Generator(5_000, 10_000, WALL::get, activity);
+    var generator = new IdleAdvancingWatermarks.Generator<StepResult>(5_000, 10_000, WALL::get, activity);
     Out out = new Out();
 
     generator.onEvent(finishedAt(1_000_000), 1_000_000, out);
@@ -67,7 +68,7 @@ class IdleAdvancingWatermarksTest {
   void backpressuredPartition_doesNotLookIdle() {
     ManualClock activity = new ManualClock();
     WALL.set(2_000_000);
-    var generator = new IdleAdvancingWatermarks.Generator(5_000, 10_000, WALL::get, activity);
+    var generator = new IdleAdvancingWatermarks.Generator<StepResult>(5_000, 10_000, WALL::get, activity);
     Out out = new Out();
     generator.onEvent(finishedAt(2_000_000), 2_000_000, out);
     generator.onPeriodicEmit(out);
@@ -81,7 +82,7 @@ class IdleAdvancingWatermarksTest {
   void partitionCatchingUpOnABacklog_pausingBetweenFetches_doesNotJumpToTheWallClock() {
     ManualClock activity = new ManualClock();
     WALL.set(3_000_000);
-    var generator = new IdleAdvancingWatermarks.Generator(5_000, 10_000, WALL::get, activity);
+    var generator = new IdleAdvancingWatermarks.Generator<StepResult>(5_000, 10_000, WALL::get, activity);
     Out out = new Out();
     // A record that finished 5 minutes ago: the partition is reading a backlog.
     generator.onEvent(finishedAt(2_700_000), 2_700_000, out);
@@ -98,5 +99,26 @@ class IdleAdvancingWatermarksTest {
     WALL.addAndGet(50_000);
     generator.onPeriodicEmit(out);
     assertThat(out.marks).last().isEqualTo(3_060_000L - 5_001);
+  }
+
+  @Test
+  void aFinishTimeNoCostRecordCanHave_movesNoWatermark() {
+    var assigner = IdleAdvancingWatermarks.strategy(java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(10))
+        .createTimestampAssigner(null);
+    assertThat(assigner.extractTimestamp(finishedAt(4_000_000), 1L)).isEqualTo(4_000_000L);
+    long invalid = assigner.extractTimestamp(finishedAt(CostRecord.MAX_EPOCH_MS + 1), 1L);
+    assertThat(assigner.extractTimestamp(finishedAt(-1), 1L)).isEqualTo(invalid).isEqualTo(Long.MIN_VALUE);
+
+    ManualClock activity = new ManualClock();
+    WALL.set(4_000_000);
+    var generator = new IdleAdvancingWatermarks.Generator<StepResult>(5_000, 10_000, WALL::get, activity);
+    Out out = new Out();
+    generator.onEvent(finishedAt(CostRecord.MAX_EPOCH_MS + 1), invalid, out);
+    generator.onPeriodicEmit(out);
+    assertThat(out.marks).isEmpty();
+    generator.onEvent(finishedAt(4_000_000), 4_000_000, out);
+    generator.onEvent(finishedAt(CostRecord.MAX_EPOCH_MS + 1), invalid, out);
+    generator.onPeriodicEmit(out);
+    assertThat(out.marks).containsExactly(4_000_000L - 5_001);
   }
 }

@@ -19,37 +19,41 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads one of the scheduler's input topics. The missions topic is open to integrations, so a record that is not a
- * valid contract record is logged (without its value) and skipped, never a reason to fail the job.
+ * Reads one of the job's input topics as its contract records ({@code T}), each passed on as an {@code R}. The
+ * topics are open to integrations, so a record that is not a valid contract record is logged (without its value),
+ * counted ({@code invalidRecords}) and skipped, never a reason to fail the job.
  */
-public final class SchedulerInputDeserializer<T> implements KafkaRecordDeserializationSchema<SchedulerInput> {
+public final class ContractDeserializer<T, R> implements KafkaRecordDeserializationSchema<R> {
   private static final long serialVersionUID = 1L;
-  private static final Logger LOG = LoggerFactory.getLogger(SchedulerInputDeserializer.class);
+  private static final Logger LOG = LoggerFactory.getLogger(ContractDeserializer.class);
 
   private final Class<T> type;
-  private final SerializableWrap<T> wrap;
+  private final Class<R> produced;
+  private final SerializableWrap<T, R> wrap;
   private transient JsonCodec<T> codec;
   private transient Counter invalid;
 
-  private SchedulerInputDeserializer(Class<T> type, SerializableWrap<T> wrap) {
+  private ContractDeserializer(Class<T> type, Class<R> produced, SerializableWrap<T, R> wrap) {
     this.type = type;
+    this.produced = produced;
     this.wrap = wrap;
   }
 
-  public static SchedulerInputDeserializer<MissionSubmitted> missions() {
-    return new SchedulerInputDeserializer<>(MissionSubmitted.class, SchedulerInput::of);
+  public static ContractDeserializer<MissionSubmitted, SchedulerInput> missions() {
+    return new ContractDeserializer<>(MissionSubmitted.class, SchedulerInput.class, SchedulerInput::of);
   }
 
-  public static SchedulerInputDeserializer<MissionControl> control() {
-    return new SchedulerInputDeserializer<>(MissionControl.class, SchedulerInput::of);
+  public static ContractDeserializer<MissionControl, SchedulerInput> control() {
+    return new ContractDeserializer<>(MissionControl.class, SchedulerInput.class, SchedulerInput::of);
   }
 
-  public static SchedulerInputDeserializer<StepDelta> stepDeltas() {
-    return new SchedulerInputDeserializer<>(StepDelta.class, SchedulerInput::of);
+  public static ContractDeserializer<StepDelta, SchedulerInput> stepDeltas() {
+    return new ContractDeserializer<>(StepDelta.class, SchedulerInput.class, SchedulerInput::of);
   }
 
-  public static SchedulerInputDeserializer<StepResult> stepResults() {
-    return new SchedulerInputDeserializer<>(StepResult.class, SchedulerInput::of);
+  /** Step results as they are: the scheduler and the cost pipeline both read them (MissionJob). */
+  public static ContractDeserializer<StepResult, StepResult> stepResults() {
+    return new ContractDeserializer<>(StepResult.class, StepResult.class, r -> r);
   }
 
   @Override
@@ -59,7 +63,7 @@ public final class SchedulerInputDeserializer<T> implements KafkaRecordDeseriali
   }
 
   @Override
-  public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<SchedulerInput> out) {
+  public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<R> out) {
     if (record.value() == null) {
       return;
     }
@@ -74,10 +78,10 @@ public final class SchedulerInputDeserializer<T> implements KafkaRecordDeseriali
   }
 
   @Override
-  public TypeInformation<SchedulerInput> getProducedType() {
-    return JsonTypeInfo.of(SchedulerInput.class);
+  public TypeInformation<R> getProducedType() {
+    return JsonTypeInfo.of(produced);
   }
 
   /** A serializable wrapping function. */
-  interface SerializableWrap<T> extends Function<T, SchedulerInput>, java.io.Serializable {}
+  interface SerializableWrap<T, R> extends Function<T, R>, java.io.Serializable {}
 }
