@@ -1,6 +1,9 @@
 package dev.gpilot.api.bench;
 
+import java.io.File;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.util.HashMap;
@@ -13,6 +16,9 @@ import java.util.stream.Collectors;
 /**
  * CPU time of this JVM's threads, summed by role: a thread's name without its subtask index and numbering
  * ({@code cost-tagger -> ... (1/2)#0} and {@code (2/2)#0} are one role). Where a run's CPU went, for the bench logs.
+ * The JVM's own threads that Java does not list (the JIT compilers, GC workers) and RocksDB's background threads are
+ * read from {@code /proc/self/task} and summed as {@code [native] jit}, {@code [native] gc} and
+ * {@code [native] rocksdb}.
  */
 final class ThreadCpu {
   private static final Pattern NUMBERING = Pattern.compile("\\s*\\(\\d+/\\d+\\)(#\\d+)?|[-_ #]?\\d+$");
@@ -39,7 +45,40 @@ final class ThreadCpu {
         roles.put(info.getThreadId(), role(info.getThreadName()));
       }
     }
+    readNativeThreads(nanos, roles);
     return new ThreadCpu(nanos, roles);
+  }
+
+  // Clock ticks of /proc's stat files (USER_HZ, 100 on Linux).
+  private static final long NANOS_PER_TICK = 10_000_000L;
+
+  /** Adds the compiler, GC and RocksDB threads, keyed by their negated Linux thread id. */
+  private static void readNativeThreads(Map<Long, Long> nanos, Map<Long, String> roles) {
+    File[] tasks = new File("/proc/self/task").listFiles();
+    if (tasks == null) {
+      return;
+    }
+    for (File task : tasks) {
+      try {
+        String comm = Files.readString(task.toPath().resolve("comm")).strip();
+        String role = comm.startsWith("rocksdb:") ? "[native] rocksdb"
+            : comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre") ? "[native] jit"
+            : comm.startsWith("GC Thread") || comm.startsWith("G1 ") ? "[native] gc"
+            : null;
+        if (role == null) {
+          continue;
+        }
+        String stat = Files.readString(task.toPath().resolve("stat"));
+        // Fields after the command (which may hold spaces, in parentheses): state is the 3rd, utime the 14th.
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        long id = -Long.parseLong(task.getName());
+        nanos.put(id, ticks * NANOS_PER_TICK);
+        roles.put(id, role);
+      } catch (IOException | RuntimeException e) {
+        // The thread ended while being read: it no longer counts.
+      }
+    }
   }
 
   static String role(String threadName) {
