@@ -40,7 +40,24 @@ public final class LocalMissionJob {
 
     StreamExecutionEnvironment flink = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
     new MissionJob(MissionJobOptions.fromEnv(env)).build(flink);
-    flink.execute("gpilot-mission-job");
+    try {
+      flink.execute("gpilot-mission-job");
+    } catch (Exception e) {
+      if (causes(e, "Cannot map checkpoint/savepoint state")) {
+        LOG.error("the newest checkpoint holds state of an operator this version of the job no longer has (SPEC.md"
+            + " section 4 names them): start once with GPILOT_RESTORE_DROP_REMOVED_STATE=true to drop that state");
+      }
+      throw e;
+    }
+  }
+
+  private static boolean causes(Throwable e, String message) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && t.getMessage().contains(message)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
