@@ -70,8 +70,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *       without the cost pipeline, all in this JVM, each run with a broker, a ClickHouse database and a job of its
  *       own (4,000 missions to fill them, then {@code missions} timed; the databases and checkpoints stay until
  *       the end). Runs of both alternate until the JIT compiler is nearly done; then nine blocks of four runs
- *       (without-with-with-without, then the other way round). Reported: every run's missions/s, each block's difference and their median, and the CPU per
- *       mission of the machine (every process), of the JVM and of the cost pipeline's threads.
+ *       (without-with-with-without, then the other way round). Reported: every run's missions/s, each block's
+ *       difference and their median, and the CPU per mission of the machine (every process), of the JVM and of the
+ *       threads that run only cost operators.
  * </ol>
  * Arguments: clickhouseUrl outputFile [records=2000000] [rawRows=10000000] [missions=8000]
  * [parts=ingest,breakdown,missions]

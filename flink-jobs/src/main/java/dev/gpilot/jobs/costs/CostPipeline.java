@@ -27,10 +27,11 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  *
  * <pre>
  * gpilot.step-results.v1 (the job's step-results source: event time = finish time, idle-advancing watermarks)
- *   ─ cost records ─ keyBy(missionId) ─ CostTagger (drop re-sent ids, mark first records per mission) ─┬─▶ gpilot.cost-records.v1
- *                                                                                       ├─▶ ClickHouse cost_records
- *                                              CostCombiner (local sums per key, minute) ◀─┘
- *   ─ keyBy(workspace, agent, model) ─ 1-minute event-time windows, allowed lateness ──────▶ ClickHouse cost_rollup_1m
+ *   ─ cost records ─ keyBy(missionId) ─ CostTagger (drop re-sent ids, mark first records per mission)
+ *                                                  ─┬─▶ gpilot.cost-records.v1
+ *                                                   ├─▶ ClickHouse cost_records
+ *          CostCombiner (local sums per key, minute) ◀─┘
+ *   ─ keyBy(workspace, agent, model) ─ 1-minute event-time windows, allowed lateness ─▶ ClickHouse cost_rollup_1m
  * </pre>
  *
  * <p>Why it reads the step-results topic and not the executor's stream inside the job: the topic is the record of
@@ -83,8 +84,8 @@ public final class CostPipeline {
   }
 
   /**
-   * Adds the cost pipeline to the job, reading {@code stepResults} (from the source {@link #watermarks} times),
-   * unless {@code options.costs()} turns it off.
+   * Adds the cost pipeline to the job, reading {@code stepResults} (timed by their source with
+   * {@link #watermarks}), unless {@code options.costs()} turns it off.
    */
   public static void attach(DataStream<StepResult> stepResults, MissionJobOptions options) {
     CostOptions costs = options.costs();
