@@ -41,6 +41,11 @@ public record CostRecord(
   /** The last millisecond of ClickHouse's {@code DateTime} (unsigned 32-bit seconds: 2106-02-07T06:28:15.999Z). */
   public static final long MAX_EPOCH_MS = 0xFFFF_FFFFL * 1000 + 999;
 
+  /** Whether a cost record can hold {@code ms} as a time: 0 to {@link #MAX_EPOCH_MS}. */
+  public static boolean isEpochMs(long ms) {
+    return ms >= 0 && ms <= MAX_EPOCH_MS;
+  }
+
   public CostRecord {
     Objects.requireNonNull(workspaceId, "workspaceId is required");
     Objects.requireNonNull(missionId, "missionId is required");
@@ -52,7 +57,7 @@ public record CostRecord(
     if (costMicros < 0) {
       throw new IllegalArgumentException("costMicros cannot be negative");
     }
-    if (startedAt < 0 || startedAt > MAX_EPOCH_MS || finishedAt < 0 || finishedAt > MAX_EPOCH_MS) {
+    if (!isEpochMs(startedAt) || !isEpochMs(finishedAt)) {
       throw new IllegalArgumentException("startedAt and finishedAt are epoch milliseconds from 0 to "
           + MAX_EPOCH_MS + ", got " + startedAt + " and " + finishedAt);
     }

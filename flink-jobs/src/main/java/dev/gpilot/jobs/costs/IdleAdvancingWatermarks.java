@@ -58,8 +58,7 @@ public final class IdleAdvancingWatermarks {
   }
 
   static long eventTime(StepResult result) {
-    long finishedAt = result.finishedAt();
-    return finishedAt >= 0 && finishedAt <= CostRecord.MAX_EPOCH_MS ? finishedAt : Long.MIN_VALUE;
+    return CostRecord.isEpochMs(result.finishedAt()) ? result.finishedAt() : Long.MIN_VALUE;
   }
 
   /** One per source split (Kafka partition); Flink takes the minimum over splits. */
