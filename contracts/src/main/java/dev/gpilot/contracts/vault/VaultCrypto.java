@@ -24,7 +24,11 @@ final class VaultCrypto {
 
   private VaultCrypto() {}
 
-  /** Makes sure Tink's AEAD and PRF key managers are registered (idempotent). */
+  /**
+   * Makes sure Tink's AEAD and PRF key managers are registered in this JVM (idempotent). Calling it initializes this
+   * class, whose static initializer registers them once. {@link VaultMasterKey} and {@link WorkspaceKeys} call it
+   * when they are initialized, so nothing can parse a keyset or make a primitive before it.
+   */
   static void ensureRegistered() {}
 
   /**
