@@ -199,15 +199,16 @@ public final class WorkspaceKeys {
    * keys: a value keeps its fingerprint across rotations.
    */
   public String fingerprint(String workspaceId, String name, byte[] value) {
+    byte[] input = VaultCrypto.encode(value, VaultCrypto.FINGERPRINT_INPUT, workspaceId, name);
     try {
-      byte[] input = VaultCrypto.encode(value, VaultCrypto.FINGERPRINT_INPUT, workspaceId, name);
-      byte[] mac = prf.computePrimary(input, FINGERPRINT_BYTES);
-      Arrays.fill(input, (byte) 0);
-      return HexFormat.of().formatHex(mac);
+      return HexFormat.of().formatHex(prf.computePrimary(input, FINGERPRINT_BYTES));
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("HMAC-SHA256 failed", e);
+    } finally {
+      Arrays.fill(input, (byte) 0);
     }
   }
+
 
   private static byte[] secretAd(String workspaceId, String name) {
     return VaultCrypto.encode(VaultCrypto.SECRET_AD, workspaceId, name);
