@@ -24,7 +24,11 @@ final class VaultCrypto {
 
   private VaultCrypto() {}
 
-  /** Makes sure Tink's AEAD and PRF key managers are registered (idempotent). */
+  /**
+   * Makes sure Tink's AEAD and PRF key managers are registered in this JVM (idempotent). Calling it initializes this
+   * class, whose static initializer registers them once. {@link VaultMasterKey} and {@link WorkspaceKeys} call it
+   * when they are initialized, so nothing can parse a keyset or make a primitive before it.
+   */
   static void ensureRegistered() {}
 
   /**
@@ -41,12 +45,13 @@ final class VaultCrypto {
     return out.toByteArray();
   }
 
-  /** The encoding of {@link #encode} with raw bytes as the last part. */
+  /**
+   * The encoding of {@link #encode} with raw bytes (a secret's value) as the last part. The result is the only copy
+   * of {@code last} it makes, written in place (a growing stream would leave copies no one zeroes): the caller
+   * zeroes it after use.
+   */
   static byte[] encode(byte[] last, String... parts) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.writeBytes(encode(parts));
-    out.writeBytes(ByteBuffer.allocate(4).putInt(last.length).array());
-    out.writeBytes(last);
-    return out.toByteArray();
+    byte[] head = encode(parts);
+    return ByteBuffer.allocate(head.length + 4 + last.length).put(head).putInt(last.length).put(last).array();
   }
 }

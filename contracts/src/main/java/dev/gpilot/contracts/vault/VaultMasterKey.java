@@ -31,6 +31,12 @@ public final class VaultMasterKey {
   private static final Logger LOG = LoggerFactory.getLogger(VaultMasterKey.class);
   private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
+  static {
+    // Before any path parses a keyset or makes a primitive, in every process: the job only reads the keyset the
+    // API created, so registering on the create path alone left a separate job process unregistered.
+    VaultCrypto.ensureRegistered();
+  }
+
   private final String kek;
   private final Aead aead;
 
@@ -102,7 +108,6 @@ public final class VaultMasterKey {
     if (!Files.isDirectory(dir)) {
       Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
-    VaultCrypto.ensureRegistered();
     String json = TinkJsonProtoKeysetFormat.serializeKeyset(
         KeysetHandle.generateNew(PredefinedAeadParameters.AES256_GCM), InsecureSecretKeyAccess.get());
     Path tmp = Files.createTempFile(dir, ".master-keyset-", ".tmp", PosixFilePermissions.asFileAttribute(OWNER_ONLY));

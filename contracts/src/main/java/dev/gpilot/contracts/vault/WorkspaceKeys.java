@@ -25,6 +25,11 @@ import java.util.Set;
 public final class WorkspaceKeys {
   private static final int FINGERPRINT_BYTES = 8;
 
+  static {
+    // Every way to an instance (generate, unwrap) and every primitive it makes needs Tink's AEAD and PRF.
+    VaultCrypto.ensureRegistered();
+  }
+
   private final KeysetHandle data;
   private final KeysetHandle fingerprints;
   private final Aead aead;
@@ -44,7 +49,6 @@ public final class WorkspaceKeys {
 
   /** New keys for a workspace: key version 1. */
   public static WorkspaceKeys generate(long now) {
-    VaultCrypto.ensureRegistered();
     try {
       KeysetHandle data = KeysetHandle.generateNew(PredefinedAeadParameters.AES256_GCM);
       KeysetHandle fingerprints = KeysetHandle.generateNew(PredefinedPrfParameters.HMAC_SHA256_PRF);
@@ -62,7 +66,6 @@ public final class WorkspaceKeys {
    *     keyset, tampered bytes)
    */
   public static WorkspaceKeys unwrap(VaultMasterKey master, VaultRecord record) {
-    VaultCrypto.ensureRegistered();
     String ws = record.workspaceId();
     try {
       KeysetHandle data = TinkProtoKeysetFormat.parseEncryptedKeyset(
@@ -196,15 +199,16 @@ public final class WorkspaceKeys {
    * keys: a value keeps its fingerprint across rotations.
    */
   public String fingerprint(String workspaceId, String name, byte[] value) {
+    byte[] input = VaultCrypto.encode(value, VaultCrypto.FINGERPRINT_INPUT, workspaceId, name);
     try {
-      byte[] input = VaultCrypto.encode(value, VaultCrypto.FINGERPRINT_INPUT, workspaceId, name);
-      byte[] mac = prf.computePrimary(input, FINGERPRINT_BYTES);
-      Arrays.fill(input, (byte) 0);
-      return HexFormat.of().formatHex(mac);
+      return HexFormat.of().formatHex(prf.computePrimary(input, FINGERPRINT_BYTES));
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("HMAC-SHA256 failed", e);
+    } finally {
+      Arrays.fill(input, (byte) 0);
     }
   }
+
 
   private static byte[] secretAd(String workspaceId, String name) {
     return VaultCrypto.encode(VaultCrypto.SECRET_AD, workspaceId, name);

@@ -150,6 +150,12 @@ class VaultCryptoTest {
   }
 
   @Test
+  void valueEncoding_isLengthPrefixedLikeTheOtherParts_soStoredFingerprintsStayValid() {
+    assertThat(VaultCrypto.encode("xy".getBytes(StandardCharsets.UTF_8), "a"))
+        .containsExactly(0, 0, 0, 1, 'a', 0, 0, 0, 2, 'x', 'y');
+  }
+
+  @Test
   void fingerprint_isKeyedShortHex_andDependsOnName() {
     WorkspaceKeys keys = WorkspaceKeys.generate(1);
     String fp = keys.fingerprint(WS, "gemini", VALUE);

@@ -1,12 +1,14 @@
 package dev.gpilot.api.vault;
 
 /**
- * Points in a vault write where a test can make the writer crash, as if its process died there. Production uses
- * {@link #NONE}.
+ * Points in a vault write where a test can make the writer crash, as if its process died there, or stall it.
+ * Production uses {@link #NONE}.
  */
 public interface VaultFaults {
   /** Where in a write. */
   enum Point {
+    /** A batch taken and the store read to the end of the topic; no change computed yet. */
+    BEFORE_COMPUTE,
     /** Every change computed (secrets re-encrypted, keys wrapped); nothing sent to Kafka yet. */
     BEFORE_SEND,
     /** The records sent in the open transaction; not committed. */
@@ -17,7 +19,10 @@ public interface VaultFaults {
 
   VaultFaults NONE = (point, workspaceIds) -> {};
 
-  /** Called at each point; throwing {@link Crash} stops the writer there without any clean-up. */
+  /**
+   * Called on the writer thread at each point; throwing {@link Crash} stops the writer there without any clean-up,
+   * blocking stalls it there.
+   */
   void at(Point point, java.util.Set<String> workspaceIds);
 
   /** A simulated process death. */

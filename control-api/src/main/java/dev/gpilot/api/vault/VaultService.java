@@ -83,6 +83,8 @@ public final class VaultService {
       return new VaultWriter.Computed<>(r.record(), r.keys(), List.of(r.audit()),
           new Written(SecretView.of(r.record().secret(name).orElseThrow()), created));
     });
+    // The value is wiped when the writer is done with the change, never earlier: it may seal it after the caller
+    // had its 503 (see timed), and what lands must be what was sent.
     written.whenComplete((ok, error) -> Arrays.fill(value, (byte) 0));
     return timed(written);
   }
@@ -157,8 +159,13 @@ public final class VaultService {
         .orElse(new RotationsView(ws, 0, List.of()));
   }
 
+  /**
+   * The write's answer, or 503 after the write timeout. The timeout (and anything else the caller does to the
+   * answer, such as cancelling it) acts on a copy: completing the writer's own future would tell it and
+   * {@link #put} that the change is over while the writer may still seal and commit it ("it may still land").
+   */
   private <T> CompletableFuture<T> timed(CompletableFuture<T> write) {
-    return write.orTimeout(options.writeTimeout().toMillis(), TimeUnit.MILLISECONDS)
+    return write.copy().orTimeout(options.writeTimeout().toMillis(), TimeUnit.MILLISECONDS)
         .exceptionally(error -> {
           Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
           if (cause instanceof TimeoutException) {

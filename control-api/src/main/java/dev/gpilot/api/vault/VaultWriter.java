@@ -11,9 +11,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -125,7 +127,9 @@ final class VaultWriter implements AutoCloseable {
 
   /**
    * Queues a change. The future completes with the change's response once it is committed and applied, or fails
-   * with an {@link ApiException} (refused: 4xx; Kafka unavailable: 503).
+   * with an {@link ApiException} (refused: 4xx; Kafka unavailable: 503). Only the writer completes it, once it is
+   * done with the change: until then the change may be computed (again) and may hold its inputs, such as a PUT's
+   * value. Callers wait on a copy when they give up earlier.
    */
   <T> CompletableFuture<T> submit(String workspaceId, Change<T> change) {
     CompletableFuture<T> done = new CompletableFuture<>();
@@ -186,6 +190,7 @@ final class VaultWriter implements AutoCloseable {
         ensureProducer();
         syncToEnd();
         long t1 = System.nanoTime();
+        faults.at(VaultFaults.Point.BEFORE_COMPUTE, workspacesOf(open));
         for (Pending<?> p : open) {
           VaultRecord current = latest.containsKey(p.workspaceId())
               ? latest.get(p.workspaceId()).record()
@@ -362,6 +367,12 @@ final class VaultWriter implements AutoCloseable {
       }
       producer = null;
     }
+  }
+
+  private static Set<String> workspacesOf(List<Pending<?>> pending) {
+    Set<String> ids = new LinkedHashSet<>();
+    pending.forEach(p -> ids.add(p.workspaceId()));
+    return ids;
   }
 
   private static void failAll(List<Pending<?>> pending, ApiException error) {

@@ -1,0 +1,96 @@
+package dev.gpilot.api.vault;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gpilot.api.ApiOptions;
+import dev.gpilot.api.ControlApi;
+import dev.gpilot.api.auth.Principal;
+import dev.gpilot.api.auth.TokenAuthenticator;
+import dev.gpilot.contracts.Sha256;
+import dev.gpilot.testing.KafkaTestBroker;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Under {@code ./gpilot up} the API and the job are separate processes: the API creates the master keyset and seals
+ * a workspace's key, and the job, in a JVM that never created a keyset (nor ran anything else of the vault), must
+ * open it. Every other vault test runs both in one JVM, where whatever the API did first (Tink's registration
+ * included) is already done for the job; here the job side runs in a fresh {@code java} process.
+ */
+class VaultAcrossProcessesITCase {
+  @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
+
+  private static Path home;
+  private static ControlApi api;
+  private static VaultHttp vault;
+
+  @BeforeAll
+  static void start() throws Exception {
+    home = Files.createTempDirectory("vault-processes");
+    api = new ControlApi(new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2),
+        TokenAuthenticator.of(Map.of("t-acme", new Principal("ws-acme", "alice"))),
+        VaultOptions.localKeyset(keyset().toString())).start();
+    vault = new VaultHttp(api.port());
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (api != null) {
+      api.close();
+    }
+  }
+
+  private static Path keyset() {
+    return home.resolve("vault/master-keyset.json");
+  }
+
+  @Test
+  void keyStoredThroughTheApi_opensInTheJobsFreshJvm() throws Exception {
+    String key = "AIza-" + UUID.randomUUID();
+    var put = vault.putValue("gemini", key, "t-acme");
+    assertThat(put.statusCode()).as(put.body()).isEqualTo(201);
+    String fingerprint = VaultHttp.json(put).get("fingerprint").asText();
+    assertThat(keyset()).exists();
+
+    Child child = runJobSide("ws-acme", "gemini");
+
+    assertThat(child.exitCode()).as(child.output()).isZero();
+    assertThat(child.output()).as("the job's key is the one the API stored")
+        .contains("fingerprint=" + fingerprint + " sha256=" + Sha256.hex(key));
+    assertThat(child.output()).doesNotContain(key);
+  }
+
+  private record Child(int exitCode, String output) {}
+
+  /** Runs {@link JobSideKeyMain} in a new JVM with this test's classpath; its output, stdout and stderr. */
+  private static Child runJobSide(String workspaceId, String secretName) throws IOException, InterruptedException {
+    // The child logs to its console (captured here), not to the test log this JVM writes.
+    Path logConfig = home.resolve("child-log4j2.properties");
+    Files.writeString(logConfig, String.join("\n",
+        "rootLogger.level = WARN", "rootLogger.appenderRef.out.ref = out", "appender.out.type = Console",
+        "appender.out.name = out", "appender.out.target = SYSTEM_ERR", "appender.out.layout.type = PatternLayout",
+        "appender.out.layout.pattern = %-5p %c{1} %m%n"));
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-XX:+UseSerialGC",
+        "-Dlog4j2.configurationFile=" + logConfig, "-cp", System.getProperty("java.class.path"),
+        JobSideKeyMain.class.getName(), KAFKA.bootstrapServers(), keyset().toString(), workspaceId, secretName));
+    Path output = home.resolve("child-" + UUID.randomUUID() + ".out");
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+    if (!process.waitFor(2, TimeUnit.MINUTES)) {
+      process.destroyForcibly();
+      throw new AssertionError("the job-side JVM did not exit in 2 minutes: " + Files.readString(output));
+    }
+    return new Child(process.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
+  }
+}
