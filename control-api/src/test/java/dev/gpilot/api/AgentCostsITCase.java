@@ -11,6 +11,7 @@ import dev.gpilot.jobs.LocalMissionJob;
 import dev.gpilot.jobs.MissionJobOptions;
 import dev.gpilot.jobs.agents.AgentOptions;
 import dev.gpilot.jobs.agents.gemini.ApiKey;
+import dev.gpilot.jobs.agents.gemini.DeploymentKey;
 import dev.gpilot.jobs.agents.gemini.GeminiOptions;
 import dev.gpilot.standin.CallRecord;
 import dev.gpilot.standin.Fault;
@@ -66,7 +67,8 @@ class AgentCostsITCase {
     standin = GeminiStandin.start(20);
     Path checkpoints = Files.createTempDirectory("checkpoints");
     MissionJobOptions options = MissionJobOptions.of(KAFKA.bootstrapServers(), CLICKHOUSE.url(), CLICKHOUSE.database())
-        .withAgents(AgentOptions.gemini(GeminiOptions.of(ApiKey.of(KEY), standin.baseUrl()))
+        .withAgents(AgentOptions.gemini(
+                GeminiOptions.of(DeploymentKey.insecureInJobGraph(ApiKey.of(KEY)), standin.baseUrl()))
             .withRetries(3, Duration.ofMillis(50), Duration.ofMillis(500)));
     job = LocalMissionJob.start(options, LocalMissionJob.localConfiguration(checkpoints, 2, 0, 1000));
     api = new ControlApi(new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 4),

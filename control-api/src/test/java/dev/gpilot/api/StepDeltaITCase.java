@@ -12,6 +12,7 @@ import dev.gpilot.jobs.LocalMissionJob;
 import dev.gpilot.jobs.MissionJobOptions;
 import dev.gpilot.jobs.agents.AgentOptions;
 import dev.gpilot.jobs.agents.gemini.ApiKey;
+import dev.gpilot.jobs.agents.gemini.DeploymentKey;
 import dev.gpilot.jobs.agents.gemini.GeminiOptions;
 import dev.gpilot.jobs.vault.VaultKeyResolverOptions;
 import dev.gpilot.standin.GeminiStandin;
@@ -57,7 +58,8 @@ class StepDeltaITCase {
     String keyset = Files.createTempDirectory("deltas").resolve("master.json").toString();
     MissionJobOptions options = MissionJobOptions.of(bootstrap, CLICKHOUSE.url(), CLICKHOUSE.database())
         .withAgents(new AgentOptions(AgentOptions.Backend.GEMINI,
-            GeminiOptions.of(ApiKey.of("delta-key"), standin.baseUrl()).withStreaming(true), 3,
+            GeminiOptions.of(DeploymentKey.insecureInJobGraph(ApiKey.of("delta-key")), standin.baseUrl())
+                .withStreaming(true), 3,
             Duration.ofMillis(100), Duration.ofSeconds(1),
             new VaultKeyResolverOptions(bootstrap, VaultKeyOptions.localKeyset(keyset), "UNUSED")));
     job = LocalMissionJob.start(options,

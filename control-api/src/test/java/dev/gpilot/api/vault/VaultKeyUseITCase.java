@@ -15,6 +15,7 @@ import dev.gpilot.jobs.LocalMissionJob;
 import dev.gpilot.jobs.MissionJobOptions;
 import dev.gpilot.jobs.agents.AgentOptions;
 import dev.gpilot.jobs.agents.gemini.ApiKey;
+import dev.gpilot.jobs.agents.gemini.DeploymentKey;
 import dev.gpilot.jobs.agents.gemini.GeminiOptions;
 import dev.gpilot.jobs.vault.VaultKeyResolverOptions;
 import dev.gpilot.standin.GeminiStandin;
@@ -68,7 +69,8 @@ class VaultKeyUseITCase {
     String bootstrap = KAFKA.bootstrapServers();
     MissionJobOptions options = MissionJobOptions.of(bootstrap, CLICKHOUSE.url(), CLICKHOUSE.database())
         .withAgents(new AgentOptions(AgentOptions.Backend.GEMINI,
-            GeminiOptions.of(ApiKey.of(DEPLOYMENT_KEY), standIn.baseUrl()), 3, Duration.ofMillis(100),
+            GeminiOptions.of(DeploymentKey.insecureInJobGraph(ApiKey.of(DEPLOYMENT_KEY)), standIn.baseUrl()), 3,
+            Duration.ofMillis(100),
             Duration.ofSeconds(1),
             new VaultKeyResolverOptions(bootstrap, VaultKeyOptions.localKeyset(keyset), "UNUSED")));
     job = LocalMissionJob.start(options,

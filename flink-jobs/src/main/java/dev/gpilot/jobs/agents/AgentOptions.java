@@ -2,7 +2,7 @@ package dev.gpilot.jobs.agents;
 
 import static dev.gpilot.jobs.internal.config.EnvValues.longOf;
 
-import dev.gpilot.jobs.agents.gemini.ApiKey;
+import dev.gpilot.jobs.agents.gemini.DeploymentKey;
 import dev.gpilot.jobs.agents.gemini.GeminiAgent;
 import dev.gpilot.jobs.agents.gemini.GeminiOptions;
 import dev.gpilot.jobs.agents.gemini.PromptLimits;
@@ -18,8 +18,9 @@ import org.apache.flink.util.function.SerializableSupplier;
  * Which agents run the steps and how calls are retried, checked when built; {@link #fromEnv} reads the variables
  * listed in SPEC.md ("Agents, usage and cost").
  *
- * @param backend {@code GPILOT_AGENTS}: {@code gemini} or {@code simulated}; by default Gemini when
- *     {@code GEMINI_API_KEY} or {@code GEMINI_BASE_URL} is set, else simulated
+ * @param backend {@code GPILOT_AGENTS}: {@code gemini} or {@code simulated}; by default Gemini when the deployment
+ *     key ({@code GEMINI_API_KEY}, or the variable {@code GPILOT_DEPLOYMENT_KEY_ENV} names) or {@code GEMINI_BASE_URL}
+ *     is set, else simulated
  * @param gemini how to reach Gemini; null for the simulated backend
  * @param retries {@code GPILOT_AGENT_RETRIES}: more calls after a retriable failure, within one step attempt
  * @param retryInitialDelay {@code GPILOT_AGENT_RETRY_INITIAL_MS}: the first backoff, doubled each time
@@ -77,12 +78,17 @@ public record AgentOptions(
    * @param asyncCapacity the executor's capacity: the HTTP pool is sized to it
    */
   public static AgentOptions fromEnv(Map<String, String> env, int asyncCapacity) {
-    String key = blankToNull(env.get("GEMINI_API_KEY"));
+    // The key is looked for here, to choose the backend and stop early when it is missing, but not kept: only the
+    // variable's name travels in the job graph, and the task managers read the key from their own environment.
+    String keyVariable =
+        Objects.requireNonNullElse(blankToNull(env.get("GPILOT_DEPLOYMENT_KEY_ENV")), "GEMINI_API_KEY");
+    DeploymentKey deploymentKey = DeploymentKey.fromEnvironment(keyVariable);
+    boolean hasKey = deploymentKey.resolve(env).isPresent();
     String baseUrl = blankToNull(env.get("GEMINI_BASE_URL"));
     String chosen = blankToNull(env.get("GPILOT_AGENTS"));
     Backend backend;
     if (chosen == null) {
-      backend = key != null || baseUrl != null ? Backend.GEMINI : Backend.SIMULATED;
+      backend = hasKey || baseUrl != null ? Backend.GEMINI : Backend.SIMULATED;
     } else {
       try {
         backend = Backend.valueOf(chosen.toUpperCase(Locale.ROOT));
@@ -92,12 +98,12 @@ public record AgentOptions(
     }
     GeminiOptions gemini = null;
     if (backend == Backend.GEMINI) {
-      if (key == null) {
-        throw new IllegalArgumentException("the Gemini agents need GEMINI_API_KEY (set GPILOT_AGENTS=simulated to"
-            + " run without a model)");
+      if (!hasKey) {
+        throw new IllegalArgumentException("the Gemini agents need " + keyVariable + " (set GPILOT_AGENTS=simulated"
+            + " to run without a model)");
       }
       gemini = new GeminiOptions(
-          ApiKey.of(key),
+          deploymentKey,
           baseUrl,
           env.getOrDefault("GEMINI_API_VERSION", "v1beta"),
           Duration.ofMillis(longOf(env, "GEMINI_CALL_TIMEOUT_MS", 60_000)),

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.jobs.agents.gemini.ApiKey;
+import dev.gpilot.jobs.agents.gemini.DeploymentKey;
 import dev.gpilot.jobs.agents.gemini.GeminiAgent;
 import dev.gpilot.jobs.agents.gemini.GeminiOptions;
 import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
@@ -50,7 +51,8 @@ public final class AgentBenchmark {
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     int threadsBefore = threads.getThreadCount();
     try (GeminiStandin standin = GeminiStandin.start(latency)) {
-      GeminiOptions gemini = GeminiOptions.of(ApiKey.of("bench-key"), standin.baseUrl())
+      GeminiOptions gemini = GeminiOptions.of(DeploymentKey.insecureInJobGraph(ApiKey.of("bench-key")),
+              standin.baseUrl())
           .withMaxConnections(capacity).withCallTimeout(Duration.ofSeconds(30));
       List<StepRequest> requests = new ArrayList<>(calls);
       for (int i = 0; i < calls; i++) {

@@ -2,8 +2,10 @@ package dev.gpilot.jobs.agents;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gpilot.contracts.Sha256;
 import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.jobs.agents.gemini.ApiKey;
+import dev.gpilot.jobs.agents.gemini.DeploymentKey;
 import dev.gpilot.jobs.agents.gemini.GeminiAgent;
 import dev.gpilot.jobs.agents.gemini.GeminiOptions;
 import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
@@ -11,6 +13,7 @@ import dev.gpilot.standin.CallRecord;
 import dev.gpilot.standin.Fault;
 import dev.gpilot.standin.GeminiStandin;
 import dev.gpilot.testing.Schemas;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +24,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.InstantiationUtil;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,6 +34,7 @@ import org.junit.jupiter.api.Test;
  * again within the step attempt, others fail it at once, and what comes out carries the model's usage and cost.
  */
 class AgentExecutorITCase {
+  private static final String TASK_MANAGER_KEY_VARIABLE = "GPILOT_TEST_DEPLOYMENT_KEY";
   private static GeminiStandin standin;
 
   @BeforeAll
@@ -57,7 +62,8 @@ class AgentExecutorITCase {
         Fault.slow(3_000).matching("mission-slow-once"),
         Fault.slow(60_000).matching("mission-stuck").repeat(10));
 
-    GeminiOptions gemini = GeminiOptions.of(ApiKey.of("exec-test-key"), standin.baseUrl())
+    GeminiOptions gemini = GeminiOptions.of(DeploymentKey.insecureInJobGraph(ApiKey.of("exec-test-key")),
+            standin.baseUrl())
         .withCallTimeout(Duration.ofMillis(700));
     Configuration conf = new Configuration();
     conf.setString("parallelism.default", "1");
@@ -108,6 +114,32 @@ class AgentExecutorITCase {
     assertThat(count(calls, "mission-bad-request", 400)).isEqualTo(1); // not retried
     assertThat(count(calls, "mission-broken", 500)).isEqualTo(4); // the first call and 3 retries
     assertThat(count(calls, "mission-stuck", 200)).isEqualTo(4);
+  }
+
+  @Test
+  void deploymentKey_travelsAsItsVariablesName_andTheCallsUseTheKeyOfTheTaskManagersEnvironment() throws Exception {
+    // Set by surefire (flink-jobs/pom.xml): the environment of this JVM, where the MiniCluster's tasks run.
+    String key = System.getenv(TASK_MANAGER_KEY_VARIABLE);
+    assertThat(key).as("run through Maven: surefire sets " + TASK_MANAGER_KEY_VARIABLE).isNotBlank();
+    standin.clearCalls();
+    GeminiOptions gemini = GeminiOptions.of(DeploymentKey.fromEnvironment(TASK_MANAGER_KEY_VARIABLE),
+        standin.baseUrl());
+    AgentExecutor executor = new AgentExecutor(GeminiAgent.factory(gemini));
+    assertThat(new String(InstantiationUtil.serializeObject(executor), StandardCharsets.ISO_8859_1))
+        .contains(TASK_MANAGER_KEY_VARIABLE)
+        .doesNotContain(key);
+
+    Configuration conf = new Configuration();
+    conf.setString("parallelism.default", "1");
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
+    DataStream<StepRequest> requests = env.addSource(new OpenEndedSource(List.of(request("env-key", "mission-env"))),
+        "requests", JsonTypeInfo.of(StepRequest.class));
+    List<StepResult> results = AsyncDataStream.unorderedWait(requests, executor, 60, TimeUnit.SECONDS, 4)
+        .map(AgentOutcome::result).returns(JsonTypeInfo.of(StepResult.class))
+        .executeAndCollect(1);
+
+    assertThat(results.get(0).succeeded()).as(String.valueOf(results.get(0).error())).isTrue();
+    assertThat(standin.calls()).extracting(CallRecord::apiKeySha256).containsExactly(Sha256.hex(key));
   }
 
   private static long count(List<CallRecord> calls, String match, int status) {

@@ -3,7 +3,11 @@ package dev.gpilot.jobs.agents;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gpilot.jobs.agents.gemini.ApiKey;
+import dev.gpilot.jobs.agents.gemini.DeploymentKey;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import org.apache.flink.util.InstantiationUtil;
 import org.junit.jupiter.api.Test;
 
 class AgentOptionsTest {
@@ -21,7 +25,31 @@ class AgentOptionsTest {
     assertThat(options.gemini().maxConnections()).isEqualTo(128);
     assertThat(options.retries()).isEqualTo(5);
     assertThat(options.toString()).doesNotContain("AIza-secret-123");
-    assertThat(options.gemini().apiKey().revealForProviderCall()).isEqualTo("AIza-secret-123");
+  }
+
+  @Test
+  void theOptionsNameTheKeysVariable_andHoldNoKey_forTheyTravelInTheJobGraph() throws Exception {
+    AgentOptions options = AgentOptions.fromEnv(Map.of("GEMINI_API_KEY", "AIza-secret-123"), 64);
+
+    assertThat(options.gemini().deploymentKey()).isEqualTo(DeploymentKey.fromEnvironment("GEMINI_API_KEY"));
+    assertThat(new String(InstantiationUtil.serializeObject(options), StandardCharsets.ISO_8859_1))
+        .doesNotContain("AIza-secret-123");
+    // On the task manager, the key is read from its environment.
+    assertThat(options.gemini().deploymentKey().resolve(Map.of("GEMINI_API_KEY", "AIza-on-the-task-manager")))
+        .contains(ApiKey.of("AIza-on-the-task-manager"));
+  }
+
+  @Test
+  void anotherKeyVariable_isNamedByGPILOT_DEPLOYMENT_KEY_ENV() {
+    AgentOptions options = AgentOptions.fromEnv(
+        Map.of("GPILOT_DEPLOYMENT_KEY_ENV", "ACME_GEMINI_KEY", "ACME_GEMINI_KEY", "AIza-acme"), 64);
+    assertThat(options.backend()).isEqualTo(AgentOptions.Backend.GEMINI);
+    assertThat(options.gemini().deploymentKey().resolve(Map.of("ACME_GEMINI_KEY", "AIza-acme")))
+        .contains(ApiKey.of("AIza-acme"));
+
+    assertThatThrownBy(() -> AgentOptions.fromEnv(Map.of("GPILOT_DEPLOYMENT_KEY_ENV", "ACME_GEMINI_KEY",
+        "GPILOT_AGENTS", "gemini", "GEMINI_API_KEY", "AIza-other"), 64))
+        .hasMessageContaining("ACME_GEMINI_KEY");
   }
 
   @Test

@@ -1,10 +1,11 @@
 package dev.gpilot.jobs.agents.gemini;
 
+import dev.gpilot.jobs.agents.AgentException;
 import dev.gpilot.jobs.agents.StepRequest;
 
 /**
  * Which Gemini key a call uses: the workspace's own key from the vault when it has one (decrypted only in memory,
- * for that call), else the deployment key ({@code GEMINI_API_KEY}).
+ * for that call), else the deployment key ({@link DeploymentKey}, read on the task manager).
  *
  * <p>Implementations are thread-safe; {@link #keyFor} is called for every model call, so it must be fast (no
  * network). They live on the task manager: made in an agent's constructor, closed with it.
@@ -25,5 +26,12 @@ public interface ApiKeyResolver extends AutoCloseable {
   /** Every workspace uses the deployment's key. */
   static ApiKeyResolver deployment(ApiKey key) {
     return (workspaceId, step) -> key;
+  }
+
+  /** No key anywhere: every call fails (not retriable) saying {@code why}. */
+  static ApiKeyResolver none(String why) {
+    return (workspaceId, step) -> {
+      throw new AgentException(why, false);
+    };
   }
 }

@@ -18,6 +18,7 @@ import dev.gpilot.jobs.vault.VaultKeyResolverOptions;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.flink.util.function.SerializableSupplier;
@@ -60,23 +61,32 @@ public final class GeminiAgent implements Agent {
    * shipped ones) and uses the deployment key for every workspace.
    */
   public static SerializableSupplier<Agent> factory(GeminiOptions options) {
-    return () -> new GeminiAgent(options, catalog(options), prices(options),
-        ApiKeyResolver.deployment(options.apiKey()), DeltaListener.NONE, Clock.systemUTC());
+    return factory(options, null);
   }
 
   /**
-   * Like {@link #factory(GeminiOptions)}, with each workspace's own key from the vault (the deployment key for
-   * workspaces without one).
+   * Makes the agent on the task manager, in the executor's {@code open()}: the supplier travels in the job graph and
+   * carries the options only. The deployment key is read there, from the task manager's environment
+   * ({@link GeminiOptions#deploymentKey()}); with {@code vault}, each workspace's own key comes from the vault and the
+   * deployment key is for workspaces without one.
+   *
+   * @param vault null: every workspace uses the deployment key
    */
   public static SerializableSupplier<Agent> factory(GeminiOptions options, VaultKeyResolverOptions vault) {
-    if (vault == null) {
-      return factory(options);
-    }
-    // Streamed text goes to the deltas topic on the same cluster, for step.delta events.
-    return () -> new GeminiAgent(options, catalog(options), prices(options),
-        new VaultGeminiKeys(vault.open(options.apiKey().revealForProviderCall())),
-        options.streaming() ? new KafkaDeltaListener(vault.bootstrapServers()) : DeltaListener.NONE,
-        Clock.systemUTC());
+    return () -> {
+      Optional<ApiKey> deploymentKey = options.deploymentKey().resolve(System.getenv());
+      ApiKeyResolver keys;
+      if (vault != null) {
+        keys = new VaultGeminiKeys(vault.open(deploymentKey.map(ApiKey::revealForProviderCall).orElse(null)));
+      } else {
+        keys = deploymentKey.map(ApiKeyResolver::deployment).orElseGet(() -> ApiKeyResolver.none(
+            "no Gemini key: " + options.deploymentKey() + " is not set where the job's tasks run"));
+      }
+      // Streamed text goes to the deltas topic on the vault's (the job's) Kafka cluster, for step.delta events.
+      DeltaListener deltas = vault != null && options.streaming()
+          ? new KafkaDeltaListener(vault.bootstrapServers()) : DeltaListener.NONE;
+      return new GeminiAgent(options, catalog(options), prices(options), keys, deltas, Clock.systemUTC());
+    };
   }
 
   public static AgentCatalog catalog(GeminiOptions options) {

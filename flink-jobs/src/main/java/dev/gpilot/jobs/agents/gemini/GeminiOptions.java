@@ -5,10 +5,11 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * How the job talks to Gemini, checked when built. The API key is held as an {@link ApiKey}: this record's
- * {@code toString()} never shows it.
+ * How the job talks to Gemini, checked when built. It travels in the job graph to the executor's tasks, so it holds
+ * no key: the deployment's key is named ({@link DeploymentKey#fromEnvironment}) and read on the task manager.
  *
- * @param apiKey the deployment's key ({@code GEMINI_API_KEY})
+ * @param deploymentKey where the deployment's key is: the variable named by {@code GPILOT_DEPLOYMENT_KEY_ENV}
+ *     (default {@code GEMINI_API_KEY}) where the calls are made
  * @param baseUrl where Gemini is ({@code GEMINI_BASE_URL}); null for Google's endpoint
  * @param apiVersion the REST version in the path ({@code GEMINI_API_VERSION}, {@code v1beta})
  * @param callTimeout the timeout of one HTTP call ({@code GEMINI_CALL_TIMEOUT_MS})
@@ -23,7 +24,7 @@ import java.util.Objects;
  * @param pricesPath the price table file ({@code GPILOT_PRICE_TABLE}), null for the shipped one
  */
 public record GeminiOptions(
-    ApiKey apiKey,
+    DeploymentKey deploymentKey,
     String baseUrl,
     String apiVersion,
     Duration callTimeout,
@@ -36,7 +37,7 @@ public record GeminiOptions(
     implements Serializable {
 
   public GeminiOptions {
-    Objects.requireNonNull(apiKey, "set GEMINI_API_KEY to a Gemini API key");
+    Objects.requireNonNull(deploymentKey, "deploymentKey");
     Objects.requireNonNull(apiVersion, "apiVersion");
     Objects.requireNonNull(callTimeout, "callTimeout");
     Objects.requireNonNull(promptLimits, "promptLimits");
@@ -55,28 +56,28 @@ public record GeminiOptions(
   }
 
   /** Defaults around a key and a base URL (null: Google's). */
-  public static GeminiOptions of(ApiKey apiKey, String baseUrl) {
-    return new GeminiOptions(apiKey, baseUrl, "v1beta", Duration.ofSeconds(60), 64, false, 8, PromptLimits.DEFAULT,
-        null, null);
+  public static GeminiOptions of(DeploymentKey deploymentKey, String baseUrl) {
+    return new GeminiOptions(deploymentKey, baseUrl, "v1beta", Duration.ofSeconds(60), 64, false, 8,
+        PromptLimits.DEFAULT, null, null);
   }
 
   public GeminiOptions withCallTimeout(Duration timeout) {
-    return new GeminiOptions(apiKey, baseUrl, apiVersion, timeout, maxConnections, streaming, streamThreads,
+    return new GeminiOptions(deploymentKey, baseUrl, apiVersion, timeout, maxConnections, streaming, streamThreads,
         promptLimits, catalogPath, pricesPath);
   }
 
   public GeminiOptions withMaxConnections(int connections) {
-    return new GeminiOptions(apiKey, baseUrl, apiVersion, callTimeout, connections, streaming, streamThreads,
+    return new GeminiOptions(deploymentKey, baseUrl, apiVersion, callTimeout, connections, streaming, streamThreads,
         promptLimits, catalogPath, pricesPath);
   }
 
   public GeminiOptions withStreaming(boolean stream) {
-    return new GeminiOptions(apiKey, baseUrl, apiVersion, callTimeout, maxConnections, stream, streamThreads,
+    return new GeminiOptions(deploymentKey, baseUrl, apiVersion, callTimeout, maxConnections, stream, streamThreads,
         promptLimits, catalogPath, pricesPath);
   }
 
   public GeminiOptions withFiles(String catalog, String prices) {
-    return new GeminiOptions(apiKey, baseUrl, apiVersion, callTimeout, maxConnections, streaming, streamThreads,
+    return new GeminiOptions(deploymentKey, baseUrl, apiVersion, callTimeout, maxConnections, streaming, streamThreads,
         promptLimits, catalog, prices);
   }
 }

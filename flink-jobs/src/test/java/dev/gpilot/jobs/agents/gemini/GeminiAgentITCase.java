@@ -41,13 +41,18 @@ class GeminiAgentITCase {
   @BeforeAll
   static void start() throws Exception {
     standin = GeminiStandin.start(0);
-    agent = newAgent(GeminiOptions.of(ApiKey.of(KEY), standin.baseUrl()).withCallTimeout(Duration.ofSeconds(5)),
+    agent = newAgent(standinOptions().withCallTimeout(Duration.ofSeconds(5)),
         DeltaListener.NONE);
+  }
+
+  /** The stand-in's options; the agents made here get their key directly, not through the options. */
+  private static GeminiOptions standinOptions() {
+    return GeminiOptions.of(DeploymentKey.fromEnvironment("UNUSED"), standin.baseUrl());
   }
 
   private static GeminiAgent newAgent(GeminiOptions options, DeltaListener deltas) {
     return new GeminiAgent(options, AgentCatalog.shipped(), PriceTable.shipped(),
-        ApiKeyResolver.deployment(options.apiKey()), deltas, Clock.systemUTC());
+        ApiKeyResolver.deployment(ApiKey.of(KEY)), deltas, Clock.systemUTC());
   }
 
   @AfterAll
@@ -94,7 +99,7 @@ class GeminiAgentITCase {
   @Test
   void clientsPerKey_areBounded_andADroppedClientLeavesTheSharedPoolWorking() throws Exception {
     GeminiOptions options =
-        GeminiOptions.of(ApiKey.of(KEY), standin.baseUrl()).withCallTimeout(Duration.ofSeconds(5));
+        standinOptions().withCallTimeout(Duration.ofSeconds(5));
     var scout = AgentCatalog.shipped().find("agent-scout").orElseThrow();
     try (GeminiCaller caller = new GeminiCaller(options, PriceTable.shipped(), Clock.systemUTC(), 1)) {
       for (String key : List.of("key-a-1111", "key-b-2222", "key-a-1111")) {
@@ -234,7 +239,7 @@ class GeminiAgentITCase {
 
   @Test
   void aCallSlowerThanTheCallTimeout_failsRetriably() {
-    GeminiAgent impatient = newAgent(GeminiOptions.of(ApiKey.of(KEY), standin.baseUrl())
+    GeminiAgent impatient = newAgent(standinOptions()
         .withCallTimeout(Duration.ofMillis(300)), DeltaListener.NONE);
     try {
       standin.inject(Fault.slow(3_000));
@@ -256,7 +261,23 @@ class GeminiAgentITCase {
             .digest(KEY.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
     assertThat(Json.mapper().writeValueAsString(reply)).doesNotContain(KEY);
     assertThat(ApiKey.of(KEY).toString()).doesNotContain(KEY);
-    assertThat(GeminiOptions.of(ApiKey.of(KEY), null).toString()).doesNotContain(KEY);
+    assertThat(GeminiOptions.of(DeploymentKey.insecureInJobGraph(ApiKey.of(KEY)), null).toString())
+        .doesNotContain(KEY);
+  }
+
+  @Test
+  void factory_whereTheTasksRunWithoutTheKeysVariable_failsEachCallNamingIt_notRetriable() throws Exception {
+    GeminiOptions options = GeminiOptions.of(DeploymentKey.fromEnvironment("GPILOT_TEST_KEY_NOT_SET_4d2a"),
+        standin.baseUrl());
+    try (var onTaskManager = GeminiAgent.factory(options).get()) {
+      Throwable thrown = catchThrowable(() -> onTaskManager.call(step("agent-scout", "x")).join());
+
+      assertThat(thrown).hasCauseInstanceOf(AgentException.class);
+      AgentException failure = (AgentException) thrown.getCause();
+      assertThat(failure.retriable()).isFalse();
+      assertThat(failure.getMessage()).contains("GPILOT_TEST_KEY_NOT_SET_4d2a");
+    }
+    assertThat(standin.calls()).isEmpty();
   }
 
   @Test
@@ -314,7 +335,7 @@ class GeminiAgentITCase {
   @Test
   void streaming_deliversTextDeltasInOrder_andTheSameResult() throws Exception {
     Map<Integer, String> deltas = new java.util.concurrent.ConcurrentSkipListMap<>();
-    GeminiAgent streaming = newAgent(GeminiOptions.of(ApiKey.of(KEY), standin.baseUrl()).withStreaming(true),
+    GeminiAgent streaming = newAgent(standinOptions().withStreaming(true),
         (request, index, text) -> deltas.put(index, text));
     try {
       AgentReply reply = streaming.call(step("agent-scout", "Find the audience")).get(30, TimeUnit.SECONDS);
