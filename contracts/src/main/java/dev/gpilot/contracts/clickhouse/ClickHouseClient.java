@@ -20,7 +20,7 @@ import java.util.Objects;
  * ClickHouse accept: one statement per request, rows in and out as {@code JSONEachRow}, uncompressed.
  *
  * <p>Why not the JDBC driver: on 18.16 its SELECTs fail (the server lacks RowBinaryWithNamesAndTypes) and the v2
- * client silently returns nothing with compressed responses (STACK.md); plain HTTP works the same on both.
+ * client silently returns nothing with compressed responses (docs/DESIGN.md); plain HTTP works the same on both.
  * Thread-safe.
  */
 public final class ClickHouseClient {

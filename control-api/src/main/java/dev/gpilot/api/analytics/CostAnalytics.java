@@ -144,10 +144,9 @@ public final class CostAnalytics {
         + (q.model() == null ? "" : " AND model = " + literal(q.model()));
     String ws = "workspace_id = " + literal(q.workspaceId());
     StringBuilder sql = new StringBuilder();
-    // FINAL on the rollups (one row per minute and key, not per attempt) keeps each row's highest version; it
-    // measured 5x faster than argMax(..., version) grouped by the key on 18.16 (bench costs). ClickHouse 18.16 reads
-    // a FINAL in one stream; the minute is part of the key, so the range split in time reads the same rows with
-    // one stream per server thread (30 days on 2 cores: 140 ms in one, 75 ms in two).
+    // FINAL on the rollups (one row per minute and key, not per attempt) keeps each row's highest version, faster
+    // than argMax(..., version) grouped by the key on 18.16. ClickHouse 18.16 reads a FINAL in one stream; the minute
+    // is part of the key, so the range split in time reads the same rows with one stream per server thread.
     List<long[]> ranges = split(from, to, to - from > SPLIT_ABOVE.toSeconds() ? finalStreams() : 1);
     for (long[] range : ranges) {
       if (sql.length() > 0) {

@@ -39,7 +39,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * windows see exactly the results after the checkpoint again, including those of attempts the executor does not
  * run again because their result was already in the topic; the in-job stream would lose those from the windows.
  * It shares the scheduler's source of that topic (MissionJob): a source of its own fetched and parsed every result
- * a second time (about 20 µs of the ~150 µs per 3-step mission that the pipeline cost, bench costs ... missions).
+ * a second time.
  */
 public final class CostPipeline {
   static final TypeInformation<CostRecord> COST_RECORD = CostRecordSerializer.TYPE;
@@ -60,11 +60,9 @@ public final class CostPipeline {
   static final long BUFFER_TIMEOUT_MS = 100;
 
   /**
-   * Writers per ClickHouse table. Every insert is a new part: ClickHouse writes it as a file per column (about 45 for
-   * {@code cost_records}) and merges it later, and on this machine's journal-less ext4 creating those files was the
-   * larger part of ClickHouse's CPU under mission load (perf: {@code ext4_create}). One writer per table makes half
-   * the parts that one per subtask made; it still takes the ingest rate (bench costs ... ingest), with every record
-   * crossing one more shuffle ({@link TaggedCostSerializer}).
+   * Writers per ClickHouse table. Every insert is a new part, written as a file per column and merged later, so
+   * fewer, larger parts cost ClickHouse less (docs/benchmarks/costs.md); one writer still takes the ingest target,
+   * with every record crossing one more shuffle ({@link TaggedCostSerializer}).
    */
   static final int CLICKHOUSE_WRITERS = 1;
 

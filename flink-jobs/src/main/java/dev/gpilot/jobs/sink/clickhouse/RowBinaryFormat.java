@@ -18,7 +18,7 @@ import java.util.function.ToLongFunction;
  * Rows in ClickHouse's {@code RowBinary} input format: the listed columns' values one after the other, integers
  * little-endian in their column's width, strings as their UTF-8 length (LEB128) and bytes. Nothing is named,
  * quoted, escaped or printed as digits, so it is cheaper to write than JSON and cheaper for ClickHouse to read
- * (half the server's CPU per row of {@code cost_records}, measured with curl on ClickHouse 18.16).
+ * (about half the server's CPU per row; docs/benchmarks/costs.md).
  *
  * <p>The bytes mean something only with the right types, so each column is declared with its ClickHouse type and
  * {@link #check} compares them with the table's before the first insert: a table changed by a migration without
