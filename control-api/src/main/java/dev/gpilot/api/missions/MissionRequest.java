@@ -123,7 +123,6 @@ public record MissionRequest(String mission, MissionConfig config, String reques
         explicitAgents.add(agent.textValue());
       }
     }
-    requireKnown(explicitAgents);
     Plan plan = parsePlan(config.get("plan"));
     Execution execution = parseEnum(config.get("execution"), "config.execution", Map.of(
         "parallel", Execution.PARALLEL, "sequential", Execution.SEQUENTIAL));
@@ -154,6 +153,7 @@ public record MissionRequest(String mission, MissionConfig config, String reques
     if (plan != null && !explicitAgents.isEmpty()) {
       throw ApiException.badRequest("give either 'config.plan' or 'config.explicitAgents', not both");
     }
+    requireKnown(explicitAgents);
     return new MissionConfig(explicitAgents, plan, execution, params == null || params.isNull() ? null : params,
         deadline, policy, planner);
   }
