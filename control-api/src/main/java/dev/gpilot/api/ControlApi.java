@@ -4,6 +4,7 @@ import dev.gpilot.api.agents.AgentRoutes;
 import dev.gpilot.api.analytics.AnalyticsRoutes;
 import dev.gpilot.api.auth.TokenAuthenticator;
 import dev.gpilot.api.http.ApiException;
+import dev.gpilot.api.http.JettyProblemHandler;
 import dev.gpilot.api.http.Problems;
 import dev.gpilot.api.missions.MissionFeed;
 import dev.gpilot.api.missions.MissionPublisher;
@@ -18,6 +19,7 @@ import dev.gpilot.contracts.clickhouse.ClickHouseClient;
 import dev.gpilot.contracts.TopicAdmin;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
+import io.javalin.http.HttpResponseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -79,6 +81,8 @@ public final class ControlApi implements AutoCloseable {
       config.startup.showJavalinBanner = false;
       config.http.compressionStrategy = CompressionStrategy.NONE;
       config.http.asyncTimeout = 0;
+      config.jetty.modifyServer(server -> server.setErrorHandler(new JettyProblemHandler()));
+      config.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new JettyProblemHandler()));
       config.routes.get("/health",
           ctx -> ctx.json(Map.of("status", feed.caughtUp() && vault.caughtUp() ? "UP" : "STARTING")));
       config.routes.before("/api/*", ctx -> {
@@ -99,8 +103,11 @@ public final class ControlApi implements AutoCloseable {
         }
       });
       config.routes.exception(Exception.class, ControlApi::internalError);
+      // Javalin's own answers (no route for the path or the method, ...) as problems too.
+      config.routes.exception(HttpResponseException.class,
+          (e, ctx) -> Problems.write(ctx, Problems.forStatus(e.getStatus(), e.getMessage())));
       config.routes.error(404, ctx -> {
-        if (ctx.result() == null || ctx.result().isEmpty()) {
+        if (!Problems.written(ctx)) {
           Problems.write(ctx, ApiException.notFound("no such endpoint: " + ctx.method() + " " + ctx.path()));
         }
       });

@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A small client for ClickHouse's HTTP interface, limited to what both Debian's ClickHouse 18.16 and a current
@@ -24,6 +26,9 @@ import java.util.Objects;
  * Thread-safe.
  */
 public final class ClickHouseClient {
+  private static final String CODE_HEADER = "X-ClickHouse-Exception-Code";
+  private static final Pattern ERROR_CODE = Pattern.compile("Code: (\\d{1,9})\\b");
+
   private final URI baseUrl;
   private final String database;
   private final String user;
@@ -137,9 +142,23 @@ public final class ClickHouseClient {
       if (message.length() > 1000) {
         message = message.substring(0, 1000) + "...";
       }
-      throw new ClickHouseException("ClickHouse answered " + status + ": " + message, status >= 500 && !isSyntax(message), null);
+      throw new ClickHouseException("ClickHouse answered " + status + ": " + message,
+          status >= 500 && !isSyntax(message), errorCode(response.headers().firstValue(CODE_HEADER).orElse(null),
+          message), null);
     }
     return response.body();
+  }
+
+  /**
+   * The error code of a failed request: the {@value #CODE_HEADER} header of a current server, else the
+   * {@code Code: N} that starts the message (18.16: {@code Code: 81, e.displayText() = ...}; current:
+   * {@code Code: 81. DB::Exception: ...}); 0 when there is neither.
+   *
+   * @param header the header's value, null without one
+   */
+  static int errorCode(String header, String message) {
+    Matcher code = ERROR_CODE.matcher(header == null ? message : "Code: " + header.strip());
+    return code.lookingAt() ? Integer.parseInt(code.group(1)) : 0;
   }
 
   /** ClickHouse answers 500 for some errors in the request itself; those will not pass on a retry either. */

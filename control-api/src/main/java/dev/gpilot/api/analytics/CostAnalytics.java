@@ -227,6 +227,11 @@ public final class CostAnalytics {
       }
       return client.query(sql);
     } catch (ClickHouseException e) {
+      if (e.unknownTableOrDatabase()) {
+        // Dropped since the migrations ran (or created by no one yet): nothing is stored; the next request migrates.
+        migrated = false;
+        return List.of();
+      }
       LOG.warn("cost analytics query failed: {}", e.getMessage());
       throw e.retriable()
           ? ApiException.unavailable("ClickHouse is not answering; retry later")

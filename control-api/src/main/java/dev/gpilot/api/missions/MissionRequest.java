@@ -41,7 +41,8 @@ public record MissionRequest(String mission, MissionConfig config, String reques
       Set.of("explicitAgents", "plan", "execution", "params", "deadlineSeconds", "failurePolicy", "planner");
   private static final Set<String> STEP_FIELDS =
       Set.of("id", "agent", "action", "parameters", "dependsOn", "condition", "timeoutSeconds", "maxAttempts");
-  private static final PlanValidator VALIDATOR = new PlanValidator(KnownAgents.fromEnv());
+  private static final Set<String> KNOWN_AGENTS = KnownAgents.fromEnv();
+  private static final PlanValidator VALIDATOR = new PlanValidator(KNOWN_AGENTS);
 
   /** Reads and validates a body of at most {@link #MAX_BODY_BYTES}. */
   public static MissionRequest read(InputStream body) {
@@ -152,6 +153,7 @@ public record MissionRequest(String mission, MissionConfig config, String reques
     if (plan != null && !explicitAgents.isEmpty()) {
       throw ApiException.badRequest("give either 'config.plan' or 'config.explicitAgents', not both");
     }
+    requireKnown(explicitAgents);
     return new MissionConfig(explicitAgents, plan, execution, params == null || params.isNull() ? null : params,
         deadline, policy, planner);
   }
@@ -202,6 +204,16 @@ public record MissionRequest(String mission, MissionConfig config, String reques
       throw ApiException.unprocessable("invalid-plan", e.getMessage());
     }
     return plan;
+  }
+
+  /** An agent the catalog does not have cannot run, in a plan or in explicitAgents alike: 422 for both. */
+  private static void requireKnown(List<String> explicitAgents) {
+    for (int i = 0; i < explicitAgents.size(); i++) {
+      if (!KNOWN_AGENTS.contains(explicitAgents.get(i))) {
+        throw ApiException.unprocessable("invalid-plan", "'config.explicitAgents[" + i + "]' names unknown agent '"
+            + explicitAgents.get(i) + "'; known agents: " + String.join(", ", new TreeSet<>(KNOWN_AGENTS)));
+      }
+    }
   }
 
   private static String requiredText(JsonNode object, String field, String at) {

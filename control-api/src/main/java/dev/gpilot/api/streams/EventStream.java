@@ -180,8 +180,16 @@ public final class EventStream implements MissionView.Listener, WriteListener {
         LOG.info("disconnecting a stream of mission {}: more than {} events behind", view.missionId(), maxLag);
         continue;
       }
+      // Read before the batch: finished then means the final event is at or before what the batch starts after.
+      boolean finished = view.finished();
       List<MissionEvent> batch = view.eventsAfter(cursor, BATCH_EVENTS);
       if (batch.isEmpty()) {
+        if (finished) {
+          // The client resumed at or after the final event: nothing follows it but the end.
+          write(encoder.end());
+          endWritten = true;
+          continue;
+        }
         if (heartbeatDue) {
           heartbeatDue = false;
           write(encoder.heartbeat());

@@ -231,7 +231,13 @@ class AnalyticsApiITCase {
         "/api/v1/analytics/cost-series?bucket=5m", "1m, 1h or 1d",
         "/api/v1/analytics/agent-costs?top=0", "'top'",
         "/api/v1/analytics/agent-costs?agent=" + URLEncoder.encode("x' OR 1=1", StandardCharsets.UTF_8), "'agent'",
-        "/api/v1/analytics/cost-series?bucket=1m&from=2025-01-01T00:00:00Z&to=2026-01-01T00:00:00Z", "buckets");
+        "/api/v1/analytics/cost-series?bucket=1m&from=2025-01-01T00:00:00Z&to=2026-01-01T00:00:00Z", "buckets",
+        "/api/v1/analytics/agent-costs?from=%2B300000000-01-01T00:00:00Z&to=%2B300000000-06-01T00:00:00Z",
+        "from 1970-01-01T00:00:00Z to 2106-02-07T06:28:15Z",
+        "/api/v1/analytics/cost-series?from=%2B300000000-01-01T00:00:00Z&to=%2B300000000-06-01T00:00:00Z",
+        "from 1970-01-01T00:00:00Z to 2106-02-07T06:28:15Z",
+        "/api/v1/analytics/agent-costs?from=1969-12-31T00:00:00Z&to=1970-01-01T10:00:00Z",
+        "from 1970-01-01T00:00:00Z to 2106-02-07T06:28:15Z");
     for (Map.Entry<String, String> c : cases.entrySet()) {
       HttpResponse<String> response = get(api, c.getKey(), "t-default", null);
       assertThat(response.statusCode()).as(c.getKey()).isEqualTo(400);

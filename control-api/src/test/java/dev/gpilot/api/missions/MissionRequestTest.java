@@ -43,4 +43,19 @@ class MissionRequestTest {
     rejected("{\"mission\":\"x\",\"mission\":\"y\"}", "not valid JSON");
     rejected("{\"mission\":\"" + "x".repeat(MissionRequest.MAX_BODY_BYTES) + "\"}", "over 256 KiB");
   }
+
+  @Test
+  void explicitAgents_namingAnAgentNotInTheCatalog_is422InvalidPlan_likeAPlanThatNamesIt() {
+    String agents = "{\"mission\":\"x\",\"config\":{\"explicitAgents\":[\"agent-scout\",\"ghost-writer\"]}}";
+    String plan = "{\"mission\":\"x\",\"config\":{\"plan\":{\"steps\":[{\"id\":\"a\",\"agent\":\"ghost-writer\"}]}}}";
+    for (String body : java.util.List.of(agents, plan)) {
+      assertThatThrownBy(() -> parse(body))
+          .isInstanceOfSatisfying(ApiException.class, e -> {
+            assertThat(e.status()).as(body).isEqualTo(422);
+            assertThat(e.type()).as(body).isEqualTo("invalid-plan");
+          })
+          .hasMessageContaining("unknown agent 'ghost-writer'").hasMessageContaining("known agents: ");
+    }
+    assertThatThrownBy(() -> parse(agents)).hasMessageContaining("config.explicitAgents[1]");
+  }
 }

@@ -408,6 +408,24 @@ class StreamFanOutITCase {
   }
 
   @Test
+  void finishedMission_resumedAfterItsLastEvent_endsAtOnce() throws Exception {
+    try (MissionEvents m = mission()) {
+      m.accepted("Done").plan("s1:agent-scout").started("s1", "agent-scout", 1)
+          .completed("s1", "agent-scout", 1, "done", 1).missionEnd("mission.completed", "COMPLETED", null);
+      String events = base + "/api/v1/missions/" + m.missionId() + "/events";
+      List<Frame> whole = SseFrames.read(streamUrl(m), TOKEN, null);
+      String lastFrameId = whole.get(whole.size() - 2).id();
+
+      // Each must end within seconds (a stream that does not end sends heartbeats every 500 ms, forever).
+      assertThat(within(() -> ndjson(events + "?after=5", Map.of()))).as("after the last seq").isEmpty();
+      assertThat(within(() -> ndjson(events, Map.of("Last-Event-ID", "5")))).as("Last-Event-ID: 5").isEmpty();
+      assertThat(within(() -> ndjson(events + "?after=99", Map.of()))).as("after a seq beyond it").isEmpty();
+      assertThat(within(() -> SseFrames.read(streamUrl(m), TOKEN, lastFrameId))).extracting(Frame::data)
+          .as("resumed after the last frame id").containsExactly("[DONE]");
+    }
+  }
+
+  @Test
   void busyStream_getsNoHeartbeat_untilItGoesQuiet() throws Exception {
     try (MissionEvents m = mission()) {
       m.accepted("Chatty").plan("s1:agent-scout").started("s1", "agent-scout", 1);
@@ -436,6 +454,18 @@ class StreamFanOutITCase {
         assertThat(lines.readLine()).as("a heartbeat once the mission is quiet").isEmpty();
       }
     }
+  }
+
+  /** What {@code read} returns, which must come within 10 seconds. */
+  private static <T> T within(java.util.concurrent.Callable<T> read) throws Exception {
+    CompletableFuture<T> result = CompletableFuture.supplyAsync(() -> {
+      try {
+        return read.call();
+      } catch (Exception e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    });
+    return result.get(10, java.util.concurrent.TimeUnit.SECONDS);
   }
 
   private static List<JsonNode> ndjson(String url, Map<String, String> headers) throws Exception {
