@@ -47,13 +47,7 @@ public final class GpilotStack implements AutoCloseable {
    */
   public static GpilotStack create(Path home, String clickhouseUrl, String database, Map<String, String> settings)
       throws IOException {
-    Path root = Path.of(System.getProperty("user.dir")).toAbsolutePath();
-    while (!Files.isRegularFile(root.resolve("gpilot"))) {
-      root = root.getParent();
-      if (root == null) {
-        throw new IllegalStateException("no gpilot script above " + System.getProperty("user.dir"));
-      }
-    }
+    Path root = findRoot();
     Files.createDirectories(home);
     int[] ports = freePorts(5);
     Map<String, String> env = new HashMap<>(System.getenv());
@@ -70,6 +64,44 @@ public final class GpilotStack implements AutoCloseable {
     env.put("CLICKHOUSE_DATABASE", database);
     env.putAll(settings);
     return new GpilotStack(root, home, env, ports[0], ports[4], ports[2]);
+  }
+
+  /**
+   * The stack {@code ./gpilot up} started for the user (its {@code GPILOT_HOME}, ports and ClickHouse from
+   * {@code env}, the defaults otherwise); restarts through the script reuse the build {@code up} made.
+   */
+  public static GpilotStack attach(Map<String, String> env) {
+    Map<String, String> copy = new HashMap<>(env);
+    copy.put("GPILOT_BUILD", "skip");
+    Path root = copy.containsKey("GPILOT_ROOT") ? Path.of(copy.get("GPILOT_ROOT")) : findRoot();
+    Path home = Path.of(copy.getOrDefault("GPILOT_HOME", root.resolve(".gpilot").toString())).toAbsolutePath();
+    return new GpilotStack(root, home, copy, Integer.parseInt(copy.getOrDefault("GPILOT_API_PORT", "8080")),
+        Integer.parseInt(copy.getOrDefault("GPILOT_STANDIN_PORT", "8090")),
+        Integer.parseInt(copy.getOrDefault("GPILOT_KAFKA_PORT", "9092")));
+  }
+
+  /** Runs {@code ./gpilot up} with more environment (e.g. a stand-in latency for the service it starts). */
+  public String up(Map<String, String> more) {
+    Map<String, String> saved = new HashMap<>(env);
+    env.putAll(more);
+    try {
+      return up();
+    } finally {
+      env.clear();
+      env.putAll(saved);
+    }
+  }
+
+  /** The checkout: the nearest directory at or above the working directory that holds the gpilot script. */
+  private static Path findRoot() {
+    Path root = Path.of(System.getProperty("user.dir")).toAbsolutePath();
+    while (!Files.isRegularFile(root.resolve("gpilot"))) {
+      root = root.getParent();
+      if (root == null) {
+        throw new IllegalStateException("no gpilot script above " + System.getProperty("user.dir"));
+      }
+    }
+    return root;
   }
 
   private static int[] freePorts(int n) throws IOException {
