@@ -258,11 +258,6 @@ public final class GeminiCaller implements AutoCloseable {
     return value;
   }
 
-  /** Calls whose Retry-After was not handed over (none once every call has completed). */
-  int pendingRetryDelays() {
-    return retryAfter.pending();
-  }
-
   private static ModelTurn read(ResponseStream<GenerateContentResponse> stream, StepRequest step,
       DeltaListener deltas) {
     StringBuilder text = new StringBuilder();

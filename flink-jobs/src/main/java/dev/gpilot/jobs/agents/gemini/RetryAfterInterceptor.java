@@ -57,11 +57,6 @@ final class RetryAfterInterceptor implements Interceptor {
     return delays.remove(call);
   }
 
-  /** Calls whose delay was not taken yet (a test's view: none should stay behind). */
-  int pending() {
-    return delays.size();
-  }
-
   /** The delay an error answer asks for: its {@code Retry-After} header, else the body's {@code RetryInfo}. */
   static Optional<Duration> delay(Response response, Clock clock) {
     String header = response.header("Retry-After");
