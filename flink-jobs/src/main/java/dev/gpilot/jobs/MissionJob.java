@@ -10,7 +10,6 @@ import dev.gpilot.contracts.plan.PlanValidator;
 import dev.gpilot.jobs.agents.Agent;
 import dev.gpilot.jobs.agents.AgentExecutor;
 import dev.gpilot.jobs.agents.AgentOptions;
-import dev.gpilot.jobs.agents.AgentOutcome;
 import dev.gpilot.jobs.costs.CostPipeline;
 import dev.gpilot.jobs.ingest.ContractDeserializer;
 import dev.gpilot.jobs.ingest.SchedulerInput;
@@ -120,23 +119,18 @@ public final class MissionJob {
     agentOptions.validate();
     // Per-attempt timeouts belong to the scheduler (each step has its own); the operator's timeout is a backstop.
     long backstopMs = Math.max(options.stepTimeout().toMillis(), PlanValidator.MAX_TIMEOUT_SECONDS * 1000L) + 60_000;
+    // Retriable call failures (429, 5xx, timeouts) are called again within the step attempt by the executor, which
+    // sees the provider's Retry-After (Flink's AsyncRetryStrategy cannot); the step timeout bounds them together.
     DataStream<StepResult> stepResults =
-        AsyncDataStream.unorderedWaitWithRetry(
+        AsyncDataStream.unorderedWait(
                 events.getSideOutput(MissionScheduler.STEP_REQUESTS),
-                new AgentExecutor(agentFactory, options.kafkaBootstrapServers(), options.consumerGroupId()),
+                new AgentExecutor(agentFactory, options.kafkaBootstrapServers(), options.consumerGroupId(),
+                    agentOptions.callRetries()),
                 backstopMs,
                 TimeUnit.MILLISECONDS,
-                options.asyncCapacity(),
-                // Retriable call failures (429, 5xx, timeouts) are called again within the step attempt;
-                // the step timeout above bounds all of its calls together.
-                AgentExecutor.retryStrategy(agentOptions.retries(), agentOptions.retryInitialDelay().toMillis(),
-                    agentOptions.retryMaxDelay().toMillis()))
+                options.asyncCapacity())
             .name("agent-executor")
-            .uid("agent-executor")
-            .map(AgentOutcome::result)
-            .returns(JsonTypeInfo.of(StepResult.class))
-            .name("agent-results")
-            .uid("agent-results");
+            .uid("agent-executor");
     stepResults.sinkTo(kafkaSink(Topics.STEP_RESULTS, StepResult.class, StepResult::missionId))
         .name("step-results-sink")
         .uid("step-results-sink");

@@ -20,6 +20,8 @@ import java.util.Objects;
  * @param costMicros what the attempt cost, in micro-credits
  * @param priceVersion the version of the price table entry the cost was computed with, may be null
  * @param retriable for a failed attempt: whether another attempt may succeed (rate limits, 5xx, timeouts)
+ * @param retryAfterMs for a retriable failure: how long the provider asked to wait before calling again (its
+ *     Retry-After), counted from {@code finishedAt}; null when it did not say
  */
 @JsonPropertyOrder({"type", "version", "id", "missionId", "workspaceId"})
 public record StepResult(
@@ -37,7 +39,8 @@ public record StepResult(
     Usage usage,
     long costMicros,
     String priceVersion,
-    boolean retriable) {
+    boolean retriable,
+    Long retryAfterMs) {
 
   public static final String TYPE = "step.result";
 
@@ -51,6 +54,17 @@ public record StepResult(
     if (costMicros < 0) {
       throw new IllegalArgumentException("costMicros cannot be negative");
     }
+    if (retryAfterMs != null && (retryAfterMs < 0 || !retriable)) {
+      throw new IllegalArgumentException("retryAfterMs is for retriable failures, and not negative");
+    }
+  }
+
+  /** A result without a Retry-After. */
+  public StepResult(String missionId, String workspaceId, String stepId, int attempt, String agent,
+      boolean succeeded, JsonNode output, String error, long startedAt, long finishedAt, String model, Usage usage,
+      long costMicros, String priceVersion, boolean retriable) {
+    this(missionId, workspaceId, stepId, attempt, agent, succeeded, output, error, startedAt, finishedAt, model, usage,
+        costMicros, priceVersion, retriable, null);
   }
 
   /** An attempt that called no model (no usage, no cost). */

@@ -2,84 +2,91 @@ package dev.gpilot.jobs.agents;
 
 import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
-import java.io.Serializable;
-import java.util.Collection;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.function.Predicate;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.functions.async.AsyncRetryStrategy;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
-import org.apache.flink.streaming.util.retryable.AsyncRetryStrategies;
 import org.apache.flink.util.function.SerializableSupplier;
 
 /**
  * Runs step attempts through an {@link Agent}, asynchronously: the task thread only starts calls, results arrive on
- * the agent's threads. Every call ends in an {@link AgentOutcome}, success or failure; nothing here fails the job.
+ * the agent's threads. Every attempt ends in a {@link StepResult}, success or failure; nothing here fails the job.
  *
- * <p>Run it with {@link #retryStrategy}: a call that failed in a retriable way (rate limit, server error, timeout)
- * is called again by Flink's async retry, with exponential backoff, inside the same step attempt and within the
- * operator's timeout. What leaves the operator is the last call's {@link StepResult}, with the model, usage and cost
- * of that call.
+ * <p>A call that failed in a retriable way (rate limit, server error, timeout) is called again within the same step
+ * attempt as {@link CallRetries} says: after the provider's Retry-After when it gave one, else after an exponential
+ * back-off, both with jitter, never past the attempt's deadline ({@link StepRequest#requestedAt()} +
+ * {@link StepRequest#timeoutMs()}). The waits are timers on one thread of this function, not held threads; the
+ * attempt stays in flight in the async operator meanwhile (as with Flink's own async retry).
+ *
+ * <p>Why not Flink's {@code AsyncRetryStrategy}: its back-off is a function of the retry count only and never sees
+ * the result, so it cannot wait for the provider's Retry-After. An attempt whose Retry-After does not fit in its time
+ * ends with the failure and the delay ({@link StepResult#retryAfterMs()}); the scheduler waits at least that long
+ * before the next attempt, on a timer in its checkpointed state.
+ *
+ * <p>What leaves the operator is the last call's result, with the model, usage and cost of that call.
  */
-public class AgentExecutor extends RichAsyncFunction<StepRequest, AgentOutcome>
-    implements ResultTypeQueryable<AgentOutcome> {
+public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
+    implements ResultTypeQueryable<StepResult> {
   private static final long serialVersionUID = 1L;
 
   private final SerializableSupplier<Agent> agentFactory;
   private final String bootstrapServers;
   private final String groupId;
+  private final CallRetries retries;
   private transient Agent agent;
+  private transient ScheduledExecutorService retryTimer;
   private transient Map<String, StepResult> finishedBeforeRestore;
   private transient Counter skipped;
+  private transient Counter retried;
 
   /**
    * @param agentFactory makes the agent in {@code open()}: agents hold clients and threads, not serializable
    * @param bootstrapServers, groupId where the job's step results and committed offsets are, to skip attempts
    *     that finished after the last checkpoint when the task restarts
+   * @param retries when to call again within an attempt
    */
-  public AgentExecutor(SerializableSupplier<Agent> agentFactory, String bootstrapServers, String groupId) {
+  public AgentExecutor(SerializableSupplier<Agent> agentFactory, String bootstrapServers, String groupId,
+      CallRetries retries) {
     this.agentFactory = agentFactory;
     this.bootstrapServers = bootstrapServers;
     this.groupId = groupId;
+    this.retries = retries;
   }
 
   /** An executor outside the job's loop (tests, benchmarks): nothing to skip after a restart. */
+  public AgentExecutor(SerializableSupplier<Agent> agentFactory, CallRetries retries) {
+    this(agentFactory, null, null, retries);
+  }
+
+  /** An executor outside the job's loop that calls once per attempt. */
   public AgentExecutor(SerializableSupplier<Agent> agentFactory) {
-    this(agentFactory, null, null);
+    this(agentFactory, CallRetries.NONE);
   }
-
-  /**
-   * Flink's retry of retriable failures: up to {@code retries} more calls, waiting {@code initialDelayMs}, then
-   * twice as long each time, at most {@code maxDelayMs}.
-   */
-  @SuppressWarnings("unchecked") // Flink's NO_RETRY_STRATEGY is a raw constant for every output type
-  public static AsyncRetryStrategy<AgentOutcome> retryStrategy(int retries, long initialDelayMs, long maxDelayMs) {
-    if (retries < 1) {
-      return (AsyncRetryStrategy<AgentOutcome>) AsyncRetryStrategies.NO_RETRY_STRATEGY;
-    }
-    return new AsyncRetryStrategies.ExponentialBackoffDelayRetryStrategyBuilder<AgentOutcome>(
-            retries, initialDelayMs, maxDelayMs, 2.0)
-        .ifResult(RETRIABLE)
-        .build();
-  }
-
-  /** Retry when the call failed in a way another call may fix. */
-  private static final Predicate<Collection<AgentOutcome>> RETRIABLE =
-      (Predicate<Collection<AgentOutcome>> & Serializable)
-          outcomes -> outcomes.stream().anyMatch(AgentOutcome::retriable);
 
   @Override
   public void open(OpenContext openContext) {
     agent = agentFactory.get();
+    retryTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "agent-retries-" + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
+      t.setDaemon(true);
+      return t;
+    });
     skipped = getRuntimeContext().getMetricGroup().counter("finishedAttemptsSkipped");
+    retried = getRuntimeContext().getMetricGroup().counter("callsRetried");
     // Only a restarted task can be handed requests that already finished; asyncInvoke runs on the task thread.
     finishedBeforeRestore = new HashMap<>();
     if (bootstrapServers != null && getRuntimeContext().getTaskInfo().getAttemptNumber() > 0) {
@@ -89,18 +96,21 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, AgentOutcome>
 
   @Override
   public void close() throws Exception {
+    if (retryTimer != null) {
+      retryTimer.shutdownNow();
+    }
     if (agent != null) {
       agent.close();
     }
   }
 
   @Override
-  public TypeInformation<AgentOutcome> getProducedType() {
-    return JsonTypeInfo.of(AgentOutcome.class);
+  public TypeInformation<StepResult> getProducedType() {
+    return JsonTypeInfo.of(StepResult.class);
   }
 
   @Override
-  public void asyncInvoke(StepRequest request, ResultFuture<AgentOutcome> resultFuture) {
+  public void asyncInvoke(StepRequest request, ResultFuture<StepResult> resultFuture) {
     StepResult finished = finishedBeforeRestore.isEmpty() ? null : finishedBeforeRestore.remove(request.attemptId());
     if (finished != null) {
       // Re-sent after the restore, but it already ran and its result is in the topic: do not pay for it twice,
@@ -108,46 +118,73 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, AgentOutcome>
       // re-dispatch this attempt (a retry back-off restored from the checkpoint); a second copy is dropped as a
       // duplicate (stable id).
       skipped.inc();
-      resultFuture.complete(Collections.singleton(new AgentOutcome(finished, false)));
+      resultFuture.complete(Collections.singleton(finished));
       return;
     }
-    long startedAt = System.currentTimeMillis();
+    long deadline = request.timeoutMs() > 0 ? request.requestedAt() + request.timeoutMs() : 0;
+    call(request, 1, System.currentTimeMillis(), deadline, resultFuture);
+  }
+
+  /** The {@code calls}-th call of the attempt; on a retriable failure, the next one after the wait, or the end. */
+  private void call(StepRequest request, int calls, long startedAt, long deadline,
+      ResultFuture<StepResult> resultFuture) {
     CompletableFuture<AgentReply> call;
     try {
       call = agent.call(request);
     } catch (RuntimeException e) {
       call = CompletableFuture.failedFuture(e);
     }
-    call.whenComplete((reply, error) -> resultFuture.complete(Collections.singleton(
-        outcome(request, reply, error, startedAt, System.currentTimeMillis()))));
+    call.whenComplete((reply, error) -> {
+      long now = System.currentTimeMillis();
+      StepResult result = outcome(request, reply, error, startedAt, now);
+      OptionalLong wait = result.retriable()
+          ? retries.nextDelayMs(calls, retryAfter(result), now, deadline, ThreadLocalRandom.current()::nextDouble)
+          : OptionalLong.empty();
+      if (wait.isEmpty()) {
+        resultFuture.complete(Collections.singleton(result));
+        return;
+      }
+      // The failed call's outcome, and its charge, are dropped (SPEC.md §7, "Usage, prices and cost").
+      try {
+        retryTimer.schedule(() -> call(request, calls + 1, startedAt, deadline, resultFuture), wait.getAsLong(),
+            TimeUnit.MILLISECONDS);
+        retried.inc();
+      } catch (RejectedExecutionException closing) {
+        resultFuture.complete(Collections.singleton(result));
+      }
+    });
   }
 
-  static AgentOutcome outcome(StepRequest request, AgentReply reply, Throwable error, long startedAt,
+  private static Duration retryAfter(StepResult result) {
+    return result.retryAfterMs() == null ? null : Duration.ofMillis(result.retryAfterMs());
+  }
+
+  static StepResult outcome(StepRequest request, AgentReply reply, Throwable error, long startedAt,
       long finishedAt) {
     if (error == null) {
       ModelCharge charge = reply.charge();
-      return new AgentOutcome(new StepResult(request.missionId(), request.workspaceId(), request.stepId(),
+      return new StepResult(request.missionId(), request.workspaceId(), request.stepId(),
           request.attempt(), request.agent(), true, reply.output(), null, startedAt, finishedAt,
           charge == null ? null : charge.model(), charge == null ? null : charge.usage(),
-          charge == null ? 0 : charge.costMicros(), charge == null ? null : charge.priceVersion(), false), false);
+          charge == null ? 0 : charge.costMicros(), charge == null ? null : charge.priceVersion(), false);
     }
     Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     AgentException failure = cause instanceof AgentException a ? a : null;
     ModelCharge charge = failure == null ? null : failure.charge();
     String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
     boolean retriable = failure != null && failure.retriable();
-    return new AgentOutcome(new StepResult(request.missionId(), request.workspaceId(), request.stepId(),
+    Long retryAfterMs = retriable && failure.retryAfter() != null ? failure.retryAfter().toMillis() : null;
+    return new StepResult(request.missionId(), request.workspaceId(), request.stepId(),
         request.attempt(), request.agent(), false, null, message, startedAt, finishedAt,
         charge == null ? null : charge.model(), charge == null ? null : charge.usage(),
-        charge == null ? 0 : charge.costMicros(), charge == null ? null : charge.priceVersion(), retriable),
-        retriable);
+        charge == null ? 0 : charge.costMicros(), charge == null ? null : charge.priceVersion(), retriable,
+        retryAfterMs);
   }
 
   @Override
-  public void timeout(StepRequest request, ResultFuture<AgentOutcome> resultFuture) {
+  public void timeout(StepRequest request, ResultFuture<StepResult> resultFuture) {
     long now = System.currentTimeMillis();
-    resultFuture.complete(Collections.singleton(new AgentOutcome(
-        StepResult.failed(request.missionId(), request.workspaceId(), request.stepId(), request.attempt(),
-            request.agent(), "timed out", request.requestedAt(), now, true), false)));
+    resultFuture.complete(Collections.singleton(StepResult.failed(request.missionId(), request.workspaceId(),
+        request.stepId(), request.attempt(), request.agent(), "timed out", request.requestedAt(), now, true)));
   }
 }

@@ -22,9 +22,11 @@ import org.apache.flink.util.function.SerializableSupplier;
  *     key ({@code GEMINI_API_KEY}, or the variable {@code GPILOT_DEPLOYMENT_KEY_ENV} names) or {@code GEMINI_BASE_URL}
  *     is set, else simulated
  * @param gemini how to reach Gemini; null for the simulated backend
- * @param retries {@code GPILOT_AGENT_RETRIES}: more calls after a retriable failure, within one step attempt
- * @param retryInitialDelay {@code GPILOT_AGENT_RETRY_INITIAL_MS}: the first backoff, doubled each time
- * @param retryMaxDelay {@code GPILOT_AGENT_RETRY_MAX_MS}: the longest backoff
+ * @param retries {@code GPILOT_AGENT_RETRIES}: more calls after a retriable failure without a Retry-After, within
+ *     one step attempt ({@link CallRetries})
+ * @param retryInitialDelay {@code GPILOT_AGENT_RETRY_INITIAL_MS}: the first backoff, doubled each time; also the
+ *     least wait after a Retry-After
+ * @param retryMaxDelay {@code GPILOT_AGENT_RETRY_MAX_MS}: the longest backoff without a Retry-After
  */
 public record AgentOptions(
     Backend backend, GeminiOptions gemini, int retries, Duration retryInitialDelay, Duration retryMaxDelay,
@@ -72,6 +74,11 @@ public record AgentOptions(
 
   public AgentOptions withRetries(int count, Duration initialDelay, Duration maxDelay) {
     return new AgentOptions(backend, gemini, count, initialDelay, maxDelay, vault);
+  }
+
+  /** When the executor calls again within a step attempt. */
+  public CallRetries callRetries() {
+    return new CallRetries(retries, retryInitialDelay, retryMaxDelay);
   }
 
   /**

@@ -255,13 +255,22 @@ public class MissionScheduler extends KeyedProcessFunction<String, SchedulerInpu
     finish(state, MissionStatus.CANCELLED, "cancelled" + who, run);
   }
 
-  /** A failed attempt: retried after a back-off when it may pass and attempts remain, else the step fails. */
+  /**
+   * A failed attempt: retried after a back-off when it may pass and attempts remain, else the step fails. When the
+   * provider said when to come back ({@link StepResult#retryAfterMs()}), the next attempt waits at least that long;
+   * a wait longer than the step's timeout is not waited for: the step fails.
+   */
   private void attemptFailed(MissionState state, StepState step, String error, boolean retriable, StepResult result,
       Run run) throws Exception {
     step.timeoutAt = 0;
-    String reason = error == null ? "failed" : error;
-    if (retriable && step.attempt < step.maxAttempts) {
-      long delay = backoff(step.attempt);
+    Long asked = retriable && result != null ? result.retryAfterMs() : null;
+    boolean waitTooLong = asked != null && asked > step.timeoutMs;
+    String reason = (error == null ? "failed" : error) + (waitTooLong
+        ? " (the provider asked to wait " + asked + " ms before calling again, longer than the step's timeout of "
+            + step.timeoutMs + " ms)"
+        : "");
+    if (retriable && step.attempt < step.maxAttempts && !waitTooLong) {
+      long delay = asked == null ? backoff(step.attempt) : Math.max(backoff(step.attempt), retryAfter(asked));
       step.status = StepStatus.READY;
       step.retryAt = run.now + delay;
       run.timer(step.retryAt);
@@ -278,6 +287,14 @@ public class MissionScheduler extends KeyedProcessFunction<String, SchedulerInpu
     if (state.config.failurePolicy() == FailurePolicy.FAIL_FAST || step.id.equals(PLANNING_STEP)) {
       finish(state, MissionStatus.FAILED, "step '" + step.id + "' failed: " + reason, run);
     }
+  }
+
+  /**
+   * The provider's Retry-After plus 0–25 % jitter: never sooner than asked (counted from now, after the result
+   * travelled here), and steps throttled at the same moment do not all come back in the same instant.
+   */
+  private static long retryAfter(long askedMs) {
+    return askedMs + (long) Math.ceil(askedMs * 0.25 * ThreadLocalRandom.current().nextDouble());
   }
 
   /** Exponential back-off with ±25 % jitter, so retries of many steps do not hit a provider in lockstep. */

@@ -28,7 +28,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
 
 /**
- * Agent calls per second through one Flink task: the job's executor ({@link AgentExecutor} with Flink's async retry,
+ * Agent calls per second through one Flink task: the job's executor ({@link AgentExecutor} with its call retries,
  * {@link GeminiAgent}, the real google-genai SDK) against the Gemini stand-in at a fixed latency, and the JVM's
  * threads while it runs. {@code ./gpilot bench agents} runs it; it prints the numbers and writes them as JSON.
  *
@@ -88,11 +88,11 @@ public final class AgentBenchmark {
       long[] finished = new long[calls];
       int succeeded = 0;
       long started = System.nanoTime();
-      try (CloseableIterator<StepResult> results = AsyncDataStream.unorderedWaitWithRetry(
+      try (CloseableIterator<StepResult> results = AsyncDataStream.unorderedWait(
               env.addSource(new OpenEndedSource(requests), "requests", JsonTypeInfo.of(StepRequest.class)),
-              new AgentExecutor(GeminiAgent.factory(gemini)), 60, TimeUnit.SECONDS, capacity,
-              AgentExecutor.retryStrategy(3, 100, 1000))
-          .map(AgentOutcome::result).returns(JsonTypeInfo.of(StepResult.class))
+              new AgentExecutor(GeminiAgent.factory(gemini),
+                  new CallRetries(3, Duration.ofMillis(100), Duration.ofMillis(1000))),
+              60, TimeUnit.SECONDS, capacity)
           .executeAndCollect("agent-benchmark")) {
         for (int i = 0; i < calls; i++) {
           StepResult result = results.next();

@@ -149,6 +149,15 @@ class MissionSchedulerTest {
         r.attempt(), r.agent(), error, harness.getProcessingTime(), harness.getProcessingTime(), retriable)), 0);
   }
 
+  /** A retriable failure whose provider asked to wait {@code retryAfterMs} before calling again. */
+  private void throttle(String stepId, long retryAfterMs) throws Exception {
+    StepRequest r = request(stepId);
+    long now = harness.getProcessingTime();
+    harness.processElement(SchedulerInput.of(new StepResult(r.missionId(), r.workspaceId(), r.stepId(), r.attempt(),
+        r.agent(), false, null, "Gemini answered 429 RESOURCE_EXHAUSTED: slow down", now, now, null, null, 0, null,
+        true, retryAfterMs)), 0);
+  }
+
   private MissionState state(String missionId) throws Exception {
     harness.getOperator().setCurrentKey(missionId);
     return scheduler.getRuntimeContext()
@@ -283,6 +292,40 @@ class MissionSchedulerTest {
     succeed("a");
     assertThat(newEvents()).last().isEqualTo(MISSION_COMPLETED);
     assertThat(state("r1").steps.get("a").attempt).isEqualTo(2);
+  }
+
+  @Test
+  void providersRetryAfter_delaysTheNextAttemptAtLeastThatLong_withJitterOnTop() throws Exception {
+    submitPlan("ra", step("a", "agent-scout"), step("b", "seo-analyst"));
+    newRequests();
+    throttle("a", 5_000);
+    throttle("b", 500); // less than the back-off: the back-off wins
+
+    List<MissionEvent> retrying = allEvents().stream().filter(e -> e.type().equals(STEP_RETRYING)).toList();
+    assertThat(retrying).hasSize(2);
+    long a = retrying.get(0).retryInMs();
+    assertThat(a).isBetween(5_000L, 6_250L);
+    assertThat(retrying.get(1).retryInMs()).isBetween(750L, 1_250L);
+    harness.setProcessingTime(1_000 + Math.max(1_250, a) - 1);
+    assertThat(newRequests()).extracting(StepRequest::stepId).doesNotContain("a");
+
+    harness.setProcessingTime(1_000 + a);
+    assertThat(newRequests()).singleElement().satisfies(r -> {
+      assertThat(r.stepId()).isEqualTo("a");
+      assertThat(r.attempt()).isEqualTo(2);
+    });
+  }
+
+  @Test
+  void providersRetryAfterLongerThanTheStepTimeout_failsTheStep_namingTheWait() throws Exception {
+    submitPlan("rl", new PlanStep("a", "agent-scout", "x", null, List.of(), null, 30, 3));
+    newRequests();
+    throttle("a", 3_600_000);
+
+    assertThat(newEvents()).containsSubsequence(STEP_FAILED + ":a", MISSION_FAILED);
+    assertThat(state("rl").steps.get("a").reason)
+        .contains("429").contains("asked to wait 3600000 ms").contains("timeout of 30000 ms");
+    assertThat(newRequests()).isEmpty();
   }
 
   @Test

@@ -53,9 +53,15 @@ import java.util.regex.Pattern;
  * <p>Admin endpoints (no auth; bind to loopback): {@code POST /admin/faults} queues {@link Fault}s (one object or
  * an array), {@code DELETE /admin/faults} clears them, {@code GET /admin/calls} lists the recorded {@link
  * CallRecord}s (the last 10,000), {@code DELETE /admin/calls} forgets them, {@code GET /health}.
+ *
+ * <p>Calls are recorded with the caller's identity headers when it sends them: {@value #MISSION_HEADER},
+ * {@value #STEP_HEADER}, {@value #ATTEMPT_HEADER}.
  */
 public final class GeminiStandin implements AutoCloseable {
   public static final String MODEL_VERSION_PREFIX = "gpilot-standin/";
+  public static final String MISSION_HEADER = "x-gpilot-mission-id";
+  public static final String STEP_HEADER = "x-gpilot-step-id";
+  public static final String ATTEMPT_HEADER = "x-gpilot-attempt";
   static final int MIN_CACHED_TOKENS = 16;
   private static final int MAX_RECORDED_CALLS = 10_000;
   private static final Pattern MODEL_CALL =
@@ -68,7 +74,8 @@ public final class GeminiStandin implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService handlers;
   private final ScheduledExecutorService timer;
-  private final List<Fault> faults = new ArrayList<>();
+  /** Queued faults, in order, each with when it was queued (a {@code forMs} fault lasts from then). */
+  private final List<Queued> faults = new ArrayList<>();
   private final ArrayDeque<CallRecord> calls = new ArrayDeque<>();
   private final AtomicLong callSeq = new AtomicLong();
 
@@ -123,10 +130,19 @@ public final class GeminiStandin implements AutoCloseable {
     return "http://" + server.getAddress().getHostString() + ":" + port();
   }
 
-  /** Queues faults for the next matching calls, in order. */
+  /** Queues faults for the next matching calls (or, with {@code forMs}, every matching call for a while), in order. */
   public void inject(Fault... more) {
+    long now = System.nanoTime();
     synchronized (faults) {
-      faults.addAll(List.of(more));
+      for (Fault fault : more) {
+        faults.add(new Queued(fault, now));
+      }
+    }
+  }
+
+  private record Queued(Fault fault, long queuedAtNanos) {
+    boolean expired(long now) {
+      return fault.forMs() != null && now - queuedAtNanos >= TimeUnit.MILLISECONDS.toNanos(fault.forMs());
     }
   }
 
@@ -198,12 +214,13 @@ public final class GeminiStandin implements AutoCloseable {
     if (apiKey == null) {
       apiKey = queryParam(exchange.getRequestURI(), "key");
     }
+    Caller caller = Caller.of(exchange);
     JsonNode request = mapper.readTree(readBody(exchange));
     if (request == null || !request.isObject()) {
       throw new IllegalArgumentException("the request body must be a JSON object");
     }
     if (apiKey == null || apiKey.isBlank()) {
-      record(model, stream, null, 403, Usage.NONE, false, null, null);
+      record(caller, model, stream, null, 403, Usage.NONE, false, null, null);
       send(exchange, 403, "application/json", errorBody(403, "PERMISSION_DENIED",
           "Method doesn't allow unregistered callers. Please use an API key."));
       return;
@@ -221,8 +238,13 @@ public final class GeminiStandin implements AutoCloseable {
     if (fault != null && fault.status() != null) {
       int status = fault.status();
       String message = fault.message() != null ? fault.message() : defaultMessage(status);
-      record(model, stream, keyHash, status, Usage.NONE, structured, null, fault);
-      later(remaining, () -> send(exchange, status, "application/json", errorBody(status, statusName(status), message)));
+      record(caller, model, stream, keyHash, status, Usage.NONE, structured, null, fault);
+      Integer retryAfter = fault.retryAfterSeconds();
+      if (retryAfter != null) {
+        exchange.getResponseHeaders().set("Retry-After", String.valueOf(retryAfter));
+      }
+      later(remaining, () -> send(exchange, status, "application/json",
+          errorBody(status, statusName(status), message, retryAfter)));
       return;
     }
 
@@ -245,7 +267,7 @@ public final class GeminiStandin implements AutoCloseable {
       text = "{\"unterminated\": \"" + text;
     }
     Usage usage = Usage.count(model, prompt, text, config, fault);
-    record(model, stream, keyHash, 200, usage, structured, finishReason, fault);
+    record(caller, model, stream, keyHash, 200, usage, structured, finishReason, fault);
     String answer = text;
     if (stream) {
       later(remaining, () -> streamAnswer(exchange, model, answer, finishReason, usage));
@@ -323,28 +345,53 @@ public final class GeminiStandin implements AutoCloseable {
         + " Reference " + digest + ".";
   }
 
+  /** The first queued fault that applies: a timed one stays (until it expires), a counted one is used up. */
   private Fault takeFault(String prompt, String model) {
+    long now = System.nanoTime();
     synchronized (faults) {
+      faults.removeIf(q -> q.expired(now));
       for (int i = 0; i < faults.size(); i++) {
-        Fault f = faults.get(i);
-        if (f.applies(prompt, model)) {
+        Queued q = faults.get(i);
+        Fault f = q.fault();
+        if (!f.applies(prompt, model)) {
+          continue;
+        }
+        if (f.forMs() == null) {
           int left = f.timesOrOne() - 1;
           if (left == 0) {
             faults.remove(i);
           } else {
-            faults.set(i, f.repeat(left));
+            faults.set(i, new Queued(f.repeat(left), q.queuedAtNanos()));
           }
-          return f;
         }
+        return f;
       }
       return null;
     }
   }
 
-  private void record(String model, boolean stream, String keyHash, int status, Usage usage, boolean structured,
-      String finishReason, Fault fault) {
-    CallRecord record = new CallRecord(callSeq.incrementAndGet(), System.currentTimeMillis(), model, stream, keyHash,
-        status, usage.prompt, usage.candidates, usage.thoughts, usage.cached, structured, finishReason, fault);
+  /** Who made a call, from the identity headers the job sends (each may be absent). */
+  private record Caller(String missionId, String stepId, Integer attempt) {
+    static Caller of(HttpExchange exchange) {
+      String attempt = exchange.getRequestHeaders().getFirst(ATTEMPT_HEADER);
+      Integer number = null;
+      if (attempt != null) {
+        try {
+          number = Integer.valueOf(attempt.strip());
+        } catch (NumberFormatException e) {
+          // Not a number: recorded as absent rather than refusing the call.
+        }
+      }
+      return new Caller(exchange.getRequestHeaders().getFirst(MISSION_HEADER),
+          exchange.getRequestHeaders().getFirst(STEP_HEADER), number);
+    }
+  }
+
+  private void record(Caller caller, String model, boolean stream, String keyHash, int status, Usage usage,
+      boolean structured, String finishReason, Fault fault) {
+    CallRecord record = new CallRecord(callSeq.incrementAndGet(), System.currentTimeMillis(), caller.missionId(),
+        caller.stepId(), caller.attempt(), model, stream, keyHash, status, usage.prompt, usage.candidates,
+        usage.thoughts, usage.cached, structured, finishReason, fault);
     synchronized (calls) {
       calls.addLast(record);
       while (calls.size() > MAX_RECORDED_CALLS) {
@@ -386,8 +433,18 @@ public final class GeminiStandin implements AutoCloseable {
   }
 
   private String errorBody(int code, String status, String message) {
+    return errorBody(code, status, message, null);
+  }
+
+  /** Gemini's error body; with {@code retryAfterSeconds}, a {@code google.rpc.RetryInfo} detail as Gemini sends. */
+  private String errorBody(int code, String status, String message, Integer retryAfterSeconds) {
     ObjectNode body = mapper.createObjectNode();
-    body.putObject("error").put("code", code).put("message", message).put("status", status);
+    ObjectNode error = body.putObject("error").put("code", code).put("message", message).put("status", status);
+    if (retryAfterSeconds != null) {
+      error.putArray("details").addObject()
+          .put("@type", "type.googleapis.com/google.rpc.RetryInfo")
+          .put("retryDelay", retryAfterSeconds + "s");
+    }
     return body.toString();
   }
 

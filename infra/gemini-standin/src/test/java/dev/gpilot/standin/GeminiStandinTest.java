@@ -36,13 +36,26 @@ class GeminiStandinTest {
     standin.clearFaults();
   }
 
-  private static HttpResponse<String> post(String path, String body, String key) throws Exception {
+  private static HttpResponse<String> post(String path, String body, String key, String... headers)
+      throws Exception {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(standin.baseUrl() + path))
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
     if (key != null) {
       request.header("x-goog-api-key", key);
     }
+    if (headers.length > 0) {
+      request.headers(headers);
+    }
     return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static JsonNode recordedCalls() throws Exception {
+    return JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(standin.baseUrl() + "/admin/calls"))
+        .GET().build(), HttpResponse.BodyHandlers.ofString()).body()).get("calls");
+  }
+
+  private static int generate() throws Exception {
+    return post("/v1beta/models/gemini-2.5-flash:generateContent", REQUEST, "k").statusCode();
   }
 
   private static final String REQUEST = """
@@ -139,5 +152,79 @@ class GeminiStandinTest {
     }
     assertThat(last.get("usageMetadata").get("candidatesTokenCount").asLong())
         .isEqualTo((text.length() + 3) / 4);
+  }
+
+  @Test
+  void aFaultForSomeMilliseconds_hitsEveryMatchingCallMeanwhile_whateverItsTimes_andIsGoneAfterwards()
+      throws Exception {
+    HttpResponse<String> queued = post("/admin/faults",
+        "{\"status\": 503, \"forMs\": 800, \"times\": 1, \"match\": \"find buyers\"}", null);
+    assertThat(queued.statusCode()).isEqualTo(204);
+
+    for (int i = 0; i < 5; i++) {
+      assertThat(generate()).isEqualTo(503);
+    }
+    Thread.sleep(900);
+    assertThat(generate()).isEqualTo(200);
+    assertThat(generate()).isEqualTo(200);
+    JsonNode calls = recordedCalls();
+    assertThat(calls).hasSize(7);
+    assertThat(calls.get(0).at("/fault/forMs").asLong()).isEqualTo(800);
+    assertThat(calls.get(6).has("fault")).isFalse();
+  }
+
+  @Test
+  void aFaultForSomeMilliseconds_leavesCountedFaultsQueuedAfterIt_forWhenItEnds() throws Exception {
+    standin.inject(Fault.httpError(429).lasting(500), Fault.httpError(500));
+
+    assertThat(generate()).isEqualTo(429);
+    assertThat(generate()).isEqualTo(429);
+    Thread.sleep(600);
+    assertThat(generate()).isEqualTo(500);
+    assertThat(generate()).isEqualTo(200);
+  }
+
+  @Test
+  void retryAfter_isAnsweredAsGeminiDoes_inTheHeaderAndAsRetryInfoInTheErrorDetails() throws Exception {
+    post("/admin/faults", "{\"status\": 429, \"retryAfterSeconds\": 7, \"message\": \"Quota exceeded.\"}", null);
+
+    HttpResponse<String> limited = post("/v1beta/models/gemini-2.5-flash:generateContent", REQUEST, "k");
+
+    assertThat(limited.statusCode()).isEqualTo(429);
+    assertThat(limited.headers().firstValue("Retry-After")).hasValue("7");
+    JsonNode error = JSON.readTree(limited.body()).get("error");
+    assertThat(error.get("message").asText()).isEqualTo("Quota exceeded.");
+    assertThat(error.get("status").asText()).isEqualTo("RESOURCE_EXHAUSTED");
+    assertThat(error.at("/details/0/@type").asText()).isEqualTo("type.googleapis.com/google.rpc.RetryInfo");
+    assertThat(error.at("/details/0/retryDelay").asText()).isEqualTo("7s");
+
+    assertThat(post("/admin/faults", "{\"retryAfterSeconds\": 7}", null).statusCode())
+        .as("a Retry-After without an error status").isEqualTo(400);
+    HttpResponse<String> plain = post("/admin/faults", "{\"status\": 429}", null);
+    assertThat(plain.statusCode()).isEqualTo(204);
+    HttpResponse<String> withoutDelay = post("/v1beta/models/gemini-2.5-flash:generateContent", REQUEST, "k");
+    assertThat(withoutDelay.headers().firstValue("Retry-After")).isEmpty();
+    assertThat(JSON.readTree(withoutDelay.body()).at("/error/details").isMissingNode()).isTrue();
+  }
+
+  @Test
+  void callsAreRecordedWithTheCallersMissionStepAndAttempt_andWithoutThemWhenNotSent() throws Exception {
+    post("/v1beta/models/gemini-2.5-flash:generateContent", REQUEST, "k",
+        "x-gpilot-mission-id", "m-42", "x-gpilot-step-id", "_plan", "x-gpilot-attempt", "2");
+    post("/v1beta/models/gemini-2.5-flash:generateContent", REQUEST, "k");
+    post("/v1beta/models/gemini-2.5-flash:generateContent", REQUEST, null, "x-gpilot-mission-id", "m-43",
+        "x-gpilot-step-id", "s1", "x-gpilot-attempt", "one");
+
+    JsonNode calls = recordedCalls();
+    assertThat(calls.get(0).get("missionId").asText()).isEqualTo("m-42");
+    assertThat(calls.get(0).get("stepId").asText()).isEqualTo("_plan");
+    assertThat(calls.get(0).get("attempt").asInt()).isEqualTo(2);
+    assertThat(calls.get(1).has("missionId")).isFalse();
+    assertThat(calls.get(1).has("stepId")).isFalse();
+    assertThat(calls.get(1).has("attempt")).isFalse();
+    assertThat(calls.get(2).get("status").asInt()).isEqualTo(403); // refused calls are recorded with their caller
+    assertThat(calls.get(2).get("missionId").asText()).isEqualTo("m-43");
+    assertThat(calls.get(2).has("attempt")).isFalse();
+    assertThat(standin.calls().get(0).attempt()).isEqualTo(2);
   }
 }

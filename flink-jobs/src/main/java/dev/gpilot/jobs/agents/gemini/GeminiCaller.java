@@ -28,8 +28,11 @@ import dev.gpilot.contracts.json.Json;
 import dev.gpilot.jobs.agents.AgentException;
 import dev.gpilot.jobs.agents.ModelCharge;
 import dev.gpilot.jobs.agents.StepRequest;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -41,6 +44,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
@@ -50,17 +54,25 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Calls Gemini for agents through google-genai's async API: one SDK client per API key (thread-safe, its HTTP pool
- * sized to {@link GeminiOptions#maxConnections()}, its own retries off: Flink retries), text and JSON answers with
- * one repair turn for a JSON answer that does not parse or match its schema, and what each attempt costs.
+ * sized to {@link GeminiOptions#maxConnections()}, its own retries off: the executor retries), text and JSON answers
+ * with one repair turn for a JSON answer that does not parse or match its schema, and what each attempt costs.
  *
- * <p>Every failure comes out as an {@link AgentException}: retriable for 429, 408, 5xx, timeouts and I/O errors;
- * not retriable for other 4xx (with the provider's message), blocked answers (with the finish reason) and JSON that
- * is still invalid after the repair turn. Messages never contain the key.
+ * <p>Every failure comes out as an {@link AgentException}: retriable for 429, 408, 5xx, timeouts and I/O errors
+ * (with the provider's Retry-After when it gave one, {@link RetryAfterInterceptor}); not retriable for other 4xx
+ * (with the provider's message), blocked answers (with the finish reason) and JSON that is still invalid after the
+ * repair turn. Messages never contain the key.
+ *
+ * <p>Each call made for a step attempt carries who it is for, in the headers {@value #MISSION_HEADER},
+ * {@value #STEP_HEADER} and {@value #ATTEMPT_HEADER} (ids and the attempt number, nothing secret), so that the
+ * provider's side (the stand-in's call log) can tell the calls of a step and its attempts apart.
  */
 public final class GeminiCaller implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GeminiCaller.class);
   private static final int MAX_BAD_ANSWER_CHARS = 8_000;
   private static final int MAX_ERRORS_SHOWN = 5;
+  static final String MISSION_HEADER = "x-gpilot-mission-id";
+  static final String STEP_HEADER = "x-gpilot-step-id";
+  static final String ATTEMPT_HEADER = "x-gpilot-attempt";
 
   /** Clients kept at most (one per API key in use). */
   static final int MAX_CLIENTS = 1_000;
@@ -78,6 +90,8 @@ public final class GeminiCaller implements AutoCloseable {
   private final Cache<ApiKey, Client> clients;
   private final ExecutorService streamReaders;
   private final OkHttpClient httpPool;
+  private final RetryAfterInterceptor retryAfter;
+  private final AtomicLong callIds = new AtomicLong();
 
   public GeminiCaller(GeminiOptions options, PriceTable prices, Clock clock) {
     this(options, prices, clock, MAX_CLIENTS);
@@ -94,8 +108,10 @@ public final class GeminiCaller implements AutoCloseable {
     Dispatcher dispatcher = new Dispatcher();
     dispatcher.setMaxRequests(options.maxConnections());
     dispatcher.setMaxRequestsPerHost(options.maxConnections());
+    this.retryAfter = new RetryAfterInterceptor(clock);
     this.httpPool = new OkHttpClient.Builder()
         .dispatcher(dispatcher)
+        .addInterceptor(retryAfter)
         .connectionPool(new ConnectionPool(options.maxConnections(), 5, TimeUnit.MINUTES))
         .connectTimeout(Duration.ZERO)
         .readTimeout(Duration.ZERO)
@@ -160,11 +176,11 @@ public final class GeminiCaller implements AutoCloseable {
               + ". Answer again with only the corrected JSON, nothing else."));
       return generate(key, agent, repair, modelSchema, step, deltas).handle((second, error) -> {
         if (error != null) {
-          // The first call was answered, and billed: a failed repair call fails with that charge. (When Flink's
-          // async retry calls again for a retriable failure, this outcome and its charge are dropped: SPEC.md §7.)
+          // The first call was answered, and billed: a failed repair call fails with that charge. (When the
+          // executor calls again for a retriable failure, this outcome and its charge are dropped: SPEC.md §7.)
           AgentException failure = classify(error);
           throw new AgentException(failure.getMessage(), failure.retriable(), charge(agent, List.of(turn)),
-              failure.getCause());
+              failure.getCause(), failure.retryAfter());
         }
         List<ModelTurn> turns = List.of(turn, second);
         if (second.blocked()) {
@@ -193,6 +209,10 @@ public final class GeminiCaller implements AutoCloseable {
     if (responseSchema != null) {
       config.responseMimeType("application/json").responseJsonSchema(toMap(responseSchema));
     }
+    // Per-request headers (merged by the SDK with the client's): who the call is for, and an internal call id by
+    // which the interceptor hands over this call's Retry-After (it removes that header before the request leaves).
+    String callId = Long.toString(callIds.incrementAndGet());
+    config.httpOptions(HttpOptions.builder().headers(headers(step, callId)).build());
     CompletableFuture<ModelTurn> turn;
     try {
       Client client = client(key);
@@ -206,9 +226,36 @@ public final class GeminiCaller implements AutoCloseable {
     } catch (RuntimeException e) {
       turn = CompletableFuture.failedFuture(e);
     }
-    return turn.exceptionally(error -> {
-      throw classify(error);
+    return turn.handle((answered, error) -> {
+      Duration delay = retryAfter.take(callId);
+      if (error != null) {
+        throw classify(error, delay);
+      }
+      return answered;
     });
+  }
+
+  /** The identity headers of a step attempt's call (none without a step) and the internal call id. */
+  static Map<String, String> headers(StepRequest step, String callId) {
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put(RetryAfterInterceptor.CALL_HEADER, callId);
+    if (step != null) {
+      headers.put(MISSION_HEADER, headerValue(step.missionId()));
+      headers.put(STEP_HEADER, headerValue(step.stepId()));
+      headers.put(ATTEMPT_HEADER, Integer.toString(step.attempt()));
+    }
+    return headers;
+  }
+
+  /** As is when it is visible ASCII (ids are), else URL-encoded: OkHttp refuses other characters in headers. */
+  private static String headerValue(String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c <= ' ' || c >= 0x7f) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+      }
+    }
+    return value;
   }
 
   private static ModelTurn read(ResponseStream<GenerateContentResponse> stream, StepRequest step,
@@ -307,6 +354,14 @@ public final class GeminiCaller implements AutoCloseable {
 
   /** Any failure of a call → an {@link AgentException} that says whether to retry. */
   static AgentException classify(Throwable error) {
+    return classify(error, null);
+  }
+
+  /**
+   * Any failure of a call → an {@link AgentException} that says whether to retry and, for a retriable answer of the
+   * provider, after how long it asked ({@code retryAfter}, may be null).
+   */
+  static AgentException classify(Throwable error, Duration retryAfter) {
     Throwable e = error;
     while ((e instanceof CompletionException || e instanceof java.util.concurrent.ExecutionException)
         && e.getCause() != null) {
@@ -320,7 +375,7 @@ public final class GeminiCaller implements AutoCloseable {
       boolean retriable = code == 429 || code == 408 || code >= 500;
       String message = "Gemini answered " + code + (api.status() == null ? "" : " " + api.status())
           + ": " + api.message();
-      return new AgentException(message, retriable, null, e);
+      return new AgentException(message, retriable, null, e, retryAfter);
     }
     if (e instanceof GenAiIOException io) {
       String cause = io.getCause() == null ? io.getMessage() : io.getCause().toString();
@@ -383,7 +438,7 @@ public final class GeminiCaller implements AutoCloseable {
     HttpOptions.Builder http = HttpOptions.builder()
         .apiVersion(options.apiVersion())
         .timeout((int) options.callTimeout().toMillis())
-        // The SDK would retry 5 times, sleeping on an OkHttp thread and ignoring Retry-After: Flink retries.
+        // The SDK would retry 5 times, sleeping on an OkHttp thread and ignoring Retry-After: the executor retries.
         .retryOptions(HttpRetryOptions.builder().attempts(1).httpStatusCodes(List.of()).build());
     if (options.baseUrl() != null) {
       http.baseUrl(options.baseUrl());

@@ -238,6 +238,59 @@ class GeminiAgentITCase {
   }
 
   @Test
+  void everyCall_carriesItsMissionStepAndAttempt_streamingOrNot_andTheRepairTurnToo() throws Exception {
+    standin.inject(Fault.brokenJson());
+    run(new StepRequest("m-ident", "default", "score", 3, "seo-analyst", "Score it", null, "Launch", 0L));
+    GeminiAgent streaming = newAgent(standinOptions().withStreaming(true), DeltaListener.NONE);
+    try {
+      streaming.call(new StepRequest("m-ident", "default", "scout", 1, "agent-scout", "Find", null, "Launch", 0L))
+          .get(30, TimeUnit.SECONDS);
+    } finally {
+      streaming.close();
+    }
+    agent.overseer().plan("default", "Launch", List.of("agent-scout"), null).get(30, TimeUnit.SECONDS);
+
+    List<CallRecord> calls = standin.calls();
+    assertThat(calls).hasSize(4);
+    assertThat(calls).extracting(CallRecord::missionId, CallRecord::stepId, CallRecord::attempt, CallRecord::stream)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("m-ident", "score", 3, false),
+            org.assertj.core.groups.Tuple.tuple("m-ident", "score", 3, false), // the repair turn
+            org.assertj.core.groups.Tuple.tuple("m-ident", "scout", 1, true),
+            org.assertj.core.groups.Tuple.tuple(null, null, null, false)); // a plan asked for outside a step
+  }
+
+  @Test
+  void rateLimitOrOverloadWithRetryAfter_failsRetriably_withTheDelayGeminiAskedFor_streamingOrNot()
+      throws Exception {
+    standin.inject(Fault.httpError(429).retryAfter(3));
+    AgentException limited = failure(step("agent-scout", "x"));
+    assertThat(limited.retriable()).isTrue();
+    assertThat(limited.retryAfter()).isEqualTo(Duration.ofSeconds(3));
+    assertThat(limited.getMessage()).contains("429").contains("Resource has been exhausted");
+
+    standin.inject(Fault.httpError(429));
+    assertThat(failure(step("agent-scout", "x")).retryAfter()).isNull();
+
+    GeminiAgent streaming = newAgent(standinOptions().withStreaming(true), DeltaListener.NONE);
+    try {
+      standin.inject(Fault.httpError(503).retryAfter(1));
+      Throwable thrown = catchThrowable(() -> streaming.call(step("agent-scout", "x")).join());
+      AgentException overloaded = (AgentException) thrown.getCause();
+      assertThat(overloaded.retriable()).isTrue();
+      assertThat(overloaded.retryAfter()).isEqualTo(Duration.ofSeconds(1));
+    } finally {
+      streaming.close();
+    }
+
+    // A repair call that is rate limited keeps the delay with the first call's charge.
+    standin.inject(Fault.brokenJson(), Fault.httpError(429).retryAfter(2));
+    AgentException repair = failure(step("seo-analyst", "Score it"));
+    assertThat(repair.retryAfter()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(repair.charge()).isNotNull();
+  }
+
+  @Test
   void aCallSlowerThanTheCallTimeout_failsRetriably() {
     GeminiAgent impatient = newAgent(standinOptions()
         .withCallTimeout(Duration.ofMillis(300)), DeltaListener.NONE);
