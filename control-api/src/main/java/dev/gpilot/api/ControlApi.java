@@ -8,6 +8,7 @@ import dev.gpilot.api.http.Problems;
 import dev.gpilot.api.missions.MissionFeed;
 import dev.gpilot.api.missions.MissionPublisher;
 import dev.gpilot.api.missions.MissionRoutes;
+import dev.gpilot.api.missions.ClickHouseSubmissionArchive;
 import dev.gpilot.api.missions.MissionService;
 import dev.gpilot.api.missions.MissionStore;
 import dev.gpilot.api.streams.ClickHouseEventArchive;
@@ -38,6 +39,7 @@ public final class ControlApi implements AutoCloseable {
   private Vault vault;
   private MissionPublisher publisher;
   private MissionFeed feed;
+  private MissionStore store;
   private StreamRegistry streams;
   private Javalin app;
 
@@ -61,9 +63,10 @@ public final class ControlApi implements AutoCloseable {
   public ControlApi start() throws InterruptedException {
     AgentRoutes agents = AgentRoutes.fromEnv(System.getenv()); // first: a bad catalog file stops the start
     TopicAdmin.ensureTopics(options.kafkaBootstrapServers());
-    MissionStore store = new MissionStore(options.maxMissionsInMemory(), options.clickhouseUrl() == null ? null
-        : new ClickHouseEventArchive(
-            new ClickHouseClient(options.clickhouseUrl(), options.clickhouseDatabase(), Duration.ofSeconds(10))));
+    ClickHouseClient clickhouse = options.clickhouseUrl() == null ? null
+        : new ClickHouseClient(options.clickhouseUrl(), options.clickhouseDatabase(), Duration.ofSeconds(10));
+    store = new MissionStore(options.maxMissionsInMemory(),
+        clickhouse == null ? null : new ClickHouseEventArchive(clickhouse));
     publisher = new MissionPublisher(options.kafkaBootstrapServers());
     feed = new MissionFeed(options.kafkaBootstrapServers(), store);
     feed.start();
@@ -73,7 +76,8 @@ public final class ControlApi implements AutoCloseable {
     vault = Vault.start(options.kafkaBootstrapServers(), vaultOptions, Clock.systemUTC());
     streams = new StreamRegistry(options.streamWriterThreads(), options.streamHeartbeat(),
         options.streamMaxLagEvents());
-    MissionRoutes missions = new MissionRoutes(new MissionService(publisher, store, Clock.systemUTC()), streams);
+    MissionRoutes missions = new MissionRoutes(new MissionService(publisher, store,
+        clickhouse == null ? null : new ClickHouseSubmissionArchive(clickhouse), Clock.systemUTC()), streams);
 
     app = Javalin.create(config -> {
       config.startup.showJavalinBanner = false;
@@ -117,6 +121,11 @@ public final class ControlApi implements AutoCloseable {
 
   public int port() {
     return app.port();
+  }
+
+  /** Whether this instance holds the mission in memory now (diagnostics and tests: eviction is otherwise unseen). */
+  public boolean holdsMission(String missionId) {
+    return store != null && store.holds(missionId);
   }
 
   /** How many streams this instance serves now. */

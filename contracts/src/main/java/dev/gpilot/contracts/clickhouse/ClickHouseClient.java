@@ -142,6 +142,30 @@ public final class ClickHouseClient {
     return response.body();
   }
 
+  /** A ClickHouse string literal: quotes and backslashes escaped, so no input can leave the literal. */
+  public static String literal(String value) {
+    StringBuilder sql = new StringBuilder(value.length() + 2).append('\'');
+    for (char c : value.toCharArray()) {
+      if (c == '\\' || c == '\'') {
+        sql.append('\\');
+      }
+      sql.append(c);
+    }
+    return sql.append('\'').toString();
+  }
+
+  /**
+   * Whether a request failed because its table or database does not exist (yet): the server answered, and the
+   * schema is missing (18.16 says {@code Code: 60}/{@code 81}, a current server {@code UNKNOWN_TABLE}/{@code
+   * UNKNOWN_DATABASE}).
+   */
+  public static boolean isMissingTableOrDatabase(ClickHouseException e) {
+    String message = e.getMessage() == null ? "" : e.getMessage();
+    return !e.retriable() && (message.contains("UNKNOWN_TABLE") || message.contains("UNKNOWN_DATABASE")
+        || message.contains("Code: 60,") || message.contains("Code: 81,")
+        || message.contains("Code: 60.") || message.contains("Code: 81."));
+  }
+
   /** ClickHouse answers 500 for some errors in the request itself; those will not pass on a retry either. */
   private static boolean isSyntax(String message) {
     return message.contains("Syntax error")
