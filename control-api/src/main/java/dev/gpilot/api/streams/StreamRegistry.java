@@ -4,7 +4,11 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.gpilot.api.missions.MissionView;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -17,6 +21,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * threads serve thousands of streams), their heartbeats, and the lag at which a stalled client is disconnected.
  */
 public final class StreamRegistry implements AutoCloseable {
+  /** How long {@link #close} waits for streams to hand their last message over. */
+  static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
+
   private final Set<EventStream> open = ConcurrentHashMap.newKeySet();
   // Weak keys: a mission's frames go when its view does, and 10 minutes after the last stream of it opened.
   private final Cache<MissionView, MissionFrames> frames =
@@ -24,6 +31,7 @@ public final class StreamRegistry implements AutoCloseable {
   private final ExecutorService writers;
   private final ScheduledExecutorService heartbeats;
   private final long maxLag;
+  private volatile boolean closing;
 
   /**
    * @param maxLag events a client whose connection accepts nothing may fall behind before it is disconnected
@@ -54,6 +62,9 @@ public final class StreamRegistry implements AutoCloseable {
   public EventStream open(MissionView view, StreamEncoder encoder, jakarta.servlet.ServletOutputStream out) {
     EventStream stream = new EventStream(view, encoder, out, writers, maxLag);
     open.add(stream);
+    if (closing) {
+      stream.shutDownOnStart(); // opened while this instance stops: it says so at once
+    }
     return stream;
   }
 
@@ -76,9 +87,25 @@ public final class StreamRegistry implements AutoCloseable {
     return t;
   }
 
+  /**
+   * Ends every open stream with its encoder's {@link StreamEncoder#shuttingDown} message, so that clients know to
+   * resume elsewhere ({@link #SHUTDOWN_GRACE} for their connections to take it), then stops the writers. A stream
+   * opened meanwhile gets the same message at once.
+   */
   @Override
   public void close() {
+    closing = true;
     heartbeats.shutdownNow();
+    List<EventStream> streams = List.copyOf(open);
+    streams.forEach(EventStream::shutDown);
+    try {
+      CompletableFuture.allOf(streams.stream().map(EventStream::ended).toArray(CompletableFuture[]::new))
+          .get(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      // A client whose connection took nothing in time is cut off without the message.
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     open.forEach(EventStream::abort);
     writers.shutdownNow();
   }
