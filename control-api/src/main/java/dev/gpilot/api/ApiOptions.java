@@ -13,11 +13,17 @@ import java.util.Objects;
  *     known only while it is in the topics and in memory)
  * @param streamMaxLagEvents how far a client whose connection accepts nothing may fall behind before it is dropped
  * @param streamHeartbeat how often idle streams get a heartbeat
+ * @param feedStaleAfter how long a feed may go without having caught up with Kafka before {@code /health} says
+ *     DOWN (it checks the topics' ends about every second)
  */
 public record ApiOptions(
     String host, int port, String kafkaBootstrapServers, Path tokensFile, long maxMissionsInMemory,
     int streamWriterThreads, String clickhouseUrl, String clickhouseDatabase, long streamMaxLagEvents,
-    Duration streamHeartbeat) {
+    Duration streamHeartbeat, Duration feedStaleAfter) {
+
+  /** Feeds check the topics' ends every second, with a 2 s timeout: stale is a few seconds beyond that. */
+  public static final Duration DEFAULT_FEED_STALE_AFTER = Duration.ofSeconds(5);
+  static final Duration MIN_FEED_STALE_AFTER = Duration.ofSeconds(1);
 
   public ApiOptions {
     Objects.requireNonNull(kafkaBootstrapServers, "set KAFKA_BOOTSTRAP_SERVERS to the Kafka brokers, host:port");
@@ -32,6 +38,12 @@ public record ApiOptions(
       throw new IllegalArgumentException("GPILOT_STREAM_MAX_LAG must be at least 1, got " + streamMaxLagEvents);
     }
     Objects.requireNonNull(streamHeartbeat, "streamHeartbeat");
+    Objects.requireNonNull(feedStaleAfter, "feedStaleAfter");
+    if (feedStaleAfter.compareTo(MIN_FEED_STALE_AFTER) < 0) {
+      throw new IllegalArgumentException("GPILOT_HEALTH_FEED_STALE_MS must be at least "
+          + MIN_FEED_STALE_AFTER.toMillis() + " (feeds check the topics' ends every second), got "
+          + feedStaleAfter.toMillis());
+    }
     if (clickhouseUrl != null && clickhouseDatabase == null) {
       clickhouseDatabase = "gpilot";
     }
@@ -41,19 +53,25 @@ public record ApiOptions(
   public ApiOptions(String host, int port, String kafkaBootstrapServers, Path tokensFile, long maxMissionsInMemory,
       int streamWriterThreads) {
     this(host, port, kafkaBootstrapServers, tokensFile, maxMissionsInMemory, streamWriterThreads, null, null,
-        10_000, Duration.ofSeconds(15));
+        10_000, Duration.ofSeconds(15), DEFAULT_FEED_STALE_AFTER);
   }
 
   /** The same options reading stored events of finished missions from ClickHouse. */
   public ApiOptions withClickHouse(String url, String database) {
     return new ApiOptions(host, port, kafkaBootstrapServers, tokensFile, maxMissionsInMemory, streamWriterThreads,
-        url, database, streamMaxLagEvents, streamHeartbeat);
+        url, database, streamMaxLagEvents, streamHeartbeat, feedStaleAfter);
   }
 
   /** The same options with other stream limits. */
   public ApiOptions withStreams(long maxLagEvents, Duration heartbeat) {
     return new ApiOptions(host, port, kafkaBootstrapServers, tokensFile, maxMissionsInMemory, streamWriterThreads,
-        clickhouseUrl, clickhouseDatabase, maxLagEvents, heartbeat);
+        clickhouseUrl, clickhouseDatabase, maxLagEvents, heartbeat, feedStaleAfter);
+  }
+
+  /** The same options with another bound for a feed's staleness. */
+  public ApiOptions withFeedStaleAfter(Duration staleAfter) {
+    return new ApiOptions(host, port, kafkaBootstrapServers, tokensFile, maxMissionsInMemory, streamWriterThreads,
+        clickhouseUrl, clickhouseDatabase, streamMaxLagEvents, streamHeartbeat, staleAfter);
   }
 
   public static ApiOptions fromEnv(Map<String, String> env) {
@@ -68,6 +86,8 @@ public record ApiOptions(
         env.get("CLICKHOUSE_URL"),
         env.getOrDefault("CLICKHOUSE_DATABASE", "gpilot"),
         Long.parseLong(env.getOrDefault("GPILOT_STREAM_MAX_LAG", "10000")),
-        Duration.ofMillis(Long.parseLong(env.getOrDefault("GPILOT_STREAM_HEARTBEAT_MS", "15000"))));
+        Duration.ofMillis(Long.parseLong(env.getOrDefault("GPILOT_STREAM_HEARTBEAT_MS", "15000"))),
+        Duration.ofMillis(Long.parseLong(env.getOrDefault("GPILOT_HEALTH_FEED_STALE_MS",
+            String.valueOf(DEFAULT_FEED_STALE_AFTER.toMillis())))));
   }
 }

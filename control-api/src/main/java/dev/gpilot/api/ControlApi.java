@@ -5,6 +5,7 @@ import dev.gpilot.api.analytics.AnalyticsRoutes;
 import dev.gpilot.api.auth.TokenAuthenticator;
 import dev.gpilot.api.http.ApiException;
 import dev.gpilot.api.http.Problems;
+import dev.gpilot.api.http.Responses;
 import dev.gpilot.api.missions.MissionFeed;
 import dev.gpilot.api.missions.MissionPublisher;
 import dev.gpilot.api.missions.MissionRoutes;
@@ -76,6 +77,8 @@ public final class ControlApi implements AutoCloseable {
     vault = Vault.start(options.kafkaBootstrapServers(), vaultOptions, Clock.systemUTC());
     streams = new StreamRegistry(options.streamWriterThreads(), options.streamHeartbeat(),
         options.streamMaxLagEvents());
+    HealthCheck health = new HealthCheck(
+        Map.of("missionFeed", feed::health, "vaultFeed", vault::feedHealth), options.feedStaleAfter());
     MissionRoutes missions = new MissionRoutes(new MissionService(publisher, store,
         clickhouse == null ? null : new ClickHouseSubmissionArchive(clickhouse), Clock.systemUTC()), streams);
 
@@ -83,8 +86,14 @@ public final class ControlApi implements AutoCloseable {
       config.startup.showJavalinBanner = false;
       config.http.compressionStrategy = CompressionStrategy.NONE;
       config.http.asyncTimeout = 0;
-      config.routes.get("/health",
-          ctx -> ctx.json(Map.of("status", feed.caughtUp() && vault.caughtUp() ? "UP" : "STARTING")));
+      config.routes.get("/health", ctx -> {
+        HealthCheck.Report report = health.report();
+        if (report.up()) {
+          Responses.json(ctx, 200, Map.of("status", HealthCheck.UP));
+        } else {
+          Responses.json(ctx, 503, report);
+        }
+      });
       config.routes.before("/api/*", ctx -> {
         if (!ctx.method().name().equals("OPTIONS")) {
           ctx.attribute(MissionRoutes.PRINCIPAL, tokens.authenticate(ctx.header("Authorization")));

@@ -34,6 +34,9 @@ public final class TopicFollower implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TopicFollower.class);
   static final long MIN_BACKOFF_MS = 100;
   static final long MAX_BACKOFF_MS = 5_000;
+  /** How often it reads the topics' ends, to know it is caught up and that Kafka answers. */
+  static final Duration END_CHECK_INTERVAL = Duration.ofSeconds(1);
+  static final Duration END_CHECK_TIMEOUT = Duration.ofSeconds(2);
 
   private final String name;
   private final List<String> topics;
@@ -48,7 +51,12 @@ public final class TopicFollower implements AutoCloseable {
   private final List<TopicPartition> partitions = new ArrayList<>();
   // Used by the follower's thread only (and by start(), before the thread starts); close() may wake it up.
   private volatile org.apache.kafka.clients.consumer.Consumer<String, byte[]> consumer;
-  private Map<TopicPartition, Long> startEnd;
+  // The topics' ends read at targetReadAt (nanoTime): once applied, the follower was caught up as of then.
+  private Map<TopicPartition, Long> target;
+  private long targetReadAt;
+  private long lastEndCheck;
+  private volatile long caughtUpAsOf = Long.MIN_VALUE;
+  private volatile String kafkaProblem;
   private volatile boolean running = true;
   private volatile long failures;
   private volatile long skippedRecords;
@@ -100,7 +108,9 @@ public final class TopicFollower implements AutoCloseable {
       }
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
-      startEnd = consumer.endOffsets(partitions);
+      targetReadAt = System.nanoTime();
+      lastEndCheck = targetReadAt;
+      target = consumer.endOffsets(partitions);
     } catch (RuntimeException e) {
       consumer.close(Duration.ZERO);
       throw e;
@@ -116,6 +126,23 @@ public final class TopicFollower implements AutoCloseable {
   /** Whether it has caught up once and is still following. */
   public boolean caughtUp() {
     return caughtUp.getCount() == 0 && running;
+  }
+
+  /**
+   * How the follower is doing.
+   *
+   * @param caughtUpOnce whether it has applied what the topics held when it started
+   * @param sinceCaughtUp how long ago the topics' ends it has applied everything below were read (null before the
+   *     first time): the age of what it knows
+   * @param kafkaProblem why the last attempt to read the topics' ends failed; null when it succeeded
+   * @param failures how often its consumer failed and was replaced
+   */
+  public record Health(boolean caughtUpOnce, Duration sinceCaughtUp, String kafkaProblem, long failures) {}
+
+  public Health health() {
+    long asOf = caughtUpAsOf;
+    return new Health(caughtUp.getCount() == 0, asOf == Long.MIN_VALUE ? null : Duration.ofNanos(System.nanoTime() - asOf),
+        kafkaProblem, failures);
   }
 
   /** How often its consumer failed (and was replaced) since the start. */
@@ -162,6 +189,7 @@ public final class TopicFollower implements AutoCloseable {
         }
       } catch (RuntimeException e) {
         failures++;
+        kafkaProblem = "reading failed: " + e;
         LOG.warn("{}: reading failed ({}); retrying in {} ms from where it was", name, e.toString(), backoff);
         closeConsumer(Duration.ZERO);
         try {
@@ -217,9 +245,29 @@ public final class TopicFollower implements AutoCloseable {
       }
       positions.notifyAll();
     }
-    if (caughtUp.getCount() > 0 && reached(startEnd)) {
-      onCaughtUp.run();
-      caughtUp.countDown();
+    long now = System.nanoTime();
+    if (now - lastEndCheck >= END_CHECK_INTERVAL.toNanos()) {
+      lastEndCheck = now;
+      try {
+        Map<TopicPartition, Long> end = consumer.endOffsets(partitions, END_CHECK_TIMEOUT);
+        kafkaProblem = null;
+        if (target == null) {
+          // A target not reached yet stays: the follower is caught up as of when it was read, once it is.
+          target = end;
+          targetReadAt = now;
+        }
+      } catch (org.apache.kafka.common.errors.TimeoutException e) {
+        // Not a failure of the consumer (it reconnects by itself); /health tells, as the caught-up time ages.
+        kafkaProblem = "Kafka did not answer within " + END_CHECK_TIMEOUT.toSeconds() + " s";
+      }
+    }
+    if (target != null && reached(target)) {
+      caughtUpAsOf = targetReadAt;
+      target = null;
+      if (caughtUp.getCount() > 0) {
+        onCaughtUp.run();
+        caughtUp.countDown();
+      }
     }
   }
 
