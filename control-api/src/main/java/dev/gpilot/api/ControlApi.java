@@ -76,7 +76,7 @@ public final class ControlApi implements AutoCloseable {
     }
     vault = Vault.start(options.kafkaBootstrapServers(), vaultOptions, Clock.systemUTC());
     streams = new StreamRegistry(options.streamWriterThreads(), options.streamHeartbeat(),
-        options.streamMaxLagEvents());
+        options.streamMaxLagEvents(), options.maxStreamsPerWorkspace(), options.maxStreams());
     HealthCheck health = new HealthCheck(
         Map.of("missionFeed", feed::health, "vaultFeed", vault::feedHealth), options.feedStaleAfter());
     MissionRoutes missions = new MissionRoutes(new MissionService(publisher, store,
