@@ -24,6 +24,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +44,7 @@ public final class ControlApi implements AutoCloseable {
   private MissionStore store;
   private StreamRegistry streams;
   private Javalin app;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   public ControlApi(ApiOptions options, TokenAuthenticator tokens) {
     this(options, tokens, VaultOptions.fromEnv(System.getenv()));
@@ -142,8 +144,15 @@ public final class ControlApi implements AutoCloseable {
     return streams == null ? 0 : streams.openStreams();
   }
 
+  /**
+   * Stops the API: open streams end first, each with a last frame saying where to resume, then the server and the
+   * feeds. Idempotent (the shutdown hook may call it after an explicit close).
+   */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     // Streams first: an open stream is an async request the server would otherwise wait for when stopping.
     if (streams != null) {
       streams.close();

@@ -141,8 +141,8 @@ public final class TopicFollower implements AutoCloseable {
 
   public Health health() {
     long asOf = caughtUpAsOf;
-    return new Health(caughtUp.getCount() == 0, asOf == Long.MIN_VALUE ? null : Duration.ofNanos(System.nanoTime() - asOf),
-        kafkaProblem, failures);
+    Duration since = asOf == Long.MIN_VALUE ? null : Duration.ofNanos(System.nanoTime() - asOf);
+    return new Health(caughtUp.getCount() == 0, since, kafkaProblem, failures);
   }
 
   /** How often its consumer failed (and was replaced) since the start. */

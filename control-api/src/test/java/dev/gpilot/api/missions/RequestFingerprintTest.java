@@ -16,7 +16,8 @@ class RequestFingerprintTest {
   @ParameterizedTest
   @ValueSource(strings = {
       "{\"mission\":\"  Plan a launch \"}",
-      "{\"mission\":\"x\",\"config\":{\"explicitAgents\":[\"agent-scout\",\"seo-analyst\"],\"execution\":\"sequential\"}}",
+      "{\"mission\":\"x\",\"config\":{\"explicitAgents\":[\"agent-scout\",\"seo-analyst\"],"
+          + "\"execution\":\"sequential\"}}",
       "{\"mission\":\"x\",\"config\":{\"params\":{\"budget\":1.50,\"big\":123456789012345678901234567890,"
           + "\"tags\":[\"q3\",7,null,true],\"nested\":{\"z\":1,\"a\":2}},\"deadlineSeconds\":60,"
           + "\"failurePolicy\":\"continue\"}}",
@@ -36,7 +37,9 @@ class RequestFingerprintTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"{\"mission\":\"Plan a launch!\"}", "{\"mission\":\"Plan a launch\",\"config\":{\"params\":{}}}"})
+  @ValueSource(strings = {
+      "{\"mission\":\"Plan a launch!\"}",
+      "{\"mission\":\"Plan a launch\",\"config\":{\"params\":{}}}"})
   void anotherRequest_hasAnotherFingerprint(String body) {
     MissionRequest base = MissionRequest.parse("{\"mission\":\"Plan a launch\"}".getBytes(StandardCharsets.UTF_8));
 

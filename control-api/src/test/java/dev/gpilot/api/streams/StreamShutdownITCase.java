@@ -58,7 +58,8 @@ class StreamShutdownITCase {
         HttpResponse<InputStream> response = HTTP.send(HttpRequest.newBuilder(URI.create(url))
             .header("Authorization", "Bearer " + TOKEN).header("Accept", accept).GET().build(),
             HttpResponse.BodyHandlers.ofInputStream());
-        try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+        try (BufferedReader lines =
+            new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
           String line;
           while ((line = lines.readLine()) != null) {
             into.add(line);
@@ -155,9 +156,7 @@ class StreamShutdownITCase {
       assertThat(afterSeq4).extracting(l -> Json.mapper().readTree(l).get("seq").asLong())
           .containsExactly(5L, 6L, 7L, 8L, 9L);
     } finally {
-      if (first.openStreams() > 0) {
-        first.close();
-      }
+      first.close(); // idempotent
       if (second != null) {
         second.close();
       }
