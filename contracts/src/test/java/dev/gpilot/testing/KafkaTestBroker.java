@@ -40,6 +40,20 @@ public final class KafkaTestBroker implements BeforeAllCallback, AfterAllCallbac
     }
   }
 
+  /** Stops the broker (its controller keeps running): clients see Kafka gone until {@link #startBroker}. */
+  public void stopBroker() {
+    cluster.brokers().values().forEach(broker -> {
+      broker.shutdown();
+      broker.awaitShutdown();
+    });
+  }
+
+  /** Starts the broker again, on the same port and storage, and waits until it serves. */
+  public void startBroker() throws Exception {
+    cluster.brokers().values().forEach(broker -> broker.startup());
+    cluster.waitForReadyBrokers();
+  }
+
   /** The broker's storage (log segments, metadata): tests scan it for what must never be written. */
   public java.nio.file.Path dataDirectory() {
     return java.nio.file.Path.of(cluster.nodes().baseDirectory());

@@ -13,11 +13,25 @@ import java.util.Objects;
  *     known only while it is in the topics and in memory)
  * @param streamMaxLagEvents how far a client whose connection accepts nothing may fall behind before it is dropped
  * @param streamHeartbeat how often idle streams get a heartbeat
+ * @param feedStaleAfter how long a feed may go without having caught up with Kafka before {@code /health} says
+ *     DOWN (it checks the topics' ends about every second)
+ * @param maxStreamsPerWorkspace open streams (SSE and NDJSON) of one workspace on this instance; more are 429
+ * @param maxStreams open streams on this instance, all workspaces; more are 429
  */
 public record ApiOptions(
     String host, int port, String kafkaBootstrapServers, Path tokensFile, long maxMissionsInMemory,
     int streamWriterThreads, String clickhouseUrl, String clickhouseDatabase, long streamMaxLagEvents,
-    Duration streamHeartbeat) {
+    Duration streamHeartbeat, Duration feedStaleAfter, int maxStreamsPerWorkspace, int maxStreams) {
+
+  /** Feeds check the topics' ends every second, with a 2 s timeout: stale is a few seconds beyond that. */
+  public static final Duration DEFAULT_FEED_STALE_AFTER = Duration.ofSeconds(5);
+  static final Duration MIN_FEED_STALE_AFTER = Duration.ofSeconds(1);
+  /**
+   * A stream costs a cursor and a connection, not a thread (SPEC section 9): 10,000 per instance stays well within a
+   * default heap and file-descriptor limit; one workspace may hold a fifth of them, so it cannot starve the others.
+   */
+  public static final int DEFAULT_MAX_STREAMS = 10_000;
+  public static final int DEFAULT_MAX_STREAMS_PER_WORKSPACE = 2_000;
 
   public ApiOptions {
     Objects.requireNonNull(kafkaBootstrapServers, "set KAFKA_BOOTSTRAP_SERVERS to the Kafka brokers, host:port");
@@ -32,6 +46,16 @@ public record ApiOptions(
       throw new IllegalArgumentException("GPILOT_STREAM_MAX_LAG must be at least 1, got " + streamMaxLagEvents);
     }
     Objects.requireNonNull(streamHeartbeat, "streamHeartbeat");
+    Objects.requireNonNull(feedStaleAfter, "feedStaleAfter");
+    if (maxStreamsPerWorkspace < 1 || maxStreams < maxStreamsPerWorkspace) {
+      throw new IllegalArgumentException("GPILOT_STREAM_MAX_PER_WORKSPACE must be at least 1 and at most "
+          + "GPILOT_STREAM_MAX_PER_INSTANCE, got " + maxStreamsPerWorkspace + " and " + maxStreams);
+    }
+    if (feedStaleAfter.compareTo(MIN_FEED_STALE_AFTER) < 0) {
+      throw new IllegalArgumentException("GPILOT_HEALTH_FEED_STALE_MS must be at least "
+          + MIN_FEED_STALE_AFTER.toMillis() + " (feeds check the topics' ends every second), got "
+          + feedStaleAfter.toMillis());
+    }
     if (clickhouseUrl != null && clickhouseDatabase == null) {
       clickhouseDatabase = "gpilot";
     }
@@ -41,19 +65,35 @@ public record ApiOptions(
   public ApiOptions(String host, int port, String kafkaBootstrapServers, Path tokensFile, long maxMissionsInMemory,
       int streamWriterThreads) {
     this(host, port, kafkaBootstrapServers, tokensFile, maxMissionsInMemory, streamWriterThreads, null, null,
-        10_000, Duration.ofSeconds(15));
+        10_000, Duration.ofSeconds(15), DEFAULT_FEED_STALE_AFTER, DEFAULT_MAX_STREAMS_PER_WORKSPACE,
+        DEFAULT_MAX_STREAMS);
   }
 
   /** The same options reading stored events of finished missions from ClickHouse. */
   public ApiOptions withClickHouse(String url, String database) {
     return new ApiOptions(host, port, kafkaBootstrapServers, tokensFile, maxMissionsInMemory, streamWriterThreads,
-        url, database, streamMaxLagEvents, streamHeartbeat);
+        url, database, streamMaxLagEvents, streamHeartbeat, feedStaleAfter, maxStreamsPerWorkspace, maxStreams);
   }
 
   /** The same options with other stream limits. */
   public ApiOptions withStreams(long maxLagEvents, Duration heartbeat) {
     return new ApiOptions(host, port, kafkaBootstrapServers, tokensFile, maxMissionsInMemory, streamWriterThreads,
-        clickhouseUrl, clickhouseDatabase, maxLagEvents, heartbeat);
+        clickhouseUrl, clickhouseDatabase, maxLagEvents, heartbeat, feedStaleAfter, maxStreamsPerWorkspace,
+        maxStreams);
+  }
+
+  /** The same options with another bound for a feed's staleness. */
+  public ApiOptions withFeedStaleAfter(Duration staleAfter) {
+    return new ApiOptions(host, port, kafkaBootstrapServers, tokensFile, maxMissionsInMemory, streamWriterThreads,
+        clickhouseUrl, clickhouseDatabase, streamMaxLagEvents, streamHeartbeat, staleAfter, maxStreamsPerWorkspace,
+        maxStreams);
+  }
+
+  /** The same options with other bounds on open streams. */
+  public ApiOptions withStreamLimits(int perWorkspace, int perInstance) {
+    return new ApiOptions(host, port, kafkaBootstrapServers, tokensFile, maxMissionsInMemory, streamWriterThreads,
+        clickhouseUrl, clickhouseDatabase, streamMaxLagEvents, streamHeartbeat, feedStaleAfter, perWorkspace,
+        perInstance);
   }
 
   public static ApiOptions fromEnv(Map<String, String> env) {
@@ -68,6 +108,11 @@ public record ApiOptions(
         env.get("CLICKHOUSE_URL"),
         env.getOrDefault("CLICKHOUSE_DATABASE", "gpilot"),
         Long.parseLong(env.getOrDefault("GPILOT_STREAM_MAX_LAG", "10000")),
-        Duration.ofMillis(Long.parseLong(env.getOrDefault("GPILOT_STREAM_HEARTBEAT_MS", "15000"))));
+        Duration.ofMillis(Long.parseLong(env.getOrDefault("GPILOT_STREAM_HEARTBEAT_MS", "15000"))),
+        Duration.ofMillis(Long.parseLong(env.getOrDefault("GPILOT_HEALTH_FEED_STALE_MS",
+            String.valueOf(DEFAULT_FEED_STALE_AFTER.toMillis())))),
+        Integer.parseInt(env.getOrDefault("GPILOT_STREAM_MAX_PER_WORKSPACE",
+            String.valueOf(DEFAULT_MAX_STREAMS_PER_WORKSPACE))),
+        Integer.parseInt(env.getOrDefault("GPILOT_STREAM_MAX_PER_INSTANCE", String.valueOf(DEFAULT_MAX_STREAMS))));
   }
 }

@@ -6,9 +6,11 @@ import dev.gpilot.api.auth.TokenAuthenticator;
 import dev.gpilot.api.http.ApiException;
 import dev.gpilot.api.http.JettyProblemHandler;
 import dev.gpilot.api.http.Problems;
+import dev.gpilot.api.http.Responses;
 import dev.gpilot.api.missions.MissionFeed;
 import dev.gpilot.api.missions.MissionPublisher;
 import dev.gpilot.api.missions.MissionRoutes;
+import dev.gpilot.api.missions.ClickHouseSubmissionArchive;
 import dev.gpilot.api.missions.MissionService;
 import dev.gpilot.api.missions.MissionStore;
 import dev.gpilot.api.streams.ClickHouseEventArchive;
@@ -24,6 +26,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,8 +43,10 @@ public final class ControlApi implements AutoCloseable {
   private Vault vault;
   private MissionPublisher publisher;
   private MissionFeed feed;
+  private MissionStore store;
   private StreamRegistry streams;
   private Javalin app;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   public ControlApi(ApiOptions options, TokenAuthenticator tokens) {
     this(options, tokens, VaultOptions.fromEnv(System.getenv()));
@@ -63,9 +68,10 @@ public final class ControlApi implements AutoCloseable {
   public ControlApi start() throws InterruptedException {
     AgentRoutes agents = AgentRoutes.fromEnv(System.getenv()); // first: a bad catalog file stops the start
     TopicAdmin.ensureTopics(options.kafkaBootstrapServers());
-    MissionStore store = new MissionStore(options.maxMissionsInMemory(), options.clickhouseUrl() == null ? null
-        : new ClickHouseEventArchive(
-            new ClickHouseClient(options.clickhouseUrl(), options.clickhouseDatabase(), Duration.ofSeconds(10))));
+    ClickHouseClient clickhouse = options.clickhouseUrl() == null ? null
+        : new ClickHouseClient(options.clickhouseUrl(), options.clickhouseDatabase(), Duration.ofSeconds(10));
+    store = new MissionStore(options.maxMissionsInMemory(),
+        clickhouse == null ? null : new ClickHouseEventArchive(clickhouse));
     publisher = new MissionPublisher(options.kafkaBootstrapServers());
     feed = new MissionFeed(options.kafkaBootstrapServers(), store);
     feed.start();
@@ -74,8 +80,11 @@ public final class ControlApi implements AutoCloseable {
     }
     vault = Vault.start(options.kafkaBootstrapServers(), vaultOptions, Clock.systemUTC());
     streams = new StreamRegistry(options.streamWriterThreads(), options.streamHeartbeat(),
-        options.streamMaxLagEvents());
-    MissionRoutes missions = new MissionRoutes(new MissionService(publisher, store, Clock.systemUTC()), streams);
+        options.streamMaxLagEvents(), options.maxStreamsPerWorkspace(), options.maxStreams());
+    HealthCheck health = new HealthCheck(
+        Map.of("missionFeed", feed::health, "vaultFeed", vault::feedHealth), options.feedStaleAfter());
+    MissionRoutes missions = new MissionRoutes(new MissionService(publisher, store,
+        clickhouse == null ? null : new ClickHouseSubmissionArchive(clickhouse), Clock.systemUTC()), streams);
 
     app = Javalin.create(config -> {
       config.startup.showJavalinBanner = false;
@@ -83,8 +92,14 @@ public final class ControlApi implements AutoCloseable {
       config.http.asyncTimeout = 0;
       config.jetty.modifyServer(server -> server.setErrorHandler(new JettyProblemHandler()));
       config.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new JettyProblemHandler()));
-      config.routes.get("/health",
-          ctx -> ctx.json(Map.of("status", feed.caughtUp() && vault.caughtUp() ? "UP" : "STARTING")));
+      config.routes.get("/health", ctx -> {
+        HealthCheck.Report report = health.report();
+        if (report.up()) {
+          Responses.json(ctx, 200, Map.of("status", HealthCheck.UP));
+        } else {
+          Responses.json(ctx, 503, report);
+        }
+      });
       config.routes.before("/api/*", ctx -> {
         if (!ctx.method().name().equals("OPTIONS")) {
           ctx.attribute(MissionRoutes.PRINCIPAL, tokens.authenticate(ctx.header("Authorization")));
@@ -126,13 +141,25 @@ public final class ControlApi implements AutoCloseable {
     return app.port();
   }
 
+  /** Whether this instance holds the mission in memory now (diagnostics and tests: eviction is otherwise unseen). */
+  public boolean holdsMission(String missionId) {
+    return store != null && store.holds(missionId);
+  }
+
   /** How many streams this instance serves now. */
   public int openStreams() {
     return streams == null ? 0 : streams.openStreams();
   }
 
+  /**
+   * Stops the API: open streams end first, each with a last frame saying where to resume, then the server and the
+   * feeds. Idempotent (the shutdown hook may call it after an explicit close).
+   */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     // Streams first: an open stream is an async request the server would otherwise wait for when stopping.
     if (streams != null) {
       streams.close();

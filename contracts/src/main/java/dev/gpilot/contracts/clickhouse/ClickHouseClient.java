@@ -161,6 +161,18 @@ public final class ClickHouseClient {
     return code.lookingAt() ? Integer.parseInt(code.group(1)) : 0;
   }
 
+  /** A ClickHouse string literal: quotes and backslashes escaped, so no input can leave the literal. */
+  public static String literal(String value) {
+    StringBuilder sql = new StringBuilder(value.length() + 2).append('\'');
+    for (char c : value.toCharArray()) {
+      if (c == '\\' || c == '\'') {
+        sql.append('\\');
+      }
+      sql.append(c);
+    }
+    return sql.append('\'').toString();
+  }
+
   /** ClickHouse answers 500 for some errors in the request itself; those will not pass on a retry either. */
   private static boolean isSyntax(String message) {
     return message.contains("Syntax error")

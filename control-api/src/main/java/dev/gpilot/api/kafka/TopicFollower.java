@@ -9,6 +9,7 @@ import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -23,20 +24,42 @@ import org.slf4j.LoggerFactory;
  * Reads topics from their beginning and keeps following them, on one thread, without a consumer group (every API
  * instance reads every partition), handing each record to its feed. It tells when it has read what the topics held
  * when it started, and how far it has read.
+ *
+ * <p>It survives failures. A record its handler throws on is logged and skipped: the handler works in memory, so
+ * a retry would fail the same way and hold up every record behind it. A failure of the consumer (the broker, the
+ * network, a bad fetch) closes it; after a backoff ({@value #MIN_BACKOFF_MS} ms doubling to {@value
+ * #MAX_BACKOFF_MS} ms) a new one resumes from the follower's position, so no record is applied twice or lost.
  */
 public final class TopicFollower implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TopicFollower.class);
+  static final long MIN_BACKOFF_MS = 100;
+  static final long MAX_BACKOFF_MS = 5_000;
+  /** How often it reads the topics' ends, to know it is caught up and that Kafka answers. */
+  static final Duration END_CHECK_INTERVAL = Duration.ofSeconds(1);
+  static final Duration END_CHECK_TIMEOUT = Duration.ofSeconds(2);
 
   private final String name;
   private final List<String> topics;
-  private final KafkaConsumer<String, byte[]> consumer;
+  private final Supplier<org.apache.kafka.clients.consumer.Consumer<String, byte[]>> consumers;
   private final Consumer<ConsumerRecord<String, byte[]>> apply;
   private final Runnable onCaughtUp;
   private final CountDownLatch caughtUp = new CountDownLatch(1);
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  // The next offset to read per partition: every record below it has been applied (or skipped).
   private final Map<TopicPartition, Long> positions = new HashMap<>();
   private final Thread thread;
+  private final List<TopicPartition> partitions = new ArrayList<>();
+  // Used by the follower's thread only (and by start(), before the thread starts); close() may wake it up.
+  private volatile org.apache.kafka.clients.consumer.Consumer<String, byte[]> consumer;
+  // The topics' ends read at targetReadAt (nanoTime): once applied, the follower was caught up as of then.
+  private Map<TopicPartition, Long> target;
+  private long targetReadAt;
+  private long lastEndCheck;
+  private volatile long caughtUpAsOf = Long.MIN_VALUE;
+  private volatile String kafkaProblem;
   private volatile boolean running = true;
-  private volatile boolean failed;
+  private volatile long failures;
+  private volatile long skippedRecords;
 
   /**
    * @param name the thread's name
@@ -46,29 +69,52 @@ public final class TopicFollower implements AutoCloseable {
    */
   public TopicFollower(String name, String bootstrapServers, Map<String, String> settings, List<String> topics,
       Consumer<ConsumerRecord<String, byte[]>> apply, Runnable onCaughtUp) {
-    Properties props = new Properties();
-    props.putAll(settings);
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    this(name, consumers(bootstrapServers, settings), topics, apply, onCaughtUp);
+  }
+
+  /** With the consumers it reads with (a new one after each failure). */
+  TopicFollower(String name, Supplier<org.apache.kafka.clients.consumer.Consumer<String, byte[]>> consumers,
+      List<String> topics, Consumer<ConsumerRecord<String, byte[]>> apply, Runnable onCaughtUp) {
     this.name = name;
     this.topics = List.copyOf(topics);
-    this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+    this.consumers = consumers;
     this.apply = apply;
     this.onCaughtUp = onCaughtUp;
     this.thread = new Thread(this::run, name);
     this.thread.setDaemon(true);
   }
 
-  /** Assigns every partition of the topics, from the beginning, and starts following them. */
+  private static Supplier<org.apache.kafka.clients.consumer.Consumer<String, byte[]>> consumers(
+      String bootstrapServers, Map<String, String> settings) {
+    Properties props = new Properties();
+    props.putAll(settings);
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    return () -> new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /**
+   * Assigns every partition of the topics, from the beginning, and starts following them.
+   *
+   * @throws org.apache.kafka.common.KafkaException when the topics cannot be described (then nothing started)
+   */
   public void start() {
-    List<TopicPartition> partitions = new ArrayList<>();
-    for (String topic : topics) {
-      consumer.partitionsFor(topic, Duration.ofSeconds(30))
-          .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+    consumer = consumers.get();
+    try {
+      for (String topic : topics) {
+        consumer.partitionsFor(topic, Duration.ofSeconds(30))
+            .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+      }
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      targetReadAt = System.nanoTime();
+      lastEndCheck = targetReadAt;
+      target = consumer.endOffsets(partitions);
+    } catch (RuntimeException e) {
+      consumer.close(Duration.ZERO);
+      throw e;
     }
-    consumer.assign(partitions);
-    consumer.seekToBeginning(partitions);
     thread.start();
   }
 
@@ -77,9 +123,36 @@ public final class TopicFollower implements AutoCloseable {
     return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /** Whether it has caught up and is still following. */
+  /** Whether it has caught up once and is still following. */
   public boolean caughtUp() {
-    return caughtUp.getCount() == 0 && !failed;
+    return caughtUp.getCount() == 0 && running;
+  }
+
+  /**
+   * How the follower is doing.
+   *
+   * @param caughtUpOnce whether it has applied what the topics held when it started
+   * @param sinceCaughtUp how long ago the topics' ends it has applied everything below were read (null before the
+   *     first time): the age of what it knows
+   * @param kafkaProblem why the last attempt to read the topics' ends failed; null when it succeeded
+   * @param failures how often its consumer failed and was replaced
+   */
+  public record Health(boolean caughtUpOnce, Duration sinceCaughtUp, String kafkaProblem, long failures) {}
+
+  public Health health() {
+    long asOf = caughtUpAsOf;
+    Duration since = asOf == Long.MIN_VALUE ? null : Duration.ofNanos(System.nanoTime() - asOf);
+    return new Health(caughtUp.getCount() == 0, since, kafkaProblem, failures);
+  }
+
+  /** How often its consumer failed (and was replaced) since the start. */
+  public long failures() {
+    return failures;
+  }
+
+  /** How many records its handler threw on (they were skipped). */
+  public long skippedRecords() {
+    return skippedRecords;
   }
 
   /**
@@ -92,7 +165,7 @@ public final class TopicFollower implements AutoCloseable {
     synchronized (positions) {
       while (!offsets.entrySet().stream().allMatch(e -> positions.getOrDefault(e.getKey(), 0L) >= e.getValue())) {
         long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-        if (left <= 0 || failed) {
+        if (left <= 0 || !running) {
           return false;
         }
         positions.wait(Math.min(left, 100));
@@ -102,42 +175,132 @@ public final class TopicFollower implements AutoCloseable {
   }
 
   private void run() {
-    try {
-      Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
-      while (running) {
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-          apply.accept(record);
+    long backoff = MIN_BACKOFF_MS;
+    while (running) {
+      try {
+        if (consumer == null) {
+          consumer = resumed();
         }
-        synchronized (positions) {
-          for (TopicPartition tp : consumer.assignment()) {
-            positions.put(tp, consumer.position(tp));
+        pollOnce();
+        backoff = MIN_BACKOFF_MS;
+      } catch (WakeupException e) {
+        if (running) {
+          LOG.warn("{}: unexpected wakeup; going on", name);
+        }
+      } catch (RuntimeException e) {
+        failures++;
+        kafkaProblem = "reading failed: " + e;
+        LOG.warn("{}: reading failed ({}); retrying in {} ms from where it was", name, e.toString(), backoff);
+        closeConsumer(Duration.ZERO);
+        try {
+          if (stopped.await(backoff, TimeUnit.MILLISECONDS)) {
+            break;
           }
-          positions.notifyAll();
+        } catch (InterruptedException interrupted) {
+          break;
         }
-        if (caughtUp.getCount() > 0
-            && end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
-          onCaughtUp.run();
-          caughtUp.countDown();
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      }
+    }
+    closeConsumer(Duration.ofSeconds(5));
+  }
+
+  /** A new consumer positioned where the last one left off (from the beginning where it had read nothing). */
+  private org.apache.kafka.clients.consumer.Consumer<String, byte[]> resumed() {
+    org.apache.kafka.clients.consumer.Consumer<String, byte[]> fresh = consumers.get();
+    try {
+      fresh.assign(partitions);
+      List<TopicPartition> unread = new ArrayList<>();
+      synchronized (positions) {
+        for (TopicPartition tp : partitions) {
+          Long next = positions.get(tp);
+          if (next == null) {
+            unread.add(tp);
+          } else {
+            fresh.seek(tp, next);
+          }
         }
       }
-    } catch (WakeupException e) {
-      if (running) {
-        failed = true;
-        throw e;
-      }
+      fresh.seekToBeginning(unread);
+      return fresh;
     } catch (RuntimeException e) {
-      failed = true;
-      LOG.error("{} stopped", name, e);
+      fresh.close(Duration.ZERO);
       throw e;
-    } finally {
-      consumer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  private void pollOnce() {
+    for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+      try {
+        apply.accept(record);
+      } catch (RuntimeException e) {
+        skippedRecords++;
+        LOG.error("{}: skipping record {}-{}@{}, its handler failed", name, record.topic(), record.partition(),
+            record.offset(), e);
+      }
+    }
+    synchronized (positions) {
+      for (TopicPartition tp : partitions) {
+        positions.put(tp, consumer.position(tp));
+      }
+      positions.notifyAll();
+    }
+    long now = System.nanoTime();
+    if (now - lastEndCheck >= END_CHECK_INTERVAL.toNanos()) {
+      lastEndCheck = now;
+      try {
+        Map<TopicPartition, Long> end = consumer.endOffsets(partitions, END_CHECK_TIMEOUT);
+        kafkaProblem = null;
+        if (target == null) {
+          // A target not reached yet stays: the follower is caught up as of when it was read, once it is.
+          target = end;
+          targetReadAt = now;
+        }
+      } catch (org.apache.kafka.common.errors.TimeoutException e) {
+        // Not a failure of the consumer (it reconnects by itself); /health tells, as the caught-up time ages.
+        kafkaProblem = "Kafka did not answer within " + END_CHECK_TIMEOUT.toSeconds() + " s";
+      }
+    }
+    if (target != null && reached(target)) {
+      caughtUpAsOf = targetReadAt;
+      target = null;
+      if (caughtUp.getCount() > 0) {
+        onCaughtUp.run();
+        caughtUp.countDown();
+      }
+    }
+  }
+
+  /** Whether every record below these offsets has been applied. */
+  private boolean reached(Map<TopicPartition, Long> offsets) {
+    synchronized (positions) {
+      return offsets.entrySet().stream().allMatch(e -> positions.getOrDefault(e.getKey(), 0L) >= e.getValue());
+    }
+  }
+
+  private void closeConsumer(Duration timeout) {
+    if (consumer != null) {
+      try {
+        consumer.close(timeout);
+      } catch (RuntimeException e) {
+        LOG.debug("{}: closing its consumer failed: {}", name, e.toString());
+      }
+      consumer = null;
     }
   }
 
   @Override
   public void close() throws InterruptedException {
     running = false;
-    consumer.wakeup();
+    stopped.countDown();
+    org.apache.kafka.clients.consumer.Consumer<String, byte[]> current = consumer;
+    if (current != null) {
+      try {
+        current.wakeup();
+      } catch (RuntimeException e) {
+        // already closed by the follower's thread
+      }
+    }
     thread.join(10_000);
   }
 }

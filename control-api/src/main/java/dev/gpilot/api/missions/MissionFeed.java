@@ -48,6 +48,11 @@ public final class MissionFeed implements AutoCloseable {
     return follower.caughtUp();
   }
 
+  /** How far the feed follows Kafka now (for {@code /health}). */
+  public TopicFollower.Health health() {
+    return follower.health();
+  }
+
   private void apply(ConsumerRecord<String, byte[]> record) {
     if (record.value() == null) {
       return;

@@ -91,10 +91,19 @@ public record MissionRequest(String mission, MissionConfig config, String reques
     }
 
     MissionConfig config = parseConfig(root.get("config"));
+    return new MissionRequest(mission, config, fingerprint(mission, config));
+  }
+
+  /**
+   * SHA-256 of the canonical JSON of a request: the same for a request and for the mission it became (the
+   * {@code mission.accepted} event carries both fields as submitted), so a retry can be told from a different
+   * request by what is stored, whichever version of the API stored it.
+   */
+  public static String fingerprint(String mission, MissionConfig config) {
     ObjectNode canonical = Json.mapper().createObjectNode();
     canonical.put("mission", mission);
     canonical.set("config", Json.mapper().valueToTree(config));
-    return new MissionRequest(mission, config, Sha256.hex(canonical.toString()));
+    return Sha256.hex(canonical.toString());
   }
 
   private static MissionConfig parseConfig(JsonNode config) {

@@ -21,26 +21,42 @@ public final class MissionService {
 
   private final MissionPublisher publisher;
   private final MissionStore store;
+  private final SubmissionArchive archive;
   private final Clock clock;
-  private final ConcurrentHashMap<String, CompletableFuture<Submission>> inFlight = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, InFlight> inFlight = new ConcurrentHashMap<>();
 
+  /** Idempotency-Keys are checked against what this instance holds in memory only. */
   public MissionService(MissionPublisher publisher, MissionStore store, Clock clock) {
+    this(publisher, store, null, clock);
+  }
+
+  /**
+   * @param archive where missions that left memory and the topics are found, for Idempotency-Keys; null for none
+   */
+  public MissionService(MissionPublisher publisher, MissionStore store, SubmissionArchive archive, Clock clock) {
     this.publisher = publisher;
     this.store = store;
+    this.archive = archive;
     this.clock = clock;
   }
 
   /** An accepted mission; {@code replayed} when an earlier request with the same Idempotency-Key wrote it. */
   public record Submission(String missionId, boolean replayed) {}
 
+  /** A write under an Idempotency-Key that has not completed yet, and the fingerprint of its request. */
+  private record InFlight(CompletableFuture<Submission> done, String requestHash) {}
+
   /**
    * Writes the mission to Kafka and completes once it is durable.
    *
    * <p>With an Idempotency-Key the missionId is derived from (workspace, key), so a retry, on this instance or
-   * another, names the same mission: if this instance already knows it, nothing is written; otherwise a second
-   * record with the same missionId is dropped by the job.
+   * another, names the same mission. Whether that mission exists is answered by this instance's memory, else by
+   * the archive (the missions stored in ClickHouse), so the answer outlives eviction and the topics' retention:
+   * the same request is replayed (nothing written), a different one refused. SPEC.md section 2 states the window
+   * that remains.
    *
-   * @throws ApiException 400 for a malformed key, 422 when the key was used for a different request
+   * @throws ApiException 400 for a malformed key, 422 when the key was used for a different request, 503 when the
+   *     archive cannot be read for a key this instance does not know (nothing is written)
    */
   public CompletableFuture<Submission> submit(Principal caller, MissionRequest request, String idempotencyKey) {
     if (idempotencyKey != null && !IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
@@ -51,11 +67,6 @@ public final class MissionService {
             ? UUID.randomUUID().toString()
             : UUID.nameUUIDFromBytes(("gpilot-mission:" + caller.workspaceId() + ":" + idempotencyKey)
                     .getBytes(StandardCharsets.UTF_8)).toString();
-
-    Optional<MissionView> known = store.find(missionId);
-    if (known.isPresent()) {
-      return CompletableFuture.completedFuture(replay(known.get(), request));
-    }
     MissionSubmitted submitted =
         new MissionSubmitted(missionId, caller.workspaceId(), clock.millis(), request.mission(), request.config(),
             idempotencyKey, request.requestHash(), caller.subject());
@@ -63,25 +74,54 @@ public final class MissionService {
       return write(submitted);
     }
     // Concurrent retries on this instance share one write.
-    CompletableFuture<Submission> mine = new CompletableFuture<>();
-    CompletableFuture<Submission> running = inFlight.putIfAbsent(missionId, mine);
+    InFlight running = inFlight.get(missionId);
     if (running != null) {
-      return running.thenApply(s -> {
-        if (!store.find(missionId).map(v -> sameRequest(v, request)).orElse(true)) {
-          throw idempotencyConflict();
-        }
-        return new Submission(s.missionId(), true);
-      });
+      return join(running, request);
+    }
+    Optional<Earlier> earlier = earlier(caller.workspaceId(), missionId);
+    if (earlier.isPresent()) {
+      return CompletableFuture.completedFuture(replay(missionId, earlier.get().requestHash(), request));
+    }
+    InFlight mine = new InFlight(new CompletableFuture<>(), request.requestHash());
+    running = inFlight.putIfAbsent(missionId, mine);
+    if (running != null) {
+      return join(running, request);
     }
     write(submitted).whenComplete((s, e) -> {
       inFlight.remove(missionId, mine);
       if (e == null) {
-        mine.complete(s);
+        mine.done().complete(s);
       } else {
-        mine.completeExceptionally(e);
+        mine.done().completeExceptionally(e);
       }
     });
-    return mine;
+    return mine.done();
+  }
+
+  private static CompletableFuture<Submission> join(InFlight running, MissionRequest request) {
+    return running.done().thenApply(s -> replay(s.missionId(), running.requestHash(), request));
+  }
+
+  /** A mission that exists already; {@code requestHash} null when what made it cannot be told. */
+  private record Earlier(String requestHash) {}
+
+  /**
+   * The mission with this id, from memory or else from the archive.
+   *
+   * @throws ApiException 503 from the archive
+   */
+  private Optional<Earlier> earlier(String workspaceId, String missionId) {
+    Optional<MissionView> known = store.find(missionId);
+    String inMemory = known.map(MissionView::requestFingerprint).orElse(null);
+    if (inMemory != null || archive == null) {
+      return known.map(v -> new Earlier(inMemory));
+    }
+    // Not in memory, or in memory without its request (evicted, and back with later events only).
+    Optional<String> stored = archive.fingerprint(workspaceId, missionId);
+    if (stored.isPresent()) {
+      return Optional.of(new Earlier(stored.get()));
+    }
+    return known.map(v -> new Earlier(null));
   }
 
   private CompletableFuture<Submission> write(MissionSubmitted submitted) {
@@ -96,16 +136,12 @@ public final class MissionService {
         });
   }
 
-  private Submission replay(MissionView view, MissionRequest request) {
-    if (!sameRequest(view, request)) {
+  /** The earlier mission again, if {@code request} is the one that made it (or that cannot be told). */
+  private static Submission replay(String missionId, String earlierHash, MissionRequest request) {
+    if (earlierHash != null && !earlierHash.equals(request.requestHash())) {
       throw idempotencyConflict();
     }
-    return new Submission(view.missionId(), true);
-  }
-
-  private static boolean sameRequest(MissionView view, MissionRequest request) {
-    MissionSubmitted earlier = view.submitted();
-    return earlier == null || request.requestHash().equals(earlier.requestHash());
+    return new Submission(missionId, true);
   }
 
   private static ApiException idempotencyConflict() {

@@ -69,6 +69,11 @@ public final class MissionStore {
     views.get(event.missionId(), MissionView::new).append(event);
   }
 
+  /** Whether the mission is in memory, without counting as a use of it (which would keep it from eviction). */
+  public boolean holds(String missionId) {
+    return views.asMap().containsKey(missionId);
+  }
+
   public long size() {
     return views.estimatedSize();
   }

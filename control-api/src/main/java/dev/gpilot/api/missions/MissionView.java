@@ -75,6 +75,22 @@ public final class MissionView {
   }
 
   /**
+   * The {@linkplain MissionRequest#fingerprint fingerprint} of the request that made this mission: the
+   * submission's, else recomputed from its {@code mission.accepted} event; null when this instance holds neither
+   * (the mission was evicted and came back with later events only).
+   */
+  public synchronized String requestFingerprint() {
+    if (submitted != null && submitted.requestHash() != null) {
+      return submitted.requestHash();
+    }
+    MissionEvent first = events.isEmpty() ? null : events.get(0);
+    if (first != null && EventTypes.MISSION_ACCEPTED.equals(first.type()) && first.mission() != null) {
+      return MissionRequest.fingerprint(first.mission(), first.config());
+    }
+    return null;
+  }
+
+  /**
    * Adds an event and passes it to the listeners. Duplicates (a seq already seen) are dropped; an event ahead of a
    * gap waits until the gap fills.
    */

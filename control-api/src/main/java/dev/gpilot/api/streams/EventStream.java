@@ -48,11 +48,12 @@ public final class EventStream implements MissionView.Listener, WriteListener {
   private volatile boolean stalled;
   private volatile boolean writable;
   private volatile boolean tooSlow;
+  private volatile boolean shuttingDown;
   private volatile long cursor;
   private volatile long lastWrite = System.nanoTime();
   // Touched only by the writer that holds `running`.
   private boolean endWritten;
-  private boolean tooSlowWritten;
+  private boolean lastWordWritten;
 
   /**
    * @param out the response's output stream; the request must be in async mode
@@ -78,6 +79,11 @@ public final class EventStream implements MissionView.Listener, WriteListener {
 
   public MissionView view() {
     return view;
+  }
+
+  /** Completes when the stream has ended, for whatever reason. */
+  public CompletableFuture<Void> ended() {
+    return done;
   }
 
   public boolean isDone() {
@@ -117,7 +123,22 @@ public final class EventStream implements MissionView.Listener, WriteListener {
     finish();
   }
 
-  /** Stops the stream at once (API shutdown). */
+  /**
+   * Ends the stream because this instance stops: the client gets the encoder's {@link StreamEncoder#shuttingDown}
+   * message (where to resume) once its connection takes it, unless the stream has already ended.
+   */
+  public void shutDown() {
+    shuttingDown = true;
+    view.unsubscribe(this);
+    schedule();
+  }
+
+  /** Marks a stream that has not started yet to end, when it starts, as {@link #shutDown} does. */
+  void shutDownOnStart() {
+    shuttingDown = true;
+  }
+
+  /** Stops the stream at once, whatever it has written (a connection that took nothing within the grace time). */
   public void abort() {
     finish();
   }
@@ -169,14 +190,19 @@ public final class EventStream implements MissionView.Listener, WriteListener {
         return false;
       }
       stalled = false;
-      if (endWritten || tooSlowWritten) {
+      if (endWritten || lastWordWritten) {
         // Everything was handed over and the connection has taken it: the response can complete.
         finish();
         return false;
       }
+      if (shuttingDown) {
+        write(encoder.shuttingDown());
+        lastWordWritten = true;
+        continue;
+      }
       if (tooSlow) {
         write(encoder.tooSlow(view.lastSeq() - cursor));
-        tooSlowWritten = true;
+        lastWordWritten = true;
         LOG.info("disconnecting a stream of mission {}: more than {} events behind", view.missionId(), maxLag);
         continue;
       }

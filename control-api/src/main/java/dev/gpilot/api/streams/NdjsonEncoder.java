@@ -8,8 +8,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Mission events as NDJSON for non-browser clients: one {@code MissionEvent} JSON per line, in seq order, from
- * {@code after + 1}; blank lines are heartbeats. A client that falls too far behind gets one last line
- * {@code {"type":"stream.error","detail":…,"lastSeq":N}} and is disconnected.
+ * {@code after + 1}; blank lines are heartbeats. A client that falls too far behind, or whose stream this instance
+ * stops serving because it shuts down, gets one last line {@code {"type":"stream.error","detail":…,"lastSeq":N}}
+ * (resume with {@code ?after=N}).
  */
 public final class NdjsonEncoder implements StreamEncoder {
   public static final String MEDIA_TYPE = "application/x-ndjson";
@@ -53,9 +54,18 @@ public final class NdjsonEncoder implements StreamEncoder {
 
   @Override
   public byte[] tooSlow(long behind) {
+    return error("stream too slow: " + behind + " events behind, disconnected");
+  }
+
+  @Override
+  public byte[] shuttingDown() {
+    return error("stream interrupted: this API instance is shutting down");
+  }
+
+  private byte[] error(String why) {
     String line = Json.mapper().createObjectNode()
         .put("type", "stream.error")
-        .put("detail", "stream too slow: " + behind + " events behind, disconnected; resume with ?after=" + lastSeq)
+        .put("detail", why + "; resume with ?after=" + lastSeq)
         .put("lastSeq", lastSeq)
         .toString();
     return (line + "\n").getBytes(StandardCharsets.UTF_8);

@@ -106,8 +106,21 @@ public final class SseEncoder implements StreamEncoder {
   /** An {@code error} chunk without an id (so the client's Last-Event-ID stays on the last frame it got). */
   @Override
   public byte[] tooSlow(long behind) {
-    String text = "stream too slow: " + behind + " events behind, disconnected; reconnect with Last-Event-ID: "
-        + (lastId == null ? MissionFrames.START_ID : lastId);
+    return error("stream too slow: " + behind + " events behind, disconnected");
+  }
+
+  /**
+   * An {@code error} chunk without an id and no {@code [DONE]}: the message is not finished. The AI SDK ends the
+   * request with that error ({@code useChat}: status {@code error}), and a resume (with {@code Last-Event-ID}, or
+   * the transport's replay) continues it on any instance.
+   */
+  @Override
+  public byte[] shuttingDown() {
+    return error("stream interrupted: this API instance is shutting down");
+  }
+
+  private byte[] error(String why) {
+    String text = why + "; reconnect with Last-Event-ID: " + (lastId == null ? MissionFrames.START_ID : lastId);
     String chunk = Json.mapper().createObjectNode().put("type", "error").put("errorText", text).toString();
     return ("data: " + chunk + "\n\n").getBytes(StandardCharsets.UTF_8);
   }

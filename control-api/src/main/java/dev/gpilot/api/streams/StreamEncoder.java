@@ -29,6 +29,12 @@ public interface StreamEncoder {
   /** The last thing a client that fell too far behind gets, saying where to resume. */
   byte[] tooSlow(long behind);
 
+  /**
+   * The last thing a client gets when this API instance stops while the mission goes on, saying where to resume
+   * (on any instance).
+   */
+  byte[] shuttingDown();
+
   /** The media type of the response. */
   String contentType();
 }

@@ -76,6 +76,17 @@ public final class StreamHandler {
   }
 
   private void start(Context ctx, MissionView view, StreamEncoder encoder) throws IOException {
+    StreamRegistry.Admission admission = registry.admit(view.workspaceId()); // 429 before anything is written
+    try {
+      stream(ctx, view, encoder, admission);
+    } catch (IOException | RuntimeException e) {
+      admission.release();
+      throw e;
+    }
+  }
+
+  private void stream(Context ctx, MissionView view, StreamEncoder encoder, StreamRegistry.Admission admission)
+      throws IOException {
     ctx.status(200);
     ctx.res().setContentType(encoder.contentType());
     ctx.res().setHeader("Cache-Control", "no-cache");
@@ -87,8 +98,16 @@ public final class StreamHandler {
     ctx.res().flushBuffer();
     // Javalin runs the supplier once the request is in async mode, which non-blocking writes need.
     ctx.future(() -> {
-      EventStream stream = registry.open(view, encoder, out);
-      return stream.start().whenComplete((ok, error) -> registry.closed(stream));
+      try {
+        EventStream stream = registry.open(view, encoder, out);
+        return stream.start().whenComplete((ok, error) -> {
+          registry.closed(stream);
+          admission.release();
+        });
+      } catch (RuntimeException e) {
+        admission.release();
+        throw e;
+      }
     });
   }
 

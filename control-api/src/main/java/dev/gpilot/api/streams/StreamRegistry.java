@@ -4,12 +4,19 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.gpilot.api.missions.MissionView;
 import java.time.Duration;
+import dev.gpilot.api.ApiOptions;
+import dev.gpilot.api.http.ApiException;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -17,6 +24,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * threads serve thousands of streams), their heartbeats, and the lag at which a stalled client is disconnected.
  */
 public final class StreamRegistry implements AutoCloseable {
+  /** How long {@link #close} waits for streams to hand their last message over. */
+  static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
+  /** What a client past a bound is told to wait: streams are long-lived, so a place frees slowly. */
+  static final long RETRY_AFTER_SECONDS = 5;
+
   private final Set<EventStream> open = ConcurrentHashMap.newKeySet();
   // Weak keys: a mission's frames go when its view does, and 10 minutes after the last stream of it opened.
   private final Cache<MissionView, MissionFrames> frames =
@@ -24,14 +36,26 @@ public final class StreamRegistry implements AutoCloseable {
   private final ExecutorService writers;
   private final ScheduledExecutorService heartbeats;
   private final long maxLag;
+  private final int maxPerWorkspace;
+  private final int maxStreams;
+  private final AtomicInteger admitted = new AtomicInteger();
+  private final ConcurrentHashMap<String, Integer> admittedPerWorkspace = new ConcurrentHashMap<>();
+  private volatile boolean closing;
 
   /**
    * @param maxLag events a client whose connection accepts nothing may fall behind before it is disconnected
+   * @param maxPerWorkspace streams one workspace may have open at once on this instance
+   * @param maxStreams streams this instance serves at once
    */
-  public StreamRegistry(int writerThreads, Duration heartbeatInterval, long maxLag) {
-    if (writerThreads < 1 || maxLag < 1 || heartbeatInterval.isNegative() || heartbeatInterval.isZero()) {
-      throw new IllegalArgumentException("stream writers and max lag must be positive, and heartbeats a duration");
+  public StreamRegistry(int writerThreads, Duration heartbeatInterval, long maxLag, int maxPerWorkspace,
+      int maxStreams) {
+    if (writerThreads < 1 || maxLag < 1 || heartbeatInterval.isNegative() || heartbeatInterval.isZero()
+        || maxPerWorkspace < 1 || maxStreams < 1) {
+      throw new IllegalArgumentException(
+          "stream writers, max lag and stream bounds must be positive, and heartbeats a duration");
     }
+    this.maxPerWorkspace = maxPerWorkspace;
+    this.maxStreams = maxStreams;
     AtomicInteger n = new AtomicInteger();
     this.writers = Executors.newFixedThreadPool(writerThreads, r -> daemon(r, "stream-writer-" + n.incrementAndGet()));
     this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "stream-heartbeat"));
@@ -47,13 +71,63 @@ public final class StreamRegistry implements AutoCloseable {
   }
 
   public StreamRegistry(int writerThreads, Duration heartbeatInterval) {
-    this(writerThreads, heartbeatInterval, 10_000);
+    this(writerThreads, heartbeatInterval, 10_000, ApiOptions.DEFAULT_MAX_STREAMS_PER_WORKSPACE,
+        ApiOptions.DEFAULT_MAX_STREAMS);
+  }
+
+  /** A place for one stream, taken before its response starts and given back (once) when it ends. */
+  public final class Admission {
+    private final String workspaceId;
+    private final AtomicBoolean released = new AtomicBoolean();
+
+    private Admission(String workspaceId) {
+      this.workspaceId = workspaceId;
+    }
+
+    public void release() {
+      if (released.compareAndSet(false, true)) {
+        admittedPerWorkspace.computeIfPresent(workspaceId, (ws, n) -> n <= 1 ? null : n - 1);
+        admitted.decrementAndGet();
+      }
+    }
+  }
+
+  /**
+   * Takes a place for a stream of the workspace.
+   *
+   * @throws ApiException 429 with {@code Retry-After} when the workspace or this instance has its maximum of open
+   *     streams
+   */
+  public Admission admit(String workspaceId) {
+    if (admitted.incrementAndGet() > maxStreams) {
+      admitted.decrementAndGet();
+      throw ApiException.tooManyRequests("this API instance serves its maximum of " + maxStreams
+          + " open streams; retry later (another instance may have room)", RETRY_AFTER_SECONDS);
+    }
+    boolean[] taken = {false};
+    admittedPerWorkspace.compute(workspaceId, (ws, n) -> {
+      int open = n == null ? 0 : n;
+      if (open >= maxPerWorkspace) {
+        return n;
+      }
+      taken[0] = true;
+      return open + 1;
+    });
+    if (!taken[0]) {
+      admitted.decrementAndGet();
+      throw ApiException.tooManyRequests("this workspace has its maximum of " + maxPerWorkspace
+          + " open streams on this API instance; close one or retry later", RETRY_AFTER_SECONDS);
+    }
+    return new Admission(workspaceId);
   }
 
   /** Creates a stream of {@code view} onto {@code out}, tracked until it ends. */
   public EventStream open(MissionView view, StreamEncoder encoder, jakarta.servlet.ServletOutputStream out) {
     EventStream stream = new EventStream(view, encoder, out, writers, maxLag);
     open.add(stream);
+    if (closing) {
+      stream.shutDownOnStart(); // opened while this instance stops: it says so at once
+    }
     return stream;
   }
 
@@ -76,9 +150,25 @@ public final class StreamRegistry implements AutoCloseable {
     return t;
   }
 
+  /**
+   * Ends every open stream with its encoder's {@link StreamEncoder#shuttingDown} message, so that clients know to
+   * resume elsewhere ({@link #SHUTDOWN_GRACE} for their connections to take it), then stops the writers. A stream
+   * opened meanwhile gets the same message at once.
+   */
   @Override
   public void close() {
+    closing = true;
     heartbeats.shutdownNow();
+    List<EventStream> streams = List.copyOf(open);
+    streams.forEach(EventStream::shutDown);
+    try {
+      CompletableFuture.allOf(streams.stream().map(EventStream::ended).toArray(CompletableFuture[]::new))
+          .get(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      // A client whose connection took nothing in time is cut off without the message.
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     open.forEach(EventStream::abort);
     writers.shutdownNow();
   }

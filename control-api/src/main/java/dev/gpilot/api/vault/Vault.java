@@ -50,6 +50,11 @@ public final class Vault implements AutoCloseable {
     return feed.caughtUp();
   }
 
+  /** How far the vault's feed follows Kafka now (for {@code /health}). */
+  public dev.gpilot.api.kafka.TopicFollower.Health feedHealth() {
+    return feed.health();
+  }
+
   public VaultService service() {
     return service;
   }

@@ -50,6 +50,11 @@ public final class VaultFeed implements AutoCloseable {
     return follower.caughtUp();
   }
 
+  /** How far the feed follows Kafka now (for {@code /health}). */
+  public TopicFollower.Health health() {
+    return follower.health();
+  }
+
   /**
    * Waits until the feed has applied every record below the given offsets (partition → offset).
    *

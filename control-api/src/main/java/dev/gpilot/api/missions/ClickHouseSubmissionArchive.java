@@ -1,0 +1,66 @@
+package dev.gpilot.api.missions;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.gpilot.api.http.ApiException;
+import dev.gpilot.contracts.clickhouse.ClickHouseClient;
+import dev.gpilot.contracts.clickhouse.ClickHouseException;
+import dev.gpilot.contracts.events.EventTypes;
+import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.json.CodecException;
+import dev.gpilot.contracts.json.JsonCodec;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds stored missions in the ClickHouse table {@code mission_events}, which the MissionJob fills with every event
+ * it writes: a mission's first event ({@code mission.accepted}, seq 1) carries the mission text and config as
+ * submitted, so the request's fingerprint is recomputed from it (no column of its own, and no stored hash that a
+ * newer API would have to compute the same way).
+ */
+public final class ClickHouseSubmissionArchive implements SubmissionArchive {
+  private static final Logger LOG = LoggerFactory.getLogger(ClickHouseSubmissionArchive.class);
+  private static final JsonCodec<MissionEvent> CODEC = JsonCodec.of(MissionEvent.class);
+  /** Seconds a client waits before retrying while ClickHouse cannot be read. */
+  static final long RETRY_AFTER_SECONDS = 2;
+
+  private final ClickHouseClient client;
+
+  public ClickHouseSubmissionArchive(ClickHouseClient client) {
+    this.client = client;
+  }
+
+  @Override
+  public Optional<String> fingerprint(String workspaceId, String missionId) {
+    List<JsonNode> rows;
+    try {
+      // On the table's sort key (workspace_id, mission_id, seq): one granule read.
+      rows = client.query("SELECT event FROM mission_events WHERE workspace_id = "
+          + ClickHouseClient.literal(workspaceId) + " AND mission_id = " + ClickHouseClient.literal(missionId)
+          + " AND seq = 1 LIMIT 1");
+    } catch (ClickHouseException e) {
+      if (e.unknownTableOrDatabase()) {
+        // The job creates the tables when it first starts: until then no mission can be stored there.
+        return Optional.empty();
+      }
+      LOG.warn("cannot look up mission {} for its Idempotency-Key: {}", missionId, e.getMessage());
+      throw ApiException.unavailable("cannot tell now whether this Idempotency-Key was used before; nothing was "
+              + "accepted, retry later")
+          .withHeader("Retry-After", String.valueOf(RETRY_AFTER_SECONDS));
+    }
+    if (rows.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      MissionEvent accepted = CODEC.decode(rows.get(0).get("event").asText());
+      if (!EventTypes.MISSION_ACCEPTED.equals(accepted.type()) || accepted.mission() == null) {
+        return Optional.of("");  // stored, but not with the request it was made from: never the same request
+      }
+      return Optional.of(MissionRequest.fingerprint(accepted.mission(), accepted.config()));
+    } catch (CodecException e) {
+      LOG.warn("unreadable stored first event of mission {}: {}", missionId, e.getMessage());
+      return Optional.of("");
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package dev.gpilot.api.missions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gpilot.contracts.events.EventTypes;
+import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.json.JsonCodec;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** A request's fingerprint can be recomputed from the mission.accepted event the job stores for it. */
+class RequestFingerprintTest {
+  private static final JsonCodec<MissionEvent> EVENTS = JsonCodec.of(MissionEvent.class);
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "{\"mission\":\"  Plan a launch \"}",
+      "{\"mission\":\"x\",\"config\":{\"explicitAgents\":[\"agent-scout\",\"seo-analyst\"],"
+          + "\"execution\":\"sequential\"}}",
+      "{\"mission\":\"x\",\"config\":{\"params\":{\"budget\":1.50,\"big\":123456789012345678901234567890,"
+          + "\"tags\":[\"q3\",7,null,true],\"nested\":{\"z\":1,\"a\":2}},\"deadlineSeconds\":60,"
+          + "\"failurePolicy\":\"continue\"}}",
+      "{\"mission\":\"x\",\"config\":{\"planner\":\"deterministic\",\"plan\":{\"steps\":["
+          + "{\"id\":\"a\",\"agent\":\"agent-scout\",\"action\":\"research\",\"parameters\":{\"k\":[1,2]},"
+          + "\"timeoutSeconds\":30,\"maxAttempts\":2},"
+          + "{\"id\":\"b\",\"agent\":\"seo-analyst\",\"dependsOn\":[\"a\"],\"condition\":\"steps.a.output.ok\"}]}}}",
+  })
+  void fingerprintOfTheStoredAcceptedEvent_equalsTheRequests(String body) {
+    MissionRequest request = MissionRequest.parse(body.getBytes(StandardCharsets.UTF_8));
+    MissionEvent accepted = MissionEvent.of(EventTypes.MISSION_ACCEPTED, "m1", "default", 1, 1L)
+        .status("PLANNING").mission(request.mission(), request.config()).build();
+
+    MissionEvent stored = EVENTS.decode(EVENTS.encode(accepted));
+
+    assertThat(MissionRequest.fingerprint(stored.mission(), stored.config())).isEqualTo(request.requestHash());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "{\"mission\":\"Plan a launch!\"}",
+      "{\"mission\":\"Plan a launch\",\"config\":{\"params\":{}}}"})
+  void anotherRequest_hasAnotherFingerprint(String body) {
+    MissionRequest base = MissionRequest.parse("{\"mission\":\"Plan a launch\"}".getBytes(StandardCharsets.UTF_8));
+
+    assertThat(MissionRequest.parse(body.getBytes(StandardCharsets.UTF_8)).requestHash())
+        .isNotEqualTo(base.requestHash());
+  }
+}
