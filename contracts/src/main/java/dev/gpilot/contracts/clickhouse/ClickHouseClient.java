@@ -161,14 +161,22 @@ public final class ClickHouseClient {
     return code.lookingAt() ? Integer.parseInt(code.group(1)) : 0;
   }
 
-  /** A ClickHouse string literal: quotes and backslashes escaped, so no input can leave the literal. */
+  /**
+   * A ClickHouse string literal (18.16 has no query parameters): quotes, backslashes and control characters
+   * escaped, so no input can leave the literal.
+   */
   public static String literal(String value) {
     StringBuilder sql = new StringBuilder(value.length() + 2).append('\'');
     for (char c : value.toCharArray()) {
-      if (c == '\\' || c == '\'') {
-        sql.append('\\');
+      switch (c) {
+        case '\\' -> sql.append("\\\\");
+        case '\'' -> sql.append("\\'");
+        case '\n' -> sql.append("\\n");
+        case '\r' -> sql.append("\\r");
+        case '\t' -> sql.append("\\t");
+        case '\0' -> sql.append("\\0");
+        default -> sql.append(c);
       }
-      sql.append(c);
     }
     return sql.append('\'').toString();
   }

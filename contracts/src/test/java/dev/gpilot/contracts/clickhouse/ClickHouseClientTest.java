@@ -17,4 +17,10 @@ class ClickHouseClientTest {
     assertThat(ClickHouseClient.errorCode(null, "Bad Gateway")).isZero();
     assertThat(ClickHouseClient.errorCode(null, "DB::Exception: see Code: 81")).as("only at the start").isZero();
   }
+
+  @Test
+  void literals_cannotBeLeft_byQuotesBackslashesOrControlCharacters() {
+    assertThat(ClickHouseClient.literal("a'b\\c")).isEqualTo("'a\\'b\\\\c'");
+    assertThat(ClickHouseClient.literal("x\n\r\t\0y")).isEqualTo("'x\\n\\r\\t\\0y'");
+  }
 }

@@ -1,5 +1,7 @@
 package dev.gpilot.api.analytics;
 
+import static dev.gpilot.contracts.clickhouse.ClickHouseClient.literal;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.http.ApiException;
 import dev.gpilot.contracts.clickhouse.ClickHouseClient;
@@ -239,20 +241,4 @@ public final class CostAnalytics {
     }
   }
 
-  /** A ClickHouse string literal: backslashes and quotes escaped (18.16 has no query parameters). */
-  static String literal(String value) {
-    StringBuilder s = new StringBuilder(value.length() + 2).append('\'');
-    for (char c : value.toCharArray()) {
-      switch (c) {
-        case '\\' -> s.append("\\\\");
-        case '\'' -> s.append("\\'");
-        case '\n' -> s.append("\\n");
-        case '\r' -> s.append("\\r");
-        case '\t' -> s.append("\\t");
-        case '\0' -> s.append("\\0");
-        default -> s.append(c);
-      }
-    }
-    return s.append('\'').toString();
-  }
 }

@@ -1,5 +1,7 @@
 package dev.gpilot.api.missions;
 
+import static dev.gpilot.contracts.clickhouse.ClickHouseClient.literal;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.http.ApiException;
 import dev.gpilot.contracts.clickhouse.ClickHouseClient;
@@ -37,7 +39,7 @@ public final class ClickHouseSubmissionArchive implements SubmissionArchive {
     try {
       // On the table's sort key (workspace_id, mission_id, seq): one granule read.
       rows = client.query("SELECT event FROM mission_events WHERE workspace_id = "
-          + ClickHouseClient.literal(workspaceId) + " AND mission_id = " + ClickHouseClient.literal(missionId)
+          + literal(workspaceId) + " AND mission_id = " + literal(missionId)
           + " AND seq = 1 LIMIT 1");
     } catch (ClickHouseException e) {
       if (e.unknownTableOrDatabase()) {

@@ -1,5 +1,7 @@
 package dev.gpilot.api.streams;
 
+import static dev.gpilot.contracts.clickhouse.ClickHouseClient.literal;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.http.ApiException;
 import dev.gpilot.api.missions.MissionStore;
@@ -55,15 +57,4 @@ public final class ClickHouseEventArchive implements MissionStore.Archive {
     return events;
   }
 
-  /** A ClickHouse string literal: quotes and backslashes escaped, so no input can leave the literal. */
-  static String literal(String value) {
-    StringBuilder sql = new StringBuilder(value.length() + 2).append('\'');
-    for (char c : value.toCharArray()) {
-      if (c == '\\' || c == '\'') {
-        sql.append('\\');
-      }
-      sql.append(c);
-    }
-    return sql.append('\'').toString();
-  }
 }

@@ -22,6 +22,7 @@ import dev.gpilot.jobs.agents.AgentReply;
 import dev.gpilot.jobs.agents.SimulatedAgent;
 import dev.gpilot.jobs.agents.StepRequest;
 import dev.gpilot.testing.ClickHouseTestServer;
+import dev.gpilot.testing.TopicContents;
 import dev.gpilot.testing.KafkaTestBroker;
 import dev.gpilot.testing.Schemas;
 import java.math.BigDecimal;
@@ -36,7 +37,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -44,9 +44,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -180,27 +177,16 @@ class CostReconciliationITCase {
 
   /** The cost records of a workspace on the topic, one per id (consumers dedupe by id). */
   private static Map<String, CostRecord> topicRecords(String workspace) {
-    Properties props = KAFKA.clientProperties();
     JsonCodec<CostRecord> codec = JsonCodec.of(CostRecord.class);
     Map<String, CostRecord> byId = new HashMap<>();
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(Topics.COST_RECORDS).stream()
-          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          JsonNode json = readTree(r.value());
-          assertThat(Schemas.problems("cost-record.v1", json)).isEmpty();
-          CostRecord record = codec.decode(r.value());
-          assertThat(new String(r.key())).isEqualTo(record.workspaceId());
-          if (record.workspaceId().equals(workspace)) {
-            CostRecord previous = byId.put(record.id(), record);
-            assertThat(previous == null || previous.costMicros() == record.costMicros()).isTrue();
-          }
-        }
+    for (ConsumerRecord<byte[], byte[]> r : TopicContents.read(KAFKA.bootstrapServers(), Topics.COST_RECORDS)) {
+      JsonNode json = readTree(r.value());
+      assertThat(Schemas.problems("cost-record.v1", json)).isEmpty();
+      CostRecord record = codec.decode(r.value());
+      assertThat(new String(r.key())).isEqualTo(record.workspaceId());
+      if (record.workspaceId().equals(workspace)) {
+        CostRecord previous = byId.put(record.id(), record);
+        assertThat(previous == null || previous.costMicros() == record.costMicros()).isTrue();
       }
     }
     return byId;

@@ -9,6 +9,7 @@ import dev.gpilot.contracts.clickhouse.ClickHouseClient;
 import dev.gpilot.contracts.cost.CostRecord;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.json.JsonCodec;
+import dev.gpilot.testing.TopicContents;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,7 +25,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
@@ -35,12 +35,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * {@code ./gpilot chaos [rounds]}: a fault campaign against the stack {@code ./gpilot up} started. Under a steady load
@@ -319,24 +314,11 @@ public final class ChaosCampaign {
   }
 
   private long costRecords(Set<String> missionIds) {
-    Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap());
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     Map<String, Long> byId = new HashMap<>();
-    try (KafkaConsumer<String, byte[]> consumer =
-        new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(Topics.COST_RECORDS).stream()
-          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-          CostRecord cost = COST_RECORDS.decode(record.value());
-          if (missionIds.contains(cost.missionId())) {
-            byId.put(cost.id(), cost.costMicros()); // a re-sent record has the same id: counted once
-          }
-        }
+    for (ConsumerRecord<byte[], byte[]> record : TopicContents.read(stack.kafkaBootstrap(), Topics.COST_RECORDS)) {
+      CostRecord cost = COST_RECORDS.decode(record.value());
+      if (missionIds.contains(cost.missionId())) {
+        byId.put(cost.id(), cost.costMicros()); // a re-sent record has the same id: counted once
       }
     }
     return byId.values().stream().mapToLong(Long::longValue).sum();

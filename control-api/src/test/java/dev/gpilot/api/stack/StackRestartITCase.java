@@ -9,6 +9,7 @@ import dev.gpilot.contracts.cost.CostRecord;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.testing.ClickHouseTestServer;
+import dev.gpilot.testing.TopicContents;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -18,16 +19,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -173,26 +168,12 @@ class StackRestartITCase {
   }
 
   private static Map<String, CostRecord> costRecords() {
-    Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap());
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     Map<String, CostRecord> byId = new HashMap<>();
-    try (KafkaConsumer<String, byte[]> consumer =
-        new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(Topics.COST_RECORDS).stream()
-          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-          CostRecord cost = COST_RECORDS.decode(record.value());
-          CostRecord previous = byId.put(cost.id(), cost);
-          assertThat(previous == null || previous.costMicros() == cost.costMicros())
-              .as("a re-sent cost record %s has the same cost", cost.id()).isTrue();
-        }
-      }
+    for (ConsumerRecord<byte[], byte[]> record : TopicContents.read(stack.kafkaBootstrap(), Topics.COST_RECORDS)) {
+      CostRecord cost = COST_RECORDS.decode(record.value());
+      CostRecord previous = byId.put(cost.id(), cost);
+      assertThat(previous == null || previous.costMicros() == cost.costMicros())
+          .as("a re-sent cost record %s has the same cost", cost.id()).isTrue();
     }
     return byId;
   }

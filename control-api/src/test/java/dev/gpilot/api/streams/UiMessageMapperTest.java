@@ -147,11 +147,6 @@ class UiMessageMapperTest {
   }
 
   @Test
-  void clickHouseLiterals_cannotBeLeft() {
-    assertThat(ClickHouseEventArchive.literal("a'b\\c")).isEqualTo("'a\\'b\\\\c'");
-  }
-
-  @Test
   void acceptHeader_matchesTheTypeItsFamilyOrAnything() {
     assertThat(StreamHandler.accepts("application/x-ndjson", "application/x-ndjson")).isTrue();
     assertThat(StreamHandler.accepts("text/html, application/*;q=0.5", "application/x-ndjson")).isTrue();
