@@ -11,7 +11,6 @@ import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.testing.TopicContents;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
