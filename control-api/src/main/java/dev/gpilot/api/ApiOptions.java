@@ -17,10 +17,12 @@ import java.util.Objects;
  *     DOWN (it checks the topics' ends about every second)
  * @param maxStreamsPerWorkspace open streams (SSE and NDJSON) of one workspace on this instance; more are 429
  * @param maxStreams open streams on this instance, all workspaces; more are 429
+ * @param maxMissionsInMemory missions held in memory at most (the least recently used go first)
+ * @param maxMissionBytes encoded bytes of the missions held in memory at most
  */
 public record ApiOptions(
     String host, int port, String kafkaBootstrapServers, Path tokensFile, long maxMissionsInMemory,
-    int streamWriterThreads, String clickhouseUrl, String clickhouseDatabase, long streamMaxLagEvents,
+    long maxMissionBytes, int streamWriterThreads, String clickhouseUrl, String clickhouseDatabase, long streamMaxLagEvents,
     Duration streamHeartbeat, Duration feedStaleAfter, int maxStreamsPerWorkspace, int maxStreams) {
 
   /** Feeds check the topics' ends every second, with a 2 s timeout: stale is a few seconds beyond that. */
@@ -32,12 +34,18 @@ public record ApiOptions(
    */
   public static final int DEFAULT_MAX_STREAMS = 10_000;
   public static final int DEFAULT_MAX_STREAMS_PER_WORKSPACE = 2_000;
+  /** A quarter of the heap `gpilot up` gives the API (768 MiB). */
+  public static final long DEFAULT_MAX_MISSION_BYTES = 192L << 20;
 
   public ApiOptions {
     Objects.requireNonNull(kafkaBootstrapServers, "set KAFKA_BOOTSTRAP_SERVERS to the Kafka brokers, host:port");
     Objects.requireNonNull(tokensFile, "set GPILOT_TOKENS_FILE to the API tokens file");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("GPILOT_API_PORT must be a port number, got " + port);
+    }
+    if (maxMissionsInMemory < 1 || maxMissionBytes < maxMissionsInMemory) {
+      throw new IllegalArgumentException("GPILOT_API_MAX_MISSIONS must be at least 1 and GPILOT_API_MAX_MISSION_BYTES"
+          + " at least that, got " + maxMissionsInMemory + " and " + maxMissionBytes);
     }
     if (streamWriterThreads < 1) {
       throw new IllegalArgumentException("GPILOT_API_STREAM_WRITERS must be at least 1, got " + streamWriterThreads);
@@ -64,34 +72,46 @@ public record ApiOptions(
   /** Without stored events (no ClickHouse), heartbeats every 15 s, a stalled client dropped 10,000 events behind. */
   public ApiOptions(String host, int port, String kafkaBootstrapServers, Path tokensFile, long maxMissionsInMemory,
       int streamWriterThreads) {
-    this(host, port, kafkaBootstrapServers, tokensFile, maxMissionsInMemory, streamWriterThreads, null, null,
+    this(host, port, kafkaBootstrapServers, tokensFile, maxMissionsInMemory, DEFAULT_MAX_MISSION_BYTES,
+        streamWriterThreads, null, null,
         10_000, Duration.ofSeconds(15), DEFAULT_FEED_STALE_AFTER, DEFAULT_MAX_STREAMS_PER_WORKSPACE,
         DEFAULT_MAX_STREAMS);
   }
 
   /** The same options reading stored events of finished missions from ClickHouse. */
   public ApiOptions withClickHouse(String url, String database) {
-    return new ApiOptions(host, port, kafkaBootstrapServers, tokensFile, maxMissionsInMemory, streamWriterThreads,
+    return new ApiOptions(host, port, kafkaBootstrapServers, tokensFile, maxMissionsInMemory, maxMissionBytes,
+        streamWriterThreads,
         url, database, streamMaxLagEvents, streamHeartbeat, feedStaleAfter, maxStreamsPerWorkspace, maxStreams);
+  }
+
+  /** The same options with other bounds on the missions held in memory. */
+  public ApiOptions withMissionCache(long maxMissions, long maxBytes) {
+    return new ApiOptions(host, port, kafkaBootstrapServers, tokensFile, maxMissions, maxBytes, streamWriterThreads,
+        clickhouseUrl, clickhouseDatabase, streamMaxLagEvents, streamHeartbeat, feedStaleAfter, maxStreamsPerWorkspace,
+        maxStreams);
   }
 
   /** The same options with other stream limits. */
   public ApiOptions withStreams(long maxLagEvents, Duration heartbeat) {
-    return new ApiOptions(host, port, kafkaBootstrapServers, tokensFile, maxMissionsInMemory, streamWriterThreads,
+    return new ApiOptions(host, port, kafkaBootstrapServers, tokensFile, maxMissionsInMemory, maxMissionBytes,
+        streamWriterThreads,
         clickhouseUrl, clickhouseDatabase, maxLagEvents, heartbeat, feedStaleAfter, maxStreamsPerWorkspace,
         maxStreams);
   }
 
   /** The same options with another bound for a feed's staleness. */
   public ApiOptions withFeedStaleAfter(Duration staleAfter) {
-    return new ApiOptions(host, port, kafkaBootstrapServers, tokensFile, maxMissionsInMemory, streamWriterThreads,
+    return new ApiOptions(host, port, kafkaBootstrapServers, tokensFile, maxMissionsInMemory, maxMissionBytes,
+        streamWriterThreads,
         clickhouseUrl, clickhouseDatabase, streamMaxLagEvents, streamHeartbeat, staleAfter, maxStreamsPerWorkspace,
         maxStreams);
   }
 
   /** The same options with other bounds on open streams. */
   public ApiOptions withStreamLimits(int perWorkspace, int perInstance) {
-    return new ApiOptions(host, port, kafkaBootstrapServers, tokensFile, maxMissionsInMemory, streamWriterThreads,
+    return new ApiOptions(host, port, kafkaBootstrapServers, tokensFile, maxMissionsInMemory, maxMissionBytes,
+        streamWriterThreads,
         clickhouseUrl, clickhouseDatabase, streamMaxLagEvents, streamHeartbeat, feedStaleAfter, perWorkspace,
         perInstance);
   }
@@ -104,6 +124,7 @@ public record ApiOptions(
         env.get("KAFKA_BOOTSTRAP_SERVERS"),
         Path.of(env.getOrDefault("GPILOT_TOKENS_FILE", home + "/api-tokens")),
         Long.parseLong(env.getOrDefault("GPILOT_API_MAX_MISSIONS", "200000")),
+        Long.parseLong(env.getOrDefault("GPILOT_API_MAX_MISSION_BYTES", String.valueOf(DEFAULT_MAX_MISSION_BYTES))),
         Integer.parseInt(env.getOrDefault("GPILOT_API_STREAM_WRITERS", "4")),
         env.get("CLICKHOUSE_URL"),
         env.getOrDefault("CLICKHOUSE_DATABASE", "gpilot"),

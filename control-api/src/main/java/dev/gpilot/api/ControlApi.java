@@ -70,7 +70,7 @@ public final class ControlApi implements AutoCloseable {
     TopicAdmin.ensureTopics(options.kafkaBootstrapServers());
     ClickHouseClient clickhouse = options.clickhouseUrl() == null ? null
         : new ClickHouseClient(options.clickhouseUrl(), options.clickhouseDatabase(), Duration.ofSeconds(10));
-    store = new MissionStore(options.maxMissionsInMemory(),
+    store = new MissionStore(options.maxMissionsInMemory(), options.maxMissionBytes(),
         clickhouse == null ? null : new ClickHouseEventArchive(clickhouse));
     publisher = new MissionPublisher(options.kafkaBootstrapServers());
     feed = new MissionFeed(options.kafkaBootstrapServers(), store);

@@ -59,9 +59,9 @@ public final class MissionFeed implements AutoCloseable {
     }
     try {
       if (record.topic().equals(Topics.MISSION_EVENTS)) {
-        store.onEvent(events.decode(record.value()));
+        store.onEvent(events.decode(record.value()), record.value().length);
       } else {
-        store.onSubmitted(submissions.decode(record.value()));
+        store.onSubmitted(submissions.decode(record.value()), record.value().length);
       }
     } catch (CodecException e) {
       LOG.warn("skipping invalid record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),

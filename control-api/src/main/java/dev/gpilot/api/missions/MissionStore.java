@@ -2,15 +2,22 @@ package dev.gpilot.api.missions;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.contracts.mission.MissionSubmitted;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The missions this API instance knows, materialized from the missions and events topics (every instance reads
- * both whole, so any instance can serve any mission). Bounded: the least recently used missions are dropped first.
+ * both whole, so any instance can serve any mission). Bounded by count and by bytes (the encoded size of each
+ * mission's request and events): the least recently used missions are dropped first. A mission that a stream follows
+ * when it is dropped stays reachable for its next events, so the stream still gets them; it returns to the cache with
+ * its next event and is let go once no stream follows it.
  */
 public final class MissionStore {
   /** Where the events of missions no longer in memory (or in the topics) are kept. */
@@ -23,23 +30,48 @@ public final class MissionStore {
     List<MissionEvent> events(String workspaceId, String missionId);
   }
 
+  private static final JsonCodec<MissionEvent> EVENTS = JsonCodec.of(MissionEvent.class);
+
   private final Cache<String, MissionView> views;
+  /** Views dropped from the cache while a stream followed them, until their next event or their last stream. */
+  private final Map<String, MissionView> followed = new ConcurrentHashMap<>();
   private final Archive archive;
 
   public MissionStore(long maxMissions) {
-    this(maxMissions, null);
+    this(maxMissions, Long.MAX_VALUE, null);
   }
 
   /**
+   * @param maxMissions missions held at most
+   * @param maxBytes encoded bytes of requests and events held at most
    * @param archive where to look for missions this instance does not hold; null for none
    */
-  public MissionStore(long maxMissions, Archive archive) {
-    this.views = Caffeine.newBuilder().maximumSize(maxMissions).build();
+  public MissionStore(long maxMissions, long maxBytes, Archive archive) {
+    if (maxMissions < 1 || maxBytes < maxMissions) {
+      throw new IllegalArgumentException("the mission cache needs at least one mission and one byte per mission, got "
+          + maxMissions + " missions and " + maxBytes + " bytes");
+    }
+    // One bound for both: each mission weighs its bytes plus an equal share of the byte bound (its overhead), so the
+    // weights' sum stays under maxBytes only with at most maxMissions missions and at most maxBytes bytes.
+    boolean countOnly = maxBytes == Long.MAX_VALUE;
+    long share = countOnly ? 1 : Math.max(1, maxBytes / maxMissions);
+    this.views = Caffeine.newBuilder()
+        .maximumWeight(countOnly ? maxMissions : maxBytes)
+        .<String, MissionView>weigher((id, view) -> countOnly ? 1 : (int) Math.min(Integer.MAX_VALUE, share + view.bytes()))
+        .evictionListener((String id, MissionView view, RemovalCause cause) -> {
+          if (view != null && view.followed()) {
+            followed.put(id, view);
+          }
+        })
+        // Evict on the writing thread (the feed's): the bound holds when a write returns, and tests can see it.
+        .executor(Runnable::run)
+        .build();
     this.archive = archive;
   }
 
   public Optional<MissionView> find(String missionId) {
-    return Optional.ofNullable(views.getIfPresent(missionId));
+    MissionView view = views.getIfPresent(missionId);
+    return Optional.ofNullable(view != null ? view : followed.get(missionId));
   }
 
   /**
@@ -48,7 +80,7 @@ public final class MissionStore {
    * its first events (it was evicted while live and came back with later ones).
    */
   public Optional<MissionView> findOrLoad(String workspaceId, String missionId) {
-    MissionView known = views.getIfPresent(missionId);
+    MissionView known = find(missionId).orElse(null);
     if (archive == null || (known != null && !known.missingFirstEvents())) {
       return Optional.ofNullable(known);
     }
@@ -56,17 +88,51 @@ public final class MissionStore {
     if (stored.isEmpty()) {
       return Optional.ofNullable(known);
     }
-    MissionView view = views.get(missionId, MissionView::new);
-    stored.stream().sorted(Comparator.comparingLong(MissionEvent::seq)).forEach(view::append);
+    MissionView view = view(missionId);
+    stored.stream().sorted(Comparator.comparingLong(MissionEvent::seq))
+        .forEach(e -> view.append(e, EVENTS.encode(e).length));
+    views.put(missionId, view); // weighed again with what it now holds
     return Optional.of(view);
   }
 
   public void onSubmitted(MissionSubmitted submitted) {
-    views.get(submitted.missionId(), MissionView::new).submitted(submitted);
+    onSubmitted(submitted, 0);
+  }
+
+  /** A submission read from the missions topic, {@code encodedBytes} long. */
+  public void onSubmitted(MissionSubmitted submitted, int encodedBytes) {
+    MissionView view = view(submitted.missionId());
+    view.submitted(submitted);
+    view.addBytes(encodedBytes);
+    views.put(submitted.missionId(), view);
   }
 
   public void onEvent(MissionEvent event) {
-    views.get(event.missionId(), MissionView::new).append(event);
+    onEvent(event, 0);
+  }
+
+  /** An event read from the events topic, {@code encodedBytes} long. */
+  public void onEvent(MissionEvent event, int encodedBytes) {
+    MissionView view = view(event.missionId());
+    view.append(event, encodedBytes);
+    views.put(event.missionId(), view); // weighed again: Caffeine weighs an entry when it is written
+  }
+
+  /** The view of a mission: the cached one, else the one a stream still follows, else a new one. */
+  private MissionView view(String missionId) {
+    if (!followed.isEmpty()) {
+      followed.values().removeIf(v -> !v.followed()); // let go of what no stream follows any more
+    }
+    return views.get(missionId, id -> {
+      MissionView stillFollowed = followed.remove(id);
+      return stillFollowed != null ? stillFollowed : new MissionView(id);
+    });
+  }
+
+  /** The encoded bytes the cache holds now, with each mission's share of the bound (for tests). */
+  long weightedSize() {
+    views.cleanUp();
+    return views.policy().eviction().orElseThrow().weightedSize().orElse(0);
   }
 
   /** Whether the mission is in memory, without counting as a use of it (which would keep it from eviction). */

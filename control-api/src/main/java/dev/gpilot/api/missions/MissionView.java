@@ -37,6 +37,8 @@ public final class MissionView {
   private final List<MissionEvent> events = new ArrayList<>();
   private final TreeMap<Long, MissionEvent> early = new TreeMap<>();
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+  /** The encoded size of what this view holds (its request and events), what the store's byte bound counts. */
+  private long bytes;
 
   private MissionStatus status = MissionStatus.SUBMITTED;
   private final Map<String, StepView> steps = new LinkedHashMap<>();
@@ -95,10 +97,16 @@ public final class MissionView {
    * gap waits until the gap fills.
    */
   synchronized void append(MissionEvent event) {
+    append(event, 0);
+  }
+
+  /** {@link #append(MissionEvent)} with the event's encoded size, for the store's byte bound. */
+  synchronized void append(MissionEvent event, int encodedBytes) {
     long next = events.size() + 1L;
     if (event.seq() < next || early.containsKey(event.seq())) {
       return;
     }
+    bytes += encodedBytes;
     early.put(event.seq(), event);
     while (!early.isEmpty() && early.firstKey() == events.size() + 1L) {
       MissionEvent e = early.pollFirstEntry().getValue();
@@ -119,6 +127,19 @@ public final class MissionView {
 
   public void unsubscribe(Listener listener) {
     listeners.remove(listener);
+  }
+
+  /** Whether a stream follows this mission now. */
+  boolean followed() {
+    return !listeners.isEmpty();
+  }
+
+  synchronized long bytes() {
+    return bytes;
+  }
+
+  synchronized void addBytes(int encodedBytes) {
+    bytes += encodedBytes;
   }
 
   public synchronized List<MissionEvent> eventsAfter(long afterSeq) {
