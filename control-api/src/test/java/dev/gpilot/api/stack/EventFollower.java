@@ -22,7 +22,8 @@ import java.util.function.Function;
 /**
  * A client of one mission's NDJSON stream as an integration writes it: it keeps every event it receives, and when the
  * connection ends before the mission's final event (an API restart, a refused connection) it reconnects with
- * {@code ?after=<last seq>} until the final event arrives. It never dedupes: what it keeps is what the API sent.
+ * {@code ?after=<last seq>} until the final event arrives (a {@code stream.error} line, which an API sends before it
+ * cuts a stream, is not an event). It never dedupes: what it keeps is what the API sent.
  */
 public final class EventFollower implements AutoCloseable {
   private static final Set<String> FINAL = Set.of(
@@ -78,6 +79,9 @@ public final class EventFollower implements AutoCloseable {
               continue;
             }
             JsonNode event = Json.mapper().readTree(line);
+            if (event.path("type").asText().equals("stream.error")) {
+              break; // the stream's last line when it is cut (SPEC §9): resume after the last event received
+            }
             synchronized (this) {
               events.add(event);
             }
