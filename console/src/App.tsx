@@ -51,7 +51,7 @@ export function App() {
   return (
     <ToastProvider>
       <a className="skip" href="#main">Skip to content</a>
-      <header className="top">
+      <header className="topbar">
         <Link to="/launch" className="brand">G-Pilot</Link>
         {signedIn && (
           <nav aria-label="Main">

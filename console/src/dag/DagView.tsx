@@ -6,6 +6,10 @@ import { layoutPlan } from './layout';
 import { StepNode, type StepFlowNode } from './StepNode';
 
 const nodeTypes: NodeTypes = { step: StepNode };
+const MINIMAP_COLORS: Record<string, string> = {
+  PENDING: '#d1d5db', READY: '#93c5fd', RUNNING: '#0284c7', RETRYING: '#d97706',
+  SUCCEEDED: '#059669', FAILED: '#dc2626', SKIPPED: '#e5e7eb', CANCELLED: '#9333ea',
+};
 
 /** The plan as a flowchart: laid out once per plan, restyled on every event; zoom and pan with visible controls. */
 export function DagView({ dag, selected, onSelect }: { dag: DagState; selected: string | null; onSelect: (id: string | null) => void }) {
@@ -83,12 +87,22 @@ export function DagView({ dag, selected, onSelect }: { dag: DagState; selected: 
         nodesConnectable={false}
         edgesFocusable={false}
         onNodeClick={(_, n) => onSelect(n.id)}
-        onSelectionChange={({ nodes: sel }) => sel.length === 1 && sel[0].id !== selected && onSelect(sel[0].id)}
+        // a node selected by keyboard (Tab to it, Enter) opens its details as a click does
+        onNodesChange={(changes) => {
+          const picked = changes.find((c) => c.type === 'select' && c.selected);
+          if (picked && 'id' in picked && picked.id !== selected) onSelect(picked.id);
+        }}
         onPaneClick={() => onSelect(null)}
       >
         <Background />
         <Controls showInteractive={false} aria-label="Zoom and pan controls" />
-        <MiniMap pannable zoomable ariaLabel="Overview of the mission DAG" />
+        <MiniMap
+          pannable
+          zoomable
+          position="top-right"
+          ariaLabel="Overview of the mission DAG"
+          nodeColor={(n) => MINIMAP_COLORS[(n.data as StepFlowNode['data']).step.status] ?? '#9ca3af'}
+        />
       </ReactFlow>
     </div>
   );

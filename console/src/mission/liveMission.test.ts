@@ -22,7 +22,8 @@ const step = (stepId: string, status: string, attempt: number, extra = {}) =>
 const log = (lines: string[]) =>
   ({ type: 'data-log', id: 'log-mission', data: { scope: 'mission', lines: lines.map((text, i) => ({ seq: i, ts: 1, level: 'info', text })) } }) as UIMessageChunk;
 
-const head: UIMessageChunk[] = [
+// A function: the SDK's reader merges metadata into the objects it was given, so every test gets fresh chunks.
+const head = (): UIMessageChunk[] => [
   { type: 'start', messageId: 'm1', messageMetadata: meta('SUBMITTED') },
   log(['mission accepted']),
   { type: 'data-plan', id: 'plan', data: { missionId: 'm1', steps: [
@@ -40,7 +41,7 @@ const head: UIMessageChunk[] = [
 
 describe('liveMission', () => {
   it('shows the plan, the running step and its streaming text, with the typing indicator on', async () => {
-    const snapshots = await assemble(head);
+    const snapshots = await assemble(head());
     const view = liveMission(snapshots.at(-1));
     expect(view.status).toBe('RUNNING');
     expect(view.plan.map((s) => s.id)).toEqual(['a', 'b']);
@@ -73,7 +74,7 @@ describe('liveMission', () => {
       { type: 'message-metadata', messageMetadata: meta('COMPLETED', 250, { durationMs: 1234 }) },
       { type: 'finish', finishReason: 'stop' },
     ];
-    const view = liveMission((await assemble([...head, ...rest])).at(-1));
+    const view = liveMission((await assemble([...head(), ...rest])).at(-1));
     expect(view.status).toBe('COMPLETED');
     expect(view.finished).toBe(true);
     expect(view.typing).toBe(false);
@@ -106,7 +107,7 @@ describe('liveMission', () => {
       { type: 'message-metadata', messageMetadata: meta('COMPLETED', 7) },
       { type: 'finish', finishReason: 'stop' },
     ];
-    const all = [...head, ...rest];
+    const all = [...head(), ...rest];
     const whole = liveMission((await assemble(all)).at(-1));
     // Every point where the console would remember the snapshot: continuing from it gives the same mission.
     let checkpoints = 0;
@@ -122,7 +123,14 @@ describe('liveMission', () => {
     }
     expect(checkpoints).toBeGreaterThan(8);
     // Inside an open text part it is not a checkpoint.
-    expect(resumable((await assemble(head)).at(-1)!)).toBe(false);
+    expect(resumable((await assemble(head())).at(-1)!)).toBe(false);
+  });
+
+  it('shows the typing indicator while a step runs without text yet, and not once the mission ended', async () => {
+    const running = head().slice(0, 8); // up to step a RUNNING, before its text
+    expect(liveMission((await assemble(running)).at(-1)).typing).toBe(true);
+    const ended = [...running, { type: 'message-metadata', messageMetadata: meta('CANCELLED') } as UIMessageChunk];
+    expect(liveMission((await assemble(ended)).at(-1)).typing).toBe(false);
   });
 
   it('is empty before the stream has anything', () => {

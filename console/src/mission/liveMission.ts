@@ -63,7 +63,10 @@ export interface LiveMission {
   attempts: Attempt[];
   log: LogLine[];
   agentCosts: Record<string, number>;
-  /** Model text is streaming right now (the typing indicator). */
+  /**
+   * An agent is at work: model text is streaming, or a step is running (whose text comes with its result while the
+   * job does not publish step deltas): the typing indicator.
+   */
   typing: boolean;
   finished: boolean;
 }
@@ -123,7 +126,7 @@ export function liveMission(message: MissionMessage | undefined): LiveMission {
       }
     }
   }
-  view.typing = !view.finished && view.attempts.some((a) => a.streaming);
+  view.typing = !view.finished && (view.attempts.some((a) => a.streaming) || view.steps.some((s) => s.status === 'RUNNING'));
   return view;
 }
 
