@@ -375,7 +375,7 @@ test('DAG: the plan as a flowchart, parallel paths side by side, dependencies as
   await page.context().close();
 });
 
-test('DAG: ready and cancelled states are shown live on a cancelled mission', async () => {
+test('DAG: the cancelled state is shown live on a mission cancelled while it runs', async () => {
   const plan = { steps: [
     { id: 'first', agent: 'agent-scout', action: `a ${RUN}-cancel-dag` },
     { id: 'second', agent: 'agent-scout', action: `b ${RUN}-cancel-dag` },

@@ -8,7 +8,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const target = process.argv[2] ? resolve(process.argv[2]) : null;
+// `--install-only`: only the npm ci part (./gpilot test, before the browser tests).
+const installOnly = process.argv[2] === '--install-only';
+const target = process.argv[2] && !installOnly ? resolve(process.argv[2]) : null;
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 function run(args) {
@@ -31,6 +33,8 @@ if (!existsSync(installedLock) || readFileSync(installedLock, 'utf8') !== lock) 
   run(['ci', '--no-audit', '--no-fund', '--loglevel=error']);
   writeFileSync(installedLock, lock);
 }
+
+if (installOnly) process.exit(0);
 
 // vite build only when a source is newer than the last build.
 const stamp = join(root, 'dist', '.gpilot-build-stamp');
