@@ -9,8 +9,11 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // `--install-only`: only the npm ci part (./gpilot test, before the browser tests).
+// `--test <console.skip>`: the unit tests (Vitest), the Maven build's test phase; nothing when the console is skipped.
 const installOnly = process.argv[2] === '--install-only';
-const target = process.argv[2] && !installOnly ? resolve(process.argv[2]) : null;
+const testOnly = process.argv[2] === '--test';
+if (testOnly && process.argv[3] === 'true') process.exit(0);
+const target = process.argv[2] && !installOnly && !testOnly ? resolve(process.argv[2]) : null;
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 function run(args) {
@@ -35,6 +38,10 @@ if (!existsSync(installedLock) || readFileSync(installedLock, 'utf8') !== lock) 
 }
 
 if (installOnly) process.exit(0);
+if (testOnly) {
+  run(['exec', '--', 'vitest', 'run']);
+  process.exit(0);
+}
 
 // vite build only when a source is newer than the last build.
 const stamp = join(root, 'dist', '.gpilot-build-stamp');
