@@ -3,6 +3,8 @@ package dev.gpilot.api;
 import dev.gpilot.api.agents.AgentRoutes;
 import dev.gpilot.api.analytics.AnalyticsRoutes;
 import dev.gpilot.api.auth.TokenAuthenticator;
+import dev.gpilot.api.console.ConsoleFiles;
+import dev.gpilot.api.history.MissionListRoutes;
 import dev.gpilot.api.http.ApiException;
 import dev.gpilot.api.http.JettyProblemHandler;
 import dev.gpilot.api.http.Problems;
@@ -109,6 +111,8 @@ public final class ControlApi implements AutoCloseable {
       agents.register(config.routes);
       vault.register(config.routes);
       AnalyticsRoutes.of(options).register(config.routes);
+      MissionListRoutes.of(options).register(config.routes);
+      ConsoleFiles.register(config);
       config.routes.exception(ApiException.class, (e, ctx) -> Problems.write(ctx, e));
       config.routes.exception(CompletionException.class, (e, ctx) -> {
         if (e.getCause() instanceof ApiException api) {

@@ -1,0 +1,207 @@
+// The one client of the G-Pilot HTTP API (SPEC.md section 2): the same endpoints any integration uses.
+
+const KEY = 'gpilot.apiKey';
+
+/** The API key of this browser tab's session (sessionStorage: gone when the tab closes). */
+export const session = {
+  key: (): string | null => sessionStorage.getItem(KEY),
+  signIn: (key: string) => sessionStorage.setItem(KEY, key),
+  signOut: () => {
+    sessionStorage.removeItem(KEY);
+  },
+};
+
+/** A problem response (RFC 9457) or a network failure, with what the user should read. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string,
+    readonly retryAfterSeconds: number | null = null,
+  ) {
+    super(detail || title);
+  }
+}
+
+export function authHeaders(): Record<string, string> {
+  const key = session.key();
+  return key ? { Authorization: `Bearer ${key}` } : {};
+}
+
+export async function problem(response: Response): Promise<ApiError> {
+  let title = response.statusText || `HTTP ${response.status}`;
+  let detail = '';
+  try {
+    const body = await response.json();
+    title = body.title ?? title;
+    detail = body.detail ?? '';
+  } catch {
+    // not a problem body
+  }
+  const retry = response.headers.get('Retry-After');
+  return new ApiError(response.status, title, detail, retry != null && /^\d+$/.test(retry) ? Number(retry) : null);
+}
+
+/** Signed-out listeners: a 401 anywhere ends the session. */
+const unauthorized = new Set<() => void>();
+export function onUnauthorized(listener: () => void): () => void {
+  unauthorized.add(listener);
+  return () => unauthorized.delete(listener);
+}
+
+export async function request(path: string, init: RequestInit = {}): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(path, { ...init, headers: { ...authHeaders(), ...(init.headers ?? {}) } });
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'AbortError') throw e;
+    throw new ApiError(0, 'Network error', 'the API did not answer; is it running?');
+  }
+  if (!response.ok) {
+    const error = await problem(response);
+    if (response.status === 401) unauthorized.forEach((l) => l());
+    throw error;
+  }
+  return response;
+}
+
+async function json<T>(path: string, init?: RequestInit): Promise<T> {
+  return (await request(path, init)).json() as Promise<T>;
+}
+
+function query(params: Record<string, string | number | undefined | null>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+// ------------------------------------------------------------------ types
+
+export type MissionStatus = 'SUBMITTED' | 'PLANNING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMED_OUT';
+export const MISSION_STATUSES: MissionStatus[] =
+  ['SUBMITTED', 'PLANNING', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
+export const isFinished = (s: string | undefined) =>
+  s === 'COMPLETED' || s === 'FAILED' || s === 'CANCELLED' || s === 'TIMED_OUT';
+
+export interface Usage {
+  promptTokens: number;
+  outputTokens: number;
+  thinkingTokens: number;
+  cachedTokens: number;
+  totalTokens: number;
+}
+
+export interface MissionSummary {
+  missionId: string;
+  status: MissionStatus;
+  mission: string;
+  submittedAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  durationMs?: number;
+  steps: { total: number; succeeded: number; failed: number };
+  costMicros: number;
+  reason?: string;
+}
+
+export interface MissionPage {
+  missions: MissionSummary[];
+  nextCursor: string | null;
+}
+
+export interface AgentCost {
+  agent: string;
+  totalCostMicros: number;
+  percentage: number;
+  steps: number;
+  missions: number;
+  promptTokens: number;
+  outputTokens: number;
+  thinkingTokens: number;
+  cachedTokens: number;
+}
+
+export interface CostPoint {
+  bucketStart: string;
+  agent: string;
+  model: string;
+  costMicros: number;
+  steps: number;
+  promptTokens: number;
+  outputTokens: number;
+}
+
+export interface SecretInfo {
+  name: string;
+  keyVersion: number;
+  fingerprint: string;
+  createdAt: number;
+  createdBy: string;
+  updatedAt: number;
+  updatedBy: string;
+}
+
+export interface VaultInfo {
+  workspaceId: string;
+  keyVersion: number;
+  revision: number;
+  updatedAt?: number;
+  lastRotatedAt?: number;
+  secrets: SecretInfo[];
+}
+
+export interface Rotation {
+  version: number;
+  rotatedAt: number;
+  rotatedBy: string;
+}
+
+export interface CostRange {
+  from?: string;
+  to?: string;
+  agent?: string;
+  model?: string;
+}
+
+// ------------------------------------------------------------------ endpoints
+
+export const api = {
+  /** Any authenticated read: checks a key at sign-in. */
+  agents: () => json<{ agents: { name: string; description?: string; model?: string }[] }>('/api/v1/agents'),
+
+  submit: (mission: string, agents: string[]) =>
+    json<{ missionId: string }>('/api/v1/missions', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(agents.length ? { mission, config: { explicitAgents: agents } } : { mission }),
+    }),
+
+  cancel: (id: string) => json<{ status: string }>(`/api/v1/missions/${encodeURIComponent(id)}/cancel`, { method: 'POST' }),
+
+  mission: (id: string) => json<Record<string, unknown>>(`/api/v1/missions/${encodeURIComponent(id)}`),
+
+  missions: (p: { status?: string; q?: string; cursor?: string | null; limit?: number }) =>
+    json<MissionPage>(`/api/v1/missions${query(p)}`),
+
+  agentCosts: (r: CostRange) => json<AgentCost[]>(`/api/v1/analytics/agent-costs${query({ ...r })}`),
+
+  agentCostsCsv: async (r: CostRange) =>
+    (await request(`/api/v1/analytics/agent-costs${query({ ...r, format: 'csv' })}`)).blob(),
+
+  costSeries: (r: CostRange & { bucket: string }) =>
+    json<CostPoint[]>(`/api/v1/analytics/cost-series${query({ ...r })}`),
+
+  vault: () => json<VaultInfo>('/api/v1/vault'),
+
+  rotations: () => json<{ keyVersion: number; rotations: Rotation[] }>('/api/v1/vault/rotations'),
+
+  putSecret: (name: string, value: string) =>
+    json<SecretInfo>(`/api/v1/vault/secrets/${encodeURIComponent(name)}`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ value }),
+    }),
+
+  rotate: () => json<{ success: boolean; newVersion: number; rotatedAt: number }>('/api/v1/vault/rotate', { method: 'POST' }),
+};
