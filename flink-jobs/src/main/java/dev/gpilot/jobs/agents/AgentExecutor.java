@@ -87,9 +87,11 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
     });
     skipped = getRuntimeContext().getMetricGroup().counter("finishedAttemptsSkipped");
     retried = getRuntimeContext().getMetricGroup().counter("callsRetried");
-    // Only a restarted task can be handed requests that already finished; asyncInvoke runs on the task thread.
+    // Any start may be a restore: a restarted task (attempt > 0), and also a new process resuming from a checkpoint
+    // (`gpilot up` after a crash), whose tasks are attempt 0. Results after the committed offsets are the ones a
+    // restore may hand us again; a start from nothing finds none past them. asyncInvoke runs on the task thread.
     finishedBeforeRestore = new HashMap<>();
-    if (bootstrapServers != null && getRuntimeContext().getTaskInfo().getAttemptNumber() > 0) {
+    if (bootstrapServers != null) {
       finishedBeforeRestore.putAll(CompletedAttempts.since(bootstrapServers, groupId));
     }
   }
