@@ -6,9 +6,15 @@ import dev.gpilot.contracts.mission.MissionControl;
 import dev.gpilot.contracts.mission.MissionSubmitted;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -59,14 +65,15 @@ public final class MissionService {
    *     archive cannot be read for a key this instance does not know (nothing is written)
    */
   public CompletableFuture<Submission> submit(Principal caller, MissionRequest request, String idempotencyKey) {
+    return submit(caller, request, idempotencyKey, archive);
+  }
+
+  private CompletableFuture<Submission> submit(Principal caller, MissionRequest request, String idempotencyKey,
+      SubmissionArchive archive) {
     if (idempotencyKey != null && !IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
       throw ApiException.badRequest("Idempotency-Key must be 1 to 255 visible ASCII characters");
     }
-    String missionId =
-        idempotencyKey == null
-            ? UUID.randomUUID().toString()
-            : UUID.nameUUIDFromBytes(("gpilot-mission:" + caller.workspaceId() + ":" + idempotencyKey)
-                    .getBytes(StandardCharsets.UTF_8)).toString();
+    String missionId = idempotencyKey == null ? UUID.randomUUID().toString() : keyedId(caller, idempotencyKey);
     MissionSubmitted submitted =
         new MissionSubmitted(missionId, caller.workspaceId(), clock.millis(), request.mission(), request.config(),
             idempotencyKey, request.requestHash(), caller.subject());
@@ -78,7 +85,7 @@ public final class MissionService {
     if (running != null) {
       return join(running, request);
     }
-    Optional<Earlier> earlier = earlier(caller.workspaceId(), missionId);
+    Optional<Earlier> earlier = earlier(caller.workspaceId(), missionId, archive);
     if (earlier.isPresent()) {
       return CompletableFuture.completedFuture(replay(missionId, earlier.get().requestHash(), request));
     }
@@ -98,6 +105,92 @@ public final class MissionService {
     return mine.done();
   }
 
+  /** The missionId an idempotency key names: the same on every instance, for as long as the key is kept. */
+  private static String keyedId(Principal caller, String idempotencyKey) {
+    return UUID.nameUUIDFromBytes(("gpilot-mission:" + caller.workspaceId() + ":" + idempotencyKey)
+        .getBytes(StandardCharsets.UTF_8)).toString();
+  }
+
+  /**
+   * Submits every valid line of a batch as {@link #submit} submits one request, its {@code idempotencyKey} as the
+   * Idempotency-Key: the records are all handed to the producer before any ack is awaited, so they travel in the
+   * producer's batches, and the result completes once every line has its answer. It never fails as a whole: each
+   * line is accepted (durable, or an idempotent replay) or carries its own problem — the invalid ones theirs, a write
+   * Kafka did not confirm 503. Two lines with the same key are one mission (the second a replay, or 422 when its
+   * request differs). The archive is asked once for all keyed lines, not once per line.
+   *
+   * @return one result per line, in the batch's order
+   */
+  public CompletableFuture<List<LineResult>> submitBatch(Principal caller, MissionBatch batch) {
+    SubmissionArchive archive = prefetched(caller, batch);
+    List<CompletableFuture<LineResult>> results = new ArrayList<>(batch.lines().size());
+    for (MissionBatch.Line line : batch.lines()) {
+      if (line instanceof MissionBatch.Valid valid) {
+        results.add(submitLine(caller, valid, archive));
+      } else {
+        MissionBatch.Invalid invalid = (MissionBatch.Invalid) line;
+        results.add(CompletableFuture.completedFuture(LineResult.rejected(invalid.number(), invalid.problem())));
+      }
+    }
+    return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))
+        .thenApply(done -> results.stream().map(CompletableFuture::join).toList());
+  }
+
+  private CompletableFuture<LineResult> submitLine(Principal caller, MissionBatch.Valid line,
+      SubmissionArchive archive) {
+    CompletableFuture<Submission> submitted;
+    try {
+      submitted = submit(caller, line.request(), line.idempotencyKey(), archive);
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(LineResult.rejected(line.number(), problem(e)));
+    }
+    return submitted.handle((submission, error) -> error == null
+        ? LineResult.accepted(line.number(), submission)
+        : LineResult.rejected(line.number(), problem(error)));
+  }
+
+  /** A line's problem: the ApiException it failed with, else (a defect) an internal error, logged. */
+  private static ApiException problem(Throwable error) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (cause instanceof ApiException api) {
+      return api;
+    }
+    LOG.error("unexpected error submitting a line of a batch", cause);
+    return new ApiException(500, "internal", "Internal error", "an unexpected error occurred");
+  }
+
+  /**
+   * The archive for a batch: the keyed lines' missions that memory does not know, looked up in one query up front;
+   * the same 503 for each line that needs it when the archive cannot be read. Null without an archive.
+   */
+  private SubmissionArchive prefetched(Principal caller, MissionBatch batch) {
+    if (archive == null) {
+      return null;
+    }
+    Set<String> unknown = new HashSet<>();
+    for (MissionBatch.Line line : batch.lines()) {
+      if (line instanceof MissionBatch.Valid valid && valid.idempotencyKey() != null) {
+        String missionId = keyedId(caller, valid.idempotencyKey());
+        if (store.find(missionId).map(MissionView::requestFingerprint).isEmpty()) {
+          unknown.add(missionId);
+        }
+      }
+    }
+    if (unknown.isEmpty()) {
+      return archive;
+    }
+    Map<String, String> found;
+    try {
+      found = archive.fingerprints(caller.workspaceId(), unknown);
+    } catch (ApiException e) {
+      return (workspaceId, missionId) -> {
+        throw e;
+      };
+    }
+    return (workspaceId, missionId) -> unknown.contains(missionId)
+        ? Optional.ofNullable(found.get(missionId)) : archive.fingerprint(workspaceId, missionId);
+  }
+
   private static CompletableFuture<Submission> join(InFlight running, MissionRequest request) {
     return running.done().thenApply(s -> replay(s.missionId(), running.requestHash(), request));
   }
@@ -110,7 +203,7 @@ public final class MissionService {
    *
    * @throws ApiException 503 from the archive
    */
-  private Optional<Earlier> earlier(String workspaceId, String missionId) {
+  private Optional<Earlier> earlier(String workspaceId, String missionId, SubmissionArchive archive) {
     Optional<MissionView> known = store.find(missionId);
     String inMemory = known.map(MissionView::requestFingerprint).orElse(null);
     if (inMemory != null || archive == null) {
