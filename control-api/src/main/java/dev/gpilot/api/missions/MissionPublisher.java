@@ -4,10 +4,14 @@ import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.contracts.mission.MissionControl;
 import dev.gpilot.contracts.mission.MissionSubmitted;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -40,9 +44,35 @@ public final class MissionPublisher implements AutoCloseable {
     this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
   }
 
-  /** Completes once the record is durable on the broker (all in-sync replicas), or fails. */
-  public CompletableFuture<Void> publish(MissionSubmitted submitted) {
-    return send(new ProducerRecord<>(Topics.MISSIONS, submitted.missionId(), codec.encode(submitted)));
+  /**
+   * Hands every submission to the producer without waiting between them (they travel in its batches), then completes
+   * once the broker has answered for all: per submission, in order, null when it is durable (all in-sync replicas)
+   * or the error it failed with. Never completes exceptionally.
+   */
+  public CompletableFuture<List<Exception>> publishAll(List<MissionSubmitted> submissions) {
+    if (submissions.isEmpty()) {
+      return CompletableFuture.completedFuture(List.of());
+    }
+    Exception[] errors = new Exception[submissions.size()];
+    AtomicInteger pending = new AtomicInteger(submissions.size());
+    CompletableFuture<List<Exception>> done = new CompletableFuture<>();
+    for (int i = 0; i < submissions.size(); i++) {
+      int at = i;
+      MissionSubmitted submitted = submissions.get(i);
+      Callback callback = (metadata, error) -> {
+        errors[at] = error;
+        // One hop off the producer's I/O thread for the whole batch, not one per record.
+        if (pending.decrementAndGet() == 0) {
+          completions.execute(() -> done.complete(Arrays.asList(errors)));
+        }
+      };
+      try {
+        producer.send(new ProducerRecord<>(Topics.MISSIONS, submitted.missionId(), codec.encode(submitted)), callback);
+      } catch (RuntimeException e) {
+        callback.onCompletion(null, e); // a producer that is closed, or a record it cannot take
+      }
+    }
+    return done;
   }
 
   /** Writes a command to {@code gpilot.mission-control.v1}; completes once it is durable. */

@@ -26,10 +26,8 @@ import java.util.regex.Pattern;
 /**
  * A validated {@code POST /api/v1/missions} body. Parsing is lenient in what it reads (any JSON) and strict in what
  * it accepts: every rejection is a 400 saying which field is wrong and why.
- *
- * @param requestHash SHA-256 of the canonical JSON of the request, to tell a retry from a different request
  */
-public record MissionRequest(String mission, MissionConfig config, String requestHash) {
+public record MissionRequest(String mission, MissionConfig config) {
   public static final int MAX_BODY_BYTES = 256 * 1024;
   public static final int MAX_MISSION_CHARS = 100_000;
   public static final int MAX_EXPLICIT_AGENTS = 32;
@@ -108,7 +106,15 @@ public record MissionRequest(String mission, MissionConfig config, String reques
     }
 
     MissionConfig config = parseConfig(root.get("config"));
-    return new MissionRequest(mission, config, fingerprint(mission, config));
+    return new MissionRequest(mission, config);
+  }
+
+  /**
+   * The request's {@linkplain #fingerprint fingerprint}, to tell a retry from a different request under the same
+   * idempotency key. Computed on each call: only requests with a key need it.
+   */
+  public String requestHash() {
+    return fingerprint(mission, config);
   }
 
   /**

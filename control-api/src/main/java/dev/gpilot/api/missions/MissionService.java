@@ -70,29 +70,29 @@ public final class MissionService {
 
   private CompletableFuture<Submission> submit(Principal caller, MissionRequest request, String idempotencyKey,
       SubmissionArchive archive) {
-    if (idempotencyKey != null && !IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
+    if (idempotencyKey == null) {
+      return write(newMission(caller, request));
+    }
+    if (!IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
       throw ApiException.badRequest("Idempotency-Key must be 1 to 255 visible ASCII characters");
     }
-    String missionId = idempotencyKey == null ? UUID.randomUUID().toString() : keyedId(caller, idempotencyKey);
-    MissionSubmitted submitted =
-        new MissionSubmitted(missionId, caller.workspaceId(), clock.millis(), request.mission(), request.config(),
-            idempotencyKey, request.requestHash(), caller.subject());
-    if (idempotencyKey == null) {
-      return write(submitted);
-    }
+    String missionId = keyedId(caller, idempotencyKey);
+    String requestHash = request.requestHash();
+    MissionSubmitted submitted = new MissionSubmitted(missionId, caller.workspaceId(), clock.millis(),
+        request.mission(), request.config(), idempotencyKey, requestHash, caller.subject());
     // Concurrent retries on this instance share one write.
     InFlight running = inFlight.get(missionId);
     if (running != null) {
-      return join(running, request);
+      return join(running, requestHash);
     }
     Optional<Earlier> earlier = earlier(caller.workspaceId(), missionId, archive);
     if (earlier.isPresent()) {
-      return CompletableFuture.completedFuture(replay(missionId, earlier.get().requestHash(), request));
+      return CompletableFuture.completedFuture(replay(missionId, earlier.get().requestHash(), requestHash));
     }
-    InFlight mine = new InFlight(new CompletableFuture<>(), request.requestHash());
+    InFlight mine = new InFlight(new CompletableFuture<>(), requestHash);
     running = inFlight.putIfAbsent(missionId, mine);
     if (running != null) {
-      return join(running, request);
+      return join(running, requestHash);
     }
     write(submitted).whenComplete((s, e) -> {
       inFlight.remove(missionId, mine);
@@ -103,6 +103,15 @@ public final class MissionService {
       }
     });
     return mine.done();
+  }
+
+  /**
+   * A mission without a key: a new random id, so no request will ever be compared with this one and it needs no
+   * fingerprint.
+   */
+  private MissionSubmitted newMission(Principal caller, MissionRequest request) {
+    return new MissionSubmitted(UUID.randomUUID().toString(), caller.workspaceId(), clock.millis(), request.mission(),
+        request.config(), null, null, caller.subject());
   }
 
   /** The missionId an idempotency key names: the same on every instance, for as long as the key is kept. */
@@ -123,17 +132,32 @@ public final class MissionService {
    */
   public CompletableFuture<List<LineResult>> submitBatch(Principal caller, MissionBatch batch) {
     SubmissionArchive archive = prefetched(caller, batch);
-    List<CompletableFuture<LineResult>> results = new ArrayList<>(batch.lines().size());
-    for (MissionBatch.Line line : batch.lines()) {
-      if (line instanceof MissionBatch.Valid valid) {
-        results.add(submitLine(caller, valid, archive));
+    List<MissionBatch.Line> lines = batch.lines();
+    LineResult[] results = new LineResult[lines.size()];
+    List<CompletableFuture<?>> pending = new ArrayList<>();
+    // Lines without a key are new missions: written together, one completion for all of them.
+    List<MissionSubmitted> fresh = new ArrayList<>();
+    List<Integer> freshAt = new ArrayList<>();
+    for (int i = 0; i < lines.size(); i++) {
+      int at = i;
+      if (lines.get(i) instanceof MissionBatch.Invalid invalid) {
+        results[at] = LineResult.rejected(invalid.number(), invalid.problem());
+      } else if (lines.get(i) instanceof MissionBatch.Valid valid && valid.idempotencyKey() == null) {
+        fresh.add(newMission(caller, valid.request()));
+        freshAt.add(at);
       } else {
-        MissionBatch.Invalid invalid = (MissionBatch.Invalid) line;
-        results.add(CompletableFuture.completedFuture(LineResult.rejected(invalid.number(), invalid.problem())));
+        pending.add(submitLine(caller, (MissionBatch.Valid) lines.get(i), archive).thenAccept(r -> results[at] = r));
       }
     }
-    return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))
-        .thenApply(done -> results.stream().map(CompletableFuture::join).toList());
+    pending.add(writeAll(fresh).thenAccept(problems -> {
+      for (int k = 0; k < fresh.size(); k++) {
+        int number = lines.get(freshAt.get(k)).number();
+        results[freshAt.get(k)] = problems.get(k) == null
+            ? LineResult.accepted(number, new Submission(fresh.get(k).missionId(), false))
+            : LineResult.rejected(number, problems.get(k));
+      }
+    }));
+    return CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).thenApply(done -> List.of(results));
   }
 
   private CompletableFuture<LineResult> submitLine(Principal caller, MissionBatch.Valid line,
@@ -191,8 +215,8 @@ public final class MissionService {
         ? Optional.ofNullable(found.get(missionId)) : archive.fingerprint(workspaceId, missionId);
   }
 
-  private static CompletableFuture<Submission> join(InFlight running, MissionRequest request) {
-    return running.done().thenApply(s -> replay(s.missionId(), running.requestHash(), request));
+  private static CompletableFuture<Submission> join(InFlight running, String requestHash) {
+    return running.done().thenApply(s -> replay(s.missionId(), running.requestHash(), requestHash));
   }
 
   /** A mission that exists already; {@code requestHash} null when what made it cannot be told. */
@@ -218,20 +242,45 @@ public final class MissionService {
   }
 
   private CompletableFuture<Submission> write(MissionSubmitted submitted) {
-    return publisher.publish(submitted)
-        .handle((ok, error) -> {
-          if (error != null) {
-            LOG.warn("could not write mission {} to Kafka: {}", submitted.missionId(), error.toString());
-            throw ApiException.unavailable("the mission could not be stored; nothing was accepted, retry later");
-          }
-          store.onSubmitted(submitted);
-          return new Submission(submitted.missionId(), false);
-        });
+    return writeAll(List.of(submitted)).thenApply(problems -> {
+      if (problems.get(0) != null) {
+        throw problems.get(0);
+      }
+      return new Submission(submitted.missionId(), false);
+    });
+  }
+
+  /**
+   * Hands every submission to the producer, then completes once Kafka has answered for all of them: per submission,
+   * in order, null when it is durable (and now in the store) or the 503 to answer.
+   */
+  private CompletableFuture<List<ApiException>> writeAll(List<MissionSubmitted> submissions) {
+    if (submissions.isEmpty()) {
+      return CompletableFuture.completedFuture(List.of());
+    }
+    return publisher.publishAll(submissions).thenApply(errors -> {
+      List<ApiException> problems = new ArrayList<>(submissions.size());
+      Exception first = null;
+      for (int i = 0; i < submissions.size(); i++) {
+        if (errors.get(i) == null) {
+          store.onSubmitted(submissions.get(i));
+          problems.add(null);
+        } else {
+          first = first == null ? errors.get(i) : first;
+          problems.add(ApiException.unavailable("the mission could not be stored; nothing was accepted, retry later"));
+        }
+      }
+      if (first != null) {
+        LOG.warn("could not write {} of {} missions to Kafka: {}", problems.stream().filter(p -> p != null).count(),
+            submissions.size(), first.toString());
+      }
+      return problems;
+    });
   }
 
   /** The earlier mission again, if {@code request} is the one that made it (or that cannot be told). */
-  private static Submission replay(String missionId, String earlierHash, MissionRequest request) {
-    if (earlierHash != null && !earlierHash.equals(request.requestHash())) {
+  private static Submission replay(String missionId, String earlierHash, String requestHash) {
+    if (earlierHash != null && !earlierHash.equals(requestHash)) {
       throw idempotencyConflict();
     }
     return new Submission(missionId, true);
