@@ -1,13 +1,18 @@
 package dev.gpilot.api.missions;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.http.ApiException;
 import dev.gpilot.api.http.Responses;
 import dev.gpilot.api.streams.StreamHandler;
 import dev.gpilot.api.streams.StreamRegistry;
 import io.javalin.config.RoutesConfig;
+import dev.gpilot.contracts.json.Json;
 import io.javalin.http.Context;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -74,13 +79,31 @@ public final class MissionRoutes {
       long accepted = results.stream().filter(LineResult::accepted).count();
       ctx.header("Gpilot-Accepted", String.valueOf(accepted));
       ctx.header("Gpilot-Rejected", String.valueOf(results.size() - accepted));
-      List<Map<String, Object>> lines = results.stream().map(LineResult::toJson).toList();
-      if (array) {
-        Responses.json(ctx, 200, lines);
-      } else {
-        Responses.ndjson(ctx, 200, lines);
-      }
+      ctx.status(200).contentType(array ? "application/json" : NDJSON).result(encode(results, array));
     }));
+  }
+
+  /** The results as NDJSON, or as one JSON array. */
+  private static byte[] encode(List<LineResult> results, boolean array) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(results.size() * 80);
+    try (JsonGenerator json = Json.mapper().getFactory().createGenerator(out)) {
+      json.setRootValueSeparator(array ? null : new SerializedString("\n"));
+      if (array) {
+        json.writeStartArray();
+      }
+      for (LineResult result : results) {
+        result.writeTo(json);
+      }
+      if (array) {
+        json.writeEndArray();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (!array) {
+      out.write('\n');
+    }
+    return out.toByteArray();
   }
 
   /**
