@@ -60,6 +60,10 @@ public class ApiException extends RuntimeException {
     return new ApiException(422, type, "Unprocessable request", detail);
   }
 
+  public static ApiException tooLarge(String detail) {
+    return new ApiException(413, "request-too-large", "Request too large", detail);
+  }
+
   /** 429 with {@code Retry-After: <seconds>}. */
   public static ApiException tooManyRequests(String detail, long retryAfterSeconds) {
     return new ApiException(429, "too-many-requests", "Too many requests", detail)

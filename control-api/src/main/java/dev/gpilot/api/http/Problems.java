@@ -62,7 +62,7 @@ public final class Problems {
       case 405 -> new ApiException(405, "method-not-allowed", "Method not allowed", reason);
       case 406 -> new ApiException(406, "not-acceptable", "Not acceptable", reason);
       case 408 -> new ApiException(408, "request-timeout", "Request timeout", reason);
-      case 413 -> new ApiException(413, "request-too-large", "Request too large", reason);
+      case 413 -> ApiException.tooLarge(reason);
       case 414 -> new ApiException(414, "uri-too-long", "URI too long", reason);
       case 415 -> new ApiException(415, "unsupported-media-type", "Unsupported media type", reason);
       case 431 -> new ApiException(431, "headers-too-large", "Request header fields too large", reason);

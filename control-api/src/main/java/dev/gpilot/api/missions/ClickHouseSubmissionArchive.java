@@ -10,8 +10,12 @@ import dev.gpilot.contracts.events.EventTypes;
 import dev.gpilot.contracts.events.MissionEvent;
 import dev.gpilot.contracts.json.CodecException;
 import dev.gpilot.contracts.json.JsonCodec;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,34 +39,52 @@ public final class ClickHouseSubmissionArchive implements SubmissionArchive {
 
   @Override
   public Optional<String> fingerprint(String workspaceId, String missionId) {
+    // On the table's sort key (workspace_id, mission_id, seq): one granule read.
+    return Optional.ofNullable(fingerprints(workspaceId, List.of(missionId)).get(missionId));
+  }
+
+  /** One query for all of them (a batch's keyed lines), on the sort key like a single lookup. */
+  @Override
+  public Map<String, String> fingerprints(String workspaceId, Collection<String> missionIds) {
+    if (missionIds.isEmpty()) {
+      return Map.of();
+    }
     List<JsonNode> rows;
     try {
-      // On the table's sort key (workspace_id, mission_id, seq): one granule read.
-      rows = client.query("SELECT event FROM mission_events WHERE workspace_id = "
-          + literal(workspaceId) + " AND mission_id = " + literal(missionId)
-          + " AND seq = 1 LIMIT 1");
+      rows = client.query("SELECT mission_id, event FROM mission_events WHERE workspace_id = "
+          + literal(workspaceId) + " AND mission_id IN ("
+          + missionIds.stream().map(ClickHouseClient::literal).collect(Collectors.joining(", "))
+          + ") AND seq = 1");
     } catch (ClickHouseException e) {
       if (e.unknownTableOrDatabase()) {
         // The job creates the tables when it first starts: until then no mission can be stored there.
-        return Optional.empty();
+        return Map.of();
       }
-      LOG.warn("cannot look up mission {} for its Idempotency-Key: {}", missionId, e.getMessage());
+      LOG.warn("cannot look up {} missions for their idempotency keys: {}", missionIds.size(), e.getMessage());
       throw ApiException.unavailable("cannot tell now whether this Idempotency-Key was used before; nothing was "
               + "accepted, retry later")
           .withHeader("Retry-After", String.valueOf(RETRY_AFTER_SECONDS));
     }
-    if (rows.isEmpty()) {
-      return Optional.empty();
+    Map<String, String> found = new HashMap<>();
+    for (JsonNode row : rows) {
+      // The sink writes at least once: a first event may be stored twice, alike.
+      String missionId = row.get("mission_id").asText();
+      found.computeIfAbsent(missionId, id -> fingerprintOf(id, row.get("event").asText()));
     }
+    return found;
+  }
+
+  /** The fingerprint recomputed from a stored first event; "" (never a request's) when it cannot be. */
+  private static String fingerprintOf(String missionId, String event) {
     try {
-      MissionEvent accepted = CODEC.decode(rows.get(0).get("event").asText());
+      MissionEvent accepted = CODEC.decode(event);
       if (!EventTypes.MISSION_ACCEPTED.equals(accepted.type()) || accepted.mission() == null) {
-        return Optional.of("");  // stored, but not with the request it was made from: never the same request
+        return "";  // stored, but not with the request it was made from: never the same request
       }
-      return Optional.of(MissionRequest.fingerprint(accepted.mission(), accepted.config()));
+      return MissionRequest.fingerprint(accepted.mission(), accepted.config());
     } catch (CodecException e) {
       LOG.warn("unreadable stored first event of mission {}: {}", missionId, e.getMessage());
-      return Optional.of("");
+      return "";
     }
   }
 }

@@ -60,7 +60,10 @@ public final class MissionFeed implements AutoCloseable {
     try {
       if (record.topic().equals(Topics.MISSION_EVENTS)) {
         store.onEvent(events.decode(record.value()), record.value().length);
-      } else {
+      } else if (record.key() == null || !store.holdsSubmission(record.key())) {
+        // The instance that wrote a submission holds it from its ack on: reading it back would change nothing, and
+        // decoding every record of a bulk submission again costs as much as encoding it did. The key is the
+        // missionId (SPEC.md section 3).
         store.onSubmitted(submissions.decode(record.value()), record.value().length);
       }
     } catch (CodecException e) {

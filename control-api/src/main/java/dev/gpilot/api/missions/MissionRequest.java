@@ -26,10 +26,8 @@ import java.util.regex.Pattern;
 /**
  * A validated {@code POST /api/v1/missions} body. Parsing is lenient in what it reads (any JSON) and strict in what
  * it accepts: every rejection is a 400 saying which field is wrong and why.
- *
- * @param requestHash SHA-256 of the canonical JSON of the request, to tell a retry from a different request
  */
-public record MissionRequest(String mission, MissionConfig config, String requestHash) {
+public record MissionRequest(String mission, MissionConfig config) {
   public static final int MAX_BODY_BYTES = 256 * 1024;
   public static final int MAX_MISSION_CHARS = 100_000;
   public static final int MAX_EXPLICIT_AGENTS = 32;
@@ -62,14 +60,31 @@ public record MissionRequest(String mission, MissionConfig config, String reques
     if (bytes.length == 0) {
       throw ApiException.badRequest("the request body is empty; send a JSON object with a 'mission'");
     }
-    JsonNode root;
+    return of(readJson(bytes, 0, bytes.length, "the request body"));
+  }
+
+  /**
+   * Reads JSON leniently into a tree: anything that is not JSON is a 400 naming {@code what} was read.
+   *
+   * @param what the subject of the error, e.g. "the request body"
+   */
+  static JsonNode readJson(byte[] bytes, int offset, int length, String what) {
     try {
-      root = Json.mapper().readTree(bytes);
+      return Json.mapper().readTree(bytes, offset, length);
     } catch (JsonParseException e) {
-      throw ApiException.badRequest("the request body is not valid JSON: " + e.getOriginalMessage());
+      throw ApiException.badRequest(what + " is not valid JSON: " + e.getOriginalMessage());
     } catch (IOException e) {
-      throw ApiException.badRequest("the request body is not valid JSON: " + e.getMessage());
+      throw ApiException.badRequest(what + " is not valid JSON: " + e.getMessage());
     }
+  }
+
+  /**
+   * Validates a request already read as JSON: the one rule set for {@code POST /api/v1/missions} and for each line of
+   * {@code POST /api/v1/missions/batch}.
+   *
+   * @throws ApiException 400 for a malformed request, 422 for a plan or agents that cannot run
+   */
+  static MissionRequest of(JsonNode root) {
     if (root == null || !root.isObject()) {
       throw ApiException.badRequest("the request body must be a JSON object");
     }
@@ -91,7 +106,15 @@ public record MissionRequest(String mission, MissionConfig config, String reques
     }
 
     MissionConfig config = parseConfig(root.get("config"));
-    return new MissionRequest(mission, config, fingerprint(mission, config));
+    return new MissionRequest(mission, config);
+  }
+
+  /**
+   * The request's {@linkplain #fingerprint fingerprint}, to tell a retry from a different request under the same
+   * idempotency key. Computed on each call: only requests with a key need it.
+   */
+  public String requestHash() {
+    return fingerprint(mission, config);
   }
 
   /**

@@ -1,18 +1,27 @@
 package dev.gpilot.api.missions;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
 import dev.gpilot.api.auth.Principal;
+import dev.gpilot.api.http.ApiException;
 import dev.gpilot.api.http.Responses;
 import dev.gpilot.api.streams.StreamHandler;
 import dev.gpilot.api.streams.StreamRegistry;
 import io.javalin.config.RoutesConfig;
+import dev.gpilot.contracts.json.Json;
 import io.javalin.http.Context;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /** The mission endpoints: submit, read, stream. Handlers only translate HTTP; the service decides. */
 public final class MissionRoutes {
   public static final String PRINCIPAL = "gpilot.principal";
+  private static final String NDJSON = "application/x-ndjson";
 
   private final MissionService service;
   private final StreamHandler streams;
@@ -24,6 +33,7 @@ public final class MissionRoutes {
 
   public void register(RoutesConfig routes) {
     routes.post("/api/v1/missions", this::submit);
+    routes.post("/api/v1/missions/batch", this::submitBatch);
     routes.get("/api/v1/missions/{id}", this::get);
     routes.get("/api/v1/missions/{id}/stream", this::stream);
     routes.get("/api/v1/missions/{id}/events", this::events);
@@ -42,6 +52,78 @@ public final class MissionRoutes {
           ctx.header("Location", selfLink(submission.missionId()));
           Responses.json(ctx, 202, accepted(submission.missionId()));
         }));
+  }
+
+  /**
+   * NDJSON in, one result per line out (NDJSON, or a JSON array for {@code Accept: application/json}), {@code 200}
+   * whatever became of each line; the whole request is refused only before any line is submitted.
+   */
+  private void submitBatch(Context ctx) {
+    Principal caller = ctx.attribute(PRINCIPAL);
+    String contentType = ctx.header("Content-Type");
+    if (contentType == null || !mediaType(contentType).equals(NDJSON)) {
+      throw new ApiException(415, "unsupported-media-type", "Unsupported media type",
+          "send the missions as " + NDJSON + ", one mission request per line");
+    }
+    if (ctx.header("Idempotency-Key") != null) {
+      throw ApiException.badRequest("a batch takes no Idempotency-Key header; give each line its own '"
+          + MissionBatch.IDEMPOTENCY_KEY + "'");
+    }
+    boolean array = answerAsArray(ctx.header("Accept"));
+    long length = ctx.req().getContentLengthLong();
+    if (length > MissionBatch.MAX_BODY_BYTES) {
+      throw MissionBatch.tooLarge();
+    }
+    MissionBatch batch = MissionBatch.read(ctx.bodyInputStream());
+    ctx.future(() -> service.submitBatch(caller, batch).thenAccept(results -> {
+      long accepted = results.stream().filter(LineResult::accepted).count();
+      ctx.header("Gpilot-Accepted", String.valueOf(accepted));
+      ctx.header("Gpilot-Rejected", String.valueOf(results.size() - accepted));
+      ctx.status(200).contentType(array ? "application/json" : NDJSON).result(encode(results, array));
+    }));
+  }
+
+  /** The results as NDJSON, or as one JSON array. */
+  private static byte[] encode(List<LineResult> results, boolean array) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(results.size() * 80);
+    try (JsonGenerator json = Json.mapper().getFactory().createGenerator(out)) {
+      json.setRootValueSeparator(array ? null : new SerializedString("\n"));
+      if (array) {
+        json.writeStartArray();
+      }
+      for (LineResult result : results) {
+        result.writeTo(json);
+      }
+      if (array) {
+        json.writeEndArray();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (!array) {
+      out.write('\n');
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * Whether the batch's answer is a JSON array: when {@code Accept} takes {@code application/json} but not NDJSON.
+   *
+   * @throws ApiException 406 when it takes neither
+   */
+  private static boolean answerAsArray(String accept) {
+    if (accept == null || accept.isBlank() || StreamHandler.accepts(accept, NDJSON)) {
+      return false;
+    }
+    if (StreamHandler.accepts(accept, "application/json")) {
+      return true;
+    }
+    throw new ApiException(406, "not-acceptable", "Not acceptable",
+        "a batch's answer is " + NDJSON + " or, for Accept: application/json, a JSON array");
+  }
+
+  private static String mediaType(String contentType) {
+    return contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
   }
 
   private void get(Context ctx) {

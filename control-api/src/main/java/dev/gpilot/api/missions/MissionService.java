@@ -6,9 +6,15 @@ import dev.gpilot.contracts.mission.MissionControl;
 import dev.gpilot.contracts.mission.MissionSubmitted;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -59,33 +65,34 @@ public final class MissionService {
    *     archive cannot be read for a key this instance does not know (nothing is written)
    */
   public CompletableFuture<Submission> submit(Principal caller, MissionRequest request, String idempotencyKey) {
-    if (idempotencyKey != null && !IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
+    return submit(caller, request, idempotencyKey, archive);
+  }
+
+  private CompletableFuture<Submission> submit(Principal caller, MissionRequest request, String idempotencyKey,
+      SubmissionArchive archive) {
+    if (idempotencyKey == null) {
+      return write(newMission(caller, request));
+    }
+    if (!IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
       throw ApiException.badRequest("Idempotency-Key must be 1 to 255 visible ASCII characters");
     }
-    String missionId =
-        idempotencyKey == null
-            ? UUID.randomUUID().toString()
-            : UUID.nameUUIDFromBytes(("gpilot-mission:" + caller.workspaceId() + ":" + idempotencyKey)
-                    .getBytes(StandardCharsets.UTF_8)).toString();
-    MissionSubmitted submitted =
-        new MissionSubmitted(missionId, caller.workspaceId(), clock.millis(), request.mission(), request.config(),
-            idempotencyKey, request.requestHash(), caller.subject());
-    if (idempotencyKey == null) {
-      return write(submitted);
-    }
+    String missionId = keyedId(caller, idempotencyKey);
+    String requestHash = request.requestHash();
+    MissionSubmitted submitted = new MissionSubmitted(missionId, caller.workspaceId(), clock.millis(),
+        request.mission(), request.config(), idempotencyKey, requestHash, caller.subject());
     // Concurrent retries on this instance share one write.
     InFlight running = inFlight.get(missionId);
     if (running != null) {
-      return join(running, request);
+      return join(running, requestHash);
     }
-    Optional<Earlier> earlier = earlier(caller.workspaceId(), missionId);
+    Optional<Earlier> earlier = earlier(caller.workspaceId(), missionId, archive);
     if (earlier.isPresent()) {
-      return CompletableFuture.completedFuture(replay(missionId, earlier.get().requestHash(), request));
+      return CompletableFuture.completedFuture(replay(missionId, earlier.get().requestHash(), requestHash));
     }
-    InFlight mine = new InFlight(new CompletableFuture<>(), request.requestHash());
+    InFlight mine = new InFlight(new CompletableFuture<>(), requestHash);
     running = inFlight.putIfAbsent(missionId, mine);
     if (running != null) {
-      return join(running, request);
+      return join(running, requestHash);
     }
     write(submitted).whenComplete((s, e) -> {
       inFlight.remove(missionId, mine);
@@ -98,8 +105,118 @@ public final class MissionService {
     return mine.done();
   }
 
-  private static CompletableFuture<Submission> join(InFlight running, MissionRequest request) {
-    return running.done().thenApply(s -> replay(s.missionId(), running.requestHash(), request));
+  /**
+   * A mission without a key: a new random id, so no request will ever be compared with this one and it needs no
+   * fingerprint.
+   */
+  private MissionSubmitted newMission(Principal caller, MissionRequest request) {
+    return new MissionSubmitted(UUID.randomUUID().toString(), caller.workspaceId(), clock.millis(), request.mission(),
+        request.config(), null, null, caller.subject());
+  }
+
+  /** The missionId an idempotency key names: the same on every instance, for as long as the key is kept. */
+  private static String keyedId(Principal caller, String idempotencyKey) {
+    return UUID.nameUUIDFromBytes(("gpilot-mission:" + caller.workspaceId() + ":" + idempotencyKey)
+        .getBytes(StandardCharsets.UTF_8)).toString();
+  }
+
+  /**
+   * Submits every valid line of a batch as {@link #submit} submits one request, its {@code idempotencyKey} as the
+   * Idempotency-Key: the records are all handed to the producer before any ack is awaited, so they travel in the
+   * producer's batches, and the result completes once every line has its answer. It never fails as a whole: each
+   * line is accepted (durable, or an idempotent replay) or carries its own problem — the invalid ones theirs, a write
+   * Kafka did not confirm 503. Two lines with the same key are one mission (the second a replay, or 422 when its
+   * request differs). The archive is asked once for all keyed lines, not once per line.
+   *
+   * @return one result per line, in the batch's order
+   */
+  public CompletableFuture<List<LineResult>> submitBatch(Principal caller, MissionBatch batch) {
+    SubmissionArchive archive = prefetched(caller, batch);
+    List<MissionBatch.Line> lines = batch.lines();
+    LineResult[] results = new LineResult[lines.size()];
+    List<CompletableFuture<?>> pending = new ArrayList<>();
+    // Lines without a key are new missions: written together, one completion for all of them.
+    List<MissionSubmitted> fresh = new ArrayList<>();
+    List<Integer> freshAt = new ArrayList<>();
+    for (int i = 0; i < lines.size(); i++) {
+      int at = i;
+      if (lines.get(i) instanceof MissionBatch.Invalid invalid) {
+        results[at] = LineResult.rejected(invalid.number(), invalid.problem());
+      } else if (lines.get(i) instanceof MissionBatch.Valid valid && valid.idempotencyKey() == null) {
+        fresh.add(newMission(caller, valid.request()));
+        freshAt.add(at);
+      } else {
+        pending.add(submitLine(caller, (MissionBatch.Valid) lines.get(i), archive).thenAccept(r -> results[at] = r));
+      }
+    }
+    pending.add(writeAll(fresh).thenAccept(problems -> {
+      for (int k = 0; k < fresh.size(); k++) {
+        int number = lines.get(freshAt.get(k)).number();
+        results[freshAt.get(k)] = problems.get(k) == null
+            ? LineResult.accepted(number, new Submission(fresh.get(k).missionId(), false))
+            : LineResult.rejected(number, problems.get(k));
+      }
+    }));
+    return CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).thenApply(done -> List.of(results));
+  }
+
+  private CompletableFuture<LineResult> submitLine(Principal caller, MissionBatch.Valid line,
+      SubmissionArchive archive) {
+    CompletableFuture<Submission> submitted;
+    try {
+      submitted = submit(caller, line.request(), line.idempotencyKey(), archive);
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(LineResult.rejected(line.number(), problem(e)));
+    }
+    return submitted.handle((submission, error) -> error == null
+        ? LineResult.accepted(line.number(), submission)
+        : LineResult.rejected(line.number(), problem(error)));
+  }
+
+  /** A line's problem: the ApiException it failed with, else (a defect) an internal error, logged. */
+  private static ApiException problem(Throwable error) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (cause instanceof ApiException api) {
+      return api;
+    }
+    LOG.error("unexpected error submitting a line of a batch", cause);
+    return new ApiException(500, "internal", "Internal error", "an unexpected error occurred");
+  }
+
+  /**
+   * The archive for a batch: the keyed lines' missions that memory does not know, looked up in one query up front;
+   * the same 503 for each line that needs it when the archive cannot be read. Null without an archive.
+   */
+  private SubmissionArchive prefetched(Principal caller, MissionBatch batch) {
+    if (archive == null) {
+      return null;
+    }
+    Set<String> unknown = new HashSet<>();
+    for (MissionBatch.Line line : batch.lines()) {
+      if (line instanceof MissionBatch.Valid valid && valid.idempotencyKey() != null) {
+        String missionId = keyedId(caller, valid.idempotencyKey());
+        if (store.find(missionId).map(MissionView::requestFingerprint).isEmpty()) {
+          unknown.add(missionId);
+        }
+      }
+    }
+    if (unknown.isEmpty()) {
+      return archive;
+    }
+    Map<String, String> found;
+    try {
+      found = archive.fingerprints(caller.workspaceId(), unknown);
+    } catch (ApiException e) {
+      return (workspaceId, missionId) -> {
+        throw e;
+      };
+    }
+    return (workspaceId, missionId) -> unknown.contains(missionId)
+        ? Optional.ofNullable(found.get(missionId)) : archive.fingerprint(workspaceId, missionId);
+  }
+
+  private static CompletableFuture<Submission> join(InFlight running, String requestHash) {
+    return running.done().thenApply(s -> replay(s.missionId(), running.requestHash(), requestHash));
   }
 
   /** A mission that exists already; {@code requestHash} null when what made it cannot be told. */
@@ -110,7 +227,7 @@ public final class MissionService {
    *
    * @throws ApiException 503 from the archive
    */
-  private Optional<Earlier> earlier(String workspaceId, String missionId) {
+  private Optional<Earlier> earlier(String workspaceId, String missionId, SubmissionArchive archive) {
     Optional<MissionView> known = store.find(missionId);
     String inMemory = known.map(MissionView::requestFingerprint).orElse(null);
     if (inMemory != null || archive == null) {
@@ -125,20 +242,45 @@ public final class MissionService {
   }
 
   private CompletableFuture<Submission> write(MissionSubmitted submitted) {
-    return publisher.publish(submitted)
-        .handle((ok, error) -> {
-          if (error != null) {
-            LOG.warn("could not write mission {} to Kafka: {}", submitted.missionId(), error.toString());
-            throw ApiException.unavailable("the mission could not be stored; nothing was accepted, retry later");
-          }
-          store.onSubmitted(submitted);
-          return new Submission(submitted.missionId(), false);
-        });
+    return writeAll(List.of(submitted)).thenApply(problems -> {
+      if (problems.get(0) != null) {
+        throw problems.get(0);
+      }
+      return new Submission(submitted.missionId(), false);
+    });
+  }
+
+  /**
+   * Hands every submission to the producer, then completes once Kafka has answered for all of them: per submission,
+   * in order, null when it is durable (and now in the store) or the 503 to answer.
+   */
+  private CompletableFuture<List<ApiException>> writeAll(List<MissionSubmitted> submissions) {
+    if (submissions.isEmpty()) {
+      return CompletableFuture.completedFuture(List.of());
+    }
+    return publisher.publishAll(submissions).thenApply(errors -> {
+      List<ApiException> problems = new ArrayList<>(submissions.size());
+      Exception first = null;
+      for (int i = 0; i < submissions.size(); i++) {
+        if (errors.get(i) == null) {
+          store.onSubmitted(submissions.get(i));
+          problems.add(null);
+        } else {
+          first = first == null ? errors.get(i) : first;
+          problems.add(ApiException.unavailable("the mission could not be stored; nothing was accepted, retry later"));
+        }
+      }
+      if (first != null) {
+        LOG.warn("could not write {} of {} missions to Kafka: {}", problems.stream().filter(p -> p != null).count(),
+            submissions.size(), first.toString());
+      }
+      return problems;
+    });
   }
 
   /** The earlier mission again, if {@code request} is the one that made it (or that cannot be told). */
-  private static Submission replay(String missionId, String earlierHash, MissionRequest request) {
-    if (earlierHash != null && !earlierHash.equals(request.requestHash())) {
+  private static Submission replay(String missionId, String earlierHash, String requestHash) {
+    if (earlierHash != null && !earlierHash.equals(requestHash)) {
       throw idempotencyConflict();
     }
     return new Submission(missionId, true);

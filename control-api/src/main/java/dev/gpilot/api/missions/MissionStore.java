@@ -135,6 +135,15 @@ public final class MissionStore {
     return views.policy().eviction().orElseThrow().weightedSize().orElse(0);
   }
 
+  /**
+   * Whether the mission is in memory with its submission, without counting as a use of it: a submission record of it
+   * would change nothing (a view keeps the first one it is given).
+   */
+  public boolean holdsSubmission(String missionId) {
+    MissionView view = views.asMap().get(missionId);
+    return view != null && view.submitted() != null;
+  }
+
   /** Whether the mission is in memory, without counting as a use of it (which would keep it from eviction). */
   public boolean holds(String missionId) {
     return views.asMap().containsKey(missionId);

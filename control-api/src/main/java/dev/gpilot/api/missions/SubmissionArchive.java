@@ -1,5 +1,8 @@
 package dev.gpilot.api.missions;
 
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -15,4 +18,18 @@ public interface SubmissionArchive {
    *     nobody can tell whether the key was used, and accepting could run and bill a mission twice
    */
   Optional<String> fingerprint(String workspaceId, String missionId);
+
+  /**
+   * The fingerprints of several missions at once (a batch's keyed lines); by default one lookup each.
+   *
+   * @return by missionId, only the stored missions
+   * @throws dev.gpilot.api.http.ApiException 503 as {@link #fingerprint}
+   */
+  default Map<String, String> fingerprints(String workspaceId, Collection<String> missionIds) {
+    Map<String, String> found = new HashMap<>();
+    for (String missionId : missionIds) {
+      fingerprint(workspaceId, missionId).ifPresent(f -> found.put(missionId, f));
+    }
+    return found;
+  }
 }

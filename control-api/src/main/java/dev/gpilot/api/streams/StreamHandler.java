@@ -112,7 +112,7 @@ public final class StreamHandler {
   }
 
   /** Whether an Accept header admits {@code type} (exactly, as {@code application/*}, or as {@code *}{@code /*}). */
-  static boolean accepts(String accept, String type) {
+  public static boolean accepts(String accept, String type) {
     String family = type.substring(0, type.indexOf('/')) + "/*";
     for (String range : accept.split(",")) {
       String r = range.split(";", 2)[0].strip().toLowerCase();
