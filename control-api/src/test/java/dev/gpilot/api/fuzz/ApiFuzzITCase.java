@@ -119,7 +119,7 @@ class ApiFuzzITCase {
       RawHttp.Response response;
       long sent = System.nanoTime();
       try {
-        response = http.send(request.bytes(api.port()), request.head());
+        response = http.send(request.bytes(api.port()), request.head(), request.kind().startsWith("mission-batch:"));
         httpNanos += System.nanoTime() - sent;
       } catch (IOException e) {
         failures.add("#" + i + " " + request.describe() + ": " + e.getMessage());
@@ -133,6 +133,10 @@ class ApiFuzzITCase {
       if (!accepted && !after.equals(offsets)) {
         problem = (problem == null ? "" : problem + "; ") + "wrote to Kafka without being accepted: "
             + changed(offsets, after);
+      }
+      if (request.kind().startsWith("mission-batch:") && response.status() == 200) {
+        String wrong = checkBatch(response, after.get(Topics.MISSIONS) - offsets.get(Topics.MISSIONS));
+        problem = wrong == null ? problem : (problem == null ? "" : problem + "; ") + wrong;
       }
       offsets = after;
       if (problem != null) {
@@ -179,6 +183,42 @@ class ApiFuzzITCase {
       return "a problem without type, title or its status: " + abbreviate(response.bodyText());
     }
     return null;
+  }
+
+  /**
+   * What is wrong with a batch's answer, or null: every line answered with a status, a 202 with its missionId, any
+   * other status a problem below 500 with type and detail; and exactly the 202 lines that were not replays written.
+   */
+  private static String checkBatch(RawHttp.Response response, long written) {
+    List<JsonNode> results = new ArrayList<>();
+    try {
+      String type = response.header("content-type");
+      if (type != null && type.startsWith("application/json")) {
+        Json.mapper().readTree(response.body()).forEach(results::add);
+      } else {
+        for (String line : response.bodyText().split("\n")) {
+          results.add(Json.mapper().readTree(line));
+        }
+      }
+    } catch (IOException e) {
+      return "an unparseable batch answer: " + abbreviate(response.bodyText());
+    }
+    long fresh = 0;
+    for (JsonNode r : results) {
+      int status = r.path("status").asInt();
+      if (!r.path("line").isInt() || status == 0) {
+        return "a batch result without line or status: " + r;
+      }
+      if (status == 202) {
+        if (!r.path("missionId").isTextual()) {
+          return "an accepted line without missionId: " + r;
+        }
+        fresh += r.path("replayed").asBoolean() ? 0 : 1;
+      } else if (status >= 500 || !r.path("type").isTextual() || !r.path("detail").isTextual()) {
+        return "a rejected line without a 4xx problem: " + r;
+      }
+    }
+    return fresh == written ? null : "the batch accepted " + fresh + " new missions but wrote " + written;
   }
 
   /** The end offset of every topic (summed over partitions). */

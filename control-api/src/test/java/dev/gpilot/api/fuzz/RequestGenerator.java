@@ -62,7 +62,7 @@ final class RequestGenerator {
     this.known = known;
     this.mutator = new JsonMutator(random);
     this.endpoints = List.of(
-        this::submitMission, this::submitMission, this::submitMission,
+        this::submitMission, this::submitMission, this::submitMission, this::submitBatch, this::submitBatch,
         () -> missionGet(getOrHead(), ""), () -> missionGet(getOrHead(), "/stream"),
         () -> missionGet(getOrHead(), "/events"),
         this::cancelMission,
@@ -90,6 +90,54 @@ final class RequestGenerator {
     }
     Body body = body(VALID_MISSION_BODIES, 256 * 1024);
     return new FuzzRequest("mission-submit:" + body.how(), "POST", "/api/v1/missions", headers, body.bytes(), null);
+  }
+
+  /**
+   * A batch: lines that are valid requests, mutated ones (some with an idempotencyKey, valid or not), blank lines;
+   * sometimes too many lines, too many bytes, no line at all, or random bytes; odd content types and Accepts.
+   */
+  private FuzzRequest submitBatch() {
+    List<Map.Entry<String, String>> headers = headers(false);
+    int type = random.nextInt(10);
+    headers.add(Map.entry("Content-Type", type < 7 ? "application/x-ndjson" : type == 7
+        ? "application/x-ndjson; charset=utf-8" : pick(List.of("application/json", "text/plain", "", "x/y"))));
+    if (random.nextInt(4) == 0) {
+      headers.add(Map.entry("Accept", pick(List.of("application/json", "application/x-ndjson", "*/*", "text/html",
+          "application/json;q=0.5, application/x-ndjson", ",,"))));
+    }
+    if (random.nextInt(15) == 0) {
+      headers.add(Map.entry("Idempotency-Key", idempotencyKey()));
+    }
+    int roll = random.nextInt(40);
+    String how;
+    byte[] body;
+    if (roll == 0) {
+      how = "too-many-lines";
+      body = utf8("{\"mission\":\"m\"}\n".repeat(1001));
+    } else if (roll == 1) {
+      how = "over-8-mib";
+      body = utf8(("{\"mission\":\"" + "x".repeat(200_000) + "\"}\n").repeat(42));
+    } else if (roll == 2) {
+      how = "random-bytes";
+      body = randomBytes(1 + random.nextInt(3000));
+    } else if (roll == 3) {
+      how = "blank";
+      body = utf8(pick(List.of("", "\n", " \r\n\t\n")));
+    } else {
+      how = "lines";
+      StringBuilder lines = new StringBuilder();
+      for (int i = 1 + random.nextInt(20); i > 0; i--) {
+        String line = random.nextInt(3) == 0 ? pick(VALID_MISSION_BODIES) : mutator.mutate(pick(VALID_MISSION_BODIES))
+            .json().replace('\n', ' ');
+        if (random.nextInt(4) == 0 && line.startsWith("{")) {
+          line = "{\"idempotencyKey\":" + pick(List.of("\"" + idempotencyKey().replace("\"", "") + "\"", "7", "null",
+              "\"batch-" + random.nextInt(10) + "\"")) + "," + line.substring(1);
+        }
+        lines.append(line).append(pick(List.of("\n", "\n", "\r\n", "\n\n")));
+      }
+      body = utf8(lines.toString());
+    }
+    return new FuzzRequest("mission-batch:" + how, "POST", "/api/v1/missions/batch", headers, body, null);
   }
 
   private FuzzRequest missionGet(String method, String suffix) {

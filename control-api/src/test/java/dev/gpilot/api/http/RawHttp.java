@@ -48,8 +48,16 @@ public final class RawHttp {
     return send(request.getBytes(StandardCharsets.UTF_8), request.startsWith("HEAD "));
   }
 
-  /** Sends a whole request as given and reads the answer. */
+  /** Sends a whole request as given and reads the answer (a streaming answer up to its headers). */
   public Response send(byte[] request, boolean head) throws IOException {
+    return send(request, head, false);
+  }
+
+  /**
+   * Sends a whole request as given and reads the answer; {@code wholeBody} reads an NDJSON answer to its end too (one
+   * that ends, as a batch's does).
+   */
+  public Response send(byte[] request, boolean head, boolean wholeBody) throws IOException {
     try (Socket socket = new Socket("127.0.0.1", port)) {
       socket.setSoTimeout(timeoutMs);
       OutputStream out = socket.getOutputStream();
@@ -79,7 +87,7 @@ public final class RawHttp {
         }
       }
       Response bare = new Response(status, headers, new byte[0]);
-      if (head || bare.streaming() || status == 204 || status == 304) {
+      if (head || (bare.streaming() && !wholeBody) || status == 204 || status == 304) {
         return bare;
       }
       return new Response(status, headers, readBody(in, headers));
