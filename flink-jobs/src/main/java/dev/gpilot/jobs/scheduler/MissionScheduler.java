@@ -1,13 +1,20 @@
 package dev.gpilot.jobs.scheduler;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.contracts.events.MissionEvent;
 import dev.gpilot.contracts.mission.MissionSummary;
 import dev.gpilot.jobs.agents.StepRequest;
 import dev.gpilot.jobs.ingest.SchedulerInput;
+import dev.gpilot.jobs.internal.serde.JsonNodeSerializer;
 import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeutils.base.StringSerializer;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -15,10 +22,18 @@ import org.apache.flink.util.OutputTag;
 
 /**
  * Runs missions as DAGs of steps, keyed by missionId: the Flink side of {@link MissionMachine}, which holds the
- * rules. For each input or timer it loads the mission's state, asks the machine, and applies the
- * {@link Transition}: writes what changed, emits the events (main output, each with the next {@code seq}), step
- * requests and summaries (side outputs), and registers the timers asked for (per-attempt timeouts, retry back-off,
- * the mission deadline, the end of a finished mission's retention).
+ * rules. For each input or timer it hands the machine the mission's state, and applies the {@link Transition}:
+ * writes what changed, emits the events (main output, each with the next {@code seq}), step requests and summaries
+ * (side outputs), and registers the timers asked for (per-attempt timeouts, retry back-off, the mission deadline,
+ * the end of a finished mission's retention).
+ *
+ * <p>State, per mission, shaped by how it changes: {@code mission-header} (status, seq, times, counters: written by
+ * nearly every input, a delta writes nothing else), {@code mission-definition} (config and plan: written when the
+ * mission is accepted and when its plan is adopted), {@code mission-steps} (one small entry per step, written when
+ * that step changes) and {@code mission-outputs} (one entry per succeeded step, written once). Each has a serializer
+ * whose snapshot checks the field layout. The state of the scheduler before this layout, one JSON value per mission
+ * ({@code mission}), is converted on the first access to its mission and then cleared, so a checkpoint of either
+ * version restores.
  *
  * <p>Delivery around it is at-least-once: a second submission of a known missionId is dropped, and so is a result
  * for a (stepId, attempt) that is not the step's running attempt (including results of cancelled steps); both count
@@ -36,10 +51,36 @@ public class MissionScheduler extends KeyedProcessFunction<String, SchedulerInpu
   /** The id of the Mission Overseer's planning step (no plan step id can start with an underscore). */
   public static final String PLANNING_STEP = MissionMachine.PLANNING_STEP;
 
+  static ValueStateDescriptor<MissionHeader> headerDescriptor() {
+    return new ValueStateDescriptor<>("mission-header", MissionHeaderSerializer.INSTANCE);
+  }
+
+  static ValueStateDescriptor<MissionDefinition> definitionDescriptor() {
+    return new ValueStateDescriptor<>("mission-definition", MissionDefinitionSerializer.INSTANCE);
+  }
+
+  static MapStateDescriptor<String, StepState> stepsDescriptor() {
+    return new MapStateDescriptor<>("mission-steps", StringSerializer.INSTANCE, StepStateSerializer.INSTANCE);
+  }
+
+  static MapStateDescriptor<String, JsonNode> outputsDescriptor() {
+    return new MapStateDescriptor<>("mission-outputs", StringSerializer.INSTANCE, JsonNodeSerializer.INSTANCE);
+  }
+
+  /** The state before the split, under its name and serializer, read only to convert it. */
+  static ValueStateDescriptor<MissionState> legacyDescriptor() {
+    return new ValueStateDescriptor<>("mission", JsonTypeInfo.of(MissionState.class));
+  }
+
   private final SchedulerOptions options;
-  private transient ValueState<MissionState> missions;
+  private transient ValueState<MissionHeader> headers;
+  private transient ValueState<MissionDefinition> definitions;
+  private transient MapState<String, StepState> steps;
+  private transient MapState<String, JsonNode> outputs;
+  private transient ValueState<MissionState> legacy;
   private transient MissionMachine machine;
   private transient Counter duplicates;
+  private transient Counter converted;
 
   public MissionScheduler(SchedulerOptions options) {
     this.options = options;
@@ -47,10 +88,14 @@ public class MissionScheduler extends KeyedProcessFunction<String, SchedulerInpu
 
   @Override
   public void open(OpenContext openContext) {
-    missions = getRuntimeContext()
-        .getState(new ValueStateDescriptor<>("mission", JsonTypeInfo.of(MissionState.class)));
+    headers = getRuntimeContext().getState(headerDescriptor());
+    definitions = getRuntimeContext().getState(definitionDescriptor());
+    steps = getRuntimeContext().getMapState(stepsDescriptor());
+    outputs = getRuntimeContext().getMapState(outputsDescriptor());
+    legacy = getRuntimeContext().getState(legacyDescriptor());
     machine = new MissionMachine(options, RetryPolicy.exponential(options));
     duplicates = getRuntimeContext().getMetricGroup().counter("duplicatesDropped");
+    converted = getRuntimeContext().getMetricGroup().counter("missionsConvertedFromJsonState");
   }
 
   @Override
@@ -64,23 +109,28 @@ public class MissionScheduler extends KeyedProcessFunction<String, SchedulerInpu
   }
 
   private void apply(MissionInput input, long now, Context ctx, Collector<MissionEvent> out) throws Exception {
-    MissionState state = missions.value();
-    MissionStore store = state == null ? EMPTY : state.asStore();
-    Transition t = machine.apply(store, input, now);
+    Transition t = machine.apply(new KeyedStore(), input, now);
     if (t.dropped()) {
       duplicates.inc();
     }
     if (t.clear()) {
-      missions.clear();
+      headers.clear();
+      definitions.clear();
+      steps.clear();
+      outputs.clear();
       return;
     }
-    if (t.header() != null || t.definition() != null || !t.steps().isEmpty() || !t.outputs().isEmpty()) {
-      if (state == null) {
-        state = MissionState.of(t);
-      } else {
-        state.apply(t);
-      }
-      missions.update(state);
+    if (t.header() != null) {
+      headers.update(t.header());
+    }
+    if (t.definition() != null) {
+      definitions.update(t.definition());
+    }
+    if (!t.steps().isEmpty()) {
+      steps.putAll(t.steps());
+    }
+    if (!t.outputs().isEmpty()) {
+      outputs.putAll(t.outputs());
     }
     t.events().forEach(out::collect);
     t.requests().forEach(r -> ctx.output(STEP_REQUESTS, r));
@@ -88,25 +138,86 @@ public class MissionScheduler extends KeyedProcessFunction<String, SchedulerInpu
     t.timers().forEach(at -> ctx.timerService().registerProcessingTimeTimer(at));
   }
 
-  private static final MissionStore EMPTY = new MissionStore() {
+  /**
+   * The current key's state, read piece by piece as the machine asks (each piece at most once per input). A mission
+   * that still has the old JSON value is converted here, on its first access.
+   */
+  private final class KeyedStore implements MissionStore {
+    private MissionHeader header;
+    private boolean headerRead;
+    private MissionDefinition definition;
+    private boolean definitionRead;
+    private final Map<String, StepState> stepsRead = new HashMap<>();
+
     @Override
     public MissionHeader header() {
-      return null;
+      if (!headerRead) {
+        headerRead = true;
+        try {
+          header = headers.value();
+          if (header == null) {
+            header = convertJsonState();
+          }
+        } catch (Exception e) {
+          throw unreadable(e);
+        }
+      }
+      return header;
     }
 
     @Override
     public MissionDefinition definition() {
-      return null;
+      if (!definitionRead) {
+        definitionRead = true;
+        try {
+          definition = definitions.value();
+        } catch (Exception e) {
+          throw unreadable(e);
+        }
+      }
+      return definition;
     }
 
     @Override
     public StepState step(String stepId) {
-      return null;
+      return stepsRead.computeIfAbsent(stepId, id -> {
+        try {
+          return steps.get(id);
+        } catch (Exception e) {
+          throw unreadable(e);
+        }
+      });
     }
 
     @Override
-    public com.fasterxml.jackson.databind.JsonNode output(String stepId) {
-      return null;
+    public JsonNode output(String stepId) {
+      try {
+        return outputs.get(stepId);
+      } catch (Exception e) {
+        throw unreadable(e);
+      }
     }
-  };
+
+    /** Moves a mission kept as one JSON value into the split state, once; returns its header, or null. */
+    private MissionHeader convertJsonState() throws Exception {
+      MissionState old = legacy.value();
+      if (old == null) {
+        return null;
+      }
+      MissionHeader converted = old.header();
+      headers.update(converted);
+      definitions.update(old.definition());
+      for (MissionState.Step s : old.steps.values()) {
+        steps.put(s.id, s.toStepState());
+      }
+      outputs.putAll(old.outputs());
+      legacy.clear();
+      MissionScheduler.this.converted.inc();
+      return converted;
+    }
+  }
+
+  private static IllegalStateException unreadable(Exception e) {
+    return new IllegalStateException("cannot read the mission's state", e);
+  }
 }

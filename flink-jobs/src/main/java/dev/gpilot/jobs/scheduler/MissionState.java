@@ -14,7 +14,9 @@ import java.util.Map;
 
 /**
  * A whole mission as one JSON value (plan, every step, every output): how the scheduler kept missions in its
- * {@code mission} value state. The field names are that JSON's: do not rename them. Mutable.
+ * {@code mission} value state before the state was split. Read only to convert a mission restored from such a
+ * checkpoint ({@link MissionScheduler}); never written. The class name and field names are that JSON's and its
+ * serializer snapshot's: do not rename them. Mutable.
  */
 public final class MissionState {
   public String missionId;
@@ -65,22 +67,6 @@ public final class MissionState {
       s.costMicros = costMicros;
       return s;
     }
-
-    void set(StepState s) {
-      id = s.id;
-      agent = s.agent;
-      status = s.status;
-      attempt = s.attempt;
-      maxAttempts = s.maxAttempts;
-      timeoutMs = s.timeoutMs;
-      startedAt = s.startedAt;
-      finishedAt = s.finishedAt;
-      timeoutAt = s.timeoutAt;
-      retryAt = s.retryAt;
-      reason = s.reason;
-      usage = s.usage;
-      costMicros = s.costMicros;
-    }
   }
 
   public MissionState() {}
@@ -116,65 +102,5 @@ public final class MissionState {
       }
     });
     return outputs;
-  }
-
-  /** This mission as a {@link MissionStore}. */
-  MissionStore asStore() {
-    return new MissionStore() {
-      @Override
-      public MissionHeader header() {
-        return MissionState.this.header();
-      }
-
-      @Override
-      public MissionDefinition definition() {
-        return MissionState.this.definition();
-      }
-
-      @Override
-      public StepState step(String stepId) {
-        Step s = steps.get(stepId);
-        return s == null ? null : s.toStepState();
-      }
-
-      @Override
-      public JsonNode output(String stepId) {
-        Step s = steps.get(stepId);
-        return s == null ? null : s.output;
-      }
-    };
-  }
-
-  /** A mission state built from a transition's pieces (the first for a new mission). */
-  static MissionState of(Transition t) {
-    MissionState state = new MissionState();
-    state.apply(t);
-    return state;
-  }
-
-  /** Applies a transition's changes. */
-  void apply(Transition t) {
-    if (t.header() != null) {
-      MissionHeader h = t.header();
-      missionId = h.missionId;
-      workspaceId = h.workspaceId;
-      status = h.status;
-      submittedAt = h.submittedAt;
-      startedAt = h.startedAt;
-      finishedAt = h.finishedAt;
-      deadlineAt = h.deadlineAt;
-      lastSeq = h.lastSeq;
-      reason = h.reason;
-    }
-    if (t.definition() != null) {
-      MissionDefinition d = t.definition();
-      mission = d.mission();
-      config = d.config();
-      plan = d.plan();
-      order = new ArrayList<>(d.order());
-      planningStep = d.planningStep();
-    }
-    t.steps().forEach((id, s) -> steps.computeIfAbsent(id, k -> new Step()).set(s));
-    t.outputs().forEach((id, o) -> steps.get(id).output = o);
   }
 }

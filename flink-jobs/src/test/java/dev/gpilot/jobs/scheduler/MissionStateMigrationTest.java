@@ -136,4 +136,30 @@ class MissionStateMigrationTest {
         SchedulerStateFixture.plan(null, null, SchedulerStateFixture.step("a", "agent-scout"))), 0);
     assertThat(newEvents("done")).startsWith("1 " + MISSION_ACCEPTED);
   }
+
+  @Test
+  void aMissionIsConvertedOnItsFirstAccess_andItsJsonValueCleared() throws Exception {
+    MissionScheduler scheduler = (MissionScheduler) ((org.apache.flink.streaming.api.operators.KeyedProcessOperator<
+        ?, ?, ?>) harness.getOperator()).getUserFunction();
+    // A stale delta reads the mission (converting it) and is dropped.
+    harness.processElement(SchedulerInput.of(new StepDelta("chain", "ws-1", "s2", 9, 0, "stale", 1_000)), 0);
+    assertThat(harness.extractOutputValues()).isEmpty();
+
+    harness.getOperator().setCurrentKey("chain");
+    assertThat(scheduler.getRuntimeContext().getState(MissionScheduler.legacyDescriptor()).value()).isNull();
+    MissionHeader header = scheduler.getRuntimeContext().getState(MissionScheduler.headerDescriptor()).value();
+    assertThat(header.lastSeq).isEqualTo(7);
+    assertThat(header.unfinishedSteps).isEqualTo(2);
+    assertThat(header.runningSteps).isEqualTo(1);
+    assertThat(scheduler.getRuntimeContext().getMapState(MissionScheduler.outputsDescriptor()).get("s1")
+        .get("text").asText()).isEqualTo("s1 done");
+    assertThat(scheduler.getRuntimeContext().getMapState(MissionScheduler.stepsDescriptor()).keys())
+        .containsExactlyInAnyOrder("s1", "s2", "s3");
+
+    // A mission not touched yet still has its JSON value, and no split state.
+    harness.getOperator().setCurrentKey("diamond");
+    assertThat(scheduler.getRuntimeContext().getState(MissionScheduler.legacyDescriptor()).value().lastSeq)
+        .isEqualTo(10);
+    assertThat(scheduler.getRuntimeContext().getState(MissionScheduler.headerDescriptor()).value()).isNull();
+  }
 }
