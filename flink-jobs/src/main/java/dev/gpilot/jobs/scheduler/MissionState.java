@@ -1,27 +1,22 @@
 package dev.gpilot.jobs.scheduler;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gpilot.contracts.json.Json;
+import dev.gpilot.contracts.cost.Usage;
 import dev.gpilot.contracts.mission.MissionConfig;
 import dev.gpilot.contracts.mission.MissionStatus;
-import dev.gpilot.contracts.mission.MissionSubmitted;
-import dev.gpilot.contracts.mission.MissionSummary;
 import dev.gpilot.contracts.mission.Plan;
 import dev.gpilot.contracts.mission.PlanStep;
 import dev.gpilot.contracts.mission.StepStatus;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
 
 /**
- * Everything the scheduler knows of one mission: kept in Flink keyed state (key = missionId), so it survives a
- * restore and is the only place that decides what runs next. Mutable; never shared outside the scheduler.
+ * A whole mission as one JSON value (plan, every step, every output): how the scheduler kept missions in its
+ * {@code mission} value state before the state was split. Read only to convert a mission restored from such a
+ * checkpoint ({@link MissionScheduler}); never written. The class name and field names are that JSON's and its
+ * serializer snapshot's: do not rename them. Mutable.
  */
 public final class MissionState {
   public String missionId;
@@ -32,114 +27,80 @@ public final class MissionState {
   public long submittedAt;
   public long startedAt;
   public long finishedAt;
-  /** When the mission times out (epoch ms); 0 = no deadline. */
   public long deadlineAt;
-  /** The seq of the last event emitted; the next event gets lastSeq + 1. */
   public long lastSeq;
   public Plan plan;
-  /** Step ids in a topological order: the order steps become ready and, sequentially, run. */
   public List<String> order = new ArrayList<>();
-  /** Steps by id, in plan order. */
-  public LinkedHashMap<String, StepState> steps = new LinkedHashMap<>();
+  public LinkedHashMap<String, Step> steps = new LinkedHashMap<>();
   public String reason;
-  /** While the Mission Overseer plans: its step (id {@link MissionScheduler#PLANNING_STEP}). */
   public PlanStep planningStep;
 
-  /** For Jackson. */
+  /** A step with its output, as in that JSON. */
+  public static final class Step {
+    public String id;
+    public String agent;
+    public StepStatus status = StepStatus.PENDING;
+    public int attempt;
+    public int maxAttempts;
+    public long timeoutMs;
+    public long startedAt;
+    public long finishedAt;
+    public long timeoutAt;
+    public long retryAt;
+    public JsonNode output;
+    public String reason;
+    public Usage usage = Usage.ZERO;
+    public long costMicros;
+
+    public Step() {}
+
+    StepState toStepState() {
+      StepState s = new StepState(id, agent, maxAttempts, timeoutMs);
+      s.status = status;
+      s.attempt = attempt;
+      s.startedAt = startedAt;
+      s.finishedAt = finishedAt;
+      s.timeoutAt = timeoutAt;
+      s.retryAt = retryAt;
+      s.reason = reason;
+      s.usage = usage == null ? Usage.ZERO : usage;
+      s.costMicros = costMicros;
+      return s;
+    }
+  }
+
   public MissionState() {}
 
-  static MissionState accept(MissionSubmitted submitted, long now) {
-    MissionState state = new MissionState();
-    state.missionId = submitted.missionId();
-    state.workspaceId = submitted.workspaceId();
-    state.mission = submitted.mission();
-    state.config = submitted.config();
-    state.status = MissionStatus.PLANNING;
-    state.submittedAt = submitted.ts();
-    if (submitted.config().deadlineSeconds() != null) {
-      state.deadlineAt = now + submitted.config().deadlineSeconds() * 1000L;
+  MissionHeader header() {
+    MissionHeader h = new MissionHeader();
+    h.missionId = missionId;
+    h.workspaceId = workspaceId;
+    h.status = status;
+    h.submittedAt = submittedAt;
+    h.startedAt = startedAt;
+    h.finishedAt = finishedAt;
+    h.deadlineAt = deadlineAt;
+    h.lastSeq = lastSeq;
+    h.reason = reason;
+    for (Step s : steps.values()) {
+      h.unfinishedSteps += s.status.isTerminal() ? 0 : 1;
+      h.runningSteps += s.status == StepStatus.RUNNING ? 1 : 0;
     }
-    return state;
+    return h;
   }
 
-  /** Puts the planning step in place: the overseer runs as a step of its own, retried and timed like any other. */
-  void startPlanning(PlanStep step, int maxAttempts, long timeoutMs) {
-    this.planningStep = step;
-    this.order = new ArrayList<>(List.of(step.id()));
-    steps.put(step.id(), new StepState(step.id(), step.agent(), maxAttempts, timeoutMs));
+  MissionDefinition definition() {
+    return new MissionDefinition(mission, config, plan, order, planningStep);
   }
 
-  void adopt(Plan plan, List<String> topologicalOrder, int defaultMaxAttempts, long defaultTimeoutMs, long now) {
-    this.plan = plan;
-    this.order = new ArrayList<>(topologicalOrder);
-    this.status = MissionStatus.RUNNING;
-    this.startedAt = now;
-    for (PlanStep step : plan.steps()) {
-      int attempts = step.maxAttempts() == null ? defaultMaxAttempts : step.maxAttempts();
-      long timeout = step.timeoutSeconds() == null ? defaultTimeoutMs : step.timeoutSeconds() * 1000L;
-      steps.put(step.id(), new StepState(step.id(), step.agent(), attempts, timeout));
-    }
-  }
-
-  long nextSeq() {
-    return ++lastSeq;
-  }
-
-  PlanStep planStep(String id) {
-    if (planningStep != null && planningStep.id().equals(id)) {
-      return planningStep;
-    }
-    for (PlanStep step : plan.steps()) {
-      if (step.id().equals(id)) {
-        return step;
+  /** Outputs of the steps that have one, by step id. */
+  Map<String, JsonNode> outputs() {
+    Map<String, JsonNode> outputs = new LinkedHashMap<>();
+    steps.forEach((id, s) -> {
+      if (s.output != null) {
+        outputs.put(id, s.output);
       }
-    }
-    throw new IllegalStateException("no step " + id + " in the plan of " + missionId);
-  }
-
-  @JsonIgnore
-  boolean allStepsFinished() {
-    return steps.values().stream().allMatch(s -> s.status.isTerminal());
-  }
-
-  @JsonIgnore
-  boolean anyRunning() {
-    return steps.values().stream().anyMatch(s -> s.status == StepStatus.RUNNING);
-  }
-
-  MissionSummary summary() {
-    int succeeded = 0;
-    int failed = 0;
-    long cost = 0;
-    Map<String, Long> agentCosts = new TreeMap<>();
-    for (StepState s : steps.values()) {
-      cost += s.costMicros;
-      if (s.costMicros != 0) {
-        agentCosts.merge(s.agent, s.costMicros, Long::sum);
-      }
-      if (s.status == StepStatus.SUCCEEDED) {
-        succeeded++;
-      } else if (s.status == StepStatus.FAILED) {
-        failed++;
-      }
-    }
-    return new MissionSummary(workspaceId, missionId, status, mission, submittedAt, startedAt, finishedAt,
-        steps.size(), succeeded, failed, plan, result(), reason, cost, agentCosts, lastSeq);
-  }
-
-  /** The mission's result: the outputs of its final steps (those nothing depends on), by step id. */
-  private JsonNode result() {
-    if (status != MissionStatus.COMPLETED || plan == null) {
-      return null;
-    }
-    ObjectNode result = Json.mapper().createObjectNode();
-    Set<String> dependedOn = new HashSet<>();
-    plan.steps().forEach(s -> dependedOn.addAll(s.dependsOn()));
-    for (Map.Entry<String, StepState> e : steps.entrySet()) {
-      if (!dependedOn.contains(e.getKey()) && e.getValue().output != null) {
-        result.set(e.getKey(), e.getValue().output);
-      }
-    }
-    return result;
+    });
+    return outputs;
   }
 }

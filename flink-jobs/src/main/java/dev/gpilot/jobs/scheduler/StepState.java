@@ -1,10 +1,15 @@
 package dev.gpilot.jobs.scheduler;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.contracts.cost.Usage;
 import dev.gpilot.contracts.mission.StepStatus;
+import java.util.Objects;
 
-/** A step's progress inside {@link MissionState}. Mutable; owned by the scheduler's keyed state. */
+/**
+ * A step's progress, one entry per step of the scheduler's {@code mission-steps} map state. Small and without the
+ * step's output (kept apart, in {@code mission-outputs}), so writing it after an attempt costs the same for every
+ * step. Mutable: {@link MissionMachine} changes a copy and hands it back as a change; written by
+ * {@link StepStateSerializer}.
+ */
 public final class StepState {
   public String id;
   public String agent;
@@ -19,14 +24,12 @@ public final class StepState {
   public long timeoutAt;
   /** While READY after a failed attempt: when the next attempt may start (epoch ms); 0 = at once. */
   public long retryAt;
-  public JsonNode output;
-  /** Why the step failed, was skipped or cancelled. */
+  /** Why the step failed, was skipped or cancelled; null otherwise. */
   public String reason;
   /** Tokens and cost of all of the step's attempts. */
   public Usage usage = Usage.ZERO;
   public long costMicros;
 
-  /** For Jackson. */
   public StepState() {}
 
   StepState(String id, String agent, int maxAttempts, long timeoutMs) {
@@ -34,5 +37,39 @@ public final class StepState {
     this.agent = agent;
     this.maxAttempts = maxAttempts;
     this.timeoutMs = timeoutMs;
+  }
+
+  /** A copy sharing nothing mutable with this one. */
+  public StepState copy() {
+    StepState c = new StepState(id, agent, maxAttempts, timeoutMs);
+    c.status = status;
+    c.attempt = attempt;
+    c.startedAt = startedAt;
+    c.finishedAt = finishedAt;
+    c.timeoutAt = timeoutAt;
+    c.retryAt = retryAt;
+    c.reason = reason;
+    c.usage = usage;
+    c.costMicros = costMicros;
+    return c;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof StepState s && Objects.equals(id, s.id) && Objects.equals(agent, s.agent)
+        && status == s.status && attempt == s.attempt && maxAttempts == s.maxAttempts && timeoutMs == s.timeoutMs
+        && startedAt == s.startedAt && finishedAt == s.finishedAt && timeoutAt == s.timeoutAt
+        && retryAt == s.retryAt && Objects.equals(reason, s.reason) && Objects.equals(usage, s.usage)
+        && costMicros == s.costMicros;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(id, status, attempt, startedAt, finishedAt);
+  }
+
+  @Override
+  public String toString() {
+    return "StepState[" + id + " " + status + " attempt " + attempt + "/" + maxAttempts + "]";
   }
 }

@@ -34,12 +34,12 @@ import dev.gpilot.contracts.step.StepDelta;
 import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.jobs.agents.StepRequest;
 import dev.gpilot.jobs.ingest.SchedulerInput;
-import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
 import dev.gpilot.testing.Schemas;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -158,10 +158,26 @@ class MissionSchedulerTest {
         true, retryAfterMs)), 0);
   }
 
-  private MissionState state(String missionId) throws Exception {
+  /** What the scheduler's state holds of a mission (header and steps), or null. */
+  static final class MissionView {
+    MissionStatus status;
+    String reason;
+    final Map<String, StepState> steps = new LinkedHashMap<>();
+  }
+
+  private MissionView state(String missionId) throws Exception {
     harness.getOperator().setCurrentKey(missionId);
-    return scheduler.getRuntimeContext()
-        .getState(new ValueStateDescriptor<>("mission", JsonTypeInfo.of(MissionState.class))).value();
+    MissionHeader header = scheduler.getRuntimeContext().getState(MissionScheduler.headerDescriptor()).value();
+    if (header == null) {
+      return null;
+    }
+    MissionView view = new MissionView();
+    view.status = header.status;
+    view.reason = header.reason;
+    for (var e : scheduler.getRuntimeContext().getMapState(MissionScheduler.stepsDescriptor()).entries()) {
+      view.steps.put(e.getKey(), e.getValue());
+    }
+    return view;
   }
 
   private List<MissionSummary> summaries() {
@@ -336,7 +352,7 @@ class MissionSchedulerTest {
 
     assertThat(newEvents()).containsSubsequence(STEP_FAILED + ":a", STEP_CANCELLED + ":b",
         STEP_CANCELLED + ":c", MISSION_FAILED);
-    MissionState state = state("f1");
+    MissionView state = state("f1");
     assertThat(state.status).isEqualTo(MissionStatus.FAILED);
     assertThat(state.reason).contains("'a'").contains("400 bad request");
     // b was running: its result, when it comes, is discarded.
@@ -354,7 +370,7 @@ class MissionSchedulerTest {
 
     succeed("b");
     assertThat(newEvents()).containsExactly(STEP_COMPLETED + ":b", MISSION_FAILED);
-    MissionState state = state("k1");
+    MissionView state = state("k1");
     assertThat(state.steps.get("b").status).isEqualTo(StepStatus.SUCCEEDED);
     assertThat(state.steps.get("c").status).isEqualTo(StepStatus.SKIPPED);
     assertThat(state.reason).contains("a");

@@ -1,0 +1,114 @@
+package dev.gpilot.jobs.scheduler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gpilot.jobs.internal.serde.JsonNodeSerializer;
+import dev.gpilot.jobs.internal.serde.JsonTypeSerializer;
+import dev.gpilot.jobs.internal.serde.LayoutSerializer;
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The scheduler's state serializers refuse what they cannot read: a snapshot records the field layout, and a
+ * restore with another layout (a field renamed, moved, retyped or removed) is incompatible instead of read wrong.
+ */
+class StateLayoutTest {
+  private static final List<LayoutSerializer<?>> SERIALIZERS = List.of(MissionHeaderSerializer.INSTANCE,
+      StepStateSerializer.INSTANCE, MissionDefinitionSerializer.INSTANCE, JsonNodeSerializer.INSTANCE);
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static TypeSerializerSchemaCompatibility<?> resolve(LayoutSerializer current, TypeSerializerSnapshot old) {
+    return current.snapshotConfiguration().resolveSchemaCompatibility(old);
+  }
+
+  /** A snapshot as Flink writes it into a checkpoint and reads it back. */
+  private static TypeSerializerSnapshot<?> roundTrip(TypeSerializerSnapshot<?> snapshot) throws IOException {
+    DataOutputSerializer out = new DataOutputSerializer(256);
+    TypeSerializerSnapshot.writeVersionedSnapshot(out, snapshot);
+    return TypeSerializerSnapshot.readVersionedSnapshot(new DataInputDeserializer(out.getCopyOfBuffer()),
+        StateLayoutTest.class.getClassLoader());
+  }
+
+  /** A snapshot of {@code serializer}'s class that says the data was written with {@code layout}. */
+  private static TypeSerializerSnapshot<?> writtenWith(LayoutSerializer<?> serializer, List<String> layout)
+      throws IOException {
+    DataOutputSerializer out = new DataOutputSerializer(256);
+    out.writeUTF(serializer.getClass().getName());
+    out.writeInt(layout.size());
+    for (String field : layout) {
+      out.writeUTF(field);
+    }
+    LayoutSerializer.LayoutSnapshot<?> snapshot = new LayoutSerializer.LayoutSnapshot<>();
+    snapshot.readSnapshot(1, new DataInputDeserializer(out.getCopyOfBuffer()), StateLayoutTest.class.getClassLoader());
+    return snapshot;
+  }
+
+  @Test
+  void theSameLayout_restoresAsIs_withTheSameSerializer() throws Exception {
+    for (LayoutSerializer<?> serializer : SERIALIZERS) {
+      TypeSerializerSnapshot<?> restored = roundTrip(serializer.snapshotConfiguration());
+      assertThat(resolve(serializer, restored).isCompatibleAsIs()).as(serializer.getClass().getSimpleName()).isTrue();
+      assertThat(restored.restoreSerializer()).isEqualTo(serializer);
+    }
+  }
+
+  @Test
+  void aRenamedMovedOrRetypedField_isIncompatible() throws Exception {
+    for (LayoutSerializer<?> serializer : List.of(MissionHeaderSerializer.INSTANCE, StepStateSerializer.INSTANCE)) {
+      List<String> renamed = new ArrayList<>(serializer.layout());
+      renamed.set(1, renamed.get(1).replace(":", "Renamed:"));
+      List<String> moved = new ArrayList<>(serializer.layout());
+      moved.add(moved.remove(0));
+      List<String> retyped = new ArrayList<>(serializer.layout());
+      retyped.set(3, retyped.get(3).replaceAll(":.*", ":double"));
+      for (List<String> layout : List.of(renamed, moved, retyped, serializer.layout().subList(1, 4))) {
+        assertThat(resolve(serializer, writtenWith(serializer, layout)).isIncompatible()).as("%s", layout).isTrue();
+      }
+    }
+  }
+
+  @Test
+  void theDefinitionsJson_readsALayoutWithFewerFields_butNotARenamedOne() throws Exception {
+    LayoutSerializer<?> definition = MissionDefinitionSerializer.INSTANCE;
+    assertThat(definition.layout()).contains("plan.steps[].dependsOn:List<String>", "config.deadlineSeconds:Integer",
+        "order:List<String>", "planningStep.condition:String");
+    List<String> older = definition.layout().stream().filter(f -> !f.startsWith("planningStep.")).toList();
+    assertThat(resolve(definition, writtenWith(definition, older)).isCompatibleAsIs()).isTrue();
+    List<String> renamed = definition.layout().stream().map(f -> f.replace("order:", "topologicalOrder:")).toList();
+    assertThat(resolve(definition, writtenWith(definition, renamed)).isIncompatible()).isTrue();
+  }
+
+  @Test
+  void anotherSerializersSnapshot_isIncompatible() throws Exception {
+    assertThat(resolve(MissionHeaderSerializer.INSTANCE, StepStateSerializer.INSTANCE.snapshotConfiguration())
+        .isIncompatible()).isTrue();
+    assertThat(resolve(MissionHeaderSerializer.INSTANCE,
+        new JsonTypeSerializer<>(MissionState.class).snapshotConfiguration()).isIncompatible()).isTrue();
+  }
+
+  /** A field added to (or renamed in) a state class without its serializer's layout fails here, not on restore. */
+  @Test
+  void theLayouts_nameEveryFieldOfTheirClass_inOrder() {
+    assertThat(names(MissionHeaderSerializer.INSTANCE.layout())).containsExactlyElementsOf(fields(MissionHeader.class));
+    assertThat(names(StepStateSerializer.INSTANCE.layout())).containsExactlyElementsOf(fields(StepState.class));
+  }
+
+  private static List<String> names(List<String> layout) {
+    return List.copyOf(new LinkedHashSet<>(layout.stream().map(f -> f.replaceAll("[:.].*", "")).toList()));
+  }
+
+  private static List<String> fields(Class<?> type) {
+    return Arrays.stream(type.getDeclaredFields()).filter(f -> !Modifier.isStatic(f.getModifiers()))
+        .map(Field::getName).toList();
+  }
+}
