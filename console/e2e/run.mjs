@@ -281,7 +281,11 @@ test('missions list: newest first, status filter, search, paging; each with stat
   await Promise.all(ids.map((id) => awaitFinished(id)));
   const page = await newPage();
   await page.goto('/missions');
+  // The newest 20 of the whole workspace are this test's missions too: wait for the searched page itself, or a
+  // click on "Older" could page the unsearched list just before the search resets it to page 1.
+  const searched = page.waitForResponse((r) => r.url().includes(`q=${encodeURIComponent(tag)}`));
   await page.getByLabel('Search').fill(tag);
+  await searched;
   const rows = page.locator('tbody tr');
   await eventually('the first page of the search', async () => (await rows.count()) === 20 && (await rows.first().textContent()).includes(`${tag} mission 21`));
   const texts = await page.locator('tbody td.mission-text a').allTextContents();
@@ -508,7 +512,8 @@ test('vault: secrets with name, version, fingerprint, update time (never values)
   if (outcome === 'ok') {
     await eventually('key version', async () => Number(await page.getByTestId('key-version').textContent()) === version + 1);
     const history = page.locator('table').filter({ hasText: 'Rotation history' }).locator('tbody tr').first();
-    expect((await history.locator('td').first().textContent()) === String(version + 1), 'no history row');
+    // The page reloads the history after the rotation answered: the key version can show before the new row does.
+    await eventually('history row', async () => (await history.locator('td').first().textContent()) === String(version + 1));
   }
   // Within the hour: refused with the server's reason and when the next is allowed.
   await page.getByRole('button', { name: 'Rotate Keys' }).click();
