@@ -46,7 +46,8 @@ import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
  *
  * <p>Run: {@code mvn -q -o -pl flink-jobs -am test-compile} then
  * {@code java -cp flink-jobs/target/test-classes:flink-jobs/target/classes:$(cat cp.txt)
- * dev.gpilot.jobs.scheduler.SchedulerBenchmark [--backend rocksdb|heap] [--deltas 20] [--missions 20000]}, where
+ * dev.gpilot.jobs.scheduler.SchedulerBenchmark [--backend rocksdb|heap] [--rocksdb-memory 256mb] [--deltas 20]
+ * [--missions 20000]}, where
  * cp.txt is written by {@code mvn -q -o -pl flink-jobs dependency:build-classpath -Dmdep.includeScope=test
  * -Dmdep.outputFile=cp.txt}.
  */
@@ -54,6 +55,9 @@ public final class SchedulerBenchmark {
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
   private static final SchedulerOptions OPTIONS = new SchedulerOptions(KnownAgents.FLEET, 3,
       Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofHours(1), false);
+
+  /** {@code --rocksdb-memory}: RocksDB's memory (write buffers and block cache), e.g. 256mb; empty = the harness's. */
+  private static String rocksdbMemory = "";
 
   public static void main(String[] args) throws Exception {
     Map<String, String> opts = new TreeMap<>();
@@ -69,9 +73,11 @@ public final class SchedulerBenchmark {
     int warmup = Integer.parseInt(opts.getOrDefault("warmup", "3000"));
     int rounds = Integer.parseInt(opts.getOrDefault("rounds", "3"));
     String only = opts.getOrDefault("only", "both");
+    rocksdbMemory = opts.getOrDefault("rocksdb-memory", "");
 
-    System.out.printf("backend=%s steps=%d deltas/step=%d delta-chars=%d missions=%d in-flight=%d warmup=%d%n",
-        backend, steps, deltas, deltaChars, missions, inFlight, warmup);
+    System.out.printf("backend=%s rocksdb-memory=%s steps=%d deltas/step=%d delta-chars=%d missions=%d"
+        + " in-flight=%d warmup=%d%n", backend, rocksdbMemory.isEmpty() ? "harness" : rocksdbMemory, steps, deltas,
+        deltaChars, missions, inFlight, warmup);
     if (!only.equals("missions")) {
       for (int r = 0; r < rounds; r++) {
         streaming(backend, steps, deltas, deltaChars, "stream-" + r);
@@ -91,6 +97,10 @@ public final class SchedulerBenchmark {
     // RocksDB as the job configures it (LocalMissionJob): bloom filters on.
     Configuration rocksdb = new Configuration();
     rocksdb.setString("state.backend.rocksdb.use-bloom-filter", "true");
+    if (!rocksdbMemory.isEmpty()) {
+      // The harness's mock environment has little managed memory; a task manager gives RocksDB far more.
+      rocksdb.setString("state.backend.rocksdb.memory.fixed-per-slot", rocksdbMemory);
+    }
     harness.setStateBackend(backend.equals("heap") ? new HashMapStateBackend()
         : new EmbeddedRocksDBStateBackend().configure(rocksdb, SchedulerBenchmark.class.getClassLoader()));
     harness.open();
