@@ -1,5 +1,7 @@
 package dev.gpilot.api.history;
 
+import static dev.gpilot.contracts.clickhouse.ClickHouseClient.literal;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.http.ApiException;
 import dev.gpilot.contracts.clickhouse.ClickHouseClient;
@@ -61,7 +63,7 @@ public final class MissionHistory {
         + " argMax(steps_failed, version) AS m_failed, argMax(cost_micros, version) AS m_cost,"
         + " argMax(reason, version) AS m_reason FROM missions WHERE " + where + " GROUP BY mission_id)"
         + (q.statuses().isEmpty() ? "" : " WHERE m_status IN ("
-            + q.statusList().stream().map(MissionHistory::literal).collect(Collectors.joining(", ")) + ")")
+            + q.statusList().stream().map(ClickHouseClient::literal).collect(Collectors.joining(", ")) + ")")
         + " ORDER BY m_submitted DESC, m_id DESC LIMIT " + (q.limit() + 1);
     List<JsonNode> rows = query(sql);
     List<Map<String, Object>> missions = new ArrayList<>();
@@ -119,22 +121,5 @@ public final class MissionHistory {
           ? ApiException.unavailable("ClickHouse is not answering; retry later")
           : new ApiException(500, "internal", "Internal error", "the mission list query failed");
     }
-  }
-
-  /** A ClickHouse string literal: backslashes, quotes and control characters escaped (18.16 has no parameters). */
-  static String literal(String value) {
-    StringBuilder s = new StringBuilder(value.length() + 2).append('\'');
-    for (char c : value.toCharArray()) {
-      switch (c) {
-        case '\\' -> s.append("\\\\");
-        case '\'' -> s.append("\\'");
-        case '\n' -> s.append("\\n");
-        case '\r' -> s.append("\\r");
-        case '\t' -> s.append("\\t");
-        case '\0' -> s.append("\\0");
-        default -> s.append(c);
-      }
-    }
-    return s.append('\'').toString();
   }
 }
