@@ -26,8 +26,6 @@ public final class MissionHeader {
   public int unfinishedSteps;
   /** Steps RUNNING now. */
   public int runningSteps;
-  /** Steps READY now (waiting to start, or to retry). */
-  public int readySteps;
 
   public MissionHeader() {}
 
@@ -45,7 +43,6 @@ public final class MissionHeader {
     c.reason = reason;
     c.unfinishedSteps = unfinishedSteps;
     c.runningSteps = runningSteps;
-    c.readySteps = readySteps;
     return c;
   }
 
@@ -59,7 +56,7 @@ public final class MissionHeader {
         && Objects.equals(workspaceId, h.workspaceId) && status == h.status && submittedAt == h.submittedAt
         && startedAt == h.startedAt && finishedAt == h.finishedAt && deadlineAt == h.deadlineAt
         && lastSeq == h.lastSeq && Objects.equals(reason, h.reason) && unfinishedSteps == h.unfinishedSteps
-        && runningSteps == h.runningSteps && readySteps == h.readySteps;
+        && runningSteps == h.runningSteps;
   }
 
   @Override
