@@ -147,7 +147,35 @@ class StackRestartITCase {
     assertThat(wave.stream().mapToInt(EventFollower::connections).max().orElse(0))
         .as("some streams were cut and resumed").isGreaterThan(1);
     assertEveryModelCallUsedTheStoredKey();
+    assertNoStepCalledAfterItCompleted(wave);
     assertCostsReconcile(wave, streamedCost);
+  }
+
+  /**
+   * No model call for a step after its {@code step.completed}, across the job's kill -9 and restore: the Gemini
+   * stand-in logs every call with the mission, step and attempt the job sent in its headers.
+   */
+  private static void assertNoStepCalledAfterItCompleted(List<EventFollower> wave) throws Exception {
+    Map<String, Long> completedAt = new HashMap<>();
+    for (EventFollower follower : wave) {
+      follower.events().stream().filter(e -> e.path("type").asText().equals("step.completed"))
+          .forEach(e -> completedAt.put(follower.missionId() + "/" + e.path("stepId").asText(), e.path("ts").asLong()));
+    }
+    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(stack.standin("/admin/calls")).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    List<String> ofTheWave = new ArrayList<>();
+    List<String> afterCompleted = new ArrayList<>();
+    for (JsonNode call : Json.mapper().readTree(response.body()).path("calls")) {
+      Long done = completedAt.get(call.path("missionId").asText() + "/" + call.path("stepId").asText());
+      if (done != null) {
+        ofTheWave.add(call.toString());
+        if (call.path("at").asLong() > done) {
+          afterCompleted.add(call + " (completed at " + done + ")");
+        }
+      }
+    }
+    assertThat(ofTheWave).as("the stand-in's calls for the wave's steps").hasSizeGreaterThanOrEqualTo(completedAt.size());
+    assertThat(afterCompleted).as("calls made after their step completed").isEmpty();
   }
 
   /** The cost-records topic (one per id), ClickHouse's raw rows and mission totals, and the streams agree. */

@@ -24,7 +24,9 @@ import org.apache.flink.util.function.SerializableSupplier;
 
 /**
  * Runs step attempts through an {@link Agent}, asynchronously: the task thread only starts calls, results arrive on
- * the agent's threads. Every attempt ends in a {@link StepResult}, success or failure; nothing here fails the job.
+ * the agent's threads. Every attempt ends in a {@link StepResult}, success or failure. An {@link Error} from the
+ * agent (thrown, or as its future's failure) is not an attempt's failure: it fails the task, on whichever thread it
+ * comes, so the job restores from its checkpoint; no attempt is left waiting for an answer that never comes.
  *
  * <p>A call that failed in a retriable way (rate limit, server error, timeout) is called again within the same step
  * attempt as {@link CallRetries} says: after the provider's Retry-After when it gave one, else after an exponential
@@ -137,24 +139,49 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
       call = CompletableFuture.failedFuture(e);
     }
     call.whenComplete((reply, error) -> {
-      long now = System.currentTimeMillis();
-      StepResult result = outcome(request, reply, error, startedAt, now);
-      OptionalLong wait = result.retriable()
-          ? retries.nextDelayMs(calls, retryAfter(result), now, deadline, ThreadLocalRandom.current()::nextDouble)
-          : OptionalLong.empty();
-      if (wait.isEmpty()) {
-        resultFuture.complete(Collections.singleton(result));
-        return;
-      }
-      // The failed call's outcome, and its charge, are dropped (SPEC.md §7, "Usage, prices and cost").
       try {
-        retryTimer.schedule(() -> call(request, calls + 1, startedAt, deadline, resultFuture), wait.getAsLong(),
-            TimeUnit.MILLISECONDS);
-        retried.inc();
-      } catch (RejectedExecutionException closing) {
-        resultFuture.complete(Collections.singleton(result));
+        complete(request, calls, startedAt, deadline, reply, error, resultFuture);
+      } catch (Throwable fatal) {
+        // Thrown here it would only fail the future nobody reads, and the attempt would wait for ever.
+        resultFuture.completeExceptionally(fatal);
       }
     });
+  }
+
+  private void complete(StepRequest request, int calls, long startedAt, long deadline, AgentReply reply,
+      Throwable error, ResultFuture<StepResult> resultFuture) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (cause instanceof Error fatal) {
+      resultFuture.completeExceptionally(fatal);
+      return;
+    }
+    long now = System.currentTimeMillis();
+    StepResult result = outcome(request, reply, error, startedAt, now);
+    OptionalLong wait = result.retriable()
+        ? retries.nextDelayMs(calls, retryAfter(result), now, deadline, ThreadLocalRandom.current()::nextDouble)
+        : OptionalLong.empty();
+    if (wait.isEmpty()) {
+      resultFuture.complete(Collections.singleton(result));
+      return;
+    }
+    // The failed call's outcome, and its charge, are dropped (SPEC.md §7, "Usage, prices and cost").
+    try {
+      retryTimer.schedule(() -> callAgain(request, calls + 1, startedAt, deadline, resultFuture), wait.getAsLong(),
+          TimeUnit.MILLISECONDS);
+      retried.inc();
+    } catch (RejectedExecutionException closing) {
+      resultFuture.complete(Collections.singleton(result));
+    }
+  }
+
+  /** A call on the retry timer's thread: what it throws would vanish into the timer's future, so it fails the task. */
+  private void callAgain(StepRequest request, int calls, long startedAt, long deadline,
+      ResultFuture<StepResult> resultFuture) {
+    try {
+      call(request, calls, startedAt, deadline, resultFuture);
+    } catch (Throwable fatal) {
+      resultFuture.completeExceptionally(fatal);
+    }
   }
 
   private static Duration retryAfter(StepResult result) {
