@@ -91,7 +91,8 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
     retried = getRuntimeContext().getMetricGroup().counter("callsRetried");
     // Any start may be a restore: a restarted task (attempt > 0), and also a new process resuming from a checkpoint
     // (`gpilot up` after a crash), whose tasks are attempt 0. Results after the committed offsets are the ones a
-    // restore may hand us again; a start from nothing finds none past them. asyncInvoke runs on the task thread.
+    // restore may hand us again; with none committed (no checkpoint completed yet), the source reads the topics from
+    // their start, and so do we. asyncInvoke runs on the task thread.
     finishedBeforeRestore = new HashMap<>();
     if (bootstrapServers != null) {
       finishedBeforeRestore.putAll(CompletedAttempts.since(bootstrapServers, groupId));

@@ -19,7 +19,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * The step attempts that finished after the job's last committed checkpoint: read from {@code gpilot.step-results.v1}
- * between the offsets the job's consumer group committed and the end of the topic.
+ * between the offsets the job's consumer group committed (where none is committed: the earliest, as the job's source
+ * starts there too) and the end of the topic.
  *
  * <p>Why: after a restore, Flink's async operator runs again every request that was in flight at the checkpoint.
  * Some of those finished (and were paid for) before the failure; their results are already in the topic and will
@@ -44,10 +45,14 @@ final class CompletedAttempts {
           .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
       consumer.assign(partitions);
       Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(partitions));
+      Map<TopicPartition, Long> beginning = consumer.beginningOffsets(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
       for (TopicPartition tp : partitions) {
+        // Where the job's source starts on this partition: the committed offset, else the earliest (a job that
+        // failed before its first checkpoint completed reads the topic again from there, and runs again every
+        // attempt it finds no result for).
         OffsetAndMetadata c = committed.get(tp);
-        consumer.seek(tp, c == null ? end.get(tp) : c.offset());
+        consumer.seek(tp, c == null ? beginning.get(tp) : Math.max(c.offset(), beginning.get(tp)));
       }
       long deadline = System.currentTimeMillis() + 60_000;
       while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))
