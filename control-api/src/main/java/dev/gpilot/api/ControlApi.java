@@ -11,6 +11,8 @@ import dev.gpilot.api.http.Problems;
 import dev.gpilot.api.http.Responses;
 import dev.gpilot.api.missions.MissionFeed;
 import dev.gpilot.api.missions.MissionPublisher;
+import dev.gpilot.api.kafka.TopicFollower;
+import dev.gpilot.api.metrics.ApiMetrics;
 import dev.gpilot.api.missions.MissionRoutes;
 import dev.gpilot.api.missions.ClickHouseSubmissionArchive;
 import dev.gpilot.api.missions.MissionService;
@@ -47,6 +49,7 @@ public final class ControlApi implements AutoCloseable {
   private MissionFeed feed;
   private MissionStore store;
   private StreamRegistry streams;
+  private ApiMetrics metrics;
   private Javalin app;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -85,6 +88,18 @@ public final class ControlApi implements AutoCloseable {
         options.streamMaxLagEvents(), options.maxStreamsPerWorkspace(), options.maxStreams());
     HealthCheck health = new HealthCheck(
         Map.of("missionFeed", feed::health, "vaultFeed", vault::feedHealth), options.feedStaleAfter());
+    metrics = new ApiMetrics();
+    publisher.bindMetrics(metrics);
+    StreamRegistry openStreams = streams;
+    metrics.gauge("gpilot.streams.open", "mission streams this instance serves now", openStreams::openStreams);
+    metrics.gauge("gpilot.feed.behind.seconds", "how long ago the feed last had everything the topics held",
+        () -> behind(feed.health()), "feed", "missions");
+    metrics.gauge("gpilot.feed.behind.seconds", "how long ago the feed last had everything the topics held",
+        () -> behind(vault.feedHealth()), "feed", "vault");
+    metrics.gauge("gpilot.feed.failures", "errors the feed recovered from since the start",
+        () -> feed.health().failures(), "feed", "missions");
+    metrics.gauge("gpilot.feed.failures", "errors the feed recovered from since the start",
+        () -> vault.feedHealth().failures(), "feed", "vault");
     MissionRoutes missions = new MissionRoutes(new MissionService(publisher, store,
         clickhouse == null ? null : new ClickHouseSubmissionArchive(clickhouse), Clock.systemUTC()), streams);
 
@@ -94,6 +109,7 @@ public final class ControlApi implements AutoCloseable {
       config.http.asyncTimeout = 0;
       config.jetty.modifyServer(server -> server.setErrorHandler(new JettyProblemHandler()));
       config.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new JettyProblemHandler()));
+      metrics.register(config.routes); // first: its before-handler times what the others do, rejections included
       config.routes.get("/health", ctx -> {
         HealthCheck.Report report = health.report();
         if (report.up()) {
@@ -134,6 +150,11 @@ public final class ControlApi implements AutoCloseable {
     app.start(options.host(), options.port());
     LOG.info("control API listening on http://{}:{}", options.host(), app.port());
     return this;
+  }
+
+  /** Seconds since the feed last had everything (NaN before it ever had: no value rather than a made-up one). */
+  private static double behind(TopicFollower.Health health) {
+    return health.sinceCaughtUp() == null ? Double.NaN : health.sinceCaughtUp().toMillis() / 1000.0;
   }
 
   private static void internalError(Exception e, io.javalin.http.Context ctx) {
@@ -183,6 +204,9 @@ public final class ControlApi implements AutoCloseable {
     }
     if (publisher != null) {
       publisher.close();
+    }
+    if (metrics != null) {
+      metrics.close();
     }
   }
 }

@@ -47,6 +47,11 @@ public final class MissionPublisher implements AutoCloseable {
     this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
   }
 
+  /** Publishes the producer's own metrics (sends, errors, retries, latency). */
+  public void bindMetrics(dev.gpilot.api.metrics.ApiMetrics metrics) {
+    metrics.kafkaProducer(producer, "missions");
+  }
+
   /**
    * Hands every submission to the producer without waiting between them (they travel in its batches), then completes
    * once the broker has answered for all: per submission, in order, null when it is durable (all in-sync replicas)
