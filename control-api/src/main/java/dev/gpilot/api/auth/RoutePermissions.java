@@ -1,0 +1,64 @@
+package dev.gpilot.api.auth;
+
+import dev.gpilot.api.http.ApiException;
+import dev.gpilot.contracts.tenancy.Permission;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Which permission each {@code /api} route needs: the one place access is decided, checked once per request after
+ * the route matched (a Javalin {@code beforeMatched} handler), never in handlers. A route missing here is refused
+ * (fail closed), and {@code AccessMatrixITCase} calls every route listed here with every role.
+ */
+public final class RoutePermissions {
+  /** {@code "<METHOD> <path as registered>"} → permission. */
+  public static final Map<String, Permission> ROUTES = routes();
+
+  private RoutePermissions() {}
+
+  private static Map<String, Permission> routes() {
+    Map<String, Permission> m = new LinkedHashMap<>();
+    m.put("GET /api/v1/missions", Permission.MISSIONS_READ);
+    m.put("POST /api/v1/missions", Permission.MISSIONS_SUBMIT);
+    m.put("POST /api/v1/missions/batch", Permission.MISSIONS_SUBMIT);
+    m.put("GET /api/v1/missions/{id}", Permission.MISSIONS_READ);
+    m.put("GET /api/v1/missions/{id}/stream", Permission.MISSIONS_READ);
+    m.put("GET /api/v1/missions/{id}/events", Permission.MISSIONS_READ);
+    m.put("POST /api/v1/missions/{id}/cancel", Permission.MISSIONS_CANCEL);
+    m.put("GET /api/v1/agents", Permission.MISSIONS_READ);
+    m.put("GET /api/v1/analytics/agent-costs", Permission.ANALYTICS_READ);
+    m.put("GET /api/v1/analytics/cost-series", Permission.ANALYTICS_READ);
+    m.put("GET /api/v1/vault", Permission.VAULT_READ);
+    m.put("GET /api/v1/vault/rotations", Permission.VAULT_READ);
+    m.put("GET /api/v1/vault/secrets/{name}", Permission.VAULT_READ);
+    m.put("PUT /api/v1/vault/secrets/{name}", Permission.VAULT_WRITE);
+    m.put("DELETE /api/v1/vault/secrets/{name}", Permission.VAULT_WRITE);
+    m.put("POST /api/v1/vault/rotate", Permission.VAULT_WRITE);
+    m.put("GET /api/v1/workspaces", Permission.WORKSPACE_READ);
+    m.put("POST /api/v1/workspaces", Permission.WORKSPACES_CREATE);
+    m.put("GET /api/v1/keys", Permission.KEYS_MANAGE);
+    m.put("POST /api/v1/keys", Permission.KEYS_MANAGE);
+    m.put("DELETE /api/v1/keys/{keyId}", Permission.KEYS_MANAGE);
+    m.put("GET /api/v1/members", Permission.WORKSPACE_READ);
+    m.put("POST /api/v1/members", Permission.MEMBERS_MANAGE);
+    return java.util.Collections.unmodifiableMap(m);
+  }
+
+  /**
+   * @param method the HTTP method ({@code HEAD} is checked as {@code GET})
+   * @param path the matched route's path as registered
+   * @throws ApiException 403 {@code forbidden} when the caller's role lacks the route's permission, or the route
+   *     declares none
+   */
+  public static void check(Principal caller, String method, String path) {
+    String m = method.equals("HEAD") ? "GET" : method;
+    Permission needed = ROUTES.get(m + " " + path);
+    if (needed == null) {
+      throw ApiException.forbidden("no permission is declared for " + m + " " + path);
+    }
+    if (!caller.can(needed)) {
+      throw ApiException.forbidden("this " + caller.role().wire() + " credential lacks the permission "
+          + needed.name().toLowerCase(java.util.Locale.ROOT) + " (" + m + " " + path + ")");
+    }
+  }
+}
