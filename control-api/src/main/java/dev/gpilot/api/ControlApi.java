@@ -119,7 +119,7 @@ public final class ControlApi implements AutoCloseable {
         }
       });
       config.routes.before("/api/*", ctx -> {
-        if (!ctx.method().name().equals("OPTIONS")) {
+        if (!ctx.method().name().equals("OPTIONS") && !RoutePermissions.isPublic(ctx.method().name(), ctx.path())) {
           ctx.attribute(MissionRoutes.PRINCIPAL, tenancy.authenticate(ctx.header("Authorization")));
         }
       });

@@ -24,8 +24,9 @@ import java.util.Set;
  * @param missionId for decrypts: the mission whose step used the secret; else null
  * @param stepId for decrypts: the step; else null
  * @param attempt for decrypts: the attempt; else 0
- * @param target for workspace, key and member changes: what changed ({@code workspace:<id>}, {@code key:<keyId>},
- *     {@code member:<email>}) and, after a space, the role given ({@code role=admin}) when there is one; else null
+ * @param target for workspace, key, member and invitation changes: what changed ({@code workspace:<id>},
+ *     {@code key:<keyId>}, {@code member:<email>}, {@code invitation:<id> member:<email>}) and, after a space, the
+ *     role given ({@code role=admin}) when there is one; else null
  */
 @JsonPropertyOrder({"type", "version", "id", "workspaceId", "ts", "action", "actor"})
 public record AuditEvent(
@@ -55,11 +56,13 @@ public record AuditEvent(
   public static final String KEY_CREATE = "key.create";
   public static final String KEY_REVOKE = "key.revoke";
   public static final String MEMBER_ADD = "member.add";
+  public static final String INVITATION_CREATE = "invitation.create";
+  public static final String INVITATION_ACCEPT = "invitation.accept";
   public static final String OK = "ok";
   public static final String FAILED = "failed";
 
   private static final Set<String> ACTIONS = Set.of(SECRET_SET, SECRET_DELETE, KEYS_ROTATE, SECRET_DECRYPT,
-      WORKSPACE_CREATE, KEY_CREATE, KEY_REVOKE, MEMBER_ADD);
+      WORKSPACE_CREATE, KEY_CREATE, KEY_REVOKE, MEMBER_ADD, INVITATION_CREATE, INVITATION_ACCEPT);
 
   public AuditEvent {
     VaultRecord.requireText(id, "id");

@@ -13,6 +13,13 @@ import java.util.Map;
 public final class RoutePermissions {
   /** {@code "<METHOD> <path as registered>"} → permission. */
   public static final Map<String, Permission> ROUTES = routes();
+  /**
+   * Routes that take no {@code Authorization}: the credential is in the request itself (an invitation's accept
+   * token). An Authorization header sent to them is ignored.
+   */
+  public static final java.util.Set<String> PUBLIC = java.util.Set.of("POST /api/v1/invitations/{token}/accept");
+  private static final java.util.regex.Pattern PUBLIC_PATHS =
+      java.util.regex.Pattern.compile("^/api/v1/invitations/[^/]+/accept$");
 
   private RoutePermissions() {}
 
@@ -41,7 +48,13 @@ public final class RoutePermissions {
     m.put("DELETE /api/v1/keys/{keyId}", Permission.KEYS_MANAGE);
     m.put("GET /api/v1/members", Permission.WORKSPACE_READ);
     m.put("POST /api/v1/members", Permission.MEMBERS_MANAGE);
+    m.put("POST /api/v1/invitations", Permission.MEMBERS_MANAGE);
     return java.util.Collections.unmodifiableMap(m);
+  }
+
+  /** Whether a request (before routing) is for a public route, so it needs no credential. */
+  public static boolean isPublic(String method, String path) {
+    return method.equals("POST") && PUBLIC_PATHS.matcher(path).matches();
   }
 
   /**
@@ -52,6 +65,12 @@ public final class RoutePermissions {
    */
   public static void check(Principal caller, String method, String path) {
     String m = method.equals("HEAD") ? "GET" : method;
+    if (PUBLIC.contains(m + " " + path)) {
+      return;
+    }
+    if (caller == null) {
+      throw ApiException.unauthorized("missing Authorization header; send 'Authorization: Bearer <token>'");
+    }
     Permission needed = ROUTES.get(m + " " + path);
     if (needed == null) {
       throw ApiException.forbidden("no permission is declared for " + m + " " + path);

@@ -2,6 +2,7 @@ package dev.gpilot.api.tenancy;
 
 import dev.gpilot.contracts.tenancy.ApiKeyRecord;
 import dev.gpilot.contracts.tenancy.ControlPlaneRecord;
+import dev.gpilot.contracts.tenancy.InvitationRecord;
 import dev.gpilot.contracts.tenancy.KeyUsageRecord;
 import dev.gpilot.contracts.tenancy.MemberRecord;
 import dev.gpilot.contracts.tenancy.WorkspaceRecord;
@@ -23,6 +24,7 @@ public final class ControlPlaneStore {
 
   private final ConcurrentHashMap<String, ControlPlaneRecord> byKey = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, ApiKeyRecord> keysByHash = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, InvitationRecord> invitationsByHash = new ConcurrentHashMap<>();
   /** Topic keys of the last records the writer committed, so it can tell after an unknown outcome. */
   private final Map<String, Long> recent = Collections.synchronizedMap(new LinkedHashMap<>() {
     @Override
@@ -38,6 +40,8 @@ public final class ControlPlaneStore {
         (current, next) -> next.revision() > current.revision() ? next : current);
     if (held == record && record instanceof ApiKeyRecord key) {
       keysByHash.put(key.hash(), key);
+    } else if (held == record && record instanceof InvitationRecord invitation) {
+      invitationsByHash.put(invitation.tokenHash(), invitation);
     }
     return held == record;
   }
@@ -47,6 +51,8 @@ public final class ControlPlaneStore {
     ControlPlaneRecord gone = byKey.remove(key);
     if (gone instanceof ApiKeyRecord k) {
       keysByHash.remove(k.hash(), k);
+    } else if (gone instanceof InvitationRecord i) {
+      invitationsByHash.remove(i.tokenHash(), i);
     }
   }
 
@@ -71,6 +77,11 @@ public final class ControlPlaneStore {
   /** The key whose keyed hash this is, revoked and expired ones included. */
   public Optional<ApiKeyRecord> keyByHash(String hash) {
     return Optional.ofNullable(keysByHash.get(hash));
+  }
+
+  /** The invitation whose accept token has this keyed hash, accepted and expired ones included. */
+  public Optional<InvitationRecord> invitationByHash(String hash) {
+    return Optional.ofNullable(invitationsByHash.get(hash));
   }
 
   public Optional<KeyUsageRecord> usage(String workspaceId, String keyId) {

@@ -23,6 +23,22 @@ final class TenancyRequests {
 
   record NewMember(String email, Role role) {}
 
+  /** @param expiresAt epoch ms, null for the default (7 days) */
+  record NewInvitation(String email, Role role, Long expiresAt) {}
+
+  static NewInvitation invitation(InputStream body) {
+    JsonNode json = object(body, Set.of("email", "role", "expiresAt"));
+    return new NewInvitation(email(json), role(json), expiresAt(json.get("expiresAt")));
+  }
+
+  private static String email(JsonNode json) {
+    try {
+      return dev.gpilot.contracts.tenancy.MemberRecord.normalizeEmail(requiredText(json, "email"));
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest("'email' must be an email address");
+    }
+  }
+
   static NewWorkspace workspace(InputStream body) {
     JsonNode json = object(body, Set.of("name", "workspaceId"));
     String name = name(json);
@@ -37,13 +53,7 @@ final class TenancyRequests {
 
   static NewMember member(InputStream body) {
     JsonNode json = object(body, Set.of("email", "role"));
-    String email = requiredText(json, "email");
-    try {
-      email = dev.gpilot.contracts.tenancy.MemberRecord.normalizeEmail(email);
-    } catch (IllegalArgumentException e) {
-      throw ApiException.badRequest("'email' must be an email address");
-    }
-    return new NewMember(email, role(json));
+    return new NewMember(email(json), role(json));
   }
 
   private static JsonNode object(InputStream body, Set<String> fields) {

@@ -43,6 +43,21 @@ final class TenancyRoutes {
       TenancyRequests.NewMember req = TenancyRequests.member(ctx.bodyInputStream());
       ctx.future(() -> service.addMember(caller, req).thenAccept(body -> Responses.json(ctx, 201, body)));
     });
+    invitations(routes);
+  }
+
+  private void invitations(RoutesConfig routes) {
+    routes.post("/api/v1/invitations", ctx -> {
+      Principal caller = caller(ctx);
+      TenancyRequests.NewInvitation req = TenancyRequests.invitation(ctx.bodyInputStream());
+      ctx.future(() -> service.invite(caller, req).thenAccept(body -> Responses.json(ctx, 201, body)));
+    });
+    // Public: the token in the path is the credential (RoutePermissions.PUBLIC).
+    routes.post("/api/v1/invitations/{token}/accept", ctx -> {
+      ctx.header("Cache-Control", "no-store");
+      String token = ctx.pathParam("token");
+      ctx.future(() -> service.accept(token).thenAccept(body -> Responses.json(ctx, 201, body)));
+    });
   }
 
   private static Principal caller(Context ctx) {

@@ -5,6 +5,7 @@ import dev.gpilot.api.auth.TokenAuthenticator;
 import dev.gpilot.api.http.ApiException;
 import dev.gpilot.contracts.tenancy.ApiKeyRecord;
 import dev.gpilot.contracts.tenancy.ControlPlaneRecord;
+import dev.gpilot.contracts.tenancy.InvitationRecord;
 import dev.gpilot.contracts.tenancy.MemberRecord;
 import dev.gpilot.contracts.tenancy.Permission;
 import dev.gpilot.contracts.tenancy.Role;
@@ -32,6 +33,9 @@ import java.util.concurrent.CompletableFuture;
 public final class TenancyService {
   /** API keys start with this; the key id follows, then the secret part. */
   public static final String KEY_PREFIX = "gp_";
+  /** Invitations' accept tokens start with this. */
+  public static final String INVITATION_PREFIX = "gpi_";
+  static final long INVITATION_LIFETIME_MS = 7L * 24 * 3600 * 1000;
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final ControlPlaneStore store;
@@ -233,9 +237,11 @@ public final class TenancyService {
    */
   public CompletableFuture<Void> revokeKey(Principal caller, String keyId) {
     String ws = caller.workspaceId();
-    if (store.key(ws, keyId).isEmpty()) {
+    if (!ApiKeyRecord.KEY_ID.matcher(keyId).matches()) {
       throw ApiException.notFound("no key '" + keyId + "' in this workspace");
     }
+    // Looked up by the writer, which has read the topic to its end: a key created through another instance a
+    // moment ago is found even if this instance's feed has not read it yet.
     long now = clock.millis();
     return writer.submit(view -> {
       ApiKeyRecord k = view.get("api-key/" + ws + "/" + keyId).map(ApiKeyRecord.class::cast)
@@ -301,6 +307,92 @@ public final class TenancyService {
       return new ControlPlaneWriter.Computed<>(List.of(m),
           List.of(audit(ws, now, AuditEvent.MEMBER_ADD, caller, revision,
               "member:" + m.email() + " role=" + m.role().wire())), body);
+    });
+  }
+
+  // ---- invitations
+
+  /**
+   * An invitation to the caller's workspace; its accept token is in the answer only.
+   *
+   * @throws ApiException 403 when a non-owner invites an owner; 400 when it expires in the past
+   */
+  public CompletableFuture<Map<String, Object>> invite(Principal caller, TenancyRequests.NewInvitation req) {
+    if (req.role() == Role.OWNER && !caller.can(Permission.OWNERSHIP_MANAGE)) {
+      throw ApiException.forbidden("only an owner may invite an owner");
+    }
+    long now = clock.millis();
+    long expiresAt = req.expiresAt() == null ? now + INVITATION_LIFETIME_MS : req.expiresAt();
+    if (expiresAt <= now) {
+      throw ApiException.badRequest("'expiresAt' is in the past");
+    }
+    byte[] id = new byte[8];
+    byte[] secret = new byte[32];
+    RANDOM.nextBytes(id);
+    RANDOM.nextBytes(secret);
+    String invitationId = "i_" + HexFormat.of().formatHex(id);
+    String token = INVITATION_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+    String tokenHash = hasher.hash(token);
+    String ws = caller.workspaceId();
+    return writer.submit(view -> {
+      InvitationRecord inv = new InvitationRecord(ws, invitationId, req.email(), req.role(), tokenHash, expiresAt, now,
+          caller.subject(), null, 1);
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("invitationId", invitationId);
+      body.put("workspaceId", ws);
+      body.put("email", inv.email());
+      body.put("role", inv.role().wire());
+      body.put("expiresAt", expiresAt);
+      body.put("token", token);
+      body.put("acceptPath", "/api/v1/invitations/" + token + "/accept");
+      return new ControlPlaneWriter.Computed<>(List.of(inv), List.of(audit(ws, now, AuditEvent.INVITATION_CREATE,
+          caller, 1, "invitation:" + invitationId + " member:" + inv.email() + " role=" + inv.role().wire())), body);
+    });
+  }
+
+  /**
+   * Accepts an invitation: the person becomes a member with the invitation's role and gets an API key of that role
+   * (shown once), in one transaction. The token is the credential; it works once.
+   *
+   * @throws ApiException 404 for an unknown token, 409 {@code invitation-used}, 410 {@code invitation-expired}
+   */
+  public CompletableFuture<Map<String, Object>> accept(String token) {
+    String hash = token.startsWith(INVITATION_PREFIX) ? hasher.hashIfKnown(token) : null;
+    if (hash == null) {
+      throw ApiException.notFound("no such invitation");
+    }
+    NewKey key = newKey();
+    long now = clock.millis();
+    // Looked up by the writer, after it read the topic to its end (an invitation made through another instance a
+    // moment ago is found), and again through the batch's view (one accepted earlier in the same batch is used).
+    return writer.submit(view -> {
+      InvitationRecord inv = view.store().invitationByHash(hash)
+          .flatMap(found -> view.get(found.key())).map(InvitationRecord.class::cast)
+          .orElseThrow(() -> ApiException.notFound("no such invitation"));
+      if (inv.acceptedAt() != null) {
+        throw ApiException.conflict("invitation-used", "this invitation was accepted already");
+      }
+      if (!inv.openAt(now)) {
+        throw new ApiException(410, "invitation-expired", "Gone", "this invitation has expired");
+      }
+      String ws = inv.workspaceId();
+      String by = "invitation:" + inv.invitationId();
+      Optional<MemberRecord> held = view.get("member/" + ws + "/" + inv.email()).map(MemberRecord.class::cast);
+      long revision = held.map(m -> m.revision() + 1).orElse(1L);
+      MemberRecord member = new MemberRecord(ws, inv.email(), inv.role(), now, inv.createdBy(), null, revision);
+      ApiKeyRecord k = new ApiKeyRecord(ws, key.keyId(), inv.email(), inv.role(), key.hash(), now, by, null, null,
+          null, 1);
+      InvitationRecord accepted = inv.accepted(now);
+      Principal actor = new Principal(ws, inv.email(), inv.role(), null);
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("workspaceId", ws);
+      body.put("email", inv.email());
+      body.put("role", inv.role().wire());
+      body.put("key", createdKeyJson(k, key.key()));
+      return new ControlPlaneWriter.Computed<>(List.of(accepted, member, k), List.of(
+          audit(ws, now, AuditEvent.INVITATION_ACCEPT, actor, accepted.revision(),
+              "invitation:" + inv.invitationId() + " member:" + inv.email() + " role=" + inv.role().wire()),
+          audit(ws, now, AuditEvent.KEY_CREATE, actor, 1, "key:" + k.keyId() + " role=" + k.role().wire())), body);
     });
   }
 

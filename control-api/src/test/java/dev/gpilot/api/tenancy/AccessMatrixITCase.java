@@ -140,8 +140,11 @@ class AccessMatrixITCase {
           "{\"name\":\"w" + n + "\"}", Set.of(201));
       case "POST /api/v1/keys" -> new Call(method, path, "application/json",
           "{\"name\":\"k" + n + "\",\"role\":\"viewer\"}", Set.of(201));
-      case "POST /api/v1/members" -> new Call(method, path, "application/json",
+      case "POST /api/v1/members", "POST /api/v1/invitations" -> new Call(method, path, "application/json",
           "{\"email\":\"p" + n + "@example.com\",\"role\":\"viewer\"}", Set.of(201));
+      case "POST /api/v1/invitations/{token}/accept" -> new Call(method, http.ok("POST", "/api/v1/invitations",
+          FILE_TOKEN, "{\"email\":\"i" + n + "@example.com\",\"role\":\"member\"}", 201).get("acceptPath").asText(),
+          null, null, Set.of(201));
       default -> new Call(method, path, null, null, Set.of(200));
     };
   }
@@ -185,6 +188,20 @@ class AccessMatrixITCase {
         checked++;
         if (a.status() != 401 || !a.contentType().startsWith("application/problem+json")) {
           failures.add("expected 401 for a " + dead.getKey() + " key: " + route + " → " + a);
+        }
+      }
+    }
+    // Public routes: the credential is in the path; any Authorization header, even a dead one, is ignored.
+    for (String route : RoutePermissions.PUBLIC) {
+      List<String> anyone = new ArrayList<>(CALLERS.values());
+      anyone.addAll(List.of(expiredKey, revokedKey, ""));
+      for (String token : anyone) {
+        Call c = call(route, false);
+        TenancyHttp.Answer a = http.send(c.method(), c.path(), token.isEmpty() ? null : token, c.contentType(),
+            c.body());
+        checked++;
+        if (!c.success().contains(a.status())) {
+          failures.add("expected " + c.success() + ": public " + route + " → " + a);
         }
       }
     }
@@ -270,6 +287,38 @@ class AccessMatrixITCase {
     assertThat(listed.get("lastUsedAt").asLong()).isPositive(); // this instance's own, not yet written, use
   }
 
+  @Test
+  void invitation_isAcceptedOnce_andMakesAMemberWithAKeyOfItsRole() throws Exception {
+    assertThat(http.json("POST", "/api/v1/invitations", CALLERS.get("admin-key"),
+        "{\"email\":\"boss@example.com\",\"role\":\"owner\"}").status()).isEqualTo(403);
+    var invitation = http.ok("POST", "/api/v1/invitations", CALLERS.get("admin-key"),
+        "{\"email\":\"Carol@Example.com\",\"role\":\"member\"}", 201);
+    String path = invitation.get("acceptPath").asText();
+    var accepted = http.ok("POST", path, null, null, 201);
+    assertThat(accepted.get("workspaceId").asText()).isEqualTo(OWN);
+    assertThat(accepted.get("email").asText()).isEqualTo("carol@example.com");
+    String key = accepted.get("key").get("key").asText();
+    assertThat(http.json("POST", "/api/v1/missions", key, "{\"mission\":\"mine\"}").status()).isEqualTo(202);
+    assertThat(http.json("PUT", "/api/v1/vault/secrets/gemini", key, "{\"value\":\"no\"}").status()).isEqualTo(403);
+    assertThat(http.ok("GET", "/api/v1/members", key, null, 200).toString())
+        .contains("\"email\":\"carol@example.com\",\"role\":\"member\"");
+    TenancyHttp.Answer again = http.json("POST", path, null, null);
+    assertThat(again.status()).isEqualTo(409);
+    assertThat(again.json().get("type").asText()).isEqualTo("/problems/invitation-used");
+    assertThat(http.json("POST", "/api/v1/invitations/gpi_nope/accept", null, null).status()).isEqualTo(404);
+
+    long expiresAt = System.currentTimeMillis() + 500;
+    String late = http.ok("POST", "/api/v1/invitations", FILE_TOKEN,
+        "{\"email\":\"late@example.com\",\"role\":\"viewer\",\"expiresAt\":" + expiresAt + "}", 201)
+        .get("acceptPath").asText();
+    while (System.currentTimeMillis() <= expiresAt) {
+      Thread.sleep(50); // waiting for the clock, not for the system under test
+    }
+    TenancyHttp.Answer expired = http.json("POST", late, null, null);
+    assertThat(expired.status()).isEqualTo(410);
+    assertThat(expired.json().get("type").asText()).isEqualTo("/problems/invitation-expired");
+  }
+
   /** Every route a feature registers under /api is in the route table (else it would be refused to everyone). */
   @Test
   void routeTable_coversEveryRegisteredApiRoute() throws Exception {
@@ -284,6 +333,8 @@ class AccessMatrixITCase {
       }
     }
     assertThat(registered).hasSizeGreaterThan(20);
-    assertThat(new TreeSet<>(RoutePermissions.ROUTES.keySet())).isEqualTo(registered);
+    Set<String> declared = new TreeSet<>(RoutePermissions.ROUTES.keySet());
+    declared.addAll(RoutePermissions.PUBLIC);
+    assertThat(declared).isEqualTo(registered);
   }
 }

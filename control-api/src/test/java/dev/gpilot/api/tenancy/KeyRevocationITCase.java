@@ -128,6 +128,23 @@ class KeyRevocationITCase {
     });
   }
 
+  /** A load balancer may send the next request to the other instance before its feed has read the first one. */
+  @Test
+  void whatOneInstanceJustWrote_theOtherActsOnAtOnce() throws Exception {
+    for (int round = 0; round < 5; round++) {
+      JsonNode created = createKey(round % 2 == 0 ? one : two, "at-once-" + round);
+      TenancyHttp other = round % 2 == 0 ? two : one;
+      other.ok("DELETE", "/api/v1/keys/" + created.get("keyId").asText(), FILE_TOKEN, null, 204);
+      assertThat(status(other, created.get("key").asText())).isEqualTo(401);
+
+      String acceptPath = (round % 2 == 0 ? one : two).ok("POST", "/api/v1/invitations", FILE_TOKEN,
+          "{\"email\":\"p" + round + "@example.com\",\"role\":\"viewer\"}", 201).get("acceptPath").asText();
+      JsonNode accepted = other.ok("POST", acceptPath, null, null, 201);
+      KEYS_SEEN.add(accepted.get("key").get("key").asText());
+      assertThat(status(other, accepted.get("key").get("key").asText())).isEqualTo(200);
+    }
+  }
+
   @Test
   void keyChanges_areAudited_andNoKeyIsOnAnyTopicInPlaintext() throws Exception {
     JsonNode created = createKey(two, "audited");
