@@ -127,8 +127,11 @@ public final class ControlApi implements AutoCloseable {
       // (RoutePermissions; 403 /problems/forbidden). Objects of other workspaces stay 404 in the services.
       config.routes.beforeMatched("/api/*", ctx -> {
         if (!ctx.method().name().equals("OPTIONS")) {
+          // Javalin names the matched endpoint, except for a HEAD served by a GET route: then the tables match it.
+          var matched = ctx.endpoints().matchedHttpEndpoint();
+          String route = matched != null ? matched.path : RoutePermissions.routeOf(ctx.method().name(), ctx.path());
           RoutePermissions.check(ctx.attribute(MissionRoutes.PRINCIPAL), ctx.method().name(),
-              ctx.endpoints().matchedHttpEndpoint().path);
+              route == null ? ctx.path() : route);
         }
       });
       missions.register(config.routes);

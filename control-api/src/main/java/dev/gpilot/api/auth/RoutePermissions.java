@@ -52,6 +52,33 @@ public final class RoutePermissions {
     return java.util.Collections.unmodifiableMap(m);
   }
 
+  /** Each route's path as a pattern, for requests Javalin matched without naming the endpoint (HEAD). */
+  private static final Map<String, java.util.regex.Pattern> TEMPLATES = templates();
+
+  private static Map<String, java.util.regex.Pattern> templates() {
+    Map<String, java.util.regex.Pattern> m = new LinkedHashMap<>();
+    java.util.stream.Stream.concat(ROUTES.keySet().stream(), PUBLIC.stream()).forEach(route -> {
+      String path = route.substring(route.indexOf(' ') + 1);
+      m.put(route, java.util.regex.Pattern.compile(
+          "^" + java.util.regex.Pattern.quote(path).replaceAll("\\{[a-zA-Z]+\\}", "\\\\E[^/]+\\\\Q") + "$"));
+    });
+    return java.util.Collections.unmodifiableMap(m);
+  }
+
+  /**
+   * The route a request is for, as registered ({@code "/api/v1/missions/{id}"}), from its method ({@code HEAD} as
+   * {@code GET}) and path; null when no route of the tables matches.
+   */
+  public static String routeOf(String method, String requestPath) {
+    String m = method.equals("HEAD") ? "GET" : method;
+    for (Map.Entry<String, java.util.regex.Pattern> e : TEMPLATES.entrySet()) {
+      if (e.getKey().startsWith(m + " ") && e.getValue().matcher(requestPath).matches()) {
+        return e.getKey().substring(e.getKey().indexOf(' ') + 1);
+      }
+    }
+    return null;
+  }
+
   /** Whether a request (before routing) is for a public route, so it needs no credential. */
   public static boolean isPublic(String method, String path) {
     return method.equals("POST") && PUBLIC_PATHS.matcher(path).matches();
