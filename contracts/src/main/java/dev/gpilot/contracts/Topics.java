@@ -29,8 +29,14 @@ public final class Topics {
   /** Sealed workspace secrets, compacted, key = workspaceId. */
   public static final String VAULT = "gpilot.vault.v1";
 
-  /** Audit events (vault set, delete, rotate, decrypt-for-use), key = workspaceId; never a secret's value. */
+  /** Audit events (vault set, delete, rotate, decrypt-for-use; workspace, key and member changes), key = workspaceId; never a secret's value. */
   public static final String AUDIT = "gpilot.audit.v1";
+
+  /**
+   * The control plane: workspaces, API keys (keyed hashes only), key usage and members, compacted, key =
+   * {@code <kind>/<workspaceId>[/<id>]}; written by the API's one fenced transactional writer.
+   */
+  public static final String CONTROL_PLANE = "gpilot.control-plane.v1";
 
   /** A topic to create: its name, partition count and topic-level configuration. */
   public record Spec(String name, int partitions, Map<String, String> config) {}
@@ -52,6 +58,9 @@ public final class Topics {
         // superseded record (old ciphertexts, old wrapped keys) stays on disk after a change or a rotation.
         new Spec(VAULT, 1, Map.of("cleanup.policy", "compact", "max.message.bytes", "8388608",
             "segment.ms", "3600000", "min.cleanable.dirty.ratio", "0.1", "delete.retention.ms", "3600000")),
+        // One partition: one total order of control-plane writes, read whole by every API instance.
+        new Spec(CONTROL_PLANE, 1, Map.of("cleanup.policy", "compact", "segment.ms", "3600000",
+            "min.cleanable.dirty.ratio", "0.1", "delete.retention.ms", "3600000")),
         new Spec(AUDIT, 4, Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000))));
   }
 

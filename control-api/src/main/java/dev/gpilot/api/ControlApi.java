@@ -2,6 +2,7 @@ package dev.gpilot.api;
 
 import dev.gpilot.api.agents.AgentRoutes;
 import dev.gpilot.api.analytics.AnalyticsRoutes;
+import dev.gpilot.api.auth.RoutePermissions;
 import dev.gpilot.api.auth.TokenAuthenticator;
 import dev.gpilot.api.console.ConsoleFiles;
 import dev.gpilot.api.history.MissionListRoutes;
@@ -19,6 +20,8 @@ import dev.gpilot.api.missions.MissionService;
 import dev.gpilot.api.missions.MissionStore;
 import dev.gpilot.api.streams.ClickHouseEventArchive;
 import dev.gpilot.api.streams.StreamRegistry;
+import dev.gpilot.api.tenancy.Tenancy;
+import dev.gpilot.api.tenancy.TenancyOptions;
 import dev.gpilot.api.vault.Vault;
 import dev.gpilot.api.vault.VaultOptions;
 import dev.gpilot.contracts.clickhouse.ClickHouseClient;
@@ -44,7 +47,9 @@ public final class ControlApi implements AutoCloseable {
   private final ApiOptions options;
   private final TokenAuthenticator tokens;
   private final VaultOptions vaultOptions;
+  private final TenancyOptions tenancyOptions;
   private Vault vault;
+  private Tenancy tenancy;
   private MissionPublisher publisher;
   private MissionFeed feed;
   private MissionStore store;
@@ -58,9 +63,18 @@ public final class ControlApi implements AutoCloseable {
   }
 
   public ControlApi(ApiOptions options, TokenAuthenticator tokens, VaultOptions vaultOptions) {
+    this(options, tokens, vaultOptions, TenancyOptions.fromEnv(System.getenv()));
+  }
+
+  /**
+   * @param tokens the tokens file's tokens: each the Owner of its workspace, beside the API keys of the control plane
+   */
+  public ControlApi(ApiOptions options, TokenAuthenticator tokens, VaultOptions vaultOptions,
+      TenancyOptions tenancyOptions) {
     this.options = options;
     this.tokens = tokens;
     this.vaultOptions = vaultOptions;
+    this.tenancyOptions = tenancyOptions;
   }
 
   public static void main(String[] args) throws Exception {
@@ -84,10 +98,12 @@ public final class ControlApi implements AutoCloseable {
       throw new IllegalStateException("the mission feed did not catch up with Kafka within 5 minutes");
     }
     vault = Vault.start(options.kafkaBootstrapServers(), vaultOptions, Clock.systemUTC());
+    tenancy = Tenancy.start(options.kafkaBootstrapServers(), tenancyOptions, tokens, Clock.systemUTC());
     streams = new StreamRegistry(options.streamWriterThreads(), options.streamHeartbeat(),
         options.streamMaxLagEvents(), options.maxStreamsPerWorkspace(), options.maxStreams());
     HealthCheck health = new HealthCheck(
-        Map.of("missionFeed", feed::health, "vaultFeed", vault::feedHealth), options.feedStaleAfter());
+        Map.of("missionFeed", feed::health, "vaultFeed", vault::feedHealth,
+            "controlPlaneFeed", tenancy::feedHealth), options.feedStaleAfter());
     metrics = new ApiMetrics();
     publisher.bindMetrics(metrics);
     StreamRegistry openStreams = streams;
@@ -100,6 +116,8 @@ public final class ControlApi implements AutoCloseable {
         () -> feed.health().failures(), "feed", "missions");
     metrics.gauge("gpilot.feed.failures", "errors the feed recovered from since the start",
         () -> vault.feedHealth().failures(), "feed", "vault");
+    metrics.gauge("gpilot.feed.behind.seconds", "how long ago the feed last had everything the topics held",
+        () -> behind(tenancy.feedHealth()), "feed", "control-plane");
     MissionRoutes missions = new MissionRoutes(new MissionService(publisher, store,
         clickhouse == null ? null : new ClickHouseSubmissionArchive(clickhouse), Clock.systemUTC()), streams);
 
@@ -119,13 +137,25 @@ public final class ControlApi implements AutoCloseable {
         }
       });
       config.routes.before("/api/*", ctx -> {
+        if (!ctx.method().name().equals("OPTIONS") && !RoutePermissions.isPublic(ctx.method().name(), ctx.path())) {
+          ctx.attribute(MissionRoutes.PRINCIPAL, tenancy.authenticate(ctx.header("Authorization")));
+        }
+      });
+      // Access is decided here, once, after the route matched: the route's permission against the caller's role
+      // (RoutePermissions; 403 /problems/forbidden). Objects of other workspaces stay 404 in the services.
+      config.routes.beforeMatched("/api/*", ctx -> {
         if (!ctx.method().name().equals("OPTIONS")) {
-          ctx.attribute(MissionRoutes.PRINCIPAL, tokens.authenticate(ctx.header("Authorization")));
+          // Javalin names the matched endpoint, except for a HEAD served by a GET route: then the tables match it.
+          var matched = ctx.endpoints().matchedHttpEndpoint();
+          String route = matched != null ? matched.path : RoutePermissions.routeOf(ctx.method().name(), ctx.path());
+          RoutePermissions.check(ctx.attribute(MissionRoutes.PRINCIPAL), ctx.method().name(),
+              route == null ? ctx.path() : route);
         }
       });
       missions.register(config.routes);
       agents.register(config.routes);
       vault.register(config.routes);
+      tenancy.register(config.routes);
       AnalyticsRoutes.of(options).register(config.routes);
       MissionListRoutes.of(options).register(config.routes);
       ConsoleFiles.register(config);
@@ -193,6 +223,9 @@ public final class ControlApi implements AutoCloseable {
       app.stop();
     }
     try {
+      if (tenancy != null) {
+        tenancy.close();
+      }
       if (vault != null) {
         vault.close();
       }

@@ -24,6 +24,9 @@ import java.util.Set;
  * @param missionId for decrypts: the mission whose step used the secret; else null
  * @param stepId for decrypts: the step; else null
  * @param attempt for decrypts: the attempt; else 0
+ * @param target for workspace, key, member and invitation changes: what changed ({@code workspace:<id>},
+ *     {@code key:<keyId>}, {@code member:<email>}, {@code invitation:<id> member:<email>}) and, after a space, the
+ *     role given ({@code role=admin}) when there is one; else null
  */
 @JsonPropertyOrder({"type", "version", "id", "workspaceId", "ts", "action", "actor"})
 public record AuditEvent(
@@ -41,17 +44,25 @@ public record AuditEvent(
     String reason,
     String missionId,
     String stepId,
-    int attempt) {
+    int attempt,
+    String target) {
 
   public static final String TYPE = "audit.event";
   public static final String SECRET_SET = "vault.secret.set";
   public static final String SECRET_DELETE = "vault.secret.delete";
   public static final String KEYS_ROTATE = "vault.keys.rotate";
   public static final String SECRET_DECRYPT = "vault.secret.decrypt";
+  public static final String WORKSPACE_CREATE = "workspace.create";
+  public static final String KEY_CREATE = "key.create";
+  public static final String KEY_REVOKE = "key.revoke";
+  public static final String MEMBER_ADD = "member.add";
+  public static final String INVITATION_CREATE = "invitation.create";
+  public static final String INVITATION_ACCEPT = "invitation.accept";
   public static final String OK = "ok";
   public static final String FAILED = "failed";
 
-  private static final Set<String> ACTIONS = Set.of(SECRET_SET, SECRET_DELETE, KEYS_ROTATE, SECRET_DECRYPT);
+  private static final Set<String> ACTIONS = Set.of(SECRET_SET, SECRET_DELETE, KEYS_ROTATE, SECRET_DECRYPT,
+      WORKSPACE_CREATE, KEY_CREATE, KEY_REVOKE, MEMBER_ADD, INVITATION_CREATE, INVITATION_ACCEPT);
 
   public AuditEvent {
     VaultRecord.requireText(id, "id");
@@ -66,6 +77,21 @@ public record AuditEvent(
     if (!outcome.equals(OK) && !outcome.equals(FAILED)) {
       throw new IllegalArgumentException("outcome must be ok or failed, got '" + outcome + "'");
     }
+  }
+
+  /** Without a target (vault actions). */
+  public AuditEvent(String id, String workspaceId, long ts, String action, String actor, String source,
+      String secretName, int keyVersion, long revision, String fingerprint, String outcome, String reason,
+      String missionId, String stepId, int attempt) {
+    this(id, workspaceId, ts, action, actor, source, secretName, keyVersion, revision, fingerprint, outcome, reason,
+        missionId, stepId, attempt, null);
+  }
+
+  /** A change to the control plane (workspace, key, member) through the API. */
+  public static AuditEvent controlPlane(String id, String workspaceId, long ts, String action, String actor,
+      long revision, String target) {
+    return new AuditEvent(id, workspaceId, ts, action, actor, "api", null, 0, revision, null, OK, null, null, null,
+        0, target);
   }
 
   /** An action of a person through the API. */

@@ -45,6 +45,34 @@ public final class TokenAuthenticator {
     return new TokenAuthenticator(byDigest);
   }
 
+  /** The workspaces the file's tokens belong to. */
+  public java.util.Set<String> workspaces() {
+    java.util.Set<String> ids = new java.util.TreeSet<>();
+    byDigest.values().forEach(p -> ids.add(p.workspaceId()));
+    return ids;
+  }
+
+  /** The token's principal (an Owner of its workspace), or null when the file has no such token. */
+  public Principal find(String token) {
+    return byDigest.get(digest(token));
+  }
+
+  /**
+   * The bearer token of an {@code Authorization} header.
+   *
+   * @throws ApiException 401 when the header is missing or malformed
+   */
+  public static String bearer(String authorizationHeader) {
+    if (authorizationHeader == null || authorizationHeader.isBlank()) {
+      throw ApiException.unauthorized("missing Authorization header; send 'Authorization: Bearer <token>'");
+    }
+    String[] parts = authorizationHeader.strip().split("\\s+", 2);
+    if (parts.length != 2 || !parts[0].equalsIgnoreCase("Bearer") || parts[1].isBlank()) {
+      throw ApiException.unauthorized("Authorization header must be 'Bearer <token>'");
+    }
+    return parts[1].strip();
+  }
+
   /**
    * @throws ApiException 401 when the header is missing, malformed or names an unknown token
    */

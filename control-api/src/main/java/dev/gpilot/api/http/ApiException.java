@@ -48,6 +48,11 @@ public class ApiException extends RuntimeException {
     return new ApiException(401, "unauthorized", "Unauthorized", detail);
   }
 
+  /** 403 {@code /problems/forbidden}: the caller's role lacks a permission (in its own workspace). */
+  public static ApiException forbidden(String detail) {
+    return new ApiException(403, "forbidden", "Forbidden", detail);
+  }
+
   public static ApiException notFound(String detail) {
     return new ApiException(404, "not-found", "Not found", detail);
   }

@@ -68,7 +68,8 @@ class ApiFuzzITCase {
             .withStreams(10_000, Duration.ofMillis(500)),
         TokenAuthenticator.of(Map.of(TOKEN, new Principal("default", "fuzzer"),
             OTHER_TOKEN, new Principal("other", "fuzzer"))),
-        VaultOptions.localKeyset(home.resolve("vault/master-keyset.json").toString()))
+        VaultOptions.localKeyset(home.resolve("vault/master-keyset.json").toString()),
+        dev.gpilot.api.tenancy.TenancyOptions.of(home.resolve("auth/key-hash-secret")))
         .start();
     admin = Admin.create(KAFKA.clientProperties());
     List<String> topics = Topics.all().stream().map(Topics.Spec::name).toList();

@@ -28,6 +28,14 @@ final class RequestGenerator {
           + "\"failurePolicy\":\"continue\"}}",
       "{\"mission\":\"Overseen\",\"config\":{\"planner\":\"overseer\",\"explicitAgents\":[\"agent-scout\"]}}");
   static final String VALID_SECRET_BODY = "{\"value\":\"AIzaSyFuzzFuzzFuzzFuzz\"}";
+  private static final List<String> VALID_KEY_BODIES = List.of(
+      "{\"name\":\"ci\",\"role\":\"viewer\"}",
+      "{\"name\":\"ops\",\"role\":\"admin\",\"expiresAt\":\"2030-01-01T00:00:00Z\"}",
+      "{\"name\":\"batch\",\"role\":\"member\",\"expiresAt\":1893456000000}");
+  private static final List<String> VALID_WORKSPACE_BODIES = List.of(
+      "{\"name\":\"Fuzz Team\"}", "{\"name\":\"x\",\"workspaceId\":\"fuzz-ws\"}");
+  private static final List<String> VALID_MEMBER_BODIES = List.of(
+      "{\"email\":\"a@example.com\",\"role\":\"viewer\"}", "{\"email\":\"B@Example.com\",\"role\":\"owner\"}");
 
   private static final List<String> BAD_IDS = List.of(
       "nope", "..", ".", "%2e%2e", "..%2F..%2Fetc%2Fpasswd", "%2F", "a%2Fb", "%00", "%ZZ", "%", "%E3%83%9F",
@@ -73,6 +81,13 @@ final class RequestGenerator {
         this::putSecret, this::putSecret, () -> secret("GET"), () -> secret("DELETE"),
         () -> analytics("/api/v1/analytics/agent-costs"), () -> analytics("/api/v1/analytics/cost-series"),
         () -> simple("health", "GET", "/health"),
+        () -> json("key-create", "/api/v1/keys", VALID_KEY_BODIES),
+        () -> json("workspace-create", "/api/v1/workspaces", VALID_WORKSPACE_BODIES),
+        () -> json("member-add", "/api/v1/members", VALID_MEMBER_BODIES),
+        () -> new FuzzRequest("key-revoke", "DELETE", "/api/v1/keys/" + (random.nextBoolean()
+            ? "k_" + String.format("%016x", random.nextLong()) : pick(BAD_IDS)), headers(false), new byte[0], null),
+        () -> simple("keys", "GET", "/api/v1/keys"), () -> simple("workspaces", "GET", "/api/v1/workspaces"),
+        () -> simple("members", "GET", "/api/v1/members"),
         this::unknownRoute,
         this::garbage);
   }
@@ -188,6 +203,11 @@ final class RequestGenerator {
         List.of("gemini-2.5-flash", "'", "\\", "%00", "m".repeat(250), ""), List.of("csv", "json", "xml", "")));
     return new FuzzRequest("analytics" + path.substring(path.lastIndexOf('/')).replace('/', '-'), "GET",
         path + query, headers, new byte[0], null);
+  }
+
+  private FuzzRequest json(String kind, String path, List<String> valid) {
+    Body body = body(valid, 16 * 1024);
+    return new FuzzRequest(kind + ":" + body.how(), "POST", path, headers(true), body.bytes(), null);
   }
 
   private FuzzRequest simple(String kind, String method, String path) {

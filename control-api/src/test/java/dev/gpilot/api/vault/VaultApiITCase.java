@@ -73,7 +73,7 @@ class VaultApiITCase {
   private static final Logger LOG = LoggerFactory.getLogger(VaultApiITCase.class);
   private static final String DEPLOYMENT_KEY = "deployment-key-" + UUID.randomUUID();
   private static final List<String> WORKSPACES = List.of("ws-put", "ws-bad", "ws-del", "ws-iso-a", "ws-iso-b",
-      "ws-rot", "ws-conc", "ws-audit", "ws-scan", "ws-tamper", "ws-key", "ws-key-none");
+      "ws-rot", "ws-conc", "ws-audit", "ws-scan", "ws-tamper", "ws-key", "ws-key-none", "ws-cp");
 
   private static Path home;
   private static VaultOptions vaultOptions;
@@ -388,6 +388,36 @@ class VaultApiITCase {
       assertThat(rows).filteredOn(r -> r.get("mission_id").asText().equals("m-1")).isNotEmpty()
           .allSatisfy(r -> assertThat(r.get("outcome").asText()).isEqualTo("ok"));
       assertThat(rows.toString()).doesNotContain(value);
+    });
+  }
+
+  /** Key changes (SPEC §11) go through the same audit trail: the topic, then the job's copy in ClickHouse. */
+  @Test
+  void keyChanges_areAuditedInClickHouse_withWhatChanged_neverTheKey() throws Exception {
+    String ws = "ws-cp";
+    java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+    HttpResponse<String> created = client.send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + api2.port() + "/api/v1/keys"))
+        .header("Authorization", "Bearer " + token(ws)).header("Content-Type", "application/json")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"name\":\"ci\",\"role\":\"member\"}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    JsonNode key = Json.mapper().readTree(created.body());
+    String keyId = key.get("keyId").asText();
+    HttpResponse<String> revoked = client.send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + api1.port() + "/api/v1/keys/" + keyId))
+        .header("Authorization", "Bearer " + token(ws)).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(revoked.statusCode()).as(revoked.body()).isEqualTo(204);
+    eventually(Duration.ofSeconds(60), () -> {
+      List<JsonNode> rows = CLICKHOUSE.client().query("SELECT action, actor, source, target FROM audit_events FINAL"
+          + " WHERE workspace_id = '" + ws + "' ORDER BY at_ms, action");
+      assertThat(rows).extracting(r -> r.get("action").asText() + " " + r.get("target").asText())
+          .containsExactly("key.create key:" + keyId + " role=member", "key.revoke key:" + keyId);
+      assertThat(rows).allSatisfy(r -> {
+        assertThat(r.get("actor").asText()).isEqualTo("alice@" + ws);
+        assertThat(r.get("source").asText()).isEqualTo("api");
+      });
+      assertThat(rows.toString()).doesNotContain(key.get("key").asText());
     });
   }
 

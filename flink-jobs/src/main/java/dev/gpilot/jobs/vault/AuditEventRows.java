@@ -28,6 +28,7 @@ public final class AuditEventRows {
     row.put("mission_id", orEmpty(e.missionId()));
     row.put("step_id", orEmpty(e.stepId()));
     row.put("attempt", e.attempt());
+    row.put("target", orEmpty(e.target()));
     return row;
   }
 

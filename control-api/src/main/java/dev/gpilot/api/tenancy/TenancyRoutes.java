@@ -1,0 +1,67 @@
+package dev.gpilot.api.tenancy;
+
+import dev.gpilot.api.auth.Principal;
+import dev.gpilot.api.http.Responses;
+import dev.gpilot.api.missions.MissionRoutes;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.util.Map;
+
+/** The workspace, key and member endpoints. Handlers only translate HTTP; the service decides. Never cached. */
+final class TenancyRoutes {
+  private final TenancyService service;
+
+  TenancyRoutes(TenancyService service) {
+    this.service = service;
+  }
+
+  void register(RoutesConfig routes) {
+    routes.get("/api/v1/workspaces", ctx -> Responses.json(ctx, 200, Map.of("workspaces",
+        service.workspaces(caller(ctx)))));
+    routes.post("/api/v1/workspaces", ctx -> {
+      Principal caller = caller(ctx);
+      TenancyRequests.NewWorkspace req = TenancyRequests.workspace(ctx.bodyInputStream());
+      ctx.future(() -> service.createWorkspace(caller, req).thenAccept(body -> {
+        ctx.header("Location", "/api/v1/workspaces/" + body.get("workspaceId"));
+        Responses.json(ctx, 201, body);
+      }));
+    });
+    routes.get("/api/v1/keys", ctx -> Responses.json(ctx, 200, service.keys(caller(ctx))));
+    routes.post("/api/v1/keys", ctx -> {
+      Principal caller = caller(ctx);
+      TenancyRequests.NewKey req = TenancyRequests.key(ctx.bodyInputStream());
+      ctx.future(() -> service.createKey(caller, req).thenAccept(body -> Responses.json(ctx, 201, body)));
+    });
+    routes.delete("/api/v1/keys/{keyId}", ctx -> {
+      Principal caller = caller(ctx);
+      String keyId = ctx.pathParam("keyId");
+      ctx.future(() -> service.revokeKey(caller, keyId).thenAccept(ignored -> ctx.status(204)));
+    });
+    routes.get("/api/v1/members", ctx -> Responses.json(ctx, 200, service.members(caller(ctx))));
+    routes.post("/api/v1/members", ctx -> {
+      Principal caller = caller(ctx);
+      TenancyRequests.NewMember req = TenancyRequests.member(ctx.bodyInputStream());
+      ctx.future(() -> service.addMember(caller, req).thenAccept(body -> Responses.json(ctx, 201, body)));
+    });
+    invitations(routes);
+  }
+
+  private void invitations(RoutesConfig routes) {
+    routes.post("/api/v1/invitations", ctx -> {
+      Principal caller = caller(ctx);
+      TenancyRequests.NewInvitation req = TenancyRequests.invitation(ctx.bodyInputStream());
+      ctx.future(() -> service.invite(caller, req).thenAccept(body -> Responses.json(ctx, 201, body)));
+    });
+    // Public: the token in the path is the credential (RoutePermissions.PUBLIC).
+    routes.post("/api/v1/invitations/{token}/accept", ctx -> {
+      ctx.header("Cache-Control", "no-store");
+      String token = ctx.pathParam("token");
+      ctx.future(() -> service.accept(token).thenAccept(body -> Responses.json(ctx, 201, body)));
+    });
+  }
+
+  private static Principal caller(Context ctx) {
+    ctx.header("Cache-Control", "no-store");
+    return ctx.attribute(MissionRoutes.PRINCIPAL);
+  }
+}

@@ -1,0 +1,141 @@
+package dev.gpilot.api.tenancy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.gpilot.api.ApiOptions;
+import dev.gpilot.api.ControlApi;
+import dev.gpilot.api.auth.Principal;
+import dev.gpilot.api.auth.TokenAuthenticator;
+import dev.gpilot.api.vault.VaultOptions;
+import dev.gpilot.contracts.json.Json;
+import dev.gpilot.testing.KafkaTestBroker;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The issue's "done when", through the real {@code ./gpilot} script against a real API: a second workspace and a
+ * Viewer key made with the CLI; the Viewer reads and streams but gets 403 on submit, cancel and vault writes; a
+ * key revoked with the CLI fails on the next request.
+ */
+class GpilotCliITCase {
+  @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
+  private static final String FILE_TOKEN = "gp_dev_cli-" + Long.toHexString(System.nanoTime());
+  private static final Path SCRIPT = Path.of("..", "gpilot").toAbsolutePath().normalize();
+  private static Path home;
+  private static ControlApi api;
+  private static TenancyHttp http;
+
+  @BeforeAll
+  static void start() throws Exception {
+    home = Files.createTempDirectory("gpilot-cli");
+    api = new ControlApi(new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2),
+        TokenAuthenticator.of(Map.of(FILE_TOKEN, new Principal("default", "dev"))),
+        VaultOptions.localKeyset(home.resolve("vault/master-keyset.json").toString()),
+        TenancyOptions.of(home.resolve("auth/key-hash-secret"))).start();
+    http = new TenancyHttp(api.port());
+    // What `up` leaves: the bootstrap token in $GPILOT_HOME/token.
+    Files.writeString(home.resolve("token"), FILE_TOKEN);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (api != null) {
+      api.close();
+    }
+  }
+
+  private record Run(int exit, String out, String err) {
+    JsonNode json() throws Exception {
+      return Json.mapper().readTree(out);
+    }
+  }
+
+  /** Runs {@code ./gpilot args...} as a person would, with the token of {@code .gpilot/token} or GPILOT_TOKEN. */
+  private static Run gpilot(String token, String... args) throws Exception {
+    List<String> command = new java.util.ArrayList<>(List.of("bash", SCRIPT.toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().put("GPILOT_HOME", home.toString());
+    builder.environment().put("GPILOT_API_PORT", String.valueOf(api.port()));
+    if (token != null) {
+      builder.environment().put("GPILOT_TOKEN", token);
+    } else {
+      builder.environment().remove("GPILOT_TOKEN");
+    }
+    Path out = Files.createTempFile(home, "out", ".txt");
+    Path err = Files.createTempFile(home, "err", ".txt");
+    Process p = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    if (!p.waitFor(1, TimeUnit.MINUTES)) {
+      p.destroyForcibly();
+      throw new AssertionError("./gpilot " + String.join(" ", args) + " did not exit");
+    }
+    return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8).strip(),
+        Files.readString(err, StandardCharsets.UTF_8).strip());
+  }
+
+  @Test
+  void secondWorkspace_andViewerKey_madeWithTheCli() throws Exception {
+    Run created = gpilot(null, "workspace", "create", "Second Team");
+    assertThat(created.exit()).as(created.toString()).isZero();
+    assertThat(created.json().get("workspaceId").asText()).isEqualTo("second-team");
+    assertThat(created.err()).contains("shown once");
+    String ownerKey = created.json().get("ownerKey").get("key").asText();
+
+    Run list = gpilot(null, "workspace", "list");
+    assertThat(list.exit()).isZero();
+    assertThat(StreamSupport.stream(list.json().get("workspaces").spliterator(), false)
+        .map(w -> w.get("workspaceId").asText())).containsExactly("default", "second-team");
+
+    Run viewer = gpilot(ownerKey, "key", "create", "reader", "viewer");
+    assertThat(viewer.exit()).as(viewer.toString()).isZero();
+    assertThat(viewer.json().get("workspaceId").asText()).isEqualTo("second-team");
+    String viewerKey = viewer.json().get("key").asText();
+    String viewerKeyId = viewer.json().get("keyId").asText();
+
+    // The Viewer reads and streams; submit, cancel and vault writes are 403.
+    String mission = http.ok("POST", "/api/v1/missions", ownerKey, "{\"mission\":\"m\"}", 202).get("missionId")
+        .asText();
+    assertThat(http.json("GET", "/api/v1/missions/" + mission, viewerKey, null).status()).isEqualTo(200);
+    assertThat(http.send("GET", "/api/v1/missions/" + mission + "/events", viewerKey, null, null).status())
+        .isEqualTo(200);
+    assertThat(http.send("GET", "/api/v1/missions/" + mission + "/stream", viewerKey, null, null).status())
+        .isEqualTo(200);
+    for (TenancyHttp.Answer refused : List.of(
+        http.json("POST", "/api/v1/missions", viewerKey, "{\"mission\":\"no\"}"),
+        http.json("POST", "/api/v1/missions/" + mission + "/cancel", viewerKey, null),
+        http.json("PUT", "/api/v1/vault/secrets/gemini", viewerKey, "{\"value\":\"no\"}"))) {
+      assertThat(refused.status()).isEqualTo(403);
+      assertThat(refused.json().get("type").asText()).isEqualTo("/problems/forbidden");
+    }
+    // A Viewer cannot use the CLI to make keys: the API's problem, on stderr, exit 1.
+    Run refused = gpilot(viewerKey, "key", "create", "more", "viewer");
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.err()).contains("403").contains("/problems/forbidden");
+
+    Run keys = gpilot(ownerKey, "key", "list");
+    assertThat(keys.out()).contains(viewerKeyId).doesNotContain(viewerKey);
+
+    Run revoked = gpilot(ownerKey, "key", "revoke", viewerKeyId);
+    assertThat(revoked.exit()).as(revoked.toString()).isZero();
+    assertThat(http.json("GET", "/api/v1/missions/" + mission, viewerKey, null).status()).isEqualTo(401);
+  }
+
+  @Test
+  void badUse_exitsWithUsage_orTheApisProblem() throws Exception {
+    assertThat(gpilot(null, "key", "create").exit()).isEqualTo(1);
+    Run badRole = gpilot(null, "key", "create", "x", "root");
+    assertThat(badRole.exit()).isEqualTo(1);
+    assertThat(badRole.err()).contains("400").contains("role");
+    assertThat(gpilot("gp_k_0000000000000000_nope", "workspace", "list").err()).contains("401");
+  }
+}
