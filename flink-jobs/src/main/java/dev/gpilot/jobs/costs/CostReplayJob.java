@@ -27,6 +27,7 @@ import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -95,8 +96,14 @@ public final class CostReplayJob {
       PriceVersions.createTables(ch, options.version());
     }
 
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-    env.setRuntimeMode(RuntimeExecutionMode.BATCH);
+    Configuration jobConf = new Configuration(conf);
+    jobConf.set(ExecutionOptions.RUNTIME_MODE, RuntimeExecutionMode.BATCH);
+    if (!options.sortedInputs()) {
+      // Keyed operators take their records as they come, with their state in the heap (no sort, no spill).
+      jobConf.set(ExecutionOptions.SORT_INPUTS, false);
+      jobConf.set(ExecutionOptions.USE_BATCH_STATE_BACKEND, false);
+    }
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(jobConf);
     env.setParallelism(options.parallelism());
     DataStream<StepResult> results = env.fromSource(source(start, end),
             WatermarkStrategy.<StepResult>noWatermarks().withTimestampAssigner((r, ts) -> r.finishedAt()),

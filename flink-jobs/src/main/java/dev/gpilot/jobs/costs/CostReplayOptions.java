@@ -30,6 +30,8 @@ import java.util.Objects;
  * @param diffFile where a dry run saves its differences (JSON)
  * @param parallelism the batch job's parallelism
  * @param catalog the agents' models (what the executor priced)
+ * @param sortedInputs BATCH mode's sorted keyed inputs (Flink's default); off: keyed state in the heap, records in
+ *     the topic's order, no sort (faster where the missions' state fits the heap; docs/benchmarks/replay.md)
  */
 public record CostReplayOptions(
     String kafkaBootstrapServers,
@@ -42,10 +44,11 @@ public record CostReplayOptions(
     boolean dryRun,
     Path diffFile,
     int parallelism,
-    AgentCatalog catalog) {
+    AgentCatalog catalog,
+    boolean sortedInputs) {
 
   public static final String USAGE = "replay costs --from <instant> --to <instant> [--prices <file|version>]"
-      + " [--as <version>] [--dry-run] [--diff-file <path>] [--parallelism <n>]";
+      + " [--as <version>] [--dry-run] [--diff-file <path>] [--parallelism <n>] [--sorted-inputs true|false]";
 
   public CostReplayOptions {
     require(kafkaBootstrapServers, "KAFKA_BOOTSTRAP_SERVERS (the brokers of gpilot.step-results.v1)");
@@ -82,7 +85,7 @@ public record CostReplayOptions(
       String a = args[i];
       switch (a) {
         case "--dry-run" -> flags.put(a, "true");
-        case "--from", "--to", "--prices", "--as", "--diff-file", "--parallelism" -> {
+        case "--from", "--to", "--prices", "--as", "--diff-file", "--parallelism", "--sorted-inputs" -> {
           if (i + 1 >= args.length) {
             throw new IllegalArgumentException(a + " needs a value; usage: " + USAGE);
           }
@@ -105,6 +108,10 @@ public record CostReplayOptions(
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("--parallelism must be an integer, got '" + flags.get("--parallelism") + "'");
     }
+    String sorted = flags.getOrDefault("--sorted-inputs", "true");
+    if (!sorted.equals("true") && !sorted.equals("false")) {
+      throw new IllegalArgumentException("--sorted-inputs must be true or false, got '" + sorted + "'");
+    }
     String state = env.getOrDefault("GPILOT_STATE_DIR", ".gpilot");
     return new CostReplayOptions(
         env.get("KAFKA_BOOTSTRAP_SERVERS"),
@@ -117,7 +124,8 @@ public record CostReplayOptions(
         flags.containsKey("--dry-run"),
         Path.of(flags.getOrDefault("--diff-file", state + "/replay/" + version + ".diff.json")),
         parallelism,
-        AgentCatalog.load(env));
+        AgentCatalog.load(env),
+        sorted.equals("true"));
   }
 
   /** {@code --prices}: a file, or a version of the live table (alone, in force at every time); none: the live one. */

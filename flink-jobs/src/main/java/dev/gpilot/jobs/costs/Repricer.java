@@ -8,6 +8,7 @@ import java.io.ByteArrayInputStream;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -42,6 +43,8 @@ public final class Repricer implements Serializable {
   private final String pricesSource;
   private final Map<String, String> agentModels;
   private transient PriceTable prices;
+  /** (model, version, UTC day) → entry: a lookup matches every pattern, so it is done once per key and day. */
+  private transient Map<String, Optional<ModelPrice>> lookups;
 
   /**
    * @param prices the table to price with (read from a file: its JSON travels with the job)
@@ -64,7 +67,7 @@ public final class Repricer implements Serializable {
       return new Repriced(r, Outcome.AUTHORITATIVE);
     }
     String model = agentModels.getOrDefault(r.agent() == null ? "" : r.agent(), r.model());
-    Optional<ModelPrice> price = table().find(model, Instant.ofEpochMilli(r.finishedAt()));
+    Optional<ModelPrice> price = find(model, Instant.ofEpochMilli(r.finishedAt()));
     if (price.isEmpty()) {
       return new Repriced(r, Outcome.UNPRICED);
     }
@@ -72,6 +75,15 @@ public final class Repricer implements Serializable {
     return new Repriced(new StepResult(r.missionId(), r.workspaceId(), r.stepId(), r.attempt(), r.agent(),
         r.succeeded(), r.output(), r.error(), r.startedAt(), r.finishedAt(), r.model(), usage, cost,
         price.get().priceVersion(), r.retriable(), r.retryAfterMs()), Outcome.REPRICED);
+  }
+
+  private Optional<ModelPrice> find(String model, Instant at) {
+    if (lookups == null || lookups.size() > 100_000) {
+      lookups = new HashMap<>();
+    }
+    PriceTable table = table();
+    String key = model + "\u0000" + table.versionAt(at).version() + "\u0000" + Math.floorDiv(at.getEpochSecond(), 86_400);
+    return lookups.computeIfAbsent(key, k -> table.find(model, at));
   }
 
   private PriceTable table() {
