@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -46,14 +47,37 @@ public final class PriceTable {
   private static final Set<String> TIER_FIELDS =
       Set.of("promptTokensAbove", "input", "cachedInput", "output", "thinking");
 
-  private final String version;
+  /**
+   * One version of the table: its entries apply to attempts that finished from {@code effectiveFrom} on, until the
+   * next version's {@code effectiveFrom}.
+   *
+   * @param version the version's name, unique in the file
+   * @param effectiveFrom when the version takes over (the first version of a file: any time before too)
+   * @param prices its entries, each with its own effective day within the version
+   */
+  public record Version(String version, Instant effectiveFrom, List<ModelPrice> prices) {
+    public Version {
+      Objects.requireNonNull(version, "version");
+      Objects.requireNonNull(effectiveFrom, "effectiveFrom");
+      prices = List.copyOf(prices);
+    }
+  }
+
+  private final List<Version> versions;
   private final String source;
-  private final List<ModelPrice> prices;
+  private final String json;
+
+  private PriceTable(List<Version> versions, String source, String json) {
+    if (versions.isEmpty()) {
+      throw new CatalogException(source + ": a price table needs at least one version");
+    }
+    this.versions = versions.stream().sorted(Comparator.comparing(Version::effectiveFrom)).toList();
+    this.source = source;
+    this.json = json;
+  }
 
   private PriceTable(String version, String source, List<ModelPrice> prices) {
-    this.version = version;
-    this.source = source;
-    this.prices = List.copyOf(prices);
+    this(List.of(new Version(version, Instant.EPOCH, prices)), source, null);
   }
 
   public static PriceTable of(String version, List<ModelPrice> prices) {
@@ -96,7 +120,47 @@ public final class PriceTable {
     if (root == null || !root.isObject()) {
       throw new CatalogException(source + ": a price table is a JSON object");
     }
+    JsonNode tables = root.get("tables");
+    List<Version> versions = new ArrayList<>();
+    if (tables == null) {
+      versions.add(parseVersion(root, source, Instant.EPOCH));
+    } else {
+      if (!tables.isArray() || tables.isEmpty()) {
+        throw new CatalogException(source + ": \"tables\" must be a non-empty array of price tables");
+      }
+      Set<String> names = new HashSet<>();
+      Set<Instant> starts = new HashSet<>();
+      for (JsonNode table : tables) {
+        String where = source + ": tables[" + versions.size() + "]";
+        if (!table.isObject()) {
+          throw new CatalogException(where + " is not an object");
+        }
+        Version v = parseVersion(table, where, null);
+        if (!names.add(v.version())) {
+          throw new CatalogException(where + ": version '" + v.version() + "' is used twice");
+        }
+        if (!starts.add(v.effectiveFrom())) {
+          throw new CatalogException(where + ": another version takes effect at " + v.effectiveFrom());
+        }
+        versions.add(v);
+      }
+    }
+    return new PriceTable(versions, source, root.toString());
+  }
+
+  /**
+   * One version: {@code {"version", "effectiveFrom"?, "prices"}}; {@code effectiveFrom} is an instant
+   * ({@code 2026-12-01T00:00:00Z}) or a UTC day, required in a {@code tables} list ({@code defaultFrom} null).
+   */
+  private static Version parseVersion(JsonNode root, String source, Instant defaultFrom) {
     String version = text(root, "version", source);
+    Instant effectiveFrom = defaultFrom;
+    JsonNode tableFrom = root.get("effectiveFrom");
+    if (tableFrom != null && !tableFrom.isNull()) {
+      effectiveFrom = instant(text(root, "effectiveFrom", source), source);
+    } else if (defaultFrom == null) {
+      throw new CatalogException(source + ": \"effectiveFrom\" is required for every version in \"tables\"");
+    }
     JsonNode entries = root.get("prices");
     if (entries == null || !entries.isArray() || entries.isEmpty()) {
       throw new CatalogException(source + ": \"prices\" must be a non-empty array");
@@ -140,31 +204,90 @@ public final class PriceTable {
       }
       prices.add(new ModelPrice(id, version, pattern, from, rates, above, longRates));
     }
-    return new PriceTable(version, source, prices);
+    return new Version(version, effectiveFrom, prices);
   }
 
+  private static Instant instant(String text, String where) {
+    try {
+      return text.length() == 10 ? LocalDate.parse(text).atStartOfDay(ZoneOffset.UTC).toInstant()
+          : java.time.OffsetDateTime.parse(text).toInstant();
+    } catch (DateTimeParseException e) {
+      throw new CatalogException(where + ": effectiveFrom must be an ISO-8601 instant or a day (YYYY-MM-DD), got '"
+          + text + "'", e);
+    }
+  }
+
+  /** The newest version's name (the one in force from its {@link Version#effectiveFrom()} on). */
   public String version() {
-    return version;
+    return newest().version();
+  }
+
+  /** Every version, oldest first. */
+  public List<Version> versions() {
+    return versions;
+  }
+
+  /** The version in force at {@code at}: the latest whose {@code effectiveFrom} is not after it (else the first). */
+  public Version versionAt(Instant at) {
+    Version inForce = versions.get(0);
+    for (Version v : versions) {
+      if (!v.effectiveFrom().isAfter(at)) {
+        inForce = v;
+      }
+    }
+    return inForce;
+  }
+
+  /** The version named {@code version}, if the table has it. */
+  public Optional<Version> version(String version) {
+    return versions.stream().filter(v -> v.version().equals(version)).findFirst();
+  }
+
+  /** This table reduced to its version {@code version}, in force at any time. */
+  public PriceTable only(Version version) {
+    return new PriceTable(version.version(), source + "#" + version.version(), version.prices());
+  }
+
+  /** The file's JSON as read (for the record of a replay), or a summary for a table built in memory. */
+  public String json() {
+    if (json != null) {
+      return json;
+    }
+    return "{\"tables\":[" + versions.stream().map(v -> "{\"version\":\"" + v.version() + "\",\"effectiveFrom\":\""
+        + v.effectiveFrom() + "\",\"entries\":" + v.prices().size() + "}").collect(
+            java.util.stream.Collectors.joining(",")) + "]}";
+  }
+
+  private Version newest() {
+    return versions.get(versions.size() - 1);
   }
 
   public String source() {
     return source;
   }
 
+  /** The newest version's entries. */
   public List<ModelPrice> prices() {
-    return prices;
+    return newest().prices();
   }
 
-  /** The entry that prices {@code model} on {@code day} (UTC), if any. */
+  /** The entry that prices {@code model} on {@code day} (UTC; the version in force at its start), if any. */
   public Optional<ModelPrice> find(String model, LocalDate day) {
-    return prices.stream()
+    return find(versionAt(day.atStartOfDay(ZoneOffset.UTC).toInstant()), model, day);
+  }
+
+  /**
+   * The entry that prices {@code model} at {@code at}: of the version in force at {@code at}, among the entries
+   * whose pattern matches and whose day has come, the most specific pattern, then the latest day.
+   */
+  public Optional<ModelPrice> find(String model, Instant at) {
+    return find(versionAt(at), model, LocalDate.ofInstant(at, ZoneOffset.UTC));
+  }
+
+  private static Optional<ModelPrice> find(Version version, String model, LocalDate day) {
+    return version.prices().stream()
         .filter(p -> !p.effectiveFrom().isAfter(day) && p.matches(model))
         .max(Comparator.comparingInt(ModelPrice::specificity).thenComparing(ModelPrice::effectiveFrom));
-  }
-
-  /** The entry that prices {@code model} at {@code at}. */
-  public Optional<ModelPrice> find(String model, Instant at) {
-    return find(model, LocalDate.ofInstant(at, ZoneOffset.UTC));
   }
 
   /**

@@ -94,6 +94,47 @@ class PriceTableTest {
   }
 
   @Test
+  void versionedTables_priceEachAttemptByTheVersionInForceAtItsTime() {
+    PriceTable book = table("""
+        {"tables": [
+          {"version": "v2", "effectiveFrom": "2026-12-01T12:00:00Z", "prices": [
+            {"id": "m", "model": "m*", "effectiveFrom": "2025-01-01",
+             "input": "2", "cachedInput": "0", "output": "0", "thinking": "0"}]},
+          {"version": "v1", "effectiveFrom": "2025-06-01", "prices": [
+            {"id": "m", "model": "m*", "effectiveFrom": "2025-01-01",
+             "input": "1", "cachedInput": "0", "output": "0", "thinking": "0"}]}]}""");
+    assertThat(book.versions()).extracting(PriceTable.Version::version).containsExactly("v1", "v2");
+    assertThat(book.version()).isEqualTo("v2");
+    Instant before = Instant.parse("2026-12-01T11:59:59.999Z");
+    Instant at = Instant.parse("2026-12-01T12:00:00Z");
+    assertThat(book.find("m-1", before).orElseThrow().priceVersion()).isEqualTo("v1/m");
+    assertThat(book.find("m-1", at).orElseThrow().priceVersion()).isEqualTo("v2/m");
+    assertThat(book.find("m-1", at).orElseThrow().costMicros(new Usage(7, 0, 0, 0))).isEqualTo(14);
+    // Before the first version, the first applies (history older than the file).
+    assertThat(book.find("m-1", Instant.parse("2025-03-01T00:00:00Z")).orElseThrow().priceVersion())
+        .isEqualTo("v1/m");
+    assertThat(book.version("v1")).isPresent();
+    assertThat(book.only(book.version("v1").orElseThrow()).find("m-1", at).orElseThrow().priceVersion())
+        .isEqualTo("v1/m");
+
+    assertThatThrownBy(() -> table("""
+        {"tables": [{"version": "v1", "prices": [{"id": "a", "model": "a", "effectiveFrom": "2025-01-01",
+          "input": "1", "cachedInput": "0", "output": "0", "thinking": "0"}]}]}"""))
+        .hasMessageContaining("\"effectiveFrom\" is required");
+    assertThatThrownBy(() -> table("""
+        {"tables": [
+          {"version": "v1", "effectiveFrom": "2025-01-01", "prices": [{"id": "a", "model": "a",
+            "effectiveFrom": "2025-01-01", "input": "1", "cachedInput": "0", "output": "0", "thinking": "0"}]},
+          {"version": "v1", "effectiveFrom": "2025-02-01", "prices": [{"id": "a", "model": "a",
+            "effectiveFrom": "2025-01-01", "input": "1", "cachedInput": "0", "output": "0", "thinking": "0"}]}]}"""))
+        .hasMessageContaining("version 'v1' is used twice");
+    assertThatThrownBy(() -> table("""
+        {"tables": [{"version": "v1", "effectiveFrom": "yesterday", "prices": [{"id": "a", "model": "a",
+          "effectiveFrom": "2025-01-01", "input": "1", "cachedInput": "0", "output": "0", "thinking": "0"}]}]}"""))
+        .hasMessageContaining("ISO-8601 instant or a day");
+  }
+
+  @Test
   void pricesAreReadExactly_fromStringsOrNumbers() {
     PriceTable t = table("""
         {"version": "v1", "prices": [{"id": "a", "model": "a", "effectiveFrom": "2025-01-01",

@@ -5,6 +5,7 @@ import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.http.ApiException;
 import dev.gpilot.api.http.Responses;
 import dev.gpilot.api.missions.MissionRoutes;
+import dev.gpilot.contracts.agents.PriceTable;
 import dev.gpilot.contracts.clickhouse.ClickHouseClient;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -24,10 +25,17 @@ public final class AnalyticsRoutes {
 
   private final CostAnalytics analytics;
   private final Clock clock;
+  private final PriceTable livePrices;
 
   public AnalyticsRoutes(CostAnalytics analytics, Clock clock) {
+    this(analytics, clock, PriceTable.shipped());
+  }
+
+  /** @param livePrices the live price table (the job's: {@code GPILOT_PRICE_TABLE} or the shipped one) */
+  public AnalyticsRoutes(CostAnalytics analytics, Clock clock, PriceTable livePrices) {
     this.analytics = analytics;
     this.clock = clock;
+    this.livePrices = livePrices;
   }
 
   /** The routes over the ClickHouse the options name (none: every request answers 503). */
@@ -35,12 +43,13 @@ public final class AnalyticsRoutes {
     Clock clock = Clock.systemUTC();
     return new AnalyticsRoutes(options.clickhouseUrl() == null ? null : new CostAnalytics(
         new ClickHouseClient(options.clickhouseUrl(), options.clickhouseDatabase(), Duration.ofSeconds(30)), clock),
-        clock);
+        clock, PriceTable.load(System.getenv()));
   }
 
   public void register(RoutesConfig routes) {
     routes.get("/api/v1/analytics/agent-costs", this::agentCosts);
     routes.get("/api/v1/analytics/cost-series", this::costSeries);
+    routes.get("/api/v1/analytics/price-versions", this::priceVersions);
   }
 
   private void agentCosts(Context ctx) {
@@ -52,7 +61,7 @@ public final class AnalyticsRoutes {
     }
     boolean csv = "csv".equals(format)
         || (format == null && ctx.header("Accept") != null && ctx.header("Accept").contains("text/csv"));
-    List<AgentCost> rows = service().agentCosts(query, top);
+    List<AgentCost> rows = service().agentCosts(query, top, service().tables(ctx.queryParam("prices")));
     if (csv) {
       ctx.status(200).contentType("text/csv; charset=utf-8")
           .header("Content-Disposition", "attachment; filename=\"agent-costs.csv\"")
@@ -65,7 +74,11 @@ public final class AnalyticsRoutes {
   private void costSeries(Context ctx) {
     CostQuery query = query(ctx);
     CostAnalytics.Bucket bucket = CostAnalytics.Bucket.parse(ctx.queryParam("bucket"));
-    Responses.json(ctx, 200, service().costSeries(query, bucket));
+    Responses.json(ctx, 200, service().costSeries(query, bucket, service().tables(ctx.queryParam("prices"))));
+  }
+
+  private void priceVersions(Context ctx) {
+    Responses.json(ctx, 200, service().priceVersions(livePrices));
   }
 
   private CostQuery query(Context ctx) {

@@ -7,12 +7,17 @@ import dev.gpilot.api.http.ApiException;
 import dev.gpilot.contracts.clickhouse.ClickHouseClient;
 import dev.gpilot.contracts.clickhouse.ClickHouseException;
 import dev.gpilot.contracts.clickhouse.ClickHouseMigrations;
+import dev.gpilot.contracts.agents.PriceTable;
+import dev.gpilot.contracts.cost.PriceVersions;
+import dev.gpilot.contracts.json.Json;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -83,11 +88,16 @@ public final class CostAnalytics {
    * folded into one row named {@value #OTHER}, so the rows always add up to the whole.
    */
   public List<AgentCost> agentCosts(CostQuery q, Integer top) {
+    return agentCosts(q, top, CostTables.LIVE);
+  }
+
+  /** {@link #agentCosts(CostQuery, Integer)} from the tables of a price version. */
+  public List<AgentCost> agentCosts(CostQuery q, Integer top, CostTables tables) {
     // With a model filter, a mission counts once per (agent, model); without, once per agent.
     String missions = q.model() == null ? "v_agent_missions" : "v_missions";
     String sql = "SELECT v_agent AS agent, sum(v_cost) AS cost, sum(v_steps) AS steps, sum(" + missions
         + ") AS missions, sum(v_prompt) AS prompt, sum(v_output) AS output, sum(v_thinking) AS thinking,"
-        + " sum(v_cached) AS cached FROM (" + minutes(q) + ") GROUP BY v_agent ORDER BY cost DESC, agent";
+        + " sum(v_cached) AS cached FROM (" + minutes(q, tables) + ") GROUP BY v_agent ORDER BY cost DESC, agent";
     List<AgentCost> rows = new ArrayList<>();
     for (JsonNode r : query(sql)) {
       rows.add(new AgentCost(r.get("agent").asText(), r.get("cost").asLong(), null, r.get("steps").asLong(),
@@ -114,6 +124,11 @@ public final class CostAnalytics {
 
   /** Cost per (bucket, agent, model) over the range, by bucket, then agent and model. */
   public List<CostPoint> costSeries(CostQuery q, Bucket bucket) {
+    return costSeries(q, bucket, CostTables.LIVE);
+  }
+
+  /** {@link #costSeries(CostQuery, Bucket)} from the tables of a price version. */
+  public List<CostPoint> costSeries(CostQuery q, Bucket bucket, CostTables tables) {
     long buckets = (q.to().getEpochSecond() - q.from().getEpochSecond() + bucket.seconds - 1) / bucket.seconds;
     if (buckets > MAX_BUCKETS) {
       throw ApiException.badRequest("the range has " + buckets + " buckets of " + bucket.name + ", more than "
@@ -123,7 +138,7 @@ public final class CostAnalytics {
         + " v_agent AS agent, v_model AS model, sum(v_cost) AS cost, sum(v_steps) AS steps,"
         + " sum(v_missions) AS missions, sum(v_errors) AS errors, sum(v_prompt) AS prompt, sum(v_output) AS output,"
         + " sum(v_thinking) AS thinking, sum(v_cached) AS cached, sum(v_latency_sum) AS latency_sum,"
-        + " max(v_latency_max) AS latency_max FROM (" + minutes(q) + ")"
+        + " max(v_latency_max) AS latency_max FROM (" + minutes(q, tables) + ")"
         + " GROUP BY bucket, v_agent, v_model ORDER BY bucket, agent, model";
     List<CostPoint> points = new ArrayList<>();
     for (JsonNode r : query(sql)) {
@@ -140,6 +155,10 @@ public final class CostAnalytics {
    * plus, for recent minutes without a rollup row yet, the raw rows deduplicated by id.
    */
   String minutes(CostQuery q) {
+    return minutes(q, CostTables.LIVE);
+  }
+
+  String minutes(CostQuery q, CostTables tables) {
     long from = q.from().getEpochSecond();
     long to = q.to().getEpochSecond();
     String filters = (q.agent() == null ? "" : " AND agent = " + literal(q.agent()))
@@ -158,7 +177,7 @@ public final class CostAnalytics {
           .append(" steps AS v_steps, missions AS v_missions, agent_missions AS v_agent_missions, errors AS v_errors,")
           .append(" prompt_tokens AS v_prompt, output_tokens AS v_output, thinking_tokens AS v_thinking,")
           .append(" cached_tokens AS v_cached, latency_sum_ms AS v_latency_sum, latency_max_ms AS v_latency_max")
-          .append(" FROM cost_rollup_1m FINAL WHERE ").append(ws)
+          .append(" FROM ").append(tables.rollup()).append(" FINAL WHERE ").append(ws)
           .append(" AND window_start >= toDateTime(").append(range[0]).append(") AND window_start < toDateTime(")
           .append(range[1]).append(")").append(filters);
     }
@@ -175,11 +194,11 @@ public final class CostAnalytics {
           .append(" any(new_agent_mission) AS r_new_agent_mission, any(succeeded) AS r_succeeded,")
           .append(" any(prompt_tokens) AS r_prompt, any(output_tokens) AS r_output,")
           .append(" any(thinking_tokens) AS r_thinking, any(cached_tokens) AS r_cached, any(latency_ms) AS r_latency")
-          .append(" FROM cost_records WHERE ").append(ws)
+          .append(" FROM ").append(tables.raw()).append(" WHERE ").append(ws)
           .append(" AND finished_at >= toDateTime(").append(rawFrom).append(") AND finished_at < toDateTime(")
           .append(to).append(")").append(filters).append(" GROUP BY id)")
           .append(" WHERE (r_agent, r_model, toStartOfMinute(r_finished_at)) NOT IN (SELECT agent, model, window_start")
-          .append(" FROM cost_rollup_1m WHERE ").append(ws)
+          .append(" FROM ").append(tables.rollup()).append(" WHERE ").append(ws)
           .append(" AND window_start >= toDateTime(").append(rawFrom).append(") AND window_start < toDateTime(")
           .append(to).append("))")
           .append(" GROUP BY r_agent, r_model, toStartOfMinute(r_finished_at)");
@@ -218,6 +237,92 @@ public final class CostAnalytics {
       }
     }
     return finalStreams;
+  }
+
+  /**
+   * The tables of {@code prices}: the live ones for none or {@value CostTables#LIVE_NAME}, else a version a replay
+   * wrote.
+   *
+   * @throws ApiException 400 for a malformed name, 404 for a version no replay wrote
+   */
+  public CostTables tables(String prices) {
+    if (prices == null || prices.isBlank() || prices.strip().equals(CostTables.LIVE_NAME)) {
+      return CostTables.LIVE;
+    }
+    String name = prices.strip();
+    if (!PriceVersions.validName(name)) {
+      throw ApiException.badRequest("'prices' must be a price version (1-100 letters, digits or . _ : + @ -), got '"
+          + prices + "'");
+    }
+    ensureMigrated();
+    try {
+      return PriceVersions.find(client, name).map(e -> new CostTables(e.rawTable(), e.rollupTable()))
+          .orElseThrow(() -> ApiException.notFound("no price version '" + name + "': GET /api/v1/analytics/"
+              + "price-versions lists them"));
+    } catch (ClickHouseException e) {
+      throw failed(e);
+    }
+  }
+
+  /** The live version first (its price table, the range of its raw rows), then every replayed one, oldest first. */
+  public List<Map<String, Object>> priceVersions(PriceTable live) {
+    List<Map<String, Object>> versions = new ArrayList<>();
+    Map<String, Object> first = new LinkedHashMap<>();
+    first.put("version", CostTables.LIVE_NAME);
+    first.put("createdAt", null);
+    first.put("prices", json(live.json()));
+    List<JsonNode> range = query("SELECT count() AS n, min(finished_at_ms) AS f, max(finished_at_ms) AS t"
+        + " FROM cost_records");
+    boolean any = !range.isEmpty() && range.get(0).get("n").asLong() > 0;
+    first.put("from", any ? Instant.ofEpochMilli(range.get(0).get("f").asLong()).toString() : null);
+    first.put("to", any ? Instant.ofEpochMilli(range.get(0).get("t").asLong() + 1).toString() : null);
+    first.put("live", true);
+    versions.add(first);
+    ensureMigrated();
+    List<PriceVersions.Entry> replayed;
+    try {
+      replayed = PriceVersions.list(client);
+    } catch (ClickHouseException e) {
+      throw failed(e);
+    }
+    for (PriceVersions.Entry e : replayed) {
+      Map<String, Object> v = new LinkedHashMap<>();
+      v.put("version", e.version());
+      v.put("createdAt", Instant.ofEpochMilli(e.createdAtMs()).toString());
+      v.put("prices", json(e.prices()));
+      v.put("from", Instant.ofEpochMilli(e.fromMs()).toString());
+      v.put("to", Instant.ofEpochMilli(e.toMs()).toString());
+      v.put("records", e.records());
+      v.put("live", false);
+      versions.add(v);
+    }
+    return versions;
+  }
+
+  private static JsonNode json(String text) {
+    try {
+      return Json.mapper().readTree(text);
+    } catch (java.io.IOException e) {
+      return Json.mapper().getNodeFactory().textNode(text);
+    }
+  }
+
+  private void ensureMigrated() {
+    if (!migrated) {
+      try {
+        ClickHouseMigrations.apply(client);
+        migrated = true;
+      } catch (ClickHouseException e) {
+        throw failed(e);
+      }
+    }
+  }
+
+  private static ApiException failed(ClickHouseException e) {
+    LOG.warn("cost analytics query failed: {}", e.getMessage());
+    return e.retriable()
+        ? ApiException.unavailable("ClickHouse is not answering; retry later")
+        : new ApiException(500, "internal", "Internal error", "the analytics query failed");
   }
 
   private List<JsonNode> query(String sql) {

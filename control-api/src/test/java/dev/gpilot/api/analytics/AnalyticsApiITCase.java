@@ -9,6 +9,7 @@ import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.auth.TokenAuthenticator;
 import dev.gpilot.contracts.clickhouse.ClickHouseClient;
 import dev.gpilot.contracts.clickhouse.ClickHouseMigrations;
+import dev.gpilot.contracts.cost.PriceVersions;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.testing.ClickHouseTestServer;
 import dev.gpilot.testing.KafkaTestBroker;
@@ -125,6 +126,63 @@ class AnalyticsApiITCase {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     assertThat(response.headers().firstValue("content-type").orElse("")).startsWith("application/json");
     return Json.mapper().readTree(response.body());
+  }
+
+  @Test
+  void priceVersions_listTheLiveAndTheReplayedOnes_andPricesReadsAVersionsTables() throws Exception {
+    ClickHouseClient ch = CLICKHOUSE.client();
+    String version = "2026-12+repriced";
+    PriceVersions.createTables(ch, version);
+    ch.execute("INSERT INTO " + PriceVersions.rollupTable(version) + " (workspace_id, window_start, agent, model,"
+        + " slice, steps, missions, agent_missions, errors, prompt_tokens, output_tokens, thinking_tokens,"
+        + " cached_tokens, cost_micros, latency_sum_ms, latency_max_ms, version) VALUES"
+        + " ('default', toDateTime(" + past + "), 'agent-scout', 'flash', '', 3, 2, 2, 1, 300, 30, 3, 15, 7777, 9, 7, 3),"
+        + " ('other', toDateTime(" + past + "), 'agent-scout', 'flash', '', 1, 1, 1, 0, 1, 1, 1, 1, 5, 1, 1, 1)");
+    PriceVersions.record(ch, version, "{\"version\": \"2026-12\", \"prices\": []}", past * 1000,
+        (past + 60) * 1000, 3, 1_764_000_000_000L);
+
+    JsonNode versions = json(get(api, "/api/v1/analytics/price-versions", "t-default", null));
+    assertThat(versions).hasSize(2);
+    assertThat(versions.get(0).get("version").asText()).isEqualTo("live");
+    assertThat(versions.get(0).get("live").asBoolean()).isTrue();
+    assertThat(versions.get(0).get("prices").get("version").asText()).isEqualTo("2026-01-15");
+    assertThat(versions.get(0).get("from").asText()).isNotEmpty();
+    JsonNode replayed = versions.get(1);
+    assertThat(replayed.get("version").asText()).isEqualTo(version);
+    assertThat(replayed.get("live").asBoolean()).isFalse();
+    assertThat(replayed.get("createdAt").asText()).isEqualTo(Instant.ofEpochMilli(1_764_000_000_000L).toString());
+    assertThat(replayed.get("from").asText()).isEqualTo(Instant.ofEpochSecond(past).toString());
+    assertThat(replayed.get("to").asText()).isEqualTo(Instant.ofEpochSecond(past + 60).toString());
+    assertThat(replayed.get("prices").get("version").asText()).isEqualTo("2026-12");
+
+    String prices = "&prices=" + URLEncoder.encode(version, StandardCharsets.UTF_8);
+    JsonNode rows = json(get(api, "/api/v1/analytics/agent-costs?" + range() + prices, "t-default", null));
+    assertThat(rows).hasSize(1);
+    assertThat(rows.get(0).get("agent").asText()).isEqualTo("agent-scout");
+    assertThat(rows.get(0).get("totalCostMicros").asLong()).isEqualTo(7777);
+    assertThat(rows.get(0).get("steps").asLong()).isEqualTo(3);
+    JsonNode series = json(get(api, "/api/v1/analytics/cost-series?bucket=1m&" + range() + prices, "t-default",
+        null));
+    assertThat(series).hasSize(1);
+    assertThat(series.get(0).get("costMicros").asLong()).isEqualTo(7777);
+    // "live" is the default.
+    assertThat(json(get(api, "/api/v1/analytics/agent-costs?" + range() + "&prices=live", "t-default", null)))
+        .isEqualTo(json(get(api, "/api/v1/analytics/agent-costs?" + range(), "t-default", null)));
+
+    HttpResponse<String> unknown = get(api, "/api/v1/analytics/agent-costs?prices=never-replayed", "t-default", null);
+    assertThat(unknown.statusCode()).as(unknown.body()).isEqualTo(404);
+    assertThat(unknown.headers().firstValue("content-type").orElse("")).startsWith("application/problem+json");
+    assertThat(Json.mapper().readTree(unknown.body()).get("detail").asText())
+        .contains("no price version 'never-replayed'");
+    assertThat(get(api, "/api/v1/analytics/cost-series?prices=never-replayed", "t-default", null).statusCode())
+        .isEqualTo(404);
+    HttpResponse<String> malformed = get(api, "/api/v1/analytics/agent-costs?prices=%27%3B%20DROP", "t-default",
+        null);
+    assertThat(malformed.statusCode()).as(malformed.body()).isEqualTo(400);
+    assertThat(Json.mapper().readTree(malformed.body()).get("detail").asText()).contains("'prices'");
+    assertThat(get(api, "/api/v1/analytics/price-versions", null, null).statusCode()).isEqualTo(401);
+    assertThat(get(apiWithoutClickHouse, "/api/v1/analytics/price-versions", "t-default", null).statusCode())
+        .isEqualTo(503);
   }
 
   @Test

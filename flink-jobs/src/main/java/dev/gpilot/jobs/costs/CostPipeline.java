@@ -9,10 +9,12 @@ import dev.gpilot.jobs.sink.clickhouse.ClickHouseSinkOptions;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Properties;
+import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -90,27 +92,48 @@ public final class CostPipeline {
     if (!costs.enabled()) {
       return;
     }
+    ClickHouseSinkOptions sink = new ClickHouseSinkOptions(options.clickhouseUrl(), options.clickhouseDatabase(),
+        costs.maxBatchRows(), costs.flushInterval(), Duration.ofSeconds(10));
+    build(stepResults, costs, new CostTargets(options.kafkaBootstrapServers(), sink, CostRows.RAW_TABLE,
+        CostRows.ROLLUP_TABLE), null);
+  }
+
+  /**
+   * The pipeline's operators over {@code stepResults}, writing to {@code targets}: the live job's (streaming) and a
+   * replay's (BATCH mode, bounded input, {@link CostReplayJob}) are this same graph. In BATCH mode keyed inputs are
+   * sorted, there are no checkpoints and every window fires once at the end of the input; the sinks are idempotent
+   * (rows replace themselves by key, a window's row by version), so a replay run twice leaves the same rows.
+   *
+   * @param repricer null to keep each result's own cost (live), else the replay's new prices
+   */
+  public static void build(DataStream<StepResult> stepResults, CostOptions costs, CostTargets targets,
+      Repricer repricer) {
+    // BATCH mode exchanges data in blocking partitions, which take no buffer timeout.
+    boolean batch = stepResults.getExecutionEnvironment().getConfiguration().get(ExecutionOptions.RUNTIME_MODE)
+        == RuntimeExecutionMode.BATCH;
+    long bufferTimeout = batch ? -1 : BUFFER_TIMEOUT_MS;
     DataStream<TaggedCost> tagged = stepResults
-        .flatMap(new StepResultCosts(), COST_RECORD)
+        .flatMap(new StepResultCosts(repricer), COST_RECORD)
         .name("cost-step-results")
         .uid("cost-step-results")
-        .setBufferTimeout(BUFFER_TIMEOUT_MS)
+        .setBufferTimeout(bufferTimeout)
         .keyBy(CostRecord::missionId, Types.STRING)
         .process(new CostTagger(costs.dedupeRetention()), TAGGED)
         .name("cost-tagger")
         .uid("cost-tagger")
-        .setBufferTimeout(BUFFER_TIMEOUT_MS);
+        .setBufferTimeout(bufferTimeout);
 
-    tagged.map(TaggedCost::record, COST_RECORD)
-        .name("cost-records")
-        .uid("cost-records")
-        .sinkTo(costRecordsSink(options.kafkaBootstrapServers()))
-        .name("cost-records-sink")
-        .uid("cost-records-sink");
+    if (targets.kafkaBootstrapServers() != null) {
+      tagged.map(TaggedCost::record, COST_RECORD)
+          .name("cost-records")
+          .uid("cost-records")
+          .sinkTo(costRecordsSink(targets.kafkaBootstrapServers()))
+          .name("cost-records-sink")
+          .uid("cost-records-sink");
+    }
 
-    ClickHouseSinkOptions sink = new ClickHouseSinkOptions(options.clickhouseUrl(), options.clickhouseDatabase(),
-        costs.maxBatchRows(), costs.flushInterval(), Duration.ofSeconds(10));
-    tagged.sinkTo(new ClickHouseSink<>(sink, CostRows.RAW_TABLE, CostRows.RAW))
+    ClickHouseSinkOptions sink = targets.clickhouse();
+    tagged.sinkTo(new ClickHouseSink<>(sink, targets.rawTable(), CostRows.RAW))
         .name("cost-records-clickhouse")
         .uid("cost-records-clickhouse")
         .setParallelism(CLICKHOUSE_WRITERS);
@@ -118,15 +141,15 @@ public final class CostPipeline {
     DataStream<CostSlice> slices = tagged
         .transform("cost-combiner", SLICE, new CostCombiner(COMBINER_MAX_KEYS, costs.allowedLateness().toMillis()))
         .uid("cost-combiner")
-        .setBufferTimeout(BUFFER_TIMEOUT_MS);
-    SingleOutputStreamOperator<CostRollup> windows = windows(slices, costs);
+        .setBufferTimeout(bufferTimeout);
+    SingleOutputStreamOperator<CostRollup> windows = windows(slices, costs, bufferTimeout);
     DataStream<CostRollup> stragglers = windows.getSideOutput(STRAGGLERS)
         .map(CostRollup::straggler, ROLLUP)
         .name("cost-stragglers")
         .uid("cost-stragglers")
-        .setBufferTimeout(BUFFER_TIMEOUT_MS);
+        .setBufferTimeout(bufferTimeout);
     windows.union(stragglers)
-        .sinkTo(new ClickHouseSink<>(sink, CostRows.ROLLUP_TABLE, CostRows.ROLLUP))
+        .sinkTo(new ClickHouseSink<>(sink, targets.rollupTable(), CostRows.ROLLUP))
         .name("cost-rollups-clickhouse")
         .uid("cost-rollups-clickhouse")
         .setParallelism(CLICKHOUSE_WRITERS);
@@ -137,6 +160,11 @@ public final class CostPipeline {
    * than that go to {@link #STRAGGLERS}.
    */
   static SingleOutputStreamOperator<CostRollup> windows(DataStream<CostSlice> slices, CostOptions costs) {
+    return windows(slices, costs, BUFFER_TIMEOUT_MS);
+  }
+
+  private static SingleOutputStreamOperator<CostRollup> windows(DataStream<CostSlice> slices, CostOptions costs,
+      long bufferTimeout) {
     return slices
         .keyBy(new CostWindows.ByAgentModel(), Types.STRING)
         .window(TumblingEventTimeWindows.of(Duration.ofMinutes(1)))
@@ -145,7 +173,7 @@ public final class CostPipeline {
         .aggregate(new CostWindows.Sum(), new CostWindows.ToRollup(), TOTALS, TOTALS, ROLLUP)
         .name("cost-windows")
         .uid("cost-windows")
-        .setBufferTimeout(BUFFER_TIMEOUT_MS);
+        .setBufferTimeout(bufferTimeout);
   }
 
   private static KafkaSink<CostRecord> costRecordsSink(String bootstrapServers) {

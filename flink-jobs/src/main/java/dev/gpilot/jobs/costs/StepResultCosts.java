@@ -18,15 +18,34 @@ final class StepResultCosts extends RichFlatMapFunction<StepResult, CostRecord> 
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(StepResultCosts.class);
 
+  /** Null in the live job (the result's own price); a replay's new prices otherwise. */
+  private final Repricer repricer;
   private transient Counter invalid;
+  private transient Counter repriced;
+  private transient Counter kept;
+
+  StepResultCosts() {
+    this(null);
+  }
+
+  StepResultCosts(Repricer repricer) {
+    this.repricer = repricer;
+  }
 
   @Override
   public void open(OpenContext openContext) {
     invalid = getRuntimeContext().getMetricGroup().counter("invalidRecords");
+    repriced = getRuntimeContext().getMetricGroup().counter("repricedRecords");
+    kept = getRuntimeContext().getMetricGroup().counter("keptPriceRecords");
   }
 
   @Override
   public void flatMap(StepResult result, Collector<CostRecord> out) {
+    if (repricer != null) {
+      Repricer.Repriced r = repricer.reprice(result);
+      (r.outcome() == Repricer.Outcome.REPRICED ? repriced : kept).inc();
+      result = r.result();
+    }
     CostRecord record;
     try {
       record = CostRecord.of(result);

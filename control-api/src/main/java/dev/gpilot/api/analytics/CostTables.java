@@ -1,0 +1,11 @@
+package dev.gpilot.api.analytics;
+
+/**
+ * The two tables an analytics answer reads: the live ones, or a price version's copies that a replay wrote
+ * (SPEC.md section 8, Replays; {@link dev.gpilot.contracts.cost.PriceVersions}).
+ */
+public record CostTables(String raw, String rollup) {
+  /** The name of the live version in {@code ?prices=} and {@code /price-versions}. */
+  public static final String LIVE_NAME = "live";
+  public static final CostTables LIVE = new CostTables("cost_records", "cost_rollup_1m");
+}

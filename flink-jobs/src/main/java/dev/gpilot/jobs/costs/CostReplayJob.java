@@ -1,0 +1,313 @@
+package dev.gpilot.jobs.costs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.gpilot.contracts.Topics;
+import dev.gpilot.contracts.clickhouse.ClickHouseClient;
+import dev.gpilot.contracts.clickhouse.ClickHouseMigrations;
+import dev.gpilot.contracts.cost.CostRecord;
+import dev.gpilot.contracts.cost.PriceVersions;
+import dev.gpilot.contracts.step.StepResult;
+import dev.gpilot.jobs.ingest.ContractDeserializer;
+import dev.gpilot.jobs.sink.clickhouse.ClickHouseSinkOptions;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import org.apache.flink.api.common.RuntimeExecutionMode;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.FilterFunction;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExecutionOptions;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.CloseableIterator;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Re-prices a range of mission history (SPEC.md section 8, Replays): the cost pipeline itself
+ * ({@link CostPipeline#build}, the live job's operators) in {@link RuntimeExecutionMode#BATCH} over a bounded range
+ * of {@code gpilot.step-results.v1}, each attempt priced again by {@link Repricer}, writing the raw rows and rollups
+ * of a price version into that version's own tables ({@link PriceVersions}); the live tables are only read. A dry
+ * run computes the same prices and writes nothing but its differences file.
+ *
+ * <pre>
+ * step-results (bounded: the offsets at the start) ─ progress ─ finishedAt in [from, to)
+ *   ─ CostPipeline.build (StepResultCosts with the new prices ─ CostTagger ─ CostCombiner ─ 1-minute windows)
+ *   ─▶ ClickHouse cost_records_p… and cost_rollup_1m_p…  ─ price_versions row
+ * </pre>
+ *
+ * <p>In BATCH mode the keyed inputs are sorted and every window fires once at the end, so a rollup row holds its
+ * minute whole (no straggler rows), and the sinks' rows replace themselves: the same replay twice leaves the same
+ * rows.
+ */
+public final class CostReplayJob {
+  /** Records the replay's sources read in this JVM (the progress line; the replay runs in its own process). */
+  static final AtomicLong READ = new AtomicLong();
+
+  private final CostReplayOptions options;
+
+  public CostReplayJob(CostReplayOptions options) {
+    this.options = options;
+  }
+
+  /** {@code replay costs --from … --to … [--prices …] [--as …] [--dry-run]}; exits 2 on a usage error. */
+  public static void main(String[] args) throws Exception {
+    CostReplayOptions options;
+    try {
+      options = CostReplayOptions.parse(args, System.getenv());
+    } catch (IllegalArgumentException e) {
+      System.err.println("replay costs: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    new CostReplayJob(options).run(new Configuration(), System.out);
+    System.exit(0);
+  }
+
+  /** Runs the replay to its end and returns its differences (also printed to {@code out} and saved). */
+  public ReplayDiff run(Configuration conf, PrintStream out) throws Exception {
+    Map<TopicPartition, Long> start = new HashMap<>();
+    Map<TopicPartition, Long> end = new HashMap<>();
+    long total = bounds(start, end);
+    out.printf(Locale.ROOT, "replay costs: %s → %s with prices %s (%s) as price version %s; %,d step results to read%n",
+        options.from(), options.to(), options.prices().versions().stream().map(v -> v.version()
+            + " from " + v.effectiveFrom()).collect(Collectors.joining(", ")), options.prices().source(),
+        options.version(), total);
+    ClickHouseClient ch = new ClickHouseClient(options.clickhouseUrl(), options.clickhouseDatabase(),
+        options.clickhouseTimeout());
+    ClickHouseMigrations.apply(ch);
+    if (!options.dryRun()) {
+      PriceVersions.createTables(ch, options.version());
+    }
+
+    Configuration jobConf = new Configuration(conf);
+    jobConf.set(ExecutionOptions.RUNTIME_MODE, RuntimeExecutionMode.BATCH);
+    if (!options.sortedInputs()) {
+      // Keyed operators take their records as they come, with their state in the heap (no sort, no spill).
+      jobConf.set(ExecutionOptions.SORT_INPUTS, false);
+      jobConf.set(ExecutionOptions.USE_BATCH_STATE_BACKEND, false);
+    }
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(jobConf);
+    env.setParallelism(options.parallelism());
+    DataStream<StepResult> results = env.fromSource(source(start, end),
+            WatermarkStrategy.<StepResult>noWatermarks().withTimestampAssigner((r, ts) -> r.finishedAt()),
+            "replay-step-results")
+        .uid("replay-step-results-source")
+        .map(new Progress(), TypeInformation.of(StepResult.class)).name("replay-progress").uid("replay-progress")
+        .filter(new InRange(options.from().toEpochMilli(), options.to().toEpochMilli()))
+        .name("replay-range").uid("replay-range");
+    Repricer repricer = new Repricer(options.prices(), agentModels());
+
+    READ.set(0);
+    Thread reporter = progressReporter(total, out);
+    ReplayDiff diff;
+    try {
+      if (options.dryRun()) {
+        diff = dryRun(results, repricer);
+      } else {
+        ClickHouseSinkOptions sink = new ClickHouseSinkOptions(options.clickhouseUrl(), options.clickhouseDatabase(),
+            50_000, Duration.ofSeconds(5), Duration.ofSeconds(10));
+        CostPipeline.build(results, CostOptions.DEFAULTS, new CostTargets(null, sink,
+            PriceVersions.rawTable(options.version()), PriceVersions.rollupTable(options.version())), repricer);
+        env.execute("gpilot-replay-costs-" + options.version());
+        long from = options.from().toEpochMilli();
+        long to = options.to().toEpochMilli();
+        PriceVersions.record(ch, options.version(), options.prices().json(), from, to,
+            count(ch, PriceVersions.rawTable(options.version()), from, to), System.currentTimeMillis());
+        diff = new ReplayDiff(options.version(), options.from().toString(), options.to().toString(), false,
+            tableDiff(ch, from, to));
+      }
+    } finally {
+      reporter.interrupt();
+      reporter.join();
+    }
+    report(total, out, true);
+    diff.print(out);
+    diff.save(options.diffFile());
+    out.println("saved " + options.diffFile());
+    return diff;
+  }
+
+  /** Dry run: per (agent, model), each attempt once, its recorded and its new cost; nothing is written. */
+  private ReplayDiff dryRun(DataStream<StepResult> results, Repricer repricer) throws Exception {
+    TypeInformation<ReplayDiff.Row> row = TypeInformation.of(ReplayDiff.Row.class);
+    DataStream<ReplayDiff.Row> sums = results
+        .keyBy(StepResult::id, Types.STRING)
+        .reduce((a, b) -> a) // at-least-once topic: one result per attempt
+        .name("replay-dedupe").uid("replay-dedupe")
+        .map(new DiffRow(repricer), row).name("replay-diff-row").uid("replay-diff-row")
+        .keyBy(r -> r.agent() + "\u0000" + r.model(), Types.STRING)
+        .reduce(ReplayDiff.Row::plus).name("replay-diff-sum").uid("replay-diff-sum");
+    List<ReplayDiff.Row> rows = new ArrayList<>();
+    try (CloseableIterator<ReplayDiff.Row> it = sums.executeAndCollect("gpilot-replay-costs-dry-run")) {
+      it.forEachRemaining(rows::add);
+    }
+    return new ReplayDiff(options.version(), options.from().toString(), options.to().toString(), true, rows);
+  }
+
+  /** The live rows and the version's rows in the range, per (agent, model), each attempt once. */
+  private List<ReplayDiff.Row> tableDiff(ClickHouseClient ch, long from, long to) {
+    Map<String, long[]> live = sums(ch, CostRows.RAW_TABLE, from, to);
+    Map<String, long[]> replayed = sums(ch, PriceVersions.rawTable(options.version()), from, to);
+    List<ReplayDiff.Row> rows = new ArrayList<>();
+    java.util.Set<String> keys = new java.util.TreeSet<>(live.keySet());
+    keys.addAll(replayed.keySet());
+    for (String key : keys) {
+      long[] o = live.getOrDefault(key, new long[2]);
+      long[] n = replayed.getOrDefault(key, new long[2]);
+      String[] am = key.split("\u0000", 2);
+      rows.add(new ReplayDiff.Row(am[0], am[1], Math.max(o[0], n[0]), o[1], n[1]));
+    }
+    return rows;
+  }
+
+  private static Map<String, long[]> sums(ClickHouseClient ch, String table, long from, long to) {
+    Map<String, long[]> sums = new HashMap<>();
+    for (JsonNode r : ch.query("SELECT agent, model, count() AS n, sum(c) AS cost FROM (SELECT any(agent) AS agent,"
+        + " any(model) AS model, any(cost_micros) AS c FROM " + table + " WHERE finished_at >= toDateTime("
+        + from / 1000 + ") AND finished_at <= toDateTime(" + (to / 1000) + ") AND finished_at_ms >= " + from
+        + " AND finished_at_ms < " + to + " GROUP BY workspace_id, id) GROUP BY agent, model")) {
+      sums.put(r.get("agent").asText() + "\u0000" + r.get("model").asText(),
+          new long[] {r.get("n").asLong(), r.get("cost").asLong()});
+    }
+    return sums;
+  }
+
+  private static long count(ClickHouseClient ch, String table, long from, long to) {
+    return sums(ch, table, from, to).values().stream().mapToLong(v -> v[0]).sum();
+  }
+
+  private Map<String, String> agentModels() {
+    Map<String, String> models = new HashMap<>();
+    options.catalog().agents().forEach(a -> models.put(a.name(), a.model()));
+    return models;
+  }
+
+  /**
+   * The offsets to read: from the first record written at most an hour before {@code from} (a result is written
+   * when its attempt finished, so one that finished in the range was written after {@code from}, give or take the
+   * clocks) to the end of each partition now. Returns how many records that is.
+   */
+  private long bounds(Map<TopicPartition, Long> start, Map<TopicPartition, Long> end) {
+    Properties props = new Properties();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, options.kafkaBootstrapServers());
+    props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
+      List<TopicPartition> partitions = consumer.partitionsFor(Topics.STEP_RESULTS, Duration.ofSeconds(30)).stream()
+          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      if (partitions.isEmpty()) {
+        throw new IllegalStateException(Topics.STEP_RESULTS + " does not exist at " + options.kafkaBootstrapServers());
+      }
+      Map<TopicPartition, Long> first = consumer.beginningOffsets(partitions);
+      Map<TopicPartition, Long> last = consumer.endOffsets(partitions);
+      long since = Math.max(0, options.from().toEpochMilli() - Duration.ofHours(1).toMillis());
+      Map<TopicPartition, Long> times = new HashMap<>();
+      partitions.forEach(p -> times.put(p, since));
+      Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(times);
+      long total = 0;
+      for (TopicPartition p : partitions) {
+        OffsetAndTimestamp at = found.get(p);
+        long s = at == null ? last.get(p) : Math.max(first.get(p), at.offset());
+        start.put(p, s);
+        end.put(p, last.get(p));
+        total += last.get(p) - s;
+      }
+      return total;
+    }
+  }
+
+  private KafkaSource<StepResult> source(Map<TopicPartition, Long> start, Map<TopicPartition, Long> end) {
+    return KafkaSource.<StepResult>builder()
+        .setBootstrapServers(options.kafkaBootstrapServers())
+        .setTopics(Topics.STEP_RESULTS)
+        .setGroupId("gpilot-cost-replay")
+        .setStartingOffsets(OffsetsInitializer.offsets(start))
+        .setBounded(OffsetsInitializer.offsets(end))
+        .setDeserializer(ContractDeserializer.stepResults())
+        .setProperty("commit.offsets.on.checkpoint", "false")
+        .setProperty("partition.discovery.interval.ms", "-1")
+        .setProperty(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(4 << 20))
+        .build();
+  }
+
+  private static Thread progressReporter(long total, PrintStream out) {
+    long startedAt = System.nanoTime();
+    Thread t = new Thread(() -> {
+      try {
+        while (!Thread.currentThread().isInterrupted()) {
+          Thread.sleep(2000);
+          report(total, out, false, startedAt);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "replay-progress");
+    t.setDaemon(true);
+    STARTED.set(startedAt);
+    t.start();
+    return t;
+  }
+
+  private static final AtomicLong STARTED = new AtomicLong();
+
+  private static void report(long total, PrintStream out, boolean done) {
+    report(total, out, done, STARTED.get());
+  }
+
+  /** {@code read 1,234,567 / 2,000,000 (61.7 %), 98,765 records/s, ETA 8 s}. */
+  private static void report(long total, PrintStream out, boolean done, long startedAt) {
+    long read = READ.get();
+    double seconds = Math.max(1e-3, (System.nanoTime() - startedAt) / 1e9);
+    double rate = read / seconds;
+    String eta = done ? String.format(Locale.ROOT, "done in %.1f s", seconds)
+        : rate <= 0 ? "ETA ?" : String.format(Locale.ROOT, "ETA %.0f s", Math.max(0, total - read) / rate);
+    out.printf(Locale.ROOT, "read %,d / %,d (%.1f %%), %,.0f records/s, %s%n", read, total,
+        total == 0 ? 100.0 : 100.0 * read / total, rate, eta);
+  }
+
+  /** Counts what the source read (for the progress line). */
+  static final class Progress implements MapFunction<StepResult, StepResult> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public StepResult map(StepResult r) {
+      READ.incrementAndGet();
+      return r;
+    }
+  }
+
+  /** Attempts finished in {@code [from, to)}, and only those a cost record can hold. */
+  record InRange(long from, long to) implements FilterFunction<StepResult> {
+    @Override
+    public boolean filter(StepResult r) {
+      return r.finishedAt() >= from && r.finishedAt() < to && CostRecord.isEpochMs(r.startedAt());
+    }
+  }
+
+  /** A result → its (agent, model) row: recorded cost and new cost. */
+  record DiffRow(Repricer repricer) implements MapFunction<StepResult, ReplayDiff.Row> {
+    @Override
+    public ReplayDiff.Row map(StepResult r) {
+      StepResult n = repricer.reprice(r).result();
+      return new ReplayDiff.Row(r.agent() == null ? "" : r.agent(), r.model() == null ? "" : r.model(), 1,
+          r.costMicros(), n.costMicros());
+    }
+  }
+}
