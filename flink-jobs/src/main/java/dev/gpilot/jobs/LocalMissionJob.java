@@ -6,15 +6,21 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Optional;
 import java.util.stream.Stream;
+import java.time.Duration;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the MissionJob on a local MiniCluster with Flink's web UI, RocksDB state and checkpoints under
- * {@code GPILOT_HOME} (what {@code ./gpilot up} starts). On start it resumes from the newest retained checkpoint,
+ * Runs the MissionJob on a local MiniCluster with Flink's web UI, the production settings
+ * ({@link MissionJobFlinkOptions}) and checkpoints under {@code GPILOT_HOME} (what {@code ./gpilot up} starts). On start it resumes from the newest retained checkpoint,
  * so missions in flight when it was stopped carry on.
  */
 public final class LocalMissionJob {
@@ -32,13 +38,14 @@ public final class LocalMissionJob {
         Long.parseLong(env.getOrDefault("GPILOT_CHECKPOINT_INTERVAL_MS", "2000")));
     latestCheckpoint(checkpoints).ifPresent(chk -> {
       LOG.info("resuming from checkpoint {}", chk);
-      conf.setString("execution.state-recovery.path", chk.toString());
+      conf.set(StateRecoveryOptions.SAVEPOINT_PATH, chk.toString());
       // Once, after an upgrade that removed an operator (SPEC.md section 4): its state is dropped, not restored.
-      conf.setString("execution.state-recovery.ignore-unclaimed-state",
-          env.getOrDefault("GPILOT_RESTORE_DROP_REMOVED_STATE", "false"));
+      conf.set(StateRecoveryOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE,
+          Boolean.parseBoolean(env.getOrDefault("GPILOT_RESTORE_DROP_REMOVED_STATE", "false")));
     });
 
     StreamExecutionEnvironment flink = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
+    MissionJobFlinkOptions.applyTo(flink);
     new MissionJob(MissionJobOptions.fromEnv(env)).build(flink);
     try {
       flink.execute("gpilot-mission-job");
@@ -71,33 +78,25 @@ public final class LocalMissionJob {
   /** Like {@link #start(MissionJobOptions, Configuration)}, for a job made with other agents. */
   public static JobClient start(MissionJob job, Configuration conf) throws Exception {
     StreamExecutionEnvironment flink = StreamExecutionEnvironment.createLocalEnvironment(conf);
+    MissionJobFlinkOptions.applyTo(flink);
     job.build(flink);
     return flink.executeAsync("gpilot-mission-job");
   }
 
-  /** The settings of a one-machine deployment: RocksDB, retained checkpoints, one task manager. */
+  /**
+   * What a laptop adds to the production settings ({@link MissionJobFlinkOptions}, applied under these): the web UI on
+   * loopback, one task manager with a slot per subtask, checkpoints under {@code checkpoints}, often (a restarted
+   * {@code gpilot up} resumes from the newest one).
+   */
   public static Configuration localConfiguration(Path checkpoints, int parallelism, int uiPort, long intervalMs) {
     Configuration conf = new Configuration();
-    conf.setString("rest.port", String.valueOf(uiPort));
-    conf.setString("rest.bind-address", "127.0.0.1");
-    conf.setString("rest.address", "127.0.0.1");
-    conf.setString("parallelism.default", String.valueOf(parallelism));
-    conf.setString("taskmanager.numberOfTaskSlots", String.valueOf(parallelism));
-    conf.setString("state.backend.type", "rocksdb");
-    conf.setString("execution.checkpointing.dir", checkpoints.toUri().toString());
-    conf.setString("execution.checkpointing.interval", intervalMs + " ms");
-    conf.setString("execution.checkpointing.incremental", "true");
-    // Keyed state is mostly looked up by keys never seen (a new mission, a new attempt id): bloom filters answer
-    // those without reading every level (bench costs: without them the cost tagger slowed down as state grew).
-    conf.setString("state.backend.rocksdb.use-bloom-filter", "true");
-    conf.setString("execution.checkpointing.num-retained", "2");
-    // A ClickHouse outage holds a checkpoint until its sinks have written everything; a checkpoint that expires
-    // (10 min) meanwhile should not fail the job, which waits, backpressured, for ClickHouse to come back.
-    conf.setString("execution.checkpointing.tolerable-failed-checkpoints", "12");
-    conf.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
-    conf.setString("restart-strategy.type", "exponential-delay");
-    conf.setString("pipeline.generic-types", "false");
-    conf.setString("pipeline.object-reuse", "true");
+    conf.set(RestOptions.PORT, uiPort);
+    conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+    conf.set(RestOptions.ADDRESS, "127.0.0.1");
+    conf.set(CoreOptions.DEFAULT_PARALLELISM, parallelism);
+    conf.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);
+    conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
+    conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofMillis(intervalMs));
     return conf;
   }
 
