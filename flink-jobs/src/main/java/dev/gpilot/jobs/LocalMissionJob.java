@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs the MissionJob on a local MiniCluster with Flink's web UI, the production settings
- * ({@link MissionJobFlinkOptions}) and checkpoints under {@code GPILOT_HOME} (what {@code ./gpilot up} starts). On start it resumes from the newest retained checkpoint,
- * so missions in flight when it was stopped carry on.
+ * ({@link MissionJobFlinkOptions}) and checkpoints under {@code GPILOT_HOME} (what {@code ./gpilot up} starts). On
+ * start it resumes from the newest retained checkpoint or savepoint (the cluster's included), so missions in flight
+ * when it was stopped carry on.
  */
 public final class LocalMissionJob {
   private static final Logger LOG = LoggerFactory.getLogger(LocalMissionJob.class);
@@ -36,7 +37,8 @@ public final class LocalMissionJob {
     Configuration conf = localConfiguration(checkpoints, parallelism,
         Integer.parseInt(env.getOrDefault("GPILOT_FLINK_UI_PORT", "8081")),
         Long.parseLong(env.getOrDefault("GPILOT_CHECKPOINT_INTERVAL_MS", "2000")));
-    latestCheckpoint(checkpoints).ifPresent(chk -> {
+    // `gpilot up --cluster` keeps its checkpoints and savepoints beside these: either mode resumes from the other's.
+    latestSnapshot(home.resolve("flink")).ifPresent(chk -> {
       LOG.info("resuming from checkpoint {}", chk);
       conf.set(StateRecoveryOptions.SAVEPOINT_PATH, chk.toString());
       // Once, after an upgrade that removed an operator (SPEC.md section 4): its state is dropped, not restored.
@@ -100,14 +102,21 @@ public final class LocalMissionJob {
     return conf;
   }
 
-  /** The newest complete checkpoint (one with its {@code _metadata}) under {@code root}, if any. */
-  static Optional<Path> latestCheckpoint(Path root) throws IOException {
-    try (Stream<Path> files = Files.walk(root, 3)) {
+  /**
+   * The newest complete retained checkpoint or savepoint (a {@code chk-*} or {@code savepoint-*} directory with its
+   * {@code _metadata}) under {@code root} ({@code checkpoints/<job>/chk-N}, {@code savepoints/savepoint-*}), if any.
+   */
+  static Optional<Path> latestSnapshot(Path root) throws IOException {
+    if (!Files.isDirectory(root)) {
+      return Optional.empty();
+    }
+    try (Stream<Path> files = Files.walk(root, 4)) {
       return files
           .filter(p -> p.getFileName().toString().equals("_metadata"))
           .map(Path::getParent)
-          .filter(p -> p.getFileName().toString().startsWith("chk-"))
-          .max(Comparator.comparingLong(p -> p.toFile().lastModified()));
+          .filter(p -> p.getFileName().toString().startsWith("chk-")
+              || p.getFileName().toString().startsWith("savepoint-"))
+          .max(Comparator.comparingLong(p -> p.resolve("_metadata").toFile().lastModified()));
     }
   }
 
