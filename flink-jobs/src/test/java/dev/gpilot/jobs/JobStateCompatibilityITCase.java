@@ -33,6 +33,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -83,6 +84,9 @@ class JobStateCompatibilityITCase {
       copy(Path.of(savepoint.replaceFirst("^file:", "")), target.resolve("savepoint"));
       Properties expected = new Properties();
       expected.setProperty("inFlight.lastSeq", String.valueOf(lastSeq));
+      // The savepoint's sources hold offsets into this broker's topics; the restore recreates them this far.
+      endOffsets().forEach((tp, end) -> expected.setProperty("offsets." + tp.topic() + "." + tp.partition(),
+          String.valueOf(end)));
       try (OutputStream out = Files.newOutputStream(target.resolve("fixture.properties"))) {
         expected.store(out, "written by JobStateCompatibilityITCase#writeFixture");
       }
@@ -114,6 +118,7 @@ class JobStateCompatibilityITCase {
     conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint.toUri().toString());
     conf.set(StateRecoveryOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE, false); // every operator's state must map
 
+    fillToSavepointOffsets(expected);
     JobClient job = LocalMissionJob.start(options(), conf);
     try (KafkaConsumer<byte[], byte[]> events = eventsConsumer()) {
       List<MissionEvent> seen = new ArrayList<>();
@@ -131,6 +136,46 @@ class JobStateCompatibilityITCase {
       assertThat(seen).as("the finished mission stays finished").noneMatch(e -> e.missionId().equals(DONE));
     } finally {
       job.cancel().get();
+    }
+  }
+
+  /** The end offset of every partition of every topic on the broker (the job's topics exist by then). */
+  private static java.util.Map<TopicPartition, Long> endOffsets() {
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(KAFKA.clientProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = consumer.listTopics().values().stream().flatMap(List::stream)
+          .filter(p -> !p.topic().startsWith("__"))
+          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      return consumer.endOffsets(partitions);
+    }
+  }
+
+  /**
+   * Writes filler records (not a contract: the job counts and skips them) until every partition of this broker's
+   * topics reaches the offset it had when the savepoint was taken. Without this, a source restored on a fresh broker
+   * would sit at an offset the topic has not reached and skip whatever is written below it.
+   */
+  private static void fillToSavepointOffsets(Properties expected) throws Exception {
+    dev.gpilot.contracts.TopicAdmin.ensureTopics(KAFKA.bootstrapServers());
+    java.util.Map<TopicPartition, Long> now = endOffsets();
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(KAFKA.clientProperties(), new StringSerializer(), new ByteArraySerializer())) {
+      for (String key : expected.stringPropertyNames()) {
+        if (!key.startsWith("offsets.")) {
+          continue;
+        }
+        String topicPartition = key.substring("offsets.".length());
+        int dot = topicPartition.lastIndexOf('.');
+        TopicPartition tp = new TopicPartition(topicPartition.substring(0, dot),
+            Integer.parseInt(topicPartition.substring(dot + 1)));
+        long target = Long.parseLong(expected.getProperty(key));
+        Long end = now.get(tp);
+        assertThat(end).as("topic partition %s of the savepoint's broker exists here", tp).isNotNull();
+        for (long offset = end; offset < target; offset++) {
+          producer.send(new ProducerRecord<>(tp.topic(), tp.partition(), null,
+              "state-compat filler".getBytes(java.nio.charset.StandardCharsets.UTF_8))).get();
+        }
+      }
     }
   }
 
@@ -184,8 +229,13 @@ class JobStateCompatibilityITCase {
   private static boolean poll(KafkaConsumer<byte[], byte[]> consumer, List<MissionEvent> seen) {
     boolean any = false;
     for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-      MissionEvent event = EVENTS.decode(record.value());
       any = true;
+      MissionEvent event;
+      try {
+        event = EVENTS.decode(record.value());
+      } catch (RuntimeException filler) {
+        continue; // fillToSavepointOffsets
+      }
       // At-least-once output: a client keeps the first event per (mission, seq).
       if (seen.stream().noneMatch(e -> e.missionId().equals(event.missionId()) && e.seq() == event.seq())) {
         seen.add(event);
