@@ -143,10 +143,11 @@ _gp_status() {
 
 # ---------------------------------------------------------------- Kafka
 
-# gp_kafka_classpath: prints the broker classpath, resolved by Maven once and cached until the pom changes.
-gp_kafka_classpath() {
+# _gp_resolve_classpath NAME POM: prints the runtime classpath of the standalone POM (infra/<name>/pom.xml), resolved
+# by Maven once and cached in $GPILOT_HOME/<name>.classpath until the pom changes.
+_gp_resolve_classpath() {
   _gp_home || return 1
-  local pom="$GP_INFRA_DIR/kafka/pom.xml" cache="$GPILOT_HOME/kafka.classpath" jar jars stale=0
+  local name="$1" pom="$2" cache="$GPILOT_HOME/$1.classpath" jar jars stale=0
   if [[ ! -s "$cache" || "$pom" -nt "$cache" ]]; then
     stale=1
   else
@@ -156,15 +157,21 @@ gp_kafka_classpath() {
   fi
   if ((stale)); then
     if ! "$GP_MVN" -q -B -f "$pom" dependency:build-classpath -Dmdep.outputFile="$cache.tmp" \
-        >"$GPILOT_HOME/logs/kafka-classpath.log" 2>&1; then
-      _gp_err "resolving the Kafka classpath failed; see $GPILOT_HOME/logs/kafka-classpath.log"
-      tail -n 20 "$GPILOT_HOME/logs/kafka-classpath.log" >&2
+        >"$GPILOT_HOME/logs/$name-classpath.log" 2>&1; then
+      _gp_err "resolving the $name classpath failed; see $GPILOT_HOME/logs/$name-classpath.log"
+      tail -n 20 "$GPILOT_HOME/logs/$name-classpath.log" >&2
       return 1
     fi
     mv "$cache.tmp" "$cache"
   fi
   cat "$cache"
 }
+
+# gp_kafka_classpath: prints the broker classpath.
+gp_kafka_classpath() { _gp_resolve_classpath kafka "$GP_INFRA_DIR/kafka/pom.xml"; }
+
+# gp_flink_classpath: prints a Flink standalone cluster's classpath (what a distribution's lib/ holds).
+gp_flink_classpath() { _gp_resolve_classpath flink "$GP_INFRA_DIR/flink/pom.xml"; }
 
 # gp_kafka_tool MAIN_CLASS ARGS...: run a Kafka command-line tool (TopicCommand, ConsoleProducer, ...)
 # with the broker's classpath; its log4j output goes to logs/kafka-tools.log.

@@ -6,16 +6,23 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Optional;
 import java.util.stream.Stream;
+import java.time.Duration;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the MissionJob on a local MiniCluster with Flink's web UI, RocksDB state and checkpoints under
- * {@code GPILOT_HOME} (what {@code ./gpilot up} starts). On start it resumes from the newest retained checkpoint,
- * so missions in flight when it was stopped carry on.
+ * Runs the MissionJob on a local MiniCluster with Flink's web UI, the production settings
+ * ({@link MissionJobFlinkOptions}) and checkpoints under {@code GPILOT_HOME} (what {@code ./gpilot up} starts). On
+ * start it resumes from the newest retained checkpoint or savepoint (the cluster's included), so missions in flight
+ * when it was stopped carry on.
  */
 public final class LocalMissionJob {
   private static final Logger LOG = LoggerFactory.getLogger(LocalMissionJob.class);
@@ -30,15 +37,17 @@ public final class LocalMissionJob {
     Configuration conf = localConfiguration(checkpoints, parallelism,
         Integer.parseInt(env.getOrDefault("GPILOT_FLINK_UI_PORT", "8081")),
         Long.parseLong(env.getOrDefault("GPILOT_CHECKPOINT_INTERVAL_MS", "2000")));
-    latestCheckpoint(checkpoints).ifPresent(chk -> {
+    // `gpilot up --cluster` keeps its checkpoints and savepoints beside these: either mode resumes from the other's.
+    latestSnapshot(home.resolve("flink")).ifPresent(chk -> {
       LOG.info("resuming from checkpoint {}", chk);
-      conf.setString("execution.state-recovery.path", chk.toString());
+      conf.set(StateRecoveryOptions.SAVEPOINT_PATH, chk.toString());
       // Once, after an upgrade that removed an operator (SPEC.md section 4): its state is dropped, not restored.
-      conf.setString("execution.state-recovery.ignore-unclaimed-state",
-          env.getOrDefault("GPILOT_RESTORE_DROP_REMOVED_STATE", "false"));
+      conf.set(StateRecoveryOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE,
+          Boolean.parseBoolean(env.getOrDefault("GPILOT_RESTORE_DROP_REMOVED_STATE", "false")));
     });
 
     StreamExecutionEnvironment flink = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
+    MissionJobFlinkOptions.applyTo(flink);
     new MissionJob(MissionJobOptions.fromEnv(env)).build(flink);
     try {
       flink.execute("gpilot-mission-job");
@@ -71,44 +80,43 @@ public final class LocalMissionJob {
   /** Like {@link #start(MissionJobOptions, Configuration)}, for a job made with other agents. */
   public static JobClient start(MissionJob job, Configuration conf) throws Exception {
     StreamExecutionEnvironment flink = StreamExecutionEnvironment.createLocalEnvironment(conf);
+    MissionJobFlinkOptions.applyTo(flink);
     job.build(flink);
     return flink.executeAsync("gpilot-mission-job");
   }
 
-  /** The settings of a one-machine deployment: RocksDB, retained checkpoints, one task manager. */
+  /**
+   * What a laptop adds to the production settings ({@link MissionJobFlinkOptions}, applied under these): the web UI on
+   * loopback, one task manager with a slot per subtask, checkpoints under {@code checkpoints}, often (a restarted
+   * {@code gpilot up} resumes from the newest one).
+   */
   public static Configuration localConfiguration(Path checkpoints, int parallelism, int uiPort, long intervalMs) {
     Configuration conf = new Configuration();
-    conf.setString("rest.port", String.valueOf(uiPort));
-    conf.setString("rest.bind-address", "127.0.0.1");
-    conf.setString("rest.address", "127.0.0.1");
-    conf.setString("parallelism.default", String.valueOf(parallelism));
-    conf.setString("taskmanager.numberOfTaskSlots", String.valueOf(parallelism));
-    conf.setString("state.backend.type", "rocksdb");
-    conf.setString("execution.checkpointing.dir", checkpoints.toUri().toString());
-    conf.setString("execution.checkpointing.interval", intervalMs + " ms");
-    conf.setString("execution.checkpointing.incremental", "true");
-    // Keyed state is mostly looked up by keys never seen (a new mission, a new attempt id): bloom filters answer
-    // those without reading every level (bench costs: without them the cost tagger slowed down as state grew).
-    conf.setString("state.backend.rocksdb.use-bloom-filter", "true");
-    conf.setString("execution.checkpointing.num-retained", "2");
-    // A ClickHouse outage holds a checkpoint until its sinks have written everything; a checkpoint that expires
-    // (10 min) meanwhile should not fail the job, which waits, backpressured, for ClickHouse to come back.
-    conf.setString("execution.checkpointing.tolerable-failed-checkpoints", "12");
-    conf.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
-    conf.setString("restart-strategy.type", "exponential-delay");
-    conf.setString("pipeline.generic-types", "false");
-    conf.setString("pipeline.object-reuse", "true");
+    conf.set(RestOptions.PORT, uiPort);
+    conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+    conf.set(RestOptions.ADDRESS, "127.0.0.1");
+    conf.set(CoreOptions.DEFAULT_PARALLELISM, parallelism);
+    conf.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);
+    conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
+    conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofMillis(intervalMs));
     return conf;
   }
 
-  /** The newest complete checkpoint (one with its {@code _metadata}) under {@code root}, if any. */
-  static Optional<Path> latestCheckpoint(Path root) throws IOException {
-    try (Stream<Path> files = Files.walk(root, 3)) {
+  /**
+   * The newest complete retained checkpoint or savepoint (a {@code chk-*} or {@code savepoint-*} directory with its
+   * {@code _metadata}) under {@code root} ({@code checkpoints/<job>/chk-N}, {@code savepoints/savepoint-*}), if any.
+   */
+  static Optional<Path> latestSnapshot(Path root) throws IOException {
+    if (!Files.isDirectory(root)) {
+      return Optional.empty();
+    }
+    try (Stream<Path> files = Files.walk(root, 4)) {
       return files
           .filter(p -> p.getFileName().toString().equals("_metadata"))
           .map(Path::getParent)
-          .filter(p -> p.getFileName().toString().startsWith("chk-"))
-          .max(Comparator.comparingLong(p -> p.toFile().lastModified()));
+          .filter(p -> p.getFileName().toString().startsWith("chk-")
+              || p.getFileName().toString().startsWith("savepoint-"))
+          .max(Comparator.comparingLong(p -> p.resolve("_metadata").toFile().lastModified()));
     }
   }
 

@@ -73,9 +73,15 @@ public final class MissionJob {
     this.agentFactory = agentFactory;
   }
 
+  /**
+   * The entry point on a Flink cluster ({@code flink run}, or {@code POST /jars/:id/run}): the production settings
+   * ({@link MissionJobFlinkOptions}) under whatever the cluster's configuration sets, the options from the
+   * environment of the process that runs {@code main} (SPEC.md section 1, "Deployment").
+   */
   public static void main(String[] args) throws Exception {
     MissionJobOptions options = MissionJobOptions.fromEnv(System.getenv());
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    MissionJobFlinkOptions.applyTo(env);
     new MissionJob(options).build(env);
     env.execute("gpilot-mission-job");
   }

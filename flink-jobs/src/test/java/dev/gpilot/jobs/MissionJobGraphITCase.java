@@ -7,7 +7,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.time.Duration;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.runtime.jobgraph.JobGraph;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamGraph;
@@ -38,7 +41,11 @@ class MissionJobGraphITCase {
         "GPILOT_VAULT_MASTER_KEYSET", masterKeyset.toString());
     MissionJobOptions options = MissionJobOptions.fromEnv(env);
 
-    StreamExecutionEnvironment flink = StreamExecutionEnvironment.createLocalEnvironment(new Configuration());
+    // As MissionJob.main builds it on a cluster that names only where checkpoints go.
+    Configuration cluster = new Configuration();
+    cluster.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir.resolve("chk").toUri().toString());
+    StreamExecutionEnvironment flink = StreamExecutionEnvironment.createLocalEnvironment(cluster);
+    MissionJobFlinkOptions.applyTo(flink);
     new MissionJob(options).build(flink);
     StreamGraph streamGraph = flink.getStreamGraph();
     JobGraph jobGraph = streamGraph.getJobGraph();
@@ -52,6 +59,28 @@ class MissionJobGraphITCase {
     // The test would pass on an empty graph: the name of the key's variable and the keyset's path do travel.
     assertThat(indexOf(shipped, "GEMINI_API_KEY")).isNotEqualTo(-1);
     assertThat(indexOf(shipped, masterKeyset.toString())).isNotEqualTo(-1);
+  }
+
+  @Test
+  void jobGraph_carriesTheProductionSettings(@TempDir Path dir) throws Exception {
+    MissionJobOptions options = MissionJobOptions.of(KAFKA.bootstrapServers(), "http://127.0.0.1:1", "gpilot");
+    Configuration cluster = new Configuration();
+    cluster.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir.resolve("chk").toUri().toString());
+    cluster.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofSeconds(3)); // the cluster's, kept
+    StreamExecutionEnvironment flink = StreamExecutionEnvironment.createLocalEnvironment(cluster);
+    MissionJobFlinkOptions.applyTo(flink);
+    new MissionJob(options).build(flink);
+
+    JobGraph jobGraph = flink.getStreamGraph().getJobGraph();
+
+    assertThat(jobGraph.getJobConfiguration().get(StateBackendOptions.STATE_BACKEND)).isEqualTo("rocksdb");
+    assertThat(jobGraph.getJobConfiguration().get(CheckpointingOptions.INCREMENTAL_CHECKPOINTS)).isTrue();
+    assertThat(jobGraph.getCheckpointingSettings().getCheckpointCoordinatorConfiguration().getCheckpointInterval())
+        .isEqualTo(3_000);
+    var executionConfig = jobGraph.getSerializedExecutionConfig()
+        .deserializeValue(getClass().getClassLoader());
+    assertThat(executionConfig.isObjectReuseEnabled()).isTrue();
+    assertThat(executionConfig.getSerializerConfig().hasGenericTypesDisabled()).isTrue();
   }
 
   private static byte[] concat(byte[] a, byte[] b) {

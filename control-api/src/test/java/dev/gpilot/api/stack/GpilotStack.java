@@ -23,6 +23,8 @@ import java.util.concurrent.TimeUnit;
 public final class GpilotStack implements AutoCloseable {
   /** Services in the order {@code up} starts them. */
   public static final List<String> SERVICES = List.of("kafka", "standin", "job", "api");
+  /** The services {@code up --cluster} runs in the job's place. */
+  public static final List<String> CLUSTER_SERVICES = List.of("jobmanager", "taskmanager-1", "taskmanager-2");
 
   private final Path root;
   private final Path home;
@@ -30,14 +32,17 @@ public final class GpilotStack implements AutoCloseable {
   private final int apiPort;
   private final int standinPort;
   private final int kafkaPort;
+  private final int flinkPort;
 
-  private GpilotStack(Path root, Path home, Map<String, String> env, int apiPort, int standinPort, int kafkaPort) {
+  private GpilotStack(Path root, Path home, Map<String, String> env, int apiPort, int standinPort, int kafkaPort,
+      int flinkPort) {
     this.root = root;
     this.home = home;
     this.env = env;
     this.apiPort = apiPort;
     this.standinPort = standinPort;
     this.kafkaPort = kafkaPort;
+    this.flinkPort = flinkPort;
   }
 
   /**
@@ -49,7 +54,7 @@ public final class GpilotStack implements AutoCloseable {
       throws IOException {
     Path root = findRoot();
     Files.createDirectories(home);
-    int[] ports = freePorts(5);
+    int[] ports = freePorts(6);
     Map<String, String> env = new HashMap<>(System.getenv());
     // A key or broker of the developer's would change what runs: the stack brings its own.
     env.keySet().removeAll(List.of("GEMINI_API_KEY", "GEMINI_BASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "GPILOT_AGENTS"));
@@ -60,10 +65,11 @@ public final class GpilotStack implements AutoCloseable {
     env.put("GPILOT_KAFKA_PORT", String.valueOf(ports[2]));
     env.put("GPILOT_KAFKA_CONTROLLER_PORT", String.valueOf(ports[3]));
     env.put("GPILOT_STANDIN_PORT", String.valueOf(ports[4]));
+    env.put("GPILOT_FLINK_RPC_PORT", String.valueOf(ports[5])); // up --cluster: the JobManager's RPC
     env.put("CLICKHOUSE_URL", clickhouseUrl);
     env.put("CLICKHOUSE_DATABASE", database);
     env.putAll(settings);
-    return new GpilotStack(root, home, env, ports[0], ports[4], ports[2]);
+    return new GpilotStack(root, home, env, ports[0], ports[4], ports[2], ports[1]);
   }
 
   /**
@@ -77,7 +83,8 @@ public final class GpilotStack implements AutoCloseable {
     Path home = Path.of(copy.getOrDefault("GPILOT_HOME", root.resolve(".gpilot").toString())).toAbsolutePath();
     return new GpilotStack(root, home, copy, Integer.parseInt(copy.getOrDefault("GPILOT_API_PORT", "8080")),
         Integer.parseInt(copy.getOrDefault("GPILOT_STANDIN_PORT", "8090")),
-        Integer.parseInt(copy.getOrDefault("GPILOT_KAFKA_PORT", "9092")));
+        Integer.parseInt(copy.getOrDefault("GPILOT_KAFKA_PORT", "9092")),
+        Integer.parseInt(copy.getOrDefault("GPILOT_FLINK_UI_PORT", "8081")));
   }
 
   /** Runs {@code ./gpilot up} with more environment (e.g. a stand-in latency for the service it starts). */
@@ -139,8 +146,17 @@ public final class GpilotStack implements AutoCloseable {
     return run(Duration.ofSeconds(30), "kill", service);
   }
 
+  /** Runs {@code ./gpilot status} and returns what it printed, whatever its exit code (3: something is stopped). */
+  public String status() {
+    return run(Duration.ofSeconds(60), false, "status");
+  }
+
   /** Runs {@code ./gpilot args...} and returns what it printed; fails with that output unless it exits 0. */
   public String run(Duration timeout, String... args) {
+    return run(timeout, true, args);
+  }
+
+  private String run(Duration timeout, boolean check, String... args) {
     List<String> command = new ArrayList<>();
     command.add(root.resolve("gpilot").toString());
     command.addAll(List.of(args));
@@ -157,7 +173,7 @@ public final class GpilotStack implements AutoCloseable {
       }
       String output = Files.readString(out, StandardCharsets.UTF_8);
       Files.deleteIfExists(out);
-      if (!done || process.exitValue() != 0) {
+      if (!done || (check && process.exitValue() != 0)) {
         throw new IllegalStateException("./gpilot " + String.join(" ", args) + (done ? " exited " + process.exitValue()
             : " did not finish in " + timeout) + ":\n" + output + "\n" + logTails());
       }
@@ -173,7 +189,7 @@ public final class GpilotStack implements AutoCloseable {
   /** The last lines of every service's log, for failure messages. */
   public String logTails() {
     StringBuilder tails = new StringBuilder();
-    for (String service : SERVICES) {
+    for (String service : java.util.stream.Stream.concat(SERVICES.stream(), CLUSTER_SERVICES.stream()).toList()) {
       Path log = home.resolve("logs").resolve(service + ".out");
       try {
         if (Files.exists(log)) {
@@ -213,6 +229,11 @@ public final class GpilotStack implements AutoCloseable {
 
   public URI standin(String path) {
     return URI.create("http://127.0.0.1:" + standinPort + path);
+  }
+
+  /** The Flink REST API: the embedded job's web UI, or the cluster's JobManager. */
+  public URI flink(String path) {
+    return URI.create("http://127.0.0.1:" + flinkPort + path);
   }
 
   public String kafkaBootstrap() {
