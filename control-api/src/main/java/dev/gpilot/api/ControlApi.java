@@ -188,7 +188,10 @@ public final class ControlApi implements AutoCloseable {
   }
 
   private static void internalError(Exception e, io.javalin.http.Context ctx) {
-    LOG.error("unexpected error serving {} {}", ctx.method(), ctx.path(), e);
+    // A public route's path holds its credential (an invitation's token): log the route, not the path.
+    String path = RoutePermissions.isPublic(ctx.method().name(), ctx.path())
+        ? RoutePermissions.routeOf(ctx.method().name(), ctx.path()) : ctx.path();
+    LOG.error("unexpected error serving {} {}", ctx.method(), path, e);
     Problems.write(ctx, new ApiException(500, "internal", "Internal error", "an unexpected error occurred"));
   }
 

@@ -82,7 +82,7 @@ class RoleTableTest {
   void controlPlaneRecords_roundTripAsTheirUnion() {
     JsonCodec<ControlPlaneRecord> codec = JsonCodec.of(ControlPlaneRecord.class);
     List<ControlPlaneRecord> records = List.of(
-        new WorkspaceRecord("acme", "Acme", 1, "alice", 1),
+        new WorkspaceRecord("acme", "Acme", 1, "alice", "default", 1),
         new ApiKeyRecord("acme", "k_0123456789abcdef", "ci", Role.MEMBER, "a".repeat(64), 2, "key:k_1", 99L, null,
             null, 1),
         KeyUsageRecord.of("acme", "k_0123456789abcdef", 5),

@@ -33,7 +33,7 @@ final class KeyUsageTracker implements AutoCloseable {
 
   KeyUsageTracker(ControlPlaneWriter writer, Duration interval) {
     this.writer = writer;
-    timer.scheduleWithFixedDelay(this::flush, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    timer.scheduleWithFixedDelay(() -> flush(), interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   void touch(String workspaceId, String keyId, long now) {
@@ -45,13 +45,14 @@ final class KeyUsageTracker implements AutoCloseable {
     return pending.getOrDefault(new Used(workspaceId, keyId), 0L);
   }
 
-  void flush() {
+  /** Writes the uses recorded since the last flush; completes when written (or failed, then kept for the next). */
+  java.util.concurrent.CompletableFuture<?> flush() {
     if (pending.isEmpty()) {
-      return;
+      return java.util.concurrent.CompletableFuture.completedFuture(null);
     }
     Map<Used, Long> batch = Map.copyOf(pending);
     batch.forEach(pending::remove); // remove(key, value): a newer touch stays for the next flush
-    writer.submit(view -> {
+    return writer.submit(view -> {
       List<ControlPlaneRecord> records = new ArrayList<>();
       batch.forEach((used, at) -> {
         long stored = view.get("key-usage/" + used.workspaceId() + "/" + used.keyId())
@@ -72,6 +73,14 @@ final class KeyUsageTracker implements AutoCloseable {
   @Override
   public void close() {
     timer.shutdownNow();
-    flush();
+    try {
+      // The last uses go out before the writer stops; a slow Kafka does not hold the shutdown for long.
+      flush().get(5, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warn("the last key uses were not written: {}", e.toString());
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 }

@@ -82,12 +82,13 @@ public final class TenancyService {
 
   // ---- workspaces
 
-  /** The caller's workspace and the workspaces it created. */
+  /** The caller's workspace and the workspaces it created (its subject, from its workspace). */
   public List<Map<String, Object>> workspaces(Principal caller) {
     Map<String, Map<String, Object>> out = new TreeMap<>();
     out.put(caller.workspaceId(), workspaceJson(caller.workspaceId(), caller.role()));
     for (WorkspaceRecord w : store.workspaces()) {
-      if (w.createdBy().equals(caller.subject()) && !out.containsKey(w.workspaceId())) {
+      if (w.createdBy().equals(caller.subject()) && w.createdIn().equals(caller.workspaceId())
+          && !out.containsKey(w.workspaceId())) {
         out.put(w.workspaceId(), workspaceJson(w.workspaceId(), null));
       }
     }
@@ -129,7 +130,7 @@ public final class TenancyService {
       if (view.get("workspace/" + id).isPresent()) {
         throw ApiException.conflict("workspace-exists", "workspace '" + id + "' exists");
       }
-      WorkspaceRecord w = new WorkspaceRecord(id, req.name(), now, caller.subject(), 1);
+      WorkspaceRecord w = new WorkspaceRecord(id, req.name(), now, caller.subject(), caller.workspaceId(), 1);
       ApiKeyRecord k = new ApiKeyRecord(id, key.keyId(), "owner", Role.OWNER, key.hash(), now, caller.subject(),
           null, null, null, 1);
       List<AuditEvent> audit = List.of(

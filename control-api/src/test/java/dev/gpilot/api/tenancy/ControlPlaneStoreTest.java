@@ -38,8 +38,8 @@ class ControlPlaneStoreTest {
   @Test
   void anyPermutationOfRecords_materializesTheSameState() {
     List<ControlPlaneRecord> records = new ArrayList<>();
-    records.add(new WorkspaceRecord("acme", "Acme", 1, "alice", 1));
-    records.add(new WorkspaceRecord("beta", "Beta", 2, "key:k_1", 1));
+    records.add(new WorkspaceRecord("acme", "Acme", 1, "alice", "default", 1));
+    records.add(new WorkspaceRecord("beta", "Beta", 2, "key:k_1", "acme", 1));
     ApiKeyRecord k1 = key("acme", "k_0000000000000001", "1".repeat(64));
     records.add(k1);
     records.add(k1.revoked(9, "alice"));

@@ -96,10 +96,13 @@ class VaultApiITCase {
     WORKSPACES.forEach(ws -> tokens.put(token(ws), new Principal(ws, "alice@" + ws)));
     tokens.put("token-ws-rot-bob", new Principal("ws-rot", "bob@ws-rot"));
     TokenAuthenticator auth = TokenAuthenticator.of(tokens);
+    // Both instances share the key-hash secret, as a deployment's do (keyChanges_areAuditedInClickHouse...).
+    dev.gpilot.api.tenancy.TenancyOptions tenancy =
+        dev.gpilot.api.tenancy.TenancyOptions.of(home.resolve("auth/key-hash-secret"));
     api1 = new ControlApi(new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2),
-        auth, vaultOptions).start();
+        auth, vaultOptions, tenancy).start();
     api2 = new ControlApi(new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2),
-        auth, vaultOptions).start();
+        auth, vaultOptions, tenancy).start();
     one = new VaultHttp(api1.port());
     two = new VaultHttp(api2.port());
     MissionJobOptions jobOptions =
