@@ -72,6 +72,9 @@ public record CostReplayOptions(
       throw new IllegalArgumentException("--as: a price version is 1-100 letters, digits or . _ : + @ -, got '"
           + version + "'");
     }
+    if (version.equals("live")) {
+      throw new IllegalArgumentException("--as live: 'live' names the live tables (?prices=live); choose another name");
+    }
     if (parallelism < 1 || parallelism > 64) {
       throw new IllegalArgumentException("--parallelism must be 1..64, got " + parallelism);
     }

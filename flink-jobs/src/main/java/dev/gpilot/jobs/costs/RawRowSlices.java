@@ -65,6 +65,9 @@ public final class RawRowSlices {
     if (pendingFrom >= 0) {
       slices.add(new Slice(pendingFrom, to));
     }
+    if (slices.isEmpty()) {
+      slices.add(new Slice(from, to)); // no rows: one slice that reads none (a source needs an element)
+    }
     rows[0] = total;
     return slices;
   }
