@@ -82,16 +82,20 @@ public final class CostReplayJob {
 
   /** Runs the replay to its end and returns its differences (also printed to {@code out} and saved). */
   public ReplayDiff run(Configuration conf, PrintStream out) throws Exception {
-    Map<TopicPartition, Long> start = new HashMap<>();
-    Map<TopicPartition, Long> end = new HashMap<>();
-    long total = bounds(start, end);
-    out.printf(Locale.ROOT, "replay costs: %s → %s with prices %s (%s) as price version %s; %,d step results to read%n",
-        options.from(), options.to(), options.prices().versions().stream().map(v -> v.version()
-            + " from " + v.effectiveFrom()).collect(Collectors.joining(", ")), options.prices().source(),
-        options.version(), total);
     ClickHouseClient ch = new ClickHouseClient(options.clickhouseUrl(), options.clickhouseDatabase(),
         options.clickhouseTimeout());
     ClickHouseMigrations.apply(ch);
+    Map<TopicPartition, Long> start = new HashMap<>();
+    Map<TopicPartition, Long> end = new HashMap<>();
+    long[] rows = new long[1];
+    List<RawRowSlices.Slice> slices = options.fromClickHouse() ? RawRowSlices.plan(ch, CostRows.RAW_TABLE,
+        options.from().toEpochMilli(), options.to().toEpochMilli(), rows) : List.of();
+    long total = options.fromClickHouse() ? rows[0] : bounds(start, end);
+    out.printf(Locale.ROOT, "replay costs: %s → %s with prices %s (%s) as price version %s; %,d %s to read%n",
+        options.from(), options.to(), options.prices().versions().stream().map(v -> v.version()
+            + " from " + v.effectiveFrom()).collect(Collectors.joining(", ")), options.prices().source(),
+        options.version(), total, options.fromClickHouse() ? "raw rows (" + slices.size() + " slices)"
+            : "step results");
     if (!options.dryRun()) {
       PriceVersions.createTables(ch, options.version());
     }
@@ -105,10 +109,16 @@ public final class CostReplayJob {
     }
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(jobConf);
     env.setParallelism(options.parallelism());
-    DataStream<StepResult> results = env.fromSource(source(start, end),
-            WatermarkStrategy.<StepResult>noWatermarks().withTimestampAssigner((r, ts) -> r.finishedAt()),
-            "replay-step-results")
-        .uid("replay-step-results-source")
+    WatermarkStrategy<StepResult> finishTimes =
+        WatermarkStrategy.<StepResult>noWatermarks().withTimestampAssigner((r, ts) -> r.finishedAt());
+    DataStream<StepResult> input = options.fromClickHouse()
+        ? env.fromData(slices, TypeInformation.of(RawRowSlices.Slice.class)).name("replay-raw-slices")
+            .uid("replay-raw-slices").rebalance()
+            .flatMap(new RawRowSlices.Read(options.clickhouseUrl(), options.clickhouseDatabase(), CostRows.RAW_TABLE),
+                TypeInformation.of(StepResult.class)).name("replay-raw-rows").uid("replay-raw-rows")
+            .assignTimestampsAndWatermarks(finishTimes).name("replay-finish-times").uid("replay-finish-times")
+        : env.fromSource(source(start, end), finishTimes, "replay-step-results").uid("replay-step-results-source");
+    DataStream<StepResult> results = input
         .map(new Progress(), TypeInformation.of(StepResult.class)).name("replay-progress").uid("replay-progress")
         .filter(new InRange(options.from().toEpochMilli(), options.to().toEpochMilli()))
         .name("replay-range").uid("replay-range");

@@ -30,6 +30,8 @@ import java.util.Objects;
  * @param diffFile where a dry run saves its differences (JSON)
  * @param parallelism the batch job's parallelism
  * @param catalog the agents' models (what the executor priced)
+ * @param fromClickHouse read the live raw rows ({@code cost_records}) instead of the step-results topic (history
+ *     older than the topic's retention)
  * @param sortedInputs BATCH mode's sorted keyed inputs (Flink's default); off: keyed state in the heap, records in
  *     the topic's order, no sort (faster where the missions' state fits the heap; docs/benchmarks/replay.md)
  */
@@ -45,10 +47,12 @@ public record CostReplayOptions(
     Path diffFile,
     int parallelism,
     AgentCatalog catalog,
-    boolean sortedInputs) {
+    boolean sortedInputs,
+    boolean fromClickHouse) {
 
   public static final String USAGE = "replay costs --from <instant> --to <instant> [--prices <file|version>]"
-      + " [--as <version>] [--dry-run] [--diff-file <path>] [--parallelism <n>] [--sorted-inputs true|false]";
+      + " [--as <version>] [--dry-run] [--diff-file <path>] [--parallelism <n>] [--sorted-inputs true|false]"
+      + " [--source topic|clickhouse]";
 
   public CostReplayOptions {
     require(kafkaBootstrapServers, "KAFKA_BOOTSTRAP_SERVERS (the brokers of gpilot.step-results.v1)");
@@ -68,6 +72,9 @@ public record CostReplayOptions(
       throw new IllegalArgumentException("--as: a price version is 1-100 letters, digits or . _ : + @ -, got '"
           + version + "'");
     }
+    if (version.equals("live")) {
+      throw new IllegalArgumentException("--as live: 'live' names the live tables (?prices=live); choose another name");
+    }
     if (parallelism < 1 || parallelism > 64) {
       throw new IllegalArgumentException("--parallelism must be 1..64, got " + parallelism);
     }
@@ -85,7 +92,8 @@ public record CostReplayOptions(
       String a = args[i];
       switch (a) {
         case "--dry-run" -> flags.put(a, "true");
-        case "--from", "--to", "--prices", "--as", "--diff-file", "--parallelism", "--sorted-inputs" -> {
+        case "--from", "--to", "--prices", "--as", "--diff-file", "--parallelism", "--sorted-inputs",
+            "--source" -> {
           if (i + 1 >= args.length) {
             throw new IllegalArgumentException(a + " needs a value; usage: " + USAGE);
           }
@@ -112,6 +120,10 @@ public record CostReplayOptions(
     if (!sorted.equals("true") && !sorted.equals("false")) {
       throw new IllegalArgumentException("--sorted-inputs must be true or false, got '" + sorted + "'");
     }
+    String source = flags.getOrDefault("--source", "topic");
+    if (!source.equals("topic") && !source.equals("clickhouse")) {
+      throw new IllegalArgumentException("--source must be topic or clickhouse, got '" + source + "'");
+    }
     String state = env.getOrDefault("GPILOT_STATE_DIR", ".gpilot");
     return new CostReplayOptions(
         env.get("KAFKA_BOOTSTRAP_SERVERS"),
@@ -125,7 +137,8 @@ public record CostReplayOptions(
         Path.of(flags.getOrDefault("--diff-file", state + "/replay/" + version + ".diff.json")),
         parallelism,
         AgentCatalog.load(env),
-        sorted.equals("true"));
+        sorted.equals("true"),
+        source.equals("clickhouse"));
   }
 
   /** {@code --prices}: a file, or a version of the live table (alone, in force at every time); none: the live one. */

@@ -54,7 +54,7 @@ import org.junit.jupiter.api.io.TempDir;
  * its own, in BATCH mode, reading only the topic and ClickHouse:
  * <ul>
  *   <li>with the live table it reproduces the live raw rows (every column) and rollups (per minute and key) exactly;
- *   <li>run again, it leaves the same rows;
+ *   <li>run again, it leaves the same rows; read from ClickHouse's raw rows instead of the topic, the same rows;
  *   <li>with a changed table every attempt costs what the new prices say (computed here independently, in decimal),
  *       provider-reported costs and attempts without a model unchanged, and its differences file says so;
  *   <li>a dry run prints and saves the same differences and writes nothing to ClickHouse.
@@ -272,7 +272,15 @@ class CostReplayITCase {
     assertThat(rawRows(PriceVersions.rawTable("live-check"))).isEqualTo(liveRaw);
     assertThat(rollups(PriceVersions.rollupTable("live-check"))).isEqualTo(liveRollups);
     assertThat(PriceVersions.list(ch)).extracting(PriceVersions.Entry::version).containsExactly("live-check");
+    // (the raw-rows replay below adds "from-raw")
     assertThat(PriceVersions.find(ch, "live-check").orElseThrow().records()).isEqualTo(attempts);
+
+    // 2b. History older than the topic: the same from ClickHouse's raw rows alone.
+    Child fromRaw = replay("--from", from, "--to", to, "--as", "from-raw", "--source", "clickhouse");
+    assertThat(fromRaw.exitCode()).as(fromRaw.output()).isZero();
+    assertThat(fromRaw.output()).contains(String.format("%,d raw rows", attempts));
+    assertThat(rawRows(PriceVersions.rawTable("from-raw"))).isEqualTo(liveRaw);
+    assertThat(rollups(PriceVersions.rollupTable("from-raw"))).isEqualTo(liveRollups);
 
     // 3. Changed prices: every attempt at the new prices; the live rows untouched.
     Map<String, long[]> expected = new TreeMap<>(); // agent/model → attempts, old, new

@@ -56,6 +56,10 @@ class CostReplayOptionsTest {
         .hasMessageContaining("--from must be before --to");
     assertThatThrownBy(() -> parse("--from", "2026-12-01T00:00:00Z", "--to", "2026-12-02T00:00:00Z", "--as",
         "a b")).hasMessageContaining("--as");
+    assertThatThrownBy(() -> parse("--from", "2026-12-01T00:00:00Z", "--to", "2026-12-02T00:00:00Z", "--as",
+        "live")).hasMessageContaining("'live' names the live tables");
+    assertThatThrownBy(() -> parse("--from", "2026-12-01T00:00:00Z", "--to", "2026-12-02T00:00:00Z", "--source",
+        "s3")).hasMessageContaining("--source must be topic or clickhouse");
     assertThatThrownBy(() -> parse("--from", "2026-12-01T00:00:00Z", "--to", "2026-12-02T00:00:00Z", "--prices",
         "1999")).hasMessageContaining("neither a file nor a version").hasMessageContaining("2026-01-15");
     assertThatThrownBy(() -> parse("--from", "2026-12-01T00:00:00Z", "--to", "2026-12-02T00:00:00Z", "--frm"))
