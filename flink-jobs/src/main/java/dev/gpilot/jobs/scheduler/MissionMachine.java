@@ -82,8 +82,9 @@ public final class MissionMachine {
   }
 
   /**
-   * What {@code input} does to the mission held by {@code store} at time {@code now} (epoch ms; for a timer, its
-   * timestamp). Reads only what the input needs; never changes what it reads.
+   * What {@code input} does to the mission held by {@code store} at time {@code now} (epoch ms; a timer that fires
+   * late runs at {@code now}, one on time at its timestamp). Reads only what the input needs; never changes what it
+   * reads.
    */
   public Transition apply(MissionStore store, MissionInput input, long now) {
     if (input instanceof MissionInput.Submitted s) {
@@ -95,7 +96,9 @@ public final class MissionMachine {
     } else if (input instanceof MissionInput.Control c) {
       return onControl(store, c.control(), now);
     } else {
-      return onTimer(store, ((MissionInput.TimerFired) input).timestamp());
+      // A timer runs at the later of its time and now: late after a restore (the job was down past it), what it
+      // starts (a retry, the next attempt's timeout) must count from now, not from a time already gone.
+      return onTimer(store, Math.max(((MissionInput.TimerFired) input).timestamp(), now));
     }
   }
 

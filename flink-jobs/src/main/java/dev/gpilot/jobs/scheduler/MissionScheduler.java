@@ -105,7 +105,7 @@ public class MissionScheduler extends KeyedProcessFunction<String, SchedulerInpu
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<MissionEvent> out) throws Exception {
-    apply(new MissionInput.TimerFired(timestamp), timestamp, ctx, out);
+    apply(new MissionInput.TimerFired(timestamp), ctx.timerService().currentProcessingTime(), ctx, out);
   }
 
   private void apply(MissionInput input, long now, Context ctx, Collector<MissionEvent> out) throws Exception {

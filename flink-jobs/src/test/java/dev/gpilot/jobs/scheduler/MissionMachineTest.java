@@ -402,6 +402,20 @@ class MissionMachineTest {
   }
 
   @Test
+  void timer_firingLateAfterARestore_givesTheNextAttemptAFullTimeoutFromNow() {
+    submit(new PlanStep("slow", "agent-scout", "x", null, List.of(), null, 5, 2));
+    fresh();
+    // The job was down for ten minutes: the attempt's timeout (at 6 s) passed meanwhile, its timer fires late.
+    m.now = 600_000;
+    m.advanceTo(602_000);
+    assertThat(fresh()).containsExactly(STEP_RETRYING + ":slow", STEP_STARTED + ":slow");
+    assertThat(m.request("slow").attempt()).isEqualTo(2);
+    assertThat(m.request("slow").requestedAt()).isGreaterThanOrEqualTo(600_000);
+    succeed("slow");
+    assertThat(fresh()).containsExactly(STEP_COMPLETED + ":slow", MISSION_COMPLETED);
+  }
+
+  @Test
   void timer_deadline_timesTheMissionOut() {
     submit(config(null, null, 3, step("a"), step("b", "a")));
     fresh();
