@@ -147,6 +147,9 @@ public final class ControlApi implements AutoCloseable {
         if (!ctx.method().name().equals("OPTIONS")) {
           // Javalin names the matched endpoint, except for a HEAD served by a GET route: then the tables match it.
           var matched = ctx.endpoints().matchedHttpEndpoint();
+          if (matched != null && !matched.path.startsWith("/api/")) {
+            return; // no API route: the console's fallback matched, and it answers 404 for /api paths
+          }
           String route = matched != null ? matched.path : RoutePermissions.routeOf(ctx.method().name(), ctx.path());
           RoutePermissions.check(ctx.attribute(MissionRoutes.PRINCIPAL), ctx.method().name(),
               route == null ? ctx.path() : route);
