@@ -26,6 +26,8 @@ public final class MissionHeader {
   public int unfinishedSteps;
   /** Steps RUNNING now. */
   public int runningSteps;
+  /** Steps READY now (waiting to start, or to retry). */
+  public int readySteps;
 
   public MissionHeader() {}
 
@@ -43,6 +45,7 @@ public final class MissionHeader {
     c.reason = reason;
     c.unfinishedSteps = unfinishedSteps;
     c.runningSteps = runningSteps;
+    c.readySteps = readySteps;
     return c;
   }
 
@@ -56,7 +59,7 @@ public final class MissionHeader {
         && Objects.equals(workspaceId, h.workspaceId) && status == h.status && submittedAt == h.submittedAt
         && startedAt == h.startedAt && finishedAt == h.finishedAt && deadlineAt == h.deadlineAt
         && lastSeq == h.lastSeq && Objects.equals(reason, h.reason) && unfinishedSteps == h.unfinishedSteps
-        && runningSteps == h.runningSteps;
+        && runningSteps == h.runningSteps && readySteps == h.readySteps;
   }
 
   @Override

@@ -14,7 +14,7 @@ public final class MissionHeaderSerializer extends LayoutSerializer<MissionHeade
   public static final MissionHeaderSerializer INSTANCE = new MissionHeaderSerializer();
   private static final List<String> LAYOUT = List.of("missionId:String", "workspaceId:String",
       "status:MissionStatus(name)", "submittedAt:long", "startedAt:long", "finishedAt:long", "deadlineAt:long",
-      "lastSeq:long", "reason:String?", "unfinishedSteps:int", "runningSteps:int");
+      "lastSeq:long", "reason:String?", "unfinishedSteps:int", "runningSteps:int", "readySteps:int");
 
   @Override
   public List<String> layout() {
@@ -44,6 +44,7 @@ public final class MissionHeaderSerializer extends LayoutSerializer<MissionHeade
     StringValue.writeString(h.reason, out);
     out.writeInt(h.unfinishedSteps);
     out.writeInt(h.runningSteps);
+    out.writeInt(h.readySteps);
   }
 
   @Override
@@ -61,6 +62,7 @@ public final class MissionHeaderSerializer extends LayoutSerializer<MissionHeade
     h.reason = StringValue.readString(in);
     h.unfinishedSteps = in.readInt();
     h.runningSteps = in.readInt();
+    h.readySteps = in.readInt();
     return h;
   }
 }

@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.UnaryOperator;
 
 /**
@@ -60,6 +61,7 @@ public final class MissionMachine {
 
   private final SchedulerOptions options;
   private final RetryPolicy retryPolicy;
+  private final boolean incremental;
   private final DeterministicPlanner planner = new DeterministicPlanner();
   private final PlanValidator validator;
   /** A cache: state keeps only a condition's source, so nothing un-serializable is checkpointed. */
@@ -76,9 +78,15 @@ public final class MissionMachine {
    * @param retryPolicy how long to wait before retrying a failed attempt
    */
   public MissionMachine(SchedulerOptions options, RetryPolicy retryPolicy) {
+    this(options, retryPolicy, true);
+  }
+
+  /** @param incremental false: every input looks at every step (what tests compare the incremental rules with) */
+  MissionMachine(SchedulerOptions options, RetryPolicy retryPolicy, boolean incremental) {
     this.options = options;
     this.retryPolicy = retryPolicy;
     this.validator = new PlanValidator(options.knownAgents());
+    this.incremental = incremental;
   }
 
   /**
@@ -132,7 +140,7 @@ public final class MissionMachine {
           List.of(), null, null, null);
       run.define(new MissionDefinition(submitted.mission(), config, null, List.of(PLANNING_STEP), planning));
       run.addStep(planning, options.defaultMaxAttempts(), options.defaultStepTimeout().toMillis());
-      advance(run);
+      advance(run, true);
       return run.done();
     }
     adoptPlan(run, config.plan() != null ? config.plan() : planner.plan(submitted));
@@ -160,7 +168,7 @@ public final class MissionMachine {
     }
     run.event(EventTypes.PLAN_READY, b -> b.status(run.header.status.name()).plan(plan));
     run.summary();
-    advance(run);
+    advance(run, true);
   }
 
   private Transition onResult(MissionStore store, StepResult result, long now) {
@@ -194,7 +202,7 @@ public final class MissionMachine {
         return run.done();
       }
     }
-    advance(run);
+    advance(run, !incremental);
     return run.done();
   }
 
@@ -263,7 +271,7 @@ public final class MissionMachine {
         }
       }
     }
-    advance(run);
+    advance(run, true);
     return run.done();
   }
 
@@ -303,23 +311,51 @@ public final class MissionMachine {
   /**
    * Moves the mission forward: settles pending steps whose dependencies have finished (ready, skipped or failed by
    * their condition), starts ready steps, and ends the mission when every step has finished.
+   *
+   * <p>With {@code everyStep} false it looks only at what this input can have changed, in topological order: the
+   * pending dependents of steps that finished during this input (every input settles what it can, so no other pending
+   * step can have become settleable), and the steps that became ready during it. A result in a 200-step mission thus
+   * reads a few steps, not 200. Plans, timers and sequential missions look at every step.
    */
-  private void advance(Run run) {
+  private void advance(Run run, boolean everyStep) {
     MissionDefinition definition = run.definition();
-    boolean changed = true;
-    while (changed && !run.header.status.isTerminal()) {
-      changed = false;
-      for (String id : definition.order()) {
-        StepState step = run.step(id);
-        if (step.status == StepStatus.PENDING && settle(run, step, run.planStep(id))) {
-          changed = true;
-          if (run.header.status.isTerminal()) {
-            return;
+    if (everyStep) {
+      boolean changed = true;
+      while (changed && !run.header.status.isTerminal()) {
+        changed = false;
+        for (String id : definition.order()) {
+          StepState step = run.step(id);
+          if (step.status == StepStatus.PENDING && settle(run, step, run.planStep(id))) {
+            changed = true;
+            if (run.header.status.isTerminal()) {
+              return;
+            }
           }
         }
       }
+    } else {
+      // Dependents come after their dependencies in the order, so taking candidates by position is one ordered pass.
+      TreeSet<Integer> candidates = new TreeSet<>();
+      int seen = 0;
+      while (true) {
+        while (seen < run.finishedNow.size()) {
+          for (String dependent : run.dependents(run.finishedNow.get(seen++))) {
+            candidates.add(run.position(dependent));
+          }
+        }
+        Integer next = candidates.pollFirst();
+        if (next == null) {
+          break;
+        }
+        String id = definition.order().get(next);
+        StepState step = run.step(id);
+        if (step.status == StepStatus.PENDING && settle(run, step, run.planStep(id))
+            && run.header.status.isTerminal()) {
+          return;
+        }
+      }
     }
-    dispatch(run);
+    dispatch(run, everyStep);
     if (run.header.unfinishedSteps == 0 && definition.plan() != null) {
       List<String> failed = new ArrayList<>();
       for (String id : run.definition().stepIds()) {
@@ -385,10 +421,22 @@ public final class MissionMachine {
   }
 
   /** Starts ready steps whose back-off (if any) is over: all of them, or for sequential execution one at a time. */
-  private void dispatch(Run run) {
+  private void dispatch(Run run, boolean everyStep) {
     MissionDefinition definition = run.definition();
     boolean sequential = definition.config().execution() == Execution.SEQUENTIAL;
     if (sequential && run.header.runningSteps > 0) {
+      return;
+    }
+    if (!sequential && !everyStep && run.header.readySteps == run.readiedNow.size()) {
+      // In parallel every input starts each due ready step, so the only ready steps are those readied by this one.
+      List<String> readied = new ArrayList<>(run.readiedNow);
+      readied.sort(java.util.Comparator.comparingInt(run::position));
+      for (String id : readied) {
+        StepState step = run.step(id);
+        if (step.status == StepStatus.READY && step.retryAt <= run.now) {
+          start(run, step, run.planStep(id));
+        }
+      }
       return;
     }
     // Sequentially, a step waiting to retry keeps its turn; in parallel every due step starts.
@@ -494,6 +542,12 @@ public final class MissionMachine {
     private boolean definitionLoaded;
     private boolean definitionChanged;
     private Map<String, PlanStep> planSteps;
+    private Map<String, Integer> positions;
+    private Map<String, List<String>> dependents;
+    /** Steps that finished (SUCCEEDED, FAILED, SKIPPED, CANCELLED) during this input, in that order. */
+    final List<String> finishedNow = new ArrayList<>();
+    /** Steps that became READY during this input. */
+    final List<String> readiedNow = new ArrayList<>();
     private final Map<String, StepState> stored = new HashMap<>();
     private final Map<String, StepState> steps = new LinkedHashMap<>();
     private final Map<String, JsonNode> outputs = new LinkedHashMap<>();
@@ -522,6 +576,36 @@ public final class MissionMachine {
       definitionLoaded = true;
       definitionChanged = true;
       planSteps = null;
+      positions = null;
+      dependents = null;
+    }
+
+    /** A step's place in the topological order. */
+    int position(String id) {
+      if (positions == null) {
+        positions = new HashMap<>();
+        List<String> order = definition().order();
+        for (int i = 0; i < order.size(); i++) {
+          positions.put(order.get(i), i);
+        }
+      }
+      return positions.get(id);
+    }
+
+    /** The steps that depend on {@code id} directly. */
+    List<String> dependents(String id) {
+      if (dependents == null) {
+        dependents = new HashMap<>();
+        Plan plan = definition().plan();
+        if (plan != null) {
+          for (PlanStep s : plan.steps()) {
+            for (String dep : s.dependsOn()) {
+              dependents.computeIfAbsent(dep, k -> new ArrayList<>()).add(s.id());
+            }
+          }
+        }
+      }
+      return dependents.getOrDefault(id, List.of());
     }
 
     PlanStep planStep(String id) {
@@ -564,8 +648,16 @@ public final class MissionMachine {
       if (to == StepStatus.RUNNING) {
         header.runningSteps++;
       }
+      if (from == StepStatus.READY) {
+        header.readySteps--;
+      }
+      if (to == StepStatus.READY) {
+        header.readySteps++;
+        readiedNow.add(step.id);
+      }
       if (!from.isTerminal() && to.isTerminal()) {
         header.unfinishedSteps--;
+        finishedNow.add(step.id);
       }
       step.status = to;
     }

@@ -8,6 +8,7 @@ import dev.gpilot.jobs.ingest.SchedulerInput;
 import dev.gpilot.jobs.internal.serde.JsonNodeSerializer;
 import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
@@ -16,6 +17,9 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeutils.base.StringSerializer;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -40,7 +44,8 @@ import org.apache.flink.util.OutputTag;
  * as {@code duplicatesDropped}. After a restore, events emitted after the last checkpoint are emitted again with the
  * same seq; consumers dedupe by (missionId, seq).
  */
-public class MissionScheduler extends KeyedProcessFunction<String, SchedulerInput, MissionEvent> {
+public class MissionScheduler extends KeyedProcessFunction<String, SchedulerInput, MissionEvent>
+    implements CheckpointedFunction {
   private static final long serialVersionUID = 1L;
 
   public static final OutputTag<StepRequest> STEP_REQUESTS =
@@ -72,6 +77,8 @@ public class MissionScheduler extends KeyedProcessFunction<String, SchedulerInpu
     return new ValueStateDescriptor<>("mission", JsonTypeInfo.of(MissionState.class));
   }
 
+  private static final int DEFINITION_CACHE_SIZE = 10_000;
+
   private final SchedulerOptions options;
   private transient ValueState<MissionHeader> headers;
   private transient ValueState<MissionDefinition> definitions;
@@ -81,6 +88,14 @@ public class MissionScheduler extends KeyedProcessFunction<String, SchedulerInpu
   private transient MissionMachine machine;
   private transient Counter duplicates;
   private transient Counter converted;
+  /** False when this instance started without a checkpoint: then no mission can still be in the old JSON state. */
+  private transient boolean mayHoldJsonState;
+  /**
+   * Decoded definitions of recent missions. A definition is immutable once written, and a key's state is written only
+   * by the instance that owns it, so a cached one is the stored one; the cache starts empty with every (re)start.
+   * Saves every result a read and a JSON parse of the config and plan.
+   */
+  private transient Map<String, MissionDefinition> definitionCache;
 
   public MissionScheduler(SchedulerOptions options) {
     this.options = options;
@@ -96,6 +111,22 @@ public class MissionScheduler extends KeyedProcessFunction<String, SchedulerInpu
     machine = new MissionMachine(options, RetryPolicy.exponential(options));
     duplicates = getRuntimeContext().getMetricGroup().counter("duplicatesDropped");
     converted = getRuntimeContext().getMetricGroup().counter("missionsConvertedFromJsonState");
+    definitionCache = new LinkedHashMap<>(1_024, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, MissionDefinition> eldest) {
+        return size() > DEFINITION_CACHE_SIZE;
+      }
+    };
+  }
+
+  @Override
+  public void initializeState(FunctionInitializationContext context) {
+    mayHoldJsonState = context.isRestored();
+  }
+
+  @Override
+  public void snapshotState(FunctionSnapshotContext context) {
+    // All state is keyed state; nothing of the function's own to snapshot.
   }
 
   @Override
@@ -109,11 +140,13 @@ public class MissionScheduler extends KeyedProcessFunction<String, SchedulerInpu
   }
 
   private void apply(MissionInput input, long now, Context ctx, Collector<MissionEvent> out) throws Exception {
-    Transition t = machine.apply(new KeyedStore(), input, now);
+    String missionId = ctx.getCurrentKey();
+    Transition t = machine.apply(new KeyedStore(missionId), input, now);
     if (t.dropped()) {
       duplicates.inc();
     }
     if (t.clear()) {
+      definitionCache.remove(missionId);
       headers.clear();
       definitions.clear();
       steps.clear();
@@ -125,6 +158,7 @@ public class MissionScheduler extends KeyedProcessFunction<String, SchedulerInpu
     }
     if (t.definition() != null) {
       definitions.update(t.definition());
+      definitionCache.put(missionId, t.definition());
     }
     if (!t.steps().isEmpty()) {
       steps.putAll(t.steps());
@@ -143,11 +177,17 @@ public class MissionScheduler extends KeyedProcessFunction<String, SchedulerInpu
    * that still has the old JSON value is converted here, on its first access.
    */
   private final class KeyedStore implements MissionStore {
+    private final String missionId;
     private MissionHeader header;
     private boolean headerRead;
     private MissionDefinition definition;
     private boolean definitionRead;
     private final Map<String, StepState> stepsRead = new HashMap<>();
+    private final Map<String, JsonNode> outputsRead = new HashMap<>();
+
+    KeyedStore(String missionId) {
+      this.missionId = missionId;
+    }
 
     @Override
     public MissionHeader header() {
@@ -155,7 +195,7 @@ public class MissionScheduler extends KeyedProcessFunction<String, SchedulerInpu
         headerRead = true;
         try {
           header = headers.value();
-          if (header == null) {
+          if (header == null && mayHoldJsonState) {
             header = convertJsonState();
           }
         } catch (Exception e) {
@@ -169,10 +209,16 @@ public class MissionScheduler extends KeyedProcessFunction<String, SchedulerInpu
     public MissionDefinition definition() {
       if (!definitionRead) {
         definitionRead = true;
-        try {
-          definition = definitions.value();
-        } catch (Exception e) {
-          throw unreadable(e);
+        definition = definitionCache.get(missionId);
+        if (definition == null) {
+          try {
+            definition = definitions.value();
+          } catch (Exception e) {
+            throw unreadable(e);
+          }
+          if (definition != null) {
+            definitionCache.put(missionId, definition);
+          }
         }
       }
       return definition;
@@ -191,11 +237,13 @@ public class MissionScheduler extends KeyedProcessFunction<String, SchedulerInpu
 
     @Override
     public JsonNode output(String stepId) {
-      try {
-        return outputs.get(stepId);
-      } catch (Exception e) {
-        throw unreadable(e);
-      }
+      return outputsRead.computeIfAbsent(stepId, id -> {
+        try {
+          return outputs.get(id);
+        } catch (Exception e) {
+          throw unreadable(e);
+        }
+      });
     }
 
     /** Moves a mission kept as one JSON value into the split state, once; returns its header, or null. */
@@ -212,6 +260,7 @@ public class MissionScheduler extends KeyedProcessFunction<String, SchedulerInpu
       }
       outputs.putAll(old.outputs());
       legacy.clear();
+      definitionCache.remove(missionId);
       MissionScheduler.this.converted.inc();
       return converted;
     }

@@ -85,6 +85,7 @@ public final class MissionState {
     for (Step s : steps.values()) {
       h.unfinishedSteps += s.status.isTerminal() ? 0 : 1;
       h.runningSteps += s.status == StepStatus.RUNNING ? 1 : 0;
+      h.readySteps += s.status == StepStatus.READY ? 1 : 0;
     }
     return h;
   }

@@ -38,6 +38,7 @@ class MissionHeaderSerializerTest extends SerializerTestBase<MissionHeader> {
     ended.reason = "step 'a' failed: 400 — bad";
     ended.unfinishedSteps = 3;
     ended.runningSteps = 2;
+    ended.readySteps = 1;
     return new MissionHeader[] {fresh, ended};
   }
 }

@@ -46,7 +46,7 @@ import org.junit.jupiter.api.Test;
  *   <li>a step starts only after every dependency completed, and only if its condition held on their outputs;
  *       a skipped step had a dependency that did not succeed, or a false condition;
  *   <li>a step's attempts are 1, 2, … without a gap, at most its maxAttempts, one request each;
- *   <li>the header's counters (unfinished, running steps) always match the steps; sequential missions never run two
+ *   <li>the header's counters (unfinished, running, ready steps) always match the steps; sequential missions never run two
  *       steps at once;
  *   <li>a dropped input emits and writes nothing; a delta writes only the header;
  *   <li>fail-fast: a failed step is followed only by cancellations and mission.failed; continue: the mission fails
@@ -64,10 +64,19 @@ class MissionMachinePropertyTest {
     Map<String, Integer> seen = new HashMap<>();
     for (int seed = 0; seed < MISSIONS; seed++) {
       try {
-        run(machine, seed).forEach(kind -> seen.merge(kind, 1, Integer::sum));
+        run(machine, seed, new ArrayList<>()).forEach(kind -> seen.merge(kind, 1, Integer::sum));
       } catch (AssertionError e) {
         throw new AssertionError("seed " + seed + ": " + e.getMessage(), e);
       }
+    }
+    // The incremental rules (a result looks only at what it can change) decide exactly as looking at every step.
+    MissionMachine everyStep = new MissionMachine(MissionMachineTest.OPTIONS, MissionMachineTest.RETRY, false);
+    for (int seed = 0; seed < MISSIONS / 3; seed++) {
+      List<MissionEvent> incremental = new ArrayList<>();
+      List<MissionEvent> full = new ArrayList<>();
+      run(machine, seed, incremental);
+      run(everyStep, seed, full);
+      assertThat(incremental).as("seed %d", seed).isEqualTo(full);
     }
     // The random inputs reach every ending and every kind of step outcome, or the invariants prove little.
     assertThat(seen).as("outcomes over %d missions", MISSIONS).containsKeys("COMPLETED", "FAILED", "CANCELLED",
@@ -103,7 +112,7 @@ class MissionMachinePropertyTest {
   }
 
   /** Runs one random mission; returns what happened in it (its status, event types, reasons). */
-  private static Set<String> run(MissionMachine machine, long seed) {
+  private static Set<String> run(MissionMachine machine, long seed, List<MissionEvent> history) {
     Random r = new Random(seed);
     Scenario sc = scenario(r);
     MissionMemory m = new MissionMemory(machine);
@@ -170,6 +179,7 @@ class MissionMachinePropertyTest {
     assertThat(m.events).hasSize(events);
     assertThat(m.header).as("cleared after the retention").isNull();
 
+    history.addAll(m.events);
     Set<String> kinds = new HashSet<>();
     kinds.add(m.events.get(m.events.size() - 1).status());
     for (MissionEvent e : m.events) {
@@ -216,10 +226,13 @@ class MissionMachinePropertyTest {
   private static void checkState(MissionMemory m, Scenario sc) {
     int unfinished = 0;
     int running = 0;
+    int ready = 0;
     for (StepState s : m.steps.values()) {
       unfinished += s.status.isTerminal() ? 0 : 1;
       running += s.status == StepStatus.RUNNING ? 1 : 0;
+      ready += s.status == StepStatus.READY ? 1 : 0;
     }
+    assertThat(m.header.readySteps).as("ready counter").isEqualTo(ready);
     assertThat(m.header.unfinishedSteps).as("unfinished counter").isEqualTo(unfinished);
     assertThat(m.header.runningSteps).as("running counter").isEqualTo(running);
     if (sc.config().execution() == Execution.SEQUENTIAL) {

@@ -50,7 +50,8 @@ import org.junit.jupiter.api.Test;
  *   <li>Submitted, invalid plan → mission.failed with the reason; nothing runs.
  *   <li>Submitted, known id (running or finished) → dropped.
  *   <li>Submitted with a deadline → a deadline timer.
- *   <li>Result, success of the running attempt → step.completed; dependents ready and started with the outputs.
+ *   <li>Result, success of the running attempt → step.completed; dependents ready and started with the outputs;
+ *       only the steps it changes are read and written.
  *   <li>Result, unknown mission / unknown step / stale attempt / step not running → dropped, nothing written.
  *   <li>Result, retriable failure with attempts left → step.retrying with the retry policy's delay, a timer; at the
  *       timer the next attempt starts.
@@ -210,6 +211,24 @@ class MissionMachineTest {
     assertThat(t.steps()).containsOnlyKeys("b", "c");
     assertThat(t.outputs()).containsOnlyKeys("b");
     assertThat(t.definition()).isNull();
+  }
+
+  @Test
+  void result_inALongChain_readsAndWritesOnlyTheStepsItChanges() {
+    List<PlanStep> chain = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      chain.add(i == 0 ? step("s0") : step("s" + i, "s" + (i - 1)));
+    }
+    submit(config(null, null, null, chain.toArray(PlanStep[]::new)));
+    for (int i = 0; i < 100; i++) {
+      succeed("s" + i);
+    }
+    m.reads = 0;
+    Transition t = succeed("s100");
+    assertThat(t.steps()).containsOnlyKeys("s100", "s101");
+    assertThat(t.outputs()).containsOnlyKeys("s100");
+    // Header, definition, s100 (twice: the check and the change), s101, s100's output for s101's request.
+    assertThat(m.reads).isLessThanOrEqualTo(8);
   }
 
   @Test

@@ -12,6 +12,8 @@ import dev.gpilot.contracts.step.StepDelta;
 import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.jobs.agents.StepRequest;
 import dev.gpilot.jobs.ingest.SchedulerInput;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +21,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
@@ -38,15 +41,23 @@ import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
  *       mission is replaced by a new one. Reports missions/s after the first {@code --warmup} missions.
  * </ol>
  *
+ * <p>Rates are wall-clock; on a shared machine they move with the load, so each line also gives the task thread's
+ * CPU time (the operator's own work; RocksDB's background threads are not in it) per unit of work.
+ *
  * <p>Run: {@code mvn -q -o -pl flink-jobs -am test-compile} then
  * {@code java -cp flink-jobs/target/test-classes:flink-jobs/target/classes:$(cat cp.txt)
- * dev.gpilot.jobs.scheduler.SchedulerBenchmark [--backend rocksdb|heap] [--deltas 20] [--missions 20000]}, where
+ * dev.gpilot.jobs.scheduler.SchedulerBenchmark [--backend rocksdb|heap] [--rocksdb-memory 256mb] [--deltas 20]
+ * [--missions 20000]}, where
  * cp.txt is written by {@code mvn -q -o -pl flink-jobs dependency:build-classpath -Dmdep.includeScope=test
  * -Dmdep.outputFile=cp.txt}.
  */
 public final class SchedulerBenchmark {
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
   private static final SchedulerOptions OPTIONS = new SchedulerOptions(KnownAgents.FLEET, 3,
       Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofHours(1), false);
+
+  /** {@code --rocksdb-memory}: RocksDB's memory (write buffers and block cache), e.g. 256mb; empty = the harness's. */
+  private static String rocksdbMemory = "";
 
   public static void main(String[] args) throws Exception {
     Map<String, String> opts = new TreeMap<>();
@@ -62,9 +73,11 @@ public final class SchedulerBenchmark {
     int warmup = Integer.parseInt(opts.getOrDefault("warmup", "3000"));
     int rounds = Integer.parseInt(opts.getOrDefault("rounds", "3"));
     String only = opts.getOrDefault("only", "both");
+    rocksdbMemory = opts.getOrDefault("rocksdb-memory", "");
 
-    System.out.printf("backend=%s steps=%d deltas/step=%d delta-chars=%d missions=%d in-flight=%d warmup=%d%n",
-        backend, steps, deltas, deltaChars, missions, inFlight, warmup);
+    System.out.printf("backend=%s rocksdb-memory=%s steps=%d deltas/step=%d delta-chars=%d missions=%d"
+        + " in-flight=%d warmup=%d%n", backend, rocksdbMemory.isEmpty() ? "harness" : rocksdbMemory, steps, deltas,
+        deltaChars, missions, inFlight, warmup);
     if (!only.equals("missions")) {
       for (int r = 0; r < rounds; r++) {
         streaming(backend, steps, deltas, deltaChars, "stream-" + r);
@@ -81,7 +94,15 @@ public final class SchedulerBenchmark {
       String backend) throws Exception {
     var harness = new KeyedOneInputStreamOperatorTestHarness<>(
         new KeyedProcessOperator<>(new MissionScheduler(OPTIONS)), SchedulerInput::missionId, Types.STRING);
-    harness.setStateBackend(backend.equals("heap") ? new HashMapStateBackend() : new EmbeddedRocksDBStateBackend());
+    // RocksDB as the job configures it (LocalMissionJob): bloom filters on.
+    Configuration rocksdb = new Configuration();
+    rocksdb.setString("state.backend.rocksdb.use-bloom-filter", "true");
+    if (!rocksdbMemory.isEmpty()) {
+      // The harness's mock environment has little managed memory; a task manager gives RocksDB far more.
+      rocksdb.setString("state.backend.rocksdb.memory.fixed-per-slot", rocksdbMemory);
+    }
+    harness.setStateBackend(backend.equals("heap") ? new HashMapStateBackend()
+        : new EmbeddedRocksDBStateBackend().configure(rocksdb, SchedulerBenchmark.class.getClassLoader()));
     harness.open();
     harness.setProcessingTime(1_000);
     return harness;
@@ -101,6 +122,7 @@ public final class SchedulerBenchmark {
       long events = 0;
       long deltaNanos = 0;
       long start = System.nanoTime();
+      long cpuStart = THREADS.getCurrentThreadCpuTime();
       harness.processElement(SchedulerInput.of(
           new MissionSubmitted(missionId, "ws-1", 0, "a long streamed mission", config, null, null, null)), 0);
       ConcurrentLinkedQueue<StreamRecord<StepRequest>> requests =
@@ -122,8 +144,10 @@ public final class SchedulerBenchmark {
       }
       events += harness.getOutput().size();
       double seconds = (System.nanoTime() - start) / 1e9;
-      System.out.printf("streaming: %d steps x %d deltas: %d events in %.2f s = %.0f events/s; %.1f us per delta%n",
-          steps, deltas, events, seconds, events / seconds, deltaNanos / 1e3 / Math.max(1, (long) steps * deltas));
+      double cpuSeconds = (THREADS.getCurrentThreadCpuTime() - cpuStart) / 1e9;
+      System.out.printf("streaming: %d steps x %d deltas: %d events in %.2f s = %.0f events/s; %.1f us per delta;"
+          + " task thread CPU %.2f s = %.0f events per CPU-second%n", steps, deltas, events, seconds,
+          events / seconds, deltaNanos / 1e3 / Math.max(1, (long) steps * deltas), cpuSeconds, events / cpuSeconds);
     } finally {
       harness.close();
     }
@@ -138,6 +162,7 @@ public final class SchedulerBenchmark {
       int submitted = 0;
       int finished = 0;
       long warmStart = 0;
+      long warmCpu = 0;
       long start = System.nanoTime();
       for (; submitted < Math.min(inFlight, total); submitted++) {
         submit(harness, "m-" + submitted, config);
@@ -156,6 +181,7 @@ public final class SchedulerBenchmark {
             finished++;
             if (finished == warmup) {
               warmStart = System.nanoTime();
+              warmCpu = THREADS.getCurrentThreadCpuTime();
             }
             if (submitted < total) {
               submit(harness, "m-" + submitted++, config);
@@ -166,8 +192,10 @@ public final class SchedulerBenchmark {
       }
       long end = System.nanoTime();
       double measured = (end - warmStart) / 1e9;
-      System.out.printf("missions: %d finished in %.2f s; after %d warm-up: %.0f missions/s (%d in flight)%n",
-          finished, (end - start) / 1e9, warmup, (finished - warmup) / measured, inFlight);
+      double cpu = (THREADS.getCurrentThreadCpuTime() - warmCpu) / 1e9;
+      System.out.printf("missions: %d finished in %.2f s; after %d warm-up: %.0f missions/s (%d in flight);"
+          + " task thread CPU %.0f us per mission = %.0f missions per CPU-second%n", finished, (end - start) / 1e9,
+          warmup, (finished - warmup) / measured, inFlight, cpu * 1e6 / (finished - warmup), (finished - warmup) / cpu);
     } finally {
       harness.close();
     }
