@@ -38,6 +38,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,8 +51,8 @@ import org.junit.jupiter.api.io.TempDir;
  * without dropping any state — and finish the mission where it stopped.
  *
  * <p>A fixture is never rewritten. A release that changes state adds its own:
- * {@code mvn -pl flink-jobs -am verify -Dit.test=JobStateCompatibilityITCase -Dgpilot.stateCompat.write=<version>}
- * (SPEC.md section 4, "Upgrades").
+ * {@code mvn -pl flink-jobs -am verify -Dit.test=JobStateCompatibilityITCase -Dgpilot.stateCompat.write=<version>},
+ * then the same without the property restores it with the others (SPEC.md section 4, "Upgrades").
  */
 class JobStateCompatibilityITCase {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
@@ -93,7 +94,9 @@ class JobStateCompatibilityITCase {
     }
   }
 
+  /** Not while writing a fixture: the restore needs a broker holding no other run's records of the same missions. */
   @Test
+  @DisabledIfSystemProperty(named = "gpilot.stateCompat.write", matches = ".*")
   void savepointsOfEarlierVersions_restoreWithoutDroppingState_andTheMissionInFlightFinishesWhereItStopped(
       @TempDir Path work) throws Exception {
     List<Path> fixtures;

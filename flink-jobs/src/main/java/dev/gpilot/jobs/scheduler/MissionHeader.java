@@ -10,6 +10,9 @@ import java.util.Objects;
  * {@link MissionHeaderSerializer}.
  */
 public final class MissionHeader {
+  /** {@link #readySteps} of a header restored from a state that did not count them; the scheduler counts again. */
+  public static final int READY_STEPS_UNKNOWN = -1;
+
   public String missionId;
   public String workspaceId;
   public MissionStatus status;
@@ -26,7 +29,7 @@ public final class MissionHeader {
   public int unfinishedSteps;
   /** Steps RUNNING now. */
   public int runningSteps;
-  /** Steps READY now (waiting to start, or to retry). */
+  /** Steps READY now (waiting to start, or to retry); {@link #READY_STEPS_UNKNOWN} in a header migrated from 0.1.0. */
   public int readySteps;
 
   public MissionHeader() {}

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.contracts.events.MissionEvent;
 import dev.gpilot.contracts.mission.MissionSummary;
 import dev.gpilot.jobs.agents.StepRequest;
+import dev.gpilot.contracts.mission.StepStatus;
 import dev.gpilot.jobs.ingest.SchedulerInput;
 import dev.gpilot.jobs.internal.serde.JsonNodeSerializer;
 import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
@@ -198,6 +199,9 @@ public class MissionScheduler extends KeyedProcessFunction<String, SchedulerInpu
           if (header == null && mayHoldJsonState) {
             header = convertJsonState();
           }
+          if (header != null && header.readySteps == MissionHeader.READY_STEPS_UNKNOWN) {
+            header.readySteps = countReadySteps();
+          }
         } catch (Exception e) {
           throw unreadable(e);
         }
@@ -244,6 +248,15 @@ public class MissionScheduler extends KeyedProcessFunction<String, SchedulerInpu
           throw unreadable(e);
         }
       });
+    }
+
+    /** Counts the READY steps of a header migrated from a state that did not count them (release 0.1.0). */
+    private int countReadySteps() throws Exception {
+      int ready = 0;
+      for (StepState step : steps.values()) {
+        ready += step.status == StepStatus.READY ? 1 : 0;
+      }
+      return ready;
     }
 
     /** Moves a mission kept as one JSON value into the split state, once; returns its header, or null. */

@@ -14,6 +14,7 @@ import static dev.gpilot.contracts.events.EventTypes.STEP_RETRYING;
 import static dev.gpilot.contracts.events.EventTypes.STEP_SKIPPED;
 import static dev.gpilot.contracts.events.EventTypes.STEP_STARTED;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -460,6 +461,34 @@ class MissionSchedulerTest {
     assertThat(allEvents()).extracting(MissionEvent::type).containsExactly(STEP_COMPLETED, STEP_READY, STEP_STARTED);
     assertThat(allEvents()).extracting(MissionEvent::seq).containsExactly(5L, 6L, 7L);
     assertThat(allRequests()).extracting(StepRequest::stepId).containsExactly("s2");
+  }
+
+  /**
+   * A header migrated from release 0.1.0 does not know how many steps are READY; the scheduler counts them on the
+   * header's first access (here: one step waiting to retry), and the mission goes on as before.
+   */
+  @Test
+  void aMigratedHeaderWithoutReadySteps_isCountedOnFirstAccess_andTheMissionCompletes() throws Exception {
+    submitPlan("u1", step("a", "agent-scout"), step("b", "seo-analyst"));
+    newRequests();
+    fail("a", "429 rate limited", true);
+    MissionEvent retrying = allEvents().get(allEvents().size() - 1);
+    assertThat(retrying.type()).isEqualTo(STEP_RETRYING);
+    var headers = scheduler.getRuntimeContext().getState(MissionScheduler.headerDescriptor());
+    harness.getOperator().setCurrentKey("u1");
+    assertThat(headers.value().readySteps).isEqualTo(1);
+    MissionHeader migrated = headers.value().copy();
+    migrated.readySteps = MissionHeader.READY_STEPS_UNKNOWN;
+    headers.update(migrated);
+
+    succeed("b");
+    harness.getOperator().setCurrentKey("u1");
+    assertThat(headers.value().readySteps).isEqualTo(1);
+    harness.setProcessingTime(1_000 + retrying.retryInMs());
+    assertThat(newRequests()).extracting(StepRequest::stepId, StepRequest::attempt).containsExactly(
+        tuple("a", 2));
+    succeed("a");
+    assertThat(newEvents()).last().isEqualTo(MISSION_COMPLETED);
   }
 
   @Test

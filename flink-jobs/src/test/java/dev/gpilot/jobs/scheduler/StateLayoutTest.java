@@ -77,6 +77,43 @@ class StateLayoutTest {
     }
   }
 
+  /** A header written by release 0.1.0 (no readySteps) is read by the old layout and written again: a migration. */
+  @Test
+  void aHeaderOfTheFirstRelease_migrates_withItsReadyStepsUnknownUntilCounted() throws Exception {
+    MissionHeaderSerializer current = MissionHeaderSerializer.INSTANCE;
+    List<String> v1 = current.layout().subList(0, current.layout().size() - 1);
+    assertThat(v1).doesNotContain("readySteps:int").endsWith("runningSteps:int");
+    TypeSerializerSnapshot<?> old = roundTrip(writtenWith(current, v1));
+    assertThat(resolve(current, old).isCompatibleAfterMigration()).isTrue();
+
+    MissionHeader written = new MissionHeader();
+    written.missionId = "m-1";
+    written.workspaceId = "default";
+    written.status = dev.gpilot.contracts.mission.MissionStatus.RUNNING;
+    written.submittedAt = 1_000L;
+    written.startedAt = 1_001L;
+    written.deadlineAt = 61_000L;
+    written.lastSeq = 7L;
+    written.unfinishedSteps = 3;
+    written.runningSteps = 1;
+    DataOutputSerializer bytes = new DataOutputSerializer(128);
+    new MissionHeaderSerializer.V1().serialize(written, bytes);
+
+    @SuppressWarnings("unchecked")
+    org.apache.flink.api.common.typeutils.TypeSerializer<MissionHeader> reader =
+        (org.apache.flink.api.common.typeutils.TypeSerializer<MissionHeader>) old.restoreSerializer();
+    MissionHeader read = reader.deserialize(new DataInputDeserializer(bytes.getCopyOfBuffer()));
+    MissionHeader expected = written.copy();
+    expected.readySteps = MissionHeader.READY_STEPS_UNKNOWN;
+    assertThat(read).isEqualTo(expected);
+
+    // Written again by the current serializer, it reads back whole.
+    read.readySteps = 2;
+    DataOutputSerializer migrated = new DataOutputSerializer(128);
+    current.serialize(read, migrated);
+    assertThat(current.deserialize(new DataInputDeserializer(migrated.getCopyOfBuffer()))).isEqualTo(read);
+  }
+
   @Test
   void theDefinitionsJson_readsALayoutWithFewerFields_butNotARenamedOne() throws Exception {
     LayoutSerializer<?> definition = MissionDefinitionSerializer.INSTANCE;

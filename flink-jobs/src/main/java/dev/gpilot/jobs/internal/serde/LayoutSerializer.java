@@ -21,9 +21,10 @@ import org.apache.flink.util.InstantiationUtil;
  * incompatible, so Flink refuses the restore with the serializer's name instead of reading bytes by the wrong
  * layout (what "same class ⇒ compatible" does when a field is renamed, moved or retyped).
  *
- * <p>To change a layout: bump nothing silently. Keep a reader for the old layout, recognise it in {@link #canRead},
- * and return {@code compatibleAfterMigration} from a subclass's snapshot; or keep the old state under its old name and
- * convert it on first access (how the scheduler moved from one JSON value per mission to its split state).
+ * <p>To change a layout: bump nothing silently. Either keep a reader for the old layout ({@link #readerOf}): a
+ * restore then reads the old data with it and writes it again with this serializer ({@code compatibleAfterMigration},
+ * Flink's state migration); or keep the old state under its old name and convert it on first access (how the
+ * scheduler moved from one JSON value per mission to its split state).
  *
  * @param <T> the type written; subclasses with a public no-argument constructor (the snapshot recreates them)
  */
@@ -33,9 +34,17 @@ public abstract class LayoutSerializer<T> extends TypeSerializer<T> {
   /** The fields this serializer writes, in order, as {@code name:type}; part of every snapshot. */
   public abstract List<String> layout();
 
-  /** Whether data written with {@code written} (a layout from a snapshot) can be read as this type. */
+  /** Whether data written with {@code written} (a layout from a snapshot) can be read as is by this serializer. */
   public boolean canRead(List<String> written) {
     return written.equals(layout());
+  }
+
+  /**
+   * A serializer that reads data written with an older layout this one cannot read as is, or null when there is
+   * none (the restore is then refused). The data it reads is migrated: written again with this serializer.
+   */
+  public LayoutSerializer<T> readerOf(List<String> written) {
+    return null;
   }
 
   @Override
@@ -152,9 +161,12 @@ public abstract class LayoutSerializer<T> extends TypeSerializer<T> {
       layout = List.copyOf(fields);
     }
 
+    /** The serializer that reads data written with this snapshot's layout. */
     @Override
     public TypeSerializer<T> restoreSerializer() {
-      return InstantiationUtil.instantiate(serializerClass);
+      LayoutSerializer<T> current = InstantiationUtil.instantiate(serializerClass);
+      LayoutSerializer<T> reader = current.canRead(layout) ? null : current.readerOf(layout);
+      return reader != null ? reader : current;
     }
 
     @Override
@@ -163,8 +175,11 @@ public abstract class LayoutSerializer<T> extends TypeSerializer<T> {
         return TypeSerializerSchemaCompatibility.incompatible();
       }
       LayoutSerializer<T> current = InstantiationUtil.instantiate(serializerClass);
-      return current.canRead(old.layout)
-          ? TypeSerializerSchemaCompatibility.compatibleAsIs()
+      if (current.canRead(old.layout)) {
+        return TypeSerializerSchemaCompatibility.compatibleAsIs();
+      }
+      return current.readerOf(old.layout) != null
+          ? TypeSerializerSchemaCompatibility.compatibleAfterMigration()
           : TypeSerializerSchemaCompatibility.incompatible();
     }
   }
