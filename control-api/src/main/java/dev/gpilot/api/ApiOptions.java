@@ -19,11 +19,14 @@ import java.util.Objects;
  * @param maxStreams open streams on this instance, all workspaces; more are 429
  * @param maxMissionsInMemory missions held in memory at most (the least recently used go first)
  * @param maxMissionBytes encoded bytes of the missions held in memory at most
+ * @param maxAcceptsInFlight missions this instance accepts at once (handed to Kafka, not yet acknowledged); more are
+ *     503 with {@code Retry-After}
  */
 public record ApiOptions(
     String host, int port, String kafkaBootstrapServers, Path tokensFile, long maxMissionsInMemory,
     long maxMissionBytes, int streamWriterThreads, String clickhouseUrl, String clickhouseDatabase, long streamMaxLagEvents,
-    Duration streamHeartbeat, Duration feedStaleAfter, int maxStreamsPerWorkspace, int maxStreams) {
+    Duration streamHeartbeat, Duration feedStaleAfter, int maxStreamsPerWorkspace, int maxStreams,
+    int maxAcceptsInFlight) {
 
   /** Feeds check the topics' ends every second, with a 2 s timeout: stale is a few seconds beyond that. */
   public static final Duration DEFAULT_FEED_STALE_AFTER = Duration.ofSeconds(5);
@@ -34,6 +37,11 @@ public record ApiOptions(
    */
   public static final int DEFAULT_MAX_STREAMS = 10_000;
   public static final int DEFAULT_MAX_STREAMS_PER_WORKSPACE = 2_000;
+  /**
+   * Ten full batches: a mission being accepted holds its encoded record (about 0.5 KiB) in the producer's buffer, so
+   * this bounds that memory to a few MiB, far below the producer's 32 MiB.
+   */
+  public static final int DEFAULT_MAX_ACCEPTS_IN_FLIGHT = 10_000;
   /** A quarter of the heap `gpilot up` gives the API (768 MiB). */
   public static final long DEFAULT_MAX_MISSION_BYTES = 192L << 20;
 
@@ -64,6 +72,9 @@ public record ApiOptions(
           + MIN_FEED_STALE_AFTER.toMillis() + " (feeds check the topics' ends every second), got "
           + feedStaleAfter.toMillis());
     }
+    if (maxAcceptsInFlight < 1) {
+      throw new IllegalArgumentException("GPILOT_API_MAX_ACCEPTS must be at least 1, got " + maxAcceptsInFlight);
+    }
     if (clickhouseUrl != null && clickhouseDatabase == null) {
       clickhouseDatabase = "gpilot";
     }
@@ -75,21 +86,22 @@ public record ApiOptions(
     this(host, port, kafkaBootstrapServers, tokensFile, maxMissionsInMemory, DEFAULT_MAX_MISSION_BYTES,
         streamWriterThreads, null, null,
         10_000, Duration.ofSeconds(15), DEFAULT_FEED_STALE_AFTER, DEFAULT_MAX_STREAMS_PER_WORKSPACE,
-        DEFAULT_MAX_STREAMS);
+        DEFAULT_MAX_STREAMS, DEFAULT_MAX_ACCEPTS_IN_FLIGHT);
   }
 
   /** The same options reading stored events of finished missions from ClickHouse. */
   public ApiOptions withClickHouse(String url, String database) {
     return new ApiOptions(host, port, kafkaBootstrapServers, tokensFile, maxMissionsInMemory, maxMissionBytes,
         streamWriterThreads,
-        url, database, streamMaxLagEvents, streamHeartbeat, feedStaleAfter, maxStreamsPerWorkspace, maxStreams);
+        url, database, streamMaxLagEvents, streamHeartbeat, feedStaleAfter, maxStreamsPerWorkspace, maxStreams,
+        maxAcceptsInFlight);
   }
 
   /** The same options with other bounds on the missions held in memory. */
   public ApiOptions withMissionCache(long maxMissions, long maxBytes) {
     return new ApiOptions(host, port, kafkaBootstrapServers, tokensFile, maxMissions, maxBytes, streamWriterThreads,
         clickhouseUrl, clickhouseDatabase, streamMaxLagEvents, streamHeartbeat, feedStaleAfter, maxStreamsPerWorkspace,
-        maxStreams);
+        maxStreams, maxAcceptsInFlight);
   }
 
   /** The same options with other stream limits. */
@@ -97,7 +109,7 @@ public record ApiOptions(
     return new ApiOptions(host, port, kafkaBootstrapServers, tokensFile, maxMissionsInMemory, maxMissionBytes,
         streamWriterThreads,
         clickhouseUrl, clickhouseDatabase, maxLagEvents, heartbeat, feedStaleAfter, maxStreamsPerWorkspace,
-        maxStreams);
+        maxStreams, maxAcceptsInFlight);
   }
 
   /** The same options with another bound for a feed's staleness. */
@@ -105,7 +117,7 @@ public record ApiOptions(
     return new ApiOptions(host, port, kafkaBootstrapServers, tokensFile, maxMissionsInMemory, maxMissionBytes,
         streamWriterThreads,
         clickhouseUrl, clickhouseDatabase, streamMaxLagEvents, streamHeartbeat, staleAfter, maxStreamsPerWorkspace,
-        maxStreams);
+        maxStreams, maxAcceptsInFlight);
   }
 
   /** The same options with other bounds on open streams. */
@@ -113,7 +125,14 @@ public record ApiOptions(
     return new ApiOptions(host, port, kafkaBootstrapServers, tokensFile, maxMissionsInMemory, maxMissionBytes,
         streamWriterThreads,
         clickhouseUrl, clickhouseDatabase, streamMaxLagEvents, streamHeartbeat, feedStaleAfter, perWorkspace,
-        perInstance);
+        perInstance, maxAcceptsInFlight);
+  }
+
+  /** The same options with another bound on the missions accepted at once. */
+  public ApiOptions withMaxAcceptsInFlight(int maxAccepts) {
+    return new ApiOptions(host, port, kafkaBootstrapServers, tokensFile, maxMissionsInMemory, maxMissionBytes,
+        streamWriterThreads, clickhouseUrl, clickhouseDatabase, streamMaxLagEvents, streamHeartbeat, feedStaleAfter,
+        maxStreamsPerWorkspace, maxStreams, maxAccepts);
   }
 
   public static ApiOptions fromEnv(Map<String, String> env) {
@@ -134,6 +153,7 @@ public record ApiOptions(
             String.valueOf(DEFAULT_FEED_STALE_AFTER.toMillis())))),
         Integer.parseInt(env.getOrDefault("GPILOT_STREAM_MAX_PER_WORKSPACE",
             String.valueOf(DEFAULT_MAX_STREAMS_PER_WORKSPACE))),
-        Integer.parseInt(env.getOrDefault("GPILOT_STREAM_MAX_PER_INSTANCE", String.valueOf(DEFAULT_MAX_STREAMS))));
+        Integer.parseInt(env.getOrDefault("GPILOT_STREAM_MAX_PER_INSTANCE", String.valueOf(DEFAULT_MAX_STREAMS))),
+        Integer.parseInt(env.getOrDefault("GPILOT_API_MAX_ACCEPTS", String.valueOf(DEFAULT_MAX_ACCEPTS_IN_FLIGHT))));
   }
 }

@@ -14,6 +14,7 @@ import dev.gpilot.api.missions.MissionFeed;
 import dev.gpilot.api.missions.MissionPublisher;
 import dev.gpilot.api.kafka.TopicFollower;
 import dev.gpilot.api.metrics.ApiMetrics;
+import dev.gpilot.api.missions.AcceptLimit;
 import dev.gpilot.api.missions.MissionRoutes;
 import dev.gpilot.api.missions.ClickHouseSubmissionArchive;
 import dev.gpilot.api.missions.MissionService;
@@ -118,8 +119,14 @@ public final class ControlApi implements AutoCloseable {
         () -> vault.feedHealth().failures(), "feed", "vault");
     metrics.gauge("gpilot.feed.behind.seconds", "how long ago the feed last had everything the topics held",
         () -> behind(tenancy.feedHealth()), "feed", "control-plane");
+    AcceptLimit accepts = new AcceptLimit(options.maxAcceptsInFlight());
+    metrics.gauge("gpilot.accepts.in.flight", "missions handed to Kafka and not yet acknowledged",
+        accepts::inFlight);
+    metrics.gauge("gpilot.accepts.refused", "submissions refused with 503 since the start: too many in flight",
+        accepts::refused);
     MissionRoutes missions = new MissionRoutes(new MissionService(publisher, store,
-        clickhouse == null ? null : new ClickHouseSubmissionArchive(clickhouse), Clock.systemUTC()), streams);
+        clickhouse == null ? null : new ClickHouseSubmissionArchive(clickhouse), Clock.systemUTC()), streams,
+        accepts);
 
     app = Javalin.create(config -> {
       config.startup.showJavalinBanner = false;

@@ -25,10 +25,12 @@ public final class MissionRoutes {
 
   private final MissionService service;
   private final StreamHandler streams;
+  private final AcceptLimit accepts;
 
-  public MissionRoutes(MissionService service, StreamRegistry streams) {
+  public MissionRoutes(MissionService service, StreamRegistry streams, AcceptLimit accepts) {
     this.service = service;
     this.streams = new StreamHandler(streams);
+    this.accepts = accepts;
   }
 
   public void register(RoutesConfig routes) {
@@ -44,7 +46,7 @@ public final class MissionRoutes {
     Principal caller = ctx.attribute(PRINCIPAL);
     MissionRequest request = MissionRequest.read(ctx.bodyInputStream());
     String idempotencyKey = ctx.header("Idempotency-Key");
-    ctx.future(() -> service.submit(caller, request, idempotencyKey)
+    ctx.future(() -> accepts.run(1, () -> service.submit(caller, request, idempotencyKey))
         .thenAccept(submission -> {
           if (submission.replayed()) {
             ctx.header("Idempotent-Replayed", "true");
@@ -75,7 +77,7 @@ public final class MissionRoutes {
       throw MissionBatch.tooLarge();
     }
     MissionBatch batch = MissionBatch.read(ctx.bodyInputStream());
-    ctx.future(() -> service.submitBatch(caller, batch).thenAccept(results -> {
+    ctx.future(() -> accepts.run(batch.lines().size(), () -> service.submitBatch(caller, batch)).thenAccept(results -> {
       long accepted = results.stream().filter(LineResult::accepted).count();
       ctx.header("Gpilot-Accepted", String.valueOf(accepted));
       ctx.header("Gpilot-Rejected", String.valueOf(results.size() - accepted));

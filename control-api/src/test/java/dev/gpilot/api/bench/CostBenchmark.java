@@ -112,6 +112,14 @@ public final class CostBenchmark {
     long rawRows = args.length > 3 ? Long.parseLong(args[3]) : 10_000_000;
     int missions = args.length > 4 ? Integer.parseInt(args[4]) : 8000;
     Set<String> parts = Set.of((args.length > 5 ? args[5] : "ingest,breakdown,missions").split(","));
+    if (parts.contains("ingest") && records < 1 || parts.contains("breakdown") && rawRows < 1
+        || parts.contains("missions") && missions < 1) {
+      // A part asked to measure nothing would print numbers of empty runs: refuse instead.
+      System.err.printf("bench costs: records (%d), raw rows (%d) and missions (%d) must each be at least 1 for the"
+          + " part that uses them; name the parts to run in the fourth argument (ingest,breakdown,missions)%n",
+          records, rawRows, missions);
+      System.exit(2);
+    }
     List<String> results = new ArrayList<>();
     if (parts.contains("ingest")) {
       results.add(ingest(clickhouse, records));

@@ -62,6 +62,14 @@ public final class DagBenchmark {
       throughput(producer, consumer, 3000, 500);
       Thread.sleep(10_000);
       List<Long> warmupRuns = dagRuns(producer, consumer, Execution.PARALLEL, 3);
+      if (median(warmupRuns) < ideal) {
+        // Faster than its steps' own latency: the agents ignore simulate.latencyMs (the Gemini stand-in and Gemini
+        // do), so the DAG part would measure nothing it claims. Say so and stop.
+        System.err.printf(Locale.ROOT, "bench dag: the DAG ran in %d ms, below the %d ms its 200 ms steps take at the"
+            + " least: the job's agents do not simulate step latency (they run on Gemini or its stand-in). Start the"
+            + " stack with GPILOT_AGENTS=simulated ./gpilot up and run it again.%n", median(warmupRuns), ideal);
+        System.exit(2);
+      }
       List<Long> parallelRuns = dagRuns(producer, consumer, Execution.PARALLEL, 9);
       long parallel = median(parallelRuns);
       long sequential = median(dagRuns(producer, consumer, Execution.SEQUENTIAL, 1));

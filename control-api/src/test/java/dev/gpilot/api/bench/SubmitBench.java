@@ -28,7 +28,7 @@ class SubmitBench {
       String out = System.getenv().getOrDefault("GPILOT_BENCH_OUT", "target/bench/submit.json");
       SubmitBenchmark.run("http://127.0.0.1:" + api.port(), token, KAFKA.bootstrapServers(), Path.of(out),
           Integer.getInteger("gpilot.bench.clients", 64), Integer.getInteger("gpilot.bench.seconds", 20),
-          Integer.getInteger("gpilot.bench.bulkClients", 4));
+          Integer.getInteger("gpilot.bench.bulkClients", 4), 0, null); // no job here: the idle phase only
     }
   }
 }

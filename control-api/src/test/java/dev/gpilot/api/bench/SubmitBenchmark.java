@@ -11,8 +11,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.UUID;
@@ -30,68 +33,168 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * {@code ./gpilot bench submit}: missions accepted per second by {@code POST /api/v1/missions} with N concurrent
- * clients (p50/p99 accept latency), next to the raw Kafka producer's rate for records of the same size, in the
- * same run against the same broker. Prints and saves the numbers.
+ * {@code ./gpilot bench submit}: the accept path, in one run, once with the job idle and once with it saturated.
+ * Each phase measures, against the same API and broker: {@code GET /health}'s rate from the same load generator (the
+ * HTTP ceiling of this machine), missions accepted per second by {@code POST /api/v1/missions} with N concurrent
+ * clients (p50/p99), and by {@code POST /api/v1/missions/batch} in batches of 1,000 with a few clients (p50/p99 per
+ * batch) next to the raw Kafka producer's rate for records of the same size (the two take turns in {@value #ROUNDS}
+ * rounds, so that a load that changes during the run weighs on both); and the CPU the API, the job and the broker
+ * used meanwhile (from {@code /proc}, with their pid files).
  *
- * <p>Bulk: missions accepted per second by {@code POST /api/v1/missions/batch} in batches of 1,000 with a few
- * concurrent clients (p50/p99 per batch), and their share of the raw producer's rate: the two take turns in
- * {@value #ROUNDS} rounds of seconds/{@value #ROUNDS} each, and the rates are over all rounds.
+ * <p>The saturated phase starts after {@code burst} missions are written straight to the missions topic (as an
+ * integration would): the job works them off, niced, for the whole phase, while the API must still accept fast.
  *
  * <p>Arguments: apiBaseUrl token bootstrapServers outputFile [clients=64] [seconds=20] [bulkClients=4]
+ * [burst=20000] [runDir (the pid files of api, job, kafka)]
  */
 public final class SubmitBenchmark {
   static final int BATCH_LINES = 1_000;
   static final int ROUNDS = 3;
+  private static final String MISSION = "Benchmark mission: plan a product launch with research, copy and review";
+  private static final List<String> AGENTS = List.of("agent-scout", "content-orchestrator", "independent-verifier");
+  private static final List<String> PROCESSES = List.of("api", "job", "kafka");
 
   public static void main(String[] args) throws Exception {
     int clients = args.length > 4 ? Integer.parseInt(args[4]) : 64;
     int seconds = args.length > 5 ? Integer.parseInt(args[5]) : 20;
     int bulkClients = args.length > 6 ? Integer.parseInt(args[6]) : 4;
-    run(args[0], args[1], args[2], Path.of(args[3]), clients, seconds, bulkClients);
+    int burst = args.length > 7 ? Integer.parseInt(args[7]) : 20_000;
+    Path runDir = args.length > 8 ? Path.of(args[8]) : null;
+    if (clients < 1 || seconds < ROUNDS || bulkClients < 1 || burst < 0) {
+      System.err.printf("bench submit: clients and bulk clients at least 1, seconds at least %d, burst at least 0%n",
+          ROUNDS);
+      System.exit(2);
+    }
+    run(args[0], args[1], args[2], Path.of(args[3]), clients, seconds, bulkClients, burst, runDir);
   }
 
-  /** Runs the three measurements one after the other against the same broker; prints and saves the JSON. */
+  /** Measures the idle phase, then (with {@code burst} > 0) the saturated one; prints and saves the JSON. */
   static String run(String api, String token, String bootstrap, Path output, int clients, int seconds,
-      int bulkClients) throws Exception {
-    String body = "{\"mission\":\"Benchmark mission: plan a product launch with research, copy and review\","
-        + "\"config\":{\"explicitAgents\":[\"agent-scout\",\"content-orchestrator\",\"independent-verifier\"]}}";
-    byte[] record = JsonCodec.of(MissionSubmitted.class).encode(new MissionSubmitted(UUID.randomUUID().toString(),
-        "default", System.currentTimeMillis(), "Benchmark mission: plan a product launch with research, copy and review",
-        MissionConfig.ofAgents(List.of("agent-scout", "content-orchestrator", "independent-verifier")), null,
-        "0".repeat(64), "dev"));
+      int bulkClients, int burst, Path runDir) throws Exception {
+    String body = "{\"mission\":\"" + MISSION + "\",\"config\":{\"explicitAgents\":"
+        + "[\"agent-scout\",\"content-orchestrator\",\"independent-verifier\"]}}";
     String batch = (body + "\n").repeat(BATCH_LINES);
+    Map<String, Long> pids = pids(runDir);
 
     // Warm up the API's JIT and connections before measuring.
+    runGet(api, clients, 2);
     runHttp(api, token, body, clients, 3);
     runBulk(api, token, batch, bulkClients, 3);
-    Result http = runHttp(api, token, body, clients, seconds);
-    // Bulk and the raw producer take turns, so that a load on the machine that changes during the run weighs on both.
-    Result bulk = new Result(0, 0, 0, new long[0]);
-    Result raw = new Result(0, 0, 0, new long[0]);
-    try (RawProducer producer = new RawProducer(bootstrap, record)) {
+    StringBuilder json = new StringBuilder("{\"clients\": " + clients + ", \"seconds\": " + seconds
+        + ", \"bulkClients\": " + bulkClients + ", \"bulkBatchLines\": " + BATCH_LINES + ", \"burst\": " + burst);
+    List<String> table = new ArrayList<>();
+    try (RawProducer producer = new RawProducer(bootstrap, record(UUID.randomUUID().toString()))) {
       producer.run(3); // warm-up
-      for (int round = 0; round < ROUNDS; round++) {
-        bulk = bulk.plus(runBulk(api, token, batch, bulkClients, Math.max(1, seconds / ROUNDS)));
-        raw = raw.plus(producer.run(Math.max(1, seconds / ROUNDS)));
+      json.append(", \"idle\": ").append(phase("idle", api, token, body, batch, clients, seconds, bulkClients,
+          producer, pids, table));
+      if (burst > 0) {
+        producer.burstToMissions(burst);
+        json.append(", \"saturated\": ").append(phase("saturated", api, token, body, batch, clients, seconds,
+            bulkClients, producer, pids, table));
       }
     }
-    double producerRate = raw.ok / raw.elapsedSeconds;
-
-    double bulkRate = bulk.ok / bulk.elapsedSeconds;
-    String json = String.format(Locale.ROOT,
-        "{\"clients\": %d, \"seconds\": %d, \"accepted\": %d, \"rejected\": %d, \"acceptedPerSecond\": %.1f,"
-            + " \"p50Ms\": %.2f, \"p99Ms\": %.2f, \"maxMs\": %.2f, \"recordBytes\": %d,"
-            + " \"bulkClients\": %d, \"bulkBatchLines\": %d, \"bulkAccepted\": %d, \"bulkRejected\": %d,"
-            + " \"bulkAcceptedPerSecond\": %.1f, \"bulkBatchP50Ms\": %.2f, \"bulkBatchP99Ms\": %.2f,"
-            + " \"rawProducerRecordsPerSecond\": %.1f, \"bulkShareOfRawProducer\": %.3f}%n",
-        clients, seconds, http.ok, http.failed, http.ok / http.elapsedSeconds, http.percentile(50),
-        http.percentile(99), http.percentile(100), record.length, bulkClients, BATCH_LINES, bulk.ok, bulk.failed,
-        bulkRate, bulk.percentile(50), bulk.percentile(99), producerRate, bulkRate / producerRate);
+    json.append("}\n");
     Files.createDirectories(output.toAbsolutePath().getParent());
-    Files.writeString(output, json);
+    Files.writeString(output, json.toString());
+    System.out.println("| phase | GET /health/s | single POST/s | p50 ms | p99 ms | max ms | refused | bulk missions/s"
+        + " | batch p50 ms | batch p99 ms | raw producer/s | bulk/raw | single/health | CPU % api / job / broker |");
+    System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    table.forEach(System.out::println);
     System.out.print(json);
-    return json;
+    return json.toString();
+  }
+
+  /** One phase: the HTTP ceiling, single POSTs, then bulk and the raw producer in turns; CPU over all of it. */
+  private static String phase(String name, String api, String token, String body, String batch, int clients,
+      int seconds, int bulkClients, RawProducer producer, Map<String, Long> pids, List<String> table)
+      throws Exception {
+    Map<String, Long> cpu0 = cpuTicks(pids);
+    long t0 = System.nanoTime();
+    Result health = runGet(api, clients, Math.max(1, seconds / 2));
+    Result http = runHttp(api, token, body, clients, seconds);
+    Result bulk = new Result(0, 0, 0, new long[0]);
+    Result raw = new Result(0, 0, 0, new long[0]);
+    for (int round = 0; round < ROUNDS; round++) {
+      bulk = bulk.plus(runBulk(api, token, batch, bulkClients, Math.max(1, seconds / ROUNDS)));
+      raw = raw.plus(producer.run(Math.max(1, seconds / ROUNDS)));
+    }
+    double wall = (System.nanoTime() - t0) / 1e9;
+    Map<String, Double> cpu = cpuPercent(cpu0, cpuTicks(pids), wall);
+    double healthRate = health.ok / health.elapsedSeconds;
+    double singleRate = http.ok / http.elapsedSeconds;
+    double bulkRate = bulk.ok / bulk.elapsedSeconds;
+    double rawRate = raw.ok / raw.elapsedSeconds;
+    table.add(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.1f | %.1f | %.1f | %d | %.0f | %.0f | %.0f | %.0f"
+            + " | %.2f | %.2f | %s / %s / %s |", name, healthRate, singleRate, http.percentile(50),
+        http.percentile(99), http.percentile(100), http.failed, bulkRate, bulk.percentile(50), bulk.percentile(99),
+        rawRate, bulkRate / rawRate, singleRate / healthRate, pct(cpu, "api"), pct(cpu, "job"), pct(cpu, "kafka")));
+    return String.format(Locale.ROOT,
+        "{\"healthPerSecond\": %.1f, \"healthP99Ms\": %.2f, \"accepted\": %d, \"rejected\": %d,"
+            + " \"acceptedPerSecond\": %.1f, \"p50Ms\": %.2f, \"p99Ms\": %.2f, \"maxMs\": %.2f,"
+            + " \"bulkAccepted\": %d, \"bulkRejected\": %d, \"bulkAcceptedPerSecond\": %.1f,"
+            + " \"bulkBatchP50Ms\": %.2f, \"bulkBatchP99Ms\": %.2f, \"rawProducerRecordsPerSecond\": %.1f,"
+            + " \"bulkShareOfRawProducer\": %.3f, \"singleShareOfHealth\": %.3f, \"cpuPercent\": %s}",
+        healthRate, health.percentile(99), http.ok, http.failed, singleRate, http.percentile(50), http.percentile(99),
+        http.percentile(100), bulk.ok, bulk.failed, bulkRate, bulk.percentile(50), bulk.percentile(99), rawRate,
+        bulkRate / rawRate, singleRate / healthRate, cpuJson(cpu));
+  }
+
+  /** A mission record as the API writes it, with a new missionId. */
+  static byte[] record(String missionId) {
+    return JsonCodec.of(MissionSubmitted.class).encode(new MissionSubmitted(missionId, "default",
+        System.currentTimeMillis(), MISSION, MissionConfig.ofAgents(AGENTS), null, null, "bench"));
+  }
+
+  /** The pids of the API, the job and the broker from {@code runDir/<name>.pid}; none without a run directory. */
+  private static Map<String, Long> pids(Path runDir) throws java.io.IOException {
+    Map<String, Long> pids = new LinkedHashMap<>();
+    if (runDir != null) {
+      for (String name : PROCESSES) {
+        Path file = runDir.resolve(name + ".pid");
+        if (Files.isReadable(file)) {
+          pids.put(name, Long.parseLong(Files.readString(file).strip()));
+        }
+      }
+    }
+    return pids;
+  }
+
+  /** utime + stime of each process, in clock ticks (fields 14 and 15 of /proc/pid/stat). */
+  private static Map<String, Long> cpuTicks(Map<String, Long> pids) {
+    Map<String, Long> ticks = new LinkedHashMap<>();
+    pids.forEach((name, pid) -> {
+      try {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        ticks.put(name, Long.parseLong(fields[11]) + Long.parseLong(fields[12]));
+      } catch (java.io.IOException | RuntimeException e) {
+        // The process is gone: no number for it.
+      }
+    });
+    return ticks;
+  }
+
+  /** CPU per process over {@code wallSeconds}, in percent of one core (Linux' USER_HZ is 100). */
+  private static Map<String, Double> cpuPercent(Map<String, Long> before, Map<String, Long> after,
+      double wallSeconds) {
+    Map<String, Double> percent = new LinkedHashMap<>();
+    after.forEach((name, ticks) -> {
+      if (before.containsKey(name)) {
+        percent.put(name, (ticks - before.get(name)) / 100.0 / wallSeconds * 100);
+      }
+    });
+    return percent;
+  }
+
+  private static String pct(Map<String, Double> cpu, String name) {
+    return cpu.containsKey(name) ? String.format(Locale.ROOT, "%.0f", cpu.get(name)) : "–";
+  }
+
+  private static String cpuJson(Map<String, Double> cpu) {
+    StringBuilder json = new StringBuilder("{");
+    cpu.forEach((name, value) -> json.append(json.length() > 1 ? ", " : "")
+        .append(String.format(Locale.ROOT, "\"%s\": %.1f", name, value)));
+    return json.append('}').toString();
   }
 
   record Result(int ok, int failed, double elapsedSeconds, long[] latenciesNanos) {
@@ -113,6 +216,19 @@ public final class SubmitBenchmark {
   }
 
   static Result runHttp(String api, String token, String body, int clients, int seconds) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create(api + "/api/v1/missions"))
+        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    return run(request, 202, clients, seconds);
+  }
+
+  /** {@code GET /health} flat out from the same clients: what HTTP alone costs on this machine. */
+  static Result runGet(String api, int clients, int seconds) throws Exception {
+    return run(HttpRequest.newBuilder(URI.create(api + "/health")).GET().build(), 200, clients, seconds);
+  }
+
+  /** {@code clients} threads sending {@code request} over and over for {@code seconds}; ok = answered {@code ok}. */
+  private static Result run(HttpRequest request, int ok, int clients, int seconds) throws Exception {
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     ExecutorService pool = Executors.newFixedThreadPool(clients);
     long[] latencies = new long[2_000_000];
@@ -123,15 +239,12 @@ public final class SubmitBenchmark {
     CountDownLatch done = new CountDownLatch(clients);
     for (int c = 0; c < clients; c++) {
       pool.execute(() -> {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(api + "/api/v1/missions"))
-            .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body)).build();
         try {
           while (System.nanoTime() < end) {
             long t0 = System.nanoTime();
             HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
             long took = System.nanoTime() - t0;
-            if (response.statusCode() == 202) {
+            if (response.statusCode() == ok) {
               int i = count.getAndIncrement();
               if (i < latencies.length) {
                 latencies[i] = took;
@@ -247,6 +360,18 @@ public final class SubmitBenchmark {
       }
       producer.flush();
       return new Result(acked.get(), failed.get(), (System.nanoTime() - start) / 1e9, new long[0]);
+    }
+
+    /**
+     * Writes {@code missions} new missions straight to the missions topic, keyed by missionId as the API writes
+     * them, and waits until all are durable.
+     */
+    void burstToMissions(int missions) throws Exception {
+      for (int i = 0; i < missions; i++) {
+        String id = UUID.randomUUID().toString();
+        producer.send(new ProducerRecord<>(dev.gpilot.contracts.Topics.MISSIONS, id, record(id)));
+      }
+      producer.flush();
     }
 
     @Override

@@ -1,0 +1,143 @@
+package dev.gpilot.api.missions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.gpilot.api.ApiOptions;
+import dev.gpilot.api.ControlApi;
+import dev.gpilot.api.auth.Principal;
+import dev.gpilot.api.auth.TokenAuthenticator;
+import dev.gpilot.contracts.Topics;
+import dev.gpilot.contracts.json.Json;
+import dev.gpilot.testing.KafkaTestBroker;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The accept path sheds load instead of queueing without bound: with the broker gone, the accepts in flight wait for
+ * it, and every submission past the bound is answered at once with 503 and {@code Retry-After}, nothing written; the
+ * waiting ones are accepted once the broker is back, and the topic holds exactly them.
+ */
+class AcceptLimitITCase {
+  @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
+
+  private static final String TOKEN = "accept-token";
+  private static final int LIMIT = 3;
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  private static ControlApi api;
+
+  @BeforeAll
+  static void start() throws Exception {
+    api = new ControlApi(new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2)
+        .withMaxAcceptsInFlight(LIMIT),
+        TokenAuthenticator.of(Map.of(TOKEN, new Principal("default", "accepter")))).start();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (api != null) {
+      api.close();
+    }
+  }
+
+  private static CompletableFuture<HttpResponse<String>> post(String path, String contentType, String body) {
+    return HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + path))
+        .timeout(Duration.ofSeconds(90)).header("Authorization", "Bearer " + TOKEN)
+        .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static CompletableFuture<HttpResponse<String>> submit(String mission) {
+    return post("/api/v1/missions", "application/json", "{\"mission\":\"" + mission + "\"}");
+  }
+
+  /** The API's gauge of missions handed to Kafka and not yet acknowledged, from {@code GET /metrics}. */
+  private static int acceptsInFlight() throws Exception {
+    HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + api.port() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+    return metrics.body().lines().filter(l -> l.startsWith("gpilot_accepts_in_flight "))
+        .mapToInt(l -> (int) Double.parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst().orElseThrow();
+  }
+
+  @Test
+  void pastTheBound_aSubmissionIs503WithRetryAfterAtOnce_andNothingOfItIsWritten() throws Exception {
+    // The producer knows the topic's partitions before the broker goes.
+    assertThat(submit("warm-up").get().statusCode()).isEqualTo(202);
+    KAFKA.stopBroker();
+    List<CompletableFuture<HttpResponse<String>>> waiting = new ArrayList<>();
+    try {
+      for (int i = 0; i < LIMIT; i++) {
+        waiting.add(submit("waits-" + i));
+      }
+      for (int i = 0; i < 200 && acceptsInFlight() < LIMIT; i++) {
+        Thread.sleep(50);
+      }
+      assertThat(acceptsInFlight()).isEqualTo(LIMIT);
+
+      HttpResponse<String> more = submit("refused").get();
+      assertThat(more.statusCode()).as(more.body()).isEqualTo(503);
+      assertThat(more.headers().firstValue("Retry-After")).hasValue("1");
+      assertThat(more.headers().firstValue("Content-Type")).hasValueSatisfying(
+          v -> assertThat(v).startsWith("application/problem+json"));
+      JsonNode problem = Json.mapper().readTree(more.body());
+      assertThat(problem.get("type").asText()).isEqualTo("/problems/overloaded");
+      assertThat(problem.get("status").asInt()).isEqualTo(503);
+      assertThat(problem.get("detail").asText()).contains(String.valueOf(LIMIT));
+      // A batch is refused as a whole, before any line is written.
+      HttpResponse<String> batch = post("/api/v1/missions/batch", "application/x-ndjson",
+          "{\"mission\":\"batch-a\"}\n{\"mission\":\"batch-b\"}\n").get();
+      assertThat(batch.statusCode()).as(batch.body()).isEqualTo(503);
+      assertThat(Json.mapper().readTree(batch.body()).get("type").asText()).isEqualTo("/problems/overloaded");
+      assertThat(waiting).noneMatch(CompletableFuture::isDone);
+    } finally {
+      KAFKA.startBroker();
+    }
+
+    for (CompletableFuture<HttpResponse<String>> response : waiting) {
+      HttpResponse<String> done = response.get();
+      assertThat(done.statusCode()).as(done.body()).isEqualTo(202);
+    }
+    // Once they are acknowledged, the bound is free again.
+    HttpResponse<String> after = submit("after").get();
+    assertThat(after.statusCode()).as(after.body()).isEqualTo(202);
+    assertThat(missionTexts()).containsExactlyInAnyOrder("warm-up", "waits-0", "waits-1", "waits-2", "after");
+  }
+
+  /** The mission text of every record on the missions topic. */
+  private static List<String> missionTexts() throws Exception {
+    Properties props = KAFKA.clientProperties();
+    props.put("group.id", "accept-limit-" + System.nanoTime());
+    props.put("auto.offset.reset", "earliest");
+    List<String> texts = new ArrayList<>();
+    try (KafkaConsumer<String, String> consumer =
+        new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
+      consumer.subscribe(List.of(Topics.MISSIONS));
+      int emptyPolls = 0;
+      while (emptyPolls < 3 || texts.isEmpty() && emptyPolls < 20) {
+        var records = consumer.poll(Duration.ofMillis(500));
+        emptyPolls = records.isEmpty() ? emptyPolls + 1 : 0;
+        for (ConsumerRecord<String, String> record : records) {
+          texts.add(Json.mapper().readTree(record.value()).get("mission").asText());
+        }
+      }
+    }
+    return texts;
+  }
+}
