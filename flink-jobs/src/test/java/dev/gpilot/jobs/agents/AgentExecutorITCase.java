@@ -56,8 +56,9 @@ class AgentExecutorITCase {
   void retriableFailuresAreCalledAgainWithinTheAttempt_othersFailItAtOnce() throws Exception {
     standin.inject(
         Fault.httpError(429).matching("mission-rate-limited").repeat(2),
+        // Every call gets the 400: on a loaded machine a first call may time out (retried), and the next must fail.
         new Fault("mission-bad-request", null, null, 400, "Invalid JSON payload received.", null, null, null, null,
-            null),
+            null).repeat(10),
         Fault.httpError(500).matching("mission-broken").repeat(10),
         Fault.slow(3_000).matching("mission-slow-once"),
         Fault.slow(60_000).matching("mission-stuck").repeat(10));
