@@ -11,6 +11,7 @@ import dev.gpilot.api.http.JettyProblemHandler;
 import dev.gpilot.api.http.Problems;
 import dev.gpilot.api.http.Responses;
 import dev.gpilot.api.missions.MissionFeed;
+import dev.gpilot.api.missions.MissionForks;
 import dev.gpilot.api.missions.MissionPublisher;
 import dev.gpilot.api.kafka.TopicFollower;
 import dev.gpilot.api.metrics.ApiMetrics;
@@ -26,6 +27,7 @@ import dev.gpilot.api.vault.Vault;
 import dev.gpilot.api.vault.VaultOptions;
 import dev.gpilot.contracts.clickhouse.ClickHouseClient;
 import dev.gpilot.contracts.TopicAdmin;
+import dev.gpilot.contracts.agents.PriceTable;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.HttpResponseException;
@@ -119,7 +121,8 @@ public final class ControlApi implements AutoCloseable {
     metrics.gauge("gpilot.feed.behind.seconds", "how long ago the feed last had everything the topics held",
         () -> behind(tenancy.feedHealth()), "feed", "control-plane");
     MissionRoutes missions = new MissionRoutes(new MissionService(publisher, store,
-        clickhouse == null ? null : new ClickHouseSubmissionArchive(clickhouse), Clock.systemUTC()), streams);
+        clickhouse == null ? null : new ClickHouseSubmissionArchive(clickhouse),
+        new MissionForks(PriceTable.load(System.getenv()), Clock.systemUTC()), Clock.systemUTC()), streams);
 
     app = Javalin.create(config -> {
       config.startup.showJavalinBanner = false;
