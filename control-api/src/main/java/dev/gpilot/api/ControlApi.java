@@ -11,6 +11,7 @@ import dev.gpilot.api.http.JettyProblemHandler;
 import dev.gpilot.api.http.Problems;
 import dev.gpilot.api.http.Responses;
 import dev.gpilot.api.missions.MissionFeed;
+import dev.gpilot.api.missions.MissionForks;
 import dev.gpilot.api.missions.MissionPublisher;
 import dev.gpilot.api.kafka.TopicFollower;
 import dev.gpilot.api.metrics.ApiMetrics;
@@ -27,6 +28,7 @@ import dev.gpilot.api.vault.Vault;
 import dev.gpilot.api.vault.VaultOptions;
 import dev.gpilot.contracts.clickhouse.ClickHouseClient;
 import dev.gpilot.contracts.TopicAdmin;
+import dev.gpilot.contracts.agents.PriceTable;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.HttpResponseException;
@@ -125,8 +127,8 @@ public final class ControlApi implements AutoCloseable {
     metrics.gauge("gpilot.accepts.refused", "submissions refused with 503 since the start: too many in flight",
         accepts::refused);
     MissionRoutes missions = new MissionRoutes(new MissionService(publisher, store,
-        clickhouse == null ? null : new ClickHouseSubmissionArchive(clickhouse), Clock.systemUTC()), streams,
-        accepts);
+        clickhouse == null ? null : new ClickHouseSubmissionArchive(clickhouse),
+        new MissionForks(PriceTable.load(System.getenv()), Clock.systemUTC()), Clock.systemUTC()), streams, accepts);
 
     app = Javalin.create(config -> {
       config.startup.showJavalinBanner = false;

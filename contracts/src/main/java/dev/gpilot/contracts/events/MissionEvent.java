@@ -36,7 +36,9 @@ public record MissionEvent(
     Usage usage,
     Long costMicros,
     String text,
-    Long retryInMs) {
+    Long retryInMs,
+    String rerunOf,
+    Boolean reused) {
 
   public MissionEvent {
     Objects.requireNonNull(type, "type is required");
@@ -90,6 +92,8 @@ public record MissionEvent(
     private Long costMicros;
     private String text;
     private Long retryInMs;
+    private String rerunOf;
+    private Boolean reused;
 
     private Builder(String type, String missionId, String workspaceId, long seq, long ts) {
       this.type = type;
@@ -157,10 +161,25 @@ public record MissionEvent(
       return this;
     }
 
+    /** The mission this one is a fork of (for {@code mission.accepted}). */
+    public Builder rerunOf(String rerunOf) {
+      this.rerunOf = rerunOf;
+      return this;
+    }
+
+    /**
+     * Marks a {@code step.completed} whose output was reused from the original of a fork: no model was called and it
+     * cost nothing.
+     */
+    public Builder reused() {
+      this.reused = Boolean.TRUE;
+      return this;
+    }
+
     public MissionEvent build() {
       return new MissionEvent(
           type, missionId, workspaceId, seq, ts, status, mission, config, plan, stepId, agent, attempt, output,
-          reason, durationMs, model, usage, costMicros, text, retryInMs);
+          reason, durationMs, model, usage, costMicros, text, retryInMs, rerunOf, reused);
     }
   }
 }

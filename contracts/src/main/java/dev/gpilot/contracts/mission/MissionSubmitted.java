@@ -16,6 +16,7 @@ import java.util.Objects;
  * @param idempotencyKey the client's Idempotency-Key, may be null
  * @param requestHash SHA-256 of the normalized request, to tell a retry from a different request under the same key
  * @param submittedBy who submitted it (token subject), may be null
+ * @param rerun set when the mission is a fork of an earlier one ({@link Rerun}); null for a new mission
  */
 @JsonPropertyOrder({"type", "version", "id", "missionId", "workspaceId", "ts"})
 public record MissionSubmitted(
@@ -26,15 +27,25 @@ public record MissionSubmitted(
     MissionConfig config,
     String idempotencyKey,
     String requestHash,
-    String submittedBy) {
+    String submittedBy,
+    Rerun rerun) {
 
   public static final String TYPE = "mission.submitted";
+
+  /** A new mission (not a fork). */
+  public MissionSubmitted(String missionId, String workspaceId, long ts, String mission, MissionConfig config,
+      String idempotencyKey, String requestHash, String submittedBy) {
+    this(missionId, workspaceId, ts, mission, config, idempotencyKey, requestHash, submittedBy, null);
+  }
 
   public MissionSubmitted {
     requireText(missionId, "missionId");
     requireText(workspaceId, "workspaceId");
     requireText(mission, "mission");
     config = config == null ? MissionConfig.DEFAULT : config;
+    if (rerun != null && config.plan() == null) {
+      throw new IllegalArgumentException("a fork (rerun) carries its original's plan as config.plan");
+    }
   }
 
   @JsonProperty("type")

@@ -32,6 +32,7 @@ public final class RoutePermissions {
     m.put("GET /api/v1/missions/{id}/stream", Permission.MISSIONS_READ);
     m.put("GET /api/v1/missions/{id}/events", Permission.MISSIONS_READ);
     m.put("POST /api/v1/missions/{id}/cancel", Permission.MISSIONS_CANCEL);
+    m.put("POST /api/v1/missions/{id}/rerun", Permission.MISSIONS_SUBMIT);
     m.put("GET /api/v1/agents", Permission.MISSIONS_READ);
     m.put("GET /api/v1/analytics/agent-costs", Permission.ANALYTICS_READ);
     m.put("GET /api/v1/analytics/cost-series", Permission.ANALYTICS_READ);

@@ -289,7 +289,7 @@ public record MissionRequest(String mission, MissionConfig config) {
     return value;
   }
 
-  private static void rejectUnknown(JsonNode object, Set<String> known, String prefix) {
+  static void rejectUnknown(JsonNode object, Set<String> known, String prefix) {
     for (Iterator<String> it = object.fieldNames(); it.hasNext(); ) {
       String field = it.next();
       if (!known.contains(field)) {
@@ -298,7 +298,7 @@ public record MissionRequest(String mission, MissionConfig config) {
     }
   }
 
-  private static String kind(JsonNode node) {
+  static String kind(JsonNode node) {
     return node.getNodeType().name().toLowerCase();
   }
 

@@ -40,6 +40,23 @@ public final class MissionRoutes {
     routes.get("/api/v1/missions/{id}/stream", this::stream);
     routes.get("/api/v1/missions/{id}/events", this::events);
     routes.post("/api/v1/missions/{id}/cancel", this::cancel);
+    routes.post("/api/v1/missions/{id}/rerun", this::rerun);
+  }
+
+  /** A fork of a finished mission: {@code 202 {missionId, rerunOf, status, links}} once it is durable. */
+  private void rerun(Context ctx) {
+    Principal caller = ctx.attribute(PRINCIPAL);
+    String original = ctx.pathParam("id");
+    RerunRequest request = RerunRequest.read(ctx.bodyInputStream());
+    ctx.future(() -> service.rerun(caller, original, request).thenAccept(fork -> {
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("missionId", fork.missionId());
+      body.put("rerunOf", original);
+      body.put("status", "SUBMITTED");
+      body.put("links", links(fork.missionId()));
+      ctx.header("Location", selfLink(fork.missionId()));
+      Responses.json(ctx, 202, body);
+    }));
   }
 
   private void submit(Context ctx) {

@@ -2,6 +2,7 @@ package dev.gpilot.api.missions;
 
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.http.ApiException;
+import dev.gpilot.contracts.agents.PriceTable;
 import dev.gpilot.contracts.mission.MissionControl;
 import dev.gpilot.contracts.mission.MissionSubmitted;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +30,7 @@ public final class MissionService {
   private final MissionStore store;
   private final SubmissionArchive archive;
   private final Clock clock;
+  private final MissionForks forks;
   private final ConcurrentHashMap<String, InFlight> inFlight = new ConcurrentHashMap<>();
 
   /** Idempotency-Keys are checked against what this instance holds in memory only. */
@@ -40,10 +42,33 @@ public final class MissionService {
    * @param archive where missions that left memory and the topics are found, for Idempotency-Keys; null for none
    */
   public MissionService(MissionPublisher publisher, MissionStore store, SubmissionArchive archive, Clock clock) {
+    this(publisher, store, archive, new MissionForks(PriceTable.shipped(), clock), clock);
+  }
+
+  /**
+   * @param forks makes the records of forks (reruns) of finished missions
+   */
+  public MissionService(MissionPublisher publisher, MissionStore store, SubmissionArchive archive,
+      MissionForks forks, Clock clock) {
     this.publisher = publisher;
     this.store = store;
     this.archive = archive;
+    this.forks = forks;
     this.clock = clock;
+  }
+
+  /**
+   * Submits a fork of a finished mission of the caller's workspace (SPEC.md section 2): a new mission with its
+   * original's plan, reusing the outputs of the steps before {@code fromStep}, the rest run on the request's model.
+   * Completes once the fork is durable in Kafka; the original is not touched.
+   *
+   * @return the fork's record
+   * @throws ApiException 404 for an unknown mission, 409 for one not finished or without a plan, 422 for an unknown
+   *     model or step, 503 when Kafka did not confirm the write
+   */
+  public CompletableFuture<MissionSubmitted> rerun(Principal caller, String missionId, RerunRequest request) {
+    MissionSubmitted fork = forks.fork(caller, get(caller, missionId), request);
+    return write(fork).thenApply(s -> fork);
   }
 
   /** An accepted mission; {@code replayed} when an earlier request with the same Idempotency-Key wrote it. */

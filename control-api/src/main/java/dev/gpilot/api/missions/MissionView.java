@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.contracts.cost.Usage;
 import dev.gpilot.contracts.events.EventTypes;
 import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.mission.MissionConfig;
 import dev.gpilot.contracts.mission.MissionStatus;
 import dev.gpilot.contracts.mission.MissionSubmitted;
+import dev.gpilot.contracts.mission.Plan;
 import dev.gpilot.contracts.mission.PlanStep;
 import dev.gpilot.contracts.mission.StepStatus;
 import java.util.ArrayList;
@@ -51,6 +53,11 @@ public final class MissionView {
   private long costMicros;
   private final Map<String, Long> agentCosts = new LinkedHashMap<>();
   private final Set<String> models = new java.util.LinkedHashSet<>();
+  // From mission.accepted and plan.ready: what a fork of this mission needs when its submission is not in memory.
+  private String acceptedMission;
+  private MissionConfig acceptedConfig;
+  private String rerunOf;
+  private Plan plan;
 
   MissionView(String missionId) {
     this.missionId = missionId;
@@ -182,6 +189,9 @@ public final class MissionView {
     switch (e.type()) {
       case EventTypes.MISSION_ACCEPTED -> {
         status = MissionStatus.PLANNING;
+        acceptedMission = e.mission();
+        acceptedConfig = e.config();
+        rerunOf = e.rerunOf();
         if (submittedAt == 0) {
           submittedAt = e.ts();
         }
@@ -189,6 +199,7 @@ public final class MissionView {
       case EventTypes.PLAN_READY -> {
         status = MissionStatus.RUNNING;
         startedAt = e.ts();
+        plan = e.plan();
         for (PlanStep step : e.plan().steps()) {
           steps.put(step.id(), new StepView(step.id(), step.agent(), step.dependsOn()));
         }
@@ -232,12 +243,48 @@ public final class MissionView {
     return steps.computeIfAbsent(e.stepId(), id -> new StepView(id, e.agent(), List.of()));
   }
 
+  /** The mission this one is a fork of, or null: from its submission, else its {@code mission.accepted} event. */
+  public synchronized String rerunOf() {
+    if (submitted != null && submitted.rerun() != null) {
+      return submitted.rerun().of();
+    }
+    return rerunOf;
+  }
+
+  /**
+   * What a fork of this mission starts from: its text and config as submitted, the plan it ran (the adopted one, also
+   * when the Mission Overseer made it) and the outputs of the steps that succeeded. Empty before the plan was adopted
+   * (or when it never was: the mission failed while planning).
+   */
+  public synchronized java.util.Optional<ForkSource> forkSource() {
+    String text = submitted != null ? submitted.mission() : acceptedMission;
+    MissionConfig config = submitted != null ? submitted.config() : acceptedConfig;
+    if (plan == null || text == null) {
+      return java.util.Optional.empty();
+    }
+    Map<String, JsonNode> outputs = new LinkedHashMap<>();
+    steps.values().forEach(s -> {
+      if (s.status == StepStatus.SUCCEEDED && s.output != null) {
+        outputs.put(s.id, s.output);
+      }
+    });
+    return java.util.Optional.of(new ForkSource(text, config == null ? MissionConfig.DEFAULT : config, plan,
+        outputs));
+  }
+
+  /** See {@link #forkSource()}. */
+  public record ForkSource(String mission, MissionConfig config, Plan plan, Map<String, JsonNode> succeeded) {}
+
   /** The mission as {@code GET /api/v1/missions/{id}} shows it. */
   public synchronized Map<String, Object> toJson() {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("missionId", missionId);
     json.put("workspaceId", workspaceId);
     json.put("status", status.name());
+    String of = rerunOf();
+    if (of != null) {
+      json.put("rerunOf", of);
+    }
     if (submitted != null) {
       json.put("mission", submitted.mission());
       json.put("config", submitted.config());
@@ -290,6 +337,7 @@ public final class MissionView {
     String model;
     Usage usage;
     long costMicros;
+    boolean reused;
 
     StepView(String id, String agent, List<String> dependsOn) {
       this.id = id;
@@ -309,6 +357,7 @@ public final class MissionView {
       durationMs = e.durationMs();
       output = e.output();
       error = e.reason();
+      reused = Boolean.TRUE.equals(e.reused());
       addCharge(e);
     }
 
@@ -363,8 +412,11 @@ public final class MissionView {
       if (usage != null) {
         json.put("usage", usage);
       }
-      if (status.isTerminal() && (usage != null || costMicros > 0)) {
+      if (status.isTerminal() && (usage != null || costMicros > 0 || reused)) {
         json.put("costMicros", costMicros);
+      }
+      if (reused) {
+        json.put("reused", true);
       }
       return json;
     }

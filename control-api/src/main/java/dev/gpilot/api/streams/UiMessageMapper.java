@@ -83,7 +83,7 @@ public final class UiMessageMapper {
     switch (e.type()) {
       case EventTypes.MISSION_ACCEPTED -> {
         status = "PLANNING";
-        log(e, "info", "mission accepted");
+        log(e, "info", e.rerunOf() == null ? "mission accepted" : "mission accepted: a rerun of " + e.rerunOf());
       }
       case EventTypes.PLAN_READY -> planReady(e);
       case EventTypes.STEP_READY -> stepUpdate(e, "READY", "ready");
@@ -168,6 +168,7 @@ public final class UiMessageMapper {
       s.textId = null;
     }
     s.output = e.output() != null ? e.output() : s.output;
+    s.reused = Boolean.TRUE.equals(e.reused());
     s.reason = e.reason();
     s.durationMs = e.durationMs();
     boolean costed = e.usage() != null || e.costMicros() != null;
@@ -184,7 +185,8 @@ public final class UiMessageMapper {
         agentCosts.merge(s.agent == null ? "unknown" : s.agent, e.costMicros(), Long::sum);
       }
     }
-    stepUpdate(e, newStatus, what + (e.reason() != null ? ": " + e.reason() : ""));
+    stepUpdate(e, newStatus, what + (s.reused ? " (reused from the original: no model call, no cost)" : "")
+        + (e.reason() != null ? ": " + e.reason() : ""));
     if (costed) {
       emit(data("cost", "cost", cost()));
       emit(metadataChunk());
@@ -451,6 +453,7 @@ public final class UiMessageMapper {
     String model;
     Usage usage;
     Long costMicros;
+    boolean reused;
     Group group;
     String textId;
     boolean streamedText;
@@ -485,6 +488,9 @@ public final class UiMessageMapper {
       }
       if (output != null) {
         json.set("output", output);
+      }
+      if (reused) {
+        json.put("reused", true);
       }
       return json;
     }

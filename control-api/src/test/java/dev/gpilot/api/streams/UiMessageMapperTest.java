@@ -153,4 +153,28 @@ class UiMessageMapperTest {
     assertThat(StreamHandler.accepts("*/*", "application/x-ndjson")).isTrue();
     assertThat(StreamHandler.accepts("application/json", "application/x-ndjson")).isFalse();
   }
+
+  @Test
+  void aForksReusedStep_showsItsRecordedOutput_markedReused_atNoCost_andTheLogNamesTheOriginal() throws Exception {
+    seq = 0;
+    List<MissionEvent> events = List.of(
+        event("mission.accepted").status("PLANNING").rerunOf("m-0").build(),
+        event("plan.ready").plan(new Plan(List.of(
+            new PlanStep("a", "agent-a", "x", null, List.of(), null, null, null)))).build(),
+        event("step.completed").step("a", "agent-a", 1).status("SUCCEEDED").durationMs(0)
+            .output(Json.mapper().createObjectNode().put("text", "recorded")).cost(null, null, 0).reused().build(),
+        event("mission.completed").status("COMPLETED").durationMs(1).cost(null, null, 0).build());
+    List<JsonNode> chunks = chunks(events);
+
+    JsonNode step = chunks.stream().filter(c -> c.get("type").asText().equals("data-step")).reduce((x, y) -> y)
+        .orElseThrow().get("data");
+    assertThat(step.get("status").asText()).isEqualTo("SUCCEEDED");
+    assertThat(step.get("reused").asBoolean()).isTrue();
+    assertThat(step.get("costMicros").asLong()).isZero();
+    assertThat(chunks).anySatisfy(c -> assertThat(c.path("delta").asText()).isEqualTo("recorded"));
+    assertThat(chunks.toString()).contains("a rerun of m-0", "reused from the original");
+    JsonNode cost = chunks.stream().filter(c -> c.get("type").asText().equals("data-cost")).reduce((x, y) -> y)
+        .orElseThrow().get("data");
+    assertThat(cost.get("costMicros").asLong()).isZero();
+  }
 }

@@ -130,6 +130,8 @@ class AccessMatrixITCase {
       case "POST /api/v1/missions/batch" -> new Call(method, path, "application/x-ndjson",
           "{\"mission\":\"b" + n + "\"}\n", Set.of(200));
       case "POST /api/v1/missions/{id}/cancel" -> new Call(method, path, null, null, Set.of(202));
+      // No job runs here, so the mission never finishes: a permitted fork is refused past the permission check.
+      case "POST /api/v1/missions/{id}/rerun" -> new Call(method, path, "application/json", "{}", Set.of(409));
       case "PUT /api/v1/vault/secrets/{name}" -> new Call(method, path, "application/json",
           "{\"value\":\"v" + n + "\"}", Set.of(200));
       case "DELETE /api/v1/vault/secrets/{name}", "DELETE /api/v1/keys/{keyId}" ->

@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  * {@code latencyMs}, {@code failAttempts} (the first N attempts fail with a retriable error), {@code error} (every
  * attempt fails with this non-retriable error), and what every attempt used and cost (success or failure):
  * {@code model}, {@code usage} ({@code {promptTokens, outputTokens, thinkingTokens, cachedTokens}}), {@code costMicros},
- * {@code priceVersion}; without any of these an attempt reports no model, usage or cost.
+ * {@code priceVersion}; without any of these an attempt reports no model, usage or cost. A request's own
+ * {@link StepRequest#model()} (a fork's) is the model it reports, with the scripted usage and cost or none.
  */
 public final class SimulatedAgent implements Agent {
   private final long latencyMs;
@@ -43,7 +44,7 @@ public final class SimulatedAgent implements Agent {
   @Override
   public CompletableFuture<AgentReply> call(StepRequest request) {
     JsonNode script = request.parameters() == null ? null : request.parameters().get("simulate");
-    ModelCharge charge = charge(script);
+    ModelCharge charge = onModel(charge(script), request.model());
     long latency = script != null && script.has("latencyMs") ? script.get("latencyMs").asLong() : latencyMs;
     CompletableFuture<AgentReply> result = new CompletableFuture<>();
     Runnable answer = () -> {
@@ -73,6 +74,15 @@ public final class SimulatedAgent implements Agent {
         u.path("thinkingTokens").asLong(0), u.path("cachedTokens").asLong(0));
     return new ModelCharge(script.path("model").asText("simulated"), usage, script.path("costMicros").asLong(0),
         script.has("priceVersion") ? script.get("priceVersion").asText() : null);
+  }
+
+  /** A fork's model (the request's) replaces the scripted one: an attempt reports the model it was asked to run on. */
+  private static ModelCharge onModel(ModelCharge charge, String model) {
+    if (model == null) {
+      return charge;
+    }
+    return charge == null ? new ModelCharge(model, Usage.ZERO, 0, null)
+        : new ModelCharge(model, charge.usage(), charge.costMicros(), charge.priceVersion());
   }
 
   private static JsonNode output(StepRequest request, JsonNode script) {

@@ -14,6 +14,8 @@ import java.util.Objects;
  * @param dependencyOutputs the outputs of the steps this one depends on, by step id; never null
  * @param timeoutMs how long this attempt may take; the scheduler fails it after that
  * @param requestedAt epoch milliseconds when the scheduler dispatched it
+ * @param model the model to run the attempt on instead of the agent's own (a fork's, {@code rerun.model}); null for
+ *     the agent's own. Absent in requests checkpointed before forks existed, which read it as null.
  */
 public record StepRequest(
     String missionId,
@@ -26,7 +28,8 @@ public record StepRequest(
     String mission,
     Map<String, JsonNode> dependencyOutputs,
     long timeoutMs,
-    long requestedAt) {
+    long requestedAt,
+    String model) {
 
   public StepRequest {
     Objects.requireNonNull(missionId, "missionId");
@@ -37,6 +40,14 @@ public record StepRequest(
     dependencyOutputs = dependencyOutputs == null
         ? Map.of()
         : Collections.unmodifiableMap(new LinkedHashMap<>(dependencyOutputs));
+  }
+
+  /** An attempt on the agent's own model. */
+  public StepRequest(String missionId, String workspaceId, String stepId, int attempt, String agent, String action,
+      JsonNode parameters, String mission, Map<String, JsonNode> dependencyOutputs, long timeoutMs,
+      long requestedAt) {
+    this(missionId, workspaceId, stepId, attempt, agent, action, parameters, mission, dependencyOutputs, timeoutMs,
+        requestedAt, null);
   }
 
   /** An attempt with no dependency outputs and no timeout of its own (tests, benchmarks). */

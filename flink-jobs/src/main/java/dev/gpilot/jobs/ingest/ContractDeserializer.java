@@ -1,5 +1,6 @@
 package dev.gpilot.jobs.ingest;
 
+import dev.gpilot.contracts.events.MissionEvent;
 import dev.gpilot.contracts.json.CodecException;
 import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.contracts.mission.MissionControl;
@@ -54,6 +55,11 @@ public final class ContractDeserializer<T, R> implements KafkaRecordDeserializat
   /** Step results as they are: the scheduler and the cost pipeline both read them (MissionJob). */
   public static ContractDeserializer<StepResult, StepResult> stepResults() {
     return new ContractDeserializer<>(StepResult.class, StepResult.class, r -> r);
+  }
+
+  /** Mission events as they are (a rebuild of ClickHouse's tables reads them). */
+  public static ContractDeserializer<MissionEvent, MissionEvent> missionEvents() {
+    return new ContractDeserializer<>(MissionEvent.class, MissionEvent.class, e -> e);
   }
 
   @Override

@@ -20,13 +20,21 @@ import java.util.Objects;
  * @param order the steps in a topological order (the order they become ready and, sequentially, run); while the
  *     overseer plans, just its step
  * @param planningStep the overseer's planning step ({@link MissionScheduler#PLANNING_STEP}), or null
+ * @param model the model every step runs on instead of its agent's own (a fork's {@code rerun.model}); null for the
+ *     agents' own. Added with forks: a definition checkpointed before reads it as null.
  */
 public record MissionDefinition(String mission, MissionConfig config, Plan plan, List<String> order,
-    PlanStep planningStep) {
+    PlanStep planningStep, String model) {
 
   public MissionDefinition {
     Objects.requireNonNull(config, "config");
     order = List.copyOf(order);
+  }
+
+  /** A mission on its agents' own models. */
+  public MissionDefinition(String mission, MissionConfig config, Plan plan, List<String> order,
+      PlanStep planningStep) {
+    this(mission, config, plan, order, planningStep, null);
   }
 
   /** Every step id: the planning step (if any) first, then the plan's steps in the plan's order. */
@@ -56,6 +64,6 @@ public record MissionDefinition(String mission, MissionConfig config, Plan plan,
   }
 
   MissionDefinition withPlan(Plan plan, List<String> order) {
-    return new MissionDefinition(mission, config, plan, order, planningStep);
+    return new MissionDefinition(mission, config, plan, order, planningStep, model);
   }
 }

@@ -17,6 +17,7 @@ import dev.gpilot.contracts.mission.MissionSubmitted;
 import dev.gpilot.contracts.mission.MissionSummary;
 import dev.gpilot.contracts.mission.Plan;
 import dev.gpilot.contracts.mission.PlanStep;
+import dev.gpilot.contracts.mission.Rerun;
 import dev.gpilot.contracts.mission.StepStatus;
 import dev.gpilot.contracts.plan.Conditions;
 import dev.gpilot.contracts.plan.PlanValidator;
@@ -50,7 +51,9 @@ import java.util.function.UnaryOperator;
  * else the step FAILS; under fail-fast (and always for {@code _plan}) that fails the mission. Deltas of the running
  * attempt become {@code step.delta} events. The mission ends COMPLETED when every step finished and none failed,
  * FAILED when one did, CANCELLED on a cancel, TIMED_OUT at its deadline; ending cancels every unfinished step. A
- * finished mission's state is dropped {@code retention} after it ended.
+ * finished mission's state is dropped {@code retention} after it ended. A fork ({@link Rerun}) runs its original's
+ * plan (given as its explicit plan): the steps it reuses complete at once with their recorded outputs, the others
+ * run as in any mission, on the fork's model when it names one.
  *
  * <p>Every event gets the mission's next seq (1, 2, 3, … without gaps). Not thread-safe (a cache of compiled
  * conditions); one instance per operator instance.
@@ -125,8 +128,11 @@ public final class MissionMachine {
       h.deadlineAt = now + config.deadlineSeconds() * 1000L;
     }
     run.header = h;
-    run.define(new MissionDefinition(submitted.mission(), config, null, List.of(), null));
-    run.event(EventTypes.MISSION_ACCEPTED, b -> b.status(h.status.name()).mission(submitted.mission(), config));
+    Rerun rerun = submitted.rerun();
+    String model = rerun == null ? null : rerun.model();
+    run.define(new MissionDefinition(submitted.mission(), config, null, List.of(), null, model));
+    run.event(EventTypes.MISSION_ACCEPTED, b -> b.status(h.status.name()).mission(submitted.mission(), config)
+        .rerunOf(rerun == null ? null : rerun.of()));
     if (h.deadlineAt > 0) {
       run.timer(h.deadlineAt);
     }
@@ -138,17 +144,28 @@ public final class MissionMachine {
       config.explicitAgents().forEach(allowed::add);
       PlanStep planning = new PlanStep(PLANNING_STEP, AgentCatalog.OVERSEER, submitted.mission(), parameters,
           List.of(), null, null, null);
-      run.define(new MissionDefinition(submitted.mission(), config, null, List.of(PLANNING_STEP), planning));
+      run.define(new MissionDefinition(submitted.mission(), config, null, List.of(PLANNING_STEP), planning, model));
       run.addStep(planning, options.defaultMaxAttempts(), options.defaultStepTimeout().toMillis());
       advance(run, true);
       return run.done();
     }
-    adoptPlan(run, config.plan() != null ? config.plan() : planner.plan(submitted));
+    adoptPlan(run, config.plan() != null ? config.plan() : planner.plan(submitted),
+        rerun == null ? Map.of() : rerun.reused());
     return run.done();
   }
 
   /** Validates a plan and starts it, or fails the mission with the reason (nothing runs). */
   private void adoptPlan(Run run, Plan plan) {
+    adoptPlan(run, plan, Map.of());
+  }
+
+  /**
+   * Validates a plan and starts it, or fails the mission with the reason (nothing runs). A fork's reused steps
+   * ({@link Rerun#reused()}) complete first, before any step is settled: each one whose dependencies are all reused
+   * too gets its recorded output and a {@code step.completed} marked {@code reused}, with cost 0 and no request (no
+   * model call); a reused output whose dependency is not reused is ignored and the step runs again.
+   */
+  private void adoptPlan(Run run, Plan plan, Map<String, JsonNode> reused) {
     PlanValidator.Validated valid;
     try {
       valid = validator.validate(plan);
@@ -167,8 +184,29 @@ public final class MissionMachine {
       run.addStep(step, attempts, timeout);
     }
     run.event(EventTypes.PLAN_READY, b -> b.status(run.header.status.name()).plan(plan));
+    if (!reused.isEmpty()) {
+      Set<String> reusable = Rerun.closed(plan, reused.keySet());
+      for (String id : valid.topologicalOrder()) {
+        if (reusable.contains(id)) {
+          reuse(run, run.step(id), reused.get(id));
+        }
+      }
+    }
     run.summary();
     advance(run, true);
+  }
+
+  /**
+   * Completes a step of a fork with the output recorded by its original: SUCCEEDED at once, no attempt made, no model
+   * called, cost 0. Its event carries attempt 1 (the original's successful attempt it stands for) and duration 0.
+   */
+  private void reuse(Run run, StepState step, JsonNode output) {
+    run.status(step, StepStatus.SUCCEEDED);
+    step.startedAt = run.now;
+    step.finishedAt = run.now;
+    run.output(step.id, output);
+    run.event(EventTypes.STEP_COMPLETED, b -> b.step(step.id, step.agent, 1).status(step.status.name())
+        .output(output).durationMs(0).cost(null, null, 0).reused());
   }
 
   private Transition onResult(MissionStore store, StepResult result, long now) {
@@ -485,7 +523,8 @@ public final class MissionMachine {
     run.event(EventTypes.STEP_STARTED, b -> b.step(step.id, step.agent, step.attempt).status(step.status.name()));
     MissionHeader h = run.header;
     run.requests.add(new StepRequest(h.missionId, h.workspaceId, step.id, step.attempt, step.agent,
-        planned.action(), planned.parameters(), run.definition().mission(), inputs, step.timeoutMs, run.now));
+        planned.action(), planned.parameters(), run.definition().mission(), inputs, step.timeoutMs, run.now,
+        run.definition().model()));
   }
 
   /** Ends the mission: steps not yet finished are cancelled (with an event each), the final event goes out. */

@@ -52,7 +52,8 @@ import org.junit.jupiter.api.Test;
  *   <li>fail-fast: a failed step is followed only by cancellations and mission.failed; continue: the mission fails
  *       iff a step failed, naming exactly the failed steps, else completes;
  *   <li>cancel: nothing starts after it, every unfinished step is cancelled, the mission is CANCELLED;
- *   <li>after the end nothing emits anything, and the retention timer clears the mission.
+ *   <li>after the end nothing emits anything, and the retention timer clears the mission;
+ *   <li>the mission's events folded by {@code SummaryFold} (a rebuild) give the summary the machine wrote last.
  * </ul>
  */
 class MissionMachinePropertyTest {
@@ -159,6 +160,9 @@ class MissionMachinePropertyTest {
     }
     assertThat(m.header.status.isTerminal()).as("mission finished").isTrue();
     checkHistory(m, sc, cancelAtEvent);
+    // A rebuild from the topics folds the events into the summary the machine wrote last, field for field.
+    assertThat(dev.gpilot.jobs.rebuild.SummaryFold.fold(m.events)).as("summary folded from the events")
+        .contains(m.summaries.get(m.summaries.size() - 1));
 
     // After the end: nothing emits anything.
     int events = m.events.size();

@@ -29,6 +29,7 @@ import dev.gpilot.contracts.mission.MissionSubmitted;
 import dev.gpilot.contracts.mission.MissionSummary;
 import dev.gpilot.contracts.mission.Plan;
 import dev.gpilot.contracts.mission.PlanStep;
+import dev.gpilot.contracts.mission.Rerun;
 import dev.gpilot.contracts.mission.StepStatus;
 import dev.gpilot.contracts.plan.KnownAgents;
 import dev.gpilot.contracts.step.StepDelta;
@@ -36,7 +37,9 @@ import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.jobs.agents.StepRequest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -69,6 +72,9 @@ import org.junit.jupiter.api.Test;
  *   <li>Timer, deadline → unfinished steps cancelled, mission.timed_out.
  *   <li>Timer, retention of a finished mission → clear; before it → nothing; of an unknown mission → nothing.
  *   <li>Sequential execution → one step at a time in topological order; a step waiting to retry keeps its turn.
+ *   <li>Submitted fork ({@code rerun}) → accepted with {@code rerunOf}; reused steps completed at once, marked reused,
+ *       cost 0, no request; the rest run on the fork's model with the reused outputs as inputs; a reused output whose
+ *       dependency is not reused is ignored (the step runs); a fork without reuse runs every step on its model.
  * </ol>
  */
 class MissionMachineTest {
@@ -471,5 +477,87 @@ class MissionMachineTest {
     List<String> started = new ArrayList<>();
     m.events.stream().filter(e -> e.type().equals(STEP_STARTED)).forEach(e -> started.add(e.stepId()));
     assertThat(started).containsExactly("a", "a", "b", "c");
+  }
+
+  private Transition submitFork(String model, Map<String, JsonNode> reused, PlanStep... steps) {
+    return m.apply(new MissionInput.Submitted(new MissionSubmitted("m", "ws", 500, "the mission",
+        config(null, null, null, steps), null, null, null, new Rerun("orig", model, null, reused))));
+  }
+
+  private static JsonNode out(String text) {
+    return Json.mapper().createObjectNode().put("text", text);
+  }
+
+  @Test
+  void submittedFork_reusedStepsCompleteAtOnceAtNoCost_theRestRunOnTheForksModelWithTheReusedInputs() {
+    Map<String, JsonNode> reused = new LinkedHashMap<>();
+    reused.put("a", out("recorded a"));
+    reused.put("b", out("recorded b"));
+    // a → b → c, and d beside them: a and b reused, c and d run again.
+    Transition t = submitFork("gemini-2.5-pro", reused, step("a"), step("b", "a"), step("c", "b"), step("d"));
+    assertThat(fresh()).containsExactly(MISSION_ACCEPTED, PLAN_READY, STEP_COMPLETED + ":a", STEP_COMPLETED + ":b",
+        STEP_READY + ":c", STEP_READY + ":d", STEP_STARTED + ":c", STEP_STARTED + ":d");
+    assertThat(m.events.get(0).rerunOf()).isEqualTo("orig");
+    List<MissionEvent> completed = m.events.stream().filter(e -> e.type().equals(STEP_COMPLETED)).toList();
+    for (MissionEvent e : completed) {
+      assertThat(e.reused()).isTrue();
+      assertThat(e.costMicros()).isZero();
+      assertThat(e.model()).isNull();
+      assertThat(e.usage()).isNull();
+      assertThat(e.attempt()).isEqualTo(1);
+      assertThat(e.durationMs()).isZero();
+    }
+    assertThat(completed.get(1).output()).isEqualTo(out("recorded b"));
+    // No request for a reused step; the ones that run carry the fork's model and the reused output as input.
+    assertThat(t.requests()).extracting(StepRequest::stepId).containsExactly("c", "d");
+    assertThat(t.requests()).extracting(StepRequest::model).containsOnly("gemini-2.5-pro");
+    assertThat(t.requests().get(0).dependencyOutputs()).containsEntry("b", out("recorded b"));
+    assertThat(t.outputs()).containsOnlyKeys("a", "b");
+    assertThat(t.definition().model()).isEqualTo("gemini-2.5-pro");
+    assertThat(m.steps.get("a").status).isEqualTo(StepStatus.SUCCEEDED);
+    assertThat(m.steps.get("a").attempt).isZero();
+    assertThat(m.header.unfinishedSteps).isEqualTo(2);
+
+    // A retry of a rerun step still goes to the fork's model.
+    fail("c", true);
+    int before = m.requests.size();
+    m.advanceTo(m.now + 1_000);
+    assertThat(m.requests.subList(before, m.requests.size())).singleElement().satisfies(r -> {
+      assertThat(r.stepId()).isEqualTo("c");
+      assertThat(r.attempt()).isEqualTo(2);
+      assertThat(r.model()).isEqualTo("gemini-2.5-pro");
+    });
+    succeed("c");
+    Transition end = succeed("d");
+    assertThat(lastEvent().type()).isEqualTo(MISSION_COMPLETED);
+    assertThat(lastEvent().costMicros()).isZero();
+    assertThat(end.summaries().get(0).result().fieldNames()).toIterable().containsExactly("c", "d");
+  }
+
+  @Test
+  void submittedFork_aReusedOutputWhoseDependencyRunsAgain_isIgnored_andTheStepRuns() {
+    // b is offered for reuse but depends on a, which is not: b's recorded output rests on a's old one.
+    Transition t = submitFork(null, Map.of("b", out("recorded b")), step("a"), step("b", "a"));
+    assertThat(fresh()).containsExactly(MISSION_ACCEPTED, PLAN_READY, STEP_READY + ":a", STEP_STARTED + ":a");
+    assertThat(t.outputs()).isEmpty();
+    assertThat(t.requests()).singleElement().satisfies(r -> assertThat(r.model()).isNull());
+    succeed("a");
+    assertThat(fresh()).containsExactly(STEP_COMPLETED + ":a", STEP_READY + ":b", STEP_STARTED + ":b");
+  }
+
+  @Test
+  void submittedFork_withoutReuse_runsEveryStepOnItsModel_andEveryStepReused_completesAtOnce() {
+    Transition t = submitFork("gemini-2.5-flash-lite", Map.of(), step("a"), step("b", "a"));
+    assertThat(t.requests()).singleElement().satisfies(r -> assertThat(r.model()).isEqualTo("gemini-2.5-flash-lite"));
+    assertThat(m.events.get(0).rerunOf()).isEqualTo("orig");
+
+    MissionMemory other = new MissionMemory(new MissionMachine(OPTIONS, RETRY));
+    Transition all = other.apply(new MissionInput.Submitted(new MissionSubmitted("m2", "ws", 500, "the mission",
+        config(null, null, null, step("a"), step("b", "a")), null, null, null,
+        new Rerun("orig", null, "c", Map.of("a", out("A"), "b", out("B"))))));
+    assertThat(other.types(0)).containsExactly(MISSION_ACCEPTED, PLAN_READY, STEP_COMPLETED + ":a",
+        STEP_COMPLETED + ":b", MISSION_COMPLETED);
+    assertThat(all.requests()).isEmpty();
+    assertThat(all.summaries().get(all.summaries().size() - 1).result().get("b")).isEqualTo(out("B"));
   }
 }

@@ -21,6 +21,7 @@ final class MissionMemory implements MissionStore {
   final Map<String, JsonNode> outputs = new HashMap<>();
   final List<MissionEvent> events = new ArrayList<>();
   final List<StepRequest> requests = new ArrayList<>();
+  final List<dev.gpilot.contracts.mission.MissionSummary> summaries = new ArrayList<>();
   /** Registered timers, by time (a count per time). */
   final TreeMap<Long, Integer> timers = new TreeMap<>();
   Transition last;
@@ -50,6 +51,7 @@ final class MissionMemory implements MissionStore {
     outputs.putAll(t.outputs());
     events.addAll(t.events());
     requests.addAll(t.requests());
+    summaries.addAll(t.summaries());
     t.timers().forEach(at -> timers.merge(at, 1, Integer::sum));
     return t;
   }

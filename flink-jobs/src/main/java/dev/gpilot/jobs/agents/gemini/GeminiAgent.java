@@ -113,8 +113,8 @@ public final class GeminiAgent implements Agent {
       if (AgentCatalog.OVERSEER.equals(request.agent())) {
         return overseer.call(request);
       }
-      AgentDefinition agent = catalog.find(request.agent()).orElseThrow(() -> new AgentException(
-          "unknown agent '" + request.agent() + "': the catalog has " + catalog.names(), false));
+      AgentDefinition agent = onModel(catalog.find(request.agent()).orElseThrow(() -> new AgentException(
+          "unknown agent '" + request.agent() + "': the catalog has " + catalog.names(), false)), request.model());
       ApiKey key = keys.keyFor(request.workspaceId(), request);
       String prompt = prompts.userPrompt(request);
       if (!agent.structured()) {
@@ -131,6 +131,15 @@ public final class GeminiAgent implements Agent {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  /** The agent as it runs this request: on the request's model (a fork's) when it names one, else its own. */
+  private static AgentDefinition onModel(AgentDefinition agent, String model) {
+    if (model == null || model.equals(agent.model())) {
+      return agent;
+    }
+    return new AgentDefinition(agent.name(), agent.description(), model, agent.systemInstruction(),
+        agent.outputSchema(), agent.maxOutputTokens(), agent.temperature());
   }
 
   private JsonSchema validator(AgentDefinition agent) {

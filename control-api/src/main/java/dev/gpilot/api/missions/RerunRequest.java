@@ -1,0 +1,63 @@
+package dev.gpilot.api.missions;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.gpilot.api.http.ApiException;
+import dev.gpilot.contracts.plan.PlanValidator;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * A validated {@code POST /api/v1/missions/{id}/rerun} body: {@code {"model"?, "fromStep"?}}; an empty body is
+ * {@code {}} (every step runs again, each on its agent's own model). Malformed input is a 400 naming the field; whether
+ * the model has a price and the step is in the plan is decided against the original ({@link MissionForks}).
+ *
+ * @param model the model to run the steps that run again on; null: each agent's own
+ * @param fromStep the step to run again from; null: every step runs again
+ */
+public record RerunRequest(String model, String fromStep) {
+  public static final int MAX_BODY_BYTES = 4 * 1024;
+  /** A model name as the price table's patterns match it: {@code gemini-2.5-pro}, {@code gemini-2.5-flash-001}. */
+  static final Pattern MODEL = Pattern.compile("[a-z0-9][a-z0-9._-]{0,99}");
+  private static final Set<String> FIELDS = Set.of("model", "fromStep");
+
+  /** Reads and validates a body of at most {@link #MAX_BODY_BYTES}. */
+  public static RerunRequest read(InputStream body) {
+    byte[] bytes;
+    try {
+      bytes = body.readNBytes(MAX_BODY_BYTES + 1);
+    } catch (IOException e) {
+      throw ApiException.badRequest("could not read the request body: " + e.getMessage());
+    }
+    if (bytes.length > MAX_BODY_BYTES) {
+      throw ApiException.badRequest("the request body is over " + (MAX_BODY_BYTES / 1024) + " KiB");
+    }
+    if (new String(bytes, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
+      return new RerunRequest(null, null);
+    }
+    return of(MissionRequest.readJson(bytes, 0, bytes.length, "the request body"));
+  }
+
+  static RerunRequest of(JsonNode root) {
+    if (root == null || !root.isObject()) {
+      throw ApiException.badRequest("the request body must be a JSON object");
+    }
+    MissionRequest.rejectUnknown(root, FIELDS, "");
+    return new RerunRequest(text(root, "model", MODEL), text(root, "fromStep", PlanValidator.STEP_ID));
+  }
+
+  private static String text(JsonNode root, String field, Pattern pattern) {
+    JsonNode node = root.get(field);
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (!node.isTextual()) {
+      throw ApiException.badRequest("'" + field + "' must be a string, got " + MissionRequest.kind(node));
+    }
+    if (!pattern.matcher(node.textValue()).matches()) {
+      throw ApiException.badRequest("'" + field + "' must match " + pattern.pattern());
+    }
+    return node.textValue();
+  }
+}
