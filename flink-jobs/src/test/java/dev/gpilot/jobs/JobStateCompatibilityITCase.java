@@ -138,7 +138,7 @@ class JobStateCompatibilityITCase {
       assertThat(inFlight).anyMatch(e -> e.type().equals(EventTypes.STEP_COMPLETED) && "s2".equals(e.stepId()));
       assertThat(seen).as("the finished mission stays finished").noneMatch(e -> e.missionId().equals(DONE));
     } finally {
-      job.cancel().get();
+      JobClients.cancelAndAwait(job);
     }
   }
 

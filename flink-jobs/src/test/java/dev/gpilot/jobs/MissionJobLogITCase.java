@@ -91,7 +91,7 @@ class MissionJobLogITCase {
       Thread.sleep(8_000);
     } finally {
       if (job != null) {
-        job.cancel().get();
+        JobClients.cancelAndAwait(job);
       }
       logging.getConfiguration().getRootLogger().removeAppender("captured");
       logging.setConfigLocation(testConfig);

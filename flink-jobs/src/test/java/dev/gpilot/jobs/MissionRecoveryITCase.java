@@ -174,7 +174,7 @@ class MissionRecoveryITCase {
         assertThat(EXECUTIONS.get(missionId + "/" + s).get()).as("executions of %s", s).isEqualTo(1);
       }
     } finally {
-      job.cancel().get();
+      JobClients.cancelAndAwait(job);
     }
   }
 }

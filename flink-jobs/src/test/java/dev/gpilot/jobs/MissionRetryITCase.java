@@ -76,7 +76,7 @@ class MissionRetryITCase {
   @AfterAll
   static void stop() throws Exception {
     if (job != null) {
-      job.cancel().get();
+      JobClients.cancelAndAwait(job);
     }
     standin.close();
   }

@@ -14,6 +14,7 @@ import dev.gpilot.contracts.cost.Usage;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.contracts.step.StepResult;
+import dev.gpilot.jobs.JobClients;
 import dev.gpilot.jobs.LocalMissionJob;
 import dev.gpilot.jobs.MissionJob;
 import dev.gpilot.jobs.MissionJobOptions;
@@ -250,7 +251,7 @@ class CostReplayITCase {
         assertThat(one("SELECT sum(steps) FROM cost_rollup_1m FINAL")).isEqualTo(attempts);
       });
     } finally {
-      live.cancel().get();
+      JobClients.cancelAndAwait(live);
     }
     List<String> liveRaw = rawRows(CostRows.RAW_TABLE);
     List<String> liveRollups = rollups(CostRows.ROLLUP_TABLE);
