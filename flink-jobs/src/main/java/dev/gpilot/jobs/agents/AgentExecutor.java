@@ -156,6 +156,11 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
     call(request, 1, System.currentTimeMillis(), deadline, resultFuture);
   }
 
+  /** What the {@code attemptsInFlight} gauge reports (after {@code open()}). */
+  int attemptsInFlight() {
+    return inFlight.get();
+  }
+
   /** The future, counting the attempt out of {@code attemptsInFlight} on its first completion. */
   private ResultFuture<StepResult> counted(ResultFuture<StepResult> outcome) {
     java.util.concurrent.atomic.AtomicBoolean counted = new java.util.concurrent.atomic.AtomicBoolean();
