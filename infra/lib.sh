@@ -184,13 +184,20 @@ gp_kafka_tool() {
     "$main" "$@"
 }
 
-# gp_kafka_bootstrap: prints 127.0.0.1:PORT of the running broker.
+# gp_kafka_bootstrap: prints the running brokers as host:port,... (the one of `up`, or the three of `up --cluster`).
 gp_kafka_bootstrap() {
   _gp_home || return 1
-  local ports
-  _gp_pid kafka "${GPILOT_HOME:-}/kafka/server.properties" >/dev/null || { _gp_err "kafka is not running"; return 1; }
-  ports="$(<"$GPILOT_HOME/run/kafka.ports")"
-  echo "127.0.0.1:${ports%% *}"
+  local name list=""
+  if _gp_pid kafka "$GPILOT_HOME/kafka/server.properties" >/dev/null; then
+    echo "127.0.0.1:$(cut -d' ' -f1 <"$GPILOT_HOME/run/kafka.ports")"
+    return 0
+  fi
+  for name in "${GP_KAFKA_BROKERS[@]}"; do
+    _gp_pid "$name" "$GPILOT_HOME/$name/server.properties" >/dev/null || continue
+    list+="${list:+,}127.0.0.1:$(cut -d' ' -f1 <"$GPILOT_HOME/run/$name.ports")"
+  done
+  [[ -n "$list" ]] || { _gp_err "kafka is not running"; return 1; }
+  echo "$list"
 }
 
 # gp_kafka_topics ARGS...: TopicCommand against the running broker, e.g. gp_kafka_topics --list
@@ -207,47 +214,104 @@ gp_kafka_create_topic() {
     --replication-factor 1 >/dev/null
 }
 
-# gp_kafka_start PORT CONTROLLER_PORT
+# The brokers of `up --cluster`: three KRaft nodes, each a broker and a controller, in directories and pid files of
+# their own (kafka-1 is node 1, ...).
+GP_KAFKA_BROKERS=(kafka-1 kafka-2 kafka-3)
+
+# _gp_kafka_prepare NAME NODE_ID PORT CONTROLLER_PORT VOTERS REPLICATION MIN_ISR CLUSTER_ID: renders the node's
+# server.properties under $GPILOT_HOME/NAME and formats its storage once (KRaft; later starts reuse it).
+_gp_kafka_prepare() {
+  local name="$1" node="$2" port="$3" cport="$4" voters="$5" rf="$6" isr="$7" cluster_id="$8" dir
+  dir="$GPILOT_HOME/$name"
+  mkdir -p "$dir/data"
+  sed -e "s|@@DATA_DIR@@|$dir/data|g" -e "s|@@PORT@@|$port|g" -e "s|@@CONTROLLER_PORT@@|$cport|g" \
+    -e "s|@@NODE_ID@@|$node|g" -e "s|@@VOTERS@@|$voters|g" -e "s|@@REPLICATION@@|$rf|g" -e "s|@@MIN_ISR@@|$isr|g" \
+    "$GP_INFRA_DIR/kafka/server.properties.template" >"$dir/server.properties"
+  if [[ ! -f "$dir/data/meta.properties" ]]; then
+    gp_kafka_tool kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" \
+      >>"$GPILOT_HOME/logs/$name.out" 2>&1 || { _gp_err "formatting $name's storage failed; see $GPILOT_HOME/logs/$name.out"; return 1; }
+  fi
+}
+
+# _gp_kafka_launch NAME PORT CONTROLLER_PORT: starts the prepared node; prints the offset its log had before.
+_gp_kafka_launch() {
+  local name="$1" port="$2" cport="$3" cp log offset
+  cp="$(gp_kafka_classpath)" || return 1
+  log="$GPILOT_HOME/logs/$name.log"
+  offset=$(( $(stat -c %s "$log" 2>/dev/null || echo 0) + 1 ))
+  _gp_launch "$name" "$GP_JAVA" -Xms${GP_KAFKA_HEAP_MIN:-256m} -Xmx${GP_KAFKA_HEAP_MAX:-512m} \
+    -Dlog4j2.configurationFile="$GP_INFRA_DIR/kafka/log4j2.properties" \
+    -Dgpilot.log.dir="$GPILOT_HOME/logs" -Dgpilot.log.name="$name" \
+    -cp "$cp" kafka.Kafka "$GPILOT_HOME/$name/server.properties" >&2 || return 1
+  echo "$port $cport" >"$GPILOT_HOME/run/$name.ports"
+  echo "$offset"
+}
+
+# _gp_kafka_ready NAME PORT OFFSET SECONDS: this run's "Kafka Server started" line, then a real Metadata request (raw
+# protocol: a TopicCommand JVM would add ~1.7 s to every start). A node that does not get there is stopped.
+_gp_kafka_ready() {
+  local name="$1" port="$2" offset="$3" timeout="$4" pid
+  pid="$(<"$GPILOT_HOME/run/$name.pid")"
+  if ! _gp_await "$name" "$pid" "$timeout" _gp_kafka_log_started "$GPILOT_HOME/logs/$name.log" "$offset" ||
+     ! _gp_await "$name" "$pid" 30 gp_kafka_metadata_ok "$port"; then
+    _gp_stop "$name" "$GPILOT_HOME/$name/server.properties" >/dev/null  # a half-started broker must not linger
+    return 1
+  fi
+  echo "$name: running (pid $pid, bootstrap 127.0.0.1:$port)"
+}
+
+# gp_kafka_start PORT CONTROLLER_PORT: the one broker of `up` (node 1 of a quorum of one).
 gp_kafka_start() {
-  local port="$1" cport="$2" cp pid id dir log offset
+  local port="$1" cport="$2" pid offset
   _gp_home || return 1
-  if pid="$(_gp_pid kafka "${GPILOT_HOME:-}/kafka/server.properties")"; then
+  if pid="$(_gp_pid kafka "$GPILOT_HOME/kafka/server.properties")"; then
     echo "kafka: already running (pid $pid, ports $(<"$GPILOT_HOME/run/kafka.ports"))"
     return 0
   fi
   gp_require_port_free "$port" "Kafka (client listener)" || return 1
   gp_require_port_free "$cport" "Kafka (controller listener)" || return 1
-  cp="$(gp_kafka_classpath)" || return 1
+  gp_kafka_classpath >/dev/null || return 1
+  _gp_kafka_prepare kafka 1 "$port" "$cport" "1@127.0.0.1:$cport" 1 1 "$(_gp_kafka_random_uuid)" || return 1
+  offset="$(_gp_kafka_launch kafka "$port" "$cport")" || return 1
+  _gp_kafka_ready kafka "$port" "$offset" 60
+}
 
-  dir="$GPILOT_HOME/kafka"
-  mkdir -p "$dir/data"
-  sed -e "s|@@DATA_DIR@@|$dir/data|g" -e "s|@@PORT@@|$port|g" -e "s|@@CONTROLLER_PORT@@|$cport|g" \
-    "$GP_INFRA_DIR/kafka/server.properties.template" >"$dir/server.properties"
-
-  # KRaft needs formatted storage once; later starts reuse it (the cluster id lives in meta.properties).
-  if [[ ! -f "$dir/data/meta.properties" ]]; then
-    id="$(_gp_kafka_random_uuid)"
-    gp_kafka_tool kafka.tools.StorageTool format -t "$id" -c "$dir/server.properties" \
-      >>"$GPILOT_HOME/logs/kafka.out" 2>&1 || { _gp_err "formatting Kafka storage failed; see $GPILOT_HOME/logs/kafka.out"; return 1; }
-  fi
-
-  log="$GPILOT_HOME/logs/kafka.log"
-  offset=$(( $(stat -c %s "$log" 2>/dev/null || echo 0) + 1 ))
-  _gp_launch kafka "$GP_JAVA" -Xms256m -Xmx512m \
-    -Dlog4j2.configurationFile="$GP_INFRA_DIR/kafka/log4j2.properties" \
-    -Dgpilot.log.dir="$GPILOT_HOME/logs" \
-    -cp "$cp" kafka.Kafka "$dir/server.properties" || return 1
-  pid="$(<"$GPILOT_HOME/run/kafka.pid")"
-  echo "$port $cport" >"$GPILOT_HOME/run/kafka.ports"
-
-  # This run's "Kafka Server started" line, then a real Metadata request (raw protocol: a
-  # TopicCommand JVM would add ~1.7 s to every start).
-  if ! _gp_await kafka "$pid" 60 _gp_kafka_log_started "$log" "$offset" ||
-     ! _gp_await kafka "$pid" 30 gp_kafka_metadata_ok "$port"; then
-    gp_kafka_stop >/dev/null  # a half-started broker must not linger
+# gp_kafka_cluster_start "PORT PORT PORT" "CONTROLLER_PORT x3": the three brokers of `up --cluster` (replication
+# factor 3, min.insync.replicas 2). Starts the nodes that are not running; they must come up together, since a
+# controller quorum needs two of three voters.
+gp_kafka_cluster_start() {
+  local -a ports cports
+  read -ra ports <<<"$1"; read -ra cports <<<"$2"
+  local i name pid offset voters="" cluster_id started=() offsets=()
+  _gp_home || return 1
+  ((${#ports[@]} == 3 && ${#cports[@]} == 3)) || { _gp_err "three client and three controller ports are needed"; return 1; }
+  if pid="$(_gp_pid kafka "$GPILOT_HOME/kafka/server.properties")"; then
+    _gp_err "the single broker of plain \`up\` runs (pid $pid); the cluster runs three brokers of its own: ./gpilot down kafka first"
     return 1
   fi
-  echo "kafka: running (pid $pid, bootstrap 127.0.0.1:$port)"
+  gp_kafka_classpath >/dev/null || return 1
+  for i in 0 1 2; do voters+="${voters:+,}$((i + 1))@127.0.0.1:${cports[$i]}"; done
+  # One cluster id for the three nodes' storage, kept so a node formatted later joins the same cluster.
+  [[ -s "$GPILOT_HOME/run/kafka-cluster.id" ]] || _gp_kafka_random_uuid >"$GPILOT_HOME/run/kafka-cluster.id"
+  cluster_id="$(<"$GPILOT_HOME/run/kafka-cluster.id")"
+  for i in 0 1 2; do
+    name="${GP_KAFKA_BROKERS[$i]}"
+    if pid="$(_gp_pid "$name" "$GPILOT_HOME/$name/server.properties")"; then
+      echo "$name: already running (pid $pid, ports $(<"$GPILOT_HOME/run/$name.ports"))"
+      continue
+    fi
+    gp_require_port_free "${ports[$i]}" "$name (client listener)" || return 1
+    gp_require_port_free "${cports[$i]}" "$name (controller listener)" || return 1
+    _gp_kafka_prepare "$name" "$((i + 1))" "${ports[$i]}" "${cports[$i]}" "$voters" 3 2 "$cluster_id" || return 1
+    offset="$(_gp_kafka_launch "$name" "${ports[$i]}" "${cports[$i]}")" || return 1
+    offsets+=("$offset")
+    started+=("$i")
+  done
+  local k=0
+  for i in "${started[@]}"; do
+    _gp_kafka_ready "${GP_KAFKA_BROKERS[$i]}" "${ports[$i]}" "${offsets[$k]}" 120 || return 1
+    k=$((k + 1))
+  done
 }
 # Same format as `StorageTool random-uuid` (16 random bytes, URL-safe base64, no padding), without
 # paying ~1.5 s for a JVM. Kafka rejects ids starting with '-' (they read as command-line flags).
@@ -273,8 +337,9 @@ gp_kafka_metadata_ok() {
   [[ ${#hex} -eq 32 && "${hex:8:8}" == 00000001 && "${hex:24:8}" != 00000000 ]]
 }
 
-gp_kafka_stop() { _gp_stop kafka "${GPILOT_HOME:-}/kafka/server.properties"; }
-gp_kafka_status() { _gp_status kafka "${GPILOT_HOME:-}/kafka/server.properties"; }
+# gp_kafka_stop [NAME]: the broker of `up` (kafka), or one of `up --cluster` (kafka-1, kafka-2, kafka-3).
+gp_kafka_stop() { _gp_stop "${1:-kafka}" "${GPILOT_HOME:-}/${1:-kafka}/server.properties"; }
+gp_kafka_status() { _gp_status "${1:-kafka}" "${GPILOT_HOME:-}/${1:-kafka}/server.properties"; }
 
 # ---------------------------------------------------------------- ClickHouse
 

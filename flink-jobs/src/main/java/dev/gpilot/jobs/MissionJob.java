@@ -131,7 +131,7 @@ public final class MissionJob {
         AsyncDataStream.unorderedWait(
                 events.getSideOutput(MissionScheduler.STEP_REQUESTS),
                 new AgentExecutor(agentFactory, options.kafkaBootstrapServers(), options.consumerGroupId(),
-                    agentOptions.callRetries()),
+                    agentOptions.callRetries()).reportingCapacity(options.asyncCapacity()),
                 backstopMs,
                 TimeUnit.MILLISECONDS,
                 options.asyncCapacity())

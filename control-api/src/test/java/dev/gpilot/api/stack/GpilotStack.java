@@ -25,6 +25,8 @@ public final class GpilotStack implements AutoCloseable {
   public static final List<String> SERVICES = List.of("kafka", "standin", "job", "api");
   /** The services {@code up --cluster} runs in the job's place. */
   public static final List<String> CLUSTER_SERVICES = List.of("jobmanager", "taskmanager-1", "taskmanager-2");
+  /** The brokers {@code up --cluster} runs in the one broker's place. */
+  public static final List<String> KAFKA_BROKERS = List.of("kafka-1", "kafka-2", "kafka-3");
 
   private final Path root;
   private final Path home;
@@ -33,9 +35,20 @@ public final class GpilotStack implements AutoCloseable {
   private final int standinPort;
   private final int kafkaPort;
   private final int flinkPort;
+  private final int api2Port;
+  private final List<Integer> kafkaClusterPorts;
+  private final List<Integer> flinkMetricsPorts;
 
   private GpilotStack(Path root, Path home, Map<String, String> env, int apiPort, int standinPort, int kafkaPort,
       int flinkPort) {
+    this(root, home, env, apiPort, standinPort, kafkaPort, flinkPort, -1, List.of(), List.of());
+  }
+
+  private GpilotStack(Path root, Path home, Map<String, String> env, int apiPort, int standinPort, int kafkaPort,
+      int flinkPort, int api2Port, List<Integer> kafkaClusterPorts, List<Integer> flinkMetricsPorts) {
+    this.api2Port = api2Port;
+    this.kafkaClusterPorts = kafkaClusterPorts;
+    this.flinkMetricsPorts = flinkMetricsPorts;
     this.root = root;
     this.home = home;
     this.env = env;
@@ -54,7 +67,7 @@ public final class GpilotStack implements AutoCloseable {
       throws IOException {
     Path root = findRoot();
     Files.createDirectories(home);
-    int[] ports = freePorts(6);
+    int[] ports = freePorts(16);
     Map<String, String> env = new HashMap<>(System.getenv());
     // A key or broker of the developer's would change what runs: the stack brings its own.
     env.keySet().removeAll(List.of("GEMINI_API_KEY", "GEMINI_BASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "GPILOT_AGENTS"));
@@ -66,10 +79,16 @@ public final class GpilotStack implements AutoCloseable {
     env.put("GPILOT_KAFKA_CONTROLLER_PORT", String.valueOf(ports[3]));
     env.put("GPILOT_STANDIN_PORT", String.valueOf(ports[4]));
     env.put("GPILOT_FLINK_RPC_PORT", String.valueOf(ports[5])); // up --cluster: the JobManager's RPC
+    // up --cluster: the second API instance, the three brokers, the Flink processes' Prometheus endpoints.
+    env.put("GPILOT_API2_PORT", String.valueOf(ports[6]));
+    env.put("GPILOT_KAFKA_PORTS", ports[7] + "," + ports[8] + "," + ports[9]);
+    env.put("GPILOT_KAFKA_CONTROLLER_PORTS", ports[10] + "," + ports[11] + "," + ports[12]);
+    env.put("GPILOT_FLINK_METRICS_PORTS", ports[13] + "," + ports[14] + "," + ports[15]);
     env.put("CLICKHOUSE_URL", clickhouseUrl);
     env.put("CLICKHOUSE_DATABASE", database);
     env.putAll(settings);
-    return new GpilotStack(root, home, env, ports[0], ports[4], ports[2], ports[1]);
+    return new GpilotStack(root, home, env, ports[0], ports[4], ports[2], ports[1], ports[6],
+        List.of(ports[7], ports[8], ports[9]), List.of(ports[13], ports[14], ports[15]));
   }
 
   /**
@@ -189,7 +208,8 @@ public final class GpilotStack implements AutoCloseable {
   /** The last lines of every service's log, for failure messages. */
   public String logTails() {
     StringBuilder tails = new StringBuilder();
-    for (String service : java.util.stream.Stream.concat(SERVICES.stream(), CLUSTER_SERVICES.stream()).toList()) {
+    for (String service : java.util.stream.Stream.of(SERVICES, CLUSTER_SERVICES, KAFKA_BROKERS, List.of("api-2"))
+        .flatMap(List::stream).toList()) {
       Path log = home.resolve("logs").resolve(service + ".out");
       try {
         if (Files.exists(log)) {
@@ -236,7 +256,21 @@ public final class GpilotStack implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + flinkPort + path);
   }
 
+  /** The second API instance of {@code up --cluster}. */
+  public URI api2(String path) {
+    return URI.create("http://127.0.0.1:" + api2Port + path);
+  }
+
+  /** The Prometheus endpoint of a Flink process of {@code up --cluster}: jobmanager, taskmanager-1, taskmanager-2. */
+  public URI flinkMetrics(String service) {
+    return URI.create("http://127.0.0.1:" + flinkMetricsPorts.get(CLUSTER_SERVICES.indexOf(service)) + "/metrics");
+  }
+
+  /** The broker of {@code up}, or the three of {@code up --cluster} when they run. */
   public String kafkaBootstrap() {
+    if (Files.exists(home.resolve("run").resolve("flink.mode")) && !kafkaClusterPorts.isEmpty()) {
+      return String.join(",", kafkaClusterPorts.stream().map(p -> "127.0.0.1:" + p).toList());
+    }
     return "127.0.0.1:" + kafkaPort;
   }
 

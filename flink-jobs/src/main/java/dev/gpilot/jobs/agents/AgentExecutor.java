@@ -14,10 +14,12 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 import org.apache.flink.util.function.SerializableSupplier;
@@ -49,6 +51,10 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
   private final String bootstrapServers;
   private final String groupId;
   private final CallRetries retries;
+  private int capacity;
+  private transient AtomicInteger inFlight;
+  /** The operator's future of each attempt in flight, to its "counted out" flag (timeout() gets the operator's). */
+  private transient Map<ResultFuture<StepResult>, java.util.concurrent.atomic.AtomicBoolean> pending;
   private transient Agent agent;
   private transient ScheduledExecutorService retryTimer;
   private transient Map<String, StepResult> finishedBeforeRestore;
@@ -67,6 +73,17 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
     this.bootstrapServers = bootstrapServers;
     this.groupId = groupId;
     this.retries = retries;
+  }
+
+  /**
+   * Reports {@code capacity} (the async operator's, as given to {@code AsyncDataStream}) as the gauge
+   * {@code asyncCapacity} beside {@code attemptsInFlight}, so the capacity in use is their ratio.
+   *
+   * @return this
+   */
+  public AgentExecutor reportingCapacity(int capacity) {
+    this.capacity = capacity;
+    return this;
   }
 
   /** An executor outside the job's loop (tests, benchmarks): nothing to skip after a restart. */
@@ -89,6 +106,13 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
     });
     skipped = getRuntimeContext().getMetricGroup().counter("finishedAttemptsSkipped");
     retried = getRuntimeContext().getMetricGroup().counter("callsRetried");
+    // Attempts between asyncInvoke and their result (retry waits included): the async operator's queue in use. At
+    // asyncCapacity the operator stops taking requests and backpressures the scheduler.
+    inFlight = new AtomicInteger();
+    pending = new java.util.concurrent.ConcurrentHashMap<>();
+    getRuntimeContext().getMetricGroup().gauge("attemptsInFlight", (Gauge<Integer>) inFlight::get);
+    int reported = capacity;
+    getRuntimeContext().getMetricGroup().gauge("asyncCapacity", (Gauge<Integer>) () -> reported);
     // Any start may be a restore: a restarted task (attempt > 0), and also a new process resuming from a checkpoint
     // (`gpilot up` after a crash), whose tasks are attempt 0. Results after the committed offsets are the ones a
     // restore may hand us again; with none committed (no checkpoint completed yet), the source reads the topics from
@@ -115,7 +139,9 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
   }
 
   @Override
-  public void asyncInvoke(StepRequest request, ResultFuture<StepResult> resultFuture) {
+  public void asyncInvoke(StepRequest request, ResultFuture<StepResult> outcome) {
+    inFlight.incrementAndGet();
+    ResultFuture<StepResult> resultFuture = counted(outcome);
     StepResult finished = finishedBeforeRestore.isEmpty() ? null : finishedBeforeRestore.remove(request.attemptId());
     if (finished != null) {
       // Re-sent after the restore, but it already ran and its result is in the topic: do not pay for it twice,
@@ -128,6 +154,43 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
     }
     long deadline = request.timeoutMs() > 0 ? request.requestedAt() + request.timeoutMs() : 0;
     call(request, 1, System.currentTimeMillis(), deadline, resultFuture);
+  }
+
+  /** What the {@code attemptsInFlight} gauge reports (after {@code open()}). */
+  int attemptsInFlight() {
+    return inFlight.get();
+  }
+
+  /** The future, counting the attempt out of {@code attemptsInFlight} on its first completion. */
+  private ResultFuture<StepResult> counted(ResultFuture<StepResult> outcome) {
+    java.util.concurrent.atomic.AtomicBoolean counted = new java.util.concurrent.atomic.AtomicBoolean();
+    pending.put(outcome, counted);
+    return new ResultFuture<>() {
+      @Override
+      public void complete(java.util.Collection<StepResult> result) {
+        countOut(outcome);
+        outcome.complete(result);
+      }
+
+      @Override
+      public void complete(org.apache.flink.streaming.api.functions.async.CollectionSupplier<StepResult> supplier) {
+        countOut(outcome);
+        outcome.complete(supplier);
+      }
+
+      @Override
+      public void completeExceptionally(Throwable error) {
+        countOut(outcome);
+        outcome.completeExceptionally(error);
+      }
+    };
+  }
+
+  private void countOut(ResultFuture<StepResult> outcome) {
+    java.util.concurrent.atomic.AtomicBoolean counted = pending.remove(outcome);
+    if (counted != null && counted.compareAndSet(false, true)) {
+      inFlight.decrementAndGet();
+    }
   }
 
   /** The {@code calls}-th call of the attempt; on a retriable failure, the next one after the wait, or the end. */
@@ -213,6 +276,9 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
 
   @Override
   public void timeout(StepRequest request, ResultFuture<StepResult> resultFuture) {
+    if (pending != null) {
+      countOut(resultFuture);
+    }
     long now = System.currentTimeMillis();
     resultFuture.complete(Collections.singleton(StepResult.failed(request.missionId(), request.workspaceId(),
         request.stepId(), request.attempt(), request.agent(), "timed out", request.requestedAt(), now, true)));

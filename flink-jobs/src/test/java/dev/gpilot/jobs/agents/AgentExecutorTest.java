@@ -8,12 +8,15 @@ import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream.OutputMode;
+import org.apache.flink.streaming.api.operators.AbstractUdfStreamOperator;
 import org.apache.flink.streaming.api.operators.async.AsyncWaitOperatorFactory;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
@@ -77,6 +80,46 @@ class AgentExecutorTest {
   }
 
   private static final CallRetries ONE_RETRY = new CallRetries(1, Duration.ofMillis(10), Duration.ofMillis(10));
+
+  /** Calls the test completes by hand, for {@link #attemptsInFlight_countsAttemptsFromTheCallToTheirResult()}. */
+  static final List<CompletableFuture<AgentReply>> PENDING = new CopyOnWriteArrayList<>();
+
+  @Test
+  void attemptsInFlight_countsAttemptsFromTheCallToTheirResult() throws Exception {
+    PENDING.clear();
+    AgentExecutor executor = new AgentExecutor(() -> new Agent() {
+      @Override
+      public CompletableFuture<JsonNode> run(StepRequest request) {
+        return call(request).thenApply(AgentReply::output);
+      }
+
+      @Override
+      public CompletableFuture<AgentReply> call(StepRequest request) {
+        CompletableFuture<AgentReply> reply = new CompletableFuture<>();
+        PENDING.add(reply);
+        return reply;
+      }
+    }).reportingCapacity(4);
+    var factory = new AsyncWaitOperatorFactory<>(executor, 60_000, 4, OutputMode.UNORDERED);
+    try (var harness = new OneInputStreamOperatorTestHarness<StepRequest, StepResult>(factory,
+        JsonTypeInfo.of(StepRequest.class).createSerializer(new SerializerConfigImpl()))) {
+      harness.open();
+      AgentExecutor opened = (AgentExecutor) ((AbstractUdfStreamOperator<?, ?>) harness.getOneInputOperator())
+          .getUserFunction();
+      assertThat(opened.attemptsInFlight()).isZero();
+      synchronized (harness.getCheckpointLock()) {
+        for (String step : List.of("a", "b")) {
+          harness.processElement(new StreamRecord<>(new StepRequest("m1", "ws", step, 1, "agent-scout", "research",
+              Json.mapper().createObjectNode(), "a mission", System.currentTimeMillis()), 0));
+        }
+      }
+      assertThat(opened.attemptsInFlight()).isEqualTo(2);
+      PENDING.get(0).complete(new AgentReply(Json.mapper().createObjectNode(), null));
+      assertThat(opened.attemptsInFlight()).as("one answered").isEqualTo(1);
+      PENDING.get(1).completeExceptionally(new AgentException("bad request", false, null, null));
+      assertThat(opened.attemptsInFlight()).as("a failed attempt is out too").isZero();
+    }
+  }
 
   @Test
   void anErrorThrownByARetriedCall_failsTheTask_insteadOfLeavingTheAttemptWaiting() throws Exception {
