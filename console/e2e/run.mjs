@@ -447,7 +447,7 @@ test('analytics: pie of cost by agent; table with agent, total cost, percentage,
   for (const h of ['Agent', 'Total cost', 'Share', 'Tokens']) expect(head.includes(h), `no ${h} column`);
   expect(await page.locator('table.costs tr.top').count() === 3, 'top 3 not highlighted');
   expect(/%/.test(await rows.first().textContent()), 'no percentage');
-  expect(await page.locator('.recharts-line').count() >= 1, 'no cost-over-time lines');
+  await eventually('cost-over-time lines', async () => (await page.locator('.recharts-line').count()) >= 1);
   // Export to CSV: the server's bytes
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export to CSV' }).click()]);
   const file = readFileSync(await download.path(), 'utf8');

@@ -50,8 +50,11 @@ export function AnalyticsPage() {
     setLoading(true);
     try {
       const r = range();
-      const [costs, points] = await Promise.all([api.agentCosts(r), api.costSeries({ ...r, bucket })]);
-      setRows(costs);
+      // Both at once; the table and the pie are drawn as soon as theirs answers (the series is the larger answer).
+      const series = api.costSeries({ ...r, bucket });
+      series.catch(() => {}); // reported by the await below
+      setRows(await api.agentCosts(r));
+      const points = await series;
       setSeries(points);
       setModels((m) => [...new Set([...m, ...points.map((p) => p.model).filter(Boolean)])].sort());
       setUpdated(Date.now());
@@ -148,7 +151,7 @@ export function AnalyticsPage() {
         <figure className="card chart" aria-label="Cost by agent (pie chart); the table lists the same numbers">
           <figcaption>Cost by agent</figcaption>
           {rows && rows.length > 0 ? (
-            <ResponsiveContainer width="100%" height={260}>
+            <ResponsiveContainer width="100%" height={260} initialDimension={{ width: 560, height: 260 }}>
               <PieChart>
                 <Pie data={rows} dataKey="totalCostMicros" nameKey="agent" innerRadius="45%" outerRadius="80%" isAnimationActive={false}>
                   {rows.map((r) => <Cell key={r.agent} fill={colorOf.get(r.agent)} />)}
@@ -163,7 +166,7 @@ export function AnalyticsPage() {
         <figure className="card chart" aria-label="Cost over time per agent (line chart)">
           <figcaption>Cost over time per agent</figcaption>
           {points.length > 0 ? (
-            <ResponsiveContainer width="100%" height={260}>
+            <ResponsiveContainer width="100%" height={260} initialDimension={{ width: 560, height: 260 }}>
               <LineChart data={points}>
                 <CartesianGrid strokeDasharray="3 3" />
                 <XAxis dataKey="label" minTickGap={24} />
