@@ -158,6 +158,7 @@ test('sign in: a field labelled "API key"; a wrong key is refused; the key is ke
     session: sessionStorage.getItem('gpilot.apiKey'), local: JSON.stringify(localStorage), cookie: document.cookie,
   }));
   expect(stored.session === TOKEN, 'the key is not in sessionStorage');
+  expect(await page.getByLabel('Workspace', { exact: true }).isVisible(), 'no workspace switcher after signing in');
   expect(!stored.local.includes(TOKEN) && !stored.cookie.includes(TOKEN), 'the key leaked into localStorage or cookies');
   // A new tab (a new session) asks again.
   const other = await page.context().browser().newContext({ baseURL: BASE }).then((c) => c.newPage());
@@ -165,7 +166,7 @@ test('sign in: a field labelled "API key"; a wrong key is refused; the key is ke
   expect(await other.getByLabel('API key').isVisible(), 'a new session was signed in');
   await other.context().close();
   await page.getByRole('button', { name: 'Sign out' }).click();
-  expect(await page.evaluate(() => sessionStorage.getItem('gpilot.apiKey')) === null, 'sign out kept the key');
+  expect(await page.evaluate(() => sessionStorage.getItem('gpilot.apiKey') === null && sessionStorage.getItem('gpilot.keys') === null), 'sign out kept a key');
   await page.context().close();
 });
 
@@ -446,7 +447,7 @@ test('analytics: pie of cost by agent; table with agent, total cost, percentage,
   for (const h of ['Agent', 'Total cost', 'Share', 'Tokens']) expect(head.includes(h), `no ${h} column`);
   expect(await page.locator('table.costs tr.top').count() === 3, 'top 3 not highlighted');
   expect(/%/.test(await rows.first().textContent()), 'no percentage');
-  expect(await page.locator('.recharts-line').count() >= 1, 'no cost-over-time lines');
+  await eventually('cost-over-time lines', async () => (await page.locator('.recharts-line').count()) >= 1);
   // Export to CSV: the server's bytes
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export to CSV' }).click()]);
   const file = readFileSync(await download.path(), 'utf8');
@@ -526,6 +527,105 @@ test('vault: secrets with name, version, fingerprint, update time (never values)
   await page.context().close();
 });
 
+// ------------------------------------------------------------------ 7. workspace
+
+test('workspace: members (invite, accept, role change), API keys (the secret shown once, copy, revoke with confirmation), creating a workspace and the switcher; a viewer sees no control its role cannot use, and the server still refuses it', async () => {
+  const page = await newPage();
+  allowError(/401|403/);
+  await page.goto('/workspace');
+  await eventually('my role', async () => (await page.getByTestId('my-role').textContent()) === 'owner');
+  const switcher = page.getByLabel('Workspace', { exact: true });
+  expect(await switcher.isVisible(), 'no workspace switcher');
+
+  // API keys: create a viewer key; its secret is shown once, with a copy button
+  await page.getByLabel('Key name').fill(`viewer-${RUN}`);
+  await page.getByLabel('Key role').selectOption('viewer');
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const once = page.getByTestId('shown-once');
+  const viewerKey = await eventually('the key, shown once', async () => {
+    const t = (await once.textContent()) ?? '';
+    return /^gp_k_[0-9a-f]{16}_/.test(t) && t;
+  });
+  await page.getByRole('region', { name: /^New key/ }).getByRole('button', { name: 'Copy' }).click();
+  await eventually('copied', async () => (await page.evaluate(() => navigator.clipboard.readText())) === viewerKey);
+  await page.getByRole('button', { name: 'Done' }).click();
+  expect(!(await page.content()).includes(viewerKey), 'the key is still on the page after Done');
+  const keyRow = page.locator('table.keys tbody tr').filter({ hasText: `viewer-${RUN}` });
+  await eventually('the key listed, active', async () => (await keyRow.locator('td[data-label="Status"]').textContent()) === 'active');
+  const listed = await http('GET', '/api/v1/keys');
+  expect(!listed.text.includes(viewerKey), 'GET /keys shows a secret');
+
+  // members: invite (the link shown once), accept it (public route), change the role
+  const email = `ada-${RUN}@example.com`;
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Role', { exact: true }).selectOption('member');
+  await page.getByRole('button', { name: 'Invite', exact: true }).click();
+  const link = await eventually('invitation link', async () => {
+    const t = (await page.getByRole('region', { name: /^Invitation for/ }).getByTestId('shown-once').textContent()) ?? '';
+    return t.includes('/api/v1/invitations/') && t;
+  });
+  const accepted = await fetch(BASE + new URL(link).pathname, { method: 'POST' });
+  expect(accepted.status === 201, `accepting the invitation: ${accepted.status}`);
+  await page.getByRole('button', { name: 'Done' }).click();
+  await page.reload();
+  const memberRole = page.getByLabel(`Role of ${email}`);
+  await eventually('the member listed', async () => (await memberRole.inputValue()) === 'member');
+  await memberRole.selectOption('admin');
+  await eventually('role changed', () => page.getByRole('status').filter({ hasText: `${email} is now admin` }).isVisible());
+  const members = (await http('GET', '/api/v1/members')).json().members;
+  expect(members.some((m) => m.email === email && m.role === 'admin'), `members: ${JSON.stringify(members)}`);
+  await shot(page, 'workspace-desktop');
+  await accessible(page, 'workspace');
+
+  // a new workspace: its owner key shown once, and the switcher goes there and back
+  await page.getByLabel('Workspace name').fill(`Console ${RUN}`);
+  await page.getByRole('button', { name: 'Create workspace' }).click();
+  await page.getByRole('button', { name: `Switch to Console ${RUN}` }).click();
+  await eventually('in the new workspace', async () => (await page.locator('h1 code').textContent()) === `console-${RUN}`);
+  expect((await page.getByTestId('my-role').textContent()) === 'owner', 'not the owner of the new workspace');
+  const options = await switcher.locator('option').allTextContents();
+  expect(options.includes(`Console ${RUN} · owner`) && options.includes('default · owner'), `switcher: ${options}`);
+  await switcher.selectOption({ label: 'default · owner' });
+  await eventually('back in default', async () => (await page.locator('h1 code').textContent()) === 'default');
+
+  // the viewer key, added to the tab with the switcher: the UI hides what a viewer cannot do
+  await switcher.selectOption({ label: 'Add a key…' });
+  await page.getByLabel('API key').fill(viewerKey);
+  await page.getByRole('button', { name: 'Add key' }).click();
+  await eventually('signed in as viewer', async () => (await page.getByTestId('my-role').textContent()) === 'viewer');
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  expect(!(await nav.getByRole('link', { name: 'Launch' }).isVisible()), 'a viewer sees Launch');
+  expect(await nav.getByRole('link', { name: 'Missions' }).isVisible(), 'a viewer does not see Missions');
+  expect(!(await page.getByRole('heading', { name: 'API keys' }).isVisible()), 'a viewer sees the API keys');
+  expect(!(await page.getByRole('button', { name: 'Invite', exact: true }).isVisible()), 'a viewer sees Invite');
+  expect(!(await page.getByLabel(`Role of ${email}`).isVisible()), 'a viewer can change roles');
+  await page.goto('/vault');
+  await eventually('vault read', async () => /\d/.test(await page.getByTestId('key-version').textContent()));
+  expect(!(await page.getByRole('button', { name: 'Rotate Keys' }).isVisible()) && !(await page.getByRole('button', { name: 'Save secret' }).isVisible()), 'a viewer sees vault writes');
+  await page.goto('/launch');
+  await eventually('launch redirects a viewer', () => page.getByRole('heading', { name: 'Missions' }).isVisible());
+  // ... and the server refuses them all the same
+  const as = (key) => ({ Authorization: `Bearer ${key}` });
+  for (const [method, path, body] of [['POST', '/api/v1/missions', '{"mission":"x"}'], ['POST', '/api/v1/vault/rotate', null], ['GET', '/api/v1/keys', null], ['POST', '/api/v1/invitations', '{"email":"x@example.com","role":"viewer"}']]) {
+    const r = await fetch(BASE + path, { method, headers: { ...as(viewerKey), ...(body ? { 'Content-Type': 'application/json' } : {}) }, body: body ?? undefined });
+    expect(r.status === 403, `${method} ${path} as viewer: ${r.status}`);
+  }
+  await shot(page, 'workspace-viewer');
+
+  // revoke the viewer key, as the owner, after a confirmation
+  await page.goto('/workspace');
+  await switcher.selectOption({ label: 'default · owner' });
+  await eventually('owner again', async () => (await page.getByTestId('my-role').textContent()) === 'owner');
+  await keyRow.getByRole('button', { name: /^Revoke key/ }).click();
+  const confirm = page.getByRole('dialog', { name: 'Revoke this key?' });
+  await eventually('confirmation', () => confirm.isVisible());
+  await confirm.getByRole('button', { name: 'Revoke' }).click();
+  await eventually('revoked', async () => (await keyRow.locator('td[data-label="Status"]').textContent()) === 'revoked');
+  const gone = await fetch(BASE + '/api/v1/agents', { headers: as(viewerKey) });
+  expect(gone.status === 401, `a revoked key: ${gone.status}`);
+  await page.context().close();
+});
+
 // ------------------------------------------------------------------ cross-cutting
 
 test('responsive: no horizontal scrolling at 390 px, on every page; screenshots at phone width', async () => {
@@ -533,7 +633,7 @@ test('responsive: no horizontal scrolling at 390 px, on every page; screenshots 
   await awaitFinished(id);
   for (const viewport of [PHONE, DESKTOP]) {
     const page = await newPage({ viewport });
-    for (const [name, path] of [['launch', `/launch?mission=${id}`], ['missions', '/missions'], ['dag', `/missions/${id}`], ['analytics', '/analytics'], ['vault', '/vault']]) {
+    for (const [name, path] of [['launch', `/launch?mission=${id}`], ['missions', '/missions'], ['dag', `/missions/${id}`], ['analytics', '/analytics'], ['vault', '/vault'], ['workspace', '/workspace']]) {
       await page.goto(path);
       await page.waitForLoadState('networkidle').catch(() => {});
       await page.waitForTimeout(500);

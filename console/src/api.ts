@@ -1,13 +1,43 @@
 // The one client of the G-Pilot HTTP API (SPEC.md section 2): the same endpoints any integration uses.
 
 const KEY = 'gpilot.apiKey';
+const KEYRING = 'gpilot.keys';
 
-/** The API key of this browser tab's session (sessionStorage: gone when the tab closes). */
+/** A key this tab holds, with what `GET /api/v1/workspaces` said about it. */
+export interface HeldKey {
+  key: string;
+  workspaceId: string;
+  name: string;
+  role: string;
+  /** As the API said last time (a reload renders at once with them, then reads them again). */
+  permissions?: string[];
+}
+
+/**
+ * The API keys of this browser tab's session (sessionStorage: gone when the tab closes): the one in use, and every
+ * key signed in with or created for a new workspace in this tab (the workspace switcher lists them; a key belongs to
+ * one workspace, so switching workspaces is switching keys).
+ */
 export const session = {
   key: (): string | null => sessionStorage.getItem(KEY),
   signIn: (key: string) => sessionStorage.setItem(KEY, key),
+  keys: (): HeldKey[] => {
+    try {
+      return JSON.parse(sessionStorage.getItem(KEYRING) ?? '[]') as HeldKey[];
+    } catch {
+      return [];
+    }
+  },
+  remember: (k: HeldKey) => {
+    const others = session.keys().filter((x) => x.key !== k.key);
+    sessionStorage.setItem(KEYRING, JSON.stringify([...others, k]));
+  },
+  forget: (key: string) => {
+    sessionStorage.setItem(KEYRING, JSON.stringify(session.keys().filter((x) => x.key !== key)));
+  },
   signOut: () => {
     sessionStorage.removeItem(KEY);
+    sessionStorage.removeItem(KEYRING);
   },
 };
 
@@ -157,6 +187,60 @@ export interface Rotation {
   rotatedBy: string;
 }
 
+export interface Workspace {
+  workspaceId: string;
+  name: string;
+  createdAt?: number;
+  createdBy?: string;
+  /** Only on the caller's own workspace. */
+  role?: string;
+  permissions?: string[];
+}
+
+export const ROLES = ['viewer', 'member', 'admin', 'owner'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface ApiKeyInfo {
+  keyId: string;
+  name: string;
+  role: Role;
+  status: 'active' | 'expired' | 'revoked';
+  createdAt: number;
+  createdBy: string;
+  expiresAt?: number | null;
+  revokedAt?: number | null;
+  revokedBy?: string | null;
+  lastUsedAt?: number | null;
+}
+
+export interface NewKey {
+  keyId: string;
+  key: string;
+  name: string;
+  role: Role;
+  workspaceId: string;
+  createdAt: number;
+  createdBy: string;
+  expiresAt?: number;
+}
+
+export interface Member {
+  email: string;
+  role: Role;
+  addedAt: number;
+  addedBy: string;
+}
+
+export interface Invitation {
+  invitationId: string;
+  workspaceId: string;
+  email: string;
+  role: Role;
+  expiresAt: number;
+  token: string;
+  acceptPath: string;
+}
+
 export interface CostRange {
   from?: string;
   to?: string;
@@ -204,4 +288,55 @@ export const api = {
     }),
 
   rotate: () => json<{ success: boolean; newVersion: number; rotatedAt: number }>('/api/v1/vault/rotate', { method: 'POST' }),
+
+  /** The caller's workspace (with its role and permissions) and the workspaces it created. */
+  workspaces: () => json<{ workspaces: Workspace[] }>('/api/v1/workspaces'),
+
+  /** The same for a key that is not (or not yet) the one in use: a 401 says only that this key is not valid. */
+  workspacesOf: async (key: string) => {
+    let response: Response;
+    try {
+      response = await fetch('/api/v1/workspaces', { headers: { Authorization: `Bearer ${key}` } });
+    } catch {
+      throw new ApiError(0, 'Network error', 'the API did not answer; is it running?');
+    }
+    if (!response.ok) throw await problem(response);
+    return (await response.json()) as { workspaces: Workspace[] };
+  },
+
+  createWorkspace: (name: string, workspaceId?: string) =>
+    json<Workspace & { ownerKey: NewKey }>('/api/v1/workspaces', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(workspaceId ? { name, workspaceId } : { name }),
+    }),
+
+  keys: () => json<{ workspaceId: string; keys: ApiKeyInfo[] }>('/api/v1/keys'),
+
+  createKey: (name: string, role: Role, expiresAt?: number) =>
+    json<NewKey>('/api/v1/keys', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(expiresAt ? { name, role, expiresAt } : { name, role }),
+    }),
+
+  revokeKey: async (keyId: string) => {
+    await request(`/api/v1/keys/${encodeURIComponent(keyId)}`, { method: 'DELETE' });
+  },
+
+  members: () => json<{ workspaceId: string; members: Member[] }>('/api/v1/members'),
+
+  setMember: (email: string, role: Role) =>
+    json<Member>('/api/v1/members', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email, role }),
+    }),
+
+  invite: (email: string, role: Role) =>
+    json<Invitation>('/api/v1/invitations', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email, role }),
+    }),
 };

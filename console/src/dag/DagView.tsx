@@ -57,20 +57,25 @@ export function DagView({ dag, selected, onSelect }: { dag: DagState; selected: 
     cache.current = next;
     return list;
   }, [dag.order, dag.steps, layout, selected, now]);
-  const edges: Edge[] = useMemo(
-    () =>
-      layout.edges.map((e) => {
-        const source = dag.steps[e.source].status.toLowerCase();
-        const target = dag.steps[e.target];
-        return {
-          ...e,
-          className: `edge-from-${source}`,
-          animated: target.status === 'RUNNING',
-          markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18 },
-        };
-      }),
-    [layout, dag.steps],
-  );
+  // Likewise an edge object is rebuilt only when its look changed (its source's status, its target running), so
+  // React Flow redraws the few edges an event touched.
+  const edgeCache = useRef(new Map<string, Edge>());
+  const edges: Edge[] = useMemo(() => {
+    const next = new Map<string, Edge>();
+    const list = layout.edges.map((e) => {
+      // An edge into a running step is dashed, not animated: 8 animated edges repainted every frame of a 200-step DAG.
+      const running = dag.steps[e.target].status === 'RUNNING';
+      const className = `edge-from-${dag.steps[e.source].status.toLowerCase()}${running ? ' edge-to-running' : ''}`;
+      const old = edgeCache.current.get(e.id);
+      const edge = old && old.className === className && old.source === e.source
+        ? old
+        : { ...e, className, markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18 } };
+      next.set(e.id, edge);
+      return edge;
+    });
+    edgeCache.current = next;
+    return list;
+  }, [layout, dag.steps]);
 
   return (
     <div className="dag" aria-label="Mission DAG" role="region">

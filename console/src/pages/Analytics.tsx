@@ -6,7 +6,7 @@ import { api, type AgentCost, type CostPoint } from '../api';
 import { Spinner } from '../components/StatusBadge';
 import { useToast } from '../components/Toasts';
 import { credits, tokens } from '../format';
-import { useTitle } from '../router';
+import { useLocation, useTitle } from '../router';
 
 const COLORS = ['#2563eb', '#db2777', '#059669', '#d97706', '#7c3aed', '#0891b2', '#dc2626', '#65a30d', '#9333ea', '#475569'];
 const RANGES: Record<string, { label: string; ms: number; bucket: string }> = {
@@ -25,11 +25,14 @@ function localInput(ms: number): string {
 export function AnalyticsPage() {
   useTitle('Cost analytics');
   const toast = useToast();
-  const [preset, setPreset] = useState('24h');
-  const [from, setFrom] = useState(() => localInput(Date.now() - RANGES['24h'].ms));
+  // ?range=1h|24h|7d|30d opens the page on that range (a link to it, a bookmark)
+  const asked = useLocation().search.get('range') ?? '';
+  const initial = RANGES[asked] ? asked : '24h';
+  const [preset, setPreset] = useState(initial);
+  const [from, setFrom] = useState(() => localInput(Date.now() - RANGES[initial].ms));
   const [to, setTo] = useState('');
   const [model, setModel] = useState('');
-  const [bucket, setBucket] = useState('1h');
+  const [bucket, setBucket] = useState(RANGES[initial].bucket);
   const [live, setLive] = useState(true);
   const [rows, setRows] = useState<AgentCost[] | null>(null);
   const [series, setSeries] = useState<CostPoint[]>([]);
@@ -47,6 +50,7 @@ export function AnalyticsPage() {
     setLoading(true);
     try {
       const r = range();
+      // Both at once, drawn together: one render of the table and both charts (two cost a second long task).
       const [costs, points] = await Promise.all([api.agentCosts(r), api.costSeries({ ...r, bucket })]);
       setRows(costs);
       setSeries(points);
@@ -145,7 +149,7 @@ export function AnalyticsPage() {
         <figure className="card chart" aria-label="Cost by agent (pie chart); the table lists the same numbers">
           <figcaption>Cost by agent</figcaption>
           {rows && rows.length > 0 ? (
-            <ResponsiveContainer width="100%" height={260}>
+            <ResponsiveContainer width="100%" height={260} initialDimension={{ width: 560, height: 260 }}>
               <PieChart>
                 <Pie data={rows} dataKey="totalCostMicros" nameKey="agent" innerRadius="45%" outerRadius="80%" isAnimationActive={false}>
                   {rows.map((r) => <Cell key={r.agent} fill={colorOf.get(r.agent)} />)}
@@ -160,7 +164,7 @@ export function AnalyticsPage() {
         <figure className="card chart" aria-label="Cost over time per agent (line chart)">
           <figcaption>Cost over time per agent</figcaption>
           {points.length > 0 ? (
-            <ResponsiveContainer width="100%" height={260}>
+            <ResponsiveContainer width="100%" height={260} initialDimension={{ width: 560, height: 260 }}>
               <LineChart data={points}>
                 <CartesianGrid strokeDasharray="3 3" />
                 <XAxis dataKey="label" minTickGap={24} />

@@ -1,4 +1,5 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useAccess } from '../access';
 import { api, ApiError } from '../api';
 import { StatusBadge } from '../components/StatusBadge';
 import { useToast } from '../components/Toasts';
@@ -10,6 +11,7 @@ import { Link, navigate, useLocation, useTitle } from '../router';
 export function LaunchPage() {
   useTitle('Launch a mission');
   const toast = useToast();
+  const access = useAccess();
   const { search } = useLocation();
   const missionId = search.get('mission');
   const [text, setText] = useState('');
@@ -69,6 +71,7 @@ export function LaunchPage() {
   return (
     <div className="stack">
       <h1>Launch a mission</h1>
+      {access.can('missions_submit') ? (
       <form className="card stack" onSubmit={launch}>
         <label htmlFor="mission-text">Mission</label>
         <textarea
@@ -100,6 +103,9 @@ export function LaunchPage() {
           </button>
         </div>
       </form>
+      ) : (
+        <p className="muted">Your role ({access.role}) can follow missions but not launch them.</p>
+      )}
 
       {missionId && (
         <section className="card stack" aria-labelledby="live-title">
@@ -110,9 +116,11 @@ export function LaunchPage() {
             <div className="row wrap">
               <button type="button" onClick={copy} aria-label="Copy log to clipboard">Copy</button>
               <Link to={`/missions/${encodeURIComponent(missionId)}`} className="button">Open DAG</Link>
-              <button type="button" className="danger" onClick={cancel} disabled={!running || cancelling}>
-                {cancelling ? 'Cancelling…' : 'Cancel'}
-              </button>
+              {access.can('missions_cancel') && (
+                <button type="button" className="danger" onClick={cancel} disabled={!running || cancelling}>
+                  {cancelling ? 'Cancelling…' : 'Cancel'}
+                </button>
+              )}
             </div>
           </div>
           <dl className="facts">

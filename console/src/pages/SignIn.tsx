@@ -1,10 +1,19 @@
 import { useState, type FormEvent } from 'react';
-import { api, ApiError, session } from '../api';
+import { whoAmI } from '../access';
+import { ApiError, session } from '../api';
 import { useTitle } from '../router';
 
-/** The API key is checked with an authenticated read and kept for this tab only (sessionStorage). */
-export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
-  useTitle('Sign in');
+/**
+ * The API key is checked (`GET /api/v1/workspaces`, which every role may read: it also says the key's workspace,
+ * role and permissions) and kept for this tab only (sessionStorage). Signed in already, "Add a key" adds another
+ * key to the tab's key ring, for the workspace switcher.
+ */
+export function SignInPage({ onSignedIn, adding = false, onCancel }: {
+  onSignedIn: (key: string) => void;
+  adding?: boolean;
+  onCancel?: () => void;
+}) {
+  useTitle(adding ? 'Add a key' : 'Sign in');
   const [key, setKey] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -13,12 +22,12 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
     e.preventDefault();
     setBusy(true);
     setError(null);
-    session.signIn(key.trim());
+    const k = key.trim();
     try {
-      await api.agents();
-      onSignedIn();
+      await whoAmI(k, false);
+      session.signIn(k);
+      onSignedIn(k);
     } catch (err) {
-      session.signOut();
       setError(err instanceof ApiError && err.status === 401 ? 'That API key is not valid.' : String((err as Error).message));
     } finally {
       setBusy(false);
@@ -27,8 +36,12 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
 
   return (
     <section className="card narrow">
-      <h1>Sign in</h1>
-      <p className="muted">Use a workspace API key (after <code>./gpilot up</code>: <code>.gpilot/token</code>). It is kept in this tab only.</p>
+      <h1>{adding ? 'Add a key' : 'Sign in'}</h1>
+      <p className="muted">
+        {adding
+          ? 'A key of another workspace (or another role): the workspace switcher then offers both. Kept in this tab only.'
+          : <>Use a workspace API key (after <code>./gpilot up</code>: <code>.gpilot/token</code>). It is kept in this tab only.</>}
+      </p>
       <form onSubmit={submit} className="stack">
         <label htmlFor="api-key">API key</label>
         <input
@@ -42,9 +55,12 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
           aria-describedby={error ? 'api-key-error' : undefined}
         />
         {error && <p id="api-key-error" className="error" role="alert">{error}</p>}
-        <button type="submit" className="primary" disabled={busy || !key.trim()}>
-          {busy ? 'Signing in…' : 'Sign in'}
-        </button>
+        <div className="row wrap">
+          <button type="submit" className="primary" disabled={busy || !key.trim()}>
+            {busy ? 'Signing in…' : adding ? 'Add key' : 'Sign in'}
+          </button>
+          {onCancel && <button type="button" onClick={onCancel}>Cancel</button>}
+        </div>
       </form>
     </section>
   );

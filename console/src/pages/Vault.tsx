@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useAccess } from '../access';
 import { api, ApiError, type Rotation, type VaultInfo } from '../api';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Spinner } from '../components/StatusBadge';
@@ -22,6 +23,8 @@ export function rotationError(e: unknown, now = Date.now()): string {
 export function VaultPage() {
   useTitle('Vault');
   const toast = useToast();
+  const access = useAccess();
+  const write = access.can('vault_write');
   const [vault, setVault] = useState<VaultInfo | null>(null);
   const [rotations, setRotations] = useState<Rotation[]>([]);
   const [confirming, setConfirming] = useState(false);
@@ -77,9 +80,11 @@ export function VaultPage() {
     <div className="stack">
       <div className="row wrap between">
         <h1>Vault</h1>
-        <button type="button" className="primary" onClick={() => setConfirming(true)} disabled={rotating} aria-busy={rotating}>
-          {rotating ? (<><Spinner /> Rotating…</>) : 'Rotate Keys'}
-        </button>
+        {write && (
+          <button type="button" className="primary" onClick={() => setConfirming(true)} disabled={rotating} aria-busy={rotating}>
+            {rotating ? (<><Spinner /> Rotating…</>) : 'Rotate Keys'}
+          </button>
+        )}
       </div>
       <dl className="facts">
         <div><dt>Key version</dt><dd data-testid="key-version">{vault?.keyVersion ?? '—'}</dd></div>
@@ -112,6 +117,7 @@ export function VaultPage() {
         </tbody>
       </table>
 
+      {write ? (
       <form className="card stack" onSubmit={save} aria-labelledby="set-secret">
         <h2 id="set-secret">Set or replace a secret</h2>
         <div className="row wrap">
@@ -131,6 +137,9 @@ export function VaultPage() {
           <button type="submit" disabled={saving || !value}>{saving ? 'Saving…' : 'Save secret'}</button>
         </div>
       </form>
+      ) : (
+        <p className="muted small">Your role ({access.role}) can read the vault's metadata but not set secrets or rotate keys.</p>
+      )}
 
       <table className="table responsive">
         <caption>Rotation history (from <code>GET /api/v1/vault/rotations</code>)</caption>

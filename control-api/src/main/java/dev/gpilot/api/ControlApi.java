@@ -58,6 +58,7 @@ public final class ControlApi implements AutoCloseable {
   private MissionStore store;
   private StreamRegistry streams;
   private ApiMetrics metrics;
+  private AnalyticsRoutes analytics;
   private Javalin app;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -169,7 +170,8 @@ public final class ControlApi implements AutoCloseable {
       agents.register(config.routes);
       vault.register(config.routes);
       tenancy.register(config.routes);
-      AnalyticsRoutes.of(options).register(config.routes);
+      analytics = AnalyticsRoutes.of(options);
+      analytics.register(config.routes);
       MissionListRoutes.of(options).register(config.routes);
       ConsoleFiles.register(config);
       config.routes.exception(ApiException.class, (e, ctx) -> Problems.write(ctx, e));
@@ -256,6 +258,9 @@ public final class ControlApi implements AutoCloseable {
     }
     if (metrics != null) {
       metrics.close();
+    }
+    if (analytics != null) {
+      analytics.close();
     }
   }
 }

@@ -49,10 +49,17 @@ public final class PriceVersions {
     return Sha256.hex(version).substring(0, 16);
   }
 
-  /** Creates the version's tables (copies of the live ones, empty) when missing; the schema must be migrated. */
+  /**
+   * Creates the version's tables (copies of the live ones, empty) when missing, with its coarser rollups and the view
+   * that notes which hours took rows ({@link RollupLevels}); the schema must be migrated.
+   */
   public static void createTables(ClickHouseClient client, String version) {
     client.execute("CREATE TABLE IF NOT EXISTS " + rawTable(version) + " AS cost_records");
     client.execute("CREATE TABLE IF NOT EXISTS " + rollupTable(version) + " AS cost_rollup_1m");
+    RollupLevels levels = RollupLevels.of(rollupTable(version));
+    if (levels.create(client)) {
+      levels.touchAll(client); // rows a replay wrote before the view existed (an older version)
+    }
   }
 
   /**

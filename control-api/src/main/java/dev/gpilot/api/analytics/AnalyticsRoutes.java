@@ -38,12 +38,26 @@ public final class AnalyticsRoutes {
     this.livePrices = livePrices;
   }
 
-  /** The routes over the ClickHouse the options name (none: every request answers 503). */
+  /**
+   * The routes over the ClickHouse the options name (none: every request answers 503), sealing the coarser rollups
+   * every {@code GPILOT_COST_SEAL_MS} (default 30 s; 0: only when a read finds an hour to seal).
+   */
   public static AnalyticsRoutes of(ApiOptions options) {
     Clock clock = Clock.systemUTC();
-    return new AnalyticsRoutes(options.clickhouseUrl() == null ? null : new CostAnalytics(
-        new ClickHouseClient(options.clickhouseUrl(), options.clickhouseDatabase(), Duration.ofSeconds(30)), clock),
-        clock, PriceTable.load(System.getenv()));
+    CostAnalytics analytics = null;
+    if (options.clickhouseUrl() != null) {
+      analytics = new CostAnalytics(
+          new ClickHouseClient(options.clickhouseUrl(), options.clickhouseDatabase(), Duration.ofSeconds(30)), clock)
+          .startSealer(Duration.ofMillis(Long.parseLong(System.getenv().getOrDefault("GPILOT_COST_SEAL_MS", "30000"))));
+    }
+    return new AnalyticsRoutes(analytics, clock, PriceTable.load(System.getenv()));
+  }
+
+  /** Stops the background sealer. */
+  public void close() {
+    if (analytics != null) {
+      analytics.close();
+    }
   }
 
   public void register(RoutesConfig routes) {

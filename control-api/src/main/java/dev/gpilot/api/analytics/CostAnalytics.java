@@ -9,12 +9,14 @@ import dev.gpilot.contracts.clickhouse.ClickHouseException;
 import dev.gpilot.contracts.clickhouse.ClickHouseMigrations;
 import dev.gpilot.contracts.agents.PriceTable;
 import dev.gpilot.contracts.cost.PriceVersions;
+import dev.gpilot.contracts.cost.RollupLevels;
 import dev.gpilot.contracts.json.Json;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,11 +28,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Answers the cost analytics from ClickHouse (SPEC.md section 8), for one workspace at a time.
  *
- * <p>Read path: whole minutes come from {@code cost_rollup_1m} read with {@code FINAL} (the highest version of each
- * (agent, model, minute, slice) row: a small table, one row per minute and key), never {@code FINAL} over raw rows. Minutes the windows have not written yet (the
- * current one, and the last one for up to the watermark delay) come from {@code cost_records}, deduplicated by id,
- * only for (agent, model, minute) that have no rollup row and only within the last {@link #RAW_HORIZON}: a small
- * range, so the newest costs show within seconds. The same SQL runs on ClickHouse 18.16 and a current ClickHouse.
+ * <p>Read path: whole UTC days and hours whose seal covers their newest touch come from {@code cost_rollup_1d} and
+ * {@code cost_rollup_1h} ({@link RangePlan}, {@link RollupSealer}); every other minute from {@code cost_rollup_1m},
+ * all read with {@code FINAL} (the highest version of each row: small tables, one row per window and key), never
+ * {@code FINAL} over raw rows. Minutes the windows have not written yet (the current one, and the last one for up to
+ * the watermark delay) come from {@code cost_records}, deduplicated by id, only for (agent, model, minute) that have
+ * no rollup row and only within the last {@link #RAW_HORIZON}: a small range, so the newest costs show within
+ * seconds. The same SQL runs on ClickHouse 18.16 and a current ClickHouse.
  */
 public final class CostAnalytics {
   private static final Logger LOG = LoggerFactory.getLogger(CostAnalytics.class);
@@ -46,15 +50,73 @@ public final class CostAnalytics {
   static final Duration SPLIT_ABOVE = Duration.ofHours(6);
   /** At most this many streams for one rollup read. */
   static final int MAX_FINAL_STREAMS = 16;
+  /** At most this many separate minute key ranges in one read (the gaps between more are read from minutes). */
+  static final int MAX_MINUTE_SEGMENTS = 48;
 
   private final ClickHouseClient client;
   private final Clock clock;
+  private volatile RollupSealer sealer;
   private volatile boolean migrated;
   private volatile int finalStreams;
 
   public CostAnalytics(ClickHouseClient client, Clock clock) {
     this.client = client;
     this.clock = clock;
+  }
+
+  /**
+   * Starts sealing the coarser rollups in the background every {@code period} (and soon after a read found an hour
+   * to seal); {@link Duration#ZERO} seals only when {@link #sealNow()} is called.
+   */
+  public CostAnalytics startSealer(Duration period) {
+    RollupSealer s = new RollupSealer(client, this::sealedSets, period);
+    sealer = s;
+    s.start();
+    return this;
+  }
+
+  /** Seals every window that can be sealed now, in the live tables and every price version's; the windows sealed. */
+  public int sealNow() {
+    RollupSealer s = sealer;
+    return (s != null ? s : new RollupSealer(client, this::sealedSets, Duration.ZERO)).sealAll();
+  }
+
+  /** {@link #sealNow()} sealing windows untouched for {@code quiet} (tests: no need to wait a minute). */
+  int sealNow(Duration quiet) {
+    return new RollupSealer(client, this::sealedSets, Duration.ZERO, quiet).sealAll();
+  }
+
+  /** Stops the background sealer. */
+  public void close() {
+    RollupSealer s = sealer;
+    if (s != null) {
+      s.close();
+    }
+  }
+
+  /** The rollup sets to seal: the live one and each price version's (created when an older replay lacks them). */
+  private List<RollupLevels> sealedSets() {
+    ensureMigrated();
+    List<RollupLevels> sets = new ArrayList<>();
+    sets.add(RollupLevels.LIVE);
+    for (PriceVersions.Entry e : PriceVersions.list(client)) {
+      sets.add(versionLevels(e.rollupTable()));
+    }
+    return sets;
+  }
+
+  private final java.util.Set<String> versionsReady = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** A version's levels, its coarse tables and view created first when a replay before them wrote it. */
+  private RollupLevels versionLevels(String rollupTable) {
+    RollupLevels levels = RollupLevels.of(rollupTable);
+    if (!versionsReady.contains(rollupTable)) {
+      if (levels.create(client)) {
+        levels.touchAll(client);
+      }
+      versionsReady.add(rollupTable);
+    }
+    return levels;
   }
 
   /** Buckets of the cost series. */
@@ -97,7 +159,7 @@ public final class CostAnalytics {
     String missions = q.model() == null ? "v_agent_missions" : "v_missions";
     String sql = "SELECT v_agent AS agent, sum(v_cost) AS cost, sum(v_steps) AS steps, sum(" + missions
         + ") AS missions, sum(v_prompt) AS prompt, sum(v_output) AS output, sum(v_thinking) AS thinking,"
-        + " sum(v_cached) AS cached FROM (" + minutes(q, tables) + ") GROUP BY v_agent ORDER BY cost DESC, agent";
+        + " sum(v_cached) AS cached FROM (" + minutes(q, tables, RangePlan.DAY) + ") GROUP BY v_agent ORDER BY cost DESC, agent";
     List<AgentCost> rows = new ArrayList<>();
     for (JsonNode r : query(sql)) {
       rows.add(new AgentCost(r.get("agent").asText(), r.get("cost").asLong(), null, r.get("steps").asLong(),
@@ -138,7 +200,7 @@ public final class CostAnalytics {
         + " v_agent AS agent, v_model AS model, sum(v_cost) AS cost, sum(v_steps) AS steps,"
         + " sum(v_missions) AS missions, sum(v_errors) AS errors, sum(v_prompt) AS prompt, sum(v_output) AS output,"
         + " sum(v_thinking) AS thinking, sum(v_cached) AS cached, sum(v_latency_sum) AS latency_sum,"
-        + " max(v_latency_max) AS latency_max FROM (" + minutes(q, tables) + ")"
+        + " max(v_latency_max) AS latency_max FROM (" + minutes(q, tables, bucket.seconds) + ")"
         + " GROUP BY bucket, v_agent, v_model ORDER BY bucket, agent, model";
     List<CostPoint> points = new ArrayList<>();
     for (JsonNode r : query(sql)) {
@@ -151,40 +213,49 @@ public final class CostAnalytics {
   }
 
   /**
-   * One row per (agent, model, minute, slice) in the range, columns {@code v_*}: the rollup's highest version of each,
-   * plus, for recent minutes without a rollup row yet, the raw rows deduplicated by id.
+   * One row per (agent, model, window, slice) in the range, columns {@code v_*}: for whole UTC days and hours whose
+   * seal is current, the row of {@code cost_rollup_1d} / {@code cost_rollup_1h} (levels no coarser than
+   * {@code maxLevel}); for the other minutes the minute rollups' highest version of each; plus, for recent minutes
+   * without a rollup row yet, the raw rows deduplicated by id.
    */
   String minutes(CostQuery q) {
-    return minutes(q, CostTables.LIVE);
+    return minutes(q, CostTables.LIVE, RangePlan.DAY);
   }
 
-  String minutes(CostQuery q, CostTables tables) {
+  String minutes(CostQuery q, CostTables tables, long maxLevel) {
     long from = q.from().getEpochSecond();
     long to = q.to().getEpochSecond();
     String filters = (q.agent() == null ? "" : " AND agent = " + literal(q.agent()))
         + (q.model() == null ? "" : " AND model = " + literal(q.model()));
     String ws = "workspace_id = " + literal(q.workspaceId());
-    StringBuilder sql = new StringBuilder();
-    // FINAL on the rollups (one row per minute and key, not per attempt) keeps each row's highest version, faster
-    // than argMax(..., version) grouped by the key on 18.16. ClickHouse 18.16 reads a FINAL in one stream; the minute
-    // is part of the key, so the range split in time reads the same rows with one stream per server thread.
-    List<long[]> ranges = split(from, to, to - from > SPLIT_ABOVE.toSeconds() ? finalStreams() : 1);
-    for (long[] range : ranges) {
-      if (sql.length() > 0) {
-        sql.append(" UNION ALL ");
-      }
-      sql.append("SELECT agent AS v_agent, model AS v_model, window_start AS v_window, cost_micros AS v_cost,")
-          .append(" steps AS v_steps, missions AS v_missions, agent_missions AS v_agent_missions, errors AS v_errors,")
-          .append(" prompt_tokens AS v_prompt, output_tokens AS v_output, thinking_tokens AS v_thinking,")
-          .append(" cached_tokens AS v_cached, latency_sum_ms AS v_latency_sum, latency_max_ms AS v_latency_max")
-          .append(" FROM ").append(tables.rollup()).append(" FINAL WHERE ").append(ws)
-          .append(" AND window_start >= toDateTime(").append(range[0]).append(") AND window_start < toDateTime(")
-          .append(range[1]).append(")").append(filters);
+    RollupLevels levels = tables.levels();
+    RangePlan.Plan plan = plan(q, levels, maxLevel);
+    if (plan.stale() && sealer != null) {
+      sealer.requestSoon();
     }
+    List<String> selects = new ArrayList<>();
+    // FINAL on the rollups (one row per window and key, not per attempt) keeps each row's highest version, faster
+    // than argMax(..., version) grouped by the key on 18.16. ClickHouse 18.16 reads a FINAL in one stream; the window
+    // is part of the key, so minute segments split in time read the same rows with one stream per server thread.
+    for (long level : new long[] {RangePlan.DAY, RangePlan.HOUR}) {
+      List<RangePlan.Segment> coarse = plan.of(level);
+      if (!coarse.isEmpty()) {
+        selects.add(rollupSelect(level == RangePlan.DAY ? levels.day() : levels.hour(), ws, coarse, filters));
+      }
+    }
+    List<RangePlan.Segment> fine = plan.of(RangePlan.MINUTE);
+    long span = fine.stream().mapToLong(f -> f.to() - f.from()).sum();
+    for (List<RangePlan.Segment> group : groups(fine, span > SPLIT_ABOVE.toSeconds() ? finalStreams() : 1)) {
+      selects.add(rollupSelect(levels.minute(), ws, group, filters));
+    }
+    StringBuilder sql = new StringBuilder(String.join(" UNION ALL ", selects));
     long now = CostQuery.floorMinute(clock.instant()).getEpochSecond();
     long rawFrom = Math.max(from, now - RAW_HORIZON.toSeconds());
     if (rawFrom < to) {
-      sql.append(" UNION ALL SELECT r_agent AS v_agent, r_model AS v_model, toStartOfMinute(r_finished_at) AS v_window,")
+      if (sql.length() > 0) {
+        sql.append(" UNION ALL ");
+      }
+      sql.append("SELECT r_agent AS v_agent, r_model AS v_model, toStartOfMinute(r_finished_at) AS v_window,")
           .append(" sum(r_cost) AS v_cost, count() AS v_steps, sum(r_new_mission) AS v_missions,")
           .append(" sum(r_new_agent_mission) AS v_agent_missions, countIf(r_succeeded = 0) AS v_errors,")
           .append(" sum(r_prompt) AS v_prompt, sum(r_output) AS v_output, sum(r_thinking) AS v_thinking,")
@@ -206,22 +277,85 @@ public final class CostAnalytics {
     return sql.toString();
   }
 
+  private static String rollupSelect(String table, String ws, List<RangePlan.Segment> segments, String filters) {
+    StringBuilder sql = new StringBuilder("SELECT agent AS v_agent, model AS v_model, window_start AS v_window,")
+        .append(" cost_micros AS v_cost, steps AS v_steps, missions AS v_missions, agent_missions AS v_agent_missions,")
+        .append(" errors AS v_errors, prompt_tokens AS v_prompt, output_tokens AS v_output,")
+        .append(" thinking_tokens AS v_thinking, cached_tokens AS v_cached, latency_sum_ms AS v_latency_sum,")
+        .append(" latency_max_ms AS v_latency_max FROM ").append(table).append(" FINAL WHERE ").append(ws)
+        .append(" AND (");
+    for (int i = 0; i < segments.size(); i++) {
+      RangePlan.Segment s = segments.get(i);
+      sql.append(i == 0 ? "" : " OR ").append("(window_start >= toDateTime(").append(s.from())
+          .append(") AND window_start < toDateTime(").append(s.to()).append("))");
+    }
+    return sql.append(")").append(filters).toString();
+  }
+
   /**
-   * {@code [from, to)} in {@code n} adjacent ranges split at whole minutes (a rollup's minute is in exactly one);
-   * fewer when the range has fewer minutes.
+   * Which level reads which part of the query's range: the seals and touches of the days around it (one small
+   * query), when the range holds a whole hour and a coarser level is allowed.
    */
-  static List<long[]> split(long from, long to, int n) {
-    List<long[]> ranges = new ArrayList<>();
-    long start = from;
-    for (int i = 1; i < n; i++) {
-      long end = Math.floorDiv(from + (to - from) * i / n, 60) * 60;
-      if (end > start && end < to) {
-        ranges.add(new long[] {start, end});
-        start = end;
+  RangePlan.Plan plan(CostQuery q, RollupLevels levels, long maxLevel) {
+    long from = q.from().getEpochSecond();
+    long to = q.to().getEpochSecond();
+    Map<Long, Long> touched = new HashMap<>();
+    Map<Long, Map<Long, Long>> seals = new HashMap<>();
+    long firstHour = Math.floorDiv(from + RangePlan.HOUR - 1, RangePlan.HOUR) * RangePlan.HOUR;
+    if (maxLevel > RangePlan.MINUTE && firstHour + RangePlan.HOUR <= to) {
+      long a = Math.floorDiv(from, RangePlan.DAY) * RangePlan.DAY;
+      long b = Math.min(Math.floorDiv(to + RangePlan.DAY - 1, RangePlan.DAY) * RangePlan.DAY,
+          CostQuery.LAST.getEpochSecond());
+      String ws = "workspace_id = " + literal(q.workspaceId());
+      String range = " >= toDateTime(" + a + ") AND ";
+      for (JsonNode r : query("SELECT toUInt32(0) AS level, toUInt32(hour) AS w, toUInt32(max(touched_at)) AS t FROM "
+          + levels.touched() + " WHERE " + ws + " AND hour" + range + "hour < toDateTime(" + b + ") GROUP BY hour"
+          + " UNION ALL SELECT toUInt32(level) AS level, toUInt32(window_start) AS w, toUInt32(touched_at) AS t FROM "
+          + levels.seals() + " FINAL WHERE " + ws + " AND window_start" + range + "window_start < toDateTime(" + b
+          + ")")) {
+        long level = r.get("level").asLong();
+        if (level == 0) {
+          touched.put(r.get("w").asLong(), r.get("t").asLong());
+        } else {
+          seals.computeIfAbsent(level, k -> new HashMap<>()).put(r.get("w").asLong(), r.get("t").asLong());
+        }
       }
     }
-    ranges.add(new long[] {start, to});
-    return ranges;
+    return RangePlan.plan(from, to, maxLevel, touched, seals, MAX_MINUTE_SEGMENTS);
+  }
+
+  /**
+   * Minute segments in {@code n} groups of about the same span, cut at whole minutes (a group is one {@code FINAL}
+   * read, one stream on 18.16); fewer when there are fewer minutes.
+   */
+  static List<List<RangePlan.Segment>> groups(List<RangePlan.Segment> segments, int n) {
+    List<List<RangePlan.Segment>> groups = new ArrayList<>();
+    if (segments.isEmpty()) {
+      return groups;
+    }
+    long span = segments.stream().mapToLong(s -> s.to() - s.from()).sum();
+    long target = Math.max(60, Math.floorDiv(span + n - 1, n * 60L) * 60);
+    List<RangePlan.Segment> current = new ArrayList<>();
+    long filled = 0;
+    for (RangePlan.Segment s : segments) {
+      long start = s.from();
+      while (start < s.to()) {
+        boolean last = groups.size() == n - 1;
+        long end = last ? s.to() : Math.min(s.to(), start + (target - filled));
+        current.add(new RangePlan.Segment(s.level(), start, end));
+        filled += end - start;
+        start = end;
+        if (filled >= target && !last) {
+          groups.add(current);
+          current = new ArrayList<>();
+          filled = 0;
+        }
+      }
+    }
+    if (!current.isEmpty()) {
+      groups.add(current);
+    }
+    return groups;
   }
 
   /** The server's threads per query ({@code max_threads}: "2" on 18.16, "'auto(2)'" on a current server). */
@@ -256,8 +390,10 @@ public final class CostAnalytics {
     }
     ensureMigrated();
     try {
-      return PriceVersions.find(client, name).map(e -> new CostTables(e.rawTable(), e.rollupTable()))
-          .orElseThrow(() -> ApiException.notFound("no price version '" + name + "': GET /api/v1/analytics/"
+      return PriceVersions.find(client, name).map(e -> {
+        versionLevels(e.rollupTable());
+        return new CostTables(e.rawTable(), e.rollupTable());
+      }).orElseThrow(() -> ApiException.notFound("no price version '" + name + "': GET /api/v1/analytics/"
               + "price-versions lists them"));
     } catch (ClickHouseException e) {
       throw failed(e);

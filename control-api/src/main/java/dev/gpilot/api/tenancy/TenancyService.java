@@ -106,6 +106,9 @@ public final class TenancyService {
     });
     if (role != null) {
       json.put("role", role.wire());
+      // What the caller may do here (the role table's row): the console hides what the role cannot do.
+      json.put("permissions", role.permissions().stream().map(p -> p.name().toLowerCase(java.util.Locale.ROOT))
+          .toList());
     }
     return json;
   }

@@ -119,7 +119,8 @@ class AnalyticsApiITCase {
 
   /** Where a 30-day read of the rollups splits in two. */
   static long splitMinute() {
-    return CostAnalytics.split(now - 30 * 86_400, now + 60, 2).get(1)[0];
+    return CostAnalytics.groups(List.of(new RangePlan.Segment(60, now - 30 * 86_400, now + 60)), 2).get(1).get(0)
+        .from();
   }
 
   static JsonNode json(HttpResponse<String> response) throws Exception {

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The web console in a real browser (Debian's Chromium, driven by playwright-core) against the stack as
  * {@code ./gpilot up} runs it: {@code console/e2e/run.mjs} checks every acceptance line of the console (sign in,
- * launch and the live log, missions list, DAG, cost analytics, vault, phone widths, keyboard, axe-core, console
- * errors) and saves screenshots of every page under {@code control-api/target/console-screenshots}.
+ * launch and the live log, missions list, DAG, cost analytics, vault, workspace (members, keys, switcher, what a role
+ * sees), phone widths, keyboard, axe-core, console errors) and saves screenshots of every page under {@code control-api/target/console-screenshots}.
  */
 class ConsoleBrowserITCase {
   @RegisterExtension static final ClickHouseTestServer CLICKHOUSE = new ClickHouseTestServer();
@@ -72,7 +72,7 @@ class ConsoleBrowserITCase {
     assertThat(output).doesNotContain("FAIL ").contains("0 failed");
     for (String page : new String[] {"signin-desktop", "launch-done-desktop", "missions-desktop", "dag-desktop",
         "dag-200-steps", "analytics-desktop", "vault-desktop", "launch-phone", "missions-phone", "dag-phone",
-        "analytics-phone", "vault-phone", "signin-phone"}) {
+        "analytics-phone", "vault-phone", "signin-phone", "workspace-desktop", "workspace-viewer", "workspace-phone"}) {
       assertThat(screenshots.resolve(page + ".png")).as("screenshot " + page).isNotEmptyFile();
     }
   }

@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -234,6 +235,21 @@ class AccessMatrixITCase {
       assertThat(refused.status()).as(refused.toString()).isEqualTo(403);
       assertThat(refused.contentType()).startsWith("application/problem+json");
       assertThat(refused.json().get("type").asText()).isEqualTo("/problems/forbidden");
+    }
+  }
+
+  @Test
+  void workspaces_tellEachCredentialItsRoleAndPermissions_asTheRouteTableEnforcesThem() throws Exception {
+    for (Map.Entry<String, String> caller : CALLERS.entrySet()) {
+      Role role = ROLES.get(caller.getKey());
+      var list = http.ok("GET", "/api/v1/workspaces", caller.getValue(), null, 200).get("workspaces");
+      var own = StreamSupport.stream(list.spliterator(), false)
+          .filter(w -> w.get("workspaceId").asText().equals(OWN)).findFirst().orElseThrow();
+      assertThat(own.get("role").asText()).as(caller.getKey()).isEqualTo(role.wire());
+      List<String> permissions = new ArrayList<>();
+      own.get("permissions").forEach(p -> permissions.add(p.asText()));
+      assertThat(permissions).as(caller.getKey()).containsExactlyInAnyOrderElementsOf(role.permissions().stream()
+          .map(p -> p.name().toLowerCase(java.util.Locale.ROOT)).toList());
     }
   }
 
