@@ -8,16 +8,15 @@ import dev.gpilot.contracts.cost.CostRecord;
 import dev.gpilot.contracts.cost.PriceVersions;
 import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.jobs.ingest.ContractDeserializer;
+import dev.gpilot.jobs.internal.kafka.TopicRange;
 import dev.gpilot.jobs.sink.clickhouse.ClickHouseSinkOptions;
 import java.io.PrintStream;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.RuntimeExecutionMode;
@@ -34,10 +33,6 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Re-prices a range of mission history (SPEC.md section 8, Replays): the cost pipeline itself
@@ -85,12 +80,14 @@ public final class CostReplayJob {
     ClickHouseClient ch = new ClickHouseClient(options.clickhouseUrl(), options.clickhouseDatabase(),
         options.clickhouseTimeout());
     ClickHouseMigrations.apply(ch);
-    Map<TopicPartition, Long> start = new HashMap<>();
-    Map<TopicPartition, Long> end = new HashMap<>();
     long[] rows = new long[1];
     List<RawRowSlices.Slice> slices = options.fromClickHouse() ? RawRowSlices.plan(ch, CostRows.RAW_TABLE,
         options.from().toEpochMilli(), options.to().toEpochMilli(), rows) : List.of();
-    long total = options.fromClickHouse() ? rows[0] : bounds(start, end);
+    // From the first result written at most an hour before `from` (a result is written when its attempt finished, so
+    // one that finished in the range was written after `from`, give or take the clocks) to the end now.
+    TopicRange range = options.fromClickHouse() ? null : TopicRange.since(options.kafkaBootstrapServers(),
+        Topics.STEP_RESULTS, Math.max(0, options.from().toEpochMilli() - Duration.ofHours(1).toMillis()));
+    long total = options.fromClickHouse() ? rows[0] : range.records();
     out.printf(Locale.ROOT, "replay costs: %s → %s with prices %s (%s) as price version %s; %,d %s to read%n",
         options.from(), options.to(), options.prices().versions().stream().map(v -> v.version()
             + " from " + v.effectiveFrom()).collect(Collectors.joining(", ")), options.prices().source(),
@@ -117,7 +114,7 @@ public final class CostReplayJob {
             .flatMap(new RawRowSlices.Read(options.clickhouseUrl(), options.clickhouseDatabase(), CostRows.RAW_TABLE),
                 TypeInformation.of(StepResult.class)).name("replay-raw-rows").uid("replay-raw-rows")
             .assignTimestampsAndWatermarks(finishTimes).name("replay-finish-times").uid("replay-finish-times")
-        : env.fromSource(source(start, end), finishTimes, "replay-step-results").uid("replay-step-results-source");
+        : env.fromSource(source(range), finishTimes, "replay-step-results").uid("replay-step-results-source");
     DataStream<StepResult> results = input
         .map(new Progress(), TypeInformation.of(StepResult.class)).name("replay-progress").uid("replay-progress")
         .filter(new InRange(options.from().toEpochMilli(), options.to().toEpochMilli()))
@@ -209,47 +206,13 @@ public final class CostReplayJob {
     return models;
   }
 
-  /**
-   * The offsets to read: from the first record written at most an hour before {@code from} (a result is written
-   * when its attempt finished, so one that finished in the range was written after {@code from}, give or take the
-   * clocks) to the end of each partition now. Returns how many records that is.
-   */
-  private long bounds(Map<TopicPartition, Long> start, Map<TopicPartition, Long> end) {
-    Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, options.kafkaBootstrapServers());
-    props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
-      List<TopicPartition> partitions = consumer.partitionsFor(Topics.STEP_RESULTS, Duration.ofSeconds(30)).stream()
-          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-      if (partitions.isEmpty()) {
-        throw new IllegalStateException(Topics.STEP_RESULTS + " does not exist at " + options.kafkaBootstrapServers());
-      }
-      Map<TopicPartition, Long> first = consumer.beginningOffsets(partitions);
-      Map<TopicPartition, Long> last = consumer.endOffsets(partitions);
-      long since = Math.max(0, options.from().toEpochMilli() - Duration.ofHours(1).toMillis());
-      Map<TopicPartition, Long> times = new HashMap<>();
-      partitions.forEach(p -> times.put(p, since));
-      Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(times);
-      long total = 0;
-      for (TopicPartition p : partitions) {
-        OffsetAndTimestamp at = found.get(p);
-        long s = at == null ? last.get(p) : Math.max(first.get(p), at.offset());
-        start.put(p, s);
-        end.put(p, last.get(p));
-        total += last.get(p) - s;
-      }
-      return total;
-    }
-  }
-
-  private KafkaSource<StepResult> source(Map<TopicPartition, Long> start, Map<TopicPartition, Long> end) {
+  private KafkaSource<StepResult> source(TopicRange range) {
     return KafkaSource.<StepResult>builder()
         .setBootstrapServers(options.kafkaBootstrapServers())
         .setTopics(Topics.STEP_RESULTS)
         .setGroupId("gpilot-cost-replay")
-        .setStartingOffsets(OffsetsInitializer.offsets(start))
-        .setBounded(OffsetsInitializer.offsets(end))
+        .setStartingOffsets(OffsetsInitializer.offsets(range.start()))
+        .setBounded(OffsetsInitializer.offsets(range.end()))
         .setDeserializer(ContractDeserializer.stepResults())
         .setProperty("commit.offsets.on.checkpoint", "false")
         .setProperty("partition.discovery.interval.ms", "-1")

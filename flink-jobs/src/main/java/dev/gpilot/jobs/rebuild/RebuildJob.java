@@ -12,6 +12,7 @@ import dev.gpilot.jobs.costs.CostPipeline;
 import dev.gpilot.jobs.costs.CostRows;
 import dev.gpilot.jobs.costs.CostTargets;
 import dev.gpilot.jobs.ingest.ContractDeserializer;
+import dev.gpilot.jobs.internal.kafka.TopicRange;
 import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
 import dev.gpilot.jobs.sink.clickhouse.ClickHouseSink;
 import dev.gpilot.jobs.sink.clickhouse.ClickHouseSinkOptions;
@@ -21,12 +22,10 @@ import dev.gpilot.jobs.sink.clickhouse.RowEncoder;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -39,11 +38,6 @@ import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsIni
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Rebuilds ClickHouse's mission tables from the topics (SPEC.md section 8, "Rebuild"), in a fresh database, never
@@ -98,15 +92,11 @@ public final class RebuildJob {
     ClickHouseMigrations.apply(into);
     long from = options.from().toEpochMilli();
     long to = options.to().toEpochMilli();
-    Map<TopicPartition, Long> eventsStart = new HashMap<>();
-    Map<TopicPartition, Long> eventsEnd = new HashMap<>();
-    long events = bounds(Topics.MISSION_EVENTS, 0, eventsStart, eventsEnd);
-    Map<TopicPartition, Long> resultsStart = new HashMap<>();
-    Map<TopicPartition, Long> resultsEnd = new HashMap<>();
-    long results = bounds(Topics.STEP_RESULTS, Math.max(0, from - Duration.ofHours(1).toMillis()), resultsStart,
-        resultsEnd);
+    TopicRange events = TopicRange.since(options.kafkaBootstrapServers(), Topics.MISSION_EVENTS, 0);
+    TopicRange results = TopicRange.since(options.kafkaBootstrapServers(), Topics.STEP_RESULTS,
+        Math.max(0, from - Duration.ofHours(1).toMillis()));
     out.printf(Locale.ROOT, "replay rebuild: %s → %s from the topics (%,d mission events, %,d step results) into "
-        + "database %s%n", options.from(), options.to(), events, results, options.intoDatabase());
+        + "database %s%n", options.from(), options.to(), events.records(), results.records(), options.intoDatabase());
 
     Configuration jobConf = new Configuration(conf);
     jobConf.set(ExecutionOptions.RUNTIME_MODE, RuntimeExecutionMode.BATCH);
@@ -116,7 +106,7 @@ public final class RebuildJob {
         Duration.ofSeconds(5), Duration.ofSeconds(10));
 
     DataStream<MissionEvent> eventStream = env.fromSource(
-            source(Topics.MISSION_EVENTS, eventsStart, eventsEnd, ContractDeserializer.missionEvents()),
+            source(Topics.MISSION_EVENTS, events, ContractDeserializer.missionEvents()),
             WatermarkStrategy.noWatermarks(), "rebuild-mission-events")
         .uid("rebuild-mission-events-source");
     eventStream.filter(new EventInRange(from, to)).name("rebuild-events-in-range").uid("rebuild-events-in-range")
@@ -133,7 +123,7 @@ public final class RebuildJob {
     WatermarkStrategy<StepResult> finishTimes =
         WatermarkStrategy.<StepResult>noWatermarks().withTimestampAssigner((r, ts) -> r.finishedAt());
     DataStream<StepResult> stepResults = env.fromSource(
-            source(Topics.STEP_RESULTS, resultsStart, resultsEnd, ContractDeserializer.stepResults()), finishTimes,
+            source(Topics.STEP_RESULTS, results, ContractDeserializer.stepResults()), finishTimes,
             "rebuild-step-results")
         .uid("rebuild-step-results-source")
         .filter(new ResultInRange(from, to)).name("rebuild-results-in-range").uid("rebuild-results-in-range");
@@ -185,43 +175,14 @@ public final class RebuildJob {
     return ch.query(sql).stream().map(JsonNode::toString).toList();
   }
 
-  /** Each partition's offsets: from the first record at or after {@code sinceMs} to the end now. */
-  private long bounds(String topic, long sinceMs, Map<TopicPartition, Long> start, Map<TopicPartition, Long> end) {
-    Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, options.kafkaBootstrapServers());
-    props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
-      List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-      if (partitions.isEmpty()) {
-        throw new IllegalStateException(topic + " does not exist at " + options.kafkaBootstrapServers());
-      }
-      Map<TopicPartition, Long> first = consumer.beginningOffsets(partitions);
-      Map<TopicPartition, Long> last = consumer.endOffsets(partitions);
-      Map<TopicPartition, Long> times = new HashMap<>();
-      partitions.forEach(p -> times.put(p, sinceMs));
-      Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(times);
-      long total = 0;
-      for (TopicPartition p : partitions) {
-        OffsetAndTimestamp at = found.get(p);
-        long s = at == null ? last.get(p) : Math.max(first.get(p), at.offset());
-        start.put(p, s);
-        end.put(p, last.get(p));
-        total += last.get(p) - s;
-      }
-      return total;
-    }
-  }
-
-  private <T> KafkaSource<T> source(String topic, Map<TopicPartition, Long> start, Map<TopicPartition, Long> end,
+  private <T> KafkaSource<T> source(String topic, TopicRange range,
       KafkaRecordDeserializationSchema<T> deserializer) {
     return KafkaSource.<T>builder()
         .setBootstrapServers(options.kafkaBootstrapServers())
         .setTopics(topic)
         .setGroupId("gpilot-rebuild")
-        .setStartingOffsets(OffsetsInitializer.offsets(start))
-        .setBounded(OffsetsInitializer.offsets(end))
+        .setStartingOffsets(OffsetsInitializer.offsets(range.start()))
+        .setBounded(OffsetsInitializer.offsets(range.end()))
         .setDeserializer(deserializer)
         .setProperty("commit.offsets.on.checkpoint", "false")
         .setProperty("partition.discovery.interval.ms", "-1")
