@@ -82,7 +82,7 @@ class StepDeltaITCase {
   }
 
   @Test
-  void streamingStep_sendsItsTextAsDeltaEvents_beforeItsResult_andTheyAddUpToTheOutput() throws Exception {
+  void streamingStep_sendsItsTextAsDeltaEvents_beforeItsResult_inTheOrderOfTheOutput() throws Exception {
     String base = "http://127.0.0.1:" + api.port();
     HttpResponse<String> accepted = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/missions"))
         .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
@@ -118,6 +118,8 @@ class StepDeltaITCase {
     StringBuilder text = new StringBuilder();
     deltas.forEach(d -> text.append(d.get("text").asText()));
     JsonNode completed = events.get(types.indexOf(EventTypes.STEP_COMPLETED));
-    assertThat(text.toString()).isEqualTo(completed.at("/output/text").asText());
+    // Deltas are best effort (SPEC §3): they travel on their own topic, so the last ones can reach the scheduler after
+    // the result and are dropped. What arrived is the output's beginning, in order, never other text.
+    assertThat(completed.at("/output/text").asText()).startsWith(text.toString());
   }
 }
