@@ -51,6 +51,9 @@ public final class RoutePermissions {
     m.put("GET /api/v1/members", Permission.WORKSPACE_READ);
     m.put("POST /api/v1/members", Permission.MEMBERS_MANAGE);
     m.put("POST /api/v1/invitations", Permission.MEMBERS_MANAGE);
+    m.put("GET /api/v1/budgets", Permission.WORKSPACE_READ);
+    m.put("PUT /api/v1/budgets/{budgetId}", Permission.BUDGETS_MANAGE);
+    m.put("DELETE /api/v1/budgets/{budgetId}", Permission.BUDGETS_MANAGE);
     return java.util.Collections.unmodifiableMap(m);
   }
 

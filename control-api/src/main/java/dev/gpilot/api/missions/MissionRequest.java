@@ -36,7 +36,8 @@ public record MissionRequest(String mission, MissionConfig config) {
   static final Pattern AGENT_NAME = Pattern.compile("[a-z][a-z0-9-]{0,63}");
   private static final Set<String> TOP_LEVEL = Set.of("mission", "config");
   private static final Set<String> CONFIG_FIELDS =
-      Set.of("explicitAgents", "plan", "execution", "params", "deadlineSeconds", "failurePolicy", "planner");
+      Set.of("explicitAgents", "plan", "execution", "params", "deadlineSeconds", "failurePolicy", "planner",
+          "budgetWaitSeconds");
   private static final Set<String> STEP_FIELDS =
       Set.of("id", "agent", "action", "parameters", "dependsOn", "condition", "timeoutSeconds", "maxAttempts");
   private static final Set<String> KNOWN_AGENTS = KnownAgents.fromEnv();
@@ -174,6 +175,16 @@ public record MissionRequest(String mission, MissionConfig config) {
       }
       deadline = deadlineNode.intValue();
     }
+    Integer budgetWait = null;
+    JsonNode budgetWaitNode = config.get("budgetWaitSeconds");
+    if (budgetWaitNode != null && !budgetWaitNode.isNull()) {
+      if (!budgetWaitNode.isIntegralNumber() || !budgetWaitNode.canConvertToInt() || budgetWaitNode.intValue() < 0
+          || budgetWaitNode.intValue() > MAX_DEADLINE_SECONDS) {
+        throw ApiException.badRequest(
+            "'config.budgetWaitSeconds' must be an integer from 0 to " + MAX_DEADLINE_SECONDS);
+      }
+      budgetWait = budgetWaitNode.intValue();
+    }
     String planner = null;
     JsonNode plannerNode = config.get("planner");
     if (plannerNode != null && !plannerNode.isNull()) {
@@ -187,7 +198,7 @@ public record MissionRequest(String mission, MissionConfig config) {
     }
     requireKnown(explicitAgents);
     return new MissionConfig(explicitAgents, plan, execution, params == null || params.isNull() ? null : params,
-        deadline, policy, planner);
+        deadline, policy, planner, budgetWait);
   }
 
   /** Reads an explicit plan: shape errors are 400, a plan that cannot run (cycle, unknown agent, ...) is 422. */

@@ -18,6 +18,8 @@ public final class Tenancy implements AutoCloseable {
   private final ControlPlaneWriter writer;
   private final KeyUsageTracker usage;
   private final TenancyService service;
+  private final BudgetStatusFeed budgetStatuses;
+  private final BudgetService budgets;
 
   private Tenancy(String bootstrapServers, TenancyOptions options, TokenAuthenticator tokens, Clock clock) {
     this.feed = new ControlPlaneFeed(bootstrapServers, store);
@@ -25,6 +27,8 @@ public final class Tenancy implements AutoCloseable {
     this.usage = new KeyUsageTracker(writer, options.usageFlushInterval());
     this.service = new TenancyService(store, writer, new KeyHasher(options.keyHashSecretFile()), usage, tokens,
         clock);
+    this.budgetStatuses = new BudgetStatusFeed(bootstrapServers);
+    this.budgets = new BudgetService(store, writer, budgetStatuses, clock);
   }
 
   public static Tenancy start(String bootstrapServers, TenancyOptions options, TokenAuthenticator tokens,
@@ -36,6 +40,7 @@ public final class Tenancy implements AutoCloseable {
       throw new IllegalStateException("the control-plane feed did not catch up with Kafka within 5 minutes");
     }
     tenancy.writer.start();
+    tenancy.budgetStatuses.start();
     return tenancy;
   }
 
@@ -50,11 +55,13 @@ public final class Tenancy implements AutoCloseable {
 
   public void register(RoutesConfig routes) {
     new TenancyRoutes(service).register(routes);
+    new BudgetRoutes(budgets).register(routes);
   }
 
   @Override
   public void close() throws InterruptedException {
     usage.close();
+    budgetStatuses.close();
     writer.close();
     feed.close();
   }

@@ -56,7 +56,7 @@ final class TenancyRequests {
     return new NewMember(email(json), role(json));
   }
 
-  private static JsonNode object(InputStream body, Set<String> fields) {
+  static JsonNode object(InputStream body, Set<String> fields) {
     byte[] bytes;
     try {
       bytes = body.readNBytes(MAX_BODY_BYTES + 1);
@@ -107,7 +107,7 @@ final class TenancyRequests {
     return v.asText();
   }
 
-  private static String optionalText(JsonNode json, String field) {
+  static String optionalText(JsonNode json, String field) {
     JsonNode v = json.get(field);
     if (v == null || v.isNull()) {
       return null;

@@ -105,6 +105,8 @@ class AccessMatrixITCase {
     }
   }
 
+  private static final String BUDGET = "{\"limitMicros\":1000,\"period\":\"month\",\"mode\":\"hard\"}";
+
   /** A concrete request for a route: its path with own or foreign ids, and a body that the route accepts. */
   private record Call(String method, String path, String contentType, String body, Set<Integer> success) {}
 
@@ -118,6 +120,14 @@ class AccessMatrixITCase {
       // A fresh key of the own workspace to revoke, so every permitted DELETE has one.
       path = template.replace("{keyId}", foreign ? foreignKeyId : http.ok("POST", "/api/v1/keys", FILE_TOKEN,
           "{\"name\":\"victim\",\"role\":\"viewer\"}", 201).get("keyId").asText());
+    }
+    if (route.equals("PUT /api/v1/budgets/{budgetId}")) {
+      path = "/api/v1/budgets/b" + n;
+    }
+    if (route.equals("DELETE /api/v1/budgets/{budgetId}")) {
+      // A budget of the own workspace before each DELETE, so each permitted one has one to delete.
+      assertThat(http.json("PUT", "/api/v1/budgets/d" + n, FILE_TOKEN, BUDGET).status()).isEqualTo(200);
+      path = "/api/v1/budgets/d" + n;
     }
     if (route.equals("DELETE /api/v1/vault/secrets/{name}")) {
       // Set again before each permitted DELETE, so each has a secret to delete.
@@ -135,7 +145,8 @@ class AccessMatrixITCase {
       case "POST /api/v1/missions/{id}/rerun" -> new Call(method, path, "application/json", "{}", Set.of(409));
       case "PUT /api/v1/vault/secrets/{name}" -> new Call(method, path, "application/json",
           "{\"value\":\"v" + n + "\"}", Set.of(200));
-      case "DELETE /api/v1/vault/secrets/{name}", "DELETE /api/v1/keys/{keyId}" ->
+      case "PUT /api/v1/budgets/{budgetId}" -> new Call(method, path, "application/json", BUDGET, Set.of(200));
+      case "DELETE /api/v1/vault/secrets/{name}", "DELETE /api/v1/keys/{keyId}", "DELETE /api/v1/budgets/{budgetId}" ->
           new Call(method, path, null, null, Set.of(204));
       // At most one rotation an hour: the second permitted caller is told when (429), past the permission check.
       case "POST /api/v1/vault/rotate" -> new Call(method, path, null, null, Set.of(200, 429));
