@@ -102,7 +102,7 @@ public final class ControlApi implements AutoCloseable {
       throw new IllegalStateException("the mission feed did not catch up with Kafka within 5 minutes");
     }
     vault = Vault.start(options.kafkaBootstrapServers(), vaultOptions, Clock.systemUTC());
-    tenancy = Tenancy.start(options.kafkaBootstrapServers(), tenancyOptions, tokens, Clock.systemUTC());
+    tenancy = Tenancy.start(options.kafkaBootstrapServers(), tenancyOptions, tokens, Clock.systemUTC(), clickhouse);
     streams = new StreamRegistry(options.streamWriterThreads(), options.streamHeartbeat(),
         options.streamMaxLagEvents(), options.maxStreamsPerWorkspace(), options.maxStreams());
     HealthCheck health = new HealthCheck(

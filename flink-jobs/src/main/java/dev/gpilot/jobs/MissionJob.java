@@ -3,9 +3,11 @@ package dev.gpilot.jobs;
 import dev.gpilot.contracts.TopicAdmin;
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.budget.BudgetStatus;
+import dev.gpilot.contracts.budget.LedgerEntry;
 import dev.gpilot.contracts.events.MissionEvent;
 import dev.gpilot.contracts.mission.MissionControl;
 import dev.gpilot.contracts.tenancy.BudgetRecord;
+import dev.gpilot.contracts.tenancy.WalletGrantRecord;
 import dev.gpilot.contracts.tenancy.ControlPlaneRecord;
 import dev.gpilot.contracts.vault.AuditEvent;
 import dev.gpilot.contracts.json.JsonCodec;
@@ -20,6 +22,7 @@ import dev.gpilot.jobs.agents.gemini.GeminiOptions;
 import dev.gpilot.jobs.budget.AttemptCostBound;
 import dev.gpilot.jobs.budget.BudgetGate;
 import dev.gpilot.jobs.budget.GateInput;
+import dev.gpilot.jobs.budget.WalletLedgerRows;
 import dev.gpilot.jobs.costs.CostPipeline;
 import dev.gpilot.jobs.ingest.ContractDeserializer;
 import dev.gpilot.jobs.ingest.SchedulerInput;
@@ -204,6 +207,8 @@ public final class MissionJob {
         .flatMap((ControlPlaneRecord r, Collector<GateInput> out) -> {
           if (r instanceof BudgetRecord b) {
             out.collect(new GateInput.Budget(b));
+          } else if (r instanceof WalletGrantRecord g) {
+            out.collect(new GateInput.Grant(g));
           }
         }, gateInput)
         .name("budgets")
@@ -235,6 +240,12 @@ public final class MissionJob {
     admitted.getSideOutput(BudgetGate.ALERTS)
         .sinkTo(kafkaSink(Topics.AUDIT, AuditEvent.class, AuditEvent::workspaceId))
         .name("budget-alerts-sink").uid("budget-alerts-sink");
+    admitted.getSideOutput(BudgetGate.LEDGER)
+        .sinkTo(new ClickHouseSink<LedgerEntry>(
+            ClickHouseSinkOptions.of(options.clickhouseUrl(), options.clickhouseDatabase()),
+            WalletLedgerRows.TABLE, RowEncoder.tree(WalletLedgerRows::encode)))
+        .name("wallet-ledger-clickhouse").uid("wallet-ledger-clickhouse")
+        .disableChaining();
     return admitted;
   }
 

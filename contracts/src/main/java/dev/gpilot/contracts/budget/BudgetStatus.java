@@ -1,6 +1,7 @@
 package dev.gpilot.contracts.budget;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -16,13 +17,25 @@ import java.util.Objects;
  * @param reservedMicros the worst-case cost of the attempts running now
  * @param heldAttempts attempts waiting for this budget (their missions are PAUSED)
  * @param updatedAt epoch ms
+ * @param grants for the wallet ({@link #WALLET}): its grants as drawn so far; null for a budget
  */
 public record BudgetStatus(String workspaceId, String budgetId, long revision, long periodStart, long periodEnd,
-    long limitMicros, long spentMicros, long reservedMicros, int heldAttempts, boolean deleted, long updatedAt) {
+    long limitMicros, long spentMicros, long reservedMicros, int heldAttempts, boolean deleted, long updatedAt,
+    List<GrantBalance> grants) {
+  /** The wallet's status has this id (no budget can: budget ids are lowercase, this one is not a valid id). */
+  public static final String WALLET = "_wallet";
 
   public BudgetStatus {
     Objects.requireNonNull(workspaceId, "workspaceId");
     Objects.requireNonNull(budgetId, "budgetId");
+    grants = grants == null ? null : List.copyOf(grants);
+  }
+
+  /** A budget's status. */
+  public BudgetStatus(String workspaceId, String budgetId, long revision, long periodStart, long periodEnd,
+      long limitMicros, long spentMicros, long reservedMicros, int heldAttempts, boolean deleted, long updatedAt) {
+    this(workspaceId, budgetId, revision, periodStart, periodEnd, limitMicros, spentMicros, reservedMicros,
+        heldAttempts, deleted, updatedAt, null);
   }
 
   /** What is left to reserve: limit − spent − reserved, never below 0. */

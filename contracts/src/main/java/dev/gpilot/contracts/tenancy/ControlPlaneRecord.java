@@ -18,10 +18,11 @@ import java.util.regex.Pattern;
   @JsonSubTypes.Type(value = KeyUsageRecord.class, name = KeyUsageRecord.TYPE),
   @JsonSubTypes.Type(value = MemberRecord.class, name = MemberRecord.TYPE),
   @JsonSubTypes.Type(value = InvitationRecord.class, name = InvitationRecord.TYPE),
-  @JsonSubTypes.Type(value = BudgetRecord.class, name = BudgetRecord.TYPE)
+  @JsonSubTypes.Type(value = BudgetRecord.class, name = BudgetRecord.TYPE),
+  @JsonSubTypes.Type(value = WalletGrantRecord.class, name = WalletGrantRecord.TYPE)
 })
 public sealed interface ControlPlaneRecord permits WorkspaceRecord, ApiKeyRecord, KeyUsageRecord, MemberRecord,
-    InvitationRecord, BudgetRecord {
+    InvitationRecord, BudgetRecord, WalletGrantRecord {
   /** Workspace ids: 1–63 of {@code a-z 0-9 -}, starting with a letter or digit. */
   Pattern WORKSPACE_ID = Pattern.compile("^[a-z0-9][a-z0-9-]{0,62}$");
 

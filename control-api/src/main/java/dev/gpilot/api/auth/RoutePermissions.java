@@ -54,6 +54,9 @@ public final class RoutePermissions {
     m.put("GET /api/v1/budgets", Permission.WORKSPACE_READ);
     m.put("PUT /api/v1/budgets/{budgetId}", Permission.BUDGETS_MANAGE);
     m.put("DELETE /api/v1/budgets/{budgetId}", Permission.BUDGETS_MANAGE);
+    m.put("GET /api/v1/wallet", Permission.WORKSPACE_READ);
+    m.put("GET /api/v1/wallet/ledger", Permission.WORKSPACE_READ);
+    m.put("POST /api/v1/wallet/grants", Permission.WALLETS_MANAGE);
     return java.util.Collections.unmodifiableMap(m);
   }
 

@@ -131,7 +131,8 @@ class BudgetStackITCase {
 
     StringBuilder batch = new StringBuilder();
     for (int i = 0; i < 50; i++) {
-      batch.append("{\"mission\":\"Research the market for bicycles, part ").append(i).append("\",\"config\":")
+      // The first test's text: the same prompt, the same worst case.
+      batch.append("{\"mission\":\"Research the market for bicycles\",\"config\":")
           .append("{\"planner\":\"deterministic\",\"explicitAgents\":[\"agent-scout\"],\"budgetWaitSeconds\":20}}\n");
     }
     HttpResponse<String> accepted = HTTP.send(HttpRequest.newBuilder(stack.api("/api/v1/missions/batch"))
@@ -172,6 +173,69 @@ class BudgetStackITCase {
       assertThat(b.path("reservedMicros").asLong()).isZero();
       assertThat(b.path("heldAttempts").asInt()).isZero();
     });
+  }
+
+  @Test
+  @Order(3)
+  void aWalletIsDrawnExactly_anEmptyOneHoldsTheMission_andATopUpResumesIt() throws Exception {
+    assertThat(worstMicros).as("the first test measured a step's bound").isPositive();
+    String owner = workspace("wallet");
+    // Enough for one attempt's worst case, not for two.
+    long first = worstMicros + costMicros / 2;
+    assertThat(send(owner, "POST", "/api/v1/wallet/grants",
+        "{\"grantId\":\"welcome\",\"amountMicros\":" + first + ",\"priority\":1}").statusCode()).isEqualTo(201);
+    eventually(Duration.ofSeconds(60), () -> assertThat(wallet(owner).path("statusAt").isNumber()).isTrue());
+
+    String paid = submit(owner, "{\"planner\":\"deterministic\",\"explicitAgents\":[\"agent-scout\"]}");
+    long cost;
+    try (EventFollower follower = EventFollower.start(HTTP, stack::api, owner, paid)) {
+      assertThat(follower.awaitFinal(Duration.ofMinutes(2))).isTrue();
+      assertThat(types(follower)).last().isEqualTo("mission.completed");
+      cost = follower.events().stream().filter(e -> e.path("type").asText().equals("step.completed"))
+          .mapToLong(e -> e.path("costMicros").asLong()).sum();
+    }
+    // The balance shows the step's exact cost within seconds of its result.
+    eventually(Duration.ofSeconds(5), () -> assertThat(wallet(owner).path("balanceMicros").asLong())
+        .isEqualTo(first - cost));
+
+    // What is left cannot cover another attempt's worst case: the next mission waits for the wallet.
+    String waiting = submit(owner, "{\"planner\":\"deterministic\",\"explicitAgents\":[\"agent-scout\"]}");
+    try (EventFollower follower = EventFollower.start(HTTP, stack::api, owner, waiting)) {
+      eventually(Duration.ofSeconds(60), () -> assertThat(types(follower)).contains("mission.budget_reached"));
+      assertThat(follower.events().stream().filter(e -> e.path("type").asText().equals("mission.budget_reached"))
+          .findFirst().orElseThrow().path("budgetId").asText()).isEqualTo("_wallet");
+      assertThat(send(owner, "POST", "/api/v1/wallet/grants",
+          "{\"grantId\":\"top-up\",\"amountMicros\":" + 10 * worstMicros + "}").statusCode()).isEqualTo(201);
+      assertThat(follower.awaitFinal(Duration.ofMinutes(2))).isTrue();
+      assertThat(types(follower)).containsSubsequence("mission.budget_reached", "mission.resumed",
+          "mission.completed");
+    }
+
+    // The ledger: two grants in, the two missions' exact costs out, and its lines add up to the balance.
+    eventually(Duration.ofSeconds(30), () -> {
+      JsonNode ledger = Json.mapper().readTree(send(owner, "GET", "/api/v1/wallet/ledger", null).body());
+      List<JsonNode> entries = new ArrayList<>();
+      ledger.path("entries").forEach(entries::add);
+      assertThat(entries.stream().filter(e -> e.path("kind").asText().equals("grant")).count()).isEqualTo(2);
+      long debits = entries.stream().filter(e -> e.path("kind").asText().equals("debit"))
+          .mapToLong(e -> e.path("amountMicros").asLong()).sum();
+      assertThat(debits).isNegative();
+      long sum = entries.stream().mapToLong(e -> e.path("amountMicros").asLong()).sum();
+      JsonNode w = wallet(owner);
+      assertThat(sum).isEqualTo(w.path("balanceMicros").asLong());
+      assertThat(first + 10 * worstMicros + debits).isEqualTo(w.path("balanceMicros").asLong());
+      assertThat(w.path("reservedMicros").asLong()).isZero();
+      assertThat(w.path("grants").get(0).path("grantId").asText()).isEqualTo("welcome");
+    });
+    HttpResponse<String> csv = send(owner, "GET", "/api/v1/wallet/ledger?format=csv", null);
+    assertThat(csv.headers().firstValue("Content-Type").orElse("")).startsWith("text/csv");
+    assertThat(csv.body()).startsWith("entry_id,at,kind,grant_id,amount_micros").contains(",grant,welcome,");
+  }
+
+  private static JsonNode wallet(String token) throws Exception {
+    HttpResponse<String> response = send(token, "GET", "/api/v1/wallet", null);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return Json.mapper().readTree(response.body());
   }
 
   /** A new workspace and its owner key. */

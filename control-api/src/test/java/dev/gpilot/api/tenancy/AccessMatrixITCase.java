@@ -146,6 +146,8 @@ class AccessMatrixITCase {
       case "PUT /api/v1/vault/secrets/{name}" -> new Call(method, path, "application/json",
           "{\"value\":\"v" + n + "\"}", Set.of(200));
       case "PUT /api/v1/budgets/{budgetId}" -> new Call(method, path, "application/json", BUDGET, Set.of(200));
+      case "POST /api/v1/wallet/grants" -> new Call(method, path, "application/json",
+          "{\"amountMicros\":1000,\"note\":\"g" + n + "\"}", Set.of(201));
       case "DELETE /api/v1/vault/secrets/{name}", "DELETE /api/v1/keys/{keyId}", "DELETE /api/v1/budgets/{budgetId}" ->
           new Call(method, path, null, null, Set.of(204));
       // At most one rotation an hour: the second permitted caller is told when (429), past the permission check.

@@ -1,6 +1,7 @@
 package dev.gpilot.jobs.budget;
 
 import dev.gpilot.contracts.budget.BudgetStatus;
+import dev.gpilot.contracts.budget.LedgerEntry;
 import dev.gpilot.contracts.mission.MissionControl;
 import dev.gpilot.contracts.vault.AuditEvent;
 import dev.gpilot.jobs.agents.StepRequest;
@@ -26,7 +27,8 @@ import org.apache.flink.util.OutputTag;
 /**
  * The budget gate: the thin Flink layer over {@link BudgetBook}, keyed by workspace. Step attempts the scheduler
  * starts pass through it on their way to the agent executor (main output), or wait in its state; its signals to the
- * missions ({@link #SIGNALS}), budget statuses ({@link #STATUSES}) and alerts ({@link #ALERTS}) leave by side outputs.
+ * missions ({@link #SIGNALS}), budget and wallet statuses ({@link #STATUSES}), alerts ({@link #ALERTS}) and wallet
+ * ledger lines ({@link #LEDGER}) leave by side outputs.
  */
 public final class BudgetGate extends KeyedProcessFunction<String, GateInput, StepRequest> {
   private static final long serialVersionUID = 1L;
@@ -36,6 +38,8 @@ public final class BudgetGate extends KeyedProcessFunction<String, GateInput, St
       new OutputTag<>("budget-statuses", JsonTypeInfo.of(BudgetStatus.class));
   public static final OutputTag<AuditEvent> ALERTS =
       new OutputTag<>("budget-alerts", JsonTypeInfo.of(AuditEvent.class));
+  public static final OutputTag<LedgerEntry> LEDGER =
+      new OutputTag<>("wallet-ledger", JsonTypeInfo.of(LedgerEntry.class));
   /** How long a counted result's id is remembered (at-least-once repeats come far sooner). */
   static final Duration COUNTED_TTL = Duration.ofDays(2);
 
@@ -48,6 +52,7 @@ public final class BudgetGate extends KeyedProcessFunction<String, GateInput, St
   private transient ValueState<Long> heldSeq;
   private transient MapState<String, Long> spend;
   private transient MapState<String, Boolean> counted;
+  private transient ValueState<WalletState> wallet;
   private transient Counter heldCount;
   private transient Counter releasedCount;
 
@@ -71,6 +76,8 @@ public final class BudgetGate extends KeyedProcessFunction<String, GateInput, St
         new MapStateDescriptor<>("budget-counted-results", Types.STRING, Types.BOOLEAN);
     countedDescriptor.enableTimeToLive(StateTtlConfig.newBuilder(COUNTED_TTL).build());
     counted = getRuntimeContext().getMapState(countedDescriptor);
+    wallet = getRuntimeContext().getState(
+        new ValueStateDescriptor<>("budget-wallet", JsonTypeInfo.of(WalletState.class)));
     heldCount = getRuntimeContext().getMetricGroup().counter("attemptsHeld");
     releasedCount = getRuntimeContext().getMetricGroup().counter("attemptsReleased");
   }
@@ -78,7 +85,7 @@ public final class BudgetGate extends KeyedProcessFunction<String, GateInput, St
   @Override
   public void processElement(GateInput input, Context ctx, Collector<StepRequest> out) throws Exception {
     long now = ctx.timerService().currentProcessingTime();
-    Store store = new Store();
+    Store store = new Store(ctx.getCurrentKey());
     BudgetBook.Effects fx;
     if (input instanceof GateInput.Request r) {
       fx = book.onRequest(store, r.request(), now);
@@ -86,6 +93,8 @@ public final class BudgetGate extends KeyedProcessFunction<String, GateInput, St
       fx = book.onResult(store, r.result(), now);
     } else if (input instanceof GateInput.Budget b) {
       fx = book.onBudget(store, b.budget(), now);
+    } else if (input instanceof GateInput.Grant g) {
+      fx = book.onGrant(store, g.grant(), now);
     } else {
       fx = book.onMissionEnded(store, ((GateInput.MissionEnded) input).missionId(), now);
     }
@@ -94,7 +103,7 @@ public final class BudgetGate extends KeyedProcessFunction<String, GateInput, St
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<StepRequest> out) throws Exception {
-    apply(book.onTimer(new Store(), Math.max(timestamp, ctx.timerService().currentProcessingTime())), ctx, out);
+    apply(book.onTimer(new Store(ctx.getCurrentKey()), Math.max(timestamp, ctx.timerService().currentProcessingTime())), ctx, out);
   }
 
   private void apply(BudgetBook.Effects fx, Context ctx, Collector<StepRequest> out) {
@@ -105,6 +114,7 @@ public final class BudgetGate extends KeyedProcessFunction<String, GateInput, St
     }
     fx.statuses().forEach(s -> ctx.output(STATUSES, s));
     fx.alerts().forEach(a -> ctx.output(ALERTS, a));
+    fx.ledger().forEach(e -> ctx.output(LEDGER, e));
     for (long at : fx.timers()) {
       if (at < Long.MAX_VALUE) {
         ctx.timerService().registerProcessingTimeTimer(at);
@@ -114,6 +124,28 @@ public final class BudgetGate extends KeyedProcessFunction<String, GateInput, St
 
   /** The current workspace's state. */
   private final class Store implements BudgetStore {
+    private final String workspaceId;
+
+    Store(String workspaceId) {
+      this.workspaceId = workspaceId;
+    }
+
+    @Override
+    public String workspaceId() {
+      return workspaceId;
+    }
+
+    @Override
+    public WalletState wallet() {
+      WalletState w = get(() -> wallet.value());
+      return w == null ? WalletState.EMPTY : w;
+    }
+
+    @Override
+    public void putWallet(WalletState w) {
+      call(() -> wallet.update(w));
+    }
+
     @Override
     public Map<String, BudgetLedger> ledgers() {
       Map<String, BudgetLedger> all = new HashMap<>();

@@ -5,6 +5,9 @@ import java.util.Map;
 
 /** What the budget gate keeps per workspace. {@link BudgetBook} reads and writes it; the Flink layer backs it. */
 public interface BudgetStore {
+  /** The workspace whose state this is. */
+  String workspaceId();
+
   /** Every budget of the workspace, by id (a copy: writing it changes nothing). */
   Map<String, BudgetLedger> ledgers();
 
@@ -37,6 +40,11 @@ public interface BudgetStore {
   void addSpend(String bucket, long micros);
 
   void removeSpend(String bucket);
+
+  /** The workspace's wallet ({@link WalletState#EMPTY} before its first grant). */
+  WalletState wallet();
+
+  void putWallet(WalletState wallet);
 
   /** Whether the attempt's result was counted already; marks it counted. */
   boolean countOnce(String attemptId);

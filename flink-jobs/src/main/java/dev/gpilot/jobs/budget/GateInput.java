@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.contracts.tenancy.BudgetRecord;
+import dev.gpilot.contracts.tenancy.WalletGrantRecord;
 import dev.gpilot.jobs.agents.StepRequest;
 
 /** What the budget gate reads, keyed by workspace: attempts to start, their results, budgets and ended missions. */
@@ -12,6 +13,7 @@ import dev.gpilot.jobs.agents.StepRequest;
   @JsonSubTypes.Type(value = GateInput.Request.class, name = "request"),
   @JsonSubTypes.Type(value = GateInput.Result.class, name = "result"),
   @JsonSubTypes.Type(value = GateInput.Budget.class, name = "budget"),
+  @JsonSubTypes.Type(value = GateInput.Grant.class, name = "grant"),
   @JsonSubTypes.Type(value = GateInput.MissionEnded.class, name = "ended")
 })
 public sealed interface GateInput {
@@ -39,6 +41,14 @@ public sealed interface GateInput {
     @Override
     public String workspaceId() {
       return budget.workspaceId();
+    }
+  }
+
+  /** A wallet grant's newest record (from the control plane). */
+  record Grant(WalletGrantRecord grant) implements GateInput {
+    @Override
+    public String workspaceId() {
+      return grant.workspaceId();
     }
   }
 

@@ -222,6 +222,11 @@ public final class MissionMachine {
     }
     Run run = new Run(store, now);
     StepState step = run.step(result.stepId());
+    if (step.heldAt > 0) {
+      // The gate let the attempt go and it ran; its release travels on another topic and came later than its
+      // result: the result stands for the release.
+      release(run, step, null);
+    }
     step.timeoutAt = 0;
     step.finishedAt = result.finishedAt();
     if (result.usage() != null) {
@@ -310,15 +315,21 @@ public final class MissionMachine {
       }
       return run.done();
     }
-    step.heldAt = 0;
+    release(run, step, control.budgetId());
     step.startedAt = now;
     step.timeoutAt = now + step.timeoutMs;
     run.timer(step.timeoutAt);
-    if (heldSteps(run).isEmpty()) {
-      h.status = run.definition().plan() == null ? MissionStatus.PLANNING : MissionStatus.RUNNING;
-      run.event(EventTypes.MISSION_RESUMED, b -> b.status(h.status.name()).budgetId(control.budgetId()));
-    }
     return run.done();
+  }
+
+  /** A held attempt goes: once no attempt of the mission waits any more, it runs again ({@code mission.resumed}). */
+  private static void release(Run run, StepState step, String budgetId) {
+    step.heldAt = 0;
+    if (heldSteps(run).isEmpty()) {
+      MissionHeader h = run.header;
+      h.status = run.definition().plan() == null ? MissionStatus.PLANNING : MissionStatus.RUNNING;
+      run.event(EventTypes.MISSION_RESUMED, b -> b.status(h.status.name()).budgetId(budgetId));
+    }
   }
 
   /** The running attempts that wait for a budget. */

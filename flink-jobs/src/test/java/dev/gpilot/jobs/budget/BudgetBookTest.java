@@ -8,11 +8,13 @@ import dev.gpilot.contracts.agents.PriceTable;
 import dev.gpilot.contracts.budget.BudgetMode;
 import dev.gpilot.contracts.budget.BudgetPeriod;
 import dev.gpilot.contracts.budget.BudgetStatus;
+import dev.gpilot.contracts.budget.LedgerEntry;
 import dev.gpilot.contracts.cost.Usage;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.mission.MissionControl;
 import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.contracts.tenancy.BudgetRecord;
+import dev.gpilot.contracts.tenancy.WalletGrantRecord;
 import dev.gpilot.contracts.vault.AuditEvent;
 import dev.gpilot.jobs.agents.StepRequest;
 import java.time.Instant;
@@ -287,5 +289,103 @@ class BudgetBookTest {
       assertThat(s.ledgers.get("b").reservedMicros()).isZero();
       assertThat(s.reservations).isEmpty();
     }
+  }
+
+  private static WalletGrantRecord grant(String id, long amount, long effectiveAt, Long expiresAt, int priority) {
+    return new WalletGrantRecord(WS, id, amount, effectiveAt, expiresAt, priority, null, T0, "key:owner", 1);
+  }
+
+  @Test
+  void aWalletWithoutGrantsLimitsNothing_onceGrantedItIsAHardLimit_andAGrantReleasesWhatWaited() {
+    assertThat(book.onRequest(store, request("m0", "s1", 1, 500), T0).released()).hasSize(1);
+    book.onGrant(store, grant("g1", 1_000, T0, null, 10), T0);
+
+    StepRequest a = request("m1", "s1", 1, 800);
+    StepRequest b = request("m2", "s1", 1, 800);
+    assertThat(book.onRequest(store, a, T0).released()).containsExactly(a);
+    BudgetBook.Effects held = book.onRequest(store, b, T0);
+    assertThat(held.signals()).singleElement().satisfies(sig -> {
+      assertThat(sig.budgetId()).isEqualTo(BudgetStatus.WALLET);
+      assertThat(sig.reason()).contains("the wallet has 200 micro-credits available");
+    });
+
+    BudgetBook.Effects topUp = book.onGrant(store, grant("g2", 1_000, T0, null, 10), T0 + 1);
+    assertThat(topUp.released()).containsExactly(b);
+    assertThat(topUp.ledger()).singleElement().satisfies(e -> {
+      assertThat(e.kind()).isEqualTo(LedgerEntry.GRANT);
+      assertThat(e.amountMicros()).isEqualTo(1_000);
+      assertThat(e.balanceMicros()).isEqualTo(2_000);
+    });
+  }
+
+  @Test
+  void costsAreDrawnByPriorityThenSoonestExpiry_andTheLedgerSumsToTheBalance() {
+    book.onGrant(store, grant("late", 1_000, T0, null, 5), T0);
+    book.onGrant(store, grant("soon", 300, T0, T0 + 86_400_000L, 5), T0);
+    book.onGrant(store, grant("first", 200, T0, null, 1), T0);
+    List<LedgerEntry> ledger = new ArrayList<>();
+    StepRequest a = request("m1", "s1", 1, 600);
+    book.onRequest(store, a, T0);
+    ledger.addAll(book.onResult(store, result(a, 600, T0 + 1), T0 + 1).ledger());
+
+    assertThat(ledger).extracting(LedgerEntry::grantId, LedgerEntry::amountMicros)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("first", -200L),
+            org.assertj.core.groups.Tuple.tuple("soon", -300L), org.assertj.core.groups.Tuple.tuple("late", -100L));
+    assertThat(ledger.get(2).balanceMicros()).isEqualTo(900);
+    assertThat(store.wallet.balance(T0 + 1)).isEqualTo(900);
+    assertThat(store.wallet.reservedMicros()).isZero();
+  }
+
+  @Test
+  void anExpiredGrantLosesWhatItHadLeft_once_andAFutureGrantCountsFromItsStart() {
+    long day = 86_400_000L;
+    book.onGrant(store, grant("short", 500, T0, T0 + day, 1), T0);
+    book.onGrant(store, grant("future", 700, T0 + 2 * day, null, 1), T0);
+    StepRequest a = request("m1", "s1", 1, 100);
+    book.onRequest(store, a, T0);
+    book.onResult(store, result(a, 100, T0 + 1), T0 + 1);
+    assertThat(store.wallet.balance(T0 + 1)).isEqualTo(400);
+
+    BudgetBook.Effects expired = book.onTimer(store, T0 + day);
+    assertThat(expired.ledger()).singleElement().satisfies(e -> {
+      assertThat(e.kind()).isEqualTo(LedgerEntry.EXPIRY);
+      assertThat(e.amountMicros()).isEqualTo(-400);
+    });
+    assertThat(book.onTimer(store, T0 + day + 5).ledger()).isEmpty();
+    assertThat(book.onRequest(store, request("m2", "s1", 1, 50), T0 + day + 10).released()).isEmpty();
+
+    BudgetBook.Effects started = book.onTimer(store, T0 + 2 * day);
+    assertThat(started.released()).extracting(StepRequest::missionId).containsExactly("m2");
+  }
+
+  @Test
+  void anAttemptThatCostMoreThanTheWalletHeld_isOwed_andTheNextGrantPaysItFirst() {
+    book.onGrant(store, grant("g", 100, T0, null, 1), T0);
+    JsonNode params = Json.mapper().createObjectNode().set("simulate",
+        Json.mapper().createObjectNode().put("costMicros", 100));
+    StepRequest a = new StepRequest("m1", WS, "s1", 1, "agent-scout", "x", params, "m", T0);
+    book.onRequest(store, a, T0);
+    // The provider billed more than the bound: 130.
+    List<LedgerEntry> debits = book.onResult(store, result(a, 130, T0 + 1), T0 + 1).ledger();
+    assertThat(debits).extracting(LedgerEntry::amountMicros).containsExactly(-100L, -30L);
+    assertThat(store.wallet.balance(T0 + 1)).isEqualTo(-30);
+
+    book.onGrant(store, grant("g2", 1_000, T0, null, 1), T0 + 2);
+    assertThat(store.wallet.balance(T0 + 2)).isEqualTo(970);
+  }
+
+  @Test
+  void theWalletsStatusCarriesEveryGrantAsDrawn() {
+    book.onGrant(store, grant("g", 1_000, T0, null, 1), T0);
+    StepRequest a = request("m1", "s1", 1, 300);
+    book.onRequest(store, a, T0);
+    BudgetBook.Effects fx = book.onResult(store, result(a, 250, T0 + 1), T0 + 1);
+
+    assertThat(fx.statuses()).filteredOn(st -> st.budgetId().equals(BudgetStatus.WALLET)).singleElement()
+        .satisfies(st -> {
+          assertThat(st.spentMicros()).isEqualTo(250);
+          assertThat(st.reservedMicros()).isZero();
+          assertThat(st.grants()).singleElement().satisfies(g -> assertThat(g.remainingMicros()).isEqualTo(750));
+        });
   }
 }

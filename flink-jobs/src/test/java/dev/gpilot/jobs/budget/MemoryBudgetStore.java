@@ -16,6 +16,22 @@ final class MemoryBudgetStore implements BudgetStore {
   final Map<String, Long> spend = new HashMap<>();
   final Set<String> counted = new HashSet<>();
   long seq;
+  WalletState wallet = WalletState.EMPTY;
+
+  @Override
+  public String workspaceId() {
+    return "acme";
+  }
+
+  @Override
+  public WalletState wallet() {
+    return wallet;
+  }
+
+  @Override
+  public void putWallet(WalletState w) {
+    wallet = w;
+  }
 
   @Override
   public Map<String, BudgetLedger> ledgers() {

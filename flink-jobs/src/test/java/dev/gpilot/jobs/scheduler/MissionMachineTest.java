@@ -467,6 +467,18 @@ class MissionMachineTest {
   }
 
   @Test
+  void result_ofAHeldAttempt_standsForItsRelease_whichMayArriveLaterOnItsOwnTopic() {
+    submit(step("a"), step("b", "a"));
+    m.apply(new MissionInput.Control(gate(MissionControl.BUDGET_HELD, "a", 1)));
+    fresh();
+    succeed("a");
+    assertThat(fresh()).containsExactly(MISSION_RESUMED, STEP_COMPLETED + ":a", STEP_READY + ":b",
+        STEP_STARTED + ":b");
+    assertThat(m.header.status).isEqualTo(MissionStatus.RUNNING);
+    assertThat(m.apply(new MissionInput.Control(gate(MissionControl.BUDGET_RELEASED, "a", 1))).dropped()).isTrue();
+  }
+
+  @Test
   void timer_budgetWait_endsAMissionHeldTooLong_asBudgetExceeded() {
     submit(new MissionConfig(List.of(), new Plan(List.of(step("a"), step("b", "a"))), null, null, null, null, null,
         30));
