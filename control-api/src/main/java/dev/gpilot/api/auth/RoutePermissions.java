@@ -37,6 +37,7 @@ public final class RoutePermissions {
     m.put("GET /api/v1/analytics/agent-costs", Permission.ANALYTICS_READ);
     m.put("GET /api/v1/analytics/cost-series", Permission.ANALYTICS_READ);
     m.put("GET /api/v1/analytics/price-versions", Permission.ANALYTICS_READ);
+    m.put("GET /api/v1/usage", Permission.ANALYTICS_READ);
     m.put("GET /api/v1/vault", Permission.VAULT_READ);
     m.put("GET /api/v1/vault/rotations", Permission.VAULT_READ);
     m.put("GET /api/v1/vault/secrets/{name}", Permission.VAULT_READ);
