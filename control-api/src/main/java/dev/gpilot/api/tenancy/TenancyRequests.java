@@ -23,6 +23,12 @@ final class TenancyRequests {
 
   record NewMember(String email, Role role) {}
 
+  record Transfer(String email) {}
+
+  static Transfer transfer(InputStream body) {
+    return new Transfer(email(object(body, Set.of("email"))));
+  }
+
   /** @param expiresAt epoch ms, null for the default (7 days) */
   record NewInvitation(String email, Role role, Long expiresAt) {}
 
