@@ -53,6 +53,18 @@ public final class BudgetBook {
     }
   }
 
+  /**
+   * What the gate keeps of a workspace in one value: its budgets' ledgers by id, its wallet, and how many attempts
+   * wait (so an attempt need not look at the held ones when none wait).
+   */
+  public record Value(Map<String, BudgetLedger> ledgers, WalletState wallet, int heldAttempts) {
+    static final Value EMPTY = new Value(Map.of(), WalletState.EMPTY, 0);
+
+    public Value {
+      ledgers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(ledgers));
+    }
+  }
+
   private final AttemptCostBound costBound;
   private final long statusIntervalMs;
 

@@ -19,6 +19,7 @@ import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.common.typeutils.base.StringSerializer;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -46,13 +47,17 @@ public final class BudgetGate extends KeyedProcessFunction<String, GateInput, St
   private final AttemptCostBound costBound;
   private final long statusIntervalMs;
   private transient BudgetBook book;
-  private transient MapState<String, BudgetLedger> ledgers;
+  private transient ValueState<BudgetBook.Value> books;
   private transient MapState<String, Reservation> reservations;
   private transient MapState<Long, HeldAttempt> held;
   private transient ValueState<Long> heldSeq;
   private transient MapState<String, Long> spend;
   private transient MapState<String, Boolean> counted;
-  private transient ValueState<WalletState> wallet;
+  /**
+   * Recent workspaces' values: a key's state is written only by the instance that owns it, so a cached value is the
+   * stored one; the cache starts empty with every (re)start.
+   */
+  private transient Map<String, BudgetBook.Value> cache;
   private transient Counter heldCount;
   private transient Counter releasedCount;
 
@@ -64,10 +69,16 @@ public final class BudgetGate extends KeyedProcessFunction<String, GateInput, St
   @Override
   public void open(OpenContext openContext) {
     book = new BudgetBook(costBound, statusIntervalMs);
-    ledgers = getRuntimeContext().getMapState(
-        new MapStateDescriptor<>("budget-ledgers", Types.STRING, JsonTypeInfo.of(BudgetLedger.class)));
+    books = getRuntimeContext().getState(new ValueStateDescriptor<>("budget-book", BudgetStateSerializers.Book.INSTANCE));
+    cache = new java.util.LinkedHashMap<>(1_024, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, BudgetBook.Value> eldest) {
+        return size() > 10_000;
+      }
+    };
     reservations = getRuntimeContext().getMapState(
-        new MapStateDescriptor<>("budget-reservations", Types.STRING, JsonTypeInfo.of(Reservation.class)));
+        new MapStateDescriptor<>("budget-reservations", StringSerializer.INSTANCE,
+            BudgetStateSerializers.Reserved.INSTANCE));
     held = getRuntimeContext().getMapState(
         new MapStateDescriptor<>("budget-held", Types.LONG, JsonTypeInfo.of(HeldAttempt.class)));
     heldSeq = getRuntimeContext().getState(new ValueStateDescriptor<>("budget-held-seq", Types.LONG));
@@ -76,8 +87,6 @@ public final class BudgetGate extends KeyedProcessFunction<String, GateInput, St
         new MapStateDescriptor<>("budget-counted-results", Types.STRING, Types.BOOLEAN);
     countedDescriptor.enableTimeToLive(StateTtlConfig.newBuilder(COUNTED_TTL).build());
     counted = getRuntimeContext().getMapState(countedDescriptor);
-    wallet = getRuntimeContext().getState(
-        new ValueStateDescriptor<>("budget-wallet", JsonTypeInfo.of(WalletState.class)));
     heldCount = getRuntimeContext().getMetricGroup().counter("attemptsHeld");
     releasedCount = getRuntimeContext().getMetricGroup().counter("attemptsReleased");
   }
@@ -98,12 +107,16 @@ public final class BudgetGate extends KeyedProcessFunction<String, GateInput, St
     } else {
       fx = book.onMissionEnded(store, ((GateInput.MissionEnded) input).missionId(), now);
     }
+    store.flush();
     apply(fx, ctx, out);
   }
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<StepRequest> out) throws Exception {
-    apply(book.onTimer(new Store(ctx.getCurrentKey()), Math.max(timestamp, ctx.timerService().currentProcessingTime())), ctx, out);
+    Store store = new Store(ctx.getCurrentKey());
+    BudgetBook.Effects fx = book.onTimer(store, Math.max(timestamp, ctx.timerService().currentProcessingTime()));
+    store.flush();
+    apply(fx, ctx, out);
   }
 
   private void apply(BudgetBook.Effects fx, Context ctx, Collector<StepRequest> out) {
@@ -122,12 +135,55 @@ public final class BudgetGate extends KeyedProcessFunction<String, GateInput, St
     }
   }
 
-  /** The current workspace's state. */
+  /** The current workspace's state: its value read once (from the cache when it can), written once if changed. */
   private final class Store implements BudgetStore {
     private final String workspaceId;
+    private BudgetBook.Value value;
+    private Map<String, BudgetLedger> ledgerChanges;
+    private WalletState walletChange;
+    private int heldDelta;
 
     Store(String workspaceId) {
       this.workspaceId = workspaceId;
+    }
+
+    private BudgetBook.Value value() {
+      if (value == null) {
+        value = cache.get(workspaceId);
+        if (value == null) {
+          BudgetBook.Value stored = get(() -> books.value());
+          value = stored == null ? BudgetBook.Value.EMPTY : stored;
+          cache.put(workspaceId, value);
+        }
+      }
+      return value;
+    }
+
+    /** Writes the value if this input changed it. */
+    void flush() {
+      if (ledgerChanges == null && walletChange == null && heldDelta == 0) {
+        return;
+      }
+      BudgetBook.Value v = value();
+      Map<String, BudgetLedger> next = v.ledgers();
+      if (ledgerChanges != null) {
+        next = new java.util.LinkedHashMap<>(v.ledgers());
+        for (Map.Entry<String, BudgetLedger> e : ledgerChanges.entrySet()) {
+          if (e.getValue() == null) {
+            next.remove(e.getKey());
+          } else {
+            next.put(e.getKey(), e.getValue());
+          }
+        }
+      }
+      BudgetBook.Value updated = new BudgetBook.Value(next, walletChange != null ? walletChange : v.wallet(),
+          Math.max(0, v.heldAttempts() + heldDelta));
+      call(() -> books.update(updated));
+      cache.put(workspaceId, updated);
+      value = updated;
+      ledgerChanges = null;
+      walletChange = null;
+      heldDelta = 0;
     }
 
     @Override
@@ -137,30 +193,44 @@ public final class BudgetGate extends KeyedProcessFunction<String, GateInput, St
 
     @Override
     public WalletState wallet() {
-      WalletState w = get(() -> wallet.value());
-      return w == null ? WalletState.EMPTY : w;
+      return walletChange != null ? walletChange : value().wallet();
     }
 
     @Override
     public void putWallet(WalletState w) {
-      call(() -> wallet.update(w));
+      walletChange = w;
     }
 
     @Override
     public Map<String, BudgetLedger> ledgers() {
-      Map<String, BudgetLedger> all = new HashMap<>();
-      call(() -> ledgers.entries().forEach(e -> all.put(e.getKey(), e.getValue())));
+      Map<String, BudgetLedger> all = new HashMap<>(value().ledgers());
+      if (ledgerChanges != null) {
+        ledgerChanges.forEach((id, l) -> {
+          if (l == null) {
+            all.remove(id);
+          } else {
+            all.put(id, l);
+          }
+        });
+      }
       return all;
     }
 
     @Override
     public void putLedger(BudgetLedger ledger) {
-      call(() -> ledgers.put(ledger.id(), ledger));
+      changes().put(ledger.id(), ledger);
     }
 
     @Override
     public void removeLedger(String budgetId) {
-      call(() -> ledgers.remove(budgetId));
+      changes().put(budgetId, null);
+    }
+
+    private Map<String, BudgetLedger> changes() {
+      if (ledgerChanges == null) {
+        ledgerChanges = new HashMap<>();
+      }
+      return ledgerChanges;
     }
 
     @Override
@@ -187,6 +257,9 @@ public final class BudgetGate extends KeyedProcessFunction<String, GateInput, St
 
     @Override
     public List<HeldAttempt> held() {
+      if (value().heldAttempts() + heldDelta <= 0) {
+        return List.of();
+      }
       List<HeldAttempt> all = new ArrayList<>();
       call(() -> held.values().forEach(all::add));
       all.sort(Comparator.comparingLong(HeldAttempt::seq));
@@ -196,11 +269,15 @@ public final class BudgetGate extends KeyedProcessFunction<String, GateInput, St
     @Override
     public void putHeld(HeldAttempt attempt) {
       call(() -> held.put(attempt.seq(), attempt));
+      heldDelta++;
     }
 
     @Override
     public void removeHeld(long seq) {
-      call(() -> held.remove(seq));
+      if (get(() -> held.contains(seq))) {
+        call(() -> held.remove(seq));
+        heldDelta--;
+      }
     }
 
     @Override
