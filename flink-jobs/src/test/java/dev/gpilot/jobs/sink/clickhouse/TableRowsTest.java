@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gpilot.contracts.cost.CostRecord;
+import dev.gpilot.contracts.cost.Usage;
 import dev.gpilot.contracts.events.EventTypes;
 import dev.gpilot.contracts.events.MissionEvent;
 import dev.gpilot.contracts.json.Json;
@@ -13,6 +15,10 @@ import dev.gpilot.contracts.mission.MissionSummary;
 import dev.gpilot.contracts.mission.Plan;
 import dev.gpilot.contracts.mission.PlanStep;
 import dev.gpilot.contracts.vault.AuditEvent;
+import dev.gpilot.jobs.costs.CostRollup;
+import dev.gpilot.jobs.costs.CostRows;
+import dev.gpilot.jobs.costs.CostTotals;
+import dev.gpilot.jobs.costs.TaggedCost;
 import dev.gpilot.jobs.vault.AuditEventRows;
 import java.io.IOException;
 import java.io.InputStream;
@@ -125,6 +131,30 @@ class TableRowsTest {
     assertThat(row.get("ts_ms").asLong()).isEqualTo(1_764_100_000_999L);
     assertThat(JsonCodec.of(MissionEvent.class).decode(row.get("event").asText().getBytes(StandardCharsets.UTF_8)))
         .as("the API replays missions from this column").isEqualTo(event);
+  }
+
+  @Test
+  void costRowsInRowBinary_haveTheColumnsOfTheirTables_inTheOrderWritten_andEncodeEveryRecord() throws Exception {
+    assertThat(CostRows.RAW.columns()).containsExactlyElementsOf(columns(CostRows.RAW_TABLE));
+    assertThat(CostRows.ROLLUP.columns()).containsExactlyElementsOf(columns(CostRows.ROLLUP_TABLE));
+
+    RowFormat.Batch<TaggedCost> raw = CostRows.RAW.newBatch();
+    raw.add(new TaggedCost(new CostRecord("ws-a", "m1", "s1", 1, "agent-scout", "gemini-2.5-flash", true,
+        new Usage(10, 20, 0, 0), 42, "2026-12-01", 1_000, 1_500), true, false));
+    raw.add(new TaggedCost(new CostRecord("ws-a", "m1", "s2", 2, "agent-scout", null, false, null, 0, null,
+        2_000, 2_000), false, false));
+    byte[] rows = raw.drain();
+    // RowBinary: a string is its UTF-8 length, then its bytes; the first column is the record's id.
+    assertThat(rows[0]).isEqualTo((byte) "m1/s1/1".length());
+    assertThat(new String(rows, 1, 7, StandardCharsets.UTF_8)).isEqualTo("m1/s1/1");
+    assertThat(new String(rows, StandardCharsets.ISO_8859_1)).contains("m1/s2/2");
+
+    CostTotals totals = new CostTotals();
+    totals.steps = 3;
+    totals.costMicros = 99;
+    RowFormat.Batch<CostRollup> rollup = CostRows.ROLLUP.newBatch();
+    rollup.add(new CostRollup("ws-a", "agent-scout", "", 60_000, "", totals, 2));
+    assertThat(rollup.drain()).startsWith((byte) 4, (byte) 'w', (byte) 's', (byte) '-', (byte) 'a');
   }
 
   @Test
