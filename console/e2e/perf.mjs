@@ -35,7 +35,7 @@ async function http(method, path, body) {
   if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
   return JSON.parse(text);
 }
-const FINAL = ['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
+const FINAL = ['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT', 'BUDGET_EXCEEDED'];
 async function finished(id, ms = 180_000) {
   const end = Date.now() + ms;
   while (Date.now() < end) {

@@ -64,7 +64,7 @@ async function fault(...faults) {
 }
 const slow = (tag, delayMs, times = 50) => fault({ match: tag, delayMs, times });
 const missionStatus = async (id) => (await http('GET', `/api/v1/missions/${id}`)).json().status;
-const FINAL = ['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
+const FINAL = ['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT', 'BUDGET_EXCEEDED'];
 const awaitFinished = (id, ms = 90_000) =>
   eventually(`mission ${id} finished`, async () => FINAL.includes(await missionStatus(id)) && (await missionStatus(id)), ms);
 

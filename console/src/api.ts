@@ -108,11 +108,12 @@ function query(params: Record<string, string | number | undefined | null>): stri
 
 // ------------------------------------------------------------------ types
 
-export type MissionStatus = 'SUBMITTED' | 'PLANNING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMED_OUT';
+export type MissionStatus =
+  | 'SUBMITTED' | 'PLANNING' | 'RUNNING' | 'PAUSED' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMED_OUT' | 'BUDGET_EXCEEDED';
 export const MISSION_STATUSES: MissionStatus[] =
-  ['SUBMITTED', 'PLANNING', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
+  ['SUBMITTED', 'PLANNING', 'RUNNING', 'PAUSED', 'COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT', 'BUDGET_EXCEEDED'];
 export const isFinished = (s: string | undefined) =>
-  s === 'COMPLETED' || s === 'FAILED' || s === 'CANCELLED' || s === 'TIMED_OUT';
+  s === 'COMPLETED' || s === 'FAILED' || s === 'CANCELLED' || s === 'TIMED_OUT' || s === 'BUDGET_EXCEEDED';
 
 export interface Usage {
   promptTokens: number;

@@ -138,10 +138,16 @@ export function reduceEvent(state: DagState, e: MissionEvent): DagState {
         status: 'CANCELLED', error: e.reason, durationMs: s.startedAt != null ? e.ts - s.startedAt : s.durationMs,
       }));
       break;
+    case 'mission.budget_reached':
+    case 'mission.resumed':
+      next.status = e.status ?? next.status;
+      next.reason = e.type === 'mission.budget_reached' ? e.reason : undefined;
+      break;
     case 'mission.completed':
     case 'mission.failed':
     case 'mission.cancelled':
-    case 'mission.timed_out': {
+    case 'mission.timed_out':
+    case 'mission.budget_exceeded': {
       next.status = e.status ?? e.type.slice('mission.'.length).toUpperCase();
       next.durationMs = e.durationMs;
       next.reason = e.reason;

@@ -136,4 +136,23 @@ describe('liveMission', () => {
   it('is empty before the stream has anything', () => {
     expect(liveMission(undefined)).toMatchObject({ status: 'SUBMITTED', plan: [], steps: [], typing: false });
   });
+
+  it('shows a budget pause from its data part, and that it resumed', async () => {
+    const paused = [
+      ...head().slice(0, 8),
+      { type: 'data-budget', id: 'budget', data: { missionId: 'm1', state: 'reached', status: 'PAUSED', budgetId: 'monthly', stepId: 'a', reason: 'budget \'monthly\' (hard, month) has 0 of 10 micro-credits left' } } as UIMessageChunk,
+      { type: 'message-metadata', messageMetadata: meta('PAUSED') } as UIMessageChunk,
+    ];
+    const view = liveMission((await assemble(paused)).at(-1));
+    expect(view.status).toBe('PAUSED');
+    expect(view.budget).toMatchObject({ state: 'reached', budgetId: 'monthly', stepId: 'a' });
+    expect(view.finished).toBe(false);
+    const resumed = [
+      ...paused,
+      { type: 'data-budget', id: 'budget', data: { missionId: 'm1', state: 'resumed', status: 'RUNNING', budgetId: 'monthly' } } as UIMessageChunk,
+    ];
+    expect(liveMission((await assemble(resumed)).at(-1)).budget?.state).toBe('resumed');
+    const exceeded = [...paused, { type: 'message-metadata', messageMetadata: meta('BUDGET_EXCEEDED') } as UIMessageChunk];
+    expect(liveMission((await assemble(exceeded)).at(-1)).finished).toBe(true);
+  });
 });

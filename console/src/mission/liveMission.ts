@@ -52,6 +52,15 @@ export interface MissionMetadata {
   frameId?: string;
 }
 
+/** The `data-budget` part: a step waits for a hard budget (the mission is PAUSED), or they all got it. */
+export interface BudgetState {
+  state: 'reached' | 'resumed';
+  status: string;
+  budgetId?: string;
+  stepId?: string;
+  reason?: string;
+}
+
 export interface LiveMission {
   status: string;
   costMicros: number;
@@ -63,6 +72,7 @@ export interface LiveMission {
   attempts: Attempt[];
   log: LogLine[];
   agentCosts: Record<string, number>;
+  budget?: BudgetState;
   /**
    * An agent is at work: model text is streaming, or a step is running (whose text comes with its result while the
    * job does not publish step deltas): the typing indicator.
@@ -71,7 +81,7 @@ export interface LiveMission {
   finished: boolean;
 }
 
-const FINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT']);
+const FINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT', 'BUDGET_EXCEEDED']);
 
 export type MissionMessage = UIMessage<MissionMetadata>;
 
@@ -115,6 +125,9 @@ export function liveMission(message: MissionMessage | undefined): LiveMission {
       }
       case 'data-plan':
         view.plan = ((part.data as { steps?: PlanStep[] }).steps ?? []).map((s) => ({ ...s, dependsOn: s.dependsOn ?? [] }));
+        break;
+      case 'data-budget':
+        view.budget = part.data as BudgetState;
         break;
       case 'data-cost':
         view.agentCosts = (part.data as { agents?: Record<string, number> }).agents ?? {};

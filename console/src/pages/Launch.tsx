@@ -129,6 +129,13 @@ export function LaunchPage() {
             <div><dt>Steps</dt><dd>{view.steps.filter((s) => s.status === 'SUCCEEDED').length} / {view.plan.length || view.steps.length}</dd></div>
             <div><dt>Duration</dt><dd>{duration(view.durationMs)}</dd></div>
           </dl>
+          {view.budget?.state === 'reached' && !view.finished && (
+            <p className="warning" role="status" data-testid="budget-reached">
+              Paused: step {view.budget.stepId} waits for budget <strong>{view.budget.budgetId}</strong>
+              {view.budget.reason ? ` (${view.budget.reason})` : ''}. It resumes when the budget is raised or a new
+              period begins.
+            </p>
+          )}
           {view.reason && <p className="error">{view.reason}</p>}
           <LiveLog view={view} missionId={missionId} />
         </section>

@@ -38,6 +38,12 @@ public final class Topics {
    */
   public static final String CONTROL_PLANE = "gpilot.control-plane.v1";
 
+  /**
+   * Where each budget stands in its period (spent, reserved, held attempts), compacted, key =
+   * {@code <workspaceId>/<budgetId>}; written by the MissionJob's budget gate, read by the API.
+   */
+  public static final String BUDGET_STATUS = "gpilot.budget-status.v1";
+
   /** A topic to create: its name, partition count and topic-level configuration. */
   public record Spec(String name, int partitions, Map<String, String> config) {}
 
@@ -60,6 +66,8 @@ public final class Topics {
             "segment.ms", "3600000", "min.cleanable.dirty.ratio", "0.1", "delete.retention.ms", "3600000")),
         // One partition: one total order of control-plane writes, read whole by every API instance.
         new Spec(CONTROL_PLANE, 1, Map.of("cleanup.policy", "compact", "segment.ms", "3600000",
+            "min.cleanable.dirty.ratio", "0.1", "delete.retention.ms", "3600000")),
+        new Spec(BUDGET_STATUS, 1, Map.of("cleanup.policy", "compact", "segment.ms", "3600000",
             "min.cleanable.dirty.ratio", "0.1", "delete.retention.ms", "3600000")),
         new Spec(AUDIT, 4, Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000))));
   }

@@ -15,7 +15,8 @@ import java.util.Objects;
  * @param streamHeartbeat how often idle streams get a heartbeat
  * @param feedStaleAfter how long a feed may go without having caught up with Kafka before {@code /health} says
  *     DOWN (it checks the topics' ends about every second)
- * @param maxStreamsPerWorkspace open streams (SSE and NDJSON) of one workspace on this instance; more are 429
+ * @param maxStreamsPerWorkspace the workspace's stream quota ({@code GPILOT_QUOTA_STREAMS}): open streams (SSE and
+ *     NDJSON) of one workspace on this instance; more are 429 {@code /problems/quota-exceeded}
  * @param maxStreams open streams on this instance, all workspaces; more are 429
  * @param maxMissionsInMemory missions held in memory at most (the least recently used go first)
  * @param maxMissionBytes encoded bytes of the missions held in memory at most
@@ -64,7 +65,7 @@ public record ApiOptions(
     Objects.requireNonNull(streamHeartbeat, "streamHeartbeat");
     Objects.requireNonNull(feedStaleAfter, "feedStaleAfter");
     if (maxStreamsPerWorkspace < 1 || maxStreams < maxStreamsPerWorkspace) {
-      throw new IllegalArgumentException("GPILOT_STREAM_MAX_PER_WORKSPACE must be at least 1 and at most "
+      throw new IllegalArgumentException("GPILOT_QUOTA_STREAMS must be at least 1 and at most "
           + "GPILOT_STREAM_MAX_PER_INSTANCE, got " + maxStreamsPerWorkspace + " and " + maxStreams);
     }
     if (feedStaleAfter.compareTo(MIN_FEED_STALE_AFTER) < 0) {
@@ -151,8 +152,9 @@ public record ApiOptions(
         Duration.ofMillis(Long.parseLong(env.getOrDefault("GPILOT_STREAM_HEARTBEAT_MS", "15000"))),
         Duration.ofMillis(Long.parseLong(env.getOrDefault("GPILOT_HEALTH_FEED_STALE_MS",
             String.valueOf(DEFAULT_FEED_STALE_AFTER.toMillis())))),
-        Integer.parseInt(env.getOrDefault("GPILOT_STREAM_MAX_PER_WORKSPACE",
-            String.valueOf(DEFAULT_MAX_STREAMS_PER_WORKSPACE))),
+        // The workspace's stream quota; GPILOT_STREAM_MAX_PER_WORKSPACE is its former name.
+        Integer.parseInt(env.getOrDefault("GPILOT_QUOTA_STREAMS", env.getOrDefault("GPILOT_STREAM_MAX_PER_WORKSPACE",
+            String.valueOf(DEFAULT_MAX_STREAMS_PER_WORKSPACE)))),
         Integer.parseInt(env.getOrDefault("GPILOT_STREAM_MAX_PER_INSTANCE", String.valueOf(DEFAULT_MAX_STREAMS))),
         Integer.parseInt(env.getOrDefault("GPILOT_API_MAX_ACCEPTS", String.valueOf(DEFAULT_MAX_ACCEPTS_IN_FLIGHT))));
   }

@@ -20,6 +20,8 @@ import dev.gpilot.api.missions.MissionRoutes;
 import dev.gpilot.api.missions.ClickHouseSubmissionArchive;
 import dev.gpilot.api.missions.MissionService;
 import dev.gpilot.api.missions.MissionStore;
+import dev.gpilot.api.quotas.InFlightMissions;
+import dev.gpilot.api.quotas.QuotaOptions;
 import dev.gpilot.api.streams.ClickHouseEventArchive;
 import dev.gpilot.api.streams.StreamRegistry;
 import dev.gpilot.api.tenancy.Tenancy;
@@ -51,6 +53,8 @@ public final class ControlApi implements AutoCloseable {
   private final TokenAuthenticator tokens;
   private final VaultOptions vaultOptions;
   private final TenancyOptions tenancyOptions;
+  private QuotaOptions quotaOptions = QuotaOptions.fromEnv(System.getenv());
+  private InFlightMissions inFlight;
   private Vault vault;
   private Tenancy tenancy;
   private MissionPublisher publisher;
@@ -81,6 +85,12 @@ public final class ControlApi implements AutoCloseable {
     this.tenancyOptions = tenancyOptions;
   }
 
+  /** The same API with other quotas (before {@link #start}); by default they come from the environment. */
+  public ControlApi withQuotas(QuotaOptions quotas) {
+    this.quotaOptions = quotas;
+    return this;
+  }
+
   public static void main(String[] args) throws Exception {
     ApiOptions options = ApiOptions.fromEnv(System.getenv());
     ControlApi api = new ControlApi(options, TokenAuthenticator.fromFile(options.tokensFile()));
@@ -93,8 +103,9 @@ public final class ControlApi implements AutoCloseable {
     TopicAdmin.ensureTopics(options.kafkaBootstrapServers());
     ClickHouseClient clickhouse = options.clickhouseUrl() == null ? null
         : new ClickHouseClient(options.clickhouseUrl(), options.clickhouseDatabase(), Duration.ofSeconds(10));
+    inFlight = new InFlightMissions(quotaOptions, Clock.systemUTC());
     store = new MissionStore(options.maxMissionsInMemory(), options.maxMissionBytes(),
-        clickhouse == null ? null : new ClickHouseEventArchive(clickhouse));
+        clickhouse == null ? null : new ClickHouseEventArchive(clickhouse), inFlight);
     publisher = new MissionPublisher(options.kafkaBootstrapServers());
     feed = new MissionFeed(options.kafkaBootstrapServers(), store);
     feed.start();
@@ -102,7 +113,7 @@ public final class ControlApi implements AutoCloseable {
       throw new IllegalStateException("the mission feed did not catch up with Kafka within 5 minutes");
     }
     vault = Vault.start(options.kafkaBootstrapServers(), vaultOptions, Clock.systemUTC());
-    tenancy = Tenancy.start(options.kafkaBootstrapServers(), tenancyOptions, tokens, Clock.systemUTC());
+    tenancy = Tenancy.start(options.kafkaBootstrapServers(), tenancyOptions, tokens, Clock.systemUTC(), clickhouse);
     streams = new StreamRegistry(options.streamWriterThreads(), options.streamHeartbeat(),
         options.streamMaxLagEvents(), options.maxStreamsPerWorkspace(), options.maxStreams());
     HealthCheck health = new HealthCheck(
@@ -127,9 +138,25 @@ public final class ControlApi implements AutoCloseable {
         accepts::inFlight);
     metrics.gauge("gpilot.accepts.refused", "submissions refused with 503 since the start: too many in flight",
         accepts::refused);
+    InFlightMissions quota = inFlight;
+    metrics.gauge("gpilot.quota.missions.in.flight", "missions accepted and not yet final, all workspaces",
+        quota::total);
+    metrics.gauge("gpilot.quota.missions.in.flight.busiest", "missions in flight of the busiest workspace",
+        quota::busiest);
+    metrics.gauge("gpilot.quota.missions.in.flight.limit", "missions one workspace may have in flight",
+        quota::limit);
+    metrics.gauge("gpilot.quota.refused", "requests refused with 429 quota-exceeded since the start",
+        quota::refused, "quota", "missions");
+    metrics.gauge("gpilot.quota.streams.busiest", "open streams of the busiest workspace on this instance",
+        openStreams::busiestWorkspace);
+    metrics.gauge("gpilot.quota.streams.limit", "open streams one workspace may have on this instance",
+        options::maxStreamsPerWorkspace);
+    metrics.gauge("gpilot.quota.refused", "requests refused with 429 quota-exceeded since the start",
+        openStreams::quotaRefused, "quota", "streams");
     MissionRoutes missions = new MissionRoutes(new MissionService(publisher, store,
         clickhouse == null ? null : new ClickHouseSubmissionArchive(clickhouse),
-        new MissionForks(PriceTable.load(System.getenv()), Clock.systemUTC()), Clock.systemUTC()), streams, accepts);
+        new MissionForks(PriceTable.load(System.getenv()), Clock.systemUTC()), quota, Clock.systemUTC()), streams,
+        accepts);
 
     app = Javalin.create(config -> {
       config.startup.showJavalinBanner = false;
@@ -217,6 +244,11 @@ public final class ControlApi implements AutoCloseable {
   /** Whether this instance holds the mission in memory now (diagnostics and tests: eviction is otherwise unseen). */
   public boolean holdsMission(String missionId) {
     return store != null && store.holds(missionId);
+  }
+
+  /** Missions of the workspace in flight as this instance counts them (for tests and diagnostics). */
+  public int missionsInFlight(String workspaceId) {
+    return inFlight == null ? 0 : inFlight.inFlight(workspaceId);
   }
 
   /** How many streams this instance serves now. */

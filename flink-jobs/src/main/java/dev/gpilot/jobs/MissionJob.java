@@ -2,7 +2,14 @@ package dev.gpilot.jobs;
 
 import dev.gpilot.contracts.TopicAdmin;
 import dev.gpilot.contracts.Topics;
+import dev.gpilot.contracts.budget.BudgetStatus;
+import dev.gpilot.contracts.budget.LedgerEntry;
 import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.mission.MissionControl;
+import dev.gpilot.contracts.tenancy.BudgetRecord;
+import dev.gpilot.contracts.tenancy.WalletGrantRecord;
+import dev.gpilot.contracts.tenancy.ControlPlaneRecord;
+import dev.gpilot.contracts.vault.AuditEvent;
 import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.contracts.mission.MissionSummary;
 import dev.gpilot.contracts.step.StepResult;
@@ -10,6 +17,12 @@ import dev.gpilot.contracts.plan.PlanValidator;
 import dev.gpilot.jobs.agents.Agent;
 import dev.gpilot.jobs.agents.AgentExecutor;
 import dev.gpilot.jobs.agents.AgentOptions;
+import dev.gpilot.jobs.agents.StepRequest;
+import dev.gpilot.jobs.agents.gemini.GeminiOptions;
+import dev.gpilot.jobs.budget.AttemptCostBound;
+import dev.gpilot.jobs.budget.BudgetGate;
+import dev.gpilot.jobs.budget.GateInput;
+import dev.gpilot.jobs.budget.WalletLedgerRows;
 import dev.gpilot.jobs.costs.CostPipeline;
 import dev.gpilot.jobs.ingest.ContractDeserializer;
 import dev.gpilot.jobs.ingest.SchedulerInput;
@@ -27,6 +40,7 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.serialization.SerializationSchema;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -40,6 +54,7 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.flink.util.Collector;
 import org.apache.flink.util.function.SerializableSupplier;
 
 /**
@@ -50,7 +65,8 @@ import org.apache.flink.util.function.SerializableSupplier;
  * missions ─┐
  * results ──┴─ keyBy(missionId) ─ MissionScheduler ─┬─ events ──────────▶ gpilot.mission-events.v1
  *    │                                              ├─ (events) ──────▶ ClickHouse mission_events
- *    │                                              ├─ step requests ─ AgentExecutor (async) ─▶ gpilot.step-results.v1
+ *    │                                              ├─ step requests ─ BudgetGate ─ AgentExecutor (async) ─▶ gpilot.step-results.v1
+ *    │   control plane (budgets) ─────────────────────────────┘ (keyBy workspaceId; signals ▶ mission-control)
  *    │                                              └─ summaries ──────▶ ClickHouse missions
  *    └─ cost records ─ CostPipeline (SPEC.md section 8)
  * </pre>
@@ -127,9 +143,12 @@ public final class MissionJob {
     long backstopMs = Math.max(options.stepTimeout().toMillis(), PlanValidator.MAX_TIMEOUT_SECONDS * 1000L) + 60_000;
     // Retriable call failures (429, 5xx, timeouts) are called again within the step attempt by the executor, which
     // sees the provider's Retry-After (Flink's AsyncRetryStrategy cannot); the step timeout bounds them together.
+    DataStream<StepRequest> admitted = options.budgets().enabled()
+        ? budgetGate(env, events, stepResultsIn)
+        : events.getSideOutput(MissionScheduler.STEP_REQUESTS);
     DataStream<StepResult> stepResults =
         AsyncDataStream.unorderedWait(
-                events.getSideOutput(MissionScheduler.STEP_REQUESTS),
+                admitted,
                 new AgentExecutor(agentFactory, options.kafkaBootstrapServers(), options.consumerGroupId(),
                     agentOptions.callRetries()).reportingCapacity(options.asyncCapacity()),
                 backstopMs,
@@ -161,6 +180,73 @@ public final class MissionJob {
 
     AuditPipeline.build(env, options);
     CostPipeline.attach(stepResultsIn, options);
+  }
+
+  /**
+   * The budget gate between the scheduler and the agents, keyed by workspace (SPEC.md section 11, "Budgets"): it
+   * reads the attempts the scheduler starts, their results, the budgets on the control plane and the missions that
+   * ended; it lets attempts through to the agents, tells missions when an attempt waits or goes
+   * ({@code gpilot.mission-control.v1}), and writes budget statuses and alerts.
+   */
+  private DataStream<StepRequest> budgetGate(StreamExecutionEnvironment env,
+      SingleOutputStreamOperator<MissionEvent> events,
+      DataStream<StepResult> results) {
+    // The whole compacted topic on a fresh start (the gate's state is empty); the checkpointed offsets on a restore.
+    KafkaSource<ControlPlaneRecord> controlPlane = KafkaSource.<ControlPlaneRecord>builder()
+        .setBootstrapServers(options.kafkaBootstrapServers())
+        .setTopics(Topics.CONTROL_PLANE)
+        .setGroupId(options.consumerGroupId())
+        .setStartingOffsets(OffsetsInitializer.earliest())
+        .setDeserializer(ContractDeserializer.controlPlane())
+        .setProperty("isolation.level", "read_committed")
+        .setProperty("fetch.max.wait.ms", "100")
+        .build();
+    TypeInformation<GateInput> gateInput = JsonTypeInfo.of(GateInput.class);
+    DataStream<GateInput> budgets = env.fromSource(controlPlane, WatermarkStrategy.noWatermarks(), "control-plane")
+        .uid("control-plane-source")
+        .flatMap((ControlPlaneRecord r, Collector<GateInput> out) -> {
+          if (r instanceof BudgetRecord b) {
+            out.collect(new GateInput.Budget(b));
+          } else if (r instanceof WalletGrantRecord g) {
+            out.collect(new GateInput.Grant(g));
+          }
+        }, gateInput)
+        .name("budgets")
+        .uid("budgets");
+    DataStream<GateInput> requests = events.getSideOutput(MissionScheduler.STEP_REQUESTS)
+        .map(GateInput.Request::new, gateInput).name("gate-requests").uid("gate-requests");
+    DataStream<GateInput> finished = results
+        .map(GateInput.Result::new, gateInput).name("gate-results").uid("gate-results");
+    DataStream<GateInput> ended = events
+        .filter(MissionEvent::isFinal).name("missions-ended").uid("missions-ended")
+        .map(e -> (GateInput) new GateInput.MissionEnded(e.workspaceId(), e.missionId()), gateInput)
+        .name("gate-ended").uid("gate-ended");
+    // The catalog and prices the agents run with (simulated agents: the shipped ones, or their scripted costs).
+    GeminiOptions gemini = options.agents().gemini();
+    AttemptCostBound bound = gemini == null
+        ? new AttemptCostBound(null, null)
+        : new AttemptCostBound(gemini.catalogPath(), gemini.pricesPath());
+    SingleOutputStreamOperator<StepRequest> admitted = requests.union(finished, budgets, ended)
+        .keyBy(GateInput::workspaceId, Types.STRING)
+        .process(new BudgetGate(bound, options.budgets().statusIntervalMs()), JsonTypeInfo.of(StepRequest.class))
+        .name("budget-gate")
+        .uid("budget-gate");
+    admitted.getSideOutput(BudgetGate.SIGNALS)
+        .sinkTo(kafkaSink(Topics.MISSION_CONTROL, MissionControl.class, MissionControl::missionId))
+        .name("budget-signals-sink").uid("budget-signals-sink");
+    admitted.getSideOutput(BudgetGate.STATUSES)
+        .sinkTo(kafkaSink(Topics.BUDGET_STATUS, BudgetStatus.class, BudgetStatus::key))
+        .name("budget-status-sink").uid("budget-status-sink");
+    admitted.getSideOutput(BudgetGate.ALERTS)
+        .sinkTo(kafkaSink(Topics.AUDIT, AuditEvent.class, AuditEvent::workspaceId))
+        .name("budget-alerts-sink").uid("budget-alerts-sink");
+    admitted.getSideOutput(BudgetGate.LEDGER)
+        .sinkTo(new ClickHouseSink<LedgerEntry>(
+            ClickHouseSinkOptions.of(options.clickhouseUrl(), options.clickhouseDatabase()),
+            WalletLedgerRows.TABLE, RowEncoder.tree(WalletLedgerRows::encode)))
+        .name("wallet-ledger-clickhouse").uid("wallet-ledger-clickhouse")
+        .disableChaining();
+    return admitted;
   }
 
   /**

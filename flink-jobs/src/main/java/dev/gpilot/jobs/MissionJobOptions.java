@@ -31,8 +31,32 @@ public record MissionJobOptions(
     Duration retryBaseDelay,
     AgentOptions agents,
     List<String> knownAgents,
-    CostOptions costs)
+    CostOptions costs,
+    BudgetOptions budgets)
     implements Serializable {
+
+  /**
+   * The budget gate (SPEC.md section 11, "Budgets").
+   *
+   * @param enabled false: attempts go straight to the agents and no budget is enforced ({@code GPILOT_BUDGETS=off},
+   *     for measuring what the gate costs)
+   * @param statusIntervalMs a budget's status goes to {@code gpilot.budget-status.v1} at most this often
+   */
+  public record BudgetOptions(boolean enabled, long statusIntervalMs) implements Serializable {
+    public BudgetOptions {
+      if (statusIntervalMs < 0) {
+        throw new IllegalArgumentException("GPILOT_BUDGET_STATUS_MS must be >= 0, got " + statusIntervalMs);
+      }
+    }
+
+    static BudgetOptions fromEnv(Map<String, String> env) {
+      String enabled = env.getOrDefault("GPILOT_BUDGETS", "on").strip();
+      if (!enabled.equals("on") && !enabled.equals("off")) {
+        throw new IllegalArgumentException("GPILOT_BUDGETS must be on or off, got '" + enabled + "'");
+      }
+      return new BudgetOptions(enabled.equals("on"), longOf(env, "GPILOT_BUDGET_STATUS_MS", 250));
+    }
+  }
 
   public MissionJobOptions {
     Objects.requireNonNull(kafkaBootstrapServers, "set KAFKA_BOOTSTRAP_SERVERS to the Kafka brokers, host:port");
@@ -51,6 +75,7 @@ public record MissionJobOptions(
       throw new IllegalArgumentException("GPILOT_BUFFER_TIMEOUT_MS must be >= 0, got " + bufferTimeoutMs);
     }
     Objects.requireNonNull(costs, "costs");
+    Objects.requireNonNull(budgets, "budgets");
   }
 
   public static MissionJobOptions fromEnv(Map<String, String> env) {
@@ -69,7 +94,8 @@ public record MissionJobOptions(
         Duration.ofMillis(longOf(env, "GPILOT_RETRY_BASE_DELAY_MS", 1000)),
         AgentOptions.fromEnv(env, asyncCapacity),
         AgentCatalog.load(env).names(),
-        CostOptions.fromEnv(env));
+        CostOptions.fromEnv(env),
+        BudgetOptions.fromEnv(env));
   }
 
   /** Defaults for everything but where the services are. */
@@ -84,27 +110,34 @@ public record MissionJobOptions(
   public MissionJobOptions withSimLatencyMs(long latencyMs) {
     return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
         latencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, defaultMaxAttempts,
-        retryBaseDelay, agents, knownAgents, costs);
+        retryBaseDelay, agents, knownAgents, costs, budgets);
   }
 
   public MissionJobOptions withRetryBaseDelay(Duration delay) {
     return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
         simLatencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, defaultMaxAttempts, delay,
-        agents, knownAgents, costs);
+        agents, knownAgents, costs, budgets);
   }
 
   /** These options with other agents (e.g. Gemini at a stand-in's URL). */
   public MissionJobOptions withAgents(AgentOptions agentOptions) {
     return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
         simLatencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, defaultMaxAttempts,
-        retryBaseDelay, agentOptions, knownAgents, costs);
+        retryBaseDelay, agentOptions, knownAgents, costs, budgets);
   }
 
   /** These options with another cost pipeline configuration. */
   public MissionJobOptions withCosts(CostOptions costOptions) {
     return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
         simLatencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, defaultMaxAttempts,
-        retryBaseDelay, agents, knownAgents, costOptions);
+        retryBaseDelay, agents, knownAgents, costOptions, budgets);
+  }
+
+  /** These options with another budget gate configuration. */
+  public MissionJobOptions withBudgets(BudgetOptions budgetOptions) {
+    return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
+        simLatencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, defaultMaxAttempts,
+        retryBaseDelay, agents, knownAgents, costs, budgetOptions);
   }
 
   /** The scheduler's share of these options. */

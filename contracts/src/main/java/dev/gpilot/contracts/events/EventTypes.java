@@ -17,13 +17,20 @@ public final class EventTypes {
   public static final String MISSION_FAILED = "mission.failed";
   public static final String MISSION_CANCELLED = "mission.cancelled";
   public static final String MISSION_TIMED_OUT = "mission.timed_out";
+  /** A step waits for a hard budget ({@code budgetId}, {@code reason}): the mission is PAUSED. */
+  public static final String MISSION_BUDGET_REACHED = "mission.budget_reached";
+  /** Every step that waited for a budget got it: the mission runs again. */
+  public static final String MISSION_RESUMED = "mission.resumed";
+  /** The mission waited for a budget longer than {@code config.budgetWaitSeconds}: it ends BUDGET_EXCEEDED. */
+  public static final String MISSION_BUDGET_EXCEEDED = "mission.budget_exceeded";
 
   /** Whether an event of this type is the last one of its mission. */
   public static boolean isFinal(String type) {
     return MISSION_COMPLETED.equals(type)
         || MISSION_FAILED.equals(type)
         || MISSION_CANCELLED.equals(type)
-        || MISSION_TIMED_OUT.equals(type);
+        || MISSION_TIMED_OUT.equals(type)
+        || MISSION_BUDGET_EXCEEDED.equals(type);
   }
 
   private EventTypes() {}

@@ -38,7 +38,8 @@ public record MissionEvent(
     String text,
     Long retryInMs,
     String rerunOf,
-    Boolean reused) {
+    Boolean reused,
+    String budgetId) {
 
   public MissionEvent {
     Objects.requireNonNull(type, "type is required");
@@ -93,6 +94,7 @@ public record MissionEvent(
     private String text;
     private Long retryInMs;
     private String rerunOf;
+    private String budgetId;
     private Boolean reused;
 
     private Builder(String type, String missionId, String workspaceId, long seq, long ts) {
@@ -176,10 +178,16 @@ public record MissionEvent(
       return this;
     }
 
+    /** The budget a {@code mission.budget_reached} waits for. */
+    public Builder budgetId(String budgetId) {
+      this.budgetId = budgetId;
+      return this;
+    }
+
     public MissionEvent build() {
       return new MissionEvent(
           type, missionId, workspaceId, seq, ts, status, mission, config, plan, stepId, agent, attempt, output,
-          reason, durationMs, model, usage, costMicros, text, retryInMs, rerunOf, reused);
+          reason, durationMs, model, usage, costMicros, text, retryInMs, rerunOf, reused, budgetId);
     }
   }
 }

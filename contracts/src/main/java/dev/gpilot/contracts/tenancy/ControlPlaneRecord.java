@@ -7,7 +7,7 @@ import java.util.regex.Pattern;
 
 /**
  * A record of the control plane on {@code gpilot.control-plane.v1} (compacted, one partition): the whole current
- * state of one workspace, API key, key usage, member or invitation. The Kafka key is {@link #key()}, so compaction keeps each
+ * state of one workspace, API key, key usage, member, invitation or budget. The Kafka key is {@link #key()}, so compaction keeps each
  * entity's newest record. Written only by the API's one fenced transactional writer; every API instance (and,
  * later, the job) materializes the topic.
  */
@@ -17,10 +17,12 @@ import java.util.regex.Pattern;
   @JsonSubTypes.Type(value = ApiKeyRecord.class, name = ApiKeyRecord.TYPE),
   @JsonSubTypes.Type(value = KeyUsageRecord.class, name = KeyUsageRecord.TYPE),
   @JsonSubTypes.Type(value = MemberRecord.class, name = MemberRecord.TYPE),
-  @JsonSubTypes.Type(value = InvitationRecord.class, name = InvitationRecord.TYPE)
+  @JsonSubTypes.Type(value = InvitationRecord.class, name = InvitationRecord.TYPE),
+  @JsonSubTypes.Type(value = BudgetRecord.class, name = BudgetRecord.TYPE),
+  @JsonSubTypes.Type(value = WalletGrantRecord.class, name = WalletGrantRecord.TYPE)
 })
 public sealed interface ControlPlaneRecord permits WorkspaceRecord, ApiKeyRecord, KeyUsageRecord, MemberRecord,
-    InvitationRecord {
+    InvitationRecord, BudgetRecord, WalletGrantRecord {
   /** Workspace ids: 1–63 of {@code a-z 0-9 -}, starting with a letter or digit. */
   Pattern WORKSPACE_ID = Pattern.compile("^[a-z0-9][a-z0-9-]{0,62}$");
 

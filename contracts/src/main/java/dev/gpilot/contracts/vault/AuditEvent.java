@@ -58,11 +58,20 @@ public record AuditEvent(
   public static final String MEMBER_ADD = "member.add";
   public static final String INVITATION_CREATE = "invitation.create";
   public static final String INVITATION_ACCEPT = "invitation.accept";
+  public static final String BUDGET_SET = "budget.set";
+  public static final String BUDGET_DELETE = "budget.delete";
+  /** From the job: a budget crossed 80 % or 100 % of its period's limit (once per period and threshold). */
+  public static final String BUDGET_ALERT = "budget.alert";
+  public static final String WALLET_GRANT = "wallet.grant";
+  public static final String MEMBER_REMOVE = "member.remove";
+  public static final String OWNERSHIP_TRANSFER = "ownership.transfer";
+  public static final String WORKSPACE_DELETE = "workspace.delete";
   public static final String OK = "ok";
   public static final String FAILED = "failed";
 
   private static final Set<String> ACTIONS = Set.of(SECRET_SET, SECRET_DELETE, KEYS_ROTATE, SECRET_DECRYPT,
-      WORKSPACE_CREATE, KEY_CREATE, KEY_REVOKE, MEMBER_ADD, INVITATION_CREATE, INVITATION_ACCEPT);
+      WORKSPACE_CREATE, KEY_CREATE, KEY_REVOKE, MEMBER_ADD, INVITATION_CREATE, INVITATION_ACCEPT, BUDGET_SET,
+      BUDGET_DELETE, BUDGET_ALERT, WALLET_GRANT, MEMBER_REMOVE, OWNERSHIP_TRANSFER, WORKSPACE_DELETE);
 
   public AuditEvent {
     VaultRecord.requireText(id, "id");

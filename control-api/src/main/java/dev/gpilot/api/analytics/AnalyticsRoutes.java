@@ -64,17 +64,46 @@ public final class AnalyticsRoutes {
     routes.get("/api/v1/analytics/agent-costs", this::agentCosts);
     routes.get("/api/v1/analytics/cost-series", this::costSeries);
     routes.get("/api/v1/analytics/price-versions", this::priceVersions);
+    routes.get("/api/v1/usage", this::usage);
+  }
+
+  /** The caller's workspace's usage over a UTC month ({@code month=YYYY-MM}, default this one), JSON or CSV. */
+  private void usage(Context ctx) {
+    Principal caller = ctx.attribute(MissionRoutes.PRINCIPAL);
+    java.time.YearMonth month = MonthlyUsage.month(ctx.queryParam("month"), clock.instant());
+    boolean csv = csv(ctx);
+    MonthlyUsage usage = service().usage(caller.workspaceId(), month);
+    ctx.header("Cache-Control", "no-store");
+    if (csv) {
+      ctx.status(200).contentType("text/csv; charset=utf-8")
+          .header("Content-Disposition", "attachment; filename=\"usage-" + usage.month() + ".csv\"")
+          .result(usage.csv().getBytes(StandardCharsets.UTF_8));
+    } else {
+      java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
+      body.put("workspaceId", usage.workspaceId());
+      body.put("month", usage.month());
+      body.put("from", usage.from().toString());
+      body.put("to", usage.to().toString());
+      body.put("lines", usage.lines());
+      body.put("totalMicros", usage.totalMicros());
+      Responses.json(ctx, 200, body);
+    }
+  }
+
+  /** Whether the answer is CSV: {@code format=csv}, or {@code Accept: text/csv} without a format. */
+  private static boolean csv(Context ctx) {
+    String format = ctx.queryParam("format");
+    if (format != null && !format.equals("csv") && !format.equals("json")) {
+      throw ApiException.badRequest("'format' must be json or csv, got '" + format + "'");
+    }
+    return "csv".equals(format)
+        || (format == null && ctx.header("Accept") != null && ctx.header("Accept").contains("text/csv"));
   }
 
   private void agentCosts(Context ctx) {
     CostQuery query = query(ctx);
     Integer top = top(ctx.queryParam("top"));
-    String format = ctx.queryParam("format");
-    if (format != null && !format.equals("csv") && !format.equals("json")) {
-      throw ApiException.badRequest("'format' must be json or csv, got '" + format + "'");
-    }
-    boolean csv = "csv".equals(format)
-        || (format == null && ctx.header("Accept") != null && ctx.header("Accept").contains("text/csv"));
+    boolean csv = csv(ctx);
     List<AgentCost> rows = service().agentCosts(query, top, service().tables(ctx.queryParam("prices")));
     if (csv) {
       ctx.status(200).contentType("text/csv; charset=utf-8")
@@ -135,7 +164,7 @@ public final class AnalyticsRoutes {
     return out.toString();
   }
 
-  private static String field(String value) {
+  static String field(String value) {
     if (value.contains(",") || value.contains("\"") || value.contains("\n") || value.contains("\r")) {
       return '"' + value.replace("\"", "\"\"") + '"';
     }

@@ -184,6 +184,28 @@ public final class CostAnalytics {
     return result;
   }
 
+  /**
+   * The workspace's usage over a UTC month by (agent, model), by agent then model: the same rows, read the same way,
+   * as {@link #agentCosts} over the month, so the totals agree to the micro-credit.
+   */
+  public MonthlyUsage usage(String workspaceId, java.time.YearMonth month) {
+    Instant from = MonthlyUsage.start(month);
+    Instant to = MonthlyUsage.start(month.plusMonths(1));
+    CostQuery q = new CostQuery(workspaceId, from, to, null, null);
+    String sql = "SELECT v_agent AS agent, v_model AS model, sum(v_steps) AS attempts, sum(v_prompt) AS input,"
+        + " sum(v_output) AS output, sum(v_cost) AS cost FROM (" + minutes(q, CostTables.LIVE, RangePlan.DAY) + ")"
+        + " GROUP BY v_agent, v_model ORDER BY agent, model";
+    List<UsageLine> lines = new ArrayList<>();
+    long total = 0;
+    for (JsonNode r : query(sql)) {
+      UsageLine line = new UsageLine(r.get("agent").asText(), r.get("model").asText(), r.get("attempts").asLong(),
+          r.get("input").asLong(), r.get("output").asLong(), r.get("cost").asLong());
+      total = Math.addExact(total, line.costMicros());
+      lines.add(line);
+    }
+    return new MonthlyUsage(workspaceId, month.toString(), from, to, lines, total);
+  }
+
   /** Cost per (bucket, agent, model) over the range, by bucket, then agent and model. */
   public List<CostPoint> costSeries(CostQuery q, Bucket bucket) {
     return costSeries(q, bucket, CostTables.LIVE);

@@ -37,6 +37,7 @@ public final class RoutePermissions {
     m.put("GET /api/v1/analytics/agent-costs", Permission.ANALYTICS_READ);
     m.put("GET /api/v1/analytics/cost-series", Permission.ANALYTICS_READ);
     m.put("GET /api/v1/analytics/price-versions", Permission.ANALYTICS_READ);
+    m.put("GET /api/v1/usage", Permission.ANALYTICS_READ);
     m.put("GET /api/v1/vault", Permission.VAULT_READ);
     m.put("GET /api/v1/vault/rotations", Permission.VAULT_READ);
     m.put("GET /api/v1/vault/secrets/{name}", Permission.VAULT_READ);
@@ -45,12 +46,21 @@ public final class RoutePermissions {
     m.put("POST /api/v1/vault/rotate", Permission.VAULT_WRITE);
     m.put("GET /api/v1/workspaces", Permission.WORKSPACE_READ);
     m.put("POST /api/v1/workspaces", Permission.WORKSPACES_CREATE);
+    m.put("POST /api/v1/workspaces/{id}/transfer", Permission.OWNERSHIP_MANAGE);
+    m.put("DELETE /api/v1/workspaces/{id}", Permission.WORKSPACE_DELETE);
     m.put("GET /api/v1/keys", Permission.KEYS_MANAGE);
     m.put("POST /api/v1/keys", Permission.KEYS_MANAGE);
     m.put("DELETE /api/v1/keys/{keyId}", Permission.KEYS_MANAGE);
     m.put("GET /api/v1/members", Permission.WORKSPACE_READ);
     m.put("POST /api/v1/members", Permission.MEMBERS_MANAGE);
+    m.put("DELETE /api/v1/members/{email}", Permission.MEMBERS_MANAGE);
     m.put("POST /api/v1/invitations", Permission.MEMBERS_MANAGE);
+    m.put("GET /api/v1/budgets", Permission.WORKSPACE_READ);
+    m.put("PUT /api/v1/budgets/{budgetId}", Permission.BUDGETS_MANAGE);
+    m.put("DELETE /api/v1/budgets/{budgetId}", Permission.BUDGETS_MANAGE);
+    m.put("GET /api/v1/wallet", Permission.WORKSPACE_READ);
+    m.put("GET /api/v1/wallet/ledger", Permission.WORKSPACE_READ);
+    m.put("POST /api/v1/wallet/grants", Permission.WALLETS_MANAGE);
     return java.util.Collections.unmodifiableMap(m);
   }
 

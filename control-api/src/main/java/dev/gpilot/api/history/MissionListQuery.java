@@ -25,7 +25,8 @@ public record MissionListQuery(String workspaceId, Set<String> statuses, String 
   public static final int MAX_LIMIT = 100;
   public static final int MAX_SEARCH = 200;
   static final List<String> STATUSES =
-      List.of("SUBMITTED", "PLANNING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT");
+      List.of("SUBMITTED", "PLANNING", "RUNNING", "PAUSED", "COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT",
+          "BUDGET_EXCEEDED");
 
   public MissionListQuery {
     Objects.requireNonNull(workspaceId, "workspaceId");

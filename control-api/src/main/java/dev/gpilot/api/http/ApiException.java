@@ -75,6 +75,15 @@ public class ApiException extends RuntimeException {
         .withHeader("Retry-After", String.valueOf(retryAfterSeconds));
   }
 
+  /**
+   * 429 {@code /problems/quota-exceeded} with {@code Retry-After: <seconds>}: the workspace holds its quota of
+   * something (missions in flight, open streams); nothing was written.
+   */
+  public static ApiException quotaExceeded(String detail, long retryAfterSeconds) {
+    return new ApiException(429, "quota-exceeded", "Quota exceeded", detail)
+        .withHeader("Retry-After", String.valueOf(retryAfterSeconds));
+  }
+
   public static ApiException unavailable(String detail) {
     return new ApiException(503, "unavailable", "Service unavailable", detail);
   }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.io.SerializedString;
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.http.ApiException;
 import dev.gpilot.api.http.Responses;
+import dev.gpilot.api.quotas.InFlightMissions;
 import dev.gpilot.api.streams.StreamHandler;
 import dev.gpilot.api.streams.StreamRegistry;
 import io.javalin.config.RoutesConfig;
@@ -22,6 +23,7 @@ import java.util.Map;
 public final class MissionRoutes {
   public static final String PRINCIPAL = "gpilot.principal";
   private static final String NDJSON = "application/x-ndjson";
+  private static final String QUOTA_EXCEEDED = "/problems/quota-exceeded";
 
   private final MissionService service;
   private final StreamHandler streams;
@@ -98,6 +100,10 @@ public final class MissionRoutes {
       long accepted = results.stream().filter(LineResult::accepted).count();
       ctx.header("Gpilot-Accepted", String.valueOf(accepted));
       ctx.header("Gpilot-Rejected", String.valueOf(results.size() - accepted));
+      if (results.stream().anyMatch(r -> QUOTA_EXCEEDED.equals(r.type()))) {
+        // Lines refused for the workspace's quota: when to send them again.
+        ctx.header("Retry-After", String.valueOf(InFlightMissions.RETRY_AFTER_SECONDS));
+      }
       ctx.status(200).contentType(array ? "application/json" : NDJSON).result(encode(results, array));
     }));
   }

@@ -2,6 +2,7 @@ package dev.gpilot.api.missions;
 
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.http.ApiException;
+import dev.gpilot.api.quotas.InFlightMissions;
 import dev.gpilot.contracts.agents.PriceTable;
 import dev.gpilot.contracts.mission.MissionControl;
 import dev.gpilot.contracts.mission.MissionSubmitted;
@@ -31,6 +32,7 @@ public final class MissionService {
   private final SubmissionArchive archive;
   private final Clock clock;
   private final MissionForks forks;
+  private final InFlightMissions quota;
   private final ConcurrentHashMap<String, InFlight> inFlight = new ConcurrentHashMap<>();
 
   /** Idempotency-Keys are checked against what this instance holds in memory only. */
@@ -50,6 +52,16 @@ public final class MissionService {
    */
   public MissionService(MissionPublisher publisher, MissionStore store, SubmissionArchive archive,
       MissionForks forks, Clock clock) {
+    this(publisher, store, archive, forks, null, clock);
+  }
+
+  /**
+   * @param quota the missions in flight per workspace and their quota (the store must feed the same one); null for
+   *     no quota
+   */
+  public MissionService(MissionPublisher publisher, MissionStore store, SubmissionArchive archive,
+      MissionForks forks, InFlightMissions quota, Clock clock) {
+    this.quota = quota;
     this.publisher = publisher;
     this.store = store;
     this.archive = archive;
@@ -283,21 +295,46 @@ public final class MissionService {
     if (submissions.isEmpty()) {
       return CompletableFuture.completedFuture(List.of());
     }
-    return publisher.publishAll(submissions).thenApply(errors -> {
+    // The quota first: a mission past it is refused and never written; the others hold their place from now on.
+    ApiException[] refused = new ApiException[submissions.size()];
+    List<MissionSubmitted> admitted = new ArrayList<>(submissions.size());
+    for (int i = 0; i < submissions.size(); i++) {
+      MissionSubmitted s = submissions.get(i);
+      try {
+        if (quota != null) {
+          quota.admit(s.workspaceId(), s.missionId());
+        }
+        admitted.add(s);
+      } catch (ApiException e) {
+        refused[i] = e;
+      }
+    }
+    if (admitted.isEmpty()) {
+      return CompletableFuture.completedFuture(java.util.Arrays.asList(refused));
+    }
+    return publisher.publishAll(admitted).thenApply(errors -> {
       List<ApiException> problems = new ArrayList<>(submissions.size());
       Exception first = null;
-      for (int i = 0; i < submissions.size(); i++) {
-        if (errors.get(i) == null) {
+      for (int i = 0, k = 0; i < submissions.size(); i++) {
+        if (refused[i] != null) {
+          problems.add(refused[i]);
+          continue;
+        }
+        int at = k++;
+        if (errors.get(at) == null) {
           store.onSubmitted(submissions.get(i));
           problems.add(null);
         } else {
-          first = first == null ? errors.get(i) : first;
+          if (quota != null) {
+            quota.release(submissions.get(i).missionId());
+          }
+          first = first == null ? errors.get(at) : first;
           problems.add(ApiException.unavailable("the mission could not be stored; nothing was accepted, retry later"));
         }
       }
       if (first != null) {
-        LOG.warn("could not write {} of {} missions to Kafka: {}", problems.stream().filter(p -> p != null).count(),
-            submissions.size(), first.toString());
+        LOG.warn("could not write {} of {} missions to Kafka: {}", errors.stream().filter(e -> e != null).count(),
+            admitted.size(), first.toString());
       }
       return problems;
     });

@@ -3,6 +3,7 @@ package dev.gpilot.api.missions;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import dev.gpilot.api.quotas.InFlightMissions;
 import dev.gpilot.contracts.events.MissionEvent;
 import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.contracts.mission.MissionSubmitted;
@@ -36,6 +37,7 @@ public final class MissionStore {
   /** Views dropped from the cache while a stream followed them, until their next event or their last stream. */
   private final Map<String, MissionView> followed = new ConcurrentHashMap<>();
   private final Archive archive;
+  private final InFlightMissions inFlight;
 
   public MissionStore(long maxMissions) {
     this(maxMissions, Long.MAX_VALUE, null);
@@ -47,6 +49,14 @@ public final class MissionStore {
    * @param archive where to look for missions this instance does not hold; null for none
    */
   public MissionStore(long maxMissions, long maxBytes, Archive archive) {
+    this(maxMissions, maxBytes, archive, null);
+  }
+
+  /**
+   * @param inFlight told of every submission and event, to count the missions in flight per workspace; null for
+   *     none
+   */
+  public MissionStore(long maxMissions, long maxBytes, Archive archive, InFlightMissions inFlight) {
     if (maxMissions < 1 || maxBytes < maxMissions) {
       throw new IllegalArgumentException("the mission cache needs at least one mission and one byte per mission, got "
           + maxMissions + " missions and " + maxBytes + " bytes");
@@ -67,6 +77,7 @@ public final class MissionStore {
         .executor(Runnable::run)
         .build();
     this.archive = archive;
+    this.inFlight = inFlight;
   }
 
   public Optional<MissionView> find(String missionId) {
@@ -109,6 +120,10 @@ public final class MissionStore {
     view.submitted(submitted);
     view.addBytes(encodedBytes);
     views.put(submitted.missionId(), view);
+    if (inFlight != null) {
+      // Its final event may have been read first (two topics, read in no particular order).
+      inFlight.submitted(submitted.workspaceId(), submitted.missionId(), submitted.ts(), view.finished());
+    }
   }
 
   public void onEvent(MissionEvent event) {
@@ -120,6 +135,9 @@ public final class MissionStore {
     MissionView view = view(event.missionId());
     view.append(event, encodedBytes);
     views.put(event.missionId(), view); // weighed again: Caffeine weighs an entry when it is written
+    if (inFlight != null) {
+      inFlight.event(event.missionId(), event.ts(), event.isFinal());
+    }
   }
 
   /** The view of a mission: the cached one, else the one a stream still follows, else a new one. */

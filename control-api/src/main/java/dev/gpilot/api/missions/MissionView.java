@@ -215,6 +215,14 @@ public final class MissionView {
         charge(e);
       }
       case EventTypes.STEP_SKIPPED, EventTypes.STEP_CANCELLED -> step(e).finished(e);
+      case EventTypes.MISSION_BUDGET_REACHED -> {
+        status = MissionStatus.PAUSED;
+        reason = e.reason();
+      }
+      case EventTypes.MISSION_RESUMED -> {
+        status = e.status() == null ? MissionStatus.RUNNING : MissionStatus.valueOf(e.status());
+        reason = null;
+      }
       default -> {
         if (e.isFinal()) {
           status = MissionStatus.valueOf(e.status());

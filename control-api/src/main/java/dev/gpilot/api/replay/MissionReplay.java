@@ -42,7 +42,7 @@ final class MissionReplay {
     }
   }
 
-  private static final String FINISHED = "COMPLETED,FAILED,CANCELLED,TIMED_OUT";
+  private static final String FINISHED = "COMPLETED,FAILED,CANCELLED,TIMED_OUT,BUDGET_EXCEEDED";
   private static final int MAX_TRIES = 6;
 
   private final ApiClient api;

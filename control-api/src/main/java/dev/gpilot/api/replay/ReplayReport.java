@@ -60,7 +60,7 @@ final class ReplayReport {
 
   static boolean isFinished(String status) {
     return switch (status) {
-      case "COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT" -> true;
+      case "COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT", "BUDGET_EXCEEDED" -> true;
       default -> false;
     };
   }

@@ -39,6 +39,7 @@ public final class StreamRegistry implements AutoCloseable {
   private final int maxPerWorkspace;
   private final int maxStreams;
   private final AtomicInteger admitted = new AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicLong quotaRefused = new java.util.concurrent.atomic.AtomicLong();
   private final ConcurrentHashMap<String, Integer> admittedPerWorkspace = new ConcurrentHashMap<>();
   private volatile boolean closing;
 
@@ -95,8 +96,8 @@ public final class StreamRegistry implements AutoCloseable {
   /**
    * Takes a place for a stream of the workspace.
    *
-   * @throws ApiException 429 with {@code Retry-After} when the workspace or this instance has its maximum of open
-   *     streams
+   * @throws ApiException 429 with {@code Retry-After}: {@code /problems/quota-exceeded} when the workspace has its
+   *     quota of open streams, {@code /problems/too-many-requests} when this instance has its maximum
    */
   public Admission admit(String workspaceId) {
     if (admitted.incrementAndGet() > maxStreams) {
@@ -115,7 +116,8 @@ public final class StreamRegistry implements AutoCloseable {
     });
     if (!taken[0]) {
       admitted.decrementAndGet();
-      throw ApiException.tooManyRequests("this workspace has its maximum of " + maxPerWorkspace
+      quotaRefused.incrementAndGet();
+      throw ApiException.quotaExceeded("workspace '" + workspaceId + "' has its quota of " + maxPerWorkspace
           + " open streams on this API instance; close one or retry later", RETRY_AFTER_SECONDS);
     }
     return new Admission(workspaceId);
@@ -142,6 +144,16 @@ public final class StreamRegistry implements AutoCloseable {
 
   public int openStreams() {
     return open.size();
+  }
+
+  /** The most streams any one workspace holds open on this instance now. */
+  public int busiestWorkspace() {
+    return admittedPerWorkspace.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+  }
+
+  /** Streams refused for a workspace's quota since the start. */
+  public long quotaRefused() {
+    return quotaRefused.get();
   }
 
   private static Thread daemon(Runnable r, String name) {

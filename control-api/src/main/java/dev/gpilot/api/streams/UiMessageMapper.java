@@ -94,6 +94,7 @@ public final class UiMessageMapper {
       case EventTypes.STEP_RETRYING -> stepFinished(e, "RETRYING", "will be retried");
       case EventTypes.STEP_SKIPPED -> stepFinished(e, "SKIPPED", "skipped");
       case EventTypes.STEP_CANCELLED -> stepFinished(e, "CANCELLED", "cancelled");
+      case EventTypes.MISSION_BUDGET_REACHED, EventTypes.MISSION_RESUMED -> budget(e);
       default -> {
         if (e.isFinal()) {
           missionFinished(e);
@@ -131,6 +132,34 @@ public final class UiMessageMapper {
     emit(data("plan", "plan", data));
     emit(data("cost", "cost", cost()));
     log(e, "info", "plan ready: " + planSteps.size() + (planSteps.size() == 1 ? " step" : " steps"));
+    emit(metadataChunk());
+  }
+
+  /**
+   * A step waits for a budget (the mission is PAUSED), or every waiting step got it (RUNNING again): a
+   * {@code data-budget} part updated in place, a log line and the metadata's new status.
+   */
+  private void budget(MissionEvent e) {
+    boolean reached = EventTypes.MISSION_BUDGET_REACHED.equals(e.type());
+    status = reached ? "PAUSED" : (e.status() == null ? "RUNNING" : e.status());
+    ObjectNode data = Json.mapper().createObjectNode();
+    data.put("missionId", missionId);
+    data.put("state", reached ? "reached" : "resumed");
+    data.put("status", status);
+    if (e.budgetId() != null) {
+      data.put("budgetId", e.budgetId());
+    }
+    if (reached && e.stepId() != null) {
+      data.put("stepId", e.stepId());
+    }
+    if (reached && e.reason() != null) {
+      data.put("reason", e.reason());
+    }
+    emit(data("budget", "budget", data));
+    log(e, reached ? "warn" : "info", reached
+        ? "paused: step " + e.stepId() + " waits for budget '" + e.budgetId() + "'"
+            + (e.reason() == null ? "" : ": " + e.reason())
+        : "resumed: the budget covers the waiting steps");
     emit(metadataChunk());
   }
 
@@ -422,6 +451,7 @@ public final class UiMessageMapper {
       case EventTypes.MISSION_COMPLETED -> "COMPLETED";
       case EventTypes.MISSION_CANCELLED -> "CANCELLED";
       case EventTypes.MISSION_TIMED_OUT -> "TIMED_OUT";
+      case EventTypes.MISSION_BUDGET_EXCEEDED -> "BUDGET_EXCEEDED";
       default -> "FAILED";
     };
   }

@@ -1,6 +1,8 @@
 package dev.gpilot.api.tenancy;
 
 import dev.gpilot.contracts.tenancy.ApiKeyRecord;
+import dev.gpilot.contracts.tenancy.BudgetRecord;
+import dev.gpilot.contracts.tenancy.WalletGrantRecord;
 import dev.gpilot.contracts.tenancy.ControlPlaneRecord;
 import dev.gpilot.contracts.tenancy.InvitationRecord;
 import dev.gpilot.contracts.tenancy.KeyUsageRecord;
@@ -101,6 +103,16 @@ public final class ControlPlaneStore {
   public List<MemberRecord> members(String workspaceId) {
     return all(MemberRecord.class, "member/" + workspaceId + "/").stream()
         .sorted(Comparator.comparing(MemberRecord::email)).toList();
+  }
+
+  public List<WalletGrantRecord> grants(String workspaceId) {
+    return all(WalletGrantRecord.class, "wallet-grant/" + workspaceId + "/").stream()
+        .sorted(Comparator.comparingLong(WalletGrantRecord::createdAt).thenComparing(WalletGrantRecord::grantId))
+        .toList();
+  }
+
+  public List<BudgetRecord> budgets(String workspaceId) {
+    return all(BudgetRecord.class, "budget/" + workspaceId + "/");
   }
 
   private <T> List<T> all(Class<T> type, String prefix) {

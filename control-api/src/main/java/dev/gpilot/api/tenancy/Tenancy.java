@@ -4,6 +4,7 @@ import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.auth.TokenAuthenticator;
 import dev.gpilot.api.kafka.TopicFollower;
 import io.javalin.config.RoutesConfig;
+import dev.gpilot.contracts.clickhouse.ClickHouseClient;
 import java.time.Clock;
 import java.time.Duration;
 
@@ -18,24 +19,38 @@ public final class Tenancy implements AutoCloseable {
   private final ControlPlaneWriter writer;
   private final KeyUsageTracker usage;
   private final TenancyService service;
+  private final BudgetStatusFeed budgetStatuses;
+  private final BudgetService budgets;
+  private final WalletService wallet;
 
-  private Tenancy(String bootstrapServers, TenancyOptions options, TokenAuthenticator tokens, Clock clock) {
+  private Tenancy(String bootstrapServers, TenancyOptions options, TokenAuthenticator tokens, Clock clock,
+      ClickHouseClient clickhouse) {
     this.feed = new ControlPlaneFeed(bootstrapServers, store);
     this.writer = new ControlPlaneWriter(bootstrapServers, options.transactionalId(), store, feed);
     this.usage = new KeyUsageTracker(writer, options.usageFlushInterval());
     this.service = new TenancyService(store, writer, new KeyHasher(options.keyHashSecretFile()), usage, tokens,
         clock);
+    this.budgetStatuses = new BudgetStatusFeed(bootstrapServers);
+    this.budgets = new BudgetService(store, writer, budgetStatuses, clock);
+    this.wallet = new WalletService(store, writer, budgetStatuses, clickhouse, clock);
   }
 
   public static Tenancy start(String bootstrapServers, TenancyOptions options, TokenAuthenticator tokens,
       Clock clock) throws InterruptedException {
-    Tenancy tenancy = new Tenancy(bootstrapServers, options, tokens, clock);
+    return start(bootstrapServers, options, tokens, clock, null);
+  }
+
+  /** @param clickhouse where the wallet's ledger is read; null: the ledger endpoints answer 503 */
+  public static Tenancy start(String bootstrapServers, TenancyOptions options, TokenAuthenticator tokens,
+      Clock clock, ClickHouseClient clickhouse) throws InterruptedException {
+    Tenancy tenancy = new Tenancy(bootstrapServers, options, tokens, clock, clickhouse);
     tenancy.feed.start();
     if (!tenancy.feed.awaitCaughtUp(Duration.ofMinutes(5))) {
       tenancy.close();
       throw new IllegalStateException("the control-plane feed did not catch up with Kafka within 5 minutes");
     }
     tenancy.writer.start();
+    tenancy.budgetStatuses.start();
     return tenancy;
   }
 
@@ -50,11 +65,14 @@ public final class Tenancy implements AutoCloseable {
 
   public void register(RoutesConfig routes) {
     new TenancyRoutes(service).register(routes);
+    new BudgetRoutes(budgets).register(routes);
+    new WalletRoutes(wallet).register(routes);
   }
 
   @Override
   public void close() throws InterruptedException {
     usage.close();
+    budgetStatuses.close();
     writer.close();
     feed.close();
   }

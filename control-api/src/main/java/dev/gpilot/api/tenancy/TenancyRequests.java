@@ -23,6 +23,12 @@ final class TenancyRequests {
 
   record NewMember(String email, Role role) {}
 
+  record Transfer(String email) {}
+
+  static Transfer transfer(InputStream body) {
+    return new Transfer(email(object(body, Set.of("email"))));
+  }
+
   /** @param expiresAt epoch ms, null for the default (7 days) */
   record NewInvitation(String email, Role role, Long expiresAt) {}
 
@@ -56,7 +62,7 @@ final class TenancyRequests {
     return new NewMember(email(json), role(json));
   }
 
-  private static JsonNode object(InputStream body, Set<String> fields) {
+  static JsonNode object(InputStream body, Set<String> fields) {
     byte[] bytes;
     try {
       bytes = body.readNBytes(MAX_BODY_BYTES + 1);
@@ -107,7 +113,7 @@ final class TenancyRequests {
     return v.asText();
   }
 
-  private static String optionalText(JsonNode json, String field) {
+  static String optionalText(JsonNode json, String field) {
     JsonNode v = json.get(field);
     if (v == null || v.isNull()) {
       return null;

@@ -44,6 +44,26 @@ final class TenancyRoutes {
       ctx.future(() -> service.addMember(caller, req).thenAccept(body -> Responses.json(ctx, 201, body)));
     });
     invitations(routes);
+    lifecycle(routes);
+  }
+
+  private void lifecycle(RoutesConfig routes) {
+    routes.delete("/api/v1/members/{email}", ctx -> {
+      Principal caller = caller(ctx);
+      String email = ctx.pathParam("email");
+      ctx.future(() -> service.removeMember(caller, email).thenAccept(ignored -> ctx.status(204)));
+    });
+    routes.post("/api/v1/workspaces/{id}/transfer", ctx -> {
+      Principal caller = caller(ctx);
+      String id = ctx.pathParam("id");
+      TenancyRequests.Transfer req = TenancyRequests.transfer(ctx.bodyInputStream());
+      ctx.future(() -> service.transferOwnership(caller, id, req).thenAccept(body -> Responses.json(ctx, 200, body)));
+    });
+    routes.delete("/api/v1/workspaces/{id}", ctx -> {
+      Principal caller = caller(ctx);
+      String id = ctx.pathParam("id");
+      ctx.future(() -> service.deleteWorkspace(caller, id).thenAccept(ignored -> ctx.status(204)));
+    });
   }
 
   private void invitations(RoutesConfig routes) {

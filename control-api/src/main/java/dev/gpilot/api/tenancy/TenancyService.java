@@ -71,7 +71,10 @@ public final class TenancyService {
       String hash = hasher.hashIfKnown(token);
       Optional<ApiKeyRecord> key = hash == null ? Optional.empty() : store.keyByHash(hash);
       long now = clock.millis();
-      if (key.isPresent() && !key.get().refusedAt(now)) {
+      // A deleted workspace's keys are revoked with it; its deletion mark refuses them too, should a key have been
+      // created in the same moment.
+      if (key.isPresent() && !key.get().refusedAt(now)
+          && store.workspace(key.get().workspaceId()).map(w -> !w.deleted()).orElse(true)) {
         ApiKeyRecord k = key.get();
         usage.touch(k.workspaceId(), k.keyId(), now);
         return new Principal(k.workspaceId(), "key:" + k.keyId(), k.role(), k.keyId());
@@ -88,7 +91,7 @@ public final class TenancyService {
     out.put(caller.workspaceId(), workspaceJson(caller.workspaceId(), caller.role()));
     for (WorkspaceRecord w : store.workspaces()) {
       if (w.createdBy().equals(caller.subject()) && w.createdIn().equals(caller.workspaceId())
-          && !out.containsKey(w.workspaceId())) {
+          && !w.deleted() && !out.containsKey(w.workspaceId())) {
         out.put(w.workspaceId(), workspaceJson(w.workspaceId(), null));
       }
     }
@@ -314,6 +317,152 @@ public final class TenancyService {
     });
   }
 
+  // ---- workspace lifecycle
+
+  /**
+   * Removes a person from the caller's workspace, and revokes the keys they got by accepting invitations to it, in one
+   * transaction.
+   *
+   * @throws ApiException 404 when the workspace has no such member; 403 when a non-owner removes an owner; 409
+   *     {@code last-owner} when they are its last owner
+   */
+  public CompletableFuture<Void> removeMember(Principal caller, String emailParam) {
+    String email;
+    try {
+      email = MemberRecord.normalizeEmail(emailParam);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.notFound("no member '" + emailParam + "' in this workspace");
+    }
+    String ws = caller.workspaceId();
+    long now = clock.millis();
+    return writer.submit(view -> {
+      MemberRecord m = activeMember(view, ws, email)
+          .orElseThrow(() -> ApiException.notFound("no member '" + email + "' in this workspace"));
+      if (m.role() == Role.OWNER) {
+        if (!caller.can(Permission.OWNERSHIP_MANAGE)) {
+          throw ApiException.forbidden("only an owner may remove an owner");
+        }
+        if (activeMembers(view, ws).stream().noneMatch(o -> o.role() == Role.OWNER && !o.email().equals(email))) {
+          throw ApiException.conflict("last-owner", "'" + email + "' is the workspace's last owner: make someone "
+              + "else owner first (POST /api/v1/workspaces/" + ws + "/transfer)");
+        }
+      }
+      MemberRecord removed = new MemberRecord(ws, email, m.role(), m.addedAt(), m.addedBy(), now, m.revision() + 1);
+      List<ControlPlaneRecord> records = new ArrayList<>(List.of(removed));
+      List<AuditEvent> audit = new ArrayList<>(List.of(audit(ws, now, AuditEvent.MEMBER_REMOVE, caller,
+          removed.revision(), "member:" + email + " role=" + m.role().wire())));
+      for (ApiKeyRecord k : activeKeys(view, ws, now)) {
+        // Their keys: those made by accepting an invitation for this email.
+        boolean theirs = k.createdBy().startsWith("invitation:") && view.get("invitation/" + ws + "/"
+            + k.createdBy().substring("invitation:".length())).map(i -> ((InvitationRecord) i).email().equals(email))
+            .orElse(false);
+        if (theirs) {
+          ApiKeyRecord revoked = k.revoked(now, caller.subject());
+          records.add(revoked);
+          audit.add(audit(ws, now, AuditEvent.KEY_REVOKE, caller, revoked.revision(), "key:" + k.keyId()));
+        }
+      }
+      return new ControlPlaneWriter.Computed<Void>(records, audit, null);
+    });
+  }
+
+  /**
+   * Makes a member of the caller's workspace its owner; every other member who was owner becomes admin, in one
+   * transaction. API keys keep their roles (revoke a former owner's owner keys to take their access).
+   *
+   * @throws ApiException 404 when {@code workspaceId} is not the caller's workspace or the email not a member of it
+   */
+  public CompletableFuture<Map<String, Object>> transferOwnership(Principal caller, String workspaceId,
+      TenancyRequests.Transfer req) {
+    String ws = ownWorkspace(caller, workspaceId);
+    long now = clock.millis();
+    return writer.submit(view -> {
+      MemberRecord target = activeMember(view, ws, req.email())
+          .orElseThrow(() -> ApiException.notFound("no member '" + req.email() + "' in this workspace: add or invite "
+              + "them first"));
+      List<ControlPlaneRecord> records = new ArrayList<>();
+      List<AuditEvent> audit = new ArrayList<>();
+      List<String> demoted = new ArrayList<>();
+      if (target.role() != Role.OWNER) {
+        MemberRecord owner = new MemberRecord(ws, target.email(), Role.OWNER, now, caller.subject(), null,
+            target.revision() + 1);
+        records.add(owner);
+        audit.add(audit(ws, now, AuditEvent.OWNERSHIP_TRANSFER, caller, owner.revision(),
+            "member:" + owner.email() + " role=owner"));
+      }
+      for (MemberRecord m : activeMembers(view, ws)) {
+        if (m.role() == Role.OWNER && !m.email().equals(target.email())) {
+          MemberRecord admin = new MemberRecord(ws, m.email(), Role.ADMIN, now, caller.subject(), null,
+              m.revision() + 1);
+          records.add(admin);
+          demoted.add(m.email());
+          audit.add(audit(ws, now, AuditEvent.OWNERSHIP_TRANSFER, caller, admin.revision(),
+              "member:" + m.email() + " role=admin"));
+        }
+      }
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("workspaceId", ws);
+      body.put("owner", target.email());
+      body.put("demoted", demoted);
+      return new ControlPlaneWriter.Computed<>(records, audit, body);
+    });
+  }
+
+  /**
+   * Deletes the caller's workspace: marks it deleted and revokes every key of it, in one transaction, so its keys are
+   * {@code 401} on this instance at once and on the others once their feed has read it. Its missions, costs and audit
+   * stay in history; its id is never given again.
+   *
+   * @throws ApiException 404 when it is not the caller's workspace; 409 {@code workspace-protected} for a workspace
+   *     of the tokens file (its tokens are revoked by editing the file)
+   */
+  public CompletableFuture<Void> deleteWorkspace(Principal caller, String workspaceId) {
+    String ws = ownWorkspace(caller, workspaceId);
+    if (tokens.workspaces().contains(ws)) {
+      throw ApiException.conflict("workspace-protected", "workspace '" + ws + "' is the tokens file's: it cannot be "
+          + "deleted through the API (remove its lines from the file and restart the API)");
+    }
+    long now = clock.millis();
+    return writer.submit(view -> {
+      WorkspaceRecord w = view.get("workspace/" + ws).map(WorkspaceRecord.class::cast).filter(r -> !r.deleted())
+          .orElseThrow(() -> ApiException.notFound("no workspace '" + ws + "'"));
+      WorkspaceRecord deleted = w.deleted(now, caller.subject());
+      List<ControlPlaneRecord> records = new ArrayList<>(List.of(deleted));
+      List<AuditEvent> audit = new ArrayList<>(List.of(audit(ws, now, AuditEvent.WORKSPACE_DELETE, caller,
+          deleted.revision(), "workspace:" + ws)));
+      for (ApiKeyRecord k : activeKeys(view, ws, now)) {
+        ApiKeyRecord revoked = k.revoked(now, caller.subject());
+        records.add(revoked);
+        audit.add(audit(ws, now, AuditEvent.KEY_REVOKE, caller, revoked.revision(), "key:" + k.keyId()));
+      }
+      return new ControlPlaneWriter.Computed<Void>(records, audit, null);
+    });
+  }
+
+  /** @throws ApiException 404 unless {@code workspaceId} is the caller's workspace */
+  private static String ownWorkspace(Principal caller, String workspaceId) {
+    if (!caller.workspaceId().equals(workspaceId)) {
+      throw ApiException.notFound("no workspace '" + workspaceId + "' for this credential: act with a key of it");
+    }
+    return workspaceId;
+  }
+
+  private static Optional<MemberRecord> activeMember(ControlPlaneWriter.View view, String ws, String email) {
+    return view.get("member/" + ws + "/" + email).map(MemberRecord.class::cast).filter(m -> m.removedAt() == null);
+  }
+
+  /** The workspace's members in force, each as the batch's view has it now. */
+  private static List<MemberRecord> activeMembers(ControlPlaneWriter.View view, String ws) {
+    return view.store().members(ws).stream().map(m -> activeMember(view, ws, m.email()).orElse(null))
+        .filter(java.util.Objects::nonNull).toList();
+  }
+
+  /** The workspace's keys in force at {@code now}, each as the batch's view has it now. */
+  private static List<ApiKeyRecord> activeKeys(ControlPlaneWriter.View view, String ws, long now) {
+    return view.store().keys(ws).stream().map(k -> view.get(k.key()).map(ApiKeyRecord.class::cast).orElse(k))
+        .filter(k -> !k.refusedAt(now)).toList();
+  }
+
   // ---- invitations
 
   /**
@@ -380,6 +529,9 @@ public final class TenancyService {
         throw new ApiException(410, "invitation-expired", "Gone", "this invitation has expired");
       }
       String ws = inv.workspaceId();
+      if (view.get("workspace/" + ws).map(w -> ((WorkspaceRecord) w).deleted()).orElse(false)) {
+        throw ApiException.conflict("workspace-deleted", "the workspace of this invitation was deleted");
+      }
       String by = "invitation:" + inv.invitationId();
       Optional<MemberRecord> held = view.get("member/" + ws + "/" + inv.email()).map(MemberRecord.class::cast);
       long revision = held.map(m -> m.revision() + 1).orElse(1L);

@@ -2,6 +2,7 @@ package dev.gpilot.api.bench;
 
 import dev.gpilot.api.ApiOptions;
 import dev.gpilot.api.ControlApi;
+import dev.gpilot.api.quotas.QuotaOptions;
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.auth.TokenAuthenticator;
 import dev.gpilot.testing.KafkaTestBroker;
@@ -24,7 +25,9 @@ class SubmitBench {
     String token = "bench-token";
     try (ControlApi api = new ControlApi(
         new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 100_000, 2),
-        TokenAuthenticator.of(Map.of(token, new Principal("default", "bench")))).start()) {
+        TokenAuthenticator.of(Map.of(token, new Principal("default", "bench")))) // no job: nothing ever finishes,
+        .withQuotas(QuotaOptions.defaults().withMissionsInFlight(Integer.MAX_VALUE)) // so no quota of missions
+        .start()) {
       String out = System.getenv().getOrDefault("GPILOT_BENCH_OUT", "target/bench/submit.json");
       SubmitBenchmark.run("http://127.0.0.1:" + api.port(), token, KAFKA.bootstrapServers(), Path.of(out),
           Integer.getInteger("gpilot.bench.clients", 64), Integer.getInteger("gpilot.bench.seconds", 20),

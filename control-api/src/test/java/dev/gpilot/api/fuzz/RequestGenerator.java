@@ -37,6 +37,11 @@ final class RequestGenerator {
   private static final List<String> VALID_MEMBER_BODIES = List.of(
       "{\"email\":\"a@example.com\",\"role\":\"viewer\"}", "{\"email\":\"B@Example.com\",\"role\":\"owner\"}");
 
+  private static final List<String> VALID_TRANSFER_BODIES = List.of(
+      "{\"email\":\"a@example.com\"}", "{\"email\":\"B@Example.com\"}");
+  private static final List<String> MONTHS = List.of(
+      "2026-12", "1970-01", "2106-01", "2106-02", "1969-12", "2026-13", "2026-00", "2026-1", "26-12", "2026-12-01",
+      "", "+2026-12", "-0001-01", "٢٠٢٦-١٢", "99999-01", "2026/12", "%00", "2026-12%0A");
   private static final List<String> BAD_IDS = List.of(
       "nope", "..", ".", "%2e%2e", "..%2F..%2Fetc%2Fpasswd", "%2F", "a%2Fb", "%00", "%ZZ", "%", "%E3%83%9F",
       "%C0%AF", "%FF%FE", "ミッション", "%20", "a;x=1", "a%3Bb", "*", "~", "a%23b", "%2e", "a%3Fb=1",
@@ -88,6 +93,16 @@ final class RequestGenerator {
             ? "k_" + String.format("%016x", random.nextLong()) : pick(BAD_IDS)), headers(false), new byte[0], null),
         () -> simple("keys", "GET", "/api/v1/keys"), () -> simple("workspaces", "GET", "/api/v1/workspaces"),
         () -> simple("members", "GET", "/api/v1/members"),
+        () -> new FuzzRequest("member-remove", "DELETE", "/api/v1/members/" + pick(random.nextBoolean()
+            ? List.of("a@example.com", "B%40example.com", "b@example.com") : BAD_IDS), headers(false), new byte[0],
+            null),
+        // The fuzzer's workspaces are the tokens file's: a deletion of one is refused (409), never done.
+        () -> json("ownership-transfer", "/api/v1/workspaces/" + pick(List.of("default", "other", "nope"))
+            + "/transfer", VALID_TRANSFER_BODIES),
+        () -> new FuzzRequest("workspace-delete", "DELETE", "/api/v1/workspaces/" + pick(random.nextBoolean()
+            ? List.of("default", "other") : BAD_IDS), headers(false), new byte[0], null),
+        () -> new FuzzRequest("usage", "GET", "/api/v1/usage" + query(List.of("month", "format"), List.of(MONTHS,
+            List.of("csv", "json", "xml", ""))), headers(false), new byte[0], null),
         this::unknownRoute,
         this::garbage);
   }

@@ -56,7 +56,7 @@ public final class ChaosCampaign {
       + "{\"id\":\"b\",\"agent\":\"seo-analyst\",\"action\":\"score\"},"
       + "{\"id\":\"c\",\"agent\":\"independent-verifier\",\"action\":\"check\"},"
       + "{\"id\":\"join\",\"agent\":\"content-orchestrator\",\"action\":\"write\",\"dependsOn\":[\"a\",\"b\",\"c\"]}]}";
-  private static final Set<String> FINAL = Set.of("COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT");
+  private static final Set<String> FINAL = Set.of("COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT", "BUDGET_EXCEEDED");
 
   /** What one fault did to the missions of its phase. */
   record PhaseResult(String fault, int accepted, int finished, int lost, Map<String, Integer> statuses, int stepsRerun,

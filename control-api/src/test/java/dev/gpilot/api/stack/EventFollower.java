@@ -27,7 +27,7 @@ import java.util.function.Function;
  */
 public final class EventFollower implements AutoCloseable {
   private static final Set<String> FINAL = Set.of(
-      "mission.completed", "mission.failed", "mission.cancelled", "mission.timed_out");
+      "mission.completed", "mission.failed", "mission.cancelled", "mission.timed_out", "mission.budget_exceeded");
 
   private final HttpClient http;
   private final Function<String, URI> api;

@@ -1,5 +1,6 @@
 package dev.gpilot.api.streams;
 
+import dev.gpilot.api.ApiOptions;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gpilot.api.bench.MachineCpu;
@@ -406,6 +407,9 @@ public final class StreamBench {
     pb.environment().put("CLICKHOUSE_DATABASE", "gpilot_bench");
     pb.environment().put("GPILOT_API_PORT", String.valueOf(port));
     pb.environment().put("GPILOT_TOKENS_FILE", tokens.toString());
+    // All the benchmark's streams are of one workspace: its stream quota (SPEC.md section 11, default 2,000) must not
+    // be what is measured. The instance's own bound stays.
+    pb.environment().putIfAbsent("GPILOT_QUOTA_STREAMS", String.valueOf(ApiOptions.DEFAULT_MAX_STREAMS));
     pb.redirectErrorStream(true).redirectOutput(log.toFile());
     Process api = pb.start();
     HttpClient http = HttpClient.newHttpClient();

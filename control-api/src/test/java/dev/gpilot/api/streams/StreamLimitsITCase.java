@@ -43,7 +43,7 @@ class StreamLimitsITCase {
         HttpResponse.BodyHandlers.discarding()).statusCode();
   }
 
-  private static void assertTooMany(HttpResponse<InputStream> response) throws Exception {
+  private static void assertTooMany(HttpResponse<InputStream> response, String type) throws Exception {
     if (response.statusCode() != 429) {
       response.body().close(); // an admitted stream would never end
     }
@@ -54,7 +54,7 @@ class StreamLimitsITCase {
     assertThat(response.headers().firstValue("Retry-After")).hasValueSatisfying(
         v -> assertThat(Long.parseLong(v)).isPositive());
     JsonNode problem = Json.mapper().readTree(body);
-    assertThat(problem.get("type").asText()).isEqualTo("/problems/too-many-requests");
+    assertThat(problem.get("type").asText()).isEqualTo(type);
     assertThat(problem.get("detail").asText()).contains("open streams");
   }
 
@@ -81,10 +81,11 @@ class StreamLimitsITCase {
       assertThat(a1.statusCode()).isEqualTo(200);
       assertThat(a2.statusCode()).isEqualTo(200);
 
-      assertTooMany(open(api, TOKEN_A, a.missionId(), false));
+      // The workspace's quota (SPEC.md section 11), then the instance's own bound.
+      assertTooMany(open(api, TOKEN_A, a.missionId(), false), "/problems/quota-exceeded");
       HttpResponse<InputStream> b1 = open(api, TOKEN_B, b.missionId(), false);
       assertThat(b1.statusCode()).as("another workspace has its own bound").isEqualTo(200);
-      assertTooMany(open(api, TOKEN_B, b.missionId(), true));
+      assertTooMany(open(api, TOKEN_B, b.missionId(), true), "/problems/too-many-requests");
       assertThat(api.openStreams()).isEqualTo(3);
 
       a1.body().close(); // the client leaves; the next heartbeat finds the connection gone

@@ -13,7 +13,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The instance's open streams: their bounds (what a client is told past them) and how they end on shutdown. */
+/**
+ * The instance's open streams: the workspace quota and the instance bound (what a client is told past them), and how
+ * they end on shutdown.
+ */
 class StreamRegistryTest {
   private final MissionStore store = new MissionStore(100);
   private StreamRegistry registry = new StreamRegistry(2, Duration.ofMinutes(1), 100, 2, 10);
@@ -28,9 +31,10 @@ class StreamRegistryTest {
     return store.find(missionId).orElseThrow();
   }
 
-  private static void tooMany(Runnable admit, String says) {
+  private static void tooMany(Runnable admit, String type, String says) {
     assertThatThrownBy(admit::run).isInstanceOfSatisfying(ApiException.class, e -> {
       assertThat(e.status()).isEqualTo(429);
+      assertThat(e.type()).isEqualTo(type);
       assertThat(e.headers()).containsEntry("Retry-After", String.valueOf(StreamRegistry.RETRY_AFTER_SECONDS));
     }).hasMessageContaining(says);
   }
@@ -40,14 +44,14 @@ class StreamRegistryTest {
     StreamRegistry.Admission first = registry.admit("ws-a");
     registry.admit("ws-a");
 
-    tooMany(() -> registry.admit("ws-a"), "this workspace has its maximum of 2");
+    tooMany(() -> registry.admit("ws-a"), "quota-exceeded", "workspace 'ws-a' has its quota of 2 open streams");
     StreamRegistry.Admission other = registry.admit("ws-b");
     assertThat(other).isNotNull();
 
     first.release();
     first.release(); // a second release of the same place frees nothing more
     registry.admit("ws-a");
-    tooMany(() -> registry.admit("ws-a"), "this workspace");
+    tooMany(() -> registry.admit("ws-a"), "quota-exceeded", "workspace 'ws-a'");
   }
 
   @Test
@@ -57,7 +61,7 @@ class StreamRegistryTest {
     registry.admit("ws-a");
     StreamRegistry.Admission b = registry.admit("ws-b");
 
-    tooMany(() -> registry.admit("ws-c"), "this API instance serves its maximum of 2");
+    tooMany(() -> registry.admit("ws-c"), "too-many-requests", "this API instance serves its maximum of 2");
     b.release();
     assertThat(registry.admit("ws-c")).isNotNull();
   }

@@ -177,4 +177,38 @@ class UiMessageMapperTest {
         .orElseThrow().get("data");
     assertThat(cost.get("costMicros").asLong()).isZero();
   }
+
+  @Test
+  void aBudgetPause_isADataBudgetPartUpdatedInPlace_andMetadataFollowsTheStatus_untilBudgetExceeded()
+      throws Exception {
+    seq = 0;
+    List<MissionEvent> events = List.of(
+        event("mission.accepted").status("PLANNING").build(),
+        event("plan.ready").plan(new Plan(List.of(
+            new PlanStep("a", "agent-a", "x", null, List.of(), null, null, null)))).build(),
+        event("step.started").step("a", "agent-a", 1).status("RUNNING").build(),
+        event("mission.budget_reached").step("a", "agent-a", 1).status("PAUSED").budgetId("monthly")
+            .reason("budget 'monthly' (hard, month) has 0 of 0 micro-credits left").build(),
+        event("mission.resumed").status("RUNNING").budgetId("monthly").build(),
+        event("mission.budget_reached").step("a", "agent-a", 2).status("PAUSED").budgetId("monthly")
+            .reason("again").build(),
+        event("mission.budget_exceeded").status("BUDGET_EXCEEDED").reason("step 'a' waited 30 s").durationMs(5)
+            .build());
+    List<JsonNode> chunks = chunks(events);
+
+    List<JsonNode> budget = chunks.stream().filter(c -> c.get("type").asText().equals("data-budget")).toList();
+    assertThat(budget).extracting(c -> c.get("id").asText()).containsOnly("budget");
+    assertThat(budget).extracting(c -> c.at("/data/state").asText()).containsExactly("reached", "resumed", "reached");
+    assertThat(budget.get(0).at("/data/budgetId").asText()).isEqualTo("monthly");
+    assertThat(budget.get(0).at("/data/stepId").asText()).isEqualTo("a");
+    assertThat(budget.get(0).at("/data/reason").asText()).contains("0 of 0 micro-credits");
+    List<String> statuses = chunks.stream().filter(c -> c.get("type").asText().equals("message-metadata"))
+        .map(c -> c.at("/messageMetadata/status").asText()).toList();
+    assertThat(statuses).containsSubsequence("RUNNING", "PAUSED", "RUNNING", "PAUSED", "BUDGET_EXCEEDED");
+    assertThat(chunks).anySatisfy(c -> {
+      assertThat(c.get("type").asText()).isEqualTo("error");
+      assertThat(c.get("errorText").asText()).isEqualTo("mission budget exceeded: step 'a' waited 30 s");
+    });
+    assertThat(chunks.get(chunks.size() - 1).get("type").asText()).isEqualTo("finish");
+  }
 }

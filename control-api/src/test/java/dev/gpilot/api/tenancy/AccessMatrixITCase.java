@@ -43,6 +43,8 @@ class AccessMatrixITCase {
 
   private static final String FILE_TOKEN = "file-owner-token";
   private static final String OWN = "ws-own";
+  private static final String FOREIGN = "ws-foreign";
+  private static final String FOREIGN_MEMBER = "their-person@example.com";
   private static ControlApi api;
   private static TenancyHttp http;
   /** Credential name → token, in the own workspace. */
@@ -76,12 +78,14 @@ class AccessMatrixITCase {
     ROLES.put("file-owner", Role.OWNER);
 
     foreignOwnerKey = http.ok("POST", "/api/v1/workspaces", FILE_TOKEN,
-        "{\"name\":\"Foreign Inc\",\"workspaceId\":\"ws-foreign\"}", 201).get("ownerKey").get("key").asText();
+        "{\"name\":\"Foreign Inc\",\"workspaceId\":\"" + FOREIGN + "\"}", 201).get("ownerKey").get("key").asText();
     foreignMission = http.ok("POST", "/api/v1/missions", foreignOwnerKey, "{\"mission\":\"theirs\"}", 202)
         .get("missionId").asText();
     foreignKeyId = http.ok("POST", "/api/v1/keys", foreignOwnerKey, "{\"name\":\"x\",\"role\":\"viewer\"}", 201)
         .get("keyId").asText();
     http.ok("PUT", "/api/v1/vault/secrets/gemini", foreignOwnerKey, "{\"value\":\"their-secret\"}", 201);
+    http.ok("POST", "/api/v1/members", foreignOwnerKey, "{\"email\":\"" + FOREIGN_MEMBER + "\",\"role\":\"viewer\"}",
+        201);
     ownMission = http.ok("POST", "/api/v1/missions", FILE_TOKEN, "{\"mission\":\"ours\"}", 202)
         .get("missionId").asText();
     http.ok("PUT", "/api/v1/vault/secrets/gemini", FILE_TOKEN, "{\"value\":\"our-secret\"}", 201);
@@ -105,6 +109,8 @@ class AccessMatrixITCase {
     }
   }
 
+  private static final String BUDGET = "{\"limitMicros\":1000,\"period\":\"month\",\"mode\":\"hard\"}";
+
   /** A concrete request for a route: its path with own or foreign ids, and a body that the route accepts. */
   private record Call(String method, String path, String contentType, String body, Set<Integer> success) {}
 
@@ -113,11 +119,27 @@ class AccessMatrixITCase {
     String template = route.substring(route.indexOf(' ') + 1);
     String mission = foreign ? foreignMission : ownMission;
     int n = SEQ.incrementAndGet();
-    String path = template.replace("{id}", mission).replace("{name}", "gemini");
+    String path = template.startsWith("/api/v1/workspaces/") ? template.replace("{id}", foreign ? FOREIGN : OWN)
+        : template.replace("{id}", mission).replace("{name}", "gemini");
+    String member = null;
+    if (template.contains("{email}") || route.equals("POST /api/v1/workspaces/{id}/transfer")) {
+      // A fresh member of the own workspace for each call, so every permitted removal or transfer has one.
+      member = "m" + n + "@example.com";
+      http.ok("POST", "/api/v1/members", FILE_TOKEN, "{\"email\":\"" + member + "\",\"role\":\"viewer\"}", 201);
+      path = path.replace("{email}", foreign ? FOREIGN_MEMBER : member);
+    }
     if (template.contains("{keyId}")) {
       // A fresh key of the own workspace to revoke, so every permitted DELETE has one.
       path = template.replace("{keyId}", foreign ? foreignKeyId : http.ok("POST", "/api/v1/keys", FILE_TOKEN,
           "{\"name\":\"victim\",\"role\":\"viewer\"}", 201).get("keyId").asText());
+    }
+    if (route.equals("PUT /api/v1/budgets/{budgetId}")) {
+      path = "/api/v1/budgets/b" + n;
+    }
+    if (route.equals("DELETE /api/v1/budgets/{budgetId}")) {
+      // A budget of the own workspace before each DELETE, so each permitted one has one to delete.
+      assertThat(http.json("PUT", "/api/v1/budgets/d" + n, FILE_TOKEN, BUDGET).status()).isEqualTo(200);
+      path = "/api/v1/budgets/d" + n;
     }
     if (route.equals("DELETE /api/v1/vault/secrets/{name}")) {
       // Set again before each permitted DELETE, so each has a secret to delete.
@@ -135,7 +157,10 @@ class AccessMatrixITCase {
       case "POST /api/v1/missions/{id}/rerun" -> new Call(method, path, "application/json", "{}", Set.of(409));
       case "PUT /api/v1/vault/secrets/{name}" -> new Call(method, path, "application/json",
           "{\"value\":\"v" + n + "\"}", Set.of(200));
-      case "DELETE /api/v1/vault/secrets/{name}", "DELETE /api/v1/keys/{keyId}" ->
+      case "PUT /api/v1/budgets/{budgetId}" -> new Call(method, path, "application/json", BUDGET, Set.of(200));
+      case "POST /api/v1/wallet/grants" -> new Call(method, path, "application/json",
+          "{\"amountMicros\":1000,\"note\":\"g" + n + "\"}", Set.of(201));
+      case "DELETE /api/v1/vault/secrets/{name}", "DELETE /api/v1/keys/{keyId}", "DELETE /api/v1/budgets/{budgetId}" ->
           new Call(method, path, null, null, Set.of(204));
       // At most one rotation an hour: the second permitted caller is told when (429), past the permission check.
       case "POST /api/v1/vault/rotate" -> new Call(method, path, null, null, Set.of(200, 429));
@@ -145,6 +170,12 @@ class AccessMatrixITCase {
           "{\"name\":\"k" + n + "\",\"role\":\"viewer\"}", Set.of(201));
       case "POST /api/v1/members", "POST /api/v1/invitations" -> new Call(method, path, "application/json",
           "{\"email\":\"p" + n + "@example.com\",\"role\":\"viewer\"}", Set.of(201));
+      case "DELETE /api/v1/members/{email}" -> new Call(method, path, null, null, Set.of(204));
+      case "POST /api/v1/workspaces/{id}/transfer" -> new Call(method, path, "application/json",
+          "{\"email\":\"" + member + "\"}", Set.of(200));
+      // The own workspace is the tokens file's: a permitted deletion is refused past the permission check (a
+      // deletion that happens is WorkspaceLifecycleITCase's).
+      case "DELETE /api/v1/workspaces/{id}" -> new Call(method, path, null, null, Set.of(409));
       case "POST /api/v1/invitations/{token}/accept" -> new Call(method, http.ok("POST", "/api/v1/invitations",
           FILE_TOKEN, "{\"email\":\"i" + n + "@example.com\",\"role\":\"member\"}", 201).get("acceptPath").asText(),
           null, null, Set.of(201));
@@ -153,7 +184,7 @@ class AccessMatrixITCase {
   }
 
   private static boolean hasObjectId(String route) {
-    return route.contains("{id}") || route.contains("{keyId}");
+    return route.contains("{id}") || route.contains("{keyId}") || route.contains("{email}");
   }
 
   @Test

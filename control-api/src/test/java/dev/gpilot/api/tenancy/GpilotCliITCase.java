@@ -131,6 +131,40 @@ class GpilotCliITCase {
   }
 
   @Test
+  void memberRemove_transfer_andWorkspaceDelete_withTheCli() throws Exception {
+    // Made by a key of its own, so that the file token's workspace list (the test above) does not show it.
+    String creator = http.ok("POST", "/api/v1/keys", FILE_TOKEN, "{\"name\":\"c\",\"role\":\"owner\"}", 201)
+        .get("key").asText();
+    String owner = http.ok("POST", "/api/v1/workspaces", creator, "{\"name\":\"Third\",\"workspaceId\":\"third\"}",
+        201).get("ownerKey").get("key").asText();
+    http.ok("POST", "/api/v1/members", owner, "{\"email\":\"bob@example.com\",\"role\":\"admin\"}", 201);
+    http.ok("POST", "/api/v1/members", owner, "{\"email\":\"eve@example.com\",\"role\":\"viewer\"}", 201);
+
+    Run removed = gpilot(owner, "member", "remove", "eve@example.com");
+    assertThat(removed.exit()).as(removed.toString()).isZero();
+    assertThat(gpilot(owner, "member", "list").out()).contains("bob@example.com").doesNotContain("eve@example.com");
+    Run again = gpilot(owner, "member", "remove", "eve@example.com");
+    assertThat(again.exit()).isEqualTo(1);
+    assertThat(again.err()).contains("404");
+
+    Run transferred = gpilot(owner, "workspace", "transfer", "third", "bob@example.com");
+    assertThat(transferred.exit()).as(transferred.toString()).isZero();
+    assertThat(transferred.json().get("owner").asText()).isEqualTo("bob@example.com");
+
+    Run protectedOne = gpilot(null, "workspace", "delete", "default");
+    assertThat(protectedOne.exit()).isEqualTo(1);
+    assertThat(protectedOne.err()).contains("409").contains("workspace-protected");
+    Run deleted = gpilot(owner, "workspace", "delete", "third");
+    assertThat(deleted.exit()).as(deleted.toString()).isZero();
+    assertThat(http.json("GET", "/api/v1/members", owner, null).status()).isEqualTo(401);
+
+    // No ClickHouse behind this API: a bad month is refused before that matters.
+    Run badMonth = gpilot(null, "usage", "2026-13");
+    assertThat(badMonth.exit()).isEqualTo(1);
+    assertThat(badMonth.err()).contains("400").contains("month");
+  }
+
+  @Test
   void badUse_exitsWithUsage_orTheApisProblem() throws Exception {
     assertThat(gpilot(null, "key", "create").exit()).isEqualTo(1);
     Run badRole = gpilot(null, "key", "create", "x", "root");

@@ -7,6 +7,7 @@ import dev.gpilot.contracts.mission.MissionControl;
 import dev.gpilot.contracts.mission.MissionSubmitted;
 import dev.gpilot.contracts.step.StepDelta;
 import dev.gpilot.contracts.step.StepResult;
+import dev.gpilot.contracts.tenancy.ControlPlaneRecord;
 import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Function;
@@ -55,6 +56,11 @@ public final class ContractDeserializer<T, R> implements KafkaRecordDeserializat
   /** Step results as they are: the scheduler and the cost pipeline both read them (MissionJob). */
   public static ContractDeserializer<StepResult, StepResult> stepResults() {
     return new ContractDeserializer<>(StepResult.class, StepResult.class, r -> r);
+  }
+
+  /** Control-plane records as they are (the budget gate keeps the budgets). */
+  public static ContractDeserializer<ControlPlaneRecord, ControlPlaneRecord> controlPlane() {
+    return new ContractDeserializer<>(ControlPlaneRecord.class, ControlPlaneRecord.class, r -> r);
   }
 
   /** Mission events as they are (a rebuild of ClickHouse's tables reads them). */

@@ -51,6 +51,10 @@ import java.util.function.UnaryOperator;
  * else the step FAILS; under fail-fast (and always for {@code _plan}) that fails the mission. Deltas of the running
  * attempt become {@code step.delta} events. The mission ends COMPLETED when every step finished and none failed,
  * FAILED when one did, CANCELLED on a cancel, TIMED_OUT at its deadline; ending cancels every unfinished step. A
+ * running attempt the budget gate holds ({@link MissionControl#BUDGET_HELD}) has its timeout suspended and pauses the
+ * mission (PAUSED, {@code mission.budget_reached}); when every held attempt was let go it runs again
+ * ({@code mission.resumed}; the attempt's timeout counts from then), and an attempt held longer than
+ * {@code config.budgetWaitSeconds} ends the mission BUDGET_EXCEEDED. A
  * finished mission's state is dropped {@code retention} after it ended. A fork ({@link Rerun}) runs its original's
  * plan (given as its explicit plan): the steps it reuses complete at once with their recorded outputs, the others
  * run as in any mission, on the fork's model when it names one.
@@ -218,6 +222,11 @@ public final class MissionMachine {
     }
     Run run = new Run(store, now);
     StepState step = run.step(result.stepId());
+    if (step.heldAt > 0) {
+      // The gate let the attempt go and it ran; its release travels on another topic and came later than its
+      // result: the result stands for the release.
+      release(run, step, null);
+    }
     step.timeoutAt = 0;
     step.finishedAt = result.finishedAt();
     if (result.usage() != null) {
@@ -277,10 +286,64 @@ public final class MissionMachine {
     if (stored == null || stored.status.isTerminal()) {
       return Transition.DROPPED;
     }
+    if (MissionControl.CANCEL.equals(control.command())) {
+      Run run = new Run(store, now);
+      String who = control.requestedBy() == null ? "" : " by " + control.requestedBy();
+      finish(run, MissionStatus.CANCELLED, "cancelled" + who);
+      return run.done();
+    }
+    StepState known = store.step(control.stepId());
+    boolean held = MissionControl.BUDGET_HELD.equals(control.command());
+    if (known == null || known.status != StepStatus.RUNNING || known.attempt != control.attempt()
+        || (known.heldAt > 0) == held) {
+      // Not the running attempt (it timed out, or the mission moved on), or already so: nothing to do.
+      return Transition.DROPPED;
+    }
     Run run = new Run(store, now);
-    String who = control.requestedBy() == null ? "" : " by " + control.requestedBy();
-    finish(run, MissionStatus.CANCELLED, "cancelled" + who);
+    StepState step = run.step(control.stepId());
+    MissionHeader h = run.header;
+    if (held) {
+      // The attempt waits at the budget gate: its timeout stops until it runs; the mission pauses.
+      step.heldAt = now;
+      step.timeoutAt = 0;
+      h.status = MissionStatus.PAUSED;
+      run.event(EventTypes.MISSION_BUDGET_REACHED, b -> b.step(step.id, step.agent, step.attempt)
+          .status(MissionStatus.PAUSED.name()).budgetId(control.budgetId()).reason(control.reason()));
+      Integer wait = run.definition().config().budgetWaitSeconds();
+      if (wait != null) {
+        run.timer(now + wait * 1000L);
+      }
+      return run.done();
+    }
+    release(run, step, control.budgetId());
+    step.startedAt = now;
+    step.timeoutAt = now + step.timeoutMs;
+    run.timer(step.timeoutAt);
     return run.done();
+  }
+
+  /** A held attempt goes: once no attempt of the mission waits any more, it runs again ({@code mission.resumed}). */
+  private static void release(Run run, StepState step, String budgetId) {
+    step.heldAt = 0;
+    if (heldSteps(run).isEmpty()) {
+      MissionHeader h = run.header;
+      h.status = run.definition().plan() == null ? MissionStatus.PLANNING : MissionStatus.RUNNING;
+      run.event(EventTypes.MISSION_RESUMED, b -> b.status(h.status.name()).budgetId(budgetId));
+    }
+  }
+
+  /** The running attempts that wait for a budget. */
+  private static List<StepState> heldSteps(Run run) {
+    List<StepState> held = new ArrayList<>();
+    if (run.header.runningSteps > 0) {
+      for (String id : run.definition().stepIds()) {
+        StepState s = run.step(id);
+        if (s.status == StepStatus.RUNNING && s.heldAt > 0) {
+          held.add(s);
+        }
+      }
+    }
+    return held;
   }
 
   private Transition onTimer(MissionStore store, long timestamp) {
@@ -296,6 +359,16 @@ public final class MissionMachine {
       finish(run, MissionStatus.TIMED_OUT,
           "the mission's deadline of " + run.definition().config().deadlineSeconds() + " s passed");
       return run.done();
+    }
+    Integer budgetWait = run.definition().config().budgetWaitSeconds();
+    if (stored.status == MissionStatus.PAUSED && budgetWait != null) {
+      for (StepState step : heldSteps(run)) {
+        if (timestamp >= step.heldAt + budgetWait * 1000L) {
+          finish(run, MissionStatus.BUDGET_EXCEEDED, "step '" + step.id + "' waited " + budgetWait
+              + " s (config.budgetWaitSeconds) for a budget to cover it");
+          return run.done();
+        }
+      }
     }
     if (stored.runningSteps > 0) {
       for (String id : run.definition().order()) {
@@ -540,6 +613,7 @@ public final class MissionMachine {
         run.status(step, StepStatus.CANCELLED);
         step.reason = reason;
         step.timeoutAt = 0;
+        step.heldAt = 0;
         run.event(EventTypes.STEP_CANCELLED, b -> b.step(step.id, step.agent, Math.max(1, step.attempt))
             .status(step.status.name()).reason(reason));
       }
@@ -548,6 +622,7 @@ public final class MissionMachine {
       case COMPLETED -> EventTypes.MISSION_COMPLETED;
       case CANCELLED -> EventTypes.MISSION_CANCELLED;
       case TIMED_OUT -> EventTypes.MISSION_TIMED_OUT;
+      case BUDGET_EXCEEDED -> EventTypes.MISSION_BUDGET_EXCEEDED;
       default -> EventTypes.MISSION_FAILED;
     };
     long duration = Math.max(0, h.finishedAt - h.submittedAt);

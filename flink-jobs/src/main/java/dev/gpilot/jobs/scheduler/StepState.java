@@ -29,6 +29,11 @@ public final class StepState {
   /** Tokens and cost of all of the step's attempts. */
   public Usage usage = Usage.ZERO;
   public long costMicros;
+  /**
+   * While RUNNING: since when the attempt waits for a budget at the budget gate (epoch ms; its timeout is suspended
+   * until the gate lets it go); 0 when it is not waiting.
+   */
+  public long heldAt;
 
   public StepState() {}
 
@@ -51,6 +56,7 @@ public final class StepState {
     c.reason = reason;
     c.usage = usage;
     c.costMicros = costMicros;
+    c.heldAt = heldAt;
     return c;
   }
 
@@ -60,7 +66,7 @@ public final class StepState {
         && status == s.status && attempt == s.attempt && maxAttempts == s.maxAttempts && timeoutMs == s.timeoutMs
         && startedAt == s.startedAt && finishedAt == s.finishedAt && timeoutAt == s.timeoutAt
         && retryAt == s.retryAt && Objects.equals(reason, s.reason) && Objects.equals(usage, s.usage)
-        && costMicros == s.costMicros;
+        && costMicros == s.costMicros && heldAt == s.heldAt;
   }
 
   @Override

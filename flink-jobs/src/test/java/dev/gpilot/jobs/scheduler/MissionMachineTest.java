@@ -1,5 +1,8 @@
 package dev.gpilot.jobs.scheduler;
 
+import static dev.gpilot.contracts.events.EventTypes.MISSION_BUDGET_EXCEEDED;
+import static dev.gpilot.contracts.events.EventTypes.MISSION_BUDGET_REACHED;
+import static dev.gpilot.contracts.events.EventTypes.MISSION_RESUMED;
 import static dev.gpilot.contracts.events.EventTypes.MISSION_ACCEPTED;
 import static dev.gpilot.contracts.events.EventTypes.MISSION_CANCELLED;
 import static dev.gpilot.contracts.events.EventTypes.MISSION_COMPLETED;
@@ -67,6 +70,9 @@ import org.junit.jupiter.api.Test;
  *   <li>Settling: condition true → ready; false → skipped (and its dependents); not evaluable → step.failed.
  *   <li>Delta of the running attempt → step.delta, only the header written; stale or unknown → dropped.
  *   <li>Control cancel → unfinished steps cancelled, mission.cancelled; of a finished or unknown mission → dropped.
+ *   <li>Control budget-held of the running attempt → its timeout suspended, PAUSED, mission.budget_reached;
+ *       budget-released → the timeout counts from then, RUNNING and mission.resumed once no attempt waits; stale or
+ *       repeated → dropped; held past {@code budgetWaitSeconds} → mission.budget_exceeded, BUDGET_EXCEEDED.
  *   <li>Timer, attempt timeout → retrying (retriable), or failed when attempts run out; a timer for a finished
  *       attempt → nothing.
  *   <li>Timer, deadline → unfinished steps cancelled, mission.timed_out.
@@ -407,6 +413,85 @@ class MissionMachineTest {
         new MissionControl(MissionControl.CANCEL, "x", "ws", null, 0))).dropped()).isTrue();
     // A result of the cancelled attempt is dropped.
     assertThat(succeed("a").dropped()).isTrue();
+  }
+
+  private static MissionControl gate(String command, String stepId, int attempt) {
+    return new MissionControl(command, "m", "ws", "budget-gate", 0, stepId, attempt, "b",
+        command.equals(MissionControl.BUDGET_HELD) ? "budget 'b' (hard, day) has 0 of 10 micro-credits left" : null);
+  }
+
+  @Test
+  void control_budgetHeld_pausesWithTheTimeoutSuspended_andReleasedResumesWithAFullTimeout() {
+    submit(new PlanStep("a", "agent-scout", "x", null, List.of(), null, 5, 2), step("b"));
+    succeed("b");
+    fresh();
+    m.apply(new MissionInput.Control(gate(MissionControl.BUDGET_HELD, "a", 1)));
+    assertThat(fresh()).containsExactly(MISSION_BUDGET_REACHED + ":a");
+    assertThat(lastEvent().status()).isEqualTo("PAUSED");
+    assertThat(lastEvent().budgetId()).isEqualTo("b");
+    assertThat(lastEvent().stepId()).isEqualTo("a");
+    assertThat(m.header.status).isEqualTo(MissionStatus.PAUSED);
+    // Held for a minute: far past its 5 s timeout, which does not run while it waits.
+    m.advanceTo(60_000);
+    assertThat(fresh()).isEmpty();
+    // A second hold of the same attempt changes nothing.
+    assertThat(m.apply(new MissionInput.Control(gate(MissionControl.BUDGET_HELD, "a", 1))).dropped()).isTrue();
+    m.apply(new MissionInput.Control(gate(MissionControl.BUDGET_RELEASED, "a", 1)));
+    assertThat(fresh()).containsExactly(MISSION_RESUMED);
+    assertThat(m.header.status).isEqualTo(MissionStatus.RUNNING);
+    m.advanceTo(64_000);
+    assertThat(fresh()).isEmpty();
+    m.advanceTo(65_500);
+    assertThat(fresh()).containsExactly(STEP_RETRYING + ":a");
+    // A release of an attempt that is not held (or not running) is dropped.
+    assertThat(m.apply(new MissionInput.Control(gate(MissionControl.BUDGET_RELEASED, "b", 1))).dropped()).isTrue();
+    assertThat(m.apply(new MissionInput.Control(gate(MissionControl.BUDGET_HELD, "a", 1))).dropped()).isTrue();
+  }
+
+  @Test
+  void control_budgetHeld_twoSteps_resumesOnlyWhenBothGo_andAResultOfTheOtherStepStillCounts() {
+    submit(step("a"), step("b"), step("c"));
+    m.apply(new MissionInput.Control(gate(MissionControl.BUDGET_HELD, "a", 1)));
+    m.apply(new MissionInput.Control(gate(MissionControl.BUDGET_HELD, "b", 1)));
+    fresh();
+    succeed("c");
+    assertThat(fresh()).containsExactly(STEP_COMPLETED + ":c");
+    m.apply(new MissionInput.Control(gate(MissionControl.BUDGET_RELEASED, "a", 1)));
+    assertThat(fresh()).isEmpty();
+    assertThat(m.header.status).isEqualTo(MissionStatus.PAUSED);
+    m.apply(new MissionInput.Control(gate(MissionControl.BUDGET_RELEASED, "b", 1)));
+    assertThat(fresh()).containsExactly(MISSION_RESUMED);
+    succeed("a");
+    succeed("b");
+    assertThat(fresh()).containsExactly(STEP_COMPLETED + ":a", STEP_COMPLETED + ":b", MISSION_COMPLETED);
+  }
+
+  @Test
+  void result_ofAHeldAttempt_standsForItsRelease_whichMayArriveLaterOnItsOwnTopic() {
+    submit(step("a"), step("b", "a"));
+    m.apply(new MissionInput.Control(gate(MissionControl.BUDGET_HELD, "a", 1)));
+    fresh();
+    succeed("a");
+    assertThat(fresh()).containsExactly(MISSION_RESUMED, STEP_COMPLETED + ":a", STEP_READY + ":b",
+        STEP_STARTED + ":b");
+    assertThat(m.header.status).isEqualTo(MissionStatus.RUNNING);
+    assertThat(m.apply(new MissionInput.Control(gate(MissionControl.BUDGET_RELEASED, "a", 1))).dropped()).isTrue();
+  }
+
+  @Test
+  void timer_budgetWait_endsAMissionHeldTooLong_asBudgetExceeded() {
+    submit(new MissionConfig(List.of(), new Plan(List.of(step("a"), step("b", "a"))), null, null, null, null, null,
+        30));
+    fresh();
+    m.apply(new MissionInput.Control(gate(MissionControl.BUDGET_HELD, "a", 1)));
+    m.advanceTo(m.now + 29_000);
+    assertThat(fresh()).containsExactly(MISSION_BUDGET_REACHED + ":a");
+    m.advanceTo(m.now + 2_000);
+    assertThat(fresh()).containsExactly(STEP_CANCELLED + ":a", STEP_CANCELLED + ":b", MISSION_BUDGET_EXCEEDED);
+    assertThat(lastEvent().status()).isEqualTo("BUDGET_EXCEEDED");
+    assertThat(lastEvent().reason()).contains("waited 30 s");
+    assertThat(m.header.status.isTerminal()).isTrue();
+    assertThat(m.summaries).last().satisfies(s -> assertThat(s.status()).isEqualTo(MissionStatus.BUDGET_EXCEEDED));
   }
 
   @Test

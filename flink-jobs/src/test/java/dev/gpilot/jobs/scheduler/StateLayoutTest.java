@@ -115,6 +115,37 @@ class StateLayoutTest {
   }
 
   @Test
+  void aStepOfTheLayoutBeforeHeldAt_isMigrated_asNotWaitingForABudget() throws Exception {
+    StepStateSerializer current = StepStateSerializer.INSTANCE;
+    List<String> v1 = new StepStateSerializer.V1().layout();
+    assertThat(current.layout()).endsWith("heldAt:long");
+    assertThat(v1).doesNotContain("heldAt:long").endsWith("costMicros:long");
+    TypeSerializerSnapshot<?> old = roundTrip(writtenWith(current, v1));
+    assertThat(resolve(current, old).isCompatibleAfterMigration()).isTrue();
+
+    StepState written = new StepState("a", "agent-scout", 3, 60_000);
+    written.status = dev.gpilot.contracts.mission.StepStatus.RUNNING;
+    written.attempt = 2;
+    written.startedAt = 1_000L;
+    written.timeoutAt = 61_000L;
+    written.costMicros = 42;
+    DataOutputSerializer bytes = new DataOutputSerializer(128);
+    new StepStateSerializer.V1().serialize(written, bytes);
+
+    @SuppressWarnings("unchecked")
+    org.apache.flink.api.common.typeutils.TypeSerializer<StepState> reader =
+        (org.apache.flink.api.common.typeutils.TypeSerializer<StepState>) old.restoreSerializer();
+    StepState read = reader.deserialize(new DataInputDeserializer(bytes.getCopyOfBuffer()));
+    assertThat(read).isEqualTo(written);
+    assertThat(read.heldAt).isZero();
+
+    read.heldAt = 5_000L;
+    DataOutputSerializer migrated = new DataOutputSerializer(128);
+    current.serialize(read, migrated);
+    assertThat(current.deserialize(new DataInputDeserializer(migrated.getCopyOfBuffer()))).isEqualTo(read);
+  }
+
+  @Test
   void theDefinitionsJson_readsALayoutWithFewerFields_butNotARenamedOne() throws Exception {
     LayoutSerializer<?> definition = MissionDefinitionSerializer.INSTANCE;
     assertThat(definition.layout()).contains("plan.steps[].dependsOn:List<String>", "config.deadlineSeconds:Integer",
