@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -20,7 +21,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /** Writes submissions and commands: idempotent producer, {@code acks=all}. Thread-safe. */
 public final class MissionPublisher implements AutoCloseable {
-  private final KafkaProducer<String, byte[]> producer;
+  private final Producer<String, byte[]> producer;
   private final JsonCodec<MissionSubmitted> codec = JsonCodec.of(MissionSubmitted.class);
   private final JsonCodec<MissionControl> controlCodec = JsonCodec.of(MissionControl.class);
   // Acks arrive on the producer's single I/O thread; what follows (writing HTTP responses) must not run there.
@@ -32,6 +33,19 @@ public final class MissionPublisher implements AutoCloseable {
       });
 
   public MissionPublisher(String bootstrapServers) {
+    this(new KafkaProducer<>(producerProperties(bootstrapServers), new StringSerializer(), new ByteArraySerializer()));
+  }
+
+  /**
+   * Writes with the given producer, which must be configured as {@link #producerProperties} says for what SPEC
+   * promises ({@code acks=all}, idempotent); tests pass Kafka's {@code MockProducer}. Closed by {@link #close}.
+   */
+  public MissionPublisher(Producer<String, byte[]> producer) {
+    this.producer = producer;
+  }
+
+  /** The production producer's settings: durable on all in-sync replicas, idempotent, briefly batched. */
+  static Properties producerProperties(String bootstrapServers) {
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -44,7 +58,7 @@ public final class MissionPublisher implements AutoCloseable {
     props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
     props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
     props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
-    this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    return props;
   }
 
   /** Publishes the producer's own metrics (sends, errors, retries, latency). */

@@ -5,6 +5,7 @@ import dev.gpilot.api.http.ApiException;
 import dev.gpilot.contracts.plan.PlanValidator;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Iterator;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -43,7 +44,7 @@ public record RerunRequest(String model, String fromStep) {
     if (root == null || !root.isObject()) {
       throw ApiException.badRequest("the request body must be a JSON object");
     }
-    MissionRequest.rejectUnknown(root, FIELDS, "");
+    rejectUnknown(root, FIELDS, "");
     return new RerunRequest(text(root, "model", MODEL), text(root, "fromStep", PlanValidator.STEP_ID));
   }
 
@@ -53,11 +54,24 @@ public record RerunRequest(String model, String fromStep) {
       return null;
     }
     if (!node.isTextual()) {
-      throw ApiException.badRequest("'" + field + "' must be a string, got " + MissionRequest.kind(node));
+      throw ApiException.badRequest("'" + field + "' must be a string, got " + kind(node));
     }
     if (!pattern.matcher(node.textValue()).matches()) {
       throw ApiException.badRequest("'" + field + "' must match " + pattern.pattern());
     }
     return node.textValue();
+  }
+
+  private static void rejectUnknown(JsonNode object, Set<String> known, String prefix) {
+    for (Iterator<String> it = object.fieldNames(); it.hasNext(); ) {
+      String field = it.next();
+      if (!known.contains(field)) {
+        throw ApiException.badRequest("unknown field '" + prefix + field + "'");
+      }
+    }
+  }
+
+  private static String kind(JsonNode node) {
+    return node.getNodeType().name().toLowerCase();
   }
 }

@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -23,19 +22,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.IsolationLevel;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,19 +75,15 @@ final class VaultWriter implements AutoCloseable {
     }
   }
 
-  private final String bootstrapServers;
-  private final String transactionalId;
+  private final VaultLog log;
   private final VaultStore store;
-  private final VaultFeed feed;
   private final VaultKeyring keyring;
   private final VaultFaults faults;
   private final BlockingQueue<Pending<?>> queue = new ArrayBlockingQueue<>(10_000);
   private final JsonCodec<VaultRecord> records = JsonCodec.of(VaultRecord.class);
   private final JsonCodec<AuditEvent> audits = JsonCodec.of(AuditEvent.class);
-  private final Admin admin;
   private final Thread thread;
-  private KafkaProducer<String, byte[]> producer;
-  private Map<TopicPartition, OffsetSpec> partitions;
+  private Producer<String, byte[]> producer;
   /** Per vault partition, an end offset up to which the store is known to be current (our own last commit). */
   private final Map<Integer, Long> knownCurrent = new HashMap<>();
   private volatile boolean running = true;
@@ -106,17 +91,15 @@ final class VaultWriter implements AutoCloseable {
 
   VaultWriter(String bootstrapServers, String transactionalId, VaultStore store, VaultFeed feed,
       VaultKeyring keyring, VaultFaults faults) {
-    this.bootstrapServers = bootstrapServers;
-    this.transactionalId = transactionalId;
+    this(new KafkaVaultLog(bootstrapServers, transactionalId, feed), store, keyring, faults);
+  }
+
+  /** @param log the vault topic, its producers and how far it reaches; closed by {@link #close} */
+  VaultWriter(VaultLog log, VaultStore store, VaultKeyring keyring, VaultFaults faults) {
+    this.log = log;
     this.store = store;
-    this.feed = feed;
     this.keyring = keyring;
     this.faults = faults;
-    Properties props = new Properties();
-    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
-    props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "15000");
-    this.admin = Admin.create(props);
     this.thread = new Thread(this::run, "vault-writer");
     this.thread.setDaemon(true);
   }
@@ -301,30 +284,9 @@ final class VaultWriter implements AutoCloseable {
    * another one starts (which fences this one), so once the store has read to the end it stays current.
    */
   private void ensureProducer() throws InterruptedException {
-    if (producer != null) {
-      return;
+    if (producer == null) {
+      producer = log.producer();
     }
-    Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
-    props.put(ProducerConfig.ACKS_CONFIG, "all");
-    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(8 * 1024 * 1024));
-    // A writer that dies mid-transaction holds back readers (read_committed) until the next writer starts or
-    // this timeout aborts it: keep it short; a write, even a rotation of 1,000 secrets, takes well under a second.
-    props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "15000");
-    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
-    props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
-    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000");
-    KafkaProducer<String, byte[]> p = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
-    try {
-      p.initTransactions();
-    } catch (Exception e) {
-      p.close(Duration.ZERO);
-      throw e instanceof RuntimeException re ? re : new IllegalStateException(e.toString(), e);
-    }
-    producer = p;
   }
 
   /**
@@ -333,26 +295,13 @@ final class VaultWriter implements AutoCloseable {
    * limit sees another instance's rotation), and a fenced writer rarely computes on a stale base.
    */
   private void syncToEnd() throws InterruptedException {
-    Map<Integer, Long> end = new LinkedHashMap<>();
-    try {
-      if (partitions == null) {
-        Map<TopicPartition, OffsetSpec> request = new LinkedHashMap<>();
-        admin.describeTopics(List.of(Topics.VAULT)).allTopicNames().get(15, TimeUnit.SECONDS).get(Topics.VAULT)
-            .partitions().forEach(info -> request.put(new TopicPartition(Topics.VAULT, info.partition()),
-                OffsetSpec.latest()));
-        partitions = request;
-      }
-      admin.listOffsets(partitions, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
-          .get(15, TimeUnit.SECONDS).forEach((tp, info) -> end.put(tp.partition(), info.offset()));
-    } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("cannot read the end of " + Topics.VAULT + ": " + e, e);
-    }
+    Map<Integer, Long> end = log.committedEnd();
     // Nothing but our own last commit since we last read to the end: the store has it already.
     if (end.entrySet().stream().allMatch(e -> e.getValue().equals(knownCurrent.get(e.getKey())))) {
       return;
     }
     knownCurrent.clear();
-    if (!feed.awaitOffsets(end, Duration.ofSeconds(30))) {
+    if (!log.awaitApplied(end, Duration.ofSeconds(30))) {
       throw new IllegalStateException("the vault feed did not reach the end of " + Topics.VAULT + " in 30 s");
     }
   }
@@ -386,6 +335,6 @@ final class VaultWriter implements AutoCloseable {
     if (!crashed) {
       resetProducer();
     }
-    admin.close(Duration.ofSeconds(2));
+    log.close();
   }
 }

@@ -35,7 +35,7 @@ class MissionRequestTest {
     rejected("{\"mission\":", "not valid JSON");
     rejected("42", "must be a JSON object");
     rejected("{\"config\":{}}", "'mission' is required");
-    rejected("{\"mission\":\"\"}", "must not be empty");
+    rejected("{\"mission\":\"\"}", "must not be blank");
     rejected("{\"mission\":true}", "'mission' must be a string");
     rejected("{\"mission\":\"x\",\"config\":[]}", "'config' must be an object");
     rejected("{\"mission\":\"x\",\"config\":{\"explicitAgents\":[\"Bad Name\"]}}", "explicitAgents[0]");

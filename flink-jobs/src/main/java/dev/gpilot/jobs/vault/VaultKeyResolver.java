@@ -23,8 +23,8 @@ public final class VaultKeyResolver implements ApiKeyResolver {
   static final String ACTOR = "mission-job";
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
 
-  private final VaultReader reader;
-  private final boolean ownsReader;
+  private final Records reader;
+  private final Runnable release;
   private final MasterKeyProvider master;
   private final String deploymentKey;
   private final AuditSink audit;
@@ -34,14 +34,39 @@ public final class VaultKeyResolver implements ApiKeyResolver {
 
   private record Opened(String dataKeyset, String fingerprintKeyset, WorkspaceKeys keys) {}
 
+  /** Where the sealed records are read from: the {@link VaultReader} in production. */
+  interface Records {
+    /** The workspace's newest record, if it has a vault. */
+    Optional<VaultRecord> record(String workspaceId);
+
+    /** Waits until every record committed when reading started has been read. */
+    boolean awaitCaughtUp(Duration timeout) throws InterruptedException;
+  }
+
   /**
    * @param deploymentKey the key for workspaces without their own, null if there is none
    * @param ownsReader whether {@link #close()} releases {@code reader}
    */
   public VaultKeyResolver(VaultReader reader, boolean ownsReader, MasterKeyProvider master, String deploymentKey,
       AuditSink audit, Clock clock) {
+    this(new Records() {
+      @Override
+      public Optional<VaultRecord> record(String workspaceId) {
+        return reader.record(workspaceId);
+      }
+
+      @Override
+      public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
+        return reader.awaitCaughtUp(timeout);
+      }
+    }, ownsReader ? () -> VaultReader.release(reader) : () -> {}, master, deploymentKey, audit, clock);
+  }
+
+  /** @param release what {@link #close()} does with {@code reader} once the resolver is done with it */
+  VaultKeyResolver(Records reader, Runnable release, MasterKeyProvider master, String deploymentKey,
+      AuditSink audit, Clock clock) {
     this.reader = reader;
-    this.ownsReader = ownsReader;
+    this.release = release;
     this.master = master;
     this.deploymentKey = deploymentKey == null || deploymentKey.isBlank() ? null : deploymentKey;
     this.audit = audit;
@@ -119,8 +144,6 @@ public final class VaultKeyResolver implements ApiKeyResolver {
   public void close() {
     opened.clear();
     audit.close();
-    if (ownsReader) {
-      VaultReader.release(reader);
-    }
+    release.run();
   }
 }

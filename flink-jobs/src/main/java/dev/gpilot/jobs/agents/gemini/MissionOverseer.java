@@ -30,9 +30,10 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The Mission Overseer: asks Gemini (agent {@value AgentCatalog#OVERSEER} of the catalog) for a mission's plan as
  * structured JSON. The response schema is the plan contract ({@code schemas/plan.v1.schema.json}) with the step's
- * {@code agent} restricted to the allowed agents; the answer is checked against the full contract (a bad answer gets
- * the one repair turn of {@link GeminiCaller#askJson}), decoded into a {@link Plan}, and refused (not retriable, no
- * repair) if a step names an agent that is not allowed. Dependencies, cycles and ids are for the scheduler's plan
+ * {@code agent} restricted to the allowed agents; the answer is checked against the full contract, with a step's
+ * {@code action} and {@code dependsOn} required (a bad answer gets the one repair turn of
+ * {@link GeminiCaller#askJson}), decoded into a {@link Plan}, and refused (not retriable, no repair) if a step names an
+ * agent that is not allowed. Dependencies, cycles and ids are for the scheduler's plan
  * validation, exactly as for an explicit plan.
  *
  * <p>As an {@link Agent}: a step of {@value AgentCatalog#OVERSEER} plans {@link StepRequest#mission()}; its
@@ -41,7 +42,12 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class MissionOverseer implements Agent {
   private static final JsonCodec<Plan> PLAN = JsonCodec.of(Plan.class);
-  private static final JsonNode CONTRACT = loadContract();
+  /**
+   * What the model must answer: the plan contract with each step's {@code action} and {@code dependsOn} required. A
+   * request may leave them out (the contract's defaults: no action, no dependencies); a planner must say both, and an
+   * answer without them gets the repair turn.
+   */
+  private static final JsonNode CONTRACT = answerContract(loadContract());
   private static final JsonSchema VALIDATOR =
       JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(CONTRACT);
 
@@ -159,6 +165,13 @@ public final class MissionOverseer implements Agent {
     ((ObjectNode) stepProperties.get("id")).remove("pattern");
     ((ObjectNode) stepProperties.get("dependsOn")).remove("uniqueItems");
     return schema;
+  }
+
+  private static JsonNode answerContract(JsonNode contract) {
+    ObjectNode answer = contract.deepCopy();
+    ArrayNode required = ((ObjectNode) answer.at("/properties/steps/items")).putArray("required");
+    List.of("id", "agent", "action", "dependsOn").forEach(required::add);
+    return answer;
   }
 
   private static JsonNode loadContract() {

@@ -1,0 +1,37 @@
+package dev.gpilot.api.vault;
+
+import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.clients.producer.Producer;
+
+/**
+ * What the {@link VaultWriter} needs of Kafka: a transactional producer under the deployment's one transactional id,
+ * and how far the vault topic's committed records reach. {@link KafkaVaultLog} in production; tests give Kafka's
+ * {@code MockProducer} and offsets of their own.
+ */
+interface VaultLog extends AutoCloseable {
+  /**
+   * A new producer holding the transactional id, its {@code initTransactions} done (which fences every earlier
+   * writer). The caller closes it.
+   *
+   * @throws RuntimeException when Kafka cannot be reached; the writer retries
+   */
+  Producer<String, byte[]> producer() throws InterruptedException;
+
+  /**
+   * The end of each vault partition (partition → offset), counting committed records only.
+   *
+   * @throws IllegalStateException when Kafka does not answer in time
+   */
+  Map<Integer, Long> committedEnd() throws InterruptedException;
+
+  /**
+   * Waits until the local store has applied every record below {@code offsets}.
+   *
+   * @return false when that did not happen within {@code timeout}
+   */
+  boolean awaitApplied(Map<Integer, Long> offsets, Duration timeout) throws InterruptedException;
+
+  @Override
+  void close();
+}
