@@ -48,9 +48,13 @@ class TopicFollowerTest {
         long offset = log.get(tp).size();
         log.get(tp).add(v);
         for (MockConsumer<String, byte[]> c : consumers) {
-          if (!c.closed()) {
-            c.addRecord(record(tp, offset, v));
-            c.updateEndOffsets(Map.of(tp, offset + 1));
+          synchronized (c) {
+            // The follower closes a failed consumer on its own thread; MockConsumer's methods lock it, so the check
+            // and the append are one step. A closed one needs nothing: its successor reads the log on assign.
+            if (!c.closed()) {
+              c.addRecord(record(tp, offset, v));
+              c.updateEndOffsets(Map.of(tp, offset + 1));
+            }
           }
         }
       }
