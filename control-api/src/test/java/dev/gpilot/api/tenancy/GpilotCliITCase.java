@@ -172,4 +172,37 @@ class GpilotCliITCase {
     assertThat(badRole.err()).contains("400").contains("role");
     assertThat(gpilot("gp_k_0000000000000000_nope", "workspace", "list").err()).contains("401");
   }
+
+  @Test
+  void budgets_setListAndDelete_withTheCli_andAViewerCannotSetOne() throws Exception {
+    Run set = gpilot(null, "budget", "set", "cli-monthly", "5000000", "month", "hard", "--reset-day", "15",
+        "--agent", "agent-scout", "--rollover");
+    assertThat(set.exit()).as(set.toString()).isZero();
+    JsonNode b = set.json();
+    assertThat(b.get("budgetId").asText()).isEqualTo("cli-monthly");
+    assertThat(b.get("limitMicros").asLong()).isEqualTo(5_000_000);
+    assertThat(b.get("period").asText()).isEqualTo("month");
+    assertThat(b.get("resetDay").asInt()).isEqualTo(15);
+    assertThat(b.get("rollover").asBoolean()).isTrue();
+    assertThat(b.get("agent").asText()).isEqualTo("agent-scout");
+    assertThat(b.get("spentMicros").asLong()).isZero();
+
+    Run list = gpilot(null, "budget", "list");
+    assertThat(list.exit()).isZero();
+    assertThat(list.json().get("budgets").findValuesAsText("budgetId")).contains("cli-monthly");
+
+    Run bad = gpilot(null, "budget", "set", "cli-bad", "100", "fortnight", "hard");
+    assertThat(bad.exit()).isEqualTo(1);
+    assertThat(bad.err()).contains("400").contains("period");
+
+    String viewer = gpilot(null, "key", "create", "budget-reader", "viewer").json().get("key").asText();
+    Run refused = gpilot(viewer, "budget", "set", "cli-viewer", "100", "day", "soft");
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.err()).contains("403").contains("/problems/forbidden");
+    assertThat(gpilot(viewer, "budget", "list").exit()).isZero();
+
+    assertThat(gpilot(null, "budget", "delete", "cli-monthly").exit()).isZero();
+    assertThat(gpilot(null, "budget", "list").json().get("budgets").findValuesAsText("budgetId"))
+        .doesNotContain("cli-monthly");
+  }
 }
