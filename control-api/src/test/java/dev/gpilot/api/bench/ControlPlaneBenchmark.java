@@ -68,7 +68,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *       status feed): its start-up time and the heap it holds;
  *   <li><b>authenticate</b>: {@link Tenancy#authenticate} (the real path without HTTP: tokens-file digest, HMAC,
  *       hash index, workspace check, usage touch) over {@code lookups} keys drawn at random from all, one thread,
- *       each call timed; then the parts alone (the HMAC, the two map lookups) and unknown keys (the 401 path).
+ *       each call timed; then the parts alone (the header's parsing, the tokens-file digest, the HMAC) and unknown
+ *       keys (the 401 path);
+ *   <li><b>with key usage</b>: closing the instance writes the {@code lastUsedAt} of every key the lookups used (one
+ *       {@code key-usage} record each, as its usage flush does); a fresh store and feed then read the topic again.
  * </ol>
  * Prints a table and saves the JSON. Arguments: outputFile [workspaces=10000] [keysPerWorkspace=10]
  * [lookups=1000000] [rounds=3] (of step 1).
@@ -185,8 +188,22 @@ public final class ControlPlaneBenchmark {
         long touched = usedHeapAfterGc();
         inst.put("heapAfterLookupsMiB", mib(touched - tBefore));
       } finally {
+        // Closing writes the lastUsedAt of every key the lookups used (KeyUsageTracker's last flush, 5 s at most).
+        long w0 = System.nanoTime();
         tenancy.close();
+        inst.put("closeWithUsageFlushSeconds", round((System.nanoTime() - w0) / 1e9, 3));
       }
+
+      // ---- the store once the keys' lastUsedAt records are on the topic too (one key-usage record per key used)
+      long[] used = materialize(bootstrap, -1, hashes);
+      long usageRecords = used[5] - records;
+      Map<String, Object> withUsage = new LinkedHashMap<>();
+      withUsage.put("keyUsageRecords", usageRecords);
+      withUsage.put("catchUpSeconds", round(used[4] / 1e9, 3));
+      withUsage.put("storeAloneMiB", mib(used[2] - used[3]));
+      withUsage.put("bytesPerKeyUsageRecord",
+          usageRecords > 0 ? (used[2] - used[3] - storeAlone) / usageRecords : null);
+      out.put("withKeyUsage", withUsage);
     } finally {
       kafka.afterAll(null);
     }
@@ -264,8 +281,9 @@ public final class ControlPlaneBenchmark {
   /**
    * One fresh store and feed read the topic whole.
    *
+   * @param records the records the topic holds, or -1 to take what it holds
    * @return heap before, heap after (feed still running), heap with the store alone (feed closed), heap once the
-   *     store is dropped, catch-up nanoseconds
+   *     store is dropped, catch-up nanoseconds, records in the store
    */
   private static long[] materialize(String bootstrap, long records, String[] hashes) throws Exception {
     long before = usedHeapAfterGc();
@@ -277,7 +295,8 @@ public final class ControlPlaneBenchmark {
       throw new IllegalStateException("the feed did not catch up within 5 minutes");
     }
     long catchUp = System.nanoTime() - c0;
-    if (store.size() != records) {
+    long size = store.size();
+    if (records >= 0 && size != records) {
       throw new IllegalStateException("the store holds " + store.size() + " records, expected " + records);
     }
     long after = usedHeapAfterGc();
@@ -293,7 +312,7 @@ public final class ControlPlaneBenchmark {
     long dropped = usedHeapAfterGc();
     System.out.printf(Locale.ROOT, "  materialized in %.3f s: store + feed %.1f MiB, store alone %.1f MiB%n",
         catchUp / 1e9, mib(after - before), mib(storeOnly - dropped));
-    return new long[] {before, after, storeOnly, dropped, catchUp};
+    return new long[] {before, after, storeOnly, dropped, catchUp, size};
   }
 
   private static long median(long[] values) {
@@ -460,6 +479,11 @@ public final class ControlPlaneBenchmark {
         + " / " + mat.get("bytesPerKeyAllIncluded") + " bytes");
     System.out.printf(Locale.ROOT, f, "Tenancy.start (instance start-up, warm JVM)", inst.get("tenancyStartSeconds")
         + " s, " + inst.get("heapMiB") + " MiB held (" + inst.get("heapAfterLookupsMiB") + " after the lookups)");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> usage = (Map<String, Object>) out.get("withKeyUsage");
+    System.out.printf(Locale.ROOT, f, "+ lastUsedAt of every key used (key-usage)", String.format(Locale.ROOT,
+        "%,d records: store alone %s MiB, %s bytes per record; catch-up %s s", (long) usage.get("keyUsageRecords"),
+        usage.get("storeAloneMiB"), usage.get("bytesPerKeyUsageRecord"), usage.get("catchUpSeconds")));
     System.out.printf(Locale.ROOT, f, "authenticate, 1 thread", String.format(Locale.ROOT, "%,d/s",
         (long) auth.get("perSecond")) + " (p50 " + auth.get("p50Ns") + " ns, p99 " + auth.get("p99Ns")
         + " ns, p99.9 " + auth.get("p999Ns") + " ns, max " + auth.get("maxNs") + " ns)");
