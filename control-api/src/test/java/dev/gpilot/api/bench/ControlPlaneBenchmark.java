@@ -122,11 +122,11 @@ public final class ControlPlaneBenchmark {
 
     KafkaTestBroker kafka = new KafkaTestBroker();
     kafka.beforeAll(null);
+    Path home = Files.createTempDirectory("bench-control-plane");
     try {
       String bootstrap = kafka.bootstrapServers();
       TopicAdmin.ensureTopics(bootstrap);
       awaitLeader(bootstrap);
-      Path home = Files.createTempDirectory("bench-control-plane");
       Path secret = home.resolve("auth/key-hash-secret");
       KeyHasher hasher = new KeyHasher(secret);
 
@@ -206,6 +206,10 @@ public final class ControlPlaneBenchmark {
       out.put("withKeyUsage", withUsage);
     } finally {
       kafka.afterAll(null);
+      // the throwaway key-hash secret
+      try (var files = Files.walk(home)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
     }
     out.put("loadAverageAtEnd", CostRowsGenerator.loadAverage());
     table(out);
