@@ -32,7 +32,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The accept path sheds load instead of queueing without bound: with the broker gone, the accepts in flight wait for
  * it, and every submission past the bound is answered at once with 503 and {@code Retry-After}, nothing written; the
- * waiting ones are accepted once the broker is back, and the topic holds exactly them.
+ * waiting ones are accepted once the broker is back (or refused whole if it took longer than the producer waits),
+ * and the topic holds exactly the accepted ones.
  */
 class AcceptLimitITCase {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
@@ -110,14 +111,24 @@ class AcceptLimitITCase {
       KAFKA.startBroker();
     }
 
-    for (CompletableFuture<HttpResponse<String>> response : waiting) {
-      HttpResponse<String> done = response.get();
-      assertThat(done.statusCode()).as(done.body()).isEqualTo(202);
+    // Each waiting accept ends one way or the other, never half: accepted (202) and on the topic once the broker is
+    // back, or — when the broker took longer to come back than the producer waits for it (10 s; a loaded machine) —
+    // refused with 503 unavailable and not on the topic.
+    List<String> accepted = new ArrayList<>(List.of("warm-up"));
+    for (int i = 0; i < waiting.size(); i++) {
+      HttpResponse<String> done = waiting.get(i).get();
+      if (done.statusCode() == 202) {
+        accepted.add("waits-" + i);
+      } else {
+        assertThat(done.statusCode()).as(done.body()).isEqualTo(503);
+        assertThat(Json.mapper().readTree(done.body()).get("type").asText()).isEqualTo("/problems/unavailable");
+      }
     }
-    // Once they are acknowledged, the bound is free again.
+    // Once they are answered, the bound is free again.
     HttpResponse<String> after = submit("after").get();
     assertThat(after.statusCode()).as(after.body()).isEqualTo(202);
-    assertThat(missionTexts()).containsExactlyInAnyOrder("warm-up", "waits-0", "waits-1", "waits-2", "after");
+    accepted.add("after");
+    assertThat(missionTexts()).containsExactlyInAnyOrderElementsOf(accepted);
   }
 
   /** The mission text of every record on the missions topic. */
