@@ -239,6 +239,9 @@ class AccessMatrixITCase {
         }
       }
     }
+    System.out.printf("access matrix: %d routes x %d credentials (%d roles as keys, the tokens-file owner) x own/foreign"
+        + " object, + 4 dead credentials (expired, revoked, garbage, none) per route, + %d public routes: %d calls%n",
+        RoutePermissions.ROUTES.size(), CALLERS.size(), CALLERS.size() - 1, RoutePermissions.PUBLIC.size(), checked);
     assertThat(failures).as("%d calls checked", checked).isEmpty();
     assertThat(checked).isGreaterThan(RoutePermissions.ROUTES.size() * (CALLERS.size() + 4));
   }
