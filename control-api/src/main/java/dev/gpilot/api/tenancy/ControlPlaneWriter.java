@@ -285,7 +285,10 @@ final class ControlPlaneWriter implements AutoCloseable {
                 new TopicPartition(Topics.CONTROL_PLANE, info.partition()), OffsetSpec.latest()));
         partitions = request;
       }
-      admin.listOffsets(partitions, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
+      // The high watermark, not the last stable offset: right after another instance's commit returns, the markers
+      // that make its records readable may not be written yet, and the stable offset would still be before them (its
+      // write would be missed). The feed reads committed records only and reaches this offset once the markers are in.
+      admin.listOffsets(partitions, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).all()
           .get(15, TimeUnit.SECONDS).forEach((tp, info) -> end.put(tp.partition(), info.offset()));
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException("cannot read the end of " + Topics.CONTROL_PLANE + ": " + e, e);

@@ -96,11 +96,14 @@ class BudgetStackITCase {
           .isEqualTo(200);
       assertThat(follower.awaitFinal(Duration.ofMinutes(2))).as("%s\n%s", types(follower), stack.logTails())
           .isTrue();
-      List<String> types = types(follower);
-      assertThat(types.subList(types.indexOf("mission.budget_reached"), types.size()))
-          .containsSubsequence("mission.budget_reached", "mission.resumed", "step.completed", "mission.completed");
       costMicros = follower.events().stream().filter(e -> e.path("type").asText().equals("step.completed"))
           .mapToLong(e -> e.path("costMicros").asLong()).sum();
+      List<String> types = types(follower);
+      assertThat(types.subList(types.indexOf("mission.budget_reached"), types.size()))
+          .as("events (seq:type) %s, %d connection(s)\n%s", follower.events().stream()
+              .map(e -> e.path("seq").asLong() + ":" + e.path("type").asText()).toList(), follower.connections(),
+              stack.logTails())
+          .containsSubsequence("mission.budget_reached", "mission.resumed", "step.completed", "mission.completed");
       assertThat(costMicros).isPositive().isLessThanOrEqualTo(worstMicros);
     }
     eventually(Duration.ofSeconds(30), () -> {

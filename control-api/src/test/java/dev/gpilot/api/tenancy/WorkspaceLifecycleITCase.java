@@ -91,7 +91,9 @@ class WorkspaceLifecycleITCase {
     String accept = one.ok("POST", "/api/v1/invitations", admin,
         "{\"email\":\"carol@example.com\",\"role\":\"member\"}", 201).get("acceptPath").asText();
     String carol = key(one.ok("POST", accept, null, null, 201).get("key"));
-    assertThat(two.json("GET", "/api/v1/agents", carol, null).status()).isEqualTo(200);
+    // The other instance knows the key once its feed has read it (SPEC §11: well under a second).
+    eventually(Duration.ofSeconds(30), () -> assertThat(two.json("GET", "/api/v1/agents", carol, null).status())
+        .isEqualTo(200));
 
     // Carol leaves: her membership ends and the key she got with it stops working on both instances.
     one.ok("DELETE", "/api/v1/members/Carol@Example.com", admin, null, 204);
@@ -156,6 +158,9 @@ class WorkspaceLifecycleITCase {
     String owner = key(one.ok("POST", "/api/v1/workspaces", FILE_TOKEN,
         "{\"name\":\"Doomed\",\"workspaceId\":\"doomed\"}", 201).get("ownerKey"));
     String admin = key(one.ok("POST", "/api/v1/keys", owner, "{\"name\":\"adm\",\"role\":\"admin\"}", 201));
+    // The owner key was made through the first instance: the second knows it once its feed has read it.
+    eventually(Duration.ofSeconds(30), () -> assertThat(two.json("GET", "/api/v1/agents", owner, null).status())
+        .isEqualTo(200));
     String viewer = key(two.ok("POST", "/api/v1/keys", owner, "{\"name\":\"v\",\"role\":\"viewer\"}", 201));
     String mission = one.ok("POST", "/api/v1/missions", owner, "{\"mission\":\"history\"}", 202)
         .get("missionId").asText();
