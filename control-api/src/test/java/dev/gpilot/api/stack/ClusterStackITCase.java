@@ -302,28 +302,38 @@ class ClusterStackITCase {
     Eventually.eventually(Duration.ofSeconds(120), () -> assertThat(streams)
         .allSatisfy(f -> assertThat(f.frames().size()).isGreaterThan(3)));
 
+    // On a loaded machine a mission may end before the kill: its stream is whole on one connection. The others
+    // must resume on api-2, and at least one must have been cut.
+    List<Boolean> doneBeforeKill = new ArrayList<>();
+    for (SseFollower stream : streams) {
+      doneBeforeKill.add(stream.awaitDone(Duration.ZERO));
+    }
+    assertThat(doneBeforeKill).as("a stream still open when the instance dies").contains(false);
     stack.kill("api");
 
     try {
-      for (SseFollower stream : streams) {
+      for (int i = 0; i < streams.size(); i++) {
+        SseFollower stream = streams.get(i);
         assertThat(stream.awaitDone(Duration.ofMinutes(4))).as("[DONE] of %s\n%s", stream.missionId(),
             stack.logTails()).isTrue();
-        assertThat(stream.connections()).as("resumed on api-2").isGreaterThan(1);
+        if (!doneBeforeKill.get(i)) {
+          assertThat(stream.connections()).as("resumed on api-2").isGreaterThan(1);
+        }
         List<SseFollower.Frame> uncut = SseFollower.replay(HTTP,
             stack.api2("/api/v1/missions/" + stream.missionId() + "/stream"), stack.token());
         assertThat(stream.frames()).as("frames of %s", stream.missionId()).isEqualTo(uncut.stream()
             .filter(f -> f.id() != null && !f.data().equals("[DONE]")).toList());
       }
+      for (String missionId : missions) {
+        JsonNode view = Json.mapper().readTree(HTTP.send(HttpRequest.newBuilder(
+                stack.api2("/api/v1/missions/" + missionId)).header("Authorization", "Bearer " + stack.token()).build(),
+            HttpResponse.BodyHandlers.ofString()).body());
+        assertThat(view.path("status").asText()).as(missionId).isEqualTo("COMPLETED");
+      }
     } finally {
       streams.forEach(SseFollower::close);
+      stack.up(); // starts the instance again, also when an assertion failed: the next tests need it
     }
-    for (String missionId : missions) {
-      JsonNode view = Json.mapper().readTree(HTTP.send(HttpRequest.newBuilder(
-              stack.api2("/api/v1/missions/" + missionId)).header("Authorization", "Bearer " + stack.token()).build(),
-          HttpResponse.BodyHandlers.ofString()).body());
-      assertThat(view.path("status").asText()).as(missionId).isEqualTo("COMPLETED");
-    }
-    stack.up(); // starts the instance again
     assertThat(stack.status()).containsPattern("(?m)^api: running");
   }
 
