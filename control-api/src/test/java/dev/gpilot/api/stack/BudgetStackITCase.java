@@ -85,7 +85,10 @@ class BudgetStackITCase {
       eventually(Duration.ofSeconds(30), () -> assertThat(budget(owner, "monthly").path("heldAttempts").asInt())
           .isEqualTo(1));
 
-      // The job dies while the attempt waits; the restored job still holds it.
+      // The job dies while the attempt waits; the restored job still holds it. Killed once a checkpoint has the wait:
+      // a job restored from an older one would take the mission up again from before it, and the order in which the
+      // budget and the step reach the gate again is not the first run's (SPEC §4: outputs are at-least-once).
+      awaitCheckpointAfter(reached.path("ts").asLong());
       stack.kill("job");
       stack.up();
       Thread.sleep(3_000);
@@ -237,6 +240,28 @@ class BudgetStackITCase {
 
   private static JsonNode wallet(String token) throws Exception {
     HttpResponse<String> response = send(token, "GET", "/api/v1/wallet", null);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return Json.mapper().readTree(response.body());
+  }
+
+  /** Waits until the running job has completed a checkpoint triggered after {@code ts} (epoch ms). */
+  private static void awaitCheckpointAfter(long ts) throws Exception {
+    eventually(Duration.ofSeconds(60), () -> {
+      String job = null;
+      for (JsonNode j : flink("/jobs/overview").path("jobs")) {
+        if (j.path("state").asText().equals("RUNNING")) {
+          job = j.path("jid").asText();
+        }
+      }
+      assertThat(job).isNotNull();
+      assertThat(flink("/jobs/" + job + "/checkpoints").path("latest").path("completed")
+          .path("trigger_timestamp").asLong()).isGreaterThan(ts);
+    });
+  }
+
+  private static JsonNode flink(String path) throws Exception {
+    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(stack.flink(path))
+        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     return Json.mapper().readTree(response.body());
   }
