@@ -16,7 +16,6 @@ import java.math.RoundingMode;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -37,14 +36,7 @@ class AgentCostsITCase {
       "gemini-2.5-pro", new String[] {"1.25", "0.125", "10", "10"},
       "gemini-2.5-flash-lite", new String[] {"0.10", "0.01", "0.40", "0.40"});
 
-  private static GeminiStandin standin;
-  private static ApiClient api;
-
-  @BeforeAll
-  static void start() {
-    standin = STACK.standin();
-    api = STACK.client(TOKEN);
-  }
+  private static final ApiClient api = STACK.client(TOKEN);
 
   private static String submitPlannedBy(String planner, String mission, String... agents) throws Exception {
     return api.submit(ApiClient.missionBody(planner, mission, agents));
@@ -67,9 +59,9 @@ class AgentCostsITCase {
   @Test
   void missionOnGemini_stepEventsCarryUsageAndCost_andTheMissionSumsThemExactly() throws Exception {
     String text = "Launch the winter boots line";
-    standin.clearCalls();
+    STACK.standin().clearCalls();
     // The first call of the mission is rate limited twice: Flink retries it within the same step attempt.
-    standin.inject(Fault.httpError(429).matching(text).repeat(2));
+    STACK.standin().inject(Fault.httpError(429).matching(text).repeat(2));
     String missionId = api.submit(text, "agent-scout", "seo-analyst", "independent-verifier", "agent-scout");
 
     List<JsonNode> events = api.events(missionId);
@@ -105,7 +97,7 @@ class AgentCostsITCase {
         "gpilot-standin/gemini-2.5-pro");
 
     // The mission's usage is the sum of what the stand-in counted for the calls that answered.
-    List<CallRecord> answered = standin.calls().stream().filter(c -> c.status() == 200).toList();
+    List<CallRecord> answered = STACK.standin().calls().stream().filter(c -> c.status() == 200).toList();
     assertThat(answered).hasSize(4);
     JsonNode usage = mission.get("usage");
     assertThat(usage.get("promptTokens").asLong()).isEqualTo(answered.stream().mapToLong(CallRecord::promptTokenCount).sum());
@@ -114,7 +106,7 @@ class AgentCostsITCase {
     assertThat(usage.get("cachedTokens").asLong()).isEqualTo(answered.stream().mapToLong(CallRecord::cachedContentTokenCount).sum());
     assertThat(usage.get("totalTokens").asLong()).isEqualTo(usage.get("promptTokens").asLong()
         + usage.get("outputTokens").asLong() + usage.get("thinkingTokens").asLong());
-    assertThat(standin.calls().stream().filter(c -> c.status() == 429)).hasSize(2);
+    assertThat(STACK.standin().calls().stream().filter(c -> c.status() == 429)).hasSize(2);
 
     JsonNode firstStep = mission.get("steps").get(0);
     assertThat(firstStep.get("model").asText()).isEqualTo("gpilot-standin/gemini-2.5-flash");
@@ -126,7 +118,7 @@ class AgentCostsITCase {
   @Test
   void aBlockedAnswer_failsTheStep_withItsReason_andItsTokensStillCount() throws Exception {
     String text = "Write something the model refuses";
-    standin.inject(Fault.blocked("SAFETY").matching(text));
+    STACK.standin().inject(Fault.blocked("SAFETY").matching(text));
     String missionId = api.submit(text, "content-orchestrator", "seo-analyst");
 
     List<JsonNode> events = api.events(missionId);

@@ -11,10 +11,8 @@ import dev.gpilot.contracts.events.EventTypes;
 import dev.gpilot.contracts.tenancy.Role;
 import dev.gpilot.standin.CallRecord;
 import dev.gpilot.standin.Fault;
-import dev.gpilot.standin.GeminiStandin;
 import dev.gpilot.testing.Schemas;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -35,14 +33,7 @@ class RerunITCase {
       .token(VIEWER, new Principal("default", "watcher", Role.VIEWER, null))
       .token(OTHER, new Principal("elsewhere", "stranger")).build();
 
-  private static GeminiStandin standin;
-  private static ApiClient api;
-
-  @BeforeAll
-  static void start() {
-    standin = STACK.standin();
-    api = STACK.client(TOKEN);
-  }
+  private static final ApiClient api = STACK.client(TOKEN);
 
   private static ApiClient.Response get(String path) throws Exception {
     return api.get(path);
@@ -66,7 +57,7 @@ class RerunITCase {
     JsonNode originalBefore = get("/api/v1/missions/" + original).json();
     JsonNode s1Output = completed(originalEvents).get(0).get("output");
 
-    standin.clearCalls();
+    STACK.standin().clearCalls();
     ApiClient.Response accepted = post("/api/v1/missions/" + original + "/rerun", TOKEN,
         "{\"model\": \"" + NEW_MODEL + "\", \"fromStep\": \"s2\"}");
     assertThat(accepted.status()).as(accepted.body()).isEqualTo(202);
@@ -102,7 +93,7 @@ class RerunITCase {
     }
 
     // The stand-in's call log: the fork called the new model for s2 and s3 only, never for s1.
-    List<CallRecord> forkCalls = standin.calls().stream().filter(c -> fork.equals(c.missionId())).toList();
+    List<CallRecord> forkCalls = STACK.standin().calls().stream().filter(c -> fork.equals(c.missionId())).toList();
     assertThat(forkCalls).extracting(CallRecord::stepId).containsExactlyInAnyOrder("s2", "s3");
     assertThat(forkCalls).extracting(CallRecord::model).containsOnly(NEW_MODEL);
 
@@ -145,7 +136,7 @@ class RerunITCase {
   @Test
   void badReruns_areProblems_andWriteNothing() throws Exception {
     String text = "Plan the autumn catalogue slowly";
-    standin.inject(Fault.slow(3_000).matching(text));
+    STACK.standin().inject(Fault.slow(3_000).matching(text));
     String running = api.submit(text, "agent-scout");
     assertProblem(post("/api/v1/missions/" + running + "/rerun", TOKEN, "{}"), 409, "mission-unfinished");
     List<JsonNode> runningEvents = api.events(running);

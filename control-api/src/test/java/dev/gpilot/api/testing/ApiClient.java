@@ -18,6 +18,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -49,12 +50,20 @@ public final class ApiClient {
     }
   }
 
-  private final String base;
+  private final Supplier<String> base;
   private final String token;
 
-  public ApiClient(String base, String token) {
+  /**
+   * A client of the API at {@code base}, read on every call (a stack's API may move to another port when restarted,
+   * and a client may be built before it starts).
+   */
+  public ApiClient(Supplier<String> base, String token) {
     this.base = base;
     this.token = token;
+  }
+
+  public ApiClient(String base, String token) {
+    this(() -> base, token);
   }
 
   public ApiClient(int port, String token) {
@@ -67,11 +76,11 @@ public final class ApiClient {
   }
 
   public String base() {
-    return base;
+    return base.get();
   }
 
   public String url(String path) {
-    return base + path;
+    return base() + path;
   }
 
   public Response get(String path) throws Exception {
@@ -134,7 +143,7 @@ public final class ApiClient {
 
   private HttpRequest.Builder request(String method, String path, String contentType, String body,
       Map<String, String> headers) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(TIMEOUT)
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url(path))).timeout(TIMEOUT)
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     if (token != null) {
       request.header("Authorization", "Bearer " + token);

@@ -142,9 +142,12 @@ public final class MissionStack implements BeforeAllCallback, AfterAllCallback {
     return "http://127.0.0.1:" + api.port();
   }
 
-  /** A client of the API calling with {@code token} ({@code null}: none). */
+  /**
+   * A client of the API calling with {@code token} ({@code null}: none); it may be built before the stack starts (in a
+   * static field), and follows the API when {@link #restartApi()} moves it.
+   */
   public ApiClient client(String token) {
-    return new ApiClient(base(), token);
+    return new ApiClient(this::base, token);
   }
 
   /** Builds the job's agents once the broker and the stand-in run. */
