@@ -4,38 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.auth.Principal;
-import dev.gpilot.api.auth.TokenAuthenticator;
+import dev.gpilot.api.testing.ApiClient;
+import dev.gpilot.api.testing.MissionStack;
 import dev.gpilot.contracts.events.EventTypes;
-import dev.gpilot.contracts.json.Json;
-import dev.gpilot.jobs.LocalMissionJob;
-import dev.gpilot.jobs.MissionJobOptions;
-import dev.gpilot.jobs.agents.AgentOptions;
-import dev.gpilot.jobs.agents.gemini.ApiKey;
-import dev.gpilot.jobs.agents.gemini.DeploymentKey;
-import dev.gpilot.jobs.agents.gemini.GeminiOptions;
 import dev.gpilot.standin.CallRecord;
 import dev.gpilot.standin.Fault;
 import dev.gpilot.standin.GeminiStandin;
-import dev.gpilot.testing.ClickHouseTestServer;
-import dev.gpilot.testing.KafkaTestBroker;
 import dev.gpilot.testing.Schemas;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
-import org.apache.flink.core.execution.JobClient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -45,95 +25,21 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * and the mission's totals add up exactly.
  */
 class AgentCostsITCase {
-  @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
-  @RegisterExtension static final ClickHouseTestServer CLICKHOUSE = new ClickHouseTestServer();
-
   private static final String TOKEN = "agents-token";
   private static final String KEY = "itcase-gemini-key-0b7e";
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  @RegisterExtension static final MissionStack STACK = MissionStack.builder().standin(20).geminiKey(KEY)
+      .token(TOKEN, new Principal("default", "tester")).build();
+
   /** Prices per million tokens (input, cached, output, thinking) by model, as published: the test's own copy. */
   private static final Map<String, String[]> PRICES = Map.of(
       "gemini-2.5-flash", new String[] {"0.30", "0.03", "2.50", "2.50"},
       "gemini-2.5-pro", new String[] {"1.25", "0.125", "10", "10"},
       "gemini-2.5-flash-lite", new String[] {"0.10", "0.01", "0.40", "0.40"});
 
-  private static GeminiStandin standin;
-  private static JobClient job;
-  private static ControlApi api;
-  private static String base;
-
-  @BeforeAll
-  static void start() throws Exception {
-    standin = GeminiStandin.start(20);
-    Path checkpoints = Files.createTempDirectory("checkpoints");
-    MissionJobOptions options = MissionJobOptions.of(KAFKA.bootstrapServers(), CLICKHOUSE.url(), CLICKHOUSE.database())
-        .withAgents(AgentOptions.gemini(
-                GeminiOptions.of(DeploymentKey.insecureInJobGraph(ApiKey.of(KEY)), standin.baseUrl()))
-            .withRetries(3, Duration.ofMillis(50), Duration.ofMillis(500)));
-    job = LocalMissionJob.start(options, LocalMissionJob.localConfiguration(checkpoints, 2, 0, 1000));
-    api = new ControlApi(new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 4),
-        TokenAuthenticator.of(Map.of(TOKEN, new Principal("default", "tester")))).start();
-    base = "http://127.0.0.1:" + api.port();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (api != null) {
-      api.close();
-    }
-    if (job != null) {
-      job.cancel().get();
-    }
-    if (standin != null) {
-      standin.close();
-    }
-  }
-
-  private static JsonNode json(String text) throws Exception {
-    return Json.mapper().readTree(text);
-  }
-
-  private static HttpResponse<String> get(String path, String token) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).GET();
-    if (token != null) {
-      request.header("Authorization", "Bearer " + token);
-    }
-    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  /** A mission planned by the deterministic planner: one step per agent, in order. */
-  private static String submit(String mission, String... agents) throws Exception {
-    return submitPlannedBy("deterministic", mission, agents);
-  }
+  private static final ApiClient api = STACK.client(TOKEN);
 
   private static String submitPlannedBy(String planner, String mission, String... agents) throws Exception {
-    String body = "{\"mission\":\"" + mission + "\",\"config\":{"
-        + (planner == null ? "" : "\"planner\":\"" + planner + "\",") + "\"explicitAgents\":["
-        + String.join(",", Stream.of(agents).map(a -> "\"" + a + "\"").toList()) + "]}}";
-    HttpResponse<String> accepted = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/missions"))
-        .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(accepted.statusCode()).isEqualTo(202);
-    return json(accepted.body()).get("missionId").asText();
-  }
-
-  /** The mission's events, read to the end as NDJSON. */
-  private static List<JsonNode> events(String missionId) throws Exception {
-    HttpResponse<Stream<String>> response = HTTP.send(HttpRequest.newBuilder(
-            URI.create(base + "/api/v1/missions/" + missionId + "/events"))
-        .header("Authorization", "Bearer " + TOKEN).header("Accept", "application/x-ndjson")
-        .timeout(Duration.ofSeconds(120)).GET().build(), HttpResponse.BodyHandlers.ofLines());
-    assertThat(response.statusCode()).isEqualTo(200);
-    List<JsonNode> events = new ArrayList<>();
-    try (Stream<String> lines = response.body()) {
-      for (Iterator<String> it = lines.iterator(); it.hasNext(); ) {
-        String line = it.next();
-        if (!line.isBlank()) {
-          events.add(json(line));
-        }
-      }
-    }
-    return events;
+    return api.submit(ApiClient.missionBody(planner, mission, agents));
   }
 
   /** An event's cost recomputed from its usage and the published prices, half up. */
@@ -153,12 +59,12 @@ class AgentCostsITCase {
   @Test
   void missionOnGemini_stepEventsCarryUsageAndCost_andTheMissionSumsThemExactly() throws Exception {
     String text = "Launch the winter boots line";
-    standin.clearCalls();
+    STACK.standin().clearCalls();
     // The first call of the mission is rate limited twice: Flink retries it within the same step attempt.
-    standin.inject(Fault.httpError(429).matching(text).repeat(2));
-    String missionId = submit(text, "agent-scout", "seo-analyst", "independent-verifier", "agent-scout");
+    STACK.standin().inject(Fault.httpError(429).matching(text).repeat(2));
+    String missionId = api.submit(text, "agent-scout", "seo-analyst", "independent-verifier", "agent-scout");
 
-    List<JsonNode> events = events(missionId);
+    List<JsonNode> events = api.events(missionId);
     events.forEach(e -> assertThat(Schemas.problems("mission-event.v1", e)).as(e.toString()).isEmpty());
     assertThat(events.get(events.size() - 1).get("type").asText()).isEqualTo(EventTypes.MISSION_COMPLETED);
     List<JsonNode> completed = events.stream()
@@ -177,7 +83,7 @@ class AgentCostsITCase {
     assertThat(seo.at("/output/seoScore").isIntegralNumber()).isTrue();
     assertThat(seo.at("/output/issues").isArray()).isTrue();
 
-    JsonNode mission = json(get("/api/v1/missions/" + missionId, TOKEN).body());
+    JsonNode mission = api.get("/api/v1/missions/" + missionId).json();
     long sumOfEvents = completed.stream().mapToLong(e -> e.get("costMicros").asLong()).sum();
     assertThat(mission.get("costMicros").asLong()).isEqualTo(sumOfEvents);
     long sumOfAgents = 0;
@@ -191,7 +97,7 @@ class AgentCostsITCase {
         "gpilot-standin/gemini-2.5-pro");
 
     // The mission's usage is the sum of what the stand-in counted for the calls that answered.
-    List<CallRecord> answered = standin.calls().stream().filter(c -> c.status() == 200).toList();
+    List<CallRecord> answered = STACK.standin().calls().stream().filter(c -> c.status() == 200).toList();
     assertThat(answered).hasSize(4);
     JsonNode usage = mission.get("usage");
     assertThat(usage.get("promptTokens").asLong()).isEqualTo(answered.stream().mapToLong(CallRecord::promptTokenCount).sum());
@@ -200,7 +106,7 @@ class AgentCostsITCase {
     assertThat(usage.get("cachedTokens").asLong()).isEqualTo(answered.stream().mapToLong(CallRecord::cachedContentTokenCount).sum());
     assertThat(usage.get("totalTokens").asLong()).isEqualTo(usage.get("promptTokens").asLong()
         + usage.get("outputTokens").asLong() + usage.get("thinkingTokens").asLong());
-    assertThat(standin.calls().stream().filter(c -> c.status() == 429)).hasSize(2);
+    assertThat(STACK.standin().calls().stream().filter(c -> c.status() == 429)).hasSize(2);
 
     JsonNode firstStep = mission.get("steps").get(0);
     assertThat(firstStep.get("model").asText()).isEqualTo("gpilot-standin/gemini-2.5-flash");
@@ -212,26 +118,26 @@ class AgentCostsITCase {
   @Test
   void aBlockedAnswer_failsTheStep_withItsReason_andItsTokensStillCount() throws Exception {
     String text = "Write something the model refuses";
-    standin.inject(Fault.blocked("SAFETY").matching(text));
-    String missionId = submit(text, "content-orchestrator", "seo-analyst");
+    STACK.standin().inject(Fault.blocked("SAFETY").matching(text));
+    String missionId = api.submit(text, "content-orchestrator", "seo-analyst");
 
-    List<JsonNode> events = events(missionId);
+    List<JsonNode> events = api.events(missionId);
     JsonNode failed = events.stream().filter(e -> e.get("type").asText().equals(EventTypes.STEP_FAILED))
         .findFirst().orElseThrow();
     assertThat(failed.get("reason").asText()).contains("finish reason SAFETY");
     assertThat(failed.get("costMicros").asLong()).isPositive().isEqualTo(expectedCost(failed));
     assertThat(events.get(events.size() - 1).get("type").asText()).isEqualTo(EventTypes.MISSION_FAILED);
 
-    JsonNode mission = json(get("/api/v1/missions/" + missionId, TOKEN).body());
+    JsonNode mission = api.get("/api/v1/missions/" + missionId).json();
     assertThat(mission.get("costMicros").asLong()).isEqualTo(failed.get("costMicros").asLong());
     assertThat(mission.at("/agentCosts/content-orchestrator").asLong()).isEqualTo(failed.get("costMicros").asLong());
   }
 
   @Test
   void agentsEndpoint_listsTheCatalogWithModelsAndPrices_forAuthenticatedCallersOnly() throws Exception {
-    HttpResponse<String> response = get("/api/v1/agents", TOKEN);
-    assertThat(response.statusCode()).isEqualTo(200);
-    JsonNode body = json(response.body());
+    ApiClient.Response response = api.get("/api/v1/agents");
+    assertThat(response.status()).isEqualTo(200);
+    JsonNode body = response.json();
     assertThat(body.get("agents")).hasSize(7);
     JsonNode seo = null;
     for (JsonNode agent : body.get("agents")) {
@@ -247,7 +153,7 @@ class AgentCostsITCase {
     assertThat(seo.at("/price/input").asLong()).isEqualTo(300_000); // 0.30 credits per million tokens
     assertThat(seo.at("/price/thinking").asLong()).isEqualTo(2_500_000);
 
-    assertThat(get("/api/v1/agents", null).statusCode()).isEqualTo(401);
+    assertThat(api.as(null).get("/api/v1/agents").status()).isEqualTo(401);
   }
 
   @Test
@@ -255,7 +161,7 @@ class AgentCostsITCase {
     String missionId = submitPlannedBy(null, "Plan a product launch for the spring line", "agent-scout",
         "seo-analyst");
 
-    List<JsonNode> events = events(missionId);
+    List<JsonNode> events = api.events(missionId);
     assertThat(events.get(events.size() - 1).get("type").asText()).isEqualTo(EventTypes.MISSION_COMPLETED);
     JsonNode planning = events.stream().filter(e -> e.get("type").asText().equals(EventTypes.STEP_COMPLETED)
         && e.get("stepId").asText().equals("_plan")).findFirst().orElseThrow();
@@ -266,7 +172,7 @@ class AgentCostsITCase {
     assertThat(plan.get("steps").size()).isPositive();
     plan.get("steps").forEach(step -> assertThat(step.get("agent").asText()).isIn("agent-scout", "seo-analyst"));
 
-    JsonNode mission = json(get("/api/v1/missions/" + missionId, TOKEN).body());
+    JsonNode mission = api.get("/api/v1/missions/" + missionId).json();
     assertThat(mission.at("/agentCosts/mission-overseer").asLong()).isEqualTo(planning.get("costMicros").asLong());
   }
 }

@@ -5,12 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.auth.Principal;
-import dev.gpilot.api.auth.TokenAuthenticator;
+import dev.gpilot.api.testing.ApiClient;
+import dev.gpilot.api.testing.MissionStack;
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.events.EventTypes;
 import dev.gpilot.contracts.json.Json;
-import dev.gpilot.jobs.LocalMissionJob;
-import dev.gpilot.jobs.MissionJobOptions;
 import dev.gpilot.testing.ClickHouseTestServer;
 import dev.gpilot.testing.KafkaTestBroker;
 import dev.gpilot.testing.Schemas;
@@ -18,8 +17,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -27,15 +24,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Stream;
-import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -44,61 +38,28 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * stream, plus the mission summary in ClickHouse. Asserts what a client sees.
  */
 class MissionPathITCase {
-  @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
-  @RegisterExtension static final ClickHouseTestServer CLICKHOUSE = new ClickHouseTestServer();
-
   private static final String TOKEN = "test-token-default";
   private static final String OTHER_TOKEN = "test-token-other";
+  @RegisterExtension static final MissionStack STACK = MissionStack.builder()
+      .token(TOKEN, new Principal("default", "tester")).token(OTHER_TOKEN, new Principal("other", "intruder")).build();
+  private static final KafkaTestBroker KAFKA = STACK.kafka();
+  private static final ClickHouseTestServer CLICKHOUSE = STACK.clickhouse();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-  private static JobClient job;
-  private static ControlApi api;
-  private static String base;
+  private static final ApiClient api = STACK.client(TOKEN);
 
-  @BeforeAll
-  static void startJobAndApi() throws Exception {
-    Path checkpoints = Files.createTempDirectory("checkpoints");
-    MissionJobOptions options = MissionJobOptions.of(KAFKA.bootstrapServers(), CLICKHOUSE.url(), CLICKHOUSE.database());
-    job = LocalMissionJob.start(options, LocalMissionJob.localConfiguration(checkpoints, 2, 0, 1000));
-    api = new ControlApi(
-        new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 4),
-        TokenAuthenticator.of(Map.of(
-            TOKEN, new Principal("default", "tester"),
-            OTHER_TOKEN, new Principal("other", "intruder"))))
-        .start();
-    base = "http://127.0.0.1:" + api.port();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (api != null) {
-      api.close();
-    }
-    if (job != null) {
-      job.cancel().get();
-    }
-  }
-
-  private static HttpResponse<String> post(String path, String body, String token, Map<String, String> headers)
+  private static ApiClient.Response post(String path, String body, String token, Map<String, String> headers)
       throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body));
-    if (token != null) {
-      request.header("Authorization", "Bearer " + token);
-    }
-    headers.forEach(request::header);
-    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return api.as(token).send("POST", path, "application/json", body, headers);
   }
 
-  private static HttpResponse<String> get(String path, String token) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + token)
-        .GET().build(), HttpResponse.BodyHandlers.ofString());
+  private static ApiClient.Response get(String path, String token) throws Exception {
+    return api.as(token).get(path);
   }
 
   /** Reads an SSE stream to its end, returning the frames' (id, data) pairs. */
   private static List<String[]> readStream(String path, String lastEventId) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api.url(path)))
         .header("Authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(60)).GET();
     if (lastEventId != null) {
       request.header("Last-Event-ID", lastEventId);
@@ -126,7 +87,7 @@ class MissionPathITCase {
   /** Reads the NDJSON events of a mission to their end, after {@code after} when given. */
   private static List<JsonNode> readEvents(String missionId, String after) throws Exception {
     String path = "/api/v1/missions/" + missionId + "/events" + (after == null ? "" : "?after=" + after);
-    HttpRequest request = HttpRequest.newBuilder(URI.create(base + path))
+    HttpRequest request = HttpRequest.newBuilder(URI.create(api.url(path)))
         .header("Authorization", "Bearer " + TOKEN).header("Accept", "application/x-ndjson")
         .timeout(Duration.ofSeconds(60)).GET().build();
     HttpResponse<Stream<String>> response = HTTP.send(request, HttpResponse.BodyHandlers.ofLines());
@@ -159,11 +120,11 @@ class MissionPathITCase {
 
   @Test
   void submittedMission_streamsItsEventsInOrder_andFinishes() throws Exception {
-    HttpResponse<String> accepted = post("/api/v1/missions",
+    ApiClient.Response accepted = post("/api/v1/missions",
         "{\"mission\":\"Launch the autumn collection\",\"config\":{\"explicitAgents\":"
             + "[\"agent-scout\",\"content-orchestrator\",\"independent-verifier\"]}}", TOKEN, Map.of());
 
-    assertThat(accepted.statusCode()).isEqualTo(202);
+    assertThat(accepted.status()).isEqualTo(202);
     JsonNode body = json(accepted.body());
     String missionId = body.get("missionId").asText();
     assertThat(body.get("status").asText()).isEqualTo("SUBMITTED");
@@ -216,18 +177,18 @@ class MissionPathITCase {
   void idempotencyKey_retriedPost_returnsTheSameMission_andWritesNothingNew() throws Exception {
     String body = "{\"mission\":\"Audit the checkout page\",\"config\":{\"explicitAgents\":[\"ui-auditor\"]}}";
     Map<String, String> key = Map.of("Idempotency-Key", "retry-me-1");
-    HttpResponse<String> first = post("/api/v1/missions", body, TOKEN, key);
-    assertThat(first.statusCode()).isEqualTo(202);
+    ApiClient.Response first = post("/api/v1/missions", body, TOKEN, key);
+    assertThat(first.status()).isEqualTo(202);
     long written = missionsOnTopic();
 
-    HttpResponse<String> retry = post("/api/v1/missions", body, TOKEN, key);
+    ApiClient.Response retry = post("/api/v1/missions", body, TOKEN, key);
 
-    assertThat(retry.statusCode()).isEqualTo(202);
+    assertThat(retry.status()).isEqualTo(202);
     assertThat(json(retry.body()).get("missionId").asText()).isEqualTo(json(first.body()).get("missionId").asText());
     assertThat(missionsOnTopic()).isEqualTo(written);
 
-    HttpResponse<String> reused = post("/api/v1/missions", "{\"mission\":\"something else\"}", TOKEN, key);
-    assertThat(reused.statusCode()).isEqualTo(422);
+    ApiClient.Response reused = post("/api/v1/missions", "{\"mission\":\"something else\"}", TOKEN, key);
+    assertThat(reused.status()).isEqualTo(422);
     assertThat(json(reused.body()).get("type").asText()).isEqualTo("/problems/idempotency-key-reused");
     assertThat(missionsOnTopic()).isEqualTo(written);
   }
@@ -245,9 +206,9 @@ class MissionPathITCase {
     cases.put("[\"mission\"]", 400);
     cases.put("{\"mission\":\"" + "a".repeat(300 * 1024) + "\"}", 400);
     for (Map.Entry<String, Integer> c : cases.entrySet()) {
-      HttpResponse<String> response = post("/api/v1/missions", c.getKey(), TOKEN, Map.of());
+      ApiClient.Response response = post("/api/v1/missions", c.getKey(), TOKEN, Map.of());
       String label = c.getKey().length() > 60 ? c.getKey().substring(0, 60) : c.getKey();
-      assertThat(response.statusCode()).as(label).isEqualTo(c.getValue());
+      assertThat(response.status()).as(label).isEqualTo(c.getValue());
       assertThat(response.headers().firstValue("content-type")).as(label)
           .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
       JsonNode problem = json(response.body());
@@ -257,32 +218,32 @@ class MissionPathITCase {
       assertThat(problem.get("detail").asText()).as(label).isNotBlank();
     }
 
-    assertThat(post("/api/v1/missions", "{\"mission\":\"x\"}", null, Map.of()).statusCode()).isEqualTo(401);
-    HttpResponse<String> wrongToken = post("/api/v1/missions", "{\"mission\":\"x\"}", "nope", Map.of());
-    assertThat(wrongToken.statusCode()).isEqualTo(401);
+    assertThat(post("/api/v1/missions", "{\"mission\":\"x\"}", null, Map.of()).status()).isEqualTo(401);
+    ApiClient.Response wrongToken = post("/api/v1/missions", "{\"mission\":\"x\"}", "nope", Map.of());
+    assertThat(wrongToken.status()).isEqualTo(401);
     assertThat(json(wrongToken.body()).get("detail").asText()).doesNotContain("nope");
 
-    HttpResponse<String> unknown = get("/api/v1/missions/does-not-exist", TOKEN);
-    assertThat(unknown.statusCode()).isEqualTo(404);
+    ApiClient.Response unknown = get("/api/v1/missions/does-not-exist", TOKEN);
+    assertThat(unknown.status()).isEqualTo(404);
     assertThat(json(unknown.body()).get("type").asText()).isEqualTo("/problems/not-found");
-    assertThat(get("/api/v1/missions/does-not-exist/stream", TOKEN).statusCode()).isEqualTo(404);
+    assertThat(get("/api/v1/missions/does-not-exist/stream", TOKEN).status()).isEqualTo(404);
 
     assertThat(missionsOnTopic()).isEqualTo(before);
   }
 
   @Test
   void anotherWorkspace_cannotSeeTheMission() throws Exception {
-    HttpResponse<String> accepted = post("/api/v1/missions", "{\"mission\":\"private\"}", TOKEN, Map.of());
+    ApiClient.Response accepted = post("/api/v1/missions", "{\"mission\":\"private\"}", TOKEN, Map.of());
     String missionId = json(accepted.body()).get("missionId").asText();
 
-    assertThat(get("/api/v1/missions/" + missionId, OTHER_TOKEN).statusCode()).isEqualTo(404);
-    assertThat(get("/api/v1/missions/" + missionId + "/stream", OTHER_TOKEN).statusCode()).isEqualTo(404);
-    assertThat(get("/api/v1/missions/" + missionId, TOKEN).statusCode()).isEqualTo(200);
+    assertThat(get("/api/v1/missions/" + missionId, OTHER_TOKEN).status()).isEqualTo(404);
+    assertThat(get("/api/v1/missions/" + missionId + "/stream", OTHER_TOKEN).status()).isEqualTo(404);
+    assertThat(get("/api/v1/missions/" + missionId, TOKEN).status()).isEqualTo(200);
   }
 
   @Test
   void recordsOnTheTopics_matchTheirPublishedSchemas() throws Exception {
-    HttpResponse<String> accepted = post("/api/v1/missions", "{\"mission\":\"schema check\"}", TOKEN, Map.of());
+    ApiClient.Response accepted = post("/api/v1/missions", "{\"mission\":\"schema check\"}", TOKEN, Map.of());
     String missionId = json(accepted.body()).get("missionId").asText();
     readStream("/api/v1/missions/" + missionId + "/stream", null);
 
@@ -368,15 +329,15 @@ class MissionPathITCase {
         "[{\"id\":\"a\",\"agent\":\"agent-scout\"},{\"id\":\"b\",\"agent\":\"agent-scout\","
             + "\"dependsOn\":[\"a\"],\"condition\":\"steps.nope.status == 'SUCCEEDED'\"}]", "unknown step 'nope'");
     for (Map.Entry<String, String> plan : plans.entrySet()) {
-      HttpResponse<String> response = post("/api/v1/missions",
+      ApiClient.Response response = post("/api/v1/missions",
           "{\"mission\":\"x\",\"config\":{\"plan\":{\"steps\":" + plan.getKey() + "}}}", TOKEN, Map.of());
-      assertThat(response.statusCode()).as(plan.getValue()).isEqualTo(422);
+      assertThat(response.status()).as(plan.getValue()).isEqualTo(422);
       JsonNode problem = json(response.body());
       assertThat(problem.get("type").asText()).isEqualTo("/problems/invalid-plan");
       assertThat(problem.get("detail").asText()).contains(plan.getValue());
     }
     assertThat(post("/api/v1/missions", "{\"mission\":\"x\",\"config\":{\"execution\":\"sideways\"}}", TOKEN,
-        Map.of()).statusCode()).isEqualTo(400);
+        Map.of()).status()).isEqualTo(400);
     assertThat(missionsOnTopic()).isEqualTo(before);
   }
 
@@ -397,8 +358,8 @@ class MissionPathITCase {
       }
     });
 
-    HttpResponse<String> cancelled = post("/api/v1/missions/" + missionId + "/cancel", "", TOKEN, Map.of());
-    assertThat(cancelled.statusCode()).isEqualTo(202);
+    ApiClient.Response cancelled = post("/api/v1/missions/" + missionId + "/cancel", "", TOKEN, Map.of());
+    assertThat(cancelled.status()).isEqualTo(202);
     assertThat(json(cancelled.body()).get("status").asText()).isEqualTo("CANCELLING");
 
     assertThat(openStream.get(60, java.util.concurrent.TimeUnit.SECONDS))
@@ -407,11 +368,11 @@ class MissionPathITCase {
     assertThat(mission.get("status").asText()).isEqualTo("CANCELLED");
     mission.get("steps").forEach(st -> assertThat(st.get("status").asText()).isEqualTo("CANCELLED"));
 
-    HttpResponse<String> again = post("/api/v1/missions/" + missionId + "/cancel", "", TOKEN, Map.of());
-    assertThat(again.statusCode()).isEqualTo(409);
+    ApiClient.Response again = post("/api/v1/missions/" + missionId + "/cancel", "", TOKEN, Map.of());
+    assertThat(again.status()).isEqualTo(409);
     assertThat(json(again.body()).get("type").asText()).isEqualTo("/problems/mission-finished");
-    assertThat(post("/api/v1/missions/nope/cancel", "", TOKEN, Map.of()).statusCode()).isEqualTo(404);
-    assertThat(post("/api/v1/missions/" + missionId + "/cancel", "", OTHER_TOKEN, Map.of()).statusCode())
+    assertThat(post("/api/v1/missions/nope/cancel", "", TOKEN, Map.of()).status()).isEqualTo(404);
+    assertThat(post("/api/v1/missions/" + missionId + "/cancel", "", OTHER_TOKEN, Map.of()).status())
         .isEqualTo(404);
   }
 }

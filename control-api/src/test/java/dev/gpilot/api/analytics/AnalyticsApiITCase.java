@@ -7,6 +7,7 @@ import dev.gpilot.api.ApiOptions;
 import dev.gpilot.api.ControlApi;
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.auth.TokenAuthenticator;
+import dev.gpilot.api.testing.ApiClient;
 import dev.gpilot.contracts.clickhouse.ClickHouseClient;
 import dev.gpilot.contracts.clickhouse.ClickHouseMigrations;
 import dev.gpilot.contracts.cost.PriceVersions;
@@ -14,11 +15,7 @@ import dev.gpilot.contracts.json.Json;
 import dev.gpilot.testing.ClickHouseTestServer;
 import dev.gpilot.testing.KafkaTestBroker;
 import java.math.BigDecimal;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -36,7 +33,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class AnalyticsApiITCase {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
   @RegisterExtension static final ClickHouseTestServer CLICKHOUSE = new ClickHouseTestServer();
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final Map<String, Principal> TOKENS = Map.of(
       "t-default", new Principal("default", "tester"), "t-other", new Principal("other", "tester"));
 
@@ -98,15 +94,9 @@ class AnalyticsApiITCase {
     }
   }
 
-  static HttpResponse<String> get(ControlApi target, String path, String token, String accept) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + target.port() + path));
-    if (token != null) {
-      request.header("Authorization", "Bearer " + token);
-    }
-    if (accept != null) {
-      request.header("Accept", accept);
-    }
-    return HTTP.send(request.GET().build(), HttpResponse.BodyHandlers.ofString());
+  static ApiClient.Response get(ControlApi target, String path, String token, String accept) throws Exception {
+    return new ApiClient(target.port(), token).send("GET", path, null, null,
+        accept == null ? Map.of() : Map.of("Accept", accept));
   }
 
   static String range() {
@@ -123,8 +113,8 @@ class AnalyticsApiITCase {
         .from();
   }
 
-  static JsonNode json(HttpResponse<String> response) throws Exception {
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+  static JsonNode json(ApiClient.Response response) throws Exception {
+    assertThat(response.status()).as(response.body()).isEqualTo(200);
     assertThat(response.headers().firstValue("content-type").orElse("")).startsWith("application/json");
     return Json.mapper().readTree(response.body());
   }
@@ -170,19 +160,19 @@ class AnalyticsApiITCase {
     assertThat(json(get(api, "/api/v1/analytics/agent-costs?" + range() + "&prices=live", "t-default", null)))
         .isEqualTo(json(get(api, "/api/v1/analytics/agent-costs?" + range(), "t-default", null)));
 
-    HttpResponse<String> unknown = get(api, "/api/v1/analytics/agent-costs?prices=never-replayed", "t-default", null);
-    assertThat(unknown.statusCode()).as(unknown.body()).isEqualTo(404);
+    ApiClient.Response unknown = get(api, "/api/v1/analytics/agent-costs?prices=never-replayed", "t-default", null);
+    assertThat(unknown.status()).as(unknown.body()).isEqualTo(404);
     assertThat(unknown.headers().firstValue("content-type").orElse("")).startsWith("application/problem+json");
     assertThat(Json.mapper().readTree(unknown.body()).get("detail").asText())
         .contains("no price version 'never-replayed'");
-    assertThat(get(api, "/api/v1/analytics/cost-series?prices=never-replayed", "t-default", null).statusCode())
+    assertThat(get(api, "/api/v1/analytics/cost-series?prices=never-replayed", "t-default", null).status())
         .isEqualTo(404);
-    HttpResponse<String> malformed = get(api, "/api/v1/analytics/agent-costs?prices=%27%3B%20DROP", "t-default",
+    ApiClient.Response malformed = get(api, "/api/v1/analytics/agent-costs?prices=%27%3B%20DROP", "t-default",
         null);
-    assertThat(malformed.statusCode()).as(malformed.body()).isEqualTo(400);
+    assertThat(malformed.status()).as(malformed.body()).isEqualTo(400);
     assertThat(Json.mapper().readTree(malformed.body()).get("detail").asText()).contains("'prices'");
-    assertThat(get(api, "/api/v1/analytics/price-versions", null, null).statusCode()).isEqualTo(401);
-    assertThat(get(apiWithoutClickHouse, "/api/v1/analytics/price-versions", "t-default", null).statusCode())
+    assertThat(get(api, "/api/v1/analytics/price-versions", null, null).status()).isEqualTo(401);
+    assertThat(get(apiWithoutClickHouse, "/api/v1/analytics/price-versions", "t-default", null).status())
         .isEqualTo(503);
   }
 
@@ -241,8 +231,8 @@ class AnalyticsApiITCase {
   @Test
   void agentCosts_asCsv_byAcceptHeaderOrFormatParameter() throws Exception {
     for (String query : List.of("?format=csv&" + range(), "?" + range())) {
-      HttpResponse<String> csv = get(api, "/api/v1/analytics/agent-costs" + query, "t-default", "text/csv");
-      assertThat(csv.statusCode()).isEqualTo(200);
+      ApiClient.Response csv = get(api, "/api/v1/analytics/agent-costs" + query, "t-default", "text/csv");
+      assertThat(csv.status()).isEqualTo(200);
       assertThat(csv.headers().firstValue("content-type").orElse("")).startsWith("text/csv");
       assertThat(csv.body()).isEqualTo(AnalyticsRoutes.CSV_HEADER + "\r\n"
           + "agent-scout,5400,78.25,4,3,260,26,2,10\r\n"
@@ -298,21 +288,21 @@ class AnalyticsApiITCase {
         "/api/v1/analytics/agent-costs?from=1969-12-31T00:00:00Z&to=1970-01-01T10:00:00Z",
         "from 1970-01-01T00:00:00Z to 2106-02-07T06:28:15Z");
     for (Map.Entry<String, String> c : cases.entrySet()) {
-      HttpResponse<String> response = get(api, c.getKey(), "t-default", null);
-      assertThat(response.statusCode()).as(c.getKey()).isEqualTo(400);
+      ApiClient.Response response = get(api, c.getKey(), "t-default", null);
+      assertThat(response.status()).as(c.getKey()).isEqualTo(400);
       assertThat(response.headers().firstValue("content-type").orElse("")).startsWith("application/problem+json");
       JsonNode problem = Json.mapper().readTree(response.body());
       assertThat(problem.get("type").asText()).isEqualTo("/problems/invalid-request");
       assertThat(problem.get("status").asInt()).isEqualTo(400);
       assertThat(problem.get("detail").asText()).as(c.getKey()).contains(c.getValue());
     }
-    assertThat(get(api, "/api/v1/analytics/agent-costs", null, null).statusCode()).isEqualTo(401);
+    assertThat(get(api, "/api/v1/analytics/agent-costs", null, null).status()).isEqualTo(401);
   }
 
   @Test
   void withoutClickHouse_analyticsAnswer503() throws Exception {
-    HttpResponse<String> response = get(apiWithoutClickHouse, "/api/v1/analytics/agent-costs", "t-default", null);
-    assertThat(response.statusCode()).isEqualTo(503);
+    ApiClient.Response response = get(apiWithoutClickHouse, "/api/v1/analytics/agent-costs", "t-default", null);
+    assertThat(response.status()).isEqualTo(503);
     assertThat(Json.mapper().readTree(response.body()).get("detail").asText()).contains("CLICKHOUSE_URL");
   }
 }

@@ -95,21 +95,14 @@ public final class AnalyticsBenchmark {
   }
 
   public static void main(String[] args) {
-    int status = 0;
-    try {
-      run(args);
-    } catch (Throwable e) {
-      e.printStackTrace();
-      status = 1;
-    }
-    System.exit(status);
+    BenchMain.exitAfter(args, AnalyticsBenchmark::run);
   }
 
   private static void run(String[] args) throws Exception {
     String clickhouse = args[0];
     Path output = Path.of(args[1]);
-    long rawRows = args.length > 2 ? Long.parseLong(args[2]) : 10_000_000;
-    int runs = args.length > 3 ? Integer.parseInt(args[3]) : 60;
+    long rawRows = BenchMain.longArg(args, 2, 10_000_000);
+    int runs = BenchMain.intArg(args, 3, 60);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("rawRows", rawRows);
     out.put("runs", runs);

@@ -30,20 +30,13 @@ public final class ConsoleBenchmark {
   private static final String DATABASE = "bench_console";
 
   public static void main(String[] args) {
-    int status = 0;
-    try {
-      run(args);
-    } catch (Throwable e) {
-      e.printStackTrace();
-      status = 1;
-    }
-    System.exit(status);
+    BenchMain.exitAfter(args, ConsoleBenchmark::run);
   }
 
   private static void run(String[] args) throws Exception {
     String clickhouse = args[0];
     Path output = Path.of(args[1]).toAbsolutePath();
-    long rawRows = args.length > 2 ? Long.parseLong(args[2]) : 10_000_000;
+    long rawRows = BenchMain.longArg(args, 2, 10_000_000);
     ObjectNode out = Json.mapper().createObjectNode();
     out.put("rawRows", rawRows);
     out.put("loadAverageAtStart", CostRowsGenerator.loadAverage());

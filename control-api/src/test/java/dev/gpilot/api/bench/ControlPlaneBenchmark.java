@@ -83,22 +83,15 @@ public final class ControlPlaneBenchmark {
   private static final String FILE_TOKEN = "bench-control-plane-file-token";
 
   public static void main(String[] args) {
-    int status = 0;
-    try {
-      run(args);
-    } catch (Throwable e) {
-      e.printStackTrace();
-      status = 1;
-    }
-    System.exit(status);
+    BenchMain.exitAfter(args, ControlPlaneBenchmark::run);
   }
 
   private static void run(String[] args) throws Exception {
     Path output = Path.of(args[0]);
-    int workspaces = args.length > 1 ? Integer.parseInt(args[1]) : 10_000;
-    int keysPerWorkspace = args.length > 2 ? Integer.parseInt(args[2]) : 10;
-    int lookups = args.length > 3 ? Integer.parseInt(args[3]) : 1_000_000;
-    int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 3;
+    int workspaces = BenchMain.intArg(args, 1, 10_000);
+    int keysPerWorkspace = BenchMain.intArg(args, 2, 10);
+    int lookups = BenchMain.intArg(args, 3, 1_000_000);
+    int rounds = BenchMain.intArg(args, 4, 3);
     int keyCount = workspaces * keysPerWorkspace;
     int memberCount = workspaces * MEMBERS_PER_WORKSPACE;
     long records = (long) workspaces + keyCount + memberCount;

@@ -38,7 +38,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -95,23 +94,16 @@ public final class CostBenchmark {
 
   public static void main(String[] args) {
     // The in-process brokers and jobs leave non-daemon threads behind: exit explicitly, also when a part failed.
-    int status = 0;
-    try {
-      run(args);
-    } catch (Throwable e) {
-      e.printStackTrace();
-      status = 1;
-    }
-    System.exit(status);
+    BenchMain.exitAfter(args, CostBenchmark::run);
   }
 
   private static void run(String[] args) throws Exception {
     String clickhouse = args[0];
     Path output = Path.of(args[1]);
-    long records = args.length > 2 ? Long.parseLong(args[2]) : 2_000_000;
-    long rawRows = args.length > 3 ? Long.parseLong(args[3]) : 10_000_000;
-    int missions = args.length > 4 ? Integer.parseInt(args[4]) : 8000;
-    Set<String> parts = Set.of((args.length > 5 ? args[5] : "ingest,breakdown,missions").split(","));
+    long records = BenchMain.longArg(args, 2, 2_000_000);
+    long rawRows = BenchMain.longArg(args, 3, 10_000_000);
+    int missions = BenchMain.intArg(args, 4, 8000);
+    Set<String> parts = Set.of(BenchMain.arg(args, 5, "ingest,breakdown,missions").split(","));
     if (parts.contains("ingest") && records < 1 || parts.contains("breakdown") && rawRows < 1
         || parts.contains("missions") && missions < 1) {
       // A part asked to measure nothing would print numbers of empty runs: refuse instead.
@@ -276,14 +268,7 @@ public final class CostBenchmark {
   /** Writes step results of 5-step missions, finished over the last minutes; returns their total cost. */
   static long generateStepResults(String bootstrap, long records) throws Exception {
     JsonCodec<StepResult> codec = JsonCodec.of(StepResult.class);
-    Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    props.put(ProducerConfig.LINGER_MS_CONFIG, "20");
-    props.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
-    props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    // One request in flight: the topic is new, and a first batch refused while the broker takes up its partition
-    // (NOT_LEADER_OR_FOLLOWER) was refused again as out of order behind the later ones (seen: 210 records lost).
-    props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
+    Properties props = BenchMain.bulkProducer(bootstrap);
     long total = 0;
     java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
     long end = System.currentTimeMillis();

@@ -53,7 +53,7 @@ public final class DagBenchmark {
   public static void main(String[] args) throws Exception {
     String bootstrap = args[0];
     Path output = Path.of(args[1]);
-    int total = args.length > 2 ? Integer.parseInt(args[2]) : 5000;
+    int total = BenchMain.intArg(args, 2, 5000);
     try (KafkaProducer<String, byte[]> producer = producer(bootstrap);
         KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap)) {
       long ideal = 3 * 200;

@@ -28,7 +28,7 @@ public final class MissionLatencyBenchmark {
     String api = args[0];
     String token = args[1];
     Path output = Path.of(args[2]);
-    int missions = args.length > 3 ? Integer.parseInt(args[3]) : 50;
+    int missions = BenchMain.intArg(args, 3, 50);
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     String body = "{\"mission\":\"latency probe\",\"config\":{\"planner\":\"deterministic\",\"explicitAgents\":"
         + "[\"agent-scout\",\"content-orchestrator\",\"independent-verifier\"]}}";

@@ -66,7 +66,7 @@ public final class ReplayBenchmark {
     String clickhouse = args[0];
     Path output = Path.of(args[1]);
     List<Long> sizes = new ArrayList<>();
-    for (String s : (args.length > 2 ? args[2] : "2000000,10000000").split(",")) {
+    for (String s : BenchMain.arg(args, 2, "2000000,10000000").split(",")) {
       sizes.add(Long.parseLong(s.strip()));
     }
     ClickHouseClient server = new ClickHouseClient(clickhouse, null, Duration.ofMinutes(10));
@@ -167,12 +167,7 @@ public final class ReplayBenchmark {
   /** n results over [start, end), priced by the shipped table at their finish, in finish order. */
   private static long generate(String bootstrap, long n, long start, long end) throws Exception {
     JsonCodec<StepResult> codec = JsonCodec.of(StepResult.class);
-    Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    props.put(ProducerConfig.LINGER_MS_CONFIG, "20");
-    props.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
-    props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
+    Properties props = BenchMain.bulkProducer(bootstrap);
     List<String> agents = CATALOG.names();
     Map<String, ModelPrice> prices = new java.util.HashMap<>();
     AtomicLong failed = new AtomicLong();

@@ -15,8 +15,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -55,10 +55,10 @@ public final class SubmitBenchmark {
   private static final List<String> PROCESSES = List.of("api", "job", "kafka");
 
   public static void main(String[] args) throws Exception {
-    int clients = args.length > 4 ? Integer.parseInt(args[4]) : 64;
-    int seconds = args.length > 5 ? Integer.parseInt(args[5]) : 20;
-    int bulkClients = args.length > 6 ? Integer.parseInt(args[6]) : 4;
-    int burst = args.length > 7 ? Integer.parseInt(args[7]) : 20_000;
+    int clients = BenchMain.intArg(args, 4, 64);
+    int seconds = BenchMain.intArg(args, 5, 20);
+    int bulkClients = BenchMain.intArg(args, 6, 4);
+    int burst = BenchMain.intArg(args, 7, 20_000);
     Path runDir = args.length > 8 ? Path.of(args[8]) : null;
     if (clients < 1 || seconds < ROUNDS || bulkClients < 1 || burst < 0) {
       System.err.printf("bench submit: clients and bulk clients at least 1, seconds at least %d, burst at least 0%n",

@@ -7,16 +7,13 @@ import dev.gpilot.api.ApiOptions;
 import dev.gpilot.api.ControlApi;
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.auth.TokenAuthenticator;
+import dev.gpilot.api.testing.ApiClient;
 import dev.gpilot.contracts.clickhouse.ClickHouseClient;
 import dev.gpilot.contracts.clickhouse.ClickHouseMigrations;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.testing.ClickHouseTestServer;
 import dev.gpilot.testing.KafkaTestBroker;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,7 +33,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class MissionListITCase {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
   @RegisterExtension static final ClickHouseTestServer CLICKHOUSE = new ClickHouseTestServer();
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final Map<String, Principal> TOKENS = Map.of(
       "t-default", new Principal("default", "tester"), "t-other", new Principal("other", "tester"));
   private static final long T0 = 1_764_100_000_000L;
@@ -92,20 +88,14 @@ class MissionListITCase {
     }
   }
 
-  static HttpResponse<String> get(ControlApi target, String path, String token, String accept) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + target.port() + path));
-    if (token != null) {
-      request.header("Authorization", "Bearer " + token);
-    }
-    if (accept != null) {
-      request.header("Accept", accept);
-    }
-    return HTTP.send(request.GET().build(), HttpResponse.BodyHandlers.ofString());
+  static ApiClient.Response get(ControlApi target, String path, String token, String accept) throws Exception {
+    return new ApiClient(target.port(), token).send("GET", path, null, null,
+        accept == null ? Map.of() : Map.of("Accept", accept));
   }
 
   static JsonNode list(String query) throws Exception {
-    HttpResponse<String> response = get(api, "/api/v1/missions" + query, "t-default", null);
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    ApiClient.Response response = get(api, "/api/v1/missions" + query, "t-default", null);
+    assertThat(response.status()).as(response.body()).isEqualTo(200);
     assertThat(response.headers().firstValue("content-type").orElse("")).startsWith("application/json");
     return Json.mapper().readTree(response.body());
   }
@@ -183,7 +173,7 @@ class MissionListITCase {
 
   @Test
   void workspaces_seeOnlyTheirOwn() throws Exception {
-    HttpResponse<String> other = get(api, "/api/v1/missions", "t-other", null);
+    ApiClient.Response other = get(api, "/api/v1/missions", "t-other", null);
     assertThat(ids(Json.mapper().readTree(other.body()))).containsExactly("x1");
   }
 
@@ -191,43 +181,43 @@ class MissionListITCase {
   void badParameters_are400Problems_noTokenIs401_noClickHouseIs503() throws Exception {
     for (String query : List.of("?limit=0", "?limit=101", "?limit=ten", "?status=DONE", "?cursor=bm9wZQ",
         "?cursor=%25%25", "?q=" + "x".repeat(201))) {
-      HttpResponse<String> response = get(api, "/api/v1/missions" + query, "t-default", null);
-      assertThat(response.statusCode()).as(query).isEqualTo(400);
+      ApiClient.Response response = get(api, "/api/v1/missions" + query, "t-default", null);
+      assertThat(response.status()).as(query).isEqualTo(400);
       assertThat(response.headers().firstValue("content-type").orElse("")).startsWith("application/problem+json");
       assertThat(Json.mapper().readTree(response.body()).get("type").asText()).isEqualTo("/problems/invalid-request");
     }
-    assertThat(get(api, "/api/v1/missions", null, null).statusCode()).isEqualTo(401);
-    assertThat(get(apiWithoutClickHouse, "/api/v1/missions", "t-default", null).statusCode()).isEqualTo(503);
+    assertThat(get(api, "/api/v1/missions", null, null).status()).isEqualTo(401);
+    assertThat(get(apiWithoutClickHouse, "/api/v1/missions", "t-default", null).status()).isEqualTo(503);
   }
 
   @Test
   void console_isServedAtTheRoot_hashedAssetsCachedForever_routesFallBackToTheIndex() throws Exception {
-    HttpResponse<String> index = get(api, "/", null, "text/html");
-    assertThat(index.statusCode()).isEqualTo(200);
+    ApiClient.Response index = get(api, "/", null, "text/html");
+    assertThat(index.status()).isEqualTo(200);
     assertThat(index.headers().firstValue("content-type").orElse("")).startsWith("text/html");
     assertThat(index.headers().firstValue("cache-control")).hasValue("no-cache");
     assertThat(index.body()).contains("<div id=\"root\">");
 
     Matcher script = Pattern.compile("src=\"(/assets/[^\"]+\\.js)\"").matcher(index.body());
     assertThat(script.find()).as(index.body()).isTrue();
-    HttpResponse<String> asset = get(api, script.group(1), null, null);
-    assertThat(asset.statusCode()).isEqualTo(200);
+    ApiClient.Response asset = get(api, script.group(1), null, null);
+    assertThat(asset.status()).isEqualTo(200);
     assertThat(asset.headers().firstValue("content-type").orElse("")).contains("javascript");
     assertThat(asset.headers().firstValue("cache-control")).hasValue("public, max-age=31536000, immutable");
 
-    HttpResponse<String> route = get(api, "/missions/m21", null, "text/html,application/xhtml+xml");
-    assertThat(route.statusCode()).isEqualTo(200);
+    ApiClient.Response route = get(api, "/missions/m21", null, "text/html,application/xhtml+xml");
+    assertThat(route.status()).isEqualTo(200);
     assertThat(route.body()).isEqualTo(index.body());
     assertThat(route.headers().firstValue("cache-control")).hasValue("no-cache");
 
     // unknown API paths, assets and the health check keep their answers, from a browser too
     for (String path : List.of("/api/v1/nope", "/assets/nope-123.js")) {
-      HttpResponse<String> missing = get(api, path, "t-default", "text/html");
-      assertThat(missing.statusCode()).as(path).isEqualTo(404);
+      ApiClient.Response missing = get(api, path, "t-default", "text/html");
+      assertThat(missing.status()).as(path).isEqualTo(404);
       assertThat(missing.headers().firstValue("content-type").orElse("")).as(path)
           .startsWith("application/problem+json");
     }
-    assertThat(get(api, "/api/v1/nope", "t-default", "application/json").statusCode()).isEqualTo(404);
+    assertThat(get(api, "/api/v1/nope", "t-default", "application/json").status()).isEqualTo(404);
     assertThat(get(api, "/health", null, "text/html").body()).contains("\"status\"");
   }
 

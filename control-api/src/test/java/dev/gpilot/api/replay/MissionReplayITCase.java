@@ -4,26 +4,13 @@ import static dev.gpilot.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gpilot.api.ApiOptions;
-import dev.gpilot.api.ControlApi;
 import dev.gpilot.api.auth.Principal;
-import dev.gpilot.api.auth.TokenAuthenticator;
+import dev.gpilot.api.testing.ApiClient;
+import dev.gpilot.api.testing.MissionStack;
 import dev.gpilot.contracts.json.Json;
-import dev.gpilot.jobs.LocalMissionJob;
-import dev.gpilot.jobs.MissionJobOptions;
-import dev.gpilot.jobs.agents.AgentOptions;
-import dev.gpilot.jobs.agents.gemini.ApiKey;
-import dev.gpilot.jobs.agents.gemini.DeploymentKey;
-import dev.gpilot.jobs.agents.gemini.GeminiOptions;
-import dev.gpilot.standin.GeminiStandin;
 import dev.gpilot.testing.ClickHouseTestServer;
-import dev.gpilot.testing.KafkaTestBroker;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,8 +20,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.core.execution.JobClient;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -47,46 +32,18 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * numbers the API shows and writes one row per pair to ClickHouse, the same rows again on a second report.
  */
 class MissionReplayITCase {
-  @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
-  @RegisterExtension static final ClickHouseTestServer CLICKHOUSE = new ClickHouseTestServer();
-
   private static final String TOKEN = "replay-token";
   private static final String NEW_MODEL = "gemini-2.5-flash-lite";
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  @RegisterExtension static final MissionStack STACK = MissionStack.builder().standin(20)
+      .geminiKey("itcase-key-replay").apiClickHouse().token(TOKEN, new Principal("default", "tester")).build();
+  private static final ClickHouseTestServer CLICKHOUSE = STACK.clickhouse();
 
-  private static GeminiStandin standin;
-  private static JobClient job;
-  private static ControlApi api;
-  private static String base;
+  private static final ApiClient api = STACK.client(TOKEN);
   private static Path dir;
 
   @BeforeAll
   static void start() throws Exception {
-    standin = GeminiStandin.start(20);
     dir = Files.createTempDirectory("replay-runs");
-    MissionJobOptions options = MissionJobOptions.of(KAFKA.bootstrapServers(), CLICKHOUSE.url(), CLICKHOUSE.database())
-        .withAgents(AgentOptions.gemini(
-                GeminiOptions.of(DeploymentKey.insecureInJobGraph(ApiKey.of("itcase-key-replay")), standin.baseUrl()))
-            .withRetries(3, Duration.ofMillis(50), Duration.ofMillis(500)));
-    job = LocalMissionJob.start(options, LocalMissionJob.localConfiguration(Files.createTempDirectory("cp"), 2, 0,
-        1000));
-    api = new ControlApi(new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 4)
-        .withClickHouse(CLICKHOUSE.url(), CLICKHOUSE.database()),
-        TokenAuthenticator.of(Map.of(TOKEN, new Principal("default", "tester")))).start();
-    base = "http://127.0.0.1:" + api.port();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (api != null) {
-      api.close();
-    }
-    if (job != null) {
-      job.cancel().get();
-    }
-    if (standin != null) {
-      standin.close();
-    }
   }
 
   private record Cli(int exit, String out, String err) {}
@@ -94,7 +51,7 @@ class MissionReplayITCase {
   private static Cli cli(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int exit = MissionReplayCli.run(List.of(args), Map.of("GPILOT_TOKEN", TOKEN, "GPILOT_API_URL", base,
+    int exit = MissionReplayCli.run(List.of(args), Map.of("GPILOT_TOKEN", TOKEN, "GPILOT_API_URL", api.base(),
             "GPILOT_REPLAY_DIR", dir.toString(), "CLICKHOUSE_URL", CLICKHOUSE.url(),
             "CLICKHOUSE_DATABASE", CLICKHOUSE.database()),
         new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
@@ -103,22 +60,16 @@ class MissionReplayITCase {
   }
 
   private static JsonNode call(String method, String path, String body) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
-        .header("Authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(120));
-    request = body == null ? request.GET() : request.header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body));
-    HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).as(response.body()).isLessThan(300);
-    return Json.mapper().readTree(response.body());
+    ApiClient.Response response = body == null ? api.get(path) : api.post(path, body);
+    assertThat(response.status()).as(response.body()).isLessThan(300);
+    return response.json();
   }
 
   /** Submits a two-step mission and reads its events to the end. */
   private static String finishedMission(String text) throws Exception {
     String id = call("POST", "/api/v1/missions", "{\"mission\":\"" + text + "\",\"config\":{\"planner\":"
         + "\"deterministic\",\"explicitAgents\":[\"agent-scout\",\"seo-analyst\"]}}").get("missionId").asText();
-    HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/missions/" + id + "/events"))
-        .header("Authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(120)).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
+    api.get("/api/v1/missions/" + id + "/events");
     return id;
   }
 

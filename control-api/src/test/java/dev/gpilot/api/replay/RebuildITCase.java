@@ -4,40 +4,23 @@ import static dev.gpilot.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gpilot.api.ApiOptions;
-import dev.gpilot.api.ControlApi;
 import dev.gpilot.api.auth.Principal;
-import dev.gpilot.api.auth.TokenAuthenticator;
+import dev.gpilot.api.testing.ApiClient;
+import dev.gpilot.api.testing.MissionStack;
 import dev.gpilot.contracts.clickhouse.ClickHouseClient;
-import dev.gpilot.contracts.json.Json;
-import dev.gpilot.jobs.LocalMissionJob;
-import dev.gpilot.jobs.MissionJobOptions;
-import dev.gpilot.jobs.agents.AgentOptions;
-import dev.gpilot.jobs.agents.gemini.ApiKey;
-import dev.gpilot.jobs.agents.gemini.DeploymentKey;
-import dev.gpilot.jobs.agents.gemini.GeminiOptions;
 import dev.gpilot.jobs.rebuild.RebuildJob;
 import dev.gpilot.jobs.rebuild.RebuildOptions;
 import dev.gpilot.standin.Fault;
-import dev.gpilot.standin.GeminiStandin;
 import dev.gpilot.testing.ClickHouseTestServer;
 import dev.gpilot.testing.KafkaTestBroker;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.Map;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.core.execution.JobClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,55 +33,31 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * what the live job wrote, row by row, over the range; a second rebuild changes nothing.
  */
 class RebuildITCase {
-  @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
-  @RegisterExtension static final ClickHouseTestServer CLICKHOUSE = new ClickHouseTestServer();
-
   private static final String TOKEN = "rebuild-token";
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  @RegisterExtension static final MissionStack STACK = MissionStack.builder().standin(20)
+      .geminiKey("itcase-key-rebuild").token(TOKEN, new Principal("default", "tester")).build();
+  private static final KafkaTestBroker KAFKA = STACK.kafka();
+  private static final ClickHouseTestServer CLICKHOUSE = STACK.clickhouse();
 
-  private static GeminiStandin standin;
-  private static JobClient job;
-  private static ControlApi api;
-  private static String base;
+  private static final ApiClient api = STACK.client(TOKEN);
   private static String into;
 
   @BeforeAll
-  static void start() throws Exception {
-    standin = GeminiStandin.start(20);
-    MissionJobOptions options = MissionJobOptions.of(KAFKA.bootstrapServers(), CLICKHOUSE.url(), CLICKHOUSE.database())
-        .withAgents(AgentOptions.gemini(
-                GeminiOptions.of(DeploymentKey.insecureInJobGraph(ApiKey.of("itcase-key-rebuild")), standin.baseUrl()))
-            .withRetries(3, Duration.ofMillis(50), Duration.ofMillis(500)));
-    job = LocalMissionJob.start(options, LocalMissionJob.localConfiguration(Files.createTempDirectory("cp"), 2, 0,
-        1000));
-    api = new ControlApi(new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 4),
-        TokenAuthenticator.of(Map.of(TOKEN, new Principal("default", "tester")))).start();
-    base = "http://127.0.0.1:" + api.port();
+  static void start() {
     into = CLICKHOUSE.database() + "_rebuild";
   }
 
   @AfterAll
-  static void stop() throws Exception {
-    if (api != null) {
-      api.close();
-    }
-    if (job != null) {
-      job.cancel().get();
-    }
-    if (standin != null) {
-      standin.close();
-    }
+  static void stop() {
     if (into != null) {
       CLICKHOUSE.client().withDatabase(null).execute("DROP DATABASE IF EXISTS " + into);
     }
   }
 
   private static JsonNode post(String path, String body) throws Exception {
-    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(base + path))
-        .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
-    return Json.mapper().readTree(response.body());
+    ApiClient.Response response = api.post(path, body);
+    assertThat(response.status()).as(response.body()).isEqualTo(202);
+    return response.json();
   }
 
   /** Submits a mission and reads its events to the end. */
@@ -109,9 +68,7 @@ class RebuildITCase {
   }
 
   private static void awaitEnd(String id) throws Exception {
-    HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/missions/" + id + "/events"))
-        .header("Authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(120)).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
+    api.get("/api/v1/missions/" + id + "/events");
   }
 
   private static long one(String sql) {
@@ -134,7 +91,7 @@ class RebuildITCase {
     String chain = finished("{\"mission\":\"Rebuild a chain\",\"config\":{\"planner\":\"deterministic\","
         + "\"explicitAgents\":[\"agent-scout\",\"seo-analyst\",\"independent-verifier\"]}}");
     finished("{\"mission\":\"Rebuild what the overseer plans\",\"config\":{\"explicitAgents\":[\"agent-scout\"]}}");
-    standin.inject(Fault.blocked("SAFETY").matching("Rebuild a refusal"));
+    STACK.standin().inject(Fault.blocked("SAFETY").matching("Rebuild a refusal"));
     finished("{\"mission\":\"Rebuild a refusal\",\"config\":{\"planner\":\"deterministic\","
         + "\"explicitAgents\":[\"content-orchestrator\",\"seo-analyst\"]}}");
     String fork = post("/api/v1/missions/" + chain + "/rerun", "{\"model\":\"gemini-2.5-flash-lite\","

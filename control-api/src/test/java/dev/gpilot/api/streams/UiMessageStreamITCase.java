@@ -4,34 +4,23 @@ import static dev.gpilot.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gpilot.api.ApiOptions;
-import dev.gpilot.api.ControlApi;
 import dev.gpilot.api.auth.Principal;
-import dev.gpilot.api.auth.TokenAuthenticator;
 import dev.gpilot.api.streams.SseFrames.Frame;
+import dev.gpilot.api.testing.ApiClient;
+import dev.gpilot.api.testing.MissionStack;
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.json.Json;
-import dev.gpilot.jobs.LocalMissionJob;
-import dev.gpilot.jobs.MissionJobOptions;
 import dev.gpilot.testing.ClickHouseTestServer;
 import dev.gpilot.testing.KafkaTestBroker;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -46,58 +35,28 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class UiMessageStreamITCase {
-  @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
-  @RegisterExtension static final ClickHouseTestServer CLICKHOUSE = new ClickHouseTestServer();
-
   private static final String TOKEN = "test-token-default";
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  @RegisterExtension static final MissionStack STACK = MissionStack.builder().streamWriterThreads(2).apiClickHouse()
+      .token(TOKEN, new Principal("default", "tester")).build();
+  private static final KafkaTestBroker KAFKA = STACK.kafka();
+  private static final ClickHouseTestServer CLICKHOUSE = STACK.clickhouse();
   private static final List<String> AGENTS = List.of("agent-scout", "content-orchestrator", "independent-verifier");
 
-  private static JobClient job;
-  private static ControlApi api;
-  private static String base;
+  private static final ApiClient client = STACK.client(TOKEN);
   private static String missionId;
 
   @BeforeAll
-  static void startJobAndApi() throws Exception {
-    Path checkpoints = Files.createTempDirectory("checkpoints");
-    MissionJobOptions options = MissionJobOptions.of(KAFKA.bootstrapServers(), CLICKHOUSE.url(), CLICKHOUSE.database());
-    job = LocalMissionJob.start(options, LocalMissionJob.localConfiguration(checkpoints, 2, 0, 1000));
-    api = startApi();
-    base = "http://127.0.0.1:" + api.port();
+  static void submitMission() throws Exception {
     missionId = submit("Launch the autumn collection", AGENTS);
   }
 
-  private static ControlApi startApi() throws Exception {
-    return new ControlApi(
-        new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2)
-            .withClickHouse(CLICKHOUSE.url(), CLICKHOUSE.database()),
-        TokenAuthenticator.of(Map.of(TOKEN, new Principal("default", "tester"))))
-        .start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (api != null) {
-      api.close();
-    }
-    if (job != null) {
-      job.cancel().get();
-    }
-  }
-
   private static String submit(String mission, List<String> agents) throws Exception {
-    String body = Json.mapper().writeValueAsString(
-        Map.of("mission", mission, "config", Map.of("explicitAgents", agents)));
-    HttpResponse<String> accepted = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/missions"))
-        .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(accepted.statusCode()).isEqualTo(202);
-    return Json.mapper().readTree(accepted.body()).get("missionId").asText();
+    return client.submit(Json.mapper().writeValueAsString(
+        Map.of("mission", mission, "config", Map.of("explicitAgents", agents))));
   }
 
   private static String streamUrl(String id) {
-    return base + "/api/v1/missions/" + id + "/stream";
+    return client.base() + "/api/v1/missions/" + id + "/stream";
   }
 
   /** The message's parts split at each step-start: the parts before the first step, then one list per step. */
@@ -204,7 +163,7 @@ class UiMessageStreamITCase {
   void useChatResume_onTheTransportsDefaultPath_replaysTheWholeMessage() throws Exception {
     JsonNode full = NodeStreamClient.sse(streamUrl(missionId), TOKEN, null);
 
-    JsonNode resumed = NodeStreamClient.resume(base, TOKEN, missionId, null);
+    JsonNode resumed = NodeStreamClient.resume(client.base(), TOKEN, missionId, null);
 
     assertThat(resumed.has("failure")).as(resumed.toString()).isFalse();
     assertThat(resumed.get("noActiveStream").asBoolean()).isFalse();
@@ -212,10 +171,10 @@ class UiMessageStreamITCase {
     assertThat(resumed.get("message")).isEqualTo(full.get("message"));
 
     // The SDK's "no active stream" (204) for a finished mission, when the client asks for active streams only.
-    JsonNode activeOnly = NodeStreamClient.resume(base, TOKEN, missionId, "active=true");
+    JsonNode activeOnly = NodeStreamClient.resume(client.base(), TOKEN, missionId, "active=true");
     assertThat(activeOnly.get("noActiveStream").asBoolean()).isTrue();
 
-    JsonNode unknown = NodeStreamClient.resume(base, TOKEN, "no-such-mission", null);
+    JsonNode unknown = NodeStreamClient.resume(client.base(), TOKEN, "no-such-mission", null);
     assertThat(unknown.get("failure").asText()).contains("not-found");
   }
 
@@ -242,25 +201,20 @@ class UiMessageStreamITCase {
     String body = "{\"mission\":\"long one\",\"config\":{\"plan\":{\"steps\":["
         + "{\"id\":\"slow\",\"agent\":\"agent-scout\",\"parameters\":{\"simulate\":{\"latencyMs\":60000}}},"
         + "{\"id\":\"after\",\"agent\":\"seo-analyst\",\"dependsOn\":[\"slow\"]}]}}}";
-    HttpResponse<String> accepted = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/missions"))
-        .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-    String id = Json.mapper().readTree(accepted.body()).get("missionId").asText();
-    int before = api.openStreams();
+    String id = client.post("/api/v1/missions", body).json().get("missionId").asText();
+    int before = STACK.api().openStreams();
     List<java.util.concurrent.CompletableFuture<JsonNode>> clients = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       clients.add(NodeStreamClient.sseAsync(streamUrl(id), TOKEN));
     }
     eventually(Duration.ofSeconds(60), () -> {
-      assertThat(api.openStreams()).isGreaterThanOrEqualTo(before + 3);
+      assertThat(STACK.api().openStreams()).isGreaterThanOrEqualTo(before + 3);
       assertThat(SseFrames.read(streamUrl(id), TOKEN, null, f -> f.data().contains("\"RUNNING\""))
           .get(0).data()).contains("\"start\"");
     });
 
-    HttpResponse<String> cancelled = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/missions/" + id
-        + "/cancel")).header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(),
-        HttpResponse.BodyHandlers.ofString());
-    assertThat(cancelled.statusCode()).isEqualTo(202);
+    ApiClient.Response cancelled = client.send("POST", "/api/v1/missions/" + id + "/cancel", null, null, Map.of());
+    assertThat(cancelled.status()).isEqualTo(202);
 
     for (var client : clients) {
       JsonNode result = client.get(2, java.util.concurrent.TimeUnit.MINUTES);
@@ -299,19 +253,15 @@ class UiMessageStreamITCase {
           .forEach((tp, o) -> delete.put(tp, RecordsToDelete.beforeOffset(o.offset())));
       admin.deleteRecords(delete).all().get();
     }
-    api.close();
-    api = startApi();
-    base = "http://127.0.0.1:" + api.port();
+    STACK.restartApi();
 
     List<Frame> after = SseFrames.read(streamUrl(missionId), TOKEN, null);
 
     assertThat(after).containsExactlyElementsOf(before);
-    HttpResponse<String> mission = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/missions/" + missionId))
-        .header("Authorization", "Bearer " + TOKEN).GET().build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(mission.statusCode()).isEqualTo(200);
-    assertThat(Json.mapper().readTree(mission.body()).get("status").asText()).isEqualTo("COMPLETED");
-    HttpResponse<String> unknown = HTTP.send(HttpRequest.newBuilder(URI.create(streamUrl("never-submitted")))
-        .header("Authorization", "Bearer " + TOKEN).GET().build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(unknown.statusCode()).isEqualTo(404);
+    ApiClient.Response mission = client.get("/api/v1/missions/" + missionId);
+    assertThat(mission.status()).isEqualTo(200);
+    assertThat(mission.json().get("status").asText()).isEqualTo("COMPLETED");
+    ApiClient.Response unknown = client.get("/api/v1/missions/never-submitted/stream");
+    assertThat(unknown.status()).isEqualTo(404);
   }
 }

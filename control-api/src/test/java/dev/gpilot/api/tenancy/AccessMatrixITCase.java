@@ -7,6 +7,7 @@ import dev.gpilot.api.ControlApi;
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.auth.RoutePermissions;
 import dev.gpilot.api.auth.TokenAuthenticator;
+import dev.gpilot.api.testing.ApiClient;
 import dev.gpilot.api.vault.VaultOptions;
 import dev.gpilot.contracts.clickhouse.ClickHouseMigrations;
 import dev.gpilot.contracts.tenancy.Permission;
@@ -46,7 +47,7 @@ class AccessMatrixITCase {
   private static final String FOREIGN = "ws-foreign";
   private static final String FOREIGN_MEMBER = "their-person@example.com";
   private static ControlApi api;
-  private static TenancyHttp http;
+  private static ApiClient http;
   /** Credential name → token, in the own workspace. */
   private static final Map<String, String> CALLERS = new LinkedHashMap<>();
   private static final Map<String, Role> ROLES = new LinkedHashMap<>();
@@ -67,7 +68,7 @@ class AccessMatrixITCase {
         TokenAuthenticator.of(Map.of(FILE_TOKEN, new Principal(OWN, "file-owner"))),
         VaultOptions.localKeyset(home.resolve("vault/master-keyset.json").toString()),
         TenancyOptions.of(home.resolve("auth/key-hash-secret"))).start();
-    http = new TenancyHttp(api.port());
+    http = new ApiClient(api.port(), null);
     for (Role role : Role.values()) {
       String key = http.ok("POST", "/api/v1/keys", FILE_TOKEN,
           "{\"name\":\"" + role.wire() + "\",\"role\":\"" + role.wire() + "\"}", 201).get("key").asText();
@@ -95,7 +96,7 @@ class AccessMatrixITCase {
         "{\"name\":\"short\",\"role\":\"owner\",\"expiresAt\":" + expiresAt + "}", 201).get("key").asText();
     var revoked = http.ok("POST", "/api/v1/keys", FILE_TOKEN, "{\"name\":\"gone\",\"role\":\"owner\"}", 201);
     revokedKey = revoked.get("key").asText();
-    assertThat(http.json("GET", "/api/v1/agents", revokedKey, null).status()).isEqualTo(200);
+    assertThat(http.call("GET", "/api/v1/agents", revokedKey, null).status()).isEqualTo(200);
     http.ok("DELETE", "/api/v1/keys/" + revoked.get("keyId").asText(), FILE_TOKEN, null, 204);
     while (System.currentTimeMillis() <= expiresAt) {
       Thread.sleep(100); // waiting for the clock, not for the system under test
@@ -138,12 +139,12 @@ class AccessMatrixITCase {
     }
     if (route.equals("DELETE /api/v1/budgets/{budgetId}")) {
       // A budget of the own workspace before each DELETE, so each permitted one has one to delete.
-      assertThat(http.json("PUT", "/api/v1/budgets/d" + n, FILE_TOKEN, BUDGET).status()).isEqualTo(200);
+      assertThat(http.call("PUT", "/api/v1/budgets/d" + n, FILE_TOKEN, BUDGET).status()).isEqualTo(200);
       path = "/api/v1/budgets/d" + n;
     }
     if (route.equals("DELETE /api/v1/vault/secrets/{name}")) {
       // Set again before each permitted DELETE, so each has a secret to delete.
-      assertThat(http.json("PUT", "/api/v1/vault/secrets/shopify", FILE_TOKEN, "{\"value\":\"v" + n + "\"}")
+      assertThat(http.call("PUT", "/api/v1/vault/secrets/shopify", FILE_TOKEN, "{\"value\":\"v" + n + "\"}")
           .status()).isIn(200, 201);
       path = "/api/v1/vault/secrets/shopify";
     }
@@ -197,7 +198,7 @@ class AccessMatrixITCase {
         Role role = ROLES.get(caller.getKey());
         for (boolean foreign : hasObjectId(route) ? List.of(false, true) : List.of(false)) {
           Call c = call(route, foreign);
-          TenancyHttp.Answer a = http.send(c.method(), c.path(), caller.getValue(), c.contentType(), c.body());
+          ApiClient.Response a = http.open(c.method(), c.path(), caller.getValue(), c.contentType(), c.body());
           checked++;
           String what = route + " as " + caller.getKey() + (foreign ? " on a foreign object" : "") + " → " + a;
           if (!role.allows(needed)) {
@@ -217,7 +218,7 @@ class AccessMatrixITCase {
       for (var dead : Map.of("expired", expiredKey, "revoked", revokedKey, "garbage", "gp_k_0000000000000000_x",
           "none", "").entrySet()) {
         Call c = call(route, false);
-        TenancyHttp.Answer a = http.send(c.method(), c.path(), dead.getValue().isEmpty() ? null : dead.getValue(),
+        ApiClient.Response a = http.open(c.method(), c.path(), dead.getValue().isEmpty() ? null : dead.getValue(),
             c.contentType(), c.body());
         checked++;
         if (a.status() != 401 || !a.contentType().startsWith("application/problem+json")) {
@@ -231,7 +232,7 @@ class AccessMatrixITCase {
       anyone.addAll(List.of(expiredKey, revokedKey, ""));
       for (String token : anyone) {
         Call c = call(route, false);
-        TenancyHttp.Answer a = http.send(c.method(), c.path(), token.isEmpty() ? null : token, c.contentType(),
+        ApiClient.Response a = http.open(c.method(), c.path(), token.isEmpty() ? null : token, c.contentType(),
             c.body());
         checked++;
         if (!c.success().contains(a.status())) {
@@ -250,22 +251,22 @@ class AccessMatrixITCase {
   @Test
   void viewer_readsAndStreams_butCannotSubmitCancelOrWriteTheVault() throws Exception {
     String viewer = CALLERS.get("viewer-key");
-    assertThat(http.json("GET", "/api/v1/missions/" + ownMission, viewer, null).status()).isEqualTo(200);
-    TenancyHttp.Answer sse = http.send("GET", "/api/v1/missions/" + ownMission + "/stream", viewer, null, null);
+    assertThat(http.call("GET", "/api/v1/missions/" + ownMission, viewer, null).status()).isEqualTo(200);
+    ApiClient.Response sse = http.open("GET", "/api/v1/missions/" + ownMission + "/stream", viewer, null, null);
     assertThat(sse.status()).isEqualTo(200);
     assertThat(sse.contentType()).startsWith("text/event-stream");
-    TenancyHttp.Answer ndjson = http.send("GET", "/api/v1/missions/" + ownMission + "/events", viewer, null, null);
+    ApiClient.Response ndjson = http.open("GET", "/api/v1/missions/" + ownMission + "/events", viewer, null, null);
     assertThat(ndjson.status()).isEqualTo(200);
     assertThat(ndjson.contentType()).startsWith("application/x-ndjson");
-    assertThat(http.json("GET", "/api/v1/vault", viewer, null).status()).isEqualTo(200);
-    assertThat(http.json("GET", "/api/v1/analytics/agent-costs", viewer, null).status()).isEqualTo(200);
-    for (TenancyHttp.Answer refused : List.of(
-        http.json("POST", "/api/v1/missions", viewer, "{\"mission\":\"no\"}"),
-        http.json("POST", "/api/v1/missions/" + ownMission + "/cancel", viewer, null),
-        http.json("PUT", "/api/v1/vault/secrets/gemini", viewer, "{\"value\":\"no\"}"),
-        http.json("DELETE", "/api/v1/vault/secrets/gemini", viewer, null),
-        http.json("POST", "/api/v1/vault/rotate", viewer, null),
-        http.json("POST", "/api/v1/keys", viewer, "{\"name\":\"no\",\"role\":\"viewer\"}"))) {
+    assertThat(http.call("GET", "/api/v1/vault", viewer, null).status()).isEqualTo(200);
+    assertThat(http.call("GET", "/api/v1/analytics/agent-costs", viewer, null).status()).isEqualTo(200);
+    for (ApiClient.Response refused : List.of(
+        http.call("POST", "/api/v1/missions", viewer, "{\"mission\":\"no\"}"),
+        http.call("POST", "/api/v1/missions/" + ownMission + "/cancel", viewer, null),
+        http.call("PUT", "/api/v1/vault/secrets/gemini", viewer, "{\"value\":\"no\"}"),
+        http.call("DELETE", "/api/v1/vault/secrets/gemini", viewer, null),
+        http.call("POST", "/api/v1/vault/rotate", viewer, null),
+        http.call("POST", "/api/v1/keys", viewer, "{\"name\":\"no\",\"role\":\"viewer\"}"))) {
       assertThat(refused.status()).as(refused.toString()).isEqualTo(403);
       assertThat(refused.contentType()).startsWith("application/problem+json");
       assertThat(refused.json().get("type").asText()).isEqualTo("/problems/forbidden");
@@ -289,15 +290,15 @@ class AccessMatrixITCase {
 
   @Test
   void aKey_neverExceedsItsCreatorsRole() throws Exception {
-    TenancyHttp.Answer a = http.json("POST", "/api/v1/keys", CALLERS.get("admin-key"),
+    ApiClient.Response a = http.call("POST", "/api/v1/keys", CALLERS.get("admin-key"),
         "{\"name\":\"up\",\"role\":\"owner\"}");
     assertThat(a.status()).isEqualTo(403);
     assertThat(a.json().get("type").asText()).isEqualTo("/problems/forbidden");
-    assertThat(http.json("POST", "/api/v1/keys", CALLERS.get("admin-key"), "{\"name\":\"ok\",\"role\":\"admin\"}")
+    assertThat(http.call("POST", "/api/v1/keys", CALLERS.get("admin-key"), "{\"name\":\"ok\",\"role\":\"admin\"}")
         .status()).isEqualTo(201);
     String ownerKeyId = http.ok("POST", "/api/v1/keys", FILE_TOKEN, "{\"name\":\"o\",\"role\":\"owner\"}", 201)
         .get("keyId").asText();
-    assertThat(http.json("DELETE", "/api/v1/keys/" + ownerKeyId, CALLERS.get("admin-key"), null).status())
+    assertThat(http.call("DELETE", "/api/v1/keys/" + ownerKeyId, CALLERS.get("admin-key"), null).status())
         .isEqualTo(403);
   }
 
@@ -309,18 +310,18 @@ class AccessMatrixITCase {
         "{\"name\":\"x\",\"role\":\"viewer\",\"extra\":1}", "{\"name\":\" \",\"role\":\"viewer\"}",
         "{\"name\":\"x\",\"role\":\"viewer\",\"expiresAt\":\"tomorrow\"}",
         "{\"name\":\"x\",\"role\":\"viewer\",\"expiresAt\":1}")) {
-      TenancyHttp.Answer a = http.json("POST", "/api/v1/keys", owner, body);
+      ApiClient.Response a = http.call("POST", "/api/v1/keys", owner, body);
       assertThat(a.status()).as(body + " → " + a).isEqualTo(400);
       assertThat(a.contentType()).startsWith("application/problem+json");
     }
     assertThat(http.ok("GET", "/api/v1/keys", owner, null, 200).get("keys").size()).isEqualTo(keysBefore);
-    assertThat(http.json("POST", "/api/v1/workspaces", owner, "{\"name\":\"x\",\"workspaceId\":\"Bad Id\"}")
+    assertThat(http.call("POST", "/api/v1/workspaces", owner, "{\"name\":\"x\",\"workspaceId\":\"Bad Id\"}")
         .status()).isEqualTo(400);
-    assertThat(http.json("POST", "/api/v1/workspaces", owner, "{\"name\":\"again\",\"workspaceId\":\"ws-foreign\"}")
+    assertThat(http.call("POST", "/api/v1/workspaces", owner, "{\"name\":\"again\",\"workspaceId\":\"ws-foreign\"}")
         .status()).isEqualTo(409);
-    assertThat(http.json("POST", "/api/v1/workspaces", owner, "{\"name\":\"again\",\"workspaceId\":\"" + OWN + "\"}")
+    assertThat(http.call("POST", "/api/v1/workspaces", owner, "{\"name\":\"again\",\"workspaceId\":\"" + OWN + "\"}")
         .status()).isEqualTo(409);
-    assertThat(http.json("DELETE", "/api/v1/keys/k_ffffffffffffffff", owner, null).status()).isEqualTo(404);
+    assertThat(http.call("DELETE", "/api/v1/keys/k_ffffffffffffffff", owner, null).status()).isEqualTo(404);
   }
 
   @Test
@@ -328,8 +329,8 @@ class AccessMatrixITCase {
     var created = http.ok("POST", "/api/v1/keys", FILE_TOKEN, "{\"name\":\"listed\",\"role\":\"member\"}", 201);
     String key = created.get("key").asText();
     assertThat(key).startsWith("gp_" + created.get("keyId").asText() + "_");
-    assertThat(http.json("GET", "/api/v1/agents", key, null).status()).isEqualTo(200);
-    String list = http.json("GET", "/api/v1/keys", FILE_TOKEN, null).body();
+    assertThat(http.call("GET", "/api/v1/agents", key, null).status()).isEqualTo(200);
+    String list = http.call("GET", "/api/v1/keys", FILE_TOKEN, null).body();
     assertThat(list).contains(created.get("keyId").asText()).doesNotContain(key)
         .doesNotContain(key.substring("gp_k_0123456789abcdef_".length()));
     var listed = Stream.of(http.ok("GET", "/api/v1/keys", FILE_TOKEN, null, 200).get("keys"))
@@ -341,7 +342,7 @@ class AccessMatrixITCase {
 
   @Test
   void invitation_isAcceptedOnce_andMakesAMemberWithAKeyOfItsRole() throws Exception {
-    assertThat(http.json("POST", "/api/v1/invitations", CALLERS.get("admin-key"),
+    assertThat(http.call("POST", "/api/v1/invitations", CALLERS.get("admin-key"),
         "{\"email\":\"boss@example.com\",\"role\":\"owner\"}").status()).isEqualTo(403);
     var invitation = http.ok("POST", "/api/v1/invitations", CALLERS.get("admin-key"),
         "{\"email\":\"Carol@Example.com\",\"role\":\"member\"}", 201);
@@ -350,14 +351,14 @@ class AccessMatrixITCase {
     assertThat(accepted.get("workspaceId").asText()).isEqualTo(OWN);
     assertThat(accepted.get("email").asText()).isEqualTo("carol@example.com");
     String key = accepted.get("key").get("key").asText();
-    assertThat(http.json("POST", "/api/v1/missions", key, "{\"mission\":\"mine\"}").status()).isEqualTo(202);
-    assertThat(http.json("PUT", "/api/v1/vault/secrets/gemini", key, "{\"value\":\"no\"}").status()).isEqualTo(403);
+    assertThat(http.call("POST", "/api/v1/missions", key, "{\"mission\":\"mine\"}").status()).isEqualTo(202);
+    assertThat(http.call("PUT", "/api/v1/vault/secrets/gemini", key, "{\"value\":\"no\"}").status()).isEqualTo(403);
     assertThat(http.ok("GET", "/api/v1/members", key, null, 200).toString())
         .contains("\"email\":\"carol@example.com\",\"role\":\"member\"");
-    TenancyHttp.Answer again = http.json("POST", path, null, null);
+    ApiClient.Response again = http.call("POST", path, null, null);
     assertThat(again.status()).isEqualTo(409);
     assertThat(again.json().get("type").asText()).isEqualTo("/problems/invitation-used");
-    assertThat(http.json("POST", "/api/v1/invitations/gpi_nope/accept", null, null).status()).isEqualTo(404);
+    assertThat(http.call("POST", "/api/v1/invitations/gpi_nope/accept", null, null).status()).isEqualTo(404);
 
     long expiresAt = System.currentTimeMillis() + 500;
     String late = http.ok("POST", "/api/v1/invitations", FILE_TOKEN,
@@ -366,7 +367,7 @@ class AccessMatrixITCase {
     while (System.currentTimeMillis() <= expiresAt) {
       Thread.sleep(50); // waiting for the clock, not for the system under test
     }
-    TenancyHttp.Answer expired = http.json("POST", late, null, null);
+    ApiClient.Response expired = http.call("POST", late, null, null);
     assertThat(expired.status()).isEqualTo(410);
     assertThat(expired.json().get("type").asText()).isEqualTo("/problems/invitation-expired");
   }

@@ -7,6 +7,7 @@ import dev.gpilot.api.ApiOptions;
 import dev.gpilot.api.ControlApi;
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.auth.TokenAuthenticator;
+import dev.gpilot.api.testing.ApiClient;
 import dev.gpilot.api.vault.VaultOptions;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.testing.KafkaTestBroker;
@@ -33,7 +34,7 @@ class GpilotCliITCase {
   private static final Path SCRIPT = Path.of("..", "gpilot").toAbsolutePath().normalize();
   private static Path home;
   private static ControlApi api;
-  private static TenancyHttp http;
+  private static ApiClient http;
 
   @BeforeAll
   static void start() throws Exception {
@@ -42,7 +43,7 @@ class GpilotCliITCase {
         TokenAuthenticator.of(Map.of(FILE_TOKEN, new Principal("default", "dev"))),
         VaultOptions.localKeyset(home.resolve("vault/master-keyset.json").toString()),
         TenancyOptions.of(home.resolve("auth/key-hash-secret"))).start();
-    http = new TenancyHttp(api.port());
+    http = new ApiClient(api.port(), null);
     // What `up` leaves: the bootstrap token in $GPILOT_HOME/token.
     Files.writeString(home.resolve("token"), FILE_TOKEN);
   }
@@ -105,15 +106,15 @@ class GpilotCliITCase {
     // The Viewer reads and streams; submit, cancel and vault writes are 403.
     String mission = http.ok("POST", "/api/v1/missions", ownerKey, "{\"mission\":\"m\"}", 202).get("missionId")
         .asText();
-    assertThat(http.json("GET", "/api/v1/missions/" + mission, viewerKey, null).status()).isEqualTo(200);
-    assertThat(http.send("GET", "/api/v1/missions/" + mission + "/events", viewerKey, null, null).status())
+    assertThat(http.call("GET", "/api/v1/missions/" + mission, viewerKey, null).status()).isEqualTo(200);
+    assertThat(http.open("GET", "/api/v1/missions/" + mission + "/events", viewerKey, null, null).status())
         .isEqualTo(200);
-    assertThat(http.send("GET", "/api/v1/missions/" + mission + "/stream", viewerKey, null, null).status())
+    assertThat(http.open("GET", "/api/v1/missions/" + mission + "/stream", viewerKey, null, null).status())
         .isEqualTo(200);
-    for (TenancyHttp.Answer refused : List.of(
-        http.json("POST", "/api/v1/missions", viewerKey, "{\"mission\":\"no\"}"),
-        http.json("POST", "/api/v1/missions/" + mission + "/cancel", viewerKey, null),
-        http.json("PUT", "/api/v1/vault/secrets/gemini", viewerKey, "{\"value\":\"no\"}"))) {
+    for (ApiClient.Response refused : List.of(
+        http.call("POST", "/api/v1/missions", viewerKey, "{\"mission\":\"no\"}"),
+        http.call("POST", "/api/v1/missions/" + mission + "/cancel", viewerKey, null),
+        http.call("PUT", "/api/v1/vault/secrets/gemini", viewerKey, "{\"value\":\"no\"}"))) {
       assertThat(refused.status()).isEqualTo(403);
       assertThat(refused.json().get("type").asText()).isEqualTo("/problems/forbidden");
     }
@@ -127,7 +128,7 @@ class GpilotCliITCase {
 
     Run revoked = gpilot(ownerKey, "key", "revoke", viewerKeyId);
     assertThat(revoked.exit()).as(revoked.toString()).isZero();
-    assertThat(http.json("GET", "/api/v1/missions/" + mission, viewerKey, null).status()).isEqualTo(401);
+    assertThat(http.call("GET", "/api/v1/missions/" + mission, viewerKey, null).status()).isEqualTo(401);
   }
 
   @Test
@@ -156,7 +157,7 @@ class GpilotCliITCase {
     assertThat(protectedOne.err()).contains("409").contains("workspace-protected");
     Run deleted = gpilot(owner, "workspace", "delete", "third");
     assertThat(deleted.exit()).as(deleted.toString()).isZero();
-    assertThat(http.json("GET", "/api/v1/members", owner, null).status()).isEqualTo(401);
+    assertThat(http.call("GET", "/api/v1/members", owner, null).status()).isEqualTo(401);
 
     // No ClickHouse behind this API: a bad month is refused before that matters.
     Run badMonth = gpilot(null, "usage", "2026-13");

@@ -4,19 +4,14 @@ import static dev.gpilot.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gpilot.api.ApiOptions;
-import dev.gpilot.api.ControlApi;
 import dev.gpilot.api.auth.Principal;
-import dev.gpilot.api.auth.TokenAuthenticator;
-import dev.gpilot.api.vault.VaultOptions;
+import dev.gpilot.api.testing.ApiClient;
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.contracts.vault.AuditEvent;
 import dev.gpilot.testing.KafkaTestBroker;
 import dev.gpilot.testing.Schemas;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,44 +36,36 @@ class KeyRevocationITCase {
   private static final Logger LOG = LoggerFactory.getLogger(KeyRevocationITCase.class);
   private static final String FILE_TOKEN = "file-owner";
 
-  private static ControlApi api1;
-  private static ControlApi api2;
-  private static TenancyHttp one;
-  private static TenancyHttp two;
+  private static TwoApis apis;
+  private static ApiClient one;
+  private static ApiClient two;
   private static final List<String> KEYS_SEEN = new ArrayList<>();
 
   @BeforeAll
   static void start() throws Exception {
-    Path home = Files.createTempDirectory("key-revocation");
-    TenancyOptions tenancy = TenancyOptions.of(home.resolve("auth/key-hash-secret"))
-        .withUsageFlushInterval(Duration.ofMillis(200));
-    VaultOptions vault = VaultOptions.localKeyset(home.resolve("vault/master-keyset.json").toString());
-    TokenAuthenticator tokens = TokenAuthenticator.of(Map.of(FILE_TOKEN, new Principal("ws-rev", "alice")));
-    ApiOptions options = new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2);
-    api1 = new ControlApi(options, tokens, vault, tenancy).start();
-    api2 = new ControlApi(options, tokens, vault, tenancy).start();
-    one = new TenancyHttp(api1.port());
-    two = new TenancyHttp(api2.port());
+    apis = TwoApis.start(KAFKA.bootstrapServers(), "key-revocation",
+        Map.of(FILE_TOKEN, new Principal("ws-rev", "alice")),
+        t -> t.withUsageFlushInterval(Duration.ofMillis(200)));
+    one = apis.one;
+    two = apis.two;
   }
 
   @AfterAll
   static void stop() {
-    for (ControlApi api : new ControlApi[] {api1, api2}) {
-      if (api != null) {
-        api.close();
-      }
+    if (apis != null) {
+      apis.close();
     }
   }
 
-  private static JsonNode createKey(TenancyHttp via, String name) throws Exception {
+  private static JsonNode createKey(ApiClient via, String name) throws Exception {
     JsonNode created = via.ok("POST", "/api/v1/keys", FILE_TOKEN, "{\"name\":\"" + name + "\",\"role\":\"viewer\"}",
         201);
     KEYS_SEEN.add(created.get("key").asText());
     return created;
   }
 
-  private static int status(TenancyHttp via, String key) throws Exception {
-    return via.json("GET", "/api/v1/agents", key, null).status();
+  private static int status(ApiClient via, String key) throws Exception {
+    return via.call("GET", "/api/v1/agents", key, null).status();
   }
 
   @Test
@@ -86,15 +73,15 @@ class KeyRevocationITCase {
     List<Long> delaysMs = new ArrayList<>();
     for (int round = 0; round < 10; round++) {
       boolean forward = round % 2 == 0; // revoke through api1 and watch api2, then the other way round
-      TenancyHttp writer = forward ? one : two;
-      TenancyHttp other = forward ? two : one;
+      ApiClient writer = forward ? one : two;
+      ApiClient other = forward ? two : one;
       JsonNode created = createKey(writer, "round-" + round);
       String key = created.get("key").asText();
       eventually(Duration.ofSeconds(30), () -> assertThat(status(other, key)).isEqualTo(200));
 
       writer.ok("DELETE", "/api/v1/keys/" + created.get("keyId").asText(), FILE_TOKEN, null, 204);
       long revokedAt = System.nanoTime();
-      TenancyHttp.Answer same = writer.json("GET", "/api/v1/agents", key, null);
+      ApiClient.Response same = writer.call("GET", "/api/v1/agents", key, null);
       assertThat(same.status()).as("the instance that revoked refuses the key at once").isEqualTo(401);
       assertThat(same.contentType()).startsWith("application/problem+json");
       long deadline = revokedAt + Duration.ofSeconds(30).toNanos();
@@ -133,7 +120,7 @@ class KeyRevocationITCase {
   void whatOneInstanceJustWrote_theOtherActsOnAtOnce() throws Exception {
     for (int round = 0; round < 5; round++) {
       JsonNode created = createKey(round % 2 == 0 ? one : two, "at-once-" + round);
-      TenancyHttp other = round % 2 == 0 ? two : one;
+      ApiClient other = round % 2 == 0 ? two : one;
       other.ok("DELETE", "/api/v1/keys/" + created.get("keyId").asText(), FILE_TOKEN, null, 204);
       assertThat(status(other, created.get("key").asText())).isEqualTo(401);
 

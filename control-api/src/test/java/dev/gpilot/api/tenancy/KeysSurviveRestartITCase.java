@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.ApiOptions;
 import dev.gpilot.api.ControlApi;
 import dev.gpilot.api.auth.TokenAuthenticator;
+import dev.gpilot.api.testing.ApiClient;
+import dev.gpilot.api.testing.ChildJvm;
 import dev.gpilot.api.vault.VaultOptions;
 import dev.gpilot.contracts.Sha256;
 import dev.gpilot.testing.KafkaTestBroker;
@@ -13,7 +15,6 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -43,7 +44,7 @@ class KeysSurviveRestartITCase {
     String memberKey;
     String secondOwnerKey;
     try (ControlApi api = new ControlApi(options, TokenAuthenticator.fromFile(tokensFile), vault, tenancy).start()) {
-      TenancyHttp http = new TenancyHttp(api.port());
+      ApiClient http = new ApiClient(api.port(), null);
       viewerKey = http.ok("POST", "/api/v1/keys", FILE_TOKEN, "{\"name\":\"v\",\"role\":\"viewer\"}", 201)
           .get("key").asText();
       JsonNode member = http.ok("POST", "/api/v1/keys", FILE_TOKEN, "{\"name\":\"m\",\"role\":\"member\"}", 201);
@@ -57,11 +58,11 @@ class KeysSurviveRestartITCase {
     int port = freePort();
     Process child = startApiProcess(home, tokensFile, port);
     try {
-      TenancyHttp http = new TenancyHttp(port);
+      ApiClient http = new ApiClient(port, null);
       awaitHealthy(http, child, home);
-      assertThat(http.json("GET", "/api/v1/agents", viewerKey, null).status()).isEqualTo(200);
-      assertThat(http.json("POST", "/api/v1/missions", viewerKey, "{\"mission\":\"no\"}").status()).isEqualTo(403);
-      assertThat(http.json("GET", "/api/v1/agents", memberKey, null).status()).as("revoked before the restart")
+      assertThat(http.call("GET", "/api/v1/agents", viewerKey, null).status()).isEqualTo(200);
+      assertThat(http.call("POST", "/api/v1/missions", viewerKey, "{\"mission\":\"no\"}").status()).isEqualTo(403);
+      assertThat(http.call("GET", "/api/v1/agents", memberKey, null).status()).as("revoked before the restart")
           .isEqualTo(401);
       JsonNode keys = http.ok("GET", "/api/v1/keys", secondOwnerKey, null, 200);
       assertThat(keys.get("workspaceId").asText()).isEqualTo("acme-two");
@@ -78,10 +79,10 @@ class KeysSurviveRestartITCase {
     }
 
     try (ControlApi api = new ControlApi(options, TokenAuthenticator.fromFile(tokensFile), vault, tenancy).start()) {
-      TenancyHttp http = new TenancyHttp(api.port());
-      assertThat(http.json("GET", "/api/v1/keys", createdByChild, null).status()).isEqualTo(200);
-      assertThat(http.json("GET", "/api/v1/agents", viewerKey, null).status()).isEqualTo(200);
-      assertThat(http.json("GET", "/api/v1/agents", memberKey, null).status()).isEqualTo(401);
+      ApiClient http = new ApiClient(api.port(), null);
+      assertThat(http.call("GET", "/api/v1/keys", createdByChild, null).status()).isEqualTo(200);
+      assertThat(http.call("GET", "/api/v1/agents", viewerKey, null).status()).isEqualTo(200);
+      assertThat(http.call("GET", "/api/v1/agents", memberKey, null).status()).isEqualTo(401);
     }
   }
 
@@ -92,15 +93,7 @@ class KeysSurviveRestartITCase {
   }
 
   private static Process startApiProcess(Path home, Path tokensFile, int port) throws IOException {
-    Path logConfig = home.resolve("child-log4j2.properties");
-    Files.writeString(logConfig, String.join("\n",
-        "rootLogger.level = WARN", "rootLogger.appenderRef.out.ref = out", "appender.out.type = Console",
-        "appender.out.name = out", "appender.out.target = SYSTEM_ERR", "appender.out.layout.type = PatternLayout",
-        "appender.out.layout.pattern = %-5p %c{1} %m%n"));
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m", "-XX:+UseSerialGC",
-        "-Dlog4j2.configurationFile=" + logConfig, "-cp", System.getProperty("java.class.path"),
-        ControlApi.class.getName()));
+    List<String> command = ChildJvm.command(home, "384m", ControlApi.class);
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(home.resolve("api.out").toFile());
     Map<String, String> env = builder.environment();
@@ -112,14 +105,14 @@ class KeysSurviveRestartITCase {
     return builder.start();
   }
 
-  private static void awaitHealthy(TenancyHttp http, Process child, Path home) throws Exception {
+  private static void awaitHealthy(ApiClient http, Process child, Path home) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
     while (System.nanoTime() < deadline) {
       if (!child.isAlive()) {
         throw new AssertionError("the API process exited: " + Files.readString(home.resolve("api.out")));
       }
       try {
-        if (http.json("GET", "/health", null, null).status() == 200) {
+        if (http.call("GET", "/health", null, null).status() == 200) {
           return;
         }
       } catch (IOException notYetListening) {

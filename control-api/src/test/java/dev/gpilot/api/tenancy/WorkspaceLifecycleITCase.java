@@ -4,11 +4,8 @@ import static dev.gpilot.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gpilot.api.ApiOptions;
-import dev.gpilot.api.ControlApi;
 import dev.gpilot.api.auth.Principal;
-import dev.gpilot.api.auth.TokenAuthenticator;
-import dev.gpilot.api.vault.VaultOptions;
+import dev.gpilot.api.testing.ApiClient;
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.json.JsonCodec;
@@ -17,12 +14,11 @@ import dev.gpilot.testing.KafkaTestBroker;
 import dev.gpilot.testing.Schemas;
 import dev.gpilot.testing.TopicContents;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,31 +33,23 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class WorkspaceLifecycleITCase {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
   private static final String FILE_TOKEN = "file-token";
-  private static ControlApi api1;
-  private static ControlApi api2;
-  private static TenancyHttp one;
-  private static TenancyHttp two;
+  private static TwoApis apis;
+  private static ApiClient one;
+  private static ApiClient two;
   private static final List<String> SECRETS = new ArrayList<>();
 
   @BeforeAll
   static void start() throws Exception {
-    Path home = Files.createTempDirectory("workspace-lifecycle");
-    TenancyOptions tenancy = TenancyOptions.of(home.resolve("auth/key-hash-secret"));
-    VaultOptions vault = VaultOptions.localKeyset(home.resolve("vault/master-keyset.json").toString());
-    TokenAuthenticator tokens = TokenAuthenticator.of(Map.of(FILE_TOKEN, new Principal("default", "ops")));
-    ApiOptions options = new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2);
-    api1 = new ControlApi(options, tokens, vault, tenancy).start();
-    api2 = new ControlApi(options, tokens, vault, tenancy).start();
-    one = new TenancyHttp(api1.port());
-    two = new TenancyHttp(api2.port());
+    apis = TwoApis.start(KAFKA.bootstrapServers(), "workspace-lifecycle", Map.of(FILE_TOKEN, new Principal("default", "ops")),
+        UnaryOperator.identity());
+    one = apis.one;
+    two = apis.two;
   }
 
   @AfterAll
   static void stop() {
-    for (ControlApi api : new ControlApi[] {api1, api2}) {
-      if (api != null) {
-        api.close();
-      }
+    if (apis != null) {
+      apis.close();
     }
   }
 
@@ -92,28 +80,28 @@ class WorkspaceLifecycleITCase {
         "{\"email\":\"carol@example.com\",\"role\":\"member\"}", 201).get("acceptPath").asText();
     String carol = key(one.ok("POST", accept, null, null, 201).get("key"));
     // The other instance knows the key once its feed has read it (SPEC §11: well under a second).
-    eventually(Duration.ofSeconds(30), () -> assertThat(two.json("GET", "/api/v1/agents", carol, null).status())
+    eventually(Duration.ofSeconds(30), () -> assertThat(two.call("GET", "/api/v1/agents", carol, null).status())
         .isEqualTo(200));
 
     // Carol leaves: her membership ends and the key she got with it stops working on both instances.
     one.ok("DELETE", "/api/v1/members/Carol@Example.com", admin, null, 204);
-    assertThat(one.json("GET", "/api/v1/agents", carol, null).status()).isEqualTo(401);
-    eventually(Duration.ofSeconds(10), () -> assertThat(two.json("GET", "/api/v1/agents", carol, null).status())
+    assertThat(one.call("GET", "/api/v1/agents", carol, null).status()).isEqualTo(401);
+    eventually(Duration.ofSeconds(10), () -> assertThat(two.call("GET", "/api/v1/agents", carol, null).status())
         .isEqualTo(401));
     assertThat(members(owner).toString()).doesNotContain("carol@example.com");
-    assertThat(one.json("DELETE", "/api/v1/members/carol@example.com", admin, null).status()).isEqualTo(404);
-    assertThat(one.json("DELETE", "/api/v1/members/not-an-email", admin, null).status()).isEqualTo(404);
+    assertThat(one.call("DELETE", "/api/v1/members/carol@example.com", admin, null).status()).isEqualTo(404);
+    assertThat(one.call("DELETE", "/api/v1/members/not-an-email", admin, null).status()).isEqualTo(404);
 
     // Owners: an admin may not remove one; the last one cannot be removed.
-    TenancyHttp.Answer byAdmin = one.json("DELETE", "/api/v1/members/alice@example.com", admin, null);
+    ApiClient.Response byAdmin = one.call("DELETE", "/api/v1/members/alice@example.com", admin, null);
     assertThat(byAdmin.status()).isEqualTo(403);
     assertThat(byAdmin.json().get("type").asText()).isEqualTo("/problems/forbidden");
-    TenancyHttp.Answer last = one.json("DELETE", "/api/v1/members/alice@example.com", owner, null);
+    ApiClient.Response last = one.call("DELETE", "/api/v1/members/alice@example.com", owner, null);
     assertThat(last.status()).isEqualTo(409);
     assertThat(last.json().get("type").asText()).isEqualTo("/problems/last-owner");
 
     // Ownership moves to bob; alice becomes admin and may then be removed; bob is now the last owner.
-    assertThat(one.json("POST", "/api/v1/workspaces/team/transfer", admin, "{\"email\":\"bob@example.com\"}")
+    assertThat(one.call("POST", "/api/v1/workspaces/team/transfer", admin, "{\"email\":\"bob@example.com\"}")
         .status()).isEqualTo(403);
     JsonNode moved = one.ok("POST", "/api/v1/workspaces/team/transfer", owner, "{\"email\":\"bob@example.com\"}", 200);
     assertThat(moved.get("owner").asText()).isEqualTo("bob@example.com");
@@ -121,13 +109,13 @@ class WorkspaceLifecycleITCase {
     assertThat(members(owner).toString()).contains("{\"email\":\"alice@example.com\",\"role\":\"admin\"")
         .contains("{\"email\":\"bob@example.com\",\"role\":\"owner\"");
     one.ok("DELETE", "/api/v1/members/alice@example.com", admin, null, 204);
-    assertThat(one.json("DELETE", "/api/v1/members/bob@example.com", owner, null).status()).isEqualTo(409);
-    assertThat(one.json("POST", "/api/v1/workspaces/default/transfer", owner, "{\"email\":\"bob@example.com\"}")
+    assertThat(one.call("DELETE", "/api/v1/members/bob@example.com", owner, null).status()).isEqualTo(409);
+    assertThat(one.call("POST", "/api/v1/workspaces/default/transfer", owner, "{\"email\":\"bob@example.com\"}")
         .status()).isEqualTo(404);
-    assertThat(one.json("POST", "/api/v1/workspaces/team/transfer", owner, "{\"email\":\"nobody@example.com\"}")
+    assertThat(one.call("POST", "/api/v1/workspaces/team/transfer", owner, "{\"email\":\"nobody@example.com\"}")
         .status()).isEqualTo(404);
     for (String body : List.of("", "{}", "{\"email\":\"x\"}", "{\"email\":\"b@example.com\",\"role\":\"owner\"}")) {
-      TenancyHttp.Answer bad = one.json("POST", "/api/v1/workspaces/team/transfer", owner, body);
+      ApiClient.Response bad = one.call("POST", "/api/v1/workspaces/team/transfer", owner, body);
       assertThat(bad.status()).as(body).isEqualTo(400);
       assertThat(bad.contentType()).startsWith("application/problem+json");
     }
@@ -151,7 +139,7 @@ class WorkspaceLifecycleITCase {
 
   @Test
   void deletingAWorkspace_revokesEveryKeyOnEveryInstance_keepsItsId_andTheTokensFilesOneCannotBe() throws Exception {
-    TenancyHttp.Answer protectedOne = one.json("DELETE", "/api/v1/workspaces/default", FILE_TOKEN, null);
+    ApiClient.Response protectedOne = one.call("DELETE", "/api/v1/workspaces/default", FILE_TOKEN, null);
     assertThat(protectedOne.status()).isEqualTo(409);
     assertThat(protectedOne.json().get("type").asText()).isEqualTo("/problems/workspace-protected");
 
@@ -159,24 +147,24 @@ class WorkspaceLifecycleITCase {
         "{\"name\":\"Doomed\",\"workspaceId\":\"doomed\"}", 201).get("ownerKey"));
     String admin = key(one.ok("POST", "/api/v1/keys", owner, "{\"name\":\"adm\",\"role\":\"admin\"}", 201));
     // The owner key was made through the first instance: the second knows it once its feed has read it.
-    eventually(Duration.ofSeconds(30), () -> assertThat(two.json("GET", "/api/v1/agents", owner, null).status())
+    eventually(Duration.ofSeconds(30), () -> assertThat(two.call("GET", "/api/v1/agents", owner, null).status())
         .isEqualTo(200));
     String viewer = key(two.ok("POST", "/api/v1/keys", owner, "{\"name\":\"v\",\"role\":\"viewer\"}", 201));
     String mission = one.ok("POST", "/api/v1/missions", owner, "{\"mission\":\"history\"}", 202)
         .get("missionId").asText();
-    assertThat(one.json("DELETE", "/api/v1/workspaces/doomed", admin, null).status()).isEqualTo(403);
-    assertThat(one.json("DELETE", "/api/v1/workspaces/default", owner, null).status()).isEqualTo(404);
+    assertThat(one.call("DELETE", "/api/v1/workspaces/doomed", admin, null).status()).isEqualTo(403);
+    assertThat(one.call("DELETE", "/api/v1/workspaces/default", owner, null).status()).isEqualTo(404);
     assertThat(one.ok("GET", "/api/v1/workspaces", FILE_TOKEN, null, 200).toString()).contains("\"doomed\"");
 
     one.ok("DELETE", "/api/v1/workspaces/doomed", owner, null, 204);
     for (String k : List.of(owner, admin, viewer)) {
-      TenancyHttp.Answer refused = one.json("GET", "/api/v1/missions/" + mission, k, null);
+      ApiClient.Response refused = one.call("GET", "/api/v1/missions/" + mission, k, null);
       assertThat(refused.status()).isEqualTo(401);
       assertThat(refused.contentType()).startsWith("application/problem+json");
-      eventually(Duration.ofSeconds(10), () -> assertThat(two.json("GET", "/api/v1/agents", k, null).status())
+      eventually(Duration.ofSeconds(10), () -> assertThat(two.call("GET", "/api/v1/agents", k, null).status())
           .isEqualTo(401));
     }
-    TenancyHttp.Answer again = one.json("POST", "/api/v1/workspaces", FILE_TOKEN,
+    ApiClient.Response again = one.call("POST", "/api/v1/workspaces", FILE_TOKEN,
         "{\"name\":\"Doomed again\",\"workspaceId\":\"doomed\"}");
     assertThat(again.status()).isEqualTo(409);
     assertThat(one.ok("GET", "/api/v1/workspaces", FILE_TOKEN, null, 200).toString()).doesNotContain("\"doomed\"");

@@ -6,13 +6,13 @@ import dev.gpilot.api.ApiOptions;
 import dev.gpilot.api.ControlApi;
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.auth.TokenAuthenticator;
+import dev.gpilot.api.testing.ChildJvm;
 import dev.gpilot.contracts.Sha256;
 import dev.gpilot.testing.KafkaTestBroker;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -75,16 +75,8 @@ class VaultAcrossProcessesITCase {
 
   /** Runs {@link JobSideKeyMain} in a new JVM with this test's classpath; its output, stdout and stderr. */
   private static Child runJobSide(String workspaceId, String secretName) throws IOException, InterruptedException {
-    // The child logs to its console (captured here), not to the test log this JVM writes.
-    Path logConfig = home.resolve("child-log4j2.properties");
-    Files.writeString(logConfig, String.join("\n",
-        "rootLogger.level = WARN", "rootLogger.appenderRef.out.ref = out", "appender.out.type = Console",
-        "appender.out.name = out", "appender.out.target = SYSTEM_ERR", "appender.out.layout.type = PatternLayout",
-        "appender.out.layout.pattern = %-5p %c{1} %m%n"));
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-XX:+UseSerialGC",
-        "-Dlog4j2.configurationFile=" + logConfig, "-cp", System.getProperty("java.class.path"),
-        JobSideKeyMain.class.getName(), KAFKA.bootstrapServers(), keyset().toString(), workspaceId, secretName));
+    List<String> command = ChildJvm.command(home, "256m", JobSideKeyMain.class, KAFKA.bootstrapServers(),
+        keyset().toString(), workspaceId, secretName);
     Path output = home.resolve("child-" + UUID.randomUUID() + ".out");
     Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
     if (!process.waitFor(2, TimeUnit.MINUTES)) {
