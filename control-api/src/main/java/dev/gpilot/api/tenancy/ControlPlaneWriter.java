@@ -3,6 +3,7 @@ package dev.gpilot.api.tenancy;
 import dev.gpilot.api.http.ApiException;
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.json.JsonCodec;
+import dev.gpilot.contracts.kafka.KafkaClientConfigs;
 import dev.gpilot.contracts.tenancy.ControlPlaneRecord;
 import dev.gpilot.contracts.vault.AuditEvent;
 import java.time.Duration;
@@ -12,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -21,11 +21,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
@@ -93,11 +91,7 @@ final class ControlPlaneWriter implements AutoCloseable {
     this.transactionalId = transactionalId;
     this.store = store;
     this.feed = feed;
-    Properties props = new Properties();
-    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
-    props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "15000");
-    this.admin = Admin.create(props);
+    this.admin = Admin.create(KafkaClientConfigs.writerAdmin(bootstrapServers));
     this.thread = new Thread(this::run, "control-plane-writer");
     this.thread.setDaemon(true);
   }
@@ -254,17 +248,8 @@ final class ControlPlaneWriter implements AutoCloseable {
     if (producer != null) {
       return;
     }
-    Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
-    props.put(ProducerConfig.ACKS_CONFIG, "all");
-    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-    props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "15000");
-    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
-    props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
-    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000");
-    KafkaProducer<String, byte[]> p = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    KafkaProducer<String, byte[]> p = new KafkaProducer<>(
+        KafkaClientConfigs.fencedTransactional(bootstrapServers, transactionalId), new StringSerializer(), new ByteArraySerializer());
     try {
       p.initTransactions();
     } catch (RuntimeException e) {

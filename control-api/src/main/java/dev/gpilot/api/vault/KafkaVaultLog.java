@@ -1,6 +1,7 @@
 package dev.gpilot.api.vault;
 
 import dev.gpilot.contracts.Topics;
+import dev.gpilot.contracts.kafka.KafkaClientConfigs;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,7 +11,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -33,28 +33,14 @@ final class KafkaVaultLog implements VaultLog {
     this.bootstrapServers = bootstrapServers;
     this.transactionalId = transactionalId;
     this.feed = feed;
-    Properties props = new Properties();
-    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
-    props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "15000");
-    this.admin = Admin.create(props);
+    this.admin = Admin.create(KafkaClientConfigs.writerAdmin(bootstrapServers));
   }
 
   @Override
   public Producer<String, byte[]> producer() {
-    Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
-    props.put(ProducerConfig.ACKS_CONFIG, "all");
-    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+    Properties props = KafkaClientConfigs.fencedTransactional(bootstrapServers, transactionalId);
+    // A rotation writes every secret of a workspace in one transaction: records up to 8 MiB (the feed reads as much).
     props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(8 * 1024 * 1024));
-    // A writer that dies mid-transaction holds back readers (read_committed) until the next writer starts or
-    // this timeout aborts it: keep it short; a write, even a rotation of 1,000 secrets, takes well under a second.
-    props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "15000");
-    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
-    props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
-    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000");
     KafkaProducer<String, byte[]> p = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
     try {
       p.initTransactions();
