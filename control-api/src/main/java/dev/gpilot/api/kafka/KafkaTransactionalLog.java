@@ -1,6 +1,5 @@
-package dev.gpilot.api.vault;
+package dev.gpilot.api.kafka;
 
-import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.kafka.KafkaClientConfigs;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -15,33 +14,39 @@ import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-/** The vault writer's Kafka: {@code gpilot.vault.v1} through an admin client, a transactional producer and the feed. */
-final class KafkaVaultLog implements VaultLog {
-  private final String bootstrapServers;
-  private final String transactionalId;
-  private final VaultFeed feed;
+/**
+ * A compacted topic with one fenced writer, in Kafka: producers built from the given settings (a
+ * {@link KafkaClientConfigs#fencedTransactional} preset), the committed end through an admin client
+ * ({@link KafkaClientConfigs#writerAdmin}), and what is applied through the topic's feed.
+ */
+public final class KafkaTransactionalLog implements TransactionalLog {
+  private final String topic;
+  private final Properties producerSettings;
+  private final CompactedTopicFeed<?> feed;
   private final Admin admin;
   private Map<TopicPartition, OffsetSpec> partitions;
 
-  KafkaVaultLog(String bootstrapServers, String transactionalId, VaultFeed feed) {
-    this.bootstrapServers = bootstrapServers;
-    this.transactionalId = transactionalId;
+  /**
+   * @param producerSettings settings of the writer's producers, {@code transactional.id} included
+   * @param feed the feed that applies the topic to the store the writer computes on
+   */
+  public KafkaTransactionalLog(String bootstrapServers, String topic, Properties producerSettings,
+      CompactedTopicFeed<?> feed) {
+    this.topic = topic;
+    this.producerSettings = producerSettings;
     this.feed = feed;
     this.admin = Admin.create(KafkaClientConfigs.writerAdmin(bootstrapServers));
   }
 
   @Override
   public Producer<String, byte[]> producer() {
-    Properties props = KafkaClientConfigs.fencedTransactional(bootstrapServers, transactionalId);
-    // A rotation writes every secret of a workspace in one transaction: records up to 8 MiB (the feed reads as much).
-    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(8 * 1024 * 1024));
-    KafkaProducer<String, byte[]> p = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    KafkaProducer<String, byte[]> p =
+        new KafkaProducer<>(producerSettings, new StringSerializer(), new ByteArraySerializer());
     try {
       p.initTransactions();
     } catch (RuntimeException e) {
@@ -57,15 +62,15 @@ final class KafkaVaultLog implements VaultLog {
     try {
       if (partitions == null) {
         Map<TopicPartition, OffsetSpec> request = new LinkedHashMap<>();
-        admin.describeTopics(List.of(Topics.VAULT)).allTopicNames().get(15, TimeUnit.SECONDS).get(Topics.VAULT)
-            .partitions().forEach(info -> request.put(new TopicPartition(Topics.VAULT, info.partition()),
+        admin.describeTopics(List.of(topic)).allTopicNames().get(15, TimeUnit.SECONDS).get(topic)
+            .partitions().forEach(info -> request.put(new TopicPartition(topic, info.partition()),
                 OffsetSpec.latest()));
         partitions = request;
       }
       admin.listOffsets(partitions, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
           .get(15, TimeUnit.SECONDS).forEach((tp, info) -> end.put(tp.partition(), info.offset()));
     } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("cannot read the end of " + Topics.VAULT + ": " + e, e);
+      throw new IllegalStateException("cannot read the end of " + topic + ": " + e, e);
     }
     return end;
   }
