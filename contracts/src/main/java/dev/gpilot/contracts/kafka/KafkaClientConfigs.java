@@ -2,10 +2,11 @@ package dev.gpilot.contracts.kafka;
 
 import java.util.Properties;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
- * The one place where G-Pilot's Kafka producers and admin clients get their settings: named presets, one per role.
+ * The one place where G-Pilot's Kafka producers, following consumers and admin clients get their settings: named presets, one per role.
  * Every method returns a fresh, mutable {@link Properties}; a caller adds only what is its own (a linger, a batch
  * size, a larger request for big records) next to a comment saying why.
  *
@@ -86,6 +87,19 @@ public final class KafkaClientConfigs {
     props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "1000");
     props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "10000");
     props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+    return props;
+  }
+
+  /**
+   * A consumer that follows topics from the beginning without a consumer group (every process reads everything,
+   * assigning partitions itself): no auto commit, {@code auto.offset.reset=earliest}. The caller adds its isolation
+   * level and fetch sizes.
+   */
+  public static Properties followingConsumer(String bootstrapServers) {
+    Properties props = new Properties();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     return props;
   }
 
