@@ -6,9 +6,9 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
- * The one place where G-Pilot's Kafka producers, following consumers and admin clients get their settings: named presets, one per role.
- * Every method returns a fresh, mutable {@link Properties}; a caller adds only what is its own (a linger, a batch
- * size, a larger request for big records) next to a comment saying why.
+ * The one place where G-Pilot's Kafka producers, following consumers and admin clients get their settings: named
+ * presets, one per role. Every method returns a fresh, mutable {@link Properties}; a caller adds only what is its own
+ * (a linger, a batch size, a larger request for big records) next to a comment saying why.
  *
  * <p>Presets build on each other: {@link #durableProducer} is the base of every producer whose records are of record
  * (acks on all in-sync replicas, idempotent, so a retry never duplicates nor reorders); {@link #fencedTransactional}
