@@ -5,6 +5,7 @@ import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.budget.BudgetStatus;
 import dev.gpilot.contracts.budget.LedgerEntry;
 import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.kafka.KafkaClientConfigs;
 import dev.gpilot.contracts.mission.MissionControl;
 import dev.gpilot.contracts.tenancy.BudgetRecord;
 import dev.gpilot.contracts.tenancy.WalletGrantRecord;
@@ -276,12 +277,8 @@ public final class MissionJob {
   }
 
   private <T> KafkaSink<T> kafkaSink(String topic, Class<T> type, KeyOf<T> key) {
-    Properties producer = new Properties();
-    producer.put(ProducerConfig.ACKS_CONFIG, "all");
-    producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    Properties producer = KafkaClientConfigs.flinkSinkProducer();
     producer.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-    // KafkaSink defaults to 1 h, above the broker's 15 min maximum.
-    producer.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "900000");
     return KafkaSink.<T>builder()
         .setBootstrapServers(options.kafkaBootstrapServers())
         .setKafkaProducerConfig(producer)

@@ -3,6 +3,7 @@ package dev.gpilot.contracts.cost;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.gpilot.contracts.json.Envelope;
 import dev.gpilot.contracts.step.StepResult;
 import java.util.Objects;
 
@@ -34,7 +35,7 @@ public record CostRecord(
     long costMicros,
     String priceVersion,
     long startedAt,
-    long finishedAt) {
+    long finishedAt) implements Envelope {
 
   public static final String TYPE = "cost.record";
 
@@ -71,18 +72,13 @@ public record CostRecord(
         result.costMicros(), result.priceVersion(), result.startedAt(), result.finishedAt());
   }
 
-  @JsonProperty("type")
+  @Override
   public String type() {
     return TYPE;
   }
 
-  @JsonProperty("version")
-  public int version() {
-    return 1;
-  }
-
   /** Stable id of the attempt: {@code missionId/stepId/attempt}, the same as its {@link StepResult#id()}. */
-  @JsonProperty("id")
+  @Override
   public String id() {
     return missionId + "/" + stepId + "/" + attempt;
   }

@@ -1,9 +1,9 @@
 package dev.gpilot.contracts.events;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.contracts.cost.Usage;
+import dev.gpilot.contracts.json.Envelope;
 import dev.gpilot.contracts.mission.MissionConfig;
 import dev.gpilot.contracts.mission.Plan;
 import java.util.Objects;
@@ -39,7 +39,7 @@ public record MissionEvent(
     Long retryInMs,
     String rerunOf,
     Boolean reused,
-    String budgetId) {
+    String budgetId) implements Envelope {
 
   public MissionEvent {
     Objects.requireNonNull(type, "type is required");
@@ -50,13 +50,8 @@ public record MissionEvent(
     }
   }
 
-  @JsonProperty("version")
-  public int version() {
-    return 1;
-  }
-
   /** Stable id of this event: {@code missionId:seq}. A re-sent event has the same id. */
-  @JsonProperty("id")
+  @Override
   public String id() {
     return missionId + ":" + seq;
   }

@@ -2,8 +2,8 @@ package dev.gpilot.contracts.mission;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.gpilot.contracts.json.Envelope;
 import java.util.Objects;
 import java.util.Set;
 
@@ -24,7 +24,7 @@ import java.util.Set;
 @JsonPropertyOrder({"type", "version", "id", "missionId", "workspaceId"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record MissionControl(String command, String missionId, String workspaceId, String requestedBy, long ts,
-    String stepId, Integer attempt, String budgetId, String reason) {
+    String stepId, Integer attempt, String budgetId, String reason) implements Envelope {
   public static final String CANCEL = "mission.cancel";
   public static final String BUDGET_HELD = "step.budget-held";
   public static final String BUDGET_RELEASED = "step.budget-released";
@@ -48,17 +48,12 @@ public record MissionControl(String command, String missionId, String workspaceI
     this(command, missionId, workspaceId, requestedBy, ts, null, null, null, null);
   }
 
-  @JsonProperty("type")
+  @Override
   public String type() {
     return command;
   }
 
-  @JsonProperty("version")
-  public int version() {
-    return 1;
-  }
-
-  @JsonProperty("id")
+  @Override
   public String id() {
     return missionId + "/" + command + "/" + (stepId == null ? "" : stepId + "/" + attempt + "/") + ts;
   }

@@ -1,7 +1,7 @@
 package dev.gpilot.contracts.mission;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.gpilot.contracts.json.Envelope;
 import java.util.Objects;
 
 /**
@@ -28,7 +28,7 @@ public record MissionSubmitted(
     String idempotencyKey,
     String requestHash,
     String submittedBy,
-    Rerun rerun) {
+    Rerun rerun) implements Envelope {
 
   public static final String TYPE = "mission.submitted";
 
@@ -48,18 +48,13 @@ public record MissionSubmitted(
     }
   }
 
-  @JsonProperty("type")
+  @Override
   public String type() {
     return TYPE;
   }
 
-  @JsonProperty("version")
-  public int version() {
-    return 1;
-  }
-
   /** The record's stable id: the mission id. */
-  @JsonProperty("id")
+  @Override
   public String id() {
     return missionId;
   }

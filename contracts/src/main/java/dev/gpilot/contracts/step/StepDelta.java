@@ -1,7 +1,7 @@
 package dev.gpilot.contracts.step;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.gpilot.contracts.json.Envelope;
 import java.util.Objects;
 
 /**
@@ -13,7 +13,8 @@ import java.util.Objects;
  */
 @JsonPropertyOrder({"type", "version", "id", "missionId", "workspaceId"})
 public record StepDelta(
-    String missionId, String workspaceId, String stepId, int attempt, int index, String text, long ts) {
+    String missionId, String workspaceId, String stepId, int attempt, int index, String text, long ts)
+    implements Envelope {
 
   public static final String TYPE = "step.delta";
 
@@ -24,17 +25,12 @@ public record StepDelta(
     Objects.requireNonNull(text, "text is required");
   }
 
-  @JsonProperty("type")
+  @Override
   public String type() {
     return TYPE;
   }
 
-  @JsonProperty("version")
-  public int version() {
-    return 1;
-  }
-
-  @JsonProperty("id")
+  @Override
   public String id() {
     return missionId + "/" + stepId + "/" + attempt + "/" + index;
   }

@@ -1,9 +1,9 @@
 package dev.gpilot.contracts.step;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.contracts.cost.Usage;
+import dev.gpilot.contracts.json.Envelope;
 import java.util.Objects;
 
 /**
@@ -40,7 +40,7 @@ public record StepResult(
     long costMicros,
     String priceVersion,
     boolean retriable,
-    Long retryAfterMs) {
+    Long retryAfterMs) implements Envelope {
 
   public static final String TYPE = "step.result";
 
@@ -87,18 +87,13 @@ public record StepResult(
         null, null, 0, null, retriable);
   }
 
-  @JsonProperty("type")
+  @Override
   public String type() {
     return TYPE;
   }
 
-  @JsonProperty("version")
-  public int version() {
-    return 1;
-  }
-
   /** Stable id of the attempt: {@code missionId/stepId/attempt}. */
-  @JsonProperty("id")
+  @Override
   public String id() {
     return missionId + "/" + stepId + "/" + attempt;
   }

@@ -1,7 +1,7 @@
 package dev.gpilot.contracts.vault;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.gpilot.contracts.json.Envelope;
 import java.util.Objects;
 import java.util.Set;
 
@@ -45,7 +45,7 @@ public record AuditEvent(
     String missionId,
     String stepId,
     int attempt,
-    String target) {
+    String target) implements Envelope {
 
   public static final String TYPE = "audit.event";
   public static final String SECRET_SET = "vault.secret.set";
@@ -110,13 +110,9 @@ public record AuditEvent(
         OK, null, null, null, 0);
   }
 
-  @JsonProperty("type")
+  @Override
   public String type() {
     return TYPE;
   }
 
-  @JsonProperty("version")
-  public int version() {
-    return 1;
-  }
 }

@@ -1,8 +1,8 @@
 package dev.gpilot.contracts.vault;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.gpilot.contracts.json.Envelope;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -42,7 +42,7 @@ public record VaultRecord(
     List<KeyInfo> keys,
     List<SealedSecret> secrets,
     List<Rotation> rotations,
-    Change change) {
+    Change change) implements Envelope {
 
   public static final String TYPE = "vault.workspace";
 
@@ -73,14 +73,9 @@ public record VaultRecord(
     }
   }
 
-  @JsonProperty("type")
+  @Override
   public String type() {
     return TYPE;
-  }
-
-  @JsonProperty("version")
-  public int version() {
-    return 1;
   }
 
   public Optional<SealedSecret> secret(String name) {

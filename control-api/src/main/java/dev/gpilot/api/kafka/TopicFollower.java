@@ -1,5 +1,6 @@
 package dev.gpilot.api.kafka;
 
+import dev.gpilot.contracts.kafka.KafkaClientConfigs;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -10,7 +11,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -88,9 +88,7 @@ public final class TopicFollower implements AutoCloseable {
       String bootstrapServers, Map<String, String> settings) {
     Properties props = new Properties();
     props.putAll(settings);
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.putAll(KafkaClientConfigs.followingConsumer(bootstrapServers));
     return () -> new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
   }
 

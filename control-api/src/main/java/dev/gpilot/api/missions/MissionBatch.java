@@ -3,7 +3,7 @@ package dev.gpilot.api.missions;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gpilot.api.http.ApiException;
-import java.io.IOException;
+import dev.gpilot.api.http.RequestBodies;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,16 +46,7 @@ public record MissionBatch(List<Line> lines) {
    *     no non-blank line
    */
   public static MissionBatch read(InputStream body) {
-    byte[] bytes;
-    try {
-      bytes = body.readNBytes(MAX_BODY_BYTES + 1);
-    } catch (IOException e) {
-      throw ApiException.badRequest("could not read the request body: " + e.getMessage());
-    }
-    if (bytes.length > MAX_BODY_BYTES) {
-      throw tooLarge();
-    }
-    return parse(bytes);
+    return parse(RequestBodies.read(body, MAX_BODY_BYTES, MissionBatch::tooLarge));
   }
 
   static ApiException tooLarge() {

@@ -1,12 +1,11 @@
 package dev.gpilot.api.missions;
 
-import dev.gpilot.api.kafka.TopicFollower;
+import dev.gpilot.api.kafka.TopicFeed;
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.events.MissionEvent;
 import dev.gpilot.contracts.json.CodecException;
 import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.contracts.mission.MissionSubmitted;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -19,41 +18,27 @@ import org.slf4j.LoggerFactory;
  * {@link MissionStore} and fans events out to open streams in memory. It uses no consumer group: every instance
  * reads every partition.
  */
-public final class MissionFeed implements AutoCloseable {
+public final class MissionFeed extends TopicFeed {
   private static final Logger LOG = LoggerFactory.getLogger(MissionFeed.class);
 
   private final MissionStore store;
   private final JsonCodec<MissionEvent> events = JsonCodec.of(MissionEvent.class);
   private final JsonCodec<MissionSubmitted> submissions = JsonCodec.of(MissionSubmitted.class);
-  private final TopicFollower follower;
 
   public MissionFeed(String bootstrapServers, MissionStore store) {
-    this.store = store;
-    this.follower = new TopicFollower("mission-feed", bootstrapServers,
+    super("mission-feed", bootstrapServers,
         Map.of(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000"),
-        List.of(Topics.MISSIONS, Topics.MISSION_EVENTS), this::apply,
-        () -> LOG.info("mission feed caught up: {} missions known", store.size()));
+        List.of(Topics.MISSIONS, Topics.MISSION_EVENTS));
+    this.store = store;
   }
 
-  public void start() {
-    follower.start();
+  @Override
+  protected void onCaughtUp() {
+    LOG.info("mission feed caught up: {} missions known", store.size());
   }
 
-  /** Waits until everything that was in the topics when the feed started has been read. */
-  public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
-    return follower.awaitCaughtUp(timeout);
-  }
-
-  public boolean caughtUp() {
-    return follower.caughtUp();
-  }
-
-  /** How far the feed follows Kafka now (for {@code /health}). */
-  public TopicFollower.Health health() {
-    return follower.health();
-  }
-
-  private void apply(ConsumerRecord<String, byte[]> record) {
+  @Override
+  protected void apply(ConsumerRecord<String, byte[]> record) {
     if (record.value() == null) {
       return;
     }
@@ -70,10 +55,5 @@ public final class MissionFeed implements AutoCloseable {
       LOG.warn("skipping invalid record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
           e.getMessage());
     }
-  }
-
-  @Override
-  public void close() throws InterruptedException {
-    follower.close();
   }
 }

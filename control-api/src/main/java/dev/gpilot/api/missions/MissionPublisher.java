@@ -2,6 +2,7 @@ package dev.gpilot.api.missions;
 
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.json.JsonCodec;
+import dev.gpilot.contracts.kafka.KafkaClientConfigs;
 import dev.gpilot.contracts.mission.MissionControl;
 import dev.gpilot.contracts.mission.MissionSubmitted;
 import java.util.Arrays;
@@ -46,17 +47,12 @@ public final class MissionPublisher implements AutoCloseable {
 
   /** The production producer's settings: durable on all in-sync replicas, idempotent, briefly batched. */
   static Properties producerProperties(String bootstrapServers) {
-    Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    props.put(ProducerConfig.ACKS_CONFIG, "all");
-    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    Properties props = KafkaClientConfigs.boundedDurableProducer(bootstrapServers);
     // A 1 ms linger batches concurrent submissions without adding noticeable latency to one.
     props.put(ProducerConfig.LINGER_MS_CONFIG, "1");
     // Batches of up to 128 KiB per partition (default 16 KiB): a bulk submission's 1,000 records then travel in a few
     // produce requests instead of dozens; single submissions are not held back by it (linger decides).
     props.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(128 * 1024));
-    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
-    props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
     props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
     return props;
   }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gpilot.api.http.ApiException;
+import dev.gpilot.api.http.RequestBodies;
 import dev.gpilot.contracts.Sha256;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.mission.MissionConfig;
@@ -29,16 +30,7 @@ public record MissionRequest(String mission, MissionConfig config) {
 
   /** Reads and validates a body of at most {@link #MAX_BODY_BYTES}. */
   public static MissionRequest read(InputStream body) {
-    byte[] bytes;
-    try {
-      bytes = body.readNBytes(MAX_BODY_BYTES + 1);
-    } catch (IOException e) {
-      throw ApiException.badRequest("could not read the request body: " + e.getMessage());
-    }
-    if (bytes.length > MAX_BODY_BYTES) {
-      throw ApiException.badRequest("the request body is over " + (MAX_BODY_BYTES / 1024) + " KiB");
-    }
-    return parse(bytes);
+    return parse(RequestBodies.read(body, MAX_BODY_BYTES));
   }
 
   static MissionRequest parse(byte[] bytes) {

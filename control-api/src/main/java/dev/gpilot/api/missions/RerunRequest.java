@@ -2,8 +2,8 @@ package dev.gpilot.api.missions;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.http.ApiException;
+import dev.gpilot.api.http.RequestBodies;
 import dev.gpilot.contracts.plan.PlanValidator;
-import java.io.IOException;
 import java.io.InputStream;
 import java.util.Iterator;
 import java.util.Set;
@@ -25,15 +25,7 @@ public record RerunRequest(String model, String fromStep) {
 
   /** Reads and validates a body of at most {@link #MAX_BODY_BYTES}. */
   public static RerunRequest read(InputStream body) {
-    byte[] bytes;
-    try {
-      bytes = body.readNBytes(MAX_BODY_BYTES + 1);
-    } catch (IOException e) {
-      throw ApiException.badRequest("could not read the request body: " + e.getMessage());
-    }
-    if (bytes.length > MAX_BODY_BYTES) {
-      throw ApiException.badRequest("the request body is over " + (MAX_BODY_BYTES / 1024) + " KiB");
-    }
+    byte[] bytes = RequestBodies.read(body, MAX_BODY_BYTES);
     if (new String(bytes, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
       return new RerunRequest(null, null);
     }

@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
  * stops serving because it shuts down, gets one last line {@code {"type":"stream.error","detail":…,"lastSeq":N}}
  * (resume with {@code ?after=N}).
  */
-public final class NdjsonEncoder implements StreamEncoder {
+public final class NdjsonEncoder extends ResumableStreamEncoder {
   public static final String MEDIA_TYPE = "application/x-ndjson";
   private static final JsonCodec<MissionEvent> CODEC = JsonCodec.of(MissionEvent.class);
   private static final byte[] HEARTBEAT = "\n".getBytes(StandardCharsets.UTF_8);
@@ -52,17 +52,9 @@ public final class NdjsonEncoder implements StreamEncoder {
     return HEARTBEAT;
   }
 
+  /** One last line {@code {"type":"stream.error","detail":…,"lastSeq":N}}. */
   @Override
-  public byte[] tooSlow(long behind) {
-    return error("stream too slow: " + behind + " events behind, disconnected");
-  }
-
-  @Override
-  public byte[] shuttingDown() {
-    return error("stream interrupted: this API instance is shutting down");
-  }
-
-  private byte[] error(String why) {
+  protected byte[] error(String why) {
     String line = Json.mapper().createObjectNode()
         .put("type", "stream.error")
         .put("detail", why + "; resume with ?after=" + lastSeq)

@@ -17,7 +17,7 @@ import java.nio.charset.StandardCharsets;
  * a frame at or after {@code start}, so a resumed stream never repeats it. An event that maps to no chunk has no
  * frame.
  */
-public final class SseEncoder implements StreamEncoder {
+public final class SseEncoder extends ResumableStreamEncoder {
   private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8);
   private static final byte[] HEARTBEAT = ": heartbeat\n\n".getBytes(StandardCharsets.UTF_8);
 
@@ -103,23 +103,13 @@ public final class SseEncoder implements StreamEncoder {
     return HEARTBEAT;
   }
 
-  /** An {@code error} chunk without an id (so the client's Last-Event-ID stays on the last frame it got). */
-  @Override
-  public byte[] tooSlow(long behind) {
-    return error("stream too slow: " + behind + " events behind, disconnected");
-  }
-
   /**
-   * An {@code error} chunk without an id and no {@code [DONE]}: the message is not finished. The AI SDK ends the
-   * request with that error ({@code useChat}: status {@code error}), and a resume (with {@code Last-Event-ID}, or
-   * the transport's replay) continues it on any instance.
+   * An {@code error} chunk without an id (so the client's Last-Event-ID stays on the last frame it got) and no
+   * {@code [DONE]}: the message is not finished. The AI SDK ends the request with that error ({@code useChat}: status
+   * {@code error}), and a resume (with {@code Last-Event-ID}, or the transport's replay) continues it on any instance.
    */
   @Override
-  public byte[] shuttingDown() {
-    return error("stream interrupted: this API instance is shutting down");
-  }
-
-  private byte[] error(String why) {
+  protected byte[] error(String why) {
     String text = why + "; reconnect with Last-Event-ID: " + (lastId == null ? MissionFrames.START_ID : lastId);
     String chunk = Json.mapper().createObjectNode().put("type", "error").put("errorText", text).toString();
     return ("data: " + chunk + "\n\n").getBytes(StandardCharsets.UTF_8);

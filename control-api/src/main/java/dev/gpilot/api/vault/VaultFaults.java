@@ -26,7 +26,7 @@ public interface VaultFaults {
   void at(Point point, java.util.Set<String> workspaceIds);
 
   /** A simulated process death. */
-  final class Crash extends RuntimeException {
+  final class Crash extends dev.gpilot.api.kafka.FencedLogWriter.Crash {
     public Crash(String message) {
       super(message);
     }

@@ -3,6 +3,7 @@ package dev.gpilot.api.vault;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpilot.api.http.ApiException;
+import dev.gpilot.api.kafka.TransactionalLog;
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.vault.AuditEvent;
 import dev.gpilot.contracts.vault.VaultRecord;
@@ -41,7 +42,7 @@ class VaultWriterTest {
   }
 
   /** The vault topic as the test wants it: producers it can make fail, an end it sets, a feed it drives. */
-  private static final class FakeLog implements VaultLog {
+  private static final class FakeLog implements TransactionalLog {
     final List<MockProducer<String, byte[]>> producers = new CopyOnWriteArrayList<>();
     final List<Map<Integer, Long>> awaited = new CopyOnWriteArrayList<>();
     final List<Consumer<MockProducer<String, byte[]>>> setUps = new CopyOnWriteArrayList<>();

@@ -2,6 +2,7 @@ package dev.gpilot.jobs.costs;
 
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.cost.CostRecord;
+import dev.gpilot.contracts.kafka.KafkaClientConfigs;
 import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.jobs.MissionJobOptions;
 import dev.gpilot.jobs.sink.clickhouse.ClickHouseSink;
@@ -177,13 +178,10 @@ public final class CostPipeline {
   }
 
   private static KafkaSink<CostRecord> costRecordsSink(String bootstrapServers) {
-    Properties producer = new Properties();
-    producer.put(ProducerConfig.ACKS_CONFIG, "all");
-    producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    Properties producer = KafkaClientConfigs.flinkSinkProducer();
     // Billing integrations read in bulk: a little lingering makes bigger batches, and nobody waits on a record.
     producer.put(ProducerConfig.LINGER_MS_CONFIG, "20");
     producer.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
-    producer.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "900000");
     return KafkaSink.<CostRecord>builder()
         .setBootstrapServers(bootstrapServers)
         .setKafkaProducerConfig(producer)

@@ -92,7 +92,7 @@ public final class MissionHeaderSerializer extends LayoutSerializer<MissionHeade
   }
 
   /** Reads (and writes) the layout of release 0.1.0, without {@code readySteps}. */
-  public static final class V1 extends LayoutSerializer<MissionHeader> {
+  public static final class V1 extends LayoutSerializer.EarlierLayout<MissionHeader> {
     private static final long serialVersionUID = 1L;
 
     @Override
@@ -101,13 +101,8 @@ public final class MissionHeaderSerializer extends LayoutSerializer<MissionHeade
     }
 
     @Override
-    public MissionHeader createInstance() {
-      return new MissionHeader();
-    }
-
-    @Override
-    public MissionHeader copy(MissionHeader from) {
-      return from == null ? null : from.copy();
+    protected LayoutSerializer<MissionHeader> current() {
+      return INSTANCE;
     }
 
     @Override

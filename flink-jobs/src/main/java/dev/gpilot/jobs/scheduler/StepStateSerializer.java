@@ -101,7 +101,7 @@ public final class StepStateSerializer extends LayoutSerializer<StepState> {
   }
 
   /** Reads (and writes) the layout of releases up to 0.2.0, without {@code heldAt}. */
-  public static final class V1 extends LayoutSerializer<StepState> {
+  public static final class V1 extends LayoutSerializer.EarlierLayout<StepState> {
     private static final long serialVersionUID = 1L;
 
     @Override
@@ -110,13 +110,8 @@ public final class StepStateSerializer extends LayoutSerializer<StepState> {
     }
 
     @Override
-    public StepState createInstance() {
-      return new StepState();
-    }
-
-    @Override
-    public StepState copy(StepState from) {
-      return from == null ? null : from.copy();
+    protected LayoutSerializer<StepState> current() {
+      return INSTANCE;
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.gpilot.jobs.vault;
 
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.json.JsonCodec;
+import dev.gpilot.contracts.kafka.KafkaClientConfigs;
 import dev.gpilot.contracts.vault.AuditEvent;
 import java.time.Duration;
 import java.util.Properties;
@@ -26,10 +27,7 @@ public interface AuditSink extends AutoCloseable {
    * and action only).
    */
   static AuditSink kafka(String bootstrapServers) {
-    Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    props.put(ProducerConfig.ACKS_CONFIG, "all");
-    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    Properties props = KafkaClientConfigs.durableProducer(bootstrapServers);
     props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
     props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
     KafkaProducer<String, byte[]> producer =

@@ -2,18 +2,17 @@ package dev.gpilot.jobs.agents.gemini;
 
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.json.JsonCodec;
+import dev.gpilot.contracts.kafka.KafkaClientConfigs;
 import dev.gpilot.contracts.step.StepDelta;
 import dev.gpilot.jobs.agents.StepRequest;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -31,14 +30,7 @@ public final class KafkaDeltaListener implements DeltaListener, AutoCloseable {
   private final Map<String, Future<RecordMetadata>> lastSend = new ConcurrentHashMap<>();
 
   public KafkaDeltaListener(String bootstrapServers) {
-    Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    props.put(ProducerConfig.ACKS_CONFIG, "1");
-    props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "1000");
-    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "10000");
-    props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
-    this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    this.producer = new KafkaProducer<>(KafkaClientConfigs.bestEffortProducer(bootstrapServers), new StringSerializer(), new ByteArraySerializer());
   }
 
   @Override

@@ -93,6 +93,29 @@ public abstract class LayoutSerializer<T> extends TypeSerializer<T> {
   }
 
   /**
+   * A reader (and writer) of an earlier layout of a type ({@link #readerOf}): it makes and copies instances as the
+   * current serializer does, and only writes and reads the old fields itself.
+   *
+   * @param <T> the type written
+   */
+  public abstract static class EarlierLayout<T> extends LayoutSerializer<T> {
+    private static final long serialVersionUID = 1L;
+
+    /** The serializer of the current layout. */
+    protected abstract LayoutSerializer<T> current();
+
+    @Override
+    public T createInstance() {
+      return current().createInstance();
+    }
+
+    @Override
+    public T copy(T from) {
+      return current().copy(from);
+    }
+  }
+
+  /**
    * The layout of a record type for a JSON-written value: every component, nested records and lists of records
    * included ({@code plan.steps[].dependsOn:List<String>}).
    */

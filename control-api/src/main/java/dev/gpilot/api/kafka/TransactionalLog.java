@@ -1,15 +1,15 @@
-package dev.gpilot.api.vault;
+package dev.gpilot.api.kafka;
 
 import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.producer.Producer;
 
 /**
- * What the {@link VaultWriter} needs of Kafka: a transactional producer under the deployment's one transactional id,
- * and how far the vault topic's committed records reach. {@link KafkaVaultLog} in production; tests give Kafka's
- * {@code MockProducer} and offsets of their own.
+ * What a {@link FencedLogWriter} needs of Kafka: a transactional producer under the deployment's one transactional
+ * id, and how far its topic's committed records reach. {@link KafkaTransactionalLog} in production; tests give
+ * Kafka's {@code MockProducer} and offsets of their own.
  */
-interface VaultLog extends AutoCloseable {
+public interface TransactionalLog extends AutoCloseable {
   /**
    * A new producer holding the transactional id, its {@code initTransactions} done (which fences every earlier
    * writer). The caller closes it.
@@ -19,7 +19,9 @@ interface VaultLog extends AutoCloseable {
   Producer<String, byte[]> producer() throws InterruptedException;
 
   /**
-   * The end of each vault partition (partition → offset), counting committed records only.
+   * The end of each partition of the topic (partition → offset): once the feed has read up to it, it holds every
+   * record committed before this call (the high watermark: a transaction committed a moment ago counts although its
+   * markers may not be written yet).
    *
    * @throws IllegalStateException when Kafka does not answer in time
    */
