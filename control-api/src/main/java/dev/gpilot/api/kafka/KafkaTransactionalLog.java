@@ -56,21 +56,40 @@ public final class KafkaTransactionalLog implements TransactionalLog {
     return p;
   }
 
+  /** How long {@link #committedEnd} waits for the markers of a transaction that was just committed. */
+  static final Duration MARKER_WAIT = Duration.ofSeconds(1);
+
   @Override
   public Map<Integer, Long> committedEnd() throws InterruptedException {
-    Map<Integer, Long> end = new LinkedHashMap<>();
-    try {
-      if (partitions == null) {
-        Map<TopicPartition, OffsetSpec> request = new LinkedHashMap<>();
+    if (partitions == null) {
+      Map<TopicPartition, OffsetSpec> request = new LinkedHashMap<>();
+      try {
         admin.describeTopics(List.of(topic)).allTopicNames().get(15, TimeUnit.SECONDS).get(topic)
             .partitions().forEach(info -> request.put(new TopicPartition(topic, info.partition()),
                 OffsetSpec.latest()));
-        partitions = request;
+      } catch (ExecutionException | TimeoutException e) {
+        throw new IllegalStateException("cannot read the end of " + topic + ": " + e, e);
       }
-      // The high watermark, not the last stable offset: right after another instance's commit returns, the markers
-      // that make its records readable may not be written yet, and the stable offset would still be before them (its
-      // write would be missed). The feed reads committed records only and reaches this offset once the markers are in.
-      admin.listOffsets(partitions, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).all()
+      partitions = request;
+    }
+    // Right after another instance's commit returns, the markers that make its records readable may not be written
+    // yet: the last stable offset is then still before them, below the high watermark, and its write would be missed.
+    // So while the two differ, wait a moment for the markers. They differ for longer only while a transaction is open
+    // (another instance writing now, or one that died mid-way until it is fenced or times out): then the stable end
+    // is what there is to read.
+    long deadline = System.nanoTime() + MARKER_WAIT.toNanos();
+    Map<Integer, Long> stable = end(IsolationLevel.READ_COMMITTED);
+    while (!stable.equals(end(IsolationLevel.READ_UNCOMMITTED)) && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+      stable = end(IsolationLevel.READ_COMMITTED);
+    }
+    return stable;
+  }
+
+  private Map<Integer, Long> end(IsolationLevel isolation) throws InterruptedException {
+    Map<Integer, Long> end = new LinkedHashMap<>();
+    try {
+      admin.listOffsets(partitions, new ListOffsetsOptions(isolation)).all()
           .get(15, TimeUnit.SECONDS).forEach((tp, info) -> end.put(tp.partition(), info.offset()));
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException("cannot read the end of " + topic + ": " + e, e);

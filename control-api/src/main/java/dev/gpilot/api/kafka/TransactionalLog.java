@@ -19,9 +19,8 @@ public interface TransactionalLog extends AutoCloseable {
   Producer<String, byte[]> producer() throws InterruptedException;
 
   /**
-   * The end of each partition of the topic (partition → offset): once the feed has read up to it, it holds every
-   * record committed before this call (the high watermark: a transaction committed a moment ago counts although its
-   * markers may not be written yet).
+   * The end of each partition of the topic (partition → offset), counting committed records only; a transaction
+   * committed a moment ago counts although its markers were not written yet.
    *
    * @throws IllegalStateException when Kafka does not answer in time
    */
