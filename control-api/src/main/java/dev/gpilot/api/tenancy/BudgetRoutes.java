@@ -2,9 +2,7 @@ package dev.gpilot.api.tenancy;
 
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.http.Responses;
-import dev.gpilot.api.missions.MissionRoutes;
 import io.javalin.config.RoutesConfig;
-import io.javalin.http.Context;
 
 /** The budget endpoints. Handlers only translate HTTP; the service decides. Never cached. */
 final class BudgetRoutes {
@@ -15,22 +13,17 @@ final class BudgetRoutes {
   }
 
   void register(RoutesConfig routes) {
-    routes.get("/api/v1/budgets", ctx -> Responses.json(ctx, 200, service.list(caller(ctx))));
+    routes.get("/api/v1/budgets", ctx -> Responses.json(ctx, 200, service.list(TenancyRoutes.caller(ctx))));
     routes.put("/api/v1/budgets/{budgetId}", ctx -> {
-      Principal caller = caller(ctx);
+      Principal caller = TenancyRoutes.caller(ctx);
       String id = ctx.pathParam("budgetId");
       BudgetRequests.BudgetBody req = BudgetRequests.budget(ctx.bodyInputStream());
       ctx.future(() -> service.put(caller, id, req).thenAccept(body -> Responses.json(ctx, 200, body)));
     });
     routes.delete("/api/v1/budgets/{budgetId}", ctx -> {
-      Principal caller = caller(ctx);
+      Principal caller = TenancyRoutes.caller(ctx);
       String id = ctx.pathParam("budgetId");
       ctx.future(() -> service.delete(caller, id).thenAccept(ignored -> ctx.status(204)));
     });
-  }
-
-  private static Principal caller(Context ctx) {
-    ctx.header("Cache-Control", "no-store");
-    return ctx.attribute(MissionRoutes.PRINCIPAL);
   }
 }

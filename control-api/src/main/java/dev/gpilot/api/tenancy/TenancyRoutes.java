@@ -80,7 +80,8 @@ final class TenancyRoutes {
     });
   }
 
-  private static Principal caller(Context ctx) {
+  /** The caller of a tenancy, budget or wallet endpoint; the answer is never cached. */
+  static Principal caller(Context ctx) {
     ctx.header("Cache-Control", "no-store");
     return ctx.attribute(MissionRoutes.PRINCIPAL);
   }

@@ -3,7 +3,6 @@ package dev.gpilot.api.tenancy;
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.http.ApiException;
 import dev.gpilot.api.http.Responses;
-import dev.gpilot.api.missions.MissionRoutes;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
@@ -22,9 +21,9 @@ final class WalletRoutes {
   }
 
   void register(RoutesConfig routes) {
-    routes.get("/api/v1/wallet", ctx -> Responses.json(ctx, 200, service.wallet(caller(ctx))));
+    routes.get("/api/v1/wallet", ctx -> Responses.json(ctx, 200, service.wallet(TenancyRoutes.caller(ctx))));
     routes.post("/api/v1/wallet/grants", ctx -> {
-      Principal caller = caller(ctx);
+      Principal caller = TenancyRoutes.caller(ctx);
       WalletRequests.NewGrant req = WalletRequests.grant(ctx.bodyInputStream());
       ctx.future(() -> service.grant(caller, req).thenAccept(body -> Responses.json(ctx, 201, body)));
     });
@@ -32,7 +31,7 @@ final class WalletRoutes {
   }
 
   private void ledger(Context ctx) {
-    Principal caller = caller(ctx);
+    Principal caller = TenancyRoutes.caller(ctx);
     Long from = WalletRequests.instant(ctx.queryParam("from"), "from");
     Long to = WalletRequests.instant(ctx.queryParam("to"), "to");
     long end = to == null ? Long.MAX_VALUE / 2 : to;
@@ -75,10 +74,5 @@ final class WalletRoutes {
   private static String csvField(Object value) {
     String s = value == null ? "" : value.toString();
     return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
-  }
-
-  private static Principal caller(Context ctx) {
-    ctx.header("Cache-Control", "no-store");
-    return ctx.attribute(MissionRoutes.PRINCIPAL);
   }
 }

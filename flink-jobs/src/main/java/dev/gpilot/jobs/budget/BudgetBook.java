@@ -156,7 +156,7 @@ public final class BudgetBook {
         && current.budget().resetDay() == budget.resetDay()) {
       p.ledgers.put(budget.budgetId(), alert(current.redefined(budget), now, p.fx));
     } else {
-      BudgetLedger opened = BudgetLedger.open(budget, now, spentSince(store, budget, now), 0);
+      BudgetLedger opened = BudgetLedger.open(budget, now, spentSince(store, budget, now));
       p.ledgers.put(budget.budgetId(), alert(opened, now, p.fx));
       p.fx.timers().add(opened.periodEnd());
     }

@@ -25,10 +25,9 @@ public record BudgetLedger(BudgetRecord budget, long periodStart, long periodEnd
   }
 
   /** A new budget, or one whose period changed, at {@code now}: its period has spent {@code spent} so far. */
-  static BudgetLedger open(BudgetRecord budget, long now, long spent, long reserved) {
+  static BudgetLedger open(BudgetRecord budget, long now, long spent) {
     long start = budget.period().start(now, budget.resetDay());
-    return new BudgetLedger(budget, start, budget.period().end(start), budget.limitMicros(), spent, reserved, 0, 0,
-        true);
+    return new BudgetLedger(budget, start, budget.period().end(start), budget.limitMicros(), spent, 0, 0, 0, true);
   }
 
   boolean hard() {
