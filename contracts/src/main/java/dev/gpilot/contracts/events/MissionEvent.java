@@ -38,6 +38,8 @@ public record MissionEvent(
     String text,
     Long retryInMs,
     String rerunOf,
+    String rerunModel,
+    String rerunFromStep,
     Boolean reused,
     String budgetId) implements Envelope {
 
@@ -89,6 +91,8 @@ public record MissionEvent(
     private String text;
     private Long retryInMs;
     private String rerunOf;
+    private String rerunModel;
+    private String rerunFromStep;
     private String budgetId;
     private Boolean reused;
 
@@ -165,6 +169,17 @@ public record MissionEvent(
     }
 
     /**
+     * What a fork was asked for (for {@code mission.accepted}): the original, the model its steps run on and the step
+     * it runs again from (each null when not given), so the request can be told from what is stored.
+     */
+    public Builder rerun(String of, String model, String fromStep) {
+      this.rerunOf = of;
+      this.rerunModel = model;
+      this.rerunFromStep = fromStep;
+      return this;
+    }
+
+    /**
      * Marks a {@code step.completed} whose output was reused from the original of a fork: no model was called and it
      * cost nothing.
      */
@@ -182,7 +197,8 @@ public record MissionEvent(
     public MissionEvent build() {
       return new MissionEvent(
           type, missionId, workspaceId, seq, ts, status, mission, config, plan, stepId, agent, attempt, output,
-          reason, durationMs, model, usage, costMicros, text, retryInMs, rerunOf, reused, budgetId);
+          reason, durationMs, model, usage, costMicros, text, retryInMs, rerunOf, rerunModel, rerunFromStep, reused,
+          budgetId);
     }
   }
 }

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.http.ApiException;
 import dev.gpilot.contracts.clickhouse.ClickHouseClient;
 import dev.gpilot.contracts.clickhouse.ClickHouseException;
-import dev.gpilot.contracts.events.EventTypes;
 import dev.gpilot.contracts.events.MissionEvent;
 import dev.gpilot.contracts.json.CodecException;
 import dev.gpilot.contracts.json.JsonCodec;
@@ -22,8 +21,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Finds stored missions in the ClickHouse table {@code mission_events}, which the MissionJob fills with every event
  * it writes: a mission's first event ({@code mission.accepted}, seq 1) carries the mission text and config as
- * submitted, so the request's fingerprint is recomputed from it (no column of its own, and no stored hash that a
- * newer API would have to compute the same way).
+ * submitted (or, for a fork, its original, model and step), so the request's fingerprint is recomputed from it
+ * ({@link RequestFingerprints}; no column of its own, and no stored hash that a newer API would have to compute the
+ * same way).
  */
 public final class ClickHouseSubmissionArchive implements SubmissionArchive {
   private static final Logger LOG = LoggerFactory.getLogger(ClickHouseSubmissionArchive.class);
@@ -77,11 +77,9 @@ public final class ClickHouseSubmissionArchive implements SubmissionArchive {
   /** The fingerprint recomputed from a stored first event; "" (never a request's) when it cannot be. */
   private static String fingerprintOf(String missionId, String event) {
     try {
-      MissionEvent accepted = CODEC.decode(event);
-      if (!EventTypes.MISSION_ACCEPTED.equals(accepted.type()) || accepted.mission() == null) {
-        return "";  // stored, but not with the request it was made from: never the same request
-      }
-      return MissionRequest.fingerprint(accepted.mission(), accepted.config());
+      String fingerprint = RequestFingerprints.ofAccepted(CODEC.decode(event));
+      // Stored, but not with the request it was made from: never the same request.
+      return fingerprint == null ? "" : fingerprint;
     } catch (CodecException e) {
       LOG.warn("unreadable stored first event of mission {}: {}", missionId, e.getMessage());
       return "";

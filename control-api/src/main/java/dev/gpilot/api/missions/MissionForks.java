@@ -34,6 +34,19 @@ public final class MissionForks {
    *     the price table has no price for now, 422 {@code unknown-step} for a {@code fromStep} not in its plan
    */
   public MissionSubmitted fork(Principal caller, MissionView original, RerunRequest request) {
+    return fork(caller, original, request, UUID.randomUUID().toString(), null);
+  }
+
+  /**
+   * The fork under an Idempotency-Key: its id is the one the key names, and it carries the key and the request's
+   * {@linkplain RerunRequest#fingerprint fingerprint}, as a keyed submission does.
+   *
+   * @param forkId the fork's missionId
+   * @param idempotencyKey null for none
+   * @throws ApiException as {@link #fork(Principal, MissionView, RerunRequest)}
+   */
+  public MissionSubmitted fork(Principal caller, MissionView original, RerunRequest request, String forkId,
+      String idempotencyKey) {
     if (!original.finished()) {
       throw ApiException.conflict("mission-unfinished", "mission '" + original.missionId()
           + "' has not finished (" + original.status() + "); a fork starts from a finished mission");
@@ -58,8 +71,8 @@ public final class MissionForks {
     // The original's config with the plan it ran made explicit: the fork is not planned again.
     MissionConfig config = new MissionConfig(c.explicitAgents(), source.plan(), c.execution(), c.params(),
         c.deadlineSeconds(), c.failurePolicy(), null);
-    return new MissionSubmitted(UUID.randomUUID().toString(), caller.workspaceId(), clock.millis(), source.mission(),
-        config, null, null, caller.subject(),
+    return new MissionSubmitted(forkId, caller.workspaceId(), clock.millis(), source.mission(), config,
+        idempotencyKey, idempotencyKey == null ? null : request.fingerprint(original.missionId()), caller.subject(),
         new Rerun(original.missionId(), request.model(), request.fromStep(), reused));
   }
 }

@@ -50,7 +50,11 @@ public final class MissionRoutes {
     Principal caller = ctx.attribute(PRINCIPAL);
     String original = ctx.pathParam("id");
     RerunRequest request = RerunRequest.read(ctx.bodyInputStream());
-    ctx.future(() -> service.rerun(caller, original, request).thenAccept(fork -> {
+    String idempotencyKey = ctx.header("Idempotency-Key");
+    ctx.future(() -> service.rerun(caller, original, request, idempotencyKey).thenAccept(fork -> {
+      if (fork.replayed()) {
+        ctx.header("Idempotent-Replayed", "true");
+      }
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("missionId", fork.missionId());
       body.put("rerunOf", original);

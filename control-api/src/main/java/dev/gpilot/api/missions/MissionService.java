@@ -18,6 +18,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,13 +75,24 @@ public final class MissionService {
    * original's plan, reusing the outputs of the steps before {@code fromStep}, the rest run on the request's model.
    * Completes once the fork is durable in Kafka; the original is not touched.
    *
-   * @return the fork's record
-   * @throws ApiException 404 for an unknown mission, 409 for one not finished or without a plan, 422 for an unknown
-   *     model or step, 503 when Kafka did not confirm the write
+   * <p>An Idempotency-Key works as for {@link #submit}: the fork's id is derived from (workspace, key), in the same
+   * space of keys as submissions, so a retry of the same rerun (same original, model and step) names the same fork
+   * and writes nothing, and the key used for any other request, rerun or submission, is refused.
+   *
+   * @param idempotencyKey null for none
+   * @return the fork; {@code replayed} when an earlier request with the same key made it
+   * @throws ApiException 400 for a malformed key, 404 for an unknown mission, 409 for one not finished or without a
+   *     plan, 422 for an unknown model or step or a key used for a different request, 503 when Kafka did not confirm
+   *     the write or the archive cannot be read for a key this instance does not know
    */
-  public CompletableFuture<MissionSubmitted> rerun(Principal caller, String missionId, RerunRequest request) {
-    MissionSubmitted fork = forks.fork(caller, get(caller, missionId), request);
-    return write(fork).thenApply(s -> fork);
+  public CompletableFuture<Submission> rerun(Principal caller, String missionId, RerunRequest request,
+      String idempotencyKey) {
+    if (idempotencyKey == null) {
+      return write(forks.fork(caller, get(caller, missionId), request));
+    }
+    String forkId = keyedId(caller, checkedKey(idempotencyKey));
+    return keyed(caller.workspaceId(), forkId, request.fingerprint(missionId), archive,
+        () -> forks.fork(caller, get(caller, missionId), request, forkId, idempotencyKey));
   }
 
   /** An accepted mission; {@code replayed} when an earlier request with the same Idempotency-Key wrote it. */
@@ -110,22 +122,38 @@ public final class MissionService {
     if (idempotencyKey == null) {
       return write(newMission(caller, request));
     }
+    String missionId = keyedId(caller, checkedKey(idempotencyKey));
+    String requestHash = request.requestHash();
+    return keyed(caller.workspaceId(), missionId, requestHash, archive, () -> new MissionSubmitted(missionId,
+        caller.workspaceId(), clock.millis(), request.mission(), request.config(), idempotencyKey, requestHash,
+        caller.subject()));
+  }
+
+  private static String checkedKey(String idempotencyKey) {
     if (!IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
       throw ApiException.badRequest("Idempotency-Key must be 1 to 255 visible ASCII characters");
     }
-    String missionId = keyedId(caller, idempotencyKey);
-    String requestHash = request.requestHash();
-    MissionSubmitted submitted = new MissionSubmitted(missionId, caller.workspaceId(), clock.millis(),
-        request.mission(), request.config(), idempotencyKey, requestHash, caller.subject());
+    return idempotencyKey;
+  }
+
+  /**
+   * The keyed write of {@code missionId}: the earlier mission again when one exists (in flight on this instance, in
+   * memory, else in the archive) and {@code requestHash} is its request's, 422 when it is not; else the record
+   * {@code make} builds (only then, so a replay needs nothing it needs), written once however many retries run
+   * concurrently on this instance.
+   */
+  private CompletableFuture<Submission> keyed(String workspaceId, String missionId, String requestHash,
+      SubmissionArchive archive, Supplier<MissionSubmitted> make) {
     // Concurrent retries on this instance share one write.
     InFlight running = inFlight.get(missionId);
     if (running != null) {
       return join(running, requestHash);
     }
-    Optional<Earlier> earlier = earlier(caller.workspaceId(), missionId, archive);
+    Optional<Earlier> earlier = earlier(workspaceId, missionId, archive);
     if (earlier.isPresent()) {
       return CompletableFuture.completedFuture(replay(missionId, earlier.get().requestHash(), requestHash));
     }
+    MissionSubmitted submitted = make.get();
     InFlight mine = new InFlight(new CompletableFuture<>(), requestHash);
     running = inFlight.putIfAbsent(missionId, mine);
     if (running != null) {

@@ -92,11 +92,7 @@ public final class MissionView {
     if (submitted != null && submitted.requestHash() != null) {
       return submitted.requestHash();
     }
-    MissionEvent first = events.isEmpty() ? null : events.get(0);
-    if (first != null && EventTypes.MISSION_ACCEPTED.equals(first.type()) && first.mission() != null) {
-      return MissionRequest.fingerprint(first.mission(), first.config());
-    }
-    return null;
+    return events.isEmpty() ? null : RequestFingerprints.ofAccepted(events.get(0));
   }
 
   /**

@@ -1,8 +1,11 @@
 package dev.gpilot.api.missions;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gpilot.api.http.ApiException;
 import dev.gpilot.api.http.RequestBodies;
+import dev.gpilot.contracts.Sha256;
+import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.plan.PlanValidator;
 import java.io.InputStream;
 import java.util.Iterator;
@@ -30,6 +33,32 @@ public record RerunRequest(String model, String fromStep) {
       return new RerunRequest(null, null);
     }
     return of(MissionRequest.readJson(bytes, 0, bytes.length, "the request body"));
+  }
+
+  /**
+   * The fingerprint of this request for a fork of {@code original}, to tell a retry from a different request under
+   * the same Idempotency-Key ({@link #fingerprint(String, String, String)}).
+   */
+  public String fingerprint(String original) {
+    return fingerprint(original, model, fromStep);
+  }
+
+  /**
+   * SHA-256 of the canonical JSON of a rerun request ({@code {"rerunOf", "model"?, "fromStep"?}}): the same for the
+   * request and for the fork it became (its {@code mission.accepted} carries {@code rerunOf}, {@code rerunModel} and
+   * {@code rerunFromStep}), and never a submission's fingerprint (whose JSON has other fields), so one key used for a
+   * submission and a rerun is a key used for two requests.
+   */
+  public static String fingerprint(String original, String model, String fromStep) {
+    ObjectNode canonical = Json.mapper().createObjectNode();
+    canonical.put("rerunOf", original);
+    if (model != null) {
+      canonical.put("model", model);
+    }
+    if (fromStep != null) {
+      canonical.put("fromStep", fromStep);
+    }
+    return Sha256.hex(canonical.toString());
   }
 
   static RerunRequest of(JsonNode root) {

@@ -62,6 +62,12 @@ final class ApiClient {
         .POST(HttpRequest.BodyPublishers.ofString(json)));
   }
 
+  /** A POST under an Idempotency-Key: sent again with the same key, it makes nothing new. */
+  Answer post(String path, String json, String idempotencyKey) throws Unreachable {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+        .header("Idempotency-Key", idempotencyKey).POST(HttpRequest.BodyPublishers.ofString(json)));
+  }
+
   static String query(String value) {
     return URLEncoder.encode(value, StandardCharsets.UTF_8);
   }

@@ -2,6 +2,7 @@ package dev.gpilot.api.replay;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gpilot.contracts.Sha256;
 import dev.gpilot.contracts.json.Json;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -15,9 +16,11 @@ import java.util.Locale;
  * {@code ./gpilot replay missions}: forks every finished mission submitted in {@code [from, to)} onto a model
  * through {@code POST /api/v1/missions/{id}/rerun}, at most {@code rate} forks a second, oldest first, and records
  * each one in the run's state file as soon as the API accepted it, so an interrupted run resumes where it stopped
- * ({@code --run <id>}). Forks themselves are never forked. A mission the API refuses to fork (409, 422) is recorded
- * as skipped with the reason; an authentication problem stops the run; an API that does not answer (or answers 429 or
- * 5xx) is retried with back-off, then the run stops, resumable.
+ * ({@code --run <id>}). Each fork is asked for under an Idempotency-Key of (run, original), so a retried or resumed
+ * request whose answer the state file missed gets the same fork again, never a second one. Forks themselves are
+ * never forked. A mission the API refuses to fork (409, 422) is recorded as skipped with the reason; an
+ * authentication problem stops the run; an API that does not answer (or answers 429 or 5xx) is retried with back-off,
+ * then the run stops, resumable.
  */
 final class MissionReplay {
   /** The run's options, as the state file keeps them. */
@@ -115,7 +118,11 @@ final class MissionReplay {
       if (options.fromStep() != null) {
         body.put("fromStep", options.fromStep());
       }
-      ApiClient.Answer answer = call(() -> api.post("/api/v1/missions/" + id + "/rerun", body.toString()), options);
+      // The same key for every try and every resume of this run: a fork the API made but the state file missed
+      // (a crash in between, a lost answer) is answered again, not made twice.
+      String key = idempotencyKey(options.runId(), id);
+      ApiClient.Answer answer = call(() -> api.post("/api/v1/missions/" + id + "/rerun", body.toString(), key),
+          options);
       if (answer.ok()) {
         state.forked(id, answer.body().get("missionId").asText());
         forked++;
@@ -135,6 +142,15 @@ final class MissionReplay {
     out.printf("run %s: %d forks submitted now, %d skipped; state in %s; compare with ./gpilot replay report %s%n",
         options.runId(), forked, skipped, state.file(), options.runId());
     return forked;
+  }
+
+  /**
+   * The Idempotency-Key of the fork of {@code originalId} in run {@code runId}: the same for every try and resume of
+   * the run, another for another run or mission. The mission id is hashed, so any id makes a valid key (1 to 255
+   * visible ASCII characters; a run id has at most 64).
+   */
+  static String idempotencyKey(String runId, String originalId) {
+    return "gpilot-replay:" + runId + ":" + Sha256.hex(originalId);
   }
 
   private void progress(long done, long total, int forked, int skipped, long elapsedNanos) {

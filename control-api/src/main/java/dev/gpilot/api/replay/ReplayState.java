@@ -17,7 +17,8 @@ import java.util.Map;
  * A batch replay's state file, {@code <dir>/<run>.state}: its first line the run's options (JSON), then one line per
  * mission it is done with, appended and flushed as soon as it is: {@code {"original", "fork"}} for a fork submitted,
  * {@code {"original", "skipped", "detail"}} for one the API refused. A run resumed with the same id skips them all; a
- * line cut short by a crash is ignored (that mission is tried again: at worst one fork too many).
+ * line cut short by a crash is ignored (that mission is tried again, under the same Idempotency-Key: the API answers
+ * with the fork it made, if it made one).
  */
 final class ReplayState {
   /** One mission the run is done with: {@code fork} null when it was skipped. */
@@ -57,7 +58,12 @@ final class ReplayState {
     }
     List<String> lines;
     try {
-      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+      String text = Files.readString(file, StandardCharsets.UTF_8);
+      if (!text.isEmpty() && !text.endsWith("\n")) {
+        // A line cut short by a crash: ended here, so the next line appended is a line of its own.
+        Files.writeString(file, "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND, StandardOpenOption.SYNC);
+      }
+      lines = text.lines().toList();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
     }

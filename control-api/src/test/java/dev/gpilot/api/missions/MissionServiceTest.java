@@ -7,9 +7,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.http.ApiException;
 import dev.gpilot.contracts.Topics;
+import dev.gpilot.contracts.events.EventTypes;
+import dev.gpilot.contracts.events.MissionEvent;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.json.JsonCodec;
+import dev.gpilot.contracts.mission.MissionConfig;
 import dev.gpilot.contracts.mission.MissionSubmitted;
+import dev.gpilot.contracts.mission.Plan;
+import dev.gpilot.contracts.mission.PlanStep;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -225,5 +230,95 @@ class MissionServiceTest {
     assertThat(service.get(ALICE, id).missionId()).isEqualTo(id);
     assertThatThrownBy(() -> service.get(BOB, id))
         .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(404));
+  }
+
+  /** A finished two-step mission of ALICE's workspace, in the store: what a fork starts from. */
+  private String finishedMission() {
+    String id = "original-1";
+    Plan plan = new Plan(List.of(new PlanStep("s1", "agent-scout", "research", null, List.of(), null, null, null),
+        new PlanStep("s2", "seo-analyst", "review", null, List.of("s1"), null, null, null)));
+    store.onEvent(MissionEvent.of(EventTypes.MISSION_ACCEPTED, id, "ws-a", 1, 1L).status("PLANNING")
+        .mission("Plan a launch", MissionConfig.DEFAULT).build());
+    store.onEvent(MissionEvent.of(EventTypes.PLAN_READY, id, "ws-a", 2, 2L).status("RUNNING").plan(plan).build());
+    store.onEvent(MissionEvent.of(EventTypes.STEP_COMPLETED, id, "ws-a", 3, 3L).status("SUCCEEDED")
+        .step("s1", "agent-scout", 1).output(Json.mapper().createObjectNode().put("facts", 3)).durationMs(1).build());
+    store.onEvent(MissionEvent.of(EventTypes.STEP_COMPLETED, id, "ws-a", 4, 4L).status("SUCCEEDED")
+        .step("s2", "seo-analyst", 1).output(Json.mapper().createObjectNode().put("ok", true)).durationMs(1).build());
+    store.onEvent(MissionEvent.of(EventTypes.MISSION_COMPLETED, id, "ws-a", 5, 5L).status("COMPLETED")
+        .durationMs(4).build());
+    return id;
+  }
+
+  @Test
+  void aRetriedRerunWithTheSameKey_getsTheSameFork_replayed_andOneRecord() throws Exception {
+    MissionService service = new MissionService(publisher, store, CLOCK);
+    String original = finishedMission();
+    RerunRequest rerun = new RerunRequest("gemini-2.5-flash-lite", "s2");
+
+    MissionService.Submission first = await(service.rerun(ALICE, original, rerun, "fork-7"));
+    MissionService.Submission retry =
+        await(service.rerun(ALICE, original, new RerunRequest("gemini-2.5-flash-lite", "s2"), "fork-7"));
+
+    assertThat(first.replayed()).isFalse();
+    assertThat(retry.replayed()).isTrue();
+    assertThat(retry.missionId()).isEqualTo(first.missionId()).isNotEqualTo(original);
+    assertThat(written()).singleElement().satisfies(record -> {
+      assertThat(record.missionId()).isEqualTo(first.missionId());
+      assertThat(record.rerun().of()).isEqualTo(original);
+      assertThat(record.rerun().reused()).containsOnlyKeys("s1");
+      assertThat(record.idempotencyKey()).isEqualTo("fork-7");
+      assertThat(record.requestHash()).isEqualTo(rerun.fingerprint(original));
+    });
+  }
+
+  @Test
+  void aKeyReusedForAnotherRerunOrASubmission_is422_andNothingMoreIsWritten() throws Exception {
+    MissionService service = new MissionService(publisher, store, CLOCK);
+    String original = finishedMission();
+    await(service.rerun(ALICE, original, new RerunRequest("gemini-2.5-flash-lite", "s2"), "fork-7"));
+    await(service.submit(ALICE, request("{\"mission\":\"Plan a launch\"}"), "order-17"));
+
+    for (RerunRequest other : List.of(new RerunRequest(null, "s2"), new RerunRequest("gemini-2.5-flash-lite", null),
+        new RerunRequest("gemini-2.5-flash", "s2"))) {
+      assertThatThrownBy(() -> await(service.rerun(ALICE, original, other, "fork-7")))
+          .isInstanceOfSatisfying(ApiException.class, e -> {
+            assertThat(e.status()).isEqualTo(422);
+            assertThat(e.type()).isEqualTo("idempotency-key-reused");
+          });
+    }
+    // One space of keys per workspace: a submission's key is not a rerun's, nor the other way round.
+    assertThatThrownBy(() -> await(service.rerun(ALICE, original, new RerunRequest(null, null), "order-17")))
+        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.type()).isEqualTo("idempotency-key-reused"));
+    assertThatThrownBy(() -> await(service.submit(ALICE, request("{\"mission\":\"Plan a launch\"}"), "fork-7")))
+        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.type()).isEqualTo("idempotency-key-reused"));
+    assertThat(producer.history()).hasSize(2);
+  }
+
+  @Test
+  void aRerunKeyThisInstanceDoesNotHold_isAnsweredByTheArchive_withoutLookingUpTheOriginal() throws Exception {
+    RerunRequest rerun = new RerunRequest(null, "s2");
+    SubmissionArchive archive = (workspaceId, missionId) -> Optional.of(rerun.fingerprint("gone-from-memory"));
+    MissionService service = new MissionService(publisher, store, archive, CLOCK);
+
+    MissionService.Submission replay = await(service.rerun(ALICE, "gone-from-memory", rerun, "fork-7"));
+    assertThatThrownBy(() -> await(service.rerun(ALICE, "gone-from-memory", new RerunRequest(null, null), "fork-7")))
+        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.type()).isEqualTo("idempotency-key-reused"));
+
+    assertThat(replay.replayed()).isTrue();
+    assertThat(producer.history()).isEmpty();
+  }
+
+  @Test
+  void aRerunWithoutAKey_isANewForkEachTime_andAMalformedKeyIs400() throws Exception {
+    MissionService service = new MissionService(publisher, store, CLOCK);
+    String original = finishedMission();
+
+    String first = await(service.rerun(ALICE, original, new RerunRequest(null, null), null)).missionId();
+    String second = await(service.rerun(ALICE, original, new RerunRequest(null, null), null)).missionId();
+    assertThatThrownBy(() -> service.rerun(ALICE, original, new RerunRequest(null, null), "has space"))
+        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(400));
+
+    assertThat(first).isNotEqualTo(second);
+    assertThat(written()).hasSize(2).allSatisfy(r -> assertThat(r.idempotencyKey()).isNull());
   }
 }

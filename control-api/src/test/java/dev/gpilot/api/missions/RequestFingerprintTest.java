@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gpilot.contracts.events.EventTypes;
 import dev.gpilot.contracts.events.MissionEvent;
 import dev.gpilot.contracts.json.JsonCodec;
+import dev.gpilot.contracts.mission.MissionConfig;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -45,5 +48,32 @@ class RequestFingerprintTest {
 
     assertThat(MissionRequest.parse(body.getBytes(StandardCharsets.UTF_8)).requestHash())
         .isNotEqualTo(base.requestHash());
+  }
+
+  @Test
+  void aForksFingerprint_isRecomputedFromItsStoredAcceptedEvent_andDiffersForAnyOtherRequest() {
+    RerunRequest rerun = new RerunRequest("gemini-2.5-flash-lite", "s2");
+    MissionEvent accepted = MissionEvent.of(EventTypes.MISSION_ACCEPTED, "fork", "default", 1, 1L)
+        .status("PLANNING").mission("Plan a launch", MissionConfig.DEFAULT)
+        .rerun("original", "gemini-2.5-flash-lite", "s2").build();
+
+    String stored = RequestFingerprints.ofAccepted(EVENTS.decode(EVENTS.encode(accepted)));
+
+    assertThat(stored).isEqualTo(rerun.fingerprint("original"));
+    assertThat(List.of(rerun.fingerprint("another"), new RerunRequest(null, "s2").fingerprint("original"),
+        new RerunRequest("gemini-2.5-flash-lite", null).fingerprint("original"),
+        new RerunRequest(null, null).fingerprint("original"), MissionRequest.fingerprint("Plan a launch",
+            MissionConfig.DEFAULT))).doesNotContain(stored).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void aSubmissionsFingerprint_isRecomputedFromItsAcceptedEvent_andOtherEventsHaveNone() {
+    MissionRequest request = MissionRequest.parse("{\"mission\":\"x\"}".getBytes(StandardCharsets.UTF_8));
+    MissionEvent accepted = MissionEvent.of(EventTypes.MISSION_ACCEPTED, "m1", "default", 1, 1L)
+        .status("PLANNING").mission(request.mission(), request.config()).build();
+
+    assertThat(RequestFingerprints.ofAccepted(accepted)).isEqualTo(request.requestHash());
+    assertThat(RequestFingerprints.ofAccepted(MissionEvent.of(EventTypes.PLAN_READY, "m1", "default", 2, 2L).build()))
+        .isNull();
   }
 }

@@ -1,18 +1,27 @@
 package dev.gpilot.api.missions;
 
 import static dev.gpilot.api.testing.ApiClient.assertProblem;
+import static dev.gpilot.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.testing.ApiClient;
 import dev.gpilot.api.testing.MissionStack;
+import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.events.EventTypes;
 import dev.gpilot.contracts.tenancy.Role;
 import dev.gpilot.standin.CallRecord;
 import dev.gpilot.standin.Fault;
 import dev.gpilot.testing.Schemas;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.RecordsToDelete;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -20,7 +29,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Forks ({@code POST /api/v1/missions/{id}/rerun}) through real parts: the API, Kafka, the MissionJob on a
  * MiniCluster, the google-genai SDK and the Gemini stand-in over HTTP. What a user checks: a finished mission forked
  * onto another model streams and completes with {@code rerunOf}; the steps it reuses called no model and cost
- * nothing; the steps it ran again called the new model; the original is unchanged; bad requests are problems.
+ * nothing; the steps it ran again called the new model; the original is unchanged; bad requests are problems; a
+ * rerun retried under its Idempotency-Key is the same fork, also once it left the API's memory and the topics.
  */
 class RerunITCase {
   private static final String TOKEN = "rerun-token";
@@ -29,7 +39,7 @@ class RerunITCase {
   private static final String KEY = "itcase-gemini-key-5d21";
   private static final String NEW_MODEL = "gemini-2.5-flash-lite";
   @RegisterExtension static final MissionStack STACK = MissionStack.builder().standin(20).geminiKey(KEY)
-      .token(TOKEN, new Principal("default", "tester"))
+      .apiClickHouse().token(TOKEN, new Principal("default", "tester"))
       .token(VIEWER, new Principal("default", "watcher", Role.VIEWER, null))
       .token(OTHER, new Principal("elsewhere", "stranger")).build();
 
@@ -159,5 +169,86 @@ class RerunITCase {
         "invalid-request");
     assertProblem(post("/api/v1/missions/" + finished + "/rerun", TOKEN, "[1]"), 400, "invalid-request");
     assertProblem(post("/api/v1/missions/" + finished + "/rerun", TOKEN, "{not json"), 400, "invalid-request");
+  }
+
+  private static ApiClient.Response rerun(String original, String body, String key) throws Exception {
+    return api.send("POST", "/api/v1/missions/" + original + "/rerun", "application/json", body,
+        Map.of("Idempotency-Key", key));
+  }
+
+  private static void assertReplayed(ApiClient.Response response, String fork, String original) throws Exception {
+    assertThat(response.status()).as(response.body()).isEqualTo(202);
+    assertThat(response.header("Idempotent-Replayed")).hasValue("true");
+    assertThat(response.json().get("missionId").asText()).isEqualTo(fork);
+    assertThat(response.json().get("rerunOf").asText()).isEqualTo(original);
+    assertThat(response.header("Location")).hasValue("/api/v1/missions/" + fork);
+  }
+
+  /** The forks of {@code original} the job accepted, as ClickHouse stores their first events. */
+  private static List<String> forksOf(String original) {
+    return STACK.clickhouse().client().query("SELECT DISTINCT mission_id FROM mission_events WHERE type = "
+        + "'mission.accepted' AND event LIKE '%\"rerunOf\":\"" + original + "\"%'").stream()
+        .map(row -> row.get("mission_id").asText()).toList();
+  }
+
+  private static long missionsOnTopic() throws Exception {
+    try (Admin admin = Admin.create(STACK.kafka().clientProperties())) {
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      partitions(admin, Topics.MISSIONS).forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+      return admin.listOffsets(latest).all().get().values().stream().mapToLong(o -> o.offset()).sum();
+    }
+  }
+
+  private static List<TopicPartition> partitions(Admin admin, String topic) throws Exception {
+    return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().stream()
+        .map(p -> new TopicPartition(topic, p.partition())).toList();
+  }
+
+  @Test
+  void aRerunRetriedWithItsIdempotencyKey_isTheSameFork_alsoAfterARestart_andAnotherRequestUnderItIs422()
+      throws Exception {
+    String original = api.submit("Price the winter boots", "agent-scout", "seo-analyst");
+    api.events(original);
+    String body = "{\"model\": \"" + NEW_MODEL + "\", \"fromStep\": \"s2\"}";
+
+    ApiClient.Response first = rerun(original, body, "boots-fork-1");
+    assertThat(first.status()).as(first.body()).isEqualTo(202);
+    assertThat(first.header("Idempotent-Replayed")).isEmpty();
+    String fork = first.json().get("missionId").asText();
+    long written = missionsOnTopic();
+
+    String sameRequest = "{\"fromStep\": \"s2\", \"model\": \"" + NEW_MODEL + "\"}";
+    assertReplayed(rerun(original, sameRequest, "boots-fork-1"), fork, original);
+    assertProblem(rerun(original, "{\"model\": \"" + NEW_MODEL + "\"}", "boots-fork-1"), 422,
+        "idempotency-key-reused");
+    assertProblem(rerun(original, "{}", "boots-fork-1"), 422, "idempotency-key-reused");
+    assertProblem(api.send("POST", "/api/v1/missions", "application/json", "{\"mission\": \"Price the boots\"}",
+        Map.of("Idempotency-Key", "boots-fork-1")), 422, "idempotency-key-reused");
+    assertThat(missionsOnTopic()).as("records on the missions topic").isEqualTo(written);
+    assertThat(api.events(fork).get(0).get("rerunModel").asText()).isEqualTo(NEW_MODEL);
+    eventually(Duration.ofSeconds(60), () -> assertThat(forksOf(original)).containsExactly(fork));
+
+    // What 7-day retention does, at once, and a restart: only ClickHouse knows the fork now.
+    try (Admin admin = Admin.create(STACK.kafka().clientProperties())) {
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      for (String topic : List.of(Topics.MISSIONS, Topics.MISSION_EVENTS)) {
+        partitions(admin, topic).forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+      }
+      Map<TopicPartition, RecordsToDelete> delete = new HashMap<>();
+      admin.listOffsets(latest).all().get()
+          .forEach((tp, o) -> delete.put(tp, RecordsToDelete.beforeOffset(o.offset())));
+      admin.deleteRecords(delete).all().get();
+    }
+    STACK.restartApi();
+
+    assertReplayed(rerun(original, body, "boots-fork-1"), fork, original);
+    assertProblem(rerun(original, "{\"fromStep\": \"s1\"}", "boots-fork-1"), 422, "idempotency-key-reused");
+    assertThat(missionsOnTopic()).as("records on the missions topic").isEqualTo(written);
+    assertThat(forksOf(original)).containsExactly(fork);
+    // Another key is another fork.
+    ApiClient.Response other = rerun(original, body, "boots-fork-2");
+    assertThat(other.status()).as(other.body()).isEqualTo(202);
+    assertThat(other.json().get("missionId").asText()).isNotEqualTo(fork);
+    assertThat(missionsOnTopic()).isEqualTo(written + 1);
   }
 }

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@code ./gpilot replay missions} and {@code replay report} (the commands the script forwards to
  * {@link MissionReplayCli}) against real parts: the API, Kafka, the MissionJob on a MiniCluster, ClickHouse and the
  * Gemini stand-in. What a user checks: a range of finished missions is forked onto another model, no more than
- * {@code --limit}; an interrupted run resumes without forking a mission twice; the report compares each pair with the
+ * {@code --limit}; an interrupted run resumes without forking a mission twice, also when it crashed between the
+ * API's answer and the state file's line; the report compares each pair with the
  * numbers the API shows and writes one row per pair to ClickHouse, the same rows again on a second report.
  */
 class MissionReplayITCase {
@@ -73,12 +74,24 @@ class MissionReplayITCase {
     return id;
   }
 
+  /** The state file's lines as the run reads them: a line a crash cut short is not one. */
   private static List<JsonNode> stateLines(String run) throws Exception {
     List<JsonNode> lines = new ArrayList<>();
     for (String line : Files.readAllLines(dir.resolve(run + ".state"))) {
-      lines.add(Json.mapper().readTree(line));
+      try {
+        lines.add(Json.mapper().readTree(line));
+      } catch (com.fasterxml.jackson.core.JsonProcessingException cut) {
+        // skipped, as the run skips it
+      }
     }
     return lines;
+  }
+
+  /** The forks of {@code original} the job accepted, as ClickHouse stores their first events. */
+  private static List<String> forksOf(String original) {
+    return CLICKHOUSE.client().query("SELECT DISTINCT mission_id FROM mission_events WHERE type = "
+        + "'mission.accepted' AND event LIKE '%\"rerunOf\":\"" + original + "\"%'").stream()
+        .map(row -> row.get("mission_id").asText()).toList();
   }
 
   @Test
@@ -113,6 +126,21 @@ class MissionReplayITCase {
     List<JsonNode> state = stateLines("resumed");
     assertThat(state).hasSize(4);
     assertThat(state.get(3).get("original").asText()).isEqualTo(originals.get(2));
+    String third = state.get(3).get("fork").asText();
+
+    // A crash after the API made the third fork but before its line was whole in the state file: resumed, the run
+    // asks again under the same Idempotency-Key and records the same fork; no second fork is made.
+    List<String> lines = Files.readAllLines(dir.resolve("resumed.state"));
+    Files.writeString(dir.resolve("resumed.state"), String.join("\n", lines.subList(0, 3)) + "\n"
+        + lines.get(3).substring(0, lines.get(3).length() / 2));
+    Cli afterCrash = cli("missions", "--run", "resumed");
+    assertThat(afterCrash.exit()).as(afterCrash.toString()).isZero();
+    assertThat(afterCrash.out()).contains("2 done earlier", "1 forks submitted now");
+    state = stateLines("resumed");
+    assertThat(state).hasSize(4);
+    assertThat(state.get(3).get("original").asText()).isEqualTo(originals.get(2));
+    assertThat(state.get(3).get("fork").asText()).isEqualTo(third);
+    eventually(Duration.ofSeconds(60), () -> assertThat(forksOf(originals.get(2))).containsExactly(third));
     Cli again = cli("missions", "--run", "resumed");
     assertThat(again.out()).contains("0 forks submitted now");
     assertThat(stateLines("resumed")).hasSize(4);
@@ -139,6 +167,8 @@ class MissionReplayITCase {
       assertThat(row.get("fork_cost_micros").asLong()).isLessThan(row.get("original_cost_micros").asLong());
     }
     assertThat(Files.exists(dir.resolve("resumed.report.json"))).isTrue();
+    // Long after the resumed run: still the one fork of the third mission.
+    assertThat(forksOf(originals.get(2))).containsExactly(third);
 
     // A second report writes the same pairs again: still one row per pair.
     assertThat(cli("report", "resumed").exit()).isZero();

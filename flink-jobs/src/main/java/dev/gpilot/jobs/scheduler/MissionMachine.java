@@ -136,7 +136,7 @@ public final class MissionMachine {
     String model = rerun == null ? null : rerun.model();
     run.define(new MissionDefinition(submitted.mission(), config, null, List.of(), null, model));
     run.event(EventTypes.MISSION_ACCEPTED, b -> b.status(h.status.name()).mission(submitted.mission(), config)
-        .rerunOf(rerun == null ? null : rerun.of()));
+        .rerun(rerun == null ? null : rerun.of(), model, rerun == null ? null : rerun.fromStep()));
     if (h.deadlineAt > 0) {
       run.timer(h.deadlineAt);
     }

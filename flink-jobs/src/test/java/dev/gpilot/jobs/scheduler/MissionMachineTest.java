@@ -40,6 +40,7 @@ import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.jobs.agents.StepRequest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -564,9 +565,12 @@ class MissionMachineTest {
     assertThat(started).containsExactly("a", "a", "b", "c");
   }
 
+  /** A fork from the first step it does not reuse (null when it reuses none). */
   private Transition submitFork(String model, Map<String, JsonNode> reused, PlanStep... steps) {
+    String fromStep = Arrays.stream(steps).map(PlanStep::id).filter(id -> !reused.containsKey(id)).findFirst()
+        .filter(id -> !reused.isEmpty()).orElse(null);
     return m.apply(new MissionInput.Submitted(new MissionSubmitted("m", "ws", 500, "the mission",
-        config(null, null, null, steps), null, null, null, new Rerun("orig", model, null, reused))));
+        config(null, null, null, steps), null, null, null, new Rerun("orig", model, fromStep, reused))));
   }
 
   private static JsonNode out(String text) {
@@ -582,7 +586,10 @@ class MissionMachineTest {
     Transition t = submitFork("gemini-2.5-pro", reused, step("a"), step("b", "a"), step("c", "b"), step("d"));
     assertThat(fresh()).containsExactly(MISSION_ACCEPTED, PLAN_READY, STEP_COMPLETED + ":a", STEP_COMPLETED + ":b",
         STEP_READY + ":c", STEP_READY + ":d", STEP_STARTED + ":c", STEP_STARTED + ":d");
+    // What the fork was asked for, on its first event: an Idempotency-Key's request is told by it.
     assertThat(m.events.get(0).rerunOf()).isEqualTo("orig");
+    assertThat(m.events.get(0).rerunModel()).isEqualTo("gemini-2.5-pro");
+    assertThat(m.events.get(0).rerunFromStep()).isEqualTo("c");
     List<MissionEvent> completed = m.events.stream().filter(e -> e.type().equals(STEP_COMPLETED)).toList();
     for (MissionEvent e : completed) {
       assertThat(e.reused()).isTrue();

@@ -1,0 +1,25 @@
+package dev.gpilot.api.missions;
+
+import dev.gpilot.contracts.events.EventTypes;
+import dev.gpilot.contracts.events.MissionEvent;
+
+/**
+ * The fingerprint of the request that made a mission, recomputed from its first event ({@code mission.accepted}),
+ * which carries what was asked: the text and config of a submission ({@link MissionRequest#fingerprint}), or the
+ * original, model and step of a fork ({@link RerunRequest#fingerprint}). So an Idempotency-Key is checked against
+ * what is stored, whichever version of the API stored it, with no stored hash.
+ */
+final class RequestFingerprints {
+  private RequestFingerprints() {}
+
+  /** @return the fingerprint, or null when the event is not a first event that carries its request */
+  static String ofAccepted(MissionEvent first) {
+    if (!EventTypes.MISSION_ACCEPTED.equals(first.type()) || first.mission() == null) {
+      return null;
+    }
+    if (first.rerunOf() != null) {
+      return RerunRequest.fingerprint(first.rerunOf(), first.rerunModel(), first.rerunFromStep());
+    }
+    return MissionRequest.fingerprint(first.mission(), first.config());
+  }
+}
