@@ -8,6 +8,10 @@ import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.testing.ApiClient;
 import dev.gpilot.api.testing.MissionStack;
 import dev.gpilot.contracts.clickhouse.ClickHouseClient;
+import dev.gpilot.jobs.agents.AgentOptions;
+import dev.gpilot.jobs.agents.gemini.ApiKey;
+import dev.gpilot.jobs.agents.gemini.DeploymentKey;
+import dev.gpilot.jobs.agents.gemini.GeminiOptions;
 import dev.gpilot.jobs.rebuild.RebuildJob;
 import dev.gpilot.jobs.rebuild.RebuildOptions;
 import dev.gpilot.standin.Fault;
@@ -28,14 +32,20 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code ./gpilot replay rebuild} against real parts: missions run through the API, Kafka, the MissionJob on a
- * MiniCluster and the Gemini stand-in (a deterministic chain, one planned by the overseer, one that fails, a fork);
- * then the rebuild reads only the topics and writes a fresh database. What a user checks: every rebuilt table equals
- * what the live job wrote, row by row, over the range; a second rebuild changes nothing.
+ * MiniCluster and the Gemini stand-in (a deterministic chain, one planned by the overseer, one that fails, a fork, and
+ * one whose step is still waiting for the model when the rebuild runs); then the rebuild reads only the topics and
+ * writes a fresh database. What a user checks: every rebuilt table equals what the live job wrote, row by row, over
+ * the range, the unfinished mission's row included; a second rebuild changes nothing.
  */
 class RebuildITCase {
   private static final String TOKEN = "rebuild-token";
+  private static final String WAITING = "Rebuild a waiting step";
+  // Gemini calls may take half an hour here: the waiting mission's one call stays unanswered through the test.
   @RegisterExtension static final MissionStack STACK = MissionStack.builder().standin(20)
-      .geminiKey("itcase-key-rebuild").token(TOKEN, new Principal("default", "tester")).build();
+      .agents(stack -> AgentOptions.gemini(GeminiOptions.of(DeploymentKey.insecureInJobGraph(
+              ApiKey.of("itcase-key-rebuild")), stack.standin().baseUrl()).withCallTimeout(Duration.ofMinutes(30)))
+          .withRetries(3, Duration.ofMillis(50), Duration.ofMillis(500)))
+      .token(TOKEN, new Principal("default", "tester")).build();
   private static final KafkaTestBroker KAFKA = STACK.kafka();
   private static final ClickHouseTestServer CLICKHOUSE = STACK.clickhouse();
 
@@ -97,11 +107,18 @@ class RebuildITCase {
     String fork = post("/api/v1/missions/" + chain + "/rerun", "{\"model\":\"gemini-2.5-flash-lite\","
         + "\"fromStep\":\"s2\"}").get("missionId").asText();
     awaitEnd(fork);
+    // Still running when the rebuild runs: its one step's model call is answered only after the test.
+    STACK.standin().inject(Fault.slow(Duration.ofMinutes(30).toMillis()).matching(WAITING));
+    String waiting = post("/api/v1/missions", "{\"mission\":\"" + WAITING + "\",\"config\":{\"plan\":{\"steps\":["
+        + "{\"id\":\"w\",\"agent\":\"agent-scout\",\"action\":\"wait\",\"timeoutSeconds\":3600,"
+        + "\"maxAttempts\":1}]}}}").get("missionId").asText();
     Instant to = Instant.now().truncatedTo(ChronoUnit.MINUTES).plus(2, ChronoUnit.MINUTES);
 
     // The live tables are complete once the job's sinks flushed and the cost windows of the last minute fired.
     eventually(Duration.ofSeconds(180), () -> {
       assertThat(one("SELECT count() FROM missions FINAL WHERE finished_at_ms > 0")).isEqualTo(4);
+      assertThat(one("SELECT count() FROM mission_events FINAL WHERE mission_id = '" + waiting
+          + "' AND type = 'step.started'")).isEqualTo(1);
       assertThat(one("SELECT sum(steps) FROM cost_rollup_1m FINAL"))
           .isEqualTo(one("SELECT count() FROM cost_records FINAL")).isPositive();
     });
@@ -114,7 +131,7 @@ class RebuildITCase {
       assertThat(c.identical()).as(c.toString()).isTrue();
       assertThat(c.liveRows()).as(c.table()).isPositive();
     });
-    assertThat(first.get(1).liveRows()).isEqualTo(4);
+    assertThat(first.get(1).liveRows()).isEqualTo(5);
     assertThat(printed).contains("identical");
 
     // Row by row, straight from the two databases (not only through the job's own comparison).
@@ -127,6 +144,16 @@ class RebuildITCase {
     assertThat(RebuildJob.rows(rebuilt, missions)).isEqualTo(RebuildJob.rows(live, missions));
     assertThat(RebuildJob.rows(rebuilt, events)).isEqualTo(RebuildJob.rows(live, events));
     assertThat(RebuildJob.rows(rebuilt, raw)).isEqualTo(RebuildJob.rows(live, raw));
+    // The unfinished mission: its live row is the summary written when its run started, and so is the rebuilt one.
+    String waitingRow = "SELECT * FROM missions FINAL WHERE mission_id = '" + waiting + "'";
+    List<JsonNode> liveWaiting = live.query(waitingRow);
+    assertThat(liveWaiting).singleElement().satisfies(row -> {
+      assertThat(row.get("status").asText()).isEqualTo("RUNNING");
+      assertThat(row.get("finished_at_ms").asLong()).isZero();
+      assertThat(row.get("started_at_ms").asLong()).isPositive();
+    });
+    assertThat(rebuilt.query(waitingRow)).isEqualTo(liveWaiting);
+    assertThat(api.get("/api/v1/missions/" + waiting).json().get("status").asText()).isEqualTo("RUNNING");
     String rollups = "SELECT * FROM cost_rollup_1m FINAL ORDER BY workspace_id, window_start, agent, model, slice";
     List<String> rebuiltRollups = RebuildJob.rows(rebuilt, rollups);
 
@@ -135,6 +162,7 @@ class RebuildITCase {
     assertThat(second).allSatisfy(c -> assertThat(c.identical()).as(c.toString()).isTrue());
     assertThat(second).isEqualTo(first);
     assertThat(RebuildJob.rows(rebuilt, missions)).isEqualTo(RebuildJob.rows(live, missions));
+    assertThat(rebuilt.query(waitingRow)).isEqualTo(liveWaiting);
     assertThat(RebuildJob.rows(rebuilt, rollups)).isEqualTo(rebuiltRollups);
     assertThat(RebuildJob.rows(rebuilt, raw)).isEqualTo(RebuildJob.rows(live, raw));
   }

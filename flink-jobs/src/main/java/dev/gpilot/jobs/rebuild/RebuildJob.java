@@ -42,14 +42,16 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 /**
  * Rebuilds ClickHouse's mission tables from the topics (SPEC.md section 8, "Rebuild"), in a fresh database, never
  * over the live tables: {@code mission_events} (the events with their time in {@code [from, to)}), {@code missions}
- * (the summary of each mission that finished in the range, folded from all its retained events by
- * {@link SummaryFold}) and the cost tables (the cost pipeline itself, {@link CostPipeline#build}, over the step
- * results that finished in the range, their recorded costs kept). One Flink job in BATCH mode over the topics bounded
- * at their ends when it starts; then each table is compared with the live one over the range.
+ * (the summary the scheduler wrote last of each mission that finished in the range, or that has not finished and
+ * started in it, folded from all its retained events and its submission by {@link SummaryFold}) and the cost tables
+ * (the cost pipeline itself, {@link CostPipeline#build}, over the step results that finished in the range, their
+ * recorded costs kept). One Flink job in BATCH mode over the topics bounded at their ends when it starts; then each
+ * table is compared with the live one over the range.
  *
  * <pre>
  * mission-events (all retained) ─┬─ ts in range ─▶ &lt;into&gt;.mission_events
- *                                └─ keyBy missionId ─ SummaryFold ─ finished in range ─▶ &lt;into&gt;.missions
+ *                                └─ keyBy missionId ─┬─ SummaryFold ─ ended (else started) in range
+ * missions (all retained) ─ submission times ────────┘     ─▶ &lt;into&gt;.missions
  * step-results (from an hour before from) ─ finishedAt in range ─ CostPipeline.build ─▶ &lt;into&gt;.cost_records, cost_rollup_1m
  * </pre>
  *
@@ -93,10 +95,12 @@ public final class RebuildJob {
     long from = options.from().toEpochMilli();
     long to = options.to().toEpochMilli();
     TopicRange events = TopicRange.since(options.kafkaBootstrapServers(), Topics.MISSION_EVENTS, 0);
+    TopicRange submissions = TopicRange.since(options.kafkaBootstrapServers(), Topics.MISSIONS, 0);
     TopicRange results = TopicRange.since(options.kafkaBootstrapServers(), Topics.STEP_RESULTS,
         Math.max(0, from - Duration.ofHours(1).toMillis()));
-    out.printf(Locale.ROOT, "replay rebuild: %s → %s from the topics (%,d mission events, %,d step results) into "
-        + "database %s%n", options.from(), options.to(), events.records(), results.records(), options.intoDatabase());
+    out.printf(Locale.ROOT, "replay rebuild: %s → %s from the topics (%,d mission events, %,d submissions, %,d step "
+        + "results) into database %s%n", options.from(), options.to(), events.records(), submissions.records(),
+        results.records(), options.intoDatabase());
 
     Configuration jobConf = new Configuration(conf);
     jobConf.set(ExecutionOptions.RUNTIME_MODE, RuntimeExecutionMode.BATCH);
@@ -113,7 +117,12 @@ public final class RebuildJob {
         .sinkTo(new ClickHouseSink<MissionEvent>(sink, MissionEventRows.TABLE,
             RowEncoder.tree(MissionEventRows::encode)))
         .name("rebuild-mission-events-clickhouse").uid("rebuild-mission-events-clickhouse");
+    DataStream<SubmissionTimes.Submitted> submitted = env.fromSource(
+            source(Topics.MISSIONS, submissions, new SubmissionTimes()), WatermarkStrategy.noWatermarks(),
+            "rebuild-missions")
+        .uid("rebuild-missions-source");
     eventStream.keyBy(MissionEvent::missionId, Types.STRING)
+        .connect(submitted.keyBy(SubmissionTimes.Submitted::missionId, Types.STRING))
         .process(new SummaryFunction(from, to), JsonTypeInfo.of(MissionSummary.class))
         .name("rebuild-summaries").uid("rebuild-summaries")
         .sinkTo(new ClickHouseSink<MissionSummary>(sink, MissionSummaryRows.TABLE,
@@ -146,8 +155,10 @@ public final class RebuildJob {
     Map<String, String> queries = new java.util.LinkedHashMap<>();
     queries.put(MissionEventRows.TABLE, "SELECT workspace_id, mission_id, seq, type, ts_ms, event FROM mission_events"
         + " FINAL WHERE ts_ms" + range.formatted("ts_ms") + " ORDER BY workspace_id, mission_id, seq");
-    queries.put(MissionSummaryRows.TABLE, "SELECT * FROM missions FINAL WHERE finished_at_ms > 0 AND finished_at_ms"
-        + range.formatted("finished_at_ms") + " ORDER BY workspace_id, mission_id");
+    // A finished mission by when it ended; one that has not (its row the start-of-run summary) by when it started.
+    queries.put(MissionSummaryRows.TABLE, "SELECT * FROM missions FINAL WHERE (finished_at_ms > 0 AND finished_at_ms"
+        + range.formatted("finished_at_ms") + ") OR (finished_at_ms = 0 AND started_at_ms"
+        + range.formatted("started_at_ms") + ") ORDER BY workspace_id, mission_id");
     queries.put(CostRows.RAW_TABLE, "SELECT * FROM cost_records FINAL WHERE finished_at_ms"
         + range.formatted("finished_at_ms") + " ORDER BY workspace_id, id");
     // Live rollups may hold a late slice of a minute beside its on-time row; a rebuild has one row per minute.

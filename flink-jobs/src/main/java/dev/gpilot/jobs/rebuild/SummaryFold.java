@@ -9,7 +9,6 @@ import dev.gpilot.contracts.mission.MissionStatus;
 import dev.gpilot.contracts.mission.MissionSummary;
 import dev.gpilot.contracts.mission.Plan;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,10 +18,14 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * A finished mission's summary (the {@code missions} row the scheduler writes when the mission ends) folded from its
- * events alone, for a rebuild from the topics. The same numbers as the scheduler's {@code summary()}: steps are the
- * planning step (if the overseer planned) then the plan's; a step's cost adds up the costs its attempt events carry;
- * {@code submittedAt} is the final event's time less its {@code durationMs}; the version is the final event's seq.
+ * A mission's summary (its row of the {@code missions} table) folded from its events alone, for a rebuild from the
+ * topics: the summary the scheduler wrote last. The scheduler writes one when the plan is adopted (status
+ * {@code RUNNING}, the events up to {@code plan.ready} and the fork's reused steps that complete with it) and one when
+ * the mission ends; a mission that has not ended yet (running, paused at a budget, its steps waiting) keeps the first.
+ * The same numbers as the scheduler's {@code summary()}: steps are the planning step (if the overseer planned) then the
+ * plan's; a step's cost adds up the costs its attempt events carry; {@code submittedAt} is the final event's time less
+ * its {@code durationMs}, or, before the end, the submission's time (no event carries it); the version is the seq of
+ * the last event written before the summary.
  */
 public final class SummaryFold {
   private SummaryFold() {}
@@ -36,17 +39,57 @@ public final class SummaryFold {
   }
 
   /**
+   * The summary of a finished mission ({@link #fold(List, Long)} without the submission's time).
+   *
    * @param events every event of one mission, in any order, possibly with duplicates
    * @return its summary, empty when the mission has not finished (no final event)
    */
   public static Optional<MissionSummary> fold(List<MissionEvent> events) {
+    return fold(events, null);
+  }
+
+  /**
+   * @param events every event of one mission, in any order, possibly with duplicates
+   * @param submittedAt the submission's time ({@code MissionSubmitted.ts}, what the scheduler keeps), needed for a
+   *     mission that has not finished; null when unknown
+   * @return the summary the scheduler wrote last: at the end for a finished mission, else the one written when its
+   *     plan was adopted; empty when it wrote none yet (no plan yet), or the mission has not finished and
+   *     {@code submittedAt} is null
+   */
+  public static Optional<MissionSummary> fold(List<MissionEvent> events, Long submittedAt) {
     Map<Long, MissionEvent> bySeq = new TreeMap<>();
     events.forEach(e -> bySeq.putIfAbsent(e.seq(), e));
     List<MissionEvent> ordered = new ArrayList<>(bySeq.values());
-    ordered.sort(Comparator.comparingLong(MissionEvent::seq));
-    if (ordered.isEmpty() || !ordered.get(ordered.size() - 1).isFinal()) {
+    if (ordered.isEmpty()) {
       return Optional.empty();
     }
+    MissionEvent last = ordered.get(ordered.size() - 1);
+    if (last.isFinal()) {
+      long duration = last.durationMs() == null ? 0 : last.durationMs();
+      return Optional.of(summary(ordered, MissionStatus.valueOf(last.status()), last.ts() - duration, last.ts(),
+          last.reason()));
+    }
+    int adopted = 0;
+    while (adopted < ordered.size() && !ordered.get(adopted).type().equals(EventTypes.PLAN_READY)) {
+      adopted++;
+    }
+    if (adopted == ordered.size() || submittedAt == null) {
+      return Optional.empty();
+    }
+    // The reused steps of a fork complete in the same input, before the summary is written.
+    while (adopted + 1 < ordered.size() && isReuse(ordered.get(adopted + 1))) {
+      adopted++;
+    }
+    return Optional.of(summary(ordered.subList(0, adopted + 1), MissionStatus.RUNNING, submittedAt, 0, null));
+  }
+
+  private static boolean isReuse(MissionEvent e) {
+    return e.type().equals(EventTypes.STEP_COMPLETED) && Boolean.TRUE.equals(e.reused());
+  }
+
+  /** The summary of the events {@code ordered} (by seq, no duplicates), the last of them its version. */
+  private static MissionSummary summary(List<MissionEvent> ordered, MissionStatus status, long submittedAt,
+      long finishedAt, String reason) {
     MissionEvent last = ordered.get(ordered.size() - 1);
     String mission = null;
     Plan plan = null;
@@ -104,7 +147,6 @@ public final class SummaryFold {
         failed++;
       }
     }
-    MissionStatus status = MissionStatus.valueOf(last.status());
     JsonNode result = null;
     if (status == MissionStatus.COMPLETED && plan != null) {
       ObjectNode r = Json.mapper().createObjectNode();
@@ -118,10 +160,8 @@ public final class SummaryFold {
       }
       result = r;
     }
-    long duration = last.durationMs() == null ? 0 : last.durationMs();
-    return Optional.of(new MissionSummary(last.workspaceId(), last.missionId(), status, mission,
-        last.ts() - duration, startedAt, last.ts(), ids.size(), succeeded, failed, plan, result, last.reason(),
-        cost, agentCosts, last.seq()));
+    return new MissionSummary(last.workspaceId(), last.missionId(), status, mission, submittedAt, startedAt,
+        finishedAt, ids.size(), succeeded, failed, plan, result, reason, cost, agentCosts, last.seq());
   }
 
   /** The Mission Overseer's planning step ({@code MissionMachine.PLANNING_STEP}). */

@@ -12,6 +12,7 @@ import dev.gpilot.contracts.mission.PlanStep;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -67,5 +68,58 @@ class SummaryFoldTest {
     assertThat(SummaryFold.fold(shuffled)).isEqualTo(SummaryFold.fold(history()));
     assertThat(SummaryFold.fold(history().subList(0, 9))).isEmpty();
     assertThat(SummaryFold.fold(List.of())).isEmpty();
+  }
+
+  @Test
+  void anUnfinishedMission_foldsIntoTheSummaryWrittenWhenItsPlanWasAdopted_whateverHappenedSince() {
+    // Running, its first step retried and completed, the second started: the live row is still the start of the run.
+    List<MissionEvent> running = history().subList(0, 9);
+    MissionSummary s = SummaryFold.fold(running, 900L).orElseThrow();
+
+    assertThat(s).isEqualTo(new MissionSummary("ws", "m", MissionStatus.RUNNING, "launch", 900, 1_002, 0, 2, 0, 0,
+        history().get(1).plan(), null, null, 0, null, 2));
+    List<MissionEvent> shuffled = new ArrayList<>(running);
+    shuffled.addAll(running.subList(2, 5));
+    Collections.shuffle(shuffled, new Random(3));
+    assertThat(SummaryFold.fold(shuffled, 900L)).contains(s);
+    // No summary before the plan, and none without the submission's time (no event carries it).
+    assertThat(SummaryFold.fold(history().subList(0, 1), 900L)).isEmpty();
+    assertThat(SummaryFold.fold(running, null)).isEmpty();
+    // Once it ended, the end's summary, whatever the submission's time says.
+    assertThat(SummaryFold.fold(history(), 900L)).isEqualTo(SummaryFold.fold(history()));
+  }
+
+  @Test
+  void anUnfinishedFork_countsTheStepsItReusedAtTheStart_andAnOverseersPlanningStepAndItsCost() {
+    Plan plan = new Plan(List.of(new PlanStep("a", "agent-scout", "x", null, List.of(), null, null, null),
+        new PlanStep("b", "seo-analyst", "y", null, List.of("a"), null, null, null)));
+    List<MissionEvent> fork = List.of(
+        e("mission.accepted", 1).status("PLANNING").mission("launch", null).rerun("orig", null, "b").build(),
+        e("plan.ready", 2).status("RUNNING").plan(plan).build(),
+        e("step.completed", 3).step("a", "agent-scout", 1).status("SUCCEEDED").durationMs(0)
+            .output(Json.mapper().createObjectNode().put("text", "A")).cost(null, null, 0).reused().build(),
+        e("step.ready", 4).step("b", "seo-analyst", 1).status("READY").build(),
+        e("step.started", 5).step("b", "seo-analyst", 1).status("RUNNING").build());
+    MissionSummary forked = SummaryFold.fold(fork, 700L).orElseThrow();
+    assertThat(forked.version()).isEqualTo(3);
+    assertThat(forked.stepsSucceeded()).isEqualTo(1);
+    assertThat(forked.costMicros()).isZero();
+
+    List<MissionEvent> planned = List.of(
+        e("mission.accepted", 1).status("PLANNING").mission("launch", null).build(),
+        e("step.started", 2).step("_plan", "mission-overseer", 1).status("RUNNING").build(),
+        e("step.completed", 3).step("_plan", "mission-overseer", 1).status("SUCCEEDED").durationMs(4)
+            .output(Json.mapper().valueToTree(plan)).cost("m0", new Usage(9, 9, 0, 0), 25).build(),
+        e("plan.ready", 4).status("RUNNING").plan(plan).build(),
+        e("step.started", 5).step("a", "agent-scout", 1).status("RUNNING").build(),
+        e("step.completed", 6).step("a", "agent-scout", 1).status("SUCCEEDED").durationMs(1)
+            .output(Json.mapper().createObjectNode().put("text", "A")).cost("m1", new Usage(1, 1, 0, 0), 5).build());
+    MissionSummary overseen = SummaryFold.fold(planned, 700L).orElseThrow();
+    assertThat(overseen.version()).isEqualTo(4);
+    assertThat(overseen.stepsTotal()).isEqualTo(3);
+    assertThat(overseen.stepsSucceeded()).isEqualTo(1);
+    assertThat(overseen.costMicros()).isEqualTo(25);
+    assertThat(overseen.agentCosts()).containsExactly(Map.entry("mission-overseer", 25L));
+    assertThat(overseen.startedAt()).isEqualTo(1_004);
   }
 }

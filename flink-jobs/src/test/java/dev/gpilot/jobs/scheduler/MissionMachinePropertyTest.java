@@ -24,12 +24,14 @@ import dev.gpilot.contracts.mission.StepStatus;
 import dev.gpilot.contracts.step.StepDelta;
 import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.jobs.agents.StepRequest;
+import dev.gpilot.jobs.rebuild.SummaryFold;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -53,7 +55,8 @@ import org.junit.jupiter.api.Test;
  *       iff a step failed, naming exactly the failed steps, else completes;
  *   <li>cancel: nothing starts after it, every unfinished step is cancelled, the mission is CANCELLED;
  *   <li>after the end nothing emits anything, and the retention timer clears the mission;
- *   <li>the mission's events folded by {@code SummaryFold} (a rebuild) give the summary the machine wrote last.
+ *   <li>the mission's events folded by {@code SummaryFold} (a rebuild) give the summary the machine wrote last, after
+ *       every input, before the end as at it.
  * </ul>
  */
 class MissionMachinePropertyTest {
@@ -157,11 +160,14 @@ class MissionMachinePropertyTest {
         assertThat(m.header.status).isEqualTo(MissionStatus.CANCELLED);
       }
       checkState(m, sc);
+      // A rebuild at this moment folds the events so far into the live row: the summary written last, if any.
+      assertThat(SummaryFold.fold(m.events, 0L)).as("summary folded mid-run").isEqualTo(m.summaries.isEmpty()
+          ? Optional.empty() : Optional.of(m.summaries.get(m.summaries.size() - 1)));
     }
     assertThat(m.header.status.isTerminal()).as("mission finished").isTrue();
     checkHistory(m, sc, cancelAtEvent);
     // A rebuild from the topics folds the events into the summary the machine wrote last, field for field.
-    assertThat(dev.gpilot.jobs.rebuild.SummaryFold.fold(m.events)).as("summary folded from the events")
+    assertThat(SummaryFold.fold(m.events)).as("summary folded from the events")
         .contains(m.summaries.get(m.summaries.size() - 1));
 
     // After the end: nothing emits anything.

@@ -38,12 +38,14 @@ import dev.gpilot.contracts.plan.KnownAgents;
 import dev.gpilot.contracts.step.StepDelta;
 import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.jobs.agents.StepRequest;
+import dev.gpilot.jobs.rebuild.SummaryFold;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -140,6 +142,16 @@ class MissionMachineTest {
     return m.events.get(m.events.size() - 1);
   }
 
+  /**
+   * A rebuild from the topics ({@link SummaryFold} over the events so far and the submission's time) gives the summary
+   * the machine wrote last, the live {@code missions} row, finished or not; nothing before the first.
+   */
+  private void assertRebuiltRowIsTheLiveOne() {
+    Optional<MissionSummary> live = m.summaries.isEmpty() ? Optional.empty()
+        : Optional.of(m.summaries.get(m.summaries.size() - 1));
+    assertThat(SummaryFold.fold(m.events, 500L)).isEqualTo(live);
+  }
+
   @Test
   void submitted_explicitPlan_acceptsPlansAndStartsTheRoots() {
     Transition t = submit(step("a"), step("b"), step("c", "a", "b"));
@@ -169,16 +181,22 @@ class MissionMachineTest {
     assertThat(fresh()).containsExactly(MISSION_ACCEPTED, STEP_READY + ":_plan", STEP_STARTED + ":_plan");
     assertThat(m.request("_plan").parameters().get("allowedAgents").get(0).asText()).isEqualTo("agent-scout");
     assertThat(m.header.status).isEqualTo(MissionStatus.PLANNING);
+    assertThat(m.summaries).isEmpty();
+    assertRebuiltRowIsTheLiveOne();
 
     succeed("_plan", Json.mapper().valueToTree(new Plan(List.of(step("a"), step("b", "a")))));
     assertThat(fresh()).containsExactly(STEP_COMPLETED + ":_plan", PLAN_READY, STEP_READY + ":a",
         STEP_STARTED + ":a");
+    assertThat(m.summaries).singleElement().satisfies(s -> assertThat(s.stepsSucceeded()).isEqualTo(1));
+    assertRebuiltRowIsTheLiveOne();
     succeed("a");
+    assertRebuiltRowIsTheLiveOne();
     succeed("b");
     assertThat(fresh()).last().isEqualTo(MISSION_COMPLETED);
     // The planning step counts as a step of the mission, as it always has.
     MissionSummary summary = m.last.summaries().get(0);
     assertThat(summary.stepsTotal()).isEqualTo(3);
+    assertRebuiltRowIsTheLiveOne();
   }
 
   @Test
@@ -432,6 +450,8 @@ class MissionMachineTest {
     assertThat(lastEvent().budgetId()).isEqualTo("b");
     assertThat(lastEvent().stepId()).isEqualTo("a");
     assertThat(m.header.status).isEqualTo(MissionStatus.PAUSED);
+    // Paused, the live row is still the start-of-run summary, and so is the rebuilt one.
+    assertRebuiltRowIsTheLiveOne();
     // Held for a minute: far past its 5 s timeout, which does not run while it waits.
     m.advanceTo(60_000);
     assertThat(fresh()).isEmpty();
@@ -440,6 +460,7 @@ class MissionMachineTest {
     m.apply(new MissionInput.Control(gate(MissionControl.BUDGET_RELEASED, "a", 1)));
     assertThat(fresh()).containsExactly(MISSION_RESUMED);
     assertThat(m.header.status).isEqualTo(MissionStatus.RUNNING);
+    assertRebuiltRowIsTheLiveOne();
     m.advanceTo(64_000);
     assertThat(fresh()).isEmpty();
     m.advanceTo(65_500);
@@ -590,6 +611,9 @@ class MissionMachineTest {
     assertThat(m.events.get(0).rerunOf()).isEqualTo("orig");
     assertThat(m.events.get(0).rerunModel()).isEqualTo("gemini-2.5-pro");
     assertThat(m.events.get(0).rerunFromStep()).isEqualTo("c");
+    // The start-of-run summary counts the reused steps: it is written after they complete.
+    assertThat(m.summaries).singleElement().satisfies(s -> assertThat(s.stepsSucceeded()).isEqualTo(2));
+    assertRebuiltRowIsTheLiveOne();
     List<MissionEvent> completed = m.events.stream().filter(e -> e.type().equals(STEP_COMPLETED)).toList();
     for (MissionEvent e : completed) {
       assertThat(e.reused()).isTrue();
