@@ -15,6 +15,7 @@ import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.jobs.LocalMissionJob;
 import dev.gpilot.jobs.MissionJob;
+import dev.gpilot.jobs.MissionJobFlinkOptions;
 import dev.gpilot.jobs.MissionJobOptions;
 import dev.gpilot.jobs.costs.CostPipeline;
 import dev.gpilot.jobs.costs.CostReplayJob;
@@ -212,6 +213,8 @@ public final class ReplayBenchmark {
         "GPILOT_COST_IDLE_TIMEOUT_MS", "2000"));
     Configuration conf = LocalMissionJob.localConfiguration(checkpoints, 2, 0, 2000);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
+    // The production job's Flink settings (RocksDB state, object reuse, ...), as `./gpilot up` runs it.
+    MissionJobFlinkOptions.applyTo(env);
     CostPipeline.attach(MissionJob.stepResults(env, options), options);
     JobClient job = env.executeAsync("bench-live-costs");
     ClickHouseClient ch = new ClickHouseClient(clickhouse, database, Duration.ofMinutes(5));

@@ -113,6 +113,10 @@ public final class CostPipeline {
     boolean batch = stepResults.getExecutionEnvironment().getConfiguration().get(ExecutionOptions.RUNTIME_MODE)
         == RuntimeExecutionMode.BATCH;
     long bufferTimeout = batch ? -1 : BUFFER_TIMEOUT_MS;
+    // A replay writes a ClickHouse table from every subtask: the writers chain to the tagger, where one writer would
+    // take every record through one more exchange (in BATCH mode written to disk and read back); its inserts are large
+    // (ClickHouseSinkOptions of CostReplayJob), so the parts stay few.
+    int writers = batch ? stepResults.getExecutionEnvironment().getParallelism() : CLICKHOUSE_WRITERS;
     DataStream<TaggedCost> tagged = stepResults
         .flatMap(new StepResultCosts(repricer), COST_RECORD)
         .name("cost-step-results")
@@ -137,7 +141,7 @@ public final class CostPipeline {
     tagged.sinkTo(new ClickHouseSink<>(sink, targets.rawTable(), CostRows.RAW))
         .name("cost-records-clickhouse")
         .uid("cost-records-clickhouse")
-        .setParallelism(CLICKHOUSE_WRITERS);
+        .setParallelism(writers);
 
     DataStream<CostSlice> slices = tagged
         .transform("cost-combiner", SLICE, new CostCombiner(COMBINER_MAX_KEYS, costs.allowedLateness().toMillis()))
@@ -153,7 +157,7 @@ public final class CostPipeline {
         .sinkTo(new ClickHouseSink<>(sink, targets.rollupTable(), CostRows.ROLLUP))
         .name("cost-rollups-clickhouse")
         .uid("cost-rollups-clickhouse")
-        .setParallelism(CLICKHOUSE_WRITERS);
+        .setParallelism(writers);
   }
 
   /**

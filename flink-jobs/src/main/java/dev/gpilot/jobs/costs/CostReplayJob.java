@@ -9,6 +9,7 @@ import dev.gpilot.contracts.cost.PriceVersions;
 import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.jobs.ingest.ContractDeserializer;
 import dev.gpilot.jobs.internal.kafka.TopicRange;
+import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
 import dev.gpilot.jobs.sink.clickhouse.ClickHouseSinkOptions;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -27,6 +28,8 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExecutionOptions;
+import org.apache.flink.configuration.NettyShuffleEnvironmentOptions;
+import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -99,6 +102,15 @@ public final class CostReplayJob {
 
     Configuration jobConf = new Configuration(conf);
     jobConf.set(ExecutionOptions.RUNTIME_MODE, RuntimeExecutionMode.BATCH);
+    // As the live job (MissionJobFlinkOptions): records are immutable and no operator keeps or changes one after
+    // emitting it, so chained operators pass them on instead of copying each (a copy of a step result is a JSON
+    // round trip); and no type may fall back to Kryo.
+    jobConf.set(PipelineOptions.OBJECT_REUSE, true);
+    jobConf.set(PipelineOptions.GENERIC_TYPES, false);
+    // The replay runs on one machine: its exchanges go through memory and local files, where compressing them costs
+    // CPU and saves nothing.
+    jobConf.set(NettyShuffleEnvironmentOptions.SHUFFLE_COMPRESSION_CODEC,
+        NettyShuffleEnvironmentOptions.CompressionCodec.NONE);
     if (!options.sortedInputs()) {
       // Keyed operators take their records as they come, with their state in the heap (no sort, no spill).
       jobConf.set(ExecutionOptions.SORT_INPUTS, false);
@@ -112,11 +124,11 @@ public final class CostReplayJob {
         ? env.fromData(slices, TypeInformation.of(RawRowSlices.Slice.class)).name("replay-raw-slices")
             .uid("replay-raw-slices").rebalance()
             .flatMap(new RawRowSlices.Read(options.clickhouseUrl(), options.clickhouseDatabase(), CostRows.RAW_TABLE),
-                TypeInformation.of(StepResult.class)).name("replay-raw-rows").uid("replay-raw-rows")
+                JsonTypeInfo.of(StepResult.class)).name("replay-raw-rows").uid("replay-raw-rows")
             .assignTimestampsAndWatermarks(finishTimes).name("replay-finish-times").uid("replay-finish-times")
         : env.fromSource(source(range), finishTimes, "replay-step-results").uid("replay-step-results-source");
     DataStream<StepResult> results = input
-        .map(new Progress(), TypeInformation.of(StepResult.class)).name("replay-progress").uid("replay-progress")
+        .map(new Progress(), JsonTypeInfo.of(StepResult.class)).name("replay-progress").uid("replay-progress")
         .filter(new InRange(options.from().toEpochMilli(), options.to().toEpochMilli()))
         .name("replay-range").uid("replay-range");
     Repricer repricer = new Repricer(options.prices(), agentModels());
