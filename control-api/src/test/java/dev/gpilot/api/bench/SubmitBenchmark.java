@@ -33,7 +33,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * {@code ./gpilot bench submit}: the accept path, in one run, once with the job idle and once with it saturated.
+ * {@code ./gpilot bench submit}: the accept path, in one run, once with the job idle (its process stopped) and once
+ * with it saturated.
  * Each phase measures, against the same API and broker: {@code GET /health}'s rate from the same load generator (the
  * HTTP ceiling of this machine), missions accepted per second by {@code POST /api/v1/missions} with N concurrent
  * clients (p50/p99), and by {@code POST /api/v1/missions/batch} in batches of 1,000 with a few clients (p50/p99 per
@@ -83,10 +84,16 @@ public final class SubmitBenchmark {
     StringBuilder json = new StringBuilder("{\"clients\": " + clients + ", \"seconds\": " + seconds
         + ", \"bulkClients\": " + bulkClients + ", \"bulkBatchLines\": " + BATCH_LINES + ", \"burst\": " + burst);
     List<String> table = new ArrayList<>();
-    try (RawProducer producer = new RawProducer(bootstrap, record(UUID.randomUUID().toString()))) {
+    try (RawProducer producer = new RawProducer(bootstrap, record(UUID.randomUUID().toString()));
+        JobFreeze frozen = JobFreeze.of(pids.get("job"))) {
       producer.run(3); // warm-up
+      // Idle means the job does nothing: its process is stopped (SIGSTOP) for the phase, and the missions it
+      // accepts wait in the topic, as they would while the job is down. They become part of the saturated
+      // phase's backlog.
+      frozen.stop();
       json.append(", \"idle\": ").append(phase("idle", api, token, body, batch, clients, seconds, bulkClients,
           producer, pids, table));
+      frozen.resume();
       if (burst > 0) {
         producer.burstToMissions(burst);
         json.append(", \"saturated\": ").append(phase("saturated", api, token, body, batch, clients, seconds,
@@ -102,6 +109,38 @@ public final class SubmitBenchmark {
     table.forEach(System.out::println);
     System.out.print(json);
     return json.toString();
+  }
+
+  /**
+   * The job's process stopped with SIGSTOP and continued with SIGCONT (on close too, so a failed run never leaves
+   * the job stopped); nothing when there is no job pid (in-process runs).
+   */
+  private record JobFreeze(Long pid) implements AutoCloseable {
+    static JobFreeze of(Long pid) {
+      return new JobFreeze(pid);
+    }
+
+    void stop() throws Exception {
+      signal("STOP");
+    }
+
+    void resume() throws Exception {
+      signal("CONT");
+    }
+
+    @Override
+    public void close() throws Exception {
+      resume();
+    }
+
+    private void signal(String name) throws Exception {
+      if (pid == null) {
+        return;
+      }
+      if (new ProcessBuilder("kill", "-" + name, String.valueOf(pid)).inheritIO().start().waitFor() != 0) {
+        throw new IllegalStateException("kill -" + name + " " + pid + " failed");
+      }
+    }
   }
 
   /** One phase: the HTTP ceiling, single POSTs, then bulk and the raw producer in turns; CPU over all of it. */
