@@ -1,7 +1,7 @@
 package dev.gpilot.api.replay;
 
-import static dev.gpilot.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.auth.Principal;
@@ -100,7 +100,7 @@ class RebuildITCase {
     Instant to = Instant.now().truncatedTo(ChronoUnit.MINUTES).plus(2, ChronoUnit.MINUTES);
 
     // The live tables are complete once the job's sinks flushed and the cost windows of the last minute fired.
-    eventually(Duration.ofSeconds(180), () -> {
+    await().atMost(Duration.ofSeconds(180)).ignoreExceptions().untilAsserted(() -> {
       assertThat(one("SELECT count() FROM missions FINAL WHERE finished_at_ms > 0")).isEqualTo(4);
       assertThat(one("SELECT sum(steps) FROM cost_rollup_1m FINAL"))
           .isEqualTo(one("SELECT count() FROM cost_records FINAL")).isPositive();
