@@ -1,7 +1,7 @@
 package dev.gpilot.api;
 
-import static dev.gpilot.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.auth.Principal;
@@ -111,7 +111,7 @@ class DirectProducerITCase {
 
   private static JsonNode awaitFinished(String missionId) throws Exception {
     JsonNode[] mission = new JsonNode[1];
-    eventually(Duration.ofSeconds(60), () -> {
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
       HttpResponse<String> response = get("/api/v1/missions/" + missionId);
       assertThat(response.statusCode()).isEqualTo(200);
       mission[0] = Json.mapper().readTree(response.body());

@@ -1,7 +1,7 @@
 package dev.gpilot.api;
 
-import static dev.gpilot.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.auth.Principal;
@@ -48,7 +48,7 @@ class HealthITCase {
       long stoppedAt = System.nanoTime();
 
       // Stale after STALE_AFTER; the check itself may take its 2 s timeout, and the test's poll 100 ms.
-      eventually(STALE_AFTER.plusSeconds(4), () -> {
+      await().atMost(STALE_AFTER.plusSeconds(4)).ignoreExceptions().untilAsserted(() -> {
         HttpResponse<String> down = get(api, "/health");
         assertThat(down.statusCode()).isEqualTo(503);
         JsonNode body = Json.mapper().readTree(down.body());
@@ -62,7 +62,7 @@ class HealthITCase {
 
       KAFKA.startBroker();
 
-      eventually(Duration.ofSeconds(60), () -> {
+      await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
         HttpResponse<String> back = get(api, "/health");
         assertThat(back.statusCode()).as(back.body()).isEqualTo(200);
         assertThat(Json.mapper().readTree(back.body()).get("status").asText()).isEqualTo("UP");
@@ -70,7 +70,7 @@ class HealthITCase {
       // And the feed follows again: an event written now reaches the API.
       try (MissionEvents m = new MissionEvents(KAFKA.bootstrapServers(), "default")) {
         m.accepted("After the outage");
-        eventually(Duration.ofSeconds(30), () -> {
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
           HttpResponse<String> mission = get(api, "/api/v1/missions/" + m.missionId());
           assertThat(mission.statusCode()).isEqualTo(200);
           assertThat(Json.mapper().readTree(mission.body()).get("status").asText()).isEqualTo("PLANNING");

@@ -1,7 +1,7 @@
 package dev.gpilot.api;
 
-import static dev.gpilot.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.auth.Principal;
@@ -162,7 +162,7 @@ class MissionPathITCase {
     assertThat(json(frames.get(0)[1]).get("type").asText()).isEqualTo("start");
     assertThat(frames.get(frames.size() - 1)[1]).isEqualTo("[DONE]");
 
-    eventually(Duration.ofSeconds(30), () -> {
+    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
       List<JsonNode> rows = CLICKHOUSE.client().query(
           "SELECT status, workspace_id, steps_succeeded FROM missions FINAL WHERE mission_id = '" + missionId + "'");
       assertThat(rows).singleElement().satisfies(row -> {
@@ -347,7 +347,7 @@ class MissionPathITCase {
         + "{\"id\":\"slow\",\"agent\":\"agent-scout\",\"parameters\":{\"simulate\":{\"latencyMs\":60000}}},"
         + "{\"id\":\"after\",\"agent\":\"seo-analyst\",\"dependsOn\":[\"slow\"]}]}}}";
     String missionId = json(post("/api/v1/missions", body, TOKEN, Map.of()).body()).get("missionId").asText();
-    eventually(Duration.ofSeconds(30), () -> assertThat(
+    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> assertThat(
         json(get("/api/v1/missions/" + missionId, TOKEN).body()).get("steps").get(0).get("status").asText())
         .isEqualTo("RUNNING"));
     var openStream = java.util.concurrent.CompletableFuture.supplyAsync(() -> {

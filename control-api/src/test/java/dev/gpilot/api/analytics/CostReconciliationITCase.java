@@ -1,7 +1,7 @@
 package dev.gpilot.api.analytics;
 
-import static dev.gpilot.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -210,7 +210,7 @@ class CostReconciliationITCase {
     long expected = expectedByAgent.values().stream().mapToLong(Long::longValue).sum();
     long attempts = missions * 6L; // scout 1, write 3, verify 1, seo 1; publish is skipped
     String ws = "'" + workspace + "'";
-    eventually(Duration.ofSeconds(180), () -> assertThat(CLICKHOUSE.client().query(
+    await().atMost(Duration.ofSeconds(180)).ignoreExceptions().untilAsserted(() -> assertThat(CLICKHOUSE.client().query(
         "SELECT mission_id, argMax(status, version) AS s, argMax(steps_failed, version) AS f FROM missions"
             + " WHERE workspace_id = " + ws + " GROUP BY mission_id").stream()
         .map(r -> r.get("s").asText() + "/" + r.get("f").asText()).toList())
@@ -236,7 +236,7 @@ class CostReconciliationITCase {
     assertThat(fromSummaries).isEqualTo(expectedByAgent);
 
     // Σ topic records (one per id) and Σ raw rows: every attempt, immediately.
-    eventually(Duration.ofSeconds(60), () -> {
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
       Map<String, CostRecord> records = topicRecords(workspace);
       assertThat(records).hasSize((int) attempts);
       assertThat(records.values().stream().mapToLong(CostRecord::costMicros).sum()).isEqualTo(expected);
@@ -250,7 +250,7 @@ class CostReconciliationITCase {
     assertBreakdown(token, range, expected, expectedByAgent);
 
     // Σ rollups: once the windows have fired (the minute ended and the watermark passed it, traffic or not).
-    eventually(Duration.ofSeconds(150), () -> {
+    await().atMost(Duration.ofSeconds(150)).ignoreExceptions().untilAsserted(() -> {
       assertThat(one("SELECT sum(c) FROM (SELECT argMax(cost_micros, version) AS c FROM cost_rollup_1m"
           + " WHERE workspace_id = " + ws + " GROUP BY agent, model, window_start, slice)")).isEqualTo(expected);
       assertThat(one("SELECT sum(s) FROM (SELECT argMax(steps, version) AS s FROM cost_rollup_1m"

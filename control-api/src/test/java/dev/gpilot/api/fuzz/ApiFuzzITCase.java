@@ -1,7 +1,7 @@
 package dev.gpilot.api.fuzz;
 
-import static dev.gpilot.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.ApiOptions;
@@ -86,7 +86,7 @@ class ApiFuzzITCase {
           .completed("s1", "agent-scout", 1, "done", 10).missionEnd("mission.completed", "COMPLETED", null);
       finished = m.missionId();
     }
-    eventually(Duration.ofSeconds(30), () -> assertThat(
+    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> assertThat(
         send(http, "GET", "/api/v1/missions/" + finished, TOKEN, "").bodyText()).contains("COMPLETED"));
     assertThat(send(http, "PUT", "/api/v1/vault/secrets/gemini", TOKEN, RequestGenerator.VALID_SECRET_BODY).status())
         .isEqualTo(201);

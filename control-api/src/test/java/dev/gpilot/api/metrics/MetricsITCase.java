@@ -1,7 +1,7 @@
 package dev.gpilot.api.metrics;
 
-import static dev.gpilot.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.gpilot.api.ApiOptions;
 import dev.gpilot.api.ControlApi;
@@ -81,7 +81,7 @@ class MetricsITCase {
               URI.create("http://127.0.0.1:" + api.port() + "/api/v1/missions/" + missionId + "/stream"))
           .header("Authorization", "Bearer " + TOKEN).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
       try {
-        eventually(Duration.ofSeconds(20), () -> {
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> {
           HttpResponse<String> metrics = send(api, "GET", "/metrics", null, null);
           assertThat(metrics.statusCode()).isEqualTo(200);
           assertThat(sample(metrics.body(), "gpilot_streams_open")).hasValue(1.0);

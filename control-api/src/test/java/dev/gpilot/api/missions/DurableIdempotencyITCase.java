@@ -1,7 +1,7 @@
 package dev.gpilot.api.missions;
 
-import static dev.gpilot.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.ApiOptions;
@@ -109,7 +109,7 @@ class DurableIdempotencyITCase {
 
   /** Waits until the job has stored the mission's first event in ClickHouse. */
   private static void awaitStored(String missionId) throws Exception {
-    eventually(Duration.ofSeconds(60), () -> assertThat(CLICKHOUSE.client().query(
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> assertThat(CLICKHOUSE.client().query(
         "SELECT seq FROM mission_events WHERE mission_id = '" + missionId + "' AND seq = 1")).hasSize(1));
   }
 
@@ -135,7 +135,7 @@ class DurableIdempotencyITCase {
     String missionId = missionId(first);
     awaitStored(missionId);
     // Other missions push it out of the two-mission cache.
-    eventually(Duration.ofSeconds(60), () -> {
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
       assertThat(post(api, OTHER_BODY, null).statusCode()).isEqualTo(202);
       assertThat(api.holdsMission(missionId)).isFalse();
     });

@@ -1,7 +1,7 @@
 package dev.gpilot.api.quotas;
 
-import static dev.gpilot.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.ApiOptions;
@@ -99,7 +99,8 @@ class QuotaITCase {
       try (MissionEvents done = new MissionEvents(KAFKA.bootstrapServers(), "a", accepted.get(0))) {
         done.accepted("m0").missionEnd("mission.completed", "COMPLETED", null);
       }
-      eventually(Duration.ofSeconds(30), () -> assertThat(api.missionsInFlight("a")).isEqualTo(2));
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+          .untilAsserted(() -> assertThat(api.missionsInFlight("a")).isEqualTo(2));
       HttpResponse<String> batch2 = post(api, "/api/v1/missions/batch", "t-a", "application/x-ndjson",
           "{\"mission\":\"y1\"}\n{\"mission\":\"y2\"}\n");
       assertThat(batch2.headers().firstValue("Gpilot-Accepted")).hasValue("1");
@@ -130,9 +131,10 @@ class QuotaITCase {
         MissionEvents m = new MissionEvents(KAFKA.bootstrapServers(), "b")) {
       m.accepted("watched").plan("s1:agent-scout").started("s1", "agent-scout", 1);
       String path = "/api/v1/missions/" + m.missionId();
-      eventually(Duration.ofSeconds(30), () -> assertThat(HTTP.send(HttpRequest.newBuilder(
-          URI.create("http://127.0.0.1:" + api.port() + path)).header("Authorization", "Bearer t-b").build(),
-          HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200));
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+          .untilAsserted(() -> assertThat(HTTP.send(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + api.port() + path)).header("Authorization", "Bearer t-b").build(),
+              HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200));
       List<HttpResponse<InputStream>> open = new ArrayList<>();
       for (String suffix : List.of("/stream", "/events")) {
         HttpResponse<InputStream> s = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port()

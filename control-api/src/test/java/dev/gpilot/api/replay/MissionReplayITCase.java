@@ -1,7 +1,7 @@
 package dev.gpilot.api.replay;
 
-import static dev.gpilot.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.auth.Principal;
@@ -101,7 +101,7 @@ class MissionReplayITCase {
         finishedMission("Replay three"));
     Instant to = Instant.now().plusMillis(1);
     // The missions list (ClickHouse's missions table) shows them finished once the job's sink has flushed.
-    eventually(Duration.ofSeconds(30), () -> assertThat(call("GET",
+    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> assertThat(call("GET",
         "/api/v1/missions?status=COMPLETED&limit=100", null).get("missions").findValuesAsText("missionId"))
         .containsAll(originals));
 

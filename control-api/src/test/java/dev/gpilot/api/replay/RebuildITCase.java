@@ -1,7 +1,7 @@
 package dev.gpilot.api.replay;
 
-import static dev.gpilot.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.auth.Principal;
@@ -115,7 +115,7 @@ class RebuildITCase {
     Instant to = Instant.now().truncatedTo(ChronoUnit.MINUTES).plus(2, ChronoUnit.MINUTES);
 
     // The live tables are complete once the job's sinks flushed and the cost windows of the last minute fired.
-    eventually(Duration.ofSeconds(180), () -> {
+    await().atMost(Duration.ofSeconds(180)).ignoreExceptions().untilAsserted(() -> {
       assertThat(one("SELECT count() FROM missions FINAL WHERE finished_at_ms > 0")).isEqualTo(4);
       assertThat(one("SELECT count() FROM mission_events FINAL WHERE mission_id = '" + waiting
           + "' AND type = 'step.started'")).isEqualTo(1);

@@ -1,7 +1,7 @@
 package dev.gpilot.api.stack;
 
-import static dev.gpilot.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.contracts.json.Json;
@@ -69,7 +69,8 @@ class BudgetStackITCase {
 
     String missionId = submit(owner, "{\"planner\":\"deterministic\",\"explicitAgents\":[\"agent-scout\"]}");
     try (EventFollower follower = EventFollower.start(HTTP, stack::api, owner, missionId)) {
-      eventually(Duration.ofSeconds(60), () -> assertThat(types(follower)).contains("mission.budget_reached"));
+      await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+          .untilAsserted(() -> assertThat(types(follower)).contains("mission.budget_reached"));
       JsonNode reached = follower.events().stream()
           .filter(e -> e.path("type").asText().equals("mission.budget_reached")).findFirst().orElseThrow();
       assertThat(reached.path("status").asText()).isEqualTo("PAUSED");
@@ -82,8 +83,9 @@ class BudgetStackITCase {
       // Nothing ran: no step started after the hold, no model call was made for it.
       assertThat(types(follower)).doesNotContain("step.completed");
       assertThat(mission(owner, missionId).path("status").asText()).isEqualTo("PAUSED");
-      eventually(Duration.ofSeconds(30), () -> assertThat(budget(owner, "monthly").path("heldAttempts").asInt())
-          .isEqualTo(1));
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+          .untilAsserted(() -> assertThat(budget(owner, "monthly").path("heldAttempts").asInt())
+              .isEqualTo(1));
 
       // The job dies while the attempt waits; the restored job still holds it. Killed once a checkpoint has the wait:
       // a job restored from an older one would take the mission up again from before it, and the order in which the
@@ -109,7 +111,7 @@ class BudgetStackITCase {
           .containsSubsequence("mission.budget_reached", "mission.resumed", "step.completed", "mission.completed");
       assertThat(costMicros).isPositive().isLessThanOrEqualTo(worstMicros);
     }
-    eventually(Duration.ofSeconds(30), () -> {
+    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
       JsonNode b = budget(owner, "monthly");
       assertThat(b.path("spentMicros").asLong()).isEqualTo(costMicros);
       assertThat(b.path("reservedMicros").asLong()).isZero();
@@ -173,7 +175,7 @@ class BudgetStackITCase {
     assertThat(outcomes.getOrDefault("mission.budget_exceeded", 0L)).isGreaterThanOrEqualTo(30);
     assertThat(outcomes.keySet()).containsOnly("mission.completed", "mission.budget_exceeded");
     long streamed = spent;
-    eventually(Duration.ofSeconds(30), () -> {
+    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
       JsonNode b = budget(owner, "cap");
       assertThat(b.path("spentMicros").asLong()).isEqualTo(streamed);
       assertThat(b.path("reservedMicros").asLong()).isZero();
@@ -190,7 +192,8 @@ class BudgetStackITCase {
     long first = worstMicros + costMicros / 2;
     assertThat(send(owner, "POST", "/api/v1/wallet/grants",
         "{\"grantId\":\"welcome\",\"amountMicros\":" + first + ",\"priority\":1}").statusCode()).isEqualTo(201);
-    eventually(Duration.ofSeconds(60), () -> assertThat(wallet(owner).path("statusAt").isNumber()).isTrue());
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+        .untilAsserted(() -> assertThat(wallet(owner).path("statusAt").isNumber()).isTrue());
 
     String paid = submit(owner, "{\"planner\":\"deterministic\",\"explicitAgents\":[\"agent-scout\"]}");
     long cost;
@@ -201,13 +204,15 @@ class BudgetStackITCase {
           .mapToLong(e -> e.path("costMicros").asLong()).sum();
     }
     // The balance shows the step's exact cost within seconds of its result.
-    eventually(Duration.ofSeconds(5), () -> assertThat(wallet(owner).path("balanceMicros").asLong())
-        .isEqualTo(first - cost));
+    await().atMost(Duration.ofSeconds(5)).ignoreExceptions()
+        .untilAsserted(() -> assertThat(wallet(owner).path("balanceMicros").asLong())
+            .isEqualTo(first - cost));
 
     // What is left cannot cover another attempt's worst case: the next mission waits for the wallet.
     String waiting = submit(owner, "{\"planner\":\"deterministic\",\"explicitAgents\":[\"agent-scout\"]}");
     try (EventFollower follower = EventFollower.start(HTTP, stack::api, owner, waiting)) {
-      eventually(Duration.ofSeconds(60), () -> assertThat(types(follower)).contains("mission.budget_reached"));
+      await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+          .untilAsserted(() -> assertThat(types(follower)).contains("mission.budget_reached"));
       assertThat(follower.events().stream().filter(e -> e.path("type").asText().equals("mission.budget_reached"))
           .findFirst().orElseThrow().path("budgetId").asText()).isEqualTo("_wallet");
       assertThat(send(owner, "POST", "/api/v1/wallet/grants",
@@ -218,7 +223,7 @@ class BudgetStackITCase {
     }
 
     // The ledger: two grants in, the two missions' exact costs out, and its lines add up to the balance.
-    eventually(Duration.ofSeconds(30), () -> {
+    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
       JsonNode ledger = Json.mapper().readTree(send(owner, "GET", "/api/v1/wallet/ledger", null).body());
       List<JsonNode> entries = new ArrayList<>();
       ledger.path("entries").forEach(entries::add);
@@ -246,7 +251,7 @@ class BudgetStackITCase {
 
   /** Waits until the running job has completed a checkpoint triggered after {@code ts} (epoch ms). */
   private static void awaitCheckpointAfter(long ts) throws Exception {
-    eventually(Duration.ofSeconds(60), () -> {
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
       String job = null;
       for (JsonNode j : flink("/jobs/overview").path("jobs")) {
         if (j.path("state").asText().equals("RUNNING")) {
@@ -276,8 +281,9 @@ class BudgetStackITCase {
 
   /** The job reports a budget once its gate has it: then attempts are held by it, not by chance of timing. */
   private static void awaitBudgetKnownToTheJob(String token, String budgetId) throws Exception {
-    eventually(Duration.ofSeconds(60), () -> assertThat(budget(token, budgetId).path("statusRevision").isNumber())
-        .isTrue());
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+        .untilAsserted(() -> assertThat(budget(token, budgetId).path("statusRevision").isNumber())
+            .isTrue());
   }
 
   private static String submit(String token, String config) throws Exception {

@@ -1,6 +1,7 @@
 package dev.gpilot.api.stack;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.contracts.Topics;
@@ -8,7 +9,6 @@ import dev.gpilot.contracts.cost.CostRecord;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.testing.ClickHouseTestServer;
-import dev.gpilot.testing.Eventually;
 import dev.gpilot.testing.TopicContents;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -112,7 +112,7 @@ class ClusterStackITCase {
         .containsPattern("(?m)^api-2: running \\(pid \\d+")
         .containsPattern("(?m)^clickhouse: external, answering")
         .containsPattern("(?m)^standin: running \\(pid \\d+");
-    Eventually.eventually(Duration.ofSeconds(60), () -> assertThat(stack.status())
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> assertThat(stack.status())
         .containsPattern("(?m)^checkpoint: #\\d+ \\d+ s ago, took \\d+ ms"));
     // Processes of their own, not one JVM.
     List<Long> pids = java.util.stream.Stream.of(GpilotStack.CLUSTER_SERVICES, GpilotStack.KAFKA_BROKERS,
@@ -170,7 +170,7 @@ class ClusterStackITCase {
         "flink_taskmanager_job_task_operator_asyncCapacity", "http_server_requests_seconds_count",
         "gpilot_streams_open", "gpilot_feed_behind_seconds");
     submitWave(2); // requests, streams and records to count
-    Eventually.eventually(Duration.ofSeconds(120), () -> {
+    await().atMost(Duration.ofSeconds(120)).ignoreExceptions().untilAsserted(() -> {
       Set<String> served = new TreeSet<>();
       for (URI endpoint : List.of(stack.api("/metrics"), stack.api2("/metrics"), stack.flinkMetrics("jobmanager"),
           stack.flinkMetrics("taskmanager-1"), stack.flinkMetrics("taskmanager-2"))) {
@@ -299,7 +299,7 @@ class ClusterStackITCase {
       missions.add(missionId);
       streams.add(SseFollower.start(HTTP, failover(), stack.token(), missionId));
     }
-    Eventually.eventually(Duration.ofSeconds(120), () -> assertThat(streams)
+    await().atMost(Duration.ofSeconds(120)).ignoreExceptions().untilAsserted(() -> assertThat(streams)
         .allSatisfy(f -> assertThat(f.frames().size()).isGreaterThan(3)));
 
     // On a loaded machine a mission may end before the kill: its stream is whole on one connection. The others
@@ -450,7 +450,7 @@ class ClusterStackITCase {
   /** The id of the MissionJob the cluster runs. */
   private static String jobId() throws Exception {
     String[] id = new String[1];
-    Eventually.eventually(Duration.ofSeconds(60), () -> {
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
       List<String> running = new ArrayList<>();
       flink("/jobs/overview").path("jobs").forEach(j -> {
         if (j.path("name").asText().equals("gpilot-mission-job") && j.path("state").asText().equals("RUNNING")) {
@@ -502,7 +502,7 @@ class ClusterStackITCase {
     long streamedCost = streamed;
     List<String> ids = wave.stream().map(EventFollower::missionId).toList();
     String in = ids.stream().map(id -> "'" + id + "'").collect(Collectors.joining(",", "(", ")"));
-    Eventually.eventually(Duration.ofSeconds(90), () -> {
+    await().atMost(Duration.ofSeconds(90)).ignoreExceptions().untilAsserted(() -> {
       Map<String, CostRecord> byId = new HashMap<>();
       for (ConsumerRecord<byte[], byte[]> record : TopicContents.read(stack.kafkaBootstrap(), Topics.COST_RECORDS)) {
         CostRecord cost = COST_RECORDS.decode(record.value());
@@ -538,7 +538,7 @@ class ClusterStackITCase {
 
   /** Until every mission of the wave has a model step under way or done (and none can have finished yet). */
   private static void awaitSomeStepsDone(List<EventFollower> wave) throws Exception {
-    Eventually.eventually(Duration.ofSeconds(120), () -> assertThat(wave).allSatisfy(f ->
+    await().atMost(Duration.ofSeconds(120)).ignoreExceptions().untilAsserted(() -> assertThat(wave).allSatisfy(f ->
         assertThat(f.events()).anySatisfy(e -> assertThat(e.path("stepId").asText()).isIn("a", "b", "c", "d"))));
   }
 }

@@ -1,6 +1,7 @@
 package dev.gpilot.api.stack;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.contracts.Sha256;
@@ -182,7 +183,7 @@ class StackRestartITCase {
   private static void assertCostsReconcile(List<EventFollower> wave, long streamedCost) throws Exception {
     List<String> ids = wave.stream().map(EventFollower::missionId).toList();
     String in = ids.stream().map(id -> "'" + id + "'").collect(Collectors.joining(",", "(", ")"));
-    dev.gpilot.testing.Eventually.eventually(Duration.ofSeconds(60), () -> {
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
       Map<String, Long> topic = new TreeMap<>();
       costRecords().values().stream().filter(r -> ids.contains(r.missionId()))
           .forEach(r -> topic.merge(r.missionId(), r.costMicros(), Long::sum));
@@ -222,7 +223,7 @@ class StackRestartITCase {
 
   /** Until every mission of the wave has a finished step and one has not finished yet. */
   private static void awaitSomeStepsDone(List<EventFollower> wave) throws Exception {
-    dev.gpilot.testing.Eventually.eventually(Duration.ofSeconds(120), () -> assertThat(wave).allSatisfy(f ->
+    await().atMost(Duration.ofSeconds(120)).ignoreExceptions().untilAsserted(() -> assertThat(wave).allSatisfy(f ->
         assertThat(f.events()).anySatisfy(e -> assertThat(e.path("stepId").asText()).isIn("a", "b", "c", "d"))));
   }
 

@@ -1,7 +1,7 @@
 package dev.gpilot.api.streams;
 
-import static dev.gpilot.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.ApiOptions;
@@ -111,7 +111,8 @@ class StreamFanOutITCase {
   }
 
   private static void awaitStreams(int n) throws Exception {
-    eventually(Duration.ofSeconds(30), () -> assertThat(api.openStreams()).isGreaterThanOrEqualTo(n));
+    await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+        .untilAsserted(() -> assertThat(api.openStreams()).isGreaterThanOrEqualTo(n));
   }
 
   @Test
@@ -334,7 +335,8 @@ class StreamFanOutITCase {
         assertThat(body).doesNotContain("[DONE]");
         assertThat(data.size()).isLessThan(deltas);
       }
-      eventually(Duration.ofSeconds(30), () -> assertThat(api.openStreams()).isZero());
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+          .untilAsserted(() -> assertThat(api.openStreams()).isZero());
     }
   }
 

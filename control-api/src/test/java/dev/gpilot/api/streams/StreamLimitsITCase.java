@@ -1,7 +1,7 @@
 package dev.gpilot.api.streams;
 
-import static dev.gpilot.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.ApiOptions;
@@ -71,7 +71,7 @@ class StreamLimitsITCase {
         MissionEvents b = new MissionEvents(KAFKA.bootstrapServers(), "b")) {
       a.accepted("Mission of a").plan("s1:agent-scout").started("s1", "agent-scout", 1);
       b.accepted("Mission of b").plan("s1:agent-scout").started("s1", "agent-scout", 1);
-      eventually(Duration.ofSeconds(30), () -> {
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
         assertThat(status(api, TOKEN_A, a.missionId())).isEqualTo(200);
         assertThat(status(api, TOKEN_B, b.missionId())).isEqualTo(200);
       });
@@ -90,7 +90,7 @@ class StreamLimitsITCase {
 
       a1.body().close(); // the client leaves; the next heartbeat finds the connection gone
 
-      eventually(Duration.ofSeconds(10), () -> {
+      await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
         HttpResponse<InputStream> again = open(api, TOKEN_A, a.missionId(), false);
         assertThat(again.statusCode()).isEqualTo(200);
         again.body().close();

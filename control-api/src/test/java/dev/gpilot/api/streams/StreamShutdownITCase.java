@@ -1,7 +1,7 @@
 package dev.gpilot.api.streams;
 
-import static dev.gpilot.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.ApiOptions;
@@ -106,7 +106,7 @@ class StreamShutdownITCase {
       CompletableFuture<List<String>> ndjson =
           readLines(base(first) + m.missionId() + "/events", "application/x-ndjson", ndjsonLines);
       CompletableFuture<JsonNode> sdk = NodeStreamClient.sseAsync(sseUrl, TOKEN);
-      eventually(Duration.ofSeconds(30), () -> {
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
         assertThat(first.openStreams()).isEqualTo(3);
         assertThat(frames(sseLines)).anySatisfy(f -> assertThat(f.data()).contains("Hello "));
         assertThat(ndjsonLines).hasSize(4);

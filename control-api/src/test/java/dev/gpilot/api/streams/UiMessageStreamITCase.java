@@ -1,7 +1,7 @@
 package dev.gpilot.api.streams;
 
-import static dev.gpilot.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.auth.Principal;
@@ -207,7 +207,7 @@ class UiMessageStreamITCase {
     for (int i = 0; i < 3; i++) {
       clients.add(NodeStreamClient.sseAsync(streamUrl(id), TOKEN));
     }
-    eventually(Duration.ofSeconds(60), () -> {
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
       assertThat(STACK.api().openStreams()).isGreaterThanOrEqualTo(before + 3);
       assertThat(SseFrames.read(streamUrl(id), TOKEN, null, f -> f.data().contains("\"RUNNING\""))
           .get(0).data()).contains("\"start\"");
@@ -238,7 +238,7 @@ class UiMessageStreamITCase {
   @Order(6)
   void finishedMission_isReplayedFromStoredEvents_afterItsEventsLeftTheTopics() throws Exception {
     List<Frame> before = SseFrames.read(streamUrl(missionId), TOKEN, null);
-    eventually(Duration.ofSeconds(30), () -> assertThat(CLICKHOUSE.client().query(
+    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> assertThat(CLICKHOUSE.client().query(
         "SELECT seq FROM mission_events WHERE mission_id = '" + missionId + "'")).hasSize(12));
 
     // What a 7-day retention does to the topics, at once: every record of both topics the API reads is gone.

@@ -1,8 +1,8 @@
 package dev.gpilot.api.vault;
 
-import static dev.gpilot.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.ApiOptions;
@@ -155,7 +155,7 @@ class VaultApiITCase {
       assertThat(s.get("fingerprint").asText()).isEqualTo(fingerprint);
       assertThat(s.get("createdBy").asText()).isEqualTo("alice@ws-put");
     });
-    eventually(Duration.ofSeconds(20), () ->
+    await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
         assertThat(two.vault(token(ws)).at("/secrets/0/fingerprint").asText()).isEqualTo(fingerprint));
 
     HttpResponse<String> replaced = two.putValue("gemini", value + "-v2", token(ws));
@@ -164,8 +164,9 @@ class VaultApiITCase {
     assertThat(after.get("fingerprint").asText()).isNotEqualTo(fingerprint);
     assertThat(after.get("createdAt").asLong()).isEqualTo(body.get("createdAt").asLong());
     assertThat(after.get("updatedAt").asLong()).isGreaterThanOrEqualTo(body.get("updatedAt").asLong());
-    eventually(Duration.ofSeconds(20), () -> assertThat(one.get("/api/v1/vault/secrets/gemini", token(ws)).body())
-        .contains(after.get("fingerprint").asText()));
+    await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+        .untilAsserted(() -> assertThat(one.get("/api/v1/vault/secrets/gemini", token(ws)).body())
+            .contains(after.get("fingerprint").asText()));
 
     List<ConsumerRecord<String, String>> records = read(Topics.VAULT);
     List<ConsumerRecord<String, String>> mine = records.stream().filter(r -> r.key().equals(ws)).toList();
@@ -228,8 +229,9 @@ class VaultApiITCase {
     HttpResponse<String> again = one.delete("reddit", token(ws));
     assertThat(again.statusCode()).isEqualTo(404);
     assertThat(VaultHttp.json(again).get("type").asText()).isEqualTo("/problems/not-found");
-    eventually(Duration.ofSeconds(20), () -> assertThat(two.vault(token(ws)).get("secrets"))
-        .extracting(s -> s.get("name").asText()).containsExactly("shopify"));
+    await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+        .untilAsserted(() -> assertThat(two.vault(token(ws)).get("secrets"))
+            .extracting(s -> s.get("name").asText()).containsExactly("shopify"));
   }
 
   @Test
@@ -274,7 +276,8 @@ class VaultApiITCase {
         .isEqualTo(beforeRotation.get("secrets").findValuesAsText("fingerprint"));
 
     // The commit's markers reach the partition just after the answer: read until the rotated record is visible.
-    eventually(Duration.ofSeconds(20), () -> assertThat(latestRecord(ws).keyVersion()).isEqualTo(2));
+    await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+        .untilAsserted(() -> assertThat(latestRecord(ws).keyVersion()).isEqualTo(2));
     VaultRecord v2 = latestRecord(ws);
     assertThat(v2.dataKeyset()).isNotEqualTo(v1.dataKeyset());
     assertThat(v2.keys()).hasSize(1).first().satisfies(k -> assertThat(k.keyId()).isNotEqualTo(v1.keys().get(0).keyId()));
@@ -283,7 +286,7 @@ class VaultApiITCase {
       assertThat(s.keyId()).isEqualTo(v2.keys().get(0).keyId());
     }
     // Every secret still opens to its value, job-side, from the rotated record.
-    eventually(Duration.ofSeconds(20), () -> {
+    await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> {
       for (Map.Entry<String, String> e : values.entrySet()) {
         ResolvedKey key = resolver.keyFor(KeyRequest.of(ws, e.getKey()));
         assertThat(key.keyVersion()).isEqualTo(2);
@@ -327,7 +330,8 @@ class VaultApiITCase {
     assertThat(puts.stream().map(CompletableFuture::join).toList()).containsOnly(201);
 
     for (VaultHttp api : List.of(one, two)) {
-      eventually(Duration.ofSeconds(20), () -> assertThat(api.vault(token(ws)).get("secrets")).hasSize(24));
+      await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+          .untilAsserted(() -> assertThat(api.vault(token(ws)).get("secrets")).hasSize(24));
     }
     // Every committed record builds on the one before it: revisions only go up, one per change (changes that
     // arrive together are written as one record with the last revision), never two writers on the same base.
@@ -349,13 +353,13 @@ class VaultApiITCase {
     assertThat(one.putValue("gemini", value, token(ws)).statusCode()).isEqualTo(201);
     assertThat(one.putValue("social.z", value + "-z", token(ws)).statusCode()).isEqualTo(201);
     // Instance two reads the vault topic a moment behind instance one's write; a 404 there writes nothing.
-    eventually(Duration.ofSeconds(20),
+    await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(
         () -> assertThat(two.delete("social.z", token(ws)).statusCode()).isEqualTo(204));
     assertThat(one.rotate(token(ws)).statusCode()).isEqualTo(200);
-    eventually(Duration.ofSeconds(20), () -> assertThat(
+    await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> assertThat(
         resolver.keyFor(new KeyRequest(ws, "gemini", "m-1", "s1", 1)).keyVersion()).isEqualTo(2));
 
-    eventually(Duration.ofSeconds(30), () -> {
+    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
       List<JsonNode> events = read(Topics.AUDIT).stream().filter(r -> r.key().equals(ws))
           .map(r -> {
             assertThat(r.value()).doesNotContain(value);
@@ -379,7 +383,7 @@ class VaultApiITCase {
       assertThat(events.get(3).get("keyVersion").asInt()).isEqualTo(2);
     });
 
-    eventually(Duration.ofSeconds(60), () -> {
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
       List<JsonNode> rows = CLICKHOUSE.client().query("SELECT action, actor, secret_name, key_version, outcome, "
           + "mission_id FROM audit_events FINAL WHERE workspace_id = '" + ws + "' ORDER BY at_ms, action");
       assertThat(rows).extracting(r -> r.get("action").asText())
@@ -412,7 +416,7 @@ class VaultApiITCase {
             java.net.URI.create("http://127.0.0.1:" + api1.port() + "/api/v1/keys/" + keyId))
         .header("Authorization", "Bearer " + token(ws)).DELETE().build(), HttpResponse.BodyHandlers.ofString());
     assertThat(revoked.statusCode()).as(revoked.body()).isEqualTo(204);
-    eventually(Duration.ofSeconds(60), () -> {
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
       List<JsonNode> rows = CLICKHOUSE.client().query("SELECT action, actor, source, target FROM audit_events FINAL"
           + " WHERE workspace_id = '" + ws + "' ORDER BY at_ms, action");
       assertThat(rows).extracting(r -> r.get("action").asText() + " " + r.get("target").asText())
@@ -444,14 +448,16 @@ class VaultApiITCase {
         new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
       producer.send(new ProducerRecord<>(Topics.VAULT, ws, JsonCodec.of(VaultRecord.class).encode(tampered))).get();
     }
-    eventually(Duration.ofSeconds(20), () -> assertThat(one.vault(token(ws)).get("revision").asLong())
-        .isEqualTo(tampered.revision()));
+    await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+        .untilAsserted(() -> assertThat(one.vault(token(ws)).get("revision").asLong())
+            .isEqualTo(tampered.revision()));
 
     // The job: a clear error for this call, never the deployment key instead.
-    eventually(Duration.ofSeconds(20), () -> assertThatThrownBy(() -> resolver.keyFor(KeyRequest.of(ws, "gemini")))
-        .isInstanceOfSatisfying(VaultException.class,
-            e -> assertThat(e.reason()).isEqualTo(VaultException.Reason.SECRET_UNREADABLE))
-        .hasMessageContaining("secret 'gemini' of workspace 'ws-tamper' does not open"));
+    await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+        .untilAsserted(() -> assertThatThrownBy(() -> resolver.keyFor(KeyRequest.of(ws, "gemini")))
+            .isInstanceOfSatisfying(VaultException.class,
+                e -> assertThat(e.reason()).isEqualTo(VaultException.Reason.SECRET_UNREADABLE))
+            .hasMessageContaining("secret 'gemini' of workspace 'ws-tamper' does not open"));
     // The API: a rotation cannot re-encrypt it, says which secret, and changes nothing.
     HttpResponse<String> rotate = one.rotate(token(ws));
     assertThat(rotate.statusCode()).isEqualTo(409);
@@ -460,8 +466,9 @@ class VaultApiITCase {
     assertThat(one.vault(token(ws)).get("keyVersion").asInt()).isEqualTo(1);
     // Both keep serving; setting the secret again repairs it.
     assertThat(one.putValue("gemini", value + "-fixed", token(ws)).statusCode()).isEqualTo(200);
-    eventually(Duration.ofSeconds(20), () -> assertThat(resolver.keyFor(KeyRequest.of(ws, "gemini")).revealForUse())
-        .isEqualTo(value + "-fixed"));
+    await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+        .untilAsserted(() -> assertThat(resolver.keyFor(KeyRequest.of(ws, "gemini")).revealForUse())
+            .isEqualTo(value + "-fixed"));
     assertThat(one.rotate(token(ws)).statusCode()).isEqualTo(200);
   }
 
@@ -476,7 +483,7 @@ class VaultApiITCase {
 
     String keyA = "AIza-A-" + UUID.randomUUID();
     String fpA = VaultHttp.json(one.putValue("gemini", keyA, token(ws))).get("fingerprint").asText();
-    eventually(Duration.ofSeconds(20), () -> {
+    await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> {
       ResolvedKey k = resolver.keyFor(KeyRequest.of(ws, "gemini"));
       assertThat(k.source()).isEqualTo(ResolvedKey.Source.WORKSPACE);
       assertThat(k.revealForUse()).isEqualTo(keyA);
@@ -488,18 +495,18 @@ class VaultApiITCase {
 
     String keyB = "AIza-B-" + UUID.randomUUID();
     two.putValue("gemini", keyB, token(ws));
-    eventually(Duration.ofSeconds(20), () ->
+    await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
         assertThat(resolver.keyFor(KeyRequest.of(ws, "gemini")).revealForUse()).isEqualTo(keyB));
 
     assertThat(one.rotate(token(ws)).statusCode()).isEqualTo(200);
-    eventually(Duration.ofSeconds(20), () -> {
+    await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> {
       ResolvedKey k = resolver.keyFor(KeyRequest.of(ws, "gemini"));
       assertThat(k.keyVersion()).isEqualTo(2);
       assertThat(k.revealForUse()).isEqualTo(keyB);
     });
 
     assertThat(one.delete("gemini", token(ws)).statusCode()).isEqualTo(204);
-    eventually(Duration.ofSeconds(20), () ->
+    await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
         assertThat(resolver.keyFor(KeyRequest.of(ws, "gemini")).source()).isEqualTo(ResolvedKey.Source.DEPLOYMENT));
   }
 
@@ -511,15 +518,16 @@ class VaultApiITCase {
     // The whole life of a secret: set on one instance, read on both, rotated, used by the job, audited.
     assertThat(one.putValue("gemini", secret, token(ws)).statusCode()).isEqualTo(201);
     assertThat(one.putValue("social.scan", secret, token(ws)).statusCode()).isEqualTo(201);
-    eventually(Duration.ofSeconds(20), () -> assertThat(two.vault(token(ws)).get("secrets")).hasSize(2));
+    await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+        .untilAsserted(() -> assertThat(two.vault(token(ws)).get("secrets")).hasSize(2));
     two.get("/api/v1/vault/secrets/gemini", token(ws));
     assertThat(one.rotate(token(ws)).statusCode()).isEqualTo(200);
     two.get("/api/v1/vault/rotations", token(ws));
     one.put("social.scan", "{\"value\": " + secret + "}", token(ws));
-    eventually(Duration.ofSeconds(20), () -> assertThat(
+    await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> assertThat(
         resolver.keyFor(new KeyRequest(ws, "gemini", "m-scan", "s1", 1)).revealForUse()).isEqualTo(secret));
     assertThat(one.delete("social.scan", token(ws)).statusCode()).isEqualTo(204);
-    eventually(Duration.ofSeconds(60), () -> assertThat(CLICKHOUSE.client().query(
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> assertThat(CLICKHOUSE.client().query(
         "SELECT count() AS n FROM audit_events WHERE workspace_id = '" + ws + "' AND action = 'vault.secret.decrypt'"
     ).get(0).get("n").asLong()).isPositive());
 

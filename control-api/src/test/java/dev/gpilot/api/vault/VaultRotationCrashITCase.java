@@ -1,8 +1,8 @@
 package dev.gpilot.api.vault;
 
-import static dev.gpilot.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.http.ApiException;
@@ -104,7 +104,7 @@ class VaultRotationCrashITCase {
   }
 
   private static void assertEveryValueOpens(String ws, Map<String, String> values, int version) throws Exception {
-    eventually(Duration.ofSeconds(30), () -> {
+    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
       for (Map.Entry<String, String> e : values.entrySet()) {
         ResolvedKey key = resolver.keyFor(KeyRequest.of(ws, e.getKey()));
         assertThat(key.keyVersion()).isEqualTo(version);

@@ -1,8 +1,8 @@
 package dev.gpilot.api.vault;
 
-import static dev.gpilot.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.http.ApiException;
@@ -90,9 +90,10 @@ class VaultWriteTimeoutITCase {
       answered.countDown();
 
       // It lands after all; the job opens it to the value that was sent.
-      eventually(Duration.ofSeconds(30), () -> assertThat(vault.service().list(alice).secrets()).hasSize(1));
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+          .untilAsserted(() -> assertThat(vault.service().list(alice).secrets()).hasSize(1));
       String fingerprint = vault.service().get(alice, "gemini").fingerprint();
-      eventually(Duration.ofSeconds(30), () -> {
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
         ResolvedKey key = resolver.keyFor(KeyRequest.of(ws, "gemini"));
         assertThat(key.fingerprint()).isEqualTo(fingerprint);
         // Digests, so a failure prints no value; a wiped buffer would be all zeros.

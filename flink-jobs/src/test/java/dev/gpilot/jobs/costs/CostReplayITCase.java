@@ -1,7 +1,7 @@
 package dev.gpilot.jobs.costs;
 
-import static dev.gpilot.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.contracts.TopicAdmin;
@@ -245,7 +245,7 @@ class CostReplayITCase {
     CostPipeline.attach(MissionJob.stepResults(env, options), options);
     JobClient live = env.executeAsync("live-costs");
     try {
-      eventually(Duration.ofSeconds(180), () -> {
+      await().atMost(Duration.ofSeconds(180)).ignoreExceptions().untilAsserted(() -> {
         assertThat(one("SELECT count() FROM cost_records FINAL")).isEqualTo(attempts);
         assertThat(one("SELECT sum(cost_micros) FROM cost_rollup_1m FINAL")).isEqualTo(liveTotal);
         assertThat(one("SELECT sum(steps) FROM cost_rollup_1m FINAL")).isEqualTo(attempts);

@@ -1,7 +1,7 @@
 package dev.gpilot.jobs.sink.clickhouse;
 
-import static dev.gpilot.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.contracts.clickhouse.ClickHouseClient;
@@ -80,11 +80,12 @@ class ClickHouseSinkOutageITCase {
     // No flush by time here (an hour): the last 500 rows, less than a batch, land only when a checkpoint flushes.
     try (Outage run = Outage.start("ws-down-first", true, Duration.ofHours(1))) {
       // The writer is up (it migrated the schema through the proxy): now ClickHouse becomes unreachable.
-      eventually(WAIT, () -> assertThat(run.metrics("\\.clickhouseRetries$")).isNotEmpty());
+      await().atMost(WAIT).ignoreExceptions()
+          .untilAsserted(() -> assertThat(run.metrics("\\.clickhouseRetries$")).isNotEmpty());
       run.proxy.down();
       run.gate.release(ROWS);
 
-      eventually(WAIT, () -> {
+      await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
         run.assertRunningWithoutRestart();
         assertThat(run.counter("\\.clickhouseRetries$")).as("sink retries").isGreaterThanOrEqualTo(5);
         assertThat(run.proxy.refusedConnections()).as("connections the sink tried").isGreaterThanOrEqualTo(5);
@@ -106,7 +107,7 @@ class ClickHouseSinkOutageITCase {
     int first = 8_000;
     try (Outage run = Outage.start("ws-down-midway", true, Duration.ofMillis(200))) {
       run.gate.release(first);
-      eventually(WAIT, () -> {
+      await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
         assertThat(run.totals()).isEqualTo(Totals.expected(first));
         assertThat(run.counter("\\.numRecordsSend$")).as("inserts the sink saw succeed").isEqualTo(first);
       });
@@ -114,7 +115,7 @@ class ClickHouseSinkOutageITCase {
       // The next insert reaches ClickHouse and is written, its answer is lost, and ClickHouse stays unreachable.
       run.proxy.downAfterNextAnswer();
       run.gate.release(ROWS - first);
-      eventually(WAIT, () -> {
+      await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
         run.assertRunningWithoutRestart();
         assertThat(run.proxy.droppedAnswers()).hasSize(1);
         assertThat(run.counter("\\.clickhouseRetries$")).as("sink retries").isGreaterThanOrEqualTo(5);
@@ -149,7 +150,7 @@ class ClickHouseSinkOutageITCase {
   void clickHouseDownWhenTheJobStarts_jobWaitsRunning_andEveryRowLandsOnceWhenItIsBack() throws Exception {
     try (Outage run = Outage.start("ws-down-at-start", false, Duration.ofMillis(200))) {
       run.gate.release(ROWS);
-      eventually(WAIT, () -> {
+      await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
         run.assertRunningWithoutRestart();
         assertThat(run.proxy.refusedConnections()).as("connections the sink tried").isGreaterThanOrEqualTo(5);
         assertThat(run.sourceBackPressured()).as("source task backpressured").isTrue();
@@ -185,9 +186,10 @@ class ClickHouseSinkOutageITCase {
      */
     void upAndEveryRowLandsOnce() throws Exception {
       proxy.up();
-      eventually(WAIT, () -> assertThat(totals()).isEqualTo(Totals.expected(ROWS)));
+      await().atMost(WAIT).ignoreExceptions()
+          .untilAsserted(() -> assertThat(totals()).isEqualTo(Totals.expected(ROWS)));
       assertThat(totalsOnePerId()).isEqualTo(Totals.expected(ROWS));
-      eventually(WAIT, () -> assertThat(probe.covered.get()).isEqualTo(ROWS));
+      await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> assertThat(probe.covered.get()).isEqualTo(ROWS));
       log("back");
       assertThat(counter("\\.numRecordsSend$")).as("rows the sink wrote").isEqualTo(ROWS);
       assertRunningWithoutRestart();

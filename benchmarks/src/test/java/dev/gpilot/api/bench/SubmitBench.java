@@ -14,7 +14,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * {@link SubmitBenchmark} on in-process services (not part of the suite; nothing needs to be up): a real API over
  * HTTP on an in-process Kafka broker, no job. Run it alone, on an otherwise idle machine:
- * {@code GPILOT_BENCH_OUT=... mvn -pl control-api -am verify -Dtest=SubmitBench -Dsurefire.failIfNoSpecifiedTests=false
+ * {@code GPILOT_BENCH_OUT=... mvn -pl benchmarks -am verify -Dtest=SubmitBench -Dsurefire.failIfNoSpecifiedTests=false
  * -DskipITs}; {@code -Dgpilot.bench.clients}, {@code .seconds}, {@code .bulkClients} as the benchmark's arguments.
  */
 class SubmitBench {

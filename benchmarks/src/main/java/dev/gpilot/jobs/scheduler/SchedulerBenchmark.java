@@ -44,12 +44,10 @@ import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
  * <p>Rates are wall-clock; on a shared machine they move with the load, so each line also gives the task thread's
  * CPU time (the operator's own work; RocksDB's background threads are not in it) per unit of work.
  *
- * <p>Run: {@code mvn -q -o -pl flink-jobs -am test-compile} then
- * {@code java -cp flink-jobs/target/test-classes:flink-jobs/target/classes:$(cat cp.txt)
+ * <p>Run: {@code mvn -q -o -pl benchmarks -am test-compile -Dconsole.skip=true} then
+ * {@code java -cp benchmarks/target/classes:$(cat benchmarks/target/run.classpath)
  * dev.gpilot.jobs.scheduler.SchedulerBenchmark [--backend rocksdb|heap] [--rocksdb-memory 256mb] [--deltas 20]
- * [--missions 20000]}, where
- * cp.txt is written by {@code mvn -q -o -pl flink-jobs dependency:build-classpath -Dmdep.includeScope=test
- * -Dmdep.outputFile=cp.txt}.
+ * [--missions 20000]} (the build writes benchmarks/target/run.classpath).
  */
 public final class SchedulerBenchmark {
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
