@@ -1,7 +1,7 @@
 package dev.gpilot.api.missions;
 
 import static dev.gpilot.api.testing.ApiClient.assertProblem;
-import static dev.gpilot.testing.Eventually.eventually;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -226,7 +226,8 @@ class RerunITCase {
         Map.of("Idempotency-Key", "boots-fork-1")), 422, "idempotency-key-reused");
     assertThat(missionsOnTopic()).as("records on the missions topic").isEqualTo(written);
     assertThat(api.events(fork).get(0).get("rerunModel").asText()).isEqualTo(NEW_MODEL);
-    eventually(Duration.ofSeconds(60), () -> assertThat(forksOf(original)).containsExactly(fork));
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+        .untilAsserted(() -> assertThat(forksOf(original)).containsExactly(fork));
 
     // What 7-day retention does, at once, and a restart: only ClickHouse knows the fork now.
     try (Admin admin = Admin.create(STACK.kafka().clientProperties())) {

@@ -140,7 +140,8 @@ class MissionReplayITCase {
     assertThat(state).hasSize(4);
     assertThat(state.get(3).get("original").asText()).isEqualTo(originals.get(2));
     assertThat(state.get(3).get("fork").asText()).isEqualTo(third);
-    eventually(Duration.ofSeconds(60), () -> assertThat(forksOf(originals.get(2))).containsExactly(third));
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+        .untilAsserted(() -> assertThat(forksOf(originals.get(2))).containsExactly(third));
     Cli again = cli("missions", "--run", "resumed");
     assertThat(again.out()).contains("0 forks submitted now");
     assertThat(stateLines("resumed")).hasSize(4);
