@@ -42,15 +42,13 @@ public sealed interface MissionInput {
 
   /** The machine's input for one of the scheduler's stream inputs. */
   static MissionInput of(SchedulerInput input) {
-    if (input.submitted() != null) {
-      return new Submitted(input.submitted());
+    if (input instanceof SchedulerInput.Submitted s) {
+      return new Submitted(s.mission());
+    } else if (input instanceof SchedulerInput.Result r) {
+      return new Result(r.result());
+    } else if (input instanceof SchedulerInput.Control c) {
+      return new Control(c.control());
     }
-    if (input.result() != null) {
-      return new Result(input.result());
-    }
-    if (input.control() != null) {
-      return new Control(input.control());
-    }
-    return new Delta(input.delta());
+    return new Delta(((SchedulerInput.Delta) input).delta());
   }
 }
