@@ -63,7 +63,7 @@ import org.apache.flink.util.function.SerializableSupplier;
  * executor and writes events, step results and mission summaries.
  *
  * <pre>
- * missions ─────────────────── (input 1; not read at the bound) ─┐
+ * missions ─────────────────── (input 1; waits at the bound) ────┐
  * results, control, deltas ─── (input 2) ────────────────────────┴─ keyBy(missionId) ─ MissionScheduler ─┐
  *    │                                                                                                 │
  *    │          ┌─ events ───────────▶ gpilot.mission-events.v1, ClickHouse mission_events ◀───────────┤
@@ -127,9 +127,8 @@ public final class MissionJob {
                 WatermarkStrategy.noWatermarks(), "mission-control")
             .uid("mission-control-source");
 
-    // Two inputs: the scheduler stops reading the first (missions) while a subtask has its bound of missions in
-    // flight, and keeps reading the second, so running missions get their results and cancels and free room while a
-    // burst waits in Kafka (SPEC.md section 4, "Intake").
+    // Two inputs: missions, and everything else. A subtask runs at most maxMissionsInFlight missions at once; more
+    // wait in its state until one ends, while results, cancels and deltas of the running ones flow (SPEC.md 4).
     SingleOutputStreamOperator<MissionEvent> events =
         submissions.keyBy(SchedulerInput::missionId, Types.STRING)
             .connect(results.union(control, deltas).keyBy(SchedulerInput::missionId, Types.STRING))

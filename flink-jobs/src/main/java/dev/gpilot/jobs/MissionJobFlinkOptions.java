@@ -38,11 +38,6 @@ public final class MissionJobFlinkOptions {
       new Default<>(StateBackendOptions.STATE_BACKEND, "rocksdb"),
       new Default<>(CheckpointingOptions.CHECKPOINTING_INTERVAL, DEFAULT_CHECKPOINT_INTERVAL),
       new Default<>(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true),
-      // The scheduler stops reading its missions input at its bound (MissionScheduler): an aligned barrier behind
-      // missions it does not read would never arrive, while the barriers of its other input block that input, so
-      // the checkpoint would wait for its timeout. Unaligned barriers overtake the missions (and are processed
-      // whichever input is selected); the few buffers of missions they pass are stored with the checkpoint.
-      new Default<>(CheckpointingOptions.ENABLE_UNALIGNED, true),
       new Default<>(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, 2),
       // A ClickHouse outage holds a checkpoint until its sinks have written everything; a checkpoint that expires
       // (10 min) meanwhile should not fail the job, which waits, backpressured, for ClickHouse to come back.

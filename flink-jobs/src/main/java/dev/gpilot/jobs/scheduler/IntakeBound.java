@@ -8,10 +8,9 @@ import java.util.Deque;
  * its missions input, and which parked mission starts when a slot frees. No Flink types; {@link MissionScheduler}
  * feeds it every change of a mission's status and asks it before starting a mission.
  *
- * <p>Flink's input selection is a loose contract: the runtime may hand the scheduler a few more missions after it
- * asked to stop reading them (what was already deserialized from one network buffer). Those are parked (their
- * submissions kept in keyed state) and start in arrival order as slots free, before any new mission is read. So the
- * bound is strict; what waits beyond it is at most one buffer's worth in Flink and the rest in Kafka.
+ * <p>A mission that arrives at the bound is parked (its submission kept in keyed state by the scheduler, its id
+ * here) and starts in arrival order as slots free; one that arrives while others are parked queues behind them. The
+ * bound is strict: a mission is in flight only once it started.
  *
  * <p>Not thread-safe; one per operator instance. Rebuilt, not checkpointed: after a restore the scheduler counts
  * the missions in flight and parked in its own key groups ({@link #restored}), so a rescale or a state of an older
@@ -42,11 +41,6 @@ final class IntakeBound {
     return parked.size();
   }
 
-  /** Whether the scheduler reads its missions input now: below the bound. */
-  boolean readsMissions() {
-    return inFlight < max;
-  }
-
   /** Whether a mission arriving now may start: below the bound with none parked before it (else it is parked). */
   boolean admits() {
     return inFlight < max && parked.isEmpty();
@@ -65,6 +59,11 @@ final class IntakeBound {
   /** Parks a mission that arrived at the bound. */
   void park(String missionId) {
     parked.addLast(missionId);
+  }
+
+  /** A parked mission that will not start (it was cancelled while it waited). */
+  void unpark(String missionId) {
+    parked.remove(missionId);
   }
 
   /** The parked mission to start now, or null when none waits or the bound is reached. */

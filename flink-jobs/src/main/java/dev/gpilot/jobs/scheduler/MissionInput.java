@@ -37,6 +37,14 @@ public sealed interface MissionInput {
     }
   }
 
+  /** A cancel for a mission that waited for a slot and never started (the scheduler's bound). */
+  record CancelledWaiting(MissionSubmitted mission, MissionControl control) implements MissionInput {
+    public CancelledWaiting {
+      Objects.requireNonNull(mission);
+      Objects.requireNonNull(control);
+    }
+  }
+
   /** A processing-time timer the machine asked for fired at {@code timestamp}. */
   record TimerFired(long timestamp) implements MissionInput {}
 

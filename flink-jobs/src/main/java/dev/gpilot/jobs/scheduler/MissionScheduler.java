@@ -2,7 +2,7 @@ package dev.gpilot.jobs.scheduler;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.contracts.events.MissionEvent;
-import dev.gpilot.contracts.mission.MissionStatus;
+import dev.gpilot.contracts.mission.MissionControl;
 import dev.gpilot.contracts.mission.MissionSubmitted;
 import dev.gpilot.contracts.mission.MissionSummary;
 import dev.gpilot.jobs.agents.StepRequest;
@@ -26,8 +26,6 @@ import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
-import org.apache.flink.streaming.api.operators.InputSelectable;
-import org.apache.flink.streaming.api.operators.InputSelection;
 import org.apache.flink.streaming.api.operators.InternalTimer;
 import org.apache.flink.streaming.api.operators.InternalTimerService;
 import org.apache.flink.streaming.api.operators.TimestampedCollector;
@@ -46,10 +44,12 @@ import org.apache.flink.util.OutputTag;
  *
  * <p>Two inputs, both keyed by missionId: the first carries the submitted missions, the second everything else
  * (step results, control records, deltas). Each subtask has at most {@code maxMissionsInFlight} missions in flight
- * (accepted and not yet ended, {@link IntakeBound}); at the bound it selects only the second input
- * ({@link InputSelectable}), so running missions still get their results, cancels and deltas and free room, while
- * new missions wait in Kafka as consumer lag. A mission the runtime hands over after the bound was reached is parked
- * ({@code mission-waiting}) and starts first when a slot frees.
+ * (accepted and not yet ended, {@link IntakeBound}). A mission that arrives at the bound waits, its submission kept
+ * in keyed state ({@code mission-waiting}), and starts when a slot frees, in arrival order; results, cancels and
+ * deltas of the running missions are never held back. A cancel of a waiting mission ends it at once
+ * ({@code mission.accepted}, {@code mission.cancelled}, nothing run). Flink 2.x does not let an operator stop reading
+ * one input ({@code InputSelectable}) in a job that checkpoints, so waiting missions are held here, not left in Kafka
+ * (docs/DESIGN.md, "Bounded intake").
  *
  * <p>State, per mission, shaped by how it changes: {@code mission-header} (status, seq, times, counters: written by
  * nearly every input, a delta writes nothing else), {@code mission-definition} (config and plan: written when the
@@ -67,7 +67,7 @@ import org.apache.flink.util.OutputTag;
  * same seq; consumers dedupe by (missionId, seq).
  */
 public class MissionScheduler extends AbstractStreamOperator<MissionEvent>
-    implements TwoInputStreamOperator<SchedulerInput, SchedulerInput, MissionEvent>, InputSelectable,
+    implements TwoInputStreamOperator<SchedulerInput, SchedulerInput, MissionEvent>,
         Triggerable<String, VoidNamespace> {
   private static final long serialVersionUID = 2L;
 
@@ -216,12 +216,6 @@ public class MissionScheduler extends AbstractStreamOperator<MissionEvent>
     }
   }
 
-  /** Both inputs while this subtask is below its bound; at the bound only the other input. */
-  @Override
-  public InputSelection nextSelection() {
-    return bound.readsMissions() ? InputSelection.ALL : InputSelection.SECOND;
-  }
-
   @Override
   public void processElement1(StreamRecord<SchedulerInput> element) throws Exception {
     process(element);
@@ -237,9 +231,20 @@ public class MissionScheduler extends AbstractStreamOperator<MissionEvent>
     current = element;
     long now = getProcessingTimeService().getCurrentProcessingTime();
     SchedulerInput input = element.getValue();
-    if (!(input instanceof SchedulerInput.Submitted s && !bound.admits() && park(s.mission()))) {
-      apply(MissionInput.of(input), now);
+    if (input instanceof SchedulerInput.Submitted s && !bound.admits() && park(s.mission())) {
+      startParked(now);
+      return;
     }
+    if (input instanceof SchedulerInput.Control c && MissionControl.CANCEL.equals(c.control().command())) {
+      MissionSubmitted parked = waiting.value();
+      if (parked != null) {
+        waiting.clear();
+        bound.unpark(parked.missionId());
+        apply(new MissionInput.CancelledWaiting(parked, c.control()), now);
+        return;
+      }
+    }
+    apply(MissionInput.of(input), now);
     startParked(now);
   }
 

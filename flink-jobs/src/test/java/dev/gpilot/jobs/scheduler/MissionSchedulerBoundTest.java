@@ -12,7 +12,6 @@ import dev.gpilot.jobs.ingest.SchedulerInput;
 import java.util.List;
 import java.util.Objects;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.streaming.api.operators.InputSelection;
 import org.apache.flink.streaming.util.OperatorSnapshotUtil;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -64,55 +63,55 @@ class MissionSchedulerBoundTest {
         .map(e -> e.missionId() + " " + e.type()).toList();
   }
 
-  private InputSelection selection() {
-    return harness.scheduler().nextSelection();
+  private int inFlight() {
+    return harness.scheduler().missionsInFlight();
+  }
+
+  private int waiting() {
+    return harness.scheduler().missionsParked();
   }
 
   @Test
-  void atTheBound_theMissionsInputIsNotSelected_andAMissionThatEndsFreesASlot() throws Exception {
+  void atTheBound_aNewMissionWaits_andStartsWhenARunningOneEnds() throws Exception {
     open(2, null);
-    assertThat(selection()).isEqualTo(InputSelection.ALL);
-
     submit("m1");
-    assertThat(selection()).isEqualTo(InputSelection.ALL);
     submit("m2");
-    assertThat(selection()).as("two in flight: only results, control and deltas").isEqualTo(InputSelection.SECOND);
+    submit("m3");
+
+    assertThat(missionEvents()).containsExactly("m1 " + MISSION_ACCEPTED, "m2 " + MISSION_ACCEPTED);
+    assertThat(inFlight()).isEqualTo(2);
+    assertThat(waiting()).isEqualTo(1);
+    assertThat(harness.getSideOutput(MissionScheduler.STEP_REQUESTS)).as("m3 runs no step").hasSize(2);
 
     cancel("m1");
-    assertThat(selection()).isEqualTo(InputSelection.ALL);
-    submit("m3");
-    assertThat(selection()).isEqualTo(InputSelection.SECOND);
-
-    finish("m2");
-    assertThat(selection()).isEqualTo(InputSelection.ALL);
-    assertThat(harness.scheduler().missionsInFlight()).isEqualTo(1);
     assertThat(missionEvents()).containsExactly("m1 " + MISSION_ACCEPTED, "m2 " + MISSION_ACCEPTED,
-        "m1 " + MISSION_CANCELLED, "m3 " + MISSION_ACCEPTED, "m2 " + MISSION_COMPLETED);
+        "m1 " + MISSION_CANCELLED, "m3 " + MISSION_ACCEPTED);
+    finish("m2");
+    assertThat(missionEvents()).endsWith("m2 " + MISSION_COMPLETED);
+    assertThat(inFlight()).isEqualTo(1);
+    assertThat(waiting()).isZero();
   }
 
   @Test
-  void missionsHandedOverAtTheBound_areParked_andStartInArrivalOrderAsSlotsFree() throws Exception {
+  void waitingMissions_startInArrivalOrder_andASecondSubmissionOfAWaitingOneIsDropped() throws Exception {
     open(1, null);
     submit("a");
-    // The runtime may hand over what it already read after the selection changed (a loose contract).
     submit("b");
     submit("c");
     submit("b");
 
     assertThat(missionEvents()).containsExactly("a " + MISSION_ACCEPTED);
-    assertThat(harness.scheduler().missionsParked()).isEqualTo(2);
-    assertThat(selection()).isEqualTo(InputSelection.SECOND);
+    assertThat(waiting()).isEqualTo(2);
 
     finish("a");
     assertThat(missionEvents()).containsExactly("a " + MISSION_ACCEPTED, "a " + MISSION_COMPLETED,
         "b " + MISSION_ACCEPTED);
-    cancel("b");
+    finish("b");
     finish("c");
-    assertThat(missionEvents()).endsWith("b " + MISSION_CANCELLED, "c " + MISSION_ACCEPTED, "c " + MISSION_COMPLETED);
+    assertThat(missionEvents()).endsWith("b " + MISSION_COMPLETED, "c " + MISSION_ACCEPTED, "c " + MISSION_COMPLETED);
     assertThat(harness.extractOutputValues().stream().filter(e -> e.type().equals(MISSION_ACCEPTED)).count())
         .as("the second b was a duplicate").isEqualTo(3);
-    assertThat(harness.scheduler().missionsInFlight()).isZero();
-    assertThat(selection()).isEqualTo(InputSelection.ALL);
+    assertThat(inFlight()).isZero();
   }
 
   @Test
@@ -121,12 +120,32 @@ class MissionSchedulerBoundTest {
     submit("a");
     submit("a");
 
-    assertThat(harness.scheduler().missionsParked()).isZero();
+    assertThat(waiting()).isZero();
     assertThat(missionEvents()).containsExactly("a " + MISSION_ACCEPTED);
   }
 
   @Test
-  void restore_countsTheMissionsInFlightAndParked_andAParkedOneStartsWhenASlotFrees() throws Exception {
+  void aWaitingMissionCancelled_endsAtOnce_withoutRunningAStep() throws Exception {
+    open(1, null);
+    submit("a");
+    submit("b");
+    cancel("b");
+
+    assertThat(missionEvents()).containsExactly("a " + MISSION_ACCEPTED, "b " + MISSION_ACCEPTED,
+        "b " + MISSION_CANCELLED);
+    assertThat(harness.extractOutputValues().get(harness.extractOutputValues().size() - 1).reason())
+        .isEqualTo("cancelled by alice before it started");
+    assertThat(harness.getSideOutput(MissionScheduler.STEP_REQUESTS)).as("only a's step ran").hasSize(1);
+    assertThat(waiting()).isZero();
+    assertThat(inFlight()).isEqualTo(1);
+
+    finish("a");
+    assertThat(missionEvents()).endsWith("a " + MISSION_COMPLETED);
+    assertThat(inFlight()).isZero();
+  }
+
+  @Test
+  void restore_countsTheMissionsInFlightAndWaiting_andAWaitingOneStartsWhenASlotFrees() throws Exception {
     open(2, null);
     submit("m1");
     submit("m2");
@@ -134,15 +153,15 @@ class MissionSchedulerBoundTest {
     OperatorSubtaskState snapshot = harness.snapshot(1L, 1_000L);
 
     open(2, snapshot);
-    assertThat(harness.scheduler().missionsInFlight()).isEqualTo(2);
-    assertThat(harness.scheduler().missionsParked()).isEqualTo(1);
-    assertThat(selection()).isEqualTo(InputSelection.SECOND);
+    assertThat(inFlight()).isEqualTo(2);
+    assertThat(waiting()).isEqualTo(1);
+    submit("m4");
+    assertThat(missionEvents()).isEmpty();
 
     cancel("m2");
     assertThat(missionEvents()).containsExactly("m2 " + MISSION_CANCELLED, "m3 " + MISSION_ACCEPTED);
-    assertThat(selection()).isEqualTo(InputSelection.SECOND);
     finish("m1");
-    assertThat(selection()).isEqualTo(InputSelection.ALL);
+    assertThat(missionEvents()).endsWith("m1 " + MISSION_COMPLETED, "m4 " + MISSION_ACCEPTED);
   }
 
   @Test
@@ -151,13 +170,14 @@ class MissionSchedulerBoundTest {
         getClass().getClassLoader().getResource(SchedulerStateFixture.V1_RESOURCE)).getPath());
     // The fixture: six missions in flight (chain, retry, diamond, overseer, streaming, deadline), one done.
     open(6, v1);
-    assertThat(harness.scheduler().missionsInFlight()).isEqualTo(6);
-    assertThat(selection()).isEqualTo(InputSelection.SECOND);
-
+    assertThat(inFlight()).isEqualTo(6);
+    submit("new");
+    assertThat(missionEvents()).isEmpty();
     cancel("chain");
-    assertThat(selection()).isEqualTo(InputSelection.ALL);
+    assertThat(missionEvents()).endsWith("chain " + MISSION_CANCELLED, "new " + MISSION_ACCEPTED);
 
     open(7, v1);
-    assertThat(selection()).isEqualTo(InputSelection.ALL);
+    submit("new");
+    assertThat(missionEvents()).containsExactly("new " + MISSION_ACCEPTED);
   }
 }
