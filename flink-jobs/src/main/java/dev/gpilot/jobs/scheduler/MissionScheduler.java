@@ -211,6 +211,7 @@ public class MissionScheduler extends AbstractStreamOperator<MissionEvent>
       ProcessingTimeService time = getProcessingTimeService();
       time.registerTimer(time.getCurrentProcessingTime(), at -> {
         collector.eraseTimestamp();
+        current = null;
         startParked(time.getCurrentProcessingTime());
       });
     }
