@@ -63,12 +63,13 @@ import org.apache.flink.util.function.SerializableSupplier;
  * executor and writes events, step results and mission summaries.
  *
  * <pre>
- * missions ─┐
- * results ──┴─ keyBy(missionId) ─ MissionScheduler ─┬─ events ──────────▶ gpilot.mission-events.v1
- *    │                                              ├─ (events) ──────▶ ClickHouse mission_events
- *    │                                              ├─ step requests ─ BudgetGate ─ AgentExecutor (async) ─▶ gpilot.step-results.v1
- *    │   control plane (budgets) ─────────────────────────────┘ (keyBy workspaceId; signals ▶ mission-control)
- *    │                                              └─ summaries ──────▶ ClickHouse missions
+ * missions ─────────────────── (input 1; waits at the bound) ────┐
+ * results, control, deltas ─── (input 2) ────────────────────────┴─ keyBy(missionId) ─ MissionScheduler ─┐
+ *    │                                                                                                 │
+ *    │          ┌─ events ───────────▶ gpilot.mission-events.v1, ClickHouse mission_events ◀───────────┤
+ *    │          ├─ step requests ─ BudgetGate ─ AgentExecutor (async) ─▶ gpilot.step-results.v1 ◀──────┤
+ *    │          │   control plane (budgets) ┘ (keyBy workspaceId; signals ▶ mission-control)           │
+ *    │          └─ summaries ────────▶ ClickHouse missions ◀─────────────────────────────────────────────┘
  *    └─ cost records ─ CostPipeline (SPEC.md section 8)
  * </pre>
  *
@@ -126,11 +127,13 @@ public final class MissionJob {
                 WatermarkStrategy.noWatermarks(), "mission-control")
             .uid("mission-control-source");
 
+    // Two inputs: missions, and everything else. A subtask runs at most maxMissionsInFlight missions at once; more
+    // wait in its state until one ends, while results, cancels and deltas of the running ones flow (SPEC.md 4).
     SingleOutputStreamOperator<MissionEvent> events =
-        submissions
-            .union(results, control, deltas)
-            .keyBy(SchedulerInput::missionId, Types.STRING)
-            .process(new MissionScheduler(options.schedulerOptions()), JsonTypeInfo.of(MissionEvent.class))
+        submissions.keyBy(SchedulerInput::missionId, Types.STRING)
+            .connect(results.union(control, deltas).keyBy(SchedulerInput::missionId, Types.STRING))
+            .transform("mission-scheduler", JsonTypeInfo.of(MissionEvent.class),
+                new MissionScheduler(options.schedulerOptions(), options.maxMissionsInFlight()))
             .name("mission-scheduler")
             .uid("mission-scheduler");
 

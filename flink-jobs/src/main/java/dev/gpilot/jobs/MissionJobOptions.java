@@ -32,8 +32,18 @@ public record MissionJobOptions(
     AgentOptions agents,
     List<String> knownAgents,
     CostOptions costs,
-    BudgetOptions budgets)
+    BudgetOptions budgets,
+    int maxMissionsInFlight)
     implements Serializable {
+
+  /**
+   * Missions in flight (accepted, not yet ended) per scheduler subtask when {@code GPILOT_JOB_MAX_MISSIONS_IN_FLIGHT}
+   * is not set: 4 × the agent executor's default capacity ({@code GPILOT_ASYNC_CAPACITY}, 64 calls at once). A
+   * mission in flight has at most its ready steps waiting for a call; four missions per call slot keep the calls busy
+   * while missions plan, wait on dependencies or back off, and more would only queue steps (and their state) in the
+   * job. On the laptop's two cores the calls, not the scheduler, are what a burst waits for.
+   */
+  public static final int DEFAULT_MAX_MISSIONS_IN_FLIGHT = 256;
 
   /**
    * The budget gate (SPEC.md section 11, "Budgets").
@@ -76,6 +86,10 @@ public record MissionJobOptions(
     }
     Objects.requireNonNull(costs, "costs");
     Objects.requireNonNull(budgets, "budgets");
+    if (maxMissionsInFlight < 1) {
+      throw new IllegalArgumentException(
+          "GPILOT_JOB_MAX_MISSIONS_IN_FLIGHT must be >= 1, got " + maxMissionsInFlight);
+    }
   }
 
   public static MissionJobOptions fromEnv(Map<String, String> env) {
@@ -95,7 +109,9 @@ public record MissionJobOptions(
         AgentOptions.fromEnv(env, asyncCapacity),
         AgentCatalog.load(env).names(),
         CostOptions.fromEnv(env),
-        BudgetOptions.fromEnv(env));
+        BudgetOptions.fromEnv(env),
+        (int) Math.min(Integer.MAX_VALUE,
+            longOf(env, "GPILOT_JOB_MAX_MISSIONS_IN_FLIGHT", DEFAULT_MAX_MISSIONS_IN_FLIGHT)));
   }
 
   /** Defaults for everything but where the services are. */
@@ -110,34 +126,41 @@ public record MissionJobOptions(
   public MissionJobOptions withSimLatencyMs(long latencyMs) {
     return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
         latencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, defaultMaxAttempts,
-        retryBaseDelay, agents, knownAgents, costs, budgets);
+        retryBaseDelay, agents, knownAgents, costs, budgets, maxMissionsInFlight);
   }
 
   public MissionJobOptions withRetryBaseDelay(Duration delay) {
     return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
         simLatencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, defaultMaxAttempts, delay,
-        agents, knownAgents, costs, budgets);
+        agents, knownAgents, costs, budgets, maxMissionsInFlight);
   }
 
   /** These options with other agents (e.g. Gemini at a stand-in's URL). */
   public MissionJobOptions withAgents(AgentOptions agentOptions) {
     return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
         simLatencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, defaultMaxAttempts,
-        retryBaseDelay, agentOptions, knownAgents, costs, budgets);
+        retryBaseDelay, agentOptions, knownAgents, costs, budgets, maxMissionsInFlight);
   }
 
   /** These options with another cost pipeline configuration. */
   public MissionJobOptions withCosts(CostOptions costOptions) {
     return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
         simLatencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, defaultMaxAttempts,
-        retryBaseDelay, agents, knownAgents, costOptions, budgets);
+        retryBaseDelay, agents, knownAgents, costOptions, budgets, maxMissionsInFlight);
   }
 
   /** These options with another budget gate configuration. */
   public MissionJobOptions withBudgets(BudgetOptions budgetOptions) {
     return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
         simLatencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, defaultMaxAttempts,
-        retryBaseDelay, agents, knownAgents, costs, budgetOptions);
+        retryBaseDelay, agents, knownAgents, costs, budgetOptions, maxMissionsInFlight);
+  }
+
+  /** These options with another bound on missions in flight per scheduler subtask. */
+  public MissionJobOptions withMaxMissionsInFlight(int max) {
+    return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
+        simLatencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, defaultMaxAttempts,
+        retryBaseDelay, agents, knownAgents, costs, budgets, max);
   }
 
   /** The scheduler's share of these options. */

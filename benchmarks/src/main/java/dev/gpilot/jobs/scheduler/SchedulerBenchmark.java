@@ -20,13 +20,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 
 /**
  * The scheduler operator alone, on one thread, in Flink's operator harness with RocksDB state (as the job runs it):
@@ -88,10 +85,9 @@ public final class SchedulerBenchmark {
     }
   }
 
-  private static KeyedOneInputStreamOperatorTestHarness<String, SchedulerInput, MissionEvent> harness(
+  private static SchedulerHarness harness(
       String backend) throws Exception {
-    var harness = new KeyedOneInputStreamOperatorTestHarness<>(
-        new KeyedProcessOperator<>(new MissionScheduler(OPTIONS)), SchedulerInput::missionId, Types.STRING);
+    var harness = new SchedulerHarness(new MissionScheduler(OPTIONS));
     // RocksDB as the job configures it (LocalMissionJob): bloom filters on.
     Configuration rocksdb = new Configuration();
     rocksdb.setString("state.backend.rocksdb.use-bloom-filter", "true");
@@ -199,7 +195,7 @@ public final class SchedulerBenchmark {
     }
   }
 
-  private static void submit(KeyedOneInputStreamOperatorTestHarness<String, SchedulerInput, MissionEvent> harness,
+  private static void submit(SchedulerHarness harness,
       String id, MissionConfig config) throws Exception {
     harness.processElement(SchedulerInput.of(
         new MissionSubmitted(id, "ws-1", 0, "benchmark mission " + id, config, null, null, null)), 0);

@@ -37,20 +37,26 @@ public sealed interface MissionInput {
     }
   }
 
+  /** A cancel for a mission that waited for a slot and never started (the scheduler's bound). */
+  record CancelledWaiting(MissionSubmitted mission, MissionControl control) implements MissionInput {
+    public CancelledWaiting {
+      Objects.requireNonNull(mission);
+      Objects.requireNonNull(control);
+    }
+  }
+
   /** A processing-time timer the machine asked for fired at {@code timestamp}. */
   record TimerFired(long timestamp) implements MissionInput {}
 
   /** The machine's input for one of the scheduler's stream inputs. */
   static MissionInput of(SchedulerInput input) {
-    if (input.submitted() != null) {
-      return new Submitted(input.submitted());
+    if (input instanceof SchedulerInput.Submitted s) {
+      return new Submitted(s.mission());
+    } else if (input instanceof SchedulerInput.Result r) {
+      return new Result(r.result());
+    } else if (input instanceof SchedulerInput.Control c) {
+      return new Control(c.control());
     }
-    if (input.result() != null) {
-      return new Result(input.result());
-    }
-    if (input.control() != null) {
-      return new Control(input.control());
-    }
-    return new Delta(input.delta());
+    return new Delta(((SchedulerInput.Delta) input).delta());
   }
 }

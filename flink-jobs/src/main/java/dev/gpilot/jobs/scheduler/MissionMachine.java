@@ -110,6 +110,8 @@ public final class MissionMachine {
       return onDelta(store, d.delta(), now);
     } else if (input instanceof MissionInput.Control c) {
       return onControl(store, c.control(), now);
+    } else if (input instanceof MissionInput.CancelledWaiting w) {
+      return onCancelledWaiting(store, w, now);
     } else {
       // A timer runs at the later of its time and now: late after a restore (the job was down past it), what it
       // starts (a retry, the next attempt's timeout) must count from now, not from a time already gone.
@@ -122,6 +124,31 @@ public final class MissionMachine {
       return Transition.DROPPED;
     }
     Run run = new Run(store, now);
+    MissionHeader h = accept(run, submitted, now);
+    if (h.deadlineAt > 0) {
+      run.timer(h.deadlineAt);
+    }
+    return onAccepted(run, submitted);
+  }
+
+  /**
+   * A mission cancelled while it waited for a slot (the scheduler's bound on missions in flight): accepted and
+   * cancelled at once, before a step was planned or run, so a client sees it end as any cancelled mission does.
+   */
+  private Transition onCancelledWaiting(MissionStore store, MissionInput.CancelledWaiting waiting, long now) {
+    if (store.header() != null) {
+      return Transition.DROPPED;
+    }
+    Run run = new Run(store, now);
+    accept(run, waiting.mission(), now);
+    MissionControl control = waiting.control();
+    String who = control.requestedBy() == null ? "" : " by " + control.requestedBy();
+    finish(run, MissionStatus.CANCELLED, "cancelled" + who + " before it started");
+    return run.done();
+  }
+
+  /** The header, the definition and {@code mission.accepted} of a new mission. */
+  private static MissionHeader accept(Run run, MissionSubmitted submitted, long now) {
     MissionHeader h = new MissionHeader();
     h.missionId = submitted.missionId();
     h.workspaceId = submitted.workspaceId();
@@ -137,9 +164,13 @@ public final class MissionMachine {
     run.define(new MissionDefinition(submitted.mission(), config, null, List.of(), null, model));
     run.event(EventTypes.MISSION_ACCEPTED, b -> b.status(h.status.name()).mission(submitted.mission(), config)
         .rerun(rerun == null ? null : rerun.of(), model, rerun == null ? null : rerun.fromStep()));
-    if (h.deadlineAt > 0) {
-      run.timer(h.deadlineAt);
-    }
+    return h;
+  }
+
+  private Transition onAccepted(Run run, MissionSubmitted submitted) {
+    MissionConfig config = submitted.config();
+    Rerun rerun = submitted.rerun();
+    String model = rerun == null ? null : rerun.model();
     boolean overseer = config.plan() == null && (config.planner() == null
         ? options.overseerByDefault() : config.planner().equals("overseer"));
     if (overseer) {

@@ -79,10 +79,10 @@ class ContractDeserializerTest {
         submitted("m2", ", \"priority\": \"high\", \"config\": {\"planner\": \"magic\"}"));
 
     assertThat(out).hasSize(2);
-    assertThat(out.get(0).submitted().missionId()).isEqualTo("m1");
-    assertThat(out.get(0).submitted().submittedBy()).isEqualTo("crm-sync");
+    assertThat(((SchedulerInput.Submitted) out.get(0)).mission().missionId()).isEqualTo("m1");
+    assertThat(((SchedulerInput.Submitted) out.get(0)).mission().submittedBy()).isEqualTo("crm-sync");
     assertThat(out.get(1).missionId()).isEqualTo("m2");
-    assertThat(out.get(1).submitted().config().planner()).as("the job is lenient; the API is not").isEqualTo("magic");
+    assertThat(((SchedulerInput.Submitted) out.get(1)).mission().config().planner()).as("the job is lenient; the API is not").isEqualTo("magic");
     assertThat(invalid.getCount()).isZero();
     assertThat(counters).containsExactly("invalidRecords");
   }

@@ -41,10 +41,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,7 +49,7 @@ import org.junit.jupiter.api.Test;
 class MissionSchedulerTest {
   private static final SchedulerOptions OPTIONS = new SchedulerOptions(KnownAgents.FLEET, 3,
       Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofHours(1), false);
-  private KeyedOneInputStreamOperatorTestHarness<String, SchedulerInput, MissionEvent> harness;
+  private SchedulerHarness harness;
   private MissionScheduler scheduler;
   private int requestsSeen;
   private int eventsSeen;
@@ -64,8 +61,7 @@ class MissionSchedulerTest {
 
   private void open(org.apache.flink.runtime.checkpoint.OperatorSubtaskState restore) throws Exception {
     scheduler = new MissionScheduler(OPTIONS);
-    harness = new KeyedOneInputStreamOperatorTestHarness<>(
-        new KeyedProcessOperator<>(scheduler), SchedulerInput::missionId, Types.STRING);
+    harness = new SchedulerHarness(scheduler);
     if (restore != null) {
       harness.initializeState(restore);
     }

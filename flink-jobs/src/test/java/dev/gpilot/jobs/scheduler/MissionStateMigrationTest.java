@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Objects;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.OperatorSnapshotUtil;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,7 +35,7 @@ import org.junit.jupiter.api.Test;
  * state layout.
  */
 class MissionStateMigrationTest {
-  private KeyedOneInputStreamOperatorTestHarness<String, SchedulerInput, MissionEvent> harness;
+  private SchedulerHarness harness;
   private int eventsSeen;
 
   @BeforeEach
@@ -139,8 +138,7 @@ class MissionStateMigrationTest {
 
   @Test
   void aMissionIsConvertedOnItsFirstAccess_andItsJsonValueCleared() throws Exception {
-    MissionScheduler scheduler = (MissionScheduler) ((org.apache.flink.streaming.api.operators.KeyedProcessOperator<
-        ?, ?, ?>) harness.getOperator()).getUserFunction();
+    MissionScheduler scheduler = harness.scheduler();
     // A stale delta reads the mission (converting it) and is dropped.
     harness.processElement(SchedulerInput.of(new StepDelta("chain", "ws-1", "s2", 9, 0, "stale", 1_000)), 0);
     assertThat(harness.extractOutputValues()).isEmpty();

@@ -18,11 +18,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.OperatorSnapshotUtil;
 
 /**
@@ -64,7 +61,7 @@ final class SchedulerStateFixture {
   }
 
   /** Drives a fresh scheduler (in {@code harness}, opened, at processing time 1,000) into the fixture's state. */
-  static void drive(KeyedOneInputStreamOperatorTestHarness<String, SchedulerInput, MissionEvent> harness)
+  static void drive(SchedulerHarness harness)
       throws Exception {
     harness.processElement(submit("chain",
         MissionConfig.ofAgents(List.of("agent-scout", "seo-analyst", "independent-verifier"))), 0);
@@ -96,7 +93,7 @@ final class SchedulerStateFixture {
   }
 
   /** Answers the newest request of a step: with {@code output}, or a retriable failure {@code error}. */
-  static void answer(KeyedOneInputStreamOperatorTestHarness<String, SchedulerInput, MissionEvent> harness,
+  static void answer(SchedulerHarness harness,
       String missionId, String stepId, JsonNode output, String error) throws Exception {
     StepRequest r = harness.getSideOutput(MissionScheduler.STEP_REQUESTS).stream().map(StreamRecord::getValue)
         .filter(q -> q.missionId().equals(missionId) && q.stepId().equals(stepId)).reduce((a, b) -> b)
@@ -108,9 +105,8 @@ final class SchedulerStateFixture {
     harness.processElement(SchedulerInput.of(result), 0);
   }
 
-  static KeyedOneInputStreamOperatorTestHarness<String, SchedulerInput, MissionEvent> harness() throws Exception {
-    return new KeyedOneInputStreamOperatorTestHarness<>(
-        new KeyedProcessOperator<>(new MissionScheduler(OPTIONS)), SchedulerInput::missionId, Types.STRING);
+  static SchedulerHarness harness() throws Exception {
+    return new SchedulerHarness(new MissionScheduler(OPTIONS));
   }
 
   /** Writes the fixture: {@code SchedulerStateFixture <file>}. Only ever run by the version it describes. */
