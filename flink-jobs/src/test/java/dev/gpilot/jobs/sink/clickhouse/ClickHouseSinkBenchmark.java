@@ -63,6 +63,7 @@ public final class ClickHouseSinkBenchmark {
     conf.setString("parallelism.default", "1");
     conf.setString("execution.checkpointing.interval", "2 s");
     conf.setString("pipeline.generic-types", "false");
+    conf.setString("restart-strategy.type", "none"); // a failure fails the benchmark
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
     // The cost pipeline's settings (CostOptions.DEFAULTS: 50,000 rows or 5 s).
     ClickHouseSinkOptions options = new ClickHouseSinkOptions(url, database, 50_000, Duration.ofSeconds(5),
