@@ -18,7 +18,8 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
 
 /**
  * Writes records as rows of one ClickHouse table, on Flink's async sink ({@link AsyncSinkBase}, FLIP-171): rows are
- * encoded as they arrive, buffered, and inserted in batches bounded by rows, bytes and time, with at most
+ * encoded as they arrive, buffered, and inserted in batches bounded by rows, bytes and time ({@link FlushTimer}: a
+ * checkpoint's flush restarts the clock, so no small insert of what came after it follows), with at most
  * {@link ClickHouseSinkOptions#maxInFlightInserts} inserts running at once on sender threads of the writer. Every
  * checkpoint sends what is buffered and waits for every insert, so a checkpoint never completes with rows only in
  * memory (at-least-once; {@link ClickHouseSinkWriter#flush}).
@@ -54,8 +55,8 @@ public final class ClickHouseSink<T> extends AsyncSinkBase<T, byte[]> {
   ClickHouseSink(ClickHouseSinkOptions options, String table, RowFormat<T> format, InsertTarget.Factory target) {
     super(new RowConverter<>(format), options.maxBatchRows(), options.maxInFlightInserts(),
         // Flink's bound on buffered rows: never reached, the writer waits at one batch (ClickHouseSinkWriter#write).
-        options.maxBatchRows() + 1, options.maxBatchBytes(), options.flushInterval().toMillis(),
-        options.maxBatchBytes(), NO_TIMEOUT_MS, false);
+        options.maxBatchRows() + 1, options.maxBatchBytes(), NO_TIMEOUT_MS, options.maxBatchBytes(), NO_TIMEOUT_MS,
+        false);
     this.options = options;
     this.table = table;
     this.target = target;

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.flink.api.common.operators.MailboxExecutor;
+import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.connector.base.sink.writer.AsyncSinkWriter;
 import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
@@ -38,6 +39,8 @@ final class ClickHouseSinkWriter<T> extends AsyncSinkWriter<T, byte[]> {
   private final String table;
   private final InsertTarget target;
   private final MailboxExecutor mailbox;
+  private final ProcessingTimeService time;
+  private final FlushTimer flushTimer;
   private final InFlightLimit inFlight;
   private final ExecutorService sender;
   private final Counter rowsOut;
@@ -67,12 +70,17 @@ final class ClickHouseSinkWriter<T> extends AsyncSinkWriter<T, byte[]> {
     this.target = target;
     this.inFlight = inFlight;
     this.mailbox = context.getMailboxExecutor();
+    this.time = context.getProcessingTimeService();
+    this.flushTimer = new FlushTimer(options.flushInterval().toMillis(), at -> time.registerTimer(at, this::onTimer));
     this.rowsOut = context.metricGroup().getNumRecordsSendCounter();
     this.inserts = context.metricGroup().counter("clickhouseInserts", new ThreadSafeSimpleCounter());
     this.retries = context.metricGroup().counter("clickhouseRetries", new ThreadSafeSimpleCounter());
     for (BufferedRequestState<byte[]> state : recovered) {
       bufferedRows += state.getBufferedRequestEntries().size();
       bufferedBytes += state.getStateSize();
+    }
+    if (bufferedRows > 0) {
+      flushTimer.rowAdded(time.getCurrentProcessingTime());
     }
     this.sender = Executors.newFixedThreadPool(options.maxInFlightInserts(), r -> {
       Thread t = new Thread(r, "clickhouse-sink-" + table);
@@ -87,7 +95,8 @@ final class ClickHouseSinkWriter<T> extends AsyncSinkWriter<T, byte[]> {
         .setMaxBatchSizeInBytes(options.maxBatchBytes())
         .setMaxInFlightRequests(options.maxInFlightInserts())
         .setMaxBufferedRequests(options.maxBatchRows() + 1)
-        .setMaxTimeInBufferMS(options.flushInterval().toMillis())
+        // Batches go by time on the writer's own timer (FlushTimer), whose clock a checkpoint's flush restarts.
+        .setMaxTimeInBufferMS(ClickHouseSink.NO_TIMEOUT_MS)
         .setMaxRecordSizeInBytes(options.maxBatchBytes())
         .setRequestTimeoutMS(ClickHouseSink.NO_TIMEOUT_MS)
         .setFailOnTimeout(false)
@@ -107,9 +116,22 @@ final class ClickHouseSinkWriter<T> extends AsyncSinkWriter<T, byte[]> {
     while ((bufferedRows >= options.maxBatchRows() || bufferedBytes >= options.maxBatchBytes()) && inFlight.full()) {
       mailbox.yield();
     }
+    bufferedRows++; // before the row goes in: Flink may send it at once (submitRequestEntries counts it out)
     super.write(element, context);
-    bufferedRows++;
     bufferedBytes += rows.lastRowBytes();
+    if (bufferedRows == 1) {
+      flushTimer.rowAdded(time.getCurrentProcessingTime());
+    }
+  }
+
+  /**
+   * The batch filling now is {@code flushInterval} old: sends it, and (as a checkpoint does) waits for the inserts in
+   * flight, which Flink's writer offers no way around. A batch that fills sooner goes at once, without waiting.
+   */
+  private void onTimer(long now) throws InterruptedException {
+    if (flushTimer.fired(now)) {
+      super.flush(true);
+    }
   }
 
   /**
@@ -130,6 +152,10 @@ final class ClickHouseSinkWriter<T> extends AsyncSinkWriter<T, byte[]> {
     }
     bufferedRows -= batch.size();
     bufferedBytes -= bytes;
+    flushTimer.sent();
+    if (bufferedRows > 0) { // rows beyond a full batch: due an interval from now
+      flushTimer.rowAdded(time.getCurrentProcessingTime());
+    }
     int size = Math.toIntExact(bytes);
     CompletableFuture.runAsync(() -> insert(concat(batch, size), batch.size()), sender).whenComplete((ok, failed) -> {
       if (closed) {

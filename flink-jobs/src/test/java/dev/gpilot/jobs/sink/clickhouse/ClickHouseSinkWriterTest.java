@@ -99,6 +99,23 @@ class ClickHouseSinkWriterTest {
   }
 
   @Test
+  void afterACheckpointsFlush_theNextBatchWaitsItsOwnInterval() throws Exception {
+    long interval = Duration.ofHours(1).toMillis();
+    start(options(100, 1));
+    at(1_000);
+    write("r0");
+    at(1_500);
+    checkpoint(1);
+    at(1_600);
+    write("r1");
+
+    at(1_000 + interval); // the first row's deadline: its batch went with the checkpoint, r1's is not due
+    assertThat(target.inserted()).containsExactly(List.of("r0"));
+    at(1_600 + interval);
+    eventually(WAIT, () -> assertThat(target.inserted()).containsExactly(List.of("r0"), List.of("r1")));
+  }
+
+  @Test
   void nothingBuffered_aCheckpointSendsNothing_andARowBiggerThanABatchFailsItsWrite() throws Exception {
     start(options(100, 1).withMaxBatchBytes(10));
     checkpoint(1);
@@ -252,6 +269,13 @@ class ClickHouseSinkWriterTest {
       }
       h.open();
       return h;
+    });
+  }
+
+  private void at(long processingTime) throws Exception {
+    onTask(() -> {
+      harness.setProcessingTime(processingTime);
+      return null;
     });
   }
 
