@@ -43,7 +43,6 @@ final class ClickHouseSinkWriter<T> extends AsyncSinkWriter<T, byte[]> {
   private final FlushTimer flushTimer;
   private final InFlightLimit inFlight;
   private final ExecutorService sender;
-  private final Counter rowsOut;
   private final Counter inserts;
   private final Counter retries;
   // Mailbox thread: rows (and their bytes) written and not yet handed to an insert.
@@ -72,7 +71,7 @@ final class ClickHouseSinkWriter<T> extends AsyncSinkWriter<T, byte[]> {
     this.mailbox = context.getMailboxExecutor();
     this.time = context.getProcessingTimeService();
     this.flushTimer = new FlushTimer(options.flushInterval().toMillis(), at -> time.registerTimer(at, this::onTimer));
-    this.rowsOut = context.metricGroup().getNumRecordsSendCounter();
+    // numRecordsSend is Flink's: counted when a batch goes to an insert, once, however often it is retried.
     this.inserts = context.metricGroup().counter("clickhouseInserts", new ThreadSafeSimpleCounter());
     this.retries = context.metricGroup().counter("clickhouseRetries", new ThreadSafeSimpleCounter());
     for (BufferedRequestState<byte[]> state : recovered) {
@@ -195,9 +194,6 @@ final class ClickHouseSinkWriter<T> extends AsyncSinkWriter<T, byte[]> {
       try {
         prepare();
         target.insert(body);
-        synchronized (rowsOut) {
-          rowsOut.inc(count);
-        }
         inserts.inc();
         return;
       } catch (ClickHouseException e) {
