@@ -2,6 +2,7 @@ package dev.gpilot.jobs.sink.clickhouse;
 
 import dev.gpilot.contracts.clickhouse.ClickHouseException;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -14,7 +15,10 @@ import org.apache.flink.connector.base.sink.writer.AsyncSinkWriter;
 import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
 import org.apache.flink.connector.base.sink.writer.DequeRequestBuffer;
 import org.apache.flink.connector.base.sink.writer.ResultHandler;
-import org.apache.flink.connector.base.sink.writer.SimpleBatchCreator;
+import org.apache.flink.connector.base.sink.writer.Batch;
+import org.apache.flink.connector.base.sink.writer.BatchCreator;
+import org.apache.flink.connector.base.sink.writer.RequestBuffer;
+import org.apache.flink.connector.base.sink.writer.RequestEntryWrapper;
 import org.apache.flink.connector.base.sink.writer.config.AsyncSinkWriterConfiguration;
 import org.apache.flink.connector.base.sink.writer.strategy.RateLimitingStrategy;
 import org.apache.flink.connector.base.sink.writer.strategy.RequestInfo;
@@ -62,7 +66,7 @@ final class ClickHouseSinkWriter<T> extends AsyncSinkWriter<T, byte[]> {
       ClickHouseSinkOptions options, String table, InsertTarget target,
       Collection<BufferedRequestState<byte[]>> recovered, InFlightLimit inFlight) {
     super(rows, context, configuration(options, inFlight), recovered,
-        new SimpleBatchCreator<>(options.maxBatchBytes()), new DequeRequestBuffer<>());
+        new RowBatches(options.maxBatchBytes()), new DequeRequestBuffer<>());
     this.rows = rows;
     this.options = options;
     this.table = table;
@@ -226,6 +230,36 @@ final class ClickHouseSinkWriter<T> extends AsyncSinkWriter<T, byte[]> {
     // Rows not flushed by a checkpoint are not acknowledged anywhere: they are read again after a restore.
     closed = true;
     sender.shutdownNow();
+  }
+
+  /**
+   * The next batch: rows from the head of the buffer, up to the batch's rows and {@code maxBatchBytes}, into a list
+   * sized for them at once (Flink's {@code SimpleBatchCreator} grows its list row by row, which showed in profiles of
+   * 50,000-row batches).
+   */
+  static final class RowBatches implements BatchCreator<byte[]> {
+    private final long maxBatchBytes;
+
+    RowBatches(long maxBatchBytes) {
+      this.maxBatchBytes = maxBatchBytes;
+    }
+
+    @Override
+    public Batch<byte[]> createNextBatch(RequestInfo request, RequestBuffer<byte[]> buffer) {
+      int max = Math.min(request.getBatchSize(), buffer.size());
+      List<byte[]> rows = new ArrayList<>(max);
+      long bytes = 0;
+      while (rows.size() < max) {
+        RequestEntryWrapper<byte[]> next = buffer.peek();
+        if (!rows.isEmpty() && bytes + next.getSize() > maxBatchBytes) {
+          break;
+        }
+        buffer.poll();
+        rows.add(next.getRequestEntry());
+        bytes += next.getSize();
+      }
+      return new Batch<>(rows, bytes);
+    }
   }
 
   /**

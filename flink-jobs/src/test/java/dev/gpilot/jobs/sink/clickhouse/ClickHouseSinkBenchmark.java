@@ -22,14 +22,19 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * rows, {@code RowBinary}, its own task as in the job) into {@code cost_records} of a database of its own on
  * {@code CLICKHOUSE_URL}, with the cost pipeline's batch settings and checkpoints every 2 s. A warm-up run, then
  * {@code runs} timed ones; each prints rows/s from the job's start to its end (every row in ClickHouse: the sink
- * flushes at the end of input) and checks that ClickHouse holds every row once.
+ * flushes at the end of input) and this JVM's CPU per row (generator, network, sink: steadier than the rate on a busy
+ * machine), and checks that ClickHouse holds every row once.
  *
  * <p>Run (after {@code mvn -o -q -pl flink-jobs -am test-compile}; the class path from
- * {@code mvn -o -q -pl flink-jobs dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt}):
- * {@code CLICKHOUSE_URL=http://127.0.0.1:28123 nice -n 19 java -cp flink-jobs/target/test-classes:flink-jobs/target/classes:$(cat /tmp/cp.txt)
- * dev.gpilot.jobs.sink.clickhouse.ClickHouseSinkBenchmark [rows] [runs]}.
+ * {@code mvn -o -q -pl flink-jobs dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt}, with
+ * {@code contracts/target/classes} and {@code contracts/target/test-classes} in place of the contracts jars):
+ * {@code CLICKHOUSE_URL=http://127.0.0.1:28123 nice -n 19 java -cp <those> ClickHouseSinkBenchmark [rows] [runs]}
+ * (the class in {@code dev.gpilot.jobs.sink.clickhouse}).
  */
 public final class ClickHouseSinkBenchmark {
+  private static final com.sun.management.OperatingSystemMXBean CPU =
+      (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+
   private ClickHouseSinkBenchmark() {}
 
   public static void main(String[] args) throws Exception {
@@ -43,8 +48,12 @@ public final class ClickHouseSinkBenchmark {
     List<Double> rates = new ArrayList<>();
     try {
       for (int run = 0; run <= runs; run++) {
-        double rate = run(url, database, clickhouse, "bench-" + run, run == 0 ? rows / 2 : rows);
-        System.out.printf("%s: %,.0f rows/s (load %s)%n", run == 0 ? "warm-up" : "run " + run, rate, load());
+        long n = run == 0 ? rows / 2 : rows;
+        long cpu0 = CPU.getProcessCpuTime();
+        double rate = run(url, database, clickhouse, "bench-" + run, n);
+        double cpuPerRow = (CPU.getProcessCpuTime() - cpu0) / 1000.0 / n;
+        System.out.printf("%s: %,.0f rows/s, this JVM's CPU %.2f µs/row (load %s)%n", run == 0 ? "warm-up" : "run " + run,
+            rate, cpuPerRow, load());
         if (run > 0) {
           rates.add(rate);
         }
