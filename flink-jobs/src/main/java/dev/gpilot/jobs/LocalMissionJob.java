@@ -48,7 +48,9 @@ public final class LocalMissionJob {
 
     StreamExecutionEnvironment flink = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
     MissionJobFlinkOptions.applyTo(flink);
-    new MissionJob(MissionJobOptions.fromEnv(env)).build(flink);
+    MissionJob job = new MissionJob(MissionJobOptions.fromEnv(env));
+    job.ensureTopics();
+    job.build(flink);
     try {
       flink.execute("gpilot-mission-job");
     } catch (Exception e) {
@@ -81,6 +83,7 @@ public final class LocalMissionJob {
   public static JobClient start(MissionJob job, Configuration conf) throws Exception {
     StreamExecutionEnvironment flink = StreamExecutionEnvironment.createLocalEnvironment(conf);
     MissionJobFlinkOptions.applyTo(flink);
+    job.ensureTopics();
     job.build(flink);
     return flink.executeAsync("gpilot-mission-job");
   }

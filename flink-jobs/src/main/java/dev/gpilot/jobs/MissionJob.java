@@ -100,13 +100,22 @@ public final class MissionJob {
     MissionJobOptions options = MissionJobOptions.fromEnv(System.getenv());
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     MissionJobFlinkOptions.applyTo(env);
-    new MissionJob(options).build(env);
+    MissionJob job = new MissionJob(options);
+    job.ensureTopics();
+    job.build(env);
     env.execute("gpilot-mission-job");
   }
 
-  /** Adds the job's operators to {@code env}. Creates missing topics first. */
-  public void build(StreamExecutionEnvironment env) {
+  /** Start-up, before the job runs: creates the topics it reads and writes that are missing. */
+  public void ensureTopics() {
     TopicAdmin.ensureTopics(options.kafkaBootstrapServers());
+  }
+
+  /**
+   * Adds the job's operators to {@code env}, and nothing else: building the graph reaches no broker or database (a
+   * client or a test may build it anywhere); the operators connect when the job runs.
+   */
+  public void build(StreamExecutionEnvironment env) {
     env.setBufferTimeout(options.bufferTimeoutMs());
 
     DataStream<SchedulerInput> submissions =

@@ -1,39 +1,46 @@
 package dev.gpilot.jobs.sink.clickhouse;
 
-import dev.gpilot.contracts.clickhouse.ClickHouseClient;
-import dev.gpilot.contracts.clickhouse.ClickHouseException;
-import dev.gpilot.contracts.clickhouse.ClickHouseMigrations;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import org.apache.flink.api.common.operators.ProcessingTimeService;
-import org.apache.flink.api.connector.sink2.Sink;
+import java.util.Collection;
+import java.util.List;
 import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
-import org.apache.flink.metrics.Counter;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.apache.flink.connector.base.sink.AsyncSinkBase;
+import org.apache.flink.connector.base.sink.writer.AsyncSinkWriterStateSerializer;
+import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
+import org.apache.flink.connector.base.sink.writer.ElementConverter;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
 
 /**
- * Writes records as rows of one ClickHouse table, in batches bounded by size and time, and flushed on every
- * checkpoint, so a checkpoint never completes with rows only in memory (at-least-once).
+ * Writes records as rows of one ClickHouse table, on Flink's async sink ({@link AsyncSinkBase}, FLIP-171): rows are
+ * encoded as they arrive, buffered, and inserted in batches bounded by rows, bytes and time ({@link FlushTimer}: a
+ * checkpoint's flush restarts the clock, so no small insert of what came after it follows), with at most
+ * {@link ClickHouseSinkOptions#maxInFlightInserts} inserts running at once on sender threads of the writer. Every
+ * checkpoint sends what is buffered and waits for every insert, so a checkpoint never completes with rows only in
+ * memory (at-least-once; {@link ClickHouseSinkWriter#flush}).
  *
- * <p>Inserts run on a sender thread of the writer, one at a time, while the task fills the next batch; a full batch
- * waits for the insert before it. A failed insert that may pass later (server down, 5xx) is retried with exponential
- * backoff for as long as it takes: the next batch fills up and waits, and the job backpressures instead of dropping
- * rows. A rejected insert (bad SQL or data)
- * fails the task. Tables are expected to replace a re-sent row (ReplacingMergeTree on a stable key), which makes the
- * at-least-once delivery count once.
+ * <p>A failed insert that may pass later (server down, 5xx) is sent again with the same rows, with exponential
+ * backoff, for as long as it takes: meanwhile the next batch fills up and waits, and the job backpressures instead of
+ * dropping rows. A rejected insert (bad SQL or data) fails the task. Tables are expected to replace a re-sent row
+ * (ReplacingMergeTree on a stable key), which makes the at-least-once delivery count once.
+ *
+ * <p>The writer's state is Flink's buffered requests: the encoded rows not yet sent. As every checkpoint sends them
+ * first, it is empty in every checkpoint and savepoint; restoring a savepoint of the earlier, stateless sink (no state
+ * under the same uid) starts an empty writer.
  */
-public final class ClickHouseSink<T> implements Sink<T> {
+public final class ClickHouseSink<T> extends AsyncSinkBase<T, byte[]> {
   private static final long serialVersionUID = 1L;
+  /** Inserts retry on their own for as long as ClickHouse fails; Flink's request timeout (a resend) never fires. */
+  static final long NO_TIMEOUT_MS = Duration.ofDays(3650).toMillis();
 
   private final ClickHouseSinkOptions options;
   private final String table;
-  private final RowFormat<T> format;
+  private final InsertTarget.Factory target;
 
   /** Writes rows as JSON objects ({@link RowFormat#jsonEachRow}). */
   public ClickHouseSink(ClickHouseSinkOptions options, String table, RowEncoder<T> encoder) {
@@ -41,145 +48,88 @@ public final class ClickHouseSink<T> implements Sink<T> {
   }
 
   public ClickHouseSink(ClickHouseSinkOptions options, String table, RowFormat<T> format) {
+    this(options, table, format, InsertTarget.table(options, table, format));
+  }
+
+  /** Tests: inserts go to {@code target}. */
+  ClickHouseSink(ClickHouseSinkOptions options, String table, RowFormat<T> format, InsertTarget.Factory target) {
+    super(new RowConverter<>(format), options.maxBatchRows(), options.maxInFlightInserts(),
+        // Flink's bound on buffered rows: never reached, the writer waits at one batch (ClickHouseSinkWriter#write).
+        options.maxBatchRows() + 1, options.maxBatchBytes(), NO_TIMEOUT_MS, options.maxBatchBytes(), NO_TIMEOUT_MS,
+        false);
     this.options = options;
     this.table = table;
-    this.format = format;
+    this.target = target;
   }
 
   @Override
-  public SinkWriter<T> createWriter(WriterInitContext context) {
-    ClickHouseClient client = new ClickHouseClient(options.url(), options.database(), Duration.ofSeconds(60));
-    return new Writer<>(client, options, table, format, context);
+  public StatefulSinkWriter<T, BufferedRequestState<byte[]>> createWriter(WriterInitContext context) {
+    return restoreWriter(context, List.of());
   }
 
-  /**
-   * Buffers encoded rows and hands full batches to one sender thread, so the task encodes the next batch while
-   * ClickHouse takes the last one. At most one insert is in flight: a full buffer waits for it (backpressure).
-   */
-  private static final class Writer<T> implements SinkWriter<T> {
-    private static final Logger LOG = LoggerFactory.getLogger(ClickHouseSink.class);
+  @Override
+  public StatefulSinkWriter<T, BufferedRequestState<byte[]>> restoreWriter(
+      WriterInitContext context, Collection<BufferedRequestState<byte[]>> recovered) {
+    return new ClickHouseSinkWriter<>((RowConverter<T>) getElementConverter(), context, options, table,
+        target.open(), recovered);
+  }
 
-    private final ClickHouseClient client;
-    private final ClickHouseSinkOptions options;
-    private final String table;
+  @Override
+  public SimpleVersionedSerializer<BufferedRequestState<byte[]>> getWriterStateSerializer() {
+    return new RowsSerializer();
+  }
+
+  /** Encodes each element as one row of the format, into a buffer of the writer's that is reused. */
+  static final class RowConverter<T> implements ElementConverter<T, byte[]> {
+    private static final long serialVersionUID = 1L;
     private final RowFormat<T> format;
-    private final ProcessingTimeService time;
-    private final Counter rowsOut;
-    private final Counter inserts;
-    private final Counter retries;
-    private final ExecutorService sender;
-    // The batch being filled: rows encoded straight into one buffer.
-    private final RowFormat.Batch<T> batch;
-    private int bufferedRows;
-    // Sender thread only: the schema is brought up to date (and checked against the format) before the first
-    // insert, inside its retries, so a writer starts (and the job runs, backpressured) while ClickHouse is down.
-    private boolean migrated;
-    private CompletableFuture<Void> inFlight = CompletableFuture.completedFuture(null);
-    private final FlushTimer flushTimer;
+    private transient RowFormat.Batch<T> row;
+    private transient int lastRowBytes;
 
-    Writer(ClickHouseClient client, ClickHouseSinkOptions options, String table,
-        RowFormat<T> format, WriterInitContext context) {
-      this.client = client;
-      this.options = options;
-      this.table = table;
+    RowConverter(RowFormat<T> format) {
       this.format = format;
-      this.batch = format.newBatch();
-      this.time = context.getProcessingTimeService();
-      this.flushTimer = new FlushTimer(options.flushInterval().toMillis(), at -> time.registerTimer(at, this::onTimer));
-      this.rowsOut = context.metricGroup().getNumRecordsSendCounter();
-      this.inserts = context.metricGroup().counter("clickhouseInserts");
-      this.retries = context.metricGroup().counter("clickhouseRetries");
-      this.sender = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "clickhouse-sink-" + table);
-        t.setDaemon(true);
-        return t;
-      });
     }
 
     @Override
-    public void write(T element, Context context) throws IOException, InterruptedException {
-      batch.add(element);
-      if (++bufferedRows >= options.maxBatchRows()) {
-        send();
-      } else if (bufferedRows == 1) {
-        flushTimer.rowAdded(time.getCurrentProcessingTime());
-      }
+    public void open(WriterInitContext context) {
+      row = format.newBatch();
     }
 
-    private void onTimer(long now) throws IOException, InterruptedException {
-      if (flushTimer.fired(now)) {
-        send();
-      }
-    }
-
-    /** On checkpoints and at the end: returns once every buffered row is in ClickHouse. */
     @Override
-    public void flush(boolean endOfInput) throws IOException, InterruptedException {
-      send();
-      awaitInFlight();
-    }
-
-    /** Starts inserting the buffer once the previous insert has finished. */
-    private void send() throws IOException, InterruptedException {
-      flushTimer.sent();
-      if (bufferedRows == 0) {
-        return;
-      }
-      awaitInFlight();
-      byte[] rows = batch.drain(); // a copy: the sender owns it, the batch's buffer is reused
-      int count = bufferedRows;
-      bufferedRows = 0;
-      inFlight = CompletableFuture.runAsync(() -> insert(rows, count), sender);
-    }
-
-    private void awaitInFlight() throws IOException, InterruptedException {
+    public byte[] apply(T element, SinkWriter.Context context) {
       try {
-        inFlight.get();
-      } catch (ExecutionException e) {
-        throw new IOException(e.getCause().getMessage(), e.getCause());
+        row.add(element);
+        byte[] encoded = row.drain();
+        lastRowBytes = encoded.length;
+        return encoded;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
       }
     }
 
-    /**
-     * Inserts one batch, retrying with backoff for as long as ClickHouse is unreachable or failing; a rejection
-     * (bad SQL or data) fails it, and so the task.
-     */
-    private void insert(byte[] rows, int count) {
-      long backoff = 100;
-      while (true) {
-        try {
-          if (!migrated) {
-            ClickHouseMigrations.apply(client);
-            format.check(client, table);
-            migrated = true;
-          }
-          client.insert(table, format.columns(), format.name(), rows);
-          rowsOut.inc(count);
-          inserts.inc();
-          return;
-        } catch (ClickHouseException e) {
-          if (!e.retriable()) {
-            throw new ClickHouseException("ClickHouse rejected " + count + " rows for " + table + ": "
-                + e.getMessage(), false, e);
-          }
-          retries.inc();
-          LOG.warn("insert of {} rows into {} failed, retrying in {} ms: {}", count, table, backoff,
-              e.getMessage());
-          try {
-            Thread.sleep(backoff);
-          } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            throw new ClickHouseException("insert into " + table + " interrupted", false, interrupted);
-          }
-          backoff = Math.min(backoff * 2, options.maxRetryBackoff().toMillis());
-        }
-      }
+    /** The encoded size of the row {@link #apply} returned last. */
+    int lastRowBytes() {
+      return lastRowBytes;
+    }
+  }
+
+  /** Buffered rows as they go to ClickHouse: each row's bytes (Flink's serializer writes each length before it). */
+  static final class RowsSerializer extends AsyncSinkWriterStateSerializer<byte[]> {
+    @Override
+    protected void serializeRequestToStream(byte[] row, DataOutputStream out) throws IOException {
+      out.write(row);
     }
 
     @Override
-    public void close() {
-      // Rows not flushed by a checkpoint are not acknowledged anywhere: they are read again after a restore.
-      sender.shutdownNow();
+    protected byte[] deserializeRequestFromStream(long size, DataInputStream in) throws IOException {
+      byte[] row = new byte[Math.toIntExact(size)];
+      in.readFully(row);
+      return row;
+    }
+
+    @Override
+    public int getVersion() {
+      return 1;
     }
   }
 }

@@ -28,10 +28,10 @@ public interface RowFormat<T> extends Serializable {
    */
   default void check(ClickHouseClient client, String table) {}
 
-  /** An empty batch; the sink fills one at a time and drains it into each insert. */
+  /** An empty batch; the sink encodes each row into it and drains it at once (the row's bytes). */
   Batch<T> newBatch();
 
-  /** Rows encoded one after the other, as one insert's body. */
+  /** Rows encoded one after the other, as (part of) one insert's body. */
   interface Batch<T> {
     void add(T element) throws IOException;
 
@@ -73,8 +73,7 @@ public interface RowFormat<T> extends Serializable {
           @Override
           public byte[] drain() throws IOException {
             if (rows != null) {
-              rows.close(); // flushes into the buffer
-              rows = null;
+              rows.flush(); // into the buffer; the generator writes on into it
             }
             byte[] batch = buffer.toByteArray(); // a copy: the buffer (and its capacity) is reused
             buffer.reset();
