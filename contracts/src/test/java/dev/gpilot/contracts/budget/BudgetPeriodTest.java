@@ -23,7 +23,8 @@ class BudgetPeriodTest {
   @Test
   void week_startsOnItsResetDay_mondayToSunday() {
     assertThat(BudgetPeriod.WEEK.start(SATURDAY_15_MARCH, 1)).as("Monday").isEqualTo(ms("2025-03-10T00:00:00Z"));
-    assertThat(BudgetPeriod.WEEK.start(SATURDAY_15_MARCH, 6)).as("Saturday: today").isEqualTo(ms("2025-03-15T00:00:00Z"));
+    assertThat(BudgetPeriod.WEEK.start(SATURDAY_15_MARCH, 6)).as("Saturday: today")
+        .isEqualTo(ms("2025-03-15T00:00:00Z"));
     assertThat(BudgetPeriod.WEEK.start(SATURDAY_15_MARCH, 7)).as("Sunday").isEqualTo(ms("2025-03-09T00:00:00Z"));
     assertThat(BudgetPeriod.WEEK.end(ms("2025-03-10T00:00:00Z"))).isEqualTo(ms("2025-03-17T00:00:00Z"));
   }
