@@ -1,7 +1,7 @@
 package dev.gpilot.jobs.vault;
 
-import static dev.gpilot.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.gpilot.contracts.TopicAdmin;
 import dev.gpilot.contracts.Topics;
@@ -77,7 +77,8 @@ class VaultReaderITCase {
       try (KafkaProducer<String, byte[]> producer = producer()) {
         send(producer, "ws-a", CODEC.encode(a3.record()));
       }
-      eventually(Duration.ofSeconds(60), () -> assertThat(reader.record("ws-a")).contains(a3.record()));
+      await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+          .untilAsserted(() -> assertThat(reader.record("ws-a")).contains(a3.record()));
     } finally {
       VaultReader.release(reader);
     }
