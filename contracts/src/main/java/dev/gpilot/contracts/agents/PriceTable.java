@@ -80,10 +80,6 @@ public final class PriceTable {
     this(List.of(new Version(version, Instant.EPOCH, prices)), source, null);
   }
 
-  public static PriceTable of(String version, List<ModelPrice> prices) {
-    return new PriceTable(version, "(in memory)", prices);
-  }
-
   /** The file named by {@value #ENV} in {@code env} if set, else the shipped table. */
   public static PriceTable load(Map<String, String> env) {
     String path = env.get(ENV);
@@ -248,7 +244,10 @@ public final class PriceTable {
     return new PriceTable(version.version(), source + "#" + version.version(), version.prices());
   }
 
-  /** The file's JSON as read (for the record of a replay), or a summary for a table built in memory. */
+  /**
+   * The file's JSON as read (for the record of a replay), or a summary for a table reduced to one version
+   * ({@link #only}).
+   */
   public String json() {
     if (json != null) {
       return json;

@@ -26,10 +26,6 @@ public final class JsonCodec<T> {
     return new JsonCodec<>(type);
   }
 
-  public Class<T> type() {
-    return type;
-  }
-
   public byte[] encode(T value) {
     try {
       return writer.writeValueAsBytes(value);

@@ -1,5 +1,6 @@
 package dev.gpilot.api.testing;
 
+import dev.gpilot.testing.CoverageAgent;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +23,9 @@ public final class ChildJvm {
         "appender.out.name = out", "appender.out.target = SYSTEM_ERR", "appender.out.layout.type = PatternLayout",
         "appender.out.layout.pattern = %-5p %c{1} %m%n"));
     List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + maxHeap, "-XX:+UseSerialGC",
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + maxHeap, "-XX:+UseSerialGC"));
+    command.addAll(CoverageAgent.childArguments()); // its lines count in the module's coverage
+    command.addAll(List.of(
         "-Dlog4j2.configurationFile=" + logConfig, "-cp", System.getProperty("java.class.path"), main.getName()));
     command.addAll(List.of(args));
     return command;

@@ -19,6 +19,7 @@ import dev.gpilot.jobs.LocalMissionJob;
 import dev.gpilot.jobs.MissionJob;
 import dev.gpilot.jobs.MissionJobOptions;
 import dev.gpilot.testing.ClickHouseTestServer;
+import dev.gpilot.testing.CoverageAgent;
 import dev.gpilot.testing.KafkaTestBroker;
 import java.lang.management.ManagementFactory;
 import java.math.BigDecimal;
@@ -352,6 +353,7 @@ class CostReplayITCase {
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
     ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
         .filter(a -> a.startsWith("--add-opens") || a.startsWith("--add-exports")).forEach(command::add);
+    command.addAll(CoverageAgent.childArguments());
     command.addAll(List.of("-Dlog4j2.configurationFile=" + logConfig, "-cp", System.getProperty("java.class.path"),
         CostReplayJob.class.getName()));
     command.addAll(List.of(args));

@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -226,5 +227,75 @@ class GeminiStandinTest {
     assertThat(calls.get(2).get("missionId").asText()).isEqualTo("m-43");
     assertThat(calls.get(2).has("attempt")).isFalse();
     assertThat(standin.calls().get(0).attempt()).isEqualTo(2);
+  }
+
+  @Test
+  void injectedErrors_carryTheGoogleRpcStatusOfTheirHttpCode_asGeminiAnswers() throws Exception {
+    // google.rpc.Code's HTTP mapping (what the SDK and our retry rules read)
+    Map<Integer, String> expected = Map.of(400, "INVALID_ARGUMENT", 401, "UNAUTHENTICATED", 403, "PERMISSION_DENIED",
+        404, "NOT_FOUND", 500, "INTERNAL", 503, "UNAVAILABLE", 504, "DEADLINE_EXCEEDED", 409, "FAILED_PRECONDITION");
+    for (Map.Entry<Integer, String> e : expected.entrySet()) {
+      assertThat(post("/admin/faults", "{\"status\": " + e.getKey() + "}", null).statusCode()).isEqualTo(204);
+      HttpResponse<String> answer = post("/v1beta/models/gemini-2.5-flash:generateContent", REQUEST, "k");
+      assertThat(answer.statusCode()).isEqualTo(e.getKey());
+      JsonNode error = JSON.readTree(answer.body()).get("error");
+      assertThat(error.get("code").asInt()).isEqualTo(e.getKey());
+      assertThat(error.get("status").asText()).as("%d", e.getKey()).isEqualTo(e.getValue());
+      assertThat(error.get("message").asText()).isNotBlank();
+    }
+  }
+
+  @Test
+  void badAdminAndModelRequests_areAnswered400WithTheReason_unknownPaths404() throws Exception {
+    assertBadRequest(post("/admin/faults", "{\"status\": 200}", null),
+        "status must be an HTTP error status, 400..599");
+    assertBadRequest(post("/admin/faults", "{\"times\": 0}", null), "times must be >= 1");
+    assertBadRequest(post("/admin/faults", "{\"delayMs\": -1}", null), "delayMs must be >= 0");
+    assertBadRequest(post("/admin/faults", "{\"forMs\": 0}", null), "forMs must be >= 1");
+    assertBadRequest(post("/admin/faults", "{not json", null), "");
+    assertBadRequest(post("/v1beta/models/gemini-2.5-flash:generateContent", "[1, 2]", "k"),
+        "the request body must be a JSON object");
+
+    HttpResponse<String> unknown = HTTP.send(HttpRequest.newBuilder(URI.create(standin.baseUrl() + "/v1/nope"))
+        .GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(JSON.readTree(unknown.body()).at("/error/message").asText()).isEqualTo("no such endpoint: GET /v1/nope");
+  }
+
+  @Test
+  void theAdminEndpoints_clearFaultsAndCalls_andHealthSaysUp() throws Exception {
+    post("/admin/faults", "{\"status\": 500, \"times\": 5}", null);
+    assertThat(delete("/admin/faults").statusCode()).isEqualTo(204);
+    assertThat(generate()).as("no fault left").isEqualTo(200);
+    assertThat(recordedCalls()).hasSize(1);
+    assertThat(delete("/admin/calls").statusCode()).isEqualTo(204);
+    assertThat(recordedCalls()).isEmpty();
+    HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(URI.create(standin.baseUrl() + "/health")).GET()
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(JSON.readTree(health.body()).get("status").asText()).isEqualTo("UP");
+  }
+
+  @Test
+  void aFaultsText_isTheAnswer_andTheKeyMayComeAsAQueryParameter() throws Exception {
+    post("/admin/faults", "{\"text\": \"exactly this\", \"model\": \"gemini-2.5-pro\"}", null);
+    assertThat(JSON.readTree(post("/v1beta/models/gemini-2.5-flash:generateContent?key=k", REQUEST, null).body())
+        .at("/candidates/0/content/parts/0/text").asText()).as("another model: not this fault")
+        .isNotEqualTo("exactly this");
+    JsonNode pro = JSON.readTree(post("/v1beta/models/gemini-2.5-pro:generateContent?alt=json&key=k", REQUEST, null)
+        .body());
+    assertThat(pro.at("/candidates/0/content/parts/0/text").asText()).isEqualTo("exactly this");
+    assertThat(recordedCalls().get(1).get("apiKeySha256").asText()).isEqualTo(GeminiStandin.sha256("k"));
+  }
+
+  private static HttpResponse<String> delete(String path) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(standin.baseUrl() + path)).DELETE().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static void assertBadRequest(HttpResponse<String> response, String reason) throws Exception {
+    assertThat(response.statusCode()).isEqualTo(400);
+    JsonNode error = JSON.readTree(response.body()).get("error");
+    assertThat(error.get("status").asText()).isEqualTo("INVALID_ARGUMENT");
+    assertThat(error.get("message").asText()).contains(reason);
   }
 }

@@ -75,9 +75,4 @@ public record GeminiOptions(
     return new GeminiOptions(deploymentKey, baseUrl, apiVersion, callTimeout, maxConnections, stream, streamThreads,
         promptLimits, catalogPath, pricesPath);
   }
-
-  public GeminiOptions withFiles(String catalog, String prices) {
-    return new GeminiOptions(deploymentKey, baseUrl, apiVersion, callTimeout, maxConnections, streaming, streamThreads,
-        promptLimits, catalog, prices);
-  }
 }

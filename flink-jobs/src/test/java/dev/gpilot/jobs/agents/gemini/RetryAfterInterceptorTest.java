@@ -2,11 +2,17 @@ package dev.gpilot.jobs.agents.gemini;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
 import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -62,5 +68,50 @@ class RetryAfterInterceptorTest {
     Response response = answer(429, null, RETRY_INFO);
     RetryAfterInterceptor.delay(response, CLOCK);
     assertThat(response.body().string()).isEqualTo(RETRY_INFO);
+  }
+
+  @Test
+  void onTheWire_theDelayIsKeptForItsCallOnce_andTheInternalHeaderNeverLeaves() throws Exception {
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    List<String> seenCallHeaders = new CopyOnWriteArrayList<>();
+    server.createContext("/", exchange -> {
+      seenCallHeaders.add(String.valueOf(exchange.getRequestHeaders().getFirst(RetryAfterInterceptor.CALL_HEADER)));
+      boolean limited = exchange.getRequestURI().getPath().endsWith("limited");
+      if (limited) {
+        exchange.getResponseHeaders().add("Retry-After", "3");
+      }
+      byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(limited ? 429 : 200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    server.start();
+    RetryAfterInterceptor interceptor = new RetryAfterInterceptor(CLOCK);
+    OkHttpClient client = new OkHttpClient.Builder().addInterceptor(interceptor).build();
+    String base = "http://127.0.0.1:" + server.getAddress().getPort() + "/";
+    try {
+      call(client, base + "limited", "call-1");
+      call(client, base + "ok", "call-2");
+      call(client, base + "limited", null); // a request without the header: passed through, nothing kept
+
+      assertThat(interceptor.take("call-1")).isEqualTo(Duration.ofSeconds(3));
+      assertThat(interceptor.take("call-1")).as("handed over once").isNull();
+      assertThat(interceptor.take("call-2")).as("a success asks for no delay").isNull();
+      assertThat(seenCallHeaders).containsOnly("null");
+    } finally {
+      server.stop(0);
+      client.dispatcher().executorService().shutdown();
+      client.connectionPool().evictAll();
+    }
+  }
+
+  private static void call(OkHttpClient client, String url, String callId) throws Exception {
+    Request.Builder request = new Request.Builder().url(url);
+    if (callId != null) {
+      request.header(RetryAfterInterceptor.CALL_HEADER, callId);
+    }
+    try (Response response = client.newCall(request.build()).execute()) {
+      assertThat(response.body().string()).isEqualTo("{}");
+    }
   }
 }
