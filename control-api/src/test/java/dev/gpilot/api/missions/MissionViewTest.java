@@ -11,6 +11,7 @@ import dev.gpilot.contracts.mission.MissionConfig;
 import dev.gpilot.contracts.mission.MissionSubmitted;
 import dev.gpilot.contracts.mission.Plan;
 import dev.gpilot.contracts.mission.PlanStep;
+import dev.gpilot.testing.TestEvents;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,8 +26,8 @@ class MissionViewTest {
       new PlanStep("write", "content-orchestrator", "write", null, List.of("research"), null, null, null),
       new PlanStep("check", "independent-verifier", "check", null, List.of("research"), null, null, null)));
 
-  private static MissionEvent.Builder event(String type, long seq) {
-    return MissionEvent.of(type, ID, WS, seq, 1_000 + 100 * seq);
+  private static TestEvents.Builder event(String type, long seq) {
+    return TestEvents.of(type, ID, WS, seq, 1_000 + 100 * seq);
   }
 
   private static MissionEvent accepted(long seq) {

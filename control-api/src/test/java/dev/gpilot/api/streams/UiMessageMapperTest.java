@@ -10,6 +10,7 @@ import dev.gpilot.contracts.events.MissionEvent;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.mission.Plan;
 import dev.gpilot.contracts.mission.PlanStep;
+import dev.gpilot.testing.TestEvents;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -20,8 +21,8 @@ class UiMessageMapperTest {
   private static final String M = "m-1";
   private long seq;
 
-  private MissionEvent.Builder event(String type) {
-    return MissionEvent.of(type, M, "default", ++seq, 1_000 + seq);
+  private TestEvents.Builder event(String type) {
+    return TestEvents.of(type, M, "default", ++seq, 1_000 + seq);
   }
 
   private List<MissionEvent> parallelMission() {
