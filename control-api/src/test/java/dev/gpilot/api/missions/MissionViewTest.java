@@ -119,6 +119,21 @@ class MissionViewTest {
   }
 
   @Test
+  void anEventOfATypeThisReaderDoesNotKnow_keepsItsSeqPlace_andChangesNothingElse() {
+    MissionView view = new MissionView(ID);
+    view.append(accepted(1));
+    view.append(event(EventTypes.PLAN_READY, 2).plan(PLAN).build());
+    view.append(event("step.paused", 3).status("PAUSED").step("research", "agent-scout", 1).build());
+    view.append(event(EventTypes.STEP_STARTED, 4).status("RUNNING").step("research", "agent-scout", 1).build());
+
+    assertThat(view.eventsAfter(0)).extracting(MissionEvent::type)
+        .containsExactly(EventTypes.MISSION_ACCEPTED, EventTypes.PLAN_READY, "step.paused", EventTypes.STEP_STARTED);
+    assertThat(view.status().name()).isEqualTo("RUNNING");
+    assertThat(json(view).get("steps")).extracting(s -> s.get("status").asText())
+        .containsExactly("RUNNING", "PENDING", "PENDING");
+  }
+
+  @Test
   void aCancelledMission_cancelsItsOpenSteps_andSaysWhy_withoutAResult() {
     MissionView view = new MissionView(ID);
     view.append(accepted(1));
