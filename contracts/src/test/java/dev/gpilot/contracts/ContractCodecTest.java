@@ -4,8 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gpilot.contracts.events.EventTypes;
+import dev.gpilot.contracts.events.MissionAccepted;
+import dev.gpilot.contracts.events.MissionCompleted;
 import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.events.MissionFailed;
+import dev.gpilot.contracts.events.PlanReady;
+import dev.gpilot.contracts.events.StepCompleted;
+import dev.gpilot.contracts.events.StepFailed;
+import dev.gpilot.contracts.events.StepStarted;
 import dev.gpilot.contracts.json.CodecException;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.json.JsonCodec;
@@ -57,18 +63,13 @@ class ContractCodecTest {
     Plan plan = new Plan(List.of(new PlanStep("s1", "agent-scout", "scout", null, List.of(), null, null, null)));
     JsonNode output = Json.mapper().createObjectNode().put("text", "done");
     List<MissionEvent> events = List.of(
-        MissionEvent.of(EventTypes.MISSION_ACCEPTED, "m", "w", 1, 10).status("PLANNING")
-            .mission("x", MissionConfig.DEFAULT).build(),
-        MissionEvent.of(EventTypes.PLAN_READY, "m", "w", 2, 11).plan(plan).build(),
-        MissionEvent.of(EventTypes.STEP_STARTED, "m", "w", 3, 12).step("s1", "agent-scout", 1).status("RUNNING")
-            .build(),
-        MissionEvent.of(EventTypes.STEP_COMPLETED, "m", "w", 4, 13).step("s1", "agent-scout", 1)
-            .status("SUCCEEDED").output(output).durationMs(1).build(),
-        MissionEvent.of(EventTypes.STEP_FAILED, "m", "w", 4, 13).step("s1", "agent-scout", 1)
-            .status("FAILED").reason("boom").durationMs(1).build(),
-        MissionEvent.of(EventTypes.MISSION_COMPLETED, "m", "w", 5, 14).status("COMPLETED").durationMs(4).build(),
-        MissionEvent.of(EventTypes.MISSION_FAILED, "m", "w", 5, 14).status("FAILED").reason("boom").durationMs(4)
-            .build());
+        new MissionAccepted("m", "w", 1, 10, "PLANNING", "x", MissionConfig.DEFAULT, null, null, null),
+        new PlanReady("m", "w", 2, 11, null, plan),
+        new StepStarted("m", "w", 3, 12, "RUNNING", "s1", "agent-scout", 1),
+        new StepCompleted("m", "w", 4, 13, "SUCCEEDED", "s1", "agent-scout", 1, output, 1L, null, null, null, null),
+        new StepFailed("m", "w", 4, 13, "FAILED", "s1", "agent-scout", 1, "boom", 1L, null, null, null),
+        new MissionCompleted("m", "w", 5, 14, "COMPLETED", null, 4L, null),
+        new MissionFailed("m", "w", 5, 14, "FAILED", "boom", 4L, null));
     JsonCodec<MissionEvent> codec = JsonCodec.of(MissionEvent.class);
     for (MissionEvent event : events) {
       assertThat(codec.decode(codec.encode(event))).isEqualTo(event);
@@ -79,7 +80,7 @@ class ContractCodecTest {
 
   @Test
   void schema_catchesAnEventMissingWhatItsTypeRequires() {
-    MissionEvent noPlan = MissionEvent.of(EventTypes.PLAN_READY, "m", "w", 2, 11).build();
+    MissionEvent noPlan = new PlanReady("m", "w", 2, 11, null, null);
     assertThat(Schemas.problems("mission-event.v1", noPlan)).isNotEmpty();
   }
 
@@ -97,7 +98,7 @@ class ContractCodecTest {
 
   @Test
   void eventSeq_startsAtOne() {
-    assertThatThrownBy(() -> MissionEvent.of(EventTypes.PLAN_READY, "m", "w", 0, 1).build())
+    assertThatThrownBy(() -> new PlanReady("m", "w", 0, 1, null, null))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

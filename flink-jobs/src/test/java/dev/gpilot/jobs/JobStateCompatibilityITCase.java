@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.events.EventTypes;
 import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.events.StepCompleted;
+import dev.gpilot.contracts.events.StepEvent;
+import dev.gpilot.contracts.events.StepStarted;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.contracts.mission.MissionConfig;
@@ -74,8 +77,8 @@ class JobStateCompatibilityITCase {
       submit(IN_FLIGHT, new Plan(List.of(step("s1", 10), step("s2", 8_000, "s1"))));
       List<MissionEvent> seen = new ArrayList<>();
       await(events, seen, e -> e.missionId().equals(DONE) && e.type().equals(EventTypes.MISSION_COMPLETED));
-      await(events, seen, e -> e.missionId().equals(IN_FLIGHT) && e.type().equals(EventTypes.STEP_STARTED)
-          && "s2".equals(e.stepId()));
+      await(events, seen, e -> e.missionId().equals(IN_FLIGHT) && e instanceof StepStarted started
+          && "s2".equals(started.stepId()));
 
       String savepoint = job.stopWithSavepoint(false, work.resolve("savepoints").toUri().toString(),
           SavepointFormatType.CANONICAL).get();
@@ -134,8 +137,8 @@ class JobStateCompatibilityITCase {
       assertThat(inFlight).extracting(MissionEvent::seq)
           .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(lastSeq + 1, lastSeq + inFlight.size())
               .boxed().toList());
-      assertThat(inFlight).noneMatch(e -> "s1".equals(e.stepId()));
-      assertThat(inFlight).anyMatch(e -> e.type().equals(EventTypes.STEP_COMPLETED) && "s2".equals(e.stepId()));
+      assertThat(inFlight).noneMatch(e -> e instanceof StepEvent step && "s1".equals(step.stepId()));
+      assertThat(inFlight).anyMatch(e -> e instanceof StepCompleted completed && "s2".equals(completed.stepId()));
       assertThat(seen).as("the finished mission stays finished").noneMatch(e -> e.missionId().equals(DONE));
     } finally {
       JobClients.cancelAndAwait(job);

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.events.EventTypes;
 import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.events.StepStarted;
+import dev.gpilot.contracts.events.StepCompleted;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.contracts.mission.MissionConfig;
@@ -144,7 +146,7 @@ class MissionRecoveryITCase {
               continue; // another test's mission, on the same topic
             }
             received.add(event);
-            if (event.type().equals(EventTypes.STEP_STARTED) && "s4".equals(event.stepId()) && armAt == Long.MAX_VALUE) {
+            if (event instanceof StepStarted started && "s4".equals(started.stepId()) && armAt == Long.MAX_VALUE) {
               // Let a few checkpoints (if any) record s1-s3 as done and s4 in flight, then fail on s5.
               armAt = System.currentTimeMillis() + 1_000;
             }
@@ -164,8 +166,8 @@ class MissionRecoveryITCase {
       assertThat(bySeq.firstKey()).isEqualTo(1L);
       assertThat(bySeq.lastKey()).isEqualTo(bySeq.size());
       assertThat(bySeq.lastEntry().getValue().type()).isEqualTo(EventTypes.MISSION_COMPLETED);
-      List<String> completed = bySeq.values().stream().filter(e -> e.type().equals(EventTypes.STEP_COMPLETED))
-          .map(MissionEvent::stepId).toList();
+      List<String> completed = bySeq.values().stream().filter(e -> e instanceof StepCompleted)
+          .map(e -> ((StepCompleted) e).stepId()).toList();
       assertThat(completed).containsExactly("s1", "s2", "s3", "s4", "s5", "s6");
 
       // Steps done before the failure ran once; s4, in flight at the checkpoint but finished before the failure,

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.events.EventTypes;
 import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.events.StepStarted;
+import dev.gpilot.contracts.events.StepCompleted;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.contracts.mission.Execution;
@@ -158,20 +160,21 @@ public final class DagBenchmark {
         if (!running.contains(e.missionId())) {
           continue;
         }
-        String key = e.missionId() + "/" + e.stepId();
-        if (e.type().equals(EventTypes.STEP_STARTED)) {
-          startedAt.put(key, e.ts());
-          if (!e.stepId().equals("s1")) {
+        if (e instanceof StepStarted started) {
+          startedAt.put(e.missionId() + "/" + started.stepId(), e.ts());
+          if (!started.stepId().equals("s1")) {
             // The previous step's result went out at its start + duration; this step starts once it came back.
-            Long previous = resultAt.remove(e.missionId() + "/s" + (Integer.parseInt(e.stepId().substring(1)) - 1));
+            Long previous = resultAt.remove(
+                e.missionId() + "/s" + (Integer.parseInt(started.stepId().substring(1)) - 1));
             if (previous != null) {
               gaps.add(e.ts() - previous);
             }
           }
-        } else if (e.type().equals(EventTypes.STEP_COMPLETED)) {
+        } else if (e instanceof StepCompleted completed) {
+          String key = e.missionId() + "/" + completed.stepId();
           Long started = startedAt.remove(key);
           if (started != null) {
-            resultAt.put(key, started + e.durationMs());
+            resultAt.put(key, started + completed.durationMs());
           }
         } else if (e.isFinal()) {
           running.remove(e.missionId());

@@ -15,6 +15,7 @@ import dev.gpilot.contracts.mission.PlanStep;
 import dev.gpilot.jobs.LocalMissionJob;
 import dev.gpilot.jobs.MissionJobOptions;
 import dev.gpilot.testing.KafkaTestBroker;
+import dev.gpilot.testing.TestEvents;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.ServerSocket;
@@ -257,7 +258,7 @@ public final class StreamBench {
           }
           next += pause;
           // Built (and so timestamped) right before it is written.
-          MissionEvent.Builder e = switch (phase) {
+          TestEvents.Builder e = switch (phase) {
             case 0 -> event("step.started", ids.get(m), ++seqs[m]).step(step, agent, 1).status("RUNNING");
             case DELTAS_PER_STEP + 1 -> event("step.completed", ids.get(m), ++seqs[m]).step(step, agent, 1)
                 .status("SUCCEEDED").durationMs(10).output(Json.mapper().createObjectNode().put("text", "ok"))
@@ -265,7 +266,7 @@ public final class StreamBench {
             // A delta's text starts with its write time, which the client reads out of its text-delta chunk.
             default -> {
               long now = System.currentTimeMillis();
-              yield MissionEvent.of("step.delta", ids.get(m), "default", ++seqs[m], now).step(step, agent, 1)
+              yield TestEvents.of("step.delta", ids.get(m), "default", ++seqs[m], now).step(step, agent, 1)
                   .text("@" + now + " ");
             }
           };
@@ -377,11 +378,11 @@ public final class StreamBench {
     return p;
   }
 
-  private static MissionEvent.Builder event(String type, String missionId, long seq) {
-    return MissionEvent.of(type, missionId, "default", seq, System.currentTimeMillis());
+  private static TestEvents.Builder event(String type, String missionId, long seq) {
+    return TestEvents.of(type, missionId, "default", seq, System.currentTimeMillis());
   }
 
-  private static void send(KafkaProducer<String, byte[]> producer, MissionEvent.Builder event) {
+  private static void send(KafkaProducer<String, byte[]> producer, TestEvents.Builder event) {
     MissionEvent e = event.build();
     producer.send(new ProducerRecord<>(Topics.MISSION_EVENTS, e.missionId(), CODEC.encode(e)));
   }

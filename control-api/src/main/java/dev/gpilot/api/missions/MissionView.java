@@ -2,8 +2,22 @@ package dev.gpilot.api.missions;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.contracts.cost.Usage;
-import dev.gpilot.contracts.events.EventTypes;
+import dev.gpilot.contracts.events.BilledAttempt;
+import dev.gpilot.contracts.events.MissionAccepted;
+import dev.gpilot.contracts.events.MissionBudgetReached;
+import dev.gpilot.contracts.events.MissionEnded;
 import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.events.MissionResumed;
+import dev.gpilot.contracts.events.PlanReady;
+import dev.gpilot.contracts.events.StepCancelled;
+import dev.gpilot.contracts.events.StepCompleted;
+import dev.gpilot.contracts.events.StepEvent;
+import dev.gpilot.contracts.events.StepFailed;
+import dev.gpilot.contracts.events.StepReady;
+import dev.gpilot.contracts.events.StepRetrying;
+import dev.gpilot.contracts.events.StepSkipped;
+import dev.gpilot.contracts.events.StepStarted;
+import dev.gpilot.contracts.events.StepTransition;
 import dev.gpilot.contracts.mission.MissionConfig;
 import dev.gpilot.contracts.mission.MissionStatus;
 import dev.gpilot.contracts.mission.MissionSubmitted;
@@ -182,56 +196,56 @@ public final class MissionView {
     if (workspaceId == null) {
       workspaceId = e.workspaceId();
     }
-    switch (e.type()) {
-      case EventTypes.MISSION_ACCEPTED -> {
-        status = MissionStatus.PLANNING;
-        acceptedMission = e.mission();
-        acceptedConfig = e.config();
-        rerunOf = e.rerunOf();
-        if (submittedAt == 0) {
-          submittedAt = e.ts();
-        }
+    if (e instanceof MissionAccepted accepted) {
+      status = MissionStatus.PLANNING;
+      acceptedMission = accepted.mission();
+      acceptedConfig = accepted.config();
+      rerunOf = accepted.rerunOf();
+      if (submittedAt == 0) {
+        submittedAt = e.ts();
       }
-      case EventTypes.PLAN_READY -> {
-        status = MissionStatus.RUNNING;
-        startedAt = e.ts();
-        plan = e.plan();
-        for (PlanStep step : e.plan().steps()) {
-          steps.put(step.id(), new StepView(step.id(), step.agent(), step.dependsOn()));
-        }
+    } else if (e instanceof PlanReady ready) {
+      status = MissionStatus.RUNNING;
+      startedAt = e.ts();
+      plan = ready.plan();
+      for (PlanStep step : ready.plan().steps()) {
+        steps.put(step.id(), new StepView(step.id(), step.agent(), step.dependsOn()));
       }
-      case EventTypes.STEP_READY -> step(e).status = StepStatus.READY;
-      case EventTypes.STEP_STARTED -> step(e).started(e);
-      case EventTypes.STEP_RETRYING -> {
-        step(e).retrying(e);
-        charge(e);
-      }
-      case EventTypes.STEP_COMPLETED, EventTypes.STEP_FAILED -> {
-        step(e).finished(e);
-        charge(e);
-      }
-      case EventTypes.STEP_SKIPPED, EventTypes.STEP_CANCELLED -> step(e).finished(e);
-      case EventTypes.MISSION_BUDGET_REACHED -> {
-        status = MissionStatus.PAUSED;
-        reason = e.reason();
-      }
-      case EventTypes.MISSION_RESUMED -> {
-        status = e.status() == null ? MissionStatus.RUNNING : MissionStatus.valueOf(e.status());
-        reason = null;
-      }
-      default -> {
-        if (e.isFinal()) {
-          status = MissionStatus.valueOf(e.status());
-          reason = e.reason();
-          finishedAt = e.ts();
-          steps.values().forEach(StepView::cancelIfOpen);
-        }
-      }
+    } else if (e instanceof StepReady ready) {
+      step(ready).status = StepStatus.READY;
+    } else if (e instanceof StepStarted started) {
+      step(started).started(started);
+    } else if (e instanceof StepRetrying retrying) {
+      step(retrying).retrying(retrying);
+      charge(retrying);
+    } else if (e instanceof StepCompleted completed) {
+      step(completed).finished(completed, completed.durationMs(), completed.output(), null,
+          Boolean.TRUE.equals(completed.reused()));
+      charge(completed);
+    } else if (e instanceof StepFailed failed) {
+      step(failed).finished(failed, failed.durationMs(), null, failed.reason(), false);
+      charge(failed);
+    } else if (e instanceof StepSkipped skipped) {
+      step(skipped).finished(skipped, null, null, skipped.reason(), false);
+    } else if (e instanceof StepCancelled cancelled) {
+      step(cancelled).finished(cancelled, null, null, cancelled.reason(), false);
+    } else if (e instanceof MissionBudgetReached reached) {
+      status = MissionStatus.PAUSED;
+      reason = reached.reason();
+    } else if (e instanceof MissionResumed resumed) {
+      status = resumed.status() == null ? MissionStatus.RUNNING : MissionStatus.valueOf(resumed.status());
+      reason = null;
+    } else if (e instanceof MissionEnded ended) {
+      status = MissionStatus.valueOf(ended.status());
+      reason = ended.reason();
+      finishedAt = e.ts();
+      steps.values().forEach(StepView::cancelIfOpen);
     }
+    // step.delta (model text) and types this reader does not know change nothing here.
   }
 
   /** Adds a finished attempt's usage and cost; each event counts once (events are deduped by seq). */
-  private void charge(MissionEvent e) {
+  private void charge(BilledAttempt e) {
     long cost = e.costMicros() == null ? 0 : e.costMicros();
     if (e.usage() != null) {
       usage = usage.plus(e.usage());
@@ -243,7 +257,7 @@ public final class MissionView {
     }
   }
 
-  private StepView step(MissionEvent e) {
+  private StepView step(StepEvent e) {
     return steps.computeIfAbsent(e.stepId(), id -> new StepView(id, e.agent(), List.of()));
   }
 
@@ -349,24 +363,27 @@ public final class MissionView {
       this.dependsOn = dependsOn;
     }
 
-    void started(MissionEvent e) {
+    void started(StepStarted e) {
       status = StepStatus.RUNNING;
       attempts = e.attempt();
       startedAt = e.ts();
     }
 
-    void finished(MissionEvent e) {
+    /** The step ended (succeeded, failed, skipped or cancelled) with what its event says. */
+    void finished(StepTransition e, Long durationMs, JsonNode output, String error, boolean reused) {
       status = StepStatus.valueOf(e.status());
       finishedAt = e.ts();
-      durationMs = e.durationMs();
-      output = e.output();
-      error = e.reason();
-      reused = Boolean.TRUE.equals(e.reused());
-      addCharge(e);
+      this.durationMs = durationMs;
+      this.output = output;
+      this.error = error;
+      this.reused = reused;
+      if (e instanceof BilledAttempt billed) {
+        addCharge(billed);
+      }
     }
 
     /** Usage and cost add up over the step's attempts; the model is the last attempt's. */
-    void addCharge(MissionEvent e) {
+    void addCharge(BilledAttempt e) {
       if (e.model() != null) {
         model = e.model();
       }
@@ -376,7 +393,7 @@ public final class MissionView {
       costMicros = Math.addExact(costMicros, e.costMicros() == null ? 0 : e.costMicros());
     }
 
-    void retrying(MissionEvent e) {
+    void retrying(StepRetrying e) {
       status = StepStatus.READY;
       error = e.reason();
       addCharge(e);

@@ -1,6 +1,6 @@
 package dev.gpilot.api.missions;
 
-import dev.gpilot.contracts.events.EventTypes;
+import dev.gpilot.contracts.events.MissionAccepted;
 import dev.gpilot.contracts.events.MissionEvent;
 
 /**
@@ -14,12 +14,12 @@ final class RequestFingerprints {
 
   /** @return the fingerprint, or null when the event is not a first event that carries its request */
   static String ofAccepted(MissionEvent first) {
-    if (!EventTypes.MISSION_ACCEPTED.equals(first.type()) || first.mission() == null) {
+    if (!(first instanceof MissionAccepted accepted) || accepted.mission() == null) {
       return null;
     }
-    if (first.rerunOf() != null) {
-      return RerunRequest.fingerprint(first.rerunOf(), first.rerunModel(), first.rerunFromStep());
+    if (accepted.rerunOf() != null) {
+      return RerunRequest.fingerprint(accepted.rerunOf(), accepted.rerunModel(), accepted.rerunFromStep());
     }
-    return MissionRequest.fingerprint(first.mission(), first.config());
+    return MissionRequest.fingerprint(accepted.mission(), accepted.config());
   }
 }

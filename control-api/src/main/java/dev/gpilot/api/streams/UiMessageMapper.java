@@ -5,7 +5,23 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gpilot.contracts.cost.Usage;
 import dev.gpilot.contracts.events.EventTypes;
+import dev.gpilot.contracts.events.BilledAttempt;
+import dev.gpilot.contracts.events.MissionAccepted;
+import dev.gpilot.contracts.events.MissionBudgetReached;
+import dev.gpilot.contracts.events.MissionEnded;
 import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.events.MissionResumed;
+import dev.gpilot.contracts.events.PlanReady;
+import dev.gpilot.contracts.events.StepCancelled;
+import dev.gpilot.contracts.events.StepCompleted;
+import dev.gpilot.contracts.events.StepFailed;
+import dev.gpilot.contracts.events.StepReady;
+import dev.gpilot.contracts.events.StepRetrying;
+import dev.gpilot.contracts.events.StepSkipped;
+import dev.gpilot.contracts.events.StepStarted;
+import dev.gpilot.contracts.events.StepTextDelta;
+import dev.gpilot.contracts.events.StepTransition;
+import dev.gpilot.contracts.events.UnknownMissionEvent;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.mission.PlanStep;
 import java.util.ArrayDeque;
@@ -80,37 +96,46 @@ public final class UiMessageMapper {
     if (finished) {
       return out;
     }
-    switch (e.type()) {
-      case EventTypes.MISSION_ACCEPTED -> {
-        status = "PLANNING";
-        log(e, "info", e.rerunOf() == null ? "mission accepted" : "mission accepted: a rerun of " + e.rerunOf());
-      }
-      case EventTypes.PLAN_READY -> planReady(e);
-      case EventTypes.STEP_READY -> stepUpdate(e, "READY", "ready");
-      case EventTypes.STEP_STARTED -> stepStarted(e);
-      case EventTypes.STEP_DELTA -> stepDelta(e);
-      case EventTypes.STEP_COMPLETED -> stepFinished(e, "SUCCEEDED", "completed");
-      case EventTypes.STEP_FAILED -> stepFinished(e, "FAILED", "failed");
-      case EventTypes.STEP_RETRYING -> stepFinished(e, "RETRYING", "will be retried");
-      case EventTypes.STEP_SKIPPED -> stepFinished(e, "SKIPPED", "skipped");
-      case EventTypes.STEP_CANCELLED -> stepFinished(e, "CANCELLED", "cancelled");
-      case EventTypes.MISSION_BUDGET_REACHED, EventTypes.MISSION_RESUMED -> budget(e);
-      default -> {
-        if (e.isFinal()) {
-          missionFinished(e);
-        } else if (e.stepId() != null) {
-          stepUpdate(e, null, e.type());
-        } else {
-          log(e, "info", e.type());
-        }
-      }
+    if (e instanceof MissionAccepted accepted) {
+      status = "PLANNING";
+      log(e, "info", accepted.rerunOf() == null ? "mission accepted"
+          : "mission accepted: a rerun of " + accepted.rerunOf());
+    } else if (e instanceof PlanReady ready) {
+      planReady(ready);
+    } else if (e instanceof StepReady ready) {
+      stepUpdate(ready, ready.stepId(), ready.agent(), "READY", "ready");
+    } else if (e instanceof StepStarted started) {
+      stepStarted(started);
+    } else if (e instanceof StepTextDelta delta) {
+      stepDelta(delta);
+    } else if (e instanceof StepCompleted c) {
+      stepFinished(c, "SUCCEEDED", "completed", c.output(), Boolean.TRUE.equals(c.reused()), null, c.durationMs());
+    } else if (e instanceof StepFailed f) {
+      stepFinished(f, "FAILED", "failed", null, false, f.reason(), f.durationMs());
+    } else if (e instanceof StepRetrying r) {
+      stepFinished(r, "RETRYING", "will be retried", null, false, r.reason(), null);
+    } else if (e instanceof StepSkipped s) {
+      stepFinished(s, "SKIPPED", "skipped", null, false, s.reason(), null);
+    } else if (e instanceof StepCancelled c) {
+      stepFinished(c, "CANCELLED", "cancelled", null, false, c.reason(), null);
+    } else if (e instanceof MissionBudgetReached reached) {
+      budget(reached, true, "PAUSED", reached.budgetId(), reached.stepId(), reached.reason());
+    } else if (e instanceof MissionResumed resumed) {
+      budget(resumed, false, resumed.status() == null ? "RUNNING" : resumed.status(), resumed.budgetId(), null, null);
+    } else if (e instanceof MissionEnded ended) {
+      missionFinished(ended);
+    } else if (e instanceof UnknownMissionEvent unknown && unknown.string("stepId") != null) {
+      // A newer writer's step event: the step's part shows it, with the status it gives (if any).
+      stepUpdate(unknown, unknown.string("stepId"), unknown.string("agent"), unknown.string("status"), e.type());
+    } else {
+      log(e, "info", e.type());
     }
     List<String> chunks = out;
     out = null;
     return chunks;
   }
 
-  private void planReady(MissionEvent e) {
+  private void planReady(PlanReady e) {
     status = "RUNNING";
     ObjectNode data = Json.mapper().createObjectNode();
     data.put("missionId", missionId);
@@ -139,42 +164,43 @@ public final class UiMessageMapper {
    * A step waits for a budget (the mission is PAUSED), or every waiting step got it (RUNNING again): a
    * {@code data-budget} part updated in place, a log line and the metadata's new status.
    */
-  private void budget(MissionEvent e) {
-    boolean reached = EventTypes.MISSION_BUDGET_REACHED.equals(e.type());
-    status = reached ? "PAUSED" : (e.status() == null ? "RUNNING" : e.status());
+  private void budget(MissionEvent e, boolean reached, String newStatus, String budgetId, String stepId,
+      String reason) {
+    status = newStatus;
     ObjectNode data = Json.mapper().createObjectNode();
     data.put("missionId", missionId);
     data.put("state", reached ? "reached" : "resumed");
     data.put("status", status);
-    if (e.budgetId() != null) {
-      data.put("budgetId", e.budgetId());
+    if (budgetId != null) {
+      data.put("budgetId", budgetId);
     }
-    if (reached && e.stepId() != null) {
-      data.put("stepId", e.stepId());
+    if (reached && stepId != null) {
+      data.put("stepId", stepId);
     }
-    if (reached && e.reason() != null) {
-      data.put("reason", e.reason());
+    if (reached && reason != null) {
+      data.put("reason", reason);
     }
     emit(data("budget", "budget", data));
     log(e, reached ? "warn" : "info", reached
-        ? "paused: step " + e.stepId() + " waits for budget '" + e.budgetId() + "'"
-            + (e.reason() == null ? "" : ": " + e.reason())
+        ? "paused: step " + stepId + " waits for budget '" + budgetId + "'"
+            + (reason == null ? "" : ": " + reason)
         : "resumed: the budget covers the waiting steps");
     emit(metadataChunk());
   }
 
-  private void stepStarted(MissionEvent e) {
-    Step s = step(e);
+  private void stepStarted(StepStarted e) {
+    Step s = step(e.stepId(), e.agent());
     s.attempt = e.attempt() == null ? s.attempt + 1 : e.attempt();
     s.streamedText = false;
     s.reason = null;
     s.durationMs = null;
-    stepUpdate(e, "RUNNING", "started" + (s.attempt > 1 ? " (attempt " + s.attempt + ")" : ""));
+    stepUpdate(e, e.stepId(), e.agent(), "RUNNING",
+        "started" + (s.attempt > 1 ? " (attempt " + s.attempt + ")" : ""));
   }
 
   /** Model text of the running attempt; deltas of any other attempt, or after it ended, are dropped (best effort). */
-  private void stepDelta(MissionEvent e) {
-    Step s = step(e);
+  private void stepDelta(StepTextDelta e) {
+    Step s = step(e.stepId(), e.agent());
     if (e.text() == null || e.text().isEmpty() || !"RUNNING".equals(s.status)
         || (e.attempt() != null && e.attempt() != s.attempt)) {
       return;
@@ -184,10 +210,11 @@ public final class UiMessageMapper {
   }
 
   /** The end of a step attempt: its text (the final output's when no delta came), status, cost; closes its group. */
-  private void stepFinished(MissionEvent e, String newStatus, String what) {
-    Step s = step(e);
-    if (EventTypes.STEP_COMPLETED.equals(e.type()) && !s.streamedText) {
-      String text = outputText(e.output());
+  private void stepFinished(StepTransition e, String newStatus, String what, JsonNode output, boolean reused,
+      String reason, Long durationMs) {
+    Step s = step(e.stepId(), e.agent());
+    if (e instanceof StepCompleted && !s.streamedText) {
+      String text = outputText(output);
       if (text != null && !text.isEmpty()) {
         text(s, text);
       }
@@ -196,26 +223,28 @@ public final class UiMessageMapper {
       emitStep(s, textChunk("text-end", s.textId));
       s.textId = null;
     }
-    s.output = e.output() != null ? e.output() : s.output;
-    s.reused = Boolean.TRUE.equals(e.reused());
-    s.reason = e.reason();
-    s.durationMs = e.durationMs();
-    boolean costed = e.usage() != null || e.costMicros() != null;
+    s.output = output != null ? output : s.output;
+    s.reused = reused;
+    s.reason = reason;
+    s.durationMs = durationMs;
+    BilledAttempt billed = e instanceof BilledAttempt b && (b.usage() != null || b.costMicros() != null) ? b : null;
+    boolean costed = billed != null;
     if (costed) {
       // A step's usage and cost add up over its attempts, as the mission's do over its steps.
-      s.model = e.model() != null ? e.model() : s.model;
-      if (e.usage() != null) {
-        s.usage = s.usage == null ? e.usage() : s.usage.plus(e.usage());
-        usage = usage.plus(e.usage());
+      s.model = billed.model() != null ? billed.model() : s.model;
+      if (billed.usage() != null) {
+        s.usage = s.usage == null ? billed.usage() : s.usage.plus(billed.usage());
+        usage = usage.plus(billed.usage());
       }
-      if (e.costMicros() != null) {
-        s.costMicros = s.costMicros == null ? e.costMicros() : s.costMicros + e.costMicros();
-        costMicros += e.costMicros();
-        agentCosts.merge(s.agent == null ? "unknown" : s.agent, e.costMicros(), Long::sum);
+      if (billed.costMicros() != null) {
+        s.costMicros = s.costMicros == null ? billed.costMicros() : s.costMicros + billed.costMicros();
+        costMicros += billed.costMicros();
+        agentCosts.merge(s.agent == null ? "unknown" : s.agent, billed.costMicros(), Long::sum);
       }
     }
-    stepUpdate(e, newStatus, what + (s.reused ? " (reused from the original: no model call, no cost)" : "")
-        + (e.reason() != null ? ": " + e.reason() : ""));
+    stepUpdate(e, e.stepId(), e.agent(), newStatus,
+        what + (s.reused ? " (reused from the original: no model call, no cost)" : "")
+            + (reason != null ? ": " + reason : ""));
     if (costed) {
       emit(data("cost", "cost", cost()));
       emit(metadataChunk());
@@ -224,15 +253,14 @@ public final class UiMessageMapper {
   }
 
   /** A new status (or none: only a log line) for a step, as its {@code data-step} part updated in place. */
-  private void stepUpdate(MissionEvent e, String newStatus, String line) {
-    Step s = step(e);
+  /** {@code newStatus} null keeps the step's status. */
+  private void stepUpdate(MissionEvent e, String stepId, String agent, String newStatus, String line) {
+    Step s = step(stepId, agent);
     if (newStatus != null) {
       s.status = newStatus;
-    } else if (e.status() != null) {
-      s.status = e.status();
     }
-    if (e.agent() != null) {
-      s.agent = e.agent();
+    if (agent != null) {
+      s.agent = agent;
     }
     s.ts = e.ts();
     s.shown = true;
@@ -245,7 +273,7 @@ public final class UiMessageMapper {
     emitStep(s, data("log", "log-" + s.id, log));
   }
 
-  private void missionFinished(MissionEvent e) {
+  private void missionFinished(MissionEnded e) {
     status = e.status() != null ? e.status() : statusOf(e.type());
     reason = e.reason();
     durationMs = e.durationMs();
@@ -426,9 +454,9 @@ public final class UiMessageMapper {
     }
   }
 
-  private Step step(MissionEvent e) {
-    String id = e.stepId() == null ? "unknown" : e.stepId();
-    return steps.computeIfAbsent(id, k -> new Step(k, e.agent()));
+  private Step step(String stepId, String agent) {
+    String id = stepId == null ? "unknown" : stepId;
+    return steps.computeIfAbsent(id, k -> new Step(k, agent));
   }
 
   /** The text a finished step shows: a string output, or its {@code text} field, or else its JSON. */

@@ -8,13 +8,13 @@ import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.http.ApiException;
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.events.EventTypes;
-import dev.gpilot.contracts.events.MissionEvent;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.contracts.mission.MissionConfig;
 import dev.gpilot.contracts.mission.MissionSubmitted;
 import dev.gpilot.contracts.mission.Plan;
 import dev.gpilot.contracts.mission.PlanStep;
+import dev.gpilot.testing.TestEvents;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -237,14 +237,14 @@ class MissionServiceTest {
     String id = "original-1";
     Plan plan = new Plan(List.of(new PlanStep("s1", "agent-scout", "research", null, List.of(), null, null, null),
         new PlanStep("s2", "seo-analyst", "review", null, List.of("s1"), null, null, null)));
-    store.onEvent(MissionEvent.of(EventTypes.MISSION_ACCEPTED, id, "ws-a", 1, 1L).status("PLANNING")
+    store.onEvent(TestEvents.of(EventTypes.MISSION_ACCEPTED, id, "ws-a", 1, 1L).status("PLANNING")
         .mission("Plan a launch", MissionConfig.DEFAULT).build());
-    store.onEvent(MissionEvent.of(EventTypes.PLAN_READY, id, "ws-a", 2, 2L).status("RUNNING").plan(plan).build());
-    store.onEvent(MissionEvent.of(EventTypes.STEP_COMPLETED, id, "ws-a", 3, 3L).status("SUCCEEDED")
+    store.onEvent(TestEvents.of(EventTypes.PLAN_READY, id, "ws-a", 2, 2L).status("RUNNING").plan(plan).build());
+    store.onEvent(TestEvents.of(EventTypes.STEP_COMPLETED, id, "ws-a", 3, 3L).status("SUCCEEDED")
         .step("s1", "agent-scout", 1).output(Json.mapper().createObjectNode().put("facts", 3)).durationMs(1).build());
-    store.onEvent(MissionEvent.of(EventTypes.STEP_COMPLETED, id, "ws-a", 4, 4L).status("SUCCEEDED")
+    store.onEvent(TestEvents.of(EventTypes.STEP_COMPLETED, id, "ws-a", 4, 4L).status("SUCCEEDED")
         .step("s2", "seo-analyst", 1).output(Json.mapper().createObjectNode().put("ok", true)).durationMs(1).build());
-    store.onEvent(MissionEvent.of(EventTypes.MISSION_COMPLETED, id, "ws-a", 5, 5L).status("COMPLETED")
+    store.onEvent(TestEvents.of(EventTypes.MISSION_COMPLETED, id, "ws-a", 5, 5L).status("COMPLETED")
         .durationMs(4).build());
     return id;
   }

@@ -3,13 +3,14 @@ package dev.gpilot.api.missions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.testing.TestEvents;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class MissionStoreTest {
   private static MissionEvent event(String missionId, long seq) {
-    return MissionEvent.of("step.started", missionId, "ws", seq, 1_000L * seq).status("RUNNING")
+    return TestEvents.of("step.started", missionId, "ws", seq, 1_000L * seq).status("RUNNING")
         .step("s" + seq, "agent-scout", 1).build();
   }
 

@@ -11,6 +11,7 @@ import dev.gpilot.contracts.mission.MissionConfig;
 import dev.gpilot.contracts.mission.MissionSubmitted;
 import dev.gpilot.contracts.mission.Plan;
 import dev.gpilot.contracts.mission.PlanStep;
+import dev.gpilot.testing.TestEvents;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,8 +26,8 @@ class MissionViewTest {
       new PlanStep("write", "content-orchestrator", "write", null, List.of("research"), null, null, null),
       new PlanStep("check", "independent-verifier", "check", null, List.of("research"), null, null, null)));
 
-  private static MissionEvent.Builder event(String type, long seq) {
-    return MissionEvent.of(type, ID, WS, seq, 1_000 + 100 * seq);
+  private static TestEvents.Builder event(String type, long seq) {
+    return TestEvents.of(type, ID, WS, seq, 1_000 + 100 * seq);
   }
 
   private static MissionEvent accepted(long seq) {
@@ -115,6 +116,21 @@ class MissionViewTest {
     // research is depended on; check has no output: only write's output is the result.
     assertThat(json.get("result").fieldNames()).toIterable().containsExactly("write");
     assertThat(json.get("result").get("write").get("post").asText()).isEqualTo("hi");
+  }
+
+  @Test
+  void anEventOfATypeThisReaderDoesNotKnow_keepsItsSeqPlace_andChangesNothingElse() {
+    MissionView view = new MissionView(ID);
+    view.append(accepted(1));
+    view.append(event(EventTypes.PLAN_READY, 2).plan(PLAN).build());
+    view.append(event("step.paused", 3).status("PAUSED").step("research", "agent-scout", 1).build());
+    view.append(event(EventTypes.STEP_STARTED, 4).status("RUNNING").step("research", "agent-scout", 1).build());
+
+    assertThat(view.eventsAfter(0)).extracting(MissionEvent::type)
+        .containsExactly(EventTypes.MISSION_ACCEPTED, EventTypes.PLAN_READY, "step.paused", EventTypes.STEP_STARTED);
+    assertThat(view.status().name()).isEqualTo("RUNNING");
+    assertThat(json(view).get("steps")).extracting(s -> s.get("status").asText())
+        .containsExactly("RUNNING", "PENDING", "PENDING");
   }
 
   @Test

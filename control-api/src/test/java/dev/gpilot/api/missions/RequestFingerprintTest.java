@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpilot.contracts.events.EventTypes;
 import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.events.MissionAccepted;
 import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.contracts.mission.MissionConfig;
+import dev.gpilot.testing.TestEvents;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -31,10 +33,10 @@ class RequestFingerprintTest {
   })
   void fingerprintOfTheStoredAcceptedEvent_equalsTheRequests(String body) {
     MissionRequest request = MissionRequest.parse(body.getBytes(StandardCharsets.UTF_8));
-    MissionEvent accepted = MissionEvent.of(EventTypes.MISSION_ACCEPTED, "m1", "default", 1, 1L)
+    MissionEvent accepted = TestEvents.of(EventTypes.MISSION_ACCEPTED, "m1", "default", 1, 1L)
         .status("PLANNING").mission(request.mission(), request.config()).build();
 
-    MissionEvent stored = EVENTS.decode(EVENTS.encode(accepted));
+    MissionAccepted stored = (MissionAccepted) EVENTS.decode(EVENTS.encode(accepted));
 
     assertThat(MissionRequest.fingerprint(stored.mission(), stored.config())).isEqualTo(request.requestHash());
   }
@@ -53,7 +55,7 @@ class RequestFingerprintTest {
   @Test
   void aForksFingerprint_isRecomputedFromItsStoredAcceptedEvent_andDiffersForAnyOtherRequest() {
     RerunRequest rerun = new RerunRequest("gemini-2.5-flash-lite", "s2");
-    MissionEvent accepted = MissionEvent.of(EventTypes.MISSION_ACCEPTED, "fork", "default", 1, 1L)
+    MissionEvent accepted = TestEvents.of(EventTypes.MISSION_ACCEPTED, "fork", "default", 1, 1L)
         .status("PLANNING").mission("Plan a launch", MissionConfig.DEFAULT)
         .rerun("original", "gemini-2.5-flash-lite", "s2").build();
 
@@ -69,11 +71,11 @@ class RequestFingerprintTest {
   @Test
   void aSubmissionsFingerprint_isRecomputedFromItsAcceptedEvent_andOtherEventsHaveNone() {
     MissionRequest request = MissionRequest.parse("{\"mission\":\"x\"}".getBytes(StandardCharsets.UTF_8));
-    MissionEvent accepted = MissionEvent.of(EventTypes.MISSION_ACCEPTED, "m1", "default", 1, 1L)
+    MissionEvent accepted = TestEvents.of(EventTypes.MISSION_ACCEPTED, "m1", "default", 1, 1L)
         .status("PLANNING").mission(request.mission(), request.config()).build();
 
     assertThat(RequestFingerprints.ofAccepted(accepted)).isEqualTo(request.requestHash());
-    assertThat(RequestFingerprints.ofAccepted(MissionEvent.of(EventTypes.PLAN_READY, "m1", "default", 2, 2L).build()))
+    assertThat(RequestFingerprints.ofAccepted(TestEvents.of(EventTypes.PLAN_READY, "m1", "default", 2, 2L).build()))
         .isNull();
   }
 }

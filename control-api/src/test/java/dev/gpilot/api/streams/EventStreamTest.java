@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gpilot.api.missions.MissionStore;
 import dev.gpilot.api.missions.MissionView;
 import dev.gpilot.contracts.events.EventTypes;
-import dev.gpilot.contracts.events.MissionEvent;
 import dev.gpilot.contracts.mission.Plan;
 import dev.gpilot.contracts.mission.PlanStep;
+import dev.gpilot.testing.TestEvents;
 import java.util.List;
 import java.util.concurrent.Executor;
 import org.junit.jupiter.api.Test;
@@ -29,7 +29,7 @@ class EventStreamTest {
       case EventTypes.MISSION_FAILED -> "FAILED";
       default -> "RUNNING";
     };
-    MissionEvent.Builder event = MissionEvent.of(type, ID, "ws-a", seq, seq).status(status);
+    TestEvents.Builder event = TestEvents.of(type, ID, "ws-a", seq, seq).status(status);
     if (type.equals(EventTypes.PLAN_READY)) {
       event.plan(new Plan(List.of(new PlanStep("s", "agent-scout", "", null, List.of(), null, null, null))));
     } else if (type.startsWith("step.")) {

@@ -8,6 +8,7 @@ import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.contracts.mission.MissionConfig;
 import dev.gpilot.contracts.mission.Plan;
 import dev.gpilot.contracts.mission.PlanStep;
+import dev.gpilot.testing.TestEvents;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -56,13 +57,13 @@ public final class MissionEvents implements AutoCloseable {
     return written;
   }
 
-  public MissionEvent.Builder next(String type) {
-    return MissionEvent.of(type, missionId, workspaceId, ++seq, System.currentTimeMillis());
+  public TestEvents.Builder next(String type) {
+    return TestEvents.of(type, missionId, workspaceId, ++seq, System.currentTimeMillis());
   }
 
   /** Writes events and waits until the broker has them. */
-  public MissionEvents send(MissionEvent.Builder... events) throws Exception {
-    for (MissionEvent.Builder b : events) {
+  public MissionEvents send(TestEvents.Builder... events) throws Exception {
+    for (TestEvents.Builder b : events) {
       MissionEvent e = b.build();
       producer.send(new ProducerRecord<>(Topics.MISSION_EVENTS, missionId, CODEC.encode(e))).get();
       written.add(e);
@@ -101,7 +102,7 @@ public final class MissionEvents implements AutoCloseable {
   }
 
   public MissionEvents missionEnd(String type, String status, String reason) throws Exception {
-    MissionEvent.Builder b = next(type).status(status).durationMs(50);
+    TestEvents.Builder b = next(type).status(status).durationMs(50);
     if (reason != null) {
       b.reason(reason);
     }

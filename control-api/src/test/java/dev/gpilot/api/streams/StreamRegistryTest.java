@@ -7,7 +7,7 @@ import dev.gpilot.api.http.ApiException;
 import dev.gpilot.api.missions.MissionStore;
 import dev.gpilot.api.missions.MissionView;
 import dev.gpilot.contracts.events.EventTypes;
-import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.testing.TestEvents;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -27,7 +27,7 @@ class StreamRegistryTest {
   }
 
   private MissionView view(String missionId) {
-    store.onEvent(MissionEvent.of(EventTypes.MISSION_ACCEPTED, missionId, "ws-a", 1, 1).status("PLANNING").build());
+    store.onEvent(TestEvents.of(EventTypes.MISSION_ACCEPTED, missionId, "ws-a", 1, 1).status("PLANNING").build());
     return store.find(missionId).orElseThrow();
   }
 

@@ -7,9 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.missions.MissionStore;
 import dev.gpilot.api.streams.SseEncoder.FrameId;
 import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.events.UnknownMissionEvent;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.mission.Plan;
 import dev.gpilot.contracts.mission.PlanStep;
+import dev.gpilot.testing.TestEvents;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -20,8 +22,8 @@ class UiMessageMapperTest {
   private static final String M = "m-1";
   private long seq;
 
-  private MissionEvent.Builder event(String type) {
-    return MissionEvent.of(type, M, "default", ++seq, 1_000 + seq);
+  private TestEvents.Builder event(String type) {
+    return TestEvents.of(type, M, "default", ++seq, 1_000 + seq);
   }
 
   private List<MissionEvent> parallelMission() {
@@ -85,6 +87,31 @@ class UiMessageMapperTest {
     // The same whatever the mapper has seen: every stream of the mission sends the same start.
     parallelMission().forEach(mapper::map);
     assertThat(Json.mapper().readTree(mapper.start())).isEqualTo(start);
+  }
+
+  @Test
+  void eventsOfTypesThisReaderDoesNotKnow_showAsAStepUpdateOrALogLine_andTheMissionGoesOn() throws Exception {
+    seq = 0;
+    List<MissionEvent> events = new ArrayList<>();
+    events.add(event("mission.accepted").status("PLANNING").build());
+    events.add(event("plan.ready").plan(new Plan(List.of(
+        new PlanStep("a", "agent-a", "x", null, List.of(), null, null, null)))).build());
+    events.add(event("step.started").step("a", "agent-a", 1).status("RUNNING").build());
+    events.add(event("step.paused").step("a", "agent-a", 1).status("PAUSED").build());
+    events.add(event("mission.noted").reason("a newer writer's event").build());
+    events.add(event("step.completed").step("a", "agent-a", 1).status("SUCCEEDED").durationMs(1).build());
+    events.add(event("mission.completed").status("COMPLETED").durationMs(9).build());
+    assertThat(events.get(3)).isInstanceOf(UnknownMissionEvent.class);
+
+    List<JsonNode> chunks = chunks(events);
+
+    assertThat(chunks).filteredOn(c -> c.path("id").asText().equals("step-a"))
+        .extracting(c -> c.at("/data/status").asText()).containsSubsequence("RUNNING", "PAUSED", "SUCCEEDED");
+    assertThat(chunks).filteredOn(c -> c.path("id").asText().equals("log-a"))
+        .anyMatch(c -> c.at("/data/lines").findValuesAsText("text").contains("step.paused"));
+    assertThat(chunks).filteredOn(c -> c.path("id").asText().equals("log-mission"))
+        .anyMatch(c -> c.at("/data/lines").findValuesAsText("text").contains("mission.noted"));
+    assertThat(chunks.get(chunks.size() - 1).get("type").asText()).isEqualTo("finish");
   }
 
   @Test

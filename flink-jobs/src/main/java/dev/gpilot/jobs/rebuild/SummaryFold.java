@@ -2,8 +2,15 @@ package dev.gpilot.jobs.rebuild;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gpilot.contracts.events.EventTypes;
+import dev.gpilot.contracts.events.BilledAttempt;
+import dev.gpilot.contracts.events.MissionAccepted;
+import dev.gpilot.contracts.events.MissionBudgetReached;
+import dev.gpilot.contracts.events.MissionEnded;
 import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.events.PlanReady;
+import dev.gpilot.contracts.events.StepCompleted;
+import dev.gpilot.contracts.events.StepTransition;
+import dev.gpilot.contracts.events.UnknownMissionEvent;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.mission.MissionStatus;
 import dev.gpilot.contracts.mission.MissionSummary;
@@ -63,14 +70,13 @@ public final class SummaryFold {
     if (ordered.isEmpty()) {
       return Optional.empty();
     }
-    MissionEvent last = ordered.get(ordered.size() - 1);
-    if (last.isFinal()) {
+    if (ordered.get(ordered.size() - 1) instanceof MissionEnded last) {
       long duration = last.durationMs() == null ? 0 : last.durationMs();
       return Optional.of(summary(ordered, MissionStatus.valueOf(last.status()), last.ts() - duration, last.ts(),
           last.reason()));
     }
     int adopted = 0;
-    while (adopted < ordered.size() && !ordered.get(adopted).type().equals(EventTypes.PLAN_READY)) {
+    while (adopted < ordered.size() && !(ordered.get(adopted) instanceof PlanReady)) {
       adopted++;
     }
     if (adopted == ordered.size() || submittedAt == null) {
@@ -84,7 +90,7 @@ public final class SummaryFold {
   }
 
   private static boolean isReuse(MissionEvent e) {
-    return e.type().equals(EventTypes.STEP_COMPLETED) && Boolean.TRUE.equals(e.reused());
+    return e instanceof StepCompleted completed && Boolean.TRUE.equals(completed.reused());
   }
 
   /** The summary of the events {@code ordered} (by seq, no duplicates), the last of them its version. */
@@ -96,30 +102,26 @@ public final class SummaryFold {
     long startedAt = 0;
     Map<String, Step> steps = new LinkedHashMap<>();
     for (MissionEvent e : ordered) {
-      switch (e.type()) {
-        case EventTypes.MISSION_ACCEPTED -> mission = e.mission();
-        case EventTypes.PLAN_READY -> {
-          plan = e.plan();
-          startedAt = e.ts();
+      if (e instanceof MissionAccepted accepted) {
+        mission = accepted.mission();
+      } else if (e instanceof PlanReady ready) {
+        plan = ready.plan();
+        startedAt = ready.ts();
+      } else if (e instanceof StepTransition t && t.stepId() != null) {
+        Step s = step(steps, t.stepId(), t.agent(), t.status());
+        if (t instanceof BilledAttempt billed && billed.costMicros() != null) {
+          s.costMicros += billed.costMicros();
         }
-        default -> {
-          if (e.stepId() == null || e.type().equals(EventTypes.STEP_DELTA)) {
-            continue;
-          }
-          Step s = steps.computeIfAbsent(e.stepId(), id -> new Step());
-          s.agent = e.agent() != null ? e.agent() : s.agent;
-          if (e.status() != null) {
-            s.status = e.status();
-          }
-          if (e.costMicros() != null && (e.type().equals(EventTypes.STEP_COMPLETED)
-              || e.type().equals(EventTypes.STEP_FAILED) || e.type().equals(EventTypes.STEP_RETRYING))) {
-            s.costMicros += e.costMicros();
-          }
-          if (e.type().equals(EventTypes.STEP_COMPLETED)) {
-            s.output = e.output();
-          }
+        if (t instanceof StepCompleted completed) {
+          s.output = completed.output();
         }
+      } else if (e instanceof MissionBudgetReached reached && reached.stepId() != null) {
+        step(steps, reached.stepId(), reached.agent(), reached.status());
+      } else if (e instanceof UnknownMissionEvent unknown && unknown.string("stepId") != null) {
+        // A newer writer's step event: its status counts as a known one's would.
+        step(steps, unknown.string("stepId"), unknown.string("agent"), unknown.string("status"));
       }
+      // step.delta (model text) and the mission's other events are no part of a step's summary.
     }
     List<String> ids = new ArrayList<>();
     if (steps.containsKey(PLANNING_STEP)) {
@@ -162,6 +164,16 @@ public final class SummaryFold {
     }
     return new MissionSummary(last.workspaceId(), last.missionId(), status, mission, submittedAt, startedAt,
         finishedAt, ids.size(), succeeded, failed, plan, result, reason, cost, agentCosts, last.seq());
+  }
+
+  /** A step as of an event of it: its agent and status when the event names them. */
+  private static Step step(Map<String, Step> steps, String stepId, String agent, String status) {
+    Step s = steps.computeIfAbsent(stepId, id -> new Step());
+    s.agent = agent != null ? agent : s.agent;
+    if (status != null) {
+      s.status = status;
+    }
+    return s;
   }
 
   /** The Mission Overseer's planning step ({@code MissionMachine.PLANNING_STEP}). */

@@ -1,7 +1,7 @@
 package dev.gpilot.jobs.rebuild;
 
-import dev.gpilot.contracts.events.EventTypes;
 import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.events.StepTextDelta;
 import dev.gpilot.contracts.mission.MissionSummary;
 import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
 import java.util.ArrayList;
@@ -43,7 +43,7 @@ final class SummaryFunction
 
   @Override
   public void processElement1(MissionEvent e, Context ctx, Collector<MissionSummary> out) throws Exception {
-    if (e.type().equals(EventTypes.STEP_DELTA)) {
+    if (e instanceof StepTextDelta) {
       return; // model text: no part of a summary
     }
     events.add(e);

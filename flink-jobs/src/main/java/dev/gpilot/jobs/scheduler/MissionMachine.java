@@ -5,8 +5,25 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gpilot.contracts.agents.AgentCatalog;
-import dev.gpilot.contracts.events.EventTypes;
+import dev.gpilot.contracts.cost.Usage;
+import dev.gpilot.contracts.events.MissionAccepted;
+import dev.gpilot.contracts.events.MissionBudgetExceeded;
+import dev.gpilot.contracts.events.MissionBudgetReached;
+import dev.gpilot.contracts.events.MissionCancelled;
+import dev.gpilot.contracts.events.MissionCompleted;
 import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.events.MissionFailed;
+import dev.gpilot.contracts.events.MissionResumed;
+import dev.gpilot.contracts.events.MissionTimedOut;
+import dev.gpilot.contracts.events.PlanReady;
+import dev.gpilot.contracts.events.StepCancelled;
+import dev.gpilot.contracts.events.StepCompleted;
+import dev.gpilot.contracts.events.StepFailed;
+import dev.gpilot.contracts.events.StepReady;
+import dev.gpilot.contracts.events.StepRetrying;
+import dev.gpilot.contracts.events.StepSkipped;
+import dev.gpilot.contracts.events.StepStarted;
+import dev.gpilot.contracts.events.StepTextDelta;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.mission.Execution;
 import dev.gpilot.contracts.mission.FailurePolicy;
@@ -34,7 +51,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.UnaryOperator;
 
 /**
  * The rules of a mission DAG, without Flink: {@code (state, input, now) → transition}. {@link MissionScheduler}
@@ -162,8 +178,8 @@ public final class MissionMachine {
     Rerun rerun = submitted.rerun();
     String model = rerun == null ? null : rerun.model();
     run.define(new MissionDefinition(submitted.mission(), config, null, List.of(), null, model));
-    run.event(EventTypes.MISSION_ACCEPTED, b -> b.status(h.status.name()).mission(submitted.mission(), config)
-        .rerun(rerun == null ? null : rerun.of(), model, rerun == null ? null : rerun.fromStep()));
+    run.event((m, w, seq, ts) -> new MissionAccepted(m, w, seq, ts, h.status.name(), submitted.mission(), config,
+        rerun == null ? null : rerun.of(), model, rerun == null ? null : rerun.fromStep()));
     return h;
   }
 
@@ -218,7 +234,7 @@ public final class MissionMachine {
           ? options.defaultStepTimeout().toMillis() : step.timeoutSeconds() * 1000L;
       run.addStep(step, attempts, timeout);
     }
-    run.event(EventTypes.PLAN_READY, b -> b.status(run.header.status.name()).plan(plan));
+    run.event((m, w, seq, ts) -> new PlanReady(m, w, seq, ts, run.header.status.name(), plan));
     if (!reused.isEmpty()) {
       Set<String> reusable = Rerun.closed(plan, reused.keySet());
       for (String id : valid.topologicalOrder()) {
@@ -240,8 +256,8 @@ public final class MissionMachine {
     step.startedAt = run.now;
     step.finishedAt = run.now;
     run.output(step.id, output);
-    run.event(EventTypes.STEP_COMPLETED, b -> b.step(step.id, step.agent, 1).status(step.status.name())
-        .output(output).durationMs(0).cost(null, null, 0).reused());
+    run.event((m, w, seq, ts) -> new StepCompleted(m, w, seq, ts, step.status.name(), step.id, step.agent, 1, output,
+        0L, null, null, 0L, Boolean.TRUE));
   }
 
   private Transition onResult(MissionStore store, StepResult result, long now) {
@@ -268,8 +284,9 @@ public final class MissionMachine {
       run.status(step, StepStatus.SUCCEEDED);
       run.output(step.id, result.output());
       long duration = Math.max(0, result.finishedAt() - step.startedAt);
-      run.event(EventTypes.STEP_COMPLETED, b -> withCost(b.step(step.id, step.agent, step.attempt)
-          .status(step.status.name()).output(result.output()).durationMs(duration), result));
+      Charge charge = Charge.of(result);
+      run.event((m, w, seq, ts) -> new StepCompleted(m, w, seq, ts, step.status.name(), step.id, step.agent,
+          step.attempt, result.output(), duration, charge.model(), charge.usage(), charge.costMicros(), null));
       if (step.id.equals(PLANNING_STEP) && run.definition().plan() == null) {
         planned(run, result.output());
         return run.done();
@@ -308,7 +325,7 @@ public final class MissionMachine {
     }
     // Reads the header and one step, writes only the header (its seq): a delta costs the same in any mission.
     Run run = new Run(store, now);
-    run.event(EventTypes.STEP_DELTA, b -> b.step(step.id, step.agent, step.attempt).text(delta.text()));
+    run.event((m, w, seq, ts) -> new StepTextDelta(m, w, seq, ts, step.id, step.agent, step.attempt, delta.text()));
     return run.done();
   }
 
@@ -338,8 +355,8 @@ public final class MissionMachine {
       step.heldAt = now;
       step.timeoutAt = 0;
       h.status = MissionStatus.PAUSED;
-      run.event(EventTypes.MISSION_BUDGET_REACHED, b -> b.step(step.id, step.agent, step.attempt)
-          .status(MissionStatus.PAUSED.name()).budgetId(control.budgetId()).reason(control.reason()));
+      run.event((m, w, seq, ts) -> new MissionBudgetReached(m, w, seq, ts, MissionStatus.PAUSED.name(), step.id,
+          step.agent, step.attempt, control.reason(), control.budgetId()));
       Integer wait = run.definition().config().budgetWaitSeconds();
       if (wait != null) {
         run.timer(now + wait * 1000L);
@@ -359,7 +376,7 @@ public final class MissionMachine {
     if (heldSteps(run).isEmpty()) {
       MissionHeader h = run.header;
       h.status = run.definition().plan() == null ? MissionStatus.PLANNING : MissionStatus.RUNNING;
-      run.event(EventTypes.MISSION_RESUMED, b -> b.status(h.status.name()).budgetId(budgetId));
+      run.event((m, w, seq, ts) -> new MissionResumed(m, w, seq, ts, h.status.name(), budgetId));
     }
   }
 
@@ -435,16 +452,18 @@ public final class MissionMachine {
       run.status(step, StepStatus.READY);
       step.retryAt = run.now + delay;
       run.timer(step.retryAt);
-      run.event(EventTypes.STEP_RETRYING, b -> withCost(b.step(step.id, step.agent, step.attempt)
-          .status(step.status.name()).reason(reason).retryInMs(delay), result));
+      Charge charge = Charge.of(result);
+      run.event((m, w, seq, ts) -> new StepRetrying(m, w, seq, ts, step.status.name(), step.id, step.agent,
+          step.attempt, reason, charge.model(), charge.usage(), charge.costMicros(), delay));
       return;
     }
     run.status(step, StepStatus.FAILED);
     step.reason = reason;
     step.finishedAt = run.now;
     long duration = Math.max(0, run.now - step.startedAt);
-    run.event(EventTypes.STEP_FAILED, b -> withCost(b.step(step.id, step.agent, step.attempt)
-        .status(step.status.name()).reason(reason).durationMs(duration), result));
+    Charge charge = Charge.of(result);
+    run.event((m, w, seq, ts) -> new StepFailed(m, w, seq, ts, step.status.name(), step.id, step.agent, step.attempt,
+        reason, duration, charge.model(), charge.usage(), charge.costMicros()));
     if (run.definition().config().failurePolicy() == FailurePolicy.FAIL_FAST || step.id.equals(PLANNING_STEP)) {
       finish(run, MissionStatus.FAILED, "step '" + step.id + "' failed: " + reason);
     }
@@ -550,7 +569,8 @@ public final class MissionMachine {
       }
     }
     run.status(step, StepStatus.READY);
-    run.event(EventTypes.STEP_READY, b -> b.step(step.id, step.agent, step.attempt + 1).status(step.status.name()));
+    run.event((m, w, seq, ts) -> new StepReady(m, w, seq, ts, step.status.name(), step.id, step.agent,
+        step.attempt + 1));
     return true;
   }
 
@@ -558,8 +578,8 @@ public final class MissionMachine {
     run.status(step, StepStatus.SKIPPED);
     step.reason = reason;
     step.finishedAt = run.now;
-    run.event(EventTypes.STEP_SKIPPED, b -> b.step(step.id, step.agent, Math.max(1, step.attempt))
-        .status(step.status.name()).reason(reason));
+    run.event((m, w, seq, ts) -> new StepSkipped(m, w, seq, ts, step.status.name(), step.id, step.agent,
+        Math.max(1, step.attempt), reason));
   }
 
   /** Starts ready steps whose back-off (if any) is over: all of them, or for sequential execution one at a time. */
@@ -624,7 +644,8 @@ public final class MissionMachine {
         inputs.put(dep, output);
       }
     }
-    run.event(EventTypes.STEP_STARTED, b -> b.step(step.id, step.agent, step.attempt).status(step.status.name()));
+    run.event((m, w, seq, ts) -> new StepStarted(m, w, seq, ts, step.status.name(), step.id, step.agent,
+        step.attempt));
     MissionHeader h = run.header;
     run.requests.add(new StepRequest(h.missionId, h.workspaceId, step.id, step.attempt, step.agent,
         planned.action(), planned.parameters(), run.definition().mission(), inputs, step.timeoutMs, run.now,
@@ -645,33 +666,42 @@ public final class MissionMachine {
         step.reason = reason;
         step.timeoutAt = 0;
         step.heldAt = 0;
-        run.event(EventTypes.STEP_CANCELLED, b -> b.step(step.id, step.agent, Math.max(1, step.attempt))
-            .status(step.status.name()).reason(reason));
+        run.event((m, w, seq, ts) -> new StepCancelled(m, w, seq, ts, step.status.name(), step.id, step.agent,
+            Math.max(1, step.attempt), reason));
       }
     }
-    String type = switch (status) {
-      case COMPLETED -> EventTypes.MISSION_COMPLETED;
-      case CANCELLED -> EventTypes.MISSION_CANCELLED;
-      case TIMED_OUT -> EventTypes.MISSION_TIMED_OUT;
-      case BUDGET_EXCEEDED -> EventTypes.MISSION_BUDGET_EXCEEDED;
-      default -> EventTypes.MISSION_FAILED;
-    };
     long duration = Math.max(0, h.finishedAt - h.submittedAt);
     long cost = 0;
     for (String id : definition.stepIds()) {
       cost += run.step(id).costMicros;
     }
     long totalCost = cost;
-    run.event(type, b -> b.status(status.name()).reason(reason).durationMs(duration).cost(null, null, totalCost));
+    String name = status.name();
+    run.event((m, w, seq, ts) -> switch (status) {
+      case COMPLETED -> new MissionCompleted(m, w, seq, ts, name, reason, duration, totalCost);
+      case CANCELLED -> new MissionCancelled(m, w, seq, ts, name, reason, duration, totalCost);
+      case TIMED_OUT -> new MissionTimedOut(m, w, seq, ts, name, reason, duration, totalCost);
+      case BUDGET_EXCEEDED -> new MissionBudgetExceeded(m, w, seq, ts, name, reason, duration, totalCost);
+      default -> new MissionFailed(m, w, seq, ts, name, reason, duration, totalCost);
+    });
     run.summary();
     run.timer(h.finishedAt + options.retention().toMillis());
   }
 
-  private static MissionEvent.Builder withCost(MissionEvent.Builder b, StepResult result) {
-    if (result == null || (result.model() == null && result.usage() == null && result.costMicros() == 0)) {
-      return b;
+  /** The model call behind an attempt as its event carries it: all null when nothing was billed. */
+  private record Charge(String model, Usage usage, Long costMicros) {
+    static Charge of(StepResult result) {
+      if (result == null || (result.model() == null && result.usage() == null && result.costMicros() == 0)) {
+        return new Charge(null, null, null);
+      }
+      return new Charge(result.model(), result.usage(), result.costMicros());
     }
-    return b.cost(result.model(), result.usage(), result.costMicros());
+  }
+
+  /** Makes one event from its envelope: the mission, the next seq, the input's time. */
+  @FunctionalInterface
+  private interface EventOf {
+    MissionEvent make(String missionId, String workspaceId, long seq, long ts);
   }
 
   /**
@@ -815,9 +845,8 @@ public final class MissionMachine {
       outputs.put(id, output);
     }
 
-    void event(String type, UnaryOperator<MissionEvent.Builder> fill) {
-      events.add(fill.apply(MissionEvent.of(type, header.missionId, header.workspaceId, header.nextSeq(), now))
-          .build());
+    void event(EventOf event) {
+      events.add(event.make(header.missionId, header.workspaceId, header.nextSeq(), now));
     }
 
     void timer(long at) {

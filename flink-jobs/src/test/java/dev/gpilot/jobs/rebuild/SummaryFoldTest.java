@@ -3,12 +3,20 @@ package dev.gpilot.jobs.rebuild;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpilot.contracts.cost.Usage;
+import dev.gpilot.contracts.events.MissionAccepted;
+import dev.gpilot.contracts.events.MissionCompleted;
 import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.events.PlanReady;
+import dev.gpilot.contracts.events.StepCompleted;
+import dev.gpilot.contracts.events.StepRetrying;
+import dev.gpilot.contracts.events.StepStarted;
+import dev.gpilot.contracts.events.StepTextDelta;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.mission.MissionStatus;
 import dev.gpilot.contracts.mission.MissionSummary;
 import dev.gpilot.contracts.mission.Plan;
 import dev.gpilot.contracts.mission.PlanStep;
+import dev.gpilot.testing.TestEvents;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -21,27 +29,29 @@ import org.junit.jupiter.api.Test;
  * summaries over random missions.
  */
 class SummaryFoldTest {
-  private static MissionEvent.Builder e(String type, long seq) {
-    return MissionEvent.of(type, "m", "ws", seq, 1_000 + seq);
+  private static final String M = "m";
+  private static final String W = "ws";
+
+  private static TestEvents.Builder e(String type, long seq) {
+    return TestEvents.of(type, M, W, seq, 1_000 + seq);
   }
 
   private static List<MissionEvent> history() {
     Plan plan = new Plan(List.of(new PlanStep("a", "agent-scout", "x", null, List.of(), null, null, null),
         new PlanStep("b", "seo-analyst", "y", null, List.of("a"), null, null, null)));
     return List.of(
-        e("mission.accepted", 1).status("PLANNING").mission("launch", null).build(),
-        e("plan.ready", 2).status("RUNNING").plan(plan).build(),
-        e("step.started", 3).step("a", "agent-scout", 1).status("RUNNING").build(),
-        e("step.retrying", 4).step("a", "agent-scout", 1).status("READY").reason("429").retryInMs(10)
-            .cost("m1", new Usage(5, 1, 0, 0), 40).build(),
-        e("step.started", 5).step("a", "agent-scout", 2).status("RUNNING").build(),
-        e("step.delta", 6).step("a", "agent-scout", 2).text("hel").build(),
-        e("step.completed", 7).step("a", "agent-scout", 2).status("SUCCEEDED").durationMs(3)
-            .output(Json.mapper().createObjectNode().put("text", "A")).cost("m1", new Usage(5, 2, 0, 0), 60).build(),
-        e("step.started", 8).step("b", "seo-analyst", 1).status("RUNNING").build(),
-        e("step.completed", 9).step("b", "seo-analyst", 1).status("SUCCEEDED").durationMs(2)
-            .output(Json.mapper().createObjectNode().put("text", "B")).cost("m2", new Usage(7, 3, 0, 0), 100).build(),
-        e("mission.completed", 10).status("COMPLETED").durationMs(500).cost(null, null, 200).build());
+        new MissionAccepted(M, W, 1, 1_001, "PLANNING", "launch", null, null, null, null),
+        new PlanReady(M, W, 2, 1_002, "RUNNING", plan),
+        new StepStarted(M, W, 3, 1_003, "RUNNING", "a", "agent-scout", 1),
+        new StepRetrying(M, W, 4, 1_004, "READY", "a", "agent-scout", 1, "429", "m1", new Usage(5, 1, 0, 0), 40L, 10L),
+        new StepStarted(M, W, 5, 1_005, "RUNNING", "a", "agent-scout", 2),
+        new StepTextDelta(M, W, 6, 1_006, "a", "agent-scout", 2, "hel"),
+        new StepCompleted(M, W, 7, 1_007, "SUCCEEDED", "a", "agent-scout", 2,
+            Json.mapper().createObjectNode().put("text", "A"), 3L, "m1", new Usage(5, 2, 0, 0), 60L, null),
+        new StepStarted(M, W, 8, 1_008, "RUNNING", "b", "seo-analyst", 1),
+        new StepCompleted(M, W, 9, 1_009, "SUCCEEDED", "b", "seo-analyst", 1,
+            Json.mapper().createObjectNode().put("text", "B"), 2L, "m2", new Usage(7, 3, 0, 0), 100L, null),
+        new MissionCompleted(M, W, 10, 1_010, "COMPLETED", null, 500L, 200L));
   }
 
   @Test
@@ -77,7 +87,7 @@ class SummaryFoldTest {
     MissionSummary s = SummaryFold.fold(running, 900L).orElseThrow();
 
     assertThat(s).isEqualTo(new MissionSummary("ws", "m", MissionStatus.RUNNING, "launch", 900, 1_002, 0, 2, 0, 0,
-        history().get(1).plan(), null, null, 0, null, 2));
+        ((PlanReady) history().get(1)).plan(), null, null, 0, null, 2));
     List<MissionEvent> shuffled = new ArrayList<>(running);
     shuffled.addAll(running.subList(2, 5));
     Collections.shuffle(shuffled, new Random(3));

@@ -10,7 +10,15 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gpilot.contracts.events.MissionBudgetReached;
+import dev.gpilot.contracts.events.MissionEnded;
 import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.events.StepCancelled;
+import dev.gpilot.contracts.events.StepCompleted;
+import dev.gpilot.contracts.events.StepEvent;
+import dev.gpilot.contracts.events.StepFailed;
+import dev.gpilot.contracts.events.StepRetrying;
+import dev.gpilot.contracts.events.StepSkipped;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.mission.Execution;
 import dev.gpilot.contracts.mission.FailurePolicy;
@@ -191,14 +199,15 @@ class MissionMachinePropertyTest {
 
     history.addAll(m.events);
     Set<String> kinds = new HashSet<>();
-    kinds.add(m.events.get(m.events.size() - 1).status());
+    kinds.add(((MissionEnded) m.events.get(m.events.size() - 1)).status());
     for (MissionEvent e : m.events) {
       kinds.add(e.type());
-      if (e.reason() != null && e.reason().startsWith("condition is false")) {
+      String reason = reason(e);
+      if (reason != null && reason.startsWith("condition is false")) {
         kinds.add("condition is false");
-      } else if (e.reason() != null && e.reason().contains("could not be evaluated")) {
+      } else if (reason != null && reason.contains("could not be evaluated")) {
         kinds.add("condition could not be evaluated");
-      } else if (e.reason() != null && e.reason().startsWith("timed out")) {
+      } else if (reason != null && reason.startsWith("timed out")) {
         kinds.add("timed out");
       }
     }
@@ -263,7 +272,7 @@ class MissionMachinePropertyTest {
     int firstFailure = -1;
     for (int i = 0; i < events.size(); i++) {
       MissionEvent e = events.get(i);
-      String id = e.stepId();
+      String id = e instanceof StepEvent s ? s.stepId() : null;
       if (id == null) {
         continue;
       }
@@ -278,12 +287,12 @@ class MissionMachinePropertyTest {
             String dep = planned.condition().substring("steps.".length(), planned.condition().indexOf(".output"));
             assertThat(outputs.get(dep).path("score").asInt()).as("condition of %s held", id).isGreaterThan(50);
           }
-          attempts.computeIfAbsent(id, k -> new ArrayList<>()).add(e.attempt());
+          attempts.computeIfAbsent(id, k -> new ArrayList<>()).add(((StepEvent) e).attempt());
         }
         case STEP_COMPLETED, STEP_FAILED, STEP_SKIPPED, STEP_CANCELLED -> {
           assertThat(terminal.put(id, e.type())).as("one terminal event for %s", id).isNull();
           if (e.type().equals(STEP_COMPLETED)) {
-            outputs.put(id, e.output());
+            outputs.put(id, ((StepCompleted) e).output());
           }
           if (e.type().equals(STEP_FAILED)) {
             failed.add(id);
@@ -292,7 +301,7 @@ class MissionMachinePropertyTest {
           if (e.type().equals(STEP_SKIPPED)) {
             boolean depNotSucceeded = planned.dependsOn().stream()
                 .anyMatch(d -> !STEP_COMPLETED.equals(terminal.get(d)));
-            boolean conditionFalse = e.reason().startsWith("condition is false");
+            boolean conditionFalse = reason(e).startsWith("condition is false");
             assertThat(depNotSucceeded || conditionFalse).as("%s skipped for a reason", id).isTrue();
           }
         }
@@ -338,5 +347,23 @@ class MissionMachinePropertyTest {
       List<String> named = List.of(m.header.reason.substring("steps failed: ".length()).split(", "));
       assertThat(named).containsExactlyInAnyOrderElementsOf(failed);
     }
+  }
+
+  /** The reason an event gives (a failure, a skip, the end of the mission), or null. */
+  private static String reason(MissionEvent e) {
+    if (e instanceof MissionEnded ended) {
+      return ended.reason();
+    } else if (e instanceof StepFailed failed) {
+      return failed.reason();
+    } else if (e instanceof StepRetrying retrying) {
+      return retrying.reason();
+    } else if (e instanceof StepSkipped skipped) {
+      return skipped.reason();
+    } else if (e instanceof StepCancelled cancelled) {
+      return cancelled.reason();
+    } else if (e instanceof MissionBudgetReached reached) {
+      return reached.reason();
+    }
+    return null;
   }
 }

@@ -21,7 +21,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.contracts.cost.Usage;
+import dev.gpilot.contracts.events.MissionAccepted;
+import dev.gpilot.contracts.events.MissionBudgetReached;
+import dev.gpilot.contracts.events.MissionEnded;
 import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.events.StepCompleted;
+import dev.gpilot.contracts.events.StepRetrying;
+import dev.gpilot.contracts.events.StepStarted;
+import dev.gpilot.contracts.events.StepTextDelta;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.mission.Execution;
 import dev.gpilot.contracts.mission.FailurePolicy;
@@ -152,6 +159,12 @@ class MissionMachineTest {
     assertThat(SummaryFold.fold(m.events, 500L)).isEqualTo(live);
   }
 
+  /** The last event, which must be a {@code type}. */
+  private <T extends MissionEvent> T last(Class<T> type) {
+    assertThat(lastEvent()).isInstanceOf(type);
+    return type.cast(lastEvent());
+  }
+
   @Test
   void submitted_explicitPlan_acceptsPlansAndStartsTheRoots() {
     Transition t = submit(step("a"), step("b"), step("c", "a", "b"));
@@ -203,7 +216,7 @@ class MissionMachineTest {
   void submitted_invalidPlan_failsTheMissionBeforeAnythingRuns() {
     Transition t = submit(step("a", "b"), step("b", "a"));
     assertThat(fresh()).containsExactly(MISSION_ACCEPTED, MISSION_FAILED);
-    assertThat(lastEvent().reason()).startsWith("invalid plan:").contains("cycle");
+    assertThat(last(MissionEnded.class).reason()).startsWith("invalid plan:").contains("cycle");
     assertThat(t.requests()).isEmpty();
     assertThat(m.header.status).isEqualTo(MissionStatus.FAILED);
     assertThat(t.timers()).containsExactly(1_000 + OPTIONS.retention().toMillis());
@@ -286,8 +299,8 @@ class MissionMachineTest {
     fresh();
     Transition t = fail("a", true);
     assertThat(fresh()).containsExactly(STEP_RETRYING + ":a");
-    assertThat(lastEvent().retryInMs()).isEqualTo(1_000L);
-    assertThat(lastEvent().attempt()).isEqualTo(1);
+    assertThat(last(StepRetrying.class).retryInMs()).isEqualTo(1_000L);
+    assertThat(last(StepRetrying.class).attempt()).isEqualTo(1);
     assertThat(t.timers()).contains(2_000L);
     assertThat(m.steps.get("a").status).isEqualTo(StepStatus.READY);
     assertThat(m.header.runningSteps).isZero();
@@ -298,7 +311,7 @@ class MissionMachineTest {
     assertThat(fresh()).containsExactly(STEP_STARTED + ":a");
     assertThat(m.request("a").attempt()).isEqualTo(2);
     fail("a", true);
-    assertThat(lastEvent().retryInMs()).isEqualTo(2_000L);
+    assertThat(last(StepRetrying.class).retryInMs()).isEqualTo(2_000L);
   }
 
   @Test
@@ -340,7 +353,7 @@ class MissionMachineTest {
     succeed("b");
     Transition t = succeed("c");
     assertThat(lastEvent().type()).isEqualTo(MISSION_COMPLETED);
-    assertThat(lastEvent().costMicros()).isEqualTo(700L);
+    assertThat(last(MissionEnded.class).costMicros()).isEqualTo(700L);
     MissionSummary summary = t.summaries().get(0);
     assertThat(summary.result().fieldNames()).toIterable().containsExactly("b", "c");
     assertThat(summary.costMicros()).isEqualTo(700);
@@ -356,21 +369,23 @@ class MissionMachineTest {
     submit(overseer);
     succeed("_plan", Json.mapper().getNodeFactory().textNode("no plan"));
     assertThat(lastEvent().type()).isEqualTo(MISSION_FAILED);
-    assertThat(lastEvent().reason()).contains("did not answer with a plan");
+    assertThat(last(MissionEnded.class).reason()).contains("did not answer with a plan");
 
     // No output at all: the same (it used to escape as a NullPointerException and fail the job).
     MissionMemory empty = new MissionMemory(new MissionMachine(OPTIONS, RETRY));
     empty.apply(new MissionInput.Submitted(new MissionSubmitted("m", "ws", 0, "x", overseer, null, null, null)));
     empty.apply(new MissionInput.Result(StepResult.succeeded("m", "ws", "_plan", 1, "mission-overseer", null, 0,
         0)));
-    assertThat(empty.events.get(empty.events.size() - 1).reason()).contains("did not answer with a plan");
+    assertThat(((MissionEnded) empty.events.get(empty.events.size() - 1)).reason())
+        .contains("did not answer with a plan");
 
     MissionMemory invalid = new MissionMemory(new MissionMachine(OPTIONS, RETRY));
     invalid.apply(new MissionInput.Submitted(new MissionSubmitted("m", "ws", 0, "x", overseer, null, null, null)));
     invalid.apply(new MissionInput.Result(StepResult.succeeded("m", "ws", "_plan", 1, "mission-overseer",
         Json.mapper().valueToTree(new Plan(List.of(new PlanStep("a", "ghost", "x", null, null, null, null, null)))),
         0, 0)));
-    assertThat(invalid.events.get(invalid.events.size() - 1).reason()).contains("unknown agent 'ghost'");
+    assertThat(((MissionEnded) invalid.events.get(invalid.events.size() - 1)).reason())
+        .contains("unknown agent 'ghost'");
 
     MissionMemory failed = new MissionMemory(new MissionMachine(OPTIONS, RETRY));
     failed.apply(new MissionInput.Submitted(new MissionSubmitted("m", "ws", 0, "x", overseer, null, null, null)));
@@ -399,7 +414,7 @@ class MissionMachineTest {
     m.reads = 0;
     Transition t = m.apply(new MissionInput.Delta(new StepDelta("m", "ws", "a", 1, 0, "Hi", 1_000)));
     assertThat(fresh()).containsExactly(STEP_DELTA + ":a");
-    assertThat(lastEvent().text()).isEqualTo("Hi");
+    assertThat(last(StepTextDelta.class).text()).isEqualTo("Hi");
     assertThat(t.header()).isNotNull();
     assertThat(t.header().lastSeq).isEqualTo(lastEvent().seq());
     assertThat(t.steps()).isEmpty();
@@ -423,7 +438,7 @@ class MissionMachineTest {
     fresh();
     Transition t = m.apply(new MissionInput.Control(new MissionControl(MissionControl.CANCEL, "m", "ws", "ann", 0)));
     assertThat(fresh()).containsExactly(STEP_CANCELLED + ":a", STEP_CANCELLED + ":b", MISSION_CANCELLED);
-    assertThat(lastEvent().reason()).isEqualTo("cancelled by ann");
+    assertThat(last(MissionEnded.class).reason()).isEqualTo("cancelled by ann");
     assertThat(t.requests()).isEmpty();
     assertThat(m.steps.get("c").status).isEqualTo(StepStatus.SUCCEEDED);
     assertThat(m.apply(new MissionInput.Control(new MissionControl(MissionControl.CANCEL, "m", "ws", null, 0)))
@@ -446,9 +461,9 @@ class MissionMachineTest {
     fresh();
     m.apply(new MissionInput.Control(gate(MissionControl.BUDGET_HELD, "a", 1)));
     assertThat(fresh()).containsExactly(MISSION_BUDGET_REACHED + ":a");
-    assertThat(lastEvent().status()).isEqualTo("PAUSED");
-    assertThat(lastEvent().budgetId()).isEqualTo("b");
-    assertThat(lastEvent().stepId()).isEqualTo("a");
+    assertThat(last(MissionBudgetReached.class).status()).isEqualTo("PAUSED");
+    assertThat(last(MissionBudgetReached.class).budgetId()).isEqualTo("b");
+    assertThat(last(MissionBudgetReached.class).stepId()).isEqualTo("a");
     assertThat(m.header.status).isEqualTo(MissionStatus.PAUSED);
     // Paused, the live row is still the start-of-run summary, and so is the rebuilt one.
     assertRebuiltRowIsTheLiveOne();
@@ -510,8 +525,8 @@ class MissionMachineTest {
     assertThat(fresh()).containsExactly(MISSION_BUDGET_REACHED + ":a");
     m.advanceTo(m.now + 2_000);
     assertThat(fresh()).containsExactly(STEP_CANCELLED + ":a", STEP_CANCELLED + ":b", MISSION_BUDGET_EXCEEDED);
-    assertThat(lastEvent().status()).isEqualTo("BUDGET_EXCEEDED");
-    assertThat(lastEvent().reason()).contains("waited 30 s");
+    assertThat(last(MissionEnded.class).status()).isEqualTo("BUDGET_EXCEEDED");
+    assertThat(last(MissionEnded.class).reason()).contains("waited 30 s");
     assertThat(m.header.status.isTerminal()).isTrue();
     assertThat(m.summaries).last().satisfies(s -> assertThat(s.status()).isEqualTo(MissionStatus.BUDGET_EXCEEDED));
   }
@@ -523,7 +538,7 @@ class MissionMachineTest {
     fresh();
     m.advanceTo(6_000);
     assertThat(fresh()).containsExactly(STEP_RETRYING + ":slow");
-    assertThat(lastEvent().reason()).isEqualTo("timed out after 5000 ms");
+    assertThat(last(StepRetrying.class).reason()).isEqualTo("timed out after 5000 ms");
     m.advanceTo(7_000);
     assertThat(fresh()).containsExactly(STEP_STARTED + ":slow");
     m.advanceTo(12_000);
@@ -553,7 +568,7 @@ class MissionMachineTest {
     fresh();
     m.advanceTo(4_000);
     assertThat(fresh()).containsExactly(STEP_CANCELLED + ":a", STEP_CANCELLED + ":b", MISSION_TIMED_OUT);
-    assertThat(lastEvent().reason()).isEqualTo("the mission's deadline of 3 s passed");
+    assertThat(last(MissionEnded.class).reason()).isEqualTo("the mission's deadline of 3 s passed");
   }
 
   @Test
@@ -582,7 +597,7 @@ class MissionMachineTest {
     succeed("c");
     assertThat(lastEvent().type()).isEqualTo(MISSION_COMPLETED);
     List<String> started = new ArrayList<>();
-    m.events.stream().filter(e -> e.type().equals(STEP_STARTED)).forEach(e -> started.add(e.stepId()));
+    m.events.stream().filter(e -> e instanceof StepStarted).forEach(e -> started.add(((StepStarted) e).stepId()));
     assertThat(started).containsExactly("a", "a", "b", "c");
   }
 
@@ -608,14 +623,16 @@ class MissionMachineTest {
     assertThat(fresh()).containsExactly(MISSION_ACCEPTED, PLAN_READY, STEP_COMPLETED + ":a", STEP_COMPLETED + ":b",
         STEP_READY + ":c", STEP_READY + ":d", STEP_STARTED + ":c", STEP_STARTED + ":d");
     // What the fork was asked for, on its first event: an Idempotency-Key's request is told by it.
-    assertThat(m.events.get(0).rerunOf()).isEqualTo("orig");
-    assertThat(m.events.get(0).rerunModel()).isEqualTo("gemini-2.5-pro");
-    assertThat(m.events.get(0).rerunFromStep()).isEqualTo("c");
+    MissionAccepted accepted = (MissionAccepted) m.events.get(0);
+    assertThat(accepted.rerunOf()).isEqualTo("orig");
+    assertThat(accepted.rerunModel()).isEqualTo("gemini-2.5-pro");
+    assertThat(accepted.rerunFromStep()).isEqualTo("c");
     // The start-of-run summary counts the reused steps: it is written after they complete.
     assertThat(m.summaries).singleElement().satisfies(s -> assertThat(s.stepsSucceeded()).isEqualTo(2));
     assertRebuiltRowIsTheLiveOne();
-    List<MissionEvent> completed = m.events.stream().filter(e -> e.type().equals(STEP_COMPLETED)).toList();
-    for (MissionEvent e : completed) {
+    List<StepCompleted> completed = m.events.stream().filter(e -> e instanceof StepCompleted)
+        .map(StepCompleted.class::cast).toList();
+    for (StepCompleted e : completed) {
       assertThat(e.reused()).isTrue();
       assertThat(e.costMicros()).isZero();
       assertThat(e.model()).isNull();
@@ -646,7 +663,7 @@ class MissionMachineTest {
     succeed("c");
     Transition end = succeed("d");
     assertThat(lastEvent().type()).isEqualTo(MISSION_COMPLETED);
-    assertThat(lastEvent().costMicros()).isZero();
+    assertThat(last(MissionEnded.class).costMicros()).isZero();
     assertThat(end.summaries().get(0).result().fieldNames()).toIterable().containsExactly("c", "d");
   }
 
@@ -665,7 +682,7 @@ class MissionMachineTest {
   void submittedFork_withoutReuse_runsEveryStepOnItsModel_andEveryStepReused_completesAtOnce() {
     Transition t = submitFork("gemini-2.5-flash-lite", Map.of(), step("a"), step("b", "a"));
     assertThat(t.requests()).singleElement().satisfies(r -> assertThat(r.model()).isEqualTo("gemini-2.5-flash-lite"));
-    assertThat(m.events.get(0).rerunOf()).isEqualTo("orig");
+    assertThat(((MissionAccepted) m.events.get(0)).rerunOf()).isEqualTo("orig");
 
     MissionMemory other = new MissionMemory(new MissionMachine(OPTIONS, RETRY));
     Transition all = other.apply(new MissionInput.Submitted(new MissionSubmitted("m2", "ws", 500, "the mission",

@@ -2,6 +2,7 @@ package dev.gpilot.jobs.scheduler;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.events.StepEvent;
 import dev.gpilot.jobs.agents.StepRequest;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -84,7 +85,7 @@ final class MissionMemory implements MissionStore {
   /** Event types (with their step id) since {@code from}. */
   List<String> types(int from) {
     return events.subList(from, events.size()).stream()
-        .map(e -> e.type() + (e.stepId() == null ? "" : ":" + e.stepId())).toList();
+        .map(e -> e.type() + (e instanceof StepEvent s && s.stepId() != null ? ":" + s.stepId() : "")).toList();
   }
 
   @Override

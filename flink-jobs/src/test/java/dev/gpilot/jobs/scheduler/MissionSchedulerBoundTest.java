@@ -5,6 +5,8 @@ import static dev.gpilot.contracts.events.EventTypes.MISSION_CANCELLED;
 import static dev.gpilot.contracts.events.EventTypes.MISSION_COMPLETED;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gpilot.contracts.events.MissionEnded;
+import dev.gpilot.contracts.events.StepEvent;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.mission.MissionControl;
 import dev.gpilot.contracts.step.StepResult;
@@ -58,7 +60,7 @@ class MissionSchedulerBoundTest {
 
   /** Mission-level events in order: "m1 mission.accepted", ... */
   private List<String> missionEvents() {
-    return harness.extractOutputValues().stream().filter(e -> e.stepId() == null)
+    return harness.extractOutputValues().stream().filter(e -> !(e instanceof StepEvent s) || s.stepId() == null)
         .filter(e -> !e.type().equals("plan.ready"))
         .map(e -> e.missionId() + " " + e.type()).toList();
   }
@@ -133,7 +135,7 @@ class MissionSchedulerBoundTest {
 
     assertThat(missionEvents()).containsExactly("a " + MISSION_ACCEPTED, "b " + MISSION_ACCEPTED,
         "b " + MISSION_CANCELLED);
-    assertThat(harness.extractOutputValues().get(harness.extractOutputValues().size() - 1).reason())
+    assertThat(((MissionEnded) harness.extractOutputValues().get(harness.extractOutputValues().size() - 1)).reason())
         .isEqualTo("cancelled by alice before it started");
     assertThat(harness.getSideOutput(MissionScheduler.STEP_REQUESTS)).as("only a's step ran").hasSize(1);
     assertThat(waiting()).isZero();

@@ -18,7 +18,13 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gpilot.contracts.events.MissionEnded;
 import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.events.StepEvent;
+import dev.gpilot.contracts.events.StepFailed;
+import dev.gpilot.contracts.events.StepRetrying;
+import dev.gpilot.contracts.events.StepSkipped;
+import dev.gpilot.contracts.events.StepTextDelta;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.mission.Execution;
 import dev.gpilot.contracts.mission.FailurePolicy;
@@ -108,7 +114,7 @@ class MissionSchedulerTest {
   private List<String> newEvents() {
     List<MissionEvent> all = allEvents();
     List<String> types = all.subList(eventsSeen, all.size()).stream()
-        .map(e -> e.type() + (e.stepId() == null ? "" : ":" + e.stepId())).toList();
+        .map(e -> e.type() + (e instanceof StepEvent s && s.stepId() != null ? ":" + s.stepId() : "")).toList();
     eventsSeen = all.size();
     return types;
   }
@@ -252,8 +258,8 @@ class MissionSchedulerTest {
     List<String> events = newEvents();
     assertThat(events).contains(STEP_SKIPPED + ":publish", STEP_SKIPPED + ":announce", STEP_STARTED + ":verify");
     assertThat(allRequests()).extracting(StepRequest::stepId).doesNotContain("publish", "announce");
-    MissionEvent skipped = allEvents().stream().filter(e -> "publish".equals(e.stepId())
-        && e.type().equals(STEP_SKIPPED)).findFirst().orElseThrow();
+    StepSkipped skipped = allEvents().stream().filter(e -> e instanceof StepSkipped s && "publish".equals(s.stepId()))
+        .map(StepSkipped.class::cast).findFirst().orElseThrow();
     assertThat(skipped.reason()).contains("condition is false");
 
     succeed("verify");
@@ -266,7 +272,8 @@ class MissionSchedulerTest {
         "steps.seo.output.seoScore > 80", "seo"));
     succeed("seo", Json.mapper().createObjectNode().put("text", "no score here"));
 
-    MissionEvent failed = allEvents().stream().filter(e -> e.type().equals(STEP_FAILED)).findFirst().orElseThrow();
+    StepFailed failed = allEvents().stream().filter(e -> e instanceof StepFailed).map(StepFailed.class::cast)
+        .findFirst().orElseThrow();
     assertThat(failed.stepId()).isEqualTo("publish");
     assertThat(failed.reason()).contains("seoScore");
     assertThat(newEvents()).last().isEqualTo(MISSION_FAILED);
@@ -289,7 +296,7 @@ class MissionSchedulerTest {
     newRequests();
     fail("a", "429 rate limited", true);
 
-    MissionEvent retrying = allEvents().get(allEvents().size() - 1);
+    StepRetrying retrying = (StepRetrying) allEvents().get(allEvents().size() - 1);
     assertThat(retrying.type()).isEqualTo(STEP_RETRYING);
     assertThat(retrying.attempt()).isEqualTo(1);
     assertThat(retrying.retryInMs()).isBetween(750L, 1250L);
@@ -314,7 +321,8 @@ class MissionSchedulerTest {
     throttle("a", 5_000);
     throttle("b", 500); // less than the back-off: the back-off wins
 
-    List<MissionEvent> retrying = allEvents().stream().filter(e -> e.type().equals(STEP_RETRYING)).toList();
+    List<StepRetrying> retrying = allEvents().stream().filter(e -> e instanceof StepRetrying)
+        .map(StepRetrying.class::cast).toList();
     assertThat(retrying).hasSize(2);
     long a = retrying.get(0).retryInMs();
     assertThat(a).isBetween(5_000L, 6_250L);
@@ -380,7 +388,7 @@ class MissionSchedulerTest {
     assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
 
     harness.setProcessingTime(1_000 + 5_000);
-    MissionEvent retrying = allEvents().get(allEvents().size() - 1);
+    StepRetrying retrying = (StepRetrying) allEvents().get(allEvents().size() - 1);
     assertThat(retrying.type()).isEqualTo(STEP_RETRYING);
     assertThat(retrying.reason()).contains("timed out");
 
@@ -423,11 +431,12 @@ class MissionSchedulerTest {
   void invalidPlan_failsTheMissionBeforeAnyStepRuns() throws Exception {
     submitPlan("bad", step("a", "agent-scout", "b"), step("b", "agent-scout", "a"));
     assertThat(newEvents()).containsExactly(MISSION_ACCEPTED, MISSION_FAILED);
-    assertThat(allEvents().get(1).reason()).contains("cycle");
+    assertThat(((MissionEnded) allEvents().get(1)).reason()).contains("cycle");
     assertThat(allRequests()).isEmpty();
 
     submitPlan("bad2", step("a", "no-such-agent"));
-    assertThat(allEvents().get(allEvents().size() - 1).reason()).contains("unknown agent 'no-such-agent'");
+    assertThat(((MissionEnded) allEvents().get(allEvents().size() - 1)).reason())
+        .contains("unknown agent 'no-such-agent'");
     assertThat(allRequests()).isEmpty();
   }
 
@@ -468,7 +477,7 @@ class MissionSchedulerTest {
     submitPlan("u1", step("a", "agent-scout"), step("b", "seo-analyst"));
     newRequests();
     fail("a", "429 rate limited", true);
-    MissionEvent retrying = allEvents().get(allEvents().size() - 1);
+    StepRetrying retrying = (StepRetrying) allEvents().get(allEvents().size() - 1);
     assertThat(retrying.type()).isEqualTo(STEP_RETRYING);
     var headers = scheduler.getRuntimeContext().getState(MissionScheduler.headerDescriptor());
     harness.getOperator().setCurrentKey("u1");
@@ -513,7 +522,8 @@ class MissionSchedulerTest {
     succeed("_plan", plan);
 
     assertThat(newEvents()).endsWith(STEP_COMPLETED + ":_plan", MISSION_FAILED);
-    assertThat(allEvents().get(allEvents().size() - 1).reason()).contains("unknown agent 'ghost-writer'");
+    assertThat(((MissionEnded) allEvents().get(allEvents().size() - 1)).reason())
+        .contains("unknown agent 'ghost-writer'");
     assertThat(allRequests()).extracting(StepRequest::stepId).containsExactly("_plan");
   }
 
@@ -526,7 +536,7 @@ class MissionSchedulerTest {
     harness.processElement(SchedulerInput.of(new StepDelta("dd", "ws-1", "zz", 1, 0, "nope", 1_000)), 0);
 
     assertThat(newEvents()).containsExactly("step.delta:a");
-    MissionEvent delta = allEvents().get(allEvents().size() - 1);
+    StepTextDelta delta = (StepTextDelta) allEvents().get(allEvents().size() - 1);
     assertThat(delta.text()).isEqualTo("Hello ");
     assertThat(delta.attempt()).isEqualTo(1);
     assertThat(Schemas.problems("mission-event.v1", delta)).isEmpty();

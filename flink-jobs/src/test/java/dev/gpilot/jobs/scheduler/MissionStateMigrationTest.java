@@ -13,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.events.StepEvent;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.mission.Plan;
 import dev.gpilot.contracts.step.StepDelta;
@@ -57,7 +58,8 @@ class MissionStateMigrationTest {
     List<MissionEvent> all = harness.extractOutputValues();
     List<String> types = all.subList(eventsSeen, all.size()).stream()
         .peek(e -> assertThat(e.missionId()).isEqualTo(missionId))
-        .map(e -> e.seq() + " " + e.type() + (e.stepId() == null ? "" : ":" + e.stepId())).toList();
+        .map(e -> e.seq() + " " + e.type() + (e instanceof StepEvent s && s.stepId() != null ? ":" + s.stepId() : ""))
+        .toList();
     eventsSeen = all.size();
     return types;
   }

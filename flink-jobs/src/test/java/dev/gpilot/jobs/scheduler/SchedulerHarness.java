@@ -2,6 +2,7 @@ package dev.gpilot.jobs.scheduler;
 
 import dev.gpilot.contracts.events.MissionEvent;
 import dev.gpilot.jobs.ingest.SchedulerInput;
+import dev.gpilot.jobs.internal.serde.JsonTypeSerializer;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 
@@ -15,6 +16,8 @@ final class SchedulerHarness
 
   SchedulerHarness(MissionScheduler scheduler) throws Exception {
     super(scheduler, SchedulerInput::missionId, SchedulerInput::missionId, Types.STRING);
+    // The job's own output type (MissionJob): the harness would otherwise pick a serializer by the first event's class.
+    setup(new JsonTypeSerializer<>(MissionEvent.class));
   }
 
   /** Feeds {@code input} on the input the job would: missions on the first, the rest on the second. */

@@ -2,6 +2,7 @@ package dev.gpilot.jobs.scheduler;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.events.StepEvent;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.mission.Execution;
 import dev.gpilot.contracts.mission.FailurePolicy;
@@ -121,7 +122,8 @@ final class SchedulerStateFixture {
       OperatorSnapshotUtil.writeStateHandle(snapshot, file.toString());
       for (Object o : harness.getOutput()) {
         if (o instanceof StreamRecord<?> r && r.getValue() instanceof MissionEvent e) {
-          System.out.println(e.missionId() + " " + e.seq() + " " + e.type() + " " + e.stepId());
+          System.out.println(e.missionId() + " " + e.seq() + " " + e.type() + " "
+              + (e instanceof StepEvent s ? s.stepId() : null));
         }
       }
     }

@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gpilot.contracts.cost.CostRecord;
 import dev.gpilot.contracts.cost.Usage;
-import dev.gpilot.contracts.events.EventTypes;
 import dev.gpilot.contracts.events.MissionEvent;
+import dev.gpilot.contracts.events.StepStarted;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.contracts.mission.MissionStatus;
@@ -120,8 +120,7 @@ class TableRowsTest {
 
   @Test
   void aMissionEvent_isARowOfMissionEvents_carryingTheEventAsItsJson() {
-    MissionEvent event = MissionEvent.of(EventTypes.STEP_STARTED, "m1", "ws-a", 3, 1_764_100_000_999L)
-        .status("RUNNING").step("s1", "agent-scout", 2).build();
+    MissionEvent event = new StepStarted("m1", "ws-a", 3, 1_764_100_000_999L, "RUNNING", "s1", "agent-scout", 2);
 
     ObjectNode row = MissionEventRows.encode(event);
 
