@@ -12,7 +12,10 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 
-/** Creates the topics of {@link Topics#all()} that do not exist yet. Safe to run from many processes at once. */
+/**
+ * Creates the topics of {@link Topics#all()} that do not exist yet. Safe to run from many processes
+ * at once.
+ */
 public final class TopicAdmin {
   private TopicAdmin() {}
 
@@ -25,7 +28,10 @@ public final class TopicAdmin {
       List<NewTopic> missing =
           Topics.all().stream()
               .filter(spec -> !existing.contains(spec.name()))
-              .map(spec -> new NewTopic(spec.name(), spec.partitions(), (short) -1).configs(spec.config()))
+              .map(
+                  spec ->
+                      new NewTopic(spec.name(), spec.partitions(), (short) -1)
+                          .configs(spec.config()))
               .toList();
       for (Map.Entry<String, org.apache.kafka.common.KafkaFuture<Void>> created :
           admin.createTopics(missing).values().entrySet()) {
@@ -33,7 +39,8 @@ public final class TopicAdmin {
           created.getValue().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
           if (!(e.getCause() instanceof TopicExistsException)) {
-            throw new IllegalStateException("cannot create topic " + created.getKey() + ": " + e.getCause(), e);
+            throw new IllegalStateException(
+                "cannot create topic " + created.getKey() + ": " + e.getCause(), e);
           }
         }
       }

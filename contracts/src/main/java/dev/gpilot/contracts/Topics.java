@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The Kafka topics G-Pilot reads and writes, with the settings they are created with. Values are JSON in one
- * envelope (see SPEC.md); keys are UTF-8 strings.
+ * The Kafka topics G-Pilot reads and writes, with the settings they are created with. Values are
+ * JSON in one envelope (see SPEC.md); keys are UTF-8 strings.
  */
 public final class Topics {
   /** Mission submissions, key = missionId. Written by the API and by external producers. */
@@ -17,7 +17,10 @@ public final class Topics {
   /** The job's internal feedback loop: finished step attempts, key = missionId; at-least-once. */
   public static final String STEP_RESULTS = "gpilot.step-results.v1";
 
-  /** Best-effort model text of running steps, key = missionId; the scheduler turns it into step.delta events. */
+  /**
+   * Best-effort model text of running steps, key = missionId; the scheduler turns it into
+   * step.delta events.
+   */
   public static final String STEP_DELTAS = "gpilot.step-deltas.v1";
 
   /** Everything a client sees of a mission, key = missionId, ordered per mission by {@code seq}. */
@@ -29,12 +32,16 @@ public final class Topics {
   /** Sealed workspace secrets, compacted, key = workspaceId. */
   public static final String VAULT = "gpilot.vault.v1";
 
-  /** Audit events (vault set, delete, rotate, decrypt-for-use; workspace, key and member changes), key = workspaceId; never a secret's value. */
+  /**
+   * Audit events (vault set, delete, rotate, decrypt-for-use; workspace, key and member changes),
+   * key = workspaceId; never a secret's value.
+   */
   public static final String AUDIT = "gpilot.audit.v1";
 
   /**
-   * The control plane: workspaces, API keys (keyed hashes only), key usage and members, compacted, key =
-   * {@code <kind>/<workspaceId>[/<id>]}; written by the API's one fenced transactional writer.
+   * The control plane: workspaces, API keys (keyed hashes only), key usage and members, compacted,
+   * key = {@code <kind>/<workspaceId>[/<id>]}; written by the API's one fenced transactional
+   * writer.
    */
   public static final String CONTROL_PLANE = "gpilot.control-plane.v1";
 
@@ -48,8 +55,8 @@ public final class Topics {
   public record Spec(String name, int partitions, Map<String, String> config) {}
 
   /**
-   * Every topic the system needs. Partition counts bound the parallelism of the job and of consumers; 4 suits one
-   * machine and can be raised (never lowered) later.
+   * Every topic the system needs. Partition counts bound the parallelism of the job and of
+   * consumers; 4 suits one machine and can be raised (never lowered) later.
    */
   public static List<Spec> all() {
     Map<String, String> week = Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000));
@@ -60,15 +67,49 @@ public final class Topics {
         new Spec(STEP_DELTAS, 4, Map.of("retention.ms", String.valueOf(24L * 3600 * 1000))),
         new Spec(MISSION_EVENTS, 4, week),
         new Spec(COST_RECORDS, 4, week),
-        // One partition: one total order of vault writes. Hourly segments and an eager cleaner bound how long a
-        // superseded record (old ciphertexts, old wrapped keys) stays on disk after a change or a rotation.
-        new Spec(VAULT, 1, Map.of("cleanup.policy", "compact", "max.message.bytes", "8388608",
-            "segment.ms", "3600000", "min.cleanable.dirty.ratio", "0.1", "delete.retention.ms", "3600000")),
+        // One partition: one total order of vault writes. Hourly segments and an eager cleaner
+        // bound how long a
+        // superseded record (old ciphertexts, old wrapped keys) stays on disk after a change or a
+        // rotation.
+        new Spec(
+            VAULT,
+            1,
+            Map.of(
+                "cleanup.policy",
+                "compact",
+                "max.message.bytes",
+                "8388608",
+                "segment.ms",
+                "3600000",
+                "min.cleanable.dirty.ratio",
+                "0.1",
+                "delete.retention.ms",
+                "3600000")),
         // One partition: one total order of control-plane writes, read whole by every API instance.
-        new Spec(CONTROL_PLANE, 1, Map.of("cleanup.policy", "compact", "segment.ms", "3600000",
-            "min.cleanable.dirty.ratio", "0.1", "delete.retention.ms", "3600000")),
-        new Spec(BUDGET_STATUS, 1, Map.of("cleanup.policy", "compact", "segment.ms", "3600000",
-            "min.cleanable.dirty.ratio", "0.1", "delete.retention.ms", "3600000")),
+        new Spec(
+            CONTROL_PLANE,
+            1,
+            Map.of(
+                "cleanup.policy",
+                "compact",
+                "segment.ms",
+                "3600000",
+                "min.cleanable.dirty.ratio",
+                "0.1",
+                "delete.retention.ms",
+                "3600000")),
+        new Spec(
+            BUDGET_STATUS,
+            1,
+            Map.of(
+                "cleanup.policy",
+                "compact",
+                "segment.ms",
+                "3600000",
+                "min.cleanable.dirty.ratio",
+                "0.1",
+                "delete.retention.ms",
+                "3600000")),
         new Spec(AUDIT, 4, Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000))));
   }
 

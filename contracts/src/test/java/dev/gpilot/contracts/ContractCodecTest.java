@@ -26,8 +26,15 @@ import org.junit.jupiter.api.Test;
 
 class ContractCodecTest {
   private static final MissionSubmitted SUBMITTED =
-      new MissionSubmitted("m-1", "default", 1_700_000_000_000L, "write a launch post",
-          MissionConfig.ofAgents(List.of("agent-scout", "seo-analyst")), "key-1", "abc", "dev");
+      new MissionSubmitted(
+          "m-1",
+          "default",
+          1_700_000_000_000L,
+          "write a launch post",
+          MissionConfig.ofAgents(List.of("agent-scout", "seo-analyst")),
+          "key-1",
+          "abc",
+          "dev");
 
   @Test
   void missionSubmitted_roundTripsAndMatchesItsSchema() throws Exception {
@@ -52,24 +59,44 @@ class ContractCodecTest {
 
   @Test
   void missionSubmitted_fromAnIntegrationWithUnknownFields_isRead() {
-    String json = "{\"type\":\"mission.submitted\",\"missionId\":\"m\",\"workspaceId\":\"w\",\"ts\":1,"
-        + "\"mission\":\"x\",\"futureField\":{\"a\":1}}";
+    String json =
+        "{\"type\":\"mission.submitted\",\"missionId\":\"m\",\"workspaceId\":\"w\",\"ts\":1,"
+            + "\"mission\":\"x\",\"futureField\":{\"a\":1}}";
     MissionSubmitted read = JsonCodec.of(MissionSubmitted.class).decode(json);
     assertThat(read.config().explicitAgents()).isEmpty();
   }
 
   @Test
   void everyEventType_roundTripsAndMatchesTheSchema() {
-    Plan plan = new Plan(List.of(new PlanStep("s1", "agent-scout", "scout", null, List.of(), null, null, null)));
+    Plan plan =
+        new Plan(
+            List.of(new PlanStep("s1", "agent-scout", "scout", null, List.of(), null, null, null)));
     JsonNode output = Json.mapper().createObjectNode().put("text", "done");
-    List<MissionEvent> events = List.of(
-        new MissionAccepted("m", "w", 1, 10, "PLANNING", "x", MissionConfig.DEFAULT, null, null, null),
-        new PlanReady("m", "w", 2, 11, null, plan),
-        new StepStarted("m", "w", 3, 12, "RUNNING", "s1", "agent-scout", 1),
-        new StepCompleted("m", "w", 4, 13, "SUCCEEDED", "s1", "agent-scout", 1, output, 1L, null, null, null, null),
-        new StepFailed("m", "w", 4, 13, "FAILED", "s1", "agent-scout", 1, "boom", 1L, null, null, null),
-        new MissionCompleted("m", "w", 5, 14, "COMPLETED", null, 4L, null),
-        new MissionFailed("m", "w", 5, 14, "FAILED", "boom", 4L, null));
+    List<MissionEvent> events =
+        List.of(
+            new MissionAccepted(
+                "m", "w", 1, 10, "PLANNING", "x", MissionConfig.DEFAULT, null, null, null),
+            new PlanReady("m", "w", 2, 11, null, plan),
+            new StepStarted("m", "w", 3, 12, "RUNNING", "s1", "agent-scout", 1),
+            new StepCompleted(
+                "m",
+                "w",
+                4,
+                13,
+                "SUCCEEDED",
+                "s1",
+                "agent-scout",
+                1,
+                output,
+                1L,
+                null,
+                null,
+                null,
+                null),
+            new StepFailed(
+                "m", "w", 4, 13, "FAILED", "s1", "agent-scout", 1, "boom", 1L, null, null, null),
+            new MissionCompleted("m", "w", 5, 14, "COMPLETED", null, 4L, null),
+            new MissionFailed("m", "w", 5, 14, "FAILED", "boom", 4L, null));
     JsonCodec<MissionEvent> codec = JsonCodec.of(MissionEvent.class);
     for (MissionEvent event : events) {
       assertThat(codec.decode(codec.encode(event))).isEqualTo(event);
@@ -86,8 +113,23 @@ class ContractCodecTest {
 
   @Test
   void stepResult_roundTripsAndMatchesItsSchema() {
-    StepResult failed = new StepResult("m", "w", "s1", 2, "agent-scout", false, null, "429", 1, 2, "gemini-2.5-flash",
-        new dev.gpilot.contracts.cost.Usage(100, 20, 5, 10), 1234, "2025-06-17", true);
+    StepResult failed =
+        new StepResult(
+            "m",
+            "w",
+            "s1",
+            2,
+            "agent-scout",
+            false,
+            null,
+            "429",
+            1,
+            2,
+            "gemini-2.5-flash",
+            new dev.gpilot.contracts.cost.Usage(100, 20, 5, 10),
+            1234,
+            "2025-06-17",
+            true);
     JsonCodec<StepResult> codec = JsonCodec.of(StepResult.class);
     assertThat(codec.decode(codec.encode(failed))).isEqualTo(failed);
     assertThat(failed.id()).isEqualTo("m/s1/2");

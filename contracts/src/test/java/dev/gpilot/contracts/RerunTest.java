@@ -23,8 +23,15 @@ class RerunTest {
   }
 
   // Listed: a, b (a), x, c (b), e (c), d (a)
-  private static final Plan PLAN = new Plan(List.of(step("a"), step("b", "a"), step("x"), step("c", "b"),
-      step("e", "c"), step("d", "a")));
+  private static final Plan PLAN =
+      new Plan(
+          List.of(
+              step("a"),
+              step("b", "a"),
+              step("x"),
+              step("c", "b"),
+              step("e", "c"),
+              step("d", "a")));
   private static final Set<String> ALL = Set.of("a", "b", "x", "c", "e", "d");
 
   @Test
@@ -32,7 +39,8 @@ class RerunTest {
     assertThat(Rerun.reusable(PLAN, "c", ALL)).containsExactly("a", "b", "x");
     assertThat(Rerun.reusable(PLAN, "b", ALL)).containsExactly("a");
     assertThat(Rerun.reusable(PLAN, "a", ALL)).isEmpty();
-    // A step that did not succeed is run again, and so is everything listed before fromStep that depends on it.
+    // A step that did not succeed is run again, and so is everything listed before fromStep that
+    // depends on it.
     assertThat(Rerun.reusable(PLAN, "c", Set.of("b", "x", "c"))).containsExactly("x");
     assertThat(Rerun.reusable(PLAN, null, ALL)).isEmpty();
   }
@@ -46,24 +54,53 @@ class RerunTest {
 
   @Test
   void reusable_unknownFromStep_isRefused() {
-    assertThatThrownBy(() -> Rerun.reusable(PLAN, "nope", ALL)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> Rerun.reusable(PLAN, "nope", ALL))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("no step 'nope'");
   }
 
   @Test
   void aFork_roundTrips_andIsValidAgainstTheSchema_andNeedsItsPlan() throws Exception {
     MissionConfig config = new MissionConfig(List.of(), PLAN, null, null, null, null, null);
-    MissionSubmitted fork = new MissionSubmitted("m-2", "ws", 1_700_000_000_000L, "launch", config, null, null,
-        "alice", new Rerun("m-1", "gemini-2.5-pro", "c", Map.of("a", Json.mapper().createObjectNode().put("t", 1))));
+    MissionSubmitted fork =
+        new MissionSubmitted(
+            "m-2",
+            "ws",
+            1_700_000_000_000L,
+            "launch",
+            config,
+            null,
+            null,
+            "alice",
+            new Rerun(
+                "m-1",
+                "gemini-2.5-pro",
+                "c",
+                Map.of("a", Json.mapper().createObjectNode().put("t", 1))));
     JsonCodec<MissionSubmitted> codec = JsonCodec.of(MissionSubmitted.class);
     byte[] json = codec.encode(fork);
     assertThat(codec.decode(json)).isEqualTo(fork);
     assertThat(Schemas.problems("mission-submitted.v1", Json.mapper().readTree(json))).isEmpty();
-    assertThat(codec.decode(codec.encode(new MissionSubmitted("m-3", "ws", 1, "x", null, null, null, null))).rerun())
+    assertThat(
+            codec
+                .decode(
+                    codec.encode(new MissionSubmitted("m-3", "ws", 1, "x", null, null, null, null)))
+                .rerun())
         .isNull();
 
-    assertThatThrownBy(() -> new MissionSubmitted("m-2", "ws", 1, "launch", MissionConfig.DEFAULT, null, null, null,
-        new Rerun("m-1", null, null, Map.of()))).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(
+            () ->
+                new MissionSubmitted(
+                    "m-2",
+                    "ws",
+                    1,
+                    "launch",
+                    MissionConfig.DEFAULT,
+                    null,
+                    null,
+                    null,
+                    new Rerun("m-1", null, null, Map.of())))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("config.plan");
   }
 }

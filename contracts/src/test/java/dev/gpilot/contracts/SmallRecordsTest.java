@@ -13,7 +13,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Invariants of the small records other parts rely on: usage counts, a mission's summary, a workspace's deletion. */
+/**
+ * Invariants of the small records other parts rely on: usage counts, a mission's summary, a
+ * workspace's deletion.
+ */
 class SmallRecordsTest {
   @Test
   void usage_countsTheCachedPartOfThePromptOnce_andRefusesImpossibleCounts() throws Exception {
@@ -22,22 +25,62 @@ class SmallRecordsTest {
     assertThat(a.plus(new Usage(10, 1, 2, 10))).isEqualTo(new Usage(1_010, 201, 52, 410));
     assertThat(Json.mapper().valueToTree(a).get("totalTokens").asLong()).isEqualTo(1_250);
     assertThatThrownBy(() -> new Usage(10, -1, 0, 0)).hasMessage("token counts cannot be negative");
-    assertThatThrownBy(() -> new Usage(10, 0, 0, 11)).hasMessage("cached tokens (11) are part of the prompt (10)");
+    assertThatThrownBy(() -> new Usage(10, 0, 0, 11))
+        .hasMessage("cached tokens (11) are part of the prompt (10)");
   }
 
   @Test
   void missionSummary_keepsItsAgentCostsSortedByAgent_andUnchangeable() {
-    Map<String, Long> costs = new HashMap<>(Map.of("seo-analyst", 30L, "agent-scout", 10L, "copy-writer", 20L));
-    MissionSummary summary = new MissionSummary("ws", "m-1", MissionStatus.COMPLETED, "launch", 1, 2, 3, 3, 3, 0,
-        null, null, null, 60, costs, 7);
+    Map<String, Long> costs =
+        new HashMap<>(Map.of("seo-analyst", 30L, "agent-scout", 10L, "copy-writer", 20L));
+    MissionSummary summary =
+        new MissionSummary(
+            "ws",
+            "m-1",
+            MissionStatus.COMPLETED,
+            "launch",
+            1,
+            2,
+            3,
+            3,
+            3,
+            0,
+            null,
+            null,
+            null,
+            60,
+            costs,
+            7);
     costs.put("late-agent", 1L);
-    assertThat(List.copyOf(summary.agentCosts().keySet())).containsExactly("agent-scout", "copy-writer",
-        "seo-analyst");
-    assertThatThrownBy(() -> summary.agentCosts().put("x", 1L)).isInstanceOf(UnsupportedOperationException.class);
-    assertThat(new MissionSummary("ws", "m-2", MissionStatus.RUNNING, "x", 1, 0, 0, 1, 0, 0, null, null, null, 0,
-        null, 1).agentCosts()).isEmpty();
-    assertThatThrownBy(() -> new MissionSummary("ws", "m-3", null, "x", 1, 0, 0, 1, 0, 0, null, null, null, 0, null,
-        1)).hasMessage("status is required");
+    assertThat(List.copyOf(summary.agentCosts().keySet()))
+        .containsExactly("agent-scout", "copy-writer", "seo-analyst");
+    assertThatThrownBy(() -> summary.agentCosts().put("x", 1L))
+        .isInstanceOf(UnsupportedOperationException.class);
+    assertThat(
+            new MissionSummary(
+                    "ws",
+                    "m-2",
+                    MissionStatus.RUNNING,
+                    "x",
+                    1,
+                    0,
+                    0,
+                    1,
+                    0,
+                    0,
+                    null,
+                    null,
+                    null,
+                    0,
+                    null,
+                    1)
+                .agentCosts())
+        .isEmpty();
+    assertThatThrownBy(
+            () ->
+                new MissionSummary(
+                    "ws", "m-3", null, "x", 1, 0, 0, 1, 0, 0, null, null, null, 0, null, 1))
+        .hasMessage("status is required");
   }
 
   @Test
@@ -49,7 +92,8 @@ class SmallRecordsTest {
     assertThat(deleted.deletedBy()).isEqualTo("bob");
     assertThat(deleted.revision()).isEqualTo(2);
     assertThat(deleted.key()).isEqualTo(acme.key()).isEqualTo("workspace/acme");
-    assertThatThrownBy(() -> new WorkspaceRecord("acme", "Acme", 1, "alice", "default", 50L, null, 2))
+    assertThatThrownBy(
+            () -> new WorkspaceRecord("acme", "Acme", 1, "alice", "default", 50L, null, 2))
         .hasMessage("deletedAt and deletedBy go together");
   }
 }

@@ -8,8 +8,8 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * The real ClickHouse server the tests run against, at {@code CLICKHOUSE_URL} ({@code ./gpilot test} installs and
- * starts one), with a fresh database per test class, dropped afterwards.
+ * The real ClickHouse server the tests run against, at {@code CLICKHOUSE_URL} ({@code ./gpilot
+ * test} installs and starts one), with a fresh database per test class, dropped afterwards.
  */
 public final class ClickHouseTestServer implements BeforeAllCallback, AfterAllCallback {
   private String url;
@@ -32,7 +32,8 @@ public final class ClickHouseTestServer implements BeforeAllCallback, AfterAllCa
   @Override
   public void afterAll(ExtensionContext context) {
     if (database != null) {
-      new ClickHouseClient(url, null, Duration.ofSeconds(30)).execute("DROP DATABASE IF EXISTS " + database);
+      new ClickHouseClient(url, null, Duration.ofSeconds(30))
+          .execute("DROP DATABASE IF EXISTS " + database);
     }
   }
 

@@ -8,8 +8,9 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A real Kafka broker (KRaft, combined broker and controller) in the test JVM, fresh for each test class: Kafka's own
- * test harness, which reserves its ports, formats its storage and deletes it on close.
+ * A real Kafka broker (KRaft, combined broker and controller) in the test JVM, fresh for each test
+ * class: Kafka's own test harness, which reserves its ports, formats its storage and deletes it on
+ * close.
  */
 public final class KafkaTestBroker implements BeforeAllCallback, AfterAllCallback {
   private KafkaClusterTestKit cluster;
@@ -18,7 +19,11 @@ public final class KafkaTestBroker implements BeforeAllCallback, AfterAllCallbac
   public void beforeAll(ExtensionContext context) throws Exception {
     cluster =
         new KafkaClusterTestKit.Builder(
-                new TestKitNodes.Builder().setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
+                new TestKitNodes.Builder()
+                    .setCombined(true)
+                    .setNumBrokerNodes(1)
+                    .setNumControllerNodes(1)
+                    .build())
             .setConfigProp("auto.create.topics.enable", "false")
             .setConfigProp("offsets.topic.replication.factor", "1")
             .setConfigProp("offsets.topic.num.partitions", "4")
@@ -40,12 +45,19 @@ public final class KafkaTestBroker implements BeforeAllCallback, AfterAllCallbac
     }
   }
 
-  /** Stops the broker (its controller keeps running): clients see Kafka gone until {@link #startBroker}. */
+  /**
+   * Stops the broker (its controller keeps running): clients see Kafka gone until {@link
+   * #startBroker}.
+   */
   public void stopBroker() {
-    cluster.brokers().values().forEach(broker -> {
-      broker.shutdown();
-      broker.awaitShutdown();
-    });
+    cluster
+        .brokers()
+        .values()
+        .forEach(
+            broker -> {
+              broker.shutdown();
+              broker.awaitShutdown();
+            });
   }
 
   /** Starts the broker again, on the same port and storage, and waits until it serves. */
@@ -54,7 +66,9 @@ public final class KafkaTestBroker implements BeforeAllCallback, AfterAllCallbac
     cluster.waitForReadyBrokers();
   }
 
-  /** The broker's storage (log segments, metadata): tests scan it for what must never be written. */
+  /**
+   * The broker's storage (log segments, metadata): tests scan it for what must never be written.
+   */
   public java.nio.file.Path dataDirectory() {
     return java.nio.file.Path.of(cluster.nodes().baseDirectory());
   }

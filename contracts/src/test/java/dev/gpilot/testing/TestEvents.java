@@ -28,9 +28,10 @@ import dev.gpilot.contracts.mission.MissionConfig;
 import dev.gpilot.contracts.mission.Plan;
 
 /**
- * Mission events for tests, made by type name with only the fields a test cares about: {@code of(type, ...)
- * .step(...).status(...).build()} makes that type's record, leaving out fields the type does not carry; a type no
- * record has becomes an {@link UnknownMissionEvent} with the fields set. Production code makes the records directly.
+ * Mission events for tests, made by type name with only the fields a test cares about: {@code
+ * of(type, ...) .step(...).status(...).build()} makes that type's record, leaving out fields the
+ * type does not carry; a type no record has becomes an {@link UnknownMissionEvent} with the fields
+ * set. Production code makes the records directly.
  */
 public final class TestEvents {
   private TestEvents() {}
@@ -155,30 +156,78 @@ public final class TestEvents {
 
     public MissionEvent build() {
       return switch (type) {
-        case EventTypes.MISSION_ACCEPTED -> new MissionAccepted(m, w, seq, ts, status, mission, config, rerunOf,
-            rerunModel, rerunFromStep);
+        case EventTypes.MISSION_ACCEPTED ->
+            new MissionAccepted(
+                m, w, seq, ts, status, mission, config, rerunOf, rerunModel, rerunFromStep);
         case EventTypes.PLAN_READY -> new PlanReady(m, w, seq, ts, status, plan);
         case EventTypes.STEP_READY -> new StepReady(m, w, seq, ts, status, stepId, agent, attempt);
-        case EventTypes.STEP_STARTED -> new StepStarted(m, w, seq, ts, status, stepId, agent, attempt);
-        case EventTypes.STEP_RETRYING -> new StepRetrying(m, w, seq, ts, status, stepId, agent, attempt, reason, model,
-            usage, costMicros, retryInMs);
-        case EventTypes.STEP_SKIPPED -> new StepSkipped(m, w, seq, ts, status, stepId, agent, attempt, reason);
-        case EventTypes.STEP_CANCELLED -> new StepCancelled(m, w, seq, ts, status, stepId, agent, attempt, reason);
-        case EventTypes.STEP_COMPLETED -> new StepCompleted(m, w, seq, ts, status, stepId, agent, attempt, output,
-            durationMs, model, usage, costMicros, reused);
-        case EventTypes.STEP_FAILED -> new StepFailed(m, w, seq, ts, status, stepId, agent, attempt, reason, durationMs,
-            model, usage, costMicros);
-        case EventTypes.STEP_DELTA -> new StepTextDelta(m, w, seq, ts, stepId, agent, attempt, text);
-        case EventTypes.MISSION_COMPLETED -> new MissionCompleted(m, w, seq, ts, status, reason, durationMs,
-            costMicros);
-        case EventTypes.MISSION_FAILED -> new MissionFailed(m, w, seq, ts, status, reason, durationMs, costMicros);
-        case EventTypes.MISSION_CANCELLED -> new MissionCancelled(m, w, seq, ts, status, reason, durationMs,
-            costMicros);
-        case EventTypes.MISSION_TIMED_OUT -> new MissionTimedOut(m, w, seq, ts, status, reason, durationMs, costMicros);
-        case EventTypes.MISSION_BUDGET_EXCEEDED -> new MissionBudgetExceeded(m, w, seq, ts, status, reason, durationMs,
-            costMicros);
-        case EventTypes.MISSION_BUDGET_REACHED -> new MissionBudgetReached(m, w, seq, ts, status, stepId, agent,
-            attempt, reason, budgetId);
+        case EventTypes.STEP_STARTED ->
+            new StepStarted(m, w, seq, ts, status, stepId, agent, attempt);
+        case EventTypes.STEP_RETRYING ->
+            new StepRetrying(
+                m,
+                w,
+                seq,
+                ts,
+                status,
+                stepId,
+                agent,
+                attempt,
+                reason,
+                model,
+                usage,
+                costMicros,
+                retryInMs);
+        case EventTypes.STEP_SKIPPED ->
+            new StepSkipped(m, w, seq, ts, status, stepId, agent, attempt, reason);
+        case EventTypes.STEP_CANCELLED ->
+            new StepCancelled(m, w, seq, ts, status, stepId, agent, attempt, reason);
+        case EventTypes.STEP_COMPLETED ->
+            new StepCompleted(
+                m,
+                w,
+                seq,
+                ts,
+                status,
+                stepId,
+                agent,
+                attempt,
+                output,
+                durationMs,
+                model,
+                usage,
+                costMicros,
+                reused);
+        case EventTypes.STEP_FAILED ->
+            new StepFailed(
+                m,
+                w,
+                seq,
+                ts,
+                status,
+                stepId,
+                agent,
+                attempt,
+                reason,
+                durationMs,
+                model,
+                usage,
+                costMicros);
+        case EventTypes.STEP_DELTA ->
+            new StepTextDelta(m, w, seq, ts, stepId, agent, attempt, text);
+        case EventTypes.MISSION_COMPLETED ->
+            new MissionCompleted(m, w, seq, ts, status, reason, durationMs, costMicros);
+        case EventTypes.MISSION_FAILED ->
+            new MissionFailed(m, w, seq, ts, status, reason, durationMs, costMicros);
+        case EventTypes.MISSION_CANCELLED ->
+            new MissionCancelled(m, w, seq, ts, status, reason, durationMs, costMicros);
+        case EventTypes.MISSION_TIMED_OUT ->
+            new MissionTimedOut(m, w, seq, ts, status, reason, durationMs, costMicros);
+        case EventTypes.MISSION_BUDGET_EXCEEDED ->
+            new MissionBudgetExceeded(m, w, seq, ts, status, reason, durationMs, costMicros);
+        case EventTypes.MISSION_BUDGET_REACHED ->
+            new MissionBudgetReached(
+                m, w, seq, ts, status, stepId, agent, attempt, reason, budgetId);
         case EventTypes.MISSION_RESUMED -> new MissionResumed(m, w, seq, ts, status, budgetId);
         default -> unknown();
       };

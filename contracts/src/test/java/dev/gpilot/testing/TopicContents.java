@@ -11,11 +11,17 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
-/** What a topic holds now, from its beginning to its current end, as a plain consumer of an integration reads it. */
+/**
+ * What a topic holds now, from its beginning to its current end, as a plain consumer of an
+ * integration reads it.
+ */
 public final class TopicContents {
   private TopicContents() {}
 
-  /** Every record of every partition up to the end offsets at the time of the call (partition order, then offset). */
+  /**
+   * Every record of every partition up to the end offsets at the time of the call (partition order,
+   * then offset).
+   */
   public static List<ConsumerRecord<byte[], byte[]>> read(String bootstrapServers, String topic) {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -23,8 +29,10 @@ public final class TopicContents {
     List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(topic).stream()
+              .map(p -> new TopicPartition(p.topic(), p.partition()))
+              .toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);

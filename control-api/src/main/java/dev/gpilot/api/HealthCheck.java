@@ -7,8 +7,9 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * What {@code GET /health} answers: UP only while every feed has caught up with Kafka within {@code staleAfter}
- * and Kafka answers; otherwise the worst of the components (DOWN, else STARTING) with each one's reason.
+ * What {@code GET /health} answers: UP only while every feed has caught up with Kafka within {@code
+ * staleAfter} and Kafka answers; otherwise the worst of the components (DOWN, else STARTING) with
+ * each one's reason.
  */
 final class HealthCheck {
   static final String UP = "UP";
@@ -46,9 +47,15 @@ final class HealthCheck {
         kafkaProblem = health.kafkaProblem();
       }
     }
-    components.put("kafka", kafkaProblem == null ? new Component(UP, null) : new Component(DOWN, kafkaProblem));
-    String status = components.values().stream().anyMatch(c -> c.status().equals(DOWN)) ? DOWN
-        : components.values().stream().anyMatch(c -> c.status().equals(STARTING)) ? STARTING : UP;
+    components.put(
+        "kafka",
+        kafkaProblem == null ? new Component(UP, null) : new Component(DOWN, kafkaProblem));
+    String status =
+        components.values().stream().anyMatch(c -> c.status().equals(DOWN))
+            ? DOWN
+            : components.values().stream().anyMatch(c -> c.status().equals(STARTING))
+                ? STARTING
+                : UP;
     return new Report(status, components);
   }
 
@@ -57,8 +64,14 @@ final class HealthCheck {
       return new Component(STARTING, "reading the topics up to their end");
     }
     if (health.sinceCaughtUp().compareTo(staleAfter) > 0) {
-      return new Component(DOWN, "not caught up with Kafka for " + health.sinceCaughtUp().toMillis() + " ms (bound "
-          + staleAfter.toMillis() + " ms)" + (health.kafkaProblem() == null ? "" : ": " + health.kafkaProblem()));
+      return new Component(
+          DOWN,
+          "not caught up with Kafka for "
+              + health.sinceCaughtUp().toMillis()
+              + " ms (bound "
+              + staleAfter.toMillis()
+              + " ms)"
+              + (health.kafkaProblem() == null ? "" : ": " + health.kafkaProblem()));
     }
     return new Component(UP, null);
   }

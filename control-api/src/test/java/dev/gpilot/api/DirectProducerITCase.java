@@ -35,9 +35,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * An integration that writes {@code gpilot.missions.v1} itself (SPEC.md section 3), as it would: a plain
- * {@code KafkaProducer<String, String>} and JSON written by hand, no G-Pilot class. The real MissionJob runs the
- * mission and the real API serves it like one submitted over HTTP.
+ * An integration that writes {@code gpilot.missions.v1} itself (SPEC.md section 3), as it would: a
+ * plain {@code KafkaProducer<String, String>} and JSON written by hand, no G-Pilot class. The real
+ * MissionJob runs the mission and the real API serves it like one submitted over HTTP.
  */
 class DirectProducerITCase {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
@@ -53,11 +53,16 @@ class DirectProducerITCase {
   @BeforeAll
   static void start() throws Exception {
     Path checkpoints = Files.createTempDirectory("checkpoints");
-    job = LocalMissionJob.start(MissionJobOptions.of(KAFKA.bootstrapServers(), CLICKHOUSE.url(),
-        CLICKHOUSE.database()), LocalMissionJob.localConfiguration(checkpoints, 2, 0, 1000));
-    api = new ControlApi(new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2),
-        TokenAuthenticator.of(Map.of(TOKEN, new Principal("default", "tester"))))
-        .start();
+    job =
+        LocalMissionJob.start(
+            MissionJobOptions.of(KAFKA.bootstrapServers(), CLICKHOUSE.url(), CLICKHOUSE.database()),
+            LocalMissionJob.localConfiguration(checkpoints, 2, 0, 1000));
+    api =
+        new ControlApi(
+                new ApiOptions(
+                    "127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2),
+                TokenAuthenticator.of(Map.of(TOKEN, new Principal("default", "tester"))))
+            .start();
     // What SPEC.md section 3 asks of an integration's producer: acks=all, idempotent.
     Properties props = new Properties();
     props.put("bootstrap.servers", KAFKA.bootstrapServers());
@@ -85,14 +90,26 @@ class DirectProducerITCase {
   }
 
   private static String submitted(String missionId, String mission, String config) {
-    return "{\"type\":\"mission.submitted\",\"version\":1,\"id\":\"" + missionId + "\",\"missionId\":\"" + missionId
-        + "\",\"workspaceId\":\"default\",\"ts\":" + System.currentTimeMillis() + ",\"mission\":\"" + mission
-        + "\",\"config\":" + config + ",\"submittedBy\":\"crm-sync\"}";
+    return "{\"type\":\"mission.submitted\",\"version\":1,\"id\":\""
+        + missionId
+        + "\",\"missionId\":\""
+        + missionId
+        + "\",\"workspaceId\":\"default\",\"ts\":"
+        + System.currentTimeMillis()
+        + ",\"mission\":\""
+        + mission
+        + "\",\"config\":"
+        + config
+        + ",\"submittedBy\":\"crm-sync\"}";
   }
 
   private static HttpResponse<String> get(String path) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + path))
-        .header("Authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(60)).GET().build(),
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + path))
+            .header("Authorization", "Bearer " + TOKEN)
+            .timeout(Duration.ofSeconds(60))
+            .GET()
+            .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -111,20 +128,27 @@ class DirectProducerITCase {
 
   private static JsonNode awaitFinished(String missionId) throws Exception {
     JsonNode[] mission = new JsonNode[1];
-    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
-      HttpResponse<String> response = get("/api/v1/missions/" + missionId);
-      assertThat(response.statusCode()).isEqualTo(200);
-      mission[0] = Json.mapper().readTree(response.body());
-      assertThat(mission[0].get("status").asText()).isIn("COMPLETED", "FAILED");
-    });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              HttpResponse<String> response = get("/api/v1/missions/" + missionId);
+              assertThat(response.statusCode()).isEqualTo(200);
+              mission[0] = Json.mapper().readTree(response.body());
+              assertThat(mission[0].get("status").asText()).isIn("COMPLETED", "FAILED");
+            });
     return mission[0];
   }
 
   @Test
   void missionWrittenToTheTopicDirectly_runsAndStreams_likeOneSubmittedOverHttp() throws Exception {
     String missionId = UUID.randomUUID().toString();
-    String record = submitted(missionId, "Plan a product launch",
-        "{\"explicitAgents\":[\"agent-scout\",\"content-orchestrator\"]}");
+    String record =
+        submitted(
+            missionId,
+            "Plan a product launch",
+            "{\"explicitAgents\":[\"agent-scout\",\"content-orchestrator\"]}");
     assertThat(Schemas.problems("mission-submitted.v1", Json.mapper().readTree(record))).isEmpty();
 
     produce(missionId, record);
@@ -133,15 +157,29 @@ class DirectProducerITCase {
     assertThat(mission.get("status").asText()).isEqualTo("COMPLETED");
     assertThat(mission.get("workspaceId").asText()).isEqualTo("default");
     assertThat(mission.get("mission").asText()).isEqualTo("Plan a product launch");
-    assertThat(mission.get("steps")).extracting(s -> s.get("agent").asText())
+    assertThat(mission.get("steps"))
+        .extracting(s -> s.get("agent").asText())
         .containsExactly("agent-scout", "content-orchestrator");
-    assertThat(eventTypes(missionId)).startsWith("mission.accepted", "plan.ready").endsWith("mission.completed");
-    HttpResponse<Stream<String>> stream = HTTP.send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + api.port() + "/api/v1/missions/" + missionId + "/stream"))
-        .header("Authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(60)).GET().build(),
-        HttpResponse.BodyHandlers.ofLines());
+    assertThat(eventTypes(missionId))
+        .startsWith("mission.accepted", "plan.ready")
+        .endsWith("mission.completed");
+    HttpResponse<Stream<String>> stream =
+        HTTP.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://127.0.0.1:"
+                            + api.port()
+                            + "/api/v1/missions/"
+                            + missionId
+                            + "/stream"))
+                .header("Authorization", "Bearer " + TOKEN)
+                .timeout(Duration.ofSeconds(60))
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofLines());
     assertThat(stream.statusCode()).isEqualTo(200);
-    List<String> data = stream.body().filter(l -> l.startsWith("data: ")).map(l -> l.substring(6)).toList();
+    List<String> data =
+        stream.body().filter(l -> l.startsWith("data: ")).map(l -> l.substring(6)).toList();
     assertThat(Json.mapper().readTree(data.get(0)).get("type").asText()).isEqualTo("start");
     assertThat(data).last().isEqualTo("[DONE]");
   }
@@ -151,7 +189,9 @@ class DirectProducerITCase {
       throws Exception {
     String missionId = UUID.randomUUID().toString();
 
-    produce(missionId, submitted(missionId, "Write the newsletter", "{\"explicitAgents\":[\"ghost-writer\"]}"));
+    produce(
+        missionId,
+        submitted(missionId, "Write the newsletter", "{\"explicitAgents\":[\"ghost-writer\"]}"));
 
     JsonNode mission = awaitFinished(missionId);
     assertThat(mission.get("status").asText()).isEqualTo("FAILED");
@@ -166,7 +206,8 @@ class DirectProducerITCase {
     String good = UUID.randomUUID().toString();
 
     produce(notJson, "this is not JSON");
-    produce(noWorkspace, submitted(noWorkspace, "x", "{}").replace("\"workspaceId\":\"default\",", ""));
+    produce(
+        noWorkspace, submitted(noWorkspace, "x", "{}").replace("\"workspaceId\":\"default\",", ""));
     produce(good, submitted(good, "After the bad ones", "{}"));
 
     assertThat(awaitFinished(good).get("status").asText()).isEqualTo("COMPLETED");

@@ -19,7 +19,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** {@code /health} tells whether the API's feeds follow Kafka now, not only whether they did once at start. */
+/**
+ * {@code /health} tells whether the API's feeds follow Kafka now, not only whether they did once at
+ * start.
+ */
 class HealthITCase {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
 
@@ -28,18 +31,24 @@ class HealthITCase {
   private static final Duration STALE_AFTER = Duration.ofSeconds(2);
 
   private static HttpResponse<String> get(ControlApi api, String path) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + path))
-        .header("Authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(10)).GET().build(),
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + path))
+            .header("Authorization", "Bearer " + TOKEN)
+            .timeout(Duration.ofSeconds(10))
+            .GET()
+            .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
   void brokerGone_healthIs503WithinTheBound_andUpAgainOnceItIsBack() throws Exception {
-    try (ControlApi api = new ControlApi(
-        new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2)
-            .withFeedStaleAfter(STALE_AFTER),
-        TokenAuthenticator.of(Map.of(TOKEN, new Principal("default", "tester"))))
-        .start()) {
+    try (ControlApi api =
+        new ControlApi(
+                new ApiOptions(
+                        "127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2)
+                    .withFeedStaleAfter(STALE_AFTER),
+                TokenAuthenticator.of(Map.of(TOKEN, new Principal("default", "tester"))))
+            .start()) {
       HttpResponse<String> up = get(api, "/health");
       assertThat(up.statusCode()).isEqualTo(200);
       assertThat(Json.mapper().readTree(up.body()).get("status").asText()).isEqualTo("UP");
@@ -47,34 +56,51 @@ class HealthITCase {
       KAFKA.stopBroker();
       long stoppedAt = System.nanoTime();
 
-      // Stale after STALE_AFTER; the check itself may take its 2 s timeout, and the test's poll 100 ms.
-      await().atMost(STALE_AFTER.plusSeconds(4)).ignoreExceptions().untilAsserted(() -> {
-        HttpResponse<String> down = get(api, "/health");
-        assertThat(down.statusCode()).isEqualTo(503);
-        JsonNode body = Json.mapper().readTree(down.body());
-        assertThat(body.get("status").asText()).isEqualTo("DOWN");
-        assertThat(body.at("/components/missionFeed/status").asText()).isEqualTo("DOWN");
-        assertThat(body.at("/components/missionFeed/reason").asText()).contains("caught up");
-        assertThat(body.at("/components/kafka/status").asText()).isEqualTo("DOWN");
-        assertThat(body.at("/components/kafka/reason").asText()).contains("did not answer");
-      });
-      assertThat(Duration.ofNanos(System.nanoTime() - stoppedAt)).isLessThan(STALE_AFTER.plusSeconds(4));
+      // Stale after STALE_AFTER; the check itself may take its 2 s timeout, and the test's poll 100
+      // ms.
+      await()
+          .atMost(STALE_AFTER.plusSeconds(4))
+          .ignoreExceptions()
+          .untilAsserted(
+              () -> {
+                HttpResponse<String> down = get(api, "/health");
+                assertThat(down.statusCode()).isEqualTo(503);
+                JsonNode body = Json.mapper().readTree(down.body());
+                assertThat(body.get("status").asText()).isEqualTo("DOWN");
+                assertThat(body.at("/components/missionFeed/status").asText()).isEqualTo("DOWN");
+                assertThat(body.at("/components/missionFeed/reason").asText())
+                    .contains("caught up");
+                assertThat(body.at("/components/kafka/status").asText()).isEqualTo("DOWN");
+                assertThat(body.at("/components/kafka/reason").asText()).contains("did not answer");
+              });
+      assertThat(Duration.ofNanos(System.nanoTime() - stoppedAt))
+          .isLessThan(STALE_AFTER.plusSeconds(4));
 
       KAFKA.startBroker();
 
-      await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
-        HttpResponse<String> back = get(api, "/health");
-        assertThat(back.statusCode()).as(back.body()).isEqualTo(200);
-        assertThat(Json.mapper().readTree(back.body()).get("status").asText()).isEqualTo("UP");
-      });
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .ignoreExceptions()
+          .untilAsserted(
+              () -> {
+                HttpResponse<String> back = get(api, "/health");
+                assertThat(back.statusCode()).as(back.body()).isEqualTo(200);
+                assertThat(Json.mapper().readTree(back.body()).get("status").asText())
+                    .isEqualTo("UP");
+              });
       // And the feed follows again: an event written now reaches the API.
       try (MissionEvents m = new MissionEvents(KAFKA.bootstrapServers(), "default")) {
         m.accepted("After the outage");
-        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
-          HttpResponse<String> mission = get(api, "/api/v1/missions/" + m.missionId());
-          assertThat(mission.statusCode()).isEqualTo(200);
-          assertThat(Json.mapper().readTree(mission.body()).get("status").asText()).isEqualTo("PLANNING");
-        });
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .ignoreExceptions()
+            .untilAsserted(
+                () -> {
+                  HttpResponse<String> mission = get(api, "/api/v1/missions/" + m.missionId());
+                  assertThat(mission.statusCode()).isEqualTo(200);
+                  assertThat(Json.mapper().readTree(mission.body()).get("status").asText())
+                      .isEqualTo("PLANNING");
+                });
       }
     }
   }

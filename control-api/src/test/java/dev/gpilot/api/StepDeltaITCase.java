@@ -21,40 +21,67 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Tokens streamed out of a durable workflow: with streaming calls on, a step's model text reaches the mission's
- * stream as {@code step.delta} events, in the mission's sequence, before the step's result.
+ * Tokens streamed out of a durable workflow: with streaming calls on, a step's model text reaches
+ * the mission's stream as {@code step.delta} events, in the mission's sequence, before the step's
+ * result.
  */
 class StepDeltaITCase {
   private static final String TOKEN = "delta-token";
-  @RegisterExtension static final MissionStack STACK = MissionStack.builder().standin(0)
-      .agents(stack -> new AgentOptions(AgentOptions.Backend.GEMINI,
-          GeminiOptions.of(DeploymentKey.insecureInJobGraph(ApiKey.of("delta-key")), stack.standin().baseUrl())
-              .withStreaming(true), 3,
-          Duration.ofMillis(100), Duration.ofSeconds(1),
-          new VaultKeyResolverOptions(stack.kafka().bootstrapServers(), VaultKeyOptions.localKeyset(
-              Files.createTempDirectory("deltas").resolve("master.json").toString()), "UNUSED")))
-      .parallelism(1).streamWriterThreads(2).token(TOKEN, new Principal("default", "tester")).build();
+
+  @RegisterExtension
+  static final MissionStack STACK =
+      MissionStack.builder()
+          .standin(0)
+          .agents(
+              stack ->
+                  new AgentOptions(
+                      AgentOptions.Backend.GEMINI,
+                      GeminiOptions.of(
+                              DeploymentKey.insecureInJobGraph(ApiKey.of("delta-key")),
+                              stack.standin().baseUrl())
+                          .withStreaming(true),
+                      3,
+                      Duration.ofMillis(100),
+                      Duration.ofSeconds(1),
+                      new VaultKeyResolverOptions(
+                          stack.kafka().bootstrapServers(),
+                          VaultKeyOptions.localKeyset(
+                              Files.createTempDirectory("deltas")
+                                  .resolve("master.json")
+                                  .toString()),
+                          "UNUSED")))
+          .parallelism(1)
+          .streamWriterThreads(2)
+          .token(TOKEN, new Principal("default", "tester"))
+          .build();
 
   @Test
-  void streamingStep_sendsItsTextAsDeltaEvents_beforeItsResult_inTheOrderOfTheOutput() throws Exception {
+  void streamingStep_sendsItsTextAsDeltaEvents_beforeItsResult_inTheOrderOfTheOutput()
+      throws Exception {
     ApiClient api = STACK.client(TOKEN);
-    String missionId = api.submit(ApiClient.missionBody("deterministic", "Write a short launch note",
-        "content-orchestrator"));
+    String missionId =
+        api.submit(
+            ApiClient.missionBody(
+                "deterministic", "Write a short launch note", "content-orchestrator"));
     List<JsonNode> events = api.events(missionId);
 
     List<String> types = events.stream().map(e -> e.get("type").asText()).toList();
     assertThat(types).last().isEqualTo(EventTypes.MISSION_COMPLETED);
-    List<JsonNode> deltas = events.stream().filter(e -> e.get("type").asText().equals(EventTypes.STEP_DELTA)).toList();
+    List<JsonNode> deltas =
+        events.stream().filter(e -> e.get("type").asText().equals(EventTypes.STEP_DELTA)).toList();
     assertThat(deltas).isNotEmpty();
     deltas.forEach(d -> assertThat(Schemas.problems("mission-event.v1", d)).isEmpty());
     int firstDelta = types.indexOf(EventTypes.STEP_DELTA);
-    assertThat(firstDelta).isGreaterThan(types.indexOf(EventTypes.STEP_STARTED))
+    assertThat(firstDelta)
+        .isGreaterThan(types.indexOf(EventTypes.STEP_STARTED))
         .isLessThan(types.indexOf(EventTypes.STEP_COMPLETED));
     StringBuilder text = new StringBuilder();
     deltas.forEach(d -> text.append(d.get("text").asText()));
     JsonNode completed = events.get(types.indexOf(EventTypes.STEP_COMPLETED));
-    // Deltas are best effort (SPEC §3): they travel on their own topic, so the last ones can reach the scheduler after
-    // the result and are dropped. What arrived is the output's beginning, in order, never other text.
+    // Deltas are best effort (SPEC §3): they travel on their own topic, so the last ones can reach
+    // the scheduler after
+    // the result and are dropped. What arrived is the output's beginning, in order, never other
+    // text.
     assertThat(completed.at("/output/text").asText()).startsWith(text.toString());
   }
 }

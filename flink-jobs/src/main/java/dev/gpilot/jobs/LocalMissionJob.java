@@ -3,10 +3,10 @@ package dev.gpilot.jobs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.Optional;
 import java.util.stream.Stream;
-import java.time.Duration;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
@@ -19,10 +19,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the MissionJob on a local MiniCluster with Flink's web UI, the production settings
- * ({@link MissionJobFlinkOptions}) and checkpoints under {@code GPILOT_HOME} (what {@code ./gpilot up} starts). On
- * start it resumes from the newest retained checkpoint or savepoint (the cluster's included), so missions in flight
- * when it was stopped carry on.
+ * Runs the MissionJob on a local MiniCluster with Flink's web UI, the production settings ({@link
+ * MissionJobFlinkOptions}) and checkpoints under {@code GPILOT_HOME} (what {@code ./gpilot up}
+ * starts). On start it resumes from the newest retained checkpoint or savepoint (the cluster's
+ * included), so missions in flight when it was stopped carry on.
  */
 public final class LocalMissionJob {
   private static final Logger LOG = LoggerFactory.getLogger(LocalMissionJob.class);
@@ -34,19 +34,29 @@ public final class LocalMissionJob {
     Files.createDirectories(checkpoints);
     int parallelism = Integer.parseInt(env.getOrDefault("GPILOT_JOB_PARALLELISM", "2"));
 
-    Configuration conf = localConfiguration(checkpoints, parallelism,
-        Integer.parseInt(env.getOrDefault("GPILOT_FLINK_UI_PORT", "8081")),
-        Long.parseLong(env.getOrDefault("GPILOT_CHECKPOINT_INTERVAL_MS", "2000")));
-    // `gpilot up --cluster` keeps its checkpoints and savepoints beside these: either mode resumes from the other's.
-    latestSnapshot(home.resolve("flink")).ifPresent(chk -> {
-      LOG.info("resuming from checkpoint {}", chk);
-      conf.set(StateRecoveryOptions.SAVEPOINT_PATH, chk.toString());
-      // Once, after an upgrade that removed an operator (SPEC.md section 4): its state is dropped, not restored.
-      conf.set(StateRecoveryOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE,
-          Boolean.parseBoolean(env.getOrDefault("GPILOT_RESTORE_DROP_REMOVED_STATE", "false")));
-    });
+    Configuration conf =
+        localConfiguration(
+            checkpoints,
+            parallelism,
+            Integer.parseInt(env.getOrDefault("GPILOT_FLINK_UI_PORT", "8081")),
+            Long.parseLong(env.getOrDefault("GPILOT_CHECKPOINT_INTERVAL_MS", "2000")));
+    // `gpilot up --cluster` keeps its checkpoints and savepoints beside these: either mode resumes
+    // from the other's.
+    latestSnapshot(home.resolve("flink"))
+        .ifPresent(
+            chk -> {
+              LOG.info("resuming from checkpoint {}", chk);
+              conf.set(StateRecoveryOptions.SAVEPOINT_PATH, chk.toString());
+              // Once, after an upgrade that removed an operator (SPEC.md section 4): its state is
+              // dropped, not restored.
+              conf.set(
+                  StateRecoveryOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE,
+                  Boolean.parseBoolean(
+                      env.getOrDefault("GPILOT_RESTORE_DROP_REMOVED_STATE", "false")));
+            });
 
-    StreamExecutionEnvironment flink = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
+    StreamExecutionEnvironment flink =
+        StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
     MissionJobFlinkOptions.applyTo(flink);
     MissionJob job = new MissionJob(MissionJobOptions.fromEnv(env));
     job.ensureTopics();
@@ -55,8 +65,9 @@ public final class LocalMissionJob {
       flink.execute("gpilot-mission-job");
     } catch (Exception e) {
       if (causes(e, "Cannot map checkpoint/savepoint state")) {
-        LOG.error("the newest checkpoint holds state of an operator this version of the job no longer has (SPEC.md"
-            + " section 4 names them): start once with GPILOT_RESTORE_DROP_REMOVED_STATE=true to drop that state");
+        LOG.error(
+            "the newest checkpoint holds state of an operator this version of the job no longer has (SPEC.md"
+                + " section 4 names them): start once with GPILOT_RESTORE_DROP_REMOVED_STATE=true to drop that state");
       }
       throw e;
     }
@@ -72,8 +83,8 @@ public final class LocalMissionJob {
   }
 
   /**
-   * Starts the job on a new local MiniCluster without the web UI and returns at once; cancelling the returned
-   * client stops the job and its MiniCluster. For tests and benchmarks.
+   * Starts the job on a new local MiniCluster without the web UI and returns at once; cancelling
+   * the returned client stops the job and its MiniCluster. For tests and benchmarks.
    */
   public static JobClient start(MissionJobOptions options, Configuration conf) throws Exception {
     return start(new MissionJob(options), conf);
@@ -89,11 +100,12 @@ public final class LocalMissionJob {
   }
 
   /**
-   * What a laptop adds to the production settings ({@link MissionJobFlinkOptions}, applied under these): the web UI on
-   * loopback, one task manager with a slot per subtask, checkpoints under {@code checkpoints}, often (a restarted
-   * {@code gpilot up} resumes from the newest one).
+   * What a laptop adds to the production settings ({@link MissionJobFlinkOptions}, applied under
+   * these): the web UI on loopback, one task manager with a slot per subtask, checkpoints under
+   * {@code checkpoints}, often (a restarted {@code gpilot up} resumes from the newest one).
    */
-  public static Configuration localConfiguration(Path checkpoints, int parallelism, int uiPort, long intervalMs) {
+  public static Configuration localConfiguration(
+      Path checkpoints, int parallelism, int uiPort, long intervalMs) {
     Configuration conf = new Configuration();
     conf.set(RestOptions.PORT, uiPort);
     conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
@@ -106,8 +118,9 @@ public final class LocalMissionJob {
   }
 
   /**
-   * The newest complete retained checkpoint or savepoint (a {@code chk-*} or {@code savepoint-*} directory with its
-   * {@code _metadata}) under {@code root} ({@code checkpoints/<job>/chk-N}, {@code savepoints/savepoint-*}), if any.
+   * The newest complete retained checkpoint or savepoint (a {@code chk-*} or {@code savepoint-*}
+   * directory with its {@code _metadata}) under {@code root} ({@code checkpoints/<job>/chk-N},
+   * {@code savepoints/savepoint-*}), if any.
    */
   static Optional<Path> latestSnapshot(Path root) throws IOException {
     if (!Files.isDirectory(root)) {
@@ -117,8 +130,10 @@ public final class LocalMissionJob {
       return files
           .filter(p -> p.getFileName().toString().equals("_metadata"))
           .map(Path::getParent)
-          .filter(p -> p.getFileName().toString().startsWith("chk-")
-              || p.getFileName().toString().startsWith("savepoint-"))
+          .filter(
+              p ->
+                  p.getFileName().toString().startsWith("chk-")
+                      || p.getFileName().toString().startsWith("savepoint-"))
           .max(Comparator.comparingLong(p -> p.resolve("_metadata").toFile().lastModified()));
     }
   }

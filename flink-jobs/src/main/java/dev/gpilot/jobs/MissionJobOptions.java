@@ -6,16 +6,16 @@ import dev.gpilot.contracts.agents.AgentCatalog;
 import dev.gpilot.jobs.agents.AgentOptions;
 import dev.gpilot.jobs.costs.CostOptions;
 import dev.gpilot.jobs.scheduler.SchedulerOptions;
-import java.util.List;
-import java.util.Set;
 import java.io.Serializable;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
- * Everything the MissionJob is configured with, checked when built. {@link #fromEnv(Map)} reads the environment
- * variables listed in SPEC.md.
+ * Everything the MissionJob is configured with, checked when built. {@link #fromEnv(Map)} reads the
+ * environment variables listed in SPEC.md.
  */
 public record MissionJobOptions(
     String kafkaBootstrapServers,
@@ -37,40 +37,46 @@ public record MissionJobOptions(
     implements Serializable {
 
   /**
-   * Missions in flight (accepted, not yet ended) per scheduler subtask when {@code GPILOT_JOB_MAX_MISSIONS_IN_FLIGHT}
-   * is not set: 4 × the agent executor's default capacity ({@code GPILOT_ASYNC_CAPACITY}, 64 calls at once). A
-   * mission in flight has at most its ready steps waiting for a call; four missions per call slot keep the calls busy
-   * while missions plan, wait on dependencies or back off, and more would only queue steps (and their state) in the
-   * job. On the laptop's two cores the calls, not the scheduler, are what a burst waits for.
+   * Missions in flight (accepted, not yet ended) per scheduler subtask when {@code
+   * GPILOT_JOB_MAX_MISSIONS_IN_FLIGHT} is not set: 4 × the agent executor's default capacity
+   * ({@code GPILOT_ASYNC_CAPACITY}, 64 calls at once). A mission in flight has at most its ready
+   * steps waiting for a call; four missions per call slot keep the calls busy while missions plan,
+   * wait on dependencies or back off, and more would only queue steps (and their state) in the job.
+   * On the laptop's two cores the calls, not the scheduler, are what a burst waits for.
    */
   public static final int DEFAULT_MAX_MISSIONS_IN_FLIGHT = 256;
 
   /**
    * The budget gate (SPEC.md section 11, "Budgets").
    *
-   * @param enabled false: attempts go straight to the agents and no budget is enforced ({@code GPILOT_BUDGETS=off},
-   *     for measuring what the gate costs)
-   * @param statusIntervalMs a budget's status goes to {@code gpilot.budget-status.v1} at most this often
+   * @param enabled false: attempts go straight to the agents and no budget is enforced ({@code
+   *     GPILOT_BUDGETS=off}, for measuring what the gate costs)
+   * @param statusIntervalMs a budget's status goes to {@code gpilot.budget-status.v1} at most this
+   *     often
    */
   public record BudgetOptions(boolean enabled, long statusIntervalMs) implements Serializable {
     public BudgetOptions {
       if (statusIntervalMs < 0) {
-        throw new IllegalArgumentException("GPILOT_BUDGET_STATUS_MS must be >= 0, got " + statusIntervalMs);
+        throw new IllegalArgumentException(
+            "GPILOT_BUDGET_STATUS_MS must be >= 0, got " + statusIntervalMs);
       }
     }
 
     static BudgetOptions fromEnv(Map<String, String> env) {
       String enabled = env.getOrDefault("GPILOT_BUDGETS", "on").strip();
       if (!enabled.equals("on") && !enabled.equals("off")) {
-        throw new IllegalArgumentException("GPILOT_BUDGETS must be on or off, got '" + enabled + "'");
+        throw new IllegalArgumentException(
+            "GPILOT_BUDGETS must be on or off, got '" + enabled + "'");
       }
       return new BudgetOptions(enabled.equals("on"), longOf(env, "GPILOT_BUDGET_STATUS_MS", 250));
     }
   }
 
   public MissionJobOptions {
-    Objects.requireNonNull(kafkaBootstrapServers, "set KAFKA_BOOTSTRAP_SERVERS to the Kafka brokers, host:port");
-    Objects.requireNonNull(clickhouseUrl, "set CLICKHOUSE_URL to ClickHouse's HTTP endpoint, http://host:port");
+    Objects.requireNonNull(
+        kafkaBootstrapServers, "set KAFKA_BOOTSTRAP_SERVERS to the Kafka brokers, host:port");
+    Objects.requireNonNull(
+        clickhouseUrl, "set CLICKHOUSE_URL to ClickHouse's HTTP endpoint, http://host:port");
     Objects.requireNonNull(clickhouseDatabase, "clickhouseDatabase");
     Objects.requireNonNull(consumerGroupId, "consumerGroupId");
     Objects.requireNonNull(agents, "agents");
@@ -79,10 +85,12 @@ public record MissionJobOptions(
       throw new IllegalArgumentException("GPILOT_SIM_LATENCY_MS must be >= 0, got " + simLatencyMs);
     }
     if (asyncCapacity < 1) {
-      throw new IllegalArgumentException("GPILOT_ASYNC_CAPACITY must be >= 1, got " + asyncCapacity);
+      throw new IllegalArgumentException(
+          "GPILOT_ASYNC_CAPACITY must be >= 1, got " + asyncCapacity);
     }
     if (bufferTimeoutMs < 0) {
-      throw new IllegalArgumentException("GPILOT_BUFFER_TIMEOUT_MS must be >= 0, got " + bufferTimeoutMs);
+      throw new IllegalArgumentException(
+          "GPILOT_BUFFER_TIMEOUT_MS must be >= 0, got " + bufferTimeoutMs);
     }
     Objects.requireNonNull(costs, "costs");
     Objects.requireNonNull(budgets, "budgets");
@@ -110,12 +118,15 @@ public record MissionJobOptions(
         AgentCatalog.load(env).names(),
         CostOptions.fromEnv(env),
         BudgetOptions.fromEnv(env),
-        (int) Math.min(Integer.MAX_VALUE,
-            longOf(env, "GPILOT_JOB_MAX_MISSIONS_IN_FLIGHT", DEFAULT_MAX_MISSIONS_IN_FLIGHT)));
+        (int)
+            Math.min(
+                Integer.MAX_VALUE,
+                longOf(env, "GPILOT_JOB_MAX_MISSIONS_IN_FLIGHT", DEFAULT_MAX_MISSIONS_IN_FLIGHT)));
   }
 
   /** Defaults for everything but where the services are. */
-  public static MissionJobOptions of(String kafkaBootstrapServers, String clickhouseUrl, String clickhouseDatabase) {
+  public static MissionJobOptions of(
+      String kafkaBootstrapServers, String clickhouseUrl, String clickhouseDatabase) {
     return fromEnv(
         Map.of(
             "KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrapServers,
@@ -124,48 +135,138 @@ public record MissionJobOptions(
   }
 
   public MissionJobOptions withSimLatencyMs(long latencyMs) {
-    return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
-        latencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, defaultMaxAttempts,
-        retryBaseDelay, agents, knownAgents, costs, budgets, maxMissionsInFlight);
+    return new MissionJobOptions(
+        kafkaBootstrapServers,
+        clickhouseUrl,
+        clickhouseDatabase,
+        consumerGroupId,
+        latencyMs,
+        asyncCapacity,
+        stepTimeout,
+        bufferTimeoutMs,
+        missionRetention,
+        defaultMaxAttempts,
+        retryBaseDelay,
+        agents,
+        knownAgents,
+        costs,
+        budgets,
+        maxMissionsInFlight);
   }
 
   public MissionJobOptions withRetryBaseDelay(Duration delay) {
-    return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
-        simLatencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, defaultMaxAttempts, delay,
-        agents, knownAgents, costs, budgets, maxMissionsInFlight);
+    return new MissionJobOptions(
+        kafkaBootstrapServers,
+        clickhouseUrl,
+        clickhouseDatabase,
+        consumerGroupId,
+        simLatencyMs,
+        asyncCapacity,
+        stepTimeout,
+        bufferTimeoutMs,
+        missionRetention,
+        defaultMaxAttempts,
+        delay,
+        agents,
+        knownAgents,
+        costs,
+        budgets,
+        maxMissionsInFlight);
   }
 
   /** These options with other agents (e.g. Gemini at a stand-in's URL). */
   public MissionJobOptions withAgents(AgentOptions agentOptions) {
-    return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
-        simLatencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, defaultMaxAttempts,
-        retryBaseDelay, agentOptions, knownAgents, costs, budgets, maxMissionsInFlight);
+    return new MissionJobOptions(
+        kafkaBootstrapServers,
+        clickhouseUrl,
+        clickhouseDatabase,
+        consumerGroupId,
+        simLatencyMs,
+        asyncCapacity,
+        stepTimeout,
+        bufferTimeoutMs,
+        missionRetention,
+        defaultMaxAttempts,
+        retryBaseDelay,
+        agentOptions,
+        knownAgents,
+        costs,
+        budgets,
+        maxMissionsInFlight);
   }
 
   /** These options with another cost pipeline configuration. */
   public MissionJobOptions withCosts(CostOptions costOptions) {
-    return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
-        simLatencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, defaultMaxAttempts,
-        retryBaseDelay, agents, knownAgents, costOptions, budgets, maxMissionsInFlight);
+    return new MissionJobOptions(
+        kafkaBootstrapServers,
+        clickhouseUrl,
+        clickhouseDatabase,
+        consumerGroupId,
+        simLatencyMs,
+        asyncCapacity,
+        stepTimeout,
+        bufferTimeoutMs,
+        missionRetention,
+        defaultMaxAttempts,
+        retryBaseDelay,
+        agents,
+        knownAgents,
+        costOptions,
+        budgets,
+        maxMissionsInFlight);
   }
 
   /** These options with another budget gate configuration. */
   public MissionJobOptions withBudgets(BudgetOptions budgetOptions) {
-    return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
-        simLatencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, defaultMaxAttempts,
-        retryBaseDelay, agents, knownAgents, costs, budgetOptions, maxMissionsInFlight);
+    return new MissionJobOptions(
+        kafkaBootstrapServers,
+        clickhouseUrl,
+        clickhouseDatabase,
+        consumerGroupId,
+        simLatencyMs,
+        asyncCapacity,
+        stepTimeout,
+        bufferTimeoutMs,
+        missionRetention,
+        defaultMaxAttempts,
+        retryBaseDelay,
+        agents,
+        knownAgents,
+        costs,
+        budgetOptions,
+        maxMissionsInFlight);
   }
 
   /** These options with another bound on missions in flight per scheduler subtask. */
   public MissionJobOptions withMaxMissionsInFlight(int max) {
-    return new MissionJobOptions(kafkaBootstrapServers, clickhouseUrl, clickhouseDatabase, consumerGroupId,
-        simLatencyMs, asyncCapacity, stepTimeout, bufferTimeoutMs, missionRetention, defaultMaxAttempts,
-        retryBaseDelay, agents, knownAgents, costs, budgets, max);
+    return new MissionJobOptions(
+        kafkaBootstrapServers,
+        clickhouseUrl,
+        clickhouseDatabase,
+        consumerGroupId,
+        simLatencyMs,
+        asyncCapacity,
+        stepTimeout,
+        bufferTimeoutMs,
+        missionRetention,
+        defaultMaxAttempts,
+        retryBaseDelay,
+        agents,
+        knownAgents,
+        costs,
+        budgets,
+        max);
   }
 
   /** The scheduler's share of these options. */
   public SchedulerOptions schedulerOptions() {
-    return new SchedulerOptions(Set.copyOf(knownAgents), defaultMaxAttempts, stepTimeout, retryBaseDelay,
-        Duration.ofSeconds(30), missionRetention, agents.backend() == AgentOptions.Backend.GEMINI);
+    return new SchedulerOptions(
+        Set.copyOf(knownAgents),
+        defaultMaxAttempts,
+        stepTimeout,
+        retryBaseDelay,
+        Duration.ofSeconds(30),
+        missionRetention,
+        agents.backend() == AgentOptions.Backend.GEMINI);
   }
 }

@@ -9,9 +9,10 @@ public final class JobClients {
   private JobClients() {}
 
   /**
-   * Cancels the job and waits until it has stopped. {@code cancel()} completes once the request is acknowledged, while
-   * the job's sources may still run; left like that, they outlive the test's broker and retry it in the next test
-   * class of the same JVM (whose log checks then see their warnings).
+   * Cancels the job and waits until it has stopped. {@code cancel()} completes once the request is
+   * acknowledged, while the job's sources may still run; left like that, they outlive the test's
+   * broker and retry it in the next test class of the same JVM (whose log checks then see their
+   * warnings).
    */
   public static void cancelAndAwait(JobClient job) throws Exception {
     job.cancel().get(60, TimeUnit.SECONDS);

@@ -47,15 +47,17 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * State compatibility across versions of the whole job, as Flink's own migration tests keep a snapshot per release:
- * {@code src/test/resources/state-compat/<version>/} holds a canonical savepoint that {@link #writeFixture} of that
- * version took (stop-with-savepoint) with one mission finished and one mid-way (its first step done, its second in
- * flight in the agent executor). This version must restore every one of them as {@code ./gpilot upgrade} would —
- * without dropping any state — and finish the mission where it stopped.
+ * State compatibility across versions of the whole job, as Flink's own migration tests keep a
+ * snapshot per release: {@code src/test/resources/state-compat/<version>/} holds a canonical
+ * savepoint that {@link #writeFixture} of that version took (stop-with-savepoint) with one mission
+ * finished and one mid-way (its first step done, its second in flight in the agent executor). This
+ * version must restore every one of them as {@code ./gpilot upgrade} would — without dropping any
+ * state — and finish the mission where it stopped.
  *
- * <p>A fixture is never rewritten. A release that changes state adds its own:
- * {@code mvn -pl flink-jobs -am verify -Dit.test=JobStateCompatibilityITCase -Dgpilot.stateCompat.write=<version>},
- * then the same without the property restores it with the others (SPEC.md section 4, "Upgrades").
+ * <p>A fixture is never rewritten. A release that changes state adds its own: {@code mvn -pl
+ * flink-jobs -am verify -Dit.test=JobStateCompatibilityITCase
+ * -Dgpilot.stateCompat.write=<version>}, then the same without the property restores it with the
+ * others (SPEC.md section 4, "Upgrades").
  */
 class JobStateCompatibilityITCase {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
@@ -71,37 +73,63 @@ class JobStateCompatibilityITCase {
   void writeFixture(@TempDir Path work) throws Exception {
     Path target = FIXTURES.resolve(System.getProperty("gpilot.stateCompat.write"));
     assertThat(target).as("a fixture is never rewritten").doesNotExist();
-    JobClient job = LocalMissionJob.start(options(), LocalMissionJob.localConfiguration(work.resolve("chk"), 2, 0, 500));
+    JobClient job =
+        LocalMissionJob.start(
+            options(), LocalMissionJob.localConfiguration(work.resolve("chk"), 2, 0, 500));
     try (KafkaConsumer<byte[], byte[]> events = eventsConsumer()) {
       submit(DONE, new Plan(List.of(step("s1", 10))));
       submit(IN_FLIGHT, new Plan(List.of(step("s1", 10), step("s2", 8_000, "s1"))));
       List<MissionEvent> seen = new ArrayList<>();
-      await(events, seen, e -> e.missionId().equals(DONE) && e.type().equals(EventTypes.MISSION_COMPLETED));
-      await(events, seen, e -> e.missionId().equals(IN_FLIGHT) && e instanceof StepStarted started
-          && "s2".equals(started.stepId()));
+      await(
+          events,
+          seen,
+          e -> e.missionId().equals(DONE) && e.type().equals(EventTypes.MISSION_COMPLETED));
+      await(
+          events,
+          seen,
+          e ->
+              e.missionId().equals(IN_FLIGHT)
+                  && e instanceof StepStarted started
+                  && "s2".equals(started.stepId()));
 
-      String savepoint = job.stopWithSavepoint(false, work.resolve("savepoints").toUri().toString(),
-          SavepointFormatType.CANONICAL).get();
+      String savepoint =
+          job.stopWithSavepoint(
+                  false,
+                  work.resolve("savepoints").toUri().toString(),
+                  SavepointFormatType.CANONICAL)
+              .get();
 
-      long lastSeq = readAll(events, seen).stream().filter(e -> e.missionId().equals(IN_FLIGHT))
-          .mapToLong(MissionEvent::seq).max().orElseThrow();
+      long lastSeq =
+          readAll(events, seen).stream()
+              .filter(e -> e.missionId().equals(IN_FLIGHT))
+              .mapToLong(MissionEvent::seq)
+              .max()
+              .orElseThrow();
       copy(Path.of(savepoint.replaceFirst("^file:", "")), target.resolve("savepoint"));
       Properties expected = new Properties();
       expected.setProperty("inFlight.lastSeq", String.valueOf(lastSeq));
-      // The savepoint's sources hold offsets into this broker's topics; the restore recreates them this far.
-      endOffsets().forEach((tp, end) -> expected.setProperty("offsets." + tp.topic() + "." + tp.partition(),
-          String.valueOf(end)));
+      // The savepoint's sources hold offsets into this broker's topics; the restore recreates them
+      // this far.
+      endOffsets()
+          .forEach(
+              (tp, end) ->
+                  expected.setProperty(
+                      "offsets." + tp.topic() + "." + tp.partition(), String.valueOf(end)));
       try (OutputStream out = Files.newOutputStream(target.resolve("fixture.properties"))) {
         expected.store(out, "written by JobStateCompatibilityITCase#writeFixture");
       }
     }
   }
 
-  /** Not while writing a fixture: the restore needs a broker holding no other run's records of the same missions. */
+  /**
+   * Not while writing a fixture: the restore needs a broker holding no other run's records of the
+   * same missions.
+   */
   @Test
   @DisabledIfSystemProperty(named = "gpilot.stateCompat.write", matches = ".*")
-  void savepointsOfEarlierVersions_restoreWithoutDroppingState_andTheMissionInFlightFinishesWhereItStopped(
-      @TempDir Path work) throws Exception {
+  void
+      savepointsOfEarlierVersions_restoreWithoutDroppingState_andTheMissionInFlightFinishesWhereItStopped(
+          @TempDir Path work) throws Exception {
     List<Path> fixtures;
     try (Stream<Path> dirs = Files.list(FIXTURES)) {
       fixtures = dirs.filter(Files::isDirectory).sorted().toList();
@@ -122,64 +150,98 @@ class JobStateCompatibilityITCase {
     Path savepoint = copy(fixture.resolve("savepoint"), work.resolve("savepoint"));
     Configuration conf = LocalMissionJob.localConfiguration(work.resolve("chk"), 2, 0, 500);
     conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint.toUri().toString());
-    conf.set(StateRecoveryOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE, false); // every operator's state must map
+    conf.set(
+        StateRecoveryOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE,
+        false); // every operator's state must map
 
     fillToSavepointOffsets(expected);
     JobClient job = LocalMissionJob.start(options(), conf);
     try (KafkaConsumer<byte[], byte[]> events = eventsConsumer()) {
       List<MissionEvent> seen = new ArrayList<>();
-      await(events, seen, e -> e.missionId().equals(IN_FLIGHT) && e.type().equals(EventTypes.MISSION_COMPLETED));
+      await(
+          events,
+          seen,
+          e -> e.missionId().equals(IN_FLIGHT) && e.type().equals(EventTypes.MISSION_COMPLETED));
 
-      List<MissionEvent> inFlight = seen.stream().filter(e -> e.missionId().equals(IN_FLIGHT)).toList();
-      // The scheduler's state came back: the events carry on from the savepoint's last seq, s1 is not run again.
-      assertThat(inFlight.get(0).seq()).as("%s: first seq after the restore; %s", fixture, inFlight)
+      List<MissionEvent> inFlight =
+          seen.stream().filter(e -> e.missionId().equals(IN_FLIGHT)).toList();
+      // The scheduler's state came back: the events carry on from the savepoint's last seq, s1 is
+      // not run again.
+      assertThat(inFlight.get(0).seq())
+          .as("%s: first seq after the restore; %s", fixture, inFlight)
           .isEqualTo(lastSeq + 1);
-      assertThat(inFlight).extracting(MissionEvent::seq)
-          .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(lastSeq + 1, lastSeq + inFlight.size())
-              .boxed().toList());
-      assertThat(inFlight).noneMatch(e -> e instanceof StepEvent step && "s1".equals(step.stepId()));
-      assertThat(inFlight).anyMatch(e -> e instanceof StepCompleted completed && "s2".equals(completed.stepId()));
-      assertThat(seen).as("the finished mission stays finished").noneMatch(e -> e.missionId().equals(DONE));
+      assertThat(inFlight)
+          .extracting(MissionEvent::seq)
+          .containsExactlyElementsOf(
+              java.util.stream.LongStream.rangeClosed(lastSeq + 1, lastSeq + inFlight.size())
+                  .boxed()
+                  .toList());
+      assertThat(inFlight)
+          .noneMatch(e -> e instanceof StepEvent step && "s1".equals(step.stepId()));
+      assertThat(inFlight)
+          .anyMatch(e -> e instanceof StepCompleted completed && "s2".equals(completed.stepId()));
+      assertThat(seen)
+          .as("the finished mission stays finished")
+          .noneMatch(e -> e.missionId().equals(DONE));
     } finally {
       JobClients.cancelAndAwait(job);
     }
   }
 
-  /** The end offset of every partition of every topic on the broker (the job's topics exist by then). */
+  /**
+   * The end offset of every partition of every topic on the broker (the job's topics exist by
+   * then).
+   */
   private static java.util.Map<TopicPartition, Long> endOffsets() {
     try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(KAFKA.clientProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = consumer.listTopics().values().stream().flatMap(List::stream)
-          .filter(p -> !p.topic().startsWith("__"))
-          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        new KafkaConsumer<>(
+            KAFKA.clientProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions =
+          consumer.listTopics().values().stream()
+              .flatMap(List::stream)
+              .filter(p -> !p.topic().startsWith("__"))
+              .map(p -> new TopicPartition(p.topic(), p.partition()))
+              .toList();
       return consumer.endOffsets(partitions);
     }
   }
 
   /**
-   * Writes filler records (not a contract: the job counts and skips them) until every partition of this broker's
-   * topics reaches the offset it had when the savepoint was taken. Without this, a source restored on a fresh broker
-   * would sit at an offset the topic has not reached and skip whatever is written below it.
+   * Writes filler records (not a contract: the job counts and skips them) until every partition of
+   * this broker's topics reaches the offset it had when the savepoint was taken. Without this, a
+   * source restored on a fresh broker would sit at an offset the topic has not reached and skip
+   * whatever is written below it.
    */
   private static void fillToSavepointOffsets(Properties expected) throws Exception {
     dev.gpilot.contracts.TopicAdmin.ensureTopics(KAFKA.bootstrapServers());
     java.util.Map<TopicPartition, Long> now = endOffsets();
     try (KafkaProducer<String, byte[]> producer =
-        new KafkaProducer<>(KAFKA.clientProperties(), new StringSerializer(), new ByteArraySerializer())) {
+        new KafkaProducer<>(
+            KAFKA.clientProperties(), new StringSerializer(), new ByteArraySerializer())) {
       for (String key : expected.stringPropertyNames()) {
         if (!key.startsWith("offsets.")) {
           continue;
         }
         String topicPartition = key.substring("offsets.".length());
         int dot = topicPartition.lastIndexOf('.');
-        TopicPartition tp = new TopicPartition(topicPartition.substring(0, dot),
-            Integer.parseInt(topicPartition.substring(dot + 1)));
+        TopicPartition tp =
+            new TopicPartition(
+                topicPartition.substring(0, dot),
+                Integer.parseInt(topicPartition.substring(dot + 1)));
         long target = Long.parseLong(expected.getProperty(key));
         Long end = now.get(tp);
-        assertThat(end).as("topic partition %s of the savepoint's broker exists here", tp).isNotNull();
+        assertThat(end)
+            .as("topic partition %s of the savepoint's broker exists here", tp)
+            .isNotNull();
         for (long offset = end; offset < target; offset++) {
-          producer.send(new ProducerRecord<>(tp.topic(), tp.partition(), null,
-              "state-compat filler".getBytes(java.nio.charset.StandardCharsets.UTF_8))).get();
+          producer
+              .send(
+                  new ProducerRecord<>(
+                      tp.topic(),
+                      tp.partition(),
+                      null,
+                      "state-compat filler".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+              .get();
         }
       }
     }
@@ -192,16 +254,29 @@ class JobStateCompatibilityITCase {
   private static PlanStep step(String id, long latencyMs, String... deps) {
     ObjectNode parameters = Json.mapper().createObjectNode();
     parameters.putObject("simulate").put("latencyMs", latencyMs);
-    return new PlanStep(id, "agent-scout", "work " + id, parameters, List.of(deps), null, null, null);
+    return new PlanStep(
+        id, "agent-scout", "work " + id, parameters, List.of(deps), null, null, null);
   }
 
   private static void submit(String missionId, Plan plan) throws Exception {
-    MissionSubmitted mission = new MissionSubmitted(missionId, "default", System.currentTimeMillis(),
-        "state compatibility", new MissionConfig(List.of(), plan, null, null, null, null, null), null, null, "test");
+    MissionSubmitted mission =
+        new MissionSubmitted(
+            missionId,
+            "default",
+            System.currentTimeMillis(),
+            "state compatibility",
+            new MissionConfig(List.of(), plan, null, null, null, null, null),
+            null,
+            null,
+            "test");
     try (KafkaProducer<String, byte[]> producer =
-        new KafkaProducer<>(KAFKA.clientProperties(), new StringSerializer(), new ByteArraySerializer())) {
-      producer.send(new ProducerRecord<>(Topics.MISSIONS, missionId,
-          JsonCodec.of(MissionSubmitted.class).encode(mission))).get();
+        new KafkaProducer<>(
+            KAFKA.clientProperties(), new StringSerializer(), new ByteArraySerializer())) {
+      producer
+          .send(
+              new ProducerRecord<>(
+                  Topics.MISSIONS, missionId, JsonCodec.of(MissionSubmitted.class).encode(mission)))
+          .get();
     }
   }
 
@@ -215,17 +290,25 @@ class JobStateCompatibilityITCase {
     return consumer;
   }
 
-  /** Polls until an event matches (at most 3 minutes); every event read lands in {@code seen}, first per seq. */
-  private static void await(KafkaConsumer<byte[], byte[]> consumer, List<MissionEvent> seen,
+  /**
+   * Polls until an event matches (at most 3 minutes); every event read lands in {@code seen}, first
+   * per seq.
+   */
+  private static void await(
+      KafkaConsumer<byte[], byte[]> consumer,
+      List<MissionEvent> seen,
       Predicate<MissionEvent> until) {
     long deadline = System.currentTimeMillis() + 180_000;
     while (seen.stream().noneMatch(until)) {
-      assertThat(System.currentTimeMillis()).as("awaited event; seen %s", seen).isLessThan(deadline);
+      assertThat(System.currentTimeMillis())
+          .as("awaited event; seen %s", seen)
+          .isLessThan(deadline);
       poll(consumer, seen);
     }
   }
 
-  private static List<MissionEvent> readAll(KafkaConsumer<byte[], byte[]> consumer, List<MissionEvent> seen) {
+  private static List<MissionEvent> readAll(
+      KafkaConsumer<byte[], byte[]> consumer, List<MissionEvent> seen) {
     for (int emptyPolls = 0; emptyPolls < 10; ) {
       emptyPolls = poll(consumer, seen) ? 0 : emptyPolls + 1;
     }
@@ -243,7 +326,8 @@ class JobStateCompatibilityITCase {
         continue; // fillToSavepointOffsets
       }
       // At-least-once output: a client keeps the first event per (mission, seq).
-      if (seen.stream().noneMatch(e -> e.missionId().equals(event.missionId()) && e.seq() == event.seq())) {
+      if (seen.stream()
+          .noneMatch(e -> e.missionId().equals(event.missionId()) && e.seq() == event.seq())) {
         seen.add(event);
       }
     }

@@ -10,10 +10,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 class LocalMissionJobTest {
   @Test
-  void latestSnapshot_isTheNewestCompleteCheckpointOrSavepoint(@TempDir Path flink) throws Exception {
+  void latestSnapshot_isTheNewestCompleteCheckpointOrSavepoint(@TempDir Path flink)
+      throws Exception {
     Path older = complete(flink.resolve("checkpoints/job-a/chk-7"), 1_000);
     Path savepoint = complete(flink.resolve("savepoints/savepoint-1a2b3c-4d5e6f"), 3_000);
-    Files.createDirectories(flink.resolve("checkpoints/job-a/chk-8")); // in progress: no _metadata yet
+    Files.createDirectories(
+        flink.resolve("checkpoints/job-a/chk-8")); // in progress: no _metadata yet
 
     assertThat(LocalMissionJob.latestSnapshot(flink)).contains(savepoint);
 

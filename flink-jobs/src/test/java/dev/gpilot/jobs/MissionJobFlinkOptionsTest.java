@@ -24,11 +24,15 @@ class MissionJobFlinkOptionsTest {
 
     assertThat(env.getConfiguration().get(StateBackendOptions.STATE_BACKEND)).isEqualTo("rocksdb");
     assertThat(env.getConfiguration().get(CheckpointingOptions.INCREMENTAL_CHECKPOINTS)).isTrue();
-    assertThat(env.getConfiguration().get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS)).isEqualTo(2);
+    assertThat(env.getConfiguration().get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS))
+        .isEqualTo(2);
     assertThat(env.getConfiguration().get(RocksDBConfigurableOptions.USE_BLOOM_FILTER)).isTrue();
-    assertThat(env.getConfiguration().get(RestartStrategyOptions.RESTART_STRATEGY)).isEqualTo("exponential-delay");
-    assertThat(env.getConfiguration().get(CheckpointingOptions.CHECKPOINTS_DIRECTORY)).isEqualTo(CHECKPOINTS);
-    // What the environment's own views were configured with, not only its map: the graph is built from these.
+    assertThat(env.getConfiguration().get(RestartStrategyOptions.RESTART_STRATEGY))
+        .isEqualTo("exponential-delay");
+    assertThat(env.getConfiguration().get(CheckpointingOptions.CHECKPOINTS_DIRECTORY))
+        .isEqualTo(CHECKPOINTS);
+    // What the environment's own views were configured with, not only its map: the graph is built
+    // from these.
     assertThat(env.getCheckpointConfig().getCheckpointInterval())
         .isEqualTo(MissionJobFlinkOptions.DEFAULT_CHECKPOINT_INTERVAL.toMillis());
     assertThat(env.getCheckpointConfig().getTolerableCheckpointFailureNumber()).isEqualTo(12);
@@ -52,7 +56,8 @@ class MissionJobFlinkOptionsTest {
     assertThat(env.getConfiguration().get(StateBackendOptions.STATE_BACKEND)).isEqualTo("hashmap");
     assertThat(env.getCheckpointConfig().getCheckpointInterval()).isEqualTo(45_000);
     assertThat(env.getConfig().isObjectReuseEnabled()).isFalse();
-    assertThat(env.getConfiguration().get(RestartStrategyOptions.RESTART_STRATEGY)).isEqualTo("fixed-delay");
+    assertThat(env.getConfiguration().get(RestartStrategyOptions.RESTART_STRATEGY))
+        .isEqualTo("fixed-delay");
     // What the cluster left unset still comes from the job.
     assertThat(env.getConfig().getSerializerConfig().hasGenericTypesDisabled()).isTrue();
     assertThat(env.getConfiguration().get(CheckpointingOptions.INCREMENTAL_CHECKPOINTS)).isTrue();
@@ -72,7 +77,8 @@ class MissionJobFlinkOptionsTest {
 
   @Test
   void clusterWithoutACheckpointDir_isRefusedNamingTheKey() {
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
 
     assertThatThrownBy(() -> MissionJobFlinkOptions.applyTo(env))
         .isInstanceOf(IllegalStateException.class)
@@ -81,10 +87,12 @@ class MissionJobFlinkOptionsTest {
 
   @Test
   void localConfiguration_addsOnlyWhatALaptopNeeds() {
-    Configuration local = LocalMissionJob.localConfiguration(java.nio.file.Path.of("/tmp/chk"), 2, 0, 2000);
+    Configuration local =
+        LocalMissionJob.localConfiguration(java.nio.file.Path.of("/tmp/chk"), 2, 0, 2000);
 
     assertThat(local.getOptional(StateBackendOptions.STATE_BACKEND)).isEmpty();
-    assertThat(local.get(CheckpointingOptions.CHECKPOINTING_INTERVAL)).isEqualTo(Duration.ofSeconds(2));
+    assertThat(local.get(CheckpointingOptions.CHECKPOINTING_INTERVAL))
+        .isEqualTo(Duration.ofSeconds(2));
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(local);
     MissionJobFlinkOptions.applyTo(env);
     assertThat(env.getCheckpointConfig().getCheckpointInterval()).isEqualTo(2000);

@@ -32,8 +32,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The job's log as {@code ./gpilot up} writes it (the service logging configuration, {@code
- * infra/log4j2-service.properties}) while missions run and checkpoints complete: it says what went wrong, and is not
- * drowned in warnings that repeat on every checkpoint.
+ * infra/log4j2-service.properties}) while missions run and checkpoints complete: it says what went
+ * wrong, and is not drowned in warnings that repeat on every checkpoint.
  */
 class MissionJobLogITCase {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
@@ -50,7 +50,12 @@ class MissionJobLogITCase {
     @Override
     public synchronized void append(LogEvent event) {
       if (event.getLevel().isMoreSpecificThan(Level.WARN)) {
-        lines.add(event.getLevel() + " " + event.getLoggerName() + " " + event.getMessage().getFormattedMessage());
+        lines.add(
+            event.getLevel()
+                + " "
+                + event.getLoggerName()
+                + " "
+                + event.getMessage().getFormattedMessage());
       }
     }
 
@@ -60,8 +65,9 @@ class MissionJobLogITCase {
   }
 
   @Test
-  void runningJob_underTheServiceLogConfig_logsNoMetricNameCollisions_andNoWarningOnEveryCheckpoint()
-      throws Exception {
+  void
+      runningJob_underTheServiceLogConfig_logsNoMetricNameCollisions_andNoWarningOnEveryCheckpoint()
+          throws Exception {
     LoggerContext logging = (LoggerContext) LogManager.getContext(false);
     var testConfig = logging.getConfigLocation();
     logging.setConfigLocation(Path.of("../infra/log4j2-service.properties").toUri());
@@ -73,21 +79,38 @@ class MissionJobLogITCase {
     try {
       MissionJobOptions options =
           MissionJobOptions.of(KAFKA.bootstrapServers(), CLICKHOUSE.url(), CLICKHOUSE.database());
-      // As gpilot up runs it (parallelism 2, RocksDB), with checkpoints every 200 ms instead of 2 s.
-      Configuration conf = LocalMissionJob.localConfiguration(Files.createTempDirectory("chk"), 2, 0, 200);
+      // As gpilot up runs it (parallelism 2, RocksDB), with checkpoints every 200 ms instead of 2
+      // s.
+      Configuration conf =
+          LocalMissionJob.localConfiguration(Files.createTempDirectory("chk"), 2, 0, 200);
       job = LocalMissionJob.start(options, conf);
-      try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(KAFKA.clientProperties(),
-          new StringSerializer(), new ByteArraySerializer())) {
+      try (KafkaProducer<String, byte[]> producer =
+          new KafkaProducer<>(
+              KAFKA.clientProperties(), new StringSerializer(), new ByteArraySerializer())) {
         for (int i = 0; i < 3; i++) {
           String missionId = UUID.randomUUID().toString();
-          MissionSubmitted mission = new MissionSubmitted(missionId, "default", System.currentTimeMillis(),
-              "log check " + i, new MissionConfig(List.of("agent-scout", "seo-analyst"), null, null, null, null,
-                  null, null), null, null, "test");
-          producer.send(new ProducerRecord<>(Topics.MISSIONS, missionId,
-              JsonCodec.of(MissionSubmitted.class).encode(mission))).get();
+          MissionSubmitted mission =
+              new MissionSubmitted(
+                  missionId,
+                  "default",
+                  System.currentTimeMillis(),
+                  "log check " + i,
+                  new MissionConfig(
+                      List.of("agent-scout", "seo-analyst"), null, null, null, null, null, null),
+                  null,
+                  null,
+                  "test");
+          producer
+              .send(
+                  new ProducerRecord<>(
+                      Topics.MISSIONS,
+                      missionId,
+                      JsonCodec.of(MissionSubmitted.class).encode(mission)))
+              .get();
         }
       }
-      // About 40 checkpoints: a warning per checkpoint and sink task would show up well over 10 times.
+      // About 40 checkpoints: a warning per checkpoint and sink task would show up well over 10
+      // times.
       Thread.sleep(8_000);
     } finally {
       if (job != null) {

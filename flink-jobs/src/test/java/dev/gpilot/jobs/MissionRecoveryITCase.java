@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.events.EventTypes;
 import dev.gpilot.contracts.events.MissionEvent;
-import dev.gpilot.contracts.events.StepStarted;
 import dev.gpilot.contracts.events.StepCompleted;
+import dev.gpilot.contracts.events.StepStarted;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.contracts.mission.MissionConfig;
@@ -45,8 +45,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Crash safety on real parts: the job fails while a 6-step mission is half done, restores from its last checkpoint,
- * and the mission completes without re-running (re-paying) the steps that had finished.
+ * Crash safety on real parts: the job fails while a 6-step mission is half done, restores from its
+ * last checkpoint, and the mission completes without re-running (re-paying) the steps that had
+ * finished.
  */
 class MissionRecoveryITCase {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
@@ -54,6 +55,7 @@ class MissionRecoveryITCase {
 
   /** Executions per step, across the restart (the MiniCluster runs in this JVM). */
   static final Map<String, AtomicInteger> EXECUTIONS = new ConcurrentHashMap<>();
+
   static final AtomicBoolean CRASH_ON_S5 = new AtomicBoolean();
 
   /** The task failure this test injects (as a process crash would). */
@@ -70,10 +72,12 @@ class MissionRecoveryITCase {
     @Override
     public CompletableFuture<JsonNode> run(StepRequest request) {
       if (request.stepId().equals("s5") && CRASH_ON_S5.compareAndSet(true, false)) {
-        // An Error, not an exception: the executor turns exceptions into failed steps, this must fail the task.
+        // An Error, not an exception: the executor turns exceptions into failed steps, this must
+        // fail the task.
         throw new InjectedCrash();
       }
-      EXECUTIONS.computeIfAbsent(request.missionId() + "/" + request.stepId(), k -> new AtomicInteger())
+      EXECUTIONS
+          .computeIfAbsent(request.missionId() + "/" + request.stepId(), k -> new AtomicInteger())
           .incrementAndGet();
       return delegate.run(request);
     }
@@ -87,45 +91,78 @@ class MissionRecoveryITCase {
   private static PlanStep step(String id, long latencyMs, String... deps) {
     ObjectNode parameters = Json.mapper().createObjectNode();
     parameters.putObject("simulate").put("latencyMs", latencyMs);
-    return new PlanStep(id, "agent-scout", "work " + id, parameters, List.of(deps), null, null, null);
+    return new PlanStep(
+        id, "agent-scout", "work " + id, parameters, List.of(deps), null, null, null);
   }
 
   @Test
-  void jobFailsHalfway_restoresFromCheckpoint_andFinishedStepsAreNotExecutedAgain() throws Exception {
+  void jobFailsHalfway_restoresFromCheckpoint_andFinishedStepsAreNotExecutedAgain()
+      throws Exception {
     crashHalfwayAndComplete("recovery-from-checkpoint", 200);
   }
 
   /**
-   * No checkpoint completed before the failure (a slow first checkpoint, or a job killed soon after its start): the
-   * job starts over, its source reading the topics from the start (nothing committed), and the steps that finished
-   * are still not run again.
+   * No checkpoint completed before the failure (a slow first checkpoint, or a job killed soon after
+   * its start): the job starts over, its source reading the topics from the start (nothing
+   * committed), and the steps that finished are still not run again.
    */
   @Test
-  void jobFailsBeforeItsFirstCheckpoint_startsOver_andFinishedStepsAreNotExecutedAgain() throws Exception {
+  void jobFailsBeforeItsFirstCheckpoint_startsOver_andFinishedStepsAreNotExecutedAgain()
+      throws Exception {
     crashHalfwayAndComplete("recovery-without-checkpoint", 600_000);
   }
 
-  private static void crashHalfwayAndComplete(String group, long checkpointIntervalMs) throws Exception {
-    MissionJobOptions options = MissionJobOptions.fromEnv(Map.of("KAFKA_BOOTSTRAP_SERVERS", KAFKA.bootstrapServers(),
-        "CLICKHOUSE_URL", CLICKHOUSE.url(), "CLICKHOUSE_DATABASE", CLICKHOUSE.database(),
-        "GPILOT_JOB_GROUP_ID", group));
-    Configuration conf = LocalMissionJob.localConfiguration(Files.createTempDirectory("chk"), 2, 0,
-        checkpointIntervalMs);
+  private static void crashHalfwayAndComplete(String group, long checkpointIntervalMs)
+      throws Exception {
+    MissionJobOptions options =
+        MissionJobOptions.fromEnv(
+            Map.of(
+                "KAFKA_BOOTSTRAP_SERVERS",
+                KAFKA.bootstrapServers(),
+                "CLICKHOUSE_URL",
+                CLICKHOUSE.url(),
+                "CLICKHOUSE_DATABASE",
+                CLICKHOUSE.database(),
+                "GPILOT_JOB_GROUP_ID",
+                group));
+    Configuration conf =
+        LocalMissionJob.localConfiguration(
+            Files.createTempDirectory("chk"), 2, 0, checkpointIntervalMs);
     conf.setString("restart-strategy.type", "fixed-delay");
     conf.setString("restart-strategy.fixed-delay.attempts", "3");
     conf.setString("restart-strategy.fixed-delay.delay", "500 ms");
     JobClient job = LocalMissionJob.start(new MissionJob(options, CountingAgent::new), conf);
     try {
       String missionId = UUID.randomUUID().toString();
-      Plan plan = new Plan(List.of(step("s1", 50), step("s2", 50, "s1"), step("s3", 50, "s2"),
-          step("s4", 3000, "s3"), step("s5", 50, "s4"), step("s6", 50, "s5")));
-      MissionSubmitted mission = new MissionSubmitted(missionId, "default", System.currentTimeMillis(),
-          "recover me", new MissionConfig(List.of(), plan, null, null, null, null, null), null, null, "test");
+      Plan plan =
+          new Plan(
+              List.of(
+                  step("s1", 50),
+                  step("s2", 50, "s1"),
+                  step("s3", 50, "s2"),
+                  step("s4", 3000, "s3"),
+                  step("s5", 50, "s4"),
+                  step("s6", 50, "s5")));
+      MissionSubmitted mission =
+          new MissionSubmitted(
+              missionId,
+              "default",
+              System.currentTimeMillis(),
+              "recover me",
+              new MissionConfig(List.of(), plan, null, null, null, null, null),
+              null,
+              null,
+              "test");
       Properties producerProps = KAFKA.clientProperties();
       try (KafkaProducer<String, byte[]> producer =
           new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer())) {
-        producer.send(new ProducerRecord<>(Topics.MISSIONS, missionId,
-            JsonCodec.of(MissionSubmitted.class).encode(mission))).get();
+        producer
+            .send(
+                new ProducerRecord<>(
+                    Topics.MISSIONS,
+                    missionId,
+                    JsonCodec.of(MissionSubmitted.class).encode(mission)))
+            .get();
       }
 
       Properties props = KAFKA.clientProperties();
@@ -146,8 +183,11 @@ class MissionRecoveryITCase {
               continue; // another test's mission, on the same topic
             }
             received.add(event);
-            if (event instanceof StepStarted started && "s4".equals(started.stepId()) && armAt == Long.MAX_VALUE) {
-              // Let a few checkpoints (if any) record s1-s3 as done and s4 in flight, then fail on s5.
+            if (event instanceof StepStarted started
+                && "s4".equals(started.stepId())
+                && armAt == Long.MAX_VALUE) {
+              // Let a few checkpoints (if any) record s1-s3 as done and s4 in flight, then fail on
+              // s5.
               armAt = System.currentTimeMillis() + 1_000;
             }
             done |= event.type().equals(EventTypes.MISSION_COMPLETED);
@@ -166,14 +206,20 @@ class MissionRecoveryITCase {
       assertThat(bySeq.firstKey()).isEqualTo(1L);
       assertThat(bySeq.lastKey()).isEqualTo(bySeq.size());
       assertThat(bySeq.lastEntry().getValue().type()).isEqualTo(EventTypes.MISSION_COMPLETED);
-      List<String> completed = bySeq.values().stream().filter(e -> e instanceof StepCompleted)
-          .map(e -> ((StepCompleted) e).stepId()).toList();
+      List<String> completed =
+          bySeq.values().stream()
+              .filter(e -> e instanceof StepCompleted)
+              .map(e -> ((StepCompleted) e).stepId())
+              .toList();
       assertThat(completed).containsExactly("s1", "s2", "s3", "s4", "s5", "s6");
 
-      // Steps done before the failure ran once; s4, in flight at the checkpoint but finished before the failure,
+      // Steps done before the failure ran once; s4, in flight at the checkpoint but finished before
+      // the failure,
       // was not paid for twice; s5, interrupted before it ran, ran once after the restore.
       for (String s : List.of("s1", "s2", "s3", "s4", "s5", "s6")) {
-        assertThat(EXECUTIONS.get(missionId + "/" + s).get()).as("executions of %s", s).isEqualTo(1);
+        assertThat(EXECUTIONS.get(missionId + "/" + s).get())
+            .as("executions of %s", s)
+            .isEqualTo(1);
       }
     } finally {
       JobClients.cancelAndAwait(job);

@@ -47,16 +47,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Missions on the MissionJob (MiniCluster, Kafka, google-genai) against the Gemini stand-in, seen from the stand-in's
- * call log: every call says which mission, step and attempt it is for, and a storm of 429s with Retry-After is waited
- * out step by step, without a burst of calls, and the missions complete after it.
+ * Missions on the MissionJob (MiniCluster, Kafka, google-genai) against the Gemini stand-in, seen
+ * from the stand-in's call log: every call says which mission, step and attempt it is for, and a
+ * storm of 429s with Retry-After is waited out step by step, without a burst of calls, and the
+ * missions complete after it.
  */
 class MissionRetryITCase {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
   @RegisterExtension static final ClickHouseTestServer CLICKHOUSE = new ClickHouseTestServer();
   private static final JsonCodec<MissionEvent> EVENTS = JsonCodec.of(MissionEvent.class);
-  private static final Set<String> FINAL = Set.of(EventTypes.MISSION_COMPLETED, EventTypes.MISSION_FAILED,
-      EventTypes.MISSION_CANCELLED, EventTypes.MISSION_TIMED_OUT);
+  private static final Set<String> FINAL =
+      Set.of(
+          EventTypes.MISSION_COMPLETED,
+          EventTypes.MISSION_FAILED,
+          EventTypes.MISSION_CANCELLED,
+          EventTypes.MISSION_TIMED_OUT);
 
   private static GeminiStandin standin;
   private static JobClient job;
@@ -64,13 +69,19 @@ class MissionRetryITCase {
   @BeforeAll
   static void start() throws Exception {
     standin = GeminiStandin.start(0);
-    MissionJobOptions options = MissionJobOptions.of(KAFKA.bootstrapServers(), CLICKHOUSE.url(), CLICKHOUSE.database())
-        .withAgents(AgentOptions.gemini(GeminiOptions.of(
-                DeploymentKey.insecureInJobGraph(ApiKey.of("retry-itcase-key")), standin.baseUrl()))
-            .withRetries(3, Duration.ofMillis(50), Duration.ofMillis(200)))
-        .withRetryBaseDelay(Duration.ofMillis(200));
-    job = LocalMissionJob.start(new MissionJob(options),
-        LocalMissionJob.localConfiguration(Files.createTempDirectory("chk"), 2, 0, 1_000));
+    MissionJobOptions options =
+        MissionJobOptions.of(KAFKA.bootstrapServers(), CLICKHOUSE.url(), CLICKHOUSE.database())
+            .withAgents(
+                AgentOptions.gemini(
+                        GeminiOptions.of(
+                            DeploymentKey.insecureInJobGraph(ApiKey.of("retry-itcase-key")),
+                            standin.baseUrl()))
+                    .withRetries(3, Duration.ofMillis(50), Duration.ofMillis(200)))
+            .withRetryBaseDelay(Duration.ofMillis(200));
+    job =
+        LocalMissionJob.start(
+            new MissionJob(options),
+            LocalMissionJob.localConfiguration(Files.createTempDirectory("chk"), 2, 0, 1_000));
   }
 
   @AfterAll
@@ -87,35 +98,80 @@ class MissionRetryITCase {
   }
 
   @Test
-  void everyCallSaysItsMissionStepAndAttempt_theOverseersPlanningStep_andARetriedAttempt() throws Exception {
-    // s1's first attempt: its call and 3 calls again within the attempt all fail; the scheduler runs attempt 2.
+  void everyCallSaysItsMissionStepAndAttempt_theOverseersPlanningStep_andARetriedAttempt()
+      throws Exception {
+    // s1's first attempt: its call and 3 calls again within the attempt all fail; the scheduler
+    // runs attempt 2.
     standin.inject(Fault.httpError(503).matching("Your step (s1)").repeat(4));
-    String id = submit("identity", new MissionConfig(List.of("agent-scout", "seo-analyst"), null, null, null, null,
-        null, null));
+    String id =
+        submit(
+            "identity",
+            new MissionConfig(
+                List.of("agent-scout", "seo-analyst"), null, null, null, null, null, null));
 
     assertThat(awaitFinal(List.of(id))).containsEntry(id, EventTypes.MISSION_COMPLETED);
     List<CallRecord> calls = callsOf(Set.of(id));
-    assertThat(calls).extracting(CallRecord::stepId, CallRecord::attempt, CallRecord::status).containsExactly(
-        tuple("_plan", 1, 200),
-        tuple("s1", 1, 503), tuple("s1", 1, 503), tuple("s1", 1, 503), tuple("s1", 1, 503),
-        tuple("s1", 2, 200),
-        tuple("s2", 1, 200));
+    assertThat(calls)
+        .extracting(CallRecord::stepId, CallRecord::attempt, CallRecord::status)
+        .containsExactly(
+            tuple("_plan", 1, 200),
+            tuple("s1", 1, 503),
+            tuple("s1", 1, 503),
+            tuple("s1", 1, 503),
+            tuple("s1", 1, 503),
+            tuple("s1", 2, 200),
+            tuple("s2", 1, 200));
   }
 
   @Test
-  void stormOf429WithRetryAfter_eachStepWaitsAtLeastTheRetryAfter_theCallsStayBounded_andMissionsComplete()
-      throws Exception {
+  void
+      stormOf429WithRetryAfter_eachStepWaitsAtLeastTheRetryAfter_theCallsStayBounded_andMissionsComplete()
+          throws Exception {
     long stormMs = 10_000;
     long retryAfterMs = 2_000;
     long stormStart = System.currentTimeMillis();
     standin.inject(Fault.httpError(429).retryAfter((int) (retryAfterMs / 1000)).lasting(stormMs));
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      ids.add(submit("storm " + i, new MissionConfig(List.of(), new Plan(List.of(
-          new PlanStep("scout", "agent-scout", "find the audience", null, List.of(), null, null, null),
-          new PlanStep("seo", "seo-analyst", "score the page", null, List.of(), null, null, null),
-          new PlanStep("audit", "ui-auditor", "audit the shop", null, List.of(), null, null, null))),
-          null, null, null, null, null)));
+      ids.add(
+          submit(
+              "storm " + i,
+              new MissionConfig(
+                  List.of(),
+                  new Plan(
+                      List.of(
+                          new PlanStep(
+                              "scout",
+                              "agent-scout",
+                              "find the audience",
+                              null,
+                              List.of(),
+                              null,
+                              null,
+                              null),
+                          new PlanStep(
+                              "seo",
+                              "seo-analyst",
+                              "score the page",
+                              null,
+                              List.of(),
+                              null,
+                              null,
+                              null),
+                          new PlanStep(
+                              "audit",
+                              "ui-auditor",
+                              "audit the shop",
+                              null,
+                              List.of(),
+                              null,
+                              null,
+                              null))),
+                  null,
+                  null,
+                  null,
+                  null,
+                  null)));
     }
     int steps = ids.size() * 3;
 
@@ -124,15 +180,16 @@ class MissionRetryITCase {
 
     assertThat(outcomes.values()).hasSize(ids.size()).containsOnly(EventTypes.MISSION_COMPLETED);
     List<CallRecord> calls = callsOf(Set.copyOf(ids));
-    Map<String, List<CallRecord>> byStep = calls.stream()
-        .collect(Collectors.groupingBy(c -> c.missionId() + "/" + c.stepId()));
+    Map<String, List<CallRecord>> byStep =
+        calls.stream().collect(Collectors.groupingBy(c -> c.missionId() + "/" + c.stepId()));
     assertThat(byStep).hasSize(steps);
     List<Long> firstWaits = new ArrayList<>();
     for (List<CallRecord> step : byStep.values()) {
       for (int i = 1; i < step.size(); i++) {
         CallRecord before = step.get(i - 1);
         if (before.status() == 429) {
-          assertThat(step.get(i).at() - before.at()).as("wait after a 429 of %s", before.stepId())
+          assertThat(step.get(i).at() - before.at())
+              .as("wait after a 429 of %s", before.stepId())
               .isGreaterThanOrEqualTo(retryAfterMs - 50);
         }
       }
@@ -144,22 +201,31 @@ class MissionRetryITCase {
     // A storm shorter than the step timeout costs no attempt: every call is of attempt 1.
     assertThat(calls).extracting(CallRecord::attempt).containsOnly(1);
     long duringStorm = calls.stream().filter(c -> c.at() < stormEnd).count();
-    assertThat(duringStorm).as("calls during the storm").isGreaterThanOrEqualTo(steps * 3L)
+    assertThat(duringStorm)
+        .as("calls during the storm")
+        .isGreaterThanOrEqualTo(steps * 3L)
         .isLessThanOrEqualTo(steps * (stormMs / retryAfterMs + 1));
     // Steps rate-limited at the same moment come back spread out (jitter), not in one burst.
     assertThat(firstWaits).hasSize(steps);
-    assertThat(firstWaits.stream().mapToLong(Long::longValue).max().getAsLong()
-        - firstWaits.stream().mapToLong(Long::longValue).min().getAsLong()).as("spread of the first waits")
+    assertThat(
+            firstWaits.stream().mapToLong(Long::longValue).max().getAsLong()
+                - firstWaits.stream().mapToLong(Long::longValue).min().getAsLong())
+        .as("spread of the first waits")
         .isGreaterThan(100);
   }
 
   private static String submit(String mission, MissionConfig config) throws Exception {
     String id = UUID.randomUUID().toString();
-    MissionSubmitted submitted = new MissionSubmitted(id, "default", System.currentTimeMillis(), mission, config,
-        null, null, "test");
+    MissionSubmitted submitted =
+        new MissionSubmitted(
+            id, "default", System.currentTimeMillis(), mission, config, null, null, "test");
     try (KafkaProducer<String, byte[]> producer =
-        new KafkaProducer<>(KAFKA.clientProperties(), new StringSerializer(), new ByteArraySerializer())) {
-      producer.send(new ProducerRecord<>(Topics.MISSIONS, id, JsonCodec.of(MissionSubmitted.class).encode(submitted)))
+        new KafkaProducer<>(
+            KAFKA.clientProperties(), new StringSerializer(), new ByteArraySerializer())) {
+      producer
+          .send(
+              new ProducerRecord<>(
+                  Topics.MISSIONS, id, JsonCodec.of(MissionSubmitted.class).encode(submitted)))
           .get();
     }
     return id;
@@ -189,7 +255,9 @@ class MissionRetryITCase {
 
   /** The stand-in's calls for these missions, in the order it answered them. */
   private static List<CallRecord> callsOf(Set<String> missionIds) {
-    return standin.calls().stream().filter(c -> missionIds.contains(c.missionId()))
-        .sorted(Comparator.comparingLong(CallRecord::seq)).toList();
+    return standin.calls().stream()
+        .filter(c -> missionIds.contains(c.missionId()))
+        .sorted(Comparator.comparingLong(CallRecord::seq))
+        .toList();
   }
 }

@@ -32,20 +32,25 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * {@code ./gpilot bench analytics [rawRows] [runs]}: the analytics endpoints over 10 M raw cost rows (SPEC.md
- * section 8, target p95 &lt; 100 ms). In a database of its own ({@code bench_analytics}) on the ClickHouse given: the
- * rows of {@link CostRowsGenerator} (30 days up to 20 minutes from now, so the newest minutes' raw-row path has rows
- * to read all along), their minute rollups, a price version. Then:
+ * {@code ./gpilot bench analytics [rawRows] [runs]}: the analytics endpoints over 10 M raw cost
+ * rows (SPEC.md section 8, target p95 &lt; 100 ms). In a database of its own ({@code
+ * bench_analytics}) on the ClickHouse given: the rows of {@link CostRowsGenerator} (30 days up to
+ * 20 minutes from now, so the newest minutes' raw-row path has rows to read all along), their
+ * minute rollups, a price version. Then:
+ *
  * <ol>
- *   <li><b>minutes only</b>: the answers before any sealing (the read path before the coarser rollups: every minute
- *       from {@code cost_rollup_1m FINAL}), computed in this JVM without HTTP;
- *   <li><b>seal</b>: the time the sealer takes to write the hourly and daily rollups of all 30 days (live and the
- *       price version), once the rows are a minute old as it requires;
+ *   <li><b>minutes only</b>: the answers before any sealing (the read path before the coarser
+ *       rollups: every minute from {@code cost_rollup_1m FINAL}), computed in this JVM without
+ *       HTTP;
+ *   <li><b>seal</b>: the time the sealer takes to write the hourly and daily rollups of all 30 days
+ *       (live and the price version), once the rows are a minute old as it requires;
  *   <li><b>HTTP</b>: an in-process API (its sealer running as in service) on a free port, each case
- *       {@code runs} times after 5 warm-up requests, one request at a time, timed from send to the last body byte;
- *       the same cases in this JVM without HTTP for comparison;
- *   <li><b>exact</b>: every case's totals against Σ raw rows over the same whole minutes, per agent.
+ *       {@code runs} times after 5 warm-up requests, one request at a time, timed from send to the
+ *       last body byte; the same cases in this JVM without HTTP for comparison;
+ *   <li><b>exact</b>: every case's totals against Σ raw rows over the same whole minutes, per
+ *       agent.
  * </ol>
+ *
  * Prints and saves the JSON. Arguments: clickhouseUrl outputFile [rawRows=10000000] [runs=60].
  */
 public final class AnalyticsBenchmark {
@@ -54,10 +59,21 @@ public final class AnalyticsBenchmark {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   /** One request the console (or an integration) makes. */
-  record Case(String name, String path, long fromOffset, long toOffset, String model, String prices, boolean csv) {
+  record Case(
+      String name,
+      String path,
+      long fromOffset,
+      long toOffset,
+      String model,
+      String prices,
+      boolean csv) {
     String url(long now) {
-      StringBuilder q = new StringBuilder(path).append(path.contains("?") ? "&from=" : "?from=").append(Instant.ofEpochMilli(now + fromOffset))
-          .append("&to=").append(Instant.ofEpochMilli(now + toOffset));
+      StringBuilder q =
+          new StringBuilder(path)
+              .append(path.contains("?") ? "&from=" : "?from=")
+              .append(Instant.ofEpochMilli(now + fromOffset))
+              .append("&to=")
+              .append(Instant.ofEpochMilli(now + toOffset));
       if (model != null) {
         q.append("&model=").append(URLEncoder.encode(model, StandardCharsets.UTF_8));
       }
@@ -77,20 +93,48 @@ public final class AnalyticsBenchmark {
   static List<Case> cases() {
     String costs = "/api/v1/analytics/agent-costs";
     String series = "/api/v1/analytics/cost-series";
-    // The console asks from now - range to now + 1 min (its "to" is the next minute, so the current one counts).
+    // The console asks from now - range to now + 1 min (its "to" is the next minute, so the current
+    // one counts).
     return List.of(
         new Case("agent-costs 24h", costs, -D, 60_000, null, null, false),
         new Case("agent-costs 7d", costs, -7 * D, 60_000, null, null, false),
         new Case("agent-costs 30d", costs, -30 * D - 60_000, 60_000, null, null, false),
-        new Case("agent-costs 30d model", costs, -30 * D - 60_000, 60_000, "gemini-2.5-pro", null, false),
+        new Case(
+            "agent-costs 30d model",
+            costs,
+            -30 * D - 60_000,
+            60_000,
+            "gemini-2.5-pro",
+            null,
+            false),
         new Case("agent-costs 30d csv", costs, -30 * D - 60_000, 60_000, null, null, true),
-        new Case("agent-costs 30d prices", costs, -30 * D - 60_000, 60_000, null, CostRowsGenerator.VERSION, false),
+        new Case(
+            "agent-costs 30d prices",
+            costs,
+            -30 * D - 60_000,
+            60_000,
+            null,
+            CostRowsGenerator.VERSION,
+            false),
         new Case("agent-costs 1h", costs, -H, 60_000, null, null, false),
         new Case("cost-series 24h 1h", series + "?bucket=1h", -D, 60_000, null, null, false),
         new Case("cost-series 7d 1h", series + "?bucket=1h", -7 * D, 60_000, null, null, false),
-        new Case("cost-series 30d 1d", series + "?bucket=1d", -30 * D - 60_000, 60_000, null, null, false),
-        new Case("cost-series 30d 1d prices", series + "?bucket=1d", -30 * D - 60_000, 60_000, null,
-            CostRowsGenerator.VERSION, false),
+        new Case(
+            "cost-series 30d 1d",
+            series + "?bucket=1d",
+            -30 * D - 60_000,
+            60_000,
+            null,
+            null,
+            false),
+        new Case(
+            "cost-series 30d 1d prices",
+            series + "?bucket=1d",
+            -30 * D - 60_000,
+            60_000,
+            null,
+            CostRowsGenerator.VERSION,
+            false),
         new Case("cost-series 1h 1m", series + "?bucket=1m", -H, 60_000, null, null, false));
   }
 
@@ -136,17 +180,34 @@ public final class AnalyticsBenchmark {
     }
     long s0 = System.nanoTime();
     int sealed = direct.sealNow();
-    out.put("seal", Map.of("windows", sealed, "seconds", round((System.nanoTime() - s0) / 1e9),
-        "hourRows", CostRowsGenerator.one(ch, "SELECT count() FROM cost_rollup_1h"),
-        "dayRows", CostRowsGenerator.one(ch, "SELECT count() FROM cost_rollup_1d")));
+    out.put(
+        "seal",
+        Map.of(
+            "windows",
+            sealed,
+            "seconds",
+            round((System.nanoTime() - s0) / 1e9),
+            "hourRows",
+            CostRowsGenerator.one(ch, "SELECT count() FROM cost_rollup_1h"),
+            "dayRows",
+            CostRowsGenerator.one(ch, "SELECT count() FROM cost_rollup_1d")));
     CostRowsGenerator.settle(ch);
 
     KafkaTestBroker kafka = new KafkaTestBroker();
     kafka.beforeAll(null);
-    ApiOptions options = new ApiOptions("127.0.0.1", 0, kafka.bootstrapServers(),
-        Files.createTempFile("bench-analytics", ".tokens"), 1000, 2).withClickHouse(clickhouse, DATABASE);
-    ControlApi api = new ControlApi(options, TokenAuthenticator.of(Map.of(TOKEN, new Principal("default", "bench"))))
-        .start();
+    ApiOptions options =
+        new ApiOptions(
+                "127.0.0.1",
+                0,
+                kafka.bootstrapServers(),
+                Files.createTempFile("bench-analytics", ".tokens"),
+                1000,
+                2)
+            .withClickHouse(clickhouse, DATABASE);
+    ControlApi api =
+        new ControlApi(
+                options, TokenAuthenticator.of(Map.of(TOKEN, new Principal("default", "bench"))))
+            .start();
     try {
       String base = "http://127.0.0.1:" + api.port();
       System.out.println("over HTTP, sealed ...");
@@ -176,8 +237,13 @@ public final class AnalyticsBenchmark {
       for (int i = 0; i < runs + 5; i++) {
         String url = c.url(System.currentTimeMillis());
         long s = System.nanoTime();
-        HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + url))
-            .header("Authorization", "Bearer " + TOKEN).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> r =
+            HTTP.send(
+                HttpRequest.newBuilder(URI.create(base + url))
+                    .header("Authorization", "Bearer " + TOKEN)
+                    .GET()
+                    .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
         long e = System.nanoTime();
         if (r.statusCode() != 200) {
           throw new IllegalStateException(url + ": " + r.statusCode() + " " + new String(r.body()));
@@ -203,13 +269,19 @@ public final class AnalyticsBenchmark {
       List<Long> us = new ArrayList<>();
       for (int i = 0; i < runs + 2; i++) {
         long now = System.currentTimeMillis();
-        CostQuery q = CostQuery.parse("default", Instant.ofEpochMilli(now + c.fromOffset()).toString(),
-            Instant.ofEpochMilli(now + c.toOffset()).toString(), null, c.model(), Instant.ofEpochMilli(now));
+        CostQuery q =
+            CostQuery.parse(
+                "default",
+                Instant.ofEpochMilli(now + c.fromOffset()).toString(),
+                Instant.ofEpochMilli(now + c.toOffset()).toString(),
+                null,
+                c.model(),
+                Instant.ofEpochMilli(now));
         CostTables tables = analytics.tables(c.prices());
         long s = System.nanoTime();
         if (c.path().contains("cost-series")) {
-          analytics.costSeries(q, CostAnalytics.Bucket.parse(c.path().substring(c.path().indexOf('=') + 1)),
-              tables);
+          analytics.costSeries(
+              q, CostAnalytics.Bucket.parse(c.path().substring(c.path().indexOf('=') + 1)), tables);
         } else {
           analytics.agentCosts(q, null, tables);
         }
@@ -229,16 +301,36 @@ public final class AnalyticsBenchmark {
     boolean all = true;
     for (Case c : cases()) {
       long now = System.currentTimeMillis();
-      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + c.url(now)))
-          .header("Authorization", "Bearer " + TOKEN).GET().build(), HttpResponse.BodyHandlers.ofString());
-      CostQuery q = CostQuery.parse("default", Instant.ofEpochMilli(now + c.fromOffset()).toString(),
-          Instant.ofEpochMilli(now + c.toOffset()).toString(), null, c.model(), Instant.ofEpochMilli(now));
+      HttpResponse<String> r =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create(base + c.url(now)))
+                  .header("Authorization", "Bearer " + TOKEN)
+                  .GET()
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      CostQuery q =
+          CostQuery.parse(
+              "default",
+              Instant.ofEpochMilli(now + c.fromOffset()).toString(),
+              Instant.ofEpochMilli(now + c.toOffset()).toString(),
+              null,
+              c.model(),
+              Instant.ofEpochMilli(now));
       String raw = c.prices() == null ? "cost_records" : PriceVersions.rawTable(c.prices());
       Map<String, Long> expected = new TreeMap<>();
-      for (JsonNode row : ch.query("SELECT agent, sum(cost_micros) AS c FROM " + raw + " WHERE workspace_id ="
-          + " 'default' AND finished_at >= toDateTime(" + q.from().getEpochSecond() + ") AND finished_at <"
-          + " toDateTime(" + q.to().getEpochSecond() + ")" + (c.model() == null ? "" : " AND model = "
-          + ClickHouseClient.literal(c.model())) + " GROUP BY agent")) {
+      for (JsonNode row :
+          ch.query(
+              "SELECT agent, sum(cost_micros) AS c FROM "
+                  + raw
+                  + " WHERE workspace_id ="
+                  + " 'default' AND finished_at >= toDateTime("
+                  + q.from().getEpochSecond()
+                  + ") AND finished_at <"
+                  + " toDateTime("
+                  + q.to().getEpochSecond()
+                  + ")"
+                  + (c.model() == null ? "" : " AND model = " + ClickHouseClient.literal(c.model()))
+                  + " GROUP BY agent")) {
         expected.put(row.get("agent").asText(), row.get("c").asLong());
       }
       Map<String, Long> answered = new TreeMap<>();
@@ -250,16 +342,26 @@ public final class AnalyticsBenchmark {
         }
       } else {
         for (JsonNode row : Json.mapper().readTree(r.body())) {
-          answered.merge(row.get("agent").asText(),
-              row.has("totalCostMicros") ? row.get("totalCostMicros").asLong() : row.get("costMicros").asLong(),
+          answered.merge(
+              row.get("agent").asText(),
+              row.has("totalCostMicros")
+                  ? row.get("totalCostMicros").asLong()
+                  : row.get("costMicros").asLong(),
               Long::sum);
         }
       }
       boolean same = answered.equals(expected);
       all &= same;
       long total = expected.values().stream().mapToLong(Long::longValue).sum();
-      result.put(c.name(), Map.of("exact", same, "totalMicros", total,
-          "answeredMicros", answered.values().stream().mapToLong(Long::longValue).sum()));
+      result.put(
+          c.name(),
+          Map.of(
+              "exact",
+              same,
+              "totalMicros",
+              total,
+              "answeredMicros",
+              answered.values().stream().mapToLong(Long::longValue).sum()));
     }
     result.put("all", all);
     return result;

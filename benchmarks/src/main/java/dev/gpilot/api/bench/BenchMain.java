@@ -4,8 +4,8 @@ import java.util.Properties;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
- * What the benchmarks' {@code main}s share: positional arguments with defaults, the exit, and how their generators
- * write to Kafka.
+ * What the benchmarks' {@code main}s share: positional arguments with defaults, the exit, and how
+ * their generators write to Kafka.
  */
 final class BenchMain {
   private BenchMain() {}
@@ -17,8 +17,8 @@ final class BenchMain {
   }
 
   /**
-   * Runs the body and exits the JVM: 0, or 1 after printing the failure. In-process brokers and jobs leave non-daemon
-   * threads behind, so the exit is explicit, also when a part failed.
+   * Runs the body and exits the JVM: 0, or 1 after printing the failure. In-process brokers and
+   * jobs leave non-daemon threads behind, so the exit is explicit, also when a part failed.
    */
   static void exitAfter(String[] args, Body body) {
     int status = 0;
@@ -47,9 +47,10 @@ final class BenchMain {
   }
 
   /**
-   * A producer of a generator that fills a new topic flat out: 20 ms linger, 256 KiB lz4 batches, and one request in
-   * flight, because a first batch refused while the broker takes up a new partition (NOT_LEADER_OR_FOLLOWER) was
-   * refused again as out of order behind the later ones (seen: 210 records lost).
+   * A producer of a generator that fills a new topic flat out: 20 ms linger, 256 KiB lz4 batches,
+   * and one request in flight, because a first batch refused while the broker takes up a new
+   * partition (NOT_LEADER_OR_FOLLOWER) was refused again as out of order behind the later ones
+   * (seen: 210 records lost).
    */
   static Properties bulkProducer(String bootstrap) {
     Properties props = new Properties();

@@ -49,37 +49,44 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * {@code ./gpilot bench control-plane [workspaces] [keysPerWorkspace] [lookups]}: what an API instance's materialized
- * control plane ({@code gpilot.control-plane.v1}, SPEC.md section 11) costs in heap and start-up time, and what
- * authenticating an API key against it costs. Issue 19: "API memory with 10,000 workspaces and 100,000 keys
- * materialized".
+ * {@code ./gpilot bench control-plane [workspaces] [keysPerWorkspace] [lookups]}: what an API
+ * instance's materialized control plane ({@code gpilot.control-plane.v1}, SPEC.md section 11) costs
+ * in heap and start-up time, and what authenticating an API key against it costs. Issue 19: "API
+ * memory with 10,000 workspaces and 100,000 keys materialized".
  *
- * <p>On an in-process Kafka broker ({@link KafkaTestBroker}, nothing needs to be up), it writes {@code workspaces}
- * workspaces, {@code keysPerWorkspace} API keys each (real keys of the API's format, hashed by a real
- * {@link KeyHasher} under a fresh secret, so the hash index holds real 64-digit hashes) and
- * {@value #MEMBERS_PER_WORKSPACE} members each, exactly as the API writes them (Kafka key {@code record.key()},
- * value the JSON of {@link JsonCodec}), with one idempotent producer. Then, in this JVM:
+ * <p>On an in-process Kafka broker ({@link KafkaTestBroker}, nothing needs to be up), it writes
+ * {@code workspaces} workspaces, {@code keysPerWorkspace} API keys each (real keys of the API's
+ * format, hashed by a real {@link KeyHasher} under a fresh secret, so the hash index holds real
+ * 64-digit hashes) and {@value #MEMBERS_PER_WORKSPACE} members each, exactly as the API writes them
+ * (Kafka key {@code record.key()}, value the JSON of {@link JsonCodec}), with one idempotent
+ * producer. Then, in this JVM:
+ *
  * <ol>
- *   <li><b>materialize</b>, {@code rounds} times: a fresh {@link ControlPlaneStore} and {@link ControlPlaneFeed}; the
- *       time from {@code start()} until caught up, and the heap used (after {@code System.gc()}, MemoryMXBean)
- *       before and after; then the feed is closed and the store dropped, and the heap that freed is the store's
- *       retained size alone (the broker shares the heap and moves it by some MiB, hence medians of rounds);
- *   <li><b>instance</b>: {@link Tenancy#start} as {@code ControlApi} calls it (feed caught up, fenced writer, budget
- *       status feed): its start-up time and the heap it holds;
- *   <li><b>authenticate</b>: {@link Tenancy#authenticate} (the real path without HTTP: tokens-file digest, HMAC,
- *       hash index, workspace check, usage touch) over {@code lookups} keys drawn at random from all, one thread,
- *       each call timed; then the parts alone (the header's parsing, the tokens-file digest, the HMAC) and unknown
- *       keys (the 401 path);
- *   <li><b>with key usage</b>: closing the instance writes the {@code lastUsedAt} of every key the lookups used (one
- *       {@code key-usage} record each, as its usage flush does); a fresh store and feed then read the topic again.
+ *   <li><b>materialize</b>, {@code rounds} times: a fresh {@link ControlPlaneStore} and {@link
+ *       ControlPlaneFeed}; the time from {@code start()} until caught up, and the heap used (after
+ *       {@code System.gc()}, MemoryMXBean) before and after; then the feed is closed and the store
+ *       dropped, and the heap that freed is the store's retained size alone (the broker shares the
+ *       heap and moves it by some MiB, hence medians of rounds);
+ *   <li><b>instance</b>: {@link Tenancy#start} as {@code ControlApi} calls it (feed caught up,
+ *       fenced writer, budget status feed): its start-up time and the heap it holds;
+ *   <li><b>authenticate</b>: {@link Tenancy#authenticate} (the real path without HTTP: tokens-file
+ *       digest, HMAC, hash index, workspace check, usage touch) over {@code lookups} keys drawn at
+ *       random from all, one thread, each call timed; then the parts alone (the header's parsing,
+ *       the tokens-file digest, the HMAC) and unknown keys (the 401 path);
+ *   <li><b>with key usage</b>: closing the instance writes the {@code lastUsedAt} of every key the
+ *       lookups used (one {@code key-usage} record each, as its usage flush does); a fresh store
+ *       and feed then read the topic again.
  * </ol>
+ *
  * Prints a table and saves the JSON. Arguments: outputFile [workspaces=10000] [keysPerWorkspace=10]
  * [lookups=1000000] [rounds=3] (of step 1).
  */
 public final class ControlPlaneBenchmark {
   static final int MEMBERS_PER_WORKSPACE = 3;
   private static final Role[] MEMBER_ROLES = {Role.OWNER, Role.ADMIN, Role.MEMBER};
-  private static final Role[] KEY_ROLES = {Role.OWNER, Role.ADMIN, Role.MEMBER, Role.MEMBER, Role.VIEWER};
+  private static final Role[] KEY_ROLES = {
+    Role.OWNER, Role.ADMIN, Role.MEMBER, Role.MEMBER, Role.VIEWER
+  };
   private static final String FILE_TOKEN = "bench-control-plane-file-token";
 
   public static void main(String[] args) {
@@ -106,12 +113,21 @@ public final class ControlPlaneBenchmark {
     out.put("lookups", lookups);
     out.put("cores", Runtime.getRuntime().availableProcessors());
     out.put("maxHeapMiB", Runtime.getRuntime().maxMemory() >> 20);
-    out.put("gc", ManagementFactory.getGarbageCollectorMXBeans().stream().map(GarbageCollectorMXBean::getName)
-        .toList());
+    out.put(
+        "gc",
+        ManagementFactory.getGarbageCollectorMXBeans().stream()
+            .map(GarbageCollectorMXBean::getName)
+            .toList());
     out.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
     out.put("loadAverageAtStart", CostRowsGenerator.loadAverage());
-    System.out.printf(Locale.ROOT, "control plane: %,d workspaces, %,d keys, %,d members; -Xmx %,d MiB, %s%n",
-        workspaces, keyCount, memberCount, Runtime.getRuntime().maxMemory() >> 20, out.get("gc"));
+    System.out.printf(
+        Locale.ROOT,
+        "control plane: %,d workspaces, %,d keys, %,d members; -Xmx %,d MiB, %s%n",
+        workspaces,
+        keyCount,
+        memberCount,
+        Runtime.getRuntime().maxMemory() >> 20,
+        out.get("gc"));
 
     KafkaTestBroker kafka = new KafkaTestBroker();
     kafka.beforeAll(null);
@@ -123,20 +139,40 @@ public final class ControlPlaneBenchmark {
       Path secret = home.resolve("auth/key-hash-secret");
       KeyHasher hasher = new KeyHasher(secret);
 
-      // ---- write the topic (the plaintext keys and their headers stay in this JVM for the lookups: held before
+      // ---- write the topic (the plaintext keys and their headers stay in this JVM for the
+      // lookups: held before
       // the baseline, so they are not counted as the store's)
       String[] headers = new String[keyCount];
       String[] hashes = new String[keyCount];
       String[] keyWorkspace = new String[keyCount];
       long t0 = System.nanoTime();
-      long[] bytes = write(bootstrap, hasher, workspaces, keysPerWorkspace, headers, hashes, keyWorkspace);
+      long[] bytes =
+          write(bootstrap, hasher, workspaces, keysPerWorkspace, headers, hashes, keyWorkspace);
       double writeSeconds = (System.nanoTime() - t0) / 1e9;
-      out.put("write", ordered("seconds", round(writeSeconds, 2), "recordsPerSecond", (long) (records / writeSeconds),
-          "keyBytes", bytes[0], "valueBytes", bytes[1], "apiKeyValueBytes", bytes[2]));
-      System.out.printf(Locale.ROOT, "wrote %,d records (%,d bytes of keys and values; an api-key value ~%d bytes)"
-          + " in %.1f s%n", records, bytes[0] + bytes[1], bytes[2] / Math.max(1, keyCount), writeSeconds);
+      out.put(
+          "write",
+          ordered(
+              "seconds",
+              round(writeSeconds, 2),
+              "recordsPerSecond",
+              (long) (records / writeSeconds),
+              "keyBytes",
+              bytes[0],
+              "valueBytes",
+              bytes[1],
+              "apiKeyValueBytes",
+              bytes[2]));
+      System.out.printf(
+          Locale.ROOT,
+          "wrote %,d records (%,d bytes of keys and values; an api-key value ~%d bytes)"
+              + " in %.1f s%n",
+          records,
+          bytes[0] + bytes[1],
+          bytes[2] / Math.max(1, keyCount),
+          writeSeconds);
 
-      // ---- materialize with a bare store and feed, `rounds` times (the broker shares this JVM and its heap moves
+      // ---- materialize with a bare store and feed, `rounds` times (the broker shares this JVM and
+      // its heap moves
       // by some MiB: the medians, and every round, are reported)
       List<long[]> runs = new ArrayList<>();
       for (int r = 0; r < rounds; r++) {
@@ -158,15 +194,21 @@ public final class ControlPlaneBenchmark {
       mat.put("storeAloneBytesMedian", storeAlone);
       mat.put("bytesPerRecord", storeAlone / records);
       mat.put("bytesPerKeyAllIncluded", storeAlone / Math.max(1, keyCount));
-      mat.put("catchUpSecondsEach", Arrays.stream(catchUp).mapToObj(x -> round(x / 1e9, 3)).toList());
-      mat.put("storeAndFeedMiBEach", Arrays.stream(withFeed).mapToObj(ControlPlaneBenchmark::mib).toList());
-      mat.put("storeAloneMiBEach", Arrays.stream(alone).mapToObj(ControlPlaneBenchmark::mib).toList());
+      mat.put(
+          "catchUpSecondsEach", Arrays.stream(catchUp).mapToObj(x -> round(x / 1e9, 3)).toList());
+      mat.put(
+          "storeAndFeedMiBEach",
+          Arrays.stream(withFeed).mapToObj(ControlPlaneBenchmark::mib).toList());
+      mat.put(
+          "storeAloneMiBEach", Arrays.stream(alone).mapToObj(ControlPlaneBenchmark::mib).toList());
       out.put("materialize", mat);
 
       // ---- an instance's control plane as ControlApi starts it
       long tBefore = usedHeapAfterGc();
-      TokenAuthenticator tokens = TokenAuthenticator.of(Map.of(FILE_TOKEN, new Principal("default", "bench")));
-      TenancyOptions options = TenancyOptions.of(secret).withUsageFlushInterval(Duration.ofHours(1));
+      TokenAuthenticator tokens =
+          TokenAuthenticator.of(Map.of(FILE_TOKEN, new Principal("default", "bench")));
+      TenancyOptions options =
+          TenancyOptions.of(secret).withUsageFlushInterval(Duration.ofHours(1));
       long s0 = System.nanoTime();
       Tenancy tenancy = Tenancy.start(bootstrap, options, tokens, Clock.systemUTC());
       double startSeconds = (System.nanoTime() - s0) / 1e9;
@@ -177,24 +219,28 @@ public final class ControlPlaneBenchmark {
       out.put("instance", inst);
 
       try {
-        out.put("authenticate", authenticate(tenancy, tokens, hasher, headers, keyWorkspace, lookups));
+        out.put(
+            "authenticate", authenticate(tenancy, tokens, hasher, headers, keyWorkspace, lookups));
         long touched = usedHeapAfterGc();
         inst.put("heapAfterLookupsMiB", mib(touched - tBefore));
       } finally {
-        // Closing writes the lastUsedAt of every key the lookups used (KeyUsageTracker's last flush, 5 s at most).
+        // Closing writes the lastUsedAt of every key the lookups used (KeyUsageTracker's last
+        // flush, 5 s at most).
         long w0 = System.nanoTime();
         tenancy.close();
         inst.put("closeWithUsageFlushSeconds", round((System.nanoTime() - w0) / 1e9, 3));
       }
 
-      // ---- the store once the keys' lastUsedAt records are on the topic too (one key-usage record per key used)
+      // ---- the store once the keys' lastUsedAt records are on the topic too (one key-usage record
+      // per key used)
       long[] used = materialize(bootstrap, -1, hashes);
       long usageRecords = used[5] - records;
       Map<String, Object> withUsage = new LinkedHashMap<>();
       withUsage.put("keyUsageRecords", usageRecords);
       withUsage.put("catchUpSeconds", round(used[4] / 1e9, 3));
       withUsage.put("storeAloneMiB", mib(used[2] - used[3]));
-      withUsage.put("bytesPerKeyUsageRecord",
+      withUsage.put(
+          "bytesPerKeyUsageRecord",
           usageRecords > 0 ? (used[2] - used[3] - storeAlone) / usageRecords : null);
       out.put("withKeyUsage", withUsage);
     } finally {
@@ -218,8 +264,15 @@ public final class ControlPlaneBenchmark {
    *
    * @return bytes of Kafka keys, of values, of api-key values
    */
-  private static long[] write(String bootstrap, KeyHasher hasher, int workspaces, int keysPerWorkspace,
-      String[] headers, String[] hashes, String[] keyWorkspace) throws Exception {
+  private static long[] write(
+      String bootstrap,
+      KeyHasher hasher,
+      int workspaces,
+      int keysPerWorkspace,
+      String[] headers,
+      String[] hashes,
+      String[] keyWorkspace)
+      throws Exception {
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -242,20 +295,41 @@ public final class ControlPlaneBenchmark {
         List<ControlPlaneRecord> batch = new ArrayList<>();
         batch.add(new WorkspaceRecord(ws, "Team " + w, created, owner, "default", 1));
         for (int m = 0; m < MEMBERS_PER_WORKSPACE; m++) {
-          batch.add(new MemberRecord(ws, "person" + m + "." + w + "@example.com", MEMBER_ROLES[m], created, owner,
-              null, 1));
+          batch.add(
+              new MemberRecord(
+                  ws,
+                  "person" + m + "." + w + "@example.com",
+                  MEMBER_ROLES[m],
+                  created,
+                  owner,
+                  null,
+                  1));
         }
         for (int i = 0; i < keysPerWorkspace; i++, k++) {
           random.nextBytes(id);
           random.nextBytes(secretPart);
           String keyId = "k_" + HexFormat.of().formatHex(id);
-          String key = TenancyService.KEY_PREFIX + keyId + "_"
-              + Base64.getUrlEncoder().withoutPadding().encodeToString(secretPart);
+          String key =
+              TenancyService.KEY_PREFIX
+                  + keyId
+                  + "_"
+                  + Base64.getUrlEncoder().withoutPadding().encodeToString(secretPart);
           String hash = hasher.hash(key);
           // Some keys expire (in a year): the field is then present, as the API writes it.
           Long expiresAt = i % 4 == 3 ? now + 365L * 24 * 3600 * 1000 : null;
-          batch.add(new ApiKeyRecord(ws, keyId, i == 0 ? "owner" : "ci-deploy-" + i, i == 0 ? Role.OWNER
-              : KEY_ROLES[i % KEY_ROLES.length], hash, created + i * 1000L, owner, expiresAt, null, null, 1));
+          batch.add(
+              new ApiKeyRecord(
+                  ws,
+                  keyId,
+                  i == 0 ? "owner" : "ci-deploy-" + i,
+                  i == 0 ? Role.OWNER : KEY_ROLES[i % KEY_ROLES.length],
+                  hash,
+                  created + i * 1000L,
+                  owner,
+                  expiresAt,
+                  null,
+                  null,
+                  1));
           headers[k] = "Bearer " + key;
           hashes[k] = hash;
           keyWorkspace[k] = ws;
@@ -279,10 +353,11 @@ public final class ControlPlaneBenchmark {
    * One fresh store and feed read the topic whole.
    *
    * @param records the records the topic holds, or -1 to take what it holds
-   * @return heap before, heap after (feed still running), heap with the store alone (feed closed), heap once the
-   *     store is dropped, catch-up nanoseconds, records in the store
+   * @return heap before, heap after (feed still running), heap with the store alone (feed closed),
+   *     heap once the store is dropped, catch-up nanoseconds, records in the store
    */
-  private static long[] materialize(String bootstrap, long records, String[] hashes) throws Exception {
+  private static long[] materialize(String bootstrap, long records, String[] hashes)
+      throws Exception {
     long before = usedHeapAfterGc();
     ControlPlaneStore store = new ControlPlaneStore();
     ControlPlaneFeed feed = new ControlPlaneFeed(bootstrap, store);
@@ -294,7 +369,8 @@ public final class ControlPlaneBenchmark {
     long catchUp = System.nanoTime() - c0;
     long size = store.size();
     if (records >= 0 && size != records) {
-      throw new IllegalStateException("the store holds " + store.size() + " records, expected " + records);
+      throw new IllegalStateException(
+          "the store holds " + store.size() + " records, expected " + records);
     }
     long after = usedHeapAfterGc();
     feed.close();
@@ -307,8 +383,12 @@ public final class ControlPlaneBenchmark {
     }
     store = null;
     long dropped = usedHeapAfterGc();
-    System.out.printf(Locale.ROOT, "  materialized in %.3f s: store + feed %.1f MiB, store alone %.1f MiB%n",
-        catchUp / 1e9, mib(after - before), mib(storeOnly - dropped));
+    System.out.printf(
+        Locale.ROOT,
+        "  materialized in %.3f s: store + feed %.1f MiB, store alone %.1f MiB%n",
+        catchUp / 1e9,
+        mib(after - before),
+        mib(storeOnly - dropped));
     return new long[] {before, after, storeOnly, dropped, catchUp, size};
   }
 
@@ -318,7 +398,9 @@ public final class ControlPlaneBenchmark {
     return sorted[(sorted.length - 1) / 2];
   }
 
-  /** Waits until the new topic's partition has a leader that answers, so the writes are not retried. */
+  /**
+   * Waits until the new topic's partition has a leader that answers, so the writes are not retried.
+   */
   private static void awaitLeader(String bootstrap) throws Exception {
     Properties props = new Properties();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -339,8 +421,13 @@ public final class ControlPlaneBenchmark {
     }
   }
 
-  private static Map<String, Object> authenticate(Tenancy tenancy, TokenAuthenticator tokens, KeyHasher hasher,
-      String[] headers, String[] keyWorkspace, int lookups) {
+  private static Map<String, Object> authenticate(
+      Tenancy tenancy,
+      TokenAuthenticator tokens,
+      KeyHasher hasher,
+      String[] headers,
+      String[] keyWorkspace,
+      int lookups) {
     SplittableRandom random = new SplittableRandom(7);
     int n = headers.length;
     int[] picks = new int[lookups];
@@ -374,8 +461,10 @@ public final class ControlPlaneBenchmark {
     auth.put("perSecond", (long) (lookups / seconds));
     auth.putAll(percentiles(ns));
 
-    // The parts alone, over the same picks (a tenth of them): the header's parsing, the tokens-file lookup (a
-    // SHA-256 digest of every token) and the HMAC; the rest is two map lookups, the usage touch and the principal.
+    // The parts alone, over the same picks (a tenth of them): the header's parsing, the tokens-file
+    // lookup (a
+    // SHA-256 digest of every token) and the HMAC; the rest is two map lookups, the usage touch and
+    // the principal.
     int partN = Math.max(1, lookups / 10);
     int sink = 0;
     long b0 = System.nanoTime();
@@ -457,38 +546,112 @@ public final class ControlPlaneBenchmark {
     Map<String, Object> auth = (Map<String, Object>) out.get("authenticate");
     String f = "  %-46s %s%n";
     System.out.println();
-    System.out.printf(Locale.ROOT, "control plane: %,d workspaces, %,d keys, %,d members (%,d records); -Xmx %s MiB,"
-        + " %d cores, load %s -> %s%n", out.get("workspaces"), out.get("keys"), out.get("members"),
-        out.get("records"), out.get("maxHeapMiB"), out.get("cores"), out.get("loadAverageAtStart"),
+    System.out.printf(
+        Locale.ROOT,
+        "control plane: %,d workspaces, %,d keys, %,d members (%,d records); -Xmx %s MiB,"
+            + " %d cores, load %s -> %s%n",
+        out.get("workspaces"),
+        out.get("keys"),
+        out.get("members"),
+        out.get("records"),
+        out.get("maxHeapMiB"),
+        out.get("cores"),
+        out.get("loadAverageAtStart"),
         out.get("loadAverageAtEnd"));
-    System.out.printf(Locale.ROOT, f, "topic written (keys + values)", String.format(Locale.ROOT, "%.1f MiB in %s s",
-        ((long) write.get("keyBytes") + (long) write.get("valueBytes")) / 1048576.0, write.get("seconds")));
-    System.out.printf(Locale.ROOT, f, "feed catch-up, first (cold) / median", mat.get("catchUpSecondsFirst")
-        + " s (" + String.format(Locale.ROOT, "%,d", (long) mat.get("recordsPerSecondFirst")) + " records/s) / "
-        + mat.get("catchUpSecondsMedian") + " s  " + mat.get("catchUpSecondsEach"));
-    System.out.printf(Locale.ROOT, f, "heap before / after materializing (first)", mat.get("heapBeforeMiBFirst")
-        + " / " + mat.get("heapAfterMiBFirst") + " MiB");
-    System.out.printf(Locale.ROOT, f, "store + feed (after - before), median", mat.get("storeAndFeedMiBMedian")
-        + " MiB  " + mat.get("storeAndFeedMiBEach"));
-    System.out.printf(Locale.ROOT, f, "store alone (freed when dropped), median", mat.get("storeAloneMiBMedian")
-        + " MiB  " + mat.get("storeAloneMiBEach"));
-    System.out.printf(Locale.ROOT, f, "  per record / per key (all records included)", mat.get("bytesPerRecord")
-        + " / " + mat.get("bytesPerKeyAllIncluded") + " bytes");
-    System.out.printf(Locale.ROOT, f, "Tenancy.start (instance start-up, warm JVM)", inst.get("tenancyStartSeconds")
-        + " s, " + inst.get("heapMiB") + " MiB held (" + inst.get("heapAfterLookupsMiB") + " after the lookups)");
+    System.out.printf(
+        Locale.ROOT,
+        f,
+        "topic written (keys + values)",
+        String.format(
+            Locale.ROOT,
+            "%.1f MiB in %s s",
+            ((long) write.get("keyBytes") + (long) write.get("valueBytes")) / 1048576.0,
+            write.get("seconds")));
+    System.out.printf(
+        Locale.ROOT,
+        f,
+        "feed catch-up, first (cold) / median",
+        mat.get("catchUpSecondsFirst")
+            + " s ("
+            + String.format(Locale.ROOT, "%,d", (long) mat.get("recordsPerSecondFirst"))
+            + " records/s) / "
+            + mat.get("catchUpSecondsMedian")
+            + " s  "
+            + mat.get("catchUpSecondsEach"));
+    System.out.printf(
+        Locale.ROOT,
+        f,
+        "heap before / after materializing (first)",
+        mat.get("heapBeforeMiBFirst") + " / " + mat.get("heapAfterMiBFirst") + " MiB");
+    System.out.printf(
+        Locale.ROOT,
+        f,
+        "store + feed (after - before), median",
+        mat.get("storeAndFeedMiBMedian") + " MiB  " + mat.get("storeAndFeedMiBEach"));
+    System.out.printf(
+        Locale.ROOT,
+        f,
+        "store alone (freed when dropped), median",
+        mat.get("storeAloneMiBMedian") + " MiB  " + mat.get("storeAloneMiBEach"));
+    System.out.printf(
+        Locale.ROOT,
+        f,
+        "  per record / per key (all records included)",
+        mat.get("bytesPerRecord") + " / " + mat.get("bytesPerKeyAllIncluded") + " bytes");
+    System.out.printf(
+        Locale.ROOT,
+        f,
+        "Tenancy.start (instance start-up, warm JVM)",
+        inst.get("tenancyStartSeconds")
+            + " s, "
+            + inst.get("heapMiB")
+            + " MiB held ("
+            + inst.get("heapAfterLookupsMiB")
+            + " after the lookups)");
     @SuppressWarnings("unchecked")
     Map<String, Object> usage = (Map<String, Object>) out.get("withKeyUsage");
-    System.out.printf(Locale.ROOT, f, "+ lastUsedAt of every key used (key-usage)", String.format(Locale.ROOT,
-        "%,d records: store alone %s MiB, %s bytes per record; catch-up %s s", (long) usage.get("keyUsageRecords"),
-        usage.get("storeAloneMiB"), usage.get("bytesPerKeyUsageRecord"), usage.get("catchUpSeconds")));
-    System.out.printf(Locale.ROOT, f, "authenticate, 1 thread", String.format(Locale.ROOT, "%,d/s",
-        (long) auth.get("perSecond")) + " (p50 " + auth.get("p50Ns") + " ns, p99 " + auth.get("p99Ns")
-        + " ns, p99.9 " + auth.get("p999Ns") + " ns, max " + auth.get("maxNs") + " ns)");
-    System.out.printf(Locale.ROOT, f, "  mean / parts alone: header, tokens file, HMAC", auth.get("meanNs") + " / "
-        + auth.get("bearerParseAloneNs") + ", " + auth.get("tokensFileFindAloneNs") + ", " + auth.get("hmacAloneNs")
-        + " ns");
-    System.out.printf(Locale.ROOT, f, "  unknown key (401 path)", String.format(Locale.ROOT, "%,d/s",
-        (long) auth.get("unknownKeyPerSecond")));
+    System.out.printf(
+        Locale.ROOT,
+        f,
+        "+ lastUsedAt of every key used (key-usage)",
+        String.format(
+            Locale.ROOT,
+            "%,d records: store alone %s MiB, %s bytes per record; catch-up %s s",
+            (long) usage.get("keyUsageRecords"),
+            usage.get("storeAloneMiB"),
+            usage.get("bytesPerKeyUsageRecord"),
+            usage.get("catchUpSeconds")));
+    System.out.printf(
+        Locale.ROOT,
+        f,
+        "authenticate, 1 thread",
+        String.format(Locale.ROOT, "%,d/s", (long) auth.get("perSecond"))
+            + " (p50 "
+            + auth.get("p50Ns")
+            + " ns, p99 "
+            + auth.get("p99Ns")
+            + " ns, p99.9 "
+            + auth.get("p999Ns")
+            + " ns, max "
+            + auth.get("maxNs")
+            + " ns)");
+    System.out.printf(
+        Locale.ROOT,
+        f,
+        "  mean / parts alone: header, tokens file, HMAC",
+        auth.get("meanNs")
+            + " / "
+            + auth.get("bearerParseAloneNs")
+            + ", "
+            + auth.get("tokensFileFindAloneNs")
+            + ", "
+            + auth.get("hmacAloneNs")
+            + " ns");
+    System.out.printf(
+        Locale.ROOT,
+        f,
+        "  unknown key (401 path)",
+        String.format(Locale.ROOT, "%,d/s", (long) auth.get("unknownKeyPerSecond")));
     System.out.println();
   }
 

@@ -6,8 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The whole machine's CPU time from {@code /proc/stat} (every process: the JVM, ClickHouse, the kernel), in ticks
- * of {@value #TICK_MS} ms: how busy a benchmark kept the machine, and what it cost all told.
+ * The whole machine's CPU time from {@code /proc/stat} (every process: the JVM, ClickHouse, the
+ * kernel), in ticks of {@value #TICK_MS} ms: how busy a benchmark kept the machine, and what it
+ * cost all told.
  */
 public record MachineCpu(long busy, long idle, long steal) {
   static final long TICK_MS = 10;
@@ -18,15 +19,22 @@ public record MachineCpu(long busy, long idle, long steal) {
       // cpu user nice system idle iowait irq softirq steal ...
       long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
       long steal = Long.parseLong(f[8]);
-      long busy = Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3]) + Long.parseLong(f[6])
-          + Long.parseLong(f[7]);
+      long busy =
+          Long.parseLong(f[1])
+              + Long.parseLong(f[2])
+              + Long.parseLong(f[3])
+              + Long.parseLong(f[6])
+              + Long.parseLong(f[7]);
       return new MachineCpu(busy, idle, steal);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  /** CPU ticks (user and system) of the processes named {@code comm} (as {@code /proc/PID/comm} has it). */
+  /**
+   * CPU ticks (user and system) of the processes named {@code comm} (as {@code /proc/PID/comm} has
+   * it).
+   */
   static long processTicks(String comm) {
     long ticks = 0;
     try (var processes = Files.list(Path.of("/proc"))) {

@@ -16,8 +16,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code ./gpilot bench latency}: for missions of 3 steps submitted one after another, the time from sending the
- * POST to receiving the mission's first and last event on its stream. Prints and saves p50/p95/p99.
+ * {@code ./gpilot bench latency}: for missions of 3 steps submitted one after another, the time
+ * from sending the POST to receiving the mission's first and last event on its stream. Prints and
+ * saves p50/p95/p99.
  *
  * <p>Arguments: apiBaseUrl token outputFile [missions=50]
  */
@@ -30,8 +31,9 @@ public final class MissionLatencyBenchmark {
     Path output = Path.of(args[2]);
     int missions = BenchMain.intArg(args, 3, 50);
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    String body = "{\"mission\":\"latency probe\",\"config\":{\"planner\":\"deterministic\",\"explicitAgents\":"
-        + "[\"agent-scout\",\"content-orchestrator\",\"independent-verifier\"]}}";
+    String body =
+        "{\"mission\":\"latency probe\",\"config\":{\"planner\":\"deterministic\",\"explicitAgents\":"
+            + "[\"agent-scout\",\"content-orchestrator\",\"independent-verifier\"]}}";
 
     for (int i = 0; i < 5; i++) {
       measure(http, api, token, body); // warm-up
@@ -43,29 +45,47 @@ public final class MissionLatencyBenchmark {
       first[i] = t[0];
       last[i] = t[1];
     }
-    String json = String.format(Locale.ROOT,
-        "{\"missions\": %d, \"steps\": 3, \"firstEventMs\": {\"p50\": %.1f, \"p95\": %.1f, \"p99\": %.1f},"
-            + " \"lastEventMs\": {\"p50\": %.1f, \"p95\": %.1f, \"p99\": %.1f}}%n",
-        missions, p(first, 50), p(first, 95), p(first, 99), p(last, 50), p(last, 95), p(last, 99));
+    String json =
+        String.format(
+            Locale.ROOT,
+            "{\"missions\": %d, \"steps\": 3, \"firstEventMs\": {\"p50\": %.1f, \"p95\": %.1f, \"p99\": %.1f},"
+                + " \"lastEventMs\": {\"p50\": %.1f, \"p95\": %.1f, \"p99\": %.1f}}%n",
+            missions,
+            p(first, 50),
+            p(first, 95),
+            p(first, 99),
+            p(last, 50),
+            p(last, 95),
+            p(last, 99));
     Files.createDirectories(output.toAbsolutePath().getParent());
     Files.writeString(output, json);
     System.out.print(json);
   }
 
   /** Returns nanos from POST to the first and to the final event. */
-  private static long[] measure(HttpClient http, String api, String token, String body) throws Exception {
+  private static long[] measure(HttpClient http, String api, String token, String body)
+      throws Exception {
     long t0 = System.nanoTime();
-    HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/missions"))
-        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> accepted =
+        http.send(
+            HttpRequest.newBuilder(URI.create(api + "/api/v1/missions"))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     Matcher m = MISSION_ID.matcher(accepted.body());
     if (accepted.statusCode() != 202 || !m.find()) {
-      throw new IllegalStateException("POST failed: " + accepted.statusCode() + " " + accepted.body());
+      throw new IllegalStateException(
+          "POST failed: " + accepted.statusCode() + " " + accepted.body());
     }
-    HttpResponse<InputStream> stream = http.send(
-        HttpRequest.newBuilder(URI.create(api + "/api/v1/missions/" + m.group(1) + "/stream"))
-            .header("Authorization", "Bearer " + token).GET().build(),
-        HttpResponse.BodyHandlers.ofInputStream());
+    HttpResponse<InputStream> stream =
+        http.send(
+            HttpRequest.newBuilder(URI.create(api + "/api/v1/missions/" + m.group(1) + "/stream"))
+                .header("Authorization", "Bearer " + token)
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofInputStream());
     long first = -1;
     long last = -1;
     try (BufferedReader reader =
@@ -87,7 +107,8 @@ public final class MissionLatencyBenchmark {
   private static double p(long[] values, int percentile) {
     long[] sorted = values.clone();
     Arrays.sort(sorted);
-    int index = (int) Math.min(sorted.length - 1, Math.ceil(percentile / 100.0 * sorted.length) - 1);
+    int index =
+        (int) Math.min(sorted.length - 1, Math.ceil(percentile / 100.0 * sorted.length) - 1);
     return sorted[Math.max(0, index)] / 1e6;
   }
 }

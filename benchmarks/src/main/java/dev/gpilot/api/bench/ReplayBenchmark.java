@@ -40,21 +40,22 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * {@code ./gpilot bench replay}: re-pricing throughput in BATCH mode next to the live pipeline's ingest rate, in the
- * same run, per size. For each size: a broker of its own (this JVM) gets {@code n} step results priced by the shipped
- * table over the last hour (4 workspaces, the catalog's agents, 5 attempts per mission); the live cost pipeline
- * (streaming, parallelism 2, checkpoints every 2 s, as {@code bench costs} runs it) writes them to a ClickHouse
- * database of its own, timed from its first raw row to the last; then {@link CostReplayJob} runs in a JVM of its own
- * ({@code -Xmx1g}, parallelism 2) with the live table, timed by its own progress line (from the job's submission to
- * the last row in ClickHouse) and by the process's wall clock; its peak resident memory (VmHWM) is sampled. Exactness:
- * the version's raw rows and rollups against the live ones, by count, Σ cost and an order-independent hash of every
- * row (raw: all columns; rollups: per (workspace, minute, agent, model) summed over slices).
+ * {@code ./gpilot bench replay}: re-pricing throughput in BATCH mode next to the live pipeline's
+ * ingest rate, in the same run, per size. For each size: a broker of its own (this JVM) gets {@code
+ * n} step results priced by the shipped table over the last hour (4 workspaces, the catalog's
+ * agents, 5 attempts per mission); the live cost pipeline (streaming, parallelism 2, checkpoints
+ * every 2 s, as {@code bench costs} runs it) writes them to a ClickHouse database of its own, timed
+ * from its first raw row to the last; then {@link CostReplayJob} runs in a JVM of its own ({@code
+ * -Xmx1g}, parallelism 2) with the live table, timed by its own progress line (from the job's
+ * submission to the last row in ClickHouse) and by the process's wall clock; its peak resident
+ * memory (VmHWM) is sampled. Exactness: the version's raw rows and rollups against the live ones,
+ * by count, Σ cost and an order-independent hash of every row (raw: all columns; rollups: per
+ * (workspace, minute, agent, model) summed over slices).
  *
  * <p>Arguments: clickhouseUrl outputFile [sizes=2000000,10000000]
  */
@@ -88,12 +89,17 @@ public final class ReplayBenchmark {
   }
 
   private static String json(List<String> runs) {
-    return String.format(Locale.ROOT, "{\"benchmark\": \"replay\", \"at\": \"%s\", \"cpus\": %d, \"runs\": [%s]}%n",
-        Instant.now(), Runtime.getRuntime().availableProcessors(), String.join(", ", runs));
+    return String.format(
+        Locale.ROOT,
+        "{\"benchmark\": \"replay\", \"at\": \"%s\", \"cpus\": %d, \"runs\": [%s]}%n",
+        Instant.now(),
+        Runtime.getRuntime().availableProcessors(),
+        String.join(", ", runs));
   }
 
   private static void dropLeftovers(ClickHouseClient server) {
-    for (JsonNode row : server.query("SELECT name FROM system.databases WHERE name LIKE '" + PREFIX + "%'")) {
+    for (JsonNode row :
+        server.query("SELECT name FROM system.databases WHERE name LIKE '" + PREFIX + "%'")) {
       server.execute("DROP DATABASE IF EXISTS " + row.get("name").asText());
     }
   }
@@ -111,8 +117,12 @@ public final class ReplayBenchmark {
       long t0 = System.nanoTime();
       long total = generate(kafka.bootstrapServers(), n, start, end);
       double generateSeconds = (System.nanoTime() - t0) / 1e9;
-      System.out.printf(Locale.ROOT, "%,d step results written in %.1f s (Σ %,d micro-credits)%n", n,
-          generateSeconds, total);
+      System.out.printf(
+          Locale.ROOT,
+          "%,d step results written in %.1f s (Σ %,d micro-credits)%n",
+          n,
+          generateSeconds,
+          total);
 
       double liveRate = live(kafka.bootstrapServers(), clickhouse, database, n, total, checkpoints);
       System.out.printf(Locale.ROOT, "live pipeline: %,.0f rows/s%n", liveRate);
@@ -122,25 +132,61 @@ public final class ReplayBenchmark {
       List<String> replays = new ArrayList<>();
       for (boolean sorted : new boolean[] {true, false}) {
         String version = "bench-" + (sorted ? "sorted" : "unsorted");
-        Replay replay = replay(kafka.bootstrapServers(), clickhouse, database, Instant.ofEpochMilli(start),
-            Instant.ofEpochMilli(end), version, sorted);
+        Replay replay =
+            replay(
+                kafka.bootstrapServers(),
+                clickhouse,
+                database,
+                Instant.ofEpochMilli(start),
+                Instant.ofEpochMilli(end),
+                version,
+                sorted);
         String replayRaw = rawDigest(ch, PriceVersions.rawTable(version));
         String replayRollups = rollupDigest(ch, PriceVersions.rollupTable(version));
         boolean exact = liveRaw.equals(replayRaw) && liveRollups.equals(replayRollups);
-        System.out.printf(Locale.ROOT, "replay (sorted inputs %b): %,.0f records/s (job), %,.0f records/s (process),"
-                + " %.2f x live, peak RSS %d MB, exact %b (raw %s / %s, rollups %s / %s)%n", sorted,
-            n / replay.jobSeconds(), n / replay.processSeconds(), (n / replay.jobSeconds()) / liveRate,
-            replay.peakRssKb() / 1024, exact, liveRaw, replayRaw, liveRollups, replayRollups);
-        replays.add(String.format(Locale.ROOT, "{\"sortedInputs\": %b, \"recordsPerSecond\": %.0f,"
-                + " \"processRecordsPerSecond\": %.0f, \"jobSeconds\": %.1f, \"processSeconds\": %.1f,"
-                + " \"ratioToLive\": %.2f, \"peakRssMb\": %d, \"heapMaxMb\": 1024, \"exact\": %b, \"raw\": \"%s\","
-                + " \"rollups\": \"%s\"}", sorted, n / replay.jobSeconds(), n / replay.processSeconds(),
-            replay.jobSeconds(), replay.processSeconds(), (n / replay.jobSeconds()) / liveRate,
-            replay.peakRssKb() / 1024, exact, replayRaw, replayRollups));
+        System.out.printf(
+            Locale.ROOT,
+            "replay (sorted inputs %b): %,.0f records/s (job), %,.0f records/s (process),"
+                + " %.2f x live, peak RSS %d MB, exact %b (raw %s / %s, rollups %s / %s)%n",
+            sorted,
+            n / replay.jobSeconds(),
+            n / replay.processSeconds(),
+            (n / replay.jobSeconds()) / liveRate,
+            replay.peakRssKb() / 1024,
+            exact,
+            liveRaw,
+            replayRaw,
+            liveRollups,
+            replayRollups);
+        replays.add(
+            String.format(
+                Locale.ROOT,
+                "{\"sortedInputs\": %b, \"recordsPerSecond\": %.0f,"
+                    + " \"processRecordsPerSecond\": %.0f, \"jobSeconds\": %.1f, \"processSeconds\": %.1f,"
+                    + " \"ratioToLive\": %.2f, \"peakRssMb\": %d, \"heapMaxMb\": 1024, \"exact\": %b, \"raw\": \"%s\","
+                    + " \"rollups\": \"%s\"}",
+                sorted,
+                n / replay.jobSeconds(),
+                n / replay.processSeconds(),
+                replay.jobSeconds(),
+                replay.processSeconds(),
+                (n / replay.jobSeconds()) / liveRate,
+                replay.peakRssKb() / 1024,
+                exact,
+                replayRaw,
+                replayRollups));
       }
-      return String.format(Locale.ROOT, "{\"stepResults\": %d, \"generateSeconds\": %.1f, \"liveRowsPerSecond\": %.0f,"
+      return String.format(
+          Locale.ROOT,
+          "{\"stepResults\": %d, \"generateSeconds\": %.1f, \"liveRowsPerSecond\": %.0f,"
               + " \"liveRaw\": \"%s\", \"liveRollups\": \"%s\", \"loadAverage\": \"%s\", \"replays\": [%s]}",
-          n, generateSeconds, liveRate, liveRaw, liveRollups, loadAverage(), String.join(", ", replays));
+          n,
+          generateSeconds,
+          liveRate,
+          liveRaw,
+          liveRollups,
+          loadAverage(),
+          String.join(", ", replays));
     } finally {
       kafka.afterAll(null);
     }
@@ -148,20 +194,30 @@ public final class ReplayBenchmark {
 
   /** count / Σ cost / hash of every row (FINAL: one per key). */
   private static String rawDigest(ClickHouseClient ch, String table) {
-    JsonNode r = ch.query("SELECT count() AS n, sum(cost_micros) AS c, sum(cityHash64(id, workspace_id, mission_id,"
-        + " step_id, attempt, agent, model, succeeded, prompt_tokens, output_tokens, thinking_tokens, cached_tokens,"
-        + " cost_micros, price_version, started_at_ms, finished_at_ms, finished_at, latency_ms, new_mission,"
-        + " new_agent_mission)) AS h FROM " + table + " FINAL").get(0);
+    JsonNode r =
+        ch.query(
+                "SELECT count() AS n, sum(cost_micros) AS c, sum(cityHash64(id, workspace_id, mission_id,"
+                    + " step_id, attempt, agent, model, succeeded, prompt_tokens, output_tokens, thinking_tokens, cached_tokens,"
+                    + " cost_micros, price_version, started_at_ms, finished_at_ms, finished_at, latency_ms, new_mission,"
+                    + " new_agent_mission)) AS h FROM "
+                    + table
+                    + " FINAL")
+            .get(0);
     return r.get("n").asText() + "/" + r.get("c").asText() + "/" + r.get("h").asText();
   }
 
   private static String rollupDigest(ClickHouseClient ch, String table) {
-    JsonNode r = ch.query("SELECT count() AS n, sum(cost) AS c, sum(cityHash64(workspace_id, w, agent, model, s, m,"
-        + " am, e, p, o, t, cc, cost, l, lm)) AS h FROM (SELECT workspace_id, window_start AS w, agent, model,"
-        + " sum(steps) AS s, sum(missions) AS m, sum(agent_missions) AS am, sum(errors) AS e, sum(prompt_tokens) AS p,"
-        + " sum(output_tokens) AS o, sum(thinking_tokens) AS t, sum(cached_tokens) AS cc, sum(cost_micros) AS cost,"
-        + " sum(latency_sum_ms) AS l, max(latency_max_ms) AS lm FROM " + table + " FINAL"
-        + " GROUP BY workspace_id, w, agent, model)").get(0);
+    JsonNode r =
+        ch.query(
+                "SELECT count() AS n, sum(cost) AS c, sum(cityHash64(workspace_id, w, agent, model, s, m,"
+                    + " am, e, p, o, t, cc, cost, l, lm)) AS h FROM (SELECT workspace_id, window_start AS w, agent, model,"
+                    + " sum(steps) AS s, sum(missions) AS m, sum(agent_missions) AS am, sum(errors) AS e, sum(prompt_tokens) AS p,"
+                    + " sum(output_tokens) AS o, sum(thinking_tokens) AS t, sum(cached_tokens) AS cc, sum(cost_micros) AS cost,"
+                    + " sum(latency_sum_ms) AS l, max(latency_max_ms) AS lm FROM "
+                    + table
+                    + " FINAL"
+                    + " GROUP BY workspace_id, w, agent, model)")
+            .get(0);
     return r.get("n").asText() + "/" + r.get("c").asText() + "/" + r.get("h").asText();
   }
 
@@ -183,20 +239,42 @@ public final class ReplayBenchmark {
         String agent = agents.get((int) ((i * 31 + i / 5) % agents.size()));
         long finished = start + (i * (end - start)) / n;
         Usage usage = new Usage(1000 + i % 5000, 200 + i % 300, i % 97, i % 700);
-        // One entry per agent over the hour (the shipped table's entries start in 2025); looked up once.
-        ModelPrice price = prices.computeIfAbsent(agent,
-            a -> PRICES.find(CATALOG.get(a).model(), Instant.ofEpochMilli(finished)).orElseThrow());
+        // One entry per agent over the hour (the shipped table's entries start in 2025); looked up
+        // once.
+        ModelPrice price =
+            prices.computeIfAbsent(
+                agent,
+                a ->
+                    PRICES
+                        .find(CATALOG.get(a).model(), Instant.ofEpochMilli(finished))
+                        .orElseThrow());
         long cost = price.costMicros(usage);
         total += cost;
         boolean ok = i % 17 != 0;
-        StepResult r = new StepResult(mission, "ws-" + (i % 4), "s" + (i % 5), 1, agent, ok,
-            ok ? Json.mapper().createObjectNode().put("text", "ok") : null, ok ? null : "boom", finished - 800,
-            finished, CATALOG.get(agent).model(), usage, cost, price.priceVersion(), !ok);
-        producer.send(new ProducerRecord<>(Topics.STEP_RESULTS, mission, codec.encode(r)), (m, e) -> {
-          if (e != null) {
-            failed.incrementAndGet();
-          }
-        });
+        StepResult r =
+            new StepResult(
+                mission,
+                "ws-" + (i % 4),
+                "s" + (i % 5),
+                1,
+                agent,
+                ok,
+                ok ? Json.mapper().createObjectNode().put("text", "ok") : null,
+                ok ? null : "boom",
+                finished - 800,
+                finished,
+                CATALOG.get(agent).model(),
+                usage,
+                cost,
+                price.priceVersion(),
+                !ok);
+        producer.send(
+            new ProducerRecord<>(Topics.STEP_RESULTS, mission, codec.encode(r)),
+            (m, e) -> {
+              if (e != null) {
+                failed.incrementAndGet();
+              }
+            });
       }
     }
     if (failed.get() > 0) {
@@ -205,15 +283,30 @@ public final class ReplayBenchmark {
     return total;
   }
 
-  /** The live pipeline until every row and the whole cost are in; its rows/s from the first row to the last. */
-  private static double live(String bootstrap, String clickhouse, String database, long n, long total,
-      Path checkpoints) throws Exception {
-    MissionJobOptions options = MissionJobOptions.fromEnv(Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap,
-        "CLICKHOUSE_URL", clickhouse, "CLICKHOUSE_DATABASE", database, "GPILOT_JOB_GROUP_ID", "bench-live",
-        "GPILOT_COST_IDLE_TIMEOUT_MS", "2000"));
+  /**
+   * The live pipeline until every row and the whole cost are in; its rows/s from the first row to
+   * the last.
+   */
+  private static double live(
+      String bootstrap, String clickhouse, String database, long n, long total, Path checkpoints)
+      throws Exception {
+    MissionJobOptions options =
+        MissionJobOptions.fromEnv(
+            Map.of(
+                "KAFKA_BOOTSTRAP_SERVERS",
+                bootstrap,
+                "CLICKHOUSE_URL",
+                clickhouse,
+                "CLICKHOUSE_DATABASE",
+                database,
+                "GPILOT_JOB_GROUP_ID",
+                "bench-live",
+                "GPILOT_COST_IDLE_TIMEOUT_MS",
+                "2000"));
     Configuration conf = LocalMissionJob.localConfiguration(checkpoints, 2, 0, 2000);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
-    // The production job's Flink settings (RocksDB state, object reuse, ...), as `./gpilot up` runs it.
+    // The production job's Flink settings (RocksDB state, object reuse, ...), as `./gpilot up` runs
+    // it.
     MissionJobFlinkOptions.applyTo(env);
     CostPipeline.attach(MissionJob.stepResults(env, options), options);
     JobClient job = env.executeAsync("bench-live-costs");
@@ -259,17 +352,40 @@ public final class ReplayBenchmark {
     }
   }
 
-  private static Replay replay(String bootstrap, String clickhouse, String database, Instant from, Instant to,
-      String version, boolean sorted) throws Exception {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
+  private static Replay replay(
+      String bootstrap,
+      String clickhouse,
+      String database,
+      Instant from,
+      Instant to,
+      String version,
+      boolean sorted)
+      throws Exception {
+    List<String> command =
+        new ArrayList<>(
+            List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
     ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-        .filter(a -> a.startsWith("--add-opens") || a.startsWith("--add-exports") || a.startsWith("-Dlog4j2"))
+        .filter(
+            a ->
+                a.startsWith("--add-opens")
+                    || a.startsWith("--add-exports")
+                    || a.startsWith("-Dlog4j2"))
         .forEach(command::add);
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), CostReplayJob.class.getName(),
-        "--from", from.toString(), "--to", to.toString(), "--as", version, "--sorted-inputs",
-        String.valueOf(sorted), "--diff-file",
-        Files.createTempFile("bench-replay", ".json").toString()));
+    command.addAll(
+        List.of(
+            "-cp",
+            System.getProperty("java.class.path"),
+            CostReplayJob.class.getName(),
+            "--from",
+            from.toString(),
+            "--to",
+            to.toString(),
+            "--as",
+            version,
+            "--sorted-inputs",
+            String.valueOf(sorted),
+            "--diff-file",
+            Files.createTempFile("bench-replay", ".json").toString()));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
     builder.environment().put("CLICKHOUSE_URL", clickhouse);
@@ -278,28 +394,31 @@ public final class ReplayBenchmark {
     long t0 = System.nanoTime();
     Process process = builder.start();
     AtomicLong peak = new AtomicLong();
-    Thread sampler = new Thread(() -> {
-      Path status = Path.of("/proc/" + process.pid() + "/status");
-      while (process.isAlive()) {
-        try {
-          for (String line : Files.readAllLines(status)) {
-            if (line.startsWith("VmHWM:")) {
-              peak.accumulateAndGet(Long.parseLong(line.replaceAll("\\D", "")), Math::max);
-            }
-          }
-          Thread.sleep(250);
-        } catch (Exception e) {
-          return;
-        }
-      }
-    });
+    Thread sampler =
+        new Thread(
+            () -> {
+              Path status = Path.of("/proc/" + process.pid() + "/status");
+              while (process.isAlive()) {
+                try {
+                  for (String line : Files.readAllLines(status)) {
+                    if (line.startsWith("VmHWM:")) {
+                      peak.accumulateAndGet(Long.parseLong(line.replaceAll("\\D", "")), Math::max);
+                    }
+                  }
+                  Thread.sleep(250);
+                } catch (Exception e) {
+                  return;
+                }
+              }
+            });
     sampler.setDaemon(true);
     sampler.start();
     double jobSeconds = Double.NaN;
     List<String> progress = new ArrayList<>();
     Pattern done = Pattern.compile("done in ([0-9.]+) s");
-    try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
-        StandardCharsets.UTF_8))) {
+    try (BufferedReader out =
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line; (line = out.readLine()) != null; ) {
         if (!line.startsWith("read ") || line.contains("done in")) {
           System.out.println("  | " + line);

@@ -33,26 +33,29 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * {@code ./gpilot bench submit}: the accept path, in one run, once with the job idle (its process stopped) and once
- * with it saturated.
- * Each phase measures, against the same API and broker: {@code GET /health}'s rate from the same load generator (the
- * HTTP ceiling of this machine), missions accepted per second by {@code POST /api/v1/missions} with N concurrent
- * clients (p50/p99), and by {@code POST /api/v1/missions/batch} in batches of 1,000 with a few clients (p50/p99 per
- * batch) next to the raw Kafka producer's rate for records of the same size (the two take turns in {@value #ROUNDS}
- * rounds, so that a load that changes during the run weighs on both); and the CPU the API, the job and the broker
- * used meanwhile (from {@code /proc}, with their pid files).
+ * {@code ./gpilot bench submit}: the accept path, in one run, once with the job idle (its process
+ * stopped) and once with it saturated. Each phase measures, against the same API and broker: {@code
+ * GET /health}'s rate from the same load generator (the HTTP ceiling of this machine), missions
+ * accepted per second by {@code POST /api/v1/missions} with N concurrent clients (p50/p99), and by
+ * {@code POST /api/v1/missions/batch} in batches of 1,000 with a few clients (p50/p99 per batch)
+ * next to the raw Kafka producer's rate for records of the same size (the two take turns in {@value
+ * #ROUNDS} rounds, so that a load that changes during the run weighs on both); and the CPU the API,
+ * the job and the broker used meanwhile (from {@code /proc}, with their pid files).
  *
- * <p>The saturated phase starts after {@code burst} missions are written straight to the missions topic (as an
- * integration would): the job works them off, niced, for the whole phase, while the API must still accept fast.
+ * <p>The saturated phase starts after {@code burst} missions are written straight to the missions
+ * topic (as an integration would): the job works them off, niced, for the whole phase, while the
+ * API must still accept fast.
  *
- * <p>Arguments: apiBaseUrl token bootstrapServers outputFile [clients=64] [seconds=20] [bulkClients=4]
- * [burst=20000] [runDir (the pid files of api, job, kafka)]
+ * <p>Arguments: apiBaseUrl token bootstrapServers outputFile [clients=64] [seconds=20]
+ * [bulkClients=4] [burst=20000] [runDir (the pid files of api, job, kafka)]
  */
 public final class SubmitBenchmark {
   static final int BATCH_LINES = 1_000;
   static final int ROUNDS = 3;
-  private static final String MISSION = "Benchmark mission: plan a product launch with research, copy and review";
-  private static final List<String> AGENTS = List.of("agent-scout", "content-orchestrator", "independent-verifier");
+  private static final String MISSION =
+      "Benchmark mission: plan a product launch with research, copy and review";
+  private static final List<String> AGENTS =
+      List.of("agent-scout", "content-orchestrator", "independent-verifier");
   private static final List<String> PROCESSES = List.of("api", "job", "kafka");
 
   public static void main(String[] args) throws Exception {
@@ -62,18 +65,34 @@ public final class SubmitBenchmark {
     int burst = BenchMain.intArg(args, 7, 20_000);
     Path runDir = args.length > 8 ? Path.of(args[8]) : null;
     if (clients < 1 || seconds < ROUNDS || bulkClients < 1 || burst < 0) {
-      System.err.printf("bench submit: clients and bulk clients at least 1, seconds at least %d, burst at least 0%n",
+      System.err.printf(
+          "bench submit: clients and bulk clients at least 1, seconds at least %d, burst at least 0%n",
           ROUNDS);
       System.exit(2);
     }
     run(args[0], args[1], args[2], Path.of(args[3]), clients, seconds, bulkClients, burst, runDir);
   }
 
-  /** Measures the idle phase, then (with {@code burst} > 0) the saturated one; prints and saves the JSON. */
-  static String run(String api, String token, String bootstrap, Path output, int clients, int seconds,
-      int bulkClients, int burst, Path runDir) throws Exception {
-    String body = "{\"mission\":\"" + MISSION + "\",\"config\":{\"explicitAgents\":"
-        + "[\"agent-scout\",\"content-orchestrator\",\"independent-verifier\"]}}";
+  /**
+   * Measures the idle phase, then (with {@code burst} > 0) the saturated one; prints and saves the
+   * JSON.
+   */
+  static String run(
+      String api,
+      String token,
+      String bootstrap,
+      Path output,
+      int clients,
+      int seconds,
+      int bulkClients,
+      int burst,
+      Path runDir)
+      throws Exception {
+    String body =
+        "{\"mission\":\""
+            + MISSION
+            + "\",\"config\":{\"explicitAgents\":"
+            + "[\"agent-scout\",\"content-orchestrator\",\"independent-verifier\"]}}";
     String batch = (body + "\n").repeat(BATCH_LINES);
     Map<String, Long> pids = pids(runDir);
 
@@ -81,30 +100,67 @@ public final class SubmitBenchmark {
     runGet(api, clients, 2);
     runHttp(api, token, body, clients, 3);
     runBulk(api, token, batch, bulkClients, 3);
-    StringBuilder json = new StringBuilder("{\"clients\": " + clients + ", \"seconds\": " + seconds
-        + ", \"bulkClients\": " + bulkClients + ", \"bulkBatchLines\": " + BATCH_LINES + ", \"burst\": " + burst);
+    StringBuilder json =
+        new StringBuilder(
+            "{\"clients\": "
+                + clients
+                + ", \"seconds\": "
+                + seconds
+                + ", \"bulkClients\": "
+                + bulkClients
+                + ", \"bulkBatchLines\": "
+                + BATCH_LINES
+                + ", \"burst\": "
+                + burst);
     List<String> table = new ArrayList<>();
     try (RawProducer producer = new RawProducer(bootstrap, record(UUID.randomUUID().toString()));
         JobFreeze frozen = JobFreeze.of(pids.get("job"))) {
       producer.run(3); // warm-up
-      // Idle means the job does nothing: its process is stopped (SIGSTOP) for the phase, and the missions it
-      // accepts wait in the topic, as they would while the job is down. They become part of the saturated
+      // Idle means the job does nothing: its process is stopped (SIGSTOP) for the phase, and the
+      // missions it
+      // accepts wait in the topic, as they would while the job is down. They become part of the
+      // saturated
       // phase's backlog.
       frozen.stop();
-      json.append(", \"idle\": ").append(phase("idle", api, token, body, batch, clients, seconds, bulkClients,
-          producer, pids, table));
+      json.append(", \"idle\": ")
+          .append(
+              phase(
+                  "idle",
+                  api,
+                  token,
+                  body,
+                  batch,
+                  clients,
+                  seconds,
+                  bulkClients,
+                  producer,
+                  pids,
+                  table));
       frozen.resume();
       if (burst > 0) {
         producer.burstToMissions(burst);
-        json.append(", \"saturated\": ").append(phase("saturated", api, token, body, batch, clients, seconds,
-            bulkClients, producer, pids, table));
+        json.append(", \"saturated\": ")
+            .append(
+                phase(
+                    "saturated",
+                    api,
+                    token,
+                    body,
+                    batch,
+                    clients,
+                    seconds,
+                    bulkClients,
+                    producer,
+                    pids,
+                    table));
       }
     }
     json.append("}\n");
     Files.createDirectories(output.toAbsolutePath().getParent());
     Files.writeString(output, json.toString());
-    System.out.println("| phase | GET /health/s | single POST/s | p50 ms | p99 ms | max ms | refused | bulk missions/s"
-        + " | batch p50 ms | batch p99 ms | raw producer/s | bulk/raw | single/health | CPU % api / job / broker |");
+    System.out.println(
+        "| phase | GET /health/s | single POST/s | p50 ms | p99 ms | max ms | refused | bulk missions/s"
+            + " | batch p50 ms | batch p99 ms | raw producer/s | bulk/raw | single/health | CPU % api / job / broker |");
     System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     table.forEach(System.out::println);
     System.out.print(json);
@@ -112,8 +168,8 @@ public final class SubmitBenchmark {
   }
 
   /**
-   * The job's process stopped with SIGSTOP and continued with SIGCONT (on close too, so a failed run never leaves
-   * the job stopped); nothing when there is no job pid (in-process runs).
+   * The job's process stopped with SIGSTOP and continued with SIGCONT (on close too, so a failed
+   * run never leaves the job stopped); nothing when there is no job pid (in-process runs).
    */
   private record JobFreeze(Long pid) implements AutoCloseable {
     static JobFreeze of(Long pid) {
@@ -137,15 +193,29 @@ public final class SubmitBenchmark {
       if (pid == null) {
         return;
       }
-      if (new ProcessBuilder("kill", "-" + name, String.valueOf(pid)).inheritIO().start().waitFor() != 0) {
+      if (new ProcessBuilder("kill", "-" + name, String.valueOf(pid)).inheritIO().start().waitFor()
+          != 0) {
         throw new IllegalStateException("kill -" + name + " " + pid + " failed");
       }
     }
   }
 
-  /** One phase: the HTTP ceiling, single POSTs, then bulk and the raw producer in turns; CPU over all of it. */
-  private static String phase(String name, String api, String token, String body, String batch, int clients,
-      int seconds, int bulkClients, RawProducer producer, Map<String, Long> pids, List<String> table)
+  /**
+   * One phase: the HTTP ceiling, single POSTs, then bulk and the raw producer in turns; CPU over
+   * all of it.
+   */
+  private static String phase(
+      String name,
+      String api,
+      String token,
+      String body,
+      String batch,
+      int clients,
+      int seconds,
+      int bulkClients,
+      RawProducer producer,
+      Map<String, Long> pids,
+      List<String> table)
       throws Exception {
     Map<String, Long> cpu0 = cpuTicks(pids);
     long t0 = System.nanoTime();
@@ -163,28 +233,72 @@ public final class SubmitBenchmark {
     double singleRate = http.ok / http.elapsedSeconds;
     double bulkRate = bulk.ok / bulk.elapsedSeconds;
     double rawRate = raw.ok / raw.elapsedSeconds;
-    table.add(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.1f | %.1f | %.1f | %d | %.0f | %.0f | %.0f | %.0f"
-            + " | %.2f | %.2f | %s / %s / %s |", name, healthRate, singleRate, http.percentile(50),
-        http.percentile(99), http.percentile(100), http.failed, bulkRate, bulk.percentile(50), bulk.percentile(99),
-        rawRate, bulkRate / rawRate, singleRate / healthRate, pct(cpu, "api"), pct(cpu, "job"), pct(cpu, "kafka")));
-    return String.format(Locale.ROOT,
+    table.add(
+        String.format(
+            Locale.ROOT,
+            "| %s | %.0f | %.0f | %.1f | %.1f | %.1f | %d | %.0f | %.0f | %.0f | %.0f"
+                + " | %.2f | %.2f | %s / %s / %s |",
+            name,
+            healthRate,
+            singleRate,
+            http.percentile(50),
+            http.percentile(99),
+            http.percentile(100),
+            http.failed,
+            bulkRate,
+            bulk.percentile(50),
+            bulk.percentile(99),
+            rawRate,
+            bulkRate / rawRate,
+            singleRate / healthRate,
+            pct(cpu, "api"),
+            pct(cpu, "job"),
+            pct(cpu, "kafka")));
+    return String.format(
+        Locale.ROOT,
         "{\"healthPerSecond\": %.1f, \"healthP99Ms\": %.2f, \"accepted\": %d, \"rejected\": %d,"
             + " \"acceptedPerSecond\": %.1f, \"p50Ms\": %.2f, \"p99Ms\": %.2f, \"maxMs\": %.2f,"
             + " \"bulkAccepted\": %d, \"bulkRejected\": %d, \"bulkAcceptedPerSecond\": %.1f,"
             + " \"bulkBatchP50Ms\": %.2f, \"bulkBatchP99Ms\": %.2f, \"rawProducerRecordsPerSecond\": %.1f,"
             + " \"bulkShareOfRawProducer\": %.3f, \"singleShareOfHealth\": %.3f, \"cpuPercent\": %s}",
-        healthRate, health.percentile(99), http.ok, http.failed, singleRate, http.percentile(50), http.percentile(99),
-        http.percentile(100), bulk.ok, bulk.failed, bulkRate, bulk.percentile(50), bulk.percentile(99), rawRate,
-        bulkRate / rawRate, singleRate / healthRate, cpuJson(cpu));
+        healthRate,
+        health.percentile(99),
+        http.ok,
+        http.failed,
+        singleRate,
+        http.percentile(50),
+        http.percentile(99),
+        http.percentile(100),
+        bulk.ok,
+        bulk.failed,
+        bulkRate,
+        bulk.percentile(50),
+        bulk.percentile(99),
+        rawRate,
+        bulkRate / rawRate,
+        singleRate / healthRate,
+        cpuJson(cpu));
   }
 
   /** A mission record as the API writes it, with a new missionId. */
   static byte[] record(String missionId) {
-    return JsonCodec.of(MissionSubmitted.class).encode(new MissionSubmitted(missionId, "default",
-        System.currentTimeMillis(), MISSION, MissionConfig.ofAgents(AGENTS), null, null, "bench"));
+    return JsonCodec.of(MissionSubmitted.class)
+        .encode(
+            new MissionSubmitted(
+                missionId,
+                "default",
+                System.currentTimeMillis(),
+                MISSION,
+                MissionConfig.ofAgents(AGENTS),
+                null,
+                null,
+                "bench"));
   }
 
-  /** The pids of the API, the job and the broker from {@code runDir/<name>.pid}; none without a run directory. */
+  /**
+   * The pids of the API, the job and the broker from {@code runDir/<name>.pid}; none without a run
+   * directory.
+   */
   private static Map<String, Long> pids(Path runDir) throws java.io.IOException {
     Map<String, Long> pids = new LinkedHashMap<>();
     if (runDir != null) {
@@ -201,27 +315,29 @@ public final class SubmitBenchmark {
   /** utime + stime of each process, in clock ticks (fields 14 and 15 of /proc/pid/stat). */
   private static Map<String, Long> cpuTicks(Map<String, Long> pids) {
     Map<String, Long> ticks = new LinkedHashMap<>();
-    pids.forEach((name, pid) -> {
-      try {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        ticks.put(name, Long.parseLong(fields[11]) + Long.parseLong(fields[12]));
-      } catch (java.io.IOException | RuntimeException e) {
-        // The process is gone: no number for it.
-      }
-    });
+    pids.forEach(
+        (name, pid) -> {
+          try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            ticks.put(name, Long.parseLong(fields[11]) + Long.parseLong(fields[12]));
+          } catch (java.io.IOException | RuntimeException e) {
+            // The process is gone: no number for it.
+          }
+        });
     return ticks;
   }
 
   /** CPU per process over {@code wallSeconds}, in percent of one core (Linux' USER_HZ is 100). */
-  private static Map<String, Double> cpuPercent(Map<String, Long> before, Map<String, Long> after,
-      double wallSeconds) {
+  private static Map<String, Double> cpuPercent(
+      Map<String, Long> before, Map<String, Long> after, double wallSeconds) {
     Map<String, Double> percent = new LinkedHashMap<>();
-    after.forEach((name, ticks) -> {
-      if (before.containsKey(name)) {
-        percent.put(name, (ticks - before.get(name)) / 100.0 / wallSeconds * 100);
-      }
-    });
+    after.forEach(
+        (name, ticks) -> {
+          if (before.containsKey(name)) {
+            percent.put(name, (ticks - before.get(name)) / 100.0 / wallSeconds * 100);
+          }
+        });
     return percent;
   }
 
@@ -231,16 +347,21 @@ public final class SubmitBenchmark {
 
   private static String cpuJson(Map<String, Double> cpu) {
     StringBuilder json = new StringBuilder("{");
-    cpu.forEach((name, value) -> json.append(json.length() > 1 ? ", " : "")
-        .append(String.format(Locale.ROOT, "\"%s\": %.1f", name, value)));
+    cpu.forEach(
+        (name, value) ->
+            json.append(json.length() > 1 ? ", " : "")
+                .append(String.format(Locale.ROOT, "\"%s\": %.1f", name, value)));
     return json.append('}').toString();
   }
 
   record Result(int ok, int failed, double elapsedSeconds, long[] latenciesNanos) {
     Result plus(Result other) {
-      long[] all = Arrays.copyOf(latenciesNanos, latenciesNanos.length + other.latenciesNanos.length);
-      System.arraycopy(other.latenciesNanos, 0, all, latenciesNanos.length, other.latenciesNanos.length);
-      return new Result(ok + other.ok, failed + other.failed, elapsedSeconds + other.elapsedSeconds, all);
+      long[] all =
+          Arrays.copyOf(latenciesNanos, latenciesNanos.length + other.latenciesNanos.length);
+      System.arraycopy(
+          other.latenciesNanos, 0, all, latenciesNanos.length, other.latenciesNanos.length);
+      return new Result(
+          ok + other.ok, failed + other.failed, elapsedSeconds + other.elapsedSeconds, all);
     }
 
     double percentile(int p) {
@@ -254,20 +375,29 @@ public final class SubmitBenchmark {
     }
   }
 
-  static Result runHttp(String api, String token, String body, int clients, int seconds) throws Exception {
-    HttpRequest request = HttpRequest.newBuilder(URI.create(api + "/api/v1/missions"))
-        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+  static Result runHttp(String api, String token, String body, int clients, int seconds)
+      throws Exception {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(api + "/api/v1/missions"))
+            .header("Authorization", "Bearer " + token)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build();
     return run(request, 202, clients, seconds);
   }
 
   /** {@code GET /health} flat out from the same clients: what HTTP alone costs on this machine. */
   static Result runGet(String api, int clients, int seconds) throws Exception {
-    return run(HttpRequest.newBuilder(URI.create(api + "/health")).GET().build(), 200, clients, seconds);
+    return run(
+        HttpRequest.newBuilder(URI.create(api + "/health")).GET().build(), 200, clients, seconds);
   }
 
-  /** {@code clients} threads sending {@code request} over and over for {@code seconds}; ok = answered {@code ok}. */
-  private static Result run(HttpRequest request, int ok, int clients, int seconds) throws Exception {
+  /**
+   * {@code clients} threads sending {@code request} over and over for {@code seconds}; ok =
+   * answered {@code ok}.
+   */
+  private static Result run(HttpRequest request, int ok, int clients, int seconds)
+      throws Exception {
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     ExecutorService pool = Executors.newFixedThreadPool(clients);
     long[] latencies = new long[2_000_000];
@@ -277,27 +407,29 @@ public final class SubmitBenchmark {
     long end = start + Duration.ofSeconds(seconds).toNanos();
     CountDownLatch done = new CountDownLatch(clients);
     for (int c = 0; c < clients; c++) {
-      pool.execute(() -> {
-        try {
-          while (System.nanoTime() < end) {
-            long t0 = System.nanoTime();
-            HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
-            long took = System.nanoTime() - t0;
-            if (response.statusCode() == ok) {
-              int i = count.getAndIncrement();
-              if (i < latencies.length) {
-                latencies[i] = took;
+      pool.execute(
+          () -> {
+            try {
+              while (System.nanoTime() < end) {
+                long t0 = System.nanoTime();
+                HttpResponse<Void> response =
+                    http.send(request, HttpResponse.BodyHandlers.discarding());
+                long took = System.nanoTime() - t0;
+                if (response.statusCode() == ok) {
+                  int i = count.getAndIncrement();
+                  if (i < latencies.length) {
+                    latencies[i] = took;
+                  }
+                } else {
+                  failed.incrementAndGet();
+                }
               }
-            } else {
+            } catch (Exception e) {
               failed.incrementAndGet();
+            } finally {
+              done.countDown();
             }
-          }
-        } catch (Exception e) {
-          failed.incrementAndGet();
-        } finally {
-          done.countDown();
-        }
-      });
+          });
     }
     done.await();
     double elapsed = (System.nanoTime() - start) / 1e9;
@@ -307,11 +439,14 @@ public final class SubmitBenchmark {
   }
 
   /**
-   * Clients that post the same batch of {@link #BATCH_LINES} missions over and over: {@code ok} counts the accepted
-   * missions ({@code Gpilot-Accepted}), {@code failed} the rest, latencies are per batch.
+   * Clients that post the same batch of {@link #BATCH_LINES} missions over and over: {@code ok}
+   * counts the accepted missions ({@code Gpilot-Accepted}), {@code failed} the rest, latencies are
+   * per batch.
    */
-  static Result runBulk(String api, String token, String batch, int clients, int seconds) throws Exception {
-    byte[] bytes = batch.getBytes(StandardCharsets.UTF_8); // encoded once: the client's cost is not the API's
+  static Result runBulk(String api, String token, String batch, int clients, int seconds)
+      throws Exception {
+    byte[] bytes =
+        batch.getBytes(StandardCharsets.UTF_8); // encoded once: the client's cost is not the API's
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     ExecutorService pool = Executors.newFixedThreadPool(clients);
     long[] latencies = new long[1_000_000];
@@ -322,30 +457,38 @@ public final class SubmitBenchmark {
     long end = start + Duration.ofSeconds(seconds).toNanos();
     CountDownLatch done = new CountDownLatch(clients);
     for (int c = 0; c < clients; c++) {
-      pool.execute(() -> {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(api + "/api/v1/missions/batch"))
-            .header("Authorization", "Bearer " + token).header("Content-Type", "application/x-ndjson")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build();
-        try {
-          while (System.nanoTime() < end) {
-            long t0 = System.nanoTime();
-            HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
-            long took = System.nanoTime() - t0;
-            int ok = response.statusCode() == 200
-                ? Integer.parseInt(response.headers().firstValue("Gpilot-Accepted").orElse("0")) : 0;
-            accepted.addAndGet(ok);
-            failed.addAndGet(BATCH_LINES - ok);
-            int i = batches.getAndIncrement();
-            if (i < latencies.length) {
-              latencies[i] = took;
+      pool.execute(
+          () -> {
+            HttpRequest request =
+                HttpRequest.newBuilder(URI.create(api + "/api/v1/missions/batch"))
+                    .header("Authorization", "Bearer " + token)
+                    .header("Content-Type", "application/x-ndjson")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
+                    .build();
+            try {
+              while (System.nanoTime() < end) {
+                long t0 = System.nanoTime();
+                HttpResponse<Void> response =
+                    http.send(request, HttpResponse.BodyHandlers.discarding());
+                long took = System.nanoTime() - t0;
+                int ok =
+                    response.statusCode() == 200
+                        ? Integer.parseInt(
+                            response.headers().firstValue("Gpilot-Accepted").orElse("0"))
+                        : 0;
+                accepted.addAndGet(ok);
+                failed.addAndGet(BATCH_LINES - ok);
+                int i = batches.getAndIncrement();
+                if (i < latencies.length) {
+                  latencies[i] = took;
+                }
+              }
+            } catch (Exception e) {
+              failed.addAndGet(BATCH_LINES);
+            } finally {
+              done.countDown();
             }
-          }
-        } catch (Exception e) {
-          failed.addAndGet(BATCH_LINES);
-        } finally {
-          done.countDown();
-        }
-      });
+          });
     }
     done.await();
     double elapsed = (System.nanoTime() - start) / 1e9;
@@ -355,11 +498,13 @@ public final class SubmitBenchmark {
   }
 
   /**
-   * The broker's ceiling for the same records: one idempotent acks=all producer, flat out, on a topic of its own with
-   * the missions topic's 4 partitions. Created and warmed up (metadata, producer id) once, before any round is timed.
+   * The broker's ceiling for the same records: one idempotent acks=all producer, flat out, on a
+   * topic of its own with the missions topic's 4 partitions. Created and warmed up (metadata,
+   * producer id) once, before any round is timed.
    */
   static final class RawProducer implements AutoCloseable {
-    private final String topic = "gpilot.bench.producer." + UUID.randomUUID().toString().substring(0, 8);
+    private final String topic =
+        "gpilot.bench.producer." + UUID.randomUUID().toString().substring(0, 8);
     private final Admin admin;
     private final KafkaProducer<String, byte[]> producer;
     private final byte[] record;
@@ -379,7 +524,10 @@ public final class SubmitBenchmark {
       }
     }
 
-    /** Sends for {@code seconds} with at most 10,000 records in flight; {@code ok} = acked, up to the last ack. */
+    /**
+     * Sends for {@code seconds} with at most 10,000 records in flight; {@code ok} = acked, up to
+     * the last ack.
+     */
     Result run(int seconds) throws Exception {
       AtomicInteger acked = new AtomicInteger();
       AtomicInteger failed = new AtomicInteger();
@@ -388,22 +536,24 @@ public final class SubmitBenchmark {
       long end = start + Duration.ofSeconds(seconds).toNanos();
       while (System.nanoTime() < end) {
         inFlight.acquire();
-        producer.send(new ProducerRecord<>(topic, UUID.randomUUID().toString(), record), (m, e) -> {
-          if (e == null) {
-            acked.incrementAndGet();
-          } else {
-            failed.incrementAndGet();
-          }
-          inFlight.release();
-        });
+        producer.send(
+            new ProducerRecord<>(topic, UUID.randomUUID().toString(), record),
+            (m, e) -> {
+              if (e == null) {
+                acked.incrementAndGet();
+              } else {
+                failed.incrementAndGet();
+              }
+              inFlight.release();
+            });
       }
       producer.flush();
       return new Result(acked.get(), failed.get(), (System.nanoTime() - start) / 1e9, new long[0]);
     }
 
     /**
-     * Writes {@code missions} new missions straight to the missions topic, keyed by missionId as the API writes
-     * them, and waits until all are durable.
+     * Writes {@code missions} new missions straight to the missions topic, keyed by missionId as
+     * the API writes them, and waits until all are durable.
      */
     void burstToMissions(int missions) throws Exception {
       for (int i = 0; i < missions; i++) {

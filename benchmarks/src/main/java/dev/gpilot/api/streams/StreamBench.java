@@ -1,8 +1,8 @@
 package dev.gpilot.api.streams;
 
-import dev.gpilot.api.ApiOptions;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gpilot.api.ApiOptions;
 import dev.gpilot.api.bench.MachineCpu;
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.cost.Usage;
@@ -46,28 +46,31 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * {@code ./gpilot bench streams [clients] [missions]}: the API's streams under load, on real parts. A Kafka broker
- * and the MissionJob (MiniCluster) run in this JVM; the API runs as its own process so that its CPU and memory are
- * its own; the clients are node processes using the Vercel AI SDK, which validates every chunk and assembles every
- * message.
+ * {@code ./gpilot bench streams [clients] [missions]}: the API's streams under load, on real parts.
+ * A Kafka broker and the MissionJob (MiniCluster) run in this JVM; the API runs as its own process
+ * so that its CPU and memory are its own; the clients are node processes using the Vercel AI SDK,
+ * which validates every chunk and assembles every message.
  *
  * <ol>
- *   <li>Fan-out: {@code clients} streams over {@code missions} running missions whose events this driver writes to
- *       the events topic at a steady pace, {@value #EVENTS_PER_SECOND} per second: per mission, 5 sequential steps
- *       of {@value #DELTAS_PER_STEP} token deltas each. Every event is timed from the moment it is built and written
- *       (its {@code ts}; a delta's text also starts with it) to the moment a client reads its chunk (the
- *       {@code data-step} of a step event, the {@code text-delta} of a delta). Two rounds on missions of their own,
- *       read by one node process: the first warms up the broker, the API and the client and is reported as
+ *   <li>Fan-out: {@code clients} streams over {@code missions} running missions whose events this
+ *       driver writes to the events topic at a steady pace, {@value #EVENTS_PER_SECOND} per second:
+ *       per mission, 5 sequential steps of {@value #DELTAS_PER_STEP} token deltas each. Every event
+ *       is timed from the moment it is built and written (its {@code ts}; a delta's text also
+ *       starts with it) to the moment a client reads its chunk (the {@code data-step} of a step
+ *       event, the {@code text-delta} of a delta). Two rounds on missions of their own, read by one
+ *       node process: the first warms up the broker, the API and the client and is reported as
  *       {@code fanoutWarmup}, the second is measured. Then the same with one stream per mission.
- *   <li>POST → first frame: missions submitted over HTTP and run by the job (0 ms simulated steps), each stream
- *       opened right after its POST, timed until its first chunk. The job starts after the fan-out, which does not
- *       need it. First {@value #FIRST_FRAME_WARMUP} missions, {@value #FIRST_FRAME_WARMUP_CONCURRENCY} clients each
- *       submitting its next mission once it has the previous one's first frame (the job's warm-up, and what a
- *       saturated machine does: {@code firstFrameWarmup}), 5 s of rest, then missions arriving at 10, 20 and 40 per
- *       second (open loop, exponential gaps), so that each latency is measured at a stated load.
+ *   <li>POST → first frame: missions submitted over HTTP and run by the job (0 ms simulated steps),
+ *       each stream opened right after its POST, timed until its first chunk. The job starts after
+ *       the fan-out, which does not need it. First {@value #FIRST_FRAME_WARMUP} missions, {@value
+ *       #FIRST_FRAME_WARMUP_CONCURRENCY} clients each submitting its next mission once it has the
+ *       previous one's first frame (the job's warm-up, and what a saturated machine does: {@code
+ *       firstFrameWarmup}), 5 s of rest, then missions arriving at 10, 20 and 40 per second (open
+ *       loop, exponential gaps), so that each latency is measured at a stated load.
  * </ol>
  *
- * Prints and saves the numbers ({@code GPILOT_BENCH_OUT}, default {@code .gpilot/bench/streams.json}).
+ * Prints and saves the numbers ({@code GPILOT_BENCH_OUT}, default {@code
+ * .gpilot/bench/streams.json}).
  */
 public final class StreamBench {
   private static final JsonCodec<MissionEvent> CODEC = JsonCodec.of(MissionEvent.class);
@@ -75,11 +78,14 @@ public final class StreamBench {
   private static final int STEPS = 5;
   private static final int DELTAS_PER_STEP = 20;
   private static final int EVENTS_PER_SECOND = 500;
-  // The job starts cold right before the first-frame phase: its warm-up runs this many missions, this many at a
-  // time, then lets the machine settle; otherwise the measured round shares the cores with the JIT compilers.
+  // The job starts cold right before the first-frame phase: its warm-up runs this many missions,
+  // this many at a
+  // time, then lets the machine settle; otherwise the measured round shares the cores with the JIT
+  // compilers.
   private static final int FIRST_FRAME_WARMUP = 1000;
   private static final int FIRST_FRAME_WARMUP_CONCURRENCY = 20;
-  // The measured first frames: missions arriving at these rates (open loop), the job running each of them.
+  // The measured first frames: missions arriving at these rates (open loop), the job running each
+  // of them.
   private static final int[] FIRST_FRAME_RATES = {10, 20, 40};
 
   private StreamBench() {}
@@ -95,11 +101,13 @@ public final class StreamBench {
     if (clickhouse == null) {
       throw new IllegalStateException("set CLICKHOUSE_URL (./gpilot bench streams does)");
     }
-    Path out = Path.of(System.getenv().getOrDefault("GPILOT_BENCH_OUT", ".gpilot/bench/streams.json"));
+    Path out =
+        Path.of(System.getenv().getOrDefault("GPILOT_BENCH_OUT", ".gpilot/bench/streams.json"));
     Files.createDirectories(out.getParent());
     Path work = Files.createTempDirectory("stream-bench");
 
-    // A broker of the caller's (./gpilot bench starts one as its own process), else one in this JVM.
+    // A broker of the caller's (./gpilot bench starts one as its own process), else one in this
+    // JVM.
     String bootstrap = System.getenv("KAFKA_BOOTSTRAP_SERVERS");
     KafkaTestBroker kafka = null;
     if (bootstrap == null) {
@@ -123,26 +131,37 @@ public final class StreamBench {
       report.put("missions", missions);
       report.put("apiRssIdleMb", rssIdle / 1024);
       report.put("kafka", kafka == null ? "own process" : "in the driver's JVM");
-      // Every phase runs once unmeasured first (printed too): the broker, the API and the clients start cold, and
+      // Every phase runs once unmeasured first (printed too): the broker, the API and the clients
+      // start cold, and
       // what is measured is the API serving, not the JIT compiling it.
       List<ObjectNode> rounds = fanout(bootstrap, base, token, clients, missions, 2, api, work);
       report.set("fanoutWarmup", rounds.get(0));
       report.set("fanout", rounds.get(1));
       if (clients > missions) {
-        // A second point: one stream per mission, the same events. What the latency owes to the number of streams
+        // A second point: one stream per mission, the same events. What the latency owes to the
+        // number of streams
         // (and to the clients sharing this machine's cores) shows in the difference.
-        report.set("fanoutOneStreamPerMission", fanout(bootstrap, base, token, missions, missions, 2, api, work).get(1));
+        report.set(
+            "fanoutOneStreamPerMission",
+            fanout(bootstrap, base, token, missions, missions, 2, api, work).get(1));
       }
       if (firstFrames > 0) { // 0: the fan-out only
-        // The fan-out's events are written by this driver, so the job only runs from here on: idle, it would still
+        // The fan-out's events are written by this driver, so the job only runs from here on: idle,
+        // it would still
         // poll its sources and checkpoint every second on the cores the fan-out is measured on.
-        job = LocalMissionJob.start(MissionJobOptions.of(bootstrap, clickhouse, "gpilot_bench"),
-            LocalMissionJob.localConfiguration(work.resolve("checkpoints"), 2, 0, 2000)); // as `up` runs it
-        report.set("firstFrameWarmup",
+        job =
+            LocalMissionJob.start(
+                MissionJobOptions.of(bootstrap, clickhouse, "gpilot_bench"),
+                LocalMissionJob.localConfiguration(
+                    work.resolve("checkpoints"), 2, 0, 2000)); // as `up` runs it
+        report.set(
+            "firstFrameWarmup",
             firstFrames(base, token, FIRST_FRAME_WARMUP, FIRST_FRAME_WARMUP_CONCURRENCY, api));
         Thread.sleep(5000);
         for (int rate : FIRST_FRAME_RATES) {
-          report.set("firstFrameAt" + rate + "PerSecond", firstFrames(base, token, firstFrames, (double) rate, api));
+          report.set(
+              "firstFrameAt" + rate + "PerSecond",
+              firstFrames(base, token, firstFrames, (double) rate, api));
         }
       }
       write(out, report);
@@ -169,11 +188,20 @@ public final class StreamBench {
   }
 
   /**
-   * {@code rounds} fan-out rounds, one after the other on missions of their own, read by one node process (so a
-   * later round also has a warm client): each round's numbers, the node client's merged with this driver's.
+   * {@code rounds} fan-out rounds, one after the other on missions of their own, read by one node
+   * process (so a later round also has a warm client): each round's numbers, the node client's
+   * merged with this driver's.
    */
-  private static List<ObjectNode> fanout(String bootstrap, String base, String token, int clients, int missions,
-      int rounds, Process api, Path work) throws Exception {
+  private static List<ObjectNode> fanout(
+      String bootstrap,
+      String base,
+      String token,
+      int clients,
+      int missions,
+      int rounds,
+      Process api,
+      Path work)
+      throws Exception {
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -182,19 +210,36 @@ public final class StreamBench {
         new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
       List<PlanStep> plan = new ArrayList<>();
       for (int s = 1; s <= STEPS; s++) {
-        plan.add(new PlanStep("s" + s, "agent-" + s, "work", null, s == 1 ? List.of() : List.of("s" + (s - 1)),
-            null, null, null));
+        plan.add(
+            new PlanStep(
+                "s" + s,
+                "agent-" + s,
+                "work",
+                null,
+                s == 1 ? List.of() : List.of("s" + (s - 1)),
+                null,
+                null,
+                null));
       }
-      List<String> command = new ArrayList<>(List.of("fanout", base, token, String.valueOf(clients / missions),
-          String.valueOf(STEPS)));
+      List<String> command =
+          new ArrayList<>(
+              List.of(
+                  "fanout",
+                  base,
+                  token,
+                  String.valueOf(clients / missions),
+                  String.valueOf(STEPS)));
       List<List<String>> ids = new ArrayList<>();
       for (int r = 0; r < rounds; r++) {
         List<String> round = new ArrayList<>();
         for (int m = 0; m < missions; m++) {
           String id = UUID.randomUUID().toString();
           round.add(id);
-          send(producer, event("mission.accepted", id, 1).status("PLANNING")
-              .mission("bench " + m, MissionConfig.DEFAULT));
+          send(
+              producer,
+              event("mission.accepted", id, 1)
+                  .status("PLANNING")
+                  .mission("bench " + m, MissionConfig.DEFAULT));
           send(producer, event("plan.ready", id, 2).plan(new Plan(plan)));
         }
         ids.add(round);
@@ -211,8 +256,14 @@ public final class StreamBench {
         int n = r;
         awaitSignal(signals, "ready", n, result);
         Thread.sleep(1000); // let the replays settle: what is measured next is live events only
-        driverSide.add(round(producer, bootstrap, ids.get(n - 1), clients, api,
-            () -> awaitSignal(signals, "done", n, result)));
+        driverSide.add(
+            round(
+                producer,
+                bootstrap,
+                ids.get(n - 1),
+                clients,
+                api,
+                () -> awaitSignal(signals, "done", n, result)));
       }
       JsonNode clientSide = result.get(10, TimeUnit.MINUTES);
       if (!clientSide.isArray()) {
@@ -228,14 +279,26 @@ public final class StreamBench {
     }
   }
 
-  /** One round's live events: from step.started of s1 to mission.completed, paced, timed by a plain consumer too. */
-  private static ObjectNode round(KafkaProducer<String, byte[]> producer, String bootstrap, List<String> ids,
-      int clients, Process api, Checked received) throws Exception {
+  /**
+   * One round's live events: from step.started of s1 to mission.completed, paced, timed by a plain
+   * consumer too.
+   */
+  private static ObjectNode round(
+      KafkaProducer<String, byte[]> producer,
+      String bootstrap,
+      List<String> ids,
+      int clients,
+      Process api,
+      Checked received)
+      throws Exception {
     long rssOpen = rssKb(api.pid());
-    // The baseline: the same events read by a plain consumer in this JVM, as the API's feed reads them.
+    // The baseline: the same events read by a plain consumer in this JVM, as the API's feed reads
+    // them.
     List<Long> baseline = java.util.Collections.synchronizedList(new ArrayList<>());
-    java.util.concurrent.atomic.AtomicBoolean reading = new java.util.concurrent.atomic.AtomicBoolean(true);
-    Thread probe = new Thread(() -> consumeBaseline(bootstrap, reading, baseline), "baseline-consumer");
+    java.util.concurrent.atomic.AtomicBoolean reading =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    Thread probe =
+        new Thread(() -> consumeBaseline(bootstrap, reading, baseline), "baseline-consumer");
     probe.start();
     Thread.sleep(2000);
 
@@ -258,18 +321,28 @@ public final class StreamBench {
           }
           next += pause;
           // Built (and so timestamped) right before it is written.
-          TestEvents.Builder e = switch (phase) {
-            case 0 -> event("step.started", ids.get(m), ++seqs[m]).step(step, agent, 1).status("RUNNING");
-            case DELTAS_PER_STEP + 1 -> event("step.completed", ids.get(m), ++seqs[m]).step(step, agent, 1)
-                .status("SUCCEEDED").durationMs(10).output(Json.mapper().createObjectNode().put("text", "ok"))
-                .cost("gemini-2.5-flash", new Usage(100, 20, 0, 0), 42);
-            // A delta's text starts with its write time, which the client reads out of its text-delta chunk.
-            default -> {
-              long now = System.currentTimeMillis();
-              yield TestEvents.of("step.delta", ids.get(m), "default", ++seqs[m], now).step(step, agent, 1)
-                  .text("@" + now + " ");
-            }
-          };
+          TestEvents.Builder e =
+              switch (phase) {
+                case 0 ->
+                    event("step.started", ids.get(m), ++seqs[m])
+                        .step(step, agent, 1)
+                        .status("RUNNING");
+                case DELTAS_PER_STEP + 1 ->
+                    event("step.completed", ids.get(m), ++seqs[m])
+                        .step(step, agent, 1)
+                        .status("SUCCEEDED")
+                        .durationMs(10)
+                        .output(Json.mapper().createObjectNode().put("text", "ok"))
+                        .cost("gemini-2.5-flash", new Usage(100, 20, 0, 0), 42);
+                // A delta's text starts with its write time, which the client reads out of its
+                // text-delta chunk.
+                default -> {
+                  long now = System.currentTimeMillis();
+                  yield TestEvents.of("step.delta", ids.get(m), "default", ++seqs[m], now)
+                      .step(step, agent, 1)
+                      .text("@" + now + " ");
+                }
+              };
           send(producer, e);
           events++;
         }
@@ -277,7 +350,9 @@ public final class StreamBench {
       }
     }
     for (int m = 0; m < missions; m++) {
-      send(producer, event("mission.completed", ids.get(m), ++seqs[m]).status("COMPLETED").durationMs(1000));
+      send(
+          producer,
+          event("mission.completed", ids.get(m), ++seqs[m]).status("COMPLETED").durationMs(1000));
       events++;
     }
     producer.flush();
@@ -302,7 +377,8 @@ public final class StreamBench {
   }
 
   /** Waits until the node client has printed {@code signal} {@code n} times (or has ended). */
-  private static void awaitSignal(List<String> signals, String signal, long n, CompletableFuture<JsonNode> client)
+  private static void awaitSignal(
+      List<String> signals, String signal, long n, CompletableFuture<JsonNode> client)
       throws Exception {
     long deadline = System.currentTimeMillis() + 600_000;
     while (System.currentTimeMillis() < deadline && !client.isDone()) {
@@ -314,19 +390,22 @@ public final class StreamBench {
       Thread.sleep(20);
     }
     if (!client.isDone()) {
-      throw new IllegalStateException("the node client did not print " + signal + " " + n + " times in 10 minutes");
+      throw new IllegalStateException(
+          "the node client did not print " + signal + " " + n + " times in 10 minutes");
     }
   }
 
-  private static ObjectNode firstFrames(String base, String token, int missions, int concurrency, Process api)
-      throws Exception {
-    return firstFrames(api, "firstframe", base, token, String.valueOf(missions), String.valueOf(concurrency));
+  private static ObjectNode firstFrames(
+      String base, String token, int missions, int concurrency, Process api) throws Exception {
+    return firstFrames(
+        api, "firstframe", base, token, String.valueOf(missions), String.valueOf(concurrency));
   }
 
   /** Missions arriving at {@code perSecond} on average (open loop), however many are in flight. */
-  private static ObjectNode firstFrames(String base, String token, int missions, double perSecond, Process api)
-      throws Exception {
-    return firstFrames(api, "firstframe", base, token, String.valueOf(missions), "0", String.valueOf(perSecond));
+  private static ObjectNode firstFrames(
+      String base, String token, int missions, double perSecond, Process api) throws Exception {
+    return firstFrames(
+        api, "firstframe", base, token, String.valueOf(missions), "0", String.valueOf(perSecond));
   }
 
   private static ObjectNode firstFrames(Process api, String... command) throws Exception {
@@ -337,17 +416,20 @@ public final class StreamBench {
   }
 
   /** Reads the events topic from its end, noting now - ts for every event. */
-  private static void consumeBaseline(String bootstrap, java.util.concurrent.atomic.AtomicBoolean reading,
-      List<Long> latencies) {
+  private static void consumeBaseline(
+      String bootstrap, java.util.concurrent.atomic.AtomicBoolean reading, List<Long> latencies) {
     Properties props = new Properties();
     props.put("bootstrap.servers", bootstrap);
     props.put("fetch.max.wait.ms", "50");
     try (org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]> consumer =
-        new org.apache.kafka.clients.consumer.KafkaConsumer<>(props,
+        new org.apache.kafka.clients.consumer.KafkaConsumer<>(
+            props,
             new org.apache.kafka.common.serialization.StringDeserializer(),
             new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
-      List<org.apache.kafka.common.TopicPartition> partitions = consumer.partitionsFor(Topics.MISSION_EVENTS).stream()
-          .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
+      List<org.apache.kafka.common.TopicPartition> partitions =
+          consumer.partitionsFor(Topics.MISSION_EVENTS).stream()
+              .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition()))
+              .toList();
       consumer.assign(partitions);
       consumer.seekToEnd(partitions);
       while (reading.get()) {
@@ -372,7 +454,11 @@ public final class StreamBench {
     ObjectNode p = Json.mapper().createObjectNode();
     p.put("count", sorted.size());
     for (int q : new int[] {50, 95, 99}) {
-      p.put("p" + q, sorted.isEmpty() ? 0 : sorted.get(Math.max(0, (int) Math.ceil(q / 100.0 * sorted.size()) - 1)));
+      p.put(
+          "p" + q,
+          sorted.isEmpty()
+              ? 0
+              : sorted.get(Math.max(0, (int) Math.ceil(q / 100.0 * sorted.size()) - 1)));
     }
     p.put("max", sorted.isEmpty() ? 0 : sorted.get(sorted.size() - 1));
     return p;
@@ -387,39 +473,53 @@ public final class StreamBench {
     producer.send(new ProducerRecord<>(Topics.MISSION_EVENTS, e.missionId(), CODEC.encode(e)));
   }
 
-  private static Process startApi(String bootstrap, String clickhouse, String token, int port, Path work, Path log)
+  private static Process startApi(
+      String bootstrap, String clickhouse, String token, int port, Path work, Path log)
       throws Exception {
     Path tokens = work.resolve("api-tokens");
-    String digest = HexFormat.of().formatHex(
-        MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+    String digest =
+        HexFormat.of()
+            .formatHex(
+                MessageDigest.getInstance("SHA-256")
+                    .digest(token.getBytes(StandardCharsets.UTF_8)));
     Files.writeString(tokens, digest + " default bench\n");
-    // The API as `gpilot up` runs it (heap and logging), on the classpath of this JVM; GPILOT_BENCH_API_OPTS adds
+    // The API as `gpilot up` runs it (heap and logging), on the classpath of this JVM;
+    // GPILOT_BENCH_API_OPTS adds
     // JVM options (a profiler: -XX:StartFlightRecording=filename=api.jfr,settings=profile).
     List<String> command = new ArrayList<>(List.of("java", "-Xms256m", "-Xmx768m"));
     String extra = System.getenv("GPILOT_BENCH_API_OPTS");
     if (extra != null && !extra.isBlank()) {
       command.addAll(List.of(extra.strip().split("\\s+")));
     }
-    command.addAll(List.of("-Dlog4j2.configurationFile=" + System.getProperty("log4j2.configurationFile", ""),
-        "-cp", System.getProperty("java.class.path"), "dev.gpilot.api.ControlApi"));
+    command.addAll(
+        List.of(
+            "-Dlog4j2.configurationFile=" + System.getProperty("log4j2.configurationFile", ""),
+            "-cp",
+            System.getProperty("java.class.path"),
+            "dev.gpilot.api.ControlApi"));
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
     pb.environment().put("CLICKHOUSE_URL", clickhouse);
     pb.environment().put("CLICKHOUSE_DATABASE", "gpilot_bench");
     pb.environment().put("GPILOT_API_PORT", String.valueOf(port));
     pb.environment().put("GPILOT_TOKENS_FILE", tokens.toString());
-    // All the benchmark's streams are of one workspace: its stream quota (SPEC.md section 11, default 2,000) must not
+    // All the benchmark's streams are of one workspace: its stream quota (SPEC.md section 11,
+    // default 2,000) must not
     // be what is measured. The instance's own bound stays.
-    pb.environment().putIfAbsent("GPILOT_QUOTA_STREAMS", String.valueOf(ApiOptions.DEFAULT_MAX_STREAMS));
+    pb.environment()
+        .putIfAbsent("GPILOT_QUOTA_STREAMS", String.valueOf(ApiOptions.DEFAULT_MAX_STREAMS));
     pb.redirectErrorStream(true).redirectOutput(log.toFile());
     Process api = pb.start();
     HttpClient http = HttpClient.newHttpClient();
     long deadline = System.currentTimeMillis() + 120_000;
     while (System.currentTimeMillis() < deadline) {
       try {
-        HttpResponse<String> health = http.send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + port + "/health")).timeout(Duration.ofSeconds(2)).build(),
-            HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> health =
+            http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
+                    .timeout(Duration.ofSeconds(2))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
         if (health.body().contains("UP")) {
           return api;
         }
@@ -438,33 +538,42 @@ public final class StreamBench {
     return node(new ArrayList<>(), args);
   }
 
-  /** Runs bench-streams.mjs; its `ready` and `done` lines are added to {@code signals}, the JSON line is the result. */
-  private static CompletableFuture<JsonNode> node(List<String> signals, String... args) throws Exception {
+  /**
+   * Runs bench-streams.mjs; its `ready` and `done` lines are added to {@code signals}, the JSON
+   * line is the result.
+   */
+  private static CompletableFuture<JsonNode> node(List<String> signals, String... args)
+      throws Exception {
     NodeStreamClient.install();
     List<String> command = new ArrayList<>(List.of("node", "bench-streams.mjs"));
     command.addAll(List.of(args));
-    Process node = new ProcessBuilder(command).directory(NodeStreamClient.DIR.toFile())
-        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    return CompletableFuture.supplyAsync(() -> {
-      try (BufferedReader lines =
-          new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        String last = null;
-        while ((line = lines.readLine()) != null) {
-          if (line.equals("ready") || line.equals("done")) {
-            synchronized (signals) {
-              signals.add(line);
+    Process node =
+        new ProcessBuilder(command)
+            .directory(NodeStreamClient.DIR.toFile())
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try (BufferedReader lines =
+              new BufferedReader(
+                  new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            String last = null;
+            while ((line = lines.readLine()) != null) {
+              if (line.equals("ready") || line.equals("done")) {
+                synchronized (signals) {
+                  signals.add(line);
+                }
+              } else {
+                last = line;
+              }
             }
-          } else {
-            last = line;
+            node.waitFor();
+            return Json.mapper().readTree(last);
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
           }
-        }
-        node.waitFor();
-        return Json.mapper().readTree(last);
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+        });
   }
 
   private static long cpuMillis(Process p) {
@@ -476,9 +585,10 @@ public final class StreamBench {
   }
 
   /**
-   * The CPU used from its creation to {@link #stop()}, in % of one core: the API, this driver (producer, baseline
-   * consumer; the job once it runs), the broker, and the whole machine's busy share (other users' processes
-   * included), which says how far what was measured was queueing for a core.
+   * The CPU used from its creation to {@link #stop()}, in % of one core: the API, this driver
+   * (producer, baseline consumer; the job once it runs), the broker, and the whole machine's busy
+   * share (other users' processes included), which says how far what was measured was queueing for
+   * a core.
    */
   private static final class CpuMeter {
     private final Process api;
@@ -499,11 +609,14 @@ public final class StreamBench {
       double wallMs = (System.nanoTime() - t0) / 1e6;
       ObjectNode cpu = Json.mapper().createObjectNode();
       cpu.put("api", Math.round(100.0 * (cpuMillis(api) - api0) / wallMs));
-      cpu.put("driver", Math.round(100.0 * (cpuMillis(ProcessHandle.current()) - driver0) / wallMs));
+      cpu.put(
+          "driver", Math.round(100.0 * (cpuMillis(ProcessHandle.current()) - driver0) / wallMs));
       if (broker != null) {
         cpu.put("broker", Math.round(100.0 * (cpuMillis(broker) - broker0) / wallMs));
       }
-      cpu.put("machineBusyPercentOfAllCores", Math.round(MachineCpu.now().since(machine0).busyPercent()));
+      cpu.put(
+          "machineBusyPercentOfAllCores",
+          Math.round(MachineCpu.now().since(machine0).busyPercent()));
       return cpu;
     }
   }
@@ -511,7 +624,9 @@ public final class StreamBench {
   /** The broker ./gpilot bench started ({@code GPILOT_BENCH_KAFKA_PID}), if any and alive. */
   private static ProcessHandle brokerProcess() {
     String pid = System.getenv("GPILOT_BENCH_KAFKA_PID");
-    return pid == null || pid.isBlank() ? null : ProcessHandle.of(Long.parseLong(pid.strip())).orElse(null);
+    return pid == null || pid.isBlank()
+        ? null
+        : ProcessHandle.of(Long.parseLong(pid.strip())).orElse(null);
   }
 
   private static long rssKb(long pid) {

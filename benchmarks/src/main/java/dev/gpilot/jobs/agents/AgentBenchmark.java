@@ -28,14 +28,15 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
 
 /**
- * Agent calls per second through one Flink task: the job's executor ({@link AgentExecutor} with its call retries,
- * {@link GeminiAgent}, the real google-genai SDK) against the Gemini stand-in at a fixed latency, and the JVM's
- * threads while it runs. {@code ./gpilot bench agents} runs it; it prints the numbers and writes them as JSON.
+ * Agent calls per second through one Flink task: the job's executor ({@link AgentExecutor} with its
+ * call retries, {@link GeminiAgent}, the real google-genai SDK) against the Gemini stand-in at a
+ * fixed latency, and the JVM's threads while it runs. {@code ./gpilot bench agents} runs it; it
+ * prints the numbers and writes them as JSON.
  *
  * <p>Arguments: {@code --calls N} (4000), {@code --latency-ms L} (200), {@code --capacity C} (64),
- * {@code --out FILE} (.gpilot/bench/agents.json). The rate is measured over the calls after the first 10% (the
- * MiniCluster's start and the first connections are not the steady state). The stand-in runs in this JVM; its
- * threads are counted apart.
+ * {@code --out FILE} (.gpilot/bench/agents.json). The rate is measured over the calls after the
+ * first 10% (the MiniCluster's start and the first connections are not the steady state). The
+ * stand-in runs in this JVM; its threads are counted apart.
  */
 public final class AgentBenchmark {
   public static void main(String[] args) throws Exception {
@@ -51,13 +52,24 @@ public final class AgentBenchmark {
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     int threadsBefore = threads.getThreadCount();
     try (GeminiStandin standin = GeminiStandin.start(latency)) {
-      GeminiOptions gemini = GeminiOptions.of(DeploymentKey.insecureInJobGraph(ApiKey.of("bench-key")),
-              standin.baseUrl())
-          .withMaxConnections(capacity).withCallTimeout(Duration.ofSeconds(30));
+      GeminiOptions gemini =
+          GeminiOptions.of(
+                  DeploymentKey.insecureInJobGraph(ApiKey.of("bench-key")), standin.baseUrl())
+              .withMaxConnections(capacity)
+              .withCallTimeout(Duration.ofSeconds(30));
       List<StepRequest> requests = new ArrayList<>(calls);
       for (int i = 0; i < calls; i++) {
-        requests.add(new StepRequest("bench-" + (i / 4), "default", "s" + (i % 4 + 1), 1, "agent-scout",
-            "Find the audience", null, "Benchmark mission " + (i / 4), System.currentTimeMillis()));
+        requests.add(
+            new StepRequest(
+                "bench-" + (i / 4),
+                "default",
+                "s" + (i % 4 + 1),
+                1,
+                "agent-scout",
+                "Find the audience",
+                null,
+                "Benchmark mission " + (i / 4),
+                System.currentTimeMillis()));
       }
       Configuration conf = new Configuration();
       conf.setString("parallelism.default", "1");
@@ -71,29 +83,40 @@ public final class AgentBenchmark {
       AtomicInteger standinThreads = new AtomicInteger();
       AtomicInteger okHttpThreads = new AtomicInteger();
       ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
-      sampler.scheduleAtFixedRate(() -> {
-        synchronized (samples) {
-          samples.add(threads.getThreadCount());
-        }
-        int s = 0;
-        int o = 0;
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-          s += t.getName().startsWith("standin-") ? 1 : 0;
-          o += t.getName().startsWith("OkHttp") ? 1 : 0;
-        }
-        standinThreads.accumulateAndGet(s, Math::max);
-        okHttpThreads.accumulateAndGet(o, Math::max);
-      }, 0, 250, TimeUnit.MILLISECONDS);
+      sampler.scheduleAtFixedRate(
+          () -> {
+            synchronized (samples) {
+              samples.add(threads.getThreadCount());
+            }
+            int s = 0;
+            int o = 0;
+            for (Thread t : Thread.getAllStackTraces().keySet()) {
+              s += t.getName().startsWith("standin-") ? 1 : 0;
+              o += t.getName().startsWith("OkHttp") ? 1 : 0;
+            }
+            standinThreads.accumulateAndGet(s, Math::max);
+            okHttpThreads.accumulateAndGet(o, Math::max);
+          },
+          0,
+          250,
+          TimeUnit.MILLISECONDS);
 
       long[] finished = new long[calls];
       int succeeded = 0;
       long started = System.nanoTime();
-      try (CloseableIterator<StepResult> results = AsyncDataStream.unorderedWait(
-              env.addSource(new OpenEndedSource(requests), "requests", JsonTypeInfo.of(StepRequest.class)),
-              new AgentExecutor(GeminiAgent.factory(gemini),
-                  new CallRetries(3, Duration.ofMillis(100), Duration.ofMillis(1000))),
-              60, TimeUnit.SECONDS, capacity)
-          .executeAndCollect("agent-benchmark")) {
+      try (CloseableIterator<StepResult> results =
+          AsyncDataStream.unorderedWait(
+                  env.addSource(
+                      new OpenEndedSource(requests),
+                      "requests",
+                      JsonTypeInfo.of(StepRequest.class)),
+                  new AgentExecutor(
+                      GeminiAgent.factory(gemini),
+                      new CallRetries(3, Duration.ofMillis(100), Duration.ofMillis(1000))),
+                  60,
+                  TimeUnit.SECONDS,
+                  capacity)
+              .executeAndCollect("agent-benchmark")) {
         for (int i = 0; i < calls; i++) {
           StepResult result = results.next();
           finished[i] = System.nanoTime();
@@ -113,8 +136,10 @@ public final class AgentBenchmark {
       int medianThreads = sorted.get(sorted.size() / 2);
 
       ObjectNode report = Json.mapper().createObjectNode();
-      report.put("benchmark", "agent calls through one Flink task (AgentExecutor + GeminiAgent + google-genai)"
-          + " against the Gemini stand-in");
+      report.put(
+          "benchmark",
+          "agent calls through one Flink task (AgentExecutor + GeminiAgent + google-genai)"
+              + " against the Gemini stand-in");
       report.put("calls", calls);
       report.put("succeeded", succeeded);
       report.put("latencyMs", latency);
@@ -142,5 +167,4 @@ public final class AgentBenchmark {
   }
 
   private AgentBenchmark() {}
-
 }

@@ -16,22 +16,26 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The agents G-Pilot can run, by name. Shipped as {@value #RESOURCE}; a deployment replaces it with its own file
- * named by {@value #ENV}. Immutable and thread-safe.
+ * The agents G-Pilot can run, by name. Shipped as {@value #RESOURCE}; a deployment replaces it with
+ * its own file named by {@value #ENV}. Immutable and thread-safe.
  *
- * <p>File format: {@code {"agents": [{"name", "description", "model", "systemInstruction", "outputSchema"?,
- * "maxOutputTokens", "temperature"}, ...]}}; unknown fields are rejected so that a typo is an error.
+ * <p>File format: {@code {"agents": [{"name", "description", "model", "systemInstruction",
+ * "outputSchema"?, "maxOutputTokens", "temperature"}, ...]}}; unknown fields are rejected so that a
+ * typo is an error.
  */
 public final class AgentCatalog {
   /** Environment variable naming a catalog file that replaces the shipped one. */
   public static final String ENV = "GPILOT_AGENT_CATALOG";
+
   /** The shipped catalog on the classpath. */
   public static final String RESOURCE = "agents/catalog.json";
+
   /** The planner agent: it makes plans, it is never a step of a plan it makes. */
   public static final String OVERSEER = "mission-overseer";
 
   private static final ObjectReader READER =
-      Json.mapper().readerFor(CatalogFile.class)
+      Json.mapper()
+          .readerFor(CatalogFile.class)
           .with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   private final String source;
@@ -74,16 +78,21 @@ public final class AgentCatalog {
     }
   }
 
-  /** @throws CatalogException when the file cannot be read or is not a valid catalog */
+  /**
+   * @throws CatalogException when the file cannot be read or is not a valid catalog
+   */
   public static AgentCatalog fromFile(Path file) {
     try (InputStream in = Files.newInputStream(file)) {
       return parse(in, file.toString());
     } catch (IOException e) {
-      throw new CatalogException("cannot read the agent catalog " + file + " (" + ENV + "): " + e.getMessage(), e);
+      throw new CatalogException(
+          "cannot read the agent catalog " + file + " (" + ENV + "): " + e.getMessage(), e);
     }
   }
 
-  /** @throws CatalogException when the JSON is not a valid catalog; the message names {@code source} */
+  /**
+   * @throws CatalogException when the JSON is not a valid catalog; the message names {@code source}
+   */
   public static AgentCatalog parse(InputStream json, String source) {
     CatalogFile file;
     try {
@@ -114,11 +123,14 @@ public final class AgentCatalog {
     return Optional.ofNullable(agents.get(name));
   }
 
-  /** @throws IllegalArgumentException when the catalog has no such agent */
+  /**
+   * @throws IllegalArgumentException when the catalog has no such agent
+   */
   public AgentDefinition get(String name) {
     AgentDefinition agent = agents.get(name);
     if (agent == null) {
-      throw new IllegalArgumentException("unknown agent '" + name + "' (the catalog has " + names() + ")");
+      throw new IllegalArgumentException(
+          "unknown agent '" + name + "' (the catalog has " + names() + ")");
     }
     return agent;
   }

@@ -9,10 +9,11 @@ import java.util.regex.Pattern;
  *
  * @param name the agent's name, {@code ^[a-z][a-z0-9-]{0,63}$}, unique in its catalog
  * @param description one sentence for people and for the planner's prompt
- * @param model the Gemini model name, e.g. {@code gemini-2.5-flash}; its price must be in the price table
+ * @param model the Gemini model name, e.g. {@code gemini-2.5-flash}; its price must be in the price
+ *     table
  * @param systemInstruction the system instruction sent with every call of this agent
- * @param outputSchema the JSON Schema of the agent's structured output, or null for free text (output
- *     {@code {"text": "..."}})
+ * @param outputSchema the JSON Schema of the agent's structured output, or null for free text
+ *     (output {@code {"text": "..."}})
  * @param maxOutputTokens the output budget of one call, 1..65536
  * @param temperature sampling temperature, 0..2
  */
@@ -42,7 +43,8 @@ public record AgentDefinition(
       throw new IllegalArgumentException("agent '" + name + "' needs a systemInstruction");
     }
     if (outputSchema != null && !outputSchema.isNull() && !outputSchema.isObject()) {
-      throw new IllegalArgumentException("agent '" + name + "': outputSchema must be a JSON Schema object");
+      throw new IllegalArgumentException(
+          "agent '" + name + "': outputSchema must be a JSON Schema object");
     }
     if (outputSchema != null && outputSchema.isNull()) {
       outputSchema = null;
@@ -52,7 +54,8 @@ public record AgentDefinition(
           "agent '" + name + "': maxOutputTokens must be 1..65536, got " + maxOutputTokens);
     }
     if (!(temperature >= 0 && temperature <= 2)) {
-      throw new IllegalArgumentException("agent '" + name + "': temperature must be 0..2, got " + temperature);
+      throw new IllegalArgumentException(
+          "agent '" + name + "': temperature must be 0..2, got " + temperature);
     }
     Objects.requireNonNull(model);
   }

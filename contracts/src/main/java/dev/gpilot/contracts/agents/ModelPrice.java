@@ -7,16 +7,20 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * One entry of the price table: the prices of the models whose name matches {@link #modelPattern()}, from
- * {@link #effectiveFrom()} (UTC day) until a later entry of the same pattern takes over.
+ * One entry of the price table: the prices of the models whose name matches {@link
+ * #modelPattern()}, from {@link #effectiveFrom()} (UTC day) until a later entry of the same pattern
+ * takes over.
  *
  * @param id the entry's id, unique in its table (e.g. {@code gemini-2.5-flash@2025-06-17})
  * @param tableVersion the version of the table the entry belongs to
- * @param modelPattern a model name, {@code *} matching any run of characters (e.g. {@code gemini-2.5-flash*})
+ * @param modelPattern a model name, {@code *} matching any run of characters (e.g. {@code
+ *     gemini-2.5-flash*})
  * @param effectiveFrom the first UTC day the prices apply
  * @param rates the prices per million tokens
- * @param longContextAbove prompt size above which {@link #longContextRates()} apply to a call, 0 for none
- * @param longContextRates the prices of a call whose prompt has more than {@code longContextAbove} tokens, or null
+ * @param longContextAbove prompt size above which {@link #longContextRates()} apply to a call, 0
+ *     for none
+ * @param longContextRates the prices of a call whose prompt has more than {@code longContextAbove}
+ *     tokens, or null
  */
 public record ModelPrice(
     String id,
@@ -40,7 +44,8 @@ public record ModelPrice(
           "price '" + id + "': longContext needs both promptTokensAbove (> 0) and its prices");
     }
     if (longContextAbove < 0) {
-      throw new IllegalArgumentException("price '" + id + "': promptTokensAbove cannot be negative");
+      throw new IllegalArgumentException(
+          "price '" + id + "': promptTokensAbove cannot be negative");
     }
   }
 
@@ -54,19 +59,24 @@ public record ModelPrice(
     return regex(modelPattern).matcher(bareModel(model)).matches();
   }
 
-  /** How specific the pattern is: its number of literal characters. The most specific matching pattern wins. */
+  /**
+   * How specific the pattern is: its number of literal characters. The most specific matching
+   * pattern wins.
+   */
   int specificity() {
     return modelPattern.replace("*", "").length();
   }
 
   /** The rates that apply to one call of {@code usage}. */
   public TokenRates ratesFor(Usage usage) {
-    return longContextRates != null && usage.promptTokens() > longContextAbove ? longContextRates : rates;
+    return longContextRates != null && usage.promptTokens() > longContextAbove
+        ? longContextRates
+        : rates;
   }
 
   /**
-   * What one step attempt costs, in micro-credits: each call is priced exactly (at the rates its prompt size
-   * selects), the exact sum is rounded once, half up, to a whole micro-credit.
+   * What one step attempt costs, in micro-credits: each call is priced exactly (at the rates its
+   * prompt size selects), the exact sum is rounded once, half up, to a whole micro-credit.
    *
    * @throws ArithmeticException on overflow (not reachable with real token counts)
    */

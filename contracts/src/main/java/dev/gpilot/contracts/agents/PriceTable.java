@@ -25,14 +25,15 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * What models cost: versioned entries of (model pattern, effective-from day, prices per million tokens for input,
- * cached input, output and thinking). Shipped as {@value #RESOURCE}; a deployment replaces it with its own file
- * named by {@value #ENV}. Immutable and thread-safe.
+ * What models cost: versioned entries of (model pattern, effective-from day, prices per million
+ * tokens for input, cached input, output and thinking). Shipped as {@value #RESOURCE}; a deployment
+ * replaces it with its own file named by {@value #ENV}. Immutable and thread-safe.
  *
- * <p>Lookup: among the entries whose pattern matches the model and whose day has come (UTC), the most specific
- * pattern (most literal characters) wins, and of its entries the latest day. Prices in the file are decimal
- * credits per million tokens ({@code "0.30"}); they must be whole micro-credits per million tokens and are held
- * as integers, so no cost ever goes through floating point.
+ * <p>Lookup: among the entries whose pattern matches the model and whose day has come (UTC), the
+ * most specific pattern (most literal characters) wins, and of its entries the latest day. Prices
+ * in the file are decimal credits per million tokens ({@code "0.30"}); they must be whole
+ * micro-credits per million tokens and are held as integers, so no cost ever goes through floating
+ * point.
  */
 public final class PriceTable {
   public static final String ENV = "GPILOT_PRICE_TABLE";
@@ -43,16 +44,25 @@ public final class PriceTable {
       JsonMapper.builder().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
   private static final BigDecimal MICROS = BigDecimal.valueOf(1_000_000);
   private static final Set<String> ENTRY_FIELDS =
-      Set.of("id", "model", "effectiveFrom", "input", "cachedInput", "output", "thinking", "longContext");
+      Set.of(
+          "id",
+          "model",
+          "effectiveFrom",
+          "input",
+          "cachedInput",
+          "output",
+          "thinking",
+          "longContext");
   private static final Set<String> TIER_FIELDS =
       Set.of("promptTokensAbove", "input", "cachedInput", "output", "thinking");
 
   /**
-   * One version of the table: its entries apply to attempts that finished from {@code effectiveFrom} on, until the
-   * next version's {@code effectiveFrom}.
+   * One version of the table: its entries apply to attempts that finished from {@code
+   * effectiveFrom} on, until the next version's {@code effectiveFrom}.
    *
    * @param version the version's name, unique in the file
-   * @param effectiveFrom when the version takes over (the first version of a file: any time before too)
+   * @param effectiveFrom when the version takes over (the first version of a file: any time before
+   *     too)
    * @param prices its entries, each with its own effective day within the version
    */
   public record Version(String version, Instant effectiveFrom, List<ModelPrice> prices) {
@@ -89,7 +99,8 @@ public final class PriceTable {
   public static PriceTable shipped() {
     try (InputStream in = PriceTable.class.getClassLoader().getResourceAsStream(RESOURCE)) {
       if (in == null) {
-        throw new CatalogException("the shipped price table " + RESOURCE + " is not on the classpath");
+        throw new CatalogException(
+            "the shipped price table " + RESOURCE + " is not on the classpath");
       }
       return parse(in, "classpath:" + RESOURCE);
     } catch (IOException e) {
@@ -101,11 +112,15 @@ public final class PriceTable {
     try (InputStream in = Files.newInputStream(file)) {
       return parse(in, file.toString());
     } catch (IOException e) {
-      throw new CatalogException("cannot read the price table " + file + " (" + ENV + "): " + e.getMessage(), e);
+      throw new CatalogException(
+          "cannot read the price table " + file + " (" + ENV + "): " + e.getMessage(), e);
     }
   }
 
-  /** @throws CatalogException when the JSON is not a valid price table; the message names {@code source} */
+  /**
+   * @throws CatalogException when the JSON is not a valid price table; the message names {@code
+   *     source}
+   */
   public static PriceTable parse(InputStream json, String source) {
     JsonNode root;
     try {
@@ -122,7 +137,8 @@ public final class PriceTable {
       versions.add(parseVersion(root, source, Instant.EPOCH));
     } else {
       if (!tables.isArray() || tables.isEmpty()) {
-        throw new CatalogException(source + ": \"tables\" must be a non-empty array of price tables");
+        throw new CatalogException(
+            source + ": \"tables\" must be a non-empty array of price tables");
       }
       Set<String> names = new HashSet<>();
       Set<Instant> starts = new HashSet<>();
@@ -136,7 +152,8 @@ public final class PriceTable {
           throw new CatalogException(where + ": version '" + v.version() + "' is used twice");
         }
         if (!starts.add(v.effectiveFrom())) {
-          throw new CatalogException(where + ": another version takes effect at " + v.effectiveFrom());
+          throw new CatalogException(
+              where + ": another version takes effect at " + v.effectiveFrom());
         }
         versions.add(v);
       }
@@ -145,8 +162,9 @@ public final class PriceTable {
   }
 
   /**
-   * One version: {@code {"version", "effectiveFrom"?, "prices"}}; {@code effectiveFrom} is an instant
-   * ({@code 2026-12-01T00:00:00Z}) or a UTC day, required in a {@code tables} list ({@code defaultFrom} null).
+   * One version: {@code {"version", "effectiveFrom"?, "prices"}}; {@code effectiveFrom} is an
+   * instant ({@code 2026-12-01T00:00:00Z}) or a UTC day, required in a {@code tables} list ({@code
+   * defaultFrom} null).
    */
   private static Version parseVersion(JsonNode root, String source, Instant defaultFrom) {
     String version = text(root, "version", source);
@@ -155,7 +173,8 @@ public final class PriceTable {
     if (tableFrom != null && !tableFrom.isNull()) {
       effectiveFrom = instant(text(root, "effectiveFrom", source), source);
     } else if (defaultFrom == null) {
-      throw new CatalogException(source + ": \"effectiveFrom\" is required for every version in \"tables\"");
+      throw new CatalogException(
+          source + ": \"effectiveFrom\" is required for every version in \"tables\"");
     }
     JsonNode entries = root.get("prices");
     if (entries == null || !entries.isArray() || entries.isEmpty()) {
@@ -187,7 +206,8 @@ public final class PriceTable {
         unknownFields(tier, TIER_FIELDS, where + ".longContext");
         JsonNode threshold = tier.get("promptTokensAbove");
         if (threshold == null || !threshold.canConvertToExactIntegral() || threshold.asLong() < 1) {
-          throw new CatalogException(where + ".longContext: promptTokensAbove must be a positive integer");
+          throw new CatalogException(
+              where + ".longContext: promptTokensAbove must be a positive integer");
         }
         above = threshold.asLong();
         longRates = rates(tier, where + ".longContext");
@@ -196,7 +216,8 @@ public final class PriceTable {
         throw new CatalogException(where + ": the id is used twice");
       }
       if (!keys.add(pattern + "@" + from)) {
-        throw new CatalogException(where + ": another entry has the same model pattern and effectiveFrom");
+        throw new CatalogException(
+            where + ": another entry has the same model pattern and effectiveFrom");
       }
       prices.add(new ModelPrice(id, version, pattern, from, rates, above, longRates));
     }
@@ -205,11 +226,16 @@ public final class PriceTable {
 
   private static Instant instant(String text, String where) {
     try {
-      return text.length() == 10 ? LocalDate.parse(text).atStartOfDay(ZoneOffset.UTC).toInstant()
+      return text.length() == 10
+          ? LocalDate.parse(text).atStartOfDay(ZoneOffset.UTC).toInstant()
           : java.time.OffsetDateTime.parse(text).toInstant();
     } catch (DateTimeParseException e) {
-      throw new CatalogException(where + ": effectiveFrom must be an ISO-8601 instant or a day (YYYY-MM-DD), got '"
-          + text + "'", e);
+      throw new CatalogException(
+          where
+              + ": effectiveFrom must be an ISO-8601 instant or a day (YYYY-MM-DD), got '"
+              + text
+              + "'",
+          e);
     }
   }
 
@@ -223,7 +249,10 @@ public final class PriceTable {
     return versions;
   }
 
-  /** The version in force at {@code at}: the latest whose {@code effectiveFrom} is not after it (else the first). */
+  /**
+   * The version in force at {@code at}: the latest whose {@code effectiveFrom} is not after it
+   * (else the first).
+   */
   public Version versionAt(Instant at) {
     Version inForce = versions.get(0);
     for (Version v : versions) {
@@ -245,16 +274,26 @@ public final class PriceTable {
   }
 
   /**
-   * The file's JSON as read (for the record of a replay), or a summary for a table reduced to one version
-   * ({@link #only}).
+   * The file's JSON as read (for the record of a replay), or a summary for a table reduced to one
+   * version ({@link #only}).
    */
   public String json() {
     if (json != null) {
       return json;
     }
-    return "{\"tables\":[" + versions.stream().map(v -> "{\"version\":\"" + v.version() + "\",\"effectiveFrom\":\""
-        + v.effectiveFrom() + "\",\"entries\":" + v.prices().size() + "}").collect(
-            java.util.stream.Collectors.joining(",")) + "]}";
+    return "{\"tables\":["
+        + versions.stream()
+            .map(
+                v ->
+                    "{\"version\":\""
+                        + v.version()
+                        + "\",\"effectiveFrom\":\""
+                        + v.effectiveFrom()
+                        + "\",\"entries\":"
+                        + v.prices().size()
+                        + "}")
+            .collect(java.util.stream.Collectors.joining(","))
+        + "]}";
   }
 
   private Version newest() {
@@ -270,14 +309,18 @@ public final class PriceTable {
     return newest().prices();
   }
 
-  /** The entry that prices {@code model} on {@code day} (UTC; the version in force at its start), if any. */
+  /**
+   * The entry that prices {@code model} on {@code day} (UTC; the version in force at its start), if
+   * any.
+   */
   public Optional<ModelPrice> find(String model, LocalDate day) {
     return find(versionAt(day.atStartOfDay(ZoneOffset.UTC).toInstant()), model, day);
   }
 
   /**
-   * The entry that prices {@code model} at {@code at}: of the version in force at {@code at}, among the entries
-   * whose pattern matches and whose day has come, the most specific pattern, then the latest day.
+   * The entry that prices {@code model} at {@code at}: of the version in force at {@code at}, among
+   * the entries whose pattern matches and whose day has come, the most specific pattern, then the
+   * latest day.
    */
   public Optional<ModelPrice> find(String model, Instant at) {
     return find(versionAt(at), model, LocalDate.ofInstant(at, ZoneOffset.UTC));
@@ -286,7 +329,9 @@ public final class PriceTable {
   private static Optional<ModelPrice> find(Version version, String model, LocalDate day) {
     return version.prices().stream()
         .filter(p -> !p.effectiveFrom().isAfter(day) && p.matches(model))
-        .max(Comparator.comparingInt(ModelPrice::specificity).thenComparing(ModelPrice::effectiveFrom));
+        .max(
+            Comparator.comparingInt(ModelPrice::specificity)
+                .thenComparing(ModelPrice::effectiveFrom));
   }
 
   /**
@@ -303,7 +348,10 @@ public final class PriceTable {
     }
     if (!missing.isEmpty()) {
       throw new CatalogException(
-          "the price table " + source + " has no price for the models of " + String.join(", ", missing));
+          "the price table "
+              + source
+              + " has no price for the models of "
+              + String.join(", ", missing));
     }
   }
 
@@ -325,7 +373,8 @@ public final class PriceTable {
       } else if (value != null && value.isNumber()) {
         credits = value.decimalValue();
       } else {
-        throw new CatalogException(where + ": " + field + " is required (credits per million tokens, e.g. \"0.30\")");
+        throw new CatalogException(
+            where + ": " + field + " is required (credits per million tokens, e.g. \"0.30\")");
       }
     } catch (NumberFormatException e) {
       throw new CatalogException(where + ": " + field + " is not a decimal number: " + value, e);
@@ -337,7 +386,12 @@ public final class PriceTable {
       return credits.multiply(MICROS).stripTrailingZeros().longValueExact();
     } catch (ArithmeticException e) {
       throw new CatalogException(
-          where + ": " + field + " = " + credits.toPlainString() + " is finer than a micro-credit per million tokens",
+          where
+              + ": "
+              + field
+              + " = "
+              + credits.toPlainString()
+              + " is finer than a micro-credit per million tokens",
           e);
     }
   }

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
 
-/** {@code hard}: an attempt the budget cannot cover waits (its mission pauses); {@code soft}: alerts only. */
+/**
+ * {@code hard}: an attempt the budget cannot cover waits (its mission pauses); {@code soft}: alerts
+ * only.
+ */
 public enum BudgetMode {
   HARD,
   SOFT;

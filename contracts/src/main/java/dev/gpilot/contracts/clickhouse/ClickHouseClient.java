@@ -18,12 +18,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A small client for ClickHouse's HTTP interface, limited to what both Debian's ClickHouse 18.16 and a current
- * ClickHouse accept: one statement per request, rows in and out as {@code JSONEachRow}, uncompressed.
+ * A small client for ClickHouse's HTTP interface, limited to what both Debian's ClickHouse 18.16
+ * and a current ClickHouse accept: one statement per request, rows in and out as {@code
+ * JSONEachRow}, uncompressed.
  *
- * <p>Why not the JDBC driver: on 18.16 its SELECTs fail (the server lacks RowBinaryWithNamesAndTypes) and the v2
- * client silently returns nothing with compressed responses (docs/DESIGN.md); plain HTTP works the same on both.
- * Thread-safe.
+ * <p>Why not the JDBC driver: on 18.16 its SELECTs fail (the server lacks
+ * RowBinaryWithNamesAndTypes) and the v2 client silently returns nothing with compressed responses
+ * (docs/DESIGN.md); plain HTTP works the same on both. Thread-safe.
  */
 public final class ClickHouseClient {
   private static final String CODE_HEADER = "X-ClickHouse-Exception-Code";
@@ -37,8 +38,8 @@ public final class ClickHouseClient {
   private final Duration timeout;
 
   /**
-   * @param url the HTTP endpoint, e.g. {@code http://127.0.0.1:8123}; user and password may be given in it as
-   *     {@code http://user:password@host:port}
+   * @param url the HTTP endpoint, e.g. {@code http://127.0.0.1:8123}; user and password may be
+   *     given in it as {@code http://user:password@host:port}
    * @param database the database statements run in; null for the server's default
    */
   public ClickHouseClient(String url, String database, Duration timeout) {
@@ -60,7 +61,9 @@ public final class ClickHouseClient {
   public ClickHouseClient withDatabase(String otherDatabase) {
     String auth = user == null ? "" : user + (password == null ? "" : ":" + password) + "@";
     return new ClickHouseClient(
-        baseUrl.getScheme() + "://" + auth + baseUrl.getHost() + ":" + baseUrl.getPort(), otherDatabase, timeout);
+        baseUrl.getScheme() + "://" + auth + baseUrl.getHost() + ":" + baseUrl.getPort(),
+        otherDatabase,
+        timeout);
   }
 
   /** Runs one statement that returns no rows (DDL, INSERT ... SELECT). */
@@ -69,8 +72,9 @@ public final class ClickHouseClient {
   }
 
   /**
-   * Inserts rows in one request, in ClickHouse's input {@code format} (e.g. {@code RowBinary}); {@code columns}
-   * are those each row fills, in order (empty: all of the table's, or those the rows name).
+   * Inserts rows in one request, in ClickHouse's input {@code format} (e.g. {@code RowBinary});
+   * {@code columns} are those each row fills, in order (empty: all of the table's, or those the
+   * rows name).
    *
    * @throws ClickHouseException when the insert failed; nothing or everything of it was written
    */
@@ -82,11 +86,15 @@ public final class ClickHouseClient {
     send("INSERT INTO " + into + " FORMAT " + format, rows);
   }
 
-  /** Runs a SELECT and returns its rows; 64-bit integers may come back as JSON strings (use {@code asLong()}). */
+  /**
+   * Runs a SELECT and returns its rows; 64-bit integers may come back as JSON strings (use {@code
+   * asLong()}).
+   */
   public List<JsonNode> query(String sql) {
     byte[] response = send(null, (sql + "\nFORMAT JSONEachRow").getBytes(StandardCharsets.UTF_8));
     List<JsonNode> rows = new ArrayList<>();
-    try (MappingIterator<JsonNode> it = Json.mapper().readerFor(JsonNode.class).readValues(response)) {
+    try (MappingIterator<JsonNode> it =
+        Json.mapper().readerFor(JsonNode.class).readValues(response)) {
       while (it.hasNextValue()) {
         rows.add(it.nextValue());
       }
@@ -99,7 +107,8 @@ public final class ClickHouseClient {
   /** Whether the server answers its health check. */
   public boolean ping() {
     try {
-      HttpRequest request = HttpRequest.newBuilder(baseUrl.resolve("ping")).timeout(Duration.ofSeconds(2)).build();
+      HttpRequest request =
+          HttpRequest.newBuilder(baseUrl.resolve("ping")).timeout(Duration.ofSeconds(2)).build();
       return http.send(request, HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
     } catch (IOException e) {
       return false;
@@ -142,17 +151,19 @@ public final class ClickHouseClient {
       if (message.length() > 1000) {
         message = message.substring(0, 1000) + "...";
       }
-      throw new ClickHouseException("ClickHouse answered " + status + ": " + message,
-          status >= 500 && !isSyntax(message), errorCode(response.headers().firstValue(CODE_HEADER).orElse(null),
-          message), null);
+      throw new ClickHouseException(
+          "ClickHouse answered " + status + ": " + message,
+          status >= 500 && !isSyntax(message),
+          errorCode(response.headers().firstValue(CODE_HEADER).orElse(null), message),
+          null);
     }
     return response.body();
   }
 
   /**
-   * The error code of a failed request: the {@value #CODE_HEADER} header of a current server, else the
-   * {@code Code: N} that starts the message (18.16: {@code Code: 81, e.displayText() = ...}; current:
-   * {@code Code: 81. DB::Exception: ...}); 0 when there is neither.
+   * The error code of a failed request: the {@value #CODE_HEADER} header of a current server, else
+   * the {@code Code: N} that starts the message (18.16: {@code Code: 81, e.displayText() = ...};
+   * current: {@code Code: 81. DB::Exception: ...}); 0 when there is neither.
    *
    * @param header the header's value, null without one
    */
@@ -162,8 +173,8 @@ public final class ClickHouseClient {
   }
 
   /**
-   * A ClickHouse string literal (18.16 has no query parameters): quotes, backslashes and control characters
-   * escaped, so no input can leave the literal.
+   * A ClickHouse string literal (18.16 has no query parameters): quotes, backslashes and control
+   * characters escaped, so no input can leave the literal.
    */
   public static String literal(String value) {
     StringBuilder sql = new StringBuilder(value.length() + 2).append('\'');
@@ -181,7 +192,10 @@ public final class ClickHouseClient {
     return sql.append('\'').toString();
   }
 
-  /** ClickHouse answers 500 for some errors in the request itself; those will not pass on a retry either. */
+  /**
+   * ClickHouse answers 500 for some errors in the request itself; those will not pass on a retry
+   * either.
+   */
   private static boolean isSyntax(String message) {
     return message.contains("Syntax error")
         || message.contains("Cannot parse")

@@ -11,10 +11,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies the versioned schema in {@code clickhouse/migrations/} (listed, in order, in {@code migrations.txt}).
+ * Applies the versioned schema in {@code clickhouse/migrations/} (listed, in order, in {@code
+ * migrations.txt}).
  *
- * <p>Every statement is idempotent ({@code IF NOT EXISTS}), so the job and any number of API instances may apply
- * the migrations at start-up concurrently; {@code schema_migrations} records what was applied when.
+ * <p>Every statement is idempotent ({@code IF NOT EXISTS}), so the job and any number of API
+ * instances may apply the migrations at start-up concurrently; {@code schema_migrations} records
+ * what was applied when.
  */
 public final class ClickHouseMigrations {
   private static final Logger LOG = LoggerFactory.getLogger(ClickHouseMigrations.class);
@@ -30,8 +32,15 @@ public final class ClickHouseMigrations {
         "CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, name String, applied_at DateTime)"
             + " ENGINE = ReplacingMergeTree ORDER BY version");
     List<Long> applied =
-        client.query("SELECT version FROM schema_migrations").stream().map(r -> r.get("version").asLong()).toList();
-    for (String file : resource(DIR + "migrations.txt").lines().map(String::strip).filter(l -> !l.isEmpty()).toList()) {
+        client.query("SELECT version FROM schema_migrations").stream()
+            .map(r -> r.get("version").asLong())
+            .toList();
+    for (String file :
+        resource(DIR + "migrations.txt")
+            .lines()
+            .map(String::strip)
+            .filter(l -> !l.isEmpty())
+            .toList()) {
       long version = Long.parseLong(file.substring(1, file.indexOf("__")));
       if (applied.contains(version)) {
         continue;
@@ -41,14 +50,18 @@ public final class ClickHouseMigrations {
       }
       client.execute(
           "INSERT INTO schema_migrations (version, name, applied_at) VALUES ("
-              + version + ", '" + file.replace("'", "") + "', now())");
+              + version
+              + ", '"
+              + file.replace("'", "")
+              + "', now())");
       LOG.info("applied ClickHouse migration {} to database {}", file, database);
     }
   }
 
   /**
-   * Runs one migration statement. 18.16 has no {@code ADD COLUMN IF NOT EXISTS}: an {@code ADD COLUMN} whose column
-   * already exists (another process applied the migration first) counts as done.
+   * Runs one migration statement. 18.16 has no {@code ADD COLUMN IF NOT EXISTS}: an {@code ADD
+   * COLUMN} whose column already exists (another process applied the migration first) counts as
+   * done.
    */
   private static void execute(ClickHouseClient client, String statement) {
     try {

@@ -7,8 +7,10 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  *
  * @param promptTokens input tokens ({@code promptTokenCount}), including the cached ones
  * @param outputTokens generated tokens ({@code candidatesTokenCount})
- * @param thinkingTokens reasoning tokens ({@code thoughtsTokenCount}), billed as output but counted apart
- * @param cachedTokens the part of the prompt served from the context cache ({@code cachedContentTokenCount})
+ * @param thinkingTokens reasoning tokens ({@code thoughtsTokenCount}), billed as output but counted
+ *     apart
+ * @param cachedTokens the part of the prompt served from the context cache ({@code
+ *     cachedContentTokenCount})
  */
 public record Usage(long promptTokens, long outputTokens, long thinkingTokens, long cachedTokens) {
   public static final Usage ZERO = new Usage(0, 0, 0, 0);
@@ -30,7 +32,10 @@ public record Usage(long promptTokens, long outputTokens, long thinkingTokens, l
   }
 
   public Usage plus(Usage other) {
-    return new Usage(promptTokens + other.promptTokens, outputTokens + other.outputTokens,
-        thinkingTokens + other.thinkingTokens, cachedTokens + other.cachedTokens);
+    return new Usage(
+        promptTokens + other.promptTokens,
+        outputTokens + other.outputTokens,
+        thinkingTokens + other.thinkingTokens,
+        cachedTokens + other.cachedTokens);
   }
 }

@@ -3,10 +3,11 @@ package dev.gpilot.contracts.events;
 import dev.gpilot.contracts.cost.Usage;
 
 /**
- * The end of a step attempt, which a model call may have billed: {@link StepCompleted}, {@link StepFailed},
- * {@link StepRetrying}. Usage and cost add up over a step's attempts.
+ * The end of a step attempt, which a model call may have billed: {@link StepCompleted}, {@link
+ * StepFailed}, {@link StepRetrying}. Usage and cost add up over a step's attempts.
  */
-public sealed interface BilledAttempt extends StepTransition permits StepCompleted, StepFailed, StepRetrying {
+public sealed interface BilledAttempt extends StepTransition
+    permits StepCompleted, StepFailed, StepRetrying {
 
   /** The model that was called, or null. */
   String model();

@@ -11,17 +11,28 @@ public final class EventTypes {
   public static final String STEP_CANCELLED = "step.cancelled";
   public static final String STEP_COMPLETED = "step.completed";
   public static final String STEP_FAILED = "step.failed";
-  /** Best-effort text of a streaming model call ({@code text}); the step's result is the one of record. */
+
+  /**
+   * Best-effort text of a streaming model call ({@code text}); the step's result is the one of
+   * record.
+   */
   public static final String STEP_DELTA = "step.delta";
+
   public static final String MISSION_COMPLETED = "mission.completed";
   public static final String MISSION_FAILED = "mission.failed";
   public static final String MISSION_CANCELLED = "mission.cancelled";
   public static final String MISSION_TIMED_OUT = "mission.timed_out";
+
   /** A step waits for a hard budget ({@code budgetId}, {@code reason}): the mission is PAUSED. */
   public static final String MISSION_BUDGET_REACHED = "mission.budget_reached";
+
   /** Every step that waited for a budget got it: the mission runs again. */
   public static final String MISSION_RESUMED = "mission.resumed";
-  /** The mission waited for a budget longer than {@code config.budgetWaitSeconds}: it ends BUDGET_EXCEEDED. */
+
+  /**
+   * The mission waited for a budget longer than {@code config.budgetWaitSeconds}: it ends
+   * BUDGET_EXCEEDED.
+   */
   public static final String MISSION_BUDGET_EXCEEDED = "mission.budget_exceeded";
 
   /** Whether an event of this type is the last one of its mission. */

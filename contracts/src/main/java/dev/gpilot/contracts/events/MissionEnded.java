@@ -2,7 +2,11 @@ package dev.gpilot.contracts.events;
 
 /** A mission's last event: nothing of the mission follows it. */
 public sealed interface MissionEnded extends MissionEvent
-    permits MissionCompleted, MissionFailed, MissionCancelled, MissionTimedOut, MissionBudgetExceeded {
+    permits MissionCompleted,
+        MissionFailed,
+        MissionCancelled,
+        MissionTimedOut,
+        MissionBudgetExceeded {
 
   /** The mission's final status ({@code COMPLETED}, {@code FAILED}, ...). */
   String status();

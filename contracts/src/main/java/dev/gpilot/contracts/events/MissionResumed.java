@@ -1,11 +1,13 @@
 package dev.gpilot.contracts.events;
 
 /**
- * No attempt waits for a budget any more: {@code mission.resumed}; {@code status} is {@code RUNNING}, or
- * {@code PLANNING} when the planning step waited; {@code budgetId} of the last release, or null.
+ * No attempt waits for a budget any more: {@code mission.resumed}; {@code status} is {@code
+ * RUNNING}, or {@code PLANNING} when the planning step waited; {@code budgetId} of the last
+ * release, or null.
  */
 public record MissionResumed(
-    String missionId, String workspaceId, long seq, long ts, String status, String budgetId) implements MissionEvent {
+    String missionId, String workspaceId, long seq, long ts, String status, String budgetId)
+    implements MissionEvent {
 
   public MissionResumed {
     EventEnvelope.check(missionId, workspaceId, seq);

@@ -1,6 +1,8 @@
 package dev.gpilot.contracts.events;
 
-/** An event of one attempt of one step: the {@code step.*} types and {@code mission.budget_reached}. */
+/**
+ * An event of one attempt of one step: the {@code step.*} types and {@code mission.budget_reached}.
+ */
 public sealed interface StepEvent extends MissionEvent
     permits StepTransition, StepTextDelta, MissionBudgetReached {
 

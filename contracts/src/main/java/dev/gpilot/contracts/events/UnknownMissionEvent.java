@@ -12,14 +12,22 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * An event of a type this reader does not know (a newer writer's). Readers keep it in its place in the mission's
- * seq order and otherwise pass it by; it keeps the fields it was read with, so it writes back what it read.
+ * An event of a type this reader does not know (a newer writer's). Readers keep it in its place in
+ * the mission's seq order and otherwise pass it by; it keeps the fields it was read with, so it
+ * writes back what it read.
  *
- * @param fields every field besides the envelope's ({@code type}, {@code version}, {@code id}, {@code missionId},
- *     {@code workspaceId}, {@code seq}, {@code ts}) and {@code final}, in the order read
+ * @param fields every field besides the envelope's ({@code type}, {@code version}, {@code id},
+ *     {@code missionId}, {@code workspaceId}, {@code seq}, {@code ts}) and {@code final}, in the
+ *     order read
  */
-public record UnknownMissionEvent(String type, String missionId, String workspaceId, long seq, long ts,
-    @JsonIgnore ObjectNode fields) implements MissionEvent {
+public record UnknownMissionEvent(
+    String type,
+    String missionId,
+    String workspaceId,
+    long seq,
+    long ts,
+    @JsonIgnore ObjectNode fields)
+    implements MissionEvent {
   private static final Set<String> ENVELOPE =
       Set.of("type", "version", "id", "missionId", "workspaceId", "seq", "ts", "final");
 
@@ -28,19 +36,27 @@ public record UnknownMissionEvent(String type, String missionId, String workspac
     EventEnvelope.check(missionId, workspaceId, seq);
     ObjectNode copy = Json.mapper().createObjectNode();
     if (fields != null) {
-      fields.fields().forEachRemaining(f -> {
-        if (!ENVELOPE.contains(f.getKey())) {
-          copy.set(f.getKey(), f.getValue().deepCopy());
-        }
-      });
+      fields
+          .fields()
+          .forEachRemaining(
+              f -> {
+                if (!ENVELOPE.contains(f.getKey())) {
+                  copy.set(f.getKey(), f.getValue().deepCopy());
+                }
+              });
     }
     fields = copy;
   }
 
   @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
   static UnknownMissionEvent read(ObjectNode json) {
-    return new UnknownMissionEvent(string(json, "type"), string(json, "missionId"), string(json, "workspaceId"),
-        number(json, "seq"), number(json, "ts"), json);
+    return new UnknownMissionEvent(
+        string(json, "type"),
+        string(json, "missionId"),
+        string(json, "workspaceId"),
+        number(json, "seq"),
+        number(json, "ts"),
+        json);
   }
 
   /** A copy of the fields: the record stays immutable. */

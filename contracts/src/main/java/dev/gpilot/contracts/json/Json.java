@@ -13,7 +13,8 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 public final class Json {
   private static final ObjectMapper MAPPER =
       JsonMapper.builder()
-          // Readers tolerate fields added by newer writers (forward compatibility of the v1 envelope).
+          // Readers tolerate fields added by newer writers (forward compatibility of the v1
+          // envelope).
           .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
           // ... but never guess a number out of a string or a float out of an integer field.
           .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
@@ -25,7 +26,9 @@ public final class Json {
           .build();
 
   static {
-    MAPPER.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build());
+    MAPPER
+        .getFactory()
+        .setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build());
   }
 
   /** The shared, thread-safe mapper. Do not reconfigure it. */

@@ -45,7 +45,8 @@ public final class JsonCodec<T> {
   /**
    * Reads a value.
    *
-   * @throws CodecException when the bytes are not JSON of this record type, or break one of its invariants
+   * @throws CodecException when the bytes are not JSON of this record type, or break one of its
+   *     invariants
    */
   public T decode(byte[] json) {
     try {
@@ -63,7 +64,10 @@ public final class JsonCodec<T> {
     }
   }
 
-  /** The innermost message: an invariant broken in a record's constructor reads better than Jackson's wrapper. */
+  /**
+   * The innermost message: an invariant broken in a record's constructor reads better than
+   * Jackson's wrapper.
+   */
   static String rootMessage(Throwable e) {
     Throwable t = e;
     while (t.getCause() != null && t.getCause() != t) {

@@ -13,8 +13,8 @@ import java.util.List;
  * @param deadlineSeconds the whole mission's time limit; null for none
  * @param failurePolicy fail-fast (default) or continue
  * @param planner which planner makes the plan when there is no explicit one; null for the default
- * @param budgetWaitSeconds how long the mission may stay PAUSED by a hard budget before it ends BUDGET_EXCEEDED;
- *     null to wait until the budget allows it (raised, or a new period)
+ * @param budgetWaitSeconds how long the mission may stay PAUSED by a hard budget before it ends
+ *     BUDGET_EXCEEDED; null to wait until the budget allows it (raised, or a new period)
  */
 public record MissionConfig(
     List<String> explicitAgents,
@@ -26,11 +26,18 @@ public record MissionConfig(
     String planner,
     Integer budgetWaitSeconds) {
 
-  public static final MissionConfig DEFAULT = new MissionConfig(List.of(), null, null, null, null, null, null);
+  public static final MissionConfig DEFAULT =
+      new MissionConfig(List.of(), null, null, null, null, null, null);
 
   /** A config that waits for budgets as long as it takes. */
-  public MissionConfig(List<String> explicitAgents, Plan plan, Execution execution, JsonNode params,
-      Integer deadlineSeconds, FailurePolicy failurePolicy, String planner) {
+  public MissionConfig(
+      List<String> explicitAgents,
+      Plan plan,
+      Execution execution,
+      JsonNode params,
+      Integer deadlineSeconds,
+      FailurePolicy failurePolicy,
+      String planner) {
     this(explicitAgents, plan, execution, params, deadlineSeconds, failurePolicy, planner, null);
   }
 
@@ -39,10 +46,12 @@ public record MissionConfig(
     execution = execution == null ? Execution.PARALLEL : execution;
     failurePolicy = failurePolicy == null ? FailurePolicy.FAIL_FAST : failurePolicy;
     if (deadlineSeconds != null && deadlineSeconds < 1) {
-      throw new IllegalArgumentException("deadlineSeconds must be at least 1, got " + deadlineSeconds);
+      throw new IllegalArgumentException(
+          "deadlineSeconds must be at least 1, got " + deadlineSeconds);
     }
     if (budgetWaitSeconds != null && budgetWaitSeconds < 0) {
-      throw new IllegalArgumentException("budgetWaitSeconds must be at least 0, got " + budgetWaitSeconds);
+      throw new IllegalArgumentException(
+          "budgetWaitSeconds must be at least 0, got " + budgetWaitSeconds);
     }
   }
 

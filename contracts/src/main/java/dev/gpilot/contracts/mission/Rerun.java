@@ -9,15 +9,16 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What makes a mission a fork of an earlier one ({@code POST /api/v1/missions/{id}/rerun}): carried by its
- * {@link MissionSubmitted} so the job needs no lookup. The fork's plan is the original's adopted plan, given as the
- * fork's {@code config.plan} (no re-planning).
+ * What makes a mission a fork of an earlier one ({@code POST /api/v1/missions/{id}/rerun}): carried
+ * by its {@link MissionSubmitted} so the job needs no lookup. The fork's plan is the original's
+ * adopted plan, given as the fork's {@code config.plan} (no re-planning).
  *
  * @param of the original mission's id; required
- * @param model the model every step that runs again is run on instead of its agent's own; null keeps each agent's
+ * @param model the model every step that runs again is run on instead of its agent's own; null
+ *     keeps each agent's
  * @param fromStep the step the fork runs again from, as asked; null when the whole plan runs again
- * @param reused the recorded outputs of the steps that are not run again, by step id: they complete at once,
- *     marked as reused, at no cost and without a model call; never null
+ * @param reused the recorded outputs of the steps that are not run again, by step id: they complete
+ *     at once, marked as reused, at no cost and without a model call; never null
  */
 public record Rerun(String of, String model, String fromStep, Map<String, JsonNode> reused) {
 
@@ -27,17 +28,19 @@ public record Rerun(String of, String model, String fromStep, Map<String, JsonNo
       throw new IllegalArgumentException("rerun.model must not be blank");
     }
     reused = reused == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(reused));
-    reused.forEach((id, output) -> {
-      if (output == null || output.isNull()) {
-        throw new IllegalArgumentException("rerun.reused." + id + " has no output");
-      }
-    });
+    reused.forEach(
+        (id, output) -> {
+          if (output == null || output.isNull()) {
+            throw new IllegalArgumentException("rerun.reused." + id + " has no output");
+          }
+        });
   }
 
   /**
-   * The steps of {@code plan} a fork from {@code fromStep} reuses: those listed before {@code fromStep} in the plan
-   * that succeeded in the original and whose dependencies are all reused too (so no reused output rests on one that
-   * is computed again, and nothing that depends on {@code fromStep}, even transitively, is reused).
+   * The steps of {@code plan} a fork from {@code fromStep} reuses: those listed before {@code
+   * fromStep} in the plan that succeeded in the original and whose dependencies are all reused too
+   * (so no reused output rests on one that is computed again, and nothing that depends on {@code
+   * fromStep}, even transitively, is reused).
    *
    * @param fromStep null: none (the whole plan runs again)
    * @param succeeded the steps the original completed
@@ -65,7 +68,10 @@ public record Rerun(String of, String model, String fromStep, Map<String, JsonNo
     return closed(plan, candidates);
   }
 
-  /** Of {@code candidates}, the ones whose dependencies are all candidates, transitively (a fixpoint). */
+  /**
+   * Of {@code candidates}, the ones whose dependencies are all candidates, transitively (a
+   * fixpoint).
+   */
   public static Set<String> closed(Plan plan, Set<String> candidates) {
     Set<String> kept = new LinkedHashSet<>(candidates);
     boolean changed = true;

@@ -1,6 +1,8 @@
 package dev.gpilot.contracts.mission;
 
-/** Where a step is: {@code PENDING → READY → RUNNING → SUCCEEDED | FAILED | SKIPPED | CANCELLED}. */
+/**
+ * Where a step is: {@code PENDING → READY → RUNNING → SUCCEEDED | FAILED | SKIPPED | CANCELLED}.
+ */
 public enum StepStatus {
   PENDING,
   READY,

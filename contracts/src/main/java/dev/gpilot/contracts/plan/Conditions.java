@@ -23,11 +23,13 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Step conditions in CEL (Google's Common Expression Language): safe, side-effect free, always terminating.
+ * Step conditions in CEL (Google's Common Expression Language): safe, side-effect free, always
+ * terminating.
  *
- * <p>A condition sees two variables: {@code steps.<id>.status} and {@code steps.<id>.output.<field>} of the steps it
- * depends on, and {@code mission.params.<field>}. It must be a boolean expression. Reading a field that is absent
- * is an evaluation error (the step fails with it), never a silent true or false. Thread-safe.
+ * <p>A condition sees two variables: {@code steps.<id>.status} and {@code
+ * steps.<id>.output.<field>} of the steps it depends on, and {@code mission.params.<field>}. It
+ * must be a boolean expression. Reading a field that is absent is an evaluation error (the step
+ * fails with it), never a silent true or false. Thread-safe.
  */
 public final class Conditions {
   private static final CelOptions OPTIONS =
@@ -39,7 +41,8 @@ public final class Conditions {
           .addVar("mission", MapType.create(SimpleType.STRING, SimpleType.DYN))
           .setResultType(SimpleType.BOOL)
           .build();
-  private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().setOptions(OPTIONS).build();
+  private static final CelRuntime RUNTIME =
+      CelRuntimeFactory.standardCelRuntimeBuilder().setOptions(OPTIONS).build();
 
   private Conditions() {}
 
@@ -49,7 +52,8 @@ public final class Conditions {
   /**
    * Parses and type-checks a condition.
    *
-   * @throws InvalidConditionException with the compiler's message when it does not compile or is not boolean
+   * @throws InvalidConditionException with the compiler's message when it does not compile or is
+   *     not boolean
    */
   public static Compiled compile(String source) {
     CelAbstractSyntaxTree ast;
@@ -59,12 +63,17 @@ public final class Conditions {
       throw new InvalidConditionException(e.getMessage().replace("\n", " "));
     }
     Set<String> referenced = new LinkedHashSet<>();
-    CelNavigableAst.fromAst(ast).getRoot().allNodes().map(CelNavigableExpr::expr).forEach(expr -> {
-      String step = stepReferencedBy(expr);
-      if (step != null) {
-        referenced.add(step);
-      }
-    });
+    CelNavigableAst.fromAst(ast)
+        .getRoot()
+        .allNodes()
+        .map(CelNavigableExpr::expr)
+        .forEach(
+            expr -> {
+              String step = stepReferencedBy(expr);
+              if (step != null) {
+                referenced.add(step);
+              }
+            });
     if (mentionsStepsDynamically(ast)) {
       throw new InvalidConditionException(
           "conditions must name steps literally (steps.<id> or steps['id']), not compute them");
@@ -82,7 +91,8 @@ public final class Conditions {
     }
     if (expr.getKind() == CelExpr.ExprKind.Kind.CALL && expr.call().function().equals("_[_]")) {
       List<CelExpr> args = expr.call().args();
-      if (args.size() == 2 && isStepsIdent(args.get(0))
+      if (args.size() == 2
+          && isStepsIdent(args.get(0))
           && args.get(1).getKind() == CelExpr.ExprKind.Kind.CONSTANT) {
         return args.get(1).constant().stringValue();
       }
@@ -90,9 +100,14 @@ public final class Conditions {
     return null;
   }
 
-  /** Whether {@code steps} is used other than as {@code steps.x} / {@code steps['x']} (e.g. iterated or indexed). */
+  /**
+   * Whether {@code steps} is used other than as {@code steps.x} / {@code steps['x']} (e.g. iterated
+   * or indexed).
+   */
   private static boolean mentionsStepsDynamically(CelAbstractSyntaxTree ast) {
-    return CelNavigableAst.fromAst(ast).getRoot().allNodes()
+    return CelNavigableAst.fromAst(ast)
+        .getRoot()
+        .allNodes()
         .filter(n -> isStepsIdent(n.expr()))
         .anyMatch(n -> n.parent().map(p -> stepReferencedBy(p.expr()) == null).orElse(true));
   }
@@ -104,21 +119,26 @@ public final class Conditions {
   /**
    * Evaluates a condition.
    *
-   * @param steps per step id: {@code status} and {@code output} (JSON) of the steps the condition may read
+   * @param steps per step id: {@code status} and {@code output} (JSON) of the steps the condition
+   *     may read
    * @param params the mission's {@code config.params}, may be null
    * @throws ConditionFailedException when it cannot be evaluated (e.g. a field is absent)
    */
   public static boolean evaluate(Compiled condition, Map<String, StepView> steps, JsonNode params) {
     Map<String, Object> stepValues = new LinkedHashMap<>();
-    steps.forEach((id, view) -> {
-      Map<String, Object> v = new LinkedHashMap<>();
-      v.put("status", view.status());
-      v.put("output", view.output() == null ? Map.of() : toCel(view.output()));
-      stepValues.put(id, v);
-    });
+    steps.forEach(
+        (id, view) -> {
+          Map<String, Object> v = new LinkedHashMap<>();
+          v.put("status", view.status());
+          v.put("output", view.output() == null ? Map.of() : toCel(view.output()));
+          stepValues.put(id, v);
+        });
     Map<String, Object> mission = Map.of("params", params == null ? Map.of() : toCel(params));
     try {
-      Object result = RUNTIME.createProgram(condition.ast()).eval(Map.of("steps", stepValues, "mission", mission));
+      Object result =
+          RUNTIME
+              .createProgram(condition.ast())
+              .eval(Map.of("steps", stepValues, "mission", mission));
       return Boolean.TRUE.equals(result);
     } catch (CelEvaluationException e) {
       throw new ConditionFailedException(
@@ -129,7 +149,9 @@ public final class Conditions {
   /** What a condition sees of one step. */
   public record StepView(String status, JsonNode output) {}
 
-  /** JSON as CEL values: objects → maps, arrays → lists, integers → long, other numbers → double. */
+  /**
+   * JSON as CEL values: objects → maps, arrays → lists, integers → long, other numbers → double.
+   */
   static Object toCel(JsonNode node) {
     if (node == null || node.isNull() || node.isMissingNode()) {
       return dev.cel.common.values.NullValue.NULL_VALUE;

@@ -3,7 +3,10 @@ package dev.gpilot.contracts.plan;
 import dev.gpilot.contracts.agents.AgentCatalog;
 import java.util.Set;
 
-/** The agents a plan may name: those of the agent catalog ({@code GPILOT_AGENT_CATALOG}, or the shipped fleet). */
+/**
+ * The agents a plan may name: those of the agent catalog ({@code GPILOT_AGENT_CATALOG}, or the
+ * shipped fleet).
+ */
 public final class KnownAgents {
   /** The shipped fleet. */
   public static final Set<String> FLEET = Set.copyOf(AgentCatalog.shipped().names());

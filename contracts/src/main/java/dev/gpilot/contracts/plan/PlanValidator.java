@@ -15,9 +15,10 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Checks a plan before anything runs: step ids, known agents, dependencies, cycles (named), conditions (compiled,
- * type-checked, and reading only steps the condition's step depends on), timeouts and attempts. The API answers
- * 422 with the reason for an explicit plan; the job fails a mission whose planner-made plan is invalid.
+ * Checks a plan before anything runs: step ids, known agents, dependencies, cycles (named),
+ * conditions (compiled, type-checked, and reading only steps the condition's step depends on),
+ * timeouts and attempts. The API answers 422 with the reason for an explicit plan; the job fails a
+ * mission whose planner-made plan is invalid.
  */
 public final class PlanValidator {
   public static final Pattern AGENT_NAME = Pattern.compile("[a-z][a-z0-9-]{0,63}");
@@ -28,13 +29,19 @@ public final class PlanValidator {
 
   private final Set<String> knownAgents;
 
-  /** @param knownAgents the agents a plan may name */
+  /**
+   * @param knownAgents the agents a plan may name
+   */
   public PlanValidator(Set<String> knownAgents) {
     this.knownAgents = Set.copyOf(knownAgents);
   }
 
-  /** A plan that passed validation, with its steps in a topological order and its compiled conditions. */
-  public record Validated(Plan plan, List<String> topologicalOrder, Map<String, Conditions.Compiled> conditions) {}
+  /**
+   * A plan that passed validation, with its steps in a topological order and its compiled
+   * conditions.
+   */
+  public record Validated(
+      Plan plan, List<String> topologicalOrder, Map<String, Conditions.Compiled> conditions) {}
 
   /** Thrown with the first reason a plan cannot run. */
   public static final class InvalidPlanException extends IllegalArgumentException {
@@ -52,22 +59,31 @@ public final class PlanValidator {
       throw new InvalidPlanException("the plan has no steps");
     }
     if (steps.size() > MAX_STEPS) {
-      throw new InvalidPlanException("the plan has " + steps.size() + " steps; at most " + MAX_STEPS);
+      throw new InvalidPlanException(
+          "the plan has " + steps.size() + " steps; at most " + MAX_STEPS);
     }
     Map<String, PlanStep> byId = new LinkedHashMap<>();
     for (PlanStep step : steps) {
       if (!STEP_ID.matcher(step.id()).matches()) {
-        throw new InvalidPlanException("step id '" + step.id() + "' must match " + STEP_ID.pattern());
+        throw new InvalidPlanException(
+            "step id '" + step.id() + "' must match " + STEP_ID.pattern());
       }
       if (byId.put(step.id(), step) != null) {
         throw new InvalidPlanException("duplicate step id '" + step.id() + "'");
       }
       if (!knownAgents.contains(step.agent())) {
-        throw new InvalidPlanException("step '" + step.id() + "' names unknown agent '" + step.agent()
-            + "'; known agents: " + String.join(", ", knownAgents.stream().sorted().toList()));
+        throw new InvalidPlanException(
+            "step '"
+                + step.id()
+                + "' names unknown agent '"
+                + step.agent()
+                + "'; known agents: "
+                + String.join(", ", knownAgents.stream().sorted().toList()));
       }
-      if (step.maxAttempts() != null && (step.maxAttempts() < 1 || step.maxAttempts() > MAX_ATTEMPTS)) {
-        throw new InvalidPlanException("step '" + step.id() + "': maxAttempts must be 1 to " + MAX_ATTEMPTS);
+      if (step.maxAttempts() != null
+          && (step.maxAttempts() < 1 || step.maxAttempts() > MAX_ATTEMPTS)) {
+        throw new InvalidPlanException(
+            "step '" + step.id() + "': maxAttempts must be 1 to " + MAX_ATTEMPTS);
       }
       if (step.timeoutSeconds() != null
           && (step.timeoutSeconds() < 1 || step.timeoutSeconds() > MAX_TIMEOUT_SECONDS)) {
@@ -81,7 +97,8 @@ public final class PlanValidator {
     for (PlanStep step : steps) {
       for (String dep : step.dependsOn()) {
         if (!byId.containsKey(dep)) {
-          throw new InvalidPlanException("step '" + step.id() + "' depends on missing step '" + dep + "'");
+          throw new InvalidPlanException(
+              "step '" + step.id() + "' depends on missing step '" + dep + "'");
         }
       }
     }
@@ -98,7 +115,8 @@ public final class PlanValidator {
       try {
         compiled = Conditions.compile(step.condition());
       } catch (Conditions.InvalidConditionException e) {
-        throw new InvalidPlanException("step '" + step.id() + "': condition does not compile: " + e.getMessage());
+        throw new InvalidPlanException(
+            "step '" + step.id() + "': condition does not compile: " + e.getMessage());
       }
       Set<String> ancestors = ancestors(step.id(), byId);
       for (String referenced : compiled.referencedSteps()) {
@@ -107,8 +125,12 @@ public final class PlanValidator {
               "step '" + step.id() + "': condition refers to unknown step '" + referenced + "'");
         }
         if (!ancestors.contains(referenced)) {
-          throw new InvalidPlanException("step '" + step.id() + "': condition reads step '" + referenced
-              + "', which it does not depend on (add it to dependsOn)");
+          throw new InvalidPlanException(
+              "step '"
+                  + step.id()
+                  + "': condition reads step '"
+                  + referenced
+                  + "', which it does not depend on (add it to dependsOn)");
         }
       }
       conditions.put(step.id(), compiled);
@@ -129,7 +151,10 @@ public final class PlanValidator {
     return seen;
   }
 
-  /** Kahn's algorithm, stable: among the steps that are ready, the one listed first in the plan goes first. */
+  /**
+   * Kahn's algorithm, stable: among the steps that are ready, the one listed first in the plan goes
+   * first.
+   */
   static List<String> topologicalOrder(List<PlanStep> steps) {
     Map<String, Integer> waitingOn = new LinkedHashMap<>();
     Map<String, List<String>> dependents = new HashMap<>();
@@ -179,7 +204,8 @@ public final class PlanValidator {
             pathOrder.add(next);
             stack.add(byId.get(next).dependsOn().iterator());
           } else if (c == 1) {
-            List<String> cycle = new ArrayList<>(pathOrder.subList(pathOrder.indexOf(next), pathOrder.size()));
+            List<String> cycle =
+                new ArrayList<>(pathOrder.subList(pathOrder.indexOf(next), pathOrder.size()));
             cycle.add(next);
             return cycle;
           }

@@ -5,15 +5,22 @@ import dev.gpilot.contracts.json.Envelope;
 import java.util.Objects;
 
 /**
- * A piece of model text of a running step attempt: the record on {@code gpilot.step-deltas.v1}, keyed by missionId.
- * Best effort (it may be lost, or repeated after a retry); the scheduler turns the deltas of the running attempt
- * into {@code step.delta} events. The step's result is the one of record.
+ * A piece of model text of a running step attempt: the record on {@code gpilot.step-deltas.v1},
+ * keyed by missionId. Best effort (it may be lost, or repeated after a retry); the scheduler turns
+ * the deltas of the running attempt into {@code step.delta} events. The step's result is the one of
+ * record.
  *
  * @param index the delta's position within its model call: 0, 1, 2, ...
  */
 @JsonPropertyOrder({"type", "version", "id", "missionId", "workspaceId"})
 public record StepDelta(
-    String missionId, String workspaceId, String stepId, int attempt, int index, String text, long ts)
+    String missionId,
+    String workspaceId,
+    String stepId,
+    int attempt,
+    int index,
+    String text,
+    long ts)
     implements Envelope {
 
   public static final String TYPE = "step.delta";

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.regex.Pattern;
 
 /**
- * An API key of a workspace. It holds the key's keyed hash, never the key: {@code hash} is the hex HMAC-SHA256 of
- * the whole key under the deployment's key-hash secret (which is never on a topic), so the topic alone does not
- * let anyone check a guess.
+ * An API key of a workspace. It holds the key's keyed hash, never the key: {@code hash} is the hex
+ * HMAC-SHA256 of the whole key under the deployment's key-hash secret (which is never on a topic),
+ * so the topic alone does not let anyone check a guess.
  *
  * @param keyId public id, {@code k_} and 16 hex digits; also inside the key itself
  * @param role never above the role of the caller that created it
@@ -16,8 +16,18 @@ import java.util.regex.Pattern;
  * @param revokedBy who revoked it; null while in force
  */
 public record ApiKeyRecord(
-    String workspaceId, String keyId, String name, Role role, String hash, long createdAt, String createdBy,
-    Long expiresAt, Long revokedAt, String revokedBy, long revision) implements ControlPlaneRecord {
+    String workspaceId,
+    String keyId,
+    String name,
+    Role role,
+    String hash,
+    long createdAt,
+    String createdBy,
+    Long expiresAt,
+    Long revokedAt,
+    String revokedBy,
+    long revision)
+    implements ControlPlaneRecord {
   public static final String TYPE = "api-key";
   public static final Pattern KEY_ID = Pattern.compile("^k_[0-9a-f]{16}$");
   private static final Pattern HASH = Pattern.compile("^[0-9a-f]{64}$");
@@ -49,7 +59,17 @@ public record ApiKeyRecord(
   }
 
   public ApiKeyRecord revoked(long at, String by) {
-    return new ApiKeyRecord(workspaceId, keyId, name, role, hash, createdAt, createdBy, expiresAt, at, by,
+    return new ApiKeyRecord(
+        workspaceId,
+        keyId,
+        name,
+        role,
+        hash,
+        createdAt,
+        createdBy,
+        expiresAt,
+        at,
+        by,
         revision + 1);
   }
 }

@@ -6,10 +6,10 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.util.regex.Pattern;
 
 /**
- * A record of the control plane on {@code gpilot.control-plane.v1} (compacted, one partition): the whole current
- * state of one workspace, API key, key usage, member, invitation or budget. The Kafka key is {@link #key()}, so compaction keeps each
- * entity's newest record. Written only by the API's one fenced transactional writer; every API instance (and,
- * later, the job) materializes the topic.
+ * A record of the control plane on {@code gpilot.control-plane.v1} (compacted, one partition): the
+ * whole current state of one workspace, API key, key usage, member, invitation or budget. The Kafka
+ * key is {@link #key()}, so compaction keeps each entity's newest record. Written only by the API's
+ * one fenced transactional writer; every API instance (and, later, the job) materializes the topic.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
@@ -21,8 +21,14 @@ import java.util.regex.Pattern;
   @JsonSubTypes.Type(value = BudgetRecord.class, name = BudgetRecord.TYPE),
   @JsonSubTypes.Type(value = WalletGrantRecord.class, name = WalletGrantRecord.TYPE)
 })
-public sealed interface ControlPlaneRecord permits WorkspaceRecord, ApiKeyRecord, KeyUsageRecord, MemberRecord,
-    InvitationRecord, BudgetRecord, WalletGrantRecord {
+public sealed interface ControlPlaneRecord
+    permits WorkspaceRecord,
+        ApiKeyRecord,
+        KeyUsageRecord,
+        MemberRecord,
+        InvitationRecord,
+        BudgetRecord,
+        WalletGrantRecord {
   /** Workspace ids: 1–63 of {@code a-z 0-9 -}, starting with a letter or digit. */
   Pattern WORKSPACE_ID = Pattern.compile("^[a-z0-9][a-z0-9-]{0,62}$");
 
@@ -44,7 +50,8 @@ public sealed interface ControlPlaneRecord permits WorkspaceRecord, ApiKeyRecord
 
   static String requireWorkspaceId(String workspaceId) {
     if (workspaceId == null || !WORKSPACE_ID.matcher(workspaceId).matches()) {
-      throw new IllegalArgumentException("workspaceId must be 1-63 of a-z 0-9 - starting with a letter or digit");
+      throw new IllegalArgumentException(
+          "workspaceId must be 1-63 of a-z 0-9 - starting with a letter or digit");
     }
     return workspaceId;
   }

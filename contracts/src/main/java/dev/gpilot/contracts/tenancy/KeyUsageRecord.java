@@ -1,8 +1,9 @@
 package dev.gpilot.contracts.tenancy;
 
 /**
- * When an API key was last used, coalesced: each API instance writes it at most once per flush interval per key
- * (not once per request), apart from the key's record so a usage write never races a revocation.
+ * When an API key was last used, coalesced: each API instance writes it at most once per flush
+ * interval per key (not once per request), apart from the key's record so a usage write never races
+ * a revocation.
  *
  * @param lastUsedAt epoch milliseconds; readers keep the highest
  * @param revision equal to {@code lastUsedAt}, so "keep the highest revision" keeps the latest use

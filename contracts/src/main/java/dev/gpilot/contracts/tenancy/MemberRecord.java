@@ -9,8 +9,15 @@ import java.util.regex.Pattern;
  * @param email lowercase
  * @param removedAt epoch milliseconds when the membership ended; null while in force
  */
-public record MemberRecord(String workspaceId, String email, Role role, long addedAt, String addedBy, Long removedAt,
-    long revision) implements ControlPlaneRecord {
+public record MemberRecord(
+    String workspaceId,
+    String email,
+    Role role,
+    long addedAt,
+    String addedBy,
+    Long removedAt,
+    long revision)
+    implements ControlPlaneRecord {
   public static final String TYPE = "member";
   private static final Pattern EMAIL = Pattern.compile("^[^@\\s]{1,64}@[^@\\s]{1,255}$");
 
@@ -23,7 +30,9 @@ public record MemberRecord(String workspaceId, String email, Role role, long add
     ControlPlaneRecord.requireText(addedBy, "addedBy");
   }
 
-  /** @throws IllegalArgumentException when it is not an email address */
+  /**
+   * @throws IllegalArgumentException when it is not an email address
+   */
   public static String normalizeEmail(String email) {
     if (email == null || !EMAIL.matcher(email.strip()).matches()) {
       throw new IllegalArgumentException("email must be an email address");

@@ -1,9 +1,9 @@
 package dev.gpilot.contracts.tenancy;
 
 /**
- * What a caller may do in its workspace. Which role holds which permission is {@link Role#permissions()}, the same
- * table as SPEC.md section 11 ({@code RoleTableTest} reads both); which route needs which permission is the API's
- * route table.
+ * What a caller may do in its workspace. Which role holds which permission is {@link
+ * Role#permissions()}, the same table as SPEC.md section 11 ({@code RoleTableTest} reads both);
+ * which route needs which permission is the API's route table.
  */
 public enum Permission {
   /** List and read missions, their streams (SSE, NDJSON) and the agent catalog. */

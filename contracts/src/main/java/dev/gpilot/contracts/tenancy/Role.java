@@ -6,18 +6,30 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * A member's or an API key's role in a workspace. Each role holds every permission of the roles below it, and more:
- * this enum is the role table (SPEC.md section 11 shows the same table; {@code RoleTableTest} checks they agree).
- * Roles travel in lowercase ({@code "viewer"}).
+ * A member's or an API key's role in a workspace. Each role holds every permission of the roles
+ * below it, and more: this enum is the role table (SPEC.md section 11 shows the same table; {@code
+ * RoleTableTest} checks they agree). Roles travel in lowercase ({@code "viewer"}).
  */
 public enum Role {
-  VIEWER(EnumSet.of(Permission.MISSIONS_READ, Permission.ANALYTICS_READ, Permission.VAULT_READ,
-      Permission.WORKSPACE_READ)),
+  VIEWER(
+      EnumSet.of(
+          Permission.MISSIONS_READ,
+          Permission.ANALYTICS_READ,
+          Permission.VAULT_READ,
+          Permission.WORKSPACE_READ)),
   MEMBER(EnumSet.of(Permission.MISSIONS_SUBMIT, Permission.MISSIONS_CANCEL)),
-  ADMIN(EnumSet.of(Permission.VAULT_WRITE, Permission.KEYS_MANAGE, Permission.MEMBERS_MANAGE,
-      Permission.BUDGETS_MANAGE)),
-  OWNER(EnumSet.of(Permission.WORKSPACES_CREATE, Permission.WORKSPACE_DELETE, Permission.OWNERSHIP_MANAGE,
-      Permission.WALLETS_MANAGE));
+  ADMIN(
+      EnumSet.of(
+          Permission.VAULT_WRITE,
+          Permission.KEYS_MANAGE,
+          Permission.MEMBERS_MANAGE,
+          Permission.BUDGETS_MANAGE)),
+  OWNER(
+      EnumSet.of(
+          Permission.WORKSPACES_CREATE,
+          Permission.WORKSPACE_DELETE,
+          Permission.OWNERSHIP_MANAGE,
+          Permission.WALLETS_MANAGE));
 
   private final Set<Permission> added;
   private volatile Set<Permission> all;
@@ -44,7 +56,10 @@ public enum Role {
     return permissions().contains(permission);
   }
 
-  /** Whether this role is {@code other} or above it (a key may be given a role only up to its creator's). */
+  /**
+   * Whether this role is {@code other} or above it (a key may be given a role only up to its
+   * creator's).
+   */
   public boolean atLeast(Role other) {
     return ordinal() >= other.ordinal();
   }

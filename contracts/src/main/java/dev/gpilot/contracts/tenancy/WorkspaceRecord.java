@@ -7,13 +7,23 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
  *
  * @param createdAt epoch milliseconds
  * @param createdBy the subject that created it
- * @param createdIn the workspace of the credential that created it (subjects are unique only within one)
- * @param deletedAt epoch milliseconds when it was deleted; null while it exists. A deleted workspace keeps its id
- *     (it cannot be created again: its missions and costs stay in history under it) and none of its keys works
+ * @param createdIn the workspace of the credential that created it (subjects are unique only within
+ *     one)
+ * @param deletedAt epoch milliseconds when it was deleted; null while it exists. A deleted
+ *     workspace keeps its id (it cannot be created again: its missions and costs stay in history
+ *     under it) and none of its keys works
  * @param deletedBy the subject that deleted it; null while it exists
  */
-public record WorkspaceRecord(String workspaceId, String name, long createdAt, String createdBy, String createdIn,
-    Long deletedAt, String deletedBy, long revision) implements ControlPlaneRecord {
+public record WorkspaceRecord(
+    String workspaceId,
+    String name,
+    long createdAt,
+    String createdBy,
+    String createdIn,
+    Long deletedAt,
+    String deletedBy,
+    long revision)
+    implements ControlPlaneRecord {
   public static final String TYPE = "workspace";
 
   public WorkspaceRecord {
@@ -27,7 +37,12 @@ public record WorkspaceRecord(String workspaceId, String name, long createdAt, S
   }
 
   /** A workspace in force. */
-  public WorkspaceRecord(String workspaceId, String name, long createdAt, String createdBy, String createdIn,
+  public WorkspaceRecord(
+      String workspaceId,
+      String name,
+      long createdAt,
+      String createdBy,
+      String createdIn,
       long revision) {
     this(workspaceId, name, createdAt, createdBy, createdIn, null, null, revision);
   }
@@ -43,6 +58,7 @@ public record WorkspaceRecord(String workspaceId, String name, long createdAt, S
   }
 
   public WorkspaceRecord deleted(long at, String by) {
-    return new WorkspaceRecord(workspaceId, name, createdAt, createdBy, createdIn, at, by, revision + 1);
+    return new WorkspaceRecord(
+        workspaceId, name, createdAt, createdBy, createdIn, at, by, revision + 1);
   }
 }

@@ -3,16 +3,17 @@ package dev.gpilot.contracts.vault;
 import java.util.regex.Pattern;
 
 /**
- * The names a workspace secret may have: the providers G-Pilot calls ({@code gemini}, {@code shopify},
- * {@code reddit}) and free-form social networks ({@code social.<name>}, {@code <name>} of 1 to 63 lower-case
- * letters, digits, {@code -} or {@code _}, starting with a letter or digit).
+ * The names a workspace secret may have: the providers G-Pilot calls ({@code gemini}, {@code
+ * shopify}, {@code reddit}) and free-form social networks ({@code social.<name>}, {@code <name>} of
+ * 1 to 63 lower-case letters, digits, {@code -} or {@code _}, starting with a letter or digit).
  */
 public final class SecretNames {
   public static final String GEMINI = "gemini";
   public static final String SHOPIFY = "shopify";
   public static final String REDDIT = "reddit";
 
-  private static final Pattern VALID = Pattern.compile("gemini|shopify|reddit|social\\.[a-z0-9][a-z0-9_-]{0,62}");
+  private static final Pattern VALID =
+      Pattern.compile("gemini|shopify|reddit|social\\.[a-z0-9][a-z0-9_-]{0,62}");
 
   private SecretNames() {}
 

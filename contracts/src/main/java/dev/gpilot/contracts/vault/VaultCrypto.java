@@ -25,15 +25,16 @@ final class VaultCrypto {
   private VaultCrypto() {}
 
   /**
-   * Makes sure Tink's AEAD and PRF key managers are registered in this JVM (idempotent). Calling it initializes this
-   * class, whose static initializer registers them once. {@link VaultMasterKey} and {@link WorkspaceKeys} call it
-   * when they are initialized, so nothing can parse a keyset or make a primitive before it.
+   * Makes sure Tink's AEAD and PRF key managers are registered in this JVM (idempotent). Calling it
+   * initializes this class, whose static initializer registers them once. {@link VaultMasterKey}
+   * and {@link WorkspaceKeys} call it when they are initialized, so nothing can parse a keyset or
+   * make a primitive before it.
    */
   static void ensureRegistered() {}
 
   /**
-   * An unambiguous encoding of the parts: each as a 4-byte big-endian length and its UTF-8 bytes, so that
-   * ("ab", "c") and ("a", "bc") never bind the same ciphertext.
+   * An unambiguous encoding of the parts: each as a 4-byte big-endian length and its UTF-8 bytes,
+   * so that ("ab", "c") and ("a", "bc") never bind the same ciphertext.
    */
   static byte[] encode(String... parts) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -46,12 +47,16 @@ final class VaultCrypto {
   }
 
   /**
-   * The encoding of {@link #encode} with raw bytes (a secret's value) as the last part. The result is the only copy
-   * of {@code last} it makes, written in place (a growing stream would leave copies no one zeroes): the caller
-   * zeroes it after use.
+   * The encoding of {@link #encode} with raw bytes (a secret's value) as the last part. The result
+   * is the only copy of {@code last} it makes, written in place (a growing stream would leave
+   * copies no one zeroes): the caller zeroes it after use.
    */
   static byte[] encode(byte[] last, String... parts) {
     byte[] head = encode(parts);
-    return ByteBuffer.allocate(head.length + 4 + last.length).put(head).putInt(last.length).put(last).array();
+    return ByteBuffer.allocate(head.length + 4 + last.length)
+        .put(head)
+        .putInt(last.length)
+        .put(last)
+        .array();
   }
 }

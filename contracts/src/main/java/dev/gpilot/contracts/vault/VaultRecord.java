@@ -10,20 +10,25 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A workspace's whole vault: the record on the compacted topic {@code gpilot.vault.v1}, keyed by workspaceId. One
- * record holds everything (wrapped keysets, every sealed secret, the rotation history), so any change, a rotation
- * included, replaces the workspace's vault atomically: a reader sees the old record or the new one, never a mix.
+ * A workspace's whole vault: the record on the compacted topic {@code gpilot.vault.v1}, keyed by
+ * workspaceId. One record holds everything (wrapped keysets, every sealed secret, the rotation
+ * history), so any change, a rotation included, replaces the workspace's vault atomically: a reader
+ * sees the old record or the new one, never a mix.
  *
- * <p>It holds no plaintext: secrets are Tink AEAD ciphertexts under the workspace's data keyset, and the keysets are
- * themselves encrypted by the master key (the KEK, named by {@link #kek}).
+ * <p>It holds no plaintext: secrets are Tink AEAD ciphertexts under the workspace's data keyset,
+ * and the keysets are themselves encrypted by the master key (the KEK, named by {@link #kek}).
  *
- * @param id this write's unique id (a writer whose commit outcome is unknown finds out by looking for it)
- * @param revision 1 for the first record of a workspace, +1 for each committed change: readers keep the highest
+ * @param id this write's unique id (a writer whose commit outcome is unknown finds out by looking
+ *     for it)
+ * @param revision 1 for the first record of a workspace, +1 for each committed change: readers keep
+ *     the highest
  * @param ts when this revision was written, epoch milliseconds
  * @param keyVersion the data keyset's version: 1 when created, +1 per rotation
  * @param kek which master key wraps the keysets: {@code local-keyset} or a KMS key URI (no secret)
- * @param dataKeyset the AEAD keyset (AES-256-GCM), Tink binary format encrypted under the KEK, base64
- * @param fingerprintKeyset the HMAC-SHA256 PRF keyset for fingerprints, encrypted under the KEK, base64
+ * @param dataKeyset the AEAD keyset (AES-256-GCM), Tink binary format encrypted under the KEK,
+ *     base64
+ * @param fingerprintKeyset the HMAC-SHA256 PRF keyset for fingerprints, encrypted under the KEK,
+ *     base64
  * @param keys the data keyset's keys (ids and versions), the primary first
  * @param secrets the sealed secrets, by name
  * @param rotations the rotation history, oldest first
@@ -42,7 +47,8 @@ public record VaultRecord(
     List<KeyInfo> keys,
     List<SealedSecret> secrets,
     List<Rotation> rotations,
-    Change change) implements Envelope {
+    Change change)
+    implements Envelope {
 
   public static final String TYPE = "vault.workspace";
 
@@ -85,18 +91,21 @@ public record VaultRecord(
   /** The last rotation, if the keys were ever rotated. */
   @JsonIgnore
   public Optional<Rotation> lastRotation() {
-    return rotations.isEmpty() ? Optional.empty() : Optional.of(rotations.get(rotations.size() - 1));
+    return rotations.isEmpty()
+        ? Optional.empty()
+        : Optional.of(rotations.get(rotations.size() - 1));
   }
 
   /**
    * One sealed secret.
    *
-   * @param ciphertext Tink AEAD ciphertext (its 5-byte prefix names the key), base64; associated data binds it to
-   *     (workspaceId, name)
+   * @param ciphertext Tink AEAD ciphertext (its 5-byte prefix names the key), base64; associated
+   *     data binds it to (workspaceId, name)
    * @param keyId the Tink key id that sealed it
    * @param keyVersion the keyset version it was sealed under
-   * @param fingerprint a short keyed fingerprint of (name, value): HMAC-SHA256 under the workspace's fingerprint
-   *     key, first 8 bytes in hex; tells versions of a value apart without revealing or confirming it
+   * @param fingerprint a short keyed fingerprint of (name, value): HMAC-SHA256 under the
+   *     workspace's fingerprint key, first 8 bytes in hex; tells versions of a value apart without
+   *     revealing or confirming it
    */
   public record SealedSecret(
       String name,

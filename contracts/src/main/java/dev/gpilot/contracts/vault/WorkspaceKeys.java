@@ -17,16 +17,18 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * One workspace's keys, opened: the data keyset (AES-256-GCM AEAD; the primary seals, every key in the set opens)
- * and the fingerprint keyset (HMAC-SHA256 PRF). This is the envelope: secrets are sealed under the data keyset with
- * (workspaceId, name) as associated data, and both keysets are stored only encrypted under the master key, bound to
- * the workspace. Instances are immutable and thread-safe; they hold key material, so keep them in memory only.
+ * One workspace's keys, opened: the data keyset (AES-256-GCM AEAD; the primary seals, every key in
+ * the set opens) and the fingerprint keyset (HMAC-SHA256 PRF). This is the envelope: secrets are
+ * sealed under the data keyset with (workspaceId, name) as associated data, and both keysets are
+ * stored only encrypted under the master key, bound to the workspace. Instances are immutable and
+ * thread-safe; they hold key material, so keep them in memory only.
  */
 public final class WorkspaceKeys {
   private static final int FINGERPRINT_BYTES = 8;
 
   static {
-    // Every way to an instance (generate, unwrap) and every primitive it makes needs Tink's AEAD and PRF.
+    // Every way to an instance (generate, unwrap) and every primitive it makes needs Tink's AEAD
+    // and PRF.
     VaultCrypto.ensureRegistered();
   }
 
@@ -37,7 +39,8 @@ public final class WorkspaceKeys {
   private final int keyVersion;
   private final List<VaultRecord.KeyInfo> keys;
 
-  private WorkspaceKeys(KeysetHandle data, KeysetHandle fingerprints, int keyVersion, List<VaultRecord.KeyInfo> keys)
+  private WorkspaceKeys(
+      KeysetHandle data, KeysetHandle fingerprints, int keyVersion, List<VaultRecord.KeyInfo> keys)
       throws GeneralSecurityException {
     this.data = data;
     this.fingerprints = fingerprints;
@@ -52,7 +55,10 @@ public final class WorkspaceKeys {
     try {
       KeysetHandle data = KeysetHandle.generateNew(PredefinedAeadParameters.AES256_GCM);
       KeysetHandle fingerprints = KeysetHandle.generateNew(PredefinedPrfParameters.HMAC_SHA256_PRF);
-      return new WorkspaceKeys(data, fingerprints, 1,
+      return new WorkspaceKeys(
+          data,
+          fingerprints,
+          1,
           List.of(new VaultRecord.KeyInfo(data.getPrimary().getId(), 1, true, now)));
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("Tink cannot generate AES-256-GCM / HMAC keys", e);
@@ -62,21 +68,32 @@ public final class WorkspaceKeys {
   /**
    * Opens a record's keysets with the master key.
    *
-   * @throws VaultException {@code KEYSET_UNREADABLE} when they do not open (another master key, another workspace's
-   *     keyset, tampered bytes)
+   * @throws VaultException {@code KEYSET_UNREADABLE} when they do not open (another master key,
+   *     another workspace's keyset, tampered bytes)
    */
   public static WorkspaceKeys unwrap(VaultMasterKey master, VaultRecord record) {
     String ws = record.workspaceId();
     try {
-      KeysetHandle data = TinkProtoKeysetFormat.parseEncryptedKeyset(
-          Base64.getDecoder().decode(record.dataKeyset()), master.aead(), keysetAd(ws, "data"));
-      KeysetHandle fingerprints = TinkProtoKeysetFormat.parseEncryptedKeyset(
-          Base64.getDecoder().decode(record.fingerprintKeyset()), master.aead(), keysetAd(ws, "fingerprint"));
+      KeysetHandle data =
+          TinkProtoKeysetFormat.parseEncryptedKeyset(
+              Base64.getDecoder().decode(record.dataKeyset()), master.aead(), keysetAd(ws, "data"));
+      KeysetHandle fingerprints =
+          TinkProtoKeysetFormat.parseEncryptedKeyset(
+              Base64.getDecoder().decode(record.fingerprintKeyset()),
+              master.aead(),
+              keysetAd(ws, "fingerprint"));
       return new WorkspaceKeys(data, fingerprints, record.keyVersion(), record.keys());
     } catch (GeneralSecurityException | IllegalArgumentException e) {
-      throw new VaultException(VaultException.Reason.KEYSET_UNREADABLE,
-          "the keyset of workspace '" + ws + "' does not open under master key " + record.kek()
-              + " (revision " + record.revision() + "): another master key, or tampered", e);
+      throw new VaultException(
+          VaultException.Reason.KEYSET_UNREADABLE,
+          "the keyset of workspace '"
+              + ws
+              + "' does not open under master key "
+              + record.kek()
+              + " (revision "
+              + record.revision()
+              + "): another master key, or tampered",
+          e);
     }
   }
 
@@ -85,26 +102,39 @@ public final class WorkspaceKeys {
 
   public Wrapped wrap(VaultMasterKey master, String workspaceId) {
     try {
-      return new Wrapped(master.kek(),
-          Base64.getEncoder().encodeToString(
-              TinkProtoKeysetFormat.serializeEncryptedKeyset(data, master.aead(), keysetAd(workspaceId, "data"))),
-          Base64.getEncoder().encodeToString(TinkProtoKeysetFormat.serializeEncryptedKeyset(
-              fingerprints, master.aead(), keysetAd(workspaceId, "fingerprint"))));
+      return new Wrapped(
+          master.kek(),
+          Base64.getEncoder()
+              .encodeToString(
+                  TinkProtoKeysetFormat.serializeEncryptedKeyset(
+                      data, master.aead(), keysetAd(workspaceId, "data"))),
+          Base64.getEncoder()
+              .encodeToString(
+                  TinkProtoKeysetFormat.serializeEncryptedKeyset(
+                      fingerprints, master.aead(), keysetAd(workspaceId, "fingerprint"))));
     } catch (GeneralSecurityException e) {
-      throw new VaultException(VaultException.Reason.MASTER_KEY_UNAVAILABLE,
-          "the master key " + master.kek() + " could not wrap the keyset of workspace '" + workspaceId + "'", e);
+      throw new VaultException(
+          VaultException.Reason.MASTER_KEY_UNAVAILABLE,
+          "the master key "
+              + master.kek()
+              + " could not wrap the keyset of workspace '"
+              + workspaceId
+              + "'",
+          e);
     }
   }
 
   /**
-   * The same keys plus a new AES-256-GCM primary key, version + 1. The previous keys stay in the set (they still
-   * open what they sealed) until {@link #retainOnly} drops them.
+   * The same keys plus a new AES-256-GCM primary key, version + 1. The previous keys stay in the
+   * set (they still open what they sealed) until {@link #retainOnly} drops them.
    */
   public WorkspaceKeys rotate(long now) {
     try {
       KeysetHandle.Builder builder = KeysetHandle.newBuilder(data);
-      builder.addEntry(KeysetHandle.generateEntryFromParameters(PredefinedAeadParameters.AES256_GCM)
-          .withRandomId().makePrimary());
+      builder.addEntry(
+          KeysetHandle.generateEntryFromParameters(PredefinedAeadParameters.AES256_GCM)
+              .withRandomId()
+              .makePrimary());
       KeysetHandle next = builder.build();
       int version = keyVersion + 1;
       List<VaultRecord.KeyInfo> infos = new ArrayList<>();
@@ -118,7 +148,10 @@ public final class WorkspaceKeys {
     }
   }
 
-  /** The same keys without the non-primary ones not in {@code inUse}: old keys go once nothing uses them. */
+  /**
+   * The same keys without the non-primary ones not in {@code inUse}: old keys go once nothing uses
+   * them.
+   */
   public WorkspaceKeys retainOnly(Set<Integer> inUse) {
     try {
       KeysetHandle.Builder builder = KeysetHandle.newBuilder();
@@ -126,7 +159,8 @@ public final class WorkspaceKeys {
       for (int i = 0; i < data.size(); i++) {
         KeysetHandle.Entry entry = data.getAt(i);
         if (entry.isPrimary() || inUse.contains(entry.getId())) {
-          KeysetHandle.Builder.Entry copy = KeysetHandle.importKey(entry.getKey()).setStatus(KeyStatus.ENABLED);
+          KeysetHandle.Builder.Entry copy =
+              KeysetHandle.importKey(entry.getKey()).setStatus(KeyStatus.ENABLED);
           builder.addEntry(entry.isPrimary() ? copy.makePrimary() : copy);
         }
       }
@@ -166,16 +200,22 @@ public final class WorkspaceKeys {
   /**
    * Opens a secret sealed for (workspaceId, name).
    *
-   * @throws VaultException {@code SECRET_UNREADABLE} when it does not open: tampered, sealed for another workspace
-   *     or name, or its key is no longer in the set
+   * @throws VaultException {@code SECRET_UNREADABLE} when it does not open: tampered, sealed for
+   *     another workspace or name, or its key is no longer in the set
    */
   public byte[] open(String workspaceId, String name, byte[] ciphertext) {
     try {
       return aead.decrypt(ciphertext, secretAd(workspaceId, name));
     } catch (GeneralSecurityException e) {
-      throw new VaultException(VaultException.Reason.SECRET_UNREADABLE,
-          "secret '" + name + "' of workspace '" + workspaceId + "' does not open: its ciphertext was altered, moved "
-              + "from another workspace or name, or sealed under a key this keyset no longer has", e);
+      throw new VaultException(
+          VaultException.Reason.SECRET_UNREADABLE,
+          "secret '"
+              + name
+              + "' of workspace '"
+              + workspaceId
+              + "' does not open: its ciphertext was altered, moved "
+              + "from another workspace or name, or sealed under a key this keyset no longer has",
+          e);
     }
   }
 
@@ -185,18 +225,25 @@ public final class WorkspaceKeys {
     try {
       ciphertext = Base64.getDecoder().decode(secret.ciphertext());
     } catch (IllegalArgumentException e) {
-      throw new VaultException(VaultException.Reason.SECRET_UNREADABLE,
-          "secret '" + secret.name() + "' of workspace '" + workspaceId + "' does not open: not base64", e);
+      throw new VaultException(
+          VaultException.Reason.SECRET_UNREADABLE,
+          "secret '"
+              + secret.name()
+              + "' of workspace '"
+              + workspaceId
+              + "' does not open: not base64",
+          e);
     }
     return open(workspaceId, secret.name(), ciphertext);
   }
 
   /**
-   * A short keyed fingerprint of a value under this name: the first 8 bytes of HMAC-SHA256 under the workspace's
-   * fingerprint key, in hex. Without that key nobody can compute or test it, so it does not confirm a guessed
-   * value (a plain hash of a low-entropy secret would); the name is part of the input, so storing a guess under
-   * another name does not reveal whether it equals a stored secret. The fingerprint key is not rotated with the data
-   * keys: a value keeps its fingerprint across rotations.
+   * A short keyed fingerprint of a value under this name: the first 8 bytes of HMAC-SHA256 under
+   * the workspace's fingerprint key, in hex. Without that key nobody can compute or test it, so it
+   * does not confirm a guessed value (a plain hash of a low-entropy secret would); the name is part
+   * of the input, so storing a guess under another name does not reveal whether it equals a stored
+   * secret. The fingerprint key is not rotated with the data keys: a value keeps its fingerprint
+   * across rotations.
    */
   public String fingerprint(String workspaceId, String name, byte[] value) {
     byte[] input = VaultCrypto.encode(value, VaultCrypto.FINGERPRINT_INPUT, workspaceId, name);
@@ -208,7 +255,6 @@ public final class WorkspaceKeys {
       Arrays.fill(input, (byte) 0);
     }
   }
-
 
   private static byte[] secretAd(String workspaceId, String name) {
     return VaultCrypto.encode(VaultCrypto.SECRET_AD, workspaceId, name);

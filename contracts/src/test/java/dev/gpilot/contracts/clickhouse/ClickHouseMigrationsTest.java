@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test;
 class ClickHouseMigrationsTest {
   @Test
   void aFile_isCutAtSemicolonsEndingALine_withoutCommentLines() {
-    String sql = """
+    String sql =
+        """
         -- a comment; with a semicolon
         CREATE TABLE a (
           x String DEFAULT 'a;b' -- a trailing comment stays
@@ -18,10 +19,11 @@ class ClickHouseMigrationsTest {
 
         INSERT INTO a (x) VALUES ('last, without semicolon')
         """;
-    assertThat(ClickHouseMigrations.statements(sql)).containsExactly(
-        "CREATE TABLE a (\n  x String DEFAULT 'a;b' -- a trailing comment stays\n) ENGINE = Memory",
-        "ALTER TABLE a ADD COLUMN y UInt8",
-        "INSERT INTO a (x) VALUES ('last, without semicolon')");
+    assertThat(ClickHouseMigrations.statements(sql))
+        .containsExactly(
+            "CREATE TABLE a (\n  x String DEFAULT 'a;b' -- a trailing comment stays\n) ENGINE = Memory",
+            "ALTER TABLE a ADD COLUMN y UInt8",
+            "INSERT INTO a (x) VALUES ('last, without semicolon')");
   }
 
   @Test

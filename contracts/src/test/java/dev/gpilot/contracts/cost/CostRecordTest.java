@@ -11,9 +11,25 @@ import org.junit.jupiter.api.Test;
 
 class CostRecordTest {
   @Test
-  void failedAttemptWithUsage_becomesACostRecordWithTheStableIdAndMatchesItsSchema() throws Exception {
-    StepResult failed = new StepResult("m-1", "ws", "s2", 3, "seo-analyst", false, null, "blocked", 1_000, 1_250,
-        "gemini-2.5-flash", new Usage(1200, 30, 7, 100), 4_321, "2026-01/flash", true);
+  void failedAttemptWithUsage_becomesACostRecordWithTheStableIdAndMatchesItsSchema()
+      throws Exception {
+    StepResult failed =
+        new StepResult(
+            "m-1",
+            "ws",
+            "s2",
+            3,
+            "seo-analyst",
+            false,
+            null,
+            "blocked",
+            1_000,
+            1_250,
+            "gemini-2.5-flash",
+            new Usage(1200, 30, 7, 100),
+            4_321,
+            "2026-01/flash",
+            true);
     CostRecord record = CostRecord.of(failed);
     byte[] json = JsonCodec.of(CostRecord.class).encode(record);
     JsonNode tree = Json.mapper().readTree(json);
@@ -28,9 +44,18 @@ class CostRecordTest {
 
   @Test
   void stepResultJson_readsStraightIntoACostRecord_withoutModelAsZeroUsage() {
-    StepResult ok = StepResult.succeeded("m-2", "ws", "s1", 1, "agent-scout",
-        Json.mapper().createObjectNode().put("text", "done"), 10, 20);
-    CostRecord read = JsonCodec.of(CostRecord.class).decode(JsonCodec.of(StepResult.class).encode(ok));
+    StepResult ok =
+        StepResult.succeeded(
+            "m-2",
+            "ws",
+            "s1",
+            1,
+            "agent-scout",
+            Json.mapper().createObjectNode().put("text", "done"),
+            10,
+            20);
+    CostRecord read =
+        JsonCodec.of(CostRecord.class).decode(JsonCodec.of(StepResult.class).encode(ok));
 
     assertThat(read).isEqualTo(CostRecord.of(ok));
     assertThat(read.usage()).isEqualTo(Usage.ZERO);

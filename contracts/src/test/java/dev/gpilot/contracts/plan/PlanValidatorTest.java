@@ -34,11 +34,14 @@ class PlanValidatorTest {
   void duplicateIds_missingDependencies_unknownAgents_andCycles_areNamed() {
     rejected(List.of(step("a"), step("a")), "duplicate step id 'a'");
     rejected(List.of(step("a", "ghost")), "missing step 'ghost'");
-    rejected(List.of(new PlanStep("a", "ghost-writer", "x", null, List.of(), null, null, null)),
+    rejected(
+        List.of(new PlanStep("a", "ghost-writer", "x", null, List.of(), null, null, null)),
         "unknown agent 'ghost-writer'");
     rejected(List.of(step("self", "self")), "cycle: self -> self");
-    assertThatThrownBy(() -> validator.validate(new Plan(List.of(step("a", "c"), step("b", "a"), step("c", "b"),
-        step("d")))))
+    assertThatThrownBy(
+            () ->
+                validator.validate(
+                    new Plan(List.of(step("a", "c"), step("b", "a"), step("c", "b"), step("d")))))
         .hasMessageContaining("cycle")
         .hasMessageContainingAll("a", "b", "c")
         .hasMessageNotContaining("d");
@@ -47,32 +50,74 @@ class PlanValidatorTest {
 
   @Test
   void conditions_areCompiledTypeCheckedAndMayOnlyReadTheirDependencies() {
-    rejected(List.of(step("seo"), conditional("pub", "steps.seo.output.seoScore >", "seo")), "does not compile");
-    rejected(List.of(step("seo"), conditional("pub", "steps.seo.output.seoScore + 1", "seo")), "does not compile");
-    rejected(List.of(step("seo"), conditional("pub", "steps.nope.status == 'SUCCEEDED'", "seo")),
+    rejected(
+        List.of(step("seo"), conditional("pub", "steps.seo.output.seoScore >", "seo")),
+        "does not compile");
+    rejected(
+        List.of(step("seo"), conditional("pub", "steps.seo.output.seoScore + 1", "seo")),
+        "does not compile");
+    rejected(
+        List.of(step("seo"), conditional("pub", "steps.nope.status == 'SUCCEEDED'", "seo")),
         "unknown step 'nope'");
-    rejected(List.of(step("seo"), step("other"), conditional("pub", "steps.other.status == 'SUCCEEDED'", "seo")),
+    rejected(
+        List.of(
+            step("seo"),
+            step("other"),
+            conditional("pub", "steps.other.status == 'SUCCEEDED'", "seo")),
         "does not depend on");
 
-    PlanValidator.Validated ok = validator.validate(new Plan(List.of(step("scout"), step("seo", "scout"),
-        conditional("pub", "steps.seo.output.seoScore > 80 && steps['scout'].status == 'SUCCEEDED'", "seo"))));
-    assertThat(ok.conditions().get("pub").referencedSteps()).containsExactlyInAnyOrder("seo", "scout");
+    PlanValidator.Validated ok =
+        validator.validate(
+            new Plan(
+                List.of(
+                    step("scout"),
+                    step("seo", "scout"),
+                    conditional(
+                        "pub",
+                        "steps.seo.output.seoScore > 80 && steps['scout'].status == 'SUCCEEDED'",
+                        "seo"))));
+    assertThat(ok.conditions().get("pub").referencedSteps())
+        .containsExactlyInAnyOrder("seo", "scout");
   }
 
   @Test
   void conditions_evaluateOverOutputsAndParams_andAnAbsentFieldIsAnError() {
-    Conditions.Compiled c = Conditions.compile("steps.seo.output.seoScore > 80 && mission.params.region == 'eu'");
-    Map<String, Conditions.StepView> steps = Map.of("seo",
-        new Conditions.StepView("SUCCEEDED", Json.mapper().createObjectNode().put("seoScore", 85)));
+    Conditions.Compiled c =
+        Conditions.compile("steps.seo.output.seoScore > 80 && mission.params.region == 'eu'");
+    Map<String, Conditions.StepView> steps =
+        Map.of(
+            "seo",
+            new Conditions.StepView(
+                "SUCCEEDED", Json.mapper().createObjectNode().put("seoScore", 85)));
     var params = Json.mapper().createObjectNode().put("region", "eu");
 
     assertThat(Conditions.evaluate(c, steps, params)).isTrue();
-    assertThat(Conditions.evaluate(c, Map.of("seo", new Conditions.StepView("SUCCEEDED",
-        Json.mapper().createObjectNode().put("seoScore", 80.5))), params)).isTrue();
-    assertThat(Conditions.evaluate(c, Map.of("seo", new Conditions.StepView("SUCCEEDED",
-        Json.mapper().createObjectNode().put("seoScore", 12))), params)).isFalse();
-    assertThatThrownBy(() -> Conditions.evaluate(c, Map.of("seo", new Conditions.StepView("SUCCEEDED",
-        Json.mapper().createObjectNode())), params))
+    assertThat(
+            Conditions.evaluate(
+                c,
+                Map.of(
+                    "seo",
+                    new Conditions.StepView(
+                        "SUCCEEDED", Json.mapper().createObjectNode().put("seoScore", 80.5))),
+                params))
+        .isTrue();
+    assertThat(
+            Conditions.evaluate(
+                c,
+                Map.of(
+                    "seo",
+                    new Conditions.StepView(
+                        "SUCCEEDED", Json.mapper().createObjectNode().put("seoScore", 12))),
+                params))
+        .isFalse();
+    assertThatThrownBy(
+            () ->
+                Conditions.evaluate(
+                    c,
+                    Map.of(
+                        "seo",
+                        new Conditions.StepView("SUCCEEDED", Json.mapper().createObjectNode())),
+                    params))
         .isInstanceOf(Conditions.ConditionFailedException.class)
         .hasMessageContaining("seoScore");
   }
@@ -106,7 +151,8 @@ class PlanValidatorTest {
       assertThat(position).hasSize(n);
       for (PlanStep s : steps) {
         for (String dep : s.dependsOn()) {
-          assertThat(position.get(dep)).as("round %d: %s before %s", round, dep, s.id())
+          assertThat(position.get(dep))
+              .as("round %d: %s before %s", round, dep, s.id())
               .isLessThan(position.get(s.id()));
         }
       }
@@ -126,8 +172,11 @@ class PlanValidatorTest {
         cyclic.add(step(s.id(), deps.toArray(String[]::new)));
       }
       final int r = round;
-      assertThatThrownBy(() -> validator.validate(new Plan(cyclic))).as("cyclic round %d", r)
-          .hasMessageContaining("cycle").hasMessageContaining("s" + from).hasMessageContaining("s" + to);
+      assertThatThrownBy(() -> validator.validate(new Plan(cyclic)))
+          .as("cyclic round %d", r)
+          .hasMessageContaining("cycle")
+          .hasMessageContaining("s" + from)
+          .hasMessageContaining("s" + to);
     }
   }
 }

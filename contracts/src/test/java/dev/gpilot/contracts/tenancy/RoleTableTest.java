@@ -21,7 +21,9 @@ class RoleTableTest {
   /** The role table in SPEC.md section 11, read as (permission → roles that hold it). */
   private static Map<Permission, Set<Role>> specTable() throws Exception {
     String spec = Files.readString(SPEC, StandardCharsets.UTF_8);
-    String table = spec.substring(spec.indexOf("<!-- role-table:begin -->"), spec.indexOf("<!-- role-table:end -->"));
+    String table =
+        spec.substring(
+            spec.indexOf("<!-- role-table:begin -->"), spec.indexOf("<!-- role-table:end -->"));
     List<String> rows = table.lines().filter(l -> l.startsWith("| `")).toList();
     Map<Permission, Set<Role>> out = new EnumMap<>(Permission.class);
     for (String row : rows) {
@@ -75,31 +77,59 @@ class RoleTableTest {
   void roles_travelInLowercase_andUnknownOnesAreRefused() {
     assertThat(Role.parse("admin")).isEqualTo(Role.ADMIN);
     assertThatThrownBy(() -> Role.parse("ADMIN")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> Role.parse("root")).hasMessageContaining("viewer, member, admin, owner");
+    assertThatThrownBy(() -> Role.parse("root"))
+        .hasMessageContaining("viewer, member, admin, owner");
   }
 
   @Test
   void controlPlaneRecords_roundTripAsTheirUnion() {
     JsonCodec<ControlPlaneRecord> codec = JsonCodec.of(ControlPlaneRecord.class);
-    List<ControlPlaneRecord> records = List.of(
-        new WorkspaceRecord("acme", "Acme", 1, "alice", "default", 1),
-        new ApiKeyRecord("acme", "k_0123456789abcdef", "ci", Role.MEMBER, "a".repeat(64), 2, "key:k_1", 99L, null,
-            null, 1),
-        KeyUsageRecord.of("acme", "k_0123456789abcdef", 5),
-        new MemberRecord("acme", "Bob@Example.com", Role.ADMIN, 3, "alice", null, 2));
+    List<ControlPlaneRecord> records =
+        List.of(
+            new WorkspaceRecord("acme", "Acme", 1, "alice", "default", 1),
+            new ApiKeyRecord(
+                "acme",
+                "k_0123456789abcdef",
+                "ci",
+                Role.MEMBER,
+                "a".repeat(64),
+                2,
+                "key:k_1",
+                99L,
+                null,
+                null,
+                1),
+            KeyUsageRecord.of("acme", "k_0123456789abcdef", 5),
+            new MemberRecord("acme", "Bob@Example.com", Role.ADMIN, 3, "alice", null, 2));
     for (ControlPlaneRecord r : records) {
       String json = codec.encodeToString(r);
-      assertThat(codec.decode(json)).isEqualTo(r.getClass() == MemberRecord.class
-          ? new MemberRecord("acme", "bob@example.com", Role.ADMIN, 3, "alice", null, 2) : r);
+      assertThat(codec.decode(json))
+          .isEqualTo(
+              r.getClass() == MemberRecord.class
+                  ? new MemberRecord("acme", "bob@example.com", Role.ADMIN, 3, "alice", null, 2)
+                  : r);
     }
-    assertThat(codec.encodeToString(records.get(1))).contains("\"type\":\"api-key\"").contains("\"role\":\"member\"")
+    assertThat(codec.encodeToString(records.get(1)))
+        .contains("\"type\":\"api-key\"")
+        .contains("\"role\":\"member\"")
         .doesNotContain("\"key\"");
   }
 
   @Test
   void apiKey_isRefusedOnceRevokedOrExpired() {
-    ApiKeyRecord k = new ApiKeyRecord("acme", "k_0123456789abcdef", "ci", Role.VIEWER, "b".repeat(64), 0, "alice",
-        1_000L, null, null, 1);
+    ApiKeyRecord k =
+        new ApiKeyRecord(
+            "acme",
+            "k_0123456789abcdef",
+            "ci",
+            Role.VIEWER,
+            "b".repeat(64),
+            0,
+            "alice",
+            1_000L,
+            null,
+            null,
+            1);
     assertThat(k.refusedAt(999)).isFalse();
     assertThat(k.refusedAt(1_000)).isTrue();
     ApiKeyRecord revoked = k.revoked(500, "bob");

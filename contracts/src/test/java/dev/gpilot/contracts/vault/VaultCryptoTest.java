@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class VaultCryptoTest {
   private static final String WS = "ws-1";
-  private static final byte[] VALUE = "AIzaSy-test-gemini-key-0001".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] VALUE =
+      "AIzaSy-test-gemini-key-0001".getBytes(StandardCharsets.UTF_8);
 
   @TempDir Path dir;
 
@@ -41,7 +42,8 @@ class VaultCryptoTest {
     assertThat(keys.open(WS, "gemini", sealed)).isEqualTo(VALUE);
     assertThat(new String(sealed, StandardCharsets.ISO_8859_1)).doesNotContain("AIzaSy");
     assertThatThrownBy(() -> keys.open("ws-2", "gemini", sealed))
-        .isInstanceOfSatisfying(VaultException.class,
+        .isInstanceOfSatisfying(
+            VaultException.class,
             e -> assertThat(e.reason()).isEqualTo(VaultException.Reason.SECRET_UNREADABLE))
         .hasMessageContaining("secret 'gemini' of workspace 'ws-2' does not open");
     assertThatThrownBy(() -> keys.open(WS, "shopify", sealed)).isInstanceOf(VaultException.class);
@@ -55,7 +57,8 @@ class VaultCryptoTest {
       byte[] tampered = sealed.clone();
       tampered[i] ^= 0x01;
       assertThatThrownBy(() -> keys.open(WS, "gemini", tampered))
-          .isInstanceOfSatisfying(VaultException.class,
+          .isInstanceOfSatisfying(
+              VaultException.class,
               e -> assertThat(e.reason()).isEqualTo(VaultException.Reason.SECRET_UNREADABLE));
     }
   }
@@ -84,7 +87,8 @@ class VaultCryptoTest {
   @Test
   void keysets_areWrappedUnderTheMasterKey_andBoundToTheWorkspace() {
     VaultMasterKey master = master();
-    VaultChanges.Result created = VaultChanges.set(master, null, null, WS, "gemini", VALUE, "alice", 10);
+    VaultChanges.Result created =
+        VaultChanges.set(master, null, null, WS, "gemini", VALUE, "alice", 10);
     VaultRecord record = created.record();
 
     WorkspaceKeys reopened = WorkspaceKeys.unwrap(master, record);
@@ -92,20 +96,37 @@ class VaultCryptoTest {
 
     VaultMasterKey otherMaster = VaultMasterKey.localKeyset(dir.resolve("other.json"), true);
     assertThatThrownBy(() -> WorkspaceKeys.unwrap(otherMaster, record))
-        .isInstanceOfSatisfying(VaultException.class,
+        .isInstanceOfSatisfying(
+            VaultException.class,
             e -> assertThat(e.reason()).isEqualTo(VaultException.Reason.KEYSET_UNREADABLE));
-    VaultRecord moved = new VaultRecord(record.id(), "ws-2", record.revision(), record.ts(), record.keyVersion(),
-        record.kek(), record.dataKeyset(), record.fingerprintKeyset(), record.keys(), record.secrets(),
-        record.rotations(), record.change());
-    assertThatThrownBy(() -> WorkspaceKeys.unwrap(master, moved)).isInstanceOf(VaultException.class);
+    VaultRecord moved =
+        new VaultRecord(
+            record.id(),
+            "ws-2",
+            record.revision(),
+            record.ts(),
+            record.keyVersion(),
+            record.kek(),
+            record.dataKeyset(),
+            record.fingerprintKeyset(),
+            record.keys(),
+            record.secrets(),
+            record.rotations(),
+            record.change());
+    assertThatThrownBy(() -> WorkspaceKeys.unwrap(master, moved))
+        .isInstanceOf(VaultException.class);
   }
 
   @Test
   void changes_setDeleteRotate_keepEverySecretReadable_andBumpRevisions() {
     VaultMasterKey master = master();
-    VaultRecord r1 = VaultChanges.set(master, null, null, WS, "gemini", VALUE, "alice", 10).record();
-    VaultRecord r2 = VaultChanges.set(master, r1, null, WS, "social.x", "x-token".getBytes(), "bob", 20).record();
-    VaultRecord r3 = VaultChanges.set(master, r2, null, WS, "gemini", "new".getBytes(), "bob", 30).record();
+    VaultRecord r1 =
+        VaultChanges.set(master, null, null, WS, "gemini", VALUE, "alice", 10).record();
+    VaultRecord r2 =
+        VaultChanges.set(master, r1, null, WS, "social.x", "x-token".getBytes(), "bob", 20)
+            .record();
+    VaultRecord r3 =
+        VaultChanges.set(master, r2, null, WS, "gemini", "new".getBytes(), "bob", 30).record();
     assertThat(List.of(r1.revision(), r2.revision(), r3.revision())).containsExactly(1L, 2L, 3L);
     VaultRecord.SealedSecret gemini = r3.secret("gemini").orElseThrow();
     assertThat(gemini.createdAt()).isEqualTo(10);
@@ -136,16 +157,39 @@ class VaultCryptoTest {
   @Test
   void rotation_ofAVaultWithATamperedSecret_failsWithoutAChange() {
     VaultMasterKey master = master();
-    VaultRecord r1 = VaultChanges.set(master, null, null, WS, "gemini", VALUE, "alice", 10).record();
+    VaultRecord r1 =
+        VaultChanges.set(master, null, null, WS, "gemini", VALUE, "alice", 10).record();
     VaultRecord.SealedSecret s = r1.secret("gemini").orElseThrow();
     byte[] ct = Base64.getDecoder().decode(s.ciphertext());
     ct[ct.length - 3] ^= 0x10;
-    VaultRecord tampered = new VaultRecord(r1.id(), WS, 1, 10, 1, r1.kek(), r1.dataKeyset(), r1.fingerprintKeyset(),
-        r1.keys(), List.of(new VaultRecord.SealedSecret("gemini", Base64.getEncoder().encodeToString(ct), s.keyId(),
-            1, s.fingerprint(), 10, "alice", 10, "alice")), List.of(), r1.change());
+    VaultRecord tampered =
+        new VaultRecord(
+            r1.id(),
+            WS,
+            1,
+            10,
+            1,
+            r1.kek(),
+            r1.dataKeyset(),
+            r1.fingerprintKeyset(),
+            r1.keys(),
+            List.of(
+                new VaultRecord.SealedSecret(
+                    "gemini",
+                    Base64.getEncoder().encodeToString(ct),
+                    s.keyId(),
+                    1,
+                    s.fingerprint(),
+                    10,
+                    "alice",
+                    10,
+                    "alice")),
+            List.of(),
+            r1.change());
 
     assertThatThrownBy(() -> VaultChanges.rotate(master, tampered, null, "carol", 20))
-        .isInstanceOfSatisfying(VaultException.class,
+        .isInstanceOfSatisfying(
+            VaultException.class,
             e -> assertThat(e.reason()).isEqualTo(VaultException.Reason.SECRET_UNREADABLE));
   }
 
@@ -169,52 +213,62 @@ class VaultCryptoTest {
   void localMasterKeyset_isCreatedOwnerOnly_once_andRequiredWhereNotCreated() throws Exception {
     Path file = dir.resolve("vault/master-keyset.json");
     assertThatThrownBy(() -> VaultMasterKey.localKeyset(file, false))
-        .isInstanceOfSatisfying(VaultException.class,
+        .isInstanceOfSatisfying(
+            VaultException.class,
             e -> assertThat(e.reason()).isEqualTo(VaultException.Reason.MASTER_KEY_UNAVAILABLE));
 
     VaultMasterKey first = VaultMasterKey.localKeyset(file, true);
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent()))).isEqualTo("rwx------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+        .isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())))
+        .isEqualTo("rwx------");
     String content = Files.readString(file);
     VaultMasterKey second = VaultMasterKey.localKeyset(file, true);
     assertThat(Files.readString(file)).isEqualTo(content);
     VaultRecord r = VaultChanges.set(first, null, null, WS, "gemini", VALUE, "a", 1).record();
-    assertThat(WorkspaceKeys.unwrap(second, r).open(WS, r.secret("gemini").orElseThrow())).isEqualTo(VALUE);
+    assertThat(WorkspaceKeys.unwrap(second, r).open(WS, r.secret("gemini").orElseThrow()))
+        .isEqualTo(VALUE);
     assertThat(second.kek()).isEqualTo(VaultMasterKey.LOCAL_KEYSET);
   }
 
   @Test
   void kmsMasterKey_goesThroughTinksKmsClients() throws Exception {
-    Aead remote = KeysetHandle.generateNew(PredefinedAeadParameters.AES256_GCM)
-        .getPrimitive(RegistryConfiguration.get(), Aead.class);
-    KmsClients.add(new KmsClient() {
-      @Override
-      public boolean doesSupport(String keyUri) {
-        return keyUri.startsWith("test-kms://");
-      }
+    Aead remote =
+        KeysetHandle.generateNew(PredefinedAeadParameters.AES256_GCM)
+            .getPrimitive(RegistryConfiguration.get(), Aead.class);
+    KmsClients.add(
+        new KmsClient() {
+          @Override
+          public boolean doesSupport(String keyUri) {
+            return keyUri.startsWith("test-kms://");
+          }
 
-      @Override
-      public KmsClient withCredentials(String credentialPath) {
-        return this;
-      }
+          @Override
+          public KmsClient withCredentials(String credentialPath) {
+            return this;
+          }
 
-      @Override
-      public KmsClient withDefaultCredentials() {
-        return this;
-      }
+          @Override
+          public KmsClient withDefaultCredentials() {
+            return this;
+          }
 
-      @Override
-      public Aead getAead(String keyUri) {
-        return remote;
-      }
-    });
-    VaultMasterKey kms = VaultMasterKey.load(VaultKeyOptions.kms("test-kms://projects/p/keys/k"), false);
+          @Override
+          public Aead getAead(String keyUri) {
+            return remote;
+          }
+        });
+    VaultMasterKey kms =
+        VaultMasterKey.load(VaultKeyOptions.kms("test-kms://projects/p/keys/k"), false);
     VaultRecord r = VaultChanges.set(kms, null, null, WS, "gemini", VALUE, "a", 1).record();
     assertThat(r.kek()).isEqualTo("test-kms://projects/p/keys/k");
-    assertThat(WorkspaceKeys.unwrap(kms, r).open(WS, r.secret("gemini").orElseThrow())).isEqualTo(VALUE);
+    assertThat(WorkspaceKeys.unwrap(kms, r).open(WS, r.secret("gemini").orElseThrow()))
+        .isEqualTo(VALUE);
 
-    assertThatThrownBy(() -> VaultMasterKey.load(VaultKeyOptions.kms("gcp-kms://projects/p/keys/none"), false))
-        .isInstanceOfSatisfying(VaultException.class,
+    assertThatThrownBy(
+            () -> VaultMasterKey.load(VaultKeyOptions.kms("gcp-kms://projects/p/keys/none"), false))
+        .isInstanceOfSatisfying(
+            VaultException.class,
             e -> assertThat(e.reason()).isEqualTo(VaultException.Reason.MASTER_KEY_UNAVAILABLE))
         .hasMessageContaining("register one with Tink's KmsClients");
   }
@@ -223,15 +277,32 @@ class VaultCryptoTest {
   void secretNames_acceptTheProvidersAndSocial_only() {
     assertThat(List.of("gemini", "shopify", "reddit", "social.x", "social.linked_in-2"))
         .allMatch(SecretNames::isValid);
-    assertThat(List.of("", "Gemini", "openai", "social.", "social.X", "social.a b", "social." + "a".repeat(64),
-        "gemini ", "../gemini", "social.-x")).noneMatch(SecretNames::isValid);
+    assertThat(
+            List.of(
+                "",
+                "Gemini",
+                "openai",
+                "social.",
+                "social.X",
+                "social.a b",
+                "social." + "a".repeat(64),
+                "gemini ",
+                "../gemini",
+                "social.-x"))
+        .noneMatch(SecretNames::isValid);
   }
 
   @Test
   void records_roundTripAndMatchTheirSchemas() throws Exception {
     VaultMasterKey master = master();
-    VaultRecord r = VaultChanges.rotate(master,
-        VaultChanges.set(master, null, null, WS, "gemini", VALUE, "a", 1).record(), null, "b", 2).record();
+    VaultRecord r =
+        VaultChanges.rotate(
+                master,
+                VaultChanges.set(master, null, null, WS, "gemini", VALUE, "a", 1).record(),
+                null,
+                "b",
+                2)
+            .record();
     JsonCodec<VaultRecord> codec = JsonCodec.of(VaultRecord.class);
     assertThat(codec.decode(codec.encode(r))).isEqualTo(r);
     JsonNode tree = Json.mapper().readTree(codec.encode(r));
@@ -241,9 +312,26 @@ class VaultCryptoTest {
     AuditEvent event = VaultChanges.set(master, r, null, WS, "reddit", VALUE, "a", 3).audit();
     JsonCodec<AuditEvent> audits = JsonCodec.of(AuditEvent.class);
     assertThat(audits.decode(audits.encode(event))).isEqualTo(event);
-    assertThat(Schemas.problems("audit-event.v1", Json.mapper().readTree(audits.encode(event)))).isEmpty();
-    assertThatThrownBy(() -> new AuditEvent("i", WS, 1, "vault.secret.read", "a", "api", null, 1, 1, null, null,
-        null, null, null, 0)).hasMessageContaining("unknown audit action");
+    assertThat(Schemas.problems("audit-event.v1", Json.mapper().readTree(audits.encode(event))))
+        .isEmpty();
+    assertThatThrownBy(
+            () ->
+                new AuditEvent(
+                    "i",
+                    WS,
+                    1,
+                    "vault.secret.read",
+                    "a",
+                    "api",
+                    null,
+                    1,
+                    1,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    0))
+        .hasMessageContaining("unknown audit action");
   }
-
 }

@@ -14,8 +14,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code GET /api/v1/agents}: the agent catalog with each agent's model and the price that applies to it today.
- * Authenticated like every {@code /api/*} route; the catalog is the deployment's, the same for every workspace.
+ * {@code GET /api/v1/agents}: the agent catalog with each agent's model and the price that applies
+ * to it today. Authenticated like every {@code /api/*} route; the catalog is the deployment's, the
+ * same for every workspace.
  */
 public final class AgentRoutes {
   private final AgentCatalog catalog;
@@ -29,10 +30,11 @@ public final class AgentRoutes {
   }
 
   /**
-   * The catalog and price table the job uses: {@code GPILOT_AGENT_CATALOG} and {@code GPILOT_PRICE_TABLE} when
-   * set, else the shipped ones.
+   * The catalog and price table the job uses: {@code GPILOT_AGENT_CATALOG} and {@code
+   * GPILOT_PRICE_TABLE} when set, else the shipped ones.
    *
-   * @throws dev.gpilot.contracts.agents.CatalogException when a file is invalid (the API does not start)
+   * @throws dev.gpilot.contracts.agents.CatalogException when a file is invalid (the API does not
+   *     start)
    */
   public static AgentRoutes fromEnv(Map<String, String> env) {
     return new AgentRoutes(AgentCatalog.load(env), PriceTable.load(env), Clock.systemUTC());
@@ -50,8 +52,13 @@ public final class AgentRoutes {
     List<Map<String, Object>> agents = catalog.agents().stream().map(this::agent).toList();
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("agents", agents);
-    body.put("priceTable", Map.of("version", prices.version(),
-        "unit", "micro-credits per 1,000,000 tokens (1 credit = 1,000,000 micro-credits)"));
+    body.put(
+        "priceTable",
+        Map.of(
+            "version",
+            prices.version(),
+            "unit",
+            "micro-credits per 1,000,000 tokens (1 credit = 1,000,000 micro-credits)"));
     return body;
   }
 
@@ -66,7 +73,8 @@ public final class AgentRoutes {
     }
     json.put("maxOutputTokens", agent.maxOutputTokens());
     json.put("temperature", agent.temperature());
-    json.put("price", prices.find(agent.model(), clock.instant()).map(AgentRoutes::price).orElse(null));
+    json.put(
+        "price", prices.find(agent.model(), clock.instant()).map(AgentRoutes::price).orElse(null));
     return json;
   }
 

@@ -15,9 +15,10 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The cost analytics endpoints, scoped to the caller's workspace (SPEC.md section 8):
- * {@code GET /api/v1/analytics/agent-costs} (JSON, or CSV with {@code Accept: text/csv} or {@code ?format=csv}) and
- * {@code GET /api/v1/analytics/cost-series}. Without ClickHouse configured they answer 503.
+ * The cost analytics endpoints, scoped to the caller's workspace (SPEC.md section 8): {@code GET
+ * /api/v1/analytics/agent-costs} (JSON, or CSV with {@code Accept: text/csv} or {@code
+ * ?format=csv}) and {@code GET /api/v1/analytics/cost-series}. Without ClickHouse configured they
+ * answer 503.
  */
 public final class AnalyticsRoutes {
   static final String CSV_HEADER =
@@ -31,7 +32,10 @@ public final class AnalyticsRoutes {
     this(analytics, clock, PriceTable.shipped());
   }
 
-  /** @param livePrices the live price table (the job's: {@code GPILOT_PRICE_TABLE} or the shipped one) */
+  /**
+   * @param livePrices the live price table (the job's: {@code GPILOT_PRICE_TABLE} or the shipped
+   *     one)
+   */
   public AnalyticsRoutes(CostAnalytics analytics, Clock clock, PriceTable livePrices) {
     this.analytics = analytics;
     this.clock = clock;
@@ -39,16 +43,25 @@ public final class AnalyticsRoutes {
   }
 
   /**
-   * The routes over the ClickHouse the options name (none: every request answers 503), sealing the coarser rollups
-   * every {@code GPILOT_COST_SEAL_MS} (default 30 s; 0: only when a read finds an hour to seal).
+   * The routes over the ClickHouse the options name (none: every request answers 503), sealing the
+   * coarser rollups every {@code GPILOT_COST_SEAL_MS} (default 30 s; 0: only when a read finds an
+   * hour to seal).
    */
   public static AnalyticsRoutes of(ApiOptions options) {
     Clock clock = Clock.systemUTC();
     CostAnalytics analytics = null;
     if (options.clickhouseUrl() != null) {
-      analytics = new CostAnalytics(
-          new ClickHouseClient(options.clickhouseUrl(), options.clickhouseDatabase(), Duration.ofSeconds(30)), clock)
-          .startSealer(Duration.ofMillis(Long.parseLong(System.getenv().getOrDefault("GPILOT_COST_SEAL_MS", "30000"))));
+      analytics =
+          new CostAnalytics(
+                  new ClickHouseClient(
+                      options.clickhouseUrl(),
+                      options.clickhouseDatabase(),
+                      Duration.ofSeconds(30)),
+                  clock)
+              .startSealer(
+                  Duration.ofMillis(
+                      Long.parseLong(
+                          System.getenv().getOrDefault("GPILOT_COST_SEAL_MS", "30000"))));
     }
     return new AnalyticsRoutes(analytics, clock, PriceTable.load(System.getenv()));
   }
@@ -67,7 +80,10 @@ public final class AnalyticsRoutes {
     routes.get("/api/v1/usage", this::usage);
   }
 
-  /** The caller's workspace's usage over a UTC month ({@code month=YYYY-MM}, default this one), JSON or CSV. */
+  /**
+   * The caller's workspace's usage over a UTC month ({@code month=YYYY-MM}, default this one), JSON
+   * or CSV.
+   */
   private void usage(Context ctx) {
     Principal caller = ctx.attribute(MissionRoutes.PRINCIPAL);
     java.time.YearMonth month = MonthlyUsage.month(ctx.queryParam("month"), clock.instant());
@@ -75,7 +91,8 @@ public final class AnalyticsRoutes {
     MonthlyUsage usage = service().usage(caller.workspaceId(), month);
     ctx.header("Cache-Control", "no-store");
     if (csv) {
-      ctx.status(200).contentType("text/csv; charset=utf-8")
+      ctx.status(200)
+          .contentType("text/csv; charset=utf-8")
           .header("Content-Disposition", "attachment; filename=\"usage-" + usage.month() + ".csv\"")
           .result(usage.csv().getBytes(StandardCharsets.UTF_8));
     } else {
@@ -90,23 +107,29 @@ public final class AnalyticsRoutes {
     }
   }
 
-  /** Whether the answer is CSV: {@code format=csv}, or {@code Accept: text/csv} without a format. */
+  /**
+   * Whether the answer is CSV: {@code format=csv}, or {@code Accept: text/csv} without a format.
+   */
   private static boolean csv(Context ctx) {
     String format = ctx.queryParam("format");
     if (format != null && !format.equals("csv") && !format.equals("json")) {
       throw ApiException.badRequest("'format' must be json or csv, got '" + format + "'");
     }
     return "csv".equals(format)
-        || (format == null && ctx.header("Accept") != null && ctx.header("Accept").contains("text/csv"));
+        || (format == null
+            && ctx.header("Accept") != null
+            && ctx.header("Accept").contains("text/csv"));
   }
 
   private void agentCosts(Context ctx) {
     CostQuery query = query(ctx);
     Integer top = top(ctx.queryParam("top"));
     boolean csv = csv(ctx);
-    List<AgentCost> rows = service().agentCosts(query, top, service().tables(ctx.queryParam("prices")));
+    List<AgentCost> rows =
+        service().agentCosts(query, top, service().tables(ctx.queryParam("prices")));
     if (csv) {
-      ctx.status(200).contentType("text/csv; charset=utf-8")
+      ctx.status(200)
+          .contentType("text/csv; charset=utf-8")
           .header("Content-Disposition", "attachment; filename=\"agent-costs.csv\"")
           .result(csv(rows).getBytes(StandardCharsets.UTF_8));
     } else {
@@ -117,7 +140,8 @@ public final class AnalyticsRoutes {
   private void costSeries(Context ctx) {
     CostQuery query = query(ctx);
     CostAnalytics.Bucket bucket = CostAnalytics.Bucket.parse(ctx.queryParam("bucket"));
-    Responses.json(ctx, 200, service().costSeries(query, bucket, service().tables(ctx.queryParam("prices"))));
+    Responses.json(
+        ctx, 200, service().costSeries(query, bucket, service().tables(ctx.queryParam("prices"))));
   }
 
   private void priceVersions(Context ctx) {
@@ -126,13 +150,19 @@ public final class AnalyticsRoutes {
 
   private CostQuery query(Context ctx) {
     Principal caller = ctx.attribute(MissionRoutes.PRINCIPAL);
-    return CostQuery.parse(caller.workspaceId(), ctx.queryParam("from"), ctx.queryParam("to"),
-        ctx.queryParam("agent"), ctx.queryParam("model"), clock.instant());
+    return CostQuery.parse(
+        caller.workspaceId(),
+        ctx.queryParam("from"),
+        ctx.queryParam("to"),
+        ctx.queryParam("agent"),
+        ctx.queryParam("model"),
+        clock.instant());
   }
 
   private CostAnalytics service() {
     if (analytics == null) {
-      throw ApiException.unavailable("cost analytics need ClickHouse: set CLICKHOUSE_URL for the API");
+      throw ApiException.unavailable(
+          "cost analytics need ClickHouse: set CLICKHOUSE_URL for the API");
     }
     return analytics;
   }
@@ -152,20 +182,39 @@ public final class AnalyticsRoutes {
     throw ApiException.badRequest("'top' must be an integer from 1 to 1000, got '" + value + "'");
   }
 
-  /** RFC 4180: CRLF line ends, a field with a comma, quote or line break is quoted, quotes doubled. */
+  /**
+   * RFC 4180: CRLF line ends, a field with a comma, quote or line break is quoted, quotes doubled.
+   */
   static String csv(List<AgentCost> rows) {
     StringBuilder out = new StringBuilder(CSV_HEADER).append("\r\n");
     for (AgentCost r : rows) {
-      out.append(field(r.agent())).append(',').append(r.totalCostMicros()).append(',')
-          .append(r.percentage().toPlainString()).append(',').append(r.steps()).append(',').append(r.missions())
-          .append(',').append(r.promptTokens()).append(',').append(r.outputTokens()).append(',')
-          .append(r.thinkingTokens()).append(',').append(r.cachedTokens()).append("\r\n");
+      out.append(field(r.agent()))
+          .append(',')
+          .append(r.totalCostMicros())
+          .append(',')
+          .append(r.percentage().toPlainString())
+          .append(',')
+          .append(r.steps())
+          .append(',')
+          .append(r.missions())
+          .append(',')
+          .append(r.promptTokens())
+          .append(',')
+          .append(r.outputTokens())
+          .append(',')
+          .append(r.thinkingTokens())
+          .append(',')
+          .append(r.cachedTokens())
+          .append("\r\n");
     }
     return out.toString();
   }
 
   static String field(String value) {
-    if (value.contains(",") || value.contains("\"") || value.contains("\n") || value.contains("\r")) {
+    if (value.contains(",")
+        || value.contains("\"")
+        || value.contains("\n")
+        || value.contains("\r")) {
       return '"' + value.replace("\"", "\"\"") + '"';
     }
     return value;

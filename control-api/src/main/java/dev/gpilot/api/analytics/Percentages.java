@@ -7,9 +7,10 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Shares of a total as percentages with 2 decimals that sum to exactly 100.00, by the largest remainder method:
- * each share gets its truncated number of hundredths of a percent, and the hundredths still missing go, one each, to
- * the shares with the largest truncated remainders (ties: the larger share, then the earlier one).
+ * Shares of a total as percentages with 2 decimals that sum to exactly 100.00, by the largest
+ * remainder method: each share gets its truncated number of hundredths of a percent, and the
+ * hundredths still missing go, one each, to the shares with the largest truncated remainders (ties:
+ * the larger share, then the earlier one).
  */
 final class Percentages {
   private static final BigInteger UNITS = BigInteger.valueOf(10_000);
@@ -18,7 +19,8 @@ final class Percentages {
 
   /** The percentages of {@code values} (non-negative), in their order; all 0 when they sum to 0. */
   static List<BigDecimal> of(List<Long> values) {
-    BigInteger total = values.stream().map(BigInteger::valueOf).reduce(BigInteger.ZERO, BigInteger::add);
+    BigInteger total =
+        values.stream().map(BigInteger::valueOf).reduce(BigInteger.ZERO, BigInteger::add);
     List<BigDecimal> result = new ArrayList<>();
     if (total.signum() == 0) {
       values.forEach(v -> result.add(BigDecimal.ZERO.setScale(2)));
@@ -37,9 +39,11 @@ final class Percentages {
     for (int i = 0; i < values.size(); i++) {
       order.add(i);
     }
-    order.sort(Comparator.<Integer, BigInteger>comparing(i -> remainders[i]).reversed()
-        .thenComparing(i -> values.get(i), Comparator.reverseOrder())
-        .thenComparing(i -> i));
+    order.sort(
+        Comparator.<Integer, BigInteger>comparing(i -> remainders[i])
+            .reversed()
+            .thenComparing(i -> values.get(i), Comparator.reverseOrder())
+            .thenComparing(i -> i));
     for (int k = 0; k < UNITS.longValueExact() - assigned; k++) {
       units[order.get(k)]++;
     }

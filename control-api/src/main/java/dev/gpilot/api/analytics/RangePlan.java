@@ -5,10 +5,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Which rollup level answers which part of a range (SPEC.md section 8, "Coarser rollups"): whole UTC days and hours
- * whose seal is current come from {@code cost_rollup_1d} / {@code cost_rollup_1h}, everything else (the ragged
- * edges, hours changed since their seal, hours never sealed or without a recorded touch) from {@code cost_rollup_1m}.
- * The segments partition the range: every minute is read from exactly one level. Pure, so it is unit-tested.
+ * Which rollup level answers which part of a range (SPEC.md section 8, "Coarser rollups"): whole
+ * UTC days and hours whose seal is current come from {@code cost_rollup_1d} / {@code
+ * cost_rollup_1h}, everything else (the ragged edges, hours changed since their seal, hours never
+ * sealed or without a recorded touch) from {@code cost_rollup_1m}. The segments partition the
+ * range: every minute is read from exactly one level. Pure, so it is unit-tested.
  */
 final class RangePlan {
   static final long MINUTE = 60;
@@ -20,7 +21,8 @@ final class RangePlan {
 
   /**
    * @param segments in time order, adjacent segments of the same level merged
-   * @param stale whether a whole hour of the range could be sealed (again) but is not: the sealer is behind
+   * @param stale whether a whole hour of the range could be sealed (again) but is not: the sealer
+   *     is behind
    */
   record Plan(List<Segment> segments, boolean stale) {
     List<Segment> of(long level) {
@@ -33,20 +35,28 @@ final class RangePlan {
   /**
    * @param from whole minute, inclusive
    * @param to whole minute, exclusive
-   * @param maxLevel the coarsest level allowed ({@link #MINUTE}, {@link #HOUR} or {@link #DAY}; a cost series
-   *     reads no level coarser than its bucket)
+   * @param maxLevel the coarsest level allowed ({@link #MINUTE}, {@link #HOUR} or {@link #DAY}; a
+   *     cost series reads no level coarser than its bucket)
    * @param touched the newest touch (epoch second) of each hour (epoch second) that has one
    * @param seals per level, the touch each sealed window (epoch second) covers
-   * @param maxMinuteSegments at most this many separate minute segments: beyond, the smallest gaps between them are
-   *     read from minutes too (one key range per segment in the query)
+   * @param maxMinuteSegments at most this many separate minute segments: beyond, the smallest gaps
+   *     between them are read from minutes too (one key range per segment in the query)
    */
-  static Plan plan(long from, long to, long maxLevel, Map<Long, Long> touched, Map<Long, Map<Long, Long>> seals,
+  static Plan plan(
+      long from,
+      long to,
+      long maxLevel,
+      Map<Long, Long> touched,
+      Map<Long, Map<Long, Long>> seals,
       int maxMinuteSegments) {
     List<Segment> segments = new ArrayList<>();
     boolean stale = false;
     long cursor = from;
     while (cursor < to) {
-      if (maxLevel >= DAY && cursor % DAY == 0 && cursor + DAY <= to && clean(DAY, cursor, touched, seals)) {
+      if (maxLevel >= DAY
+          && cursor % DAY == 0
+          && cursor + DAY <= to
+          && clean(DAY, cursor, touched, seals)) {
         add(segments, new Segment(DAY, cursor, cursor + DAY));
         cursor += DAY;
         continue;
@@ -67,7 +77,8 @@ final class RangePlan {
   }
 
   /** A window is read from its level when its seal covers its newest touch (and it has one). */
-  private static boolean clean(long level, long window, Map<Long, Long> touched, Map<Long, Map<Long, Long>> seals) {
+  private static boolean clean(
+      long level, long window, Map<Long, Long> touched, Map<Long, Map<Long, Long>> seals) {
     Long newest = null;
     for (long hour = window; hour < window + level; hour += HOUR) {
       Long t = touched.get(hour);
@@ -76,7 +87,8 @@ final class RangePlan {
       }
     }
     if (newest == null) {
-      return false; // no touch recorded: rows written before the touches were (read them from minutes)
+      return false; // no touch recorded: rows written before the touches were (read them from
+      // minutes)
     }
     Long sealed = seals.getOrDefault(level, Map.of()).get(window);
     return sealed != null && sealed.longValue() == newest.longValue();
@@ -93,10 +105,13 @@ final class RangePlan {
     segments.add(s);
   }
 
-  /** Reads the smallest gaps between minute segments from minutes too until at most {@code max} are left. */
+  /**
+   * Reads the smallest gaps between minute segments from minutes too until at most {@code max} are
+   * left.
+   */
   private static List<Segment> cap(List<Segment> segments, int max) {
     List<Segment> out = new ArrayList<>(segments);
-    for (;;) {
+    for (; ; ) {
       List<Integer> minutes = new ArrayList<>();
       for (int i = 0; i < out.size(); i++) {
         if (out.get(i).level() == MINUTE) {

@@ -5,9 +5,9 @@ import dev.gpilot.contracts.tenancy.Role;
 import java.util.Objects;
 
 /**
- * Who is calling: the workspace its credential belongs to, a subject for audit trails ({@code key:<keyId>} for an
- * API key, the tokens file's subject otherwise), its role there, and the API key's id (null for a tokens-file
- * token).
+ * Who is calling: the workspace its credential belongs to, a subject for audit trails ({@code
+ * key:<keyId>} for an API key, the tokens file's subject otherwise), its role there, and the API
+ * key's id (null for a tokens-file token).
  */
 public record Principal(String workspaceId, String subject, Role role, String keyId) {
   public Principal {

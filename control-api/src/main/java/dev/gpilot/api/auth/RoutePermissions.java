@@ -6,18 +6,22 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Which permission each {@code /api} route needs: the one place access is decided, checked once per request after
- * the route matched (a Javalin {@code beforeMatched} handler), never in handlers. A route missing here is refused
- * (fail closed), and {@code AccessMatrixITCase} calls every route listed here with every role.
+ * Which permission each {@code /api} route needs: the one place access is decided, checked once per
+ * request after the route matched (a Javalin {@code beforeMatched} handler), never in handlers. A
+ * route missing here is refused (fail closed), and {@code AccessMatrixITCase} calls every route
+ * listed here with every role.
  */
 public final class RoutePermissions {
   /** {@code "<METHOD> <path as registered>"} → permission. */
   public static final Map<String, Permission> ROUTES = routes();
+
   /**
-   * Routes that take no {@code Authorization}: the credential is in the request itself (an invitation's accept
-   * token). An Authorization header sent to them is ignored.
+   * Routes that take no {@code Authorization}: the credential is in the request itself (an
+   * invitation's accept token). An Authorization header sent to them is ignored.
    */
-  public static final java.util.Set<String> PUBLIC = java.util.Set.of("POST /api/v1/invitations/{token}/accept");
+  public static final java.util.Set<String> PUBLIC =
+      java.util.Set.of("POST /api/v1/invitations/{token}/accept");
+
   private static final java.util.regex.Pattern PUBLIC_PATHS =
       java.util.regex.Pattern.compile("^/api/v1/invitations/[^/]+/accept$");
 
@@ -64,22 +68,32 @@ public final class RoutePermissions {
     return java.util.Collections.unmodifiableMap(m);
   }
 
-  /** Each route's path as a pattern, for requests Javalin matched without naming the endpoint (HEAD). */
+  /**
+   * Each route's path as a pattern, for requests Javalin matched without naming the endpoint
+   * (HEAD).
+   */
   private static final Map<String, java.util.regex.Pattern> TEMPLATES = templates();
 
   private static Map<String, java.util.regex.Pattern> templates() {
     Map<String, java.util.regex.Pattern> m = new LinkedHashMap<>();
-    java.util.stream.Stream.concat(ROUTES.keySet().stream(), PUBLIC.stream()).forEach(route -> {
-      String path = route.substring(route.indexOf(' ') + 1);
-      m.put(route, java.util.regex.Pattern.compile(
-          "^" + java.util.regex.Pattern.quote(path).replaceAll("\\{[a-zA-Z]+\\}", "\\\\E[^/]+\\\\Q") + "$"));
-    });
+    java.util.stream.Stream.concat(ROUTES.keySet().stream(), PUBLIC.stream())
+        .forEach(
+            route -> {
+              String path = route.substring(route.indexOf(' ') + 1);
+              m.put(
+                  route,
+                  java.util.regex.Pattern.compile(
+                      "^"
+                          + java.util.regex.Pattern.quote(path)
+                              .replaceAll("\\{[a-zA-Z]+\\}", "\\\\E[^/]+\\\\Q")
+                          + "$"));
+            });
     return java.util.Collections.unmodifiableMap(m);
   }
 
   /**
-   * The route a request is for, as registered ({@code "/api/v1/missions/{id}"}), from its method ({@code HEAD} as
-   * {@code GET}) and path; null when no route of the tables matches.
+   * The route a request is for, as registered ({@code "/api/v1/missions/{id}"}), from its method
+   * ({@code HEAD} as {@code GET}) and path; null when no route of the tables matches.
    */
   public static String routeOf(String method, String requestPath) {
     String m = method.equals("HEAD") ? "GET" : method;
@@ -99,8 +113,8 @@ public final class RoutePermissions {
   /**
    * @param method the HTTP method ({@code HEAD} is checked as {@code GET})
    * @param path the matched route's path as registered
-   * @throws ApiException 403 {@code forbidden} when the caller's role lacks the route's permission, or the route
-   *     declares none
+   * @throws ApiException 403 {@code forbidden} when the caller's role lacks the route's permission,
+   *     or the route declares none
    */
   public static void check(Principal caller, String method, String path) {
     String m = method.equals("HEAD") ? "GET" : method;
@@ -108,15 +122,24 @@ public final class RoutePermissions {
       return;
     }
     if (caller == null) {
-      throw ApiException.unauthorized("missing Authorization header; send 'Authorization: Bearer <token>'");
+      throw ApiException.unauthorized(
+          "missing Authorization header; send 'Authorization: Bearer <token>'");
     }
     Permission needed = ROUTES.get(m + " " + path);
     if (needed == null) {
       throw ApiException.forbidden("no permission is declared for " + m + " " + path);
     }
     if (!caller.can(needed)) {
-      throw ApiException.forbidden("this " + caller.role().wire() + " credential lacks the permission "
-          + needed.name().toLowerCase(java.util.Locale.ROOT) + " (" + m + " " + path + ")");
+      throw ApiException.forbidden(
+          "this "
+              + caller.role().wire()
+              + " credential lacks the permission "
+              + needed.name().toLowerCase(java.util.Locale.ROOT)
+              + " ("
+              + m
+              + " "
+              + path
+              + ")");
     }
   }
 }

@@ -10,9 +10,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Checks {@code Authorization: Bearer <token>} against a tokens file. The file holds only SHA-256 digests of tokens,
- * one per line: {@code <sha256-hex> <workspaceId> <subject>}; {@code #} starts a comment. Tokens themselves are never
- * stored or logged by the API.
+ * Checks {@code Authorization: Bearer <token>} against a tokens file. The file holds only SHA-256
+ * digests of tokens, one per line: {@code <sha256-hex> <workspaceId> <subject>}; {@code #} starts a
+ * comment. Tokens themselves are never stored or logged by the API.
  */
 public final class TokenAuthenticator {
   private final Map<String, Principal> byDigest;
@@ -64,7 +64,8 @@ public final class TokenAuthenticator {
    */
   public static String bearer(String authorizationHeader) {
     if (authorizationHeader == null || authorizationHeader.isBlank()) {
-      throw ApiException.unauthorized("missing Authorization header; send 'Authorization: Bearer <token>'");
+      throw ApiException.unauthorized(
+          "missing Authorization header; send 'Authorization: Bearer <token>'");
     }
     String[] parts = authorizationHeader.strip().split("\\s+", 2);
     if (parts.length != 2 || !parts[0].equalsIgnoreCase("Bearer") || parts[1].isBlank()) {
@@ -78,7 +79,8 @@ public final class TokenAuthenticator {
    */
   public Principal authenticate(String authorizationHeader) {
     if (authorizationHeader == null || authorizationHeader.isBlank()) {
-      throw ApiException.unauthorized("missing Authorization header; send 'Authorization: Bearer <token>'");
+      throw ApiException.unauthorized(
+          "missing Authorization header; send 'Authorization: Bearer <token>'");
     }
     String[] parts = authorizationHeader.strip().split("\\s+", 2);
     if (parts.length != 2 || !parts[0].equalsIgnoreCase("Bearer") || parts[1].isBlank()) {

@@ -13,8 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * {@code GET /api/v1/missions?status=&q=&cursor=&limit=}: the caller's missions, newest first, a page at a time
- * (SPEC.md section 2). Without ClickHouse configured it answers 503.
+ * {@code GET /api/v1/missions?status=&q=&cursor=&limit=}: the caller's missions, newest first, a
+ * page at a time (SPEC.md section 2). Without ClickHouse configured it answers 503.
  */
 public final class MissionListRoutes {
   private final MissionHistory history;
@@ -25,8 +25,14 @@ public final class MissionListRoutes {
 
   /** The routes over the ClickHouse the options name (none: every request answers 503). */
   public static MissionListRoutes of(ApiOptions options) {
-    return new MissionListRoutes(options.clickhouseUrl() == null ? null : new MissionHistory(
-        new ClickHouseClient(options.clickhouseUrl(), options.clickhouseDatabase(), Duration.ofSeconds(30))));
+    return new MissionListRoutes(
+        options.clickhouseUrl() == null
+            ? null
+            : new MissionHistory(
+                new ClickHouseClient(
+                    options.clickhouseUrl(),
+                    options.clickhouseDatabase(),
+                    Duration.ofSeconds(30))));
   }
 
   public void register(RoutesConfig routes) {
@@ -35,10 +41,16 @@ public final class MissionListRoutes {
 
   private void list(Context ctx) {
     Principal caller = ctx.attribute(MissionRoutes.PRINCIPAL);
-    MissionListQuery query = MissionListQuery.parse(caller.workspaceId(), ctx.queryParam("status"),
-        ctx.queryParam("q"), ctx.queryParam("limit"), ctx.queryParam("cursor"));
+    MissionListQuery query =
+        MissionListQuery.parse(
+            caller.workspaceId(),
+            ctx.queryParam("status"),
+            ctx.queryParam("q"),
+            ctx.queryParam("limit"),
+            ctx.queryParam("cursor"));
     if (history == null) {
-      throw ApiException.unavailable("the mission list needs ClickHouse: set CLICKHOUSE_URL for the API");
+      throw ApiException.unavailable(
+          "the mission list needs ClickHouse: set CLICKHOUSE_URL for the API");
     }
     MissionHistory.Page page = history.list(query);
     Map<String, Object> body = new LinkedHashMap<>();

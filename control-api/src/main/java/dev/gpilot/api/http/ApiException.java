@@ -1,8 +1,8 @@
 package dev.gpilot.api.http;
 
 /**
- * A request the API will not serve, with the problem it answers (RFC 9457): thrown by services and handlers,
- * mapped once to a JSON problem body.
+ * A request the API will not serve, with the problem it answers (RFC 9457): thrown by services and
+ * handlers, mapped once to a JSON problem body.
  */
 public class ApiException extends RuntimeException {
   private final int status;
@@ -48,7 +48,9 @@ public class ApiException extends RuntimeException {
     return new ApiException(401, "unauthorized", "Unauthorized", detail);
   }
 
-  /** 403 {@code /problems/forbidden}: the caller's role lacks a permission (in its own workspace). */
+  /**
+   * 403 {@code /problems/forbidden}: the caller's role lacks a permission (in its own workspace).
+   */
   public static ApiException forbidden(String detail) {
     return new ApiException(403, "forbidden", "Forbidden", detail);
   }
@@ -76,8 +78,8 @@ public class ApiException extends RuntimeException {
   }
 
   /**
-   * 429 {@code /problems/quota-exceeded} with {@code Retry-After: <seconds>}: the workspace holds its quota of
-   * something (missions in flight, open streams); nothing was written.
+   * 429 {@code /problems/quota-exceeded} with {@code Retry-After: <seconds>}: the workspace holds
+   * its quota of something (missions in flight, open streams); nothing was written.
    */
   public static ApiException quotaExceeded(String detail, long retryAfterSeconds) {
     return new ApiException(429, "quota-exceeded", "Quota exceeded", detail)

@@ -5,7 +5,10 @@ import dev.gpilot.contracts.json.Json;
 import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
 
-/** Writes problem responses: {@code application/problem+json} with {@code type, title, status, detail}. */
+/**
+ * Writes problem responses: {@code application/problem+json} with {@code type, title, status,
+ * detail}.
+ */
 public final class Problems {
   public static final String CONTENT_TYPE = "application/problem+json";
 
@@ -16,7 +19,8 @@ public final class Problems {
     if (e.status() == 401) {
       ctx.header("WWW-Authenticate", "Bearer");
     }
-    // Bytes, not a String: Javalin would encode a String in ISO-8859-1 for this media type (it has no charset
+    // Bytes, not a String: Javalin would encode a String in ISO-8859-1 for this media type (it has
+    // no charset
     // parameter; JSON is UTF-8), which turns every non-Latin-1 character of a detail into '?'.
     ctx.status(e.status()).contentType(CONTENT_TYPE).result(body(e, ctx.path()));
   }
@@ -45,17 +49,20 @@ public final class Problems {
   }
 
   /**
-   * The problem for an error status that Jetty or Javalin chose, not a route of ours (a request rejected before any
-   * route ran, no route for it). A server error's detail is never passed on: it may describe the server's insides.
+   * The problem for an error status that Jetty or Javalin chose, not a route of ours (a request
+   * rejected before any route ran, no route for it). A server error's detail is never passed on: it
+   * may describe the server's insides.
    *
    * @param detail the reason the server gave, or null
    */
   public static ApiException forStatus(int status, String detail) {
     if (status >= 500) {
-      return status == 503 ? ApiException.unavailable("the server cannot take this request now; retry later")
+      return status == 503
+          ? ApiException.unavailable("the server cannot take this request now; retry later")
           : new ApiException(500, "internal", "Internal error", "an unexpected error occurred");
     }
-    String reason = detail == null || detail.isBlank() ? "the request was rejected (" + status + ")" : detail;
+    String reason =
+        detail == null || detail.isBlank() ? "the request was rejected (" + status + ")" : detail;
     return switch (status) {
       case 401 -> ApiException.unauthorized(reason);
       case 404 -> ApiException.notFound(reason);
@@ -65,7 +72,8 @@ public final class Problems {
       case 413 -> ApiException.tooLarge(reason);
       case 414 -> new ApiException(414, "uri-too-long", "URI too long", reason);
       case 415 -> new ApiException(415, "unsupported-media-type", "Unsupported media type", reason);
-      case 431 -> new ApiException(431, "headers-too-large", "Request header fields too large", reason);
+      case 431 ->
+          new ApiException(431, "headers-too-large", "Request header fields too large", reason);
       default -> new ApiException(status, "invalid-request", "Invalid request", reason);
     };
   }

@@ -11,17 +11,21 @@ public final class RequestBodies {
   /**
    * Reads a body of at most {@code maxBytes}.
    *
-   * @throws ApiException 400 when it cannot be read or is over {@code maxBytes} ("the request body is over N KiB")
+   * @throws ApiException 400 when it cannot be read or is over {@code maxBytes} ("the request body
+   *     is over N KiB")
    */
   public static byte[] read(InputStream body, int maxBytes) {
-    return read(body, maxBytes,
+    return read(
+        body,
+        maxBytes,
         () -> ApiException.badRequest("the request body is over " + (maxBytes / 1024) + " KiB"));
   }
 
   /**
    * Reads a body of at most {@code maxBytes}: no more than {@code maxBytes + 1} bytes are read.
    *
-   * @throws ApiException 400 when it cannot be read; {@code tooLarge}'s when it is over {@code maxBytes}
+   * @throws ApiException 400 when it cannot be read; {@code tooLarge}'s when it is over {@code
+   *     maxBytes}
    */
   public static byte[] read(InputStream body, int maxBytes, Supplier<ApiException> tooLarge) {
     byte[] bytes;

@@ -11,7 +11,9 @@ public final class Responses {
 
   public static void json(Context ctx, int status, Object body) {
     try {
-      ctx.status(status).contentType("application/json").result(Json.mapper().writeValueAsBytes(body));
+      ctx.status(status)
+          .contentType("application/json")
+          .result(Json.mapper().writeValueAsBytes(body));
     } catch (JsonProcessingException e) {
       throw new UncheckedIOException(e);
     }

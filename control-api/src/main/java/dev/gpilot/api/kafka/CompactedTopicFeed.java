@@ -10,10 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link TopicFeed} of one compacted topic of JSON records keyed by what they replace (the vault, the control
- * plane, budget statuses): a record replaces the key's previous one ({@link #put}), a tombstone removes it
- * ({@link #remove}). A record that does not decode is logged, by partition, offset and the codec's message (which
- * names the field, never its content), and skipped.
+ * A {@link TopicFeed} of one compacted topic of JSON records keyed by what they replace (the vault,
+ * the control plane, budget statuses): a record replaces the key's previous one ({@link #put}), a
+ * tombstone removes it ({@link #remove}). A record that does not decode is logged, by partition,
+ * offset and the codec's message (which names the field, never its content), and skipped.
  *
  * @param <R> the topic's record
  */
@@ -25,12 +25,19 @@ public abstract class CompactedTopicFeed<R> extends TopicFeed {
   private final JsonCodec<R> codec;
 
   /**
-   * @param label what the logs call the feed ("vault feed"); its thread is named so, with a dash for the space
+   * @param label what the logs call the feed ("vault feed"); its thread is named so, with a dash
+   *     for the space
    * @param recordName what the logs call a record ("vault record")
-   * @param settings consumer settings besides the servers ({@code read_committed} for a transactional writer's topic)
+   * @param settings consumer settings besides the servers ({@code read_committed} for a
+   *     transactional writer's topic)
    */
-  protected CompactedTopicFeed(String label, String bootstrapServers, Map<String, String> settings, String topic,
-      Class<R> type, String recordName) {
+  protected CompactedTopicFeed(
+      String label,
+      String bootstrapServers,
+      Map<String, String> settings,
+      String topic,
+      Class<R> type,
+      String recordName) {
     super(label.replace(' ', '-'), bootstrapServers, settings, List.of(topic));
     this.label = label;
     this.recordName = recordName;
@@ -58,7 +65,12 @@ public abstract class CompactedTopicFeed<R> extends TopicFeed {
     try {
       put(codec.decode(record.value()));
     } catch (CodecException e) {
-      log.warn("skipping invalid {} {}@{}: {}", recordName, record.partition(), record.offset(), e.getMessage());
+      log.warn(
+          "skipping invalid {} {}@{}: {}",
+          recordName,
+          record.partition(),
+          record.offset(),
+          e.getMessage());
     }
   }
 
@@ -72,7 +84,8 @@ public abstract class CompactedTopicFeed<R> extends TopicFeed {
    *
    * @return false when that did not happen within {@code timeout}
    */
-  public boolean awaitOffsets(Map<Integer, Long> offsets, Duration timeout) throws InterruptedException {
+  public boolean awaitOffsets(Map<Integer, Long> offsets, Duration timeout)
+      throws InterruptedException {
     return awaitOffsets(topic, offsets, timeout);
   }
 }

@@ -23,26 +23,29 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one writer of a compacted topic in an API instance (the vault, the control plane): a thread takes changes from
- * a queue, reads the topic to its committed end, computes each change on current state, and writes the records and
- * their audit events in one Kafka transaction. A change completes only once that transaction has committed (durable
- * on all in-sync replicas) and its records are in the local store.
+ * The one writer of a compacted topic in an API instance (the vault, the control plane): a thread
+ * takes changes from a queue, reads the topic to its committed end, computes each change on current
+ * state, and writes the records and their audit events in one Kafka transaction. A change completes
+ * only once that transaction has committed (durable on all in-sync replicas) and its records are in
+ * the local store.
  *
- * <p>Why a transaction: every API instance of a deployment writes under the same transactional id. Starting a writer
- * ({@code initTransactions}) fences every other one, and a fenced writer's commit fails. So a writer that commits
- * has not been fenced since it last read the topic to its end, hence no one else committed in between, hence the
- * records it computed from its store follow the newest committed ones (no lost update between instances). A writer
- * that was fenced starts again, reads to the end and recomputes. Readers read committed records only, so an aborted
- * write is never seen, and a record and its audit event are seen together or not at all.
+ * <p>Why a transaction: every API instance of a deployment writes under the same transactional id.
+ * Starting a writer ({@code initTransactions}) fences every other one, and a fenced writer's commit
+ * fails. So a writer that commits has not been fenced since it last read the topic to its end,
+ * hence no one else committed in between, hence the records it computed from its store follow the
+ * newest committed ones (no lost update between instances). A writer that was fenced starts again,
+ * reads to the end and recomputes. Readers read committed records only, so an aborted write is
+ * never seen, and a record and its audit event are seen together or not at all.
  *
- * <p>Changes that arrive together are written in one transaction (group commit), so concurrent writes cost one round
- * trip, not one each. A subclass says what a change computes ({@link Attempt}); this class owns the queue, the
- * retries and what is answered.
+ * <p>Changes that arrive together are written in one transaction (group commit), so concurrent
+ * writes cost one round trip, not one each. A subclass says what a change computes ({@link
+ * Attempt}); this class owns the queue, the retries and what is answered.
  *
  * @param <C> a queued change, as the domain submits it
  * @param <A> the domain's attempt at writing a batch
  */
-public abstract class FencedLogWriter<C, A extends FencedLogWriter.Attempt<C>> implements AutoCloseable {
+public abstract class FencedLogWriter<C, A extends FencedLogWriter.Attempt<C>>
+    implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FencedLogWriter.class);
   private static final int MAX_BATCH = 256;
   private static final int MAX_ATTEMPTS = 5;
@@ -60,33 +63,47 @@ public abstract class FencedLogWriter<C, A extends FencedLogWriter.Attempt<C>> i
       /** A change whose computing threw (a defect). */
       String notComputed) {}
 
-  /** What one change computed: its audit events and what to answer once committed (null for no body). */
+  /**
+   * What one change computed: its audit events and what to answer once committed (null for no
+   * body).
+   */
   public record Outcome(List<AuditEvent> audit, Object response) {}
 
   /**
-   * One attempt at writing a batch: the changes computed in it so far, each on the store with the previous ones laid
-   * over it. A new attempt (after a failure) computes again from scratch, on newer state.
+   * One attempt at writing a batch: the changes computed in it so far, each on the store with the
+   * previous ones laid over it. A new attempt (after a failure) computes again from scratch, on
+   * newer state.
    */
   public interface Attempt<C> {
     /**
      * Computes one change on the store and the changes before it in this attempt.
      *
      * @throws ApiException when the change is refused (only this change fails)
-     * @throws RuntimeException any other: a defect in computing it (only this change fails, never retried)
+     * @throws RuntimeException any other: a defect in computing it (only this change fails, never
+     *     retried)
      */
     Outcome compute(C change);
 
-    /** The records the changes computed so far write to the topic, one per key, in order; empty: nothing to write. */
+    /**
+     * The records the changes computed so far write to the topic, one per key, in order; empty:
+     * nothing to write.
+     */
     List<ProducerRecord<String, byte[]>> records();
 
-    /** After a failed commit, the store read to the topic's end: whether it holds this attempt's records. */
+    /**
+     * After a failed commit, the store read to the topic's end: whether it holds this attempt's
+     * records.
+     */
     boolean landed();
 
     /** Once committed: puts the records into the local store (and what goes with them). */
     void apply();
   }
 
-  /** A simulated process death at a fault point: the writer stops there without any clean-up nor answer. */
+  /**
+   * A simulated process death at a fault point: the writer stops there without any clean-up nor
+   * answer.
+   */
   public static class Crash extends RuntimeException {
     public Crash(String message) {
       super(message);
@@ -108,12 +125,19 @@ public abstract class FencedLogWriter<C, A extends FencedLogWriter.Attempt<C>> i
   private final JsonCodec<AuditEvent> audits = JsonCodec.of(AuditEvent.class);
   private final Thread thread;
   private Producer<String, byte[]> producer;
-  /** Per partition, an end offset up to which the store is known to be current (our own last commit). */
+
+  /**
+   * Per partition, an end offset up to which the store is known to be current (our own last
+   * commit).
+   */
   private final Map<Integer, Long> knownCurrent = new HashMap<>();
+
   private volatile boolean running = true;
   private volatile boolean crashed;
 
-  /** @param log the topic, its producers and how far it reaches; closed by {@link #close} */
+  /**
+   * @param log the topic, its producers and how far it reaches; closed by {@link #close}
+   */
   protected FencedLogWriter(TransactionalLog log, String threadName, Wording wording) {
     this.log = log;
     this.wording = wording;
@@ -124,12 +148,17 @@ public abstract class FencedLogWriter<C, A extends FencedLogWriter.Attempt<C>> i
   /** A new, empty attempt. */
   protected abstract A newAttempt();
 
-  /** Describes a change for the log line of a defect in computing it (" of workspace ws-1"; "" for nothing). */
+  /**
+   * Describes a change for the log line of a defect in computing it (" of workspace ws-1"; "" for
+   * nothing).
+   */
   protected String describe(C change) {
     return "";
   }
 
-  /** Maps a domain's refusal thrown while computing to its answer; null: not a refusal but a defect. */
+  /**
+   * Maps a domain's refusal thrown while computing to its answer; null: not a refusal but a defect.
+   */
   protected ApiException refusal(RuntimeException e) {
     return null;
   }
@@ -148,9 +177,10 @@ public abstract class FencedLogWriter<C, A extends FencedLogWriter.Attempt<C>> i
   }
 
   /**
-   * Queues a change. The future completes with the change's response once it is committed and applied, or fails
-   * with an {@link ApiException} (refused: 4xx; Kafka unavailable: 503). Only the writer completes it, once it is
-   * done with the change: until then the change may be computed (again) and may hold its inputs.
+   * Queues a change. The future completes with the change's response once it is committed and
+   * applied, or fails with an {@link ApiException} (refused: 4xx; Kafka unavailable: 503). Only the
+   * writer completes it, once it is done with the change: until then the change may be computed
+   * (again) and may hold its inputs.
    */
   protected final <T> CompletableFuture<T> enqueue(C change) {
     CompletableFuture<T> done = new CompletableFuture<>();
@@ -158,7 +188,8 @@ public abstract class FencedLogWriter<C, A extends FencedLogWriter.Attempt<C>> i
       done.completeExceptionally(ApiException.unavailable(wording.stopped()));
     } else if (!queue.offer(new Pending<>(change, done))) {
       done.completeExceptionally(
-          ApiException.unavailable("too many " + wording.name() + " writes in flight; retry later"));
+          ApiException.unavailable(
+              "too many " + wording.name() + " writes in flight; retry later"));
     }
     return done;
   }
@@ -185,7 +216,8 @@ public abstract class FencedLogWriter<C, A extends FencedLogWriter.Attempt<C>> i
           producer.close(Duration.ZERO);
           producer = null;
         }
-        failAll(batch, ApiException.unavailable("the " + wording.name() + " writer stopped; retry"));
+        failAll(
+            batch, ApiException.unavailable("the " + wording.name() + " writer stopped; retry"));
         return;
       } catch (RuntimeException e) {
         LOG.error("{} write failed unexpectedly", wording.name(), e);
@@ -224,10 +256,12 @@ public abstract class FencedLogWriter<C, A extends FencedLogWriter.Attempt<C>> i
             if (refused != null) {
               p.done().completeExceptionally(refused);
             } else {
-              // A defect in computing this change: fail it alone, not the batch, never retry it as a Kafka error.
+              // A defect in computing this change: fail it alone, not the batch, never retry it as
+              // a Kafka error.
               LOG.error("computing a {} change{} failed", wording.name(), describe(p.change()), e);
-              p.done().completeExceptionally(
-                  new ApiException(500, "internal", "Internal error", wording.notComputed()));
+              p.done()
+                  .completeExceptionally(
+                      new ApiException(500, "internal", "Internal error", wording.notComputed()));
             }
           }
         }
@@ -252,8 +286,13 @@ public abstract class FencedLogWriter<C, A extends FencedLogWriter.Attempt<C>> i
         rememberOwnEnd(sent);
         finish(computed, accepted);
         if (LOG.isDebugEnabled()) {
-          LOG.debug("{}: wrote {} changes as {} records: sync {} ms, compute {} ms, commit {} ms", wording.name(),
-              accepted.size(), records.size(), (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000,
+          LOG.debug(
+              "{}: wrote {} changes as {} records: sync {} ms, compute {} ms, commit {} ms",
+              wording.name(),
+              accepted.size(),
+              records.size(),
+              (t1 - t0) / 1_000_000,
+              (t2 - t1) / 1_000_000,
               (System.nanoTime() - t2) / 1_000_000);
         }
         return;
@@ -261,7 +300,8 @@ public abstract class FencedLogWriter<C, A extends FencedLogWriter.Attempt<C>> i
         throw e;
       } catch (RuntimeException e) {
         // Fenced, timed out, broker gone: the transaction's outcome may be unknown. A new writer's
-        // initTransactions settles it (completes or aborts it); then the topic says whether our records made it.
+        // initTransactions settles it (completes or aborts it); then the topic says whether our
+        // records made it.
         LOG.warn("{} write attempt {} failed: {}", wording.name(), attempt, e.toString());
         resetProducer();
         if (!computed.records().isEmpty() && committed(computed)) {
@@ -275,8 +315,9 @@ public abstract class FencedLogWriter<C, A extends FencedLogWriter.Attempt<C>> i
   }
 
   /**
-   * After our commit, the partitions we wrote end with our records and the commit marker (one offset): no other
-   * writer could commit in between without fencing us. The store holds our records, so it is current up to there.
+   * After our commit, the partitions we wrote end with our records and the commit marker (one
+   * offset): no other writer could commit in between without fencing us. The store holds our
+   * records, so it is current up to there.
    */
   private void rememberOwnEnd(List<Future<RecordMetadata>> sent) {
     knownCurrent.clear();
@@ -294,7 +335,10 @@ public abstract class FencedLogWriter<C, A extends FencedLogWriter.Attempt<C>> i
     }
   }
 
-  /** After a failed commit: whether a new writer, having read the topic to its end, sees our records. */
+  /**
+   * After a failed commit: whether a new writer, having read the topic to its end, sees our
+   * records.
+   */
   private boolean committed(A computed) {
     try {
       ensureProducer();
@@ -314,8 +358,9 @@ public abstract class FencedLogWriter<C, A extends FencedLogWriter.Attempt<C>> i
   }
 
   /**
-   * A producer that holds the transactional id. After its initTransactions no other writer can commit until
-   * another one starts (which fences this one), so once the store has read to the end it stays current.
+   * A producer that holds the transactional id. After its initTransactions no other writer can
+   * commit until another one starts (which fences this one), so once the store has read to the end
+   * it stays current.
    */
   private void ensureProducer() throws InterruptedException {
     if (producer == null) {
@@ -324,9 +369,10 @@ public abstract class FencedLogWriter<C, A extends FencedLogWriter.Attempt<C>> i
   }
 
   /**
-   * Waits until the local store has every record committed before now. Done before computing each batch, so a
-   * change is decided on current state (a delete right after another instance's PUT finds the secret; a revocation
-   * through another instance is seen), and a fenced writer rarely computes on a stale base.
+   * Waits until the local store has every record committed before now. Done before computing each
+   * batch, so a change is decided on current state (a delete right after another instance's PUT
+   * finds the secret; a revocation through another instance is seen), and a fenced writer rarely
+   * computes on a stale base.
    */
   private void syncToEnd() throws InterruptedException {
     Map<Integer, Long> end = log.committedEnd();
@@ -336,7 +382,8 @@ public abstract class FencedLogWriter<C, A extends FencedLogWriter.Attempt<C>> i
     }
     knownCurrent.clear();
     if (!log.awaitApplied(end, Duration.ofSeconds(30))) {
-      throw new IllegalStateException("the " + wording.name() + " feed did not reach the end of its topic in 30 s");
+      throw new IllegalStateException(
+          "the " + wording.name() + " feed did not reach the end of its topic in 30 s");
     }
   }
 

@@ -35,7 +35,10 @@ public final class KafkaTransactionalLog implements TransactionalLog {
    * @param producerSettings settings of the writer's producers, {@code transactional.id} included
    * @param feed the feed that applies the topic to the store the writer computes on
    */
-  public KafkaTransactionalLog(String bootstrapServers, String topic, Properties producerSettings,
+  public KafkaTransactionalLog(
+      String bootstrapServers,
+      String topic,
+      Properties producerSettings,
       CompactedTopicFeed<?> feed) {
     this.topic = topic;
     this.producerSettings = producerSettings;
@@ -56,7 +59,9 @@ public final class KafkaTransactionalLog implements TransactionalLog {
     return p;
   }
 
-  /** How long {@link #committedEnd} waits for the markers of a transaction that was just committed. */
+  /**
+   * How long {@link #committedEnd} waits for the markers of a transaction that was just committed.
+   */
   static final Duration MARKER_WAIT = Duration.ofSeconds(1);
 
   @Override
@@ -64,18 +69,28 @@ public final class KafkaTransactionalLog implements TransactionalLog {
     if (partitions == null) {
       Map<TopicPartition, OffsetSpec> request = new LinkedHashMap<>();
       try {
-        admin.describeTopics(List.of(topic)).allTopicNames().get(15, TimeUnit.SECONDS).get(topic)
-            .partitions().forEach(info -> request.put(new TopicPartition(topic, info.partition()),
-                OffsetSpec.latest()));
+        admin
+            .describeTopics(List.of(topic))
+            .allTopicNames()
+            .get(15, TimeUnit.SECONDS)
+            .get(topic)
+            .partitions()
+            .forEach(
+                info ->
+                    request.put(new TopicPartition(topic, info.partition()), OffsetSpec.latest()));
       } catch (ExecutionException | TimeoutException e) {
         throw new IllegalStateException("cannot read the end of " + topic + ": " + e, e);
       }
       partitions = request;
     }
-    // Right after another instance's commit returns, the markers that make its records readable may not be written
-    // yet: the last stable offset is then still before them, below the high watermark, and its write would be missed.
-    // So while the two differ, wait a moment for the markers. They differ for longer only while a transaction is open
-    // (another instance writing now, or one that died mid-way until it is fenced or times out): then the stable end
+    // Right after another instance's commit returns, the markers that make its records readable may
+    // not be written
+    // yet: the last stable offset is then still before them, below the high watermark, and its
+    // write would be missed.
+    // So while the two differ, wait a moment for the markers. They differ for longer only while a
+    // transaction is open
+    // (another instance writing now, or one that died mid-way until it is fenced or times out):
+    // then the stable end
     // is what there is to read.
     long deadline = System.nanoTime() + MARKER_WAIT.toNanos();
     Map<Integer, Long> stable = end(IsolationLevel.READ_COMMITTED);
@@ -89,8 +104,11 @@ public final class KafkaTransactionalLog implements TransactionalLog {
   private Map<Integer, Long> end(IsolationLevel isolation) throws InterruptedException {
     Map<Integer, Long> end = new LinkedHashMap<>();
     try {
-      admin.listOffsets(partitions, new ListOffsetsOptions(isolation)).all()
-          .get(15, TimeUnit.SECONDS).forEach((tp, info) -> end.put(tp.partition(), info.offset()));
+      admin
+          .listOffsets(partitions, new ListOffsetsOptions(isolation))
+          .all()
+          .get(15, TimeUnit.SECONDS)
+          .forEach((tp, info) -> end.put(tp.partition(), info.offset()));
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException("cannot read the end of " + topic + ": " + e, e);
     }
@@ -98,7 +116,8 @@ public final class KafkaTransactionalLog implements TransactionalLog {
   }
 
   @Override
-  public boolean awaitApplied(Map<Integer, Long> offsets, Duration timeout) throws InterruptedException {
+  public boolean awaitApplied(Map<Integer, Long> offsets, Duration timeout)
+      throws InterruptedException {
     return feed.awaitOffsets(offsets, timeout);
   }
 

@@ -21,21 +21,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads topics from their beginning and keeps following them, on one thread, without a consumer group (every API
- * instance reads every partition), handing each record to its feed. It tells when it has read what the topics held
- * when it started, and how far it has read.
+ * Reads topics from their beginning and keeps following them, on one thread, without a consumer
+ * group (every API instance reads every partition), handing each record to its feed. It tells when
+ * it has read what the topics held when it started, and how far it has read.
  *
- * <p>It survives failures. A record its handler throws on is logged and skipped: the handler works in memory, so
- * a retry would fail the same way and hold up every record behind it. A failure of the consumer (the broker, the
- * network, a bad fetch) closes it; after a backoff ({@value #MIN_BACKOFF_MS} ms doubling to {@value
- * #MAX_BACKOFF_MS} ms) a new one resumes from the follower's position, so no record is applied twice or lost.
+ * <p>It survives failures. A record its handler throws on is logged and skipped: the handler works
+ * in memory, so a retry would fail the same way and hold up every record behind it. A failure of
+ * the consumer (the broker, the network, a bad fetch) closes it; after a backoff ({@value
+ * #MIN_BACKOFF_MS} ms doubling to {@value #MAX_BACKOFF_MS} ms) a new one resumes from the
+ * follower's position, so no record is applied twice or lost.
  */
 public final class TopicFollower implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TopicFollower.class);
   static final long MIN_BACKOFF_MS = 100;
   static final long MAX_BACKOFF_MS = 5_000;
+
   /** How often it reads the topics' ends, to know it is caught up and that Kafka answers. */
   static final Duration END_CHECK_INTERVAL = Duration.ofSeconds(1);
+
   static final Duration END_CHECK_TIMEOUT = Duration.ofSeconds(2);
 
   private final String name;
@@ -49,9 +52,11 @@ public final class TopicFollower implements AutoCloseable {
   private final Map<TopicPartition, Long> positions = new HashMap<>();
   private final Thread thread;
   private final List<TopicPartition> partitions = new ArrayList<>();
-  // Used by the follower's thread only (and by start(), before the thread starts); close() may wake it up.
+  // Used by the follower's thread only (and by start(), before the thread starts); close() may wake
+  // it up.
   private volatile org.apache.kafka.clients.consumer.Consumer<String, byte[]> consumer;
-  // The topics' ends read at targetReadAt (nanoTime): once applied, the follower was caught up as of then.
+  // The topics' ends read at targetReadAt (nanoTime): once applied, the follower was caught up as
+  // of then.
   private Map<TopicPartition, Long> target;
   private long targetReadAt;
   private long lastEndCheck;
@@ -63,18 +68,29 @@ public final class TopicFollower implements AutoCloseable {
 
   /**
    * @param name the thread's name
-   * @param settings consumer settings besides the servers, no auto commit and reading from the earliest offset
+   * @param settings consumer settings besides the servers, no auto commit and reading from the
+   *     earliest offset
    * @param apply takes each record, on the follower's thread
-   * @param onCaughtUp runs once, on the follower's thread, when what the topics held at the start has been applied
+   * @param onCaughtUp runs once, on the follower's thread, when what the topics held at the start
+   *     has been applied
    */
-  public TopicFollower(String name, String bootstrapServers, Map<String, String> settings, List<String> topics,
-      Consumer<ConsumerRecord<String, byte[]>> apply, Runnable onCaughtUp) {
+  public TopicFollower(
+      String name,
+      String bootstrapServers,
+      Map<String, String> settings,
+      List<String> topics,
+      Consumer<ConsumerRecord<String, byte[]>> apply,
+      Runnable onCaughtUp) {
     this(name, consumers(bootstrapServers, settings), topics, apply, onCaughtUp);
   }
 
   /** With the consumers it reads with (a new one after each failure). */
-  TopicFollower(String name, Supplier<org.apache.kafka.clients.consumer.Consumer<String, byte[]>> consumers,
-      List<String> topics, Consumer<ConsumerRecord<String, byte[]>> apply, Runnable onCaughtUp) {
+  TopicFollower(
+      String name,
+      Supplier<org.apache.kafka.clients.consumer.Consumer<String, byte[]>> consumers,
+      List<String> topics,
+      Consumer<ConsumerRecord<String, byte[]>> apply,
+      Runnable onCaughtUp) {
     this.name = name;
     this.topics = List.copyOf(topics);
     this.consumers = consumers;
@@ -95,13 +111,15 @@ public final class TopicFollower implements AutoCloseable {
   /**
    * Assigns every partition of the topics, from the beginning, and starts following them.
    *
-   * @throws org.apache.kafka.common.KafkaException when the topics cannot be described (then nothing started)
+   * @throws org.apache.kafka.common.KafkaException when the topics cannot be described (then
+   *     nothing started)
    */
   public void start() {
     consumer = consumers.get();
     try {
       for (String topic : topics) {
-        consumer.partitionsFor(topic, Duration.ofSeconds(30))
+        consumer
+            .partitionsFor(topic, Duration.ofSeconds(30))
             .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
       }
       consumer.assign(partitions);
@@ -130,12 +148,14 @@ public final class TopicFollower implements AutoCloseable {
    * How the follower is doing.
    *
    * @param caughtUpOnce whether it has applied what the topics held when it started
-   * @param sinceCaughtUp how long ago the topics' ends it has applied everything below were read (null before the
-   *     first time): the age of what it knows
-   * @param kafkaProblem why the last attempt to read the topics' ends failed; null when it succeeded
+   * @param sinceCaughtUp how long ago the topics' ends it has applied everything below were read
+   *     (null before the first time): the age of what it knows
+   * @param kafkaProblem why the last attempt to read the topics' ends failed; null when it
+   *     succeeded
    * @param failures how often its consumer failed and was replaced
    */
-  public record Health(boolean caughtUpOnce, Duration sinceCaughtUp, String kafkaProblem, long failures) {}
+  public record Health(
+      boolean caughtUpOnce, Duration sinceCaughtUp, String kafkaProblem, long failures) {}
 
   public Health health() {
     long asOf = caughtUpAsOf;
@@ -158,10 +178,12 @@ public final class TopicFollower implements AutoCloseable {
    *
    * @return false when that did not happen within {@code timeout}, or the follower stopped
    */
-  public boolean awaitPositions(Map<TopicPartition, Long> offsets, Duration timeout) throws InterruptedException {
+  public boolean awaitPositions(Map<TopicPartition, Long> offsets, Duration timeout)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (positions) {
-      while (!offsets.entrySet().stream().allMatch(e -> positions.getOrDefault(e.getKey(), 0L) >= e.getValue())) {
+      while (!offsets.entrySet().stream()
+          .allMatch(e -> positions.getOrDefault(e.getKey(), 0L) >= e.getValue())) {
         long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
         if (left <= 0 || !running) {
           return false;
@@ -188,7 +210,11 @@ public final class TopicFollower implements AutoCloseable {
       } catch (RuntimeException e) {
         failures++;
         kafkaProblem = "reading failed: " + e;
-        LOG.warn("{}: reading failed ({}); retrying in {} ms from where it was", name, e.toString(), backoff);
+        LOG.warn(
+            "{}: reading failed ({}); retrying in {} ms from where it was",
+            name,
+            e.toString(),
+            backoff);
         closeConsumer(Duration.ZERO);
         try {
           if (stopped.await(backoff, TimeUnit.MILLISECONDS)) {
@@ -203,7 +229,10 @@ public final class TopicFollower implements AutoCloseable {
     closeConsumer(Duration.ofSeconds(5));
   }
 
-  /** A new consumer positioned where the last one left off (from the beginning where it had read nothing). */
+  /**
+   * A new consumer positioned where the last one left off (from the beginning where it had read
+   * nothing).
+   */
   private org.apache.kafka.clients.consumer.Consumer<String, byte[]> resumed() {
     org.apache.kafka.clients.consumer.Consumer<String, byte[]> fresh = consumers.get();
     try {
@@ -233,8 +262,13 @@ public final class TopicFollower implements AutoCloseable {
         apply.accept(record);
       } catch (RuntimeException e) {
         skippedRecords++;
-        LOG.error("{}: skipping record {}-{}@{}, its handler failed", name, record.topic(), record.partition(),
-            record.offset(), e);
+        LOG.error(
+            "{}: skipping record {}-{}@{}, its handler failed",
+            name,
+            record.topic(),
+            record.partition(),
+            record.offset(),
+            e);
       }
     }
     synchronized (positions) {
@@ -250,12 +284,14 @@ public final class TopicFollower implements AutoCloseable {
         Map<TopicPartition, Long> end = consumer.endOffsets(partitions, END_CHECK_TIMEOUT);
         kafkaProblem = null;
         if (target == null) {
-          // A target not reached yet stays: the follower is caught up as of when it was read, once it is.
+          // A target not reached yet stays: the follower is caught up as of when it was read, once
+          // it is.
           target = end;
           targetReadAt = now;
         }
       } catch (org.apache.kafka.common.errors.TimeoutException e) {
-        // Not a failure of the consumer (it reconnects by itself); /health tells, as the caught-up time ages.
+        // Not a failure of the consumer (it reconnects by itself); /health tells, as the caught-up
+        // time ages.
         kafkaProblem = "Kafka did not answer within " + END_CHECK_TIMEOUT.toSeconds() + " s";
       }
     }
@@ -272,7 +308,8 @@ public final class TopicFollower implements AutoCloseable {
   /** Whether every record below these offsets has been applied. */
   private boolean reached(Map<TopicPartition, Long> offsets) {
     synchronized (positions) {
-      return offsets.entrySet().stream().allMatch(e -> positions.getOrDefault(e.getKey(), 0L) >= e.getValue());
+      return offsets.entrySet().stream()
+          .allMatch(e -> positions.getOrDefault(e.getKey(), 0L) >= e.getValue());
     }
   }
 

@@ -21,18 +21,22 @@ import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.Producer;
 
 /**
- * What an operator scrapes from one API instance (SPEC.md section 10), in Prometheus' text format at {@code GET
- * /metrics}: requests by method, route (the route's template, never the path with its ids) and status, with a latency
- * histogram; open streams; how far each topic feed is behind; the Kafka producers' own metrics (sends, errors,
- * retries, latency); the JVM (memory, GC pauses, threads, CPU). Micrometer does the work; this class only names and
- * wires it.
+ * What an operator scrapes from one API instance (SPEC.md section 10), in Prometheus' text format
+ * at {@code GET /metrics}: requests by method, route (the route's template, never the path with its
+ * ids) and status, with a latency histogram; open streams; how far each topic feed is behind; the
+ * Kafka producers' own metrics (sends, errors, retries, latency); the JVM (memory, GC pauses,
+ * threads, CPU). Micrometer does the work; this class only names and wires it.
  */
 public final class ApiMetrics implements AutoCloseable {
-  /** The route tag of a request no route matched (unknown paths must not each become a time series). */
+  /**
+   * The route tag of a request no route matched (unknown paths must not each become a time series).
+   */
   static final String UNMATCHED = "unmatched";
+
   private static final String STARTED = "gpilot.metrics.started";
 
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final List<AutoCloseable> closeables = new ArrayList<>();
 
   public ApiMetrics() {
@@ -55,10 +59,14 @@ public final class ApiMetrics implements AutoCloseable {
     Gauge.builder(name, value).description(description).tags(tags).register(registry);
   }
 
-  /** The producer's own metrics ({@code kafka_producer_*}: record-send, record-error, retries, request latency). */
+  /**
+   * The producer's own metrics ({@code kafka_producer_*}: record-send, record-error, retries,
+   * request latency).
+   */
   public void kafkaProducer(Producer<?, ?> producer, String client) {
-    KafkaClientMetrics metrics = new KafkaClientMetrics(producer, List.of(
-        io.micrometer.core.instrument.Tag.of("client", client)));
+    KafkaClientMetrics metrics =
+        new KafkaClientMetrics(
+            producer, List.of(io.micrometer.core.instrument.Tag.of("client", client)));
     metrics.bindTo(registry);
     closeables.add(metrics);
   }
@@ -67,8 +75,10 @@ public final class ApiMetrics implements AutoCloseable {
   public void register(RoutesConfig routes) {
     routes.before(ctx -> ctx.attribute(STARTED, System.nanoTime()));
     routes.after(this::record);
-    routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
-        .result(registry.scrape()));
+    routes.get(
+        "/metrics",
+        ctx ->
+            ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(registry.scrape()));
   }
 
   private void record(Context ctx) {

@@ -19,15 +19,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finds stored missions in the ClickHouse table {@code mission_events}, which the MissionJob fills with every event
- * it writes: a mission's first event ({@code mission.accepted}, seq 1) carries the mission text and config as
- * submitted (or, for a fork, its original, model and step), so the request's fingerprint is recomputed from it
- * ({@link RequestFingerprints}; no column of its own, and no stored hash that a newer API would have to compute the
- * same way).
+ * Finds stored missions in the ClickHouse table {@code mission_events}, which the MissionJob fills
+ * with every event it writes: a mission's first event ({@code mission.accepted}, seq 1) carries the
+ * mission text and config as submitted (or, for a fork, its original, model and step), so the
+ * request's fingerprint is recomputed from it ({@link RequestFingerprints}; no column of its own,
+ * and no stored hash that a newer API would have to compute the same way).
  */
 public final class ClickHouseSubmissionArchive implements SubmissionArchive {
   private static final Logger LOG = LoggerFactory.getLogger(ClickHouseSubmissionArchive.class);
   private static final JsonCodec<MissionEvent> CODEC = JsonCodec.of(MissionEvent.class);
+
   /** Seconds a client waits before retrying while ClickHouse cannot be read. */
   static final long RETRY_AFTER_SECONDS = 2;
 
@@ -51,18 +52,28 @@ public final class ClickHouseSubmissionArchive implements SubmissionArchive {
     }
     List<JsonNode> rows;
     try {
-      rows = client.query("SELECT mission_id, event FROM mission_events WHERE workspace_id = "
-          + literal(workspaceId) + " AND mission_id IN ("
-          + missionIds.stream().map(ClickHouseClient::literal).collect(Collectors.joining(", "))
-          + ") AND seq = 1");
+      rows =
+          client.query(
+              "SELECT mission_id, event FROM mission_events WHERE workspace_id = "
+                  + literal(workspaceId)
+                  + " AND mission_id IN ("
+                  + missionIds.stream()
+                      .map(ClickHouseClient::literal)
+                      .collect(Collectors.joining(", "))
+                  + ") AND seq = 1");
     } catch (ClickHouseException e) {
       if (e.unknownTableOrDatabase()) {
-        // The job creates the tables when it first starts: until then no mission can be stored there.
+        // The job creates the tables when it first starts: until then no mission can be stored
+        // there.
         return Map.of();
       }
-      LOG.warn("cannot look up {} missions for their idempotency keys: {}", missionIds.size(), e.getMessage());
-      throw ApiException.unavailable("cannot tell now whether this Idempotency-Key was used before; nothing was "
-              + "accepted, retry later")
+      LOG.warn(
+          "cannot look up {} missions for their idempotency keys: {}",
+          missionIds.size(),
+          e.getMessage());
+      throw ApiException.unavailable(
+              "cannot tell now whether this Idempotency-Key was used before; nothing was "
+                  + "accepted, retry later")
           .withHeader("Retry-After", String.valueOf(RETRY_AFTER_SECONDS));
     }
     Map<String, String> found = new HashMap<>();
@@ -74,7 +85,9 @@ public final class ClickHouseSubmissionArchive implements SubmissionArchive {
     return found;
   }
 
-  /** The fingerprint recomputed from a stored first event; "" (never a request's) when it cannot be. */
+  /**
+   * The fingerprint recomputed from a stored first event; "" (never a request's) when it cannot be.
+   */
   private static String fingerprintOf(String missionId, String event) {
     try {
       String fingerprint = RequestFingerprints.ofAccepted(CODEC.decode(event));

@@ -9,17 +9,18 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A {@code POST /api/v1/missions/batch} body: NDJSON, one mission request per line, each exactly what
- * {@code POST /api/v1/missions} takes (validated by {@link MissionRequest}, the one rule set) plus an optional
- * top-level {@code "idempotencyKey"}, which only a batch line may carry. Each line is judged on its own: a bad line is
- * an {@link Invalid} line, never a reason to refuse the others; only a body that is too large or has no mission at all
- * is refused whole.
+ * A {@code POST /api/v1/missions/batch} body: NDJSON, one mission request per line, each exactly
+ * what {@code POST /api/v1/missions} takes (validated by {@link MissionRequest}, the one rule set)
+ * plus an optional top-level {@code "idempotencyKey"}, which only a batch line may carry. Each line
+ * is judged on its own: a bad line is an {@link Invalid} line, never a reason to refuse the others;
+ * only a body that is too large or has no mission at all is refused whole.
  *
  * @param lines the non-blank lines, in order
  */
 public record MissionBatch(List<Line> lines) {
   public static final int MAX_LINES = 1_000;
   public static final int MAX_BODY_BYTES = 8 * 1024 * 1024;
+
   /** The field of a batch line that the single POST takes as its {@code Idempotency-Key} header. */
   public static final String IDEMPOTENCY_KEY = "idempotencyKey";
 
@@ -29,7 +30,9 @@ public record MissionBatch(List<Line> lines) {
 
   /** One non-blank line of the body. */
   public sealed interface Line permits Valid, Invalid {
-    /** The line's number in the body, from 1, blank lines counted: what a client finds in its file. */
+    /**
+     * The line's number in the body, from 1, blank lines counted: what a client finds in its file.
+     */
     int number();
   }
 
@@ -42,16 +45,20 @@ public record MissionBatch(List<Line> lines) {
   /**
    * Reads a body of at most {@link #MAX_BODY_BYTES}.
    *
-   * @throws ApiException 413 for a larger body or more than {@link #MAX_LINES} non-blank lines, 400 for a body with
-   *     no non-blank line
+   * @throws ApiException 413 for a larger body or more than {@link #MAX_LINES} non-blank lines, 400
+   *     for a body with no non-blank line
    */
   public static MissionBatch read(InputStream body) {
     return parse(RequestBodies.read(body, MAX_BODY_BYTES, MissionBatch::tooLarge));
   }
 
   static ApiException tooLarge() {
-    return ApiException.tooLarge("a batch is at most " + MAX_LINES + " missions and " + (MAX_BODY_BYTES >> 20)
-        + " MiB; split it (nothing of this one was accepted)");
+    return ApiException.tooLarge(
+        "a batch is at most "
+            + MAX_LINES
+            + " missions and "
+            + (MAX_BODY_BYTES >> 20)
+            + " MiB; split it (nothing of this one was accepted)");
   }
 
   static MissionBatch parse(byte[] body) {
@@ -70,7 +77,8 @@ public record MissionBatch(List<Line> lines) {
       start = end + 1;
     }
     if (lines.isEmpty()) {
-      throw ApiException.badRequest("the body has no mission; send one mission request (a JSON object) per line");
+      throw ApiException.badRequest(
+          "the body has no mission; send one mission request (a JSON object) per line");
     }
     return new MissionBatch(lines);
   }
@@ -78,7 +86,8 @@ public record MissionBatch(List<Line> lines) {
   private static Line line(int number, byte[] body, int offset, int length) {
     try {
       if (length > MissionRequest.MAX_BODY_BYTES) {
-        throw ApiException.badRequest("the line is over " + (MissionRequest.MAX_BODY_BYTES / 1024) + " KiB");
+        throw ApiException.badRequest(
+            "the line is over " + (MissionRequest.MAX_BODY_BYTES / 1024) + " KiB");
       }
       JsonNode node = MissionRequest.readJson(body, offset, length, "the line");
       if (!node.isObject()) {
@@ -88,7 +97,8 @@ public record MissionBatch(List<Line> lines) {
       if (key != null && !key.isNull() && !key.isTextual()) {
         throw ApiException.badRequest("'" + IDEMPOTENCY_KEY + "' must be a string");
       }
-      return new Valid(number, MissionRequest.of(node), key == null || key.isNull() ? null : key.textValue());
+      return new Valid(
+          number, MissionRequest.of(node), key == null || key.isNull() ? null : key.textValue());
     } catch (ApiException e) {
       return new Invalid(number, e);
     }

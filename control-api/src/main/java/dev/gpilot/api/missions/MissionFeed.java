@@ -14,9 +14,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One consumer thread per API instance that reads the missions and events topics from the beginning into the
- * {@link MissionStore} and fans events out to open streams in memory. It uses no consumer group: every instance
- * reads every partition.
+ * One consumer thread per API instance that reads the missions and events topics from the beginning
+ * into the {@link MissionStore} and fans events out to open streams in memory. It uses no consumer
+ * group: every instance reads every partition.
  */
 public final class MissionFeed extends TopicFeed {
   private static final Logger LOG = LoggerFactory.getLogger(MissionFeed.class);
@@ -26,8 +26,14 @@ public final class MissionFeed extends TopicFeed {
   private final JsonCodec<MissionSubmitted> submissions = JsonCodec.of(MissionSubmitted.class);
 
   public MissionFeed(String bootstrapServers, MissionStore store) {
-    super("mission-feed", bootstrapServers,
-        Map.of(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000"),
+    super(
+        "mission-feed",
+        bootstrapServers,
+        Map.of(
+            ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
+            "50",
+            ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+            "2000"),
         List.of(Topics.MISSIONS, Topics.MISSION_EVENTS));
     this.store = store;
   }
@@ -46,13 +52,19 @@ public final class MissionFeed extends TopicFeed {
       if (record.topic().equals(Topics.MISSION_EVENTS)) {
         store.onEvent(events.decode(record.value()), record.value().length);
       } else if (record.key() == null || !store.holdsSubmission(record.key())) {
-        // The instance that wrote a submission holds it from its ack on: reading it back would change nothing, and
-        // decoding every record of a bulk submission again costs as much as encoding it did. The key is the
+        // The instance that wrote a submission holds it from its ack on: reading it back would
+        // change nothing, and
+        // decoding every record of a bulk submission again costs as much as encoding it did. The
+        // key is the
         // missionId (SPEC.md section 3).
         store.onSubmitted(submissions.decode(record.value()), record.value().length);
       }
     } catch (CodecException e) {
-      LOG.warn("skipping invalid record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
+      LOG.warn(
+          "skipping invalid record {}-{}@{}: {}",
+          record.topic(),
+          record.partition(),
+          record.offset(),
           e.getMessage());
     }
   }

@@ -25,33 +25,46 @@ public final class MissionPublisher implements AutoCloseable {
   private final Producer<String, byte[]> producer;
   private final JsonCodec<MissionSubmitted> codec = JsonCodec.of(MissionSubmitted.class);
   private final JsonCodec<MissionControl> controlCodec = JsonCodec.of(MissionControl.class);
-  // Acks arrive on the producer's single I/O thread; what follows (writing HTTP responses) must not run there.
+  // Acks arrive on the producer's single I/O thread; what follows (writing HTTP responses) must not
+  // run there.
   private final ExecutorService completions =
-      Executors.newFixedThreadPool(4, r -> {
-        Thread t = new Thread(r, "mission-ack");
-        t.setDaemon(true);
-        return t;
-      });
+      Executors.newFixedThreadPool(
+          4,
+          r -> {
+            Thread t = new Thread(r, "mission-ack");
+            t.setDaemon(true);
+            return t;
+          });
 
   public MissionPublisher(String bootstrapServers) {
-    this(new KafkaProducer<>(producerProperties(bootstrapServers), new StringSerializer(), new ByteArraySerializer()));
+    this(
+        new KafkaProducer<>(
+            producerProperties(bootstrapServers),
+            new StringSerializer(),
+            new ByteArraySerializer()));
   }
 
   /**
-   * Writes with the given producer, which must be configured as {@link #producerProperties} says for what SPEC
-   * promises ({@code acks=all}, idempotent); tests pass Kafka's {@code MockProducer}. Closed by {@link #close}.
+   * Writes with the given producer, which must be configured as {@link #producerProperties} says
+   * for what SPEC promises ({@code acks=all}, idempotent); tests pass Kafka's {@code MockProducer}.
+   * Closed by {@link #close}.
    */
   public MissionPublisher(Producer<String, byte[]> producer) {
     this.producer = producer;
   }
 
-  /** The production producer's settings: durable on all in-sync replicas, idempotent, briefly batched. */
+  /**
+   * The production producer's settings: durable on all in-sync replicas, idempotent, briefly
+   * batched.
+   */
   static Properties producerProperties(String bootstrapServers) {
     Properties props = KafkaClientConfigs.boundedDurableProducer(bootstrapServers);
     // A 1 ms linger batches concurrent submissions without adding noticeable latency to one.
     props.put(ProducerConfig.LINGER_MS_CONFIG, "1");
-    // Batches of up to 128 KiB per partition (default 16 KiB): a bulk submission's 1,000 records then travel in a few
-    // produce requests instead of dozens; single submissions are not held back by it (linger decides).
+    // Batches of up to 128 KiB per partition (default 16 KiB): a bulk submission's 1,000 records
+    // then travel in a few
+    // produce requests instead of dozens; single submissions are not held back by it (linger
+    // decides).
     props.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(128 * 1024));
     props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
     return props;
@@ -63,9 +76,10 @@ public final class MissionPublisher implements AutoCloseable {
   }
 
   /**
-   * Hands every submission to the producer without waiting between them (they travel in its batches), then completes
-   * once the broker has answered for all: per submission, in order, null when it is durable (all in-sync replicas)
-   * or the error it failed with. Never completes exceptionally.
+   * Hands every submission to the producer without waiting between them (they travel in its
+   * batches), then completes once the broker has answered for all: per submission, in order, null
+   * when it is durable (all in-sync replicas) or the error it failed with. Never completes
+   * exceptionally.
    */
   public CompletableFuture<List<Exception>> publishAll(List<MissionSubmitted> submissions) {
     if (submissions.isEmpty()) {
@@ -77,15 +91,18 @@ public final class MissionPublisher implements AutoCloseable {
     for (int i = 0; i < submissions.size(); i++) {
       int at = i;
       MissionSubmitted submitted = submissions.get(i);
-      Callback callback = (metadata, error) -> {
-        errors[at] = error;
-        // One hop off the producer's I/O thread for the whole batch, not one per record.
-        if (pending.decrementAndGet() == 0) {
-          completions.execute(() -> done.complete(Arrays.asList(errors)));
-        }
-      };
+      Callback callback =
+          (metadata, error) -> {
+            errors[at] = error;
+            // One hop off the producer's I/O thread for the whole batch, not one per record.
+            if (pending.decrementAndGet() == 0) {
+              completions.execute(() -> done.complete(Arrays.asList(errors)));
+            }
+          };
       try {
-        producer.send(new ProducerRecord<>(Topics.MISSIONS, submitted.missionId(), codec.encode(submitted)), callback);
+        producer.send(
+            new ProducerRecord<>(Topics.MISSIONS, submitted.missionId(), codec.encode(submitted)),
+            callback);
       } catch (RuntimeException e) {
         callback.onCompletion(null, e); // a producer that is closed, or a record it cannot take
       }
@@ -95,7 +112,9 @@ public final class MissionPublisher implements AutoCloseable {
 
   /** Writes a command to {@code gpilot.mission-control.v1}; completes once it is durable. */
   public CompletableFuture<Void> publish(MissionControl control) {
-    return send(new ProducerRecord<>(Topics.MISSION_CONTROL, control.missionId(), controlCodec.encode(control)));
+    return send(
+        new ProducerRecord<>(
+            Topics.MISSION_CONTROL, control.missionId(), controlCodec.encode(control)));
   }
 
   private CompletableFuture<Void> send(ProducerRecord<String, byte[]> record) {

@@ -18,9 +18,10 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
- * A validated {@code POST /api/v1/missions} body. Parsing is lenient in what it reads (any JSON) and strict in what
- * it accepts: every rejection is a 400 (or 422 for a plan or agents that cannot run) saying which field is wrong and
- * why. The rules are {@code mission-request.v1.schema.json}'s, plus what a schema cannot say ({@link #of}).
+ * A validated {@code POST /api/v1/missions} body. Parsing is lenient in what it reads (any JSON)
+ * and strict in what it accepts: every rejection is a 400 (or 422 for a plan or agents that cannot
+ * run) saying which field is wrong and why. The rules are {@code mission-request.v1.schema.json}'s,
+ * plus what a schema cannot say ({@link #of}).
  */
 public record MissionRequest(String mission, MissionConfig config) {
   public static final int MAX_BODY_BYTES = 256 * 1024;
@@ -35,13 +36,15 @@ public record MissionRequest(String mission, MissionConfig config) {
 
   static MissionRequest parse(byte[] bytes) {
     if (bytes.length == 0) {
-      throw ApiException.badRequest("the request body is empty; send a JSON object with a 'mission'");
+      throw ApiException.badRequest(
+          "the request body is empty; send a JSON object with a 'mission'");
     }
     return of(readJson(bytes, 0, bytes.length, "the request body"));
   }
 
   /**
-   * Reads JSON leniently into a tree: anything that is not JSON is a 400 naming {@code what} was read.
+   * Reads JSON leniently into a tree: anything that is not JSON is a 400 naming {@code what} was
+   * read.
    *
    * @param what the subject of the error, e.g. "the request body"
    */
@@ -56,35 +59,44 @@ public record MissionRequest(String mission, MissionConfig config) {
   }
 
   /**
-   * Validates a request already read as JSON: the one rule set for {@code POST /api/v1/missions} and for each line of
-   * {@code POST /api/v1/missions/batch}. The shape is {@code mission-request.v1.schema.json}'s
-   * ({@link MissionRequestSchema}); what a schema cannot say is checked here, after it: a plan together with explicit
-   * agents (400), then the plan's validation and the catalog (422).
+   * Validates a request already read as JSON: the one rule set for {@code POST /api/v1/missions}
+   * and for each line of {@code POST /api/v1/missions/batch}. The shape is {@code
+   * mission-request.v1.schema.json}'s ({@link MissionRequestSchema}); what a schema cannot say is
+   * checked here, after it: a plan together with explicit agents (400), then the plan's validation
+   * and the catalog (422).
    *
-   * @throws ApiException 400 for a malformed request (the detail names every offending field), 422 for a plan or
-   *     agents that cannot run
+   * @throws ApiException 400 for a malformed request (the detail names every offending field), 422
+   *     for a plan or agents that cannot run
    */
   static MissionRequest of(JsonNode root) {
     if (root == null || root.isMissingNode()) {
       throw ApiException.badRequest("the request body must be a JSON object");
     }
     List<MissionRequestSchema.Violation> violations = MissionRequestSchema.violations(root);
-    List<MissionRequestSchema.Violation> malformed = violations.stream().filter(v -> !v.planBound()).toList();
+    List<MissionRequestSchema.Violation> malformed =
+        violations.stream().filter(v -> !v.planBound()).toList();
     if (!malformed.isEmpty()) {
       throw ApiException.badRequest(details(malformed));
     }
     JsonNode configNode = root.get("config");
-    if (configNode != null && configNode.has("plan") && !configNode.path("explicitAgents").isEmpty()) {
-      throw ApiException.badRequest("give either 'config.plan' or 'config.explicitAgents', not both");
+    if (configNode != null
+        && configNode.has("plan")
+        && !configNode.path("explicitAgents").isEmpty()) {
+      throw ApiException.badRequest(
+          "give either 'config.plan' or 'config.explicitAgents', not both");
     }
     if (!violations.isEmpty()) {
-      // Only bounds of the plan contract are left: a plan that cannot run (section 6), answered before the plan is
+      // Only bounds of the plan contract are left: a plan that cannot run (section 6), answered
+      // before the plan is
       // read, since a value past a bound (a timeout of 10^10 s) need not even fit the record.
       throw ApiException.unprocessable("invalid-plan", details(violations));
     }
     MissionConfig config;
     try {
-      config = configNode == null ? MissionConfig.DEFAULT : Json.mapper().treeToValue(configNode, MissionConfig.class);
+      config =
+          configNode == null
+              ? MissionConfig.DEFAULT
+              : Json.mapper().treeToValue(configNode, MissionConfig.class);
     } catch (IOException | IllegalArgumentException e) {
       // Not reached for a body the schema accepts; kept so that no body can ever be a 500.
       throw ApiException.badRequest("'config' cannot be read: " + e.getMessage());
@@ -100,25 +112,33 @@ public record MissionRequest(String mission, MissionConfig config) {
     return new MissionRequest(root.get("mission").textValue().strip(), config);
   }
 
-  /** The first {@link #MAX_DETAILS} violations, and how many more: a 256 KiB body can break a rule 60,000 times. */
+  /**
+   * The first {@link #MAX_DETAILS} violations, and how many more: a 256 KiB body can break a rule
+   * 60,000 times.
+   */
   private static String details(List<MissionRequestSchema.Violation> violations) {
-    String shown = violations.stream().limit(MAX_DETAILS).map(MissionRequestSchema.Violation::detail)
-        .collect(Collectors.joining("; "));
-    return violations.size() <= MAX_DETAILS ? shown : shown + "; and " + (violations.size() - MAX_DETAILS) + " more";
+    String shown =
+        violations.stream()
+            .limit(MAX_DETAILS)
+            .map(MissionRequestSchema.Violation::detail)
+            .collect(Collectors.joining("; "));
+    return violations.size() <= MAX_DETAILS
+        ? shown
+        : shown + "; and " + (violations.size() - MAX_DETAILS) + " more";
   }
 
   /**
-   * The request's {@linkplain #fingerprint fingerprint}, to tell a retry from a different request under the same
-   * idempotency key. Computed on each call: only requests with a key need it.
+   * The request's {@linkplain #fingerprint fingerprint}, to tell a retry from a different request
+   * under the same idempotency key. Computed on each call: only requests with a key need it.
    */
   public String requestHash() {
     return fingerprint(mission, config);
   }
 
   /**
-   * SHA-256 of the canonical JSON of a request: the same for a request and for the mission it became (the
-   * {@code mission.accepted} event carries both fields as submitted), so a retry can be told from a different
-   * request by what is stored, whichever version of the API stored it.
+   * SHA-256 of the canonical JSON of a request: the same for a request and for the mission it
+   * became (the {@code mission.accepted} event carries both fields as submitted), so a retry can be
+   * told from a different request by what is stored, whichever version of the API stored it.
    */
   public static String fingerprint(String mission, MissionConfig config) {
     ObjectNode canonical = Json.mapper().createObjectNode();
@@ -127,12 +147,21 @@ public record MissionRequest(String mission, MissionConfig config) {
     return Sha256.hex(canonical.toString());
   }
 
-  /** An agent the catalog does not have cannot run, in a plan or in explicitAgents alike: 422 for both. */
+  /**
+   * An agent the catalog does not have cannot run, in a plan or in explicitAgents alike: 422 for
+   * both.
+   */
   private static void requireKnown(List<String> explicitAgents) {
     for (int i = 0; i < explicitAgents.size(); i++) {
       if (!KNOWN_AGENTS.contains(explicitAgents.get(i))) {
-        throw ApiException.unprocessable("invalid-plan", "'config.explicitAgents[" + i + "]' names unknown agent '"
-            + explicitAgents.get(i) + "'; known agents: " + String.join(", ", new TreeSet<>(KNOWN_AGENTS)));
+        throw ApiException.unprocessable(
+            "invalid-plan",
+            "'config.explicitAgents["
+                + i
+                + "]' names unknown agent '"
+                + explicitAgents.get(i)
+                + "'; known agents: "
+                + String.join(", ", new TreeSet<>(KNOWN_AGENTS)));
       }
     }
   }

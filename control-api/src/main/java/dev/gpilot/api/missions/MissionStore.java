@@ -14,17 +14,19 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The missions this API instance knows, materialized from the missions and events topics (every instance reads
- * both whole, so any instance can serve any mission). Bounded by count and by bytes (the encoded size of each
- * mission's request and events): the least recently used missions are dropped first. A mission that a stream follows
- * when it is dropped stays reachable for its next events, so the stream still gets them; it returns to the cache with
- * its next event and is let go once no stream follows it.
+ * The missions this API instance knows, materialized from the missions and events topics (every
+ * instance reads both whole, so any instance can serve any mission). Bounded by count and by bytes
+ * (the encoded size of each mission's request and events): the least recently used missions are
+ * dropped first. A mission that a stream follows when it is dropped stays reachable for its next
+ * events, so the stream still gets them; it returns to the cache with its next event and is let go
+ * once no stream follows it.
  */
 public final class MissionStore {
   /** Where the events of missions no longer in memory (or in the topics) are kept. */
   public interface Archive {
     /**
-     * The stored events of a mission of this workspace, in any order, possibly with duplicates; empty if unknown.
+     * The stored events of a mission of this workspace, in any order, possibly with duplicates;
+     * empty if unknown.
      *
      * @throws dev.gpilot.api.http.ApiException 503 when the store cannot be read
      */
@@ -34,8 +36,13 @@ public final class MissionStore {
   private static final JsonCodec<MissionEvent> EVENTS = JsonCodec.of(MissionEvent.class);
 
   private final Cache<String, MissionView> views;
-  /** Views dropped from the cache while a stream followed them, until their next event or their last stream. */
+
+  /**
+   * Views dropped from the cache while a stream followed them, until their next event or their last
+   * stream.
+   */
   private final Map<String, MissionView> followed = new ConcurrentHashMap<>();
+
   private final Archive archive;
   private final InFlightMissions inFlight;
 
@@ -53,29 +60,40 @@ public final class MissionStore {
   }
 
   /**
-   * @param inFlight told of every submission and event, to count the missions in flight per workspace; null for
-   *     none
+   * @param inFlight told of every submission and event, to count the missions in flight per
+   *     workspace; null for none
    */
   public MissionStore(long maxMissions, long maxBytes, Archive archive, InFlightMissions inFlight) {
     if (maxMissions < 1 || maxBytes < maxMissions) {
-      throw new IllegalArgumentException("the mission cache needs at least one mission and one byte per mission, got "
-          + maxMissions + " missions and " + maxBytes + " bytes");
+      throw new IllegalArgumentException(
+          "the mission cache needs at least one mission and one byte per mission, got "
+              + maxMissions
+              + " missions and "
+              + maxBytes
+              + " bytes");
     }
-    // One bound for both: each mission weighs its bytes plus an equal share of the byte bound (its overhead), so the
-    // weights' sum stays under maxBytes only with at most maxMissions missions and at most maxBytes bytes.
+    // One bound for both: each mission weighs its bytes plus an equal share of the byte bound (its
+    // overhead), so the
+    // weights' sum stays under maxBytes only with at most maxMissions missions and at most maxBytes
+    // bytes.
     boolean countOnly = maxBytes == Long.MAX_VALUE;
     long share = countOnly ? 1 : Math.max(1, maxBytes / maxMissions);
-    this.views = Caffeine.newBuilder()
-        .maximumWeight(countOnly ? maxMissions : maxBytes)
-        .<String, MissionView>weigher((id, view) -> countOnly ? 1 : (int) Math.min(Integer.MAX_VALUE, share + view.bytes()))
-        .evictionListener((String id, MissionView view, RemovalCause cause) -> {
-          if (view != null && view.followed()) {
-            followed.put(id, view);
-          }
-        })
-        // Evict on the writing thread (the feed's): the bound holds when a write returns, and tests can see it.
-        .executor(Runnable::run)
-        .build();
+    this.views =
+        Caffeine.newBuilder()
+            .maximumWeight(countOnly ? maxMissions : maxBytes)
+            .<String, MissionView>weigher(
+                (id, view) ->
+                    countOnly ? 1 : (int) Math.min(Integer.MAX_VALUE, share + view.bytes()))
+            .evictionListener(
+                (String id, MissionView view, RemovalCause cause) -> {
+                  if (view != null && view.followed()) {
+                    followed.put(id, view);
+                  }
+                })
+            // Evict on the writing thread (the feed's): the bound holds when a write returns, and
+            // tests can see it.
+            .executor(Runnable::run)
+            .build();
     this.archive = archive;
     this.inFlight = inFlight;
   }
@@ -86,9 +104,10 @@ public final class MissionStore {
   }
 
   /**
-   * The mission from memory, or else from the archive (then kept in memory like any other): a finished mission can
-   * be read and replayed after its events left the topics or this instance's memory. Also fills a view that lacks
-   * its first events (it was evicted while live and came back with later ones).
+   * The mission from memory, or else from the archive (then kept in memory like any other): a
+   * finished mission can be read and replayed after its events left the topics or this instance's
+   * memory. Also fills a view that lacks its first events (it was evicted while live and came back
+   * with later ones).
    */
   public Optional<MissionView> findOrLoad(String workspaceId, String missionId) {
     MissionView known = find(missionId).orElse(null);
@@ -100,18 +119,20 @@ public final class MissionStore {
       return Optional.ofNullable(known);
     }
     MissionView view = view(missionId);
-    stored.stream().sorted(Comparator.comparingLong(MissionEvent::seq))
+    stored.stream()
+        .sorted(Comparator.comparingLong(MissionEvent::seq))
         .forEach(e -> view.append(e, EVENTS.encode(e).length));
     views.put(missionId, view); // weighed again with what it now holds
     return Optional.of(view);
   }
 
   /**
-   * A submission this instance wrote itself (its ack arrived; the feed will skip the record): weighed by its text plus
-   * a fixed allowance for the rest, as its encoded size is not at hand.
+   * A submission this instance wrote itself (its ack arrived; the feed will skip the record):
+   * weighed by its text plus a fixed allowance for the rest, as its encoded size is not at hand.
    */
   public void onSubmitted(MissionSubmitted submitted) {
-    onSubmitted(submitted, (int) Math.min(Integer.MAX_VALUE, 512L + 2L * submitted.mission().length()));
+    onSubmitted(
+        submitted, (int) Math.min(Integer.MAX_VALUE, 512L + 2L * submitted.mission().length()));
   }
 
   /** A submission read from the missions topic, {@code encodedBytes} long. */
@@ -122,7 +143,8 @@ public final class MissionStore {
     views.put(submitted.missionId(), view);
     if (inFlight != null) {
       // Its final event may have been read first (two topics, read in no particular order).
-      inFlight.submitted(submitted.workspaceId(), submitted.missionId(), submitted.ts(), view.finished());
+      inFlight.submitted(
+          submitted.workspaceId(), submitted.missionId(), submitted.ts(), view.finished());
     }
   }
 
@@ -134,7 +156,8 @@ public final class MissionStore {
   public void onEvent(MissionEvent event, int encodedBytes) {
     MissionView view = view(event.missionId());
     view.append(event, encodedBytes);
-    views.put(event.missionId(), view); // weighed again: Caffeine weighs an entry when it is written
+    views.put(
+        event.missionId(), view); // weighed again: Caffeine weighs an entry when it is written
     if (inFlight != null) {
       inFlight.event(event.missionId(), event.ts(), event.isFinal());
     }
@@ -145,10 +168,12 @@ public final class MissionStore {
     if (!followed.isEmpty()) {
       followed.values().removeIf(v -> !v.followed()); // let go of what no stream follows any more
     }
-    return views.get(missionId, id -> {
-      MissionView stillFollowed = followed.remove(id);
-      return stillFollowed != null ? stillFollowed : new MissionView(id);
-    });
+    return views.get(
+        missionId,
+        id -> {
+          MissionView stillFollowed = followed.remove(id);
+          return stillFollowed != null ? stillFollowed : new MissionView(id);
+        });
   }
 
   /** The encoded bytes the cache holds now, with each mission's share of the bound (for tests). */
@@ -158,15 +183,18 @@ public final class MissionStore {
   }
 
   /**
-   * Whether the mission is in memory with its submission, without counting as a use of it: a submission record of it
-   * would change nothing (a view keeps the first one it is given).
+   * Whether the mission is in memory with its submission, without counting as a use of it: a
+   * submission record of it would change nothing (a view keeps the first one it is given).
    */
   public boolean holdsSubmission(String missionId) {
     MissionView view = views.asMap().get(missionId);
     return view != null && view.submitted() != null;
   }
 
-  /** Whether the mission is in memory, without counting as a use of it (which would keep it from eviction). */
+  /**
+   * Whether the mission is in memory, without counting as a use of it (which would keep it from
+   * eviction).
+   */
   public boolean holds(String missionId) {
     return views.asMap().containsKey(missionId);
   }

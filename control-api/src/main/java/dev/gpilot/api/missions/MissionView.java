@@ -34,14 +34,14 @@ import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * What this API instance knows of one mission: its submission, its events in seq order without duplicates, the
- * state they add up to, and the open streams that follow it. Thread-safe: the feed appends, handlers read and
- * subscribe.
+ * What this API instance knows of one mission: its submission, its events in seq order without
+ * duplicates, the state they add up to, and the open streams that follow it. Thread-safe: the feed
+ * appends, handlers read and subscribe.
  */
 public final class MissionView {
   /**
-   * Follows a mission's events; called in seq order, never concurrently, with the view's lock held: it must only
-   * note the event or wake something up, never block.
+   * Follows a mission's events; called in seq order, never concurrently, with the view's lock held:
+   * it must only note the event or wake something up, never block.
    */
   public interface Listener {
     void onEvent(MissionEvent event);
@@ -53,7 +53,11 @@ public final class MissionView {
   private final List<MissionEvent> events = new ArrayList<>();
   private final TreeMap<Long, MissionEvent> early = new TreeMap<>();
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
-  /** The encoded size of what this view holds (its request and events), what the store's byte bound counts. */
+
+  /**
+   * The encoded size of what this view holds (its request and events), what the store's byte bound
+   * counts.
+   */
   private long bytes;
 
   private MissionStatus status = MissionStatus.SUBMITTED;
@@ -62,12 +66,14 @@ public final class MissionView {
   private long submittedAt;
   private long startedAt;
   private long finishedAt;
-  // What the mission's step attempts used and cost, summed over every step.completed / step.failed event.
+  // What the mission's step attempts used and cost, summed over every step.completed / step.failed
+  // event.
   private Usage usage = Usage.ZERO;
   private long costMicros;
   private final Map<String, Long> agentCosts = new LinkedHashMap<>();
   private final Set<String> models = new java.util.LinkedHashSet<>();
-  // From mission.accepted and plan.ready: what a fork of this mission needs when its submission is not in memory.
+  // From mission.accepted and plan.ready: what a fork of this mission needs when its submission is
+  // not in memory.
   private String acceptedMission;
   private MissionConfig acceptedConfig;
   private String rerunOf;
@@ -98,9 +104,9 @@ public final class MissionView {
   }
 
   /**
-   * The {@linkplain MissionRequest#fingerprint fingerprint} of the request that made this mission: the
-   * submission's, else recomputed from its {@code mission.accepted} event; null when this instance holds neither
-   * (the mission was evicted and came back with later events only).
+   * The {@linkplain MissionRequest#fingerprint fingerprint} of the request that made this mission:
+   * the submission's, else recomputed from its {@code mission.accepted} event; null when this
+   * instance holds neither (the mission was evicted and came back with later events only).
    */
   public synchronized String requestFingerprint() {
     if (submitted != null && submitted.requestHash() != null) {
@@ -110,8 +116,8 @@ public final class MissionView {
   }
 
   /**
-   * Adds an event and passes it to the listeners. Duplicates (a seq already seen) are dropped; an event ahead of a
-   * gap waits until the gap fills.
+   * Adds an event and passes it to the listeners. Duplicates (a seq already seen) are dropped; an
+   * event ahead of a gap waits until the gap fills.
    */
   synchronized void append(MissionEvent event) {
     append(event, 0);
@@ -129,7 +135,8 @@ public final class MissionView {
       MissionEvent e = early.pollFirstEntry().getValue();
       events.add(e);
       apply(e);
-      // Under the lock: listeners see events in seq order whichever thread appends (the feed, or a load of stored
+      // Under the lock: listeners see events in seq order whichever thread appends (the feed, or a
+      // load of stored
       // events), and one that subscribes sees each event either in eventsAfter or here.
       for (Listener l : listeners) {
         l.onEvent(e);
@@ -137,7 +144,10 @@ public final class MissionView {
     }
   }
 
-  /** Registers a listener for the events appended from now on; {@link #eventsAfter} has the ones before. */
+  /**
+   * Registers a listener for the events appended from now on; {@link #eventsAfter} has the ones
+   * before.
+   */
   public synchronized void subscribe(Listener listener) {
     listeners.add(listener);
   }
@@ -176,9 +186,9 @@ public final class MissionView {
   }
 
   /**
-   * Whether this view got events but not its first ones (it was evicted while live and came back with later
-   * events): then its start must come from stored events. A mission just submitted has no events and is not missing
-   * any.
+   * Whether this view got events but not its first ones (it was evicted while live and came back
+   * with later events): then its start must come from stored events. A mission just submitted has
+   * no events and is not missing any.
    */
   public synchronized boolean missingFirstEvents() {
     return events.isEmpty() && !early.isEmpty();
@@ -219,8 +229,13 @@ public final class MissionView {
       step(retrying).retrying(retrying);
       charge(retrying);
     } else if (e instanceof StepCompleted completed) {
-      step(completed).finished(completed, completed.durationMs(), completed.output(), null,
-          Boolean.TRUE.equals(completed.reused()));
+      step(completed)
+          .finished(
+              completed,
+              completed.durationMs(),
+              completed.output(),
+              null,
+              Boolean.TRUE.equals(completed.reused()));
       charge(completed);
     } else if (e instanceof StepFailed failed) {
       step(failed).finished(failed, failed.durationMs(), null, failed.reason(), false);
@@ -233,7 +248,10 @@ public final class MissionView {
       status = MissionStatus.PAUSED;
       reason = reached.reason();
     } else if (e instanceof MissionResumed resumed) {
-      status = resumed.status() == null ? MissionStatus.RUNNING : MissionStatus.valueOf(resumed.status());
+      status =
+          resumed.status() == null
+              ? MissionStatus.RUNNING
+              : MissionStatus.valueOf(resumed.status());
       reason = null;
     } else if (e instanceof MissionEnded ended) {
       status = MissionStatus.valueOf(ended.status());
@@ -244,7 +262,9 @@ public final class MissionView {
     // step.delta (model text) and types this reader does not know change nothing here.
   }
 
-  /** Adds a finished attempt's usage and cost; each event counts once (events are deduped by seq). */
+  /**
+   * Adds a finished attempt's usage and cost; each event counts once (events are deduped by seq).
+   */
   private void charge(BilledAttempt e) {
     long cost = e.costMicros() == null ? 0 : e.costMicros();
     if (e.usage() != null) {
@@ -261,7 +281,10 @@ public final class MissionView {
     return steps.computeIfAbsent(e.stepId(), id -> new StepView(id, e.agent(), List.of()));
   }
 
-  /** The mission this one is a fork of, or null: from its submission, else its {@code mission.accepted} event. */
+  /**
+   * The mission this one is a fork of, or null: from its submission, else its {@code
+   * mission.accepted} event.
+   */
   public synchronized String rerunOf() {
     if (submitted != null && submitted.rerun() != null) {
       return submitted.rerun().of();
@@ -270,9 +293,10 @@ public final class MissionView {
   }
 
   /**
-   * What a fork of this mission starts from: its text and config as submitted, the plan it ran (the adopted one, also
-   * when the Mission Overseer made it) and the outputs of the steps that succeeded. Empty before the plan was adopted
-   * (or when it never was: the mission failed while planning).
+   * What a fork of this mission starts from: its text and config as submitted, the plan it ran (the
+   * adopted one, also when the Mission Overseer made it) and the outputs of the steps that
+   * succeeded. Empty before the plan was adopted (or when it never was: the mission failed while
+   * planning).
    */
   public synchronized java.util.Optional<ForkSource> forkSource() {
     String text = submitted != null ? submitted.mission() : acceptedMission;
@@ -281,17 +305,21 @@ public final class MissionView {
       return java.util.Optional.empty();
     }
     Map<String, JsonNode> outputs = new LinkedHashMap<>();
-    steps.values().forEach(s -> {
-      if (s.status == StepStatus.SUCCEEDED && s.output != null) {
-        outputs.put(s.id, s.output);
-      }
-    });
-    return java.util.Optional.of(new ForkSource(text, config == null ? MissionConfig.DEFAULT : config, plan,
-        outputs));
+    steps
+        .values()
+        .forEach(
+            s -> {
+              if (s.status == StepStatus.SUCCEEDED && s.output != null) {
+                outputs.put(s.id, s.output);
+              }
+            });
+    return java.util.Optional.of(
+        new ForkSource(text, config == null ? MissionConfig.DEFAULT : config, plan, outputs));
   }
 
   /** See {@link #forkSource()}. */
-  public record ForkSource(String mission, MissionConfig config, Plan plan, Map<String, JsonNode> succeeded) {}
+  public record ForkSource(
+      String mission, MissionConfig config, Plan plan, Map<String, JsonNode> succeeded) {}
 
   /** The mission as {@code GET /api/v1/missions/{id}} shows it. */
   public synchronized Map<String, Object> toJson() {
@@ -370,7 +398,8 @@ public final class MissionView {
     }
 
     /** The step ended (succeeded, failed, skipped or cancelled) with what its event says. */
-    void finished(StepTransition e, Long durationMs, JsonNode output, String error, boolean reused) {
+    void finished(
+        StepTransition e, Long durationMs, JsonNode output, String error, boolean reused) {
       status = StepStatus.valueOf(e.status());
       finishedAt = e.ts();
       this.durationMs = durationMs;

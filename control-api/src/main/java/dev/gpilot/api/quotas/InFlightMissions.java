@@ -7,19 +7,24 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The missions in flight (accepted, not final) per workspace, as this API instance knows them, and the quota on
- * them. Fed from what the instance reads anyway: every submission (its own, once Kafka acknowledged it, and every
- * instance's, from the missions topic) and every event (the events topic). Each instance reads both topics whole at
- * start-up, so after a restart the count is rebuilt from the submissions and final events the topics retain.
+ * The missions in flight (accepted, not final) per workspace, as this API instance knows them, and
+ * the quota on them. Fed from what the instance reads anyway: every submission (its own, once Kafka
+ * acknowledged it, and every instance's, from the missions topic) and every event (the events
+ * topic). Each instance reads both topics whole at start-up, so after a restart the count is
+ * rebuilt from the submissions and final events the topics retain.
  *
- * <p>Approximations (SPEC.md section 11, Quotas): a mission counts from its submission until its final event, or
- * until it has had no record for {@code inFlightIdle} (a mission whose final event never comes stops counting then;
- * a submission older than that, read again after a restart, is not counted at all); another instance's submissions
- * count once this instance's feed has read them (milliseconds), so instances admitting at the same moment may
- * overshoot the quota by what they admit in that window. Thread-safe.
+ * <p>Approximations (SPEC.md section 11, Quotas): a mission counts from its submission until its
+ * final event, or until it has had no record for {@code inFlightIdle} (a mission whose final event
+ * never comes stops counting then; a submission older than that, read again after a restart, is not
+ * counted at all); another instance's submissions count once this instance's feed has read them
+ * (milliseconds), so instances admitting at the same moment may overshoot the quota by what they
+ * admit in that window. Thread-safe.
  */
 public final class InFlightMissions {
-  /** What a client refused for the quota is asked to wait: missions take seconds to minutes to finish. */
+  /**
+   * What a client refused for the quota is asked to wait: missions take seconds to minutes to
+   * finish.
+   */
   public static final long RETRY_AFTER_SECONDS = 5;
 
   private record Entry(String workspaceId, long lastActivity) {}
@@ -42,8 +47,8 @@ public final class InFlightMissions {
   /**
    * Counts a mission this instance is about to write, if its workspace is under the quota.
    *
-   * @throws ApiException 429 {@code /problems/quota-exceeded} with {@code Retry-After} when the workspace has
-   *     {@code limit} missions in flight; nothing is counted then
+   * @throws ApiException 429 {@code /problems/quota-exceeded} with {@code Retry-After} when the
+   *     workspace has {@code limit} missions in flight; nothing is counted then
    */
   public void admit(String workspaceId, String missionId) {
     if (missions.containsKey(missionId)) {
@@ -53,8 +58,13 @@ public final class InFlightMissions {
       sweep(clock.millis()); // missions gone idle free their places before a refusal
       if (!take(workspaceId)) {
         refused.incrementAndGet();
-        throw ApiException.quotaExceeded("workspace '" + workspaceId + "' has its quota of " + limit
-            + " missions in flight; retry once some have finished", RETRY_AFTER_SECONDS);
+        throw ApiException.quotaExceeded(
+            "workspace '"
+                + workspaceId
+                + "' has its quota of "
+                + limit
+                + " missions in flight; retry once some have finished",
+            RETRY_AFTER_SECONDS);
       }
     }
     if (missions.putIfAbsent(missionId, new Entry(workspaceId, clock.millis())) != null) {
@@ -62,7 +72,9 @@ public final class InFlightMissions {
     }
   }
 
-  /** A mission admitted by {@link #admit} that was not written after all (Kafka did not confirm it). */
+  /**
+   * A mission admitted by {@link #admit} that was not written after all (Kafka did not confirm it).
+   */
   public void release(String missionId) {
     Entry gone = missions.remove(missionId);
     if (gone != null) {
@@ -71,10 +83,11 @@ public final class InFlightMissions {
   }
 
   /**
-   * A submission read or written: counts it unless it is counted already, already final, or older than the idle
-   * bound.
+   * A submission read or written: counts it unless it is counted already, already final, or older
+   * than the idle bound.
    *
-   * @param finished whether its final event was read already (the topics are read in no particular order)
+   * @param finished whether its final event was read already (the topics are read in no particular
+   *     order)
    */
   public void submitted(String workspaceId, String missionId, long submittedAt, boolean finished) {
     long now = clock.millis();
@@ -93,7 +106,8 @@ public final class InFlightMissions {
     if (isFinal) {
       release(missionId);
     } else {
-      missions.computeIfPresent(missionId, (id, e) -> ts > e.lastActivity() ? new Entry(e.workspaceId(), ts) : e);
+      missions.computeIfPresent(
+          missionId, (id, e) -> ts > e.lastActivity() ? new Entry(e.workspaceId(), ts) : e);
     }
   }
 
@@ -123,14 +137,16 @@ public final class InFlightMissions {
 
   private boolean take(String workspaceId) {
     boolean[] taken = {false};
-    perWorkspace.compute(workspaceId, (ws, n) -> {
-      int held = n == null ? 0 : n;
-      if (held >= limit) {
-        return n;
-      }
-      taken[0] = true;
-      return held + 1;
-    });
+    perWorkspace.compute(
+        workspaceId,
+        (ws, n) -> {
+          int held = n == null ? 0 : n;
+          if (held >= limit) {
+            return n;
+          }
+          taken[0] = true;
+          return held + 1;
+        });
     return taken[0];
   }
 

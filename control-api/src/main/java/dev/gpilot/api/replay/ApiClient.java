@@ -12,11 +12,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
- * The few calls a batch replay makes to the control API, with a token. The token is sent, never printed: an answer
- * keeps the status and body only.
+ * The few calls a batch replay makes to the control API, with a token. The token is sent, never
+ * printed: an answer keeps the status and body only.
  */
 final class ApiClient {
-  /** An answer: its status and JSON body (a problem for 4xx/5xx; null when the body was not JSON). */
+  /**
+   * An answer: its status and JSON body (a problem for 4xx/5xx; null when the body was not JSON).
+   */
   record Answer(int status, JsonNode body) {
     boolean ok() {
       return status / 100 == 2;
@@ -40,7 +42,8 @@ final class ApiClient {
     }
   }
 
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final String base;
   private final String token;
 
@@ -58,14 +61,19 @@ final class ApiClient {
   }
 
   Answer post(String path, String json) throws Unreachable {
-    return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(json)));
+    return send(
+        HttpRequest.newBuilder(URI.create(base + path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json)));
   }
 
   /** A POST under an Idempotency-Key: sent again with the same key, it makes nothing new. */
   Answer post(String path, String json, String idempotencyKey) throws Unreachable {
-    return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
-        .header("Idempotency-Key", idempotencyKey).POST(HttpRequest.BodyPublishers.ofString(json)));
+    return send(
+        HttpRequest.newBuilder(URI.create(base + path))
+            .header("Content-Type", "application/json")
+            .header("Idempotency-Key", idempotencyKey)
+            .POST(HttpRequest.BodyPublishers.ofString(json)));
   }
 
   static String query(String value) {
@@ -75,8 +83,13 @@ final class ApiClient {
   private Answer send(HttpRequest.Builder request) throws Unreachable {
     HttpResponse<String> response;
     try {
-      response = http.send(request.header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30))
-          .build(), HttpResponse.BodyHandlers.ofString());
+      response =
+          http.send(
+              request
+                  .header("Authorization", "Bearer " + token)
+                  .timeout(Duration.ofSeconds(30))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
       throw new Unreachable("the API at " + base + " does not answer: " + e, e);
     } catch (InterruptedException e) {

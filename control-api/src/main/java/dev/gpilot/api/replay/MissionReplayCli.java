@@ -16,13 +16,14 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The batch replay commands of {@code ./gpilot} (SPEC.md section 8): {@code replay missions} and {@code replay
- * report}. Environment: {@code GPILOT_API_URL} (default {@code http://127.0.0.1:8080}), {@code GPILOT_TOKEN},
- * {@code GPILOT_REPLAY_DIR} (where runs' state files go), {@code CLICKHOUSE_URL} and {@code CLICKHOUSE_DATABASE} (for
- * the report's rows).
+ * The batch replay commands of {@code ./gpilot} (SPEC.md section 8): {@code replay missions} and
+ * {@code replay report}. Environment: {@code GPILOT_API_URL} (default {@code
+ * http://127.0.0.1:8080}), {@code GPILOT_TOKEN}, {@code GPILOT_REPLAY_DIR} (where runs' state files
+ * go), {@code CLICKHOUSE_URL} and {@code CLICKHOUSE_DATABASE} (for the report's rows).
  */
 public final class MissionReplayCli {
-  static final String USAGE = """
+  static final String USAGE =
+      """
       usage: replay missions --from <instant> [--to <instant>] [--model <model>] [--from-step <stepId>] [--limit N] \
       [--rate R] [--run <id>]
              replay missions --run <id>            (resume a run; it keeps its options)
@@ -35,7 +36,8 @@ public final class MissionReplayCli {
   }
 
   /** Runs one command; returns the exit code (0 ok, 1 stopped or failed, 2 bad usage). */
-  static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err, Clock clock) {
+  static int run(
+      List<String> args, Map<String, String> env, PrintStream out, PrintStream err, Clock clock) {
     if (args.isEmpty()) {
       err.println(USAGE);
       return 2;
@@ -45,7 +47,8 @@ public final class MissionReplayCli {
       err.println("gpilot: no token: set GPILOT_TOKEN (./gpilot sets it from .gpilot/token)");
       return 2;
     }
-    ApiClient api = new ApiClient(env.getOrDefault("GPILOT_API_URL", "http://127.0.0.1:8080"), token);
+    ApiClient api =
+        new ApiClient(env.getOrDefault("GPILOT_API_URL", "http://127.0.0.1:8080"), token);
     Path dir = Path.of(env.getOrDefault("GPILOT_REPLAY_DIR", ".gpilot/replay/missions"));
     try {
       return switch (args.get(0)) {
@@ -79,16 +82,20 @@ public final class MissionReplayCli {
     }
   }
 
-  private static int missions(List<String> args, ApiClient api, Path dir, PrintStream out, Clock clock)
+  private static int missions(
+      List<String> args, ApiClient api, Path dir, PrintStream out, Clock clock)
       throws MissionReplay.Stopped, InterruptedException {
-    Map<String, String> flags = flags(args, List.of("--from", "--to", "--model", "--from-step", "--limit", "--rate",
-        "--run"));
+    Map<String, String> flags =
+        flags(
+            args,
+            List.of("--from", "--to", "--model", "--from-step", "--limit", "--rate", "--run"));
     String runId = flags.get("--run");
     ReplayState state = runId == null ? null : ReplayState.read(dir, runId);
     MissionReplay.Options options;
     if (state != null) {
       if (flags.size() > 1) {
-        throw new Usage("run " + runId + " exists: resume it with --run alone (it keeps its options)");
+        throw new Usage(
+            "run " + runId + " exists: resume it with --run alone (it keeps its options)");
       }
       options = MissionReplay.Options.fromJson(state.options());
       out.println("resuming run " + runId + " (" + state.done().size() + " missions done)");
@@ -101,23 +108,29 @@ public final class MissionReplayCli {
       if (!from.isBefore(to)) {
         throw new Usage("--from must be before --to");
       }
-      long limit = flags.containsKey("--limit") ? positive(flags.get("--limit"), "--limit") : Long.MAX_VALUE;
+      long limit =
+          flags.containsKey("--limit") ? positive(flags.get("--limit"), "--limit") : Long.MAX_VALUE;
       double rate = flags.containsKey("--rate") ? rate(flags.get("--rate")) : 2.0;
       if (runId == null) {
-        runId = "r" + clock.instant().toString().replaceAll("[^0-9]", "").substring(0, 14) + "-"
-            + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt(1 << 16));
+        runId =
+            "r"
+                + clock.instant().toString().replaceAll("[^0-9]", "").substring(0, 14)
+                + "-"
+                + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt(1 << 16));
       } else if (!runId.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
         throw new Usage("--run must be 1-64 letters, digits, '.', '_' or '-'");
       }
-      options = new MissionReplay.Options(runId, from, to, flags.get("--model"), flags.get("--from-step"), limit,
-          rate);
+      options =
+          new MissionReplay.Options(
+              runId, from, to, flags.get("--model"), flags.get("--from-step"), limit, rate);
       state = ReplayState.create(dir, runId, options.toJson());
     }
     new MissionReplay(api, out, Thread::sleep).run(options, state);
     return 0;
   }
 
-  private static int report(List<String> args, ApiClient api, Path dir, Map<String, String> env, PrintStream out)
+  private static int report(
+      List<String> args, ApiClient api, Path dir, Map<String, String> env, PrintStream out)
       throws ApiClient.Unreachable, InterruptedException {
     if (args.isEmpty() || args.get(0).startsWith("--")) {
       throw new Usage("name the run: replay report <run>");
@@ -129,10 +142,14 @@ public final class MissionReplayCli {
     Map<String, String> flags = flags(args.subList(1, args.size()), List.of("--wait"));
     long waitMs = flags.containsKey("--wait") ? positive(flags.get("--wait"), "--wait") * 1000 : 0;
     String url = env.get("CLICKHOUSE_URL");
-    ClickHouseClient clickhouse = url == null || url.isBlank() ? null
-        : new ClickHouseClient(url, env.getOrDefault("CLICKHOUSE_DATABASE", "gpilot"), Duration.ofSeconds(30));
+    ClickHouseClient clickhouse =
+        url == null || url.isBlank()
+            ? null
+            : new ClickHouseClient(
+                url, env.getOrDefault("CLICKHOUSE_DATABASE", "gpilot"), Duration.ofSeconds(30));
     if (clickhouse == null) {
-      out.println("no CLICKHOUSE_URL: the comparison is printed and saved, not written to ClickHouse");
+      out.println(
+          "no CLICKHOUSE_URL: the comparison is printed and saved, not written to ClickHouse");
     }
     new ReplayReport(api, out, Clock.systemUTC()).report(state, waitMs, clickhouse);
     return 0;
@@ -153,14 +170,21 @@ public final class MissionReplayCli {
     return flags;
   }
 
-  /** An ISO-8601 instant ({@code 2026-12-01T00:00:00Z}) or a day ({@code 2026-12-01}, its start in UTC). */
+  /**
+   * An ISO-8601 instant ({@code 2026-12-01T00:00:00Z}) or a day ({@code 2026-12-01}, its start in
+   * UTC).
+   */
   static Instant instant(String value, String flag) {
     try {
-      return value.length() == 10 ? LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant()
+      return value.length() == 10
+          ? LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant()
           : Instant.parse(value);
     } catch (DateTimeParseException e) {
-      throw new Usage(flag + " must be an instant like 2026-12-01T00:00:00Z or a day like 2026-12-01, got '"
-          + value + "'");
+      throw new Usage(
+          flag
+              + " must be an instant like 2026-12-01T00:00:00Z or a day like 2026-12-01, got '"
+              + value
+              + "'");
     }
   }
 
@@ -185,6 +209,7 @@ public final class MissionReplayCli {
     } catch (NumberFormatException e) {
       // falls through to the usage error
     }
-    throw new Usage("--rate must be forks per second, more than 0 and at most 1000, got '" + value + "'");
+    throw new Usage(
+        "--rate must be forks per second, more than 0 and at most 1000, got '" + value + "'");
   }
 }

@@ -14,11 +14,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A batch replay's state file, {@code <dir>/<run>.state}: its first line the run's options (JSON), then one line per
- * mission it is done with, appended and flushed as soon as it is: {@code {"original", "fork"}} for a fork submitted,
- * {@code {"original", "skipped", "detail"}} for one the API refused. A run resumed with the same id skips them all; a
- * line cut short by a crash is ignored (that mission is tried again, under the same Idempotency-Key: the API answers
- * with the fork it made, if it made one).
+ * A batch replay's state file, {@code <dir>/<run>.state}: its first line the run's options (JSON),
+ * then one line per mission it is done with, appended and flushed as soon as it is: {@code
+ * {"original", "fork"}} for a fork submitted, {@code {"original", "skipped", "detail"}} for one the
+ * API refused. A run resumed with the same id skips them all; a line cut short by a crash is
+ * ignored (that mission is tried again, under the same Idempotency-Key: the API answers with the
+ * fork it made, if it made one).
  */
 final class ReplayState {
   /** One mission the run is done with: {@code fork} null when it was skipped. */
@@ -42,10 +43,15 @@ final class ReplayState {
     Path file = file(dir, runId);
     try {
       Files.createDirectories(dir);
-      Files.writeString(file, Json.mapper().writeValueAsString(options) + "\n", StandardCharsets.UTF_8,
-          StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      Files.writeString(
+          file,
+          Json.mapper().writeValueAsString(options) + "\n",
+          StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the run's state file " + file + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot create the run's state file " + file + ": " + e.getMessage(), e);
     }
     return new ReplayState(file, options);
   }
@@ -61,7 +67,8 @@ final class ReplayState {
       String text = Files.readString(file, StandardCharsets.UTF_8);
       if (!text.isEmpty() && !text.endsWith("\n")) {
         // A line cut short by a crash: ended here, so the next line appended is a line of its own.
-        Files.writeString(file, "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND, StandardOpenOption.SYNC);
+        Files.writeString(
+            file, "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND, StandardOpenOption.SYNC);
       }
       lines = text.lines().toList();
     } catch (IOException e) {
@@ -72,8 +79,13 @@ final class ReplayState {
       JsonNode entry = parse(line);
       if (entry != null && entry.hasNonNull("original")) {
         String original = entry.get("original").asText();
-        state.done.put(original, new Done(original, entry.path("fork").asText(null),
-            entry.path("skipped").asText(null), entry.path("detail").asText(null)));
+        state.done.put(
+            original,
+            new Done(
+                original,
+                entry.path("fork").asText(null),
+                entry.path("skipped").asText(null),
+                entry.path("detail").asText(null)));
       }
     }
     return state;
@@ -120,8 +132,12 @@ final class ReplayState {
       line.put("skipped", entry.skipped()).put("detail", entry.detail());
     }
     try {
-      Files.writeString(file, Json.mapper().writeValueAsString(line) + "\n", StandardCharsets.UTF_8,
-          StandardOpenOption.APPEND, StandardOpenOption.SYNC);
+      Files.writeString(
+          file,
+          Json.mapper().writeValueAsString(line) + "\n",
+          StandardCharsets.UTF_8,
+          StandardOpenOption.APPEND,
+          StandardOpenOption.SYNC);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
     }

@@ -14,25 +14,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client's stream of one mission: it replays the mission's events after the client's position, follows new
- * ones, and ends after the final event. What the events become on the wire is the {@link StreamEncoder}'s business.
+ * One client's stream of one mission: it replays the mission's events after the client's position,
+ * follows new ones, and ends after the final event. What the events become on the wire is the
+ * {@link StreamEncoder}'s business.
  *
- * <p>Memory and threads at many clients: a stream holds no copy of events, only a cursor into the mission's event
- * log that the {@link MissionView} keeps once for all its streams, and at most one batch of encoded bytes (about
- * {@value #BATCH_BYTES} bytes) handed to the server. Writes are non-blocking (Servlet {@link WriteListener}): a
- * stream whose client does not read simply waits for {@code onWritePossible} without holding a thread, on the small
- * shared writer pool. The feed thread only wakes streams up.
+ * <p>Memory and threads at many clients: a stream holds no copy of events, only a cursor into the
+ * mission's event log that the {@link MissionView} keeps once for all its streams, and at most one
+ * batch of encoded bytes (about {@value #BATCH_BYTES} bytes) handed to the server. Writes are
+ * non-blocking (Servlet {@link WriteListener}): a stream whose client does not read simply waits
+ * for {@code onWritePossible} without holding a thread, on the small shared writer pool. The feed
+ * thread only wakes streams up.
  *
- * <p>A client is too slow when its connection accepts nothing while the mission gets more than {@code maxLag}
- * events ahead of it: it stops following, gets the encoder's {@link StreamEncoder#tooSlow} message when its
- * connection drains, and is disconnected (the server's idle timeout closes a connection that never drains).
+ * <p>A client is too slow when its connection accepts nothing while the mission gets more than
+ * {@code maxLag} events ahead of it: it stops following, gets the encoder's {@link
+ * StreamEncoder#tooSlow} message when its connection drains, and is disconnected (the server's idle
+ * timeout closes a connection that never drains).
  */
 public final class EventStream implements MissionView.Listener, WriteListener {
   private static final Logger LOG = LoggerFactory.getLogger(EventStream.class);
   static final int BATCH_BYTES = 64 * 1024;
   private static final int BATCH_EVENTS = 512;
-  // Where a writer thread assembles a batch: one per writer, reused, so that a batch allocates only the array handed
-  // to the server (which may keep it until the write completes). A buffer grown by a large replay is not kept.
+  // Where a writer thread assembles a batch: one per writer, reused, so that a batch allocates only
+  // the array handed
+  // to the server (which may keep it until the write completes). A buffer grown by a large replay
+  // is not kept.
   private static final ThreadLocal<ByteArrayOutputStream> BATCH =
       ThreadLocal.withInitial(() -> new ByteArrayOutputStream(8 * 1024));
 
@@ -57,9 +62,15 @@ public final class EventStream implements MissionView.Listener, WriteListener {
 
   /**
    * @param out the response's output stream; the request must be in async mode
-   * @param maxLag how many events a client whose connection is stalled may fall behind before it is disconnected
+   * @param maxLag how many events a client whose connection is stalled may fall behind before it is
+   *     disconnected
    */
-  public EventStream(MissionView view, StreamEncoder encoder, ServletOutputStream out, Executor writers, long maxLag) {
+  public EventStream(
+      MissionView view,
+      StreamEncoder encoder,
+      ServletOutputStream out,
+      Executor writers,
+      long maxLag) {
     this.view = view;
     this.encoder = encoder;
     this.out = out;
@@ -70,7 +81,8 @@ public final class EventStream implements MissionView.Listener, WriteListener {
 
   /** Starts streaming; the future completes when the stream has ended, for whatever reason. */
   public CompletableFuture<Void> start() {
-    // The server calls onWritePossible once the connection is writable, which starts the replay; new events only
+    // The server calls onWritePossible once the connection is writable, which starts the replay;
+    // new events only
     // wake the stream up, it reads them from the view, so subscribing second misses nothing.
     out.setWriteListener(this);
     view.subscribe(this);
@@ -101,8 +113,8 @@ public final class EventStream implements MissionView.Listener, WriteListener {
   }
 
   /**
-   * Asks for an SSE comment (or blank line) if nothing was written for {@code intervalNanos}, so that an idle
-   * connection stays open through proxies.
+   * Asks for an SSE comment (or blank line) if nothing was written for {@code intervalNanos}, so
+   * that an idle connection stays open through proxies.
    */
   public void heartbeatIfIdle(long nowNanos, long intervalNanos) {
     if (nowNanos - lastWrite >= intervalNanos) {
@@ -124,8 +136,9 @@ public final class EventStream implements MissionView.Listener, WriteListener {
   }
 
   /**
-   * Ends the stream because this instance stops: the client gets the encoder's {@link StreamEncoder#shuttingDown}
-   * message (where to resume) once its connection takes it, unless the stream has already ended.
+   * Ends the stream because this instance stops: the client gets the encoder's {@link
+   * StreamEncoder#shuttingDown} message (where to resume) once its connection takes it, unless the
+   * stream has already ended.
    */
   public void shutDown() {
     shuttingDown = true;
@@ -138,7 +151,10 @@ public final class EventStream implements MissionView.Listener, WriteListener {
     shuttingDown = true;
   }
 
-  /** Stops the stream at once, whatever it has written (a connection that took nothing within the grace time). */
+  /**
+   * Stops the stream at once, whatever it has written (a connection that took nothing within the
+   * grace time).
+   */
   public void abort() {
     finish();
   }
@@ -169,8 +185,10 @@ public final class EventStream implements MissionView.Listener, WriteListener {
     } finally {
       running.set(false);
     }
-    // A wake-up between the last drain and releasing `running` would otherwise be lost: a new event (unless the
-    // connection is stalled, when onWritePossible will follow), or onWritePossible itself, which the server may
+    // A wake-up between the last drain and releasing `running` would otherwise be lost: a new event
+    // (unless the
+    // connection is stalled, when onWritePossible will follow), or onWritePossible itself, which
+    // the server may
     // call as soon as isReady() has returned false, before this run has ended.
     if (!done.isDone() && (writable || (signalled && !stalled))) {
       schedule();
@@ -180,7 +198,8 @@ public final class EventStream implements MissionView.Listener, WriteListener {
   /**
    * Writes what is due while the connection takes it.
    *
-   * @return false when waiting for the connection ({@code onWritePossible} resumes) or when the stream ended
+   * @return false when waiting for the connection ({@code onWritePossible} resumes) or when the
+   *     stream ended
    */
   private boolean drain() throws IOException {
     while (!done.isDone()) {
@@ -203,10 +222,14 @@ public final class EventStream implements MissionView.Listener, WriteListener {
       if (tooSlow) {
         write(encoder.tooSlow(view.lastSeq() - cursor));
         lastWordWritten = true;
-        LOG.info("disconnecting a stream of mission {}: more than {} events behind", view.missionId(), maxLag);
+        LOG.info(
+            "disconnecting a stream of mission {}: more than {} events behind",
+            view.missionId(),
+            maxLag);
         continue;
       }
-      // Read before the batch: finished then means the final event is at or before what the batch starts after.
+      // Read before the batch: finished then means the final event is at or before what the batch
+      // starts after.
       boolean finished = view.finished();
       List<MissionEvent> batch = view.eventsAfter(cursor, BATCH_EVENTS);
       if (batch.isEmpty()) {
@@ -247,7 +270,10 @@ public final class EventStream implements MissionView.Listener, WriteListener {
     return false;
   }
 
-  /** Hands bytes to the server and flushes them, without blocking: isReady() turns false while they are pending. */
+  /**
+   * Hands bytes to the server and flushes them, without blocking: isReady() turns false while they
+   * are pending.
+   */
   private void write(byte[] bytes) throws IOException {
     lastWrite = System.nanoTime();
     if (bytes.length > 0) {

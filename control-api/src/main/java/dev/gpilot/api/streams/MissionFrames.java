@@ -7,15 +7,22 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The SSE frames of one mission's UI message stream, made once for all of its streams: the mapping is a pure
- * function of the events, so every stream would make the same frames, and with many clients per mission mapping
- * once per event instead of once per event and client is what keeps the API's CPU flat. Thread-safe.
+ * The SSE frames of one mission's UI message stream, made once for all of its streams: the mapping
+ * is a pure function of the events, so every stream would make the same frames, and with many
+ * clients per mission mapping once per event instead of once per event and client is what keeps the
+ * API's CPU flat. Thread-safe.
  */
 final class MissionFrames {
-  /** The frames one event maps to: {@code ids[k]} and the wire bytes of frame k (id, data, blank line). */
+  /**
+   * The frames one event maps to: {@code ids[k]} and the wire bytes of frame k (id, data, blank
+   * line).
+   */
   record EventFrames(String[] ids, byte[][] bytes) {}
 
-  /** The id of the {@code start} frame, which comes before every event's (those are {@code N:k} and {@code N}, N ≥ 1). */
+  /**
+   * The id of the {@code start} frame, which comes before every event's (those are {@code N:k} and
+   * {@code N}, N ≥ 1).
+   */
   static final String START_ID = "0";
 
   private final MissionView view;
@@ -29,12 +36,18 @@ final class MissionFrames {
     this.start = frame(START_ID, mapper.start());
   }
 
-  /** The {@code start} frame, id {@value #START_ID}: it needs no event, so a stream sends it as soon as it opens. */
+  /**
+   * The {@code start} frame, id {@value #START_ID}: it needs no event, so a stream sends it as soon
+   * as it opens.
+   */
   byte[] start() {
     return start;
   }
 
-  /** The frames of {@code event} (one of this mission's, in its seq order), mapping earlier events first if needed. */
+  /**
+   * The frames of {@code event} (one of this mission's, in its seq order), mapping earlier events
+   * first if needed.
+   */
   synchronized EventFrames of(MissionEvent event) {
     while (bySeq.size() < event.seq()) {
       long next = bySeq.size() + 1L;

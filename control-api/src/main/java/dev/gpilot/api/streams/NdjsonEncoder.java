@@ -1,16 +1,16 @@
 package dev.gpilot.api.streams;
 
 import dev.gpilot.contracts.events.MissionEvent;
-import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.contracts.json.Json;
+import dev.gpilot.contracts.json.JsonCodec;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Mission events as NDJSON for non-browser clients: one {@code MissionEvent} JSON per line, in seq order, from
- * {@code after + 1}; blank lines are heartbeats. A client that falls too far behind, or whose stream this instance
- * stops serving because it shuts down, gets one last line {@code {"type":"stream.error","detail":…,"lastSeq":N}}
- * (resume with {@code ?after=N}).
+ * Mission events as NDJSON for non-browser clients: one {@code MissionEvent} JSON per line, in seq
+ * order, from {@code after + 1}; blank lines are heartbeats. A client that falls too far behind, or
+ * whose stream this instance stops serving because it shuts down, gets one last line {@code
+ * {"type":"stream.error","detail":…,"lastSeq":N}} (resume with {@code ?after=N}).
  */
 public final class NdjsonEncoder extends ResumableStreamEncoder {
   public static final String MEDIA_TYPE = "application/x-ndjson";
@@ -55,11 +55,13 @@ public final class NdjsonEncoder extends ResumableStreamEncoder {
   /** One last line {@code {"type":"stream.error","detail":…,"lastSeq":N}}. */
   @Override
   protected byte[] error(String why) {
-    String line = Json.mapper().createObjectNode()
-        .put("type", "stream.error")
-        .put("detail", why + "; resume with ?after=" + lastSeq)
-        .put("lastSeq", lastSeq)
-        .toString();
+    String line =
+        Json.mapper()
+            .createObjectNode()
+            .put("type", "stream.error")
+            .put("detail", why + "; resume with ?after=" + lastSeq)
+            .put("lastSeq", lastSeq)
+            .toString();
     return (line + "\n").getBytes(StandardCharsets.UTF_8);
   }
 

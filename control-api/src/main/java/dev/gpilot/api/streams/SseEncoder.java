@@ -6,16 +6,17 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The UI message stream (AI SDK, v1) as Server-Sent Events: {@code id: <frame id>} and {@code data: <chunk>} per
- * frame, {@code data: [DONE]} at the end.
+ * The UI message stream (AI SDK, v1) as Server-Sent Events: {@code id: <frame id>} and {@code data:
+ * <chunk>} per frame, {@code data: [DONE]} at the end.
  *
- * <p>Frame ids: the {@code start} chunk is frame {@code 0}, sent as soon as the stream opens (it needs no event);
- * the chunks that event {@code N} maps to are frames {@code N:1}, {@code N:2}, ..., and the last of them is plain
- * {@code N}. So {@code Last-Event-ID: N} resumes after everything of event N ({@code 0}: after {@code start}), and
- * {@code N:k} after its k-th frame: the mapping is a pure function of the events, so the stream is rebuilt from seq
- * 1 and only the frames after that point are written, with no gap and no duplicate. Any {@code Last-Event-ID} names
- * a frame at or after {@code start}, so a resumed stream never repeats it. An event that maps to no chunk has no
- * frame.
+ * <p>Frame ids: the {@code start} chunk is frame {@code 0}, sent as soon as the stream opens (it
+ * needs no event); the chunks that event {@code N} maps to are frames {@code N:1}, {@code N:2},
+ * ..., and the last of them is plain {@code N}. So {@code Last-Event-ID: N} resumes after
+ * everything of event N ({@code 0}: after {@code start}), and {@code N:k} after its k-th frame: the
+ * mapping is a pure function of the events, so the stream is rebuilt from seq 1 and only the frames
+ * after that point are written, with no gap and no duplicate. Any {@code Last-Event-ID} names a
+ * frame at or after {@code start}, so a resumed stream never repeats it. An event that maps to no
+ * chunk has no frame.
  */
 public final class SseEncoder extends ResumableStreamEncoder {
   private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8);
@@ -28,7 +29,8 @@ public final class SseEncoder extends ResumableStreamEncoder {
 
   /**
    * @param frames the mission's frames, shared by its streams
-   * @param resumeAfter a frame id the client already has ({@code N} or {@code N:k}), or null for the whole stream
+   * @param resumeAfter a frame id the client already has ({@code N} or {@code N:k}), or null for
+   *     the whole stream
    */
   SseEncoder(MissionFrames frames, FrameId resumeAfter) {
     this.frames = frames;
@@ -104,14 +106,19 @@ public final class SseEncoder extends ResumableStreamEncoder {
   }
 
   /**
-   * An {@code error} chunk without an id (so the client's Last-Event-ID stays on the last frame it got) and no
-   * {@code [DONE]}: the message is not finished. The AI SDK ends the request with that error ({@code useChat}: status
-   * {@code error}), and a resume (with {@code Last-Event-ID}, or the transport's replay) continues it on any instance.
+   * An {@code error} chunk without an id (so the client's Last-Event-ID stays on the last frame it
+   * got) and no {@code [DONE]}: the message is not finished. The AI SDK ends the request with that
+   * error ({@code useChat}: status {@code error}), and a resume (with {@code Last-Event-ID}, or the
+   * transport's replay) continues it on any instance.
    */
   @Override
   protected byte[] error(String why) {
-    String text = why + "; reconnect with Last-Event-ID: " + (lastId == null ? MissionFrames.START_ID : lastId);
-    String chunk = Json.mapper().createObjectNode().put("type", "error").put("errorText", text).toString();
+    String text =
+        why
+            + "; reconnect with Last-Event-ID: "
+            + (lastId == null ? MissionFrames.START_ID : lastId);
+    String chunk =
+        Json.mapper().createObjectNode().put("type", "error").put("errorText", text).toString();
     return ("data: " + chunk + "\n\n").getBytes(StandardCharsets.UTF_8);
   }
 

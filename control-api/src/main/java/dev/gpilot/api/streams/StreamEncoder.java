@@ -4,20 +4,26 @@ import dev.gpilot.contracts.events.MissionEvent;
 import java.io.ByteArrayOutputStream;
 
 /**
- * Turns one stream's events into bytes on the wire. Not thread-safe: each stream has its own, used by one writer at
- * a time.
+ * Turns one stream's events into bytes on the wire. Not thread-safe: each stream has its own, used
+ * by one writer at a time.
  */
 public interface StreamEncoder {
-  /** The seq after which the stream must be given events (an encoder may need earlier ones to rebuild its state). */
+  /**
+   * The seq after which the stream must be given events (an encoder may need earlier ones to
+   * rebuild its state).
+   */
   long feedAfter();
 
   /**
-   * What the stream begins with, before any event (possibly nothing): it goes out with the response's headers, so
-   * a client has it even while the mission has no event yet.
+   * What the stream begins with, before any event (possibly nothing): it goes out with the
+   * response's headers, so a client has it even while the mission has no event yet.
    */
   byte[] head();
 
-  /** Appends what {@code event} becomes on the wire (possibly nothing). Events come in seq order without gaps. */
+  /**
+   * Appends what {@code event} becomes on the wire (possibly nothing). Events come in seq order
+   * without gaps.
+   */
   void encode(MissionEvent event, ByteArrayOutputStream out);
 
   /** What follows the mission's final event. */
@@ -30,8 +36,8 @@ public interface StreamEncoder {
   byte[] tooSlow(long behind);
 
   /**
-   * The last thing a client gets when this API instance stops while the mission goes on, saying where to resume
-   * (on any instance).
+   * The last thing a client gets when this API instance stops while the mission goes on, saying
+   * where to resume (on any instance).
    */
   byte[] shuttingDown();
 

@@ -8,8 +8,9 @@ import jakarta.servlet.ServletOutputStream;
 import java.io.IOException;
 
 /**
- * Serves a mission's stream over HTTP: the UI message stream as SSE ({@code /stream}) and the events as NDJSON
- * ({@code /events}). Bad resume positions and unacceptable media types are rejected before anything is streamed.
+ * Serves a mission's stream over HTTP: the UI message stream as SSE ({@code /stream}) and the
+ * events as NDJSON ({@code /events}). Bad resume positions and unacceptable media types are
+ * rejected before anything is streamed.
  */
 public final class StreamHandler {
   /** The header that tells AI SDK clients the body is a UI message stream. */
@@ -22,9 +23,10 @@ public final class StreamHandler {
   }
 
   /**
-   * {@code GET /api/v1/missions/{id}/stream}: the whole message, or what follows {@code Last-Event-ID} (header, or
-   * {@code ?lastEventId=}). With {@code ?active=true} a finished mission answers {@code 204} (the AI SDK's "no
-   * active stream", for {@code useChat}'s resume on page load).
+   * {@code GET /api/v1/missions/{id}/stream}: the whole message, or what follows {@code
+   * Last-Event-ID} (header, or {@code ?lastEventId=}). With {@code ?active=true} a finished mission
+   * answers {@code 204} (the AI SDK's "no active stream", for {@code useChat}'s resume on page
+   * load).
    */
   public void sse(Context ctx, MissionView view) throws IOException {
     String value = ctx.header("Last-Event-ID");
@@ -36,7 +38,8 @@ public final class StreamHandler {
       try {
         resume = FrameId.parse(value);
       } catch (IllegalArgumentException e) {
-        throw ApiException.badRequest("Last-Event-ID must be a frame id of this stream: N or N:k (N ≥ 0, k ≥ 1)");
+        throw ApiException.badRequest(
+            "Last-Event-ID must be a frame id of this stream: N or N:k (N ≥ 0, k ≥ 1)");
       }
     }
     if ("true".equalsIgnoreCase(ctx.queryParam("active")) && view.finished()) {
@@ -54,8 +57,15 @@ public final class StreamHandler {
   public void ndjson(Context ctx, MissionView view) throws IOException {
     String accept = ctx.header("Accept");
     if (accept != null && !accept.isBlank() && !accepts(accept, NdjsonEncoder.MEDIA_TYPE)) {
-      throw new ApiException(406, "not-acceptable", "Not acceptable",
-          "this endpoint serves " + NdjsonEncoder.MEDIA_TYPE + " (send Accept: " + NdjsonEncoder.MEDIA_TYPE + ")");
+      throw new ApiException(
+          406,
+          "not-acceptable",
+          "Not acceptable",
+          "this endpoint serves "
+              + NdjsonEncoder.MEDIA_TYPE
+              + " (send Accept: "
+              + NdjsonEncoder.MEDIA_TYPE
+              + ")");
     }
     String value = ctx.queryParam("after");
     if (value == null || value.isBlank()) {
@@ -69,14 +79,16 @@ public final class StreamHandler {
         after = -1;
       }
       if (after < 0) {
-        throw ApiException.badRequest("after / Last-Event-ID must be an event seq (a non-negative integer)");
+        throw ApiException.badRequest(
+            "after / Last-Event-ID must be an event seq (a non-negative integer)");
       }
     }
     start(ctx, view, new NdjsonEncoder(after));
   }
 
   private void start(Context ctx, MissionView view, StreamEncoder encoder) throws IOException {
-    StreamRegistry.Admission admission = registry.admit(view.workspaceId()); // 429 before anything is written
+    StreamRegistry.Admission admission =
+        registry.admit(view.workspaceId()); // 429 before anything is written
     try {
       stream(ctx, view, encoder, admission);
     } catch (IOException | RuntimeException e) {
@@ -85,33 +97,42 @@ public final class StreamHandler {
     }
   }
 
-  private void stream(Context ctx, MissionView view, StreamEncoder encoder, StreamRegistry.Admission admission)
+  private void stream(
+      Context ctx, MissionView view, StreamEncoder encoder, StreamRegistry.Admission admission)
       throws IOException {
     ctx.status(200);
     ctx.res().setContentType(encoder.contentType());
     ctx.res().setHeader("Cache-Control", "no-cache");
     ctx.res().setHeader("X-Accel-Buffering", "no");
-    // Headers and the stream's head (the UI message's start) go out now, in one write: the client sees the stream
+    // Headers and the stream's head (the UI message's start) go out now, in one write: the client
+    // sees the stream
     // open before the mission's first event exists.
     ServletOutputStream out = ctx.res().getOutputStream();
     out.write(encoder.head());
     ctx.res().flushBuffer();
     // Javalin runs the supplier once the request is in async mode, which non-blocking writes need.
-    ctx.future(() -> {
-      try {
-        EventStream stream = registry.open(view, encoder, out);
-        return stream.start().whenComplete((ok, error) -> {
-          registry.closed(stream);
-          admission.release();
+    ctx.future(
+        () -> {
+          try {
+            EventStream stream = registry.open(view, encoder, out);
+            return stream
+                .start()
+                .whenComplete(
+                    (ok, error) -> {
+                      registry.closed(stream);
+                      admission.release();
+                    });
+          } catch (RuntimeException e) {
+            admission.release();
+            throw e;
+          }
         });
-      } catch (RuntimeException e) {
-        admission.release();
-        throw e;
-      }
-    });
   }
 
-  /** Whether an Accept header admits {@code type} (exactly, as {@code application/*}, or as {@code *}{@code /*}). */
+  /**
+   * Whether an Accept header admits {@code type} (exactly, as {@code application/*}, or as {@code
+   * *}{@code /*}).
+   */
   public static boolean accepts(String accept, String type) {
     String family = type.substring(0, type.indexOf('/')) + "/*";
     for (String range : accept.split(",")) {

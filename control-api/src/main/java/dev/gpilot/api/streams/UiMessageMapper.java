@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gpilot.contracts.cost.Usage;
-import dev.gpilot.contracts.events.EventTypes;
 import dev.gpilot.contracts.events.BilledAttempt;
+import dev.gpilot.contracts.events.EventTypes;
 import dev.gpilot.contracts.events.MissionAccepted;
 import dev.gpilot.contracts.events.MissionBudgetReached;
 import dev.gpilot.contracts.events.MissionEnded;
@@ -33,24 +33,30 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Maps a mission's events, in seq order from seq 1, to the chunks of one assistant message in the Vercel AI SDK's UI
- * message stream protocol (v1): each chunk is one JSON object that validates against the SDK's
- * {@code uiMessageChunkSchema}, with no field the schema does not name. SPEC.md section 9 has the table.
+ * Maps a mission's events, in seq order from seq 1, to the chunks of one assistant message in the
+ * Vercel AI SDK's UI message stream protocol (v1): each chunk is one JSON object that validates
+ * against the SDK's {@code uiMessageChunkSchema}, with no field the schema does not name. SPEC.md
+ * section 9 has the table.
  *
- * <p>The mapping is a pure function of the event sequence: the same events give the same chunks, on any API
- * instance, live or replayed. That is what makes resuming by frame id exact (see {@link SseEncoder}).
+ * <p>The mapping is a pure function of the event sequence: the same events give the same chunks, on
+ * any API instance, live or replayed. That is what makes resuming by frame id exact (see {@link
+ * SseEncoder}).
  *
- * <p>The SDK's message model is sequential: {@code start-step} opens a step, {@code finish-step} closes it and drops
- * every open text part. Mission steps may run in parallel, so each step attempt's chunks form a group, and groups
- * are written one at a time, in the order their steps first appeared: the chunks of a step that runs while an
- * earlier one is still open wait until that one closes. Mission-level chunks ({@code data-plan}, {@code data-cost},
- * {@code message-metadata}, {@code error}, {@code finish}) are written at once. Not thread-safe: one per stream.
+ * <p>The SDK's message model is sequential: {@code start-step} opens a step, {@code finish-step}
+ * closes it and drops every open text part. Mission steps may run in parallel, so each step
+ * attempt's chunks form a group, and groups are written one at a time, in the order their steps
+ * first appeared: the chunks of a step that runs while an earlier one is still open wait until that
+ * one closes. Mission-level chunks ({@code data-plan}, {@code data-cost}, {@code message-metadata},
+ * {@code error}, {@code finish}) are written at once. Not thread-safe: one per stream.
  *
- * <p>The message's {@code start} chunk is not the mapping of an event: it names the mission only, so a stream sends
- * it ({@link #start()}) as soon as it opens, before the mission has any event.
+ * <p>The message's {@code start} chunk is not the mapping of an event: it names the mission only,
+ * so a stream sends it ({@link #start()}) as soon as it opens, before the mission has any event.
  */
 public final class UiMessageMapper {
-  /** The most log lines a {@code data-log} part keeps (the oldest go first), so re-sending it stays cheap. */
+  /**
+   * The most log lines a {@code data-log} part keeps (the oldest go first), so re-sending it stays
+   * cheap.
+   */
   static final int MAX_LOG_LINES = 50;
 
   private final String missionId;
@@ -72,8 +78,9 @@ public final class UiMessageMapper {
   }
 
   /**
-   * The message's first chunk, {@code start} (messageId = missionId, the metadata of a mission without events):
-   * the same for every stream of the mission whatever its events, and sent before them.
+   * The message's first chunk, {@code start} (messageId = missionId, the metadata of a mission
+   * without events): the same for every stream of the mission whatever its events, and sent before
+   * them.
    */
   public String start() {
     ObjectNode start = chunk("start");
@@ -88,8 +95,9 @@ public final class UiMessageMapper {
   }
 
   /**
-   * The chunks (JSON text) for the next event, possibly none; they follow {@link #start()}. Events must come in seq
-   * order without gaps, starting at seq 1; after the final event nothing more is mapped.
+   * The chunks (JSON text) for the next event, possibly none; they follow {@link #start()}. Events
+   * must come in seq order without gaps, starting at seq 1; after the final event nothing more is
+   * mapped.
    */
   public List<String> map(MissionEvent e) {
     out = new ArrayList<>(4);
@@ -98,8 +106,12 @@ public final class UiMessageMapper {
     }
     if (e instanceof MissionAccepted accepted) {
       status = "PLANNING";
-      log(e, "info", accepted.rerunOf() == null ? "mission accepted"
-          : "mission accepted: a rerun of " + accepted.rerunOf());
+      log(
+          e,
+          "info",
+          accepted.rerunOf() == null
+              ? "mission accepted"
+              : "mission accepted: a rerun of " + accepted.rerunOf());
     } else if (e instanceof PlanReady ready) {
       planReady(ready);
     } else if (e instanceof StepReady ready) {
@@ -109,7 +121,14 @@ public final class UiMessageMapper {
     } else if (e instanceof StepTextDelta delta) {
       stepDelta(delta);
     } else if (e instanceof StepCompleted c) {
-      stepFinished(c, "SUCCEEDED", "completed", c.output(), Boolean.TRUE.equals(c.reused()), null, c.durationMs());
+      stepFinished(
+          c,
+          "SUCCEEDED",
+          "completed",
+          c.output(),
+          Boolean.TRUE.equals(c.reused()),
+          null,
+          c.durationMs());
     } else if (e instanceof StepFailed f) {
       stepFinished(f, "FAILED", "failed", null, false, f.reason(), f.durationMs());
     } else if (e instanceof StepRetrying r) {
@@ -121,12 +140,23 @@ public final class UiMessageMapper {
     } else if (e instanceof MissionBudgetReached reached) {
       budget(reached, true, "PAUSED", reached.budgetId(), reached.stepId(), reached.reason());
     } else if (e instanceof MissionResumed resumed) {
-      budget(resumed, false, resumed.status() == null ? "RUNNING" : resumed.status(), resumed.budgetId(), null, null);
+      budget(
+          resumed,
+          false,
+          resumed.status() == null ? "RUNNING" : resumed.status(),
+          resumed.budgetId(),
+          null,
+          null);
     } else if (e instanceof MissionEnded ended) {
       missionFinished(ended);
     } else if (e instanceof UnknownMissionEvent unknown && unknown.string("stepId") != null) {
       // A newer writer's step event: the step's part shows it, with the status it gives (if any).
-      stepUpdate(unknown, unknown.string("stepId"), unknown.string("agent"), unknown.string("status"), e.type());
+      stepUpdate(
+          unknown,
+          unknown.string("stepId"),
+          unknown.string("agent"),
+          unknown.string("status"),
+          e.type());
     } else {
       log(e, "info", e.type());
     }
@@ -156,15 +186,23 @@ public final class UiMessageMapper {
     }
     emit(data("plan", "plan", data));
     emit(data("cost", "cost", cost()));
-    log(e, "info", "plan ready: " + planSteps.size() + (planSteps.size() == 1 ? " step" : " steps"));
+    log(
+        e,
+        "info",
+        "plan ready: " + planSteps.size() + (planSteps.size() == 1 ? " step" : " steps"));
     emit(metadataChunk());
   }
 
   /**
-   * A step waits for a budget (the mission is PAUSED), or every waiting step got it (RUNNING again): a
-   * {@code data-budget} part updated in place, a log line and the metadata's new status.
+   * A step waits for a budget (the mission is PAUSED), or every waiting step got it (RUNNING
+   * again): a {@code data-budget} part updated in place, a log line and the metadata's new status.
    */
-  private void budget(MissionEvent e, boolean reached, String newStatus, String budgetId, String stepId,
+  private void budget(
+      MissionEvent e,
+      boolean reached,
+      String newStatus,
+      String budgetId,
+      String stepId,
       String reason) {
     status = newStatus;
     ObjectNode data = Json.mapper().createObjectNode();
@@ -181,10 +219,17 @@ public final class UiMessageMapper {
       data.put("reason", reason);
     }
     emit(data("budget", "budget", data));
-    log(e, reached ? "warn" : "info", reached
-        ? "paused: step " + stepId + " waits for budget '" + budgetId + "'"
-            + (reason == null ? "" : ": " + reason)
-        : "resumed: the budget covers the waiting steps");
+    log(
+        e,
+        reached ? "warn" : "info",
+        reached
+            ? "paused: step "
+                + stepId
+                + " waits for budget '"
+                + budgetId
+                + "'"
+                + (reason == null ? "" : ": " + reason)
+            : "resumed: the budget covers the waiting steps");
     emit(metadataChunk());
   }
 
@@ -194,14 +239,23 @@ public final class UiMessageMapper {
     s.streamedText = false;
     s.reason = null;
     s.durationMs = null;
-    stepUpdate(e, e.stepId(), e.agent(), "RUNNING",
+    stepUpdate(
+        e,
+        e.stepId(),
+        e.agent(),
+        "RUNNING",
         "started" + (s.attempt > 1 ? " (attempt " + s.attempt + ")" : ""));
   }
 
-  /** Model text of the running attempt; deltas of any other attempt, or after it ended, are dropped (best effort). */
+  /**
+   * Model text of the running attempt; deltas of any other attempt, or after it ended, are dropped
+   * (best effort).
+   */
   private void stepDelta(StepTextDelta e) {
     Step s = step(e.stepId(), e.agent());
-    if (e.text() == null || e.text().isEmpty() || !"RUNNING".equals(s.status)
+    if (e.text() == null
+        || e.text().isEmpty()
+        || !"RUNNING".equals(s.status)
         || (e.attempt() != null && e.attempt() != s.attempt)) {
       return;
     }
@@ -209,9 +263,18 @@ public final class UiMessageMapper {
     s.streamedText = true;
   }
 
-  /** The end of a step attempt: its text (the final output's when no delta came), status, cost; closes its group. */
-  private void stepFinished(StepTransition e, String newStatus, String what, JsonNode output, boolean reused,
-      String reason, Long durationMs) {
+  /**
+   * The end of a step attempt: its text (the final output's when no delta came), status, cost;
+   * closes its group.
+   */
+  private void stepFinished(
+      StepTransition e,
+      String newStatus,
+      String what,
+      JsonNode output,
+      boolean reused,
+      String reason,
+      Long durationMs) {
     Step s = step(e.stepId(), e.agent());
     if (e instanceof StepCompleted && !s.streamedText) {
       String text = outputText(output);
@@ -227,7 +290,8 @@ public final class UiMessageMapper {
     s.reused = reused;
     s.reason = reason;
     s.durationMs = durationMs;
-    BilledAttempt billed = e instanceof BilledAttempt b && (b.usage() != null || b.costMicros() != null) ? b : null;
+    BilledAttempt billed =
+        e instanceof BilledAttempt b && (b.usage() != null || b.costMicros() != null) ? b : null;
     boolean costed = billed != null;
     if (costed) {
       // A step's usage and cost add up over its attempts, as the mission's do over its steps.
@@ -237,13 +301,19 @@ public final class UiMessageMapper {
         usage = usage.plus(billed.usage());
       }
       if (billed.costMicros() != null) {
-        s.costMicros = s.costMicros == null ? billed.costMicros() : s.costMicros + billed.costMicros();
+        s.costMicros =
+            s.costMicros == null ? billed.costMicros() : s.costMicros + billed.costMicros();
         costMicros += billed.costMicros();
         agentCosts.merge(s.agent == null ? "unknown" : s.agent, billed.costMicros(), Long::sum);
       }
     }
-    stepUpdate(e, e.stepId(), e.agent(), newStatus,
-        what + (s.reused ? " (reused from the original: no model call, no cost)" : "")
+    stepUpdate(
+        e,
+        e.stepId(),
+        e.agent(),
+        newStatus,
+        what
+            + (s.reused ? " (reused from the original: no model call, no cost)" : "")
             + (reason != null ? ": " + reason : ""));
     if (costed) {
       emit(data("cost", "cost", cost()));
@@ -252,9 +322,13 @@ public final class UiMessageMapper {
     closeGroup(s);
   }
 
-  /** A new status (or none: only a log line) for a step, as its {@code data-step} part updated in place. */
+  /**
+   * A new status (or none: only a log line) for a step, as its {@code data-step} part updated in
+   * place.
+   */
   /** {@code newStatus} null keeps the step's status. */
-  private void stepUpdate(MissionEvent e, String stepId, String agent, String newStatus, String line) {
+  private void stepUpdate(
+      MissionEvent e, String stepId, String agent, String newStatus, String line) {
     Step s = step(stepId, agent);
     if (newStatus != null) {
       s.status = newStatus;
@@ -278,7 +352,8 @@ public final class UiMessageMapper {
     reason = e.reason();
     durationMs = e.durationMs();
     if (e.costMicros() != null) {
-      // The job's total on the final event is the one of record (it also counts attempts whose events were lost).
+      // The job's total on the final event is the one of record (it also counts attempts whose
+      // events were lost).
       costMicros = e.costMicros();
     }
     for (Step s : steps.values()) {
@@ -292,7 +367,8 @@ public final class UiMessageMapper {
       }
     }
     drain();
-    // As GET /missions/{id} shows them: a step still open when the mission ended did not finish. Every group is
+    // As GET /missions/{id} shows them: a step still open when the mission ended did not finish.
+    // Every group is
     // written by now, so its data-step part exists and this updates it in place.
     for (Step s : steps.values()) {
       if (s.shown && !isTerminal(s.status)) {
@@ -301,8 +377,12 @@ public final class UiMessageMapper {
         emit(data("step", "step-" + s.id, s.toJson()));
       }
     }
-    log(e, "COMPLETED".equals(status) ? "info" : "error",
-        "mission " + status.toLowerCase().replace('_', ' ') + (reason != null ? ": " + reason : ""));
+    log(
+        e,
+        "COMPLETED".equals(status) ? "info" : "error",
+        "mission "
+            + status.toLowerCase().replace('_', ' ')
+            + (reason != null ? ": " + reason : ""));
     emit(metadataChunk());
     ObjectNode finish = chunk("finish");
     switch (status) {
@@ -315,8 +395,11 @@ public final class UiMessageMapper {
       }
       default -> {
         ObjectNode error = chunk("error");
-        error.put("errorText", "mission " + status.toLowerCase().replace('_', ' ')
-            + (reason != null ? ": " + reason : ""));
+        error.put(
+            "errorText",
+            "mission "
+                + status.toLowerCase().replace('_', ' ')
+                + (reason != null ? ": " + reason : ""));
         emit(error);
         finish.put("finishReason", "error");
       }
@@ -337,7 +420,10 @@ public final class UiMessageMapper {
 
   // ---------------------------------------------------------------- groups
 
-  /** A chunk that belongs to a step's current group: written now if that group is open, else when it opens. */
+  /**
+   * A chunk that belongs to a step's current group: written now if that group is open, else when it
+   * opens.
+   */
   private void emitStep(Step s, ObjectNode chunk) {
     if (s.group == null) {
       s.group = new Group();
@@ -357,7 +443,9 @@ public final class UiMessageMapper {
     }
   }
 
-  /** Writes the head group's chunks, and each following group's once the one before it has closed. */
+  /**
+   * Writes the head group's chunks, and each following group's once the one before it has closed.
+   */
   private void drain() {
     while (!groups.isEmpty()) {
       Group head = groups.peekFirst();
@@ -459,7 +547,9 @@ public final class UiMessageMapper {
     return steps.computeIfAbsent(id, k -> new Step(k, agent));
   }
 
-  /** The text a finished step shows: a string output, or its {@code text} field, or else its JSON. */
+  /**
+   * The text a finished step shows: a string output, or its {@code text} field, or else its JSON.
+   */
   static String outputText(JsonNode output) {
     if (output == null || output.isNull() || output.isMissingNode()) {
       return null;

@@ -16,12 +16,19 @@ final class BudgetRequests {
   private BudgetRequests() {}
 
   /** What a budget is to be (the caller's workspace, the path's id). */
-  record BudgetBody(long limitMicros, BudgetPeriod period, int resetDay, boolean rollover, BudgetMode mode,
-      String agent, String model) {}
+  record BudgetBody(
+      long limitMicros,
+      BudgetPeriod period,
+      int resetDay,
+      boolean rollover,
+      BudgetMode mode,
+      String agent,
+      String model) {}
 
   static String budgetId(String id) {
     if (id == null || !BudgetRecord.ID.matcher(id).matches()) {
-      throw ApiException.badRequest("the budget id must be 1-63 of a-z 0-9 - starting with a letter or digit");
+      throw ApiException.badRequest(
+          "the budget id must be 1-63 of a-z 0-9 - starting with a letter or digit");
     }
     return id;
   }
@@ -29,8 +36,12 @@ final class BudgetRequests {
   static BudgetBody budget(InputStream body) {
     JsonNode json = TenancyRequests.object(body, FIELDS);
     JsonNode limit = json.get("limitMicros");
-    if (limit == null || !limit.isIntegralNumber() || !limit.canConvertToLong() || limit.asLong() < 0) {
-      throw ApiException.badRequest("'limitMicros' is required: a whole number of micro-credits, 0 or more");
+    if (limit == null
+        || !limit.isIntegralNumber()
+        || !limit.canConvertToLong()
+        || limit.asLong() < 0) {
+      throw ApiException.badRequest(
+          "'limitMicros' is required: a whole number of micro-credits, 0 or more");
     }
     BudgetPeriod period;
     BudgetMode mode;

@@ -13,17 +13,25 @@ final class BudgetRoutes {
   }
 
   void register(RoutesConfig routes) {
-    routes.get("/api/v1/budgets", ctx -> Responses.json(ctx, 200, service.list(TenancyRoutes.caller(ctx))));
-    routes.put("/api/v1/budgets/{budgetId}", ctx -> {
-      Principal caller = TenancyRoutes.caller(ctx);
-      String id = ctx.pathParam("budgetId");
-      BudgetRequests.BudgetBody req = BudgetRequests.budget(ctx.bodyInputStream());
-      ctx.future(() -> service.put(caller, id, req).thenAccept(body -> Responses.json(ctx, 200, body)));
-    });
-    routes.delete("/api/v1/budgets/{budgetId}", ctx -> {
-      Principal caller = TenancyRoutes.caller(ctx);
-      String id = ctx.pathParam("budgetId");
-      ctx.future(() -> service.delete(caller, id).thenAccept(ignored -> ctx.status(204)));
-    });
+    routes.get(
+        "/api/v1/budgets",
+        ctx -> Responses.json(ctx, 200, service.list(TenancyRoutes.caller(ctx))));
+    routes.put(
+        "/api/v1/budgets/{budgetId}",
+        ctx -> {
+          Principal caller = TenancyRoutes.caller(ctx);
+          String id = ctx.pathParam("budgetId");
+          BudgetRequests.BudgetBody req = BudgetRequests.budget(ctx.bodyInputStream());
+          ctx.future(
+              () ->
+                  service.put(caller, id, req).thenAccept(body -> Responses.json(ctx, 200, body)));
+        });
+    routes.delete(
+        "/api/v1/budgets/{budgetId}",
+        ctx -> {
+          Principal caller = TenancyRoutes.caller(ctx);
+          String id = ctx.pathParam("budgetId");
+          ctx.future(() -> service.delete(caller, id).thenAccept(ignored -> ctx.status(204)));
+        });
   }
 }

@@ -16,9 +16,9 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Budgets of the caller's workspace: definitions on the control plane (one fenced writer, with their audit events in
- * the same transaction), where each stands from the job's budget statuses. The job enforces them (SPEC.md section
- * 11, "Budgets").
+ * Budgets of the caller's workspace: definitions on the control plane (one fenced writer, with
+ * their audit events in the same transaction), where each stands from the job's budget statuses.
+ * The job enforces them (SPEC.md section 11, "Budgets").
  */
 final class BudgetService {
   private final ControlPlaneStore store;
@@ -26,7 +26,8 @@ final class BudgetService {
   private final BudgetStatusFeed statuses;
   private final Clock clock;
 
-  BudgetService(ControlPlaneStore store, ControlPlaneWriter writer, BudgetStatusFeed statuses, Clock clock) {
+  BudgetService(
+      ControlPlaneStore store, ControlPlaneWriter writer, BudgetStatusFeed statuses, Clock clock) {
     this.store = store;
     this.writer = writer;
     this.statuses = statuses;
@@ -34,41 +35,92 @@ final class BudgetService {
   }
 
   /** Creates or changes a budget; answers it as {@link #list} shows it. */
-  CompletableFuture<Map<String, Object>> put(Principal caller, String budgetId, BudgetRequests.BudgetBody req) {
+  CompletableFuture<Map<String, Object>> put(
+      Principal caller, String budgetId, BudgetRequests.BudgetBody req) {
     String ws = caller.workspaceId();
     String id = BudgetRequests.budgetId(budgetId);
     long now = clock.millis();
-    return writer.submit(view -> {
-      Optional<BudgetRecord> held = view.get(key(ws, id)).map(BudgetRecord.class::cast);
-      long revision = held.map(b -> b.revision() + 1).orElse(1L);
-      BudgetRecord b = new BudgetRecord(ws, id, req.limitMicros(), req.period(), req.resetDay(), req.rollover(),
-          req.mode(), req.agent(), req.model(), now, caller.subject(), null, revision);
-      AuditEvent audit = AuditEvent.controlPlane(UUID.randomUUID().toString(), ws, now, AuditEvent.BUDGET_SET,
-          caller.subject(), revision, target(b));
-      return new ControlPlaneWriter.Computed<>(List.of(b), List.of(audit), json(b));
-    });
+    return writer.submit(
+        view -> {
+          Optional<BudgetRecord> held = view.get(key(ws, id)).map(BudgetRecord.class::cast);
+          long revision = held.map(b -> b.revision() + 1).orElse(1L);
+          BudgetRecord b =
+              new BudgetRecord(
+                  ws,
+                  id,
+                  req.limitMicros(),
+                  req.period(),
+                  req.resetDay(),
+                  req.rollover(),
+                  req.mode(),
+                  req.agent(),
+                  req.model(),
+                  now,
+                  caller.subject(),
+                  null,
+                  revision);
+          AuditEvent audit =
+              AuditEvent.controlPlane(
+                  UUID.randomUUID().toString(),
+                  ws,
+                  now,
+                  AuditEvent.BUDGET_SET,
+                  caller.subject(),
+                  revision,
+                  target(b));
+          return new ControlPlaneWriter.Computed<>(List.of(b), List.of(audit), json(b));
+        });
   }
 
-  /** Deletes a budget: attempts waiting only for it go on. 404 for a budget the workspace does not have. */
+  /**
+   * Deletes a budget: attempts waiting only for it go on. 404 for a budget the workspace does not
+   * have.
+   */
   CompletableFuture<Void> delete(Principal caller, String budgetId) {
     String ws = caller.workspaceId();
     String id = BudgetRequests.budgetId(budgetId);
     long now = clock.millis();
-    return writer.submit(view -> {
-      BudgetRecord b = view.get(key(ws, id)).map(BudgetRecord.class::cast).filter(r -> !r.deleted())
-          .orElseThrow(() -> ApiException.notFound("no budget '" + id + "' in this workspace"));
-      BudgetRecord gone = new BudgetRecord(ws, id, b.limitMicros(), b.period(), b.resetDay(), b.rollover(), b.mode(),
-          b.agent(), b.model(), now, caller.subject(), now, b.revision() + 1);
-      AuditEvent audit = AuditEvent.controlPlane(UUID.randomUUID().toString(), ws, now, AuditEvent.BUDGET_DELETE,
-          caller.subject(), gone.revision(), "budget:" + id);
-      return new ControlPlaneWriter.Computed<Void>(List.of(gone), List.of(audit), null);
-    });
+    return writer.submit(
+        view -> {
+          BudgetRecord b =
+              view.get(key(ws, id))
+                  .map(BudgetRecord.class::cast)
+                  .filter(r -> !r.deleted())
+                  .orElseThrow(
+                      () -> ApiException.notFound("no budget '" + id + "' in this workspace"));
+          BudgetRecord gone =
+              new BudgetRecord(
+                  ws,
+                  id,
+                  b.limitMicros(),
+                  b.period(),
+                  b.resetDay(),
+                  b.rollover(),
+                  b.mode(),
+                  b.agent(),
+                  b.model(),
+                  now,
+                  caller.subject(),
+                  now,
+                  b.revision() + 1);
+          AuditEvent audit =
+              AuditEvent.controlPlane(
+                  UUID.randomUUID().toString(),
+                  ws,
+                  now,
+                  AuditEvent.BUDGET_DELETE,
+                  caller.subject(),
+                  gone.revision(),
+                  "budget:" + id);
+          return new ControlPlaneWriter.Computed<Void>(List.of(gone), List.of(audit), null);
+        });
   }
 
   Map<String, Object> list(Principal caller) {
     String ws = caller.workspaceId();
     List<Map<String, Object>> budgets = new ArrayList<>();
-    store.budgets(ws).stream().filter(b -> !b.deleted())
+    store.budgets(ws).stream()
+        .filter(b -> !b.deleted())
         .sorted(Comparator.comparing(BudgetRecord::budgetId))
         .forEach(b -> budgets.add(json(b)));
     Map<String, Object> body = new LinkedHashMap<>();
@@ -78,8 +130,9 @@ final class BudgetService {
   }
 
   /**
-   * A budget with where it stands: {@code spentMicros}, {@code reservedMicros}, {@code remainingMicros} of the
-   * current period as the job last reported it ({@code statusAt}); before its first report, nothing spent.
+   * A budget with where it stands: {@code spentMicros}, {@code reservedMicros}, {@code
+   * remainingMicros} of the current period as the job last reported it ({@code statusAt}); before
+   * its first report, nothing spent.
    */
   private Map<String, Object> json(BudgetRecord b) {
     Map<String, Object> m = new LinkedHashMap<>();
@@ -94,9 +147,13 @@ final class BudgetService {
     m.put("updatedAt", b.updatedAt());
     m.put("updatedBy", b.updatedBy());
     m.put("revision", b.revision());
-    Optional<BudgetStatus> status = statuses.status(b.workspaceId(), b.budgetId()).filter(s -> !s.deleted());
-    long limit = status.filter(s -> s.revision() == b.revision()).map(BudgetStatus::limitMicros)
-        .orElse(b.limitMicros());
+    Optional<BudgetStatus> status =
+        statuses.status(b.workspaceId(), b.budgetId()).filter(s -> !s.deleted());
+    long limit =
+        status
+            .filter(s -> s.revision() == b.revision())
+            .map(BudgetStatus::limitMicros)
+            .orElse(b.limitMicros());
     long spent = status.map(BudgetStatus::spentMicros).orElse(0L);
     long reserved = status.map(BudgetStatus::reservedMicros).orElse(0L);
     m.put("periodLimitMicros", limit);
@@ -105,7 +162,9 @@ final class BudgetService {
     m.put("remainingMicros", Math.max(0, limit - spent - reserved));
     m.put("heldAttempts", status.map(BudgetStatus::heldAttempts).orElse(0));
     m.put("periodStart", status.map(BudgetStatus::periodStart).orElse(null));
-    m.put("periodEnd", status.map(s -> s.periodEnd() == Long.MAX_VALUE ? null : s.periodEnd()).orElse(null));
+    m.put(
+        "periodEnd",
+        status.map(s -> s.periodEnd() == Long.MAX_VALUE ? null : s.periodEnd()).orElse(null));
     m.put("statusAt", status.map(BudgetStatus::updatedAt).orElse(null));
     m.put("statusRevision", status.map(BudgetStatus::revision).orElse(null));
     return m;
@@ -116,8 +175,15 @@ final class BudgetService {
   }
 
   private static String target(BudgetRecord b) {
-    return "budget:" + b.budgetId() + " limitMicros=" + b.limitMicros() + " period=" + b.period().json()
-        + " mode=" + b.mode().json() + (b.agent() == null ? "" : " agent=" + b.agent())
+    return "budget:"
+        + b.budgetId()
+        + " limitMicros="
+        + b.limitMicros()
+        + " period="
+        + b.period().json()
+        + " mode="
+        + b.mode().json()
+        + (b.agent() == null ? "" : " agent=" + b.agent())
         + (b.model() == null ? "" : " model=" + b.model());
   }
 }

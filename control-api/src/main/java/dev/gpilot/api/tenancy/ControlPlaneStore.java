@@ -2,11 +2,11 @@ package dev.gpilot.api.tenancy;
 
 import dev.gpilot.contracts.tenancy.ApiKeyRecord;
 import dev.gpilot.contracts.tenancy.BudgetRecord;
-import dev.gpilot.contracts.tenancy.WalletGrantRecord;
 import dev.gpilot.contracts.tenancy.ControlPlaneRecord;
 import dev.gpilot.contracts.tenancy.InvitationRecord;
 import dev.gpilot.contracts.tenancy.KeyUsageRecord;
 import dev.gpilot.contracts.tenancy.MemberRecord;
+import dev.gpilot.contracts.tenancy.WalletGrantRecord;
 import dev.gpilot.contracts.tenancy.WorkspaceRecord;
 import java.util.Collections;
 import java.util.Comparator;
@@ -17,29 +17,40 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The API's copy of {@code gpilot.control-plane.v1}: each entity's newest record, by its topic key, and the API keys
- * by their keyed hash. A record replaces the held one only if its revision is higher, so the feed and the writer
- * may both apply the same record, in any order. Thread-safe.
+ * The API's copy of {@code gpilot.control-plane.v1}: each entity's newest record, by its topic key,
+ * and the API keys by their keyed hash. A record replaces the held one only if its revision is
+ * higher, so the feed and the writer may both apply the same record, in any order. Thread-safe.
  */
 public final class ControlPlaneStore {
   private static final int REMEMBERED_IDS = 10_000;
 
   private final ConcurrentHashMap<String, ControlPlaneRecord> byKey = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, ApiKeyRecord> keysByHash = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, InvitationRecord> invitationsByHash = new ConcurrentHashMap<>();
-  /** Topic keys of the last records the writer committed, so it can tell after an unknown outcome. */
-  private final Map<String, Long> recent = Collections.synchronizedMap(new LinkedHashMap<>() {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
-      return size() > REMEMBERED_IDS;
-    }
-  });
+  private final ConcurrentHashMap<String, InvitationRecord> invitationsByHash =
+      new ConcurrentHashMap<>();
 
-  /** @return whether {@code record} is now the entity's record */
+  /**
+   * Topic keys of the last records the writer committed, so it can tell after an unknown outcome.
+   */
+  private final Map<String, Long> recent =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+              return size() > REMEMBERED_IDS;
+            }
+          });
+
+  /**
+   * @return whether {@code record} is now the entity's record
+   */
   public boolean apply(ControlPlaneRecord record) {
     recent.merge(record.key(), record.revision(), Math::max);
-    ControlPlaneRecord held = byKey.merge(record.key(), record,
-        (current, next) -> next.revision() > current.revision() ? next : current);
+    ControlPlaneRecord held =
+        byKey.merge(
+            record.key(),
+            record,
+            (current, next) -> next.revision() > current.revision() ? next : current);
     if (held == record && record instanceof ApiKeyRecord key) {
       keysByHash.put(key.hash(), key);
     } else if (held == record && record instanceof InvitationRecord invitation) {
@@ -92,22 +103,28 @@ public final class ControlPlaneStore {
 
   public List<WorkspaceRecord> workspaces() {
     return all(WorkspaceRecord.class, "workspace/").stream()
-        .sorted(Comparator.comparing(WorkspaceRecord::workspaceId)).toList();
+        .sorted(Comparator.comparing(WorkspaceRecord::workspaceId))
+        .toList();
   }
 
   public List<ApiKeyRecord> keys(String workspaceId) {
     return all(ApiKeyRecord.class, "api-key/" + workspaceId + "/").stream()
-        .sorted(Comparator.comparingLong(ApiKeyRecord::createdAt).thenComparing(ApiKeyRecord::keyId)).toList();
+        .sorted(
+            Comparator.comparingLong(ApiKeyRecord::createdAt).thenComparing(ApiKeyRecord::keyId))
+        .toList();
   }
 
   public List<MemberRecord> members(String workspaceId) {
     return all(MemberRecord.class, "member/" + workspaceId + "/").stream()
-        .sorted(Comparator.comparing(MemberRecord::email)).toList();
+        .sorted(Comparator.comparing(MemberRecord::email))
+        .toList();
   }
 
   public List<WalletGrantRecord> grants(String workspaceId) {
     return all(WalletGrantRecord.class, "wallet-grant/" + workspaceId + "/").stream()
-        .sorted(Comparator.comparingLong(WalletGrantRecord::createdAt).thenComparing(WalletGrantRecord::grantId))
+        .sorted(
+            Comparator.comparingLong(WalletGrantRecord::createdAt)
+                .thenComparing(WalletGrantRecord::grantId))
         .toList();
   }
 
@@ -116,8 +133,12 @@ public final class ControlPlaneStore {
   }
 
   private <T> List<T> all(Class<T> type, String prefix) {
-    return byKey.entrySet().stream().filter(e -> e.getKey().startsWith(prefix)).map(Map.Entry::getValue)
-        .filter(type::isInstance).map(type::cast).toList();
+    return byKey.entrySet().stream()
+        .filter(e -> e.getKey().startsWith(prefix))
+        .map(Map.Entry::getValue)
+        .filter(type::isInstance)
+        .map(type::cast)
+        .toList();
   }
 
   public int size() {

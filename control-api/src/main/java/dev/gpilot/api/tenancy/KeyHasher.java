@@ -17,14 +17,17 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The keyed hash API keys are stored as: HMAC-SHA256 of the whole key under the deployment's key-hash secret.
+ * The keyed hash API keys are stored as: HMAC-SHA256 of the whole key under the deployment's
+ * key-hash secret.
  *
- * <p>The secret is 32 random bytes (base64) in a file, by default {@code $GPILOT_HOME/auth/key-hash-secret} beside
- * the vault's master keyset, mode {@code 0600} in a {@code 0700} directory; never on a topic, in ClickHouse or in a
- * log. Every API instance of a deployment must read the same file (or a copy). It is created on the first key
- * creation, atomically (a temporary file moved into place without replacing), so instances that start together
- * agree on one secret; until then no key exists and every {@code gp_} token is unknown. Losing the file makes every
- * API key unusable (they must be created again); the topic alone does not let anyone check a guessed key.
+ * <p>The secret is 32 random bytes (base64) in a file, by default {@code
+ * $GPILOT_HOME/auth/key-hash-secret} beside the vault's master keyset, mode {@code 0600} in a
+ * {@code 0700} directory; never on a topic, in ClickHouse or in a log. Every API instance of a
+ * deployment must read the same file (or a copy). It is created on the first key creation,
+ * atomically (a temporary file moved into place without replacing), so instances that start
+ * together agree on one secret; until then no key exists and every {@code gp_} token is unknown.
+ * Losing the file makes every API key unusable (they must be created again); the topic alone does
+ * not let anyone check a guessed key.
  */
 public final class KeyHasher {
   private static final int SECRET_BYTES = 32;
@@ -78,9 +81,11 @@ public final class KeyHasher {
           }
           createAtomically();
         }
-        byte[] bytes = Base64.getDecoder().decode(Files.readString(file, StandardCharsets.US_ASCII).strip());
+        byte[] bytes =
+            Base64.getDecoder().decode(Files.readString(file, StandardCharsets.US_ASCII).strip());
         if (bytes.length < SECRET_BYTES) {
-          throw new IllegalStateException("the key-hash secret " + file + " is shorter than 32 bytes");
+          throw new IllegalStateException(
+              "the key-hash secret " + file + " is shorter than 32 bytes");
         }
         secret = new SecretKeySpec(bytes, "HmacSHA256");
         return secret;
@@ -92,13 +97,19 @@ public final class KeyHasher {
 
   private void createAtomically() throws IOException {
     Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Files.createDirectories(
+        dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     byte[] bytes = new byte[SECRET_BYTES];
     RANDOM.nextBytes(bytes);
-    Path tmp = Files.createTempFile(dir, ".key-hash-secret", ".tmp",
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Path tmp =
+        Files.createTempFile(
+            dir,
+            ".key-hash-secret",
+            ".tmp",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     try {
-      Files.writeString(tmp, Base64.getEncoder().encodeToString(bytes) + "\n", StandardCharsets.US_ASCII);
+      Files.writeString(
+          tmp, Base64.getEncoder().encodeToString(bytes) + "\n", StandardCharsets.US_ASCII);
       try {
         // A hard link fails if the file exists: the first creator wins, the others read its secret.
         Files.createLink(file, tmp);

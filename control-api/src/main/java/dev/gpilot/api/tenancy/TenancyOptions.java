@@ -8,17 +8,20 @@ import java.util.Objects;
 /**
  * The control plane's configuration, checked when built.
  *
- * @param keyHashSecretFile the deployment's key-hash secret ({@link KeyHasher}); every instance reads the same
+ * @param keyHashSecretFile the deployment's key-hash secret ({@link KeyHasher}); every instance
+ *     reads the same
  * @param transactionalId the Kafka transactional id every instance writes the control plane under
  * @param usageFlushInterval how often an instance writes its keys' {@code lastUsedAt} (coalesced)
  */
-public record TenancyOptions(Path keyHashSecretFile, String transactionalId, Duration usageFlushInterval) {
+public record TenancyOptions(
+    Path keyHashSecretFile, String transactionalId, Duration usageFlushInterval) {
   public TenancyOptions {
-    Objects.requireNonNull(keyHashSecretFile, "set GPILOT_KEY_HASH_SECRET to the key-hash secret's file");
+    Objects.requireNonNull(
+        keyHashSecretFile, "set GPILOT_KEY_HASH_SECRET to the key-hash secret's file");
     Objects.requireNonNull(transactionalId, "GPILOT_CONTROL_PLANE_TRANSACTIONAL_ID");
     if (usageFlushInterval.compareTo(Duration.ofMillis(100)) < 0) {
-      throw new IllegalArgumentException("GPILOT_KEY_USAGE_FLUSH_MS must be at least 100, got "
-          + usageFlushInterval.toMillis());
+      throw new IllegalArgumentException(
+          "GPILOT_KEY_USAGE_FLUSH_MS must be at least 100, got " + usageFlushInterval.toMillis());
     }
   }
 
@@ -29,7 +32,8 @@ public record TenancyOptions(Path keyHashSecretFile, String transactionalId, Dur
    */
   public static TenancyOptions fromEnv(Map<String, String> env) {
     String home = env.getOrDefault("GPILOT_HOME", ".gpilot");
-    return new TenancyOptions(Path.of(env.getOrDefault("GPILOT_KEY_HASH_SECRET", home + "/auth/key-hash-secret")),
+    return new TenancyOptions(
+        Path.of(env.getOrDefault("GPILOT_KEY_HASH_SECRET", home + "/auth/key-hash-secret")),
         env.getOrDefault("GPILOT_CONTROL_PLANE_TRANSACTIONAL_ID", "gpilot-control-plane-writer"),
         Duration.ofMillis(Long.parseLong(env.getOrDefault("GPILOT_KEY_USAGE_FLUSH_MS", "60000"))));
   }

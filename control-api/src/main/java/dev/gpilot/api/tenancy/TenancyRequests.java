@@ -10,7 +10,10 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Set;
 
-/** Parses the small JSON bodies of the workspace, key and member endpoints: strict fields, clear 400s. */
+/**
+ * Parses the small JSON bodies of the workspace, key and member endpoints: strict fields, clear
+ * 400s.
+ */
 final class TenancyRequests {
   static final int MAX_BODY_BYTES = 16 * 1024;
   static final int MAX_NAME_CHARS = 100;
@@ -29,7 +32,9 @@ final class TenancyRequests {
     return new Transfer(email(object(body, Set.of("email"))));
   }
 
-  /** @param expiresAt epoch ms, null for the default (7 days) */
+  /**
+   * @param expiresAt epoch ms, null for the default (7 days)
+   */
   record NewInvitation(String email, Role role, Long expiresAt) {}
 
   static NewInvitation invitation(InputStream body) {
@@ -81,18 +86,22 @@ final class TenancyRequests {
     if (json == null || !json.isObject()) {
       throw ApiException.badRequest("the body must be a JSON object");
     }
-    json.fieldNames().forEachRemaining(f -> {
-      if (!fields.contains(f)) {
-        throw ApiException.badRequest("unknown field '" + f + "'; allowed: " + String.join(", ", fields));
-      }
-    });
+    json.fieldNames()
+        .forEachRemaining(
+            f -> {
+              if (!fields.contains(f)) {
+                throw ApiException.badRequest(
+                    "unknown field '" + f + "'; allowed: " + String.join(", ", fields));
+              }
+            });
     return json;
   }
 
   private static String name(JsonNode json) {
     String name = requiredText(json, "name").strip();
     if (name.length() > MAX_NAME_CHARS || name.chars().anyMatch(Character::isISOControl)) {
-      throw ApiException.badRequest("'name' must be at most " + MAX_NAME_CHARS + " characters, none a control one");
+      throw ApiException.badRequest(
+          "'name' must be at most " + MAX_NAME_CHARS + " characters, none a control one");
     }
     return name;
   }
@@ -139,6 +148,7 @@ final class TenancyRequests {
         // falls through
       }
     }
-    throw ApiException.badRequest("'expiresAt' must be an ISO-8601 instant (2027-01-01T00:00:00Z) or epoch ms");
+    throw ApiException.badRequest(
+        "'expiresAt' must be an ISO-8601 instant (2027-01-01T00:00:00Z) or epoch ms");
   }
 }

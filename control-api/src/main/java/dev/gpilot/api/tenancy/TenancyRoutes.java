@@ -7,7 +7,10 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.Map;
 
-/** The workspace, key and member endpoints. Handlers only translate HTTP; the service decides. Never cached. */
+/**
+ * The workspace, key and member endpoints. Handlers only translate HTTP; the service decides. Never
+ * cached.
+ */
 final class TenancyRoutes {
   private final TenancyService service;
 
@@ -16,68 +19,108 @@ final class TenancyRoutes {
   }
 
   void register(RoutesConfig routes) {
-    routes.get("/api/v1/workspaces", ctx -> Responses.json(ctx, 200, Map.of("workspaces",
-        service.workspaces(caller(ctx)))));
-    routes.post("/api/v1/workspaces", ctx -> {
-      Principal caller = caller(ctx);
-      TenancyRequests.NewWorkspace req = TenancyRequests.workspace(ctx.bodyInputStream());
-      ctx.future(() -> service.createWorkspace(caller, req).thenAccept(body -> {
-        ctx.header("Location", "/api/v1/workspaces/" + body.get("workspaceId"));
-        Responses.json(ctx, 201, body);
-      }));
-    });
+    routes.get(
+        "/api/v1/workspaces",
+        ctx -> Responses.json(ctx, 200, Map.of("workspaces", service.workspaces(caller(ctx)))));
+    routes.post(
+        "/api/v1/workspaces",
+        ctx -> {
+          Principal caller = caller(ctx);
+          TenancyRequests.NewWorkspace req = TenancyRequests.workspace(ctx.bodyInputStream());
+          ctx.future(
+              () ->
+                  service
+                      .createWorkspace(caller, req)
+                      .thenAccept(
+                          body -> {
+                            ctx.header("Location", "/api/v1/workspaces/" + body.get("workspaceId"));
+                            Responses.json(ctx, 201, body);
+                          }));
+        });
     routes.get("/api/v1/keys", ctx -> Responses.json(ctx, 200, service.keys(caller(ctx))));
-    routes.post("/api/v1/keys", ctx -> {
-      Principal caller = caller(ctx);
-      TenancyRequests.NewKey req = TenancyRequests.key(ctx.bodyInputStream());
-      ctx.future(() -> service.createKey(caller, req).thenAccept(body -> Responses.json(ctx, 201, body)));
-    });
-    routes.delete("/api/v1/keys/{keyId}", ctx -> {
-      Principal caller = caller(ctx);
-      String keyId = ctx.pathParam("keyId");
-      ctx.future(() -> service.revokeKey(caller, keyId).thenAccept(ignored -> ctx.status(204)));
-    });
+    routes.post(
+        "/api/v1/keys",
+        ctx -> {
+          Principal caller = caller(ctx);
+          TenancyRequests.NewKey req = TenancyRequests.key(ctx.bodyInputStream());
+          ctx.future(
+              () ->
+                  service
+                      .createKey(caller, req)
+                      .thenAccept(body -> Responses.json(ctx, 201, body)));
+        });
+    routes.delete(
+        "/api/v1/keys/{keyId}",
+        ctx -> {
+          Principal caller = caller(ctx);
+          String keyId = ctx.pathParam("keyId");
+          ctx.future(() -> service.revokeKey(caller, keyId).thenAccept(ignored -> ctx.status(204)));
+        });
     routes.get("/api/v1/members", ctx -> Responses.json(ctx, 200, service.members(caller(ctx))));
-    routes.post("/api/v1/members", ctx -> {
-      Principal caller = caller(ctx);
-      TenancyRequests.NewMember req = TenancyRequests.member(ctx.bodyInputStream());
-      ctx.future(() -> service.addMember(caller, req).thenAccept(body -> Responses.json(ctx, 201, body)));
-    });
+    routes.post(
+        "/api/v1/members",
+        ctx -> {
+          Principal caller = caller(ctx);
+          TenancyRequests.NewMember req = TenancyRequests.member(ctx.bodyInputStream());
+          ctx.future(
+              () ->
+                  service
+                      .addMember(caller, req)
+                      .thenAccept(body -> Responses.json(ctx, 201, body)));
+        });
     invitations(routes);
     lifecycle(routes);
   }
 
   private void lifecycle(RoutesConfig routes) {
-    routes.delete("/api/v1/members/{email}", ctx -> {
-      Principal caller = caller(ctx);
-      String email = ctx.pathParam("email");
-      ctx.future(() -> service.removeMember(caller, email).thenAccept(ignored -> ctx.status(204)));
-    });
-    routes.post("/api/v1/workspaces/{id}/transfer", ctx -> {
-      Principal caller = caller(ctx);
-      String id = ctx.pathParam("id");
-      TenancyRequests.Transfer req = TenancyRequests.transfer(ctx.bodyInputStream());
-      ctx.future(() -> service.transferOwnership(caller, id, req).thenAccept(body -> Responses.json(ctx, 200, body)));
-    });
-    routes.delete("/api/v1/workspaces/{id}", ctx -> {
-      Principal caller = caller(ctx);
-      String id = ctx.pathParam("id");
-      ctx.future(() -> service.deleteWorkspace(caller, id).thenAccept(ignored -> ctx.status(204)));
-    });
+    routes.delete(
+        "/api/v1/members/{email}",
+        ctx -> {
+          Principal caller = caller(ctx);
+          String email = ctx.pathParam("email");
+          ctx.future(
+              () -> service.removeMember(caller, email).thenAccept(ignored -> ctx.status(204)));
+        });
+    routes.post(
+        "/api/v1/workspaces/{id}/transfer",
+        ctx -> {
+          Principal caller = caller(ctx);
+          String id = ctx.pathParam("id");
+          TenancyRequests.Transfer req = TenancyRequests.transfer(ctx.bodyInputStream());
+          ctx.future(
+              () ->
+                  service
+                      .transferOwnership(caller, id, req)
+                      .thenAccept(body -> Responses.json(ctx, 200, body)));
+        });
+    routes.delete(
+        "/api/v1/workspaces/{id}",
+        ctx -> {
+          Principal caller = caller(ctx);
+          String id = ctx.pathParam("id");
+          ctx.future(
+              () -> service.deleteWorkspace(caller, id).thenAccept(ignored -> ctx.status(204)));
+        });
   }
 
   private void invitations(RoutesConfig routes) {
-    routes.post("/api/v1/invitations", ctx -> {
-      Principal caller = caller(ctx);
-      TenancyRequests.NewInvitation req = TenancyRequests.invitation(ctx.bodyInputStream());
-      ctx.future(() -> service.invite(caller, req).thenAccept(body -> Responses.json(ctx, 201, body)));
-    });
+    routes.post(
+        "/api/v1/invitations",
+        ctx -> {
+          Principal caller = caller(ctx);
+          TenancyRequests.NewInvitation req = TenancyRequests.invitation(ctx.bodyInputStream());
+          ctx.future(
+              () -> service.invite(caller, req).thenAccept(body -> Responses.json(ctx, 201, body)));
+        });
     // Public: the token in the path is the credential (RoutePermissions.PUBLIC).
-    routes.post("/api/v1/invitations/{token}/accept", ctx -> {
-      ctx.header("Cache-Control", "no-store");
-      String token = ctx.pathParam("token");
-      ctx.future(() -> service.accept(token).thenAccept(body -> Responses.json(ctx, 201, body)));
-    });
+    routes.post(
+        "/api/v1/invitations/{token}/accept",
+        ctx -> {
+          ctx.header("Cache-Control", "no-store");
+          String token = ctx.pathParam("token");
+          ctx.future(
+              () -> service.accept(token).thenAccept(body -> Responses.json(ctx, 201, body)));
+        });
   }
 
   /** The caller of a tenancy, budget or wallet endpoint; the answer is never cached. */

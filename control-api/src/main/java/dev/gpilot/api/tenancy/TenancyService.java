@@ -27,14 +27,17 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Workspaces, API keys and members: authenticates callers and decides every change, which the
- * {@link ControlPlaneWriter} commits with its audit events. The route's permission was checked before any method
- * here runs ({@code RoutePermissions}); what is checked here depends on the object (a key's role, an owner's key).
+ * {@link ControlPlaneWriter} commits with its audit events. The route's permission was checked
+ * before any method here runs ({@code RoutePermissions}); what is checked here depends on the
+ * object (a key's role, an owner's key).
  */
 public final class TenancyService {
   /** API keys start with this; the key id follows, then the secret part. */
   public static final String KEY_PREFIX = "gp_";
+
   /** Invitations' accept tokens start with this. */
   public static final String INVITATION_PREFIX = "gpi_";
+
   static final long INVITATION_LIFETIME_MS = 7L * 24 * 3600 * 1000;
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -45,8 +48,13 @@ public final class TenancyService {
   private final TokenAuthenticator tokens;
   private final Clock clock;
 
-  TenancyService(ControlPlaneStore store, ControlPlaneWriter writer, KeyHasher hasher, KeyUsageTracker usage,
-      TokenAuthenticator tokens, Clock clock) {
+  TenancyService(
+      ControlPlaneStore store,
+      ControlPlaneWriter writer,
+      KeyHasher hasher,
+      KeyUsageTracker usage,
+      TokenAuthenticator tokens,
+      Clock clock) {
     this.store = store;
     this.writer = writer;
     this.hasher = hasher;
@@ -56,8 +64,8 @@ public final class TenancyService {
   }
 
   /**
-   * The caller of an {@code Authorization: Bearer} header: a tokens-file token (Owner of its workspace) or an API key
-   * in force (not revoked, not expired, its workspace present).
+   * The caller of an {@code Authorization: Bearer} header: a tokens-file token (Owner of its
+   * workspace) or an API key in force (not revoked, not expired, its workspace present).
    *
    * @throws ApiException 401 otherwise
    */
@@ -71,9 +79,11 @@ public final class TenancyService {
       String hash = hasher.hashIfKnown(token);
       Optional<ApiKeyRecord> key = hash == null ? Optional.empty() : store.keyByHash(hash);
       long now = clock.millis();
-      // A deleted workspace's keys are revoked with it; its deletion mark refuses them too, should a key have been
+      // A deleted workspace's keys are revoked with it; its deletion mark refuses them too, should
+      // a key have been
       // created in the same moment.
-      if (key.isPresent() && !key.get().refusedAt(now)
+      if (key.isPresent()
+          && !key.get().refusedAt(now)
           && store.workspace(key.get().workspaceId()).map(w -> !w.deleted()).orElse(true)) {
         ApiKeyRecord k = key.get();
         usage.touch(k.workspaceId(), k.keyId(), now);
@@ -90,8 +100,10 @@ public final class TenancyService {
     Map<String, Map<String, Object>> out = new TreeMap<>();
     out.put(caller.workspaceId(), workspaceJson(caller.workspaceId(), caller.role()));
     for (WorkspaceRecord w : store.workspaces()) {
-      if (w.createdBy().equals(caller.subject()) && w.createdIn().equals(caller.workspaceId())
-          && !w.deleted() && !out.containsKey(w.workspaceId())) {
+      if (w.createdBy().equals(caller.subject())
+          && w.createdIn().equals(caller.workspaceId())
+          && !w.deleted()
+          && !out.containsKey(w.workspaceId())) {
         out.put(w.workspaceId(), workspaceJson(w.workspaceId(), null));
       }
     }
@@ -103,15 +115,20 @@ public final class TenancyService {
     json.put("workspaceId", workspaceId);
     Optional<WorkspaceRecord> w = store.workspace(workspaceId);
     json.put("name", w.map(WorkspaceRecord::name).orElse(workspaceId));
-    w.ifPresent(r -> {
-      json.put("createdAt", r.createdAt());
-      json.put("createdBy", r.createdBy());
-    });
+    w.ifPresent(
+        r -> {
+          json.put("createdAt", r.createdAt());
+          json.put("createdBy", r.createdBy());
+        });
     if (role != null) {
       json.put("role", role.wire());
-      // What the caller may do here (the role table's row): the console hides what the role cannot do.
-      json.put("permissions", role.permissions().stream().map(p -> p.name().toLowerCase(java.util.Locale.ROOT))
-          .toList());
+      // What the caller may do here (the role table's row): the console hides what the role cannot
+      // do.
+      json.put(
+          "permissions",
+          role.permissions().stream()
+              .map(p -> p.name().toLowerCase(java.util.Locale.ROOT))
+              .toList());
     }
     return json;
   }
@@ -121,38 +138,61 @@ public final class TenancyService {
    *
    * @throws ApiException 400 for an invalid id, 409 {@code workspace-exists} when the id is taken
    */
-  public CompletableFuture<Map<String, Object>> createWorkspace(Principal caller, TenancyRequests.NewWorkspace req) {
+  public CompletableFuture<Map<String, Object>> createWorkspace(
+      Principal caller, TenancyRequests.NewWorkspace req) {
     String id = req.workspaceId() != null ? req.workspaceId() : slug(req.name());
     if (!ControlPlaneRecord.WORKSPACE_ID.matcher(id).matches()) {
-      throw ApiException.badRequest("'workspaceId' must be 1-63 of a-z 0-9 - starting with a letter or digit"
-          + (req.workspaceId() == null ? " (give one: the name does not make one)" : ""));
+      throw ApiException.badRequest(
+          "'workspaceId' must be 1-63 of a-z 0-9 - starting with a letter or digit"
+              + (req.workspaceId() == null ? " (give one: the name does not make one)" : ""));
     }
     if (tokens.workspaces().contains(id)) {
       throw ApiException.conflict("workspace-exists", "workspace '" + id + "' exists");
     }
     NewKey key = newKey();
     long now = clock.millis();
-    return writer.submit(view -> {
-      if (view.get("workspace/" + id).isPresent()) {
-        throw ApiException.conflict("workspace-exists", "workspace '" + id + "' exists");
-      }
-      WorkspaceRecord w = new WorkspaceRecord(id, req.name(), now, caller.subject(), caller.workspaceId(), 1);
-      ApiKeyRecord k = new ApiKeyRecord(id, key.keyId(), "owner", Role.OWNER, key.hash(), now, caller.subject(),
-          null, null, null, 1);
-      List<AuditEvent> audit = List.of(
-          audit(id, now, AuditEvent.WORKSPACE_CREATE, caller, 1, "workspace:" + id),
-          audit(id, now, AuditEvent.KEY_CREATE, caller, 1, "key:" + k.keyId() + " role=owner"));
-      Map<String, Object> body = new LinkedHashMap<>();
-      body.put("workspaceId", id);
-      body.put("name", req.name());
-      body.put("createdAt", now);
-      body.put("ownerKey", createdKeyJson(k, key.key()));
-      return new ControlPlaneWriter.Computed<>(List.of(w, k), audit, body);
-    });
+    return writer.submit(
+        view -> {
+          if (view.get("workspace/" + id).isPresent()) {
+            throw ApiException.conflict("workspace-exists", "workspace '" + id + "' exists");
+          }
+          WorkspaceRecord w =
+              new WorkspaceRecord(id, req.name(), now, caller.subject(), caller.workspaceId(), 1);
+          ApiKeyRecord k =
+              new ApiKeyRecord(
+                  id,
+                  key.keyId(),
+                  "owner",
+                  Role.OWNER,
+                  key.hash(),
+                  now,
+                  caller.subject(),
+                  null,
+                  null,
+                  null,
+                  1);
+          List<AuditEvent> audit =
+              List.of(
+                  audit(id, now, AuditEvent.WORKSPACE_CREATE, caller, 1, "workspace:" + id),
+                  audit(
+                      id,
+                      now,
+                      AuditEvent.KEY_CREATE,
+                      caller,
+                      1,
+                      "key:" + k.keyId() + " role=owner"));
+          Map<String, Object> body = new LinkedHashMap<>();
+          body.put("workspaceId", id);
+          body.put("name", req.name());
+          body.put("createdAt", now);
+          body.put("ownerKey", createdKeyJson(k, key.key()));
+          return new ControlPlaneWriter.Computed<>(List.of(w, k), audit, body);
+        });
   }
 
   private static String slug(String name) {
-    String s = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-+|-+$", "");
+    String s =
+        name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-+|-+$", "");
     return s.length() > 63 ? s.substring(0, 63).replaceAll("-+$", "") : s;
   }
 
@@ -166,7 +206,8 @@ public final class TenancyService {
     RANDOM.nextBytes(id);
     RANDOM.nextBytes(secret);
     String keyId = "k_" + HexFormat.of().formatHex(id);
-    String key = KEY_PREFIX + keyId + "_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+    String key =
+        KEY_PREFIX + keyId + "_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
     return new NewKey(keyId, key, hasher.hash(key));
   }
 
@@ -175,10 +216,15 @@ public final class TenancyService {
    *
    * @throws ApiException 403 when the role is above the caller's, 400 when it expires in the past
    */
-  public CompletableFuture<Map<String, Object>> createKey(Principal caller, TenancyRequests.NewKey req) {
+  public CompletableFuture<Map<String, Object>> createKey(
+      Principal caller, TenancyRequests.NewKey req) {
     if (!caller.role().atLeast(req.role())) {
-      throw ApiException.forbidden("a " + caller.role().wire() + " cannot create a " + req.role().wire()
-          + " key: a key never exceeds its creator's role");
+      throw ApiException.forbidden(
+          "a "
+              + caller.role().wire()
+              + " cannot create a "
+              + req.role().wire()
+              + " key: a key never exceeds its creator's role");
     }
     long now = clock.millis();
     if (req.expiresAt() != null && req.expiresAt() <= now) {
@@ -186,13 +232,33 @@ public final class TenancyService {
     }
     NewKey key = newKey();
     String ws = caller.workspaceId();
-    return writer.submit(view -> {
-      ApiKeyRecord k = new ApiKeyRecord(ws, key.keyId(), req.name(), req.role(), key.hash(), now, caller.subject(),
-          req.expiresAt(), null, null, 1);
-      return new ControlPlaneWriter.Computed<>(List.of(k),
-          List.of(audit(ws, now, AuditEvent.KEY_CREATE, caller, 1, "key:" + k.keyId() + " role=" + k.role().wire())),
-          createdKeyJson(k, key.key()));
-    });
+    return writer.submit(
+        view -> {
+          ApiKeyRecord k =
+              new ApiKeyRecord(
+                  ws,
+                  key.keyId(),
+                  req.name(),
+                  req.role(),
+                  key.hash(),
+                  now,
+                  caller.subject(),
+                  req.expiresAt(),
+                  null,
+                  null,
+                  1);
+          return new ControlPlaneWriter.Computed<>(
+              List.of(k),
+              List.of(
+                  audit(
+                      ws,
+                      now,
+                      AuditEvent.KEY_CREATE,
+                      caller,
+                      1,
+                      "key:" + k.keyId() + " role=" + k.role().wire())),
+              createdKeyJson(k, key.key()));
+        });
   }
 
   private static Map<String, Object> createdKeyJson(ApiKeyRecord k, String key) {
@@ -219,14 +285,17 @@ public final class TenancyService {
       json.put("keyId", k.keyId());
       json.put("name", k.name());
       json.put("role", k.role().wire());
-      json.put("status", k.revokedAt() != null ? "revoked" : k.refusedAt(now) ? "expired" : "active");
+      json.put(
+          "status", k.revokedAt() != null ? "revoked" : k.refusedAt(now) ? "expired" : "active");
       json.put("createdAt", k.createdAt());
       json.put("createdBy", k.createdBy());
       json.put("expiresAt", k.expiresAt());
       json.put("revokedAt", k.revokedAt());
       json.put("revokedBy", k.revokedBy());
-      long used = Math.max(usage.unwritten(k.workspaceId(), k.keyId()),
-          store.usage(k.workspaceId(), k.keyId()).map(u -> u.lastUsedAt()).orElse(0L));
+      long used =
+          Math.max(
+              usage.unwritten(k.workspaceId(), k.keyId()),
+              store.usage(k.workspaceId(), k.keyId()).map(u -> u.lastUsedAt()).orElse(0L));
       json.put("lastUsedAt", used == 0 ? null : used);
       keys.add(json);
     }
@@ -237,32 +306,42 @@ public final class TenancyService {
   }
 
   /**
-   * Revokes a key of the caller's workspace: refused by this instance once this completes, by the others once
-   * their feed has read it. Revoking a revoked key changes nothing.
+   * Revokes a key of the caller's workspace: refused by this instance once this completes, by the
+   * others once their feed has read it. Revoking a revoked key changes nothing.
    *
-   * @throws ApiException 404 when the workspace has no such key; 403 when a non-owner revokes an Owner key
+   * @throws ApiException 404 when the workspace has no such key; 403 when a non-owner revokes an
+   *     Owner key
    */
   public CompletableFuture<Void> revokeKey(Principal caller, String keyId) {
     String ws = caller.workspaceId();
     if (!ApiKeyRecord.KEY_ID.matcher(keyId).matches()) {
       throw ApiException.notFound("no key '" + keyId + "' in this workspace");
     }
-    // Looked up by the writer, which has read the topic to its end: a key created through another instance a
+    // Looked up by the writer, which has read the topic to its end: a key created through another
+    // instance a
     // moment ago is found even if this instance's feed has not read it yet.
     long now = clock.millis();
-    return writer.submit(view -> {
-      ApiKeyRecord k = view.get("api-key/" + ws + "/" + keyId).map(ApiKeyRecord.class::cast)
-          .orElseThrow(() -> ApiException.notFound("no key '" + keyId + "' in this workspace"));
-      if (k.role() == Role.OWNER && !caller.can(Permission.OWNERSHIP_MANAGE)) {
-        throw ApiException.forbidden("only an owner may revoke an owner key");
-      }
-      if (k.revokedAt() != null) {
-        return new ControlPlaneWriter.Computed<Void>(List.of(), List.of(), null);
-      }
-      ApiKeyRecord revoked = k.revoked(now, caller.subject());
-      return new ControlPlaneWriter.Computed<Void>(List.of(revoked),
-          List.of(audit(ws, now, AuditEvent.KEY_REVOKE, caller, revoked.revision(), "key:" + keyId)), null);
-    });
+    return writer.submit(
+        view -> {
+          ApiKeyRecord k =
+              view.get("api-key/" + ws + "/" + keyId)
+                  .map(ApiKeyRecord.class::cast)
+                  .orElseThrow(
+                      () -> ApiException.notFound("no key '" + keyId + "' in this workspace"));
+          if (k.role() == Role.OWNER && !caller.can(Permission.OWNERSHIP_MANAGE)) {
+            throw ApiException.forbidden("only an owner may revoke an owner key");
+          }
+          if (k.revokedAt() != null) {
+            return new ControlPlaneWriter.Computed<Void>(List.of(), List.of(), null);
+          }
+          ApiKeyRecord revoked = k.revoked(now, caller.subject());
+          return new ControlPlaneWriter.Computed<Void>(
+              List.of(revoked),
+              List.of(
+                  audit(
+                      ws, now, AuditEvent.KEY_REVOKE, caller, revoked.revision(), "key:" + keyId)),
+              null);
+        });
   }
 
   // ---- members
@@ -291,40 +370,54 @@ public final class TenancyService {
    *
    * @throws ApiException 403 when a non-owner gives or changes the Owner role
    */
-  public CompletableFuture<Map<String, Object>> addMember(Principal caller, TenancyRequests.NewMember req) {
+  public CompletableFuture<Map<String, Object>> addMember(
+      Principal caller, TenancyRequests.NewMember req) {
     if (req.role() == Role.OWNER && !caller.can(Permission.OWNERSHIP_MANAGE)) {
       throw ApiException.forbidden("only an owner may make someone an owner");
     }
     String ws = caller.workspaceId();
     long now = clock.millis();
-    return writer.submit(view -> {
-      Optional<MemberRecord> held = view.get("member/" + ws + "/" + req.email()).map(MemberRecord.class::cast);
-      if (held.isPresent() && held.get().removedAt() == null && held.get().role() == Role.OWNER
-          && !caller.can(Permission.OWNERSHIP_MANAGE)) {
-        throw ApiException.forbidden("only an owner may change an owner's role");
-      }
-      long revision = held.map(m -> m.revision() + 1).orElse(1L);
-      MemberRecord m = new MemberRecord(ws, req.email(), req.role(), now, caller.subject(), null, revision);
-      Map<String, Object> body = new LinkedHashMap<>();
-      body.put("workspaceId", ws);
-      body.put("email", m.email());
-      body.put("role", m.role().wire());
-      body.put("addedAt", now);
-      body.put("addedBy", caller.subject());
-      return new ControlPlaneWriter.Computed<>(List.of(m),
-          List.of(audit(ws, now, AuditEvent.MEMBER_ADD, caller, revision,
-              "member:" + m.email() + " role=" + m.role().wire())), body);
-    });
+    return writer.submit(
+        view -> {
+          Optional<MemberRecord> held =
+              view.get("member/" + ws + "/" + req.email()).map(MemberRecord.class::cast);
+          if (held.isPresent()
+              && held.get().removedAt() == null
+              && held.get().role() == Role.OWNER
+              && !caller.can(Permission.OWNERSHIP_MANAGE)) {
+            throw ApiException.forbidden("only an owner may change an owner's role");
+          }
+          long revision = held.map(m -> m.revision() + 1).orElse(1L);
+          MemberRecord m =
+              new MemberRecord(ws, req.email(), req.role(), now, caller.subject(), null, revision);
+          Map<String, Object> body = new LinkedHashMap<>();
+          body.put("workspaceId", ws);
+          body.put("email", m.email());
+          body.put("role", m.role().wire());
+          body.put("addedAt", now);
+          body.put("addedBy", caller.subject());
+          return new ControlPlaneWriter.Computed<>(
+              List.of(m),
+              List.of(
+                  audit(
+                      ws,
+                      now,
+                      AuditEvent.MEMBER_ADD,
+                      caller,
+                      revision,
+                      "member:" + m.email() + " role=" + m.role().wire())),
+              body);
+        });
   }
 
   // ---- workspace lifecycle
 
   /**
-   * Removes a person from the caller's workspace, and revokes the keys they got by accepting invitations to it, in one
-   * transaction.
+   * Removes a person from the caller's workspace, and revokes the keys they got by accepting
+   * invitations to it, in one transaction.
    *
-   * @throws ApiException 404 when the workspace has no such member; 403 when a non-owner removes an owner; 409
-   *     {@code last-owner} when they are its last owner
+   * @throws ApiException 404 when the workspace has no such member; 403 when a non-owner removes an
+   *     owner; 409 {@code last-owner} when they are its last owner
    */
   public CompletableFuture<Void> removeMember(Principal caller, String emailParam) {
     String email;
@@ -335,132 +428,227 @@ public final class TenancyService {
     }
     String ws = caller.workspaceId();
     long now = clock.millis();
-    return writer.submit(view -> {
-      MemberRecord m = activeMember(view, ws, email)
-          .orElseThrow(() -> ApiException.notFound("no member '" + email + "' in this workspace"));
-      if (m.role() == Role.OWNER) {
-        if (!caller.can(Permission.OWNERSHIP_MANAGE)) {
-          throw ApiException.forbidden("only an owner may remove an owner");
-        }
-        if (activeMembers(view, ws).stream().noneMatch(o -> o.role() == Role.OWNER && !o.email().equals(email))) {
-          throw ApiException.conflict("last-owner", "'" + email + "' is the workspace's last owner: make someone "
-              + "else owner first (POST /api/v1/workspaces/" + ws + "/transfer)");
-        }
-      }
-      MemberRecord removed = new MemberRecord(ws, email, m.role(), m.addedAt(), m.addedBy(), now, m.revision() + 1);
-      List<ControlPlaneRecord> records = new ArrayList<>(List.of(removed));
-      List<AuditEvent> audit = new ArrayList<>(List.of(audit(ws, now, AuditEvent.MEMBER_REMOVE, caller,
-          removed.revision(), "member:" + email + " role=" + m.role().wire())));
-      for (ApiKeyRecord k : activeKeys(view, ws, now)) {
-        // Their keys: those made by accepting an invitation for this email.
-        boolean theirs = k.createdBy().startsWith("invitation:") && view.get("invitation/" + ws + "/"
-            + k.createdBy().substring("invitation:".length())).map(i -> ((InvitationRecord) i).email().equals(email))
-            .orElse(false);
-        if (theirs) {
-          ApiKeyRecord revoked = k.revoked(now, caller.subject());
-          records.add(revoked);
-          audit.add(audit(ws, now, AuditEvent.KEY_REVOKE, caller, revoked.revision(), "key:" + k.keyId()));
-        }
-      }
-      return new ControlPlaneWriter.Computed<Void>(records, audit, null);
-    });
+    return writer.submit(
+        view -> {
+          MemberRecord m =
+              activeMember(view, ws, email)
+                  .orElseThrow(
+                      () -> ApiException.notFound("no member '" + email + "' in this workspace"));
+          if (m.role() == Role.OWNER) {
+            if (!caller.can(Permission.OWNERSHIP_MANAGE)) {
+              throw ApiException.forbidden("only an owner may remove an owner");
+            }
+            if (activeMembers(view, ws).stream()
+                .noneMatch(o -> o.role() == Role.OWNER && !o.email().equals(email))) {
+              throw ApiException.conflict(
+                  "last-owner",
+                  "'"
+                      + email
+                      + "' is the workspace's last owner: make someone "
+                      + "else owner first (POST /api/v1/workspaces/"
+                      + ws
+                      + "/transfer)");
+            }
+          }
+          MemberRecord removed =
+              new MemberRecord(
+                  ws, email, m.role(), m.addedAt(), m.addedBy(), now, m.revision() + 1);
+          List<ControlPlaneRecord> records = new ArrayList<>(List.of(removed));
+          List<AuditEvent> audit =
+              new ArrayList<>(
+                  List.of(
+                      audit(
+                          ws,
+                          now,
+                          AuditEvent.MEMBER_REMOVE,
+                          caller,
+                          removed.revision(),
+                          "member:" + email + " role=" + m.role().wire())));
+          for (ApiKeyRecord k : activeKeys(view, ws, now)) {
+            // Their keys: those made by accepting an invitation for this email.
+            boolean theirs =
+                k.createdBy().startsWith("invitation:")
+                    && view.get(
+                            "invitation/"
+                                + ws
+                                + "/"
+                                + k.createdBy().substring("invitation:".length()))
+                        .map(i -> ((InvitationRecord) i).email().equals(email))
+                        .orElse(false);
+            if (theirs) {
+              ApiKeyRecord revoked = k.revoked(now, caller.subject());
+              records.add(revoked);
+              audit.add(
+                  audit(
+                      ws,
+                      now,
+                      AuditEvent.KEY_REVOKE,
+                      caller,
+                      revoked.revision(),
+                      "key:" + k.keyId()));
+            }
+          }
+          return new ControlPlaneWriter.Computed<Void>(records, audit, null);
+        });
   }
 
   /**
-   * Makes a member of the caller's workspace its owner; every other member who was owner becomes admin, in one
-   * transaction. API keys keep their roles (revoke a former owner's owner keys to take their access).
+   * Makes a member of the caller's workspace its owner; every other member who was owner becomes
+   * admin, in one transaction. API keys keep their roles (revoke a former owner's owner keys to
+   * take their access).
    *
-   * @throws ApiException 404 when {@code workspaceId} is not the caller's workspace or the email not a member of it
+   * @throws ApiException 404 when {@code workspaceId} is not the caller's workspace or the email
+   *     not a member of it
    */
-  public CompletableFuture<Map<String, Object>> transferOwnership(Principal caller, String workspaceId,
-      TenancyRequests.Transfer req) {
+  public CompletableFuture<Map<String, Object>> transferOwnership(
+      Principal caller, String workspaceId, TenancyRequests.Transfer req) {
     String ws = ownWorkspace(caller, workspaceId);
     long now = clock.millis();
-    return writer.submit(view -> {
-      MemberRecord target = activeMember(view, ws, req.email())
-          .orElseThrow(() -> ApiException.notFound("no member '" + req.email() + "' in this workspace: add or invite "
-              + "them first"));
-      List<ControlPlaneRecord> records = new ArrayList<>();
-      List<AuditEvent> audit = new ArrayList<>();
-      List<String> demoted = new ArrayList<>();
-      if (target.role() != Role.OWNER) {
-        MemberRecord owner = new MemberRecord(ws, target.email(), Role.OWNER, now, caller.subject(), null,
-            target.revision() + 1);
-        records.add(owner);
-        audit.add(audit(ws, now, AuditEvent.OWNERSHIP_TRANSFER, caller, owner.revision(),
-            "member:" + owner.email() + " role=owner"));
-      }
-      for (MemberRecord m : activeMembers(view, ws)) {
-        if (m.role() == Role.OWNER && !m.email().equals(target.email())) {
-          MemberRecord admin = new MemberRecord(ws, m.email(), Role.ADMIN, now, caller.subject(), null,
-              m.revision() + 1);
-          records.add(admin);
-          demoted.add(m.email());
-          audit.add(audit(ws, now, AuditEvent.OWNERSHIP_TRANSFER, caller, admin.revision(),
-              "member:" + m.email() + " role=admin"));
-        }
-      }
-      Map<String, Object> body = new LinkedHashMap<>();
-      body.put("workspaceId", ws);
-      body.put("owner", target.email());
-      body.put("demoted", demoted);
-      return new ControlPlaneWriter.Computed<>(records, audit, body);
-    });
+    return writer.submit(
+        view -> {
+          MemberRecord target =
+              activeMember(view, ws, req.email())
+                  .orElseThrow(
+                      () ->
+                          ApiException.notFound(
+                              "no member '"
+                                  + req.email()
+                                  + "' in this workspace: add or invite "
+                                  + "them first"));
+          List<ControlPlaneRecord> records = new ArrayList<>();
+          List<AuditEvent> audit = new ArrayList<>();
+          List<String> demoted = new ArrayList<>();
+          if (target.role() != Role.OWNER) {
+            MemberRecord owner =
+                new MemberRecord(
+                    ws,
+                    target.email(),
+                    Role.OWNER,
+                    now,
+                    caller.subject(),
+                    null,
+                    target.revision() + 1);
+            records.add(owner);
+            audit.add(
+                audit(
+                    ws,
+                    now,
+                    AuditEvent.OWNERSHIP_TRANSFER,
+                    caller,
+                    owner.revision(),
+                    "member:" + owner.email() + " role=owner"));
+          }
+          for (MemberRecord m : activeMembers(view, ws)) {
+            if (m.role() == Role.OWNER && !m.email().equals(target.email())) {
+              MemberRecord admin =
+                  new MemberRecord(
+                      ws, m.email(), Role.ADMIN, now, caller.subject(), null, m.revision() + 1);
+              records.add(admin);
+              demoted.add(m.email());
+              audit.add(
+                  audit(
+                      ws,
+                      now,
+                      AuditEvent.OWNERSHIP_TRANSFER,
+                      caller,
+                      admin.revision(),
+                      "member:" + m.email() + " role=admin"));
+            }
+          }
+          Map<String, Object> body = new LinkedHashMap<>();
+          body.put("workspaceId", ws);
+          body.put("owner", target.email());
+          body.put("demoted", demoted);
+          return new ControlPlaneWriter.Computed<>(records, audit, body);
+        });
   }
 
   /**
-   * Deletes the caller's workspace: marks it deleted and revokes every key of it, in one transaction, so its keys are
-   * {@code 401} on this instance at once and on the others once their feed has read it. Its missions, costs and audit
-   * stay in history; its id is never given again.
+   * Deletes the caller's workspace: marks it deleted and revokes every key of it, in one
+   * transaction, so its keys are {@code 401} on this instance at once and on the others once their
+   * feed has read it. Its missions, costs and audit stay in history; its id is never given again.
    *
-   * @throws ApiException 404 when it is not the caller's workspace; 409 {@code workspace-protected} for a workspace
-   *     of the tokens file (its tokens are revoked by editing the file)
+   * @throws ApiException 404 when it is not the caller's workspace; 409 {@code workspace-protected}
+   *     for a workspace of the tokens file (its tokens are revoked by editing the file)
    */
   public CompletableFuture<Void> deleteWorkspace(Principal caller, String workspaceId) {
     String ws = ownWorkspace(caller, workspaceId);
     if (tokens.workspaces().contains(ws)) {
-      throw ApiException.conflict("workspace-protected", "workspace '" + ws + "' is the tokens file's: it cannot be "
-          + "deleted through the API (remove its lines from the file and restart the API)");
+      throw ApiException.conflict(
+          "workspace-protected",
+          "workspace '"
+              + ws
+              + "' is the tokens file's: it cannot be "
+              + "deleted through the API (remove its lines from the file and restart the API)");
     }
     long now = clock.millis();
-    return writer.submit(view -> {
-      WorkspaceRecord w = view.get("workspace/" + ws).map(WorkspaceRecord.class::cast).filter(r -> !r.deleted())
-          .orElseThrow(() -> ApiException.notFound("no workspace '" + ws + "'"));
-      WorkspaceRecord deleted = w.deleted(now, caller.subject());
-      List<ControlPlaneRecord> records = new ArrayList<>(List.of(deleted));
-      List<AuditEvent> audit = new ArrayList<>(List.of(audit(ws, now, AuditEvent.WORKSPACE_DELETE, caller,
-          deleted.revision(), "workspace:" + ws)));
-      for (ApiKeyRecord k : activeKeys(view, ws, now)) {
-        ApiKeyRecord revoked = k.revoked(now, caller.subject());
-        records.add(revoked);
-        audit.add(audit(ws, now, AuditEvent.KEY_REVOKE, caller, revoked.revision(), "key:" + k.keyId()));
-      }
-      return new ControlPlaneWriter.Computed<Void>(records, audit, null);
-    });
+    return writer.submit(
+        view -> {
+          WorkspaceRecord w =
+              view.get("workspace/" + ws)
+                  .map(WorkspaceRecord.class::cast)
+                  .filter(r -> !r.deleted())
+                  .orElseThrow(() -> ApiException.notFound("no workspace '" + ws + "'"));
+          WorkspaceRecord deleted = w.deleted(now, caller.subject());
+          List<ControlPlaneRecord> records = new ArrayList<>(List.of(deleted));
+          List<AuditEvent> audit =
+              new ArrayList<>(
+                  List.of(
+                      audit(
+                          ws,
+                          now,
+                          AuditEvent.WORKSPACE_DELETE,
+                          caller,
+                          deleted.revision(),
+                          "workspace:" + ws)));
+          for (ApiKeyRecord k : activeKeys(view, ws, now)) {
+            ApiKeyRecord revoked = k.revoked(now, caller.subject());
+            records.add(revoked);
+            audit.add(
+                audit(
+                    ws,
+                    now,
+                    AuditEvent.KEY_REVOKE,
+                    caller,
+                    revoked.revision(),
+                    "key:" + k.keyId()));
+          }
+          return new ControlPlaneWriter.Computed<Void>(records, audit, null);
+        });
   }
 
-  /** @throws ApiException 404 unless {@code workspaceId} is the caller's workspace */
+  /**
+   * @throws ApiException 404 unless {@code workspaceId} is the caller's workspace
+   */
   private static String ownWorkspace(Principal caller, String workspaceId) {
     if (!caller.workspaceId().equals(workspaceId)) {
-      throw ApiException.notFound("no workspace '" + workspaceId + "' for this credential: act with a key of it");
+      throw ApiException.notFound(
+          "no workspace '" + workspaceId + "' for this credential: act with a key of it");
     }
     return workspaceId;
   }
 
-  private static Optional<MemberRecord> activeMember(ControlPlaneWriter.View view, String ws, String email) {
-    return view.get("member/" + ws + "/" + email).map(MemberRecord.class::cast).filter(m -> m.removedAt() == null);
+  private static Optional<MemberRecord> activeMember(
+      ControlPlaneWriter.View view, String ws, String email) {
+    return view.get("member/" + ws + "/" + email)
+        .map(MemberRecord.class::cast)
+        .filter(m -> m.removedAt() == null);
   }
 
   /** The workspace's members in force, each as the batch's view has it now. */
   private static List<MemberRecord> activeMembers(ControlPlaneWriter.View view, String ws) {
-    return view.store().members(ws).stream().map(m -> activeMember(view, ws, m.email()).orElse(null))
-        .filter(java.util.Objects::nonNull).toList();
+    return view.store().members(ws).stream()
+        .map(m -> activeMember(view, ws, m.email()).orElse(null))
+        .filter(java.util.Objects::nonNull)
+        .toList();
   }
 
   /** The workspace's keys in force at {@code now}, each as the batch's view has it now. */
   private static List<ApiKeyRecord> activeKeys(ControlPlaneWriter.View view, String ws, long now) {
-    return view.store().keys(ws).stream().map(k -> view.get(k.key()).map(ApiKeyRecord.class::cast).orElse(k))
-        .filter(k -> !k.refusedAt(now)).toList();
+    return view.store().keys(ws).stream()
+        .map(k -> view.get(k.key()).map(ApiKeyRecord.class::cast).orElse(k))
+        .filter(k -> !k.refusedAt(now))
+        .toList();
   }
 
   // ---- invitations
@@ -470,7 +658,8 @@ public final class TenancyService {
    *
    * @throws ApiException 403 when a non-owner invites an owner; 400 when it expires in the past
    */
-  public CompletableFuture<Map<String, Object>> invite(Principal caller, TenancyRequests.NewInvitation req) {
+  public CompletableFuture<Map<String, Object>> invite(
+      Principal caller, TenancyRequests.NewInvitation req) {
     if (req.role() == Role.OWNER && !caller.can(Permission.OWNERSHIP_MANAGE)) {
       throw ApiException.forbidden("only an owner may invite an owner");
     }
@@ -484,30 +673,57 @@ public final class TenancyService {
     RANDOM.nextBytes(id);
     RANDOM.nextBytes(secret);
     String invitationId = "i_" + HexFormat.of().formatHex(id);
-    String token = INVITATION_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+    String token =
+        INVITATION_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
     String tokenHash = hasher.hash(token);
     String ws = caller.workspaceId();
-    return writer.submit(view -> {
-      InvitationRecord inv = new InvitationRecord(ws, invitationId, req.email(), req.role(), tokenHash, expiresAt, now,
-          caller.subject(), null, 1);
-      Map<String, Object> body = new LinkedHashMap<>();
-      body.put("invitationId", invitationId);
-      body.put("workspaceId", ws);
-      body.put("email", inv.email());
-      body.put("role", inv.role().wire());
-      body.put("expiresAt", expiresAt);
-      body.put("token", token);
-      body.put("acceptPath", "/api/v1/invitations/" + token + "/accept");
-      return new ControlPlaneWriter.Computed<>(List.of(inv), List.of(audit(ws, now, AuditEvent.INVITATION_CREATE,
-          caller, 1, "invitation:" + invitationId + " member:" + inv.email() + " role=" + inv.role().wire())), body);
-    });
+    return writer.submit(
+        view -> {
+          InvitationRecord inv =
+              new InvitationRecord(
+                  ws,
+                  invitationId,
+                  req.email(),
+                  req.role(),
+                  tokenHash,
+                  expiresAt,
+                  now,
+                  caller.subject(),
+                  null,
+                  1);
+          Map<String, Object> body = new LinkedHashMap<>();
+          body.put("invitationId", invitationId);
+          body.put("workspaceId", ws);
+          body.put("email", inv.email());
+          body.put("role", inv.role().wire());
+          body.put("expiresAt", expiresAt);
+          body.put("token", token);
+          body.put("acceptPath", "/api/v1/invitations/" + token + "/accept");
+          return new ControlPlaneWriter.Computed<>(
+              List.of(inv),
+              List.of(
+                  audit(
+                      ws,
+                      now,
+                      AuditEvent.INVITATION_CREATE,
+                      caller,
+                      1,
+                      "invitation:"
+                          + invitationId
+                          + " member:"
+                          + inv.email()
+                          + " role="
+                          + inv.role().wire())),
+              body);
+        });
   }
 
   /**
-   * Accepts an invitation: the person becomes a member with the invitation's role and gets an API key of that role
-   * (shown once), in one transaction. The token is the credential; it works once.
+   * Accepts an invitation: the person becomes a member with the invitation's role and gets an API
+   * key of that role (shown once), in one transaction. The token is the credential; it works once.
    *
-   * @throws ApiException 404 for an unknown token, 409 {@code invitation-used}, 410 {@code invitation-expired}
+   * @throws ApiException 404 for an unknown token, 409 {@code invitation-used}, 410 {@code
+   *     invitation-expired}
    */
   public CompletableFuture<Map<String, Object>> accept(String token) {
     String hash = token.startsWith(INVITATION_PREFIX) ? hasher.hashIfKnown(token) : null;
@@ -516,44 +732,85 @@ public final class TenancyService {
     }
     NewKey key = newKey();
     long now = clock.millis();
-    // Looked up by the writer, after it read the topic to its end (an invitation made through another instance a
-    // moment ago is found), and again through the batch's view (one accepted earlier in the same batch is used).
-    return writer.submit(view -> {
-      InvitationRecord inv = view.store().invitationByHash(hash)
-          .flatMap(found -> view.get(found.key())).map(InvitationRecord.class::cast)
-          .orElseThrow(() -> ApiException.notFound("no such invitation"));
-      if (inv.acceptedAt() != null) {
-        throw ApiException.conflict("invitation-used", "this invitation was accepted already");
-      }
-      if (!inv.openAt(now)) {
-        throw new ApiException(410, "invitation-expired", "Gone", "this invitation has expired");
-      }
-      String ws = inv.workspaceId();
-      if (view.get("workspace/" + ws).map(w -> ((WorkspaceRecord) w).deleted()).orElse(false)) {
-        throw ApiException.conflict("workspace-deleted", "the workspace of this invitation was deleted");
-      }
-      String by = "invitation:" + inv.invitationId();
-      Optional<MemberRecord> held = view.get("member/" + ws + "/" + inv.email()).map(MemberRecord.class::cast);
-      long revision = held.map(m -> m.revision() + 1).orElse(1L);
-      MemberRecord member = new MemberRecord(ws, inv.email(), inv.role(), now, inv.createdBy(), null, revision);
-      ApiKeyRecord k = new ApiKeyRecord(ws, key.keyId(), inv.email(), inv.role(), key.hash(), now, by, null, null,
-          null, 1);
-      InvitationRecord accepted = inv.accepted(now);
-      Principal actor = new Principal(ws, inv.email(), inv.role(), null);
-      Map<String, Object> body = new LinkedHashMap<>();
-      body.put("workspaceId", ws);
-      body.put("email", inv.email());
-      body.put("role", inv.role().wire());
-      body.put("key", createdKeyJson(k, key.key()));
-      return new ControlPlaneWriter.Computed<>(List.of(accepted, member, k), List.of(
-          audit(ws, now, AuditEvent.INVITATION_ACCEPT, actor, accepted.revision(),
-              "invitation:" + inv.invitationId() + " member:" + inv.email() + " role=" + inv.role().wire()),
-          audit(ws, now, AuditEvent.KEY_CREATE, actor, 1, "key:" + k.keyId() + " role=" + k.role().wire())), body);
-    });
+    // Looked up by the writer, after it read the topic to its end (an invitation made through
+    // another instance a
+    // moment ago is found), and again through the batch's view (one accepted earlier in the same
+    // batch is used).
+    return writer.submit(
+        view -> {
+          InvitationRecord inv =
+              view.store()
+                  .invitationByHash(hash)
+                  .flatMap(found -> view.get(found.key()))
+                  .map(InvitationRecord.class::cast)
+                  .orElseThrow(() -> ApiException.notFound("no such invitation"));
+          if (inv.acceptedAt() != null) {
+            throw ApiException.conflict("invitation-used", "this invitation was accepted already");
+          }
+          if (!inv.openAt(now)) {
+            throw new ApiException(
+                410, "invitation-expired", "Gone", "this invitation has expired");
+          }
+          String ws = inv.workspaceId();
+          if (view.get("workspace/" + ws).map(w -> ((WorkspaceRecord) w).deleted()).orElse(false)) {
+            throw ApiException.conflict(
+                "workspace-deleted", "the workspace of this invitation was deleted");
+          }
+          String by = "invitation:" + inv.invitationId();
+          Optional<MemberRecord> held =
+              view.get("member/" + ws + "/" + inv.email()).map(MemberRecord.class::cast);
+          long revision = held.map(m -> m.revision() + 1).orElse(1L);
+          MemberRecord member =
+              new MemberRecord(ws, inv.email(), inv.role(), now, inv.createdBy(), null, revision);
+          ApiKeyRecord k =
+              new ApiKeyRecord(
+                  ws,
+                  key.keyId(),
+                  inv.email(),
+                  inv.role(),
+                  key.hash(),
+                  now,
+                  by,
+                  null,
+                  null,
+                  null,
+                  1);
+          InvitationRecord accepted = inv.accepted(now);
+          Principal actor = new Principal(ws, inv.email(), inv.role(), null);
+          Map<String, Object> body = new LinkedHashMap<>();
+          body.put("workspaceId", ws);
+          body.put("email", inv.email());
+          body.put("role", inv.role().wire());
+          body.put("key", createdKeyJson(k, key.key()));
+          return new ControlPlaneWriter.Computed<>(
+              List.of(accepted, member, k),
+              List.of(
+                  audit(
+                      ws,
+                      now,
+                      AuditEvent.INVITATION_ACCEPT,
+                      actor,
+                      accepted.revision(),
+                      "invitation:"
+                          + inv.invitationId()
+                          + " member:"
+                          + inv.email()
+                          + " role="
+                          + inv.role().wire()),
+                  audit(
+                      ws,
+                      now,
+                      AuditEvent.KEY_CREATE,
+                      actor,
+                      1,
+                      "key:" + k.keyId() + " role=" + k.role().wire())),
+              body);
+        });
   }
 
-  private static AuditEvent audit(String ws, long now, String action, Principal caller, long revision,
-      String target) {
-    return AuditEvent.controlPlane(UUID.randomUUID().toString(), ws, now, action, caller.subject(), revision, target);
+  private static AuditEvent audit(
+      String ws, long now, String action, Principal caller, long revision, String target) {
+    return AuditEvent.controlPlane(
+        UUID.randomUUID().toString(), ws, now, action, caller.subject(), revision, target);
   }
 }

@@ -15,24 +15,38 @@ final class WalletRequests {
 
   private WalletRequests() {}
 
-  /** @param priority lower is drawn first (default 10) */
-  record NewGrant(String grantId, long amountMicros, Long effectiveAt, Long expiresAt, int priority, String note) {}
+  /**
+   * @param priority lower is drawn first (default 10)
+   */
+  record NewGrant(
+      String grantId,
+      long amountMicros,
+      Long effectiveAt,
+      Long expiresAt,
+      int priority,
+      String note) {}
 
   static NewGrant grant(InputStream body) {
     JsonNode json = TenancyRequests.object(body, FIELDS);
     JsonNode amount = json.get("amountMicros");
-    if (amount == null || !amount.isIntegralNumber() || !amount.canConvertToLong() || amount.asLong() <= 0) {
-      throw ApiException.badRequest("'amountMicros' is required: a whole number of micro-credits, above 0");
+    if (amount == null
+        || !amount.isIntegralNumber()
+        || !amount.canConvertToLong()
+        || amount.asLong() <= 0) {
+      throw ApiException.badRequest(
+          "'amountMicros' is required: a whole number of micro-credits, above 0");
     }
     String grantId = TenancyRequests.optionalText(json, "grantId");
     if (grantId != null && !BudgetRecord.ID.matcher(grantId).matches()) {
-      throw ApiException.badRequest("'grantId' must be 1-63 of a-z 0-9 - starting with a letter or digit");
+      throw ApiException.badRequest(
+          "'grantId' must be 1-63 of a-z 0-9 - starting with a letter or digit");
     }
     int priority = 10;
     JsonNode p = json.get("priority");
     if (p != null && !p.isNull()) {
       if (!p.isIntegralNumber() || !p.canConvertToInt() || p.asInt() < 0 || p.asInt() > 1000) {
-        throw ApiException.badRequest("'priority' must be a whole number 0-1000 (lower is drawn first)");
+        throw ApiException.badRequest(
+            "'priority' must be a whole number 0-1000 (lower is drawn first)");
       }
       priority = p.asInt();
     }
@@ -40,8 +54,13 @@ final class WalletRequests {
     if (note != null && note.length() > 200) {
       throw ApiException.badRequest("'note' must be at most 200 characters");
     }
-    return new NewGrant(grantId, amount.asLong(), instant(json.get("effectiveAt"), "effectiveAt"),
-        instant(json.get("expiresAt"), "expiresAt"), priority, note);
+    return new NewGrant(
+        grantId,
+        amount.asLong(),
+        instant(json.get("effectiveAt"), "effectiveAt"),
+        instant(json.get("expiresAt"), "expiresAt"),
+        priority,
+        note);
   }
 
   /** ISO-8601 instant or epoch milliseconds; null when absent. */
@@ -55,7 +74,8 @@ final class WalletRequests {
     if (v.isTextual()) {
       return instant(v.asText(), field);
     }
-    throw ApiException.badRequest("'" + field + "' must be an ISO-8601 instant (2027-01-01T00:00:00Z) or epoch ms");
+    throw ApiException.badRequest(
+        "'" + field + "' must be an ISO-8601 instant (2027-01-01T00:00:00Z) or epoch ms");
   }
 
   static Long instant(String text, String field) {
@@ -65,7 +85,8 @@ final class WalletRequests {
     try {
       return Instant.parse(text).toEpochMilli();
     } catch (DateTimeParseException e) {
-      throw ApiException.badRequest("'" + field + "' must be an ISO-8601 instant (2027-01-01T00:00:00Z)");
+      throw ApiException.badRequest(
+          "'" + field + "' must be an ISO-8601 instant (2027-01-01T00:00:00Z)");
     }
   }
 }

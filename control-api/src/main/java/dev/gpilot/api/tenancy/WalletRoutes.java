@@ -21,12 +21,17 @@ final class WalletRoutes {
   }
 
   void register(RoutesConfig routes) {
-    routes.get("/api/v1/wallet", ctx -> Responses.json(ctx, 200, service.wallet(TenancyRoutes.caller(ctx))));
-    routes.post("/api/v1/wallet/grants", ctx -> {
-      Principal caller = TenancyRoutes.caller(ctx);
-      WalletRequests.NewGrant req = WalletRequests.grant(ctx.bodyInputStream());
-      ctx.future(() -> service.grant(caller, req).thenAccept(body -> Responses.json(ctx, 201, body)));
-    });
+    routes.get(
+        "/api/v1/wallet",
+        ctx -> Responses.json(ctx, 200, service.wallet(TenancyRoutes.caller(ctx))));
+    routes.post(
+        "/api/v1/wallet/grants",
+        ctx -> {
+          Principal caller = TenancyRoutes.caller(ctx);
+          WalletRequests.NewGrant req = WalletRequests.grant(ctx.bodyInputStream());
+          ctx.future(
+              () -> service.grant(caller, req).thenAccept(body -> Responses.json(ctx, 201, body)));
+        });
     routes.get("/api/v1/wallet/ledger", this::ledger);
   }
 
@@ -56,14 +61,19 @@ final class WalletRoutes {
       throw ApiException.badRequest("'format' must be json or csv, got '" + format + "'");
     }
     List<Map<String, Object>> rows = service.ledger(caller, start, end, limit);
-    boolean csv = "csv".equals(format)
-        || (format == null && ctx.header("Accept") != null && ctx.header("Accept").contains("text/csv"));
+    boolean csv =
+        "csv".equals(format)
+            || (format == null
+                && ctx.header("Accept") != null
+                && ctx.header("Accept").contains("text/csv"));
     if (csv) {
       StringBuilder out = new StringBuilder(CSV_HEADER);
       for (Map<String, Object> r : rows) {
-        out.append(String.join(",", r.values().stream().map(WalletRoutes::csvField).toList())).append('\n');
+        out.append(String.join(",", r.values().stream().map(WalletRoutes::csvField).toList()))
+            .append('\n');
       }
-      ctx.status(200).contentType("text/csv; charset=utf-8")
+      ctx.status(200)
+          .contentType("text/csv; charset=utf-8")
           .header("Content-Disposition", "attachment; filename=\"wallet-ledger.csv\"")
           .result(out.toString().getBytes(StandardCharsets.UTF_8));
     } else {
@@ -73,6 +83,8 @@ final class WalletRoutes {
 
   private static String csvField(Object value) {
     String s = value == null ? "" : value.toString();
-    return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    return s.contains(",") || s.contains("\"") || s.contains("\n")
+        ? "\"" + s.replace("\"", "\"\"") + "\""
+        : s;
   }
 }

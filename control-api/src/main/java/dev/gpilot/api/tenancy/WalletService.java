@@ -19,9 +19,9 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The caller's wallet (SPEC.md section 11, "Wallets"): grants on the control plane (owners add them, with their audit
- * events in the same transaction); the balance as the job draws costs from them (its status on
- * {@code gpilot.budget-status.v1}); the ledger the job writes to ClickHouse.
+ * The caller's wallet (SPEC.md section 11, "Wallets"): grants on the control plane (owners add
+ * them, with their audit events in the same transaction); the balance as the job draws costs from
+ * them (its status on {@code gpilot.budget-status.v1}); the ledger the job writes to ClickHouse.
  */
 final class WalletService {
   static final int MAX_LEDGER_ROWS = 10_000;
@@ -32,8 +32,12 @@ final class WalletService {
   private final ClickHouseClient clickhouse;
   private final Clock clock;
 
-  WalletService(ControlPlaneStore store, ControlPlaneWriter writer, BudgetStatusFeed statuses,
-      ClickHouseClient clickhouse, Clock clock) {
+  WalletService(
+      ControlPlaneStore store,
+      ControlPlaneWriter writer,
+      BudgetStatusFeed statuses,
+      ClickHouseClient clickhouse,
+      Clock clock) {
     this.store = store;
     this.writer = writer;
     this.statuses = statuses;
@@ -45,27 +49,56 @@ final class WalletService {
   CompletableFuture<Map<String, Object>> grant(Principal caller, WalletRequests.NewGrant req) {
     String ws = caller.workspaceId();
     long now = clock.millis();
-    String id = req.grantId() != null ? req.grantId() : "g-" + UUID.randomUUID().toString().substring(0, 12);
+    String id =
+        req.grantId() != null
+            ? req.grantId()
+            : "g-" + UUID.randomUUID().toString().substring(0, 12);
     long effectiveAt = req.effectiveAt() == null ? now : req.effectiveAt();
     if (req.expiresAt() != null && (req.expiresAt() <= effectiveAt || req.expiresAt() <= now)) {
       throw ApiException.badRequest("'expiresAt' must be in the future and after 'effectiveAt'");
     }
-    return writer.submit(view -> {
-      if (view.get("wallet-grant/" + ws + "/" + id).isPresent()) {
-        throw ApiException.conflict("grant-exists", "the wallet has a grant '" + id + "' already");
-      }
-      WalletGrantRecord g = new WalletGrantRecord(ws, id, req.amountMicros(), effectiveAt, req.expiresAt(),
-          req.priority(), req.note(), now, caller.subject(), 1);
-      AuditEvent audit = AuditEvent.controlPlane(UUID.randomUUID().toString(), ws, now, AuditEvent.WALLET_GRANT,
-          caller.subject(), 1, "grant:" + id + " amountMicros=" + g.amountMicros() + " priority=" + g.priority()
-              + (g.expiresAt() == null ? "" : " expiresAt=" + g.expiresAt()));
-      return new ControlPlaneWriter.Computed<>(List.of(g), List.of(audit), grantJson(g, null, now));
-    });
+    return writer.submit(
+        view -> {
+          if (view.get("wallet-grant/" + ws + "/" + id).isPresent()) {
+            throw ApiException.conflict(
+                "grant-exists", "the wallet has a grant '" + id + "' already");
+          }
+          WalletGrantRecord g =
+              new WalletGrantRecord(
+                  ws,
+                  id,
+                  req.amountMicros(),
+                  effectiveAt,
+                  req.expiresAt(),
+                  req.priority(),
+                  req.note(),
+                  now,
+                  caller.subject(),
+                  1);
+          AuditEvent audit =
+              AuditEvent.controlPlane(
+                  UUID.randomUUID().toString(),
+                  ws,
+                  now,
+                  AuditEvent.WALLET_GRANT,
+                  caller.subject(),
+                  1,
+                  "grant:"
+                      + id
+                      + " amountMicros="
+                      + g.amountMicros()
+                      + " priority="
+                      + g.priority()
+                      + (g.expiresAt() == null ? "" : " expiresAt=" + g.expiresAt()));
+          return new ControlPlaneWriter.Computed<>(
+              List.of(g), List.of(audit), grantJson(g, null, now));
+        });
   }
 
   /**
-   * The wallet: grants with what is left of each, the balance (grants in effect, less what was drawn and lost),
-   * what running attempts have reserved, and the burn rate over the last hour (from the ledger).
+   * The wallet: grants with what is left of each, the balance (grants in effect, less what was
+   * drawn and lost), what running attempts have reserved, and the burn rate over the last hour
+   * (from the ledger).
    */
   Map<String, Object> wallet(Principal caller) {
     String ws = caller.workspaceId();
@@ -82,8 +115,15 @@ final class WalletService {
         balance += b == null ? g.amountMicros() : b.remainingMicros();
       }
     }
-    long owed = status.map(s -> Math.max(0, s.spentMicros()
-        - s.grants().stream().mapToLong(GrantBalance::consumedMicros).sum())).orElse(0L);
+    long owed =
+        status
+            .map(
+                s ->
+                    Math.max(
+                        0,
+                        s.spentMicros()
+                            - s.grants().stream().mapToLong(GrantBalance::consumedMicros).sum()))
+            .orElse(0L);
     long reserved = status.map(BudgetStatus::reservedMicros).orElse(0L);
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("workspaceId", ws);
@@ -98,13 +138,23 @@ final class WalletService {
     return body;
   }
 
-  /** The ledger's lines from {@code from} to {@code to} (epoch ms), oldest first, at most {@code limit}. */
+  /**
+   * The ledger's lines from {@code from} to {@code to} (epoch ms), oldest first, at most {@code
+   * limit}.
+   */
   List<Map<String, Object>> ledger(Principal caller, long from, long to, int limit) {
     List<Map<String, Object>> rows = new ArrayList<>();
-    for (JsonNode r : query("SELECT entry_id, at_ms, kind, grant_id, amount_micros, balance_micros, mission_id, "
-        + "step_id, attempt, agent, model FROM wallet_ledger FINAL WHERE workspace_id = "
-        + ClickHouseClient.literal(caller.workspaceId()) + " AND at_ms >= " + from + " AND at_ms < " + to
-        + " ORDER BY at_ms, entry_id LIMIT " + limit)) {
+    for (JsonNode r :
+        query(
+            "SELECT entry_id, at_ms, kind, grant_id, amount_micros, balance_micros, mission_id, "
+                + "step_id, attempt, agent, model FROM wallet_ledger FINAL WHERE workspace_id = "
+                + ClickHouseClient.literal(caller.workspaceId())
+                + " AND at_ms >= "
+                + from
+                + " AND at_ms < "
+                + to
+                + " ORDER BY at_ms, entry_id LIMIT "
+                + limit)) {
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("entryId", r.path("entry_id").asText());
       row.put("at", r.path("at_ms").asLong());
@@ -127,9 +177,13 @@ final class WalletService {
       return 0;
     }
     try {
-      List<JsonNode> rows = clickhouse.query("SELECT -sum(amount_micros) AS burn FROM wallet_ledger FINAL "
-          + "WHERE workspace_id = " + ClickHouseClient.literal(ws) + " AND kind = 'debit' AND at_ms >= "
-          + (now - 3_600_000L));
+      List<JsonNode> rows =
+          clickhouse.query(
+              "SELECT -sum(amount_micros) AS burn FROM wallet_ledger FINAL "
+                  + "WHERE workspace_id = "
+                  + ClickHouseClient.literal(ws)
+                  + " AND kind = 'debit' AND at_ms >= "
+                  + (now - 3_600_000L));
       return rows.isEmpty() ? 0 : rows.get(0).path("burn").asLong();
     } catch (ClickHouseException e) {
       return 0;
@@ -138,7 +192,8 @@ final class WalletService {
 
   private List<JsonNode> query(String sql) {
     if (clickhouse == null) {
-      throw ApiException.unavailable("the wallet ledger lives in ClickHouse, which this API has no URL for");
+      throw ApiException.unavailable(
+          "the wallet ledger lives in ClickHouse, which this API has no URL for");
     }
     try {
       return clickhouse.query(sql);
@@ -160,9 +215,13 @@ final class WalletService {
     m.put("expiresAt", g.expiresAt());
     m.put("priority", g.priority());
     m.put("note", g.note());
-    m.put("status", g.expiresAt() != null && g.expiresAt() <= now ? "expired"
-        : g.effectiveAt() > now ? "scheduled"
-        : consumed >= g.amountMicros() ? "spent" : "active");
+    m.put(
+        "status",
+        g.expiresAt() != null && g.expiresAt() <= now
+            ? "expired"
+            : g.effectiveAt() > now
+                ? "scheduled"
+                : consumed >= g.amountMicros() ? "spent" : "active");
     m.put("createdAt", g.createdAt());
     m.put("createdBy", g.createdBy());
     return m;

@@ -10,9 +10,9 @@ import java.util.Arrays;
 import java.util.Iterator;
 
 /**
- * Reads a {@code PUT /api/v1/vault/secrets/{name}} body, {@code {"value": "..."}}. Every rejection says what is
- * wrong without quoting the body: a JSON parser's message would echo the text around the error, which here is the
- * secret.
+ * Reads a {@code PUT /api/v1/vault/secrets/{name}} body, {@code {"value": "..."}}. Every rejection
+ * says what is wrong without quoting the body: a JSON parser's message would echo the text around
+ * the error, which here is the secret.
  */
 final class SecretRequest {
   static final int MAX_BODY_BYTES = 64 * 1024;
@@ -20,7 +20,9 @@ final class SecretRequest {
 
   private SecretRequest() {}
 
-  /** @return the value's UTF-8 bytes (the caller zeroes them when done) */
+  /**
+   * @return the value's UTF-8 bytes (the caller zeroes them when done)
+   */
   static byte[] read(InputStream body, int maxValueBytes) {
     byte[] bytes;
     try {
@@ -30,7 +32,8 @@ final class SecretRequest {
     }
     try {
       if (bytes.length > MAX_BODY_BYTES) {
-        throw ApiException.badRequest("the request body is over " + (MAX_BODY_BYTES / 1024) + " KiB");
+        throw ApiException.badRequest(
+            "the request body is over " + (MAX_BODY_BYTES / 1024) + " KiB");
       }
       if (bytes.length == 0) {
         throw ApiException.badRequest("the request body is empty; " + SHAPE);
@@ -47,8 +50,8 @@ final class SecretRequest {
       for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
         // Not named: a field name is body text too, and a secret pasted as one would be echoed.
         if (!it.next().equals("value")) {
-          throw ApiException.badRequest("the body has a field other than 'value' (only 'value' is allowed); "
-              + SHAPE);
+          throw ApiException.badRequest(
+              "the body has a field other than 'value' (only 'value' is allowed); " + SHAPE);
         }
       }
       JsonNode value = root.get("value");
@@ -56,7 +59,8 @@ final class SecretRequest {
         throw ApiException.badRequest("'value' is required; " + SHAPE);
       }
       if (!value.isTextual()) {
-        throw ApiException.badRequest("'value' must be a string, got " + value.getNodeType().name().toLowerCase());
+        throw ApiException.badRequest(
+            "'value' must be a string, got " + value.getNodeType().name().toLowerCase());
       }
       if (value.textValue().isBlank()) {
         throw ApiException.badRequest("'value' must not be empty or blank");

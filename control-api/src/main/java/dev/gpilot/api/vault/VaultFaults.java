@@ -1,8 +1,8 @@
 package dev.gpilot.api.vault;
 
 /**
- * Points in a vault write where a test can make the writer crash, as if its process died there, or stall it.
- * Production uses {@link #NONE}.
+ * Points in a vault write where a test can make the writer crash, as if its process died there, or
+ * stall it. Production uses {@link #NONE}.
  */
 public interface VaultFaults {
   /** Where in a write. */
@@ -20,8 +20,8 @@ public interface VaultFaults {
   VaultFaults NONE = (point, workspaceIds) -> {};
 
   /**
-   * Called on the writer thread at each point; throwing {@link Crash} stops the writer there without any clean-up,
-   * blocking stalls it there.
+   * Called on the writer thread at each point; throwing {@link Crash} stops the writer there
+   * without any clean-up, blocking stalls it there.
    */
   void at(Point point, java.util.Set<String> workspaceIds);
 

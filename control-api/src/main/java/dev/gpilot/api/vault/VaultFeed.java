@@ -7,20 +7,30 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 
 /**
- * Reads {@code gpilot.vault.v1} from the beginning into the {@link VaultStore} and keeps following it, on one thread,
- * without a consumer group (every API instance reads everything). It reads committed records only: a write whose
- * transaction was aborted (a fenced or crashed writer) is never seen.
+ * Reads {@code gpilot.vault.v1} from the beginning into the {@link VaultStore} and keeps following
+ * it, on one thread, without a consumer group (every API instance reads everything). It reads
+ * committed records only: a write whose transaction was aborted (a fenced or crashed writer) is
+ * never seen.
  */
 public final class VaultFeed extends CompactedTopicFeed<VaultRecord> {
   private final VaultStore store;
 
   public VaultFeed(String bootstrapServers, VaultStore store) {
-    super("vault feed", bootstrapServers,
-        Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-            ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50",
-            // A rotation writes a workspace's whole vault as one record (the writer's max.request.size).
-            ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(8 * 1024 * 1024)),
-        Topics.VAULT, VaultRecord.class, "vault record");
+    super(
+        "vault feed",
+        bootstrapServers,
+        Map.of(
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+            "read_committed",
+            ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
+            "50",
+            // A rotation writes a workspace's whole vault as one record (the writer's
+            // max.request.size).
+            ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+            String.valueOf(8 * 1024 * 1024)),
+        Topics.VAULT,
+        VaultRecord.class,
+        "vault record");
     this.store = store;
   }
 

@@ -12,9 +12,9 @@ import java.time.Duration;
 import java.util.HexFormat;
 
 /**
- * Opened workspace keys, cached by the exact wrapped keysets they came from (so a rotation, which wraps new ones,
- * can never be served a stale entry). Saves a master-key (KMS) call per write. Keys live in memory only, for at most
- * 10 minutes after their last use. Thread-safe.
+ * Opened workspace keys, cached by the exact wrapped keysets they came from (so a rotation, which
+ * wraps new ones, can never be served a stale entry). Saves a master-key (KMS) call per write. Keys
+ * live in memory only, for at most 10 minutes after their last use. Thread-safe.
  */
 final class VaultKeyring {
   private final MasterKeyProvider master;
@@ -26,7 +26,8 @@ final class VaultKeyring {
   }
 
   /**
-   * @throws dev.gpilot.contracts.vault.VaultException when the keysets do not open or the master key is unavailable
+   * @throws dev.gpilot.contracts.vault.VaultException when the keysets do not open or the master
+   *     key is unavailable
    */
   WorkspaceKeys keysOf(VaultRecord record) {
     return cache.get(cacheKey(record), k -> WorkspaceKeys.unwrap(master.get(), record));

@@ -9,15 +9,20 @@ import java.util.Objects;
  * The API's vault configuration, checked when built.
  *
  * @param keys where the master key is
- * @param transactionalId the Kafka transactional id every API instance of a deployment writes the vault under; a
- *     writer that starts fences the others, which is what makes concurrent writes from several instances safe
+ * @param transactionalId the Kafka transactional id every API instance of a deployment writes the
+ *     vault under; a writer that starts fences the others, which is what makes concurrent writes
+ *     from several instances safe
  * @param maxSecrets most secrets one workspace may hold
  * @param maxValueBytes longest secret value, UTF-8 bytes
  * @param rotationInterval least time between two rotations of a workspace's keys
  * @param writeTimeout how long a write may wait for Kafka before the API answers 503
  */
 public record VaultOptions(
-    VaultKeyOptions keys, String transactionalId, int maxSecrets, int maxValueBytes, Duration rotationInterval,
+    VaultKeyOptions keys,
+    String transactionalId,
+    int maxSecrets,
+    int maxValueBytes,
+    Duration rotationInterval,
     Duration writeTimeout) {
 
   public VaultOptions {
@@ -32,19 +37,29 @@ public record VaultOptions(
   }
 
   /**
-   * Reads {@code GPILOT_VAULT_KMS_KEY_URI}, {@code GPILOT_VAULT_MASTER_KEYSET} (see {@link VaultKeyOptions}) and
-   * {@code GPILOT_VAULT_TRANSACTIONAL_ID} (default {@code gpilot-vault-writer}).
+   * Reads {@code GPILOT_VAULT_KMS_KEY_URI}, {@code GPILOT_VAULT_MASTER_KEYSET} (see {@link
+   * VaultKeyOptions}) and {@code GPILOT_VAULT_TRANSACTIONAL_ID} (default {@code
+   * gpilot-vault-writer}).
    */
   public static VaultOptions fromEnv(Map<String, String> env) {
-    return new VaultOptions(VaultKeyOptions.fromEnv(env),
+    return new VaultOptions(
+        VaultKeyOptions.fromEnv(env),
         env.getOrDefault("GPILOT_VAULT_TRANSACTIONAL_ID", "gpilot-vault-writer"),
-        1000, 4096, Duration.ofHours(1), Duration.ofSeconds(30));
+        1000,
+        4096,
+        Duration.ofHours(1),
+        Duration.ofSeconds(30));
   }
 
   /** Defaults with a local master keyset file. */
   public static VaultOptions localKeyset(String keysetFile) {
-    return new VaultOptions(VaultKeyOptions.localKeyset(keysetFile), "gpilot-vault-writer", 1000, 4096,
-        Duration.ofHours(1), Duration.ofSeconds(30));
+    return new VaultOptions(
+        VaultKeyOptions.localKeyset(keysetFile),
+        "gpilot-vault-writer",
+        1000,
+        4096,
+        Duration.ofHours(1),
+        Duration.ofSeconds(30));
   }
 
   public VaultOptions withTransactionalId(String id) {
@@ -52,6 +67,7 @@ public record VaultOptions(
   }
 
   public VaultOptions withRotationInterval(Duration interval) {
-    return new VaultOptions(keys, transactionalId, maxSecrets, maxValueBytes, interval, writeTimeout);
+    return new VaultOptions(
+        keys, transactionalId, maxSecrets, maxValueBytes, interval, writeTimeout);
   }
 }

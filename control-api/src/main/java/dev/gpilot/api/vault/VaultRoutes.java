@@ -6,7 +6,10 @@ import dev.gpilot.api.missions.MissionRoutes;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
-/** The vault endpoints. Handlers only translate HTTP; the service decides. Responses are never cached. */
+/**
+ * The vault endpoints. Handlers only translate HTTP; the service decides. Responses are never
+ * cached.
+ */
 public final class VaultRoutes {
   private final VaultService service;
   private final int maxValueBytes;
@@ -47,13 +50,17 @@ public final class VaultRoutes {
     String name = ctx.pathParam("name");
     VaultService.requireName(name);
     byte[] value = SecretRequest.read(ctx.bodyInputStream(), maxValueBytes);
-    ctx.future(() -> service.put(caller, name, value)
-        .thenAccept(written -> {
-          if (written.created()) {
-            ctx.header("Location", "/api/v1/vault/secrets/" + name);
-          }
-          Responses.json(ctx, written.created() ? 201 : 200, written.secret());
-        }));
+    ctx.future(
+        () ->
+            service
+                .put(caller, name, value)
+                .thenAccept(
+                    written -> {
+                      if (written.created()) {
+                        ctx.header("Location", "/api/v1/vault/secrets/" + name);
+                      }
+                      Responses.json(ctx, written.created() ? 201 : 200, written.secret());
+                    }));
   }
 
   private void delete(Context ctx) {

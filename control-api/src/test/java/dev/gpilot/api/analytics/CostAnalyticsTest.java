@@ -23,7 +23,8 @@ class CostAnalyticsTest {
       assertThat(groups.get(i).get(0).from()).isEqualTo(groups.get(i - 1).get(0).to());
       assertThat(groups.get(i).get(0).from() % 60).isZero();
     }
-    assertThat(groups.get(1).get(0).to() - groups.get(1).get(0).from()).isBetween(10 * DAY - 60, 10 * DAY + 60);
+    assertThat(groups.get(1).get(0).to() - groups.get(1).get(0).from())
+        .isBetween(10 * DAY - 60, 10 * DAY + 60);
   }
 
   @Test
@@ -34,7 +35,8 @@ class CostAnalyticsTest {
         .containsExactly(List.of(new Segment(60, 600, 660)), List.of(new Segment(60, 660, 720)));
     // two segments of 2 and 4 minutes in two groups of 3 minutes: the second segment is cut
     assertThat(CostAnalytics.groups(List.of(new Segment(60, 0, 120), new Segment(60, 600, 840)), 2))
-        .containsExactly(List.of(new Segment(60, 0, 120), new Segment(60, 600, 660)),
+        .containsExactly(
+            List.of(new Segment(60, 0, 120), new Segment(60, 600, 660)),
             List.of(new Segment(60, 660, 840)));
     assertThat(CostAnalytics.groups(List.of(), 2)).isEmpty();
   }

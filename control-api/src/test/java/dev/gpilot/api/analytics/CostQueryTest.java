@@ -36,6 +36,8 @@ class CostQueryTest {
     assertThat(last.to()).isAfter(Instant.parse("2106-02-07T06:28:00Z"));
 
     CostQuery first = parse(null, "1970-01-01T10:00:00Z");
-    assertThat(first.from()).as("the default day back, cut at the start of the range").isEqualTo(Instant.EPOCH);
+    assertThat(first.from())
+        .as("the default day back, cut at the start of the range")
+        .isEqualTo(Instant.EPOCH);
   }
 }

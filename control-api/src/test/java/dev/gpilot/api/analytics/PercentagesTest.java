@@ -19,7 +19,8 @@ class PercentagesTest {
 
   @Test
   void largestRemaindersGetTheMissingHundredths() {
-    // 66.6666 / 16.6666 / 16.6666 (truncated 66.66 + 16.66 + 16.66 = 99.98): the two largest remainders get +0.01
+    // 66.6666 / 16.6666 / 16.6666 (truncated 66.66 + 16.66 + 16.66 = 99.98): the two largest
+    // remainders get +0.01
     List<BigDecimal> p = Percentages.of(List.of(4L, 1L, 1L));
     assertThat(sum(p)).isEqualByComparingTo("100");
     assertThat(p).extracting(BigDecimal::toPlainString).containsExactly("66.67", "16.67", "16.66");
@@ -30,7 +31,10 @@ class PercentagesTest {
 
   @Test
   void zeroTotal_givesZeros_andHugeValuesDoNotOverflow() {
-    assertThat(Percentages.of(List.of(0L, 0L))).extracting(BigDecimal::toPlainString).containsExactly("0.00", "0.00");
-    assertThat(sum(Percentages.of(List.of(Long.MAX_VALUE / 2, Long.MAX_VALUE / 3)))).isEqualByComparingTo("100");
+    assertThat(Percentages.of(List.of(0L, 0L)))
+        .extracting(BigDecimal::toPlainString)
+        .containsExactly("0.00", "0.00");
+    assertThat(sum(Percentages.of(List.of(Long.MAX_VALUE / 2, Long.MAX_VALUE / 3))))
+        .isEqualByComparingTo("100");
   }
 }

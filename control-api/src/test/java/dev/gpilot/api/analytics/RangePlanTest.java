@@ -53,12 +53,13 @@ class RangePlanTest {
     Plan plan = RangePlan.plan(from, to, DAY, touched(4), sealedAll(4), 48);
 
     assertPartition(plan, from, to);
-    assertThat(plan.segments()).containsExactly(
-        new Segment(MINUTE, from, D0 + 23 * HOUR),
-        new Segment(HOUR, D0 + 23 * HOUR, D0 + DAY),
-        new Segment(DAY, D0 + DAY, D0 + 3 * DAY),
-        new Segment(HOUR, D0 + 3 * DAY, D0 + 3 * DAY + 2 * HOUR),
-        new Segment(MINUTE, D0 + 3 * DAY + 2 * HOUR, to));
+    assertThat(plan.segments())
+        .containsExactly(
+            new Segment(MINUTE, from, D0 + 23 * HOUR),
+            new Segment(HOUR, D0 + 23 * HOUR, D0 + DAY),
+            new Segment(DAY, D0 + DAY, D0 + 3 * DAY),
+            new Segment(HOUR, D0 + 3 * DAY, D0 + 3 * DAY + 2 * HOUR),
+            new Segment(MINUTE, D0 + 3 * DAY + 2 * HOUR, to));
     assertThat(plan.stale()).isFalse();
   }
 
@@ -77,11 +78,12 @@ class RangePlanTest {
     Plan plan = RangePlan.plan(D0, D0 + 2 * DAY, DAY, touched, sealedAll(2), 48);
 
     assertPartition(plan, D0, D0 + 2 * DAY);
-    assertThat(plan.segments()).containsExactly(
-        new Segment(HOUR, D0, D0 + 5 * HOUR),
-        new Segment(MINUTE, D0 + 5 * HOUR, D0 + 6 * HOUR),
-        new Segment(HOUR, D0 + 6 * HOUR, D0 + DAY),
-        new Segment(DAY, D0 + DAY, D0 + 2 * DAY));
+    assertThat(plan.segments())
+        .containsExactly(
+            new Segment(HOUR, D0, D0 + 5 * HOUR),
+            new Segment(MINUTE, D0 + 5 * HOUR, D0 + 6 * HOUR),
+            new Segment(HOUR, D0 + 6 * HOUR, D0 + DAY),
+            new Segment(DAY, D0 + DAY, D0 + 2 * DAY));
     assertThat(plan.stale()).isTrue();
   }
 
@@ -95,8 +97,10 @@ class RangePlanTest {
     Plan plan = RangePlan.plan(D0, D0 + DAY, DAY, touched, seals, 48);
 
     assertPartition(plan, D0, D0 + DAY);
-    assertThat(plan.of(MINUTE)).containsExactly(new Segment(MINUTE, D0 + 2 * HOUR, D0 + 3 * HOUR),
-        new Segment(MINUTE, D0 + 4 * HOUR, D0 + 5 * HOUR));
+    assertThat(plan.of(MINUTE))
+        .containsExactly(
+            new Segment(MINUTE, D0 + 2 * HOUR, D0 + 3 * HOUR),
+            new Segment(MINUTE, D0 + 4 * HOUR, D0 + 5 * HOUR));
     assertThat(plan.of(DAY)).isEmpty();
     assertThat(plan.stale()).isTrue(); // hour 4 is touched and could be sealed
   }

@@ -29,26 +29,38 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * {@code GET /api/v1/usage?month=}: a month of a workspace by (agent, model), reconciled with {@code agent-costs}
- * over the same month and with the rows in ClickHouse, the same from a second API instance, CSV, and 400s.
+ * {@code GET /api/v1/usage?month=}: a month of a workspace by (agent, model), reconciled with
+ * {@code agent-costs} over the same month and with the rows in ClickHouse, the same from a second
+ * API instance, CSV, and 400s.
  */
 class UsageApiITCase {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
   @RegisterExtension static final ClickHouseTestServer CLICKHOUSE = new ClickHouseTestServer();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
-  private static final Map<String, Principal> TOKENS = Map.of("t-u", new Principal("usage-ws", "tester"),
-      "t-other", new Principal("other-ws", "tester"));
+  private static final Map<String, Principal> TOKENS =
+      Map.of(
+          "t-u",
+          new Principal("usage-ws", "tester"),
+          "t-other",
+          new Principal("other-ws", "tester"));
   private static final String MONTH = "2026-10";
   private static final long OCT = Instant.parse("2026-10-01T00:00:00Z").getEpochSecond();
   private static final long NOV = Instant.parse("2026-11-01T00:00:00Z").getEpochSecond();
 
   private static ControlApi api;
-  /** (agent, model) → {attempts, input, output, cost} of the month, as inserted (the highest version of a row). */
+
+  /**
+   * (agent, model) → {attempts, input, output, cost} of the month, as inserted (the highest version
+   * of a row).
+   */
   private static final Map<String, long[]> EXPECTED = new TreeMap<>();
 
   private static ControlApi start() throws Exception {
-    return new ControlApi(new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 1000, 2)
-        .withClickHouse(CLICKHOUSE.url(), CLICKHOUSE.database()), TokenAuthenticator.of(TOKENS)).start();
+    return new ControlApi(
+            new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 1000, 2)
+                .withClickHouse(CLICKHOUSE.url(), CLICKHOUSE.database()),
+            TokenAuthenticator.of(TOKENS))
+        .start();
   }
 
   @BeforeAll
@@ -59,7 +71,8 @@ class UsageApiITCase {
     String[] agents = {"agent-scout", "seo-analyst", "content-orchestrator"};
     String[] models = {"gemini-2.5-flash", "gemini-2.5-pro", ""};
     List<String> values = new ArrayList<>();
-    // Minutes across the month and its edges: the minute before and the minute after are outside it.
+    // Minutes across the month and its edges: the minute before and the minute after are outside
+    // it.
     long[] minutes = {OCT - 60, OCT, OCT + 3600 * 13 + 60, OCT + 86_400 * 15, NOV - 60, NOV};
     for (long minute : minutes) {
       for (String agent : agents) {
@@ -78,22 +91,55 @@ class UsageApiITCase {
       }
     }
     // A straggler slice (a record later than the allowed lateness) and another workspace's row.
-    values.add(row("usage-ws", OCT + 120, "agent-scout", "gemini-2.5-pro", "m7/s1/1", 1, 11, 2, 4321, 1));
+    values.add(
+        row("usage-ws", OCT + 120, "agent-scout", "gemini-2.5-pro", "m7/s1/1", 1, 11, 2, 4321, 1));
     add("agent-scout", "gemini-2.5-pro", 1, 11, 2, 4321);
-    values.add(row("other-ws", OCT + 120, "agent-scout", "gemini-2.5-pro", "", 1, 1, 1, 999_999_999, 1));
-    ch.execute("INSERT INTO cost_rollup_1m (workspace_id, window_start, agent, model, slice, steps, missions,"
-        + " agent_missions, errors, prompt_tokens, output_tokens, thinking_tokens, cached_tokens, cost_micros,"
-        + " latency_sum_ms, latency_max_ms, version) VALUES " + String.join(",", values));
+    values.add(
+        row("other-ws", OCT + 120, "agent-scout", "gemini-2.5-pro", "", 1, 1, 1, 999_999_999, 1));
+    ch.execute(
+        "INSERT INTO cost_rollup_1m (workspace_id, window_start, agent, model, slice, steps, missions,"
+            + " agent_missions, errors, prompt_tokens, output_tokens, thinking_tokens, cached_tokens, cost_micros,"
+            + " latency_sum_ms, latency_max_ms, version) VALUES "
+            + String.join(",", values));
     api = start();
   }
 
-  private static String row(String ws, long minute, String agent, String model, String slice, long steps, long prompt,
-      long output, long cost, long version) {
-    return "('" + ws + "', toDateTime(" + minute + "), '" + agent + "', '" + model + "', '" + slice + "', " + steps
-        + ", 1, 1, 0, " + prompt + ", " + output + ", 3, 0, " + cost + ", 1, 1, " + version + ")";
+  private static String row(
+      String ws,
+      long minute,
+      String agent,
+      String model,
+      String slice,
+      long steps,
+      long prompt,
+      long output,
+      long cost,
+      long version) {
+    return "('"
+        + ws
+        + "', toDateTime("
+        + minute
+        + "), '"
+        + agent
+        + "', '"
+        + model
+        + "', '"
+        + slice
+        + "', "
+        + steps
+        + ", 1, 1, 0, "
+        + prompt
+        + ", "
+        + output
+        + ", 3, 0, "
+        + cost
+        + ", 1, 1, "
+        + version
+        + ")";
   }
 
-  private static void add(String agent, String model, long steps, long prompt, long output, long cost) {
+  private static void add(
+      String agent, String model, long steps, long prompt, long output, long cost) {
     long[] sums = EXPECTED.computeIfAbsent(agent + "|" + model, k -> new long[4]);
     sums[0] += steps;
     sums[1] += prompt;
@@ -108,9 +154,13 @@ class UsageApiITCase {
     }
   }
 
-  private static HttpResponse<String> get(ControlApi target, String path, String token) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + target.port() + path))
-        .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+  private static HttpResponse<String> get(ControlApi target, String path, String token)
+      throws Exception {
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + target.port() + path))
+            .header("Authorization", "Bearer " + token)
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private static JsonNode json(HttpResponse<String> r) throws Exception {
@@ -128,16 +178,27 @@ class UsageApiITCase {
     Map<String, long[]> lines = new TreeMap<>();
     long sum = 0;
     for (JsonNode l : usage.get("lines")) {
-      lines.put(l.get("agent").asText() + "|" + l.get("model").asText(), new long[] {l.get("attempts").asLong(),
-          l.get("inputTokens").asLong(), l.get("outputTokens").asLong(), l.get("costMicros").asLong()});
+      lines.put(
+          l.get("agent").asText() + "|" + l.get("model").asText(),
+          new long[] {
+            l.get("attempts").asLong(),
+            l.get("inputTokens").asLong(),
+            l.get("outputTokens").asLong(),
+            l.get("costMicros").asLong()
+          });
       sum += l.get("costMicros").asLong();
     }
     assertThat(lines).usingRecursiveComparison().isEqualTo(EXPECTED);
     long expectedTotal = EXPECTED.values().stream().mapToLong(v -> v[3]).sum();
     assertThat(usage.get("totalMicros").asLong()).isEqualTo(sum).isEqualTo(expectedTotal);
 
-    JsonNode agentCosts = json(get(api, "/api/v1/analytics/agent-costs?from=2026-10-01T00:00:00Z"
-        + "&to=2026-11-01T00:00:00Z", "t-u"));
+    JsonNode agentCosts =
+        json(
+            get(
+                api,
+                "/api/v1/analytics/agent-costs?from=2026-10-01T00:00:00Z"
+                    + "&to=2026-11-01T00:00:00Z",
+                "t-u"));
     long agentTotal = 0;
     for (JsonNode a : agentCosts) {
       agentTotal += a.get("totalCostMicros").asLong();
@@ -185,13 +246,24 @@ class UsageApiITCase {
 
   @Test
   void aBadMonth_is400ProblemJson() throws Exception {
-    for (String month : List.of("2026-13", "2026-1", "october", "2026-10-01", "1969-12", "2106-02", "9999-01",
-        "2026-00")) {
+    for (String month :
+        List.of(
+            "2026-13",
+            "2026-1",
+            "october",
+            "2026-10-01",
+            "1969-12",
+            "2106-02",
+            "9999-01",
+            "2026-00")) {
       HttpResponse<String> r = get(api, "/api/v1/usage?month=" + month, "t-u");
       assertThat(r.statusCode()).as(month + " → " + r.body()).isEqualTo(400);
-      assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
-      assertThat(Json.mapper().readTree(r.body()).get("type").asText()).isEqualTo("/problems/invalid-request");
+      assertThat(r.headers().firstValue("Content-Type").orElse(""))
+          .startsWith("application/problem+json");
+      assertThat(Json.mapper().readTree(r.body()).get("type").asText())
+          .isEqualTo("/problems/invalid-request");
     }
-    assertThat(get(api, "/api/v1/usage?month=2026-10&format=xml", "t-u").statusCode()).isEqualTo(400);
+    assertThat(get(api, "/api/v1/usage?month=2026-10&format=xml", "t-u").statusCode())
+        .isEqualTo(400);
   }
 }

@@ -18,23 +18,30 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The web console in a real browser (Debian's Chromium, driven by playwright-core) against the stack as
- * {@code ./gpilot up} runs it: {@code console/e2e/run.mjs} checks every acceptance line of the console (sign in,
- * launch and the live log, missions list, DAG, cost analytics, vault, workspace (members, keys, switcher, what a role
- * sees), phone widths, keyboard, axe-core, console errors) and saves screenshots of every page under {@code control-api/target/console-screenshots}.
+ * The web console in a real browser (Debian's Chromium, driven by playwright-core) against the
+ * stack as {@code ./gpilot up} runs it: {@code console/e2e/run.mjs} checks every acceptance line of
+ * the console (sign in, launch and the live log, missions list, DAG, cost analytics, vault,
+ * workspace (members, keys, switcher, what a role sees), phone widths, keyboard, axe-core, console
+ * errors) and saves screenshots of every page under {@code control-api/target/console-screenshots}.
  */
 class ConsoleBrowserITCase {
   @RegisterExtension static final ClickHouseTestServer CLICKHOUSE = new ClickHouseTestServer();
-  static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("GPILOT_CHROMIUM", "/usr/bin/chromium"));
+  static final Path CHROMIUM =
+      Path.of(System.getenv().getOrDefault("GPILOT_CHROMIUM", "/usr/bin/chromium"));
 
   private static GpilotStack stack;
 
   @BeforeAll
   static void up() throws Exception {
-    assertThat(CHROMIUM).as("Chromium for the browser tests (./gpilot test installs it: apt-get install chromium)")
+    assertThat(CHROMIUM)
+        .as("Chromium for the browser tests (./gpilot test installs it: apt-get install chromium)")
         .exists();
-    stack = GpilotStack.create(Path.of("target", "stack-console-" + UUID.randomUUID().toString().substring(0, 8)),
-        CLICKHOUSE.url(), CLICKHOUSE.database(), Map.of("GPILOT_SIM_LATENCY_MS", "300"));
+    stack =
+        GpilotStack.create(
+            Path.of("target", "stack-console-" + UUID.randomUUID().toString().substring(0, 8)),
+            CLICKHOUSE.url(),
+            CLICKHOUSE.database(),
+            Map.of("GPILOT_SIM_LATENCY_MS", "300"));
     stack.up();
   }
 
@@ -51,9 +58,12 @@ class ConsoleBrowserITCase {
     Path console = root.resolve("console");
     Path screenshots = Path.of("target", "console-screenshots").toAbsolutePath();
     Path log = Files.createTempFile(stack.home(), "console-e2e-", ".out");
-    ProcessBuilder builder = new ProcessBuilder("node", "e2e/run.mjs").directory(console.toFile())
-        .redirectErrorStream(true).redirectOutput(log.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    ProcessBuilder builder =
+        new ProcessBuilder("node", "e2e/run.mjs")
+            .directory(console.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     builder.environment().put("GPILOT_URL", stack.api("").toString());
     builder.environment().put("GPILOT_TOKEN", stack.token());
     builder.environment().put("GPILOT_STANDIN_URL", stack.standin("").toString());
@@ -70,9 +80,25 @@ class ConsoleBrowserITCase {
     assertThat(done).as("the browser tests did not finish in 15 minutes:\n" + output).isTrue();
     assertThat(node.exitValue()).as(output + "\n" + stack.logTails()).isZero();
     assertThat(output).doesNotContain("FAIL ").contains("0 failed");
-    for (String page : new String[] {"signin-desktop", "launch-done-desktop", "missions-desktop", "dag-desktop",
-        "dag-200-steps", "analytics-desktop", "vault-desktop", "launch-phone", "missions-phone", "dag-phone",
-        "analytics-phone", "vault-phone", "signin-phone", "workspace-desktop", "workspace-viewer", "workspace-phone"}) {
+    for (String page :
+        new String[] {
+          "signin-desktop",
+          "launch-done-desktop",
+          "missions-desktop",
+          "dag-desktop",
+          "dag-200-steps",
+          "analytics-desktop",
+          "vault-desktop",
+          "launch-phone",
+          "missions-phone",
+          "dag-phone",
+          "analytics-phone",
+          "vault-phone",
+          "signin-phone",
+          "workspace-desktop",
+          "workspace-viewer",
+          "workspace-phone"
+        }) {
       assertThat(screenshots.resolve(page + ".png")).as("screenshot " + page).isNotEmptyFile();
     }
   }

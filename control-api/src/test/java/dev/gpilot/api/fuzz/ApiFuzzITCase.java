@@ -37,13 +37,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Random, mutated and malformed requests to every endpoint of the API (missions, streams, cancel, agents, vault,
- * analytics, health, unknown routes) and garbage for the HTTP parser. For every answer: never a 5xx; every 4xx is
- * {@code application/problem+json} with a type, a title and its status; and a request that was not accepted (no
- * 2xx) wrote nothing to any topic.
+ * Random, mutated and malformed requests to every endpoint of the API (missions, streams, cancel,
+ * agents, vault, analytics, health, unknown routes) and garbage for the HTTP parser. For every
+ * answer: never a 5xx; every 4xx is {@code application/problem+json} with a type, a title and its
+ * status; and a request that was not accepted (no 2xx) wrote nothing to any topic.
  *
- * <p>Repeatable: the seed is printed; {@code -Dgpilot.fuzz.seed=N} replays a run, {@code -Dgpilot.fuzz.requests=N}
- * sets its length. The counts go to {@code target/fuzz-report.txt}.
+ * <p>Repeatable: the seed is printed; {@code -Dgpilot.fuzz.seed=N} replays a run, {@code
+ * -Dgpilot.fuzz.requests=N} sets its length. The counts go to {@code target/fuzz-report.txt}.
  */
 class ApiFuzzITCase {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
@@ -62,33 +62,58 @@ class ApiFuzzITCase {
   @BeforeAll
   static void start() throws Exception {
     Path home = Files.createTempDirectory("fuzz");
-    api = new ControlApi(
-        new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2)
-            .withClickHouse(CLICKHOUSE.url(), CLICKHOUSE.database())
-            .withStreams(10_000, Duration.ofMillis(500)),
-        TokenAuthenticator.of(Map.of(TOKEN, new Principal("default", "fuzzer"),
-            OTHER_TOKEN, new Principal("other", "fuzzer"))),
-        VaultOptions.localKeyset(home.resolve("vault/master-keyset.json").toString()),
-        dev.gpilot.api.tenancy.TenancyOptions.of(home.resolve("auth/key-hash-secret")))
-        .start();
+    api =
+        new ControlApi(
+                new ApiOptions(
+                        "127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2)
+                    .withClickHouse(CLICKHOUSE.url(), CLICKHOUSE.database())
+                    .withStreams(10_000, Duration.ofMillis(500)),
+                TokenAuthenticator.of(
+                    Map.of(
+                        TOKEN,
+                        new Principal("default", "fuzzer"),
+                        OTHER_TOKEN,
+                        new Principal("other", "fuzzer"))),
+                VaultOptions.localKeyset(home.resolve("vault/master-keyset.json").toString()),
+                dev.gpilot.api.tenancy.TenancyOptions.of(home.resolve("auth/key-hash-secret")))
+            .start();
     admin = Admin.create(KAFKA.clientProperties());
     List<String> topics = Topics.all().stream().map(Topics.Spec::name).toList();
-    partitions = admin.describeTopics(topics).allTopicNames().get().values().stream()
-        .flatMap(d -> d.partitions().stream().map(p -> new TopicPartition(d.name(), p.partition()))).toList();
+    partitions =
+        admin.describeTopics(topics).allTopicNames().get().values().stream()
+            .flatMap(
+                d -> d.partitions().stream().map(p -> new TopicPartition(d.name(), p.partition())))
+            .toList();
 
-    // What valid requests can find: a running and a finished mission, another workspace's, a secret.
+    // What valid requests can find: a running and a finished mission, another workspace's, a
+    // secret.
     RawHttp http = new RawHttp(api.port(), 10_000);
     String running = missionId(http, TOKEN);
     String other = missionId(http, OTHER_TOKEN);
     String finished;
     try (MissionEvents m = new MissionEvents(KAFKA.bootstrapServers(), "default")) {
-      m.accepted("Finished").plan("s1:agent-scout").started("s1", "agent-scout", 1)
-          .completed("s1", "agent-scout", 1, "done", 10).missionEnd("mission.completed", "COMPLETED", null);
+      m.accepted("Finished")
+          .plan("s1:agent-scout")
+          .started("s1", "agent-scout", 1)
+          .completed("s1", "agent-scout", 1, "done", 10)
+          .missionEnd("mission.completed", "COMPLETED", null);
       finished = m.missionId();
     }
-    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> assertThat(
-        send(http, "GET", "/api/v1/missions/" + finished, TOKEN, "").bodyText()).contains("COMPLETED"));
-    assertThat(send(http, "PUT", "/api/v1/vault/secrets/gemini", TOKEN, RequestGenerator.VALID_SECRET_BODY).status())
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
+        .untilAsserted(
+            () ->
+                assertThat(send(http, "GET", "/api/v1/missions/" + finished, TOKEN, "").bodyText())
+                    .contains("COMPLETED"));
+    assertThat(
+            send(
+                    http,
+                    "PUT",
+                    "/api/v1/vault/secrets/gemini",
+                    TOKEN,
+                    RequestGenerator.VALID_SECRET_BODY)
+                .status())
         .isEqualTo(201);
     known = new RequestGenerator.Known(TOKEN, OTHER_TOKEN, running, finished, other);
   }
@@ -104,9 +129,16 @@ class ApiFuzzITCase {
   }
 
   @Test
-  void randomAndMalformedRequests_neverGet5xx_everyRejectionIsAProblem_andWritesNothing() throws Exception {
-    System.out.println("ApiFuzzITCase: seed " + SEED + " (-Dgpilot.fuzz.seed=" + SEED + " replays this run), "
-        + REQUESTS + " requests");
+  void randomAndMalformedRequests_neverGet5xx_everyRejectionIsAProblem_andWritesNothing()
+      throws Exception {
+    System.out.println(
+        "ApiFuzzITCase: seed "
+            + SEED
+            + " (-Dgpilot.fuzz.seed="
+            + SEED
+            + " replays this run), "
+            + REQUESTS
+            + " requests");
     RequestGenerator generator = new RequestGenerator(new Random(SEED), known);
     RawHttp http = new RawHttp(api.port(), 10_000);
     Report report = new Report();
@@ -120,7 +152,11 @@ class ApiFuzzITCase {
       RawHttp.Response response;
       long sent = System.nanoTime();
       try {
-        response = http.send(request.bytes(api.port()), request.head(), request.kind().startsWith("mission-batch:"));
+        response =
+            http.send(
+                request.bytes(api.port()),
+                request.head(),
+                request.kind().startsWith("mission-batch:"));
         httpNanos += System.nanoTime() - sent;
       } catch (IOException e) {
         failures.add("#" + i + " " + request.describe() + ": " + e.getMessage());
@@ -132,24 +168,32 @@ class ApiFuzzITCase {
       boolean accepted = response.status() / 100 == 2 && request.mayWrite();
       Map<String, Long> after = accepted ? settledOffsets() : offsets();
       if (!accepted && !after.equals(offsets)) {
-        problem = (problem == null ? "" : problem + "; ") + "wrote to Kafka without being accepted: "
-            + changed(offsets, after);
+        problem =
+            (problem == null ? "" : problem + "; ")
+                + "wrote to Kafka without being accepted: "
+                + changed(offsets, after);
       }
       if (request.kind().startsWith("mission-batch:") && response.status() == 200) {
-        String wrong = checkBatch(response, after.get(Topics.MISSIONS) - offsets.get(Topics.MISSIONS));
+        String wrong =
+            checkBatch(response, after.get(Topics.MISSIONS) - offsets.get(Topics.MISSIONS));
         problem = wrong == null ? problem : (problem == null ? "" : problem + "; ") + wrong;
       }
       offsets = after;
       if (problem != null) {
-        failures.add("#" + i + " " + request.describe() + " -> " + response.status() + ": " + problem);
+        failures.add(
+            "#" + i + " " + request.describe() + " -> " + response.status() + ": " + problem);
       }
     }
 
-    String text = report.text(SEED, Duration.ofNanos(System.nanoTime() - started), Duration.ofNanos(httpNanos));
+    String text =
+        report.text(
+            SEED, Duration.ofNanos(System.nanoTime() - started), Duration.ofNanos(httpNanos));
     System.out.println(text);
     Path file = Path.of("target", "fuzz-report.txt");
     Files.createDirectories(file.getParent());
-    Files.writeString(file, text + (failures.isEmpty() ? "" : "\nfailures:\n" + String.join("\n", failures)) + "\n");
+    Files.writeString(
+        file,
+        text + (failures.isEmpty() ? "" : "\nfailures:\n" + String.join("\n", failures)) + "\n");
     assertThat(failures).as("seed " + SEED + ", report in " + file.toAbsolutePath()).isEmpty();
   }
 
@@ -178,8 +222,11 @@ class ApiFuzzITCase {
     } catch (IOException e) {
       return "an unparseable problem body: " + abbreviate(response.bodyText());
     }
-    if (problem == null || !problem.path("type").isTextual() || problem.path("type").asText().isBlank()
-        || !problem.path("title").isTextual() || problem.path("title").asText().isBlank()
+    if (problem == null
+        || !problem.path("type").isTextual()
+        || problem.path("type").asText().isBlank()
+        || !problem.path("title").isTextual()
+        || problem.path("title").asText().isBlank()
         || problem.path("status").asInt() != status) {
       return "a problem without type, title or its status: " + abbreviate(response.bodyText());
     }
@@ -187,8 +234,9 @@ class ApiFuzzITCase {
   }
 
   /**
-   * What is wrong with a batch's answer, or null: every line answered with a status, a 202 with its missionId, any
-   * other status a problem below 500 with type and detail; and exactly the 202 lines that were not replays written.
+   * What is wrong with a batch's answer, or null: every line answered with a status, a 202 with its
+   * missionId, any other status a problem below 500 with type and detail; and exactly the 202 lines
+   * that were not replays written.
    */
   private static String checkBatch(RawHttp.Response response, long written) {
     List<JsonNode> results = new ArrayList<>();
@@ -219,7 +267,9 @@ class ApiFuzzITCase {
         return "a rejected line without a 4xx problem: " + r;
       }
     }
-    return fresh == written ? null : "the batch accepted " + fresh + " new missions but wrote " + written;
+    return fresh == written
+        ? null
+        : "the batch accepted " + fresh + " new missions but wrote " + written;
   }
 
   /** The end offset of every topic (summed over partitions). */
@@ -228,8 +278,8 @@ class ApiFuzzITCase {
   }
 
   /**
-   * The end offsets once no transaction is open: a vault write's commit markers may land just after its answer, and
-   * must not be counted against the next request.
+   * The end offsets once no transaction is open: a vault write's commit markers may land just after
+   * its answer, and must not be counted against the next request.
    */
   private static Map<String, Long> settledOffsets() throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -243,16 +293,20 @@ class ApiFuzzITCase {
   }
 
   private static Map<String, Long> endOffsets(IsolationLevel isolation) throws Exception {
-    Map<TopicPartition, OffsetSpec> latest = partitions.stream()
-        .collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()));
+    Map<TopicPartition, OffsetSpec> latest =
+        partitions.stream().collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()));
     Map<String, Long> offsets = new TreeMap<>();
-    admin.listOffsets(latest, new ListOffsetsOptions(isolation)).all().get()
+    admin
+        .listOffsets(latest, new ListOffsetsOptions(isolation))
+        .all()
+        .get()
         .forEach((tp, o) -> offsets.merge(tp.topic(), o.offset(), Long::sum));
     return offsets;
   }
 
   private static String changed(Map<String, Long> before, Map<String, Long> after) {
-    return after.entrySet().stream().filter(e -> !e.getValue().equals(before.get(e.getKey())))
+    return after.entrySet().stream()
+        .filter(e -> !e.getValue().equals(before.get(e.getKey())))
         .map(e -> e.getKey() + " +" + (e.getValue() - before.getOrDefault(e.getKey(), 0L)))
         .collect(Collectors.joining(", "));
   }
@@ -262,16 +316,22 @@ class ApiFuzzITCase {
     return oneLine.length() > 300 ? oneLine.substring(0, 300) + "…" : oneLine;
   }
 
-  private static RawHttp.Response send(RawHttp http, String method, String path, String token, String body)
-      throws IOException {
-    List<Map.Entry<String, String>> headers = new ArrayList<>(List.of(
-        Map.entry("Authorization", "Bearer " + token), Map.entry("Content-Type", "application/json")));
-    FuzzRequest request = new FuzzRequest("setup", method, path, headers, body.getBytes(StandardCharsets.UTF_8), null);
+  private static RawHttp.Response send(
+      RawHttp http, String method, String path, String token, String body) throws IOException {
+    List<Map.Entry<String, String>> headers =
+        new ArrayList<>(
+            List.of(
+                Map.entry("Authorization", "Bearer " + token),
+                Map.entry("Content-Type", "application/json")));
+    FuzzRequest request =
+        new FuzzRequest(
+            "setup", method, path, headers, body.getBytes(StandardCharsets.UTF_8), null);
     return http.send(request.bytes(api.port()), false);
   }
 
   private static String missionId(RawHttp http, String token) throws IOException {
-    RawHttp.Response accepted = send(http, "POST", "/api/v1/missions", token, "{\"mission\":\"Fuzz target\"}");
+    RawHttp.Response accepted =
+        send(http, "POST", "/api/v1/missions", token, "{\"mission\":\"Fuzz target\"}");
     assertThat(accepted.status()).as(accepted.bodyText()).isEqualTo(202);
     return Json.mapper().readTree(accepted.body()).get("missionId").asText();
   }
@@ -297,14 +357,23 @@ class ApiFuzzITCase {
         rejections.merge(response.status() + " " + type, 1, Integer::sum);
       }
       // Bodies are counted by endpoint; garbage by what was wrong with it.
-      String kind = request.kind().startsWith("garbage:") ? request.kind() : request.kind().split(":", 2)[0];
+      String kind =
+          request.kind().startsWith("garbage:") ? request.kind() : request.kind().split(":", 2)[0];
       byKind.computeIfAbsent(kind, k -> new TreeMap<>()).merge(response.status(), 1, Integer::sum);
     }
 
     String text(long seed, Duration took, Duration answering) {
-      StringBuilder out = new StringBuilder("API fuzz: seed ").append(seed).append(", ").append(requests)
-          .append(" requests in ").append(took.toSeconds()).append(" s (").append(answering.toSeconds())
-          .append(" s waiting for answers, the rest counting records on the topics)\n\nanswers by status:\n");
+      StringBuilder out =
+          new StringBuilder("API fuzz: seed ")
+              .append(seed)
+              .append(", ")
+              .append(requests)
+              .append(" requests in ")
+              .append(took.toSeconds())
+              .append(" s (")
+              .append(answering.toSeconds())
+              .append(
+                  " s waiting for answers, the rest counting records on the topics)\n\nanswers by status:\n");
       byStatus.forEach((s, n) -> out.append(String.format("  %3d  %5d%n", s, n)));
       out.append("\n4xx by status and problem type:\n");
       rejections.forEach((t, n) -> out.append(String.format("  %-50s %5d%n", t, n)));

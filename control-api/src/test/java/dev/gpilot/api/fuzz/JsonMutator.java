@@ -14,16 +14,41 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Turns a valid JSON body into a nearly valid one: fields dropped, duplicated, retyped, nulled, added; strings made
- * huge or exotic; values wrapped; the text cut short. Seeded, so a run is repeatable.
+ * Turns a valid JSON body into a nearly valid one: fields dropped, duplicated, retyped, nulled,
+ * added; strings made huge or exotic; values wrapped; the text cut short. Seeded, so a run is
+ * repeatable.
  */
 final class JsonMutator {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-  /** Strings a parser or a validator may choke on: control characters, lone surrogates, RTL, emoji, zero-width. */
-  static final List<String> EXOTIC = List.of(
-      "", " ", "\u0000", "\t\n\r", "\u202e\u0645\u0647\u0645\u0629", "\uD83D\uDE80🚀", "\uD800", "\uDFFF",
-      "\u200b\u200d\ufeff", "e\u0301\u0301\u0301", "ミッション", "../../etc/passwd", "'; DROP TABLE missions; --",
-      "${jndi:ldap://x}", "%s%n%x", "\\u0000", "null", "true", "1e999", "-0", "Ａｇｅｎｔ", "agent-scout\u0000");
+
+  /**
+   * Strings a parser or a validator may choke on: control characters, lone surrogates, RTL, emoji,
+   * zero-width.
+   */
+  static final List<String> EXOTIC =
+      List.of(
+          "",
+          " ",
+          "\u0000",
+          "\t\n\r",
+          "\u202e\u0645\u0647\u0645\u0629",
+          "\uD83D\uDE80🚀",
+          "\uD800",
+          "\uDFFF",
+          "\u200b\u200d\ufeff",
+          "e\u0301\u0301\u0301",
+          "ミッション",
+          "../../etc/passwd",
+          "'; DROP TABLE missions; --",
+          "${jndi:ldap://x}",
+          "%s%n%x",
+          "\\u0000",
+          "null",
+          "true",
+          "1e999",
+          "-0",
+          "Ａｇｅｎｔ",
+          "agent-scout\u0000");
 
   private final Random random;
 
@@ -60,7 +85,9 @@ final class JsonMutator {
           how.add("unknown-field");
           List<ObjectNode> objects = new ArrayList<>();
           objects(root, objects);
-          objects.get(random.nextInt(objects.size())).set("x" + random.nextInt(100), randomValue(0));
+          objects
+              .get(random.nextInt(objects.size()))
+              .set("x" + random.nextInt(100), randomValue(0));
         }
         case 5 -> {
           how.add("huge-string");
@@ -72,7 +99,10 @@ final class JsonMutator {
         }
         case 7 -> {
           how.add("wrap");
-          slot.set(random.nextBoolean() ? NODES.arrayNode().add(slot.get()) : NODES.objectNode().set("v", slot.get()));
+          slot.set(
+              random.nextBoolean()
+                  ? NODES.arrayNode().add(slot.get())
+                  : NODES.objectNode().set("v", slot.get()));
         }
         default -> {
           how.add("duplicate-field");
@@ -96,7 +126,9 @@ final class JsonMutator {
       case 0 -> NODES.nullNode();
       case 1 -> NODES.booleanNode(random.nextBoolean());
       case 2 -> NODES.numberNode(random.nextInt());
-      case 3 -> NODES.numberNode(List.of(Long.MAX_VALUE, Long.MIN_VALUE, 0L, -1L, 2147483648L).get(random.nextInt(5)));
+      case 3 ->
+          NODES.numberNode(
+              List.of(Long.MAX_VALUE, Long.MIN_VALUE, 0L, -1L, 2147483648L).get(random.nextInt(5)));
       case 4 -> NODES.numberNode(new BigInteger("9".repeat(1 + random.nextInt(400))));
       case 5 -> NODES.numberNode(new BigDecimal(random.nextBoolean() ? "1e999" : "-0.000001"));
       case 6 -> NODES.numberNode(random.nextDouble() * 1e6);
@@ -134,7 +166,10 @@ final class JsonMutator {
     return "{" + NODES.textNode(first) + ":" + other + "," + root.toString().substring(1);
   }
 
-  /** A place that holds a value: an object's field or an array's element (the root itself is not one). */
+  /**
+   * A place that holds a value: an object's field or an array's element (the root itself is not
+   * one).
+   */
   private record Slot(JsonNode parent, String field, int index) {
     JsonNode get() {
       return field != null ? parent.get(field) : parent.get(index);

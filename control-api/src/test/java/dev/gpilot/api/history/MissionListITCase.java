@@ -27,14 +27,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * {@code GET /api/v1/missions} on the real API over a real ClickHouse {@code missions} table holding summaries as
- * the job writes them (several versions per mission), and the web console the same API serves at {@code /}.
+ * {@code GET /api/v1/missions} on the real API over a real ClickHouse {@code missions} table
+ * holding summaries as the job writes them (several versions per mission), and the web console the
+ * same API serves at {@code /}.
  */
 class MissionListITCase {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
   @RegisterExtension static final ClickHouseTestServer CLICKHOUSE = new ClickHouseTestServer();
-  private static final Map<String, Principal> TOKENS = Map.of(
-      "t-default", new Principal("default", "tester"), "t-other", new Principal("other", "tester"));
+  private static final Map<String, Principal> TOKENS =
+      Map.of(
+          "t-default",
+          new Principal("default", "tester"),
+          "t-other",
+          new Principal("other", "tester"));
   private static final long T0 = 1_764_100_000_000L;
 
   static ControlApi api;
@@ -42,40 +47,113 @@ class MissionListITCase {
 
   @BeforeAll
   static void start() throws Exception {
-    ApiOptions options = new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 1000, 2);
-    api = new ControlApi(options.withClickHouse(CLICKHOUSE.url(), CLICKHOUSE.database()),
-        TokenAuthenticator.of(TOKENS)).start();
+    ApiOptions options =
+        new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 1000, 2);
+    api =
+        new ControlApi(
+                options.withClickHouse(CLICKHOUSE.url(), CLICKHOUSE.database()),
+                TokenAuthenticator.of(TOKENS))
+            .start();
     apiWithoutClickHouse = new ControlApi(options, TokenAuthenticator.of(TOKENS)).start();
 
     ClickHouseClient ch = CLICKHOUSE.client();
     ClickHouseMigrations.apply(ch);
     StringBuilder rows = new StringBuilder();
-    // 25 missions of "default", one a second; m07 and m13 share a submission time (the cursor must keep both).
+    // 25 missions of "default", one a second; m07 and m13 share a submission time (the cursor must
+    // keep both).
     for (int i = 0; i < 25; i++) {
       long submitted = T0 + (i == 13 ? 7 : i) * 1000L;
       String id = String.format("m%02d", i);
       String text = i % 5 == 0 ? "Plan a product LAUNCH number " + i : "Audit the shop, part " + i;
       // the start summary (version 2), then for most the end summary (a higher version)
-      rows.append(row("default", id, "RUNNING", text, submitted, submitted + 10, 0, 3, 0, 0, 0, "", 2)).append(',');
+      rows.append(
+              row("default", id, "RUNNING", text, submitted, submitted + 10, 0, 3, 0, 0, 0, "", 2))
+          .append(',');
       if (i % 4 != 3) {
         String end = i % 4 == 1 ? "FAILED" : "COMPLETED";
-        rows.append(row("default", id, end, text, submitted, submitted + 10, submitted + 1500 + i, 3,
-            end.equals("FAILED") ? 2 : 3, end.equals("FAILED") ? 1 : 0, 1000L * i,
-            end.equals("FAILED") ? "step s2 failed: boom" : "", 9)).append(',');
+        rows.append(
+                row(
+                    "default",
+                    id,
+                    end,
+                    text,
+                    submitted,
+                    submitted + 10,
+                    submitted + 1500 + i,
+                    3,
+                    end.equals("FAILED") ? 2 : 3,
+                    end.equals("FAILED") ? 1 : 0,
+                    1000L * i,
+                    end.equals("FAILED") ? "step s2 failed: boom" : "",
+                    9))
+            .append(',');
       }
     }
-    rows.append(row("other", "x1", "COMPLETED", "Plan a product launch elsewhere", T0 + 99_000, T0 + 99_010,
-        T0 + 99_500, 1, 1, 0, 5, "", 5));
-    ch.execute("INSERT INTO missions (workspace_id, mission_id, status, mission, submitted_at, submitted_at_ms,"
-        + " started_at_ms, finished_at_ms, steps_total, steps_succeeded, steps_failed, plan, result, reason,"
-        + " cost_micros, version) VALUES " + rows);
+    rows.append(
+        row(
+            "other",
+            "x1",
+            "COMPLETED",
+            "Plan a product launch elsewhere",
+            T0 + 99_000,
+            T0 + 99_010,
+            T0 + 99_500,
+            1,
+            1,
+            0,
+            5,
+            "",
+            5));
+    ch.execute(
+        "INSERT INTO missions (workspace_id, mission_id, status, mission, submitted_at, submitted_at_ms,"
+            + " started_at_ms, finished_at_ms, steps_total, steps_succeeded, steps_failed, plan, result, reason,"
+            + " cost_micros, version) VALUES "
+            + rows);
   }
 
-  private static String row(String ws, String id, String status, String text, long submitted, long started,
-      long finished, int total, int ok, int failed, long cost, String reason, long version) {
-    return "('" + ws + "', '" + id + "', '" + status + "', '" + text + "', toDateTime(" + submitted / 1000 + "), "
-        + submitted + ", " + started + ", " + finished + ", " + total + ", " + ok + ", " + failed + ", '', '', '"
-        + reason + "', " + cost + ", " + version + ")";
+  private static String row(
+      String ws,
+      String id,
+      String status,
+      String text,
+      long submitted,
+      long started,
+      long finished,
+      int total,
+      int ok,
+      int failed,
+      long cost,
+      String reason,
+      long version) {
+    return "('"
+        + ws
+        + "', '"
+        + id
+        + "', '"
+        + status
+        + "', '"
+        + text
+        + "', toDateTime("
+        + submitted / 1000
+        + "), "
+        + submitted
+        + ", "
+        + started
+        + ", "
+        + finished
+        + ", "
+        + total
+        + ", "
+        + ok
+        + ", "
+        + failed
+        + ", '', '', '"
+        + reason
+        + "', "
+        + cost
+        + ", "
+        + version
+        + ")";
   }
 
   @AfterAll
@@ -88,15 +166,17 @@ class MissionListITCase {
     }
   }
 
-  static ApiClient.Response get(ControlApi target, String path, String token, String accept) throws Exception {
-    return new ApiClient(target.port(), token).send("GET", path, null, null,
-        accept == null ? Map.of() : Map.of("Accept", accept));
+  static ApiClient.Response get(ControlApi target, String path, String token, String accept)
+      throws Exception {
+    return new ApiClient(target.port(), token)
+        .send("GET", path, null, null, accept == null ? Map.of() : Map.of("Accept", accept));
   }
 
   static JsonNode list(String query) throws Exception {
     ApiClient.Response response = get(api, "/api/v1/missions" + query, "t-default", null);
     assertThat(response.status()).as(response.body()).isEqualTo(200);
-    assertThat(response.headers().firstValue("content-type").orElse("")).startsWith("application/json");
+    assertThat(response.headers().firstValue("content-type").orElse(""))
+        .startsWith("application/json");
     return Json.mapper().readTree(response.body());
   }
 
@@ -161,14 +241,16 @@ class MissionListITCase {
 
   @Test
   void search_matchesTheMissionTextIgnoringCase_andPagesToo() throws Exception {
-    JsonNode first = list("?q=" + URLEncoder.encode("product launch", StandardCharsets.UTF_8) + "&limit=3");
+    JsonNode first =
+        list("?q=" + URLEncoder.encode("product launch", StandardCharsets.UTF_8) + "&limit=3");
     assertThat(ids(first)).containsExactly("m20", "m15", "m10");
     JsonNode second = list("?q=launch&limit=3&cursor=" + cursor(first));
     assertThat(ids(second)).containsExactly("m05", "m00");
     assertThat(cursor(second)).isNull();
 
     assertThat(ids(list("?q=launch&status=RUNNING"))).containsExactly("m15");
-    assertThat(ids(list("?q=" + URLEncoder.encode("it's 'quoted' \\", StandardCharsets.UTF_8)))).isEmpty();
+    assertThat(ids(list("?q=" + URLEncoder.encode("it's 'quoted' \\", StandardCharsets.UTF_8))))
+        .isEmpty();
   }
 
   @Test
@@ -179,19 +261,30 @@ class MissionListITCase {
 
   @Test
   void badParameters_are400Problems_noTokenIs401_noClickHouseIs503() throws Exception {
-    for (String query : List.of("?limit=0", "?limit=101", "?limit=ten", "?status=DONE", "?cursor=bm9wZQ",
-        "?cursor=%25%25", "?q=" + "x".repeat(201))) {
+    for (String query :
+        List.of(
+            "?limit=0",
+            "?limit=101",
+            "?limit=ten",
+            "?status=DONE",
+            "?cursor=bm9wZQ",
+            "?cursor=%25%25",
+            "?q=" + "x".repeat(201))) {
       ApiClient.Response response = get(api, "/api/v1/missions" + query, "t-default", null);
       assertThat(response.status()).as(query).isEqualTo(400);
-      assertThat(response.headers().firstValue("content-type").orElse("")).startsWith("application/problem+json");
-      assertThat(Json.mapper().readTree(response.body()).get("type").asText()).isEqualTo("/problems/invalid-request");
+      assertThat(response.headers().firstValue("content-type").orElse(""))
+          .startsWith("application/problem+json");
+      assertThat(Json.mapper().readTree(response.body()).get("type").asText())
+          .isEqualTo("/problems/invalid-request");
     }
     assertThat(get(api, "/api/v1/missions", null, null).status()).isEqualTo(401);
-    assertThat(get(apiWithoutClickHouse, "/api/v1/missions", "t-default", null).status()).isEqualTo(503);
+    assertThat(get(apiWithoutClickHouse, "/api/v1/missions", "t-default", null).status())
+        .isEqualTo(503);
   }
 
   @Test
-  void console_isServedAtTheRoot_hashedAssetsCachedForever_routesFallBackToTheIndex() throws Exception {
+  void console_isServedAtTheRoot_hashedAssetsCachedForever_routesFallBackToTheIndex()
+      throws Exception {
     ApiClient.Response index = get(api, "/", null, "text/html");
     assertThat(index.status()).isEqualTo(200);
     assertThat(index.headers().firstValue("content-type").orElse("")).startsWith("text/html");
@@ -203,7 +296,8 @@ class MissionListITCase {
     ApiClient.Response asset = get(api, script.group(1), null, null);
     assertThat(asset.status()).isEqualTo(200);
     assertThat(asset.headers().firstValue("content-type").orElse("")).contains("javascript");
-    assertThat(asset.headers().firstValue("cache-control")).hasValue("public, max-age=31536000, immutable");
+    assertThat(asset.headers().firstValue("cache-control"))
+        .hasValue("public, max-age=31536000, immutable");
 
     ApiClient.Response route = get(api, "/missions/m21", null, "text/html,application/xhtml+xml");
     assertThat(route.status()).isEqualTo(200);
@@ -214,7 +308,8 @@ class MissionListITCase {
     for (String path : List.of("/api/v1/nope", "/assets/nope-123.js")) {
       ApiClient.Response missing = get(api, path, "t-default", "text/html");
       assertThat(missing.status()).as(path).isEqualTo(404);
-      assertThat(missing.headers().firstValue("content-type").orElse("")).as(path)
+      assertThat(missing.headers().firstValue("content-type").orElse(""))
+          .as(path)
           .startsWith("application/problem+json");
     }
     assertThat(get(api, "/api/v1/nope", "t-default", "application/json").status()).isEqualTo(404);

@@ -12,13 +12,17 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A bare HTTP/1.1 client over a socket, one connection per request: it sends exactly the bytes it is given (what
- * {@link java.net.http.HttpClient} refuses to send: bad request lines, raw UTF-8 in paths and headers, huge headers)
- * and reads whatever comes back. A streaming answer ({@code 200} with {@code text/event-stream} or
- * {@code application/x-ndjson}) is read up to its headers, then the connection is closed.
+ * A bare HTTP/1.1 client over a socket, one connection per request: it sends exactly the bytes it
+ * is given (what {@link java.net.http.HttpClient} refuses to send: bad request lines, raw UTF-8 in
+ * paths and headers, huge headers) and reads whatever comes back. A streaming answer ({@code 200}
+ * with {@code text/event-stream} or {@code application/x-ndjson}) is read up to its headers, then
+ * the connection is closed.
  */
 public final class RawHttp {
-  /** What the server answered; {@code status} 0 when it closed the connection without an HTTP answer. */
+  /**
+   * What the server answered; {@code status} 0 when it closed the connection without an HTTP
+   * answer.
+   */
   public record Response(int status, Map<String, String> headers, byte[] body) {
     public String header(String name) {
       return headers.get(name.toLowerCase(Locale.ROOT));
@@ -30,7 +34,8 @@ public final class RawHttp {
 
     public boolean streaming() {
       String type = header("content-type");
-      return status == 200 && type != null
+      return status == 200
+          && type != null
           && (type.startsWith("text/event-stream") || type.startsWith("application/x-ndjson"));
     }
   }
@@ -54,8 +59,8 @@ public final class RawHttp {
   }
 
   /**
-   * Sends a whole request as given and reads the answer; {@code wholeBody} reads an NDJSON answer to its end too (one
-   * that ends, as a batch's does).
+   * Sends a whole request as given and reads the answer; {@code wholeBody} reads an NDJSON answer
+   * to its end too (one that ends, as a batch's does).
    */
   public Response send(byte[] request, boolean head, boolean wholeBody) throws IOException {
     try (Socket socket = new Socket("127.0.0.1", port)) {
@@ -65,7 +70,8 @@ public final class RawHttp {
         out.write(request);
         out.flush();
       } catch (IOException e) {
-        // The server may answer (431, 413) and close before it has read everything: read what it said.
+        // The server may answer (431, 413) and close before it has read everything: read what it
+        // said.
       }
       InputStream in = socket.getInputStream();
       String head0 = readHead(in);
@@ -82,8 +88,10 @@ public final class RawHttp {
       for (int i = 1; i < lines.length; i++) {
         int colon = lines[i].indexOf(':');
         if (colon > 0) {
-          headers.merge(lines[i].substring(0, colon).strip().toLowerCase(Locale.ROOT),
-              lines[i].substring(colon + 1).strip(), (a, b) -> a + ", " + b);
+          headers.merge(
+              lines[i].substring(0, colon).strip().toLowerCase(Locale.ROOT),
+              lines[i].substring(colon + 1).strip(),
+              (a, b) -> a + ", " + b);
         }
       }
       Response bare = new Response(status, headers, new byte[0]);

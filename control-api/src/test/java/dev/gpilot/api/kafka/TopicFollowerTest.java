@@ -40,7 +40,8 @@ class TopicFollowerTest {
 
   /** What the topic holds; every consumer made from it reads it from wherever it is positioned. */
   private static final class Broker {
-    final Map<TopicPartition, List<String>> log = new HashMap<>(Map.of(P0, new ArrayList<>(), P1, new ArrayList<>()));
+    final Map<TopicPartition, List<String>> log =
+        new HashMap<>(Map.of(P0, new ArrayList<>(), P1, new ArrayList<>()));
     final List<MockConsumer<String, byte[]>> consumers = new CopyOnWriteArrayList<>();
 
     synchronized void append(TopicPartition tp, String... values) {
@@ -49,8 +50,10 @@ class TopicFollowerTest {
         log.get(tp).add(v);
         for (MockConsumer<String, byte[]> c : consumers) {
           synchronized (c) {
-            // The follower closes a failed consumer on its own thread; MockConsumer's methods lock it, so the check
-            // and the append are one step. A closed one needs nothing: its successor reads the log on assign.
+            // The follower closes a failed consumer on its own thread; MockConsumer's methods lock
+            // it, so the check
+            // and the append are one step. A closed one needs nothing: its successor reads the log
+            // on assign.
             if (!c.closed()) {
               c.addRecord(record(tp, offset, v));
               c.updateEndOffsets(Map.of(tp, offset + 1));
@@ -61,36 +64,44 @@ class TopicFollowerTest {
     }
 
     synchronized MockConsumer<String, byte[]> newConsumer() {
-      MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest") {
-        @Override
-        public synchronized void assign(Collection<TopicPartition> partitions) {
-          super.assign(partitions);
-          synchronized (Broker.this) {
-            for (TopicPartition tp : partitions) {
-              List<String> values = log.get(tp);
-              for (int i = 0; i < values.size(); i++) {
-                addRecord(record(tp, i, values.get(i)));
+      MockConsumer<String, byte[]> consumer =
+          new MockConsumer<>("earliest") {
+            @Override
+            public synchronized void assign(Collection<TopicPartition> partitions) {
+              super.assign(partitions);
+              synchronized (Broker.this) {
+                for (TopicPartition tp : partitions) {
+                  List<String> values = log.get(tp);
+                  for (int i = 0; i < values.size(); i++) {
+                    addRecord(record(tp, i, values.get(i)));
+                  }
+                }
               }
             }
-          }
-        }
-      };
+          };
       Node node = new Node(0, "localhost", 9092);
-      consumer.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, node, null, null),
-          new PartitionInfo(TOPIC, 1, node, null, null)));
+      consumer.updatePartitions(
+          TOPIC,
+          List.of(
+              new PartitionInfo(TOPIC, 0, node, null, null),
+              new PartitionInfo(TOPIC, 1, node, null, null)));
       consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
-      consumer.updateEndOffsets(Map.of(P0, (long) log.get(P0).size(), P1, (long) log.get(P1).size()));
+      consumer.updateEndOffsets(
+          Map.of(P0, (long) log.get(P0).size(), P1, (long) log.get(P1).size()));
       consumers.add(consumer);
       return consumer;
     }
 
-    private static ConsumerRecord<String, byte[]> record(TopicPartition tp, long offset, String value) {
-      return new ConsumerRecord<>(tp.topic(), tp.partition(), offset, value, value.getBytes(StandardCharsets.UTF_8));
+    private static ConsumerRecord<String, byte[]> record(
+        TopicPartition tp, long offset, String value) {
+      return new ConsumerRecord<>(
+          tp.topic(), tp.partition(), offset, value, value.getBytes(StandardCharsets.UTF_8));
     }
   }
 
   private TopicFollower start(Consumer<ConsumerRecord<String, byte[]>> apply) throws Exception {
-    follower = new TopicFollower("test-follower", broker::newConsumer, List.of(TOPIC), apply, () -> {});
+    follower =
+        new TopicFollower("test-follower", broker::newConsumer, List.of(TOPIC), apply, () -> {});
     follower.start();
     assertThat(follower.awaitCaughtUp(Duration.ofSeconds(10))).isTrue();
     return follower;
@@ -101,17 +112,24 @@ class TopicFollowerTest {
   }
 
   @Test
-  void consumerFailure_isRetriedFromTheFollowersPosition_andEveryRecordIsAppliedOnce() throws Exception {
+  void consumerFailure_isRetriedFromTheFollowersPosition_andEveryRecordIsAppliedOnce()
+      throws Exception {
     broker.append(P0, "a0", "a1");
     broker.append(P1, "b0");
     start(this::record);
     assertThat(applied).containsExactlyInAnyOrder("a0", "a1", "b0");
 
-    broker.consumers.get(0).setPollException(new KafkaException("injected: the broker connection broke"));
+    broker
+        .consumers
+        .get(0)
+        .setPollException(new KafkaException("injected: the broker connection broke"));
     broker.append(P0, "a2");
     broker.append(P1, "b1", "b2");
 
-    await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> assertThat(applied).hasSize(6));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .ignoreExceptions()
+        .untilAsserted(() -> assertThat(applied).hasSize(6));
     assertThat(applied).containsExactlyInAnyOrder("a0", "a1", "b0", "a2", "b1", "b2");
     assertThat(applied.stream().filter(v -> v.startsWith("a"))).containsExactly("a0", "a1", "a2");
     assertThat(applied.stream().filter(v -> v.startsWith("b"))).containsExactly("b0", "b1", "b2");
@@ -123,17 +141,20 @@ class TopicFollowerTest {
   @Test
   void handlerFailure_skipsThatRecord_andTheFollowerGoesOn() throws Exception {
     broker.append(P0, "a0", "poison", "a2");
-    start(r -> {
-      if (new String(r.value(), StandardCharsets.UTF_8).equals("poison")) {
-        throw new IllegalStateException("injected: a record the handler cannot take");
-      }
-      record(r);
-    });
+    start(
+        r -> {
+          if (new String(r.value(), StandardCharsets.UTF_8).equals("poison")) {
+            throw new IllegalStateException("injected: a record the handler cannot take");
+          }
+          record(r);
+        });
 
     broker.append(P0, "a3");
     broker.append(P1, "b0");
 
-    await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .ignoreExceptions()
         .untilAsserted(() -> assertThat(applied).containsExactlyInAnyOrder("a0", "a2", "a3", "b0"));
     assertThat(follower.caughtUp()).isTrue();
   }

@@ -30,10 +30,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The accept path sheds load instead of queueing without bound: with the broker gone, the accepts in flight wait for
- * it, and every submission past the bound is answered at once with 503 and {@code Retry-After}, nothing written; the
- * waiting ones are accepted once the broker is back (or refused whole if it took longer than the producer waits),
- * and the topic holds exactly the accepted ones.
+ * The accept path sheds load instead of queueing without bound: with the broker gone, the accepts
+ * in flight wait for it, and every submission past the bound is answered at once with 503 and
+ * {@code Retry-After}, nothing written; the waiting ones are accepted once the broker is back (or
+ * refused whole if it took longer than the producer waits), and the topic holds exactly the
+ * accepted ones.
  */
 class AcceptLimitITCase {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
@@ -46,9 +47,13 @@ class AcceptLimitITCase {
 
   @BeforeAll
   static void start() throws Exception {
-    api = new ControlApi(new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2)
-        .withMaxAcceptsInFlight(LIMIT),
-        TokenAuthenticator.of(Map.of(TOKEN, new Principal("default", "accepter")))).start();
+    api =
+        new ControlApi(
+                new ApiOptions(
+                        "127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2)
+                    .withMaxAcceptsInFlight(LIMIT),
+                TokenAuthenticator.of(Map.of(TOKEN, new Principal("default", "accepter"))))
+            .start();
   }
 
   @AfterAll
@@ -58,10 +63,15 @@ class AcceptLimitITCase {
     }
   }
 
-  private static CompletableFuture<HttpResponse<String>> post(String path, String contentType, String body) {
-    return HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + path))
-        .timeout(Duration.ofSeconds(90)).header("Authorization", "Bearer " + TOKEN)
-        .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+  private static CompletableFuture<HttpResponse<String>> post(
+      String path, String contentType, String body) {
+    return HTTP.sendAsync(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + path))
+            .timeout(Duration.ofSeconds(90))
+            .header("Authorization", "Bearer " + TOKEN)
+            .header("Content-Type", contentType)
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -69,16 +79,28 @@ class AcceptLimitITCase {
     return post("/api/v1/missions", "application/json", "{\"mission\":\"" + mission + "\"}");
   }
 
-  /** The API's gauge of missions handed to Kafka and not yet acknowledged, from {@code GET /metrics}. */
+  /**
+   * The API's gauge of missions handed to Kafka and not yet acknowledged, from {@code GET
+   * /metrics}.
+   */
   private static int acceptsInFlight() throws Exception {
-    HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + api.port() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
-    return metrics.body().lines().filter(l -> l.startsWith("gpilot_accepts_in_flight "))
-        .mapToInt(l -> (int) Double.parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst().orElseThrow();
+    HttpResponse<String> metrics =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + "/metrics"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    return metrics
+        .body()
+        .lines()
+        .filter(l -> l.startsWith("gpilot_accepts_in_flight "))
+        .mapToInt(l -> (int) Double.parseDouble(l.substring(l.indexOf(' ') + 1)))
+        .findFirst()
+        .orElseThrow();
   }
 
   @Test
-  void pastTheBound_aSubmissionIs503WithRetryAfterAtOnce_andNothingOfItIsWritten() throws Exception {
+  void pastTheBound_aSubmissionIs503WithRetryAfterAtOnce_andNothingOfItIsWritten()
+      throws Exception {
     // The producer knows the topic's partitions before the broker goes.
     assertThat(submit("warm-up").get().statusCode()).isEqualTo(202);
     KAFKA.stopBroker();
@@ -95,24 +117,31 @@ class AcceptLimitITCase {
       HttpResponse<String> more = submit("refused").get();
       assertThat(more.statusCode()).as(more.body()).isEqualTo(503);
       assertThat(more.headers().firstValue("Retry-After")).hasValue("1");
-      assertThat(more.headers().firstValue("Content-Type")).hasValueSatisfying(
-          v -> assertThat(v).startsWith("application/problem+json"));
+      assertThat(more.headers().firstValue("Content-Type"))
+          .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
       JsonNode problem = Json.mapper().readTree(more.body());
       assertThat(problem.get("type").asText()).isEqualTo("/problems/overloaded");
       assertThat(problem.get("status").asInt()).isEqualTo(503);
       assertThat(problem.get("detail").asText()).contains(String.valueOf(LIMIT));
       // A batch is refused as a whole, before any line is written.
-      HttpResponse<String> batch = post("/api/v1/missions/batch", "application/x-ndjson",
-          "{\"mission\":\"batch-a\"}\n{\"mission\":\"batch-b\"}\n").get();
+      HttpResponse<String> batch =
+          post(
+                  "/api/v1/missions/batch",
+                  "application/x-ndjson",
+                  "{\"mission\":\"batch-a\"}\n{\"mission\":\"batch-b\"}\n")
+              .get();
       assertThat(batch.statusCode()).as(batch.body()).isEqualTo(503);
-      assertThat(Json.mapper().readTree(batch.body()).get("type").asText()).isEqualTo("/problems/overloaded");
+      assertThat(Json.mapper().readTree(batch.body()).get("type").asText())
+          .isEqualTo("/problems/overloaded");
       assertThat(waiting).noneMatch(CompletableFuture::isDone);
     } finally {
       KAFKA.startBroker();
     }
 
-    // Each waiting accept ends one way or the other, never half: accepted (202) and on the topic once the broker is
-    // back, or — when the broker took longer to come back than the producer waits for it (10 s; a loaded machine) —
+    // Each waiting accept ends one way or the other, never half: accepted (202) and on the topic
+    // once the broker is
+    // back, or — when the broker took longer to come back than the producer waits for it (10 s; a
+    // loaded machine) —
     // refused with 503 unavailable and not on the topic.
     List<String> accepted = new ArrayList<>(List.of("warm-up"));
     for (int i = 0; i < waiting.size(); i++) {
@@ -121,7 +150,8 @@ class AcceptLimitITCase {
         accepted.add("waits-" + i);
       } else {
         assertThat(done.statusCode()).as(done.body()).isEqualTo(503);
-        assertThat(Json.mapper().readTree(done.body()).get("type").asText()).isEqualTo("/problems/unavailable");
+        assertThat(Json.mapper().readTree(done.body()).get("type").asText())
+            .isEqualTo("/problems/unavailable");
       }
     }
     // Once they are answered, the bound is free again.

@@ -18,11 +18,13 @@ class AcceptLimitTest {
     assertThat(limit.inFlight()).isEqualTo(3);
 
     assertThatThrownBy(() -> limit.run(1, CompletableFuture::new))
-        .isInstanceOfSatisfying(ApiException.class, e -> {
-          assertThat(e.status()).isEqualTo(503);
-          assertThat(e.type()).isEqualTo("overloaded");
-          assertThat(e.headers()).containsEntry("Retry-After", "1");
-        });
+        .isInstanceOfSatisfying(
+            ApiException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(503);
+              assertThat(e.type()).isEqualTo("overloaded");
+              assertThat(e.headers()).containsEntry("Retry-After", "1");
+            });
     assertThat(limit.refused()).isEqualTo(1);
 
     first.complete("ok");
@@ -46,9 +48,15 @@ class AcceptLimitTest {
   @Test
   void anAcceptThatThrows_givesItsPermitsBack() {
     AcceptLimit limit = new AcceptLimit(1);
-    assertThatThrownBy(() -> limit.run(1, () -> {
-      throw ApiException.badRequest("bad key");
-    })).isInstanceOf(ApiException.class).hasMessage("bad key");
+    assertThatThrownBy(
+            () ->
+                limit.run(
+                    1,
+                    () -> {
+                      throw ApiException.badRequest("bad key");
+                    }))
+        .isInstanceOf(ApiException.class)
+        .hasMessage("bad key");
     assertThat(limit.inFlight()).isZero();
     assertThat(limit.refused()).isZero();
   }

@@ -36,8 +36,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * An Idempotency-Key keeps its promise after its mission left the API's memory (a tiny cache here) and the topics
- * (records deleted, as retention does): the API asks ClickHouse, where the real MissionJob stored the mission.
+ * An Idempotency-Key keeps its promise after its mission left the API's memory (a tiny cache here)
+ * and the topics (records deleted, as retention does): the API asks ClickHouse, where the real
+ * MissionJob stored the mission.
  */
 class DurableIdempotencyITCase {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
@@ -45,8 +46,9 @@ class DurableIdempotencyITCase {
 
   private static final String TOKEN = "test-token-default";
   private static final HttpClient HTTP = HttpClient.newHttpClient();
-  private static final String BODY = "{\"mission\":\"Audit the checkout page\",\"config\":{\"explicitAgents\":"
-      + "[\"ui-auditor\",\"seo-analyst\"],\"params\":{\"budget\":1.5,\"tags\":[\"q3\",7]}}}";
+  private static final String BODY =
+      "{\"mission\":\"Audit the checkout page\",\"config\":{\"explicitAgents\":"
+          + "[\"ui-auditor\",\"seo-analyst\"],\"params\":{\"budget\":1.5,\"tags\":[\"q3\",7]}}}";
   private static final String OTHER_BODY = "{\"mission\":\"Audit the landing page\"}";
 
   private static JobClient job;
@@ -55,8 +57,10 @@ class DurableIdempotencyITCase {
   @BeforeAll
   static void startJob() throws Exception {
     Path checkpoints = Files.createTempDirectory("checkpoints");
-    MissionJobOptions options = MissionJobOptions.of(KAFKA.bootstrapServers(), CLICKHOUSE.url(), CLICKHOUSE.database());
-    job = LocalMissionJob.start(options, LocalMissionJob.localConfiguration(checkpoints, 2, 0, 1000));
+    MissionJobOptions options =
+        MissionJobOptions.of(KAFKA.bootstrapServers(), CLICKHOUSE.url(), CLICKHOUSE.database());
+    job =
+        LocalMissionJob.start(options, LocalMissionJob.localConfiguration(checkpoints, 2, 0, 1000));
     api = startApi(CLICKHOUSE.url());
   }
 
@@ -73,17 +77,19 @@ class DurableIdempotencyITCase {
   /** An API that holds at most two missions in memory. */
   private static ControlApi startApi(String clickhouseUrl) throws Exception {
     return new ControlApi(
-        new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 2, 2)
-            .withClickHouse(clickhouseUrl, CLICKHOUSE.database()),
-        TokenAuthenticator.of(Map.of(TOKEN, new Principal("default", "tester"))))
+            new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 2, 2)
+                .withClickHouse(clickhouseUrl, CLICKHOUSE.database()),
+            TokenAuthenticator.of(Map.of(TOKEN, new Principal("default", "tester"))))
         .start();
   }
 
-  private static HttpResponse<String> post(ControlApi to, String body, String key) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + to.port() + "/api/v1/missions"))
-        .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body));
+  private static HttpResponse<String> post(ControlApi to, String body, String key)
+      throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + to.port() + "/api/v1/missions"))
+            .header("Authorization", "Bearer " + TOKEN)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body));
     if (key != null) {
       request.header("Idempotency-Key", key);
     }
@@ -96,24 +102,46 @@ class DurableIdempotencyITCase {
 
   private static long missionsOnTopic() throws Exception {
     try (Admin admin = Admin.create(KAFKA.clientProperties())) {
-      Map<TopicPartition, OffsetSpec> latest = partitions(admin, Topics.MISSIONS).stream()
-          .collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()));
-      return admin.listOffsets(latest).all().get().values().stream().mapToLong(o -> o.offset()).sum();
+      Map<TopicPartition, OffsetSpec> latest =
+          partitions(admin, Topics.MISSIONS).stream()
+              .collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()));
+      return admin.listOffsets(latest).all().get().values().stream()
+          .mapToLong(o -> o.offset())
+          .sum();
     }
   }
 
   private static List<TopicPartition> partitions(Admin admin, String topic) throws Exception {
-    return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().stream()
-        .map(p -> new TopicPartition(topic, p.partition())).toList();
+    return admin
+        .describeTopics(List.of(topic))
+        .allTopicNames()
+        .get()
+        .get(topic)
+        .partitions()
+        .stream()
+        .map(p -> new TopicPartition(topic, p.partition()))
+        .toList();
   }
 
   /** Waits until the job has stored the mission's first event in ClickHouse. */
   private static void awaitStored(String missionId) throws Exception {
-    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> assertThat(CLICKHOUSE.client().query(
-        "SELECT seq FROM mission_events WHERE mission_id = '" + missionId + "' AND seq = 1")).hasSize(1));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .untilAsserted(
+            () ->
+                assertThat(
+                        CLICKHOUSE
+                            .client()
+                            .query(
+                                "SELECT seq FROM mission_events WHERE mission_id = '"
+                                    + missionId
+                                    + "' AND seq = 1"))
+                    .hasSize(1));
   }
 
-  private static void assertReplayed(HttpResponse<String> response, String missionId) throws Exception {
+  private static void assertReplayed(HttpResponse<String> response, String missionId)
+      throws Exception {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
     assertThat(missionId(response)).isEqualTo(missionId);
     assertThat(response.headers().firstValue("Idempotent-Replayed")).hasValue("true");
@@ -122,23 +150,28 @@ class DurableIdempotencyITCase {
 
   private static void assertKeyReused(HttpResponse<String> response) throws Exception {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(422);
-    assertThat(response.headers().firstValue("content-type")).hasValueSatisfying(
-        v -> assertThat(v).startsWith("application/problem+json"));
+    assertThat(response.headers().firstValue("content-type"))
+        .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
     assertThat(Json.mapper().readTree(response.body()).get("type").asText())
         .isEqualTo("/problems/idempotency-key-reused");
   }
 
   @Test
-  void keyOfAMissionEvictedFromMemory_sameBodyReplays_otherBodyIs422_andNothingIsWritten() throws Exception {
+  void keyOfAMissionEvictedFromMemory_sameBodyReplays_otherBodyIs422_andNothingIsWritten()
+      throws Exception {
     HttpResponse<String> first = post(api, BODY, "evicted-1");
     assertThat(first.statusCode()).isEqualTo(202);
     String missionId = missionId(first);
     awaitStored(missionId);
     // Other missions push it out of the two-mission cache.
-    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
-      assertThat(post(api, OTHER_BODY, null).statusCode()).isEqualTo(202);
-      assertThat(api.holdsMission(missionId)).isFalse();
-    });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              assertThat(post(api, OTHER_BODY, null).statusCode()).isEqualTo(202);
+              assertThat(api.holdsMission(missionId)).isFalse();
+            });
     long written = missionsOnTopic();
 
     HttpResponse<String> retry = post(api, BODY, "evicted-1");
@@ -162,7 +195,10 @@ class DurableIdempotencyITCase {
         partitions(admin, topic).forEach(tp -> latest.put(tp, OffsetSpec.latest()));
       }
       Map<TopicPartition, RecordsToDelete> delete = new HashMap<>();
-      admin.listOffsets(latest).all().get()
+      admin
+          .listOffsets(latest)
+          .all()
+          .get()
           .forEach((tp, o) -> delete.put(tp, RecordsToDelete.beforeOffset(o.offset())));
       admin.deleteRecords(delete).all().get();
     }
@@ -184,15 +220,16 @@ class DurableIdempotencyITCase {
   }
 
   @Test
-  void keyNotInMemory_whileClickHouseIsUnreachable_is503WithRetryAfter_andNothingIsWritten() throws Exception {
+  void keyNotInMemory_whileClickHouseIsUnreachable_is503WithRetryAfter_andNothingIsWritten()
+      throws Exception {
     try (ControlApi blind = startApi("http://127.0.0.1:1")) {
       long written = missionsOnTopic();
 
       HttpResponse<String> response = post(blind, BODY, "unknown-while-down");
 
       assertThat(response.statusCode()).as(response.body()).isEqualTo(503);
-      assertThat(response.headers().firstValue("Retry-After")).hasValueSatisfying(
-          v -> assertThat(Long.parseLong(v)).isPositive());
+      assertThat(response.headers().firstValue("Retry-After"))
+          .hasValueSatisfying(v -> assertThat(Long.parseLong(v)).isPositive());
       JsonNode problem = Json.mapper().readTree(response.body());
       assertThat(problem.get("type").asText()).isEqualTo("/problems/unavailable");
       assertThat(missionsOnTopic()).isEqualTo(written);

@@ -35,8 +35,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * {@code POST /api/v1/missions/batch} on a real API and Kafka broker: what a client sees per line, and what lands on
- * {@code gpilot.missions.v1} (counted by the topic's end offsets, read back by key).
+ * {@code POST /api/v1/missions/batch} on a real API and Kafka broker: what a client sees per line,
+ * and what lands on {@code gpilot.missions.v1} (counted by the topic's end offsets, read back by
+ * key).
  */
 class MissionBatchITCase {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
@@ -49,9 +50,12 @@ class MissionBatchITCase {
 
   @BeforeAll
   static void start() throws Exception {
-    api = new ControlApi(new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2),
-        TokenAuthenticator.of(Map.of(TOKEN, new Principal("default", "batcher"))))
-        .start();
+    api =
+        new ControlApi(
+                new ApiOptions(
+                    "127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2),
+                TokenAuthenticator.of(Map.of(TOKEN, new Principal("default", "batcher"))))
+            .start();
   }
 
   @AfterAll
@@ -61,18 +65,22 @@ class MissionBatchITCase {
     }
   }
 
-  private static HttpResponse<String> batch(String body, Map<String, String> headers) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + api.port() + "/api/v1/missions/batch"))
-        .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(body));
-    Map<String, String> all = new java.util.HashMap<>(Map.of("Authorization", "Bearer " + TOKEN,
-        "Content-Type", NDJSON));
+  private static HttpResponse<String> batch(String body, Map<String, String> headers)
+      throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + api.port() + "/api/v1/missions/batch"))
+            .timeout(Duration.ofSeconds(60))
+            .POST(HttpRequest.BodyPublishers.ofString(body));
+    Map<String, String> all =
+        new java.util.HashMap<>(Map.of("Authorization", "Bearer " + TOKEN, "Content-Type", NDJSON));
     all.putAll(headers);
-    all.forEach((name, value) -> {
-      if (value != null) {
-        request.header(name, value);
-      }
-    });
+    all.forEach(
+        (name, value) -> {
+          if (value != null) {
+            request.header(name, value);
+          }
+        });
     return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
@@ -81,17 +89,21 @@ class MissionBatchITCase {
   }
 
   private static HttpResponse<String> single(String body, String key) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + "/api/v1/missions"))
-        .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
-        .header("Idempotency-Key", key).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + "/api/v1/missions"))
+            .header("Authorization", "Bearer " + TOKEN)
+            .header("Content-Type", "application/json")
+            .header("Idempotency-Key", key)
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
   /** The answer's lines, after checking it is a 200 NDJSON answer. */
   private static List<JsonNode> results(HttpResponse<String> response) throws Exception {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-    assertThat(response.headers().firstValue("content-type")).hasValueSatisfying(
-        v -> assertThat(v).startsWith(NDJSON));
+    assertThat(response.headers().firstValue("content-type"))
+        .hasValueSatisfying(v -> assertThat(v).startsWith(NDJSON));
     List<JsonNode> lines = new ArrayList<>();
     for (String line : response.body().split("\n")) {
       lines.add(Json.mapper().readTree(line));
@@ -99,10 +111,11 @@ class MissionBatchITCase {
     return lines;
   }
 
-  private static void assertProblem(HttpResponse<String> response, int status, String type) throws Exception {
+  private static void assertProblem(HttpResponse<String> response, int status, String type)
+      throws Exception {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
-    assertThat(response.headers().firstValue("content-type")).hasValueSatisfying(
-        v -> assertThat(v).startsWith("application/problem+json"));
+    assertThat(response.headers().firstValue("content-type"))
+        .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
     JsonNode problem = Json.mapper().readTree(response.body());
     assertThat(problem.get("type").asText()).isEqualTo("/problems/" + type);
     assertThat(problem.get("detail").asText()).isNotBlank();
@@ -110,10 +123,21 @@ class MissionBatchITCase {
 
   private static long missionsOnTopic() throws Exception {
     try (Admin admin = Admin.create(KAFKA.clientProperties())) {
-      Map<TopicPartition, OffsetSpec> latest = admin.describeTopics(List.of(Topics.MISSIONS)).allTopicNames().get()
-          .get(Topics.MISSIONS).partitions().stream()
-          .collect(Collectors.toMap(p -> new TopicPartition(Topics.MISSIONS, p.partition()), p -> OffsetSpec.latest()));
-      return admin.listOffsets(latest).all().get().values().stream().mapToLong(o -> o.offset()).sum();
+      Map<TopicPartition, OffsetSpec> latest =
+          admin
+              .describeTopics(List.of(Topics.MISSIONS))
+              .allTopicNames()
+              .get()
+              .get(Topics.MISSIONS)
+              .partitions()
+              .stream()
+              .collect(
+                  Collectors.toMap(
+                      p -> new TopicPartition(Topics.MISSIONS, p.partition()),
+                      p -> OffsetSpec.latest()));
+      return admin.listOffsets(latest).all().get().values().stream()
+          .mapToLong(o -> o.offset())
+          .sum();
     }
   }
 
@@ -145,19 +169,24 @@ class MissionBatchITCase {
   @Test
   void mixedLines_eachGetsItsOwnResultInOrder_andOnlyTheValidOnesAreWritten() throws Exception {
     long before = missionsOnTopic();
-    String body = String.join("\n",
-        mission("Plan a product launch"),
-        "{not json",
-        "",
-        "{\"mission\":\"Audit the shop\",\"config\":{\"explicitAgents\":[\"ui-auditor\",\"seo-analyst\"]}}",
-        "{\"mission\":\"x\",\"config\":{\"explicitAgents\":[\"ghost-writer\"]}}",
-        "{\"mission\":\"x\",\"missionn\":1}") + "\n";
+    String body =
+        String.join(
+                "\n",
+                mission("Plan a product launch"),
+                "{not json",
+                "",
+                "{\"mission\":\"Audit the shop\",\"config\":{\"explicitAgents\":[\"ui-auditor\",\"seo-analyst\"]}}",
+                "{\"mission\":\"x\",\"config\":{\"explicitAgents\":[\"ghost-writer\"]}}",
+                "{\"mission\":\"x\",\"missionn\":1}")
+            + "\n";
 
     HttpResponse<String> response = batch(body);
 
     List<JsonNode> results = results(response);
     assertThat(results).extracting(r -> r.get("line").asInt()).containsExactly(1, 2, 4, 5, 6);
-    assertThat(results).extracting(r -> r.get("status").asInt()).containsExactly(202, 400, 202, 422, 400);
+    assertThat(results)
+        .extracting(r -> r.get("status").asInt())
+        .containsExactly(202, 400, 202, 422, 400);
     assertThat(results.get(1).get("type").asText()).isEqualTo("/problems/invalid-request");
     assertThat(results.get(1).get("detail").asText()).contains("not valid JSON");
     assertThat(results.get(3).get("type").asText()).isEqualTo("/problems/invalid-plan");
@@ -167,12 +196,19 @@ class MissionBatchITCase {
     assertThat(response.headers().firstValue("Gpilot-Rejected")).hasValue("3");
 
     assertThat(missionsOnTopic()).isEqualTo(before + 2);
-    List<String> accepted = List.of(results.get(0).get("missionId").asText(), results.get(2).get("missionId").asText());
+    List<String> accepted =
+        List.of(results.get(0).get("missionId").asText(), results.get(2).get("missionId").asText());
     assertThat(keysOnTopic()).containsAll(accepted);
     for (String missionId : accepted) {
-      HttpResponse<String> mission = HTTP.send(HttpRequest.newBuilder(
-              URI.create("http://127.0.0.1:" + api.port() + "/api/v1/missions/" + missionId))
-          .header("Authorization", "Bearer " + TOKEN).GET().build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> mission =
+          HTTP.send(
+              HttpRequest.newBuilder(
+                      URI.create(
+                          "http://127.0.0.1:" + api.port() + "/api/v1/missions/" + missionId))
+                  .header("Authorization", "Bearer " + TOKEN)
+                  .GET()
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(mission.statusCode()).isEqualTo(200);
     }
   }
@@ -189,13 +225,15 @@ class MissionBatchITCase {
 
     assertThat(results).hasSize(MissionBatch.MAX_LINES);
     assertThat(results).allSatisfy(r -> assertThat(r.get("status").asInt()).isEqualTo(202));
-    Set<String> ids = results.stream().map(r -> r.get("missionId").asText()).collect(Collectors.toSet());
+    Set<String> ids =
+        results.stream().map(r -> r.get("missionId").asText()).collect(Collectors.toSet());
     assertThat(ids).hasSize(MissionBatch.MAX_LINES);
     assertThat(missionsOnTopic()).isEqualTo(before + MissionBatch.MAX_LINES);
   }
 
   @Test
-  void idempotencyKeysPerLine_replayWithinAndAcrossBatches_likeTheSinglePost_andWriteOnce() throws Exception {
+  void idempotencyKeysPerLine_replayWithinAndAcrossBatches_likeTheSinglePost_andWriteOnce()
+      throws Exception {
     long before = missionsOnTopic();
     String audit = "{\"mission\":\"Audit the checkout\",\"idempotencyKey\":\"batch-key-a\"}";
     String launch = "{\"idempotencyKey\":\"batch-key-b\",\"mission\":\"Launch\"}";
@@ -209,9 +247,13 @@ class MissionBatchITCase {
     assertThat(first.get(1).get("replayed").asBoolean()).isTrue();
     assertThat(missionsOnTopic()).isEqualTo(before + 2);
 
-    List<JsonNode> again = results(batch(audit + "\n"
-        + "{\"mission\":\"Audit something else\",\"idempotencyKey\":\"batch-key-a\"}\n"
-        + "{\"mission\":\"x\",\"idempotencyKey\":\"\"}\n"));
+    List<JsonNode> again =
+        results(
+            batch(
+                audit
+                    + "\n"
+                    + "{\"mission\":\"Audit something else\",\"idempotencyKey\":\"batch-key-a\"}\n"
+                    + "{\"mission\":\"x\",\"idempotencyKey\":\"\"}\n"));
 
     assertThat(again.get(0).get("missionId").asText()).isEqualTo(a);
     assertThat(again.get(0).get("replayed").asBoolean()).isTrue();
@@ -232,9 +274,11 @@ class MissionBatchITCase {
     String line = mission("m") + "\n";
 
     assertProblem(batch(line.repeat(MissionBatch.MAX_LINES + 1)), 413, "request-too-large");
-    assertProblem(batch((mission("x".repeat(100_000)) + "\n").repeat(84)), 413, "request-too-large");
+    assertProblem(
+        batch((mission("x".repeat(100_000)) + "\n").repeat(84)), 413, "request-too-large");
     assertProblem(batch("\n\n"), 400, "invalid-request");
-    assertProblem(batch(line, Map.of("Content-Type", "application/json")), 415, "unsupported-media-type");
+    assertProblem(
+        batch(line, Map.of("Content-Type", "application/json")), 415, "unsupported-media-type");
     assertProblem(batch(line, Map.of("Idempotency-Key", "whole-batch")), 400, "invalid-request");
     assertProblem(batch(line, Map.of("Accept", "text/html")), 406, "not-acceptable");
     assertProblem(batch(line, Map.of("Authorization", "Bearer nope")), 401, "unauthorized");
@@ -244,12 +288,14 @@ class MissionBatchITCase {
 
   @Test
   void acceptJson_answersOneJsonArray_inLineOrder() throws Exception {
-    HttpResponse<String> response = batch(mission("one") + "\n42\n" + mission("three") + "\n",
-        Map.of("Accept", "application/json"));
+    HttpResponse<String> response =
+        batch(
+            mission("one") + "\n42\n" + mission("three") + "\n",
+            Map.of("Accept", "application/json"));
 
     assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.headers().firstValue("content-type")).hasValueSatisfying(
-        v -> assertThat(v).startsWith("application/json"));
+    assertThat(response.headers().firstValue("content-type"))
+        .hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
     JsonNode array = Json.mapper().readTree(response.body());
     assertThat(array.isArray()).isTrue();
     List<Integer> statuses = new ArrayList<>();

@@ -16,9 +16,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * One test per rule the request schemas state, each reading its bound from the shipped schema file (contracts'
- * {@code schemas/}, on the classpath) and checking what a client gets at the bound and just past it. A rule taken out
- * of the schema fails its test twice: the schema no longer states it, and the request past the bound is accepted.
+ * One test per rule the request schemas state, each reading its bound from the shipped schema file
+ * (contracts' {@code schemas/}, on the classpath) and checking what a client gets at the bound and
+ * just past it. A rule taken out of the schema fails its test twice: the schema no longer states
+ * it, and the request past the bound is accepted.
  */
 class MissionRequestSchemaTest {
   private static final JsonNode REQUEST = schema("mission-request.v1");
@@ -27,8 +28,10 @@ class MissionRequestSchemaTest {
   private static final JsonNode STEP = PLAN.at("/properties/steps/items");
 
   private static JsonNode schema(String name) {
-    try (InputStream in = MissionRequestSchemaTest.class.getClassLoader()
-        .getResourceAsStream("schemas/" + name + ".schema.json")) {
+    try (InputStream in =
+        MissionRequestSchemaTest.class
+            .getClassLoader()
+            .getResourceAsStream("schemas/" + name + ".schema.json")) {
       assertThat(in).as(name + " is shipped in contracts").isNotNull();
       return Json.mapper().readTree(in);
     } catch (IOException e) {
@@ -41,7 +44,8 @@ class MissionRequestSchemaTest {
   }
 
   private static ApiException reject(ObjectNode body) {
-    Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> MissionRequest.of(body));
+    Throwable thrown =
+        org.assertj.core.api.Assertions.catchThrowable(() -> MissionRequest.of(body));
     assertThat(thrown).as(body.toString()).isInstanceOf(ApiException.class);
     return (ApiException) thrown;
   }
@@ -92,7 +96,8 @@ class MissionRequestSchemaTest {
   void unknownConfigField_is400NamingIt_becauseTheConfigSchemaAllowsNoOthers() {
     assertThat(CONFIG.get("additionalProperties").asBoolean(true)).isFalse();
 
-    rejected400(withConfig("explicitAgent", Json.mapper().createArrayNode().add("agent-scout")),
+    rejected400(
+        withConfig("explicitAgent", Json.mapper().createArrayNode().add("agent-scout")),
         "unknown field 'config.explicitAgent'");
   }
 
@@ -103,10 +108,13 @@ class MissionRequestSchemaTest {
     assertThat(planners).containsExactlyInAnyOrder("deterministic", "overseer");
 
     for (String planner : planners) {
-      assertThat(accept(withConfig("planner", Json.mapper().valueToTree(planner))).config().planner())
+      assertThat(
+              accept(withConfig("planner", Json.mapper().valueToTree(planner))).config().planner())
           .isEqualTo(planner);
     }
-    rejected400(withConfig("planner", Json.mapper().valueToTree("Overseer")), "'config.planner' must be one of");
+    rejected400(
+        withConfig("planner", Json.mapper().valueToTree("Overseer")),
+        "'config.planner' must be one of");
   }
 
   @Test
@@ -114,10 +122,16 @@ class MissionRequestSchemaTest {
     int max = CONFIG.at("/properties/deadlineSeconds/maximum").asInt(-1);
     assertThat(max).isEqualTo(7 * 24 * 3600);
 
-    assertThat(accept(withConfig("deadlineSeconds", Json.mapper().valueToTree(max))).config().deadlineSeconds())
+    assertThat(
+            accept(withConfig("deadlineSeconds", Json.mapper().valueToTree(max)))
+                .config()
+                .deadlineSeconds())
         .isEqualTo(max);
-    rejected400(withConfig("deadlineSeconds", Json.mapper().valueToTree(max + 1)), "'config.deadlineSeconds'");
-    rejected400(withConfig("deadlineSeconds", Json.mapper().valueToTree(0)), "'config.deadlineSeconds'");
+    rejected400(
+        withConfig("deadlineSeconds", Json.mapper().valueToTree(max + 1)),
+        "'config.deadlineSeconds'");
+    rejected400(
+        withConfig("deadlineSeconds", Json.mapper().valueToTree(0)), "'config.deadlineSeconds'");
   }
 
   @Test
@@ -126,7 +140,9 @@ class MissionRequestSchemaTest {
 
     ObjectNode params = Json.mapper().createObjectNode().put("region", "eu");
     assertThat(accept(withConfig("params", params)).config().params()).isEqualTo(params);
-    rejected400(withConfig("params", Json.mapper().valueToTree(3)), "'config.params' must be an object, got integer");
+    rejected400(
+        withConfig("params", Json.mapper().valueToTree(3)),
+        "'config.params' must be an object, got integer");
   }
 
   @Test
@@ -146,7 +162,9 @@ class MissionRequestSchemaTest {
 
   @Test
   void nullIsAWrongType_notTheDefault() {
-    rejected400((ObjectNode) body().set("config", Json.mapper().nullNode()), "'config' must be an object, got null");
+    rejected400(
+        (ObjectNode) body().set("config", Json.mapper().nullNode()),
+        "'config' must be an object, got null");
     rejected400(withConfig("planner", Json.mapper().nullNode()), "'config.planner'");
   }
 
@@ -155,7 +173,8 @@ class MissionRequestSchemaTest {
     ObjectNode body = withConfig("execution", Json.mapper().valueToTree("sideways"));
     ((ObjectNode) body.get("config")).put("failurePolicy", "never").put("colour", "red");
 
-    rejected400(body, "'config.execution'", "'config.failurePolicy'", "unknown field 'config.colour'");
+    rejected400(
+        body, "'config.execution'", "'config.failurePolicy'", "unknown field 'config.colour'");
   }
 
   @Test
@@ -167,39 +186,52 @@ class MissionRequestSchemaTest {
     ApiException e = reject(withConfig("explicitAgents", agents));
 
     assertThat(e.status()).isEqualTo(400);
-    assertThat(e.getMessage()).contains("'config.explicitAgents'", "'config.explicitAgents[0]' must be a string")
-        .contains("more").hasSizeLessThan(2_000);
+    assertThat(e.getMessage())
+        .contains("'config.explicitAgents'", "'config.explicitAgents[0]' must be a string")
+        .contains("more")
+        .hasSizeLessThan(2_000);
   }
 
   @Test
-  void aNumberBeyondADoublesRange_is400NamingWhereItIs_evenWhereAnEnumIsExpected() throws Exception {
+  void aNumberBeyondADoublesRange_is400NamingWhereItIs_evenWhereAnEnumIsExpected()
+      throws Exception {
     for (String field : List.of("execution", "planner", "deadlineSeconds")) {
-      ObjectNode body = (ObjectNode) Json.mapper().readTree(
-          "{\"mission\": \"x\", \"config\": {\"" + field + "\": 1e400}}");
+      ObjectNode body =
+          (ObjectNode)
+              Json.mapper()
+                  .readTree("{\"mission\": \"x\", \"config\": {\"" + field + "\": 1e400}}");
       rejected400(body, "'config." + field + "' is a number out of range");
     }
-    ObjectNode params = (ObjectNode) Json.mapper().readTree(
-        "{\"mission\": \"x\", \"config\": {\"params\": {\"a\": [1, -1e999]}}}");
+    ObjectNode params =
+        (ObjectNode)
+            Json.mapper()
+                .readTree("{\"mission\": \"x\", \"config\": {\"params\": {\"a\": [1, -1e999]}}}");
     rejected400(params, "'config.params.a[1]' is a number out of range");
   }
 
   @Test
   void aPlanStepMayLeaveOutActionAndDependsOn_theContractsDefaults() {
-    assertThat(STEP.get("required")).extracting(JsonNode::asText).containsExactlyInAnyOrder("id", "agent");
+    assertThat(STEP.get("required"))
+        .extracting(JsonNode::asText)
+        .containsExactlyInAnyOrder("id", "agent");
 
     MissionRequest request = accept(withSteps(List.of(step("a"))));
 
-    assertThat(request.config().plan().steps().get(0).action()).isEqualTo(STEP.at("/properties/action/default")
-        .asText());
+    assertThat(request.config().plan().steps().get(0).action())
+        .isEqualTo(STEP.at("/properties/action/default").asText());
     assertThat(request.config().plan().steps().get(0).dependsOn()).isEmpty();
   }
 
   @Test
   void aMalformedStep_is400_butAStepPastAPlanBound_is422InvalidPlan() {
-    rejected400(withSteps(List.of(step("a").put("timeoutSeconds", "60"))),
+    rejected400(
+        withSteps(List.of(step("a").put("timeoutSeconds", "60"))),
         "'config.plan.steps[0].timeoutSeconds' must be an integer, got string");
-    rejected400(withSteps(List.of(step("a").put("retries", 2))), "unknown field 'config.plan.steps[0].retries'");
-    rejected400(withSteps(List.of(Json.mapper().createObjectNode().put("id", "a"))),
+    rejected400(
+        withSteps(List.of(step("a").put("retries", 2))),
+        "unknown field 'config.plan.steps[0].retries'");
+    rejected400(
+        withSteps(List.of(Json.mapper().createObjectNode().put("id", "a"))),
         "'config.plan.steps[0].agent' is required");
 
     rejected422(withSteps(List.of(step("1a"))), "'config.plan.steps[0].id'");
@@ -210,11 +242,19 @@ class MissionRequestSchemaTest {
     int max = STEP.at("/properties/timeoutSeconds/maximum").asInt(-1);
     assertThat(max).isEqualTo(3600);
 
-    assertThat(accept(withSteps(List.of(step("a").put("timeoutSeconds", max)))).config().plan().steps().get(0)
-        .timeoutSeconds()).isEqualTo(max);
-    rejected422(withSteps(List.of(step("a").put("timeoutSeconds", max + 1))),
+    assertThat(
+            accept(withSteps(List.of(step("a").put("timeoutSeconds", max))))
+                .config()
+                .plan()
+                .steps()
+                .get(0)
+                .timeoutSeconds())
+        .isEqualTo(max);
+    rejected422(
+        withSteps(List.of(step("a").put("timeoutSeconds", max + 1))),
         "'config.plan.steps[0].timeoutSeconds' must have a maximum value of");
-    rejected422(withSteps(List.of(step("a").put("timeoutSeconds", 10_000_000_000L))),
+    rejected422(
+        withSteps(List.of(step("a").put("timeoutSeconds", 10_000_000_000L))),
         "'config.plan.steps[0].timeoutSeconds'");
   }
 
@@ -223,9 +263,17 @@ class MissionRequestSchemaTest {
     int max = STEP.at("/properties/maxAttempts/maximum").asInt(-1);
     assertThat(max).isEqualTo(10);
 
-    assertThat(accept(withSteps(List.of(step("a").put("maxAttempts", max)))).config().plan().steps().get(0)
-        .maxAttempts()).isEqualTo(max);
-    rejected422(withSteps(List.of(step("a").put("maxAttempts", max + 1))), "'config.plan.steps[0].maxAttempts'");
+    assertThat(
+            accept(withSteps(List.of(step("a").put("maxAttempts", max))))
+                .config()
+                .plan()
+                .steps()
+                .get(0)
+                .maxAttempts())
+        .isEqualTo(max);
+    rejected422(
+        withSteps(List.of(step("a").put("maxAttempts", max + 1))),
+        "'config.plan.steps[0].maxAttempts'");
   }
 
   @Test

@@ -21,8 +21,10 @@ class MissionRequestTest {
 
   @Test
   void validRequest_isTrimmed_andHashedCanonically() {
-    MissionRequest a = parse("{\"mission\":\"  launch \",\"config\":{\"explicitAgents\":[\"agent-scout\"]}}");
-    MissionRequest b = parse("{ \"config\": {\"explicitAgents\": [\"agent-scout\"]}, \"mission\": \"launch\" }");
+    MissionRequest a =
+        parse("{\"mission\":\"  launch \",\"config\":{\"explicitAgents\":[\"agent-scout\"]}}");
+    MissionRequest b =
+        parse("{ \"config\": {\"explicitAgents\": [\"agent-scout\"]}, \"mission\": \"launch\" }");
     assertThat(a.mission()).isEqualTo("launch");
     assertThat(a.config().explicitAgents()).containsExactly("agent-scout");
     assertThat(a.requestHash()).isEqualTo(b.requestHash());
@@ -38,7 +40,8 @@ class MissionRequestTest {
     rejected("{\"mission\":\"\"}", "must not be blank");
     rejected("{\"mission\":true}", "'mission' must be a string");
     rejected("{\"mission\":\"x\",\"config\":[]}", "'config' must be an object");
-    rejected("{\"mission\":\"x\",\"config\":{\"explicitAgents\":[\"Bad Name\"]}}", "explicitAgents[0]");
+    rejected(
+        "{\"mission\":\"x\",\"config\":{\"explicitAgents\":[\"Bad Name\"]}}", "explicitAgents[0]");
     rejected("{\"mission\":\"x\",\"missionn\":1}", "unknown field 'missionn'");
     rejected("{\"mission\":\"x\",\"mission\":\"y\"}", "not valid JSON");
     rejected("{\"mission\":\"" + "x".repeat(MissionRequest.MAX_BODY_BYTES) + "\"}", "over 256 KiB");
@@ -46,15 +49,20 @@ class MissionRequestTest {
 
   @Test
   void explicitAgents_namingAnAgentNotInTheCatalog_is422InvalidPlan_likeAPlanThatNamesIt() {
-    String agents = "{\"mission\":\"x\",\"config\":{\"explicitAgents\":[\"agent-scout\",\"ghost-writer\"]}}";
-    String plan = "{\"mission\":\"x\",\"config\":{\"plan\":{\"steps\":[{\"id\":\"a\",\"agent\":\"ghost-writer\"}]}}}";
+    String agents =
+        "{\"mission\":\"x\",\"config\":{\"explicitAgents\":[\"agent-scout\",\"ghost-writer\"]}}";
+    String plan =
+        "{\"mission\":\"x\",\"config\":{\"plan\":{\"steps\":[{\"id\":\"a\",\"agent\":\"ghost-writer\"}]}}}";
     for (String body : java.util.List.of(agents, plan)) {
       assertThatThrownBy(() -> parse(body))
-          .isInstanceOfSatisfying(ApiException.class, e -> {
-            assertThat(e.status()).as(body).isEqualTo(422);
-            assertThat(e.type()).as(body).isEqualTo("invalid-plan");
-          })
-          .hasMessageContaining("unknown agent 'ghost-writer'").hasMessageContaining("known agents: ");
+          .isInstanceOfSatisfying(
+              ApiException.class,
+              e -> {
+                assertThat(e.status()).as(body).isEqualTo(422);
+                assertThat(e.type()).as(body).isEqualTo("invalid-plan");
+              })
+          .hasMessageContaining("unknown agent 'ghost-writer'")
+          .hasMessageContaining("known agents: ");
     }
     assertThatThrownBy(() -> parse(agents)).hasMessageContaining("config.explicitAgents[1]");
   }

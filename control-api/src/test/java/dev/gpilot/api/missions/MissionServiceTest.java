@@ -34,13 +34,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link MissionService} against Kafka's {@code MockProducer}: what a client gets back, and what reaches the missions
- * topic. No broker, no ClickHouse.
+ * {@link MissionService} against Kafka's {@code MockProducer}: what a client gets back, and what
+ * reaches the missions topic. No broker, no ClickHouse.
  */
 class MissionServiceTest {
   private static final Principal ALICE = new Principal("ws-a", "alice");
   private static final Principal BOB = new Principal("ws-b", "bob");
-  private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-12-05T02:00:00Z"), ZoneOffset.UTC);
+  private static final Clock CLOCK =
+      Clock.fixed(Instant.parse("2026-12-05T02:00:00Z"), ZoneOffset.UTC);
   private static final JsonCodec<MissionSubmitted> CODEC = JsonCodec.of(MissionSubmitted.class);
 
   private final MockProducer<String, byte[]> producer =
@@ -66,8 +67,10 @@ class MissionServiceTest {
   }
 
   private List<MissionSubmitted> written() {
-    return producer.history().stream().peek(r -> assertThat(r.topic()).isEqualTo(Topics.MISSIONS))
-        .map(r -> CODEC.decode(r.value())).toList();
+    return producer.history().stream()
+        .peek(r -> assertThat(r.topic()).isEqualTo(Topics.MISSIONS))
+        .map(r -> CODEC.decode(r.value()))
+        .toList();
   }
 
   @Test
@@ -82,15 +85,20 @@ class MissionServiceTest {
     assertThat(first.replayed()).isFalse();
     assertThat(retry.replayed()).isTrue();
     assertThat(retry.missionId()).isEqualTo(first.missionId());
-    assertThat(written()).singleElement().satisfies(record -> {
-      assertThat(record.missionId()).isEqualTo(first.missionId());
-      assertThat(record.workspaceId()).isEqualTo("ws-a");
-      assertThat(record.mission()).isEqualTo("Plan a launch");
-      assertThat(record.idempotencyKey()).isEqualTo("order-17");
-      assertThat(record.requestHash()).isEqualTo(launch.requestHash());
-      assertThat(record.ts()).isEqualTo(CLOCK.millis());
-    });
-    assertThat(producer.history().get(0).key()).as("keyed by missionId").isEqualTo(first.missionId());
+    assertThat(written())
+        .singleElement()
+        .satisfies(
+            record -> {
+              assertThat(record.missionId()).isEqualTo(first.missionId());
+              assertThat(record.workspaceId()).isEqualTo("ws-a");
+              assertThat(record.mission()).isEqualTo("Plan a launch");
+              assertThat(record.idempotencyKey()).isEqualTo("order-17");
+              assertThat(record.requestHash()).isEqualTo(launch.requestHash());
+              assertThat(record.ts()).isEqualTo(CLOCK.millis());
+            });
+    assertThat(producer.history().get(0).key())
+        .as("keyed by missionId")
+        .isEqualTo(first.missionId());
   }
 
   @Test
@@ -98,13 +106,17 @@ class MissionServiceTest {
     MissionService service = new MissionService(publisher, store, CLOCK);
     await(service.submit(ALICE, request("{\"mission\":\"Plan a launch\"}"), "order-17"));
 
-    for (String other : List.of("{\"mission\":\"Plan a recall\"}",
-        "{\"mission\":\"Plan a launch\",\"config\":{\"execution\":\"sequential\"}}")) {
+    for (String other :
+        List.of(
+            "{\"mission\":\"Plan a recall\"}",
+            "{\"mission\":\"Plan a launch\",\"config\":{\"execution\":\"sequential\"}}")) {
       assertThatThrownBy(() -> await(service.submit(ALICE, request(other), "order-17")))
-          .isInstanceOfSatisfying(ApiException.class, e -> {
-            assertThat(e.status()).isEqualTo(422);
-            assertThat(e.type()).isEqualTo("idempotency-key-reused");
-          });
+          .isInstanceOfSatisfying(
+              ApiException.class,
+              e -> {
+                assertThat(e.status()).isEqualTo(422);
+                assertThat(e.type()).isEqualTo("idempotency-key-reused");
+              });
     }
     assertThat(producer.history()).hasSize(1);
   }
@@ -114,7 +126,8 @@ class MissionServiceTest {
     MissionService service = new MissionService(publisher, store, CLOCK);
 
     String a = await(service.submit(ALICE, request("{\"mission\":\"x\"}"), "order-17")).missionId();
-    MissionService.Submission b = await(service.submit(BOB, request("{\"mission\":\"y\"}"), "order-17"));
+    MissionService.Submission b =
+        await(service.submit(BOB, request("{\"mission\":\"y\"}"), "order-17"));
 
     assertThat(b.missionId()).isNotEqualTo(a);
     assertThat(b.replayed()).isFalse();
@@ -130,10 +143,12 @@ class MissionServiceTest {
     String second = await(service.submit(ALICE, same, null)).missionId();
 
     assertThat(first).isNotEqualTo(second);
-    assertThat(written()).allSatisfy(r -> {
-      assertThat(r.idempotencyKey()).isNull();
-      assertThat(r.requestHash()).isNull();
-    });
+    assertThat(written())
+        .allSatisfy(
+            r -> {
+              assertThat(r.idempotencyKey()).isNull();
+              assertThat(r.requestHash()).isNull();
+            });
     assertThat(service.get(ALICE, first).status().name()).isEqualTo("SUBMITTED");
   }
 
@@ -152,16 +167,20 @@ class MissionServiceTest {
   void aKeyThisInstanceDoesNotHold_isAnsweredByTheArchive_replayOrConflict() throws Exception {
     MissionRequest launch = request("{\"mission\":\"Plan a launch\"}");
     AtomicInteger lookups = new AtomicInteger();
-    SubmissionArchive archive = (workspaceId, missionId) -> {
-      lookups.incrementAndGet();
-      assertThat(workspaceId).isEqualTo("ws-a");
-      return Optional.of(launch.requestHash());
-    };
+    SubmissionArchive archive =
+        (workspaceId, missionId) -> {
+          lookups.incrementAndGet();
+          assertThat(workspaceId).isEqualTo("ws-a");
+          return Optional.of(launch.requestHash());
+        };
     MissionService service = new MissionService(publisher, store, archive, CLOCK);
 
     MissionService.Submission replay = await(service.submit(ALICE, launch, "stored-long-ago"));
-    assertThatThrownBy(() -> await(service.submit(ALICE, request("{\"mission\":\"other\"}"), "stored-long-ago")))
-        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.type()).isEqualTo("idempotency-key-reused"));
+    assertThatThrownBy(
+            () ->
+                await(service.submit(ALICE, request("{\"mission\":\"other\"}"), "stored-long-ago")))
+        .isInstanceOfSatisfying(
+            ApiException.class, e -> assertThat(e.type()).isEqualTo("idempotency-key-reused"));
 
     assertThat(replay.replayed()).isTrue();
     assertThat(lookups).hasValue(2);
@@ -170,9 +189,10 @@ class MissionServiceTest {
 
   @Test
   void anArchiveThatCannotBeRead_is503_andNothingIsWritten() {
-    SubmissionArchive down = (workspaceId, missionId) -> {
-      throw ApiException.unavailable("ClickHouse is down").withHeader("Retry-After", "2");
-    };
+    SubmissionArchive down =
+        (workspaceId, missionId) -> {
+          throw ApiException.unavailable("ClickHouse is down").withHeader("Retry-After", "2");
+        };
     MissionService service = new MissionService(publisher, store, down, CLOCK);
 
     assertThatThrownBy(() -> service.submit(ALICE, request("{\"mission\":\"x\"}"), "k1"))
@@ -187,7 +207,8 @@ class MissionServiceTest {
     try (MissionPublisher failing = new MissionPublisher(manual)) {
       MissionService service = new MissionService(failing, store, CLOCK);
 
-      CompletableFuture<MissionService.Submission> lost = service.submit(ALICE, request("{\"mission\":\"x\"}"), "k1");
+      CompletableFuture<MissionService.Submission> lost =
+          service.submit(ALICE, request("{\"mission\":\"x\"}"), "k1");
       manual.errorNext(new TimeoutException("broker gone"));
 
       assertThatThrownBy(() -> await(lost))
@@ -204,22 +225,31 @@ class MissionServiceTest {
   @Test
   void aBatch_twoLinesWithOneKey_areOneMission_theSecondReplayedOrRefused() throws Exception {
     MissionService service = new MissionService(publisher, store, CLOCK);
-    MissionBatch batch = MissionBatch.read(new ByteArrayInputStream(String.join("\n",
-        "{\"mission\":\"a\",\"idempotencyKey\":\"k\"}",
-        "{\"mission\":\"free\"}",
-        "{\"mission\":\"a\",\"idempotencyKey\":\"k\"}",
-        "{\"mission\":\"b\",\"idempotencyKey\":\"k\"}",
-        "{\"mission\":\"x\",\"config\":{\"planner\":\"magic\"}}").getBytes(StandardCharsets.UTF_8)));
+    MissionBatch batch =
+        MissionBatch.read(
+            new ByteArrayInputStream(
+                String.join(
+                        "\n",
+                        "{\"mission\":\"a\",\"idempotencyKey\":\"k\"}",
+                        "{\"mission\":\"free\"}",
+                        "{\"mission\":\"a\",\"idempotencyKey\":\"k\"}",
+                        "{\"mission\":\"b\",\"idempotencyKey\":\"k\"}",
+                        "{\"mission\":\"x\",\"config\":{\"planner\":\"magic\"}}")
+                    .getBytes(StandardCharsets.UTF_8)));
 
     List<LineResult> results = await(service.submitBatch(ALICE, batch));
 
     JsonNode json = Json.mapper().valueToTree(results);
-    assertThat(json).extracting(r -> r.get("status").asInt()).containsExactly(202, 202, 202, 422, 400);
+    assertThat(json)
+        .extracting(r -> r.get("status").asInt())
+        .containsExactly(202, 202, 202, 422, 400);
     assertThat(json.get(2).get("missionId")).isEqualTo(json.get(0).get("missionId"));
     assertThat(json.get(2).path("replayed").asBoolean()).isTrue();
     assertThat(json.get(3).get("type").asText()).endsWith("idempotency-key-reused");
     assertThat(json.get(4).get("detail").asText()).contains("'config.planner'");
-    assertThat(written()).extracting(MissionSubmitted::mission).containsExactlyInAnyOrder("a", "free");
+    assertThat(written())
+        .extracting(MissionSubmitted::mission)
+        .containsExactlyInAnyOrder("a", "free");
   }
 
   @Test
@@ -235,17 +265,41 @@ class MissionServiceTest {
   /** A finished two-step mission of ALICE's workspace, in the store: what a fork starts from. */
   private String finishedMission() {
     String id = "original-1";
-    Plan plan = new Plan(List.of(new PlanStep("s1", "agent-scout", "research", null, List.of(), null, null, null),
-        new PlanStep("s2", "seo-analyst", "review", null, List.of("s1"), null, null, null)));
-    store.onEvent(TestEvents.of(EventTypes.MISSION_ACCEPTED, id, "ws-a", 1, 1L).status("PLANNING")
-        .mission("Plan a launch", MissionConfig.DEFAULT).build());
-    store.onEvent(TestEvents.of(EventTypes.PLAN_READY, id, "ws-a", 2, 2L).status("RUNNING").plan(plan).build());
-    store.onEvent(TestEvents.of(EventTypes.STEP_COMPLETED, id, "ws-a", 3, 3L).status("SUCCEEDED")
-        .step("s1", "agent-scout", 1).output(Json.mapper().createObjectNode().put("facts", 3)).durationMs(1).build());
-    store.onEvent(TestEvents.of(EventTypes.STEP_COMPLETED, id, "ws-a", 4, 4L).status("SUCCEEDED")
-        .step("s2", "seo-analyst", 1).output(Json.mapper().createObjectNode().put("ok", true)).durationMs(1).build());
-    store.onEvent(TestEvents.of(EventTypes.MISSION_COMPLETED, id, "ws-a", 5, 5L).status("COMPLETED")
-        .durationMs(4).build());
+    Plan plan =
+        new Plan(
+            List.of(
+                new PlanStep("s1", "agent-scout", "research", null, List.of(), null, null, null),
+                new PlanStep(
+                    "s2", "seo-analyst", "review", null, List.of("s1"), null, null, null)));
+    store.onEvent(
+        TestEvents.of(EventTypes.MISSION_ACCEPTED, id, "ws-a", 1, 1L)
+            .status("PLANNING")
+            .mission("Plan a launch", MissionConfig.DEFAULT)
+            .build());
+    store.onEvent(
+        TestEvents.of(EventTypes.PLAN_READY, id, "ws-a", 2, 2L)
+            .status("RUNNING")
+            .plan(plan)
+            .build());
+    store.onEvent(
+        TestEvents.of(EventTypes.STEP_COMPLETED, id, "ws-a", 3, 3L)
+            .status("SUCCEEDED")
+            .step("s1", "agent-scout", 1)
+            .output(Json.mapper().createObjectNode().put("facts", 3))
+            .durationMs(1)
+            .build());
+    store.onEvent(
+        TestEvents.of(EventTypes.STEP_COMPLETED, id, "ws-a", 4, 4L)
+            .status("SUCCEEDED")
+            .step("s2", "seo-analyst", 1)
+            .output(Json.mapper().createObjectNode().put("ok", true))
+            .durationMs(1)
+            .build());
+    store.onEvent(
+        TestEvents.of(EventTypes.MISSION_COMPLETED, id, "ws-a", 5, 5L)
+            .status("COMPLETED")
+            .durationMs(4)
+            .build());
     return id;
   }
 
@@ -257,52 +311,77 @@ class MissionServiceTest {
 
     MissionService.Submission first = await(service.rerun(ALICE, original, rerun, "fork-7"));
     MissionService.Submission retry =
-        await(service.rerun(ALICE, original, new RerunRequest("gemini-2.5-flash-lite", "s2"), "fork-7"));
+        await(
+            service.rerun(
+                ALICE, original, new RerunRequest("gemini-2.5-flash-lite", "s2"), "fork-7"));
 
     assertThat(first.replayed()).isFalse();
     assertThat(retry.replayed()).isTrue();
     assertThat(retry.missionId()).isEqualTo(first.missionId()).isNotEqualTo(original);
-    assertThat(written()).singleElement().satisfies(record -> {
-      assertThat(record.missionId()).isEqualTo(first.missionId());
-      assertThat(record.rerun().of()).isEqualTo(original);
-      assertThat(record.rerun().reused()).containsOnlyKeys("s1");
-      assertThat(record.idempotencyKey()).isEqualTo("fork-7");
-      assertThat(record.requestHash()).isEqualTo(rerun.fingerprint(original));
-    });
+    assertThat(written())
+        .singleElement()
+        .satisfies(
+            record -> {
+              assertThat(record.missionId()).isEqualTo(first.missionId());
+              assertThat(record.rerun().of()).isEqualTo(original);
+              assertThat(record.rerun().reused()).containsOnlyKeys("s1");
+              assertThat(record.idempotencyKey()).isEqualTo("fork-7");
+              assertThat(record.requestHash()).isEqualTo(rerun.fingerprint(original));
+            });
   }
 
   @Test
   void aKeyReusedForAnotherRerunOrASubmission_is422_andNothingMoreIsWritten() throws Exception {
     MissionService service = new MissionService(publisher, store, CLOCK);
     String original = finishedMission();
-    await(service.rerun(ALICE, original, new RerunRequest("gemini-2.5-flash-lite", "s2"), "fork-7"));
+    await(
+        service.rerun(ALICE, original, new RerunRequest("gemini-2.5-flash-lite", "s2"), "fork-7"));
     await(service.submit(ALICE, request("{\"mission\":\"Plan a launch\"}"), "order-17"));
 
-    for (RerunRequest other : List.of(new RerunRequest(null, "s2"), new RerunRequest("gemini-2.5-flash-lite", null),
-        new RerunRequest("gemini-2.5-flash", "s2"))) {
+    for (RerunRequest other :
+        List.of(
+            new RerunRequest(null, "s2"),
+            new RerunRequest("gemini-2.5-flash-lite", null),
+            new RerunRequest("gemini-2.5-flash", "s2"))) {
       assertThatThrownBy(() -> await(service.rerun(ALICE, original, other, "fork-7")))
-          .isInstanceOfSatisfying(ApiException.class, e -> {
-            assertThat(e.status()).isEqualTo(422);
-            assertThat(e.type()).isEqualTo("idempotency-key-reused");
-          });
+          .isInstanceOfSatisfying(
+              ApiException.class,
+              e -> {
+                assertThat(e.status()).isEqualTo(422);
+                assertThat(e.type()).isEqualTo("idempotency-key-reused");
+              });
     }
-    // One space of keys per workspace: a submission's key is not a rerun's, nor the other way round.
-    assertThatThrownBy(() -> await(service.rerun(ALICE, original, new RerunRequest(null, null), "order-17")))
-        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.type()).isEqualTo("idempotency-key-reused"));
-    assertThatThrownBy(() -> await(service.submit(ALICE, request("{\"mission\":\"Plan a launch\"}"), "fork-7")))
-        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.type()).isEqualTo("idempotency-key-reused"));
+    // One space of keys per workspace: a submission's key is not a rerun's, nor the other way
+    // round.
+    assertThatThrownBy(
+            () -> await(service.rerun(ALICE, original, new RerunRequest(null, null), "order-17")))
+        .isInstanceOfSatisfying(
+            ApiException.class, e -> assertThat(e.type()).isEqualTo("idempotency-key-reused"));
+    assertThatThrownBy(
+            () ->
+                await(service.submit(ALICE, request("{\"mission\":\"Plan a launch\"}"), "fork-7")))
+        .isInstanceOfSatisfying(
+            ApiException.class, e -> assertThat(e.type()).isEqualTo("idempotency-key-reused"));
     assertThat(producer.history()).hasSize(2);
   }
 
   @Test
-  void aRerunKeyThisInstanceDoesNotHold_isAnsweredByTheArchive_withoutLookingUpTheOriginal() throws Exception {
+  void aRerunKeyThisInstanceDoesNotHold_isAnsweredByTheArchive_withoutLookingUpTheOriginal()
+      throws Exception {
     RerunRequest rerun = new RerunRequest(null, "s2");
-    SubmissionArchive archive = (workspaceId, missionId) -> Optional.of(rerun.fingerprint("gone-from-memory"));
+    SubmissionArchive archive =
+        (workspaceId, missionId) -> Optional.of(rerun.fingerprint("gone-from-memory"));
     MissionService service = new MissionService(publisher, store, archive, CLOCK);
 
-    MissionService.Submission replay = await(service.rerun(ALICE, "gone-from-memory", rerun, "fork-7"));
-    assertThatThrownBy(() -> await(service.rerun(ALICE, "gone-from-memory", new RerunRequest(null, null), "fork-7")))
-        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.type()).isEqualTo("idempotency-key-reused"));
+    MissionService.Submission replay =
+        await(service.rerun(ALICE, "gone-from-memory", rerun, "fork-7"));
+    assertThatThrownBy(
+            () ->
+                await(
+                    service.rerun(
+                        ALICE, "gone-from-memory", new RerunRequest(null, null), "fork-7")))
+        .isInstanceOfSatisfying(
+            ApiException.class, e -> assertThat(e.type()).isEqualTo("idempotency-key-reused"));
 
     assertThat(replay.replayed()).isTrue();
     assertThat(producer.history()).isEmpty();
@@ -313,9 +392,12 @@ class MissionServiceTest {
     MissionService service = new MissionService(publisher, store, CLOCK);
     String original = finishedMission();
 
-    String first = await(service.rerun(ALICE, original, new RerunRequest(null, null), null)).missionId();
-    String second = await(service.rerun(ALICE, original, new RerunRequest(null, null), null)).missionId();
-    assertThatThrownBy(() -> service.rerun(ALICE, original, new RerunRequest(null, null), "has space"))
+    String first =
+        await(service.rerun(ALICE, original, new RerunRequest(null, null), null)).missionId();
+    String second =
+        await(service.rerun(ALICE, original, new RerunRequest(null, null), null)).missionId();
+    assertThatThrownBy(
+            () -> service.rerun(ALICE, original, new RerunRequest(null, null), "has space"))
         .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(400));
 
     assertThat(first).isNotEqualTo(second);

@@ -10,8 +10,10 @@ import org.junit.jupiter.api.Test;
 
 class MissionStoreTest {
   private static MissionEvent event(String missionId, long seq) {
-    return TestEvents.of("step.started", missionId, "ws", seq, 1_000L * seq).status("RUNNING")
-        .step("s" + seq, "agent-scout", 1).build();
+    return TestEvents.of("step.started", missionId, "ws", seq, 1_000L * seq)
+        .status("RUNNING")
+        .step("s" + seq, "agent-scout", 1)
+        .build();
   }
 
   @Test

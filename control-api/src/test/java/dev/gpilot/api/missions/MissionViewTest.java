@@ -17,22 +17,45 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** What {@code GET /api/v1/missions/{id}} and the streams see of a mission, from its submission and events. */
+/**
+ * What {@code GET /api/v1/missions/{id}} and the streams see of a mission, from its submission and
+ * events.
+ */
 class MissionViewTest {
   private static final String ID = "m1";
   private static final String WS = "ws-a";
-  private static final Plan PLAN = new Plan(List.of(
-      new PlanStep("research", "agent-scout", "look", null, List.of(), null, null, null),
-      new PlanStep("write", "content-orchestrator", "write", null, List.of("research"), null, null, null),
-      new PlanStep("check", "independent-verifier", "check", null, List.of("research"), null, null, null)));
+  private static final Plan PLAN =
+      new Plan(
+          List.of(
+              new PlanStep("research", "agent-scout", "look", null, List.of(), null, null, null),
+              new PlanStep(
+                  "write",
+                  "content-orchestrator",
+                  "write",
+                  null,
+                  List.of("research"),
+                  null,
+                  null,
+                  null),
+              new PlanStep(
+                  "check",
+                  "independent-verifier",
+                  "check",
+                  null,
+                  List.of("research"),
+                  null,
+                  null,
+                  null)));
 
   private static TestEvents.Builder event(String type, long seq) {
     return TestEvents.of(type, ID, WS, seq, 1_000 + 100 * seq);
   }
 
   private static MissionEvent accepted(long seq) {
-    return event(EventTypes.MISSION_ACCEPTED, seq).status("PLANNING")
-        .mission("Plan a launch", MissionConfig.ofAgents(List.of("agent-scout"))).build();
+    return event(EventTypes.MISSION_ACCEPTED, seq)
+        .status("PLANNING")
+        .mission("Plan a launch", MissionConfig.ofAgents(List.of("agent-scout")))
+        .build();
   }
 
   private static JsonNode json(MissionView view) {
@@ -50,7 +73,11 @@ class MissionViewTest {
     assertThat(view.missingFirstEvents()).isTrue();
     view.append(accepted(1));
     view.append(accepted(1));
-    view.append(event(EventTypes.STEP_STARTED, 3).status("RUNNING").step("research", "agent-scout", 1).build());
+    view.append(
+        event(EventTypes.STEP_STARTED, 3)
+            .status("RUNNING")
+            .step("research", "agent-scout", 1)
+            .build());
     view.append(event(EventTypes.PLAN_READY, 2).plan(PLAN).build());
 
     assertThat(seen).containsExactly(1L, 2L, 3L);
@@ -65,25 +92,53 @@ class MissionViewTest {
   @Test
   void aCompletedMission_showsItsSteps_costsAddedOverAttempts_andTheFinalStepsOutputsAsResult() {
     MissionView view = new MissionView(ID);
-    view.submitted(new MissionSubmitted(ID, WS, 1_000, "Plan a launch", MissionConfig.DEFAULT, null, null, "alice"));
+    view.submitted(
+        new MissionSubmitted(
+            ID, WS, 1_000, "Plan a launch", MissionConfig.DEFAULT, null, null, "alice"));
     Usage usage = new Usage(10, 20, 0, 0);
-    List<MissionEvent> events = List.of(
-        accepted(1),
-        event(EventTypes.PLAN_READY, 2).plan(PLAN).build(),
-        event(EventTypes.STEP_STARTED, 3).status("RUNNING").step("research", "agent-scout", 1).build(),
-        event(EventTypes.STEP_COMPLETED, 4).status("SUCCEEDED").step("research", "agent-scout", 1)
-            .output(Json.mapper().createObjectNode().put("facts", 3)).durationMs(50)
-            .cost("gemini-2.5-flash", usage, 100).build(),
-        event(EventTypes.STEP_STARTED, 5).status("RUNNING").step("write", "content-orchestrator", 1).build(),
-        event(EventTypes.STEP_RETRYING, 6).status("READY").step("write", "content-orchestrator", 1)
-            .reason("429").retryInMs(10).cost("gemini-2.5-pro", usage, 40).build(),
-        event(EventTypes.STEP_STARTED, 7).status("RUNNING").step("write", "content-orchestrator", 2).build(),
-        event(EventTypes.STEP_COMPLETED, 8).status("SUCCEEDED").step("write", "content-orchestrator", 2)
-            .output(Json.mapper().createObjectNode().put("post", "hi")).durationMs(30)
-            .cost("gemini-2.5-pro", usage, 60).build(),
-        event(EventTypes.STEP_SKIPPED, 9).status("SKIPPED").step("check", "independent-verifier", 0)
-            .reason("condition false").build(),
-        event(EventTypes.MISSION_COMPLETED, 10).status("COMPLETED").durationMs(900).build());
+    List<MissionEvent> events =
+        List.of(
+            accepted(1),
+            event(EventTypes.PLAN_READY, 2).plan(PLAN).build(),
+            event(EventTypes.STEP_STARTED, 3)
+                .status("RUNNING")
+                .step("research", "agent-scout", 1)
+                .build(),
+            event(EventTypes.STEP_COMPLETED, 4)
+                .status("SUCCEEDED")
+                .step("research", "agent-scout", 1)
+                .output(Json.mapper().createObjectNode().put("facts", 3))
+                .durationMs(50)
+                .cost("gemini-2.5-flash", usage, 100)
+                .build(),
+            event(EventTypes.STEP_STARTED, 5)
+                .status("RUNNING")
+                .step("write", "content-orchestrator", 1)
+                .build(),
+            event(EventTypes.STEP_RETRYING, 6)
+                .status("READY")
+                .step("write", "content-orchestrator", 1)
+                .reason("429")
+                .retryInMs(10)
+                .cost("gemini-2.5-pro", usage, 40)
+                .build(),
+            event(EventTypes.STEP_STARTED, 7)
+                .status("RUNNING")
+                .step("write", "content-orchestrator", 2)
+                .build(),
+            event(EventTypes.STEP_COMPLETED, 8)
+                .status("SUCCEEDED")
+                .step("write", "content-orchestrator", 2)
+                .output(Json.mapper().createObjectNode().put("post", "hi"))
+                .durationMs(30)
+                .cost("gemini-2.5-pro", usage, 60)
+                .build(),
+            event(EventTypes.STEP_SKIPPED, 9)
+                .status("SKIPPED")
+                .step("check", "independent-verifier", 0)
+                .reason("condition false")
+                .build(),
+            event(EventTypes.MISSION_COMPLETED, 10).status("COMPLETED").durationMs(900).build());
     events.forEach(view::append);
 
     JsonNode json = json(view);
@@ -99,7 +154,8 @@ class MissionViewTest {
     assertThat(json.get("agentCosts").get("agent-scout").asLong()).isEqualTo(100);
     assertThat(json.get("agentCosts").get("content-orchestrator").asLong()).isEqualTo(100);
     assertThat(json.get("usage").get("promptTokens").asLong()).isEqualTo(30);
-    assertThat(json.get("models")).extracting(JsonNode::asText)
+    assertThat(json.get("models"))
+        .extracting(JsonNode::asText)
         .containsExactly("gemini-2.5-flash", "gemini-2.5-pro");
     assertThat(json.get("lastSeq").asLong()).isEqualTo(10);
 
@@ -123,13 +179,24 @@ class MissionViewTest {
     MissionView view = new MissionView(ID);
     view.append(accepted(1));
     view.append(event(EventTypes.PLAN_READY, 2).plan(PLAN).build());
-    view.append(event("step.paused", 3).status("PAUSED").step("research", "agent-scout", 1).build());
-    view.append(event(EventTypes.STEP_STARTED, 4).status("RUNNING").step("research", "agent-scout", 1).build());
+    view.append(
+        event("step.paused", 3).status("PAUSED").step("research", "agent-scout", 1).build());
+    view.append(
+        event(EventTypes.STEP_STARTED, 4)
+            .status("RUNNING")
+            .step("research", "agent-scout", 1)
+            .build());
 
-    assertThat(view.eventsAfter(0)).extracting(MissionEvent::type)
-        .containsExactly(EventTypes.MISSION_ACCEPTED, EventTypes.PLAN_READY, "step.paused", EventTypes.STEP_STARTED);
+    assertThat(view.eventsAfter(0))
+        .extracting(MissionEvent::type)
+        .containsExactly(
+            EventTypes.MISSION_ACCEPTED,
+            EventTypes.PLAN_READY,
+            "step.paused",
+            EventTypes.STEP_STARTED);
     assertThat(view.status().name()).isEqualTo("RUNNING");
-    assertThat(json(view).get("steps")).extracting(s -> s.get("status").asText())
+    assertThat(json(view).get("steps"))
+        .extracting(s -> s.get("status").asText())
         .containsExactly("RUNNING", "PENDING", "PENDING");
   }
 
@@ -138,15 +205,24 @@ class MissionViewTest {
     MissionView view = new MissionView(ID);
     view.append(accepted(1));
     view.append(event(EventTypes.PLAN_READY, 2).plan(PLAN).build());
-    view.append(event(EventTypes.STEP_STARTED, 3).status("RUNNING").step("research", "agent-scout", 1).build());
-    view.append(event(EventTypes.MISSION_CANCELLED, 4).status("CANCELLED").reason("cancelled by alice")
-        .durationMs(300).build());
+    view.append(
+        event(EventTypes.STEP_STARTED, 3)
+            .status("RUNNING")
+            .step("research", "agent-scout", 1)
+            .build());
+    view.append(
+        event(EventTypes.MISSION_CANCELLED, 4)
+            .status("CANCELLED")
+            .reason("cancelled by alice")
+            .durationMs(300)
+            .build());
 
     JsonNode json = json(view);
 
     assertThat(json.get("status").asText()).isEqualTo("CANCELLED");
     assertThat(json.get("reason").asText()).isEqualTo("cancelled by alice");
-    assertThat(json.get("steps")).extracting(s -> s.get("status").asText())
+    assertThat(json.get("steps"))
+        .extracting(s -> s.get("status").asText())
         .containsExactly("CANCELLED", "CANCELLED", "CANCELLED");
     assertThat(json.has("result")).isFalse();
     assertThat(json.get("workspaceId").asText()).isEqualTo(WS);
@@ -162,11 +238,13 @@ class MissionViewTest {
     assertThat(fromEvent.requestFingerprint()).isEqualTo(expected);
 
     MissionView fromSubmission = new MissionView(ID);
-    fromSubmission.submitted(new MissionSubmitted(ID, WS, 1, "Plan a launch", config, "k", "stored-hash", "alice"));
+    fromSubmission.submitted(
+        new MissionSubmitted(ID, WS, 1, "Plan a launch", config, "k", "stored-hash", "alice"));
     assertThat(fromSubmission.requestFingerprint()).isEqualTo("stored-hash");
 
     MissionView laterEventsOnly = new MissionView(ID);
-    laterEventsOnly.append(event(EventTypes.STEP_STARTED, 5).status("RUNNING").step("a", "agent-scout", 1).build());
+    laterEventsOnly.append(
+        event(EventTypes.STEP_STARTED, 5).status("RUNNING").step("a", "agent-scout", 1).build());
     assertThat(laterEventsOnly.requestFingerprint()).isNull();
   }
 
@@ -177,10 +255,21 @@ class MissionViewTest {
     assertThat(view.forkSource()).isEmpty();
 
     view.append(event(EventTypes.PLAN_READY, 2).plan(PLAN).build());
-    view.append(event(EventTypes.STEP_COMPLETED, 3).status("SUCCEEDED").step("research", "agent-scout", 1)
-        .output(Json.mapper().createObjectNode().put("facts", 3)).durationMs(5).build());
-    view.append(event(EventTypes.STEP_FAILED, 4).status("FAILED").step("write", "content-orchestrator", 1)
-        .output(Json.mapper().createObjectNode().put("partial", true)).reason("boom").durationMs(5).build());
+    view.append(
+        event(EventTypes.STEP_COMPLETED, 3)
+            .status("SUCCEEDED")
+            .step("research", "agent-scout", 1)
+            .output(Json.mapper().createObjectNode().put("facts", 3))
+            .durationMs(5)
+            .build());
+    view.append(
+        event(EventTypes.STEP_FAILED, 4)
+            .status("FAILED")
+            .step("write", "content-orchestrator", 1)
+            .output(Json.mapper().createObjectNode().put("partial", true))
+            .reason("boom")
+            .durationMs(5)
+            .build());
 
     MissionView.ForkSource source = view.forkSource().orElseThrow();
     assertThat(source.mission()).isEqualTo("Plan a launch");
@@ -192,8 +281,12 @@ class MissionViewTest {
   @Test
   void aForkSaysWhatItIsAForkOf_fromItsAcceptedEvent() {
     MissionView view = new MissionView(ID);
-    view.append(event(EventTypes.MISSION_ACCEPTED, 1).status("PLANNING").mission("x", MissionConfig.DEFAULT)
-        .rerunOf("original").build());
+    view.append(
+        event(EventTypes.MISSION_ACCEPTED, 1)
+            .status("PLANNING")
+            .mission("x", MissionConfig.DEFAULT)
+            .rerunOf("original")
+            .build());
 
     assertThat(view.rerunOf()).isEqualTo("original");
     assertThat(view.toJson()).containsEntry("rerunOf", "original");
@@ -203,11 +296,16 @@ class MissionViewTest {
   @Test
   void theFirstSubmissionWins() {
     MissionView view = new MissionView(ID);
-    view.submitted(new MissionSubmitted(ID, WS, 1_000, "first", MissionConfig.DEFAULT, null, null, "alice"));
-    view.submitted(new MissionSubmitted(ID, "ws-other", 2_000, "second", MissionConfig.DEFAULT, null, null, "eve"));
+    view.submitted(
+        new MissionSubmitted(ID, WS, 1_000, "first", MissionConfig.DEFAULT, null, null, "alice"));
+    view.submitted(
+        new MissionSubmitted(
+            ID, "ws-other", 2_000, "second", MissionConfig.DEFAULT, null, null, "eve"));
 
     Map<String, Object> json = view.toJson();
-    assertThat(json).containsEntry("mission", "first").containsEntry("workspaceId", WS)
+    assertThat(json)
+        .containsEntry("mission", "first")
+        .containsEntry("workspaceId", WS)
         .containsEntry("submittedAt", 1_000L);
   }
 }

@@ -13,22 +13,23 @@ import org.junit.jupiter.api.Test;
 
 class InFlightMissionsTest {
   private final AtomicLong now = new AtomicLong(1_000_000_000L);
-  private final Clock clock = new Clock() {
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
+  private final Clock clock =
+      new Clock() {
+        @Override
+        public ZoneOffset getZone() {
+          return ZoneOffset.UTC;
+        }
 
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+          return this;
+        }
 
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(now.get());
-    }
-  };
+        @Override
+        public Instant instant() {
+          return Instant.ofEpochMilli(now.get());
+        }
+      };
 
   private InFlightMissions quota(int limit) {
     return new InFlightMissions(new QuotaOptions(limit, Duration.ofHours(1)), clock);
@@ -39,11 +40,14 @@ class InFlightMissionsTest {
     InFlightMissions q = quota(2);
     q.admit("a", "m1");
     q.admit("a", "m2");
-    assertThatThrownBy(() -> q.admit("a", "m3")).isInstanceOfSatisfying(ApiException.class, e -> {
-      assertThat(e.status()).isEqualTo(429);
-      assertThat(e.type()).isEqualTo("quota-exceeded");
-      assertThat(e.headers()).containsKey("Retry-After");
-    });
+    assertThatThrownBy(() -> q.admit("a", "m3"))
+        .isInstanceOfSatisfying(
+            ApiException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(429);
+              assertThat(e.type()).isEqualTo("quota-exceeded");
+              assertThat(e.headers()).containsKey("Retry-After");
+            });
     q.admit("b", "m4");
     assertThat(q.inFlight("a")).isEqualTo(2);
     assertThat(q.inFlight("b")).isEqualTo(1);
@@ -70,7 +74,8 @@ class InFlightMissionsTest {
   @Test
   void rebuiltFromTheTopics_afterARestart_finishedMissionsDoNotCount_inAnyOrder() {
     InFlightMissions q = quota(10);
-    // As the feed reads them: a submission, then its final event; a final event read before its submission (the
+    // As the feed reads them: a submission, then its final event; a final event read before its
+    // submission (the
     // store tells: finished); a submission still running.
     q.submitted("a", "done", now.get() - 1000, false);
     q.event("done", now.get(), true);
@@ -98,11 +103,15 @@ class InFlightMissionsTest {
   @Test
   void options_readTheEnvironment_andRefuseNonsense() {
     assertThat(QuotaOptions.fromEnv(java.util.Map.of()).missionsInFlight()).isEqualTo(10_000);
-    assertThat(QuotaOptions.fromEnv(java.util.Map.of("GPILOT_QUOTA_MISSIONS_IN_FLIGHT", "7")).missionsInFlight())
+    assertThat(
+            QuotaOptions.fromEnv(java.util.Map.of("GPILOT_QUOTA_MISSIONS_IN_FLIGHT", "7"))
+                .missionsInFlight())
         .isEqualTo(7);
-    assertThatThrownBy(() -> QuotaOptions.fromEnv(java.util.Map.of("GPILOT_QUOTA_MISSIONS_IN_FLIGHT", "0")))
+    assertThatThrownBy(
+            () -> QuotaOptions.fromEnv(java.util.Map.of("GPILOT_QUOTA_MISSIONS_IN_FLIGHT", "0")))
         .hasMessageContaining("GPILOT_QUOTA_MISSIONS_IN_FLIGHT");
-    assertThatThrownBy(() -> QuotaOptions.fromEnv(java.util.Map.of("GPILOT_QUOTA_MISSIONS_IN_FLIGHT", "many")))
+    assertThatThrownBy(
+            () -> QuotaOptions.fromEnv(java.util.Map.of("GPILOT_QUOTA_MISSIONS_IN_FLIGHT", "many")))
         .hasMessageContaining("GPILOT_QUOTA_MISSIONS_IN_FLIGHT");
   }
 }

@@ -31,21 +31,34 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * {@code ./gpilot replay rebuild} against real parts: missions run through the API, Kafka, the MissionJob on a
- * MiniCluster and the Gemini stand-in (a deterministic chain, one planned by the overseer, one that fails, a fork, and
- * one whose step is still waiting for the model when the rebuild runs); then the rebuild reads only the topics and
- * writes a fresh database. What a user checks: every rebuilt table equals what the live job wrote, row by row, over
- * the range, the unfinished mission's row included; a second rebuild changes nothing.
+ * {@code ./gpilot replay rebuild} against real parts: missions run through the API, Kafka, the
+ * MissionJob on a MiniCluster and the Gemini stand-in (a deterministic chain, one planned by the
+ * overseer, one that fails, a fork, and one whose step is still waiting for the model when the
+ * rebuild runs); then the rebuild reads only the topics and writes a fresh database. What a user
+ * checks: every rebuilt table equals what the live job wrote, row by row, over the range, the
+ * unfinished mission's row included; a second rebuild changes nothing.
  */
 class RebuildITCase {
   private static final String TOKEN = "rebuild-token";
   private static final String WAITING = "Rebuild a waiting step";
-  // Gemini calls may take half an hour here: the waiting mission's one call stays unanswered through the test.
-  @RegisterExtension static final MissionStack STACK = MissionStack.builder().standin(20)
-      .agents(stack -> AgentOptions.gemini(GeminiOptions.of(DeploymentKey.insecureInJobGraph(
-              ApiKey.of("itcase-key-rebuild")), stack.standin().baseUrl()).withCallTimeout(Duration.ofMinutes(30)))
-          .withRetries(3, Duration.ofMillis(50), Duration.ofMillis(500)))
-      .token(TOKEN, new Principal("default", "tester")).build();
+
+  // Gemini calls may take half an hour here: the waiting mission's one call stays unanswered
+  // through the test.
+  @RegisterExtension
+  static final MissionStack STACK =
+      MissionStack.builder()
+          .standin(20)
+          .agents(
+              stack ->
+                  AgentOptions.gemini(
+                          GeminiOptions.of(
+                                  DeploymentKey.insecureInJobGraph(ApiKey.of("itcase-key-rebuild")),
+                                  stack.standin().baseUrl())
+                              .withCallTimeout(Duration.ofMinutes(30)))
+                      .withRetries(3, Duration.ofMillis(50), Duration.ofMillis(500)))
+          .token(TOKEN, new Principal("default", "tester"))
+          .build();
+
   private static final KafkaTestBroker KAFKA = STACK.kafka();
   private static final ClickHouseTestServer CLICKHOUSE = STACK.clickhouse();
 
@@ -85,52 +98,92 @@ class RebuildITCase {
     return CLICKHOUSE.client().query(sql).get(0).fields().next().getValue().asLong();
   }
 
-  private static List<RebuildJob.TableCheck> rebuild(Instant from, Instant to, StringBuilder printed)
-      throws Exception {
+  private static List<RebuildJob.TableCheck> rebuild(
+      Instant from, Instant to, StringBuilder printed) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    List<RebuildJob.TableCheck> checks = new RebuildJob(new RebuildOptions(KAFKA.bootstrapServers(), CLICKHOUSE.url(),
-        CLICKHOUSE.database(), into, from, to, 2)).run(new Configuration(), new PrintStream(out, true,
-        StandardCharsets.UTF_8));
+    List<RebuildJob.TableCheck> checks =
+        new RebuildJob(
+                new RebuildOptions(
+                    KAFKA.bootstrapServers(),
+                    CLICKHOUSE.url(),
+                    CLICKHOUSE.database(),
+                    into,
+                    from,
+                    to,
+                    2))
+            .run(new Configuration(), new PrintStream(out, true, StandardCharsets.UTF_8));
     printed.append(out.toString(StandardCharsets.UTF_8));
     return checks;
   }
 
   @Test
-  void theTablesRebuiltFromTheTopics_equalWhatTheLiveJobWrote_andASecondRebuildChangesNothing() throws Exception {
+  void theTablesRebuiltFromTheTopics_equalWhatTheLiveJobWrote_andASecondRebuildChangesNothing()
+      throws Exception {
     Instant from = Instant.now().truncatedTo(ChronoUnit.MINUTES);
-    String chain = finished("{\"mission\":\"Rebuild a chain\",\"config\":{\"planner\":\"deterministic\","
-        + "\"explicitAgents\":[\"agent-scout\",\"seo-analyst\",\"independent-verifier\"]}}");
-    finished("{\"mission\":\"Rebuild what the overseer plans\",\"config\":{\"explicitAgents\":[\"agent-scout\"]}}");
+    String chain =
+        finished(
+            "{\"mission\":\"Rebuild a chain\",\"config\":{\"planner\":\"deterministic\","
+                + "\"explicitAgents\":[\"agent-scout\",\"seo-analyst\",\"independent-verifier\"]}}");
+    finished(
+        "{\"mission\":\"Rebuild what the overseer plans\",\"config\":{\"explicitAgents\":[\"agent-scout\"]}}");
     STACK.standin().inject(Fault.blocked("SAFETY").matching("Rebuild a refusal"));
-    finished("{\"mission\":\"Rebuild a refusal\",\"config\":{\"planner\":\"deterministic\","
-        + "\"explicitAgents\":[\"content-orchestrator\",\"seo-analyst\"]}}");
-    String fork = post("/api/v1/missions/" + chain + "/rerun", "{\"model\":\"gemini-2.5-flash-lite\","
-        + "\"fromStep\":\"s2\"}").get("missionId").asText();
+    finished(
+        "{\"mission\":\"Rebuild a refusal\",\"config\":{\"planner\":\"deterministic\","
+            + "\"explicitAgents\":[\"content-orchestrator\",\"seo-analyst\"]}}");
+    String fork =
+        post(
+                "/api/v1/missions/" + chain + "/rerun",
+                "{\"model\":\"gemini-2.5-flash-lite\"," + "\"fromStep\":\"s2\"}")
+            .get("missionId")
+            .asText();
     awaitEnd(fork);
-    // Still running when the rebuild runs: its one step's model call is answered only after the test.
+    // Still running when the rebuild runs: its one step's model call is answered only after the
+    // test.
     STACK.standin().inject(Fault.slow(Duration.ofMinutes(30).toMillis()).matching(WAITING));
-    String waiting = post("/api/v1/missions", "{\"mission\":\"" + WAITING + "\",\"config\":{\"plan\":{\"steps\":["
-        + "{\"id\":\"w\",\"agent\":\"agent-scout\",\"action\":\"wait\",\"timeoutSeconds\":3600,"
-        + "\"maxAttempts\":1}]}}}").get("missionId").asText();
+    String waiting =
+        post(
+                "/api/v1/missions",
+                "{\"mission\":\""
+                    + WAITING
+                    + "\",\"config\":{\"plan\":{\"steps\":["
+                    + "{\"id\":\"w\",\"agent\":\"agent-scout\",\"action\":\"wait\",\"timeoutSeconds\":3600,"
+                    + "\"maxAttempts\":1}]}}}")
+            .get("missionId")
+            .asText();
     Instant to = Instant.now().truncatedTo(ChronoUnit.MINUTES).plus(2, ChronoUnit.MINUTES);
 
-    // The live tables are complete once the job's sinks flushed and the cost windows of the last minute fired.
-    await().atMost(Duration.ofSeconds(180)).ignoreExceptions().untilAsserted(() -> {
-      assertThat(one("SELECT count() FROM missions FINAL WHERE finished_at_ms > 0")).isEqualTo(4);
-      assertThat(one("SELECT count() FROM mission_events FINAL WHERE mission_id = '" + waiting
-          + "' AND type = 'step.started'")).isEqualTo(1);
-      assertThat(one("SELECT sum(steps) FROM cost_rollup_1m FINAL"))
-          .isEqualTo(one("SELECT count() FROM cost_records FINAL")).isPositive();
-    });
+    // The live tables are complete once the job's sinks flushed and the cost windows of the last
+    // minute fired.
+    await()
+        .atMost(Duration.ofSeconds(180))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              assertThat(one("SELECT count() FROM missions FINAL WHERE finished_at_ms > 0"))
+                  .isEqualTo(4);
+              assertThat(
+                      one(
+                          "SELECT count() FROM mission_events FINAL WHERE mission_id = '"
+                              + waiting
+                              + "' AND type = 'step.started'"))
+                  .isEqualTo(1);
+              assertThat(one("SELECT sum(steps) FROM cost_rollup_1m FINAL"))
+                  .isEqualTo(one("SELECT count() FROM cost_records FINAL"))
+                  .isPositive();
+            });
 
     StringBuilder printed = new StringBuilder();
     List<RebuildJob.TableCheck> first = rebuild(from, to, printed);
-    assertThat(first).extracting(RebuildJob.TableCheck::table)
+    assertThat(first)
+        .extracting(RebuildJob.TableCheck::table)
         .containsExactly("mission_events", "missions", "cost_records", "cost_rollup_1m");
-    assertThat(first).as(printed.toString()).allSatisfy(c -> {
-      assertThat(c.identical()).as(c.toString()).isTrue();
-      assertThat(c.liveRows()).as(c.table()).isPositive();
-    });
+    assertThat(first)
+        .as(printed.toString())
+        .allSatisfy(
+            c -> {
+              assertThat(c.identical()).as(c.toString()).isTrue();
+              assertThat(c.liveRows()).as(c.table()).isPositive();
+            });
     assertThat(first.get(1).liveRows()).isEqualTo(5);
     assertThat(printed).contains("identical");
 
@@ -138,23 +191,30 @@ class RebuildITCase {
     ClickHouseClient live = CLICKHOUSE.client();
     ClickHouseClient rebuilt = live.withDatabase(into);
     String missions = "SELECT * FROM missions FINAL ORDER BY workspace_id, mission_id";
-    String events = "SELECT workspace_id, mission_id, seq, event FROM mission_events FINAL"
-        + " ORDER BY workspace_id, mission_id, seq";
+    String events =
+        "SELECT workspace_id, mission_id, seq, event FROM mission_events FINAL"
+            + " ORDER BY workspace_id, mission_id, seq";
     String raw = "SELECT * FROM cost_records FINAL ORDER BY workspace_id, id";
     assertThat(RebuildJob.rows(rebuilt, missions)).isEqualTo(RebuildJob.rows(live, missions));
     assertThat(RebuildJob.rows(rebuilt, events)).isEqualTo(RebuildJob.rows(live, events));
     assertThat(RebuildJob.rows(rebuilt, raw)).isEqualTo(RebuildJob.rows(live, raw));
-    // The unfinished mission: its live row is the summary written when its run started, and so is the rebuilt one.
+    // The unfinished mission: its live row is the summary written when its run started, and so is
+    // the rebuilt one.
     String waitingRow = "SELECT * FROM missions FINAL WHERE mission_id = '" + waiting + "'";
     List<JsonNode> liveWaiting = live.query(waitingRow);
-    assertThat(liveWaiting).singleElement().satisfies(row -> {
-      assertThat(row.get("status").asText()).isEqualTo("RUNNING");
-      assertThat(row.get("finished_at_ms").asLong()).isZero();
-      assertThat(row.get("started_at_ms").asLong()).isPositive();
-    });
+    assertThat(liveWaiting)
+        .singleElement()
+        .satisfies(
+            row -> {
+              assertThat(row.get("status").asText()).isEqualTo("RUNNING");
+              assertThat(row.get("finished_at_ms").asLong()).isZero();
+              assertThat(row.get("started_at_ms").asLong()).isPositive();
+            });
     assertThat(rebuilt.query(waitingRow)).isEqualTo(liveWaiting);
-    assertThat(api.get("/api/v1/missions/" + waiting).json().get("status").asText()).isEqualTo("RUNNING");
-    String rollups = "SELECT * FROM cost_rollup_1m FINAL ORDER BY workspace_id, window_start, agent, model, slice";
+    assertThat(api.get("/api/v1/missions/" + waiting).json().get("status").asText())
+        .isEqualTo("RUNNING");
+    String rollups =
+        "SELECT * FROM cost_rollup_1m FINAL ORDER BY workspace_id, window_start, agent, model, slice";
     List<String> rebuiltRollups = RebuildJob.rows(rebuilt, rollups);
 
     // Again: the same rows, nothing added.

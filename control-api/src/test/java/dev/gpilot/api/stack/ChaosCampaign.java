@@ -37,31 +37,50 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * {@code ./gpilot chaos [rounds]}: a fault campaign against the stack {@code ./gpilot up} started. Under a steady load
- * of missions with parallel steps, each followed by an AI SDK stream client that resumes with {@code Last-Event-ID}
- * after every cut, it injects one fault per phase — {@code kill -9} of the job ({@code rounds} times, at random
- * moments), a broker restart, ClickHouse stopped for 60 s, an API restart, a 30 s storm of 429/503 from the Gemini
- * stand-in — and after each checks what a user would: every accepted mission reached a final status, no completed
- * step was called again (the stand-in's call log by mission, step and attempt), every stream client got every frame
- * once (against an uncut replay), costs reconcile to the micro-credit (cost-records topic = raw rows = mission totals
- * = the events; rollups once at the end), and the vault's key is still the one every call carries. Prints a table and
- * saves it as JSON.
+ * {@code ./gpilot chaos [rounds]}: a fault campaign against the stack {@code ./gpilot up} started.
+ * Under a steady load of missions with parallel steps, each followed by an AI SDK stream client
+ * that resumes with {@code Last-Event-ID} after every cut, it injects one fault per phase — {@code
+ * kill -9} of the job ({@code rounds} times, at random moments), a broker restart, ClickHouse
+ * stopped for 60 s, an API restart, a 30 s storm of 429/503 from the Gemini stand-in — and after
+ * each checks what a user would: every accepted mission reached a final status, no completed step
+ * was called again (the stand-in's call log by mission, step and attempt), every stream client got
+ * every frame once (against an uncut replay), costs reconcile to the micro-credit (cost-records
+ * topic = raw rows = mission totals = the events; rollups once at the end), and the vault's key is
+ * still the one every call carries. Prints a table and saves it as JSON.
  */
 public final class ChaosCampaign {
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private static final JsonCodec<CostRecord> COST_RECORDS = JsonCodec.of(CostRecord.class);
+
   /** Three model steps side by side and one after them. */
-  private static final String PLAN = "{\"steps\":["
-      + "{\"id\":\"a\",\"agent\":\"agent-scout\",\"action\":\"research\"},"
-      + "{\"id\":\"b\",\"agent\":\"seo-analyst\",\"action\":\"score\"},"
-      + "{\"id\":\"c\",\"agent\":\"independent-verifier\",\"action\":\"check\"},"
-      + "{\"id\":\"join\",\"agent\":\"content-orchestrator\",\"action\":\"write\",\"dependsOn\":[\"a\",\"b\",\"c\"]}]}";
-  private static final Set<String> FINAL = Set.of("COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT", "BUDGET_EXCEEDED");
+  private static final String PLAN =
+      "{\"steps\":["
+          + "{\"id\":\"a\",\"agent\":\"agent-scout\",\"action\":\"research\"},"
+          + "{\"id\":\"b\",\"agent\":\"seo-analyst\",\"action\":\"score\"},"
+          + "{\"id\":\"c\",\"agent\":\"independent-verifier\",\"action\":\"check\"},"
+          + "{\"id\":\"join\",\"agent\":\"content-orchestrator\",\"action\":\"write\",\"dependsOn\":[\"a\",\"b\",\"c\"]}]}";
+
+  private static final Set<String> FINAL =
+      Set.of("COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT", "BUDGET_EXCEEDED");
 
   /** What one fault did to the missions of its phase. */
-  record PhaseResult(String fault, int accepted, int finished, int lost, Map<String, Integer> statuses, int stepsRerun,
-      int framesLost, int framesDoubled, int streamsCut, long microsOff, boolean vaultOk, long outageMs,
-      long recoveryMs, int modelCalls, String note) {}
+  record PhaseResult(
+      String fault,
+      int accepted,
+      int finished,
+      int lost,
+      Map<String, Integer> statuses,
+      int stepsRerun,
+      int framesLost,
+      int framesDoubled,
+      int streamsCut,
+      long microsOff,
+      boolean vaultOk,
+      long outageMs,
+      long recoveryMs,
+      int modelCalls,
+      String note) {}
 
   private final GpilotStack stack;
   private final ClickHouseClient clickhouse;
@@ -70,7 +89,8 @@ public final class ChaosCampaign {
   private final String vaultKey = "chaos-" + UUID.randomUUID();
   private final double missionsPerSecond;
 
-  private ChaosCampaign(GpilotStack stack, ClickHouseClient clickhouse, long seed, double missionsPerSecond) {
+  private ChaosCampaign(
+      GpilotStack stack, ClickHouseClient clickhouse, long seed, double missionsPerSecond) {
     this.stack = stack;
     this.clickhouse = clickhouse;
     this.random = new Random(seed);
@@ -83,69 +103,110 @@ public final class ChaosCampaign {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
     Path out = Path.of(args.length > 1 ? args[1] : ".gpilot/bench/chaos.json");
     Map<String, String> env = System.getenv();
-    long seed = Long.parseLong(env.getOrDefault("GPILOT_CHAOS_SEED", String.valueOf(System.nanoTime())));
+    long seed =
+        Long.parseLong(env.getOrDefault("GPILOT_CHAOS_SEED", String.valueOf(System.nanoTime())));
     GpilotStack stack = GpilotStack.attach(env);
-    ClickHouseClient clickhouse = new ClickHouseClient(env.get("GPILOT_CHAOS_CLICKHOUSE_URL"),
-        env.getOrDefault("CLICKHOUSE_DATABASE", "gpilot"), Duration.ofSeconds(30));
-    ChaosCampaign campaign = new ChaosCampaign(stack, clickhouse, seed,
-        Double.parseDouble(env.getOrDefault("GPILOT_CHAOS_RATE", "2")));
-    System.out.printf("chaos: %d kill rounds, then broker, ClickHouse, API and a 429/503 storm; seed %d%n", rounds, seed);
+    ClickHouseClient clickhouse =
+        new ClickHouseClient(
+            env.get("GPILOT_CHAOS_CLICKHOUSE_URL"),
+            env.getOrDefault("CLICKHOUSE_DATABASE", "gpilot"),
+            Duration.ofSeconds(30));
+    ChaosCampaign campaign =
+        new ChaosCampaign(
+            stack,
+            clickhouse,
+            seed,
+            Double.parseDouble(env.getOrDefault("GPILOT_CHAOS_RATE", "2")));
+    System.out.printf(
+        "chaos: %d kill rounds, then broker, ClickHouse, API and a 429/503 storm; seed %d%n",
+        rounds, seed);
     List<PhaseResult> results = campaign.run(rounds);
     String table = table(results);
     System.out.println(table);
     ObjectNode json = Json.mapper().createObjectNode();
-    json.put("at", Instant.now().toString()).put("rounds", rounds).put("seed", seed)
+    json.put("at", Instant.now().toString())
+        .put("rounds", rounds)
+        .put("seed", seed)
         .put("missionsPerSecond", campaign.missionsPerSecond);
     json.set("phases", Json.mapper().valueToTree(results));
     json.put("table", table);
     Files.createDirectories(out.toAbsolutePath().getParent());
     Files.writeString(out, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(json));
     System.out.println("saved to " + out);
-    boolean clean = results.stream().allMatch(r -> r.lost() == 0 && r.stepsRerun() <= 0 && r.framesLost() == 0
-        && r.framesDoubled() == 0 && r.microsOff() == 0 && r.vaultOk());
+    boolean clean =
+        results.stream()
+            .allMatch(
+                r ->
+                    r.lost() == 0
+                        && r.stepsRerun() <= 0
+                        && r.framesLost() == 0
+                        && r.framesDoubled() == 0
+                        && r.microsOff() == 0
+                        && r.vaultOk());
     System.exit(clean ? 0 : 1);
   }
 
   List<PhaseResult> run(int rounds) throws Exception {
-    // Steps that take a while, so that faults land on missions in flight; then a key of the campaign's in the vault.
+    // Steps that take a while, so that faults land on missions in flight; then a key of the
+    // campaign's in the vault.
     stack.down("standin");
     stack.up(Map.of("GPILOT_SIM_LATENCY_MS", "300"));
-    HttpResponse<String> put = api("PUT", "/api/v1/vault/secrets/gemini",
-        Json.mapper().createObjectNode().put("value", vaultKey).toString());
+    HttpResponse<String> put =
+        api(
+            "PUT",
+            "/api/v1/vault/secrets/gemini",
+            Json.mapper().createObjectNode().put("value", vaultKey).toString());
     if (put.statusCode() / 100 != 2) {
-      throw new IllegalStateException("cannot store the campaign's vault key: " + put.statusCode() + " " + put.body());
+      throw new IllegalStateException(
+          "cannot store the campaign's vault key: " + put.statusCode() + " " + put.body());
     }
     long campaignStart = System.currentTimeMillis();
     List<PhaseResult> results = new ArrayList<>();
     for (int i = 1; i <= rounds; i++) {
-      results.add(phase("kill -9 job #" + i, () -> {
-        stack.kill("job");
-        stack.up(); // resumes from the newest checkpoint
-      }));
+      results.add(
+          phase(
+              "kill -9 job #" + i,
+              () -> {
+                stack.kill("job");
+                stack.up(); // resumes from the newest checkpoint
+              }));
     }
-    results.add(phase("restart broker", () -> {
-      stack.down("kafka");
-      stack.up();
-    }));
+    results.add(
+        phase(
+            "restart broker",
+            () -> {
+              stack.down("kafka");
+              stack.up();
+            }));
     if (stack.pid("clickhouse") > 0) {
-      results.add(phase("ClickHouse down 60 s", () -> {
-        stack.down("clickhouse");
-        Thread.sleep(60_000);
-        stack.up();
-      }));
+      results.add(
+          phase(
+              "ClickHouse down 60 s",
+              () -> {
+                stack.down("clickhouse");
+                Thread.sleep(60_000);
+                stack.up();
+              }));
     } else {
-      System.out.println("chaos: ClickHouse is not one `up` started (CLICKHOUSE_URL): its outage is left out");
+      System.out.println(
+          "chaos: ClickHouse is not one `up` started (CLICKHOUSE_URL): its outage is left out");
     }
-    results.add(phase("restart API", () -> {
-      stack.down("api");
-      stack.up();
-    }));
-    results.add(phase("stand-in 429/503 30 s", () -> {
-      injectStorm(429, 15_000);
-      Thread.sleep(15_000);
-      injectStorm(503, 15_000);
-      Thread.sleep(15_000);
-    }));
+    results.add(
+        phase(
+            "restart API",
+            () -> {
+              stack.down("api");
+              stack.up();
+            }));
+    results.add(
+        phase(
+            "stand-in 429/503 30 s",
+            () -> {
+              injectStorm(429, 15_000);
+              Thread.sleep(15_000);
+              injectStorm(503, 15_000);
+              Thread.sleep(15_000);
+            }));
     results.add(rollupCheck(campaignStart));
     return results;
   }
@@ -156,7 +217,8 @@ public final class ChaosCampaign {
 
   private PhaseResult phase(String name, Fault fault) throws Exception {
     System.out.printf("chaos: %s ...%n", name);
-    HTTP.send(HttpRequest.newBuilder(stack.standin("/admin/calls")).DELETE().build(),
+    HTTP.send(
+        HttpRequest.newBuilder(stack.standin("/admin/calls")).DELETE().build(),
         HttpResponse.BodyHandlers.discarding());
     Load load = new Load();
     Thread.sleep(2_000 + random.nextInt(4_000));
@@ -177,9 +239,12 @@ public final class ChaosCampaign {
     Map<String, Map<String, Long>> completedAt = new HashMap<>();
     long eventCost = 0;
     for (SseFollower follower : load.followers) {
-      boolean done = follower.awaitDone(Duration.ofMillis(Math.max(1, deadline - System.currentTimeMillis())));
+      boolean done =
+          follower.awaitDone(Duration.ofMillis(Math.max(1, deadline - System.currentTimeMillis())));
       follower.close();
-      JsonNode view = Json.mapper().readTree(api("GET", "/api/v1/missions/" + follower.missionId(), null).body());
+      JsonNode view =
+          Json.mapper()
+              .readTree(api("GET", "/api/v1/missions/" + follower.missionId(), null).body());
       String status = view.path("status").asText("UNKNOWN");
       statuses.merge(status, 1, Integer::sum);
       if (!done || !FINAL.contains(status)) {
@@ -192,17 +257,22 @@ public final class ChaosCampaign {
       if (first > 0) {
         recoveredAt = Math.min(recoveredAt, first);
       }
-      List<SseFollower.Frame> uncut = SseFollower.replay(HTTP,
-          stack.api("/api/v1/missions/" + follower.missionId() + "/stream"), token).stream()
-          .filter(f -> f.id() != null).toList();
+      List<SseFollower.Frame> uncut =
+          SseFollower.replay(
+                  HTTP, stack.api("/api/v1/missions/" + follower.missionId() + "/stream"), token)
+              .stream()
+              .filter(f -> f.id() != null)
+              .toList();
       List<SseFollower.Frame> got = follower.frames();
-      framesDoubled += got.size() - new HashSet<>(got.stream().map(SseFollower.Frame::id).toList()).size();
+      framesDoubled +=
+          got.size() - new HashSet<>(got.stream().map(SseFollower.Frame::id).toList()).size();
       Set<SseFollower.Frame> received = new HashSet<>(got);
       framesLost += (int) uncut.stream().filter(f -> !received.contains(f)).count();
       for (JsonNode event : events(follower.missionId())) {
         String type = event.path("type").asText();
         if (type.equals("step.completed")) {
-          completedAt.computeIfAbsent(follower.missionId(), k -> new HashMap<>())
+          completedAt
+              .computeIfAbsent(follower.missionId(), k -> new HashMap<>())
               .put(event.path("stepId").asText(), event.path("ts").asLong());
         }
         if (type.startsWith("step.")) {
@@ -216,11 +286,25 @@ public final class ChaosCampaign {
     if (name.startsWith("ClickHouse")) {
       recoveredAt = reconciled[1]; // whole again once the raw rows caught up with the topic
     }
-    boolean vaultOk = calls.otherKeys == 0 && api("GET", "/api/v1/vault", null).body().contains("\"gemini\"");
-    PhaseResult result = new PhaseResult(name, load.accepted.get(), finished, lost, statuses, calls.rerun, framesLost,
-        framesDoubled, cut, reconciled[0], vaultOk, restoredAt - injectedAt,
-        recoveredAt == Long.MAX_VALUE ? -1 : recoveredAt - injectedAt, calls.total,
-        calls.rerun < 0 ? "the stand-in records no step ids: steps re-run not measured" : "");
+    boolean vaultOk =
+        calls.otherKeys == 0 && api("GET", "/api/v1/vault", null).body().contains("\"gemini\"");
+    PhaseResult result =
+        new PhaseResult(
+            name,
+            load.accepted.get(),
+            finished,
+            lost,
+            statuses,
+            calls.rerun,
+            framesLost,
+            framesDoubled,
+            cut,
+            reconciled[0],
+            vaultOk,
+            restoredAt - injectedAt,
+            recoveredAt == Long.MAX_VALUE ? -1 : recoveredAt - injectedAt,
+            calls.total,
+            calls.rerun < 0 ? "the stand-in records no step ids: steps re-run not measured" : "");
     System.out.println("chaos:   " + result);
     return result;
   }
@@ -233,39 +317,88 @@ public final class ChaosCampaign {
     long raw = 0;
     long rolled = 0;
     while (System.currentTimeMillis() < deadline) {
-      raw = one("SELECT sum(cost_micros) FROM cost_records FINAL WHERE workspace_id = 'default'"
-          + " AND finished_at_ms >= " + from + " AND finished_at_ms < " + to);
-      rolled = one("SELECT sum(c) FROM (SELECT argMax(cost_micros, version) AS c FROM cost_rollup_1m"
-          + " WHERE workspace_id = 'default' AND window_start >= toDateTime(" + from / 1000 + ")"
-          + " AND window_start < toDateTime(" + to / 1000 + ") GROUP BY agent, model, window_start, slice)");
+      raw =
+          one(
+              "SELECT sum(cost_micros) FROM cost_records FINAL WHERE workspace_id = 'default'"
+                  + " AND finished_at_ms >= "
+                  + from
+                  + " AND finished_at_ms < "
+                  + to);
+      rolled =
+          one(
+              "SELECT sum(c) FROM (SELECT argMax(cost_micros, version) AS c FROM cost_rollup_1m"
+                  + " WHERE workspace_id = 'default' AND window_start >= toDateTime("
+                  + from / 1000
+                  + ")"
+                  + " AND window_start < toDateTime("
+                  + to / 1000
+                  + ") GROUP BY agent, model, window_start, slice)");
       if (raw == rolled && System.currentTimeMillis() > to + 15_000) {
         break;
       }
       Thread.sleep(2_000);
     }
-    return new PhaseResult("rollups = raw rows", 0, 0, 0, Map.of(), 0, 0, 0, 0, Math.abs(raw - rolled), true, 0, 0, 0,
-        "campaign window " + Instant.ofEpochMilli(from) + " .. " + Instant.ofEpochMilli(to) + ": raw " + raw
-            + ", rollups " + rolled);
+    return new PhaseResult(
+        "rollups = raw rows",
+        0,
+        0,
+        0,
+        Map.of(),
+        0,
+        0,
+        0,
+        0,
+        Math.abs(raw - rolled),
+        true,
+        0,
+        0,
+        0,
+        "campaign window "
+            + Instant.ofEpochMilli(from)
+            + " .. "
+            + Instant.ofEpochMilli(to)
+            + ": raw "
+            + raw
+            + ", rollups "
+            + rolled);
   }
 
   private void injectStorm(int status, long forMs) throws IOException, InterruptedException {
     ArrayNode faults = Json.mapper().createArrayNode();
-    faults.addObject().put("status", status).put("retryAfterSeconds", 2).put("forMs", forMs)
+    faults
+        .addObject()
+        .put("status", status)
+        .put("retryAfterSeconds", 2)
+        .put("forMs", forMs)
         .put("message", "chaos: the model is overloaded");
-    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(stack.standin("/admin/faults"))
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(faults.toString()))
-        .build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        HTTP.send(
+            HttpRequest.newBuilder(stack.standin("/admin/faults"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(faults.toString()))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() / 100 != 2) {
-      throw new IllegalStateException("the stand-in refused the storm: " + response.statusCode() + " " + response.body());
+      throw new IllegalStateException(
+          "the stand-in refused the storm: " + response.statusCode() + " " + response.body());
     }
   }
 
-  /** The stand-in's calls since the phase began: calls made for a step after it had completed, and foreign keys. */
+  /**
+   * The stand-in's calls since the phase began: calls made for a step after it had completed, and
+   * foreign keys.
+   */
   private record Calls(int total, int rerun, int otherKeys) {}
 
   private Calls calls(Map<String, Map<String, Long>> completedAt) throws Exception {
-    JsonNode calls = Json.mapper().readTree(HTTP.send(HttpRequest.newBuilder(stack.standin("/admin/calls")).GET()
-        .build(), HttpResponse.BodyHandlers.ofString()).body()).path("calls");
+    JsonNode calls =
+        Json.mapper()
+            .readTree(
+                HTTP.send(
+                        HttpRequest.newBuilder(stack.standin("/admin/calls")).GET().build(),
+                        HttpResponse.BodyHandlers.ofString())
+                    .body())
+            .path("calls");
     String key = Sha256.hex(vaultKey);
     int total = 0;
     int rerun = 0;
@@ -276,8 +409,10 @@ public final class ChaosCampaign {
       otherKeys += call.path("apiKeySha256").asText().equals(key) ? 0 : 1;
       if (call.hasNonNull("stepId")) {
         identified = true;
-        Long done = completedAt.getOrDefault(call.path("missionId").asText(), Map.of())
-            .get(call.path("stepId").asText());
+        Long done =
+            completedAt
+                .getOrDefault(call.path("missionId").asText(), Map.of())
+                .get(call.path("stepId").asText());
         if (done != null && call.path("at").asLong() > done) {
           rerun++;
         }
@@ -287,22 +422,28 @@ public final class ChaosCampaign {
   }
 
   /**
-   * Waits (at most 3 minutes) until the cost-records topic, ClickHouse's raw rows and the mission totals each equal
-   * the costs the events carried; returns the micro-credits still off and when they agreed.
+   * Waits (at most 3 minutes) until the cost-records topic, ClickHouse's raw rows and the mission
+   * totals each equal the costs the events carried; returns the micro-credits still off and when
+   * they agreed.
    */
   private long[] reconcile(List<String> missionIds, long eventCost) throws Exception {
     if (missionIds.isEmpty()) {
       return new long[] {0, System.currentTimeMillis()};
     }
-    String in = missionIds.stream().map(id -> "'" + id + "'").collect(Collectors.joining(",", "(", ")"));
+    String in =
+        missionIds.stream().map(id -> "'" + id + "'").collect(Collectors.joining(",", "(", ")"));
     Set<String> ids = new HashSet<>(missionIds);
     long deadline = System.currentTimeMillis() + Duration.ofMinutes(3).toMillis();
     long off;
     do {
       long topic = costRecords(ids);
       long raw = one("SELECT sum(cost_micros) FROM cost_records FINAL WHERE mission_id IN " + in);
-      long totals = one("SELECT sum(c) FROM (SELECT argMax(cost_micros, version) AS c FROM missions"
-          + " WHERE mission_id IN " + in + " GROUP BY mission_id)");
+      long totals =
+          one(
+              "SELECT sum(c) FROM (SELECT argMax(cost_micros, version) AS c FROM missions"
+                  + " WHERE mission_id IN "
+                  + in
+                  + " GROUP BY mission_id)");
       off = Math.abs(topic - eventCost) + Math.abs(raw - eventCost) + Math.abs(totals - eventCost);
       if (off == 0) {
         return new long[] {0, System.currentTimeMillis()};
@@ -314,7 +455,8 @@ public final class ChaosCampaign {
 
   private long costRecords(Set<String> missionIds) {
     Map<String, Long> byId = new HashMap<>();
-    for (ConsumerRecord<byte[], byte[]> record : TopicContents.read(stack.kafkaBootstrap(), Topics.COST_RECORDS)) {
+    for (ConsumerRecord<byte[], byte[]> record :
+        TopicContents.read(stack.kafkaBootstrap(), Topics.COST_RECORDS)) {
       CostRecord cost = COST_RECORDS.decode(record.value());
       if (missionIds.contains(cost.missionId())) {
         byId.put(cost.id(), cost.costMicros()); // a re-sent record has the same id: counted once
@@ -325,7 +467,8 @@ public final class ChaosCampaign {
 
   private List<JsonNode> events(String missionId) throws Exception {
     List<JsonNode> events = new ArrayList<>();
-    for (String line : api("GET", "/api/v1/missions/" + missionId + "/events", null).body().split("\n")) {
+    for (String line :
+        api("GET", "/api/v1/missions/" + missionId + "/events", null).body().split("\n")) {
       if (!line.isBlank()) {
         events.add(Json.mapper().readTree(line));
       }
@@ -337,17 +480,30 @@ public final class ChaosCampaign {
     return clickhouse.query(sql).get(0).fields().next().getValue().asLong();
   }
 
-  private HttpResponse<String> api(String method, String path, String body) throws IOException, InterruptedException {
-    HttpRequest.Builder request = HttpRequest.newBuilder(stack.api(path)).timeout(Duration.ofSeconds(60))
-        .header("Authorization", "Bearer " + token);
+  private HttpResponse<String> api(String method, String path, String body)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(stack.api(path))
+            .timeout(Duration.ofSeconds(60))
+            .header("Authorization", "Bearer " + token);
     if (body != null) {
       request.header("Content-Type", "application/json");
     }
-    return HTTP.send(request.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-        : HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    return HTTP.send(
+        request
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
-  /** Missions at a steady rate, each followed by a stream client; a POST that finds no API is not accepted. */
+  /**
+   * Missions at a steady rate, each followed by a stream client; a POST that finds no API is not
+   * accepted.
+   */
   private final class Load {
     final List<SseFollower> followers = new CopyOnWriteArrayList<>();
     final AtomicInteger accepted = new AtomicInteger();
@@ -360,8 +516,15 @@ public final class ChaosCampaign {
 
     private void submit() {
       try {
-        HttpResponse<String> response = api("POST", "/api/v1/missions",
-            "{\"mission\":\"chaos " + UUID.randomUUID() + "\",\"config\":{\"plan\":" + PLAN + "}}");
+        HttpResponse<String> response =
+            api(
+                "POST",
+                "/api/v1/missions",
+                "{\"mission\":\"chaos "
+                    + UUID.randomUUID()
+                    + "\",\"config\":{\"plan\":"
+                    + PLAN
+                    + "}}");
         if (response.statusCode() == 202) {
           accepted.incrementAndGet();
           String id = Json.mapper().readTree(response.body()).path("missionId").asText();
@@ -382,14 +545,44 @@ public final class ChaosCampaign {
 
   static String table(List<PhaseResult> results) {
     StringBuilder t = new StringBuilder();
-    t.append(String.format(Locale.ROOT, "%-22s %8s %8s %5s %7s %7s %7s %5s %8s %6s %9s %10s %6s  %s%n",
-        "fault", "accepted", "finished", "lost", "re-run", "f.lost", "f.doubl", "cut", "µc off", "vault",
-        "outage ms", "recover ms", "calls", "statuses"));
+    t.append(
+        String.format(
+            Locale.ROOT,
+            "%-22s %8s %8s %5s %7s %7s %7s %5s %8s %6s %9s %10s %6s  %s%n",
+            "fault",
+            "accepted",
+            "finished",
+            "lost",
+            "re-run",
+            "f.lost",
+            "f.doubl",
+            "cut",
+            "µc off",
+            "vault",
+            "outage ms",
+            "recover ms",
+            "calls",
+            "statuses"));
     for (PhaseResult r : results) {
-      t.append(String.format(Locale.ROOT, "%-22s %8d %8d %5d %7s %7d %7d %5d %8d %6s %9d %10d %6d  %s%s%n",
-          r.fault(), r.accepted(), r.finished(), r.lost(), r.stepsRerun() < 0 ? "n/a" : r.stepsRerun(),
-          r.framesLost(), r.framesDoubled(), r.streamsCut(), r.microsOff(), r.vaultOk() ? "ok" : "FAIL",
-          r.outageMs(), r.recoveryMs(), r.modelCalls(), r.statuses(), r.note().isEmpty() ? "" : "  " + r.note()));
+      t.append(
+          String.format(
+              Locale.ROOT,
+              "%-22s %8d %8d %5d %7s %7d %7d %5d %8d %6s %9d %10d %6d  %s%s%n",
+              r.fault(),
+              r.accepted(),
+              r.finished(),
+              r.lost(),
+              r.stepsRerun() < 0 ? "n/a" : r.stepsRerun(),
+              r.framesLost(),
+              r.framesDoubled(),
+              r.streamsCut(),
+              r.microsOff(),
+              r.vaultOk() ? "ok" : "FAIL",
+              r.outageMs(),
+              r.recoveryMs(),
+              r.modelCalls(),
+              r.statuses(),
+              r.note().isEmpty() ? "" : "  " + r.note()));
     }
     return t.toString();
   }

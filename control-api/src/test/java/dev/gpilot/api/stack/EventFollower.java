@@ -20,14 +20,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * A client of one mission's NDJSON stream as an integration writes it: it keeps every event it receives, and when the
- * connection ends before the mission's final event (an API restart, a refused connection) it reconnects with
- * {@code ?after=<last seq>} until the final event arrives (a {@code stream.error} line, which an API sends before it
- * cuts a stream, is not an event). It never dedupes: what it keeps is what the API sent.
+ * A client of one mission's NDJSON stream as an integration writes it: it keeps every event it
+ * receives, and when the connection ends before the mission's final event (an API restart, a
+ * refused connection) it reconnects with {@code ?after=<last seq>} until the final event arrives (a
+ * {@code stream.error} line, which an API sends before it cuts a stream, is not an event). It never
+ * dedupes: what it keeps is what the API sent.
  */
 public final class EventFollower implements AutoCloseable {
-  private static final Set<String> FINAL = Set.of(
-      "mission.completed", "mission.failed", "mission.cancelled", "mission.timed_out", "mission.budget_exceeded");
+  private static final Set<String> FINAL =
+      Set.of(
+          "mission.completed",
+          "mission.failed",
+          "mission.cancelled",
+          "mission.timed_out",
+          "mission.budget_exceeded");
 
   private final HttpClient http;
   private final Function<String, URI> api;
@@ -39,7 +45,8 @@ public final class EventFollower implements AutoCloseable {
   private volatile boolean closed;
   private int connections;
 
-  private EventFollower(HttpClient http, Function<String, URI> api, String token, String missionId) {
+  private EventFollower(
+      HttpClient http, Function<String, URI> api, String token, String missionId) {
     this.http = http;
     this.api = api;
     this.token = token;
@@ -49,7 +56,8 @@ public final class EventFollower implements AutoCloseable {
   }
 
   /** Starts following {@code missionId} on a thread of its own. */
-  public static EventFollower start(HttpClient http, Function<String, URI> api, String token, String missionId) {
+  public static EventFollower start(
+      HttpClient http, Function<String, URI> api, String token, String missionId) {
     EventFollower follower = new EventFollower(http, api, token, missionId);
     follower.thread.start();
     return follower;
@@ -62,17 +70,26 @@ public final class EventFollower implements AutoCloseable {
         synchronized (this) {
           connections++;
         }
-        HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(
-                api.apply("/api/v1/missions/" + missionId + "/events" + (after > 0 ? "?after=" + after : "")))
-            .header("Authorization", "Bearer " + token).header("Accept", "application/x-ndjson").GET().build(),
-            HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> response =
+            http.send(
+                HttpRequest.newBuilder(
+                        api.apply(
+                            "/api/v1/missions/"
+                                + missionId
+                                + "/events"
+                                + (after > 0 ? "?after=" + after : "")))
+                    .header("Authorization", "Bearer " + token)
+                    .header("Accept", "application/x-ndjson")
+                    .GET()
+                    .build(),
+                HttpResponse.BodyHandlers.ofInputStream());
         if (response.statusCode() != 200) {
           response.body().close();
           pause();
           continue;
         }
-        try (BufferedReader lines = new BufferedReader(
-            new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+        try (BufferedReader lines =
+            new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
           String line;
           while ((line = lines.readLine()) != null) {
             if (line.isBlank()) {
@@ -80,7 +97,8 @@ public final class EventFollower implements AutoCloseable {
             }
             JsonNode event = Json.mapper().readTree(line);
             if (event.path("type").asText().equals("stream.error")) {
-              break; // the stream's last line when it is cut (SPEC §9): resume after the last event received
+              break; // the stream's last line when it is cut (SPEC §9): resume after the last event
+              // received
             }
             synchronized (this) {
               events.add(event);

@@ -17,9 +17,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * A client of one mission's AI SDK UI message stream as a browser's {@code useChat} with resume runs it: it keeps
- * every frame with an id, and when the connection ends before {@code data: [DONE]} (an API restart, a cut) it
- * reconnects with {@code Last-Event-ID} set to the last frame id it got, until {@code [DONE]}. It never dedupes.
+ * A client of one mission's AI SDK UI message stream as a browser's {@code useChat} with resume
+ * runs it: it keeps every frame with an id, and when the connection ends before {@code data:
+ * [DONE]} (an API restart, a cut) it reconnects with {@code Last-Event-ID} set to the last frame id
+ * it got, until {@code [DONE]}. It never dedupes.
  */
 public final class SseFollower implements AutoCloseable {
   /** One frame as it came over the wire. */
@@ -46,18 +47,30 @@ public final class SseFollower implements AutoCloseable {
     this.thread.setDaemon(true);
   }
 
-  public static SseFollower start(HttpClient http, Function<String, URI> api, String token, String missionId) {
+  public static SseFollower start(
+      HttpClient http, Function<String, URI> api, String token, String missionId) {
     SseFollower follower = new SseFollower(http, api, token, missionId);
     follower.thread.start();
     return follower;
   }
 
-  /** Reads a whole stream once, uncut, from the start: what a client that never lost its connection gets. */
-  public static List<Frame> replay(HttpClient http, URI uri, String token) throws IOException, InterruptedException {
-    HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(1))
-        .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+  /**
+   * Reads a whole stream once, uncut, from the start: what a client that never lost its connection
+   * gets.
+   */
+  public static List<Frame> replay(HttpClient http, URI uri, String token)
+      throws IOException, InterruptedException {
+    HttpResponse<InputStream> response =
+        http.send(
+            HttpRequest.newBuilder(uri)
+                .timeout(Duration.ofMinutes(1))
+                .header("Authorization", "Bearer " + token)
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofInputStream());
     List<Frame> frames = new ArrayList<>();
-    try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+    try (BufferedReader lines =
+        new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
       if (response.statusCode() != 200) {
         throw new IOException("stream answered " + response.statusCode());
       }
@@ -67,7 +80,9 @@ public final class SseFollower implements AutoCloseable {
   }
 
   private interface FrameSink {
-    /** @return false to stop reading */
+    /**
+     * @return false to stop reading
+     */
     boolean accept(Frame frame);
   }
 
@@ -99,34 +114,40 @@ public final class SseFollower implements AutoCloseable {
         synchronized (this) {
           connections++;
         }
-        HttpRequest.Builder request = HttpRequest.newBuilder(api.apply("/api/v1/missions/" + missionId + "/stream"))
-            .header("Authorization", "Bearer " + token).GET();
+        HttpRequest.Builder request =
+            HttpRequest.newBuilder(api.apply("/api/v1/missions/" + missionId + "/stream"))
+                .header("Authorization", "Bearer " + token)
+                .GET();
         if (lastId != null) {
           request.header("Last-Event-ID", lastId);
         }
-        HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-        try (BufferedReader lines = new BufferedReader(
-            new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+        HttpResponse<InputStream> response =
+            http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+        try (BufferedReader lines =
+            new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
           if (response.statusCode() != 200) {
             pause();
             continue;
           }
           boolean[] finished = {false};
-          readFrames(lines, frame -> {
-            synchronized (this) {
-              if (frame.data().equals("[DONE]")) {
-                finished[0] = true;
-                return false;
-              }
-              if (frame.id() == null) {
-                errorFrames++; // an error chunk before a cut: the client resumes from its last id
-              } else {
-                frames.add(frame);
-                frameTimes.add(System.currentTimeMillis());
-              }
-              return true;
-            }
-          });
+          readFrames(
+              lines,
+              frame -> {
+                synchronized (this) {
+                  if (frame.data().equals("[DONE]")) {
+                    finished[0] = true;
+                    return false;
+                  }
+                  if (frame.id() == null) {
+                    errorFrames++; // an error chunk before a cut: the client resumes from its last
+                    // id
+                  } else {
+                    frames.add(frame);
+                    frameTimes.add(System.currentTimeMillis());
+                  }
+                  return true;
+                }
+              });
           if (finished[0]) {
             done.countDown();
             return;

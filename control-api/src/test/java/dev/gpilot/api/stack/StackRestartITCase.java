@@ -33,25 +33,27 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The stack as {@code ./gpilot up} runs it, each service a process of its own, restarted and killed the way users
- * and crashes do it, with a workspace key stored in the vault: what one process wrote (topics, ClickHouse, the vault's
- * keyset, checkpoints) is read back by fresh processes.
+ * The stack as {@code ./gpilot up} runs it, each service a process of its own, restarted and killed
+ * the way users and crashes do it, with a workspace key stored in the vault: what one process wrote
+ * (topics, ClickHouse, the vault's keyset, checkpoints) is read back by fresh processes.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StackRestartITCase {
-  @RegisterExtension
-  static final ClickHouseTestServer CLICKHOUSE = new ClickHouseTestServer();
+  @RegisterExtension static final ClickHouseTestServer CLICKHOUSE = new ClickHouseTestServer();
 
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private static final JsonCodec<CostRecord> COST_RECORDS = JsonCodec.of(CostRecord.class);
+
   /** Four model steps side by side, a join and one after it. */
-  private static final String PLAN = "{\"steps\":["
-      + "{\"id\":\"a\",\"agent\":\"agent-scout\",\"action\":\"research\"},"
-      + "{\"id\":\"b\",\"agent\":\"seo-analyst\",\"action\":\"score\"},"
-      + "{\"id\":\"c\",\"agent\":\"agent-scout\",\"action\":\"research more\"},"
-      + "{\"id\":\"d\",\"agent\":\"independent-verifier\",\"action\":\"check\"},"
-      + "{\"id\":\"join\",\"agent\":\"content-orchestrator\",\"action\":\"write\",\"dependsOn\":[\"a\",\"b\",\"c\",\"d\"]},"
-      + "{\"id\":\"last\",\"agent\":\"independent-verifier\",\"action\":\"verify\",\"dependsOn\":[\"join\"]}]}";
+  private static final String PLAN =
+      "{\"steps\":["
+          + "{\"id\":\"a\",\"agent\":\"agent-scout\",\"action\":\"research\"},"
+          + "{\"id\":\"b\",\"agent\":\"seo-analyst\",\"action\":\"score\"},"
+          + "{\"id\":\"c\",\"agent\":\"agent-scout\",\"action\":\"research more\"},"
+          + "{\"id\":\"d\",\"agent\":\"independent-verifier\",\"action\":\"check\"},"
+          + "{\"id\":\"join\",\"agent\":\"content-orchestrator\",\"action\":\"write\",\"dependsOn\":[\"a\",\"b\",\"c\",\"d\"]},"
+          + "{\"id\":\"last\",\"agent\":\"independent-verifier\",\"action\":\"verify\",\"dependsOn\":[\"join\"]}]}";
 
   private static GpilotStack stack;
   private static String storedKey;
@@ -59,14 +61,20 @@ class StackRestartITCase {
 
   @BeforeAll
   static void up() throws Exception {
-    stack = GpilotStack.create(Path.of("target", "stack-" + UUID.randomUUID().toString().substring(0, 8)),
-        CLICKHOUSE.url(), CLICKHOUSE.database(),
-        // Slow enough that missions are in flight when a process goes down; checkpoints often.
-        Map.of("GPILOT_SIM_LATENCY_MS", "800", "GPILOT_CHECKPOINT_INTERVAL_MS", "1000"));
+    stack =
+        GpilotStack.create(
+            Path.of("target", "stack-" + UUID.randomUUID().toString().substring(0, 8)),
+            CLICKHOUSE.url(),
+            CLICKHOUSE.database(),
+            // Slow enough that missions are in flight when a process goes down; checkpoints often.
+            Map.of("GPILOT_SIM_LATENCY_MS", "800", "GPILOT_CHECKPOINT_INTERVAL_MS", "1000"));
     stack.up();
     storedKey = "AIzaStored-" + UUID.randomUUID();
-    HttpResponse<String> put = send("PUT", "/api/v1/vault/secrets/gemini",
-        Json.mapper().createObjectNode().put("value", storedKey).toString());
+    HttpResponse<String> put =
+        send(
+            "PUT",
+            "/api/v1/vault/secrets/gemini",
+            Json.mapper().createObjectNode().put("value", storedKey).toString());
     assertThat(put.statusCode()).as(put.body()).isEqualTo(201);
     assertThat(put.body()).doesNotContain(storedKey);
   }
@@ -95,15 +103,20 @@ class StackRestartITCase {
   @Test
   @Order(2)
   void submitCommand_printsThePlanStepAsTheOverseers_andFollowsToTheEnd() {
-    String out = stack.run(Duration.ofMinutes(2), "submit", "Plan a product launch", "agent-scout", "seo-analyst");
+    String out =
+        stack.run(
+            Duration.ofMinutes(2), "submit", "Plan a product launch", "agent-scout", "seo-analyst");
 
-    assertThat(out).containsPattern("(?m)^\\s*\\d+\\s+step\\.completed\\s+_plan\\s+mission-overseer\\s+planned$");
+    assertThat(out)
+        .containsPattern(
+            "(?m)^\\s*\\d+\\s+step\\.completed\\s+_plan\\s+mission-overseer\\s+planned$");
     assertThat(out).containsPattern("(?m)^\\s*\\d+\\s+mission\\.completed\\s+COMPLETED");
   }
 
   @Test
   @Order(3)
-  void missionsInFlight_finishWithEveryEventOnce_throughJobKillApiRestartAndBrokerRestart() throws Exception {
+  void missionsInFlight_finishWithEveryEventOnce_throughJobKillApiRestartAndBrokerRestart()
+      throws Exception {
     List<EventFollower> wave = new ArrayList<>();
 
     wave.addAll(submitWave(6));
@@ -125,49 +138,77 @@ class StackRestartITCase {
 
     long streamedCost = 0;
     for (EventFollower follower : wave) {
-      assertThat(follower.awaitFinal(Duration.ofMinutes(4))).as("final event of %s\n%s", follower.missionId(),
-          stack.logTails()).isTrue();
+      assertThat(follower.awaitFinal(Duration.ofMinutes(4)))
+          .as("final event of %s\n%s", follower.missionId(), stack.logTails())
+          .isTrue();
       List<JsonNode> events = follower.events();
-      assertThat(events.get(events.size() - 1).path("type").asText()).isEqualTo("mission.completed");
+      assertThat(events.get(events.size() - 1).path("type").asText())
+          .isEqualTo("mission.completed");
       assertThat(events.stream().map(e -> e.path("seq").asLong()).toList())
           .as("seqs %s received (connections: %d)", follower.missionId(), follower.connections())
           .isEqualTo(java.util.stream.LongStream.rangeClosed(1, events.size()).boxed().toList());
       // A completed step never ran again: one completion per step, one start per attempt.
-      Map<String, Long> completions = events.stream().filter(e -> e.path("type").asText().equals("step.completed"))
-          .collect(Collectors.groupingBy(e -> e.path("stepId").asText(), Collectors.counting()));
-      assertThat(completions).as("completions by step").hasSize(6).allSatisfy((step, n) -> assertThat(n).isEqualTo(1));
-      assertThat(events.stream().filter(e -> e.path("type").asText().equals("step.started"))
-          .map(e -> e.path("stepId").asText() + "#" + e.path("attempt").asInt()).toList()).doesNotHaveDuplicates();
-      long missionCost = events.stream().filter(e -> e.path("type").asText().startsWith("step."))
-          .mapToLong(e -> e.path("costMicros").asLong(0)).sum();
-      JsonNode view = Json.mapper().readTree(send("GET", "/api/v1/missions/" + follower.missionId(), null).body());
+      Map<String, Long> completions =
+          events.stream()
+              .filter(e -> e.path("type").asText().equals("step.completed"))
+              .collect(
+                  Collectors.groupingBy(e -> e.path("stepId").asText(), Collectors.counting()));
+      assertThat(completions)
+          .as("completions by step")
+          .hasSize(6)
+          .allSatisfy((step, n) -> assertThat(n).isEqualTo(1));
+      assertThat(
+              events.stream()
+                  .filter(e -> e.path("type").asText().equals("step.started"))
+                  .map(e -> e.path("stepId").asText() + "#" + e.path("attempt").asInt())
+                  .toList())
+          .doesNotHaveDuplicates();
+      long missionCost =
+          events.stream()
+              .filter(e -> e.path("type").asText().startsWith("step."))
+              .mapToLong(e -> e.path("costMicros").asLong(0))
+              .sum();
+      JsonNode view =
+          Json.mapper()
+              .readTree(send("GET", "/api/v1/missions/" + follower.missionId(), null).body());
       assertThat(view.path("status").asText()).isEqualTo("COMPLETED");
       assertThat(view.path("costMicros").asLong()).isEqualTo(missionCost);
       streamedCost += missionCost;
     }
     assertThat(wave.stream().mapToInt(EventFollower::connections).max().orElse(0))
-        .as("some streams were cut and resumed").isGreaterThan(1);
+        .as("some streams were cut and resumed")
+        .isGreaterThan(1);
     assertEveryModelCallUsedTheStoredKey();
     assertNoStepCalledAfterItCompleted(wave);
     assertCostsReconcile(wave, streamedCost);
   }
 
   /**
-   * No model call for a step after its {@code step.completed}, across the job's kill -9 and restore: the Gemini
-   * stand-in logs every call with the mission, step and attempt the job sent in its headers.
+   * No model call for a step after its {@code step.completed}, across the job's kill -9 and
+   * restore: the Gemini stand-in logs every call with the mission, step and attempt the job sent in
+   * its headers.
    */
-  private static void assertNoStepCalledAfterItCompleted(List<EventFollower> wave) throws Exception {
+  private static void assertNoStepCalledAfterItCompleted(List<EventFollower> wave)
+      throws Exception {
     Map<String, Long> completedAt = new HashMap<>();
     for (EventFollower follower : wave) {
-      follower.events().stream().filter(e -> e.path("type").asText().equals("step.completed"))
-          .forEach(e -> completedAt.put(follower.missionId() + "/" + e.path("stepId").asText(), e.path("ts").asLong()));
+      follower.events().stream()
+          .filter(e -> e.path("type").asText().equals("step.completed"))
+          .forEach(
+              e ->
+                  completedAt.put(
+                      follower.missionId() + "/" + e.path("stepId").asText(),
+                      e.path("ts").asLong()));
     }
-    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(stack.standin("/admin/calls")).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        HTTP.send(
+            HttpRequest.newBuilder(stack.standin("/admin/calls")).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
     List<String> ofTheWave = new ArrayList<>();
     List<String> afterCompleted = new ArrayList<>();
     for (JsonNode call : Json.mapper().readTree(response.body()).path("calls")) {
-      Long done = completedAt.get(call.path("missionId").asText() + "/" + call.path("stepId").asText());
+      Long done =
+          completedAt.get(call.path("missionId").asText() + "/" + call.path("stepId").asText());
       if (done != null) {
         ofTheWave.add(call.toString());
         if (call.path("at").asLong() > done) {
@@ -175,34 +216,57 @@ class StackRestartITCase {
         }
       }
     }
-    assertThat(ofTheWave).as("the stand-in's calls for the wave's steps").hasSizeGreaterThanOrEqualTo(completedAt.size());
+    assertThat(ofTheWave)
+        .as("the stand-in's calls for the wave's steps")
+        .hasSizeGreaterThanOrEqualTo(completedAt.size());
     assertThat(afterCompleted).as("calls made after their step completed").isEmpty();
   }
 
-  /** The cost-records topic (one per id), ClickHouse's raw rows and mission totals, and the streams agree. */
-  private static void assertCostsReconcile(List<EventFollower> wave, long streamedCost) throws Exception {
+  /**
+   * The cost-records topic (one per id), ClickHouse's raw rows and mission totals, and the streams
+   * agree.
+   */
+  private static void assertCostsReconcile(List<EventFollower> wave, long streamedCost)
+      throws Exception {
     List<String> ids = wave.stream().map(EventFollower::missionId).toList();
     String in = ids.stream().map(id -> "'" + id + "'").collect(Collectors.joining(",", "(", ")"));
-    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
-      Map<String, Long> topic = new TreeMap<>();
-      costRecords().values().stream().filter(r -> ids.contains(r.missionId()))
-          .forEach(r -> topic.merge(r.missionId(), r.costMicros(), Long::sum));
-      assertThat(topic.values().stream().mapToLong(Long::longValue).sum()).as("cost-records topic")
-          .isEqualTo(streamedCost);
-      assertThat(one("SELECT sum(cost_micros) FROM cost_records FINAL WHERE mission_id IN " + in))
-          .as("raw cost rows").isEqualTo(streamedCost);
-      assertThat(one("SELECT sum(c) FROM (SELECT argMax(cost_micros, version) AS c FROM missions WHERE mission_id IN "
-          + in + " GROUP BY mission_id)")).as("mission totals").isEqualTo(streamedCost);
-    });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              Map<String, Long> topic = new TreeMap<>();
+              costRecords().values().stream()
+                  .filter(r -> ids.contains(r.missionId()))
+                  .forEach(r -> topic.merge(r.missionId(), r.costMicros(), Long::sum));
+              assertThat(topic.values().stream().mapToLong(Long::longValue).sum())
+                  .as("cost-records topic")
+                  .isEqualTo(streamedCost);
+              assertThat(
+                      one(
+                          "SELECT sum(cost_micros) FROM cost_records FINAL WHERE mission_id IN "
+                              + in))
+                  .as("raw cost rows")
+                  .isEqualTo(streamedCost);
+              assertThat(
+                      one(
+                          "SELECT sum(c) FROM (SELECT argMax(cost_micros, version) AS c FROM missions WHERE mission_id IN "
+                              + in
+                              + " GROUP BY mission_id)"))
+                  .as("mission totals")
+                  .isEqualTo(streamedCost);
+            });
   }
 
   private static Map<String, CostRecord> costRecords() {
     Map<String, CostRecord> byId = new HashMap<>();
-    for (ConsumerRecord<byte[], byte[]> record : TopicContents.read(stack.kafkaBootstrap(), Topics.COST_RECORDS)) {
+    for (ConsumerRecord<byte[], byte[]> record :
+        TopicContents.read(stack.kafkaBootstrap(), Topics.COST_RECORDS)) {
       CostRecord cost = COST_RECORDS.decode(record.value());
       CostRecord previous = byId.put(cost.id(), cost);
       assertThat(previous == null || previous.costMicros() == cost.costMicros())
-          .as("a re-sent cost record %s has the same cost", cost.id()).isTrue();
+          .as("a re-sent cost record %s has the same cost", cost.id())
+          .isTrue();
     }
     return byId;
   }
@@ -223,42 +287,81 @@ class StackRestartITCase {
 
   /** Until every mission of the wave has a finished step and one has not finished yet. */
   private static void awaitSomeStepsDone(List<EventFollower> wave) throws Exception {
-    await().atMost(Duration.ofSeconds(120)).ignoreExceptions().untilAsserted(() -> assertThat(wave).allSatisfy(f ->
-        assertThat(f.events()).anySatisfy(e -> assertThat(e.path("stepId").asText()).isIn("a", "b", "c", "d"))));
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .ignoreExceptions()
+        .untilAsserted(
+            () ->
+                assertThat(wave)
+                    .allSatisfy(
+                        f ->
+                            assertThat(f.events())
+                                .anySatisfy(
+                                    e ->
+                                        assertThat(e.path("stepId").asText())
+                                            .isIn("a", "b", "c", "d"))));
   }
 
   private static String submit(String plan) throws Exception {
-    HttpResponse<String> response = send("POST", "/api/v1/missions",
-        "{\"mission\":\"restart test " + UUID.randomUUID() + "\",\"config\":{\"plan\":" + plan + "}}");
+    HttpResponse<String> response =
+        send(
+            "POST",
+            "/api/v1/missions",
+            "{\"mission\":\"restart test "
+                + UUID.randomUUID()
+                + "\",\"config\":{\"plan\":"
+                + plan
+                + "}}");
     assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
     return Json.mapper().readTree(response.body()).path("missionId").asText();
   }
 
   private static void assertCompletes(String missionId) throws Exception {
     try (EventFollower follower = EventFollower.start(HTTP, stack::api, stack.token(), missionId)) {
-      assertThat(follower.awaitFinal(Duration.ofMinutes(2))).as("final event\n%s", stack.logTails()).isTrue();
+      assertThat(follower.awaitFinal(Duration.ofMinutes(2)))
+          .as("final event\n%s", stack.logTails())
+          .isTrue();
       List<JsonNode> events = follower.events();
-      assertThat(events.get(events.size() - 1).path("type").asText()).as(events.toString())
+      assertThat(events.get(events.size() - 1).path("type").asText())
+          .as(events.toString())
           .isEqualTo("mission.completed");
     }
   }
 
-  /** Every call the Gemini stand-in answered (since it last started) carried the key stored in the vault. */
+  /**
+   * Every call the Gemini stand-in answered (since it last started) carried the key stored in the
+   * vault.
+   */
   private static void assertEveryModelCallUsedTheStoredKey() throws Exception {
-    HttpResponse<String> calls = HTTP.send(HttpRequest.newBuilder(stack.standin("/admin/calls")).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> calls =
+        HTTP.send(
+            HttpRequest.newBuilder(stack.standin("/admin/calls")).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
     List<String> keys = new ArrayList<>();
-    Json.mapper().readTree(calls.body()).path("calls").forEach(c -> keys.add(c.path("apiKeySha256").asText()));
+    Json.mapper()
+        .readTree(calls.body())
+        .path("calls")
+        .forEach(c -> keys.add(c.path("apiKeySha256").asText()));
     assertThat(keys).isNotEmpty().containsOnly(Sha256.hex(storedKey));
   }
 
-  private static HttpResponse<String> send(String method, String path, String body) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(stack.api(path)).timeout(Duration.ofSeconds(30))
-        .header("Authorization", "Bearer " + stack.token());
+  private static HttpResponse<String> send(String method, String path, String body)
+      throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(stack.api(path))
+            .timeout(Duration.ofSeconds(30))
+            .header("Authorization", "Bearer " + stack.token());
     if (body != null) {
       request.header("Content-Type", "application/json");
     }
-    return HTTP.send(request.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-        : HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    return HTTP.send(
+        request
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -13,8 +13,8 @@ import java.util.concurrent.Executor;
 import org.junit.jupiter.api.Test;
 
 /**
- * One client's stream, with the writer running on the calling thread and a connection the test opens and stalls: what
- * reaches the client, and when the stream ends.
+ * One client's stream, with the writer running on the calling thread and a connection the test
+ * opens and stalls: what reaches the client, and when the stream ends.
  */
 class EventStreamTest {
   private static final String ID = "m1";
@@ -24,14 +24,17 @@ class EventStreamTest {
   private final FakeOutput out = new FakeOutput();
 
   private void event(long seq, String type) {
-    String status = switch (type) {
-      case EventTypes.MISSION_COMPLETED -> "COMPLETED";
-      case EventTypes.MISSION_FAILED -> "FAILED";
-      default -> "RUNNING";
-    };
+    String status =
+        switch (type) {
+          case EventTypes.MISSION_COMPLETED -> "COMPLETED";
+          case EventTypes.MISSION_FAILED -> "FAILED";
+          default -> "RUNNING";
+        };
     TestEvents.Builder event = TestEvents.of(type, ID, "ws-a", seq, seq).status(status);
     if (type.equals(EventTypes.PLAN_READY)) {
-      event.plan(new Plan(List.of(new PlanStep("s", "agent-scout", "", null, List.of(), null, null, null))));
+      event.plan(
+          new Plan(
+              List.of(new PlanStep("s", "agent-scout", "", null, List.of(), null, null, null))));
     } else if (type.startsWith("step.")) {
       event.step("s", "agent-scout", 1);
     }
@@ -51,7 +54,9 @@ class EventStreamTest {
   private EventStream started(long after, long maxLag) {
     EventStream stream = new EventStream(view(), new LineEncoder(after), out, CALLER, maxLag);
     stream.start();
-    assertThat(out.listener).as("the stream waits for the server's onWritePossible").isSameAs(stream);
+    assertThat(out.listener)
+        .as("the stream waits for the server's onWritePossible")
+        .isSameAs(stream);
     stream.onWritePossible();
     return stream;
   }
@@ -92,7 +97,9 @@ class EventStreamTest {
 
     out.ready = false;
     events(2, 6);
-    assertThat(out.text()).as("nothing is written while the connection is stalled").isEqualTo("1:mission.accepted\n");
+    assertThat(out.text())
+        .as("nothing is written while the connection is stalled")
+        .isEqualTo("1:mission.accepted\n");
     out.ready = true;
     stream.onWritePossible();
 
@@ -112,7 +119,8 @@ class EventStreamTest {
     out.ready = true;
     stream.onWritePossible();
 
-    assertThat(out.text()).isEqualTo("1:mission.accepted\n2:step.ready\n3:step.ready\n4:step.ready\n");
+    assertThat(out.text())
+        .isEqualTo("1:mission.accepted\n2:step.ready\n3:step.ready\n4:step.ready\n");
     assertThat(stream.isDone()).isFalse();
   }
 

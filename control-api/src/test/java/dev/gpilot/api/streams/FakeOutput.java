@@ -6,8 +6,9 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A response body a test controls: whether the connection takes bytes now ({@link #ready}), and what it took. The
- * server's side of non-blocking writes: a test calls the stream's {@code onWritePossible} as the server would.
+ * A response body a test controls: whether the connection takes bytes now ({@link #ready}), and
+ * what it took. The server's side of non-blocking writes: a test calls the stream's {@code
+ * onWritePossible} as the server would.
  */
 final class FakeOutput extends ServletOutputStream {
   private final ByteArrayOutputStream taken = new ByteArrayOutputStream();

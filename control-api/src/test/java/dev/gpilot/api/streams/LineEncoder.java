@@ -4,7 +4,10 @@ import dev.gpilot.contracts.events.MissionEvent;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
-/** One line per event, {@code seq:type}; the stream's other messages as words, so a test reads the wire at a glance. */
+/**
+ * One line per event, {@code seq:type}; the stream's other messages as words, so a test reads the
+ * wire at a glance.
+ */
 final class LineEncoder implements StreamEncoder {
   private final long after;
 

@@ -21,9 +21,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Writes one mission's events to {@code gpilot.mission-events.v1} the way the MissionJob does (key missionId, seq 1,
- * 2, 3, ...), for stream tests that need events the job does not make yet (deltas, parallel steps, cancellation) or
- * at a pace the test controls.
+ * Writes one mission's events to {@code gpilot.mission-events.v1} the way the MissionJob does (key
+ * missionId, seq 1, 2, 3, ...), for stream tests that need events the job does not make yet
+ * (deltas, parallel steps, cancellation) or at a pace the test controls.
  */
 public final class MissionEvents implements AutoCloseable {
   private static final JsonCodec<MissionEvent> CODEC = JsonCodec.of(MissionEvent.class);
@@ -38,7 +38,10 @@ public final class MissionEvents implements AutoCloseable {
     this(bootstrapServers, workspaceId, UUID.randomUUID().toString());
   }
 
-  /** The events of a mission that exists already (submitted over HTTP, say), as the job would write them. */
+  /**
+   * The events of a mission that exists already (submitted over HTTP, say), as the job would write
+   * them.
+   */
   public MissionEvents(String bootstrapServers, String workspaceId, String missionId) {
     this.missionId = missionId;
     Properties props = new Properties();
@@ -80,7 +83,8 @@ public final class MissionEvents implements AutoCloseable {
     List<PlanStep> plan = new ArrayList<>();
     for (String s : steps) {
       String[] idAgent = s.split("<", 2)[0].split(":");
-      List<String> deps = s.contains("<") ? Arrays.asList(s.split("<", 2)[1].split(",")) : List.of();
+      List<String> deps =
+          s.contains("<") ? Arrays.asList(s.split("<", 2)[1].split(",")) : List.of();
       plan.add(new PlanStep(idAgent[0], idAgent[1], "work", null, deps, null, null, null));
     }
     return send(next("plan.ready").plan(new Plan(plan)));
@@ -94,11 +98,15 @@ public final class MissionEvents implements AutoCloseable {
     return send(next("step.delta").step(step, agent, attempt).text(text));
   }
 
-  public MissionEvents completed(String step, String agent, int attempt, String text, long costMicros)
-      throws Exception {
-    return send(next("step.completed").step(step, agent, attempt).status("SUCCEEDED")
-        .output(mapOf("text", text)).durationMs(5)
-        .cost("gemini-2.5-flash", new Usage(100, 20, 5, 10), costMicros));
+  public MissionEvents completed(
+      String step, String agent, int attempt, String text, long costMicros) throws Exception {
+    return send(
+        next("step.completed")
+            .step(step, agent, attempt)
+            .status("SUCCEEDED")
+            .output(mapOf("text", text))
+            .durationMs(5)
+            .cost("gemini-2.5-flash", new Usage(100, 20, 5, 10), costMicros));
   }
 
   public MissionEvents missionEnd(String type, String status, String reason) throws Exception {
@@ -110,7 +118,8 @@ public final class MissionEvents implements AutoCloseable {
   }
 
   private static com.fasterxml.jackson.databind.JsonNode mapOf(String key, String value) {
-    com.fasterxml.jackson.databind.node.ObjectNode node = dev.gpilot.contracts.json.Json.mapper().createObjectNode();
+    com.fasterxml.jackson.databind.node.ObjectNode node =
+        dev.gpilot.contracts.json.Json.mapper().createObjectNode();
     node.set(key, TextNode.valueOf(value));
     return node;
   }

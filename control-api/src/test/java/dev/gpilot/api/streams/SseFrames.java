@@ -12,7 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 
-/** A plain SSE reader for tests: the frames of a stream as (id, data), exactly as they came over the wire. */
+/**
+ * A plain SSE reader for tests: the frames of a stream as (id, data), exactly as they came over the
+ * wire.
+ */
 public final class SseFrames {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -26,21 +29,32 @@ public final class SseFrames {
     return read(url, token, lastEventId, f -> false);
   }
 
-  /** Reads until the stream ends or {@code stop} accepts a frame (that frame included), then disconnects. */
-  public static List<Frame> read(String url, String token, String lastEventId, Predicate<Frame> stop)
-      throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
-        .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(60)).GET();
+  /**
+   * Reads until the stream ends or {@code stop} accepts a frame (that frame included), then
+   * disconnects.
+   */
+  public static List<Frame> read(
+      String url, String token, String lastEventId, Predicate<Frame> stop) throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(url))
+            .header("Authorization", "Bearer " + token)
+            .timeout(Duration.ofSeconds(60))
+            .GET();
     if (lastEventId != null) {
       request.header("Last-Event-ID", lastEventId);
     }
-    HttpResponse<java.io.InputStream> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+    HttpResponse<java.io.InputStream> response =
+        HTTP.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
     if (response.statusCode() != 200) {
-      throw new IllegalStateException("stream answered " + response.statusCode() + ": "
-          + new String(response.body().readAllBytes(), StandardCharsets.UTF_8));
+      throw new IllegalStateException(
+          "stream answered "
+              + response.statusCode()
+              + ": "
+              + new String(response.body().readAllBytes(), StandardCharsets.UTF_8));
     }
     List<Frame> frames = new ArrayList<>();
-    try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+    try (BufferedReader lines =
+        new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
       String id = null;
       String data = null;
       String line;

@@ -37,9 +37,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The API's streams on a real Kafka broker, with mission events written to the events topic by the test as the
- * MissionJob writes them: token deltas, parallel steps, retries, cancellation, timeouts, a stalled client, NDJSON.
- * Every UI message stream is read by the real AI SDK (node).
+ * The API's streams on a real Kafka broker, with mission events written to the events topic by the
+ * test as the MissionJob writes them: token deltas, parallel steps, retries, cancellation,
+ * timeouts, a stalled client, NDJSON. Every UI message stream is read by the real AI SDK (node).
  */
 class StreamFanOutITCase {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
@@ -53,11 +53,13 @@ class StreamFanOutITCase {
 
   @BeforeAll
   static void startApi() throws Exception {
-    api = new ControlApi(
-        new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2)
-            .withStreams(MAX_LAG, Duration.ofMillis(500)),
-        TokenAuthenticator.of(Map.of(TOKEN, new Principal("default", "tester"))))
-        .start();
+    api =
+        new ControlApi(
+                new ApiOptions(
+                        "127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2)
+                    .withStreams(MAX_LAG, Duration.ofMillis(500)),
+                TokenAuthenticator.of(Map.of(TOKEN, new Principal("default", "tester"))))
+            .start();
     base = "http://127.0.0.1:" + api.port();
   }
 
@@ -83,7 +85,10 @@ class StreamFanOutITCase {
     assertThat(result.get("done").asBoolean()).as("ends with [DONE]").isTrue();
   }
 
-  /** The parts of each SDK step (the message split at step-start), the parts before the first step dropped. */
+  /**
+   * The parts of each SDK step (the message split at step-start), the parts before the first step
+   * dropped.
+   */
   private static List<List<JsonNode>> steps(JsonNode message) {
     List<List<JsonNode>> steps = new ArrayList<>();
     for (JsonNode part : message.get("parts")) {
@@ -97,13 +102,17 @@ class StreamFanOutITCase {
   }
 
   private static String text(List<JsonNode> parts) {
-    return parts.stream().filter(p -> p.get("type").asText().equals("text"))
-        .map(p -> p.get("text").asText()).collect(Collectors.joining("|"));
+    return parts.stream()
+        .filter(p -> p.get("type").asText().equals("text"))
+        .map(p -> p.get("text").asText())
+        .collect(Collectors.joining("|"));
   }
 
   private static JsonNode dataPart(JsonNode message, String id) {
     for (JsonNode part : message.get("parts")) {
-      if (part.has("id") && part.get("id").asText().equals(id) && part.get("type").asText().startsWith("data-")) {
+      if (part.has("id")
+          && part.get("id").asText().equals(id)
+          && part.get("type").asText().startsWith("data-")) {
         return part.get("data");
       }
     }
@@ -111,23 +120,32 @@ class StreamFanOutITCase {
   }
 
   private static void awaitStreams(int n) throws Exception {
-    await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
         .untilAsserted(() -> assertThat(api.openStreams()).isGreaterThanOrEqualTo(n));
   }
 
   @Test
-  void parallelSteps_tokenDeltas_andRetries_makeOneStepPerAttempt_withItsOwnText() throws Exception {
+  void parallelSteps_tokenDeltas_andRetries_makeOneStepPerAttempt_withItsOwnText()
+      throws Exception {
     try (MissionEvents m = mission()) {
-      m.accepted("Diamond").plan("s1:agent-scout", "s2:seo-analyst<s1", "s3:copywriter<s1", "s4:publisher<s2,s3");
+      m.accepted("Diamond")
+          .plan("s1:agent-scout", "s2:seo-analyst<s1", "s3:copywriter<s1", "s4:publisher<s2,s3");
       m.started("s1", "agent-scout", 1).completed("s1", "agent-scout", 1, "scouted", 100);
       // s2 and s3 run at once; their tokens interleave.
-      m.started("s2", "seo-analyst", 1).started("s3", "copywriter", 1)
-          .delta("s3", "copywriter", 1, "B1").delta("s2", "seo-analyst", 1, "A1").delta("s3", "copywriter", 1, "B2")
+      m.started("s2", "seo-analyst", 1)
+          .started("s3", "copywriter", 1)
+          .delta("s3", "copywriter", 1, "B1")
+          .delta("s2", "seo-analyst", 1, "A1")
+          .delta("s3", "copywriter", 1, "B2")
           .completed("s3", "copywriter", 1, "B1B2", 300)
-          .delta("s2", "seo-analyst", 1, "A2").completed("s2", "seo-analyst", 1, "A1A2 (final)", 200);
+          .delta("s2", "seo-analyst", 1, "A2")
+          .completed("s2", "seo-analyst", 1, "A1A2 (final)", 200);
       m.send(m.next(EventTypes.STEP_READY).step("s4", "publisher", 1).status("READY"));
       m.started("s4", "publisher", 1).delta("s4", "publisher", 1, "half");
-      m.send(m.next(EventTypes.STEP_RETRYING).step("s4", "publisher", 1).reason("429 from the model"));
+      m.send(
+          m.next(EventTypes.STEP_RETRYING).step("s4", "publisher", 1).reason("429 from the model"));
       m.started("s4", "publisher", 2).completed("s4", "publisher", 2, "published", 400);
       m.missionEnd("mission.completed", "COMPLETED", null);
 
@@ -137,8 +155,10 @@ class StreamFanOutITCase {
       assertThat(result.get("errors")).isEmpty();
       JsonNode message = result.get("message");
       List<List<JsonNode>> steps = steps(message);
-      // One SDK step per attempt, in the order the steps started; deltas are the text when they came.
-      assertThat(steps).extracting(StreamFanOutITCase::text)
+      // One SDK step per attempt, in the order the steps started; deltas are the text when they
+      // came.
+      assertThat(steps)
+          .extracting(StreamFanOutITCase::text)
           .containsExactly("scouted", "A1A2", "B1B2", "half", "published");
       assertThat(steps.get(1).get(0).at("/data/stepId").asText()).isEqualTo("s2");
       assertThat(steps.get(2).get(0).at("/data/stepId").asText()).isEqualTo("s3");
@@ -147,8 +167,13 @@ class StreamFanOutITCase {
       assertThat(s4.get("attempt").asInt()).isEqualTo(2);
       assertThat(s4.get("costMicros").asLong()).isEqualTo(400);
       assertThat(s4.at("/usage/totalTokens").asLong()).isEqualTo(125);
-      assertThat(dataPart(message, "log-s4").get("lines")).extracting(l -> l.get("text").asText())
-          .containsExactly("ready", "started", "will be retried: 429 from the model", "started (attempt 2)",
+      assertThat(dataPart(message, "log-s4").get("lines"))
+          .extracting(l -> l.get("text").asText())
+          .containsExactly(
+              "ready",
+              "started",
+              "will be retried: 429 from the model",
+              "started (attempt 2)",
               "completed");
       assertThat(message.at("/metadata/costMicros").asLong()).isEqualTo(1000);
       assertThat(message.at("/metadata/usage/promptTokens").asLong()).isEqualTo(400);
@@ -162,13 +187,18 @@ class StreamFanOutITCase {
   @Test
   void liveMission_resumedWithLastEventId_continuesWithNoGapAndNoDuplicate() throws Exception {
     try (MissionEvents m = mission()) {
-      m.accepted("Live").plan("s1:agent-scout", "s2:seo-analyst<s1")
-          .started("s1", "agent-scout", 1).delta("s1", "agent-scout", 1, "Hello ");
-      List<Frame> first = SseFrames.read(streamUrl(m), TOKEN, null, f -> f.data().contains("\"text-delta\""));
+      m.accepted("Live")
+          .plan("s1:agent-scout", "s2:seo-analyst<s1")
+          .started("s1", "agent-scout", 1)
+          .delta("s1", "agent-scout", 1, "Hello ");
+      List<Frame> first =
+          SseFrames.read(streamUrl(m), TOKEN, null, f -> f.data().contains("\"text-delta\""));
       assertThat(first.get(first.size() - 1).data()).contains("Hello ");
 
-      m.delta("s1", "agent-scout", 1, "world").completed("s1", "agent-scout", 1, "Hello world", 10)
-          .started("s2", "seo-analyst", 1).completed("s2", "seo-analyst", 1, "ranked", 10)
+      m.delta("s1", "agent-scout", 1, "world")
+          .completed("s1", "agent-scout", 1, "Hello world", 10)
+          .started("s2", "seo-analyst", 1)
+          .completed("s2", "seo-analyst", 1, "ranked", 10)
           .missionEnd("mission.completed", "COMPLETED", null);
       List<Frame> rest = SseFrames.read(streamUrl(m), TOKEN, first.get(first.size() - 1).id());
 
@@ -181,12 +211,17 @@ class StreamFanOutITCase {
   }
 
   @Test
-  void submittedMission_getsItsStartFrameBeforeItHasAnyEvent_andAResumeAfterItDoesNotRepeatIt() throws Exception {
+  void submittedMission_getsItsStartFrameBeforeItHasAnyEvent_andAResumeAfterItDoesNotRepeatIt()
+      throws Exception {
     // No job runs here: a mission submitted over HTTP gets no event until this test writes them.
-    HttpResponse<String> accepted = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/missions"))
-        .header("Authorization", "Bearer " + TOKEN).header("content-type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString("{\"mission\":\"Start early\"}")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> accepted =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(base + "/api/v1/missions"))
+                .header("Authorization", "Bearer " + TOKEN)
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"mission\":\"Start early\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
     String missionId = Json.mapper().readTree(accepted.body()).get("missionId").asText();
     String url = base + "/api/v1/missions/" + missionId + "/stream";
@@ -198,11 +233,16 @@ class StreamFanOutITCase {
     assertThat(start.get("type").asText()).isEqualTo("start");
     assertThat(start.get("messageId").asText()).isEqualTo(missionId);
     assertThat(start.at("/messageMetadata/status").asText()).isEqualTo("SUBMITTED");
-    assertThat(get(base + "/api/v1/missions/" + missionId).get("lastSeq").asLong()).as("events so far").isZero();
+    assertThat(get(base + "/api/v1/missions/" + missionId).get("lastSeq").asLong())
+        .as("events so far")
+        .isZero();
 
     try (MissionEvents m = new MissionEvents(KAFKA.bootstrapServers(), "default", missionId)) {
-      m.accepted("Start early").plan("s1:agent-scout").started("s1", "agent-scout", 1)
-          .delta("s1", "agent-scout", 1, "early").completed("s1", "agent-scout", 1, "early", 10)
+      m.accepted("Start early")
+          .plan("s1:agent-scout")
+          .started("s1", "agent-scout", 1)
+          .delta("s1", "agent-scout", 1, "early")
+          .completed("s1", "agent-scout", 1, "early", 10)
           .missionEnd("mission.completed", "COMPLETED", null);
 
       List<Frame> rest = SseFrames.read(url, TOKEN, first.get(0).id());
@@ -227,28 +267,43 @@ class StreamFanOutITCase {
   }
 
   private static JsonNode get(String url) throws Exception {
-    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url))
-        .header("Authorization", "Bearer " + TOKEN).GET().build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(url))
+                .header("Authorization", "Bearer " + TOKEN)
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     return Json.mapper().readTree(response.body());
   }
 
   @Test
-  void cancelledMission_everyOpenStreamShowsTheCancellationInOrder_thenFinishAndDone() throws Exception {
+  void cancelledMission_everyOpenStreamShowsTheCancellationInOrder_thenFinishAndDone()
+      throws Exception {
     try (MissionEvents m = mission()) {
-      m.accepted("Cancel me").plan("s1:agent-scout", "s2:seo-analyst<s1")
-          .started("s1", "agent-scout", 1).delta("s1", "agent-scout", 1, "partial");
+      m.accepted("Cancel me")
+          .plan("s1:agent-scout", "s2:seo-analyst<s1")
+          .started("s1", "agent-scout", 1)
+          .delta("s1", "agent-scout", 1, "partial");
       List<CompletableFuture<JsonNode>> clients = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
         clients.add(NodeStreamClient.sseAsync(streamUrl(m), TOKEN));
       }
       awaitStreams(3);
 
-      // What the job writes after POST /api/v1/missions/{id}/cancel (issue 3): the open steps, then the mission.
-      m.send(m.next(EventTypes.STEP_CANCELLED).step("s1", "agent-scout", 1).status("CANCELLED")
-          .reason("cancelled by tester"));
-      m.send(m.next(EventTypes.STEP_CANCELLED).step("s2", "seo-analyst", 0).status("CANCELLED")
-          .reason("cancelled by tester"));
+      // What the job writes after POST /api/v1/missions/{id}/cancel (issue 3): the open steps, then
+      // the mission.
+      m.send(
+          m.next(EventTypes.STEP_CANCELLED)
+              .step("s1", "agent-scout", 1)
+              .status("CANCELLED")
+              .reason("cancelled by tester"));
+      m.send(
+          m.next(EventTypes.STEP_CANCELLED)
+              .step("s2", "seo-analyst", 0)
+              .status("CANCELLED")
+              .reason("cancelled by tester"));
       m.missionEnd("mission.cancelled", "CANCELLED", "cancelled by tester");
 
       for (CompletableFuture<JsonNode> client : clients) {
@@ -257,14 +312,17 @@ class StreamFanOutITCase {
         List<String> types = NodeStreamClient.types(result);
         assertThat(types.subList(types.size() - 3, types.size()))
             .containsExactly("message-metadata", "abort", "finish");
-        assertThat(result.at("/chunks/" + (types.size() - 1) + "/finishReason").asText()).isEqualTo("other");
+        assertThat(result.at("/chunks/" + (types.size() - 1) + "/finishReason").asText())
+            .isEqualTo("other");
         assertThat(result.at("/chunks/" + (types.size() - 2) + "/reason").asText())
             .isEqualTo("mission cancelled: cancelled by tester");
         JsonNode message = result.get("message");
         assertThat(message.at("/metadata/status").asText()).isEqualTo("CANCELLED");
         assertThat(dataPart(message, "step-s1").get("status").asText()).isEqualTo("CANCELLED");
         assertThat(dataPart(message, "step-s2").get("status").asText()).isEqualTo("CANCELLED");
-        assertThat(steps(message)).extracting(StreamFanOutITCase::text).containsExactly("partial", "");
+        assertThat(steps(message))
+            .extracting(StreamFanOutITCase::text)
+            .containsExactly("partial", "");
         assertThat(result.get("message")).isEqualTo(clients.get(0).get().get("message"));
       }
     }
@@ -272,29 +330,44 @@ class StreamFanOutITCase {
 
   @Test
   void failedAndTimedOutMissions_endWithAnErrorChunk_thenFinish() throws Exception {
-    try (MissionEvents failed = mission(); MissionEvents late = mission()) {
-      failed.accepted("Fail").plan("s1:agent-scout").started("s1", "agent-scout", 1)
-          .send(failed.next("step.failed").step("s1", "agent-scout", 1).status("FAILED").reason("model said no")
-              .durationMs(3))
+    try (MissionEvents failed = mission();
+        MissionEvents late = mission()) {
+      failed
+          .accepted("Fail")
+          .plan("s1:agent-scout")
+          .started("s1", "agent-scout", 1)
+          .send(
+              failed
+                  .next("step.failed")
+                  .step("s1", "agent-scout", 1)
+                  .status("FAILED")
+                  .reason("model said no")
+                  .durationMs(3))
           .missionEnd("mission.failed", "FAILED", "step s1 failed: model said no");
-      late.accepted("Slow").plan("s1:agent-scout").started("s1", "agent-scout", 1)
+      late.accepted("Slow")
+          .plan("s1:agent-scout")
+          .started("s1", "agent-scout", 1)
           .missionEnd("mission.timed_out", "TIMED_OUT", "the mission's deadline of 60 s passed");
 
       JsonNode f = NodeStreamClient.sse(streamUrl(failed), TOKEN, null);
       JsonNode t = NodeStreamClient.sse(streamUrl(late), TOKEN, null);
 
       assertValid(f);
-      assertThat(f.get("errors")).extracting(JsonNode::asText)
+      assertThat(f.get("errors"))
+          .extracting(JsonNode::asText)
           .containsExactly("mission failed: step s1 failed: model said no");
       assertThat(NodeStreamClient.types(f)).endsWith("error", "finish");
       assertThat(f.at("/message/metadata/status").asText()).isEqualTo("FAILED");
-      assertThat(dataPart(f.get("message"), "step-s1").get("reason").asText()).isEqualTo("model said no");
+      assertThat(dataPart(f.get("message"), "step-s1").get("reason").asText())
+          .isEqualTo("model said no");
       assertValid(t);
-      assertThat(t.get("errors")).extracting(JsonNode::asText)
+      assertThat(t.get("errors"))
+          .extracting(JsonNode::asText)
           .containsExactly("mission timed out: the mission's deadline of 60 s passed");
       assertThat(t.at("/message/metadata/status").asText()).isEqualTo("TIMED_OUT");
       // The step that was running when the deadline passed did not finish.
-      assertThat(dataPart(t.get("message"), "step-s1").get("status").asText()).isEqualTo("CANCELLED");
+      assertThat(dataPart(t.get("message"), "step-s1").get("status").asText())
+          .isEqualTo("CANCELLED");
     }
   }
 
@@ -307,8 +380,14 @@ class StreamFanOutITCase {
         slow.setReceiveBufferSize(2048);
         slow.connect(new java.net.InetSocketAddress("127.0.0.1", api.port()));
         OutputStream request = slow.getOutputStream();
-        request.write(("GET /api/v1/missions/" + m.missionId() + "/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            + "Authorization: Bearer " + TOKEN + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        request.write(
+            ("GET /api/v1/missions/"
+                    + m.missionId()
+                    + "/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Authorization: Bearer "
+                    + TOKEN
+                    + "\r\n\r\n")
+                .getBytes(StandardCharsets.UTF_8));
         request.flush();
         awaitStreams(2);
 
@@ -317,15 +396,22 @@ class StreamFanOutITCase {
         for (int i = 0; i < deltas; i++) {
           m.delta("s1", "agent-scout", 1, piece);
         }
-        m.completed("s1", "agent-scout", 1, "done", 1).missionEnd("mission.completed", "COMPLETED", null);
+        m.completed("s1", "agent-scout", 1, "done", 1)
+            .missionEnd("mission.completed", "COMPLETED", null);
 
         JsonNode result = fast.get();
         assertValid(result);
-        assertThat(steps(result.get("message")).get(0).stream()
-            .filter(p -> p.get("type").asText().equals("text")).findFirst().orElseThrow()
-            .get("text").asText()).hasSize(deltas * piece.length());
+        assertThat(
+                steps(result.get("message")).get(0).stream()
+                    .filter(p -> p.get("type").asText().equals("text"))
+                    .findFirst()
+                    .orElseThrow()
+                    .get("text")
+                    .asText())
+            .hasSize(deltas * piece.length());
 
-        // The stalled client reads at last: what it was sent ends with the protocol's error, not with [DONE].
+        // The stalled client reads at last: what it was sent ends with the protocol's error, not
+        // with [DONE].
         slow.setSoTimeout(60_000);
         String body = readChunkedBody(slow.getInputStream());
         List<String> data = body.lines().filter(l -> l.startsWith("data: ")).toList();
@@ -335,7 +421,9 @@ class StreamFanOutITCase {
         assertThat(body).doesNotContain("[DONE]");
         assertThat(data.size()).isLessThan(deltas);
       }
-      await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .ignoreExceptions()
           .untilAsserted(() -> assertThat(api.openStreams()).isZero());
     }
   }
@@ -376,24 +464,35 @@ class StreamFanOutITCase {
       String url = base + "/api/v1/missions/" + m.missionId() + "/events";
 
       // A live mission: its events so far, then heartbeats (blank lines) while it is quiet.
-      HttpResponse<InputStream> live = HTTP.send(HttpRequest.newBuilder(URI.create(url))
-          .header("Authorization", "Bearer " + TOKEN).header("Accept", "application/x-ndjson").GET().build(),
-          HttpResponse.BodyHandlers.ofInputStream());
+      HttpResponse<InputStream> live =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create(url))
+                  .header("Authorization", "Bearer " + TOKEN)
+                  .header("Accept", "application/x-ndjson")
+                  .GET()
+                  .build(),
+              HttpResponse.BodyHandlers.ofInputStream());
       assertThat(live.headers().firstValue("content-type")).hasValue("application/x-ndjson");
-      try (BufferedReader lines = new BufferedReader(new InputStreamReader(live.body(), StandardCharsets.UTF_8))) {
+      try (BufferedReader lines =
+          new BufferedReader(new InputStreamReader(live.body(), StandardCharsets.UTF_8))) {
         List<String> got = new ArrayList<>();
         String line;
         while ((line = lines.readLine()) != null && !line.isEmpty()) {
           got.add(line);
         }
         assertThat(line).as("a heartbeat").isEmpty();
-        assertThat(got).extracting(l -> Json.mapper().readTree(l).get("seq").asLong()).containsExactly(1L, 2L, 3L);
+        assertThat(got)
+            .extracting(l -> Json.mapper().readTree(l).get("seq").asLong())
+            .containsExactly(1L, 2L, 3L);
       }
 
-      m.completed("s1", "agent-scout", 1, "done", 1).missionEnd("mission.completed", "COMPLETED", null);
-      assertThat(ndjson(url + "?after=3", Map.of())).extracting(e -> e.get("type").asText())
+      m.completed("s1", "agent-scout", 1, "done", 1)
+          .missionEnd("mission.completed", "COMPLETED", null);
+      assertThat(ndjson(url + "?after=3", Map.of()))
+          .extracting(e -> e.get("type").asText())
           .containsExactly("step.completed", "mission.completed");
-      assertThat(ndjson(url, Map.of("Last-Event-ID", "4"))).extracting(e -> e.get("seq").asLong())
+      assertThat(ndjson(url, Map.of("Last-Event-ID", "4")))
+          .extracting(e -> e.get("seq").asLong())
           .containsExactly(5L);
       assertThat(ndjson(url, Map.of())).hasSize(5);
       for (JsonNode e : ndjson(url, Map.of())) {
@@ -403,7 +502,8 @@ class StreamFanOutITCase {
       assertThat(status(url, "text/html")).isEqualTo(406);
       assertThat(status(url + "?after=-1", "application/x-ndjson")).isEqualTo(400);
       assertThat(status(url + "?after=x", "*/*")).isEqualTo(400);
-      assertThat(status(base + "/api/v1/missions/nope/events", "application/x-ndjson")).isEqualTo(404);
+      assertThat(status(base + "/api/v1/missions/nope/events", "application/x-ndjson"))
+          .isEqualTo(404);
       assertThat(status(streamUrl(m) + "?lastEventId=3:0", "text/event-stream")).isEqualTo(400);
       assertThat(status(streamUrl(m) + "?lastEventId=abc", "text/event-stream")).isEqualTo(400);
     }
@@ -412,18 +512,30 @@ class StreamFanOutITCase {
   @Test
   void finishedMission_resumedAfterItsLastEvent_endsAtOnce() throws Exception {
     try (MissionEvents m = mission()) {
-      m.accepted("Done").plan("s1:agent-scout").started("s1", "agent-scout", 1)
-          .completed("s1", "agent-scout", 1, "done", 1).missionEnd("mission.completed", "COMPLETED", null);
+      m.accepted("Done")
+          .plan("s1:agent-scout")
+          .started("s1", "agent-scout", 1)
+          .completed("s1", "agent-scout", 1, "done", 1)
+          .missionEnd("mission.completed", "COMPLETED", null);
       String events = base + "/api/v1/missions/" + m.missionId() + "/events";
       List<Frame> whole = SseFrames.read(streamUrl(m), TOKEN, null);
       String lastFrameId = whole.get(whole.size() - 2).id();
 
-      // Each must end within seconds (a stream that does not end sends heartbeats every 500 ms, forever).
-      assertThat(within(() -> ndjson(events + "?after=5", Map.of()))).as("after the last seq").isEmpty();
-      assertThat(within(() -> ndjson(events, Map.of("Last-Event-ID", "5")))).as("Last-Event-ID: 5").isEmpty();
-      assertThat(within(() -> ndjson(events + "?after=99", Map.of()))).as("after a seq beyond it").isEmpty();
-      assertThat(within(() -> SseFrames.read(streamUrl(m), TOKEN, lastFrameId))).extracting(Frame::data)
-          .as("resumed after the last frame id").containsExactly("[DONE]");
+      // Each must end within seconds (a stream that does not end sends heartbeats every 500 ms,
+      // forever).
+      assertThat(within(() -> ndjson(events + "?after=5", Map.of())))
+          .as("after the last seq")
+          .isEmpty();
+      assertThat(within(() -> ndjson(events, Map.of("Last-Event-ID", "5"))))
+          .as("Last-Event-ID: 5")
+          .isEmpty();
+      assertThat(within(() -> ndjson(events + "?after=99", Map.of())))
+          .as("after a seq beyond it")
+          .isEmpty();
+      assertThat(within(() -> SseFrames.read(streamUrl(m), TOKEN, lastFrameId)))
+          .extracting(Frame::data)
+          .as("resumed after the last frame id")
+          .containsExactly("[DONE]");
     }
   }
 
@@ -431,28 +543,39 @@ class StreamFanOutITCase {
   void busyStream_getsNoHeartbeat_untilItGoesQuiet() throws Exception {
     try (MissionEvents m = mission()) {
       m.accepted("Chatty").plan("s1:agent-scout").started("s1", "agent-scout", 1);
-      HttpResponse<InputStream> live = HTTP.send(HttpRequest.newBuilder(
-          URI.create(base + "/api/v1/missions/" + m.missionId() + "/events"))
-          .header("Authorization", "Bearer " + TOKEN).header("Accept", "application/x-ndjson").GET().build(),
-          HttpResponse.BodyHandlers.ofInputStream());
-      try (BufferedReader lines = new BufferedReader(new InputStreamReader(live.body(), StandardCharsets.UTF_8))) {
-        // Four heartbeat intervals (500 ms) of a delta every 100 ms: the stream is never idle, so no heartbeat.
-        CompletableFuture<Void> deltas = CompletableFuture.runAsync(() -> {
-          try {
-            for (int i = 0; i < 20; i++) {
-              m.delta("s1", "agent-scout", 1, "t" + i);
-              Thread.sleep(100);
-            }
-          } catch (Exception e) {
-            throw new IllegalStateException(e);
-          }
-        });
+      HttpResponse<InputStream> live =
+          HTTP.send(
+              HttpRequest.newBuilder(
+                      URI.create(base + "/api/v1/missions/" + m.missionId() + "/events"))
+                  .header("Authorization", "Bearer " + TOKEN)
+                  .header("Accept", "application/x-ndjson")
+                  .GET()
+                  .build(),
+              HttpResponse.BodyHandlers.ofInputStream());
+      try (BufferedReader lines =
+          new BufferedReader(new InputStreamReader(live.body(), StandardCharsets.UTF_8))) {
+        // Four heartbeat intervals (500 ms) of a delta every 100 ms: the stream is never idle, so
+        // no heartbeat.
+        CompletableFuture<Void> deltas =
+            CompletableFuture.runAsync(
+                () -> {
+                  try {
+                    for (int i = 0; i < 20; i++) {
+                      m.delta("s1", "agent-scout", 1, "t" + i);
+                      Thread.sleep(100);
+                    }
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                });
         List<String> got = new ArrayList<>();
         for (int i = 0; i < 3 + 20; i++) {
           got.add(lines.readLine());
         }
         deltas.join();
-        assertThat(got).as("events only, no heartbeat between them").allMatch(l -> l != null && !l.isEmpty());
+        assertThat(got)
+            .as("events only, no heartbeat between them")
+            .allMatch(l -> l != null && !l.isEmpty());
         assertThat(lines.readLine()).as("a heartbeat once the mission is quiet").isEmpty();
       }
     }
@@ -460,21 +583,27 @@ class StreamFanOutITCase {
 
   /** What {@code read} returns, which must come within 10 seconds. */
   private static <T> T within(java.util.concurrent.Callable<T> read) throws Exception {
-    CompletableFuture<T> result = CompletableFuture.supplyAsync(() -> {
-      try {
-        return read.call();
-      } catch (Exception e) {
-        throw new java.util.concurrent.CompletionException(e);
-      }
-    });
+    CompletableFuture<T> result =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return read.call();
+              } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+              }
+            });
     return result.get(10, java.util.concurrent.TimeUnit.SECONDS);
   }
 
   private static List<JsonNode> ndjson(String url, Map<String, String> headers) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
-        .header("Authorization", "Bearer " + TOKEN).header("Accept", "application/x-ndjson").GET();
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(url))
+            .header("Authorization", "Bearer " + TOKEN)
+            .header("Accept", "application/x-ndjson")
+            .GET();
     headers.forEach(request::header);
-    HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).isEqualTo(200);
     List<JsonNode> events = new ArrayList<>();
     for (String line : response.body().split("\n")) {
@@ -486,11 +615,17 @@ class StreamFanOutITCase {
   }
 
   private static int status(String url, String accept) throws Exception {
-    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url))
-        .header("Authorization", "Bearer " + TOKEN).header("Accept", accept).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(url))
+                .header("Authorization", "Bearer " + TOKEN)
+                .header("Accept", accept)
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() >= 400) {
-      assertThat(response.headers().firstValue("content-type")).hasValue("application/problem+json");
+      assertThat(response.headers().firstValue("content-type"))
+          .hasValue("application/problem+json");
     }
     return response.statusCode();
   }

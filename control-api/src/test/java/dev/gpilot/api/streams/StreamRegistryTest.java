@@ -14,8 +14,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The instance's open streams: the workspace quota and the instance bound (what a client is told past them), and how
- * they end on shutdown.
+ * The instance's open streams: the workspace quota and the instance bound (what a client is told
+ * past them), and how they end on shutdown.
  */
 class StreamRegistryTest {
   private final MissionStore store = new MissionStore(100);
@@ -27,16 +27,24 @@ class StreamRegistryTest {
   }
 
   private MissionView view(String missionId) {
-    store.onEvent(TestEvents.of(EventTypes.MISSION_ACCEPTED, missionId, "ws-a", 1, 1).status("PLANNING").build());
+    store.onEvent(
+        TestEvents.of(EventTypes.MISSION_ACCEPTED, missionId, "ws-a", 1, 1)
+            .status("PLANNING")
+            .build());
     return store.find(missionId).orElseThrow();
   }
 
   private static void tooMany(Runnable admit, String type, String says) {
-    assertThatThrownBy(admit::run).isInstanceOfSatisfying(ApiException.class, e -> {
-      assertThat(e.status()).isEqualTo(429);
-      assertThat(e.type()).isEqualTo(type);
-      assertThat(e.headers()).containsEntry("Retry-After", String.valueOf(StreamRegistry.RETRY_AFTER_SECONDS));
-    }).hasMessageContaining(says);
+    assertThatThrownBy(admit::run)
+        .isInstanceOfSatisfying(
+            ApiException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(429);
+              assertThat(e.type()).isEqualTo(type);
+              assertThat(e.headers())
+                  .containsEntry("Retry-After", String.valueOf(StreamRegistry.RETRY_AFTER_SECONDS));
+            })
+        .hasMessageContaining(says);
   }
 
   @Test
@@ -44,7 +52,10 @@ class StreamRegistryTest {
     StreamRegistry.Admission first = registry.admit("ws-a");
     registry.admit("ws-a");
 
-    tooMany(() -> registry.admit("ws-a"), "quota-exceeded", "workspace 'ws-a' has its quota of 2 open streams");
+    tooMany(
+        () -> registry.admit("ws-a"),
+        "quota-exceeded",
+        "workspace 'ws-a' has its quota of 2 open streams");
     StreamRegistry.Admission other = registry.admit("ws-b");
     assertThat(other).isNotNull();
 
@@ -61,7 +72,10 @@ class StreamRegistryTest {
     registry.admit("ws-a");
     StreamRegistry.Admission b = registry.admit("ws-b");
 
-    tooMany(() -> registry.admit("ws-c"), "too-many-requests", "this API instance serves its maximum of 2");
+    tooMany(
+        () -> registry.admit("ws-c"),
+        "too-many-requests",
+        "this API instance serves its maximum of 2");
     b.release();
     assertThat(registry.admit("ws-c")).isNotNull();
   }
@@ -77,7 +91,8 @@ class StreamRegistryTest {
   }
 
   @Test
-  void close_givesEveryOpenStreamTheShutdownMessage_andOneOpenedAfterwardsEndsAtOnce() throws Exception {
+  void close_givesEveryOpenStreamTheShutdownMessage_andOneOpenedAfterwardsEndsAtOnce()
+      throws Exception {
     FakeOutput out = new FakeOutput();
     EventStream stream = registry.open(view("m1"), new LineEncoder(0), out);
     stream.start();
@@ -94,7 +109,9 @@ class StreamRegistryTest {
     EventStream opened = registry.open(view("m2"), new LineEncoder(0), late);
     opened.start();
     opened.onWritePossible();
-    assertThat(opened.isDone()).as("the writers are stopped: the stream ends, the client is not left waiting").isTrue();
+    assertThat(opened.isDone())
+        .as("the writers are stopped: the stream ends, the client is not left waiting")
+        .isTrue();
     assertThat(late.text()).isEmpty();
   }
 
@@ -113,7 +130,9 @@ class StreamRegistryTest {
   void theStreamsOfOneMission_shareItsFrames() {
     MissionView view = view("m1");
 
-    assertThat(registry.framesOf(view)).isSameAs(registry.framesOf(view)).isNotSameAs(registry.framesOf(view("m2")));
+    assertThat(registry.framesOf(view))
+        .isSameAs(registry.framesOf(view))
+        .isNotSameAs(registry.framesOf(view("m2")));
   }
 
   private static void awaitText(FakeOutput out, String expected) throws InterruptedException {

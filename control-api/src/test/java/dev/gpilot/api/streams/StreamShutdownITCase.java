@@ -31,8 +31,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * An API instance that stops ends its open streams with a last frame that says so and where to resume; a client
- * resumes on another instance with no gap and no duplicate.
+ * An API instance that stops ends its open streams with a last frame that says so and where to
+ * resume; a client resumes on another instance with no gap and no duplicate.
  */
 class StreamShutdownITCase {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
@@ -42,8 +42,8 @@ class StreamShutdownITCase {
 
   private static ControlApi startApi() throws Exception {
     return new ControlApi(
-        new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2),
-        TokenAuthenticator.of(Map.of(TOKEN, new Principal("default", "tester"))))
+            new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2),
+            TokenAuthenticator.of(Map.of(TOKEN, new Principal("default", "tester"))))
         .start();
   }
 
@@ -52,24 +52,32 @@ class StreamShutdownITCase {
   }
 
   /** Reads lines of a response on a thread of its own until the server ends it. */
-  private static CompletableFuture<List<String>> readLines(String url, String accept, List<String> into) {
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        HttpResponse<InputStream> response = HTTP.send(HttpRequest.newBuilder(URI.create(url))
-            .header("Authorization", "Bearer " + TOKEN).header("Accept", accept).GET().build(),
-            HttpResponse.BodyHandlers.ofInputStream());
-        try (BufferedReader lines =
-            new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-          String line;
-          while ((line = lines.readLine()) != null) {
-            into.add(line);
+  private static CompletableFuture<List<String>> readLines(
+      String url, String accept, List<String> into) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            HttpResponse<InputStream> response =
+                HTTP.send(
+                    HttpRequest.newBuilder(URI.create(url))
+                        .header("Authorization", "Bearer " + TOKEN)
+                        .header("Accept", accept)
+                        .GET()
+                        .build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            try (BufferedReader lines =
+                new BufferedReader(
+                    new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+              String line;
+              while ((line = lines.readLine()) != null) {
+                into.add(line);
+              }
+            }
+            return into;
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
           }
-        }
-        return into;
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+        });
   }
 
   /** SSE lines as frames (id, data); comments skipped. */
@@ -92,13 +100,16 @@ class StreamShutdownITCase {
   }
 
   @Test
-  void stoppingTheApi_endsEveryStreamWithAFrameNamingWhereToResume_andAnotherInstanceContinuesExactly()
-      throws Exception {
+  void
+      stoppingTheApi_endsEveryStreamWithAFrameNamingWhereToResume_andAnotherInstanceContinuesExactly()
+          throws Exception {
     ControlApi first = startApi();
     ControlApi second = null;
     try (MissionEvents m = new MissionEvents(KAFKA.bootstrapServers(), "default")) {
-      m.accepted("Outlive a deploy").plan("s1:agent-scout", "s2:seo-analyst<s1")
-          .started("s1", "agent-scout", 1).delta("s1", "agent-scout", 1, "Hello ");
+      m.accepted("Outlive a deploy")
+          .plan("s1:agent-scout", "s2:seo-analyst<s1")
+          .started("s1", "agent-scout", 1)
+          .delta("s1", "agent-scout", 1, "Hello ");
       String sseUrl = base(first) + m.missionId() + "/stream";
       List<String> sseLines = new CopyOnWriteArrayList<>();
       List<String> ndjsonLines = new CopyOnWriteArrayList<>();
@@ -106,21 +117,29 @@ class StreamShutdownITCase {
       CompletableFuture<List<String>> ndjson =
           readLines(base(first) + m.missionId() + "/events", "application/x-ndjson", ndjsonLines);
       CompletableFuture<JsonNode> sdk = NodeStreamClient.sseAsync(sseUrl, TOKEN);
-      await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
-        assertThat(first.openStreams()).isEqualTo(3);
-        assertThat(frames(sseLines)).anySatisfy(f -> assertThat(f.data()).contains("Hello "));
-        assertThat(ndjsonLines).hasSize(4);
-      });
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .ignoreExceptions()
+          .untilAsserted(
+              () -> {
+                assertThat(first.openStreams()).isEqualTo(3);
+                assertThat(frames(sseLines))
+                    .anySatisfy(f -> assertThat(f.data()).contains("Hello "));
+                assertThat(ndjsonLines).hasSize(4);
+              });
 
       first.close();
 
       List<Frame> before = frames(sse.get(30, TimeUnit.SECONDS));
       Frame last = before.get(before.size() - 1);
       Frame lastChunk = before.get(before.size() - 2);
-      assertThat(last.id()).as("the final frame has no id: Last-Event-ID stays on the last chunk").isNull();
+      assertThat(last.id())
+          .as("the final frame has no id: Last-Event-ID stays on the last chunk")
+          .isNull();
       JsonNode error = Json.mapper().readTree(last.data());
       assertThat(error.get("type").asText()).isEqualTo("error");
-      assertThat(error.get("errorText").asText()).contains("shutting down")
+      assertThat(error.get("errorText").asText())
+          .contains("shutting down")
           .endsWith("reconnect with Last-Event-ID: " + lastChunk.id());
       assertThat(before).noneMatch(f -> f.data().equals("[DONE]"));
 
@@ -130,7 +149,8 @@ class StreamShutdownITCase {
       assertThat(why.get("detail").asText()).contains("shutting down").contains("?after=4");
       assertThat(why.get("lastSeq").asLong()).isEqualTo(4);
 
-      // The AI SDK reads it as a valid stream that ended with an error (useChat: status "error", then resume).
+      // The AI SDK reads it as a valid stream that ended with an error (useChat: status "error",
+      // then resume).
       JsonNode read = sdk.get(60, TimeUnit.SECONDS);
       assertThat(read.get("invalid")).isEmpty();
       assertThat(read.get("strict")).isEmpty();
@@ -139,8 +159,10 @@ class StreamShutdownITCase {
       assertThat(read.get("errors").toString()).contains("shutting down");
 
       // The mission goes on while no instance serves it; the client resumes on another one.
-      m.delta("s1", "agent-scout", 1, "world").completed("s1", "agent-scout", 1, "Hello world", 10)
-          .started("s2", "seo-analyst", 1).completed("s2", "seo-analyst", 1, "ranked", 10)
+      m.delta("s1", "agent-scout", 1, "world")
+          .completed("s1", "agent-scout", 1, "Hello world", 10)
+          .started("s2", "seo-analyst", 1)
+          .completed("s2", "seo-analyst", 1, "ranked", 10)
           .missionEnd("mission.completed", "COMPLETED", null);
       second = startApi();
       String resumedUrl = base(second) + m.missionId() + "/stream";
@@ -151,9 +173,13 @@ class StreamShutdownITCase {
       joined.addAll(rest);
       assertThat(joined).containsExactlyElementsOf(SseFrames.read(resumedUrl, TOKEN, null));
       List<String> afterSeq4 = new ArrayList<>();
-      readLines(base(second) + m.missionId() + "/events?after=" + why.get("lastSeq").asLong(),
-          "application/x-ndjson", afterSeq4).get(30, TimeUnit.SECONDS);
-      assertThat(afterSeq4).extracting(l -> Json.mapper().readTree(l).get("seq").asLong())
+      readLines(
+              base(second) + m.missionId() + "/events?after=" + why.get("lastSeq").asLong(),
+              "application/x-ndjson",
+              afterSeq4)
+          .get(30, TimeUnit.SECONDS);
+      assertThat(afterSeq4)
+          .extracting(l -> Json.mapper().readTree(l).get("seq").asLong())
           .containsExactly(5L, 6L, 7L, 8L, 9L);
     } finally {
       first.close(); // idempotent

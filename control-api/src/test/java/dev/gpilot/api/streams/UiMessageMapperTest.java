@@ -30,15 +30,22 @@ class UiMessageMapperTest {
     seq = 0;
     List<MissionEvent> events = new ArrayList<>();
     events.add(event("mission.accepted").status("PLANNING").build());
-    events.add(event("plan.ready").plan(new Plan(List.of(
-        new PlanStep("a", "agent-a", "x", null, List.of(), null, null, null),
-        new PlanStep("b", "agent-b", "x", null, List.of(), null, null, null)))).build());
+    events.add(
+        event("plan.ready")
+            .plan(
+                new Plan(
+                    List.of(
+                        new PlanStep("a", "agent-a", "x", null, List.of(), null, null, null),
+                        new PlanStep("b", "agent-b", "x", null, List.of(), null, null, null))))
+            .build());
     events.add(event("step.started").step("a", "agent-a", 1).status("RUNNING").build());
     events.add(event("step.started").step("b", "agent-b", 1).status("RUNNING").build());
     events.add(event("step.delta").step("b", "agent-b", 1).text("B").build());
     events.add(event("step.delta").step("a", "agent-a", 1).text("A").build());
-    events.add(event("step.completed").step("b", "agent-b", 1).status("SUCCEEDED").durationMs(1).build());
-    events.add(event("step.completed").step("a", "agent-a", 1).status("SUCCEEDED").durationMs(1).build());
+    events.add(
+        event("step.completed").step("b", "agent-b", 1).status("SUCCEEDED").durationMs(1).build());
+    events.add(
+        event("step.completed").step("a", "agent-a", 1).status("SUCCEEDED").durationMs(1).build());
     events.add(event("mission.completed").status("COMPLETED").durationMs(9).build());
     return events;
   }
@@ -59,12 +66,29 @@ class UiMessageMapperTest {
   void parallelSteps_areWrittenOneGroupAtATime_inTheOrderTheyStarted() throws Exception {
     List<JsonNode> chunks = chunks(parallelMission());
 
-    List<String> summary = chunks.stream().map(c -> c.get("type").asText() + (c.has("id") ? " " + c.get("id").asText()
-        : "") + (c.has("delta") ? " " + c.get("delta").asText() : "")).toList();
-    assertThat(summary).containsSubsequence(
-        "start-step", "data-step step-a", "text-start text-a-1", "text-delta text-a-1 A", "text-end text-a-1",
-        "finish-step", "start-step", "data-step step-b", "text-start text-b-1", "text-delta text-b-1 B",
-        "text-end text-b-1", "finish-step", "finish");
+    List<String> summary =
+        chunks.stream()
+            .map(
+                c ->
+                    c.get("type").asText()
+                        + (c.has("id") ? " " + c.get("id").asText() : "")
+                        + (c.has("delta") ? " " + c.get("delta").asText() : ""))
+            .toList();
+    assertThat(summary)
+        .containsSubsequence(
+            "start-step",
+            "data-step step-a",
+            "text-start text-a-1",
+            "text-delta text-a-1 A",
+            "text-end text-a-1",
+            "finish-step",
+            "start-step",
+            "data-step step-b",
+            "text-start text-b-1",
+            "text-delta text-b-1 B",
+            "text-end text-b-1",
+            "finish-step",
+            "finish");
     // Step b's chunks never appear inside step a's group, though b's events came first.
     int finishA = summary.indexOf("finish-step");
     assertThat(summary.subList(0, finishA)).noneMatch(s -> s.contains("-b"));
@@ -83,33 +107,45 @@ class UiMessageMapperTest {
     assertThat(start.get("messageId").asText()).isEqualTo(M);
     assertThat(start.at("/messageMetadata/status").asText()).isEqualTo("SUBMITTED");
     List<JsonNode> chunks = chunks(parallelMission());
-    assertThat(chunks).filteredOn(c -> c.get("type").asText().equals("start")).containsExactly(start);
+    assertThat(chunks)
+        .filteredOn(c -> c.get("type").asText().equals("start"))
+        .containsExactly(start);
     // The same whatever the mapper has seen: every stream of the mission sends the same start.
     parallelMission().forEach(mapper::map);
     assertThat(Json.mapper().readTree(mapper.start())).isEqualTo(start);
   }
 
   @Test
-  void eventsOfTypesThisReaderDoesNotKnow_showAsAStepUpdateOrALogLine_andTheMissionGoesOn() throws Exception {
+  void eventsOfTypesThisReaderDoesNotKnow_showAsAStepUpdateOrALogLine_andTheMissionGoesOn()
+      throws Exception {
     seq = 0;
     List<MissionEvent> events = new ArrayList<>();
     events.add(event("mission.accepted").status("PLANNING").build());
-    events.add(event("plan.ready").plan(new Plan(List.of(
-        new PlanStep("a", "agent-a", "x", null, List.of(), null, null, null)))).build());
+    events.add(
+        event("plan.ready")
+            .plan(
+                new Plan(
+                    List.of(new PlanStep("a", "agent-a", "x", null, List.of(), null, null, null))))
+            .build());
     events.add(event("step.started").step("a", "agent-a", 1).status("RUNNING").build());
     events.add(event("step.paused").step("a", "agent-a", 1).status("PAUSED").build());
     events.add(event("mission.noted").reason("a newer writer's event").build());
-    events.add(event("step.completed").step("a", "agent-a", 1).status("SUCCEEDED").durationMs(1).build());
+    events.add(
+        event("step.completed").step("a", "agent-a", 1).status("SUCCEEDED").durationMs(1).build());
     events.add(event("mission.completed").status("COMPLETED").durationMs(9).build());
     assertThat(events.get(3)).isInstanceOf(UnknownMissionEvent.class);
 
     List<JsonNode> chunks = chunks(events);
 
-    assertThat(chunks).filteredOn(c -> c.path("id").asText().equals("step-a"))
-        .extracting(c -> c.at("/data/status").asText()).containsSubsequence("RUNNING", "PAUSED", "SUCCEEDED");
-    assertThat(chunks).filteredOn(c -> c.path("id").asText().equals("log-a"))
+    assertThat(chunks)
+        .filteredOn(c -> c.path("id").asText().equals("step-a"))
+        .extracting(c -> c.at("/data/status").asText())
+        .containsSubsequence("RUNNING", "PAUSED", "SUCCEEDED");
+    assertThat(chunks)
+        .filteredOn(c -> c.path("id").asText().equals("log-a"))
         .anyMatch(c -> c.at("/data/lines").findValuesAsText("text").contains("step.paused"));
-    assertThat(chunks).filteredOn(c -> c.path("id").asText().equals("log-mission"))
+    assertThat(chunks)
+        .filteredOn(c -> c.path("id").asText().equals("log-mission"))
         .anyMatch(c -> c.at("/data/lines").findValuesAsText("text").contains("mission.noted"));
     assertThat(chunks.get(chunks.size() - 1).get("type").asText()).isEqualTo("finish");
   }
@@ -134,7 +170,9 @@ class UiMessageMapperTest {
     assertThat(ids).contains("1", "2", "9");
     for (int i = 0; i < ids.size(); i++) {
       List<String> rest = frames(events, FrameId.parse(ids.get(i)), new ArrayList<>());
-      assertThat(rest).as("after " + ids.get(i)).containsExactlyElementsOf(frames.subList(i + 1, frames.size()));
+      assertThat(rest)
+          .as("after " + ids.get(i))
+          .containsExactlyElementsOf(frames.subList(i + 1, frames.size()));
     }
   }
 
@@ -161,81 +199,137 @@ class UiMessageMapperTest {
     assertThat(FrameId.parse(" 12:3 ")).isEqualTo(new FrameId(12, 3));
     assertThat(FrameId.parse("12:3").toString()).isEqualTo("12:3");
     for (String bad : List.of("", "x", "-1", "3:0", "3:", ":3", "3:x", "1.5")) {
-      assertThatThrownBy(() -> FrameId.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> FrameId.parse(bad))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class);
     }
   }
 
   @Test
   void outputText_isTheStringOrItsTextField_orElseTheJson() throws Exception {
     assertThat(UiMessageMapper.outputText(Json.mapper().readTree("\"hi\""))).isEqualTo("hi");
-    assertThat(UiMessageMapper.outputText(Json.mapper().readTree("{\"text\":\"t\",\"x\":1}"))).isEqualTo("t");
-    assertThat(UiMessageMapper.outputText(Json.mapper().readTree("{\"score\":81}"))).isEqualTo("{\"score\":81}");
+    assertThat(UiMessageMapper.outputText(Json.mapper().readTree("{\"text\":\"t\",\"x\":1}")))
+        .isEqualTo("t");
+    assertThat(UiMessageMapper.outputText(Json.mapper().readTree("{\"score\":81}")))
+        .isEqualTo("{\"score\":81}");
     assertThat(UiMessageMapper.outputText(null)).isNull();
   }
 
   @Test
   void acceptHeader_matchesTheTypeItsFamilyOrAnything() {
     assertThat(StreamHandler.accepts("application/x-ndjson", "application/x-ndjson")).isTrue();
-    assertThat(StreamHandler.accepts("text/html, application/*;q=0.5", "application/x-ndjson")).isTrue();
+    assertThat(StreamHandler.accepts("text/html, application/*;q=0.5", "application/x-ndjson"))
+        .isTrue();
     assertThat(StreamHandler.accepts("*/*", "application/x-ndjson")).isTrue();
     assertThat(StreamHandler.accepts("application/json", "application/x-ndjson")).isFalse();
   }
 
   @Test
-  void aForksReusedStep_showsItsRecordedOutput_markedReused_atNoCost_andTheLogNamesTheOriginal() throws Exception {
+  void aForksReusedStep_showsItsRecordedOutput_markedReused_atNoCost_andTheLogNamesTheOriginal()
+      throws Exception {
     seq = 0;
-    List<MissionEvent> events = List.of(
-        event("mission.accepted").status("PLANNING").rerunOf("m-0").build(),
-        event("plan.ready").plan(new Plan(List.of(
-            new PlanStep("a", "agent-a", "x", null, List.of(), null, null, null)))).build(),
-        event("step.completed").step("a", "agent-a", 1).status("SUCCEEDED").durationMs(0)
-            .output(Json.mapper().createObjectNode().put("text", "recorded")).cost(null, null, 0).reused().build(),
-        event("mission.completed").status("COMPLETED").durationMs(1).cost(null, null, 0).build());
+    List<MissionEvent> events =
+        List.of(
+            event("mission.accepted").status("PLANNING").rerunOf("m-0").build(),
+            event("plan.ready")
+                .plan(
+                    new Plan(
+                        List.of(
+                            new PlanStep("a", "agent-a", "x", null, List.of(), null, null, null))))
+                .build(),
+            event("step.completed")
+                .step("a", "agent-a", 1)
+                .status("SUCCEEDED")
+                .durationMs(0)
+                .output(Json.mapper().createObjectNode().put("text", "recorded"))
+                .cost(null, null, 0)
+                .reused()
+                .build(),
+            event("mission.completed")
+                .status("COMPLETED")
+                .durationMs(1)
+                .cost(null, null, 0)
+                .build());
     List<JsonNode> chunks = chunks(events);
 
-    JsonNode step = chunks.stream().filter(c -> c.get("type").asText().equals("data-step")).reduce((x, y) -> y)
-        .orElseThrow().get("data");
+    JsonNode step =
+        chunks.stream()
+            .filter(c -> c.get("type").asText().equals("data-step"))
+            .reduce((x, y) -> y)
+            .orElseThrow()
+            .get("data");
     assertThat(step.get("status").asText()).isEqualTo("SUCCEEDED");
     assertThat(step.get("reused").asBoolean()).isTrue();
     assertThat(step.get("costMicros").asLong()).isZero();
     assertThat(chunks).anySatisfy(c -> assertThat(c.path("delta").asText()).isEqualTo("recorded"));
     assertThat(chunks.toString()).contains("a rerun of m-0", "reused from the original");
-    JsonNode cost = chunks.stream().filter(c -> c.get("type").asText().equals("data-cost")).reduce((x, y) -> y)
-        .orElseThrow().get("data");
+    JsonNode cost =
+        chunks.stream()
+            .filter(c -> c.get("type").asText().equals("data-cost"))
+            .reduce((x, y) -> y)
+            .orElseThrow()
+            .get("data");
     assertThat(cost.get("costMicros").asLong()).isZero();
   }
 
   @Test
-  void aBudgetPause_isADataBudgetPartUpdatedInPlace_andMetadataFollowsTheStatus_untilBudgetExceeded()
-      throws Exception {
+  void
+      aBudgetPause_isADataBudgetPartUpdatedInPlace_andMetadataFollowsTheStatus_untilBudgetExceeded()
+          throws Exception {
     seq = 0;
-    List<MissionEvent> events = List.of(
-        event("mission.accepted").status("PLANNING").build(),
-        event("plan.ready").plan(new Plan(List.of(
-            new PlanStep("a", "agent-a", "x", null, List.of(), null, null, null)))).build(),
-        event("step.started").step("a", "agent-a", 1).status("RUNNING").build(),
-        event("mission.budget_reached").step("a", "agent-a", 1).status("PAUSED").budgetId("monthly")
-            .reason("budget 'monthly' (hard, month) has 0 of 0 micro-credits left").build(),
-        event("mission.resumed").status("RUNNING").budgetId("monthly").build(),
-        event("mission.budget_reached").step("a", "agent-a", 2).status("PAUSED").budgetId("monthly")
-            .reason("again").build(),
-        event("mission.budget_exceeded").status("BUDGET_EXCEEDED").reason("step 'a' waited 30 s").durationMs(5)
-            .build());
+    List<MissionEvent> events =
+        List.of(
+            event("mission.accepted").status("PLANNING").build(),
+            event("plan.ready")
+                .plan(
+                    new Plan(
+                        List.of(
+                            new PlanStep("a", "agent-a", "x", null, List.of(), null, null, null))))
+                .build(),
+            event("step.started").step("a", "agent-a", 1).status("RUNNING").build(),
+            event("mission.budget_reached")
+                .step("a", "agent-a", 1)
+                .status("PAUSED")
+                .budgetId("monthly")
+                .reason("budget 'monthly' (hard, month) has 0 of 0 micro-credits left")
+                .build(),
+            event("mission.resumed").status("RUNNING").budgetId("monthly").build(),
+            event("mission.budget_reached")
+                .step("a", "agent-a", 2)
+                .status("PAUSED")
+                .budgetId("monthly")
+                .reason("again")
+                .build(),
+            event("mission.budget_exceeded")
+                .status("BUDGET_EXCEEDED")
+                .reason("step 'a' waited 30 s")
+                .durationMs(5)
+                .build());
     List<JsonNode> chunks = chunks(events);
 
-    List<JsonNode> budget = chunks.stream().filter(c -> c.get("type").asText().equals("data-budget")).toList();
+    List<JsonNode> budget =
+        chunks.stream().filter(c -> c.get("type").asText().equals("data-budget")).toList();
     assertThat(budget).extracting(c -> c.get("id").asText()).containsOnly("budget");
-    assertThat(budget).extracting(c -> c.at("/data/state").asText()).containsExactly("reached", "resumed", "reached");
+    assertThat(budget)
+        .extracting(c -> c.at("/data/state").asText())
+        .containsExactly("reached", "resumed", "reached");
     assertThat(budget.get(0).at("/data/budgetId").asText()).isEqualTo("monthly");
     assertThat(budget.get(0).at("/data/stepId").asText()).isEqualTo("a");
     assertThat(budget.get(0).at("/data/reason").asText()).contains("0 of 0 micro-credits");
-    List<String> statuses = chunks.stream().filter(c -> c.get("type").asText().equals("message-metadata"))
-        .map(c -> c.at("/messageMetadata/status").asText()).toList();
-    assertThat(statuses).containsSubsequence("RUNNING", "PAUSED", "RUNNING", "PAUSED", "BUDGET_EXCEEDED");
-    assertThat(chunks).anySatisfy(c -> {
-      assertThat(c.get("type").asText()).isEqualTo("error");
-      assertThat(c.get("errorText").asText()).isEqualTo("mission budget exceeded: step 'a' waited 30 s");
-    });
+    List<String> statuses =
+        chunks.stream()
+            .filter(c -> c.get("type").asText().equals("message-metadata"))
+            .map(c -> c.at("/messageMetadata/status").asText())
+            .toList();
+    assertThat(statuses)
+        .containsSubsequence("RUNNING", "PAUSED", "RUNNING", "PAUSED", "BUDGET_EXCEEDED");
+    assertThat(chunks)
+        .anySatisfy(
+            c -> {
+              assertThat(c.get("type").asText()).isEqualTo("error");
+              assertThat(c.get("errorText").asText())
+                  .isEqualTo("mission budget exceeded: step 'a' waited 30 s");
+            });
     assertThat(chunks.get(chunks.size() - 1).get("type").asText()).isEqualTo("finish");
   }
 }

@@ -29,18 +29,26 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Missions run by the real MissionJob (Kafka, Flink MiniCluster, ClickHouse) streamed by the API and consumed by the
- * real Vercel AI SDK ({@code ai} from npm, run by node): every chunk validates against the SDK's
- * {@code uiMessageChunkSchema}, and the message the SDK assembles is the mission.
+ * Missions run by the real MissionJob (Kafka, Flink MiniCluster, ClickHouse) streamed by the API
+ * and consumed by the real Vercel AI SDK ({@code ai} from npm, run by node): every chunk validates
+ * against the SDK's {@code uiMessageChunkSchema}, and the message the SDK assembles is the mission.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class UiMessageStreamITCase {
   private static final String TOKEN = "test-token-default";
-  @RegisterExtension static final MissionStack STACK = MissionStack.builder().streamWriterThreads(2).apiClickHouse()
-      .token(TOKEN, new Principal("default", "tester")).build();
+
+  @RegisterExtension
+  static final MissionStack STACK =
+      MissionStack.builder()
+          .streamWriterThreads(2)
+          .apiClickHouse()
+          .token(TOKEN, new Principal("default", "tester"))
+          .build();
+
   private static final KafkaTestBroker KAFKA = STACK.kafka();
   private static final ClickHouseTestServer CLICKHOUSE = STACK.clickhouse();
-  private static final List<String> AGENTS = List.of("agent-scout", "content-orchestrator", "independent-verifier");
+  private static final List<String> AGENTS =
+      List.of("agent-scout", "content-orchestrator", "independent-verifier");
 
   private static final ApiClient client = STACK.client(TOKEN);
   private static String missionId;
@@ -51,15 +59,20 @@ class UiMessageStreamITCase {
   }
 
   private static String submit(String mission, List<String> agents) throws Exception {
-    return client.submit(Json.mapper().writeValueAsString(
-        Map.of("mission", mission, "config", Map.of("explicitAgents", agents))));
+    return client.submit(
+        Json.mapper()
+            .writeValueAsString(
+                Map.of("mission", mission, "config", Map.of("explicitAgents", agents))));
   }
 
   private static String streamUrl(String id) {
     return client.base() + "/api/v1/missions/" + id + "/stream";
   }
 
-  /** The message's parts split at each step-start: the parts before the first step, then one list per step. */
+  /**
+   * The message's parts split at each step-start: the parts before the first step, then one list
+   * per step.
+   */
   private static List<List<JsonNode>> segments(JsonNode message) {
     List<List<JsonNode>> segments = new ArrayList<>();
     segments.add(new ArrayList<>());
@@ -74,8 +87,10 @@ class UiMessageStreamITCase {
   }
 
   private static JsonNode part(List<JsonNode> parts, String type) {
-    return parts.stream().filter(p -> p.get("type").asText().equals(type)).findFirst().orElseThrow(
-        () -> new AssertionError("no " + type + " part in " + parts));
+    return parts.stream()
+        .filter(p -> p.get("type").asText().equals(type))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no " + type + " part in " + parts));
   }
 
   @Test
@@ -99,7 +114,8 @@ class UiMessageStreamITCase {
     assertThat(types.get(0)).isEqualTo("start");
     assertThat(result.at("/chunks/0/messageId").asText()).isEqualTo(missionId);
     assertThat(types.get(types.size() - 1)).isEqualTo("finish");
-    assertThat(result.at("/chunks/" + (types.size() - 1) + "/finishReason").asText()).isEqualTo("stop");
+    assertThat(result.at("/chunks/" + (types.size() - 1) + "/finishReason").asText())
+        .isEqualTo("stop");
     assertThat(types.stream().filter("start-step"::equals)).hasSize(3);
     assertThat(types.stream().filter("finish-step"::equals)).hasSize(3);
     assertThat(types).doesNotContain("error");
@@ -113,8 +129,12 @@ class UiMessageStreamITCase {
     List<List<JsonNode>> segments = segments(message);
     assertThat(segments).hasSize(4);
     JsonNode plan = part(segments.get(0), "data-plan").get("data");
-    assertThat(plan.get("steps")).extracting(s -> s.get("id").asText()).containsExactly("s1", "s2", "s3");
-    assertThat(plan.get("steps")).extracting(s -> s.get("agent").asText()).containsExactlyElementsOf(AGENTS);
+    assertThat(plan.get("steps"))
+        .extracting(s -> s.get("id").asText())
+        .containsExactly("s1", "s2", "s3");
+    assertThat(plan.get("steps"))
+        .extracting(s -> s.get("agent").asText())
+        .containsExactlyElementsOf(AGENTS);
     assertThat(part(segments.get(0), "data-cost").get("id").asText()).isEqualTo("cost");
     for (int i = 1; i <= 3; i++) {
       List<JsonNode> step = segments.get(i);
@@ -123,14 +143,16 @@ class UiMessageStreamITCase {
       assertThat(dataStep.get("id").asText()).isEqualTo("step-s" + i);
       assertThat(dataStep.at("/data/stepId").asText()).isEqualTo("s" + i);
       assertThat(dataStep.at("/data/agent").asText()).isEqualTo(agent);
-      assertThat(dataStep.at("/data/status").asText()).as("updated in place to the final status")
+      assertThat(dataStep.at("/data/status").asText())
+          .as("updated in place to the final status")
           .isEqualTo("SUCCEEDED");
       assertThat(step.stream().filter(p -> p.get("type").asText().equals("data-step"))).hasSize(1);
       JsonNode text = part(step, "text");
       assertThat(text.get("text").asText()).startsWith(agent + " finished");
       assertThat(text.get("state").asText()).isEqualTo("done");
       assertThat(step.stream().filter(p -> p.get("type").asText().equals("text"))).hasSize(1);
-      assertThat(part(step, "data-log").at("/data/lines")).extracting(l -> l.get("text").asText())
+      assertThat(part(step, "data-log").at("/data/lines"))
+          .extracting(l -> l.get("text").asText())
           .containsExactly("ready", "started", "completed");
     }
 
@@ -149,7 +171,9 @@ class UiMessageStreamITCase {
 
     for (int i = 0; i < all.size() - 1; i++) {
       List<Frame> rest = SseFrames.read(streamUrl(missionId), TOKEN, all.get(i).id());
-      assertThat(rest).as("after frame " + all.get(i).id()).containsExactlyElementsOf(all.subList(i + 1, all.size()));
+      assertThat(rest)
+          .as("after frame " + all.get(i).id())
+          .containsExactlyElementsOf(all.subList(i + 1, all.size()));
     }
     // What a resumed client parses is valid on its own: a continuation, without a second start.
     String middle = all.get(all.size() / 2).id();
@@ -170,7 +194,8 @@ class UiMessageStreamITCase {
     assertThat(resumed.get("strict")).isEmpty();
     assertThat(resumed.get("message")).isEqualTo(full.get("message"));
 
-    // The SDK's "no active stream" (204) for a finished mission, when the client asks for active streams only.
+    // The SDK's "no active stream" (204) for a finished mission, when the client asks for active
+    // streams only.
     JsonNode activeOnly = NodeStreamClient.resume(client.base(), TOKEN, missionId, "active=true");
     assertThat(activeOnly.get("noActiveStream").asBoolean()).isTrue();
 
@@ -198,22 +223,32 @@ class UiMessageStreamITCase {
   @Test
   @Order(5)
   void cancel_everyOpenStreamShowsTheCancellationInOrder_thenFinishAndDone() throws Exception {
-    String body = "{\"mission\":\"long one\",\"config\":{\"plan\":{\"steps\":["
-        + "{\"id\":\"slow\",\"agent\":\"agent-scout\",\"parameters\":{\"simulate\":{\"latencyMs\":60000}}},"
-        + "{\"id\":\"after\",\"agent\":\"seo-analyst\",\"dependsOn\":[\"slow\"]}]}}}";
+    String body =
+        "{\"mission\":\"long one\",\"config\":{\"plan\":{\"steps\":["
+            + "{\"id\":\"slow\",\"agent\":\"agent-scout\",\"parameters\":{\"simulate\":{\"latencyMs\":60000}}},"
+            + "{\"id\":\"after\",\"agent\":\"seo-analyst\",\"dependsOn\":[\"slow\"]}]}}}";
     String id = client.post("/api/v1/missions", body).json().get("missionId").asText();
     int before = STACK.api().openStreams();
     List<java.util.concurrent.CompletableFuture<JsonNode>> clients = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       clients.add(NodeStreamClient.sseAsync(streamUrl(id), TOKEN));
     }
-    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
-      assertThat(STACK.api().openStreams()).isGreaterThanOrEqualTo(before + 3);
-      assertThat(SseFrames.read(streamUrl(id), TOKEN, null, f -> f.data().contains("\"RUNNING\""))
-          .get(0).data()).contains("\"start\"");
-    });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              assertThat(STACK.api().openStreams()).isGreaterThanOrEqualTo(before + 3);
+              assertThat(
+                      SseFrames.read(
+                              streamUrl(id), TOKEN, null, f -> f.data().contains("\"RUNNING\""))
+                          .get(0)
+                          .data())
+                  .contains("\"start\"");
+            });
 
-    ApiClient.Response cancelled = client.send("POST", "/api/v1/missions/" + id + "/cancel", null, null, Map.of());
+    ApiClient.Response cancelled =
+        client.send("POST", "/api/v1/missions/" + id + "/cancel", null, null, Map.of());
     assertThat(cancelled.status()).isEqualTo(202);
 
     for (var client : clients) {
@@ -222,14 +257,17 @@ class UiMessageStreamITCase {
       assertThat(result.get("strict")).isEmpty();
       assertThat(result.get("done").asBoolean()).isTrue();
       List<String> types = NodeStreamClient.types(result);
-      assertThat(types.subList(types.size() - 3, types.size())).containsExactly("message-metadata", "abort", "finish");
+      assertThat(types.subList(types.size() - 3, types.size()))
+          .containsExactly("message-metadata", "abort", "finish");
       JsonNode message = result.get("message");
       assertThat(message.at("/metadata/status").asText()).isEqualTo("CANCELLED");
       List<List<JsonNode>> segments = segments(message);
       assertThat(part(segments.get(1), "data-step").at("/data/stepId").asText()).isEqualTo("slow");
-      assertThat(part(segments.get(1), "data-step").at("/data/status").asText()).isEqualTo("CANCELLED");
+      assertThat(part(segments.get(1), "data-step").at("/data/status").asText())
+          .isEqualTo("CANCELLED");
       assertThat(part(segments.get(2), "data-step").at("/data/stepId").asText()).isEqualTo("after");
-      assertThat(part(segments.get(2), "data-step").at("/data/status").asText()).isEqualTo("CANCELLED");
+      assertThat(part(segments.get(2), "data-step").at("/data/status").asText())
+          .isEqualTo("CANCELLED");
       assertThat(message).isEqualTo(clients.get(0).get().get("message"));
     }
   }
@@ -238,18 +276,39 @@ class UiMessageStreamITCase {
   @Order(6)
   void finishedMission_isReplayedFromStoredEvents_afterItsEventsLeftTheTopics() throws Exception {
     List<Frame> before = SseFrames.read(streamUrl(missionId), TOKEN, null);
-    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> assertThat(CLICKHOUSE.client().query(
-        "SELECT seq FROM mission_events WHERE mission_id = '" + missionId + "'")).hasSize(12));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
+        .untilAsserted(
+            () ->
+                assertThat(
+                        CLICKHOUSE
+                            .client()
+                            .query(
+                                "SELECT seq FROM mission_events WHERE mission_id = '"
+                                    + missionId
+                                    + "'"))
+                    .hasSize(12));
 
-    // What a 7-day retention does to the topics, at once: every record of both topics the API reads is gone.
+    // What a 7-day retention does to the topics, at once: every record of both topics the API reads
+    // is gone.
     try (Admin admin = Admin.create(KAFKA.clientProperties())) {
       Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
       for (String topic : List.of(Topics.MISSIONS, Topics.MISSION_EVENTS)) {
-        admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
-            .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+        admin
+            .describeTopics(List.of(topic))
+            .allTopicNames()
+            .get()
+            .get(topic)
+            .partitions()
+            .forEach(
+                p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
       }
       Map<TopicPartition, RecordsToDelete> delete = new HashMap<>();
-      admin.listOffsets(latest).all().get()
+      admin
+          .listOffsets(latest)
+          .all()
+          .get()
           .forEach((tp, o) -> delete.put(tp, RecordsToDelete.beforeOffset(o.offset())));
       admin.deleteRecords(delete).all().get();
     }

@@ -28,7 +28,8 @@ class ControlPlaneStoreTest {
     ApiKeyRecord revoked = created.revoked(5, "bob");
     ControlPlaneStore store = new ControlPlaneStore();
     assertThat(store.apply(revoked)).isTrue();
-    assertThat(store.apply(created)).isFalse(); // the feed reading the older record after the writer applied ours
+    assertThat(store.apply(created))
+        .isFalse(); // the feed reading the older record after the writer applied ours
     assertThat(store.keyByHash(HASH)).contains(revoked);
     assertThat(store.key("acme", "k_00000000000000aa")).contains(revoked);
     store.apply(revoked); // the same record again (writer, then feed): nothing changes
@@ -56,11 +57,17 @@ class ControlPlaneStoreTest {
       ControlPlaneStore store = new ControlPlaneStore();
       // Through the codec, as the feed reads them.
       shuffled.forEach(r -> store.apply(codec.decode(codec.encode(r))));
-      assertThat(store.workspaces()).extracting(WorkspaceRecord::workspaceId).containsExactly("acme", "beta");
-      assertThat(store.keys("acme")).singleElement().satisfies(k -> assertThat(k.revokedAt()).isEqualTo(9L));
+      assertThat(store.workspaces())
+          .extracting(WorkspaceRecord::workspaceId)
+          .containsExactly("acme", "beta");
+      assertThat(store.keys("acme"))
+          .singleElement()
+          .satisfies(k -> assertThat(k.revokedAt()).isEqualTo(9L));
       assertThat(store.keys("beta")).hasSize(1);
       assertThat(store.usage("acme", "k_0000000000000001").orElseThrow().lastUsedAt()).isEqualTo(7);
-      assertThat(store.members("acme")).singleElement().satisfies(m -> assertThat(m.role()).isEqualTo(Role.ADMIN));
+      assertThat(store.members("acme"))
+          .singleElement()
+          .satisfies(m -> assertThat(m.role()).isEqualTo(Role.ADMIN));
       assertThat(store.keyByHash("1".repeat(64)).orElseThrow().revokedAt()).isEqualTo(9L);
     }
   }

@@ -24,9 +24,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The issue's "done when", through the real {@code ./gpilot} script against a real API: a second workspace and a
- * Viewer key made with the CLI; the Viewer reads and streams but gets 403 on submit, cancel and vault writes; a
- * key revoked with the CLI fails on the next request.
+ * The issue's "done when", through the real {@code ./gpilot} script against a real API: a second
+ * workspace and a Viewer key made with the CLI; the Viewer reads and streams but gets 403 on
+ * submit, cancel and vault writes; a key revoked with the CLI fails on the next request.
  */
 class GpilotCliITCase {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
@@ -39,10 +39,14 @@ class GpilotCliITCase {
   @BeforeAll
   static void start() throws Exception {
     home = Files.createTempDirectory("gpilot-cli");
-    api = new ControlApi(new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2),
-        TokenAuthenticator.of(Map.of(FILE_TOKEN, new Principal("default", "dev"))),
-        VaultOptions.localKeyset(home.resolve("vault/master-keyset.json").toString()),
-        TenancyOptions.of(home.resolve("auth/key-hash-secret"))).start();
+    api =
+        new ControlApi(
+                new ApiOptions(
+                    "127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2),
+                TokenAuthenticator.of(Map.of(FILE_TOKEN, new Principal("default", "dev"))),
+                VaultOptions.localKeyset(home.resolve("vault/master-keyset.json").toString()),
+                TenancyOptions.of(home.resolve("auth/key-hash-secret")))
+            .start();
     http = new ApiClient(api.port(), null);
     // What `up` leaves: the bootstrap token in $GPILOT_HOME/token.
     Files.writeString(home.resolve("token"), FILE_TOKEN);
@@ -61,7 +65,10 @@ class GpilotCliITCase {
     }
   }
 
-  /** Runs {@code ./gpilot args...} as a person would, with the token of {@code .gpilot/token} or GPILOT_TOKEN. */
+  /**
+   * Runs {@code ./gpilot args...} as a person would, with the token of {@code .gpilot/token} or
+   * GPILOT_TOKEN.
+   */
   private static Run gpilot(String token, String... args) throws Exception {
     List<String> command = new java.util.ArrayList<>(List.of("bash", SCRIPT.toString()));
     command.addAll(List.of(args));
@@ -80,7 +87,9 @@ class GpilotCliITCase {
       p.destroyForcibly();
       throw new AssertionError("./gpilot " + String.join(" ", args) + " did not exit");
     }
-    return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8).strip(),
+    return new Run(
+        p.exitValue(),
+        Files.readString(out, StandardCharsets.UTF_8).strip(),
         Files.readString(err, StandardCharsets.UTF_8).strip());
   }
 
@@ -94,8 +103,10 @@ class GpilotCliITCase {
 
     Run list = gpilot(null, "workspace", "list");
     assertThat(list.exit()).isZero();
-    assertThat(StreamSupport.stream(list.json().get("workspaces").spliterator(), false)
-        .map(w -> w.get("workspaceId").asText())).containsExactly("default", "second-team");
+    assertThat(
+            StreamSupport.stream(list.json().get("workspaces").spliterator(), false)
+                .map(w -> w.get("workspaceId").asText()))
+        .containsExactly("default", "second-team");
 
     Run viewer = gpilot(ownerKey, "key", "create", "reader", "viewer");
     assertThat(viewer.exit()).as(viewer.toString()).isZero();
@@ -104,17 +115,25 @@ class GpilotCliITCase {
     String viewerKeyId = viewer.json().get("keyId").asText();
 
     // The Viewer reads and streams; submit, cancel and vault writes are 403.
-    String mission = http.ok("POST", "/api/v1/missions", ownerKey, "{\"mission\":\"m\"}", 202).get("missionId")
-        .asText();
-    assertThat(http.call("GET", "/api/v1/missions/" + mission, viewerKey, null).status()).isEqualTo(200);
-    assertThat(http.open("GET", "/api/v1/missions/" + mission + "/events", viewerKey, null, null).status())
+    String mission =
+        http.ok("POST", "/api/v1/missions", ownerKey, "{\"mission\":\"m\"}", 202)
+            .get("missionId")
+            .asText();
+    assertThat(http.call("GET", "/api/v1/missions/" + mission, viewerKey, null).status())
         .isEqualTo(200);
-    assertThat(http.open("GET", "/api/v1/missions/" + mission + "/stream", viewerKey, null, null).status())
+    assertThat(
+            http.open("GET", "/api/v1/missions/" + mission + "/events", viewerKey, null, null)
+                .status())
         .isEqualTo(200);
-    for (ApiClient.Response refused : List.of(
-        http.call("POST", "/api/v1/missions", viewerKey, "{\"mission\":\"no\"}"),
-        http.call("POST", "/api/v1/missions/" + mission + "/cancel", viewerKey, null),
-        http.call("PUT", "/api/v1/vault/secrets/gemini", viewerKey, "{\"value\":\"no\"}"))) {
+    assertThat(
+            http.open("GET", "/api/v1/missions/" + mission + "/stream", viewerKey, null, null)
+                .status())
+        .isEqualTo(200);
+    for (ApiClient.Response refused :
+        List.of(
+            http.call("POST", "/api/v1/missions", viewerKey, "{\"mission\":\"no\"}"),
+            http.call("POST", "/api/v1/missions/" + mission + "/cancel", viewerKey, null),
+            http.call("PUT", "/api/v1/vault/secrets/gemini", viewerKey, "{\"value\":\"no\"}"))) {
       assertThat(refused.status()).isEqualTo(403);
       assertThat(refused.json().get("type").asText()).isEqualTo("/problems/forbidden");
     }
@@ -128,22 +147,46 @@ class GpilotCliITCase {
 
     Run revoked = gpilot(ownerKey, "key", "revoke", viewerKeyId);
     assertThat(revoked.exit()).as(revoked.toString()).isZero();
-    assertThat(http.call("GET", "/api/v1/missions/" + mission, viewerKey, null).status()).isEqualTo(401);
+    assertThat(http.call("GET", "/api/v1/missions/" + mission, viewerKey, null).status())
+        .isEqualTo(401);
   }
 
   @Test
   void memberRemove_transfer_andWorkspaceDelete_withTheCli() throws Exception {
-    // Made by a key of its own, so that the file token's workspace list (the test above) does not show it.
-    String creator = http.ok("POST", "/api/v1/keys", FILE_TOKEN, "{\"name\":\"c\",\"role\":\"owner\"}", 201)
-        .get("key").asText();
-    String owner = http.ok("POST", "/api/v1/workspaces", creator, "{\"name\":\"Third\",\"workspaceId\":\"third\"}",
-        201).get("ownerKey").get("key").asText();
-    http.ok("POST", "/api/v1/members", owner, "{\"email\":\"bob@example.com\",\"role\":\"admin\"}", 201);
-    http.ok("POST", "/api/v1/members", owner, "{\"email\":\"eve@example.com\",\"role\":\"viewer\"}", 201);
+    // Made by a key of its own, so that the file token's workspace list (the test above) does not
+    // show it.
+    String creator =
+        http.ok("POST", "/api/v1/keys", FILE_TOKEN, "{\"name\":\"c\",\"role\":\"owner\"}", 201)
+            .get("key")
+            .asText();
+    String owner =
+        http.ok(
+                "POST",
+                "/api/v1/workspaces",
+                creator,
+                "{\"name\":\"Third\",\"workspaceId\":\"third\"}",
+                201)
+            .get("ownerKey")
+            .get("key")
+            .asText();
+    http.ok(
+        "POST",
+        "/api/v1/members",
+        owner,
+        "{\"email\":\"bob@example.com\",\"role\":\"admin\"}",
+        201);
+    http.ok(
+        "POST",
+        "/api/v1/members",
+        owner,
+        "{\"email\":\"eve@example.com\",\"role\":\"viewer\"}",
+        201);
 
     Run removed = gpilot(owner, "member", "remove", "eve@example.com");
     assertThat(removed.exit()).as(removed.toString()).isZero();
-    assertThat(gpilot(owner, "member", "list").out()).contains("bob@example.com").doesNotContain("eve@example.com");
+    assertThat(gpilot(owner, "member", "list").out())
+        .contains("bob@example.com")
+        .doesNotContain("eve@example.com");
     Run again = gpilot(owner, "member", "remove", "eve@example.com");
     assertThat(again.exit()).isEqualTo(1);
     assertThat(again.err()).contains("404");
@@ -176,8 +219,20 @@ class GpilotCliITCase {
 
   @Test
   void budgets_setListAndDelete_withTheCli_andAViewerCannotSetOne() throws Exception {
-    Run set = gpilot(null, "budget", "set", "cli-monthly", "5000000", "month", "hard", "--reset-day", "15",
-        "--agent", "agent-scout", "--rollover");
+    Run set =
+        gpilot(
+            null,
+            "budget",
+            "set",
+            "cli-monthly",
+            "5000000",
+            "month",
+            "hard",
+            "--reset-day",
+            "15",
+            "--agent",
+            "agent-scout",
+            "--rollover");
     assertThat(set.exit()).as(set.toString()).isZero();
     JsonNode b = set.json();
     assertThat(b.get("budgetId").asText()).isEqualTo("cli-monthly");
@@ -196,7 +251,8 @@ class GpilotCliITCase {
     assertThat(bad.exit()).isEqualTo(1);
     assertThat(bad.err()).contains("400").contains("period");
 
-    String viewer = gpilot(null, "key", "create", "budget-reader", "viewer").json().get("key").asText();
+    String viewer =
+        gpilot(null, "key", "create", "budget-reader", "viewer").json().get("key").asText();
     Run refused = gpilot(viewer, "budget", "set", "cli-viewer", "100", "day", "soft");
     assertThat(refused.exit()).isEqualTo(1);
     assertThat(refused.err()).contains("403").contains("/problems/forbidden");

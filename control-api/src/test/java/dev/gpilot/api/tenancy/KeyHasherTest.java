@@ -10,7 +10,6 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -31,8 +30,10 @@ class KeyHasherTest {
     Path file = dir.resolve("auth/key-hash-secret");
     String hash = new KeyHasher(file).hash("gp_k_1_secret");
     assertThat(hash).matches("[0-9a-f]{64}");
-    assertThat(Files.getPosixFilePermissions(file)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
-    assertThat(Files.getPosixFilePermissions(file.getParent())).isEqualTo(PosixFilePermissions.fromString("rwx------"));
+    assertThat(Files.getPosixFilePermissions(file))
+        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    assertThat(Files.getPosixFilePermissions(file.getParent()))
+        .isEqualTo(PosixFilePermissions.fromString("rwx------"));
     // Another instance reading the same file agrees; another deployment's secret does not.
     assertThat(new KeyHasher(file).hashIfKnown("gp_k_1_secret")).isEqualTo(hash);
     assertThat(new KeyHasher(dir.resolve("other/secret")).hash("gp_k_1_secret")).isNotEqualTo(hash);
@@ -44,21 +45,28 @@ class KeyHasherTest {
     Path file = dir.resolve("auth/key-hash-secret");
     ExecutorService pool = Executors.newFixedThreadPool(8);
     try {
-      List<Callable<String>> tasks = IntStream.range(0, 16)
-          .<Callable<String>>mapToObj(i -> () -> new KeyHasher(file).hash("gp_same")).toList();
-      Set<String> hashes = pool.invokeAll(tasks).stream().map(f -> {
-        try {
-          return f.get();
-        } catch (Exception e) {
-          throw new AssertionError(e);
-        }
-      }).collect(Collectors.toSet());
+      List<Callable<String>> tasks =
+          IntStream.range(0, 16)
+              .<Callable<String>>mapToObj(i -> () -> new KeyHasher(file).hash("gp_same"))
+              .toList();
+      Set<String> hashes =
+          pool.invokeAll(tasks).stream()
+              .map(
+                  f -> {
+                    try {
+                      return f.get();
+                    } catch (Exception e) {
+                      throw new AssertionError(e);
+                    }
+                  })
+              .collect(Collectors.toSet());
       assertThat(hashes).hasSize(1);
     } finally {
       pool.shutdownNow();
     }
     try (var files = Files.list(file.getParent())) {
-      assertThat(files.map(p -> p.getFileName().toString()).toList()).containsExactly("key-hash-secret");
+      assertThat(files.map(p -> p.getFileName().toString()).toList())
+          .containsExactly("key-hash-secret");
     }
   }
 }

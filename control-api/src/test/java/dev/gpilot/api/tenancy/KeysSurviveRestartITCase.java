@@ -23,9 +23,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Keys, revocations and workspaces live in Kafka, not in an instance: created through one API, they hold in a fresh
- * API process started as {@code ./gpilot up} starts it (its configuration from the environment, the key-hash secret
- * found under {@code $GPILOT_HOME}), and what that process creates holds in the next in-process API.
+ * Keys, revocations and workspaces live in Kafka, not in an instance: created through one API, they
+ * hold in a fresh API process started as {@code ./gpilot up} starts it (its configuration from the
+ * environment, the key-hash secret found under {@code $GPILOT_HOME}), and what that process creates
+ * holds in the next in-process API.
  */
 class KeysSurviveRestartITCase {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
@@ -37,21 +38,30 @@ class KeysSurviveRestartITCase {
     Path tokensFile = home.resolve("api-tokens");
     Files.writeString(tokensFile, Sha256.hex(FILE_TOKEN) + " ws-acme alice\n");
     TenancyOptions tenancy = TenancyOptions.of(home.resolve("auth/key-hash-secret"));
-    VaultOptions vault = VaultOptions.localKeyset(home.resolve("vault/master-keyset.json").toString());
-    ApiOptions options = new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), tokensFile, 10_000, 2);
+    VaultOptions vault =
+        VaultOptions.localKeyset(home.resolve("vault/master-keyset.json").toString());
+    ApiOptions options =
+        new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), tokensFile, 10_000, 2);
 
     String viewerKey;
     String memberKey;
     String secondOwnerKey;
-    try (ControlApi api = new ControlApi(options, TokenAuthenticator.fromFile(tokensFile), vault, tenancy).start()) {
+    try (ControlApi api =
+        new ControlApi(options, TokenAuthenticator.fromFile(tokensFile), vault, tenancy).start()) {
       ApiClient http = new ApiClient(api.port(), null);
-      viewerKey = http.ok("POST", "/api/v1/keys", FILE_TOKEN, "{\"name\":\"v\",\"role\":\"viewer\"}", 201)
-          .get("key").asText();
-      JsonNode member = http.ok("POST", "/api/v1/keys", FILE_TOKEN, "{\"name\":\"m\",\"role\":\"member\"}", 201);
+      viewerKey =
+          http.ok("POST", "/api/v1/keys", FILE_TOKEN, "{\"name\":\"v\",\"role\":\"viewer\"}", 201)
+              .get("key")
+              .asText();
+      JsonNode member =
+          http.ok("POST", "/api/v1/keys", FILE_TOKEN, "{\"name\":\"m\",\"role\":\"member\"}", 201);
       memberKey = member.get("key").asText();
       http.ok("DELETE", "/api/v1/keys/" + member.get("keyId").asText(), FILE_TOKEN, null, 204);
-      secondOwnerKey = http.ok("POST", "/api/v1/workspaces", FILE_TOKEN, "{\"name\":\"Acme Two\"}", 201)
-          .get("ownerKey").get("key").asText();
+      secondOwnerKey =
+          http.ok("POST", "/api/v1/workspaces", FILE_TOKEN, "{\"name\":\"Acme Two\"}", 201)
+              .get("ownerKey")
+              .get("key")
+              .asText();
     }
 
     String createdByChild;
@@ -61,15 +71,30 @@ class KeysSurviveRestartITCase {
       ApiClient http = new ApiClient(port, null);
       awaitHealthy(http, child, home);
       assertThat(http.call("GET", "/api/v1/agents", viewerKey, null).status()).isEqualTo(200);
-      assertThat(http.call("POST", "/api/v1/missions", viewerKey, "{\"mission\":\"no\"}").status()).isEqualTo(403);
-      assertThat(http.call("GET", "/api/v1/agents", memberKey, null).status()).as("revoked before the restart")
+      assertThat(http.call("POST", "/api/v1/missions", viewerKey, "{\"mission\":\"no\"}").status())
+          .isEqualTo(403);
+      assertThat(http.call("GET", "/api/v1/agents", memberKey, null).status())
+          .as("revoked before the restart")
           .isEqualTo(401);
       JsonNode keys = http.ok("GET", "/api/v1/keys", secondOwnerKey, null, 200);
       assertThat(keys.get("workspaceId").asText()).isEqualTo("acme-two");
-      createdByChild = http.ok("POST", "/api/v1/keys", secondOwnerKey, "{\"name\":\"c\",\"role\":\"admin\"}", 201)
-          .get("key").asText();
-      List<String> workspaces = StreamSupport.stream(http.ok("GET", "/api/v1/workspaces", FILE_TOKEN, null, 200)
-          .get("workspaces").spliterator(), false).map(w -> w.get("workspaceId").asText()).toList();
+      createdByChild =
+          http.ok(
+                  "POST",
+                  "/api/v1/keys",
+                  secondOwnerKey,
+                  "{\"name\":\"c\",\"role\":\"admin\"}",
+                  201)
+              .get("key")
+              .asText();
+      List<String> workspaces =
+          StreamSupport.stream(
+                  http.ok("GET", "/api/v1/workspaces", FILE_TOKEN, null, 200)
+                      .get("workspaces")
+                      .spliterator(),
+                  false)
+              .map(w -> w.get("workspaceId").asText())
+              .toList();
       assertThat(workspaces).containsExactly("acme-two", "ws-acme");
     } finally {
       child.destroy(); // SIGTERM: the API's shutdown hook closes it
@@ -78,7 +103,8 @@ class KeysSurviveRestartITCase {
       }
     }
 
-    try (ControlApi api = new ControlApi(options, TokenAuthenticator.fromFile(tokensFile), vault, tenancy).start()) {
+    try (ControlApi api =
+        new ControlApi(options, TokenAuthenticator.fromFile(tokensFile), vault, tenancy).start()) {
       ApiClient http = new ApiClient(api.port(), null);
       assertThat(http.call("GET", "/api/v1/keys", createdByChild, null).status()).isEqualTo(200);
       assertThat(http.call("GET", "/api/v1/agents", viewerKey, null).status()).isEqualTo(200);
@@ -94,8 +120,10 @@ class KeysSurviveRestartITCase {
 
   private static Process startApiProcess(Path home, Path tokensFile, int port) throws IOException {
     List<String> command = ChildJvm.command(home, "384m", ControlApi.class);
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(home.resolve("api.out").toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(home.resolve("api.out").toFile());
     Map<String, String> env = builder.environment();
     env.remove("CLICKHOUSE_URL");
     env.put("KAFKA_BOOTSTRAP_SERVERS", KAFKA.bootstrapServers());
@@ -109,7 +137,8 @@ class KeysSurviveRestartITCase {
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
     while (System.nanoTime() < deadline) {
       if (!child.isAlive()) {
-        throw new AssertionError("the API process exited: " + Files.readString(home.resolve("api.out")));
+        throw new AssertionError(
+            "the API process exited: " + Files.readString(home.resolve("api.out")));
       }
       try {
         if (http.call("GET", "/health", null, null).status() == 200) {
@@ -120,6 +149,7 @@ class KeysSurviveRestartITCase {
       }
       Thread.sleep(200);
     }
-    throw new AssertionError("the API process did not become healthy: " + Files.readString(home.resolve("api.out")));
+    throw new AssertionError(
+        "the API process did not become healthy: " + Files.readString(home.resolve("api.out")));
   }
 }

@@ -12,8 +12,9 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /**
- * Two API instances on one broker sharing a control plane (the same key-hash secret and vault keyset in a fresh home),
- * as two replicas behind a load balancer run, each with a client; file tokens from {@code tokens}.
+ * Two API instances on one broker sharing a control plane (the same key-hash secret and vault
+ * keyset in a fresh home), as two replicas behind a load balancer run, each with a client; file
+ * tokens from {@code tokens}.
  */
 final class TwoApis implements AutoCloseable {
   final ApiClient one;
@@ -28,11 +29,16 @@ final class TwoApis implements AutoCloseable {
     this.two = new ApiClient(api2.port(), null);
   }
 
-  static TwoApis start(String bootstrapServers, String home, Map<String, Principal> tokens,
-      UnaryOperator<TenancyOptions> tenancy) throws Exception {
+  static TwoApis start(
+      String bootstrapServers,
+      String home,
+      Map<String, Principal> tokens,
+      UnaryOperator<TenancyOptions> tenancy)
+      throws Exception {
     Path dir = Files.createTempDirectory(home);
     TenancyOptions options = tenancy.apply(TenancyOptions.of(dir.resolve("auth/key-hash-secret")));
-    VaultOptions vault = VaultOptions.localKeyset(dir.resolve("vault/master-keyset.json").toString());
+    VaultOptions vault =
+        VaultOptions.localKeyset(dir.resolve("vault/master-keyset.json").toString());
     TokenAuthenticator authenticator = TokenAuthenticator.of(tokens);
     ApiOptions api = new ApiOptions("127.0.0.1", 0, bootstrapServers, Path.of("unused"), 10_000, 2);
     ControlApi api1 = new ControlApi(api, authenticator, vault, options).start();

@@ -26,9 +26,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Removing members, transferring ownership and deleting a workspace, over HTTP on two API instances sharing a
- * broker: who may, the last owner kept, the tokens file's workspace kept, every key of a deleted workspace 401 on
- * both instances, its id never given again, and each change audited in its transaction, without secrets.
+ * Removing members, transferring ownership and deleting a workspace, over HTTP on two API instances
+ * sharing a broker: who may, the last owner kept, the tokens file's workspace kept, every key of a
+ * deleted workspace 401 on both instances, its id never given again, and each change audited in its
+ * transaction, without secrets.
  */
 class WorkspaceLifecycleITCase {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
@@ -40,8 +41,12 @@ class WorkspaceLifecycleITCase {
 
   @BeforeAll
   static void start() throws Exception {
-    apis = TwoApis.start(KAFKA.bootstrapServers(), "workspace-lifecycle", Map.of(FILE_TOKEN, new Principal("default", "ops")),
-        UnaryOperator.identity());
+    apis =
+        TwoApis.start(
+            KAFKA.bootstrapServers(),
+            "workspace-lifecycle",
+            Map.of(FILE_TOKEN, new Principal("default", "ops")),
+            UnaryOperator.identity());
     one = apis.one;
     two = apis.two;
   }
@@ -65,132 +70,260 @@ class WorkspaceLifecycleITCase {
 
   private static List<AuditEvent> audit(String workspaceId) {
     JsonCodec<AuditEvent> codec = JsonCodec.of(AuditEvent.class);
-    return TopicContents.read(KAFKA.bootstrapServers(), Topics.AUDIT).stream().map(r -> codec.decode(r.value()))
-        .filter(e -> e.workspaceId().equals(workspaceId)).toList();
+    return TopicContents.read(KAFKA.bootstrapServers(), Topics.AUDIT).stream()
+        .map(r -> codec.decode(r.value()))
+        .filter(e -> e.workspaceId().equals(workspaceId))
+        .toList();
   }
 
   @Test
   void membersAndOwnership_lastOwnerKept_removedMembersKeysRevoked() throws Exception {
-    String owner = key(one.ok("POST", "/api/v1/workspaces", FILE_TOKEN,
-        "{\"name\":\"Team\",\"workspaceId\":\"team\"}", 201).get("ownerKey"));
-    String admin = key(one.ok("POST", "/api/v1/keys", owner, "{\"name\":\"adm\",\"role\":\"admin\"}", 201));
-    one.ok("POST", "/api/v1/members", owner, "{\"email\":\"alice@example.com\",\"role\":\"owner\"}", 201);
-    one.ok("POST", "/api/v1/members", owner, "{\"email\":\"bob@example.com\",\"role\":\"admin\"}", 201);
-    String accept = one.ok("POST", "/api/v1/invitations", admin,
-        "{\"email\":\"carol@example.com\",\"role\":\"member\"}", 201).get("acceptPath").asText();
+    String owner =
+        key(
+            one.ok(
+                    "POST",
+                    "/api/v1/workspaces",
+                    FILE_TOKEN,
+                    "{\"name\":\"Team\",\"workspaceId\":\"team\"}",
+                    201)
+                .get("ownerKey"));
+    String admin =
+        key(one.ok("POST", "/api/v1/keys", owner, "{\"name\":\"adm\",\"role\":\"admin\"}", 201));
+    one.ok(
+        "POST",
+        "/api/v1/members",
+        owner,
+        "{\"email\":\"alice@example.com\",\"role\":\"owner\"}",
+        201);
+    one.ok(
+        "POST",
+        "/api/v1/members",
+        owner,
+        "{\"email\":\"bob@example.com\",\"role\":\"admin\"}",
+        201);
+    String accept =
+        one.ok(
+                "POST",
+                "/api/v1/invitations",
+                admin,
+                "{\"email\":\"carol@example.com\",\"role\":\"member\"}",
+                201)
+            .get("acceptPath")
+            .asText();
     String carol = key(one.ok("POST", accept, null, null, 201).get("key"));
     // The other instance knows the key once its feed has read it (SPEC §11: well under a second).
-    await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
-        .untilAsserted(() -> assertThat(two.call("GET", "/api/v1/agents", carol, null).status())
-            .isEqualTo(200));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
+        .untilAsserted(
+            () ->
+                assertThat(two.call("GET", "/api/v1/agents", carol, null).status()).isEqualTo(200));
 
-    // Carol leaves: her membership ends and the key she got with it stops working on both instances.
+    // Carol leaves: her membership ends and the key she got with it stops working on both
+    // instances.
     one.ok("DELETE", "/api/v1/members/Carol@Example.com", admin, null, 204);
     assertThat(one.call("GET", "/api/v1/agents", carol, null).status()).isEqualTo(401);
-    await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
-        .untilAsserted(() -> assertThat(two.call("GET", "/api/v1/agents", carol, null).status())
-            .isEqualTo(401));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .ignoreExceptions()
+        .untilAsserted(
+            () ->
+                assertThat(two.call("GET", "/api/v1/agents", carol, null).status()).isEqualTo(401));
     assertThat(members(owner).toString()).doesNotContain("carol@example.com");
-    assertThat(one.call("DELETE", "/api/v1/members/carol@example.com", admin, null).status()).isEqualTo(404);
-    assertThat(one.call("DELETE", "/api/v1/members/not-an-email", admin, null).status()).isEqualTo(404);
+    assertThat(one.call("DELETE", "/api/v1/members/carol@example.com", admin, null).status())
+        .isEqualTo(404);
+    assertThat(one.call("DELETE", "/api/v1/members/not-an-email", admin, null).status())
+        .isEqualTo(404);
 
     // Owners: an admin may not remove one; the last one cannot be removed.
-    ApiClient.Response byAdmin = one.call("DELETE", "/api/v1/members/alice@example.com", admin, null);
+    ApiClient.Response byAdmin =
+        one.call("DELETE", "/api/v1/members/alice@example.com", admin, null);
     assertThat(byAdmin.status()).isEqualTo(403);
     assertThat(byAdmin.json().get("type").asText()).isEqualTo("/problems/forbidden");
     ApiClient.Response last = one.call("DELETE", "/api/v1/members/alice@example.com", owner, null);
     assertThat(last.status()).isEqualTo(409);
     assertThat(last.json().get("type").asText()).isEqualTo("/problems/last-owner");
 
-    // Ownership moves to bob; alice becomes admin and may then be removed; bob is now the last owner.
-    assertThat(one.call("POST", "/api/v1/workspaces/team/transfer", admin, "{\"email\":\"bob@example.com\"}")
-        .status()).isEqualTo(403);
-    JsonNode moved = one.ok("POST", "/api/v1/workspaces/team/transfer", owner, "{\"email\":\"bob@example.com\"}", 200);
+    // Ownership moves to bob; alice becomes admin and may then be removed; bob is now the last
+    // owner.
+    assertThat(
+            one.call(
+                    "POST",
+                    "/api/v1/workspaces/team/transfer",
+                    admin,
+                    "{\"email\":\"bob@example.com\"}")
+                .status())
+        .isEqualTo(403);
+    JsonNode moved =
+        one.ok(
+            "POST",
+            "/api/v1/workspaces/team/transfer",
+            owner,
+            "{\"email\":\"bob@example.com\"}",
+            200);
     assertThat(moved.get("owner").asText()).isEqualTo("bob@example.com");
     assertThat(moved.get("demoted").toString()).isEqualTo("[\"alice@example.com\"]");
-    assertThat(members(owner).toString()).contains("{\"email\":\"alice@example.com\",\"role\":\"admin\"")
+    assertThat(members(owner).toString())
+        .contains("{\"email\":\"alice@example.com\",\"role\":\"admin\"")
         .contains("{\"email\":\"bob@example.com\",\"role\":\"owner\"");
     one.ok("DELETE", "/api/v1/members/alice@example.com", admin, null, 204);
-    assertThat(one.call("DELETE", "/api/v1/members/bob@example.com", owner, null).status()).isEqualTo(409);
-    assertThat(one.call("POST", "/api/v1/workspaces/default/transfer", owner, "{\"email\":\"bob@example.com\"}")
-        .status()).isEqualTo(404);
-    assertThat(one.call("POST", "/api/v1/workspaces/team/transfer", owner, "{\"email\":\"nobody@example.com\"}")
-        .status()).isEqualTo(404);
-    for (String body : List.of("", "{}", "{\"email\":\"x\"}", "{\"email\":\"b@example.com\",\"role\":\"owner\"}")) {
+    assertThat(one.call("DELETE", "/api/v1/members/bob@example.com", owner, null).status())
+        .isEqualTo(409);
+    assertThat(
+            one.call(
+                    "POST",
+                    "/api/v1/workspaces/default/transfer",
+                    owner,
+                    "{\"email\":\"bob@example.com\"}")
+                .status())
+        .isEqualTo(404);
+    assertThat(
+            one.call(
+                    "POST",
+                    "/api/v1/workspaces/team/transfer",
+                    owner,
+                    "{\"email\":\"nobody@example.com\"}")
+                .status())
+        .isEqualTo(404);
+    for (String body :
+        List.of(
+            "", "{}", "{\"email\":\"x\"}", "{\"email\":\"b@example.com\",\"role\":\"owner\"}")) {
       ApiClient.Response bad = one.call("POST", "/api/v1/workspaces/team/transfer", owner, body);
       assertThat(bad.status()).as(body).isEqualTo(400);
       assertThat(bad.contentType()).startsWith("application/problem+json");
     }
 
-    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
-      List<AuditEvent> events = audit("team");
-      assertThat(events).filteredOn(e -> e.action().equals(AuditEvent.MEMBER_REMOVE)).extracting(AuditEvent::target)
-          .containsExactly("member:carol@example.com role=member", "member:alice@example.com role=admin");
-      assertThat(events).filteredOn(e -> e.action().equals(AuditEvent.OWNERSHIP_TRANSFER))
-          .extracting(AuditEvent::target)
-          .containsExactlyInAnyOrder("member:bob@example.com role=owner", "member:alice@example.com role=admin");
-      assertThat(events).filteredOn(e -> e.action().equals(AuditEvent.KEY_REVOKE)).hasSize(1);
-      assertThat(events).filteredOn(e -> List.of(AuditEvent.MEMBER_REMOVE, AuditEvent.OWNERSHIP_TRANSFER,
-          AuditEvent.KEY_REVOKE).contains(e.action())).hasSize(5).allSatisfy(e -> {
-            assertThat(e.actor()).startsWith("key:"); // who: the owner's or the admin's key
-            assertThat(e.ts()).isPositive();
-            assertThat(e.source()).isEqualTo("api");
-          });
-    });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              List<AuditEvent> events = audit("team");
+              assertThat(events)
+                  .filteredOn(e -> e.action().equals(AuditEvent.MEMBER_REMOVE))
+                  .extracting(AuditEvent::target)
+                  .containsExactly(
+                      "member:carol@example.com role=member",
+                      "member:alice@example.com role=admin");
+              assertThat(events)
+                  .filteredOn(e -> e.action().equals(AuditEvent.OWNERSHIP_TRANSFER))
+                  .extracting(AuditEvent::target)
+                  .containsExactlyInAnyOrder(
+                      "member:bob@example.com role=owner", "member:alice@example.com role=admin");
+              assertThat(events)
+                  .filteredOn(e -> e.action().equals(AuditEvent.KEY_REVOKE))
+                  .hasSize(1);
+              assertThat(events)
+                  .filteredOn(
+                      e ->
+                          List.of(
+                                  AuditEvent.MEMBER_REMOVE,
+                                  AuditEvent.OWNERSHIP_TRANSFER,
+                                  AuditEvent.KEY_REVOKE)
+                              .contains(e.action()))
+                  .hasSize(5)
+                  .allSatisfy(
+                      e -> {
+                        assertThat(e.actor())
+                            .startsWith("key:"); // who: the owner's or the admin's key
+                        assertThat(e.ts()).isPositive();
+                        assertThat(e.source()).isEqualTo("api");
+                      });
+            });
   }
 
   @Test
-  void deletingAWorkspace_revokesEveryKeyOnEveryInstance_keepsItsId_andTheTokensFilesOneCannotBe() throws Exception {
-    ApiClient.Response protectedOne = one.call("DELETE", "/api/v1/workspaces/default", FILE_TOKEN, null);
+  void deletingAWorkspace_revokesEveryKeyOnEveryInstance_keepsItsId_andTheTokensFilesOneCannotBe()
+      throws Exception {
+    ApiClient.Response protectedOne =
+        one.call("DELETE", "/api/v1/workspaces/default", FILE_TOKEN, null);
     assertThat(protectedOne.status()).isEqualTo(409);
     assertThat(protectedOne.json().get("type").asText()).isEqualTo("/problems/workspace-protected");
 
-    String owner = key(one.ok("POST", "/api/v1/workspaces", FILE_TOKEN,
-        "{\"name\":\"Doomed\",\"workspaceId\":\"doomed\"}", 201).get("ownerKey"));
-    String admin = key(one.ok("POST", "/api/v1/keys", owner, "{\"name\":\"adm\",\"role\":\"admin\"}", 201));
-    // The owner key was made through the first instance: the second knows it once its feed has read it.
-    await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
-        .untilAsserted(() -> assertThat(two.call("GET", "/api/v1/agents", owner, null).status())
-            .isEqualTo(200));
-    String viewer = key(two.ok("POST", "/api/v1/keys", owner, "{\"name\":\"v\",\"role\":\"viewer\"}", 201));
-    String mission = one.ok("POST", "/api/v1/missions", owner, "{\"mission\":\"history\"}", 202)
-        .get("missionId").asText();
-    assertThat(one.call("DELETE", "/api/v1/workspaces/doomed", admin, null).status()).isEqualTo(403);
-    assertThat(one.call("DELETE", "/api/v1/workspaces/default", owner, null).status()).isEqualTo(404);
-    assertThat(one.ok("GET", "/api/v1/workspaces", FILE_TOKEN, null, 200).toString()).contains("\"doomed\"");
+    String owner =
+        key(
+            one.ok(
+                    "POST",
+                    "/api/v1/workspaces",
+                    FILE_TOKEN,
+                    "{\"name\":\"Doomed\",\"workspaceId\":\"doomed\"}",
+                    201)
+                .get("ownerKey"));
+    String admin =
+        key(one.ok("POST", "/api/v1/keys", owner, "{\"name\":\"adm\",\"role\":\"admin\"}", 201));
+    // The owner key was made through the first instance: the second knows it once its feed has read
+    // it.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
+        .untilAsserted(
+            () ->
+                assertThat(two.call("GET", "/api/v1/agents", owner, null).status()).isEqualTo(200));
+    String viewer =
+        key(two.ok("POST", "/api/v1/keys", owner, "{\"name\":\"v\",\"role\":\"viewer\"}", 201));
+    String mission =
+        one.ok("POST", "/api/v1/missions", owner, "{\"mission\":\"history\"}", 202)
+            .get("missionId")
+            .asText();
+    assertThat(one.call("DELETE", "/api/v1/workspaces/doomed", admin, null).status())
+        .isEqualTo(403);
+    assertThat(one.call("DELETE", "/api/v1/workspaces/default", owner, null).status())
+        .isEqualTo(404);
+    assertThat(one.ok("GET", "/api/v1/workspaces", FILE_TOKEN, null, 200).toString())
+        .contains("\"doomed\"");
 
     one.ok("DELETE", "/api/v1/workspaces/doomed", owner, null, 204);
     for (String k : List.of(owner, admin, viewer)) {
       ApiClient.Response refused = one.call("GET", "/api/v1/missions/" + mission, k, null);
       assertThat(refused.status()).isEqualTo(401);
       assertThat(refused.contentType()).startsWith("application/problem+json");
-      await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
-          .untilAsserted(() -> assertThat(two.call("GET", "/api/v1/agents", k, null).status())
-              .isEqualTo(401));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .ignoreExceptions()
+          .untilAsserted(
+              () -> assertThat(two.call("GET", "/api/v1/agents", k, null).status()).isEqualTo(401));
     }
-    ApiClient.Response again = one.call("POST", "/api/v1/workspaces", FILE_TOKEN,
-        "{\"name\":\"Doomed again\",\"workspaceId\":\"doomed\"}");
+    ApiClient.Response again =
+        one.call(
+            "POST",
+            "/api/v1/workspaces",
+            FILE_TOKEN,
+            "{\"name\":\"Doomed again\",\"workspaceId\":\"doomed\"}");
     assertThat(again.status()).isEqualTo(409);
-    assertThat(one.ok("GET", "/api/v1/workspaces", FILE_TOKEN, null, 200).toString()).doesNotContain("\"doomed\"");
+    assertThat(one.ok("GET", "/api/v1/workspaces", FILE_TOKEN, null, 200).toString())
+        .doesNotContain("\"doomed\"");
 
-    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
-      List<AuditEvent> events = audit("doomed");
-      assertThat(events).filteredOn(e -> e.action().equals(AuditEvent.WORKSPACE_DELETE)).singleElement()
-          .satisfies(e -> {
-            assertThat(e.target()).isEqualTo("workspace:doomed");
-            assertThat(e.actor()).startsWith("key:");
-          });
-      assertThat(events).filteredOn(e -> e.action().equals(AuditEvent.KEY_REVOKE)).hasSize(3);
-    });
-    for (ConsumerRecord<byte[], byte[]> r : TopicContents.read(KAFKA.bootstrapServers(), Topics.AUDIT)) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              List<AuditEvent> events = audit("doomed");
+              assertThat(events)
+                  .filteredOn(e -> e.action().equals(AuditEvent.WORKSPACE_DELETE))
+                  .singleElement()
+                  .satisfies(
+                      e -> {
+                        assertThat(e.target()).isEqualTo("workspace:doomed");
+                        assertThat(e.actor()).startsWith("key:");
+                      });
+              assertThat(events)
+                  .filteredOn(e -> e.action().equals(AuditEvent.KEY_REVOKE))
+                  .hasSize(3);
+            });
+    for (ConsumerRecord<byte[], byte[]> r :
+        TopicContents.read(KAFKA.bootstrapServers(), Topics.AUDIT)) {
       assertThat(Schemas.problems("audit-event.v1", Json.mapper().readTree(r.value())))
-          .as(new String(r.value(), StandardCharsets.UTF_8)).isEmpty();
+          .as(new String(r.value(), StandardCharsets.UTF_8))
+          .isEmpty();
     }
     for (String topic : List.of(Topics.AUDIT, Topics.CONTROL_PLANE)) {
       for (ConsumerRecord<byte[], byte[]> r : TopicContents.read(KAFKA.bootstrapServers(), topic)) {
         String text = r.value() == null ? "" : new String(r.value(), StandardCharsets.UTF_8);
         for (String secret : SECRETS) {
-          assertThat(text).doesNotContain(secret).doesNotContain(secret.substring("gp_k_0123456789abcdef_".length()));
+          assertThat(text)
+              .doesNotContain(secret)
+              .doesNotContain(secret.substring("gp_k_0123456789abcdef_".length()));
         }
       }
     }

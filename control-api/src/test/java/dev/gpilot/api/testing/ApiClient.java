@@ -22,12 +22,14 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
- * The one HTTP client of the API's tests: a base URL and a bearer token (none when {@code null}). Every call reads
- * the whole answer, so a stream is read to its end; {@link #open} reads a stream only up to its headers. Requests
- * time out after two minutes, as long as a mission's events may take on a loaded machine.
+ * The one HTTP client of the API's tests: a base URL and a bearer token (none when {@code null}).
+ * Every call reads the whole answer, so a stream is read to its end; {@link #open} reads a stream
+ * only up to its headers. Requests time out after two minutes, as long as a mission's events may
+ * take on a loaded machine.
  */
 public final class ApiClient {
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   private static final Duration TIMEOUT = Duration.ofSeconds(120);
 
   /** An answer: status, headers and body (empty for a stream {@link #open}ed that answered 200). */
@@ -54,8 +56,8 @@ public final class ApiClient {
   private final String token;
 
   /**
-   * A client of the API at {@code base}, read on every call (a stack's API may move to another port when restarted,
-   * and a client may be built before it starts).
+   * A client of the API at {@code base}, read on every call (a stack's API may move to another port
+   * when restarted, and a client may be built before it starts).
    */
   public ApiClient(Supplier<String> base, String token) {
     this.base = base;
@@ -100,30 +102,41 @@ public final class ApiClient {
   }
 
   /** Any call, read whole; {@code contentType} and {@code body} may be null. */
-  public Response send(String method, String path, String contentType, String body, Map<String, String> headers)
+  public Response send(
+      String method, String path, String contentType, String body, Map<String, String> headers)
       throws Exception {
-    HttpResponse<String> response = HTTP.send(request(method, path, contentType, body, headers).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        HTTP.send(
+            request(method, path, contentType, body, headers).build(),
+            HttpResponse.BodyHandlers.ofString());
     return new Response(response.statusCode(), response.headers(), response.body());
   }
 
   /**
-   * Any call, with a stream that answered 200 read only up to its headers: a running mission's stream never ends, and
-   * its headers say enough. Anything else is read whole.
+   * Any call, with a stream that answered 200 read only up to its headers: a running mission's
+   * stream never ends, and its headers say enough. Anything else is read whole.
    */
-  public Response open(String method, String path, String contentType, String body) throws Exception {
-    HttpResponse<InputStream> response = HTTP.send(request(method, path, contentType, body, Map.of()).build(),
-        HttpResponse.BodyHandlers.ofInputStream());
+  public Response open(String method, String path, String contentType, String body)
+      throws Exception {
+    HttpResponse<InputStream> response =
+        HTTP.send(
+            request(method, path, contentType, body, Map.of()).build(),
+            HttpResponse.BodyHandlers.ofInputStream());
     String type = response.headers().firstValue("Content-Type").orElse("");
     try (InputStream in = response.body()) {
-      boolean stream = type.startsWith("text/event-stream") || type.startsWith("application/x-ndjson");
-      String text = stream && response.statusCode() == 200 ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      boolean stream =
+          type.startsWith("text/event-stream") || type.startsWith("application/x-ndjson");
+      String text =
+          stream && response.statusCode() == 200
+              ? ""
+              : new String(in.readAllBytes(), StandardCharsets.UTF_8);
       return new Response(response.statusCode(), response.headers(), text);
     }
   }
 
   /** {@link #open} with the given token ({@code null}: none). */
-  public Response open(String method, String path, String token, String contentType, String body) throws Exception {
+  public Response open(String method, String path, String token, String contentType, String body)
+      throws Exception {
     return as(token).open(method, path, contentType, body);
   }
 
@@ -133,7 +146,8 @@ public final class ApiClient {
   }
 
   /** {@link #call}, asserting {@code status}; the answer's JSON body, null when empty. */
-  public JsonNode ok(String method, String path, String token, String body, int status) throws Exception {
+  public JsonNode ok(String method, String path, String token, String body, int status)
+      throws Exception {
     Response a = call(method, path, token, body);
     if (a.status() != status) {
       throw new AssertionError(method + " " + path + " answered " + a + ", expected " + status);
@@ -141,10 +155,16 @@ public final class ApiClient {
     return a.body().isEmpty() ? null : a.json();
   }
 
-  private HttpRequest.Builder request(String method, String path, String contentType, String body,
-      Map<String, String> headers) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url(path))).timeout(TIMEOUT)
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+  private HttpRequest.Builder request(
+      String method, String path, String contentType, String body, Map<String, String> headers) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(url(path)))
+            .timeout(TIMEOUT)
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
@@ -155,11 +175,18 @@ public final class ApiClient {
     return request;
   }
 
-  /** A mission of the given agents, one step each in order, planned by {@code planner} (the API's default if null). */
+  /**
+   * A mission of the given agents, one step each in order, planned by {@code planner} (the API's
+   * default if null).
+   */
   public static String missionBody(String planner, String mission, String... agents) {
-    return "{\"mission\":\"" + mission + "\",\"config\":{"
-        + (planner == null ? "" : "\"planner\":\"" + planner + "\",") + "\"explicitAgents\":["
-        + String.join(",", Stream.of(agents).map(a -> "\"" + a + "\"").toList()) + "]}}";
+    return "{\"mission\":\""
+        + mission
+        + "\",\"config\":{"
+        + (planner == null ? "" : "\"planner\":\"" + planner + "\",")
+        + "\"explicitAgents\":["
+        + String.join(",", Stream.of(agents).map(a -> "\"" + a + "\"").toList())
+        + "]}}";
   }
 
   /** Submits a mission body, asserts it was accepted (202) and returns its id. */
@@ -176,8 +203,16 @@ public final class ApiClient {
 
   /** The mission's events, read to the end as NDJSON; asserts the stream answered 200. */
   public List<JsonNode> events(String missionId) throws Exception {
-    HttpResponse<Stream<String>> response = HTTP.send(request("GET", "/api/v1/missions/" + missionId + "/events",
-        null, null, Map.of("Accept", "application/x-ndjson")).build(), HttpResponse.BodyHandlers.ofLines());
+    HttpResponse<Stream<String>> response =
+        HTTP.send(
+            request(
+                    "GET",
+                    "/api/v1/missions/" + missionId + "/events",
+                    null,
+                    null,
+                    Map.of("Accept", "application/x-ndjson"))
+                .build(),
+            HttpResponse.BodyHandlers.ofLines());
     assertThat(response.statusCode()).isEqualTo(200);
     List<JsonNode> events = new ArrayList<>();
     try (Stream<String> lines = response.body()) {
@@ -191,7 +226,9 @@ public final class ApiClient {
     return events;
   }
 
-  /** Asserts a problem response: its status, the problem content type and {@code /problems/<type>}. */
+  /**
+   * Asserts a problem response: its status, the problem content type and {@code /problems/<type>}.
+   */
   public static void assertProblem(Response response, int status, String type) throws Exception {
     assertThat(response.status()).as(response.body()).isEqualTo(status);
     assertThat(response.contentType()).startsWith("application/problem+json");

@@ -28,11 +28,11 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * The in-process stack of an end-to-end test class, as a JUnit 5 extension on a static field: a Kafka broker, a
- * ClickHouse test database, optionally the Gemini stand-in, the MissionJob on a MiniCluster and the {@link ControlApi}
- * with the tokens given. Started before the class's first test, shared by its tests, and closed after the last in the
- * reverse order: API, job (cancelled and awaited, so its sources do not outlive the broker), stand-in, ClickHouse
- * database, broker.
+ * The in-process stack of an end-to-end test class, as a JUnit 5 extension on a static field: a
+ * Kafka broker, a ClickHouse test database, optionally the Gemini stand-in, the MissionJob on a
+ * MiniCluster and the {@link ControlApi} with the tokens given. Started before the class's first
+ * test, shared by its tests, and closed after the last in the reverse order: API, job (cancelled
+ * and awaited, so its sources do not outlive the broker), stand-in, ClickHouse database, broker.
  *
  * <pre>{@code
  * @RegisterExtension static final MissionStack STACK = MissionStack.builder()
@@ -63,25 +63,40 @@ public final class MissionStack implements BeforeAllCallback, AfterAllCallback {
     if (options.standinLatencyMs != null) {
       standin = GeminiStandin.start(options.standinLatencyMs);
     }
-    MissionJobOptions job = MissionJobOptions.of(kafka.bootstrapServers(), clickhouse.url(), clickhouse.database());
+    MissionJobOptions job =
+        MissionJobOptions.of(kafka.bootstrapServers(), clickhouse.url(), clickhouse.database());
     if (options.agents != null) {
       job = job.withAgents(options.agents.create(this));
     }
-    this.job = LocalMissionJob.start(options.job.apply(job),
-        LocalMissionJob.localConfiguration(Files.createTempDirectory("checkpoints"), options.parallelism, 0, 1000));
+    this.job =
+        LocalMissionJob.start(
+            options.job.apply(job),
+            LocalMissionJob.localConfiguration(
+                Files.createTempDirectory("checkpoints"), options.parallelism, 0, 1000));
     startApi();
   }
 
   private void startApi() throws Exception {
-    ApiOptions api = new ApiOptions("127.0.0.1", 0, kafka.bootstrapServers(), Path.of("unused"), 10_000,
-        options.streamWriterThreads);
+    ApiOptions api =
+        new ApiOptions(
+            "127.0.0.1",
+            0,
+            kafka.bootstrapServers(),
+            Path.of("unused"),
+            10_000,
+            options.streamWriterThreads);
     if (options.apiClickHouse) {
       api = api.withClickHouse(clickhouse.url(), clickhouse.database());
     }
-    this.api = new ControlApi(options.api.apply(api), TokenAuthenticator.of(Map.copyOf(options.tokens))).start();
+    this.api =
+        new ControlApi(options.api.apply(api), TokenAuthenticator.of(Map.copyOf(options.tokens)))
+            .start();
   }
 
-  /** Closes the API and starts a new one with the same options (on another port): what a redeploy does. */
+  /**
+   * Closes the API and starts a new one with the same options (on another port): what a redeploy
+   * does.
+   */
   public void restartApi() throws Exception {
     api.close();
     api = null;
@@ -106,7 +121,10 @@ public final class MissionStack implements BeforeAllCallback, AfterAllCallback {
     }
   }
 
-  /** Waits for the cancelled job to stop: {@code cancel()} returns once acknowledged, its sources may still run. */
+  /**
+   * Waits for the cancelled job to stop: {@code cancel()} returns once acknowledged, its sources
+   * may still run.
+   */
   private static void cancelAndAwait(JobClient job) throws Exception {
     job.cancel().get(60, TimeUnit.SECONDS);
     try {
@@ -143,8 +161,8 @@ public final class MissionStack implements BeforeAllCallback, AfterAllCallback {
   }
 
   /**
-   * A client of the API calling with {@code token} ({@code null}: none); it may be built before the stack starts (in a
-   * static field), and follows the API when {@link #restartApi()} moves it.
+   * A client of the API calling with {@code token} ({@code null}: none); it may be built before the
+   * stack starts (in a static field), and follows the API when {@link #restartApi()} moves it.
    */
   public ApiClient client(String token) {
     return new ApiClient(this::base, token);
@@ -175,14 +193,23 @@ public final class MissionStack implements BeforeAllCallback, AfterAllCallback {
       return this;
     }
 
-    /** Gemini agents on the stand-in with this API key, retried 3 times from 50 ms to 500 ms apart. */
+    /**
+     * Gemini agents on the stand-in with this API key, retried 3 times from 50 ms to 500 ms apart.
+     */
     public Builder geminiKey(String key) {
-      return agents(stack -> AgentOptions.gemini(
-              GeminiOptions.of(DeploymentKey.insecureInJobGraph(ApiKey.of(key)), stack.standin().baseUrl()))
-          .withRetries(3, Duration.ofMillis(50), Duration.ofMillis(500)));
+      return agents(
+          stack ->
+              AgentOptions.gemini(
+                      GeminiOptions.of(
+                          DeploymentKey.insecureInJobGraph(ApiKey.of(key)),
+                          stack.standin().baseUrl()))
+                  .withRetries(3, Duration.ofMillis(50), Duration.ofMillis(500)));
     }
 
-    /** The job's agents, built once the broker and the stand-in run (simulated agents when never set). */
+    /**
+     * The job's agents, built once the broker and the stand-in run (simulated agents when never
+     * set).
+     */
     public Builder agents(AgentsFactory agents) {
       this.agents = agents;
       return this;
@@ -206,7 +233,10 @@ public final class MissionStack implements BeforeAllCallback, AfterAllCallback {
       return this;
     }
 
-    /** Adjusts the API's options, e.g. {@code o -> o.withClickHouse(...)}; see {@link #apiClickHouse()}. */
+    /**
+     * Adjusts the API's options, e.g. {@code o -> o.withClickHouse(...)}; see {@link
+     * #apiClickHouse()}.
+     */
     public Builder api(UnaryOperator<ApiOptions> api) {
       this.api = api;
       return this;

@@ -10,12 +10,14 @@ import org.junit.jupiter.api.Test;
 
 class SecretRequestTest {
   private static byte[] read(String body) {
-    return SecretRequest.read(new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8)), 4096);
+    return SecretRequest.read(
+        new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8)), 4096);
   }
 
   @Test
   void value_isReturnedAsUtf8() {
-    assertThat(read("{\"value\": \"AIza-ü\"}")).isEqualTo("AIza-ü".getBytes(StandardCharsets.UTF_8));
+    assertThat(read("{\"value\": \"AIza-ü\"}"))
+        .isEqualTo("AIza-ü".getBytes(StandardCharsets.UTF_8));
   }
 
   @Test

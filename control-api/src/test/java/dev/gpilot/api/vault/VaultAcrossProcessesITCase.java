@@ -23,10 +23,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Under {@code ./gpilot up} the API and the job are separate processes: the API creates the master keyset and seals
- * a workspace's key, and the job, in a JVM that never created a keyset (nor ran anything else of the vault), must
- * open it. Every other vault test runs both in one JVM, where whatever the API did first (Tink's registration
- * included) is already done for the job; here the job side runs in a fresh {@code java} process.
+ * Under {@code ./gpilot up} the API and the job are separate processes: the API creates the master
+ * keyset and seals a workspace's key, and the job, in a JVM that never created a keyset (nor ran
+ * anything else of the vault), must open it. Every other vault test runs both in one JVM, where
+ * whatever the API did first (Tink's registration included) is already done for the job; here the
+ * job side runs in a fresh {@code java} process.
  */
 class VaultAcrossProcessesITCase {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
@@ -38,9 +39,13 @@ class VaultAcrossProcessesITCase {
   @BeforeAll
   static void start() throws Exception {
     home = Files.createTempDirectory("vault-processes");
-    api = new ControlApi(new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2),
-        TokenAuthenticator.of(Map.of("t-acme", new Principal("ws-acme", "alice"))),
-        VaultOptions.localKeyset(keyset().toString())).start();
+    api =
+        new ControlApi(
+                new ApiOptions(
+                    "127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2),
+                TokenAuthenticator.of(Map.of("t-acme", new Principal("ws-acme", "alice"))),
+                VaultOptions.localKeyset(keyset().toString()))
+            .start();
     vault = new VaultHttp(api.port());
   }
 
@@ -66,22 +71,39 @@ class VaultAcrossProcessesITCase {
     Child child = runJobSide("ws-acme", "gemini");
 
     assertThat(child.exitCode()).as(child.output()).isZero();
-    assertThat(child.output()).as("the job's key is the one the API stored")
+    assertThat(child.output())
+        .as("the job's key is the one the API stored")
         .contains("fingerprint=" + fingerprint + " sha256=" + Sha256.hex(key));
     assertThat(child.output()).doesNotContain(key);
   }
 
   private record Child(int exitCode, String output) {}
 
-  /** Runs {@link JobSideKeyMain} in a new JVM with this test's classpath; its output, stdout and stderr. */
-  private static Child runJobSide(String workspaceId, String secretName) throws IOException, InterruptedException {
-    List<String> command = ChildJvm.command(home, "256m", JobSideKeyMain.class, KAFKA.bootstrapServers(),
-        keyset().toString(), workspaceId, secretName);
+  /**
+   * Runs {@link JobSideKeyMain} in a new JVM with this test's classpath; its output, stdout and
+   * stderr.
+   */
+  private static Child runJobSide(String workspaceId, String secretName)
+      throws IOException, InterruptedException {
+    List<String> command =
+        ChildJvm.command(
+            home,
+            "256m",
+            JobSideKeyMain.class,
+            KAFKA.bootstrapServers(),
+            keyset().toString(),
+            workspaceId,
+            secretName);
     Path output = home.resolve("child-" + UUID.randomUUID() + ".out");
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+    Process process =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(output.toFile())
+            .start();
     if (!process.waitFor(2, TimeUnit.MINUTES)) {
       process.destroyForcibly();
-      throw new AssertionError("the job-side JVM did not exit in 2 minutes: " + Files.readString(output));
+      throw new AssertionError(
+          "the job-side JVM did not exit in 2 minutes: " + Files.readString(output));
     }
     return new Child(process.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
   }

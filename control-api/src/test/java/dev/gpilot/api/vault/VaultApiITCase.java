@@ -63,8 +63,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The vault on real parts: two API instances sharing one Kafka broker and master keyset, the MissionJob on a
- * MiniCluster copying audit events into ClickHouse, and the job-side key resolver. Each test uses its own workspace.
+ * The vault on real parts: two API instances sharing one Kafka broker and master keyset, the
+ * MissionJob on a MiniCluster copying audit events into ClickHouse, and the job-side key resolver.
+ * Each test uses its own workspace.
  */
 class VaultApiITCase {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
@@ -72,8 +73,21 @@ class VaultApiITCase {
 
   private static final Logger LOG = LoggerFactory.getLogger(VaultApiITCase.class);
   private static final String DEPLOYMENT_KEY = "deployment-key-" + UUID.randomUUID();
-  private static final List<String> WORKSPACES = List.of("ws-put", "ws-bad", "ws-del", "ws-iso-a", "ws-iso-b",
-      "ws-rot", "ws-conc", "ws-audit", "ws-scan", "ws-tamper", "ws-key", "ws-key-none", "ws-cp");
+  private static final List<String> WORKSPACES =
+      List.of(
+          "ws-put",
+          "ws-bad",
+          "ws-del",
+          "ws-iso-a",
+          "ws-iso-b",
+          "ws-rot",
+          "ws-conc",
+          "ws-audit",
+          "ws-scan",
+          "ws-tamper",
+          "ws-key",
+          "ws-key-none",
+          "ws-cp");
 
   private static Path home;
   private static VaultOptions vaultOptions;
@@ -96,22 +110,43 @@ class VaultApiITCase {
     WORKSPACES.forEach(ws -> tokens.put(token(ws), new Principal(ws, "alice@" + ws)));
     tokens.put("token-ws-rot-bob", new Principal("ws-rot", "bob@ws-rot"));
     TokenAuthenticator auth = TokenAuthenticator.of(tokens);
-    // Both instances share the key-hash secret, as a deployment's do (keyChanges_areAuditedInClickHouse...).
+    // Both instances share the key-hash secret, as a deployment's do
+    // (keyChanges_areAuditedInClickHouse...).
     dev.gpilot.api.tenancy.TenancyOptions tenancy =
         dev.gpilot.api.tenancy.TenancyOptions.of(home.resolve("auth/key-hash-secret"));
-    api1 = new ControlApi(new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2),
-        auth, vaultOptions, tenancy).start();
-    api2 = new ControlApi(new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2),
-        auth, vaultOptions, tenancy).start();
+    api1 =
+        new ControlApi(
+                new ApiOptions(
+                    "127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2),
+                auth,
+                vaultOptions,
+                tenancy)
+            .start();
+    api2 =
+        new ControlApi(
+                new ApiOptions(
+                    "127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2),
+                auth,
+                vaultOptions,
+                tenancy)
+            .start();
     one = new VaultHttp(api1.port());
     two = new VaultHttp(api2.port());
     MissionJobOptions jobOptions =
         MissionJobOptions.of(KAFKA.bootstrapServers(), CLICKHOUSE.url(), CLICKHOUSE.database());
-    job = LocalMissionJob.start(jobOptions,
-        LocalMissionJob.localConfiguration(Files.createTempDirectory("checkpoints"), 1, 0, 1000));
-    resolver = new VaultKeyResolver(VaultReader.acquire(KAFKA.bootstrapServers()), true,
-        new MasterKeyProvider(vaultOptions.keys(), false), DEPLOYMENT_KEY, AuditSink.kafka(KAFKA.bootstrapServers()),
-        Clock.systemUTC());
+    job =
+        LocalMissionJob.start(
+            jobOptions,
+            LocalMissionJob.localConfiguration(
+                Files.createTempDirectory("checkpoints"), 1, 0, 1000));
+    resolver =
+        new VaultKeyResolver(
+            VaultReader.acquire(KAFKA.bootstrapServers()),
+            true,
+            new MasterKeyProvider(vaultOptions.keys(), false),
+            DEPLOYMENT_KEY,
+            AuditSink.kafka(KAFKA.bootstrapServers()),
+            Clock.systemUTC());
   }
 
   @AfterAll
@@ -130,7 +165,8 @@ class VaultApiITCase {
   }
 
   @Test
-  void put_answersOnceDurable_isVisibleAtOnceAndOnTheOtherInstance_andNeverEchoesTheValue() throws Exception {
+  void put_answersOnceDurable_isVisibleAtOnceAndOnTheOtherInstance_andNeverEchoesTheValue()
+      throws Exception {
     String ws = "ws-put";
     String value = "AIza-put-" + UUID.randomUUID();
 
@@ -150,26 +186,40 @@ class VaultApiITCase {
     // Read-your-write on the instance that wrote, at once; the other instance follows the topic.
     JsonNode listed = one.vault(token(ws));
     assertThat(listed.get("keyVersion").asInt()).isEqualTo(1);
-    assertThat(listed.get("secrets")).singleElement().satisfies(s -> {
-      assertThat(s.get("name").asText()).isEqualTo("gemini");
-      assertThat(s.get("fingerprint").asText()).isEqualTo(fingerprint);
-      assertThat(s.get("createdBy").asText()).isEqualTo("alice@ws-put");
-    });
-    await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
-        assertThat(two.vault(token(ws)).at("/secrets/0/fingerprint").asText()).isEqualTo(fingerprint));
+    assertThat(listed.get("secrets"))
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.get("name").asText()).isEqualTo("gemini");
+              assertThat(s.get("fingerprint").asText()).isEqualTo(fingerprint);
+              assertThat(s.get("createdBy").asText()).isEqualTo("alice@ws-put");
+            });
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .ignoreExceptions()
+        .untilAsserted(
+            () ->
+                assertThat(two.vault(token(ws)).at("/secrets/0/fingerprint").asText())
+                    .isEqualTo(fingerprint));
 
     HttpResponse<String> replaced = two.putValue("gemini", value + "-v2", token(ws));
     assertThat(replaced.statusCode()).isEqualTo(200);
     JsonNode after = VaultHttp.json(replaced);
     assertThat(after.get("fingerprint").asText()).isNotEqualTo(fingerprint);
     assertThat(after.get("createdAt").asLong()).isEqualTo(body.get("createdAt").asLong());
-    assertThat(after.get("updatedAt").asLong()).isGreaterThanOrEqualTo(body.get("updatedAt").asLong());
-    await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
-        .untilAsserted(() -> assertThat(one.get("/api/v1/vault/secrets/gemini", token(ws)).body())
-            .contains(after.get("fingerprint").asText()));
+    assertThat(after.get("updatedAt").asLong())
+        .isGreaterThanOrEqualTo(body.get("updatedAt").asLong());
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .ignoreExceptions()
+        .untilAsserted(
+            () ->
+                assertThat(one.get("/api/v1/vault/secrets/gemini", token(ws)).body())
+                    .contains(after.get("fingerprint").asText()));
 
     List<ConsumerRecord<String, String>> records = read(Topics.VAULT);
-    List<ConsumerRecord<String, String>> mine = records.stream().filter(r -> r.key().equals(ws)).toList();
+    List<ConsumerRecord<String, String>> mine =
+        records.stream().filter(r -> r.key().equals(ws)).toList();
     assertThat(mine).hasSize(2);
     for (ConsumerRecord<String, String> r : mine) {
       assertThat(r.value()).doesNotContain(value);
@@ -183,8 +233,16 @@ class VaultApiITCase {
     long before = endOffset(Topics.VAULT);
     String secretish = "sk-live-" + UUID.randomUUID();
     Map<String, String> badNames = new LinkedHashMap<>();
-    for (String name : List.of("openai", "Gemini", "social.", "social.Big", "social.a%20b", "gemini.x",
-        "social.-x", "social." + "a".repeat(64))) {
+    for (String name :
+        List.of(
+            "openai",
+            "Gemini",
+            "social.",
+            "social.Big",
+            "social.a%20b",
+            "gemini.x",
+            "social.-x",
+            "social." + "a".repeat(64))) {
       badNames.put(name, "{\"value\":\"x\"}");
     }
     for (Map.Entry<String, String> c : badNames.entrySet()) {
@@ -192,21 +250,34 @@ class VaultApiITCase {
       assertThat(r.statusCode()).as(c.getKey()).isEqualTo(400);
       assertThat(VaultHttp.json(r).get("detail").asText()).contains("secret name");
       assertThat(one.delete(c.getKey(), token(ws)).statusCode()).as(c.getKey()).isEqualTo(400);
-      assertThat(one.get("/api/v1/vault/secrets/" + c.getKey(), token(ws)).statusCode()).isEqualTo(400);
+      assertThat(one.get("/api/v1/vault/secrets/" + c.getKey(), token(ws)).statusCode())
+          .isEqualTo(400);
     }
-    List<String> badBodies = List.of("", "{not json", "{\"value\": " + secretish + "}", "[\"" + secretish + "\"]",
-        "{\"value\": 42}", "{\"value\": \"   \"}", "{}", "{\"value\": null}",
-        "{\"value\": \"" + secretish + "\", \"extra\": 1}", "{\"value\": \"" + "k".repeat(4097) + "\"}",
-        "{\"value\": \"" + secretish + "\" \"more\"}");
+    List<String> badBodies =
+        List.of(
+            "",
+            "{not json",
+            "{\"value\": " + secretish + "}",
+            "[\"" + secretish + "\"]",
+            "{\"value\": 42}",
+            "{\"value\": \"   \"}",
+            "{}",
+            "{\"value\": null}",
+            "{\"value\": \"" + secretish + "\", \"extra\": 1}",
+            "{\"value\": \"" + "k".repeat(4097) + "\"}",
+            "{\"value\": \"" + secretish + "\" \"more\"}");
     for (String body : badBodies) {
       HttpResponse<String> r = one.put("social.bad", body, token(ws));
       String label = body.length() > 40 ? body.substring(0, 40) : body;
       assertThat(r.statusCode()).as(label).isEqualTo(400);
-      assertThat(r.headers().firstValue("content-type")).hasValueSatisfying(
-          v -> assertThat(v).startsWith("application/problem+json"));
+      assertThat(r.headers().firstValue("content-type"))
+          .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
       JsonNode problem = VaultHttp.json(r);
       assertThat(problem.get("type").asText()).isEqualTo("/problems/invalid-request");
-      assertThat(problem.get("detail").asText()).as(label).isNotBlank().doesNotContain(secretish)
+      assertThat(problem.get("detail").asText())
+          .as(label)
+          .isNotBlank()
+          .doesNotContain(secretish)
           .doesNotContain("sk-live");
     }
     assertThat(one.put("gemini", "{\"value\":\"x\"}", null).statusCode()).isEqualTo(401);
@@ -218,33 +289,46 @@ class VaultApiITCase {
   @Test
   void delete_removesTheSecret_andAnUnknownOneIs404() throws Exception {
     String ws = "ws-del";
-    assertThat(one.putValue("reddit", "reddit-" + UUID.randomUUID(), token(ws)).statusCode()).isEqualTo(201);
-    assertThat(one.putValue("shopify", "shpat_" + UUID.randomUUID(), token(ws)).statusCode()).isEqualTo(201);
+    assertThat(one.putValue("reddit", "reddit-" + UUID.randomUUID(), token(ws)).statusCode())
+        .isEqualTo(201);
+    assertThat(one.putValue("shopify", "shpat_" + UUID.randomUUID(), token(ws)).statusCode())
+        .isEqualTo(201);
 
     assertThat(one.delete("reddit", token(ws)).statusCode()).isEqualTo(204);
 
-    assertThat(one.vault(token(ws)).get("secrets")).extracting(s -> s.get("name").asText())
+    assertThat(one.vault(token(ws)).get("secrets"))
+        .extracting(s -> s.get("name").asText())
         .containsExactly("shopify");
     assertThat(one.get("/api/v1/vault/secrets/reddit", token(ws)).statusCode()).isEqualTo(404);
     HttpResponse<String> again = one.delete("reddit", token(ws));
     assertThat(again.statusCode()).isEqualTo(404);
     assertThat(VaultHttp.json(again).get("type").asText()).isEqualTo("/problems/not-found");
-    await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
-        .untilAsserted(() -> assertThat(two.vault(token(ws)).get("secrets"))
-            .extracting(s -> s.get("name").asText()).containsExactly("shopify"));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .ignoreExceptions()
+        .untilAsserted(
+            () ->
+                assertThat(two.vault(token(ws)).get("secrets"))
+                    .extracting(s -> s.get("name").asText())
+                    .containsExactly("shopify"));
   }
 
   @Test
   void anotherWorkspacesSecret_isNotFound_andNeverListed() throws Exception {
-    assertThat(one.putValue("social.acme", "acme-" + UUID.randomUUID(), token("ws-iso-a")).statusCode())
+    assertThat(
+            one.putValue("social.acme", "acme-" + UUID.randomUUID(), token("ws-iso-a"))
+                .statusCode())
         .isEqualTo(201);
 
-    assertThat(one.get("/api/v1/vault/secrets/social.acme", token("ws-iso-b")).statusCode()).isEqualTo(404);
-    assertThat(two.get("/api/v1/vault/secrets/social.acme", token("ws-iso-b")).statusCode()).isEqualTo(404);
+    assertThat(one.get("/api/v1/vault/secrets/social.acme", token("ws-iso-b")).statusCode())
+        .isEqualTo(404);
+    assertThat(two.get("/api/v1/vault/secrets/social.acme", token("ws-iso-b")).statusCode())
+        .isEqualTo(404);
     assertThat(one.delete("social.acme", token("ws-iso-b")).statusCode()).isEqualTo(404);
     assertThat(one.vault(token("ws-iso-b")).get("secrets")).isEmpty();
     assertThat(one.vault(token("ws-iso-b")).get("keyVersion").asInt()).isZero();
-    assertThat(one.get("/api/v1/vault/secrets/social.acme", token("ws-iso-a")).statusCode()).isEqualTo(200);
+    assertThat(one.get("/api/v1/vault/secrets/social.acme", token("ws-iso-a")).statusCode())
+        .isEqualTo(200);
     assertThat(resolver.keyFor(KeyRequest.of("ws-iso-b", "social.acme")).source())
         .isEqualTo(ResolvedKey.Source.DEPLOYMENT);
   }
@@ -270,44 +354,60 @@ class VaultApiITCase {
     JsonNode after = two.vault(token(ws));
     assertThat(after.get("keyVersion").asInt()).isEqualTo(2);
     assertThat(after.get("lastRotatedAt").asLong()).isEqualTo(rotatedAt);
-    assertThat(after.get("secrets")).hasSize(4).allSatisfy(s -> assertThat(s.get("keyVersion").asInt()).isEqualTo(2));
+    assertThat(after.get("secrets"))
+        .hasSize(4)
+        .allSatisfy(s -> assertThat(s.get("keyVersion").asInt()).isEqualTo(2));
     // Same values, same fingerprints: a rotation changes keys, not secrets.
     assertThat(after.get("secrets").findValuesAsText("fingerprint"))
         .isEqualTo(beforeRotation.get("secrets").findValuesAsText("fingerprint"));
 
-    // The commit's markers reach the partition just after the answer: read until the rotated record is visible.
-    await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+    // The commit's markers reach the partition just after the answer: read until the rotated record
+    // is visible.
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .ignoreExceptions()
         .untilAsserted(() -> assertThat(latestRecord(ws).keyVersion()).isEqualTo(2));
     VaultRecord v2 = latestRecord(ws);
     assertThat(v2.dataKeyset()).isNotEqualTo(v1.dataKeyset());
-    assertThat(v2.keys()).hasSize(1).first().satisfies(k -> assertThat(k.keyId()).isNotEqualTo(v1.keys().get(0).keyId()));
+    assertThat(v2.keys())
+        .hasSize(1)
+        .first()
+        .satisfies(k -> assertThat(k.keyId()).isNotEqualTo(v1.keys().get(0).keyId()));
     for (VaultRecord.SealedSecret s : v2.secrets()) {
       assertThat(s.ciphertext()).isNotEqualTo(v1.secret(s.name()).orElseThrow().ciphertext());
       assertThat(s.keyId()).isEqualTo(v2.keys().get(0).keyId());
     }
     // Every secret still opens to its value, job-side, from the rotated record.
-    await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> {
-      for (Map.Entry<String, String> e : values.entrySet()) {
-        ResolvedKey key = resolver.keyFor(KeyRequest.of(ws, e.getKey()));
-        assertThat(key.keyVersion()).isEqualTo(2);
-        assertThat(key.revealForUse()).isEqualTo(e.getValue());
-      }
-    });
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              for (Map.Entry<String, String> e : values.entrySet()) {
+                ResolvedKey key = resolver.keyFor(KeyRequest.of(ws, e.getKey()));
+                assertThat(key.keyVersion()).isEqualTo(2);
+                assertThat(key.revealForUse()).isEqualTo(e.getValue());
+              }
+            });
 
     JsonNode history = VaultHttp.json(one.get("/api/v1/vault/rotations", token(ws)));
     assertThat(history.get("keyVersion").asInt()).isEqualTo(2);
-    assertThat(history.get("rotations")).singleElement().satisfies(r -> {
-      assertThat(r.get("version").asInt()).isEqualTo(2);
-      assertThat(r.get("rotatedAt").asLong()).isEqualTo(rotatedAt);
-      assertThat(r.get("rotatedBy").asText()).isEqualTo("bob@ws-rot");
-    });
+    assertThat(history.get("rotations"))
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.get("version").asInt()).isEqualTo(2);
+              assertThat(r.get("rotatedAt").asLong()).isEqualTo(rotatedAt);
+              assertThat(r.get("rotatedBy").asText()).isEqualTo("bob@ws-rot");
+            });
 
     for (VaultHttp api : List.of(one, two)) {
       HttpResponse<String> tooSoon = api.rotate(token(ws));
       assertThat(tooSoon.statusCode()).isEqualTo(429);
       long retryAfter = Long.parseLong(tooSoon.headers().firstValue("Retry-After").orElseThrow());
       assertThat(retryAfter).isBetween(3000L, 3600L);
-      assertThat(VaultHttp.json(tooSoon).get("type").asText()).isEqualTo("/problems/too-many-requests");
+      assertThat(VaultHttp.json(tooSoon).get("type").asText())
+          .isEqualTo("/problems/too-many-requests");
     }
     assertThat(latestRecord(ws).revision()).isEqualTo(v2.revision());
   }
@@ -319,114 +419,203 @@ class VaultApiITCase {
     for (int i = 0; i < 24; i++) {
       VaultHttp api = i % 2 == 0 ? one : two;
       String name = "social.n" + i;
-      puts.add(CompletableFuture.supplyAsync(() -> {
-        try {
-          return api.putValue(name, "value-" + name, token(ws)).statusCode();
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      }));
+      puts.add(
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return api.putValue(name, "value-" + name, token(ws)).statusCode();
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              }));
     }
     assertThat(puts.stream().map(CompletableFuture::join).toList()).containsOnly(201);
 
     for (VaultHttp api : List.of(one, two)) {
-      await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .ignoreExceptions()
           .untilAsserted(() -> assertThat(api.vault(token(ws)).get("secrets")).hasSize(24));
     }
-    // Every committed record builds on the one before it: revisions only go up, one per change (changes that
-    // arrive together are written as one record with the last revision), never two writers on the same base.
-    List<Long> revisions = read(Topics.VAULT).stream().filter(r -> r.key().equals(ws))
-        .map(r -> JsonCodec.of(VaultRecord.class).decode(r.value()).revision()).toList();
+    // Every committed record builds on the one before it: revisions only go up, one per change
+    // (changes that
+    // arrive together are written as one record with the last revision), never two writers on the
+    // same base.
+    List<Long> revisions =
+        read(Topics.VAULT).stream()
+            .filter(r -> r.key().equals(ws))
+            .map(r -> JsonCodec.of(VaultRecord.class).decode(r.value()).revision())
+            .toList();
     assertThat(revisions).isSorted().doesNotHaveDuplicates();
     assertThat(revisions.get(revisions.size() - 1)).isEqualTo(24);
     VaultRecord last = latestRecord(ws);
     for (int i = 0; i < 24; i++) {
-      assertThat(resolver.keyFor(KeyRequest.of(ws, "social.n" + i)).revealForUse()).isEqualTo("value-social.n" + i);
+      assertThat(resolver.keyFor(KeyRequest.of(ws, "social.n" + i)).revealForUse())
+          .isEqualTo("value-social.n" + i);
     }
     assertThat(last.secrets()).hasSize(24);
   }
 
   @Test
-  void everySetDeleteRotateAndDecrypt_isAnAuditEvent_onKafkaAndInClickHouse_withoutValues() throws Exception {
+  void everySetDeleteRotateAndDecrypt_isAnAuditEvent_onKafkaAndInClickHouse_withoutValues()
+      throws Exception {
     String ws = "ws-audit";
     String value = "audit-" + UUID.randomUUID();
     assertThat(one.putValue("gemini", value, token(ws)).statusCode()).isEqualTo(201);
     assertThat(one.putValue("social.z", value + "-z", token(ws)).statusCode()).isEqualTo(201);
-    // Instance two reads the vault topic a moment behind instance one's write; a 404 there writes nothing.
-    await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(
-        () -> assertThat(two.delete("social.z", token(ws)).statusCode()).isEqualTo(204));
+    // Instance two reads the vault topic a moment behind instance one's write; a 404 there writes
+    // nothing.
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> assertThat(two.delete("social.z", token(ws)).statusCode()).isEqualTo(204));
     assertThat(one.rotate(token(ws)).statusCode()).isEqualTo(200);
-    await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> assertThat(
-        resolver.keyFor(new KeyRequest(ws, "gemini", "m-1", "s1", 1)).keyVersion()).isEqualTo(2));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .ignoreExceptions()
+        .untilAsserted(
+            () ->
+                assertThat(
+                        resolver.keyFor(new KeyRequest(ws, "gemini", "m-1", "s1", 1)).keyVersion())
+                    .isEqualTo(2));
 
-    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
-      List<JsonNode> events = read(Topics.AUDIT).stream().filter(r -> r.key().equals(ws))
-          .map(r -> {
-            assertThat(r.value()).doesNotContain(value);
-            try {
-              return Json.mapper().readTree(r.value());
-            } catch (IOException e) {
-              throw new IllegalStateException(e);
-            }
-          }).toList();
-      events.forEach(e -> assertThat(Schemas.problems("audit-event.v1", e)).isEmpty());
-      assertThat(events).extracting(e -> e.get("action").asText()).startsWith(
-          "vault.secret.set", "vault.secret.set", "vault.secret.delete", "vault.keys.rotate")
-          .contains("vault.secret.decrypt");
-      // The resolver was asked until it saw the rotation: the last decrypt used version 2.
-      JsonNode decrypt = events.stream().filter(e -> e.get("action").asText().equals("vault.secret.decrypt")
-          && e.path("missionId").asText().equals("m-1")).reduce((a, b) -> b).orElseThrow();
-      assertThat(decrypt.get("actor").asText()).isEqualTo("mission-job");
-      assertThat(decrypt.get("keyVersion").asInt()).isEqualTo(2);
-      assertThat(decrypt.get("stepId").asText()).isEqualTo("s1");
-      assertThat(events.get(2).get("actor").asText()).isEqualTo("alice@ws-audit");
-      assertThat(events.get(3).get("keyVersion").asInt()).isEqualTo(2);
-    });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              List<JsonNode> events =
+                  read(Topics.AUDIT).stream()
+                      .filter(r -> r.key().equals(ws))
+                      .map(
+                          r -> {
+                            assertThat(r.value()).doesNotContain(value);
+                            try {
+                              return Json.mapper().readTree(r.value());
+                            } catch (IOException e) {
+                              throw new IllegalStateException(e);
+                            }
+                          })
+                      .toList();
+              events.forEach(e -> assertThat(Schemas.problems("audit-event.v1", e)).isEmpty());
+              assertThat(events)
+                  .extracting(e -> e.get("action").asText())
+                  .startsWith(
+                      "vault.secret.set",
+                      "vault.secret.set",
+                      "vault.secret.delete",
+                      "vault.keys.rotate")
+                  .contains("vault.secret.decrypt");
+              // The resolver was asked until it saw the rotation: the last decrypt used version 2.
+              JsonNode decrypt =
+                  events.stream()
+                      .filter(
+                          e ->
+                              e.get("action").asText().equals("vault.secret.decrypt")
+                                  && e.path("missionId").asText().equals("m-1"))
+                      .reduce((a, b) -> b)
+                      .orElseThrow();
+              assertThat(decrypt.get("actor").asText()).isEqualTo("mission-job");
+              assertThat(decrypt.get("keyVersion").asInt()).isEqualTo(2);
+              assertThat(decrypt.get("stepId").asText()).isEqualTo("s1");
+              assertThat(events.get(2).get("actor").asText()).isEqualTo("alice@ws-audit");
+              assertThat(events.get(3).get("keyVersion").asInt()).isEqualTo(2);
+            });
 
-    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
-      List<JsonNode> rows = CLICKHOUSE.client().query("SELECT action, actor, secret_name, key_version, outcome, "
-          + "mission_id FROM audit_events FINAL WHERE workspace_id = '" + ws + "' ORDER BY at_ms, action");
-      assertThat(rows).extracting(r -> r.get("action").asText())
-          .contains("vault.secret.set", "vault.secret.delete", "vault.keys.rotate", "vault.secret.decrypt");
-      assertThat(rows).filteredOn(r -> r.get("action").asText().equals("vault.keys.rotate")).singleElement()
-          .satisfies(r -> {
-            assertThat(r.get("key_version").asInt()).isEqualTo(2);
-            assertThat(r.get("actor").asText()).isEqualTo("alice@ws-audit");
-          });
-      assertThat(rows).filteredOn(r -> r.get("mission_id").asText().equals("m-1")).isNotEmpty()
-          .allSatisfy(r -> assertThat(r.get("outcome").asText()).isEqualTo("ok"));
-      assertThat(rows.toString()).doesNotContain(value);
-    });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              List<JsonNode> rows =
+                  CLICKHOUSE
+                      .client()
+                      .query(
+                          "SELECT action, actor, secret_name, key_version, outcome, "
+                              + "mission_id FROM audit_events FINAL WHERE workspace_id = '"
+                              + ws
+                              + "' ORDER BY at_ms, action");
+              assertThat(rows)
+                  .extracting(r -> r.get("action").asText())
+                  .contains(
+                      "vault.secret.set",
+                      "vault.secret.delete",
+                      "vault.keys.rotate",
+                      "vault.secret.decrypt");
+              assertThat(rows)
+                  .filteredOn(r -> r.get("action").asText().equals("vault.keys.rotate"))
+                  .singleElement()
+                  .satisfies(
+                      r -> {
+                        assertThat(r.get("key_version").asInt()).isEqualTo(2);
+                        assertThat(r.get("actor").asText()).isEqualTo("alice@ws-audit");
+                      });
+              assertThat(rows)
+                  .filteredOn(r -> r.get("mission_id").asText().equals("m-1"))
+                  .isNotEmpty()
+                  .allSatisfy(r -> assertThat(r.get("outcome").asText()).isEqualTo("ok"));
+              assertThat(rows.toString()).doesNotContain(value);
+            });
   }
 
-  /** Key changes (SPEC §11) go through the same audit trail: the topic, then the job's copy in ClickHouse. */
+  /**
+   * Key changes (SPEC §11) go through the same audit trail: the topic, then the job's copy in
+   * ClickHouse.
+   */
   @Test
   void keyChanges_areAuditedInClickHouse_withWhatChanged_neverTheKey() throws Exception {
     String ws = "ws-cp";
     java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
-    HttpResponse<String> created = client.send(java.net.http.HttpRequest.newBuilder(
-            java.net.URI.create("http://127.0.0.1:" + api2.port() + "/api/v1/keys"))
-        .header("Authorization", "Bearer " + token(ws)).header("Content-Type", "application/json")
-        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"name\":\"ci\",\"role\":\"member\"}")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> created =
+        client.send(
+            java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + api2.port() + "/api/v1/keys"))
+                .header("Authorization", "Bearer " + token(ws))
+                .header("Content-Type", "application/json")
+                .POST(
+                    java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"name\":\"ci\",\"role\":\"member\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
     JsonNode key = Json.mapper().readTree(created.body());
     String keyId = key.get("keyId").asText();
-    HttpResponse<String> revoked = client.send(java.net.http.HttpRequest.newBuilder(
-            java.net.URI.create("http://127.0.0.1:" + api1.port() + "/api/v1/keys/" + keyId))
-        .header("Authorization", "Bearer " + token(ws)).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> revoked =
+        client.send(
+            java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(
+                        "http://127.0.0.1:" + api1.port() + "/api/v1/keys/" + keyId))
+                .header("Authorization", "Bearer " + token(ws))
+                .DELETE()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(revoked.statusCode()).as(revoked.body()).isEqualTo(204);
-    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
-      List<JsonNode> rows = CLICKHOUSE.client().query("SELECT action, actor, source, target FROM audit_events FINAL"
-          + " WHERE workspace_id = '" + ws + "' ORDER BY at_ms, action");
-      assertThat(rows).extracting(r -> r.get("action").asText() + " " + r.get("target").asText())
-          .containsExactly("key.create key:" + keyId + " role=member", "key.revoke key:" + keyId);
-      assertThat(rows).allSatisfy(r -> {
-        assertThat(r.get("actor").asText()).isEqualTo("alice@" + ws);
-        assertThat(r.get("source").asText()).isEqualTo("api");
-      });
-      assertThat(rows.toString()).doesNotContain(key.get("key").asText());
-    });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              List<JsonNode> rows =
+                  CLICKHOUSE
+                      .client()
+                      .query(
+                          "SELECT action, actor, source, target FROM audit_events FINAL"
+                              + " WHERE workspace_id = '"
+                              + ws
+                              + "' ORDER BY at_ms, action");
+              assertThat(rows)
+                  .extracting(r -> r.get("action").asText() + " " + r.get("target").asText())
+                  .containsExactly(
+                      "key.create key:" + keyId + " role=member", "key.revoke key:" + keyId);
+              assertThat(rows)
+                  .allSatisfy(
+                      r -> {
+                        assertThat(r.get("actor").asText()).isEqualTo("alice@" + ws);
+                        assertThat(r.get("source").asText()).isEqualTo("api");
+                      });
+              assertThat(rows.toString()).doesNotContain(key.get("key").asText());
+            });
   }
 
   @Test
@@ -438,37 +627,77 @@ class VaultApiITCase {
     VaultRecord.SealedSecret s = good.secret("gemini").orElseThrow();
     byte[] ct = Base64.getDecoder().decode(s.ciphertext());
     ct[ct.length - 1] ^= 0x01;
-    VaultRecord tampered = new VaultRecord(UUID.randomUUID().toString(), ws, good.revision() + 1, good.ts(),
-        good.keyVersion(), good.kek(), good.dataKeyset(), good.fingerprintKeyset(), good.keys(),
-        List.of(new VaultRecord.SealedSecret("gemini", Base64.getEncoder().encodeToString(ct), s.keyId(),
-            s.keyVersion(), s.fingerprint(), s.createdAt(), s.createdBy(), s.updatedAt(), s.updatedBy())),
-        good.rotations(), good.change());
+    VaultRecord tampered =
+        new VaultRecord(
+            UUID.randomUUID().toString(),
+            ws,
+            good.revision() + 1,
+            good.ts(),
+            good.keyVersion(),
+            good.kek(),
+            good.dataKeyset(),
+            good.fingerprintKeyset(),
+            good.keys(),
+            List.of(
+                new VaultRecord.SealedSecret(
+                    "gemini",
+                    Base64.getEncoder().encodeToString(ct),
+                    s.keyId(),
+                    s.keyVersion(),
+                    s.fingerprint(),
+                    s.createdAt(),
+                    s.createdBy(),
+                    s.updatedAt(),
+                    s.updatedBy())),
+            good.rotations(),
+            good.change());
     Properties props = KAFKA.clientProperties();
     try (KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
-      producer.send(new ProducerRecord<>(Topics.VAULT, ws, JsonCodec.of(VaultRecord.class).encode(tampered))).get();
+      producer
+          .send(
+              new ProducerRecord<>(
+                  Topics.VAULT, ws, JsonCodec.of(VaultRecord.class).encode(tampered)))
+          .get();
     }
-    await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
-        .untilAsserted(() -> assertThat(one.vault(token(ws)).get("revision").asLong())
-            .isEqualTo(tampered.revision()));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .ignoreExceptions()
+        .untilAsserted(
+            () ->
+                assertThat(one.vault(token(ws)).get("revision").asLong())
+                    .isEqualTo(tampered.revision()));
 
     // The job: a clear error for this call, never the deployment key instead.
-    await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
-        .untilAsserted(() -> assertThatThrownBy(() -> resolver.keyFor(KeyRequest.of(ws, "gemini")))
-            .isInstanceOfSatisfying(VaultException.class,
-                e -> assertThat(e.reason()).isEqualTo(VaultException.Reason.SECRET_UNREADABLE))
-            .hasMessageContaining("secret 'gemini' of workspace 'ws-tamper' does not open"));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .ignoreExceptions()
+        .untilAsserted(
+            () ->
+                assertThatThrownBy(() -> resolver.keyFor(KeyRequest.of(ws, "gemini")))
+                    .isInstanceOfSatisfying(
+                        VaultException.class,
+                        e ->
+                            assertThat(e.reason())
+                                .isEqualTo(VaultException.Reason.SECRET_UNREADABLE))
+                    .hasMessageContaining(
+                        "secret 'gemini' of workspace 'ws-tamper' does not open"));
     // The API: a rotation cannot re-encrypt it, says which secret, and changes nothing.
     HttpResponse<String> rotate = one.rotate(token(ws));
     assertThat(rotate.statusCode()).isEqualTo(409);
-    assertThat(VaultHttp.json(rotate).get("type").asText()).isEqualTo("/problems/secret-unreadable");
+    assertThat(VaultHttp.json(rotate).get("type").asText())
+        .isEqualTo("/problems/secret-unreadable");
     assertThat(VaultHttp.json(rotate).get("detail").asText()).contains("'gemini'");
     assertThat(one.vault(token(ws)).get("keyVersion").asInt()).isEqualTo(1);
     // Both keep serving; setting the secret again repairs it.
     assertThat(one.putValue("gemini", value + "-fixed", token(ws)).statusCode()).isEqualTo(200);
-    await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
-        .untilAsserted(() -> assertThat(resolver.keyFor(KeyRequest.of(ws, "gemini")).revealForUse())
-            .isEqualTo(value + "-fixed"));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .ignoreExceptions()
+        .untilAsserted(
+            () ->
+                assertThat(resolver.keyFor(KeyRequest.of(ws, "gemini")).revealForUse())
+                    .isEqualTo(value + "-fixed"));
     assertThat(one.rotate(token(ws)).statusCode()).isEqualTo(200);
   }
 
@@ -482,94 +711,155 @@ class VaultApiITCase {
     assertThat(none.toString()).doesNotContain(DEPLOYMENT_KEY);
 
     String keyA = "AIza-A-" + UUID.randomUUID();
-    String fpA = VaultHttp.json(one.putValue("gemini", keyA, token(ws))).get("fingerprint").asText();
-    await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> {
-      ResolvedKey k = resolver.keyFor(KeyRequest.of(ws, "gemini"));
-      assertThat(k.source()).isEqualTo(ResolvedKey.Source.WORKSPACE);
-      assertThat(k.revealForUse()).isEqualTo(keyA);
-      assertThat(k.fingerprint()).isEqualTo(fpA);
-      assertThat(k.toString()).doesNotContain(keyA);
-    });
+    String fpA =
+        VaultHttp.json(one.putValue("gemini", keyA, token(ws))).get("fingerprint").asText();
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              ResolvedKey k = resolver.keyFor(KeyRequest.of(ws, "gemini"));
+              assertThat(k.source()).isEqualTo(ResolvedKey.Source.WORKSPACE);
+              assertThat(k.revealForUse()).isEqualTo(keyA);
+              assertThat(k.fingerprint()).isEqualTo(fpA);
+              assertThat(k.toString()).doesNotContain(keyA);
+            });
     // Another workspace keeps using the deployment key meanwhile.
-    assertThat(resolver.keyFor(KeyRequest.of("ws-key-none", "gemini")).revealForUse()).isEqualTo(DEPLOYMENT_KEY);
+    assertThat(resolver.keyFor(KeyRequest.of("ws-key-none", "gemini")).revealForUse())
+        .isEqualTo(DEPLOYMENT_KEY);
 
     String keyB = "AIza-B-" + UUID.randomUUID();
     two.putValue("gemini", keyB, token(ws));
-    await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
-        assertThat(resolver.keyFor(KeyRequest.of(ws, "gemini")).revealForUse()).isEqualTo(keyB));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .ignoreExceptions()
+        .untilAsserted(
+            () ->
+                assertThat(resolver.keyFor(KeyRequest.of(ws, "gemini")).revealForUse())
+                    .isEqualTo(keyB));
 
     assertThat(one.rotate(token(ws)).statusCode()).isEqualTo(200);
-    await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> {
-      ResolvedKey k = resolver.keyFor(KeyRequest.of(ws, "gemini"));
-      assertThat(k.keyVersion()).isEqualTo(2);
-      assertThat(k.revealForUse()).isEqualTo(keyB);
-    });
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              ResolvedKey k = resolver.keyFor(KeyRequest.of(ws, "gemini"));
+              assertThat(k.keyVersion()).isEqualTo(2);
+              assertThat(k.revealForUse()).isEqualTo(keyB);
+            });
 
     assertThat(one.delete("gemini", token(ws)).statusCode()).isEqualTo(204);
-    await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
-        assertThat(resolver.keyFor(KeyRequest.of(ws, "gemini")).source()).isEqualTo(ResolvedKey.Source.DEPLOYMENT));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .ignoreExceptions()
+        .untilAsserted(
+            () ->
+                assertThat(resolver.keyFor(KeyRequest.of(ws, "gemini")).source())
+                    .isEqualTo(ResolvedKey.Source.DEPLOYMENT));
   }
 
   @Test
-  void aTestSecretsPlaintext_isInNoKafkaSegment_ClickHouseFile_LogFile_orApiResponse() throws Exception {
+  void aTestSecretsPlaintext_isInNoKafkaSegment_ClickHouseFile_LogFile_orApiResponse()
+      throws Exception {
     String ws = "ws-scan";
     String secret = "PLAINTEXT" + UUID.randomUUID().toString().replace("-", "");
     String control = "CONTROL" + UUID.randomUUID().toString().replace("-", "");
-    // The whole life of a secret: set on one instance, read on both, rotated, used by the job, audited.
+    // The whole life of a secret: set on one instance, read on both, rotated, used by the job,
+    // audited.
     assertThat(one.putValue("gemini", secret, token(ws)).statusCode()).isEqualTo(201);
     assertThat(one.putValue("social.scan", secret, token(ws)).statusCode()).isEqualTo(201);
-    await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .ignoreExceptions()
         .untilAsserted(() -> assertThat(two.vault(token(ws)).get("secrets")).hasSize(2));
     two.get("/api/v1/vault/secrets/gemini", token(ws));
     assertThat(one.rotate(token(ws)).statusCode()).isEqualTo(200);
     two.get("/api/v1/vault/rotations", token(ws));
     one.put("social.scan", "{\"value\": " + secret + "}", token(ws));
-    await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> assertThat(
-        resolver.keyFor(new KeyRequest(ws, "gemini", "m-scan", "s1", 1)).revealForUse()).isEqualTo(secret));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .ignoreExceptions()
+        .untilAsserted(
+            () ->
+                assertThat(
+                        resolver
+                            .keyFor(new KeyRequest(ws, "gemini", "m-scan", "s1", 1))
+                            .revealForUse())
+                    .isEqualTo(secret));
     assertThat(one.delete("social.scan", token(ws)).statusCode()).isEqualTo(204);
-    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> assertThat(CLICKHOUSE.client().query(
-        "SELECT count() AS n FROM audit_events WHERE workspace_id = '" + ws + "' AND action = 'vault.secret.decrypt'"
-    ).get(0).get("n").asLong()).isPositive());
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .untilAsserted(
+            () ->
+                assertThat(
+                        CLICKHOUSE
+                            .client()
+                            .query(
+                                "SELECT count() AS n FROM audit_events WHERE workspace_id = '"
+                                    + ws
+                                    + "' AND action = 'vault.secret.decrypt'")
+                            .get(0)
+                            .get("n")
+                            .asLong())
+                    .isPositive());
 
     // Positive controls: the same scans do find a value that was written in the clear.
     Properties props = KAFKA.clientProperties();
     try (Admin admin = Admin.create(props);
         KafkaProducer<String, String> producer =
             new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
-      admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("scan-control", 1, (short) 1)))
-          .all().get();
+      admin
+          .createTopics(
+              List.of(new org.apache.kafka.clients.admin.NewTopic("scan-control", 1, (short) 1)))
+          .all()
+          .get();
       producer.send(new ProducerRecord<>("scan-control", "k", control)).get();
     }
-    CLICKHOUSE.client().execute("CREATE TABLE IF NOT EXISTS scan_control (v String) ENGINE = MergeTree ORDER BY v");
+    CLICKHOUSE
+        .client()
+        .execute(
+            "CREATE TABLE IF NOT EXISTS scan_control (v String) ENGINE = MergeTree ORDER BY v");
     CLICKHOUSE.client().execute("INSERT INTO scan_control VALUES ('" + control + "')");
     LOG.info("scan control value {}", control);
 
     Path kafkaDir = KAFKA.dataDirectory();
     List<Path> clickhouseDirs = tableDirectories();
     Path logFile = Path.of("target/test.log");
-    assertThat(clickhouseDirs).hasSizeGreaterThanOrEqualTo(3); // missions, audit_events, scan_control at least
+    assertThat(clickhouseDirs)
+        .hasSizeGreaterThanOrEqualTo(3); // missions, audit_events, scan_control at least
 
     assertThat(filesContaining(kafkaDir, control)).isNotEmpty();
     assertThat(filesContaining(clickhouseDirs, control)).isNotEmpty();
     assertThat(filesContaining(logFile, control)).isNotEmpty();
 
-    assertThat(filesContaining(kafkaDir, secret)).as("Kafka log segments under " + kafkaDir).isEmpty();
-    assertThat(filesContaining(clickhouseDirs, secret)).as("ClickHouse files under " + clickhouseDirs).isEmpty();
+    assertThat(filesContaining(kafkaDir, secret))
+        .as("Kafka log segments under " + kafkaDir)
+        .isEmpty();
+    assertThat(filesContaining(clickhouseDirs, secret))
+        .as("ClickHouse files under " + clickhouseDirs)
+        .isEmpty();
     assertThat(filesContaining(logFile, secret)).as("the test log").isEmpty();
-    assertThat(filesContaining(Path.of("target/surefire-reports"), secret)).as("test output").isEmpty();
+    assertThat(filesContaining(Path.of("target/surefire-reports"), secret))
+        .as("test output")
+        .isEmpty();
     assertThat(VaultHttp.SEEN).isNotEmpty().noneMatch(r -> r.contains(secret));
     assertThat(Files.getPosixFilePermissions(home.resolve("vault/master-keyset.json")))
         .isEqualTo(PosixFilePermissions.fromString("rw-------"));
   }
 
   /**
-   * Where the server keeps this test database's tables, as the server says (not a hard-coded path): 18.16 has
-   * {@code data_path}, a current ClickHouse {@code data_paths}.
+   * Where the server keeps this test database's tables, as the server says (not a hard-coded path):
+   * 18.16 has {@code data_path}, a current ClickHouse {@code data_paths}.
    */
   private static List<Path> tableDirectories() {
     List<Path> dirs = new ArrayList<>();
-    for (JsonNode t : CLICKHOUSE.client().query(
-        "SELECT * FROM system.tables WHERE database = '" + CLICKHOUSE.database() + "'")) {
+    for (JsonNode t :
+        CLICKHOUSE
+            .client()
+            .query(
+                "SELECT * FROM system.tables WHERE database = '" + CLICKHOUSE.database() + "'")) {
       if (t.hasNonNull("data_paths") && t.get("data_paths").isArray()) {
         t.get("data_paths").forEach(p -> dirs.add(Path.of(p.asText())));
       } else if (t.hasNonNull("data_path") && !t.get("data_path").asText().isEmpty()) {
@@ -595,13 +885,17 @@ class VaultApiITCase {
         return List.of();
       }
       try (Stream<Path> files = Files.walk(root)) {
-        return files.filter(Files::isRegularFile).filter(f -> {
-          try {
-            return indexOf(Files.readAllBytes(f), pattern) >= 0;
-          } catch (IOException e) {
-            return false; // a segment or part removed while scanning (retention, merges)
-          }
-        }).collect(Collectors.toList());
+        return files
+            .filter(Files::isRegularFile)
+            .filter(
+                f -> {
+                  try {
+                    return indexOf(Files.readAllBytes(f), pattern) >= 0;
+                  } catch (IOException e) {
+                    return false; // a segment or part removed while scanning (retention, merges)
+                  }
+                })
+            .collect(Collectors.toList());
       } catch (java.io.UncheckedIOException e) {
         if (attempt == 3) {
           throw e; // a directory kept disappearing under the walk
@@ -639,8 +933,10 @@ class VaultApiITCase {
     props.put("isolation.level", "read_committed");
     try (KafkaConsumer<String, String> consumer =
         new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(topic).stream()
+              .map(p -> new TopicPartition(topic, p.partition()))
+              .toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
@@ -656,11 +952,20 @@ class VaultApiITCase {
 
   private static long endOffset(String topic) throws Exception {
     try (Admin admin = Admin.create(KAFKA.clientProperties())) {
-      Map<TopicPartition, OffsetSpec> request = admin.describeTopics(List.of(topic)).allTopicNames().get()
-          .get(topic).partitions().stream()
-          .collect(Collectors.toMap(p -> new TopicPartition(topic, p.partition()), p -> OffsetSpec.latest()));
-      return admin.listOffsets(request).all().get().values().stream().mapToLong(o -> o.offset()).sum();
+      Map<TopicPartition, OffsetSpec> request =
+          admin
+              .describeTopics(List.of(topic))
+              .allTopicNames()
+              .get()
+              .get(topic)
+              .partitions()
+              .stream()
+              .collect(
+                  Collectors.toMap(
+                      p -> new TopicPartition(topic, p.partition()), p -> OffsetSpec.latest()));
+      return admin.listOffsets(request).all().get().values().stream()
+          .mapToLong(o -> o.offset())
+          .sum();
     }
   }
-
 }

@@ -12,7 +12,6 @@ import dev.gpilot.contracts.vault.MasterKeyProvider;
 import dev.gpilot.contracts.vault.VaultChanges;
 import dev.gpilot.contracts.vault.VaultMasterKey;
 import dev.gpilot.contracts.vault.VaultRecord;
-import dev.gpilot.jobs.vault.AuditSink;
 import dev.gpilot.jobs.vault.KeyRequest;
 import dev.gpilot.jobs.vault.VaultKeyResolver;
 import dev.gpilot.jobs.vault.VaultReader;
@@ -36,9 +35,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The vault benchmark ({@code ./gpilot bench vault}; not part of the suite): a real API over HTTP on an in-process
- * Kafka broker, measuring secrets set and read per second and the rotation of a workspace holding 1,000 secrets.
- * Prints the numbers and writes them as JSON to {@code $GPILOT_BENCH_OUT} (default target/bench/vault.json).
+ * The vault benchmark ({@code ./gpilot bench vault}; not part of the suite): a real API over HTTP
+ * on an in-process Kafka broker, measuring secrets set and read per second and the rotation of a
+ * workspace holding 1,000 secrets. Prints the numbers and writes them as JSON to {@code
+ * $GPILOT_BENCH_OUT} (default target/bench/vault.json).
  */
 class VaultBench {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
@@ -50,8 +50,9 @@ class VaultBench {
   @Test
   void bench() throws Exception {
     Path home = Files.createTempDirectory("vault-bench");
-    VaultOptions options = VaultOptions.localKeyset(home.resolve("master.json").toString())
-        .withRotationInterval(Duration.ZERO);
+    VaultOptions options =
+        VaultOptions.localKeyset(home.resolve("master.json").toString())
+            .withRotationInterval(Duration.ZERO);
     Map<String, Principal> tokens = new HashMap<>();
     tokens.put("big", new Principal("ws-big", "bench"));
     for (int i = 0; i < 200; i++) {
@@ -60,27 +61,46 @@ class VaultBench {
     ObjectNode out = Json.mapper().createObjectNode();
     out.put("machine", Runtime.getRuntime().availableProcessors() + " cores");
     out.put("clients", CLIENTS);
-    try (ControlApi api = new ControlApi(
-        new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2),
-        TokenAuthenticator.of(tokens), options).start()) {
+    try (ControlApi api =
+        new ControlApi(
+                new ApiOptions(
+                    "127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2),
+                TokenAuthenticator.of(tokens),
+                options)
+            .start()) {
       VaultHttp http = new VaultHttp(api.port());
       http.putValue("gemini", "warm-up", "t0");
 
-      // 1. Sets into one workspace until it holds 1,000 secrets (each set rewrites the whole workspace record).
-      double setsOneWorkspace = rate(SECRETS, CLIENTS, i -> http.putValue("social.s" + i,
-          "sk-bench-" + i + "-0123456789abcdef0123456789abcdef", "big"));
+      // 1. Sets into one workspace until it holds 1,000 secrets (each set rewrites the whole
+      // workspace record).
+      double setsOneWorkspace =
+          rate(
+              SECRETS,
+              CLIENTS,
+              i ->
+                  http.putValue(
+                      "social.s" + i,
+                      "sk-bench-" + i + "-0123456789abcdef0123456789abcdef",
+                      "big"));
       assertThat(http.vault("big").get("secrets")).hasSize(SECRETS);
       out.put("setsPerSecondOneWorkspace", round(setsOneWorkspace));
 
       // 2. Sets spread over 200 workspaces.
-      double setsSpread = rate(2000, CLIENTS, i -> http.putValue("social.k" + (i / 200), "v-" + i, "t" + (i % 200)));
+      double setsSpread =
+          rate(
+              2000, CLIENTS, i -> http.putValue("social.k" + (i / 200), "v-" + i, "t" + (i % 200)));
       out.put("setsPerSecond200Workspaces", round(setsSpread));
 
       // 3. Reads of a secret's metadata over HTTP.
-      double reads = rate(5000, CLIENTS, i -> http.get("/api/v1/vault/secrets/social.s" + (i % SECRETS), "big"));
+      double reads =
+          rate(
+              5000,
+              CLIENTS,
+              i -> http.get("/api/v1/vault/secrets/social.s" + (i % SECRETS), "big"));
       out.put("metadataReadsPerSecond", round(reads));
 
-      // 4. Rotation of the 1,000-secret workspace, end to end over HTTP (re-encrypt, commit, apply).
+      // 4. Rotation of the 1,000-secret workspace, end to end over HTTP (re-encrypt, commit,
+      // apply).
       List<Long> rotationMs = new ArrayList<>();
       for (int r = 0; r < ROTATIONS; r++) {
         long t0 = System.nanoTime();
@@ -99,23 +119,43 @@ class VaultBench {
       VaultMasterKey master = VaultMasterKey.localKeyset(home.resolve("master.json"), false);
       VaultRecord record = null;
       for (int i = 0; i < SECRETS; i++) {
-        record = VaultChanges.set(master, record, null, "ws-mem", "social.m" + i,
-            ("sk-" + i).getBytes(StandardCharsets.UTF_8), "bench", i).record();
+        record =
+            VaultChanges.set(
+                    master,
+                    record,
+                    null,
+                    "ws-mem",
+                    "social.m" + i,
+                    ("sk-" + i).getBytes(StandardCharsets.UTF_8),
+                    "bench",
+                    i)
+                .record();
       }
       long t0 = System.nanoTime();
       VaultChanges.rotate(master, record, null, "bench", 1);
       out.put("reencryptOnlyMs", (System.nanoTime() - t0) / 1_000_000);
 
       // 6. Job-side decrypt-for-use: the resolver opening the workspace's secret for a call.
-      try (VaultKeyResolver resolver = new VaultKeyResolver(VaultReader.acquire(KAFKA.bootstrapServers()), true,
-          MasterKeyProvider.of(master), null, event -> {}, Clock.systemUTC())) {
+      try (VaultKeyResolver resolver =
+          new VaultKeyResolver(
+              VaultReader.acquire(KAFKA.bootstrapServers()),
+              true,
+              MasterKeyProvider.of(master),
+              null,
+              event -> {},
+              Clock.systemUTC())) {
         resolver.keyFor(KeyRequest.of("ws-big", "social.s1"));
-        double decrypts = rate(50_000, 2, i -> resolver.keyFor(KeyRequest.of("ws-big", "social.s" + (i % SECRETS))));
+        double decrypts =
+            rate(
+                50_000,
+                2,
+                i -> resolver.keyFor(KeyRequest.of("ws-big", "social.s" + (i % SECRETS))));
         out.put("jobDecryptsPerSecond", round(decrypts));
       }
     }
     String json = Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(out);
-    Path file = Path.of(System.getenv().getOrDefault("GPILOT_BENCH_OUT", "target/bench/vault.json"));
+    Path file =
+        Path.of(System.getenv().getOrDefault("GPILOT_BENCH_OUT", "target/bench/vault.json"));
     Files.createDirectories(file.toAbsolutePath().getParent());
     Files.writeString(file, json + "\n");
     System.out.println(json);
@@ -128,15 +168,18 @@ class VaultBench {
     long t0 = System.nanoTime();
     List<Future<?>> futures = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
-      futures.add(pool.submit(() -> {
-        for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
-          Object result = call.run(i);
-          if (result instanceof HttpResponse<?> r && r.statusCode() >= 300) {
-            throw new AssertionError("call " + i + " answered " + r.statusCode() + ": " + r.body());
-          }
-        }
-        return null;
-      }));
+      futures.add(
+          pool.submit(
+              () -> {
+                for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
+                  Object result = call.run(i);
+                  if (result instanceof HttpResponse<?> r && r.statusCode() >= 300) {
+                    throw new AssertionError(
+                        "call " + i + " answered " + r.statusCode() + ": " + r.body());
+                  }
+                }
+                return null;
+              }));
     }
     for (Future<?> f : futures) {
       f.get();

@@ -9,9 +9,13 @@ import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** A client for one API instance's vault endpoints that keeps every response (headers and body) for scanning. */
+/**
+ * A client for one API instance's vault endpoints that keeps every response (headers and body) for
+ * scanning.
+ */
 final class VaultHttp {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
+
   /** Every response any client saw, as text: status line, headers, body. */
   static final List<String> SEEN = new CopyOnWriteArrayList<>();
 
@@ -22,8 +26,11 @@ final class VaultHttp {
   }
 
   HttpResponse<String> put(String name, String body, String token) throws Exception {
-    return send(HttpRequest.newBuilder(URI.create(base + "/api/v1/vault/secrets/" + name))
-        .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(body)), token);
+    return send(
+        HttpRequest.newBuilder(URI.create(base + "/api/v1/vault/secrets/" + name))
+            .header("Content-Type", "application/json")
+            .PUT(HttpRequest.BodyPublishers.ofString(body)),
+        token);
   }
 
   HttpResponse<String> putValue(String name, String value, String token) throws Exception {
@@ -31,7 +38,8 @@ final class VaultHttp {
   }
 
   HttpResponse<String> delete(String name, String token) throws Exception {
-    return send(HttpRequest.newBuilder(URI.create(base + "/api/v1/vault/secrets/" + name)).DELETE(), token);
+    return send(
+        HttpRequest.newBuilder(URI.create(base + "/api/v1/vault/secrets/" + name)).DELETE(), token);
   }
 
   HttpResponse<String> get(String path, String token) throws Exception {
@@ -39,8 +47,10 @@ final class VaultHttp {
   }
 
   HttpResponse<String> rotate(String token) throws Exception {
-    return send(HttpRequest.newBuilder(URI.create(base + "/api/v1/vault/rotate"))
-        .POST(HttpRequest.BodyPublishers.noBody()), token);
+    return send(
+        HttpRequest.newBuilder(URI.create(base + "/api/v1/vault/rotate"))
+            .POST(HttpRequest.BodyPublishers.noBody()),
+        token);
   }
 
   JsonNode vault(String token) throws Exception {
@@ -59,7 +69,8 @@ final class VaultHttp {
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
-    HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     SEEN.add(response.statusCode() + "\n" + response.headers().map() + "\n" + response.body());
     return response;
   }

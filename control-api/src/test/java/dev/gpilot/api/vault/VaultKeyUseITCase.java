@@ -25,7 +25,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,9 +38,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Missions on the real job, through the real GeminiAgent (google-genai), call the Gemini stand-in, which records
- * the digest of every call's API key: a workspace without a key uses the deployment key, one with a key uses its
- * own, and a key replaced or rotated through the API is used by the next mission of the same running job.
+ * Missions on the real job, through the real GeminiAgent (google-genai), call the Gemini stand-in,
+ * which records the digest of every call's API key: a workspace without a key uses the deployment
+ * key, one with a key uses its own, and a key replaced or rotated through the API is used by the
+ * next mission of the same running job.
  */
 class VaultKeyUseITCase {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
@@ -59,22 +59,41 @@ class VaultKeyUseITCase {
   static void start() throws Exception {
     standIn = GeminiStandin.start(0);
     String keyset = Files.createTempDirectory("vault-use").resolve("master.json").toString();
-    api = new ControlApi(new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2),
-        TokenAuthenticator.of(Map.of("t-own", new Principal("ws-own", "alice"),
-            "t-none", new Principal("ws-none", "bob"))),
-        VaultOptions.localKeyset(keyset).withRotationInterval(Duration.ZERO)).start();
+    api =
+        new ControlApi(
+                new ApiOptions(
+                    "127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2),
+                TokenAuthenticator.of(
+                    Map.of(
+                        "t-own",
+                        new Principal("ws-own", "alice"),
+                        "t-none",
+                        new Principal("ws-none", "bob"))),
+                VaultOptions.localKeyset(keyset).withRotationInterval(Duration.ZERO))
+            .start();
     vault = new VaultHttp(api.port());
 
-    // The real job and the real GeminiAgent (google-genai) against the stand-in, keys from the vault.
+    // The real job and the real GeminiAgent (google-genai) against the stand-in, keys from the
+    // vault.
     String bootstrap = KAFKA.bootstrapServers();
-    MissionJobOptions options = MissionJobOptions.of(bootstrap, CLICKHOUSE.url(), CLICKHOUSE.database())
-        .withAgents(new AgentOptions(AgentOptions.Backend.GEMINI,
-            GeminiOptions.of(DeploymentKey.insecureInJobGraph(ApiKey.of(DEPLOYMENT_KEY)), standIn.baseUrl()), 3,
-            Duration.ofMillis(100),
-            Duration.ofSeconds(1),
-            new VaultKeyResolverOptions(bootstrap, VaultKeyOptions.localKeyset(keyset), "UNUSED")));
-    job = LocalMissionJob.start(options,
-        LocalMissionJob.localConfiguration(Files.createTempDirectory("checkpoints"), 1, 0, 1000));
+    MissionJobOptions options =
+        MissionJobOptions.of(bootstrap, CLICKHOUSE.url(), CLICKHOUSE.database())
+            .withAgents(
+                new AgentOptions(
+                    AgentOptions.Backend.GEMINI,
+                    GeminiOptions.of(
+                        DeploymentKey.insecureInJobGraph(ApiKey.of(DEPLOYMENT_KEY)),
+                        standIn.baseUrl()),
+                    3,
+                    Duration.ofMillis(100),
+                    Duration.ofSeconds(1),
+                    new VaultKeyResolverOptions(
+                        bootstrap, VaultKeyOptions.localKeyset(keyset), "UNUSED")));
+    job =
+        LocalMissionJob.start(
+            options,
+            LocalMissionJob.localConfiguration(
+                Files.createTempDirectory("checkpoints"), 1, 0, 1000));
   }
 
   @AfterAll
@@ -94,23 +113,46 @@ class VaultKeyUseITCase {
     return Sha256.hex(key);
   }
 
-  /** Runs a one-step mission in the workspace and returns the digest of the key its model call used. */
+  /**
+   * Runs a one-step mission in the workspace and returns the digest of the key its model call used.
+   */
   private static synchronized String keyUsedByAMission(String token) throws Exception {
     standIn.clearCalls();
-    HttpResponse<String> accepted = HTTP.send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + api.port() + "/api/v1/missions"))
-        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString("{\"mission\":\"scout the market\",\"config\":"
-            + "{\"planner\":\"deterministic\",\"explicitAgents\":[\"agent-scout\"]}}")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> accepted =
+        HTTP.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + api.port() + "/api/v1/missions"))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"mission\":\"scout the market\",\"config\":"
+                            + "{\"planner\":\"deterministic\",\"explicitAgents\":[\"agent-scout\"]}}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
     String missionId = Json.mapper().readTree(accepted.body()).get("missionId").asText();
-    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
-      JsonNode mission = Json.mapper().readTree(HTTP.send(HttpRequest.newBuilder(
-              URI.create("http://127.0.0.1:" + api.port() + "/api/v1/missions/" + missionId))
-          .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString()).body());
-      assertThat(mission.get("status").asText()).isEqualTo("COMPLETED");
-    });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              JsonNode mission =
+                  Json.mapper()
+                      .readTree(
+                          HTTP.send(
+                                  HttpRequest.newBuilder(
+                                          URI.create(
+                                              "http://127.0.0.1:"
+                                                  + api.port()
+                                                  + "/api/v1/missions/"
+                                                  + missionId))
+                                      .header("Authorization", "Bearer " + token)
+                                      .build(),
+                                  HttpResponse.BodyHandlers.ofString())
+                              .body());
+              assertThat(mission.get("status").asText()).isEqualTo("COMPLETED");
+            });
     List<String> keys = standIn.calls().stream().map(c -> c.apiKeySha256()).distinct().toList();
     assertThat(keys).hasSize(1);
     return keys.get(0);
@@ -122,30 +164,48 @@ class VaultKeyUseITCase {
 
     String keyA = "AIza-A-" + UUID.randomUUID();
     assertThat(vault.putValue("gemini", keyA, "t-own").statusCode()).isEqualTo(201);
-    // The job follows the vault topic: the next mission uses the new key (allow a moment for it to arrive).
-    await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+    // The job follows the vault topic: the next mission uses the new key (allow a moment for it to
+    // arrive).
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
         .untilAsserted(() -> assertThat(keyUsedByAMission("t-own")).isEqualTo(sha256(keyA)));
     assertThat(keyUsedByAMission("t-none")).isEqualTo(sha256(DEPLOYMENT_KEY));
 
     String keyB = "AIza-B-" + UUID.randomUUID();
     assertThat(vault.putValue("gemini", keyB, "t-own").statusCode()).isEqualTo(200);
-    await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
         .untilAsserted(() -> assertThat(keyUsedByAMission("t-own")).isEqualTo(sha256(keyB)));
 
     assertThat(vault.rotate("t-own").statusCode()).isEqualTo(200);
     assertThat(keyUsedByAMission("t-own")).isEqualTo(sha256(keyB));
 
     assertThat(vault.delete("gemini", "t-own").statusCode()).isEqualTo(204);
-    await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
-        .untilAsserted(() -> assertThat(keyUsedByAMission("t-own")).isEqualTo(sha256(DEPLOYMENT_KEY)));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> assertThat(keyUsedByAMission("t-own")).isEqualTo(sha256(DEPLOYMENT_KEY)));
 
     // Every use of the workspace's key was audited with its mission; none with a value.
-    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
-      List<JsonNode> rows = CLICKHOUSE.client().query("SELECT mission_id, key_version, fingerprint FROM "
-          + "audit_events FINAL WHERE workspace_id = 'ws-own' AND action = 'vault.secret.decrypt'");
-      assertThat(rows).isNotEmpty().allSatisfy(r -> assertThat(r.get("mission_id").asText()).isNotEmpty());
-      assertThat(rows).extracting(r -> r.get("key_version").asInt()).contains(1, 2);
-      assertThat(rows.toString()).doesNotContain(keyA).doesNotContain(keyB);
-    });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              List<JsonNode> rows =
+                  CLICKHOUSE
+                      .client()
+                      .query(
+                          "SELECT mission_id, key_version, fingerprint FROM "
+                              + "audit_events FINAL WHERE workspace_id = 'ws-own' AND action = 'vault.secret.decrypt'");
+              assertThat(rows)
+                  .isNotEmpty()
+                  .allSatisfy(r -> assertThat(r.get("mission_id").asText()).isNotEmpty());
+              assertThat(rows).extracting(r -> r.get("key_version").asInt()).contains(1, 2);
+              assertThat(rows.toString()).doesNotContain(keyA).doesNotContain(keyB);
+            });
   }
 }

@@ -26,13 +26,13 @@ import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * A rotation that dies between its steps loses nothing: after a restart either the old key version or the new one
- * is wholly in force, every secret opens to its value, and the vault keeps working.
+ * A rotation that dies between its steps loses nothing: after a restart either the old key version
+ * or the new one is wholly in force, every secret opens to its value, and the vault keeps working.
  */
 class VaultRotationCrashITCase {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
@@ -45,10 +45,18 @@ class VaultRotationCrashITCase {
   static void start() throws Exception {
     TopicAdmin.ensureTopics(KAFKA.bootstrapServers());
     Path home = Files.createTempDirectory("vault-crash");
-    options = VaultOptions.localKeyset(home.resolve("master.json").toString()).withRotationInterval(Duration.ZERO);
+    options =
+        VaultOptions.localKeyset(home.resolve("master.json").toString())
+            .withRotationInterval(Duration.ZERO);
     master = MasterKeyProvider.of(VaultMasterKey.localKeyset(home.resolve("master.json"), true));
-    resolver = new VaultKeyResolver(VaultReader.acquire(KAFKA.bootstrapServers()), true, master, null,
-        AuditSink.kafka(KAFKA.bootstrapServers()), Clock.systemUTC());
+    resolver =
+        new VaultKeyResolver(
+            VaultReader.acquire(KAFKA.bootstrapServers()),
+            true,
+            master,
+            null,
+            AuditSink.kafka(KAFKA.bootstrapServers()),
+            Clock.systemUTC());
   }
 
   @AfterAll
@@ -64,7 +72,8 @@ class VaultRotationCrashITCase {
 
   @ParameterizedTest
   @EnumSource(VaultFaults.Point.class)
-  void crashDuringRotation_leavesTheOldOrTheNewVersionWhollyInForce(VaultFaults.Point point) throws Exception {
+  void crashDuringRotation_leavesTheOldOrTheNewVersionWhollyInForce(VaultFaults.Point point)
+      throws Exception {
     String ws = "ws-crash-" + point.name().toLowerCase().replace('_', '-');
     Principal alice = new Principal(ws, "alice");
     Map<String, String> values = new LinkedHashMap<>();
@@ -72,26 +81,35 @@ class VaultRotationCrashITCase {
       for (int i = 0; i < 10; i++) {
         String name = i == 0 ? "gemini" : "social.s" + i;
         values.put(name, "value-" + i + "-" + UUID.randomUUID());
-        healthy.service().put(alice, name, values.get(name).getBytes(StandardCharsets.UTF_8)).join();
+        healthy
+            .service()
+            .put(alice, name, values.get(name).getBytes(StandardCharsets.UTF_8))
+            .join();
       }
     }
 
-    Vault crashing = vault((p, workspaces) -> {
-      if (p == point && workspaces.contains(ws)) {
-        throw new VaultFaults.Crash(p.name());
-      }
-    });
+    Vault crashing =
+        vault(
+            (p, workspaces) -> {
+              if (p == point && workspaces.contains(ws)) {
+                throw new VaultFaults.Crash(p.name());
+              }
+            });
     assertThatThrownBy(() -> crashing.service().rotate(alice).join())
         .isInstanceOf(CompletionException.class)
-        .cause().isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(503));
+        .cause()
+        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(503));
     crashing.close();
 
-    // A restart: a new instance reads the topic; its first write settles the dead writer's transaction.
+    // A restart: a new instance reads the topic; its first write settles the dead writer's
+    // transaction.
     int expected = point == VaultFaults.Point.AFTER_COMMIT ? 2 : 1;
     try (Vault restarted = vault(VaultFaults.NONE)) {
       VaultService.VaultView view = restarted.service().list(alice);
       assertThat(view.keyVersion()).isEqualTo(expected);
-      assertThat(view.secrets()).hasSize(10).allSatisfy(s -> assertThat(s.keyVersion()).isEqualTo(expected));
+      assertThat(view.secrets())
+          .hasSize(10)
+          .allSatisfy(s -> assertThat(s.keyVersion()).isEqualTo(expected));
       assertThat(restarted.service().rotations(alice).rotations()).hasSize(expected - 1);
       assertEveryValueOpens(ws, values, expected);
 
@@ -103,13 +121,18 @@ class VaultRotationCrashITCase {
     }
   }
 
-  private static void assertEveryValueOpens(String ws, Map<String, String> values, int version) throws Exception {
-    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
-      for (Map.Entry<String, String> e : values.entrySet()) {
-        ResolvedKey key = resolver.keyFor(KeyRequest.of(ws, e.getKey()));
-        assertThat(key.keyVersion()).isEqualTo(version);
-        assertThat(key.revealForUse()).isEqualTo(e.getValue());
-      }
-    });
+  private static void assertEveryValueOpens(String ws, Map<String, String> values, int version)
+      throws Exception {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              for (Map.Entry<String, String> e : values.entrySet()) {
+                ResolvedKey key = resolver.keyFor(KeyRequest.of(ws, e.getKey()));
+                assertThat(key.keyVersion()).isEqualTo(version);
+                assertThat(key.revealForUse()).isEqualTo(e.getValue());
+              }
+            });
   }
 }

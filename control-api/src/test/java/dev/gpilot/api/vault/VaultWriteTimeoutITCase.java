@@ -32,8 +32,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * A write the API answered with 503 ("it may still land") does land later: what lands is exactly what was sent,
- * never the request's buffer after it was wiped.
+ * A write the API answered with 503 ("it may still land") does land later: what lands is exactly
+ * what was sent, never the request's buffer after it was wiped.
  */
 class VaultWriteTimeoutITCase {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
@@ -48,11 +48,23 @@ class VaultWriteTimeoutITCase {
   static void start() throws Exception {
     TopicAdmin.ensureTopics(KAFKA.bootstrapServers());
     Path keyset = Files.createTempDirectory("vault-timeout").resolve("master.json");
-    options = new VaultOptions(VaultKeyOptions.localKeyset(keyset.toString()), "gpilot-vault-writer", 1000, 4096,
-        Duration.ZERO, WRITE_TIMEOUT);
+    options =
+        new VaultOptions(
+            VaultKeyOptions.localKeyset(keyset.toString()),
+            "gpilot-vault-writer",
+            1000,
+            4096,
+            Duration.ZERO,
+            WRITE_TIMEOUT);
     master = MasterKeyProvider.of(VaultMasterKey.localKeyset(keyset, true));
-    resolver = new VaultKeyResolver(VaultReader.acquire(KAFKA.bootstrapServers()), true, master, null,
-        AuditSink.kafka(KAFKA.bootstrapServers()), Clock.systemUTC());
+    resolver =
+        new VaultKeyResolver(
+            VaultReader.acquire(KAFKA.bootstrapServers()),
+            true,
+            master,
+            null,
+            AuditSink.kafka(KAFKA.bootstrapServers()),
+            Clock.systemUTC());
   }
 
   @AfterAll
@@ -69,38 +81,52 @@ class VaultWriteTimeoutITCase {
     String value = "AIza-slow-" + UUID.randomUUID();
     // The writer stalls before sealing this workspace's change until the caller has had its 503.
     CountDownLatch answered = new CountDownLatch(1);
-    VaultFaults stallUntilAnswered = (point, workspaces) -> {
-      if (point == VaultFaults.Point.BEFORE_COMPUTE && workspaces.contains(ws)) {
-        try {
-          answered.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-    };
+    VaultFaults stallUntilAnswered =
+        (point, workspaces) -> {
+          if (point == VaultFaults.Point.BEFORE_COMPUTE && workspaces.contains(ws)) {
+            try {
+              answered.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+        };
 
-    try (Vault vault = Vault.start(KAFKA.bootstrapServers(), options, master, stallUntilAnswered,
-        Clock.systemUTC())) {
+    try (Vault vault =
+        Vault.start(
+            KAFKA.bootstrapServers(), options, master, stallUntilAnswered, Clock.systemUTC())) {
       CompletableFuture<VaultService.Written> put =
           vault.service().put(alice, "gemini", value.getBytes(StandardCharsets.UTF_8));
-      assertThatThrownBy(put::join).cause().isInstanceOfSatisfying(ApiException.class, e -> {
-        assertThat(e.status()).isEqualTo(503);
-        assertThat(e.getMessage()).contains("it may still land");
-      });
+      assertThatThrownBy(put::join)
+          .cause()
+          .isInstanceOfSatisfying(
+              ApiException.class,
+              e -> {
+                assertThat(e.status()).isEqualTo(503);
+                assertThat(e.getMessage()).contains("it may still land");
+              });
       answered.countDown();
 
       // It lands after all; the job opens it to the value that was sent.
-      await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .ignoreExceptions()
           .untilAsserted(() -> assertThat(vault.service().list(alice).secrets()).hasSize(1));
       String fingerprint = vault.service().get(alice, "gemini").fingerprint();
-      await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
-        ResolvedKey key = resolver.keyFor(KeyRequest.of(ws, "gemini"));
-        assertThat(key.fingerprint()).isEqualTo(fingerprint);
-        // Digests, so a failure prints no value; a wiped buffer would be all zeros.
-        assertThat(Sha256.hex(key.revealForUse()))
-            .as("digest of the stored value (a wiped buffer's is %s)", Sha256.hex("\0".repeat(value.length())))
-            .isEqualTo(Sha256.hex(value));
-      });
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .ignoreExceptions()
+          .untilAsserted(
+              () -> {
+                ResolvedKey key = resolver.keyFor(KeyRequest.of(ws, "gemini"));
+                assertThat(key.fingerprint()).isEqualTo(fingerprint);
+                // Digests, so a failure prints no value; a wiped buffer would be all zeros.
+                assertThat(Sha256.hex(key.revealForUse()))
+                    .as(
+                        "digest of the stored value (a wiped buffer's is %s)",
+                        Sha256.hex("\0".repeat(value.length())))
+                    .isEqualTo(Sha256.hex(value));
+              });
     }
   }
 }

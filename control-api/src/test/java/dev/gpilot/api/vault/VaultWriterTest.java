@@ -28,20 +28,25 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The vault's one writer against Kafka's {@code MockProducer} (transactions included) and a topic end the test sets:
- * when a change completes, what is committed together, and what a failure leaves.
+ * The vault's one writer against Kafka's {@code MockProducer} (transactions included) and a topic
+ * end the test sets: when a change completes, what is committed together, and what a failure
+ * leaves.
  */
 class VaultWriterTest {
   private final VaultStore store = new VaultStore();
   private final FakeLog log = new FakeLog();
-  private final VaultWriter writer = new VaultWriter(log, store, new VaultKeyring(null), VaultFaults.NONE);
+  private final VaultWriter writer =
+      new VaultWriter(log, store, new VaultKeyring(null), VaultFaults.NONE);
 
   @AfterEach
   void close() throws InterruptedException {
     writer.close();
   }
 
-  /** The vault topic as the test wants it: producers it can make fail, an end it sets, a feed it drives. */
+  /**
+   * The vault topic as the test wants it: producers it can make fail, an end it sets, a feed it
+   * drives.
+   */
   private static final class FakeLog implements TransactionalLog {
     final List<MockProducer<String, byte[]>> producers = new CopyOnWriteArrayList<>();
     final List<Map<Integer, Long>> awaited = new CopyOnWriteArrayList<>();
@@ -91,23 +96,44 @@ class VaultWriterTest {
   }
 
   private static VaultRecord record(String workspaceId, long revision) {
-    return new VaultRecord(workspaceId + ":" + revision, workspaceId, revision, 1_000L * revision, 1, "kek", "data",
-        "fingerprints", List.of(new VaultRecord.KeyInfo(1, 1, true, 0)), List.of(), List.of(),
+    return new VaultRecord(
+        workspaceId + ":" + revision,
+        workspaceId,
+        revision,
+        1_000L * revision,
+        1,
+        "kek",
+        "data",
+        "fingerprints",
+        List.of(new VaultRecord.KeyInfo(1, 1, true, 0)),
+        List.of(),
+        List.of(),
         new VaultRecord.Change(AuditEvent.SECRET_SET, "API_KEY", "alice", revision));
   }
 
   private static AuditEvent audit(String workspaceId, long revision) {
-    return AuditEvent.api("audit-" + revision, workspaceId, revision, AuditEvent.SECRET_SET, "alice", "API_KEY", 1,
-        revision, "f");
+    return AuditEvent.api(
+        "audit-" + revision,
+        workspaceId,
+        revision,
+        AuditEvent.SECRET_SET,
+        "alice",
+        "API_KEY",
+        1,
+        revision,
+        "f");
   }
 
-  /** A change that sets the next revision on whatever the workspace has, answering with that revision. */
+  /**
+   * A change that sets the next revision on whatever the workspace has, answering with that
+   * revision.
+   */
   private static VaultWriter.Change<Long> nextRevision(String workspaceId, List<Long> saw) {
     return current -> {
       long base = current == null ? 0 : current.revision();
       saw.add(base);
-      return new VaultWriter.Computed<>(record(workspaceId, base + 1), null, List.of(audit(workspaceId, base + 1)),
-          base + 1);
+      return new VaultWriter.Computed<>(
+          record(workspaceId, base + 1), null, List.of(audit(workspaceId, base + 1)), base + 1);
     };
   }
 
@@ -145,13 +171,16 @@ class VaultWriterTest {
     assertThat(store.get("ws-a")).hasValueSatisfying(r -> assertThat(r.revision()).isEqualTo(1));
     MockProducer<String, byte[]> producer = log.producers.get(0);
     assertThat(producer.commitCount()).isEqualTo(1);
-    assertThat(producer.history()).extracting(ProducerRecord::topic, ProducerRecord::key)
-        .containsExactly(org.assertj.core.groups.Tuple.tuple(Topics.VAULT, "ws-a"),
+    assertThat(producer.history())
+        .extracting(ProducerRecord::topic, ProducerRecord::key)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(Topics.VAULT, "ws-a"),
             org.assertj.core.groups.Tuple.tuple(Topics.AUDIT, "ws-a"));
   }
 
   @Test
-  void changesQueuedTogether_areComputedEachOnThePrevious_andCommittedInOneTransaction() throws Exception {
+  void changesQueuedTogether_areComputedEachOnThePrevious_andCommittedInOneTransaction()
+      throws Exception {
     List<Long> saw = new CopyOnWriteArrayList<>();
     List<CompletableFuture<Long>> changes = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
@@ -161,14 +190,18 @@ class VaultWriterTest {
 
     writer.start();
 
-    assertThat(List.of(await(changes.get(0)), await(changes.get(1)), await(changes.get(2)))).containsExactly(1L, 2L,
-        3L);
+    assertThat(List.of(await(changes.get(0)), await(changes.get(1)), await(changes.get(2))))
+        .containsExactly(1L, 2L, 3L);
     assertThat(await(other)).isEqualTo(1);
     assertThat(saw).containsExactly(0L, 1L, 2L);
     MockProducer<String, byte[]> producer = log.producers.get(0);
     assertThat(producer.commitCount()).as("one group commit").isEqualTo(1);
-    assertThat(producer.history().stream().filter(r -> r.topic().equals(Topics.VAULT)).map(ProducerRecord::key))
-        .as("one record per workspace, its latest").containsExactly("ws-a", "ws-b");
+    assertThat(
+            producer.history().stream()
+                .filter(r -> r.topic().equals(Topics.VAULT))
+                .map(ProducerRecord::key))
+        .as("one record per workspace, its latest")
+        .containsExactly("ws-a", "ws-b");
     assertThat(producer.history().stream().filter(r -> r.topic().equals(Topics.AUDIT))).hasSize(4);
     assertThat(store.get("ws-a")).hasValueSatisfying(r -> assertThat(r.revision()).isEqualTo(3));
   }
@@ -176,53 +209,75 @@ class VaultWriterTest {
   @Test
   void aRefusedChange_orOneThatCannotBeComputed_failsAlone() throws Exception {
     CompletableFuture<Long> ok = writer.submit("ws-a", nextRevision("ws-a", new ArrayList<>()));
-    CompletableFuture<Long> refused = writer.submit("ws-b", current -> {
-      throw ApiException.conflict("rotation-too-soon", "rotated a minute ago");
-    });
-    CompletableFuture<Long> defect = writer.submit("ws-c", current -> {
-      throw new IllegalStateException("a bug");
-    });
+    CompletableFuture<Long> refused =
+        writer.submit(
+            "ws-b",
+            current -> {
+              throw ApiException.conflict("rotation-too-soon", "rotated a minute ago");
+            });
+    CompletableFuture<Long> defect =
+        writer.submit(
+            "ws-c",
+            current -> {
+              throw new IllegalStateException("a bug");
+            });
 
     writer.start();
 
     assertThat(await(ok)).isEqualTo(1);
     assertThat(failure(refused).status()).isEqualTo(409);
     assertThat(failure(defect).status()).isEqualTo(500);
-    assertThat(log.committed()).filteredOn(r -> r.topic().equals(Topics.VAULT)).extracting(ProducerRecord::key)
+    assertThat(log.committed())
+        .filteredOn(r -> r.topic().equals(Topics.VAULT))
+        .extracting(ProducerRecord::key)
         .containsExactly("ws-a");
     assertThat(store.get("ws-b")).isEmpty();
   }
 
   @Test
-  void aFencedCommit_isRetriedByANewWriter_onTheCurrentRecord_andTheChangeCompletesOnce() throws Exception {
-    log.setUps.add(p -> p.commitTransactionException = new ProducerFencedException("another instance started"));
+  void aFencedCommit_isRetriedByANewWriter_onTheCurrentRecord_andTheChangeCompletesOnce()
+      throws Exception {
+    log.setUps.add(
+        p ->
+            p.commitTransactionException = new ProducerFencedException("another instance started"));
     AtomicInteger computed = new AtomicInteger();
     List<Long> saw = new CopyOnWriteArrayList<>();
     VaultWriter.Change<Long> change = nextRevision("ws-a", saw);
     writer.start();
 
-    long revision = await(writer.submit("ws-a", current -> {
-      computed.incrementAndGet();
-      return change.apply(current);
-    }));
+    long revision =
+        await(
+            writer.submit(
+                "ws-a",
+                current -> {
+                  computed.incrementAndGet();
+                  return change.apply(current);
+                }));
 
     assertThat(revision).isEqualTo(1);
     assertThat(computed).as("computed again for the second attempt").hasValue(2);
     assertThat(log.producers).hasSize(2);
     assertThat(log.producers.get(0).closed()).as("the fenced producer is closed").isTrue();
-    assertThat(log.producers.get(0).history()).as("nothing of the failed transaction is visible").isEmpty();
-    assertThat(log.producers.get(1).history()).extracting(ProducerRecord::topic).contains(Topics.VAULT);
+    assertThat(log.producers.get(0).history())
+        .as("nothing of the failed transaction is visible")
+        .isEmpty();
+    assertThat(log.producers.get(1).history())
+        .extracting(ProducerRecord::topic)
+        .contains(Topics.VAULT);
   }
 
   @Test
   void aCommitThatFailedButLanded_isFoundInTheTopic_andNotWrittenAgain() throws Exception {
-    log.setUps.add(p -> p.commitTransactionException = new KafkaException("timed out; outcome unknown"));
-    // The feed, once a new writer reads to the end, finds the record the failed commit wrote after all.
-    log.feed = () -> {
-      if (log.producers.size() == 2) {
-        store.apply(record("ws-a", 1));
-      }
-    };
+    log.setUps.add(
+        p -> p.commitTransactionException = new KafkaException("timed out; outcome unknown"));
+    // The feed, once a new writer reads to the end, finds the record the failed commit wrote after
+    // all.
+    log.feed =
+        () -> {
+          if (log.producers.size() == 2) {
+            store.apply(record("ws-a", 1));
+          }
+        };
     writer.start();
 
     long revision = await(writer.submit("ws-a", nextRevision("ws-a", new ArrayList<>())));

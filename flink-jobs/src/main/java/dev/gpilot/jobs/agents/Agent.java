@@ -9,14 +9,14 @@ public interface Agent extends AutoCloseable {
   /**
    * Starts the attempt.
    *
-   * @return the step's output, or a future failed with {@link AgentException} (retriable or not) or any other
-   *     exception (treated as not retriable)
+   * @return the step's output, or a future failed with {@link AgentException} (retriable or not) or
+   *     any other exception (treated as not retriable)
    */
   CompletableFuture<JsonNode> run(StepRequest request);
 
   /**
-   * Starts the attempt and reports what it used: the executor calls this. Agents that call a model override it to
-   * return their {@link ModelCharge}; the default has none.
+   * Starts the attempt and reports what it used: the executor calls this. Agents that call a model
+   * override it to return their {@link ModelCharge}; the default has none.
    *
    * @return the reply, or a future failed as for {@link #run(StepRequest)}
    */

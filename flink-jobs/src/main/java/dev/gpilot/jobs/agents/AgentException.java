@@ -3,9 +3,10 @@ package dev.gpilot.jobs.agents;
 import java.time.Duration;
 
 /**
- * A step attempt failed; {@link #retriable()} says whether calling again may succeed (rate limits, server errors,
- * timeouts), {@link #retryAfter()} how long the provider asked to wait before that (or null), {@link #charge()} what
- * the failed attempt already used and cost (a blocked or malformed answer is billed), or null.
+ * A step attempt failed; {@link #retriable()} says whether calling again may succeed (rate limits,
+ * server errors, timeouts), {@link #retryAfter()} how long the provider asked to wait before that
+ * (or null), {@link #charge()} what the failed attempt already used and cost (a blocked or
+ * malformed answer is billed), or null.
  *
  * <p>The message is shown to users as the step's error: it must never contain a credential.
  */
@@ -23,11 +24,11 @@ public class AgentException extends RuntimeException {
   }
 
   /**
-   * @param retryAfter how long the provider asked to wait before calling again (Retry-After); only for a retriable
-   *     failure, else ignored; may be null
+   * @param retryAfter how long the provider asked to wait before calling again (Retry-After); only
+   *     for a retriable failure, else ignored; may be null
    */
-  public AgentException(String message, boolean retriable, ModelCharge charge, Throwable cause,
-      Duration retryAfter) {
+  public AgentException(
+      String message, boolean retriable, ModelCharge charge, Throwable cause, Duration retryAfter) {
     super(message, cause);
     this.retriable = retriable;
     this.charge = charge;
@@ -38,7 +39,10 @@ public class AgentException extends RuntimeException {
     return retriable;
   }
 
-  /** How long the provider asked to wait before the next call (its Retry-After), or null when it did not say. */
+  /**
+   * How long the provider asked to wait before the next call (its Retry-After), or null when it did
+   * not say.
+   */
   public Duration retryAfter() {
     return retryAfter;
   }

@@ -18,14 +18,14 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * The step attempts that finished after the job's last committed checkpoint: read from {@code gpilot.step-results.v1}
- * between the offsets the job's consumer group committed (where none is committed: the earliest, as the job's source
- * starts there too) and the end of the topic.
+ * The step attempts that finished after the job's last committed checkpoint: read from {@code
+ * gpilot.step-results.v1} between the offsets the job's consumer group committed (where none is
+ * committed: the earliest, as the job's source starts there too) and the end of the topic.
  *
- * <p>Why: after a restore, Flink's async operator runs again every request that was in flight at the checkpoint.
- * Some of those finished (and were paid for) before the failure; their results are already in the topic and will
- * reach the scheduler again. Skipping them means finished work is never redone; only attempts that were really
- * interrupted run once more.
+ * <p>Why: after a restore, Flink's async operator runs again every request that was in flight at
+ * the checkpoint. Some of those finished (and were paid for) before the failure; their results are
+ * already in the topic and will reach the scheduler again. Skipping them means finished work is
+ * never redone; only attempts that were really interrupted run once more.
  */
 final class CompletedAttempts {
   private CompletedAttempts() {}
@@ -41,15 +41,20 @@ final class CompletedAttempts {
     Map<String, StepResult> done = new HashMap<>();
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(Topics.STEP_RESULTS, Duration.ofSeconds(30)).stream()
-          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(Topics.STEP_RESULTS, Duration.ofSeconds(30)).stream()
+              .map(p -> new TopicPartition(p.topic(), p.partition()))
+              .toList();
       consumer.assign(partitions);
-      Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(partitions));
+      Map<TopicPartition, OffsetAndMetadata> committed =
+          consumer.committed(new HashSet<>(partitions));
       Map<TopicPartition, Long> beginning = consumer.beginningOffsets(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
       for (TopicPartition tp : partitions) {
-        // Where the job's source starts on this partition: the committed offset, else the earliest (a job that
-        // failed before its first checkpoint completed reads the topic again from there, and runs again every
+        // Where the job's source starts on this partition: the committed offset, else the earliest
+        // (a job that
+        // failed before its first checkpoint completed reads the topic again from there, and runs
+        // again every
         // attempt it finds no result for).
         OffsetAndMetadata c = committed.get(tp);
         consumer.seek(tp, c == null ? beginning.get(tp) : Math.max(c.offset(), beginning.get(tp)));

@@ -4,10 +4,11 @@ import dev.gpilot.contracts.cost.Usage;
 import java.util.Objects;
 
 /**
- * What the model calls of one step attempt used and cost: the fields {@code model, usage, costMicros,
- * priceVersion} of its {@link dev.gpilot.contracts.step.StepResult}.
+ * What the model calls of one step attempt used and cost: the fields {@code model, usage,
+ * costMicros, priceVersion} of its {@link dev.gpilot.contracts.step.StepResult}.
  *
- * @param model the model that answered, as it reported itself ({@code modelVersion}), else the model asked for
+ * @param model the model that answered, as it reported itself ({@code modelVersion}), else the
+ *     model asked for
  * @param usage the tokens of all the attempt's calls (a repair retry adds its call)
  * @param costMicros their cost in micro-credits, rounded once per attempt
  * @param priceVersion the price table entry used, {@code <tableVersion>/<entryId>}

@@ -14,15 +14,20 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The most a step attempt can cost, before it runs: what the budget gate reserves. A call's prompt has at most one
- * token per byte of its text (system instruction, mission, action, parameters, dependency outputs, plus a fixed
- * allowance for the prompt's frame), its answer at most the agent's {@code maxOutputTokens}, each priced at the
- * dearest of the output and thinking rates that apply. Simulated agents whose step scripts a cost
- * ({@code parameters.simulate.costMicros}) cost exactly that.
+ * The most a step attempt can cost, before it runs: what the budget gate reserves. A call's prompt
+ * has at most one token per byte of its text (system instruction, mission, action, parameters,
+ * dependency outputs, plus a fixed allowance for the prompt's frame), its answer at most the
+ * agent's {@code maxOutputTokens}, each priced at the dearest of the output and thinking rates that
+ * apply. Simulated agents whose step scripts a cost ({@code parameters.simulate.costMicros}) cost
+ * exactly that.
  */
 public final class AttemptCostBound implements Serializable {
   private static final long serialVersionUID = 1L;
-  /** Tokens for what the prompt adds around the texts (headings, separators, the output schema's frame). */
+
+  /**
+   * Tokens for what the prompt adds around the texts (headings, separators, the output schema's
+   * frame).
+   */
   static final long PROMPT_FRAME_TOKENS = 512;
 
   /** The model an attempt runs on and the most it can cost. */
@@ -33,7 +38,10 @@ public final class AttemptCostBound implements Serializable {
   private transient AgentCatalog catalog;
   private transient PriceTable prices;
 
-  /** @param catalogPath the agent catalog file, or null for the shipped one; the same for the price table */
+  /**
+   * @param catalogPath the agent catalog file, or null for the shipped one; the same for the price
+   *     table
+   */
   public AttemptCostBound(String catalogPath, String pricesPath) {
     this.catalogPath = catalogPath;
     this.pricesPath = pricesPath;
@@ -50,11 +58,13 @@ public final class AttemptCostBound implements Serializable {
   public Bound bound(StepRequest request, long now) {
     JsonNode script = request.parameters() == null ? null : request.parameters().path("simulate");
     if (script != null && script.has("costMicros")) {
-      String model = request.model() != null ? request.model() : script.path("model").asText("simulated");
+      String model =
+          request.model() != null ? request.model() : script.path("model").asText("simulated");
       return new Bound(model, Math.max(0, script.get("costMicros").asLong()));
     }
     Optional<AgentDefinition> agent = catalog().find(request.agent());
-    String model = request.model() != null ? request.model() : agent.map(AgentDefinition::model).orElse(null);
+    String model =
+        request.model() != null ? request.model() : agent.map(AgentDefinition::model).orElse(null);
     if (agent.isEmpty() || model == null) {
       return new Bound(model, 0);
     }
@@ -62,8 +72,12 @@ public final class AttemptCostBound implements Serializable {
     if (price.isEmpty()) {
       return new Bound(model, 0);
     }
-    long prompt = PROMPT_FRAME_TOKENS + bytes(agent.get().systemInstruction()) + bytes(request.mission())
-        + bytes(request.action()) + (request.parameters() == null ? 0 : bytes(request.parameters().toString()));
+    long prompt =
+        PROMPT_FRAME_TOKENS
+            + bytes(agent.get().systemInstruction())
+            + bytes(request.mission())
+            + bytes(request.action())
+            + (request.parameters() == null ? 0 : bytes(request.parameters().toString()));
     for (Map.Entry<String, JsonNode> dep : request.dependencyOutputs().entrySet()) {
       prompt += bytes(dep.getKey()) + bytes(dep.getValue().toString());
     }
@@ -78,14 +92,20 @@ public final class AttemptCostBound implements Serializable {
 
   private AgentCatalog catalog() {
     if (catalog == null) {
-      catalog = catalogPath == null ? AgentCatalog.shipped() : AgentCatalog.fromFile(java.nio.file.Path.of(catalogPath));
+      catalog =
+          catalogPath == null
+              ? AgentCatalog.shipped()
+              : AgentCatalog.fromFile(java.nio.file.Path.of(catalogPath));
     }
     return catalog;
   }
 
   private PriceTable prices() {
     if (prices == null) {
-      prices = pricesPath == null ? PriceTable.shipped() : PriceTable.fromFile(java.nio.file.Path.of(pricesPath));
+      prices =
+          pricesPath == null
+              ? PriceTable.shipped()
+              : PriceTable.fromFile(java.nio.file.Path.of(pricesPath));
     }
     return prices;
   }

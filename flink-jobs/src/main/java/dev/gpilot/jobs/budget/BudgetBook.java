@@ -19,43 +19,59 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The budgets of one workspace, without Flink: {@code (store, input, now) → effects}. {@link BudgetGate} keys the
- * inputs by workspace, backs the store with Flink state and applies the effects.
+ * The budgets of one workspace, without Flink: {@code (store, input, now) → effects}. {@link
+ * BudgetGate} keys the inputs by workspace, backs the store with Flink state and applies the
+ * effects.
  *
- * <p>Rules. An attempt's worst-case cost ({@link AttemptCostBound}) is reserved against every budget that covers it
- * (its agent and model), hard or soft, before it runs. If a hard budget cannot cover it — or another attempt already
- * waits for that budget (first come, first served) — the attempt is held: its mission is told
- * ({@link MissionControl#BUDGET_HELD}) and pauses. The attempt's result releases its reservation and adds its exact
- * cost to every budget that covers the model it ran on. Whenever room appears (a result, a raised or deleted budget,
- * a new period) held attempts leave in order, each only if every hard budget covering it fits it
- * ({@link MissionControl#BUDGET_RELEASED}). Held attempts of a mission that ended are dropped. A period that ends
- * starts the next with nothing spent (plus what it left, when the budget rolls over); reservations stay, their
- * attempts still run. Crossing 80 % and 100 % of a period's limit in exact spend is an alert, once per period and
- * threshold, hard or soft. A budget created or redefined mid-period starts with what the workspace already spent in
- * that period under its scope (the book keeps exact spend per UTC day, agent and model for {@value #KEEP_DAYS} days,
- * and in total).
+ * <p>Rules. An attempt's worst-case cost ({@link AttemptCostBound}) is reserved against every
+ * budget that covers it (its agent and model), hard or soft, before it runs. If a hard budget
+ * cannot cover it — or another attempt already waits for that budget (first come, first served) —
+ * the attempt is held: its mission is told ({@link MissionControl#BUDGET_HELD}) and pauses. The
+ * attempt's result releases its reservation and adds its exact cost to every budget that covers the
+ * model it ran on. Whenever room appears (a result, a raised or deleted budget, a new period) held
+ * attempts leave in order, each only if every hard budget covering it fits it ({@link
+ * MissionControl#BUDGET_RELEASED}). Held attempts of a mission that ended are dropped. A period
+ * that ends starts the next with nothing spent (plus what it left, when the budget rolls over);
+ * reservations stay, their attempts still run. Crossing 80 % and 100 % of a period's limit in exact
+ * spend is an alert, once per period and threshold, hard or soft. A budget created or redefined
+ * mid-period starts with what the workspace already spent in that period under its scope (the book
+ * keeps exact spend per UTC day, agent and model for {@value #KEEP_DAYS} days, and in total).
  *
- * <p>Concurrent attempts therefore never overshoot a hard budget by more than their exact costs exceed their
- * reservations (zero when the bound holds), nor do attempts that started before the budget existed count against
- * it except through their spend.
+ * <p>Concurrent attempts therefore never overshoot a hard budget by more than their exact costs
+ * exceed their reservations (zero when the bound holds), nor do attempts that started before the
+ * budget existed count against it except through their spend.
  */
 public final class BudgetBook {
-  /** Days of per-day spend the book keeps: a month budget created on the last day of a 31-day month needs them. */
+  /**
+   * Days of per-day spend the book keeps: a month budget created on the last day of a 31-day month
+   * needs them.
+   */
   public static final int KEEP_DAYS = 35;
+
   static final String ACTOR = "budget-gate";
 
   /** What the Flink layer does with one input's outcome. */
-  public record Effects(List<StepRequest> released, List<MissionControl> signals, List<BudgetStatus> statuses,
-      List<AuditEvent> alerts, List<LedgerEntry> ledger, List<Long> timers) {
+  public record Effects(
+      List<StepRequest> released,
+      List<MissionControl> signals,
+      List<BudgetStatus> statuses,
+      List<AuditEvent> alerts,
+      List<LedgerEntry> ledger,
+      List<Long> timers) {
     static Effects empty() {
-      return new Effects(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>(),
-          new ArrayList<>(), new ArrayList<>());
+      return new Effects(
+          new ArrayList<>(),
+          new ArrayList<>(),
+          new ArrayList<>(),
+          new ArrayList<>(),
+          new ArrayList<>(),
+          new ArrayList<>());
     }
   }
 
   /**
-   * What the gate keeps of a workspace in one value: its budgets' ledgers by id, its wallet, and how many attempts
-   * wait (so an attempt need not look at the held ones when none wait).
+   * What the gate keeps of a workspace in one value: its budgets' ledgers by id, its wallet, and
+   * how many attempts wait (so an attempt need not look at the held ones when none wait).
    */
   public record Value(Map<String, BudgetLedger> ledgers, WalletState wallet, int heldAttempts) {
     static final Value EMPTY = new Value(Map.of(), WalletState.EMPTY, 0);
@@ -68,7 +84,10 @@ public final class BudgetBook {
   private final AttemptCostBound costBound;
   private final long statusIntervalMs;
 
-  /** @param statusIntervalMs a budget's status goes out at most this often (changes in between are coalesced) */
+  /**
+   * @param statusIntervalMs a budget's status goes out at most this often (changes in between are
+   *     coalesced)
+   */
   public BudgetBook(AttemptCostBound costBound, long statusIntervalMs) {
     this.costBound = costBound;
     this.statusIntervalMs = statusIntervalMs;
@@ -82,7 +101,8 @@ public final class BudgetBook {
     // A newer attempt of a step replaces its older held one (the scheduler timed that one out).
     Set<String> waitedFor = new HashSet<>();
     for (HeldAttempt h : held) {
-      if (h.request().missionId().equals(request.missionId()) && h.request().stepId().equals(request.stepId())) {
+      if (h.request().missionId().equals(request.missionId())
+          && h.request().stepId().equals(request.stepId())) {
         store.removeHeld(h.seq());
       } else {
         waitedFor.add(h.budgetId());
@@ -92,8 +112,12 @@ public final class BudgetBook {
     if (blocking == null) {
       p.admit(request, bound);
     } else {
-      store.putHeld(new HeldAttempt(store.nextHeldSeq(), request, blocking, bound.model(), bound.worstMicros(), now));
-      p.fx.signals().add(signal(MissionControl.BUDGET_HELD, request, blocking, now, p.why(blocking, bound)));
+      store.putHeld(
+          new HeldAttempt(
+              store.nextHeldSeq(), request, blocking, bound.model(), bound.worstMicros(), now));
+      p.fx
+          .signals()
+          .add(signal(MissionControl.BUDGET_HELD, request, blocking, now, p.why(blocking, bound)));
       p.touch(blocking);
     }
     return p.finish();
@@ -138,7 +162,10 @@ public final class BudgetBook {
     return p.finish();
   }
 
-  /** A budget created, changed or deleted (from the control plane). Older revisions than the one held are ignored. */
+  /**
+   * A budget created, changed or deleted (from the control plane). Older revisions than the one
+   * held are ignored.
+   */
   public Effects onBudget(BudgetStore store, BudgetRecord budget, long now) {
     Pass p = new Pass(store, now);
     BudgetLedger current = p.ledgers.get(budget.budgetId());
@@ -149,10 +176,24 @@ public final class BudgetBook {
       if (current != null) {
         p.ledgers.remove(budget.budgetId());
         store.removeLedger(budget.budgetId());
-        p.fx.statuses().add(new BudgetStatus(budget.workspaceId(), budget.budgetId(), budget.revision(), 0, 0, 0, 0,
-            0, 0, true, now));
+        p.fx
+            .statuses()
+            .add(
+                new BudgetStatus(
+                    budget.workspaceId(),
+                    budget.budgetId(),
+                    budget.revision(),
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    true,
+                    now));
       }
-    } else if (current != null && current.budget().period() == budget.period()
+    } else if (current != null
+        && current.budget().period() == budget.period()
         && current.budget().resetDay() == budget.resetDay()) {
       p.ledgers.put(budget.budgetId(), alert(current.redefined(budget), now, p.fx));
     } else {
@@ -164,7 +205,9 @@ public final class BudgetBook {
     return p.finish();
   }
 
-  /** A wallet grant created or changed (from the control plane): credited, and held attempts may go. */
+  /**
+   * A wallet grant created or changed (from the control plane): credited, and held attempts may go.
+   */
   public Effects onGrant(BudgetStore store, WalletGrantRecord grant, long now) {
     Pass p = new Pass(store, now);
     List<WalletState.Grant> grants = new ArrayList<>(p.wallet.grants());
@@ -187,7 +230,12 @@ public final class BudgetBook {
     if (current == null) {
       // What was owed is taken from the new credit first.
       p.repay();
-      p.ledger("grant/" + grant.grantId(), LedgerEntry.GRANT, grant.grantId(), grant.amountMicros(), null);
+      p.ledger(
+          "grant/" + grant.grantId(),
+          LedgerEntry.GRANT,
+          grant.grantId(),
+          grant.amountMicros(),
+          null);
     }
     if (grant.effectiveAt() > now) {
       p.fx.timers().add(grant.effectiveAt());
@@ -219,8 +267,8 @@ public final class BudgetBook {
   }
 
   /**
-   * A timer: periods that ended roll over, grants that expired lose what they had left, grants that took effect
-   * count; held attempts may go; statuses held back go out.
+   * A timer: periods that ended roll over, grants that expired lose what they had left, grants that
+   * took effect count; held attempts may go; statuses held back go out.
    */
   public Effects onTimer(BudgetStore store, long now) {
     Pass p = new Pass(store, now);
@@ -235,7 +283,10 @@ public final class BudgetBook {
     return p.finish();
   }
 
-  /** One input's work on one workspace: the ledgers and wallet it read (periods rolled to now), and its effects. */
+  /**
+   * One input's work on one workspace: the ledgers and wallet it read (periods rolled to now), and
+   * its effects.
+   */
   private final class Pass {
     final BudgetStore store;
     final long now;
@@ -262,14 +313,20 @@ public final class BudgetBook {
       this.wallet = walletBefore;
     }
 
-    /** The first hard limit covering an attempt that cannot take it now (or that others wait for), or null. */
+    /**
+     * The first hard limit covering an attempt that cannot take it now (or that others wait for),
+     * or null.
+     */
     String blocking(String agent, String model, long worst, Set<String> waitedFor) {
       for (BudgetLedger l : ledgers.values()) {
-        if (l.hard() && l.budget().covers(agent, model) && (waitedFor.contains(l.id()) || !l.fits(worst))) {
+        if (l.hard()
+            && l.budget().covers(agent, model)
+            && (waitedFor.contains(l.id()) || !l.fits(worst))) {
           return l.id();
         }
       }
-      if (wallet.active() && (waitedFor.contains(BudgetStatus.WALLET) || !wallet.fits(now, worst))) {
+      if (wallet.active()
+          && (waitedFor.contains(BudgetStatus.WALLET) || !wallet.fits(now, worst))) {
         return BudgetStatus.WALLET;
       }
       return null;
@@ -288,7 +345,8 @@ public final class BudgetBook {
         wallet = wallet.reserve(bound.worstMicros());
       }
       if (!covering.isEmpty()) {
-        store.putReservation(request.attemptId(), new Reservation(bound.worstMicros(), covering, now));
+        store.putReservation(
+            request.attemptId(), new Reservation(bound.worstMicros(), covering, now));
       }
       fx.released().add(request);
     }
@@ -305,7 +363,8 @@ public final class BudgetBook {
         }
         store.removeHeld(h.seq());
         admit(h.request(), new AttemptCostBound.Bound(h.model(), h.worstMicros()));
-        fx.signals().add(signal(MissionControl.BUDGET_RELEASED, h.request(), h.budgetId(), now, null));
+        fx.signals()
+            .add(signal(MissionControl.BUDGET_RELEASED, h.request(), h.budgetId(), now, null));
         touch(h.budgetId());
       }
     }
@@ -321,10 +380,15 @@ public final class BudgetBook {
           continue;
         }
         long take = Math.min(left, g.remaining());
-        grants.set(i, new WalletState.Grant(g.grant(), g.consumedMicros() + take, g.expiredMicros()));
+        grants.set(
+            i, new WalletState.Grant(g.grant(), g.consumedMicros() + take, g.expiredMicros()));
         left -= take;
         wallet = wallet.with(grants, wallet.reservedMicros(), wallet.overdrawnMicros());
-        ledger("debit/" + attemptId + "/" + g.grant().grantId(), LedgerEntry.DEBIT, g.grant().grantId(), -take,
+        ledger(
+            "debit/" + attemptId + "/" + g.grant().grantId(),
+            LedgerEntry.DEBIT,
+            g.grant().grantId(),
+            -take,
             result);
       }
       if (left > 0) {
@@ -341,7 +405,8 @@ public final class BudgetBook {
         WalletState.Grant g = grants.get(i);
         if (g.grant().inEffect(now) && g.remaining() > 0) {
           long take = Math.min(owed, g.remaining());
-          grants.set(i, new WalletState.Grant(g.grant(), g.consumedMicros() + take, g.expiredMicros()));
+          grants.set(
+              i, new WalletState.Grant(g.grant(), g.consumedMicros() + take, g.expiredMicros()));
           owed -= take;
         }
       }
@@ -360,7 +425,12 @@ public final class BudgetBook {
           grants.set(i, new WalletState.Grant(g.grant(), g.consumedMicros(), lost));
           changed = true;
           wallet = wallet.with(grants, wallet.reservedMicros(), wallet.overdrawnMicros());
-          ledger("expiry/" + g.grant().grantId(), LedgerEntry.EXPIRY, g.grant().grantId(), -lost, null);
+          ledger(
+              "expiry/" + g.grant().grantId(),
+              LedgerEntry.EXPIRY,
+              g.grant().grantId(),
+              -lost,
+              null);
         }
       }
       if (changed) {
@@ -369,10 +439,21 @@ public final class BudgetBook {
     }
 
     void ledger(String id, String kind, String grantId, long amount, StepResult result) {
-      fx.ledger().add(new LedgerEntry(id, store.workspaceId(), now, kind, grantId, amount, wallet.balance(now),
-          result == null ? null : result.missionId(), result == null ? null : result.stepId(),
-          result == null ? 0 : result.attempt(), result == null ? null : result.agent(),
-          result == null ? null : result.model()));
+      fx.ledger()
+          .add(
+              new LedgerEntry(
+                  id,
+                  store.workspaceId(),
+                  now,
+                  kind,
+                  grantId,
+                  amount,
+                  wallet.balance(now),
+                  result == null ? null : result.missionId(),
+                  result == null ? null : result.stepId(),
+                  result == null ? 0 : result.attempt(),
+                  result == null ? null : result.agent(),
+                  result == null ? null : result.model()));
     }
 
     void touch(String id) {
@@ -388,13 +469,18 @@ public final class BudgetBook {
 
     String why(String id, AttemptCostBound.Bound bound) {
       if (id.equals(BudgetStatus.WALLET)) {
-        return "the wallet has " + Math.max(0, wallet.balance(now) - wallet.reservedMicros())
-            + " micro-credits available; step may cost up to " + bound.worstMicros();
+        return "the wallet has "
+            + Math.max(0, wallet.balance(now) - wallet.reservedMicros())
+            + " micro-credits available; step may cost up to "
+            + bound.worstMicros();
       }
       return BudgetBook.why(ledgers.get(id), bound);
     }
 
-    /** Stores what changed and sends the statuses that are due (or asks for a timer to send them later). */
+    /**
+     * Stores what changed and sends the statuses that are due (or asks for a timer to send them
+     * later).
+     */
     Effects finish() {
       Map<String, Integer> held = null;
       for (Map.Entry<String, BudgetLedger> e : ledgers.entrySet()) {
@@ -414,8 +500,13 @@ public final class BudgetBook {
       }
       if (wallet.active()) {
         if (walletDue && !wallet.statusDue()) {
-          wallet = new WalletState(wallet.grants(), wallet.reservedMicros(), wallet.overdrawnMicros(),
-              wallet.statusAt(), true);
+          wallet =
+              new WalletState(
+                  wallet.grants(),
+                  wallet.reservedMicros(),
+                  wallet.overdrawnMicros(),
+                  wallet.statusAt(),
+                  true);
         }
         if (wallet.statusDue()) {
           if (now - wallet.statusAt() >= statusIntervalMs) {
@@ -426,9 +517,21 @@ public final class BudgetBook {
               granted += g.grant().amountMicros();
               drawn += g.consumedMicros();
             }
-            fx.statuses().add(new BudgetStatus(store.workspaceId(), BudgetStatus.WALLET, 0, 0, Long.MAX_VALUE, granted,
-                drawn + wallet.overdrawnMicros(), wallet.reservedMicros(), held.getOrDefault(BudgetStatus.WALLET, 0),
-                false, now, wallet.balances()));
+            fx.statuses()
+                .add(
+                    new BudgetStatus(
+                        store.workspaceId(),
+                        BudgetStatus.WALLET,
+                        0,
+                        0,
+                        Long.MAX_VALUE,
+                        granted,
+                        drawn + wallet.overdrawnMicros(),
+                        wallet.reservedMicros(),
+                        held.getOrDefault(BudgetStatus.WALLET, 0),
+                        false,
+                        now,
+                        wallet.balances()));
             wallet = wallet.statusSent(now);
           } else {
             fx.timers().add(wallet.statusAt() + statusIntervalMs);
@@ -468,20 +571,67 @@ public final class BudgetBook {
       if ((due & bit) != 0) {
         int percent = bit == BudgetLedger.ALERT_80 ? 80 : 100;
         BudgetRecord b = l.budget();
-        String id = "budget-alert/" + b.workspaceId() + "/" + b.budgetId() + "/" + l.periodStart() + "/" + percent;
-        String target = "budget:" + b.budgetId() + " threshold=" + percent + " mode=" + b.mode().json()
-            + " period=" + b.period().json() + " periodStart=" + Instant.ofEpochMilli(l.periodStart())
-            + " limitMicros=" + l.limitMicros() + " spentMicros=" + l.spentMicros();
-        fx.alerts().add(new AuditEvent(id, b.workspaceId(), now, AuditEvent.BUDGET_ALERT, ACTOR, "job", null, 0,
-            b.revision(), null, AuditEvent.OK, null, null, null, 0, target));
+        String id =
+            "budget-alert/"
+                + b.workspaceId()
+                + "/"
+                + b.budgetId()
+                + "/"
+                + l.periodStart()
+                + "/"
+                + percent;
+        String target =
+            "budget:"
+                + b.budgetId()
+                + " threshold="
+                + percent
+                + " mode="
+                + b.mode().json()
+                + " period="
+                + b.period().json()
+                + " periodStart="
+                + Instant.ofEpochMilli(l.periodStart())
+                + " limitMicros="
+                + l.limitMicros()
+                + " spentMicros="
+                + l.spentMicros();
+        fx.alerts()
+            .add(
+                new AuditEvent(
+                    id,
+                    b.workspaceId(),
+                    now,
+                    AuditEvent.BUDGET_ALERT,
+                    ACTOR,
+                    "job",
+                    null,
+                    0,
+                    b.revision(),
+                    null,
+                    AuditEvent.OK,
+                    null,
+                    null,
+                    null,
+                    0,
+                    target));
       }
     }
     return due == 0 ? l : l.alerted(due);
   }
 
   private static BudgetLedger touch(BudgetLedger l) {
-    return l.statusDue() ? l : new BudgetLedger(l.budget(), l.periodStart(), l.periodEnd(), l.limitMicros(),
-        l.spentMicros(), l.reservedMicros(), l.alerted(), l.statusAt(), true);
+    return l.statusDue()
+        ? l
+        : new BudgetLedger(
+            l.budget(),
+            l.periodStart(),
+            l.periodEnd(),
+            l.limitMicros(),
+            l.spentMicros(),
+            l.reservedMicros(),
+            l.alerted(),
+            l.statusAt(),
+            true);
   }
 
   /** What the workspace spent under {@code budget}'s scope since its period began. */
@@ -491,10 +641,12 @@ public final class BudgetBook {
     long spent = 0;
     for (Map.Entry<String, Long> e : store.spend().entrySet()) {
       String[] parts = e.getKey().split("\\|", -1);
-      boolean match = total
-          ? parts[0].equals("total") && budget.covers(parts[1], nullIfEmpty(parts[2]))
-          : parts[0].equals("day") && parts[1].compareTo(from) >= 0
-              && budget.covers(parts[2], nullIfEmpty(parts[3]));
+      boolean match =
+          total
+              ? parts[0].equals("total") && budget.covers(parts[1], nullIfEmpty(parts[2]))
+              : parts[0].equals("day")
+                  && parts[1].compareTo(from) >= 0
+                  && budget.covers(parts[2], nullIfEmpty(parts[3]));
       if (match) {
         spent = Math.addExact(spent, e.getValue());
       }
@@ -518,16 +670,33 @@ public final class BudgetBook {
     return s.isEmpty() ? null : s;
   }
 
-  private static MissionControl signal(String command, StepRequest request, String budgetId, long now,
-      String reason) {
-    return new MissionControl(command, request.missionId(), request.workspaceId(), ACTOR, now, request.stepId(),
-        request.attempt(), budgetId, reason);
+  private static MissionControl signal(
+      String command, StepRequest request, String budgetId, long now, String reason) {
+    return new MissionControl(
+        command,
+        request.missionId(),
+        request.workspaceId(),
+        ACTOR,
+        now,
+        request.stepId(),
+        request.attempt(),
+        budgetId,
+        reason);
   }
 
   static String why(BudgetLedger l, AttemptCostBound.Bound bound) {
     BudgetRecord b = l.budget();
-    return "budget '" + b.budgetId() + "' (" + b.mode().json() + ", " + b.period().json() + ") has "
-        + Math.max(0, l.headroom()) + " of " + l.limitMicros() + " micro-credits left; step may cost up to "
+    return "budget '"
+        + b.budgetId()
+        + "' ("
+        + b.mode().json()
+        + ", "
+        + b.period().json()
+        + ") has "
+        + Math.max(0, l.headroom())
+        + " of "
+        + l.limitMicros()
+        + " micro-credits left; step may cost up to "
         + bound.worstMicros();
   }
 }

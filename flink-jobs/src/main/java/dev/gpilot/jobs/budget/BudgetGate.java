@@ -26,10 +26,11 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * The budget gate: the thin Flink layer over {@link BudgetBook}, keyed by workspace. Step attempts the scheduler
- * starts pass through it on their way to the agent executor (main output), or wait in its state; its signals to the
- * missions ({@link #SIGNALS}), budget and wallet statuses ({@link #STATUSES}), alerts ({@link #ALERTS}) and wallet
- * ledger lines ({@link #LEDGER}) leave by side outputs.
+ * The budget gate: the thin Flink layer over {@link BudgetBook}, keyed by workspace. Step attempts
+ * the scheduler starts pass through it on their way to the agent executor (main output), or wait in
+ * its state; its signals to the missions ({@link #SIGNALS}), budget and wallet statuses ({@link
+ * #STATUSES}), alerts ({@link #ALERTS}) and wallet ledger lines ({@link #LEDGER}) leave by side
+ * outputs.
  */
 public final class BudgetGate extends KeyedProcessFunction<String, GateInput, StepRequest> {
   private static final long serialVersionUID = 1L;
@@ -41,6 +42,7 @@ public final class BudgetGate extends KeyedProcessFunction<String, GateInput, St
       new OutputTag<>("budget-alerts", JsonTypeInfo.of(AuditEvent.class));
   public static final OutputTag<LedgerEntry> LEDGER =
       new OutputTag<>("wallet-ledger", JsonTypeInfo.of(LedgerEntry.class));
+
   /** How long a counted result's id is remembered (at-least-once repeats come far sooner). */
   static final Duration COUNTED_TTL = Duration.ofDays(2);
 
@@ -53,11 +55,13 @@ public final class BudgetGate extends KeyedProcessFunction<String, GateInput, St
   private transient ValueState<Long> heldSeq;
   private transient MapState<String, Long> spend;
   private transient MapState<String, Boolean> counted;
+
   /**
-   * Recent workspaces' values: a key's state is written only by the instance that owns it, so a cached value is the
-   * stored one; the cache starts empty with every (re)start.
+   * Recent workspaces' values: a key's state is written only by the instance that owns it, so a
+   * cached value is the stored one; the cache starts empty with every (re)start.
    */
   private transient Map<String, BudgetBook.Value> cache;
+
   private transient Counter heldCount;
   private transient Counter releasedCount;
 
@@ -69,20 +73,34 @@ public final class BudgetGate extends KeyedProcessFunction<String, GateInput, St
   @Override
   public void open(OpenContext openContext) {
     book = new BudgetBook(costBound, statusIntervalMs);
-    books = getRuntimeContext().getState(new ValueStateDescriptor<>("budget-book", BudgetStateSerializers.Book.INSTANCE));
-    cache = new java.util.LinkedHashMap<>(1_024, 0.75f, true) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, BudgetBook.Value> eldest) {
-        return size() > 10_000;
-      }
-    };
-    reservations = getRuntimeContext().getMapState(
-        new MapStateDescriptor<>("budget-reservations", StringSerializer.INSTANCE,
-            BudgetStateSerializers.Reserved.INSTANCE));
-    held = getRuntimeContext().getMapState(
-        new MapStateDescriptor<>("budget-held", Types.LONG, JsonTypeInfo.of(HeldAttempt.class)));
-    heldSeq = getRuntimeContext().getState(new ValueStateDescriptor<>("budget-held-seq", Types.LONG));
-    spend = getRuntimeContext().getMapState(new MapStateDescriptor<>("budget-spend", Types.STRING, Types.LONG));
+    books =
+        getRuntimeContext()
+            .getState(
+                new ValueStateDescriptor<>("budget-book", BudgetStateSerializers.Book.INSTANCE));
+    cache =
+        new java.util.LinkedHashMap<>(1_024, 0.75f, true) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, BudgetBook.Value> eldest) {
+            return size() > 10_000;
+          }
+        };
+    reservations =
+        getRuntimeContext()
+            .getMapState(
+                new MapStateDescriptor<>(
+                    "budget-reservations",
+                    StringSerializer.INSTANCE,
+                    BudgetStateSerializers.Reserved.INSTANCE));
+    held =
+        getRuntimeContext()
+            .getMapState(
+                new MapStateDescriptor<>(
+                    "budget-held", Types.LONG, JsonTypeInfo.of(HeldAttempt.class)));
+    heldSeq =
+        getRuntimeContext().getState(new ValueStateDescriptor<>("budget-held-seq", Types.LONG));
+    spend =
+        getRuntimeContext()
+            .getMapState(new MapStateDescriptor<>("budget-spend", Types.STRING, Types.LONG));
     MapStateDescriptor<String, Boolean> countedDescriptor =
         new MapStateDescriptor<>("budget-counted-results", Types.STRING, Types.BOOLEAN);
     countedDescriptor.enableTimeToLive(StateTtlConfig.newBuilder(COUNTED_TTL).build());
@@ -92,7 +110,8 @@ public final class BudgetGate extends KeyedProcessFunction<String, GateInput, St
   }
 
   @Override
-  public void processElement(GateInput input, Context ctx, Collector<StepRequest> out) throws Exception {
+  public void processElement(GateInput input, Context ctx, Collector<StepRequest> out)
+      throws Exception {
     long now = ctx.timerService().currentProcessingTime();
     Store store = new Store(ctx.getCurrentKey());
     BudgetBook.Effects fx;
@@ -112,9 +131,11 @@ public final class BudgetGate extends KeyedProcessFunction<String, GateInput, St
   }
 
   @Override
-  public void onTimer(long timestamp, OnTimerContext ctx, Collector<StepRequest> out) throws Exception {
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<StepRequest> out)
+      throws Exception {
     Store store = new Store(ctx.getCurrentKey());
-    BudgetBook.Effects fx = book.onTimer(store, Math.max(timestamp, ctx.timerService().currentProcessingTime()));
+    BudgetBook.Effects fx =
+        book.onTimer(store, Math.max(timestamp, ctx.timerService().currentProcessingTime()));
     store.flush();
     apply(fx, ctx, out);
   }
@@ -135,7 +156,10 @@ public final class BudgetGate extends KeyedProcessFunction<String, GateInput, St
     }
   }
 
-  /** The current workspace's state: its value read once (from the cache when it can), written once if changed. */
+  /**
+   * The current workspace's state: its value read once (from the cache when it can), written once
+   * if changed.
+   */
   private final class Store implements BudgetStore {
     private final String workspaceId;
     private BudgetBook.Value value;
@@ -176,8 +200,11 @@ public final class BudgetGate extends KeyedProcessFunction<String, GateInput, St
           }
         }
       }
-      BudgetBook.Value updated = new BudgetBook.Value(next, walletChange != null ? walletChange : v.wallet(),
-          Math.max(0, v.heldAttempts() + heldDelta));
+      BudgetBook.Value updated =
+          new BudgetBook.Value(
+              next,
+              walletChange != null ? walletChange : v.wallet(),
+              Math.max(0, v.heldAttempts() + heldDelta));
       call(() -> books.update(updated));
       cache.put(workspaceId, updated);
       value = updated;
@@ -205,13 +232,14 @@ public final class BudgetGate extends KeyedProcessFunction<String, GateInput, St
     public Map<String, BudgetLedger> ledgers() {
       Map<String, BudgetLedger> all = new HashMap<>(value().ledgers());
       if (ledgerChanges != null) {
-        ledgerChanges.forEach((id, l) -> {
-          if (l == null) {
-            all.remove(id);
-          } else {
-            all.put(id, l);
-          }
-        });
+        ledgerChanges.forEach(
+            (id, l) -> {
+              if (l == null) {
+                all.remove(id);
+              } else {
+                all.put(id, l);
+              }
+            });
       }
       return all;
     }

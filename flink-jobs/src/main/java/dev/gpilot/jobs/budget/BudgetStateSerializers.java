@@ -13,9 +13,10 @@ import org.apache.flink.core.memory.DataOutputView;
 import org.apache.flink.types.StringValue;
 
 /**
- * The budget gate's hot state, written field by field: every attempt reads and writes the ledgers of the budgets that
- * cover it, the wallet and its reservation, so their serializers are on the path of every step (JSON cost ten times
- * more). Each snapshot records its layout ({@link LayoutSerializer}).
+ * The budget gate's hot state, written field by field: every attempt reads and writes the ledgers
+ * of the budgets that cover it, the wallet and its reservation, so their serializers are on the
+ * path of every step (JSON cost ten times more). Each snapshot records its layout ({@link
+ * LayoutSerializer}).
  */
 public final class BudgetStateSerializers {
   private BudgetStateSerializers() {}
@@ -24,12 +25,29 @@ public final class BudgetStateSerializers {
   public static final class Ledger extends LayoutSerializer<BudgetLedger> {
     private static final long serialVersionUID = 1L;
     static final Ledger INSTANCE = new Ledger();
-    private static final List<String> LAYOUT = List.of("budget.workspaceId:String", "budget.budgetId:String",
-        "budget.limitMicros:long", "budget.period:BudgetPeriod(name)", "budget.resetDay:int",
-        "budget.rollover:boolean", "budget.mode:BudgetMode(name)", "budget.agent:String?", "budget.model:String?",
-        "budget.updatedAt:long", "budget.updatedBy:String", "budget.deletedAt:Long?", "budget.revision:long",
-        "periodStart:long", "periodEnd:long", "limitMicros:long", "spentMicros:long", "reservedMicros:long",
-        "alerted:int", "statusAt:long", "statusDue:boolean");
+    private static final List<String> LAYOUT =
+        List.of(
+            "budget.workspaceId:String",
+            "budget.budgetId:String",
+            "budget.limitMicros:long",
+            "budget.period:BudgetPeriod(name)",
+            "budget.resetDay:int",
+            "budget.rollover:boolean",
+            "budget.mode:BudgetMode(name)",
+            "budget.agent:String?",
+            "budget.model:String?",
+            "budget.updatedAt:long",
+            "budget.updatedBy:String",
+            "budget.deletedAt:Long?",
+            "budget.revision:long",
+            "periodStart:long",
+            "periodEnd:long",
+            "limitMicros:long",
+            "spentMicros:long",
+            "reservedMicros:long",
+            "alerted:int",
+            "statusAt:long",
+            "statusDue:boolean");
 
     @Override
     public List<String> layout() {
@@ -74,25 +92,60 @@ public final class BudgetStateSerializers {
 
     @Override
     public BudgetLedger deserialize(DataInputView in) throws IOException {
-      BudgetRecord b = new BudgetRecord(StringValue.readString(in), StringValue.readString(in), in.readLong(),
-          BudgetPeriod.valueOf(StringValue.readString(in)), in.readInt(), in.readBoolean(),
-          BudgetMode.valueOf(StringValue.readString(in)), StringValue.readString(in), StringValue.readString(in),
-          in.readLong(), StringValue.readString(in), readNullableLong(in), in.readLong());
-      return new BudgetLedger(b, in.readLong(), in.readLong(), in.readLong(), in.readLong(), in.readLong(),
-          in.readInt(), in.readLong(), in.readBoolean());
+      BudgetRecord b =
+          new BudgetRecord(
+              StringValue.readString(in),
+              StringValue.readString(in),
+              in.readLong(),
+              BudgetPeriod.valueOf(StringValue.readString(in)),
+              in.readInt(),
+              in.readBoolean(),
+              BudgetMode.valueOf(StringValue.readString(in)),
+              StringValue.readString(in),
+              StringValue.readString(in),
+              in.readLong(),
+              StringValue.readString(in),
+              readNullableLong(in),
+              in.readLong());
+      return new BudgetLedger(
+          b,
+          in.readLong(),
+          in.readLong(),
+          in.readLong(),
+          in.readLong(),
+          in.readLong(),
+          in.readInt(),
+          in.readLong(),
+          in.readBoolean());
     }
   }
 
-  /** A {@link WalletState}: its grants (each with what was drawn from it), then its reservation and what is owed. */
+  /**
+   * A {@link WalletState}: its grants (each with what was drawn from it), then its reservation and
+   * what is owed.
+   */
   public static final class Wallet extends LayoutSerializer<WalletState> {
     private static final long serialVersionUID = 1L;
     static final Wallet INSTANCE = new Wallet();
-    private static final List<String> LAYOUT = List.of("grants:int(count)", "grants[].workspaceId:String",
-        "grants[].grantId:String", "grants[].amountMicros:long", "grants[].effectiveAt:long",
-        "grants[].expiresAt:Long?", "grants[].priority:int", "grants[].note:String?", "grants[].createdAt:long",
-        "grants[].createdBy:String", "grants[].revision:long", "grants[].consumedMicros:long",
-        "grants[].expiredMicros:long", "reservedMicros:long", "overdrawnMicros:long", "statusAt:long",
-        "statusDue:boolean");
+    private static final List<String> LAYOUT =
+        List.of(
+            "grants:int(count)",
+            "grants[].workspaceId:String",
+            "grants[].grantId:String",
+            "grants[].amountMicros:long",
+            "grants[].effectiveAt:long",
+            "grants[].expiresAt:Long?",
+            "grants[].priority:int",
+            "grants[].note:String?",
+            "grants[].createdAt:long",
+            "grants[].createdBy:String",
+            "grants[].revision:long",
+            "grants[].consumedMicros:long",
+            "grants[].expiredMicros:long",
+            "reservedMicros:long",
+            "overdrawnMicros:long",
+            "statusAt:long",
+            "statusDue:boolean");
 
     @Override
     public List<String> layout() {
@@ -138,9 +191,18 @@ public final class BudgetStateSerializers {
       int n = in.readInt();
       List<WalletState.Grant> grants = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
-        WalletGrantRecord r = new WalletGrantRecord(StringValue.readString(in), StringValue.readString(in),
-            in.readLong(), in.readLong(), readNullableLong(in), in.readInt(), StringValue.readString(in),
-            in.readLong(), StringValue.readString(in), in.readLong());
+        WalletGrantRecord r =
+            new WalletGrantRecord(
+                StringValue.readString(in),
+                StringValue.readString(in),
+                in.readLong(),
+                in.readLong(),
+                readNullableLong(in),
+                in.readInt(),
+                StringValue.readString(in),
+                in.readLong(),
+                StringValue.readString(in),
+                in.readLong());
         grants.add(new WalletState.Grant(r, in.readLong(), in.readLong()));
       }
       return new WalletState(grants, in.readLong(), in.readLong(), in.readLong(), in.readBoolean());
@@ -148,9 +210,9 @@ public final class BudgetStateSerializers {
   }
 
   /**
-   * A workspace's {@link BudgetBook.Value}: every budget's ledger, the wallet and the number of held attempts, in one
-   * value. Every attempt changes most of it (the ledgers covering it and the wallet), so one read and one write per
-   * input cost less than one per budget.
+   * A workspace's {@link BudgetBook.Value}: every budget's ledger, the wallet and the number of
+   * held attempts, in one value. Every attempt changes most of it (the ledgers covering it and the
+   * wallet), so one read and one write per input cost less than one per budget.
    */
   public static final class Book extends LayoutSerializer<BudgetBook.Value> {
     private static final long serialVersionUID = 1L;
@@ -207,8 +269,8 @@ public final class BudgetStateSerializers {
   public static final class Reserved extends LayoutSerializer<Reservation> {
     private static final long serialVersionUID = 1L;
     static final Reserved INSTANCE = new Reserved();
-    private static final List<String> LAYOUT = List.of("amountMicros:long", "budgetIds:List<String>",
-        "reservedAt:long");
+    private static final List<String> LAYOUT =
+        List.of("amountMicros:long", "budgetIds:List<String>", "reservedAt:long");
 
     @Override
     public List<String> layout() {

@@ -3,7 +3,10 @@ package dev.gpilot.jobs.budget;
 import java.util.List;
 import java.util.Map;
 
-/** What the budget gate keeps per workspace. {@link BudgetBook} reads and writes it; the Flink layer backs it. */
+/**
+ * What the budget gate keeps per workspace. {@link BudgetBook} reads and writes it; the Flink layer
+ * backs it.
+ */
 public interface BudgetStore {
   /** The workspace whose state this is. */
   String workspaceId();
@@ -34,7 +37,10 @@ public interface BudgetStore {
   /** The next sequence number for a held attempt (1, 2, 3, …). */
   long nextHeldSeq();
 
-  /** Exact cost by {@link BudgetBook#dayBucket day bucket} and {@link BudgetBook#totalBucket total bucket} (a copy). */
+  /**
+   * Exact cost by {@link BudgetBook#dayBucket day bucket} and {@link BudgetBook#totalBucket total
+   * bucket} (a copy).
+   */
   Map<String, Long> spend();
 
   void addSpend(String bucket, long micros);

@@ -7,7 +7,10 @@ import dev.gpilot.contracts.tenancy.BudgetRecord;
 import dev.gpilot.contracts.tenancy.WalletGrantRecord;
 import dev.gpilot.jobs.agents.StepRequest;
 
-/** What the budget gate reads, keyed by workspace: attempts to start, their results, budgets and ended missions. */
+/**
+ * What the budget gate reads, keyed by workspace: attempts to start, their results, budgets and
+ * ended missions.
+ */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "input")
 @JsonSubTypes({
   @JsonSubTypes.Type(value = GateInput.Request.class, name = "request"),

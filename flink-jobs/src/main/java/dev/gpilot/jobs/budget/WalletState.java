@@ -9,26 +9,44 @@ import java.util.List;
 /**
  * A workspace's wallet as the gate holds it: its grants and what was drawn from each. Immutable.
  *
- * @param overdrawnMicros exact costs beyond every grant (an attempt that cost more than its reservation on a wallet
- *     near empty): owed, taken from the next grant
+ * @param overdrawnMicros exact costs beyond every grant (an attempt that cost more than its
+ *     reservation on a wallet near empty): owed, taken from the next grant
  */
-public record WalletState(List<Grant> grants, long reservedMicros, long overdrawnMicros, long statusAt,
+public record WalletState(
+    List<Grant> grants,
+    long reservedMicros,
+    long overdrawnMicros,
+    long statusAt,
     boolean statusDue) {
-  /** The order costs are drawn in: lower priority first, then the grant expiring soonest, then the oldest. */
-  static final Comparator<Grant> DRAW_ORDER = Comparator.<Grant>comparingInt(g -> g.grant().priority())
-      .thenComparingLong(g -> g.grant().expiresAt() == null ? Long.MAX_VALUE : g.grant().expiresAt())
-      .thenComparingLong(g -> g.grant().effectiveAt())
-      .thenComparing(g -> g.grant().grantId());
+  /**
+   * The order costs are drawn in: lower priority first, then the grant expiring soonest, then the
+   * oldest.
+   */
+  static final Comparator<Grant> DRAW_ORDER =
+      Comparator.<Grant>comparingInt(g -> g.grant().priority())
+          .thenComparingLong(
+              g -> g.grant().expiresAt() == null ? Long.MAX_VALUE : g.grant().expiresAt())
+          .thenComparingLong(g -> g.grant().effectiveAt())
+          .thenComparing(g -> g.grant().grantId());
 
-  /** One grant and what has been drawn from it; {@code expiredMicros} what it had left when it expired. */
+  /**
+   * One grant and what has been drawn from it; {@code expiredMicros} what it had left when it
+   * expired.
+   */
   public record Grant(WalletGrantRecord grant, long consumedMicros, long expiredMicros) {
     long remaining() {
       return Math.max(0, grant.amountMicros() - consumedMicros - expiredMicros);
     }
 
     GrantBalance balance() {
-      return new GrantBalance(grant.grantId(), grant.amountMicros(), consumedMicros, grant.effectiveAt(),
-          grant.expiresAt(), grant.priority(), expiredMicros);
+      return new GrantBalance(
+          grant.grantId(),
+          grant.amountMicros(),
+          consumedMicros,
+          grant.effectiveAt(),
+          grant.expiresAt(),
+          grant.priority(),
+          expiredMicros);
     }
   }
 

@@ -37,12 +37,12 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  *   ─ keyBy(workspace, agent, model) ─ 1-minute event-time windows, allowed lateness ─▶ ClickHouse cost_rollup_1m
  * </pre>
  *
- * <p>Why it reads the step-results topic and not the executor's stream inside the job: the topic is the record of
- * every finished attempt, and its offsets are checkpointed together with the window state. After a restore the
- * windows see exactly the results after the checkpoint again, including those of attempts the executor does not
- * run again because their result was already in the topic; the in-job stream would lose those from the windows.
- * It shares the scheduler's source of that topic (MissionJob): a source of its own fetched and parsed every result
- * a second time.
+ * <p>Why it reads the step-results topic and not the executor's stream inside the job: the topic is
+ * the record of every finished attempt, and its offsets are checkpointed together with the window
+ * state. After a restore the windows see exactly the results after the checkpoint again, including
+ * those of attempts the executor does not run again because their result was already in the topic;
+ * the in-job stream would lose those from the windows. It shares the scheduler's source of that
+ * topic (MissionJob): a source of its own fetched and parsed every result a second time.
  */
 public final class CostPipeline {
   static final TypeInformation<CostRecord> COST_RECORD = CostRecordSerializer.TYPE;
@@ -55,17 +55,19 @@ public final class CostPipeline {
   static final OutputTag<CostSlice> STRAGGLERS = new OutputTag<>("cost-stragglers", SLICE);
 
   /**
-   * How long the pipeline's records may wait in a network buffer before it is sent. The job's default (0) sends
-   * every record at once, which the scheduler's latency needs; for costs it would wake the next task for every step
-   * result, and at a few thousand results a second that costs the missions' throughput more than the costs
-   * themselves. A full buffer still goes at once, so the ingest rate does not suffer; costs show in seconds anyway.
+   * How long the pipeline's records may wait in a network buffer before it is sent. The job's
+   * default (0) sends every record at once, which the scheduler's latency needs; for costs it would
+   * wake the next task for every step result, and at a few thousand results a second that costs the
+   * missions' throughput more than the costs themselves. A full buffer still goes at once, so the
+   * ingest rate does not suffer; costs show in seconds anyway.
    */
   static final long BUFFER_TIMEOUT_MS = 100;
 
   /**
-   * Writers per ClickHouse table. Every insert is a new part, written as a file per column and merged later, so
-   * fewer, larger parts cost ClickHouse less (docs/benchmarks/costs.md); one writer still takes the ingest target,
-   * with every record crossing one more shuffle ({@link TaggedCostSerializer}).
+   * Writers per ClickHouse table. Every insert is a new part, written as a file per column and
+   * merged later, so fewer, larger parts cost ClickHouse less (docs/benchmarks/costs.md); one
+   * writer still takes the ingest target, with every record crossing one more shuffle ({@link
+   * TaggedCostSerializer}).
    */
   static final int CLICKHOUSE_WRITERS = 1;
 
@@ -75,8 +77,9 @@ public final class CostPipeline {
   private CostPipeline() {}
 
   /**
-   * The step-results source's watermarks: event time = finish time, per partition, moving on when traffic stops
-   * ({@link IdleAdvancingWatermarks}); none when {@code costs} is off (nothing else in the job uses event time).
+   * The step-results source's watermarks: event time = finish time, per partition, moving on when
+   * traffic stops ({@link IdleAdvancingWatermarks}); none when {@code costs} is off (nothing else
+   * in the job uses event time).
    */
   public static WatermarkStrategy<StepResult> watermarks(CostOptions costs) {
     return costs.enabled()
@@ -93,43 +96,62 @@ public final class CostPipeline {
     if (!costs.enabled()) {
       return;
     }
-    ClickHouseSinkOptions sink = new ClickHouseSinkOptions(options.clickhouseUrl(), options.clickhouseDatabase(),
-        costs.maxBatchRows(), costs.flushInterval(), Duration.ofSeconds(10));
-    build(stepResults, costs, new CostTargets(options.kafkaBootstrapServers(), sink, CostRows.RAW_TABLE,
-        CostRows.ROLLUP_TABLE), null);
+    ClickHouseSinkOptions sink =
+        new ClickHouseSinkOptions(
+            options.clickhouseUrl(),
+            options.clickhouseDatabase(),
+            costs.maxBatchRows(),
+            costs.flushInterval(),
+            Duration.ofSeconds(10));
+    build(
+        stepResults,
+        costs,
+        new CostTargets(
+            options.kafkaBootstrapServers(), sink, CostRows.RAW_TABLE, CostRows.ROLLUP_TABLE),
+        null);
   }
 
   /**
-   * The pipeline's operators over {@code stepResults}, writing to {@code targets}: the live job's (streaming) and a
-   * replay's (BATCH mode, bounded input, {@link CostReplayJob}) are this same graph. In BATCH mode keyed inputs are
-   * sorted, there are no checkpoints and every window fires once at the end of the input; the sinks are idempotent
-   * (rows replace themselves by key, a window's row by version), so a replay run twice leaves the same rows.
+   * The pipeline's operators over {@code stepResults}, writing to {@code targets}: the live job's
+   * (streaming) and a replay's (BATCH mode, bounded input, {@link CostReplayJob}) are this same
+   * graph. In BATCH mode keyed inputs are sorted, there are no checkpoints and every window fires
+   * once at the end of the input; the sinks are idempotent (rows replace themselves by key, a
+   * window's row by version), so a replay run twice leaves the same rows.
    *
    * @param repricer null to keep each result's own cost (live), else the replay's new prices
    */
-  public static void build(DataStream<StepResult> stepResults, CostOptions costs, CostTargets targets,
+  public static void build(
+      DataStream<StepResult> stepResults,
+      CostOptions costs,
+      CostTargets targets,
       Repricer repricer) {
     // BATCH mode exchanges data in blocking partitions, which take no buffer timeout.
-    boolean batch = stepResults.getExecutionEnvironment().getConfiguration().get(ExecutionOptions.RUNTIME_MODE)
-        == RuntimeExecutionMode.BATCH;
+    boolean batch =
+        stepResults.getExecutionEnvironment().getConfiguration().get(ExecutionOptions.RUNTIME_MODE)
+            == RuntimeExecutionMode.BATCH;
     long bufferTimeout = batch ? -1 : BUFFER_TIMEOUT_MS;
-    // A replay writes a ClickHouse table from every subtask: the writers chain to the tagger, where one writer would
-    // take every record through one more exchange (in BATCH mode written to disk and read back); its inserts are large
+    // A replay writes a ClickHouse table from every subtask: the writers chain to the tagger, where
+    // one writer would
+    // take every record through one more exchange (in BATCH mode written to disk and read back);
+    // its inserts are large
     // (ClickHouseSinkOptions of CostReplayJob), so the parts stay few.
-    int writers = batch ? stepResults.getExecutionEnvironment().getParallelism() : CLICKHOUSE_WRITERS;
-    DataStream<TaggedCost> tagged = stepResults
-        .flatMap(new StepResultCosts(repricer), COST_RECORD)
-        .name("cost-step-results")
-        .uid("cost-step-results")
-        .setBufferTimeout(bufferTimeout)
-        .keyBy(CostRecord::missionId, Types.STRING)
-        .process(new CostTagger(costs.dedupeRetention()), TAGGED)
-        .name("cost-tagger")
-        .uid("cost-tagger")
-        .setBufferTimeout(bufferTimeout);
+    int writers =
+        batch ? stepResults.getExecutionEnvironment().getParallelism() : CLICKHOUSE_WRITERS;
+    DataStream<TaggedCost> tagged =
+        stepResults
+            .flatMap(new StepResultCosts(repricer), COST_RECORD)
+            .name("cost-step-results")
+            .uid("cost-step-results")
+            .setBufferTimeout(bufferTimeout)
+            .keyBy(CostRecord::missionId, Types.STRING)
+            .process(new CostTagger(costs.dedupeRetention()), TAGGED)
+            .name("cost-tagger")
+            .uid("cost-tagger")
+            .setBufferTimeout(bufferTimeout);
 
     if (targets.kafkaBootstrapServers() != null) {
-      tagged.map(TaggedCost::record, COST_RECORD)
+      tagged
+          .map(TaggedCost::record, COST_RECORD)
           .name("cost-records")
           .uid("cost-records")
           .sinkTo(costRecordsSink(targets.kafkaBootstrapServers()))
@@ -138,22 +160,30 @@ public final class CostPipeline {
     }
 
     ClickHouseSinkOptions sink = targets.clickhouse();
-    tagged.sinkTo(new ClickHouseSink<>(sink, targets.rawTable(), CostRows.RAW))
+    tagged
+        .sinkTo(new ClickHouseSink<>(sink, targets.rawTable(), CostRows.RAW))
         .name("cost-records-clickhouse")
         .uid("cost-records-clickhouse")
         .setParallelism(writers);
 
-    DataStream<CostSlice> slices = tagged
-        .transform("cost-combiner", SLICE, new CostCombiner(COMBINER_MAX_KEYS, costs.allowedLateness().toMillis()))
-        .uid("cost-combiner")
-        .setBufferTimeout(bufferTimeout);
+    DataStream<CostSlice> slices =
+        tagged
+            .transform(
+                "cost-combiner",
+                SLICE,
+                new CostCombiner(COMBINER_MAX_KEYS, costs.allowedLateness().toMillis()))
+            .uid("cost-combiner")
+            .setBufferTimeout(bufferTimeout);
     SingleOutputStreamOperator<CostRollup> windows = windows(slices, costs, bufferTimeout);
-    DataStream<CostRollup> stragglers = windows.getSideOutput(STRAGGLERS)
-        .map(CostRollup::straggler, ROLLUP)
-        .name("cost-stragglers")
-        .uid("cost-stragglers")
-        .setBufferTimeout(bufferTimeout);
-    windows.union(stragglers)
+    DataStream<CostRollup> stragglers =
+        windows
+            .getSideOutput(STRAGGLERS)
+            .map(CostRollup::straggler, ROLLUP)
+            .name("cost-stragglers")
+            .uid("cost-stragglers")
+            .setBufferTimeout(bufferTimeout);
+    windows
+        .union(stragglers)
         .sinkTo(new ClickHouseSink<>(sink, targets.rollupTable(), CostRows.ROLLUP))
         .name("cost-rollups-clickhouse")
         .uid("cost-rollups-clickhouse")
@@ -161,15 +191,16 @@ public final class CostPipeline {
   }
 
   /**
-   * Event-time tumbling 1-minute windows per (workspace, agent, model) with the allowed lateness; records later
-   * than that go to {@link #STRAGGLERS}.
+   * Event-time tumbling 1-minute windows per (workspace, agent, model) with the allowed lateness;
+   * records later than that go to {@link #STRAGGLERS}.
    */
-  static SingleOutputStreamOperator<CostRollup> windows(DataStream<CostSlice> slices, CostOptions costs) {
+  static SingleOutputStreamOperator<CostRollup> windows(
+      DataStream<CostSlice> slices, CostOptions costs) {
     return windows(slices, costs, BUFFER_TIMEOUT_MS);
   }
 
-  private static SingleOutputStreamOperator<CostRollup> windows(DataStream<CostSlice> slices, CostOptions costs,
-      long bufferTimeout) {
+  private static SingleOutputStreamOperator<CostRollup> windows(
+      DataStream<CostSlice> slices, CostOptions costs, long bufferTimeout) {
     return slices
         .keyBy(new CostWindows.ByAgentModel(), Types.STRING)
         .window(TumblingEventTimeWindows.of(Duration.ofMinutes(1)))
@@ -183,19 +214,22 @@ public final class CostPipeline {
 
   private static KafkaSink<CostRecord> costRecordsSink(String bootstrapServers) {
     Properties producer = KafkaClientConfigs.flinkSinkProducer();
-    // Billing integrations read in bulk: a little lingering makes bigger batches, and nobody waits on a record.
+    // Billing integrations read in bulk: a little lingering makes bigger batches, and nobody waits
+    // on a record.
     producer.put(ProducerConfig.LINGER_MS_CONFIG, "20");
     producer.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
     return KafkaSink.<CostRecord>builder()
         .setBootstrapServers(bootstrapServers)
         .setKafkaProducerConfig(producer)
-        // At-least-once: a record re-sent after a restore has the same id; consumers keep one per id.
+        // At-least-once: a record re-sent after a restore has the same id; consumers keep one per
+        // id.
         .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-        .setRecordSerializer(KafkaRecordSerializationSchema.<CostRecord>builder()
-            .setTopic(Topics.COST_RECORDS)
-            .setKeySerializationSchema(r -> r.workspaceId().getBytes(StandardCharsets.UTF_8))
-            .setValueSerializationSchema(new JsonSchema())
-            .build())
+        .setRecordSerializer(
+            KafkaRecordSerializationSchema.<CostRecord>builder()
+                .setTopic(Topics.COST_RECORDS)
+                .setKeySerializationSchema(r -> r.workspaceId().getBytes(StandardCharsets.UTF_8))
+                .setValueSerializationSchema(new JsonSchema())
+                .build())
         .build();
   }
 

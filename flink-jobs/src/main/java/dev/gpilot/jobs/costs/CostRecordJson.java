@@ -11,12 +11,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * Writes a cost record as its contract ({@code cost-record.v1}) on Jackson's streaming API: what {@code JsonCodec}
- * writes (the tests hold it to that), at a fraction of the cost per record. The pipeline writes every record once,
- * and object mapping was most of its CPU.
+ * Writes a cost record as its contract ({@code cost-record.v1}) on Jackson's streaming API: what
+ * {@code JsonCodec} writes (the tests hold it to that), at a fraction of the cost per record. The
+ * pipeline writes every record once, and object mapping was most of its CPU.
  */
 final class CostRecordJson {
-  // The shared mapper's factory: the same parser and generator features (duplicate detection included).
+  // The shared mapper's factory: the same parser and generator features (duplicate detection
+  // included).
   private static final JsonFactory FACTORY = Json.mapper().getFactory();
 
   // Field names, encoded once.

@@ -12,9 +12,10 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * Writes a {@link CostRecord} field by field. Every step result crosses the cost pipeline's first shuffle (by
- * mission) as one of these; Flink's reflective record serializer took a fifth of the pipeline's CPU there
- * (bench costs). Not used for state: a change of fields needs a new snapshot version only for in-flight data.
+ * Writes a {@link CostRecord} field by field. Every step result crosses the cost pipeline's first
+ * shuffle (by mission) as one of these; Flink's reflective record serializer took a fifth of the
+ * pipeline's CPU there (bench costs). Not used for state: a change of fields needs a new snapshot
+ * version only for in-flight data.
  */
 public final class CostRecordSerializer extends ImmutableSerializer<CostRecord> {
   private static final long serialVersionUID = 1L;
@@ -45,9 +46,19 @@ public final class CostRecordSerializer extends ImmutableSerializer<CostRecord> 
 
   @Override
   public CostRecord deserialize(DataInputView in) throws IOException {
-    return new CostRecord(in.readUTF(), in.readUTF(), in.readUTF(), in.readInt(), in.readUTF(), readNullable(in),
-        in.readBoolean(), new Usage(in.readLong(), in.readLong(), in.readLong(), in.readLong()), in.readLong(),
-        readNullable(in), in.readLong(), in.readLong());
+    return new CostRecord(
+        in.readUTF(),
+        in.readUTF(),
+        in.readUTF(),
+        in.readInt(),
+        in.readUTF(),
+        readNullable(in),
+        in.readBoolean(),
+        new Usage(in.readLong(), in.readLong(), in.readLong(), in.readLong()),
+        in.readLong(),
+        readNullable(in),
+        in.readLong(),
+        in.readLong());
   }
 
   private static void writeNullable(String value, DataOutputView out) throws IOException {

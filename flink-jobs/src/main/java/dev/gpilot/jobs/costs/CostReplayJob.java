@@ -39,10 +39,11 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 
 /**
  * Re-prices a range of mission history (SPEC.md section 8, Replays): the cost pipeline itself
- * ({@link CostPipeline#build}, the live job's operators) in {@link RuntimeExecutionMode#BATCH} over a bounded range
- * of {@code gpilot.step-results.v1}, each attempt priced again by {@link Repricer}, writing the raw rows and rollups
- * of a price version into that version's own tables ({@link PriceVersions}); the live tables are only read. A dry
- * run computes the same prices and writes nothing but its differences file.
+ * ({@link CostPipeline#build}, the live job's operators) in {@link RuntimeExecutionMode#BATCH} over
+ * a bounded range of {@code gpilot.step-results.v1}, each attempt priced again by {@link Repricer},
+ * writing the raw rows and rollups of a price version into that version's own tables ({@link
+ * PriceVersions}); the live tables are only read. A dry run computes the same prices and writes
+ * nothing but its differences file.
  *
  * <pre>
  * step-results (bounded: the offsets at the start) ─ progress ─ finishedAt in [from, to)
@@ -50,12 +51,15 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
  *   ─▶ ClickHouse cost_records_p… and cost_rollup_1m_p…  ─ price_versions row
  * </pre>
  *
- * <p>In BATCH mode the keyed inputs are sorted and every window fires once at the end, so a rollup row holds its
- * minute whole (no straggler rows), and the sinks' rows replace themselves: the same replay twice leaves the same
- * rows.
+ * <p>In BATCH mode the keyed inputs are sorted and every window fires once at the end, so a rollup
+ * row holds its minute whole (no straggler rows), and the sinks' rows replace themselves: the same
+ * replay twice leaves the same rows.
  */
 public final class CostReplayJob {
-  /** Records the replay's sources read in this JVM (the progress line; the replay runs in its own process). */
+  /**
+   * Records the replay's sources read in this JVM (the progress line; the replay runs in its own
+   * process).
+   */
   static final AtomicLong READ = new AtomicLong();
 
   private final CostReplayOptions options;
@@ -64,7 +68,10 @@ public final class CostReplayJob {
     this.options = options;
   }
 
-  /** {@code replay costs --from … --to … [--prices …] [--as …] [--dry-run]}; exits 2 on a usage error. */
+  /**
+   * {@code replay costs --from … --to … [--prices …] [--as …] [--dry-run]}; exits 2 on a usage
+   * error.
+   */
   public static void main(String[] args) throws Exception {
     CostReplayOptions options;
     try {
@@ -78,59 +85,103 @@ public final class CostReplayJob {
     System.exit(0);
   }
 
-  /** Runs the replay to its end and returns its differences (also printed to {@code out} and saved). */
+  /**
+   * Runs the replay to its end and returns its differences (also printed to {@code out} and saved).
+   */
   public ReplayDiff run(Configuration conf, PrintStream out) throws Exception {
-    ClickHouseClient ch = new ClickHouseClient(options.clickhouseUrl(), options.clickhouseDatabase(),
-        options.clickhouseTimeout());
+    ClickHouseClient ch =
+        new ClickHouseClient(
+            options.clickhouseUrl(), options.clickhouseDatabase(), options.clickhouseTimeout());
     ClickHouseMigrations.apply(ch);
     long[] rows = new long[1];
-    List<RawRowSlices.Slice> slices = options.fromClickHouse() ? RawRowSlices.plan(ch, CostRows.RAW_TABLE,
-        options.from().toEpochMilli(), options.to().toEpochMilli(), rows) : List.of();
-    // From the first result written at most an hour before `from` (a result is written when its attempt finished, so
-    // one that finished in the range was written after `from`, give or take the clocks) to the end now.
-    TopicRange range = options.fromClickHouse() ? null : TopicRange.since(options.kafkaBootstrapServers(),
-        Topics.STEP_RESULTS, Math.max(0, options.from().toEpochMilli() - Duration.ofHours(1).toMillis()));
+    List<RawRowSlices.Slice> slices =
+        options.fromClickHouse()
+            ? RawRowSlices.plan(
+                ch,
+                CostRows.RAW_TABLE,
+                options.from().toEpochMilli(),
+                options.to().toEpochMilli(),
+                rows)
+            : List.of();
+    // From the first result written at most an hour before `from` (a result is written when its
+    // attempt finished, so
+    // one that finished in the range was written after `from`, give or take the clocks) to the end
+    // now.
+    TopicRange range =
+        options.fromClickHouse()
+            ? null
+            : TopicRange.since(
+                options.kafkaBootstrapServers(),
+                Topics.STEP_RESULTS,
+                Math.max(0, options.from().toEpochMilli() - Duration.ofHours(1).toMillis()));
     long total = options.fromClickHouse() ? rows[0] : range.records();
-    out.printf(Locale.ROOT, "replay costs: %s → %s with prices %s (%s) as price version %s; %,d %s to read%n",
-        options.from(), options.to(), options.prices().versions().stream().map(v -> v.version()
-            + " from " + v.effectiveFrom()).collect(Collectors.joining(", ")), options.prices().source(),
-        options.version(), total, options.fromClickHouse() ? "raw rows (" + slices.size() + " slices)"
-            : "step results");
+    out.printf(
+        Locale.ROOT,
+        "replay costs: %s → %s with prices %s (%s) as price version %s; %,d %s to read%n",
+        options.from(),
+        options.to(),
+        options.prices().versions().stream()
+            .map(v -> v.version() + " from " + v.effectiveFrom())
+            .collect(Collectors.joining(", ")),
+        options.prices().source(),
+        options.version(),
+        total,
+        options.fromClickHouse() ? "raw rows (" + slices.size() + " slices)" : "step results");
     if (!options.dryRun()) {
       PriceVersions.createTables(ch, options.version());
     }
 
     Configuration jobConf = new Configuration(conf);
     jobConf.set(ExecutionOptions.RUNTIME_MODE, RuntimeExecutionMode.BATCH);
-    // As the live job (MissionJobFlinkOptions): records are immutable and no operator keeps or changes one after
-    // emitting it, so chained operators pass them on instead of copying each (a copy of a step result is a JSON
+    // As the live job (MissionJobFlinkOptions): records are immutable and no operator keeps or
+    // changes one after
+    // emitting it, so chained operators pass them on instead of copying each (a copy of a step
+    // result is a JSON
     // round trip); and no type may fall back to Kryo.
     jobConf.set(PipelineOptions.OBJECT_REUSE, true);
     jobConf.set(PipelineOptions.GENERIC_TYPES, false);
-    // The replay runs on one machine: its exchanges go through memory and local files, where compressing them costs
+    // The replay runs on one machine: its exchanges go through memory and local files, where
+    // compressing them costs
     // CPU and saves nothing.
-    jobConf.set(NettyShuffleEnvironmentOptions.SHUFFLE_COMPRESSION_CODEC,
+    jobConf.set(
+        NettyShuffleEnvironmentOptions.SHUFFLE_COMPRESSION_CODEC,
         NettyShuffleEnvironmentOptions.CompressionCodec.NONE);
     if (!options.sortedInputs()) {
-      // Keyed operators take their records as they come, with their state in the heap (no sort, no spill).
+      // Keyed operators take their records as they come, with their state in the heap (no sort, no
+      // spill).
       jobConf.set(ExecutionOptions.SORT_INPUTS, false);
       jobConf.set(ExecutionOptions.USE_BATCH_STATE_BACKEND, false);
     }
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(jobConf);
     env.setParallelism(options.parallelism());
     WatermarkStrategy<StepResult> finishTimes =
-        WatermarkStrategy.<StepResult>noWatermarks().withTimestampAssigner((r, ts) -> r.finishedAt());
-    DataStream<StepResult> input = options.fromClickHouse()
-        ? env.fromData(slices, TypeInformation.of(RawRowSlices.Slice.class)).name("replay-raw-slices")
-            .uid("replay-raw-slices").rebalance()
-            .flatMap(new RawRowSlices.Read(options.clickhouseUrl(), options.clickhouseDatabase(), CostRows.RAW_TABLE),
-                JsonTypeInfo.of(StepResult.class)).name("replay-raw-rows").uid("replay-raw-rows")
-            .assignTimestampsAndWatermarks(finishTimes).name("replay-finish-times").uid("replay-finish-times")
-        : env.fromSource(source(range), finishTimes, "replay-step-results").uid("replay-step-results-source");
-    DataStream<StepResult> results = input
-        .map(new Progress(), JsonTypeInfo.of(StepResult.class)).name("replay-progress").uid("replay-progress")
-        .filter(new InRange(options.from().toEpochMilli(), options.to().toEpochMilli()))
-        .name("replay-range").uid("replay-range");
+        WatermarkStrategy.<StepResult>noWatermarks()
+            .withTimestampAssigner((r, ts) -> r.finishedAt());
+    DataStream<StepResult> input =
+        options.fromClickHouse()
+            ? env.fromData(slices, TypeInformation.of(RawRowSlices.Slice.class))
+                .name("replay-raw-slices")
+                .uid("replay-raw-slices")
+                .rebalance()
+                .flatMap(
+                    new RawRowSlices.Read(
+                        options.clickhouseUrl(), options.clickhouseDatabase(), CostRows.RAW_TABLE),
+                    JsonTypeInfo.of(StepResult.class))
+                .name("replay-raw-rows")
+                .uid("replay-raw-rows")
+                .assignTimestampsAndWatermarks(finishTimes)
+                .name("replay-finish-times")
+                .uid("replay-finish-times")
+            : env.fromSource(source(range), finishTimes, "replay-step-results")
+                .uid("replay-step-results-source");
+    DataStream<StepResult> results =
+        input
+            .map(new Progress(), JsonTypeInfo.of(StepResult.class))
+            .name("replay-progress")
+            .uid("replay-progress")
+            .filter(new InRange(options.from().toEpochMilli(), options.to().toEpochMilli()))
+            .name("replay-range")
+            .uid("replay-range");
     Repricer repricer = new Repricer(options.prices(), agentModels());
 
     READ.set(0);
@@ -140,17 +191,40 @@ public final class CostReplayJob {
       if (options.dryRun()) {
         diff = dryRun(results, repricer);
       } else {
-        ClickHouseSinkOptions sink = new ClickHouseSinkOptions(options.clickhouseUrl(), options.clickhouseDatabase(),
-            50_000, Duration.ofSeconds(5), Duration.ofSeconds(10));
-        CostPipeline.build(results, CostOptions.DEFAULTS, new CostTargets(null, sink,
-            PriceVersions.rawTable(options.version()), PriceVersions.rollupTable(options.version())), repricer);
+        ClickHouseSinkOptions sink =
+            new ClickHouseSinkOptions(
+                options.clickhouseUrl(),
+                options.clickhouseDatabase(),
+                50_000,
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(10));
+        CostPipeline.build(
+            results,
+            CostOptions.DEFAULTS,
+            new CostTargets(
+                null,
+                sink,
+                PriceVersions.rawTable(options.version()),
+                PriceVersions.rollupTable(options.version())),
+            repricer);
         env.execute("gpilot-replay-costs-" + options.version());
         long from = options.from().toEpochMilli();
         long to = options.to().toEpochMilli();
-        PriceVersions.record(ch, options.version(), options.prices().json(), from, to,
-            count(ch, PriceVersions.rawTable(options.version()), from, to), System.currentTimeMillis());
-        diff = new ReplayDiff(options.version(), options.from().toString(), options.to().toString(), false,
-            tableDiff(ch, from, to));
+        PriceVersions.record(
+            ch,
+            options.version(),
+            options.prices().json(),
+            from,
+            to,
+            count(ch, PriceVersions.rawTable(options.version()), from, to),
+            System.currentTimeMillis());
+        diff =
+            new ReplayDiff(
+                options.version(),
+                options.from().toString(),
+                options.to().toString(),
+                false,
+                tableDiff(ch, from, to));
       }
     } finally {
       reporter.interrupt();
@@ -163,21 +237,32 @@ public final class CostReplayJob {
     return diff;
   }
 
-  /** Dry run: per (agent, model), each attempt once, its recorded and its new cost; nothing is written. */
+  /**
+   * Dry run: per (agent, model), each attempt once, its recorded and its new cost; nothing is
+   * written.
+   */
   private ReplayDiff dryRun(DataStream<StepResult> results, Repricer repricer) throws Exception {
     TypeInformation<ReplayDiff.Row> row = TypeInformation.of(ReplayDiff.Row.class);
-    DataStream<ReplayDiff.Row> sums = results
-        .keyBy(StepResult::id, Types.STRING)
-        .reduce((a, b) -> a) // at-least-once topic: one result per attempt
-        .name("replay-dedupe").uid("replay-dedupe")
-        .map(new DiffRow(repricer), row).name("replay-diff-row").uid("replay-diff-row")
-        .keyBy(r -> r.agent() + "\u0000" + r.model(), Types.STRING)
-        .reduce(ReplayDiff.Row::plus).name("replay-diff-sum").uid("replay-diff-sum");
+    DataStream<ReplayDiff.Row> sums =
+        results
+            .keyBy(StepResult::id, Types.STRING)
+            .reduce((a, b) -> a) // at-least-once topic: one result per attempt
+            .name("replay-dedupe")
+            .uid("replay-dedupe")
+            .map(new DiffRow(repricer), row)
+            .name("replay-diff-row")
+            .uid("replay-diff-row")
+            .keyBy(r -> r.agent() + "\u0000" + r.model(), Types.STRING)
+            .reduce(ReplayDiff.Row::plus)
+            .name("replay-diff-sum")
+            .uid("replay-diff-sum");
     List<ReplayDiff.Row> rows = new ArrayList<>();
-    try (CloseableIterator<ReplayDiff.Row> it = sums.executeAndCollect("gpilot-replay-costs-dry-run")) {
+    try (CloseableIterator<ReplayDiff.Row> it =
+        sums.executeAndCollect("gpilot-replay-costs-dry-run")) {
       it.forEachRemaining(rows::add);
     }
-    return new ReplayDiff(options.version(), options.from().toString(), options.to().toString(), true, rows);
+    return new ReplayDiff(
+        options.version(), options.from().toString(), options.to().toString(), true, rows);
   }
 
   /** The live rows and the version's rows in the range, per (agent, model), each attempt once. */
@@ -198,11 +283,22 @@ public final class CostReplayJob {
 
   private static Map<String, long[]> sums(ClickHouseClient ch, String table, long from, long to) {
     Map<String, long[]> sums = new HashMap<>();
-    for (JsonNode r : ch.query("SELECT agent, model, count() AS n, sum(c) AS cost FROM (SELECT any(agent) AS agent,"
-        + " any(model) AS model, any(cost_micros) AS c FROM " + table + " WHERE finished_at >= toDateTime("
-        + from / 1000 + ") AND finished_at <= toDateTime(" + (to / 1000) + ") AND finished_at_ms >= " + from
-        + " AND finished_at_ms < " + to + " GROUP BY workspace_id, id) GROUP BY agent, model")) {
-      sums.put(r.get("agent").asText() + "\u0000" + r.get("model").asText(),
+    for (JsonNode r :
+        ch.query(
+            "SELECT agent, model, count() AS n, sum(c) AS cost FROM (SELECT any(agent) AS agent,"
+                + " any(model) AS model, any(cost_micros) AS c FROM "
+                + table
+                + " WHERE finished_at >= toDateTime("
+                + from / 1000
+                + ") AND finished_at <= toDateTime("
+                + (to / 1000)
+                + ") AND finished_at_ms >= "
+                + from
+                + " AND finished_at_ms < "
+                + to
+                + " GROUP BY workspace_id, id) GROUP BY agent, model")) {
+      sums.put(
+          r.get("agent").asText() + "\u0000" + r.get("model").asText(),
           new long[] {r.get("n").asLong(), r.get("cost").asLong()});
     }
     return sums;
@@ -234,16 +330,19 @@ public final class CostReplayJob {
 
   private static Thread progressReporter(long total, PrintStream out) {
     long startedAt = System.nanoTime();
-    Thread t = new Thread(() -> {
-      try {
-        while (!Thread.currentThread().isInterrupted()) {
-          Thread.sleep(2000);
-          report(total, out, false, startedAt);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "replay-progress");
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                while (!Thread.currentThread().isInterrupted()) {
+                  Thread.sleep(2000);
+                  report(total, out, false, startedAt);
+                }
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "replay-progress");
     t.setDaemon(true);
     STARTED.set(startedAt);
     t.start();
@@ -261,10 +360,20 @@ public final class CostReplayJob {
     long read = READ.get();
     double seconds = Math.max(1e-3, (System.nanoTime() - startedAt) / 1e9);
     double rate = read / seconds;
-    String eta = done ? String.format(Locale.ROOT, "done in %.1f s", seconds)
-        : rate <= 0 ? "ETA ?" : String.format(Locale.ROOT, "ETA %.0f s", Math.max(0, total - read) / rate);
-    out.printf(Locale.ROOT, "read %,d / %,d (%.1f %%), %,.0f records/s, %s%n", read, total,
-        total == 0 ? 100.0 : 100.0 * read / total, rate, eta);
+    String eta =
+        done
+            ? String.format(Locale.ROOT, "done in %.1f s", seconds)
+            : rate <= 0
+                ? "ETA ?"
+                : String.format(Locale.ROOT, "ETA %.0f s", Math.max(0, total - read) / rate);
+    out.printf(
+        Locale.ROOT,
+        "read %,d / %,d (%.1f %%), %,.0f records/s, %s%n",
+        read,
+        total,
+        total == 0 ? 100.0 : 100.0 * read / total,
+        rate,
+        eta);
   }
 
   /** Counts what the source read (for the progress line). */
@@ -291,8 +400,12 @@ public final class CostReplayJob {
     @Override
     public ReplayDiff.Row map(StepResult r) {
       StepResult n = repricer.reprice(r).result();
-      return new ReplayDiff.Row(r.agent() == null ? "" : r.agent(), r.model() == null ? "" : r.model(), 1,
-          r.costMicros(), n.costMicros());
+      return new ReplayDiff.Row(
+          r.agent() == null ? "" : r.agent(),
+          r.model() == null ? "" : r.model(),
+          1,
+          r.costMicros(),
+          n.costMicros());
     }
   }
 }

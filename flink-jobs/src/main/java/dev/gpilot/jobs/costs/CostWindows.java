@@ -23,7 +23,10 @@ public final class CostWindows {
     }
   }
 
-  /** Adds slices into {@link CostTotals}: small accumulators, so RocksDB state stays cheap per slice. */
+  /**
+   * Adds slices into {@link CostTotals}: small accumulators, so RocksDB state stays cheap per
+   * slice.
+   */
   public static final class Sum implements AggregateFunction<CostSlice, CostTotals, CostTotals> {
     private static final long serialVersionUID = 1L;
 
@@ -49,20 +52,24 @@ public final class CostWindows {
   }
 
   /**
-   * Turns a window's totals into its rollup row. It runs at every firing: once when the watermark passes the
-   * window's end and again for every late slice within the allowed lateness, each time with the full totals and a
-   * higher version (the step count).
+   * Turns a window's totals into its rollup row. It runs at every firing: once when the watermark
+   * passes the window's end and again for every late slice within the allowed lateness, each time
+   * with the full totals and a higher version (the step count).
    */
-  public static final class ToRollup extends ProcessWindowFunction<CostTotals, CostRollup, String, TimeWindow> {
+  public static final class ToRollup
+      extends ProcessWindowFunction<CostTotals, CostRollup, String, TimeWindow> {
     private static final long serialVersionUID = 1L;
 
     @Override
-    public void process(String key, Context context, Iterable<CostTotals> totals, Collector<CostRollup> out) {
+    public void process(
+        String key, Context context, Iterable<CostTotals> totals, Collector<CostRollup> out) {
       String[] parts = key.split(String.valueOf(SEP), -1);
       CostTotals t = totals.iterator().next();
       // Copy: with object reuse the accumulator instance lives on in the window state.
       CostTotals copy = new CostTotals().merge(t);
-      out.collect(new CostRollup(parts[0], parts[1], parts[2], context.window().getStart(), "", copy, copy.steps));
+      out.collect(
+          new CostRollup(
+              parts[0], parts[1], parts[2], context.window().getStart(), "", copy, copy.steps));
     }
   }
 }

@@ -13,11 +13,12 @@ import org.apache.flink.api.common.functions.RichFlatMapFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * A replay's input from ClickHouse's raw rows ({@code cost_records}) instead of the step-results topic, for history
- * older than the topic's retention (SPEC.md section 8, Replays): the range is cut into slices of at most
- * {@link #MAX_ROWS} rows (by minute, a busier minute by second), and each slice is read back as the step results its
- * rows were made from (everything a cost needs; no output, no error text). Re-sent rows not merged yet come back twice,
- * and the tagger drops the second as it does live.
+ * A replay's input from ClickHouse's raw rows ({@code cost_records}) instead of the step-results
+ * topic, for history older than the topic's retention (SPEC.md section 8, Replays): the range is
+ * cut into slices of at most {@link #MAX_ROWS} rows (by minute, a busier minute by second), and
+ * each slice is read back as the step results its rows were made from (everything a cost needs; no
+ * output, no error text). Re-sent rows not merged yet come back twice, and the tagger drops the
+ * second as it does live.
  */
 public final class RawRowSlices {
   /** Rows per slice at most (a slice is one query, held in memory while it is read). */
@@ -34,8 +35,13 @@ public final class RawRowSlices {
     long pendingFrom = -1;
     long pendingRows = 0;
     long total = 0;
-    for (JsonNode m : ch.query("SELECT toUInt32(toStartOfMinute(finished_at)) AS m, count() AS n FROM " + table
-        + " WHERE " + where(from, to) + " GROUP BY m ORDER BY m")) {
+    for (JsonNode m :
+        ch.query(
+            "SELECT toUInt32(toStartOfMinute(finished_at)) AS m, count() AS n FROM "
+                + table
+                + " WHERE "
+                + where(from, to)
+                + " GROUP BY m ORDER BY m")) {
       long start = Math.max(from, m.get("m").asLong() * 1000);
       long end = Math.min(to, m.get("m").asLong() * 1000 + 60_000);
       long n = m.get("n").asLong();
@@ -55,7 +61,8 @@ public final class RawRowSlices {
         pendingFrom = start;
       }
       pendingRows += n;
-      // Slices are adjacent: the next one starts where this minute ends (minutes without rows fall in between).
+      // Slices are adjacent: the next one starts where this minute ends (minutes without rows fall
+      // in between).
       if (pendingRows >= MAX_ROWS) {
         slices.add(new Slice(pendingFrom, end));
         pendingFrom = -1;
@@ -66,15 +73,23 @@ public final class RawRowSlices {
       slices.add(new Slice(pendingFrom, to));
     }
     if (slices.isEmpty()) {
-      slices.add(new Slice(from, to)); // no rows: one slice that reads none (a source needs an element)
+      slices.add(
+          new Slice(from, to)); // no rows: one slice that reads none (a source needs an element)
     }
     rows[0] = total;
     return slices;
   }
 
   private static String where(long from, long to) {
-    return "finished_at >= toDateTime(" + from / 1000 + ") AND finished_at <= toDateTime(" + to / 1000 + ")"
-        + " AND finished_at_ms >= " + from + " AND finished_at_ms < " + to;
+    return "finished_at >= toDateTime("
+        + from / 1000
+        + ") AND finished_at <= toDateTime("
+        + to / 1000
+        + ")"
+        + " AND finished_at_ms >= "
+        + from
+        + " AND finished_at_ms < "
+        + to;
   }
 
   /** Reads a slice's rows back as step results. */
@@ -98,19 +113,42 @@ public final class RawRowSlices {
 
     @Override
     public void flatMap(Slice slice, Collector<StepResult> out) {
-      for (JsonNode r : client.query("SELECT workspace_id, mission_id, step_id, attempt, agent, model, succeeded,"
-          + " prompt_tokens, output_tokens, thinking_tokens, cached_tokens, cost_micros, price_version,"
-          + " started_at_ms, finished_at_ms FROM " + table + " WHERE " + where(slice.fromMs(), slice.toMs()))) {
+      for (JsonNode r :
+          client.query(
+              "SELECT workspace_id, mission_id, step_id, attempt, agent, model, succeeded,"
+                  + " prompt_tokens, output_tokens, thinking_tokens, cached_tokens, cost_micros, price_version,"
+                  + " started_at_ms, finished_at_ms FROM "
+                  + table
+                  + " WHERE "
+                  + where(slice.fromMs(), slice.toMs()))) {
         String model = r.get("model").asText();
         String priceVersion = r.get("price_version").asText();
         boolean succeeded = r.get("succeeded").asInt() == 1;
-        Usage usage = model.isEmpty() ? null : new Usage(r.get("prompt_tokens").asLong(),
-            r.get("output_tokens").asLong(), r.get("thinking_tokens").asLong(), r.get("cached_tokens").asLong());
-        out.collect(new StepResult(r.get("mission_id").asText(), r.get("workspace_id").asText(),
-            r.get("step_id").asText(), r.get("attempt").asInt(), r.get("agent").asText(), succeeded, null,
-            succeeded ? null : "(from the raw rows)", r.get("started_at_ms").asLong(), r.get("finished_at_ms").asLong(),
-            model.isEmpty() ? null : model, usage, r.get("cost_micros").asLong(),
-            priceVersion.isEmpty() ? null : priceVersion, false));
+        Usage usage =
+            model.isEmpty()
+                ? null
+                : new Usage(
+                    r.get("prompt_tokens").asLong(),
+                    r.get("output_tokens").asLong(),
+                    r.get("thinking_tokens").asLong(),
+                    r.get("cached_tokens").asLong());
+        out.collect(
+            new StepResult(
+                r.get("mission_id").asText(),
+                r.get("workspace_id").asText(),
+                r.get("step_id").asText(),
+                r.get("attempt").asInt(),
+                r.get("agent").asText(),
+                succeeded,
+                null,
+                succeeded ? null : "(from the raw rows)",
+                r.get("started_at_ms").asLong(),
+                r.get("finished_at_ms").asLong(),
+                model.isEmpty() ? null : model,
+                usage,
+                r.get("cost_micros").asLong(),
+                priceVersion.isEmpty() ? null : priceVersion,
+                false));
       }
     }
   }

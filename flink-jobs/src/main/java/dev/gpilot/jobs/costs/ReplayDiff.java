@@ -13,27 +13,33 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * What a replay changes, per (agent, model): attempts, the old total (as recorded), the new total, the delta. Printed
- * as a table and saved as JSON. Plain logic.
+ * What a replay changes, per (agent, model): attempts, the old total (as recorded), the new total,
+ * the delta. Printed as a table and saved as JSON. Plain logic.
  *
  * @param rows one per (agent, model), by agent then model
  */
 public record ReplayDiff(String version, String from, String to, boolean dryRun, List<Row> rows) {
 
   /** One (agent, model): integers of micro-credits; {@code attempts} counts each attempt once. */
-  public record Row(String agent, String model, long attempts, long oldCostMicros, long newCostMicros) {
+  public record Row(
+      String agent, String model, long attempts, long oldCostMicros, long newCostMicros) {
     public long deltaMicros() {
       return newCostMicros - oldCostMicros;
     }
 
     Row plus(Row o) {
-      return new Row(agent, model, attempts + o.attempts, Math.addExact(oldCostMicros, o.oldCostMicros),
+      return new Row(
+          agent,
+          model,
+          attempts + o.attempts,
+          Math.addExact(oldCostMicros, o.oldCostMicros),
           Math.addExact(newCostMicros, o.newCostMicros));
     }
   }
 
   public ReplayDiff {
-    rows = rows.stream().sorted(Comparator.comparing(Row::agent).thenComparing(Row::model)).toList();
+    rows =
+        rows.stream().sorted(Comparator.comparing(Row::agent).thenComparing(Row::model)).toList();
   }
 
   /** All rows summed (agent and model "*"). */
@@ -46,15 +52,28 @@ public record ReplayDiff(String version, String from, String to, boolean dryRun,
   }
 
   public void print(PrintStream out) {
-    out.printf(Locale.ROOT, "%s %s → %s, price version %s%s%n", dryRun ? "dry run:" : "replayed:", from, to, version,
+    out.printf(
+        Locale.ROOT,
+        "%s %s → %s, price version %s%s%n",
+        dryRun ? "dry run:" : "replayed:",
+        from,
+        to,
+        version,
         dryRun ? " (nothing written)" : "");
     String format = "%-28s %-36s %10s %16s %16s %16s%n";
-    out.printf(Locale.ROOT, format, "agent", "model", "attempts", "old µcredits", "new µcredits", "delta");
+    out.printf(
+        Locale.ROOT, format, "agent", "model", "attempts", "old µcredits", "new µcredits", "delta");
     List<Row> all = new ArrayList<>(rows);
     all.add(total());
     for (Row r : all) {
-      out.printf(Locale.ROOT, format, r.agent().isEmpty() ? "(none)" : r.agent(),
-          r.model().isEmpty() ? "(none)" : r.model(), r.attempts(), r.oldCostMicros(), r.newCostMicros(),
+      out.printf(
+          Locale.ROOT,
+          format,
+          r.agent().isEmpty() ? "(none)" : r.agent(),
+          r.model().isEmpty() ? "(none)" : r.model(),
+          r.attempts(),
+          r.oldCostMicros(),
+          r.newCostMicros(),
           (r.deltaMicros() > 0 ? "+" : "") + r.deltaMicros());
     }
   }
@@ -70,12 +89,16 @@ public record ReplayDiff(String version, String from, String to, boolean dryRun,
     if (file.toAbsolutePath().getParent() != null) {
       Files.createDirectories(file.toAbsolutePath().getParent());
     }
-    Files.writeString(file, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(json) + "\n");
+    Files.writeString(
+        file, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(json) + "\n");
   }
 
   private static void row(ObjectNode o, Row r) {
-    o.put("agent", r.agent()).put("model", r.model()).put("attempts", r.attempts())
-        .put("oldCostMicros", r.oldCostMicros()).put("newCostMicros", r.newCostMicros())
+    o.put("agent", r.agent())
+        .put("model", r.model())
+        .put("attempts", r.attempts())
+        .put("oldCostMicros", r.oldCostMicros())
+        .put("newCostMicros", r.newCostMicros())
         .put("deltaMicros", r.deltaMicros());
   }
 }

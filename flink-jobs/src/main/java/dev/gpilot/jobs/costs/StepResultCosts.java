@@ -10,9 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every step result is a finished attempt and yields one cost record ({@link CostRecord#of}). A result that no cost
- * record can hold (a finish time outside what ClickHouse's {@code DateTime} stores) is logged and counted
- * ({@code invalidRecords}), and costs nothing: the scheduler still sees it.
+ * Every step result is a finished attempt and yields one cost record ({@link CostRecord#of}). A
+ * result that no cost record can hold (a finish time outside what ClickHouse's {@code DateTime}
+ * stores) is logged and counted ({@code invalidRecords}), and costs nothing: the scheduler still
+ * sees it.
  */
 final class StepResultCosts extends RichFlatMapFunction<StepResult, CostRecord> {
   private static final long serialVersionUID = 1L;
@@ -20,6 +21,7 @@ final class StepResultCosts extends RichFlatMapFunction<StepResult, CostRecord> 
 
   /** Null in the live job (the result's own price); a replay's new prices otherwise. */
   private final Repricer repricer;
+
   private transient Counter invalid;
   private transient Counter repriced;
   private transient Counter kept;

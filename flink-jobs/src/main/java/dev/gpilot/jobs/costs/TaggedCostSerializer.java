@@ -10,8 +10,9 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * Writes a {@link TaggedCost}: its record field by field ({@link CostRecordSerializer}), then its two marks in one
- * byte. Every cost record crosses the shuffle to the single raw-table writer as one of these. Not used for state.
+ * Writes a {@link TaggedCost}: its record field by field ({@link CostRecordSerializer}), then its
+ * two marks in one byte. Every cost record crosses the shuffle to the single raw-table writer as
+ * one of these. Not used for state.
  */
 public final class TaggedCostSerializer extends ImmutableSerializer<TaggedCost> {
   private static final long serialVersionUID = 1L;
@@ -27,7 +28,9 @@ public final class TaggedCostSerializer extends ImmutableSerializer<TaggedCost> 
   @Override
   public void serialize(TaggedCost tagged, DataOutputView out) throws IOException {
     CostRecordSerializer.INSTANCE.serialize(tagged.record(), out);
-    out.writeByte((tagged.newMission() ? NEW_MISSION : 0) | (tagged.newAgentMission() ? NEW_AGENT_MISSION : 0));
+    out.writeByte(
+        (tagged.newMission() ? NEW_MISSION : 0)
+            | (tagged.newAgentMission() ? NEW_AGENT_MISSION : 0));
   }
 
   @Override

@@ -21,9 +21,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads one of the job's input topics as its contract records ({@code T}), each passed on as an {@code R}. The
- * topics are open to integrations, so a record that is not a valid contract record is logged (without its value),
- * counted ({@code invalidRecords}) and skipped, never a reason to fail the job.
+ * Reads one of the job's input topics as its contract records ({@code T}), each passed on as an
+ * {@code R}. The topics are open to integrations, so a record that is not a valid contract record
+ * is logged (without its value), counted ({@code invalidRecords}) and skipped, never a reason to
+ * fail the job.
  */
 public final class ContractDeserializer<T, R> implements KafkaRecordDeserializationSchema<R> {
   private static final long serialVersionUID = 1L;
@@ -42,11 +43,13 @@ public final class ContractDeserializer<T, R> implements KafkaRecordDeserializat
   }
 
   public static ContractDeserializer<MissionSubmitted, SchedulerInput> missions() {
-    return new ContractDeserializer<>(MissionSubmitted.class, SchedulerInput.class, SchedulerInput::of);
+    return new ContractDeserializer<>(
+        MissionSubmitted.class, SchedulerInput.class, SchedulerInput::of);
   }
 
   public static ContractDeserializer<MissionControl, SchedulerInput> control() {
-    return new ContractDeserializer<>(MissionControl.class, SchedulerInput.class, SchedulerInput::of);
+    return new ContractDeserializer<>(
+        MissionControl.class, SchedulerInput.class, SchedulerInput::of);
   }
 
   public static ContractDeserializer<StepDelta, SchedulerInput> stepDeltas() {
@@ -84,8 +87,13 @@ public final class ContractDeserializer<T, R> implements KafkaRecordDeserializat
     } catch (CodecException e) {
       invalid.inc();
       String key = record.key() == null ? "-" : new String(record.key(), StandardCharsets.UTF_8);
-      LOG.warn("skipping invalid record on {}-{}@{} (key {}): {}", record.topic(), record.partition(),
-          record.offset(), key, e.getMessage());
+      LOG.warn(
+          "skipping invalid record on {}-{}@{} (key {}): {}",
+          record.topic(),
+          record.partition(),
+          record.offset(),
+          key,
+          e.getMessage());
     }
   }
 

@@ -9,8 +9,9 @@ import dev.gpilot.contracts.step.StepResult;
 import java.util.Objects;
 
 /**
- * What the scheduler reads, from several topics, keyed by missionId: one record per kind. Missions come on the
- * scheduler's first input (the one it stops reading at its bound), everything else on its second.
+ * What the scheduler reads, from several topics, keyed by missionId: one record per kind. Missions
+ * come on the scheduler's first input (the one it stops reading at its bound), everything else on
+ * its second.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "input")
 @JsonSubTypes({
@@ -47,7 +48,10 @@ public sealed interface SchedulerInput {
     }
   }
 
-  /** A control command: cancel, or the budget gate holding or releasing an attempt ({@code gpilot.mission-control.v1}). */
+  /**
+   * A control command: cancel, or the budget gate holding or releasing an attempt ({@code
+   * gpilot.mission-control.v1}).
+   */
   record Control(MissionControl control) implements SchedulerInput {
     public Control {
       Objects.requireNonNull(control, "control");

@@ -7,8 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The model-free planner: one step per explicit agent, in the order given, each depending on the one before.
- * Without explicit agents the plan is a single step of {@value #DEFAULT_AGENT}.
+ * The model-free planner: one step per explicit agent, in the order given, each depending on the
+ * one before. Without explicit agents the plan is a single step of {@value #DEFAULT_AGENT}.
  */
 public final class DeterministicPlanner {
   public static final String DEFAULT_AGENT = "genesis-architect";

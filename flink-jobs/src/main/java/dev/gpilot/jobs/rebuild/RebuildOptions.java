@@ -11,27 +11,38 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * {@code replay rebuild --from <instant> --to <instant> [--into <database>]}: which range of history to rebuild, from
- * which Kafka, into which ClickHouse database (never the live one).
+ * {@code replay rebuild --from <instant> --to <instant> [--into <database>]}: which range of
+ * history to rebuild, from which Kafka, into which ClickHouse database (never the live one).
  *
- * @param liveDatabase the live tables' database ({@code CLICKHOUSE_DATABASE}, default {@code gpilot}): compared with,
- *     never written
+ * @param liveDatabase the live tables' database ({@code CLICKHOUSE_DATABASE}, default {@code
+ *     gpilot}): compared with, never written
  * @param intoDatabase where the rebuilt tables go; default {@code <live>_rebuild}
  */
-public record RebuildOptions(String kafkaBootstrapServers, String clickhouseUrl, String liveDatabase,
-    String intoDatabase, Instant from, Instant to, int parallelism) {
-  public static final String USAGE = "replay rebuild --from <instant> --to <instant> [--into <database>]";
+public record RebuildOptions(
+    String kafkaBootstrapServers,
+    String clickhouseUrl,
+    String liveDatabase,
+    String intoDatabase,
+    Instant from,
+    Instant to,
+    int parallelism) {
+  public static final String USAGE =
+      "replay rebuild --from <instant> --to <instant> [--into <database>]";
   private static final Pattern DATABASE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
 
   public RebuildOptions {
     require(kafkaBootstrapServers, "KAFKA_BOOTSTRAP_SERVERS");
     require(clickhouseUrl, "CLICKHOUSE_URL");
     if (!DATABASE.matcher(intoDatabase).matches()) {
-      throw new IllegalArgumentException("--into must be a database name matching " + DATABASE.pattern());
+      throw new IllegalArgumentException(
+          "--into must be a database name matching " + DATABASE.pattern());
     }
     if (intoDatabase.equals(liveDatabase)) {
-      throw new IllegalArgumentException("--into " + intoDatabase + " is the live database: a rebuild writes a fresh "
-          + "one and never the live tables");
+      throw new IllegalArgumentException(
+          "--into "
+              + intoDatabase
+              + " is the live database: a rebuild writes a fresh "
+              + "one and never the live tables");
     }
     if (!from.isBefore(to)) {
       throw new IllegalArgumentException("--from must be before --to");
@@ -57,18 +68,28 @@ public record RebuildOptions(String kafkaBootstrapServers, String clickhouseUrl,
       throw new IllegalArgumentException("--from and --to are required; " + USAGE);
     }
     String live = env.getOrDefault("CLICKHOUSE_DATABASE", "gpilot");
-    return new RebuildOptions(env.get("KAFKA_BOOTSTRAP_SERVERS"), env.get("CLICKHOUSE_URL"), live,
-        flags.getOrDefault("--into", live + "_rebuild"), instant(flags.get("--from"), "--from"),
-        instant(flags.get("--to"), "--to"), 2);
+    return new RebuildOptions(
+        env.get("KAFKA_BOOTSTRAP_SERVERS"),
+        env.get("CLICKHOUSE_URL"),
+        live,
+        flags.getOrDefault("--into", live + "_rebuild"),
+        instant(flags.get("--from"), "--from"),
+        instant(flags.get("--to"), "--to"),
+        2);
   }
 
   static Instant instant(String value, String flag) {
     try {
-      return value.length() == 10 ? LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant()
+      return value.length() == 10
+          ? LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant()
           : Instant.parse(value);
     } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException(flag + " must be an instant like 2026-12-01T00:00:00Z or a day like "
-          + "2026-12-01, got '" + value + "'");
+      throw new IllegalArgumentException(
+          flag
+              + " must be an instant like 2026-12-01T00:00:00Z or a day like "
+              + "2026-12-01, got '"
+              + value
+              + "'");
     }
   }
 

@@ -11,10 +11,11 @@ import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * Reads {@code gpilot.missions.v1} as the submission time of each record's mission, with the record's offset: the
- * scheduler keeps the first record of a missionId it reads (the lowest offset; the topic is keyed by missionId) and
- * takes its {@code ts} as the mission's {@code submittedAt}, which no event carries. Records that are not valid
- * submissions are skipped, as the job skips them.
+ * Reads {@code gpilot.missions.v1} as the submission time of each record's mission, with the
+ * record's offset: the scheduler keeps the first record of a missionId it reads (the lowest offset;
+ * the topic is keyed by missionId) and takes its {@code ts} as the mission's {@code submittedAt},
+ * which no event carries. Records that are not valid submissions are skipped, as the job skips
+ * them.
  */
 final class SubmissionTimes implements KafkaRecordDeserializationSchema<SubmissionTimes.Submitted> {
   private static final long serialVersionUID = 1L;

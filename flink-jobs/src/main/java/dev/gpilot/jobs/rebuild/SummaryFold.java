@@ -25,14 +25,15 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * A mission's summary (its row of the {@code missions} table) folded from its events alone, for a rebuild from the
- * topics: the summary the scheduler wrote last. The scheduler writes one when the plan is adopted (status
- * {@code RUNNING}, the events up to {@code plan.ready} and the fork's reused steps that complete with it) and one when
- * the mission ends; a mission that has not ended yet (running, paused at a budget, its steps waiting) keeps the first.
- * The same numbers as the scheduler's {@code summary()}: steps are the planning step (if the overseer planned) then the
- * plan's; a step's cost adds up the costs its attempt events carry; {@code submittedAt} is the final event's time less
- * its {@code durationMs}, or, before the end, the submission's time (no event carries it); the version is the seq of
- * the last event written before the summary.
+ * A mission's summary (its row of the {@code missions} table) folded from its events alone, for a
+ * rebuild from the topics: the summary the scheduler wrote last. The scheduler writes one when the
+ * plan is adopted (status {@code RUNNING}, the events up to {@code plan.ready} and the fork's
+ * reused steps that complete with it) and one when the mission ends; a mission that has not ended
+ * yet (running, paused at a budget, its steps waiting) keeps the first. The same numbers as the
+ * scheduler's {@code summary()}: steps are the planning step (if the overseer planned) then the
+ * plan's; a step's cost adds up the costs its attempt events carry; {@code submittedAt} is the
+ * final event's time less its {@code durationMs}, or, before the end, the submission's time (no
+ * event carries it); the version is the seq of the last event written before the summary.
  */
 public final class SummaryFold {
   private SummaryFold() {}
@@ -57,11 +58,11 @@ public final class SummaryFold {
 
   /**
    * @param events every event of one mission, in any order, possibly with duplicates
-   * @param submittedAt the submission's time ({@code MissionSubmitted.ts}, what the scheduler keeps), needed for a
-   *     mission that has not finished; null when unknown
-   * @return the summary the scheduler wrote last: at the end for a finished mission, else the one written when its
-   *     plan was adopted; empty when it wrote none yet (no plan yet), or the mission has not finished and
-   *     {@code submittedAt} is null
+   * @param submittedAt the submission's time ({@code MissionSubmitted.ts}, what the scheduler
+   *     keeps), needed for a mission that has not finished; null when unknown
+   * @return the summary the scheduler wrote last: at the end for a finished mission, else the one
+   *     written when its plan was adopted; empty when it wrote none yet (no plan yet), or the
+   *     mission has not finished and {@code submittedAt} is null
    */
   public static Optional<MissionSummary> fold(List<MissionEvent> events, Long submittedAt) {
     Map<Long, MissionEvent> bySeq = new TreeMap<>();
@@ -72,8 +73,13 @@ public final class SummaryFold {
     }
     if (ordered.get(ordered.size() - 1) instanceof MissionEnded last) {
       long duration = last.durationMs() == null ? 0 : last.durationMs();
-      return Optional.of(summary(ordered, MissionStatus.valueOf(last.status()), last.ts() - duration, last.ts(),
-          last.reason()));
+      return Optional.of(
+          summary(
+              ordered,
+              MissionStatus.valueOf(last.status()),
+              last.ts() - duration,
+              last.ts(),
+              last.reason()));
     }
     int adopted = 0;
     while (adopted < ordered.size() && !(ordered.get(adopted) instanceof PlanReady)) {
@@ -86,16 +92,24 @@ public final class SummaryFold {
     while (adopted + 1 < ordered.size() && isReuse(ordered.get(adopted + 1))) {
       adopted++;
     }
-    return Optional.of(summary(ordered.subList(0, adopted + 1), MissionStatus.RUNNING, submittedAt, 0, null));
+    return Optional.of(
+        summary(ordered.subList(0, adopted + 1), MissionStatus.RUNNING, submittedAt, 0, null));
   }
 
   private static boolean isReuse(MissionEvent e) {
     return e instanceof StepCompleted completed && Boolean.TRUE.equals(completed.reused());
   }
 
-  /** The summary of the events {@code ordered} (by seq, no duplicates), the last of them its version. */
-  private static MissionSummary summary(List<MissionEvent> ordered, MissionStatus status, long submittedAt,
-      long finishedAt, String reason) {
+  /**
+   * The summary of the events {@code ordered} (by seq, no duplicates), the last of them its
+   * version.
+   */
+  private static MissionSummary summary(
+      List<MissionEvent> ordered,
+      MissionStatus status,
+      long submittedAt,
+      long finishedAt,
+      String reason) {
     MissionEvent last = ordered.get(ordered.size() - 1);
     String mission = null;
     Plan plan = null;
@@ -162,8 +176,23 @@ public final class SummaryFold {
       }
       result = r;
     }
-    return new MissionSummary(last.workspaceId(), last.missionId(), status, mission, submittedAt, startedAt,
-        finishedAt, ids.size(), succeeded, failed, plan, result, reason, cost, agentCosts, last.seq());
+    return new MissionSummary(
+        last.workspaceId(),
+        last.missionId(),
+        status,
+        mission,
+        submittedAt,
+        startedAt,
+        finishedAt,
+        ids.size(),
+        succeeded,
+        failed,
+        plan,
+        result,
+        reason,
+        cost,
+        agentCosts,
+        last.seq());
   }
 
   /** A step as of an event of it: its agent and status when the event names them. */

@@ -15,13 +15,15 @@ import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * Keyed by missionId, in BATCH mode: keeps a mission's events and the first record of its submission and, when its
- * key's input ends (the timer at the end of time fires then), emits the summary the scheduler wrote last
- * ({@link SummaryFold}) if it is in {@code [from, to)}: a finished mission by its end, one that has not finished by
- * the start of its run (its plan's adoption, when that summary was written).
+ * Keyed by missionId, in BATCH mode: keeps a mission's events and the first record of its
+ * submission and, when its key's input ends (the timer at the end of time fires then), emits the
+ * summary the scheduler wrote last ({@link SummaryFold}) if it is in {@code [from, to)}: a finished
+ * mission by its end, one that has not finished by the start of its run (its plan's adoption, when
+ * that summary was written).
  */
 final class SummaryFunction
-    extends KeyedCoProcessFunction<String, MissionEvent, SubmissionTimes.Submitted, MissionSummary> {
+    extends KeyedCoProcessFunction<
+        String, MissionEvent, SubmissionTimes.Submitted, MissionSummary> {
   private static final long serialVersionUID = 1L;
   private final long from;
   private final long to;
@@ -35,14 +37,21 @@ final class SummaryFunction
 
   @Override
   public void open(OpenContext openContext) {
-    events = getRuntimeContext().getListState(
-        new ListStateDescriptor<>("rebuild-mission-events", JsonTypeInfo.of(MissionEvent.class)));
-    submitted = getRuntimeContext().getState(
-        new ValueStateDescriptor<>("rebuild-mission-submitted", JsonTypeInfo.of(SubmissionTimes.Submitted.class)));
+    events =
+        getRuntimeContext()
+            .getListState(
+                new ListStateDescriptor<>(
+                    "rebuild-mission-events", JsonTypeInfo.of(MissionEvent.class)));
+    submitted =
+        getRuntimeContext()
+            .getState(
+                new ValueStateDescriptor<>(
+                    "rebuild-mission-submitted", JsonTypeInfo.of(SubmissionTimes.Submitted.class)));
   }
 
   @Override
-  public void processElement1(MissionEvent e, Context ctx, Collector<MissionSummary> out) throws Exception {
+  public void processElement1(MissionEvent e, Context ctx, Collector<MissionSummary> out)
+      throws Exception {
     if (e instanceof StepTextDelta) {
       return; // model text: no part of a summary
     }
@@ -51,14 +60,15 @@ final class SummaryFunction
   }
 
   @Override
-  public void processElement2(SubmissionTimes.Submitted s, Context ctx, Collector<MissionSummary> out)
-      throws Exception {
+  public void processElement2(
+      SubmissionTimes.Submitted s, Context ctx, Collector<MissionSummary> out) throws Exception {
     submitted.update(s.first(submitted.value()));
     ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
   }
 
   @Override
-  public void onTimer(long timestamp, OnTimerContext ctx, Collector<MissionSummary> out) throws Exception {
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<MissionSummary> out)
+      throws Exception {
     List<MissionEvent> all = new ArrayList<>();
     events.get().forEach(all::add);
     SubmissionTimes.Submitted s = submitted.value();
@@ -67,7 +77,10 @@ final class SummaryFunction
     SummaryFold.fold(all, s == null ? null : s.ts()).filter(this::inRange).ifPresent(out::collect);
   }
 
-  /** A finished mission by when it ended, one that has not by when it started (what its live row shows). */
+  /**
+   * A finished mission by when it ended, one that has not by when it started (what its live row
+   * shows).
+   */
   private boolean inRange(MissionSummary s) {
     long at = s.finishedAt() > 0 ? s.finishedAt() : s.startedAt();
     return at >= from && at < to;

@@ -11,20 +11,28 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * What a mission is asked to do, written when it is accepted and when its plan is adopted, never on a step's
- * progress: the scheduler's {@code mission-definition} value state. Immutable.
+ * What a mission is asked to do, written when it is accepted and when its plan is adopted, never on
+ * a step's progress: the scheduler's {@code mission-definition} value state. Immutable.
  *
  * @param mission the mission's text
  * @param config as submitted
- * @param plan the adopted plan; null while the Mission Overseer plans, or when no plan could be adopted
- * @param order the steps in a topological order (the order they become ready and, sequentially, run); while the
- *     overseer plans, just its step
- * @param planningStep the overseer's planning step ({@link MissionScheduler#PLANNING_STEP}), or null
- * @param model the model every step runs on instead of its agent's own (a fork's {@code rerun.model}); null for the
- *     agents' own. Added with forks: a definition checkpointed before reads it as null.
+ * @param plan the adopted plan; null while the Mission Overseer plans, or when no plan could be
+ *     adopted
+ * @param order the steps in a topological order (the order they become ready and, sequentially,
+ *     run); while the overseer plans, just its step
+ * @param planningStep the overseer's planning step ({@link MissionScheduler#PLANNING_STEP}), or
+ *     null
+ * @param model the model every step runs on instead of its agent's own (a fork's {@code
+ *     rerun.model}); null for the agents' own. Added with forks: a definition checkpointed before
+ *     reads it as null.
  */
-public record MissionDefinition(String mission, MissionConfig config, Plan plan, List<String> order,
-    PlanStep planningStep, String model) {
+public record MissionDefinition(
+    String mission,
+    MissionConfig config,
+    Plan plan,
+    List<String> order,
+    PlanStep planningStep,
+    String model) {
 
   public MissionDefinition {
     Objects.requireNonNull(config, "config");
@@ -32,8 +40,8 @@ public record MissionDefinition(String mission, MissionConfig config, Plan plan,
   }
 
   /** A mission on its agents' own models. */
-  public MissionDefinition(String mission, MissionConfig config, Plan plan, List<String> order,
-      PlanStep planningStep) {
+  public MissionDefinition(
+      String mission, MissionConfig config, Plan plan, List<String> order, PlanStep planningStep) {
     this(mission, config, plan, order, planningStep, null);
   }
 

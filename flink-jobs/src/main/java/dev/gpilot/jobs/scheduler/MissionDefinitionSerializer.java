@@ -8,9 +8,10 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * Writes a {@link MissionDefinition} as length-prefixed JSON (config and plan carry free JSON). Its layout is every
- * record component, nested ones included; JSON reads a value written with fewer fields (the new ones are null), so a
- * layout that only adds fields can read the old one, while a renamed, removed or retyped field cannot.
+ * Writes a {@link MissionDefinition} as length-prefixed JSON (config and plan carry free JSON). Its
+ * layout is every record component, nested ones included; JSON reads a value written with fewer
+ * fields (the new ones are null), so a layout that only adds fields can read the old one, while a
+ * renamed, removed or retyped field cannot.
  */
 public final class MissionDefinitionSerializer extends LayoutSerializer<MissionDefinition> {
   private static final long serialVersionUID = 1L;
@@ -45,7 +46,9 @@ public final class MissionDefinitionSerializer extends LayoutSerializer<MissionD
     return null;
   }
 
-  /** Immutable, but its config and plan hold JSON nodes: copied through JSON so no node is shared. */
+  /**
+   * Immutable, but its config and plan hold JSON nodes: copied through JSON so no node is shared.
+   */
   @Override
   public MissionDefinition copy(MissionDefinition from) {
     return from == null ? null : codec().decode(codec().encode(from));

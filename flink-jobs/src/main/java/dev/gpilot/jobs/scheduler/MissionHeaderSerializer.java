@@ -9,16 +9,27 @@ import org.apache.flink.core.memory.DataOutputView;
 import org.apache.flink.types.StringValue;
 
 /**
- * Writes a {@link MissionHeader} field by field (enums by name); its snapshot records the layout. Headers written
- * before {@code readySteps} existed (release 0.1.0) are read by {@link V1} and migrated on restore, with
- * {@code readySteps} unknown ({@link MissionHeader#READY_STEPS_UNKNOWN}) until the scheduler counts it again.
+ * Writes a {@link MissionHeader} field by field (enums by name); its snapshot records the layout.
+ * Headers written before {@code readySteps} existed (release 0.1.0) are read by {@link V1} and
+ * migrated on restore, with {@code readySteps} unknown ({@link MissionHeader#READY_STEPS_UNKNOWN})
+ * until the scheduler counts it again.
  */
 public final class MissionHeaderSerializer extends LayoutSerializer<MissionHeader> {
   private static final long serialVersionUID = 1L;
   public static final MissionHeaderSerializer INSTANCE = new MissionHeaderSerializer();
-  private static final List<String> LAYOUT_V1 = List.of("missionId:String", "workspaceId:String",
-      "status:MissionStatus(name)", "submittedAt:long", "startedAt:long", "finishedAt:long", "deadlineAt:long",
-      "lastSeq:long", "reason:String?", "unfinishedSteps:int", "runningSteps:int");
+  private static final List<String> LAYOUT_V1 =
+      List.of(
+          "missionId:String",
+          "workspaceId:String",
+          "status:MissionStatus(name)",
+          "submittedAt:long",
+          "startedAt:long",
+          "finishedAt:long",
+          "deadlineAt:long",
+          "lastSeq:long",
+          "reason:String?",
+          "unfinishedSteps:int",
+          "runningSteps:int");
   private static final List<String> LAYOUT = concat(LAYOUT_V1, "readySteps:int");
 
   private static List<String> concat(List<String> layout, String field) {

@@ -7,7 +7,9 @@ import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.jobs.ingest.SchedulerInput;
 import java.util.Objects;
 
-/** What {@link MissionMachine} reacts to: one of a mission's inputs, or one of its timers firing. */
+/**
+ * What {@link MissionMachine} reacts to: one of a mission's inputs, or one of its timers firing.
+ */
 public sealed interface MissionInput {
   /** A mission submitted (again, if its id is known: then dropped). */
   record Submitted(MissionSubmitted mission) implements MissionInput {
@@ -38,7 +40,8 @@ public sealed interface MissionInput {
   }
 
   /** A cancel for a mission that waited for a slot and never started (the scheduler's bound). */
-  record CancelledWaiting(MissionSubmitted mission, MissionControl control) implements MissionInput {
+  record CancelledWaiting(MissionSubmitted mission, MissionControl control)
+      implements MissionInput {
     public CancelledWaiting {
       Objects.requireNonNull(mission);
       Objects.requireNonNull(control);

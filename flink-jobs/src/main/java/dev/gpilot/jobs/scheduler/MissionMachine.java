@@ -53,33 +53,38 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The rules of a mission DAG, without Flink: {@code (state, input, now) → transition}. {@link MissionScheduler}
- * loads state, calls {@link #apply} and applies the {@link Transition}; tests call it directly.
+ * The rules of a mission DAG, without Flink: {@code (state, input, now) → transition}. {@link
+ * MissionScheduler} loads state, calls {@link #apply} and applies the {@link Transition}; tests
+ * call it directly.
  *
- * <p>Rules. A mission is accepted once (a second submission of its id is dropped) and planned: its explicit plan,
- * the deterministic planner's, or the Mission Overseer's answer, run as a step of its own ({@code _plan}). An
- * invalid plan fails the mission before any step runs. A pending step whose dependencies have all finished becomes
- * READY if they all succeeded and its condition (if any) holds; it is SKIPPED if one did not succeed or the condition
- * is false; it FAILS if the condition cannot be evaluated. Ready steps start (RUNNING, a request and a timeout
- * timer): all of them, or for sequential execution one at a time in topological order (a step waiting to retry
- * keeps its turn). A result counts only for the step's running attempt; anything else is dropped. A failed attempt
- * that may pass later (retriable, or timed out) is retried after {@link RetryPolicy#delayMs} while attempts remain,
- * else the step FAILS; under fail-fast (and always for {@code _plan}) that fails the mission. Deltas of the running
- * attempt become {@code step.delta} events. The mission ends COMPLETED when every step finished and none failed,
- * FAILED when one did, CANCELLED on a cancel, TIMED_OUT at its deadline; ending cancels every unfinished step. A
- * running attempt the budget gate holds ({@link MissionControl#BUDGET_HELD}) has its timeout suspended and pauses the
- * mission (PAUSED, {@code mission.budget_reached}); when every held attempt was let go it runs again
- * ({@code mission.resumed}; the attempt's timeout counts from then), and an attempt held longer than
- * {@code config.budgetWaitSeconds} ends the mission BUDGET_EXCEEDED. A
- * finished mission's state is dropped {@code retention} after it ended. A fork ({@link Rerun}) runs its original's
- * plan (given as its explicit plan): the steps it reuses complete at once with their recorded outputs, the others
- * run as in any mission, on the fork's model when it names one.
+ * <p>Rules. A mission is accepted once (a second submission of its id is dropped) and planned: its
+ * explicit plan, the deterministic planner's, or the Mission Overseer's answer, run as a step of
+ * its own ({@code _plan}). An invalid plan fails the mission before any step runs. A pending step
+ * whose dependencies have all finished becomes READY if they all succeeded and its condition (if
+ * any) holds; it is SKIPPED if one did not succeed or the condition is false; it FAILS if the
+ * condition cannot be evaluated. Ready steps start (RUNNING, a request and a timeout timer): all of
+ * them, or for sequential execution one at a time in topological order (a step waiting to retry
+ * keeps its turn). A result counts only for the step's running attempt; anything else is dropped. A
+ * failed attempt that may pass later (retriable, or timed out) is retried after {@link
+ * RetryPolicy#delayMs} while attempts remain, else the step FAILS; under fail-fast (and always for
+ * {@code _plan}) that fails the mission. Deltas of the running attempt become {@code step.delta}
+ * events. The mission ends COMPLETED when every step finished and none failed, FAILED when one did,
+ * CANCELLED on a cancel, TIMED_OUT at its deadline; ending cancels every unfinished step. A running
+ * attempt the budget gate holds ({@link MissionControl#BUDGET_HELD}) has its timeout suspended and
+ * pauses the mission (PAUSED, {@code mission.budget_reached}); when every held attempt was let go
+ * it runs again ({@code mission.resumed}; the attempt's timeout counts from then), and an attempt
+ * held longer than {@code config.budgetWaitSeconds} ends the mission BUDGET_EXCEEDED. A finished
+ * mission's state is dropped {@code retention} after it ended. A fork ({@link Rerun}) runs its
+ * original's plan (given as its explicit plan): the steps it reuses complete at once with their
+ * recorded outputs, the others run as in any mission, on the fork's model when it names one.
  *
- * <p>Every event gets the mission's next seq (1, 2, 3, … without gaps). Not thread-safe (a cache of compiled
- * conditions); one instance per operator instance.
+ * <p>Every event gets the mission's next seq (1, 2, 3, … without gaps). Not thread-safe (a cache of
+ * compiled conditions); one instance per operator instance.
  */
 public final class MissionMachine {
-  /** The id of the Mission Overseer's planning step (no plan step id can start with an underscore). */
+  /**
+   * The id of the Mission Overseer's planning step (no plan step id can start with an underscore).
+   */
   public static final String PLANNING_STEP = "_plan";
 
   private final SchedulerOptions options;
@@ -87,6 +92,7 @@ public final class MissionMachine {
   private final boolean incremental;
   private final DeterministicPlanner planner = new DeterministicPlanner();
   private final PlanValidator validator;
+
   /** A cache: state keeps only a condition's source, so nothing un-serializable is checkpointed. */
   private final Map<String, Conditions.Compiled> compiledConditions =
       new LinkedHashMap<>(256, 0.75f, true) {
@@ -104,7 +110,10 @@ public final class MissionMachine {
     this(options, retryPolicy, true);
   }
 
-  /** @param incremental false: every input looks at every step (what tests compare the incremental rules with) */
+  /**
+   * @param incremental false: every input looks at every step (what tests compare the incremental
+   *     rules with)
+   */
   MissionMachine(SchedulerOptions options, RetryPolicy retryPolicy, boolean incremental) {
     this.options = options;
     this.retryPolicy = retryPolicy;
@@ -113,9 +122,9 @@ public final class MissionMachine {
   }
 
   /**
-   * What {@code input} does to the mission held by {@code store} at time {@code now} (epoch ms; a timer that fires
-   * late runs at {@code now}, one on time at its timestamp). Reads only what the input needs; never changes what it
-   * reads.
+   * What {@code input} does to the mission held by {@code store} at time {@code now} (epoch ms; a
+   * timer that fires late runs at {@code now}, one on time at its timestamp). Reads only what the
+   * input needs; never changes what it reads.
    */
   public Transition apply(MissionStore store, MissionInput input, long now) {
     if (input instanceof MissionInput.Submitted s) {
@@ -129,8 +138,10 @@ public final class MissionMachine {
     } else if (input instanceof MissionInput.CancelledWaiting w) {
       return onCancelledWaiting(store, w, now);
     } else {
-      // A timer runs at the later of its time and now: late after a restore (the job was down past it), what it
-      // starts (a retry, the next attempt's timeout) must count from now, not from a time already gone.
+      // A timer runs at the later of its time and now: late after a restore (the job was down past
+      // it), what it
+      // starts (a retry, the next attempt's timeout) must count from now, not from a time already
+      // gone.
       return onTimer(store, Math.max(((MissionInput.TimerFired) input).timestamp(), now));
     }
   }
@@ -148,10 +159,12 @@ public final class MissionMachine {
   }
 
   /**
-   * A mission cancelled while it waited for a slot (the scheduler's bound on missions in flight): accepted and
-   * cancelled at once, before a step was planned or run, so a client sees it end as any cancelled mission does.
+   * A mission cancelled while it waited for a slot (the scheduler's bound on missions in flight):
+   * accepted and cancelled at once, before a step was planned or run, so a client sees it end as
+   * any cancelled mission does.
    */
-  private Transition onCancelledWaiting(MissionStore store, MissionInput.CancelledWaiting waiting, long now) {
+  private Transition onCancelledWaiting(
+      MissionStore store, MissionInput.CancelledWaiting waiting, long now) {
     if (store.header() != null) {
       return Transition.DROPPED;
     }
@@ -178,8 +191,19 @@ public final class MissionMachine {
     Rerun rerun = submitted.rerun();
     String model = rerun == null ? null : rerun.model();
     run.define(new MissionDefinition(submitted.mission(), config, null, List.of(), null, model));
-    run.event((m, w, seq, ts) -> new MissionAccepted(m, w, seq, ts, h.status.name(), submitted.mission(), config,
-        rerun == null ? null : rerun.of(), model, rerun == null ? null : rerun.fromStep()));
+    run.event(
+        (m, w, seq, ts) ->
+            new MissionAccepted(
+                m,
+                w,
+                seq,
+                ts,
+                h.status.name(),
+                submitted.mission(),
+                config,
+                rerun == null ? null : rerun.of(),
+                model,
+                rerun == null ? null : rerun.fromStep()));
     return h;
   }
 
@@ -187,20 +211,35 @@ public final class MissionMachine {
     MissionConfig config = submitted.config();
     Rerun rerun = submitted.rerun();
     String model = rerun == null ? null : rerun.model();
-    boolean overseer = config.plan() == null && (config.planner() == null
-        ? options.overseerByDefault() : config.planner().equals("overseer"));
+    boolean overseer =
+        config.plan() == null
+            && (config.planner() == null
+                ? options.overseerByDefault()
+                : config.planner().equals("overseer"));
     if (overseer) {
       ObjectNode parameters = Json.mapper().createObjectNode();
       ArrayNode allowed = parameters.putArray("allowedAgents");
       config.explicitAgents().forEach(allowed::add);
-      PlanStep planning = new PlanStep(PLANNING_STEP, AgentCatalog.OVERSEER, submitted.mission(), parameters,
-          List.of(), null, null, null);
-      run.define(new MissionDefinition(submitted.mission(), config, null, List.of(PLANNING_STEP), planning, model));
+      PlanStep planning =
+          new PlanStep(
+              PLANNING_STEP,
+              AgentCatalog.OVERSEER,
+              submitted.mission(),
+              parameters,
+              List.of(),
+              null,
+              null,
+              null);
+      run.define(
+          new MissionDefinition(
+              submitted.mission(), config, null, List.of(PLANNING_STEP), planning, model));
       run.addStep(planning, options.defaultMaxAttempts(), options.defaultStepTimeout().toMillis());
       advance(run, true);
       return run.done();
     }
-    adoptPlan(run, config.plan() != null ? config.plan() : planner.plan(submitted),
+    adoptPlan(
+        run,
+        config.plan() != null ? config.plan() : planner.plan(submitted),
         rerun == null ? Map.of() : rerun.reused());
     return run.done();
   }
@@ -211,10 +250,11 @@ public final class MissionMachine {
   }
 
   /**
-   * Validates a plan and starts it, or fails the mission with the reason (nothing runs). A fork's reused steps
-   * ({@link Rerun#reused()}) complete first, before any step is settled: each one whose dependencies are all reused
-   * too gets its recorded output and a {@code step.completed} marked {@code reused}, with cost 0 and no request (no
-   * model call); a reused output whose dependency is not reused is ignored and the step runs again.
+   * Validates a plan and starts it, or fails the mission with the reason (nothing runs). A fork's
+   * reused steps ({@link Rerun#reused()}) complete first, before any step is settled: each one
+   * whose dependencies are all reused too gets its recorded output and a {@code step.completed}
+   * marked {@code reused}, with cost 0 and no request (no model call); a reused output whose
+   * dependency is not reused is ignored and the step runs again.
    */
   private void adoptPlan(Run run, Plan plan, Map<String, JsonNode> reused) {
     PlanValidator.Validated valid;
@@ -230,8 +270,10 @@ public final class MissionMachine {
     run.header.startedAt = run.now;
     for (PlanStep step : plan.steps()) {
       int attempts = step.maxAttempts() == null ? options.defaultMaxAttempts() : step.maxAttempts();
-      long timeout = step.timeoutSeconds() == null
-          ? options.defaultStepTimeout().toMillis() : step.timeoutSeconds() * 1000L;
+      long timeout =
+          step.timeoutSeconds() == null
+              ? options.defaultStepTimeout().toMillis()
+              : step.timeoutSeconds() * 1000L;
       run.addStep(step, attempts, timeout);
     }
     run.event((m, w, seq, ts) -> new PlanReady(m, w, seq, ts, run.header.status.name(), plan));
@@ -248,29 +290,47 @@ public final class MissionMachine {
   }
 
   /**
-   * Completes a step of a fork with the output recorded by its original: SUCCEEDED at once, no attempt made, no model
-   * called, cost 0. Its event carries attempt 1 (the original's successful attempt it stands for) and duration 0.
+   * Completes a step of a fork with the output recorded by its original: SUCCEEDED at once, no
+   * attempt made, no model called, cost 0. Its event carries attempt 1 (the original's successful
+   * attempt it stands for) and duration 0.
    */
   private void reuse(Run run, StepState step, JsonNode output) {
     run.status(step, StepStatus.SUCCEEDED);
     step.startedAt = run.now;
     step.finishedAt = run.now;
     run.output(step.id, output);
-    run.event((m, w, seq, ts) -> new StepCompleted(m, w, seq, ts, step.status.name(), step.id, step.agent, 1, output,
-        0L, null, null, 0L, Boolean.TRUE));
+    run.event(
+        (m, w, seq, ts) ->
+            new StepCompleted(
+                m,
+                w,
+                seq,
+                ts,
+                step.status.name(),
+                step.id,
+                step.agent,
+                1,
+                output,
+                0L,
+                null,
+                null,
+                0L,
+                Boolean.TRUE));
   }
 
   private Transition onResult(MissionStore store, StepResult result, long now) {
     MissionHeader stored = store.header();
     StepState known = stored == null ? null : store.step(result.stepId());
     if (known == null || known.status != StepStatus.RUNNING || known.attempt != result.attempt()) {
-      // At-least-once loop: a replayed or stale result, or one of a step that was cancelled or timed out.
+      // At-least-once loop: a replayed or stale result, or one of a step that was cancelled or
+      // timed out.
       return Transition.DROPPED;
     }
     Run run = new Run(store, now);
     StepState step = run.step(result.stepId());
     if (step.heldAt > 0) {
-      // The gate let the attempt go and it ran; its release travels on another topic and came later than its
+      // The gate let the attempt go and it ran; its release travels on another topic and came later
+      // than its
       // result: the result stands for the release.
       release(run, step, null);
     }
@@ -285,8 +345,23 @@ public final class MissionMachine {
       run.output(step.id, result.output());
       long duration = Math.max(0, result.finishedAt() - step.startedAt);
       Charge charge = Charge.of(result);
-      run.event((m, w, seq, ts) -> new StepCompleted(m, w, seq, ts, step.status.name(), step.id, step.agent,
-          step.attempt, result.output(), duration, charge.model(), charge.usage(), charge.costMicros(), null));
+      run.event(
+          (m, w, seq, ts) ->
+              new StepCompleted(
+                  m,
+                  w,
+                  seq,
+                  ts,
+                  step.status.name(),
+                  step.id,
+                  step.agent,
+                  step.attempt,
+                  result.output(),
+                  duration,
+                  charge.model(),
+                  charge.usage(),
+                  charge.costMicros(),
+                  null));
       if (step.id.equals(PLANNING_STEP) && run.definition().plan() == null) {
         planned(run, result.output());
         return run.done();
@@ -311,21 +386,29 @@ public final class MissionMachine {
     }
     if (plan == null) {
       // No output reads as no plan (null), not as an exception out of the operator.
-      finish(run, MissionStatus.FAILED, "invalid plan: the Mission Overseer did not answer with a plan");
+      finish(
+          run,
+          MissionStatus.FAILED,
+          "invalid plan: the Mission Overseer did not answer with a plan");
       return;
     }
     adoptPlan(run, plan);
   }
 
-  /** Model text of the running attempt becomes a {@code step.delta} event; anything else is dropped. */
+  /**
+   * Model text of the running attempt becomes a {@code step.delta} event; anything else is dropped.
+   */
   private Transition onDelta(MissionStore store, StepDelta delta, long now) {
     StepState step = store.header() == null ? null : store.step(delta.stepId());
     if (step == null || step.status != StepStatus.RUNNING || step.attempt != delta.attempt()) {
       return Transition.DROPPED;
     }
-    // Reads the header and one step, writes only the header (its seq): a delta costs the same in any mission.
+    // Reads the header and one step, writes only the header (its seq): a delta costs the same in
+    // any mission.
     Run run = new Run(store, now);
-    run.event((m, w, seq, ts) -> new StepTextDelta(m, w, seq, ts, step.id, step.agent, step.attempt, delta.text()));
+    run.event(
+        (m, w, seq, ts) ->
+            new StepTextDelta(m, w, seq, ts, step.id, step.agent, step.attempt, delta.text()));
     return run.done();
   }
 
@@ -342,9 +425,12 @@ public final class MissionMachine {
     }
     StepState known = store.step(control.stepId());
     boolean held = MissionControl.BUDGET_HELD.equals(control.command());
-    if (known == null || known.status != StepStatus.RUNNING || known.attempt != control.attempt()
+    if (known == null
+        || known.status != StepStatus.RUNNING
+        || known.attempt != control.attempt()
         || (known.heldAt > 0) == held) {
-      // Not the running attempt (it timed out, or the mission moved on), or already so: nothing to do.
+      // Not the running attempt (it timed out, or the mission moved on), or already so: nothing to
+      // do.
       return Transition.DROPPED;
     }
     Run run = new Run(store, now);
@@ -355,8 +441,19 @@ public final class MissionMachine {
       step.heldAt = now;
       step.timeoutAt = 0;
       h.status = MissionStatus.PAUSED;
-      run.event((m, w, seq, ts) -> new MissionBudgetReached(m, w, seq, ts, MissionStatus.PAUSED.name(), step.id,
-          step.agent, step.attempt, control.reason(), control.budgetId()));
+      run.event(
+          (m, w, seq, ts) ->
+              new MissionBudgetReached(
+                  m,
+                  w,
+                  seq,
+                  ts,
+                  MissionStatus.PAUSED.name(),
+                  step.id,
+                  step.agent,
+                  step.attempt,
+                  control.reason(),
+                  control.budgetId()));
       Integer wait = run.definition().config().budgetWaitSeconds();
       if (wait != null) {
         run.timer(now + wait * 1000L);
@@ -370,7 +467,10 @@ public final class MissionMachine {
     return run.done();
   }
 
-  /** A held attempt goes: once no attempt of the mission waits any more, it runs again ({@code mission.resumed}). */
+  /**
+   * A held attempt goes: once no attempt of the mission waits any more, it runs again ({@code
+   * mission.resumed}).
+   */
   private static void release(Run run, StepState step, String budgetId) {
     step.heldAt = 0;
     if (heldSteps(run).isEmpty()) {
@@ -400,11 +500,15 @@ public final class MissionMachine {
       return Transition.NOTHING;
     }
     if (stored.status.isTerminal()) {
-      return timestamp >= stored.finishedAt + options.retention().toMillis() ? Transition.CLEAR : Transition.NOTHING;
+      return timestamp >= stored.finishedAt + options.retention().toMillis()
+          ? Transition.CLEAR
+          : Transition.NOTHING;
     }
     Run run = new Run(store, timestamp);
     if (stored.deadlineAt > 0 && timestamp >= stored.deadlineAt) {
-      finish(run, MissionStatus.TIMED_OUT,
+      finish(
+          run,
+          MissionStatus.TIMED_OUT,
           "the mission's deadline of " + run.definition().config().deadlineSeconds() + " s passed");
       return run.done();
     }
@@ -412,8 +516,14 @@ public final class MissionMachine {
     if (stored.status == MissionStatus.PAUSED && budgetWait != null) {
       for (StepState step : heldSteps(run)) {
         if (timestamp >= step.heldAt + budgetWait * 1000L) {
-          finish(run, MissionStatus.BUDGET_EXCEEDED, "step '" + step.id + "' waited " + budgetWait
-              + " s (config.budgetWaitSeconds) for a budget to cover it");
+          finish(
+              run,
+              MissionStatus.BUDGET_EXCEEDED,
+              "step '"
+                  + step.id
+                  + "' waited "
+                  + budgetWait
+                  + " s (config.budgetWaitSeconds) for a budget to cover it");
           return run.done();
         }
       }
@@ -421,8 +531,11 @@ public final class MissionMachine {
     if (stored.runningSteps > 0) {
       for (String id : run.definition().order()) {
         StepState step = run.step(id);
-        if (step.status == StepStatus.RUNNING && step.timeoutAt > 0 && timestamp >= step.timeoutAt) {
-          // The attempt's result, should it still come, is for an attempt that is no longer running: dropped.
+        if (step.status == StepStatus.RUNNING
+            && step.timeoutAt > 0
+            && timestamp >= step.timeoutAt) {
+          // The attempt's result, should it still come, is for an attempt that is no longer
+          // running: dropped.
           attemptFailed(run, step, "timed out after " + step.timeoutMs + " ms", true, null);
           if (run.header.status.isTerminal()) {
             return run.done();
@@ -435,26 +548,46 @@ public final class MissionMachine {
   }
 
   /**
-   * A failed attempt: retried after the retry policy's delay when it may pass and attempts remain, else fails. When the
-   * provider said when to come back ({@link StepResult#retryAfterMs()}), a wait longer than the step's timeout is not
-   * waited for: the step fails, naming the wait.
+   * A failed attempt: retried after the retry policy's delay when it may pass and attempts remain,
+   * else fails. When the provider said when to come back ({@link StepResult#retryAfterMs()}), a
+   * wait longer than the step's timeout is not waited for: the step fails, naming the wait.
    */
-  private void attemptFailed(Run run, StepState step, String error, boolean retriable, StepResult result) {
+  private void attemptFailed(
+      Run run, StepState step, String error, boolean retriable, StepResult result) {
     step.timeoutAt = 0;
     Long asked = retriable && result != null ? result.retryAfterMs() : null;
     boolean waitTooLong = asked != null && asked > step.timeoutMs;
-    String reason = (error == null ? "failed" : error) + (waitTooLong
-        ? " (the provider asked to wait " + asked + " ms before calling again, longer than the step's timeout of "
-            + step.timeoutMs + " ms)"
-        : "");
+    String reason =
+        (error == null ? "failed" : error)
+            + (waitTooLong
+                ? " (the provider asked to wait "
+                    + asked
+                    + " ms before calling again, longer than the step's timeout of "
+                    + step.timeoutMs
+                    + " ms)"
+                : "");
     if (retriable && step.attempt < step.maxAttempts && !waitTooLong) {
       long delay = Math.max(0, retryPolicy.delayMs(step.attempt, result));
       run.status(step, StepStatus.READY);
       step.retryAt = run.now + delay;
       run.timer(step.retryAt);
       Charge charge = Charge.of(result);
-      run.event((m, w, seq, ts) -> new StepRetrying(m, w, seq, ts, step.status.name(), step.id, step.agent,
-          step.attempt, reason, charge.model(), charge.usage(), charge.costMicros(), delay));
+      run.event(
+          (m, w, seq, ts) ->
+              new StepRetrying(
+                  m,
+                  w,
+                  seq,
+                  ts,
+                  step.status.name(),
+                  step.id,
+                  step.agent,
+                  step.attempt,
+                  reason,
+                  charge.model(),
+                  charge.usage(),
+                  charge.costMicros(),
+                  delay));
       return;
     }
     run.status(step, StepStatus.FAILED);
@@ -462,21 +595,38 @@ public final class MissionMachine {
     step.finishedAt = run.now;
     long duration = Math.max(0, run.now - step.startedAt);
     Charge charge = Charge.of(result);
-    run.event((m, w, seq, ts) -> new StepFailed(m, w, seq, ts, step.status.name(), step.id, step.agent, step.attempt,
-        reason, duration, charge.model(), charge.usage(), charge.costMicros()));
-    if (run.definition().config().failurePolicy() == FailurePolicy.FAIL_FAST || step.id.equals(PLANNING_STEP)) {
+    run.event(
+        (m, w, seq, ts) ->
+            new StepFailed(
+                m,
+                w,
+                seq,
+                ts,
+                step.status.name(),
+                step.id,
+                step.agent,
+                step.attempt,
+                reason,
+                duration,
+                charge.model(),
+                charge.usage(),
+                charge.costMicros()));
+    if (run.definition().config().failurePolicy() == FailurePolicy.FAIL_FAST
+        || step.id.equals(PLANNING_STEP)) {
       finish(run, MissionStatus.FAILED, "step '" + step.id + "' failed: " + reason);
     }
   }
 
   /**
-   * Moves the mission forward: settles pending steps whose dependencies have finished (ready, skipped or failed by
-   * their condition), starts ready steps, and ends the mission when every step has finished.
+   * Moves the mission forward: settles pending steps whose dependencies have finished (ready,
+   * skipped or failed by their condition), starts ready steps, and ends the mission when every step
+   * has finished.
    *
-   * <p>With {@code everyStep} false it looks only at what this input can have changed, in topological order: the
-   * pending dependents of steps that finished during this input (every input settles what it can, so no other pending
-   * step can have become settleable), and the steps that became ready during it. A result in a 200-step mission thus
-   * reads a few steps, not 200. Plans, timers and sequential missions look at every step.
+   * <p>With {@code everyStep} false it looks only at what this input can have changed, in
+   * topological order: the pending dependents of steps that finished during this input (every input
+   * settles what it can, so no other pending step can have become settleable), and the steps that
+   * became ready during it. A result in a 200-step mission thus reads a few steps, not 200. Plans,
+   * timers and sequential missions look at every step.
    */
   private void advance(Run run, boolean everyStep) {
     MissionDefinition definition = run.definition();
@@ -495,7 +645,8 @@ public final class MissionMachine {
         }
       }
     } else {
-      // Dependents come after their dependencies in the order, so taking candidates by position is one ordered pass.
+      // Dependents come after their dependencies in the order, so taking candidates by position is
+      // one ordered pass.
       TreeSet<Integer> candidates = new TreeSet<>();
       int seen = 0;
       while (true) {
@@ -510,7 +661,8 @@ public final class MissionMachine {
         }
         String id = definition.order().get(next);
         StepState step = run.step(id);
-        if (step.status == StepStatus.PENDING && settle(run, step, run.planStep(id))
+        if (step.status == StepStatus.PENDING
+            && settle(run, step, run.planStep(id))
             && run.header.status.isTerminal()) {
           return;
         }
@@ -545,8 +697,10 @@ public final class MissionMachine {
       }
     }
     if (planned.condition() != null && !planned.condition().isBlank()) {
-      Conditions.Compiled condition = compiledConditions.computeIfAbsent(planned.condition(), Conditions::compile);
-      // A condition reads only steps it names, all finished (the validator makes them ancestors of this step).
+      Conditions.Compiled condition =
+          compiledConditions.computeIfAbsent(planned.condition(), Conditions::compile);
+      // A condition reads only steps it names, all finished (the validator makes them ancestors of
+      // this step).
       Map<String, Conditions.StepView> views = new LinkedHashMap<>();
       for (String id : condition.referencedSteps()) {
         StepState s = run.step(id);
@@ -569,8 +723,10 @@ public final class MissionMachine {
       }
     }
     run.status(step, StepStatus.READY);
-    run.event((m, w, seq, ts) -> new StepReady(m, w, seq, ts, step.status.name(), step.id, step.agent,
-        step.attempt + 1));
+    run.event(
+        (m, w, seq, ts) ->
+            new StepReady(
+                m, w, seq, ts, step.status.name(), step.id, step.agent, step.attempt + 1));
     return true;
   }
 
@@ -578,11 +734,24 @@ public final class MissionMachine {
     run.status(step, StepStatus.SKIPPED);
     step.reason = reason;
     step.finishedAt = run.now;
-    run.event((m, w, seq, ts) -> new StepSkipped(m, w, seq, ts, step.status.name(), step.id, step.agent,
-        Math.max(1, step.attempt), reason));
+    run.event(
+        (m, w, seq, ts) ->
+            new StepSkipped(
+                m,
+                w,
+                seq,
+                ts,
+                step.status.name(),
+                step.id,
+                step.agent,
+                Math.max(1, step.attempt),
+                reason));
   }
 
-  /** Starts ready steps whose back-off (if any) is over: all of them, or for sequential execution one at a time. */
+  /**
+   * Starts ready steps whose back-off (if any) is over: all of them, or for sequential execution
+   * one at a time.
+   */
   private void dispatch(Run run, boolean everyStep) {
     MissionDefinition definition = run.definition();
     boolean sequential = definition.config().execution() == Execution.SEQUENTIAL;
@@ -590,7 +759,8 @@ public final class MissionMachine {
       return;
     }
     if (!sequential && !everyStep && run.header.readySteps == run.readiedNow.size()) {
-      // In parallel every input starts each due ready step, so the only ready steps are those readied by this one.
+      // In parallel every input starts each due ready step, so the only ready steps are those
+      // readied by this one.
       List<String> readied = new ArrayList<>(run.readiedNow);
       readied.sort(java.util.Comparator.comparingInt(run::position));
       for (String id : readied) {
@@ -644,15 +814,30 @@ public final class MissionMachine {
         inputs.put(dep, output);
       }
     }
-    run.event((m, w, seq, ts) -> new StepStarted(m, w, seq, ts, step.status.name(), step.id, step.agent,
-        step.attempt));
+    run.event(
+        (m, w, seq, ts) ->
+            new StepStarted(m, w, seq, ts, step.status.name(), step.id, step.agent, step.attempt));
     MissionHeader h = run.header;
-    run.requests.add(new StepRequest(h.missionId, h.workspaceId, step.id, step.attempt, step.agent,
-        planned.action(), planned.parameters(), run.definition().mission(), inputs, step.timeoutMs, run.now,
-        run.definition().model()));
+    run.requests.add(
+        new StepRequest(
+            h.missionId,
+            h.workspaceId,
+            step.id,
+            step.attempt,
+            step.agent,
+            planned.action(),
+            planned.parameters(),
+            run.definition().mission(),
+            inputs,
+            step.timeoutMs,
+            run.now,
+            run.definition().model()));
   }
 
-  /** Ends the mission: steps not yet finished are cancelled (with an event each), the final event goes out. */
+  /**
+   * Ends the mission: steps not yet finished are cancelled (with an event each), the final event
+   * goes out.
+   */
   private void finish(Run run, MissionStatus status, String reason) {
     MissionHeader h = run.header;
     h.status = status;
@@ -666,8 +851,18 @@ public final class MissionMachine {
         step.reason = reason;
         step.timeoutAt = 0;
         step.heldAt = 0;
-        run.event((m, w, seq, ts) -> new StepCancelled(m, w, seq, ts, step.status.name(), step.id, step.agent,
-            Math.max(1, step.attempt), reason));
+        run.event(
+            (m, w, seq, ts) ->
+                new StepCancelled(
+                    m,
+                    w,
+                    seq,
+                    ts,
+                    step.status.name(),
+                    step.id,
+                    step.agent,
+                    Math.max(1, step.attempt),
+                    reason));
       }
     }
     long duration = Math.max(0, h.finishedAt - h.submittedAt);
@@ -677,13 +872,19 @@ public final class MissionMachine {
     }
     long totalCost = cost;
     String name = status.name();
-    run.event((m, w, seq, ts) -> switch (status) {
-      case COMPLETED -> new MissionCompleted(m, w, seq, ts, name, reason, duration, totalCost);
-      case CANCELLED -> new MissionCancelled(m, w, seq, ts, name, reason, duration, totalCost);
-      case TIMED_OUT -> new MissionTimedOut(m, w, seq, ts, name, reason, duration, totalCost);
-      case BUDGET_EXCEEDED -> new MissionBudgetExceeded(m, w, seq, ts, name, reason, duration, totalCost);
-      default -> new MissionFailed(m, w, seq, ts, name, reason, duration, totalCost);
-    });
+    run.event(
+        (m, w, seq, ts) ->
+            switch (status) {
+              case COMPLETED ->
+                  new MissionCompleted(m, w, seq, ts, name, reason, duration, totalCost);
+              case CANCELLED ->
+                  new MissionCancelled(m, w, seq, ts, name, reason, duration, totalCost);
+              case TIMED_OUT ->
+                  new MissionTimedOut(m, w, seq, ts, name, reason, duration, totalCost);
+              case BUDGET_EXCEEDED ->
+                  new MissionBudgetExceeded(m, w, seq, ts, name, reason, duration, totalCost);
+              default -> new MissionFailed(m, w, seq, ts, name, reason, duration, totalCost);
+            });
     run.summary();
     run.timer(h.finishedAt + options.retention().toMillis());
   }
@@ -691,7 +892,8 @@ public final class MissionMachine {
   /** The model call behind an attempt as its event carries it: all null when nothing was billed. */
   private record Charge(String model, Usage usage, Long costMicros) {
     static Charge of(StepResult result) {
-      if (result == null || (result.model() == null && result.usage() == null && result.costMicros() == 0)) {
+      if (result == null
+          || (result.model() == null && result.usage() == null && result.costMicros() == 0)) {
         return new Charge(null, null, null);
       }
       return new Charge(result.model(), result.usage(), result.costMicros());
@@ -705,8 +907,8 @@ public final class MissionMachine {
   }
 
   /**
-   * One input's work on one mission: copies of what it read (loaded on first use), what it emits, and at the end
-   * the difference from the store as a {@link Transition}.
+   * One input's work on one mission: copies of what it read (loaded on first use), what it emits,
+   * and at the end the difference from the store as a {@link Transition}.
    */
   private static final class Run {
     final MissionStore store;
@@ -719,10 +921,15 @@ public final class MissionMachine {
     private Map<String, PlanStep> planSteps;
     private Map<String, Integer> positions;
     private Map<String, List<String>> dependents;
-    /** Steps that finished (SUCCEEDED, FAILED, SKIPPED, CANCELLED) during this input, in that order. */
+
+    /**
+     * Steps that finished (SUCCEEDED, FAILED, SKIPPED, CANCELLED) during this input, in that order.
+     */
     final List<String> finishedNow = new ArrayList<>();
+
     /** Steps that became READY during this input. */
     final List<String> readiedNow = new ArrayList<>();
+
     private final Map<String, StepState> stored = new HashMap<>();
     private final Map<String, StepState> steps = new LinkedHashMap<>();
     private final Map<String, JsonNode> outputs = new LinkedHashMap<>();
@@ -794,7 +1001,9 @@ public final class MissionMachine {
       return step;
     }
 
-    /** The working copy of a step (changes to it are compared with the store's at the end), or null. */
+    /**
+     * The working copy of a step (changes to it are compared with the store's at the end), or null.
+     */
     StepState step(String id) {
       StepState s = steps.get(id);
       if (s == null) {
@@ -873,12 +1082,29 @@ public final class MissionMachine {
         }
       }
       MissionHeader h = header;
-      summaries.add(new MissionSummary(h.workspaceId, h.missionId, h.status, d.mission(), h.submittedAt,
-          h.startedAt, h.finishedAt, ids.size(), succeeded, failed, d.plan(), result(d, ids), h.reason, cost,
-          agentCosts, h.lastSeq));
+      summaries.add(
+          new MissionSummary(
+              h.workspaceId,
+              h.missionId,
+              h.status,
+              d.mission(),
+              h.submittedAt,
+              h.startedAt,
+              h.finishedAt,
+              ids.size(),
+              succeeded,
+              failed,
+              d.plan(),
+              result(d, ids),
+              h.reason,
+              cost,
+              agentCosts,
+              h.lastSeq));
     }
 
-    /** The mission's result: the outputs of its final steps (those nothing depends on), by step id. */
+    /**
+     * The mission's result: the outputs of its final steps (those nothing depends on), by step id.
+     */
     private JsonNode result(MissionDefinition d, List<String> ids) {
       if (header.status != MissionStatus.COMPLETED || d.plan() == null) {
         return null;
@@ -897,21 +1123,31 @@ public final class MissionMachine {
 
     Transition done() {
       Map<String, StepState> changed = new LinkedHashMap<>();
-      steps.forEach((id, s) -> {
-        if (!s.equals(stored.get(id))) {
-          changed.put(id, s);
-        }
-      });
+      steps.forEach(
+          (id, s) -> {
+            if (!s.equals(stored.get(id))) {
+              changed.put(id, s);
+            }
+          });
       Map<String, JsonNode> newOutputs = new LinkedHashMap<>();
-      outputs.forEach((id, o) -> {
-        if (o != null) {
-          newOutputs.put(id, o);
-        }
-      });
+      outputs.forEach(
+          (id, o) -> {
+            if (o != null) {
+              newOutputs.put(id, o);
+            }
+          });
       MissionDefinition newDefinition = definitionChanged ? definition : null;
-      return new Transition(List.copyOf(events), List.copyOf(requests), List.copyOf(summaries), List.copyOf(timers),
-          header != null && !header.equals(storedHeader) ? header : null, newDefinition, changed, newOutputs,
-          false, false);
+      return new Transition(
+          List.copyOf(events),
+          List.copyOf(requests),
+          List.copyOf(summaries),
+          List.copyOf(timers),
+          header != null && !header.equals(storedHeader) ? header : null,
+          newDefinition,
+          changed,
+          newOutputs,
+          false,
+          false);
     }
   }
 }

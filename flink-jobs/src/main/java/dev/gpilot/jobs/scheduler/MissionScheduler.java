@@ -5,8 +5,8 @@ import dev.gpilot.contracts.events.MissionEvent;
 import dev.gpilot.contracts.mission.MissionControl;
 import dev.gpilot.contracts.mission.MissionSubmitted;
 import dev.gpilot.contracts.mission.MissionSummary;
-import dev.gpilot.jobs.agents.StepRequest;
 import dev.gpilot.contracts.mission.StepStatus;
+import dev.gpilot.jobs.agents.StepRequest;
 import dev.gpilot.jobs.ingest.SchedulerInput;
 import dev.gpilot.jobs.internal.serde.JsonNodeSerializer;
 import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
@@ -36,35 +36,40 @@ import org.apache.flink.streaming.runtime.tasks.ProcessingTimeService;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Runs missions as DAGs of steps, keyed by missionId: the Flink side of {@link MissionMachine}, which holds the
- * rules. For each input or timer it hands the machine the mission's state, and applies the {@link Transition}:
- * writes what changed, emits the events (main output, each with the next {@code seq}), step requests and summaries
- * (side outputs), and registers the timers asked for (per-attempt timeouts, retry back-off, the mission deadline,
- * the end of a finished mission's retention).
+ * Runs missions as DAGs of steps, keyed by missionId: the Flink side of {@link MissionMachine},
+ * which holds the rules. For each input or timer it hands the machine the mission's state, and
+ * applies the {@link Transition}: writes what changed, emits the events (main output, each with the
+ * next {@code seq}), step requests and summaries (side outputs), and registers the timers asked for
+ * (per-attempt timeouts, retry back-off, the mission deadline, the end of a finished mission's
+ * retention).
  *
- * <p>Two inputs, both keyed by missionId: the first carries the submitted missions, the second everything else
- * (step results, control records, deltas). Each subtask has at most {@code maxMissionsInFlight} missions in flight
- * (accepted and not yet ended, {@link IntakeBound}). A mission that arrives at the bound waits, its submission kept
- * in keyed state ({@code mission-waiting}), and starts when a slot frees, in arrival order; results, cancels and
- * deltas of the running missions are never held back. A cancel of a waiting mission ends it at once
- * ({@code mission.accepted}, {@code mission.cancelled}, nothing run). Flink 2.x does not let an operator stop reading
- * one input ({@code InputSelectable}) in a job that checkpoints, so waiting missions are held here, not left in Kafka
- * (docs/DESIGN.md, "Bounded intake").
+ * <p>Two inputs, both keyed by missionId: the first carries the submitted missions, the second
+ * everything else (step results, control records, deltas). Each subtask has at most {@code
+ * maxMissionsInFlight} missions in flight (accepted and not yet ended, {@link IntakeBound}). A
+ * mission that arrives at the bound waits, its submission kept in keyed state ({@code
+ * mission-waiting}), and starts when a slot frees, in arrival order; results, cancels and deltas of
+ * the running missions are never held back. A cancel of a waiting mission ends it at once ({@code
+ * mission.accepted}, {@code mission.cancelled}, nothing run). Flink 2.x does not let an operator
+ * stop reading one input ({@code InputSelectable}) in a job that checkpoints, so waiting missions
+ * are held here, not left in Kafka (docs/DESIGN.md, "Bounded intake").
  *
- * <p>State, per mission, shaped by how it changes: {@code mission-header} (status, seq, times, counters: written by
- * nearly every input, a delta writes nothing else), {@code mission-definition} (config and plan: written when the
- * mission is accepted and when its plan is adopted), {@code mission-steps} (one small entry per step, written when
- * that step changes) and {@code mission-outputs} (one entry per succeeded step, written once). Each has a serializer
- * whose snapshot checks the field layout. The state of the scheduler before this layout, one JSON value per mission
- * ({@code mission}), is converted on the first access to its mission and then cleared, so a checkpoint of either
- * version restores. The count of missions in flight is not state: it is counted again from the headers on restore.
- * State, timers ({@code user-timers}) and uid are those of the one-input {@code KeyedProcessFunction} this operator
- * replaced, so its checkpoints and savepoints restore.
+ * <p>State, per mission, shaped by how it changes: {@code mission-header} (status, seq, times,
+ * counters: written by nearly every input, a delta writes nothing else), {@code mission-definition}
+ * (config and plan: written when the mission is accepted and when its plan is adopted), {@code
+ * mission-steps} (one small entry per step, written when that step changes) and {@code
+ * mission-outputs} (one entry per succeeded step, written once). Each has a serializer whose
+ * snapshot checks the field layout. The state of the scheduler before this layout, one JSON value
+ * per mission ({@code mission}), is converted on the first access to its mission and then cleared,
+ * so a checkpoint of either version restores. The count of missions in flight is not state: it is
+ * counted again from the headers on restore. State, timers ({@code user-timers}) and uid are those
+ * of the one-input {@code KeyedProcessFunction} this operator replaced, so its checkpoints and
+ * savepoints restore.
  *
- * <p>Delivery around it is at-least-once: a second submission of a known missionId is dropped, and so is a result
- * for a (stepId, attempt) that is not the step's running attempt (including results of cancelled steps); both count
- * as {@code duplicatesDropped}. After a restore, events emitted after the last checkpoint are emitted again with the
- * same seq; consumers dedupe by (missionId, seq).
+ * <p>Delivery around it is at-least-once: a second submission of a known missionId is dropped, and
+ * so is a result for a (stepId, attempt) that is not the step's running attempt (including results
+ * of cancelled steps); both count as {@code duplicatesDropped}. After a restore, events emitted
+ * after the last checkpoint are emitted again with the same seq; consumers dedupe by (missionId,
+ * seq).
  */
 public class MissionScheduler extends AbstractStreamOperator<MissionEvent>
     implements TwoInputStreamOperator<SchedulerInput, SchedulerInput, MissionEvent>,
@@ -76,7 +81,9 @@ public class MissionScheduler extends AbstractStreamOperator<MissionEvent>
   public static final OutputTag<MissionSummary> SUMMARIES =
       new OutputTag<>("mission-summaries", JsonTypeInfo.of(MissionSummary.class));
 
-  /** The id of the Mission Overseer's planning step (no plan step id can start with an underscore). */
+  /**
+   * The id of the Mission Overseer's planning step (no plan step id can start with an underscore).
+   */
   public static final String PLANNING_STEP = MissionMachine.PLANNING_STEP;
 
   /** Missions in flight per subtask when the options do not say: no bound. */
@@ -91,11 +98,13 @@ public class MissionScheduler extends AbstractStreamOperator<MissionEvent>
   }
 
   static MapStateDescriptor<String, StepState> stepsDescriptor() {
-    return new MapStateDescriptor<>("mission-steps", StringSerializer.INSTANCE, StepStateSerializer.INSTANCE);
+    return new MapStateDescriptor<>(
+        "mission-steps", StringSerializer.INSTANCE, StepStateSerializer.INSTANCE);
   }
 
   static MapStateDescriptor<String, JsonNode> outputsDescriptor() {
-    return new MapStateDescriptor<>("mission-outputs", StringSerializer.INSTANCE, JsonNodeSerializer.INSTANCE);
+    return new MapStateDescriptor<>(
+        "mission-outputs", StringSerializer.INSTANCE, JsonNodeSerializer.INSTANCE);
   }
 
   /** A mission that arrived at the bound, kept until a slot frees. */
@@ -122,16 +131,27 @@ public class MissionScheduler extends AbstractStreamOperator<MissionEvent>
   private transient IntakeBound bound;
   private transient InternalTimerService<VoidNamespace> timers;
   private transient TimestampedCollector<MissionEvent> collector;
-  /** The input being processed, whose timestamp the outputs carry; null for timers and parked missions. */
+
+  /**
+   * The input being processed, whose timestamp the outputs carry; null for timers and parked
+   * missions.
+   */
   private transient StreamRecord<?> current;
+
   private transient Counter duplicates;
   private transient Counter converted;
-  /** False when this instance started without a checkpoint: then no mission can still be in the old JSON state. */
-  private transient boolean mayHoldJsonState;
+
   /**
-   * Decoded definitions of recent missions. A definition is immutable once written, and a key's state is written only
-   * by the instance that owns it, so a cached one is the stored one; the cache starts empty with every (re)start.
-   * Saves every result a read and a JSON parse of the config and plan.
+   * False when this instance started without a checkpoint: then no mission can still be in the old
+   * JSON state.
+   */
+  private transient boolean mayHoldJsonState;
+
+  /**
+   * Decoded definitions of recent missions. A definition is immutable once written, and a key's
+   * state is written only by the instance that owns it, so a cached one is the stored one; the
+   * cache starts empty with every (re)start. Saves every result a read and a JSON parse of the
+   * config and plan.
    */
   private transient Map<String, MissionDefinition> definitionCache;
 
@@ -140,10 +160,13 @@ public class MissionScheduler extends AbstractStreamOperator<MissionEvent>
     this(options, UNBOUNDED);
   }
 
-  /** @param maxMissionsInFlight missions in flight per subtask at most (at least 1) */
+  /**
+   * @param maxMissionsInFlight missions in flight per subtask at most (at least 1)
+   */
   public MissionScheduler(SchedulerOptions options, int maxMissionsInFlight) {
     if (maxMissionsInFlight < 1) {
-      throw new IllegalArgumentException("maxMissionsInFlight must be at least 1, got " + maxMissionsInFlight);
+      throw new IllegalArgumentException(
+          "maxMissionsInFlight must be at least 1, got " + maxMissionsInFlight);
     }
     this.options = options;
     this.maxMissionsInFlight = maxMissionsInFlight;
@@ -166,27 +189,39 @@ public class MissionScheduler extends AbstractStreamOperator<MissionEvent>
     }
   }
 
-  /** Counts the missions in flight and parked in this subtask's key groups (after a restore or a rescale). */
+  /**
+   * Counts the missions in flight and parked in this subtask's key groups (after a restore or a
+   * rescale).
+   */
   private void countRestored() throws Exception {
     int[] inFlight = {0};
-    getKeyedStateBackend().<VoidNamespace, ValueState<MissionHeader>, MissionHeader>applyToAllKeys(
-        VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, headerDescriptor(),
-        (key, state) -> inFlight[0] += inFlight(state.value()) ? 1 : 0);
+    getKeyedStateBackend()
+        .<VoidNamespace, ValueState<MissionHeader>, MissionHeader>applyToAllKeys(
+            VoidNamespace.INSTANCE,
+            VoidNamespaceSerializer.INSTANCE,
+            headerDescriptor(),
+            (key, state) -> inFlight[0] += inFlight(state.value()) ? 1 : 0);
     // Missions still in the JSON state of an older layout (converted on their next input).
-    getKeyedStateBackend().<VoidNamespace, ValueState<MissionState>, MissionState>applyToAllKeys(
-        VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, legacyDescriptor(),
-        (key, state) -> {
-          MissionState old = state.value();
-          inFlight[0] += old != null && old.status != null && !old.status.isTerminal() ? 1 : 0;
-        });
+    getKeyedStateBackend()
+        .<VoidNamespace, ValueState<MissionState>, MissionState>applyToAllKeys(
+            VoidNamespace.INSTANCE,
+            VoidNamespaceSerializer.INSTANCE,
+            legacyDescriptor(),
+            (key, state) -> {
+              MissionState old = state.value();
+              inFlight[0] += old != null && old.status != null && !old.status.isTerminal() ? 1 : 0;
+            });
     List<String> parked = new ArrayList<>();
-    getKeyedStateBackend().<VoidNamespace, ValueState<MissionSubmitted>, MissionSubmitted>applyToAllKeys(
-        VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, waitingDescriptor(),
-        (key, state) -> {
-          if (state.value() != null) {
-            parked.add((String) key);
-          }
-        });
+    getKeyedStateBackend()
+        .<VoidNamespace, ValueState<MissionSubmitted>, MissionSubmitted>applyToAllKeys(
+            VoidNamespace.INSTANCE,
+            VoidNamespaceSerializer.INSTANCE,
+            waitingDescriptor(),
+            (key, state) -> {
+              if (state.value() != null) {
+                parked.add((String) key);
+              }
+            });
     bound.restored(inFlight[0], parked);
   }
 
@@ -200,20 +235,24 @@ public class MissionScheduler extends AbstractStreamOperator<MissionEvent>
     converted = getMetricGroup().counter("missionsConvertedFromJsonState");
     getMetricGroup().gauge("missionsInFlight", () -> bound.inFlight());
     getMetricGroup().gauge("missionsParked", () -> bound.parked());
-    definitionCache = new LinkedHashMap<>(1_024, 0.75f, true) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, MissionDefinition> eldest) {
-        return size() > DEFINITION_CACHE_SIZE;
-      }
-    };
+    definitionCache =
+        new LinkedHashMap<>(1_024, 0.75f, true) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, MissionDefinition> eldest) {
+            return size() > DEFINITION_CACHE_SIZE;
+          }
+        };
     if (bound.parked() > 0) {
-      // Restored with missions parked and maybe room for them: start them now, not at the next input.
+      // Restored with missions parked and maybe room for them: start them now, not at the next
+      // input.
       ProcessingTimeService time = getProcessingTimeService();
-      time.registerTimer(time.getCurrentProcessingTime(), at -> {
-        collector.eraseTimestamp();
-        current = null;
-        startParked(time.getCurrentProcessingTime());
-      });
+      time.registerTimer(
+          time.getCurrentProcessingTime(),
+          at -> {
+            collector.eraseTimestamp();
+            current = null;
+            startParked(time.getCurrentProcessingTime());
+          });
     }
   }
 
@@ -236,7 +275,8 @@ public class MissionScheduler extends AbstractStreamOperator<MissionEvent>
       startParked(now);
       return;
     }
-    if (input instanceof SchedulerInput.Control c && MissionControl.CANCEL.equals(c.control().command())) {
+    if (input instanceof SchedulerInput.Control c
+        && MissionControl.CANCEL.equals(c.control().command())) {
       MissionSubmitted parked = waiting.value();
       if (parked != null) {
         waiting.clear();
@@ -264,8 +304,9 @@ public class MissionScheduler extends AbstractStreamOperator<MissionEvent>
   }
 
   /**
-   * Parks a new mission that arrived at the bound; returns false for one that is known (a duplicate, for the machine
-   * to drop as always). A second submission of a parked mission is dropped here.
+   * Parks a new mission that arrived at the bound; returns false for one that is known (a
+   * duplicate, for the machine to drop as always). A second submission of a parked mission is
+   * dropped here.
    */
   private boolean park(MissionSubmitted mission) throws Exception {
     if (new KeyedStore(mission.missionId()).header() != null) {
@@ -280,7 +321,9 @@ public class MissionScheduler extends AbstractStreamOperator<MissionEvent>
     return true;
   }
 
-  /** Starts parked missions while there is room (in arrival order; after a restore, in key order). */
+  /**
+   * Starts parked missions while there is room (in arrival order; after a restore, in key order).
+   */
   private void startParked(long now) throws Exception {
     String next = bound.nextToStart();
     if (next == null) {
@@ -339,10 +382,14 @@ public class MissionScheduler extends AbstractStreamOperator<MissionEvent>
     t.timers().forEach(at -> timers.registerProcessingTimeTimer(VoidNamespace.INSTANCE, at));
   }
 
-  /** A side-output record, with the timestamp the main output has now (as a {@code KeyedProcessFunction} did). */
+  /**
+   * A side-output record, with the timestamp the main output has now (as a {@code
+   * KeyedProcessFunction} did).
+   */
   private <X> StreamRecord<X> record(X value) {
     return current != null && current.hasTimestamp()
-        ? new StreamRecord<>(value, current.getTimestamp()) : new StreamRecord<>(value);
+        ? new StreamRecord<>(value, current.getTimestamp())
+        : new StreamRecord<>(value);
   }
 
   /** Missions in flight on this subtask now (for tests). */
@@ -356,8 +403,8 @@ public class MissionScheduler extends AbstractStreamOperator<MissionEvent>
   }
 
   /**
-   * The current key's state, read piece by piece as the machine asks (each piece at most once per input). A mission
-   * that still has the old JSON value is converted here, on its first access.
+   * The current key's state, read piece by piece as the machine asks (each piece at most once per
+   * input). A mission that still has the old JSON value is converted here, on its first access.
    */
   private final class KeyedStore implements MissionStore {
     private final String missionId;
@@ -412,27 +459,34 @@ public class MissionScheduler extends AbstractStreamOperator<MissionEvent>
 
     @Override
     public StepState step(String stepId) {
-      return stepsRead.computeIfAbsent(stepId, id -> {
-        try {
-          return steps.get(id);
-        } catch (Exception e) {
-          throw unreadable(e);
-        }
-      });
+      return stepsRead.computeIfAbsent(
+          stepId,
+          id -> {
+            try {
+              return steps.get(id);
+            } catch (Exception e) {
+              throw unreadable(e);
+            }
+          });
     }
 
     @Override
     public JsonNode output(String stepId) {
-      return outputsRead.computeIfAbsent(stepId, id -> {
-        try {
-          return outputs.get(id);
-        } catch (Exception e) {
-          throw unreadable(e);
-        }
-      });
+      return outputsRead.computeIfAbsent(
+          stepId,
+          id -> {
+            try {
+              return outputs.get(id);
+            } catch (Exception e) {
+              throw unreadable(e);
+            }
+          });
     }
 
-    /** Counts the READY steps of a header migrated from a state that did not count them (release 0.1.0). */
+    /**
+     * Counts the READY steps of a header migrated from a state that did not count them (release
+     * 0.1.0).
+     */
     private int countReadySteps() throws Exception {
       int ready = 0;
       for (StepState step : steps.values()) {
@@ -441,7 +495,10 @@ public class MissionScheduler extends AbstractStreamOperator<MissionEvent>
       return ready;
     }
 
-    /** Moves a mission kept as one JSON value into the split state, once; returns its header, or null. */
+    /**
+     * Moves a mission kept as one JSON value into the split state, once; returns its header, or
+     * null.
+     */
     private MissionHeader convertJsonState() throws Exception {
       MissionState old = legacy.value();
       if (old == null) {

@@ -13,10 +13,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A whole mission as one JSON value (plan, every step, every output): how the scheduler kept missions in its
- * {@code mission} value state before the state was split. Read only to convert a mission restored from such a
- * checkpoint ({@link MissionScheduler}); never written. The class name and field names are that JSON's and its
- * serializer snapshot's: do not rename them. Mutable.
+ * A whole mission as one JSON value (plan, every step, every output): how the scheduler kept
+ * missions in its {@code mission} value state before the state was split. Read only to convert a
+ * mission restored from such a checkpoint ({@link MissionScheduler}); never written. The class name
+ * and field names are that JSON's and its serializer snapshot's: do not rename them. Mutable.
  */
 public final class MissionState {
   public String missionId;
@@ -97,11 +97,12 @@ public final class MissionState {
   /** Outputs of the steps that have one, by step id. */
   Map<String, JsonNode> outputs() {
     Map<String, JsonNode> outputs = new LinkedHashMap<>();
-    steps.forEach((id, s) -> {
-      if (s.output != null) {
-        outputs.put(id, s.output);
-      }
-    });
+    steps.forEach(
+        (id, s) -> {
+          if (s.output != null) {
+            outputs.put(id, s.output);
+          }
+        });
     return outputs;
   }
 }

@@ -5,9 +5,10 @@ import java.io.Serializable;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * How long the scheduler waits before the next attempt of a step whose attempt failed retriably. The one place the
- * delay is decided ({@link MissionMachine} announces it as {@code step.retrying} with {@code retryInMs} and sets a
- * timer for it). Whether an attempt is retried at all (retriable, attempts left) is the machine's rule.
+ * How long the scheduler waits before the next attempt of a step whose attempt failed retriably.
+ * The one place the delay is decided ({@link MissionMachine} announces it as {@code step.retrying}
+ * with {@code retryInMs} and sets a timer for it). Whether an attempt is retried at all (retriable,
+ * attempts left) is the machine's rule.
  */
 @FunctionalInterface
 public interface RetryPolicy extends Serializable {
@@ -19,9 +20,10 @@ public interface RetryPolicy extends Serializable {
   long delayMs(int failedAttempt, StepResult result);
 
   /**
-   * {@code base × 2^(failedAttempt−1)}, at most {@code max}, with ±25 % jitter so retries of many steps do not hit a
-   * provider in lockstep; when the provider said when to come back ({@link StepResult#retryAfterMs()}), at least
-   * that plus 0–25 % jitter (never sooner than asked, and steps throttled together do not return together).
+   * {@code base × 2^(failedAttempt−1)}, at most {@code max}, with ±25 % jitter so retries of many
+   * steps do not hit a provider in lockstep; when the provider said when to come back ({@link
+   * StepResult#retryAfterMs()}), at least that plus 0–25 % jitter (never sooner than asked, and
+   * steps throttled together do not return together).
    */
   static RetryPolicy exponential(SchedulerOptions options) {
     long base = options.retryBaseDelay().toMillis();
@@ -30,8 +32,11 @@ public interface RetryPolicy extends Serializable {
       double capped = Math.min(base * Math.pow(2, failedAttempt - 1), max);
       long backoff = Math.round(capped * ThreadLocalRandom.current().nextDouble(0.75, 1.25));
       Long asked = result == null ? null : result.retryAfterMs();
-      return asked == null ? backoff
-          : Math.max(backoff, asked + (long) Math.ceil(asked * 0.25 * ThreadLocalRandom.current().nextDouble()));
+      return asked == null
+          ? backoff
+          : Math.max(
+              backoff,
+              asked + (long) Math.ceil(asked * 0.25 * ThreadLocalRandom.current().nextDouble()));
     };
   }
 }

@@ -12,9 +12,10 @@ import java.util.Set;
  * @param defaultStepTimeout per-attempt timeout when the plan does not say
  * @param retryBaseDelay the wait before the 2nd attempt; it doubles per attempt, with ±25 % jitter
  * @param retryMaxDelay the longest wait between attempts
- * @param retention how long a finished mission's state is kept (so a late duplicate submission is still dropped)
- * @param overseerByDefault whether a mission without a plan or {@code config.planner} is planned by the Mission
- *     Overseer (true when the agents are models) or by the deterministic planner
+ * @param retention how long a finished mission's state is kept (so a late duplicate submission is
+ *     still dropped)
+ * @param overseerByDefault whether a mission without a plan or {@code config.planner} is planned by
+ *     the Mission Overseer (true when the agents are models) or by the deterministic planner
  */
 public record SchedulerOptions(
     Set<String> knownAgents,

@@ -10,17 +10,31 @@ import org.apache.flink.core.memory.DataOutputView;
 import org.apache.flink.types.StringValue;
 
 /**
- * Writes a {@link StepState} field by field (enums by name); its snapshot records the layout. Steps written before
- * {@code heldAt} existed (releases up to 0.2.0) are read by {@link V1} (not waiting for a budget) and migrated on
- * restore.
+ * Writes a {@link StepState} field by field (enums by name); its snapshot records the layout. Steps
+ * written before {@code heldAt} existed (releases up to 0.2.0) are read by {@link V1} (not waiting
+ * for a budget) and migrated on restore.
  */
 public final class StepStateSerializer extends LayoutSerializer<StepState> {
   private static final long serialVersionUID = 1L;
   public static final StepStateSerializer INSTANCE = new StepStateSerializer();
-  private static final List<String> LAYOUT_V1 = List.of("id:String", "agent:String", "status:StepStatus(name)",
-      "attempt:int", "maxAttempts:int", "timeoutMs:long", "startedAt:long", "finishedAt:long", "timeoutAt:long",
-      "retryAt:long", "reason:String?", "usage.promptTokens:long", "usage.outputTokens:long",
-      "usage.thinkingTokens:long", "usage.cachedTokens:long", "costMicros:long");
+  private static final List<String> LAYOUT_V1 =
+      List.of(
+          "id:String",
+          "agent:String",
+          "status:StepStatus(name)",
+          "attempt:int",
+          "maxAttempts:int",
+          "timeoutMs:long",
+          "startedAt:long",
+          "finishedAt:long",
+          "timeoutAt:long",
+          "retryAt:long",
+          "reason:String?",
+          "usage.promptTokens:long",
+          "usage.outputTokens:long",
+          "usage.thinkingTokens:long",
+          "usage.cachedTokens:long",
+          "costMicros:long");
   private static final List<String> LAYOUT;
 
   static {

@@ -32,7 +32,11 @@ public final class AuditEventDeserializer implements KafkaRecordDeserializationS
     try {
       out.collect(codec.decode(record.value()));
     } catch (CodecException e) {
-      LOG.warn("skipping invalid audit record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
+      LOG.warn(
+          "skipping invalid audit record {}-{}@{}: {}",
+          record.topic(),
+          record.partition(),
+          record.offset(),
           e.getMessage());
     }
   }

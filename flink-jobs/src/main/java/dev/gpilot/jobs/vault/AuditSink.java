@@ -14,7 +14,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Where the job's audit events go. Implementations never block the caller for long and are thread-safe. */
+/**
+ * Where the job's audit events go. Implementations never block the caller for long and are
+ * thread-safe.
+ */
 public interface AuditSink extends AutoCloseable {
   void emit(AuditEvent event);
 
@@ -22,9 +25,9 @@ public interface AuditSink extends AutoCloseable {
   default void close() {}
 
   /**
-   * Writes to {@code gpilot.audit.v1} with an idempotent producer ({@code acks=all}, retried by the client for up to
-   * two minutes), without waiting: a decrypt must not wait on Kafka. A send that still fails is logged (event id
-   * and action only).
+   * Writes to {@code gpilot.audit.v1} with an idempotent producer ({@code acks=all}, retried by the
+   * client for up to two minutes), without waiting: a decrypt must not wait on Kafka. A send that
+   * still fails is logged (event id and action only).
    */
   static AuditSink kafka(String bootstrapServers) {
     Properties props = KafkaClientConfigs.durableProducer(bootstrapServers);
@@ -37,11 +40,16 @@ public interface AuditSink extends AutoCloseable {
     return new AuditSink() {
       @Override
       public void emit(AuditEvent event) {
-        producer.send(new ProducerRecord<>(Topics.AUDIT, event.workspaceId(), codec.encode(event)),
+        producer.send(
+            new ProducerRecord<>(Topics.AUDIT, event.workspaceId(), codec.encode(event)),
             (metadata, error) -> {
               if (error != null) {
-                log.error("audit event {} ({} of workspace {}) was not written: {}", event.id(), event.action(),
-                    event.workspaceId(), error.toString());
+                log.error(
+                    "audit event {} ({} of workspace {}) was not written: {}",
+                    event.id(),
+                    event.action(),
+                    event.workspaceId(),
+                    error.toString());
               }
             });
       }

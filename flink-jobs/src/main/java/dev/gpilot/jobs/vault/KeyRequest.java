@@ -5,10 +5,11 @@ import dev.gpilot.jobs.agents.StepRequest;
 import java.util.Objects;
 
 /**
- * What a key is for: whose, which provider (a vault secret name, e.g. {@code gemini}) and, for the audit trail,
- * which step attempt uses it (null / 0 outside a step).
+ * What a key is for: whose, which provider (a vault secret name, e.g. {@code gemini}) and, for the
+ * audit trail, which step attempt uses it (null / 0 outside a step).
  */
-public record KeyRequest(String workspaceId, String secretName, String missionId, String stepId, int attempt) {
+public record KeyRequest(
+    String workspaceId, String secretName, String missionId, String stepId, int attempt) {
   public KeyRequest {
     Objects.requireNonNull(workspaceId, "workspaceId");
     SecretNames.require(secretName);
@@ -20,6 +21,7 @@ public record KeyRequest(String workspaceId, String secretName, String missionId
 
   /** The key for a step attempt's call to a provider. */
   public static KeyRequest forStep(StepRequest step, String secretName) {
-    return new KeyRequest(step.workspaceId(), secretName, step.missionId(), step.stepId(), step.attempt());
+    return new KeyRequest(
+        step.workspaceId(), secretName, step.missionId(), step.stepId(), step.attempt());
   }
 }

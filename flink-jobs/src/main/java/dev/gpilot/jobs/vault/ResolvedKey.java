@@ -1,8 +1,8 @@
 package dev.gpilot.jobs.vault;
 
 /**
- * An API key for one call, and where it came from. The key is reached only through {@link #revealForUse()}, a name
- * that is easy to search for; {@link #toString()} never shows it.
+ * An API key for one call, and where it came from. The key is reached only through {@link
+ * #revealForUse()}, a name that is easy to search for; {@link #toString()} never shows it.
  */
 public final class ResolvedKey {
   /** Where the key came from. */
@@ -40,19 +40,32 @@ public final class ResolvedKey {
     return keyVersion;
   }
 
-  /** The secret's keyed fingerprint (as {@code GET /api/v1/vault} shows it); null for the deployment key. */
+  /**
+   * The secret's keyed fingerprint (as {@code GET /api/v1/vault} shows it); null for the deployment
+   * key.
+   */
   public String fingerprint() {
     return fingerprint;
   }
 
-  /** The key itself, to hand to the one call that needs it. Never log it, store it or put it in an event. */
+  /**
+   * The key itself, to hand to the one call that needs it. Never log it, store it or put it in an
+   * event.
+   */
   public String revealForUse() {
     return value;
   }
 
   @Override
   public String toString() {
-    return "ResolvedKey{" + secretName + ", " + source + ", version " + keyVersion + ", fingerprint " + fingerprint
+    return "ResolvedKey{"
+        + secretName
+        + ", "
+        + source
+        + ", version "
+        + keyVersion
+        + ", fingerprint "
+        + fingerprint
         + "}";
   }
 }

@@ -5,9 +5,9 @@ import dev.gpilot.jobs.agents.StepRequest;
 import dev.gpilot.jobs.agents.gemini.ApiKey;
 
 /**
- * The Gemini agents' keys from the vault: a workspace's {@code gemini} secret, decrypted in memory for each call
- * (and audited), or the deployment key when the workspace has none. A key replaced or rotated in the vault is used
- * from the next call on, without a restart.
+ * The Gemini agents' keys from the vault: a workspace's {@code gemini} secret, decrypted in memory
+ * for each call (and audited), or the deployment key when the workspace has none. A key replaced or
+ * rotated in the vault is used from the next call on, without a restart.
  */
 public final class VaultGeminiKeys implements dev.gpilot.jobs.agents.gemini.ApiKeyResolver {
   private final ApiKeyResolver vault;
@@ -18,9 +18,10 @@ public final class VaultGeminiKeys implements dev.gpilot.jobs.agents.gemini.ApiK
 
   @Override
   public ApiKey keyFor(String workspaceId, StepRequest step) {
-    KeyRequest request = step != null
-        ? KeyRequest.forStep(step, SecretNames.GEMINI)
-        : KeyRequest.of(workspaceId, SecretNames.GEMINI);
+    KeyRequest request =
+        step != null
+            ? KeyRequest.forStep(step, SecretNames.GEMINI)
+            : KeyRequest.of(workspaceId, SecretNames.GEMINI);
     return ApiKey.of(vault.keyFor(request).revealForUse());
   }
 

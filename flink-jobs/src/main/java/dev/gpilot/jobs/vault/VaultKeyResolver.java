@@ -14,10 +14,11 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The job's {@link ApiKeyResolver} over the vault: reads the workspace's sealed record from the {@link VaultReader},
- * decrypts the named secret in memory for this one call, and audits the decrypt; a workspace without that secret
- * gets the deployment key. Opened keysets are cached per workspace and revision of its keysets (never the secrets'
- * plaintext), so a call costs one AES-GCM decrypt. Thread-safe.
+ * The job's {@link ApiKeyResolver} over the vault: reads the workspace's sealed record from the
+ * {@link VaultReader}, decrypts the named secret in memory for this one call, and audits the
+ * decrypt; a workspace without that secret gets the deployment key. Opened keysets are cached per
+ * workspace and revision of its keysets (never the secrets' plaintext), so a call costs one AES-GCM
+ * decrypt. Thread-safe.
  */
 public final class VaultKeyResolver implements ApiKeyResolver {
   static final String ACTOR = "mission-job";
@@ -47,24 +48,42 @@ public final class VaultKeyResolver implements ApiKeyResolver {
    * @param deploymentKey the key for workspaces without their own, null if there is none
    * @param ownsReader whether {@link #close()} releases {@code reader}
    */
-  public VaultKeyResolver(VaultReader reader, boolean ownsReader, MasterKeyProvider master, String deploymentKey,
-      AuditSink audit, Clock clock) {
-    this(new Records() {
-      @Override
-      public Optional<VaultRecord> record(String workspaceId) {
-        return reader.record(workspaceId);
-      }
+  public VaultKeyResolver(
+      VaultReader reader,
+      boolean ownsReader,
+      MasterKeyProvider master,
+      String deploymentKey,
+      AuditSink audit,
+      Clock clock) {
+    this(
+        new Records() {
+          @Override
+          public Optional<VaultRecord> record(String workspaceId) {
+            return reader.record(workspaceId);
+          }
 
-      @Override
-      public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
-        return reader.awaitCaughtUp(timeout);
-      }
-    }, ownsReader ? () -> VaultReader.release(reader) : () -> {}, master, deploymentKey, audit, clock);
+          @Override
+          public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
+            return reader.awaitCaughtUp(timeout);
+          }
+        },
+        ownsReader ? () -> VaultReader.release(reader) : () -> {},
+        master,
+        deploymentKey,
+        audit,
+        clock);
   }
 
-  /** @param release what {@link #close()} does with {@code reader} once the resolver is done with it */
-  VaultKeyResolver(Records reader, Runnable release, MasterKeyProvider master, String deploymentKey,
-      AuditSink audit, Clock clock) {
+  /**
+   * @param release what {@link #close()} does with {@code reader} once the resolver is done with it
+   */
+  VaultKeyResolver(
+      Records reader,
+      Runnable release,
+      MasterKeyProvider master,
+      String deploymentKey,
+      AuditSink audit,
+      Clock clock) {
     this.reader = reader;
     this.release = release;
     this.master = master;
@@ -81,18 +100,28 @@ public final class VaultKeyResolver implements ApiKeyResolver {
     Optional<VaultRecord.SealedSecret> secret = record.flatMap(r -> r.secret(request.secretName()));
     if (secret.isEmpty()) {
       if (deploymentKey == null) {
-        throw new IllegalStateException("workspace '" + ws + "' has no '" + request.secretName()
-            + "' secret in the vault and no deployment key is configured");
+        throw new IllegalStateException(
+            "workspace '"
+                + ws
+                + "' has no '"
+                + request.secretName()
+                + "' secret in the vault and no deployment key is configured");
       }
-      return new ResolvedKey(request.secretName(), ResolvedKey.Source.DEPLOYMENT, 0, null, deploymentKey);
+      return new ResolvedKey(
+          request.secretName(), ResolvedKey.Source.DEPLOYMENT, 0, null, deploymentKey);
     }
     VaultRecord r = record.get();
     VaultRecord.SealedSecret s = secret.get();
     byte[] value = null;
     try {
       value = keysOf(r).open(ws, s);
-      ResolvedKey key = new ResolvedKey(s.name(), ResolvedKey.Source.WORKSPACE, s.keyVersion(), s.fingerprint(),
-          new String(value, StandardCharsets.UTF_8));
+      ResolvedKey key =
+          new ResolvedKey(
+              s.name(),
+              ResolvedKey.Source.WORKSPACE,
+              s.keyVersion(),
+              s.fingerprint(),
+              new String(value, StandardCharsets.UTF_8));
       audit.emit(event(request, r, s, AuditEvent.OK, null));
       return key;
     } catch (VaultException e) {
@@ -107,7 +136,8 @@ public final class VaultKeyResolver implements ApiKeyResolver {
 
   private WorkspaceKeys keysOf(VaultRecord r) {
     Opened held = opened.get(r.workspaceId());
-    if (held != null && held.dataKeyset().equals(r.dataKeyset())
+    if (held != null
+        && held.dataKeyset().equals(r.dataKeyset())
         && held.fingerprintKeyset().equals(r.fingerprintKeyset())) {
       return held.keys();
     }
@@ -116,22 +146,44 @@ public final class VaultKeyResolver implements ApiKeyResolver {
     return keys;
   }
 
-  private AuditEvent event(KeyRequest request, VaultRecord r, VaultRecord.SealedSecret s, String outcome,
+  private AuditEvent event(
+      KeyRequest request,
+      VaultRecord r,
+      VaultRecord.SealedSecret s,
+      String outcome,
       String reason) {
-    return new AuditEvent(UUID.randomUUID().toString(), r.workspaceId(), clock.millis(), AuditEvent.SECRET_DECRYPT,
-        ACTOR, "job", s.name(), s.keyVersion(), r.revision(), s.fingerprint(), outcome, reason, request.missionId(),
-        request.stepId(), request.attempt());
+    return new AuditEvent(
+        UUID.randomUUID().toString(),
+        r.workspaceId(),
+        clock.millis(),
+        AuditEvent.SECRET_DECRYPT,
+        ACTOR,
+        "job",
+        s.name(),
+        s.keyVersion(),
+        r.revision(),
+        s.fingerprint(),
+        outcome,
+        reason,
+        request.missionId(),
+        request.stepId(),
+        request.attempt());
   }
 
-  /** Until the reader has read the topic to its end, "no secret" could be wrong: wait rather than fall back. */
+  /**
+   * Until the reader has read the topic to its end, "no secret" could be wrong: wait rather than
+   * fall back.
+   */
   private void awaitReady() {
     if (ready) {
       return;
     }
     try {
       if (!reader.awaitCaughtUp(READY_TIMEOUT)) {
-        throw new IllegalStateException("the vault reader has not caught up with Kafka in "
-            + READY_TIMEOUT.toSeconds() + " s; cannot tell which key to use");
+        throw new IllegalStateException(
+            "the vault reader has not caught up with Kafka in "
+                + READY_TIMEOUT.toSeconds()
+                + " s; cannot tell which key to use");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

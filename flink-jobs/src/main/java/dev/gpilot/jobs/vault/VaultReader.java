@@ -25,12 +25,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The job's copy of {@code gpilot.vault.v1}: each workspace's newest sealed record, kept current by a background
- * consumer (committed records only, no consumer group), so a key set or rotated through the API reaches running
- * steps within moments, without a restart. It holds ciphertexts only; {@link VaultKeyResolver} decrypts on demand.
+ * The job's copy of {@code gpilot.vault.v1}: each workspace's newest sealed record, kept current by
+ * a background consumer (committed records only, no consumer group), so a key set or rotated
+ * through the API reaches running steps within moments, without a restart. It holds ciphertexts
+ * only; {@link VaultKeyResolver} decrypts on demand.
  *
- * <p>One reader per JVM and Kafka cluster, shared by every task of the job there ({@link #acquire}/{@link #release});
- * it is derived from a compacted topic, so it needs no Flink state or checkpoint.
+ * <p>One reader per JVM and Kafka cluster, shared by every task of the job there ({@link
+ * #acquire}/{@link #release}); it is derived from a compacted topic, so it needs no Flink state or
+ * checkpoint.
  */
 public final class VaultReader {
   private static final Logger LOG = LoggerFactory.getLogger(VaultReader.class);
@@ -92,8 +94,10 @@ public final class VaultReader {
 
   private void run() {
     try {
-      List<TopicPartition> partitions = consumer.partitionsFor(Topics.VAULT, Duration.ofSeconds(60)).stream()
-          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(Topics.VAULT, Duration.ofSeconds(60)).stream()
+              .map(p -> new TopicPartition(p.topic(), p.partition()))
+              .toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
@@ -102,7 +106,8 @@ public final class VaultReader {
           apply(record);
         }
         if (caughtUp.getCount() > 0
-            && end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+            && end.entrySet().stream()
+                .allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
           LOG.info("vault reader caught up: {} workspaces with a vault", records.size());
           caughtUp.countDown();
         }
@@ -127,9 +132,14 @@ public final class VaultReader {
     }
     try {
       VaultRecord next = codec.decode(record.value());
-      records.merge(next.workspaceId(), next, (held, r) -> r.revision() > held.revision() ? r : held);
+      records.merge(
+          next.workspaceId(), next, (held, r) -> r.revision() > held.revision() ? r : held);
     } catch (CodecException e) {
-      LOG.warn("skipping invalid vault record {}@{}: {}", record.partition(), record.offset(), e.getMessage());
+      LOG.warn(
+          "skipping invalid vault record {}@{}: {}",
+          record.partition(),
+          record.offset(),
+          e.getMessage());
     }
   }
 

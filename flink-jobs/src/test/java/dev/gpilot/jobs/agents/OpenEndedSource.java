@@ -5,9 +5,9 @@ import java.util.List;
 import org.apache.flink.streaming.api.functions.source.legacy.SourceFunction;
 
 /**
- * Emits step requests and then stays open until cancelled, like the job's Kafka source: Flink's async retry stops
- * retrying once its input has ended, so a bounded source would hide retries. Requests travel as JSON (this function
- * is serialized into the job graph).
+ * Emits step requests and then stays open until cancelled, like the job's Kafka source: Flink's
+ * async retry stops retrying once its input has ended, so a bounded source would hide retries.
+ * Requests travel as JSON (this function is serialized into the job graph).
  */
 @SuppressWarnings("deprecation")
 public final class OpenEndedSource implements SourceFunction<StepRequest> {

@@ -11,7 +11,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The simulated agent as demos and tests script it through a step's {@code parameters.simulate}. */
+/**
+ * The simulated agent as demos and tests script it through a step's {@code parameters.simulate}.
+ */
 class SimulatedAgentTest {
   private final SimulatedAgent agent = new SimulatedAgent(0);
 
@@ -21,10 +23,23 @@ class SimulatedAgentTest {
   }
 
   private static StepRequest attempt(int attempt, String simulate, String model) throws Exception {
-    JsonNode parameters = simulate == null ? null
-        : Json.mapper().createObjectNode().set("simulate", Json.mapper().readTree(simulate));
-    return new StepRequest("m1", "ws-a", "s1", attempt, "agent-scout", "research the market", parameters,
-        "Plan a launch", java.util.Map.of(), 0, 0, model);
+    JsonNode parameters =
+        simulate == null
+            ? null
+            : Json.mapper().createObjectNode().set("simulate", Json.mapper().readTree(simulate));
+    return new StepRequest(
+        "m1",
+        "ws-a",
+        "s1",
+        attempt,
+        "agent-scout",
+        "research the market",
+        parameters,
+        "Plan a launch",
+        java.util.Map.of(),
+        0,
+        0,
+        model);
   }
 
   private static AgentException failure(CompletableFuture<AgentReply> reply) {
@@ -44,16 +59,20 @@ class SimulatedAgentTest {
   void unscripted_answersWithWhatItWasAsked_andReportsNoModelUsageOrCost() throws Exception {
     AgentReply reply = agent.call(attempt(1, null, null)).get(5, TimeUnit.SECONDS);
 
-    assertThat(reply.output().get("text").asText()).isEqualTo("agent-scout finished: research the market");
+    assertThat(reply.output().get("text").asText())
+        .isEqualTo("agent-scout finished: research the market");
     assertThat(reply.output().get("simulated").asBoolean()).isTrue();
     assertThat(reply.charge()).isNull();
-    assertThat(agent.run(attempt(1, null, null)).get(5, TimeUnit.SECONDS)).isEqualTo(reply.output());
+    assertThat(agent.run(attempt(1, null, null)).get(5, TimeUnit.SECONDS))
+        .isEqualTo(reply.output());
   }
 
   @Test
   void scriptedOutput_isMergedIntoTheAnswer() throws Exception {
-    JsonNode output = agent.run(attempt(1, "{\"output\": {\"seoScore\": 91, \"text\": \"custom\"}}", null))
-        .get(5, TimeUnit.SECONDS);
+    JsonNode output =
+        agent
+            .run(attempt(1, "{\"output\": {\"seoScore\": 91, \"text\": \"custom\"}}", null))
+            .get(5, TimeUnit.SECONDS);
 
     assertThat(output.get("seoScore").asInt()).isEqualTo(91);
     assertThat(output.get("text").asText()).as("the script wins").isEqualTo("custom");
@@ -61,9 +80,11 @@ class SimulatedAgentTest {
   }
 
   @Test
-  void failAttempts_failsTheFirstNAttemptsRetriably_thenSucceeds_chargingEveryAttempt() throws Exception {
-    String script = "{\"failAttempts\": 2, \"model\": \"gemini-2.5-flash\", \"usage\": {\"promptTokens\": 10,"
-        + " \"outputTokens\": 5}, \"costMicros\": 42, \"priceVersion\": \"2026-12-01\"}";
+  void failAttempts_failsTheFirstNAttemptsRetriably_thenSucceeds_chargingEveryAttempt()
+      throws Exception {
+    String script =
+        "{\"failAttempts\": 2, \"model\": \"gemini-2.5-flash\", \"usage\": {\"promptTokens\": 10,"
+            + " \"outputTokens\": 5}, \"costMicros\": 42, \"priceVersion\": \"2026-12-01\"}";
 
     for (int attempt = 1; attempt <= 2; attempt++) {
       AgentException e = failure(agent.call(attempt(attempt, script, null)));
@@ -72,13 +93,14 @@ class SimulatedAgentTest {
     }
     AgentReply third = agent.call(attempt(3, script, null)).get(5, TimeUnit.SECONDS);
 
-    assertThat(third.charge()).isEqualTo(new ModelCharge("gemini-2.5-flash", new Usage(10, 5, 0, 0), 42,
-        "2026-12-01"));
+    assertThat(third.charge())
+        .isEqualTo(new ModelCharge("gemini-2.5-flash", new Usage(10, 5, 0, 0), 42, "2026-12-01"));
   }
 
   @Test
   void error_failsEveryAttempt_notRetriable_withTheScriptedMessage() throws Exception {
-    AgentException e = failure(agent.call(attempt(5, "{\"error\": \"the page does not exist\"}", null)));
+    AgentException e =
+        failure(agent.call(attempt(5, "{\"error\": \"the page does not exist\"}", null)));
 
     assertThat(e.retriable()).isFalse();
     assertThat(e.getMessage()).isEqualTo("the page does not exist");
@@ -87,10 +109,15 @@ class SimulatedAgentTest {
   @Test
   void aForksModel_isTheModelReported_withTheScriptedUsageOrNone() throws Exception {
     AgentReply unscripted = agent.call(attempt(1, null, "gemini-2.5-pro")).get(5, TimeUnit.SECONDS);
-    AgentReply scripted = agent.call(attempt(1, "{\"model\": \"gemini-2.5-flash\", \"costMicros\": 7}",
-        "gemini-2.5-pro")).get(5, TimeUnit.SECONDS);
+    AgentReply scripted =
+        agent
+            .call(
+                attempt(
+                    1, "{\"model\": \"gemini-2.5-flash\", \"costMicros\": 7}", "gemini-2.5-pro"))
+            .get(5, TimeUnit.SECONDS);
 
-    assertThat(unscripted.charge()).isEqualTo(new ModelCharge("gemini-2.5-pro", Usage.ZERO, 0, null));
+    assertThat(unscripted.charge())
+        .isEqualTo(new ModelCharge("gemini-2.5-pro", Usage.ZERO, 0, null));
     assertThat(scripted.charge().model()).isEqualTo("gemini-2.5-pro");
     assertThat(scripted.charge().costMicros()).isEqualTo(7);
   }
@@ -103,7 +130,8 @@ class SimulatedAgentTest {
 
       assertThat(quick.isDone()).isFalse();
       assertThat(quick.get(5, TimeUnit.SECONDS).get("simulated").asBoolean()).isTrue();
-      assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(30));
+      assertThat(System.nanoTime() - start)
+          .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(30));
       assertThat(slow.run(attempt(1, null, null))).as("the default latency").isNotDone();
     }
   }

@@ -27,22 +27,45 @@ class BudgetBookTest {
   private static final String WS = "acme";
   private static final long T0 = Instant.parse("2026-12-05T10:00:00Z").toEpochMilli();
   private final MemoryBudgetStore store = new MemoryBudgetStore();
-  private final BudgetBook book = new BudgetBook(AttemptCostBound.of(AgentCatalog.shipped(), PriceTable.shipped()), 0);
+  private final BudgetBook book =
+      new BudgetBook(AttemptCostBound.of(AgentCatalog.shipped(), PriceTable.shipped()), 0);
 
-  private static BudgetRecord budget(String id, long limit, BudgetPeriod period, BudgetMode mode, long revision) {
-    return new BudgetRecord(WS, id, limit, period, 0, false, mode, null, null, T0, "key:k1", null, revision);
+  private static BudgetRecord budget(
+      String id, long limit, BudgetPeriod period, BudgetMode mode, long revision) {
+    return new BudgetRecord(
+        WS, id, limit, period, 0, false, mode, null, null, T0, "key:k1", null, revision);
   }
 
   /** A simulated step whose cost is scripted: the gate reserves exactly {@code cost}. */
   private static StepRequest request(String mission, String step, int attempt, long cost) {
-    JsonNode params = Json.mapper().createObjectNode().set("simulate",
-        Json.mapper().createObjectNode().put("costMicros", cost).put("model", "gemini-2.5-flash"));
+    JsonNode params =
+        Json.mapper()
+            .createObjectNode()
+            .set(
+                "simulate",
+                Json.mapper()
+                    .createObjectNode()
+                    .put("costMicros", cost)
+                    .put("model", "gemini-2.5-flash"));
     return new StepRequest(mission, WS, step, attempt, "agent-scout", "look", params, "m", T0);
   }
 
   private static StepResult result(StepRequest r, long cost, long at) {
-    return new StepResult(r.missionId(), WS, r.stepId(), r.attempt(), r.agent(), true,
-        Json.mapper().createObjectNode(), null, at - 10, at, "gemini-2.5-flash", new Usage(10, 10, 0, 0), cost, "v1",
+    return new StepResult(
+        r.missionId(),
+        WS,
+        r.stepId(),
+        r.attempt(),
+        r.agent(),
+        true,
+        Json.mapper().createObjectNode(),
+        null,
+        at - 10,
+        at,
+        "gemini-2.5-flash",
+        new Usage(10, 10, 0, 0),
+        cost,
+        "v1",
         false);
   }
 
@@ -65,18 +88,22 @@ class BudgetBookTest {
     BudgetBook.Effects held = book.onRequest(store, b, T0 + 1);
 
     assertThat(held.released()).isEmpty();
-    assertThat(held.signals()).singleElement().satisfies(s -> {
-      assertThat(s.command()).isEqualTo(MissionControl.BUDGET_HELD);
-      assertThat(s.missionId()).isEqualTo("m2");
-      assertThat(s.budgetId()).isEqualTo("b");
-      assertThat(s.reason()).contains("400 of 1000");
-    });
+    assertThat(held.signals())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.command()).isEqualTo(MissionControl.BUDGET_HELD);
+              assertThat(s.missionId()).isEqualTo("m2");
+              assertThat(s.budgetId()).isEqualTo("b");
+              assertThat(s.reason()).contains("400 of 1000");
+            });
     assertThat(store.ledgers.get("b").reservedMicros()).isEqualTo(600);
 
     // a's exact cost (300) replaces its reservation: 700 left, b fits and goes.
     BudgetBook.Effects done = book.onResult(store, result(a, 300, T0 + 5), T0 + 5);
     assertThat(done.released()).containsExactly(b);
-    assertThat(done.signals()).singleElement()
+    assertThat(done.signals())
+        .singleElement()
         .satisfies(s -> assertThat(s.command()).isEqualTo(MissionControl.BUDGET_RELEASED));
     BudgetLedger l = store.ledgers.get("b");
     assertThat(l.spentMicros()).isEqualTo(300);
@@ -107,7 +134,8 @@ class BudgetBookTest {
       assertThat(book.onRequest(store, requests.get(i), T0).released()).isEmpty();
     }
 
-    BudgetBook.Effects raised = book.onBudget(store, budget("b", 300, BudgetPeriod.DAY, BudgetMode.HARD, 2), T0 + 1);
+    BudgetBook.Effects raised =
+        book.onBudget(store, budget("b", 300, BudgetPeriod.DAY, BudgetMode.HARD, 2), T0 + 1);
 
     assertThat(raised.released()).containsExactly(requests.get(1), requests.get(2));
     assertThat(store.held).hasSize(1);
@@ -135,8 +163,10 @@ class BudgetBookTest {
       alerts.addAll(book.onResult(store, result(r, 100, T0 + i), T0 + i).alerts());
     }
 
-    assertThat(alerts).extracting(AuditEvent::target)
-        .satisfiesExactly(t -> assertThat(t).contains("threshold=80").contains("spentMicros=800"),
+    assertThat(alerts)
+        .extracting(AuditEvent::target)
+        .satisfiesExactly(
+            t -> assertThat(t).contains("threshold=80").contains("spentMicros=800"),
             t -> assertThat(t).contains("threshold=100").contains("spentMicros=1000"));
     assertThat(alerts).allSatisfy(a -> assertThat(a.action()).isEqualTo(AuditEvent.BUDGET_ALERT));
 
@@ -150,8 +180,21 @@ class BudgetBookTest {
 
   @Test
   void aNewPeriodRollsOverWhatTheLastOneLeftAndReleasesHeldAttempts() {
-    BudgetRecord rolling = new BudgetRecord(WS, "r", 1_000, BudgetPeriod.DAY, 0, true, BudgetMode.HARD, null, null,
-        T0, "key:k1", null, 1);
+    BudgetRecord rolling =
+        new BudgetRecord(
+            WS,
+            "r",
+            1_000,
+            BudgetPeriod.DAY,
+            0,
+            true,
+            BudgetMode.HARD,
+            null,
+            null,
+            T0,
+            "key:k1",
+            null,
+            1);
     book.onBudget(store, rolling, T0);
     StepRequest a = request("m1", "s1", 1, 700);
     book.onRequest(store, a, T0);
@@ -180,8 +223,21 @@ class BudgetBookTest {
     book.onBudget(store, budget("b", 1_000, BudgetPeriod.MONTH, BudgetMode.HARD, 1), T0 + 2);
     assertThat(store.ledgers.get("b").spentMicros()).isEqualTo(250);
 
-    BudgetRecord other = new BudgetRecord(WS, "other-model", 1_000, BudgetPeriod.TOTAL, 0, false, BudgetMode.HARD,
-        null, "gemini-2.5-pro", T0, "key:k1", null, 1);
+    BudgetRecord other =
+        new BudgetRecord(
+            WS,
+            "other-model",
+            1_000,
+            BudgetPeriod.TOTAL,
+            0,
+            false,
+            BudgetMode.HARD,
+            null,
+            "gemini-2.5-pro",
+            T0,
+            "key:k1",
+            null,
+            1);
     book.onBudget(store, other, T0 + 3);
     assertThat(store.ledgers.get("other-model").spentMicros()).isZero();
     BudgetRecord all = budget("all", 10_000, BudgetPeriod.TOTAL, BudgetMode.HARD, 1);
@@ -191,12 +247,28 @@ class BudgetBookTest {
 
   @Test
   void anAgentBudgetHoldsOnlyThatAgent() {
-    BudgetRecord scouts = new BudgetRecord(WS, "scouts", 0, BudgetPeriod.TOTAL, 0, false, BudgetMode.HARD,
-        "agent-scout", null, T0, "key:k1", null, 1);
+    BudgetRecord scouts =
+        new BudgetRecord(
+            WS,
+            "scouts",
+            0,
+            BudgetPeriod.TOTAL,
+            0,
+            false,
+            BudgetMode.HARD,
+            "agent-scout",
+            null,
+            T0,
+            "key:k1",
+            null,
+            1);
     book.onBudget(store, scouts, T0);
-    JsonNode params = Json.mapper().createObjectNode().set("simulate",
-        Json.mapper().createObjectNode().put("costMicros", 10));
-    StepRequest writer = new StepRequest("m1", WS, "s1", 1, "content-orchestrator", "write", params, "m", T0);
+    JsonNode params =
+        Json.mapper()
+            .createObjectNode()
+            .set("simulate", Json.mapper().createObjectNode().put("costMicros", 10));
+    StepRequest writer =
+        new StepRequest("m1", WS, "s1", 1, "content-orchestrator", "write", params, "m", T0);
 
     assertThat(book.onRequest(store, writer, T0).released()).containsExactly(writer);
     assertThat(book.onRequest(store, request("m2", "s1", 1, 10), T0).released()).isEmpty();
@@ -213,8 +285,21 @@ class BudgetBookTest {
     book.onMissionEnded(store, "m1", T0 + 1);
     assertThat(store.held.values()).extracting(h -> h.request().missionId()).containsExactly("m2");
 
-    BudgetRecord deleted = new BudgetRecord(WS, "b", 0, BudgetPeriod.TOTAL, 0, false, BudgetMode.HARD, null, null,
-        T0, "key:k1", T0 + 2, 2);
+    BudgetRecord deleted =
+        new BudgetRecord(
+            WS,
+            "b",
+            0,
+            BudgetPeriod.TOTAL,
+            0,
+            false,
+            BudgetMode.HARD,
+            null,
+            null,
+            T0,
+            "key:k1",
+            T0 + 2,
+            2);
     BudgetBook.Effects fx = book.onBudget(store, deleted, T0 + 2);
     assertThat(fx.released()).containsExactly(second);
     assertThat(fx.statuses()).extracting(BudgetStatus::deleted).containsExactly(true);
@@ -241,21 +326,27 @@ class BudgetBookTest {
   @Test
   void theCatalogBoundCoversWhatAnAgentCanBeChargedForOneCall() {
     AttemptCostBound bound = AttemptCostBound.of(AgentCatalog.shipped(), PriceTable.shipped());
-    StepRequest r = new StepRequest("m", WS, "s1", 1, "agent-scout", "research the market", null, "a mission", T0);
+    StepRequest r =
+        new StepRequest(
+            "m", WS, "s1", 1, "agent-scout", "research the market", null, "a mission", T0);
     AttemptCostBound.Bound b = bound.bound(r, T0);
 
-    // agent-scout: gemini-2.5-flash, 2,048 output tokens at most; the prompt at most one token per byte.
+    // agent-scout: gemini-2.5-flash, 2,048 output tokens at most; the prompt at most one token per
+    // byte.
     PriceTable prices = PriceTable.shipped();
-    long outputOnly = prices.find("gemini-2.5-flash", Instant.ofEpochMilli(T0)).orElseThrow()
-        .costMicros(new Usage(0, 2_048, 0, 0));
+    long outputOnly =
+        prices
+            .find("gemini-2.5-flash", Instant.ofEpochMilli(T0))
+            .orElseThrow()
+            .costMicros(new Usage(0, 2_048, 0, 0));
     assertThat(b.model()).isEqualTo("gemini-2.5-flash");
     assertThat(b.worstMicros()).isGreaterThan(outputOnly);
   }
 
   /**
-   * Many workspaces' worth of random traffic against one hard budget: whatever the interleaving of requests, results
-   * and budget changes, spend never passes the limit when exact costs stay within their reservations, and every
-   * reservation is released by its result.
+   * Many workspaces' worth of random traffic against one hard budget: whatever the interleaving of
+   * requests, results and budget changes, spend never passes the limit when exact costs stay within
+   * their reservations, and every reservation is released by its result.
    */
   @Test
   void randomTrafficNeverOvershootsAHardBudget() {
@@ -272,7 +363,9 @@ class BudgetBookTest {
           running.addAll(book.onRequest(s, r, T0 + i).released());
         } else {
           StepRequest done = running.remove(random.nextInt(running.size()));
-          long cost = random.nextInt((int) done.parameters().path("simulate").path("costMicros").asLong() + 1);
+          long cost =
+              random.nextInt(
+                  (int) done.parameters().path("simulate").path("costMicros").asLong() + 1);
           running.addAll(book.onResult(s, result(done, cost, T0 + i), T0 + i).released());
         }
         BudgetLedger l = s.ledgers.get("b");
@@ -291,8 +384,10 @@ class BudgetBookTest {
     }
   }
 
-  private static WalletGrantRecord grant(String id, long amount, long effectiveAt, Long expiresAt, int priority) {
-    return new WalletGrantRecord(WS, id, amount, effectiveAt, expiresAt, priority, null, T0, "key:owner", 1);
+  private static WalletGrantRecord grant(
+      String id, long amount, long effectiveAt, Long expiresAt, int priority) {
+    return new WalletGrantRecord(
+        WS, id, amount, effectiveAt, expiresAt, priority, null, T0, "key:owner", 1);
   }
 
   @Test
@@ -304,18 +399,24 @@ class BudgetBookTest {
     StepRequest b = request("m2", "s1", 1, 800);
     assertThat(book.onRequest(store, a, T0).released()).containsExactly(a);
     BudgetBook.Effects held = book.onRequest(store, b, T0);
-    assertThat(held.signals()).singleElement().satisfies(sig -> {
-      assertThat(sig.budgetId()).isEqualTo(BudgetStatus.WALLET);
-      assertThat(sig.reason()).contains("the wallet has 200 micro-credits available");
-    });
+    assertThat(held.signals())
+        .singleElement()
+        .satisfies(
+            sig -> {
+              assertThat(sig.budgetId()).isEqualTo(BudgetStatus.WALLET);
+              assertThat(sig.reason()).contains("the wallet has 200 micro-credits available");
+            });
 
     BudgetBook.Effects topUp = book.onGrant(store, grant("g2", 1_000, T0, null, 10), T0 + 1);
     assertThat(topUp.released()).containsExactly(b);
-    assertThat(topUp.ledger()).singleElement().satisfies(e -> {
-      assertThat(e.kind()).isEqualTo(LedgerEntry.GRANT);
-      assertThat(e.amountMicros()).isEqualTo(1_000);
-      assertThat(e.balanceMicros()).isEqualTo(2_000);
-    });
+    assertThat(topUp.ledger())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.kind()).isEqualTo(LedgerEntry.GRANT);
+              assertThat(e.amountMicros()).isEqualTo(1_000);
+              assertThat(e.balanceMicros()).isEqualTo(2_000);
+            });
   }
 
   @Test
@@ -328,9 +429,12 @@ class BudgetBookTest {
     book.onRequest(store, a, T0);
     ledger.addAll(book.onResult(store, result(a, 600, T0 + 1), T0 + 1).ledger());
 
-    assertThat(ledger).extracting(LedgerEntry::grantId, LedgerEntry::amountMicros)
-        .containsExactly(org.assertj.core.groups.Tuple.tuple("first", -200L),
-            org.assertj.core.groups.Tuple.tuple("soon", -300L), org.assertj.core.groups.Tuple.tuple("late", -100L));
+    assertThat(ledger)
+        .extracting(LedgerEntry::grantId, LedgerEntry::amountMicros)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("first", -200L),
+            org.assertj.core.groups.Tuple.tuple("soon", -300L),
+            org.assertj.core.groups.Tuple.tuple("late", -100L));
     assertThat(ledger.get(2).balanceMicros()).isEqualTo(900);
     assertThat(store.wallet.balance(T0 + 1)).isEqualTo(900);
     assertThat(store.wallet.reservedMicros()).isZero();
@@ -347,12 +451,16 @@ class BudgetBookTest {
     assertThat(store.wallet.balance(T0 + 1)).isEqualTo(400);
 
     BudgetBook.Effects expired = book.onTimer(store, T0 + day);
-    assertThat(expired.ledger()).singleElement().satisfies(e -> {
-      assertThat(e.kind()).isEqualTo(LedgerEntry.EXPIRY);
-      assertThat(e.amountMicros()).isEqualTo(-400);
-    });
+    assertThat(expired.ledger())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.kind()).isEqualTo(LedgerEntry.EXPIRY);
+              assertThat(e.amountMicros()).isEqualTo(-400);
+            });
     assertThat(book.onTimer(store, T0 + day + 5).ledger()).isEmpty();
-    assertThat(book.onRequest(store, request("m2", "s1", 1, 50), T0 + day + 10).released()).isEmpty();
+    assertThat(book.onRequest(store, request("m2", "s1", 1, 50), T0 + day + 10).released())
+        .isEmpty();
 
     BudgetBook.Effects started = book.onTimer(store, T0 + 2 * day);
     assertThat(started.released()).extracting(StepRequest::missionId).containsExactly("m2");
@@ -361,8 +469,10 @@ class BudgetBookTest {
   @Test
   void anAttemptThatCostMoreThanTheWalletHeld_isOwed_andTheNextGrantPaysItFirst() {
     book.onGrant(store, grant("g", 100, T0, null, 1), T0);
-    JsonNode params = Json.mapper().createObjectNode().set("simulate",
-        Json.mapper().createObjectNode().put("costMicros", 100));
+    JsonNode params =
+        Json.mapper()
+            .createObjectNode()
+            .set("simulate", Json.mapper().createObjectNode().put("costMicros", 100));
     StepRequest a = new StepRequest("m1", WS, "s1", 1, "agent-scout", "x", params, "m", T0);
     book.onRequest(store, a, T0);
     // The provider billed more than the bound: 130.
@@ -381,11 +491,16 @@ class BudgetBookTest {
     book.onRequest(store, a, T0);
     BudgetBook.Effects fx = book.onResult(store, result(a, 250, T0 + 1), T0 + 1);
 
-    assertThat(fx.statuses()).filteredOn(st -> st.budgetId().equals(BudgetStatus.WALLET)).singleElement()
-        .satisfies(st -> {
-          assertThat(st.spentMicros()).isEqualTo(250);
-          assertThat(st.reservedMicros()).isZero();
-          assertThat(st.grants()).singleElement().satisfies(g -> assertThat(g.remainingMicros()).isEqualTo(750));
-        });
+    assertThat(fx.statuses())
+        .filteredOn(st -> st.budgetId().equals(BudgetStatus.WALLET))
+        .singleElement()
+        .satisfies(
+            st -> {
+              assertThat(st.spentMicros()).isEqualTo(250);
+              assertThat(st.reservedMicros()).isZero();
+              assertThat(st.grants())
+                  .singleElement()
+                  .satisfies(g -> assertThat(g.remainingMicros()).isEqualTo(750));
+            });
   }
 }

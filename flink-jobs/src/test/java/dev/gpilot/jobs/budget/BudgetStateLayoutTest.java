@@ -13,8 +13,8 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
 
 /**
- * The budget gate's state restores as is with its own layout, and is refused (not read wrong) when a checkpoint was
- * written with another: a ledger field renamed, the wallet's fields moved.
+ * The budget gate's state restores as is with its own layout, and is refused (not read wrong) when
+ * a checkpoint was written with another: a ledger field renamed, the wallet's fields moved.
  */
 class BudgetStateLayoutTest {
   private static final List<LayoutSerializer<?>> STATE =
@@ -24,41 +24,54 @@ class BudgetStateLayoutTest {
   void theSameLayout_restoresAsIs() throws Exception {
     for (LayoutSerializer<?> serializer : STATE) {
       TypeSerializerSnapshot<?> restored = roundTrip(serializer.snapshotConfiguration());
-      assertThat(resolve(serializer, restored).isCompatibleAsIs()).as(serializer.getClass().getSimpleName()).isTrue();
+      assertThat(resolve(serializer, restored).isCompatibleAsIs())
+          .as(serializer.getClass().getSimpleName())
+          .isTrue();
       assertThat(restored.restoreSerializer()).isEqualTo(serializer);
     }
   }
 
   @Test
-  void theBooksLayout_namesItsLedgersAndWalletsFields_andAnyOtherLayoutIsRefused() throws Exception {
+  void theBooksLayout_namesItsLedgersAndWalletsFields_andAnyOtherLayoutIsRefused()
+      throws Exception {
     LayoutSerializer<?> book = STATE.get(0);
-    assertThat(book.layout()).startsWith("ledgers:int(count)", "ledgers[].budget.workspaceId:String")
+    assertThat(book.layout())
+        .startsWith("ledgers:int(count)", "ledgers[].budget.workspaceId:String")
         .contains("ledgers[].spentMicros:long", "wallet.grants[].consumedMicros:long")
-        .endsWith("heldAttempts:int").doesNotHaveDuplicates();
+        .endsWith("heldAttempts:int")
+        .doesNotHaveDuplicates();
     List<String> renamed = new ArrayList<>(book.layout());
     renamed.set(renamed.indexOf("ledgers[].spentMicros:long"), "ledgers[].spent:long");
     List<String> moved = new ArrayList<>(book.layout());
     moved.add(moved.remove(moved.indexOf("wallet.reservedMicros:long")));
-    for (List<String> layout : List.of(renamed, moved, book.layout().subList(0, book.layout().size() - 1))) {
-      assertThat(resolve(book, writtenWith(book, layout)).isIncompatible()).as("%s", layout).isTrue();
+    for (List<String> layout :
+        List.of(renamed, moved, book.layout().subList(0, book.layout().size() - 1))) {
+      assertThat(resolve(book, writtenWith(book, layout)).isIncompatible())
+          .as("%s", layout)
+          .isTrue();
     }
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private static TypeSerializerSchemaCompatibility<?> resolve(LayoutSerializer current, TypeSerializerSnapshot old) {
+  private static TypeSerializerSchemaCompatibility<?> resolve(
+      LayoutSerializer current, TypeSerializerSnapshot old) {
     return current.snapshotConfiguration().resolveSchemaCompatibility(old);
   }
 
-  private static TypeSerializerSnapshot<?> roundTrip(TypeSerializerSnapshot<?> snapshot) throws IOException {
+  private static TypeSerializerSnapshot<?> roundTrip(TypeSerializerSnapshot<?> snapshot)
+      throws IOException {
     DataOutputSerializer out = new DataOutputSerializer(256);
     TypeSerializerSnapshot.writeVersionedSnapshot(out, snapshot);
-    return TypeSerializerSnapshot.readVersionedSnapshot(new DataInputDeserializer(out.getCopyOfBuffer()),
+    return TypeSerializerSnapshot.readVersionedSnapshot(
+        new DataInputDeserializer(out.getCopyOfBuffer()),
         BudgetStateLayoutTest.class.getClassLoader());
   }
 
-  /** A snapshot of {@code serializer}'s class that says the data was written with {@code layout}. */
-  private static TypeSerializerSnapshot<?> writtenWith(LayoutSerializer<?> serializer, List<String> layout)
-      throws IOException {
+  /**
+   * A snapshot of {@code serializer}'s class that says the data was written with {@code layout}.
+   */
+  private static TypeSerializerSnapshot<?> writtenWith(
+      LayoutSerializer<?> serializer, List<String> layout) throws IOException {
     DataOutputSerializer out = new DataOutputSerializer(256);
     out.writeUTF(serializer.getClass().getName());
     out.writeInt(layout.size());
@@ -66,7 +79,9 @@ class BudgetStateLayoutTest {
       out.writeUTF(field);
     }
     LayoutSerializer.LayoutSnapshot<?> snapshot = new LayoutSerializer.LayoutSnapshot<>();
-    snapshot.readSnapshot(1, new DataInputDeserializer(out.getCopyOfBuffer()),
+    snapshot.readSnapshot(
+        1,
+        new DataInputDeserializer(out.getCopyOfBuffer()),
         BudgetStateLayoutTest.class.getClassLoader());
     return snapshot;
   }

@@ -29,9 +29,9 @@ class ReservationSerializerTest extends SerializerTestBase<Reservation> {
   @Override
   protected Reservation[] getTestData() {
     return new Reservation[] {
-        new Reservation(0, List.of(), 0),
-        new Reservation(1_234_567, List.of("monthly", "_wallet", "ü-budget"), Long.MAX_VALUE),
-        new Reservation(Long.MAX_VALUE, List.of("x".repeat(70_000)), -1)
+      new Reservation(0, List.of(), 0),
+      new Reservation(1_234_567, List.of("monthly", "_wallet", "ü-budget"), Long.MAX_VALUE),
+      new Reservation(Long.MAX_VALUE, List.of("x".repeat(70_000)), -1)
     };
   }
 }

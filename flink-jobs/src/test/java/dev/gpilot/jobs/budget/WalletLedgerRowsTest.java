@@ -16,8 +16,20 @@ import org.junit.jupiter.api.Test;
 class WalletLedgerRowsTest {
   @Test
   void aRowFillsExactlyTheTablesColumns_withTheTimeInSecondsAndMilliseconds() throws Exception {
-    LedgerEntry debit = new LedgerEntry("debit/m-1/s1/2/g-1", "acme", 1_764_000_123_456L, LedgerEntry.DEBIT, "g-1",
-        -1_234, 98_766, "m-1", "s1", 2, "agent-scout", "gemini-2.5-flash");
+    LedgerEntry debit =
+        new LedgerEntry(
+            "debit/m-1/s1/2/g-1",
+            "acme",
+            1_764_000_123_456L,
+            LedgerEntry.DEBIT,
+            "g-1",
+            -1_234,
+            98_766,
+            "m-1",
+            "s1",
+            2,
+            "agent-scout",
+            "gemini-2.5-flash");
     ObjectNode row = WalletLedgerRows.encode(debit);
 
     List<String> fields = new ArrayList<>();
@@ -32,8 +44,20 @@ class WalletLedgerRowsTest {
 
   @Test
   void aGrantsLine_hasEmptyTextsWhereNoAttemptIsInvolved() {
-    LedgerEntry grant = new LedgerEntry("grant/g-1", "acme", 5_000, LedgerEntry.GRANT, "g-1", 100_000, 100_000, null,
-        null, 0, null, null);
+    LedgerEntry grant =
+        new LedgerEntry(
+            "grant/g-1",
+            "acme",
+            5_000,
+            LedgerEntry.GRANT,
+            "g-1",
+            100_000,
+            100_000,
+            null,
+            null,
+            0,
+            null,
+            null);
     ObjectNode row = WalletLedgerRows.encode(grant);
     for (String column : List.of("mission_id", "step_id", "agent", "model")) {
       assertThat(row.get(column).asText()).as(column).isEmpty(); // String columns take no null
@@ -43,8 +67,10 @@ class WalletLedgerRowsTest {
 
   private static List<String> migrationColumns() throws Exception {
     String sql;
-    try (InputStream in = LedgerEntry.class.getClassLoader()
-        .getResourceAsStream("clickhouse/migrations/V012__wallet_ledger.sql")) {
+    try (InputStream in =
+        LedgerEntry.class
+            .getClassLoader()
+            .getResourceAsStream("clickhouse/migrations/V012__wallet_ledger.sql")) {
       sql = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
     String body = sql.substring(sql.indexOf("wallet_ledger ("), sql.indexOf(") ENGINE"));

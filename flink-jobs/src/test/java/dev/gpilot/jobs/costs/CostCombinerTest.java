@@ -15,12 +15,18 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
-/** The local pre-aggregation on Flink's operator harness: what it holds, when it lets go, and that sums stay exact. */
+/**
+ * The local pre-aggregation on Flink's operator harness: what it holds, when it lets go, and that
+ * sums stay exact.
+ */
 class CostCombinerTest {
   static final long LATENESS = 2 * MINUTE;
 
-  private static OneInputStreamOperatorTestHarness<TaggedCost, CostSlice> harness(int maxKeys) throws Exception {
-    var h = new OneInputStreamOperatorTestHarness<TaggedCost, CostSlice>(new CostCombiner(maxKeys, LATENESS));
+  private static OneInputStreamOperatorTestHarness<TaggedCost, CostSlice> harness(int maxKeys)
+      throws Exception {
+    var h =
+        new OneInputStreamOperatorTestHarness<TaggedCost, CostSlice>(
+            new CostCombiner(maxKeys, LATENESS));
     h.open();
     return h;
   }
@@ -30,7 +36,8 @@ class CostCombinerTest {
     h.processElement(new StreamRecord<>(t, t.record().finishedAt()));
   }
 
-  private static List<CostSlice> slices(OneInputStreamOperatorTestHarness<TaggedCost, CostSlice> h) {
+  private static List<CostSlice> slices(
+      OneInputStreamOperatorTestHarness<TaggedCost, CostSlice> h) {
     return h.extractOutputValues();
   }
 
@@ -41,13 +48,17 @@ class CostCombinerTest {
       add(h, tagged("m1", "s2", 1, "agent-a", "gem", 2_500, T0 + 7_000, false));
       add(h, tagged("m2", "s1", 1, "agent-b", "gem", 7, T0 + 3_000, true));
       add(h, tagged("m3", "s1", 1, "agent-a", "gem", 11, T0 + MINUTE + 1, true));
-      assertThat(h.getOutput()).as("nothing before a watermark, checkpoint or the key bound").isEmpty();
+      assertThat(h.getOutput())
+          .as("nothing before a watermark, checkpoint or the key bound")
+          .isEmpty();
 
       h.processWatermark(new Watermark(T0 + 500));
 
       List<Object> out = new ArrayList<>(h.getOutput());
       assertThat(out).hasSize(4);
-      assertThat(out.get(3)).as("the watermark comes after the slices").isEqualTo(new Watermark(T0 + 500));
+      assertThat(out.get(3))
+          .as("the watermark comes after the slices")
+          .isEqualTo(new Watermark(T0 + 500));
       Map<String, StreamRecord<CostSlice>> byKey = new HashMap<>();
       for (Object o : out.subList(0, 3)) {
         @SuppressWarnings("unchecked")
@@ -63,12 +74,14 @@ class CostCombinerTest {
       assertThat(a.getValue().recordId()).isNull();
       assertThat(a.getTimestamp()).as("the newest record's time").isEqualTo(T0 + 7_000);
       assertThat(byKey.get("agent-b@" + T0).getValue().totals().costMicros).isEqualTo(7);
-      assertThat(byKey.get("agent-a@" + (T0 + MINUTE)).getValue().totals().costMicros).isEqualTo(11);
+      assertThat(byKey.get("agent-a@" + (T0 + MINUTE)).getValue().totals().costMicros)
+          .isEqualTo(11);
     }
   }
 
   @Test
-  void lateRecordsWithinTheAllowedLateness_areAddedUp_soTheirWindowFiresOnceForThem() throws Exception {
+  void lateRecordsWithinTheAllowedLateness_areAddedUp_soTheirWindowFiresOnceForThem()
+      throws Exception {
     try (var h = harness(1000)) {
       h.processWatermark(new Watermark(T0 + 10_000));
       add(h, tagged("m1", "s1", 1, "agent-a", "gem", 900, T0 + 2_000, true));

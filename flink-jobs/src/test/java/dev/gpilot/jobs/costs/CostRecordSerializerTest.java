@@ -11,7 +11,10 @@ import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
 
-/** Cost records cross the pipeline's shuffle through this serializer: every field, nulls included, must survive. */
+/**
+ * Cost records cross the pipeline's shuffle through this serializer: every field, nulls included,
+ * must survive.
+ */
 class CostRecordSerializerTest {
   private final TypeSerializer<CostRecord> serializer =
       CostPipeline.COST_RECORD.createSerializer(new SerializerConfigImpl());
@@ -29,15 +32,28 @@ class CostRecordSerializerTest {
 
   @Test
   void everyFieldSurvives() throws Exception {
-    CostRecord record = new CostRecord("ws-1", "m-1", "write", 3, "content-orchestrator", "gemini-2.5-pro", false,
-        new Usage(1_234, 567, 89, 10), 9_876_543_210L, "2026-11/1", 1_790_000_000_000L, 1_790_000_001_234L);
+    CostRecord record =
+        new CostRecord(
+            "ws-1",
+            "m-1",
+            "write",
+            3,
+            "content-orchestrator",
+            "gemini-2.5-pro",
+            false,
+            new Usage(1_234, 567, 89, 10),
+            9_876_543_210L,
+            "2026-11/1",
+            1_790_000_000_000L,
+            1_790_000_001_234L);
     assertThat(roundTrip(record)).isEqualTo(record);
   }
 
   @Test
   void aRecordWithoutModelOrPriceVersionSurvives() throws Exception {
-    CostRecord record = new CostRecord("ws-1", "m-2", "scout", 1, "agent-scout", null, true, Usage.ZERO, 0, null,
-        5, 7);
+    CostRecord record =
+        new CostRecord(
+            "ws-1", "m-2", "scout", 1, "agent-scout", null, true, Usage.ZERO, 0, null, 5, 7);
     assertThat(roundTrip(record)).isEqualTo(record);
   }
 
@@ -45,6 +61,10 @@ class CostRecordSerializerTest {
   void restoresFromItsSnapshot() throws Exception {
     TypeSerializerSnapshot<CostRecord> snapshot = serializer.snapshotConfiguration();
     assertThat(snapshot.restoreSerializer()).isSameAs(serializer);
-    assertThat(snapshot.resolveSchemaCompatibility(serializer.snapshotConfiguration()).isCompatibleAsIs()).isTrue();
+    assertThat(
+            snapshot
+                .resolveSchemaCompatibility(serializer.snapshotConfiguration())
+                .isCompatibleAsIs())
+        .isTrue();
   }
 }

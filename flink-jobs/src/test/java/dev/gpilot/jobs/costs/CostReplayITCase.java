@@ -30,7 +30,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -51,14 +50,18 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Replays on real parts (Kafka broker, ClickHouse, Flink): a live cost pipeline (streaming, as in the MissionJob)
- * writes the costs of step results priced by a two-version price table; then {@link CostReplayJob} runs in a JVM of
- * its own, in BATCH mode, reading only the topic and ClickHouse:
+ * Replays on real parts (Kafka broker, ClickHouse, Flink): a live cost pipeline (streaming, as in
+ * the MissionJob) writes the costs of step results priced by a two-version price table; then {@link
+ * CostReplayJob} runs in a JVM of its own, in BATCH mode, reading only the topic and ClickHouse:
+ *
  * <ul>
- *   <li>with the live table it reproduces the live raw rows (every column) and rollups (per minute and key) exactly;
- *   <li>run again, it leaves the same rows; read from ClickHouse's raw rows instead of the topic, the same rows;
- *   <li>with a changed table every attempt costs what the new prices say (computed here independently, in decimal),
- *       provider-reported costs and attempts without a model unchanged, and its differences file says so;
+ *   <li>with the live table it reproduces the live raw rows (every column) and rollups (per minute
+ *       and key) exactly;
+ *   <li>run again, it leaves the same rows; read from ClickHouse's raw rows instead of the topic,
+ *       the same rows;
+ *   <li>with a changed table every attempt costs what the new prices say (computed here
+ *       independently, in decimal), provider-reported costs and attempts without a model unchanged,
+ *       and its differences file says so;
  *   <li>a dry run prints and saves the same differences and writes nothing to ClickHouse.
  * </ul>
  */
@@ -69,26 +72,57 @@ class CostReplayITCase {
   @TempDir static Path home;
 
   private static final AgentCatalog CATALOG = AgentCatalog.shipped();
-  private static final String[] AGENTS = {"agent-scout", "seo-analyst", "independent-verifier", "ui-auditor"};
+  private static final String[] AGENTS = {
+    "agent-scout", "seo-analyst", "independent-verifier", "ui-auditor"
+  };
+
   /** Now minus 20 minutes, on a whole minute; the new version takes over 10 minutes later. */
   private static final long START = (System.currentTimeMillis() / 60_000 - 20) * 60_000;
+
   private static final Instant SWITCH = Instant.ofEpochMilli(START + 10 * 60_000);
 
   /** Credits per million tokens: {model: {version: [input, cachedInput, output, thinking]}}. */
-  private static final Map<String, Map<String, String[]>> LIVE = Map.of(
-      "gemini-2.5-flash*", Map.of("v1", new String[] {"0.30", "0.03", "2.50", "2.50"},
-          "v2", new String[] {"0.35", "0.035", "3.00", "3.00"}),
-      "gemini-2.5-pro*", Map.of("v1", new String[] {"1.25", "0.125", "10.00", "10.00"},
-          "v2", new String[] {"1.25", "0.125", "10.00", "10.00"}),
-      "gemini-2.5-flash-lite*", Map.of("v1", new String[] {"0.10", "0.01", "0.40", "0.40"},
-          "v2", new String[] {"0.10", "0.01", "0.40", "0.40"}));
-  private static final Map<String, Map<String, String[]>> CHANGED = Map.of(
-      "gemini-2.5-flash*", Map.of("v1", new String[] {"0.30", "0.03", "2.50", "2.50"},
-          "v2", new String[] {"0.37", "0.041", "4.10", "1.999999"}),
-      "gemini-2.5-pro*", Map.of("v1", new String[] {"1.50", "0.125", "10.00", "10.00"},
-          "v2", new String[] {"1.25", "0.125", "10.00", "10.00"}),
-      "gemini-2.5-flash-lite*", Map.of("v1", new String[] {"0.10", "0.01", "0.40", "0.40"},
-          "v2", new String[] {"0.10", "0.01", "0.40", "0.40"}));
+  private static final Map<String, Map<String, String[]>> LIVE =
+      Map.of(
+          "gemini-2.5-flash*",
+              Map.of(
+                  "v1",
+                  new String[] {"0.30", "0.03", "2.50", "2.50"},
+                  "v2",
+                  new String[] {"0.35", "0.035", "3.00", "3.00"}),
+          "gemini-2.5-pro*",
+              Map.of(
+                  "v1",
+                  new String[] {"1.25", "0.125", "10.00", "10.00"},
+                  "v2",
+                  new String[] {"1.25", "0.125", "10.00", "10.00"}),
+          "gemini-2.5-flash-lite*",
+              Map.of(
+                  "v1",
+                  new String[] {"0.10", "0.01", "0.40", "0.40"},
+                  "v2",
+                  new String[] {"0.10", "0.01", "0.40", "0.40"}));
+
+  private static final Map<String, Map<String, String[]>> CHANGED =
+      Map.of(
+          "gemini-2.5-flash*",
+              Map.of(
+                  "v1",
+                  new String[] {"0.30", "0.03", "2.50", "2.50"},
+                  "v2",
+                  new String[] {"0.37", "0.041", "4.10", "1.999999"}),
+          "gemini-2.5-pro*",
+              Map.of(
+                  "v1",
+                  new String[] {"1.50", "0.125", "10.00", "10.00"},
+                  "v2",
+                  new String[] {"1.25", "0.125", "10.00", "10.00"}),
+          "gemini-2.5-flash-lite*",
+              Map.of(
+                  "v1",
+                  new String[] {"0.10", "0.01", "0.40", "0.40"},
+                  "v2",
+                  new String[] {"0.10", "0.01", "0.40", "0.40"}));
 
   private static ClickHouseClient ch;
   private static Path livePrices;
@@ -107,49 +141,70 @@ class CostReplayITCase {
 
   /** A price file of two versions: v1 from 2020, {@code v2} from {@link #SWITCH}. */
   private static String book(Map<String, Map<String, String[]>> prices, String v2) {
-    return "{\"tables\": [" + table(prices, "v1", "v1", "2020-01-01") + ", "
-        + table(prices, "v2", v2, SWITCH.toString()) + "]}";
+    return "{\"tables\": ["
+        + table(prices, "v1", "v1", "2020-01-01")
+        + ", "
+        + table(prices, "v2", v2, SWITCH.toString())
+        + "]}";
   }
 
-  private static String table(Map<String, Map<String, String[]>> prices, String key, String name, String from) {
-    StringBuilder json = new StringBuilder("{\"version\": \"" + name + "\", \"effectiveFrom\": \"" + from
-        + "\", \"prices\": [");
+  private static String table(
+      Map<String, Map<String, String[]>> prices, String key, String name, String from) {
+    StringBuilder json =
+        new StringBuilder(
+            "{\"version\": \"" + name + "\", \"effectiveFrom\": \"" + from + "\", \"prices\": [");
     String sep = "";
     for (var e : new TreeMap<>(prices).entrySet()) {
       String[] p = e.getValue().get(key);
-      json.append(sep).append("{\"id\": \"").append(e.getKey().replace("*", "")).append("\", \"model\": \"")
-          .append(e.getKey()).append("\", \"effectiveFrom\": \"2020-01-01\", \"input\": \"").append(p[0])
-          .append("\", \"cachedInput\": \"").append(p[1]).append("\", \"output\": \"").append(p[2])
-          .append("\", \"thinking\": \"").append(p[3]).append("\"}");
+      json.append(sep)
+          .append("{\"id\": \"")
+          .append(e.getKey().replace("*", ""))
+          .append("\", \"model\": \"")
+          .append(e.getKey())
+          .append("\", \"effectiveFrom\": \"2020-01-01\", \"input\": \"")
+          .append(p[0])
+          .append("\", \"cachedInput\": \"")
+          .append(p[1])
+          .append("\", \"output\": \"")
+          .append(p[2])
+          .append("\", \"thinking\": \"")
+          .append(p[3])
+          .append("\"}");
       sep = ", ";
     }
     return json.append("]}").toString();
   }
 
   /**
-   * What an attempt costs under {@code prices}, computed apart from the production code: Σ tokens × credits per
-   * million tokens = micro-credits, rounded half up.
+   * What an attempt costs under {@code prices}, computed apart from the production code: Σ tokens ×
+   * credits per million tokens = micro-credits, rounded half up.
    */
   private static long expectedCost(Map<String, Map<String, String[]>> prices, StepResult r) {
     if (r.model() == null || r.usage() == null || r.priceVersion() == null) {
       return r.costMicros(); // nothing to price, or a provider-reported cost: kept
     }
     String model = CATALOG.get(r.agent()).model();
-    String pattern = prices.keySet().stream().filter(p -> model.startsWith(p.replace("*", "")))
-        .max((a, b) -> Integer.compare(a.length(), b.length())).orElseThrow();
+    String pattern =
+        prices.keySet().stream()
+            .filter(p -> model.startsWith(p.replace("*", "")))
+            .max((a, b) -> Integer.compare(a.length(), b.length()))
+            .orElseThrow();
     String[] p = prices.get(pattern).get(r.finishedAt() >= SWITCH.toEpochMilli() ? "v2" : "v1");
     Usage u = r.usage();
-    BigDecimal micros = new BigDecimal(u.promptTokens() - u.cachedTokens()).multiply(new BigDecimal(p[0]))
-        .add(new BigDecimal(u.cachedTokens()).multiply(new BigDecimal(p[1])))
-        .add(new BigDecimal(u.outputTokens()).multiply(new BigDecimal(p[2])))
-        .add(new BigDecimal(u.thinkingTokens()).multiply(new BigDecimal(p[3])));
+    BigDecimal micros =
+        new BigDecimal(u.promptTokens() - u.cachedTokens())
+            .multiply(new BigDecimal(p[0]))
+            .add(new BigDecimal(u.cachedTokens()).multiply(new BigDecimal(p[1])))
+            .add(new BigDecimal(u.outputTokens()).multiply(new BigDecimal(p[2])))
+            .add(new BigDecimal(u.thinkingTokens()).multiply(new BigDecimal(p[3])));
     return micros.setScale(0, RoundingMode.HALF_UP).longValueExact();
   }
 
   /**
-   * 200 missions over 20 minutes, priced as the executor prices (the version in force at the finish): retried
-   * attempts, failures without a model, provider-reported costs, and re-sent results (the topic is at-least-once).
-   * Each partition gets its results in finish order, a mission's attempts at distinct times.
+   * 200 missions over 20 minutes, priced as the executor prices (the version in force at the
+   * finish): retried attempts, failures without a model, provider-reported costs, and re-sent
+   * results (the topic is at-least-once). Each partition gets its results in finish order, a
+   * mission's attempts at distinct times.
    */
   private static void writeStepResults() throws Exception {
     PriceTable prices = PriceTable.fromFile(livePrices);
@@ -168,19 +223,65 @@ class CostReplayITCase {
           int kind = random.nextInt(20);
           StepResult r;
           if (kind == 0) { // failed before reaching a model
-            r = StepResult.failed(mission, "ws-" + (m % 3), "s" + s, a, agent, "no key", finished - 5, finished, true);
+            r =
+                StepResult.failed(
+                    mission,
+                    "ws-" + (m % 3),
+                    "s" + s,
+                    a,
+                    agent,
+                    "no key",
+                    finished - 5,
+                    finished,
+                    true);
           } else {
-            Usage usage = new Usage(500 + random.nextInt(300_000), random.nextInt(900), random.nextInt(2_000),
-                random.nextInt(400));
+            Usage usage =
+                new Usage(
+                    500 + random.nextInt(300_000),
+                    random.nextInt(900),
+                    random.nextInt(2_000),
+                    random.nextInt(400));
             String model = CATALOG.get(agent).model() + (random.nextBoolean() ? "" : "-001");
             if (kind == 1) { // a provider that reported its own cost
-              r = new StepResult(mission, "ws-" + (m % 3), "s" + s, a, agent, ok, null, ok ? null : "x",
-                  finished - 900, finished, model, usage, 777 + m, null, !ok);
+              r =
+                  new StepResult(
+                      mission,
+                      "ws-" + (m % 3),
+                      "s" + s,
+                      a,
+                      agent,
+                      ok,
+                      null,
+                      ok ? null : "x",
+                      finished - 900,
+                      finished,
+                      model,
+                      usage,
+                      777 + m,
+                      null,
+                      !ok);
             } else {
-              var price = prices.find(CATALOG.get(agent).model(), Instant.ofEpochMilli(finished)).orElseThrow();
-              r = new StepResult(mission, "ws-" + (m % 3), "s" + s, a, agent, ok,
-                  ok ? Json.mapper().createObjectNode().put("text", "ok") : null, ok ? null : "boom",
-                  finished - 900, finished, model, usage, price.costMicros(usage), price.priceVersion(), !ok);
+              var price =
+                  prices
+                      .find(CATALOG.get(agent).model(), Instant.ofEpochMilli(finished))
+                      .orElseThrow();
+              r =
+                  new StepResult(
+                      mission,
+                      "ws-" + (m % 3),
+                      "s" + s,
+                      a,
+                      agent,
+                      ok,
+                      ok ? Json.mapper().createObjectNode().put("text", "ok") : null,
+                      ok ? null : "boom",
+                      finished - 900,
+                      finished,
+                      model,
+                      usage,
+                      price.costMicros(usage),
+                      price.priceVersion(),
+                      !ok);
             }
           }
           all.add(r);
@@ -197,9 +298,13 @@ class CostReplayITCase {
         new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
       int i = 0;
       for (StepResult r : all) {
-        producer.send(new ProducerRecord<>(Topics.STEP_RESULTS, r.missionId(), codec.encode(r))).get();
+        producer
+            .send(new ProducerRecord<>(Topics.STEP_RESULTS, r.missionId(), codec.encode(r)))
+            .get();
         if (i++ % 13 == 0) { // re-sent, as after a restore
-          producer.send(new ProducerRecord<>(Topics.STEP_RESULTS, r.missionId(), codec.encode(r))).get();
+          producer
+              .send(new ProducerRecord<>(Topics.STEP_RESULTS, r.missionId(), codec.encode(r)))
+              .get();
         }
       }
     }
@@ -211,46 +316,72 @@ class CostReplayITCase {
 
   private static List<String> rawRows(String table) {
     return ch.query("SELECT * FROM " + table + " FINAL ORDER BY workspace_id, id").stream()
-        .map(JsonNode::toString).toList();
+        .map(JsonNode::toString)
+        .toList();
   }
 
-  /** The rollups per (workspace, minute, agent, model), summed over slices (a live late record has its own). */
+  /**
+   * The rollups per (workspace, minute, agent, model), summed over slices (a live late record has
+   * its own).
+   */
   private static List<String> rollups(String table) {
-    return ch.query("SELECT workspace_id, toUInt32(window_start) AS w, agent, model, sum(steps) AS s,"
-        + " sum(missions) AS m, sum(agent_missions) AS am, sum(errors) AS e, sum(prompt_tokens) AS p,"
-        + " sum(output_tokens) AS o, sum(thinking_tokens) AS t, sum(cached_tokens) AS c, sum(cost_micros) AS cost,"
-        + " sum(latency_sum_ms) AS l, max(latency_max_ms) AS lm FROM " + table + " FINAL"
-        + " GROUP BY workspace_id, w, agent, model ORDER BY workspace_id, w, agent, model").stream()
-        .map(JsonNode::toString).toList();
+    return ch
+        .query(
+            "SELECT workspace_id, toUInt32(window_start) AS w, agent, model, sum(steps) AS s,"
+                + " sum(missions) AS m, sum(agent_missions) AS am, sum(errors) AS e, sum(prompt_tokens) AS p,"
+                + " sum(output_tokens) AS o, sum(thinking_tokens) AS t, sum(cached_tokens) AS c, sum(cost_micros) AS cost,"
+                + " sum(latency_sum_ms) AS l, max(latency_max_ms) AS lm FROM "
+                + table
+                + " FINAL"
+                + " GROUP BY workspace_id, w, agent, model ORDER BY workspace_id, w, agent, model")
+        .stream()
+        .map(JsonNode::toString)
+        .toList();
   }
 
   @Test
-  void replayInItsOwnProcess_reproducesTheLiveRowsExactly_isIdempotent_andPricesChangesToTheMicroCredit()
-      throws Exception {
+  void
+      replayInItsOwnProcess_reproducesTheLiveRowsExactly_isIdempotent_andPricesChangesToTheMicroCredit()
+          throws Exception {
     writeStepResults();
     long attempts = RESULTS.size();
     long liveTotal = RESULTS.stream().mapToLong(StepResult::costMicros).sum();
     // The live prices, checked apart from the production code.
     assertThat(RESULTS.stream().mapToLong(r -> expectedCost(LIVE, r)).sum()).isEqualTo(liveTotal);
 
-    // The live pipeline, streaming, as in the MissionJob (its step-results source, event time, checkpoints).
-    MissionJobOptions options = MissionJobOptions.fromEnv(Map.of(
-        "KAFKA_BOOTSTRAP_SERVERS", KAFKA.bootstrapServers(),
-        "CLICKHOUSE_URL", CLICKHOUSE.url(),
-        "CLICKHOUSE_DATABASE", CLICKHOUSE.database(),
-        "GPILOT_JOB_GROUP_ID", "live-costs",
-        "GPILOT_COST_OUT_OF_ORDERNESS_MS", "1000",
-        "GPILOT_COST_IDLE_TIMEOUT_MS", "1000"));
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
-        LocalMissionJob.localConfiguration(home.resolve("chk"), 2, 0, 1000));
+    // The live pipeline, streaming, as in the MissionJob (its step-results source, event time,
+    // checkpoints).
+    MissionJobOptions options =
+        MissionJobOptions.fromEnv(
+            Map.of(
+                "KAFKA_BOOTSTRAP_SERVERS",
+                KAFKA.bootstrapServers(),
+                "CLICKHOUSE_URL",
+                CLICKHOUSE.url(),
+                "CLICKHOUSE_DATABASE",
+                CLICKHOUSE.database(),
+                "GPILOT_JOB_GROUP_ID",
+                "live-costs",
+                "GPILOT_COST_OUT_OF_ORDERNESS_MS",
+                "1000",
+                "GPILOT_COST_IDLE_TIMEOUT_MS",
+                "1000"));
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.createLocalEnvironment(
+            LocalMissionJob.localConfiguration(home.resolve("chk"), 2, 0, 1000));
     CostPipeline.attach(MissionJob.stepResults(env, options), options);
     JobClient live = env.executeAsync("live-costs");
     try {
-      await().atMost(Duration.ofSeconds(180)).ignoreExceptions().untilAsserted(() -> {
-        assertThat(one("SELECT count() FROM cost_records FINAL")).isEqualTo(attempts);
-        assertThat(one("SELECT sum(cost_micros) FROM cost_rollup_1m FINAL")).isEqualTo(liveTotal);
-        assertThat(one("SELECT sum(steps) FROM cost_rollup_1m FINAL")).isEqualTo(attempts);
-      });
+      await()
+          .atMost(Duration.ofSeconds(180))
+          .ignoreExceptions()
+          .untilAsserted(
+              () -> {
+                assertThat(one("SELECT count() FROM cost_records FINAL")).isEqualTo(attempts);
+                assertThat(one("SELECT sum(cost_micros) FROM cost_rollup_1m FINAL"))
+                    .isEqualTo(liveTotal);
+                assertThat(one("SELECT sum(steps) FROM cost_rollup_1m FINAL")).isEqualTo(attempts);
+              });
     } finally {
       JobClients.cancelAndAwait(live);
     }
@@ -262,23 +393,33 @@ class CostReplayITCase {
     // 1. The live table, in another JVM: the same rows, to the micro-credit.
     Child first = replay("--from", from, "--to", to, "--as", "live-check");
     assertThat(first.exitCode()).as(first.output()).isZero();
-    assertThat(first.output()).contains("read ").contains("records/s").contains("/ " + String.format("%,d",
-        attempts + (attempts + 12) / 13));
+    assertThat(first.output())
+        .contains("read ")
+        .contains("records/s")
+        .contains("/ " + String.format("%,d", attempts + (attempts + 12) / 13));
     assertThat(rawRows(PriceVersions.rawTable("live-check"))).isEqualTo(liveRaw);
     assertThat(rollups(PriceVersions.rollupTable("live-check"))).isEqualTo(liveRollups);
-    assertThat(one("SELECT count() FROM " + PriceVersions.rollupTable("live-check") + " WHERE slice != ''")).isZero();
+    assertThat(
+            one(
+                "SELECT count() FROM "
+                    + PriceVersions.rollupTable("live-check")
+                    + " WHERE slice != ''"))
+        .isZero();
 
     // 2. The same replay again: the same rows (they replace themselves), one version entry.
     Child second = replay("--from", from, "--to", to, "--as", "live-check");
     assertThat(second.exitCode()).as(second.output()).isZero();
     assertThat(rawRows(PriceVersions.rawTable("live-check"))).isEqualTo(liveRaw);
     assertThat(rollups(PriceVersions.rollupTable("live-check"))).isEqualTo(liveRollups);
-    assertThat(PriceVersions.list(ch)).extracting(PriceVersions.Entry::version).containsExactly("live-check");
+    assertThat(PriceVersions.list(ch))
+        .extracting(PriceVersions.Entry::version)
+        .containsExactly("live-check");
     // (the raw-rows replay below adds "from-raw")
     assertThat(PriceVersions.find(ch, "live-check").orElseThrow().records()).isEqualTo(attempts);
 
     // 2b. History older than the topic: the same from ClickHouse's raw rows alone.
-    Child fromRaw = replay("--from", from, "--to", to, "--as", "from-raw", "--source", "clickhouse");
+    Child fromRaw =
+        replay("--from", from, "--to", to, "--as", "from-raw", "--source", "clickhouse");
     assertThat(fromRaw.exitCode()).as(fromRaw.output()).isZero();
     assertThat(fromRaw.output()).contains(String.format("%,d raw rows", attempts));
     assertThat(rawRows(PriceVersions.rawTable("from-raw"))).isEqualTo(liveRaw);
@@ -290,30 +431,57 @@ class CostReplayITCase {
     for (StepResult r : RESULTS) {
       long cost = expectedCost(CHANGED, r);
       changedTotal += cost;
-      long[] e = expected.computeIfAbsent(r.agent() + "/" + (r.model() == null ? "" : r.model()), k -> new long[3]);
+      long[] e =
+          expected.computeIfAbsent(
+              r.agent() + "/" + (r.model() == null ? "" : r.model()), k -> new long[3]);
       e[0]++;
       e[1] += r.costMicros();
       e[2] += cost;
     }
     assertThat(changedTotal).isNotEqualTo(liveTotal);
     Path diffFile = home.resolve("changed.diff.json");
-    Child changed = replay("--from", from, "--to", to, "--prices", changedPrices.toString(), "--as", "changed",
-        "--diff-file", diffFile.toString());
+    Child changed =
+        replay(
+            "--from",
+            from,
+            "--to",
+            to,
+            "--prices",
+            changedPrices.toString(),
+            "--as",
+            "changed",
+            "--diff-file",
+            diffFile.toString());
     assertThat(changed.exitCode()).as(changed.output()).isZero();
     String changedRaw = PriceVersions.rawTable("changed");
     for (StepResult r : RESULTS) {
-      assertThat(one("SELECT cost_micros FROM " + changedRaw + " FINAL WHERE id = '" + r.id() + "'"))
-          .as(r.id()).isEqualTo(expectedCost(CHANGED, r));
+      assertThat(
+              one("SELECT cost_micros FROM " + changedRaw + " FINAL WHERE id = '" + r.id() + "'"))
+          .as(r.id())
+          .isEqualTo(expectedCost(CHANGED, r));
     }
-    assertThat(one("SELECT sum(cost_micros) FROM " + PriceVersions.rollupTable("changed") + " FINAL"))
+    assertThat(
+            one("SELECT sum(cost_micros) FROM " + PriceVersions.rollupTable("changed") + " FINAL"))
         .isEqualTo(changedTotal);
     assertThat(rawRows(CostRows.RAW_TABLE)).isEqualTo(liveRaw);
     assertThat(diff(diffFile)).isEqualTo(expected);
 
-    // 4. A dry run of the same change: the same differences, printed and saved; nothing written to ClickHouse.
+    // 4. A dry run of the same change: the same differences, printed and saved; nothing written to
+    // ClickHouse.
     Path dryFile = home.resolve("dry.diff.json");
-    Child dry = replay("--from", from, "--to", to, "--prices", changedPrices.toString(), "--as", "dry",
-        "--dry-run", "--diff-file", dryFile.toString());
+    Child dry =
+        replay(
+            "--from",
+            from,
+            "--to",
+            to,
+            "--prices",
+            changedPrices.toString(),
+            "--as",
+            "dry",
+            "--dry-run",
+            "--diff-file",
+            dryFile.toString());
     assertThat(dry.exitCode()).as(dry.output()).isZero();
     assertThat(dry.output()).contains("dry run:").contains("nothing written");
     assertThat(diff(dryFile)).isEqualTo(expected);
@@ -321,21 +489,33 @@ class CostReplayITCase {
     assertThat(PriceVersions.find(ch, "dry")).isEmpty();
   }
 
-  /** A differences file as agent/model → attempts, old, new (checking each row's delta on the way). */
+  /**
+   * A differences file as agent/model → attempts, old, new (checking each row's delta on the way).
+   */
   private static Map<String, long[]> diff(Path file) throws Exception {
     JsonNode json = Json.mapper().readTree(Files.readString(file));
     Map<String, long[]> rows = new TreeMap<>();
     for (JsonNode r : json.get("rows")) {
       assertThat(r.get("deltaMicros").asLong())
           .isEqualTo(r.get("newCostMicros").asLong() - r.get("oldCostMicros").asLong());
-      rows.put(r.get("agent").asText() + "/" + r.get("model").asText(), new long[] {r.get("attempts").asLong(),
-          r.get("oldCostMicros").asLong(), r.get("newCostMicros").asLong()});
+      rows.put(
+          r.get("agent").asText() + "/" + r.get("model").asText(),
+          new long[] {
+            r.get("attempts").asLong(),
+            r.get("oldCostMicros").asLong(),
+            r.get("newCostMicros").asLong()
+          });
     }
     return new TreeMap<>(rows) {
       @Override
       public boolean equals(Object o) {
-        return o instanceof Map<?, ?> m && m.size() == size() && entrySet().stream().allMatch(
-            e -> m.get(e.getKey()) instanceof long[] v && java.util.Arrays.equals(v, e.getValue()));
+        return o instanceof Map<?, ?> m
+            && m.size() == size()
+            && entrySet().stream()
+                .allMatch(
+                    e ->
+                        m.get(e.getKey()) instanceof long[] v
+                            && java.util.Arrays.equals(v, e.getValue()));
       }
     };
   }
@@ -345,20 +525,35 @@ class CostReplayITCase {
   /** {@link CostReplayJob} in a new JVM with this test's classpath and Flink's JVM options. */
   private static Child replay(String... args) throws Exception {
     Path logConfig = home.resolve("child-log4j2.properties");
-    Files.writeString(logConfig, String.join("\n",
-        "rootLogger.level = WARN", "rootLogger.appenderRef.out.ref = out", "appender.out.type = Console",
-        "appender.out.name = out", "appender.out.target = SYSTEM_ERR", "appender.out.layout.type = PatternLayout",
-        "appender.out.layout.pattern = %-5p %c{1} %m%n"));
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
+    Files.writeString(
+        logConfig,
+        String.join(
+            "\n",
+            "rootLogger.level = WARN",
+            "rootLogger.appenderRef.out.ref = out",
+            "appender.out.type = Console",
+            "appender.out.name = out",
+            "appender.out.target = SYSTEM_ERR",
+            "appender.out.layout.type = PatternLayout",
+            "appender.out.layout.pattern = %-5p %c{1} %m%n"));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
     ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-        .filter(a -> a.startsWith("--add-opens") || a.startsWith("--add-exports")).forEach(command::add);
+        .filter(a -> a.startsWith("--add-opens") || a.startsWith("--add-exports"))
+        .forEach(command::add);
     command.addAll(CoverageAgent.childArguments());
-    command.addAll(List.of("-Dlog4j2.configurationFile=" + logConfig, "-cp", System.getProperty("java.class.path"),
-        CostReplayJob.class.getName()));
+    command.addAll(
+        List.of(
+            "-Dlog4j2.configurationFile=" + logConfig,
+            "-cp",
+            System.getProperty("java.class.path"),
+            CostReplayJob.class.getName()));
     command.addAll(List.of(args));
     Path output = home.resolve("replay-" + UUID.randomUUID() + ".out");
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
     Map<String, String> env = builder.environment();
     env.put("KAFKA_BOOTSTRAP_SERVERS", KAFKA.bootstrapServers());
     env.put("CLICKHOUSE_URL", CLICKHOUSE.url());

@@ -20,8 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The cost tables' rows as the sink writes them ({@code RowBinary}), read back from the real ClickHouse tables of
- * migration V006: every column holds what the record holds, texts that JSON or TSV would escape included.
+ * The cost tables' rows as the sink writes them ({@code RowBinary}), read back from the real
+ * ClickHouse tables of migration V006: every column holds what the record holds, texts that JSON or
+ * TSV would escape included.
  */
 class CostRowsITCase {
   @RegisterExtension static final ClickHouseTestServer CLICKHOUSE = new ClickHouseTestServer();
@@ -36,13 +37,38 @@ class CostRowsITCase {
 
   @Test
   void rawRows_holdEveryFieldOfTheRecord_awkwardTextsAndExtremesIncluded() throws Exception {
-    CostRecord awkward = new CostRecord("ws\t\"tab\"", "m-1\nnewline\\", "stép-ü-🙂", Integer.MAX_VALUE, "a".repeat(200),
-        "gemini-2.5-pro", false, new Usage(Long.MAX_VALUE / 2, 0, 7, 1), Long.MAX_VALUE, "2026-11/pro", 0,
-        CostRecord.MAX_EPOCH_MS);
-    CostRecord plain = new CostRecord("default", "m-2", "s1", 1, "", null, true, null, 0, null,
-        1_764_100_000_000L, 1_764_100_001_250L);
-    insert(CostRows.RAW_TABLE, CostRows.RAW, List.of(new TaggedCost(awkward, true, false),
-        new TaggedCost(plain, false, true)));
+    CostRecord awkward =
+        new CostRecord(
+            "ws\t\"tab\"",
+            "m-1\nnewline\\",
+            "stép-ü-🙂",
+            Integer.MAX_VALUE,
+            "a".repeat(200),
+            "gemini-2.5-pro",
+            false,
+            new Usage(Long.MAX_VALUE / 2, 0, 7, 1),
+            Long.MAX_VALUE,
+            "2026-11/pro",
+            0,
+            CostRecord.MAX_EPOCH_MS);
+    CostRecord plain =
+        new CostRecord(
+            "default",
+            "m-2",
+            "s1",
+            1,
+            "",
+            null,
+            true,
+            null,
+            0,
+            null,
+            1_764_100_000_000L,
+            1_764_100_001_250L);
+    insert(
+        CostRows.RAW_TABLE,
+        CostRows.RAW,
+        List.of(new TaggedCost(awkward, true, false), new TaggedCost(plain, false, true)));
 
     JsonNode a = row("SELECT * FROM cost_records WHERE mission_id = 'm-1\\nnewline\\\\'");
     assertThat(a.get("id").asText()).isEqualTo(awkward.id());
@@ -60,12 +86,15 @@ class CostRowsITCase {
     assertThat(a.get("price_version").asText()).isEqualTo("2026-11/pro");
     assertThat(a.get("started_at_ms").asLong()).isZero();
     assertThat(a.get("finished_at_ms").asLong()).isEqualTo(CostRecord.MAX_EPOCH_MS);
-    assertThat(one("SELECT toUInt32(finished_at) FROM cost_records WHERE attempt > 1")).isEqualTo(0xFFFF_FFFFL);
+    assertThat(one("SELECT toUInt32(finished_at) FROM cost_records WHERE attempt > 1"))
+        .isEqualTo(0xFFFF_FFFFL);
     assertThat(a.get("latency_ms").asLong()).isEqualTo(CostRecord.MAX_EPOCH_MS);
     assertThat(a.get("new_mission").asInt()).isEqualTo(1);
     assertThat(a.get("new_agent_mission").asInt()).isZero();
 
-    JsonNode p = row("SELECT *, toUInt32(finished_at) AS finished_s FROM cost_records WHERE mission_id = 'm-2'");
+    JsonNode p =
+        row(
+            "SELECT *, toUInt32(finished_at) AS finished_s FROM cost_records WHERE mission_id = 'm-2'");
     assertThat(p.get("id").asText()).isEqualTo("m-2/s1/1");
     assertThat(p.get("agent").asText()).isEmpty();
     assertThat(p.get("model").asText()).isEmpty();
@@ -91,29 +120,53 @@ class CostRowsITCase {
     t.costMicros = 123_456_789_012L;
     t.latencySumMs = 5_000;
     t.latencyMaxMs = 1_500;
-    insert(CostRows.ROLLUP_TABLE, CostRows.ROLLUP,
-        List.of(new CostRollup("ws-r", "seo-analyst", "gemini-2.5-flash", 1_764_100_020_000L, "", t, 7)));
+    insert(
+        CostRows.ROLLUP_TABLE,
+        CostRows.ROLLUP,
+        List.of(
+            new CostRollup(
+                "ws-r", "seo-analyst", "gemini-2.5-flash", 1_764_100_020_000L, "", t, 7)));
 
-    JsonNode r = row("SELECT *, toUInt32(window_start) AS start_s FROM cost_rollup_1m WHERE workspace_id = 'ws-r'");
+    JsonNode r =
+        row(
+            "SELECT *, toUInt32(window_start) AS start_s FROM cost_rollup_1m WHERE workspace_id = 'ws-r'");
     assertThat(r.get("start_s").asLong()).isEqualTo(1_764_100_020L);
     assertThat(r.get("agent").asText()).isEqualTo("seo-analyst");
     assertThat(r.get("model").asText()).isEqualTo("gemini-2.5-flash");
     assertThat(r.get("slice").asText()).isEmpty();
-    assertThat(List.of("steps", "missions", "agent_missions", "errors", "prompt_tokens", "output_tokens",
-            "thinking_tokens", "cached_tokens", "cost_micros", "latency_sum_ms", "latency_max_ms", "version")
-        .stream().map(c -> r.get(c).asLong()).toList())
-        .containsExactly(5L, 2L, 3L, 1L, 10_000_000_000L, 20L, 30L, 40L, 123_456_789_012L, 5_000L, 1_500L, 7L);
+    assertThat(
+            List.of(
+                    "steps",
+                    "missions",
+                    "agent_missions",
+                    "errors",
+                    "prompt_tokens",
+                    "output_tokens",
+                    "thinking_tokens",
+                    "cached_tokens",
+                    "cost_micros",
+                    "latency_sum_ms",
+                    "latency_max_ms",
+                    "version")
+                .stream()
+                .map(c -> r.get(c).asLong())
+                .toList())
+        .containsExactly(
+            5L, 2L, 3L, 1L, 10_000_000_000L, 20L, 30L, 40L, 123_456_789_012L, 5_000L, 1_500L, 7L);
   }
 
   @Test
   void aTableWhoseColumnsDoNotMatchTheFormat_isRefusedBeforeAnyRowIsWritten() {
-    String database = "test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12) + "_changed";
+    String database =
+        "test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12) + "_changed";
     ClickHouseClient server = new ClickHouseClient(CLICKHOUSE.url(), null, Duration.ofSeconds(30));
     server.execute("CREATE DATABASE " + database);
     try {
-      ClickHouseClient changed = new ClickHouseClient(CLICKHOUSE.url(), database, Duration.ofSeconds(30));
-      changed.execute("CREATE TABLE cost_rollup_1m (workspace_id String, window_start DateTime, agent String,"
-          + " model String, slice String, steps UInt32, version UInt64) ENGINE = Memory");
+      ClickHouseClient changed =
+          new ClickHouseClient(CLICKHOUSE.url(), database, Duration.ofSeconds(30));
+      changed.execute(
+          "CREATE TABLE cost_rollup_1m (workspace_id String, window_start DateTime, agent String,"
+              + " model String, slice String, steps UInt32, version UInt64) ENGINE = Memory");
 
       assertThatThrownBy(() -> CostRows.ROLLUP.check(changed, CostRows.ROLLUP_TABLE))
           .isInstanceOf(ClickHouseException.class)
@@ -127,7 +180,8 @@ class CostRowsITCase {
     }
   }
 
-  private static <T> void insert(String table, RowBinaryFormat<T> format, List<T> rows) throws Exception {
+  private static <T> void insert(String table, RowBinaryFormat<T> format, List<T> rows)
+      throws Exception {
     RowFormat.Batch<T> batch = format.newBatch();
     for (T row : rows) {
       batch.add(row);

@@ -28,16 +28,21 @@ class CostWindowsTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    CostOptions options = CostOptions.DEFAULTS.withEventTime(Duration.ofSeconds(5), Duration.ofSeconds(10),
-        Duration.ofMinutes(2));
+    CostOptions options =
+        CostOptions.DEFAULTS.withEventTime(
+            Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofMinutes(2));
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    DataStream<CostSlice> input = env.fromData(List.of(CostSlice.of(tagged("m", "s", 1, "a", "x", 0, T0, true))),
-        CostPipeline.SLICE);
+    DataStream<CostSlice> input =
+        env.fromData(
+            List.of(CostSlice.of(tagged("m", "s", 1, "a", "x", 0, T0, true))), CostPipeline.SLICE);
     @SuppressWarnings("unchecked")
     OneInputTransformation<CostSlice, CostRollup> windows =
-        (OneInputTransformation<CostSlice, CostRollup>) CostPipeline.windows(input, options).getTransformation();
+        (OneInputTransformation<CostSlice, CostRollup>)
+            CostPipeline.windows(input, options).getTransformation();
     StreamOperatorFactory<CostRollup> factory = windows.getOperatorFactory();
-    harness = new KeyedOneInputStreamOperatorTestHarness<>(factory, new CostWindows.ByAgentModel(), Types.STRING);
+    harness =
+        new KeyedOneInputStreamOperatorTestHarness<>(
+            factory, new CostWindows.ByAgentModel(), Types.STRING);
     harness.setup(CostPipeline.ROLLUP.createSerializer(env.getConfig().getSerializerConfig()));
     harness.open();
   }
@@ -47,10 +52,29 @@ class CostWindowsTest {
     harness.close();
   }
 
-  static TaggedCost tagged(String mission, String step, int attempt, String agent, String model, long cost,
-      long finishedAt, boolean succeeded) {
-    CostRecord r = new CostRecord("w", mission, step, attempt, agent, model, succeeded, new Usage(100, 20, 5, 10),
-        cost, "v1", finishedAt - 40, finishedAt);
+  static TaggedCost tagged(
+      String mission,
+      String step,
+      int attempt,
+      String agent,
+      String model,
+      long cost,
+      long finishedAt,
+      boolean succeeded) {
+    CostRecord r =
+        new CostRecord(
+            "w",
+            mission,
+            step,
+            attempt,
+            agent,
+            model,
+            succeeded,
+            new Usage(100, 20, 5, 10),
+            cost,
+            "v1",
+            finishedAt - 40,
+            finishedAt);
     return new TaggedCost(r, attempt == 1, attempt == 1);
   }
 
@@ -81,7 +105,8 @@ class CostWindowsTest {
 
     List<CostRollup> fired = rollups();
     assertThat(fired).hasSize(2);
-    CostRollup a = fired.stream().filter(r -> r.agent().equals("agent-a")).findFirst().orElseThrow();
+    CostRollup a =
+        fired.stream().filter(r -> r.agent().equals("agent-a")).findFirst().orElseThrow();
     assertThat(a.windowStart()).isEqualTo(T0);
     assertThat(a.model()).isEqualTo("gem");
     assertThat(a.slice()).isEmpty();

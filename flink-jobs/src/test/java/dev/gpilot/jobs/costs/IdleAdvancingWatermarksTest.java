@@ -32,14 +32,16 @@ class IdleAdvancingWatermarksTest {
   }
 
   static StepResult finishedAt(long ts) {
-    return new StepResult("m", "w", "s", 1, "a", true, null, null, ts, ts, null, Usage.ZERO, 0, null, false);
+    return new StepResult(
+        "m", "w", "s", 1, "a", true, null, null, ts, ts, null, Usage.ZERO, 0, null, false);
   }
 
   @Test
   void watermark_followsRecords_thenTheWallClockOnceThePartitionIsIdle() {
     ManualClock activity = new ManualClock();
     WALL.set(1_000_000);
-    var generator = new IdleAdvancingWatermarks.Generator<StepResult>(5_000, 10_000, WALL::get, activity);
+    var generator =
+        new IdleAdvancingWatermarks.Generator<StepResult>(5_000, 10_000, WALL::get, activity);
     Out out = new Out();
 
     generator.onEvent(finishedAt(1_000_000), 1_000_000, out);
@@ -68,7 +70,8 @@ class IdleAdvancingWatermarksTest {
   void backpressuredPartition_doesNotLookIdle() {
     ManualClock activity = new ManualClock();
     WALL.set(2_000_000);
-    var generator = new IdleAdvancingWatermarks.Generator<StepResult>(5_000, 10_000, WALL::get, activity);
+    var generator =
+        new IdleAdvancingWatermarks.Generator<StepResult>(5_000, 10_000, WALL::get, activity);
     Out out = new Out();
     generator.onEvent(finishedAt(2_000_000), 2_000_000, out);
     generator.onPeriodicEmit(out);
@@ -82,7 +85,8 @@ class IdleAdvancingWatermarksTest {
   void partitionCatchingUpOnABacklog_pausingBetweenFetches_doesNotJumpToTheWallClock() {
     ManualClock activity = new ManualClock();
     WALL.set(3_000_000);
-    var generator = new IdleAdvancingWatermarks.Generator<StepResult>(5_000, 10_000, WALL::get, activity);
+    var generator =
+        new IdleAdvancingWatermarks.Generator<StepResult>(5_000, 10_000, WALL::get, activity);
     Out out = new Out();
     // A record that finished 5 minutes ago: the partition is reading a backlog.
     generator.onEvent(finishedAt(2_700_000), 2_700_000, out);
@@ -94,7 +98,8 @@ class IdleAdvancingWatermarksTest {
     generator.onPeriodicEmit(out);
     assertThat(out.marks).containsExactly(2_700_000L - 5_001);
 
-    // Six idle timeouts without a record: the backlog is drained, the watermark follows the wall clock.
+    // Six idle timeouts without a record: the backlog is drained, the watermark follows the wall
+    // clock.
     activity.advanceTime(java.time.Duration.ofSeconds(50));
     WALL.addAndGet(50_000);
     generator.onPeriodicEmit(out);
@@ -103,15 +108,20 @@ class IdleAdvancingWatermarksTest {
 
   @Test
   void aFinishTimeNoCostRecordCanHave_movesNoWatermark() {
-    var assigner = IdleAdvancingWatermarks.strategy(java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(10))
-        .createTimestampAssigner(null);
+    var assigner =
+        IdleAdvancingWatermarks.strategy(
+                java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(10))
+            .createTimestampAssigner(null);
     assertThat(assigner.extractTimestamp(finishedAt(4_000_000), 1L)).isEqualTo(4_000_000L);
     long invalid = assigner.extractTimestamp(finishedAt(CostRecord.MAX_EPOCH_MS + 1), 1L);
-    assertThat(assigner.extractTimestamp(finishedAt(-1), 1L)).isEqualTo(invalid).isEqualTo(Long.MIN_VALUE);
+    assertThat(assigner.extractTimestamp(finishedAt(-1), 1L))
+        .isEqualTo(invalid)
+        .isEqualTo(Long.MIN_VALUE);
 
     ManualClock activity = new ManualClock();
     WALL.set(4_000_000);
-    var generator = new IdleAdvancingWatermarks.Generator<StepResult>(5_000, 10_000, WALL::get, activity);
+    var generator =
+        new IdleAdvancingWatermarks.Generator<StepResult>(5_000, 10_000, WALL::get, activity);
     Out out = new Out();
     generator.onEvent(finishedAt(CostRecord.MAX_EPOCH_MS + 1), invalid, out);
     generator.onPeriodicEmit(out);

@@ -15,15 +15,22 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** What a cost replay reports: rows by agent and model, their total, as a table and as JSON. */
 class ReplayDiffTest {
-  private static final ReplayDiff DIFF = new ReplayDiff("2026-12-01", "2026-11-01T00:00:00Z",
-      "2026-12-01T00:00:00Z", true, List.of(
-          new ReplayDiff.Row("seo-analyst", "gemini-2.5-pro", 3, 300, 240),
-          new ReplayDiff.Row("agent-scout", "gemini-2.5-flash", 10, 1_000, 1_500),
-          new ReplayDiff.Row("", "", 2, 0, 0)));
+  private static final ReplayDiff DIFF =
+      new ReplayDiff(
+          "2026-12-01",
+          "2026-11-01T00:00:00Z",
+          "2026-12-01T00:00:00Z",
+          true,
+          List.of(
+              new ReplayDiff.Row("seo-analyst", "gemini-2.5-pro", 3, 300, 240),
+              new ReplayDiff.Row("agent-scout", "gemini-2.5-flash", 10, 1_000, 1_500),
+              new ReplayDiff.Row("", "", 2, 0, 0)));
 
   @Test
   void rows_areByAgentThenModel_andTheTotalSumsThem() {
-    assertThat(DIFF.rows()).extracting(ReplayDiff.Row::agent).containsExactly("", "agent-scout", "seo-analyst");
+    assertThat(DIFF.rows())
+        .extracting(ReplayDiff.Row::agent)
+        .containsExactly("", "agent-scout", "seo-analyst");
     ReplayDiff.Row total = DIFF.total();
 
     assertThat(total).isEqualTo(new ReplayDiff.Row("*", "*", 15, 1_300, 1_740));
@@ -37,16 +44,23 @@ class ReplayDiffTest {
     DIFF.print(new PrintStream(bytes, true, StandardCharsets.UTF_8));
     List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
 
-    assertThat(lines.get(0)).startsWith("dry run:").contains("price version 2026-12-01").endsWith("(nothing written)");
+    assertThat(lines.get(0))
+        .startsWith("dry run:")
+        .contains("price version 2026-12-01")
+        .endsWith("(nothing written)");
     assertThat(lines).hasSize(2 + 3 + 1);
     assertThat(lines.get(2)).startsWith("(none)");
-    assertThat(lines.get(3)).startsWith("agent-scout").contains("gemini-2.5-flash").endsWith("+500");
+    assertThat(lines.get(3))
+        .startsWith("agent-scout")
+        .contains("gemini-2.5-flash")
+        .endsWith("+500");
     assertThat(lines.get(4)).startsWith("seo-analyst").endsWith("-60");
     assertThat(lines.get(5)).startsWith("*").endsWith("+440");
   }
 
   @Test
-  void save_writesTheRowsAndTheTotalAsJson_creatingTheDirectory(@TempDir Path dir) throws Exception {
+  void save_writesTheRowsAndTheTotalAsJson_creatingTheDirectory(@TempDir Path dir)
+      throws Exception {
     Path file = dir.resolve("replays/diff.json");
 
     new ReplayDiff("v2", "a", "b", false, DIFF.rows()).save(file);

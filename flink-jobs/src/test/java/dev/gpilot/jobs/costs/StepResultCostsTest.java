@@ -57,11 +57,26 @@ class StepResultCostsTest {
   }
 
   private static StepResult result(long startedAt, long finishedAt) {
-    return new StepResult("m", "ws", "s1", 1, "writer", true, null, null, startedAt, finishedAt, "gemini-2.5-pro",
-        new Usage(10, 5, 0, 0), 1234, "v1", false);
+    return new StepResult(
+        "m",
+        "ws",
+        "s1",
+        1,
+        "writer",
+        true,
+        null,
+        null,
+        startedAt,
+        finishedAt,
+        "gemini-2.5-pro",
+        new Usage(10, 5, 0, 0),
+        1234,
+        "v1",
+        false);
   }
 
-  private static OneInputStreamOperatorTestHarness<StepResult, CostRecord> harness() throws Exception {
+  private static OneInputStreamOperatorTestHarness<StepResult, CostRecord> harness()
+      throws Exception {
     return new OneInputStreamOperatorTestHarness<>(new StreamFlatMap<>(new StepResultCosts()));
   }
 }

@@ -25,8 +25,8 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link SummaryFold} on hand-made histories; {@code MissionMachinePropertyTest} checks it against the scheduler's own
- * summaries over random missions.
+ * {@link SummaryFold} on hand-made histories; {@code MissionMachinePropertyTest} checks it against
+ * the scheduler's own summaries over random missions.
  */
 class SummaryFoldTest {
   private static final String M = "m";
@@ -37,20 +37,62 @@ class SummaryFoldTest {
   }
 
   private static List<MissionEvent> history() {
-    Plan plan = new Plan(List.of(new PlanStep("a", "agent-scout", "x", null, List.of(), null, null, null),
-        new PlanStep("b", "seo-analyst", "y", null, List.of("a"), null, null, null)));
+    Plan plan =
+        new Plan(
+            List.of(
+                new PlanStep("a", "agent-scout", "x", null, List.of(), null, null, null),
+                new PlanStep("b", "seo-analyst", "y", null, List.of("a"), null, null, null)));
     return List.of(
         new MissionAccepted(M, W, 1, 1_001, "PLANNING", "launch", null, null, null, null),
         new PlanReady(M, W, 2, 1_002, "RUNNING", plan),
         new StepStarted(M, W, 3, 1_003, "RUNNING", "a", "agent-scout", 1),
-        new StepRetrying(M, W, 4, 1_004, "READY", "a", "agent-scout", 1, "429", "m1", new Usage(5, 1, 0, 0), 40L, 10L),
+        new StepRetrying(
+            M,
+            W,
+            4,
+            1_004,
+            "READY",
+            "a",
+            "agent-scout",
+            1,
+            "429",
+            "m1",
+            new Usage(5, 1, 0, 0),
+            40L,
+            10L),
         new StepStarted(M, W, 5, 1_005, "RUNNING", "a", "agent-scout", 2),
         new StepTextDelta(M, W, 6, 1_006, "a", "agent-scout", 2, "hel"),
-        new StepCompleted(M, W, 7, 1_007, "SUCCEEDED", "a", "agent-scout", 2,
-            Json.mapper().createObjectNode().put("text", "A"), 3L, "m1", new Usage(5, 2, 0, 0), 60L, null),
+        new StepCompleted(
+            M,
+            W,
+            7,
+            1_007,
+            "SUCCEEDED",
+            "a",
+            "agent-scout",
+            2,
+            Json.mapper().createObjectNode().put("text", "A"),
+            3L,
+            "m1",
+            new Usage(5, 2, 0, 0),
+            60L,
+            null),
         new StepStarted(M, W, 8, 1_008, "RUNNING", "b", "seo-analyst", 1),
-        new StepCompleted(M, W, 9, 1_009, "SUCCEEDED", "b", "seo-analyst", 1,
-            Json.mapper().createObjectNode().put("text", "B"), 2L, "m2", new Usage(7, 3, 0, 0), 100L, null),
+        new StepCompleted(
+            M,
+            W,
+            9,
+            1_009,
+            "SUCCEEDED",
+            "b",
+            "seo-analyst",
+            1,
+            Json.mapper().createObjectNode().put("text", "B"),
+            2L,
+            "m2",
+            new Usage(7, 3, 0, 0),
+            100L,
+            null),
         new MissionCompleted(M, W, 10, 1_010, "COMPLETED", null, 500L, 200L));
   }
 
@@ -65,7 +107,9 @@ class SummaryFoldTest {
     assertThat(s.stepsTotal()).isEqualTo(2);
     assertThat(s.stepsSucceeded()).isEqualTo(2);
     assertThat(s.costMicros()).isEqualTo(200);
-    assertThat(s.agentCosts()).containsEntry("agent-scout", 100L).containsEntry("seo-analyst", 100L);
+    assertThat(s.agentCosts())
+        .containsEntry("agent-scout", 100L)
+        .containsEntry("seo-analyst", 100L);
     assertThat(s.result().fieldNames()).toIterable().containsExactly("b");
     assertThat(s.version()).isEqualTo(10);
   }
@@ -82,12 +126,30 @@ class SummaryFoldTest {
 
   @Test
   void anUnfinishedMission_foldsIntoTheSummaryWrittenWhenItsPlanWasAdopted_whateverHappenedSince() {
-    // Running, its first step retried and completed, the second started: the live row is still the start of the run.
+    // Running, its first step retried and completed, the second started: the live row is still the
+    // start of the run.
     List<MissionEvent> running = history().subList(0, 9);
     MissionSummary s = SummaryFold.fold(running, 900L).orElseThrow();
 
-    assertThat(s).isEqualTo(new MissionSummary("ws", "m", MissionStatus.RUNNING, "launch", 900, 1_002, 0, 2, 0, 0,
-        ((PlanReady) history().get(1)).plan(), null, null, 0, null, 2));
+    assertThat(s)
+        .isEqualTo(
+            new MissionSummary(
+                "ws",
+                "m",
+                MissionStatus.RUNNING,
+                "launch",
+                900,
+                1_002,
+                0,
+                2,
+                0,
+                0,
+                ((PlanReady) history().get(1)).plan(),
+                null,
+                null,
+                0,
+                null,
+                2));
     List<MissionEvent> shuffled = new ArrayList<>(running);
     shuffled.addAll(running.subList(2, 5));
     Collections.shuffle(shuffled, new Random(3));
@@ -101,29 +163,54 @@ class SummaryFoldTest {
 
   @Test
   void anUnfinishedFork_countsTheStepsItReusedAtTheStart_andAnOverseersPlanningStepAndItsCost() {
-    Plan plan = new Plan(List.of(new PlanStep("a", "agent-scout", "x", null, List.of(), null, null, null),
-        new PlanStep("b", "seo-analyst", "y", null, List.of("a"), null, null, null)));
-    List<MissionEvent> fork = List.of(
-        e("mission.accepted", 1).status("PLANNING").mission("launch", null).rerun("orig", null, "b").build(),
-        e("plan.ready", 2).status("RUNNING").plan(plan).build(),
-        e("step.completed", 3).step("a", "agent-scout", 1).status("SUCCEEDED").durationMs(0)
-            .output(Json.mapper().createObjectNode().put("text", "A")).cost(null, null, 0).reused().build(),
-        e("step.ready", 4).step("b", "seo-analyst", 1).status("READY").build(),
-        e("step.started", 5).step("b", "seo-analyst", 1).status("RUNNING").build());
+    Plan plan =
+        new Plan(
+            List.of(
+                new PlanStep("a", "agent-scout", "x", null, List.of(), null, null, null),
+                new PlanStep("b", "seo-analyst", "y", null, List.of("a"), null, null, null)));
+    List<MissionEvent> fork =
+        List.of(
+            e("mission.accepted", 1)
+                .status("PLANNING")
+                .mission("launch", null)
+                .rerun("orig", null, "b")
+                .build(),
+            e("plan.ready", 2).status("RUNNING").plan(plan).build(),
+            e("step.completed", 3)
+                .step("a", "agent-scout", 1)
+                .status("SUCCEEDED")
+                .durationMs(0)
+                .output(Json.mapper().createObjectNode().put("text", "A"))
+                .cost(null, null, 0)
+                .reused()
+                .build(),
+            e("step.ready", 4).step("b", "seo-analyst", 1).status("READY").build(),
+            e("step.started", 5).step("b", "seo-analyst", 1).status("RUNNING").build());
     MissionSummary forked = SummaryFold.fold(fork, 700L).orElseThrow();
     assertThat(forked.version()).isEqualTo(3);
     assertThat(forked.stepsSucceeded()).isEqualTo(1);
     assertThat(forked.costMicros()).isZero();
 
-    List<MissionEvent> planned = List.of(
-        e("mission.accepted", 1).status("PLANNING").mission("launch", null).build(),
-        e("step.started", 2).step("_plan", "mission-overseer", 1).status("RUNNING").build(),
-        e("step.completed", 3).step("_plan", "mission-overseer", 1).status("SUCCEEDED").durationMs(4)
-            .output(Json.mapper().valueToTree(plan)).cost("m0", new Usage(9, 9, 0, 0), 25).build(),
-        e("plan.ready", 4).status("RUNNING").plan(plan).build(),
-        e("step.started", 5).step("a", "agent-scout", 1).status("RUNNING").build(),
-        e("step.completed", 6).step("a", "agent-scout", 1).status("SUCCEEDED").durationMs(1)
-            .output(Json.mapper().createObjectNode().put("text", "A")).cost("m1", new Usage(1, 1, 0, 0), 5).build());
+    List<MissionEvent> planned =
+        List.of(
+            e("mission.accepted", 1).status("PLANNING").mission("launch", null).build(),
+            e("step.started", 2).step("_plan", "mission-overseer", 1).status("RUNNING").build(),
+            e("step.completed", 3)
+                .step("_plan", "mission-overseer", 1)
+                .status("SUCCEEDED")
+                .durationMs(4)
+                .output(Json.mapper().valueToTree(plan))
+                .cost("m0", new Usage(9, 9, 0, 0), 25)
+                .build(),
+            e("plan.ready", 4).status("RUNNING").plan(plan).build(),
+            e("step.started", 5).step("a", "agent-scout", 1).status("RUNNING").build(),
+            e("step.completed", 6)
+                .step("a", "agent-scout", 1)
+                .status("SUCCEEDED")
+                .durationMs(1)
+                .output(Json.mapper().createObjectNode().put("text", "A"))
+                .cost("m1", new Usage(1, 1, 0, 0), 5)
+                .build());
     MissionSummary overseen = SummaryFold.fold(planned, 700L).orElseThrow();
     assertThat(overseen.version()).isEqualTo(4);
     assertThat(overseen.stepsTotal()).isEqualTo(3);

@@ -49,10 +49,12 @@ class IntakeBoundTest {
     bound.changed(false, false);
 
     assertThat(bound.inFlight()).isEqualTo(1);
-    assertThatThrownBy(() -> {
-      bound.changed(true, false);
-      bound.changed(true, false);
-    }).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(
+            () -> {
+              bound.changed(true, false);
+              bound.changed(true, false);
+            })
+        .isInstanceOf(IllegalStateException.class);
   }
 
   @Test

@@ -45,26 +45,29 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link MissionMachine} over random DAGs (1–12 steps, random dependencies, conditions, attempts, timeouts, policy,
- * execution and deadline) driven by random inputs: results of running attempts (success, a success without the
- * field a condition reads, retriable and fatal failures), replays of old results, deltas (live and stale), timers
- * firing in time order, and cancels. Seeded: a failure names its seed. Invariants:
+ * {@link MissionMachine} over random DAGs (1–12 steps, random dependencies, conditions, attempts,
+ * timeouts, policy, execution and deadline) driven by random inputs: results of running attempts
+ * (success, a success without the field a condition reads, retriable and fatal failures), replays
+ * of old results, deltas (live and stale), timers firing in time order, and cancels. Seeded: a
+ * failure names its seed. Invariants:
  *
  * <ul>
  *   <li>seqs are 1, 2, 3, … without a gap; exactly one final event, and it is the last;
- *   <li>every step ends in exactly one terminal state, announced by exactly one terminal event that matches it;
- *   <li>a step starts only after every dependency completed, and only if its condition held on their outputs;
- *       a skipped step had a dependency that did not succeed, or a false condition;
+ *   <li>every step ends in exactly one terminal state, announced by exactly one terminal event that
+ *       matches it;
+ *   <li>a step starts only after every dependency completed, and only if its condition held on
+ *       their outputs; a skipped step had a dependency that did not succeed, or a false condition;
  *   <li>a step's attempts are 1, 2, … without a gap, at most its maxAttempts, one request each;
- *   <li>the header's counters (unfinished, running, ready steps) always match the steps; sequential missions never run two
- *       steps at once;
+ *   <li>the header's counters (unfinished, running, ready steps) always match the steps; sequential
+ *       missions never run two steps at once;
  *   <li>a dropped input emits and writes nothing; a delta writes only the header;
- *   <li>fail-fast: a failed step is followed only by cancellations and mission.failed; continue: the mission fails
- *       iff a step failed, naming exactly the failed steps, else completes;
- *   <li>cancel: nothing starts after it, every unfinished step is cancelled, the mission is CANCELLED;
+ *   <li>fail-fast: a failed step is followed only by cancellations and mission.failed; continue:
+ *       the mission fails iff a step failed, naming exactly the failed steps, else completes;
+ *   <li>cancel: nothing starts after it, every unfinished step is cancelled, the mission is
+ *       CANCELLED;
  *   <li>after the end nothing emits anything, and the retention timer clears the mission;
- *   <li>the mission's events folded by {@code SummaryFold} (a rebuild) give the summary the machine wrote last, after
- *       every input, before the end as at it.
+ *   <li>the mission's events folded by {@code SummaryFold} (a rebuild) give the summary the machine
+ *       wrote last, after every input, before the end as at it.
  * </ul>
  */
 class MissionMachinePropertyTest {
@@ -72,7 +75,8 @@ class MissionMachinePropertyTest {
 
   @Test
   void randomDags_withFailuresRetriesCancelsAndTimeouts_keepEveryInvariant() {
-    MissionMachine machine = new MissionMachine(MissionMachineTest.OPTIONS, MissionMachineTest.RETRY);
+    MissionMachine machine =
+        new MissionMachine(MissionMachineTest.OPTIONS, MissionMachineTest.RETRY);
     Map<String, Integer> seen = new HashMap<>();
     for (int seed = 0; seed < MISSIONS; seed++) {
       try {
@@ -81,8 +85,10 @@ class MissionMachinePropertyTest {
         throw new AssertionError("seed " + seed + ": " + e.getMessage(), e);
       }
     }
-    // The incremental rules (a result looks only at what it can change) decide exactly as looking at every step.
-    MissionMachine everyStep = new MissionMachine(MissionMachineTest.OPTIONS, MissionMachineTest.RETRY, false);
+    // The incremental rules (a result looks only at what it can change) decide exactly as looking
+    // at every step.
+    MissionMachine everyStep =
+        new MissionMachine(MissionMachineTest.OPTIONS, MissionMachineTest.RETRY, false);
     for (int seed = 0; seed < MISSIONS / 3; seed++) {
       List<MissionEvent> incremental = new ArrayList<>();
       List<MissionEvent> full = new ArrayList<>();
@@ -90,10 +96,22 @@ class MissionMachinePropertyTest {
       run(everyStep, seed, full);
       assertThat(incremental).as("seed %d", seed).isEqualTo(full);
     }
-    // The random inputs reach every ending and every kind of step outcome, or the invariants prove little.
-    assertThat(seen).as("outcomes over %d missions", MISSIONS).containsKeys("COMPLETED", "FAILED", "CANCELLED",
-        "TIMED_OUT", STEP_SKIPPED, STEP_FAILED, STEP_CANCELLED, "step.retrying", "condition is false",
-        "condition could not be evaluated", "timed out");
+    // The random inputs reach every ending and every kind of step outcome, or the invariants prove
+    // little.
+    assertThat(seen)
+        .as("outcomes over %d missions", MISSIONS)
+        .containsKeys(
+            "COMPLETED",
+            "FAILED",
+            "CANCELLED",
+            "TIMED_OUT",
+            STEP_SKIPPED,
+            STEP_FAILED,
+            STEP_CANCELLED,
+            "step.retrying",
+            "condition is false",
+            "condition could not be evaluated",
+            "timed out");
   }
 
   private record Scenario(List<PlanStep> steps, Map<String, PlanStep> byId, MissionConfig config) {}
@@ -108,18 +126,28 @@ class MissionMachinePropertyTest {
           deps.add("s" + j);
         }
       }
-      String condition = !deps.isEmpty() && r.nextInt(5) == 0
-          ? "steps." + deps.get(r.nextInt(deps.size())) + ".output.score > 50" : null;
+      String condition =
+          !deps.isEmpty() && r.nextInt(5) == 0
+              ? "steps." + deps.get(r.nextInt(deps.size())) + ".output.score > 50"
+              : null;
       Integer attempts = r.nextBoolean() ? null : 1 + r.nextInt(3);
       Integer timeout = r.nextBoolean() ? null : 1 + r.nextInt(5);
-      steps.add(new PlanStep("s" + i, "agent-scout", "do " + i, null, deps, condition, timeout, attempts));
+      steps.add(
+          new PlanStep(
+              "s" + i, "agent-scout", "do " + i, null, deps, condition, timeout, attempts));
     }
     Collections.shuffle(steps, r);
     Map<String, PlanStep> byId = new HashMap<>();
     steps.forEach(s -> byId.put(s.id(), s));
-    MissionConfig config = new MissionConfig(List.of(), new Plan(steps),
-        r.nextBoolean() ? Execution.PARALLEL : Execution.SEQUENTIAL, null, r.nextInt(5) == 0 ? 5 + r.nextInt(30) : null,
-        r.nextBoolean() ? FailurePolicy.FAIL_FAST : FailurePolicy.CONTINUE, null);
+    MissionConfig config =
+        new MissionConfig(
+            List.of(),
+            new Plan(steps),
+            r.nextBoolean() ? Execution.PARALLEL : Execution.SEQUENTIAL,
+            null,
+            r.nextInt(5) == 0 ? 5 + r.nextInt(30) : null,
+            r.nextBoolean() ? FailurePolicy.FAIL_FAST : FailurePolicy.CONTINUE,
+            null);
     return new Scenario(steps, byId, config);
   }
 
@@ -128,7 +156,9 @@ class MissionMachinePropertyTest {
     Random r = new Random(seed);
     Scenario sc = scenario(r);
     MissionMemory m = new MissionMemory(machine);
-    m.apply(new MissionInput.Submitted(new MissionSubmitted("m", "ws", 0, "random", sc.config(), null, null, null)));
+    m.apply(
+        new MissionInput.Submitted(
+            new MissionSubmitted("m", "ws", 0, "random", sc.config(), null, null, null)));
     checkState(m, sc);
     int cancelAtEvent = -1;
     Map<String, Integer> statusEventsBeforeCancel = null;
@@ -147,10 +177,14 @@ class MissionMachinePropertyTest {
       } else if (action < 75 && !m.requests.isEmpty()) {
         StepRequest q = m.requests.get(r.nextInt(m.requests.size()));
         boolean wasLive = isLive(m, q);
-        Transition t = m.apply(new MissionInput.Delta(new StepDelta("m", "ws", q.stepId(), q.attempt(), 0, "t",
-            m.now)));
+        Transition t =
+            m.apply(
+                new MissionInput.Delta(
+                    new StepDelta("m", "ws", q.stepId(), q.attempt(), 0, "t", m.now)));
         if (wasLive) {
-          assertThat(t.events()).singleElement().satisfies(e -> assertThat(e.type()).isEqualTo("step.delta"));
+          assertThat(t.events())
+              .singleElement()
+              .satisfies(e -> assertThat(e.type()).isEqualTo("step.delta"));
           assertThat(t.steps()).isEmpty();
           assertThat(t.outputs()).isEmpty();
           assertThat(t.definition()).isNull();
@@ -164,18 +198,27 @@ class MissionMachinePropertyTest {
         }
       } else {
         cancelAtEvent = m.events.size();
-        m.apply(new MissionInput.Control(new MissionControl(MissionControl.CANCEL, "m", "ws", "prop", m.now)));
+        m.apply(
+            new MissionInput.Control(
+                new MissionControl(MissionControl.CANCEL, "m", "ws", "prop", m.now)));
         assertThat(m.header.status).isEqualTo(MissionStatus.CANCELLED);
       }
       checkState(m, sc);
-      // A rebuild at this moment folds the events so far into the live row: the summary written last, if any.
-      assertThat(SummaryFold.fold(m.events, 0L)).as("summary folded mid-run").isEqualTo(m.summaries.isEmpty()
-          ? Optional.empty() : Optional.of(m.summaries.get(m.summaries.size() - 1)));
+      // A rebuild at this moment folds the events so far into the live row: the summary written
+      // last, if any.
+      assertThat(SummaryFold.fold(m.events, 0L))
+          .as("summary folded mid-run")
+          .isEqualTo(
+              m.summaries.isEmpty()
+                  ? Optional.empty()
+                  : Optional.of(m.summaries.get(m.summaries.size() - 1)));
     }
     assertThat(m.header.status.isTerminal()).as("mission finished").isTrue();
     checkHistory(m, sc, cancelAtEvent);
-    // A rebuild from the topics folds the events into the summary the machine wrote last, field for field.
-    assertThat(SummaryFold.fold(m.events)).as("summary folded from the events")
+    // A rebuild from the topics folds the events into the summary the machine wrote last, field for
+    // field.
+    assertThat(SummaryFold.fold(m.events))
+        .as("summary folded from the events")
         .contains(m.summaries.get(m.summaries.size() - 1));
 
     // After the end: nothing emits anything.
@@ -184,13 +227,23 @@ class MissionMachinePropertyTest {
       assertDropped(m, new MissionInput.Result(old));
     }
     for (StepRequest q : List.copyOf(m.requests)) {
-      assertDropped(m, new MissionInput.Delta(new StepDelta("m", "ws", q.stepId(), q.attempt(), 9, "x", m.now)));
-      assertDropped(m, new MissionInput.Result(StepResult.succeeded("m", "ws", q.stepId(), q.attempt(), q.agent(),
-          null, m.now, m.now)));
+      assertDropped(
+          m,
+          new MissionInput.Delta(new StepDelta("m", "ws", q.stepId(), q.attempt(), 9, "x", m.now)));
+      assertDropped(
+          m,
+          new MissionInput.Result(
+              StepResult.succeeded(
+                  "m", "ws", q.stepId(), q.attempt(), q.agent(), null, m.now, m.now)));
     }
-    assertDropped(m, new MissionInput.Control(new MissionControl(MissionControl.CANCEL, "m", "ws", "late", m.now)));
-    assertDropped(m, new MissionInput.Submitted(new MissionSubmitted("m", "ws", 0, "again", sc.config(), null,
-        null, null)));
+    assertDropped(
+        m,
+        new MissionInput.Control(
+            new MissionControl(MissionControl.CANCEL, "m", "ws", "late", m.now)));
+    assertDropped(
+        m,
+        new MissionInput.Submitted(
+            new MissionSubmitted("m", "ws", 0, "again", sc.config(), null, null, null)));
     while (m.header != null && m.fireNextTimer()) {
       // timers of the finished mission: nothing but, at the end of the retention, the clear
     }
@@ -226,10 +279,18 @@ class MissionMachinePropertyTest {
       return StepResult.succeeded("m", "ws", q.stepId(), q.attempt(), q.agent(), output, now, now);
     } else if (kind < 72) {
       // A condition reading "score" on this output cannot be evaluated.
-      return StepResult.succeeded("m", "ws", q.stepId(), q.attempt(), q.agent(),
-          Json.mapper().createObjectNode().put("text", "no score"), now, now);
+      return StepResult.succeeded(
+          "m",
+          "ws",
+          q.stepId(),
+          q.attempt(),
+          q.agent(),
+          Json.mapper().createObjectNode().put("text", "no score"),
+          now,
+          now);
     }
-    return StepResult.failed("m", "ws", q.stepId(), q.attempt(), q.agent(), "error " + kind, now, now, kind < 90);
+    return StepResult.failed(
+        "m", "ws", q.stepId(), q.attempt(), q.agent(), "error " + kind, now, now, kind < 90);
   }
 
   private static void assertDropped(MissionMemory m, MissionInput input) {
@@ -263,7 +324,9 @@ class MissionMachinePropertyTest {
     List<MissionEvent> events = m.events;
     for (int i = 0; i < events.size(); i++) {
       assertThat(events.get(i).seq()).as("seq of event %d", i).isEqualTo(i + 1);
-      assertThat(events.get(i).isFinal()).as("final only at the end").isEqualTo(i == events.size() - 1);
+      assertThat(events.get(i).isFinal())
+          .as("final only at the end")
+          .isEqualTo(i == events.size() - 1);
     }
     Map<String, String> terminal = new HashMap<>();
     Map<String, List<Integer>> attempts = new HashMap<>();
@@ -281,11 +344,18 @@ class MissionMachinePropertyTest {
         case STEP_STARTED -> {
           assertThat(cancelAtEvent < 0 || i < cancelAtEvent).as("no start after cancel").isTrue();
           for (String dep : planned.dependsOn()) {
-            assertThat(terminal.get(dep)).as("%s starts after %s completed", id, dep).isEqualTo(STEP_COMPLETED);
+            assertThat(terminal.get(dep))
+                .as("%s starts after %s completed", id, dep)
+                .isEqualTo(STEP_COMPLETED);
           }
           if (planned.condition() != null) {
-            String dep = planned.condition().substring("steps.".length(), planned.condition().indexOf(".output"));
-            assertThat(outputs.get(dep).path("score").asInt()).as("condition of %s held", id).isGreaterThan(50);
+            String dep =
+                planned
+                    .condition()
+                    .substring("steps.".length(), planned.condition().indexOf(".output"));
+            assertThat(outputs.get(dep).path("score").asInt())
+                .as("condition of %s held", id)
+                .isGreaterThan(50);
           }
           attempts.computeIfAbsent(id, k -> new ArrayList<>()).add(((StepEvent) e).attempt());
         }
@@ -299,33 +369,44 @@ class MissionMachinePropertyTest {
             firstFailure = firstFailure < 0 ? i : firstFailure;
           }
           if (e.type().equals(STEP_SKIPPED)) {
-            boolean depNotSucceeded = planned.dependsOn().stream()
-                .anyMatch(d -> !STEP_COMPLETED.equals(terminal.get(d)));
+            boolean depNotSucceeded =
+                planned.dependsOn().stream().anyMatch(d -> !STEP_COMPLETED.equals(terminal.get(d)));
             boolean conditionFalse = reason(e).startsWith("condition is false");
-            assertThat(depNotSucceeded || conditionFalse).as("%s skipped for a reason", id).isTrue();
+            assertThat(depNotSucceeded || conditionFalse)
+                .as("%s skipped for a reason", id)
+                .isTrue();
           }
         }
-        default -> { }
+        default -> {}
       }
     }
     for (PlanStep s : sc.steps()) {
       StepState state = m.steps.get(s.id());
       assertThat(state.status.isTerminal()).as("%s terminal", s.id()).isTrue();
-      String expected = switch (state.status) {
-        case SUCCEEDED -> STEP_COMPLETED;
-        case FAILED -> STEP_FAILED;
-        case SKIPPED -> STEP_SKIPPED;
-        default -> STEP_CANCELLED;
-      };
+      String expected =
+          switch (state.status) {
+            case SUCCEEDED -> STEP_COMPLETED;
+            case FAILED -> STEP_FAILED;
+            case SKIPPED -> STEP_SKIPPED;
+            default -> STEP_CANCELLED;
+          };
       assertThat(terminal.get(s.id())).as("terminal event of %s", s.id()).isEqualTo(expected);
       List<Integer> tried = attempts.getOrDefault(s.id(), List.of());
-      int max = s.maxAttempts() == null ? MissionMachineTest.OPTIONS.defaultMaxAttempts() : s.maxAttempts();
+      int max =
+          s.maxAttempts() == null
+              ? MissionMachineTest.OPTIONS.defaultMaxAttempts()
+              : s.maxAttempts();
       assertThat(tried.size()).as("attempts of %s", s.id()).isLessThanOrEqualTo(max);
       for (int a = 0; a < tried.size(); a++) {
         assertThat(tried.get(a)).isEqualTo(a + 1);
       }
-      assertThat(m.requests.stream().filter(q -> q.stepId().equals(s.id())).map(StepRequest::attempt).toList())
-          .as("one request per attempt of %s", s.id()).isEqualTo(tried);
+      assertThat(
+              m.requests.stream()
+                  .filter(q -> q.stepId().equals(s.id()))
+                  .map(StepRequest::attempt)
+                  .toList())
+          .as("one request per attempt of %s", s.id())
+          .isEqualTo(tried);
     }
     MissionStatus status = m.header.status;
     if (cancelAtEvent >= 0) {
@@ -344,7 +425,8 @@ class MissionMachinePropertyTest {
       assertThat(status).isEqualTo(MissionStatus.COMPLETED);
     } else {
       assertThat(status).isEqualTo(MissionStatus.FAILED);
-      List<String> named = List.of(m.header.reason.substring("steps failed: ".length()).split(", "));
+      List<String> named =
+          List.of(m.header.reason.substring("steps failed: ".length()).split(", "));
       assertThat(named).containsExactlyInAnyOrderElementsOf(failed);
     }
   }

@@ -1,12 +1,12 @@
 package dev.gpilot.jobs.scheduler;
 
+import static dev.gpilot.contracts.events.EventTypes.MISSION_ACCEPTED;
 import static dev.gpilot.contracts.events.EventTypes.MISSION_BUDGET_EXCEEDED;
 import static dev.gpilot.contracts.events.EventTypes.MISSION_BUDGET_REACHED;
-import static dev.gpilot.contracts.events.EventTypes.MISSION_RESUMED;
-import static dev.gpilot.contracts.events.EventTypes.MISSION_ACCEPTED;
 import static dev.gpilot.contracts.events.EventTypes.MISSION_CANCELLED;
 import static dev.gpilot.contracts.events.EventTypes.MISSION_COMPLETED;
 import static dev.gpilot.contracts.events.EventTypes.MISSION_FAILED;
+import static dev.gpilot.contracts.events.EventTypes.MISSION_RESUMED;
 import static dev.gpilot.contracts.events.EventTypes.MISSION_TIMED_OUT;
 import static dev.gpilot.contracts.events.EventTypes.PLAN_READY;
 import static dev.gpilot.contracts.events.EventTypes.STEP_CANCELLED;
@@ -56,46 +56,66 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every transition of {@link MissionMachine}, without Flink. Named as {@code input_state → outcome}:
+ * Every transition of {@link MissionMachine}, without Flink. Named as {@code input_state →
+ * outcome}:
  *
  * <ol>
- *   <li>Submitted, unknown id, explicit plan → accepted, plan.ready, roots ready and started (requests, timeout
- *       timers), a summary.
+ *   <li>Submitted, unknown id, explicit plan → accepted, plan.ready, roots ready and started
+ *       (requests, timeout timers), a summary.
  *   <li>Submitted, explicit agents → the deterministic chain s1 → s2 → …
  *   <li>Submitted, overseer planner → the {@code _plan} step runs with the allowed agents.
  *   <li>Submitted, invalid plan → mission.failed with the reason; nothing runs.
  *   <li>Submitted, known id (running or finished) → dropped.
  *   <li>Submitted with a deadline → a deadline timer.
- *   <li>Result, success of the running attempt → step.completed; dependents ready and started with the outputs;
- *       only the steps it changes are read and written.
- *   <li>Result, unknown mission / unknown step / stale attempt / step not running → dropped, nothing written.
- *   <li>Result, retriable failure with attempts left → step.retrying with the retry policy's delay, a timer; at the
- *       timer the next attempt starts.
- *   <li>Result, non-retriable failure or last attempt, fail-fast → step.failed, the rest cancelled, mission.failed.
- *   <li>Result, failure under continue → dependents skipped, other branches finish, mission.failed at the end.
- *   <li>Result, the last step succeeds → mission.completed; the summary's result holds the final steps' outputs and
- *       its cost sums every attempt.
- *   <li>Result of {@code _plan}: a valid plan → plan.ready and its roots run; not a plan → mission.failed; an invalid
- *       plan → mission.failed; a failed planning step → mission.failed even under continue.
- *   <li>Settling: condition true → ready; false → skipped (and its dependents); not evaluable → step.failed.
- *   <li>Delta of the running attempt → step.delta, only the header written; stale or unknown → dropped.
- *   <li>Control cancel → unfinished steps cancelled, mission.cancelled; of a finished or unknown mission → dropped.
- *   <li>Control budget-held of the running attempt → its timeout suspended, PAUSED, mission.budget_reached;
- *       budget-released → the timeout counts from then, RUNNING and mission.resumed once no attempt waits; stale or
- *       repeated → dropped; held past {@code budgetWaitSeconds} → mission.budget_exceeded, BUDGET_EXCEEDED.
- *   <li>Timer, attempt timeout → retrying (retriable), or failed when attempts run out; a timer for a finished
- *       attempt → nothing.
+ *   <li>Result, success of the running attempt → step.completed; dependents ready and started with
+ *       the outputs; only the steps it changes are read and written.
+ *   <li>Result, unknown mission / unknown step / stale attempt / step not running → dropped,
+ *       nothing written.
+ *   <li>Result, retriable failure with attempts left → step.retrying with the retry policy's delay,
+ *       a timer; at the timer the next attempt starts.
+ *   <li>Result, non-retriable failure or last attempt, fail-fast → step.failed, the rest cancelled,
+ *       mission.failed.
+ *   <li>Result, failure under continue → dependents skipped, other branches finish, mission.failed
+ *       at the end.
+ *   <li>Result, the last step succeeds → mission.completed; the summary's result holds the final
+ *       steps' outputs and its cost sums every attempt.
+ *   <li>Result of {@code _plan}: a valid plan → plan.ready and its roots run; not a plan →
+ *       mission.failed; an invalid plan → mission.failed; a failed planning step → mission.failed
+ *       even under continue.
+ *   <li>Settling: condition true → ready; false → skipped (and its dependents); not evaluable →
+ *       step.failed.
+ *   <li>Delta of the running attempt → step.delta, only the header written; stale or unknown →
+ *       dropped.
+ *   <li>Control cancel → unfinished steps cancelled, mission.cancelled; of a finished or unknown
+ *       mission → dropped.
+ *   <li>Control budget-held of the running attempt → its timeout suspended, PAUSED,
+ *       mission.budget_reached; budget-released → the timeout counts from then, RUNNING and
+ *       mission.resumed once no attempt waits; stale or repeated → dropped; held past {@code
+ *       budgetWaitSeconds} → mission.budget_exceeded, BUDGET_EXCEEDED.
+ *   <li>Timer, attempt timeout → retrying (retriable), or failed when attempts run out; a timer for
+ *       a finished attempt → nothing.
  *   <li>Timer, deadline → unfinished steps cancelled, mission.timed_out.
- *   <li>Timer, retention of a finished mission → clear; before it → nothing; of an unknown mission → nothing.
- *   <li>Sequential execution → one step at a time in topological order; a step waiting to retry keeps its turn.
- *   <li>Submitted fork ({@code rerun}) → accepted with {@code rerunOf}; reused steps completed at once, marked reused,
- *       cost 0, no request; the rest run on the fork's model with the reused outputs as inputs; a reused output whose
- *       dependency is not reused is ignored (the step runs); a fork without reuse runs every step on its model.
+ *   <li>Timer, retention of a finished mission → clear; before it → nothing; of an unknown mission
+ *       → nothing.
+ *   <li>Sequential execution → one step at a time in topological order; a step waiting to retry
+ *       keeps its turn.
+ *   <li>Submitted fork ({@code rerun}) → accepted with {@code rerunOf}; reused steps completed at
+ *       once, marked reused, cost 0, no request; the rest run on the fork's model with the reused
+ *       outputs as inputs; a reused output whose dependency is not reused is ignored (the step
+ *       runs); a fork without reuse runs every step on its model.
  * </ol>
  */
 class MissionMachineTest {
-  static final SchedulerOptions OPTIONS = new SchedulerOptions(KnownAgents.FLEET, 3, Duration.ofSeconds(60),
-      Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofHours(1), false);
+  static final SchedulerOptions OPTIONS =
+      new SchedulerOptions(
+          KnownAgents.FLEET,
+          3,
+          Duration.ofSeconds(60),
+          Duration.ofSeconds(1),
+          Duration.ofSeconds(30),
+          Duration.ofHours(1),
+          false);
+
   /** Deterministic: 1 s × the failed attempt. */
   static final RetryPolicy RETRY = (attempt, result) -> 1_000L * attempt;
 
@@ -110,13 +130,16 @@ class MissionMachineTest {
     return new PlanStep(id, "agent-scout", "do " + id, null, List.of(deps), condition, null, null);
   }
 
-  static MissionConfig config(Execution execution, FailurePolicy policy, Integer deadline, PlanStep... steps) {
-    return new MissionConfig(List.of(), new Plan(List.of(steps)), execution, null, deadline, policy, null);
+  static MissionConfig config(
+      Execution execution, FailurePolicy policy, Integer deadline, PlanStep... steps) {
+    return new MissionConfig(
+        List.of(), new Plan(List.of(steps)), execution, null, deadline, policy, null);
   }
 
   private Transition submit(MissionConfig config) {
-    return m.apply(new MissionInput.Submitted(
-        new MissionSubmitted("m", "ws", 500, "the mission", config, null, null, null)));
+    return m.apply(
+        new MissionInput.Submitted(
+            new MissionSubmitted("m", "ws", 500, "the mission", config, null, null, null)));
   }
 
   private Transition submit(PlanStep... steps) {
@@ -131,8 +154,9 @@ class MissionMachineTest {
 
   private Transition succeed(String stepId, JsonNode output) {
     StepRequest r = m.request(stepId);
-    return m.apply(new MissionInput.Result(StepResult.succeeded("m", "ws", stepId, r.attempt(), r.agent(), output,
-        m.now, m.now)));
+    return m.apply(
+        new MissionInput.Result(
+            StepResult.succeeded("m", "ws", stepId, r.attempt(), r.agent(), output, m.now, m.now)));
   }
 
   private Transition succeed(String stepId) {
@@ -141,8 +165,10 @@ class MissionMachineTest {
 
   private Transition fail(String stepId, boolean retriable) {
     StepRequest r = m.request(stepId);
-    return m.apply(new MissionInput.Result(StepResult.failed("m", "ws", stepId, r.attempt(), r.agent(), "boom",
-        m.now, m.now, retriable)));
+    return m.apply(
+        new MissionInput.Result(
+            StepResult.failed(
+                "m", "ws", stepId, r.attempt(), r.agent(), "boom", m.now, m.now, retriable)));
   }
 
   private MissionEvent lastEvent() {
@@ -150,12 +176,15 @@ class MissionMachineTest {
   }
 
   /**
-   * A rebuild from the topics ({@link SummaryFold} over the events so far and the submission's time) gives the summary
-   * the machine wrote last, the live {@code missions} row, finished or not; nothing before the first.
+   * A rebuild from the topics ({@link SummaryFold} over the events so far and the submission's
+   * time) gives the summary the machine wrote last, the live {@code missions} row, finished or not;
+   * nothing before the first.
    */
   private void assertRebuiltRowIsTheLiveOne() {
-    Optional<MissionSummary> live = m.summaries.isEmpty() ? Optional.empty()
-        : Optional.of(m.summaries.get(m.summaries.size() - 1));
+    Optional<MissionSummary> live =
+        m.summaries.isEmpty()
+            ? Optional.empty()
+            : Optional.of(m.summaries.get(m.summaries.size() - 1));
     assertThat(SummaryFold.fold(m.events, 500L)).isEqualTo(live);
   }
 
@@ -168,11 +197,19 @@ class MissionMachineTest {
   @Test
   void submitted_explicitPlan_acceptsPlansAndStartsTheRoots() {
     Transition t = submit(step("a"), step("b"), step("c", "a", "b"));
-    assertThat(fresh()).containsExactly(MISSION_ACCEPTED, PLAN_READY, STEP_READY + ":a", STEP_READY + ":b",
-        STEP_STARTED + ":a", STEP_STARTED + ":b");
+    assertThat(fresh())
+        .containsExactly(
+            MISSION_ACCEPTED,
+            PLAN_READY,
+            STEP_READY + ":a",
+            STEP_READY + ":b",
+            STEP_STARTED + ":a",
+            STEP_STARTED + ":b");
     assertThat(t.requests()).extracting(StepRequest::stepId).containsExactly("a", "b");
     assertThat(t.timers()).containsExactly(61_000L, 61_000L);
-    assertThat(t.summaries()).singleElement().satisfies(s -> assertThat(s.status()).isEqualTo(MissionStatus.RUNNING));
+    assertThat(t.summaries())
+        .singleElement()
+        .satisfies(s -> assertThat(s.status()).isEqualTo(MissionStatus.RUNNING));
     assertThat(m.header.status).isEqualTo(MissionStatus.RUNNING);
     assertThat(m.header.unfinishedSteps).isEqualTo(3);
     assertThat(m.header.runningSteps).isEqualTo(2);
@@ -190,17 +227,24 @@ class MissionMachineTest {
 
   @Test
   void submitted_overseer_runsThePlanningStep_thenItsPlan() {
-    submit(new MissionConfig(List.of("agent-scout"), null, null, null, null, FailurePolicy.CONTINUE, "overseer"));
-    assertThat(fresh()).containsExactly(MISSION_ACCEPTED, STEP_READY + ":_plan", STEP_STARTED + ":_plan");
-    assertThat(m.request("_plan").parameters().get("allowedAgents").get(0).asText()).isEqualTo("agent-scout");
+    submit(
+        new MissionConfig(
+            List.of("agent-scout"), null, null, null, null, FailurePolicy.CONTINUE, "overseer"));
+    assertThat(fresh())
+        .containsExactly(MISSION_ACCEPTED, STEP_READY + ":_plan", STEP_STARTED + ":_plan");
+    assertThat(m.request("_plan").parameters().get("allowedAgents").get(0).asText())
+        .isEqualTo("agent-scout");
     assertThat(m.header.status).isEqualTo(MissionStatus.PLANNING);
     assertThat(m.summaries).isEmpty();
     assertRebuiltRowIsTheLiveOne();
 
     succeed("_plan", Json.mapper().valueToTree(new Plan(List.of(step("a"), step("b", "a")))));
-    assertThat(fresh()).containsExactly(STEP_COMPLETED + ":_plan", PLAN_READY, STEP_READY + ":a",
-        STEP_STARTED + ":a");
-    assertThat(m.summaries).singleElement().satisfies(s -> assertThat(s.stepsSucceeded()).isEqualTo(1));
+    assertThat(fresh())
+        .containsExactly(
+            STEP_COMPLETED + ":_plan", PLAN_READY, STEP_READY + ":a", STEP_STARTED + ":a");
+    assertThat(m.summaries)
+        .singleElement()
+        .satisfies(s -> assertThat(s.stepsSucceeded()).isEqualTo(1));
     assertRebuiltRowIsTheLiveOne();
     succeed("a");
     assertRebuiltRowIsTheLiveOne();
@@ -247,7 +291,8 @@ class MissionMachineTest {
     succeed("a", Json.mapper().createObjectNode().put("x", 1));
     assertThat(fresh()).containsExactly(STEP_COMPLETED + ":a");
     Transition t = succeed("b", Json.mapper().createObjectNode().put("y", 2));
-    assertThat(fresh()).containsExactly(STEP_COMPLETED + ":b", STEP_READY + ":c", STEP_STARTED + ":c");
+    assertThat(fresh())
+        .containsExactly(STEP_COMPLETED + ":b", STEP_READY + ":c", STEP_STARTED + ":c");
     StepRequest c = t.requests().get(0);
     assertThat(c.dependencyOutputs()).containsOnlyKeys("a", "b");
     assertThat(c.dependencyOutputs().get("b").get("y").asInt()).isEqualTo(2);
@@ -271,26 +316,35 @@ class MissionMachineTest {
     Transition t = succeed("s100");
     assertThat(t.steps()).containsOnlyKeys("s100", "s101");
     assertThat(t.outputs()).containsOnlyKeys("s100");
-    // Header, definition, s100 (twice: the check and the change), s101, s100's output for s101's request.
+    // Header, definition, s100 (twice: the check and the change), s101, s100's output for s101's
+    // request.
     assertThat(m.reads).isLessThanOrEqualTo(8);
   }
 
   @Test
   void result_unknownOrStale_isDropped_andWritesNothing() {
-    Transition unknownMission = m.apply(new MissionInput.Result(
-        StepResult.succeeded("m", "ws", "a", 1, "agent-scout", null, 0, 0)));
+    Transition unknownMission =
+        m.apply(
+            new MissionInput.Result(
+                StepResult.succeeded("m", "ws", "a", 1, "agent-scout", null, 0, 0)));
     assertThat(unknownMission.dropped()).isTrue();
     submit(step("a"), step("b", "a"));
     fresh();
-    for (StepResult r : List.of(StepResult.succeeded("m", "ws", "zz", 1, "agent-scout", null, 0, 0),
-        StepResult.succeeded("m", "ws", "a", 2, "agent-scout", null, 0, 0),
-        StepResult.succeeded("m", "ws", "b", 1, "agent-scout", null, 0, 0))) {
+    for (StepResult r :
+        List.of(
+            StepResult.succeeded("m", "ws", "zz", 1, "agent-scout", null, 0, 0),
+            StepResult.succeeded("m", "ws", "a", 2, "agent-scout", null, 0, 0),
+            StepResult.succeeded("m", "ws", "b", 1, "agent-scout", null, 0, 0))) {
       Transition t = m.apply(new MissionInput.Result(r));
       assertThat(t).isEqualTo(Transition.DROPPED);
     }
     succeed("a");
-    assertThat(m.apply(new MissionInput.Result(StepResult.succeeded("m", "ws", "a", 1, "agent-scout", null, 0, 0)))
-        .dropped()).isTrue();
+    assertThat(
+            m.apply(
+                    new MissionInput.Result(
+                        StepResult.succeeded("m", "ws", "a", 1, "agent-scout", null, 0, 0)))
+                .dropped())
+        .isTrue();
   }
 
   @Test
@@ -316,14 +370,18 @@ class MissionMachineTest {
 
   @Test
   void result_nonRetriableOrLastAttempt_failFast_cancelsTheRest() {
-    submit(new PlanStep("a", "agent-scout", "x", null, List.of(), null, null, 2), step("b"), step("c", "a"));
+    submit(
+        new PlanStep("a", "agent-scout", "x", null, List.of(), null, null, 2),
+        step("b"),
+        step("c", "a"));
     fresh();
     fail("a", true);
     m.advanceTo(2_000);
     fresh();
     fail("a", true);
-    assertThat(fresh()).containsExactly(STEP_FAILED + ":a", STEP_CANCELLED + ":b", STEP_CANCELLED + ":c",
-        MISSION_FAILED);
+    assertThat(fresh())
+        .containsExactly(
+            STEP_FAILED + ":a", STEP_CANCELLED + ":b", STEP_CANCELLED + ":c", MISSION_FAILED);
     assertThat(m.header.reason).isEqualTo("step 'a' failed: boom");
     assertThat(m.header.unfinishedSteps).isZero();
     assertThat(m.header.runningSteps).isZero();
@@ -331,10 +389,19 @@ class MissionMachineTest {
 
   @Test
   void result_failureUnderContinue_skipsDependents_andFailsTheMissionAtTheEnd() {
-    submit(config(null, FailurePolicy.CONTINUE, null, step("a"), step("b"), step("c", "a"), step("d", "c")));
+    submit(
+        config(
+            null,
+            FailurePolicy.CONTINUE,
+            null,
+            step("a"),
+            step("b"),
+            step("c", "a"),
+            step("d", "c")));
     fresh();
     fail("a", false);
-    assertThat(fresh()).containsExactly(STEP_FAILED + ":a", STEP_SKIPPED + ":c", STEP_SKIPPED + ":d");
+    assertThat(fresh())
+        .containsExactly(STEP_FAILED + ":a", STEP_SKIPPED + ":c", STEP_SKIPPED + ":d");
     assertThat(m.steps.get("d").reason).isEqualTo("dependency 'c' skipped");
     succeed("b");
     assertThat(fresh()).containsExactly(STEP_COMPLETED + ":b", MISSION_FAILED);
@@ -345,9 +412,24 @@ class MissionMachineTest {
   void result_lastStep_completesTheMission_withResultAndCost() {
     submit(step("a"), step("b", "a"), step("c", "a"));
     StepRequest a = m.request("a");
-    m.apply(new MissionInput.Result(new StepResult("m", "ws", "a", 1, "agent-scout", true,
-        Json.mapper().createObjectNode().put("t", "a"), null, 1_000, 1_200, "gemini", new Usage(10, 5, 0, 0), 700,
-        "p1", false)));
+    m.apply(
+        new MissionInput.Result(
+            new StepResult(
+                "m",
+                "ws",
+                "a",
+                1,
+                "agent-scout",
+                true,
+                Json.mapper().createObjectNode().put("t", "a"),
+                null,
+                1_000,
+                1_200,
+                "gemini",
+                new Usage(10, 5, 0, 0),
+                700,
+                "p1",
+                false)));
     assertThat(a.attempt()).isEqualTo(1);
     assertThat(lastEvent().type()).isEqualTo(STEP_STARTED);
     succeed("b");
@@ -364,8 +446,8 @@ class MissionMachineTest {
 
   @Test
   void result_ofThePlanningStep_notAPlan_orInvalid_orFailed_failsTheMission() {
-    MissionConfig overseer = new MissionConfig(List.of(), null, null, null, null, FailurePolicy.CONTINUE,
-        "overseer");
+    MissionConfig overseer =
+        new MissionConfig(List.of(), null, null, null, null, FailurePolicy.CONTINUE, "overseer");
     submit(overseer);
     succeed("_plan", Json.mapper().getNodeFactory().textNode("no plan"));
     assertThat(lastEvent().type()).isEqualTo(MISSION_FAILED);
@@ -373,36 +455,71 @@ class MissionMachineTest {
 
     // No output at all: the same (it used to escape as a NullPointerException and fail the job).
     MissionMemory empty = new MissionMemory(new MissionMachine(OPTIONS, RETRY));
-    empty.apply(new MissionInput.Submitted(new MissionSubmitted("m", "ws", 0, "x", overseer, null, null, null)));
-    empty.apply(new MissionInput.Result(StepResult.succeeded("m", "ws", "_plan", 1, "mission-overseer", null, 0,
-        0)));
+    empty.apply(
+        new MissionInput.Submitted(
+            new MissionSubmitted("m", "ws", 0, "x", overseer, null, null, null)));
+    empty.apply(
+        new MissionInput.Result(
+            StepResult.succeeded("m", "ws", "_plan", 1, "mission-overseer", null, 0, 0)));
     assertThat(((MissionEnded) empty.events.get(empty.events.size() - 1)).reason())
         .contains("did not answer with a plan");
 
     MissionMemory invalid = new MissionMemory(new MissionMachine(OPTIONS, RETRY));
-    invalid.apply(new MissionInput.Submitted(new MissionSubmitted("m", "ws", 0, "x", overseer, null, null, null)));
-    invalid.apply(new MissionInput.Result(StepResult.succeeded("m", "ws", "_plan", 1, "mission-overseer",
-        Json.mapper().valueToTree(new Plan(List.of(new PlanStep("a", "ghost", "x", null, null, null, null, null)))),
-        0, 0)));
+    invalid.apply(
+        new MissionInput.Submitted(
+            new MissionSubmitted("m", "ws", 0, "x", overseer, null, null, null)));
+    invalid.apply(
+        new MissionInput.Result(
+            StepResult.succeeded(
+                "m",
+                "ws",
+                "_plan",
+                1,
+                "mission-overseer",
+                Json.mapper()
+                    .valueToTree(
+                        new Plan(
+                            List.of(
+                                new PlanStep("a", "ghost", "x", null, null, null, null, null)))),
+                0,
+                0)));
     assertThat(((MissionEnded) invalid.events.get(invalid.events.size() - 1)).reason())
         .contains("unknown agent 'ghost'");
 
     MissionMemory failed = new MissionMemory(new MissionMachine(OPTIONS, RETRY));
-    failed.apply(new MissionInput.Submitted(new MissionSubmitted("m", "ws", 0, "x", overseer, null, null, null)));
-    failed.apply(new MissionInput.Result(StepResult.failed("m", "ws", "_plan", 1, "mission-overseer", "no", 0, 0)));
+    failed.apply(
+        new MissionInput.Submitted(
+            new MissionSubmitted("m", "ws", 0, "x", overseer, null, null, null)));
+    failed.apply(
+        new MissionInput.Result(
+            StepResult.failed("m", "ws", "_plan", 1, "mission-overseer", "no", 0, 0)));
     assertThat(failed.types(0)).endsWith(STEP_FAILED + ":_plan", MISSION_FAILED);
   }
 
   @Test
   void settling_conditionTrueRuns_falseSkipsWithDependents_unevaluableFails() {
-    submit(config(null, FailurePolicy.CONTINUE, null, step("seo"),
-        when("hi", "steps.seo.output.score > 80", "seo"), when("lo", "steps.seo.output.score < 10", "seo"),
-        step("after", "lo"), when("bad", "steps.seo.output.missing > 1", "seo")));
+    submit(
+        config(
+            null,
+            FailurePolicy.CONTINUE,
+            null,
+            step("seo"),
+            when("hi", "steps.seo.output.score > 80", "seo"),
+            when("lo", "steps.seo.output.score < 10", "seo"),
+            step("after", "lo"),
+            when("bad", "steps.seo.output.missing > 1", "seo")));
     fresh();
     succeed("seo", Json.mapper().createObjectNode().put("score", 91));
-    assertThat(fresh()).containsExactly(STEP_COMPLETED + ":seo", STEP_READY + ":hi", STEP_SKIPPED + ":lo",
-        STEP_SKIPPED + ":after", STEP_FAILED + ":bad", STEP_STARTED + ":hi");
-    assertThat(m.steps.get("lo").reason).isEqualTo("condition is false: steps.seo.output.score < 10");
+    assertThat(fresh())
+        .containsExactly(
+            STEP_COMPLETED + ":seo",
+            STEP_READY + ":hi",
+            STEP_SKIPPED + ":lo",
+            STEP_SKIPPED + ":after",
+            STEP_FAILED + ":bad",
+            STEP_STARTED + ":hi");
+    assertThat(m.steps.get("lo").reason)
+        .isEqualTo("condition is false: steps.seo.output.score < 10");
     assertThat(m.steps.get("bad").reason).contains("missing");
     assertThat(m.steps.get("bad").attempt).isEqualTo(1);
   }
@@ -412,7 +529,8 @@ class MissionMachineTest {
     submit(step("a"), step("b"));
     fresh();
     m.reads = 0;
-    Transition t = m.apply(new MissionInput.Delta(new StepDelta("m", "ws", "a", 1, 0, "Hi", 1_000)));
+    Transition t =
+        m.apply(new MissionInput.Delta(new StepDelta("m", "ws", "a", 1, 0, "Hi", 1_000)));
     assertThat(fresh()).containsExactly(STEP_DELTA + ":a");
     assertThat(last(StepTextDelta.class).text()).isEqualTo("Hi");
     assertThat(t.header()).isNotNull();
@@ -424,8 +542,11 @@ class MissionMachineTest {
     // Reads: the header and the step, nothing of the plan or other steps.
     assertThat(m.reads).isLessThanOrEqualTo(3);
 
-    for (StepDelta stale : List.of(new StepDelta("m", "ws", "a", 2, 0, "x", 0),
-        new StepDelta("m", "ws", "zz", 1, 0, "x", 0), new StepDelta("other", "ws", "a", 1, 0, "x", 0))) {
+    for (StepDelta stale :
+        List.of(
+            new StepDelta("m", "ws", "a", 2, 0, "x", 0),
+            new StepDelta("m", "ws", "zz", 1, 0, "x", 0),
+            new StepDelta("other", "ws", "a", 1, 0, "x", 0))) {
       MissionMemory target = stale.missionId().equals("m") ? m : new MissionMemory(m.machine);
       assertThat(target.apply(new MissionInput.Delta(stale))).isEqualTo(Transition.DROPPED);
     }
@@ -436,22 +557,45 @@ class MissionMachineTest {
     submit(step("a"), step("b", "a"), step("c"));
     succeed("c");
     fresh();
-    Transition t = m.apply(new MissionInput.Control(new MissionControl(MissionControl.CANCEL, "m", "ws", "ann", 0)));
-    assertThat(fresh()).containsExactly(STEP_CANCELLED + ":a", STEP_CANCELLED + ":b", MISSION_CANCELLED);
+    Transition t =
+        m.apply(
+            new MissionInput.Control(
+                new MissionControl(MissionControl.CANCEL, "m", "ws", "ann", 0)));
+    assertThat(fresh())
+        .containsExactly(STEP_CANCELLED + ":a", STEP_CANCELLED + ":b", MISSION_CANCELLED);
     assertThat(last(MissionEnded.class).reason()).isEqualTo("cancelled by ann");
     assertThat(t.requests()).isEmpty();
     assertThat(m.steps.get("c").status).isEqualTo(StepStatus.SUCCEEDED);
-    assertThat(m.apply(new MissionInput.Control(new MissionControl(MissionControl.CANCEL, "m", "ws", null, 0)))
-        .dropped()).isTrue();
-    assertThat(new MissionMemory(m.machine).apply(new MissionInput.Control(
-        new MissionControl(MissionControl.CANCEL, "x", "ws", null, 0))).dropped()).isTrue();
+    assertThat(
+            m.apply(
+                    new MissionInput.Control(
+                        new MissionControl(MissionControl.CANCEL, "m", "ws", null, 0)))
+                .dropped())
+        .isTrue();
+    assertThat(
+            new MissionMemory(m.machine)
+                .apply(
+                    new MissionInput.Control(
+                        new MissionControl(MissionControl.CANCEL, "x", "ws", null, 0)))
+                .dropped())
+        .isTrue();
     // A result of the cancelled attempt is dropped.
     assertThat(succeed("a").dropped()).isTrue();
   }
 
   private static MissionControl gate(String command, String stepId, int attempt) {
-    return new MissionControl(command, "m", "ws", "budget-gate", 0, stepId, attempt, "b",
-        command.equals(MissionControl.BUDGET_HELD) ? "budget 'b' (hard, day) has 0 of 10 micro-credits left" : null);
+    return new MissionControl(
+        command,
+        "m",
+        "ws",
+        "budget-gate",
+        0,
+        stepId,
+        attempt,
+        "b",
+        command.equals(MissionControl.BUDGET_HELD)
+            ? "budget 'b' (hard, day) has 0 of 10 micro-credits left"
+            : null);
   }
 
   @Test
@@ -471,7 +615,9 @@ class MissionMachineTest {
     m.advanceTo(60_000);
     assertThat(fresh()).isEmpty();
     // A second hold of the same attempt changes nothing.
-    assertThat(m.apply(new MissionInput.Control(gate(MissionControl.BUDGET_HELD, "a", 1))).dropped()).isTrue();
+    assertThat(
+            m.apply(new MissionInput.Control(gate(MissionControl.BUDGET_HELD, "a", 1))).dropped())
+        .isTrue();
     m.apply(new MissionInput.Control(gate(MissionControl.BUDGET_RELEASED, "a", 1)));
     assertThat(fresh()).containsExactly(MISSION_RESUMED);
     assertThat(m.header.status).isEqualTo(MissionStatus.RUNNING);
@@ -481,8 +627,13 @@ class MissionMachineTest {
     m.advanceTo(65_500);
     assertThat(fresh()).containsExactly(STEP_RETRYING + ":a");
     // A release of an attempt that is not held (or not running) is dropped.
-    assertThat(m.apply(new MissionInput.Control(gate(MissionControl.BUDGET_RELEASED, "b", 1))).dropped()).isTrue();
-    assertThat(m.apply(new MissionInput.Control(gate(MissionControl.BUDGET_HELD, "a", 1))).dropped()).isTrue();
+    assertThat(
+            m.apply(new MissionInput.Control(gate(MissionControl.BUDGET_RELEASED, "b", 1)))
+                .dropped())
+        .isTrue();
+    assertThat(
+            m.apply(new MissionInput.Control(gate(MissionControl.BUDGET_HELD, "a", 1))).dropped())
+        .isTrue();
   }
 
   @Test
@@ -500,7 +651,8 @@ class MissionMachineTest {
     assertThat(fresh()).containsExactly(MISSION_RESUMED);
     succeed("a");
     succeed("b");
-    assertThat(fresh()).containsExactly(STEP_COMPLETED + ":a", STEP_COMPLETED + ":b", MISSION_COMPLETED);
+    assertThat(fresh())
+        .containsExactly(STEP_COMPLETED + ":a", STEP_COMPLETED + ":b", MISSION_COMPLETED);
   }
 
   @Test
@@ -509,26 +661,41 @@ class MissionMachineTest {
     m.apply(new MissionInput.Control(gate(MissionControl.BUDGET_HELD, "a", 1)));
     fresh();
     succeed("a");
-    assertThat(fresh()).containsExactly(MISSION_RESUMED, STEP_COMPLETED + ":a", STEP_READY + ":b",
-        STEP_STARTED + ":b");
+    assertThat(fresh())
+        .containsExactly(
+            MISSION_RESUMED, STEP_COMPLETED + ":a", STEP_READY + ":b", STEP_STARTED + ":b");
     assertThat(m.header.status).isEqualTo(MissionStatus.RUNNING);
-    assertThat(m.apply(new MissionInput.Control(gate(MissionControl.BUDGET_RELEASED, "a", 1))).dropped()).isTrue();
+    assertThat(
+            m.apply(new MissionInput.Control(gate(MissionControl.BUDGET_RELEASED, "a", 1)))
+                .dropped())
+        .isTrue();
   }
 
   @Test
   void timer_budgetWait_endsAMissionHeldTooLong_asBudgetExceeded() {
-    submit(new MissionConfig(List.of(), new Plan(List.of(step("a"), step("b", "a"))), null, null, null, null, null,
-        30));
+    submit(
+        new MissionConfig(
+            List.of(),
+            new Plan(List.of(step("a"), step("b", "a"))),
+            null,
+            null,
+            null,
+            null,
+            null,
+            30));
     fresh();
     m.apply(new MissionInput.Control(gate(MissionControl.BUDGET_HELD, "a", 1)));
     m.advanceTo(m.now + 29_000);
     assertThat(fresh()).containsExactly(MISSION_BUDGET_REACHED + ":a");
     m.advanceTo(m.now + 2_000);
-    assertThat(fresh()).containsExactly(STEP_CANCELLED + ":a", STEP_CANCELLED + ":b", MISSION_BUDGET_EXCEEDED);
+    assertThat(fresh())
+        .containsExactly(STEP_CANCELLED + ":a", STEP_CANCELLED + ":b", MISSION_BUDGET_EXCEEDED);
     assertThat(last(MissionEnded.class).status()).isEqualTo("BUDGET_EXCEEDED");
     assertThat(last(MissionEnded.class).reason()).contains("waited 30 s");
     assertThat(m.header.status.isTerminal()).isTrue();
-    assertThat(m.summaries).last().satisfies(s -> assertThat(s.status()).isEqualTo(MissionStatus.BUDGET_EXCEEDED));
+    assertThat(m.summaries)
+        .last()
+        .satisfies(s -> assertThat(s.status()).isEqualTo(MissionStatus.BUDGET_EXCEEDED));
   }
 
   @Test
@@ -552,7 +719,8 @@ class MissionMachineTest {
   void timer_firingLateAfterARestore_givesTheNextAttemptAFullTimeoutFromNow() {
     submit(new PlanStep("slow", "agent-scout", "x", null, List.of(), null, 5, 2));
     fresh();
-    // The job was down for ten minutes: the attempt's timeout (at 6 s) passed meanwhile, its timer fires late.
+    // The job was down for ten minutes: the attempt's timeout (at 6 s) passed meanwhile, its timer
+    // fires late.
     m.now = 600_000;
     m.advanceTo(602_000);
     assertThat(fresh()).containsExactly(STEP_RETRYING + ":slow", STEP_STARTED + ":slow");
@@ -567,7 +735,8 @@ class MissionMachineTest {
     submit(config(null, null, 3, step("a"), step("b", "a")));
     fresh();
     m.advanceTo(4_000);
-    assertThat(fresh()).containsExactly(STEP_CANCELLED + ":a", STEP_CANCELLED + ":b", MISSION_TIMED_OUT);
+    assertThat(fresh())
+        .containsExactly(STEP_CANCELLED + ":a", STEP_CANCELLED + ":b", MISSION_TIMED_OUT);
     assertThat(last(MissionEnded.class).reason()).isEqualTo("the mission's deadline of 3 s passed");
   }
 
@@ -597,16 +766,33 @@ class MissionMachineTest {
     succeed("c");
     assertThat(lastEvent().type()).isEqualTo(MISSION_COMPLETED);
     List<String> started = new ArrayList<>();
-    m.events.stream().filter(e -> e instanceof StepStarted).forEach(e -> started.add(((StepStarted) e).stepId()));
+    m.events.stream()
+        .filter(e -> e instanceof StepStarted)
+        .forEach(e -> started.add(((StepStarted) e).stepId()));
     assertThat(started).containsExactly("a", "a", "b", "c");
   }
 
   /** A fork from the first step it does not reuse (null when it reuses none). */
   private Transition submitFork(String model, Map<String, JsonNode> reused, PlanStep... steps) {
-    String fromStep = Arrays.stream(steps).map(PlanStep::id).filter(id -> !reused.containsKey(id)).findFirst()
-        .filter(id -> !reused.isEmpty()).orElse(null);
-    return m.apply(new MissionInput.Submitted(new MissionSubmitted("m", "ws", 500, "the mission",
-        config(null, null, null, steps), null, null, null, new Rerun("orig", model, fromStep, reused))));
+    String fromStep =
+        Arrays.stream(steps)
+            .map(PlanStep::id)
+            .filter(id -> !reused.containsKey(id))
+            .findFirst()
+            .filter(id -> !reused.isEmpty())
+            .orElse(null);
+    return m.apply(
+        new MissionInput.Submitted(
+            new MissionSubmitted(
+                "m",
+                "ws",
+                500,
+                "the mission",
+                config(null, null, null, steps),
+                null,
+                null,
+                null,
+                new Rerun("orig", model, fromStep, reused))));
   }
 
   private static JsonNode out(String text) {
@@ -614,24 +800,39 @@ class MissionMachineTest {
   }
 
   @Test
-  void submittedFork_reusedStepsCompleteAtOnceAtNoCost_theRestRunOnTheForksModelWithTheReusedInputs() {
+  void
+      submittedFork_reusedStepsCompleteAtOnceAtNoCost_theRestRunOnTheForksModelWithTheReusedInputs() {
     Map<String, JsonNode> reused = new LinkedHashMap<>();
     reused.put("a", out("recorded a"));
     reused.put("b", out("recorded b"));
     // a → b → c, and d beside them: a and b reused, c and d run again.
-    Transition t = submitFork("gemini-2.5-pro", reused, step("a"), step("b", "a"), step("c", "b"), step("d"));
-    assertThat(fresh()).containsExactly(MISSION_ACCEPTED, PLAN_READY, STEP_COMPLETED + ":a", STEP_COMPLETED + ":b",
-        STEP_READY + ":c", STEP_READY + ":d", STEP_STARTED + ":c", STEP_STARTED + ":d");
+    Transition t =
+        submitFork("gemini-2.5-pro", reused, step("a"), step("b", "a"), step("c", "b"), step("d"));
+    assertThat(fresh())
+        .containsExactly(
+            MISSION_ACCEPTED,
+            PLAN_READY,
+            STEP_COMPLETED + ":a",
+            STEP_COMPLETED + ":b",
+            STEP_READY + ":c",
+            STEP_READY + ":d",
+            STEP_STARTED + ":c",
+            STEP_STARTED + ":d");
     // What the fork was asked for, on its first event: an Idempotency-Key's request is told by it.
     MissionAccepted accepted = (MissionAccepted) m.events.get(0);
     assertThat(accepted.rerunOf()).isEqualTo("orig");
     assertThat(accepted.rerunModel()).isEqualTo("gemini-2.5-pro");
     assertThat(accepted.rerunFromStep()).isEqualTo("c");
     // The start-of-run summary counts the reused steps: it is written after they complete.
-    assertThat(m.summaries).singleElement().satisfies(s -> assertThat(s.stepsSucceeded()).isEqualTo(2));
+    assertThat(m.summaries)
+        .singleElement()
+        .satisfies(s -> assertThat(s.stepsSucceeded()).isEqualTo(2));
     assertRebuiltRowIsTheLiveOne();
-    List<StepCompleted> completed = m.events.stream().filter(e -> e instanceof StepCompleted)
-        .map(StepCompleted.class::cast).toList();
+    List<StepCompleted> completed =
+        m.events.stream()
+            .filter(e -> e instanceof StepCompleted)
+            .map(StepCompleted.class::cast)
+            .toList();
     for (StepCompleted e : completed) {
       assertThat(e.reused()).isTrue();
       assertThat(e.costMicros()).isZero();
@@ -641,7 +842,8 @@ class MissionMachineTest {
       assertThat(e.durationMs()).isZero();
     }
     assertThat(completed.get(1).output()).isEqualTo(out("recorded b"));
-    // No request for a reused step; the ones that run carry the fork's model and the reused output as input.
+    // No request for a reused step; the ones that run carry the fork's model and the reused output
+    // as input.
     assertThat(t.requests()).extracting(StepRequest::stepId).containsExactly("c", "d");
     assertThat(t.requests()).extracting(StepRequest::model).containsOnly("gemini-2.5-pro");
     assertThat(t.requests().get(0).dependencyOutputs()).containsEntry("b", out("recorded b"));
@@ -655,11 +857,14 @@ class MissionMachineTest {
     fail("c", true);
     int before = m.requests.size();
     m.advanceTo(m.now + 1_000);
-    assertThat(m.requests.subList(before, m.requests.size())).singleElement().satisfies(r -> {
-      assertThat(r.stepId()).isEqualTo("c");
-      assertThat(r.attempt()).isEqualTo(2);
-      assertThat(r.model()).isEqualTo("gemini-2.5-pro");
-    });
+    assertThat(m.requests.subList(before, m.requests.size()))
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.stepId()).isEqualTo("c");
+              assertThat(r.attempt()).isEqualTo(2);
+              assertThat(r.model()).isEqualTo("gemini-2.5-pro");
+            });
     succeed("c");
     Transition end = succeed("d");
     assertThat(lastEvent().type()).isEqualTo(MISSION_COMPLETED);
@@ -669,28 +874,49 @@ class MissionMachineTest {
 
   @Test
   void submittedFork_aReusedOutputWhoseDependencyRunsAgain_isIgnored_andTheStepRuns() {
-    // b is offered for reuse but depends on a, which is not: b's recorded output rests on a's old one.
+    // b is offered for reuse but depends on a, which is not: b's recorded output rests on a's old
+    // one.
     Transition t = submitFork(null, Map.of("b", out("recorded b")), step("a"), step("b", "a"));
-    assertThat(fresh()).containsExactly(MISSION_ACCEPTED, PLAN_READY, STEP_READY + ":a", STEP_STARTED + ":a");
+    assertThat(fresh())
+        .containsExactly(MISSION_ACCEPTED, PLAN_READY, STEP_READY + ":a", STEP_STARTED + ":a");
     assertThat(t.outputs()).isEmpty();
     assertThat(t.requests()).singleElement().satisfies(r -> assertThat(r.model()).isNull());
     succeed("a");
-    assertThat(fresh()).containsExactly(STEP_COMPLETED + ":a", STEP_READY + ":b", STEP_STARTED + ":b");
+    assertThat(fresh())
+        .containsExactly(STEP_COMPLETED + ":a", STEP_READY + ":b", STEP_STARTED + ":b");
   }
 
   @Test
   void submittedFork_withoutReuse_runsEveryStepOnItsModel_andEveryStepReused_completesAtOnce() {
     Transition t = submitFork("gemini-2.5-flash-lite", Map.of(), step("a"), step("b", "a"));
-    assertThat(t.requests()).singleElement().satisfies(r -> assertThat(r.model()).isEqualTo("gemini-2.5-flash-lite"));
+    assertThat(t.requests())
+        .singleElement()
+        .satisfies(r -> assertThat(r.model()).isEqualTo("gemini-2.5-flash-lite"));
     assertThat(((MissionAccepted) m.events.get(0)).rerunOf()).isEqualTo("orig");
 
     MissionMemory other = new MissionMemory(new MissionMachine(OPTIONS, RETRY));
-    Transition all = other.apply(new MissionInput.Submitted(new MissionSubmitted("m2", "ws", 500, "the mission",
-        config(null, null, null, step("a"), step("b", "a")), null, null, null,
-        new Rerun("orig", null, "c", Map.of("a", out("A"), "b", out("B"))))));
-    assertThat(other.types(0)).containsExactly(MISSION_ACCEPTED, PLAN_READY, STEP_COMPLETED + ":a",
-        STEP_COMPLETED + ":b", MISSION_COMPLETED);
+    Transition all =
+        other.apply(
+            new MissionInput.Submitted(
+                new MissionSubmitted(
+                    "m2",
+                    "ws",
+                    500,
+                    "the mission",
+                    config(null, null, null, step("a"), step("b", "a")),
+                    null,
+                    null,
+                    null,
+                    new Rerun("orig", null, "c", Map.of("a", out("A"), "b", out("B"))))));
+    assertThat(other.types(0))
+        .containsExactly(
+            MISSION_ACCEPTED,
+            PLAN_READY,
+            STEP_COMPLETED + ":a",
+            STEP_COMPLETED + ":b",
+            MISSION_COMPLETED);
     assertThat(all.requests()).isEmpty();
-    assertThat(all.summaries().get(all.summaries().size() - 1).result().get("b")).isEqualTo(out("B"));
+    assertThat(all.summaries().get(all.summaries().size() - 1).result().get("b"))
+        .isEqualTo(out("B"));
   }
 }

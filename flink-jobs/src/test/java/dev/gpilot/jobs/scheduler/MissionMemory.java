@@ -11,8 +11,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * One mission's state in maps, driven through {@link MissionMachine} as the scheduler drives it: applies each
- * {@link Transition}, keeps every event, request and timer, and remembers what the last transition wrote.
+ * One mission's state in maps, driven through {@link MissionMachine} as the scheduler drives it:
+ * applies each {@link Transition}, keeps every event, request and timer, and remembers what the
+ * last transition wrote.
  */
 final class MissionMemory implements MissionStore {
   final MissionMachine machine;
@@ -23,8 +24,10 @@ final class MissionMemory implements MissionStore {
   final List<MissionEvent> events = new ArrayList<>();
   final List<StepRequest> requests = new ArrayList<>();
   final List<dev.gpilot.contracts.mission.MissionSummary> summaries = new ArrayList<>();
+
   /** Registered timers, by time (a count per time). */
   final TreeMap<Long, Integer> timers = new TreeMap<>();
+
   Transition last;
   long now = 1_000;
   int reads;
@@ -79,13 +82,19 @@ final class MissionMemory implements MissionStore {
   }
 
   StepRequest request(String stepId) {
-    return requests.stream().filter(r -> r.stepId().equals(stepId)).reduce((a, b) -> b).orElseThrow();
+    return requests.stream()
+        .filter(r -> r.stepId().equals(stepId))
+        .reduce((a, b) -> b)
+        .orElseThrow();
   }
 
   /** Event types (with their step id) since {@code from}. */
   List<String> types(int from) {
     return events.subList(from, events.size()).stream()
-        .map(e -> e.type() + (e instanceof StepEvent s && s.stepId() != null ? ":" + s.stepId() : "")).toList();
+        .map(
+            e ->
+                e.type() + (e instanceof StepEvent s && s.stepId() != null ? ":" + s.stepId() : ""))
+        .toList();
   }
 
   @Override

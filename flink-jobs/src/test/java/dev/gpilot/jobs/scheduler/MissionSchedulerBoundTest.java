@@ -18,7 +18,10 @@ import org.apache.flink.streaming.util.OperatorSnapshotUtil;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The bound on missions in flight per subtask: what the scheduler reads, parks and starts, and after a restore. */
+/**
+ * The bound on missions in flight per subtask: what the scheduler reads, parks and starts, and
+ * after a restore.
+ */
 class MissionSchedulerBoundTest {
   private SchedulerHarness harness;
 
@@ -43,26 +46,44 @@ class MissionSchedulerBoundTest {
   }
 
   private void submit(String missionId) throws Exception {
-    harness.processElement(SchedulerStateFixture.submit(missionId,
-        SchedulerStateFixture.plan(null, null, SchedulerStateFixture.step("a", "agent-scout"))), 0);
+    harness.processElement(
+        SchedulerStateFixture.submit(
+            missionId,
+            SchedulerStateFixture.plan(null, null, SchedulerStateFixture.step("a", "agent-scout"))),
+        0);
   }
 
   /** Answers the first attempt of the mission's one step, {@code a}: the mission completes. */
   private void finish(String missionId) throws Exception {
     long now = harness.getProcessingTime();
-    harness.processElement(SchedulerInput.of(StepResult.succeeded(missionId, "ws-1", "a", 1, "agent-scout",
-        Json.mapper().createObjectNode().put("text", "done"), now, now)), 0);
+    harness.processElement(
+        SchedulerInput.of(
+            StepResult.succeeded(
+                missionId,
+                "ws-1",
+                "a",
+                1,
+                "agent-scout",
+                Json.mapper().createObjectNode().put("text", "done"),
+                now,
+                now)),
+        0);
   }
 
   private void cancel(String missionId) throws Exception {
-    harness.processElement(SchedulerInput.of(new MissionControl(MissionControl.CANCEL, missionId, "ws-1", "alice", 1_000)), 0);
+    harness.processElement(
+        SchedulerInput.of(
+            new MissionControl(MissionControl.CANCEL, missionId, "ws-1", "alice", 1_000)),
+        0);
   }
 
   /** Mission-level events in order: "m1 mission.accepted", ... */
   private List<String> missionEvents() {
-    return harness.extractOutputValues().stream().filter(e -> !(e instanceof StepEvent s) || s.stepId() == null)
+    return harness.extractOutputValues().stream()
+        .filter(e -> !(e instanceof StepEvent s) || s.stepId() == null)
         .filter(e -> !e.type().equals("plan.ready"))
-        .map(e -> e.missionId() + " " + e.type()).toList();
+        .map(e -> e.missionId() + " " + e.type())
+        .toList();
   }
 
   private int inFlight() {
@@ -83,11 +104,17 @@ class MissionSchedulerBoundTest {
     assertThat(missionEvents()).containsExactly("m1 " + MISSION_ACCEPTED, "m2 " + MISSION_ACCEPTED);
     assertThat(inFlight()).isEqualTo(2);
     assertThat(waiting()).isEqualTo(1);
-    assertThat(harness.getSideOutput(MissionScheduler.STEP_REQUESTS)).as("m3 runs no step").hasSize(2);
+    assertThat(harness.getSideOutput(MissionScheduler.STEP_REQUESTS))
+        .as("m3 runs no step")
+        .hasSize(2);
 
     cancel("m1");
-    assertThat(missionEvents()).containsExactly("m1 " + MISSION_ACCEPTED, "m2 " + MISSION_ACCEPTED,
-        "m1 " + MISSION_CANCELLED, "m3 " + MISSION_ACCEPTED);
+    assertThat(missionEvents())
+        .containsExactly(
+            "m1 " + MISSION_ACCEPTED,
+            "m2 " + MISSION_ACCEPTED,
+            "m1 " + MISSION_CANCELLED,
+            "m3 " + MISSION_ACCEPTED);
     finish("m2");
     assertThat(missionEvents()).endsWith("m2 " + MISSION_COMPLETED);
     assertThat(inFlight()).isEqualTo(1);
@@ -95,7 +122,8 @@ class MissionSchedulerBoundTest {
   }
 
   @Test
-  void waitingMissions_startInArrivalOrder_andASecondSubmissionOfAWaitingOneIsDropped() throws Exception {
+  void waitingMissions_startInArrivalOrder_andASecondSubmissionOfAWaitingOneIsDropped()
+      throws Exception {
     open(1, null);
     submit("a");
     submit("b");
@@ -106,13 +134,19 @@ class MissionSchedulerBoundTest {
     assertThat(waiting()).isEqualTo(2);
 
     finish("a");
-    assertThat(missionEvents()).containsExactly("a " + MISSION_ACCEPTED, "a " + MISSION_COMPLETED,
-        "b " + MISSION_ACCEPTED);
+    assertThat(missionEvents())
+        .containsExactly(
+            "a " + MISSION_ACCEPTED, "a " + MISSION_COMPLETED, "b " + MISSION_ACCEPTED);
     finish("b");
     finish("c");
-    assertThat(missionEvents()).endsWith("b " + MISSION_COMPLETED, "c " + MISSION_ACCEPTED, "c " + MISSION_COMPLETED);
-    assertThat(harness.extractOutputValues().stream().filter(e -> e.type().equals(MISSION_ACCEPTED)).count())
-        .as("the second b was a duplicate").isEqualTo(3);
+    assertThat(missionEvents())
+        .endsWith("b " + MISSION_COMPLETED, "c " + MISSION_ACCEPTED, "c " + MISSION_COMPLETED);
+    assertThat(
+            harness.extractOutputValues().stream()
+                .filter(e -> e.type().equals(MISSION_ACCEPTED))
+                .count())
+        .as("the second b was a duplicate")
+        .isEqualTo(3);
     assertThat(inFlight()).isZero();
   }
 
@@ -133,11 +167,17 @@ class MissionSchedulerBoundTest {
     submit("b");
     cancel("b");
 
-    assertThat(missionEvents()).containsExactly("a " + MISSION_ACCEPTED, "b " + MISSION_ACCEPTED,
-        "b " + MISSION_CANCELLED);
-    assertThat(((MissionEnded) harness.extractOutputValues().get(harness.extractOutputValues().size() - 1)).reason())
+    assertThat(missionEvents())
+        .containsExactly(
+            "a " + MISSION_ACCEPTED, "b " + MISSION_ACCEPTED, "b " + MISSION_CANCELLED);
+    assertThat(
+            ((MissionEnded)
+                    harness.extractOutputValues().get(harness.extractOutputValues().size() - 1))
+                .reason())
         .isEqualTo("cancelled by alice before it started");
-    assertThat(harness.getSideOutput(MissionScheduler.STEP_REQUESTS)).as("only a's step ran").hasSize(1);
+    assertThat(harness.getSideOutput(MissionScheduler.STEP_REQUESTS))
+        .as("only a's step ran")
+        .hasSize(1);
     assertThat(waiting()).isZero();
     assertThat(inFlight()).isEqualTo(1);
 
@@ -147,7 +187,8 @@ class MissionSchedulerBoundTest {
   }
 
   @Test
-  void restore_countsTheMissionsInFlightAndWaiting_andAWaitingOneStartsWhenASlotFrees() throws Exception {
+  void restore_countsTheMissionsInFlightAndWaiting_andAWaitingOneStartsWhenASlotFrees()
+      throws Exception {
     open(2, null);
     submit("m1");
     submit("m2");
@@ -161,16 +202,21 @@ class MissionSchedulerBoundTest {
     assertThat(missionEvents()).isEmpty();
 
     cancel("m2");
-    assertThat(missionEvents()).containsExactly("m2 " + MISSION_CANCELLED, "m3 " + MISSION_ACCEPTED);
+    assertThat(missionEvents())
+        .containsExactly("m2 " + MISSION_CANCELLED, "m3 " + MISSION_ACCEPTED);
     finish("m1");
     assertThat(missionEvents()).endsWith("m1 " + MISSION_COMPLETED, "m4 " + MISSION_ACCEPTED);
   }
 
   @Test
   void restoreOfAStateFromBeforeTheBound_countsItsMissionsInFlight() throws Exception {
-    OperatorSubtaskState v1 = OperatorSnapshotUtil.readStateHandle(Objects.requireNonNull(
-        getClass().getClassLoader().getResource(SchedulerStateFixture.V1_RESOURCE)).getPath());
-    // The fixture: six missions in flight (chain, retry, diamond, overseer, streaming, deadline), one done.
+    OperatorSubtaskState v1 =
+        OperatorSnapshotUtil.readStateHandle(
+            Objects.requireNonNull(
+                    getClass().getClassLoader().getResource(SchedulerStateFixture.V1_RESOURCE))
+                .getPath());
+    // The fixture: six missions in flight (chain, retry, diamond, overseer, streaming, deadline),
+    // one done.
     open(6, v1);
     assertThat(inFlight()).isEqualTo(6);
     submit("new");

@@ -53,8 +53,15 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class MissionSchedulerTest {
-  private static final SchedulerOptions OPTIONS = new SchedulerOptions(KnownAgents.FLEET, 3,
-      Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofHours(1), false);
+  private static final SchedulerOptions OPTIONS =
+      new SchedulerOptions(
+          KnownAgents.FLEET,
+          3,
+          Duration.ofSeconds(60),
+          Duration.ofSeconds(1),
+          Duration.ofSeconds(30),
+          Duration.ofHours(1),
+          false);
   private SchedulerHarness harness;
   private MissionScheduler scheduler;
   private int requestsSeen;
@@ -65,7 +72,8 @@ class MissionSchedulerTest {
     open(null);
   }
 
-  private void open(org.apache.flink.runtime.checkpoint.OperatorSubtaskState restore) throws Exception {
+  private void open(org.apache.flink.runtime.checkpoint.OperatorSubtaskState restore)
+      throws Exception {
     scheduler = new MissionScheduler(OPTIONS);
     harness = new SchedulerHarness(scheduler);
     if (restore != null) {
@@ -92,14 +100,23 @@ class MissionSchedulerTest {
     return new PlanStep(id, agent, "do " + id, null, List.of(deps), condition, null, null);
   }
 
-  private static MissionConfig config(Plan plan, Execution execution, FailurePolicy policy, Integer deadline) {
-    return new MissionConfig(List.of(), plan, execution, Json.mapper().createObjectNode().put("region", "eu"),
-        deadline, policy, null);
+  private static MissionConfig config(
+      Plan plan, Execution execution, FailurePolicy policy, Integer deadline) {
+    return new MissionConfig(
+        List.of(),
+        plan,
+        execution,
+        Json.mapper().createObjectNode().put("region", "eu"),
+        deadline,
+        policy,
+        null);
   }
 
   private void submit(String id, MissionConfig config) throws Exception {
-    harness.processElement(SchedulerInput.of(
-        new MissionSubmitted(id, "ws-1", 500, "launch the product", config, null, null, null)), 0);
+    harness.processElement(
+        SchedulerInput.of(
+            new MissionSubmitted(id, "ws-1", 500, "launch the product", config, null, null, null)),
+        0);
   }
 
   private void submitPlan(String id, PlanStep... steps) throws Exception {
@@ -113,14 +130,20 @@ class MissionSchedulerTest {
   /** Event types emitted since the last call. */
   private List<String> newEvents() {
     List<MissionEvent> all = allEvents();
-    List<String> types = all.subList(eventsSeen, all.size()).stream()
-        .map(e -> e.type() + (e instanceof StepEvent s && s.stepId() != null ? ":" + s.stepId() : "")).toList();
+    List<String> types =
+        all.subList(eventsSeen, all.size()).stream()
+            .map(
+                e ->
+                    e.type()
+                        + (e instanceof StepEvent s && s.stepId() != null ? ":" + s.stepId() : ""))
+            .toList();
     eventsSeen = all.size();
     return types;
   }
 
   private List<StepRequest> allRequests() {
-    ConcurrentLinkedQueue<StreamRecord<StepRequest>> out = harness.getSideOutput(MissionScheduler.STEP_REQUESTS);
+    ConcurrentLinkedQueue<StreamRecord<StepRequest>> out =
+        harness.getSideOutput(MissionScheduler.STEP_REQUESTS);
     return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
   }
 
@@ -133,13 +156,26 @@ class MissionSchedulerTest {
   }
 
   private StepRequest request(String stepId) {
-    return allRequests().stream().filter(r -> r.stepId().equals(stepId)).reduce((a, b) -> b).orElseThrow();
+    return allRequests().stream()
+        .filter(r -> r.stepId().equals(stepId))
+        .reduce((a, b) -> b)
+        .orElseThrow();
   }
 
   private void succeed(String stepId, JsonNode output) throws Exception {
     StepRequest r = request(stepId);
-    harness.processElement(SchedulerInput.of(StepResult.succeeded(r.missionId(), r.workspaceId(), r.stepId(),
-        r.attempt(), r.agent(), output, harness.getProcessingTime(), harness.getProcessingTime())), 0);
+    harness.processElement(
+        SchedulerInput.of(
+            StepResult.succeeded(
+                r.missionId(),
+                r.workspaceId(),
+                r.stepId(),
+                r.attempt(),
+                r.agent(),
+                output,
+                harness.getProcessingTime(),
+                harness.getProcessingTime())),
+        0);
   }
 
   private void succeed(String stepId) throws Exception {
@@ -148,17 +184,45 @@ class MissionSchedulerTest {
 
   private void fail(String stepId, String error, boolean retriable) throws Exception {
     StepRequest r = request(stepId);
-    harness.processElement(SchedulerInput.of(StepResult.failed(r.missionId(), r.workspaceId(), r.stepId(),
-        r.attempt(), r.agent(), error, harness.getProcessingTime(), harness.getProcessingTime(), retriable)), 0);
+    harness.processElement(
+        SchedulerInput.of(
+            StepResult.failed(
+                r.missionId(),
+                r.workspaceId(),
+                r.stepId(),
+                r.attempt(),
+                r.agent(),
+                error,
+                harness.getProcessingTime(),
+                harness.getProcessingTime(),
+                retriable)),
+        0);
   }
 
   /** A retriable failure whose provider asked to wait {@code retryAfterMs} before calling again. */
   private void throttle(String stepId, long retryAfterMs) throws Exception {
     StepRequest r = request(stepId);
     long now = harness.getProcessingTime();
-    harness.processElement(SchedulerInput.of(new StepResult(r.missionId(), r.workspaceId(), r.stepId(), r.attempt(),
-        r.agent(), false, null, "Gemini answered 429 RESOURCE_EXHAUSTED: slow down", now, now, null, null, 0, null,
-        true, retryAfterMs)), 0);
+    harness.processElement(
+        SchedulerInput.of(
+            new StepResult(
+                r.missionId(),
+                r.workspaceId(),
+                r.stepId(),
+                r.attempt(),
+                r.agent(),
+                false,
+                null,
+                "Gemini answered 429 RESOURCE_EXHAUSTED: slow down",
+                now,
+                now,
+                null,
+                null,
+                0,
+                null,
+                true,
+                retryAfterMs)),
+        0);
   }
 
   /** What the scheduler's state holds of a mission (header and steps), or null. */
@@ -170,44 +234,59 @@ class MissionSchedulerTest {
 
   private MissionView state(String missionId) throws Exception {
     harness.getOperator().setCurrentKey(missionId);
-    MissionHeader header = scheduler.getRuntimeContext().getState(MissionScheduler.headerDescriptor()).value();
+    MissionHeader header =
+        scheduler.getRuntimeContext().getState(MissionScheduler.headerDescriptor()).value();
     if (header == null) {
       return null;
     }
     MissionView view = new MissionView();
     view.status = header.status;
     view.reason = header.reason;
-    for (var e : scheduler.getRuntimeContext().getMapState(MissionScheduler.stepsDescriptor()).entries()) {
+    for (var e :
+        scheduler.getRuntimeContext().getMapState(MissionScheduler.stepsDescriptor()).entries()) {
       view.steps.put(e.getKey(), e.getValue());
     }
     return view;
   }
 
   private List<MissionSummary> summaries() {
-    ConcurrentLinkedQueue<StreamRecord<MissionSummary>> out = harness.getSideOutput(MissionScheduler.SUMMARIES);
+    ConcurrentLinkedQueue<StreamRecord<MissionSummary>> out =
+        harness.getSideOutput(MissionScheduler.SUMMARIES);
     return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
   }
 
   // ---------------------------------------------------------------- tests
 
   @Test
-  void explicitAgents_runInOrder_withConsecutiveSeqs_andEveryEventMatchesTheSchema() throws Exception {
-    submit("m1", MissionConfig.ofAgents(List.of("agent-scout", "seo-analyst", "independent-verifier")));
-    assertThat(newEvents()).containsExactly(MISSION_ACCEPTED, PLAN_READY, STEP_READY + ":s1", STEP_STARTED + ":s1");
+  void explicitAgents_runInOrder_withConsecutiveSeqs_andEveryEventMatchesTheSchema()
+      throws Exception {
+    submit(
+        "m1",
+        MissionConfig.ofAgents(List.of("agent-scout", "seo-analyst", "independent-verifier")));
+    assertThat(newEvents())
+        .containsExactly(MISSION_ACCEPTED, PLAN_READY, STEP_READY + ":s1", STEP_STARTED + ":s1");
 
     succeed("s1");
     succeed("s2");
     succeed("s3");
 
-    assertThat(newEvents()).containsExactly(
-        STEP_COMPLETED + ":s1", STEP_READY + ":s2", STEP_STARTED + ":s2",
-        STEP_COMPLETED + ":s2", STEP_READY + ":s3", STEP_STARTED + ":s3",
-        STEP_COMPLETED + ":s3", MISSION_COMPLETED);
+    assertThat(newEvents())
+        .containsExactly(
+            STEP_COMPLETED + ":s1",
+            STEP_READY + ":s2",
+            STEP_STARTED + ":s2",
+            STEP_COMPLETED + ":s2",
+            STEP_READY + ":s3",
+            STEP_STARTED + ":s3",
+            STEP_COMPLETED + ":s3",
+            MISSION_COMPLETED);
     List<MissionEvent> events = allEvents();
     for (int i = 0; i < events.size(); i++) {
       assertThat(events.get(i).seq()).isEqualTo(i + 1);
       assertThat(events.get(i).workspaceId()).isEqualTo("ws-1");
-      assertThat(Schemas.problems("mission-event.v1", events.get(i))).as(events.get(i).type()).isEmpty();
+      assertThat(Schemas.problems("mission-event.v1", events.get(i)))
+          .as(events.get(i).type())
+          .isEmpty();
     }
     assertThat(request("s2").dependencyOutputs()).containsOnlyKeys("s1");
     MissionSummary summary = summaries().get(summaries().size() - 1);
@@ -223,29 +302,40 @@ class MissionSchedulerTest {
 
   @Test
   void diamond_runsIndependentStepsInParallel_andAConditionTrueRunsPublish() throws Exception {
-    submitPlan("d1", step("scout", "agent-scout"), step("seo", "seo-analyst", "scout"),
+    submitPlan(
+        "d1",
+        step("scout", "agent-scout"),
+        step("seo", "seo-analyst", "scout"),
         step("write", "content-orchestrator", "scout"),
         when("publish", "content-orchestrator", "steps.seo.output.seoScore > 80", "seo", "write"),
         step("verify", "independent-verifier", "seo", "write"));
     assertThat(newRequests()).extracting(StepRequest::stepId).containsExactly("scout");
 
     succeed("scout");
-    assertThat(newRequests()).extracting(StepRequest::stepId).containsExactlyInAnyOrder("seo", "write");
+    assertThat(newRequests())
+        .extracting(StepRequest::stepId)
+        .containsExactlyInAnyOrder("seo", "write");
 
     succeed("seo", Json.mapper().createObjectNode().put("seoScore", 91));
     assertThat(newRequests()).isEmpty();
     succeed("write");
-    assertThat(newRequests()).extracting(StepRequest::stepId).containsExactlyInAnyOrder("publish", "verify");
+    assertThat(newRequests())
+        .extracting(StepRequest::stepId)
+        .containsExactlyInAnyOrder("publish", "verify");
     succeed("publish");
     succeed("verify");
 
     assertThat(newEvents()).last().isEqualTo(MISSION_COMPLETED);
-    assertThat(state("d1").steps.values()).allSatisfy(s -> assertThat(s.status).isEqualTo(StepStatus.SUCCEEDED));
+    assertThat(state("d1").steps.values())
+        .allSatisfy(s -> assertThat(s.status).isEqualTo(StepStatus.SUCCEEDED));
   }
 
   @Test
   void diamond_conditionFalse_skipsPublish_andItsDependents_butVerifyStillRuns() throws Exception {
-    submitPlan("d2", step("scout", "agent-scout"), step("seo", "seo-analyst", "scout"),
+    submitPlan(
+        "d2",
+        step("scout", "agent-scout"),
+        step("seo", "seo-analyst", "scout"),
         step("write", "content-orchestrator", "scout"),
         when("publish", "content-orchestrator", "steps.seo.output.seoScore > 80", "seo", "write"),
         step("announce", "content-orchestrator", "publish"),
@@ -256,10 +346,15 @@ class MissionSchedulerTest {
     newRequests();
 
     List<String> events = newEvents();
-    assertThat(events).contains(STEP_SKIPPED + ":publish", STEP_SKIPPED + ":announce", STEP_STARTED + ":verify");
+    assertThat(events)
+        .contains(STEP_SKIPPED + ":publish", STEP_SKIPPED + ":announce", STEP_STARTED + ":verify");
     assertThat(allRequests()).extracting(StepRequest::stepId).doesNotContain("publish", "announce");
-    StepSkipped skipped = allEvents().stream().filter(e -> e instanceof StepSkipped s && "publish".equals(s.stepId()))
-        .map(StepSkipped.class::cast).findFirst().orElseThrow();
+    StepSkipped skipped =
+        allEvents().stream()
+            .filter(e -> e instanceof StepSkipped s && "publish".equals(s.stepId()))
+            .map(StepSkipped.class::cast)
+            .findFirst()
+            .orElseThrow();
     assertThat(skipped.reason()).contains("condition is false");
 
     succeed("verify");
@@ -268,12 +363,18 @@ class MissionSchedulerTest {
 
   @Test
   void conditionOnAnAbsentField_failsTheStepWithAClearReason() throws Exception {
-    submitPlan("c1", step("seo", "seo-analyst"), when("publish", "content-orchestrator",
-        "steps.seo.output.seoScore > 80", "seo"));
+    submitPlan(
+        "c1",
+        step("seo", "seo-analyst"),
+        when("publish", "content-orchestrator", "steps.seo.output.seoScore > 80", "seo"));
     succeed("seo", Json.mapper().createObjectNode().put("text", "no score here"));
 
-    StepFailed failed = allEvents().stream().filter(e -> e instanceof StepFailed).map(StepFailed.class::cast)
-        .findFirst().orElseThrow();
+    StepFailed failed =
+        allEvents().stream()
+            .filter(e -> e instanceof StepFailed)
+            .map(StepFailed.class::cast)
+            .findFirst()
+            .orElseThrow();
     assertThat(failed.stepId()).isEqualTo("publish");
     assertThat(failed.reason()).contains("seoScore");
     assertThat(newEvents()).last().isEqualTo(MISSION_FAILED);
@@ -281,8 +382,17 @@ class MissionSchedulerTest {
 
   @Test
   void sequentialExecution_runsOneStepAtATimeInTopologicalOrder() throws Exception {
-    submit("q1", config(new Plan(List.of(step("b", "agent-scout", "a"), step("a", "agent-scout"),
-        step("c", "agent-scout"))), Execution.SEQUENTIAL, null, null));
+    submit(
+        "q1",
+        config(
+            new Plan(
+                List.of(
+                    step("b", "agent-scout", "a"),
+                    step("a", "agent-scout"),
+                    step("c", "agent-scout"))),
+            Execution.SEQUENTIAL,
+            null,
+            null));
     assertThat(newRequests()).extracting(StepRequest::stepId).containsExactly("a");
     succeed("a");
     assertThat(newRequests()).extracting(StepRequest::stepId).containsExactly("b");
@@ -321,8 +431,11 @@ class MissionSchedulerTest {
     throttle("a", 5_000);
     throttle("b", 500); // less than the back-off: the back-off wins
 
-    List<StepRetrying> retrying = allEvents().stream().filter(e -> e instanceof StepRetrying)
-        .map(StepRetrying.class::cast).toList();
+    List<StepRetrying> retrying =
+        allEvents().stream()
+            .filter(e -> e instanceof StepRetrying)
+            .map(StepRetrying.class::cast)
+            .toList();
     assertThat(retrying).hasSize(2);
     long a = retrying.get(0).retryInMs();
     assertThat(a).isBetween(5_000L, 6_250L);
@@ -331,10 +444,13 @@ class MissionSchedulerTest {
     assertThat(newRequests()).extracting(StepRequest::stepId).doesNotContain("a");
 
     harness.setProcessingTime(1_000 + a);
-    assertThat(newRequests()).singleElement().satisfies(r -> {
-      assertThat(r.stepId()).isEqualTo("a");
-      assertThat(r.attempt()).isEqualTo(2);
-    });
+    assertThat(newRequests())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.stepId()).isEqualTo("a");
+              assertThat(r.attempt()).isEqualTo(2);
+            });
   }
 
   @Test
@@ -345,18 +461,23 @@ class MissionSchedulerTest {
 
     assertThat(newEvents()).containsSubsequence(STEP_FAILED + ":a", MISSION_FAILED);
     assertThat(state("rl").steps.get("a").reason)
-        .contains("429").contains("asked to wait 3600000 ms").contains("timeout of 30000 ms");
+        .contains("429")
+        .contains("asked to wait 3600000 ms")
+        .contains("timeout of 30000 ms");
     assertThat(newRequests()).isEmpty();
   }
 
   @Test
-  void attemptsRunOut_orANonRetriableError_failsTheStep_andFailFastCancelsTheRest() throws Exception {
-    submitPlan("f1", step("a", "agent-scout"), step("b", "seo-analyst"), step("c", "ui-auditor", "a"));
+  void attemptsRunOut_orANonRetriableError_failsTheStep_andFailFastCancelsTheRest()
+      throws Exception {
+    submitPlan(
+        "f1", step("a", "agent-scout"), step("b", "seo-analyst"), step("c", "ui-auditor", "a"));
     newRequests();
     fail("a", "400 bad request", false);
 
-    assertThat(newEvents()).containsSubsequence(STEP_FAILED + ":a", STEP_CANCELLED + ":b",
-        STEP_CANCELLED + ":c", MISSION_FAILED);
+    assertThat(newEvents())
+        .containsSubsequence(
+            STEP_FAILED + ":a", STEP_CANCELLED + ":b", STEP_CANCELLED + ":c", MISSION_FAILED);
     MissionView state = state("f1");
     assertThat(state.status).isEqualTo(MissionStatus.FAILED);
     assertThat(state.reason).contains("'a'").contains("400 bad request");
@@ -367,11 +488,23 @@ class MissionSchedulerTest {
   }
 
   @Test
-  void continuePolicy_letsIndependentBranchesFinish_andSkipsDependentsOfTheFailedStep() throws Exception {
-    submit("k1", config(new Plan(List.of(step("a", "agent-scout"), step("b", "seo-analyst"),
-        step("c", "ui-auditor", "a"))), null, FailurePolicy.CONTINUE, null));
+  void continuePolicy_letsIndependentBranchesFinish_andSkipsDependentsOfTheFailedStep()
+      throws Exception {
+    submit(
+        "k1",
+        config(
+            new Plan(
+                List.of(
+                    step("a", "agent-scout"),
+                    step("b", "seo-analyst"),
+                    step("c", "ui-auditor", "a"))),
+            null,
+            FailurePolicy.CONTINUE,
+            null));
     fail("a", "400 bad request", false);
-    assertThat(newEvents()).contains(STEP_FAILED + ":a", STEP_SKIPPED + ":c").doesNotContain(MISSION_FAILED);
+    assertThat(newEvents())
+        .contains(STEP_FAILED + ":a", STEP_SKIPPED + ":c")
+        .doesNotContain(MISSION_FAILED);
 
     succeed("b");
     assertThat(newEvents()).containsExactly(STEP_COMPLETED + ":b", MISSION_FAILED);
@@ -401,10 +534,17 @@ class MissionSchedulerTest {
 
   @Test
   void missionDeadline_endsTheMissionTimedOut() throws Exception {
-    submit("dl", config(new Plan(List.of(step("a", "agent-scout"), step("b", "agent-scout", "a"))), null, null, 3));
+    submit(
+        "dl",
+        config(
+            new Plan(List.of(step("a", "agent-scout"), step("b", "agent-scout", "a"))),
+            null,
+            null,
+            3));
     harness.setProcessingTime(1_000 + 3_000);
 
-    assertThat(newEvents()).endsWith(STEP_CANCELLED + ":a", STEP_CANCELLED + ":b", MISSION_TIMED_OUT);
+    assertThat(newEvents())
+        .endsWith(STEP_CANCELLED + ":a", STEP_CANCELLED + ":b", MISSION_TIMED_OUT);
     assertThat(state("dl").status).isEqualTo(MissionStatus.TIMED_OUT);
   }
 
@@ -412,18 +552,23 @@ class MissionSchedulerTest {
   void cancel_cancelsRunningAndPendingSteps_andLateResultsAreDiscarded() throws Exception {
     submitPlan("x1", step("a", "agent-scout"), step("b", "seo-analyst", "a"));
     newEvents();
-    harness.processElement(SchedulerInput.of(
-        new MissionControl(MissionControl.CANCEL, "x1", "ws-1", "tester", 2_000)), 0);
+    harness.processElement(
+        SchedulerInput.of(new MissionControl(MissionControl.CANCEL, "x1", "ws-1", "tester", 2_000)),
+        0);
 
-    assertThat(newEvents()).containsExactly(STEP_CANCELLED + ":a", STEP_CANCELLED + ":b", MISSION_CANCELLED);
+    assertThat(newEvents())
+        .containsExactly(STEP_CANCELLED + ":a", STEP_CANCELLED + ":b", MISSION_CANCELLED);
     succeed("a");
     assertThat(newEvents()).isEmpty();
     assertThat(state("x1").status).isEqualTo(MissionStatus.CANCELLED);
     // A second cancel, or one for an unknown mission, does nothing.
-    harness.processElement(SchedulerInput.of(
-        new MissionControl(MissionControl.CANCEL, "x1", "ws-1", "tester", 2_001)), 0);
-    harness.processElement(SchedulerInput.of(
-        new MissionControl(MissionControl.CANCEL, "nope", "ws-1", "tester", 2_001)), 0);
+    harness.processElement(
+        SchedulerInput.of(new MissionControl(MissionControl.CANCEL, "x1", "ws-1", "tester", 2_001)),
+        0);
+    harness.processElement(
+        SchedulerInput.of(
+            new MissionControl(MissionControl.CANCEL, "nope", "ws-1", "tester", 2_001)),
+        0);
     assertThat(newEvents()).isEmpty();
   }
 
@@ -447,9 +592,12 @@ class MissionSchedulerTest {
     assertThat(newEvents()).hasSize(4);
     succeed("s1");
     StepRequest first = request("s1");
-    harness.processElement(SchedulerInput.of(StepResult.succeeded("m2", "ws-1", "s1", first.attempt(),
-        "agent-scout", null, 0, 0)), 0);
-    assertThat(newEvents()).containsExactly(STEP_COMPLETED + ":s1", STEP_READY + ":s2", STEP_STARTED + ":s2");
+    harness.processElement(
+        SchedulerInput.of(
+            StepResult.succeeded("m2", "ws-1", "s1", first.attempt(), "agent-scout", null, 0, 0)),
+        0);
+    assertThat(newEvents())
+        .containsExactly(STEP_COMPLETED + ":s1", STEP_READY + ":s2", STEP_STARTED + ":s2");
   }
 
   @Test
@@ -460,20 +608,34 @@ class MissionSchedulerTest {
     harness.close();
 
     open(snapshot);
-    harness.processElement(SchedulerInput.of(StepResult.succeeded("m4", "ws-1", "s1", first.attempt(),
-        "agent-scout", Json.mapper().createObjectNode(), 1_100, 1_200)), 0);
+    harness.processElement(
+        SchedulerInput.of(
+            StepResult.succeeded(
+                "m4",
+                "ws-1",
+                "s1",
+                first.attempt(),
+                "agent-scout",
+                Json.mapper().createObjectNode(),
+                1_100,
+                1_200)),
+        0);
 
-    assertThat(allEvents()).extracting(MissionEvent::type).containsExactly(STEP_COMPLETED, STEP_READY, STEP_STARTED);
+    assertThat(allEvents())
+        .extracting(MissionEvent::type)
+        .containsExactly(STEP_COMPLETED, STEP_READY, STEP_STARTED);
     assertThat(allEvents()).extracting(MissionEvent::seq).containsExactly(5L, 6L, 7L);
     assertThat(allRequests()).extracting(StepRequest::stepId).containsExactly("s2");
   }
 
   /**
-   * A header migrated from release 0.1.0 does not know how many steps are READY; the scheduler counts them on the
-   * header's first access (here: one step waiting to retry), and the mission goes on as before.
+   * A header migrated from release 0.1.0 does not know how many steps are READY; the scheduler
+   * counts them on the header's first access (here: one step waiting to retry), and the mission
+   * goes on as before.
    */
   @Test
-  void aMigratedHeaderWithoutReadySteps_isCountedOnFirstAccess_andTheMissionCompletes() throws Exception {
+  void aMigratedHeaderWithoutReadySteps_isCountedOnFirstAccess_andTheMissionCompletes()
+      throws Exception {
     submitPlan("u1", step("a", "agent-scout"), step("b", "seo-analyst"));
     newRequests();
     fail("a", "429 rate limited", true);
@@ -490,26 +652,35 @@ class MissionSchedulerTest {
     harness.getOperator().setCurrentKey("u1");
     assertThat(headers.value().readySteps).isEqualTo(1);
     harness.setProcessingTime(1_000 + retrying.retryInMs());
-    assertThat(newRequests()).extracting(StepRequest::stepId, StepRequest::attempt).containsExactly(
-        tuple("a", 2));
+    assertThat(newRequests())
+        .extracting(StepRequest::stepId, StepRequest::attempt)
+        .containsExactly(tuple("a", 2));
     succeed("a");
     assertThat(newEvents()).last().isEqualTo(MISSION_COMPLETED);
   }
 
   @Test
   void overseerPlanner_plansInAStepOfItsOwn_thenRunsTheValidatedPlan() throws Exception {
-    submit("o1", new MissionConfig(List.of("agent-scout", "seo-analyst"), null, null, null, null, null, "overseer"));
-    assertThat(newEvents()).containsExactly(MISSION_ACCEPTED, STEP_READY + ":_plan", STEP_STARTED + ":_plan");
+    submit(
+        "o1",
+        new MissionConfig(
+            List.of("agent-scout", "seo-analyst"), null, null, null, null, null, "overseer"));
+    assertThat(newEvents())
+        .containsExactly(MISSION_ACCEPTED, STEP_READY + ":_plan", STEP_STARTED + ":_plan");
     StepRequest planning = newRequests().get(0);
     assertThat(planning.agent()).isEqualTo("mission-overseer");
-    assertThat(planning.parameters().get("allowedAgents")).extracting(JsonNode::asText)
+    assertThat(planning.parameters().get("allowedAgents"))
+        .extracting(JsonNode::asText)
         .containsExactly("agent-scout", "seo-analyst");
 
-    JsonNode plan = Json.mapper().valueToTree(new Plan(List.of(step("a", "agent-scout"),
-        step("b", "seo-analyst", "a"))));
+    JsonNode plan =
+        Json.mapper()
+            .valueToTree(
+                new Plan(List.of(step("a", "agent-scout"), step("b", "seo-analyst", "a"))));
     succeed("_plan", plan);
-    assertThat(newEvents()).containsExactly(STEP_COMPLETED + ":_plan", PLAN_READY, STEP_READY + ":a",
-        STEP_STARTED + ":a");
+    assertThat(newEvents())
+        .containsExactly(
+            STEP_COMPLETED + ":_plan", PLAN_READY, STEP_READY + ":a", STEP_STARTED + ":a");
     succeed("a");
     succeed("b");
     assertThat(newEvents()).last().isEqualTo(MISSION_COMPLETED);
@@ -517,7 +688,9 @@ class MissionSchedulerTest {
 
   @Test
   void overseerPlanNamingAnUnknownAgent_failsTheMissionWithTheValidationError() throws Exception {
-    submit("o2", new MissionConfig(List.of(), null, null, null, null, FailurePolicy.CONTINUE, "overseer"));
+    submit(
+        "o2",
+        new MissionConfig(List.of(), null, null, null, null, FailurePolicy.CONTINUE, "overseer"));
     JsonNode plan = Json.mapper().valueToTree(new Plan(List.of(step("a", "ghost-writer"))));
     succeed("_plan", plan);
 
@@ -531,9 +704,12 @@ class MissionSchedulerTest {
   void deltasOfTheRunningAttempt_becomeStepDeltaEvents_othersAreDropped() throws Exception {
     submitPlan("dd", step("a", "content-orchestrator"));
     newEvents();
-    harness.processElement(SchedulerInput.of(new StepDelta("dd", "ws-1", "a", 1, 0, "Hello ", 1_000)), 0);
-    harness.processElement(SchedulerInput.of(new StepDelta("dd", "ws-1", "a", 2, 0, "stale", 1_000)), 0);
-    harness.processElement(SchedulerInput.of(new StepDelta("dd", "ws-1", "zz", 1, 0, "nope", 1_000)), 0);
+    harness.processElement(
+        SchedulerInput.of(new StepDelta("dd", "ws-1", "a", 1, 0, "Hello ", 1_000)), 0);
+    harness.processElement(
+        SchedulerInput.of(new StepDelta("dd", "ws-1", "a", 2, 0, "stale", 1_000)), 0);
+    harness.processElement(
+        SchedulerInput.of(new StepDelta("dd", "ws-1", "zz", 1, 0, "nope", 1_000)), 0);
 
     assertThat(newEvents()).containsExactly("step.delta:a");
     StepTextDelta delta = (StepTextDelta) allEvents().get(allEvents().size() - 1);
@@ -541,15 +717,27 @@ class MissionSchedulerTest {
     assertThat(delta.attempt()).isEqualTo(1);
     assertThat(Schemas.problems("mission-event.v1", delta)).isEmpty();
     succeed("a");
-    harness.processElement(SchedulerInput.of(new StepDelta("dd", "ws-1", "a", 1, 1, "late", 1_000)), 0);
+    harness.processElement(
+        SchedulerInput.of(new StepDelta("dd", "ws-1", "a", 1, 1, "late", 1_000)), 0);
     assertThat(newEvents()).containsExactly(STEP_COMPLETED + ":a", MISSION_COMPLETED);
   }
 
   @Test
   void paramsReachConditions() throws Exception {
     ObjectNode params = Json.mapper().createObjectNode().put("region", "us");
-    submit("p1", new MissionConfig(List.of(), new Plan(List.of(step("a", "agent-scout"),
-        when("eu", "content-orchestrator", "mission.params.region == 'eu'", "a"))), null, params, null, null, null));
+    submit(
+        "p1",
+        new MissionConfig(
+            List.of(),
+            new Plan(
+                List.of(
+                    step("a", "agent-scout"),
+                    when("eu", "content-orchestrator", "mission.params.region == 'eu'", "a"))),
+            null,
+            params,
+            null,
+            null,
+            null));
     succeed("a");
     assertThat(newEvents()).contains(STEP_SKIPPED + ":eu").last().isEqualTo(MISSION_COMPLETED);
   }

@@ -19,29 +19,38 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
 
 /**
- * The scheduler's state serializers refuse what they cannot read: a snapshot records the field layout, and a
- * restore with another layout (a field renamed, moved, retyped or removed) is incompatible instead of read wrong.
+ * The scheduler's state serializers refuse what they cannot read: a snapshot records the field
+ * layout, and a restore with another layout (a field renamed, moved, retyped or removed) is
+ * incompatible instead of read wrong.
  */
 class StateLayoutTest {
-  private static final List<LayoutSerializer<?>> SERIALIZERS = List.of(MissionHeaderSerializer.INSTANCE,
-      StepStateSerializer.INSTANCE, MissionDefinitionSerializer.INSTANCE, JsonNodeSerializer.INSTANCE);
+  private static final List<LayoutSerializer<?>> SERIALIZERS =
+      List.of(
+          MissionHeaderSerializer.INSTANCE,
+          StepStateSerializer.INSTANCE,
+          MissionDefinitionSerializer.INSTANCE,
+          JsonNodeSerializer.INSTANCE);
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private static TypeSerializerSchemaCompatibility<?> resolve(LayoutSerializer current, TypeSerializerSnapshot old) {
+  private static TypeSerializerSchemaCompatibility<?> resolve(
+      LayoutSerializer current, TypeSerializerSnapshot old) {
     return current.snapshotConfiguration().resolveSchemaCompatibility(old);
   }
 
   /** A snapshot as Flink writes it into a checkpoint and reads it back. */
-  private static TypeSerializerSnapshot<?> roundTrip(TypeSerializerSnapshot<?> snapshot) throws IOException {
+  private static TypeSerializerSnapshot<?> roundTrip(TypeSerializerSnapshot<?> snapshot)
+      throws IOException {
     DataOutputSerializer out = new DataOutputSerializer(256);
     TypeSerializerSnapshot.writeVersionedSnapshot(out, snapshot);
-    return TypeSerializerSnapshot.readVersionedSnapshot(new DataInputDeserializer(out.getCopyOfBuffer()),
-        StateLayoutTest.class.getClassLoader());
+    return TypeSerializerSnapshot.readVersionedSnapshot(
+        new DataInputDeserializer(out.getCopyOfBuffer()), StateLayoutTest.class.getClassLoader());
   }
 
-  /** A snapshot of {@code serializer}'s class that says the data was written with {@code layout}. */
-  private static TypeSerializerSnapshot<?> writtenWith(LayoutSerializer<?> serializer, List<String> layout)
-      throws IOException {
+  /**
+   * A snapshot of {@code serializer}'s class that says the data was written with {@code layout}.
+   */
+  private static TypeSerializerSnapshot<?> writtenWith(
+      LayoutSerializer<?> serializer, List<String> layout) throws IOException {
     DataOutputSerializer out = new DataOutputSerializer(256);
     out.writeUTF(serializer.getClass().getName());
     out.writeInt(layout.size());
@@ -49,7 +58,10 @@ class StateLayoutTest {
       out.writeUTF(field);
     }
     LayoutSerializer.LayoutSnapshot<?> snapshot = new LayoutSerializer.LayoutSnapshot<>();
-    snapshot.readSnapshot(1, new DataInputDeserializer(out.getCopyOfBuffer()), StateLayoutTest.class.getClassLoader());
+    snapshot.readSnapshot(
+        1,
+        new DataInputDeserializer(out.getCopyOfBuffer()),
+        StateLayoutTest.class.getClassLoader());
     return snapshot;
   }
 
@@ -57,27 +69,36 @@ class StateLayoutTest {
   void theSameLayout_restoresAsIs_withTheSameSerializer() throws Exception {
     for (LayoutSerializer<?> serializer : SERIALIZERS) {
       TypeSerializerSnapshot<?> restored = roundTrip(serializer.snapshotConfiguration());
-      assertThat(resolve(serializer, restored).isCompatibleAsIs()).as(serializer.getClass().getSimpleName()).isTrue();
+      assertThat(resolve(serializer, restored).isCompatibleAsIs())
+          .as(serializer.getClass().getSimpleName())
+          .isTrue();
       assertThat(restored.restoreSerializer()).isEqualTo(serializer);
     }
   }
 
   @Test
   void aRenamedMovedOrRetypedField_isIncompatible() throws Exception {
-    for (LayoutSerializer<?> serializer : List.of(MissionHeaderSerializer.INSTANCE, StepStateSerializer.INSTANCE)) {
+    for (LayoutSerializer<?> serializer :
+        List.of(MissionHeaderSerializer.INSTANCE, StepStateSerializer.INSTANCE)) {
       List<String> renamed = new ArrayList<>(serializer.layout());
       renamed.set(1, renamed.get(1).replace(":", "Renamed:"));
       List<String> moved = new ArrayList<>(serializer.layout());
       moved.add(moved.remove(0));
       List<String> retyped = new ArrayList<>(serializer.layout());
       retyped.set(3, retyped.get(3).replaceAll(":.*", ":double"));
-      for (List<String> layout : List.of(renamed, moved, retyped, serializer.layout().subList(1, 4))) {
-        assertThat(resolve(serializer, writtenWith(serializer, layout)).isIncompatible()).as("%s", layout).isTrue();
+      for (List<String> layout :
+          List.of(renamed, moved, retyped, serializer.layout().subList(1, 4))) {
+        assertThat(resolve(serializer, writtenWith(serializer, layout)).isIncompatible())
+            .as("%s", layout)
+            .isTrue();
       }
     }
   }
 
-  /** A header written by release 0.1.0 (no readySteps) is read by the old layout and written again: a migration. */
+  /**
+   * A header written by release 0.1.0 (no readySteps) is read by the old layout and written again:
+   * a migration.
+   */
   @Test
   void aHeaderOfTheFirstRelease_migrates_withItsReadyStepsUnknownUntilCounted() throws Exception {
     MissionHeaderSerializer current = MissionHeaderSerializer.INSTANCE;
@@ -101,7 +122,8 @@ class StateLayoutTest {
 
     @SuppressWarnings("unchecked")
     org.apache.flink.api.common.typeutils.TypeSerializer<MissionHeader> reader =
-        (org.apache.flink.api.common.typeutils.TypeSerializer<MissionHeader>) old.restoreSerializer();
+        (org.apache.flink.api.common.typeutils.TypeSerializer<MissionHeader>)
+            old.restoreSerializer();
     MissionHeader read = reader.deserialize(new DataInputDeserializer(bytes.getCopyOfBuffer()));
     MissionHeader expected = written.copy();
     expected.readySteps = MissionHeader.READY_STEPS_UNKNOWN;
@@ -111,7 +133,8 @@ class StateLayoutTest {
     read.readySteps = 2;
     DataOutputSerializer migrated = new DataOutputSerializer(128);
     current.serialize(read, migrated);
-    assertThat(current.deserialize(new DataInputDeserializer(migrated.getCopyOfBuffer()))).isEqualTo(read);
+    assertThat(current.deserialize(new DataInputDeserializer(migrated.getCopyOfBuffer())))
+        .isEqualTo(read);
   }
 
   @Test
@@ -142,41 +165,64 @@ class StateLayoutTest {
     read.heldAt = 5_000L;
     DataOutputSerializer migrated = new DataOutputSerializer(128);
     current.serialize(read, migrated);
-    assertThat(current.deserialize(new DataInputDeserializer(migrated.getCopyOfBuffer()))).isEqualTo(read);
+    assertThat(current.deserialize(new DataInputDeserializer(migrated.getCopyOfBuffer())))
+        .isEqualTo(read);
   }
 
   @Test
   void theDefinitionsJson_readsALayoutWithFewerFields_butNotARenamedOne() throws Exception {
     LayoutSerializer<?> definition = MissionDefinitionSerializer.INSTANCE;
-    assertThat(definition.layout()).contains("plan.steps[].dependsOn:List<String>", "config.deadlineSeconds:Integer",
-        "order:List<String>", "planningStep.condition:String");
-    List<String> older = definition.layout().stream().filter(f -> !f.startsWith("planningStep.")).toList();
+    assertThat(definition.layout())
+        .contains(
+            "plan.steps[].dependsOn:List<String>",
+            "config.deadlineSeconds:Integer",
+            "order:List<String>",
+            "planningStep.condition:String");
+    List<String> older =
+        definition.layout().stream().filter(f -> !f.startsWith("planningStep.")).toList();
     assertThat(resolve(definition, writtenWith(definition, older)).isCompatibleAsIs()).isTrue();
-    List<String> renamed = definition.layout().stream().map(f -> f.replace("order:", "topologicalOrder:")).toList();
+    List<String> renamed =
+        definition.layout().stream().map(f -> f.replace("order:", "topologicalOrder:")).toList();
     assertThat(resolve(definition, writtenWith(definition, renamed)).isIncompatible()).isTrue();
   }
 
   @Test
   void anotherSerializersSnapshot_isIncompatible() throws Exception {
-    assertThat(resolve(MissionHeaderSerializer.INSTANCE, StepStateSerializer.INSTANCE.snapshotConfiguration())
-        .isIncompatible()).isTrue();
-    assertThat(resolve(MissionHeaderSerializer.INSTANCE,
-        new JsonTypeSerializer<>(MissionState.class).snapshotConfiguration()).isIncompatible()).isTrue();
+    assertThat(
+            resolve(
+                    MissionHeaderSerializer.INSTANCE,
+                    StepStateSerializer.INSTANCE.snapshotConfiguration())
+                .isIncompatible())
+        .isTrue();
+    assertThat(
+            resolve(
+                    MissionHeaderSerializer.INSTANCE,
+                    new JsonTypeSerializer<>(MissionState.class).snapshotConfiguration())
+                .isIncompatible())
+        .isTrue();
   }
 
-  /** A field added to (or renamed in) a state class without its serializer's layout fails here, not on restore. */
+  /**
+   * A field added to (or renamed in) a state class without its serializer's layout fails here, not
+   * on restore.
+   */
   @Test
   void theLayouts_nameEveryFieldOfTheirClass_inOrder() {
-    assertThat(names(MissionHeaderSerializer.INSTANCE.layout())).containsExactlyElementsOf(fields(MissionHeader.class));
-    assertThat(names(StepStateSerializer.INSTANCE.layout())).containsExactlyElementsOf(fields(StepState.class));
+    assertThat(names(MissionHeaderSerializer.INSTANCE.layout()))
+        .containsExactlyElementsOf(fields(MissionHeader.class));
+    assertThat(names(StepStateSerializer.INSTANCE.layout()))
+        .containsExactlyElementsOf(fields(StepState.class));
   }
 
   private static List<String> names(List<String> layout) {
-    return List.copyOf(new LinkedHashSet<>(layout.stream().map(f -> f.replaceAll("[:.].*", "")).toList()));
+    return List.copyOf(
+        new LinkedHashSet<>(layout.stream().map(f -> f.replaceAll("[:.].*", "")).toList()));
   }
 
   private static List<String> fields(Class<?> type) {
-    return Arrays.stream(type.getDeclaredFields()).filter(f -> !Modifier.isStatic(f.getModifiers()))
-        .map(Field::getName).toList();
+    return Arrays.stream(type.getDeclaredFields())
+        .filter(f -> !Modifier.isStatic(f.getModifiers()))
+        .map(Field::getName)
+        .toList();
   }
 }

@@ -25,9 +25,14 @@ class StepOutputSerializerTest extends SerializerTestBase<JsonNode> {
 
   @Override
   protected JsonNode[] getTestData() {
-    var object = Json.mapper().createObjectNode().put("text", "ü ∑ " + "x".repeat(100_000)).put("score", 91.5);
+    var object =
+        Json.mapper()
+            .createObjectNode()
+            .put("text", "ü ∑ " + "x".repeat(100_000))
+            .put("score", 91.5);
     object.putArray("list").add(1).add("two").addNull();
-    return new JsonNode[] {object, Json.mapper().getNodeFactory().textNode("plain"),
-        Json.mapper().createArrayNode()};
+    return new JsonNode[] {
+      object, Json.mapper().getNodeFactory().textNode("plain"), Json.mapper().createArrayNode()
+    };
   }
 }

@@ -7,17 +7,32 @@ import dev.gpilot.contracts.vault.VaultKeyOptions;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Where the job finds workspace keys, from its environment; the key itself is never among the options. */
+/**
+ * Where the job finds workspace keys, from its environment; the key itself is never among the
+ * options.
+ */
 class VaultKeyResolverOptionsTest {
   @Test
   void theEnvironment_namesTheBrokersTheMasterKeyAndTheDeploymentKeysVariable() {
-    VaultKeyResolverOptions options = VaultKeyResolverOptions.fromEnv(Map.of("KAFKA_BOOTSTRAP_SERVERS", "k1:9092",
-        "GPILOT_HOME", "/srv/g", "GPILOT_DEPLOYMENT_KEY_ENV", "ACME_KEY", "ACME_KEY", "AIza-secret"));
+    VaultKeyResolverOptions options =
+        VaultKeyResolverOptions.fromEnv(
+            Map.of(
+                "KAFKA_BOOTSTRAP_SERVERS",
+                "k1:9092",
+                "GPILOT_HOME",
+                "/srv/g",
+                "GPILOT_DEPLOYMENT_KEY_ENV",
+                "ACME_KEY",
+                "ACME_KEY",
+                "AIza-secret"));
     assertThat(options.bootstrapServers()).isEqualTo("k1:9092");
-    assertThat(options.keys()).isEqualTo(VaultKeyOptions.localKeyset("/srv/g/vault/master-keyset.json"));
+    assertThat(options.keys())
+        .isEqualTo(VaultKeyOptions.localKeyset("/srv/g/vault/master-keyset.json"));
     assertThat(options.deploymentKeyEnv()).isEqualTo("ACME_KEY");
     assertThat(options.toString()).doesNotContain("AIza-secret");
-    assertThat(VaultKeyResolverOptions.fromEnv(Map.of("KAFKA_BOOTSTRAP_SERVERS", "k1:9092")).deploymentKeyEnv())
+    assertThat(
+            VaultKeyResolverOptions.fromEnv(Map.of("KAFKA_BOOTSTRAP_SERVERS", "k1:9092"))
+                .deploymentKeyEnv())
         .isEqualTo("GEMINI_API_KEY");
   }
 

@@ -28,9 +28,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The job's copy of gpilot.vault.v1 on a real broker: each workspace's newest record, a deleted vault gone, bad
- * records skipped, changes after start-up seen without a restart, one reader per cluster shared by its users; and
- * the audit events the job writes.
+ * The job's copy of gpilot.vault.v1 on a real broker: each workspace's newest record, a deleted
+ * vault gone, bad records skipped, changes after start-up seen without a restart, one reader per
+ * cluster shared by its users; and the audit events the job writes.
  */
 class VaultReaderITCase {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
@@ -45,16 +45,24 @@ class VaultReaderITCase {
   }
 
   @Test
-  void keepsEachWorkspacesNewestRecord_followsChanges_andIsSharedUntilItsLastUserLeaves() throws Exception {
+  void keepsEachWorkspacesNewestRecord_followsChanges_andIsSharedUntilItsLastUserLeaves()
+      throws Exception {
     VaultChanges.Result a1 = set(null, "ws-a", "key-1");
-    VaultChanges.Result a2 = VaultChanges.set(master, a1.record(), a1.keys(), "ws-a", "gemini", bytes("key-2"),
-        "alice", 2_000);
+    VaultChanges.Result a2 =
+        VaultChanges.set(
+            master, a1.record(), a1.keys(), "ws-a", "gemini", bytes("key-2"), "alice", 2_000);
     VaultChanges.Result b1 = set(null, "ws-b", "key-b");
     VaultChanges.Result c1 = set(null, "ws-c", "key-c");
     try (KafkaProducer<String, byte[]> producer = producer()) {
       send(producer, "ws-a", CODEC.encode(a2.record()));
-      send(producer, "ws-a", CODEC.encode(a1.record())); // an older revision after a newer one: ignored
-      send(producer, "ws-b", "{\"not\": \"a vault record\"}".getBytes(StandardCharsets.UTF_8)); // skipped
+      send(
+          producer,
+          "ws-a",
+          CODEC.encode(a1.record())); // an older revision after a newer one: ignored
+      send(
+          producer,
+          "ws-b",
+          "{\"not\": \"a vault record\"}".getBytes(StandardCharsets.UTF_8)); // skipped
       send(producer, "ws-b", CODEC.encode(b1.record()));
       send(producer, "ws-c", CODEC.encode(c1.record()));
       send(producer, "ws-c", null); // the workspace's vault was deleted
@@ -72,45 +80,72 @@ class VaultReaderITCase {
       assertThat(reader.record("ws-never")).isEmpty();
 
       VaultReader.release(again); // one user left: it keeps following
-      VaultChanges.Result a3 = VaultChanges.set(master, a2.record(), a2.keys(), "ws-a", "gemini", bytes("key-3"),
-          "alice", 3_000);
+      VaultChanges.Result a3 =
+          VaultChanges.set(
+              master, a2.record(), a2.keys(), "ws-a", "gemini", bytes("key-3"), "alice", 3_000);
       try (KafkaProducer<String, byte[]> producer = producer()) {
         send(producer, "ws-a", CODEC.encode(a3.record()));
       }
-      await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .ignoreExceptions()
           .untilAsserted(() -> assertThat(reader.record("ws-a")).contains(a3.record()));
     } finally {
       VaultReader.release(reader);
     }
-    assertThat(VaultReader.acquire(KAFKA.bootstrapServers())).as("a new reader after the last release")
+    assertThat(VaultReader.acquire(KAFKA.bootstrapServers()))
+        .as("a new reader after the last release")
         .isNotSameAs(reader)
         .satisfies(VaultReader::release);
   }
 
   @Test
   void theJobsAuditEvents_reachTheAuditTopic_keyedByWorkspace() throws Exception {
-    AuditEvent decrypt = new AuditEvent("audit-1", "ws-a", 5_000, AuditEvent.SECRET_DECRYPT, "job", "job", "gemini", 1,
-        2, "fp", "ok", null, "m-1", "s1", 1);
+    AuditEvent decrypt =
+        new AuditEvent(
+            "audit-1",
+            "ws-a",
+            5_000,
+            AuditEvent.SECRET_DECRYPT,
+            "job",
+            "job",
+            "gemini",
+            1,
+            2,
+            "fp",
+            "ok",
+            null,
+            "m-1",
+            "s1",
+            1);
     try (AuditSink sink = AuditSink.kafka(KAFKA.bootstrapServers())) {
       sink.emit(decrypt);
     } // close waits for what was sent
-    List<ConsumerRecord<byte[], byte[]>> written = TopicContents.read(KAFKA.bootstrapServers(), Topics.AUDIT);
-    assertThat(written).singleElement().satisfies(r -> {
-      assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo("ws-a");
-      assertThat(JsonCodec.of(AuditEvent.class).decode(r.value())).isEqualTo(decrypt);
-    });
+    List<ConsumerRecord<byte[], byte[]>> written =
+        TopicContents.read(KAFKA.bootstrapServers(), Topics.AUDIT);
+    assertThat(written)
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo("ws-a");
+              assertThat(JsonCodec.of(AuditEvent.class).decode(r.value())).isEqualTo(decrypt);
+            });
   }
 
   private static VaultChanges.Result set(VaultRecord current, String workspace, String value) {
-    return VaultChanges.set(master, current, null, workspace, "gemini", bytes(value), "alice", 1_000);
+    return VaultChanges.set(
+        master, current, null, workspace, "gemini", bytes(value), "alice", 1_000);
   }
 
   private static KafkaProducer<String, byte[]> producer() {
-    return new KafkaProducer<>(KafkaClientConfigs.durableProducer(KAFKA.bootstrapServers()), new StringSerializer(),
+    return new KafkaProducer<>(
+        KafkaClientConfigs.durableProducer(KAFKA.bootstrapServers()),
+        new StringSerializer(),
         new ByteArraySerializer());
   }
 
-  private static void send(KafkaProducer<String, byte[]> producer, String key, byte[] value) throws Exception {
+  private static void send(KafkaProducer<String, byte[]> producer, String key, byte[] value)
+      throws Exception {
     producer.send(new ProducerRecord<>(Topics.VAULT, key, value)).get();
   }
 

@@ -5,25 +5,28 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Map;
 
 /**
- * A fault to inject into the next matching call(s), or with {@code forMs} into every matching call for a while.
- * Every field is optional; a fault with none of the effects is a no-op that still consumes a match.
+ * A fault to inject into the next matching call(s), or with {@code forMs} into every matching call
+ * for a while. Every field is optional; a fault with none of the effects is a no-op that still
+ * consumes a match.
  *
- * @param match the call's prompt (system instruction and contents) must contain this text; null matches any call
+ * @param match the call's prompt (system instruction and contents) must contain this text; null
+ *     matches any call
  * @param model the call's model must be this one; null matches any model
  * @param times how many matching calls it applies to (default 1); ignored with {@code forMs}
  * @param status answer with this HTTP error status (e.g. 429, 500, 400) and a Gemini error body
  * @param message the error message for {@code status}
- * @param delayMs wait this long before answering, on top of the configured latency (a slow response)
+ * @param delayMs wait this long before answering, on top of the configured latency (a slow
+ *     response)
  * @param malformedJson answer with JSON cut in the middle (for structured output)
  * @param finishReason answer with this finish reason and no content, e.g. {@code SAFETY}
  * @param text answer with exactly this text instead of a generated one
- * @param usage override the usage counts: keys {@code promptTokenCount}, {@code candidatesTokenCount},
- *     {@code thoughtsTokenCount}, {@code cachedContentTokenCount}
- * @param forMs apply to every matching call for this many milliseconds after the fault was queued (a storm), not
- *     consumed by calls; dropped once expired
- * @param retryAfterSeconds with {@code status}: the error answer says when to come back, as Gemini does for 429: a
- *     {@code Retry-After: <n>} header and a {@code google.rpc.RetryInfo} entry ({@code "retryDelay": "<n>s"}) in the
- *     error's {@code details}
+ * @param usage override the usage counts: keys {@code promptTokenCount}, {@code
+ *     candidatesTokenCount}, {@code thoughtsTokenCount}, {@code cachedContentTokenCount}
+ * @param forMs apply to every matching call for this many milliseconds after the fault was queued
+ *     (a storm), not consumed by calls; dropped once expired
+ * @param retryAfterSeconds with {@code status}: the error answer says when to come back, as Gemini
+ *     does for 429: a {@code Retry-After: <n>} header and a {@code google.rpc.RetryInfo} entry
+ *     ({@code "retryDelay": "<n>s"}) in the error's {@code details}
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Fault(
@@ -60,9 +63,30 @@ public record Fault(
   }
 
   /** A fault for the next matching call(s), without a duration or a Retry-After. */
-  public Fault(String match, String model, Integer times, Integer status, String message, Long delayMs,
-      Boolean malformedJson, String finishReason, String text, Map<String, Integer> usage) {
-    this(match, model, times, status, message, delayMs, malformedJson, finishReason, text, usage, null, null);
+  public Fault(
+      String match,
+      String model,
+      Integer times,
+      Integer status,
+      String message,
+      Long delayMs,
+      Boolean malformedJson,
+      String finishReason,
+      String text,
+      Map<String, Integer> usage) {
+    this(
+        match,
+        model,
+        times,
+        status,
+        message,
+        delayMs,
+        malformedJson,
+        finishReason,
+        text,
+        usage,
+        null,
+        null);
   }
 
   public static Fault httpError(int status) {
@@ -91,25 +115,69 @@ public record Fault(
 
   /** This fault, only for calls whose prompt contains {@code text}. */
   public Fault matching(String text) {
-    return new Fault(text, model, times, status, message, delayMs, malformedJson, finishReason, this.text, usage,
-        forMs, retryAfterSeconds);
+    return new Fault(
+        text,
+        model,
+        times,
+        status,
+        message,
+        delayMs,
+        malformedJson,
+        finishReason,
+        this.text,
+        usage,
+        forMs,
+        retryAfterSeconds);
   }
 
   /** This fault, for the next {@code n} matching calls. */
   public Fault repeat(int n) {
-    return new Fault(match, model, n, status, message, delayMs, malformedJson, finishReason, text, usage, forMs,
+    return new Fault(
+        match,
+        model,
+        n,
+        status,
+        message,
+        delayMs,
+        malformedJson,
+        finishReason,
+        text,
+        usage,
+        forMs,
         retryAfterSeconds);
   }
 
   /** This fault, for every matching call during the {@code ms} milliseconds after it is queued. */
   public Fault lasting(long ms) {
-    return new Fault(match, model, times, status, message, delayMs, malformedJson, finishReason, text, usage, ms,
+    return new Fault(
+        match,
+        model,
+        times,
+        status,
+        message,
+        delayMs,
+        malformedJson,
+        finishReason,
+        text,
+        usage,
+        ms,
         retryAfterSeconds);
   }
 
   /** This error answer, telling the caller to come back after {@code seconds}. */
   public Fault retryAfter(int seconds) {
-    return new Fault(match, model, times, status, message, delayMs, malformedJson, finishReason, text, usage, forMs,
+    return new Fault(
+        match,
+        model,
+        times,
+        status,
+        message,
+        delayMs,
+        malformedJson,
+        finishReason,
+        text,
+        usage,
+        forMs,
         seconds);
   }
 

@@ -34,28 +34,32 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * An offline stand-in for the Gemini API, speaking its REST protocol as the google-genai SDK calls it:
- * {@code POST /{version}/models/{model}:generateContent} and {@code :streamGenerateContent?alt=sse}. Answers are
- * deterministic (the same request gives the same answer), with {@code usageMetadata} counted from the text, a
- * structured answer when the request has a response schema, and {@code modelVersion}
- * {@value #MODEL_VERSION_PREFIX}{@code <model>} so that whatever records the model shows it ran on the stand-in.
+ * An offline stand-in for the Gemini API, speaking its REST protocol as the google-genai SDK calls
+ * it: {@code POST /{version}/models/{model}:generateContent} and {@code
+ * :streamGenerateContent?alt=sse}. Answers are deterministic (the same request gives the same
+ * answer), with {@code usageMetadata} counted from the text, a structured answer when the request
+ * has a response schema, and {@code modelVersion} {@value #MODEL_VERSION_PREFIX}{@code <model>} so
+ * that whatever records the model shows it ran on the stand-in.
  *
- * <p>Token counts: a text of {@code c} characters is {@code ceil(c / 4)} tokens. {@code promptTokenCount} counts
- * the system instruction and the contents; {@code cachedContentTokenCount} is the system instruction's tokens (the
- * stand-in treats it as a cached prefix) when it has at least {@value #MIN_CACHED_TOKENS}; {@code
- * candidatesTokenCount} counts the answer; {@code thoughtsTokenCount} is twice the answer for models named
- * {@code *pro*}, once for other 2.5+ models, none for {@code *lite*} and {@code gemini-2.0*} models or when the
- * request sets {@code thinkingBudget: 0}.
+ * <p>Token counts: a text of {@code c} characters is {@code ceil(c / 4)} tokens. {@code
+ * promptTokenCount} counts the system instruction and the contents; {@code cachedContentTokenCount}
+ * is the system instruction's tokens (the stand-in treats it as a cached prefix) when it has at
+ * least {@value #MIN_CACHED_TOKENS}; {@code candidatesTokenCount} counts the answer; {@code
+ * thoughtsTokenCount} is twice the answer for models named {@code *pro*}, once for other 2.5+
+ * models, none for {@code *lite*} and {@code gemini-2.0*} models or when the request sets {@code
+ * thinkingBudget: 0}.
  *
- * <p>Latency: each answer is sent {@code latencyMs} after the request arrived, from a timer: waiting holds no thread,
- * so the stand-in serves any number of concurrent calls with a handful of threads.
+ * <p>Latency: each answer is sent {@code latencyMs} after the request arrived, from a timer:
+ * waiting holds no thread, so the stand-in serves any number of concurrent calls with a handful of
+ * threads.
  *
- * <p>Admin endpoints (no auth; bind to loopback): {@code POST /admin/faults} queues {@link Fault}s (one object or
- * an array), {@code DELETE /admin/faults} clears them, {@code GET /admin/calls} lists the recorded {@link
- * CallRecord}s (the last 10,000), {@code DELETE /admin/calls} forgets them, {@code GET /health}.
+ * <p>Admin endpoints (no auth; bind to loopback): {@code POST /admin/faults} queues {@link Fault}s
+ * (one object or an array), {@code DELETE /admin/faults} clears them, {@code GET /admin/calls}
+ * lists the recorded {@link CallRecord}s (the last 10,000), {@code DELETE /admin/calls} forgets
+ * them, {@code GET /health}.
  *
- * <p>Calls are recorded with the caller's identity headers when it sends them: {@value #MISSION_HEADER},
- * {@value #STEP_HEADER}, {@value #ATTEMPT_HEADER}.
+ * <p>Calls are recorded with the caller's identity headers when it sends them: {@value
+ * #MISSION_HEADER}, {@value #STEP_HEADER}, {@value #ATTEMPT_HEADER}.
  */
 public final class GeminiStandin implements AutoCloseable {
   public static final String MODEL_VERSION_PREFIX = "gpilot-standin/";
@@ -65,7 +69,8 @@ public final class GeminiStandin implements AutoCloseable {
   static final int MIN_CACHED_TOKENS = 16;
   private static final int MAX_RECORDED_CALLS = 10_000;
   private static final Pattern MODEL_CALL =
-      Pattern.compile("^/(v1|v1beta|v1alpha)/models/([^/:]+):(generateContent|streamGenerateContent)$");
+      Pattern.compile(
+          "^/(v1|v1beta|v1alpha)/models/([^/:]+):(generateContent|streamGenerateContent)$");
   private static final Pattern MISSION_LINE = Pattern.compile("(?im)^\\s*mission\\s*:\\s*(.+)$");
 
   private final ObjectMapper mapper =
@@ -74,8 +79,12 @@ public final class GeminiStandin implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService handlers;
   private final ScheduledExecutorService timer;
-  /** Queued faults, in order, each with when it was queued (a {@code forMs} fault lasts from then). */
+
+  /**
+   * Queued faults, in order, each with when it was queued (a {@code forMs} fault lasts from then).
+   */
   private final List<Queued> faults = new ArrayList<>();
+
   private final ArrayDeque<CallRecord> calls = new ArrayDeque<>();
   private final AtomicLong callSeq = new AtomicLong();
 
@@ -107,8 +116,8 @@ public final class GeminiStandin implements AutoCloseable {
   }
 
   /**
-   * Runs the stand-in until the process is stopped. Environment: {@code GPILOT_STANDIN_HOST} (127.0.0.1),
-   * {@code GPILOT_STANDIN_PORT} (8090), {@code GPILOT_SIM_LATENCY_MS} (0).
+   * Runs the stand-in until the process is stopped. Environment: {@code GPILOT_STANDIN_HOST}
+   * (127.0.0.1), {@code GPILOT_STANDIN_PORT} (8090), {@code GPILOT_SIM_LATENCY_MS} (0).
    */
   public static void main(String[] args) throws Exception {
     Map<String, String> env = System.getenv();
@@ -117,7 +126,8 @@ public final class GeminiStandin implements AutoCloseable {
     long latency = Long.parseLong(env.getOrDefault("GPILOT_SIM_LATENCY_MS", "0").strip());
     GeminiStandin standin = start(host, port, latency);
     Runtime.getRuntime().addShutdownHook(new Thread(standin::close, "standin-shutdown"));
-    System.out.printf("Gemini stand-in listening on %s (latency %d ms)%n", standin.baseUrl(), latency);
+    System.out.printf(
+        "Gemini stand-in listening on %s (latency %d ms)%n", standin.baseUrl(), latency);
     Thread.currentThread().join();
   }
 
@@ -130,7 +140,10 @@ public final class GeminiStandin implements AutoCloseable {
     return "http://" + server.getAddress().getHostString() + ":" + port();
   }
 
-  /** Queues faults for the next matching calls (or, with {@code forMs}, every matching call for a while), in order. */
+  /**
+   * Queues faults for the next matching calls (or, with {@code forMs}, every matching call for a
+   * while), in order.
+   */
   public void inject(Fault... more) {
     long now = System.nanoTime();
     synchronized (faults) {
@@ -142,7 +155,8 @@ public final class GeminiStandin implements AutoCloseable {
 
   private record Queued(Fault fault, long queuedAtNanos) {
     boolean expired(long now) {
-      return fault.forMs() != null && now - queuedAtNanos >= TimeUnit.MILLISECONDS.toNanos(fault.forMs());
+      return fault.forMs() != null
+          && now - queuedAtNanos >= TimeUnit.MILLISECONDS.toNanos(fault.forMs());
     }
   }
 
@@ -182,27 +196,41 @@ public final class GeminiStandin implements AutoCloseable {
       if (call.matches() && method.equals("POST")) {
         modelCall(exchange, call.group(2), call.group(3).equals("streamGenerateContent"));
       } else if (path.equals("/health")) {
-        send(exchange, 200, "application/json", "{\"status\":\"UP\",\"latencyMs\":" + latencyMs + "}");
+        send(
+            exchange,
+            200,
+            "application/json",
+            "{\"status\":\"UP\",\"latencyMs\":" + latencyMs + "}");
       } else if (path.equals("/admin/faults") && method.equals("POST")) {
         JsonNode body = mapper.readTree(readBody(exchange));
-        List<Fault> parsed = body != null && body.isArray()
-            ? mapper.convertValue(body, new TypeReference<List<Fault>>() {})
-            : List.of(mapper.convertValue(body, Fault.class));
+        List<Fault> parsed =
+            body != null && body.isArray()
+                ? mapper.convertValue(body, new TypeReference<List<Fault>>() {})
+                : List.of(mapper.convertValue(body, Fault.class));
         inject(parsed.toArray(Fault[]::new));
         send(exchange, 204, null, null);
       } else if (path.equals("/admin/faults") && method.equals("DELETE")) {
         clearFaults();
         send(exchange, 204, null, null);
       } else if (path.equals("/admin/calls") && method.equals("GET")) {
-        send(exchange, 200, "application/json", mapper.writeValueAsString(Map.of("calls", calls())));
+        send(
+            exchange, 200, "application/json", mapper.writeValueAsString(Map.of("calls", calls())));
       } else if (path.equals("/admin/calls") && method.equals("DELETE")) {
         clearCalls();
         send(exchange, 204, null, null);
       } else {
-        send(exchange, 404, "application/json", errorBody(404, "NOT_FOUND", "no such endpoint: " + method + " " + path));
+        send(
+            exchange,
+            404,
+            "application/json",
+            errorBody(404, "NOT_FOUND", "no such endpoint: " + method + " " + path));
       }
     } catch (IllegalArgumentException | IOException e) {
-      send(exchange, 400, "application/json", errorBody(400, "INVALID_ARGUMENT", String.valueOf(e.getMessage())));
+      send(
+          exchange,
+          400,
+          "application/json",
+          errorBody(400, "INVALID_ARGUMENT", String.valueOf(e.getMessage())));
     } catch (RuntimeException e) {
       send(exchange, 500, "application/json", errorBody(500, "INTERNAL", String.valueOf(e)));
     }
@@ -221,19 +249,29 @@ public final class GeminiStandin implements AutoCloseable {
     }
     if (apiKey == null || apiKey.isBlank()) {
       record(caller, model, stream, null, 403, Usage.NONE, false, null, null);
-      send(exchange, 403, "application/json", errorBody(403, "PERMISSION_DENIED",
-          "Method doesn't allow unregistered callers. Please use an API key."));
+      send(
+          exchange,
+          403,
+          "application/json",
+          errorBody(
+              403,
+              "PERMISSION_DENIED",
+              "Method doesn't allow unregistered callers. Please use an API key."));
       return;
     }
     Prompt prompt = Prompt.of(request);
     Fault fault = takeFault(prompt.all(), model);
     JsonNode config = request.path("generationConfig");
-    JsonNode schema = config.has("responseJsonSchema") ? config.get("responseJsonSchema") : config.get("responseSchema");
+    JsonNode schema =
+        config.has("responseJsonSchema")
+            ? config.get("responseJsonSchema")
+            : config.get("responseSchema");
     boolean structured = schema != null && schema.isObject();
     String keyHash = sha256(apiKey);
 
     long delay = latencyMs + (fault != null && fault.delayMs() != null ? fault.delayMs() : 0);
-    long remaining = Math.max(0, delay - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - arrived));
+    long remaining =
+        Math.max(0, delay - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - arrived));
 
     if (fault != null && fault.status() != null) {
       int status = fault.status();
@@ -243,12 +281,19 @@ public final class GeminiStandin implements AutoCloseable {
       if (retryAfter != null) {
         exchange.getResponseHeaders().set("Retry-After", String.valueOf(retryAfter));
       }
-      later(remaining, () -> send(exchange, status, "application/json",
-          errorBody(status, statusName(status), message, retryAfter)));
+      later(
+          remaining,
+          () ->
+              send(
+                  exchange,
+                  status,
+                  "application/json",
+                  errorBody(status, statusName(status), message, retryAfter)));
       return;
     }
 
-    String finishReason = fault != null && fault.finishReason() != null ? fault.finishReason() : "STOP";
+    String finishReason =
+        fault != null && fault.finishReason() != null ? fault.finishReason() : "STOP";
     boolean blocked = !finishReason.equals("STOP") && !finishReason.equals("MAX_TOKENS");
     String text;
     if (blocked) {
@@ -256,10 +301,13 @@ public final class GeminiStandin implements AutoCloseable {
     } else if (fault != null && fault.text() != null) {
       text = fault.text();
     } else if (structured) {
-      String json = mapper.writeValueAsString(
-          new SchemaInstances(mapper, schema, prompt.all(), prompt.mission()).instance());
-      text = fault != null && Boolean.TRUE.equals(fault.malformedJson())
-          ? json.substring(0, Math.max(1, json.length() * 2 / 3)) : json;
+      String json =
+          mapper.writeValueAsString(
+              new SchemaInstances(mapper, schema, prompt.all(), prompt.mission()).instance());
+      text =
+          fault != null && Boolean.TRUE.equals(fault.malformedJson())
+              ? json.substring(0, Math.max(1, json.length() * 2 / 3))
+              : json;
     } else {
       text = freeText(model, prompt);
     }
@@ -277,7 +325,8 @@ public final class GeminiStandin implements AutoCloseable {
     }
   }
 
-  private ObjectNode response(String model, String text, String finishReason, Usage usage, boolean withUsage) {
+  private ObjectNode response(
+      String model, String text, String finishReason, Usage usage, boolean withUsage) {
     ObjectNode response = mapper.createObjectNode();
     ArrayNode candidates = response.putArray("candidates");
     ObjectNode candidate = candidates.addObject();
@@ -290,7 +339,10 @@ public final class GeminiStandin implements AutoCloseable {
       candidate.put("finishReason", finishReason);
       if (!finishReason.equals("STOP") && !finishReason.equals("MAX_TOKENS")) {
         ArrayNode ratings = candidate.putArray("safetyRatings");
-        ratings.addObject().put("category", "HARM_CATEGORY_DANGEROUS_CONTENT").put("probability", "HIGH")
+        ratings
+            .addObject()
+            .put("category", "HARM_CATEGORY_DANGEROUS_CONTENT")
+            .put("probability", "HIGH")
             .put("blocked", true);
       }
     }
@@ -303,8 +355,12 @@ public final class GeminiStandin implements AutoCloseable {
     return response;
   }
 
-  /** SSE: a few chunks of the text, the finish reason and usage on the last one; no {@code [DONE]} (as Gemini). */
-  private void streamAnswer(HttpExchange exchange, String model, String text, String finishReason, Usage usage) {
+  /**
+   * SSE: a few chunks of the text, the finish reason and usage on the last one; no {@code [DONE]}
+   * (as Gemini).
+   */
+  private void streamAnswer(
+      HttpExchange exchange, String model, String text, String finishReason, Usage usage) {
     List<String> chunks = chunks(text, 4);
     try {
       exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
@@ -313,7 +369,9 @@ public final class GeminiStandin implements AutoCloseable {
       for (int i = 0; i < chunks.size(); i++) {
         boolean last = i == chunks.size() - 1;
         ObjectNode chunk = response(model, chunks.get(i), last ? finishReason : null, usage, last);
-        out.write(("data: " + mapper.writeValueAsString(chunk) + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        out.write(
+            ("data: " + mapper.writeValueAsString(chunk) + "\r\n\r\n")
+                .getBytes(StandardCharsets.UTF_8));
         out.flush();
       }
       out.close();
@@ -336,16 +394,30 @@ public final class GeminiStandin implements AutoCloseable {
   }
 
   private String freeText(String model, Prompt prompt) {
-    String role = prompt.system().isBlank() ? "assistant" : SchemaInstances.abbreviate(
-        prompt.system().split("[.\\n]", 2)[0].replaceFirst("(?i)^you are (the |an? )?", ""), 40);
+    String role =
+        prompt.system().isBlank()
+            ? "assistant"
+            : SchemaInstances.abbreviate(
+                prompt.system().split("[.\\n]", 2)[0].replaceFirst("(?i)^you are (the |an? )?", ""),
+                40);
     String task = SchemaInstances.abbreviate(prompt.task(), 160);
     String digest = sha256(prompt.all()).substring(0, 8);
-    return "Simulated answer from " + role + " (" + model + " on the G-Pilot stand-in): " + task
+    return "Simulated answer from "
+        + role
+        + " ("
+        + model
+        + " on the G-Pilot stand-in): "
+        + task
         + " Key points: first, scope the work; second, deliver it in small steps; third, verify the result."
-        + " Reference " + digest + ".";
+        + " Reference "
+        + digest
+        + ".";
   }
 
-  /** The first queued fault that applies: a timed one stays (until it expires), a counted one is used up. */
+  /**
+   * The first queued fault that applies: a timed one stays (until it expires), a counted one is
+   * used up.
+   */
   private Fault takeFault(String prompt, String model) {
     long now = System.nanoTime();
     synchronized (faults) {
@@ -382,16 +454,41 @@ public final class GeminiStandin implements AutoCloseable {
           // Not a number: recorded as absent rather than refusing the call.
         }
       }
-      return new Caller(exchange.getRequestHeaders().getFirst(MISSION_HEADER),
-          exchange.getRequestHeaders().getFirst(STEP_HEADER), number);
+      return new Caller(
+          exchange.getRequestHeaders().getFirst(MISSION_HEADER),
+          exchange.getRequestHeaders().getFirst(STEP_HEADER),
+          number);
     }
   }
 
-  private void record(Caller caller, String model, boolean stream, String keyHash, int status, Usage usage,
-      boolean structured, String finishReason, Fault fault) {
-    CallRecord record = new CallRecord(callSeq.incrementAndGet(), System.currentTimeMillis(), caller.missionId(),
-        caller.stepId(), caller.attempt(), model, stream, keyHash, status, usage.prompt, usage.candidates,
-        usage.thoughts, usage.cached, structured, finishReason, fault);
+  private void record(
+      Caller caller,
+      String model,
+      boolean stream,
+      String keyHash,
+      int status,
+      Usage usage,
+      boolean structured,
+      String finishReason,
+      Fault fault) {
+    CallRecord record =
+        new CallRecord(
+            callSeq.incrementAndGet(),
+            System.currentTimeMillis(),
+            caller.missionId(),
+            caller.stepId(),
+            caller.attempt(),
+            model,
+            stream,
+            keyHash,
+            status,
+            usage.prompt,
+            usage.candidates,
+            usage.thoughts,
+            usage.cached,
+            structured,
+            finishReason,
+            fault);
     synchronized (calls) {
       calls.addLast(record);
       while (calls.size() > MAX_RECORDED_CALLS) {
@@ -401,13 +498,14 @@ public final class GeminiStandin implements AutoCloseable {
   }
 
   private void later(long delayMs, IoAction action) {
-    Runnable run = () -> {
-      try {
-        action.run();
-      } catch (IOException e) {
-        // The client went away; nothing to answer.
-      }
-    };
+    Runnable run =
+        () -> {
+          try {
+            action.run();
+          } catch (IOException e) {
+            // The client went away; nothing to answer.
+          }
+        };
     if (delayMs <= 0) {
       run.run();
     } else {
@@ -419,7 +517,8 @@ public final class GeminiStandin implements AutoCloseable {
     void run() throws IOException;
   }
 
-  private static void send(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+  private static void send(HttpExchange exchange, int status, String contentType, String body)
+      throws IOException {
     try (exchange) {
       if (body == null) {
         exchange.sendResponseHeaders(status, -1);
@@ -436,12 +535,18 @@ public final class GeminiStandin implements AutoCloseable {
     return errorBody(code, status, message, null);
   }
 
-  /** Gemini's error body; with {@code retryAfterSeconds}, a {@code google.rpc.RetryInfo} detail as Gemini sends. */
+  /**
+   * Gemini's error body; with {@code retryAfterSeconds}, a {@code google.rpc.RetryInfo} detail as
+   * Gemini sends.
+   */
   private String errorBody(int code, String status, String message, Integer retryAfterSeconds) {
     ObjectNode body = mapper.createObjectNode();
-    ObjectNode error = body.putObject("error").put("code", code).put("message", message).put("status", status);
+    ObjectNode error =
+        body.putObject("error").put("code", code).put("message", message).put("status", status);
     if (retryAfterSeconds != null) {
-      error.putArray("details").addObject()
+      error
+          .putArray("details")
+          .addObject()
           .put("@type", "type.googleapis.com/google.rpc.RetryInfo")
           .put("retryDelay", retryAfterSeconds + "s");
     }
@@ -451,7 +556,8 @@ public final class GeminiStandin implements AutoCloseable {
   private static String defaultMessage(int status) {
     return switch (status) {
       case 429 -> "Resource has been exhausted (e.g. check quota).";
-      case 500 -> "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting";
+      case 500 ->
+          "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting";
       case 503 -> "The model is overloaded. Please try again later.";
       case 400 -> "Request contains an invalid argument.";
       case 403 -> "The caller does not have permission";
@@ -486,7 +592,8 @@ public final class GeminiStandin implements AutoCloseable {
     }
     for (String pair : query.split("&")) {
       if (pair.startsWith(name + "=")) {
-        return java.net.URLDecoder.decode(pair.substring(name.length() + 1), StandardCharsets.UTF_8);
+        return java.net.URLDecoder.decode(
+            pair.substring(name.length() + 1), StandardCharsets.UTF_8);
       }
     }
     return null;
@@ -494,8 +601,9 @@ public final class GeminiStandin implements AutoCloseable {
 
   static String sha256(String text) {
     try {
-      return HexFormat.of().formatHex(
-          MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
@@ -512,7 +620,10 @@ public final class GeminiStandin implements AutoCloseable {
 
   // ------------------------------------------------------------------ request model
 
-  /** The texts of a request: system instruction, contents, the last user turn, the mission line if any. */
+  /**
+   * The texts of a request: system instruction, contents, the last user turn, the mission line if
+   * any.
+   */
   record Prompt(String system, String contents, String task, String mission) {
     static Prompt of(JsonNode request) {
       String system = texts(request.path("systemInstruction"));
@@ -579,19 +690,22 @@ public final class GeminiStandin implements AutoCloseable {
       long cached = system >= MIN_CACHED_TOKENS ? system : 0;
       long candidates = tokens(answer);
       String m = model.toLowerCase(Locale.ROOT);
-      long factor = m.contains("lite") || m.startsWith("gemini-2.0") || m.startsWith("gemini-1") ? 0
-          : m.contains("pro") ? 2 : 1;
+      long factor =
+          m.contains("lite") || m.startsWith("gemini-2.0") || m.startsWith("gemini-1")
+              ? 0
+              : m.contains("pro") ? 2 : 1;
       if (config.path("thinkingConfig").path("thinkingBudget").asInt(-1) == 0) {
         factor = 0;
       }
       Usage usage = new Usage(prompted, candidates, candidates * factor, cached);
       if (fault != null && fault.usage() != null) {
         Map<String, Integer> o = fault.usage();
-        usage = new Usage(
-            o.getOrDefault("promptTokenCount", (int) usage.prompt),
-            o.getOrDefault("candidatesTokenCount", (int) usage.candidates),
-            o.getOrDefault("thoughtsTokenCount", (int) usage.thoughts),
-            o.getOrDefault("cachedContentTokenCount", (int) usage.cached));
+        usage =
+            new Usage(
+                o.getOrDefault("promptTokenCount", (int) usage.prompt),
+                o.getOrDefault("candidatesTokenCount", (int) usage.candidates),
+                o.getOrDefault("thoughtsTokenCount", (int) usage.thoughts),
+                o.getOrDefault("cachedContentTokenCount", (int) usage.cached));
       }
       return usage;
     }
@@ -613,5 +727,4 @@ public final class GeminiStandin implements AutoCloseable {
       return json;
     }
   }
-
 }

@@ -13,14 +13,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Makes a deterministic instance of a response schema: the same schema and prompt always give the same JSON.
- * Understands JSON Schema ({@code responseJsonSchema}) and Gemini's OpenAPI-style {@code responseSchema} (upper
- * case types): object, array, string, integer, number, boolean, enum, const, anyOf/oneOf, local {@code $ref}s,
- * minimum/maximum and minItems/maxItems.
+ * Makes a deterministic instance of a response schema: the same schema and prompt always give the
+ * same JSON. Understands JSON Schema ({@code responseJsonSchema}) and Gemini's OpenAPI-style {@code
+ * responseSchema} (upper case types): object, array, string, integer, number, boolean, enum, const,
+ * anyOf/oneOf, local {@code $ref}s, minimum/maximum and minItems/maxItems.
  *
- * <p>A plan schema (an object whose {@code steps} items have {@code agent} and {@code dependsOn}) gets a valid plan
- * over the agents the schema's {@code agent} enum allows (else those named on a prompt line
- * {@code Allowed agents: a, b}): the first step first, the middle ones in parallel after it, the last after them.
+ * <p>A plan schema (an object whose {@code steps} items have {@code agent} and {@code dependsOn})
+ * gets a valid plan over the agents the schema's {@code agent} enum allows (else those named on a
+ * prompt line {@code Allowed agents: a, b}): the first step first, the middle ones in parallel
+ * after it, the last after them.
  */
 final class SchemaInstances {
   private static final Pattern ALLOWED = Pattern.compile("(?im)^\\s*allowed agents\\s*:\\s*(.+)$");
@@ -79,7 +80,9 @@ final class SchemaInstances {
         if (properties != null) {
           for (Iterator<Map.Entry<String, JsonNode>> it = properties.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> property = it.next();
-            object.set(property.getKey(), generate(property.getValue(), property.getKey(), index, depth + 1));
+            object.set(
+                property.getKey(),
+                generate(property.getValue(), property.getKey(), index, depth + 1));
           }
         }
         return object;
@@ -97,7 +100,8 @@ final class SchemaInstances {
       }
       case "integer", "number" -> {
         long min = schema.has("minimum") ? (long) Math.ceil(schema.get("minimum").asDouble()) : 0;
-        long max = schema.has("maximum") ? (long) Math.floor(schema.get("maximum").asDouble()) : min + 100;
+        long max =
+            schema.has("maximum") ? (long) Math.floor(schema.get("maximum").asDouble()) : min + 100;
         long span = Math.max(1, max - min + 1);
         return mapper.getNodeFactory().numberNode(min + Math.floorMod(seed + index * 7919L, span));
       }
@@ -119,8 +123,16 @@ final class SchemaInstances {
   private String sentence(String name, int index) {
     String subject = mission.isBlank() ? "the task" : abbreviate(mission, 60);
     return switch (name) {
-      case "issue" -> List.of("Add a meta description", "Use the main keyword in the title",
-          "Add alt text to images", "Link related pages").get(index % 4) + " for " + subject + ".";
+      case "issue" ->
+          List.of(
+                      "Add a meta description",
+                      "Use the main keyword in the title",
+                      "Add alt text to images",
+                      "Link related pages")
+                  .get(index % 4)
+              + " for "
+              + subject
+              + ".";
       case "finding" -> "Finding " + (index + 1) + " on " + subject + ".";
       default -> "Simulated " + name + " " + (index + 1) + " for " + subject + ".";
     };

@@ -16,7 +16,9 @@ public final class ApiKey implements Serializable {
     this.secret = secret;
   }
 
-  /** @throws IllegalArgumentException when blank */
+  /**
+   * @throws IllegalArgumentException when blank
+   */
   public static ApiKey of(String secret) {
     Objects.requireNonNull(secret, "key");
     if (secret.isBlank()) {

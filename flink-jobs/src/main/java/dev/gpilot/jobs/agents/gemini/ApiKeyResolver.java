@@ -4,11 +4,12 @@ import dev.gpilot.jobs.agents.AgentException;
 import dev.gpilot.jobs.agents.StepRequest;
 
 /**
- * Which Gemini key a call uses: the workspace's own key from the vault when it has one (decrypted only in memory,
- * for that call), else the deployment key ({@link DeploymentKey}, read on the task manager).
+ * Which Gemini key a call uses: the workspace's own key from the vault when it has one (decrypted
+ * only in memory, for that call), else the deployment key ({@link DeploymentKey}, read on the task
+ * manager).
  *
- * <p>Implementations are thread-safe; {@link #keyFor} is called for every model call, so it must be fast (no
- * network). They live on the task manager: made in an agent's constructor, closed with it.
+ * <p>Implementations are thread-safe; {@link #keyFor} is called for every model call, so it must be
+ * fast (no network). They live on the task manager: made in an agent's constructor, closed with it.
  */
 @FunctionalInterface
 public interface ApiKeyResolver extends AutoCloseable {

@@ -6,15 +6,17 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Where the deployment's Gemini key comes from. It is part of {@link GeminiOptions}, which travels in the job graph
- * (serialized with the operators, kept by the JobManager, shown in its plan): so in production it names the
- * environment variable that holds the key, and the key is read where the calls are made, on the task manager, when
- * the agent is made in the executor's {@code open()} ({@link #fromEnvironment}).
+ * Where the deployment's Gemini key comes from. It is part of {@link GeminiOptions}, which travels
+ * in the job graph (serialized with the operators, kept by the JobManager, shown in its plan): so
+ * in production it names the environment variable that holds the key, and the key is read where the
+ * calls are made, on the task manager, when the agent is made in the executor's {@code open()}
+ * ({@link #fromEnvironment}).
  */
 public sealed interface DeploymentKey extends Serializable {
 
   /**
-   * @param env the environment where the calls are made ({@code System.getenv()} on the task manager)
+   * @param env the environment where the calls are made ({@code System.getenv()} on the task
+   *     manager)
    * @return the key, or empty when there is none there
    */
   Optional<ApiKey> resolve(Map<String, String> env);
@@ -25,8 +27,8 @@ public sealed interface DeploymentKey extends Serializable {
   }
 
   /**
-   * The key itself, serialized into the job graph with the operators: only for tests and benchmarks against the
-   * Gemini stand-in, with a throwaway key. Never for a real key.
+   * The key itself, serialized into the job graph with the operators: only for tests and benchmarks
+   * against the Gemini stand-in, with a throwaway key. Never for a real key.
    */
   static DeploymentKey insecureInJobGraph(ApiKey key) {
     return new InJobGraph(key);

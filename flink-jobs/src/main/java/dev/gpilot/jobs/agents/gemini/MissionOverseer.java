@@ -28,26 +28,30 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The Mission Overseer: asks Gemini (agent {@value AgentCatalog#OVERSEER} of the catalog) for a mission's plan as
- * structured JSON. The response schema is the plan contract ({@code schemas/plan.v1.schema.json}) with the step's
- * {@code agent} restricted to the allowed agents; the answer is checked against the full contract, with a step's
- * {@code action} and {@code dependsOn} required (a bad answer gets the one repair turn of
- * {@link GeminiCaller#askJson}), decoded into a {@link Plan}, and refused (not retriable, no repair) if a step names an
- * agent that is not allowed. Dependencies, cycles and ids are for the scheduler's plan
- * validation, exactly as for an explicit plan.
+ * The Mission Overseer: asks Gemini (agent {@value AgentCatalog#OVERSEER} of the catalog) for a
+ * mission's plan as structured JSON. The response schema is the plan contract ({@code
+ * schemas/plan.v1.schema.json}) with the step's {@code agent} restricted to the allowed agents; the
+ * answer is checked against the full contract, with a step's {@code action} and {@code dependsOn}
+ * required (a bad answer gets the one repair turn of {@link GeminiCaller#askJson}), decoded into a
+ * {@link Plan}, and refused (not retriable, no repair) if a step names an agent that is not
+ * allowed. Dependencies, cycles and ids are for the scheduler's plan validation, exactly as for an
+ * explicit plan.
  *
- * <p>As an {@link Agent}: a step of {@value AgentCatalog#OVERSEER} plans {@link StepRequest#mission()}; its
- * parameters may name the allowed agents ({@code {"allowedAgents": ["agent-scout", ...]}}, e.g. the mission's
- * {@code config.explicitAgents}); without them, every catalog agent but the overseer. Its output is the plan's JSON.
+ * <p>As an {@link Agent}: a step of {@value AgentCatalog#OVERSEER} plans {@link
+ * StepRequest#mission()}; its parameters may name the allowed agents ({@code {"allowedAgents":
+ * ["agent-scout", ...]}}, e.g. the mission's {@code config.explicitAgents}); without them, every
+ * catalog agent but the overseer. Its output is the plan's JSON.
  */
 public final class MissionOverseer implements Agent {
   private static final JsonCodec<Plan> PLAN = JsonCodec.of(Plan.class);
+
   /**
-   * What the model must answer: the plan contract with each step's {@code action} and {@code dependsOn} required. A
-   * request may leave them out (the contract's defaults: no action, no dependencies); a planner must say both, and an
-   * answer without them gets the repair turn.
+   * What the model must answer: the plan contract with each step's {@code action} and {@code
+   * dependsOn} required. A request may leave them out (the contract's defaults: no action, no
+   * dependencies); a planner must say both, and an answer without them gets the repair turn.
    */
   private static final JsonNode CONTRACT = answerContract(loadContract());
+
   private static final JsonSchema VALIDATOR =
       JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(CONTRACT);
 
@@ -57,7 +61,11 @@ public final class MissionOverseer implements Agent {
   private final PromptLimits limits;
   private final DeltaListener deltas;
 
-  MissionOverseer(GeminiCaller caller, AgentCatalog catalog, ApiKeyResolver keys, PromptLimits limits,
+  MissionOverseer(
+      GeminiCaller caller,
+      AgentCatalog catalog,
+      ApiKeyResolver keys,
+      PromptLimits limits,
       DeltaListener deltas) {
     this.caller = caller;
     this.catalog = catalog;
@@ -72,34 +80,61 @@ public final class MissionOverseer implements Agent {
   /**
    * Plans a mission.
    *
-   * @param allowedAgents the agents the plan may use; empty for every catalog agent but the overseer
+   * @param allowedAgents the agents the plan may use; empty for every catalog agent but the
+   *     overseer
    * @param step the attempt this runs for (streamed deltas), may be null
    * @return the plan, or a future failed with {@link AgentException}
    */
-  public CompletableFuture<Proposal> plan(String workspaceId, String mission, List<String> allowedAgents,
-      StepRequest step) {
+  public CompletableFuture<Proposal> plan(
+      String workspaceId, String mission, List<String> allowedAgents, StepRequest step) {
     try {
-      AgentDefinition overseer = catalog.find(AgentCatalog.OVERSEER).orElseThrow(() -> new AgentException(
-          "the agent catalog has no " + AgentCatalog.OVERSEER + " to plan with", false));
+      AgentDefinition overseer =
+          catalog
+              .find(AgentCatalog.OVERSEER)
+              .orElseThrow(
+                  () ->
+                      new AgentException(
+                          "the agent catalog has no " + AgentCatalog.OVERSEER + " to plan with",
+                          false));
       List<String> allowed = allowed(allowedAgents);
       ApiKey key = keys.keyFor(workspaceId, step);
-      return caller.askJson(key, overseer, prompt(mission, allowed), modelSchema(allowed), VALIDATOR, step, deltas)
-          .thenApply(answer -> {
-            Plan plan;
-            try {
-              plan = PLAN.decode(answer.value().toString());
-            } catch (CodecException e) {
-              throw new AgentException("the model's plan is not a valid plan: " + e.getMessage(), false,
-                  answer.charge(), e);
-            }
-            for (PlanStep s : plan.steps()) {
-              if (!allowed.contains(s.agent())) {
-                throw new AgentException("invalid plan: step '" + s.id() + "' uses agent '" + s.agent()
-                    + "', which is not one of the allowed agents " + allowed, false, answer.charge(), null);
-              }
-            }
-            return new Proposal(plan, Json.mapper().valueToTree(plan), answer.charge());
-          });
+      return caller
+          .askJson(
+              key,
+              overseer,
+              prompt(mission, allowed),
+              modelSchema(allowed),
+              VALIDATOR,
+              step,
+              deltas)
+          .thenApply(
+              answer -> {
+                Plan plan;
+                try {
+                  plan = PLAN.decode(answer.value().toString());
+                } catch (CodecException e) {
+                  throw new AgentException(
+                      "the model's plan is not a valid plan: " + e.getMessage(),
+                      false,
+                      answer.charge(),
+                      e);
+                }
+                for (PlanStep s : plan.steps()) {
+                  if (!allowed.contains(s.agent())) {
+                    throw new AgentException(
+                        "invalid plan: step '"
+                            + s.id()
+                            + "' uses agent '"
+                            + s.agent()
+                            + "', which is not one of the allowed agents "
+                            + allowed,
+                        false,
+                        answer.charge(),
+                        null);
+                  }
+                }
+                return new Proposal(plan, Json.mapper().valueToTree(plan), answer.charge());
+              });
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -113,11 +148,16 @@ public final class MissionOverseer implements Agent {
   @Override
   public CompletableFuture<AgentReply> call(StepRequest request) {
     List<String> allowed = new ArrayList<>();
-    JsonNode names = request.parameters() == null ? null : request.parameters().get("allowedAgents");
+    JsonNode names =
+        request.parameters() == null ? null : request.parameters().get("allowedAgents");
     if (names != null && names.isArray()) {
       names.forEach(n -> allowed.add(n.asText()));
     }
-    return plan(request.workspaceId(), Objects.requireNonNullElse(request.mission(), ""), allowed, request)
+    return plan(
+            request.workspaceId(),
+            Objects.requireNonNullElse(request.mission(), ""),
+            allowed,
+            request)
         .thenApply(proposal -> new AgentReply(proposal.json(), proposal.charge()));
   }
 
@@ -126,32 +166,52 @@ public final class MissionOverseer implements Agent {
       return catalog.plannable();
     }
     List<String> allowed = new ArrayList<>(new LinkedHashSet<>(requested));
-    List<String> unknown = allowed.stream()
-        .filter(a -> !catalog.contains(a) || a.equals(AgentCatalog.OVERSEER)).toList();
+    List<String> unknown =
+        allowed.stream()
+            .filter(a -> !catalog.contains(a) || a.equals(AgentCatalog.OVERSEER))
+            .toList();
     if (!unknown.isEmpty()) {
-      throw new AgentException("cannot plan with " + unknown + ": not agents of the catalog that a plan may use ("
-          + catalog.plannable() + ")", false);
+      throw new AgentException(
+          "cannot plan with "
+              + unknown
+              + ": not agents of the catalog that a plan may use ("
+              + catalog.plannable()
+              + ")",
+          false);
     }
     return allowed;
   }
 
-  /** The user turn: the mission, the allowed agents (one line, then what each does) and the answer's shape. */
+  /**
+   * The user turn: the mission, the allowed agents (one line, then what each does) and the answer's
+   * shape.
+   */
   String prompt(String mission, List<String> allowed) {
     StringBuilder prompt = new StringBuilder();
-    prompt.append("Mission: ").append(PromptBuilder.cut(mission.strip(), limits.missionChars())).append("\n\n");
+    prompt
+        .append("Mission: ")
+        .append(PromptBuilder.cut(mission.strip(), limits.missionChars()))
+        .append("\n\n");
     prompt.append("Allowed agents: ").append(String.join(", ", allowed)).append('\n');
     for (String name : allowed) {
-      prompt.append("- ").append(name).append(": ").append(catalog.get(name).description()).append('\n');
+      prompt
+          .append("- ")
+          .append(name)
+          .append(": ")
+          .append(catalog.get(name).description())
+          .append('\n');
     }
-    prompt.append("\nAnswer with the plan as JSON: {\"steps\": [{\"id\": \"s1\", \"agent\": \"<allowed agent>\","
-        + " \"action\": \"<what this agent must deliver>\", \"dependsOn\": [<ids of earlier steps it needs>]}]}.\n");
+    prompt.append(
+        "\nAnswer with the plan as JSON: {\"steps\": [{\"id\": \"s1\", \"agent\": \"<allowed agent>\","
+            + " \"action\": \"<what this agent must deliver>\", \"dependsOn\": [<ids of earlier steps it needs>]}]}.\n");
     return prompt.toString();
   }
 
   /**
-   * The response schema sent to Gemini: the plan contract with {@code agent} an enum of the allowed agents, and
-   * without what Gemini's schema subset may refuse ({@code $schema}, {@code $id}, {@code pattern},
-   * {@code uniqueItems}, the free-form {@code parameters}). The answer is still checked against the full contract.
+   * The response schema sent to Gemini: the plan contract with {@code agent} an enum of the allowed
+   * agents, and without what Gemini's schema subset may refuse ({@code $schema}, {@code $id},
+   * {@code pattern}, {@code uniqueItems}, the free-form {@code parameters}). The answer is still
+   * checked against the full contract.
    */
   static JsonNode modelSchema(List<String> allowed) {
     ObjectNode schema = CONTRACT.deepCopy();
@@ -175,8 +235,8 @@ public final class MissionOverseer implements Agent {
   }
 
   private static JsonNode loadContract() {
-    try (InputStream in = MissionOverseer.class.getClassLoader()
-        .getResourceAsStream("schemas/plan.v1.schema.json")) {
+    try (InputStream in =
+        MissionOverseer.class.getClassLoader().getResourceAsStream("schemas/plan.v1.schema.json")) {
       if (in == null) {
         throw new IllegalStateException("schemas/plan.v1.schema.json is not on the classpath");
       }

@@ -8,12 +8,18 @@ import java.util.Set;
  *
  * @param modelVersion the model as it reported itself ({@code modelVersion}), may be null
  * @param finishReason the first candidate's finish reason, may be null
- * @param blockReason why the prompt was blocked ({@code promptFeedback.blockReason}), null when it was not
+ * @param blockReason why the prompt was blocked ({@code promptFeedback.blockReason}), null when it
+ *     was not
  */
-public record ModelTurn(String text, Usage usage, String modelVersion, String finishReason, String blockReason) {
-  private static final Set<String> FINISHED = Set.of("STOP", "MAX_TOKENS", "FINISH_REASON_UNSPECIFIED");
+public record ModelTurn(
+    String text, Usage usage, String modelVersion, String finishReason, String blockReason) {
+  private static final Set<String> FINISHED =
+      Set.of("STOP", "MAX_TOKENS", "FINISH_REASON_UNSPECIFIED");
 
-  /** Whether the model refused: the prompt was blocked, or the answer stopped for a reason other than done. */
+  /**
+   * Whether the model refused: the prompt was blocked, or the answer stopped for a reason other
+   * than done.
+   */
   public boolean blocked() {
     return blockReason != null || (finishReason != null && !FINISHED.contains(finishReason));
   }

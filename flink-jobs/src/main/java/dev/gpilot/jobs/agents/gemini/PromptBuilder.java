@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Builds the user turn of a step's model call (the agent's system instruction goes separately as the call's
- * system instruction):
+ * Builds the user turn of a step's model call (the agent's system instruction goes separately as
+ * the call's system instruction):
  *
  * <pre>
  * Mission: &lt;the mission text&gt;
@@ -37,15 +37,27 @@ public final class PromptBuilder {
   public String userPrompt(StepRequest request) {
     StringBuilder prompt = new StringBuilder();
     if (request.mission() != null && !request.mission().isBlank()) {
-      prompt.append("Mission: ").append(cut(request.mission().strip(), limits.missionChars())).append("\n\n");
+      prompt
+          .append("Mission: ")
+          .append(cut(request.mission().strip(), limits.missionChars()))
+          .append("\n\n");
     }
-    String action = request.action() == null || request.action().isBlank()
-        ? "Do your part of the mission." : request.action().strip();
-    prompt.append("Your step (").append(request.stepId()).append("): ")
-        .append(cut(action, limits.actionChars())).append('\n');
-    if (request.parameters() != null && !request.parameters().isNull()
+    String action =
+        request.action() == null || request.action().isBlank()
+            ? "Do your part of the mission."
+            : request.action().strip();
+    prompt
+        .append("Your step (")
+        .append(request.stepId())
+        .append("): ")
+        .append(cut(action, limits.actionChars()))
+        .append('\n');
+    if (request.parameters() != null
+        && !request.parameters().isNull()
         && !(request.parameters().isContainerNode() && request.parameters().isEmpty())) {
-      prompt.append("\nParameters (JSON):\n").append(cut(json(request.parameters()), limits.parametersChars()))
+      prompt
+          .append("\nParameters (JSON):\n")
+          .append(cut(json(request.parameters()), limits.parametersChars()))
           .append('\n');
     }
     appendDependencies(prompt, request.dependencyOutputs());
@@ -64,29 +76,40 @@ public final class PromptBuilder {
         omitted.add(dependency.getKey());
         continue;
       }
-      String shown = cut(render(dependency.getValue()), Math.min(limits.perDependencyChars(), left));
+      String shown =
+          cut(render(dependency.getValue()), Math.min(limits.perDependencyChars(), left));
       left -= shown.length();
       prompt.append("--- ").append(dependency.getKey()).append(" ---\n").append(shown).append('\n');
     }
     if (!omitted.isEmpty()) {
-      prompt.append("[omitted over the prompt budget: the results of ").append(String.join(", ", omitted))
+      prompt
+          .append("[omitted over the prompt budget: the results of ")
+          .append(String.join(", ", omitted))
           .append("]\n");
     }
   }
 
-  /** A dependency's output as the model reads it best: plain text when that is all there is, else JSON. */
+  /**
+   * A dependency's output as the model reads it best: plain text when that is all there is, else
+   * JSON.
+   */
   static String render(JsonNode output) {
     if (output == null || output.isNull()) {
       return "(no output)";
     }
-    if (output.isObject() && output.size() <= 2 && output.path("text").isTextual()
+    if (output.isObject()
+        && output.size() <= 2
+        && output.path("text").isTextual()
         && (output.size() == 1 || output.has("simulated"))) {
       return output.get("text").asText();
     }
     return json(output);
   }
 
-  /** {@code text} if it fits in {@code max} characters, else its start and a note of how much was cut. */
+  /**
+   * {@code text} if it fits in {@code max} characters, else its start and a note of how much was
+   * cut.
+   */
   static String cut(String text, int max) {
     if (text.length() <= max) {
       return text;
@@ -95,7 +118,11 @@ public final class PromptBuilder {
     if (keep > 0 && Character.isHighSurrogate(text.charAt(keep - 1))) {
       keep--; // never split a surrogate pair
     }
-    return text.substring(0, keep) + "\n[… truncated: " + (text.length() - keep) + " of " + text.length()
+    return text.substring(0, keep)
+        + "\n[… truncated: "
+        + (text.length() - keep)
+        + " of "
+        + text.length()
         + " characters left out]";
   }
 

@@ -16,18 +16,22 @@ import okhttp3.Request;
 import okhttp3.Response;
 
 /**
- * Reads when Gemini said to come back from a 429 or 5xx answer, for the call that got it. google-genai's
- * {@code ApiException} keeps only the code, status and message, so this OkHttp interceptor on the caller's own pool
- * reads the answer first: the {@code Retry-After} header (seconds or an HTTP date), else the error body's
- * {@code google.rpc.RetryInfo} detail ({@code "retryDelay": "2s"}, what the Gemini API sends with 429).
+ * Reads when Gemini said to come back from a 429 or 5xx answer, for the call that got it.
+ * google-genai's {@code ApiException} keeps only the code, status and message, so this OkHttp
+ * interceptor on the caller's own pool reads the answer first: the {@code Retry-After} header
+ * (seconds or an HTTP date), else the error body's {@code google.rpc.RetryInfo} detail ({@code
+ * "retryDelay": "2s"}, what the Gemini API sends with 429).
  *
- * <p>Calls are told apart by an internal {@value #CALL_HEADER} header that {@link GeminiCaller} sets per request and
- * that this interceptor removes before the request leaves. {@link #take} hands the delay over once and forgets it.
+ * <p>Calls are told apart by an internal {@value #CALL_HEADER} header that {@link GeminiCaller}
+ * sets per request and that this interceptor removes before the request leaves. {@link #take} hands
+ * the delay over once and forgets it.
  */
 final class RetryAfterInterceptor implements Interceptor {
   static final String CALL_HEADER = "x-gpilot-call";
+
   /** A longer delay is treated as this one (it fails the step anyway; see the scheduler). */
   static final Duration MAX_DELAY = Duration.ofDays(1);
+
   private static final long MAX_BODY_BYTES = 64 * 1024;
   private static final String RETRY_INFO = "type.googleapis.com/google.rpc.RetryInfo";
 
@@ -52,12 +56,18 @@ final class RetryAfterInterceptor implements Interceptor {
     return response;
   }
 
-  /** The delay the answer to {@code call} asked for, once; null when it gave none (or the call had no answer). */
+  /**
+   * The delay the answer to {@code call} asked for, once; null when it gave none (or the call had
+   * no answer).
+   */
   Duration take(String call) {
     return delays.remove(call);
   }
 
-  /** The delay an error answer asks for: its {@code Retry-After} header, else the body's {@code RetryInfo}. */
+  /**
+   * The delay an error answer asks for: its {@code Retry-After} header, else the body's {@code
+   * RetryInfo}.
+   */
   static Optional<Duration> delay(Response response, Clock clock) {
     String header = response.header("Retry-After");
     if (header != null) {
@@ -89,7 +99,10 @@ final class RetryAfterInterceptor implements Interceptor {
     }
   }
 
-  /** {@code error.details[]} entry {@code {"@type": "...google.rpc.RetryInfo", "retryDelay": "1.5s"}}. */
+  /**
+   * {@code error.details[]} entry {@code {"@type": "...google.rpc.RetryInfo", "retryDelay":
+   * "1.5s"}}.
+   */
   static Optional<Duration> retryInfo(String body) {
     if (body == null || body.isBlank()) {
       return Optional.empty();
@@ -104,8 +117,9 @@ final class RetryAfterInterceptor implements Interceptor {
       String delay = detail.path("retryDelay").asText("");
       if (RETRY_INFO.equals(detail.path("@type").asText()) && delay.endsWith("s")) {
         try {
-          return bounded(Duration.ofMillis(Math.round(
-              Double.parseDouble(delay.substring(0, delay.length() - 1)) * 1000)));
+          return bounded(
+              Duration.ofMillis(
+                  Math.round(Double.parseDouble(delay.substring(0, delay.length() - 1)) * 1000)));
         } catch (NumberFormatException e) {
           return Optional.empty();
         }

@@ -2,7 +2,9 @@ package dev.gpilot.jobs.internal.config;
 
 import java.util.Map;
 
-/** Reads typed values of the job's environment variables, with the variable's name in every error. */
+/**
+ * Reads typed values of the job's environment variables, with the variable's name in every error.
+ */
 public final class EnvValues {
   private EnvValues() {}
 

@@ -12,21 +12,27 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * The offsets a bounded read of a topic takes, per partition: from the first record written at or after a time to the
- * end of the partition now (the starting and stopping offsets of a bounded {@code KafkaSource}), and how many records
- * that is.
+ * The offsets a bounded read of a topic takes, per partition: from the first record written at or
+ * after a time to the end of the partition now (the starting and stopping offsets of a bounded
+ * {@code KafkaSource}), and how many records that is.
  */
-public record TopicRange(Map<TopicPartition, Long> start, Map<TopicPartition, Long> end, long records) {
+public record TopicRange(
+    Map<TopicPartition, Long> start, Map<TopicPartition, Long> end, long records) {
 
-  /** @throws IllegalStateException when the topic does not exist */
+  /**
+   * @throws IllegalStateException when the topic does not exist
+   */
   public static TopicRange since(String bootstrapServers, String topic, long sinceMs) {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    props.put(
+        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
-      List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+              .map(p -> new TopicPartition(p.topic(), p.partition()))
+              .toList();
       if (partitions.isEmpty()) {
         throw new IllegalStateException(topic + " does not exist at " + bootstrapServers);
       }

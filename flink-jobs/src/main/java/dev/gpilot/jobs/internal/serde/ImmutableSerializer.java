@@ -6,8 +6,9 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * A hand-written serializer for an immutable record type: copies are the value itself, no instance is reused, and a
- * subclass writes and reads the fields ({@link #serialize}, {@link #deserialize(DataInputView)}).
+ * A hand-written serializer for an immutable record type: copies are the value itself, no instance
+ * is reused, and a subclass writes and reads the fields ({@link #serialize}, {@link
+ * #deserialize(DataInputView)}).
  *
  * @param <T> the record type
  */

@@ -5,15 +5,19 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 /**
  * Flink type information for a record that travels as its JSON contract.
  *
- * <p>Why JSON and not Flink's POJO serializer: the events carry free JSON (step outputs, parameters) that the POJO
- * serializer could only hand to Kryo, and the JSON form is the one already versioned in SPEC.md, so state and
- * network records evolve the same way the topics do (new fields are ignored by old readers).
+ * <p>Why JSON and not Flink's POJO serializer: the events carry free JSON (step outputs,
+ * parameters) that the POJO serializer could only hand to Kryo, and the JSON form is the one
+ * already versioned in SPEC.md, so state and network records evolve the same way the topics do (new
+ * fields are ignored by old readers).
  */
 public final class JsonTypeInfo {
   private JsonTypeInfo() {}
 
-  /** @param type a type {@link dev.gpilot.contracts.json.Json} can read and write */
+  /**
+   * @param type a type {@link dev.gpilot.contracts.json.Json} can read and write
+   */
   public static <T> TypeInformation<T> of(Class<T> type) {
-    return new SerializerTypeInfo<>(type, new JsonTypeSerializer<>(type), "Json<" + type.getSimpleName() + ">");
+    return new SerializerTypeInfo<>(
+        type, new JsonTypeSerializer<>(type), "Json<" + type.getSimpleName() + ">");
   }
 }

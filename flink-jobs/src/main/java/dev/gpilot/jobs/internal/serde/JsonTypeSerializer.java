@@ -42,7 +42,10 @@ public final class JsonTypeSerializer<T> extends TypeSerializer<T> {
     return null;
   }
 
-  /** A deep copy: state classes may be mutable, so the copy must not share anything with the original. */
+  /**
+   * A deep copy: state classes may be mutable, so the copy must not share anything with the
+   * original.
+   */
   @Override
   public T copy(T from) {
     return from == null ? null : codec().decode(codec().encode(from));
@@ -121,7 +124,8 @@ public final class JsonTypeSerializer<T> extends TypeSerializer<T> {
     }
 
     @Override
-    public void readSnapshot(int readVersion, DataInputView in, ClassLoader classLoader) throws IOException {
+    public void readSnapshot(int readVersion, DataInputView in, ClassLoader classLoader)
+        throws IOException {
       this.type = InstantiationUtil.resolveClassByName(in, classLoader);
     }
 
@@ -131,7 +135,8 @@ public final class JsonTypeSerializer<T> extends TypeSerializer<T> {
     }
 
     @Override
-    public TypeSerializerSchemaCompatibility<T> resolveSchemaCompatibility(TypeSerializerSnapshot<T> oldSnapshot) {
+    public TypeSerializerSchemaCompatibility<T> resolveSchemaCompatibility(
+        TypeSerializerSnapshot<T> oldSnapshot) {
       if (oldSnapshot instanceof Snapshot<T> old && old.type.equals(type)) {
         return TypeSerializerSchemaCompatibility.compatibleAsIs();
       }

@@ -15,18 +15,21 @@ import org.apache.flink.core.memory.DataOutputView;
 import org.apache.flink.util.InstantiationUtil;
 
 /**
- * A hand-written, stateless serializer for a state type whose snapshot records the <em>layout</em> it writes: the
- * fields, in order, with their types ({@link #layout()}). On restore the layout written with the checkpoint is
- * compared with the current one ({@link #canRead}): the same layout is compatible as is; any other is
- * incompatible, so Flink refuses the restore with the serializer's name instead of reading bytes by the wrong
- * layout (what "same class ⇒ compatible" does when a field is renamed, moved or retyped).
+ * A hand-written, stateless serializer for a state type whose snapshot records the <em>layout</em>
+ * it writes: the fields, in order, with their types ({@link #layout()}). On restore the layout
+ * written with the checkpoint is compared with the current one ({@link #canRead}): the same layout
+ * is compatible as is; any other is incompatible, so Flink refuses the restore with the
+ * serializer's name instead of reading bytes by the wrong layout (what "same class ⇒ compatible"
+ * does when a field is renamed, moved or retyped).
  *
- * <p>To change a layout: bump nothing silently. Either keep a reader for the old layout ({@link #readerOf}): a
- * restore then reads the old data with it and writes it again with this serializer ({@code compatibleAfterMigration},
- * Flink's state migration); or keep the old state under its old name and convert it on first access (how the
- * scheduler moved from one JSON value per mission to its split state).
+ * <p>To change a layout: bump nothing silently. Either keep a reader for the old layout ({@link
+ * #readerOf}): a restore then reads the old data with it and writes it again with this serializer
+ * ({@code compatibleAfterMigration}, Flink's state migration); or keep the old state under its old
+ * name and convert it on first access (how the scheduler moved from one JSON value per mission to
+ * its split state).
  *
- * @param <T> the type written; subclasses with a public no-argument constructor (the snapshot recreates them)
+ * @param <T> the type written; subclasses with a public no-argument constructor (the snapshot
+ *     recreates them)
  */
 public abstract class LayoutSerializer<T> extends TypeSerializer<T> {
   private static final long serialVersionUID = 1L;
@@ -34,14 +37,18 @@ public abstract class LayoutSerializer<T> extends TypeSerializer<T> {
   /** The fields this serializer writes, in order, as {@code name:type}; part of every snapshot. */
   public abstract List<String> layout();
 
-  /** Whether data written with {@code written} (a layout from a snapshot) can be read as is by this serializer. */
+  /**
+   * Whether data written with {@code written} (a layout from a snapshot) can be read as is by this
+   * serializer.
+   */
   public boolean canRead(List<String> written) {
     return written.equals(layout());
   }
 
   /**
-   * A serializer that reads data written with an older layout this one cannot read as is, or null when there is
-   * none (the restore is then refused). The data it reads is migrated: written again with this serializer.
+   * A serializer that reads data written with an older layout this one cannot read as is, or null
+   * when there is none (the restore is then refused). The data it reads is migrated: written again
+   * with this serializer.
    */
   public LayoutSerializer<T> readerOf(List<String> written) {
     return null;
@@ -93,8 +100,8 @@ public abstract class LayoutSerializer<T> extends TypeSerializer<T> {
   }
 
   /**
-   * A reader (and writer) of an earlier layout of a type ({@link #readerOf}): it makes and copies instances as the
-   * current serializer does, and only writes and reads the old fields itself.
+   * A reader (and writer) of an earlier layout of a type ({@link #readerOf}): it makes and copies
+   * instances as the current serializer does, and only writes and reads the old fields itself.
    *
    * @param <T> the type written
    */
@@ -116,8 +123,8 @@ public abstract class LayoutSerializer<T> extends TypeSerializer<T> {
   }
 
   /**
-   * The layout of a record type for a JSON-written value: every component, nested records and lists of records
-   * included ({@code plan.steps[].dependsOn:List<String>}).
+   * The layout of a record type for a JSON-written value: every component, nested records and lists
+   * of records included ({@code plan.steps[].dependsOn:List<String>}).
    */
   public static List<String> recordLayout(Class<?> type) {
     List<String> layout = new ArrayList<>();
@@ -131,8 +138,11 @@ public abstract class LayoutSerializer<T> extends TypeSerializer<T> {
       Type generic = c.getGenericType();
       if (c.getType().isRecord() && depth < 4) {
         addComponents(layout, name + ".", c.getType(), depth + 1);
-      } else if (generic instanceof ParameterizedType p && c.getType() == List.class
-          && p.getActualTypeArguments()[0] instanceof Class<?> element && element.isRecord() && depth < 4) {
+      } else if (generic instanceof ParameterizedType p
+          && c.getType() == List.class
+          && p.getActualTypeArguments()[0] instanceof Class<?> element
+          && element.isRecord()
+          && depth < 4) {
         addComponents(layout, name + "[].", element, depth + 1);
       } else {
         layout.add(name + ":" + generic.getTypeName().replaceAll("[a-z]+(\\.[a-z]+)*\\.", ""));
@@ -174,7 +184,8 @@ public abstract class LayoutSerializer<T> extends TypeSerializer<T> {
     }
 
     @Override
-    public void readSnapshot(int readVersion, DataInputView in, ClassLoader classLoader) throws IOException {
+    public void readSnapshot(int readVersion, DataInputView in, ClassLoader classLoader)
+        throws IOException {
       serializerClass = InstantiationUtil.resolveClassByName(in, classLoader);
       int n = in.readInt();
       List<String> fields = new ArrayList<>(n);
@@ -193,8 +204,10 @@ public abstract class LayoutSerializer<T> extends TypeSerializer<T> {
     }
 
     @Override
-    public TypeSerializerSchemaCompatibility<T> resolveSchemaCompatibility(TypeSerializerSnapshot<T> oldSnapshot) {
-      if (!(oldSnapshot instanceof LayoutSnapshot<T> old) || !Objects.equals(old.serializerClass, serializerClass)) {
+    public TypeSerializerSchemaCompatibility<T> resolveSchemaCompatibility(
+        TypeSerializerSnapshot<T> oldSnapshot) {
+      if (!(oldSnapshot instanceof LayoutSnapshot<T> old)
+          || !Objects.equals(old.serializerClass, serializerClass)) {
         return TypeSerializerSchemaCompatibility.incompatible();
       }
       LayoutSerializer<T> current = InstantiationUtil.instantiate(serializerClass);

@@ -6,8 +6,9 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 
 /**
- * Flink type information that stands for one given serializer: how the job's own serializers (JSON contracts,
- * hand-written ones for hot paths) are handed to Flink instead of its reflective POJO serializer.
+ * Flink type information that stands for one given serializer: how the job's own serializers (JSON
+ * contracts, hand-written ones for hot paths) are handed to Flink instead of its reflective POJO
+ * serializer.
  *
  * @param <T> the type the serializer writes
  */
@@ -66,7 +67,9 @@ public final class SerializerTypeInfo<T> extends TypeInformation<T> {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof SerializerTypeInfo<?> other && other.type.equals(type) && other.serializer.equals(serializer);
+    return o instanceof SerializerTypeInfo<?> other
+        && other.type.equals(type)
+        && other.serializer.equals(serializer);
   }
 
   @Override

@@ -17,25 +17,31 @@ import org.apache.flink.connector.base.sink.writer.ElementConverter;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 
 /**
- * Writes records as rows of one ClickHouse table, on Flink's async sink ({@link AsyncSinkBase}, FLIP-171): rows are
- * encoded as they arrive, buffered, and inserted in batches bounded by rows, bytes and time ({@link FlushTimer}: a
- * checkpoint's flush restarts the clock, so no small insert of what came after it follows), with at most
- * {@link ClickHouseSinkOptions#maxInFlightInserts} inserts running at once on sender threads of the writer. Every
- * checkpoint sends what is buffered and waits for every insert, so a checkpoint never completes with rows only in
- * memory (at-least-once; {@link ClickHouseSinkWriter#flush}).
+ * Writes records as rows of one ClickHouse table, on Flink's async sink ({@link AsyncSinkBase},
+ * FLIP-171): rows are encoded as they arrive, buffered, and inserted in batches bounded by rows,
+ * bytes and time ({@link FlushTimer}: a checkpoint's flush restarts the clock, so no small insert
+ * of what came after it follows), with at most {@link ClickHouseSinkOptions#maxInFlightInserts}
+ * inserts running at once on sender threads of the writer. Every checkpoint sends what is buffered
+ * and waits for every insert, so a checkpoint never completes with rows only in memory
+ * (at-least-once; {@link ClickHouseSinkWriter#flush}).
  *
- * <p>A failed insert that may pass later (server down, 5xx) is sent again with the same rows, with exponential
- * backoff, for as long as it takes: meanwhile the next batch fills up and waits, and the job backpressures instead of
- * dropping rows. A rejected insert (bad SQL or data) fails the task. Tables are expected to replace a re-sent row
- * (ReplacingMergeTree on a stable key), which makes the at-least-once delivery count once.
+ * <p>A failed insert that may pass later (server down, 5xx) is sent again with the same rows, with
+ * exponential backoff, for as long as it takes: meanwhile the next batch fills up and waits, and
+ * the job backpressures instead of dropping rows. A rejected insert (bad SQL or data) fails the
+ * task. Tables are expected to replace a re-sent row (ReplacingMergeTree on a stable key), which
+ * makes the at-least-once delivery count once.
  *
- * <p>The writer's state is Flink's buffered requests: the encoded rows not yet sent. As every checkpoint sends them
- * first, it is empty in every checkpoint and savepoint; restoring a savepoint of the earlier, stateless sink (no state
- * under the same uid) starts an empty writer.
+ * <p>The writer's state is Flink's buffered requests: the encoded rows not yet sent. As every
+ * checkpoint sends them first, it is empty in every checkpoint and savepoint; restoring a savepoint
+ * of the earlier, stateless sink (no state under the same uid) starts an empty writer.
  */
 public final class ClickHouseSink<T> extends AsyncSinkBase<T, byte[]> {
   private static final long serialVersionUID = 1L;
-  /** Inserts retry on their own for as long as ClickHouse fails; Flink's request timeout (a resend) never fires. */
+
+  /**
+   * Inserts retry on their own for as long as ClickHouse fails; Flink's request timeout (a resend)
+   * never fires.
+   */
   static final long NO_TIMEOUT_MS = Duration.ofDays(3650).toMillis();
 
   private final ClickHouseSinkOptions options;
@@ -52,10 +58,22 @@ public final class ClickHouseSink<T> extends AsyncSinkBase<T, byte[]> {
   }
 
   /** Tests: inserts go to {@code target}. */
-  ClickHouseSink(ClickHouseSinkOptions options, String table, RowFormat<T> format, InsertTarget.Factory target) {
-    super(new RowConverter<>(format), options.maxBatchRows(), options.maxInFlightInserts(),
-        // Flink's bound on buffered rows: never reached, the writer waits at one batch (ClickHouseSinkWriter#write).
-        options.maxBatchRows() + 1, options.maxBatchBytes(), NO_TIMEOUT_MS, options.maxBatchBytes(), NO_TIMEOUT_MS,
+  ClickHouseSink(
+      ClickHouseSinkOptions options,
+      String table,
+      RowFormat<T> format,
+      InsertTarget.Factory target) {
+    super(
+        new RowConverter<>(format),
+        options.maxBatchRows(),
+        options.maxInFlightInserts(),
+        // Flink's bound on buffered rows: never reached, the writer waits at one batch
+        // (ClickHouseSinkWriter#write).
+        options.maxBatchRows() + 1,
+        options.maxBatchBytes(),
+        NO_TIMEOUT_MS,
+        options.maxBatchBytes(),
+        NO_TIMEOUT_MS,
         false);
     this.options = options;
     this.table = table;
@@ -63,15 +81,16 @@ public final class ClickHouseSink<T> extends AsyncSinkBase<T, byte[]> {
   }
 
   @Override
-  public StatefulSinkWriter<T, BufferedRequestState<byte[]>> createWriter(WriterInitContext context) {
+  public StatefulSinkWriter<T, BufferedRequestState<byte[]>> createWriter(
+      WriterInitContext context) {
     return restoreWriter(context, List.of());
   }
 
   @Override
   public StatefulSinkWriter<T, BufferedRequestState<byte[]>> restoreWriter(
       WriterInitContext context, Collection<BufferedRequestState<byte[]>> recovered) {
-    return new ClickHouseSinkWriter<>((RowConverter<T>) getElementConverter(), context, options, table,
-        target.open(), recovered);
+    return new ClickHouseSinkWriter<>(
+        (RowConverter<T>) getElementConverter(), context, options, table, target.open(), recovered);
   }
 
   @Override
@@ -79,7 +98,9 @@ public final class ClickHouseSink<T> extends AsyncSinkBase<T, byte[]> {
     return new RowsSerializer();
   }
 
-  /** Encodes each element as one row of the format, into a buffer of the writer's that is reused. */
+  /**
+   * Encodes each element as one row of the format, into a buffer of the writer's that is reused.
+   */
   static final class RowConverter<T> implements ElementConverter<T, byte[]> {
     private static final long serialVersionUID = 1L;
     private final RowFormat<T> format;
@@ -113,7 +134,10 @@ public final class ClickHouseSink<T> extends AsyncSinkBase<T, byte[]> {
     }
   }
 
-  /** Buffered rows as they go to ClickHouse: each row's bytes (Flink's serializer writes each length before it). */
+  /**
+   * Buffered rows as they go to ClickHouse: each row's bytes (Flink's serializer writes each length
+   * before it).
+   */
   static final class RowsSerializer extends AsyncSinkWriterStateSerializer<byte[]> {
     @Override
     protected void serializeRequestToStream(byte[] row, DataOutputStream out) throws IOException {
@@ -121,7 +145,8 @@ public final class ClickHouseSink<T> extends AsyncSinkBase<T, byte[]> {
     }
 
     @Override
-    protected byte[] deserializeRequestFromStream(long size, DataInputStream in) throws IOException {
+    protected byte[] deserializeRequestFromStream(long size, DataInputStream in)
+        throws IOException {
       byte[] row = new byte[Math.toIntExact(size)];
       in.readFully(row);
       return row;

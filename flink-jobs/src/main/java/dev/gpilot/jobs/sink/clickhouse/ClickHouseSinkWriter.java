@@ -12,13 +12,13 @@ import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.connector.base.sink.writer.AsyncSinkWriter;
-import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
-import org.apache.flink.connector.base.sink.writer.DequeRequestBuffer;
-import org.apache.flink.connector.base.sink.writer.ResultHandler;
 import org.apache.flink.connector.base.sink.writer.Batch;
 import org.apache.flink.connector.base.sink.writer.BatchCreator;
+import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
+import org.apache.flink.connector.base.sink.writer.DequeRequestBuffer;
 import org.apache.flink.connector.base.sink.writer.RequestBuffer;
 import org.apache.flink.connector.base.sink.writer.RequestEntryWrapper;
+import org.apache.flink.connector.base.sink.writer.ResultHandler;
 import org.apache.flink.connector.base.sink.writer.config.AsyncSinkWriterConfiguration;
 import org.apache.flink.connector.base.sink.writer.strategy.RateLimitingStrategy;
 import org.apache.flink.connector.base.sink.writer.strategy.RequestInfo;
@@ -29,11 +29,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The writer of {@link ClickHouseSink}: Flink's {@link AsyncSinkWriter} buffers the encoded rows and cuts batches;
- * this class runs each batch's insert on a sender thread, retrying it whole until ClickHouse takes it.
+ * The writer of {@link ClickHouseSink}: Flink's {@link AsyncSinkWriter} buffers the encoded rows
+ * and cuts batches; this class runs each batch's insert on a sender thread, retrying it whole until
+ * ClickHouse takes it.
  *
- * <p>Threads: {@code write}, {@code flush} and {@code submitRequestEntries} run on the task's mailbox thread; inserts
- * on the sender threads, whose outcome Flink hands back to the mailbox.
+ * <p>Threads: {@code write}, {@code flush} and {@code submitRequestEntries} run on the task's
+ * mailbox thread; inserts on the sender threads, whose outcome Flink hands back to the mailbox.
  */
 final class ClickHouseSinkWriter<T> extends AsyncSinkWriter<T, byte[]> {
   private static final Logger LOG = LoggerFactory.getLogger(ClickHouseSink.class);
@@ -52,21 +53,38 @@ final class ClickHouseSinkWriter<T> extends AsyncSinkWriter<T, byte[]> {
   // Mailbox thread: rows (and their bytes) written and not yet handed to an insert.
   private long bufferedRows;
   private long bufferedBytes;
-  // Sender threads: the schema is brought up to date (and checked against the format) before the first insert,
-  // inside its retries, so a writer starts (and the job runs, backpressured) while ClickHouse is down.
+  // Sender threads: the schema is brought up to date (and checked against the format) before the
+  // first insert,
+  // inside its retries, so a writer starts (and the job runs, backpressured) while ClickHouse is
+  // down.
   private boolean prepared;
   private volatile boolean closed;
 
-  ClickHouseSinkWriter(ClickHouseSink.RowConverter<T> rows, WriterInitContext context, ClickHouseSinkOptions options,
-      String table, InsertTarget target, Collection<BufferedRequestState<byte[]>> recovered) {
+  ClickHouseSinkWriter(
+      ClickHouseSink.RowConverter<T> rows,
+      WriterInitContext context,
+      ClickHouseSinkOptions options,
+      String table,
+      InsertTarget target,
+      Collection<BufferedRequestState<byte[]>> recovered) {
     this(rows, context, options, table, target, recovered, new InFlightLimit(options));
   }
 
-  private ClickHouseSinkWriter(ClickHouseSink.RowConverter<T> rows, WriterInitContext context,
-      ClickHouseSinkOptions options, String table, InsertTarget target,
-      Collection<BufferedRequestState<byte[]>> recovered, InFlightLimit inFlight) {
-    super(rows, context, configuration(options, inFlight), recovered,
-        new RowBatches(options.maxBatchBytes()), new DequeRequestBuffer<>());
+  private ClickHouseSinkWriter(
+      ClickHouseSink.RowConverter<T> rows,
+      WriterInitContext context,
+      ClickHouseSinkOptions options,
+      String table,
+      InsertTarget target,
+      Collection<BufferedRequestState<byte[]>> recovered,
+      InFlightLimit inFlight) {
+    super(
+        rows,
+        context,
+        configuration(options, inFlight),
+        recovered,
+        new RowBatches(options.maxBatchBytes()),
+        new DequeRequestBuffer<>());
     this.rows = rows;
     this.options = options;
     this.table = table;
@@ -74,10 +92,15 @@ final class ClickHouseSinkWriter<T> extends AsyncSinkWriter<T, byte[]> {
     this.inFlight = inFlight;
     this.mailbox = context.getMailboxExecutor();
     this.time = context.getProcessingTimeService();
-    this.flushTimer = new FlushTimer(options.flushInterval().toMillis(), at -> time.registerTimer(at, this::onTimer));
-    // numRecordsSend is Flink's: counted when a batch goes to an insert, once, however often it is retried.
-    this.inserts = context.metricGroup().counter("clickhouseInserts", new ThreadSafeSimpleCounter());
-    this.retries = context.metricGroup().counter("clickhouseRetries", new ThreadSafeSimpleCounter());
+    this.flushTimer =
+        new FlushTimer(
+            options.flushInterval().toMillis(), at -> time.registerTimer(at, this::onTimer));
+    // numRecordsSend is Flink's: counted when a batch goes to an insert, once, however often it is
+    // retried.
+    this.inserts =
+        context.metricGroup().counter("clickhouseInserts", new ThreadSafeSimpleCounter());
+    this.retries =
+        context.metricGroup().counter("clickhouseRetries", new ThreadSafeSimpleCounter());
     for (BufferedRequestState<byte[]> state : recovered) {
       bufferedRows += state.getBufferedRequestEntries().size();
       bufferedBytes += state.getStateSize();
@@ -85,20 +108,25 @@ final class ClickHouseSinkWriter<T> extends AsyncSinkWriter<T, byte[]> {
     if (bufferedRows > 0) {
       flushTimer.rowAdded(time.getCurrentProcessingTime());
     }
-    this.sender = Executors.newFixedThreadPool(options.maxInFlightInserts(), r -> {
-      Thread t = new Thread(r, "clickhouse-sink-" + table);
-      t.setDaemon(true);
-      return t;
-    });
+    this.sender =
+        Executors.newFixedThreadPool(
+            options.maxInFlightInserts(),
+            r -> {
+              Thread t = new Thread(r, "clickhouse-sink-" + table);
+              t.setDaemon(true);
+              return t;
+            });
   }
 
-  private static AsyncSinkWriterConfiguration configuration(ClickHouseSinkOptions options, InFlightLimit inFlight) {
+  private static AsyncSinkWriterConfiguration configuration(
+      ClickHouseSinkOptions options, InFlightLimit inFlight) {
     return AsyncSinkWriterConfiguration.builder()
         .setMaxBatchSize(options.maxBatchRows())
         .setMaxBatchSizeInBytes(options.maxBatchBytes())
         .setMaxInFlightRequests(options.maxInFlightInserts())
         .setMaxBufferedRequests(options.maxBatchRows() + 1)
-        // Batches go by time on the writer's own timer (FlushTimer), whose clock a checkpoint's flush restarts.
+        // Batches go by time on the writer's own timer (FlushTimer), whose clock a checkpoint's
+        // flush restarts.
         .setMaxTimeInBufferMS(ClickHouseSink.NO_TIMEOUT_MS)
         .setMaxRecordSizeInBytes(options.maxBatchBytes())
         .setRequestTimeoutMS(ClickHouseSink.NO_TIMEOUT_MS)
@@ -108,18 +136,21 @@ final class ClickHouseSinkWriter<T> extends AsyncSinkWriter<T, byte[]> {
   }
 
   /**
-   * Adds a row. With every insert slot taken and a full batch buffered, first waits (processing the task's mail)
-   * until an insert finishes, which sends that batch: backpressure, and no batch cut short.
+   * Adds a row. With every insert slot taken and a full batch buffered, first waits (processing the
+   * task's mail) until an insert finishes, which sends that batch: backpressure, and no batch cut
+   * short.
    *
-   * <p>Flink's own wait (at {@code maxBufferedRequests}) would wait for a free slot once more after the batch went,
-   * then send whatever the buffer held: an insert of one row after each full one.
+   * <p>Flink's own wait (at {@code maxBufferedRequests}) would wait for a free slot once more after
+   * the batch went, then send whatever the buffer held: an insert of one row after each full one.
    */
   @Override
   public void write(T element, Context context) throws IOException, InterruptedException {
-    while ((bufferedRows >= options.maxBatchRows() || bufferedBytes >= options.maxBatchBytes()) && inFlight.full()) {
+    while ((bufferedRows >= options.maxBatchRows() || bufferedBytes >= options.maxBatchBytes())
+        && inFlight.full()) {
       mailbox.yield();
     }
-    bufferedRows++; // before the row goes in: Flink may send it at once (submitRequestEntries counts it out)
+    bufferedRows++; // before the row goes in: Flink may send it at once (submitRequestEntries
+    // counts it out)
     super.write(element, context);
     bufferedBytes += rows.lastRowBytes();
     if (bufferedRows == 1) {
@@ -128,8 +159,9 @@ final class ClickHouseSinkWriter<T> extends AsyncSinkWriter<T, byte[]> {
   }
 
   /**
-   * The batch filling now is {@code flushInterval} old: sends it, and (as a checkpoint does) waits for the inserts in
-   * flight, which Flink's writer offers no way around. A batch that fills sooner goes at once, without waiting.
+   * The batch filling now is {@code flushInterval} old: sends it, and (as a checkpoint does) waits
+   * for the inserts in flight, which Flink's writer offers no way around. A batch that fills sooner
+   * goes at once, without waiting.
    */
   private void onTimer(long now) throws InterruptedException {
     if (flushTimer.fired(now)) {
@@ -138,9 +170,9 @@ final class ClickHouseSinkWriter<T> extends AsyncSinkWriter<T, byte[]> {
   }
 
   /**
-   * On every checkpoint as at the end: sends every buffered row and returns once ClickHouse has them all, so no
-   * checkpoint completes with rows only in memory (Flink's writer, asked with {@code false}, would keep them in its
-   * state and send them later).
+   * On every checkpoint as at the end: sends every buffered row and returns once ClickHouse has
+   * them all, so no checkpoint completes with rows only in memory (Flink's writer, asked with
+   * {@code false}, would keep them in its state and send them later).
    */
   @Override
   public void flush(boolean endOfInput) throws InterruptedException {
@@ -160,17 +192,20 @@ final class ClickHouseSinkWriter<T> extends AsyncSinkWriter<T, byte[]> {
       flushTimer.rowAdded(time.getCurrentProcessingTime());
     }
     int size = Math.toIntExact(bytes);
-    CompletableFuture.runAsync(() -> insert(concat(batch, size), batch.size()), sender).whenComplete((ok, failed) -> {
-      if (closed) {
-        return; // the task is going: its mailbox takes nothing more
-      }
-      if (failed == null) {
-        result.complete();
-      } else {
-        Throwable cause = failed.getCause() != null ? failed.getCause() : failed;
-        result.completeExceptionally(cause instanceof Exception e ? e : new RuntimeException(cause));
-      }
-    });
+    CompletableFuture.runAsync(() -> insert(concat(batch, size), batch.size()), sender)
+        .whenComplete(
+            (ok, failed) -> {
+              if (closed) {
+                return; // the task is going: its mailbox takes nothing more
+              }
+              if (failed == null) {
+                result.complete();
+              } else {
+                Throwable cause = failed.getCause() != null ? failed.getCause() : failed;
+                result.completeExceptionally(
+                    cause instanceof Exception e ? e : new RuntimeException(cause));
+              }
+            });
   }
 
   @Override
@@ -189,8 +224,8 @@ final class ClickHouseSinkWriter<T> extends AsyncSinkWriter<T, byte[]> {
   }
 
   /**
-   * Inserts one batch, retrying it with the same rows and backoff for as long as ClickHouse is unreachable or
-   * failing; a rejection (bad SQL or data) fails it, and so the task.
+   * Inserts one batch, retrying it with the same rows and backoff for as long as ClickHouse is
+   * unreachable or failing; a rejection (bad SQL or data) fails it, and so the task.
    */
   private void insert(byte[] body, int count) {
     long backoff = 100;
@@ -202,16 +237,24 @@ final class ClickHouseSinkWriter<T> extends AsyncSinkWriter<T, byte[]> {
         return;
       } catch (ClickHouseException e) {
         if (!e.retriable()) {
-          throw new ClickHouseException("ClickHouse rejected " + count + " rows for " + table + ": "
-              + e.getMessage(), false, e);
+          throw new ClickHouseException(
+              "ClickHouse rejected " + count + " rows for " + table + ": " + e.getMessage(),
+              false,
+              e);
         }
         retries.inc();
-        LOG.warn("insert of {} rows into {} failed, retrying in {} ms: {}", count, table, backoff, e.getMessage());
+        LOG.warn(
+            "insert of {} rows into {} failed, retrying in {} ms: {}",
+            count,
+            table,
+            backoff,
+            e.getMessage());
         try {
           Thread.sleep(backoff);
         } catch (InterruptedException interrupted) {
           Thread.currentThread().interrupt();
-          throw new ClickHouseException("insert into " + table + " interrupted", false, interrupted);
+          throw new ClickHouseException(
+              "insert into " + table + " interrupted", false, interrupted);
         }
         backoff = Math.min(backoff * 2, options.maxRetryBackoff().toMillis());
       }
@@ -227,15 +270,16 @@ final class ClickHouseSinkWriter<T> extends AsyncSinkWriter<T, byte[]> {
 
   @Override
   public void close() {
-    // Rows not flushed by a checkpoint are not acknowledged anywhere: they are read again after a restore.
+    // Rows not flushed by a checkpoint are not acknowledged anywhere: they are read again after a
+    // restore.
     closed = true;
     sender.shutdownNow();
   }
 
   /**
-   * The next batch: rows from the head of the buffer, up to the batch's rows and {@code maxBatchBytes}, into a list
-   * sized for them at once (Flink's {@code SimpleBatchCreator} grows its list row by row, which showed in profiles of
-   * 50,000-row batches).
+   * The next batch: rows from the head of the buffer, up to the batch's rows and {@code
+   * maxBatchBytes}, into a list sized for them at once (Flink's {@code SimpleBatchCreator} grows
+   * its list row by row, which showed in profiles of 50,000-row batches).
    */
   static final class RowBatches implements BatchCreator<byte[]> {
     private final long maxBatchBytes;
@@ -263,8 +307,9 @@ final class ClickHouseSinkWriter<T> extends AsyncSinkWriter<T, byte[]> {
   }
 
   /**
-   * At most {@code maxInFlightInserts} inserts at once, of {@code maxBatchRows} rows each. No scaling (as Flink's
-   * AIMD strategy would do on failures): a failed insert is retried whole, by its sender, and never comes back.
+   * At most {@code maxInFlightInserts} inserts at once, of {@code maxBatchRows} rows each. No
+   * scaling (as Flink's AIMD strategy would do on failures): a failed insert is retried whole, by
+   * its sender, and never comes back.
    */
   static final class InFlightLimit implements RateLimitingStrategy {
     private final int maxInFlight;

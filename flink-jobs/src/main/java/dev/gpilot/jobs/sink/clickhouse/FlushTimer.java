@@ -1,9 +1,10 @@
 package dev.gpilot.jobs.sink.clickhouse;
 
 /**
- * When a batch is due: {@code interval} after its first row was added, unless it was sent before (full, or by a
- * checkpoint). At most one timer is pending; a timer set for a batch that was sent since then waits on for the
- * batch filling now, so that a checkpoint's flush is not followed by a small insert of what came after it.
+ * When a batch is due: {@code interval} after its first row was added, unless it was sent before
+ * (full, or by a checkpoint). At most one timer is pending; a timer set for a batch that was sent
+ * since then waits on for the batch filling now, so that a checkpoint's flush is not followed by a
+ * small insert of what came after it.
  *
  * <p>Not thread-safe: the sink writer calls it from its task thread only.
  */

@@ -7,12 +7,14 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Where a sink writer's inserts go. Both calls block and throw a
- * {@link dev.gpilot.contracts.clickhouse.ClickHouseException}, retriable or not; the writer calls them from its
- * sender threads, possibly from several at once.
+ * Where a sink writer's inserts go. Both calls block and throw a {@link
+ * dev.gpilot.contracts.clickhouse.ClickHouseException}, retriable or not; the writer calls them
+ * from its sender threads, possibly from several at once.
  */
 interface InsertTarget {
-  /** Before the first insert: brings the schema up to date and checks that the table takes the rows. */
+  /**
+   * Before the first insert: brings the schema up to date and checks that the table takes the rows.
+   */
   void prepare();
 
   /** Inserts one batch: rows encoded one after the other. */
@@ -28,10 +30,12 @@ interface InsertTarget {
     return new TableFactory<>(options, table, format);
   }
 
-  record TableFactory<T>(ClickHouseSinkOptions options, String table, RowFormat<T> format) implements Factory {
+  record TableFactory<T>(ClickHouseSinkOptions options, String table, RowFormat<T> format)
+      implements Factory {
     @Override
     public InsertTarget open() {
-      ClickHouseClient client = new ClickHouseClient(options.url(), options.database(), Duration.ofSeconds(60));
+      ClickHouseClient client =
+          new ClickHouseClient(options.url(), options.database(), Duration.ofSeconds(60));
       List<String> columns = format.columns();
       return new InsertTarget() {
         @Override

@@ -6,7 +6,10 @@ import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.json.JsonCodec;
 import java.nio.charset.StandardCharsets;
 
-/** Maps a {@link MissionEvent} to a row of the {@code mission_events} table: its key columns and its JSON. */
+/**
+ * Maps a {@link MissionEvent} to a row of the {@code mission_events} table: its key columns and its
+ * JSON.
+ */
 public final class MissionEventRows {
   public static final String TABLE = "mission_events";
   private static final JsonCodec<MissionEvent> CODEC = JsonCodec.of(MissionEvent.class);

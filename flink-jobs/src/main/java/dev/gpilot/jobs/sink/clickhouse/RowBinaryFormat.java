@@ -15,14 +15,15 @@ import java.util.function.Predicate;
 import java.util.function.ToLongFunction;
 
 /**
- * Rows in ClickHouse's {@code RowBinary} input format: the listed columns' values one after the other, integers
- * little-endian in their column's width, strings as their UTF-8 length (LEB128) and bytes. Nothing is named,
- * quoted, escaped or printed as digits, so it is cheaper to write than JSON and cheaper for ClickHouse to read
- * (about half the server's CPU per row; docs/benchmarks/costs.md).
+ * Rows in ClickHouse's {@code RowBinary} input format: the listed columns' values one after the
+ * other, integers little-endian in their column's width, strings as their UTF-8 length (LEB128) and
+ * bytes. Nothing is named, quoted, escaped or printed as digits, so it is cheaper to write than
+ * JSON and cheaper for ClickHouse to read (about half the server's CPU per row;
+ * docs/benchmarks/costs.md).
  *
- * <p>The bytes mean something only with the right types, so each column is declared with its ClickHouse type and
- * {@link #check} compares them with the table's before the first insert: a table changed by a migration without
- * its format fails the sink instead of storing garbage.
+ * <p>The bytes mean something only with the right types, so each column is declared with its
+ * ClickHouse type and {@link #check} compares them with the table's before the first insert: a
+ * table changed by a migration without its format fails the sink instead of storing garbage.
  *
  * <pre>{@code
  * RowBinaryFormat<Step> format = RowBinaryFormat.<Step>builder()
@@ -58,20 +59,34 @@ public final class RowBinaryFormat<T> implements RowFormat<T> {
   @Override
   public void check(ClickHouseClient client, String table) {
     Map<String, String> actual = new HashMap<>();
-    for (JsonNode row : client.query("SELECT name, type FROM system.columns WHERE database = currentDatabase()"
-        + " AND table = '" + table.replace("'", "\\'") + "'")) {
+    for (JsonNode row :
+        client.query(
+            "SELECT name, type FROM system.columns WHERE database = currentDatabase()"
+                + " AND table = '"
+                + table.replace("'", "\\'")
+                + "'")) {
       actual.put(row.get("name").asText(), row.get("type").asText());
     }
     List<String> mismatches = new ArrayList<>();
     for (Column<T> column : columns) {
       String type = actual.get(column.name());
       if (!column.type().equals(type)) {
-        mismatches.add(column.name() + " is " + (type == null ? "missing" : type) + ", written as " + column.type());
+        mismatches.add(
+            column.name()
+                + " is "
+                + (type == null ? "missing" : type)
+                + ", written as "
+                + column.type());
       }
     }
     if (!mismatches.isEmpty()) {
-      throw new ClickHouseException("table " + table + " does not take the sink's RowBinary rows: "
-          + String.join("; ", mismatches), false, null);
+      throw new ClickHouseException(
+          "table "
+              + table
+              + " does not take the sink's RowBinary rows: "
+              + String.join("; ", mismatches),
+          false,
+          null);
     }
   }
 
@@ -181,7 +196,9 @@ public final class RowBinaryFormat<T> implements RowFormat<T> {
     void string(String value) {
       byte[] utf8 = value == null ? new byte[0] : value.getBytes(StandardCharsets.UTF_8);
       ensure(utf8.length + 5);
-      for (long n = utf8.length; ; n >>>= 7) { // LEB128: 7 bits a byte, lowest first, high bit = more follow
+      for (long n = utf8.length;
+          ;
+          n >>>= 7) { // LEB128: 7 bits a byte, lowest first, high bit = more follow
         if (n < 0x80) {
           bytes[size++] = (byte) n;
           break;
@@ -199,14 +216,16 @@ public final class RowBinaryFormat<T> implements RowFormat<T> {
 
     void uint32(String column, long value) {
       if (value < 0 || value > UINT32_MAX) {
-        throw new IllegalArgumentException(column + " = " + value + " does not fit its 32-bit unsigned column");
+        throw new IllegalArgumentException(
+            column + " = " + value + " does not fit its 32-bit unsigned column");
       }
       little(value, 4);
     }
 
     void uint64(String column, long value) {
       if (value < 0) {
-        throw new IllegalArgumentException(column + " = " + value + " does not fit its unsigned column");
+        throw new IllegalArgumentException(
+            column + " = " + value + " does not fit its unsigned column");
       }
       little(value, 8);
     }

@@ -9,8 +9,8 @@ import org.apache.flink.util.function.SerializableFunction;
 
 /**
  * Writes an element as one row of a ClickHouse table: a JSON object whose fields are column names
- * ({@code JSONEachRow}), straight into the batch being filled. Tables with many rows per second write their fields
- * one by one; others may build a tree ({@link #tree}).
+ * ({@code JSONEachRow}), straight into the batch being filled. Tables with many rows per second
+ * write their fields one by one; others may build a tree ({@link #tree}).
  */
 @FunctionalInterface
 public interface RowEncoder<T> extends Serializable {

@@ -9,9 +9,9 @@ import java.io.Serializable;
 import java.util.List;
 
 /**
- * How the ClickHouse sink encodes rows: the input format its inserts name, the columns they fill, and batches to
- * encode rows into. {@link #jsonEachRow} suits most tables; {@link RowBinaryFormat} is for the tables that take
- * tens of thousands of rows a second.
+ * How the ClickHouse sink encodes rows: the input format its inserts name, the columns they fill,
+ * and batches to encode rows into. {@link #jsonEachRow} suits most tables; {@link RowBinaryFormat}
+ * is for the tables that take tens of thousands of rows a second.
  */
 public interface RowFormat<T> extends Serializable {
 
@@ -23,8 +23,8 @@ public interface RowFormat<T> extends Serializable {
 
   /**
    * Checks, before the sink's first insert, that {@code table} takes these rows, and throws a
-   * {@link dev.gpilot.contracts.clickhouse.ClickHouseException} when it does not. Runs on the sink's sender thread,
-   * inside its retries, after the migrations.
+   * {@link dev.gpilot.contracts.clickhouse.ClickHouseException} when it does not. Runs on the
+   * sink's sender thread, inside its retries, after the migrations.
    */
   default void check(ClickHouseClient client, String table) {}
 
@@ -35,11 +35,17 @@ public interface RowFormat<T> extends Serializable {
   interface Batch<T> {
     void add(T element) throws IOException;
 
-    /** The rows added since the last drain, encoded; the batch is empty afterwards and its buffer is reused. */
+    /**
+     * The rows added since the last drain, encoded; the batch is empty afterwards and its buffer is
+     * reused.
+     */
     byte[] drain() throws IOException;
   }
 
-  /** One JSON object per row whose fields are column names ({@code JSONEachRow}), written by {@code encoder}. */
+  /**
+   * One JSON object per row whose fields are column names ({@code JSONEachRow}), written by {@code
+   * encoder}.
+   */
   static <T> RowFormat<T> jsonEachRow(RowEncoder<T> encoder) {
     return new RowFormat<>() {
       private static final long serialVersionUID = 1L;

@@ -16,11 +16,16 @@ class DeploymentKeyTest {
   void theJobGraph_carriesTheVariablesName_notTheKey() throws Exception {
     DeploymentKey named = DeploymentKey.fromEnvironment("GEMINI_API_KEY");
     byte[] serialized = InstantiationUtil.serializeObject(named);
-    assertThat(new String(serialized, StandardCharsets.ISO_8859_1)).contains("GEMINI_API_KEY").doesNotContain("AIza");
-    DeploymentKey onTheTaskManager = InstantiationUtil.deserializeObject(serialized, getClass().getClassLoader());
+    assertThat(new String(serialized, StandardCharsets.ISO_8859_1))
+        .contains("GEMINI_API_KEY")
+        .doesNotContain("AIza");
+    DeploymentKey onTheTaskManager =
+        InstantiationUtil.deserializeObject(serialized, getClass().getClassLoader());
     assertThat(onTheTaskManager.resolve(Map.of("GEMINI_API_KEY", " " + SECRET + " ")))
         .contains(ApiKey.of(SECRET));
-    assertThat(onTheTaskManager.resolve(Map.of("GEMINI_API_KEY", "  "))).as("blank is none").isEmpty();
+    assertThat(onTheTaskManager.resolve(Map.of("GEMINI_API_KEY", "  ")))
+        .as("blank is none")
+        .isEmpty();
     assertThat(onTheTaskManager.resolve(Map.of())).isEmpty();
     assertThat(named.toString()).isEqualTo("$GEMINI_API_KEY");
   }
@@ -28,8 +33,10 @@ class DeploymentKeyTest {
   @Test
   void aVariableName_mustBeOne() {
     assertThatThrownBy(() -> DeploymentKey.fromEnvironment("GEMINI KEY"))
-        .hasMessage("GPILOT_DEPLOYMENT_KEY_ENV must name an environment variable, got 'GEMINI KEY'");
-    assertThatThrownBy(() -> DeploymentKey.fromEnvironment("1KEY")).isInstanceOf(IllegalArgumentException.class);
+        .hasMessage(
+            "GPILOT_DEPLOYMENT_KEY_ENV must name an environment variable, got 'GEMINI KEY'");
+    assertThatThrownBy(() -> DeploymentKey.fromEnvironment("1KEY"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

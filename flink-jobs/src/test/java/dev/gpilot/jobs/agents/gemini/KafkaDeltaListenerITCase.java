@@ -17,7 +17,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The text of a streaming call reaches gpilot.step-deltas.v1 before its attempt's result is sent (after flush). */
+/**
+ * The text of a streaming call reaches gpilot.step-deltas.v1 before its attempt's result is sent
+ * (after flush).
+ */
 class KafkaDeltaListenerITCase {
   @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
 
@@ -28,22 +31,51 @@ class KafkaDeltaListenerITCase {
 
   @Test
   void deltasOfAnAttempt_areOnTheTopicInOrder_onceFlushed() {
-    StepRequest request = new StepRequest("m-1", "ws-a", "s1", 2, "agent-scout", "Scout it", null, "launch",
-        Map.of(), 30_000, 1, null);
-    StepRequest other = new StepRequest("m-1", "ws-a", "s2", 1, "agent-scout", "Scout it", null, "launch",
-        Map.of(), 30_000, 1, null);
+    StepRequest request =
+        new StepRequest(
+            "m-1",
+            "ws-a",
+            "s1",
+            2,
+            "agent-scout",
+            "Scout it",
+            null,
+            "launch",
+            Map.of(),
+            30_000,
+            1,
+            null);
+    StepRequest other =
+        new StepRequest(
+            "m-1",
+            "ws-a",
+            "s2",
+            1,
+            "agent-scout",
+            "Scout it",
+            null,
+            "launch",
+            Map.of(),
+            30_000,
+            1,
+            null);
     try (KafkaDeltaListener listener = new KafkaDeltaListener(KAFKA.bootstrapServers())) {
       listener.onDelta(request, 0, "Hello");
       listener.onDelta(request, 1, ", wörld");
       listener.flush(request);
       listener.flush(other); // nothing streamed for it: returns at once
       // Read while the producer is still open: flush alone must have made them visible.
-      List<ConsumerRecord<byte[], byte[]>> written = TopicContents.read(KAFKA.bootstrapServers(), Topics.STEP_DELTAS);
+      List<ConsumerRecord<byte[], byte[]>> written =
+          TopicContents.read(KAFKA.bootstrapServers(), Topics.STEP_DELTAS);
       JsonCodec<StepDelta> codec = JsonCodec.of(StepDelta.class);
-      assertThat(written).allSatisfy(r -> assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo("m-1"));
-      assertThat(written).extracting(r -> codec.decode(r.value()))
+      assertThat(written)
+          .allSatisfy(
+              r -> assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo("m-1"));
+      assertThat(written)
+          .extracting(r -> codec.decode(r.value()))
           .extracting(StepDelta::id, StepDelta::text)
-          .containsExactly(org.assertj.core.groups.Tuple.tuple("m-1/s1/2/0", "Hello"),
+          .containsExactly(
+              org.assertj.core.groups.Tuple.tuple("m-1/s1/2/0", "Hello"),
               org.assertj.core.groups.Tuple.tuple("m-1/s1/2/1", ", wörld"));
     }
   }

@@ -10,8 +10,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The response schema the Mission Overseer sends to Gemini: the plan contract, narrowed to what the model must say.
- * A request may leave out a step's action and dependsOn (the contract's defaults); the model may not.
+ * The response schema the Mission Overseer sends to Gemini: the plan contract, narrowed to what the
+ * model must say. A request may leave out a step's action and dependsOn (the contract's defaults);
+ * the model may not.
  */
 class MissionOverseerSchemaTest {
   private static final List<String> ALLOWED = List.of("agent-scout", "seo-analyst");
@@ -22,29 +23,39 @@ class MissionOverseerSchemaTest {
 
   private static boolean modelMayAnswer(JsonNode answer) {
     return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
-        .getSchema(MissionOverseer.modelSchema(ALLOWED)).validate(answer).isEmpty();
+        .getSchema(MissionOverseer.modelSchema(ALLOWED))
+        .validate(answer)
+        .isEmpty();
   }
 
   @Test
   void theModelMustGiveEveryStepItsActionAndDependencies_thoughARequestNeedNot() throws Exception {
-    JsonNode complete = plan("{\"steps\": [{\"id\": \"s1\", \"agent\": \"agent-scout\", \"action\": \"research\","
-        + " \"dependsOn\": []}]}");
+    JsonNode complete =
+        plan(
+            "{\"steps\": [{\"id\": \"s1\", \"agent\": \"agent-scout\", \"action\": \"research\","
+                + " \"dependsOn\": []}]}");
     JsonNode terse = plan("{\"steps\": [{\"id\": \"s1\", \"agent\": \"agent-scout\"}]}");
 
     assertThat(modelMayAnswer(complete)).isTrue();
     assertThat(modelMayAnswer(terse)).isFalse();
     assertThat(MissionOverseer.modelSchema(ALLOWED).at("/properties/steps/items/required"))
-        .extracting(JsonNode::asText).containsExactlyInAnyOrder("id", "agent", "action", "dependsOn");
+        .extracting(JsonNode::asText)
+        .containsExactlyInAnyOrder("id", "agent", "action", "dependsOn");
   }
 
   @Test
   void theModelMayNameOnlyTheAllowedAgents() throws Exception {
-    JsonNode other = plan("{\"steps\": [{\"id\": \"s1\", \"agent\": \"ui-auditor\", \"action\": \"a\","
-        + " \"dependsOn\": []}]}");
+    JsonNode other =
+        plan(
+            "{\"steps\": [{\"id\": \"s1\", \"agent\": \"ui-auditor\", \"action\": \"a\","
+                + " \"dependsOn\": []}]}");
 
     assertThat(modelMayAnswer(other)).isFalse();
-    assertThat(MissionOverseer.modelSchema(ALLOWED).at("/properties/steps/items/properties/agent/enum"))
-        .extracting(JsonNode::asText).containsExactlyElementsOf(ALLOWED);
+    assertThat(
+            MissionOverseer.modelSchema(ALLOWED)
+                .at("/properties/steps/items/properties/agent/enum"))
+        .extracting(JsonNode::asText)
+        .containsExactlyElementsOf(ALLOWED);
   }
 
   @Test

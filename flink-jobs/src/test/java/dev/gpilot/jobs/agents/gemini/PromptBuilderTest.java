@@ -15,16 +15,29 @@ class PromptBuilderTest {
   }
 
   @Test
-  void prompt_hasTheMission_theStep_itsParameters_andTheDependencyResultsInOrder() throws Exception {
+  void prompt_hasTheMission_theStep_itsParameters_andTheDependencyResultsInOrder()
+      throws Exception {
     Map<String, JsonNode> deps = new LinkedHashMap<>();
     deps.put("s1", json("{\"text\": \"Audience: runners.\"}"));
     deps.put("s2", json("{\"seoScore\": 71, \"issues\": [\"no title\"]}"));
-    StepRequest request = new StepRequest("m", "ws", "s3", 1, "content-orchestrator", "Write the copy",
-        json("{\"tone\": \"warm\"}"), "Launch the shoe", 0L, deps);
+    StepRequest request =
+        new StepRequest(
+            "m",
+            "ws",
+            "s3",
+            1,
+            "content-orchestrator",
+            "Write the copy",
+            json("{\"tone\": \"warm\"}"),
+            "Launch the shoe",
+            0L,
+            deps);
 
     String prompt = new PromptBuilder(PromptLimits.DEFAULT).userPrompt(request);
 
-    assertThat(prompt).isEqualTo("""
+    assertThat(prompt)
+        .isEqualTo(
+            """
         Mission: Launch the shoe
 
         Your step (s3): Write the copy
@@ -45,10 +58,12 @@ class PromptBuilderTest {
     PromptLimits limits = new PromptLimits(200, 100, 100, 300, 500);
     Map<String, JsonNode> deps = new LinkedHashMap<>();
     for (int i = 1; i <= 4; i++) {
-      deps.put("s" + i, Json.mapper().createObjectNode().put("text", ("result " + i + " ").repeat(100)));
+      deps.put(
+          "s" + i, Json.mapper().createObjectNode().put("text", ("result " + i + " ").repeat(100)));
     }
-    StepRequest request = new StepRequest("m", "ws", "s5", 1, "agent-scout", "a".repeat(1000), null,
-        "m".repeat(5000), 0L, deps);
+    StepRequest request =
+        new StepRequest(
+            "m", "ws", "s5", 1, "agent-scout", "a".repeat(1000), null, "m".repeat(5000), 0L, deps);
 
     String prompt = new PromptBuilder(limits).userPrompt(request);
 

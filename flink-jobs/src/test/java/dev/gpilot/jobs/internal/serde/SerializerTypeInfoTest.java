@@ -6,15 +6,18 @@ import dev.gpilot.jobs.costs.TaggedCostSerializer;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeInformationTestBase;
 
-/** Flink's contract for type information (equality, hashing, serializability) of the job's own serializers. */
+/**
+ * Flink's contract for type information (equality, hashing, serializability) of the job's own
+ * serializers.
+ */
 class SerializerTypeInfoTest extends TypeInformationTestBase<TypeInformation<?>> {
   @Override
   protected TypeInformation<?>[] getTestData() {
     return new TypeInformation<?>[] {
-        JsonTypeInfo.of(StepResult.class),
-        JsonTypeInfo.of(dev.gpilot.contracts.mission.MissionSummary.class),
-        CostRecordSerializer.TYPE,
-        TaggedCostSerializer.TYPE
+      JsonTypeInfo.of(StepResult.class),
+      JsonTypeInfo.of(dev.gpilot.contracts.mission.MissionSummary.class),
+      CostRecordSerializer.TYPE,
+      TaggedCostSerializer.TYPE
     };
   }
 }

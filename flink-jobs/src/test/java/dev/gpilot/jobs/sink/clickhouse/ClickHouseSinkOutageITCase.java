@@ -50,48 +50,72 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The ClickHouse sink through ClickHouse outages, on real parts: a Flink job on a MiniCluster (checkpoints every
- * 500 ms) writes cost records into the real {@code cost_records} table of the test ClickHouse, through a
- * {@link TcpFaultProxy} that makes the server unreachable for the sink on demand.
+ * The ClickHouse sink through ClickHouse outages, on real parts: a Flink job on a MiniCluster
+ * (checkpoints every 500 ms) writes cost records into the real {@code cost_records} table of the
+ * test ClickHouse, through a {@link TcpFaultProxy} that makes the server unreachable for the sink
+ * on demand.
  *
- * <p>What a user of the tables would check: while ClickHouse is unreachable the job keeps running, retries, holds
- * its source back (backpressure) and completes no checkpoint that covers rows it has not written; when ClickHouse is
- * back, every row is there, counted once by the table's documented reads ({@code FINAL}, or one row per {@code id}),
- * and the money adds up to the micro-credit, also when a batch was written twice because its answer was lost.
+ * <p>What a user of the tables would check: while ClickHouse is unreachable the job keeps running,
+ * retries, holds its source back (backpressure) and completes no checkpoint that covers rows it has
+ * not written; when ClickHouse is back, every row is there, counted once by the table's documented
+ * reads ({@code FINAL}, or one row per {@code id}), and the money adds up to the micro-credit, also
+ * when a batch was written twice because its answer was lost.
  */
 class ClickHouseSinkOutageITCase {
   @RegisterExtension static final ClickHouseTestServer CLICKHOUSE = new ClickHouseTestServer();
 
-  /** Far more than the network buffers between source and sink hold; not a whole number of batches. */
+  /**
+   * Far more than the network buffers between source and sink hold; not a whole number of batches.
+   */
   private static final int ROWS = 20_500;
+
   private static final int BATCH_ROWS = 1_000;
   private static final long FIRST_FINISH_MS = Instant.parse("2026-01-15T10:00:00Z").toEpochMilli();
   private static final TypeInformation<TaggedCost> TAGGED = TaggedCostSerializer.TYPE;
   private static final Duration WAIT = Duration.ofSeconds(45);
   private static final Logger LOG = LoggerFactory.getLogger(ClickHouseSinkOutageITCase.class);
 
-  /** Per test: how many rows the source may emit, and what the probe saw (the MiniCluster runs in this JVM). */
+  /**
+   * Per test: how many rows the source may emit, and what the probe saw (the MiniCluster runs in
+   * this JVM).
+   */
   private static final Map<String, RowGate> GATES = new ConcurrentHashMap<>();
+
   private static final Map<String, ProbeCounts> PROBES = new ConcurrentHashMap<>();
 
   @Test
-  void clickHouseDownBeforeTheFirstInsert_jobBackpressuresAndKeepsEveryRow_eachCountedOnceWhenItIsBack()
-      throws Exception {
-    // No flush by time here (an hour): the last 500 rows, less than a batch, land only when a checkpoint flushes.
+  void
+      clickHouseDownBeforeTheFirstInsert_jobBackpressuresAndKeepsEveryRow_eachCountedOnceWhenItIsBack()
+          throws Exception {
+    // No flush by time here (an hour): the last 500 rows, less than a batch, land only when a
+    // checkpoint flushes.
     try (Outage run = Outage.start("ws-down-first", true, Duration.ofHours(1))) {
-      // The writer is up (it migrated the schema through the proxy): now ClickHouse becomes unreachable.
-      await().atMost(WAIT).ignoreExceptions()
+      // The writer is up (it migrated the schema through the proxy): now ClickHouse becomes
+      // unreachable.
+      await()
+          .atMost(WAIT)
+          .ignoreExceptions()
           .untilAsserted(() -> assertThat(run.metrics("\\.clickhouseRetries$")).isNotEmpty());
       run.proxy.down();
       run.gate.release(ROWS);
 
-      await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
-        run.assertRunningWithoutRestart();
-        assertThat(run.counter("\\.clickhouseRetries$")).as("sink retries").isGreaterThanOrEqualTo(5);
-        assertThat(run.proxy.refusedConnections()).as("connections the sink tried").isGreaterThanOrEqualTo(5);
-        assertThat(run.sourceBackPressured()).as("source task backpressured").isTrue();
-        assertThat(run.probe.maxPassedAtCheckpoint()).as("rows before the pending checkpoint's barrier").isPositive();
-      });
+      await()
+          .atMost(WAIT)
+          .ignoreExceptions()
+          .untilAsserted(
+              () -> {
+                run.assertRunningWithoutRestart();
+                assertThat(run.counter("\\.clickhouseRetries$"))
+                    .as("sink retries")
+                    .isGreaterThanOrEqualTo(5);
+                assertThat(run.proxy.refusedConnections())
+                    .as("connections the sink tried")
+                    .isGreaterThanOrEqualTo(5);
+                assertThat(run.sourceBackPressured()).as("source task backpressured").isTrue();
+                assertThat(run.probe.maxPassedAtCheckpoint())
+                    .as("rows before the pending checkpoint's barrier")
+                    .isPositive();
+              });
       run.log("down");
       assertThat(run.totals().rows()).as("rows in ClickHouse while it was unreachable").isZero();
       assertThat(run.probe.passed.get()).as("rows the source emitted: held back").isLessThan(ROWS);
@@ -103,37 +127,57 @@ class ClickHouseSinkOutageITCase {
   }
 
   @Test
-  void clickHouseGoesDownMidInsertAfterRowsLanded_theResentBatchCountsOnce_andTotalsStayExact() throws Exception {
+  void clickHouseGoesDownMidInsertAfterRowsLanded_theResentBatchCountsOnce_andTotalsStayExact()
+      throws Exception {
     int first = 8_000;
     try (Outage run = Outage.start("ws-down-midway", true, Duration.ofMillis(200))) {
       run.gate.release(first);
-      await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
-        assertThat(run.totals()).isEqualTo(Totals.expected(first));
-        assertThat(run.counter("\\.numRecordsSend$")).as("rows the sink sent").isEqualTo(first);
-      });
+      await()
+          .atMost(WAIT)
+          .ignoreExceptions()
+          .untilAsserted(
+              () -> {
+                assertThat(run.totals()).isEqualTo(Totals.expected(first));
+                assertThat(run.counter("\\.numRecordsSend$"))
+                    .as("rows the sink sent")
+                    .isEqualTo(first);
+              });
 
-      // The next insert reaches ClickHouse and is written, its answer is lost, and ClickHouse stays unreachable.
+      // The next insert reaches ClickHouse and is written, its answer is lost, and ClickHouse stays
+      // unreachable.
       run.proxy.downAfterNextAnswer();
       run.gate.release(ROWS - first);
-      await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
-        run.assertRunningWithoutRestart();
-        assertThat(run.proxy.droppedAnswers()).hasSize(1);
-        assertThat(run.counter("\\.clickhouseRetries$")).as("sink retries").isGreaterThanOrEqualTo(5);
-        assertThat(run.proxy.refusedConnections()).as("connections the sink tried").isGreaterThanOrEqualTo(5);
-        assertThat(run.sourceBackPressured()).as("source task backpressured").isTrue();
-      });
+      await()
+          .atMost(WAIT)
+          .ignoreExceptions()
+          .untilAsserted(
+              () -> {
+                run.assertRunningWithoutRestart();
+                assertThat(run.proxy.droppedAnswers()).hasSize(1);
+                assertThat(run.counter("\\.clickhouseRetries$"))
+                    .as("sink retries")
+                    .isGreaterThanOrEqualTo(5);
+                assertThat(run.proxy.refusedConnections())
+                    .as("connections the sink tried")
+                    .isGreaterThanOrEqualTo(5);
+                assertThat(run.sourceBackPressured()).as("source task backpressured").isTrue();
+              });
       run.log("down");
-      assertThat(run.proxy.droppedAnswers().get(0)).as("ClickHouse's answer to the lost insert")
+      assertThat(run.proxy.droppedAnswers().get(0))
+          .as("ClickHouse's answer to the lost insert")
           .startsWith("HTTP/1.1 200");
       long covered = run.probe.covered.get();
       Totals landed = run.totals();
       assertThat(landed.rows()).as("the insert whose answer was lost landed").isGreaterThan(first);
       assertThat(landed.rows()).isLessThan(ROWS);
-      assertThat(covered).as("no checkpoint covers rows that are not in ClickHouse").isLessThanOrEqualTo(landed.rows());
+      assertThat(covered)
+          .as("no checkpoint covers rows that are not in ClickHouse")
+          .isLessThanOrEqualTo(landed.rows());
       assertThat(run.probe.passed.get()).as("rows the source emitted: held back").isLessThan(ROWS);
       run.assertRunningWithoutRestart();
 
-      // The sink re-sent the lost batch: ClickHouse received ROWS + (landed - first) rows and counts ROWS.
+      // The sink re-sent the lost batch: ClickHouse received ROWS + (landed - first) rows and
+      // counts ROWS.
       run.upAndEveryRowLandsOnce();
       // Merged, the table itself holds one row per id: readers without FINAL see each once too.
       CLICKHOUSE.client().execute("OPTIMIZE TABLE " + CostRows.RAW_TABLE + " FINAL");
@@ -143,18 +187,26 @@ class ClickHouseSinkOutageITCase {
   }
 
   /**
-   * ClickHouse unreachable from the start: the writer starts anyway (the schema migrations run before its first
-   * insert, inside the insert's retries), the job waits, backpressured, and every row lands once it is back.
+   * ClickHouse unreachable from the start: the writer starts anyway (the schema migrations run
+   * before its first insert, inside the insert's retries), the job waits, backpressured, and every
+   * row lands once it is back.
    */
   @Test
-  void clickHouseDownWhenTheJobStarts_jobWaitsRunning_andEveryRowLandsOnceWhenItIsBack() throws Exception {
+  void clickHouseDownWhenTheJobStarts_jobWaitsRunning_andEveryRowLandsOnceWhenItIsBack()
+      throws Exception {
     try (Outage run = Outage.start("ws-down-at-start", false, Duration.ofMillis(200))) {
       run.gate.release(ROWS);
-      await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
-        run.assertRunningWithoutRestart();
-        assertThat(run.proxy.refusedConnections()).as("connections the sink tried").isGreaterThanOrEqualTo(5);
-        assertThat(run.sourceBackPressured()).as("source task backpressured").isTrue();
-      });
+      await()
+          .atMost(WAIT)
+          .ignoreExceptions()
+          .untilAsserted(
+              () -> {
+                run.assertRunningWithoutRestart();
+                assertThat(run.proxy.refusedConnections())
+                    .as("connections the sink tried")
+                    .isGreaterThanOrEqualTo(5);
+                assertThat(run.sourceBackPressured()).as("source task backpressured").isTrue();
+              });
       assertThat(run.totals().rows()).as("rows in ClickHouse while it was unreachable").isZero();
       assertThat(run.probe.covered.get()).as("rows covered by a completed checkpoint").isZero();
 
@@ -164,7 +216,10 @@ class ClickHouseSinkOutageITCase {
 
   // ---------------------------------------------------------------------------------------------------------------
 
-  /** One job writing one workspace's rows through its own proxy; closing it cancels the job and stops the proxy. */
+  /**
+   * One job writing one workspace's rows through its own proxy; closing it cancels the job and
+   * stops the proxy.
+   */
   private static final class Outage implements AutoCloseable {
     final String workspace;
     final TcpFaultProxy proxy;
@@ -180,24 +235,34 @@ class ClickHouseSinkOutageITCase {
     }
 
     /**
-     * Brings ClickHouse back and waits until every row is there exactly once (with and without FINAL), a checkpoint
-     * covers all of them (so the sink has had the answer to each of its inserts), the sink counted each row once,
-     * and the job ran through without a restart.
+     * Brings ClickHouse back and waits until every row is there exactly once (with and without
+     * FINAL), a checkpoint covers all of them (so the sink has had the answer to each of its
+     * inserts), the sink counted each row once, and the job ran through without a restart.
      */
     void upAndEveryRowLandsOnce() throws Exception {
       proxy.up();
-      await().atMost(WAIT).ignoreExceptions()
+      await()
+          .atMost(WAIT)
+          .ignoreExceptions()
           .untilAsserted(() -> assertThat(totals()).isEqualTo(Totals.expected(ROWS)));
       assertThat(totalsOnePerId()).isEqualTo(Totals.expected(ROWS));
-      await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> assertThat(probe.covered.get()).isEqualTo(ROWS));
+      await()
+          .atMost(WAIT)
+          .ignoreExceptions()
+          .untilAsserted(() -> assertThat(probe.covered.get()).isEqualTo(ROWS));
       log("back");
-      assertThat(counter("\\.numRecordsSend$")).as("rows the sink sent, each once however often retried")
+      assertThat(counter("\\.numRecordsSend$"))
+          .as("rows the sink sent, each once however often retried")
           .isEqualTo(ROWS);
       assertRunningWithoutRestart();
     }
 
-    /** Starts the job; the sink flushes at {@link #BATCH_ROWS}, every {@code flushInterval} and on checkpoints. */
-    static Outage start(String workspace, boolean proxyUp, Duration flushInterval) throws Exception {
+    /**
+     * Starts the job; the sink flushes at {@link #BATCH_ROWS}, every {@code flushInterval} and on
+     * checkpoints.
+     */
+    static Outage start(String workspace, boolean proxyUp, Duration flushInterval)
+        throws Exception {
       Outage run = new Outage(workspace, proxyUp);
       GATES.put(workspace, run.gate);
       PROBES.put(workspace, run.probe);
@@ -214,25 +279,36 @@ class ClickHouseSinkOutageITCase {
       Configuration conf = new Configuration();
       conf.setString("parallelism.default", "1");
       conf.setString("execution.checkpointing.interval", "500 ms");
-      // A failed task fails the job here, so the test sees it (the real job restarts; that would hide it).
+      // A failed task fails the job here, so the test sees it (the real job restarts; that would
+      // hide it).
       conf.setString("restart-strategy.type", "none");
       conf.setString("pipeline.generic-types", "false");
       reporter.addToConfiguration(conf);
       StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
 
       // Retry pauses of at most 500 ms (the job's are 10 s) keep the test short.
-      ClickHouseSinkOptions options = new ClickHouseSinkOptions(proxy.url(), CLICKHOUSE.database(), BATCH_ROWS,
-          flushInterval, Duration.ofMillis(500));
+      ClickHouseSinkOptions options =
+          new ClickHouseSinkOptions(
+              proxy.url(),
+              CLICKHOUSE.database(),
+              BATCH_ROWS,
+              flushInterval,
+              Duration.ofMillis(500));
       env.fromSource(
-              new DataGeneratorSource<>(new CostRowGenerator(workspace), Long.MAX_VALUE, new GatedRate(workspace),
+              new DataGeneratorSource<>(
+                  new CostRowGenerator(workspace),
+                  Long.MAX_VALUE,
+                  new GatedRate(workspace),
                   TAGGED),
-              WatermarkStrategy.noWatermarks(), "cost-rows")
+              WatermarkStrategy.noWatermarks(),
+              "cost-rows")
           .map(new CheckpointProbe(workspace))
           .returns(TAGGED)
           .name("checkpoint-probe")
           .sinkTo(new ClickHouseSink<>(options, CostRows.RAW_TABLE, CostRows.RAW))
           .name("cost-records-clickhouse")
-          // Its own task, as in the MissionJob: a blocked insert backpressures the source through the network.
+          // Its own task, as in the MissionJob: a blocked insert backpressures the source through
+          // the network.
           .disableChaining();
       return env.executeAsync("clickhouse-sink-outage-" + workspace);
     }
@@ -246,23 +322,37 @@ class ClickHouseSinkOutageITCase {
         status = null; // a job that failed took its MiniCluster down with it
       }
       if (status != JobStatus.RUNNING) {
-        Throwable failure = job.getJobExecutionResult().handle((r, e) -> e).get(30, TimeUnit.SECONDS);
+        Throwable failure =
+            job.getJobExecutionResult().handle((r, e) -> e).get(30, TimeUnit.SECONDS);
         Throwable root = failure;
         while (root != null && root.getCause() != null) {
           root = root.getCause();
         }
-        throw new AssertionError("job is " + (status == null ? "over" : status) + ": "
-            + (failure == null ? "no failure" : root + "\n" + ExceptionUtils.stringifyException(failure)));
+        throw new AssertionError(
+            "job is "
+                + (status == null ? "over" : status)
+                + ": "
+                + (failure == null
+                    ? "no failure"
+                    : root + "\n" + ExceptionUtils.stringifyException(failure)));
       }
       assertThat(probe.opens.get()).as("times the tasks were started").isEqualTo(1);
     }
 
     /** What the test saw, in target/test.log next to the sink's own retry warnings. */
     void log(String phase) {
-      LOG.info("{} {}: source emitted {} of {} released rows, sink retries {}, connections refused {}, rows written "
-              + "{}, rows covered by the newest completed checkpoint {}, ClickHouse {}", workspace, phase,
-          probe.passed.get(), gate.released(), counter("\\.clickhouseRetries$"), proxy.refusedConnections(),
-          counter("\\.numRecordsSend$"), probe.covered.get(), totals());
+      LOG.info(
+          "{} {}: source emitted {} of {} released rows, sink retries {}, connections refused {}, rows written "
+              + "{}, rows covered by the newest completed checkpoint {}, ClickHouse {}",
+          workspace,
+          phase,
+          probe.passed.get(),
+          gate.released(),
+          counter("\\.clickhouseRetries$"),
+          proxy.refusedConnections(),
+          counter("\\.numRecordsSend$"),
+          probe.covered.get(),
+          totals());
     }
 
     Map<String, Metric> metrics(String identifierPattern) {
@@ -270,7 +360,9 @@ class ClickHouseSinkOutageITCase {
     }
 
     long counter(String identifierPattern) {
-      return metrics(identifierPattern).values().stream().mapToLong(m -> ((Counter) m).getCount()).sum();
+      return metrics(identifierPattern).values().stream()
+          .mapToLong(m -> ((Counter) m).getCount())
+          .sum();
     }
 
     /** Flink's own view: the source task cannot hand its output on. */
@@ -282,20 +374,43 @@ class ClickHouseSinkOutageITCase {
 
     /** The table read as it documents: {@code FINAL} (one row per key, re-sent rows replaced). */
     Totals totals() {
-      return Totals.of(clickhouse.query("SELECT count() AS n, uniqExact(id) AS ids, sum(cost_micros) AS cost FROM "
-          + CostRows.RAW_TABLE + " FINAL WHERE workspace_id = '" + workspace + "'").get(0));
+      return Totals.of(
+          clickhouse
+              .query(
+                  "SELECT count() AS n, uniqExact(id) AS ids, sum(cost_micros) AS cost FROM "
+                      + CostRows.RAW_TABLE
+                      + " FINAL WHERE workspace_id = '"
+                      + workspace
+                      + "'")
+              .get(0));
     }
 
     /** The table read as the analytics API reads recent raw rows: one row per id, without FINAL. */
     Totals totalsOnePerId() {
-      return Totals.of(clickhouse.query("SELECT count() AS n, uniqExact(id) AS ids, sum(cost) AS cost FROM (SELECT id,"
-          + " any(cost_micros) AS cost FROM " + CostRows.RAW_TABLE + " WHERE workspace_id = '" + workspace + "'"
-          + " GROUP BY id)").get(0));
+      return Totals.of(
+          clickhouse
+              .query(
+                  "SELECT count() AS n, uniqExact(id) AS ids, sum(cost) AS cost FROM (SELECT id,"
+                      + " any(cost_micros) AS cost FROM "
+                      + CostRows.RAW_TABLE
+                      + " WHERE workspace_id = '"
+                      + workspace
+                      + "'"
+                      + " GROUP BY id)")
+              .get(0));
     }
 
     long plainRowCount() {
-      return clickhouse.query("SELECT count() AS n FROM " + CostRows.RAW_TABLE + " WHERE workspace_id = '"
-          + workspace + "'").get(0).get("n").asLong();
+      return clickhouse
+          .query(
+              "SELECT count() AS n FROM "
+                  + CostRows.RAW_TABLE
+                  + " WHERE workspace_id = '"
+                  + workspace
+                  + "'")
+          .get(0)
+          .get("n")
+          .asLong();
     }
 
     @Override
@@ -343,14 +458,28 @@ class ClickHouseSinkOutageITCase {
     @Override
     public TaggedCost map(Long i) {
       long finishedAt = FIRST_FINISH_MS + i * 10;
-      CostRecord record = new CostRecord(workspace, "m-" + i / 4, "s" + i % 4, 1, AGENTS[(int) (i % 3)],
-          "gemini-2.5-flash", i % 10 != 0, new Usage(1_000 + i % 500, 50, 10, 100), costMicros(i),
-          "2026-01-15/gemini-2.5-flash", finishedAt - 500, finishedAt);
+      CostRecord record =
+          new CostRecord(
+              workspace,
+              "m-" + i / 4,
+              "s" + i % 4,
+              1,
+              AGENTS[(int) (i % 3)],
+              "gemini-2.5-flash",
+              i % 10 != 0,
+              new Usage(1_000 + i % 500, 50, 10, 100),
+              costMicros(i),
+              "2026-01-15/gemini-2.5-flash",
+              finishedAt - 500,
+              finishedAt);
       return new TaggedCost(record, i % 4 == 0, i % 4 == 0);
     }
   }
 
-  /** Lets the source emit as many rows as the test released, without blocking its task while it waits. */
+  /**
+   * Lets the source emit as many rows as the test released, without blocking its task while it
+   * waits.
+   */
   static final class RowGate {
     private long permits;
     private long released;
@@ -406,7 +535,10 @@ class ClickHouseSinkOutageITCase {
     }
   }
 
-  /** What the probe saw: starts, rows passed on, and rows before the barrier of the newest completed checkpoint. */
+  /**
+   * What the probe saw: starts, rows passed on, and rows before the barrier of the newest completed
+   * checkpoint.
+   */
   static final class ProbeCounts {
     final AtomicInteger opens = new AtomicInteger();
     final AtomicLong passed = new AtomicLong();
@@ -419,9 +551,9 @@ class ClickHouseSinkOutageITCase {
   }
 
   /**
-   * Passes rows on (chained to the source) and records, per checkpoint, how many rows went before its barrier. When
-   * a checkpoint completes, the sink has acknowledged its barrier, so at-least-once means: every row before it is
-   * in ClickHouse.
+   * Passes rows on (chained to the source) and records, per checkpoint, how many rows went before
+   * its barrier. When a checkpoint completes, the sink has acknowledged its barrier, so
+   * at-least-once means: every row before it is in ClickHouse.
    */
   static final class CheckpointProbe extends RichMapFunction<TaggedCost, TaggedCost>
       implements CheckpointedFunction, CheckpointListener {

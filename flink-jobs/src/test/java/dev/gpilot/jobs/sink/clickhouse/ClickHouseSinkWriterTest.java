@@ -1,8 +1,8 @@
 package dev.gpilot.jobs.sink.clickhouse;
 
-import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.gpilot.contracts.clickhouse.ClickHouseException;
 import java.nio.charset.StandardCharsets;
@@ -33,16 +33,18 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The ClickHouse sink's writer in Flink's sink operator (the operator harness, on a task thread of the test's own as
- * Flink's mailbox model wants), writing to a target that records each insert's rows and can hold or fail inserts:
- * batches by rows and bytes, the in-flight limit and the backpressure behind it, the flush on checkpoints, the retry of
- * a failed insert with the same rows, a rejected insert failing the task, and the writer state.
+ * The ClickHouse sink's writer in Flink's sink operator (the operator harness, on a task thread of
+ * the test's own as Flink's mailbox model wants), writing to a target that records each insert's
+ * rows and can hold or fail inserts: batches by rows and bytes, the in-flight limit and the
+ * backpressure behind it, the flush on checkpoints, the retry of a failed insert with the same
+ * rows, a rejected insert failing the task, and the writer state.
  */
 class ClickHouseSinkWriterTest {
   private static final Map<String, Target> TARGETS = new ConcurrentHashMap<>();
   private static final Duration WAIT = Duration.ofSeconds(20);
 
-  private final ExecutorService task = Executors.newSingleThreadExecutor(r -> new Thread(r, "sink-task"));
+  private final ExecutorService task =
+      Executors.newSingleThreadExecutor(r -> new Thread(r, "sink-task"));
   private final Target target = new Target();
   private final String id = UUID.randomUUID().toString();
   private OneInputStreamOperatorTestHarness<String, ?> harness;
@@ -51,10 +53,11 @@ class ClickHouseSinkWriterTest {
   void close() throws Exception {
     target.releaseAll();
     if (harness != null) {
-      onTask(() -> {
-        harness.close();
-        return null;
-      });
+      onTask(
+          () -> {
+            harness.close();
+            return null;
+          });
     }
     task.shutdownNow();
     TARGETS.remove(id);
@@ -66,7 +69,8 @@ class ClickHouseSinkWriterTest {
     write("r0", "r1", "r2", "r3", "r4", "r5", "r6");
     checkpoint(1);
 
-    assertThat(target.inserted()).containsExactly(List.of("r0", "r1", "r2"), List.of("r3", "r4", "r5"), List.of("r6"));
+    assertThat(target.inserted())
+        .containsExactly(List.of("r0", "r1", "r2"), List.of("r3", "r4", "r5"), List.of("r6"));
     assertThat(target.maxRunning.get()).isEqualTo(1);
   }
 
@@ -77,25 +81,31 @@ class ClickHouseSinkWriterTest {
     write("ra0", "ra1", "ra2", "ra3", "ra4");
     checkpoint(1);
 
-    assertThat(target.inserted()).containsExactly(List.of("ra0", "ra1"), List.of("ra2", "ra3"), List.of("ra4"));
+    assertThat(target.inserted())
+        .containsExactly(List.of("ra0", "ra1"), List.of("ra2", "ra3"), List.of("ra4"));
     assertThat(target.bodies).allSatisfy(body -> assertThat(body.length).isLessThanOrEqualTo(10));
   }
 
   @Test
   void aRowWaitsAtMostTheFlushInterval() throws Exception {
     start(options(100, 1));
-    onTask(() -> {
-      harness.setProcessingTime(1_000);
-      return null;
-    });
+    onTask(
+        () -> {
+          harness.setProcessingTime(1_000);
+          return null;
+        });
     write("r0", "r1");
     assertThat(target.attempts).isEmpty();
 
-    onTask(() -> {
-      harness.setProcessingTime(1_000 + Duration.ofHours(1).toMillis());
-      return null;
-    });
-    await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> assertThat(target.inserted()).containsExactly(List.of("r0", "r1")));
+    onTask(
+        () -> {
+          harness.setProcessingTime(1_000 + Duration.ofHours(1).toMillis());
+          return null;
+        });
+    await()
+        .atMost(WAIT)
+        .ignoreExceptions()
+        .untilAsserted(() -> assertThat(target.inserted()).containsExactly(List.of("r0", "r1")));
   }
 
   @Test
@@ -109,47 +119,64 @@ class ClickHouseSinkWriterTest {
     at(1_600);
     write("r1");
 
-    at(1_000 + interval); // the first row's deadline: its batch went with the checkpoint, r1's is not due
+    at(1_000 + interval); // the first row's deadline: its batch went with the checkpoint, r1's is
+    // not due
     assertThat(target.inserted()).containsExactly(List.of("r0"));
     at(1_600 + interval);
-    await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> assertThat(target.inserted()).containsExactly(List.of("r0"), List.of("r1")));
+    await()
+        .atMost(WAIT)
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> assertThat(target.inserted()).containsExactly(List.of("r0"), List.of("r1")));
   }
 
   @Test
-  void nothingBuffered_aCheckpointSendsNothing_andARowBiggerThanABatchFailsItsWrite() throws Exception {
+  void nothingBuffered_aCheckpointSendsNothing_andARowBiggerThanABatchFailsItsWrite()
+      throws Exception {
     start(options(100, 1).withMaxBatchBytes(10));
     checkpoint(1);
     assertThat(target.attempts).isEmpty();
 
-    assertThatThrownBy(() -> write("a row of more than ten bytes")).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> write("a row of more than ten bytes"))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("maxRecordSizeInBytes");
   }
 
   @Test
-  void atMostMaxInFlightInserts_thenOneBatchFills_thenWriteWaitsUntilAnInsertEnds() throws Exception {
+  void atMostMaxInFlightInserts_thenOneBatchFills_thenWriteWaitsUntilAnInsertEnds()
+      throws Exception {
     target.hold();
     start(options(2, 2));
     write("r0", "r1", "r2", "r3", "r4", "r5"); // two inserts running, one batch buffered
-    await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> assertThat(target.running.get()).isEqualTo(2));
+    await()
+        .atMost(WAIT)
+        .ignoreExceptions()
+        .untilAsserted(() -> assertThat(target.running.get()).isEqualTo(2));
 
-    Future<?> blocked = task.submit(() -> {
-      harness.processElement("r6", 0);
-      return null;
-    });
+    Future<?> blocked =
+        task.submit(
+            () -> {
+              harness.processElement("r6", 0);
+              return null;
+            });
     Thread.sleep(300); // would be time enough to return: it must not (no insert has ended)
     assertThat(blocked).isNotDone();
     assertThat(target.attempts).hasSize(2);
 
     target.release(1); // one insert ends: the buffered batch goes, the row is added
     blocked.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-    await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> assertThat(target.attempts).hasSize(3));
+    await()
+        .atMost(WAIT)
+        .ignoreExceptions()
+        .untilAsserted(() -> assertThat(target.attempts).hasSize(3));
     assertThat(target.attempts.get(2)).isEqualTo(lines("r4", "r5"));
     assertThat(target.maxRunning.get()).isEqualTo(2);
 
     target.releaseAll();
     checkpoint(1);
-    assertThat(target.inserted()).containsExactlyInAnyOrder(List.of("r0", "r1"), List.of("r2", "r3"),
-        List.of("r4", "r5"), List.of("r6"));
+    assertThat(target.inserted())
+        .containsExactlyInAnyOrder(
+            List.of("r0", "r1"), List.of("r2", "r3"), List.of("r4", "r5"), List.of("r6"));
   }
 
   @Test
@@ -157,11 +184,16 @@ class ClickHouseSinkWriterTest {
     target.hold();
     start(options(2, 1));
     write("r0", "r1", "r2");
-    Future<?> checkpoint = task.submit(() -> {
-      harness.prepareSnapshotPreBarrier(1);
-      return null;
-    });
-    await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> assertThat(target.running.get()).isEqualTo(1));
+    Future<?> checkpoint =
+        task.submit(
+            () -> {
+              harness.prepareSnapshotPreBarrier(1);
+              return null;
+            });
+    await()
+        .atMost(WAIT)
+        .ignoreExceptions()
+        .untilAsserted(() -> assertThat(target.running.get()).isEqualTo(1));
     Thread.sleep(300);
     assertThat(checkpoint).isNotDone();
 
@@ -172,14 +204,15 @@ class ClickHouseSinkWriterTest {
 
   @Test
   void aFailedInsertIsSentAgainWithTheSameRows_untilItPasses() throws Exception {
-    target.failNext(new ClickHouseException("connection refused", true, null),
+    target.failNext(
+        new ClickHouseException("connection refused", true, null),
         new ClickHouseException("HTTP 503", true, null));
     start(options(2, 1));
     write("r0", "r1", "r2");
     checkpoint(1);
 
-    assertThat(target.attempts).containsExactly(lines("r0", "r1"), lines("r0", "r1"), lines("r0", "r1"),
-        lines("r2"));
+    assertThat(target.attempts)
+        .containsExactly(lines("r0", "r1"), lines("r0", "r1"), lines("r0", "r1"), lines("r2"));
     assertThat(target.inserted()).containsExactly(List.of("r0", "r1"), List.of("r2"));
   }
 
@@ -189,7 +222,8 @@ class ClickHouseSinkWriterTest {
     start(options(2, 1));
     write("r0");
 
-    assertThatThrownBy(() -> checkpoint(1)).hasMessageContaining("ClickHouse rejected 1 rows for t")
+    assertThatThrownBy(() -> checkpoint(1))
+        .hasMessageContaining("ClickHouse rejected 1 rows for t")
         .hasMessageContaining("Cannot parse input");
     assertThat(target.inserted()).isEmpty();
   }
@@ -198,12 +232,14 @@ class ClickHouseSinkWriterTest {
   void rowsBufferedInARestoredState_areSentByTheRestoredWriter() throws Exception {
     start(options(10, 1));
     write("r0", "r1");
-    // A snapshot without the flush that precedes it in a job: Flink's state holds the buffered rows.
+    // A snapshot without the flush that precedes it in a job: Flink's state holds the buffered
+    // rows.
     OperatorSubtaskState state = onTask(() -> harness.snapshot(1, 1));
-    onTask(() -> {
-      harness.close();
-      return null;
-    });
+    onTask(
+        () -> {
+          harness.close();
+          return null;
+        });
     assertThat(target.attempts).isEmpty();
 
     harness = null;
@@ -218,10 +254,11 @@ class ClickHouseSinkWriterTest {
     write("r0", "r1");
     checkpoint(1);
     OperatorSubtaskState state = onTask(() -> harness.snapshot(1, 1));
-    onTask(() -> {
-      harness.close();
-      return null;
-    });
+    onTask(
+        () -> {
+          harness.close();
+          return null;
+        });
 
     harness = null;
     start(options(10, 1), state);
@@ -235,64 +272,80 @@ class ClickHouseSinkWriterTest {
     byte[] a = lines("r0");
     byte[] b = new byte[0];
     byte[] c = {0, 1, 2, (byte) 0xFF};
-    BufferedRequestState<byte[]> state = new BufferedRequestState<>(List.of(
-        new RequestEntryWrapper<>(a, a.length), new RequestEntryWrapper<>(b, 0), new RequestEntryWrapper<>(c, 4)));
+    BufferedRequestState<byte[]> state =
+        new BufferedRequestState<>(
+            List.of(
+                new RequestEntryWrapper<>(a, a.length),
+                new RequestEntryWrapper<>(b, 0),
+                new RequestEntryWrapper<>(c, 4)));
 
-    BufferedRequestState<byte[]> back = serializer.deserialize(serializer.getVersion(), serializer.serialize(state));
+    BufferedRequestState<byte[]> back =
+        serializer.deserialize(serializer.getVersion(), serializer.serialize(state));
 
-    assertThat(back.getBufferedRequestEntries()).extracting(RequestEntryWrapper::getRequestEntry)
+    assertThat(back.getBufferedRequestEntries())
+        .extracting(RequestEntryWrapper::getRequestEntry)
         .containsExactly(a, b, c);
-    assertThat(back.getBufferedRequestEntries()).extracting(RequestEntryWrapper::getSize).containsExactly(3L, 0L, 4L);
+    assertThat(back.getBufferedRequestEntries())
+        .extracting(RequestEntryWrapper::getSize)
+        .containsExactly(3L, 0L, 4L);
   }
 
   // ---------------------------------------------------------------------------------------------------------------
 
   private ClickHouseSinkOptions options(int batchRows, int inFlight) {
-    return new ClickHouseSinkOptions("http://127.0.0.1:1", "unused", batchRows, Duration.ofHours(1),
-        Duration.ofMillis(10)).withMaxInFlightInserts(inFlight);
+    return new ClickHouseSinkOptions(
+            "http://127.0.0.1:1", "unused", batchRows, Duration.ofHours(1), Duration.ofMillis(10))
+        .withMaxInFlightInserts(inFlight);
   }
 
   private void start(ClickHouseSinkOptions options) throws Exception {
     start(options, null);
   }
 
-  private void start(ClickHouseSinkOptions options, OperatorSubtaskState restored) throws Exception {
+  private void start(ClickHouseSinkOptions options, OperatorSubtaskState restored)
+      throws Exception {
     TARGETS.put(id, target);
     ClickHouseSink<String> sink = new ClickHouseSink<>(options, "t", new Lines(), new Named(id));
-    harness = onTask(() -> {
-      OneInputStreamOperatorTestHarness<String, ?> h =
-          new OneInputStreamOperatorTestHarness<>(new SinkWriterOperatorFactory<>(sink), StringSerializer.INSTANCE);
-      if (restored == null) {
-        h.initializeEmptyState();
-      } else {
-        h.initializeState(restored);
-      }
-      h.open();
-      return h;
-    });
+    harness =
+        onTask(
+            () -> {
+              OneInputStreamOperatorTestHarness<String, ?> h =
+                  new OneInputStreamOperatorTestHarness<>(
+                      new SinkWriterOperatorFactory<>(sink), StringSerializer.INSTANCE);
+              if (restored == null) {
+                h.initializeEmptyState();
+              } else {
+                h.initializeState(restored);
+              }
+              h.open();
+              return h;
+            });
   }
 
   private void at(long processingTime) throws Exception {
-    onTask(() -> {
-      harness.setProcessingTime(processingTime);
-      return null;
-    });
+    onTask(
+        () -> {
+          harness.setProcessingTime(processingTime);
+          return null;
+        });
   }
 
   private void write(String... rows) throws Exception {
-    onTask(() -> {
-      for (String row : rows) {
-        harness.processElement(row, 0);
-      }
-      return null;
-    });
+    onTask(
+        () -> {
+          for (String row : rows) {
+            harness.processElement(row, 0);
+          }
+          return null;
+        });
   }
 
   private void checkpoint(long id) throws Exception {
-    onTask(() -> {
-      harness.prepareSnapshotPreBarrier(id);
-      return null;
-    });
+    onTask(
+        () -> {
+          harness.prepareSnapshotPreBarrier(id);
+          return null;
+        });
   }
 
   private <V> V onTask(Callable<V> call) throws Exception {
@@ -387,7 +440,9 @@ class ClickHouseSinkWriterTest {
     /** The rows of each insert that passed, in the order they passed. */
     List<List<String>> inserted() {
       synchronized (bodies) {
-        return bodies.stream().map(b -> List.of(new String(b, StandardCharsets.UTF_8).split("\n"))).toList();
+        return bodies.stream()
+            .map(b -> List.of(new String(b, StandardCharsets.UTF_8).split("\n")))
+            .toList();
       }
     }
 

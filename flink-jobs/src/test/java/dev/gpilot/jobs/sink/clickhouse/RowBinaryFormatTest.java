@@ -11,14 +11,15 @@ import org.junit.jupiter.api.Test;
 class RowBinaryFormatTest {
   record Row(String text, boolean flag, long small, long big, long signed, long seconds) {}
 
-  private static final RowBinaryFormat<Row> FORMAT = RowBinaryFormat.<Row>builder()
-      .string("text", Row::text)
-      .flag("flag", Row::flag)
-      .uint32("small", Row::small)
-      .uint64("big", Row::big)
-      .int64("signed", Row::signed)
-      .dateTime("seconds", Row::seconds)
-      .build();
+  private static final RowBinaryFormat<Row> FORMAT =
+      RowBinaryFormat.<Row>builder()
+          .string("text", Row::text)
+          .flag("flag", Row::flag)
+          .uint32("small", Row::small)
+          .uint64("big", Row::big)
+          .int64("signed", Row::signed)
+          .dateTime("seconds", Row::seconds)
+          .build();
 
   @Test
   void writesEachColumnInItsWidth_littleEndian_stringsAsUtf8WithTheirLength() throws Exception {
@@ -26,14 +27,16 @@ class RowBinaryFormatTest {
     batch.add(new Row("é\t", true, 0x01020304L, Long.MAX_VALUE, -2, 0xFFFF_FFFFL));
 
     ByteArrayOutputStream expected = new ByteArrayOutputStream();
-    expected.writeBytes(new byte[] {3, (byte) 0xC3, (byte) 0xA9, '\t'}); // "é\t": 3 UTF-8 bytes, nothing escaped
+    expected.writeBytes(
+        new byte[] {3, (byte) 0xC3, (byte) 0xA9, '\t'}); // "é\t": 3 UTF-8 bytes, nothing escaped
     expected.write(1);
     expected.writeBytes(new byte[] {4, 3, 2, 1});
     expected.writeBytes(new byte[] {-1, -1, -1, -1, -1, -1, -1, 0x7F});
     expected.writeBytes(new byte[] {-2, -1, -1, -1, -1, -1, -1, -1});
     expected.writeBytes(new byte[] {-1, -1, -1, -1});
     assertThat(batch.drain()).isEqualTo(expected.toByteArray());
-    assertThat(FORMAT.columns()).containsExactly("text", "flag", "small", "big", "signed", "seconds");
+    assertThat(FORMAT.columns())
+        .containsExactly("text", "flag", "small", "big", "signed", "seconds");
     assertThat(FORMAT.name()).isEqualTo("RowBinary");
   }
 
@@ -45,7 +48,8 @@ class RowBinaryFormatTest {
     batch.add(longText);
     byte[] first = batch.drain();
     assertThat(first).hasSize(2 + 300);
-    assertThat(first[0] & 0xFF).isEqualTo(0x80 | (300 & 0x7F)); // 300 = 0b10_0101100: low 7 bits first
+    assertThat(first[0] & 0xFF)
+        .isEqualTo(0x80 | (300 & 0x7F)); // 300 = 0b10_0101100: low 7 bits first
     assertThat(first[1]).isEqualTo((byte) 2);
     assertThat(new String(first, 2, 300, StandardCharsets.UTF_8)).isEqualTo(longText);
 
@@ -58,13 +62,17 @@ class RowBinaryFormatTest {
   void valuesOutsideTheirColumn_areRefused_notWrapped() {
     RowFormat.Batch<Row> batch = FORMAT.newBatch();
     assertThatThrownBy(() -> batch.add(new Row("", false, -1, 0, 0, 0)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("small = -1");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("small = -1");
     assertThatThrownBy(() -> batch.add(new Row("", false, 1L << 32, 0, 0, 0)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("small");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("small");
     assertThatThrownBy(() -> batch.add(new Row("", false, 0, -5, 0, 0)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("big = -5");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("big = -5");
     assertThatThrownBy(() -> batch.add(new Row("", false, 0, 0, 0, 1L << 32)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("seconds");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("seconds");
   }
 
   @Test
@@ -79,8 +87,11 @@ class RowBinaryFormatTest {
 
   @Test
   void aColumnDeclaredTwice_orNone_isAMistakeFoundWhenBuilt() {
-    assertThatThrownBy(() -> RowBinaryFormat.<Row>builder().string("a", Row::text).flag("a", Row::flag))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("column a is declared twice");
-    assertThatThrownBy(() -> RowBinaryFormat.<Row>builder().build()).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(
+            () -> RowBinaryFormat.<Row>builder().string("a", Row::text).flag("a", Row::flag))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("column a is declared twice");
+    assertThatThrownBy(() -> RowBinaryFormat.<Row>builder().build())
+        .isInstanceOf(IllegalStateException.class);
   }
 }

@@ -34,14 +34,15 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * The JSON rows the job inserts into ClickHouse, against the tables the shipped migrations make (read from
- * {@code contracts}, in the order {@code migrations.txt} gives): a row names exactly the table's columns, so an
- * insert neither fails on an unknown column nor leaves one to its default by mistake; and the values are what the
- * readers expect (seconds for DateTime, milliseconds beside them, "" for absent text).
+ * The JSON rows the job inserts into ClickHouse, against the tables the shipped migrations make
+ * (read from {@code contracts}, in the order {@code migrations.txt} gives): a row names exactly the
+ * table's columns, so an insert neither fails on an unknown column nor leaves one to its default by
+ * mistake; and the values are what the readers expect (seconds for DateTime, milliseconds beside
+ * them, "" for absent text).
  */
 class TableRowsTest {
-  private static final Pattern CREATE = Pattern.compile("CREATE TABLE IF NOT EXISTS (\\w+) \\((.*?)\\) ENGINE",
-      Pattern.DOTALL);
+  private static final Pattern CREATE =
+      Pattern.compile("CREATE TABLE IF NOT EXISTS (\\w+) \\((.*?)\\) ENGINE", Pattern.DOTALL);
   private static final Pattern ADD = Pattern.compile("ALTER TABLE (\\w+) ADD COLUMN (\\w+) ");
 
   /** The columns of {@code table} once every shipped migration has run. */
@@ -69,8 +70,8 @@ class TableRowsTest {
   }
 
   private static String read(String name) {
-    try (InputStream in = TableRowsTest.class.getClassLoader()
-        .getResourceAsStream("clickhouse/migrations/" + name)) {
+    try (InputStream in =
+        TableRowsTest.class.getClassLoader().getResourceAsStream("clickhouse/migrations/" + name)) {
       assertThat(in).as(name).isNotNull();
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
@@ -86,11 +87,28 @@ class TableRowsTest {
 
   @Test
   void aMissionSummary_isARowOfMissions_withEveryColumn() throws Exception {
-    Plan plan = new Plan(List.of(new PlanStep("s1", "agent-scout", "look", null, List.of(), null, null, null)));
+    Plan plan =
+        new Plan(
+            List.of(new PlanStep("s1", "agent-scout", "look", null, List.of(), null, null, null)));
     JsonNode result = Json.mapper().readTree("{\"s1\": {\"text\": \"done\"}}");
-    MissionSummary summary = new MissionSummary("ws-a", "m1", MissionStatus.COMPLETED, "Plan a launch",
-        1_764_100_000_123L, 1_764_100_000_200L, 1_764_100_001_500L, 1, 1, 0, plan, result, null, 250,
-        Map.of("agent-scout", 250L), 9);
+    MissionSummary summary =
+        new MissionSummary(
+            "ws-a",
+            "m1",
+            MissionStatus.COMPLETED,
+            "Plan a launch",
+            1_764_100_000_123L,
+            1_764_100_000_200L,
+            1_764_100_001_500L,
+            1,
+            1,
+            0,
+            plan,
+            result,
+            null,
+            250,
+            Map.of("agent-scout", 250L),
+            9);
 
     ObjectNode row = MissionSummaryRows.encode(summary);
 
@@ -99,16 +117,34 @@ class TableRowsTest {
     assertThat(row.get("submitted_at_ms").asLong()).isEqualTo(1_764_100_000_123L);
     assertThat(row.get("status").asText()).isEqualTo("COMPLETED");
     assertThat(row.get("reason").asText()).as("absent text is empty, not null").isEmpty();
-    assertThat(Json.mapper().readTree(row.get("plan").asText()).at("/steps/0/id").asText()).isEqualTo("s1");
+    assertThat(Json.mapper().readTree(row.get("plan").asText()).at("/steps/0/id").asText())
+        .isEqualTo("s1");
     assertThat(Json.mapper().readTree(row.get("result").asText())).isEqualTo(result);
-    assertThat(Json.mapper().readTree(row.get("agent_costs").asText()).get("agent-scout").asLong()).isEqualTo(250);
+    assertThat(Json.mapper().readTree(row.get("agent_costs").asText()).get("agent-scout").asLong())
+        .isEqualTo(250);
     assertThat(row.get("version").asLong()).isEqualTo(9);
   }
 
   @Test
   void aMissionStillPlanning_hasEmptyPlanResultAndCosts() {
-    MissionSummary summary = new MissionSummary("ws-a", "m1", MissionStatus.PLANNING, null, 1_000, 0, 0, 0, 0, 0,
-        null, null, null, 0, null, 1);
+    MissionSummary summary =
+        new MissionSummary(
+            "ws-a",
+            "m1",
+            MissionStatus.PLANNING,
+            null,
+            1_000,
+            0,
+            0,
+            0,
+            0,
+            0,
+            null,
+            null,
+            null,
+            0,
+            null,
+            1);
 
     ObjectNode row = MissionSummaryRows.encode(summary);
 
@@ -120,7 +156,8 @@ class TableRowsTest {
 
   @Test
   void aMissionEvent_isARowOfMissionEvents_carryingTheEventAsItsJson() {
-    MissionEvent event = new StepStarted("m1", "ws-a", 3, 1_764_100_000_999L, "RUNNING", "s1", "agent-scout", 2);
+    MissionEvent event =
+        new StepStarted("m1", "ws-a", 3, 1_764_100_000_999L, "RUNNING", "s1", "agent-scout", 2);
 
     ObjectNode row = MissionEventRows.encode(event);
 
@@ -128,20 +165,43 @@ class TableRowsTest {
     assertThat(row.get("seq").asLong()).isEqualTo(3);
     assertThat(row.get("ts").asLong()).isEqualTo(1_764_100_000L);
     assertThat(row.get("ts_ms").asLong()).isEqualTo(1_764_100_000_999L);
-    assertThat(JsonCodec.of(MissionEvent.class).decode(row.get("event").asText().getBytes(StandardCharsets.UTF_8)))
-        .as("the API replays missions from this column").isEqualTo(event);
+    assertThat(
+            JsonCodec.of(MissionEvent.class)
+                .decode(row.get("event").asText().getBytes(StandardCharsets.UTF_8)))
+        .as("the API replays missions from this column")
+        .isEqualTo(event);
   }
 
   @Test
-  void costRowsInRowBinary_haveTheColumnsOfTheirTables_inTheOrderWritten_andEncodeEveryRecord() throws Exception {
+  void costRowsInRowBinary_haveTheColumnsOfTheirTables_inTheOrderWritten_andEncodeEveryRecord()
+      throws Exception {
     assertThat(CostRows.RAW.columns()).containsExactlyElementsOf(columns(CostRows.RAW_TABLE));
     assertThat(CostRows.ROLLUP.columns()).containsExactlyElementsOf(columns(CostRows.ROLLUP_TABLE));
 
     RowFormat.Batch<TaggedCost> raw = CostRows.RAW.newBatch();
-    raw.add(new TaggedCost(new CostRecord("ws-a", "m1", "s1", 1, "agent-scout", "gemini-2.5-flash", true,
-        new Usage(10, 20, 0, 0), 42, "2026-12-01", 1_000, 1_500), true, false));
-    raw.add(new TaggedCost(new CostRecord("ws-a", "m1", "s2", 2, "agent-scout", null, false, null, 0, null,
-        2_000, 2_000), false, false));
+    raw.add(
+        new TaggedCost(
+            new CostRecord(
+                "ws-a",
+                "m1",
+                "s1",
+                1,
+                "agent-scout",
+                "gemini-2.5-flash",
+                true,
+                new Usage(10, 20, 0, 0),
+                42,
+                "2026-12-01",
+                1_000,
+                1_500),
+            true,
+            false));
+    raw.add(
+        new TaggedCost(
+            new CostRecord(
+                "ws-a", "m1", "s2", 2, "agent-scout", null, false, null, 0, null, 2_000, 2_000),
+            false,
+            false));
     byte[] rows = raw.drain();
     // RowBinary: a string is its UTF-8 length, then its bytes; the first column is the record's id.
     assertThat(rows[0]).isEqualTo((byte) "m1/s1/1".length());
@@ -158,9 +218,25 @@ class TableRowsTest {
 
   @Test
   void anAuditEvent_isARowOfAuditEvents_neverWithNullText() {
-    AuditEvent decrypt = new AuditEvent("a1", "ws-a", 1_764_100_000_500L, AuditEvent.SECRET_DECRYPT, "job", "job",
-        "gemini", 3, 7, "abcd", AuditEvent.OK, null, "m1", "s1", 2);
-    AuditEvent control = AuditEvent.controlPlane("a2", "ws-a", 2_000, AuditEvent.KEY_CREATE, "alice", 4, "key:k_1");
+    AuditEvent decrypt =
+        new AuditEvent(
+            "a1",
+            "ws-a",
+            1_764_100_000_500L,
+            AuditEvent.SECRET_DECRYPT,
+            "job",
+            "job",
+            "gemini",
+            3,
+            7,
+            "abcd",
+            AuditEvent.OK,
+            null,
+            "m1",
+            "s1",
+            2);
+    AuditEvent control =
+        AuditEvent.controlPlane("a2", "ws-a", 2_000, AuditEvent.KEY_CREATE, "alice", 4, "key:k_1");
 
     ObjectNode row = AuditEventRows.encode(decrypt);
 

@@ -18,19 +18,27 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A TCP fault injector in front of a real server (like Toxiproxy, in-process): clients connect to {@link #port()},
- * and while the proxy is up every connection is forwarded byte for byte to the server, both ways. While it is down,
- * the server is unreachable for the clients: every new connection is reset as soon as it is accepted, and the
- * connections that were open are cut. The server itself is never touched.
+ * A TCP fault injector in front of a real server (like Toxiproxy, in-process): clients connect to
+ * {@link #port()}, and while the proxy is up every connection is forwarded byte for byte to the
+ * server, both ways. While it is down, the server is unreachable for the clients: every new
+ * connection is reset as soon as it is accepted, and the connections that were open are cut. The
+ * server itself is never touched.
  *
- * <p>{@link #downAfterNextAnswer()} takes it down at the worst moment of a request: the next request reaches the
- * server, the server does it and answers, the answer is dropped and the proxy goes down, so the client sees a
- * failure for work that was done (an INSERT that landed) and will send it again.
+ * <p>{@link #downAfterNextAnswer()} takes it down at the worst moment of a request: the next
+ * request reaches the server, the server does it and answers, the answer is dropped and the proxy
+ * goes down, so the client sees a failure for work that was done (an INSERT that landed) and will
+ * send it again.
  *
- * <p>Threads: one accepting, two per forwarded connection; all daemons, stopped by {@link #close()}.
+ * <p>Threads: one accepting, two per forwarded connection; all daemons, stopped by {@link
+ * #close()}.
  */
 final class TcpFaultProxy implements AutoCloseable {
-  private enum State { UP, DOWN, ARMED, REQUEST_SENT }
+  private enum State {
+    UP,
+    DOWN,
+    ARMED,
+    REQUEST_SENT
+  }
 
   private final ServerSocket listener;
   private final InetSocketAddress server;
@@ -83,8 +91,8 @@ final class TcpFaultProxy implements AutoCloseable {
   }
 
   /**
-   * Lets the next request through to the server, drops the server's answer, and goes {@link #down()}: the client
-   * never learns that the request was done.
+   * Lets the next request through to the server, drops the server's answer, and goes {@link
+   * #down()}: the client never learns that the request was done.
    */
   void downAfterNextAnswer() {
     state.set(State.ARMED);
@@ -104,7 +112,10 @@ final class TcpFaultProxy implements AutoCloseable {
     return forwarded.get();
   }
 
-  /** The first line of each answer the server gave and the client never got (e.g. {@code HTTP/1.1 200 OK}). */
+  /**
+   * The first line of each answer the server gave and the client never got (e.g. {@code HTTP/1.1
+   * 200 OK}).
+   */
   List<String> droppedAnswers() {
     return List.copyOf(droppedAnswers);
   }
@@ -137,7 +148,8 @@ final class TcpFaultProxy implements AutoCloseable {
         links.add(link);
         link.start();
       } catch (IOException e) {
-        reset(client); // the real server is unreachable: the client sees what it would see without the proxy
+        reset(client); // the real server is unreachable: the client sees what it would see without
+        // the proxy
       }
     }
   }
@@ -177,13 +189,15 @@ final class TcpFaultProxy implements AutoCloseable {
 
     private void pumpRequests() {
       byte[] buffer = new byte[64 * 1024];
-      try (InputStream in = client.getInputStream(); OutputStream out = upstream.getOutputStream()) {
+      try (InputStream in = client.getInputStream();
+          OutputStream out = upstream.getOutputStream()) {
         int n;
         while ((n = in.read(buffer)) >= 0) {
           if (state.get() == State.DOWN) {
             break;
           }
-          // Before the bytes go out: the server's answer may come back before this thread runs again.
+          // Before the bytes go out: the server's answer may come back before this thread runs
+          // again.
           state.compareAndSet(State.ARMED, State.REQUEST_SENT);
           out.write(buffer, 0, n);
           out.flush();
@@ -197,7 +211,8 @@ final class TcpFaultProxy implements AutoCloseable {
 
     private void pumpAnswers() {
       byte[] buffer = new byte[64 * 1024];
-      try (InputStream in = upstream.getInputStream(); OutputStream out = client.getOutputStream()) {
+      try (InputStream in = upstream.getInputStream();
+          OutputStream out = client.getOutputStream()) {
         int n;
         while ((n = in.read(buffer)) >= 0) {
           if (state.compareAndSet(State.REQUEST_SENT, State.DOWN)) {
