@@ -611,7 +611,7 @@ class AccessMatrixITCase {
   @Test
   void routeTable_coversEveryRegisteredApiRoute() throws Exception {
     Pattern registration =
-        Pattern.compile("routes\\.(get|post|put|delete|patch)\\(\"(/api/[^\"]+)\"");
+        Pattern.compile("routes\\.(get|post|put|delete|patch)\\(\\s*\"(/api/[^\"]+)\"");
     Set<String> registered = new TreeSet<>();
     try (Stream<Path> files = Files.walk(Path.of("src/main/java"))) {
       for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
