@@ -296,7 +296,12 @@ public final class CostReplayJob {
                 + from
                 + " AND finished_at_ms < "
                 + to
-                + " GROUP BY workspace_id, id) GROUP BY agent, model")) {
+                + " GROUP BY workspace_id, id) GROUP BY agent, model"
+                // One group per attempt: past a few million attempts the groups outgrow the query's
+                // memory
+                // limit, so they spill to disk instead of failing the replay after its rows are
+                // written.
+                + " SETTINGS max_bytes_before_external_group_by = 500000000")) {
       sums.put(
           r.get("agent").asText() + "\u0000" + r.get("model").asText(),
           new long[] {r.get("n").asLong(), r.get("cost").asLong()});
