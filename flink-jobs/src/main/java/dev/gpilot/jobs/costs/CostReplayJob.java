@@ -210,13 +210,16 @@ public final class CostReplayJob {
         env.execute("gpilot-replay-costs-" + options.version());
         long from = options.from().toEpochMilli();
         long to = options.to().toEpochMilli();
+        // The version's rows are aggregated once, for its attempt count and for the differences.
+        Map<String, long[]> replayed =
+            sums(ch, PriceVersions.rawTable(options.version()), from, to);
         PriceVersions.record(
             ch,
             options.version(),
             options.prices().json(),
             from,
             to,
-            count(ch, PriceVersions.rawTable(options.version()), from, to),
+            replayed.values().stream().mapToLong(v -> v[0]).sum(),
             System.currentTimeMillis());
         diff =
             new ReplayDiff(
@@ -224,7 +227,7 @@ public final class CostReplayJob {
                 options.from().toString(),
                 options.to().toString(),
                 false,
-                tableDiff(ch, from, to));
+                tableDiff(sums(ch, CostRows.RAW_TABLE, from, to), replayed));
       }
     } finally {
       reporter.interrupt();
@@ -266,9 +269,8 @@ public final class CostReplayJob {
   }
 
   /** The live rows and the version's rows in the range, per (agent, model), each attempt once. */
-  private List<ReplayDiff.Row> tableDiff(ClickHouseClient ch, long from, long to) {
-    Map<String, long[]> live = sums(ch, CostRows.RAW_TABLE, from, to);
-    Map<String, long[]> replayed = sums(ch, PriceVersions.rawTable(options.version()), from, to);
+  private static List<ReplayDiff.Row> tableDiff(
+      Map<String, long[]> live, Map<String, long[]> replayed) {
     List<ReplayDiff.Row> rows = new ArrayList<>();
     java.util.Set<String> keys = new java.util.TreeSet<>(live.keySet());
     keys.addAll(replayed.keySet());
@@ -307,10 +309,6 @@ public final class CostReplayJob {
           new long[] {r.get("n").asLong(), r.get("cost").asLong()});
     }
     return sums;
-  }
-
-  private static long count(ClickHouseClient ch, String table, long from, long to) {
-    return sums(ch, table, from, to).values().stream().mapToLong(v -> v[0]).sum();
   }
 
   private Map<String, String> agentModels() {
