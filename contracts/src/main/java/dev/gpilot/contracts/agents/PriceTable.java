@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.gpilot.contracts.Instants;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -226,9 +227,7 @@ public final class PriceTable {
 
   private static Instant instant(String text, String where) {
     try {
-      return text.length() == 10
-          ? LocalDate.parse(text).atStartOfDay(ZoneOffset.UTC).toInstant()
-          : java.time.OffsetDateTime.parse(text).toInstant();
+      return Instants.parseInstantOrDay(text);
     } catch (DateTimeParseException e) {
       throw new CatalogException(
           where

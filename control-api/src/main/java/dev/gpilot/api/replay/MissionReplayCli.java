@@ -1,13 +1,12 @@
 package dev.gpilot.api.replay;
 
+import dev.gpilot.contracts.Instants;
 import dev.gpilot.contracts.clickhouse.ClickHouseClient;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -176,9 +175,7 @@ public final class MissionReplayCli {
    */
   static Instant instant(String value, String flag) {
     try {
-      return value.length() == 10
-          ? LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant()
-          : Instant.parse(value);
+      return Instants.parseInstantOrDay(value);
     } catch (DateTimeParseException e) {
       throw new Usage(
           flag

@@ -1,5 +1,6 @@
 package dev.gpilot.jobs.costs;
 
+import dev.gpilot.contracts.Instants;
 import dev.gpilot.contracts.Sha256;
 import dev.gpilot.contracts.agents.AgentCatalog;
 import dev.gpilot.contracts.agents.CatalogException;
@@ -10,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.Map;
@@ -208,10 +208,13 @@ public record CostReplayOptions(
               + USAGE);
     }
     try {
-      return OffsetDateTime.parse(value.strip()).toInstant();
+      return Instants.parseInstantOrDay(value);
     } catch (DateTimeParseException e) {
       throw new IllegalArgumentException(
-          flag + " must be an ISO-8601 instant (2026-12-01T00:00:00Z), got '" + value + "'");
+          flag
+              + " must be an ISO-8601 instant (2026-12-01T00:00:00Z) or a day (2026-12-01), got '"
+              + value
+              + "'");
     }
   }
 

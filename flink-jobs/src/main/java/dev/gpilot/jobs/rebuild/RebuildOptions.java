@@ -1,9 +1,8 @@
 package dev.gpilot.jobs.rebuild;
 
+import dev.gpilot.contracts.Instants;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.List;
@@ -80,9 +79,7 @@ public record RebuildOptions(
 
   static Instant instant(String value, String flag) {
     try {
-      return value.length() == 10
-          ? LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant()
-          : Instant.parse(value);
+      return Instants.parseInstantOrDay(value);
     } catch (DateTimeParseException e) {
       throw new IllegalArgumentException(
           flag

@@ -76,8 +76,10 @@ class CostReplayOptionsTest {
   void mistakes_sayWhatToSet() {
     assertThatThrownBy(() -> parse("--to", "2026-12-01T00:00:00Z"))
         .hasMessageContaining("--from is required");
-    assertThatThrownBy(() -> parse("--from", "2026-12-01", "--to", "2026-12-02T00:00:00Z"))
+    assertThatThrownBy(() -> parse("--from", "2026-12-01T25", "--to", "2026-12-02T00:00:00Z"))
         .hasMessageContaining("--from must be an ISO-8601 instant");
+    assertThat(parse("--from", "2026-12-01", "--to", "2026-12-02T00:00:00Z").from())
+        .isEqualTo(java.time.Instant.parse("2026-12-01T00:00:00Z"));
     assertThatThrownBy(
             () -> parse("--from", "2026-12-02T00:00:00Z", "--to", "2026-12-01T00:00:00Z"))
         .hasMessageContaining("--from must be before --to");
