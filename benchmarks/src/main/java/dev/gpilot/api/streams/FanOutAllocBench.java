@@ -173,7 +173,9 @@ public final class FanOutAllocBench {
       boolean sse = mode.equals("sse") || (mode.equals("both") && i % 2 == 0);
       NullSink sink = new NullSink(sse);
       StreamEncoder encoder =
-          sse ? new SseEncoder(registry.framesOf(view), null) : new NdjsonEncoder(0);
+          sse
+              ? new SseEncoder(registry.framesOf(view), null)
+              : new NdjsonEncoder(registry.linesOf(view), 0);
       sink.write(encoder.head(), 0, encoder.head().length);
       EventStream stream = new EventStream(view, encoder, sink, CALLER, Long.MAX_VALUE);
       stream.start();
