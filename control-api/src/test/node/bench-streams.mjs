@@ -49,8 +49,11 @@ async function assemble(chunks) {
 // parseJsonEventStream with uiMessageChunkSchema, then readUIMessageStream. Reception uses node:http rather than
 // fetch: a WHATWG body stream costs several times more per chunk, and with a thousand streams in one process that
 // cost would be measured as latency (the bytes, and what the SDK makes of them, are the same).
-const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+// An agent per round: a later round must not reuse a connection of an earlier one that the server has closed as idle
+// meanwhile (its idle timeout is 30 s, and validating a round on a busy machine can take longer), which node reports
+// as "socket hang up".
 async function fanoutRound(idsFile, perMission, steps) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
   const ids = readFileSync(idsFile, 'utf8').split('\n').filter(Boolean);
   const latencies = [];
   const problems = [];
@@ -146,6 +149,7 @@ async function fanoutRound(idsFile, perMission, steps) {
   const cpu0 = process.cpuUsage();
   const received = await Promise.all(mine.map(([id, n]) => consume(id, n)));
   const receiveMs = Date.now() - t0;
+  agent.destroy();
   process.stdout.write('done\n');
   const cpu = process.cpuUsage(cpu0);
   loop.disable();
