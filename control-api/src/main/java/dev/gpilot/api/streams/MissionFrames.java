@@ -71,7 +71,7 @@ final class MissionFrames {
     return bySeq.get((int) event.seq() - 1);
   }
 
-  static EventFrames frames(MissionEvent event, List<String> chunks) {
+  private static EventFrames frames(MissionEvent event, List<String> chunks) {
     String[] ids = new String[chunks.size()];
     int[] ends = new int[chunks.size()];
     ByteArrayOutputStream wire = new ByteArrayOutputStream();

@@ -32,7 +32,7 @@ final class MissionLines {
   }
 
   /** What an event is on an NDJSON stream: its JSON and a newline. */
-  static byte[] line(MissionEvent event) {
+  private static byte[] line(MissionEvent event) {
     byte[] json = CODEC.encode(event);
     byte[] line = Arrays.copyOf(json, json.length + 1);
     line[json.length] = '\n';
