@@ -2,7 +2,6 @@ package dev.gpilot.api.streams;
 
 import dev.gpilot.api.missions.MissionView;
 import dev.gpilot.contracts.events.MissionEvent;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,13 +73,19 @@ final class MissionFrames {
   private static EventFrames frames(MissionEvent event, List<String> chunks) {
     String[] ids = new String[chunks.size()];
     int[] ends = new int[chunks.size()];
-    ByteArrayOutputStream wire = new ByteArrayOutputStream();
+    byte[][] frames = new byte[chunks.size()][];
+    int size = 0;
     for (int k = 1; k <= chunks.size(); k++) {
       ids[k - 1] = k == chunks.size() ? Long.toString(event.seq()) : event.seq() + ":" + k;
-      wire.writeBytes(frame(ids[k - 1], chunks.get(k - 1)));
-      ends[k - 1] = wire.size();
+      frames[k - 1] = frame(ids[k - 1], chunks.get(k - 1));
+      size += frames[k - 1].length;
+      ends[k - 1] = size;
     }
-    return new EventFrames(ids, wire.toByteArray(), ends);
+    byte[] wire = new byte[size];
+    for (int k = 0; k < frames.length; k++) {
+      System.arraycopy(frames[k], 0, wire, k == 0 ? 0 : ends[k - 1], frames[k].length);
+    }
+    return new EventFrames(ids, wire, ends);
   }
 
   private static byte[] frame(String id, String chunk) {
