@@ -4,6 +4,8 @@
 // one JSON line with the results (an array of rounds for the fan-out).
 //
 //   node bench-streams.mjs fanout <apiBase> <token> <clientsPerMission> <stepsPerMission> <missionIdsFile>...
+//     (BENCH_SHARD=i/k: this process opens only the streams whose index modulo k is i, so that k processes share
+//     the clients; each prints its own `ready`/`done` and its samples, which the driver merges)
 //   node bench-streams.mjs firstframe <apiBase> <token> <missions> <concurrency> [<missionsPerSecond>]
 //     (with a rate: missions arrive at it, open loop; without: <concurrency> clients, each submitting its next mission
 //     once it has the previous one's first frame)
@@ -14,6 +16,14 @@ import { parseJsonEventStream, readUIMessageStream, uiMessageChunkSchema } from 
 
 const [mode, base, token, ...args] = process.argv.slice(2);
 const auth = { Authorization: `Bearer ${token}` };
+const [shard, shards] = (process.env.BENCH_SHARD ?? '0/1').split('/').map(Number);
+
+// Latencies are whole milliseconds: a histogram (ms -> count) merges exactly across processes.
+function histogram(values) {
+  const h = {};
+  for (const v of values) h[v] = (h[v] ?? 0) + 1;
+  return h;
+}
 
 function percentiles(values) {
   const v = [...values].sort((a, b) => a - b);
@@ -39,17 +49,25 @@ async function assemble(chunks) {
 // parseJsonEventStream with uiMessageChunkSchema, then readUIMessageStream. Reception uses node:http rather than
 // fetch: a WHATWG body stream costs several times more per chunk, and with a thousand streams in one process that
 // cost would be measured as latency (the bytes, and what the SDK makes of them, are the same).
-const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+// An agent per round: a later round must not reuse a connection of an earlier one that the server has closed as idle
+// meanwhile (its idle timeout is 30 s, and validating a round on a busy machine can take longer), which node reports
+// as "socket hang up".
 async function fanoutRound(idsFile, perMission, steps) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
   const ids = readFileSync(idsFile, 'utf8').split('\n').filter(Boolean);
   const latencies = [];
   const problems = [];
   let ready = 0;
   let chunksTotal = 0;
-  const total = ids.length * perMission;
+  // This process's share of the streams: stream j of mission i is number i * perMission + j.
+  const mine = ids.flatMap((id, i) =>
+    Array.from({ length: perMission }, (_, n) => [id, n]).filter((_, n) => (i * perMission + n) % shards === shard),
+  );
+  const total = mine.length;
   const markReady = () => {
     if (++ready === total) process.stdout.write('ready\n');
   };
+  if (total === 0) process.stdout.write('ready\n');
   const consume = (id, n) =>
     new Promise(resolve => {
       const label = `${id}#${n}`;
@@ -129,8 +147,9 @@ async function fanoutRound(idsFile, perMission, steps) {
   gc.observe({ entryTypes: ['gc'] });
   const t0 = Date.now();
   const cpu0 = process.cpuUsage();
-  const received = await Promise.all(ids.flatMap(id => Array.from({ length: perMission }, (_, n) => consume(id, n))));
+  const received = await Promise.all(mine.map(([id, n]) => consume(id, n)));
   const receiveMs = Date.now() - t0;
+  agent.destroy();
   process.stdout.write('done\n');
   const cpu = process.cpuUsage(cpu0);
   loop.disable();
@@ -148,6 +167,8 @@ async function fanoutRound(idsFile, perMission, steps) {
     chunks: chunksTotal,
     kafkaToClientMs: percentiles(latencies),
     wallMs: Date.now() - t0,
+    // For the driver, which merges the processes' samples before it takes percentiles.
+    samples: { kafkaToClientMs: histogram(latencies), clientGcPausesMs: gcPauses.map(Math.round) },
   };
 }
 

@@ -32,6 +32,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -130,6 +131,8 @@ public final class StreamBench {
       report.put("clients", clients);
       report.put("missions", missions);
       report.put("apiRssIdleMb", rssIdle / 1024);
+      report.put("apiJvm", apiJvm());
+      report.put("clientProcesses", clientProcesses(clients));
       report.put("kafka", kafka == null ? "own process" : "in the driver's JVM");
       // Every phase runs once unmeasured first (printed too): the broker, the API and the clients
       // start cold, and
@@ -249,31 +252,49 @@ public final class StreamBench {
       }
       producer.flush();
 
+      // The clients are spread over node processes, each opening every k-th stream, so that no
+      // process holds more than it serves without delaying what it measures.
+      int processes = clientProcesses(clients);
       List<String> signals = new ArrayList<>();
-      CompletableFuture<JsonNode> result = node(signals, command.toArray(String[]::new));
+      List<CompletableFuture<JsonNode>> results = new ArrayList<>();
+      for (int p = 0; p < processes; p++) {
+        results.add(
+            node(
+                signals,
+                Map.of("BENCH_SHARD", p + "/" + processes),
+                command.toArray(String[]::new)));
+      }
       List<ObjectNode> driverSide = new ArrayList<>();
       for (int r = 1; r <= rounds; r++) {
-        int n = r;
-        awaitSignal(signals, "ready", n, result);
+        long n = r;
+        awaitSignal(signals, "ready", n * processes, results);
         Thread.sleep(1000); // let the replays settle: what is measured next is live events only
         driverSide.add(
             round(
                 producer,
                 bootstrap,
-                ids.get(n - 1),
+                ids.get(r - 1),
                 clients,
                 api,
-                () -> awaitSignal(signals, "done", n, result)));
+                () -> awaitSignal(signals, "done", n * processes, results)));
       }
-      JsonNode clientSide = result.get(10, TimeUnit.MINUTES);
-      if (!clientSide.isArray()) {
-        throw new IllegalStateException("the node client failed: " + clientSide);
+      List<JsonNode> clientSide = new ArrayList<>();
+      for (CompletableFuture<JsonNode> result : results) {
+        JsonNode one = result.get(10, TimeUnit.MINUTES);
+        if (!one.isArray()) {
+          throw new IllegalStateException("a node client failed: " + one);
+        }
+        clientSide.add(one);
       }
       List<ObjectNode> merged = new ArrayList<>();
       for (int r = 0; r < rounds; r++) {
-        ObjectNode round = (ObjectNode) clientSide.get(r);
-        round.setAll(driverSide.get(r));
-        merged.add(round);
+        List<JsonNode> round = new ArrayList<>();
+        for (JsonNode one : clientSide) {
+          round.add(one.get(r));
+        }
+        ObjectNode both = mergeClients(round);
+        both.setAll(driverSide.get(r));
+        merged.add(both);
       }
       return merged;
     }
@@ -376,23 +397,127 @@ public final class StreamBench {
     void run() throws Exception;
   }
 
-  /** Waits until the node client has printed {@code signal} {@code n} times (or has ended). */
+  /**
+   * How many node processes share {@code clients} fan-out streams: one per {@code
+   * GPILOT_BENCH_STREAMS_PER_CLIENT_PROCESS} (1,000) streams, rounded up. A thousand streams is
+   * what one process received without its own event loop delaying what it measured (its event-loop
+   * delay and GC pauses are reported per process).
+   */
+  static int clientProcesses(int clients) {
+    int perProcess =
+        Integer.parseInt(
+            System.getenv().getOrDefault("GPILOT_BENCH_STREAMS_PER_CLIENT_PROCESS", "1000"));
+    if (perProcess < 1) {
+      throw new IllegalArgumentException("GPILOT_BENCH_STREAMS_PER_CLIENT_PROCESS must be >= 1");
+    }
+    return Math.max(1, (clients + perProcess - 1) / perProcess);
+  }
+
+  /**
+   * One fan-out round's numbers from all the node processes: counts add up, the latency percentiles
+   * are taken over every process's samples together (whole milliseconds, as histograms), and the
+   * clients' own delays are those of the worst process; each process's summary is kept under {@code
+   * clientProcesses}.
+   */
+  static ObjectNode mergeClients(List<JsonNode> processes) {
+    ObjectNode merged = Json.mapper().createObjectNode();
+    java.util.TreeMap<Long, Long> latencies = new java.util.TreeMap<>();
+    List<Long> gcPauses = new ArrayList<>();
+    com.fasterxml.jackson.databind.node.ArrayNode problems = merged.arrayNode();
+    com.fasterxml.jackson.databind.node.ArrayNode each = merged.arrayNode();
+    long streams = 0;
+    long withProblems = 0;
+    long errors = 0;
+    long chunks = 0;
+    long cpu = 0;
+    long receiveMs = 0;
+    long wallMs = 0;
+    double[] loop = new double[3];
+    for (JsonNode p : processes) {
+      streams += p.path("streams").asLong();
+      withProblems += p.path("streamsWithProblems").asLong();
+      errors += p.path("protocolErrors").asLong();
+      chunks += p.path("chunks").asLong();
+      cpu += p.path("clientCpuPercentOfOneCore").asLong();
+      receiveMs = Math.max(receiveMs, p.path("receiveMs").asLong());
+      wallMs = Math.max(wallMs, p.path("wallMs").asLong());
+      for (JsonNode problem : p.path("problems")) {
+        if (problems.size() < 20) {
+          problems.add(problem);
+        }
+      }
+      JsonNode delay = p.path("clientEventLoopDelayMs");
+      loop[0] = Math.max(loop[0], delay.path("p50").asDouble());
+      loop[1] = Math.max(loop[1], delay.path("p99").asDouble());
+      loop[2] = Math.max(loop[2], delay.path("max").asDouble());
+      p.path("samples")
+          .path("kafkaToClientMs")
+          .fields()
+          .forEachRemaining(
+              e -> latencies.merge(Long.parseLong(e.getKey()), e.getValue().asLong(), Long::sum));
+      p.path("samples").path("clientGcPausesMs").forEach(v -> gcPauses.add(v.asLong()));
+      ObjectNode summary = each.addObject();
+      for (String field :
+          List.of(
+              "streams",
+              "kafkaToClientMs",
+              "clientEventLoopDelayMs",
+              "clientGcPausesMs",
+              "clientCpuPercentOfOneCore",
+              "receiveMs")) {
+        summary.set(field, p.path(field));
+      }
+    }
+    merged.put("clientProcessCount", processes.size());
+    merged
+        .putObject("clientEventLoopDelayMs")
+        .put("p50", loop[0])
+        .put("p99", loop[1])
+        .put("max", loop[2]);
+    ObjectNode gc = percentiles(gcPauses);
+    gc.put("total", gcPauses.stream().mapToLong(Long::longValue).sum());
+    merged.set("clientGcPausesMs", gc);
+    merged.put("receiveMs", receiveMs);
+    merged.put("clientCpuPercentOfOneCore", cpu);
+    merged.put("streams", streams);
+    merged.put("streamsWithProblems", withProblems);
+    merged.put("protocolErrors", errors);
+    merged.set("problems", problems);
+    merged.put("chunks", chunks);
+    merged.set("kafkaToClientMs", percentiles(latencies));
+    merged.put("wallMs", wallMs);
+    merged.set("clientProcesses", each);
+    return merged;
+  }
+
+  /**
+   * Waits until the node clients have printed {@code signal} {@code n} times in all; fails as soon
+   * as one of them has failed.
+   */
   private static void awaitSignal(
-      List<String> signals, String signal, long n, CompletableFuture<JsonNode> client)
+      List<String> signals, String signal, long n, List<CompletableFuture<JsonNode>> clients)
       throws Exception {
     long deadline = System.currentTimeMillis() + 600_000;
-    while (System.currentTimeMillis() < deadline && !client.isDone()) {
+    while (System.currentTimeMillis() < deadline) {
       synchronized (signals) {
         if (signals.stream().filter(signal::equals).count() >= n) {
           return;
         }
       }
+      for (CompletableFuture<JsonNode> client : clients) {
+        // A process that has ended has printed all its signals, unless it failed.
+        if (client.isDone() && (client.isCompletedExceptionally() || !client.join().isArray())) {
+          throw new IllegalStateException(
+              "a node client failed: "
+                  + (client.isCompletedExceptionally()
+                      ? "its output was unreadable"
+                      : client.join()));
+        }
+      }
       Thread.sleep(20);
     }
-    if (!client.isDone()) {
-      throw new IllegalStateException(
-          "the node client did not print " + signal + " " + n + " times in 10 minutes");
-    }
+    throw new IllegalStateException(
+        "the node clients did not print " + signal + " " + n + " times in 10 minutes");
   }
 
   private static ObjectNode firstFrames(
@@ -445,6 +570,29 @@ public final class StreamBench {
     }
   }
 
+  /** Percentiles of whole-millisecond samples given as a histogram (value -> count). */
+  static ObjectNode percentiles(java.util.SortedMap<Long, Long> histogram) {
+    long count = histogram.values().stream().mapToLong(Long::longValue).sum();
+    ObjectNode p = Json.mapper().createObjectNode();
+    p.put("count", count);
+    for (int q : new int[] {50, 95, 99}) {
+      // The same rank as for a sorted list: the ceil(q% of count)-th sample.
+      long rank = Math.max(1, (long) Math.ceil(q / 100.0 * count));
+      long seen = 0;
+      long at = 0;
+      for (Map.Entry<Long, Long> e : histogram.entrySet()) {
+        seen += e.getValue();
+        at = e.getKey();
+        if (seen >= rank) {
+          break;
+        }
+      }
+      p.put("p" + q, count == 0 ? 0 : at);
+    }
+    p.put("max", count == 0 ? 0 : histogram.lastKey());
+    return p;
+  }
+
   private static ObjectNode percentiles(List<Long> values) {
     List<Long> sorted;
     synchronized (values) {
@@ -473,6 +621,14 @@ public final class StreamBench {
     producer.send(new ProducerRecord<>(Topics.MISSION_EVENTS, e.missionId(), CODEC.encode(e)));
   }
 
+  /** The API's JVM options, as ./gpilot starts it ({@code api_java_opts}). */
+  private static String apiJvm() {
+    return System.getenv()
+        .getOrDefault(
+            "GPILOT_BENCH_API_JVM", "-Xms256m -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20")
+        .strip();
+  }
+
   private static Process startApi(
       String bootstrap, String clickhouse, String token, int port, Path work, Path log)
       throws Exception {
@@ -483,10 +639,12 @@ public final class StreamBench {
                 MessageDigest.getInstance("SHA-256")
                     .digest(token.getBytes(StandardCharsets.UTF_8)));
     Files.writeString(tokens, digest + " default bench\n");
-    // The API as `gpilot up` runs it (heap and logging), on the classpath of this JVM;
-    // GPILOT_BENCH_API_OPTS adds
-    // JVM options (a profiler: -XX:StartFlightRecording=filename=api.jfr,settings=profile).
-    List<String> command = new ArrayList<>(List.of("java", "-Xms256m", "-Xmx768m"));
+    // The API as `gpilot up` runs it (heap, collector and logging: GPILOT_BENCH_API_JVM, which
+    // ./gpilot sets from the options it starts the API with), on the classpath of this JVM;
+    // GPILOT_BENCH_API_OPTS adds JVM options (a profiler:
+    // -XX:StartFlightRecording=filename=api.jfr,settings=profile).
+    List<String> command = new ArrayList<>(List.of("java"));
+    command.addAll(List.of(apiJvm().split("\\s+")));
     String extra = System.getenv("GPILOT_BENCH_API_OPTS");
     if (extra != null && !extra.isBlank()) {
       command.addAll(List.of(extra.strip().split("\\s+")));
@@ -535,23 +693,24 @@ public final class StreamBench {
   }
 
   private static CompletableFuture<JsonNode> node(String... args) throws Exception {
-    return node(new ArrayList<>(), args);
+    return node(new ArrayList<>(), Map.of(), args);
   }
 
   /**
    * Runs bench-streams.mjs; its `ready` and `done` lines are added to {@code signals}, the JSON
    * line is the result.
    */
-  private static CompletableFuture<JsonNode> node(List<String> signals, String... args)
-      throws Exception {
+  private static CompletableFuture<JsonNode> node(
+      List<String> signals, Map<String, String> env, String... args) throws Exception {
     NodeStreamClient.install();
     List<String> command = new ArrayList<>(List.of("node", "bench-streams.mjs"));
     command.addAll(List.of(args));
-    Process node =
+    ProcessBuilder builder =
         new ProcessBuilder(command)
             .directory(NodeStreamClient.DIR.toFile())
-            .redirectError(ProcessBuilder.Redirect.INHERIT)
-            .start();
+            .redirectError(ProcessBuilder.Redirect.INHERIT);
+    builder.environment().putAll(env);
+    Process node = builder.start();
     return CompletableFuture.supplyAsync(
         () -> {
           try (BufferedReader lines =

@@ -180,6 +180,21 @@ public final class MissionView {
     return List.copyOf(events.subList(from, to));
   }
 
+  /**
+   * {@link #eventsAfter(long, int)} into a caller's array, without allocating: at most {@code
+   * into.length} events after {@code afterSeq}, in seq order, from index 0.
+   *
+   * @return how many
+   */
+  public synchronized int eventsAfter(long afterSeq, MissionEvent[] into) {
+    int from = (int) Math.min(Math.max(afterSeq, 0), events.size());
+    int n = Math.min(into.length, events.size() - from);
+    for (int i = 0; i < n; i++) {
+      into[i] = events.get(from + i);
+    }
+    return n;
+  }
+
   /** The seq of the last event in order (0 before the first). */
   public synchronized long lastSeq() {
     return events.size();

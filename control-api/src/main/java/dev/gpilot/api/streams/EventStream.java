@@ -6,7 +6,7 @@ import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.util.List;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -20,7 +20,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Memory and threads at many clients: a stream holds no copy of events, only a cursor into the
  * mission's event log that the {@link MissionView} keeps once for all its streams, and at most one
- * batch of encoded bytes (about {@value #BATCH_BYTES} bytes) handed to the server. Writes are
+ * batch of encoded bytes (about {@value #BATCH_BYTES} bytes) handed to the server. What an event
+ * becomes on the wire is made once for all the mission's streams (the encoder's shared bytes): a
+ * batch of one event, what a live stream writes, is handed to the server as a slice of those bytes,
+ * not copied, so following a mission allocates next to nothing per event and stream. Writes are
  * non-blocking (Servlet {@link WriteListener}): a stream whose client does not read simply waits
  * for {@code onWritePossible} without holding a thread, on the small shared writer pool. The feed
  * thread only wakes streams up.
@@ -34,12 +37,16 @@ public final class EventStream implements MissionView.Listener, WriteListener {
   private static final Logger LOG = LoggerFactory.getLogger(EventStream.class);
   static final int BATCH_BYTES = 64 * 1024;
   private static final int BATCH_EVENTS = 512;
-  // Where a writer thread assembles a batch: one per writer, reused, so that a batch allocates only
-  // the array handed
-  // to the server (which may keep it until the write completes). A buffer grown by a large replay
-  // is not kept.
+  // Where a writer thread joins a batch of several slices: one per writer, reused, so that such a
+  // batch allocates only the array handed to the server (which may keep it until the write
+  // completes). A buffer grown by a large replay is not kept.
   private static final ThreadLocal<ByteArrayOutputStream> BATCH =
       ThreadLocal.withInitial(() -> new ByteArrayOutputStream(8 * 1024));
+  private static final byte[] NOTHING = new byte[0];
+  // Where a writer thread reads a batch's events from the view: one per writer, reused (a drain
+  // never runs another inside it), cleared after each batch so that it holds no event.
+  private static final ThreadLocal<MissionEvent[]> EVENTS =
+      ThreadLocal.withInitial(() -> new MissionEvent[BATCH_EVENTS]);
 
   private final MissionView view;
   private final StreamEncoder encoder;
@@ -47,6 +54,8 @@ public final class EventStream implements MissionView.Listener, WriteListener {
   private final Executor writers;
   private final long maxLag;
   private final CompletableFuture<Void> done = new CompletableFuture<>();
+  private final Runnable runner = this::run;
+  private final Batch batch = new Batch();
   private final AtomicBoolean running = new AtomicBoolean();
   private volatile boolean signalled;
   private volatile boolean heartbeatDue;
@@ -163,7 +172,7 @@ public final class EventStream implements MissionView.Listener, WriteListener {
     signalled = true;
     if (!done.isDone() && running.compareAndSet(false, true)) {
       try {
-        writers.execute(this::run);
+        writers.execute(runner);
       } catch (RuntimeException e) {
         running.set(false);
         finish();
@@ -231,8 +240,9 @@ public final class EventStream implements MissionView.Listener, WriteListener {
       // Read before the batch: finished then means the final event is at or before what the batch
       // starts after.
       boolean finished = view.finished();
-      List<MissionEvent> batch = view.eventsAfter(cursor, BATCH_EVENTS);
-      if (batch.isEmpty()) {
+      MissionEvent[] events = EVENTS.get();
+      int count = view.eventsAfter(cursor, events);
+      if (count == 0) {
         if (finished) {
           // The client resumed at or after the final event: nothing follows it but the end.
           write(encoder.end());
@@ -246,28 +256,87 @@ public final class EventStream implements MissionView.Listener, WriteListener {
         }
         return true;
       }
-      ByteArrayOutputStream bytes = BATCH.get();
-      bytes.reset();
-      for (MissionEvent e : batch) {
-        encoder.encode(e, bytes);
-        cursor = e.seq();
-        if (e.isFinal()) {
-          bytes.writeBytes(encoder.end());
-          endWritten = true;
-          break;
+      batch.reset();
+      try {
+        for (int i = 0; i < count; i++) {
+          MissionEvent e = events[i];
+          encoder.encode(e, batch);
+          cursor = e.seq();
+          if (e.isFinal()) {
+            batch.write(encoder.end());
+            endWritten = true;
+            break;
+          }
+          if (batch.size >= BATCH_BYTES) {
+            break;
+          }
         }
-        if (bytes.size() >= BATCH_BYTES) {
-          break;
-        }
+      } finally {
+        Arrays.fill(events, 0, count, null);
       }
       heartbeatDue = false;
-      byte[] wire = bytes.toByteArray();
-      if (bytes.size() > 2 * BATCH_BYTES) {
-        BATCH.remove();
-      }
-      write(wire);
+      batch.writeTo(this);
     }
     return false;
+  }
+
+  /**
+   * One drain's bytes. A single slice (one event's, as the mission's streams share it) is handed to
+   * the server as it is: nobody writes to those arrays again. Several are joined in the writer's
+   * buffer and copied once. Used only by the writer that holds {@code running}.
+   */
+  private static final class Batch implements StreamEncoder.Wire {
+    private byte[] first;
+    private int offset;
+    private int length;
+    private ByteArrayOutputStream joined;
+    int size;
+
+    void reset() {
+      first = null;
+      joined = null;
+      size = 0;
+    }
+
+    @Override
+    public void write(byte[] bytes, int off, int len) {
+      if (len == 0) {
+        return;
+      }
+      size += len;
+      if (joined == null && first == null) {
+        first = bytes;
+        offset = off;
+        length = len;
+        return;
+      }
+      if (joined == null) {
+        joined = BATCH.get();
+        joined.reset();
+        joined.write(first, offset, length);
+        first = null;
+      }
+      joined.write(bytes, off, len);
+    }
+
+    void writeTo(EventStream stream) throws IOException {
+      if (joined == null) {
+        byte[] slice = first;
+        first = null; // not kept past the write: the stream holds no bytes between batches
+        if (slice == null) {
+          stream.write(NOTHING, 0, 0);
+        } else {
+          stream.write(slice, offset, length);
+        }
+        return;
+      }
+      byte[] wire = joined.toByteArray();
+      if (joined.size() > 2 * BATCH_BYTES) {
+        BATCH.remove();
+      }
+      joined = null;
+      stream.write(wire, 0, wire.length);
+    }
   }
 
   /**
@@ -275,9 +344,13 @@ public final class EventStream implements MissionView.Listener, WriteListener {
    * are pending.
    */
   private void write(byte[] bytes) throws IOException {
+    write(bytes, 0, bytes.length);
+  }
+
+  private void write(byte[] bytes, int offset, int length) throws IOException {
     lastWrite = System.nanoTime();
-    if (bytes.length > 0) {
-      out.write(bytes);
+    if (length > 0) {
+      out.write(bytes, offset, length);
     }
     if (out.isReady()) {
       out.flush();

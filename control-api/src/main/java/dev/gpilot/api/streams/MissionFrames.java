@@ -10,14 +10,27 @@ import java.util.List;
  * The SSE frames of one mission's UI message stream, made once for all of its streams: the mapping
  * is a pure function of the events, so every stream would make the same frames, and with many
  * clients per mission mapping once per event instead of once per event and client is what keeps the
- * API's CPU flat. Thread-safe.
+ * API's CPU flat. The bytes too are made once: a stream hands the server a slice of an event's
+ * array rather than a copy, so a frame costs a stream (nearly) no allocation. Thread-safe.
  */
 final class MissionFrames {
   /**
-   * The frames one event maps to: {@code ids[k]} and the wire bytes of frame k (id, data, blank
-   * line).
+   * The frames one event maps to: {@code ids[k]} is frame k's id, and {@code wire} holds the wire
+   * bytes of all of them (id, data, blank line), frame k ending at {@code ends[k]} (exclusive). In
+   * one array, so that a stream writes a whole event (or what follows a resume position inside it)
+   * as one slice of it, the same array for every stream, never copied. Nobody writes to it once
+   * made.
    */
-  record EventFrames(String[] ids, byte[][] bytes) {}
+  record EventFrames(String[] ids, byte[] wire, int[] ends) {
+    int count() {
+      return ids.length;
+    }
+
+    /** Where frame {@code k} (0-based) starts in {@link #wire}. */
+    int start(int k) {
+      return k == 0 ? 0 : ends[k - 1];
+    }
+  }
 
   /**
    * The id of the {@code start} frame, which comes before every event's (those are {@code N:k} and
@@ -59,12 +72,20 @@ final class MissionFrames {
 
   private static EventFrames frames(MissionEvent event, List<String> chunks) {
     String[] ids = new String[chunks.size()];
-    byte[][] bytes = new byte[chunks.size()][];
+    int[] ends = new int[chunks.size()];
+    byte[][] frames = new byte[chunks.size()][];
+    int size = 0;
     for (int k = 1; k <= chunks.size(); k++) {
       ids[k - 1] = k == chunks.size() ? Long.toString(event.seq()) : event.seq() + ":" + k;
-      bytes[k - 1] = frame(ids[k - 1], chunks.get(k - 1));
+      frames[k - 1] = frame(ids[k - 1], chunks.get(k - 1));
+      size += frames[k - 1].length;
+      ends[k - 1] = size;
     }
-    return new EventFrames(ids, bytes);
+    byte[] wire = new byte[size];
+    for (int k = 0; k < frames.length; k++) {
+      System.arraycopy(frames[k], 0, wire, k == 0 ? 0 : ends[k - 1], frames[k].length);
+    }
+    return new EventFrames(ids, wire, ends);
   }
 
   private static byte[] frame(String id, String chunk) {

@@ -2,8 +2,6 @@ package dev.gpilot.api.streams;
 
 import dev.gpilot.contracts.events.MissionEvent;
 import dev.gpilot.contracts.json.Json;
-import dev.gpilot.contracts.json.JsonCodec;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -14,13 +12,18 @@ import java.nio.charset.StandardCharsets;
  */
 public final class NdjsonEncoder extends ResumableStreamEncoder {
   public static final String MEDIA_TYPE = "application/x-ndjson";
-  private static final JsonCodec<MissionEvent> CODEC = JsonCodec.of(MissionEvent.class);
   private static final byte[] HEARTBEAT = "\n".getBytes(StandardCharsets.UTF_8);
 
+  private final MissionLines lines;
   private final long after;
   private long lastSeq;
 
-  public NdjsonEncoder(long after) {
+  /**
+   * @param lines the mission's lines, shared by its NDJSON streams
+   * @param after the seq the client has (0: from the first event)
+   */
+  NdjsonEncoder(MissionLines lines, long after) {
+    this.lines = lines;
     this.after = after;
     this.lastSeq = after;
   }
@@ -35,10 +38,10 @@ public final class NdjsonEncoder extends ResumableStreamEncoder {
     return new byte[0];
   }
 
+  /** The event's line, as its mission's NDJSON streams share it. */
   @Override
-  public void encode(MissionEvent event, ByteArrayOutputStream out) {
-    out.writeBytes(CODEC.encode(event));
-    out.write('\n');
+  public void encode(MissionEvent event, Wire out) {
+    out.write(lines.of(event));
     lastSeq = event.seq();
   }
 

@@ -2,7 +2,6 @@ package dev.gpilot.api.streams;
 
 import dev.gpilot.contracts.events.MissionEvent;
 import dev.gpilot.contracts.json.Json;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -80,19 +79,25 @@ public final class SseEncoder extends ResumableStreamEncoder {
     return frames.start();
   }
 
+  /**
+   * The event's frames as one slice of the array its mission's streams share: all of them, or at
+   * the resume position's event those after its frame.
+   */
   @Override
-  public void encode(MissionEvent event, ByteArrayOutputStream out) {
+  public void encode(MissionEvent event, Wire out) {
     if (event.seq() < resumeSeq) {
       return;
     }
     MissionFrames.EventFrames made = frames.of(event);
-    for (int k = 1; k <= made.ids().length; k++) {
-      if (event.seq() == resumeSeq && k <= resumeFrame) {
-        continue;
-      }
-      out.writeBytes(made.bytes()[k - 1]);
-      lastId = made.ids()[k - 1];
+    int count = made.count();
+    // Frames 1..resumeFrame of the resume position's event are the client's already.
+    int from = event.seq() == resumeSeq ? (int) Math.min(resumeFrame, count) : 0;
+    if (from == count) {
+      return;
     }
+    int start = made.start(from);
+    out.write(made.wire(), start, made.wire().length - start);
+    lastId = made.ids()[count - 1];
   }
 
   @Override

@@ -1,13 +1,25 @@
 package dev.gpilot.api.streams;
 
 import dev.gpilot.contracts.events.MissionEvent;
-import java.io.ByteArrayOutputStream;
 
 /**
  * Turns one stream's events into bytes on the wire. Not thread-safe: each stream has its own, used
  * by one writer at a time.
  */
 public interface StreamEncoder {
+  /**
+   * Where an encoder puts what an event becomes: slices of arrays that nobody writes to again (the
+   * bytes a mission's streams share, made once per event), which a stream may hand to the server as
+   * they are, without copying them.
+   */
+  interface Wire {
+    void write(byte[] bytes, int offset, int length);
+
+    default void write(byte[] bytes) {
+      write(bytes, 0, bytes.length);
+    }
+  }
+
   /**
    * The seq after which the stream must be given events (an encoder may need earlier ones to
    * rebuild its state).
@@ -24,7 +36,7 @@ public interface StreamEncoder {
    * Appends what {@code event} becomes on the wire (possibly nothing). Events come in seq order
    * without gaps.
    */
-  void encode(MissionEvent event, ByteArrayOutputStream out);
+  void encode(MissionEvent event, Wire out);
 
   /** What follows the mission's final event. */
   byte[] end();

@@ -83,7 +83,7 @@ public final class StreamHandler {
             "after / Last-Event-ID must be an event seq (a non-negative integer)");
       }
     }
-    start(ctx, view, new NdjsonEncoder(after));
+    start(ctx, view, new NdjsonEncoder(registry.linesOf(view), after));
   }
 
   private void start(Context ctx, MissionView view, StreamEncoder encoder) throws IOException {

@@ -38,6 +38,9 @@ public final class StreamRegistry implements AutoCloseable {
   // opened.
   private final Cache<MissionView, MissionFrames> frames =
       Caffeine.newBuilder().weakKeys().expireAfterAccess(Duration.ofMinutes(10)).build();
+  // The same for the NDJSON lines of its events.
+  private final Cache<MissionView, MissionLines> lines =
+      Caffeine.newBuilder().weakKeys().expireAfterAccess(Duration.ofMinutes(10)).build();
   private final ExecutorService writers;
   private final ScheduledExecutorService heartbeats;
   private final long maxLag;
@@ -178,6 +181,13 @@ public final class StreamRegistry implements AutoCloseable {
   /** The mission's UI message frames, shared by all its SSE streams on this instance. */
   MissionFrames framesOf(MissionView view) {
     return frames.get(view, MissionFrames::new);
+  }
+
+  /**
+   * The NDJSON lines of the mission's events, shared by all its NDJSON streams on this instance.
+   */
+  MissionLines linesOf(MissionView view) {
+    return lines.get(view, v -> new MissionLines());
   }
 
   public void closed(EventStream stream) {

@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
  * what it took. The server's side of non-blocking writes: a test calls the stream's {@code
  * onWritePossible} as the server would.
  */
-final class FakeOutput extends ServletOutputStream {
+class FakeOutput extends ServletOutputStream {
   private final ByteArrayOutputStream taken = new ByteArrayOutputStream();
   volatile boolean ready = true;
   volatile WriteListener listener;

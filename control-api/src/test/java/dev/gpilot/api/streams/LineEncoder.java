@@ -1,7 +1,6 @@
 package dev.gpilot.api.streams;
 
 import dev.gpilot.contracts.events.MissionEvent;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -26,8 +25,8 @@ final class LineEncoder implements StreamEncoder {
   }
 
   @Override
-  public void encode(MissionEvent event, ByteArrayOutputStream out) {
-    out.writeBytes((event.seq() + ":" + event.type() + "\n").getBytes(StandardCharsets.UTF_8));
+  public void encode(MissionEvent event, Wire out) {
+    out.write((event.seq() + ":" + event.type() + "\n").getBytes(StandardCharsets.UTF_8));
   }
 
   @Override

@@ -182,7 +182,7 @@ class UiMessageMapperTest {
     SseEncoder encoder = new SseEncoder(new MissionFrames(store.find(M).orElseThrow()), resume);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes(encoder.head());
-    events.forEach(e -> encoder.encode(e, out));
+    events.forEach(e -> encoder.encode(e, out::write));
     List<String> frames = new ArrayList<>();
     for (String frame : out.toString(StandardCharsets.UTF_8).split("\n\n")) {
       if (!frame.isEmpty()) {
