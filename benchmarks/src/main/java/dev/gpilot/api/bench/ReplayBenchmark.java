@@ -64,6 +64,17 @@ public final class ReplayBenchmark {
   private static final AgentCatalog CATALOG = AgentCatalog.shipped();
   private static final PriceTable PRICES = PriceTable.shipped();
 
+  /**
+   * The replay JVM's options beside its heap, as {@code ./gpilot replay costs} runs it: {@code
+   * -Dgpilot.replay.jvmOptions} (set by {@code ./gpilot bench replay} from its {@code
+   * replay_jvm_opts}), space-separated; none when unset.
+   */
+  private static final List<String> REPLAY_JVM_OPTIONS =
+      java.util.Arrays.stream(
+              System.getProperty("gpilot.replay.jvmOptions", "").strip().split(" +"))
+          .filter(o -> !o.isEmpty())
+          .toList();
+
   public static void main(String[] args) throws Exception {
     String clickhouse = args[0];
     Path output = Path.of(args[1]);
@@ -91,9 +102,11 @@ public final class ReplayBenchmark {
   private static String json(List<String> runs) {
     return String.format(
         Locale.ROOT,
-        "{\"benchmark\": \"replay\", \"at\": \"%s\", \"cpus\": %d, \"runs\": [%s]}%n",
+        "{\"benchmark\": \"replay\", \"at\": \"%s\", \"cpus\": %d, \"replayJvmOptions\": \"%s\","
+            + " \"runs\": [%s]}%n",
         Instant.now(),
         Runtime.getRuntime().availableProcessors(),
+        String.join(" ", REPLAY_JVM_OPTIONS),
         String.join(", ", runs));
   }
 
@@ -396,6 +409,7 @@ public final class ReplayBenchmark {
                     || a.startsWith("--add-exports")
                     || a.startsWith("-Dlog4j2"))
         .forEach(command::add);
+    command.addAll(REPLAY_JVM_OPTIONS);
     command.addAll(
         List.of(
             "-cp",
