@@ -64,6 +64,17 @@ public final class ReplayBenchmark {
   private static final AgentCatalog CATALOG = AgentCatalog.shipped();
   private static final PriceTable PRICES = PriceTable.shipped();
 
+  /**
+   * The replay JVM's options beside its heap, as {@code ./gpilot replay costs} runs it: {@code
+   * -Dgpilot.replay.jvmOptions} (set by {@code ./gpilot bench replay} from its {@code
+   * replay_jvm_opts}), space-separated; none when unset.
+   */
+  private static final List<String> REPLAY_JVM_OPTIONS =
+      java.util.Arrays.stream(
+              System.getProperty("gpilot.replay.jvmOptions", "").strip().split(" +"))
+          .filter(o -> !o.isEmpty())
+          .toList();
+
   public static void main(String[] args) throws Exception {
     String clickhouse = args[0];
     Path output = Path.of(args[1]);
@@ -91,9 +102,11 @@ public final class ReplayBenchmark {
   private static String json(List<String> runs) {
     return String.format(
         Locale.ROOT,
-        "{\"benchmark\": \"replay\", \"at\": \"%s\", \"cpus\": %d, \"runs\": [%s]}%n",
+        "{\"benchmark\": \"replay\", \"at\": \"%s\", \"cpus\": %d, \"replayJvmOptions\": \"%s\","
+            + " \"runs\": [%s]}%n",
         Instant.now(),
         Runtime.getRuntime().availableProcessors(),
+        String.join(" ", REPLAY_JVM_OPTIONS),
         String.join(", ", runs));
   }
 
@@ -147,11 +160,14 @@ public final class ReplayBenchmark {
         System.out.printf(
             Locale.ROOT,
             "replay (sorted inputs %b): %,.0f records/s (job), %,.0f records/s (process),"
-                + " %.2f x live, peak RSS %d MB, exact %b (raw %s / %s, rollups %s / %s)%n",
+                + " %.2f x live, CPU %.1f s (%.1f µs/record), peak RSS %d MB, exact %b (raw %s / %s,"
+                + " rollups %s / %s)%n",
             sorted,
             n / replay.jobSeconds(),
             n / replay.processSeconds(),
             (n / replay.jobSeconds()) / liveRate,
+            replay.cpuSeconds(),
+            replay.cpuSeconds() * 1e6 / n,
             replay.peakRssKb() / 1024,
             exact,
             liveRaw,
@@ -163,7 +179,8 @@ public final class ReplayBenchmark {
                 Locale.ROOT,
                 "{\"sortedInputs\": %b, \"recordsPerSecond\": %.0f,"
                     + " \"processRecordsPerSecond\": %.0f, \"jobSeconds\": %.1f, \"processSeconds\": %.1f,"
-                    + " \"ratioToLive\": %.2f, \"peakRssMb\": %d, \"heapMaxMb\": 1024, \"exact\": %b, \"raw\": \"%s\","
+                    + " \"ratioToLive\": %.2f, \"cpuSeconds\": %.1f, \"cpuMicrosPerRecord\": %.1f,"
+                    + " \"peakRssMb\": %d, \"heapMaxMb\": 1024, \"exact\": %b, \"raw\": \"%s\","
                     + " \"rollups\": \"%s\"}",
                 sorted,
                 n / replay.jobSeconds(),
@@ -171,6 +188,8 @@ public final class ReplayBenchmark {
                 replay.jobSeconds(),
                 replay.processSeconds(),
                 (n / replay.jobSeconds()) / liveRate,
+                replay.cpuSeconds(),
+                replay.cpuSeconds() * 1e6 / n,
                 replay.peakRssKb() / 1024,
                 exact,
                 replayRaw,
@@ -342,7 +361,26 @@ public final class ReplayBenchmark {
     return (count - firstCount) / ((lastAt - firstAt) / 1e9);
   }
 
-  record Replay(double jobSeconds, double processSeconds, long peakRssKb) {}
+  /**
+   * @param cpuSeconds the replay process's CPU time (user + system, all its threads, from its start
+   *     to its exit: JVM start, job, ClickHouse inserts, the final counts)
+   */
+  record Replay(double jobSeconds, double processSeconds, long peakRssKb, double cpuSeconds) {}
+
+  /**
+   * CPU seconds of this JVM's children that have exited and been waited for (cutime + cstime of
+   * /proc/self/stat): the replay process's own CPU time, from before its start to after its exit
+   * (this JVM starts no other process).
+   */
+  private static double childrenCpuSeconds() throws java.io.IOException {
+    String stat = Files.readString(Path.of("/proc/self/stat"));
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    // Fields 16 and 17 of proc(5), in clock ticks; after the command (field 2), index 0 is field 3.
+    return (Long.parseLong(fields[13]) + Long.parseLong(fields[14])) / (double) CLOCK_TICKS;
+  }
+
+  /** USER_HZ: 100 on every Linux that reports it through /proc (proc(5)). */
+  private static final int CLOCK_TICKS = 100;
 
   private static String loadAverage() {
     try {
@@ -371,6 +409,7 @@ public final class ReplayBenchmark {
                     || a.startsWith("--add-exports")
                     || a.startsWith("-Dlog4j2"))
         .forEach(command::add);
+    command.addAll(REPLAY_JVM_OPTIONS);
     command.addAll(
         List.of(
             "-cp",
@@ -391,6 +430,7 @@ public final class ReplayBenchmark {
     builder.environment().put("CLICKHOUSE_URL", clickhouse);
     builder.environment().put("CLICKHOUSE_DATABASE", database);
     builder.environment().remove("GPILOT_PRICE_TABLE");
+    double cpu0 = childrenCpuSeconds();
     long t0 = System.nanoTime();
     Process process = builder.start();
     AtomicLong peak = new AtomicLong();
@@ -433,6 +473,7 @@ public final class ReplayBenchmark {
     }
     int exit = process.waitFor();
     double processSeconds = (System.nanoTime() - t0) / 1e9;
+    double cpuSeconds = childrenCpuSeconds() - cpu0;
     sampler.join();
     if (exit != 0) {
       throw new IllegalStateException("the replay exited with " + exit);
@@ -441,7 +482,7 @@ public final class ReplayBenchmark {
     for (int i = 0; i < progress.size(); i += 10) {
       System.out.println("  | " + progress.get(i));
     }
-    return new Replay(jobSeconds, processSeconds, peak.get());
+    return new Replay(jobSeconds, processSeconds, peak.get(), cpuSeconds);
   }
 
   private static long one(ClickHouseClient ch, String sql) {

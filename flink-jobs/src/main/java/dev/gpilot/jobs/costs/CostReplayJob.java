@@ -324,7 +324,10 @@ public final class CostReplayJob {
         .setGroupId("gpilot-cost-replay")
         .setStartingOffsets(OffsetsInitializer.offsets(range.start()))
         .setBounded(OffsetsInitializer.offsets(range.end()))
-        .setDeserializer(ContractDeserializer.stepResults())
+        // Without outputs and errors, which costing never reads (the live job's source is shared
+        // with
+        // the scheduler, which does); the same records are skipped as invalid.
+        .setDeserializer(ContractDeserializer.stepResultsForCosts())
         .setProperty("commit.offsets.on.checkpoint", "false")
         .setProperty("partition.discovery.interval.ms", "-1")
         .setProperty(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(4 << 20))

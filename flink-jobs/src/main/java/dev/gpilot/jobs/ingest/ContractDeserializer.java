@@ -7,6 +7,7 @@ import dev.gpilot.contracts.mission.MissionControl;
 import dev.gpilot.contracts.mission.MissionSubmitted;
 import dev.gpilot.contracts.step.StepDelta;
 import dev.gpilot.contracts.step.StepResult;
+import dev.gpilot.contracts.step.StepResultCostCodec;
 import dev.gpilot.contracts.tenancy.ControlPlaneRecord;
 import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
 import java.nio.charset.StandardCharsets;
@@ -33,13 +34,26 @@ public final class ContractDeserializer<T, R> implements KafkaRecordDeserializat
   private final Class<T> type;
   private final Class<R> produced;
   private final SerializableWrap<T, R> wrap;
-  private transient JsonCodec<T> codec;
+
+  /** Reads the values; null for the type's full {@link JsonCodec}. */
+  private final SerializableDecoder<T> decoder;
+
+  private transient Function<byte[], T> decode;
   private transient Counter invalid;
 
   private ContractDeserializer(Class<T> type, Class<R> produced, SerializableWrap<T, R> wrap) {
+    this(type, produced, wrap, null);
+  }
+
+  private ContractDeserializer(
+      Class<T> type,
+      Class<R> produced,
+      SerializableWrap<T, R> wrap,
+      SerializableDecoder<T> decoder) {
     this.type = type;
     this.produced = produced;
     this.wrap = wrap;
+    this.decoder = decoder;
   }
 
   public static ContractDeserializer<MissionSubmitted, SchedulerInput> missions() {
@@ -61,6 +75,16 @@ public final class ContractDeserializer<T, R> implements KafkaRecordDeserializat
     return new ContractDeserializer<>(StepResult.class, StepResult.class, r -> r);
   }
 
+  /**
+   * Step results for costing alone (a cost replay, {@code CostReplayJob}): each without its {@code
+   * output} and {@code error}, which are skipped rather than built ({@link StepResultCostCodec});
+   * the same records are skipped as invalid as by {@link #stepResults()}.
+   */
+  public static ContractDeserializer<StepResult, StepResult> stepResultsForCosts() {
+    return new ContractDeserializer<>(
+        StepResult.class, StepResult.class, r -> r, StepResultCostCodec::decode);
+  }
+
   /** Control-plane records as they are (the budget gate keeps the budgets). */
   public static ContractDeserializer<ControlPlaneRecord, ControlPlaneRecord> controlPlane() {
     return new ContractDeserializer<>(ControlPlaneRecord.class, ControlPlaneRecord.class, r -> r);
@@ -73,7 +97,7 @@ public final class ContractDeserializer<T, R> implements KafkaRecordDeserializat
 
   @Override
   public void open(DeserializationSchema.InitializationContext context) {
-    codec = JsonCodec.of(type);
+    decode = decoder != null ? decoder : JsonCodec.of(type)::decode;
     invalid = context.getMetricGroup().counter("invalidRecords");
   }
 
@@ -83,7 +107,7 @@ public final class ContractDeserializer<T, R> implements KafkaRecordDeserializat
       return;
     }
     try {
-      out.collect(wrap.apply(codec.decode(record.value())));
+      out.collect(wrap.apply(decode.apply(record.value())));
     } catch (CodecException e) {
       invalid.inc();
       String key = record.key() == null ? "-" : new String(record.key(), StandardCharsets.UTF_8);
@@ -101,6 +125,9 @@ public final class ContractDeserializer<T, R> implements KafkaRecordDeserializat
   public TypeInformation<R> getProducedType() {
     return JsonTypeInfo.of(produced);
   }
+
+  /** A serializable decoding function: bytes to a record, or a {@link CodecException}. */
+  interface SerializableDecoder<T> extends Function<byte[], T>, java.io.Serializable {}
 
   /** A serializable wrapping function. */
   interface SerializableWrap<T, R> extends Function<T, R>, java.io.Serializable {}

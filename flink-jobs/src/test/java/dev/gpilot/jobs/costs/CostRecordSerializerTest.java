@@ -58,6 +58,49 @@ class CostRecordSerializerTest {
   }
 
   @Test
+  void nonAsciiEmptyAndLargeValuesSurvive() throws Exception {
+    CostRecord record =
+        new CostRecord(
+            "wörkspace-☃",
+            "m-" + "x".repeat(70_000),
+            "",
+            Integer.MAX_VALUE,
+            "",
+            "",
+            true,
+            new Usage(Long.MAX_VALUE, 0, 127, 128),
+            Long.MAX_VALUE,
+            "",
+            0,
+            CostRecord.MAX_EPOCH_MS);
+    assertThat(roundTrip(record)).isEqualTo(record);
+  }
+
+  @Test
+  void aCopyIsTheRecordsBytes_andReadsBackAfterOtherRecords() throws Exception {
+    CostRecord a =
+        new CostRecord(
+            "ws-1", "m-1", "s1", 1, "agent", "gemini-2.5-pro", false, Usage.ZERO, 0, null, 5, 7);
+    CostRecord b =
+        new CostRecord(
+            "ws-2", "m-2", "s2", 2, "agent", null, true, new Usage(9, 8, 7, 6), 5, "v", 50, 70);
+    DataOutputSerializer out = new DataOutputSerializer(64);
+    serializer.serialize(a, out);
+    int lengthOfA = out.length();
+    serializer.serialize(b, out);
+    DataInputDeserializer in = new DataInputDeserializer(out.getCopyOfBuffer());
+    DataOutputSerializer copied = new DataOutputSerializer(64);
+    serializer.copy(in, copied);
+    assertThat(copied.length()).isEqualTo(lengthOfA);
+    serializer.copy(in, copied);
+    assertThat(copied.getCopyOfBuffer()).isEqualTo(out.getCopyOfBuffer());
+    DataInputDeserializer back = new DataInputDeserializer(copied.getCopyOfBuffer());
+    assertThat(serializer.deserialize(back)).isEqualTo(a);
+    assertThat(serializer.deserialize(back)).isEqualTo(b);
+    assertThat(back.available()).isZero();
+  }
+
+  @Test
   void restoresFromItsSnapshot() throws Exception {
     TypeSerializerSnapshot<CostRecord> snapshot = serializer.snapshotConfiguration();
     assertThat(snapshot.restoreSerializer()).isSameAs(serializer);

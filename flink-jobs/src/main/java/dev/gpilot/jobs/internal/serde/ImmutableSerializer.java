@@ -45,8 +45,9 @@ public abstract class ImmutableSerializer<T> extends TypeSerializerSingleton<T> 
     return deserialize(in);
   }
 
+  /** Reads a value and writes it again; a format that knows its length can copy bytes instead. */
   @Override
-  public final void copy(DataInputView in, DataOutputView out) throws IOException {
+  public void copy(DataInputView in, DataOutputView out) throws IOException {
     serialize(deserialize(in), out);
   }
 }
