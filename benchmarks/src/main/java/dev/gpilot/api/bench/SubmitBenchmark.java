@@ -1,5 +1,7 @@
 package dev.gpilot.api.bench;
 
+import dev.gpilot.api.missions.MissionPublisher;
+import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.contracts.mission.MissionConfig;
 import dev.gpilot.contracts.mission.MissionSubmitted;
@@ -25,10 +27,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -160,8 +164,9 @@ public final class SubmitBenchmark {
     Files.writeString(output, json.toString());
     System.out.println(
         "| phase | GET /health/s | single POST/s | p50 ms | p99 ms | max ms | refused | bulk missions/s"
-            + " | batch p50 ms | batch p99 ms | raw producer/s | bulk/raw | single/health | CPU % api / job / broker |");
-    System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            + " | batch p50 ms | batch p99 ms | raw producer/s | bulk/raw | single/health | CPU % api / job / broker"
+            + " | CPU µs per bulk mission / raw record |");
+    System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     table.forEach(System.out::println);
     System.out.print(json);
     return json.toString();
@@ -223,10 +228,18 @@ public final class SubmitBenchmark {
     Result http = runHttp(api, token, body, clients, seconds);
     Result bulk = new Result(0, 0, 0, new long[0]);
     Result raw = new Result(0, 0, 0, new long[0]);
+    long bulkCpu = 0;
+    long rawCpu = 0;
     for (int round = 0; round < ROUNDS; round++) {
+      long c0 = cpuNanos(pids);
       bulk = bulk.plus(runBulk(api, token, batch, bulkClients, Math.max(1, seconds / ROUNDS)));
+      long c1 = cpuNanos(pids);
       raw = raw.plus(producer.run(Math.max(1, seconds / ROUNDS)));
+      bulkCpu += c1 - c0;
+      rawCpu += cpuNanos(pids) - c1;
     }
+    double bulkCpuUs = bulkCpu / 1e3 / Math.max(1, bulk.ok);
+    double rawCpuUs = rawCpu / 1e3 / Math.max(1, raw.ok);
     double wall = (System.nanoTime() - t0) / 1e9;
     Map<String, Double> cpu = cpuPercent(cpu0, cpuTicks(pids), wall);
     double healthRate = health.ok / health.elapsedSeconds;
@@ -237,7 +250,7 @@ public final class SubmitBenchmark {
         String.format(
             Locale.ROOT,
             "| %s | %.0f | %.0f | %.1f | %.1f | %.1f | %d | %.0f | %.0f | %.0f | %.0f"
-                + " | %.2f | %.2f | %s / %s / %s |",
+                + " | %.2f | %.2f | %s / %s / %s | %.1f / %.1f |",
             name,
             healthRate,
             singleRate,
@@ -253,14 +266,17 @@ public final class SubmitBenchmark {
             singleRate / healthRate,
             pct(cpu, "api"),
             pct(cpu, "job"),
-            pct(cpu, "kafka")));
+            pct(cpu, "kafka"),
+            bulkCpuUs,
+            rawCpuUs));
     return String.format(
         Locale.ROOT,
         "{\"healthPerSecond\": %.1f, \"healthP99Ms\": %.2f, \"accepted\": %d, \"rejected\": %d,"
             + " \"acceptedPerSecond\": %.1f, \"p50Ms\": %.2f, \"p99Ms\": %.2f, \"maxMs\": %.2f,"
             + " \"bulkAccepted\": %d, \"bulkRejected\": %d, \"bulkAcceptedPerSecond\": %.1f,"
             + " \"bulkBatchP50Ms\": %.2f, \"bulkBatchP99Ms\": %.2f, \"rawProducerRecordsPerSecond\": %.1f,"
-            + " \"bulkShareOfRawProducer\": %.3f, \"singleShareOfHealth\": %.3f, \"cpuPercent\": %s}",
+            + " \"bulkShareOfRawProducer\": %.3f, \"singleShareOfHealth\": %.3f, \"cpuUsPerBulkMission\": %.2f,"
+            + " \"cpuUsPerRawRecord\": %.2f, \"cpuPercent\": %s}",
         healthRate,
         health.percentile(99),
         http.ok,
@@ -277,6 +293,8 @@ public final class SubmitBenchmark {
         rawRate,
         bulkRate / rawRate,
         singleRate / healthRate,
+        bulkCpuUs,
+        rawCpuUs,
         cpuJson(cpu));
   }
 
@@ -310,6 +328,24 @@ public final class SubmitBenchmark {
       }
     }
     return pids;
+  }
+
+  /**
+   * CPU time spent so far by what a bulk submission or a raw record costs: this JVM (the load
+   * generator and, in-process, the API and the broker too) plus, with a run directory, the API's
+   * and the broker's processes (not the job's: it does not take part in either).
+   */
+  static long cpuNanos(Map<String, Long> pids) {
+    long nanos =
+        ((com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+            .getProcessCpuTime();
+    Map<String, Long> others = new LinkedHashMap<>(pids);
+    others.remove("job");
+    for (long ticks : cpuTicks(others).values()) {
+      nanos += ticks * 10_000_000L; // USER_HZ is 100
+    }
+    return nanos;
   }
 
   /** utime + stime of each process, in clock ticks (fields 14 and 15 of /proc/pid/stat). */
@@ -514,11 +550,35 @@ public final class SubmitBenchmark {
       Properties props = new Properties();
       props.put("bootstrap.servers", bootstrap);
       admin = Admin.create(props);
-      admin.createTopics(List.of(new NewTopic(topic, 4, (short) 1))).all().get();
-      props.put(ProducerConfig.ACKS_CONFIG, "all");
-      props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-      props.put(ProducerConfig.LINGER_MS_CONFIG, "1");
-      producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+      // A topic like the missions topic: its partitions, replication factor and topic configs.
+      TopicDescription missions =
+          admin.describeTopics(List.of(Topics.MISSIONS)).allTopicNames().get().get(Topics.MISSIONS);
+      ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, Topics.MISSIONS);
+      Map<String, String> configs = new LinkedHashMap<>();
+      for (ConfigEntry entry :
+          admin.describeConfigs(List.of(resource)).all().get().get(resource).entries()) {
+        if (entry.source() == ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG) {
+          configs.put(entry.name(), entry.value());
+        }
+      }
+      admin
+          .createTopics(
+              List.of(
+                  new NewTopic(
+                          topic,
+                          missions.partitions().size(),
+                          (short) missions.partitions().get(0).replicas().size())
+                      .configs(configs)))
+          .all()
+          .get();
+      // Configured exactly as the API's producer of missions (acks=all, idempotent, linger, batch
+      // size, compression), so that the ratio compares the API's work with Kafka's, not two
+      // producer configurations.
+      producer =
+          new KafkaProducer<>(
+              MissionPublisher.producerProperties(bootstrap),
+              new StringSerializer(),
+              new ByteArraySerializer());
       for (int i = 0; i < 100; i++) {
         producer.send(new ProducerRecord<>(topic, UUID.randomUUID().toString(), record)).get();
       }

@@ -55,9 +55,10 @@ public final class MissionPublisher implements AutoCloseable {
 
   /**
    * The production producer's settings: durable on all in-sync replicas, idempotent, briefly
-   * batched.
+   * batched. Public so that a benchmark's raw producer is configured exactly alike ({@code bench
+   * submit} compares bulk submission with it).
    */
-  static Properties producerProperties(String bootstrapServers) {
+  public static Properties producerProperties(String bootstrapServers) {
     Properties props = KafkaClientConfigs.boundedDurableProducer(bootstrapServers);
     // A 1 ms linger batches concurrent submissions without adding noticeable latency to one.
     props.put(ProducerConfig.LINGER_MS_CONFIG, "1");
