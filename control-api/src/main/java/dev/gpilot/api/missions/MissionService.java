@@ -419,6 +419,9 @@ public final class MissionService {
     if (admitted.isEmpty()) {
       return CompletableFuture.completedFuture(java.util.Arrays.asList(refused));
     }
+    for (MissionSubmitted s : admitted) {
+      store.writing(s.missionId()); // the feed need not decode what it reads of these
+    }
     return publisher
         .publishAll(admitted)
         .thenApply(
@@ -435,6 +438,7 @@ public final class MissionService {
                   store.onSubmitted(submissions.get(i));
                   problems.add(null);
                 } else {
+                  store.notWritten(submissions.get(i).missionId());
                   if (quota != null) {
                     quota.release(submissions.get(i).missionId());
                   }

@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -42,6 +43,13 @@ public final class MissionStore {
    * stream.
    */
   private final Map<String, MissionView> followed = new ConcurrentHashMap<>();
+
+  /**
+   * Missions this instance has handed to Kafka and not yet heard back about: the feed skips their
+   * records, which it may read before the ack arrives ({@link #onSubmitted(MissionSubmitted)} then
+   * stores what the instance already holds, not decoded again). Bounded by the writes in flight.
+   */
+  private final Set<String> writing = ConcurrentHashMap.newKeySet();
 
   private final Archive archive;
   private final InFlightMissions inFlight;
@@ -137,10 +145,22 @@ public final class MissionStore {
 
   /** A submission read from the missions topic, {@code encodedBytes} long. */
   public void onSubmitted(MissionSubmitted submitted, int encodedBytes) {
-    MissionView view = view(submitted.missionId());
-    view.submitted(submitted);
-    view.addBytes(encodedBytes);
-    views.put(submitted.missionId(), view);
+    pruneFollowed();
+    // One write of the cache, which weighs the view with its submission (a get and a put would
+    // look the entry up and weigh it twice: this runs once per mission of a bulk submission).
+    MissionView view =
+        views
+            .asMap()
+            .compute(
+                submitted.missionId(),
+                (id, known) -> {
+                  MissionView v = known != null ? known : unfollowedOrNew(id);
+                  v.submitted(submitted);
+                  v.addBytes(encodedBytes);
+                  return v;
+                });
+    // After the view is in the cache, so that the feed always finds one of the two.
+    writing.remove(submitted.missionId());
     if (inFlight != null) {
       // Its final event may have been read first (two topics, read in no particular order).
       inFlight.submitted(
@@ -165,15 +185,42 @@ public final class MissionStore {
 
   /** The view of a mission: the cached one, else the one a stream still follows, else a new one. */
   private MissionView view(String missionId) {
+    pruneFollowed();
+    return views.get(missionId, this::unfollowedOrNew);
+  }
+
+  private void pruneFollowed() {
     if (!followed.isEmpty()) {
       followed.values().removeIf(v -> !v.followed()); // let go of what no stream follows any more
     }
-    return views.get(
-        missionId,
-        id -> {
-          MissionView stillFollowed = followed.remove(id);
-          return stillFollowed != null ? stillFollowed : new MissionView(id);
-        });
+  }
+
+  private MissionView unfollowedOrNew(String missionId) {
+    MissionView stillFollowed = followed.remove(missionId);
+    return stillFollowed != null ? stillFollowed : new MissionView(missionId);
+  }
+
+  /**
+   * This instance is handing the mission's submission to Kafka: until {@link
+   * #onSubmitted(MissionSubmitted)} (its ack) or {@link #notWritten}, {@link #beingWritten} is true
+   * and the feed skips its record.
+   */
+  public void writing(String missionId) {
+    writing.add(missionId);
+  }
+
+  /**
+   * Kafka did not confirm the write. Should the record have reached the topic all the same (a
+   * delivery timeout after the broker appended it) while the feed skipped it, the mission comes
+   * back with its events and the archive, as one evicted does.
+   */
+  public void notWritten(String missionId) {
+    writing.remove(missionId);
+  }
+
+  /** Whether this instance is writing the mission's submission and awaits Kafka's ack. */
+  public boolean beingWritten(String missionId) {
+    return writing.contains(missionId);
   }
 
   /** The encoded bytes the cache holds now, with each mission's share of the bound (for tests). */
