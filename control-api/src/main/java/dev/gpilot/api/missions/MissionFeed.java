@@ -52,12 +52,12 @@ public final class MissionFeed extends TopicFeed {
       if (record.topic().equals(Topics.MISSION_EVENTS)) {
         store.onEvent(events.decode(record.value()), record.value().length);
       } else if (record.key() == null
-          || !(store.beingWritten(record.key()) || store.holdsSubmission(record.key()))) {
-        // The instance that wrote a submission holds it from its ack on, and the record can be
-        // read here before the ack arrives (a bulk submission's are all acked together): reading
-        // it back would change nothing, and decoding every record of a bulk submission again costs
-        // as much as encoding it did. The key is the missionId (SPEC.md section 3). Checked in this
-        // order: the writer adds the view before it stops being written.
+          || !(store.wroteItself(record.key()) || store.holdsSubmission(record.key()))) {
+        // A submission this instance wrote is stored from its ack (a bulk submission's records can
+        // be read here before it, as they are all acked together): reading it back would change
+        // nothing, and decoding every record of a bulk submission again costs as much as encoding
+        // it did. Nor does a mission the cache dropped come back because this feed read it late.
+        // The key is the missionId (SPEC.md section 3).
         store.onSubmitted(submissions.decode(record.value()), record.value().length);
       }
     } catch (CodecException e) {

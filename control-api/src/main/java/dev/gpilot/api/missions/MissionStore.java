@@ -45,12 +45,16 @@ public final class MissionStore {
   private final Map<String, MissionView> followed = new ConcurrentHashMap<>();
 
   /**
-   * Missions this instance has handed to Kafka and not yet heard back about: the feed skips their
-   * records, which it may read before the ack arrives ({@link #onSubmitted(MissionSubmitted)} then
-   * stores what the instance already holds, not decoded again). Bounded by the writes in flight.
+   * Missions whose submission this instance wrote (or is writing) and the feed has not read back
+   * yet: the feed skips those records once ({@link #wroteItself}). Reading them back would change
+   * nothing (the ack stores what the instance already holds), and decoding every record of a bulk
+   * submission again costs as much as encoding it did; nor should a mission the cache dropped
+   * meanwhile come back only because the feed read it late. At most {@link #maxWriting}: past that
+   * (a feed that stopped reading) the feed reads them as any other record.
    */
   private final Set<String> writing = ConcurrentHashMap.newKeySet();
 
+  private final long maxWriting;
   private final Archive archive;
   private final InFlightMissions inFlight;
 
@@ -104,6 +108,7 @@ public final class MissionStore {
             .build();
     this.archive = archive;
     this.inFlight = inFlight;
+    this.maxWriting = maxMissions;
   }
 
   public Optional<MissionView> find(String missionId) {
@@ -159,8 +164,6 @@ public final class MissionStore {
                   v.addBytes(encodedBytes);
                   return v;
                 });
-    // After the view is in the cache, so that the feed always finds one of the two.
-    writing.remove(submitted.missionId());
     if (inFlight != null) {
       // Its final event may have been read first (two topics, read in no particular order).
       inFlight.submitted(
@@ -201,26 +204,29 @@ public final class MissionStore {
   }
 
   /**
-   * This instance is handing the mission's submission to Kafka: until {@link
-   * #onSubmitted(MissionSubmitted)} (its ack) or {@link #notWritten}, {@link #beingWritten} is true
-   * and the feed skips its record.
+   * This instance is handing the mission's submission to Kafka: the feed will skip its record once
+   * ({@link #wroteItself}), the ack stores it ({@link #onSubmitted(MissionSubmitted)}).
    */
   public void writing(String missionId) {
-    writing.add(missionId);
+    if (writing.size() < maxWriting) {
+      writing.add(missionId);
+    }
   }
 
   /**
-   * Kafka did not confirm the write. Should the record have reached the topic all the same (a
-   * delivery timeout after the broker appended it) while the feed skipped it, the mission comes
-   * back with its events and the archive, as one evicted does.
+   * Kafka did not confirm the write: should the record have reached the topic all the same (a
+   * delivery timeout after the broker appended it), the feed reads it as any other.
    */
   public void notWritten(String missionId) {
     writing.remove(missionId);
   }
 
-  /** Whether this instance is writing the mission's submission and awaits Kafka's ack. */
-  public boolean beingWritten(String missionId) {
-    return writing.contains(missionId);
+  /**
+   * Whether this instance wrote the submission the feed has just read, which is then no longer
+   * marked (the feed reads each record once; a second record of the mission is read as any other).
+   */
+  public boolean wroteItself(String missionId) {
+    return writing.remove(missionId);
   }
 
   /** The encoded bytes the cache holds now, with each mission's share of the bound (for tests). */
