@@ -112,6 +112,7 @@ public final class SubmitBenchmark {
     // Warm up the API's JIT and connections before measuring.
     runGet(api, clients, 2);
     runHttp(api, token, body, clients, 3);
+    runOpen(api, token, body, 100, 2);
     runBulk(api, token, batch, bulkClients, 3);
     StringBuilder json =
         new StringBuilder(
