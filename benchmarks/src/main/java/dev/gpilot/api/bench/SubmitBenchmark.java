@@ -1,5 +1,7 @@
 package dev.gpilot.api.bench;
 
+import dev.gpilot.api.missions.MissionPublisher;
+import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.contracts.mission.MissionConfig;
 import dev.gpilot.contracts.mission.MissionSubmitted;
@@ -25,10 +27,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -52,6 +56,15 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class SubmitBenchmark {
   static final int BATCH_LINES = 1_000;
   static final int ROUNDS = 3;
+
+  /**
+   * The open-loop rate of single POSTs, as a share of the idle phase's closed-loop rate: below what
+   * the API sustains idle, so that in the saturated phase the latency is the accept path's while
+   * the job competes for the machine, not a queue that the load generator itself builds up.
+   */
+  static final double OPEN_LOOP_SHARE = 0.5;
+
+  static final Duration OPEN_LOOP_TIMEOUT = Duration.ofSeconds(30);
   private static final String MISSION =
       "Benchmark mission: plan a product launch with research, copy and review";
   private static final List<String> AGENTS =
@@ -99,6 +112,7 @@ public final class SubmitBenchmark {
     // Warm up the API's JIT and connections before measuring.
     runGet(api, clients, 2);
     runHttp(api, token, body, clients, 3);
+    runOpen(api, token, body, 100, 2);
     runBulk(api, token, batch, bulkClients, 3);
     StringBuilder json =
         new StringBuilder(
@@ -113,6 +127,7 @@ public final class SubmitBenchmark {
                 + ", \"burst\": "
                 + burst);
     List<String> table = new ArrayList<>();
+    double[] openRate = {0}; // set by the idle phase
     try (RawProducer producer = new RawProducer(bootstrap, record(UUID.randomUUID().toString()));
         JobFreeze frozen = JobFreeze.of(pids.get("job"))) {
       producer.run(3); // warm-up
@@ -135,7 +150,8 @@ public final class SubmitBenchmark {
                   bulkClients,
                   producer,
                   pids,
-                  table));
+                  table,
+                  openRate));
       frozen.resume();
       if (burst > 0) {
         producer.burstToMissions(burst);
@@ -152,16 +168,20 @@ public final class SubmitBenchmark {
                     bulkClients,
                     producer,
                     pids,
-                    table));
+                    table,
+                    openRate));
       }
     }
     json.append("}\n");
     Files.createDirectories(output.toAbsolutePath().getParent());
     Files.writeString(output, json.toString());
     System.out.println(
-        "| phase | GET /health/s | single POST/s | p50 ms | p99 ms | max ms | refused | bulk missions/s"
-            + " | batch p50 ms | batch p99 ms | raw producer/s | bulk/raw | single/health | CPU % api / job / broker |");
-    System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        "| phase | GET /health/s | single POST/s | p50 ms | p99 ms | max ms | refused"
+            + " | open-loop POST/s | p50 ms | p99 ms | max ms | failed | bulk missions/s"
+            + " | batch p50 ms | batch p99 ms | raw producer/s | bulk/raw | single/health | CPU % api / job / broker"
+            + " | CPU µs per bulk mission / raw record |");
+    System.out.println(
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     table.forEach(System.out::println);
     System.out.print(json);
     return json.toString();
@@ -215,18 +235,31 @@ public final class SubmitBenchmark {
       int bulkClients,
       RawProducer producer,
       Map<String, Long> pids,
-      List<String> table)
+      List<String> table,
+      double[] openRate)
       throws Exception {
     Map<String, Long> cpu0 = cpuTicks(pids);
     long t0 = System.nanoTime();
     Result health = runGet(api, clients, Math.max(1, seconds / 2));
     Result http = runHttp(api, token, body, clients, seconds);
+    if (!(openRate[0] > 0)) { // the idle phase sets the rate the saturated one offers too
+      openRate[0] = Math.max(1, OPEN_LOOP_SHARE * http.ok / http.elapsedSeconds);
+    }
+    Result open = runOpen(api, token, body, openRate[0], seconds);
     Result bulk = new Result(0, 0, 0, new long[0]);
     Result raw = new Result(0, 0, 0, new long[0]);
+    long bulkCpu = 0;
+    long rawCpu = 0;
     for (int round = 0; round < ROUNDS; round++) {
+      long c0 = cpuNanos(pids);
       bulk = bulk.plus(runBulk(api, token, batch, bulkClients, Math.max(1, seconds / ROUNDS)));
+      long c1 = cpuNanos(pids);
       raw = raw.plus(producer.run(Math.max(1, seconds / ROUNDS)));
+      bulkCpu += c1 - c0;
+      rawCpu += cpuNanos(pids) - c1;
     }
+    double bulkCpuUs = bulkCpu / 1e3 / Math.max(1, bulk.ok);
+    double rawCpuUs = rawCpu / 1e3 / Math.max(1, raw.ok);
     double wall = (System.nanoTime() - t0) / 1e9;
     Map<String, Double> cpu = cpuPercent(cpu0, cpuTicks(pids), wall);
     double healthRate = health.ok / health.elapsedSeconds;
@@ -236,8 +269,9 @@ public final class SubmitBenchmark {
     table.add(
         String.format(
             Locale.ROOT,
-            "| %s | %.0f | %.0f | %.1f | %.1f | %.1f | %d | %.0f | %.0f | %.0f | %.0f"
-                + " | %.2f | %.2f | %s / %s / %s |",
+            "| %s | %.0f | %.0f | %.1f | %.1f | %.1f | %d | %.0f | %.1f | %.1f | %.1f | %d"
+                + " | %.0f | %.0f | %.0f | %.0f"
+                + " | %.2f | %.2f | %s / %s / %s | %.1f / %.1f |",
             name,
             healthRate,
             singleRate,
@@ -245,6 +279,11 @@ public final class SubmitBenchmark {
             http.percentile(99),
             http.percentile(100),
             http.failed,
+            openRate[0],
+            open.percentile(50),
+            open.percentile(99),
+            open.percentile(100),
+            open.failed,
             bulkRate,
             bulk.percentile(50),
             bulk.percentile(99),
@@ -253,14 +292,19 @@ public final class SubmitBenchmark {
             singleRate / healthRate,
             pct(cpu, "api"),
             pct(cpu, "job"),
-            pct(cpu, "kafka")));
+            pct(cpu, "kafka"),
+            bulkCpuUs,
+            rawCpuUs));
     return String.format(
         Locale.ROOT,
         "{\"healthPerSecond\": %.1f, \"healthP99Ms\": %.2f, \"accepted\": %d, \"rejected\": %d,"
             + " \"acceptedPerSecond\": %.1f, \"p50Ms\": %.2f, \"p99Ms\": %.2f, \"maxMs\": %.2f,"
+            + " \"openLoopRatePerSecond\": %.1f, \"openLoopAccepted\": %d, \"openLoopFailed\": %d,"
+            + " \"openLoopP50Ms\": %.2f, \"openLoopP99Ms\": %.2f, \"openLoopMaxMs\": %.2f,"
             + " \"bulkAccepted\": %d, \"bulkRejected\": %d, \"bulkAcceptedPerSecond\": %.1f,"
             + " \"bulkBatchP50Ms\": %.2f, \"bulkBatchP99Ms\": %.2f, \"rawProducerRecordsPerSecond\": %.1f,"
-            + " \"bulkShareOfRawProducer\": %.3f, \"singleShareOfHealth\": %.3f, \"cpuPercent\": %s}",
+            + " \"bulkShareOfRawProducer\": %.3f, \"singleShareOfHealth\": %.3f, \"cpuUsPerBulkMission\": %.2f,"
+            + " \"cpuUsPerRawRecord\": %.2f, \"cpuPercent\": %s}",
         healthRate,
         health.percentile(99),
         http.ok,
@@ -269,6 +313,12 @@ public final class SubmitBenchmark {
         http.percentile(50),
         http.percentile(99),
         http.percentile(100),
+        openRate[0],
+        open.ok,
+        open.failed,
+        open.percentile(50),
+        open.percentile(99),
+        open.percentile(100),
         bulk.ok,
         bulk.failed,
         bulkRate,
@@ -277,6 +327,8 @@ public final class SubmitBenchmark {
         rawRate,
         bulkRate / rawRate,
         singleRate / healthRate,
+        bulkCpuUs,
+        rawCpuUs,
         cpuJson(cpu));
   }
 
@@ -310,6 +362,24 @@ public final class SubmitBenchmark {
       }
     }
     return pids;
+  }
+
+  /**
+   * CPU time spent so far by what a bulk submission or a raw record costs: this JVM (the load
+   * generator and, in-process, the API and the broker too) plus, with a run directory, the API's
+   * and the broker's processes (not the job's: it does not take part in either).
+   */
+  static long cpuNanos(Map<String, Long> pids) {
+    long nanos =
+        ((com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+            .getProcessCpuTime();
+    Map<String, Long> others = new LinkedHashMap<>(pids);
+    others.remove("job");
+    for (long ticks : cpuTicks(others).values()) {
+      nanos += ticks * 10_000_000L; // USER_HZ is 100
+    }
+    return nanos;
   }
 
   /** utime + stime of each process, in clock ticks (fields 14 and 15 of /proc/pid/stat). */
@@ -384,6 +454,70 @@ public final class SubmitBenchmark {
             .POST(HttpRequest.BodyPublishers.ofString(body))
             .build();
     return run(request, 202, clients, seconds);
+  }
+
+  /**
+   * Single POSTs open loop: Poisson arrivals at {@code ratePerSecond} for {@code seconds}, each
+   * sent at its time whatever the others' fate (no client waits for an earlier answer, so a slow
+   * server does not slow the arrivals down, and the latency of a request counts from the moment it
+   * was due, not from when a busy sender got round to it). A request unanswered after {@link
+   * #OPEN_LOOP_TIMEOUT} counts as failed (its latency as the timeout): the maximum says whether any
+   * request waited without bound. {@code ok} = answered 202.
+   */
+  static Result runOpen(String api, String token, String body, double ratePerSecond, int seconds)
+      throws Exception {
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(api + "/api/v1/missions"))
+            .header("Authorization", "Bearer " + token)
+            .header("Content-Type", "application/json")
+            .timeout(OPEN_LOOP_TIMEOUT)
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build();
+    java.util.concurrent.ConcurrentLinkedQueue<Long> latencies =
+        new java.util.concurrent.ConcurrentLinkedQueue<>();
+    AtomicInteger ok = new AtomicInteger();
+    AtomicInteger failed = new AtomicInteger();
+    List<java.util.concurrent.CompletableFuture<?>> sent = new ArrayList<>();
+    java.util.Random arrivals = new java.util.Random(42); // the same schedule in every run
+    long start = System.nanoTime();
+    long end = start + Duration.ofSeconds(seconds).toNanos();
+    double meanGapNanos = 1e9 / ratePerSecond;
+    long due = start;
+    while (true) {
+      due += (long) (-Math.log(1 - arrivals.nextDouble()) * meanGapNanos);
+      if (due >= end) {
+        break;
+      }
+      long wait = due - System.nanoTime();
+      if (wait > 0) {
+        java.util.concurrent.locks.LockSupport.parkNanos(wait);
+      }
+      long dueAt = due;
+      sent.add(
+          http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+              .whenComplete(
+                  (response, error) -> {
+                    long took = System.nanoTime() - dueAt;
+                    if (error == null && response.statusCode() == 202) {
+                      ok.incrementAndGet();
+                      latencies.add(took);
+                    } else {
+                      failed.incrementAndGet();
+                      latencies.add(Math.max(took, OPEN_LOOP_TIMEOUT.toNanos()));
+                    }
+                  }));
+    }
+    for (java.util.concurrent.CompletableFuture<?> f : sent) {
+      try {
+        f.get(OPEN_LOOP_TIMEOUT.toSeconds() + 5, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        // counted in the callback
+      }
+    }
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    return new Result(
+        ok.get(), failed.get(), elapsed, latencies.stream().mapToLong(Long::longValue).toArray());
   }
 
   /** {@code GET /health} flat out from the same clients: what HTTP alone costs on this machine. */
@@ -514,11 +648,35 @@ public final class SubmitBenchmark {
       Properties props = new Properties();
       props.put("bootstrap.servers", bootstrap);
       admin = Admin.create(props);
-      admin.createTopics(List.of(new NewTopic(topic, 4, (short) 1))).all().get();
-      props.put(ProducerConfig.ACKS_CONFIG, "all");
-      props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-      props.put(ProducerConfig.LINGER_MS_CONFIG, "1");
-      producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+      // A topic like the missions topic: its partitions, replication factor and topic configs.
+      TopicDescription missions =
+          admin.describeTopics(List.of(Topics.MISSIONS)).allTopicNames().get().get(Topics.MISSIONS);
+      ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, Topics.MISSIONS);
+      Map<String, String> configs = new LinkedHashMap<>();
+      for (ConfigEntry entry :
+          admin.describeConfigs(List.of(resource)).all().get().get(resource).entries()) {
+        if (entry.source() == ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG) {
+          configs.put(entry.name(), entry.value());
+        }
+      }
+      admin
+          .createTopics(
+              List.of(
+                  new NewTopic(
+                          topic,
+                          missions.partitions().size(),
+                          (short) missions.partitions().get(0).replicas().size())
+                      .configs(configs)))
+          .all()
+          .get();
+      // Configured exactly as the API's producer of missions (acks=all, idempotent, linger, batch
+      // size, compression), so that the ratio compares the API's work with Kafka's, not two
+      // producer configurations.
+      producer =
+          new KafkaProducer<>(
+              MissionPublisher.producerProperties(bootstrap),
+              new StringSerializer(),
+              new ByteArraySerializer());
       for (int i = 0; i < 100; i++) {
         producer.send(new ProducerRecord<>(topic, UUID.randomUUID().toString(), record)).get();
       }

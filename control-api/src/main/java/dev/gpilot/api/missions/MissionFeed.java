@@ -51,12 +51,13 @@ public final class MissionFeed extends TopicFeed {
     try {
       if (record.topic().equals(Topics.MISSION_EVENTS)) {
         store.onEvent(events.decode(record.value()), record.value().length);
-      } else if (record.key() == null || !store.holdsSubmission(record.key())) {
-        // The instance that wrote a submission holds it from its ack on: reading it back would
-        // change nothing, and
-        // decoding every record of a bulk submission again costs as much as encoding it did. The
-        // key is the
-        // missionId (SPEC.md section 3).
+      } else if (record.key() == null
+          || !(store.wroteItself(record.key()) || store.holdsSubmission(record.key()))) {
+        // A submission this instance wrote is stored from its ack (a bulk submission's records can
+        // be read here before it, as they are all acked together): reading it back would change
+        // nothing, and decoding every record of a bulk submission again costs as much as encoding
+        // it did. Nor does a mission the cache dropped come back because this feed read it late.
+        // The key is the missionId (SPEC.md section 3).
         store.onSubmitted(submissions.decode(record.value()), record.value().length);
       }
     } catch (CodecException e) {

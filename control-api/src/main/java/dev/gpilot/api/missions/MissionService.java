@@ -220,8 +220,12 @@ public final class MissionService {
    * it needs no fingerprint.
    */
   private MissionSubmitted newMission(Principal caller, MissionRequest request) {
+    return newMission(caller, request, UUID.randomUUID().toString());
+  }
+
+  private MissionSubmitted newMission(Principal caller, MissionRequest request, String missionId) {
     return new MissionSubmitted(
-        UUID.randomUUID().toString(),
+        missionId,
         caller.workspaceId(),
         clock.millis(),
         request.mission(),
@@ -261,13 +265,14 @@ public final class MissionService {
     // Lines without a key are new missions: written together, one completion for all of them.
     List<MissionSubmitted> fresh = new ArrayList<>();
     List<Integer> freshAt = new ArrayList<>();
+    MissionIds.Batch ids = MissionIds.random(lines.size());
     for (int i = 0; i < lines.size(); i++) {
       int at = i;
       if (lines.get(i) instanceof MissionBatch.Invalid invalid) {
         results[at] = LineResult.rejected(invalid.number(), invalid.problem());
       } else if (lines.get(i) instanceof MissionBatch.Valid valid
           && valid.idempotencyKey() == null) {
-        fresh.add(newMission(caller, valid.request()));
+        fresh.add(newMission(caller, valid.request(), ids.next()));
         freshAt.add(at);
       } else {
         pending.add(
@@ -419,6 +424,9 @@ public final class MissionService {
     if (admitted.isEmpty()) {
       return CompletableFuture.completedFuture(java.util.Arrays.asList(refused));
     }
+    for (MissionSubmitted s : admitted) {
+      store.writing(s.missionId()); // the feed need not decode what it reads of these
+    }
     return publisher
         .publishAll(admitted)
         .thenApply(
@@ -435,6 +443,7 @@ public final class MissionService {
                   store.onSubmitted(submissions.get(i));
                   problems.add(null);
                 } else {
+                  store.notWritten(submissions.get(i).missionId());
                   if (quota != null) {
                     quota.release(submissions.get(i).missionId());
                   }

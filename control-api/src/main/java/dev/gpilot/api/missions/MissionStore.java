@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -43,6 +44,17 @@ public final class MissionStore {
    */
   private final Map<String, MissionView> followed = new ConcurrentHashMap<>();
 
+  /**
+   * Missions whose submission this instance wrote (or is writing) and the feed has not read back
+   * yet: the feed skips those records once ({@link #wroteItself}). Reading them back would change
+   * nothing (the ack stores what the instance already holds), and decoding every record of a bulk
+   * submission again costs as much as encoding it did; nor should a mission the cache dropped
+   * meanwhile come back only because the feed read it late. At most {@link #maxWriting}: past that
+   * (a feed that stopped reading) the feed reads them as any other record.
+   */
+  private final Set<String> writing = ConcurrentHashMap.newKeySet();
+
+  private final long maxWriting;
   private final Archive archive;
   private final InFlightMissions inFlight;
 
@@ -96,6 +108,7 @@ public final class MissionStore {
             .build();
     this.archive = archive;
     this.inFlight = inFlight;
+    this.maxWriting = maxMissions;
   }
 
   public Optional<MissionView> find(String missionId) {
@@ -137,10 +150,20 @@ public final class MissionStore {
 
   /** A submission read from the missions topic, {@code encodedBytes} long. */
   public void onSubmitted(MissionSubmitted submitted, int encodedBytes) {
-    MissionView view = view(submitted.missionId());
-    view.submitted(submitted);
-    view.addBytes(encodedBytes);
-    views.put(submitted.missionId(), view);
+    pruneFollowed();
+    // One write of the cache, which weighs the view with its submission (a get and a put would
+    // look the entry up and weigh it twice: this runs once per mission of a bulk submission).
+    MissionView view =
+        views
+            .asMap()
+            .compute(
+                submitted.missionId(),
+                (id, known) -> {
+                  MissionView v = known != null ? known : unfollowedOrNew(id);
+                  v.submitted(submitted);
+                  v.addBytes(encodedBytes);
+                  return v;
+                });
     if (inFlight != null) {
       // Its final event may have been read first (two topics, read in no particular order).
       inFlight.submitted(
@@ -165,15 +188,45 @@ public final class MissionStore {
 
   /** The view of a mission: the cached one, else the one a stream still follows, else a new one. */
   private MissionView view(String missionId) {
+    pruneFollowed();
+    return views.get(missionId, this::unfollowedOrNew);
+  }
+
+  private void pruneFollowed() {
     if (!followed.isEmpty()) {
       followed.values().removeIf(v -> !v.followed()); // let go of what no stream follows any more
     }
-    return views.get(
-        missionId,
-        id -> {
-          MissionView stillFollowed = followed.remove(id);
-          return stillFollowed != null ? stillFollowed : new MissionView(id);
-        });
+  }
+
+  private MissionView unfollowedOrNew(String missionId) {
+    MissionView stillFollowed = followed.remove(missionId);
+    return stillFollowed != null ? stillFollowed : new MissionView(missionId);
+  }
+
+  /**
+   * This instance is handing the mission's submission to Kafka: the feed will skip its record once
+   * ({@link #wroteItself}), the ack stores it ({@link #onSubmitted(MissionSubmitted)}).
+   */
+  public void writing(String missionId) {
+    if (writing.size() < maxWriting) {
+      writing.add(missionId);
+    }
+  }
+
+  /**
+   * Kafka did not confirm the write: should the record have reached the topic all the same (a
+   * delivery timeout after the broker appended it), the feed reads it as any other.
+   */
+  public void notWritten(String missionId) {
+    writing.remove(missionId);
+  }
+
+  /**
+   * Whether this instance wrote the submission the feed has just read, which is then no longer
+   * marked (the feed reads each record once; a second record of the mission is read as any other).
+   */
+  public boolean wroteItself(String missionId) {
+    return writing.remove(missionId);
   }
 
   /** The encoded bytes the cache holds now, with each mission's share of the bound (for tests). */

@@ -223,6 +223,32 @@ class MissionServiceTest {
   }
 
   @Test
+  void aBatchsMissions_areMarkedForTheFeed_theAckedOnesHeld_theFailedOnesReadAgain()
+      throws Exception {
+    MockProducer<String, byte[]> manual =
+        new MockProducer<>(false, null, new StringSerializer(), new ByteArraySerializer());
+    try (MissionPublisher acking = new MissionPublisher(manual)) {
+      MissionService service = new MissionService(acking, store, CLOCK);
+      MissionBatch batch =
+          MissionBatch.read(
+              new ByteArrayInputStream(
+                  "{\"mission\":\"a\"}\n{\"mission\":\"b\"}\n".getBytes(StandardCharsets.UTF_8)));
+
+      CompletableFuture<List<LineResult>> done = service.submitBatch(ALICE, batch);
+      List<String> ids = manual.history().stream().map(r -> r.key()).toList();
+      assertThat(ids).hasSize(2).noneMatch(store::holdsSubmission);
+      manual.completeNext();
+      manual.errorNext(new TimeoutException("broker gone"));
+
+      assertThat(await(done)).extracting(LineResult::status).containsExactly(202, 503);
+      assertThat(store.wroteItself(ids.get(0))).as("the feed skips its record").isTrue();
+      assertThat(store.wroteItself(ids.get(1))).as("the feed reads it").isFalse();
+      assertThat(store.holdsSubmission(ids.get(0))).as("acked: held").isTrue();
+      assertThat(store.holdsSubmission(ids.get(1))).as("failed: not held").isFalse();
+    }
+  }
+
+  @Test
   void aBatch_twoLinesWithOneKey_areOneMission_theSecondReplayedOrRefused() throws Exception {
     MissionService service = new MissionService(publisher, store, CLOCK);
     MissionBatch batch =
