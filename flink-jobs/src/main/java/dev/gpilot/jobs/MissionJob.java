@@ -1,20 +1,12 @@
 package dev.gpilot.jobs;
 
 import dev.gpilot.contracts.TopicAdmin;
-import dev.gpilot.contracts.Topics;
-import dev.gpilot.contracts.budget.BudgetStatus;
-import dev.gpilot.contracts.budget.LedgerEntry;
 import dev.gpilot.contracts.events.MissionEvent;
-import dev.gpilot.contracts.json.JsonCodec;
-import dev.gpilot.contracts.kafka.KafkaClientConfigs;
-import dev.gpilot.contracts.mission.MissionControl;
-import dev.gpilot.contracts.mission.MissionSummary;
 import dev.gpilot.contracts.plan.PlanValidator;
 import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.contracts.tenancy.BudgetRecord;
 import dev.gpilot.contracts.tenancy.ControlPlaneRecord;
 import dev.gpilot.contracts.tenancy.WalletGrantRecord;
-import dev.gpilot.contracts.vault.AuditEvent;
 import dev.gpilot.jobs.agents.Agent;
 import dev.gpilot.jobs.agents.AgentExecutor;
 import dev.gpilot.jobs.agents.AgentOptions;
@@ -23,40 +15,23 @@ import dev.gpilot.jobs.agents.gemini.GeminiOptions;
 import dev.gpilot.jobs.budget.AttemptCostBound;
 import dev.gpilot.jobs.budget.BudgetGate;
 import dev.gpilot.jobs.budget.GateInput;
-import dev.gpilot.jobs.budget.WalletLedgerRows;
 import dev.gpilot.jobs.costs.CostPipeline;
-import dev.gpilot.jobs.ingest.ContractDeserializer;
 import dev.gpilot.jobs.ingest.SchedulerInput;
 import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
 import dev.gpilot.jobs.scheduler.MissionScheduler;
-import dev.gpilot.jobs.sink.clickhouse.ClickHouseSink;
-import dev.gpilot.jobs.sink.clickhouse.ClickHouseSinkOptions;
-import dev.gpilot.jobs.sink.clickhouse.MissionEventRows;
-import dev.gpilot.jobs.sink.clickhouse.MissionSummaryRows;
-import dev.gpilot.jobs.sink.clickhouse.RowEncoder;
 import dev.gpilot.jobs.vault.AuditPipeline;
-import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
-import java.util.Properties;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.connector.base.DeliveryGuarantee;
-import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
-import org.apache.flink.connector.kafka.sink.KafkaSink;
-import org.apache.flink.connector.kafka.source.KafkaSource;
-import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
-import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.function.SerializableSupplier;
-import org.apache.kafka.clients.consumer.OffsetResetStrategy;
-import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * The MissionJob: reads submissions and step results, schedules each mission's steps, runs them
@@ -73,22 +48,44 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  *    └─ cost records ─ CostPipeline (SPEC.md section 8)
  * </pre>
  *
- * <p>{@code main} is the entry point on a Flink cluster (it uses the environment the cluster gives
- * it); {@link LocalMissionJob} runs the same graph on a local MiniCluster.
+ * <p>The job composes what it is given: its {@link MissionSources} and {@link MissionSinks} (the
+ * production ones are Kafka topics and ClickHouse tables; a test passes in-memory ones and runs the
+ * same operators without a broker) and its agents. {@code main} is the entry point on a Flink
+ * cluster (it uses the environment the cluster gives it); {@link LocalMissionJob} runs the same
+ * graph on a local MiniCluster.
  */
 public final class MissionJob {
   private final MissionJobOptions options;
   private final SerializableSupplier<Agent> agentFactory;
+  private final MissionSources sources;
+  private final MissionSinks sinks;
 
-  /** The job with the agents its options select (Gemini, or simulated). */
+  /**
+   * The production job: the agents its options select (Gemini, or simulated), Kafka, ClickHouse.
+   */
   public MissionJob(MissionJobOptions options) {
     this(options, options.agents().agentFactory(options.simLatencyMs()));
   }
 
   /** The job with the given agents (tests and benchmarks count or fail calls through this). */
   public MissionJob(MissionJobOptions options, SerializableSupplier<Agent> agentFactory) {
-    this.options = options;
-    this.agentFactory = agentFactory;
+    this(options, agentFactory, MissionSources.kafka(options), MissionSinks.production(options));
+  }
+
+  /**
+   * The job reading {@code sources} and writing {@code sinks}, with the given agents. {@code
+   * options} still set the operators (scheduler, executor, budget gate, cost pipeline); where the
+   * services are matters only to the production sources and sinks.
+   */
+  public MissionJob(
+      MissionJobOptions options,
+      SerializableSupplier<Agent> agentFactory,
+      MissionSources sources,
+      MissionSinks sinks) {
+    this.options = Objects.requireNonNull(options, "options");
+    this.agentFactory = Objects.requireNonNull(agentFactory, "agentFactory");
+    this.sources = Objects.requireNonNull(sources, "sources");
+    this.sinks = Objects.requireNonNull(sinks, "sinks");
   }
 
   /**
@@ -113,36 +110,27 @@ public final class MissionJob {
   }
 
   /**
-   * Adds the job's operators to {@code env}, and nothing else: building the graph reaches no broker
-   * or database (a client or a test may build it anywhere); the operators connect when the job
-   * runs.
+   * Adds the job's operators between its sources and sinks to {@code env}, and nothing else:
+   * building the graph reaches no broker or database (a client or a test may build it anywhere);
+   * the operators connect when the job runs.
    */
   public void build(StreamExecutionEnvironment env) {
     env.setBufferTimeout(options.bufferTimeoutMs());
 
     DataStream<SchedulerInput> submissions =
-        env.fromSource(
-                source(options, Topics.MISSIONS, ContractDeserializer.missions()),
-                WatermarkStrategy.noWatermarks(),
-                "missions")
+        env.fromSource(sources.missions(), WatermarkStrategy.noWatermarks(), "missions")
             .uid("missions-source");
-    DataStream<StepResult> stepResultsIn = stepResults(env, options);
+    DataStream<StepResult> stepResultsIn = stepResults(env, sources.stepResults(), options);
     DataStream<SchedulerInput> results =
         stepResultsIn
             .map(SchedulerInput::of, JsonTypeInfo.of(SchedulerInput.class))
             .name("step-results-input")
             .uid("step-results-input");
     DataStream<SchedulerInput> deltas =
-        env.fromSource(
-                source(options, Topics.STEP_DELTAS, ContractDeserializer.stepDeltas()),
-                WatermarkStrategy.noWatermarks(),
-                "step-deltas")
+        env.fromSource(sources.deltas(), WatermarkStrategy.noWatermarks(), "step-deltas")
             .uid("step-deltas-source");
     DataStream<SchedulerInput> control =
-        env.fromSource(
-                source(options, Topics.MISSION_CONTROL, ContractDeserializer.control()),
-                WatermarkStrategy.noWatermarks(),
-                "mission-control")
+        env.fromSource(sources.control(), WatermarkStrategy.noWatermarks(), "mission-control")
             .uid("mission-control-source");
 
     // Two inputs: missions, and everything else. A subtask runs at most maxMissionsInFlight
@@ -160,10 +148,7 @@ public final class MissionJob {
             .name("mission-scheduler")
             .uid("mission-scheduler");
 
-    events
-        .sinkTo(kafkaSink(Topics.MISSION_EVENTS, MissionEvent.class, MissionEvent::missionId))
-        .name("mission-events-sink")
-        .uid("mission-events-sink");
+    events.sinkTo(sinks.events()).name("mission-events-sink").uid("mission-events-sink");
 
     AgentOptions agentOptions = options.agents();
     agentOptions.validate();
@@ -184,20 +169,14 @@ public final class MissionJob {
         AsyncDataStream.unorderedWait(
                 admitted,
                 new AgentExecutor(
-                        agentFactory,
-                        options.kafkaBootstrapServers(),
-                        options.consumerGroupId(),
-                        agentOptions.callRetries())
+                        agentFactory, sources.finishedAttempts(), agentOptions.callRetries())
                     .reportingCapacity(options.asyncCapacity()),
                 backstopMs,
                 TimeUnit.MILLISECONDS,
                 options.asyncCapacity())
             .name("agent-executor")
             .uid("agent-executor");
-    stepResults
-        .sinkTo(kafkaSink(Topics.STEP_RESULTS, StepResult.class, StepResult::missionId))
-        .name("step-results-sink")
-        .uid("step-results-sink");
+    stepResults.sinkTo(sinks.stepResults()).name("step-results-sink").uid("step-results-sink");
 
     // Stored events outlive the topic's retention: the API replays finished missions from them
     // (SPEC.md 9).
@@ -205,28 +184,20 @@ public final class MissionJob {
     // thread, where
     // every insert would hold back the results and steps of all missions.
     events
-        .sinkTo(
-            new ClickHouseSink<MissionEvent>(
-                ClickHouseSinkOptions.of(options.clickhouseUrl(), options.clickhouseDatabase()),
-                MissionEventRows.TABLE,
-                RowEncoder.tree(MissionEventRows::encode)))
+        .sinkTo(sinks.eventRows())
         .name("mission-events-clickhouse")
         .uid("mission-events-clickhouse")
         .disableChaining();
 
     events
         .getSideOutput(MissionScheduler.SUMMARIES)
-        .sinkTo(
-            new ClickHouseSink<MissionSummary>(
-                ClickHouseSinkOptions.of(options.clickhouseUrl(), options.clickhouseDatabase()),
-                MissionSummaryRows.TABLE,
-                RowEncoder.tree(MissionSummaryRows::encode)))
+        .sinkTo(sinks.summaryRows())
         .name("mission-summaries-clickhouse")
         .uid("mission-summaries-clickhouse")
         .disableChaining();
 
-    AuditPipeline.build(env, options);
-    CostPipeline.attach(stepResultsIn, options);
+    AuditPipeline.build(env, sources.audit(), sinks.auditRows());
+    CostPipeline.attach(stepResultsIn, options, sinks.costs());
   }
 
   /**
@@ -240,21 +211,9 @@ public final class MissionJob {
       StreamExecutionEnvironment env,
       SingleOutputStreamOperator<MissionEvent> events,
       DataStream<StepResult> results) {
-    // The whole compacted topic on a fresh start (the gate's state is empty); the checkpointed
-    // offsets on a restore.
-    KafkaSource<ControlPlaneRecord> controlPlane =
-        KafkaSource.<ControlPlaneRecord>builder()
-            .setBootstrapServers(options.kafkaBootstrapServers())
-            .setTopics(Topics.CONTROL_PLANE)
-            .setGroupId(options.consumerGroupId())
-            .setStartingOffsets(OffsetsInitializer.earliest())
-            .setDeserializer(ContractDeserializer.controlPlane())
-            .setProperty("isolation.level", "read_committed")
-            .setProperty("fetch.max.wait.ms", "100")
-            .build();
     TypeInformation<GateInput> gateInput = JsonTypeInfo.of(GateInput.class);
     DataStream<GateInput> budgets =
-        env.fromSource(controlPlane, WatermarkStrategy.noWatermarks(), "control-plane")
+        env.fromSource(sources.controlPlane(), WatermarkStrategy.noWatermarks(), "control-plane")
             .uid("control-plane-source")
             .flatMap(
                 (ControlPlaneRecord r, Collector<GateInput> out) -> {
@@ -303,26 +262,22 @@ public final class MissionJob {
             .uid("budget-gate");
     admitted
         .getSideOutput(BudgetGate.SIGNALS)
-        .sinkTo(kafkaSink(Topics.MISSION_CONTROL, MissionControl.class, MissionControl::missionId))
+        .sinkTo(sinks.budgetSignals())
         .name("budget-signals-sink")
         .uid("budget-signals-sink");
     admitted
         .getSideOutput(BudgetGate.STATUSES)
-        .sinkTo(kafkaSink(Topics.BUDGET_STATUS, BudgetStatus.class, BudgetStatus::key))
+        .sinkTo(sinks.budgetStatuses())
         .name("budget-status-sink")
         .uid("budget-status-sink");
     admitted
         .getSideOutput(BudgetGate.ALERTS)
-        .sinkTo(kafkaSink(Topics.AUDIT, AuditEvent.class, AuditEvent::workspaceId))
+        .sinkTo(sinks.budgetAlerts())
         .name("budget-alerts-sink")
         .uid("budget-alerts-sink");
     admitted
         .getSideOutput(BudgetGate.LEDGER)
-        .sinkTo(
-            new ClickHouseSink<LedgerEntry>(
-                ClickHouseSinkOptions.of(options.clickhouseUrl(), options.clickhouseDatabase()),
-                WalletLedgerRows.TABLE,
-                RowEncoder.tree(WalletLedgerRows::encode)))
+        .sinkTo(sinks.ledgerRows())
         .name("wallet-ledger-clickhouse")
         .uid("wallet-ledger-clickhouse")
         .disableChaining();
@@ -337,65 +292,12 @@ public final class MissionJob {
    */
   public static DataStream<StepResult> stepResults(
       StreamExecutionEnvironment env, MissionJobOptions options) {
-    return env.fromSource(
-            source(options, Topics.STEP_RESULTS, ContractDeserializer.stepResults()),
-            CostPipeline.watermarks(options.costs()),
-            "step-results")
+    return stepResults(env, MissionSources.stepResults(options), options);
+  }
+
+  private static DataStream<StepResult> stepResults(
+      StreamExecutionEnvironment env, Source<StepResult, ?, ?> source, MissionJobOptions options) {
+    return env.fromSource(source, CostPipeline.watermarks(options.costs()), "step-results")
         .uid("step-results-source");
-  }
-
-  private static <T> KafkaSource<T> source(
-      MissionJobOptions options, String topic, KafkaRecordDeserializationSchema<T> deserializer) {
-    return KafkaSource.<T>builder()
-        .setBootstrapServers(options.kafkaBootstrapServers())
-        .setTopics(topic)
-        .setGroupId(options.consumerGroupId())
-        // A fresh job (no checkpoint) continues where the last one committed, never re-running old
-        // missions.
-        .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-        .setDeserializer(deserializer)
-        .setProperty("partition.discovery.interval.ms", "60000")
-        .setProperty("fetch.max.wait.ms", "100")
-        .build();
-  }
-
-  private <T> KafkaSink<T> kafkaSink(String topic, Class<T> type, KeyOf<T> key) {
-    Properties producer = KafkaClientConfigs.flinkSinkProducer();
-    producer.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-    return KafkaSink.<T>builder()
-        .setBootstrapServers(options.kafkaBootstrapServers())
-        .setKafkaProducerConfig(producer)
-        // At-least-once on purpose: transactional output would only show at the next checkpoint,
-        // adding its
-        // interval to every step and every streamed event. Consumers dedupe by (missionId, seq) /
-        // (stepId, attempt).
-        .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-        .setRecordSerializer(
-            KafkaRecordSerializationSchema.<T>builder()
-                .setTopic(topic)
-                .setKeySerializationSchema(value -> key.of(value).getBytes(StandardCharsets.UTF_8))
-                .setValueSerializationSchema(codecSchema(type))
-                .build())
-        .build();
-  }
-
-  private static <T> SerializationSchema<T> codecSchema(Class<T> type) {
-    return new SerializationSchema<>() {
-      private static final long serialVersionUID = 1L;
-      private transient JsonCodec<T> codec;
-
-      @Override
-      public byte[] serialize(T element) {
-        if (codec == null) {
-          codec = JsonCodec.of(type);
-        }
-        return codec.encode(element);
-      }
-    };
-  }
-
-  /** The record key of a value. */
-  interface KeyOf<T> extends Serializable {
-    String of(T value);
   }
 }

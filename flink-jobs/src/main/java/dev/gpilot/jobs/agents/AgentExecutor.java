@@ -52,8 +52,7 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
   private static final long serialVersionUID = 1L;
 
   private final SerializableSupplier<Agent> agentFactory;
-  private final String bootstrapServers;
-  private final String groupId;
+  private final FinishedAttempts finishedAttempts;
   private final CallRetries retries;
   private int capacity;
   private transient AtomicInteger inFlight;
@@ -83,9 +82,26 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
       String bootstrapServers,
       String groupId,
       CallRetries retries) {
+    this(
+        agentFactory,
+        bootstrapServers == null
+            ? FinishedAttempts.NONE
+            : FinishedAttempts.inTopic(bootstrapServers, groupId),
+        retries);
+  }
+
+  /**
+   * @param agentFactory makes the agent in {@code open()}: agents hold clients and threads, not
+   *     serializable
+   * @param finishedAttempts the attempts to skip when the task (re)starts, read in {@code open()}
+   * @param retries when to call again within an attempt
+   */
+  public AgentExecutor(
+      SerializableSupplier<Agent> agentFactory,
+      FinishedAttempts finishedAttempts,
+      CallRetries retries) {
     this.agentFactory = agentFactory;
-    this.bootstrapServers = bootstrapServers;
-    this.groupId = groupId;
+    this.finishedAttempts = java.util.Objects.requireNonNull(finishedAttempts, "finishedAttempts");
     this.retries = retries;
   }
 
@@ -103,7 +119,7 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
 
   /** An executor outside the job's loop (tests, benchmarks): nothing to skip after a restart. */
   public AgentExecutor(SerializableSupplier<Agent> agentFactory, CallRetries retries) {
-    this(agentFactory, null, null, retries);
+    this(agentFactory, FinishedAttempts.NONE, retries);
   }
 
   /** An executor outside the job's loop that calls once per attempt. */
@@ -141,10 +157,7 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
     // restore may hand us again; with none committed (no checkpoint completed yet), the source
     // reads the topics from
     // their start, and so do we. asyncInvoke runs on the task thread.
-    finishedBeforeRestore = new HashMap<>();
-    if (bootstrapServers != null) {
-      finishedBeforeRestore.putAll(CompletedAttempts.since(bootstrapServers, groupId));
-    }
+    finishedBeforeRestore = new HashMap<>(finishedAttempts.read());
   }
 
   @Override

@@ -5,7 +5,6 @@ import dev.gpilot.contracts.cost.CostRecord;
 import dev.gpilot.contracts.kafka.KafkaClientConfigs;
 import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.jobs.MissionJobOptions;
-import dev.gpilot.jobs.sink.clickhouse.ClickHouseSink;
 import dev.gpilot.jobs.sink.clickhouse.ClickHouseSinkOptions;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -89,26 +88,37 @@ public final class CostPipeline {
 
   /**
    * Adds the cost pipeline to the job, reading {@code stepResults} (timed by their source with
-   * {@link #watermarks}), unless {@code options.costs()} turns it off.
+   * {@link #watermarks}) and writing the production targets ({@link #targets}), unless {@code
+   * options.costs()} turns it off.
    */
   public static void attach(DataStream<StepResult> stepResults, MissionJobOptions options) {
-    CostOptions costs = options.costs();
-    if (!costs.enabled()) {
-      return;
+    attach(stepResults, options, targets(options));
+  }
+
+  /** Like {@link #attach(DataStream, MissionJobOptions)}, writing to {@code targets}. */
+  public static void attach(
+      DataStream<StepResult> stepResults, MissionJobOptions options, CostTargets targets) {
+    if (options.costs().enabled()) {
+      build(stepResults, options.costs(), targets, null);
     }
-    ClickHouseSinkOptions sink =
+  }
+
+  /**
+   * The live job's targets: {@code gpilot.cost-records.v1} and the live tables, with the inserts'
+   * batches of {@code options.costs()}.
+   */
+  public static CostTargets targets(MissionJobOptions options) {
+    CostOptions costs = options.costs();
+    return CostTargets.of(
+        options.kafkaBootstrapServers(),
         new ClickHouseSinkOptions(
             options.clickhouseUrl(),
             options.clickhouseDatabase(),
             costs.maxBatchRows(),
             costs.flushInterval(),
-            Duration.ofSeconds(10));
-    build(
-        stepResults,
-        costs,
-        new CostTargets(
-            options.kafkaBootstrapServers(), sink, CostRows.RAW_TABLE, CostRows.ROLLUP_TABLE),
-        null);
+            Duration.ofSeconds(10)),
+        CostRows.RAW_TABLE,
+        CostRows.ROLLUP_TABLE);
   }
 
   /**
@@ -149,19 +159,18 @@ public final class CostPipeline {
             .uid("cost-tagger")
             .setBufferTimeout(bufferTimeout);
 
-    if (targets.kafkaBootstrapServers() != null) {
+    if (targets.records() != null) {
       tagged
           .map(TaggedCost::record, COST_RECORD)
           .name("cost-records")
           .uid("cost-records")
-          .sinkTo(costRecordsSink(targets.kafkaBootstrapServers()))
+          .sinkTo(targets.records())
           .name("cost-records-sink")
           .uid("cost-records-sink");
     }
 
-    ClickHouseSinkOptions sink = targets.clickhouse();
     tagged
-        .sinkTo(new ClickHouseSink<>(sink, targets.rawTable(), CostRows.RAW))
+        .sinkTo(targets.rawRows())
         .name("cost-records-clickhouse")
         .uid("cost-records-clickhouse")
         .setParallelism(writers);
@@ -184,7 +193,7 @@ public final class CostPipeline {
             .setBufferTimeout(bufferTimeout);
     windows
         .union(stragglers)
-        .sinkTo(new ClickHouseSink<>(sink, targets.rollupTable(), CostRows.ROLLUP))
+        .sinkTo(targets.rollupRows())
         .name("cost-rollups-clickhouse")
         .uid("cost-rollups-clickhouse")
         .setParallelism(writers);
@@ -212,7 +221,7 @@ public final class CostPipeline {
         .setBufferTimeout(bufferTimeout);
   }
 
-  private static KafkaSink<CostRecord> costRecordsSink(String bootstrapServers) {
+  static KafkaSink<CostRecord> costRecordsSink(String bootstrapServers) {
     Properties producer = KafkaClientConfigs.flinkSinkProducer();
     // Billing integrations read in bulk: a little lingering makes bigger batches, and nobody waits
     // on a record.

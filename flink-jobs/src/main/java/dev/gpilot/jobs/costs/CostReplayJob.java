@@ -201,7 +201,7 @@ public final class CostReplayJob {
         CostPipeline.build(
             results,
             CostOptions.DEFAULTS,
-            new CostTargets(
+            CostTargets.of(
                 null,
                 sink,
                 PriceVersions.rawTable(options.version()),

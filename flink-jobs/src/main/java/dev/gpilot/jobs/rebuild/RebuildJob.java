@@ -179,7 +179,7 @@ public final class RebuildJob {
     CostPipeline.build(
         stepResults,
         CostOptions.DEFAULTS,
-        new CostTargets(null, sink, CostRows.RAW_TABLE, CostRows.ROLLUP_TABLE),
+        CostTargets.of(null, sink, CostRows.RAW_TABLE, CostRows.ROLLUP_TABLE),
         null);
     env.execute("gpilot-replay-rebuild");
 
