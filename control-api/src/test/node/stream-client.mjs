@@ -71,6 +71,8 @@ async function sse(url, token, lastEventId) {
     for await (const bytes of forRaw) text += decoder.decode(bytes, { stream: true });
     return text;
   })();
+  // Awaited below; a cut connection fails both branches, and the parser's failure is the one reported.
+  rawText.catch(() => {});
   const chunks = [];
   const invalid = [];
   for await (const parsed of parseJsonEventStream({ stream: forParser, schema: uiMessageChunkSchema })) {

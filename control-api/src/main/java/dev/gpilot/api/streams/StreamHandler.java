@@ -4,8 +4,12 @@ import dev.gpilot.api.http.ApiException;
 import dev.gpilot.api.missions.MissionView;
 import dev.gpilot.api.streams.SseEncoder.FrameId;
 import io.javalin.http.Context;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletOutputStream;
 import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Serves a mission's stream over HTTP: the UI message stream as SSE ({@code /stream}) and the
@@ -114,6 +118,7 @@ public final class StreamHandler {
     ctx.future(
         () -> {
           try {
+            registry.respond(completion(ctx.req().getAsyncContext()));
             EventStream stream = registry.open(view, encoder, out);
             return stream
                 .start()
@@ -127,6 +132,32 @@ public final class StreamHandler {
             throw e;
           }
         });
+  }
+
+  /** Completes when the server has completed (or given up on) the asynchronous response. */
+  private static CompletableFuture<Void> completion(AsyncContext async) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    async.addListener(
+        new AsyncListener() {
+          @Override
+          public void onComplete(AsyncEvent event) {
+            done.complete(null);
+          }
+
+          @Override
+          public void onTimeout(AsyncEvent event) {
+            done.complete(null);
+          }
+
+          @Override
+          public void onError(AsyncEvent event) {
+            done.complete(null);
+          }
+
+          @Override
+          public void onStartAsync(AsyncEvent event) {}
+        });
+    return done;
   }
 
   /**

@@ -34,6 +34,10 @@ public final class StreamRegistry implements AutoCloseable {
   static final long RETRY_AFTER_SECONDS = 5;
 
   private final Set<EventStream> open = ConcurrentHashMap.newKeySet();
+  // The HTTP exchanges of streams whose response the server has not completed yet: a stream that
+  // has written its last word is done, but its response still has to be ended on the wire (the
+  // chunked encoding's last chunk) before the server stops.
+  private final Set<CompletableFuture<Void>> responses = ConcurrentHashMap.newKeySet();
   // Weak keys: a mission's frames go when its view does, and 10 minutes after the last stream of it
   // opened.
   private final Cache<MissionView, MissionFrames> frames =
@@ -194,6 +198,15 @@ public final class StreamRegistry implements AutoCloseable {
     open.remove(stream);
   }
 
+  /**
+   * A stream's HTTP response, which completes when the server has completed it: {@link #close}
+   * waits for it, so that a client sees its stream end, not its connection cut.
+   */
+  void respond(CompletableFuture<Void> response) {
+    responses.add(response);
+    response.whenComplete((ok, error) -> responses.remove(response));
+  }
+
   public int openStreams() {
     return open.size();
   }
@@ -225,10 +238,13 @@ public final class StreamRegistry implements AutoCloseable {
     heartbeats.shutdownNow();
     List<EventStream> streams = List.copyOf(open);
     streams.forEach(EventStream::shutDown);
+    long deadline = System.nanoTime() + SHUTDOWN_GRACE.toNanos();
     try {
       CompletableFuture.allOf(
               streams.stream().map(EventStream::ended).toArray(CompletableFuture[]::new))
           .get(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+      CompletableFuture.allOf(responses.toArray(CompletableFuture[]::new))
+          .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException | ExecutionException e) {
       // A client whose connection took nothing in time is cut off without the message.
     } catch (InterruptedException e) {

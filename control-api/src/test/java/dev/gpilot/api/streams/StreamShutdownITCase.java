@@ -152,7 +152,7 @@ class StreamShutdownITCase {
       // The AI SDK reads it as a valid stream that ended with an error (useChat: status "error",
       // then resume).
       JsonNode read = sdk.get(60, TimeUnit.SECONDS);
-      assertThat(read.get("invalid")).isEmpty();
+      assertThat(read.get("invalid")).as("the AI SDK client's result: %s", read).isEmpty();
       assertThat(read.get("strict")).isEmpty();
       assertThat(read.get("done").asBoolean()).isFalse();
       assertThat(NodeStreamClient.types(read)).last().isEqualTo("error");
