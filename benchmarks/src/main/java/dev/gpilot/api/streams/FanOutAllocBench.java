@@ -195,19 +195,7 @@ public final class FanOutAllocBench {
 
   /** A mission of the {@code bench streams} shape, built before anything is measured. */
   private static List<MissionEvent> events(String id) {
-    List<PlanStep> plan = new ArrayList<>();
-    for (int s = 1; s <= STEPS; s++) {
-      plan.add(
-          new PlanStep(
-              "s" + s,
-              "agent-" + s,
-              "work",
-              null,
-              s == 1 ? List.of() : List.of("s" + (s - 1)),
-              null,
-              null,
-              null));
-    }
+    List<PlanStep> plan = StreamBench.chainPlan(STEPS);
     List<MissionEvent> events = new ArrayList<>();
     long ts = 1_700_000_000_000L;
     long seq = 0;

@@ -211,19 +211,7 @@ public final class StreamBench {
     props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
     try (KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
-      List<PlanStep> plan = new ArrayList<>();
-      for (int s = 1; s <= STEPS; s++) {
-        plan.add(
-            new PlanStep(
-                "s" + s,
-                "agent-" + s,
-                "work",
-                null,
-                s == 1 ? List.of() : List.of("s" + (s - 1)),
-                null,
-                null,
-                null));
-      }
+      List<PlanStep> plan = chainPlan(STEPS);
       List<String> command =
           new ArrayList<>(
               List.of(
@@ -805,5 +793,23 @@ public final class StreamBench {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }
+  }
+
+  /** The benchmark's mission: a chain of {@code steps} steps, each on an agent of its own. */
+  static List<PlanStep> chainPlan(int steps) {
+    List<PlanStep> plan = new ArrayList<>();
+    for (int s = 1; s <= steps; s++) {
+      plan.add(
+          new PlanStep(
+              "s" + s,
+              "agent-" + s,
+              "work",
+              null,
+              s == 1 ? List.of() : List.of("s" + (s - 1)),
+              null,
+              null,
+              null));
+    }
+    return plan;
   }
 }
