@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.SerializedString;
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.http.ApiException;
+import dev.gpilot.api.http.RequestBodies;
 import dev.gpilot.api.http.Responses;
 import dev.gpilot.api.quotas.InFlightMissions;
 import dev.gpilot.api.streams.StreamHandler;
@@ -117,6 +118,7 @@ public final class MissionRoutes {
     boolean array = answerAsArray(ctx.header("Accept"));
     long length = ctx.req().getContentLengthLong();
     if (length > MissionBatch.MAX_BODY_BYTES) {
+      RequestBodies.discardBeforeRefusing(ctx.req());
       throw MissionBatch.tooLarge();
     }
     MissionBatch batch = MissionBatch.read(ctx.bodyInputStream());

@@ -7,6 +7,7 @@ import dev.gpilot.api.ApiOptions;
 import dev.gpilot.api.ControlApi;
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.auth.TokenAuthenticator;
+import dev.gpilot.api.http.RawHttp;
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.testing.KafkaTestBroker;
@@ -274,8 +275,23 @@ class MissionBatchITCase {
     String line = mission("m") + "\n";
 
     assertProblem(batch(line.repeat(MissionBatch.MAX_LINES + 1)), 413, "request-too-large");
-    assertProblem(
-        batch((mission("x".repeat(100_000)) + "\n").repeat(84)), 413, "request-too-large");
+    // Refused by its Content-Length: a client that sends on gets the answer, not a reset
+    // connection; one that waits for 100 Continue gets it without sending its body.
+    String over8MiB = (mission("x".repeat(100_000)) + "\n").repeat(84);
+    assertProblem(batch(over8MiB), 413, "request-too-large");
+    RawHttp.Response waiting =
+        new RawHttp(api.port(), 10_000)
+            .send(
+                "POST /api/v1/missions/batch HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Authorization: Bearer "
+                    + TOKEN
+                    + "\r\nContent-Type: "
+                    + NDJSON
+                    + "\r\nContent-Length: "
+                    + over8MiB.length()
+                    + "\r\nExpect: 100-continue\r\n\r\n");
+    assertThat(waiting.status()).as(waiting.bodyText()).isEqualTo(413);
+    assertThat(waiting.bodyText()).contains("request-too-large");
     assertProblem(batch("\n\n"), 400, "invalid-request");
     assertProblem(
         batch(line, Map.of("Content-Type", "application/json")), 415, "unsupported-media-type");
