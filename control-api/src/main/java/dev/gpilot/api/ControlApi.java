@@ -122,7 +122,14 @@ public final class ControlApi implements AutoCloseable {
             clickhouse == null ? null : new ClickHouseEventArchive(clickhouse),
             inFlight);
     publisher = new MissionPublisher(options.kafkaBootstrapServers());
-    feed = new MissionFeed(options.kafkaBootstrapServers(), store);
+    // With ClickHouse to serve older missions, the feed reads back only what the quotas count (the
+    // in-flight idle bound): a restart then takes the same time after a week of history as after a
+    // day. Without it, the topics are all the API has.
+    feed =
+        new MissionFeed(
+            options.kafkaBootstrapServers(),
+            store,
+            clickhouse == null ? null : quotaOptions.inFlightIdle());
     feed.start();
     if (!feed.awaitCaughtUp(Duration.ofMinutes(5))) {
       throw new IllegalStateException(

@@ -22,8 +22,22 @@ public abstract class TopicFeed implements AutoCloseable {
    */
   protected TopicFeed(
       String name, String bootstrapServers, Map<String, String> settings, List<String> topics) {
+    this(name, bootstrapServers, settings, topics, null);
+  }
+
+  /**
+   * @param lookback read the records written this long before the start and later; null for the
+   *     whole topics (see {@link TopicFollower})
+   */
+  protected TopicFeed(
+      String name,
+      String bootstrapServers,
+      Map<String, String> settings,
+      List<String> topics,
+      Duration lookback) {
     this.follower =
-        new TopicFollower(name, bootstrapServers, settings, topics, this::apply, this::onCaughtUp);
+        new TopicFollower(
+            name, bootstrapServers, settings, topics, lookback, this::apply, this::onCaughtUp);
   }
 
   /**
@@ -38,7 +52,8 @@ public abstract class TopicFeed implements AutoCloseable {
   protected abstract void onCaughtUp();
 
   /**
-   * Assigns every partition of the topics, from the beginning, and starts following them.
+   * Assigns every partition of the topics, from the beginning or the look-back, and starts
+   * following them.
    *
    * @throws org.apache.kafka.common.KafkaException when the topics cannot be described (then
    *     nothing started)

@@ -13,6 +13,7 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -21,9 +22,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads topics from their beginning and keeps following them, on one thread, without a consumer
- * group (every API instance reads every partition), handing each record to its feed. It tells when
- * it has read what the topics held when it started, and how far it has read.
+ * Reads topics from their beginning (or from a look-back: the records written since a time) and
+ * keeps following them, on one thread, without a consumer group (every API instance reads every
+ * partition), handing each record to its feed. It tells when it has read what the topics held when
+ * it started, and how far it has read.
  *
  * <p>It survives failures. A record its handler throws on is logged and skipped: the handler works
  * in memory, so a retry would fail the same way and hold up every record behind it. A failure of
@@ -43,6 +45,8 @@ public final class TopicFollower implements AutoCloseable {
 
   private final String name;
   private final List<String> topics;
+  // Null: from the beginning of the topics.
+  private final Duration lookback;
   private final Supplier<org.apache.kafka.clients.consumer.Consumer<String, byte[]>> consumers;
   private final Consumer<ConsumerRecord<String, byte[]>> apply;
   private final Runnable onCaughtUp;
@@ -81,7 +85,22 @@ public final class TopicFollower implements AutoCloseable {
       List<String> topics,
       Consumer<ConsumerRecord<String, byte[]>> apply,
       Runnable onCaughtUp) {
-    this(name, consumers(bootstrapServers, settings), topics, apply, onCaughtUp);
+    this(name, bootstrapServers, settings, topics, null, apply, onCaughtUp);
+  }
+
+  /**
+   * @param lookback where it starts: at the first record of each partition written (by its
+   *     timestamp) no longer than this before {@link #start}; null for the beginning
+   */
+  public TopicFollower(
+      String name,
+      String bootstrapServers,
+      Map<String, String> settings,
+      List<String> topics,
+      Duration lookback,
+      Consumer<ConsumerRecord<String, byte[]>> apply,
+      Runnable onCaughtUp) {
+    this(name, consumers(bootstrapServers, settings), topics, lookback, apply, onCaughtUp);
   }
 
   /** With the consumers it reads with (a new one after each failure). */
@@ -89,10 +108,12 @@ public final class TopicFollower implements AutoCloseable {
       String name,
       Supplier<org.apache.kafka.clients.consumer.Consumer<String, byte[]>> consumers,
       List<String> topics,
+      Duration lookback,
       Consumer<ConsumerRecord<String, byte[]>> apply,
       Runnable onCaughtUp) {
     this.name = name;
     this.topics = List.copyOf(topics);
+    this.lookback = lookback;
     this.consumers = consumers;
     this.apply = apply;
     this.onCaughtUp = onCaughtUp;
@@ -109,7 +130,8 @@ public final class TopicFollower implements AutoCloseable {
   }
 
   /**
-   * Assigns every partition of the topics, from the beginning, and starts following them.
+   * Assigns every partition of the topics, from the beginning or the look-back, and starts
+   * following them.
    *
    * @throws org.apache.kafka.common.KafkaException when the topics cannot be described (then
    *     nothing started)
@@ -123,7 +145,11 @@ public final class TopicFollower implements AutoCloseable {
             .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
       }
       consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
+      if (lookback == null) {
+        consumer.seekToBeginning(partitions);
+      } else {
+        seekToLookback();
+      }
       targetReadAt = System.nanoTime();
       lastEndCheck = targetReadAt;
       target = consumer.endOffsets(partitions);
@@ -132,6 +158,34 @@ public final class TopicFollower implements AutoCloseable {
       throw e;
     }
     thread.start();
+  }
+
+  /**
+   * Positions the consumer at each partition's first record written within the look-back (the end,
+   * for a partition with none), and takes those offsets as read: the records before them are
+   * skipped, also by a consumer that replaces a failed one.
+   */
+  private void seekToLookback() {
+    long since = System.currentTimeMillis() - lookback.toMillis();
+    Map<TopicPartition, Long> query = new HashMap<>();
+    partitions.forEach(tp -> query.put(tp, since));
+    Map<TopicPartition, OffsetAndTimestamp> found =
+        consumer.offsetsForTimes(query, Duration.ofSeconds(30));
+    List<TopicPartition> none = new ArrayList<>();
+    for (TopicPartition tp : partitions) {
+      OffsetAndTimestamp first = found.get(tp);
+      if (first == null) {
+        none.add(tp);
+      } else {
+        consumer.seek(tp, first.offset());
+      }
+    }
+    consumer.seekToEnd(none);
+    synchronized (positions) {
+      for (TopicPartition tp : partitions) {
+        positions.put(tp, consumer.position(tp, Duration.ofSeconds(30)));
+      }
+    }
   }
 
   /** Waits until everything that was in the topics when the follower started has been applied. */

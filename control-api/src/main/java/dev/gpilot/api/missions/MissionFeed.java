@@ -6,6 +6,7 @@ import dev.gpilot.contracts.events.MissionEvent;
 import dev.gpilot.contracts.json.CodecException;
 import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.contracts.mission.MissionSubmitted;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -15,8 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One consumer thread per API instance that reads the missions and events topics from the beginning
- * into the {@link MissionStore} and fans events out to open streams in memory. It uses no consumer
- * group: every instance reads every partition.
+ * (or a look-back) into the {@link MissionStore} and fans events out to open streams in memory. It
+ * uses no consumer group: every instance reads every partition.
  */
 public final class MissionFeed extends TopicFeed {
   private static final Logger LOG = LoggerFactory.getLogger(MissionFeed.class);
@@ -26,6 +27,14 @@ public final class MissionFeed extends TopicFeed {
   private final JsonCodec<MissionSubmitted> submissions = JsonCodec.of(MissionSubmitted.class);
 
   public MissionFeed(String bootstrapServers, MissionStore store) {
+    this(bootstrapServers, store, null);
+  }
+
+  /**
+   * @param lookback read only the records written this long before the start and later (the older
+   *     missions are the archive's); null for the whole topics
+   */
+  public MissionFeed(String bootstrapServers, MissionStore store, Duration lookback) {
     super(
         "mission-feed",
         bootstrapServers,
@@ -34,7 +43,8 @@ public final class MissionFeed extends TopicFeed {
             "50",
             ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
             "2000"),
-        List.of(Topics.MISSIONS, Topics.MISSION_EVENTS));
+        List.of(Topics.MISSIONS, Topics.MISSION_EVENTS),
+        lookback);
     this.store = store;
   }
 

@@ -14,6 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.PartitionInfo;
@@ -42,12 +43,20 @@ class TopicFollowerTest {
   private static final class Broker {
     final Map<TopicPartition, List<String>> log =
         new HashMap<>(Map.of(P0, new ArrayList<>(), P1, new ArrayList<>()));
+    // Each record's timestamp, by partition and offset.
+    final Map<TopicPartition, List<Long>> times =
+        new HashMap<>(Map.of(P0, new ArrayList<>(), P1, new ArrayList<>()));
     final List<MockConsumer<String, byte[]>> consumers = new CopyOnWriteArrayList<>();
 
-    synchronized void append(TopicPartition tp, String... values) {
+    void append(TopicPartition tp, String... values) {
+      appendAt(System.currentTimeMillis(), tp, values);
+    }
+
+    synchronized void appendAt(long timestamp, TopicPartition tp, String... values) {
       for (String v : values) {
         long offset = log.get(tp).size();
         log.get(tp).add(v);
+        times.get(tp).add(timestamp);
         for (MockConsumer<String, byte[]> c : consumers) {
           synchronized (c) {
             // The follower closes a failed consumer on its own thread; MockConsumer's methods lock
@@ -78,6 +87,27 @@ class TopicFollowerTest {
                 }
               }
             }
+
+            @Override
+            public Map<TopicPartition, OffsetAndTimestamp> offsetsForTimes(
+                Map<TopicPartition, Long> query, Duration timeout) {
+              // As Kafka answers: the first offset whose timestamp is at or after the time, or
+              // nothing.
+              Map<TopicPartition, OffsetAndTimestamp> found = new HashMap<>();
+              synchronized (Broker.this) {
+                query.forEach(
+                    (tp, since) -> {
+                      List<Long> stamps = times.get(tp);
+                      for (int i = 0; i < stamps.size(); i++) {
+                        if (stamps.get(i) >= since) {
+                          found.put(tp, new OffsetAndTimestamp(i, stamps.get(i)));
+                          return;
+                        }
+                      }
+                    });
+              }
+              return found;
+            }
           };
       Node node = new Node(0, "localhost", 9092);
       consumer.updatePartitions(
@@ -100,8 +130,14 @@ class TopicFollowerTest {
   }
 
   private TopicFollower start(Consumer<ConsumerRecord<String, byte[]>> apply) throws Exception {
+    return start(null, apply);
+  }
+
+  private TopicFollower start(Duration lookback, Consumer<ConsumerRecord<String, byte[]>> apply)
+      throws Exception {
     follower =
-        new TopicFollower("test-follower", broker::newConsumer, List.of(TOPIC), apply, () -> {});
+        new TopicFollower(
+            "test-follower", broker::newConsumer, List.of(TOPIC), lookback, apply, () -> {});
     follower.start();
     assertThat(follower.awaitCaughtUp(Duration.ofSeconds(10))).isTrue();
     return follower;
@@ -109,6 +145,34 @@ class TopicFollowerTest {
 
   private void record(ConsumerRecord<String, byte[]> r) {
     applied.add(new String(r.value(), StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void withALookback_onlyTheRecordsWrittenWithinIt_areApplied_alsoAfterAConsumerFailure()
+      throws Exception {
+    long twoDaysAgo = System.currentTimeMillis() - Duration.ofDays(2).toMillis();
+    broker.appendAt(twoDaysAgo, P0, "a0-old");
+    broker.append(P0, "a1");
+    broker.appendAt(twoDaysAgo, P1, "b0-old"); // a partition with nothing within the look-back
+
+    start(Duration.ofDays(1), this::record);
+    assertThat(applied).containsExactly("a1");
+
+    // A consumer that replaces a failed one starts where the look-back put the first, not at the
+    // beginning.
+    broker
+        .consumers
+        .get(0)
+        .setPollException(new KafkaException("injected: the broker connection broke"));
+    broker.append(P1, "b1");
+    broker.append(P0, "a2");
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .ignoreExceptions()
+        .untilAsserted(() -> assertThat(applied).hasSize(3));
+    assertThat(broker.consumers).hasSizeGreaterThan(1);
+    assertThat(applied).containsExactlyInAnyOrder("a1", "b1", "a2");
   }
 
   @Test
