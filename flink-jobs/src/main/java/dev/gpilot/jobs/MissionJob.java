@@ -2,7 +2,6 @@ package dev.gpilot.jobs;
 
 import dev.gpilot.contracts.TopicAdmin;
 import dev.gpilot.contracts.events.MissionEvent;
-import dev.gpilot.contracts.plan.PlanValidator;
 import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.contracts.tenancy.BudgetRecord;
 import dev.gpilot.contracts.tenancy.ControlPlaneRecord;
@@ -20,6 +19,7 @@ import dev.gpilot.jobs.ingest.SchedulerInput;
 import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
 import dev.gpilot.jobs.scheduler.MissionScheduler;
 import dev.gpilot.jobs.vault.AuditPipeline;
+import dev.gpilot.plans.PlanValidator;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;

@@ -10,7 +10,7 @@ import dev.gpilot.contracts.Sha256;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.mission.MissionConfig;
 import dev.gpilot.contracts.plan.KnownAgents;
-import dev.gpilot.contracts.plan.PlanValidator;
+import dev.gpilot.plans.PlanValidator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;

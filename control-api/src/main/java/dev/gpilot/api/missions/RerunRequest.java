@@ -6,7 +6,7 @@ import dev.gpilot.api.http.ApiException;
 import dev.gpilot.api.http.RequestBodies;
 import dev.gpilot.contracts.Sha256;
 import dev.gpilot.contracts.json.Json;
-import dev.gpilot.contracts.plan.PlanValidator;
+import dev.gpilot.plans.PlanValidator;
 import java.io.InputStream;
 import java.util.Iterator;
 import java.util.Set;

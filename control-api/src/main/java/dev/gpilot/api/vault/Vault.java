@@ -1,6 +1,6 @@
 package dev.gpilot.api.vault;
 
-import dev.gpilot.contracts.vault.MasterKeyProvider;
+import dev.gpilot.vault.MasterKeyProvider;
 import io.javalin.config.RoutesConfig;
 import java.time.Clock;
 import java.time.Duration;

@@ -2,9 +2,9 @@ package dev.gpilot.api.vault;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.gpilot.contracts.vault.MasterKeyProvider;
 import dev.gpilot.contracts.vault.VaultRecord;
-import dev.gpilot.contracts.vault.WorkspaceKeys;
+import dev.gpilot.vault.MasterKeyProvider;
+import dev.gpilot.vault.WorkspaceKeys;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

@@ -2,11 +2,11 @@ package dev.gpilot.api.vault;
 
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.http.ApiException;
-import dev.gpilot.contracts.vault.MasterKeyProvider;
 import dev.gpilot.contracts.vault.SecretNames;
-import dev.gpilot.contracts.vault.VaultChanges;
 import dev.gpilot.contracts.vault.VaultRecord;
-import dev.gpilot.contracts.vault.WorkspaceKeys;
+import dev.gpilot.vault.MasterKeyProvider;
+import dev.gpilot.vault.VaultChanges;
+import dev.gpilot.vault.WorkspaceKeys;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;

@@ -10,7 +10,7 @@ import dev.gpilot.contracts.kafka.KafkaClientConfigs;
 import dev.gpilot.contracts.vault.AuditEvent;
 import dev.gpilot.contracts.vault.VaultException;
 import dev.gpilot.contracts.vault.VaultRecord;
-import dev.gpilot.contracts.vault.WorkspaceKeys;
+import dev.gpilot.vault.WorkspaceKeys;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;

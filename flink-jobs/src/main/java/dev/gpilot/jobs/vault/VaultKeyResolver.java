@@ -1,10 +1,10 @@
 package dev.gpilot.jobs.vault;
 
 import dev.gpilot.contracts.vault.AuditEvent;
-import dev.gpilot.contracts.vault.MasterKeyProvider;
 import dev.gpilot.contracts.vault.VaultException;
 import dev.gpilot.contracts.vault.VaultRecord;
-import dev.gpilot.contracts.vault.WorkspaceKeys;
+import dev.gpilot.vault.MasterKeyProvider;
+import dev.gpilot.vault.WorkspaceKeys;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;

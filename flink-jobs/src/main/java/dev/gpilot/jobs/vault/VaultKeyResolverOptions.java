@@ -1,7 +1,7 @@
 package dev.gpilot.jobs.vault;
 
-import dev.gpilot.contracts.vault.MasterKeyProvider;
 import dev.gpilot.contracts.vault.VaultKeyOptions;
+import dev.gpilot.vault.MasterKeyProvider;
 import java.io.Serializable;
 import java.time.Clock;
 import java.util.Map;

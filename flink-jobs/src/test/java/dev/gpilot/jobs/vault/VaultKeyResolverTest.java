@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.contracts.vault.AuditEvent;
-import dev.gpilot.contracts.vault.MasterKeyProvider;
-import dev.gpilot.contracts.vault.VaultChanges;
 import dev.gpilot.contracts.vault.VaultException;
-import dev.gpilot.contracts.vault.VaultMasterKey;
 import dev.gpilot.contracts.vault.VaultRecord;
+import dev.gpilot.vault.MasterKeyProvider;
+import dev.gpilot.vault.VaultChanges;
+import dev.gpilot.vault.VaultMasterKey;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;

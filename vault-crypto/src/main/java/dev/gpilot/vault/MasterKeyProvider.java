@@ -1,5 +1,7 @@
-package dev.gpilot.contracts.vault;
+package dev.gpilot.vault;
 
+import dev.gpilot.contracts.vault.VaultException;
+import dev.gpilot.contracts.vault.VaultKeyOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.gpilot.contracts.vault;
+package dev.gpilot.vault;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,6 +6,8 @@ import com.google.crypto.tink.InsecureSecretKeyAccess;
 import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
 import com.google.crypto.tink.aead.PredefinedAeadParameters;
+import dev.gpilot.contracts.vault.VaultKeyOptions;
+import dev.gpilot.contracts.vault.VaultRecord;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.gpilot.contracts.plan;
+package dev.gpilot.plans;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cel.common.CelAbstractSyntaxTree;

@@ -1,4 +1,4 @@
-package dev.gpilot.contracts.vault;
+package dev.gpilot.vault;
 
 import com.google.crypto.tink.Aead;
 import com.google.crypto.tink.InsecureSecretKeyAccess;
@@ -7,6 +7,8 @@ import com.google.crypto.tink.KmsClients;
 import com.google.crypto.tink.RegistryConfiguration;
 import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
 import com.google.crypto.tink.aead.PredefinedAeadParameters;
+import dev.gpilot.contracts.vault.VaultException;
+import dev.gpilot.contracts.vault.VaultKeyOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;

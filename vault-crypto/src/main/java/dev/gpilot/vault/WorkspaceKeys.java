@@ -1,4 +1,4 @@
-package dev.gpilot.contracts.vault;
+package dev.gpilot.vault;
 
 import com.google.crypto.tink.Aead;
 import com.google.crypto.tink.KeyStatus;
@@ -8,6 +8,8 @@ import com.google.crypto.tink.TinkProtoKeysetFormat;
 import com.google.crypto.tink.aead.PredefinedAeadParameters;
 import com.google.crypto.tink.prf.PredefinedPrfParameters;
 import com.google.crypto.tink.prf.PrfSet;
+import dev.gpilot.contracts.vault.VaultException;
+import dev.gpilot.contracts.vault.VaultRecord;
 import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package dev.gpilot.contracts.vault;
+package dev.gpilot.vault;
 
 import com.google.crypto.tink.aead.AeadConfig;
 import com.google.crypto.tink.prf.PrfConfig;

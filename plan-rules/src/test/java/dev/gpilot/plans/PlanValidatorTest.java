@@ -1,4 +1,4 @@
-package dev.gpilot.contracts.plan;
+package dev.gpilot.plans;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.mission.Plan;
 import dev.gpilot.contracts.mission.PlanStep;
+import dev.gpilot.contracts.plan.KnownAgents;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

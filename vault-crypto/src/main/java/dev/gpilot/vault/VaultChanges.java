@@ -1,5 +1,9 @@
-package dev.gpilot.contracts.vault;
+package dev.gpilot.vault;
 
+import dev.gpilot.contracts.vault.AuditEvent;
+import dev.gpilot.contracts.vault.SecretNames;
+import dev.gpilot.contracts.vault.VaultException;
+import dev.gpilot.contracts.vault.VaultRecord;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;

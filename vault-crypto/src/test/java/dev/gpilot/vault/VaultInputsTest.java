@@ -1,8 +1,11 @@
-package dev.gpilot.contracts.vault;
+package dev.gpilot.vault;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gpilot.contracts.vault.VaultException;
+import dev.gpilot.contracts.vault.VaultKeyOptions;
+import dev.gpilot.contracts.vault.VaultRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;

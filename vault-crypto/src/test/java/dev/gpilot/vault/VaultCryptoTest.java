@@ -1,4 +1,4 @@
-package dev.gpilot.contracts.vault;
+package dev.gpilot.vault;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -12,6 +12,11 @@ import com.google.crypto.tink.RegistryConfiguration;
 import com.google.crypto.tink.aead.PredefinedAeadParameters;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.json.JsonCodec;
+import dev.gpilot.contracts.vault.AuditEvent;
+import dev.gpilot.contracts.vault.SecretNames;
+import dev.gpilot.contracts.vault.VaultException;
+import dev.gpilot.contracts.vault.VaultKeyOptions;
+import dev.gpilot.contracts.vault.VaultRecord;
 import dev.gpilot.testing.Schemas;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.gpilot.contracts.plan;
+package dev.gpilot.plans;
 
 import dev.gpilot.contracts.mission.Plan;
 import dev.gpilot.contracts.mission.PlanStep;
