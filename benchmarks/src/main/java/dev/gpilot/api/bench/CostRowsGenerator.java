@@ -1,7 +1,7 @@
 package dev.gpilot.api.bench;
 
-import dev.gpilot.contracts.clickhouse.ClickHouseClient;
-import dev.gpilot.contracts.cost.PriceVersions;
+import dev.gpilot.clickhouse.ClickHouseClient;
+import dev.gpilot.clickhouse.PriceVersions;
 import java.util.Locale;
 
 /**

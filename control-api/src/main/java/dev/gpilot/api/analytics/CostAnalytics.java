@@ -1,15 +1,15 @@
 package dev.gpilot.api.analytics;
 
-import static dev.gpilot.contracts.clickhouse.ClickHouseClient.literal;
+import static dev.gpilot.clickhouse.ClickHouseClient.literal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.http.ApiException;
+import dev.gpilot.clickhouse.ClickHouseClient;
+import dev.gpilot.clickhouse.ClickHouseException;
+import dev.gpilot.clickhouse.ClickHouseMigrations;
+import dev.gpilot.clickhouse.PriceVersions;
+import dev.gpilot.clickhouse.RollupLevels;
 import dev.gpilot.contracts.agents.PriceTable;
-import dev.gpilot.contracts.clickhouse.ClickHouseClient;
-import dev.gpilot.contracts.clickhouse.ClickHouseException;
-import dev.gpilot.contracts.clickhouse.ClickHouseMigrations;
-import dev.gpilot.contracts.cost.PriceVersions;
-import dev.gpilot.contracts.cost.RollupLevels;
 import dev.gpilot.contracts.json.Json;
 import java.math.BigDecimal;
 import java.time.Clock;

@@ -1,11 +1,11 @@
 package dev.gpilot.api.analytics;
 
-import dev.gpilot.contracts.cost.RollupLevels;
+import dev.gpilot.clickhouse.RollupLevels;
 
 /**
  * The tables an analytics answer reads: the live ones, or a price version's copies that a replay
- * wrote (SPEC.md section 8, Replays; {@link dev.gpilot.contracts.cost.PriceVersions}), with the
- * coarser rollups beside the minute rollups ({@link RollupLevels}).
+ * wrote (SPEC.md section 8, Replays; {@link dev.gpilot.clickhouse.PriceVersions}), with the coarser
+ * rollups beside the minute rollups ({@link RollupLevels}).
  */
 public record CostTables(String raw, String rollup) {
   /** The name of the live version in {@code ?prices=} and {@code /price-versions}. */

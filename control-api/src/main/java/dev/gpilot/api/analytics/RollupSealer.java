@@ -1,10 +1,10 @@
 package dev.gpilot.api.analytics;
 
-import static dev.gpilot.contracts.clickhouse.ClickHouseClient.literal;
+import static dev.gpilot.clickhouse.ClickHouseClient.literal;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gpilot.contracts.clickhouse.ClickHouseClient;
-import dev.gpilot.contracts.cost.RollupLevels;
+import dev.gpilot.clickhouse.ClickHouseClient;
+import dev.gpilot.clickhouse.RollupLevels;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,12 +1,12 @@
 package dev.gpilot.api.history;
 
-import static dev.gpilot.contracts.clickhouse.ClickHouseClient.literal;
+import static dev.gpilot.clickhouse.ClickHouseClient.literal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.http.ApiException;
-import dev.gpilot.contracts.clickhouse.ClickHouseClient;
-import dev.gpilot.contracts.clickhouse.ClickHouseException;
-import dev.gpilot.contracts.clickhouse.ClickHouseMigrations;
+import dev.gpilot.clickhouse.ClickHouseClient;
+import dev.gpilot.clickhouse.ClickHouseException;
+import dev.gpilot.clickhouse.ClickHouseMigrations;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -5,7 +5,7 @@ import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.http.ApiException;
 import dev.gpilot.api.http.Responses;
 import dev.gpilot.api.missions.MissionRoutes;
-import dev.gpilot.contracts.clickhouse.ClickHouseClient;
+import dev.gpilot.clickhouse.ClickHouseClient;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Duration;

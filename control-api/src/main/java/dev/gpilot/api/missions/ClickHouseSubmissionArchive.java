@@ -1,11 +1,11 @@
 package dev.gpilot.api.missions;
 
-import static dev.gpilot.contracts.clickhouse.ClickHouseClient.literal;
+import static dev.gpilot.clickhouse.ClickHouseClient.literal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.http.ApiException;
-import dev.gpilot.contracts.clickhouse.ClickHouseClient;
-import dev.gpilot.contracts.clickhouse.ClickHouseException;
+import dev.gpilot.clickhouse.ClickHouseClient;
+import dev.gpilot.clickhouse.ClickHouseException;
 import dev.gpilot.contracts.events.MissionEvent;
 import dev.gpilot.contracts.json.CodecException;
 import dev.gpilot.contracts.json.JsonCodec;

@@ -1,7 +1,7 @@
 package dev.gpilot.api.replay;
 
+import dev.gpilot.clickhouse.ClickHouseClient;
 import dev.gpilot.contracts.Instants;
-import dev.gpilot.contracts.clickhouse.ClickHouseClient;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;

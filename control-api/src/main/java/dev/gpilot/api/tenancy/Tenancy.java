@@ -3,7 +3,7 @@ package dev.gpilot.api.tenancy;
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.auth.TokenAuthenticator;
 import dev.gpilot.api.kafka.TopicFollower;
-import dev.gpilot.contracts.clickhouse.ClickHouseClient;
+import dev.gpilot.clickhouse.ClickHouseClient;
 import io.javalin.config.RoutesConfig;
 import java.time.Clock;
 import java.time.Duration;

@@ -3,10 +3,10 @@ package dev.gpilot.api.analytics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gpilot.contracts.clickhouse.ClickHouseClient;
-import dev.gpilot.contracts.clickhouse.ClickHouseMigrations;
-import dev.gpilot.contracts.cost.PriceVersions;
-import dev.gpilot.contracts.cost.RollupLevels;
+import dev.gpilot.clickhouse.ClickHouseClient;
+import dev.gpilot.clickhouse.ClickHouseMigrations;
+import dev.gpilot.clickhouse.PriceVersions;
+import dev.gpilot.clickhouse.RollupLevels;
 import dev.gpilot.testing.ClickHouseTestServer;
 import java.time.Clock;
 import java.time.Duration;

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.testing.ApiClient;
 import dev.gpilot.api.testing.MissionStack;
-import dev.gpilot.contracts.clickhouse.ClickHouseClient;
+import dev.gpilot.clickhouse.ClickHouseClient;
 import dev.gpilot.jobs.agents.AgentOptions;
 import dev.gpilot.jobs.agents.gemini.ApiKey;
 import dev.gpilot.jobs.agents.gemini.DeploymentKey;

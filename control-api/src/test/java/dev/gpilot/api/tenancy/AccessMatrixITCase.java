@@ -9,7 +9,7 @@ import dev.gpilot.api.auth.RoutePermissions;
 import dev.gpilot.api.auth.TokenAuthenticator;
 import dev.gpilot.api.testing.ApiClient;
 import dev.gpilot.api.vault.VaultOptions;
-import dev.gpilot.contracts.clickhouse.ClickHouseMigrations;
+import dev.gpilot.clickhouse.ClickHouseMigrations;
 import dev.gpilot.contracts.tenancy.Permission;
 import dev.gpilot.contracts.tenancy.Role;
 import dev.gpilot.testing.ClickHouseTestServer;

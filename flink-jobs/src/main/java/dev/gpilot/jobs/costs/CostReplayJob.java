@@ -1,11 +1,11 @@
 package dev.gpilot.jobs.costs;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gpilot.clickhouse.ClickHouseClient;
+import dev.gpilot.clickhouse.ClickHouseMigrations;
+import dev.gpilot.clickhouse.PriceVersions;
 import dev.gpilot.contracts.Topics;
-import dev.gpilot.contracts.clickhouse.ClickHouseClient;
-import dev.gpilot.contracts.clickhouse.ClickHouseMigrations;
 import dev.gpilot.contracts.cost.CostRecord;
-import dev.gpilot.contracts.cost.PriceVersions;
 import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.jobs.ingest.ContractDeserializer;
 import dev.gpilot.jobs.internal.kafka.TopicRange;

@@ -1,12 +1,12 @@
 package dev.gpilot.jobs.costs;
 
+import dev.gpilot.clickhouse.PriceVersions;
 import dev.gpilot.contracts.Instants;
 import dev.gpilot.contracts.Sha256;
 import dev.gpilot.contracts.agents.AgentCatalog;
 import dev.gpilot.contracts.agents.CatalogException;
 import dev.gpilot.contracts.agents.PriceTable;
 import dev.gpilot.contracts.cost.CostRecord;
-import dev.gpilot.contracts.cost.PriceVersions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package dev.gpilot.jobs.costs;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gpilot.contracts.clickhouse.ClickHouseClient;
+import dev.gpilot.clickhouse.ClickHouseClient;
 import dev.gpilot.contracts.cost.Usage;
 import dev.gpilot.contracts.step.StepResult;
 import java.io.Serializable;

@@ -1,9 +1,9 @@
 package dev.gpilot.jobs.rebuild;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gpilot.clickhouse.ClickHouseClient;
+import dev.gpilot.clickhouse.ClickHouseMigrations;
 import dev.gpilot.contracts.Topics;
-import dev.gpilot.contracts.clickhouse.ClickHouseClient;
-import dev.gpilot.contracts.clickhouse.ClickHouseMigrations;
 import dev.gpilot.contracts.events.MissionEvent;
 import dev.gpilot.contracts.mission.MissionSummary;
 import dev.gpilot.contracts.step.StepResult;

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gpilot.clickhouse.ClickHouseClient;
+import dev.gpilot.clickhouse.PriceVersions;
 import dev.gpilot.contracts.TopicAdmin;
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.agents.AgentCatalog;
 import dev.gpilot.contracts.agents.PriceTable;
-import dev.gpilot.contracts.clickhouse.ClickHouseClient;
-import dev.gpilot.contracts.cost.PriceVersions;
 import dev.gpilot.contracts.cost.Usage;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.json.JsonCodec;

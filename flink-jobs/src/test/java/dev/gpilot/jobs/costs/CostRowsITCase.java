@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gpilot.contracts.clickhouse.ClickHouseClient;
-import dev.gpilot.contracts.clickhouse.ClickHouseException;
-import dev.gpilot.contracts.clickhouse.ClickHouseMigrations;
+import dev.gpilot.clickhouse.ClickHouseClient;
+import dev.gpilot.clickhouse.ClickHouseException;
+import dev.gpilot.clickhouse.ClickHouseMigrations;
 import dev.gpilot.contracts.cost.CostRecord;
 import dev.gpilot.contracts.cost.Usage;
 import dev.gpilot.jobs.sink.clickhouse.RowBinaryFormat;

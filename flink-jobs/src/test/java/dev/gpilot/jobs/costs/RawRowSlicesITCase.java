@@ -2,8 +2,8 @@ package dev.gpilot.jobs.costs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gpilot.contracts.clickhouse.ClickHouseClient;
-import dev.gpilot.contracts.clickhouse.ClickHouseMigrations;
+import dev.gpilot.clickhouse.ClickHouseClient;
+import dev.gpilot.clickhouse.ClickHouseMigrations;
 import dev.gpilot.contracts.cost.Usage;
 import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.testing.ClickHouseTestServer;

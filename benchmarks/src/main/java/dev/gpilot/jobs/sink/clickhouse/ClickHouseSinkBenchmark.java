@@ -1,6 +1,6 @@
 package dev.gpilot.jobs.sink.clickhouse;
 
-import dev.gpilot.contracts.clickhouse.ClickHouseClient;
+import dev.gpilot.clickhouse.ClickHouseClient;
 import dev.gpilot.jobs.costs.CostRows;
 import dev.gpilot.jobs.costs.TaggedCost;
 import dev.gpilot.jobs.costs.TaggedCostSerializer;

@@ -1,6 +1,6 @@
 package dev.gpilot.jobs.sink.clickhouse;
 
-import dev.gpilot.contracts.clickhouse.ClickHouseException;
+import dev.gpilot.clickhouse.ClickHouseException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;

@@ -1,15 +1,15 @@
 package dev.gpilot.jobs.sink.clickhouse;
 
-import dev.gpilot.contracts.clickhouse.ClickHouseClient;
-import dev.gpilot.contracts.clickhouse.ClickHouseMigrations;
+import dev.gpilot.clickhouse.ClickHouseClient;
+import dev.gpilot.clickhouse.ClickHouseMigrations;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.List;
 
 /**
  * Where a sink writer's inserts go. Both calls block and throw a {@link
- * dev.gpilot.contracts.clickhouse.ClickHouseException}, retriable or not; the writer calls them
- * from its sender threads, possibly from several at once.
+ * dev.gpilot.clickhouse.ClickHouseException}, retriable or not; the writer calls them from its
+ * sender threads, possibly from several at once.
  */
 interface InsertTarget {
   /**

@@ -1,7 +1,7 @@
 package dev.gpilot.jobs.sink.clickhouse;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.gpilot.contracts.clickhouse.ClickHouseClient;
+import dev.gpilot.clickhouse.ClickHouseClient;
 import dev.gpilot.contracts.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -23,8 +23,8 @@ public interface RowFormat<T> extends Serializable {
 
   /**
    * Checks, before the sink's first insert, that {@code table} takes these rows, and throws a
-   * {@link dev.gpilot.contracts.clickhouse.ClickHouseException} when it does not. Runs on the
-   * sink's sender thread, inside its retries, after the migrations.
+   * {@link dev.gpilot.clickhouse.ClickHouseException} when it does not. Runs on the sink's sender
+   * thread, inside its retries, after the migrations.
    */
   default void check(ClickHouseClient client, String table) {}
 

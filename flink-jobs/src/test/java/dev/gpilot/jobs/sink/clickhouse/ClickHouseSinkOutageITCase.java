@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gpilot.contracts.clickhouse.ClickHouseClient;
+import dev.gpilot.clickhouse.ClickHouseClient;
 import dev.gpilot.contracts.cost.CostRecord;
 import dev.gpilot.contracts.cost.Usage;
 import dev.gpilot.jobs.costs.CostRows;

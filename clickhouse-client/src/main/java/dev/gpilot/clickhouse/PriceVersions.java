@@ -1,8 +1,7 @@
-package dev.gpilot.contracts.cost;
+package dev.gpilot.clickhouse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.contracts.Sha256;
-import dev.gpilot.contracts.clickhouse.ClickHouseClient;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;

@@ -1,10 +1,8 @@
-package dev.gpilot.contracts.cost;
+package dev.gpilot.clickhouse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.gpilot.contracts.clickhouse.ClickHouseClient;
-import dev.gpilot.contracts.clickhouse.ClickHouseMigrations;
 import dev.gpilot.testing.ClickHouseTestServer;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,4 +1,4 @@
-package dev.gpilot.contracts.clickhouse;
+package dev.gpilot.clickhouse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

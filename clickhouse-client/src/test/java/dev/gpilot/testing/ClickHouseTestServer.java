@@ -1,6 +1,6 @@
 package dev.gpilot.testing;
 
-import dev.gpilot.contracts.clickhouse.ClickHouseClient;
+import dev.gpilot.clickhouse.ClickHouseClient;
 import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.extension.AfterAllCallback;

@@ -1,4 +1,4 @@
-package dev.gpilot.contracts.clickhouse;
+package dev.gpilot.clickhouse;
 
 import java.io.IOException;
 import java.io.InputStream;

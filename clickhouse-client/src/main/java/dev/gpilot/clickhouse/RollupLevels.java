@@ -1,6 +1,4 @@
-package dev.gpilot.contracts.cost;
-
-import dev.gpilot.contracts.clickhouse.ClickHouseClient;
+package dev.gpilot.clickhouse;
 
 /**
  * The tables of one set of cost rollups (the live one, or a price version's): the 1-minute rollups

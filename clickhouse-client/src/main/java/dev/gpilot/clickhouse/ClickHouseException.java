@@ -1,4 +1,4 @@
-package dev.gpilot.contracts.clickhouse;
+package dev.gpilot.clickhouse;
 
 /**
  * A ClickHouse request failed. {@link #retriable()} is true when the server was unreachable or

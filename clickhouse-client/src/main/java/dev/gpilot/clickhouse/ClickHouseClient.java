@@ -1,4 +1,4 @@
-package dev.gpilot.contracts.clickhouse;
+package dev.gpilot.clickhouse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
