@@ -1,5 +1,6 @@
 package dev.gpilot.contracts;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -60,6 +61,21 @@ public final class Topics {
    */
   public static List<Spec> all() {
     Map<String, String> week = Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000));
+    // Compacted: hourly segments and an eager cleaner bound how long a superseded record (old
+    // ciphertexts, old wrapped keys, old control-plane or budget states) stays on disk after a
+    // change or a rotation.
+    Map<String, String> compacted =
+        Map.of(
+            "cleanup.policy",
+            "compact",
+            "segment.ms",
+            "3600000",
+            "min.cleanable.dirty.ratio",
+            "0.1",
+            "delete.retention.ms",
+            "3600000");
+    Map<String, String> vault = new HashMap<>(compacted);
+    vault.put("max.message.bytes", "8388608");
     return List.of(
         new Spec(MISSIONS, 4, week),
         new Spec(MISSION_CONTROL, 4, week),
@@ -67,49 +83,12 @@ public final class Topics {
         new Spec(STEP_DELTAS, 4, Map.of("retention.ms", String.valueOf(24L * 3600 * 1000))),
         new Spec(MISSION_EVENTS, 4, week),
         new Spec(COST_RECORDS, 4, week),
-        // One partition: one total order of vault writes. Hourly segments and an eager cleaner
-        // bound how long a
-        // superseded record (old ciphertexts, old wrapped keys) stays on disk after a change or a
-        // rotation.
-        new Spec(
-            VAULT,
-            1,
-            Map.of(
-                "cleanup.policy",
-                "compact",
-                "max.message.bytes",
-                "8388608",
-                "segment.ms",
-                "3600000",
-                "min.cleanable.dirty.ratio",
-                "0.1",
-                "delete.retention.ms",
-                "3600000")),
+        // One partition: one total order of vault writes. A rotation writes a workspace's whole
+        // vault as one record (up to 8 MiB).
+        new Spec(VAULT, 1, Map.copyOf(vault)),
         // One partition: one total order of control-plane writes, read whole by every API instance.
-        new Spec(
-            CONTROL_PLANE,
-            1,
-            Map.of(
-                "cleanup.policy",
-                "compact",
-                "segment.ms",
-                "3600000",
-                "min.cleanable.dirty.ratio",
-                "0.1",
-                "delete.retention.ms",
-                "3600000")),
-        new Spec(
-            BUDGET_STATUS,
-            1,
-            Map.of(
-                "cleanup.policy",
-                "compact",
-                "segment.ms",
-                "3600000",
-                "min.cleanable.dirty.ratio",
-                "0.1",
-                "delete.retention.ms",
-                "3600000")),
+        new Spec(CONTROL_PLANE, 1, compacted),
+        new Spec(BUDGET_STATUS, 1, compacted),
         new Spec(AUDIT, 4, Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000))));
   }
 

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Everything the MissionJob is configured with, checked when built. {@link #fromEnv(Map)} reads the
@@ -135,127 +136,97 @@ public record MissionJobOptions(
   }
 
   public MissionJobOptions withSimLatencyMs(long latencyMs) {
-    return new MissionJobOptions(
-        kafkaBootstrapServers,
-        clickhouseUrl,
-        clickhouseDatabase,
-        consumerGroupId,
-        latencyMs,
-        asyncCapacity,
-        stepTimeout,
-        bufferTimeoutMs,
-        missionRetention,
-        defaultMaxAttempts,
-        retryBaseDelay,
-        agents,
-        knownAgents,
-        costs,
-        budgets,
-        maxMissionsInFlight);
+    return with(o -> o.simLatencyMs = latencyMs);
   }
 
   public MissionJobOptions withRetryBaseDelay(Duration delay) {
-    return new MissionJobOptions(
-        kafkaBootstrapServers,
-        clickhouseUrl,
-        clickhouseDatabase,
-        consumerGroupId,
-        simLatencyMs,
-        asyncCapacity,
-        stepTimeout,
-        bufferTimeoutMs,
-        missionRetention,
-        defaultMaxAttempts,
-        delay,
-        agents,
-        knownAgents,
-        costs,
-        budgets,
-        maxMissionsInFlight);
+    return with(o -> o.retryBaseDelay = delay);
   }
 
   /** These options with other agents (e.g. Gemini at a stand-in's URL). */
   public MissionJobOptions withAgents(AgentOptions agentOptions) {
-    return new MissionJobOptions(
-        kafkaBootstrapServers,
-        clickhouseUrl,
-        clickhouseDatabase,
-        consumerGroupId,
-        simLatencyMs,
-        asyncCapacity,
-        stepTimeout,
-        bufferTimeoutMs,
-        missionRetention,
-        defaultMaxAttempts,
-        retryBaseDelay,
-        agentOptions,
-        knownAgents,
-        costs,
-        budgets,
-        maxMissionsInFlight);
+    return with(o -> o.agents = agentOptions);
   }
 
   /** These options with another cost pipeline configuration. */
   public MissionJobOptions withCosts(CostOptions costOptions) {
-    return new MissionJobOptions(
-        kafkaBootstrapServers,
-        clickhouseUrl,
-        clickhouseDatabase,
-        consumerGroupId,
-        simLatencyMs,
-        asyncCapacity,
-        stepTimeout,
-        bufferTimeoutMs,
-        missionRetention,
-        defaultMaxAttempts,
-        retryBaseDelay,
-        agents,
-        knownAgents,
-        costOptions,
-        budgets,
-        maxMissionsInFlight);
+    return with(o -> o.costs = costOptions);
   }
 
   /** These options with another budget gate configuration. */
   public MissionJobOptions withBudgets(BudgetOptions budgetOptions) {
-    return new MissionJobOptions(
-        kafkaBootstrapServers,
-        clickhouseUrl,
-        clickhouseDatabase,
-        consumerGroupId,
-        simLatencyMs,
-        asyncCapacity,
-        stepTimeout,
-        bufferTimeoutMs,
-        missionRetention,
-        defaultMaxAttempts,
-        retryBaseDelay,
-        agents,
-        knownAgents,
-        costs,
-        budgetOptions,
-        maxMissionsInFlight);
+    return with(o -> o.budgets = budgetOptions);
   }
 
   /** These options with another bound on missions in flight per scheduler subtask. */
   public MissionJobOptions withMaxMissionsInFlight(int max) {
-    return new MissionJobOptions(
-        kafkaBootstrapServers,
-        clickhouseUrl,
-        clickhouseDatabase,
-        consumerGroupId,
-        simLatencyMs,
-        asyncCapacity,
-        stepTimeout,
-        bufferTimeoutMs,
-        missionRetention,
-        defaultMaxAttempts,
-        retryBaseDelay,
-        agents,
-        knownAgents,
-        costs,
-        budgets,
-        max);
+    return with(o -> o.maxMissionsInFlight = max);
+  }
+
+  /** These options with what {@code change} sets on a copy of them, checked as any are. */
+  private MissionJobOptions with(Consumer<Copy> change) {
+    Copy copy = new Copy(this);
+    change.accept(copy);
+    return copy.build();
+  }
+
+  /** A copy of the options' components, to change some before building options of them. */
+  private static final class Copy {
+    String kafkaBootstrapServers;
+    String clickhouseUrl;
+    String clickhouseDatabase;
+    String consumerGroupId;
+    long simLatencyMs;
+    int asyncCapacity;
+    Duration stepTimeout;
+    long bufferTimeoutMs;
+    Duration missionRetention;
+    int defaultMaxAttempts;
+    Duration retryBaseDelay;
+    AgentOptions agents;
+    List<String> knownAgents;
+    CostOptions costs;
+    BudgetOptions budgets;
+    int maxMissionsInFlight;
+
+    Copy(MissionJobOptions o) {
+      kafkaBootstrapServers = o.kafkaBootstrapServers;
+      clickhouseUrl = o.clickhouseUrl;
+      clickhouseDatabase = o.clickhouseDatabase;
+      consumerGroupId = o.consumerGroupId;
+      simLatencyMs = o.simLatencyMs;
+      asyncCapacity = o.asyncCapacity;
+      stepTimeout = o.stepTimeout;
+      bufferTimeoutMs = o.bufferTimeoutMs;
+      missionRetention = o.missionRetention;
+      defaultMaxAttempts = o.defaultMaxAttempts;
+      retryBaseDelay = o.retryBaseDelay;
+      agents = o.agents;
+      knownAgents = o.knownAgents;
+      costs = o.costs;
+      budgets = o.budgets;
+      maxMissionsInFlight = o.maxMissionsInFlight;
+    }
+
+    MissionJobOptions build() {
+      return new MissionJobOptions(
+          kafkaBootstrapServers,
+          clickhouseUrl,
+          clickhouseDatabase,
+          consumerGroupId,
+          simLatencyMs,
+          asyncCapacity,
+          stepTimeout,
+          bufferTimeoutMs,
+          missionRetention,
+          defaultMaxAttempts,
+          retryBaseDelay,
+          agents,
+          knownAgents,
+          costs,
+          budgets,
+          maxMissionsInFlight);
+    }
   }
 
   /** The scheduler's share of these options. */

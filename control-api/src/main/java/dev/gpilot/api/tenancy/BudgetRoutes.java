@@ -22,16 +22,14 @@ final class BudgetRoutes {
           Principal caller = TenancyRoutes.caller(ctx);
           String id = ctx.pathParam("budgetId");
           BudgetRequests.BudgetBody req = BudgetRequests.budget(ctx.bodyInputStream());
-          ctx.future(
-              () ->
-                  service.put(caller, id, req).thenAccept(body -> Responses.json(ctx, 200, body)));
+          Responses.jsonWhenDone(ctx, 200, () -> service.put(caller, id, req));
         });
     routes.delete(
         "/api/v1/budgets/{budgetId}",
         ctx -> {
           Principal caller = TenancyRoutes.caller(ctx);
           String id = ctx.pathParam("budgetId");
-          ctx.future(() -> service.delete(caller, id).thenAccept(ignored -> ctx.status(204)));
+          Responses.noContentWhenDone(ctx, () -> service.delete(caller, id));
         });
   }
 }

@@ -43,18 +43,14 @@ final class TenancyRoutes {
         ctx -> {
           Principal caller = caller(ctx);
           TenancyRequests.NewKey req = TenancyRequests.key(ctx.bodyInputStream());
-          ctx.future(
-              () ->
-                  service
-                      .createKey(caller, req)
-                      .thenAccept(body -> Responses.json(ctx, 201, body)));
+          Responses.jsonWhenDone(ctx, 201, () -> service.createKey(caller, req));
         });
     routes.delete(
         "/api/v1/keys/{keyId}",
         ctx -> {
           Principal caller = caller(ctx);
           String keyId = ctx.pathParam("keyId");
-          ctx.future(() -> service.revokeKey(caller, keyId).thenAccept(ignored -> ctx.status(204)));
+          Responses.noContentWhenDone(ctx, () -> service.revokeKey(caller, keyId));
         });
     routes.get("/api/v1/members", ctx -> Responses.json(ctx, 200, service.members(caller(ctx))));
     routes.post(
@@ -62,11 +58,7 @@ final class TenancyRoutes {
         ctx -> {
           Principal caller = caller(ctx);
           TenancyRequests.NewMember req = TenancyRequests.member(ctx.bodyInputStream());
-          ctx.future(
-              () ->
-                  service
-                      .addMember(caller, req)
-                      .thenAccept(body -> Responses.json(ctx, 201, body)));
+          Responses.jsonWhenDone(ctx, 201, () -> service.addMember(caller, req));
         });
     invitations(routes);
     lifecycle(routes);
@@ -78,8 +70,7 @@ final class TenancyRoutes {
         ctx -> {
           Principal caller = caller(ctx);
           String email = ctx.pathParam("email");
-          ctx.future(
-              () -> service.removeMember(caller, email).thenAccept(ignored -> ctx.status(204)));
+          Responses.noContentWhenDone(ctx, () -> service.removeMember(caller, email));
         });
     routes.post(
         "/api/v1/workspaces/{id}/transfer",
@@ -87,19 +78,14 @@ final class TenancyRoutes {
           Principal caller = caller(ctx);
           String id = ctx.pathParam("id");
           TenancyRequests.Transfer req = TenancyRequests.transfer(ctx.bodyInputStream());
-          ctx.future(
-              () ->
-                  service
-                      .transferOwnership(caller, id, req)
-                      .thenAccept(body -> Responses.json(ctx, 200, body)));
+          Responses.jsonWhenDone(ctx, 200, () -> service.transferOwnership(caller, id, req));
         });
     routes.delete(
         "/api/v1/workspaces/{id}",
         ctx -> {
           Principal caller = caller(ctx);
           String id = ctx.pathParam("id");
-          ctx.future(
-              () -> service.deleteWorkspace(caller, id).thenAccept(ignored -> ctx.status(204)));
+          Responses.noContentWhenDone(ctx, () -> service.deleteWorkspace(caller, id));
         });
   }
 
@@ -109,8 +95,7 @@ final class TenancyRoutes {
         ctx -> {
           Principal caller = caller(ctx);
           TenancyRequests.NewInvitation req = TenancyRequests.invitation(ctx.bodyInputStream());
-          ctx.future(
-              () -> service.invite(caller, req).thenAccept(body -> Responses.json(ctx, 201, body)));
+          Responses.jsonWhenDone(ctx, 201, () -> service.invite(caller, req));
         });
     // Public: the token in the path is the credential (RoutePermissions.PUBLIC).
     routes.post(
@@ -118,8 +103,7 @@ final class TenancyRoutes {
         ctx -> {
           ctx.header("Cache-Control", "no-store");
           String token = ctx.pathParam("token");
-          ctx.future(
-              () -> service.accept(token).thenAccept(body -> Responses.json(ctx, 201, body)));
+          Responses.jsonWhenDone(ctx, 201, () -> service.accept(token));
         });
   }
 

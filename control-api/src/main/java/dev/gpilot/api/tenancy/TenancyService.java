@@ -334,13 +334,9 @@ public final class TenancyService {
           if (k.revokedAt() != null) {
             return new ControlPlaneWriter.Computed<Void>(List.of(), List.of(), null);
           }
-          ApiKeyRecord revoked = k.revoked(now, caller.subject());
-          return new ControlPlaneWriter.Computed<Void>(
-              List.of(revoked),
-              List.of(
-                  audit(
-                      ws, now, AuditEvent.KEY_REVOKE, caller, revoked.revision(), "key:" + keyId)),
-              null);
+          Change change = new Change(caller, now);
+          change.revoke(k);
+          return change.answering(null);
         });
   }
 
@@ -450,20 +446,12 @@ public final class TenancyService {
                       + "/transfer)");
             }
           }
-          MemberRecord removed =
+          Change change = new Change(caller, now);
+          change.write(
               new MemberRecord(
-                  ws, email, m.role(), m.addedAt(), m.addedBy(), now, m.revision() + 1);
-          List<ControlPlaneRecord> records = new ArrayList<>(List.of(removed));
-          List<AuditEvent> audit =
-              new ArrayList<>(
-                  List.of(
-                      audit(
-                          ws,
-                          now,
-                          AuditEvent.MEMBER_REMOVE,
-                          caller,
-                          removed.revision(),
-                          "member:" + email + " role=" + m.role().wire())));
+                  ws, email, m.role(), m.addedAt(), m.addedBy(), now, m.revision() + 1),
+              AuditEvent.MEMBER_REMOVE,
+              "member:" + email + " role=" + m.role().wire());
           for (ApiKeyRecord k : activeKeys(view, ws, now)) {
             // Their keys: those made by accepting an invitation for this email.
             boolean theirs =
@@ -476,19 +464,10 @@ public final class TenancyService {
                         .map(i -> ((InvitationRecord) i).email().equals(email))
                         .orElse(false);
             if (theirs) {
-              ApiKeyRecord revoked = k.revoked(now, caller.subject());
-              records.add(revoked);
-              audit.add(
-                  audit(
-                      ws,
-                      now,
-                      AuditEvent.KEY_REVOKE,
-                      caller,
-                      revoked.revision(),
-                      "key:" + k.keyId()));
+              change.revoke(k);
             }
           }
-          return new ControlPlaneWriter.Computed<Void>(records, audit, null);
+          return change.answering(null);
         });
   }
 
@@ -515,11 +494,10 @@ public final class TenancyService {
                                   + req.email()
                                   + "' in this workspace: add or invite "
                                   + "them first"));
-          List<ControlPlaneRecord> records = new ArrayList<>();
-          List<AuditEvent> audit = new ArrayList<>();
+          Change change = new Change(caller, now);
           List<String> demoted = new ArrayList<>();
           if (target.role() != Role.OWNER) {
-            MemberRecord owner =
+            change.write(
                 new MemberRecord(
                     ws,
                     target.email(),
@@ -527,39 +505,25 @@ public final class TenancyService {
                     now,
                     caller.subject(),
                     null,
-                    target.revision() + 1);
-            records.add(owner);
-            audit.add(
-                audit(
-                    ws,
-                    now,
-                    AuditEvent.OWNERSHIP_TRANSFER,
-                    caller,
-                    owner.revision(),
-                    "member:" + owner.email() + " role=owner"));
+                    target.revision() + 1),
+                AuditEvent.OWNERSHIP_TRANSFER,
+                "member:" + target.email() + " role=owner");
           }
           for (MemberRecord m : activeMembers(view, ws)) {
             if (m.role() == Role.OWNER && !m.email().equals(target.email())) {
-              MemberRecord admin =
+              change.write(
                   new MemberRecord(
-                      ws, m.email(), Role.ADMIN, now, caller.subject(), null, m.revision() + 1);
-              records.add(admin);
+                      ws, m.email(), Role.ADMIN, now, caller.subject(), null, m.revision() + 1),
+                  AuditEvent.OWNERSHIP_TRANSFER,
+                  "member:" + m.email() + " role=admin");
               demoted.add(m.email());
-              audit.add(
-                  audit(
-                      ws,
-                      now,
-                      AuditEvent.OWNERSHIP_TRANSFER,
-                      caller,
-                      admin.revision(),
-                      "member:" + m.email() + " role=admin"));
             }
           }
           Map<String, Object> body = new LinkedHashMap<>();
           body.put("workspaceId", ws);
           body.put("owner", target.email());
           body.put("demoted", demoted);
-          return new ControlPlaneWriter.Computed<>(records, audit, body);
+          return change.answering(body);
         });
   }
 
@@ -589,31 +553,13 @@ public final class TenancyService {
                   .map(WorkspaceRecord.class::cast)
                   .filter(r -> !r.deleted())
                   .orElseThrow(() -> ApiException.notFound("no workspace '" + ws + "'"));
-          WorkspaceRecord deleted = w.deleted(now, caller.subject());
-          List<ControlPlaneRecord> records = new ArrayList<>(List.of(deleted));
-          List<AuditEvent> audit =
-              new ArrayList<>(
-                  List.of(
-                      audit(
-                          ws,
-                          now,
-                          AuditEvent.WORKSPACE_DELETE,
-                          caller,
-                          deleted.revision(),
-                          "workspace:" + ws)));
+          Change change = new Change(caller, now);
+          change.write(
+              w.deleted(now, caller.subject()), AuditEvent.WORKSPACE_DELETE, "workspace:" + ws);
           for (ApiKeyRecord k : activeKeys(view, ws, now)) {
-            ApiKeyRecord revoked = k.revoked(now, caller.subject());
-            records.add(revoked);
-            audit.add(
-                audit(
-                    ws,
-                    now,
-                    AuditEvent.KEY_REVOKE,
-                    caller,
-                    revoked.revision(),
-                    "key:" + k.keyId()));
+            change.revoke(k);
           }
-          return new ControlPlaneWriter.Computed<Void>(records, audit, null);
+          return change.answering(null);
         });
   }
 
@@ -812,5 +758,37 @@ public final class TenancyService {
       String ws, long now, String action, Principal caller, long revision, String target) {
     return AuditEvent.controlPlane(
         UUID.randomUUID().toString(), ws, now, action, caller.subject(), revision, target);
+  }
+
+  /**
+   * A change of several records, each written with its audit event (by {@code caller} at {@code
+   * now}, for the record's workspace and revision), in order.
+   */
+  private static final class Change {
+    private final Principal caller;
+    private final long now;
+    private final List<ControlPlaneRecord> records = new ArrayList<>();
+    private final List<AuditEvent> audit = new ArrayList<>();
+
+    Change(Principal caller, long now) {
+      this.caller = caller;
+      this.now = now;
+    }
+
+    /** Writes {@code record}, audited as {@code action} on {@code target}. */
+    void write(ControlPlaneRecord record, String action, String target) {
+      records.add(record);
+      audit.add(audit(record.workspaceId(), now, action, caller, record.revision(), target));
+    }
+
+    /** Revokes {@code key}. */
+    void revoke(ApiKeyRecord key) {
+      write(key.revoked(now, caller.subject()), AuditEvent.KEY_REVOKE, "key:" + key.keyId());
+    }
+
+    /** The change, answered with {@code response} once committed. */
+    <T> ControlPlaneWriter.Computed<T> answering(T response) {
+      return new ControlPlaneWriter.Computed<>(records, audit, response);
+    }
   }
 }

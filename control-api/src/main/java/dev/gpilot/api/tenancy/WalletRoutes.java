@@ -29,8 +29,7 @@ final class WalletRoutes {
         ctx -> {
           Principal caller = TenancyRoutes.caller(ctx);
           WalletRequests.NewGrant req = WalletRequests.grant(ctx.bodyInputStream());
-          ctx.future(
-              () -> service.grant(caller, req).thenAccept(body -> Responses.json(ctx, 201, body)));
+          Responses.jsonWhenDone(ctx, 201, () -> service.grant(caller, req));
         });
     routes.get("/api/v1/wallet/ledger", this::ledger);
   }

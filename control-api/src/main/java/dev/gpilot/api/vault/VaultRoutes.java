@@ -66,11 +66,11 @@ public final class VaultRoutes {
   private void delete(Context ctx) {
     Principal caller = caller(ctx);
     String name = ctx.pathParam("name");
-    ctx.future(() -> service.delete(caller, name).thenAccept(ignored -> ctx.status(204)));
+    Responses.noContentWhenDone(ctx, () -> service.delete(caller, name));
   }
 
   private void rotate(Context ctx) {
     Principal caller = caller(ctx);
-    ctx.future(() -> service.rotate(caller).thenAccept(result -> Responses.json(ctx, 200, result)));
+    Responses.jsonWhenDone(ctx, 200, () -> service.rotate(caller));
   }
 }

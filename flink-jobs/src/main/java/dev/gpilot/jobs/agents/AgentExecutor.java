@@ -325,42 +325,32 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
 
   static StepResult outcome(
       StepRequest request, AgentReply reply, Throwable error, long startedAt, long finishedAt) {
+    ModelCharge charge;
+    String message = null;
+    boolean retriable = false;
+    Long retryAfterMs = null;
     if (error == null) {
-      ModelCharge charge = reply.charge();
-      return new StepResult(
-          request.missionId(),
-          request.workspaceId(),
-          request.stepId(),
-          request.attempt(),
-          request.agent(),
-          true,
-          reply.output(),
-          null,
-          startedAt,
-          finishedAt,
-          charge == null ? null : charge.model(),
-          charge == null ? null : charge.usage(),
-          charge == null ? 0 : charge.costMicros(),
-          charge == null ? null : charge.priceVersion(),
-          false);
+      charge = reply.charge();
+    } else {
+      Throwable cause =
+          error instanceof CompletionException && error.getCause() != null
+              ? error.getCause()
+              : error;
+      AgentException failure = cause instanceof AgentException a ? a : null;
+      charge = failure == null ? null : failure.charge();
+      message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+      retriable = failure != null && failure.retriable();
+      retryAfterMs =
+          retriable && failure.retryAfter() != null ? failure.retryAfter().toMillis() : null;
     }
-    Throwable cause =
-        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-    AgentException failure = cause instanceof AgentException a ? a : null;
-    ModelCharge charge = failure == null ? null : failure.charge();
-    String message =
-        cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-    boolean retriable = failure != null && failure.retriable();
-    Long retryAfterMs =
-        retriable && failure.retryAfter() != null ? failure.retryAfter().toMillis() : null;
     return new StepResult(
         request.missionId(),
         request.workspaceId(),
         request.stepId(),
         request.attempt(),
         request.agent(),
-        false,
-        null,
+        error == null,
+        error == null ? reply.output() : null,
         message,
         startedAt,
         finishedAt,

@@ -44,7 +44,10 @@ public record StepRequest(
             : Collections.unmodifiableMap(new LinkedHashMap<>(dependencyOutputs));
   }
 
-  /** An attempt on the agent's own model. */
+  /**
+   * An attempt on the agent's own model with no dependency outputs and no timeout of its own
+   * (tests, benchmarks).
+   */
   public StepRequest(
       String missionId,
       String workspaceId,
@@ -54,8 +57,6 @@ public record StepRequest(
       String action,
       JsonNode parameters,
       String mission,
-      Map<String, JsonNode> dependencyOutputs,
-      long timeoutMs,
       long requestedAt) {
     this(
         missionId,
@@ -66,38 +67,14 @@ public record StepRequest(
         action,
         parameters,
         mission,
-        dependencyOutputs,
-        timeoutMs,
         requestedAt,
-        null);
+        Map.of());
   }
 
-  /** An attempt with no dependency outputs and no timeout of its own (tests, benchmarks). */
-  public StepRequest(
-      String missionId,
-      String workspaceId,
-      String stepId,
-      int attempt,
-      String agent,
-      String action,
-      JsonNode parameters,
-      String mission,
-      long requestedAt) {
-    this(
-        missionId,
-        workspaceId,
-        stepId,
-        attempt,
-        agent,
-        action,
-        parameters,
-        mission,
-        Map.of(),
-        0,
-        requestedAt);
-  }
-
-  /** An attempt with dependency outputs and no timeout of its own (tests, benchmarks). */
+  /**
+   * An attempt on the agent's own model with dependency outputs and no timeout of its own (tests,
+   * benchmarks).
+   */
   public StepRequest(
       String missionId,
       String workspaceId,
@@ -120,7 +97,8 @@ public record StepRequest(
         mission,
         dependencyOutputs,
         0,
-        requestedAt);
+        requestedAt,
+        null);
   }
 
   /**

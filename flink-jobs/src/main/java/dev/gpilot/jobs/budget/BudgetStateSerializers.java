@@ -21,8 +21,26 @@ import org.apache.flink.types.StringValue;
 public final class BudgetStateSerializers {
   private BudgetStateSerializers() {}
 
+  /**
+   * A layout serializer of an immutable value: a copy is the value itself, and no instance is made
+   * to be reused ({@link #createInstance()} is null unless a subclass has an empty value).
+   */
+  abstract static class ImmutableLayout<T> extends LayoutSerializer<T> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public T createInstance() {
+      return null;
+    }
+
+    @Override
+    public T copy(T from) {
+      return from;
+    }
+  }
+
   /** A {@link BudgetLedger}: its budget's record, then where its period stands. */
-  public static final class Ledger extends LayoutSerializer<BudgetLedger> {
+  public static final class Ledger extends ImmutableLayout<BudgetLedger> {
     private static final long serialVersionUID = 1L;
     static final Ledger INSTANCE = new Ledger();
     private static final List<String> LAYOUT =
@@ -52,16 +70,6 @@ public final class BudgetStateSerializers {
     @Override
     public List<String> layout() {
       return LAYOUT;
-    }
-
-    @Override
-    public BudgetLedger createInstance() {
-      return null;
-    }
-
-    @Override
-    public BudgetLedger copy(BudgetLedger from) {
-      return from; // immutable
     }
 
     @Override
@@ -124,7 +132,7 @@ public final class BudgetStateSerializers {
    * A {@link WalletState}: its grants (each with what was drawn from it), then its reservation and
    * what is owed.
    */
-  public static final class Wallet extends LayoutSerializer<WalletState> {
+  public static final class Wallet extends ImmutableLayout<WalletState> {
     private static final long serialVersionUID = 1L;
     static final Wallet INSTANCE = new Wallet();
     private static final List<String> LAYOUT =
@@ -155,11 +163,6 @@ public final class BudgetStateSerializers {
     @Override
     public WalletState createInstance() {
       return WalletState.EMPTY;
-    }
-
-    @Override
-    public WalletState copy(WalletState from) {
-      return from; // immutable
     }
 
     @Override
@@ -214,7 +217,7 @@ public final class BudgetStateSerializers {
    * held attempts, in one value. Every attempt changes most of it (the ledgers covering it and the
    * wallet), so one read and one write per input cost less than one per budget.
    */
-  public static final class Book extends LayoutSerializer<BudgetBook.Value> {
+  public static final class Book extends ImmutableLayout<BudgetBook.Value> {
     private static final long serialVersionUID = 1L;
     static final Book INSTANCE = new Book();
     private static final List<String> LAYOUT;
@@ -236,11 +239,6 @@ public final class BudgetStateSerializers {
     @Override
     public BudgetBook.Value createInstance() {
       return BudgetBook.Value.EMPTY;
-    }
-
-    @Override
-    public BudgetBook.Value copy(BudgetBook.Value from) {
-      return from; // immutable
     }
 
     @Override
@@ -266,7 +264,7 @@ public final class BudgetStateSerializers {
   }
 
   /** A {@link Reservation}. */
-  public static final class Reserved extends LayoutSerializer<Reservation> {
+  public static final class Reserved extends ImmutableLayout<Reservation> {
     private static final long serialVersionUID = 1L;
     static final Reserved INSTANCE = new Reserved();
     private static final List<String> LAYOUT =
@@ -275,16 +273,6 @@ public final class BudgetStateSerializers {
     @Override
     public List<String> layout() {
       return LAYOUT;
-    }
-
-    @Override
-    public Reservation createInstance() {
-      return null;
-    }
-
-    @Override
-    public Reservation copy(Reservation from) {
-      return from; // immutable
     }
 
     @Override

@@ -20,6 +20,7 @@ import dev.gpilot.jobs.sink.clickhouse.MissionEventRows;
 import dev.gpilot.jobs.sink.clickhouse.MissionSummaryRows;
 import dev.gpilot.jobs.sink.clickhouse.RowEncoder;
 import java.io.PrintStream;
+import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.ToLongFunction;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.FilterFunction;
@@ -138,7 +140,7 @@ public final class RebuildJob {
                 "rebuild-mission-events")
             .uid("rebuild-mission-events-source");
     eventStream
-        .filter(new EventInRange(from, to))
+        .filter(inRange(from, to, MissionEvent::ts))
         .name("rebuild-events-in-range")
         .uid("rebuild-events-in-range")
         .sinkTo(
@@ -173,7 +175,7 @@ public final class RebuildJob {
                 finishTimes,
                 "rebuild-step-results")
             .uid("rebuild-step-results-source")
-            .filter(new ResultInRange(from, to))
+            .filter(inRange(from, to, StepResult::finishedAt))
             .name("rebuild-results-in-range")
             .uid("rebuild-results-in-range");
     CostPipeline.build(
@@ -268,35 +270,14 @@ public final class RebuildJob {
         .build();
   }
 
-  static final class EventInRange implements FilterFunction<MissionEvent> {
-    private static final long serialVersionUID = 1L;
-    private final long from;
-    private final long to;
+  /** A serializable reader of an element's time (epoch milliseconds). */
+  interface TimeOf<T> extends ToLongFunction<T>, Serializable {}
 
-    EventInRange(long from, long to) {
-      this.from = from;
-      this.to = to;
-    }
-
-    @Override
-    public boolean filter(MissionEvent e) {
-      return e.ts() >= from && e.ts() < to;
-    }
-  }
-
-  static final class ResultInRange implements FilterFunction<StepResult> {
-    private static final long serialVersionUID = 1L;
-    private final long from;
-    private final long to;
-
-    ResultInRange(long from, long to) {
-      this.from = from;
-      this.to = to;
-    }
-
-    @Override
-    public boolean filter(StepResult r) {
-      return r.finishedAt() >= from && r.finishedAt() < to;
-    }
+  /** Keeps the elements whose time is in the rebuild's range, {@code [from, to)}. */
+  static <T> FilterFunction<T> inRange(long from, long to, TimeOf<T> time) {
+    return element -> {
+      long t = time.applyAsLong(element);
+      return t >= from && t < to;
+    };
   }
 }
