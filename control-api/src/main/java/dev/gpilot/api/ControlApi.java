@@ -163,6 +163,11 @@ public final class ControlApi implements AutoCloseable {
         "gpilot.streams.open",
         "mission streams this instance serves now",
         openStreams::openStreams);
+    MissionStore held = store;
+    metrics.gauge(
+        "gpilot.missions.in.memory",
+        "missions this instance holds in memory (the rest are ClickHouse's to serve)",
+        held::size);
     metrics.gauge(
         "gpilot.feed.behind.seconds",
         "how long ago the feed last had everything the topics held",

@@ -122,6 +122,8 @@ class MetricsITCase {
                   HttpResponse<String> metrics = send(api, "GET", "/metrics", null, null);
                   assertThat(metrics.statusCode()).isEqualTo(200);
                   assertThat(sample(metrics.body(), "gpilot_streams_open")).hasValue(1.0);
+                  // The one mission submitted above, held in memory.
+                  assertThat(sample(metrics.body(), "gpilot_missions_in_memory")).hasValue(1.0);
                 });
       } finally {
         stream.thenAccept(
