@@ -180,7 +180,9 @@ public final class TopicFollower implements AutoCloseable {
         consumer.seek(tp, first.offset());
       }
     }
-    consumer.seekToEnd(none);
+    if (!none.isEmpty()) { // an empty list would mean every partition
+      consumer.seekToEnd(none);
+    }
     synchronized (positions) {
       for (TopicPartition tp : partitions) {
         positions.put(tp, consumer.position(tp, Duration.ofSeconds(30)));
@@ -302,7 +304,11 @@ public final class TopicFollower implements AutoCloseable {
           }
         }
       }
-      fresh.seekToBeginning(unread);
+      if (!unread.isEmpty()) {
+        // Only these: KafkaConsumer reads an empty list as every assigned partition, which undid
+        // the seeks above and read the topics again from the beginning after every failure.
+        fresh.seekToBeginning(unread);
+      }
       return fresh;
     } catch (RuntimeException e) {
       fresh.close(Duration.ZERO);

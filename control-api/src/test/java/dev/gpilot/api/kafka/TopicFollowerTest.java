@@ -88,6 +88,18 @@ class TopicFollowerTest {
               }
             }
 
+            // As KafkaConsumer does (MockConsumer does not): no partitions means every assigned
+            // one.
+            @Override
+            public synchronized void seekToBeginning(Collection<TopicPartition> partitions) {
+              super.seekToBeginning(partitions.isEmpty() ? assignment() : partitions);
+            }
+
+            @Override
+            public synchronized void seekToEnd(Collection<TopicPartition> partitions) {
+              super.seekToEnd(partitions.isEmpty() ? assignment() : partitions);
+            }
+
             @Override
             public Map<TopicPartition, OffsetAndTimestamp> offsetsForTimes(
                 Map<TopicPartition, Long> query, Duration timeout) {
@@ -173,6 +185,20 @@ class TopicFollowerTest {
         .untilAsserted(() -> assertThat(applied).hasSize(3));
     assertThat(broker.consumers).hasSizeGreaterThan(1);
     assertThat(applied).containsExactlyInAnyOrder("a1", "b1", "a2");
+  }
+
+  @Test
+  void withALookback_everyPartitionWithRecentRecords_isReadFromItsFirstRecentOne()
+      throws Exception {
+    long twoDaysAgo = System.currentTimeMillis() - Duration.ofDays(2).toMillis();
+    broker.appendAt(twoDaysAgo, P0, "a0-old");
+    broker.append(P0, "a1");
+    broker.appendAt(twoDaysAgo, P1, "b0-old");
+    broker.append(P1, "b1");
+
+    start(Duration.ofDays(1), this::record);
+
+    assertThat(applied).containsExactlyInAnyOrder("a1", "b1");
   }
 
   @Test
