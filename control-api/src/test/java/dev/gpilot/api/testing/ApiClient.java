@@ -90,6 +90,11 @@ public final class ApiClient {
     return send("GET", path, null, null, Map.of());
   }
 
+  /** A GET asking for {@code accept} (no Accept header when null). */
+  public Response get(String path, String accept) throws Exception {
+    return send("GET", path, null, null, accept == null ? Map.of() : Map.of("Accept", accept));
+  }
+
   public Response post(String path, String body) throws Exception {
     return send("POST", path, "application/json", body, Map.of());
   }
