@@ -3,25 +3,21 @@ package dev.gpilot.api.history;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gpilot.api.ApiOptions;
 import dev.gpilot.api.ControlApi;
 import dev.gpilot.api.auth.Principal;
-import dev.gpilot.api.auth.TokenAuthenticator;
 import dev.gpilot.api.testing.ApiClient;
+import dev.gpilot.api.testing.ApiServer;
 import dev.gpilot.clickhouse.ClickHouseClient;
 import dev.gpilot.clickhouse.ClickHouseMigrations;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.testing.ClickHouseTestServer;
-import dev.gpilot.testing.KafkaTestBroker;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -32,14 +28,23 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * same API serves at {@code /}.
  */
 class MissionListITCase {
-  @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
-  @RegisterExtension static final ClickHouseTestServer CLICKHOUSE = new ClickHouseTestServer();
   private static final Map<String, Principal> TOKENS =
       Map.of(
           "t-default",
           new Principal("default", "tester"),
           "t-other",
           new Principal("other", "tester"));
+
+  @RegisterExtension
+  static final ApiServer API =
+      ApiServer.builder()
+          .maxMissionsInMemory(1000)
+          .tokens(TOKENS)
+          .clickHouse()
+          .alsoWithoutClickHouse()
+          .build();
+
+  private static final ClickHouseTestServer CLICKHOUSE = API.clickhouse();
   private static final long T0 = 1_764_100_000_000L;
 
   static ControlApi api;
@@ -47,14 +52,8 @@ class MissionListITCase {
 
   @BeforeAll
   static void start() throws Exception {
-    ApiOptions options =
-        new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 1000, 2);
-    api =
-        new ControlApi(
-                options.withClickHouse(CLICKHOUSE.url(), CLICKHOUSE.database()),
-                TokenAuthenticator.of(TOKENS))
-            .start();
-    apiWithoutClickHouse = new ControlApi(options, TokenAuthenticator.of(TOKENS)).start();
+    api = API.api();
+    apiWithoutClickHouse = API.withoutClickHouse();
 
     ClickHouseClient ch = CLICKHOUSE.client();
     ClickHouseMigrations.apply(ch);
@@ -156,20 +155,9 @@ class MissionListITCase {
         + ")";
   }
 
-  @AfterAll
-  static void stop() {
-    if (api != null) {
-      api.close();
-    }
-    if (apiWithoutClickHouse != null) {
-      apiWithoutClickHouse.close();
-    }
-  }
-
   static ApiClient.Response get(ControlApi target, String path, String token, String accept)
       throws Exception {
-    return new ApiClient(target.port(), token)
-        .send("GET", path, null, null, accept == null ? Map.of() : Map.of("Accept", accept));
+    return new ApiClient(target.port(), token).get(path, accept);
   }
 
   static JsonNode list(String query) throws Exception {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.testing.ApiClient;
 import dev.gpilot.api.testing.MissionStack;
+import dev.gpilot.api.testing.StoredRows;
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.events.EventTypes;
 import dev.gpilot.contracts.tenancy.Role;
@@ -243,17 +244,7 @@ class RerunITCase {
 
   /** The forks of {@code original} the job accepted, as ClickHouse stores their first events. */
   private static List<String> forksOf(String original) {
-    return STACK
-        .clickhouse()
-        .client()
-        .query(
-            "SELECT DISTINCT mission_id FROM mission_events WHERE type = "
-                + "'mission.accepted' AND event LIKE '%\"rerunOf\":\""
-                + original
-                + "\"%'")
-        .stream()
-        .map(row -> row.get("mission_id").asText())
-        .toList();
+    return StoredRows.forksOf(STACK.clickhouse(), original);
   }
 
   private static long missionsOnTopic() throws Exception {

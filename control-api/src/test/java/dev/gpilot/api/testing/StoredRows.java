@@ -29,4 +29,21 @@ public final class StoredRows {
         .ignoreExceptions()
         .untilAsserted(() -> check.accept(clickhouse.client().query(sql)));
   }
+
+  /**
+   * The forks of {@code original} the job accepted (re-runs naming it in {@code rerunOf}), as
+   * ClickHouse stores their first events; no wait.
+   */
+  public static List<String> forksOf(ClickHouseTestServer clickhouse, String original) {
+    return clickhouse
+        .client()
+        .query(
+            "SELECT DISTINCT mission_id FROM mission_events WHERE type = "
+                + "'mission.accepted' AND event LIKE '%\"rerunOf\":\""
+                + original
+                + "\"%'")
+        .stream()
+        .map(row -> row.get("mission_id").asText())
+        .toList();
+  }
 }
