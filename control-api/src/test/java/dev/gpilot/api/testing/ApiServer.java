@@ -4,8 +4,11 @@ import dev.gpilot.api.ApiOptions;
 import dev.gpilot.api.ControlApi;
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.auth.TokenAuthenticator;
+import dev.gpilot.api.tenancy.TenancyOptions;
+import dev.gpilot.api.vault.VaultOptions;
 import dev.gpilot.testing.ClickHouseTestServer;
 import dev.gpilot.testing.KafkaTestBroker;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -27,9 +30,13 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * }</pre>
  */
 public final class ApiServer implements BeforeAllCallback, AfterAllCallback {
+  /** Where in {@link #home()} the vault's local master keyset is. */
+  public static final String KEYSET = "vault/master-keyset.json";
+
   private final KafkaTestBroker kafka = new KafkaTestBroker();
   private final ClickHouseTestServer clickhouse = new ClickHouseTestServer();
   private final Builder options;
+  private Path home;
   private ControlApi api;
   private ControlApi withoutClickHouse;
 
@@ -56,17 +63,29 @@ public final class ApiServer implements BeforeAllCallback, AfterAllCallback {
                 Path.of("unused"),
                 options.maxMissionsInMemory,
                 options.streamWriterThreads));
-    TokenAuthenticator tokens = TokenAuthenticator.of(Map.copyOf(options.tokens));
+    home = Files.createTempDirectory("api-server");
     api =
-        new ControlApi(
-                options.clickHouse
-                    ? apiOptions.withClickHouse(clickhouse.url(), clickhouse.database())
-                    : apiOptions,
-                tokens)
-            .start();
+        start(
+            options.clickHouse
+                ? apiOptions.withClickHouse(clickhouse.url(), clickhouse.database())
+                : apiOptions);
     if (options.alsoWithoutClickHouse) {
-      withoutClickHouse = new ControlApi(apiOptions, tokens).start();
+      withoutClickHouse = start(apiOptions);
     }
+  }
+
+  /** An API of these options: the vault and the control plane as the builder says. */
+  private ControlApi start(ApiOptions apiOptions) throws Exception {
+    TokenAuthenticator tokens = TokenAuthenticator.of(Map.copyOf(options.tokens));
+    if (!options.vaultAtHome) {
+      return new ControlApi(apiOptions, tokens).start();
+    }
+    VaultOptions vault = VaultOptions.localKeyset(home.resolve(KEYSET).toString());
+    return options.tenancyAtHome
+        ? new ControlApi(
+                apiOptions, tokens, vault, TenancyOptions.of(home.resolve("auth/key-hash-secret")))
+            .start()
+        : new ControlApi(apiOptions, tokens, vault).start();
   }
 
   @Override
@@ -101,6 +120,15 @@ public final class ApiServer implements BeforeAllCallback, AfterAllCallback {
     return clickhouse;
   }
 
+  /**
+   * A fresh directory of this class, the API's home: the vault's master keyset at {@value #KEYSET}
+   * with {@link Builder#vaultAtHome}, the key-hash secret at {@code auth/key-hash-secret} with
+   * {@link Builder#tenancyAtHome}.
+   */
+  public Path home() {
+    return home;
+  }
+
   public ControlApi api() {
     return api;
   }
@@ -132,6 +160,8 @@ public final class ApiServer implements BeforeAllCallback, AfterAllCallback {
     private UnaryOperator<ApiOptions> api = UnaryOperator.identity();
     private boolean clickHouse;
     private boolean alsoWithoutClickHouse;
+    private boolean vaultAtHome;
+    private boolean tenancyAtHome;
 
     private Builder() {}
 
@@ -175,6 +205,24 @@ public final class ApiServer implements BeforeAllCallback, AfterAllCallback {
     /** How many threads write the API's streams (2 unless set). */
     public Builder streamWriterThreads(int threads) {
       this.streamWriterThreads = threads;
+      return this;
+    }
+
+    /**
+     * The vault's master keyset is a local one in {@link #home()} (else as the environment says).
+     */
+    public Builder vaultAtHome() {
+      this.vaultAtHome = true;
+      return this;
+    }
+
+    /**
+     * The control plane's key-hash secret is in {@link #home()} too, with the vault's keyset (else
+     * as the environment says).
+     */
+    public Builder tenancyAtHome() {
+      this.vaultAtHome = true;
+      this.tenancyAtHome = true;
       return this;
     }
 
