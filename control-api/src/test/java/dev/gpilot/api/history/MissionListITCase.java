@@ -15,7 +15,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,33 +27,21 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * same API serves at {@code /}.
  */
 class MissionListITCase {
-  private static final Map<String, Principal> TOKENS =
-      Map.of(
-          "t-default",
-          new Principal("default", "tester"),
-          "t-other",
-          new Principal("other", "tester"));
-
   @RegisterExtension
   static final ApiServer API =
       ApiServer.builder()
-          .maxMissionsInMemory(1000)
-          .tokens(TOKENS)
+          .token("t-default", new Principal("default", "tester"))
+          .token("t-other", new Principal("other", "tester"))
           .clickHouse()
           .alsoWithoutClickHouse()
+          .maxMissionsInMemory(1000)
           .build();
 
   private static final ClickHouseTestServer CLICKHOUSE = API.clickhouse();
   private static final long T0 = 1_764_100_000_000L;
 
-  static ControlApi api;
-  static ControlApi apiWithoutClickHouse;
-
   @BeforeAll
   static void start() throws Exception {
-    api = API.api();
-    apiWithoutClickHouse = API.withoutClickHouse();
-
     ClickHouseClient ch = CLICKHOUSE.client();
     ClickHouseMigrations.apply(ch);
     StringBuilder rows = new StringBuilder();
@@ -161,7 +148,7 @@ class MissionListITCase {
   }
 
   static JsonNode list(String query) throws Exception {
-    ApiClient.Response response = get(api, "/api/v1/missions" + query, "t-default", null);
+    ApiClient.Response response = get(API.api(), "/api/v1/missions" + query, "t-default", null);
     assertThat(response.status()).as(response.body()).isEqualTo(200);
     assertThat(response.headers().firstValue("content-type").orElse(""))
         .startsWith("application/json");
@@ -243,7 +230,7 @@ class MissionListITCase {
 
   @Test
   void workspaces_seeOnlyTheirOwn() throws Exception {
-    ApiClient.Response other = get(api, "/api/v1/missions", "t-other", null);
+    ApiClient.Response other = get(API.api(), "/api/v1/missions", "t-other", null);
     assertThat(ids(Json.mapper().readTree(other.body()))).containsExactly("x1");
   }
 
@@ -258,22 +245,22 @@ class MissionListITCase {
             "?cursor=bm9wZQ",
             "?cursor=%25%25",
             "?q=" + "x".repeat(201))) {
-      ApiClient.Response response = get(api, "/api/v1/missions" + query, "t-default", null);
+      ApiClient.Response response = get(API.api(), "/api/v1/missions" + query, "t-default", null);
       assertThat(response.status()).as(query).isEqualTo(400);
       assertThat(response.headers().firstValue("content-type").orElse(""))
           .startsWith("application/problem+json");
       assertThat(Json.mapper().readTree(response.body()).get("type").asText())
           .isEqualTo("/problems/invalid-request");
     }
-    assertThat(get(api, "/api/v1/missions", null, null).status()).isEqualTo(401);
-    assertThat(get(apiWithoutClickHouse, "/api/v1/missions", "t-default", null).status())
+    assertThat(get(API.api(), "/api/v1/missions", null, null).status()).isEqualTo(401);
+    assertThat(get(API.withoutClickHouse(), "/api/v1/missions", "t-default", null).status())
         .isEqualTo(503);
   }
 
   @Test
   void console_isServedAtTheRoot_hashedAssetsCachedForever_routesFallBackToTheIndex()
       throws Exception {
-    ApiClient.Response index = get(api, "/", null, "text/html");
+    ApiClient.Response index = get(API.api(), "/", null, "text/html");
     assertThat(index.status()).isEqualTo(200);
     assertThat(index.headers().firstValue("content-type").orElse("")).startsWith("text/html");
     assertThat(index.headers().firstValue("cache-control")).hasValue("no-cache");
@@ -281,27 +268,29 @@ class MissionListITCase {
 
     Matcher script = Pattern.compile("src=\"(/assets/[^\"]+\\.js)\"").matcher(index.body());
     assertThat(script.find()).as(index.body()).isTrue();
-    ApiClient.Response asset = get(api, script.group(1), null, null);
+    ApiClient.Response asset = get(API.api(), script.group(1), null, null);
     assertThat(asset.status()).isEqualTo(200);
     assertThat(asset.headers().firstValue("content-type").orElse("")).contains("javascript");
     assertThat(asset.headers().firstValue("cache-control"))
         .hasValue("public, max-age=31536000, immutable");
 
-    ApiClient.Response route = get(api, "/missions/m21", null, "text/html,application/xhtml+xml");
+    ApiClient.Response route =
+        get(API.api(), "/missions/m21", null, "text/html,application/xhtml+xml");
     assertThat(route.status()).isEqualTo(200);
     assertThat(route.body()).isEqualTo(index.body());
     assertThat(route.headers().firstValue("cache-control")).hasValue("no-cache");
 
     // unknown API paths, assets and the health check keep their answers, from a browser too
     for (String path : List.of("/api/v1/nope", "/assets/nope-123.js")) {
-      ApiClient.Response missing = get(api, path, "t-default", "text/html");
+      ApiClient.Response missing = get(API.api(), path, "t-default", "text/html");
       assertThat(missing.status()).as(path).isEqualTo(404);
       assertThat(missing.headers().firstValue("content-type").orElse(""))
           .as(path)
           .startsWith("application/problem+json");
     }
-    assertThat(get(api, "/api/v1/nope", "t-default", "application/json").status()).isEqualTo(404);
-    assertThat(get(api, "/health", null, "text/html").body()).contains("\"status\"");
+    assertThat(get(API.api(), "/api/v1/nope", "t-default", "application/json").status())
+        .isEqualTo(404);
+    assertThat(get(API.api(), "/health", null, "text/html").body()).contains("\"status\"");
   }
 
   private static JsonNode find(JsonNode page, String id) {
