@@ -11,6 +11,7 @@ import dev.gpilot.api.ControlApi;
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.auth.TokenAuthenticator;
 import dev.gpilot.api.testing.ApiClient;
+import dev.gpilot.api.testing.VaultResolvers;
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.json.JsonCodec;
@@ -18,11 +19,9 @@ import dev.gpilot.contracts.vault.VaultException;
 import dev.gpilot.contracts.vault.VaultRecord;
 import dev.gpilot.jobs.LocalMissionJob;
 import dev.gpilot.jobs.MissionJobOptions;
-import dev.gpilot.jobs.vault.AuditSink;
 import dev.gpilot.jobs.vault.KeyRequest;
 import dev.gpilot.jobs.vault.ResolvedKey;
 import dev.gpilot.jobs.vault.VaultKeyResolver;
-import dev.gpilot.jobs.vault.VaultReader;
 import dev.gpilot.testing.ClickHouseTestServer;
 import dev.gpilot.testing.KafkaTestBroker;
 import dev.gpilot.testing.Schemas;
@@ -34,7 +33,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -116,22 +114,10 @@ class VaultApiITCase {
     // (keyChanges_areAuditedInClickHouse...).
     dev.gpilot.api.tenancy.TenancyOptions tenancy =
         dev.gpilot.api.tenancy.TenancyOptions.of(home.resolve("auth/key-hash-secret"));
-    api1 =
-        new ControlApi(
-                new ApiOptions(
-                    "127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2),
-                auth,
-                vaultOptions,
-                tenancy)
-            .start();
-    api2 =
-        new ControlApi(
-                new ApiOptions(
-                    "127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2),
-                auth,
-                vaultOptions,
-                tenancy)
-            .start();
+    ApiOptions apiOptions =
+        new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2);
+    api1 = new ControlApi(apiOptions, auth, vaultOptions, tenancy).start();
+    api2 = new ControlApi(apiOptions, auth, vaultOptions, tenancy).start();
     one = new VaultHttp(api1.port());
     two = new VaultHttp(api2.port());
     MissionJobOptions jobOptions =
@@ -142,13 +128,10 @@ class VaultApiITCase {
             LocalMissionJob.localConfiguration(
                 Files.createTempDirectory("checkpoints"), 1, 0, 1000));
     resolver =
-        new VaultKeyResolver(
-            VaultReader.acquire(KAFKA.bootstrapServers()),
-            true,
+        VaultResolvers.onBroker(
+            KAFKA.bootstrapServers(),
             new MasterKeyProvider(vaultOptions.keys(), false),
-            DEPLOYMENT_KEY,
-            AuditSink.kafka(KAFKA.bootstrapServers()),
-            Clock.systemUTC());
+            DEPLOYMENT_KEY);
   }
 
   @AfterAll
