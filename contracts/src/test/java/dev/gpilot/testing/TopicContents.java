@@ -10,6 +10,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * What a topic holds now, from its beginning to its current end, as a plain consumer of an
@@ -42,6 +43,31 @@ public final class TopicContents {
             records.add(record);
           }
         }
+      }
+    }
+    return records;
+  }
+
+  /**
+   * Every record a new consumer group reads from the topic's beginning, as strings, until it has
+   * polled three times in a row (half a second each) without a record, or twenty times while it has
+   * read none: a quiet spell lets records still on their way arrive.
+   */
+  public static List<ConsumerRecord<String, String>> readUntilQuiet(
+      Properties clientProperties, String topic) {
+    Properties props = new Properties();
+    props.putAll(clientProperties);
+    props.put("group.id", "topic-contents-" + System.nanoTime());
+    props.put("auto.offset.reset", "earliest");
+    List<ConsumerRecord<String, String>> records = new ArrayList<>();
+    try (KafkaConsumer<String, String> consumer =
+        new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      int emptyPolls = 0;
+      while (emptyPolls < 3 || records.isEmpty() && emptyPolls < 20) {
+        var polled = consumer.poll(Duration.ofMillis(500));
+        emptyPolls = polled.isEmpty() ? emptyPolls + 1 : 0;
+        polled.forEach(records::add);
       }
     }
     return records;

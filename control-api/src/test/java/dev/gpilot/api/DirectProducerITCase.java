@@ -1,21 +1,17 @@
 package dev.gpilot.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.auth.TokenAuthenticator;
+import dev.gpilot.api.testing.ApiClient;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.jobs.LocalMissionJob;
 import dev.gpilot.jobs.MissionJobOptions;
 import dev.gpilot.testing.ClickHouseTestServer;
 import dev.gpilot.testing.KafkaTestBroker;
 import dev.gpilot.testing.Schemas;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -44,7 +39,6 @@ class DirectProducerITCase {
   @RegisterExtension static final ClickHouseTestServer CLICKHOUSE = new ClickHouseTestServer();
 
   private static final String TOKEN = "direct-token";
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   private static JobClient job;
   private static ControlApi api;
@@ -103,20 +97,18 @@ class DirectProducerITCase {
         + ",\"submittedBy\":\"crm-sync\"}";
   }
 
-  private static HttpResponse<String> get(String path) throws Exception {
-    return HTTP.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + path))
-            .header("Authorization", "Bearer " + TOKEN)
-            .timeout(Duration.ofSeconds(60))
-            .GET()
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+  private static ApiClient client() {
+    return new ApiClient(api.port(), TOKEN);
+  }
+
+  private static ApiClient.Response get(String path) throws Exception {
+    return client().get(path);
   }
 
   /** The mission's events from {@code /events}, to its final one. */
   private static List<String> eventTypes(String missionId) throws Exception {
-    HttpResponse<String> events = get("/api/v1/missions/" + missionId + "/events");
-    assertThat(events.statusCode()).isEqualTo(200);
+    ApiClient.Response events = get("/api/v1/missions/" + missionId + "/events");
+    assertThat(events.status()).isEqualTo(200);
     List<String> types = new ArrayList<>();
     for (String line : events.body().split("\n")) {
       if (!line.isBlank()) {
@@ -127,18 +119,7 @@ class DirectProducerITCase {
   }
 
   private static JsonNode awaitFinished(String missionId) throws Exception {
-    JsonNode[] mission = new JsonNode[1];
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .ignoreExceptions()
-        .untilAsserted(
-            () -> {
-              HttpResponse<String> response = get("/api/v1/missions/" + missionId);
-              assertThat(response.statusCode()).isEqualTo(200);
-              mission[0] = Json.mapper().readTree(response.body());
-              assertThat(mission[0].get("status").asText()).isIn("COMPLETED", "FAILED");
-            });
-    return mission[0];
+    return client().awaitFinished(missionId, Duration.ofSeconds(60));
   }
 
   @Test
@@ -163,23 +144,10 @@ class DirectProducerITCase {
     assertThat(eventTypes(missionId))
         .startsWith("mission.accepted", "plan.ready")
         .endsWith("mission.completed");
-    HttpResponse<Stream<String>> stream =
-        HTTP.send(
-            HttpRequest.newBuilder(
-                    URI.create(
-                        "http://127.0.0.1:"
-                            + api.port()
-                            + "/api/v1/missions/"
-                            + missionId
-                            + "/stream"))
-                .header("Authorization", "Bearer " + TOKEN)
-                .timeout(Duration.ofSeconds(60))
-                .GET()
-                .build(),
-            HttpResponse.BodyHandlers.ofLines());
-    assertThat(stream.statusCode()).isEqualTo(200);
+    ApiClient.Response stream = get("/api/v1/missions/" + missionId + "/stream");
+    assertThat(stream.status()).isEqualTo(200);
     List<String> data =
-        stream.body().filter(l -> l.startsWith("data: ")).map(l -> l.substring(6)).toList();
+        stream.body().lines().filter(l -> l.startsWith("data: ")).map(l -> l.substring(6)).toList();
     assertThat(Json.mapper().readTree(data.get(0)).get("type").asText()).isEqualTo("start");
     assertThat(data).last().isEqualTo("[DONE]");
   }
@@ -211,8 +179,8 @@ class DirectProducerITCase {
     produce(good, submitted(good, "After the bad ones", "{}"));
 
     assertThat(awaitFinished(good).get("status").asText()).isEqualTo("COMPLETED");
-    assertThat(get("/api/v1/missions/" + notJson).statusCode()).isEqualTo(404);
-    assertThat(get("/api/v1/missions/" + noWorkspace).statusCode()).isEqualTo(404);
+    assertThat(get("/api/v1/missions/" + notJson).status()).isEqualTo(404);
+    assertThat(get("/api/v1/missions/" + noWorkspace).status()).isEqualTo(404);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.gpilot.api;
 
+import static dev.gpilot.api.testing.StoredRows.awaitRows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -13,6 +14,7 @@ import dev.gpilot.contracts.json.Json;
 import dev.gpilot.testing.ClickHouseTestServer;
 import dev.gpilot.testing.KafkaTestBroker;
 import dev.gpilot.testing.Schemas;
+import dev.gpilot.testing.TopicOffsets;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,11 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -124,21 +123,7 @@ class MissionPathITCase {
   }
 
   private static long missionsOnTopic() throws Exception {
-    try (Admin admin = Admin.create(KAFKA.clientProperties())) {
-      var partitions =
-          admin
-              .describeTopics(List.of(Topics.MISSIONS))
-              .allTopicNames()
-              .get()
-              .get(Topics.MISSIONS)
-              .partitions()
-              .stream()
-              .map(p -> new TopicPartition(Topics.MISSIONS, p.partition()))
-              .collect(java.util.stream.Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()));
-      return admin.listOffsets(partitions).all().get().values().stream()
-          .mapToLong(o -> o.offset())
-          .sum();
-    }
+    return TopicOffsets.endOffsetSum(KAFKA.clientProperties(), Topics.MISSIONS);
   }
 
   @Test
@@ -209,27 +194,22 @@ class MissionPathITCase {
     assertThat(json(frames.get(0)[1]).get("type").asText()).isEqualTo("start");
     assertThat(frames.get(frames.size() - 1)[1]).isEqualTo("[DONE]");
 
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .ignoreExceptions()
-        .untilAsserted(
-            () -> {
-              List<JsonNode> rows =
-                  CLICKHOUSE
-                      .client()
-                      .query(
-                          "SELECT status, workspace_id, steps_succeeded FROM missions FINAL WHERE mission_id = '"
-                              + missionId
-                              + "'");
-              assertThat(rows)
-                  .singleElement()
-                  .satisfies(
-                      row -> {
-                        assertThat(row.get("status").asText()).isEqualTo("COMPLETED");
-                        assertThat(row.get("workspace_id").asText()).isEqualTo("default");
-                        assertThat(row.get("steps_succeeded").asInt()).isEqualTo(3);
-                      });
-            });
+    awaitRows(
+        CLICKHOUSE,
+        Duration.ofSeconds(30),
+        "SELECT status, workspace_id, steps_succeeded FROM missions FINAL WHERE mission_id = '"
+            + missionId
+            + "'",
+        rows -> {
+          assertThat(rows)
+              .singleElement()
+              .satisfies(
+                  row -> {
+                    assertThat(row.get("status").asText()).isEqualTo("COMPLETED");
+                    assertThat(row.get("workspace_id").asText()).isEqualTo("default");
+                    assertThat(row.get("steps_succeeded").asInt()).isEqualTo(3);
+                  });
+        });
   }
 
   @Test

@@ -3,25 +3,21 @@ package dev.gpilot.api.analytics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gpilot.api.ApiOptions;
 import dev.gpilot.api.ControlApi;
 import dev.gpilot.api.auth.Principal;
-import dev.gpilot.api.auth.TokenAuthenticator;
 import dev.gpilot.api.testing.ApiClient;
+import dev.gpilot.api.testing.ApiServer;
 import dev.gpilot.clickhouse.ClickHouseClient;
 import dev.gpilot.clickhouse.ClickHouseMigrations;
 import dev.gpilot.clickhouse.PriceVersions;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.testing.ClickHouseTestServer;
-import dev.gpilot.testing.KafkaTestBroker;
 import java.math.BigDecimal;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -32,14 +28,23 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * scoping and the 400/401/503 answers.
  */
 class AnalyticsApiITCase {
-  @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
-  @RegisterExtension static final ClickHouseTestServer CLICKHOUSE = new ClickHouseTestServer();
   private static final Map<String, Principal> TOKENS =
       Map.of(
           "t-default",
           new Principal("default", "tester"),
           "t-other",
           new Principal("other", "tester"));
+
+  @RegisterExtension
+  static final ApiServer API =
+      ApiServer.builder()
+          .maxMissionsInMemory(1000)
+          .tokens(TOKENS)
+          .clickHouse()
+          .alsoWithoutClickHouse()
+          .build();
+
+  private static final ClickHouseTestServer CLICKHOUSE = API.clickhouse();
 
   static ControlApi api;
   static ControlApi apiWithoutClickHouse;
@@ -51,14 +56,8 @@ class AnalyticsApiITCase {
 
   @BeforeAll
   static void start() throws Exception {
-    ApiOptions options =
-        new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 1000, 2);
-    api =
-        new ControlApi(
-                options.withClickHouse(CLICKHOUSE.url(), CLICKHOUSE.database()),
-                TokenAuthenticator.of(TOKENS))
-            .start();
-    apiWithoutClickHouse = new ControlApi(options, TokenAuthenticator.of(TOKENS)).start();
+    api = API.api();
+    apiWithoutClickHouse = API.withoutClickHouse();
 
     ClickHouseClient ch = CLICKHOUSE.client();
     ClickHouseMigrations.apply(ch);
@@ -137,20 +136,9 @@ class AnalyticsApiITCase {
             + "), 3, 1, 1)");
   }
 
-  @AfterAll
-  static void stop() {
-    if (api != null) {
-      api.close();
-    }
-    if (apiWithoutClickHouse != null) {
-      apiWithoutClickHouse.close();
-    }
-  }
-
   static ApiClient.Response get(ControlApi target, String path, String token, String accept)
       throws Exception {
-    return new ApiClient(target.port(), token)
-        .send("GET", path, null, null, accept == null ? Map.of() : Map.of("Accept", accept));
+    return new ApiClient(target.port(), token).get(path, accept);
   }
 
   static String range() {

@@ -1,15 +1,15 @@
 package dev.gpilot.api.analytics;
 
+import static dev.gpilot.api.testing.StoredRows.awaitRows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gpilot.api.ApiOptions;
-import dev.gpilot.api.ControlApi;
 import dev.gpilot.api.auth.Principal;
-import dev.gpilot.api.auth.TokenAuthenticator;
+import dev.gpilot.api.testing.ApiClient;
+import dev.gpilot.api.testing.ApiServer;
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.cost.CostRecord;
 import dev.gpilot.contracts.json.Json;
@@ -26,12 +26,7 @@ import dev.gpilot.testing.KafkaTestBroker;
 import dev.gpilot.testing.Schemas;
 import dev.gpilot.testing.TopicContents;
 import java.math.BigDecimal;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -44,8 +39,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -57,15 +50,18 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * of the run.
  */
 class CostReconciliationITCase {
-  @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
-  @RegisterExtension static final ClickHouseTestServer CLICKHOUSE = new ClickHouseTestServer();
-
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final Map<String, Principal> TOKENS =
       Map.of(
           "token-plain", new Principal("ws-plain", "tester"),
           "token-restore", new Principal("ws-restore", "tester"),
           "token-empty", new Principal("ws-empty", "tester"));
+
+  @RegisterExtension
+  static final ApiServer API =
+      ApiServer.builder().tokens(TOKENS).streamWriterThreads(4).clickHouse().build();
+
+  private static final KafkaTestBroker KAFKA = API.kafka();
+  private static final ClickHouseTestServer CLICKHOUSE = API.clickhouse();
 
   /** Calls across the MiniCluster's tasks (same JVM); the crash fires once, at the armed call. */
   static final AtomicInteger CALLS = new AtomicInteger();
@@ -95,28 +91,6 @@ class CostReconciliationITCase {
     @Override
     public void close() {
       delegate.close();
-    }
-  }
-
-  private static ControlApi api;
-  private static String base;
-
-  @BeforeAll
-  static void startApi() throws Exception {
-    api =
-        new ControlApi(
-                new ApiOptions(
-                        "127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 4)
-                    .withClickHouse(CLICKHOUSE.url(), CLICKHOUSE.database()),
-                TokenAuthenticator.of(TOKENS))
-            .start();
-    base = "http://127.0.0.1:" + api.port();
-  }
-
-  @AfterAll
-  static void stopApi() {
-    if (api != null) {
-      api.close();
     }
   }
 
@@ -184,15 +158,8 @@ class CostReconciliationITCase {
         .put("error", "facts wrong");
     step(steps, "publish", "content-orchestrator", "gemini-2.5-pro", 999_999, "write", "verify");
     step(steps, "seo", "seo-analyst", "gemini-2.5-flash-lite", c5, "write");
-    HttpResponse<String> response =
-        HTTP.send(
-            HttpRequest.newBuilder(URI.create(base + "/api/v1/missions"))
-                .header("Authorization", "Bearer " + token)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+    ApiClient.Response response = API.client(token).post("/api/v1/missions", body.toString());
+    assertThat(response.status()).as(response.body()).isEqualTo(202);
     Map<String, Long> expected = new TreeMap<>();
     expected.merge("agent-scout", c1, Long::sum);
     expected.merge("content-orchestrator", 3 * c2, Long::sum);
@@ -201,15 +168,9 @@ class CostReconciliationITCase {
     return expected;
   }
 
-  private static HttpResponse<String> get(String pathAndQuery, String token, String accept)
+  private static ApiClient.Response get(String pathAndQuery, String token, String accept)
       throws Exception {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(base + pathAndQuery))
-            .header("Authorization", "Bearer " + token);
-    if (accept != null) {
-      request.header("Accept", accept);
-    }
-    return HTTP.send(request.GET().build(), HttpResponse.BodyHandlers.ofString());
+    return API.client(token).get(pathAndQuery, accept);
   }
 
   /** The cost records of a workspace on the topic, one per id (consumers dedupe by id). */
@@ -256,25 +217,21 @@ class CostReconciliationITCase {
     long expected = expectedByAgent.values().stream().mapToLong(Long::longValue).sum();
     long attempts = missions * 6L; // scout 1, write 3, verify 1, seo 1; publish is skipped
     String ws = "'" + workspace + "'";
-    await()
-        .atMost(Duration.ofSeconds(180))
-        .ignoreExceptions()
-        .untilAsserted(
-            () ->
-                assertThat(
-                        CLICKHOUSE
-                            .client()
-                            .query(
-                                "SELECT mission_id, argMax(status, version) AS s, argMax(steps_failed, version) AS f FROM missions"
-                                    + " WHERE workspace_id = "
-                                    + ws
-                                    + " GROUP BY mission_id")
-                            .stream()
-                            .map(r -> r.get("s").asText() + "/" + r.get("f").asText())
-                            .toList())
-                    .as("status/failed steps of each mission")
-                    .hasSize(missions)
-                    .containsOnly("FAILED/1"));
+    awaitRows(
+        CLICKHOUSE,
+        Duration.ofSeconds(180),
+        "SELECT mission_id, argMax(status, version) AS s, argMax(steps_failed, version) AS f FROM missions"
+            + " WHERE workspace_id = "
+            + ws
+            + " GROUP BY mission_id",
+        rows ->
+            assertThat(
+                    rows.stream()
+                        .map(r -> r.get("s").asText() + "/" + r.get("f").asText())
+                        .toList())
+                .as("status/failed steps of each mission")
+                .hasSize(missions)
+                .containsOnly("FAILED/1"));
 
     // Σ mission costs (each mission's summary: every attempt the scheduler saw), and by agent.
     StringBuilder dump = new StringBuilder();
@@ -374,8 +331,8 @@ class CostReconciliationITCase {
   private void assertBreakdown(
       String token, String range, long expected, Map<String, Long> expectedByAgent)
       throws Exception {
-    HttpResponse<String> json = get("/api/v1/analytics/agent-costs" + range, token, null);
-    assertThat(json.statusCode()).as(json.body()).isEqualTo(200);
+    ApiClient.Response json = get("/api/v1/analytics/agent-costs" + range, token, null);
+    assertThat(json.status()).as(json.body()).isEqualTo(200);
     JsonNode rows = Json.mapper().readTree(json.body());
     Map<String, Long> byAgent = new TreeMap<>();
     BigDecimal percent = BigDecimal.ZERO;
@@ -389,8 +346,8 @@ class CostReconciliationITCase {
     assertThat(byAgent).isEqualTo(expectedByAgent);
     assertThat(percent).isEqualByComparingTo("100");
 
-    HttpResponse<String> csv = get("/api/v1/analytics/agent-costs" + range, token, "text/csv");
-    assertThat(csv.statusCode()).isEqualTo(200);
+    ApiClient.Response csv = get("/api/v1/analytics/agent-costs" + range, token, "text/csv");
+    assertThat(csv.status()).isEqualTo(200);
     assertThat(csv.headers().firstValue("content-type").orElse("")).startsWith("text/csv");
     List<String> lines = csv.body().lines().toList();
     assertThat(lines.get(0)).isEqualTo(AnalyticsRoutes.CSV_HEADER);
@@ -418,8 +375,8 @@ class CostReconciliationITCase {
       assertReconciles("ws-plain", "token-plain", missions, expected, startedAt);
 
       // Another workspace sees nothing of these costs.
-      HttpResponse<String> other = get("/api/v1/analytics/agent-costs", "token-empty", null);
-      assertThat(other.statusCode()).isEqualTo(200);
+      ApiClient.Response other = get("/api/v1/analytics/agent-costs", "token-empty", null);
+      assertThat(other.status()).isEqualTo(200);
       assertThat(Json.mapper().readTree(other.body())).isEmpty();
     } finally {
       job.cancel().get();

@@ -4,16 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gpilot.api.ApiOptions;
 import dev.gpilot.api.ControlApi;
 import dev.gpilot.api.auth.Principal;
-import dev.gpilot.api.auth.TokenAuthenticator;
 import dev.gpilot.api.http.RawHttp;
 import dev.gpilot.api.streams.MissionEvents;
-import dev.gpilot.api.vault.VaultOptions;
+import dev.gpilot.api.testing.ApiServer;
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.json.Json;
-import dev.gpilot.testing.ClickHouseTestServer;
 import dev.gpilot.testing.KafkaTestBroker;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -46,13 +43,23 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * -Dgpilot.fuzz.requests=N} sets its length. The counts go to {@code target/fuzz-report.txt}.
  */
 class ApiFuzzITCase {
-  @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
-  @RegisterExtension static final ClickHouseTestServer CLICKHOUSE = new ClickHouseTestServer();
 
   private static final long SEED = Long.getLong("gpilot.fuzz.seed", 20261204L);
   private static final int REQUESTS = Integer.getInteger("gpilot.fuzz.requests", 3000);
   private static final String TOKEN = "fuzz-token";
   private static final String OTHER_TOKEN = "fuzz-token-other";
+
+  @RegisterExtension
+  static final ApiServer API =
+      ApiServer.builder()
+          .token(TOKEN, new Principal("default", "fuzzer"))
+          .token(OTHER_TOKEN, new Principal("other", "fuzzer"))
+          .clickHouse()
+          .api(o -> o.withStreams(10_000, Duration.ofMillis(500)))
+          .tenancyAtHome()
+          .build();
+
+  private static final KafkaTestBroker KAFKA = API.kafka();
 
   private static ControlApi api;
   private static Admin admin;
@@ -61,22 +68,7 @@ class ApiFuzzITCase {
 
   @BeforeAll
   static void start() throws Exception {
-    Path home = Files.createTempDirectory("fuzz");
-    api =
-        new ControlApi(
-                new ApiOptions(
-                        "127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2)
-                    .withClickHouse(CLICKHOUSE.url(), CLICKHOUSE.database())
-                    .withStreams(10_000, Duration.ofMillis(500)),
-                TokenAuthenticator.of(
-                    Map.of(
-                        TOKEN,
-                        new Principal("default", "fuzzer"),
-                        OTHER_TOKEN,
-                        new Principal("other", "fuzzer"))),
-                VaultOptions.localKeyset(home.resolve("vault/master-keyset.json").toString()),
-                dev.gpilot.api.tenancy.TenancyOptions.of(home.resolve("auth/key-hash-secret")))
-            .start();
+    api = API.api();
     admin = Admin.create(KAFKA.clientProperties());
     List<String> topics = Topics.all().stream().map(Topics.Spec::name).toList();
     partitions =
@@ -122,9 +114,6 @@ class ApiFuzzITCase {
   static void stop() {
     if (admin != null) {
       admin.close();
-    }
-    if (api != null) {
-      api.close();
     }
   }
 

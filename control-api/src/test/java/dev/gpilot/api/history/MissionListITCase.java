@@ -3,25 +3,20 @@ package dev.gpilot.api.history;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gpilot.api.ApiOptions;
 import dev.gpilot.api.ControlApi;
 import dev.gpilot.api.auth.Principal;
-import dev.gpilot.api.auth.TokenAuthenticator;
 import dev.gpilot.api.testing.ApiClient;
+import dev.gpilot.api.testing.ApiServer;
 import dev.gpilot.clickhouse.ClickHouseClient;
 import dev.gpilot.clickhouse.ClickHouseMigrations;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.testing.ClickHouseTestServer;
-import dev.gpilot.testing.KafkaTestBroker;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -32,30 +27,21 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * same API serves at {@code /}.
  */
 class MissionListITCase {
-  @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
-  @RegisterExtension static final ClickHouseTestServer CLICKHOUSE = new ClickHouseTestServer();
-  private static final Map<String, Principal> TOKENS =
-      Map.of(
-          "t-default",
-          new Principal("default", "tester"),
-          "t-other",
-          new Principal("other", "tester"));
-  private static final long T0 = 1_764_100_000_000L;
+  @RegisterExtension
+  static final ApiServer API =
+      ApiServer.builder()
+          .token("t-default", new Principal("default", "tester"))
+          .token("t-other", new Principal("other", "tester"))
+          .clickHouse()
+          .alsoWithoutClickHouse()
+          .maxMissionsInMemory(1000)
+          .build();
 
-  static ControlApi api;
-  static ControlApi apiWithoutClickHouse;
+  private static final ClickHouseTestServer CLICKHOUSE = API.clickhouse();
+  private static final long T0 = 1_764_100_000_000L;
 
   @BeforeAll
   static void start() throws Exception {
-    ApiOptions options =
-        new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 1000, 2);
-    api =
-        new ControlApi(
-                options.withClickHouse(CLICKHOUSE.url(), CLICKHOUSE.database()),
-                TokenAuthenticator.of(TOKENS))
-            .start();
-    apiWithoutClickHouse = new ControlApi(options, TokenAuthenticator.of(TOKENS)).start();
-
     ClickHouseClient ch = CLICKHOUSE.client();
     ClickHouseMigrations.apply(ch);
     StringBuilder rows = new StringBuilder();
@@ -156,24 +142,13 @@ class MissionListITCase {
         + ")";
   }
 
-  @AfterAll
-  static void stop() {
-    if (api != null) {
-      api.close();
-    }
-    if (apiWithoutClickHouse != null) {
-      apiWithoutClickHouse.close();
-    }
-  }
-
   static ApiClient.Response get(ControlApi target, String path, String token, String accept)
       throws Exception {
-    return new ApiClient(target.port(), token)
-        .send("GET", path, null, null, accept == null ? Map.of() : Map.of("Accept", accept));
+    return new ApiClient(target.port(), token).get(path, accept);
   }
 
   static JsonNode list(String query) throws Exception {
-    ApiClient.Response response = get(api, "/api/v1/missions" + query, "t-default", null);
+    ApiClient.Response response = get(API.api(), "/api/v1/missions" + query, "t-default", null);
     assertThat(response.status()).as(response.body()).isEqualTo(200);
     assertThat(response.headers().firstValue("content-type").orElse(""))
         .startsWith("application/json");
@@ -255,7 +230,7 @@ class MissionListITCase {
 
   @Test
   void workspaces_seeOnlyTheirOwn() throws Exception {
-    ApiClient.Response other = get(api, "/api/v1/missions", "t-other", null);
+    ApiClient.Response other = get(API.api(), "/api/v1/missions", "t-other", null);
     assertThat(ids(Json.mapper().readTree(other.body()))).containsExactly("x1");
   }
 
@@ -270,22 +245,22 @@ class MissionListITCase {
             "?cursor=bm9wZQ",
             "?cursor=%25%25",
             "?q=" + "x".repeat(201))) {
-      ApiClient.Response response = get(api, "/api/v1/missions" + query, "t-default", null);
+      ApiClient.Response response = get(API.api(), "/api/v1/missions" + query, "t-default", null);
       assertThat(response.status()).as(query).isEqualTo(400);
       assertThat(response.headers().firstValue("content-type").orElse(""))
           .startsWith("application/problem+json");
       assertThat(Json.mapper().readTree(response.body()).get("type").asText())
           .isEqualTo("/problems/invalid-request");
     }
-    assertThat(get(api, "/api/v1/missions", null, null).status()).isEqualTo(401);
-    assertThat(get(apiWithoutClickHouse, "/api/v1/missions", "t-default", null).status())
+    assertThat(get(API.api(), "/api/v1/missions", null, null).status()).isEqualTo(401);
+    assertThat(get(API.withoutClickHouse(), "/api/v1/missions", "t-default", null).status())
         .isEqualTo(503);
   }
 
   @Test
   void console_isServedAtTheRoot_hashedAssetsCachedForever_routesFallBackToTheIndex()
       throws Exception {
-    ApiClient.Response index = get(api, "/", null, "text/html");
+    ApiClient.Response index = get(API.api(), "/", null, "text/html");
     assertThat(index.status()).isEqualTo(200);
     assertThat(index.headers().firstValue("content-type").orElse("")).startsWith("text/html");
     assertThat(index.headers().firstValue("cache-control")).hasValue("no-cache");
@@ -293,27 +268,29 @@ class MissionListITCase {
 
     Matcher script = Pattern.compile("src=\"(/assets/[^\"]+\\.js)\"").matcher(index.body());
     assertThat(script.find()).as(index.body()).isTrue();
-    ApiClient.Response asset = get(api, script.group(1), null, null);
+    ApiClient.Response asset = get(API.api(), script.group(1), null, null);
     assertThat(asset.status()).isEqualTo(200);
     assertThat(asset.headers().firstValue("content-type").orElse("")).contains("javascript");
     assertThat(asset.headers().firstValue("cache-control"))
         .hasValue("public, max-age=31536000, immutable");
 
-    ApiClient.Response route = get(api, "/missions/m21", null, "text/html,application/xhtml+xml");
+    ApiClient.Response route =
+        get(API.api(), "/missions/m21", null, "text/html,application/xhtml+xml");
     assertThat(route.status()).isEqualTo(200);
     assertThat(route.body()).isEqualTo(index.body());
     assertThat(route.headers().firstValue("cache-control")).hasValue("no-cache");
 
     // unknown API paths, assets and the health check keep their answers, from a browser too
     for (String path : List.of("/api/v1/nope", "/assets/nope-123.js")) {
-      ApiClient.Response missing = get(api, path, "t-default", "text/html");
+      ApiClient.Response missing = get(API.api(), path, "t-default", "text/html");
       assertThat(missing.status()).as(path).isEqualTo(404);
       assertThat(missing.headers().firstValue("content-type").orElse(""))
           .as(path)
           .startsWith("application/problem+json");
     }
-    assertThat(get(api, "/api/v1/nope", "t-default", "application/json").status()).isEqualTo(404);
-    assertThat(get(api, "/health", null, "text/html").body()).contains("\"status\"");
+    assertThat(get(API.api(), "/api/v1/nope", "t-default", "application/json").status())
+        .isEqualTo(404);
+    assertThat(get(API.api(), "/health", null, "text/html").body()).contains("\"status\"");
   }
 
   private static JsonNode find(JsonNode page, String id) {

@@ -3,15 +3,10 @@ package dev.gpilot.api.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gpilot.api.ApiOptions;
-import dev.gpilot.api.ControlApi;
 import dev.gpilot.api.auth.Principal;
-import dev.gpilot.api.auth.TokenAuthenticator;
+import dev.gpilot.api.testing.ApiServer;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.testing.KafkaTestBroker;
-import java.nio.file.Path;
-import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -22,28 +17,22 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * or headers over its limits).
  */
 class HttpProblemsITCase {
-  @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
   private static final String TOKEN = "test-token";
 
-  private static ControlApi api;
+  @RegisterExtension
+  static final ApiServer API =
+      ApiServer.builder()
+          .maxMissionsInMemory(1000)
+          .token(TOKEN, new Principal("default", "tester"))
+          .build();
+
+  private static final KafkaTestBroker KAFKA = API.kafka();
+
   private static RawHttp http;
 
   @BeforeAll
   static void start() throws Exception {
-    api =
-        new ControlApi(
-                new ApiOptions(
-                    "127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 1000, 2),
-                TokenAuthenticator.of(Map.of(TOKEN, new Principal("default", "tester"))))
-            .start();
-    http = new RawHttp(api.port(), 10_000);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (api != null) {
-      api.close();
-    }
+    http = new RawHttp(API.port(), 10_000);
   }
 
   private static String get(String target, String... headers) {

@@ -7,6 +7,7 @@ import dev.gpilot.api.ApiOptions;
 import dev.gpilot.api.ControlApi;
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.auth.TokenAuthenticator;
+import dev.gpilot.api.testing.ApiClient;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.testing.KafkaTestBroker;
 import java.io.InputStream;
@@ -35,26 +36,9 @@ class MetricsITCase {
   private static final String TOKEN = "test-token-metrics";
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-  private static HttpResponse<String> send(
+  private static ApiClient.Response send(
       ControlApi api, String method, String path, String token, String body) throws Exception {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + path))
-            .timeout(Duration.ofSeconds(10));
-    if (token != null) {
-      request.header("Authorization", "Bearer " + token);
-    }
-    if (body != null) {
-      request.header("Content-Type", "application/json");
-    }
-    return HTTP.send(
-        request
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return new ApiClient(api.port(), token).send(method, path, body);
   }
 
   /**
@@ -81,23 +65,22 @@ class MetricsITCase {
                     "127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2),
                 TokenAuthenticator.of(Map.of(TOKEN, new Principal("default", "tester"))))
             .start()) {
-      HttpResponse<String> accepted =
+      ApiClient.Response accepted =
           send(
               api,
               "POST",
               "/api/v1/missions",
               TOKEN,
               "{\"mission\":\"Measure me\",\"config\":{\"explicitAgents\":[\"agent-scout\"]}}");
-      assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+      assertThat(accepted.status()).as(accepted.body()).isEqualTo(202);
       String missionId = Json.mapper().readTree(accepted.body()).get("missionId").asText();
       for (String unknown : List.of("m-unknown-1", "m-unknown-2", "m-unknown-3")) {
-        assertThat(send(api, "GET", "/api/v1/missions/" + unknown, TOKEN, null).statusCode())
+        assertThat(send(api, "GET", "/api/v1/missions/" + unknown, TOKEN, null).status())
             .isEqualTo(404);
       }
-      assertThat(send(api, "GET", "/api/v1/missions/" + missionId, null, null).statusCode())
+      assertThat(send(api, "GET", "/api/v1/missions/" + missionId, null, null).status())
           .isEqualTo(401);
-      assertThat(send(api, "GET", "/api/v1/no-such-thing", TOKEN, null).statusCode())
-          .isEqualTo(404);
+      assertThat(send(api, "GET", "/api/v1/no-such-thing", TOKEN, null).status()).isEqualTo(404);
 
       // A stream that stays open (no job runs the mission): the gauge counts it while it is open.
       CompletableFuture<HttpResponse<InputStream>> stream =
@@ -119,8 +102,8 @@ class MetricsITCase {
             .ignoreExceptions()
             .untilAsserted(
                 () -> {
-                  HttpResponse<String> metrics = send(api, "GET", "/metrics", null, null);
-                  assertThat(metrics.statusCode()).isEqualTo(200);
+                  ApiClient.Response metrics = send(api, "GET", "/metrics", null, null);
+                  assertThat(metrics.status()).isEqualTo(200);
                   assertThat(sample(metrics.body(), "gpilot_streams_open")).hasValue(1.0);
                   // The one mission submitted above, held in memory.
                   assertThat(sample(metrics.body(), "gpilot_missions_in_memory")).hasValue(1.0);
@@ -136,8 +119,8 @@ class MetricsITCase {
             });
       }
 
-      HttpResponse<String> metrics = send(api, "GET", "/metrics", null, null);
-      assertThat(metrics.statusCode()).isEqualTo(200);
+      ApiClient.Response metrics = send(api, "GET", "/metrics", null, null);
+      assertThat(metrics.status()).isEqualTo(200);
       assertThat(metrics.headers().firstValue("content-type").orElse("")).startsWith("text/plain");
       String scrape = metrics.body();
       assertThat(

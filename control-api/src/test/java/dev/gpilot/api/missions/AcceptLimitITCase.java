@@ -3,29 +3,21 @@ package dev.gpilot.api.missions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gpilot.api.ApiOptions;
-import dev.gpilot.api.ControlApi;
 import dev.gpilot.api.auth.Principal;
-import dev.gpilot.api.auth.TokenAuthenticator;
+import dev.gpilot.api.testing.ApiClient;
+import dev.gpilot.api.testing.ApiServer;
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.testing.KafkaTestBroker;
+import dev.gpilot.testing.TopicContents;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -37,36 +29,24 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * accepted ones.
  */
 class AcceptLimitITCase {
-  @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
 
   private static final String TOKEN = "accept-token";
   private static final int LIMIT = 3;
+
+  @RegisterExtension
+  static final ApiServer API =
+      ApiServer.builder()
+          .token(TOKEN, new Principal("default", "accepter"))
+          .api(o -> o.withMaxAcceptsInFlight(LIMIT))
+          .build();
+
+  private static final KafkaTestBroker KAFKA = API.kafka();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
-
-  private static ControlApi api;
-
-  @BeforeAll
-  static void start() throws Exception {
-    api =
-        new ControlApi(
-                new ApiOptions(
-                        "127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2)
-                    .withMaxAcceptsInFlight(LIMIT),
-                TokenAuthenticator.of(Map.of(TOKEN, new Principal("default", "accepter"))))
-            .start();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (api != null) {
-      api.close();
-    }
-  }
 
   private static CompletableFuture<HttpResponse<String>> post(
       String path, String contentType, String body) {
     return HTTP.sendAsync(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + path))
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + API.port() + path))
             .timeout(Duration.ofSeconds(90))
             .header("Authorization", "Bearer " + TOKEN)
             .header("Content-Type", contentType)
@@ -84,11 +64,7 @@ class AcceptLimitITCase {
    * /metrics}.
    */
   private static int acceptsInFlight() throws Exception {
-    HttpResponse<String> metrics =
-        HTTP.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + "/metrics"))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    ApiClient.Response metrics = API.client(null).get("/metrics");
     return metrics
         .body()
         .lines()
@@ -163,21 +139,9 @@ class AcceptLimitITCase {
 
   /** The mission text of every record on the missions topic. */
   private static List<String> missionTexts() throws Exception {
-    Properties props = KAFKA.clientProperties();
-    props.put("group.id", "accept-limit-" + System.nanoTime());
-    props.put("auto.offset.reset", "earliest");
     List<String> texts = new ArrayList<>();
-    try (KafkaConsumer<String, String> consumer =
-        new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
-      consumer.subscribe(List.of(Topics.MISSIONS));
-      int emptyPolls = 0;
-      while (emptyPolls < 3 || texts.isEmpty() && emptyPolls < 20) {
-        var records = consumer.poll(Duration.ofMillis(500));
-        emptyPolls = records.isEmpty() ? emptyPolls + 1 : 0;
-        for (ConsumerRecord<String, String> record : records) {
-          texts.add(Json.mapper().readTree(record.value()).get("mission").asText());
-        }
-      }
+    for (var record : TopicContents.readUntilQuiet(KAFKA.clientProperties(), Topics.MISSIONS)) {
+      texts.add(Json.mapper().readTree(record.value()).get("mission").asText());
     }
     return texts;
   }

@@ -1,5 +1,6 @@
 package dev.gpilot.api.missions;
 
+import static dev.gpilot.api.testing.StoredRows.awaitRows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -14,6 +15,7 @@ import dev.gpilot.jobs.LocalMissionJob;
 import dev.gpilot.jobs.MissionJobOptions;
 import dev.gpilot.testing.ClickHouseTestServer;
 import dev.gpilot.testing.KafkaTestBroker;
+import dev.gpilot.testing.TopicOffsets;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,15 +23,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.RecordsToDelete;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -101,43 +97,16 @@ class DurableIdempotencyITCase {
   }
 
   private static long missionsOnTopic() throws Exception {
-    try (Admin admin = Admin.create(KAFKA.clientProperties())) {
-      Map<TopicPartition, OffsetSpec> latest =
-          partitions(admin, Topics.MISSIONS).stream()
-              .collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()));
-      return admin.listOffsets(latest).all().get().values().stream()
-          .mapToLong(o -> o.offset())
-          .sum();
-    }
-  }
-
-  private static List<TopicPartition> partitions(Admin admin, String topic) throws Exception {
-    return admin
-        .describeTopics(List.of(topic))
-        .allTopicNames()
-        .get()
-        .get(topic)
-        .partitions()
-        .stream()
-        .map(p -> new TopicPartition(topic, p.partition()))
-        .toList();
+    return TopicOffsets.endOffsetSum(KAFKA.clientProperties(), Topics.MISSIONS);
   }
 
   /** Waits until the job has stored the mission's first event in ClickHouse. */
   private static void awaitStored(String missionId) throws Exception {
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .ignoreExceptions()
-        .untilAsserted(
-            () ->
-                assertThat(
-                        CLICKHOUSE
-                            .client()
-                            .query(
-                                "SELECT seq FROM mission_events WHERE mission_id = '"
-                                    + missionId
-                                    + "' AND seq = 1"))
-                    .hasSize(1));
+    awaitRows(
+        CLICKHOUSE,
+        Duration.ofSeconds(60),
+        "SELECT seq FROM mission_events WHERE mission_id = '" + missionId + "' AND seq = 1",
+        rows -> assertThat(rows).hasSize(1));
   }
 
   private static void assertReplayed(HttpResponse<String> response, String missionId)
@@ -189,19 +158,8 @@ class DurableIdempotencyITCase {
     String missionId = missionId(first);
     awaitStored(missionId);
     // What 7-day retention does, at once, and a restart: no instance holds the mission any more.
-    try (Admin admin = Admin.create(KAFKA.clientProperties())) {
-      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-      for (String topic : List.of(Topics.MISSIONS, Topics.MISSION_EVENTS)) {
-        partitions(admin, topic).forEach(tp -> latest.put(tp, OffsetSpec.latest()));
-      }
-      Map<TopicPartition, RecordsToDelete> delete = new HashMap<>();
-      admin
-          .listOffsets(latest)
-          .all()
-          .get()
-          .forEach((tp, o) -> delete.put(tp, RecordsToDelete.beforeOffset(o.offset())));
-      admin.deleteRecords(delete).all().get();
-    }
+    TopicOffsets.deleteAllRecords(
+        KAFKA.clientProperties(), List.of(Topics.MISSIONS, Topics.MISSION_EVENTS));
     api.close();
     api = startApi(CLICKHOUSE.url());
     long written = missionsOnTopic();

@@ -3,35 +3,26 @@ package dev.gpilot.api.missions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gpilot.api.ApiOptions;
-import dev.gpilot.api.ControlApi;
 import dev.gpilot.api.auth.Principal;
-import dev.gpilot.api.auth.TokenAuthenticator;
 import dev.gpilot.api.http.RawHttp;
+import dev.gpilot.api.testing.ApiServer;
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.testing.KafkaTestBroker;
+import dev.gpilot.testing.TopicContents;
+import dev.gpilot.testing.TopicOffsets;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -41,36 +32,22 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * key).
  */
 class MissionBatchITCase {
-  @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
 
   private static final String TOKEN = "batch-token";
   private static final String NDJSON = "application/x-ndjson";
+
+  @RegisterExtension
+  static final ApiServer API =
+      ApiServer.builder().token(TOKEN, new Principal("default", "batcher")).build();
+
+  private static final KafkaTestBroker KAFKA = API.kafka();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
-
-  private static ControlApi api;
-
-  @BeforeAll
-  static void start() throws Exception {
-    api =
-        new ControlApi(
-                new ApiOptions(
-                    "127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2),
-                TokenAuthenticator.of(Map.of(TOKEN, new Principal("default", "batcher"))))
-            .start();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (api != null) {
-      api.close();
-    }
-  }
 
   private static HttpResponse<String> batch(String body, Map<String, String> headers)
       throws Exception {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + api.port() + "/api/v1/missions/batch"))
+                URI.create("http://127.0.0.1:" + API.port() + "/api/v1/missions/batch"))
             .timeout(Duration.ofSeconds(60))
             .POST(HttpRequest.BodyPublishers.ofString(body));
     Map<String, String> all =
@@ -91,7 +68,7 @@ class MissionBatchITCase {
 
   private static HttpResponse<String> single(String body, String key) throws Exception {
     return HTTP.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + "/api/v1/missions"))
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + API.port() + "/api/v1/missions"))
             .header("Authorization", "Bearer " + TOKEN)
             .header("Content-Type", "application/json")
             .header("Idempotency-Key", key)
@@ -123,44 +100,14 @@ class MissionBatchITCase {
   }
 
   private static long missionsOnTopic() throws Exception {
-    try (Admin admin = Admin.create(KAFKA.clientProperties())) {
-      Map<TopicPartition, OffsetSpec> latest =
-          admin
-              .describeTopics(List.of(Topics.MISSIONS))
-              .allTopicNames()
-              .get()
-              .get(Topics.MISSIONS)
-              .partitions()
-              .stream()
-              .collect(
-                  Collectors.toMap(
-                      p -> new TopicPartition(Topics.MISSIONS, p.partition()),
-                      p -> OffsetSpec.latest()));
-      return admin.listOffsets(latest).all().get().values().stream()
-          .mapToLong(o -> o.offset())
-          .sum();
-    }
+    return TopicOffsets.endOffsetSum(KAFKA.clientProperties(), Topics.MISSIONS);
   }
 
   /** The keys of every record on the missions topic now. */
   private static List<String> keysOnTopic() {
-    Properties props = KAFKA.clientProperties();
-    props.put("group.id", "batch-keys-" + System.nanoTime());
-    props.put("auto.offset.reset", "earliest");
-    List<String> keys = new ArrayList<>();
-    try (KafkaConsumer<String, String> consumer =
-        new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
-      consumer.subscribe(List.of(Topics.MISSIONS));
-      int emptyPolls = 0;
-      while (emptyPolls < 3 || keys.isEmpty() && emptyPolls < 20) {
-        var records = consumer.poll(Duration.ofMillis(500));
-        emptyPolls = records.isEmpty() ? emptyPolls + 1 : 0;
-        for (ConsumerRecord<String, String> record : records) {
-          keys.add(record.key());
-        }
-      }
-    }
-    return keys;
+    return TopicContents.readUntilQuiet(KAFKA.clientProperties(), Topics.MISSIONS).stream()
+        .map(ConsumerRecord::key)
+        .toList();
   }
 
   private static String mission(String text) {
@@ -205,7 +152,7 @@ class MissionBatchITCase {
           HTTP.send(
               HttpRequest.newBuilder(
                       URI.create(
-                          "http://127.0.0.1:" + api.port() + "/api/v1/missions/" + missionId))
+                          "http://127.0.0.1:" + API.port() + "/api/v1/missions/" + missionId))
                   .header("Authorization", "Bearer " + TOKEN)
                   .GET()
                   .build(),
@@ -280,7 +227,7 @@ class MissionBatchITCase {
     String over8MiB = (mission("x".repeat(100_000)) + "\n").repeat(84);
     assertProblem(batch(over8MiB), 413, "request-too-large");
     RawHttp.Response waiting =
-        new RawHttp(api.port(), 10_000)
+        new RawHttp(API.port(), 10_000)
             .send(
                 "POST /api/v1/missions/batch HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                     + "Authorization: Bearer "

@@ -8,20 +8,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.testing.ApiClient;
 import dev.gpilot.api.testing.MissionStack;
+import dev.gpilot.api.testing.StoredRows;
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.events.EventTypes;
 import dev.gpilot.contracts.tenancy.Role;
 import dev.gpilot.standin.CallRecord;
 import dev.gpilot.standin.Fault;
 import dev.gpilot.testing.Schemas;
+import dev.gpilot.testing.TopicOffsets;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.RecordsToDelete;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -247,39 +244,11 @@ class RerunITCase {
 
   /** The forks of {@code original} the job accepted, as ClickHouse stores their first events. */
   private static List<String> forksOf(String original) {
-    return STACK
-        .clickhouse()
-        .client()
-        .query(
-            "SELECT DISTINCT mission_id FROM mission_events WHERE type = "
-                + "'mission.accepted' AND event LIKE '%\"rerunOf\":\""
-                + original
-                + "\"%'")
-        .stream()
-        .map(row -> row.get("mission_id").asText())
-        .toList();
+    return StoredRows.forksOf(STACK.clickhouse(), original);
   }
 
   private static long missionsOnTopic() throws Exception {
-    try (Admin admin = Admin.create(STACK.kafka().clientProperties())) {
-      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-      partitions(admin, Topics.MISSIONS).forEach(tp -> latest.put(tp, OffsetSpec.latest()));
-      return admin.listOffsets(latest).all().get().values().stream()
-          .mapToLong(o -> o.offset())
-          .sum();
-    }
-  }
-
-  private static List<TopicPartition> partitions(Admin admin, String topic) throws Exception {
-    return admin
-        .describeTopics(List.of(topic))
-        .allTopicNames()
-        .get()
-        .get(topic)
-        .partitions()
-        .stream()
-        .map(p -> new TopicPartition(topic, p.partition()))
-        .toList();
+    return TopicOffsets.endOffsetSum(STACK.kafka().clientProperties(), Topics.MISSIONS);
   }
 
   @Test
@@ -320,19 +289,8 @@ class RerunITCase {
         .untilAsserted(() -> assertThat(forksOf(original)).containsExactly(fork));
 
     // What 7-day retention does, at once, and a restart: only ClickHouse knows the fork now.
-    try (Admin admin = Admin.create(STACK.kafka().clientProperties())) {
-      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-      for (String topic : List.of(Topics.MISSIONS, Topics.MISSION_EVENTS)) {
-        partitions(admin, topic).forEach(tp -> latest.put(tp, OffsetSpec.latest()));
-      }
-      Map<TopicPartition, RecordsToDelete> delete = new HashMap<>();
-      admin
-          .listOffsets(latest)
-          .all()
-          .get()
-          .forEach((tp, o) -> delete.put(tp, RecordsToDelete.beforeOffset(o.offset())));
-      admin.deleteRecords(delete).all().get();
-    }
+    TopicOffsets.deleteAllRecords(
+        STACK.kafka().clientProperties(), List.of(Topics.MISSIONS, Topics.MISSION_EVENTS));
     STACK.restartApi();
 
     assertReplayed(rerun(original, body, "boots-fork-1"), fork, original);

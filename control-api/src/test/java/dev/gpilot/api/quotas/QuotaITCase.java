@@ -10,6 +10,7 @@ import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.auth.TokenAuthenticator;
 import dev.gpilot.api.streams.MissionEvents;
 import dev.gpilot.api.tenancy.TenancyOptions;
+import dev.gpilot.api.testing.ApiClient;
 import dev.gpilot.api.vault.VaultOptions;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.testing.KafkaTestBroker;
@@ -136,12 +137,7 @@ class QuotaITCase {
       assertThat(Json.mapper().readTree(lines[1]).get("type").asText())
           .isEqualTo("/problems/quota-exceeded");
 
-      String metrics =
-          HTTP.send(
-                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + "/metrics"))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString())
-              .body();
+      String metrics = new ApiClient(api.port(), null).get("/metrics").body();
       assertThat(metrics)
           .contains("gpilot_quota_missions_in_flight 4.0")
           .contains("gpilot_quota_missions_in_flight_busiest 3.0")
@@ -202,12 +198,7 @@ class QuotaITCase {
           third.headers().firstValue("Content-Type").orElse(""),
           third.headers().firstValue("Retry-After").orElse("0"),
           third.body());
-      String metrics =
-          HTTP.send(
-                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + "/metrics"))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString())
-              .body();
+      String metrics = new ApiClient(api.port(), null).get("/metrics").body();
       assertThat(metrics)
           .contains("gpilot_quota_streams_busiest 2.0")
           .containsPattern("gpilot_quota_refused\\{quota=\"streams\"\\} 1\\.0");

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.testing.ApiClient;
 import dev.gpilot.api.testing.MissionStack;
+import dev.gpilot.api.testing.StoredRows;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.testing.ClickHouseTestServer;
 import java.io.ByteArrayOutputStream;
@@ -119,16 +120,7 @@ class MissionReplayITCase {
 
   /** The forks of {@code original} the job accepted, as ClickHouse stores their first events. */
   private static List<String> forksOf(String original) {
-    return CLICKHOUSE
-        .client()
-        .query(
-            "SELECT DISTINCT mission_id FROM mission_events WHERE type = "
-                + "'mission.accepted' AND event LIKE '%\"rerunOf\":\""
-                + original
-                + "\"%'")
-        .stream()
-        .map(row -> row.get("mission_id").asText())
-        .toList();
+    return StoredRows.forksOf(CLICKHOUSE, original);
   }
 
   @Test

@@ -4,11 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gpilot.api.ApiOptions;
 import dev.gpilot.api.ControlApi;
 import dev.gpilot.api.auth.Principal;
-import dev.gpilot.api.auth.TokenAuthenticator;
 import dev.gpilot.api.streams.SseFrames.Frame;
+import dev.gpilot.api.testing.ApiServer;
 import dev.gpilot.contracts.events.EventTypes;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.testing.KafkaTestBroker;
@@ -24,14 +23,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -42,32 +39,26 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * timeouts, a stalled client, NDJSON. Every UI message stream is read by the real AI SDK (node).
  */
 class StreamFanOutITCase {
-  @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
-
   private static final String TOKEN = "test-token-default";
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final int MAX_LAG = 200;
+
+  @RegisterExtension
+  static final ApiServer API =
+      ApiServer.builder()
+          .token(TOKEN, new Principal("default", "tester"))
+          .api(o -> o.withStreams(MAX_LAG, Duration.ofMillis(500)))
+          .build();
+
+  private static final KafkaTestBroker KAFKA = API.kafka();
 
   private static ControlApi api;
   private static String base;
 
   @BeforeAll
   static void startApi() throws Exception {
-    api =
-        new ControlApi(
-                new ApiOptions(
-                        "127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2)
-                    .withStreams(MAX_LAG, Duration.ofMillis(500)),
-                TokenAuthenticator.of(Map.of(TOKEN, new Principal("default", "tester"))))
-            .start();
+    api = API.api();
     base = "http://127.0.0.1:" + api.port();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (api != null) {
-      api.close();
-    }
   }
 
   private static MissionEvents mission() {

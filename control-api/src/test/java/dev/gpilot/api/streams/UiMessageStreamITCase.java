@@ -1,5 +1,6 @@
 package dev.gpilot.api.streams;
 
+import static dev.gpilot.api.testing.StoredRows.awaitRows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -12,15 +13,11 @@ import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.testing.ClickHouseTestServer;
 import dev.gpilot.testing.KafkaTestBroker;
+import dev.gpilot.testing.TopicOffsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.RecordsToDelete;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -276,42 +273,16 @@ class UiMessageStreamITCase {
   @Order(6)
   void finishedMission_isReplayedFromStoredEvents_afterItsEventsLeftTheTopics() throws Exception {
     List<Frame> before = SseFrames.read(streamUrl(missionId), TOKEN, null);
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .ignoreExceptions()
-        .untilAsserted(
-            () ->
-                assertThat(
-                        CLICKHOUSE
-                            .client()
-                            .query(
-                                "SELECT seq FROM mission_events WHERE mission_id = '"
-                                    + missionId
-                                    + "'"))
-                    .hasSize(12));
+    awaitRows(
+        CLICKHOUSE,
+        Duration.ofSeconds(30),
+        "SELECT seq FROM mission_events WHERE mission_id = '" + missionId + "'",
+        rows -> assertThat(rows).hasSize(12));
 
     // What a 7-day retention does to the topics, at once: every record of both topics the API reads
     // is gone.
-    try (Admin admin = Admin.create(KAFKA.clientProperties())) {
-      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-      for (String topic : List.of(Topics.MISSIONS, Topics.MISSION_EVENTS)) {
-        admin
-            .describeTopics(List.of(topic))
-            .allTopicNames()
-            .get()
-            .get(topic)
-            .partitions()
-            .forEach(
-                p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-      }
-      Map<TopicPartition, RecordsToDelete> delete = new HashMap<>();
-      admin
-          .listOffsets(latest)
-          .all()
-          .get()
-          .forEach((tp, o) -> delete.put(tp, RecordsToDelete.beforeOffset(o.offset())));
-      admin.deleteRecords(delete).all().get();
-    }
+    TopicOffsets.deleteAllRecords(
+        KAFKA.clientProperties(), List.of(Topics.MISSIONS, Topics.MISSION_EVENTS));
     STACK.restartApi();
 
     List<Frame> after = SseFrames.read(streamUrl(missionId), TOKEN, null);

@@ -3,22 +3,17 @@ package dev.gpilot.api.tenancy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gpilot.api.ApiOptions;
 import dev.gpilot.api.ControlApi;
 import dev.gpilot.api.auth.Principal;
-import dev.gpilot.api.auth.TokenAuthenticator;
 import dev.gpilot.api.testing.ApiClient;
-import dev.gpilot.api.vault.VaultOptions;
+import dev.gpilot.api.testing.ApiServer;
 import dev.gpilot.contracts.json.Json;
-import dev.gpilot.testing.KafkaTestBroker;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.StreamSupport;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -29,34 +24,27 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * submit, cancel and vault writes; a key revoked with the CLI fails on the next request.
  */
 class GpilotCliITCase {
-  @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
   private static final String FILE_TOKEN = "gp_dev_cli-" + Long.toHexString(System.nanoTime());
   private static final Path SCRIPT = Path.of("..", "gpilot").toAbsolutePath().normalize();
+
+  @RegisterExtension
+  static final ApiServer API =
+      ApiServer.builder()
+          .token(FILE_TOKEN, new Principal("default", "dev"))
+          .tenancyAtHome()
+          .build();
+
   private static Path home;
   private static ControlApi api;
   private static ApiClient http;
 
   @BeforeAll
   static void start() throws Exception {
-    home = Files.createTempDirectory("gpilot-cli");
-    api =
-        new ControlApi(
-                new ApiOptions(
-                    "127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2),
-                TokenAuthenticator.of(Map.of(FILE_TOKEN, new Principal("default", "dev"))),
-                VaultOptions.localKeyset(home.resolve("vault/master-keyset.json").toString()),
-                TenancyOptions.of(home.resolve("auth/key-hash-secret")))
-            .start();
+    home = API.home();
+    api = API.api();
     http = new ApiClient(api.port(), null);
     // What `up` leaves: the bootstrap token in $GPILOT_HOME/token.
     Files.writeString(home.resolve("token"), FILE_TOKEN);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (api != null) {
-      api.close();
-    }
   }
 
   private record Run(int exit, String out, String err) {

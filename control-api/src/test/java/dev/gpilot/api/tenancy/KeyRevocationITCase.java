@@ -18,8 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.StreamSupport;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
@@ -32,33 +30,21 @@ import org.slf4j.LoggerFactory;
  * use, audit events, and no key in plaintext on any topic.
  */
 class KeyRevocationITCase {
-  @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
   private static final Logger LOG = LoggerFactory.getLogger(KeyRevocationITCase.class);
   private static final String FILE_TOKEN = "file-owner";
 
-  private static TwoApis apis;
-  private static ApiClient one;
-  private static ApiClient two;
+  @RegisterExtension
+  static final TwoApis APIS =
+      new TwoApis(
+          "key-revocation",
+          Map.of(FILE_TOKEN, new Principal("ws-rev", "alice")),
+          t -> t.withUsageFlushInterval(Duration.ofMillis(200)));
+
+  private static final KafkaTestBroker KAFKA = APIS.kafka();
+  private static final ApiClient one = APIS.one;
+  private static final ApiClient two = APIS.two;
+
   private static final List<String> KEYS_SEEN = new ArrayList<>();
-
-  @BeforeAll
-  static void start() throws Exception {
-    apis =
-        TwoApis.start(
-            KAFKA.bootstrapServers(),
-            "key-revocation",
-            Map.of(FILE_TOKEN, new Principal("ws-rev", "alice")),
-            t -> t.withUsageFlushInterval(Duration.ofMillis(200)));
-    one = apis.one;
-    two = apis.two;
-  }
-
-  @AfterAll
-  static void stop() {
-    if (apis != null) {
-      apis.close();
-    }
-  }
 
   private static JsonNode createKey(ApiClient via, String name) throws Exception {
     JsonNode created =

@@ -20,8 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -32,31 +30,19 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * transaction, without secrets.
  */
 class WorkspaceLifecycleITCase {
-  @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
   private static final String FILE_TOKEN = "file-token";
-  private static TwoApis apis;
-  private static ApiClient one;
-  private static ApiClient two;
+
+  @RegisterExtension
+  static final TwoApis APIS =
+      new TwoApis(
+          "workspace-lifecycle",
+          Map.of(FILE_TOKEN, new Principal("default", "ops")),
+          UnaryOperator.identity());
+
+  private static final KafkaTestBroker KAFKA = APIS.kafka();
+  private static final ApiClient one = APIS.one;
+  private static final ApiClient two = APIS.two;
   private static final List<String> SECRETS = new ArrayList<>();
-
-  @BeforeAll
-  static void start() throws Exception {
-    apis =
-        TwoApis.start(
-            KAFKA.bootstrapServers(),
-            "workspace-lifecycle",
-            Map.of(FILE_TOKEN, new Principal("default", "ops")),
-            UnaryOperator.identity());
-    one = apis.one;
-    two = apis.two;
-  }
-
-  @AfterAll
-  static void stop() {
-    if (apis != null) {
-      apis.close();
-    }
-  }
 
   private static String key(JsonNode created) {
     String key = created.get("key").asText();

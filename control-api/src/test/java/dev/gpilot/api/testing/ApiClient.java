@@ -1,6 +1,7 @@
 package dev.gpilot.api.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.contracts.json.Json;
@@ -89,6 +90,11 @@ public final class ApiClient {
     return send("GET", path, null, null, Map.of());
   }
 
+  /** A GET asking for {@code accept} (no Accept header when null). */
+  public Response get(String path, String accept) throws Exception {
+    return send("GET", path, null, null, accept == null ? Map.of() : Map.of("Accept", accept));
+  }
+
   public Response post(String path, String body) throws Exception {
     return send("POST", path, "application/json", body, Map.of());
   }
@@ -99,6 +105,11 @@ public final class ApiClient {
 
   public Response delete(String path) throws Exception {
     return send("DELETE", path, null, null, Map.of());
+  }
+
+  /** Any call, read whole, with a JSON body when {@code body} is not null. */
+  public Response send(String method, String path, String body) throws Exception {
+    return send(method, path, body == null ? null : "application/json", body, Map.of());
   }
 
   /** Any call, read whole; {@code contentType} and {@code body} may be null. */
@@ -224,6 +235,26 @@ public final class ApiClient {
       }
     }
     return events;
+  }
+
+  /**
+   * Waits up to {@code atMost} until {@code GET /api/v1/missions/{id}} answers 200 with the mission
+   * COMPLETED or FAILED (other answers and failed calls are retried until then), and returns that
+   * mission.
+   */
+  public JsonNode awaitFinished(String missionId, Duration atMost) {
+    JsonNode[] mission = new JsonNode[1];
+    await()
+        .atMost(atMost)
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              Response response = get("/api/v1/missions/" + missionId);
+              assertThat(response.status()).isEqualTo(200);
+              mission[0] = response.json();
+              assertThat(mission[0].get("status").asText()).isIn("COMPLETED", "FAILED");
+            });
+    return mission[0];
   }
 
   /**

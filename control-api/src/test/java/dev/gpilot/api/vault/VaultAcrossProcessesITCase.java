@@ -2,10 +2,9 @@ package dev.gpilot.api.vault;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gpilot.api.ApiOptions;
 import dev.gpilot.api.ControlApi;
 import dev.gpilot.api.auth.Principal;
-import dev.gpilot.api.auth.TokenAuthenticator;
+import dev.gpilot.api.testing.ApiServer;
 import dev.gpilot.api.testing.ChildJvm;
 import dev.gpilot.contracts.Sha256;
 import dev.gpilot.testing.KafkaTestBroker;
@@ -14,10 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -30,7 +27,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * job side runs in a fresh {@code java} process.
  */
 class VaultAcrossProcessesITCase {
-  @RegisterExtension static final KafkaTestBroker KAFKA = new KafkaTestBroker();
+  @RegisterExtension
+  static final ApiServer API =
+      ApiServer.builder().token("t-acme", new Principal("ws-acme", "alice")).vaultAtHome().build();
+
+  private static final KafkaTestBroker KAFKA = API.kafka();
 
   private static Path home;
   private static ControlApi api;
@@ -38,26 +39,13 @@ class VaultAcrossProcessesITCase {
 
   @BeforeAll
   static void start() throws Exception {
-    home = Files.createTempDirectory("vault-processes");
-    api =
-        new ControlApi(
-                new ApiOptions(
-                    "127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2),
-                TokenAuthenticator.of(Map.of("t-acme", new Principal("ws-acme", "alice"))),
-                VaultOptions.localKeyset(keyset().toString()))
-            .start();
+    home = API.home();
+    api = API.api();
     vault = new VaultHttp(api.port());
   }
 
-  @AfterAll
-  static void stop() throws Exception {
-    if (api != null) {
-      api.close();
-    }
-  }
-
   private static Path keyset() {
-    return home.resolve("vault/master-keyset.json");
+    return home.resolve(ApiServer.KEYSET);
   }
 
   @Test

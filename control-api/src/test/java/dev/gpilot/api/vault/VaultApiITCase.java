@@ -1,5 +1,6 @@
 package dev.gpilot.api.vault;
 
+import static dev.gpilot.api.testing.StoredRows.awaitRows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -9,6 +10,8 @@ import dev.gpilot.api.ApiOptions;
 import dev.gpilot.api.ControlApi;
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.auth.TokenAuthenticator;
+import dev.gpilot.api.testing.ApiClient;
+import dev.gpilot.api.testing.VaultResolvers;
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.json.JsonCodec;
@@ -16,14 +19,13 @@ import dev.gpilot.contracts.vault.VaultException;
 import dev.gpilot.contracts.vault.VaultRecord;
 import dev.gpilot.jobs.LocalMissionJob;
 import dev.gpilot.jobs.MissionJobOptions;
-import dev.gpilot.jobs.vault.AuditSink;
 import dev.gpilot.jobs.vault.KeyRequest;
 import dev.gpilot.jobs.vault.ResolvedKey;
 import dev.gpilot.jobs.vault.VaultKeyResolver;
-import dev.gpilot.jobs.vault.VaultReader;
 import dev.gpilot.testing.ClickHouseTestServer;
 import dev.gpilot.testing.KafkaTestBroker;
 import dev.gpilot.testing.Schemas;
+import dev.gpilot.testing.TopicOffsets;
 import dev.gpilot.vault.MasterKeyProvider;
 import java.io.IOException;
 import java.net.http.HttpResponse;
@@ -31,7 +33,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -46,7 +47,6 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -114,22 +114,10 @@ class VaultApiITCase {
     // (keyChanges_areAuditedInClickHouse...).
     dev.gpilot.api.tenancy.TenancyOptions tenancy =
         dev.gpilot.api.tenancy.TenancyOptions.of(home.resolve("auth/key-hash-secret"));
-    api1 =
-        new ControlApi(
-                new ApiOptions(
-                    "127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2),
-                auth,
-                vaultOptions,
-                tenancy)
-            .start();
-    api2 =
-        new ControlApi(
-                new ApiOptions(
-                    "127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2),
-                auth,
-                vaultOptions,
-                tenancy)
-            .start();
+    ApiOptions apiOptions =
+        new ApiOptions("127.0.0.1", 0, KAFKA.bootstrapServers(), Path.of("unused"), 10_000, 2);
+    api1 = new ControlApi(apiOptions, auth, vaultOptions, tenancy).start();
+    api2 = new ControlApi(apiOptions, auth, vaultOptions, tenancy).start();
     one = new VaultHttp(api1.port());
     two = new VaultHttp(api2.port());
     MissionJobOptions jobOptions =
@@ -140,13 +128,10 @@ class VaultApiITCase {
             LocalMissionJob.localConfiguration(
                 Files.createTempDirectory("checkpoints"), 1, 0, 1000));
     resolver =
-        new VaultKeyResolver(
-            VaultReader.acquire(KAFKA.bootstrapServers()),
-            true,
+        VaultResolvers.onBroker(
+            KAFKA.bootstrapServers(),
             new MasterKeyProvider(vaultOptions.keys(), false),
-            DEPLOYMENT_KEY,
-            AuditSink.kafka(KAFKA.bootstrapServers()),
-            Clock.systemUTC());
+            DEPLOYMENT_KEY);
   }
 
   @AfterAll
@@ -523,40 +508,35 @@ class VaultApiITCase {
               assertThat(events.get(3).get("keyVersion").asInt()).isEqualTo(2);
             });
 
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .ignoreExceptions()
-        .untilAsserted(
-            () -> {
-              List<JsonNode> rows =
-                  CLICKHOUSE
-                      .client()
-                      .query(
-                          "SELECT action, actor, secret_name, key_version, outcome, "
-                              + "mission_id FROM audit_events FINAL WHERE workspace_id = '"
-                              + ws
-                              + "' ORDER BY at_ms, action");
-              assertThat(rows)
-                  .extracting(r -> r.get("action").asText())
-                  .contains(
-                      "vault.secret.set",
-                      "vault.secret.delete",
-                      "vault.keys.rotate",
-                      "vault.secret.decrypt");
-              assertThat(rows)
-                  .filteredOn(r -> r.get("action").asText().equals("vault.keys.rotate"))
-                  .singleElement()
-                  .satisfies(
-                      r -> {
-                        assertThat(r.get("key_version").asInt()).isEqualTo(2);
-                        assertThat(r.get("actor").asText()).isEqualTo("alice@ws-audit");
-                      });
-              assertThat(rows)
-                  .filteredOn(r -> r.get("mission_id").asText().equals("m-1"))
-                  .isNotEmpty()
-                  .allSatisfy(r -> assertThat(r.get("outcome").asText()).isEqualTo("ok"));
-              assertThat(rows.toString()).doesNotContain(value);
-            });
+    awaitRows(
+        CLICKHOUSE,
+        Duration.ofSeconds(60),
+        "SELECT action, actor, secret_name, key_version, outcome, "
+            + "mission_id FROM audit_events FINAL WHERE workspace_id = '"
+            + ws
+            + "' ORDER BY at_ms, action",
+        rows -> {
+          assertThat(rows)
+              .extracting(r -> r.get("action").asText())
+              .contains(
+                  "vault.secret.set",
+                  "vault.secret.delete",
+                  "vault.keys.rotate",
+                  "vault.secret.decrypt");
+          assertThat(rows)
+              .filteredOn(r -> r.get("action").asText().equals("vault.keys.rotate"))
+              .singleElement()
+              .satisfies(
+                  r -> {
+                    assertThat(r.get("key_version").asInt()).isEqualTo(2);
+                    assertThat(r.get("actor").asText()).isEqualTo("alice@ws-audit");
+                  });
+          assertThat(rows)
+              .filteredOn(r -> r.get("mission_id").asText().equals("m-1"))
+              .isNotEmpty()
+              .allSatisfy(r -> assertThat(r.get("outcome").asText()).isEqualTo("ok"));
+          assertThat(rows.toString()).doesNotContain(value);
+        });
   }
 
   /**
@@ -566,56 +546,35 @@ class VaultApiITCase {
   @Test
   void keyChanges_areAuditedInClickHouse_withWhatChanged_neverTheKey() throws Exception {
     String ws = "ws-cp";
-    java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
-    HttpResponse<String> created =
-        client.send(
-            java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create("http://127.0.0.1:" + api2.port() + "/api/v1/keys"))
-                .header("Authorization", "Bearer " + token(ws))
-                .header("Content-Type", "application/json")
-                .POST(
-                    java.net.http.HttpRequest.BodyPublishers.ofString(
-                        "{\"name\":\"ci\",\"role\":\"member\"}"))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-    JsonNode key = Json.mapper().readTree(created.body());
+    ApiClient.Response created =
+        new ApiClient(api2.port(), token(ws))
+            .post("/api/v1/keys", "{\"name\":\"ci\",\"role\":\"member\"}");
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    JsonNode key = created.json();
     String keyId = key.get("keyId").asText();
-    HttpResponse<String> revoked =
-        client.send(
-            java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create(
-                        "http://127.0.0.1:" + api1.port() + "/api/v1/keys/" + keyId))
-                .header("Authorization", "Bearer " + token(ws))
-                .DELETE()
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(revoked.statusCode()).as(revoked.body()).isEqualTo(204);
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .ignoreExceptions()
-        .untilAsserted(
-            () -> {
-              List<JsonNode> rows =
-                  CLICKHOUSE
-                      .client()
-                      .query(
-                          "SELECT action, actor, source, target FROM audit_events FINAL"
-                              + " WHERE workspace_id = '"
-                              + ws
-                              + "' ORDER BY at_ms, action");
-              assertThat(rows)
-                  .extracting(r -> r.get("action").asText() + " " + r.get("target").asText())
-                  .containsExactly(
-                      "key.create key:" + keyId + " role=member", "key.revoke key:" + keyId);
-              assertThat(rows)
-                  .allSatisfy(
-                      r -> {
-                        assertThat(r.get("actor").asText()).isEqualTo("alice@" + ws);
-                        assertThat(r.get("source").asText()).isEqualTo("api");
-                      });
-              assertThat(rows.toString()).doesNotContain(key.get("key").asText());
-            });
+    ApiClient.Response revoked =
+        new ApiClient(api1.port(), token(ws)).delete("/api/v1/keys/" + keyId);
+    assertThat(revoked.status()).as(revoked.body()).isEqualTo(204);
+    awaitRows(
+        CLICKHOUSE,
+        Duration.ofSeconds(60),
+        "SELECT action, actor, source, target FROM audit_events FINAL"
+            + " WHERE workspace_id = '"
+            + ws
+            + "' ORDER BY at_ms, action",
+        rows -> {
+          assertThat(rows)
+              .extracting(r -> r.get("action").asText() + " " + r.get("target").asText())
+              .containsExactly(
+                  "key.create key:" + keyId + " role=member", "key.revoke key:" + keyId);
+          assertThat(rows)
+              .allSatisfy(
+                  r -> {
+                    assertThat(r.get("actor").asText()).isEqualTo("alice@" + ws);
+                    assertThat(r.get("source").asText()).isEqualTo("api");
+                  });
+          assertThat(rows.toString()).doesNotContain(key.get("key").asText());
+        });
   }
 
   @Test
@@ -788,22 +747,13 @@ class VaultApiITCase {
                             .revealForUse())
                     .isEqualTo(secret));
     assertThat(one.delete("social.scan", token(ws)).statusCode()).isEqualTo(204);
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .ignoreExceptions()
-        .untilAsserted(
-            () ->
-                assertThat(
-                        CLICKHOUSE
-                            .client()
-                            .query(
-                                "SELECT count() AS n FROM audit_events WHERE workspace_id = '"
-                                    + ws
-                                    + "' AND action = 'vault.secret.decrypt'")
-                            .get(0)
-                            .get("n")
-                            .asLong())
-                    .isPositive());
+    awaitRows(
+        CLICKHOUSE,
+        Duration.ofSeconds(60),
+        "SELECT count() AS n FROM audit_events WHERE workspace_id = '"
+            + ws
+            + "' AND action = 'vault.secret.decrypt'",
+        rows -> assertThat(rows.get(0).get("n").asLong()).isPositive());
 
     // Positive controls: the same scans do find a value that was written in the clear.
     Properties props = KAFKA.clientProperties();
@@ -951,21 +901,6 @@ class VaultApiITCase {
   }
 
   private static long endOffset(String topic) throws Exception {
-    try (Admin admin = Admin.create(KAFKA.clientProperties())) {
-      Map<TopicPartition, OffsetSpec> request =
-          admin
-              .describeTopics(List.of(topic))
-              .allTopicNames()
-              .get()
-              .get(topic)
-              .partitions()
-              .stream()
-              .collect(
-                  Collectors.toMap(
-                      p -> new TopicPartition(topic, p.partition()), p -> OffsetSpec.latest()));
-      return admin.listOffsets(request).all().get().values().stream()
-          .mapToLong(o -> o.offset())
-          .sum();
-    }
+    return TopicOffsets.endOffsetSum(KAFKA.clientProperties(), topic);
   }
 }

@@ -1,15 +1,15 @@
 package dev.gpilot.api.vault;
 
+import static dev.gpilot.api.testing.StoredRows.awaitRows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.ApiOptions;
 import dev.gpilot.api.ControlApi;
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.auth.TokenAuthenticator;
+import dev.gpilot.api.testing.ApiClient;
 import dev.gpilot.contracts.Sha256;
-import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.vault.VaultKeyOptions;
 import dev.gpilot.jobs.LocalMissionJob;
 import dev.gpilot.jobs.MissionJobOptions;
@@ -21,10 +21,6 @@ import dev.gpilot.jobs.vault.VaultKeyResolverOptions;
 import dev.gpilot.standin.GeminiStandin;
 import dev.gpilot.testing.ClickHouseTestServer;
 import dev.gpilot.testing.KafkaTestBroker;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,7 +44,6 @@ class VaultKeyUseITCase {
   @RegisterExtension static final ClickHouseTestServer CLICKHOUSE = new ClickHouseTestServer();
 
   private static final String DEPLOYMENT_KEY = "deployment-" + UUID.randomUUID();
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   private static GeminiStandin standIn;
   private static ControlApi api;
@@ -118,41 +113,11 @@ class VaultKeyUseITCase {
    */
   private static synchronized String keyUsedByAMission(String token) throws Exception {
     standIn.clearCalls();
-    HttpResponse<String> accepted =
-        HTTP.send(
-            HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + api.port() + "/api/v1/missions"))
-                .header("Authorization", "Bearer " + token)
-                .header("Content-Type", "application/json")
-                .POST(
-                    HttpRequest.BodyPublishers.ofString(
-                        "{\"mission\":\"scout the market\",\"config\":"
-                            + "{\"planner\":\"deterministic\",\"explicitAgents\":[\"agent-scout\"]}}"))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
-    String missionId = Json.mapper().readTree(accepted.body()).get("missionId").asText();
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .ignoreExceptions()
-        .untilAsserted(
-            () -> {
-              JsonNode mission =
-                  Json.mapper()
-                      .readTree(
-                          HTTP.send(
-                                  HttpRequest.newBuilder(
-                                          URI.create(
-                                              "http://127.0.0.1:"
-                                                  + api.port()
-                                                  + "/api/v1/missions/"
-                                                  + missionId))
-                                      .header("Authorization", "Bearer " + token)
-                                      .build(),
-                                  HttpResponse.BodyHandlers.ofString())
-                              .body());
-              assertThat(mission.get("status").asText()).isEqualTo("COMPLETED");
-            });
+    ApiClient client = new ApiClient(api.port(), token);
+    String missionId =
+        client.submit(ApiClient.missionBody("deterministic", "scout the market", "agent-scout"));
+    assertThat(client.awaitFinished(missionId, Duration.ofSeconds(60)).get("status").asText())
+        .isEqualTo("COMPLETED");
     List<String> keys = standIn.calls().stream().map(c -> c.apiKeySha256()).distinct().toList();
     assertThat(keys).hasSize(1);
     return keys.get(0);
@@ -190,22 +155,17 @@ class VaultKeyUseITCase {
             () -> assertThat(keyUsedByAMission("t-own")).isEqualTo(sha256(DEPLOYMENT_KEY)));
 
     // Every use of the workspace's key was audited with its mission; none with a value.
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .ignoreExceptions()
-        .untilAsserted(
-            () -> {
-              List<JsonNode> rows =
-                  CLICKHOUSE
-                      .client()
-                      .query(
-                          "SELECT mission_id, key_version, fingerprint FROM "
-                              + "audit_events FINAL WHERE workspace_id = 'ws-own' AND action = 'vault.secret.decrypt'");
-              assertThat(rows)
-                  .isNotEmpty()
-                  .allSatisfy(r -> assertThat(r.get("mission_id").asText()).isNotEmpty());
-              assertThat(rows).extracting(r -> r.get("key_version").asInt()).contains(1, 2);
-              assertThat(rows.toString()).doesNotContain(keyA).doesNotContain(keyB);
-            });
+    awaitRows(
+        CLICKHOUSE,
+        Duration.ofSeconds(60),
+        "SELECT mission_id, key_version, fingerprint FROM "
+            + "audit_events FINAL WHERE workspace_id = 'ws-own' AND action = 'vault.secret.decrypt'",
+        rows -> {
+          assertThat(rows)
+              .isNotEmpty()
+              .allSatisfy(r -> assertThat(r.get("mission_id").asText()).isNotEmpty());
+          assertThat(rows).extracting(r -> r.get("key_version").asInt()).contains(1, 2);
+          assertThat(rows.toString()).doesNotContain(keyA).doesNotContain(keyB);
+        });
   }
 }

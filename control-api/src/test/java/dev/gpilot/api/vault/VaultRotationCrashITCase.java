@@ -6,12 +6,11 @@ import static org.awaitility.Awaitility.await;
 
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.http.ApiException;
+import dev.gpilot.api.testing.VaultResolvers;
 import dev.gpilot.contracts.TopicAdmin;
-import dev.gpilot.jobs.vault.AuditSink;
 import dev.gpilot.jobs.vault.KeyRequest;
 import dev.gpilot.jobs.vault.ResolvedKey;
 import dev.gpilot.jobs.vault.VaultKeyResolver;
-import dev.gpilot.jobs.vault.VaultReader;
 import dev.gpilot.testing.KafkaTestBroker;
 import dev.gpilot.vault.MasterKeyProvider;
 import dev.gpilot.vault.VaultMasterKey;
@@ -49,14 +48,7 @@ class VaultRotationCrashITCase {
         VaultOptions.localKeyset(home.resolve("master.json").toString())
             .withRotationInterval(Duration.ZERO);
     master = MasterKeyProvider.of(VaultMasterKey.localKeyset(home.resolve("master.json"), true));
-    resolver =
-        new VaultKeyResolver(
-            VaultReader.acquire(KAFKA.bootstrapServers()),
-            true,
-            master,
-            null,
-            AuditSink.kafka(KAFKA.bootstrapServers()),
-            Clock.systemUTC());
+    resolver = VaultResolvers.onBroker(KAFKA.bootstrapServers(), master, null);
   }
 
   @AfterAll

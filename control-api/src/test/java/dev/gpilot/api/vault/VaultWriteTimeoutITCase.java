@@ -6,14 +6,13 @@ import static org.awaitility.Awaitility.await;
 
 import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.http.ApiException;
+import dev.gpilot.api.testing.VaultResolvers;
 import dev.gpilot.contracts.Sha256;
 import dev.gpilot.contracts.TopicAdmin;
 import dev.gpilot.contracts.vault.VaultKeyOptions;
-import dev.gpilot.jobs.vault.AuditSink;
 import dev.gpilot.jobs.vault.KeyRequest;
 import dev.gpilot.jobs.vault.ResolvedKey;
 import dev.gpilot.jobs.vault.VaultKeyResolver;
-import dev.gpilot.jobs.vault.VaultReader;
 import dev.gpilot.testing.KafkaTestBroker;
 import dev.gpilot.vault.MasterKeyProvider;
 import dev.gpilot.vault.VaultMasterKey;
@@ -57,14 +56,7 @@ class VaultWriteTimeoutITCase {
             Duration.ZERO,
             WRITE_TIMEOUT);
     master = MasterKeyProvider.of(VaultMasterKey.localKeyset(keyset, true));
-    resolver =
-        new VaultKeyResolver(
-            VaultReader.acquire(KAFKA.bootstrapServers()),
-            true,
-            master,
-            null,
-            AuditSink.kafka(KAFKA.bootstrapServers()),
-            Clock.systemUTC());
+    resolver = VaultResolvers.onBroker(KAFKA.bootstrapServers(), master, null);
   }
 
   @AfterAll
