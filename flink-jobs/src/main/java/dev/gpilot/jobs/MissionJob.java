@@ -253,7 +253,9 @@ public final class MissionJob {
             .keyBy(GateInput::workspaceId, Types.STRING)
             .process(
                 new BudgetGate(bound, options.budgets().statusIntervalMs()),
-                JsonTypeInfo.of(StepRequest.class))
+                // The async executor copies each request into its queue (object reuse): no JSON
+                // round trip for a record nothing changes.
+                JsonTypeInfo.immutable(StepRequest.class))
             .name("budget-gate")
             .uid("budget-gate");
     admitted
