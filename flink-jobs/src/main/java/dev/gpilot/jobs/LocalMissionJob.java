@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -39,7 +40,7 @@ public final class LocalMissionJob {
             checkpoints,
             parallelism,
             Integer.parseInt(env.getOrDefault("GPILOT_FLINK_UI_PORT", "8081")),
-            Long.parseLong(env.getOrDefault("GPILOT_CHECKPOINT_INTERVAL_MS", "2000")));
+            checkpointIntervalMs(env));
     // `gpilot up --cluster` keeps its checkpoints and savepoints beside these: either mode resumes
     // from the other's.
     latestSnapshot(home.resolve("flink"))
@@ -73,6 +74,22 @@ public final class LocalMissionJob {
     }
   }
 
+  /**
+   * {@code GPILOT_CHECKPOINT_INTERVAL_MS}, else the production default ({@link
+   * MissionJobFlinkOptions#DEFAULT_CHECKPOINT_INTERVAL}, 10 s). Not shorter by default: each
+   * checkpoint flushes every RocksDB column family of every keyed operator (incremental
+   * checkpoints), and at 2 s those flushes and the compactions of the small files they leave cost
+   * the job about a fifth of its CPU per mission (docs/benchmarks/dag.md). Outputs do not wait for
+   * checkpoints (at-least-once sinks); a restart resumes from the newest one, redoing up to an
+   * interval of work, which consumers dedupe.
+   */
+  static long checkpointIntervalMs(Map<String, String> env) {
+    String interval = env.get("GPILOT_CHECKPOINT_INTERVAL_MS");
+    return interval == null || interval.isBlank()
+        ? MissionJobFlinkOptions.DEFAULT_CHECKPOINT_INTERVAL.toMillis()
+        : Long.parseLong(interval.trim());
+  }
+
   private static boolean causes(Throwable e, String message) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t.getMessage() != null && t.getMessage().contains(message)) {
@@ -102,7 +119,7 @@ public final class LocalMissionJob {
   /**
    * What a laptop adds to the production settings ({@link MissionJobFlinkOptions}, applied under
    * these): the web UI on loopback, one task manager with a slot per subtask, checkpoints under
-   * {@code checkpoints}, often (a restarted {@code gpilot up} resumes from the newest one).
+   * {@code checkpoints} (a restarted {@code gpilot up} resumes from the newest one).
    */
   public static Configuration localConfiguration(
       Path checkpoints, int parallelism, int uiPort, long intervalMs) {

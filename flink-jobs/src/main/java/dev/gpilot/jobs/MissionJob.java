@@ -18,13 +18,16 @@ import dev.gpilot.jobs.costs.CostPipeline;
 import dev.gpilot.jobs.ingest.SchedulerInput;
 import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
 import dev.gpilot.jobs.scheduler.MissionScheduler;
+import dev.gpilot.jobs.sink.clickhouse.ClickHouseSink;
 import dev.gpilot.jobs.vault.AuditPipeline;
 import dev.gpilot.plans.PlanValidator;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -183,18 +186,11 @@ public final class MissionJob {
     // ClickHouse inserts block their thread (and retry while it is down): never on the scheduler's
     // thread, where
     // every insert would hold back the results and steps of all missions.
-    events
-        .sinkTo(sinks.eventRows())
-        .name("mission-events-clickhouse")
-        .uid("mission-events-clickhouse")
-        .disableChaining();
-
-    events
-        .getSideOutput(MissionScheduler.SUMMARIES)
-        .sinkTo(sinks.summaryRows())
-        .name("mission-summaries-clickhouse")
-        .uid("mission-summaries-clickhouse")
-        .disableChaining();
+    rows(events, sinks.eventRows(), "mission-events-clickhouse");
+    rows(
+        events.getSideOutput(MissionScheduler.SUMMARIES),
+        sinks.summaryRows(),
+        "mission-summaries-clickhouse");
 
     AuditPipeline.build(env, sources.audit(), sinks.auditRows());
     CostPipeline.attach(stepResultsIn, options, sinks.costs());
@@ -257,7 +253,9 @@ public final class MissionJob {
             .keyBy(GateInput::workspaceId, Types.STRING)
             .process(
                 new BudgetGate(bound, options.budgets().statusIntervalMs()),
-                JsonTypeInfo.of(StepRequest.class))
+                // The async executor copies each request into its queue (object reuse): no JSON
+                // round trip for a record nothing changes.
+                JsonTypeInfo.immutable(StepRequest.class))
             .name("budget-gate")
             .uid("budget-gate");
     admitted
@@ -275,13 +273,39 @@ public final class MissionJob {
         .sinkTo(sinks.budgetAlerts())
         .name("budget-alerts-sink")
         .uid("budget-alerts-sink");
-    admitted
-        .getSideOutput(BudgetGate.LEDGER)
-        .sinkTo(sinks.ledgerRows())
-        .name("wallet-ledger-clickhouse")
-        .uid("wallet-ledger-clickhouse")
-        .disableChaining();
+    rows(admitted.getSideOutput(BudgetGate.LEDGER), sinks.ledgerRows(), "wallet-ledger-clickhouse");
     return admitted;
+  }
+
+  /**
+   * How long encoded rows may wait in a network buffer on their way to a ClickHouse sink's task
+   * ({@link #rows}). The job's default (0) sends every record at once, which the scheduler's
+   * latency needs; rows are only batched again for an insert (ClickHouseSinkOptions), so sending
+   * each on its own would wake the sink's task for every event and cost the missions' throughput. A
+   * full buffer still goes at once.
+   */
+  static final long ROWS_BUFFER_TIMEOUT_MS = 100;
+
+  /**
+   * {@code rows} sunk into {@code sink} in a task of its own (uid {@code uid}): ClickHouse inserts
+   * block their thread and retry while it is down, and must never hold back the operator that emits
+   * the rows. A {@link ClickHouseSink}'s rows are encoded where they are emitted (chained to it,
+   * uid {@code uid-rows}), so only their bytes cross the network to the sink's task ({@link
+   * ClickHouseSink#encodedRows}); any other sink gets the records themselves.
+   */
+  private static <T> void rows(DataStream<T> rows, Sink<T> sink, String uid) {
+    if (sink instanceof ClickHouseSink<T> clickhouse) {
+      rows.map(clickhouse.rowEncoder(), PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
+          .name(uid + "-rows")
+          .uid(uid + "-rows")
+          .setBufferTimeout(ROWS_BUFFER_TIMEOUT_MS)
+          .sinkTo(clickhouse.encodedRows())
+          .name(uid)
+          .uid(uid)
+          .disableChaining();
+    } else {
+      rows.sinkTo(sink).name(uid).uid(uid).disableChaining();
+    }
   }
 
   /**

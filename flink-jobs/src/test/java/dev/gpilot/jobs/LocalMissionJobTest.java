@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +28,17 @@ class LocalMissionJobTest {
   @Test
   void latestSnapshot_ofAFreshHome_isEmpty(@TempDir Path home) throws Exception {
     assertThat(LocalMissionJob.latestSnapshot(home.resolve("flink"))).isEmpty();
+  }
+
+  @Test
+  void checkpointInterval_isTheJobsOwnUnlessSet() {
+    assertThat(LocalMissionJob.checkpointIntervalMs(Map.of()))
+        .isEqualTo(MissionJobFlinkOptions.DEFAULT_CHECKPOINT_INTERVAL.toMillis());
+    assertThat(LocalMissionJob.checkpointIntervalMs(Map.of("GPILOT_CHECKPOINT_INTERVAL_MS", "")))
+        .isEqualTo(MissionJobFlinkOptions.DEFAULT_CHECKPOINT_INTERVAL.toMillis());
+    assertThat(
+            LocalMissionJob.checkpointIntervalMs(Map.of("GPILOT_CHECKPOINT_INTERVAL_MS", "1000")))
+        .isEqualTo(1000);
   }
 
   private static Path complete(Path dir, long mtime) throws Exception {

@@ -77,7 +77,7 @@ public class MissionScheduler extends AbstractStreamOperator<MissionEvent>
   private static final long serialVersionUID = 2L;
 
   public static final OutputTag<StepRequest> STEP_REQUESTS =
-      new OutputTag<>("step-requests", JsonTypeInfo.of(StepRequest.class));
+      new OutputTag<>("step-requests", JsonTypeInfo.immutable(StepRequest.class));
   public static final OutputTag<MissionSummary> SUMMARIES =
       new OutputTag<>("mission-summaries", JsonTypeInfo.of(MissionSummary.class));
 

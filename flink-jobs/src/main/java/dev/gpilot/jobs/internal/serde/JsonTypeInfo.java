@@ -20,4 +20,15 @@ public final class JsonTypeInfo {
     return new SerializerTypeInfo<>(
         type, new JsonTypeSerializer<>(type), "Json<" + type.getSimpleName() + ">");
   }
+
+  /**
+   * Like {@link #of}, for a record that nothing changes once it is made (the job's operators never
+   * mutate what they emit: MissionJobFlinkOptions turns object reuse on for that reason): Flink's
+   * copies of it are the record itself. Same bytes, same serializer snapshot, so state written with
+   * either restores with the other.
+   */
+  public static <T> TypeInformation<T> immutable(Class<T> type) {
+    return new SerializerTypeInfo<>(
+        type, new JsonTypeSerializer<>(type, true), "Json<" + type.getSimpleName() + ">");
+  }
 }

@@ -9,15 +9,30 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 import org.apache.flink.util.InstantiationUtil;
 
-/** Serializes a value as length-prefixed UTF-8 JSON through the shared codec. */
+/**
+ * Serializes a value as length-prefixed UTF-8 JSON through the shared codec. A serializer for an
+ * immutable type ({@link JsonTypeInfo#immutable}) writes the same bytes, but its copies are the
+ * record itself.
+ */
 public final class JsonTypeSerializer<T> extends TypeSerializer<T> {
   private static final long serialVersionUID = 1L;
 
   private final Class<T> type;
+  private final boolean immutable;
   private transient JsonCodec<T> codec;
 
   public JsonTypeSerializer(Class<T> type) {
+    this(type, false);
+  }
+
+  /**
+   * @param immutable nothing changes a record of {@code type} once it is made: {@link #copy}
+   *     returns it (Flink copies records under object reuse, e.g. into the async operator's queue,
+   *     where a deep copy is a JSON round trip)
+   */
+  JsonTypeSerializer(Class<T> type, boolean immutable) {
     this.type = type;
+    this.immutable = immutable;
   }
 
   private JsonCodec<T> codec() {
@@ -29,12 +44,12 @@ public final class JsonTypeSerializer<T> extends TypeSerializer<T> {
 
   @Override
   public boolean isImmutableType() {
-    return false;
+    return immutable;
   }
 
   @Override
   public TypeSerializer<T> duplicate() {
-    return new JsonTypeSerializer<>(type);
+    return new JsonTypeSerializer<>(type, immutable);
   }
 
   @Override
@@ -44,11 +59,14 @@ public final class JsonTypeSerializer<T> extends TypeSerializer<T> {
 
   /**
    * A deep copy: state classes may be mutable, so the copy must not share anything with the
-   * original.
+   * original; a record of an immutable type is its own copy.
    */
   @Override
   public T copy(T from) {
-    return from == null ? null : codec().decode(codec().encode(from));
+    if (from == null || immutable) {
+      return from;
+    }
+    return codec().decode(codec().encode(from));
   }
 
   @Override
@@ -89,12 +107,14 @@ public final class JsonTypeSerializer<T> extends TypeSerializer<T> {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof JsonTypeSerializer<?> other && other.type.equals(type);
+    return o instanceof JsonTypeSerializer<?> other
+        && other.type.equals(type)
+        && other.immutable == immutable;
   }
 
   @Override
   public int hashCode() {
-    return type.hashCode();
+    return 31 * type.hashCode() + Boolean.hashCode(immutable);
   }
 
   @Override
@@ -102,7 +122,11 @@ public final class JsonTypeSerializer<T> extends TypeSerializer<T> {
     return new Snapshot<>(type);
   }
 
-  /** Records the class; JSON itself carries the evolution (readers ignore unknown fields). */
+  /**
+   * Records the class; JSON itself carries the evolution (readers ignore unknown fields). Whether
+   * copies share the record is not recorded: the bytes are the same either way, so state written by
+   * either serializer restores with the other as it is.
+   */
   public static final class Snapshot<T> implements TypeSerializerSnapshot<T> {
     private Class<T> type;
 

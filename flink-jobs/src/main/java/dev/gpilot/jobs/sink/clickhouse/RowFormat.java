@@ -6,6 +6,7 @@ import dev.gpilot.contracts.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -83,6 +84,58 @@ public interface RowFormat<T> extends Serializable {
             }
             byte[] batch = buffer.toByteArray(); // a copy: the buffer (and its capacity) is reused
             buffer.reset();
+            return batch;
+          }
+        };
+      }
+    };
+  }
+
+  /**
+   * Rows that arrive already encoded in {@code format} ({@link ClickHouseSink#encodedRows}): each
+   * element is one row's bytes, taken as they are; the insert names {@code format}'s input format
+   * and columns.
+   */
+  static RowFormat<byte[]> encoded(RowFormat<?> format) {
+    return new RowFormat<>() {
+      private static final long serialVersionUID = 1L;
+
+      @Override
+      public String name() {
+        return format.name();
+      }
+
+      @Override
+      public List<String> columns() {
+        return format.columns();
+      }
+
+      @Override
+      public void check(ClickHouseClient client, String table) {
+        format.check(client, table);
+      }
+
+      @Override
+      public Batch<byte[]> newBatch() {
+        return new Batch<>() {
+          private final List<byte[]> rows = new ArrayList<>(1);
+
+          @Override
+          public void add(byte[] row) {
+            rows.add(row);
+          }
+
+          @Override
+          public byte[] drain() {
+            byte[] batch;
+            if (rows.size() == 1) {
+              batch = rows.get(0); // one row (the sink drains after each): no copy
+            } else {
+              ByteArrayOutputStream all = new ByteArrayOutputStream();
+              rows.forEach(all::writeBytes);
+              batch = all.toByteArray();
+            }
+            rows.clear();
             return batch;
           }
         };
