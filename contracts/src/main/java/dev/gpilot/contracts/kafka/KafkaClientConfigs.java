@@ -81,12 +81,16 @@ public final class KafkaClientConfigs {
 
   /**
    * Best effort, for output that may be lost and must never hold up its sender: {@code acks=1}, no
-   * linger, at most 1 s blocked in {@code send}, 10 s delivery, 5 s per request.
+   * linger, at most 1 s blocked in {@code send}, 10 s delivery, 5 s per request, and one request in
+   * flight: without idempotence (which {@code acks=1} turns off) a retried batch could otherwise
+   * land behind a later one, and the records of one key would be out of order (seen with a
+   * partition its broker was still taking up).
    */
   public static Properties bestEffortProducer(String bootstrapServers) {
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ProducerConfig.ACKS_CONFIG, "1");
+    props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
     props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
     props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "1000");
     props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "10000");
