@@ -118,8 +118,7 @@ public final class ClickHouseSink<T> extends AsyncSinkBase<T, byte[]> {
 
     @Override
     public byte[] map(T element) throws IOException {
-      row.add(element);
-      return row.drain();
+      return row.encode(element);
     }
   }
 
@@ -162,8 +161,7 @@ public final class ClickHouseSink<T> extends AsyncSinkBase<T, byte[]> {
     @Override
     public byte[] apply(T element, SinkWriter.Context context) {
       try {
-        row.add(element);
-        byte[] encoded = row.drain();
+        byte[] encoded = row.encode(element);
         lastRowBytes = encoded.length;
         return encoded;
       } catch (IOException e) {

@@ -41,6 +41,12 @@ public interface RowFormat<T> extends Serializable {
      * reused.
      */
     byte[] drain() throws IOException;
+
+    /** One element's row, encoded, from an empty batch (left empty again). */
+    default byte[] encode(T element) throws IOException {
+      add(element);
+      return drain();
+    }
   }
 
   /**
