@@ -5,7 +5,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.function.Supplier;
 
-/** Reading a request body with a bound, so an oversized one is refused without being read whole. */
+/**
+ * Reading a request body with a bound: an oversized one is refused without being held in memory
+ * (the rest of it is read and dropped, up to {@link #DISCARD_LIMIT}).
+ */
 public final class RequestBodies {
   /**
    * How much of a refused body is still read and dropped. A client that is still sending when the
