@@ -129,8 +129,9 @@ public final class CostPipeline {
    * window's row by version), so a replay run twice leaves the same rows.
    *
    * @param repricer null to keep each result's own cost (live), else the replay's new prices
+   * @return the tagged records (each attempt once), which the sinks write
    */
-  public static void build(
+  public static DataStream<TaggedCost> build(
       DataStream<StepResult> stepResults,
       CostOptions costs,
       CostTargets targets,
@@ -197,6 +198,7 @@ public final class CostPipeline {
         .name("cost-rollups-clickhouse")
         .uid("cost-rollups-clickhouse")
         .setParallelism(writers);
+    return tagged;
   }
 
   /**

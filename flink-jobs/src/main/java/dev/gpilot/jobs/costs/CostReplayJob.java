@@ -18,6 +18,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.RuntimeExecutionMode;
@@ -49,6 +51,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
  * step-results (bounded: the offsets at the start) ─ progress ─ finishedAt in [from, to)
  *   ─ CostPipeline.build (StepResultCosts with the new prices ─ CostTagger ─ CostCombiner ─ 1-minute windows)
  *   ─▶ ClickHouse cost_records_p… and cost_rollup_1m_p…  ─ price_versions row
+ *   CostTagger ─ ReplaySums ─▶ the version's totals per (agent, model), against the live rows' (queried meanwhile)
  * </pre>
  *
  * <p>In BATCH mode the keyed inputs are sorted and every window fires once at the end, so a rollup
@@ -198,21 +201,25 @@ public final class CostReplayJob {
                 50_000,
                 Duration.ofSeconds(5),
                 Duration.ofSeconds(10));
-        CostPipeline.build(
-            results,
-            CostOptions.DEFAULTS,
-            CostTargets.of(
-                null,
-                sink,
-                PriceVersions.rawTable(options.version()),
-                PriceVersions.rollupTable(options.version())),
-            repricer);
-        env.execute("gpilot-replay-costs-" + options.version());
         long from = options.from().toEpochMilli();
         long to = options.to().toEpochMilli();
-        // The version's rows are aggregated once, for its attempt count and for the differences.
+        // The live totals of the range are read from ClickHouse while the job runs (the live tables
+        // do not change with a replay); the version's come out of the job itself.
+        CompletableFuture<Map<String, long[]>> live =
+            CompletableFuture.supplyAsync(() -> liveSums(ch, from, to), LIVE_SUMS);
+        CostPipeline.build(
+                results,
+                CostOptions.DEFAULTS,
+                CostTargets.of(
+                    null,
+                    sink,
+                    PriceVersions.rawTable(options.version()),
+                    PriceVersions.rollupTable(options.version())),
+                repricer)
+            .transform("replay-sums", Types.VOID, new ReplaySums())
+            .uid("replay-sums");
         Map<String, long[]> replayed =
-            sums(ch, PriceVersions.rawTable(options.version()), from, to);
+            ReplaySums.of(env.execute("gpilot-replay-costs-" + options.version()));
         PriceVersions.record(
             ch,
             options.version(),
@@ -227,7 +234,7 @@ public final class CostReplayJob {
                 options.from().toString(),
                 options.to().toString(),
                 false,
-                tableDiff(sums(ch, CostRows.RAW_TABLE, from, to), replayed));
+                tableDiff(liveSums(live), replayed));
       }
     } finally {
       reporter.interrupt();
@@ -283,14 +290,34 @@ public final class CostReplayJob {
     return rows;
   }
 
-  private static Map<String, long[]> sums(ClickHouseClient ch, String table, long from, long to) {
+  /** Runs the live totals' query beside the job. */
+  private static final Executor LIVE_SUMS =
+      r -> {
+        Thread t = new Thread(r, "replay-live-sums");
+        t.setDaemon(true);
+        t.start();
+      };
+
+  private static Map<String, long[]> liveSums(CompletableFuture<Map<String, long[]>> query) {
+    try {
+      return query.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
+    }
+  }
+
+  /**
+   * The live raw rows of the range per (agent, model): attempts and their cost, each row once as
+   * the table keeps it ({@code FINAL}: one row per workspace, finish time and id; a merge of the
+   * table's sorted parts, where grouping every attempt by its id took ClickHouse seconds).
+   */
+  private static Map<String, long[]> liveSums(ClickHouseClient ch, long from, long to) {
     Map<String, long[]> sums = new HashMap<>();
     for (JsonNode r :
         ch.query(
-            "SELECT agent, model, count() AS n, sum(c) AS cost FROM (SELECT any(agent) AS agent,"
-                + " any(model) AS model, any(cost_micros) AS c FROM "
-                + table
-                + " WHERE finished_at >= toDateTime("
+            "SELECT agent, model, count() AS n, sum(cost_micros) AS cost FROM "
+                + CostRows.RAW_TABLE
+                + " FINAL WHERE finished_at >= toDateTime("
                 + from / 1000
                 + ") AND finished_at <= toDateTime("
                 + (to / 1000)
@@ -298,12 +325,7 @@ public final class CostReplayJob {
                 + from
                 + " AND finished_at_ms < "
                 + to
-                + " GROUP BY workspace_id, id) GROUP BY agent, model"
-                // One group per attempt: past a few million attempts the groups outgrow the query's
-                // memory
-                // limit, so they spill to disk instead of failing the replay after its rows are
-                // written.
-                + " SETTINGS max_bytes_before_external_group_by = 500000000")) {
+                + " GROUP BY agent, model")) {
       sums.put(
           r.get("agent").asText() + "\u0000" + r.get("model").asText(),
           new long[] {r.get("n").asLong(), r.get("cost").asLong()});
