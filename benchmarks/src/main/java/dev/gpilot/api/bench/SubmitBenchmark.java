@@ -112,7 +112,7 @@ public final class SubmitBenchmark {
     // Warm up the API's JIT and connections before measuring.
     runGet(api, clients, 2);
     runHttp(api, token, body, clients, 3);
-    runOpen(api, token, body, 100, 2);
+    runOpen(api, token, body, 100, 2, clients);
     runBulk(api, token, batch, bulkClients, 3);
     StringBuilder json =
         new StringBuilder(
@@ -245,7 +245,7 @@ public final class SubmitBenchmark {
     if (!(openRate[0] > 0)) { // the idle phase sets the rate the saturated one offers too
       openRate[0] = Math.max(1, OPEN_LOOP_SHARE * http.ok / http.elapsedSeconds);
     }
-    Result open = runOpen(api, token, body, openRate[0], seconds);
+    Result open = runOpen(api, token, body, openRate[0], seconds, clients);
     Result bulk = new Result(0, 0, 0, new long[0]);
     Result raw = new Result(0, 0, 0, new long[0]);
     long bulkCpu = 0;
@@ -457,14 +457,22 @@ public final class SubmitBenchmark {
   }
 
   /**
-   * Single POSTs open loop: Poisson arrivals at {@code ratePerSecond} for {@code seconds}, each
-   * sent at its time whatever the others' fate (no client waits for an earlier answer, so a slow
-   * server does not slow the arrivals down, and the latency of a request counts from the moment it
-   * was due, not from when a busy sender got round to it). A request unanswered after {@link
-   * #OPEN_LOOP_TIMEOUT} counts as failed (its latency as the timeout): the maximum says whether any
-   * request waited without bound. {@code ok} = answered 202.
+   * Single POSTs open loop, as wrk2 runs it: Poisson arrivals at {@code ratePerSecond} for {@code
+   * seconds} (a fixed schedule), sent by {@code connections} clients on persistent connections,
+   * each taking the next request when it is due (at once when it is overdue). A request's latency
+   * counts from the moment it was due, not from when a busy client got round to it, so a slow
+   * server does not slow the arrivals down (no coordinated omission) and the wait for a free
+   * connection is counted. {@code ok} = answered 202; a request that got another answer, or none
+   * within {@link #OPEN_LOOP_TIMEOUT}, counts as failed (its latency at least the timeout). The
+   * maximum says whether any request waited without bound.
+   *
+   * <p>The clients are bounded on purpose: a connection per request in flight (one asynchronous JDK
+   * client, this benchmark until 2026-12-05) opened thousands of connections once the answers
+   * slowed, and the client's own selector thread then held the requests for seconds while the API's
+   * threads stood idle.
    */
-  static Result runOpen(String api, String token, String body, double ratePerSecond, int seconds)
+  static Result runOpen(
+      String api, String token, String body, double ratePerSecond, int seconds, int connections)
       throws Exception {
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     HttpRequest request =
@@ -474,50 +482,68 @@ public final class SubmitBenchmark {
             .timeout(OPEN_LOOP_TIMEOUT)
             .POST(HttpRequest.BodyPublishers.ofString(body))
             .build();
-    java.util.concurrent.ConcurrentLinkedQueue<Long> latencies =
-        new java.util.concurrent.ConcurrentLinkedQueue<>();
-    AtomicInteger ok = new AtomicInteger();
-    AtomicInteger failed = new AtomicInteger();
-    List<java.util.concurrent.CompletableFuture<?>> sent = new ArrayList<>();
     java.util.Random arrivals = new java.util.Random(42); // the same schedule in every run
-    long start = System.nanoTime();
-    long end = start + Duration.ofSeconds(seconds).toNanos();
+    long span = Duration.ofSeconds(seconds).toNanos();
     double meanGapNanos = 1e9 / ratePerSecond;
-    long due = start;
-    while (true) {
+    long[] dueOffsets = new long[16];
+    int n = 0;
+    for (long due = 0; ; ) {
       due += (long) (-Math.log(1 - arrivals.nextDouble()) * meanGapNanos);
-      if (due >= end) {
+      if (due >= span) {
         break;
       }
-      long wait = due - System.nanoTime();
-      if (wait > 0) {
-        java.util.concurrent.locks.LockSupport.parkNanos(wait);
+      if (n == dueOffsets.length) {
+        dueOffsets = Arrays.copyOf(dueOffsets, n * 2);
       }
-      long dueAt = due;
-      sent.add(
-          http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
-              .whenComplete(
-                  (response, error) -> {
-                    long took = System.nanoTime() - dueAt;
-                    if (error == null && response.statusCode() == 202) {
-                      ok.incrementAndGet();
-                      latencies.add(took);
-                    } else {
-                      failed.incrementAndGet();
-                      latencies.add(Math.max(took, OPEN_LOOP_TIMEOUT.toNanos()));
-                    }
-                  }));
+      dueOffsets[n++] = due;
     }
-    for (java.util.concurrent.CompletableFuture<?> f : sent) {
-      try {
-        f.get(OPEN_LOOP_TIMEOUT.toSeconds() + 5, java.util.concurrent.TimeUnit.SECONDS);
-      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-        // counted in the callback
-      }
+    int total = n;
+    long[] schedule = dueOffsets;
+    long[] latencies = new long[total];
+    AtomicInteger next = new AtomicInteger();
+    AtomicInteger ok = new AtomicInteger();
+    AtomicInteger failed = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(connections);
+    long start = System.nanoTime();
+    CountDownLatch done = new CountDownLatch(connections);
+    for (int c = 0; c < connections; c++) {
+      pool.execute(
+          () -> {
+            try {
+              for (int i; (i = next.getAndIncrement()) < total; ) {
+                long due = start + schedule[i];
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                  java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                }
+                boolean accepted = false;
+                try {
+                  accepted =
+                      http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode()
+                          == 202;
+                } catch (java.io.IOException e) {
+                  // no answer (or none in time): failed
+                }
+                long took = System.nanoTime() - due;
+                if (accepted) {
+                  ok.incrementAndGet();
+                  latencies[i] = took;
+                } else {
+                  failed.incrementAndGet();
+                  latencies[i] = Math.max(took, OPEN_LOOP_TIMEOUT.toNanos());
+                }
+              }
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            } finally {
+              done.countDown();
+            }
+          });
     }
+    done.await();
+    pool.shutdown();
     double elapsed = (System.nanoTime() - start) / 1e9;
-    return new Result(
-        ok.get(), failed.get(), elapsed, latencies.stream().mapToLong(Long::longValue).toArray());
+    return new Result(ok.get(), failed.get(), elapsed, latencies);
   }
 
   /** {@code GET /health} flat out from the same clients: what HTTP alone costs on this machine. */
