@@ -2,8 +2,8 @@ package dev.gpilot.api.vault;
 
 import dev.gpilot.contracts.Sha256;
 import dev.gpilot.contracts.vault.VaultKeyOptions;
-import dev.gpilot.jobs.vault.ApiKeyResolver;
 import dev.gpilot.jobs.vault.KeyRequest;
+import dev.gpilot.jobs.vault.ProviderKeyResolver;
 import dev.gpilot.jobs.vault.ResolvedKey;
 import dev.gpilot.jobs.vault.VaultKeyResolverOptions;
 
@@ -24,7 +24,7 @@ public final class JobSideKeyMain {
     VaultKeyResolverOptions options =
         new VaultKeyResolverOptions(
             args[0], VaultKeyOptions.localKeyset(args[1]), "GPILOT_TEST_NO_DEPLOYMENT_KEY");
-    try (ApiKeyResolver resolver = options.open(null)) {
+    try (ProviderKeyResolver resolver = options.open(null)) {
       ResolvedKey key = resolver.keyFor(KeyRequest.of(args[2], args[3]));
       System.out.println(
           "fingerprint=" + key.fingerprint() + " sha256=" + Sha256.hex(key.revealForUse()));

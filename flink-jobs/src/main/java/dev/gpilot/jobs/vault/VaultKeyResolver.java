@@ -14,13 +14,13 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The job's {@link ApiKeyResolver} over the vault: reads the workspace's sealed record from the
- * {@link VaultReader}, decrypts the named secret in memory for this one call, and audits the
+ * The job's {@link ProviderKeyResolver} over the vault: reads the workspace's sealed record from
+ * the {@link VaultReader}, decrypts the named secret in memory for this one call, and audits the
  * decrypt; a workspace without that secret gets the deployment key. Opened keysets are cached per
  * workspace and revision of its keysets (never the secrets' plaintext), so a call costs one AES-GCM
  * decrypt. Thread-safe.
  */
-public final class VaultKeyResolver implements ApiKeyResolver {
+public final class VaultKeyResolver implements ProviderKeyResolver {
   static final String ACTOR = "mission-job";
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
 

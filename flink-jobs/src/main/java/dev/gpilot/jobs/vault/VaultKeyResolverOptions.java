@@ -45,7 +45,7 @@ public record VaultKeyResolverOptions(
    * A resolver for this task: shares the JVM's {@link VaultReader}; close it in the operator's
    * close().
    */
-  public ApiKeyResolver open() {
+  public ProviderKeyResolver open() {
     return open(System.getenv(deploymentKeyEnv));
   }
 
@@ -53,7 +53,7 @@ public record VaultKeyResolverOptions(
    * Like {@link #open()}, with the deployment key given (the agent's configured key) instead of
    * read from env.
    */
-  public ApiKeyResolver open(String deploymentKey) {
+  public ProviderKeyResolver open(String deploymentKey) {
     return new VaultKeyResolver(
         VaultReader.acquire(bootstrapServers),
         true,

@@ -36,7 +36,7 @@ import org.apache.flink.util.function.SerializableSupplier;
  */
 public final class GeminiAgent implements Agent {
   private final AgentCatalog catalog;
-  private final ApiKeyResolver keys;
+  private final GeminiKeyResolver keys;
   private final GeminiCaller caller;
   private final PromptBuilder prompts;
   private final DeltaListener deltas;
@@ -50,7 +50,7 @@ public final class GeminiAgent implements Agent {
       GeminiOptions options,
       AgentCatalog catalog,
       PriceTable prices,
-      ApiKeyResolver keys,
+      GeminiKeyResolver keys,
       DeltaListener deltas,
       Clock clock) {
     prices.requirePricesFor(catalog, clock.instant());
@@ -82,7 +82,7 @@ public final class GeminiAgent implements Agent {
       GeminiOptions options, VaultKeyResolverOptions vault) {
     return () -> {
       Optional<ApiKey> deploymentKey = options.deploymentKey().resolve(System.getenv());
-      ApiKeyResolver keys;
+      GeminiKeyResolver keys;
       if (vault != null) {
         keys =
             new VaultGeminiKeys(
@@ -90,10 +90,10 @@ public final class GeminiAgent implements Agent {
       } else {
         keys =
             deploymentKey
-                .map(ApiKeyResolver::deployment)
+                .map(GeminiKeyResolver::deployment)
                 .orElseGet(
                     () ->
-                        ApiKeyResolver.none(
+                        GeminiKeyResolver.none(
                             "no Gemini key: "
                                 + options.deploymentKey()
                                 + " is not set where the job's tasks run"));

@@ -57,14 +57,14 @@ public final class MissionOverseer implements Agent {
 
   private final GeminiCaller caller;
   private final AgentCatalog catalog;
-  private final ApiKeyResolver keys;
+  private final GeminiKeyResolver keys;
   private final PromptLimits limits;
   private final DeltaListener deltas;
 
   MissionOverseer(
       GeminiCaller caller,
       AgentCatalog catalog,
-      ApiKeyResolver keys,
+      GeminiKeyResolver keys,
       PromptLimits limits,
       DeltaListener deltas) {
     this.caller = caller;

@@ -59,7 +59,7 @@ class GeminiAgentITCase {
         options,
         AgentCatalog.shipped(),
         PriceTable.shipped(),
-        ApiKeyResolver.deployment(ApiKey.of(KEY)),
+        GeminiKeyResolver.deployment(ApiKey.of(KEY)),
         deltas,
         Clock.systemUTC());
   }

@@ -9,7 +9,7 @@ package dev.gpilot.jobs.vault;
  * memory; the key is decrypted in memory on each call). Made in an operator's {@code open()},
  * closed in its {@code close()}.
  */
-public interface ApiKeyResolver extends AutoCloseable {
+public interface ProviderKeyResolver extends AutoCloseable {
 
   /**
    * The key for one call. Every key that comes from the vault is audited ({@code

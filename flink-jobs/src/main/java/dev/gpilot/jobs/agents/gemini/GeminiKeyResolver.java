@@ -12,7 +12,7 @@ import dev.gpilot.jobs.agents.StepRequest;
  * fast (no network). They live on the task manager: made in an agent's constructor, closed with it.
  */
 @FunctionalInterface
-public interface ApiKeyResolver extends AutoCloseable {
+public interface GeminiKeyResolver extends AutoCloseable {
 
   /**
    * @param step the step attempt the call is for (audited with the key's use), may be null
@@ -25,12 +25,12 @@ public interface ApiKeyResolver extends AutoCloseable {
   default void close() {}
 
   /** Every workspace uses the deployment's key. */
-  static ApiKeyResolver deployment(ApiKey key) {
+  static GeminiKeyResolver deployment(ApiKey key) {
     return (workspaceId, step) -> key;
   }
 
   /** No key anywhere: every call fails (not retriable) saying {@code why}. */
-  static ApiKeyResolver none(String why) {
+  static GeminiKeyResolver none(String why) {
     return (workspaceId, step) -> {
       throw new AgentException(why, false);
     };
