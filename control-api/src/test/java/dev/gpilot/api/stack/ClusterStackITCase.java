@@ -395,13 +395,16 @@ class ClusterStackITCase {
     stack.kill("api");
 
     try {
+      int resumed = 0;
       for (int i = 0; i < streams.size(); i++) {
         SseFollower stream = streams.get(i);
         assertThat(stream.awaitDone(Duration.ofMinutes(4)))
             .as("[DONE] of %s\n%s", stream.missionId(), stack.logTails())
             .isTrue();
-        if (!doneBeforeKill.get(i)) {
-          assertThat(stream.connections()).as("resumed on api-2").isGreaterThan(1);
+        // A stream open at the check may still have got its [DONE] from api before the kill took
+        // effect (whole, on one connection); the frames' check below holds either way.
+        if (!doneBeforeKill.get(i) && stream.connections() > 1) {
+          resumed++;
         }
         List<SseFollower.Frame> uncut =
             SseFollower.replay(
@@ -413,6 +416,7 @@ class ClusterStackITCase {
             .isEqualTo(
                 uncut.stream().filter(f -> f.id() != null && !f.data().equals("[DONE]")).toList());
       }
+      assertThat(resumed).as("streams cut by the kill that resumed on api-2").isPositive();
       for (String missionId : missions) {
         JsonNode view =
             Json.mapper()
