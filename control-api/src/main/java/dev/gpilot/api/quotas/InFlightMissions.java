@@ -3,8 +3,11 @@ package dev.gpilot.api.quotas;
 import dev.gpilot.api.http.ApiException;
 import java.time.Clock;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 /**
  * The missions in flight (accepted, not final) per workspace, as this API instance knows them, and
@@ -27,13 +30,38 @@ public final class InFlightMissions {
    */
   public static final long RETRY_AFTER_SECONDS = 5;
 
-  private record Entry(String workspaceId, long lastActivity) {}
+  /** A workspace's count, one object per workspace, shared by the entries of its missions. */
+  private static final class Workspace {
+    final AtomicInteger inFlight = new AtomicInteger();
+  }
+
+  /**
+   * A mission in flight. Its last activity is updated in place: an event allocates nothing and
+   * writes no reference into the (old, large) map, which a collector would otherwise rescan.
+   */
+  private static final class Entry {
+    private static final AtomicLongFieldUpdater<Entry> LAST_ACTIVITY =
+        AtomicLongFieldUpdater.newUpdater(Entry.class, "lastActivity");
+
+    final Workspace workspace;
+    volatile long lastActivity;
+
+    Entry(Workspace workspace, long lastActivity) {
+      this.workspace = workspace;
+      this.lastActivity = lastActivity;
+    }
+
+    void touched(long ts) {
+      LAST_ACTIVITY.accumulateAndGet(this, ts, Math::max);
+    }
+  }
 
   private final int limit;
   private final long idleMs;
   private final Clock clock;
-  private final ConcurrentHashMap<String, Entry> missions = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, Integer> perWorkspace = new ConcurrentHashMap<>();
+  // Keyed by key(missionId): a saturated job can leave millions of missions in flight here.
+  private final ConcurrentHashMap<Object, Entry> missions = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Workspace> workspaces = new ConcurrentHashMap<>();
   private final AtomicLong refused = new AtomicLong();
   private volatile long lastSweep;
 
@@ -51,12 +79,14 @@ public final class InFlightMissions {
    *     workspace has {@code limit} missions in flight; nothing is counted then
    */
   public void admit(String workspaceId, String missionId) {
-    if (missions.containsKey(missionId)) {
+    Object key = key(missionId);
+    if (missions.containsKey(key)) {
       return; // counted already (a retried write of the same mission)
     }
-    if (!take(workspaceId)) {
+    Workspace workspace = workspace(workspaceId);
+    if (!take(workspace)) {
       sweep(clock.millis()); // missions gone idle free their places before a refusal
-      if (!take(workspaceId)) {
+      if (!take(workspace)) {
         refused.incrementAndGet();
         throw ApiException.quotaExceeded(
             "workspace '"
@@ -67,8 +97,8 @@ public final class InFlightMissions {
             RETRY_AFTER_SECONDS);
       }
     }
-    if (missions.putIfAbsent(missionId, new Entry(workspaceId, clock.millis())) != null) {
-      give(workspaceId);
+    if (missions.putIfAbsent(key, new Entry(workspace, clock.millis())) != null) {
+      workspace.inFlight.decrementAndGet();
     }
   }
 
@@ -76,9 +106,9 @@ public final class InFlightMissions {
    * A mission admitted by {@link #admit} that was not written after all (Kafka did not confirm it).
    */
   public void release(String missionId) {
-    Entry gone = missions.remove(missionId);
+    Entry gone = missions.remove(key(missionId));
     if (gone != null) {
-      give(gone.workspaceId());
+      gone.workspace.inFlight.decrementAndGet();
     }
   }
 
@@ -91,12 +121,14 @@ public final class InFlightMissions {
    */
   public void submitted(String workspaceId, String missionId, long submittedAt, boolean finished) {
     long now = clock.millis();
-    if (finished || submittedAt < now - idleMs || missions.containsKey(missionId)) {
+    Object key = key(missionId);
+    if (finished || submittedAt < now - idleMs || missions.containsKey(key)) {
       maybeSweep(now);
       return;
     }
-    if (missions.putIfAbsent(missionId, new Entry(workspaceId, Math.max(submittedAt, 0))) == null) {
-      perWorkspace.merge(workspaceId, 1, Integer::sum);
+    Workspace workspace = workspace(workspaceId);
+    if (missions.putIfAbsent(key, new Entry(workspace, Math.max(submittedAt, 0))) == null) {
+      workspace.inFlight.incrementAndGet();
     }
     maybeSweep(now);
   }
@@ -106,14 +138,17 @@ public final class InFlightMissions {
     if (isFinal) {
       release(missionId);
     } else {
-      missions.computeIfPresent(
-          missionId, (id, e) -> ts > e.lastActivity() ? new Entry(e.workspaceId(), ts) : e);
+      Entry entry = missions.get(key(missionId));
+      if (entry != null) {
+        entry.touched(ts);
+      }
     }
   }
 
   /** Missions of the workspace in flight now. */
   public int inFlight(String workspaceId) {
-    return perWorkspace.getOrDefault(workspaceId, 0);
+    Workspace workspace = workspaces.get(workspaceId);
+    return workspace == null ? 0 : workspace.inFlight.get();
   }
 
   /** Missions in flight now, all workspaces. */
@@ -123,7 +158,7 @@ public final class InFlightMissions {
 
   /** The most missions in flight of any one workspace now. */
   public int busiest() {
-    return perWorkspace.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+    return workspaces.values().stream().mapToInt(w -> w.inFlight.get()).max().orElse(0);
   }
 
   /** Submissions refused for the quota since the start. */
@@ -135,23 +170,21 @@ public final class InFlightMissions {
     return limit;
   }
 
-  private boolean take(String workspaceId) {
-    boolean[] taken = {false};
-    perWorkspace.compute(
-        workspaceId,
-        (ws, n) -> {
-          int held = n == null ? 0 : n;
-          if (held >= limit) {
-            return n;
-          }
-          taken[0] = true;
-          return held + 1;
-        });
-    return taken[0];
+  /** The workspace's counter; kept once made (workspaces are few, their missions many). */
+  private Workspace workspace(String workspaceId) {
+    return workspaces.computeIfAbsent(workspaceId, id -> new Workspace());
   }
 
-  private void give(String workspaceId) {
-    perWorkspace.computeIfPresent(workspaceId, (ws, n) -> n <= 1 ? null : n - 1);
+  private boolean take(Workspace workspace) {
+    while (true) {
+      int held = workspace.inFlight.get();
+      if (held >= limit) {
+        return false;
+      }
+      if (workspace.inFlight.compareAndSet(held, held + 1)) {
+        return true;
+      }
+    }
   }
 
   private void maybeSweep(long now) {
@@ -163,10 +196,31 @@ public final class InFlightMissions {
   /** Stops counting the missions without a record for the idle bound. */
   void sweep(long now) {
     lastSweep = now;
-    for (Map.Entry<String, Entry> e : missions.entrySet()) {
-      if (e.getValue().lastActivity() < now - idleMs && missions.remove(e.getKey(), e.getValue())) {
-        give(e.getValue().workspaceId());
+    for (Map.Entry<Object, Entry> e : missions.entrySet()) {
+      if (e.getValue().lastActivity < now - idleMs && missions.remove(e.getKey(), e.getValue())) {
+        e.getValue().workspace.inFlight.decrementAndGet();
       }
     }
+  }
+
+  /**
+   * A missionId as the map's key: a UUID in its canonical (lower-case) text, as the API makes them,
+   * as a {@link UUID} (32 bytes on the heap instead of 80 for the string); any other id as it is.
+   */
+  static Object key(String missionId) {
+    if (missionId.length() != 36) {
+      return missionId;
+    }
+    for (int i = 0; i < 36; i++) {
+      char c = missionId.charAt(i);
+      boolean ok =
+          (i == 8 || i == 13 || i == 18 || i == 23)
+              ? c == '-'
+              : (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+      if (!ok) {
+        return missionId;
+      }
+    }
+    return UUID.fromString(missionId);
   }
 }

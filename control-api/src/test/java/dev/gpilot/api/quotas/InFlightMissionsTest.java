@@ -72,6 +72,26 @@ class InFlightMissionsTest {
   }
 
   @Test
+  void uuidMissionIds_areKeptCompactly_butIdsThatDifferOnlyInCase_areDifferentMissions() {
+    String id = "0f8e4b1c-2d3a-4e5f-8a9b-0c1d2e3f4a5b";
+    assertThat(InFlightMissions.key(id)).isEqualTo(java.util.UUID.fromString(id));
+    assertThat(InFlightMissions.key(id.toUpperCase())).isEqualTo(id.toUpperCase());
+    assertThat(InFlightMissions.key("m-1")).isEqualTo("m-1");
+    assertThat(InFlightMissions.key("0f8e4b1c-2d3a-4e5f-8a9b+0c1d2e3f4a5b"))
+        .isInstanceOf(String.class);
+
+    InFlightMissions q = quota(3);
+    q.admit("a", id);
+    q.admit("a", id); // a retried write: counted once
+    q.submitted("a", id.toUpperCase(), now.get(), false); // another mission (ids are strings)
+    assertThat(q.inFlight("a")).isEqualTo(2);
+    q.event(id, now.get(), true);
+    assertThat(q.inFlight("a")).isEqualTo(1);
+    q.event(id.toUpperCase(), now.get(), true);
+    assertThat(q.inFlight("a")).isZero();
+  }
+
+  @Test
   void rebuiltFromTheTopics_afterARestart_finishedMissionsDoNotCount_inAnyOrder() {
     InFlightMissions q = quota(10);
     // As the feed reads them: a submission, then its final event; a final event read before its

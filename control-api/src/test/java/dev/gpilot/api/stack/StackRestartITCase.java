@@ -14,6 +14,7 @@ import dev.gpilot.testing.TopicContents;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -98,6 +99,24 @@ class StackRestartITCase {
 
     assertCompletes(submit(PLAN));
     assertEveryModelCallUsedTheStoredKey();
+  }
+
+  @Test
+  @Order(2)
+  void theJob_yieldsTheCpu_inItsProcessAndInItsSessionsSchedulerGroup() throws Exception {
+    long job = stack.pid("job");
+    String stat = Files.readString(Path.of("/proc/" + job + "/stat"));
+    // Field 19 is the nice value; the fields after the command's closing parenthesis start at 3.
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    assertThat(fields[19 - 3]).isEqualTo("19");
+    // Where the kernel groups sessions (autogroup), a nice value orders threads within the group
+    // only: the job's session's group must yield too, or the job takes a group's share of the cores.
+    Path autogroup = Path.of("/proc/" + job + "/autogroup");
+    if (Files.exists(autogroup)) {
+      assertThat(Files.readString(autogroup)).endsWith("nice 19\n");
+      assertThat(Files.readString(Path.of("/proc/" + stack.pid("api") + "/autogroup")))
+          .endsWith("nice 0\n");
+    }
   }
 
   @Test
