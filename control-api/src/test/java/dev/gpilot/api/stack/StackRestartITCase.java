@@ -110,7 +110,7 @@ class StackRestartITCase {
     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     assertThat(fields[19 - 3]).isEqualTo("19");
     // Where the kernel groups sessions (autogroup), a nice value orders threads within the group
-    // only: the job's session's group must yield too, or the job takes a group's share of the cores.
+    // only: the job's session's group must yield too, or it takes a group's share of the cores.
     Path autogroup = Path.of("/proc/" + job + "/autogroup");
     if (Files.exists(autogroup)) {
       assertThat(Files.readString(autogroup)).endsWith("nice 19\n");
