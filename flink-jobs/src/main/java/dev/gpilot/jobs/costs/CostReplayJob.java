@@ -205,7 +205,7 @@ public final class CostReplayJob {
         long to = options.to().toEpochMilli();
         // The live totals of the range are read from ClickHouse while the job runs (the live tables
         // do not change with a replay); the version's come out of the job itself.
-        CompletableFuture<Map<String, long[]>> live =
+        CompletableFuture<Map<ReplayDiff.Key, ReplayDiff.Count>> live =
             CompletableFuture.supplyAsync(() -> liveSums(ch, from, to), LIVE_SUMS);
         CostPipeline.build(
                 results,
@@ -218,7 +218,7 @@ public final class CostReplayJob {
                 repricer)
             .transform("replay-sums", Types.VOID, new ReplaySums())
             .uid("replay-sums");
-        Map<String, long[]> replayed =
+        Map<ReplayDiff.Key, ReplayDiff.Count> replayed =
             ReplaySums.of(env.execute("gpilot-replay-costs-" + options.version()));
         PriceVersions.record(
             ch,
@@ -226,7 +226,7 @@ public final class CostReplayJob {
             options.prices().json(),
             from,
             to,
-            replayed.values().stream().mapToLong(v -> v[0]).sum(),
+            replayed.values().stream().mapToLong(ReplayDiff.Count::attempts).sum(),
             System.currentTimeMillis());
         diff =
             new ReplayDiff(
@@ -234,7 +234,7 @@ public final class CostReplayJob {
                 options.from().toString(),
                 options.to().toString(),
                 false,
-                tableDiff(liveSums(live), replayed));
+                ReplayDiff.compare(liveSums(live), replayed));
       }
     } finally {
       reporter.interrupt();
@@ -275,21 +275,6 @@ public final class CostReplayJob {
         options.version(), options.from().toString(), options.to().toString(), true, rows);
   }
 
-  /** The live rows and the version's rows in the range, per (agent, model), each attempt once. */
-  private static List<ReplayDiff.Row> tableDiff(
-      Map<String, long[]> live, Map<String, long[]> replayed) {
-    List<ReplayDiff.Row> rows = new ArrayList<>();
-    java.util.Set<String> keys = new java.util.TreeSet<>(live.keySet());
-    keys.addAll(replayed.keySet());
-    for (String key : keys) {
-      long[] o = live.getOrDefault(key, new long[2]);
-      long[] n = replayed.getOrDefault(key, new long[2]);
-      String[] am = key.split("\u0000", 2);
-      rows.add(new ReplayDiff.Row(am[0], am[1], Math.max(o[0], n[0]), o[1], n[1]));
-    }
-    return rows;
-  }
-
   /** Runs the live totals' query beside the job. */
   private static final Executor LIVE_SUMS =
       r -> {
@@ -298,7 +283,8 @@ public final class CostReplayJob {
         t.start();
       };
 
-  private static Map<String, long[]> liveSums(CompletableFuture<Map<String, long[]>> query) {
+  private static Map<ReplayDiff.Key, ReplayDiff.Count> liveSums(
+      CompletableFuture<Map<ReplayDiff.Key, ReplayDiff.Count>> query) {
     try {
       return query.join();
     } catch (java.util.concurrent.CompletionException e) {
@@ -311,8 +297,9 @@ public final class CostReplayJob {
    * the table keeps it ({@code FINAL}: one row per workspace, finish time and id; a merge of the
    * table's sorted parts, where grouping every attempt by its id took ClickHouse seconds).
    */
-  private static Map<String, long[]> liveSums(ClickHouseClient ch, long from, long to) {
-    Map<String, long[]> sums = new HashMap<>();
+  private static Map<ReplayDiff.Key, ReplayDiff.Count> liveSums(
+      ClickHouseClient ch, long from, long to) {
+    Map<ReplayDiff.Key, ReplayDiff.Count> sums = new HashMap<>();
     for (JsonNode r :
         ch.query(
             "SELECT agent, model, count() AS n, sum(cost_micros) AS cost FROM "
@@ -327,8 +314,8 @@ public final class CostReplayJob {
                 + to
                 + " GROUP BY agent, model")) {
       sums.put(
-          r.get("agent").asText() + "\u0000" + r.get("model").asText(),
-          new long[] {r.get("n").asLong(), r.get("cost").asLong()});
+          new ReplayDiff.Key(r.get("agent").asText(), r.get("model").asText()),
+          new ReplayDiff.Count(r.get("n").asLong(), r.get("cost").asLong()));
     }
     return sums;
   }

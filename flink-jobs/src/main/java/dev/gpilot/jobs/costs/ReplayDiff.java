@@ -11,6 +11,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * What a replay changes, per (agent, model): attempts, the old total (as recorded), the new total,
@@ -35,6 +38,48 @@ public record ReplayDiff(String version, String from, String to, boolean dryRun,
           Math.addExact(oldCostMicros, o.oldCostMicros),
           Math.addExact(newCostMicros, o.newCostMicros));
     }
+  }
+
+  /** An (agent, model) pair, what the totals are kept by; ordered by agent, then model. */
+  public record Key(String agent, String model) implements Comparable<Key> {
+    private static final Comparator<Key> ORDER =
+        Comparator.comparing(Key::agent).thenComparing(Key::model);
+
+    @Override
+    public int compareTo(Key o) {
+      return ORDER.compare(this, o);
+    }
+  }
+
+  /** Attempts and their cost in micro-credits. */
+  public record Count(long attempts, long costMicros) {
+    public static final Count ZERO = new Count(0, 0);
+
+    public Count plus(Count o) {
+      return new Count(attempts + o.attempts, Math.addExact(costMicros, o.costMicros));
+    }
+  }
+
+  /**
+   * One row per (agent, model) that either side has: the old total from {@code live}, the new one
+   * from {@code replayed}; an attempt is counted once (the larger side's count).
+   */
+  public static List<Row> compare(Map<Key, Count> live, Map<Key, Count> replayed) {
+    Set<Key> keys = new TreeSet<>(live.keySet());
+    keys.addAll(replayed.keySet());
+    List<Row> rows = new ArrayList<>();
+    for (Key key : keys) {
+      Count o = live.getOrDefault(key, Count.ZERO);
+      Count n = replayed.getOrDefault(key, Count.ZERO);
+      rows.add(
+          new Row(
+              key.agent(),
+              key.model(),
+              Math.max(o.attempts(), n.attempts()),
+              o.costMicros(),
+              n.costMicros()));
+    }
+    return rows;
   }
 
   public ReplayDiff {

@@ -28,9 +28,7 @@ final class ReplaySums extends AbstractStreamOperator<Void>
   /** One subtask's total for one (agent, model). */
   record Sum(String agent, String model, long attempts, long costMicros) implements Serializable {}
 
-  private record Key(String agent, String model) {}
-
-  private transient Map<Key, long[]> sums;
+  private transient Map<ReplayDiff.Key, long[]> sums;
   private transient ListAccumulator<Sum> out;
 
   @Override
@@ -44,7 +42,7 @@ final class ReplaySums extends AbstractStreamOperator<Void>
   @Override
   public void processElement(StreamRecord<TaggedCost> element) {
     CostRecord r = element.getValue().record();
-    long[] s = sums.computeIfAbsent(new Key(r.agent(), r.modelKey()), k -> new long[2]);
+    long[] s = sums.computeIfAbsent(new ReplayDiff.Key(r.agent(), r.modelKey()), k -> new long[2]);
     s[0]++;
     s[1] = Math.addExact(s[1], r.costMicros());
   }
@@ -56,15 +54,15 @@ final class ReplaySums extends AbstractStreamOperator<Void>
     super.finish();
   }
 
-  /** The subtasks' sums of a finished job, added up per agent and model ("agent\0model"). */
-  static Map<String, long[]> of(JobExecutionResult result) {
+  /** The subtasks' sums of a finished job, added up per agent and model. */
+  static Map<ReplayDiff.Key, ReplayDiff.Count> of(JobExecutionResult result) {
     List<Sum> all = result.getAccumulatorResult(ACCUMULATOR);
-    Map<String, long[]> sums = new HashMap<>();
+    Map<ReplayDiff.Key, ReplayDiff.Count> sums = new HashMap<>();
     for (Sum s : all == null ? new ArrayList<Sum>() : all) {
       sums.merge(
-          s.agent() + "\u0000" + s.model(),
-          new long[] {s.attempts(), s.costMicros()},
-          (a, b) -> new long[] {a[0] + b[0], Math.addExact(a[1], b[1])});
+          new ReplayDiff.Key(s.agent(), s.model()),
+          new ReplayDiff.Count(s.attempts(), s.costMicros()),
+          ReplayDiff.Count::plus);
     }
     return sums;
   }

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,6 +37,23 @@ class ReplayDiffTest {
     assertThat(total).isEqualTo(new ReplayDiff.Row("*", "*", 15, 1_300, 1_740));
     assertThat(total.deltaMicros()).isEqualTo(440);
     assertThat(DIFF.rows().get(2).deltaMicros()).isEqualTo(-60);
+  }
+
+  @Test
+  void compare_givesARowForEveryPairEitherSideHas_countingEachAttemptOnce() {
+    ReplayDiff.Key flash = new ReplayDiff.Key("agent-scout", "gemini-2.5-flash");
+    ReplayDiff.Key pro = new ReplayDiff.Key("agent-scout", "gemini-2.5-pro");
+    ReplayDiff.Key none = new ReplayDiff.Key("", "");
+    List<ReplayDiff.Row> rows =
+        ReplayDiff.compare(
+            Map.of(flash, new ReplayDiff.Count(4, 1_000), none, new ReplayDiff.Count(1, 0)),
+            Map.of(flash, new ReplayDiff.Count(4, 700), pro, new ReplayDiff.Count(2, 90)));
+
+    assertThat(rows)
+        .containsExactly(
+            new ReplayDiff.Row("", "", 1, 0, 0),
+            new ReplayDiff.Row("agent-scout", "gemini-2.5-flash", 4, 1_000, 700),
+            new ReplayDiff.Row("agent-scout", "gemini-2.5-pro", 2, 0, 90));
   }
 
   @Test
