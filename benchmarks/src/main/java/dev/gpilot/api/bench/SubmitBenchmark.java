@@ -65,6 +65,11 @@ public final class SubmitBenchmark {
   static final double OPEN_LOOP_SHARE = 0.5;
 
   static final Duration OPEN_LOOP_TIMEOUT = Duration.ofSeconds(30);
+
+  /** The API's CPU, in percent of a core, below which it has settled before the idle phase. */
+  static final double SETTLED_CPU_PERCENT = 15;
+
+  static final Duration SETTLE_LIMIT = Duration.ofSeconds(90);
   private static final String MISSION =
       "Benchmark mission: plan a product launch with research, copy and review";
   private static final List<String> AGENTS =
@@ -137,6 +142,9 @@ public final class SubmitBenchmark {
       // saturated
       // phase's backlog.
       frozen.stop();
+      // What the warm-up left (the events of its missions the job wrote before it stopped, the
+      // API's feed reading them, collections, compilations) is not the idle phase's work.
+      json.append(", \"idleSettleSeconds\": ").append(settle(pids.get("api")));
       json.append(", \"idle\": ")
           .append(
               phase(
@@ -380,6 +388,29 @@ public final class SubmitBenchmark {
       nanos += ticks * 10_000_000L; // USER_HZ is 100
     }
     return nanos;
+  }
+
+  /**
+   * Waits until the process used at most {@link #SETTLED_CPU_PERCENT} of a core over a second (at
+   * most {@link #SETTLE_LIMIT}); the seconds it took, printed. Without a pid (in-process), none.
+   */
+  static long settle(Long pid) throws InterruptedException {
+    if (pid == null) {
+      return 0;
+    }
+    long start = System.nanoTime();
+    Map<String, Long> process = Map.of("process", pid);
+    while (System.nanoTime() - start < SETTLE_LIMIT.toNanos()) {
+      Map<String, Long> before = cpuTicks(process);
+      Thread.sleep(1_000);
+      Double busy = cpuPercent(before, cpuTicks(process), 1.0).get("process");
+      if (busy == null || busy <= SETTLED_CPU_PERCENT) {
+        break;
+      }
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    System.out.printf(Locale.ROOT, "api settled after the warm-up in %.0f s%n", seconds);
+    return Math.round(seconds);
   }
 
   /** utime + stime of each process, in clock ticks (fields 14 and 15 of /proc/pid/stat). */
