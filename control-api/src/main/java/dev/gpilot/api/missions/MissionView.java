@@ -66,12 +66,8 @@ public final class MissionView {
   private long submittedAt;
   private long startedAt;
   private long finishedAt;
-  // What the mission's step attempts used and cost, summed over every step.completed / step.failed
-  // event.
-  private Usage usage = Usage.ZERO;
-  private long costMicros;
-  private final Map<String, Long> agentCosts = new LinkedHashMap<>();
-  private final Set<String> models = new java.util.LinkedHashSet<>();
+  // What the mission's step attempts used and cost, summed over every billed event.
+  private final MissionSpend spend = new MissionSpend();
   // From mission.accepted and plan.ready: what a fork of this mission needs when its submission is
   // not in memory.
   private String acceptedMission;
@@ -242,7 +238,7 @@ public final class MissionView {
       step(started).started(started);
     } else if (e instanceof StepRetrying retrying) {
       step(retrying).retrying(retrying);
-      charge(retrying);
+      spend.add(retrying);
     } else if (e instanceof StepCompleted completed) {
       step(completed)
           .finished(
@@ -251,10 +247,10 @@ public final class MissionView {
               completed.output(),
               null,
               Boolean.TRUE.equals(completed.reused()));
-      charge(completed);
+      spend.add(completed);
     } else if (e instanceof StepFailed failed) {
       step(failed).finished(failed, failed.durationMs(), null, failed.reason(), false);
-      charge(failed);
+      spend.add(failed);
     } else if (e instanceof StepSkipped skipped) {
       step(skipped).finished(skipped, null, null, skipped.reason(), false);
     } else if (e instanceof StepCancelled cancelled) {
@@ -269,27 +265,13 @@ public final class MissionView {
               : MissionStatus.valueOf(resumed.status());
       reason = null;
     } else if (e instanceof MissionEnded ended) {
+      spend.ended(ended);
       status = MissionStatus.valueOf(ended.status());
       reason = ended.reason();
       finishedAt = e.ts();
       steps.values().forEach(StepView::cancelIfOpen);
     }
     // step.delta (model text) and types this reader does not know change nothing here.
-  }
-
-  /**
-   * Adds a finished attempt's usage and cost; each event counts once (events are deduped by seq).
-   */
-  private void charge(BilledAttempt e) {
-    long cost = e.costMicros() == null ? 0 : e.costMicros();
-    if (e.usage() != null) {
-      usage = usage.plus(e.usage());
-    }
-    costMicros = Math.addExact(costMicros, cost);
-    agentCosts.merge(e.agent(), cost, Math::addExact);
-    if (e.model() != null) {
-      models.add(e.model());
-    }
   }
 
   private StepView step(StepEvent e) {
@@ -362,10 +344,10 @@ public final class MissionView {
       json.put("reason", reason);
     }
     json.put("steps", steps.values().stream().map(StepView::toJson).toList());
-    json.put("usage", usage);
-    json.put("costMicros", costMicros);
-    json.put("agentCosts", new LinkedHashMap<>(agentCosts));
-    json.put("models", List.copyOf(models));
+    json.put("usage", spend.usage());
+    json.put("costMicros", spend.attemptsMicros());
+    json.put("agentCosts", new LinkedHashMap<>(spend.agentCosts()));
+    json.put("models", List.copyOf(spend.models()));
     if (status == MissionStatus.COMPLETED) {
       json.put("result", result());
     }

@@ -3,6 +3,7 @@ package dev.gpilot.api.streams;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gpilot.api.missions.MissionSpend;
 import dev.gpilot.contracts.cost.Usage;
 import dev.gpilot.contracts.events.BilledAttempt;
 import dev.gpilot.contracts.events.EventTypes;
@@ -30,7 +31,6 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Maps a mission's events, in seq order from seq 1, to the chunks of one assistant message in the
@@ -63,14 +63,12 @@ public final class UiMessageMapper {
   private final Map<String, Step> steps = new LinkedHashMap<>();
   private final Deque<Group> groups = new ArrayDeque<>();
   private final List<ObjectNode> logLines = new ArrayList<>();
-  private final Map<String, Long> agentCosts = new TreeMap<>();
   private boolean headOpen;
   private boolean finished;
   private String status = "SUBMITTED";
   private String reason;
   private Long durationMs;
-  private Usage usage = Usage.ZERO;
-  private long costMicros;
+  private final MissionSpend spend = new MissionSpend();
   private List<String> out;
 
   public UiMessageMapper(String missionId) {
@@ -290,6 +288,9 @@ public final class UiMessageMapper {
     s.reused = reused;
     s.reason = reason;
     s.durationMs = durationMs;
+    if (e instanceof BilledAttempt attempt) {
+      spend.add(attempt);
+    }
     BilledAttempt billed =
         e instanceof BilledAttempt b && (b.usage() != null || b.costMicros() != null) ? b : null;
     boolean costed = billed != null;
@@ -298,13 +299,10 @@ public final class UiMessageMapper {
       s.model = billed.model() != null ? billed.model() : s.model;
       if (billed.usage() != null) {
         s.usage = s.usage == null ? billed.usage() : s.usage.plus(billed.usage());
-        usage = usage.plus(billed.usage());
       }
       if (billed.costMicros() != null) {
         s.costMicros =
             s.costMicros == null ? billed.costMicros() : s.costMicros + billed.costMicros();
-        costMicros += billed.costMicros();
-        agentCosts.merge(s.agent == null ? "unknown" : s.agent, billed.costMicros(), Long::sum);
       }
     }
     stepUpdate(
@@ -351,11 +349,7 @@ public final class UiMessageMapper {
     status = e.status() != null ? e.status() : statusOf(e.type());
     reason = e.reason();
     durationMs = e.durationMs();
-    if (e.costMicros() != null) {
-      // The job's total on the final event is the one of record (it also counts attempts whose
-      // events were lost).
-      costMicros = e.costMicros();
-    }
+    spend.ended(e);
     for (Step s : steps.values()) {
       if (s.textId != null) {
         emitStep(s, textChunk("text-end", s.textId));
@@ -499,8 +493,8 @@ public final class UiMessageMapper {
     ObjectNode m = Json.mapper().createObjectNode();
     m.put("missionId", missionId);
     m.put("status", status);
-    m.set("usage", Json.mapper().valueToTree(usage));
-    m.put("costMicros", costMicros);
+    m.set("usage", Json.mapper().valueToTree(spend.usage()));
+    m.put("costMicros", spend.totalMicros());
     if (durationMs != null) {
       m.put("durationMs", durationMs);
     }
@@ -512,9 +506,9 @@ public final class UiMessageMapper {
 
   private ObjectNode cost() {
     ObjectNode c = Json.mapper().createObjectNode();
-    c.put("costMicros", costMicros);
-    c.set("usage", Json.mapper().valueToTree(usage));
-    c.set("agents", Json.mapper().valueToTree(agentCosts));
+    c.put("costMicros", spend.totalMicros());
+    c.set("usage", Json.mapper().valueToTree(spend.usage()));
+    c.set("agents", Json.mapper().valueToTree(spend.agentCosts()));
     return c;
   }
 
