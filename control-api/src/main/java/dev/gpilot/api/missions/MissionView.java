@@ -266,7 +266,7 @@ public final class MissionView {
       reason = null;
     } else if (e instanceof MissionEnded ended) {
       spend.ended(ended);
-      status = MissionStatus.valueOf(ended.status());
+      status = ended.finalStatus();
       reason = ended.reason();
       finishedAt = e.ts();
       steps.values().forEach(StepView::cancelIfOpen);

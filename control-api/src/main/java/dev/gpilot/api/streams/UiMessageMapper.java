@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gpilot.api.missions.MissionSpend;
 import dev.gpilot.contracts.cost.Usage;
 import dev.gpilot.contracts.events.BilledAttempt;
-import dev.gpilot.contracts.events.EventTypes;
 import dev.gpilot.contracts.events.MissionAccepted;
 import dev.gpilot.contracts.events.MissionBudgetReached;
 import dev.gpilot.contracts.events.MissionEnded;
@@ -346,7 +345,7 @@ public final class UiMessageMapper {
   }
 
   private void missionFinished(MissionEnded e) {
-    status = e.status() != null ? e.status() : statusOf(e.type());
+    status = e.finalStatus().name();
     reason = e.reason();
     durationMs = e.durationMs();
     spend.ended(e);
@@ -556,16 +555,6 @@ public final class UiMessageMapper {
       return text.asText();
     }
     return output.toString();
-  }
-
-  private static String statusOf(String type) {
-    return switch (type) {
-      case EventTypes.MISSION_COMPLETED -> "COMPLETED";
-      case EventTypes.MISSION_CANCELLED -> "CANCELLED";
-      case EventTypes.MISSION_TIMED_OUT -> "TIMED_OUT";
-      case EventTypes.MISSION_BUDGET_EXCEEDED -> "BUDGET_EXCEEDED";
-      default -> "FAILED";
-    };
   }
 
   private static boolean isTerminal(String stepStatus) {

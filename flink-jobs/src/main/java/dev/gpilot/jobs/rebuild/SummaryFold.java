@@ -74,12 +74,7 @@ public final class SummaryFold {
     if (ordered.get(ordered.size() - 1) instanceof MissionEnded last) {
       long duration = last.durationMs() == null ? 0 : last.durationMs();
       return Optional.of(
-          summary(
-              ordered,
-              MissionStatus.valueOf(last.status()),
-              last.ts() - duration,
-              last.ts(),
-              last.reason()));
+          summary(ordered, last.finalStatus(), last.ts() - duration, last.ts(), last.reason()));
     }
     int adopted = 0;
     while (adopted < ordered.size() && !(ordered.get(adopted) instanceof PlanReady)) {
