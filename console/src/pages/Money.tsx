@@ -194,7 +194,7 @@ export function BudgetsSection() {
       </table>
 
       {manage ? (
-        <form id="budget-form" className="card stack" aria-labelledby="budget-form-title" onSubmit={save} noValidate={false}>
+        <form id="budget-form" className="card stack" aria-labelledby="budget-form-title" onSubmit={save}>
           <h3 id="budget-form-title">Create or change a budget</h3>
           <div className="row wrap filters">
             <label className="grow">
