@@ -626,6 +626,203 @@ test('workspace: members (invite, accept, role change), API keys (the secret sho
   await page.context().close();
 });
 
+// ------------------------------------------------------------------ 8. budgets, wallet, removing members
+
+/** A key of the role asked for, in the owner token's workspace (POST /api/v1/keys). */
+async function roleKey(role) {
+  const r = await http('POST', '/api/v1/keys', { name: `${role}-${RUN}-${Math.random().toString(36).slice(2, 6)}`, role });
+  expect(r.status === 201, `POST /keys ${role}: ${r.status} ${r.text}`);
+  return r.json().key;
+}
+/** A page signed in with another key than the owner token. */
+async function pageAs(key, opts = {}) {
+  const page = await newPage({ ...opts, signedIn: false });
+  await page.goto('/');
+  await page.evaluate((k) => sessionStorage.setItem('gpilot.apiKey', k), key);
+  return page;
+}
+
+test('workspace: budgets: the owner creates one in credits (exact micro-credits over HTTP), edits it, deletes it after a confirmation; a bad amount is refused with a clear message', async () => {
+  const page = await newPage();
+  const puts = [];
+  page.on('request', (r) => r.method() === 'PUT' && r.url().includes('/api/v1/budgets/') && puts.push(r.url()));
+  await page.goto('/workspace');
+  await eventually('my role', async () => (await page.getByTestId('my-role').textContent()) === 'owner');
+  const section = page.getByRole('region', { name: 'Budgets' });
+  await eventually('budgets listed', () => section.getByRole('table').isVisible());
+  const id = `e2e-${RUN}`;
+
+  // credits the user types: more than 6 decimals, or not a number, never reach the API
+  await section.getByLabel('Budget id').fill(id);
+  for (const [typed, says] of [['12.3456789', 'more than 6 decimals'], ['12,5', 'not an amount of credits'], ['-3', 'negative']]) {
+    await section.getByLabel('Limit (credits)').fill(typed);
+    await section.getByRole('button', { name: 'Save budget' }).click();
+    await eventually(`"${typed}" refused`, async () => ((await section.getByRole('alert').textContent()) ?? '').includes(says));
+  }
+  expect(puts.length === 0, `a refused amount was sent: ${puts}`);
+
+  // create: a soft month budget on one agent and a model no step uses (soft: it never holds the suite's missions; the
+  // model: nothing of this month's spend falls under it, so it shows 0 spent whenever the job reports it)
+  await section.getByLabel('Limit (credits)').fill('12.345678');
+  await section.getByLabel('Period', { exact: true }).selectOption('month');
+  await section.getByLabel('Reset day', { exact: true }).fill('15');
+  await section.getByLabel('Mode', { exact: true }).selectOption('soft');
+  await section.getByLabel('Agent (optional)').fill('agent-scout');
+  await section.getByLabel('Model (optional)').fill(`e2e-model-${RUN}`);
+  await section.getByRole('button', { name: 'Save budget' }).click();
+  await eventually('saved toast', () => page.getByRole('status').filter({ hasText: `Budget ${id} saved` }).isVisible());
+  const row = section.locator(`tr[data-budget-id="${id}"]`);
+  await eventually('the budget listed', () => row.isVisible());
+  const cell = (label) => row.locator(`td[data-label="${label}"]`).textContent();
+  expect((await cell('Limit')).startsWith('12.345678'), `limit shown: ${await cell('Limit')}`);
+  expect((await cell('Period')) === 'month, from day 15', `period: ${await cell('Period')}`);
+  expect((await cell('Mode')) === 'soft' && (await cell('Scope')) === `agent-scout on e2e-model-${RUN}`, `mode/scope: ${await cell('Mode')} ${await cell('Scope')}`);
+  expect((await cell('Left')) === '12.345678' && (await cell('Spent')) === '0', `spent/left: ${await cell('Spent')} ${await cell('Left')}`);
+  const listed = async () => (await http('GET', '/api/v1/budgets')).json().budgets.find((b) => b.budgetId === id);
+  const b = await listed();
+  expect(b && b.limitMicros === 12_345_678 && b.period === 'month' && b.resetDay === 15 && b.mode === 'soft' && b.agent === 'agent-scout' && b.model === `e2e-model-${RUN}`,
+    `GET /budgets: ${JSON.stringify(b)}`);
+  await shot(page, 'workspace-budgets');
+  await accessible(page, 'workspace with a budget');
+
+  // edit: the form takes the budget's definition; a new limit replaces it
+  await row.getByRole('button', { name: `Edit budget ${id}` }).click();
+  expect((await section.getByLabel('Limit (credits)').inputValue()) === '12.345678', 'edit did not fill the limit');
+  expect((await section.getByLabel('Budget id').inputValue()) === id, 'edit did not fill the id');
+  await section.getByLabel('Limit (credits)').fill('1,000.000001');
+  await section.getByRole('button', { name: 'Save budget' }).click();
+  await eventually('limit changed', async () => (await cell('Limit')).startsWith('1,000.000001'));
+  expect((await listed()).limitMicros === 1_000_000_001, `after the edit: ${JSON.stringify(await listed())}`);
+  expect((await listed()).mode === 'soft' && (await listed()).resetDay === 15, 'the edit lost the rest of the definition');
+
+  // delete, after a confirmation (Cancel first: nothing happens)
+  await row.getByRole('button', { name: `Delete budget ${id}` }).click();
+  const dialog = page.getByRole('dialog', { name: 'Delete this budget?' });
+  await eventually('confirmation', () => dialog.isVisible());
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  expect(await listed(), 'Cancel deleted the budget');
+  await row.getByRole('button', { name: `Delete budget ${id}` }).click();
+  await dialog.getByRole('button', { name: 'Delete' }).click();
+  await eventually('deleted toast', () => page.getByRole('status').filter({ hasText: `Budget ${id} deleted` }).isVisible());
+  await eventually('the row gone', async () => (await row.count()) === 0);
+  expect((await listed()) === undefined, 'GET /budgets still lists the budget');
+  await page.context().close();
+});
+
+test('workspace: wallet: the owner adds a grant in credits and the balance shows it (GET /wallet agrees), the ledger gets its line; the API\'s refusal is shown; phone width and axe', async () => {
+  // A workspace of its own: a grant cannot be taken back and makes the wallet a hard limit on every later mission.
+  const created = await http('POST', '/api/v1/workspaces', { name: `Wallet ${RUN}` });
+  expect(created.status === 201, `POST /workspaces: ${created.status} ${created.text}`);
+  const { workspaceId, ownerKey } = created.json();
+  const as = { Authorization: `Bearer ${ownerKey.key}` };
+  allowError(/400|Bad Request/);
+  const page = await pageAs(ownerKey.key);
+  await page.goto('/workspace');
+  await eventually('the new workspace, as owner', async () => (await page.locator('h1 code').textContent()) === workspaceId && (await page.getByTestId('my-role').textContent()) === 'owner');
+  const section = page.getByRole('region', { name: 'Wallet' });
+  await eventually('no grants yet', () => section.getByText('No grants yet').isVisible());
+  expect((await page.getByTestId('wallet-balance').textContent()) === '0', 'balance before any grant');
+
+  // refused: by the page (not an amount above 0) and by the API (its problem's detail, in a toast)
+  await section.getByLabel('Amount (credits)').fill('0');
+  await section.getByRole('button', { name: 'Add grant' }).click();
+  await eventually('0 refused', async () => ((await section.getByRole('alert').textContent()) ?? '').includes('more than 0 credits'));
+  await section.getByLabel('Amount (credits)').fill('1');
+  await section.getByLabel('Grant expires (optional)').fill('2020-01-01T00:00');
+  await section.getByRole('button', { name: 'Add grant' }).click();
+  await eventually('the API\'s detail', () => page.getByRole('alert').filter({ hasText: "Adding the grant failed: 'expiresAt' must be in the future" }).isVisible());
+  expect((await (await fetch(`${BASE}/api/v1/wallet`, { headers: as })).json()).grants.length === 0, 'a refused grant was written');
+
+  // a grant of 2.5 credits
+  await section.getByLabel('Grant expires (optional)').fill('');
+  await section.getByLabel('Amount (credits)').fill('2.5');
+  await section.getByLabel('Note (optional)').fill('console e2e');
+  await section.getByLabel('Grant id (optional)').fill(`g-e2e-${RUN}`);
+  await section.getByRole('button', { name: 'Add grant' }).click();
+  await eventually('grant toast', () => page.getByRole('status').filter({ hasText: `Grant g-e2e-${RUN} added: 2.5 credits` }).isVisible());
+  await eventually('balance 2.5', async () => (await page.getByTestId('wallet-balance').textContent()) === '2.5');
+  expect((await page.getByTestId('wallet-available').textContent()) === '2.5', 'available');
+  const row = section.locator(`tr[data-grant-id="g-e2e-${RUN}"]`);
+  expect((await row.locator('td[data-label="Amount"]').textContent()) === '2.5' && (await row.locator('td[data-label="Status"]').textContent()) === 'active',
+    `grant row: ${await row.textContent()}`);
+  const wallet = await (await fetch(`${BASE}/api/v1/wallet`, { headers: as })).json();
+  expect(wallet.active === true && wallet.balanceMicros === 2_500_000 && wallet.grants.length === 1 && wallet.grants[0].amountMicros === 2_500_000
+    && wallet.grants[0].note === 'console e2e', `GET /wallet: ${JSON.stringify(wallet)}`);
+  // the job writes the grant's ledger line (ClickHouse)
+  const ledgerRow = section.getByRole('table', { name: /Latest ledger entries/ }).locator('tbody tr').filter({ hasText: `g-e2e-${RUN}` });
+  await eventually('the ledger line', async () => {
+    await section.getByRole('button', { name: 'Refresh wallet' }).click();
+    await page.waitForTimeout(500);
+    return (await ledgerRow.count()) === 1 && (await ledgerRow.locator('td[data-label="Amount"]').textContent()) === '+2.5';
+  }, 60_000);
+  await shot(page, 'workspace-wallet');
+  await accessible(page, 'workspace with a wallet');
+  await page.context().close();
+
+  const phone = await pageAs(ownerKey.key, { viewport: PHONE });
+  await phone.goto('/workspace');
+  await eventually('balance at phone width', async () => (await phone.getByTestId('wallet-balance').textContent()) === '2.5');
+  await noHorizontalScroll(phone, 'workspace with a wallet at 390 px');
+  await shot(phone, 'workspace-wallet-phone');
+  await phone.context().close();
+});
+
+test('workspace: a viewer reads budgets and the wallet with no form or button to change them (the server refuses all the same); an admin manages budgets but not the wallet; the owner removes a member after a confirmation', async () => {
+  const id = `e2e-ro-${RUN}`;
+  const put = await http('PUT', `/api/v1/budgets/${id}`, { limitMicros: 7_000_001, period: 'day', mode: 'soft', model: 'no-such-model' });
+  expect(put.status === 200, `PUT /budgets: ${put.status} ${put.text}`);
+  const [viewer, admin] = [await roleKey('viewer'), await roleKey('admin')];
+  try {
+    const page = await pageAs(viewer);
+    await page.goto('/workspace');
+    await eventually('viewer', async () => (await page.getByTestId('my-role').textContent()) === 'viewer');
+    const budgets = page.getByRole('region', { name: 'Budgets' });
+    const row = budgets.locator(`tr[data-budget-id="${id}"]`);
+    await eventually('the budget, read-only', () => row.isVisible());
+    expect((await row.locator('td[data-label="Limit"]').textContent()) === '7.000001', `limit: ${await row.textContent()}`);
+    const wallet = page.getByRole('region', { name: 'Wallet' });
+    expect(await wallet.getByTestId('wallet-balance').isVisible(), 'a viewer does not see the wallet');
+    expect(await budgets.getByText('can read the budgets but not change them').isVisible(), 'no read-only note');
+    expect(await page.locator('form').count() === 0, `a viewer sees ${await page.locator('form').count()} form(s)`);
+    for (const name of ['Save budget', 'Add grant', `Edit budget ${id}`, `Delete budget ${id}`, 'Remove member']) {
+      expect((await page.getByRole('button', { name }).count()) === 0, `a viewer sees the button ${name}`);
+    }
+    await shot(page, 'workspace-viewer-budgets');
+    await accessible(page, 'workspace as a viewer');
+    await page.context().close();
+    const asKey = (key, method, path, body) => fetch(BASE + path, { method, headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await asKey(viewer, 'PUT', `/api/v1/budgets/${id}`, { limitMicros: 1, period: 'day', mode: 'soft' })).status === 403, 'a viewer may PUT a budget');
+    expect((await asKey(viewer, 'POST', '/api/v1/wallet/grants', { amountMicros: 1 })).status === 403, 'a viewer may add a grant');
+
+    const adminPage = await pageAs(admin);
+    await adminPage.goto('/workspace');
+    await eventually('admin', async () => (await adminPage.getByTestId('my-role').textContent()) === 'admin');
+    await eventually('budget form for an admin', () => adminPage.getByRole('button', { name: 'Save budget' }).isVisible());
+    await eventually('an admin may delete budgets', () => adminPage.getByRole('button', { name: `Delete budget ${id}` }).isVisible());
+    expect((await adminPage.getByRole('button', { name: 'Add grant' }).count()) === 0, 'an admin sees Add grant (wallets_manage is the owner\'s)');
+    await adminPage.context().close();
+  } finally {
+    await http('DELETE', `/api/v1/budgets/${id}`);
+  }
+
+  // removing a member: the owner, after a confirmation; the API no longer lists them
+  const email = `grace-${RUN}@example.com`;
+  expect((await http('POST', '/api/v1/members', { email, role: 'member' })).status === 201, 'POST /members');
+  const page = await newPage();
+  await page.goto('/workspace');
+  const remove = page.getByRole('button', { name: `Remove member ${email}` });
+  await eventually('the member, removable', () => remove.isVisible());
+  await remove.click();
+  const dialog = page.getByRole('dialog', { name: 'Remove this member?' });
+  await eventually('confirmation', () => dialog.isVisible());
+  await dialog.getByRole('button', { name: 'Remove' }).click();
+  await eventually('removed toast', () => page.getByRole('status').filter({ hasText: `${email} removed` }).isVisible());
+  await eventually('the row gone', async () => (await remove.count()) === 0);
+  const members = (await http('GET', '/api/v1/members')).json().members;
+  expect(!members.some((m) => m.email === email), `GET /members still lists ${email}`);
+  await page.context().close();
+});
+
 // ------------------------------------------------------------------ cross-cutting
 
 test('responsive: no horizontal scrolling at 390 px, on every page; screenshots at phone width', async () => {

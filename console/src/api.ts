@@ -242,6 +242,100 @@ export interface Invitation {
   acceptPath: string;
 }
 
+export const BUDGET_PERIODS = ['day', 'week', 'month', 'total'] as const;
+export type BudgetPeriod = (typeof BUDGET_PERIODS)[number];
+export type BudgetMode = 'hard' | 'soft';
+
+/** What `PUT /api/v1/budgets/{budgetId}` takes (SPEC.md section 11, "Budgets"). */
+export interface BudgetDefinition {
+  limitMicros: number;
+  period: BudgetPeriod;
+  resetDay?: number;
+  rollover?: boolean;
+  mode: BudgetMode;
+  agent?: string;
+  model?: string;
+}
+
+/**
+ * A budget as `GET /api/v1/budgets` lists it: its definition and where its current period stands (the job's numbers).
+ * The API leaves out fields that are null.
+ */
+export interface Budget {
+  budgetId: string;
+  limitMicros: number;
+  period: BudgetPeriod;
+  resetDay: number;
+  rollover: boolean;
+  mode: BudgetMode;
+  agent?: string | null;
+  model?: string | null;
+  updatedAt: number;
+  updatedBy: string;
+  revision: number;
+  periodLimitMicros: number;
+  spentMicros: number;
+  reservedMicros: number;
+  remainingMicros: number;
+  heldAttempts: number;
+  periodStart?: number | null;
+  periodEnd?: number | null;
+  statusAt?: number | null;
+  statusRevision?: number | null;
+}
+
+export interface WalletGrant {
+  grantId: string;
+  amountMicros: number;
+  consumedMicros: number;
+  expiredMicros: number;
+  remainingMicros: number;
+  effectiveAt: number;
+  expiresAt?: number | null;
+  priority: number;
+  note?: string | null;
+  status: 'active' | 'scheduled' | 'spent' | 'expired';
+  createdAt: number;
+  createdBy: string;
+}
+
+export interface Wallet {
+  workspaceId: string;
+  /** False until the workspace has a grant: without one, spending has no wallet limit. */
+  active: boolean;
+  balanceMicros: number;
+  reservedMicros: number;
+  availableMicros: number;
+  heldAttempts: number;
+  burnRateMicrosPerHour: number;
+  statusAt?: number | null;
+  grants: WalletGrant[];
+}
+
+/** What `POST /api/v1/wallet/grants` takes. */
+export interface NewGrant {
+  amountMicros: number;
+  effectiveAt?: number;
+  expiresAt?: number;
+  priority?: number;
+  note?: string;
+  grantId?: string;
+}
+
+export interface LedgerEntry {
+  entryId: string;
+  at: number;
+  kind: 'grant' | 'debit' | 'expiry';
+  grantId: string;
+  amountMicros: number;
+  balanceMicros: number;
+  missionId: string;
+  stepId: string;
+  attempt: number;
+  agent: string;
+  model: string;
+}
+
 export interface CostRange {
   from?: string;
   to?: string;
@@ -332,6 +426,37 @@ export const api = {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ email, role }),
+    }),
+
+  removeMember: async (email: string) => {
+    await request(`/api/v1/members/${encodeURIComponent(email)}`, { method: 'DELETE' });
+  },
+
+  budgets: () => json<{ workspaceId: string; budgets: Budget[] }>('/api/v1/budgets'),
+
+  /** Creates the budget or replaces its definition. */
+  putBudget: (budgetId: string, definition: BudgetDefinition) =>
+    json<Budget>(`/api/v1/budgets/${encodeURIComponent(budgetId)}`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(definition),
+    }),
+
+  deleteBudget: async (budgetId: string) => {
+    await request(`/api/v1/budgets/${encodeURIComponent(budgetId)}`, { method: 'DELETE' });
+  },
+
+  wallet: () => json<Wallet>('/api/v1/wallet'),
+
+  /** Ledger lines from `from` (ISO-8601), oldest first, at most `limit`. */
+  ledger: (p: { from?: string; to?: string; limit?: number }) =>
+    json<{ workspaceId: string; entries: LedgerEntry[] }>(`/api/v1/wallet/ledger${query(p)}`),
+
+  addGrant: (grant: NewGrant) =>
+    json<WalletGrant>('/api/v1/wallet/grants', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(grant),
     }),
 
   invite: (email: string, role: Role) =>

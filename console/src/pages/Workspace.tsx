@@ -7,6 +7,7 @@ import { ConfirmDialog } from '../components/ConfirmDialog';
 import { useToast } from '../components/Toasts';
 import { time } from '../format';
 import { useTitle } from '../router';
+import { BudgetsSection, WalletSection } from './Money';
 
 /** Roles a caller may give: keys up to its own role; members up to Admin, Owner only with ownership_manage. */
 function keyRoles(role: string): Role[] {
@@ -46,8 +47,8 @@ function ShownOnce({ label, value, onDone }: { label: string; value: string; onD
 }
 
 /**
- * The caller's workspace (SPEC.md section 11): its members, its API keys and the workspaces it created. Forms and
- * buttons show only for roles that may use them; the server checks every request all the same.
+ * The caller's workspace (SPEC.md section 11): its members, its API keys, its budgets and wallet, and the workspaces
+ * it created. Forms and buttons show only for roles that may use them; the server checks every request all the same.
  */
 export function WorkspacePage() {
   useTitle('Workspace');
@@ -90,6 +91,8 @@ export function WorkspacePage() {
 
       <Members members={members} onChanged={load} />
       {access.can('keys_manage') && <Keys keys={keys} onChanged={load} />}
+      <BudgetsSection />
+      <WalletSection />
 
       <section className="card stack" aria-labelledby="ws-title">
         <h2 id="ws-title">Workspaces</h2>
@@ -117,10 +120,6 @@ export function WorkspacePage() {
         </ul>
         {access.can('workspaces_create') && <CreateWorkspace onCreated={load} />}
       </section>
-
-      <p className="muted small">
-        Budgets and wallets are not in the API yet (a later phase): their pages come with their endpoints.
-      </p>
     </div>
   );
 }
@@ -134,6 +133,22 @@ function Members({ members, onChanged }: { members: Member[] | null; onChanged: 
   const [role, setRole] = useState<Role>('member');
   const [busy, setBusy] = useState(false);
   const [invitation, setInvitation] = useState<Invitation | null>(null);
+  const [removing, setRemoving] = useState<Member | null>(null);
+  /** Giving, changing or removing the owner role also needs ownership_manage (SPEC.md section 11). */
+  const mayChange = (m: Member) => manage && (m.role !== 'owner' || access.can('ownership_manage'));
+
+  async function remove() {
+    const m = removing;
+    setRemoving(null);
+    if (!m) return;
+    try {
+      await api.removeMember(m.email);
+      toast.show('success', `${m.email} removed`);
+      onChanged();
+    } catch (e) {
+      toast.show('error', `Removing the member failed: ${(e as Error).message}`);
+    }
+  }
 
   async function change(m: Member, to: Role) {
     try {
@@ -176,6 +191,7 @@ function Members({ members, onChanged }: { members: Member[] | null; onChanged: 
             <th scope="col">Role</th>
             <th scope="col">Added</th>
             <th scope="col">By</th>
+            {manage && <th scope="col"><span className="sr-only">Actions</span></th>}
           </tr>
         </thead>
         <tbody>
@@ -183,7 +199,7 @@ function Members({ members, onChanged }: { members: Member[] | null; onChanged: 
             <tr key={m.email}>
               <td data-label="Email">{m.email}</td>
               <td data-label="Role">
-                {manage && (m.role !== 'owner' || access.can('ownership_manage')) ? (
+                {mayChange(m) ? (
                   <select aria-label={`Role of ${m.email}`} value={m.role} onChange={(e) => change(m, e.target.value as Role)}>
                     {roles.map((r) => <option key={r} value={r}>{r}</option>)}
                   </select>
@@ -193,9 +209,18 @@ function Members({ members, onChanged }: { members: Member[] | null; onChanged: 
               </td>
               <td data-label="Added">{time(m.addedAt)}</td>
               <td data-label="By">{m.addedBy}</td>
+              {manage && (
+                <td data-label="Actions">
+                  {mayChange(m) && (
+                    <button type="button" className="danger" onClick={() => setRemoving(m)} aria-label={`Remove member ${m.email}`}>
+                      Remove
+                    </button>
+                  )}
+                </td>
+              )}
             </tr>
           ))}
-          {members && members.length === 0 && <tr><td colSpan={4} className="muted">No members yet: API keys work without them.</td></tr>}
+          {members && members.length === 0 && <tr><td colSpan={manage ? 5 : 4} className="muted">No members yet: API keys work without them.</td></tr>}
         </tbody>
       </table>
       {manage && (
@@ -219,7 +244,8 @@ function Members({ members, onChanged }: { members: Member[] | null; onChanged: 
           </div>
           <p className="muted small">
             An invitation gives a one-time link; accepting it makes the person a member with an API key of that role.
-            Members cannot be removed yet (the API has no endpoint for it); revoke their keys instead.
+            Removing a member also revokes the keys their invitations gave them; other API keys stay (revoke them
+            below).
           </p>
         </form>
       )}
@@ -230,6 +256,19 @@ function Members({ members, onChanged }: { members: Member[] | null; onChanged: 
           onDone={() => setInvitation(null)}
         />
       )}
+      <ConfirmDialog
+        open={removing != null}
+        title="Remove this member?"
+        confirmLabel="Remove"
+        onConfirm={remove}
+        onCancel={() => setRemoving(null)}
+      >
+        <p>
+          <strong>{removing?.email}</strong> ({removing?.role}) is no longer a member, and the API keys they got by
+          accepting invitations to this workspace stop working at once. The workspace's last owner cannot be removed
+          (transfer ownership first).
+        </p>
+      </ConfirmDialog>
     </section>
   );
 }

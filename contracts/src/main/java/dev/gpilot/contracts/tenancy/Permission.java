@@ -22,9 +22,9 @@ public enum Permission {
   VAULT_WRITE,
   /** Create, list and revoke API keys (never above the caller's own role). */
   KEYS_MANAGE,
-  /** Add members and invite people, with roles up to Admin. */
+  /** Add, invite and remove members, with roles up to Admin. */
   MEMBERS_MANAGE,
-  /** Set budgets (enforced by the job; a later phase). */
+  /** Create, change and delete budgets (the job enforces them; SPEC.md section 11). */
   BUDGETS_MANAGE,
   /** Create workspaces (the creator gets the new workspace's first Owner key). */
   WORKSPACES_CREATE,
@@ -32,6 +32,6 @@ public enum Permission {
   WORKSPACE_DELETE,
   /** Transfer ownership; add, remove and invite Owners. */
   OWNERSHIP_MANAGE,
-  /** Manage wallets (a later phase). */
+  /** Add wallet grants (prepaid credits; SPEC.md section 11). */
   WALLETS_MANAGE
 }

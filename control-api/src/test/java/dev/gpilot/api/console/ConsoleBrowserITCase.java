@@ -21,8 +21,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The web console in a real browser (Debian's Chromium, driven by playwright-core) against the
  * stack as {@code ./gpilot up} runs it: {@code console/e2e/run.mjs} checks every acceptance line of
  * the console (sign in, launch and the live log, missions list, DAG, cost analytics, vault,
- * workspace (members, keys, switcher, what a role sees), phone widths, keyboard, axe-core, console
- * errors) and saves screenshots of every page under {@code control-api/target/console-screenshots}.
+ * workspace (members, keys, switcher, budgets, wallet, what a role sees), phone widths, keyboard,
+ * axe-core, console errors) and saves screenshots of every page under {@code
+ * control-api/target/console-screenshots}.
  */
 class ConsoleBrowserITCase {
   @RegisterExtension static final ClickHouseTestServer CLICKHOUSE = new ClickHouseTestServer();
@@ -97,7 +98,11 @@ class ConsoleBrowserITCase {
           "signin-phone",
           "workspace-desktop",
           "workspace-viewer",
-          "workspace-phone"
+          "workspace-phone",
+          "workspace-budgets",
+          "workspace-wallet",
+          "workspace-wallet-phone",
+          "workspace-viewer-budgets"
         }) {
       assertThat(screenshots.resolve(page + ".png")).as("screenshot " + page).isNotEmptyFile();
     }
