@@ -7,6 +7,7 @@ import dev.gpilot.contracts.tenancy.BudgetRecord;
 import dev.gpilot.contracts.tenancy.ControlPlaneRecord;
 import dev.gpilot.contracts.tenancy.WalletGrantRecord;
 import dev.gpilot.jobs.agents.Agent;
+import dev.gpilot.jobs.agents.AgentCallOperator;
 import dev.gpilot.jobs.agents.AgentExecutor;
 import dev.gpilot.jobs.agents.AgentOptions;
 import dev.gpilot.jobs.agents.StepRequest;
@@ -22,14 +23,12 @@ import dev.gpilot.jobs.sink.clickhouse.ClickHouseSink;
 import dev.gpilot.jobs.vault.AuditPipeline;
 import dev.gpilot.plans.PlanValidator;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
-import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -46,6 +45,7 @@ import org.apache.flink.util.function.SerializableSupplier;
  *    │                                                                                                 │
  *    │          ┌─ events ───────────▶ gpilot.mission-events.v1, ClickHouse mission_events ◀───────────┤
  *    │          ├─ step requests ─ BudgetGate ─ AgentExecutor (async) ─▶ gpilot.step-results.v1 ◀──────┤
+ *    │          │                                 └ streamed text ─▶ gpilot.step-deltas.v1 ◀───────────┤
  *    │          │   control plane (budgets) ┘ (keyBy workspaceId; signals ▶ mission-control)           │
  *    │          └─ summaries ────────▶ ClickHouse missions ◀─────────────────────────────────────────────┘
  *    └─ cost records ─ CostPipeline (SPEC.md section 8)
@@ -168,18 +168,25 @@ public final class MissionJob {
         options.budgets().enabled()
             ? budgetGate(env, events, stepResultsIn)
             : events.getSideOutput(MissionScheduler.STEP_REQUESTS);
-    DataStream<StepResult> stepResults =
-        AsyncDataStream.unorderedWait(
-                admitted,
-                new AgentExecutor(
-                        agentFactory, sources.finishedAttempts(), agentOptions.callRetries())
-                    .reportingCapacity(options.asyncCapacity()),
-                backstopMs,
-                TimeUnit.MILLISECONDS,
-                options.asyncCapacity())
-            .name("agent-executor")
+    SingleOutputStreamOperator<StepResult> stepResults =
+        admitted
+            .transform(
+                "agent-executor",
+                JsonTypeInfo.of(StepResult.class),
+                AgentCallOperator.factory(
+                    new AgentExecutor(
+                            agentFactory, sources.finishedAttempts(), agentOptions.callRetries())
+                        .reportingCapacity(options.asyncCapacity()),
+                    backstopMs,
+                    options.asyncCapacity()))
             .uid("agent-executor");
     stepResults.sinkTo(sinks.stepResults()).name("step-results-sink").uid("step-results-sink");
+    // Streamed model text, best effort: back to the scheduler through its topic, for step.delta.
+    stepResults
+        .getSideOutput(AgentCallOperator.DELTAS)
+        .sinkTo(sinks.stepDeltas())
+        .name("step-deltas-sink")
+        .uid("step-deltas-sink");
 
     // Stored events outlive the topic's retention: the API replays finished missions from them
     // (SPEC.md 9).

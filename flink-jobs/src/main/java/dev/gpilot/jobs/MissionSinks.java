@@ -8,6 +8,7 @@ import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.contracts.kafka.KafkaClientConfigs;
 import dev.gpilot.contracts.mission.MissionControl;
 import dev.gpilot.contracts.mission.MissionSummary;
+import dev.gpilot.contracts.step.StepDelta;
 import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.contracts.vault.AuditEvent;
 import dev.gpilot.jobs.budget.WalletLedgerRows;
@@ -39,6 +40,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * @param events mission events ({@code gpilot.mission-events.v1})
  * @param stepResults the attempts' results ({@code gpilot.step-results.v1}), which the job reads
  *     back ({@link MissionSources#stepResults})
+ * @param stepDeltas the text of streaming model calls ({@code gpilot.step-deltas.v1}), best effort,
+ *     which the job reads back ({@link MissionSources#deltas})
  * @param eventRows mission events as rows ({@code mission_events})
  * @param summaryRows mission summaries as rows ({@code missions})
  * @param budgetSignals the budget gate's holds and releases ({@code gpilot.mission-control.v1}),
@@ -52,6 +55,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 public record MissionSinks(
     Sink<MissionEvent> events,
     Sink<StepResult> stepResults,
+    Sink<StepDelta> stepDeltas,
     Sink<MissionEvent> eventRows,
     Sink<MissionSummary> summaryRows,
     Sink<MissionControl> budgetSignals,
@@ -63,6 +67,7 @@ public record MissionSinks(
   public MissionSinks {
     Objects.requireNonNull(events, "events");
     Objects.requireNonNull(stepResults, "stepResults");
+    Objects.requireNonNull(stepDeltas, "stepDeltas");
     Objects.requireNonNull(eventRows, "eventRows");
     Objects.requireNonNull(summaryRows, "summaryRows");
     Objects.requireNonNull(budgetSignals, "budgetSignals");
@@ -81,6 +86,7 @@ public record MissionSinks(
     return new MissionSinks(
         topic(kafka, Topics.MISSION_EVENTS, MissionEvent.class, MissionEvent::missionId),
         topic(kafka, Topics.STEP_RESULTS, StepResult.class, StepResult::missionId),
+        bestEffortTopic(kafka, Topics.STEP_DELTAS, StepDelta.class, StepDelta::missionId),
         new ClickHouseSink<>(
             clickhouse, MissionEventRows.TABLE, RowEncoder.tree(MissionEventRows::encode)),
         new ClickHouseSink<>(
@@ -100,13 +106,38 @@ public record MissionSinks(
       String bootstrapServers, String topic, Class<T> type, KeyOf<T> key) {
     Properties producer = KafkaClientConfigs.flinkSinkProducer();
     producer.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+    // At-least-once on purpose: transactional output would only show at the next checkpoint,
+    // adding its interval to every step and every streamed event. Consumers dedupe by
+    // (missionId, seq) / (stepId, attempt).
+    return topic(bootstrapServers, topic, type, key, producer, DeliveryGuarantee.AT_LEAST_ONCE);
+  }
+
+  /**
+   * A topic for output that may be lost: a checkpoint does not wait for it, and its producer never
+   * holds the operator up for long ({@link KafkaClientConfigs#bestEffortProducer}).
+   */
+  static <T> KafkaSink<T> bestEffortTopic(
+      String bootstrapServers, String topic, Class<T> type, KeyOf<T> key) {
+    return topic(
+        bootstrapServers,
+        topic,
+        type,
+        key,
+        KafkaClientConfigs.bestEffortProducer(bootstrapServers),
+        DeliveryGuarantee.NONE);
+  }
+
+  private static <T> KafkaSink<T> topic(
+      String bootstrapServers,
+      String topic,
+      Class<T> type,
+      KeyOf<T> key,
+      Properties producer,
+      DeliveryGuarantee guarantee) {
     return KafkaSink.<T>builder()
         .setBootstrapServers(bootstrapServers)
         .setKafkaProducerConfig(producer)
-        // At-least-once on purpose: transactional output would only show at the next checkpoint,
-        // adding its interval to every step and every streamed event. Consumers dedupe by
-        // (missionId, seq) / (stepId, attempt).
-        .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+        .setDeliveryGuarantee(guarantee)
         .setRecordSerializer(
             KafkaRecordSerializationSchema.<T>builder()
                 .setTopic(topic)

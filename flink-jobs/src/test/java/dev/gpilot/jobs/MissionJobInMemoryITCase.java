@@ -14,6 +14,7 @@ import dev.gpilot.contracts.events.StepCompleted;
 import dev.gpilot.contracts.events.StepEvent;
 import dev.gpilot.contracts.events.StepFailed;
 import dev.gpilot.contracts.events.StepRetrying;
+import dev.gpilot.contracts.events.StepTextDelta;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.mission.MissionConfig;
 import dev.gpilot.contracts.mission.MissionControl;
@@ -22,6 +23,7 @@ import dev.gpilot.contracts.mission.MissionSubmitted;
 import dev.gpilot.contracts.mission.MissionSummary;
 import dev.gpilot.contracts.mission.Plan;
 import dev.gpilot.contracts.mission.PlanStep;
+import dev.gpilot.contracts.step.StepDelta;
 import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.contracts.tenancy.ControlPlaneRecord;
 import dev.gpilot.contracts.vault.AuditEvent;
@@ -72,6 +74,7 @@ class MissionJobInMemoryITCase {
   private static final String MISSIONS = RUN + "missions";
   private static final String CONTROL = RUN + "mission-control";
   private static final String STEP_RESULTS = RUN + "step-results";
+  private static final String DELTAS = RUN + "step-deltas";
   private static final String EVENTS = RUN + "mission-events";
   private static final String SUMMARIES = RUN + "missions-table";
   private static final String COST_RECORDS = RUN + "cost-records";
@@ -91,7 +94,7 @@ class MissionJobInMemoryITCase {
             MemoryTopics.source(MISSIONS, JsonTypeInfo.of(SchedulerInput.class)),
             MemoryTopics.source(STEP_RESULTS, JsonTypeInfo.of(StepResult.class)),
             MemoryTopics.source(CONTROL, JsonTypeInfo.of(SchedulerInput.class)),
-            MemoryTopics.source(RUN + "step-deltas", JsonTypeInfo.of(SchedulerInput.class)),
+            MemoryTopics.source(DELTAS, JsonTypeInfo.of(SchedulerInput.class)),
             MemoryTopics.source(RUN + "control-plane", JsonTypeInfo.of(ControlPlaneRecord.class)),
             MemoryTopics.source(RUN + "audit", JsonTypeInfo.of(AuditEvent.class)),
             FinishedAttempts.NONE);
@@ -99,6 +102,8 @@ class MissionJobInMemoryITCase {
         new MissionSinks(
             MemoryTopics.<MissionEvent>sink(EVENTS),
             MemoryTopics.<StepResult>sink(STEP_RESULTS),
+            // Streamed text goes back to the scheduler, as through its topic.
+            MemoryTopics.<StepDelta>sink(DELTAS, SchedulerInput::of),
             MemoryTopics.<MissionEvent>sink(RUN + "mission-events-table"),
             MemoryTopics.<MissionSummary>sink(SUMMARIES),
             // The budget gate's signals go where the scheduler reads control commands, as in Kafka.
@@ -182,6 +187,39 @@ class MissionJobInMemoryITCase {
                     .filteredOn(r -> r.missionId().equals(id))
                     .extracting(r -> r.stepId() + "#" + r.attempt() + " " + r.costMicros())
                     .containsExactlyInAnyOrder("s1#1 100", "s2#1 200", "s3#1 300"));
+  }
+
+  @Test
+  void streamingStep_itsTextLeavesTheExecutorThroughTheDeltasSink_andBecomesStepDeltaEvents() {
+    // The answer waits 2 s after the text, so the deltas are back at the scheduler before it.
+    String id =
+        submit(
+            step(
+                "s1",
+                "agent-scout",
+                "{\"costMicros\": 5, \"latencyMs\": 2000, \"stream\": [\"Laun\", \"ch \", \"note\"]}"));
+
+    List<MissionEvent> events = awaitEnd(id);
+
+    assertThat(events)
+        .extracting(MissionJobInMemoryITCase::describe)
+        .containsExactly(
+            "mission.accepted",
+            "plan.ready",
+            "step.ready s1#1",
+            "step.started s1#1",
+            "step.delta s1#1",
+            "step.delta s1#1",
+            "step.delta s1#1",
+            "step.completed s1#1 5",
+            "mission.completed 5");
+    assertSeqWithoutGaps(events);
+    assertThat(events)
+        .filteredOn(StepTextDelta.class::isInstance)
+        .extracting(e -> ((StepTextDelta) e).text())
+        .containsExactly("Laun", "ch ", "note");
+    assertThat(((StepCompleted) events.get(7)).output().path("text").asText())
+        .isEqualTo("Launch note");
   }
 
   @Test

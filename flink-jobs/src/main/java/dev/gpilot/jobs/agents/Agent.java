@@ -24,6 +24,17 @@ public interface Agent extends AutoCloseable {
     return run(request).thenApply(AgentReply::of);
   }
 
+  /**
+   * Starts the attempt, reporting the text of a streaming model call to {@code deltas} as it
+   * arrives (before the returned future completes): the executor calls this. Agents that stream
+   * override it; the default streams nothing.
+   *
+   * @return the reply, as for {@link #call(StepRequest)}
+   */
+  default CompletableFuture<AgentReply> call(StepRequest request, DeltaListener deltas) {
+    return call(request);
+  }
+
   @Override
   default void close() {}
 }

@@ -3,23 +3,28 @@ package dev.gpilot.jobs.agents;
 import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
+import org.apache.flink.streaming.api.functions.async.CollectionSupplier;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 import org.apache.flink.util.function.SerializableSupplier;
@@ -61,10 +66,10 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
    * The operator's future of each attempt in flight, to its "counted out" flag (timeout() gets the
    * operator's).
    */
-  private transient Map<ResultFuture<StepResult>, java.util.concurrent.atomic.AtomicBoolean>
-      pending;
+  private transient Map<ResultFuture<StepResult>, AtomicBoolean> pending;
 
   private transient Agent agent;
+  private transient DeltaListener deltas;
   private transient ScheduledExecutorService retryTimer;
   private transient Map<String, StepResult> finishedBeforeRestore;
   private transient Counter skipped;
@@ -101,7 +106,7 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
       FinishedAttempts finishedAttempts,
       CallRetries retries) {
     this.agentFactory = agentFactory;
-    this.finishedAttempts = java.util.Objects.requireNonNull(finishedAttempts, "finishedAttempts");
+    this.finishedAttempts = Objects.requireNonNull(finishedAttempts, "finishedAttempts");
     this.retries = retries;
   }
 
@@ -127,6 +132,14 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
     this(agentFactory, CallRetries.NONE);
   }
 
+  /**
+   * Where the text of streaming calls goes: the {@link AgentCallOperator} sets its own before
+   * {@code open()}; without it, nowhere.
+   */
+  void streamDeltasTo(DeltaListener deltas) {
+    this.deltas = Objects.requireNonNull(deltas, "deltas");
+  }
+
   @Override
   public void open(OpenContext openContext) {
     agent = agentFactory.get();
@@ -146,7 +159,7 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
     // queue in use. At
     // asyncCapacity the operator stops taking requests and backpressures the scheduler.
     inFlight = new AtomicInteger();
-    pending = new java.util.concurrent.ConcurrentHashMap<>();
+    pending = new ConcurrentHashMap<>();
     getRuntimeContext().getMetricGroup().gauge("attemptsInFlight", (Gauge<Integer>) inFlight::get);
     int reported = capacity;
     getRuntimeContext().getMetricGroup().gauge("asyncCapacity", (Gauge<Integer>) () -> reported);
@@ -204,19 +217,17 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
 
   /** The future, counting the attempt out of {@code attemptsInFlight} on its first completion. */
   private ResultFuture<StepResult> counted(ResultFuture<StepResult> outcome) {
-    java.util.concurrent.atomic.AtomicBoolean counted =
-        new java.util.concurrent.atomic.AtomicBoolean();
+    AtomicBoolean counted = new AtomicBoolean();
     pending.put(outcome, counted);
     return new ResultFuture<>() {
       @Override
-      public void complete(java.util.Collection<StepResult> result) {
+      public void complete(Collection<StepResult> result) {
         countOut(outcome);
         outcome.complete(result);
       }
 
       @Override
-      public void complete(
-          org.apache.flink.streaming.api.functions.async.CollectionSupplier<StepResult> supplier) {
+      public void complete(CollectionSupplier<StepResult> supplier) {
         countOut(outcome);
         outcome.complete(supplier);
       }
@@ -230,7 +241,7 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
   }
 
   private void countOut(ResultFuture<StepResult> outcome) {
-    java.util.concurrent.atomic.AtomicBoolean counted = pending.remove(outcome);
+    AtomicBoolean counted = pending.remove(outcome);
     if (counted != null && counted.compareAndSet(false, true)) {
       inFlight.decrementAndGet();
     }
@@ -248,7 +259,7 @@ public class AgentExecutor extends RichAsyncFunction<StepRequest, StepResult>
       ResultFuture<StepResult> resultFuture) {
     CompletableFuture<AgentReply> call;
     try {
-      call = agent.call(request);
+      call = agent.call(request, deltas == null ? DeltaListener.NONE : deltas);
     } catch (RuntimeException e) {
       call = CompletableFuture.failedFuture(e);
     }

@@ -16,12 +16,13 @@ import java.util.concurrent.TimeUnit;
  * <p>Its output is {@code {"text": "<agent> finished: <action>", "simulated": true}}. A step's
  * {@code parameters.simulate} scripts it, for demos and tests: {@code output} (an object merged
  * into the output), {@code latencyMs}, {@code failAttempts} (the first N attempts fail with a
- * retriable error), {@code error} (every attempt fails with this non-retriable error), and what
- * every attempt used and cost (success or failure): {@code model}, {@code usage} ({@code
- * {promptTokens, outputTokens, thinkingTokens, cachedTokens}}), {@code costMicros}, {@code
- * priceVersion}; without any of these an attempt reports no model, usage or cost. A request's own
- * {@link StepRequest#model()} (a fork's) is the model it reports, with the scripted usage and cost
- * or none.
+ * retriable error), {@code error} (every attempt fails with this non-retriable error), {@code
+ * stream} (an array of strings: streamed as the call's text deltas, in order, before the answer,
+ * and together the output's {@code text}), and what every attempt used and cost (success or
+ * failure): {@code model}, {@code usage} ({@code {promptTokens, outputTokens, thinkingTokens,
+ * cachedTokens}}), {@code costMicros}, {@code priceVersion}; without any of these an attempt
+ * reports no model, usage or cost. A request's own {@link StepRequest#model()} (a fork's) is the
+ * model it reports, with the scripted usage and cost or none.
  */
 public final class SimulatedAgent implements Agent {
   private final long latencyMs;
@@ -45,6 +46,11 @@ public final class SimulatedAgent implements Agent {
 
   @Override
   public CompletableFuture<AgentReply> call(StepRequest request) {
+    return call(request, DeltaListener.NONE);
+  }
+
+  @Override
+  public CompletableFuture<AgentReply> call(StepRequest request, DeltaListener deltas) {
     JsonNode script = request.parameters() == null ? null : request.parameters().get("simulate");
     ModelCharge charge = onModel(charge(script), request.model());
     long latency =
@@ -62,7 +68,17 @@ public final class SimulatedAgent implements Agent {
             result.complete(new AgentReply(output(request, script), charge));
           }
         };
-    if (latency <= 0) {
+    JsonNode stream = script == null ? null : script.get("stream");
+    if (stream != null && stream.isArray()) {
+      // On the timer's one thread, as a model stream's reader would: the text, then the answer.
+      timer.execute(
+          () -> {
+            for (int i = 0; i < stream.size(); i++) {
+              deltas.onDelta(request, i, stream.get(i).asText());
+            }
+          });
+      timer.schedule(answer, Math.max(latency, 0), TimeUnit.MILLISECONDS);
+    } else if (latency <= 0) {
       answer.run();
     } else {
       timer.schedule(answer, latency, TimeUnit.MILLISECONDS);
@@ -105,7 +121,14 @@ public final class SimulatedAgent implements Agent {
 
   private static JsonNode output(StepRequest request, JsonNode script) {
     ObjectNode output = Json.mapper().createObjectNode();
-    output.put("text", request.agent() + " finished: " + request.action());
+    JsonNode stream = script == null ? null : script.get("stream");
+    if (stream != null && stream.isArray()) {
+      StringBuilder text = new StringBuilder();
+      stream.forEach(part -> text.append(part.asText()));
+      output.put("text", text.toString());
+    } else {
+      output.put("text", request.agent() + " finished: " + request.action());
+    }
     output.put("simulated", true);
     if (script != null && script.path("output").isObject()) {
       output.setAll((ObjectNode) script.get("output"));

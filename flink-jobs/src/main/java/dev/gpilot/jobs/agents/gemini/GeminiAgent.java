@@ -12,6 +12,7 @@ import dev.gpilot.contracts.json.Json;
 import dev.gpilot.jobs.agents.Agent;
 import dev.gpilot.jobs.agents.AgentException;
 import dev.gpilot.jobs.agents.AgentReply;
+import dev.gpilot.jobs.agents.DeltaListener;
 import dev.gpilot.jobs.agents.StepRequest;
 import dev.gpilot.jobs.vault.VaultGeminiKeys;
 import dev.gpilot.jobs.vault.VaultKeyResolverOptions;
@@ -39,7 +40,6 @@ public final class GeminiAgent implements Agent {
   private final GeminiKeyResolver keys;
   private final GeminiCaller caller;
   private final PromptBuilder prompts;
-  private final DeltaListener deltas;
   private final MissionOverseer overseer;
   private final Map<String, JsonSchema> validators = new ConcurrentHashMap<>();
 
@@ -51,15 +51,13 @@ public final class GeminiAgent implements Agent {
       AgentCatalog catalog,
       PriceTable prices,
       GeminiKeyResolver keys,
-      DeltaListener deltas,
       Clock clock) {
     prices.requirePricesFor(catalog, clock.instant());
     this.catalog = catalog;
     this.keys = keys;
     this.caller = new GeminiCaller(options, prices, clock);
     this.prompts = new PromptBuilder(options.promptLimits());
-    this.deltas = deltas;
-    this.overseer = new MissionOverseer(caller, catalog, keys, options.promptLimits(), deltas);
+    this.overseer = new MissionOverseer(caller, catalog, keys, options.promptLimits());
   }
 
   /**
@@ -98,14 +96,7 @@ public final class GeminiAgent implements Agent {
                                 + options.deploymentKey()
                                 + " is not set where the job's tasks run"));
       }
-      // Streamed text goes to the deltas topic on the vault's (the job's) Kafka cluster, for
-      // step.delta events.
-      DeltaListener deltas =
-          vault != null && options.streaming()
-              ? new KafkaDeltaListener(vault.bootstrapServers())
-              : DeltaListener.NONE;
-      return new GeminiAgent(
-          options, catalog(options), prices(options), keys, deltas, Clock.systemUTC());
+      return new GeminiAgent(options, catalog(options), prices(options), keys, Clock.systemUTC());
     };
   }
 
@@ -133,9 +124,17 @@ public final class GeminiAgent implements Agent {
 
   @Override
   public CompletableFuture<AgentReply> call(StepRequest request) {
+    return call(request, DeltaListener.NONE);
+  }
+
+  /**
+   * With streaming calls on ({@link GeminiOptions#streaming()}), their text goes to {@code deltas}.
+   */
+  @Override
+  public CompletableFuture<AgentReply> call(StepRequest request, DeltaListener deltas) {
     try {
       if (AgentCatalog.OVERSEER.equals(request.agent())) {
-        return overseer.call(request);
+        return overseer.call(request, deltas);
       }
       AgentDefinition agent =
           onModel(
@@ -202,12 +201,5 @@ public final class GeminiAgent implements Agent {
   public void close() {
     caller.close();
     keys.close();
-    if (deltas instanceof AutoCloseable closeable) {
-      try {
-        closeable.close();
-      } catch (Exception e) {
-        // Closing a best-effort channel: nothing to recover.
-      }
-    }
   }
 }

@@ -26,6 +26,7 @@ import dev.gpilot.contracts.agents.PriceTable;
 import dev.gpilot.contracts.cost.Usage;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.jobs.agents.AgentException;
+import dev.gpilot.jobs.agents.DeltaListener;
 import dev.gpilot.jobs.agents.ModelCharge;
 import dev.gpilot.jobs.agents.StepRequest;
 import java.net.URLEncoder;
@@ -359,9 +360,6 @@ public final class GeminiCaller implements AutoCloseable {
         }
         last = chunk;
       }
-    }
-    if (step != null) {
-      deltas.flush(step);
     }
     if (last == null) {
       throw new AgentException("Gemini's stream ended without a response", true);

@@ -17,8 +17,8 @@ import java.util.Objects;
  * @param maxConnections concurrent requests to Gemini per client: at least the executor's async
  *     capacity, or the HTTP pool (OkHttp allows 5 per host by default) becomes the bottleneck
  * @param streaming whether calls stream ({@code streamGenerateContent}) so that text deltas reach
- *     the {@link DeltaListener} ({@code GEMINI_STREAMING}); each streaming call holds one of {@code
- *     streamThreads} threads while it reads
+ *     the {@link dev.gpilot.jobs.agents.DeltaListener} ({@code GEMINI_STREAMING}); each streaming
+ *     call holds one of {@code streamThreads} threads while it reads
  * @param streamThreads threads that read streaming responses ({@code GEMINI_STREAM_THREADS})
  * @param promptLimits bounds on the prompt
  * @param catalogPath the agent catalog file ({@code GPILOT_AGENT_CATALOG}), null for the shipped

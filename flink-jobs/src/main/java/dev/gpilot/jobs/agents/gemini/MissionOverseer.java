@@ -16,6 +16,7 @@ import dev.gpilot.contracts.mission.PlanStep;
 import dev.gpilot.jobs.agents.Agent;
 import dev.gpilot.jobs.agents.AgentException;
 import dev.gpilot.jobs.agents.AgentReply;
+import dev.gpilot.jobs.agents.DeltaListener;
 import dev.gpilot.jobs.agents.ModelCharge;
 import dev.gpilot.jobs.agents.StepRequest;
 import java.io.IOException;
@@ -59,19 +60,13 @@ public final class MissionOverseer implements Agent {
   private final AgentCatalog catalog;
   private final GeminiKeyResolver keys;
   private final PromptLimits limits;
-  private final DeltaListener deltas;
 
   MissionOverseer(
-      GeminiCaller caller,
-      AgentCatalog catalog,
-      GeminiKeyResolver keys,
-      PromptLimits limits,
-      DeltaListener deltas) {
+      GeminiCaller caller, AgentCatalog catalog, GeminiKeyResolver keys, PromptLimits limits) {
     this.caller = caller;
     this.catalog = catalog;
     this.keys = keys;
     this.limits = limits;
-    this.deltas = deltas;
   }
 
   /** A plan and what asking for it cost. */
@@ -87,6 +82,16 @@ public final class MissionOverseer implements Agent {
    */
   public CompletableFuture<Proposal> plan(
       String workspaceId, String mission, List<String> allowedAgents, StepRequest step) {
+    return plan(workspaceId, mission, allowedAgents, step, DeltaListener.NONE);
+  }
+
+  /** Plans a mission, the model's text streamed to {@code deltas} as it comes. */
+  public CompletableFuture<Proposal> plan(
+      String workspaceId,
+      String mission,
+      List<String> allowedAgents,
+      StepRequest step,
+      DeltaListener deltas) {
     try {
       AgentDefinition overseer =
           catalog
@@ -147,6 +152,11 @@ public final class MissionOverseer implements Agent {
 
   @Override
   public CompletableFuture<AgentReply> call(StepRequest request) {
+    return call(request, DeltaListener.NONE);
+  }
+
+  @Override
+  public CompletableFuture<AgentReply> call(StepRequest request, DeltaListener deltas) {
     List<String> allowed = new ArrayList<>();
     JsonNode names =
         request.parameters() == null ? null : request.parameters().get("allowedAgents");
@@ -157,7 +167,8 @@ public final class MissionOverseer implements Agent {
             request.workspaceId(),
             Objects.requireNonNullElse(request.mission(), ""),
             allowed,
-            request)
+            request,
+            deltas)
         .thenApply(proposal -> new AgentReply(proposal.json(), proposal.charge()));
   }
 

@@ -12,6 +12,7 @@ import dev.gpilot.contracts.mission.Plan;
 import dev.gpilot.contracts.mission.PlanStep;
 import dev.gpilot.jobs.agents.AgentException;
 import dev.gpilot.jobs.agents.AgentReply;
+import dev.gpilot.jobs.agents.DeltaListener;
 import dev.gpilot.jobs.agents.StepRequest;
 import dev.gpilot.plans.PlanValidator;
 import dev.gpilot.standin.CallRecord;
@@ -44,7 +45,7 @@ class GeminiAgentITCase {
   @BeforeAll
   static void start() throws Exception {
     standin = GeminiStandin.start(0);
-    agent = newAgent(standinOptions().withCallTimeout(Duration.ofSeconds(5)), DeltaListener.NONE);
+    agent = newAgent(standinOptions().withCallTimeout(Duration.ofSeconds(5)));
   }
 
   /**
@@ -54,13 +55,12 @@ class GeminiAgentITCase {
     return GeminiOptions.of(DeploymentKey.fromEnvironment("UNUSED"), standin.baseUrl());
   }
 
-  private static GeminiAgent newAgent(GeminiOptions options, DeltaListener deltas) {
+  private static GeminiAgent newAgent(GeminiOptions options) {
     return new GeminiAgent(
         options,
         AgentCatalog.shipped(),
         PriceTable.shipped(),
         GeminiKeyResolver.deployment(ApiKey.of(KEY)),
-        deltas,
         Clock.systemUTC());
   }
 
@@ -302,7 +302,7 @@ class GeminiAgentITCase {
     run(
         new StepRequest(
             "m-ident", "default", "score", 3, "seo-analyst", "Score it", null, "Launch", 0L));
-    GeminiAgent streaming = newAgent(standinOptions().withStreaming(true), DeltaListener.NONE);
+    GeminiAgent streaming = newAgent(standinOptions().withStreaming(true));
     try {
       streaming
           .call(
@@ -342,7 +342,7 @@ class GeminiAgentITCase {
     standin.inject(Fault.httpError(429));
     assertThat(failure(step("agent-scout", "x")).retryAfter()).isNull();
 
-    GeminiAgent streaming = newAgent(standinOptions().withStreaming(true), DeltaListener.NONE);
+    GeminiAgent streaming = newAgent(standinOptions().withStreaming(true));
     try {
       standin.inject(Fault.httpError(503).retryAfter(1));
       Throwable thrown = catchThrowable(() -> streaming.call(step("agent-scout", "x")).join());
@@ -362,8 +362,7 @@ class GeminiAgentITCase {
 
   @Test
   void aCallSlowerThanTheCallTimeout_failsRetriably() {
-    GeminiAgent impatient =
-        newAgent(standinOptions().withCallTimeout(Duration.ofMillis(300)), DeltaListener.NONE);
+    GeminiAgent impatient = newAgent(standinOptions().withCallTimeout(Duration.ofMillis(300)));
     try {
       standin.inject(Fault.slow(3_000));
       Throwable thrown = catchThrowable(() -> impatient.call(step("agent-scout", "x")).join());
@@ -488,13 +487,14 @@ class GeminiAgentITCase {
   @Test
   void streaming_deliversTextDeltasInOrder_andTheSameResult() throws Exception {
     Map<Integer, String> deltas = new java.util.concurrent.ConcurrentSkipListMap<>();
-    GeminiAgent streaming =
-        newAgent(
-            standinOptions().withStreaming(true),
-            (request, index, text) -> deltas.put(index, text));
+    GeminiAgent streaming = newAgent(standinOptions().withStreaming(true));
     try {
       AgentReply reply =
-          streaming.call(step("agent-scout", "Find the audience")).get(30, TimeUnit.SECONDS);
+          streaming
+              .call(
+                  step("agent-scout", "Find the audience"),
+                  (request, index, text) -> deltas.put(index, text))
+              .get(30, TimeUnit.SECONDS);
       assertThat(deltas.size()).isGreaterThan(1);
       assertThat(String.join("", deltas.values())).isEqualTo(reply.output().get("text").asText());
       assertThat(reply.charge().usage()).isEqualTo(recorded(standin.calls().get(0)));

@@ -1,14 +1,13 @@
-package dev.gpilot.jobs.agents.gemini;
-
-import dev.gpilot.jobs.agents.StepRequest;
+package dev.gpilot.jobs.agents;
 
 /**
  * Receives the text of a streaming model call as it arrives: best effort, for {@code step.delta}
  * events. The final step result is the one of record; a delta may be lost or (after a retry)
- * repeated.
+ * repeated. The {@link AgentCallOperator} gives each call one that emits the deltas from the
+ * operator, on the task's thread, to the job's deltas sink.
  *
- * <p>Called on the stream's thread, in order per call; implementations must be quick and
- * thread-safe.
+ * <p>Called on the stream's thread, in order per call, before the call's future completes;
+ * implementations must be quick and thread-safe.
  */
 @FunctionalInterface
 public interface DeltaListener {
@@ -18,13 +17,6 @@ public interface DeltaListener {
    * @param text the new text
    */
   void onDelta(StepRequest request, int index, String text);
-
-  /**
-   * Called when a streaming call has ended, before its result is handed on: a listener that sends
-   * deltas somewhere waits (briefly) here until they are out, so that they come before the step's
-   * result.
-   */
-  default void flush(StepRequest request) {}
 
   DeltaListener NONE = (request, index, text) -> {};
 }

@@ -1,0 +1,112 @@
+package dev.gpilot.jobs.agents;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.gpilot.contracts.json.Json;
+import dev.gpilot.contracts.step.StepDelta;
+import dev.gpilot.contracts.step.StepResult;
+import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.tasks.mailbox.Mail;
+import org.apache.flink.streaming.runtime.tasks.mailbox.TaskMailbox;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The executor's operator: the text an agent streams leaves on the {@link AgentCallOperator#DELTAS}
+ * side output, in order, as {@link StepDelta}s of the attempt, and the attempt's result on the main
+ * output after them.
+ */
+class AgentCallOperatorTest {
+
+  /** Streams its parts from a thread of its own, as a model stream's reader does, then answers. */
+  static final class StreamingAgent implements Agent {
+    private static final List<String> PARTS = List.of("Laun", "ch ", "note");
+
+    @Override
+    public CompletableFuture<JsonNode> run(StepRequest request) {
+      return call(request).thenApply(AgentReply::output);
+    }
+
+    @Override
+    public CompletableFuture<AgentReply> call(StepRequest request, DeltaListener deltas) {
+      return CompletableFuture.supplyAsync(
+          () -> {
+            for (int i = 0; i < PARTS.size(); i++) {
+              deltas.onDelta(request, i, PARTS.get(i));
+            }
+            return new AgentReply(
+                Json.mapper().createObjectNode().put("text", String.join("", PARTS)), null);
+          },
+          CompletableFuture.delayedExecutor(50, TimeUnit.MILLISECONDS));
+    }
+  }
+
+  @Test
+  void streamedText_leavesOnTheDeltasOutput_inOrder_beforeTheAttemptsResult() throws Exception {
+    AgentExecutor executor = new AgentExecutor(StreamingAgent::new);
+    try (var harness =
+        new OneInputStreamOperatorTestHarness<StepRequest, StepResult>(
+            AgentCallOperator.factory(executor, 60_000, 4),
+            JsonTypeInfo.of(StepRequest.class).createSerializer(new SerializerConfigImpl()))) {
+      harness.open();
+      synchronized (harness.getCheckpointLock()) {
+        harness.processElement(
+            new StreamRecord<>(
+                new StepRequest(
+                    "m1",
+                    "ws",
+                    "write",
+                    2,
+                    "content-orchestrator",
+                    "write",
+                    Json.mapper().createObjectNode(),
+                    "a mission",
+                    System.currentTimeMillis()),
+                0));
+      }
+
+      // The operator emits on the task's thread: run its mails until the result is out.
+      long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (harness.getOutput().isEmpty() && System.nanoTime() < until) {
+        Optional<Mail> mail = harness.getTaskMailbox().tryTake(TaskMailbox.MIN_PRIORITY);
+        if (mail.isPresent()) {
+          mail.get().run();
+        } else {
+          Thread.sleep(5);
+        }
+      }
+
+      assertThat(harness.getOutput()).hasSize(1);
+      List<StepDelta> deltas =
+          harness.getSideOutput(AgentCallOperator.DELTAS).stream()
+              .map(StreamRecord::getValue)
+              .toList();
+      assertThat(deltas)
+          .as("all of them out by the time the result is")
+          .extracting(
+              StepDelta::missionId,
+              StepDelta::workspaceId,
+              StepDelta::stepId,
+              StepDelta::attempt,
+              StepDelta::index,
+              StepDelta::text)
+          .containsExactly(
+              tuple("m1", "ws", "write", 2, 0, "Laun"),
+              tuple("m1", "ws", "write", 2, 1, "ch "),
+              tuple("m1", "ws", "write", 2, 2, "note"));
+      @SuppressWarnings("unchecked")
+      StepResult result = ((StreamRecord<StepResult>) harness.getOutput().peek()).getValue();
+      assertThat(result.succeeded()).isTrue();
+      assertThat(result.output().path("text").asText()).isEqualTo("Launch note");
+    }
+  }
+}
