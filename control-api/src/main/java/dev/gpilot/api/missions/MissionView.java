@@ -1,7 +1,6 @@
 package dev.gpilot.api.missions;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gpilot.contracts.cost.Usage;
 import dev.gpilot.contracts.events.BilledAttempt;
 import dev.gpilot.contracts.events.MissionAccepted;
 import dev.gpilot.contracts.events.MissionBudgetReached;
@@ -377,9 +376,8 @@ public final class MissionView {
     Long durationMs;
     JsonNode output;
     String error;
-    String model;
-    Usage usage;
-    long costMicros;
+    // Model, usage and cost over the step's attempts: what its stream's data-step shows too.
+    final StepSpend spend = new StepSpend();
     boolean reused;
 
     StepView(String id, String agent, List<String> dependsOn) {
@@ -404,25 +402,14 @@ public final class MissionView {
       this.error = error;
       this.reused = reused;
       if (e instanceof BilledAttempt billed) {
-        addCharge(billed);
+        spend.add(billed);
       }
-    }
-
-    /** Usage and cost add up over the step's attempts; the model is the last attempt's. */
-    void addCharge(BilledAttempt e) {
-      if (e.model() != null) {
-        model = e.model();
-      }
-      if (e.usage() != null) {
-        usage = usage == null ? e.usage() : usage.plus(e.usage());
-      }
-      costMicros = Math.addExact(costMicros, e.costMicros() == null ? 0 : e.costMicros());
     }
 
     void retrying(StepRetrying e) {
       status = StepStatus.READY;
       error = e.reason();
-      addCharge(e);
+      spend.add(e);
     }
 
     void cancelIfOpen() {
@@ -453,13 +440,14 @@ public final class MissionView {
       if (error != null) {
         json.put("error", error);
       }
-      if (model != null) {
-        json.put("model", model);
+      if (spend.model() != null) {
+        json.put("model", spend.model());
       }
-      if (usage != null) {
-        json.put("usage", usage);
+      if (spend.usage() != null) {
+        json.put("usage", spend.usage());
       }
-      if (status.isTerminal() && (usage != null || costMicros > 0 || reused)) {
+      Long costMicros = spend.shownCostMicros(reused);
+      if (costMicros != null) {
         json.put("costMicros", costMicros);
       }
       if (reused) {

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gpilot.api.missions.MissionSpend;
-import dev.gpilot.contracts.cost.Usage;
+import dev.gpilot.api.missions.StepSpend;
 import dev.gpilot.contracts.events.BilledAttempt;
 import dev.gpilot.contracts.events.MissionAccepted;
 import dev.gpilot.contracts.events.MissionBudgetReached;
@@ -287,22 +287,11 @@ public final class UiMessageMapper {
     s.reused = reused;
     s.reason = reason;
     s.durationMs = durationMs;
+    boolean costed = false;
     if (e instanceof BilledAttempt attempt) {
       spend.add(attempt);
-    }
-    BilledAttempt billed =
-        e instanceof BilledAttempt b && (b.usage() != null || b.costMicros() != null) ? b : null;
-    boolean costed = billed != null;
-    if (costed) {
-      // A step's usage and cost add up over its attempts, as the mission's do over its steps.
-      s.model = billed.model() != null ? billed.model() : s.model;
-      if (billed.usage() != null) {
-        s.usage = s.usage == null ? billed.usage() : s.usage.plus(billed.usage());
-      }
-      if (billed.costMicros() != null) {
-        s.costMicros =
-            s.costMicros == null ? billed.costMicros() : s.costMicros + billed.costMicros();
-      }
+      s.spend.add(attempt);
+      costed = attempt.usage() != null || attempt.costMicros() != null;
     }
     stepUpdate(
         e,
@@ -581,9 +570,8 @@ public final class UiMessageMapper {
     String reason;
     Long durationMs;
     JsonNode output;
-    String model;
-    Usage usage;
-    Long costMicros;
+    // Model, usage and cost over the step's attempts: what GET /api/v1/missions/{id} shows too.
+    final StepSpend spend = new StepSpend();
     boolean reused;
     Group group;
     String textId;
@@ -608,12 +596,13 @@ public final class UiMessageMapper {
       if (durationMs != null) {
         json.put("durationMs", durationMs);
       }
-      if (model != null) {
-        json.put("model", model);
+      if (spend.model() != null) {
+        json.put("model", spend.model());
       }
-      if (usage != null) {
-        json.set("usage", Json.mapper().valueToTree(usage));
+      if (spend.usage() != null) {
+        json.set("usage", Json.mapper().valueToTree(spend.usage()));
       }
+      Long costMicros = spend.shownCostMicros(reused);
       if (costMicros != null) {
         json.put("costMicros", costMicros);
       }

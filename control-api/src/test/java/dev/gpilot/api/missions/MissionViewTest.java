@@ -3,6 +3,7 @@ package dev.gpilot.api.missions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gpilot.api.streams.UiMessageMapper;
 import dev.gpilot.contracts.cost.Usage;
 import dev.gpilot.contracts.events.EventTypes;
 import dev.gpilot.contracts.events.MissionEvent;
@@ -172,6 +173,83 @@ class MissionViewTest {
     // research is depended on; check has no output: only write's output is the result.
     assertThat(json.get("result").fieldNames()).toIterable().containsExactly("write");
     assertThat(json.get("result").get("write").get("post").asText()).isEqualTo("hi");
+  }
+
+  @Test
+  void aStepsModelUsageAndCost_areTheSameInItsJsonAndItsDataStep_whileItRetriesAndAfter()
+      throws Exception {
+    MissionView view = new MissionView(ID);
+    UiMessageMapper mapper = new UiMessageMapper(ID);
+    Map<String, JsonNode> dataSteps = new java.util.HashMap<>();
+    Usage usage = new Usage(10, 20, 0, 0);
+    List<MissionEvent> events =
+        List.of(
+            accepted(1),
+            event(EventTypes.PLAN_READY, 2).plan(PLAN).build(),
+            event(EventTypes.STEP_STARTED, 3)
+                .status("RUNNING")
+                .step("research", "agent-scout", 1)
+                .build(),
+            event(EventTypes.STEP_RETRYING, 4)
+                .status("READY")
+                .step("research", "agent-scout", 1)
+                .reason("429")
+                .retryInMs(10)
+                .cost("gemini-2.5-flash", usage, 40)
+                .build(),
+            event(EventTypes.STEP_STARTED, 5)
+                .status("RUNNING")
+                .step("research", "agent-scout", 2)
+                .build(),
+            event(EventTypes.STEP_COMPLETED, 6)
+                .status("SUCCEEDED")
+                .step("research", "agent-scout", 2)
+                .output(Json.mapper().createObjectNode().put("facts", 3))
+                .durationMs(30)
+                .cost("gemini-2.5-pro", usage, 60)
+                .build(),
+            // An agent that calls no model: its event says cost 0, and no step shows one.
+            event(EventTypes.STEP_COMPLETED, 7)
+                .status("SUCCEEDED")
+                .step("check", "independent-verifier", 1)
+                .output(Json.mapper().createObjectNode().put("ok", true))
+                .durationMs(1)
+                .cost(null, null, 0)
+                .build());
+    for (MissionEvent e : events) {
+      view.append(e);
+      for (String chunk : mapper.map(e)) {
+        JsonNode c = Json.mapper().readTree(chunk);
+        if (c.get("type").asText().equals("data-step")) {
+          dataSteps.put(c.get("data").get("stepId").asText(), c.get("data"));
+        }
+      }
+      JsonNode steps = json(view).get("steps");
+      for (JsonNode step : steps) {
+        JsonNode part = dataSteps.get(step.get("id").asText());
+        if (part == null) {
+          continue;
+        }
+        for (String field : List.of("model", "usage", "costMicros")) {
+          // As JSON text: the two trees hold the same numbers in nodes of different int widths.
+          assertThat(String.valueOf(part.get(field)))
+              .as("%s of %s after seq %d", field, step.get("id").asText(), e.seq())
+              .isEqualTo(String.valueOf(step.get(field)));
+        }
+      }
+      if (e.seq() == 4) {
+        // Between attempts the failed one's charge already shows, as it does in the mission's.
+        assertThat(steps.get(0).get("status").asText()).isEqualTo("READY");
+        assertThat(steps.get(0).get("costMicros").asLong()).isEqualTo(40);
+      }
+    }
+    JsonNode research = json(view).get("steps").get(0);
+    assertThat(research.get("model").asText()).as("the last attempt's").isEqualTo("gemini-2.5-pro");
+    assertThat(research.get("costMicros").asLong()).as("both attempts").isEqualTo(100);
+    assertThat(research.get("usage").get("outputTokens").asLong()).isEqualTo(40);
+    JsonNode check = json(view).get("steps").get(2);
+    assertThat(check.has("costMicros")).isFalse();
+    assertThat(dataSteps.get("check").has("costMicros")).isFalse();
   }
 
   @Test
