@@ -114,8 +114,9 @@ public final class SubmitBenchmark {
     String batch = (body + "\n").repeat(BATCH_LINES);
     Map<String, Long> pids = pids(runDir);
 
-    // Warm up the API's JIT and connections before measuring.
-    runGet(api, clients, 2);
+    // Warm up the JITs (this JVM's HTTP client as much as the API) and connections before
+    // measuring: until GET /health's rate holds still.
+    long warmUpSeconds = warmUp(api, clients);
     runHttp(api, token, body, clients, 3);
     runOpen(api, token, body, 100, 2, clients);
     runBulk(api, token, batch, bulkClients, 3);
@@ -130,7 +131,9 @@ public final class SubmitBenchmark {
                 + ", \"bulkBatchLines\": "
                 + BATCH_LINES
                 + ", \"burst\": "
-                + burst);
+                + burst
+                + ", \"warmUpSeconds\": "
+                + warmUpSeconds);
     List<String> table = new ArrayList<>();
     double[] openRate = {0}; // set by the idle phase
     try (RawProducer producer = new RawProducer(bootstrap, record(UUID.randomUUID().toString()));
@@ -389,6 +392,35 @@ public final class SubmitBenchmark {
     }
     return nanos;
   }
+
+  /**
+   * Runs {@code GET /health} in windows of {@link #WARM_UP_WINDOW_SECONDS} until a window's rate is
+   * within {@link #WARM_UP_STEADY} of the one before (at most {@link #WARM_UP_LIMIT}); the seconds
+   * it took, printed. A fresh JVM's HTTP client alone starts at a third of its warm rate and takes
+   * tens of seconds to get there: measured cold, the idle phase measured the load generator.
+   */
+  static long warmUp(String api, int clients) throws Exception {
+    long start = System.nanoTime();
+    double before = 0;
+    StringBuilder rates = new StringBuilder();
+    while (System.nanoTime() - start < WARM_UP_LIMIT.toNanos()) {
+      Result window = runGet(api, clients, WARM_UP_WINDOW_SECONDS);
+      double rate = window.ok / window.elapsedSeconds;
+      rates.append(rates.length() == 0 ? "" : ", ").append(Math.round(rate));
+      if (before > 0 && Math.abs(rate - before) <= WARM_UP_STEADY * before) {
+        break;
+      }
+      before = rate;
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    System.out.printf(
+        Locale.ROOT, "warmed up in %.0f s (GET /health/s per window: %s)%n", seconds, rates);
+    return Math.round(seconds);
+  }
+
+  static final int WARM_UP_WINDOW_SECONDS = 4;
+  static final double WARM_UP_STEADY = 0.10;
+  static final Duration WARM_UP_LIMIT = Duration.ofSeconds(90);
 
   /**
    * Waits until the process used at most {@link #SETTLED_CPU_PERCENT} of a core over a second (at
