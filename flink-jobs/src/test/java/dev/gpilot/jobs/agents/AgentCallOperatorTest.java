@@ -14,10 +14,12 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.runtime.tasks.mailbox.Mail;
 import org.apache.flink.streaming.runtime.tasks.mailbox.TaskMailbox;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.apache.flink.util.function.SerializableSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -50,63 +52,108 @@ class AgentCallOperatorTest {
     }
   }
 
+  /** Never answers: the attempt stays in flight. */
+  static final class SilentAgent implements Agent {
+    @Override
+    public CompletableFuture<JsonNode> run(StepRequest request) {
+      return new CompletableFuture<>();
+    }
+  }
+
+  private static OneInputStreamOperatorTestHarness<StepRequest, StepResult> harness(
+      SerializableSupplier<Agent> agent) throws Exception {
+    return new OneInputStreamOperatorTestHarness<>(
+        AgentCallOperator.factory(new AgentExecutor(agent), 60_000, 4),
+        JsonTypeInfo.of(StepRequest.class).createSerializer(new SerializerConfigImpl()));
+  }
+
+  private static void send(OneInputStreamOperatorTestHarness<StepRequest, StepResult> harness)
+      throws Exception {
+    synchronized (harness.getCheckpointLock()) {
+      harness.processElement(
+          new StreamRecord<>(
+              new StepRequest(
+                  "m1",
+                  "ws",
+                  "write",
+                  2,
+                  "content-orchestrator",
+                  "write",
+                  Json.mapper().createObjectNode(),
+                  "a mission",
+                  System.currentTimeMillis()),
+              0));
+    }
+  }
+
+  /** The operator emits on the task's thread: runs its mails until a result is out (10 s). */
+  private static void awaitResult(
+      OneInputStreamOperatorTestHarness<StepRequest, StepResult> harness) throws Exception {
+    long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (harness.getOutput().isEmpty() && System.nanoTime() < until) {
+      Optional<Mail> mail = harness.getTaskMailbox().tryTake(TaskMailbox.MIN_PRIORITY);
+      if (mail.isPresent()) {
+        mail.get().run();
+      } else {
+        Thread.sleep(5);
+      }
+    }
+  }
+
   @Test
   void streamedText_leavesOnTheDeltasOutput_inOrder_beforeTheAttemptsResult() throws Exception {
-    AgentExecutor executor = new AgentExecutor(StreamingAgent::new);
-    try (var harness =
-        new OneInputStreamOperatorTestHarness<StepRequest, StepResult>(
-            AgentCallOperator.factory(executor, 60_000, 4),
-            JsonTypeInfo.of(StepRequest.class).createSerializer(new SerializerConfigImpl()))) {
+    try (var harness = harness(StreamingAgent::new)) {
       harness.open();
-      synchronized (harness.getCheckpointLock()) {
-        harness.processElement(
-            new StreamRecord<>(
-                new StepRequest(
-                    "m1",
-                    "ws",
-                    "write",
-                    2,
-                    "content-orchestrator",
-                    "write",
-                    Json.mapper().createObjectNode(),
-                    "a mission",
-                    System.currentTimeMillis()),
-                0));
-      }
+      send(harness);
 
-      // The operator emits on the task's thread: run its mails until the result is out.
-      long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (harness.getOutput().isEmpty() && System.nanoTime() < until) {
-        Optional<Mail> mail = harness.getTaskMailbox().tryTake(TaskMailbox.MIN_PRIORITY);
-        if (mail.isPresent()) {
-          mail.get().run();
-        } else {
-          Thread.sleep(5);
-        }
-      }
+      awaitResult(harness);
 
-      assertThat(harness.getOutput()).hasSize(1);
-      List<StepDelta> deltas =
-          harness.getSideOutput(AgentCallOperator.DELTAS).stream()
-              .map(StreamRecord::getValue)
-              .toList();
-      assertThat(deltas)
-          .as("all of them out by the time the result is")
-          .extracting(
-              StepDelta::missionId,
-              StepDelta::workspaceId,
-              StepDelta::stepId,
-              StepDelta::attempt,
-              StepDelta::index,
-              StepDelta::text)
-          .containsExactly(
-              tuple("m1", "ws", "write", 2, 0, "Laun"),
-              tuple("m1", "ws", "write", 2, 1, "ch "),
-              tuple("m1", "ws", "write", 2, 2, "note"));
-      @SuppressWarnings("unchecked")
-      StepResult result = ((StreamRecord<StepResult>) harness.getOutput().peek()).getValue();
-      assertThat(result.succeeded()).isTrue();
-      assertThat(result.output().path("text").asText()).isEqualTo("Launch note");
+      assertStreamedAndAnswered(harness);
     }
+  }
+
+  @Test
+  void anAttemptInFlightAtTheCheckpoint_runsAgainAfterTheRestore_andStreamsThen() throws Exception {
+    OperatorSubtaskState checkpoint;
+    try (var before = harness(SilentAgent::new)) {
+      before.open();
+      send(before);
+      checkpoint = before.snapshot(1, 1);
+    }
+
+    try (var after = harness(StreamingAgent::new)) {
+      after.initializeState(checkpoint);
+      after.open();
+
+      awaitResult(after);
+
+      assertStreamedAndAnswered(after);
+    }
+  }
+
+  private static void assertStreamedAndAnswered(
+      OneInputStreamOperatorTestHarness<StepRequest, StepResult> harness) {
+    assertThat(harness.getOutput()).hasSize(1);
+    List<StepDelta> deltas =
+        harness.getSideOutput(AgentCallOperator.DELTAS).stream()
+            .map(StreamRecord::getValue)
+            .toList();
+    assertThat(deltas)
+        .as("all of them out by the time the result is")
+        .extracting(
+            StepDelta::missionId,
+            StepDelta::workspaceId,
+            StepDelta::stepId,
+            StepDelta::attempt,
+            StepDelta::index,
+            StepDelta::text)
+        .containsExactly(
+            tuple("m1", "ws", "write", 2, 0, "Laun"),
+            tuple("m1", "ws", "write", 2, 1, "ch "),
+            tuple("m1", "ws", "write", 2, 2, "note"));
+    @SuppressWarnings("unchecked")
+    StepResult result = ((StreamRecord<StepResult>) harness.getOutput().peek()).getValue();
+    assertThat(result.succeeded()).isTrue();
+    assertThat(result.output().path("text").asText()).isEqualTo("Launch note");
   }
 }
