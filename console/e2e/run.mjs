@@ -757,11 +757,23 @@ test('workspace: wallet: the owner adds a grant in credits and the balance shows
   }, 60_000);
   await shot(page, 'workspace-wallet');
   await accessible(page, 'workspace with a wallet');
+
+  // the page refreshes by itself (every 10 s while shown): a grant added over HTTP shows without a click on Refresh,
+  // and what the user is typing in the grant form stays
+  expect(await section.getByText(/^updated /).isVisible(), 'no "updated" time by the Refresh button');
+  await section.getByLabel('Amount (credits)').fill('7.25');
+  const other = await fetch(`${BASE}/api/v1/wallet/grants`, {
+    method: 'POST', headers: { ...as, 'Content-Type': 'application/json' }, body: JSON.stringify({ amountMicros: 1_000_000, grantId: `g-http-${RUN}` }),
+  });
+  expect(other.status === 201, `POST /wallet/grants: ${other.status} ${await other.text()}`);
+  await eventually('the grant added over HTTP, without a click', async () => (await section.locator(`tr[data-grant-id="g-http-${RUN}"]`).count()) === 1
+    && (await page.getByTestId('wallet-balance').textContent()) === '3.5', 15_000);
+  expect((await section.getByLabel('Amount (credits)').inputValue()) === '7.25', 'a refresh cleared the grant form');
   await page.context().close();
 
   const phone = await pageAs(ownerKey.key, { viewport: PHONE });
   await phone.goto('/workspace');
-  await eventually('balance at phone width', async () => (await phone.getByTestId('wallet-balance').textContent()) === '2.5');
+  await eventually('balance at phone width', async () => (await phone.getByTestId('wallet-balance').textContent()) === '3.5');
   await noHorizontalScroll(phone, 'workspace with a wallet at 390 px');
   await shot(phone, 'workspace-wallet-phone');
   await phone.context().close();

@@ -6,3 +6,8 @@ export function StatusBadge({ status }: { status: string }) {
 export function Spinner({ label }: { label?: string }) {
   return <span className="spinner" role={label ? 'status' : undefined} aria-label={label} />;
 }
+
+/** When the numbers on a page that refreshes by itself were last read. */
+export function Updated({ at }: { at: number | null }) {
+  return at ? <span className="muted small">updated {new Date(at).toLocaleTimeString()}</span> : null;
+}

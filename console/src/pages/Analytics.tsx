@@ -1,12 +1,13 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import {
   CartesianGrid, Cell, Legend, Line, LineChart, Pie, PieChart, ResponsiveContainer, Tooltip, XAxis, YAxis,
 } from 'recharts';
 import { api, type AgentCost, type CostPoint } from '../api';
-import { Spinner } from '../components/StatusBadge';
+import { Spinner, Updated } from '../components/StatusBadge';
 import { useToast } from '../components/Toasts';
 import { credits, tokens } from '../format';
 import { useLocation, useTitle } from '../router';
+import { usePolling } from '../usePolling';
 
 const COLORS = ['#2563eb', '#db2777', '#059669', '#d97706', '#7c3aed', '#0891b2', '#dc2626', '#65a30d', '#9333ea', '#475569'];
 const RANGES: Record<string, { label: string; ms: number; bucket: string }> = {
@@ -38,7 +39,6 @@ export function AnalyticsPage() {
   const [series, setSeries] = useState<CostPoint[]>([]);
   const [models, setModels] = useState<string[]>([]);
   const [loading, setLoading] = useState(false);
-  const [updated, setUpdated] = useState<number | null>(null);
 
   const range = useCallback(() => {
     const fromMs = preset === 'custom' ? new Date(from).getTime() : Date.now() - RANGES[preset].ms;
@@ -55,22 +55,11 @@ export function AnalyticsPage() {
       setRows(costs);
       setSeries(points);
       setModels((m) => [...new Set([...m, ...points.map((p) => p.model).filter(Boolean)])].sort());
-      setUpdated(Date.now());
-    } catch (e) {
-      toast.show('error', `Analytics: ${(e as Error).message}`);
     } finally {
       setLoading(false);
     }
-  }, [range, bucket, toast]);
-
-  useEffect(() => {
-    load();
-  }, [load]);
-  useEffect(() => {
-    if (!live) return;
-    const t = setInterval(load, 10_000);
-    return () => clearInterval(t);
-  }, [live, load]);
+  }, [range, bucket]);
+  const { updated } = usePolling(load, (e) => toast.show('error', `Analytics: ${(e as Error).message}`), { live });
 
   async function exportCsv() {
     try {
@@ -104,7 +93,7 @@ export function AnalyticsPage() {
         <h1>Fleet cost analytics</h1>
         <div className="row wrap">
           {loading && <Spinner label="Loading costs" />}
-          {updated && <span className="muted small">updated {new Date(updated).toLocaleTimeString()}</span>}
+          <Updated at={updated} />
           <button type="button" onClick={exportCsv}>Export to CSV</button>
         </div>
       </div>

@@ -5,14 +5,17 @@ import {
   type NewGrant, type Wallet,
 } from '../api';
 import { ConfirmDialog } from '../components/ConfirmDialog';
+import { Updated } from '../components/StatusBadge';
 import { useToast } from '../components/Toasts';
 import { exactCredits, parseCredits, time } from '../format';
 import { budgetDefinition, EMPTY_BUDGET, type BudgetForm } from '../money';
 import { Link } from '../router';
+import { usePolling } from '../usePolling';
 
 // The workspace's budgets and wallet (SPEC.md section 11, "Budgets" and "Wallets"). Money is integer micro-credits
 // end to end: shown with exactCredits, typed in credits and parsed with parseCredits (string arithmetic), never a
-// floating-point sum.
+// floating-point sum. Both sections refresh by themselves while the page is shown (usePolling); the forms and the
+// delete confirmation are state of their own, which a refresh never touches.
 
 const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 const BUDGET_ID = '[a-z0-9][a-z0-9\\-]{0,62}';
@@ -56,16 +59,8 @@ export function BudgetsSection() {
   const [agents, setAgents] = useState<{ name: string; model?: string }[]>([]);
   const limitHint = useId();
 
-  const load = useCallback(async () => {
-    try {
-      setBudgets((await api.budgets()).budgets);
-    } catch (e) {
-      toast.show('error', `Budgets: ${reason(e)}`);
-    }
-  }, [toast]);
-  useEffect(() => {
-    load();
-  }, [load]);
+  const load = useCallback(async () => setBudgets((await api.budgets()).budgets), []);
+  const { updated, refresh } = usePolling(load, (e) => toast.show('error', `Budgets: ${reason(e)}`));
   useEffect(() => {
     if (manage) api.agents().then((a) => setAgents(a.agents), () => {});
   }, [manage]);
@@ -97,7 +92,7 @@ export function BudgetsSection() {
       const b = await api.putBudget(form.budgetId.trim(), definition);
       toast.show('success', `Budget ${b.budgetId} saved: ${exactCredits(b.limitMicros)} credits ${b.period === 'total' ? 'in total' : `a ${b.period}`}`);
       setForm(EMPTY_BUDGET);
-      await load();
+      await refresh();
     } catch (err) {
       toast.show('error', `Saving the budget failed: ${reason(err)}`);
     } finally {
@@ -112,7 +107,7 @@ export function BudgetsSection() {
     try {
       await api.deleteBudget(b.budgetId);
       toast.show('success', `Budget ${b.budgetId} deleted`);
-      await load();
+      await refresh();
     } catch (err) {
       toast.show('error', `Deleting the budget failed: ${reason(err)}`);
     }
@@ -122,7 +117,10 @@ export function BudgetsSection() {
     <section className="stack" aria-labelledby="budgets-title">
       <div className="row wrap between">
         <h2 id="budgets-title">Budgets</h2>
-        <button type="button" onClick={load}>Refresh budgets</button>
+        <div className="row wrap">
+          <Updated at={updated} />
+          <button type="button" onClick={refresh}>Refresh budgets</button>
+        </div>
       </div>
       <p className="muted small">
         What the workspace may spend per period, in credits (1 credit = 1,000,000 micro-credits). A hard budget pauses
@@ -324,22 +322,15 @@ export function WalletSection() {
   const amountHint = useId();
 
   const load = useCallback(async () => {
-    try {
-      setWallet(await api.wallet());
-    } catch (e) {
-      toast.show('error', `Wallet: ${reason(e)}`);
-      return;
-    }
+    setWallet(await api.wallet());
     try {
       setLedger(await latestLedger());
       setLedgerError('');
     } catch (e) {
       setLedgerError(reason(e)); // ClickHouse down (503): the rest of the wallet still shows
     }
-  }, [toast]);
-  useEffect(() => {
-    load();
-  }, [load]);
+  }, []);
+  const { updated, refresh } = usePolling(load, (e) => toast.show('error', `Wallet: ${reason(e)}`));
 
   const set = <K extends keyof GrantForm>(k: K, v: GrantForm[K]) => setForm((f) => ({ ...f, [k]: v }));
 
@@ -363,7 +354,7 @@ export function WalletSection() {
       const g = await api.addGrant(grant);
       toast.show('success', `Grant ${g.grantId} added: ${exactCredits(g.amountMicros)} credits`);
       setForm(EMPTY_GRANT);
-      await load();
+      await refresh();
     } catch (err) {
       toast.show('error', `Adding the grant failed: ${reason(err)}`);
     } finally {
@@ -375,7 +366,10 @@ export function WalletSection() {
     <section className="stack" aria-labelledby="wallet-title">
       <div className="row wrap between">
         <h2 id="wallet-title">Wallet</h2>
-        <button type="button" onClick={load}>Refresh wallet</button>
+        <div className="row wrap">
+          <Updated at={updated} />
+          <button type="button" onClick={refresh}>Refresh wallet</button>
+        </div>
       </div>
       <dl className="facts">
         <div><dt>Balance</dt><dd data-testid="wallet-balance"><Money micros={wallet?.balanceMicros} /></dd></div>
