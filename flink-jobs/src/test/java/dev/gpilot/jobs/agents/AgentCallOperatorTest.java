@@ -62,8 +62,17 @@ class AgentCallOperatorTest {
 
   private static OneInputStreamOperatorTestHarness<StepRequest, StepResult> harness(
       SerializableSupplier<Agent> agent) throws Exception {
+    return harness(new AgentExecutor(agent));
+  }
+
+  /**
+   * {@code executor} in the operator the job runs it in (capacity 4, a timeout of a minute), in a
+   * test harness.
+   */
+  static OneInputStreamOperatorTestHarness<StepRequest, StepResult> harness(AgentExecutor executor)
+      throws Exception {
     return new OneInputStreamOperatorTestHarness<>(
-        AgentCallOperator.factory(new AgentExecutor(agent), 60_000, 4),
+        AgentCallOperator.factory(executor, 60_000, 4),
         JsonTypeInfo.of(StepRequest.class).createSerializer(new SerializerConfigImpl()));
   }
 

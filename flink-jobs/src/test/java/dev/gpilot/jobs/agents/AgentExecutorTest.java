@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.contracts.cost.Usage;
 import dev.gpilot.contracts.json.Json;
-import dev.gpilot.contracts.step.StepResult;
-import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -14,20 +12,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
-import org.apache.flink.api.common.serialization.SerializerConfigImpl;
-import org.apache.flink.streaming.api.datastream.AsyncDataStream.OutputMode;
 import org.apache.flink.streaming.api.operators.AbstractUdfStreamOperator;
-import org.apache.flink.streaming.api.operators.async.AsyncWaitOperatorFactory;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 /**
- * The executor in Flink's async operator: how an attempt ends when the agent fails in ways that are
- * not an attempt's failure. An {@link Error} must fail the task (the job then restores from its
- * checkpoint) on whichever thread it comes; left unseen on the retry timer's thread, the attempt
- * would wait until the scheduler timed it out, and the cost of the call before would be lost with
- * it.
+ * The executor in the operator the job runs it in (Flink's async operator, {@link
+ * AgentCallOperator}): how an attempt ends when the agent fails in ways that are not an attempt's
+ * failure. An {@link Error} must fail the task (the job then restores from its checkpoint) on
+ * whichever thread it comes; left unseen on the retry timer's thread, the attempt would wait until
+ * the scheduler timed it out, and the cost of the call before would be lost with it.
  */
 class AgentExecutorTest {
   /** Calls of the scripted agent, across its instances (the harness makes one, in open()). */
@@ -66,11 +60,7 @@ class AgentExecutorTest {
   private static Optional<? extends Throwable> taskFailure(AgentExecutor executor)
       throws Exception {
     CALLS.set(0);
-    var factory = new AsyncWaitOperatorFactory<>(executor, 60_000, 4, OutputMode.UNORDERED);
-    try (var harness =
-        new OneInputStreamOperatorTestHarness<StepRequest, StepResult>(
-            factory,
-            JsonTypeInfo.of(StepRequest.class).createSerializer(new SerializerConfigImpl()))) {
+    try (var harness = AgentCallOperatorTest.harness(executor)) {
       harness.getEnvironment().setExpectedExternalFailureCause(Throwable.class);
       harness.open();
       synchronized (harness.getCheckpointLock()) {
@@ -133,11 +123,7 @@ class AgentExecutorTest {
                       }
                     })
             .reportingCapacity(4);
-    var factory = new AsyncWaitOperatorFactory<>(executor, 60_000, 4, OutputMode.UNORDERED);
-    try (var harness =
-        new OneInputStreamOperatorTestHarness<StepRequest, StepResult>(
-            factory,
-            JsonTypeInfo.of(StepRequest.class).createSerializer(new SerializerConfigImpl()))) {
+    try (var harness = AgentCallOperatorTest.harness(executor)) {
       harness.open();
       AgentExecutor opened =
           (AgentExecutor)
