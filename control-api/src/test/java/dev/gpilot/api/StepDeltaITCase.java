@@ -31,7 +31,11 @@ class StepDeltaITCase {
   @RegisterExtension
   static final MissionStack STACK =
       MissionStack.builder()
-          .standin(0)
+          // Each answer takes 2 s and its four chunks arrive 500 ms apart, as a model's tokens do:
+          // the first delta has a second and a half on the result. With no latency the whole
+          // stream arrives at once, and the result (inside the job) can reach the scheduler
+          // before the first delta has made the round trip through its topic.
+          .standin(2_000)
           .agents(
               stack ->
                   new AgentOptions(

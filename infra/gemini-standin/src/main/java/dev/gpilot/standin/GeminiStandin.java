@@ -49,9 +49,9 @@ import java.util.regex.Pattern;
  * models, none for {@code *lite*} and {@code gemini-2.0*} models or when the request sets {@code
  * thinkingBudget: 0}.
  *
- * <p>Latency: each answer is sent {@code latencyMs} after the request arrived, from a timer:
- * waiting holds no thread, so the stand-in serves any number of concurrent calls with a handful of
- * threads.
+ * <p>Latency: each answer is sent {@code latencyMs} after the request arrived (a streamed answer
+ * ends then, its chunks spread over that time), from a timer: waiting holds no thread, so the
+ * stand-in serves any number of concurrent calls with a handful of threads.
  *
  * <p>Admin endpoints (no auth; bind to loopback): {@code POST /admin/faults} queues {@link Fault}s
  * (one object or an array), {@code DELETE /admin/faults} clears them, {@code GET /admin/calls}
@@ -318,7 +318,7 @@ public final class GeminiStandin implements AutoCloseable {
     record(caller, model, stream, keyHash, 200, usage, structured, finishReason, fault);
     String answer = text;
     if (stream) {
-      later(remaining, () -> streamAnswer(exchange, model, answer, finishReason, usage));
+      streamAnswer(exchange, model, answer, finishReason, usage, remaining);
     } else {
       String body = mapper.writeValueAsString(response(model, text, finishReason, usage, true));
       later(remaining, () -> send(exchange, 200, "application/json", body));
@@ -357,26 +357,42 @@ public final class GeminiStandin implements AutoCloseable {
 
   /**
    * SSE: a few chunks of the text, the finish reason and usage on the last one; no {@code [DONE]}
-   * (as Gemini).
+   * (as Gemini). The headers go at once and the chunks are spread over the answer's delay, chunk
+   * {@code i} of {@code n} at {@code delay * (i + 1) / n}, as a model's tokens arrive over its
+   * generation time: with a latency, a streaming client sees the first text well before the last.
    */
   private void streamAnswer(
-      HttpExchange exchange, String model, String text, String finishReason, Usage usage) {
+      HttpExchange exchange,
+      String model,
+      String text,
+      String finishReason,
+      Usage usage,
+      long delayMs)
+      throws IOException {
     List<String> chunks = chunks(text, 4);
-    try {
-      exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
-      exchange.sendResponseHeaders(200, 0);
-      OutputStream out = exchange.getResponseBody();
-      for (int i = 0; i < chunks.size(); i++) {
-        boolean last = i == chunks.size() - 1;
-        ObjectNode chunk = response(model, chunks.get(i), last ? finishReason : null, usage, last);
-        out.write(
-            ("data: " + mapper.writeValueAsString(chunk) + "\r\n\r\n")
-                .getBytes(StandardCharsets.UTF_8));
-        out.flush();
-      }
-      out.close();
-    } catch (IOException e) {
-      exchange.close(); // the client went away
+    exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+    exchange.sendResponseHeaders(200, 0);
+    OutputStream out = exchange.getResponseBody();
+    for (int i = 0; i < chunks.size(); i++) {
+      boolean last = i == chunks.size() - 1;
+      String event =
+          "data: "
+              + mapper.writeValueAsString(
+                  response(model, chunks.get(i), last ? finishReason : null, usage, last))
+              + "\r\n\r\n";
+      later(
+          delayMs * (i + 1) / chunks.size(),
+          () -> {
+            try {
+              out.write(event.getBytes(StandardCharsets.UTF_8));
+              out.flush();
+              if (last) {
+                out.close();
+              }
+            } catch (IOException e) {
+              exchange.close(); // the client went away
+            }
+          });
     }
   }
 

@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -196,6 +197,33 @@ class GeminiStandinTest {
     }
     assertThat(last.get("usageMetadata").get("candidatesTokenCount").asLong())
         .isEqualTo((text.length() + 3) / 4);
+  }
+
+  @Test
+  void withALatency_aStreamsChunksAreSpreadOverIt_theFirstArrivesLongBeforeTheLast()
+      throws Exception {
+    try (GeminiStandin slow = GeminiStandin.start(3_000)) {
+      HttpRequest request =
+          HttpRequest.newBuilder(
+                  URI.create(
+                      slow.baseUrl() + "/v1beta/models/gemini-2.5-flash:streamGenerateContent"))
+              .header("x-goog-api-key", "k")
+              .POST(HttpRequest.BodyPublishers.ofString(REQUEST))
+              .build();
+      long sent = System.nanoTime();
+      List<Long> arrivals = new ArrayList<>();
+      HTTP.send(request, HttpResponse.BodyHandlers.ofLines())
+          .body()
+          .filter(line -> line.startsWith("data: "))
+          .forEach(line -> arrivals.add((System.nanoTime() - sent) / 1_000_000));
+
+      assertThat(arrivals).hasSize(4);
+      // Chunk i of 4 is due at 3 s * (i + 1) / 4: the first at 750 ms, the last at 3 s. Sent in
+      // one piece at the end, the first would arrive after 3 s too.
+      assertThat(arrivals.get(0)).isLessThan(2_250);
+      assertThat(arrivals.get(3)).isGreaterThanOrEqualTo(3_000);
+      assertThat(arrivals).isSorted();
+    }
   }
 
   @Test
