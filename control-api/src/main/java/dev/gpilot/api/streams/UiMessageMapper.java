@@ -233,7 +233,7 @@ public final class UiMessageMapper {
   private void stepStarted(StepStarted e) {
     Step s = step(e.stepId(), e.agent());
     s.attempt = e.attempt() == null ? s.attempt + 1 : e.attempt();
-    s.streamedText = false;
+    s.streamed = null;
     s.reason = null;
     s.durationMs = null;
     stepUpdate(
@@ -257,12 +257,15 @@ public final class UiMessageMapper {
       return;
     }
     text(s, e.text());
-    s.streamedText = true;
+    if (s.streamed == null) {
+      s.streamed = new StringBuilder();
+    }
+    s.streamed.append(e.text());
   }
 
   /**
-   * The end of a step attempt: its text (the final output's when no delta came), status, cost;
-   * closes its group.
+   * The end of a step attempt: its text (the final output's when no delta came, the rest of it when
+   * the last deltas were dropped), status, cost; closes its group.
    */
   private void stepFinished(
       StepTransition e,
@@ -273,10 +276,13 @@ public final class UiMessageMapper {
       String reason,
       Long durationMs) {
     Step s = step(e.stepId(), e.agent());
-    if (e instanceof StepCompleted && !s.streamedText) {
+    if (e instanceof StepCompleted) {
       String text = outputText(output);
-      if (text != null && !text.isEmpty()) {
-        text(s, text);
+      String streamed = s.streamed == null ? "" : s.streamed.toString();
+      // Deltas are best effort: the last ones can reach the scheduler after the result. The text
+      // part ends as the output's text whenever what streamed is its beginning.
+      if (text != null && text.length() > streamed.length() && text.startsWith(streamed)) {
+        text(s, text.substring(streamed.length()));
       }
     }
     if (s.textId != null) {
@@ -575,7 +581,8 @@ public final class UiMessageMapper {
     boolean reused;
     Group group;
     String textId;
-    boolean streamedText;
+    // The running attempt's text so far, from its deltas; null before the first.
+    StringBuilder streamed;
     boolean shown;
 
     Step(String id, String agent) {

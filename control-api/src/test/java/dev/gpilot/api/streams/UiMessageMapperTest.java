@@ -225,6 +225,70 @@ class UiMessageMapperTest {
   }
 
   @Test
+  void aStepWhoseLastDeltasWereDropped_endsItsTextWithTheRestOfTheOutput_once() throws Exception {
+    seq = 0;
+    List<MissionEvent> events =
+        List.of(
+            event("mission.accepted").status("PLANNING").build(),
+            event("plan.ready")
+                .plan(
+                    new Plan(
+                        List.of(
+                            new PlanStep("a", "agent-a", "x", null, List.of(), null, null, null))))
+                .build(),
+            event("step.started").step("a", "agent-a", 1).status("RUNNING").build(),
+            event("step.delta").step("a", "agent-a", 1).text("Launch ").build(),
+            event("step.delta").step("a", "agent-a", 1).text("note: ").build(),
+            event("step.completed")
+                .step("a", "agent-a", 1)
+                .status("SUCCEEDED")
+                .durationMs(5)
+                .output(Json.mapper().createObjectNode().put("text", "Launch note: ships Monday"))
+                .build(),
+            event("mission.completed").status("COMPLETED").durationMs(9).build());
+
+    List<String> deltas =
+        chunks(events).stream()
+            .filter(c -> c.get("type").asText().equals("text-delta"))
+            .map(c -> c.get("delta").asText())
+            .toList();
+
+    // What a useChat client renders for the step: the output's text, not the part that streamed.
+    assertThat(String.join("", deltas)).isEqualTo("Launch note: ships Monday");
+    assertThat(deltas).containsExactly("Launch ", "note: ", "ships Monday");
+  }
+
+  @Test
+  void aStepWhoseDeltasAllArrived_isNotWrittenTwice() throws Exception {
+    seq = 0;
+    List<MissionEvent> events =
+        List.of(
+            event("mission.accepted").status("PLANNING").build(),
+            event("plan.ready")
+                .plan(
+                    new Plan(
+                        List.of(
+                            new PlanStep("a", "agent-a", "x", null, List.of(), null, null, null))))
+                .build(),
+            event("step.started").step("a", "agent-a", 1).status("RUNNING").build(),
+            event("step.delta").step("a", "agent-a", 1).text("all ").build(),
+            event("step.delta").step("a", "agent-a", 1).text("of it").build(),
+            event("step.completed")
+                .step("a", "agent-a", 1)
+                .status("SUCCEEDED")
+                .durationMs(5)
+                .output(Json.mapper().createObjectNode().put("text", "all of it"))
+                .build(),
+            event("mission.completed").status("COMPLETED").durationMs(9).build());
+
+    assertThat(
+            chunks(events).stream()
+                .filter(c -> c.get("type").asText().equals("text-delta"))
+                .map(c -> c.get("delta").asText()))
+        .containsExactly("all ", "of it");
+  }
+
+  @Test
   void aForksReusedStep_showsItsRecordedOutput_markedReused_atNoCost_andTheLogNamesTheOriginal()
       throws Exception {
     seq = 0;
