@@ -7,6 +7,7 @@ import dev.gpilot.api.auth.Principal;
 import dev.gpilot.api.testing.ApiClient;
 import dev.gpilot.api.testing.MissionStack;
 import dev.gpilot.contracts.events.EventTypes;
+import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.vault.VaultKeyOptions;
 import dev.gpilot.jobs.agents.AgentOptions;
 import dev.gpilot.jobs.agents.gemini.ApiKey;
@@ -86,6 +87,24 @@ class StepDeltaITCase {
     // the scheduler after
     // the result and are dropped. What arrived is the output's beginning, in order, never other
     // text.
-    assertThat(completed.at("/output/text").asText()).startsWith(text.toString());
+    String output = completed.at("/output/text").asText();
+    assertThat(output).startsWith(text.toString());
+
+    // What useChat renders: the step's text part, from the deltas that made it and the rest of the
+    // output, is the output's text.
+    String stream = api.get("/api/v1/missions/" + missionId + "/stream").body();
+    String textId =
+        "text-" + completed.get("stepId").asText() + "-" + completed.get("attempt").asInt();
+    StringBuilder rendered = new StringBuilder();
+    for (String line : stream.lines().toList()) {
+      if (line.startsWith("data: {")) {
+        JsonNode chunk = Json.mapper().readTree(line.substring(6));
+        if (chunk.path("type").asText().equals("text-delta")
+            && chunk.get("id").asText().equals(textId)) {
+          rendered.append(chunk.get("delta").asText());
+        }
+      }
+    }
+    assertThat(rendered.toString()).isEqualTo(output);
   }
 }
