@@ -104,6 +104,24 @@ describe('startPolling', () => {
     expect(onSuccess).not.toHaveBeenCalled();
   });
 
+  it('drops an answer that arrives after a newer one: the page never goes back to older data', async () => {
+    const pending: ((v: string) => void)[] = [];
+    const loadData = vi.fn(() => new Promise<string>((r) => pending.push(r)));
+    const shown: string[] = [];
+    const p = startPolling(loadData, { intervalMs: 10_000, onSuccess: (d) => shown.push(d), onError },
+      doc as unknown as Visibility);
+    pending.shift()!('first');
+    await vi.advanceTimersByTimeAsync(10_000); // a poll starts and waits for the API
+    expect(loadData).toHaveBeenCalledTimes(2);
+    const refreshed = p.refresh(); // the page changed something and loads again
+    pending.pop()!('after the change');
+    await refreshed;
+    pending.shift()!('before the change'); // the poll's answer comes last
+    await vi.advanceTimersByTimeAsync(0);
+    expect(shown).toEqual(['first', 'after the change']);
+    p.stop();
+  });
+
   it('without an interval: the first load and refreshes only', async () => {
     const p = start(null);
     doc.show('hidden');

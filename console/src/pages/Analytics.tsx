@@ -50,16 +50,19 @@ export function AnalyticsPage() {
     setLoading(true);
     try {
       const r = range();
-      // Both at once, drawn together: one render of the table and both charts (two cost a second long task).
-      const [costs, points] = await Promise.all([api.agentCosts(r), api.costSeries({ ...r, bucket })]);
-      setRows(costs);
-      setSeries(points);
-      setModels((m) => [...new Set([...m, ...points.map((p) => p.model).filter(Boolean)])].sort());
+      return await Promise.all([api.agentCosts(r), api.costSeries({ ...r, bucket })]);
     } finally {
       setLoading(false);
     }
   }, [range, bucket]);
-  const { updated } = usePolling(load, (e) => toast.show('error', `Analytics: ${(e as Error).message}`), { live });
+  // Both at once, drawn together: one render of the table and both charts (two cost a second long task).
+  const show = useCallback(([costs, points]: [AgentCost[], CostPoint[]]) => {
+    setRows(costs);
+    setSeries(points);
+    setModels((m) => [...new Set([...m, ...points.map((p) => p.model).filter(Boolean)])].sort());
+  }, []);
+  const { updated } = usePolling(load, show, (e) => toast.show('error', `Analytics: ${(e as Error).message}`),
+    { live });
 
   async function exportCsv() {
     try {

@@ -59,8 +59,8 @@ export function BudgetsSection() {
   const [agents, setAgents] = useState<{ name: string; model?: string }[]>([]);
   const limitHint = useId();
 
-  const load = useCallback(async () => setBudgets((await api.budgets()).budgets), []);
-  const { updated, refresh } = usePolling(load, (e) => toast.show('error', `Budgets: ${reason(e)}`));
+  const load = useCallback(async () => (await api.budgets()).budgets, []);
+  const { updated, refresh } = usePolling(load, setBudgets, (e) => toast.show('error', `Budgets: ${reason(e)}`));
   useEffect(() => {
     if (manage) api.agents().then((a) => setAgents(a.agents), () => {});
   }, [manage]);
@@ -322,15 +322,19 @@ export function WalletSection() {
   const amountHint = useId();
 
   const load = useCallback(async () => {
-    setWallet(await api.wallet());
+    const current = await api.wallet();
     try {
-      setLedger(await latestLedger());
-      setLedgerError('');
+      return { current, ledger: await latestLedger(), ledgerError: '' };
     } catch (e) {
-      setLedgerError(reason(e)); // ClickHouse down (503): the rest of the wallet still shows
+      return { current, ledger: null, ledgerError: reason(e) }; // ClickHouse down (503): the rest still shows
     }
   }, []);
-  const { updated, refresh } = usePolling(load, (e) => toast.show('error', `Wallet: ${reason(e)}`));
+  const show = useCallback((w: Awaited<ReturnType<typeof load>>) => {
+    setWallet(w.current);
+    if (w.ledger) setLedger(w.ledger);
+    setLedgerError(w.ledgerError);
+  }, []);
+  const { updated, refresh } = usePolling(load, show, (e) => toast.show('error', `Wallet: ${reason(e)}`));
 
   const set = <K extends keyof GrantForm>(k: K, v: GrantForm[K]) => setForm((f) => ({ ...f, [k]: v }));
 
