@@ -24,12 +24,6 @@ final class BudgetRoutes {
           BudgetRequests.BudgetBody req = BudgetRequests.budget(ctx.bodyInputStream());
           Responses.jsonWhenDone(ctx, 200, () -> service.put(caller, id, req));
         });
-    routes.delete(
-        "/api/v1/budgets/{budgetId}",
-        ctx -> {
-          Principal caller = TenancyRoutes.caller(ctx);
-          String id = ctx.pathParam("budgetId");
-          Responses.noContentWhenDone(ctx, () -> service.delete(caller, id));
-        });
+    TenancyRoutes.delete(routes, "/api/v1/budgets/{budgetId}", "budgetId", service::delete);
   }
 }

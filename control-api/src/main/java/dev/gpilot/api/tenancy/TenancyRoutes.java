@@ -5,7 +5,11 @@ import dev.gpilot.api.http.Responses;
 import dev.gpilot.api.missions.MissionRoutes;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import java.io.InputStream;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * The workspace, key and member endpoints. Handlers only translate HTTP; the service decides. Never
@@ -38,40 +42,16 @@ final class TenancyRoutes {
                           }));
         });
     routes.get("/api/v1/keys", ctx -> Responses.json(ctx, 200, service.keys(caller(ctx))));
-    routes.post(
-        "/api/v1/keys",
-        ctx -> {
-          Principal caller = caller(ctx);
-          TenancyRequests.NewKey req = TenancyRequests.key(ctx.bodyInputStream());
-          Responses.jsonWhenDone(ctx, 201, () -> service.createKey(caller, req));
-        });
-    routes.delete(
-        "/api/v1/keys/{keyId}",
-        ctx -> {
-          Principal caller = caller(ctx);
-          String keyId = ctx.pathParam("keyId");
-          Responses.noContentWhenDone(ctx, () -> service.revokeKey(caller, keyId));
-        });
+    post(routes, "/api/v1/keys", TenancyRequests::key, service::createKey);
+    delete(routes, "/api/v1/keys/{keyId}", "keyId", service::revokeKey);
     routes.get("/api/v1/members", ctx -> Responses.json(ctx, 200, service.members(caller(ctx))));
-    routes.post(
-        "/api/v1/members",
-        ctx -> {
-          Principal caller = caller(ctx);
-          TenancyRequests.NewMember req = TenancyRequests.member(ctx.bodyInputStream());
-          Responses.jsonWhenDone(ctx, 201, () -> service.addMember(caller, req));
-        });
+    post(routes, "/api/v1/members", TenancyRequests::member, service::addMember);
     invitations(routes);
     lifecycle(routes);
   }
 
   private void lifecycle(RoutesConfig routes) {
-    routes.delete(
-        "/api/v1/members/{email}",
-        ctx -> {
-          Principal caller = caller(ctx);
-          String email = ctx.pathParam("email");
-          Responses.noContentWhenDone(ctx, () -> service.removeMember(caller, email));
-        });
+    delete(routes, "/api/v1/members/{email}", "email", service::removeMember);
     routes.post(
         "/api/v1/workspaces/{id}/transfer",
         ctx -> {
@@ -80,23 +60,11 @@ final class TenancyRoutes {
           TenancyRequests.Transfer req = TenancyRequests.transfer(ctx.bodyInputStream());
           Responses.jsonWhenDone(ctx, 200, () -> service.transferOwnership(caller, id, req));
         });
-    routes.delete(
-        "/api/v1/workspaces/{id}",
-        ctx -> {
-          Principal caller = caller(ctx);
-          String id = ctx.pathParam("id");
-          Responses.noContentWhenDone(ctx, () -> service.deleteWorkspace(caller, id));
-        });
+    delete(routes, "/api/v1/workspaces/{id}", "id", service::deleteWorkspace);
   }
 
   private void invitations(RoutesConfig routes) {
-    routes.post(
-        "/api/v1/invitations",
-        ctx -> {
-          Principal caller = caller(ctx);
-          TenancyRequests.NewInvitation req = TenancyRequests.invitation(ctx.bodyInputStream());
-          Responses.jsonWhenDone(ctx, 201, () -> service.invite(caller, req));
-        });
+    post(routes, "/api/v1/invitations", TenancyRequests::invitation, service::invite);
     // Public: the token in the path is the credential (RoutePermissions.PUBLIC).
     routes.post(
         "/api/v1/invitations/{token}/accept",
@@ -104,6 +72,42 @@ final class TenancyRoutes {
           ctx.header("Cache-Control", "no-store");
           String token = ctx.pathParam("token");
           Responses.jsonWhenDone(ctx, 201, () -> service.accept(token));
+        });
+  }
+
+  /**
+   * A POST that creates something for the caller: the body is read with {@code parse}, the answer
+   * is 201 with what {@code create} completes with.
+   */
+  static <Q> void post(
+      RoutesConfig routes,
+      String path,
+      Function<InputStream, Q> parse,
+      BiFunction<Principal, Q, CompletableFuture<?>> create) {
+    routes.post(
+        path,
+        ctx -> {
+          Principal caller = caller(ctx);
+          Q req = parse.apply(ctx.bodyInputStream());
+          Responses.jsonWhenDone(ctx, 201, () -> create.apply(caller, req));
+        });
+  }
+
+  /**
+   * A DELETE for the caller of what the path parameter {@code param} names; 204 once {@code delete}
+   * completes.
+   */
+  static void delete(
+      RoutesConfig routes,
+      String path,
+      String param,
+      BiFunction<Principal, String, CompletableFuture<?>> delete) {
+    routes.delete(
+        path,
+        ctx -> {
+          Principal caller = caller(ctx);
+          String name = ctx.pathParam(param);
+          Responses.noContentWhenDone(ctx, () -> delete.apply(caller, name));
         });
   }
 

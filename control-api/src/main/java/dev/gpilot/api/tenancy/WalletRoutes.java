@@ -24,13 +24,7 @@ final class WalletRoutes {
     routes.get(
         "/api/v1/wallet",
         ctx -> Responses.json(ctx, 200, service.wallet(TenancyRoutes.caller(ctx))));
-    routes.post(
-        "/api/v1/wallet/grants",
-        ctx -> {
-          Principal caller = TenancyRoutes.caller(ctx);
-          WalletRequests.NewGrant req = WalletRequests.grant(ctx.bodyInputStream());
-          Responses.jsonWhenDone(ctx, 201, () -> service.grant(caller, req));
-        });
+    TenancyRoutes.post(routes, "/api/v1/wallet/grants", WalletRequests::grant, service::grant);
     routes.get("/api/v1/wallet/ledger", this::ledger);
   }
 
