@@ -24,6 +24,7 @@ final class BudgetRoutes {
           BudgetRequests.BudgetBody req = BudgetRequests.budget(ctx.bodyInputStream());
           Responses.jsonWhenDone(ctx, 200, () -> service.put(caller, id, req));
         });
-    TenancyRoutes.delete(routes, "/api/v1/budgets/{budgetId}", "budgetId", service::delete);
+    routes.delete(
+        "/api/v1/budgets/{budgetId}", TenancyRoutes.deleteNamed("budgetId", service::delete));
   }
 }

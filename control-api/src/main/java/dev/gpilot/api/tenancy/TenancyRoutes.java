@@ -5,6 +5,7 @@ import dev.gpilot.api.http.Responses;
 import dev.gpilot.api.missions.MissionRoutes;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
 import java.io.InputStream;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -42,16 +43,16 @@ final class TenancyRoutes {
                           }));
         });
     routes.get("/api/v1/keys", ctx -> Responses.json(ctx, 200, service.keys(caller(ctx))));
-    post(routes, "/api/v1/keys", TenancyRequests::key, service::createKey);
-    delete(routes, "/api/v1/keys/{keyId}", "keyId", service::revokeKey);
+    routes.post("/api/v1/keys", create(TenancyRequests::key, service::createKey));
+    routes.delete("/api/v1/keys/{keyId}", deleteNamed("keyId", service::revokeKey));
     routes.get("/api/v1/members", ctx -> Responses.json(ctx, 200, service.members(caller(ctx))));
-    post(routes, "/api/v1/members", TenancyRequests::member, service::addMember);
+    routes.post("/api/v1/members", create(TenancyRequests::member, service::addMember));
     invitations(routes);
     lifecycle(routes);
   }
 
   private void lifecycle(RoutesConfig routes) {
-    delete(routes, "/api/v1/members/{email}", "email", service::removeMember);
+    routes.delete("/api/v1/members/{email}", deleteNamed("email", service::removeMember));
     routes.post(
         "/api/v1/workspaces/{id}/transfer",
         ctx -> {
@@ -60,11 +61,11 @@ final class TenancyRoutes {
           TenancyRequests.Transfer req = TenancyRequests.transfer(ctx.bodyInputStream());
           Responses.jsonWhenDone(ctx, 200, () -> service.transferOwnership(caller, id, req));
         });
-    delete(routes, "/api/v1/workspaces/{id}", "id", service::deleteWorkspace);
+    routes.delete("/api/v1/workspaces/{id}", deleteNamed("id", service::deleteWorkspace));
   }
 
   private void invitations(RoutesConfig routes) {
-    post(routes, "/api/v1/invitations", TenancyRequests::invitation, service::invite);
+    routes.post("/api/v1/invitations", create(TenancyRequests::invitation, service::invite));
     // Public: the token in the path is the credential (RoutePermissions.PUBLIC).
     routes.post(
         "/api/v1/invitations/{token}/accept",
@@ -76,39 +77,29 @@ final class TenancyRoutes {
   }
 
   /**
-   * A POST that creates something for the caller: the body is read with {@code parse}, the answer
-   * is 201 with what {@code create} completes with.
+   * The handler of a POST that creates something for the caller: the body is read with {@code
+   * parse}, the answer is 201 with what {@code create} completes with.
    */
-  static <Q> void post(
-      RoutesConfig routes,
-      String path,
-      Function<InputStream, Q> parse,
-      BiFunction<Principal, Q, CompletableFuture<?>> create) {
-    routes.post(
-        path,
-        ctx -> {
-          Principal caller = caller(ctx);
-          Q req = parse.apply(ctx.bodyInputStream());
-          Responses.jsonWhenDone(ctx, 201, () -> create.apply(caller, req));
-        });
+  static <Q> Handler create(
+      Function<InputStream, Q> parse, BiFunction<Principal, Q, CompletableFuture<?>> create) {
+    return ctx -> {
+      Principal caller = caller(ctx);
+      Q req = parse.apply(ctx.bodyInputStream());
+      Responses.jsonWhenDone(ctx, 201, () -> create.apply(caller, req));
+    };
   }
 
   /**
    * A DELETE for the caller of what the path parameter {@code param} names; 204 once {@code delete}
    * completes.
    */
-  static void delete(
-      RoutesConfig routes,
-      String path,
-      String param,
-      BiFunction<Principal, String, CompletableFuture<?>> delete) {
-    routes.delete(
-        path,
-        ctx -> {
-          Principal caller = caller(ctx);
-          String name = ctx.pathParam(param);
-          Responses.noContentWhenDone(ctx, () -> delete.apply(caller, name));
-        });
+  static Handler deleteNamed(
+      String param, BiFunction<Principal, String, CompletableFuture<?>> delete) {
+    return ctx -> {
+      Principal caller = caller(ctx);
+      String name = ctx.pathParam(param);
+      Responses.noContentWhenDone(ctx, () -> delete.apply(caller, name));
+    };
   }
 
   /** The caller of a tenancy, budget or wallet endpoint; the answer is never cached. */

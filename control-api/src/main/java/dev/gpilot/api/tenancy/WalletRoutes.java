@@ -24,7 +24,8 @@ final class WalletRoutes {
     routes.get(
         "/api/v1/wallet",
         ctx -> Responses.json(ctx, 200, service.wallet(TenancyRoutes.caller(ctx))));
-    TenancyRoutes.post(routes, "/api/v1/wallet/grants", WalletRequests::grant, service::grant);
+    routes.post(
+        "/api/v1/wallet/grants", TenancyRoutes.create(WalletRequests::grant, service::grant));
     routes.get("/api/v1/wallet/ledger", this::ledger);
   }
 
