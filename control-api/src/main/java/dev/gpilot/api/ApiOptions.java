@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The API's configuration, checked when built; {@link #fromEnv(Map)} reads the variables listed in
@@ -150,122 +151,114 @@ public record ApiOptions(
 
   /** The same options reading stored events of finished missions from ClickHouse. */
   public ApiOptions withClickHouse(String url, String database) {
-    return new ApiOptions(
-        host,
-        port,
-        kafkaBootstrapServers,
-        tokensFile,
-        maxMissionsInMemory,
-        maxMissionBytes,
-        streamWriterThreads,
-        url,
-        database,
-        streamMaxLagEvents,
-        streamHeartbeat,
-        feedStaleAfter,
-        maxStreamsPerWorkspace,
-        maxStreams,
-        maxAcceptsInFlight);
+    return with(
+        copy -> {
+          copy.clickhouseUrl = url;
+          copy.clickhouseDatabase = database;
+        });
   }
 
   /** The same options with other bounds on the missions held in memory. */
   public ApiOptions withMissionCache(long maxMissions, long maxBytes) {
-    return new ApiOptions(
-        host,
-        port,
-        kafkaBootstrapServers,
-        tokensFile,
-        maxMissions,
-        maxBytes,
-        streamWriterThreads,
-        clickhouseUrl,
-        clickhouseDatabase,
-        streamMaxLagEvents,
-        streamHeartbeat,
-        feedStaleAfter,
-        maxStreamsPerWorkspace,
-        maxStreams,
-        maxAcceptsInFlight);
+    return with(
+        copy -> {
+          copy.maxMissionsInMemory = maxMissions;
+          copy.maxMissionBytes = maxBytes;
+        });
   }
 
   /** The same options with other stream limits. */
   public ApiOptions withStreams(long maxLagEvents, Duration heartbeat) {
-    return new ApiOptions(
-        host,
-        port,
-        kafkaBootstrapServers,
-        tokensFile,
-        maxMissionsInMemory,
-        maxMissionBytes,
-        streamWriterThreads,
-        clickhouseUrl,
-        clickhouseDatabase,
-        maxLagEvents,
-        heartbeat,
-        feedStaleAfter,
-        maxStreamsPerWorkspace,
-        maxStreams,
-        maxAcceptsInFlight);
+    return with(
+        copy -> {
+          copy.streamMaxLagEvents = maxLagEvents;
+          copy.streamHeartbeat = heartbeat;
+        });
   }
 
   /** The same options with another bound for a feed's staleness. */
   public ApiOptions withFeedStaleAfter(Duration staleAfter) {
-    return new ApiOptions(
-        host,
-        port,
-        kafkaBootstrapServers,
-        tokensFile,
-        maxMissionsInMemory,
-        maxMissionBytes,
-        streamWriterThreads,
-        clickhouseUrl,
-        clickhouseDatabase,
-        streamMaxLagEvents,
-        streamHeartbeat,
-        staleAfter,
-        maxStreamsPerWorkspace,
-        maxStreams,
-        maxAcceptsInFlight);
+    return with(copy -> copy.feedStaleAfter = staleAfter);
   }
 
   /** The same options with other bounds on open streams. */
   public ApiOptions withStreamLimits(int perWorkspace, int perInstance) {
-    return new ApiOptions(
-        host,
-        port,
-        kafkaBootstrapServers,
-        tokensFile,
-        maxMissionsInMemory,
-        maxMissionBytes,
-        streamWriterThreads,
-        clickhouseUrl,
-        clickhouseDatabase,
-        streamMaxLagEvents,
-        streamHeartbeat,
-        feedStaleAfter,
-        perWorkspace,
-        perInstance,
-        maxAcceptsInFlight);
+    return with(
+        copy -> {
+          copy.maxStreamsPerWorkspace = perWorkspace;
+          copy.maxStreams = perInstance;
+        });
   }
 
   /** The same options with another bound on the missions accepted at once. */
   public ApiOptions withMaxAcceptsInFlight(int maxAccepts) {
-    return new ApiOptions(
-        host,
-        port,
-        kafkaBootstrapServers,
-        tokensFile,
-        maxMissionsInMemory,
-        maxMissionBytes,
-        streamWriterThreads,
-        clickhouseUrl,
-        clickhouseDatabase,
-        streamMaxLagEvents,
-        streamHeartbeat,
-        feedStaleAfter,
-        maxStreamsPerWorkspace,
-        maxStreams,
-        maxAccepts);
+    return with(copy -> copy.maxAcceptsInFlight = maxAccepts);
+  }
+
+  /** These options with {@code change} made to a copy of their components. */
+  private ApiOptions with(Consumer<Copy> change) {
+    Copy copy = new Copy(this);
+    change.accept(copy);
+    return copy.build();
+  }
+
+  /**
+   * The components of an {@link ApiOptions}, to change some before building another: what the
+   * {@code with...} methods share. {@link #build()} checks the result as the constructor does.
+   */
+  private static final class Copy {
+    private final String host;
+    private final int port;
+    private final String kafkaBootstrapServers;
+    private final Path tokensFile;
+    private long maxMissionsInMemory;
+    private long maxMissionBytes;
+    private final int streamWriterThreads;
+    private String clickhouseUrl;
+    private String clickhouseDatabase;
+    private long streamMaxLagEvents;
+    private Duration streamHeartbeat;
+    private Duration feedStaleAfter;
+    private int maxStreamsPerWorkspace;
+    private int maxStreams;
+    private int maxAcceptsInFlight;
+
+    private Copy(ApiOptions options) {
+      host = options.host;
+      port = options.port;
+      kafkaBootstrapServers = options.kafkaBootstrapServers;
+      tokensFile = options.tokensFile;
+      maxMissionsInMemory = options.maxMissionsInMemory;
+      maxMissionBytes = options.maxMissionBytes;
+      streamWriterThreads = options.streamWriterThreads;
+      clickhouseUrl = options.clickhouseUrl;
+      clickhouseDatabase = options.clickhouseDatabase;
+      streamMaxLagEvents = options.streamMaxLagEvents;
+      streamHeartbeat = options.streamHeartbeat;
+      feedStaleAfter = options.feedStaleAfter;
+      maxStreamsPerWorkspace = options.maxStreamsPerWorkspace;
+      maxStreams = options.maxStreams;
+      maxAcceptsInFlight = options.maxAcceptsInFlight;
+    }
+
+    private ApiOptions build() {
+      return new ApiOptions(
+          host,
+          port,
+          kafkaBootstrapServers,
+          tokensFile,
+          maxMissionsInMemory,
+          maxMissionBytes,
+          streamWriterThreads,
+          clickhouseUrl,
+          clickhouseDatabase,
+          streamMaxLagEvents,
+          streamHeartbeat,
+          feedStaleAfter,
+          maxStreamsPerWorkspace,
+          maxStreams,
+          maxAcceptsInFlight);
+    }
   }
 
   public static ApiOptions fromEnv(Map<String, String> env) {

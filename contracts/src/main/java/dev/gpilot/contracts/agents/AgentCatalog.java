@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import dev.gpilot.contracts.json.Json;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -68,26 +66,14 @@ public final class AgentCatalog {
 
   /** The catalog shipped with G-Pilot. */
   public static AgentCatalog shipped() {
-    try (InputStream in = AgentCatalog.class.getClassLoader().getResourceAsStream(RESOURCE)) {
-      if (in == null) {
-        throw new CatalogException("the shipped catalog " + RESOURCE + " is not on the classpath");
-      }
-      return parse(in, "classpath:" + RESOURCE);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return CatalogFiles.shipped(RESOURCE, "catalog", AgentCatalog::parse);
   }
 
   /**
    * @throws CatalogException when the file cannot be read or is not a valid catalog
    */
   public static AgentCatalog fromFile(Path file) {
-    try (InputStream in = Files.newInputStream(file)) {
-      return parse(in, file.toString());
-    } catch (IOException e) {
-      throw new CatalogException(
-          "cannot read the agent catalog " + file + " (" + ENV + "): " + e.getMessage(), e);
-    }
+    return CatalogFiles.fromFile(file, "agent catalog", ENV, AgentCatalog::parse);
   }
 
   /**

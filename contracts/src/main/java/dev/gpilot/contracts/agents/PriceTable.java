@@ -7,9 +7,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.gpilot.contracts.Instants;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -98,24 +96,11 @@ public final class PriceTable {
   }
 
   public static PriceTable shipped() {
-    try (InputStream in = PriceTable.class.getClassLoader().getResourceAsStream(RESOURCE)) {
-      if (in == null) {
-        throw new CatalogException(
-            "the shipped price table " + RESOURCE + " is not on the classpath");
-      }
-      return parse(in, "classpath:" + RESOURCE);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return CatalogFiles.shipped(RESOURCE, "price table", PriceTable::parse);
   }
 
   public static PriceTable fromFile(Path file) {
-    try (InputStream in = Files.newInputStream(file)) {
-      return parse(in, file.toString());
-    } catch (IOException e) {
-      throw new CatalogException(
-          "cannot read the price table " + file + " (" + ENV + "): " + e.getMessage(), e);
-    }
+    return CatalogFiles.fromFile(file, "price table", ENV, PriceTable::parse);
   }
 
   /**

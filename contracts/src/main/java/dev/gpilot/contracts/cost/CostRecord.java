@@ -105,7 +105,7 @@ public record CostRecord(
    */
   @Override
   public String id() {
-    return missionId + "/" + stepId + "/" + attempt;
+    return StepResult.attemptId(missionId, stepId, attempt);
   }
 
   /** How long the attempt ran, in milliseconds (0 when the clock went backwards). */

@@ -182,6 +182,14 @@ public record StepResult(
   /** Stable id of the attempt: {@code missionId/stepId/attempt}. */
   @Override
   public String id() {
+    return attemptId(missionId, stepId, attempt);
+  }
+
+  /**
+   * The id of a step attempt, {@code missionId/stepId/attempt}: the id of its result and of its
+   * cost record.
+   */
+  public static String attemptId(String missionId, String stepId, int attempt) {
     return missionId + "/" + stepId + "/" + attempt;
   }
 }

@@ -4,9 +4,9 @@ import static dev.gpilot.clickhouse.ClickHouseClient.literal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.http.ApiException;
+import dev.gpilot.api.http.ClickHouseReads;
 import dev.gpilot.clickhouse.ClickHouseClient;
 import dev.gpilot.clickhouse.ClickHouseException;
-import dev.gpilot.clickhouse.ClickHouseMigrations;
 import dev.gpilot.clickhouse.PriceVersions;
 import dev.gpilot.clickhouse.RollupLevels;
 import dev.gpilot.contracts.agents.PriceTable;
@@ -22,8 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Answers the cost analytics from ClickHouse (SPEC.md section 8), for one workspace at a time.
@@ -38,7 +36,6 @@ import org.slf4j.LoggerFactory;
  * seconds. The same SQL runs on ClickHouse 18.16 and a current ClickHouse.
  */
 public final class CostAnalytics {
-  private static final Logger LOG = LoggerFactory.getLogger(CostAnalytics.class);
 
   /** How far back raw rows stand in for rollups not written yet. */
   static final Duration RAW_HORIZON = Duration.ofMinutes(5);
@@ -65,13 +62,14 @@ public final class CostAnalytics {
   static final int MAX_MINUTE_SEGMENTS = 48;
 
   private final ClickHouseClient client;
+  private final ClickHouseReads reads;
   private final Clock clock;
   private volatile RollupSealer sealer;
-  private volatile boolean migrated;
   private volatile int finalStreams;
 
   public CostAnalytics(ClickHouseClient client, Clock clock) {
     this.client = client;
+    this.reads = new ClickHouseReads(client, "analytics");
     this.clock = clock;
   }
 
@@ -117,7 +115,7 @@ public final class CostAnalytics {
    * lacks them).
    */
   private List<RollupLevels> sealedSets() {
-    ensureMigrated();
+    reads.ensureMigrated();
     List<RollupLevels> sets = new ArrayList<>();
     sets.add(RollupLevels.LIVE);
     for (PriceVersions.Entry e : PriceVersions.list(client)) {
@@ -195,7 +193,7 @@ public final class CostAnalytics {
             + minutes(q, tables, RangePlan.DAY)
             + ") GROUP BY v_agent ORDER BY cost DESC, agent";
     List<AgentCost> rows = new ArrayList<>();
-    for (JsonNode r : query(sql)) {
+    for (JsonNode r : reads.queryOrEmpty(sql)) {
       rows.add(
           new AgentCost(
               r.get("agent").asText(),
@@ -253,7 +251,7 @@ public final class CostAnalytics {
             + " GROUP BY v_agent, v_model ORDER BY agent, model";
     List<UsageLine> lines = new ArrayList<>();
     long total = 0;
-    for (JsonNode r : query(sql)) {
+    for (JsonNode r : reads.queryOrEmpty(sql)) {
       UsageLine line =
           new UsageLine(
               r.get("agent").asText(),
@@ -301,7 +299,7 @@ public final class CostAnalytics {
             + ")"
             + " GROUP BY bucket, v_agent, v_model ORDER BY bucket, agent, model";
     List<CostPoint> points = new ArrayList<>();
-    for (JsonNode r : query(sql)) {
+    for (JsonNode r : reads.queryOrEmpty(sql)) {
       points.add(
           new CostPoint(
               Instant.ofEpochSecond(r.get("bucket").asLong()).toString(),
@@ -460,7 +458,7 @@ public final class CostAnalytics {
       String ws = "workspace_id = " + literal(q.workspaceId());
       String range = " >= toDateTime(" + a + ") AND ";
       for (JsonNode r :
-          query(
+          reads.queryOrEmpty(
               "SELECT toUInt32(0) AS level, toUInt32(hour) AS w, toUInt32(max(touched_at)) AS t FROM "
                   + levels.touched()
                   + " WHERE "
@@ -567,7 +565,7 @@ public final class CostAnalytics {
               + prices
               + "'");
     }
-    ensureMigrated();
+    reads.ensureMigrated();
     try {
       return PriceVersions.find(client, name)
           .map(
@@ -583,7 +581,7 @@ public final class CostAnalytics {
                           + "': GET /api/v1/analytics/"
                           + "price-versions lists them"));
     } catch (ClickHouseException e) {
-      throw failed(e);
+      throw reads.failed(e);
     }
   }
 
@@ -598,7 +596,7 @@ public final class CostAnalytics {
     first.put("createdAt", null);
     first.put("prices", json(live.json()));
     List<JsonNode> range =
-        query(
+        reads.queryOrEmpty(
             "SELECT count() AS n, min(finished_at_ms) AS f, max(finished_at_ms) AS t"
                 + " FROM cost_records");
     boolean any = !range.isEmpty() && range.get(0).get("n").asLong() > 0;
@@ -607,12 +605,12 @@ public final class CostAnalytics {
         "to", any ? Instant.ofEpochMilli(range.get(0).get("t").asLong() + 1).toString() : null);
     first.put("live", true);
     versions.add(first);
-    ensureMigrated();
+    reads.ensureMigrated();
     List<PriceVersions.Entry> replayed;
     try {
       replayed = PriceVersions.list(client);
     } catch (ClickHouseException e) {
-      throw failed(e);
+      throw reads.failed(e);
     }
     for (PriceVersions.Entry e : replayed) {
       Map<String, Object> v = new LinkedHashMap<>();
@@ -633,47 +631,6 @@ public final class CostAnalytics {
       return Json.mapper().readTree(text);
     } catch (java.io.IOException e) {
       return Json.mapper().getNodeFactory().textNode(text);
-    }
-  }
-
-  private void ensureMigrated() {
-    if (!migrated) {
-      try {
-        ClickHouseMigrations.apply(client);
-        migrated = true;
-      } catch (ClickHouseException e) {
-        throw failed(e);
-      }
-    }
-  }
-
-  private static ApiException failed(ClickHouseException e) {
-    LOG.warn("cost analytics query failed: {}", e.getMessage());
-    return e.retriable()
-        ? ApiException.unavailable("ClickHouse is not answering; retry later")
-        : new ApiException(500, "internal", "Internal error", "the analytics query failed");
-  }
-
-  private List<JsonNode> query(String sql) {
-    try {
-      if (!migrated) {
-        // The job creates the tables; an API that starts first (or alone) creates them too,
-        // idempotently.
-        ClickHouseMigrations.apply(client);
-        migrated = true;
-      }
-      return client.query(sql);
-    } catch (ClickHouseException e) {
-      if (e.unknownTableOrDatabase()) {
-        // Dropped since the migrations ran (or created by no one yet): nothing is stored; the next
-        // request migrates.
-        migrated = false;
-        return List.of();
-      }
-      LOG.warn("cost analytics query failed: {}", e.getMessage());
-      throw e.retriable()
-          ? ApiException.unavailable("ClickHouse is not answering; retry later")
-          : new ApiException(500, "internal", "Internal error", "the analytics query failed");
     }
   }
 }

@@ -4,16 +4,13 @@ import static dev.gpilot.clickhouse.ClickHouseClient.literal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.api.http.ApiException;
+import dev.gpilot.api.http.ClickHouseReads;
 import dev.gpilot.clickhouse.ClickHouseClient;
-import dev.gpilot.clickhouse.ClickHouseException;
-import dev.gpilot.clickhouse.ClickHouseMigrations;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A workspace's missions, newest first, from ClickHouse's {@code missions} table (SPEC.md section
@@ -26,7 +23,6 @@ import org.slf4j.LoggerFactory;
  * mission while new ones arrive; the same SQL runs on ClickHouse 18.16 and a current one.
  */
 public final class MissionHistory {
-  private static final Logger LOG = LoggerFactory.getLogger(MissionHistory.class);
 
   /**
    * A list shows the start of each mission's text; the whole is in {@code GET
@@ -34,11 +30,10 @@ public final class MissionHistory {
    */
   static final int TEXT_CHARS = 500;
 
-  private final ClickHouseClient client;
-  private volatile boolean migrated;
+  private final ClickHouseReads clickhouse;
 
   public MissionHistory(ClickHouseClient client) {
-    this.client = client;
+    this.clickhouse = new ClickHouseReads(client, "mission list");
   }
 
   /** One page of missions and the cursor of the next (null: this is the last page). */
@@ -92,7 +87,7 @@ public final class MissionHistory {
                     + ")")
             + " ORDER BY m_submitted DESC, m_id DESC LIMIT "
             + (q.limit() + 1);
-    List<JsonNode> rows = query(sql);
+    List<JsonNode> rows = clickhouse.query(sql);
     List<Map<String, Object>> missions = new ArrayList<>();
     for (JsonNode r : rows.subList(0, Math.min(rows.size(), q.limit()))) {
       missions.add(toJson(r));
@@ -141,22 +136,5 @@ public final class MissionHistory {
     String self = "/api/v1/missions/" + id;
     m.put("links", Map.of("self", self, "stream", self + "/stream"));
     return m;
-  }
-
-  private List<JsonNode> query(String sql) {
-    try {
-      if (!migrated) {
-        // The job creates the tables; an API that starts first (or alone) creates them too,
-        // idempotently.
-        ClickHouseMigrations.apply(client);
-        migrated = true;
-      }
-      return client.query(sql);
-    } catch (ClickHouseException e) {
-      LOG.warn("mission list query failed: {}", e.getMessage());
-      throw e.retriable()
-          ? ApiException.unavailable("ClickHouse is not answering; retry later")
-          : new ApiException(500, "internal", "Internal error", "the mission list query failed");
-    }
   }
 }

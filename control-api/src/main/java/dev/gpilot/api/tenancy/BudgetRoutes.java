@@ -25,11 +25,6 @@ final class BudgetRoutes {
           Responses.jsonWhenDone(ctx, 200, () -> service.put(caller, id, req));
         });
     routes.delete(
-        "/api/v1/budgets/{budgetId}",
-        ctx -> {
-          Principal caller = TenancyRoutes.caller(ctx);
-          String id = ctx.pathParam("budgetId");
-          Responses.noContentWhenDone(ctx, () -> service.delete(caller, id));
-        });
+        "/api/v1/budgets/{budgetId}", TenancyRoutes.deleteNamed("budgetId", service::delete));
   }
 }

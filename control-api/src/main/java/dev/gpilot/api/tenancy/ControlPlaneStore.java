@@ -1,5 +1,6 @@
 package dev.gpilot.api.tenancy;
 
+import dev.gpilot.api.kafka.CommittedStoreFeed;
 import dev.gpilot.contracts.tenancy.ApiKeyRecord;
 import dev.gpilot.contracts.tenancy.BudgetRecord;
 import dev.gpilot.contracts.tenancy.ControlPlaneRecord;
@@ -21,7 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * and the API keys by their keyed hash. A record replaces the held one only if its revision is
  * higher, so the feed and the writer may both apply the same record, in any order. Thread-safe.
  */
-public final class ControlPlaneStore {
+public final class ControlPlaneStore implements CommittedStoreFeed.Store<ControlPlaneRecord> {
   private static final int REMEMBERED_IDS = 10_000;
 
   private final ConcurrentHashMap<String, ControlPlaneRecord> byKey = new ConcurrentHashMap<>();
@@ -44,6 +45,7 @@ public final class ControlPlaneStore {
   /**
    * @return whether {@code record} is now the entity's record
    */
+  @Override
   public boolean apply(ControlPlaneRecord record) {
     recent.merge(record.key(), record.revision(), Math::max);
     ControlPlaneRecord held =
@@ -60,6 +62,7 @@ public final class ControlPlaneStore {
   }
 
   /** A tombstone: the entity is gone. */
+  @Override
   public void remove(String key) {
     ControlPlaneRecord gone = byKey.remove(key);
     if (gone instanceof ApiKeyRecord k) {
@@ -141,6 +144,7 @@ public final class ControlPlaneStore {
         .toList();
   }
 
+  @Override
   public int size() {
     return byKey.size();
   }

@@ -25,12 +25,7 @@ final class WalletRoutes {
         "/api/v1/wallet",
         ctx -> Responses.json(ctx, 200, service.wallet(TenancyRoutes.caller(ctx))));
     routes.post(
-        "/api/v1/wallet/grants",
-        ctx -> {
-          Principal caller = TenancyRoutes.caller(ctx);
-          WalletRequests.NewGrant req = WalletRequests.grant(ctx.bodyInputStream());
-          Responses.jsonWhenDone(ctx, 201, () -> service.grant(caller, req));
-        });
+        "/api/v1/wallet/grants", TenancyRoutes.create(WalletRequests::grant, service::grant));
     routes.get("/api/v1/wallet/ledger", this::ledger);
   }
 

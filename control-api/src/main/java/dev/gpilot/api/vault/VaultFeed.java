@@ -1,6 +1,6 @@
 package dev.gpilot.api.vault;
 
-import dev.gpilot.api.kafka.CompactedTopicFeed;
+import dev.gpilot.api.kafka.CommittedStoreFeed;
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.vault.VaultRecord;
 import java.util.Map;
@@ -12,40 +12,18 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
  * committed records only: a write whose transaction was aborted (a fenced or crashed writer) is
  * never seen.
  */
-public final class VaultFeed extends CompactedTopicFeed<VaultRecord> {
-  private final VaultStore store;
-
+public final class VaultFeed extends CommittedStoreFeed<VaultRecord> {
   public VaultFeed(String bootstrapServers, VaultStore store) {
     super(
         "vault feed",
         bootstrapServers,
-        Map.of(
-            ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-            "read_committed",
-            ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
-            "50",
-            // A rotation writes a workspace's whole vault as one record (the writer's
-            // max.request.size).
-            ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
-            String.valueOf(8 * 1024 * 1024)),
+        // A rotation writes a workspace's whole vault as one record (the writer's
+        // max.request.size).
+        Map.of(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(8 * 1024 * 1024)),
         Topics.VAULT,
         VaultRecord.class,
-        "vault record");
-    this.store = store;
-  }
-
-  @Override
-  protected void put(VaultRecord record) {
-    store.apply(record);
-  }
-
-  @Override
-  protected void remove(String key) {
-    store.remove(key);
-  }
-
-  @Override
-  protected String summary() {
-    return store.size() + " workspaces with a vault";
+        "vault record",
+        store,
+        "workspaces with a vault");
   }
 }

@@ -1,5 +1,6 @@
 package dev.gpilot.api.vault;
 
+import dev.gpilot.api.kafka.CommittedStoreFeed;
 import dev.gpilot.contracts.vault.VaultRecord;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -12,7 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * A record replaces the held one only if its revision is higher, so the feed and the writer may
  * both apply the same record, in any order. Thread-safe.
  */
-public final class VaultStore {
+public final class VaultStore implements CommittedStoreFeed.Store<VaultRecord> {
   private static final int REMEMBERED_IDS = 10_000;
 
   private final ConcurrentHashMap<String, VaultRecord> byWorkspace = new ConcurrentHashMap<>();
@@ -33,6 +34,7 @@ public final class VaultStore {
   /**
    * @return whether {@code record} is now the workspace's record
    */
+  @Override
   public boolean apply(VaultRecord record) {
     recentIds.put(record.id(), Boolean.TRUE);
     VaultRecord held =
@@ -44,6 +46,7 @@ public final class VaultStore {
   }
 
   /** A tombstone: the workspace's vault is gone. */
+  @Override
   public void remove(String workspaceId) {
     byWorkspace.remove(workspaceId);
   }
@@ -57,6 +60,7 @@ public final class VaultStore {
     return Optional.ofNullable(byWorkspace.get(workspaceId));
   }
 
+  @Override
   public int size() {
     return byWorkspace.size();
   }

@@ -3,6 +3,7 @@ package dev.gpilot.standin;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * A fault to inject into the next matching call(s), or with {@code forMs} into every matching call
@@ -115,70 +116,29 @@ public record Fault(
 
   /** This fault, only for calls whose prompt contains {@code text}. */
   public Fault matching(String text) {
-    return new Fault(
-        text,
-        model,
-        times,
-        status,
-        message,
-        delayMs,
-        malformedJson,
-        finishReason,
-        this.text,
-        usage,
-        forMs,
-        retryAfterSeconds);
+    return with(copy -> copy.match = text);
   }
 
   /** This fault, for the next {@code n} matching calls. */
   public Fault repeat(int n) {
-    return new Fault(
-        match,
-        model,
-        n,
-        status,
-        message,
-        delayMs,
-        malformedJson,
-        finishReason,
-        text,
-        usage,
-        forMs,
-        retryAfterSeconds);
+    return with(copy -> copy.times = n);
   }
 
   /** This fault, for every matching call during the {@code ms} milliseconds after it is queued. */
   public Fault lasting(long ms) {
-    return new Fault(
-        match,
-        model,
-        times,
-        status,
-        message,
-        delayMs,
-        malformedJson,
-        finishReason,
-        text,
-        usage,
-        ms,
-        retryAfterSeconds);
+    return with(copy -> copy.forMs = ms);
   }
 
   /** This error answer, telling the caller to come back after {@code seconds}. */
   public Fault retryAfter(int seconds) {
-    return new Fault(
-        match,
-        model,
-        times,
-        status,
-        message,
-        delayMs,
-        malformedJson,
-        finishReason,
-        text,
-        usage,
-        forMs,
-        seconds);
+    return with(copy -> copy.retryAfterSeconds = seconds);
+  }
+
+  /** This fault with {@code change} made to a copy of its components. */
+  private Fault with(Consumer<Copy> change) {
+    Copy copy = new Copy(this);
+    change.accept(copy);
+    return copy.build();
   }
 
   int timesOrOne() {
@@ -187,5 +147,55 @@ public record Fault(
 
   boolean applies(String prompt, String callModel) {
     return (match == null || prompt.contains(match)) && (model == null || model.equals(callModel));
+  }
+
+  /**
+   * The components of a {@link Fault}, to change before building another: what the withers share.
+   * {@link #build()} checks the result as the constructor does.
+   */
+  private static final class Copy {
+    private String match;
+    private final String model;
+    private Integer times;
+    private final Integer status;
+    private final String message;
+    private final Long delayMs;
+    private final Boolean malformedJson;
+    private final String finishReason;
+    private final String text;
+    private final Map<String, Integer> usage;
+    private Long forMs;
+    private Integer retryAfterSeconds;
+
+    private Copy(Fault fault) {
+      match = fault.match;
+      model = fault.model;
+      times = fault.times;
+      status = fault.status;
+      message = fault.message;
+      delayMs = fault.delayMs;
+      malformedJson = fault.malformedJson;
+      finishReason = fault.finishReason;
+      text = fault.text;
+      usage = fault.usage;
+      forMs = fault.forMs;
+      retryAfterSeconds = fault.retryAfterSeconds;
+    }
+
+    private Fault build() {
+      return new Fault(
+          match,
+          model,
+          times,
+          status,
+          message,
+          delayMs,
+          malformedJson,
+          finishReason,
+          text,
+          usage,
+          forMs,
+          retryAfterSeconds);
+    }
   }
 }
