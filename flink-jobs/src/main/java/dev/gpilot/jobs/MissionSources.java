@@ -7,10 +7,10 @@ import dev.gpilot.contracts.vault.AuditEvent;
 import dev.gpilot.jobs.agents.FinishedAttempts;
 import dev.gpilot.jobs.ingest.ContractDeserializer;
 import dev.gpilot.jobs.ingest.SchedulerInput;
-import dev.gpilot.jobs.vault.AuditEventDeserializer;
 import java.util.Objects;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
@@ -63,26 +63,14 @@ public record MissionSources(
         topic(options, Topics.STEP_DELTAS, ContractDeserializer.stepDeltas()),
         // The whole compacted topic on a fresh start (the gate's state is empty); the checkpointed
         // offsets on a restore.
-        KafkaSource.<ControlPlaneRecord>builder()
-            .setBootstrapServers(options.kafkaBootstrapServers())
-            .setTopics(Topics.CONTROL_PLANE)
-            .setGroupId(options.consumerGroupId())
+        builder(options, Topics.CONTROL_PLANE, ContractDeserializer.controlPlane())
             .setStartingOffsets(OffsetsInitializer.earliest())
-            .setDeserializer(ContractDeserializer.controlPlane())
             .setProperty("isolation.level", "read_committed")
-            .setProperty("fetch.max.wait.ms", "100")
             .build(),
         // Committed records only: the API writes an audit event in the Kafka transaction of its
         // vault change.
-        KafkaSource.<AuditEvent>builder()
-            .setBootstrapServers(options.kafkaBootstrapServers())
-            .setTopics(Topics.AUDIT)
-            .setGroupId(options.consumerGroupId())
-            .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-            .setDeserializer(new AuditEventDeserializer())
+        continuing(options, Topics.AUDIT, ContractDeserializer.auditEvents())
             .setProperty("isolation.level", "read_committed")
-            .setProperty("partition.discovery.interval.ms", "60000")
-            .setProperty("fetch.max.wait.ms", "100")
             .build(),
         FinishedAttempts.inTopic(options.kafkaBootstrapServers(), options.consumerGroupId()));
   }
@@ -94,16 +82,28 @@ public record MissionSources(
 
   private static <T> KafkaSource<T> topic(
       MissionJobOptions options, String topic, KafkaRecordDeserializationSchema<T> deserializer) {
+    return continuing(options, topic, deserializer).build();
+  }
+
+  /**
+   * A topic read as the job's consumer group from where the last job committed: a fresh job (no
+   * checkpoint) never re-runs old missions.
+   */
+  private static <T> KafkaSourceBuilder<T> continuing(
+      MissionJobOptions options, String topic, KafkaRecordDeserializationSchema<T> deserializer) {
+    return builder(options, topic, deserializer)
+        .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+        .setProperty("partition.discovery.interval.ms", "60000");
+  }
+
+  /** A topic on the job's brokers, as its consumer group, each fetch waiting 100 ms at most. */
+  private static <T> KafkaSourceBuilder<T> builder(
+      MissionJobOptions options, String topic, KafkaRecordDeserializationSchema<T> deserializer) {
     return KafkaSource.<T>builder()
         .setBootstrapServers(options.kafkaBootstrapServers())
         .setTopics(topic)
         .setGroupId(options.consumerGroupId())
-        // A fresh job (no checkpoint) continues where the last one committed, never re-running old
-        // missions.
-        .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
         .setDeserializer(deserializer)
-        .setProperty("partition.discovery.interval.ms", "60000")
-        .setProperty("fetch.max.wait.ms", "100")
-        .build();
+        .setProperty("fetch.max.wait.ms", "100");
   }
 }

@@ -2,7 +2,6 @@ package dev.gpilot.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gpilot.contracts.Topics;
 import dev.gpilot.contracts.events.EventTypes;
@@ -16,6 +15,8 @@ import dev.gpilot.contracts.mission.MissionSubmitted;
 import dev.gpilot.contracts.mission.Plan;
 import dev.gpilot.contracts.mission.PlanStep;
 import dev.gpilot.jobs.agents.Agent;
+import dev.gpilot.jobs.agents.AgentReply;
+import dev.gpilot.jobs.agents.DeltaListener;
 import dev.gpilot.jobs.agents.SimulatedAgent;
 import dev.gpilot.jobs.agents.StepRequest;
 import dev.gpilot.testing.ClickHouseTestServer;
@@ -70,7 +71,7 @@ class MissionRecoveryITCase {
     private final SimulatedAgent delegate = new SimulatedAgent(0);
 
     @Override
-    public CompletableFuture<JsonNode> run(StepRequest request) {
+    public CompletableFuture<AgentReply> call(StepRequest request, DeltaListener deltas) {
       if (request.stepId().equals("s5") && CRASH_ON_S5.compareAndSet(true, false)) {
         // An Error, not an exception: the executor turns exceptions into failed steps, this must
         // fail the task.
@@ -79,7 +80,7 @@ class MissionRecoveryITCase {
       EXECUTIONS
           .computeIfAbsent(request.missionId() + "/" + request.stepId(), k -> new AtomicInteger())
           .incrementAndGet();
-      return delegate.run(request);
+      return delegate.call(request, deltas);
     }
 
     @Override

@@ -19,6 +19,7 @@ import dev.gpilot.jobs.MissionJob;
 import dev.gpilot.jobs.MissionJobOptions;
 import dev.gpilot.jobs.agents.Agent;
 import dev.gpilot.jobs.agents.AgentReply;
+import dev.gpilot.jobs.agents.DeltaListener;
 import dev.gpilot.jobs.agents.SimulatedAgent;
 import dev.gpilot.jobs.agents.StepRequest;
 import dev.gpilot.testing.ClickHouseTestServer;
@@ -74,12 +75,7 @@ class CostReconciliationITCase {
     private final SimulatedAgent delegate = new SimulatedAgent(0);
 
     @Override
-    public CompletableFuture<JsonNode> run(StepRequest request) {
-      return call(request).thenApply(AgentReply::output);
-    }
-
-    @Override
-    public CompletableFuture<AgentReply> call(StepRequest request) {
+    public CompletableFuture<AgentReply> call(StepRequest request, DeltaListener deltas) {
       if (CALLS.incrementAndGet() >= CRASH_AT_CALL.get() && CRASHED.compareAndSet(false, true)) {
         // An Error, not an exception: the executor turns exceptions into failed steps, this must
         // fail the task.

@@ -3,36 +3,38 @@ package dev.gpilot.jobs.agents;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.concurrent.CompletableFuture;
 
-/** Runs one step attempt without blocking the caller. Implementations are thread-safe. */
+/**
+ * Runs one step attempt without blocking the caller. Implementations are thread-safe and implement
+ * {@link #call(StepRequest, DeltaListener)}; the other methods are views of it.
+ */
 public interface Agent extends AutoCloseable {
 
   /**
-   * Starts the attempt.
+   * Starts the attempt, reporting the text of a streaming model call to {@code deltas} as it
+   * arrives (before the returned future completes), and what the attempt used: the executor calls
+   * this. Agents that do not stream ignore {@code deltas}; agents that call no model reply with no
+   * {@link ModelCharge} ({@link AgentReply#of}).
    *
-   * @return the step's output, or a future failed with {@link AgentException} (retriable or not) or
-   *     any other exception (treated as not retriable)
+   * @return the reply, or a future failed with {@link AgentException} (retriable or not) or any
+   *     other exception (treated as not retriable)
    */
-  CompletableFuture<JsonNode> run(StepRequest request);
+  CompletableFuture<AgentReply> call(StepRequest request, DeltaListener deltas);
 
   /**
-   * Starts the attempt and reports what it used: the executor calls this. Agents that call a model
-   * override it to return their {@link ModelCharge}; the default has none.
-   *
-   * @return the reply, or a future failed as for {@link #run(StepRequest)}
+   * Starts the attempt without listening to its deltas, as {@link #call(StepRequest,
+   * DeltaListener)}.
    */
   default CompletableFuture<AgentReply> call(StepRequest request) {
-    return run(request).thenApply(AgentReply::of);
+    return call(request, DeltaListener.NONE);
   }
 
   /**
-   * Starts the attempt, reporting the text of a streaming model call to {@code deltas} as it
-   * arrives (before the returned future completes): the executor calls this. Agents that stream
-   * override it; the default streams nothing.
+   * Starts the attempt, as {@link #call(StepRequest)}.
    *
-   * @return the reply, as for {@link #call(StepRequest)}
+   * @return the step's output, or a future failed as for {@link #call(StepRequest, DeltaListener)}
    */
-  default CompletableFuture<AgentReply> call(StepRequest request, DeltaListener deltas) {
-    return call(request);
+  default CompletableFuture<JsonNode> run(StepRequest request) {
+    return call(request).thenApply(AgentReply::output);
   }
 
   @Override

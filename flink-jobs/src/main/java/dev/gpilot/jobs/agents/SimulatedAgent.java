@@ -40,16 +40,6 @@ public final class SimulatedAgent implements Agent {
   }
 
   @Override
-  public CompletableFuture<JsonNode> run(StepRequest request) {
-    return call(request).thenApply(AgentReply::output);
-  }
-
-  @Override
-  public CompletableFuture<AgentReply> call(StepRequest request) {
-    return call(request, DeltaListener.NONE);
-  }
-
-  @Override
   public CompletableFuture<AgentReply> call(StepRequest request, DeltaListener deltas) {
     JsonNode script = request.parameters() == null ? null : request.parameters().get("simulate");
     ModelCharge charge = onModel(charge(script), request.model());

@@ -278,9 +278,7 @@ public final class BudgetGate extends KeyedProcessFunction<String, GateInput, St
 
     @Override
     public Map<String, Reservation> reservations() {
-      Map<String, Reservation> all = new HashMap<>();
-      call(() -> reservations.entries().forEach(e -> all.put(e.getKey(), e.getValue())));
-      return all;
+      return entries(reservations);
     }
 
     @Override
@@ -318,9 +316,7 @@ public final class BudgetGate extends KeyedProcessFunction<String, GateInput, St
 
     @Override
     public Map<String, Long> spend() {
-      Map<String, Long> all = new HashMap<>();
-      call(() -> spend.entries().forEach(e -> all.put(e.getKey(), e.getValue())));
-      return all;
+      return entries(spend);
     }
 
     @Override
@@ -360,6 +356,13 @@ public final class BudgetGate extends KeyedProcessFunction<String, GateInput, St
     } catch (Exception e) {
       throw new IllegalStateException("budget gate state", e);
     }
+  }
+
+  /** A copy of every entry of {@code state}. */
+  private static <K, V> Map<K, V> entries(MapState<K, V> state) {
+    Map<K, V> all = new HashMap<>();
+    call(() -> state.entries().forEach(e -> all.put(e.getKey(), e.getValue())));
+    return all;
   }
 
   private static <T> T get(StateGet<T> g) {

@@ -33,7 +33,6 @@ import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.NettyShuffleEnvironmentOptions;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.connector.kafka.source.KafkaSource;
-import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
@@ -327,18 +326,14 @@ public final class CostReplayJob {
   }
 
   private KafkaSource<StepResult> source(TopicRange range) {
-    return KafkaSource.<StepResult>builder()
-        .setBootstrapServers(options.kafkaBootstrapServers())
-        .setTopics(Topics.STEP_RESULTS)
-        .setGroupId("gpilot-cost-replay")
-        .setStartingOffsets(OffsetsInitializer.offsets(range.start()))
-        .setBounded(OffsetsInitializer.offsets(range.end()))
-        // Without outputs and errors, which costing never reads (the live job's source is shared
-        // with
-        // the scheduler, which does); the same records are skipped as invalid.
-        .setDeserializer(ContractDeserializer.stepResultsForCosts())
-        .setProperty("commit.offsets.on.checkpoint", "false")
-        .setProperty("partition.discovery.interval.ms", "-1")
+    return range
+        .source(
+            options.kafkaBootstrapServers(),
+            Topics.STEP_RESULTS,
+            "gpilot-cost-replay",
+            // Without outputs and errors, which costing never reads (the live job's source is
+            // shared with the scheduler, which does); the same records are skipped as invalid.
+            ContractDeserializer.stepResultsForCosts())
         .setProperty(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(4 << 20))
         .build();
   }

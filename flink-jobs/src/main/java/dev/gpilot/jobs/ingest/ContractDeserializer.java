@@ -9,6 +9,7 @@ import dev.gpilot.contracts.step.StepDelta;
 import dev.gpilot.contracts.step.StepResult;
 import dev.gpilot.contracts.step.StepResultCostCodec;
 import dev.gpilot.contracts.tenancy.ControlPlaneRecord;
+import dev.gpilot.contracts.vault.AuditEvent;
 import dev.gpilot.jobs.internal.serde.JsonTypeInfo;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Function;
@@ -88,6 +89,11 @@ public final class ContractDeserializer<T, R> implements KafkaRecordDeserializat
   /** Control-plane records as they are (the budget gate keeps the budgets). */
   public static ContractDeserializer<ControlPlaneRecord, ControlPlaneRecord> controlPlane() {
     return new ContractDeserializer<>(ControlPlaneRecord.class, ControlPlaneRecord.class, r -> r);
+  }
+
+  /** Audit events as they are (the job copies them to ClickHouse). */
+  public static ContractDeserializer<AuditEvent, AuditEvent> auditEvents() {
+    return new ContractDeserializer<>(AuditEvent.class, AuditEvent.class, e -> e);
   }
 
   /** Mission events as they are (a rebuild of ClickHouse's tables reads them). */

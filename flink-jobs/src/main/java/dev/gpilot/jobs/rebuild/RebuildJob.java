@@ -36,7 +36,6 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.connector.kafka.source.KafkaSource;
-import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -258,15 +257,8 @@ public final class RebuildJob {
 
   private <T> KafkaSource<T> source(
       String topic, TopicRange range, KafkaRecordDeserializationSchema<T> deserializer) {
-    return KafkaSource.<T>builder()
-        .setBootstrapServers(options.kafkaBootstrapServers())
-        .setTopics(topic)
-        .setGroupId("gpilot-rebuild")
-        .setStartingOffsets(OffsetsInitializer.offsets(range.start()))
-        .setBounded(OffsetsInitializer.offsets(range.end()))
-        .setDeserializer(deserializer)
-        .setProperty("commit.offsets.on.checkpoint", "false")
-        .setProperty("partition.discovery.interval.ms", "-1")
+    return range
+        .source(options.kafkaBootstrapServers(), topic, "gpilot-rebuild", deserializer)
         .build();
   }
 

@@ -2,6 +2,7 @@ package dev.gpilot.jobs.scheduler;
 
 import dev.gpilot.contracts.json.JsonCodec;
 import dev.gpilot.jobs.internal.serde.LayoutSerializer;
+import dev.gpilot.jobs.internal.serde.LengthPrefixed;
 import java.io.IOException;
 import java.util.List;
 import org.apache.flink.core.memory.DataInputView;
@@ -56,23 +57,12 @@ public final class MissionDefinitionSerializer extends LayoutSerializer<MissionD
 
   @Override
   public void serialize(MissionDefinition record, DataOutputView out) throws IOException {
-    if (record == null) {
-      out.writeInt(-1);
-      return;
-    }
-    byte[] bytes = codec().encode(record);
-    out.writeInt(bytes.length);
-    out.write(bytes);
+    LengthPrefixed.write(record == null ? null : codec().encode(record), out);
   }
 
   @Override
   public MissionDefinition deserialize(DataInputView in) throws IOException {
-    int length = in.readInt();
-    if (length < 0) {
-      return null;
-    }
-    byte[] bytes = new byte[length];
-    in.readFully(bytes);
-    return codec().decode(bytes);
+    byte[] bytes = LengthPrefixed.read(in);
+    return bytes == null ? null : codec().decode(bytes);
   }
 }

@@ -30,13 +30,7 @@ public final class MissionHeaderSerializer extends LayoutSerializer<MissionHeade
           "reason:String?",
           "unfinishedSteps:int",
           "runningSteps:int");
-  private static final List<String> LAYOUT = concat(LAYOUT_V1, "readySteps:int");
-
-  private static List<String> concat(List<String> layout, String field) {
-    List<String> all = new java.util.ArrayList<>(layout);
-    all.add(field);
-    return List.copyOf(all);
-  }
+  private static final List<String> LAYOUT = append(LAYOUT_V1, "readySteps:int");
 
   @Override
   public List<String> layout() {

@@ -170,10 +170,13 @@ public final class MissionMachine {
     }
     Run run = new Run(store, now);
     accept(run, waiting.mission(), now);
-    MissionControl control = waiting.control();
-    String who = control.requestedBy() == null ? "" : " by " + control.requestedBy();
-    finish(run, MissionStatus.CANCELLED, "cancelled" + who + " before it started");
+    finish(run, MissionStatus.CANCELLED, cancelled(waiting.control()) + " before it started");
     return run.done();
+  }
+
+  /** The reason of a mission cancelled by {@code control}: {@code cancelled by <who>}. */
+  private static String cancelled(MissionControl control) {
+    return control.requestedBy() == null ? "cancelled" : "cancelled by " + control.requestedBy();
   }
 
   /** The header, the definition and {@code mission.accepted} of a new mission. */
@@ -233,7 +236,7 @@ public final class MissionMachine {
       run.define(
           new MissionDefinition(
               submitted.mission(), config, null, List.of(PLANNING_STEP), planning, model));
-      run.addStep(planning, options.defaultMaxAttempts(), options.defaultStepTimeout().toMillis());
+      addStep(run, planning);
       advance(run, true);
       return run.done();
     }
@@ -269,12 +272,7 @@ public final class MissionMachine {
     run.header.status = MissionStatus.RUNNING;
     run.header.startedAt = run.now;
     for (PlanStep step : plan.steps()) {
-      int attempts = step.maxAttempts() == null ? options.defaultMaxAttempts() : step.maxAttempts();
-      long timeout =
-          step.timeoutSeconds() == null
-              ? options.defaultStepTimeout().toMillis()
-              : step.timeoutSeconds() * 1000L;
-      run.addStep(step, attempts, timeout);
+      addStep(run, step);
     }
     run.event((m, w, seq, ts) -> new PlanReady(m, w, seq, ts, run.header.status.name(), plan));
     if (!reused.isEmpty()) {
@@ -287,6 +285,16 @@ public final class MissionMachine {
     }
     run.summary();
     advance(run, true);
+  }
+
+  /** Adds a pending step, with the default attempts and timeout where the plan gives none. */
+  private void addStep(Run run, PlanStep step) {
+    int attempts = step.maxAttempts() == null ? options.defaultMaxAttempts() : step.maxAttempts();
+    long timeout =
+        step.timeoutSeconds() == null
+            ? options.defaultStepTimeout().toMillis()
+            : step.timeoutSeconds() * 1000L;
+    run.addStep(step, attempts, timeout);
   }
 
   /**
@@ -321,7 +329,7 @@ public final class MissionMachine {
   private Transition onResult(MissionStore store, StepResult result, long now) {
     MissionHeader stored = store.header();
     StepState known = stored == null ? null : store.step(result.stepId());
-    if (known == null || known.status != StepStatus.RUNNING || known.attempt != result.attempt()) {
+    if (!isRunning(known, result.attempt())) {
       // At-least-once loop: a replayed or stale result, or one of a step that was cancelled or
       // timed out.
       return Transition.DROPPED;
@@ -376,6 +384,14 @@ public final class MissionMachine {
     return run.done();
   }
 
+  /**
+   * Whether {@code step} (null: no such step) is running {@code attempt}: only the running
+   * attempt's results, deltas and holds count.
+   */
+  private static boolean isRunning(StepState step, int attempt) {
+    return step != null && step.status == StepStatus.RUNNING && step.attempt == attempt;
+  }
+
   /** The overseer's answer: its output is the plan. */
   private void planned(Run run, JsonNode output) {
     Plan plan;
@@ -400,7 +416,7 @@ public final class MissionMachine {
    */
   private Transition onDelta(MissionStore store, StepDelta delta, long now) {
     StepState step = store.header() == null ? null : store.step(delta.stepId());
-    if (step == null || step.status != StepStatus.RUNNING || step.attempt != delta.attempt()) {
+    if (!isRunning(step, delta.attempt())) {
       return Transition.DROPPED;
     }
     // Reads the header and one step, writes only the header (its seq): a delta costs the same in
@@ -419,16 +435,12 @@ public final class MissionMachine {
     }
     if (MissionControl.CANCEL.equals(control.command())) {
       Run run = new Run(store, now);
-      String who = control.requestedBy() == null ? "" : " by " + control.requestedBy();
-      finish(run, MissionStatus.CANCELLED, "cancelled" + who);
+      finish(run, MissionStatus.CANCELLED, cancelled(control));
       return run.done();
     }
     StepState known = store.step(control.stepId());
     boolean held = MissionControl.BUDGET_HELD.equals(control.command());
-    if (known == null
-        || known.status != StepStatus.RUNNING
-        || known.attempt != control.attempt()
-        || (known.heldAt > 0) == held) {
+    if (!isRunning(known, control.attempt()) || (known.heldAt > 0) == held) {
       // Not the running attempt (it timed out, or the mission moved on), or already so: nothing to
       // do.
       return Transition.DROPPED;
@@ -566,12 +578,12 @@ public final class MissionMachine {
                     + step.timeoutMs
                     + " ms)"
                 : "");
+    Charge charge = Charge.of(result);
     if (retriable && step.attempt < step.maxAttempts && !waitTooLong) {
       long delay = Math.max(0, retryPolicy.delayMs(step.attempt, result));
       run.status(step, StepStatus.READY);
       step.retryAt = run.now + delay;
       run.timer(step.retryAt);
-      Charge charge = Charge.of(result);
       run.event(
           (m, w, seq, ts) ->
               new StepRetrying(
@@ -594,7 +606,6 @@ public final class MissionMachine {
     step.reason = reason;
     step.finishedAt = run.now;
     long duration = Math.max(0, run.now - step.startedAt);
-    Charge charge = Charge.of(result);
     run.event(
         (m, w, seq, ts) ->
             new StepFailed(

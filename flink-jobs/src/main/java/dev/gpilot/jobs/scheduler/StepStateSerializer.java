@@ -35,13 +35,7 @@ public final class StepStateSerializer extends LayoutSerializer<StepState> {
           "usage.thinkingTokens:long",
           "usage.cachedTokens:long",
           "costMicros:long");
-  private static final List<String> LAYOUT;
-
-  static {
-    List<String> all = new java.util.ArrayList<>(LAYOUT_V1);
-    all.add("heldAt:long");
-    LAYOUT = List.copyOf(all);
-  }
+  private static final List<String> LAYOUT = append(LAYOUT_V1, "heldAt:long");
 
   @Override
   public List<String> layout() {

@@ -3,7 +3,6 @@ package dev.gpilot.jobs.agents;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.contracts.json.Json;
 import dev.gpilot.contracts.step.StepDelta;
 import dev.gpilot.contracts.step.StepResult;
@@ -34,11 +33,6 @@ class AgentCallOperatorTest {
     private static final List<String> PARTS = List.of("Laun", "ch ", "note");
 
     @Override
-    public CompletableFuture<JsonNode> run(StepRequest request) {
-      return call(request).thenApply(AgentReply::output);
-    }
-
-    @Override
     public CompletableFuture<AgentReply> call(StepRequest request, DeltaListener deltas) {
       return CompletableFuture.supplyAsync(
           () -> {
@@ -55,7 +49,7 @@ class AgentCallOperatorTest {
   /** Never answers: the attempt stays in flight. */
   static final class SilentAgent implements Agent {
     @Override
-    public CompletableFuture<JsonNode> run(StepRequest request) {
+    public CompletableFuture<AgentReply> call(StepRequest request, DeltaListener deltas) {
       return new CompletableFuture<>();
     }
   }

@@ -2,7 +2,6 @@ package dev.gpilot.jobs.agents;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.contracts.cost.Usage;
 import dev.gpilot.contracts.json.Json;
 import java.time.Duration;
@@ -38,12 +37,7 @@ class AgentExecutorTest {
     }
 
     @Override
-    public CompletableFuture<JsonNode> run(StepRequest request) {
-      return call(request).thenApply(AgentReply::output);
-    }
-
-    @Override
-    public CompletableFuture<AgentReply> call(StepRequest request) {
+    public CompletableFuture<AgentReply> call(StepRequest request, DeltaListener deltas) {
       int call = CALLS.incrementAndGet();
       if (call == 1) {
         return CompletableFuture.failedFuture(
@@ -111,12 +105,8 @@ class AgentExecutorTest {
                 () ->
                     new Agent() {
                       @Override
-                      public CompletableFuture<JsonNode> run(StepRequest request) {
-                        return call(request).thenApply(AgentReply::output);
-                      }
-
-                      @Override
-                      public CompletableFuture<AgentReply> call(StepRequest request) {
+                      public CompletableFuture<AgentReply> call(
+                          StepRequest request, DeltaListener deltas) {
                         CompletableFuture<AgentReply> reply = new CompletableFuture<>();
                         PENDING.add(reply);
                         return reply;

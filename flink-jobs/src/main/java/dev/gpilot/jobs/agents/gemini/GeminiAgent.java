@@ -1,6 +1,5 @@
 package dev.gpilot.jobs.agents.gemini;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
@@ -115,16 +114,6 @@ public final class GeminiAgent implements Agent {
   /** The planner behind {@value AgentCatalog#OVERSEER} steps. */
   public MissionOverseer overseer() {
     return overseer;
-  }
-
-  @Override
-  public CompletableFuture<JsonNode> run(StepRequest request) {
-    return call(request).thenApply(AgentReply::output);
-  }
-
-  @Override
-  public CompletableFuture<AgentReply> call(StepRequest request) {
-    return call(request, DeltaListener.NONE);
   }
 
   /**

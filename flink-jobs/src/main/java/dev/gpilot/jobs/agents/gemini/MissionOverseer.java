@@ -146,16 +146,6 @@ public final class MissionOverseer implements Agent {
   }
 
   @Override
-  public CompletableFuture<JsonNode> run(StepRequest request) {
-    return call(request).thenApply(AgentReply::output);
-  }
-
-  @Override
-  public CompletableFuture<AgentReply> call(StepRequest request) {
-    return call(request, DeltaListener.NONE);
-  }
-
-  @Override
   public CompletableFuture<AgentReply> call(StepRequest request, DeltaListener deltas) {
     List<String> allowed = new ArrayList<>();
     JsonNode names =

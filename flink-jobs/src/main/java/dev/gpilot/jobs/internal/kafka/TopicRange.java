@@ -5,6 +5,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
@@ -51,5 +55,25 @@ public record TopicRange(
       }
       return new TopicRange(Map.copyOf(start), Map.copyOf(last), records);
     }
+  }
+
+  /**
+   * A source reading this range of {@code topic} once, to its end, as {@code groupId}: a replay, so
+   * it commits no offsets and looks for no new partitions.
+   */
+  public <T> KafkaSourceBuilder<T> source(
+      String bootstrapServers,
+      String topic,
+      String groupId,
+      KafkaRecordDeserializationSchema<T> deserializer) {
+    return KafkaSource.<T>builder()
+        .setBootstrapServers(bootstrapServers)
+        .setTopics(topic)
+        .setGroupId(groupId)
+        .setStartingOffsets(OffsetsInitializer.offsets(start))
+        .setBounded(OffsetsInitializer.offsets(end))
+        .setDeserializer(deserializer)
+        .setProperty("commit.offsets.on.checkpoint", "false")
+        .setProperty("partition.discovery.interval.ms", "-1");
   }
 }

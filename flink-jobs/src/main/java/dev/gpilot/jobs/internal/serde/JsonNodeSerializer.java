@@ -30,23 +30,12 @@ public final class JsonNodeSerializer extends LayoutSerializer<JsonNode> {
 
   @Override
   public void serialize(JsonNode node, DataOutputView out) throws IOException {
-    if (node == null) {
-      out.writeInt(-1);
-      return;
-    }
-    byte[] bytes = Json.mapper().writeValueAsBytes(node);
-    out.writeInt(bytes.length);
-    out.write(bytes);
+    LengthPrefixed.write(node == null ? null : Json.mapper().writeValueAsBytes(node), out);
   }
 
   @Override
   public JsonNode deserialize(DataInputView in) throws IOException {
-    int length = in.readInt();
-    if (length < 0) {
-      return null;
-    }
-    byte[] bytes = new byte[length];
-    in.readFully(bytes);
-    return Json.mapper().readTree(bytes);
+    byte[] bytes = LengthPrefixed.read(in);
+    return bytes == null ? null : Json.mapper().readTree(bytes);
   }
 }

@@ -81,16 +81,12 @@ public final class JsonTypeSerializer<T> extends TypeSerializer<T> {
 
   @Override
   public void serialize(T record, DataOutputView target) throws IOException {
-    byte[] bytes = codec().encode(record);
-    target.writeInt(bytes.length);
-    target.write(bytes);
+    LengthPrefixed.write(codec().encode(record), target);
   }
 
   @Override
   public T deserialize(DataInputView source) throws IOException {
-    byte[] bytes = new byte[source.readInt()];
-    source.readFully(bytes);
-    return codec().decode(bytes);
+    return codec().decode(LengthPrefixed.read(source));
   }
 
   @Override

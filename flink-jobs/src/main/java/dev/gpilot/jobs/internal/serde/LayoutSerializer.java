@@ -122,6 +122,13 @@ public abstract class LayoutSerializer<T> extends TypeSerializer<T> {
     }
   }
 
+  /** {@code layout} with {@code fields} added at its end: a later layout that only appends. */
+  public static List<String> append(List<String> layout, String... fields) {
+    List<String> all = new ArrayList<>(layout);
+    all.addAll(List.of(fields));
+    return List.copyOf(all);
+  }
+
   /**
    * The layout of a record type for a JSON-written value: every component, nested records and lists
    * of records included ({@code plan.steps[].dependsOn:List<String>}).
