@@ -148,22 +148,20 @@ class MissionJobInMemoryITCase {
 
     List<MissionEvent> events = awaitEnd(id);
 
-    assertThat(events)
-        .extracting(MissionJobInMemoryITCase::describe)
-        .containsExactly(
-            "mission.accepted",
-            "plan.ready",
-            "step.ready s1#1",
-            "step.started s1#1",
-            "step.completed s1#1 100",
-            "step.ready s2#1",
-            "step.started s2#1",
-            "step.completed s2#1 200",
-            "step.ready s3#1",
-            "step.started s3#1",
-            "step.completed s3#1 300",
-            "mission.completed 600");
-    assertSeqWithoutGaps(events);
+    assertStory(
+        events,
+        "mission.accepted",
+        "plan.ready",
+        "step.ready s1#1",
+        "step.started s1#1",
+        "step.completed s1#1 100",
+        "step.ready s2#1",
+        "step.started s2#1",
+        "step.completed s2#1 200",
+        "step.ready s3#1",
+        "step.started s3#1",
+        "step.completed s3#1 300",
+        "mission.completed 600");
     // s2 ran on s1's output: the scheduler passed the step's own output along.
     assertThat(((StepCompleted) events.get(7)).output().path("text").asText())
         .isEqualTo("seo-analyst finished: act s2");
@@ -201,19 +199,17 @@ class MissionJobInMemoryITCase {
 
     List<MissionEvent> events = awaitEnd(id);
 
-    assertThat(events)
-        .extracting(MissionJobInMemoryITCase::describe)
-        .containsExactly(
-            "mission.accepted",
-            "plan.ready",
-            "step.ready s1#1",
-            "step.started s1#1",
-            "step.delta s1#1",
-            "step.delta s1#1",
-            "step.delta s1#1",
-            "step.completed s1#1 5",
-            "mission.completed 5");
-    assertSeqWithoutGaps(events);
+    assertStory(
+        events,
+        "mission.accepted",
+        "plan.ready",
+        "step.ready s1#1",
+        "step.started s1#1",
+        "step.delta s1#1",
+        "step.delta s1#1",
+        "step.delta s1#1",
+        "step.completed s1#1 5",
+        "mission.completed 5");
     assertThat(events)
         .filteredOn(StepTextDelta.class::isInstance)
         .extracting(e -> ((StepTextDelta) e).text())
@@ -240,17 +236,15 @@ class MissionJobInMemoryITCase {
                 MissionControl.CANCEL, id, "default", "test", System.currentTimeMillis())));
 
     List<MissionEvent> events = awaitEnd(id);
-    assertThat(events)
-        .extracting(MissionJobInMemoryITCase::describe)
-        .containsExactly(
-            "mission.accepted",
-            "plan.ready",
-            "step.ready slow#1",
-            "step.started slow#1",
-            "step.cancelled slow#1",
-            "step.cancelled after#1",
-            "mission.cancelled 0");
-    assertSeqWithoutGaps(events);
+    assertStory(
+        events,
+        "mission.accepted",
+        "plan.ready",
+        "step.ready slow#1",
+        "step.started slow#1",
+        "step.cancelled slow#1",
+        "step.cancelled after#1",
+        "mission.cancelled 0");
   }
 
   @Test
@@ -270,23 +264,21 @@ class MissionJobInMemoryITCase {
 
     List<MissionEvent> events = awaitEnd(id);
 
-    assertThat(events)
-        .extracting(MissionJobInMemoryITCase::describe)
-        .containsExactly(
-            "mission.accepted",
-            "plan.ready",
-            "step.ready ok#1",
-            "step.started ok#1",
-            "step.completed ok#1 10",
-            "step.ready flaky#1",
-            "step.started flaky#1",
-            "step.retrying flaky#1 7",
-            "step.started flaky#2",
-            "step.retrying flaky#2 7",
-            "step.started flaky#3",
-            "step.failed flaky#3 7",
-            "mission.failed 31");
-    assertSeqWithoutGaps(events);
+    assertStory(
+        events,
+        "mission.accepted",
+        "plan.ready",
+        "step.ready ok#1",
+        "step.started ok#1",
+        "step.completed ok#1 10",
+        "step.ready flaky#1",
+        "step.started flaky#1",
+        "step.retrying flaky#1 7",
+        "step.started flaky#2",
+        "step.retrying flaky#2 7",
+        "step.started flaky#3",
+        "step.failed flaky#3 7",
+        "mission.failed 31");
     assertThat(((StepFailed) events.get(11)).reason()).contains("simulated transient failure");
   }
 
@@ -337,7 +329,12 @@ class MissionJobInMemoryITCase {
         .toList();
   }
 
-  private static void assertSeqWithoutGaps(List<MissionEvent> events) {
+  /**
+   * The mission's events are exactly {@code expected} (each as {@link #describe} says it), in
+   * order, with seqs 1, 2, 3... without a gap.
+   */
+  private static void assertStory(List<MissionEvent> events, String... expected) {
+    assertThat(events).extracting(MissionJobInMemoryITCase::describe).containsExactly(expected);
     assertThat(events)
         .extracting(MissionEvent::seq)
         .containsExactlyElementsOf(LongStream.rangeClosed(1, events.size()).boxed().toList());

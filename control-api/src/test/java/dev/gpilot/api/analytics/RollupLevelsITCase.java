@@ -94,6 +94,18 @@ class RollupLevelsITCase {
         + ")";
   }
 
+  /**
+   * The plan for the default workspace's costs in [from, to) (epoch seconds) from the live tables,
+   * in days.
+   */
+  static RangePlan.Plan liveDayPlan(long from, long to) {
+    return analytics.plan(
+        new CostQuery(
+            "default", Instant.ofEpochSecond(from), Instant.ofEpochSecond(to), null, null),
+        RollupLevels.LIVE,
+        RangePlan.DAY);
+  }
+
   /** Σ cost per agent over the minute rollups (the highest version of each row) in [from, to). */
   static Map<String, Long> expected(String table, String ws, long from, long to, String model) {
     Map<String, Long> m = new TreeMap<>();
@@ -144,16 +156,7 @@ class RollupLevelsITCase {
     analytics.sealNow(Duration.ZERO); // another test may have sealed them first
     assertThat(ch.query("SELECT count() AS n FROM cost_rollup_seals").get(0).get("n").asLong())
         .isGreaterThan(6);
-    RangePlan.Plan plan =
-        analytics.plan(
-            new CostQuery(
-                "default",
-                Instant.ofEpochSecond(d0 + 23 * 3600 - 300),
-                Instant.ofEpochSecond(d0 + 2 * 86_400 + 7200 + 600),
-                null,
-                null),
-            RollupLevels.LIVE,
-            RangePlan.DAY);
+    RangePlan.Plan plan = liveDayPlan(d0 + 23 * 3600 - 300, d0 + 2 * 86_400 + 7200 + 600);
     assertThat(plan.of(RangePlan.DAY))
         .containsExactly(new RangePlan.Segment(RangePlan.DAY, d0 + 86_400, d0 + 2 * 86_400));
     assertThat(plan.of(RangePlan.HOUR)).hasSize(2);
@@ -224,16 +227,7 @@ class RollupLevelsITCase {
             + row("default", hour + 1200, "seo-analyst", "pro", "", 99, 1_000_000));
     long[] whole = {d0, d0 + 3 * 86_400};
 
-    RangePlan.Plan plan =
-        analytics.plan(
-            new CostQuery(
-                "default",
-                Instant.ofEpochSecond(whole[0]),
-                Instant.ofEpochSecond(whole[1]),
-                null,
-                null),
-            RollupLevels.LIVE,
-            RangePlan.DAY);
+    RangePlan.Plan plan = liveDayPlan(whole[0], whole[1]);
     assertThat(plan.of(RangePlan.MINUTE))
         .containsExactly(new RangePlan.Segment(RangePlan.MINUTE, hour, hour + 3600));
     assertThat(plan.stale()).isTrue();
@@ -241,16 +235,7 @@ class RollupLevelsITCase {
         .isEqualTo(expected("cost_rollup_1m", "default", whole[0], whole[1], null));
 
     assertThat(analytics.sealNow(Duration.ZERO)).isEqualTo(2); // the hour and its day
-    RangePlan.Plan again =
-        analytics.plan(
-            new CostQuery(
-                "default",
-                Instant.ofEpochSecond(whole[0]),
-                Instant.ofEpochSecond(whole[1]),
-                null,
-                null),
-            RollupLevels.LIVE,
-            RangePlan.DAY);
+    RangePlan.Plan again = liveDayPlan(whole[0], whole[1]);
     assertThat(again.of(RangePlan.MINUTE)).isEmpty();
     assertThat(again.of(RangePlan.DAY))
         .containsExactly(new RangePlan.Segment(RangePlan.DAY, whole[0], whole[1]));

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,12 +36,7 @@ class ConsoleBrowserITCase {
     assertThat(CHROMIUM)
         .as("Chromium for the browser tests (./gpilot test installs it: apt-get install chromium)")
         .exists();
-    stack =
-        GpilotStack.create(
-            Path.of("target", "stack-console-" + UUID.randomUUID().toString().substring(0, 8)),
-            CLICKHOUSE.url(),
-            CLICKHOUSE.database(),
-            Map.of("GPILOT_SIM_LATENCY_MS", "300"));
+    stack = GpilotStack.create("stack-console", CLICKHOUSE, Map.of("GPILOT_SIM_LATENCY_MS", "300"));
     stack.up();
   }
 

@@ -63,23 +63,44 @@ class MissionViewTest {
     return Json.mapper().valueToTree(view.toJson());
   }
 
+  private static MissionEvent planReady(long seq) {
+    return event(EventTypes.PLAN_READY, seq).plan(PLAN).build();
+  }
+
+  private static MissionEvent started(long seq, String step, String agent, int attempt) {
+    return event(EventTypes.STEP_STARTED, seq).status("RUNNING").step(step, agent, attempt).build();
+  }
+
+  /** An attempt that failed with a 429 and is charged for what it used. */
+  private static MissionEvent retrying(
+      long seq, String step, String agent, int attempt, String model, Usage usage, long micros) {
+    return event(EventTypes.STEP_RETRYING, seq)
+        .status("READY")
+        .step(step, agent, attempt)
+        .reason("429")
+        .retryInMs(10)
+        .cost(model, usage, micros)
+        .build();
+  }
+
+  /** A succeeded attempt; the caller adds its output, duration and cost. */
+  private static TestEvents.Builder completed(long seq, String step, String agent, int attempt) {
+    return event(EventTypes.STEP_COMPLETED, seq).status("SUCCEEDED").step(step, agent, attempt);
+  }
+
   @Test
   void eventsOutOfOrderOrTwice_areKeptOnceInSeqOrder_andListenersSeeEachOnceInOrder() {
     MissionView view = new MissionView(ID);
     List<Long> seen = new ArrayList<>();
     view.subscribe(e -> seen.add(e.seq()));
 
-    view.append(event(EventTypes.PLAN_READY, 2).plan(PLAN).build());
+    view.append(planReady(2));
     assertThat(view.lastSeq()).as("seq 2 waits for seq 1").isZero();
     assertThat(view.missingFirstEvents()).isTrue();
     view.append(accepted(1));
     view.append(accepted(1));
-    view.append(
-        event(EventTypes.STEP_STARTED, 3)
-            .status("RUNNING")
-            .step("research", "agent-scout", 1)
-            .build());
-    view.append(event(EventTypes.PLAN_READY, 2).plan(PLAN).build());
+    view.append(started(3, "research", "agent-scout", 1));
+    view.append(planReady(2));
 
     assertThat(seen).containsExactly(1L, 2L, 3L);
     assertThat(view.eventsAfter(0)).extracting(MissionEvent::seq).containsExactly(1L, 2L, 3L);
@@ -100,36 +121,17 @@ class MissionViewTest {
     List<MissionEvent> events =
         List.of(
             accepted(1),
-            event(EventTypes.PLAN_READY, 2).plan(PLAN).build(),
-            event(EventTypes.STEP_STARTED, 3)
-                .status("RUNNING")
-                .step("research", "agent-scout", 1)
-                .build(),
-            event(EventTypes.STEP_COMPLETED, 4)
-                .status("SUCCEEDED")
-                .step("research", "agent-scout", 1)
+            planReady(2),
+            started(3, "research", "agent-scout", 1),
+            completed(4, "research", "agent-scout", 1)
                 .output(Json.mapper().createObjectNode().put("facts", 3))
                 .durationMs(50)
                 .cost("gemini-2.5-flash", usage, 100)
                 .build(),
-            event(EventTypes.STEP_STARTED, 5)
-                .status("RUNNING")
-                .step("write", "content-orchestrator", 1)
-                .build(),
-            event(EventTypes.STEP_RETRYING, 6)
-                .status("READY")
-                .step("write", "content-orchestrator", 1)
-                .reason("429")
-                .retryInMs(10)
-                .cost("gemini-2.5-pro", usage, 40)
-                .build(),
-            event(EventTypes.STEP_STARTED, 7)
-                .status("RUNNING")
-                .step("write", "content-orchestrator", 2)
-                .build(),
-            event(EventTypes.STEP_COMPLETED, 8)
-                .status("SUCCEEDED")
-                .step("write", "content-orchestrator", 2)
+            started(5, "write", "content-orchestrator", 1),
+            retrying(6, "write", "content-orchestrator", 1, "gemini-2.5-pro", usage, 40),
+            started(7, "write", "content-orchestrator", 2),
+            completed(8, "write", "content-orchestrator", 2)
                 .output(Json.mapper().createObjectNode().put("post", "hi"))
                 .durationMs(30)
                 .cost("gemini-2.5-pro", usage, 60)
@@ -185,33 +187,17 @@ class MissionViewTest {
     List<MissionEvent> events =
         List.of(
             accepted(1),
-            event(EventTypes.PLAN_READY, 2).plan(PLAN).build(),
-            event(EventTypes.STEP_STARTED, 3)
-                .status("RUNNING")
-                .step("research", "agent-scout", 1)
-                .build(),
-            event(EventTypes.STEP_RETRYING, 4)
-                .status("READY")
-                .step("research", "agent-scout", 1)
-                .reason("429")
-                .retryInMs(10)
-                .cost("gemini-2.5-flash", usage, 40)
-                .build(),
-            event(EventTypes.STEP_STARTED, 5)
-                .status("RUNNING")
-                .step("research", "agent-scout", 2)
-                .build(),
-            event(EventTypes.STEP_COMPLETED, 6)
-                .status("SUCCEEDED")
-                .step("research", "agent-scout", 2)
+            planReady(2),
+            started(3, "research", "agent-scout", 1),
+            retrying(4, "research", "agent-scout", 1, "gemini-2.5-flash", usage, 40),
+            started(5, "research", "agent-scout", 2),
+            completed(6, "research", "agent-scout", 2)
                 .output(Json.mapper().createObjectNode().put("facts", 3))
                 .durationMs(30)
                 .cost("gemini-2.5-pro", usage, 60)
                 .build(),
             // An agent that calls no model: its event says cost 0, and no step shows one.
-            event(EventTypes.STEP_COMPLETED, 7)
-                .status("SUCCEEDED")
-                .step("check", "independent-verifier", 1)
+            completed(7, "check", "independent-verifier", 1)
                 .output(Json.mapper().createObjectNode().put("ok", true))
                 .durationMs(1)
                 .cost(null, null, 0)
@@ -256,14 +242,10 @@ class MissionViewTest {
   void anEventOfATypeThisReaderDoesNotKnow_keepsItsSeqPlace_andChangesNothingElse() {
     MissionView view = new MissionView(ID);
     view.append(accepted(1));
-    view.append(event(EventTypes.PLAN_READY, 2).plan(PLAN).build());
+    view.append(planReady(2));
     view.append(
         event("step.paused", 3).status("PAUSED").step("research", "agent-scout", 1).build());
-    view.append(
-        event(EventTypes.STEP_STARTED, 4)
-            .status("RUNNING")
-            .step("research", "agent-scout", 1)
-            .build());
+    view.append(started(4, "research", "agent-scout", 1));
 
     assertThat(view.eventsAfter(0))
         .extracting(MissionEvent::type)
@@ -282,12 +264,8 @@ class MissionViewTest {
   void aCancelledMission_cancelsItsOpenSteps_andSaysWhy_withoutAResult() {
     MissionView view = new MissionView(ID);
     view.append(accepted(1));
-    view.append(event(EventTypes.PLAN_READY, 2).plan(PLAN).build());
-    view.append(
-        event(EventTypes.STEP_STARTED, 3)
-            .status("RUNNING")
-            .step("research", "agent-scout", 1)
-            .build());
+    view.append(planReady(2));
+    view.append(started(3, "research", "agent-scout", 1));
     view.append(
         event(EventTypes.MISSION_CANCELLED, 4)
             .status("CANCELLED")
@@ -321,8 +299,7 @@ class MissionViewTest {
     assertThat(fromSubmission.requestFingerprint()).isEqualTo("stored-hash");
 
     MissionView laterEventsOnly = new MissionView(ID);
-    laterEventsOnly.append(
-        event(EventTypes.STEP_STARTED, 5).status("RUNNING").step("a", "agent-scout", 1).build());
+    laterEventsOnly.append(started(5, "a", "agent-scout", 1));
     assertThat(laterEventsOnly.requestFingerprint()).isNull();
   }
 
@@ -332,11 +309,9 @@ class MissionViewTest {
     view.append(accepted(1));
     assertThat(view.forkSource()).isEmpty();
 
-    view.append(event(EventTypes.PLAN_READY, 2).plan(PLAN).build());
+    view.append(planReady(2));
     view.append(
-        event(EventTypes.STEP_COMPLETED, 3)
-            .status("SUCCEEDED")
-            .step("research", "agent-scout", 1)
+        completed(3, "research", "agent-scout", 1)
             .output(Json.mapper().createObjectNode().put("facts", 3))
             .durationMs(5)
             .build());

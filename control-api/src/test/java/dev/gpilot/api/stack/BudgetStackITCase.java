@@ -9,7 +9,6 @@ import dev.gpilot.testing.ClickHouseTestServer;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,10 +51,7 @@ class BudgetStackITCase {
   static void up() throws Exception {
     stack =
         GpilotStack.create(
-            Path.of("target", "stack-budgets-" + UUID.randomUUID().toString().substring(0, 8)),
-            CLICKHOUSE.url(),
-            CLICKHOUSE.database(),
-            Map.of("GPILOT_CHECKPOINT_INTERVAL_MS", "1000"));
+            "stack-budgets", CLICKHOUSE, Map.of("GPILOT_CHECKPOINT_INTERVAL_MS", "1000"));
     stack.up();
   }
 
@@ -469,21 +465,6 @@ class BudgetStackITCase {
 
   private static HttpResponse<String> send(String token, String method, String path, String body)
       throws Exception {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(stack.api(path))
-            .timeout(Duration.ofSeconds(30))
-            .header("Authorization", "Bearer " + token);
-    if (body != null) {
-      request.header("Content-Type", "application/json");
-    }
-    return HTTP.send(
-        request
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return stack.send(HTTP, Duration.ofSeconds(30), token, method, path, body);
   }
 }

@@ -482,22 +482,7 @@ public final class ChaosCampaign {
 
   private HttpResponse<String> api(String method, String path, String body)
       throws IOException, InterruptedException {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(stack.api(path))
-            .timeout(Duration.ofSeconds(60))
-            .header("Authorization", "Bearer " + token);
-    if (body != null) {
-      request.header("Content-Type", "application/json");
-    }
-    return HTTP.send(
-        request
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return stack.send(HTTP, Duration.ofSeconds(60), token, method, path, body);
   }
 
   /**

@@ -85,9 +85,8 @@ class ClusterStackITCase {
   static void up() throws Exception {
     stack =
         GpilotStack.create(
-            Path.of("target", "cluster-" + UUID.randomUUID().toString().substring(0, 8)),
-            CLICKHOUSE.url(),
-            CLICKHOUSE.database(),
+            "cluster",
+            CLICKHOUSE,
             // Slow enough that missions are in flight when a process goes down; checkpoints often.
             Map.of("GPILOT_SIM_LATENCY_MS", "800", "GPILOT_CHECKPOINT_INTERVAL_MS", "1000"));
     stack.run(Duration.ofMinutes(6), "up", "--cluster");
@@ -722,18 +721,6 @@ class ClusterStackITCase {
    * yet).
    */
   private static void awaitSomeStepsDone(List<EventFollower> wave) throws Exception {
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .ignoreExceptions()
-        .untilAsserted(
-            () ->
-                assertThat(wave)
-                    .allSatisfy(
-                        f ->
-                            assertThat(f.events())
-                                .anySatisfy(
-                                    e ->
-                                        assertThat(e.path("stepId").asText())
-                                            .isIn("a", "b", "c", "d"))));
+    EventFollower.awaitStepEvents(wave, "a", "b", "c", "d");
   }
 }

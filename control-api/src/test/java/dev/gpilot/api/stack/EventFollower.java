@@ -1,5 +1,8 @@
 package dev.gpilot.api.stack;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.contracts.json.Json;
 import java.io.BufferedReader;
@@ -143,6 +146,24 @@ public final class EventFollower implements AutoCloseable {
 
   public String missionId() {
     return missionId;
+  }
+
+  /**
+   * Waits up to two minutes for every follower of {@code wave} to have received an event of one of
+   * the steps {@code stepIds}.
+   */
+  public static void awaitStepEvents(List<EventFollower> wave, String... stepIds) {
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .ignoreExceptions()
+        .untilAsserted(
+            () ->
+                assertThat(wave)
+                    .allSatisfy(
+                        f ->
+                            assertThat(f.events())
+                                .anySatisfy(
+                                    e -> assertThat(e.path("stepId").asText()).isIn(stepIds))));
   }
 
   /** Waits for the mission's final event. */

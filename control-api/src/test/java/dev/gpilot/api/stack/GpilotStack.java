@@ -1,9 +1,13 @@
 package dev.gpilot.api.stack;
 
+import dev.gpilot.testing.ClickHouseTestServer;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -122,6 +127,22 @@ public final class GpilotStack implements AutoCloseable {
         ports[6],
         List.of(ports[7], ports[8], ports[9]),
         List.of(ports[13], ports[14], ports[15]));
+  }
+
+  /**
+   * A stack (not started yet) for a test class: under {@code target/<name>-<random>}, on the test's
+   * ClickHouse database.
+   *
+   * @param settings more environment for every service (e.g. {@code GPILOT_SIM_LATENCY_MS})
+   */
+  public static GpilotStack create(
+      String name, ClickHouseTestServer clickhouse, Map<String, String> settings)
+      throws IOException {
+    return create(
+        Path.of("target", name + "-" + UUID.randomUUID().toString().substring(0, 8)),
+        clickhouse.url(),
+        clickhouse.database(),
+        settings);
   }
 
   /**
@@ -313,6 +334,31 @@ public final class GpilotStack implements AutoCloseable {
 
   public URI api(String path) {
     return URI.create("http://127.0.0.1:" + apiPort + path);
+  }
+
+  /**
+   * A call to this stack's API as {@code token}, read whole, with a JSON body when {@code body} is
+   * not null.
+   */
+  public HttpResponse<String> send(
+      HttpClient http, Duration timeout, String token, String method, String path, String body)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(api(path))
+            .timeout(timeout)
+            .header("Authorization", "Bearer " + token);
+    if (body != null) {
+      request.header("Content-Type", "application/json");
+    }
+    return http.send(
+        request
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   public URI standin(String path) {

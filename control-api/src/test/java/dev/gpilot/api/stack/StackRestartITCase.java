@@ -64,9 +64,8 @@ class StackRestartITCase {
   static void up() throws Exception {
     stack =
         GpilotStack.create(
-            Path.of("target", "stack-" + UUID.randomUUID().toString().substring(0, 8)),
-            CLICKHOUSE.url(),
-            CLICKHOUSE.database(),
+            "stack",
+            CLICKHOUSE,
             // Slow enough that missions are in flight when a process goes down; checkpoints often.
             Map.of("GPILOT_SIM_LATENCY_MS", "800", "GPILOT_CHECKPOINT_INTERVAL_MS", "1000"));
     stack.up();
@@ -306,19 +305,7 @@ class StackRestartITCase {
 
   /** Until every mission of the wave has a finished step and one has not finished yet. */
   private static void awaitSomeStepsDone(List<EventFollower> wave) throws Exception {
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .ignoreExceptions()
-        .untilAsserted(
-            () ->
-                assertThat(wave)
-                    .allSatisfy(
-                        f ->
-                            assertThat(f.events())
-                                .anySatisfy(
-                                    e ->
-                                        assertThat(e.path("stepId").asText())
-                                            .isIn("a", "b", "c", "d"))));
+    EventFollower.awaitStepEvents(wave, "a", "b", "c", "d");
   }
 
   private static String submit(String plan) throws Exception {
@@ -366,21 +353,6 @@ class StackRestartITCase {
 
   private static HttpResponse<String> send(String method, String path, String body)
       throws Exception {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(stack.api(path))
-            .timeout(Duration.ofSeconds(30))
-            .header("Authorization", "Bearer " + stack.token());
-    if (body != null) {
-      request.header("Content-Type", "application/json");
-    }
-    return HTTP.send(
-        request
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return stack.send(HTTP, Duration.ofSeconds(30), stack.token(), method, path, body);
   }
 }

@@ -50,6 +50,44 @@ class WorkspaceLifecycleITCase {
     return key;
   }
 
+  /** A new workspace, made with the tokens file's token: its owner key. */
+  private static String newWorkspace(String name, String workspaceId) throws Exception {
+    return key(
+        one.ok(
+                "POST",
+                "/api/v1/workspaces",
+                FILE_TOKEN,
+                "{\"name\":\"" + name + "\",\"workspaceId\":\"" + workspaceId + "\"}",
+                201)
+            .get("ownerKey"));
+  }
+
+  /** A new key of {@code owner}'s workspace, made through {@code api}. */
+  private static String newKey(ApiClient api, String owner, String name, String role)
+      throws Exception {
+    return key(
+        api.ok(
+            "POST",
+            "/api/v1/keys",
+            owner,
+            "{\"name\":\"" + name + "\",\"role\":\"" + role + "\"}",
+            201));
+  }
+
+  /**
+   * Until the second instance answers {@code status} to {@code key} (once its feed has read what
+   * the first did with the key).
+   */
+  private static void awaitOnTwo(String key, int status, Duration atMost) {
+    await()
+        .atMost(atMost)
+        .ignoreExceptions()
+        .untilAsserted(
+            () ->
+                assertThat(two.call("GET", "/api/v1/agents", key, null).status())
+                    .isEqualTo(status));
+  }
+
   private static JsonNode members(String token) throws Exception {
     return one.ok("GET", "/api/v1/members", token, null, 200).get("members");
   }
@@ -64,17 +102,8 @@ class WorkspaceLifecycleITCase {
 
   @Test
   void membersAndOwnership_lastOwnerKept_removedMembersKeysRevoked() throws Exception {
-    String owner =
-        key(
-            one.ok(
-                    "POST",
-                    "/api/v1/workspaces",
-                    FILE_TOKEN,
-                    "{\"name\":\"Team\",\"workspaceId\":\"team\"}",
-                    201)
-                .get("ownerKey"));
-    String admin =
-        key(one.ok("POST", "/api/v1/keys", owner, "{\"name\":\"adm\",\"role\":\"admin\"}", 201));
+    String owner = newWorkspace("Team", "team");
+    String admin = newKey(one, owner, "adm", "admin");
     one.ok(
         "POST",
         "/api/v1/members",
@@ -98,23 +127,13 @@ class WorkspaceLifecycleITCase {
             .asText();
     String carol = key(one.ok("POST", accept, null, null, 201).get("key"));
     // The other instance knows the key once its feed has read it (SPEC §11: well under a second).
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .ignoreExceptions()
-        .untilAsserted(
-            () ->
-                assertThat(two.call("GET", "/api/v1/agents", carol, null).status()).isEqualTo(200));
+    awaitOnTwo(carol, 200, Duration.ofSeconds(30));
 
     // Carol leaves: her membership ends and the key she got with it stops working on both
     // instances.
     one.ok("DELETE", "/api/v1/members/Carol@Example.com", admin, null, 204);
     assertThat(one.call("GET", "/api/v1/agents", carol, null).status()).isEqualTo(401);
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .ignoreExceptions()
-        .untilAsserted(
-            () ->
-                assertThat(two.call("GET", "/api/v1/agents", carol, null).status()).isEqualTo(401));
+    awaitOnTwo(carol, 401, Duration.ofSeconds(10));
     assertThat(members(owner).toString()).doesNotContain("carol@example.com");
     assertThat(one.call("DELETE", "/api/v1/members/carol@example.com", admin, null).status())
         .isEqualTo(404);
@@ -226,27 +245,12 @@ class WorkspaceLifecycleITCase {
     assertThat(protectedOne.status()).isEqualTo(409);
     assertThat(protectedOne.json().get("type").asText()).isEqualTo("/problems/workspace-protected");
 
-    String owner =
-        key(
-            one.ok(
-                    "POST",
-                    "/api/v1/workspaces",
-                    FILE_TOKEN,
-                    "{\"name\":\"Doomed\",\"workspaceId\":\"doomed\"}",
-                    201)
-                .get("ownerKey"));
-    String admin =
-        key(one.ok("POST", "/api/v1/keys", owner, "{\"name\":\"adm\",\"role\":\"admin\"}", 201));
+    String owner = newWorkspace("Doomed", "doomed");
+    String admin = newKey(one, owner, "adm", "admin");
     // The owner key was made through the first instance: the second knows it once its feed has read
     // it.
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .ignoreExceptions()
-        .untilAsserted(
-            () ->
-                assertThat(two.call("GET", "/api/v1/agents", owner, null).status()).isEqualTo(200));
-    String viewer =
-        key(two.ok("POST", "/api/v1/keys", owner, "{\"name\":\"v\",\"role\":\"viewer\"}", 201));
+    awaitOnTwo(owner, 200, Duration.ofSeconds(30));
+    String viewer = newKey(two, owner, "v", "viewer");
     String mission =
         one.ok("POST", "/api/v1/missions", owner, "{\"mission\":\"history\"}", 202)
             .get("missionId")
@@ -263,11 +267,7 @@ class WorkspaceLifecycleITCase {
       ApiClient.Response refused = one.call("GET", "/api/v1/missions/" + mission, k, null);
       assertThat(refused.status()).isEqualTo(401);
       assertThat(refused.contentType()).startsWith("application/problem+json");
-      await()
-          .atMost(Duration.ofSeconds(10))
-          .ignoreExceptions()
-          .untilAsserted(
-              () -> assertThat(two.call("GET", "/api/v1/agents", k, null).status()).isEqualTo(401));
+      awaitOnTwo(k, 401, Duration.ofSeconds(10));
     }
     ApiClient.Response again =
         one.call(

@@ -55,6 +55,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.core.ThrowingRunnable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -97,6 +98,14 @@ class VaultApiITCase {
   private static VaultHttp two;
   private static JobClient job;
   private static VaultKeyResolver resolver;
+
+  /**
+   * Until {@code assertion} holds, for at most 20 s (the other instance, the job and the topics
+   * follow within that).
+   */
+  private static void eventually(ThrowingRunnable assertion) {
+    await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(assertion);
+  }
 
   private static String token(String ws) {
     return "token-" + ws;
@@ -179,13 +188,10 @@ class VaultApiITCase {
               assertThat(s.get("fingerprint").asText()).isEqualTo(fingerprint);
               assertThat(s.get("createdBy").asText()).isEqualTo("alice@ws-put");
             });
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .ignoreExceptions()
-        .untilAsserted(
-            () ->
-                assertThat(two.vault(token(ws)).at("/secrets/0/fingerprint").asText())
-                    .isEqualTo(fingerprint));
+    eventually(
+        () ->
+            assertThat(two.vault(token(ws)).at("/secrets/0/fingerprint").asText())
+                .isEqualTo(fingerprint));
 
     HttpResponse<String> replaced = two.putValue("gemini", value + "-v2", token(ws));
     assertThat(replaced.statusCode()).isEqualTo(200);
@@ -194,13 +200,10 @@ class VaultApiITCase {
     assertThat(after.get("createdAt").asLong()).isEqualTo(body.get("createdAt").asLong());
     assertThat(after.get("updatedAt").asLong())
         .isGreaterThanOrEqualTo(body.get("updatedAt").asLong());
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .ignoreExceptions()
-        .untilAsserted(
-            () ->
-                assertThat(one.get("/api/v1/vault/secrets/gemini", token(ws)).body())
-                    .contains(after.get("fingerprint").asText()));
+    eventually(
+        () ->
+            assertThat(one.get("/api/v1/vault/secrets/gemini", token(ws)).body())
+                .contains(after.get("fingerprint").asText()));
 
     List<ConsumerRecord<String, String>> records = read(Topics.VAULT);
     List<ConsumerRecord<String, String>> mine =
@@ -288,14 +291,11 @@ class VaultApiITCase {
     HttpResponse<String> again = one.delete("reddit", token(ws));
     assertThat(again.statusCode()).isEqualTo(404);
     assertThat(VaultHttp.json(again).get("type").asText()).isEqualTo("/problems/not-found");
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .ignoreExceptions()
-        .untilAsserted(
-            () ->
-                assertThat(two.vault(token(ws)).get("secrets"))
-                    .extracting(s -> s.get("name").asText())
-                    .containsExactly("shopify"));
+    eventually(
+        () ->
+            assertThat(two.vault(token(ws)).get("secrets"))
+                .extracting(s -> s.get("name").asText())
+                .containsExactly("shopify"));
   }
 
   @Test
@@ -348,10 +348,7 @@ class VaultApiITCase {
 
     // The commit's markers reach the partition just after the answer: read until the rotated record
     // is visible.
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .ignoreExceptions()
-        .untilAsserted(() -> assertThat(latestRecord(ws).keyVersion()).isEqualTo(2));
+    eventually(() -> assertThat(latestRecord(ws).keyVersion()).isEqualTo(2));
     VaultRecord v2 = latestRecord(ws);
     assertThat(v2.dataKeyset()).isNotEqualTo(v1.dataKeyset());
     assertThat(v2.keys())
@@ -363,17 +360,14 @@ class VaultApiITCase {
       assertThat(s.keyId()).isEqualTo(v2.keys().get(0).keyId());
     }
     // Every secret still opens to its value, job-side, from the rotated record.
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .ignoreExceptions()
-        .untilAsserted(
-            () -> {
-              for (Map.Entry<String, String> e : values.entrySet()) {
-                ResolvedKey key = resolver.keyFor(KeyRequest.of(ws, e.getKey()));
-                assertThat(key.keyVersion()).isEqualTo(2);
-                assertThat(key.revealForUse()).isEqualTo(e.getValue());
-              }
-            });
+    eventually(
+        () -> {
+          for (Map.Entry<String, String> e : values.entrySet()) {
+            ResolvedKey key = resolver.keyFor(KeyRequest.of(ws, e.getKey()));
+            assertThat(key.keyVersion()).isEqualTo(2);
+            assertThat(key.revealForUse()).isEqualTo(e.getValue());
+          }
+        });
 
     JsonNode history = VaultHttp.json(one.get("/api/v1/vault/rotations", token(ws)));
     assertThat(history.get("keyVersion").asInt()).isEqualTo(2);
@@ -417,10 +411,7 @@ class VaultApiITCase {
     assertThat(puts.stream().map(CompletableFuture::join).toList()).containsOnly(201);
 
     for (VaultHttp api : List.of(one, two)) {
-      await()
-          .atMost(Duration.ofSeconds(20))
-          .ignoreExceptions()
-          .untilAsserted(() -> assertThat(api.vault(token(ws)).get("secrets")).hasSize(24));
+      eventually(() -> assertThat(api.vault(token(ws)).get("secrets")).hasSize(24));
     }
     // Every committed record builds on the one before it: revisions only go up, one per change
     // (changes that
@@ -450,20 +441,12 @@ class VaultApiITCase {
     assertThat(one.putValue("social.z", value + "-z", token(ws)).statusCode()).isEqualTo(201);
     // Instance two reads the vault topic a moment behind instance one's write; a 404 there writes
     // nothing.
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .ignoreExceptions()
-        .untilAsserted(
-            () -> assertThat(two.delete("social.z", token(ws)).statusCode()).isEqualTo(204));
+    eventually(() -> assertThat(two.delete("social.z", token(ws)).statusCode()).isEqualTo(204));
     assertThat(one.rotate(token(ws)).statusCode()).isEqualTo(200);
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .ignoreExceptions()
-        .untilAsserted(
-            () ->
-                assertThat(
-                        resolver.keyFor(new KeyRequest(ws, "gemini", "m-1", "s1", 1)).keyVersion())
-                    .isEqualTo(2));
+    eventually(
+        () ->
+            assertThat(resolver.keyFor(new KeyRequest(ws, "gemini", "m-1", "s1", 1)).keyVersion())
+                .isEqualTo(2));
 
     await()
         .atMost(Duration.ofSeconds(30))
@@ -619,28 +602,19 @@ class VaultApiITCase {
                   Topics.VAULT, ws, JsonCodec.of(VaultRecord.class).encode(tampered)))
           .get();
     }
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .ignoreExceptions()
-        .untilAsserted(
-            () ->
-                assertThat(one.vault(token(ws)).get("revision").asLong())
-                    .isEqualTo(tampered.revision()));
+    eventually(
+        () ->
+            assertThat(one.vault(token(ws)).get("revision").asLong())
+                .isEqualTo(tampered.revision()));
 
     // The job: a clear error for this call, never the deployment key instead.
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .ignoreExceptions()
-        .untilAsserted(
-            () ->
-                assertThatThrownBy(() -> resolver.keyFor(KeyRequest.of(ws, "gemini")))
-                    .isInstanceOfSatisfying(
-                        VaultException.class,
-                        e ->
-                            assertThat(e.reason())
-                                .isEqualTo(VaultException.Reason.SECRET_UNREADABLE))
-                    .hasMessageContaining(
-                        "secret 'gemini' of workspace 'ws-tamper' does not open"));
+    eventually(
+        () ->
+            assertThatThrownBy(() -> resolver.keyFor(KeyRequest.of(ws, "gemini")))
+                .isInstanceOfSatisfying(
+                    VaultException.class,
+                    e -> assertThat(e.reason()).isEqualTo(VaultException.Reason.SECRET_UNREADABLE))
+                .hasMessageContaining("secret 'gemini' of workspace 'ws-tamper' does not open"));
     // The API: a rotation cannot re-encrypt it, says which secret, and changes nothing.
     HttpResponse<String> rotate = one.rotate(token(ws));
     assertThat(rotate.statusCode()).isEqualTo(409);
@@ -650,13 +624,10 @@ class VaultApiITCase {
     assertThat(one.vault(token(ws)).get("keyVersion").asInt()).isEqualTo(1);
     // Both keep serving; setting the secret again repairs it.
     assertThat(one.putValue("gemini", value + "-fixed", token(ws)).statusCode()).isEqualTo(200);
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .ignoreExceptions()
-        .untilAsserted(
-            () ->
-                assertThat(resolver.keyFor(KeyRequest.of(ws, "gemini")).revealForUse())
-                    .isEqualTo(value + "-fixed"));
+    eventually(
+        () ->
+            assertThat(resolver.keyFor(KeyRequest.of(ws, "gemini")).revealForUse())
+                .isEqualTo(value + "-fixed"));
     assertThat(one.rotate(token(ws)).statusCode()).isEqualTo(200);
   }
 
@@ -672,50 +643,38 @@ class VaultApiITCase {
     String keyA = "AIza-A-" + UUID.randomUUID();
     String fpA =
         VaultHttp.json(one.putValue("gemini", keyA, token(ws))).get("fingerprint").asText();
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .ignoreExceptions()
-        .untilAsserted(
-            () -> {
-              ResolvedKey k = resolver.keyFor(KeyRequest.of(ws, "gemini"));
-              assertThat(k.source()).isEqualTo(ResolvedKey.Source.WORKSPACE);
-              assertThat(k.revealForUse()).isEqualTo(keyA);
-              assertThat(k.fingerprint()).isEqualTo(fpA);
-              assertThat(k.toString()).doesNotContain(keyA);
-            });
+    eventually(
+        () -> {
+          ResolvedKey k = resolver.keyFor(KeyRequest.of(ws, "gemini"));
+          assertThat(k.source()).isEqualTo(ResolvedKey.Source.WORKSPACE);
+          assertThat(k.revealForUse()).isEqualTo(keyA);
+          assertThat(k.fingerprint()).isEqualTo(fpA);
+          assertThat(k.toString()).doesNotContain(keyA);
+        });
     // Another workspace keeps using the deployment key meanwhile.
     assertThat(resolver.keyFor(KeyRequest.of("ws-key-none", "gemini")).revealForUse())
         .isEqualTo(DEPLOYMENT_KEY);
 
     String keyB = "AIza-B-" + UUID.randomUUID();
     two.putValue("gemini", keyB, token(ws));
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .ignoreExceptions()
-        .untilAsserted(
-            () ->
-                assertThat(resolver.keyFor(KeyRequest.of(ws, "gemini")).revealForUse())
-                    .isEqualTo(keyB));
+    eventually(
+        () ->
+            assertThat(resolver.keyFor(KeyRequest.of(ws, "gemini")).revealForUse())
+                .isEqualTo(keyB));
 
     assertThat(one.rotate(token(ws)).statusCode()).isEqualTo(200);
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .ignoreExceptions()
-        .untilAsserted(
-            () -> {
-              ResolvedKey k = resolver.keyFor(KeyRequest.of(ws, "gemini"));
-              assertThat(k.keyVersion()).isEqualTo(2);
-              assertThat(k.revealForUse()).isEqualTo(keyB);
-            });
+    eventually(
+        () -> {
+          ResolvedKey k = resolver.keyFor(KeyRequest.of(ws, "gemini"));
+          assertThat(k.keyVersion()).isEqualTo(2);
+          assertThat(k.revealForUse()).isEqualTo(keyB);
+        });
 
     assertThat(one.delete("gemini", token(ws)).statusCode()).isEqualTo(204);
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .ignoreExceptions()
-        .untilAsserted(
-            () ->
-                assertThat(resolver.keyFor(KeyRequest.of(ws, "gemini")).source())
-                    .isEqualTo(ResolvedKey.Source.DEPLOYMENT));
+    eventually(
+        () ->
+            assertThat(resolver.keyFor(KeyRequest.of(ws, "gemini")).source())
+                .isEqualTo(ResolvedKey.Source.DEPLOYMENT));
   }
 
   @Test
@@ -728,24 +687,16 @@ class VaultApiITCase {
     // audited.
     assertThat(one.putValue("gemini", secret, token(ws)).statusCode()).isEqualTo(201);
     assertThat(one.putValue("social.scan", secret, token(ws)).statusCode()).isEqualTo(201);
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .ignoreExceptions()
-        .untilAsserted(() -> assertThat(two.vault(token(ws)).get("secrets")).hasSize(2));
+    eventually(() -> assertThat(two.vault(token(ws)).get("secrets")).hasSize(2));
     two.get("/api/v1/vault/secrets/gemini", token(ws));
     assertThat(one.rotate(token(ws)).statusCode()).isEqualTo(200);
     two.get("/api/v1/vault/rotations", token(ws));
     one.put("social.scan", "{\"value\": " + secret + "}", token(ws));
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .ignoreExceptions()
-        .untilAsserted(
-            () ->
-                assertThat(
-                        resolver
-                            .keyFor(new KeyRequest(ws, "gemini", "m-scan", "s1", 1))
-                            .revealForUse())
-                    .isEqualTo(secret));
+    eventually(
+        () ->
+            assertThat(
+                    resolver.keyFor(new KeyRequest(ws, "gemini", "m-scan", "s1", 1)).revealForUse())
+                .isEqualTo(secret));
     assertThat(one.delete("social.scan", token(ws)).statusCode()).isEqualTo(204);
     awaitRows(
         CLICKHOUSE,

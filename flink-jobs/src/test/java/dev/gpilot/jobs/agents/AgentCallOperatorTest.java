@@ -70,7 +70,10 @@ class AgentCallOperatorTest {
         JsonTypeInfo.of(StepRequest.class).createSerializer(new SerializerConfigImpl()));
   }
 
-  private static void send(OneInputStreamOperatorTestHarness<StepRequest, StepResult> harness)
+  /**
+   * Attempt {@code attempt} of step "write" (content-orchestrator) of mission m1, into the harness.
+   */
+  static void send(OneInputStreamOperatorTestHarness<StepRequest, StepResult> harness, int attempt)
       throws Exception {
     synchronized (harness.getCheckpointLock()) {
       harness.processElement(
@@ -79,7 +82,7 @@ class AgentCallOperatorTest {
                   "m1",
                   "ws",
                   "write",
-                  2,
+                  attempt,
                   "content-orchestrator",
                   "write",
                   Json.mapper().createObjectNode(),
@@ -107,7 +110,7 @@ class AgentCallOperatorTest {
   void streamedText_leavesOnTheDeltasOutput_inOrder_beforeTheAttemptsResult() throws Exception {
     try (var harness = harness(StreamingAgent::new)) {
       harness.open();
-      send(harness);
+      send(harness, 2);
 
       awaitResult(harness);
 
@@ -120,7 +123,7 @@ class AgentCallOperatorTest {
     OperatorSubtaskState checkpoint;
     try (var before = harness(SilentAgent::new)) {
       before.open();
-      send(before);
+      send(before, 2);
       checkpoint = before.snapshot(1, 1);
     }
 

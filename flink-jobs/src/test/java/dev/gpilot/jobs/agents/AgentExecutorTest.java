@@ -57,21 +57,7 @@ class AgentExecutorTest {
     try (var harness = AgentCallOperatorTest.harness(executor)) {
       harness.getEnvironment().setExpectedExternalFailureCause(Throwable.class);
       harness.open();
-      synchronized (harness.getCheckpointLock()) {
-        harness.processElement(
-            new StreamRecord<>(
-                new StepRequest(
-                    "m1",
-                    "ws",
-                    "write",
-                    1,
-                    "content-orchestrator",
-                    "write",
-                    Json.mapper().createObjectNode(),
-                    "a mission",
-                    System.currentTimeMillis()),
-                0));
-      }
+      AgentCallOperatorTest.send(harness, 1);
       // Long enough for the retry (10 ms) many times over; the operator's own timeout (60 s) is far
       // away.
       long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();

@@ -1,15 +1,13 @@
 package dev.gpilot.jobs.budget;
 
+import static dev.gpilot.jobs.internal.serde.LayoutSnapshots.assertEachRestoresAsIs;
+import static dev.gpilot.jobs.internal.serde.LayoutSnapshots.resolve;
+import static dev.gpilot.jobs.internal.serde.LayoutSnapshots.writtenWith;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpilot.jobs.internal.serde.LayoutSerializer;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
-import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.core.memory.DataInputDeserializer;
-import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,13 +20,7 @@ class BudgetStateLayoutTest {
 
   @Test
   void theSameLayout_restoresAsIs() throws Exception {
-    for (LayoutSerializer<?> serializer : STATE) {
-      TypeSerializerSnapshot<?> restored = roundTrip(serializer.snapshotConfiguration());
-      assertThat(resolve(serializer, restored).isCompatibleAsIs())
-          .as(serializer.getClass().getSimpleName())
-          .isTrue();
-      assertThat(restored.restoreSerializer()).isEqualTo(serializer);
-    }
+    assertEachRestoresAsIs(STATE);
   }
 
   @Test
@@ -50,39 +42,5 @@ class BudgetStateLayoutTest {
           .as("%s", layout)
           .isTrue();
     }
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static TypeSerializerSchemaCompatibility<?> resolve(
-      LayoutSerializer current, TypeSerializerSnapshot old) {
-    return current.snapshotConfiguration().resolveSchemaCompatibility(old);
-  }
-
-  private static TypeSerializerSnapshot<?> roundTrip(TypeSerializerSnapshot<?> snapshot)
-      throws IOException {
-    DataOutputSerializer out = new DataOutputSerializer(256);
-    TypeSerializerSnapshot.writeVersionedSnapshot(out, snapshot);
-    return TypeSerializerSnapshot.readVersionedSnapshot(
-        new DataInputDeserializer(out.getCopyOfBuffer()),
-        BudgetStateLayoutTest.class.getClassLoader());
-  }
-
-  /**
-   * A snapshot of {@code serializer}'s class that says the data was written with {@code layout}.
-   */
-  private static TypeSerializerSnapshot<?> writtenWith(
-      LayoutSerializer<?> serializer, List<String> layout) throws IOException {
-    DataOutputSerializer out = new DataOutputSerializer(256);
-    out.writeUTF(serializer.getClass().getName());
-    out.writeInt(layout.size());
-    for (String field : layout) {
-      out.writeUTF(field);
-    }
-    LayoutSerializer.LayoutSnapshot<?> snapshot = new LayoutSerializer.LayoutSnapshot<>();
-    snapshot.readSnapshot(
-        1,
-        new DataInputDeserializer(out.getCopyOfBuffer()),
-        BudgetStateLayoutTest.class.getClassLoader());
-    return snapshot;
   }
 }

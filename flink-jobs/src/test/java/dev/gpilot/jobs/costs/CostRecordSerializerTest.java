@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpilot.contracts.cost.CostRecord;
 import dev.gpilot.contracts.cost.Usage;
+import dev.gpilot.jobs.internal.serde.SerializerChecks;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
-import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
@@ -20,14 +20,7 @@ class CostRecordSerializerTest {
       CostPipeline.COST_RECORD.createSerializer(new SerializerConfigImpl());
 
   private CostRecord roundTrip(CostRecord record) throws Exception {
-    DataOutputSerializer out = new DataOutputSerializer(64);
-    serializer.serialize(record, out);
-    serializer.serialize(record, out);
-    DataInputDeserializer in = new DataInputDeserializer(out.getCopyOfBuffer());
-    assertThat(serializer.deserialize(in)).isEqualTo(record);
-    DataOutputSerializer copied = new DataOutputSerializer(64);
-    serializer.copy(in, copied);
-    return serializer.deserialize(new DataInputDeserializer(copied.getCopyOfBuffer()));
+    return SerializerChecks.roundTrip(serializer, record);
   }
 
   @Test
@@ -102,12 +95,6 @@ class CostRecordSerializerTest {
 
   @Test
   void restoresFromItsSnapshot() throws Exception {
-    TypeSerializerSnapshot<CostRecord> snapshot = serializer.snapshotConfiguration();
-    assertThat(snapshot.restoreSerializer()).isSameAs(serializer);
-    assertThat(
-            snapshot
-                .resolveSchemaCompatibility(serializer.snapshotConfiguration())
-                .isCompatibleAsIs())
-        .isTrue();
+    SerializerChecks.assertRestoresFromItsSnapshot(serializer);
   }
 }

@@ -18,10 +18,9 @@ import dev.gpilot.jobs.JobClients;
 import dev.gpilot.jobs.LocalMissionJob;
 import dev.gpilot.jobs.MissionJob;
 import dev.gpilot.jobs.MissionJobOptions;
+import dev.gpilot.testing.ChildJvm;
 import dev.gpilot.testing.ClickHouseTestServer;
-import dev.gpilot.testing.CoverageAgent;
 import dev.gpilot.testing.KafkaTestBroker;
-import java.lang.management.ManagementFactory;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
@@ -85,44 +84,39 @@ class CostReplayITCase {
   private static final Map<String, Map<String, String[]>> LIVE =
       Map.of(
           "gemini-2.5-flash*",
-              Map.of(
-                  "v1",
-                  new String[] {"0.30", "0.03", "2.50", "2.50"},
-                  "v2",
-                  new String[] {"0.35", "0.035", "3.00", "3.00"}),
+          versions(
+              credits("0.30", "0.03", "2.50", "2.50"), credits("0.35", "0.035", "3.00", "3.00")),
           "gemini-2.5-pro*",
-              Map.of(
-                  "v1",
-                  new String[] {"1.25", "0.125", "10.00", "10.00"},
-                  "v2",
-                  new String[] {"1.25", "0.125", "10.00", "10.00"}),
+          versions(
+              credits("1.25", "0.125", "10.00", "10.00"),
+              credits("1.25", "0.125", "10.00", "10.00")),
           "gemini-2.5-flash-lite*",
-              Map.of(
-                  "v1",
-                  new String[] {"0.10", "0.01", "0.40", "0.40"},
-                  "v2",
-                  new String[] {"0.10", "0.01", "0.40", "0.40"}));
+          versions(
+              credits("0.10", "0.01", "0.40", "0.40"), credits("0.10", "0.01", "0.40", "0.40")));
 
   private static final Map<String, Map<String, String[]>> CHANGED =
       Map.of(
           "gemini-2.5-flash*",
-              Map.of(
-                  "v1",
-                  new String[] {"0.30", "0.03", "2.50", "2.50"},
-                  "v2",
-                  new String[] {"0.37", "0.041", "4.10", "1.999999"}),
+          versions(
+              credits("0.30", "0.03", "2.50", "2.50"),
+              credits("0.37", "0.041", "4.10", "1.999999")),
           "gemini-2.5-pro*",
-              Map.of(
-                  "v1",
-                  new String[] {"1.50", "0.125", "10.00", "10.00"},
-                  "v2",
-                  new String[] {"1.25", "0.125", "10.00", "10.00"}),
+          versions(
+              credits("1.50", "0.125", "10.00", "10.00"),
+              credits("1.25", "0.125", "10.00", "10.00")),
           "gemini-2.5-flash-lite*",
-              Map.of(
-                  "v1",
-                  new String[] {"0.10", "0.01", "0.40", "0.40"},
-                  "v2",
-                  new String[] {"0.10", "0.01", "0.40", "0.40"}));
+          versions(
+              credits("0.10", "0.01", "0.40", "0.40"), credits("0.10", "0.01", "0.40", "0.40")));
+
+  /** One version's credits per million tokens: input, cached input, output, thinking. */
+  private static String[] credits(
+      String input, String cachedInput, String output, String thinking) {
+    return new String[] {input, cachedInput, output, thinking};
+  }
+
+  private static Map<String, String[]> versions(String[] v1, String[] v2) {
+    return Map.of("v1", v1, "v2", v2);
+  }
 
   private static ClickHouseClient ch;
   private static Path livePrices;
@@ -524,33 +518,9 @@ class CostReplayITCase {
 
   /** {@link CostReplayJob} in a new JVM with this test's classpath and Flink's JVM options. */
   private static Child replay(String... args) throws Exception {
-    Path logConfig = home.resolve("child-log4j2.properties");
-    Files.writeString(
-        logConfig,
-        String.join(
-            "\n",
-            "rootLogger.level = WARN",
-            "rootLogger.appenderRef.out.ref = out",
-            "appender.out.type = Console",
-            "appender.out.name = out",
-            "appender.out.target = SYSTEM_ERR",
-            "appender.out.layout.type = PatternLayout",
-            "appender.out.layout.pattern = %-5p %c{1} %m%n"));
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
-    ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-        .filter(a -> a.startsWith("--add-opens") || a.startsWith("--add-exports"))
-        .forEach(command::add);
-    command.addAll(CoverageAgent.childArguments());
-    command.addAll(
-        List.of(
-            "-Dlog4j2.configurationFile=" + logConfig,
-            "-cp",
-            System.getProperty("java.class.path"),
-            CostReplayJob.class.getName()));
-    command.addAll(List.of(args));
+    List<String> jvmOptions = new ArrayList<>(List.of("-Xmx512m"));
+    jvmOptions.addAll(ChildJvm.moduleOptions());
+    List<String> command = ChildJvm.command(home, jvmOptions, CostReplayJob.class, args);
     Path output = home.resolve("replay-" + UUID.randomUUID() + ".out");
     ProcessBuilder builder =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());

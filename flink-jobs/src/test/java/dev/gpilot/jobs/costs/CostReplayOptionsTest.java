@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +22,15 @@ class CostReplayOptionsTest {
 
   private static CostReplayOptions parse(String... args) {
     return CostReplayOptions.parse(args, ENV);
+  }
+
+  /** A replay of 2026-12-01 (UTC) with {@code more} arguments. */
+  private static CostReplayOptions parseOneDay(String... more) {
+    return parse(
+        Stream.concat(
+                Stream.of("--from", "2026-12-01T00:00:00Z", "--to", "2026-12-02T00:00:00Z"),
+                Stream.of(more))
+            .toArray(String[]::new));
   }
 
   @Test
@@ -83,50 +93,15 @@ class CostReplayOptionsTest {
     assertThatThrownBy(
             () -> parse("--from", "2026-12-02T00:00:00Z", "--to", "2026-12-01T00:00:00Z"))
         .hasMessageContaining("--from must be before --to");
-    assertThatThrownBy(
-            () ->
-                parse(
-                    "--from",
-                    "2026-12-01T00:00:00Z",
-                    "--to",
-                    "2026-12-02T00:00:00Z",
-                    "--as",
-                    "a b"))
-        .hasMessageContaining("--as");
-    assertThatThrownBy(
-            () ->
-                parse(
-                    "--from",
-                    "2026-12-01T00:00:00Z",
-                    "--to",
-                    "2026-12-02T00:00:00Z",
-                    "--as",
-                    "live"))
+    assertThatThrownBy(() -> parseOneDay("--as", "a b")).hasMessageContaining("--as");
+    assertThatThrownBy(() -> parseOneDay("--as", "live"))
         .hasMessageContaining("'live' names the live tables");
-    assertThatThrownBy(
-            () ->
-                parse(
-                    "--from",
-                    "2026-12-01T00:00:00Z",
-                    "--to",
-                    "2026-12-02T00:00:00Z",
-                    "--source",
-                    "s3"))
+    assertThatThrownBy(() -> parseOneDay("--source", "s3"))
         .hasMessageContaining("--source must be topic or clickhouse");
-    assertThatThrownBy(
-            () ->
-                parse(
-                    "--from",
-                    "2026-12-01T00:00:00Z",
-                    "--to",
-                    "2026-12-02T00:00:00Z",
-                    "--prices",
-                    "1999"))
+    assertThatThrownBy(() -> parseOneDay("--prices", "1999"))
         .hasMessageContaining("neither a file nor a version")
         .hasMessageContaining("2026-01-15");
-    assertThatThrownBy(
-            () -> parse("--from", "2026-12-01T00:00:00Z", "--to", "2026-12-02T00:00:00Z", "--frm"))
-        .hasMessageContaining("unknown argument '--frm'");
+    assertThatThrownBy(() -> parseOneDay("--frm")).hasMessageContaining("unknown argument '--frm'");
     assertThatThrownBy(
             () ->
                 CostReplayOptions.parse(

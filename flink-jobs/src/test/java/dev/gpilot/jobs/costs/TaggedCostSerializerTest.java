@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpilot.contracts.cost.CostRecord;
 import dev.gpilot.contracts.cost.Usage;
+import dev.gpilot.jobs.internal.serde.SerializerChecks;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
-import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.core.memory.DataInputDeserializer;
-import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,27 +40,13 @@ class TaggedCostSerializerTest {
     for (CostRecord record : new CostRecord[] {RECORD, bare}) {
       for (int marks = 0; marks < 4; marks++) {
         TaggedCost tagged = new TaggedCost(record, (marks & 1) != 0, (marks & 2) != 0);
-        DataOutputSerializer out = new DataOutputSerializer(64);
-        serializer.serialize(tagged, out);
-        serializer.serialize(tagged, out);
-        DataInputDeserializer in = new DataInputDeserializer(out.getCopyOfBuffer());
-        assertThat(serializer.deserialize(in)).isEqualTo(tagged);
-        DataOutputSerializer copied = new DataOutputSerializer(64);
-        serializer.copy(in, copied);
-        assertThat(serializer.deserialize(new DataInputDeserializer(copied.getCopyOfBuffer())))
-            .isEqualTo(tagged);
+        assertThat(SerializerChecks.roundTrip(serializer, tagged)).isEqualTo(tagged);
       }
     }
   }
 
   @Test
   void restoresFromItsSnapshot() throws Exception {
-    TypeSerializerSnapshot<TaggedCost> snapshot = serializer.snapshotConfiguration();
-    assertThat(snapshot.restoreSerializer()).isSameAs(serializer);
-    assertThat(
-            snapshot
-                .resolveSchemaCompatibility(serializer.snapshotConfiguration())
-                .isCompatibleAsIs())
-        .isTrue();
+    SerializerChecks.assertRestoresFromItsSnapshot(serializer);
   }
 }

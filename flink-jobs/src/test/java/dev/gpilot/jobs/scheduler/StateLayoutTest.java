@@ -1,18 +1,20 @@
 package dev.gpilot.jobs.scheduler;
 
+import static dev.gpilot.jobs.internal.serde.LayoutSnapshots.assertEachRestoresAsIs;
+import static dev.gpilot.jobs.internal.serde.LayoutSnapshots.resolve;
+import static dev.gpilot.jobs.internal.serde.LayoutSnapshots.roundTrip;
+import static dev.gpilot.jobs.internal.serde.LayoutSnapshots.writtenWith;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpilot.jobs.internal.serde.JsonNodeSerializer;
 import dev.gpilot.jobs.internal.serde.JsonTypeSerializer;
 import dev.gpilot.jobs.internal.serde.LayoutSerializer;
-import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
-import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
@@ -31,49 +33,9 @@ class StateLayoutTest {
           MissionDefinitionSerializer.INSTANCE,
           JsonNodeSerializer.INSTANCE);
 
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static TypeSerializerSchemaCompatibility<?> resolve(
-      LayoutSerializer current, TypeSerializerSnapshot old) {
-    return current.snapshotConfiguration().resolveSchemaCompatibility(old);
-  }
-
-  /** A snapshot as Flink writes it into a checkpoint and reads it back. */
-  private static TypeSerializerSnapshot<?> roundTrip(TypeSerializerSnapshot<?> snapshot)
-      throws IOException {
-    DataOutputSerializer out = new DataOutputSerializer(256);
-    TypeSerializerSnapshot.writeVersionedSnapshot(out, snapshot);
-    return TypeSerializerSnapshot.readVersionedSnapshot(
-        new DataInputDeserializer(out.getCopyOfBuffer()), StateLayoutTest.class.getClassLoader());
-  }
-
-  /**
-   * A snapshot of {@code serializer}'s class that says the data was written with {@code layout}.
-   */
-  private static TypeSerializerSnapshot<?> writtenWith(
-      LayoutSerializer<?> serializer, List<String> layout) throws IOException {
-    DataOutputSerializer out = new DataOutputSerializer(256);
-    out.writeUTF(serializer.getClass().getName());
-    out.writeInt(layout.size());
-    for (String field : layout) {
-      out.writeUTF(field);
-    }
-    LayoutSerializer.LayoutSnapshot<?> snapshot = new LayoutSerializer.LayoutSnapshot<>();
-    snapshot.readSnapshot(
-        1,
-        new DataInputDeserializer(out.getCopyOfBuffer()),
-        StateLayoutTest.class.getClassLoader());
-    return snapshot;
-  }
-
   @Test
   void theSameLayout_restoresAsIs_withTheSameSerializer() throws Exception {
-    for (LayoutSerializer<?> serializer : SERIALIZERS) {
-      TypeSerializerSnapshot<?> restored = roundTrip(serializer.snapshotConfiguration());
-      assertThat(resolve(serializer, restored).isCompatibleAsIs())
-          .as(serializer.getClass().getSimpleName())
-          .isTrue();
-      assertThat(restored.restoreSerializer()).isEqualTo(serializer);
-    }
+    assertEachRestoresAsIs(SERIALIZERS);
   }
 
   @Test

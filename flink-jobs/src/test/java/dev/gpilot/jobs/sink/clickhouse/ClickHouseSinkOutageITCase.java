@@ -105,13 +105,8 @@ class ClickHouseSinkOutageITCase {
           .untilAsserted(
               () -> {
                 run.assertRunningWithoutRestart();
-                assertThat(run.counter("\\.clickhouseRetries$"))
-                    .as("sink retries")
-                    .isGreaterThanOrEqualTo(5);
-                assertThat(run.proxy.refusedConnections())
-                    .as("connections the sink tried")
-                    .isGreaterThanOrEqualTo(5);
-                assertThat(run.sourceBackPressured()).as("source task backpressured").isTrue();
+                run.assertSinkRetries();
+                run.assertRefusedAndBackpressured();
                 assertThat(run.probe.maxPassedAtCheckpoint())
                     .as("rows before the pending checkpoint's barrier")
                     .isPositive();
@@ -154,13 +149,8 @@ class ClickHouseSinkOutageITCase {
               () -> {
                 run.assertRunningWithoutRestart();
                 assertThat(run.proxy.droppedAnswers()).hasSize(1);
-                assertThat(run.counter("\\.clickhouseRetries$"))
-                    .as("sink retries")
-                    .isGreaterThanOrEqualTo(5);
-                assertThat(run.proxy.refusedConnections())
-                    .as("connections the sink tried")
-                    .isGreaterThanOrEqualTo(5);
-                assertThat(run.sourceBackPressured()).as("source task backpressured").isTrue();
+                run.assertSinkRetries();
+                run.assertRefusedAndBackpressured();
               });
       run.log("down");
       assertThat(run.proxy.droppedAnswers().get(0))
@@ -202,10 +192,7 @@ class ClickHouseSinkOutageITCase {
           .untilAsserted(
               () -> {
                 run.assertRunningWithoutRestart();
-                assertThat(run.proxy.refusedConnections())
-                    .as("connections the sink tried")
-                    .isGreaterThanOrEqualTo(5);
-                assertThat(run.sourceBackPressured()).as("source task backpressured").isTrue();
+                run.assertRefusedAndBackpressured();
               });
       assertThat(run.totals().rows()).as("rows in ClickHouse while it was unreachable").isZero();
       assertThat(run.probe.covered.get()).as("rows covered by a completed checkpoint").isZero();
@@ -337,6 +324,22 @@ class ClickHouseSinkOutageITCase {
                     : root + "\n" + ExceptionUtils.stringifyException(failure)));
       }
       assertThat(probe.opens.get()).as("times the tasks were started").isEqualTo(1);
+    }
+
+    /** The sink retried its insert at least five times. */
+    void assertSinkRetries() {
+      assertThat(counter("\\.clickhouseRetries$")).as("sink retries").isGreaterThanOrEqualTo(5);
+    }
+
+    /**
+     * ClickHouse unreachable for the sink: it tried at least five connections, and the source task
+     * is backpressured.
+     */
+    void assertRefusedAndBackpressured() {
+      assertThat(proxy.refusedConnections())
+          .as("connections the sink tried")
+          .isGreaterThanOrEqualTo(5);
+      assertThat(sourceBackPressured()).as("source task backpressured").isTrue();
     }
 
     /** What the test saw, in target/test.log next to the sink's own retry warnings. */
