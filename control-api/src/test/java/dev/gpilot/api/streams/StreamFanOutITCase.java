@@ -147,10 +147,10 @@ class StreamFanOutITCase {
       JsonNode message = result.get("message");
       List<List<JsonNode>> steps = steps(message);
       // One SDK step per attempt, in the order the steps started; deltas are the text when they
-      // came.
+      // came, and a step's text ends as its output's (s2's last words came in no delta).
       assertThat(steps)
           .extracting(StreamFanOutITCase::text)
-          .containsExactly("scouted", "A1A2", "B1B2", "half", "published");
+          .containsExactly("scouted", "A1A2 (final)", "B1B2", "half", "published");
       assertThat(steps.get(1).get(0).at("/data/stepId").asText()).isEqualTo("s2");
       assertThat(steps.get(2).get(0).at("/data/stepId").asText()).isEqualTo("s3");
       JsonNode s4 = dataPart(message, "step-s4");
