@@ -224,34 +224,41 @@ class UiMessageMapperTest {
     assertThat(StreamHandler.accepts("application/json", "application/x-ndjson")).isFalse();
   }
 
+  /**
+   * The text-delta chunks of a one-step mission whose step streamed {@code deltas} and completed
+   * with {@code output} as its text.
+   */
+  private List<String> streamedText(String output, String... deltas) throws Exception {
+    seq = 0;
+    List<MissionEvent> events = new ArrayList<>();
+    events.add(event("mission.accepted").status("PLANNING").build());
+    events.add(
+        event("plan.ready")
+            .plan(
+                new Plan(
+                    List.of(new PlanStep("a", "agent-a", "x", null, List.of(), null, null, null))))
+            .build());
+    events.add(event("step.started").step("a", "agent-a", 1).status("RUNNING").build());
+    for (String delta : deltas) {
+      events.add(event("step.delta").step("a", "agent-a", 1).text(delta).build());
+    }
+    events.add(
+        event("step.completed")
+            .step("a", "agent-a", 1)
+            .status("SUCCEEDED")
+            .durationMs(5)
+            .output(Json.mapper().createObjectNode().put("text", output))
+            .build());
+    events.add(event("mission.completed").status("COMPLETED").durationMs(9).build());
+    return chunks(events).stream()
+        .filter(c -> c.get("type").asText().equals("text-delta"))
+        .map(c -> c.get("delta").asText())
+        .toList();
+  }
+
   @Test
   void aStepWhoseLastDeltasWereDropped_endsItsTextWithTheRestOfTheOutput_once() throws Exception {
-    seq = 0;
-    List<MissionEvent> events =
-        List.of(
-            event("mission.accepted").status("PLANNING").build(),
-            event("plan.ready")
-                .plan(
-                    new Plan(
-                        List.of(
-                            new PlanStep("a", "agent-a", "x", null, List.of(), null, null, null))))
-                .build(),
-            event("step.started").step("a", "agent-a", 1).status("RUNNING").build(),
-            event("step.delta").step("a", "agent-a", 1).text("Launch ").build(),
-            event("step.delta").step("a", "agent-a", 1).text("note: ").build(),
-            event("step.completed")
-                .step("a", "agent-a", 1)
-                .status("SUCCEEDED")
-                .durationMs(5)
-                .output(Json.mapper().createObjectNode().put("text", "Launch note: ships Monday"))
-                .build(),
-            event("mission.completed").status("COMPLETED").durationMs(9).build());
-
-    List<String> deltas =
-        chunks(events).stream()
-            .filter(c -> c.get("type").asText().equals("text-delta"))
-            .map(c -> c.get("delta").asText())
-            .toList();
+    List<String> deltas = streamedText("Launch note: ships Monday", "Launch ", "note: ");
 
     // What a useChat client renders for the step: the output's text, not the part that streamed.
     assertThat(String.join("", deltas)).isEqualTo("Launch note: ships Monday");
@@ -260,32 +267,7 @@ class UiMessageMapperTest {
 
   @Test
   void aStepWhoseDeltasAllArrived_isNotWrittenTwice() throws Exception {
-    seq = 0;
-    List<MissionEvent> events =
-        List.of(
-            event("mission.accepted").status("PLANNING").build(),
-            event("plan.ready")
-                .plan(
-                    new Plan(
-                        List.of(
-                            new PlanStep("a", "agent-a", "x", null, List.of(), null, null, null))))
-                .build(),
-            event("step.started").step("a", "agent-a", 1).status("RUNNING").build(),
-            event("step.delta").step("a", "agent-a", 1).text("all ").build(),
-            event("step.delta").step("a", "agent-a", 1).text("of it").build(),
-            event("step.completed")
-                .step("a", "agent-a", 1)
-                .status("SUCCEEDED")
-                .durationMs(5)
-                .output(Json.mapper().createObjectNode().put("text", "all of it"))
-                .build(),
-            event("mission.completed").status("COMPLETED").durationMs(9).build());
-
-    assertThat(
-            chunks(events).stream()
-                .filter(c -> c.get("type").asText().equals("text-delta"))
-                .map(c -> c.get("delta").asText()))
-        .containsExactly("all ", "of it");
+    assertThat(streamedText("all of it", "all ", "of it")).containsExactly("all ", "of it");
   }
 
   @Test
