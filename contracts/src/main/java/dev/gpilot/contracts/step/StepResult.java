@@ -174,6 +174,36 @@ public record StepResult(
         retriable);
   }
 
+  /** This result without its output and error; everything else as it was. */
+  public StepResult withoutOutput() {
+    return copy(null, null, costMicros, priceVersion);
+  }
+
+  /** This result with {@code costMicros} under {@code priceVersion}; everything else as it was. */
+  public StepResult withCost(long costMicros, String priceVersion) {
+    return copy(output, error, costMicros, priceVersion);
+  }
+
+  private StepResult copy(JsonNode output, String error, long costMicros, String priceVersion) {
+    return new StepResult(
+        missionId,
+        workspaceId,
+        stepId,
+        attempt,
+        agent,
+        succeeded,
+        output,
+        error,
+        startedAt,
+        finishedAt,
+        model,
+        usage,
+        costMicros,
+        priceVersion,
+        retriable,
+        retryAfterMs);
+  }
+
   @Override
   public String type() {
     return TYPE;

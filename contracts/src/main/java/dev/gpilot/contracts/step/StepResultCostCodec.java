@@ -102,23 +102,7 @@ public final class StepResultCostCodec {
     if (r == null || (r.output() == null && r.error() == null)) {
       return r;
     }
-    return new StepResult(
-        r.missionId(),
-        r.workspaceId(),
-        r.stepId(),
-        r.attempt(),
-        r.agent(),
-        r.succeeded(),
-        null,
-        null,
-        r.startedAt(),
-        r.finishedAt(),
-        r.model(),
-        r.usage(),
-        r.costMicros(),
-        r.priceVersion(),
-        r.retriable(),
-        r.retryAfterMs());
+    return r.withoutOutput();
   }
 
   /** The record, or null when the full decoder must decide. */

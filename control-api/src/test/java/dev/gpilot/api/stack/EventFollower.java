@@ -7,19 +7,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpilot.contracts.json.Json;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -29,7 +23,7 @@ import java.util.function.Function;
  * {@code stream.error} line, which an API sends before it cuts a stream, is not an event). It never
  * dedupes: what it keeps is what the API sent.
  */
-public final class EventFollower implements AutoCloseable {
+public final class EventFollower extends StreamFollower {
   private static final Set<String> FINAL =
       Set.of(
           "mission.completed",
@@ -38,95 +32,46 @@ public final class EventFollower implements AutoCloseable {
           "mission.timed_out",
           "mission.budget_exceeded");
 
-  private final HttpClient http;
-  private final Function<String, URI> api;
-  private final String token;
-  private final String missionId;
   private final List<JsonNode> events = new ArrayList<>();
-  private final CountDownLatch finished = new CountDownLatch(1);
-  private final Thread thread;
-  private volatile boolean closed;
-  private int connections;
 
   private EventFollower(
       HttpClient http, Function<String, URI> api, String token, String missionId) {
-    this.http = http;
-    this.api = api;
-    this.token = token;
-    this.missionId = missionId;
-    this.thread = new Thread(this::follow, "follow-" + missionId);
-    this.thread.setDaemon(true);
+    super(http, api, token, missionId, "follow-");
   }
 
   /** Starts following {@code missionId} on a thread of its own. */
   public static EventFollower start(
       HttpClient http, Function<String, URI> api, String token, String missionId) {
-    EventFollower follower = new EventFollower(http, api, token, missionId);
-    follower.thread.start();
-    return follower;
+    return started(new EventFollower(http, api, token, missionId));
   }
 
-  private void follow() {
-    while (!closed) {
-      long after = lastSeq();
-      try {
-        synchronized (this) {
-          connections++;
-        }
-        HttpResponse<InputStream> response =
-            http.send(
-                HttpRequest.newBuilder(
-                        api.apply(
-                            "/api/v1/missions/"
-                                + missionId
-                                + "/events"
-                                + (after > 0 ? "?after=" + after : "")))
-                    .header("Authorization", "Bearer " + token)
-                    .header("Accept", "application/x-ndjson")
-                    .GET()
-                    .build(),
-                HttpResponse.BodyHandlers.ofInputStream());
-        if (response.statusCode() != 200) {
-          response.body().close();
-          pause();
-          continue;
-        }
-        try (BufferedReader lines =
-            new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-          String line;
-          while ((line = lines.readLine()) != null) {
-            if (line.isBlank()) {
-              continue;
-            }
-            JsonNode event = Json.mapper().readTree(line);
-            if (event.path("type").asText().equals("stream.error")) {
-              break; // the stream's last line when it is cut (SPEC §9): resume after the last event
-              // received
-            }
-            synchronized (this) {
-              events.add(event);
-            }
-            if (FINAL.contains(event.path("type").asText())) {
-              finished.countDown();
-              return;
-            }
-          }
-        }
-      } catch (IOException e) {
-        pause();
-      } catch (InterruptedException e) {
-        return;
+  @Override
+  HttpRequest.Builder nextRequest() {
+    long after = lastSeq();
+    return missionRequest("/events" + (after > 0 ? "?after=" + after : ""))
+        .header("Accept", "application/x-ndjson");
+  }
+
+  @Override
+  boolean read(BufferedReader lines) throws IOException {
+    String line;
+    while ((line = lines.readLine()) != null) {
+      if (line.isBlank()) {
+        continue;
+      }
+      JsonNode event = Json.mapper().readTree(line);
+      if (event.path("type").asText().equals("stream.error")) {
+        // the stream's last line when it is cut (SPEC §9): resume after the last event received
+        return false;
+      }
+      synchronized (this) {
+        events.add(event);
+      }
+      if (FINAL.contains(event.path("type").asText())) {
+        return true;
       }
     }
-  }
-
-  private void pause() {
-    try {
-      Thread.sleep(250);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      closed = true;
-    }
+    return false;
   }
 
   /** The highest seq received so far (0 before any). */
@@ -137,15 +82,6 @@ public final class EventFollower implements AutoCloseable {
   /** Every event received, in the order received, duplicates included. */
   public synchronized List<JsonNode> events() {
     return List.copyOf(events);
-  }
-
-  /** How many times it connected (1 when nothing cut its stream). */
-  public synchronized int connections() {
-    return connections;
-  }
-
-  public String missionId() {
-    return missionId;
   }
 
   /**
@@ -168,12 +104,6 @@ public final class EventFollower implements AutoCloseable {
 
   /** Waits for the mission's final event. */
   public boolean awaitFinal(Duration timeout) throws InterruptedException {
-    return finished.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  @Override
-  public void close() {
-    closed = true;
-    thread.interrupt();
+    return awaitEnd(timeout);
   }
 }

@@ -12,8 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -22,36 +20,21 @@ import java.util.function.Function;
  * [DONE]} (an API restart, a cut) it reconnects with {@code Last-Event-ID} set to the last frame id
  * it got, until {@code [DONE]}. It never dedupes.
  */
-public final class SseFollower implements AutoCloseable {
+public final class SseFollower extends StreamFollower {
   /** One frame as it came over the wire. */
   public record Frame(String id, String data) {}
 
-  private final HttpClient http;
-  private final Function<String, URI> api;
-  private final String token;
-  private final String missionId;
   private final List<Frame> frames = new ArrayList<>();
   private final List<Long> frameTimes = new ArrayList<>();
-  private final CountDownLatch done = new CountDownLatch(1);
-  private final Thread thread;
-  private volatile boolean closed;
-  private int connections;
   private int errorFrames;
 
   private SseFollower(HttpClient http, Function<String, URI> api, String token, String missionId) {
-    this.http = http;
-    this.api = api;
-    this.token = token;
-    this.missionId = missionId;
-    this.thread = new Thread(this::follow, "sse-" + missionId);
-    this.thread.setDaemon(true);
+    super(http, api, token, missionId, "sse-");
   }
 
   public static SseFollower start(
       HttpClient http, Function<String, URI> api, String token, String missionId) {
-    SseFollower follower = new SseFollower(http, api, token, missionId);
-    follower.thread.start();
-    return follower;
+    return started(new SseFollower(http, api, token, missionId));
   }
 
   /**
@@ -107,67 +90,38 @@ public final class SseFollower implements AutoCloseable {
     }
   }
 
-  private void follow() {
-    while (!closed) {
-      String lastId = lastId();
-      try {
-        synchronized (this) {
-          connections++;
-        }
-        HttpRequest.Builder request =
-            HttpRequest.newBuilder(api.apply("/api/v1/missions/" + missionId + "/stream"))
-                .header("Authorization", "Bearer " + token)
-                .GET();
-        if (lastId != null) {
-          request.header("Last-Event-ID", lastId);
-        }
-        HttpResponse<InputStream> response =
-            http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-        try (BufferedReader lines =
-            new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-          if (response.statusCode() != 200) {
-            pause();
-            continue;
-          }
-          boolean[] finished = {false};
-          readFrames(
-              lines,
-              frame -> {
-                synchronized (this) {
-                  if (frame.data().equals("[DONE]")) {
-                    finished[0] = true;
-                    return false;
-                  }
-                  if (frame.id() == null) {
-                    errorFrames++; // an error chunk before a cut: the client resumes from its last
-                    // id
-                  } else {
-                    frames.add(frame);
-                    frameTimes.add(System.currentTimeMillis());
-                  }
-                  return true;
-                }
-              });
-          if (finished[0]) {
-            done.countDown();
-            return;
-          }
-        }
-      } catch (IOException e) {
-        pause();
-      } catch (InterruptedException e) {
-        return;
-      }
+  @Override
+  HttpRequest.Builder nextRequest() {
+    String lastId = lastId();
+    HttpRequest.Builder request = missionRequest("/stream");
+    if (lastId != null) {
+      request.header("Last-Event-ID", lastId);
     }
+    return request;
   }
 
-  private void pause() {
-    try {
-      Thread.sleep(250);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      closed = true;
-    }
+  @Override
+  boolean read(BufferedReader lines) throws IOException {
+    boolean[] finished = {false};
+    readFrames(
+        lines,
+        frame -> {
+          synchronized (this) {
+            if (frame.data().equals("[DONE]")) {
+              finished[0] = true;
+              return false;
+            }
+            if (frame.id() == null) {
+              // an error chunk before a cut: the client resumes from its last id
+              errorFrames++;
+            } else {
+              frames.add(frame);
+              frameTimes.add(System.currentTimeMillis());
+            }
+            return true;
+          }
+        });
+    return finished[0];
   }
 
   private synchronized String lastId() {
@@ -184,25 +138,11 @@ public final class SseFollower implements AutoCloseable {
     return frameTimes.stream().filter(t -> t >= since).findFirst().orElse(-1L);
   }
 
-  public synchronized int connections() {
-    return connections;
-  }
-
   public synchronized int errorFrames() {
     return errorFrames;
   }
 
-  public String missionId() {
-    return missionId;
-  }
-
   public boolean awaitDone(Duration timeout) throws InterruptedException {
-    return done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  @Override
-  public void close() {
-    closed = true;
-    thread.interrupt();
+    return awaitEnd(timeout);
   }
 }

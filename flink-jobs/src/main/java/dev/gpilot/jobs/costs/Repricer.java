@@ -89,25 +89,7 @@ public final class Repricer implements Serializable {
       return new Repriced(r, Outcome.UNPRICED);
     }
     long cost = price.get().costMicros(usage);
-    return new Repriced(
-        new StepResult(
-            r.missionId(),
-            r.workspaceId(),
-            r.stepId(),
-            r.attempt(),
-            r.agent(),
-            r.succeeded(),
-            r.output(),
-            r.error(),
-            r.startedAt(),
-            r.finishedAt(),
-            r.model(),
-            usage,
-            cost,
-            price.get().priceVersion(),
-            r.retriable(),
-            r.retryAfterMs()),
-        Outcome.REPRICED);
+    return new Repriced(r.withCost(cost, price.get().priceVersion()), Outcome.REPRICED);
   }
 
   private Optional<ModelPrice> find(String model, Instant at) {
