@@ -17,14 +17,20 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -55,6 +61,14 @@ class StackRestartITCase {
           + "{\"id\":\"d\",\"agent\":\"independent-verifier\",\"action\":\"check\"},"
           + "{\"id\":\"join\",\"agent\":\"content-orchestrator\",\"action\":\"write\",\"dependsOn\":[\"a\",\"b\",\"c\",\"d\"]},"
           + "{\"id\":\"last\",\"agent\":\"independent-verifier\",\"action\":\"verify\",\"dependsOn\":[\"join\"]}]}";
+
+  /** Three model steps side by side, each by another agent, and one after them. */
+  private static final String DISTINCT_AGENTS_PLAN =
+      "{\"steps\":["
+          + "{\"id\":\"a\",\"agent\":\"agent-scout\",\"action\":\"research\"},"
+          + "{\"id\":\"b\",\"agent\":\"seo-analyst\",\"action\":\"score\"},"
+          + "{\"id\":\"c\",\"agent\":\"independent-verifier\",\"action\":\"check\"},"
+          + "{\"id\":\"join\",\"agent\":\"content-orchestrator\",\"action\":\"write\",\"dependsOn\":[\"a\",\"b\",\"c\"]}]}";
 
   private static GpilotStack stack;
   private static String storedKey;
@@ -115,6 +129,43 @@ class StackRestartITCase {
       assertThat(Files.readString(autogroup)).endsWith("nice 19\n");
       assertThat(Files.readString(Path.of("/proc/" + stack.pid("api") + "/autogroup")))
           .endsWith("nice 0\n");
+    }
+  }
+
+  /**
+   * An integration's producer may compress its batches (SPEC.md section 3 leaves that to it): the
+   * job's own process reads each codec Kafka has. Its run classpath once lacked the codecs' jars,
+   * which only its in-JVM tests had, and one lz4 batch stopped every mission.
+   */
+  @Test
+  @Order(2)
+  void missionsAnIntegrationWritesCompressed_runInTheJobsProcess_withEachCodec() throws Exception {
+    Map<String, String> missions = new TreeMap<>();
+    for (String codec : List.of("gzip", "snappy", "lz4", "zstd")) {
+      Properties props = new Properties();
+      props.put("bootstrap.servers", stack.kafkaBootstrap());
+      props.put("acks", "all");
+      props.put("enable.idempotence", "true");
+      props.put("compression.type", codec);
+      String missionId = UUID.randomUUID().toString();
+      String record =
+          "{\"type\":\"mission.submitted\",\"version\":1,\"id\":\""
+              + missionId
+              + "\",\"missionId\":\""
+              + missionId
+              + "\",\"workspaceId\":\"default\",\"ts\":"
+              + System.currentTimeMillis()
+              + ",\"mission\":\"written with "
+              + codec
+              + "\",\"config\":{\"explicitAgents\":[\"agent-scout\"]},\"submittedBy\":\"crm-sync\"}";
+      try (KafkaProducer<String, String> producer =
+          new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
+        producer.send(new ProducerRecord<>(Topics.MISSIONS, missionId, record)).get();
+      }
+      missions.put(codec, missionId);
+    }
+    for (String missionId : missions.values()) {
+      assertCompletes(missionId);
     }
   }
 
@@ -199,6 +250,65 @@ class StackRestartITCase {
     assertEveryModelCallUsedTheStoredKey();
     assertNoStepCalledAfterItCompleted(wave);
     assertCostsReconcile(wave, streamedCost);
+  }
+
+  /**
+   * {@code replay rebuild} as a user runs it, a process of its own with the job's classpath: after
+   * a job killed with missions in flight (its events after the checkpoint written again, with other
+   * times), the tables it rebuilds from the topics equal what the live processes wrote. The plan
+   * runs a different agent on each parallel branch: attempts of one agent that finish together may
+   * reach the topic in another order than their finish times, and then the live and the BATCH
+   * pipeline mark another of them as the mission's first (SPEC.md section 8, Replays).
+   */
+  @Test
+  @Order(4)
+  void replayRebuild_aProcessOfItsOwn_afterAJobKill_rebuildsEveryTableAsTheLiveOnes()
+      throws Exception {
+    // Whole minutes, as the rollups are compared (the minutes before hold the other tests' steps).
+    Instant from = nextMinute();
+    sleepUntil(from);
+    List<EventFollower> wave = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      EventFollower follower =
+          EventFollower.start(HTTP, stack::api, stack.token(), submit(DISTINCT_AGENTS_PLAN));
+      followers.add(follower);
+      wave.add(follower);
+    }
+    EventFollower.awaitStepEvents(wave, "a", "b", "c");
+    stack.kill("job");
+    stack.up();
+    for (EventFollower follower : wave) {
+      assertThat(follower.awaitFinal(Duration.ofMinutes(4)))
+          .as("final event of %s\n%s", follower.missionId(), stack.logTails())
+          .isTrue();
+    }
+    // The minute after the last step finished, once the live 1-minute windows have fired (their
+    // watermark moves on 5 s after the minute, and 10 s after traffic stops).
+    Instant to = nextMinute();
+    sleepUntil(to.plusSeconds(20));
+
+    String out =
+        stack.run(
+            Duration.ofMinutes(3),
+            "replay",
+            "rebuild",
+            "--from",
+            from.toString(),
+            "--to",
+            to.toString());
+
+    for (String table : List.of("mission_events", "missions", "cost_records", "cost_rollup_1m")) {
+      assertThat(out)
+          .containsPattern("(?m)^\\s*" + table + "\\s+[1-9][\\d,]* live rows.*: identical$");
+    }
+  }
+
+  private static Instant nextMinute() {
+    return Instant.now().truncatedTo(ChronoUnit.MINUTES).plus(Duration.ofMinutes(1));
+  }
+
+  private static void sleepUntil(Instant at) throws InterruptedException {
+    Thread.sleep(Math.max(0, Duration.between(Instant.now(), at).toMillis()));
   }
 
   /**

@@ -49,7 +49,8 @@ public final class SummaryFold {
   /**
    * The summary of a finished mission ({@link #fold(List, Long)} without the submission's time).
    *
-   * @param events every event of one mission, in any order, possibly with duplicates
+   * @param events every event of one mission, in any order, possibly with copies of a seq (the
+   *     latest copy counts)
    * @return its summary, empty when the mission has not finished (no final event)
    */
   public static Optional<MissionSummary> fold(List<MissionEvent> events) {
@@ -66,7 +67,7 @@ public final class SummaryFold {
    */
   public static Optional<MissionSummary> fold(List<MissionEvent> events, Long submittedAt) {
     Map<Long, MissionEvent> bySeq = new TreeMap<>();
-    events.forEach(e -> bySeq.putIfAbsent(e.seq(), e));
+    events.forEach(e -> bySeq.merge(e.seq(), e, SummaryFold::later));
     List<MissionEvent> ordered = new ArrayList<>(bySeq.values());
     if (ordered.isEmpty()) {
       return Optional.empty();
@@ -89,6 +90,17 @@ public final class SummaryFold {
     }
     return Optional.of(
         summary(ordered.subList(0, adopted + 1), MissionStatus.RUNNING, submittedAt, 0, null));
+  }
+
+  /**
+   * Of two copies of one seq, the one the live tables keep. The topic is at-least-once: a job
+   * restored from a checkpoint writes the events after it again, with the times of the run it goes
+   * on with (a step that had finished reuses its recorded result), and that run is what the
+   * scheduler's summary and {@code mission_events} (the last row written per seq) hold. Mixing the
+   * two runs' copies put one run's start beside the other's end.
+   */
+  private static MissionEvent later(MissionEvent a, MissionEvent b) {
+    return b.ts() > a.ts() ? b : a;
   }
 
   private static boolean isReuse(MissionEvent e) {

@@ -37,20 +37,25 @@ class SummaryFoldTest {
   }
 
   private static List<MissionEvent> history() {
+    return history(1_000);
+  }
+
+  /** A two-step mission whose event of seq n was written at {@code at + n}. */
+  private static List<MissionEvent> history(long at) {
     Plan plan =
         new Plan(
             List.of(
                 new PlanStep("a", "agent-scout", "x", null, List.of(), null, null, null),
                 new PlanStep("b", "seo-analyst", "y", null, List.of("a"), null, null, null)));
     return List.of(
-        new MissionAccepted(M, W, 1, 1_001, "PLANNING", "launch", null, null, null, null),
-        new PlanReady(M, W, 2, 1_002, "RUNNING", plan),
-        new StepStarted(M, W, 3, 1_003, "RUNNING", "a", "agent-scout", 1),
+        new MissionAccepted(M, W, 1, at + 1, "PLANNING", "launch", null, null, null, null),
+        new PlanReady(M, W, 2, at + 2, "RUNNING", plan),
+        new StepStarted(M, W, 3, at + 3, "RUNNING", "a", "agent-scout", 1),
         new StepRetrying(
             M,
             W,
             4,
-            1_004,
+            at + 4,
             "READY",
             "a",
             "agent-scout",
@@ -60,13 +65,13 @@ class SummaryFoldTest {
             new Usage(5, 1, 0, 0),
             40L,
             10L),
-        new StepStarted(M, W, 5, 1_005, "RUNNING", "a", "agent-scout", 2),
-        new StepTextDelta(M, W, 6, 1_006, "a", "agent-scout", 2, "hel"),
+        new StepStarted(M, W, 5, at + 5, "RUNNING", "a", "agent-scout", 2),
+        new StepTextDelta(M, W, 6, at + 6, "a", "agent-scout", 2, "hel"),
         new StepCompleted(
             M,
             W,
             7,
-            1_007,
+            at + 7,
             "SUCCEEDED",
             "a",
             "agent-scout",
@@ -77,12 +82,12 @@ class SummaryFoldTest {
             new Usage(5, 2, 0, 0),
             60L,
             null),
-        new StepStarted(M, W, 8, 1_008, "RUNNING", "b", "seo-analyst", 1),
+        new StepStarted(M, W, 8, at + 8, "RUNNING", "b", "seo-analyst", 1),
         new StepCompleted(
             M,
             W,
             9,
-            1_009,
+            at + 9,
             "SUCCEEDED",
             "b",
             "seo-analyst",
@@ -93,7 +98,7 @@ class SummaryFoldTest {
             new Usage(7, 3, 0, 0),
             100L,
             null),
-        new MissionCompleted(M, W, 10, 1_010, "COMPLETED", null, 500L, 200L));
+        new MissionCompleted(M, W, 10, at + 10, "COMPLETED", null, 500L, 200L));
   }
 
   @Test
@@ -122,6 +127,24 @@ class SummaryFoldTest {
     assertThat(SummaryFold.fold(shuffled)).isEqualTo(SummaryFold.fold(history()));
     assertThat(SummaryFold.fold(history().subList(0, 9))).isEmpty();
     assertThat(SummaryFold.fold(List.of())).isEmpty();
+  }
+
+  @Test
+  void eventsWrittenAgainAfterARestore_foldAsTheLaterRun_theCopiesTheLiveTablesKeep() {
+    // Killed after writing seq 5-10, restored from a checkpoint taken after seq 4: the job wrote
+    // seq 5-10 again, with the times of the run it went on with (the same results, reused).
+    List<MissionEvent> written = new ArrayList<>(history(1_000));
+    written.addAll(history(5_000).subList(4, 10));
+    List<MissionEvent> kept = new ArrayList<>(history(1_000).subList(0, 4));
+    kept.addAll(history(5_000).subList(4, 10));
+    for (int seed = 0; seed < 5; seed++) {
+      Collections.shuffle(written, new Random(seed));
+      assertThat(SummaryFold.fold(written)).isEqualTo(SummaryFold.fold(kept));
+    }
+    MissionSummary s = SummaryFold.fold(written).orElseThrow();
+    assertThat(s.startedAt()).isEqualTo(1_002);
+    assertThat(s.finishedAt()).isEqualTo(5_010);
+    assertThat(s.submittedAt()).isEqualTo(5_010 - 500);
   }
 
   @Test
