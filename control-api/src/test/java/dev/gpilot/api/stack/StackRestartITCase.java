@@ -26,6 +26,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -262,7 +264,7 @@ class StackRestartITCase {
    */
   @Test
   @Order(4)
-  void replayRebuild_aProcessOfItsOwn_afterAJobKill_rebuildsEveryTableAsTheLiveOnes()
+  void replayRebuildAndCosts_processesOfTheirOwn_afterAJobKill_matchTheLiveTablesExactly()
       throws Exception {
     // Whole minutes, as the rollups are compared (the minutes before hold the other tests' steps).
     Instant from = nextMinute();
@@ -301,6 +303,26 @@ class StackRestartITCase {
       assertThat(out)
           .containsPattern("(?m)^\\s*" + table + "\\s+[1-9][\\d,]* live rows.*: identical$");
     }
+
+    // Re-pricing, a process of its own too: with the prices in force, every attempt of the range
+    // (each once, re-sent results dropped) costs what it cost live.
+    String repriced =
+        stack.run(
+            Duration.ofMinutes(3),
+            "replay",
+            "costs",
+            "--from",
+            from.toString(),
+            "--to",
+            to.toString(),
+            "--dry-run");
+    Matcher total =
+        Pattern.compile("(?m)^\\*\\s+\\*\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(-?\\d+)$")
+            .matcher(repriced);
+    assertThat(total.find()).as(repriced).isTrue();
+    assertThat(Long.parseLong(total.group(1))).as("attempts").isEqualTo(4L * wave.size());
+    assertThat(total.group(3)).as("new total").isEqualTo(total.group(2));
+    assertThat(total.group(4)).as("delta").isEqualTo("0");
   }
 
   private static Instant nextMinute() {
